@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.20;
+
+/**
+ * @title IProvenanceRegistry
+ * @notice Anchors Merkle roots of AI-model provenance record batches, per organisation, and answers whether a
+ * record is included in an anchored batch.
+ * @dev Events, custom errors and structs of {ProvenanceRegistry}. See `docs/registry.md` for the storage layout,
+ * the gas budget and the procedure an auditor follows to enumerate every batch of an organisation.
+ */
+interface IProvenanceRegistry {
+    /**
+     * @notice What the registry stores for an anchored root: one packed storage slot (27 bytes).
+     * @dev The batch's `metadataHash` and the previous root of the organisation are only in the
+     * {BatchAnchored} event: storing them would cost two more fresh slots (2 x 22,100 gas) per anchor.
+     * @param orgId Organisation that anchored the root (never 0 for an anchored root).
+     * @param sequence Position of the batch in the organisation's history, starting at 1, contiguous.
+     * @param blockNumber Block in which the root was anchored (where to find its {BatchAnchored} log).
+     * @param timestamp Timestamp of that block: the time the registry attests the batch existed by.
+     * @param leafCount Number of records (leaves) in the batch, as declared by the anchorer.
+     */
+    struct Anchor {
+        uint32 orgId;
+        uint64 sequence;
+        uint48 blockNumber;
+        uint40 timestamp;
+        uint32 leafCount;
+    }
+
+    /**
+     * @notice Emitted when the registry admin registers organisation `orgId`, whose first admin is `admin`.
+     * @param orgId The new organisation's id (ids start at 1 and are contiguous).
+     * @param name Human-readable name of the organisation.
+     * @param admin Account granted {orgAdminRole} for `orgId`.
+     */
+    event OrganisationRegistered(uint32 indexed orgId, string name, address indexed admin);
+
+    /**
+     * @notice Emitted when organisation `orgId` anchors batch number `sequence` with Merkle root `root`.
+     * @param orgId Organisation that anchored the batch.
+     * @param sequence Position of the batch in the organisation's history (1, 2, 3, ... without gaps).
+     * @param root Merkle root of the batch.
+     * @param previousRoot Root of the organisation's batch `sequence - 1`, or `bytes32(0)` for its first batch.
+     * @param leafCount Number of records in the batch.
+     * @param metadataHash Hash of the batch's off-chain metadata (not interpreted by the registry).
+     */
+    event BatchAnchored(
+        uint32 indexed orgId,
+        uint64 indexed sequence,
+        bytes32 indexed root,
+        bytes32 previousRoot,
+        uint32 leafCount,
+        bytes32 metadataHash
+    );
+
+    /// @notice An organisation cannot have an empty name.
+    error ProvenanceRegistryEmptyName();
+
+    /// @notice `admin` (the zero address) cannot be the registry admin or an organisation admin.
+    error ProvenanceRegistryInvalidAdmin(address admin);
+
+    /// @notice `anchorer` (the zero address) cannot anchor for an organisation.
+    error ProvenanceRegistryInvalidAnchorer(address anchorer);
+
+    /// @notice No organisation has id `orgId`.
+    error ProvenanceRegistryUnknownOrganisation(uint32 orgId);
+
+    /// @notice `account` does not hold {anchorerRole} for organisation `orgId`.
+    error ProvenanceRegistryUnauthorizedAnchorer(address account, uint32 orgId);
+
+    /// @notice The zero root cannot be anchored.
+    error ProvenanceRegistryZeroRoot();
+
+    /// @notice `root` is the registry's internal head sentinel ({GENESIS_ROOT}) and cannot be anchored.
+    error ProvenanceRegistryReservedRoot(bytes32 root);
+
+    /// @notice A batch must contain at least one record.
+    error ProvenanceRegistryZeroLeafCount();
+
+    /// @notice `root` was already anchored, by organisation `orgId`.
+    error ProvenanceRegistryRootAlreadyAnchored(bytes32 root, uint32 orgId);
+
+    /**
+     * @notice The value an organisation's head holds until its first batch; it can never be anchored.
+     * @dev Keeps the head slot non-zero from registration on, so that the first anchor updates an existing slot
+     * (5,000 gas) instead of creating one (22,100 gas). Views report it as `bytes32(0)`.
+     * @return `bytes32(uint256(1))`.
+     */
+    function GENESIS_ROOT() external view returns (bytes32);
+
+    /**
+     * @notice Tag hashed with an organisation id to derive {orgAdminRole}.
+     * @return `keccak256("ProvenanceRegistry.ORG_ADMIN")`.
+     */
+    function ORG_ADMIN_TAG() external view returns (bytes32);
+
+    /**
+     * @notice Tag hashed with an organisation id to derive {anchorerRole}.
+     * @return `keccak256("ProvenanceRegistry.ANCHORER")`.
+     */
+    function ANCHORER_TAG() external view returns (bytes32);
+
+    /**
+     * @notice Registers an organisation. Only the registry admin (`DEFAULT_ADMIN_ROLE`) may call it.
+     * @dev Grants {orgAdminRole} to `admin` and {anchorerRole} to each of `anchorers`, and makes
+     * {orgAdminRole} the admin role of {anchorerRole}, so the organisation admin manages its own anchorers
+     * through `grantRole` / `revokeRole`. Emits {OrganisationRegistered}.
+     * @param name Human-readable name, not empty.
+     * @param admin First organisation admin, not the zero address.
+     * @param anchorers Accounts allowed to anchor for the organisation from the start (may be empty).
+     * @return orgId The new organisation's id (the first is 1).
+     */
+    function registerOrganisation(string calldata name, address admin, address[] calldata anchorers)
+        external
+        returns (uint32 orgId);
+
+    /**
+     * @notice Anchors the Merkle root of a batch of provenance records for organisation `orgId`.
+     * @dev Caller must hold {anchorerRole} for `orgId`. A root can be anchored once, by one organisation.
+     * Emits {BatchAnchored}. Costs under 60,000 gas in total (see `docs/registry.md`).
+     * @param orgId Organisation anchoring the batch.
+     * @param root Merkle root of the batch (leaves per {ProvenanceLeaf}); not zero, not {GENESIS_ROOT}.
+     * @param leafCount Number of records in the batch, at least 1.
+     * @param metadataHash Hash of the batch metadata; only emitted, not stored.
+     * @return sequence Position of the batch in the organisation's history (the first is 1).
+     */
+    function anchor(uint32 orgId, bytes32 root, uint32 leafCount, bytes32 metadataHash)
+        external
+        returns (uint64 sequence);
+
+    /**
+     * @notice What the registry stores for `root`.
+     * @param root A Merkle root.
+     * @return The stored {Anchor}, or a zeroed struct if `root` was never anchored.
+     */
+    function anchorOf(bytes32 root) external view returns (Anchor memory);
+
+    /**
+     * @notice Whether `root` has been anchored (by any organisation).
+     * @param root A Merkle root.
+     * @return True if anchored.
+     */
+    function isAnchored(bytes32 root) external view returns (bool);
+
+    /**
+     * @notice An organisation's name, latest anchored root and number of anchored batches.
+     * @dev Reverts with {ProvenanceRegistryUnknownOrganisation} if `orgId` is not registered.
+     * @param orgId A registered organisation id.
+     * @return name The organisation's name.
+     * @return headRoot The root of its latest batch, `bytes32(0)` if it anchored none.
+     * @return batchCount Number of batches it anchored (= the sequence of `headRoot`).
+     */
+    function organisation(uint32 orgId)
+        external
+        view
+        returns (string memory name, bytes32 headRoot, uint64 batchCount);
+
+    /**
+     * @notice Number of registered organisations; ids run from 1 to this number.
+     * @return The count.
+     */
+    function organisationCount() external view returns (uint32);
+
+    /**
+     * @notice The role of organisation `orgId`'s admins: `keccak256(abi.encode(ORG_ADMIN_TAG, orgId))`.
+     * @dev Its admin role is `DEFAULT_ADMIN_ROLE`.
+     * @param orgId An organisation id (registered or not).
+     * @return The role identifier.
+     */
+    function orgAdminRole(uint32 orgId) external pure returns (bytes32);
+
+    /**
+     * @notice The role of organisation `orgId`'s anchorers: `keccak256(abi.encode(ANCHORER_TAG, orgId))`.
+     * @dev Its admin role is `orgAdminRole(orgId)` once the organisation is registered.
+     * @param orgId An organisation id (registered or not).
+     * @return The role identifier.
+     */
+    function anchorerRole(uint32 orgId) external pure returns (bytes32);
+
+    /**
+     * @notice The Merkle leaf of a record, per {ProvenanceLeaf-hash}; lets off-chain code check its own leaf rule.
+     * @param subjectDigest Digest of the subject (model artefact).
+     * @param recordHash Hash of the provenance record.
+     * @return The leaf.
+     */
+    function leafOf(bytes32 subjectDigest, bytes32 recordHash) external pure returns (bytes32);
+
+    /**
+     * @notice Whether the record (`subjectDigest`, `recordHash`) is in the batch with root `root` and that root
+     * is anchored, by any organisation.
+     * @dev Trusts every organisation the registry admin registered. A consumer that trusts one organisation
+     * should use {verifyRecordBy}. `proof` is a standard OpenZeppelin Merkle proof (sorted-pair hashing).
+     * @param root Anchored Merkle root.
+     * @param proof Sibling hashes from the leaf up to `root`.
+     * @param subjectDigest Digest of the subject (model artefact).
+     * @param recordHash Hash of the provenance record.
+     * @return True if `root` is anchored and the proof holds.
+     */
+    function verifyRecord(bytes32 root, bytes32[] calldata proof, bytes32 subjectDigest, bytes32 recordHash)
+        external
+        view
+        returns (bool);
+
+    /**
+     * @notice Like {verifyRecord}, and additionally requires that organisation `orgId` anchored `root`.
+     * @param orgId Organisation the caller trusts.
+     * @param root Anchored Merkle root.
+     * @param proof Sibling hashes from the leaf up to `root`.
+     * @param subjectDigest Digest of the subject (model artefact).
+     * @param recordHash Hash of the provenance record.
+     * @return True if `orgId` anchored `root` and the proof holds.
+     */
+    function verifyRecordBy(
+        uint32 orgId,
+        bytes32 root,
+        bytes32[] calldata proof,
+        bytes32 subjectDigest,
+        bytes32 recordHash
+    ) external view returns (bool);
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IProvenanceRegistry} from "./IProvenanceRegistry.sol";
+import {ProvenanceLeaf} from "./ProvenanceLeaf.sol";
+
+/**
+ * @title ProvenanceRegistry
+ * @notice Registry of organisations and of the Merkle roots of their provenance record batches.
+ * @dev Roles (OpenZeppelin {AccessControl}):
+ * - `DEFAULT_ADMIN_ROLE`: the registry admin; registers organisations and administers every {orgAdminRole}.
+ * - `orgAdminRole(orgId)`: administers `anchorerRole(orgId)` through `grantRole` / `revokeRole`.
+ * - `anchorerRole(orgId)`: may call {anchor} for `orgId`.
+ *
+ * Storage per anchor is ONE new slot, `_anchors[root]` (packed {Anchor}), plus an update of the organisation's
+ * head slot; the batch count is the head's `sequence`. This keeps {anchor} under 60,000 gas in total. The
+ * metadata hash and the previous-root link live only in {BatchAnchored}; the contiguous per-organisation
+ * `sequence` stored with every root lets an auditor detect a missing or forged log (see `docs/registry.md`).
+ */
+contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
+    using SafeCast for uint256;
+
+    /// @dev Per-organisation state. `head` is {GENESIS_ROOT} until the first batch, then the latest root.
+    struct Organisation {
+        bytes32 head;
+        string name;
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    bytes32 public constant GENESIS_ROOT = bytes32(uint256(1));
+
+    /// @inheritdoc IProvenanceRegistry
+    bytes32 public constant ORG_ADMIN_TAG = keccak256("ProvenanceRegistry.ORG_ADMIN");
+
+    /// @inheritdoc IProvenanceRegistry
+    bytes32 public constant ANCHORER_TAG = keccak256("ProvenanceRegistry.ANCHORER");
+
+    uint32 private _organisationCount;
+    mapping(uint32 orgId => Organisation) private _organisations;
+    mapping(bytes32 root => Anchor) private _anchors;
+
+    /**
+     * @notice Deploys the registry with `admin` as registry admin (`DEFAULT_ADMIN_ROLE`).
+     * @param admin The registry admin, not the zero address.
+     */
+    constructor(address admin) {
+        if (admin == address(0)) revert ProvenanceRegistryInvalidAdmin(admin);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function registerOrganisation(string calldata name, address admin, address[] calldata anchorers)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+        returns (uint32 orgId)
+    {
+        if (bytes(name).length == 0) revert ProvenanceRegistryEmptyName();
+        if (admin == address(0)) revert ProvenanceRegistryInvalidAdmin(admin);
+
+        orgId = ++_organisationCount;
+        Organisation storage org = _organisations[orgId];
+        org.head = GENESIS_ROOT;
+        org.name = name;
+        emit OrganisationRegistered(orgId, name, admin);
+
+        bytes32 anchorers_ = anchorerRole(orgId);
+        bytes32 admins = orgAdminRole(orgId);
+        _setRoleAdmin(anchorers_, admins);
+        _grantRole(admins, admin);
+        for (uint256 i = 0; i < anchorers.length; ++i) {
+            address anchorer = anchorers[i];
+            if (anchorer == address(0)) revert ProvenanceRegistryInvalidAnchorer(anchorer);
+            _grantRole(anchorers_, anchorer);
+        }
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function anchor(uint32 orgId, bytes32 root, uint32 leafCount, bytes32 metadataHash)
+        external
+        returns (uint64 sequence)
+    {
+        if (!hasRole(anchorerRole(orgId), _msgSender())) {
+            revert ProvenanceRegistryUnauthorizedAnchorer(_msgSender(), orgId);
+        }
+        if (root == bytes32(0)) revert ProvenanceRegistryZeroRoot();
+        if (root == GENESIS_ROOT) revert ProvenanceRegistryReservedRoot(root);
+        if (leafCount == 0) revert ProvenanceRegistryZeroLeafCount();
+
+        Organisation storage org = _organisations[orgId];
+        bytes32 head = org.head;
+        // Only reachable if the registry admin granted anchorerRole for an id it never registered.
+        if (head == bytes32(0)) revert ProvenanceRegistryUnknownOrganisation(orgId);
+
+        Anchor storage slot = _anchors[root];
+        // Any anchored root has orgId != 0: checking it tests the whole packed slot in one SLOAD.
+        if (slot.orgId != 0) revert ProvenanceRegistryRootAlreadyAnchored(root, slot.orgId);
+
+        bytes32 previousRoot;
+        if (head == GENESIS_ROOT) {
+            sequence = 1;
+        } else {
+            previousRoot = head;
+            sequence = _anchors[head].sequence + 1;
+        }
+
+        _anchors[root] = Anchor({
+            orgId: orgId,
+            sequence: sequence,
+            blockNumber: block.number.toUint48(),
+            timestamp: block.timestamp.toUint40(),
+            leafCount: leafCount
+        });
+        org.head = root;
+        emit BatchAnchored(orgId, sequence, root, previousRoot, leafCount, metadataHash);
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function anchorOf(bytes32 root) external view returns (Anchor memory) {
+        return _anchors[root];
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function isAnchored(bytes32 root) external view returns (bool) {
+        return _anchors[root].orgId != 0;
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function organisation(uint32 orgId)
+        external
+        view
+        returns (string memory name, bytes32 headRoot, uint64 batchCount)
+    {
+        Organisation storage org = _organisations[orgId];
+        bytes32 head = org.head;
+        if (head == bytes32(0)) revert ProvenanceRegistryUnknownOrganisation(orgId);
+        name = org.name;
+        if (head != GENESIS_ROOT) {
+            headRoot = head;
+            batchCount = _anchors[head].sequence;
+        }
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function organisationCount() external view returns (uint32) {
+        return _organisationCount;
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function orgAdminRole(uint32 orgId) public pure returns (bytes32) {
+        return keccak256(abi.encode(ORG_ADMIN_TAG, orgId));
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function anchorerRole(uint32 orgId) public pure returns (bytes32) {
+        return keccak256(abi.encode(ANCHORER_TAG, orgId));
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function leafOf(bytes32 subjectDigest, bytes32 recordHash) external pure returns (bytes32) {
+        return ProvenanceLeaf.hash(subjectDigest, recordHash);
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function verifyRecord(bytes32 root, bytes32[] calldata proof, bytes32 subjectDigest, bytes32 recordHash)
+        external
+        view
+        returns (bool)
+    {
+        return _anchors[root].orgId != 0
+            && MerkleProof.verifyCalldata(proof, root, ProvenanceLeaf.hash(subjectDigest, recordHash));
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function verifyRecordBy(
+        uint32 orgId,
+        bytes32 root,
+        bytes32[] calldata proof,
+        bytes32 subjectDigest,
+        bytes32 recordHash
+    ) external view returns (bool) {
+        return orgId != 0 && _anchors[root].orgId == orgId
+            && MerkleProof.verifyCalldata(proof, root, ProvenanceLeaf.hash(subjectDigest, recordHash));
+    }
+
+    /// @inheritdoc AccessControl
+    function supportsInterface(bytes4 interfaceId) public view virtual override returns (bool) {
+        return interfaceId == type(IProvenanceRegistry).interfaceId || super.supportsInterface(interfaceId);
+    }
+}
