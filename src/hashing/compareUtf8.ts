@@ -1,0 +1,21 @@
+/**
+ * Orders two strings by their UTF-8 bytes (what `sort` in the C locale, Python's
+ * `sorted(key=str.encode)` and Go's `sort.Strings` do). JavaScript's default `sort` compares
+ * UTF-16 code units, which orders astral-plane characters (e.g. U+1F600) before U+E000–U+FFFF
+ * (e.g. U+FF61); UTF-8 order puts them after.
+ *
+ * @example
+ * import { compareUtf8 } from "provenance-ledger";
+ * ["\u{1F600}", "\uFF61"].sort(compareUtf8); // ["\uFF61", "\u{1F600}"]
+ */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/** Sorts (a copy of) `items` by the UTF-8 bytes of `key(item)`, encoding each key once. */
+export function sortByUtf8<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return items
+    .map((item) => ({ item, bytes: Buffer.from(key(item), "utf8") }))
+    .sort((x, y) => Buffer.compare(x.bytes, y.bytes))
+    .map(({ item }) => item);
+}

@@ -1,0 +1,103 @@
+import type { HashProgress } from "./modelManifest.js";
+
+/** The part of a `tty.WriteStream` the progress bar uses. */
+export type ProgressStream = {
+  isTTY?: boolean | undefined;
+  columns?: number | undefined;
+  write(chunk: string): unknown;
+};
+
+export type CreateTtyProgressParameters = {
+  /** Minimum milliseconds between redraws (default 100: at most 10 per second). */
+  intervalMs?: number;
+  /** Clock in milliseconds (tests inject one). */
+  now?: () => number;
+};
+
+export type TtyProgress = {
+  /** Pass as `hashModel`'s `onProgress`. */
+  onProgress: (progress: HashProgress) => void;
+  /** Clears the progress line (if one was drawn). Call once hashing ends, also on error. */
+  finish: () => void;
+};
+
+const CLEAR_LINE = "\r\x1b[K";
+const BAR_WIDTH = 20;
+
+/**
+ * A one-line progress bar for `hashModel`: bar, percentage, bytes, MiB/s and the current file,
+ * redrawn in place at most every `intervalMs` (10 times a second by default) and cleared by
+ * `finish()`. Draws only when `stream.isTTY`; on a pipe or file it writes nothing, so logs and
+ * JSON output stay clean.
+ *
+ * @example
+ * import { createTtyProgress, hashModel } from "provenance-ledger";
+ * const progress = createTtyProgress(process.stderr);
+ * try {
+ *   await hashModel("./model", { onProgress: progress.onProgress });
+ * } finally {
+ *   progress.finish();
+ * }
+ */
+export function createTtyProgress(stream: ProgressStream = process.stderr, parameters: CreateTtyProgressParameters = {}): TtyProgress {
+  const intervalMs = parameters.intervalMs ?? 100;
+  const now = parameters.now ?? (() => performance.now());
+  if (!stream.isTTY) return { onProgress: () => undefined, finish: () => undefined };
+
+  let startedAt: number | undefined;
+  let lastDrawAt = -Infinity;
+  let drawn = false;
+  return {
+    onProgress(progress) {
+      const t = now();
+      startedAt ??= t;
+      if (t - lastDrawAt < intervalMs) return;
+      lastDrawAt = t;
+      drawn = true;
+      stream.write(CLEAR_LINE + formatProgressLine(progress, (t - startedAt) / 1000, (stream.columns ?? 80) - 1));
+    },
+    finish() {
+      if (drawn) stream.write(CLEAR_LINE);
+      drawn = false;
+    },
+  };
+}
+
+/** One progress line, at most `width` characters (code points). */
+export function formatProgressLine(progress: HashProgress, elapsedSeconds: number, width: number): string {
+  const { bytesHashed, totalBytes, file } = progress;
+  const fraction = totalBytes > 0 ? Math.min(1, bytesHashed / totalBytes) : 1;
+  const filled = Math.round(fraction * BAR_WIDTH);
+  const rate = elapsedSeconds > 0 ? bytesHashed / elapsedSeconds / 2 ** 20 : 0;
+  const head =
+    `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%` +
+    `  ${formatBytes(bytesHashed)}/${formatBytes(totalBytes)}  ${rate.toFixed(1)} MiB/s`;
+  if (file === undefined) return truncateEnd(head, width);
+  const room = width - [...head].length - 2;
+  // A file name is attacker-chosen: never send its control characters (escape sequences) to a terminal.
+  const printable = file.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  return room < 4 ? truncateEnd(head, width) : `${head}  ${truncateStart(printable, room)}`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function truncateEnd(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : chars.slice(0, Math.max(0, width)).join("");
+}
+
+/** Keeps the end of a path (the file name is the informative part). */
+function truncateStart(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : `…${chars.slice(chars.length - width + 1).join("")}`;
+}

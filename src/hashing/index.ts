@@ -1,0 +1,38 @@
+export { HashingError, type HashingErrorCode, ModelManifestError, type ModelManifestErrorCode } from "../errors/hashing.js";
+export { type ChangedModelFile, type CompareManifestsReturnType, compareManifests } from "./compareManifests.js";
+export { compareUtf8, sortByUtf8 } from "./compareUtf8.js";
+export {
+  type CreateTtyProgressParameters,
+  type ProgressStream,
+  type TtyProgress,
+  createTtyProgress,
+  formatProgressLine,
+} from "./createTtyProgress.js";
+export {
+  type FileIdentity,
+  HASH_CHUNK_SIZE,
+  type HashFileErrorType,
+  type HashFileParameters,
+  type HashFileReturnType,
+  hashFile,
+} from "./hashFile.js";
+export { type HashModelErrorType, type HashModelParameters, type HashModelReturnType, hashModel } from "./hashModel.js";
+export { hashModelManifest } from "./hashModelManifest.js";
+export { type ListModelFilesErrorType, type ListModelFilesParameters, type ModelFileEntry, listModelFiles } from "./listModelFiles.js";
+export {
+  type HashProgress,
+  MODEL_MANIFEST_ALGORITHM,
+  MODEL_MANIFEST_FORMAT,
+  type ModelDigest,
+  type ModelManifest,
+  type ModelManifestFile,
+} from "./modelManifest.js";
+export { modelPathProblem, resolveModelPath } from "./modelPath.js";
+export { type ParseModelManifestErrorType, parseModelManifest } from "./parseModelManifest.js";
+export {
+  type ExpectedModelDigest,
+  type VerifyModelDigestErrorType,
+  type VerifyModelDigestParameters,
+  type VerifyModelDigestReturnType,
+  verifyModelDigest,
+} from "./verifyModelDigest.js";
