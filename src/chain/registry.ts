@@ -1,0 +1,154 @@
+import { type Abi, decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
+import { ChainError } from "../errors/chain.js";
+import type { Hex } from "../hex.js";
+import { provenanceRegistryAbi, provenanceRegistryBytecode } from "./registryArtifact.js";
+import type { ChainReader, ChainWriter, LogEntry, TransactionReceipt } from "./types.js";
+import { sendAndWait, type WaitParameters } from "./transactions.js";
+
+/** What the registry stores for an anchored root (`IProvenanceRegistry.Anchor`). */
+export type AnchorState = {
+  readonly orgId: number;
+  readonly sequence: number;
+  readonly blockNumber: number;
+  readonly timestamp: number;
+  readonly leafCount: number;
+};
+
+/** The decoded `BatchAnchored` event. */
+export type BatchAnchoredEvent = {
+  readonly orgId: number;
+  readonly sequence: number;
+  readonly root: Hex;
+  readonly previousRoot: Hex;
+  readonly leafCount: number;
+  readonly metadataHash: Hex;
+};
+
+export type OrganisationState = { readonly id: number; readonly name: string; readonly headRoot: Hex; readonly batchCount: number };
+
+const abi = provenanceRegistryAbi as Abi;
+
+async function read(reader: ChainReader, registry: Hex, functionName: string, args: readonly unknown[]): Promise<unknown> {
+  const data = encodeFunctionData({ abi, functionName, args });
+  let result: Hex;
+  try {
+    result = await reader.call({ to: registry, data });
+  } catch (cause) {
+    throw withRevertName(cause);
+  }
+  if (result === "0x") throw new ChainError("NOT_A_REGISTRY", `no ProvenanceRegistry at ${registry}: the address has no code on this chain`);
+  try {
+    return decodeFunctionResult({ abi, functionName, data: result });
+  } catch (cause) {
+    throw new ChainError("NOT_A_REGISTRY", `the contract at ${registry} did not answer ${functionName}() like a ProvenanceRegistry`, { cause });
+  }
+}
+
+/**
+ * Reads what the registry stores for `root`; `null` if it was never anchored.
+ *
+ * @example
+ * import { readAnchor } from "provenance-ledger";
+ * const anchor = await readAnchor(reader, registry, root);
+ */
+export async function readAnchor(reader: ChainReader, registry: Hex, root: Hex): Promise<AnchorState | null> {
+  const a = (await read(reader, registry, "anchorOf", [root])) as { orgId: number; sequence: bigint; blockNumber: number; timestamp: number; leafCount: number };
+  if (a.orgId === 0) return null;
+  return { orgId: a.orgId, sequence: Number(a.sequence), blockNumber: Number(a.blockNumber), timestamp: Number(a.timestamp), leafCount: a.leafCount };
+}
+
+/** Reads an organisation; `null` if `orgId` is not registered. */
+export async function readOrganisation(reader: ChainReader, registry: Hex, orgId: number): Promise<OrganisationState | null> {
+  try {
+    const [name, headRoot, batchCount] = (await read(reader, registry, "organisation", [orgId])) as [string, Hex, bigint];
+    return { id: orgId, name, headRoot, batchCount: Number(batchCount) };
+  } catch (error) {
+    if (error instanceof ChainError && error.revertName === "ProvenanceRegistryUnknownOrganisation") return null;
+    throw error;
+  }
+}
+
+/** Whether `account` may anchor for `orgId`. */
+export async function isAnchorer(reader: ChainReader, registry: Hex, orgId: number, account: Hex): Promise<boolean> {
+  const role = (await read(reader, registry, "anchorerRole", [orgId])) as Hex;
+  return (await read(reader, registry, "hasRole", [role, account])) as boolean;
+}
+
+/** Decodes a `BatchAnchored` log emitted by `registry`; `null` for any other log. */
+export function decodeBatchAnchored(log: LogEntry, registry: Hex): BatchAnchoredEvent | null {
+  if (log.address.toLowerCase() !== registry.toLowerCase()) return null;
+  try {
+    const { eventName, args } = decodeEventLog({ abi, data: log.data, topics: log.topics as [Hex, ...Hex[]] });
+    if (eventName !== "BatchAnchored") return null;
+    const a = args as unknown as { orgId: number; sequence: bigint; root: Hex; previousRoot: Hex; leafCount: number; metadataHash: Hex };
+    return {
+      orgId: a.orgId,
+      sequence: Number(a.sequence),
+      root: a.root.toLowerCase() as Hex,
+      previousRoot: a.previousRoot.toLowerCase() as Hex,
+      leafCount: a.leafCount,
+      metadataHash: a.metadataHash.toLowerCase() as Hex,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Finds the `BatchAnchored` log for `root` through `eth_getLogs` (the root is an indexed topic):
+ * how a crashed anchorer learns that its transaction went through. `null` if there is none.
+ */
+export async function findBatchAnchoredLog(reader: ChainReader, registry: Hex, root: Hex, fromBlock = 0n): Promise<{ log: LogEntry; event: BatchAnchoredEvent } | null> {
+  const topics = encodeEventTopics({ abi, eventName: "BatchAnchored", args: { root } } as never) as (Hex | null)[];
+  const logs = await reader.getLogs({ address: registry, topics, fromBlock, toBlock: "latest" });
+  for (const log of logs) {
+    const event = decodeBatchAnchored(log, registry);
+    if (event && event.root === root.toLowerCase()) return { log, event };
+  }
+  return null;
+}
+
+/** Deploys a ProvenanceRegistry whose registry admin is `admin` (default: the writer's account). */
+export async function deployRegistry(writer: ChainWriter, parameters: { admin?: Hex } & WaitParameters = {}): Promise<{ registry: Hex; receipt: TransactionReceipt }> {
+  const data = encodeDeployData({ abi, bytecode: provenanceRegistryBytecode, args: [parameters.admin ?? writer.account] });
+  const receipt = await sendAndWait(writer, { to: null, data }, parameters, withRevertName);
+  if (!receipt.contractAddress) throw new ChainError("TRANSACTION_FAILED", `deployment ${receipt.transactionHash} created no contract`);
+  return { registry: receipt.contractAddress, receipt };
+}
+
+/** Registers an organisation (the writer must be the registry admin) and returns its id. */
+export async function registerOrganisation(
+  writer: ChainWriter,
+  registry: Hex,
+  parameters: { name: string; admin?: Hex; anchorers?: readonly Hex[] } & WaitParameters,
+): Promise<{ orgId: number; receipt: TransactionReceipt }> {
+  const data = encodeFunctionData({ abi, functionName: "registerOrganisation", args: [parameters.name, parameters.admin ?? writer.account, parameters.anchorers ?? [writer.account]] });
+  const receipt = await sendAndWait(writer, { to: registry, data }, parameters, withRevertName);
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== registry.toLowerCase()) continue;
+    try {
+      const { eventName, args } = decodeEventLog({ abi, data: log.data, topics: log.topics as [Hex, ...Hex[]] });
+      if (eventName === "OrganisationRegistered") return { orgId: (args as unknown as { orgId: number }).orgId, receipt };
+    } catch {
+      // not ours
+    }
+  }
+  throw new ChainError("TRANSACTION_FAILED", `transaction ${receipt.transactionHash} registered no organisation`);
+}
+
+/** Calldata of `anchor(orgId, root, leafCount, metadataHash)`. */
+export function encodeAnchor(parameters: { orgId: number; root: Hex; leafCount: number; metadataHash: Hex }): Hex {
+  return encodeFunctionData({ abi, functionName: "anchor", args: [parameters.orgId, parameters.root, parameters.leafCount, parameters.metadataHash] });
+}
+
+/** Adds the decoded custom error name (e.g. `ProvenanceRegistryRootAlreadyAnchored`) to a revert. */
+export function withRevertName(cause: unknown): unknown {
+  if (!(cause instanceof ChainError) || cause.code !== "CONTRACT_REVERTED" || !cause.revertData || cause.revertName) return cause;
+  try {
+    const { errorName, args } = decodeErrorResult({ abi, data: cause.revertData as Hex });
+    const shown = (args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : String(a))).join(", ");
+    return new ChainError("CONTRACT_REVERTED", `the registry refused: ${errorName}(${shown})`, { revertName: errorName, revertData: cause.revertData, cause });
+  } catch {
+    return cause;
+  }
+}

@@ -1,0 +1,140 @@
+import { type Account, type Chain, type PublicClient, type Transport, type WalletClient, BaseError as ViemBaseError, keccak256 } from "viem";
+import { ChainError } from "../errors/chain.js";
+import type { Hex } from "../hex.js";
+import type { BlockHeader, ChainReader, ChainWriter, LogEntry, LogFilter, TransactionReceipt } from "./types.js";
+
+export type FromViemParameters = {
+  publicClient: PublicClient<Transport, Chain | undefined>;
+  /** With a wallet client (and its account), the result can also sign and send. */
+  walletClient?: WalletClient<Transport, Chain | undefined, Account>;
+};
+
+/**
+ * Adapts viem clients to the `ChainReader` / `ChainWriter` the SDK uses.
+ *
+ * @example
+ * import { createPublicClient, createWalletClient, http } from "viem";
+ * import { privateKeyToAccount } from "viem/accounts";
+ * import { fromViem } from "provenance-ledger";
+ * const chain = fromViem({
+ *   publicClient: createPublicClient({ transport: http(rpcUrl) }),
+ *   walletClient: createWalletClient({ account: privateKeyToAccount(key), transport: http(rpcUrl) }),
+ * });
+ */
+export function fromViem(parameters: FromViemParameters & { walletClient: NonNullable<FromViemParameters["walletClient"]> }): ChainWriter;
+export function fromViem(parameters: FromViemParameters): ChainReader;
+export function fromViem({ publicClient, walletClient }: FromViemParameters): ChainReader | ChainWriter {
+  const reader: ChainReader = {
+    getChainId: () => guard(async () => Number(await publicClient.request({ method: "eth_chainId" }))),
+    getBlockNumber: () => guard(() => publicClient.getBlockNumber({ cacheTime: 0 })),
+    getBlock: (number) =>
+      guard(async (): Promise<BlockHeader | null> => {
+        const block = await publicClient.request({ method: "eth_getBlockByNumber", params: [`0x${number.toString(16)}`, false] });
+        if (!block || !block.hash) return null;
+        return { number: BigInt(block.number!), hash: lower(block.hash), timestamp: BigInt(block.timestamp) };
+      }),
+    getTransactionReceipt: (hash) =>
+      guard(async (): Promise<TransactionReceipt | null> => {
+        const r = await publicClient.request({ method: "eth_getTransactionReceipt", params: [hash] });
+        if (!r || !r.blockHash || r.blockNumber === null) return null;
+        return {
+          transactionHash: lower(r.transactionHash),
+          status: r.status === "0x1" ? "success" : "reverted",
+          blockNumber: BigInt(r.blockNumber),
+          blockHash: lower(r.blockHash),
+          from: lower(r.from),
+          to: r.to ? lower(r.to) : null,
+          contractAddress: r.contractAddress ? lower(r.contractAddress) : null,
+          gasUsed: BigInt(r.gasUsed),
+          logs: r.logs.map(toLog),
+        };
+      }),
+    call: ({ to, data }) =>
+      guard(async () => {
+        const { data: result } = await publicClient.call({ to, data });
+        return result ?? "0x";
+      }),
+    getLogs: (filter: LogFilter) =>
+      guard(async () => {
+        const logs = await publicClient.request({
+          method: "eth_getLogs",
+          params: [
+            {
+              address: filter.address,
+              topics: filter.topics as Hex[],
+              fromBlock: `0x${filter.fromBlock.toString(16)}`,
+              toBlock: filter.toBlock === "latest" ? "latest" : `0x${filter.toBlock.toString(16)}`,
+            },
+          ],
+        });
+        return logs.map(toLog);
+      }),
+  };
+  if (!walletClient) return reader;
+  const account = walletClient.account;
+  return {
+    ...reader,
+    account: lower(account.address),
+    signTransaction: (request) =>
+      guard(async () => {
+        const prepared = await walletClient.prepareTransactionRequest({
+          account,
+          chain: walletClient.chain,
+          data: request.data,
+          ...(request.to === null ? {} : { to: request.to }),
+        } as never);
+        const raw = (await walletClient.signTransaction(prepared as never)) as Hex;
+        return { hash: keccak256(raw), raw };
+      }),
+    sendRawTransaction: (raw) =>
+      guard(async () => {
+        try {
+          return lower(await publicClient.sendRawTransaction({ serializedTransaction: raw }));
+        } catch (error) {
+          // Rebroadcasting a transaction the node already has is fine: the hash is the same.
+          if (/already known|known transaction|already imported|nonce too low/i.test(messageOf(error))) return keccak256(raw);
+          throw error;
+        }
+      }),
+  };
+}
+
+function toLog(log: { address: string; topics: readonly string[]; data: string; blockNumber: string | null; blockHash: string | null; transactionHash: string | null }): LogEntry {
+  return {
+    address: lower(log.address),
+    topics: log.topics.map(lower),
+    data: log.data as Hex,
+    blockNumber: BigInt(log.blockNumber ?? 0),
+    blockHash: lower(log.blockHash ?? "0x"),
+    transactionHash: lower(log.transactionHash ?? "0x"),
+  };
+}
+
+function lower(value: string): Hex {
+  return value.toLowerCase() as Hex;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof ViemBaseError) return `${error.shortMessage} ${error.details ?? ""}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Maps viem's errors onto `ChainError` codes. */
+async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ChainError) throw error;
+    if (error instanceof ViemBaseError) {
+      const revert = error.walk((e) => typeof (e as { data?: unknown }).data === "string" && /^0x[0-9a-fA-F]{8,}/.test((e as { data: string }).data)) as { data?: string } | null;
+      if (revert?.data || /revert/i.test(messageOf(error)))
+        throw new ChainError("CONTRACT_REVERTED", `the contract reverted: ${error.shortMessage}`, { cause: error, ...(revert?.data ? { revertData: revert.data } : {}) });
+      if (error.walk((e) => (e as Error).name === "TimeoutError"))
+        throw new ChainError("RPC_TIMEOUT", "the RPC node did not answer in time", { details: error.shortMessage, cause: error });
+      if (error.walk((e) => (e as Error).name === "HttpRequestError" || /fetch failed|ECONNREFUSED|ENOTFOUND|socket/i.test((e as Error).message ?? "")))
+        throw new ChainError("RPC_UNREACHABLE", "the RPC node is unreachable", { details: error.shortMessage, cause: error });
+      throw new ChainError("RPC_ERROR", `the RPC node answered with an error: ${error.shortMessage}`, { cause: error });
+    }
+    throw new ChainError("RPC_ERROR", `chain access failed: ${messageOf(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,25 @@
+import { BaseError, type BaseErrorParameters } from "./base.js";
+
+/** The checks `verifyReceipt` runs, in order. A failure names the first one that failed. */
+export type VerificationCheck =
+  | "artifact-digest"
+  | "record-leaf"
+  | "proof-root"
+  | "chain-id"
+  | "registry"
+  | "anchor-root"
+  | "anchor-transaction"
+  | "anchor-block"
+  | "organisation"
+  | "confirmations";
+
+/** A receipt that did not verify: `check` says which check failed. */
+export class VerificationError extends BaseError<VerificationCheck> {
+  override name = "VerificationError";
+  get check(): VerificationCheck {
+    return this.code;
+  }
+  constructor(check: VerificationCheck, shortMessage: string, parameters: BaseErrorParameters = {}) {
+    super(check, shortMessage, parameters);
+  }
+}
