@@ -212,6 +212,32 @@ describe("ProvenanceRegistry", () => {
       assert.deepEqual(await registry.read.organisation([2]), ["Org Two", ZERO, 0n], "other organisation untouched");
     });
 
+    it("behavior: storage layout is as documented in docs/registry.md (one packed slot per root)", async () => {
+      const registry = await networkHelpers.loadFixture(deployWithTwoOrganisations);
+      const root = rootOf("layout");
+      await registry.write.anchor([2, root, 0x0102_0304, ZERO], { account: org2Anchorer.account });
+      const { blockNumber, timestamp } = await registry.read.anchorOf([root]);
+      // Solidity mapping slot: keccak256(abi.encode(key, mappingSlot)).
+      const rootSlot = (key: Hex, base: bigint) => keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [key, base]));
+      const orgSlot = (key: number, base: bigint) => keccak256(encodeAbiParameters([{ type: "uint32" }, { type: "uint256" }], [key, base]));
+      const read = (slot: Hex | bigint) => publicClient.getStorageAt({ address: registry.address, slot: typeof slot === "bigint" ? toHex(slot, { size: 32 }) : slot });
+      // slot 3: mapping(bytes32 root => Anchor), fields packed from the low-order end.
+      const packed = BigInt((await read(rootSlot(root, 3n)))!);
+      const field = (offset: number, bytes: number) => (packed >> BigInt(offset * 8)) & ((1n << BigInt(bytes * 8)) - 1n);
+      assert.equal(field(0, 4), 2n, "orgId");
+      assert.equal(field(4, 8), 1n, "sequence");
+      assert.equal(field(12, 6), BigInt(blockNumber), "blockNumber");
+      assert.equal(field(18, 5), BigInt(timestamp), "timestamp");
+      assert.equal(field(23, 4), 0x0102_0304n, "leafCount");
+      assert.equal(packed >> 216n, 0n, "27 bytes used");
+      // slot 1: uint32 organisation count; slot 2: mapping(uint32 orgId => Organisation{bytes32 head; string name}).
+      assert.equal(BigInt((await read(1n))!), 2n, "organisationCount");
+      const org1Head = orgSlot(1, 2n);
+      const org2Head = orgSlot(2, 2n);
+      assert.equal(await read(org1Head), GENESIS, "head of an organisation without batches is the sentinel");
+      assert.equal(await read(org2Head), root, "head of organisation 2");
+    });
+
     it("behavior: sequences are contiguous per organisation and previousRoot links each batch to the last", async () => {
       const registry = await networkHelpers.loadFixture(deployWithTwoOrganisations);
       const anchorers = { 1: org1Anchorer, 2: org2Anchorer } as const;
