@@ -94,7 +94,7 @@ describe("parseModelManifest", () => {
   it("error: not an object, missing or unknown keys", () => {
     assertManifestError(null, "INVALID_MANIFEST", "manifest");
     assertManifestError([valid], "INVALID_MANIFEST", "manifest");
-    assertManifestError(tampered((m) => delete m.files), "INVALID_MANIFEST", "files");
+    assertManifestError(tampered((m) => delete (m as Record<string, unknown>).files), "INVALID_MANIFEST", "files");
     assertManifestError(tampered((m) => (m.comment = "x")), "INVALID_MANIFEST", "comment");
     assertManifestError(tampered((m) => (m.files = {} as never)), "INVALID_MANIFEST", "files");
     assertManifestError(tampered((m) => (m.files = [])), "INVALID_MANIFEST", "files");
