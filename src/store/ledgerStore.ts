@@ -191,6 +191,10 @@ export class LedgerStore {
     return (this.statement("SELECT * FROM records WHERE batch_id IS NULL ORDER BY id").all() as Row[]).map(toRecord);
   }
 
+  recordsInBatch(batchId: number): StoredRecord[] {
+    return (this.statement("SELECT * FROM records WHERE batch_id = ? ORDER BY id").all(batchId) as Row[]).map(toRecord);
+  }
+
   countPending(): number {
     return Number((this.statement("SELECT count(*) AS n FROM records WHERE batch_id IS NULL").get() as Row).n);
   }

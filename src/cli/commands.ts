@@ -1,0 +1,250 @@
+import { writeFile, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { JsonValue } from "../canonicalJson.js";
+import { deployRegistry, readOrganisation, registerOrganisation } from "../chain/registry.js";
+import { ChainError, redactUrl } from "../errors/chain.js";
+import { InputError } from "../errors/input.js";
+import { hashModel } from "../hashing/hashModel.js";
+import { createTtyProgress } from "../hashing/createTtyProgress.js";
+import type { Hex } from "../hex.js";
+import { parseAddress } from "../hex.js";
+import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../ledger.js";
+import { parseReceipt, serializeReceipt } from "../receipt.js";
+import { createRecord } from "../record.js";
+import { LedgerStore } from "../store/ledgerStore.js";
+import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js";
+import { connectReader, connectWriter } from "./connect.js";
+import { type ParsedFlags, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
+import { type Output, formatTime } from "./output.js";
+
+export type CommandContext = { flags: ParsedFlags; args: string[]; out: Output };
+
+const DEFAULT_DATA_DIR = ".provenance";
+
+export function dataDir(flags: ParsedFlags): string {
+  return resolve(setting(flags["data-dir"], "PROVENANCE_DATA_DIR", DEFAULT_DATA_DIR)!);
+}
+
+function timeoutMs(flags: ParsedFlags): number {
+  return parseInteger(setting(flags.timeout, "PROVENANCE_TIMEOUT", "30")!, "--timeout (seconds)", 1, 3600) * 1000;
+}
+
+function confirmations(flags: ParsedFlags): number {
+  return parseInteger(setting(flags.confirmations, "PROVENANCE_CONFIRMATIONS", "1")!, "--confirmations", 1, 10_000);
+}
+
+function rpcUrl(flags: ParsedFlags, store?: LedgerStore): string {
+  return parseRpcUrl(requireSetting(setting(flags.rpc, "PROVENANCE_RPC_URL", store?.getMeta("rpc")), "--rpc", "PROVENANCE_RPC_URL"));
+}
+
+async function writer(flags: ParsedFlags, store?: LedgerStore) {
+  const key = parsePrivateKey(requireSetting(setting(flags["private-key"], "PROVENANCE_PRIVATE_KEY"), "--private-key", "PROVENANCE_PRIVATE_KEY"));
+  return connectWriter(rpcUrl(flags, store), key, timeoutMs(flags));
+}
+
+function registry(flags: ParsedFlags, store?: LedgerStore): Hex {
+  return parseRegistry(requireSetting(setting(flags.registry, "PROVENANCE_REGISTRY", store?.getMeta("registry")), "--registry", "PROVENANCE_REGISTRY"));
+}
+
+function orgId(flags: ParsedFlags, store?: LedgerStore): number {
+  const value = setting(flags.org?.[0], "PROVENANCE_ORG", store?.getMeta("org"));
+  return parseInteger(requireSetting(value, "--org", "PROVENANCE_ORG"), "--org", 1, 2 ** 32 - 1);
+}
+
+function withStore<T>(flags: ParsedFlags, body: (store: LedgerStore) => Promise<T>): Promise<T> {
+  const store = LedgerStore.open(dataDir(flags));
+  return body(store).finally(() => store.close());
+}
+
+/** `provenance init`: creates the data folder and its ledger store. */
+export async function init({ flags, out }: CommandContext): Promise<void> {
+  await withStore(flags, async (store) => {
+    out.result({ dataDir: dataDir(flags), store: store.path }, [`Initialised the ledger store at ${store.path}`, "Next: provenance deploy (or set PROVENANCE_REGISTRY), then provenance org add <name>."]);
+  });
+}
+
+/** `provenance deploy`: deploys a registry; the store remembers it as the default. */
+export async function deploy({ flags, out }: CommandContext): Promise<void> {
+  await withStore(flags, async (store) => {
+    const chain = await writer(flags, store);
+    const admin = flags.admin ? parseAddress(flags.admin, "--admin") : chain.account;
+    const { registry: address, receipt } = await deployRegistry(chain, { admin, confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    const chainId = await chain.getChainId();
+    store.setMeta("registry", address);
+    store.setMeta("chain_id", String(chainId));
+    store.setMeta("deploy_block", String(receipt.blockNumber));
+    if (flags.rpc) store.setMeta("rpc", flags.rpc);
+    out.result({ registry: address, chainId, admin, txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber), gasUsed: Number(receipt.gasUsed) }, [
+      `Deployed ProvenanceRegistry at ${address} on chain ${chainId} (block ${receipt.blockNumber}, tx ${receipt.transactionHash}).`,
+      `Registry admin: ${admin}`,
+    ]);
+  });
+}
+
+/** `provenance org add <name>`: registers an organisation; the caller becomes its admin and anchorer. */
+export async function orgAdd({ flags, args, out }: CommandContext): Promise<void> {
+  const name = args[0];
+  if (!name) throw new InputError("INVALID_ARGUMENT", "usage: provenance org add <name>");
+  await withStore(flags, async (store) => {
+    const chain = await writer(flags, store);
+    const address = registry(flags, store);
+    const anchorers = [chain.account, ...(flags.anchorer ?? []).map((a, i) => parseAddress(a, `--anchorer[${i}]`))];
+    const admin = flags.admin ? parseAddress(flags.admin, "--admin") : chain.account;
+    const { orgId: id, receipt } = await registerOrganisation(chain, address, { name, admin, anchorers, confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    store.setMeta("org", String(id));
+    out.result({ orgId: id, name, admin, anchorers, registry: address, txHash: receipt.transactionHash }, [
+      `Registered organisation ${id} "${name}" in ${address} (tx ${receipt.transactionHash}).`,
+      `Admin: ${admin}; anchorers: ${anchorers.join(", ")}. It is now this store's default --org.`,
+    ]);
+  });
+}
+
+/** `provenance org show <id>`. */
+export async function orgShow({ flags, args, out }: CommandContext): Promise<void> {
+  await withStore(flags, async (store) => {
+    const id = args[0] ? parseInteger(args[0], "<id>", 1, 2 ** 32 - 1) : orgId(flags, store);
+    const org = await readOrganisation(connectReader(rpcUrl(flags, store), timeoutMs(flags)), registry(flags, store), id);
+    if (!org) throw new ChainError("NOT_A_REGISTRY", `organisation ${id} is not registered`);
+    out.result(org, [`Organisation ${org.id} "${org.name}": ${org.batchCount} batch(es), head root ${org.headRoot}`]);
+  });
+}
+
+function parseFields(fields: readonly string[] | undefined): Record<string, JsonValue> | undefined {
+  if (!fields?.length) return undefined;
+  const result: Record<string, JsonValue> = {};
+  for (const field of fields) {
+    const eq = field.indexOf("=");
+    if (eq <= 0) throw new InputError("INVALID_ARGUMENT", `--field must look like key=value, got "${field}"`);
+    result[field.slice(0, eq)] = field.slice(eq + 1);
+  }
+  return result;
+}
+
+/** `provenance record <path>`: hashes a model and stores a pending record (durable when acknowledged). */
+export async function record({ flags, args, out }: CommandContext): Promise<void> {
+  const path = args[0];
+  if (!path) throw new InputError("INVALID_ARGUMENT", "usage: provenance record <path> [--name N] [--version V] [--type T] [--field k=v]");
+  const progress = createTtyProgress();
+  let digest;
+  try {
+    digest = await hashModel(path, { onProgress: progress.onProgress });
+  } finally {
+    progress.finish();
+  }
+  const fields = parseFields(flags.field);
+  const rec = createRecord({
+    ...(flags.type ? { type: flags.type } : {}),
+    subject: {
+      name: flags.name ?? resolve(path).split("/").pop()!,
+      version: flags.version ?? "unversioned",
+      digest: { sha256: digest.sha256 },
+      artifact: { kind: digest.kind, hashing: digest.kind === "file" ? "sha256" : "provenance-model-manifest-v1", size: digest.size, files: digest.fileCount },
+    },
+    ...(fields ? { fields } : {}),
+  });
+  await withStore(flags, async (store) => {
+    const { stored, created } = addRecord(store, rec);
+    out.result({ recordId: stored.recordHash, leaf: stored.leaf, sha256: digest.sha256, created, record: stored.record }, [
+      `${created ? "Recorded" : "Already recorded"} ${stored.record.subject.name}@${stored.record.subject.version} (${digest.kind}, ${digest.fileCount} file(s), ${digest.size} bytes)`,
+      `  model sha256: ${digest.sha256}`,
+      `  record id:    ${stored.recordHash}`,
+      `Pending until the next \`provenance anchor\`.`,
+    ]);
+  });
+}
+
+/** `provenance anchor`: seals pending records into a batch and anchors every batch not yet anchored. */
+export async function anchor({ flags, out }: CommandContext): Promise<void> {
+  await withStore(flags, async (store) => {
+    const sealed = sealBatch(store);
+    const pending = store.batchesNotAnchored();
+    if (pending.length === 0) {
+      out.result({ anchored: [] }, ["Nothing to anchor: no pending records."]);
+      return;
+    }
+    const chain = await writer(flags, store);
+    const anchored = await anchorBatches(store, chain, { registry: registry(flags, store), orgId: orgId(flags, store), confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    out.result(
+      { sealed: sealed ? { id: sealed.id, root: sealed.root, leafCount: sealed.leafCount } : null, anchored: anchored.map((b) => ({ id: b.id, root: b.root, leafCount: b.leafCount, ...b.anchor })) },
+      anchored.map((b) => `Anchored batch ${b.id} (${b.leafCount} record(s), root ${b.root}) as sequence ${b.anchor!.sequence} of organisation ${b.anchor!.orgId} at block ${b.anchor!.blockNumber}, tx ${b.anchor!.txHash}`),
+    );
+  });
+}
+
+/** `provenance receipt <digest|record id> [-o file]`. */
+export async function receipt({ flags, args, out }: CommandContext): Promise<void> {
+  const query = args[0];
+  if (!query) throw new InputError("INVALID_ARGUMENT", "usage: provenance receipt <model digest|record id> [-o file]");
+  await withStore(flags, async (store) => {
+    const r = buildReceipt(store, query);
+    const text = serializeReceipt(r);
+    if (flags.output) {
+      await writeFile(flags.output, text);
+      out.result({ file: resolve(flags.output), recordId: r.leaf, root: r.root }, [`Wrote the receipt to ${flags.output}`]);
+    } else out.raw(text);
+  });
+}
+
+/** `provenance status`: what the local store holds. */
+export async function status({ flags, out }: CommandContext): Promise<void> {
+  await withStore(flags, async (store) => {
+    const s = store.stats();
+    out.result({ ...s, store: store.path, registry: store.getMeta("registry"), org: store.getMeta("org") }, [
+      `Store ${store.path}: ${s.records} record(s), ${s.pending} pending; ${s.batches} batch(es), ${s.anchored} anchored.`,
+      `Default registry: ${store.getMeta("registry") ?? "(none)"}; default organisation: ${store.getMeta("org") ?? "(none)"}`,
+    ]);
+  });
+}
+
+/** Exit code 1: verification ran and did not succeed. */
+export class NotVerified extends Error {}
+
+/** `provenance verify <receipt> [--artifact path] --rpc url --registry addr [--chain-id id] [--org id]…`. */
+export async function verify({ flags, args, out }: CommandContext): Promise<VerifiedReceipt> {
+  const file = args[0];
+  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance verify <receipt> [--artifact <path>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>]");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new InputError("INVALID_ARGUMENT", `cannot read the receipt ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  const parsed = parseReceipt(text);
+  // Pins come from the verifier (flags, environment), never from the receipt or the local store.
+  const address = parseRegistry(requireSetting(setting(flags.registry, "PROVENANCE_REGISTRY"), "--registry", "PROVENANCE_REGISTRY"));
+  const url = parseRpcUrl(requireSetting(setting(flags.rpc, "PROVENANCE_RPC_URL"), "--rpc", "PROVENANCE_RPC_URL"));
+  const chain = connectReader(url, timeoutMs(flags));
+  const pinnedChainId = setting(flags["chain-id"], "PROVENANCE_CHAIN_ID");
+  const orgs = (flags.org ?? (process.env.PROVENANCE_ORG ? [process.env.PROVENANCE_ORG] : [])).map((o) => parseInteger(o, "--org", 1, 2 ** 32 - 1));
+  let artifactSha256: string | undefined;
+  if (flags.artifact) {
+    const progress = createTtyProgress();
+    try {
+      artifactSha256 = (await hashModel(flags.artifact, { onProgress: progress.onProgress })).sha256;
+    } finally {
+      progress.finish();
+    }
+  }
+  let chainId: number;
+  try {
+    chainId = pinnedChainId ? parseInteger(pinnedChainId, "--chain-id", 1) : await chain.getChainId();
+  } catch (error) {
+    throw error instanceof ChainError ? new ChainError(error.code, `${error.shortMessage}: ${redactUrl(url)}`, { cause: error }) : error;
+  }
+  const result = await verifyReceipt({
+    receipt: parsed,
+    artifactSha256,
+    chain,
+    chainId,
+    registry: address,
+    acceptedOrgIds: orgs.length ? orgs : undefined,
+    confirmations: confirmations(flags),
+  });
+  out.result({ verified: true, ...result, artifactChecked: artifactSha256 !== undefined, chainIdPinned: pinnedChainId !== undefined }, [
+    `VERIFIED: ${result.record.subject.name}@${result.record.subject.version} (sha256 ${result.record.subject.digest.sha256})`,
+    `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
+    `  chain ${result.chainId}${pinnedChainId ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
+    `  checks passed: ${result.checks.join(", ")}${artifactSha256 === undefined ? " (artifact not checked: pass --artifact)" : ""}`,
+  ]);
+  return result;
+}

@@ -1,0 +1,115 @@
+import { BaseError } from "../errors/base.js";
+import { ChainError } from "../errors/chain.js";
+import { InputError } from "../errors/input.js";
+import { VerificationError } from "../errors/verification.js";
+import { HashingError } from "../errors/hashing.js";
+import * as commands from "./commands.js";
+import { demo } from "./demo.js";
+import { loadDotenv, parseCommandLine } from "./options.js";
+import { createOutput } from "./output.js";
+
+export const USAGE = `provenance: a blockchain-anchored provenance ledger for AI models
+
+Usage:
+  provenance init                                   create the local ledger store (.provenance/)
+  provenance deploy                                 deploy a ProvenanceRegistry (prints registry, chainId)
+  provenance org add <name> [--admin A] [--anchorer A]…  register an organisation (caller: admin + anchorer)
+  provenance org show [<id>]                        show an organisation's batches
+  provenance record <path> [--name N] [--version V] [--type T] [--field k=v]…
+                                                    hash a model (file or directory) and record it
+  provenance anchor [--confirmations N]             seal pending records into a batch and anchor it
+  provenance receipt <digest|record id> [-o file]   write the receipt of an anchored record
+  provenance verify <receipt> [--artifact <path>] --rpc <url> --registry <address>
+                    [--chain-id <id>] [--org <id>]… [--confirmations N]
+                                                    verify a receipt against a node
+  provenance status                                 what the local store holds
+  provenance demo                                   the whole flow on an embedded chain
+
+Options (flag, else environment variable, else .env):
+  --rpc <url>            PROVENANCE_RPC_URL       JSON-RPC endpoint
+  --registry <address>   PROVENANCE_REGISTRY      registry contract
+  --private-key <hex>    PROVENANCE_PRIVATE_KEY   signing key (never printed)
+  --org <id>             PROVENANCE_ORG           organisation id
+  --data-dir <dir>       PROVENANCE_DATA_DIR      ledger store folder (default .provenance)
+  --confirmations <n>    PROVENANCE_CONFIRMATIONS blocks to wait for / require (default 1)
+  --timeout <seconds>    PROVENANCE_TIMEOUT       per RPC request and per wait (default 30)
+  --json                                          machine-readable output
+
+Exit codes: 0 verified or done, 1 not verified (or the chain refused), 2 usage or input error.
+`;
+
+/** Runs the CLI; resolves to the exit code. Never throws. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let json = argv.includes("--json");
+  try {
+    loadDotenv();
+    const { positionals, flags } = parseCommandLine(argv);
+    json = flags.json ?? false;
+    const out = createOutput(json);
+    const [command, ...rest] = positionals;
+    if (flags.help || command === undefined || command === "help") {
+      process.stdout.write(USAGE);
+      return command === undefined && !flags.help ? 2 : 0;
+    }
+    const context = { flags, args: rest, out };
+    switch (command) {
+      case "init":
+        await commands.init(context);
+        return 0;
+      case "deploy":
+        await commands.deploy(context);
+        return 0;
+      case "org": {
+        const [sub, ...subArgs] = rest;
+        if (sub === "add") await commands.orgAdd({ ...context, args: subArgs });
+        else if (sub === "show") await commands.orgShow({ ...context, args: subArgs });
+        else throw new InputError("INVALID_ARGUMENT", `unknown org command "${sub ?? ""}": use org add <name> or org show [<id>]`);
+        return 0;
+      }
+      case "record":
+        await commands.record(context);
+        return 0;
+      case "anchor":
+        await commands.anchor(context);
+        return 0;
+      case "receipt":
+        await commands.receipt(context);
+        return 0;
+      case "status":
+        await commands.status(context);
+        return 0;
+      case "verify":
+        await commands.verify(context);
+        return 0;
+      case "demo":
+        return await demo(context);
+      default:
+        throw new InputError("INVALID_ARGUMENT", `unknown command "${command}" (see provenance --help)`);
+    }
+  } catch (error) {
+    return report(error, json);
+  }
+}
+
+/** Prints an error once, briefly, and maps it to an exit code. */
+function report(error: unknown, json: boolean): number {
+  const code = exitCode(error);
+  if (json) {
+    const e = error instanceof BaseError ? { code: error.code, message: error.shortMessage, details: error.details } : { code: "INTERNAL", message: String(error) };
+    process.stdout.write(`${JSON.stringify({ verified: false, error: e }, null, 2)}\n`);
+  } else if (error instanceof VerificationError) {
+    process.stderr.write(`NOT VERIFIED: check "${error.check}" failed: ${error.shortMessage}\n`);
+  } else if (error instanceof BaseError) {
+    process.stderr.write(`error: ${error.shortMessage}\n${error.details ? `  ${error.details}\n` : ""}`);
+  } else {
+    process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  return code;
+}
+
+function exitCode(error: unknown): number {
+  if (error instanceof InputError || error instanceof HashingError) return 2;
+  if (error instanceof VerificationError || error instanceof ChainError) return 1;
+  if (error instanceof BaseError) return 1;
+  return 1;
+}

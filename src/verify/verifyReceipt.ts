@@ -1,0 +1,147 @@
+import { readAnchor, readOrganisation, decodeBatchAnchored } from "../chain/registry.js";
+import type { ChainReader } from "../chain/types.js";
+import { VerificationError, type VerificationCheck } from "../errors/verification.js";
+import { type Hex, hexEquals, parseAddress } from "../hex.js";
+import { processProof } from "../merkle/proof.js";
+import type { Receipt } from "../receipt.js";
+import { leafOfRecord } from "../record.js";
+
+export type VerifyReceiptParameters = {
+  /** A receipt already parsed by `parseReceipt` (shape checked, meaning not yet). */
+  readonly receipt: Receipt;
+  /** SHA-256 (64 hex digits) of the artifact as the verifier recomputed it; omit to skip the artifact check. */
+  readonly artifactSha256?: string | undefined;
+  /** The node to ask. Only the answers of this node are trusted, never the receipt. */
+  readonly chain: ChainReader;
+  /** The chain ID the verifier trusts (pinned, not taken from the receipt). */
+  readonly chainId: number;
+  /** The registry address the verifier trusts (pinned, not taken from the receipt). */
+  readonly registry: Hex;
+  /** Organisations the verifier accepts; any registered organisation when omitted. */
+  readonly acceptedOrgIds?: readonly number[] | undefined;
+  /** Required confirmations, the anchoring block itself counted. Default 1. */
+  readonly confirmations?: number | undefined;
+};
+
+/** What a successful verification established, every field read from the chain. */
+export type VerifiedReceipt = {
+  readonly record: Receipt["record"];
+  readonly root: Hex;
+  readonly chainId: number;
+  readonly registry: Hex;
+  readonly organisation: { readonly id: number; readonly name: string };
+  readonly sequence: number;
+  readonly txHash: Hex;
+  readonly blockNumber: number;
+  readonly blockHash: Hex;
+  /** Block timestamp, Unix seconds. */
+  readonly timestamp: number;
+  readonly confirmations: number;
+  /** The checks that passed, in order. */
+  readonly checks: readonly VerificationCheck[];
+};
+
+/**
+ * Checks, in order, that the artifact's digest matches the record, the record gives the leaf,
+ * the proof leads to the root, the node's chain ID and the registry equal the pinned ones, the
+ * root is anchored on chain in the stated transaction and block by an accepted organisation,
+ * and the block has enough confirmations. Returns what was established, or throws a
+ * {@link VerificationError} whose `check` names the first check that failed. Chain access
+ * failures propagate as `ChainError`: "could not check" is never "verified".
+ *
+ * @example
+ * import { fromViem, parseReceipt, verifyReceipt } from "provenance-ledger";
+ * const result = await verifyReceipt({ receipt: parseReceipt(json), chain: fromViem({ publicClient }), chainId: 31337, registry });
+ * console.log(`registered at block ${result.blockNumber} by ${result.organisation.name}`);
+ */
+export async function verifyReceipt(parameters: VerifyReceiptParameters): Promise<VerifiedReceipt> {
+  const { receipt, chain } = parameters;
+  const registry = parseAddress(parameters.registry, "registry");
+  const required = parameters.confirmations ?? 1;
+  const checks: VerificationCheck[] = [];
+  const fail = (check: VerificationCheck, message: string): never => {
+    throw new VerificationError(check, message);
+  };
+
+  // 1–3: offline checks, pure.
+  if (parameters.artifactSha256 !== undefined) {
+    if (!hexEquals(parameters.artifactSha256, receipt.record.subject.digest.sha256))
+      fail("artifact-digest", `the artifact's SHA-256 ${parameters.artifactSha256} does not match the record's ${receipt.record.subject.digest.sha256}`);
+    checks.push("artifact-digest");
+  }
+  const leaf = leafOfRecord(receipt.record);
+  if (!hexEquals(leaf, receipt.leaf)) fail("record-leaf", `the record hashes to leaf ${leaf}, not the receipt's leaf ${receipt.leaf}`);
+  checks.push("record-leaf");
+  const computedRoot = processProof(receipt.leaf, receipt.proof);
+  if (!hexEquals(computedRoot, receipt.root)) fail("proof-root", `the proof leads to ${computedRoot}, not the receipt's root ${receipt.root}`);
+  checks.push("proof-root");
+
+  // 4: the pins, never the receipt, say which chain and registry count.
+  if (receipt.anchor.chainId !== parameters.chainId) fail("chain-id", `the receipt is for chain ${receipt.anchor.chainId}, but the verifier pinned chain ${parameters.chainId}`);
+  const nodeChainId = await chain.getChainId();
+  if (nodeChainId !== parameters.chainId) fail("chain-id", `the node serves chain ${nodeChainId}, but the verifier pinned chain ${parameters.chainId}`);
+  checks.push("chain-id");
+  if (!hexEquals(receipt.anchor.registry, registry)) fail("registry", `the receipt names registry ${receipt.anchor.registry}, but the verifier pinned ${registry}`);
+  checks.push("registry");
+
+  // 5: the root is anchored, and the chain agrees with every claim of the receipt.
+  const stored = await readAnchor(chain, registry, receipt.root);
+  if (!stored) fail("anchor-root", `root ${receipt.root} is not anchored in registry ${registry} on chain ${parameters.chainId}`);
+  const anchor = stored!;
+  const claims: [string, number, number][] = [
+    ["organisation", anchor.orgId, receipt.anchor.orgId],
+    ["sequence", anchor.sequence, receipt.anchor.sequence],
+    ["leaf count", anchor.leafCount, receipt.batch.leafCount],
+    ["block number", anchor.blockNumber, receipt.anchor.blockNumber],
+    ["timestamp", anchor.timestamp, receipt.anchor.timestamp],
+  ];
+  for (const [what, onChain, claimed] of claims)
+    if (onChain !== claimed) fail("anchor-root", `the root is anchored with ${what} ${onChain}, but the receipt claims ${claimed}`);
+  checks.push("anchor-root");
+
+  const tx = await chain.getTransactionReceipt(receipt.anchor.txHash);
+  if (!tx) fail("anchor-transaction", `transaction ${receipt.anchor.txHash} was not found on chain ${parameters.chainId}`);
+  const mined = tx!;
+  if (mined.status !== "success") fail("anchor-transaction", `transaction ${receipt.anchor.txHash} reverted`);
+  if (mined.blockNumber !== BigInt(receipt.anchor.blockNumber) || !hexEquals(mined.blockHash, receipt.anchor.blockHash))
+    fail("anchor-transaction", `transaction ${receipt.anchor.txHash} is in block ${mined.blockNumber} (${mined.blockHash}), not the receipt's block ${receipt.anchor.blockNumber} (${receipt.anchor.blockHash})`);
+  const event = mined.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e !== null && hexEquals(e.root, receipt.root));
+  if (!event) fail("anchor-transaction", `transaction ${receipt.anchor.txHash} did not anchor root ${receipt.root} in registry ${registry}`);
+  const e = event!;
+  if (e.orgId !== anchor.orgId || e.sequence !== anchor.sequence || e.leafCount !== anchor.leafCount || !hexEquals(e.metadataHash, receipt.batch.metadataHash))
+    fail("anchor-transaction", `the BatchAnchored event of transaction ${receipt.anchor.txHash} does not match the receipt's batch (organisation, sequence, leaf count or metadata hash)`);
+  checks.push("anchor-transaction");
+
+  const block = await chain.getBlock(BigInt(receipt.anchor.blockNumber));
+  if (!block || !hexEquals(block.hash, receipt.anchor.blockHash))
+    fail("anchor-block", `block ${receipt.anchor.blockNumber} on this node is ${block?.hash ?? "missing"}, not the receipt's ${receipt.anchor.blockHash}`);
+  if (block!.timestamp !== BigInt(receipt.anchor.timestamp))
+    fail("anchor-block", `block ${receipt.anchor.blockNumber} has timestamp ${block!.timestamp}, not the receipt's ${receipt.anchor.timestamp}`);
+  checks.push("anchor-block");
+
+  if (parameters.acceptedOrgIds && !parameters.acceptedOrgIds.includes(anchor.orgId))
+    fail("organisation", `the root was anchored by organisation ${anchor.orgId}, which the verifier does not accept (accepted: ${parameters.acceptedOrgIds.join(", ")})`);
+  const org = await readOrganisation(chain, registry, anchor.orgId);
+  if (!org) fail("organisation", `organisation ${anchor.orgId} is not registered in ${registry}`);
+  checks.push("organisation");
+
+  const head = await chain.getBlockNumber();
+  const confirmations = Number(head - BigInt(receipt.anchor.blockNumber) + 1n);
+  if (confirmations < required) fail("confirmations", `block ${receipt.anchor.blockNumber} has ${confirmations} confirmation(s); ${required} required`);
+  checks.push("confirmations");
+
+  return {
+    record: receipt.record,
+    root: receipt.root,
+    chainId: nodeChainId,
+    registry,
+    organisation: { id: org!.id, name: org!.name },
+    sequence: anchor.sequence,
+    txHash: receipt.anchor.txHash,
+    blockNumber: receipt.anchor.blockNumber,
+    blockHash: receipt.anchor.blockHash,
+    timestamp: receipt.anchor.timestamp,
+    confirmations,
+    checks,
+  };
+}

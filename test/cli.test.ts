@@ -1,0 +1,218 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { MerkleTree } from "merkletreejs";
+import { keccak256 } from "viem";
+import { LEAF_ENCODING } from "../src/merkle/leaf.js";
+import { recordHash, subjectDigest } from "../src/record.js";
+import { parseReceipt } from "../src/receipt.js";
+
+// The CLI, as built by `npm run build`, against `hardhat node` on loopback: the multi-command setup of the README.
+const root = fileURLToPath(new URL("..", import.meta.url));
+const CLI = join(root, "bin", "provenance.js");
+const NODE = process.execPath;
+const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+let node: ChildProcess;
+let rpc: string;
+let work: string;
+let registry: string;
+let model: string;
+let receiptFile: string;
+
+type Run = { code: number; stdout: string; stderr: string };
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(NODE, [CLI, ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work, PROVENANCE_DATA_DIR: join(work, ".provenance"), ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForNode(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`hardhat node did not start at ${url}`);
+}
+
+const signing = () => ({ PROVENANCE_RPC_URL: rpc, PROVENANCE_PRIVATE_KEY: KEY });
+const verifyArgs = (file: string, extra: string[] = []) => ["verify", file, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", ...extra];
+
+async function tampered(mutate: (r: any) => void): Promise<string> {
+  const r = JSON.parse(await readFile(receiptFile, "utf8"));
+  mutate(r);
+  const file = join(work, `tampered-${randomBytes(4).toString("hex")}.json`);
+  await writeFile(file, JSON.stringify(r));
+  return file;
+}
+
+const flipHex = (hex: string) => `${hex.slice(0, -1)}${hex.endsWith("0") ? "1" : "0"}`;
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), "provenance-cli-"));
+  const port = await freePort();
+  rpc = `http://127.0.0.1:${port}`;
+  node = spawn(join(root, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: root, stdio: "ignore" });
+  await waitForNode(rpc);
+  model = join(work, "model");
+  await mkdir(join(model, "weights"), { recursive: true });
+  await writeFile(join(model, "config.json"), '{"layers": 4}');
+  await writeFile(join(model, "weights", "shard-0.bin"), randomBytes(100_000));
+});
+
+after(() => {
+  node?.kill("SIGTERM");
+});
+
+describe("provenance CLI against hardhat node", () => {
+  it("default: init, deploy, org add, record, anchor, receipt, verify", async () => {
+    assert.equal((await cli(["init"])).code, 0);
+    const deployed = await cli(["deploy", "--json"], signing());
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const d = JSON.parse(deployed.stdout);
+    assert.equal(d.chainId, 31337);
+    assert.match(d.registry, /^0x[0-9a-f]{40}$/);
+    registry = d.registry;
+    assert.ok(!deployed.stdout.includes(KEY.slice(2)) && !deployed.stderr.includes(KEY.slice(2)), "the private key is never printed");
+
+    const org = await cli(["org", "add", "CLI Test Org", "--json"], signing());
+    assert.equal(org.code, 0, org.stderr);
+    assert.equal(JSON.parse(org.stdout).orgId, 1);
+
+    const recorded = await cli(["record", model, "--name", "acme/model", "--version", "2.0.0", "--json"]);
+    assert.equal(recorded.code, 0, recorded.stderr);
+    const { sha256 } = JSON.parse(recorded.stdout);
+    for (let i = 0; i < 4; i++) {
+      const extra = join(work, `extra-${i}.bin`);
+      await writeFile(extra, randomBytes(64));
+      assert.equal((await cli(["record", extra])).code, 0);
+    }
+    const anchored = await cli(["anchor", "--json"], signing());
+    assert.equal(anchored.code, 0, anchored.stderr);
+    assert.equal(JSON.parse(anchored.stdout).anchored[0].leafCount, 5);
+
+    receiptFile = join(work, "model.receipt.json");
+    const written = await cli(["receipt", sha256, "-o", receiptFile]);
+    assert.equal(written.code, 0, written.stderr);
+
+    const verified = await cli(verifyArgs(receiptFile, ["--artifact", model, "--org", "1"]));
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /registered at block \d+ \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) by organisation 1 "CLI Test Org" in transaction 0x[0-9a-f]{64}/);
+  });
+
+  it("behavior: the CLI's receipt verifies with merkletreejs, @openzeppelin/merkle-tree and MerkleProof.sol (verifyRecordBy)", async () => {
+    const r = parseReceipt(await readFile(receiptFile, "utf8"));
+    assert.equal(StandardMerkleTree.verify(r.root, [...LEAF_ENCODING], [subjectDigest(r.record), recordHash(r.record)], [...r.proof]), true);
+    const hash = (data: Buffer) => Buffer.from(keccak256(data).slice(2), "hex");
+    assert.equal(new MerkleTree([], hash, { sortPairs: true }).verify([...r.proof], r.leaf, r.root), true);
+    const { createPublicClient, http } = await import("viem");
+    const { provenanceRegistryAbi } = await import("../src/chain/registryArtifact.js");
+    const client = createPublicClient({ transport: http(rpc) });
+    const ok = await client.readContract({ address: registry as `0x${string}`, abi: provenanceRegistryAbi, functionName: "verifyRecordBy", args: [1, r.root, [...r.proof], subjectDigest(r.record), recordHash(r.record)] });
+    assert.equal(ok, true);
+  });
+
+  it("error: exit 1 after a one-byte change to the artifact", async () => {
+    const copy = join(work, "model-copy");
+    await mkdir(join(copy, "weights"), { recursive: true });
+    await writeFile(join(copy, "config.json"), '{"layers": 5}');
+    await writeFile(join(copy, "weights", "shard-0.bin"), await readFile(join(model, "weights", "shard-0.bin")));
+    const run = await cli(verifyArgs(receiptFile, ["--artifact", copy]));
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /NOT VERIFIED: check "artifact-digest" failed/);
+  });
+
+  it("error: exit 1 after a one-byte change to the leaf, any proof element, or the root", async () => {
+    const cases: [string, (r: any) => void, string][] = [
+      ["leaf", (r) => void (r.leaf = flipHex(r.leaf)), "record-leaf"],
+      ["root", (r) => void (r.root = flipHex(r.root)), "proof-root"],
+    ];
+    const { proof } = JSON.parse(await readFile(receiptFile, "utf8"));
+    for (let i = 0; i < proof.length; i++) cases.push([`proof[${i}]`, (r) => void (r.proof[i] = flipHex(r.proof[i])), "proof-root"]);
+    for (const [what, mutate, check] of cases) {
+      const run = await cli(verifyArgs(await tampered(mutate)));
+      assert.equal(run.code, 1, `${what}: ${run.stdout}`);
+      assert.match(run.stderr, new RegExp(`check "${check}" failed`), what);
+    }
+  });
+
+  it("error: exit 1 when pinned to a different registry address", async () => {
+    const run = await cli(["verify", receiptFile, "--rpc", rpc, "--registry", "0x5FbDB2315678afecb367f032d93F642f64180aa4", "--chain-id", "31337"]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /check "registry" failed/);
+  });
+
+  it("error: exit 1 when pinned to a different chain", async () => {
+    const run = await cli(["verify", receiptFile, "--rpc", rpc, "--registry", registry, "--chain-id", "1"]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /check "chain-id" failed/);
+  });
+
+  it("error: exit 2 with a clear message for malformed input", async () => {
+    const bad = join(work, "bad.json");
+    await writeFile(bad, "{ not json");
+    let run = await cli(verifyArgs(bad));
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /receipt is not valid JSON/);
+    run = await cli(verifyArgs(await tampered((r) => void (r.format = "provenance-receipt-v9"))));
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /unknown receipt format "provenance-receipt-v9"/);
+    run = await cli(verifyArgs(await tampered((r) => void (r.proof[0] = r.proof[0].slice(0, -1)))));
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /receipt\.proof\[0\]: hex string has an odd number of digits/);
+    run = await cli(verifyArgs(receiptFile, ["--artifact", join(work, "missing-model")]));
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /missing-model/);
+    run = await cli(["verify", receiptFile, "--rpc", rpc]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /missing --registry/);
+    run = await cli(["record"]);
+    assert.equal(run.code, 2);
+    run = await cli(["frobnicate"]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /unknown command "frobnicate"/);
+  });
+
+  it("error: exit 1 naming the problem when the RPC is unreachable", async () => {
+    const run = await cli(["verify", receiptFile, "--rpc", "http://127.0.0.1:1", "--registry", registry, "--chain-id", "31337", "--timeout", "2"]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /unreachable/);
+  });
+
+  it("behavior: settings come from .env when no flag or variable is given", async () => {
+    await writeFile(join(work, ".env"), `PROVENANCE_RPC_URL=${rpc}\nPROVENANCE_REGISTRY=${registry}\nPROVENANCE_CHAIN_ID=31337\n`);
+    const run = await cli(["verify", receiptFile, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).verified, true);
+  });
+
+  it("behavior: anchor again is a no-op", async () => {
+    const run = await cli(["anchor"], signing());
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Nothing to anchor/);
+  });
+});
