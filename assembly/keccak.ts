@@ -1,0 +1,220 @@
+// Keccak-256 of 64-byte messages and the OpenZeppelin-compatible Merkle tree hashing loop,
+// compiled to WebAssembly by scripts/build-keccak-wasm.ts (AssemblyScript, see docs/merkle.md).
+//
+// Only fixed-size 64-byte messages are hashed (two 32-byte nodes), so the sponge is a single
+// Keccak-f[1600] call with the padding folded into constant lanes. The module has no data
+// segment, no globals and no allocator: it reads and writes only the addresses it is given,
+// so the same shared memory can be used by several threads at once.
+
+/** The 24 round constants of Keccak-f[1600] (a switch, not a table: no data segment). */
+@inline function roundConstant(round: i32): u64 {
+  switch (round) {
+    case 0: return 0x0000000000000001;
+    case 1: return 0x0000000000008082;
+    case 2: return 0x800000000000808a;
+    case 3: return 0x8000000080008000;
+    case 4: return 0x000000000000808b;
+    case 5: return 0x0000000080000001;
+    case 6: return 0x8000000080008081;
+    case 7: return 0x8000000000008009;
+    case 8: return 0x000000000000008a;
+    case 9: return 0x0000000000000088;
+    case 10: return 0x0000000080008009;
+    case 11: return 0x000000008000000a;
+    case 12: return 0x000000008000808b;
+    case 13: return 0x800000000000008b;
+    case 14: return 0x8000000000008089;
+    case 15: return 0x8000000000008003;
+    case 16: return 0x8000000000008002;
+    case 17: return 0x8000000000000080;
+    case 18: return 0x000000000000800a;
+    case 19: return 0x800000008000000a;
+    case 20: return 0x8000000080008081;
+    case 21: return 0x8000000000008080;
+    case 22: return 0x0000000080000001;
+    default: return 0x8000000080008008;
+  }
+}
+
+/**
+ * out = keccak256(32 bytes at p ++ 32 bytes at q). `out` may alias `p` or `q`: every input
+ * lane is read before the first store. Lanes are little-endian 64-bit words, as in memory.
+ */
+function hash64(p: usize, q: usize, out: usize): void {
+  // Absorb: lanes 0..7 are the message, lane 8 holds the 0x01 pad byte, lane 16 the final 0x80.
+  let a0 = load<u64>(p, 0), a1 = load<u64>(p, 8), a2 = load<u64>(p, 16), a3 = load<u64>(p, 24);
+  let a4 = load<u64>(q, 0), a5 = load<u64>(q, 8), a6 = load<u64>(q, 16), a7 = load<u64>(q, 24);
+  let a8: u64 = 1, a9: u64 = 0, a10: u64 = 0, a11: u64 = 0, a12: u64 = 0, a13: u64 = 0, a14: u64 = 0, a15: u64 = 0;
+  let a16: u64 = 0x8000000000000000, a17: u64 = 0, a18: u64 = 0, a19: u64 = 0;
+  let a20: u64 = 0, a21: u64 = 0, a22: u64 = 0, a23: u64 = 0, a24: u64 = 0;
+  let c0: u64, c1: u64, c2: u64, c3: u64, c4: u64, d0: u64, d1: u64, d2: u64, d3: u64, d4: u64;
+  let b0: u64, b1: u64, b2: u64, b3: u64, b4: u64, b5: u64, b6: u64, b7: u64, b8: u64, b9: u64;
+  let b10: u64, b11: u64, b12: u64, b13: u64, b14: u64, b15: u64, b16: u64, b17: u64, b18: u64, b19: u64;
+  let b20: u64, b21: u64, b22: u64, b23: u64, b24: u64;
+  for (let round = 0; round < 24; round++) {
+    // theta
+    c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20;
+    c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21;
+    c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22;
+    c3 = a3 ^ a8 ^ a13 ^ a18 ^ a23;
+    c4 = a4 ^ a9 ^ a14 ^ a19 ^ a24;
+    d0 = c4 ^ rotl<u64>(c1, 1);
+    d1 = c0 ^ rotl<u64>(c2, 1);
+    d2 = c1 ^ rotl<u64>(c3, 1);
+    d3 = c2 ^ rotl<u64>(c4, 1);
+    d4 = c3 ^ rotl<u64>(c0, 1);
+    // rho and pi (b[y, 2x+3y] = rotl(a[x, y] ^ d[x], r[x, y]))
+    b0 = a0 ^ d0;
+    b10 = rotl<u64>(a1 ^ d1, 1);
+    b20 = rotl<u64>(a2 ^ d2, 62);
+    b5 = rotl<u64>(a3 ^ d3, 28);
+    b15 = rotl<u64>(a4 ^ d4, 27);
+    b16 = rotl<u64>(a5 ^ d0, 36);
+    b1 = rotl<u64>(a6 ^ d1, 44);
+    b11 = rotl<u64>(a7 ^ d2, 6);
+    b21 = rotl<u64>(a8 ^ d3, 55);
+    b6 = rotl<u64>(a9 ^ d4, 20);
+    b7 = rotl<u64>(a10 ^ d0, 3);
+    b17 = rotl<u64>(a11 ^ d1, 10);
+    b2 = rotl<u64>(a12 ^ d2, 43);
+    b12 = rotl<u64>(a13 ^ d3, 25);
+    b22 = rotl<u64>(a14 ^ d4, 39);
+    b23 = rotl<u64>(a15 ^ d0, 41);
+    b8 = rotl<u64>(a16 ^ d1, 45);
+    b18 = rotl<u64>(a17 ^ d2, 15);
+    b3 = rotl<u64>(a18 ^ d3, 21);
+    b13 = rotl<u64>(a19 ^ d4, 8);
+    b14 = rotl<u64>(a20 ^ d0, 18);
+    b24 = rotl<u64>(a21 ^ d1, 2);
+    b9 = rotl<u64>(a22 ^ d2, 61);
+    b19 = rotl<u64>(a23 ^ d3, 56);
+    b4 = rotl<u64>(a24 ^ d4, 14);
+    // chi
+    a0 = b0 ^ (~b1 & b2);
+    a1 = b1 ^ (~b2 & b3);
+    a2 = b2 ^ (~b3 & b4);
+    a3 = b3 ^ (~b4 & b0);
+    a4 = b4 ^ (~b0 & b1);
+    a5 = b5 ^ (~b6 & b7);
+    a6 = b6 ^ (~b7 & b8);
+    a7 = b7 ^ (~b8 & b9);
+    a8 = b8 ^ (~b9 & b5);
+    a9 = b9 ^ (~b5 & b6);
+    a10 = b10 ^ (~b11 & b12);
+    a11 = b11 ^ (~b12 & b13);
+    a12 = b12 ^ (~b13 & b14);
+    a13 = b13 ^ (~b14 & b10);
+    a14 = b14 ^ (~b10 & b11);
+    a15 = b15 ^ (~b16 & b17);
+    a16 = b16 ^ (~b17 & b18);
+    a17 = b17 ^ (~b18 & b19);
+    a18 = b18 ^ (~b19 & b15);
+    a19 = b19 ^ (~b15 & b16);
+    a20 = b20 ^ (~b21 & b22);
+    a21 = b21 ^ (~b22 & b23);
+    a22 = b22 ^ (~b23 & b24);
+    a23 = b23 ^ (~b24 & b20);
+    a24 = b24 ^ (~b20 & b21);
+    // iota
+    a0 ^= roundConstant(round);
+  }
+  // Squeeze: the digest is the first 32 bytes of the state.
+  store<u64>(out, a0, 0);
+  store<u64>(out, a1, 8);
+  store<u64>(out, a2, 16);
+  store<u64>(out, a3, 24);
+}
+
+/** Whether the 32 bytes at p are greater than the 32 bytes at q, compared as big-endian numbers. */
+@inline function greater(p: usize, q: usize): bool {
+  let x = bswap<u64>(load<u64>(p, 0)), y = bswap<u64>(load<u64>(q, 0));
+  if (x != y) return x > y;
+  x = bswap<u64>(load<u64>(p, 8)); y = bswap<u64>(load<u64>(q, 8));
+  if (x != y) return x > y;
+  x = bswap<u64>(load<u64>(p, 16)); y = bswap<u64>(load<u64>(q, 16));
+  if (x != y) return x > y;
+  return bswap<u64>(load<u64>(p, 24)) > bswap<u64>(load<u64>(q, 24));
+}
+
+/** out = keccak256(min(a, b) ++ max(a, b)): OpenZeppelin's commutative node hash. */
+@inline function hashSortedPair(p: usize, q: usize, out: usize): void {
+  if (greater(p, q)) hash64(q, p, out);
+  else hash64(p, q, out);
+}
+
+/**
+ * keccak256 of `count` consecutive 64-byte messages at `input`; the 32-byte digests are
+ * written consecutively at `output` (which may equal `input`).
+ */
+export function keccak64(input: usize, count: u32, output: usize): void {
+  for (let i: u32 = 0; i < count; i++) {
+    const p = input + (<usize>i << 6);
+    hash64(p, p + 32, output + (<usize>i << 5));
+  }
+}
+
+/**
+ * In the array layout of @openzeppelin/merkle-tree (node i has children 2i+1 and 2i+2, 32 bytes
+ * each, starting at `tree`), computes the nodes with index in [from, to).
+ */
+export function hashNodes(tree: usize, from: u32, to: u32): void {
+  for (let i = from; i < to; i++) {
+    const left = tree + ((<usize>i << 6) + 32);
+    hashSortedPair(left, left + 32, tree + (<usize>i << 5));
+  }
+}
+
+/**
+ * Computes every inner node of a tree of `leafCount` leaves (already in place), level by level
+ * from the bottom. With `threads` > 1, each thread calls this with its own `thread` number
+ * (0 is the caller, which finishes alone): levels of at least `parallelMin` slots are split
+ * into equal ranges, followed by a barrier on the 32-bit counter at `barrier` (zero at start).
+ * Returns 0, or 1 if another thread did not reach a barrier in time (then the caller must
+ * recompute the whole tree alone: every node is a pure function of its children).
+ */
+export function hashTree(tree: usize, leafCount: u32, thread: u32, threads: u32, barrier: usize, parallelMin: u32): i32 {
+  if (leafCount < 2) return 0;
+  let arrived: u32 = 0;
+  // Node i sits on level floor(log2(i + 1)); the deepest inner node is leafCount - 2.
+  for (let level = 31 - <i32>clz<u32>(leafCount - 1); level >= 0; level--) {
+    const from: u32 = (1 << level) - 1;
+    const to: u32 = min<u32>((2 << level) - 1, leafCount - 1);
+    if (threads > 1 && (<u32>1 << level) >= parallelMin) {
+      const count = <u64>(to - from);
+      hashNodes(tree, from + <u32>(count * thread / threads), from + <u32>(count * (thread + 1) / threads));
+      arrived += threads;
+      if (!awaitBarrier(barrier, arrived)) return 1;
+    } else {
+      if (thread != 0) return 0;
+      hashNodes(tree, from, to);
+    }
+  }
+  return 0;
+}
+
+/** Arrives at the barrier and waits until `target` arrivals; false after ~10 s without it. */
+function awaitBarrier(barrier: usize, target: u32): bool {
+  if (atomic.add<u32>(barrier, 1) + 1 == target) {
+    atomic.notify(barrier);
+    return true;
+  }
+  for (let spin = 0; spin < 4096; spin++) {
+    if (atomic.load<u32>(barrier) >= target) return true;
+  }
+  for (let waits = 0; waits < 1000; waits++) {
+    const seen = atomic.load<u32>(barrier);
+    if (seen >= target) return true;
+    memory.atomic.wait32(barrier, seen, 10_000_000); // 10 ms
+  }
+  return atomic.load<u32>(barrier) >= target;
+}
+
+/**
+ * Folds a Merkle proof: node = hashSortedPair(node, proof[i]) for each of the `length` 32-byte
+ * elements at `proof`, in place on the 32 bytes at `node` (MerkleProof.processProof).
+ */
+export function processProof(node: usize, proof: usize, length: u32): void {
+  for (let i: u32 = 0; i < length; i++) {
+    hashSortedPair(node, proof + (<usize>i << 5), node);
+  }
+}

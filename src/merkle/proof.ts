@@ -1,0 +1,52 @@
+import { InputError } from "../errors/input.js";
+import { MerkleError } from "../errors/merkle.js";
+import { type Hex, hexEquals, parseHexBytes, toHex, typeName } from "../hex.js";
+import { scratchKeccak } from "./keccak.js";
+
+/**
+ * The longest proof accepted. A tree of 2^25 leaves (the most one holds) needs 25 elements;
+ * anything much longer is an attack on the verifier's time, not a proof.
+ */
+export const MAX_PROOF_LENGTH = 64;
+
+export type ProcessProofErrorType = InputError | MerkleError;
+
+/**
+ * The root that `proof` leads to from `leaf`: `leaf` hashed with each proof element in turn,
+ * each pair in ascending byte order — OpenZeppelin `MerkleProof.processProof` and
+ * @openzeppelin/merkle-tree's `processProof`. Pure; the proof is treated as hostile: it must be
+ * an array of at most MAX_PROOF_LENGTH bytes32 hex strings (InputError naming `proof[i]`,
+ * MerkleError PROOF_TOO_LONG).
+ *
+ * @example
+ * import { processProof } from "provenance-ledger";
+ * const root = processProof(receipt.leaf, receipt.proof);
+ */
+export function processProof(leaf: Hex, proof: readonly Hex[]): Hex {
+  const start = parseHexBytes(leaf, "leaf");
+  if (!Array.isArray(proof)) throw new InputError("INVALID_ARGUMENT", `expected an array of bytes32 hex strings, got ${typeName(proof)}`, { path: "proof" });
+  if (proof.length > MAX_PROOF_LENGTH)
+    throw new MerkleError("PROOF_TOO_LONG", `a proof of ${proof.length} elements is longer than the ${MAX_PROOF_LENGTH} accepted`);
+  const elements = proof.map((element: unknown, i) => parseHexBytes(element, `proof[${i}]`));
+  const { wasm, bytes } = scratchKeccak(32 + 32 * elements.length);
+  const buffer = Buffer.from(bytes.buffer, 0, 32 + 32 * elements.length);
+  buffer.write(start.slice(2), 0, 32, "hex");
+  elements.forEach((element, i) => buffer.write(element.slice(2), 32 + 32 * i, 32, "hex"));
+  wasm.processProof(0, 32, elements.length);
+  return toHex(bytes.slice(0, 32));
+}
+
+/**
+ * Whether `proof` proves `leaf` under `root` (`MerkleProof.verify`, `StandardMerkleTree.verify`
+ * for an already-hashed leaf). The root is compared in constant time. Returns false for a
+ * well-formed proof that does not lead to `root`; throws like `processProof` for a malformed
+ * one, and InputError for a malformed `root`.
+ *
+ * @example
+ * import { verifyMerkleProof } from "provenance-ledger";
+ * if (!verifyMerkleProof(anchoredRoot, leaf, proof)) throw new Error("not in the batch");
+ */
+export function verifyMerkleProof(root: Hex, leaf: Hex, proof: readonly Hex[]): boolean {
+  const expected = parseHexBytes(root, "root");
+  return hexEquals(processProof(leaf, proof), expected);
+}
