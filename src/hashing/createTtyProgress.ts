@@ -22,7 +22,7 @@ export type TtyProgress = {
 };
 
 const CLEAR_LINE = "\r\x1b[K";
-const BAR_WIDTH = 20;
+const BAR_WIDTH = 16;
 
 /**
  * A one-line progress bar for `hashModel`: bar, percentage, bytes, MiB/s and the current file,
@@ -54,7 +54,7 @@ export function createTtyProgress(stream: ProgressStream = process.stderr, param
       if (t - lastDrawAt < intervalMs) return;
       lastDrawAt = t;
       drawn = true;
-      stream.write(CLEAR_LINE + formatProgressLine(progress, (t - startedAt) / 1000, (stream.columns ?? 80) - 1));
+      stream.write(CLEAR_LINE + formatProgressLine(progress, (t - startedAt) / 1000, (stream.columns || 80) - 1));
     },
     finish() {
       if (drawn) stream.write(CLEAR_LINE);
@@ -71,24 +71,22 @@ export function formatProgressLine(progress: HashProgress, elapsedSeconds: numbe
   const rate = elapsedSeconds > 0 ? bytesHashed / elapsedSeconds / 2 ** 20 : 0;
   const head =
     `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%` +
-    `  ${formatBytes(bytesHashed)}/${formatBytes(totalBytes)}  ${rate.toFixed(1)} MiB/s`;
+    ` ${formatBytes(bytesHashed, totalBytes)} ${rate.toFixed(1)} MiB/s`;
   if (file === undefined) return truncateEnd(head, width);
-  const room = width - [...head].length - 2;
+  const room = width - [...head].length - 1;
   // A file name is attacker-chosen: never send its control characters (escape sequences) to a terminal.
   const printable = file.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
-  return room < 4 ? truncateEnd(head, width) : `${head}  ${truncateStart(printable, room)}`;
+  return room < 4 ? truncateEnd(head, width) : `${head} ${truncateStart(printable, room)}`;
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let value = bytes / 1024;
+/** `done/total unit`, in the unit that suits `total`. */
+function formatBytes(done: number, total: number): string {
+  if (total < 1024) return `${done}/${total} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"] as const;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
+  while (total >= 1024 ** (unit + 2) && unit < units.length - 1) unit++;
+  const scale = 1024 ** (unit + 1);
+  return `${(done / scale).toFixed(1)}/${(total / scale).toFixed(1)} ${units[unit]}`;
 }
 
 function truncateEnd(text: string, width: number): string {
