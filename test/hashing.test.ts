@@ -128,9 +128,11 @@ describe("hashModel", () => {
     assert.notEqual(a.sha256, b.sha256, "paths are part of the manifest");
   });
 
-  it("behavior: a trailing slash on the model path is accepted", async () => {
+  it("behavior: a trailing slash or '.' on the model path is accepted", async () => {
     const root = makeModel({ "a.bin": "a" });
-    assert.equal((await hashModel(`${root}/`)).sha256, (await hashModel(root)).sha256);
+    const digest = await hashModel(root);
+    assert.equal((await hashModel(`${root}/`)).sha256, digest.sha256);
+    assert.equal((await hashModel(`${root}/.`)).sha256, digest.sha256);
   });
 
   it("behavior: progress reports every file, grows monotonically and ends at the total", async () => {
@@ -159,6 +161,7 @@ describe("hashModel", () => {
   it("error: a missing path is PATH_NOT_FOUND", async () => {
     const path = join(scratch, "does-not-exist");
     await assertRefused(hashModel(path), "PATH_NOT_FOUND", path);
+    await assert.rejects(hashModel(""), (e: unknown) => e instanceof HashingError && e.code === "PATH_NOT_FOUND", "an empty path is not the current directory");
   });
 
   it("error: a symlink as the model path is refused, to a file or a directory, with or without a trailing slash", async () => {
@@ -167,6 +170,8 @@ describe("hashModel", () => {
     symlinkSync(join(root, "real/a.bin"), join(root, "file-link"));
     await assertRefused(hashModel(join(root, "dir-link")), "SYMLINK_REFUSED", join(root, "dir-link"));
     await assertRefused(hashModel(join(root, "dir-link/")), "SYMLINK_REFUSED", join(root, "dir-link/"));
+    await assertRefused(hashModel(`${root}/dir-link/.`), "SYMLINK_REFUSED", `${root}/dir-link/.`);
+    await assertRefused(hashModel(`${root}/dir-link//`), "SYMLINK_REFUSED", `${root}/dir-link//`);
     await assertRefused(hashModel(join(root, "file-link")), "SYMLINK_REFUSED", join(root, "file-link"));
   });
 

@@ -1,5 +1,5 @@
 import { lstat } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, normalize } from "node:path";
 import { HashingError } from "../errors/hashing.js";
 import { fileSystemError, refuseUnhashable, throwIfAborted } from "./fileSystemError.js";
 import { hashFile } from "./hashFile.js";
@@ -48,8 +48,10 @@ export type HashModelErrorType = HashingError;
 export async function hashModel(path: string, parameters: HashModelParameters = {}): Promise<HashModelReturnType> {
   const { onProgress, signal } = parameters;
   throwIfAborted(signal, path);
-  // Trailing slashes would make lstat follow a symlinked final component: strip them (keep "/").
-  const root = path.length > 1 ? path.replace(/\/+$/, "") || "/" : path;
+  if (path === "") throw new HashingError("PATH_NOT_FOUND", "the model path is empty", { path });
+  // "link/" and "link/." would make lstat follow a symlinked final component: normalise them
+  // away (lexically) so the component that is checked is the one that is hashed.
+  const root = normalize(path).replace(/(.)\/+$/, "$1");
   const stats = await lstat(root, { bigint: true }).catch((cause: unknown) => {
     throw fileSystemError(cause, path);
   });
