@@ -110,3 +110,16 @@ describe("records", () => {
     );
   });
 });
+
+describe("frozen receipt vector (test/vectors/receipt-v1.json)", () => {
+  const vector = JSON.parse(readFileSync(new URL("./vectors/receipt-v1.json", import.meta.url), "utf8"));
+
+  it("default: still parses, validates against the schema, and its leaf and proof check offline", async () => {
+    const { processProof } = await import("../src/merkle/proof.js");
+    const r = parseReceipt(vector.receipt);
+    assert.equal(validateReceipt(vector.receipt), true, JSON.stringify(validateReceipt.errors));
+    assert.equal(recordHash(r.record), vector.expected.recordHash);
+    assert.equal(leafOfRecord(r.record), vector.expected.leaf);
+    assert.equal(processProof(r.leaf, r.proof), vector.expected.root);
+  });
+});

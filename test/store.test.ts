@@ -15,9 +15,9 @@ import { LedgerStore } from "../src/store/ledgerStore.js";
 
 const record = (name: string) => createRecord({ subject: { name, version: "1", digest: { sha256: randomBytes(32).toString("hex") } } });
 
-/** Runs test/fixtures/recordLoop.ts, kills it with SIGKILL after `ms`, returns what it acknowledged. */
+/** Runs scripts/record-loop.ts, kills it with SIGKILL after `ms`, returns what it acknowledged. */
 function recordUntilKilled(dir: string, ms: number): Promise<string[]> {
-  const script = fileURLToPath(new URL("./fixtures/recordLoop.ts", import.meta.url));
+  const script = fileURLToPath(new URL("../scripts/record-loop.ts", import.meta.url));
   const child = spawn(process.execPath, ["--no-warnings", "--import", "tsx", script, dir], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   return new Promise((resolve) => {

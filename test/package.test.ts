@@ -1,0 +1,11 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+describe("package exports", () => {
+  it("default: the built package exports the SDK under its own name", async () => {
+    const sdk = await import("provenance-ledger");
+    for (const name of ["createRecord", "addRecord", "sealBatch", "anchorBatches", "buildReceipt", "verifyReceipt", "parseReceipt", "hashModel", "fromViem", "fromEthers", "buildMerkleTree", "processProof", "LedgerStore"])
+      assert.equal(typeof (sdk as Record<string, unknown>)[name], "function", name);
+    assert.equal(sdk.RECEIPT_FORMAT, "provenance-receipt-v1");
+  });
+});
