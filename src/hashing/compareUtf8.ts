@@ -12,7 +12,13 @@ export function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
-/** Sorts (a copy of) `items` by the UTF-8 bytes of `key(item)`, encoding each key once. */
+/**
+ * Sorts (a copy of) `items` by the UTF-8 bytes of `key(item)`, encoding each key once.
+ *
+ * @example
+ * import { sortByUtf8 } from "provenance-ledger";
+ * sortByUtf8([{ path: "\u{1F600}" }, { path: "\uFF61" }], (f) => f.path); // [{ path: "\uFF61" }, { path: "\u{1F600}" }]
+ */
 export function sortByUtf8<T>(items: readonly T[], key: (item: T) => string): T[] {
   return items
     .map((item) => ({ item, bytes: Buffer.from(key(item), "utf8") }))

@@ -63,7 +63,15 @@ export function createTtyProgress(stream: ProgressStream = process.stderr, param
   };
 }
 
-/** One progress line, at most `width` characters (code points). */
+/**
+ * One progress line, at most `width` characters (code points), control characters of the file
+ * name replaced by `?`.
+ *
+ * @example
+ * import { formatProgressLine } from "provenance-ledger";
+ * formatProgressLine({ bytesHashed: 3 * 2 ** 30, totalBytes: 4 * 2 ** 30, file: "a.bin" }, 2, 79);
+ * // "[############----]  75.0% 3.0/4.0 GiB 1536.0 MiB/s a.bin"
+ */
 export function formatProgressLine(progress: HashProgress, elapsedSeconds: number, width: number): string {
   const { bytesHashed, totalBytes, file } = progress;
   const fraction = totalBytes > 0 ? Math.min(1, bytesHashed / totalBytes) : 1;
