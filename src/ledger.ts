@@ -9,6 +9,7 @@ import { StoreError } from "./errors/store.js";
 import type { Hex } from "./hex.js";
 import { buildMerkleTree } from "./merkle/buildMerkleTree.js";
 import { loadMerkleTree } from "./merkle/loadMerkleTree.js";
+import { MAX_LEAF_COUNT } from "./merkle/tree.js";
 import { RECEIPT_FORMAT, type Receipt } from "./receipt.js";
 import { type ProvenanceRecord, leafOfRecord, parseRecord, recordHash } from "./record.js";
 import type { BatchAnchorInfo, LedgerStore, StoredBatch, StoredRecord } from "./store/ledgerStore.js";
@@ -30,23 +31,22 @@ export function addRecord(store: LedgerStore, record: ProvenanceRecord): { store
 }
 
 /**
- * Seals every pending record into one Merkle batch (leaves de-duplicated by construction: a
- * record is stored once) and persists the batch with its whole tree. `null` if nothing is pending.
+ * Seals pending records (oldest first, at most `maxRecords`, default and cap 2^25) into one
+ * Merkle batch and persists it with its whole tree. A record is stored once, so its leaf is in at
+ * most one batch; `buildMerkleTree` refuses duplicates besides. `null` if nothing is pending.
  *
  * @example
  * import { sealBatch } from "provenance-ledger";
  * const batch = sealBatch(store); // batch.root is what gets anchored
  */
 export function sealBatch(store: LedgerStore, parameters: { now?: Date; maxRecords?: number } = {}): StoredBatch | null {
-  let pending = store.pendingRecords();
+  const pending = store.pendingLeaves(Math.min(parameters.maxRecords ?? MAX_LEAF_COUNT, MAX_LEAF_COUNT));
   if (pending.length === 0) return null;
-  const max = parameters.maxRecords ?? 2 ** 32 - 1;
-  if (pending.length > max) pending = pending.slice(0, max);
   const tree = buildMerkleTree(pending.map((r) => r.leaf));
   const sealedAt = (parameters.now ?? new Date()).toISOString();
   const metadata = canonicalJson({ format: "provenance-batch-metadata-v1", root: tree.root, leafCount: tree.leafCount, sealedAt, software: SOFTWARE });
   const metadataHash: Hex = `0x${createHash("sha256").update(metadata).digest("hex")}`;
-  return store.insertBatch({ recordIds: pending.map((r) => r.id), root: tree.root, leafCount: tree.leafCount, metadata, metadataHash, tree: tree.toBytes(), sealedAt });
+  return store.insertBatch({ lastRecordId: pending.at(-1)!.id, root: tree.root, leafCount: tree.leafCount, metadata, metadataHash, tree: tree.toBytes(), sealedAt });
 }
 
 export type AnchorBatchesParameters = WaitParameters & {

@@ -187,6 +187,11 @@ export class LedgerStore {
     return (this.statement("SELECT * FROM records WHERE subject_sha256 = ? ORDER BY id DESC").all(sha256.toLowerCase()) as Row[]).map(toRecord);
   }
 
+  /** Id and leaf of every pending record, oldest first: all that sealing needs. */
+  pendingLeaves(limit: number): { id: number; leaf: Hex }[] {
+    return (this.statement("SELECT id, leaf FROM records WHERE batch_id IS NULL ORDER BY id LIMIT ?").all(limit) as Row[]).map((r) => ({ id: Number(r.id), leaf: r.leaf as Hex }));
+  }
+
   pendingRecords(): StoredRecord[] {
     return (this.statement("SELECT * FROM records WHERE batch_id IS NULL ORDER BY id").all() as Row[]).map(toRecord);
   }
@@ -200,18 +205,19 @@ export class LedgerStore {
   }
 
   /**
-   * Seals the given pending records into a new batch in one transaction: inserts the batch with
-   * its tree and assigns the records to it. Refuses if any of them is no longer pending.
+   * Seals the pending records with ids up to `lastRecordId` into a new batch in one transaction:
+   * inserts the batch with its tree and assigns the records to it. Refuses if their number is
+   * not `leafCount` (another writer sealed or added some meanwhile).
    */
-  insertBatch(input: { recordIds: readonly number[]; root: Hex; leafCount: number; metadata: string; metadataHash: Hex; tree: Uint8Array; sealedAt: string }): StoredBatch {
+  insertBatch(input: { lastRecordId: number; root: Hex; leafCount: number; metadata: string; metadataHash: Hex; tree: Uint8Array; sealedAt: string }): StoredBatch {
     return this.transaction(() => {
       const result = this.statement(
         "INSERT INTO batches (root, leaf_count, metadata, metadata_hash, tree, status, sealed_at) VALUES (?, ?, ?, ?, ?, 'sealed', ?)",
       ).run(input.root, input.leafCount, input.metadata, input.metadataHash, input.tree, input.sealedAt);
       const batchId = Number(result.lastInsertRowid);
-      const assign = this.statement("UPDATE records SET batch_id = ? WHERE id = ? AND batch_id IS NULL");
-      for (const id of input.recordIds)
-        if (Number(assign.run(batchId, id).changes) !== 1) throw new StoreError("STORE_CONFLICT", `record ${id} is no longer pending; sealing aborted`);
+      const assigned = Number(this.statement("UPDATE records SET batch_id = ? WHERE batch_id IS NULL AND id <= ?").run(batchId, input.lastRecordId).changes);
+      if (assigned !== input.leafCount)
+        throw new StoreError("STORE_CONFLICT", `expected to seal ${input.leafCount} pending records but found ${assigned}; another writer changed the store, sealing aborted`);
       return this.getBatch(batchId)!;
     });
   }
