@@ -173,16 +173,7 @@ export function buildReceipt(store: LedgerStore, query: string): Receipt {
       proof: tree.getProof(record.leaf),
       root: batch.root,
       batch: { leafCount: batch.leafCount, metadataHash: batch.metadataHash },
-      anchor: {
-        chainId: batch.anchor.chainId,
-        registry: batch.anchor.registry,
-        orgId: batch.anchor.orgId,
-        sequence: batch.anchor.sequence,
-        txHash: batch.anchor.txHash,
-        blockNumber: batch.anchor.blockNumber,
-        blockHash: batch.anchor.blockHash,
-        timestamp: batch.anchor.timestamp,
-      },
+      anchor: batch.anchor,
     };
   }
   const r = records[0]!;

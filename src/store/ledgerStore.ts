@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StoreError } from "../errors/store.js";
 import type { Hex } from "../hex.js";
+import type { ReceiptAnchor } from "../receipt.js";
 import type { ProvenanceRecord } from "../record.js";
 
 /** Schema version this code reads and writes. Older stores are migrated, newer ones refused. */
@@ -21,17 +22,8 @@ export type StoredRecord = {
 
 export type BatchStatus = "sealed" | "submitted" | "anchored";
 
-/** Where a batch was anchored, once it is. */
-export type BatchAnchorInfo = {
-  readonly chainId: number;
-  readonly registry: Hex;
-  readonly orgId: number;
-  readonly sequence: number;
-  readonly txHash: Hex;
-  readonly blockNumber: number;
-  readonly blockHash: Hex;
-  readonly timestamp: number;
-};
+/** Where a batch was anchored, once it is: exactly what a receipt states. */
+export type BatchAnchorInfo = ReceiptAnchor;
 
 export type StoredBatch = {
   readonly id: number;
