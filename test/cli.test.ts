@@ -116,8 +116,9 @@ describe("provenance CLI against hardhat node", () => {
     assert.equal(JSON.parse(anchored.stdout).anchored[0].leafCount, 5);
 
     receiptFile = join(work, "model.receipt.json");
-    const written = await cli(["receipt", sha256, "-o", receiptFile]);
+    const written = await cli(["receipt", sha256, "-o", receiptFile, "--json"]);
     assert.equal(written.code, 0, written.stderr);
+    assert.equal(JSON.parse(written.stdout).recordId, JSON.parse(recorded.stdout).recordId, "the receipt names the record by its id");
 
     const verified = await cli(verifyArgs(receiptFile, ["--artifact", model, "--org", "1"]));
     assert.equal(verified.code, 0, verified.stderr);
@@ -192,6 +193,9 @@ describe("provenance CLI against hardhat node", () => {
     assert.match(run.stderr, /missing --registry/);
     run = await cli(["record"]);
     assert.equal(run.code, 2);
+    run = await cli(["receipt", "ab".repeat(32)]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /no record matches/);
     run = await cli(["frobnicate"]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /unknown command "frobnicate"/);

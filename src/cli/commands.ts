@@ -10,7 +10,7 @@ import type { Hex } from "../hex.js";
 import { parseAddress } from "../hex.js";
 import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../ledger.js";
 import { parseReceipt, serializeReceipt } from "../receipt.js";
-import { createRecord } from "../record.js";
+import { createRecord, recordHash } from "../record.js";
 import { LedgerStore } from "../store/ledgerStore.js";
 import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js";
 import { connectReader, connectWriter } from "./connect.js";
@@ -180,7 +180,7 @@ export async function receipt({ flags, args, out }: CommandContext): Promise<voi
     const text = serializeReceipt(r);
     if (flags.output) {
       await writeFile(flags.output, text);
-      out.result({ file: resolve(flags.output), recordId: r.leaf, root: r.root }, [`Wrote the receipt to ${flags.output}`]);
+      out.result({ file: resolve(flags.output), recordId: recordHash(r.record), leaf: r.leaf, root: r.root }, [`Wrote the receipt to ${flags.output}`]);
     } else out.raw(text);
   });
 }

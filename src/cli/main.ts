@@ -1,6 +1,7 @@
 import { BaseError } from "../errors/base.js";
 import { ChainError } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
+import { StoreError } from "../errors/store.js";
 import { VerificationError } from "../errors/verification.js";
 import { HashingError } from "../errors/hashing.js";
 import * as commands from "./commands.js";
@@ -35,7 +36,8 @@ Options (flag, else environment variable, else .env):
   --timeout <seconds>    PROVENANCE_TIMEOUT       per RPC request and per wait (default 30)
   --json                                          machine-readable output
 
-Exit codes: 0 verified or done, 1 not verified (or the chain refused), 2 usage or input error.
+Exit codes: 0 verified or done, 1 not verified (or the chain refused), 2 usage or input error
+(including a record or digest the store does not hold).
 `;
 
 /** Runs the CLI; resolves to the exit code. Never throws. */
@@ -109,6 +111,7 @@ function report(error: unknown, json: boolean): number {
 
 function exitCode(error: unknown): number {
   if (error instanceof InputError || error instanceof HashingError) return 2;
+  if (error instanceof StoreError && error.code === "NOT_FOUND") return 2;
   if (error instanceof VerificationError || error instanceof ChainError) return 1;
   if (error instanceof BaseError) return 1;
   return 1;
