@@ -6,7 +6,22 @@ export type InputErrorCode =
   | "INVALID_RECORD"
   | "INVALID_RECEIPT"
   | "UNSUPPORTED_FORMAT"
-  | "INVALID_ARGUMENT";
+  | "INVALID_ARGUMENT"
+  // Strict JSON (refused before canonicalisation)
+  | "DUPLICATE_KEY"
+  | "LONE_SURROGATE"
+  | "NUMBER_OUT_OF_RANGE"
+  // Attestations (DSSE envelopes, in-toto statements, predicates)
+  | "INVALID_ENVELOPE"
+  | "INVALID_BASE64"
+  | "WRONG_PAYLOAD_TYPE"
+  | "INVALID_STATEMENT"
+  | "UNKNOWN_PREDICATE"
+  | "INVALID_PREDICATE"
+  | "INVALID_KEY"
+  // SBOMs, environment, bundles
+  | "INVALID_SBOM"
+  | "INVALID_BUNDLE";
 
 /**
  * Bad input: malformed hex, JSON, record or receipt, or an unknown format version.

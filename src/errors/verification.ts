@@ -11,7 +11,16 @@ export type VerificationCheck =
   | "anchor-transaction"
   | "anchor-block"
   | "organisation"
-  | "confirmations";
+  | "confirmations"
+  // Attestations: a DSSE envelope and the in-toto statement it carries
+  | "envelope"
+  | "signature"
+  | "signing-key"
+  | "statement"
+  | "subject-digest"
+  // Policies over many attestations
+  | "approval-quorum"
+  | "lineage";
 
 /** A receipt that did not verify: `check` says which check failed. */
 export class VerificationError extends BaseError<VerificationCheck> {

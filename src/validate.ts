@@ -1,0 +1,117 @@
+import { InputError, type InputErrorCode } from "./errors/input.js";
+import { typeName } from "./hex.js";
+
+// Field-by-field checks for hostile JSON. Every failure is an InputError naming the field's
+// path (`predicate.resources[3].digest`) with the caller's error code, so a parser reads as a
+// list of expectations and its errors say exactly what is wrong and where.
+
+export type ExpectObjectOptions = {
+  /** Keys that may appear; any other key is refused ("what is not understood is not signed off"). */
+  readonly allowed?: readonly string[];
+  /** Keys that must appear. */
+  readonly required?: readonly string[];
+};
+
+export function expectObject(value: unknown, path: string, code: InputErrorCode, options: ExpectObjectOptions = {}): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new InputError(code, `expected an object, got ${typeName(value)}`, { path });
+  const o = value as Record<string, unknown>;
+  if (options.allowed) {
+    const allowed = new Set([...options.allowed, ...(options.required ?? [])]);
+    for (const key of Object.keys(o)) if (!allowed.has(key)) throw new InputError(code, "unknown field", { path: `${path}.${key}` });
+  }
+  for (const key of options.required ?? []) if (o[key] === undefined) throw new InputError(code, "required field is missing", { path: `${path}.${key}` });
+  return o;
+}
+
+export type ExpectStringOptions = {
+  readonly min?: number;
+  readonly max?: number;
+  readonly pattern?: RegExp;
+  /** What the pattern means, for the message: "lower-case hex". */
+  readonly hint?: string;
+};
+
+export function expectString(value: unknown, path: string, code: InputErrorCode, options: ExpectStringOptions = {}): string {
+  const { min = 1, max = 4096 } = options;
+  if (typeof value !== "string") throw new InputError(code, `expected a string, got ${typeName(value)}`, { path });
+  if (value.length < min || value.length > max) throw new InputError(code, `must be ${min} to ${max} characters, got ${value.length}`, { path });
+  if (options.pattern && !options.pattern.test(value)) throw new InputError(code, `must be ${options.hint ?? `of the form ${options.pattern}`}`, { path });
+  return value;
+}
+
+export function expectOptionalString(value: unknown, path: string, code: InputErrorCode, options: ExpectStringOptions = {}): string | undefined {
+  return value === undefined ? undefined : expectString(value, path, code, options);
+}
+
+export function expectInteger(value: unknown, path: string, code: InputErrorCode, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max)
+    throw new InputError(code, `expected an integer from ${min} to ${max}, got ${JSON.stringify(value) ?? typeName(value)}`, { path });
+  return value;
+}
+
+export function expectNumber(value: unknown, path: string, code: InputErrorCode): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new InputError(code, `expected a finite number, got ${JSON.stringify(value) ?? typeName(value)}`, { path });
+  return value;
+}
+
+export function expectBoolean(value: unknown, path: string, code: InputErrorCode): boolean {
+  if (typeof value !== "boolean") throw new InputError(code, `expected true or false, got ${typeName(value)}`, { path });
+  return value;
+}
+
+export function expectArray(value: unknown, path: string, code: InputErrorCode, min = 0, max = 1_000_000): unknown[] {
+  if (!Array.isArray(value)) throw new InputError(code, `expected an array, got ${typeName(value)}`, { path });
+  if (value.length < min || value.length > max) throw new InputError(code, `must have ${min} to ${max} elements, got ${value.length}`, { path });
+  return value;
+}
+
+export function expectOneOf<const T extends string>(value: unknown, path: string, code: InputErrorCode, values: readonly T[]): T {
+  if (typeof value !== "string" || !(values as readonly string[]).includes(value))
+    throw new InputError(code, `must be one of ${values.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(value) ?? typeName(value)}`, { path });
+  return value as T;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** 64 lower-case hex digits (no prefix). */
+export function expectSha256(value: unknown, path: string, code: InputErrorCode): string {
+  return expectString(value, path, code, { min: 64, max: 64, pattern: SHA256, hint: "64 lower-case hex digits (a SHA-256)" });
+}
+
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/** An RFC 3339 UTC timestamp (`2026-11-24T13:45:00Z`, fractions allowed) that is a real date. */
+export function expectTimestamp(value: unknown, path: string, code: InputErrorCode): string {
+  const s = expectString(value, path, code, { max: 40, pattern: RFC3339_UTC, hint: "an RFC 3339 UTC timestamp such as 2026-11-24T13:45:00Z" });
+  const seconds = s.slice(0, 19);
+  const date = new Date(`${seconds}Z`);
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== seconds) throw new InputError(code, "is not a real date and time", { path });
+  return s;
+}
+
+const DIGEST_ALGORITHM = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+const HEX = /^[0-9a-f]+$/;
+
+/**
+ * An in-toto DigestSet: algorithm → lower-case hex. `sha256`, when present, must be 64 hex
+ * digits; `requireSha256` demands it (every artifact of the lineage graph is known by SHA-256).
+ */
+export function expectDigestSet(value: unknown, path: string, code: InputErrorCode, requireSha256: boolean): Record<string, string> {
+  const o = expectObject(value, path, code);
+  const keys = Object.keys(o);
+  if (keys.length === 0) throw new InputError(code, "a digest set needs at least one digest", { path });
+  const out: Record<string, string> = {};
+  for (const key of keys) {
+    if (!DIGEST_ALGORITHM.test(key)) throw new InputError(code, "digest algorithm names are lower-case, e.g. sha256", { path: `${path}.${key}` });
+    out[key] = key === "sha256" ? expectSha256(o[key], `${path}.${key}`, code) : expectString(o[key], `${path}.${key}`, code, { max: 256, pattern: HEX, hint: "lower-case hex" });
+  }
+  if (requireSha256 && out.sha256 === undefined) throw new InputError(code, "required field is missing", { path: `${path}.sha256` });
+  return out;
+}
+
+/** An absolute URI (scheme required), e.g. `https://…`, `git+https://…`, `pkg:…`, `urn:…`. */
+export function expectUri(value: unknown, path: string, code: InputErrorCode): string {
+  const s = expectString(value, path, code, { max: 2048 });
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(s)) throw new InputError(code, "must be an absolute URI such as https://example.org/x", { path });
+  return s;
+}
