@@ -25,6 +25,28 @@ export const FLAGS = {
   timeout: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  // Attestations, SBOMs, environment, lineage, bundles
+  key: { type: "string" },
+  algorithm: { type: "string" },
+  subject: { type: "string", multiple: true },
+  predicate: { type: "string" },
+  role: { type: "string" },
+  decision: { type: "string" },
+  policy: { type: "string" },
+  threshold: { type: "string" },
+  comment: { type: "string" },
+  "python-env": { type: "string", multiple: true },
+  npm: { type: "string", multiple: true },
+  ingest: { type: "string", multiple: true },
+  dataset: { type: "string", multiple: true },
+  hyperparameter: { type: "string", multiple: true },
+  architecture: { type: "string" },
+  task: { type: "string" },
+  spdx: { type: "string" },
+  format: { type: "string" },
+  lineage: { type: "boolean" },
+  "require-approvals": { type: "string" },
+  workers: { type: "string" },
 } as const;
 
 export type ParsedFlags = {
@@ -46,6 +68,27 @@ export type ParsedFlags = {
   timeout?: string;
   json?: boolean;
   help?: boolean;
+  key?: string;
+  algorithm?: string;
+  subject?: string[];
+  predicate?: string;
+  role?: string;
+  decision?: string;
+  policy?: string;
+  threshold?: string;
+  comment?: string;
+  "python-env"?: string[];
+  npm?: string[];
+  ingest?: string[];
+  dataset?: string[];
+  hyperparameter?: string[];
+  architecture?: string;
+  task?: string;
+  spdx?: string;
+  format?: string;
+  lineage?: boolean;
+  "require-approvals"?: string;
+  workers?: string;
 };
 
 /** Parses argv; unknown flags and missing values are usage errors (exit 2). */
