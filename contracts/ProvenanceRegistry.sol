@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IProvenanceRegistry} from "./IProvenanceRegistry.sol";
@@ -150,12 +151,14 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
 
     /// @inheritdoc IProvenanceRegistry
     function orgAdminRole(uint32 orgId) public pure returns (bytes32) {
-        return keccak256(abi.encode(ORG_ADMIN_TAG, orgId));
+        // Same value as keccak256(abi.encode(ORG_ADMIN_TAG, orgId)), hashed in scratch space (no memory allocation).
+        return Hashes.efficientKeccak256(ORG_ADMIN_TAG, bytes32(uint256(orgId)));
     }
 
     /// @inheritdoc IProvenanceRegistry
     function anchorerRole(uint32 orgId) public pure returns (bytes32) {
-        return keccak256(abi.encode(ANCHORER_TAG, orgId));
+        // Same value as keccak256(abi.encode(ANCHORER_TAG, orgId)); on every anchor's path, so no memory allocation.
+        return Hashes.efficientKeccak256(ANCHORER_TAG, bytes32(uint256(orgId)));
     }
 
     /// @inheritdoc IProvenanceRegistry
