@@ -3,8 +3,8 @@ pragma solidity ^0.8.20;
 
 /**
  * @title IProvenanceRegistry
- * @notice Anchors Merkle roots of AI-model provenance record batches, per organisation, and answers whether a
- * record is included in an anchored batch.
+ * @notice Anchors Merkle roots of AI-model provenance record batches, per organisation, answers whether a
+ * record is included in an anchored batch, and records which signing keys belong to which organisation.
  * @dev Events, custom errors and structs of {ProvenanceRegistry}. See `docs/registry.md` for the storage layout,
  * the gas budget and the procedure an auditor follows to enumerate every batch of an organisation.
  */
@@ -53,6 +53,21 @@ interface IProvenanceRegistry {
         bytes32 metadataHash
     );
 
+    /**
+     * @notice Emitted when an admin of organisation `orgId` registers signing key `keyId` with role `role`.
+     * @param orgId Organisation the key now belongs to.
+     * @param keyId Opaque key id (off-chain: SHA-256 of the UTF-8 DSSE `keyid`).
+     * @param role Opaque role label (off-chain: keccak256 of a UTF-8 role name), `bytes32(0)` for none.
+     */
+    event SigningKeyRegistered(uint32 indexed orgId, bytes32 indexed keyId, bytes32 role);
+
+    /**
+     * @notice Emitted when an admin of organisation `orgId` revokes its signing key `keyId`.
+     * @param orgId Organisation the key belongs to.
+     * @param keyId The revoked key id.
+     */
+    event SigningKeyRevoked(uint32 indexed orgId, bytes32 indexed keyId);
+
     /// @notice An organisation cannot have an empty name.
     error ProvenanceRegistryEmptyName();
 
@@ -79,6 +94,21 @@ interface IProvenanceRegistry {
 
     /// @notice `root` was already anchored, by organisation `orgId`.
     error ProvenanceRegistryRootAlreadyAnchored(bytes32 root, uint32 orgId);
+
+    /// @notice `account` does not hold {orgAdminRole} for organisation `orgId`.
+    error ProvenanceRegistryUnauthorizedOrganisationAdmin(address account, uint32 orgId);
+
+    /// @notice The zero key id cannot be registered (a zero id would be indistinguishable from "no key").
+    error ProvenanceRegistryZeroKeyId();
+
+    /// @notice `keyId` was already registered, by organisation `orgId`; key ids are never reused, even once revoked.
+    error ProvenanceRegistrySigningKeyAlreadyRegistered(bytes32 keyId, uint32 orgId);
+
+    /// @notice Organisation `orgId` has no signing key `keyId` (unknown, or registered to another organisation).
+    error ProvenanceRegistryUnknownSigningKey(bytes32 keyId, uint32 orgId);
+
+    /// @notice `keyId` was already revoked, in block `revokedAt`.
+    error ProvenanceRegistrySigningKeyAlreadyRevoked(bytes32 keyId, uint64 revokedAt);
 
     /**
      * @notice The value an organisation's head holds until its first batch; it can never be anchored.
@@ -127,6 +157,47 @@ interface IProvenanceRegistry {
     function anchor(uint32 orgId, bytes32 root, uint32 leafCount, bytes32 metadataHash)
         external
         returns (uint64 sequence);
+
+    /**
+     * @notice Registers signing key `keyId` for organisation `orgId`, with role `role`.
+     * @dev Caller must hold {orgAdminRole} for `orgId`. A key id belongs to one organisation forever: it can be
+     * registered once, by one organisation, and never again after it is revoked. Records the current block as
+     * `registeredAt`. Emits {SigningKeyRegistered}. The registry only stores the key; see {signingKey} for the
+     * rule an off-chain verifier applies.
+     * @param orgId A registered organisation.
+     * @param keyId Opaque, non-zero key id (off-chain: SHA-256 of the UTF-8 DSSE `keyid`; not interpreted here).
+     * @param role Opaque role label (off-chain: keccak256 of a UTF-8 role name such as "approver"); `bytes32(0)`
+     * means "no role". Not interpreted here.
+     */
+    function registerSigningKey(uint32 orgId, bytes32 keyId, bytes32 role) external;
+
+    /**
+     * @notice Revokes organisation `orgId`'s signing key `keyId` from the current block on.
+     * @dev Caller must hold {orgAdminRole} for `orgId`. Records the current block as `revokedAt`; a key is revoked
+     * once and stays revoked (its id cannot be registered again). Emits {SigningKeyRevoked}.
+     * @param orgId The organisation the key is registered to.
+     * @param keyId A key of `orgId` that is not revoked.
+     */
+    function revokeSigningKey(uint32 orgId, bytes32 keyId) external;
+
+    /**
+     * @notice What the registry stores for signing key `keyId`.
+     * @dev A signature by `keyId` on an envelope anchored in block `anchorBlock` counts for organisation `orgId`
+     * if and only if `orgId != 0 && registeredAt <= anchorBlock && (revokedAt == 0 || anchorBlock < revokedAt)`.
+     * The registry does not apply this rule; the off-chain verifier does. Consequently a key revoked in block `R`
+     * still vouches for envelopes anchored before `R`, and a key registered and revoked in the same block never
+     * vouches for anything. Block numbers are those of the registering and revoking transactions (never 0: the
+     * genesis block holds no transactions).
+     * @param keyId A key id.
+     * @return orgId Organisation the key belongs to; 0 if the key was never registered.
+     * @return role The key's role label, `bytes32(0)` for none.
+     * @return registeredAt Block in which the key was registered; 0 if never.
+     * @return revokedAt Block in which the key was revoked; 0 while it is active.
+     */
+    function signingKey(bytes32 keyId)
+        external
+        view
+        returns (uint32 orgId, bytes32 role, uint64 registeredAt, uint64 revokedAt);
 
     /**
      * @notice What the registry stores for `root`.

@@ -10,10 +10,12 @@ import {ProvenanceLeaf} from "./ProvenanceLeaf.sol";
 
 /**
  * @title ProvenanceRegistry
- * @notice Registry of organisations and of the Merkle roots of their provenance record batches.
+ * @notice Registry of organisations, of the Merkle roots of their provenance record batches and of their signing
+ * keys.
  * @dev Roles (OpenZeppelin {AccessControl}):
  * - `DEFAULT_ADMIN_ROLE`: the registry admin; registers organisations and administers every {orgAdminRole}.
- * - `orgAdminRole(orgId)`: administers `anchorerRole(orgId)` through `grantRole` / `revokeRole`.
+ * - `orgAdminRole(orgId)`: administers `anchorerRole(orgId)` through `grantRole` / `revokeRole`, and registers
+ *   and revokes the organisation's signing keys ({registerSigningKey}, {revokeSigningKey}).
  * - `anchorerRole(orgId)`: may call {anchor} for `orgId`.
  *
  * Storage per anchor is ONE new slot, `_anchors[root]` (packed {Anchor}), plus an update of the organisation's
@@ -30,6 +32,17 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
         string name;
     }
 
+    /**
+     * @dev A registered signing key, in two slots: `orgId`, `registeredAt` and `revokedAt` packed in the first
+     * (20 bytes), `role` in the second (left zero, and not written, for a key without a role).
+     */
+    struct SigningKey {
+        uint32 orgId;
+        uint64 registeredAt;
+        uint64 revokedAt;
+        bytes32 role;
+    }
+
     /// @inheritdoc IProvenanceRegistry
     bytes32 public constant GENESIS_ROOT = bytes32(uint256(1));
 
@@ -42,6 +55,7 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     uint32 private _organisationCount;
     mapping(uint32 orgId => Organisation) private _organisations;
     mapping(bytes32 root => Anchor) private _anchors;
+    mapping(bytes32 keyId => SigningKey) private _signingKeys;
 
     /**
      * @notice Deploys the registry with `admin` as registry admin (`DEFAULT_ADMIN_ROLE`).
@@ -119,6 +133,46 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /// @inheritdoc IProvenanceRegistry
+    function registerSigningKey(uint32 orgId, bytes32 keyId, bytes32 role) external {
+        _checkOrganisationAdmin(orgId);
+        if (keyId == bytes32(0)) revert ProvenanceRegistryZeroKeyId();
+        if (_organisations[orgId].head == bytes32(0)) revert ProvenanceRegistryUnknownOrganisation(orgId);
+
+        SigningKey storage key = _signingKeys[keyId];
+        // A registered key has orgId != 0 forever (revocation keeps it): this refuses reuse after revocation too.
+        if (key.orgId != 0) revert ProvenanceRegistrySigningKeyAlreadyRegistered(keyId, key.orgId);
+
+        key.orgId = orgId;
+        key.registeredAt = block.number.toUint64();
+        if (role != bytes32(0)) key.role = role;
+        emit SigningKeyRegistered(orgId, keyId, role);
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function revokeSigningKey(uint32 orgId, bytes32 keyId) external {
+        _checkOrganisationAdmin(orgId);
+
+        SigningKey storage key = _signingKeys[keyId];
+        // orgId 0 is never registered, so a zero or unknown keyId (stored orgId 0) cannot match a registered org.
+        if (orgId == 0 || key.orgId != orgId) revert ProvenanceRegistryUnknownSigningKey(keyId, orgId);
+        uint64 revokedAt = key.revokedAt;
+        if (revokedAt != 0) revert ProvenanceRegistrySigningKeyAlreadyRevoked(keyId, revokedAt);
+
+        key.revokedAt = block.number.toUint64();
+        emit SigningKeyRevoked(orgId, keyId);
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function signingKey(bytes32 keyId)
+        external
+        view
+        returns (uint32 orgId, bytes32 role, uint64 registeredAt, uint64 revokedAt)
+    {
+        SigningKey storage key = _signingKeys[keyId];
+        return (key.orgId, key.role, key.registeredAt, key.revokedAt);
+    }
+
+    /// @inheritdoc IProvenanceRegistry
     function anchorOf(bytes32 root) external view returns (Anchor memory) {
         return _anchors[root];
     }
@@ -186,6 +240,13 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     ) external view returns (bool) {
         return orgId != 0 && _anchors[root].orgId == orgId
             && MerkleProof.verifyCalldata(proof, root, ProvenanceLeaf.hash(subjectDigest, recordHash));
+    }
+
+    /// @dev Reverts with {ProvenanceRegistryUnauthorizedOrganisationAdmin} unless the caller administers `orgId`.
+    function _checkOrganisationAdmin(uint32 orgId) private view {
+        if (!hasRole(orgAdminRole(orgId), _msgSender())) {
+            revert ProvenanceRegistryUnauthorizedOrganisationAdmin(_msgSender(), orgId);
+        }
     }
 
     /// @inheritdoc AccessControl
