@@ -44,6 +44,7 @@ export {
   type AnchorState,
   type BatchAnchoredEvent,
   type OrganisationState,
+  type SigningKeyState,
   decodeBatchAnchored,
   deployRegistry,
   encodeAnchor,
@@ -51,7 +52,10 @@ export {
   isAnchorer,
   readAnchor,
   readOrganisation,
+  readSigningKey,
   registerOrganisation,
+  registerSigningKey,
+  revokeSigningKey,
 } from "./chain/registry.js";
 export { provenanceRegistryAbi, provenanceRegistryBytecode, provenanceRegistryDeployedBytecode } from "./chain/registryArtifact.js";
 export { type WaitParameters, sendAndWait, waitForTransaction } from "./chain/transactions.js";

@@ -1,6 +1,6 @@
 import { type Abi, decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
 import { ChainError } from "../errors/chain.js";
-import type { Hex } from "../hex.js";
+import { type Hex, parseHexBytes } from "../hex.js";
 import { provenanceRegistryAbi, provenanceRegistryBytecode } from "./registryArtifact.js";
 import type { ChainReader, ChainWriter, LogEntry, TransactionReceipt } from "./types.js";
 import { sendAndWait, type WaitParameters } from "./transactions.js";
@@ -25,6 +25,17 @@ export type BatchAnchoredEvent = {
 };
 
 export type OrganisationState = { readonly id: number; readonly name: string; readonly headRoot: Hex; readonly batchCount: number };
+
+/**
+ * What the registry stores for a signing key (`IProvenanceRegistry.signingKey`). `registeredAt` and `revokedAt`
+ * are block numbers; `revokedAt` is 0 while the key is active. `role` is `bytes32(0)` for a key without a role.
+ */
+export type SigningKeyState = {
+  readonly orgId: number;
+  readonly role: Hex;
+  readonly registeredAt: number;
+  readonly revokedAt: number;
+};
 
 const abi = provenanceRegistryAbi as Abi;
 
@@ -134,6 +145,79 @@ export async function registerOrganisation(
     }
   }
   throw new ChainError("TRANSACTION_FAILED", `transaction ${receipt.transactionHash} registered no organisation`);
+}
+
+/**
+ * Registers signing key `keyId` for organisation `orgId` with role `role` (`bytes32(0)`: no role) and waits for the
+ * transaction. The writer must hold `orgAdminRole(orgId)`. A key id is registered once, by one organisation, and
+ * never again, even after it is revoked. The registry does not interpret either value: by convention `keyId` is
+ * the SHA-256 of the UTF-8 DSSE `keyid` and `role` the keccak256 of a UTF-8 role name.
+ *
+ * Throws `InputError("INVALID_HEX")` if `keyId` or `role` is not 32 bytes of hex, and
+ * `ChainError("CONTRACT_REVERTED")` whose `revertName` is `ProvenanceRegistryUnauthorizedOrganisationAdmin`,
+ * `ProvenanceRegistryZeroKeyId`, `ProvenanceRegistryUnknownOrganisation` or
+ * `ProvenanceRegistrySigningKeyAlreadyRegistered` if the registry refuses.
+ *
+ * @example
+ * import { createHash } from "node:crypto";
+ * import { keccak256, stringToHex } from "viem";
+ * import { registerSigningKey } from "provenance-ledger";
+ * const keyId = `0x${createHash("sha256").update(dsseKeyid, "utf8").digest("hex")}` as const;
+ * const { receipt } = await registerSigningKey(orgAdmin, registry, { orgId, keyId, role: keccak256(stringToHex("approver")) });
+ */
+export async function registerSigningKey(
+  writer: ChainWriter,
+  registry: Hex,
+  parameters: { orgId: number; keyId: Hex; role: Hex } & WaitParameters,
+): Promise<{ receipt: TransactionReceipt }> {
+  const keyId = parseHexBytes(parameters.keyId, "keyId");
+  const role = parseHexBytes(parameters.role, "role");
+  const data = encodeFunctionData({ abi, functionName: "registerSigningKey", args: [parameters.orgId, keyId, role] });
+  return { receipt: await sendAndWait(writer, { to: registry, data }, parameters, withRevertName) };
+}
+
+/**
+ * Revokes organisation `orgId`'s signing key `keyId` from the transaction's block on, and waits for the
+ * transaction. The writer must hold `orgAdminRole(orgId)`. Envelopes anchored before that block still count for
+ * the organisation (see {@link readSigningKey}).
+ *
+ * Throws `InputError("INVALID_HEX")` if `keyId` is not 32 bytes of hex, and `ChainError("CONTRACT_REVERTED")`
+ * whose `revertName` is `ProvenanceRegistryUnauthorizedOrganisationAdmin`, `ProvenanceRegistryUnknownSigningKey`
+ * or `ProvenanceRegistrySigningKeyAlreadyRevoked` if the registry refuses.
+ *
+ * @example
+ * import { revokeSigningKey } from "provenance-ledger";
+ * const { receipt } = await revokeSigningKey(orgAdmin, registry, { orgId, keyId });
+ * console.log(`revoked from block ${receipt.blockNumber}`);
+ */
+export async function revokeSigningKey(
+  writer: ChainWriter,
+  registry: Hex,
+  parameters: { orgId: number; keyId: Hex } & WaitParameters,
+): Promise<{ receipt: TransactionReceipt }> {
+  const keyId = parseHexBytes(parameters.keyId, "keyId");
+  const data = encodeFunctionData({ abi, functionName: "revokeSigningKey", args: [parameters.orgId, keyId] });
+  return { receipt: await sendAndWait(writer, { to: registry, data }, parameters, withRevertName) };
+}
+
+/**
+ * Reads what the registry stores for signing key `keyId`; `null` if it was never registered.
+ *
+ * The registry only stores keys. A verifier counts a signature by the key for `orgId` only if the envelope was
+ * anchored in a block `anchorBlock` with `registeredAt <= anchorBlock && (revokedAt === 0 || anchorBlock < revokedAt)`.
+ * Reading the latest state is enough: `registeredAt` never changes and `revokedAt` is set once, so a revocation
+ * after `anchorBlock` shows up and, by the rule, leaves the envelope counting.
+ *
+ * @example
+ * import { readSigningKey } from "provenance-ledger";
+ * const key = await readSigningKey(reader, registry, keyId);
+ * const counts = key !== null && key.orgId === orgId && key.registeredAt <= anchorBlock && (key.revokedAt === 0 || anchorBlock < key.revokedAt);
+ */
+export async function readSigningKey(reader: ChainReader, registry: Hex, keyId: Hex): Promise<SigningKeyState | null> {
+  const args = [parseHexBytes(keyId, "keyId")];
+  const [orgId, role, registeredAt, revokedAt] = (await read(reader, registry, "signingKey", args)) as [number, Hex, bigint, bigint];
+  if (orgId === 0) return null;
+  return { orgId, role: role.toLowerCase() as Hex, registeredAt: Number(registeredAt), revokedAt: Number(revokedAt) };
 }
 
 /** Calldata of `anchor(orgId, root, leafCount, metadataHash)`. */
