@@ -10,8 +10,10 @@ import type { Hex } from "./hex.js";
 import { buildMerkleTree } from "./merkle/buildMerkleTree.js";
 import { loadMerkleTree } from "./merkle/loadMerkleTree.js";
 import { MAX_LEAF_COUNT } from "./merkle/tree.js";
-import { RECEIPT_FORMAT, type Receipt } from "./receipt.js";
-import { type ProvenanceRecord, leafOfRecord, parseRecord, recordHash } from "./record.js";
+import { RECEIPT_FORMAT, type Receipt, entryField } from "./receipt.js";
+import { type ProvenanceRecord, parseRecord } from "./record.js";
+import type { DsseEnvelope } from "./attestation/dsse.js";
+import { type LedgerEntry, attestationEntry, entryHash, entrySubjectSha256, leafOfEntry } from "./entry.js";
 import type { BatchAnchorInfo, LedgerStore, StoredBatch, StoredRecord } from "./store/ledgerStore.js";
 
 /** The software that sealed a batch, recorded in its metadata. */
@@ -26,8 +28,25 @@ export const SOFTWARE = "provenance-ledger/0.1.0";
  * const { stored } = addRecord(LedgerStore.open(".provenance"), createRecord({ subject }));
  */
 export function addRecord(store: LedgerStore, record: ProvenanceRecord): { stored: StoredRecord; created: boolean } {
-  const checked = parseRecord(record);
-  return store.addRecord({ record: checked, recordHash: recordHash(checked), leaf: leafOfRecord(checked) });
+  return addEntry(store, { kind: "record", record: parseRecord(record) });
+}
+
+/**
+ * Stores a signed attestation (a DSSE envelope) as pending, after checking its shape, statement
+ * and predicate (not its signatures: the verifier checks those against the chain). The leaf
+ * commits to the whole envelope. Durable when this returns.
+ *
+ * @example
+ * import { addAttestation, signStatement } from "provenance-ledger";
+ * const { stored } = addAttestation(store, await signStatement(statement, [signer]));
+ */
+export function addAttestation(store: LedgerStore, envelope: DsseEnvelope): { stored: StoredRecord; created: boolean } {
+  return addEntry(store, attestationEntry(envelope));
+}
+
+/** Stores an already-parsed entry (record or attestation). */
+export function addEntry(store: LedgerStore, entry: LedgerEntry): { stored: StoredRecord; created: boolean } {
+  return store.addRecord({ entry, recordHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry) });
 }
 
 /**
@@ -168,7 +187,7 @@ export function buildReceipt(store: LedgerStore, query: string): Receipt {
     const tree = loadMerkleTree(store.getBatchTree(batch.id));
     return {
       format: RECEIPT_FORMAT,
-      record: record.record,
+      ...entryField(record.entry),
       leaf: record.leaf,
       proof: tree.getProof(record.leaf),
       root: batch.root,

@@ -1,5 +1,10 @@
+import type { DsseEnvelope } from "./attestation/dsse.js";
+import { parseEnvelope } from "./attestation/dsse.js";
+import { statementOfEnvelope } from "./attestation/parseStatement.js";
+import type { LedgerEntry } from "./entry.js";
 import { InputError } from "./errors/input.js";
 import { type Hex, parseAddress, parseHexBytes, typeName } from "./hex.js";
+import { parseJson } from "./json/parseJson.js";
 import { type ProvenanceRecord, parseRecord } from "./record.js";
 
 /** The `format` of a v1 receipt. Loaders refuse any other. */
@@ -33,12 +38,12 @@ export type ReceiptBatch = {
 };
 
 /**
- * A self-contained, offline-checkable proof that a record was anchored (format
- * `provenance-receipt-v1`, schema `schemas/receipt-v1.schema.json`, docs/receipt.md).
+ * A self-contained, offline-checkable proof that an entry was anchored (format
+ * `provenance-receipt-v1`, schema `schemas/receipt-v1.schema.json`, docs/formats.md). The entry
+ * is a plain `record` or a signed attestation's `envelope`: exactly one of the two.
  */
-export type Receipt = {
+export type Receipt = ReceiptEntryField & {
   readonly format: typeof RECEIPT_FORMAT;
-  readonly record: ProvenanceRecord;
   readonly leaf: Hex;
   readonly proof: readonly Hex[];
   readonly root: Hex;
@@ -46,7 +51,9 @@ export type Receipt = {
   readonly anchor: ReceiptAnchor;
 };
 
-const RECEIPT_KEYS = new Set(["format", "record", "leaf", "proof", "root", "batch", "anchor"]);
+type ReceiptEntryField = { readonly record: ProvenanceRecord; readonly envelope?: never } | { readonly envelope: DsseEnvelope; readonly record?: never };
+
+const RECEIPT_KEYS = new Set(["format", "leaf", "proof", "root", "batch", "anchor"]);
 const BATCH_KEYS = new Set(["leafCount", "metadataHash"]);
 const ANCHOR_KEYS = new Set(["chainId", "registry", "orgId", "sequence", "txHash", "blockNumber", "blockHash", "timestamp"]);
 
@@ -63,13 +70,11 @@ const ANCHOR_KEYS = new Set(["chainId", "registry", "orgId", "sequence", "txHash
 export function parseReceipt(input: unknown): Receipt {
   let value = input;
   if (typeof input === "string") {
-    try {
-      value = JSON.parse(input);
-    } catch (cause) {
-      throw new InputError("INVALID_JSON", "receipt is not valid JSON", { details: (cause as Error).message, cause });
-    }
+    value = parseJson(input, "receipt");
   }
-  const o = object(value, "receipt", RECEIPT_KEYS);
+  const o = object(value, "receipt", RECEIPT_KEYS, ["record", "envelope"]);
+  if ((o.record === undefined) === (o.envelope === undefined))
+    throw new InputError("INVALID_RECEIPT", "a receipt carries exactly one of record or envelope", { path: "receipt.record" });
   if (o.format !== RECEIPT_FORMAT)
     throw new InputError("UNSUPPORTED_FORMAT", `unknown receipt format ${JSON.stringify(o.format)}; this version reads "${RECEIPT_FORMAT}"`, {
       path: "receipt.format",
@@ -81,7 +86,7 @@ export function parseReceipt(input: unknown): Receipt {
   const anchor = object(o.anchor, "receipt.anchor", ANCHOR_KEYS);
   return {
     format: RECEIPT_FORMAT,
-    record: parseRecord(o.record, "receipt.record"),
+    ...(o.record !== undefined ? { record: parseRecord(o.record, "receipt.record") } : { envelope: attestationOf(o.envelope).envelope }),
     leaf: parseHexBytes(o.leaf, "receipt.leaf"),
     proof: o.proof.map((element, i) => parseHexBytes(element, `receipt.proof[${i}]`)),
     root: parseHexBytes(o.root, "receipt.root"),
@@ -102,15 +107,30 @@ export function parseReceipt(input: unknown): Receipt {
   };
 }
 
+/** The entry a receipt is about, re-parsed (an envelope's statement derived again). */
+export function receiptEntry(receipt: Receipt): LedgerEntry {
+  return receipt.record !== undefined ? { kind: "record", record: parseRecord(receipt.record, "receipt.record") } : attestationOf(receipt.envelope);
+}
+
+function attestationOf(envelope: unknown): Extract<LedgerEntry, { kind: "attestation" }> {
+  const checked = parseEnvelope(envelope, "receipt.envelope");
+  return { kind: "attestation", envelope: checked, statement: statementOfEnvelope(checked, "receipt.envelope") };
+}
+
+/** The `record` or `envelope` field of a receipt for `entry`. */
+export function entryField(entry: LedgerEntry): ReceiptEntryField {
+  return entry.kind === "record" ? { record: entry.record } : { envelope: entry.envelope };
+}
+
 /** The receipt as pretty JSON text (what `provenance receipt` writes). */
 export function serializeReceipt(receipt: Receipt): string {
   return `${JSON.stringify(receipt, null, 2)}\n`;
 }
 
-function object(value: unknown, path: string, allowed: ReadonlySet<string>): Record<string, unknown> {
+function object(value: unknown, path: string, allowed: ReadonlySet<string>, optional: readonly string[] = []): Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value))
     throw new InputError("INVALID_RECEIPT", `expected an object, got ${typeName(value)}`, { path });
-  for (const key of Object.keys(value)) if (!allowed.has(key)) throw new InputError("INVALID_RECEIPT", "unknown field", { path: `${path}.${key}` });
+  for (const key of Object.keys(value)) if (!allowed.has(key) && !optional.includes(key)) throw new InputError("INVALID_RECEIPT", "unknown field", { path: `${path}.${key}` });
   for (const key of allowed) if (!(key in value)) throw new InputError("INVALID_RECEIPT", "required field is missing", { path: `${path}.${key}` });
   return value as Record<string, unknown>;
 }

@@ -127,13 +127,13 @@ describe("provenance CLI against hardhat node", () => {
 
   it("behavior: the CLI's receipt verifies with merkletreejs, @openzeppelin/merkle-tree and MerkleProof.sol (verifyRecordBy)", async () => {
     const r = parseReceipt(await readFile(receiptFile, "utf8"));
-    assert.equal(StandardMerkleTree.verify(r.root, [...LEAF_ENCODING], [subjectDigest(r.record), recordHash(r.record)], [...r.proof]), true);
+    assert.equal(StandardMerkleTree.verify(r.root, [...LEAF_ENCODING], [subjectDigest(r.record!), recordHash(r.record!)], [...r.proof]), true);
     const hash = (data: Buffer) => Buffer.from(keccak256(data).slice(2), "hex");
     assert.equal(new MerkleTree([], hash, { sortPairs: true }).verify([...r.proof], r.leaf, r.root), true);
     const { createPublicClient, http } = await import("viem");
     const { provenanceRegistryAbi } = await import("../src/chain/registryArtifact.js");
     const client = createPublicClient({ transport: http(rpc) });
-    const ok = await client.readContract({ address: registry as `0x${string}`, abi: provenanceRegistryAbi, functionName: "verifyRecordBy", args: [1, r.root, [...r.proof], subjectDigest(r.record), recordHash(r.record)] });
+    const ok = await client.readContract({ address: registry as `0x${string}`, abi: provenanceRegistryAbi, functionName: "verifyRecordBy", args: [1, r.root, [...r.proof], subjectDigest(r.record!), recordHash(r.record!)] });
     assert.equal(ok, true);
   });
 

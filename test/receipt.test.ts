@@ -80,7 +80,7 @@ describe("parseReceipt", () => {
   });
   it("error: a record that is not a v1 record", () => {
     refused((r) => void (r.record.format = "provenance-record-v0"), "UNSUPPORTED_FORMAT", "receipt.record.format");
-    refused((r) => void (r.record.subject.digest.sha256 = "AB".repeat(32)), "INVALID_RECORD", "receipt.record.subject.digest.sha256");
+    refused((r) => void (r.record!.subject.digest.sha256 = "AB".repeat(32)), "INVALID_RECORD", "receipt.record!.subject.digest.sha256");
     refused((r) => void (r.record.createdAt = "2026-11-24"), "INVALID_RECORD", "receipt.record.createdAt");
   });
 });
@@ -118,8 +118,8 @@ describe("frozen receipt vector (test/vectors/receipt-v1.json)", () => {
     const { processProof } = await import("../src/merkle/proof.js");
     const r = parseReceipt(vector.receipt);
     assert.equal(validateReceipt(vector.receipt), true, JSON.stringify(validateReceipt.errors));
-    assert.equal(recordHash(r.record), vector.expected.recordHash);
-    assert.equal(leafOfRecord(r.record), vector.expected.leaf);
+    assert.equal(recordHash(r.record!), vector.expected.recordHash);
+    assert.equal(leafOfRecord(r.record!), vector.expected.leaf);
     assert.equal(processProof(r.leaf, r.proof), vector.expected.root);
   });
 });

@@ -92,7 +92,7 @@ describe("verifyReceipt", () => {
   });
 
   it("behavior: the receipt's proof verifies unchanged with MerkleProof.sol, @openzeppelin/merkle-tree and merkletreejs", async () => {
-    const value = [subjectDigest(receipt.record), recordHash(receipt.record)];
+    const value = [subjectDigest(receipt.record!), recordHash(receipt.record!)];
     assert.equal(StandardMerkleTree.verify(receipt.root, [...LEAF_ENCODING], value, [...receipt.proof]), true);
     const keccak = (data: Buffer) => Buffer.from(keccak256(data).slice(2), "hex");
     assert.equal(new MerkleTree([], keccak, { sortPairs: true }).verify([...receipt.proof], receipt.leaf, receipt.root), true);
@@ -105,7 +105,7 @@ describe("verifyReceipt", () => {
 
   it("error: artifact-digest when the artifact differs from the record", async () => void (await expectCheck("artifact-digest", { artifactSha256: sha() })));
   it("error: record-leaf when the record was edited", async () => {
-    await expectCheck("record-leaf", { receipt: { ...receipt, record: { ...receipt.record, subject: { ...receipt.record.subject, version: "9.9.9" } } }, artifactSha256: undefined });
+    await expectCheck("record-leaf", { receipt: { ...receipt, record: { ...receipt.record!, subject: { ...receipt.record!.subject, version: "9.9.9" } } } as Receipt, artifactSha256: undefined });
   });
   it("error: record-leaf when one byte of the leaf changed", async () => void (await expectCheck("record-leaf", { receipt: { ...receipt, leaf: flip(receipt.leaf) } })));
   it("error: proof-root when any proof element changed", async () => {
@@ -122,7 +122,7 @@ describe("verifyReceipt", () => {
     // A self-consistent receipt (leaf, proof and root all agree) for a batch nobody anchored.
     const fake = [record("fake/a"), record("fake/b")];
     const tree = StandardMerkleTree.of(fake.map((r) => [subjectDigest(r), recordHash(r)]), [...LEAF_ENCODING]);
-    const forged = { ...receipt, record: fake[0]!, leaf: tree.leafHash([subjectDigest(fake[0]!), recordHash(fake[0]!)]) as Hex, proof: tree.getProof(0) as Hex[], root: tree.root as Hex };
+    const forged: Receipt = { ...receipt, record: fake[0]!, envelope: undefined as never, leaf: tree.leafHash([subjectDigest(fake[0]!), recordHash(fake[0]!)]) as Hex, proof: tree.getProof(0) as Hex[], root: tree.root as Hex };
     const e = await expectCheck("anchor-root", { receipt: forged, artifactSha256: undefined });
     assert.match(e.message, /not anchored/);
   });

@@ -9,8 +9,9 @@ import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import type { Hex } from "../hex.js";
 import { parseAddress } from "../hex.js";
 import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../ledger.js";
-import { parseReceipt, serializeReceipt } from "../receipt.js";
-import { createRecord, recordHash } from "../record.js";
+import { parseReceipt, receiptEntry, serializeReceipt } from "../receipt.js";
+import { createRecord } from "../record.js";
+import { describeEntry, entryHash, entrySubjects } from "../entry.js";
 import { LedgerStore } from "../store/ledgerStore.js";
 import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js";
 import { connectReader, connectWriter } from "./connect.js";
@@ -25,33 +26,33 @@ export function dataDir(flags: ParsedFlags): string {
   return resolve(setting(flags["data-dir"], "PROVENANCE_DATA_DIR", DEFAULT_DATA_DIR)!);
 }
 
-function timeoutMs(flags: ParsedFlags): number {
+export function timeoutMs(flags: ParsedFlags): number {
   return parseInteger(setting(flags.timeout, "PROVENANCE_TIMEOUT", "30")!, "--timeout (seconds)", 1, 3600) * 1000;
 }
 
-function confirmations(flags: ParsedFlags): number {
+export function confirmations(flags: ParsedFlags): number {
   return parseInteger(setting(flags.confirmations, "PROVENANCE_CONFIRMATIONS", "1")!, "--confirmations", 1, 10_000);
 }
 
-function rpcUrl(flags: ParsedFlags, store?: LedgerStore): string {
+export function rpcUrl(flags: ParsedFlags, store?: LedgerStore): string {
   return parseRpcUrl(requireSetting(setting(flags.rpc, "PROVENANCE_RPC_URL", store?.getMeta("rpc")), "--rpc", "PROVENANCE_RPC_URL"));
 }
 
-async function writer(flags: ParsedFlags, store?: LedgerStore) {
+export async function writer(flags: ParsedFlags, store?: LedgerStore) {
   const key = parsePrivateKey(requireSetting(setting(flags["private-key"], "PROVENANCE_PRIVATE_KEY"), "--private-key", "PROVENANCE_PRIVATE_KEY"));
   return connectWriter(rpcUrl(flags, store), key, timeoutMs(flags));
 }
 
-function registry(flags: ParsedFlags, store?: LedgerStore): Hex {
+export function registry(flags: ParsedFlags, store?: LedgerStore): Hex {
   return parseRegistry(requireSetting(setting(flags.registry, "PROVENANCE_REGISTRY", store?.getMeta("registry")), "--registry", "PROVENANCE_REGISTRY"));
 }
 
-function orgId(flags: ParsedFlags, store?: LedgerStore): number {
+export function orgId(flags: ParsedFlags, store?: LedgerStore): number {
   const value = setting(flags.org?.[0], "PROVENANCE_ORG", store?.getMeta("org"));
   return parseInteger(requireSetting(value, "--org", "PROVENANCE_ORG"), "--org", 1, 2 ** 32 - 1);
 }
 
-function withStore<T>(flags: ParsedFlags, body: (store: LedgerStore) => Promise<T>): Promise<T> {
+export function withStore<T>(flags: ParsedFlags, body: (store: LedgerStore) => Promise<T>): Promise<T> {
   const store = LedgerStore.open(dataDir(flags));
   return body(store).finally(() => store.close());
 }
@@ -144,8 +145,8 @@ export async function record({ flags, args, out }: CommandContext): Promise<void
   });
   await withStore(flags, async (store) => {
     const { stored, created } = addRecord(store, rec);
-    out.result({ recordId: stored.recordHash, leaf: stored.leaf, sha256: digest.sha256, created, record: stored.record }, [
-      `${created ? "Recorded" : "Already recorded"} ${stored.record.subject.name}@${stored.record.subject.version} (${digest.kind}, ${digest.fileCount} file(s), ${digest.size} bytes)`,
+    out.result({ recordId: stored.recordHash, leaf: stored.leaf, sha256: digest.sha256, created, record: rec }, [
+      `${created ? "Recorded" : "Already recorded"} ${rec.subject.name}@${rec.subject.version} (${digest.kind}, ${digest.fileCount} file(s), ${digest.size} bytes)`,
       `  model sha256: ${digest.sha256}`,
       `  record id:    ${stored.recordHash}`,
       `Pending until the next \`provenance anchor\`.`,
@@ -180,7 +181,7 @@ export async function receipt({ flags, args, out }: CommandContext): Promise<voi
     const text = serializeReceipt(r);
     if (flags.output) {
       await writeFile(flags.output, text);
-      out.result({ file: resolve(flags.output), recordId: recordHash(r.record), leaf: r.leaf, root: r.root }, [`Wrote the receipt to ${flags.output}`]);
+      out.result({ file: resolve(flags.output), recordId: entryHash(receiptEntry(r)), leaf: r.leaf, root: r.root }, [`Wrote the receipt to ${flags.output}`]);
     } else out.raw(text);
   });
 }
@@ -241,7 +242,7 @@ export async function verify({ flags, args, out }: CommandContext): Promise<Veri
     confirmations: confirmations(flags),
   });
   out.result({ verified: true, ...result, artifactChecked: artifactSha256 !== undefined, chainIdPinned: pinnedChainId !== undefined }, [
-    `VERIFIED: ${result.record.subject.name}@${result.record.subject.version} (sha256 ${result.record.subject.digest.sha256})`,
+    `VERIFIED: ${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`,
     `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
     `  chain ${result.chainId}${pinnedChainId ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
     `  checks passed: ${result.checks.join(", ")}${artifactSha256 === undefined ? " (artifact not checked: pass --artifact)" : ""}`,

@@ -14,6 +14,7 @@ export type VerificationCheck =
   | "confirmations"
   // Attestations: a DSSE envelope and the in-toto statement it carries
   | "envelope"
+  | "pae"
   | "signature"
   | "signing-key"
   | "statement"

@@ -4,18 +4,22 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StoreError } from "../errors/store.js";
 import type { Hex } from "../hex.js";
 import type { ReceiptAnchor } from "../receipt.js";
-import type { ProvenanceRecord } from "../record.js";
+import { type LedgerEntry, attestationEntry, entryJson, entrySubjects } from "../entry.js";
+import { parseRecord } from "../record.js";
+import type { PublicKeyInfo } from "../attestation/keys.js";
 
 /** Schema version this code reads and writes. Older stores are migrated, newer ones refused. */
-export const STORE_SCHEMA_VERSION = 1;
+export const STORE_SCHEMA_VERSION = 2;
 
-/** A stored record and, once sealed, its batch. */
+/** A stored entry (a record or an attestation) and, once sealed, its batch. */
 export type StoredRecord = {
   readonly id: number;
+  /** The entry hash: SHA-256 of the record's or the envelope's canonical JSON. */
   readonly recordHash: Hex;
   readonly leaf: Hex;
+  /** The SHA-256 bound in the leaf (the record's subject, or the statement's first subject). */
   readonly subjectSha256: string;
-  readonly record: ProvenanceRecord;
+  readonly entry: LedgerEntry;
   readonly batchId: number | null;
   readonly createdAt: string;
 };
@@ -63,6 +67,12 @@ CREATE TABLE IF NOT EXISTS records (
   batch_id INTEGER REFERENCES batches (id)
 );
 CREATE INDEX IF NOT EXISTS records_subject ON records (subject_sha256);
+CREATE TABLE IF NOT EXISTS public_keys (keyid TEXT PRIMARY KEY, algorithm TEXT NOT NULL, public_key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subjects (
+  sha256 TEXT NOT NULL,
+  record_id INTEGER NOT NULL REFERENCES records (id),
+  PRIMARY KEY (sha256, record_id)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS records_pending ON records (batch_id) WHERE batch_id IS NULL;
 `;
 
@@ -113,9 +123,15 @@ export class LedgerStore {
     this.transaction(() => {
       this.db.exec(SCHEMA);
       const version = this.getMeta("schema_version");
-      if (version === null) this.setMeta("schema_version", String(STORE_SCHEMA_VERSION));
-      else if (Number(version) > STORE_SCHEMA_VERSION)
+      if (version !== null && Number(version) > STORE_SCHEMA_VERSION)
         throw new StoreError("STORE_VERSION", `the ledger store ${this.path} has schema version ${version}; this version of provenance reads up to ${STORE_SCHEMA_VERSION}`);
+      const columns = (this.db.prepare("PRAGMA table_info(records)").all() as Row[]).map((c) => c.name);
+      if (!columns.includes("kind")) {
+        // v1 → v2: entries can be attestations; every subject of an entry is indexed.
+        this.db.exec("ALTER TABLE records ADD COLUMN kind TEXT NOT NULL DEFAULT 'record' CHECK (kind IN ('record', 'attestation'))");
+        this.db.exec("INSERT OR IGNORE INTO subjects (sha256, record_id) SELECT subject_sha256, id FROM records");
+      }
+      this.setMeta("schema_version", String(STORE_SCHEMA_VERSION));
     });
   }
 
@@ -154,19 +170,39 @@ export class LedgerStore {
    * Adds a record unless the same record (same hash) is already stored; a duplicate is never
    * stored or anchored twice. Durable when this returns.
    */
-  addRecord(input: { record: ProvenanceRecord; recordHash: Hex; leaf: Hex }): { stored: StoredRecord; created: boolean } {
+  addRecord(input: { entry: LedgerEntry; recordHash: Hex; leaf: Hex; subjectSha256: string; now?: Date }): { stored: StoredRecord; created: boolean } {
     return this.transaction(() => {
       const existing = this.findRecordByHash(input.recordHash);
       if (existing) return { stored: existing, created: false };
-      this.statement("INSERT INTO records (record_hash, leaf, subject_sha256, record, created_at) VALUES (?, ?, ?, ?, ?)").run(
+      const createdAt = input.entry.kind === "record" ? input.entry.record.createdAt : (input.now ?? new Date()).toISOString();
+      const id = this.statement("INSERT INTO records (record_hash, leaf, subject_sha256, record, created_at, kind) VALUES (?, ?, ?, ?, ?, ?)").run(
         input.recordHash,
         input.leaf,
-        input.record.subject.digest.sha256,
-        JSON.stringify(input.record),
-        input.record.createdAt,
-      );
+        input.subjectSha256,
+        JSON.stringify(entryJson(input.entry)),
+        createdAt,
+        input.entry.kind,
+      ).lastInsertRowid;
+      for (const sha256 of new Set(entrySubjects(input.entry))) this.statement("INSERT INTO subjects (sha256, record_id) VALUES (?, ?)").run(sha256, id);
       return { stored: this.findRecordByHash(input.recordHash)!, created: true };
     });
+  }
+
+  /** Remembers the public key of a signer (ed25519 and P-256 keys travel in bundles). */
+  putPublicKey(key: PublicKeyInfo): void {
+    this.statement("INSERT INTO public_keys (keyid, algorithm, public_key) VALUES (?, ?, ?) ON CONFLICT (keyid) DO NOTHING").run(key.keyid, key.algorithm, key.publicKey);
+  }
+
+  getPublicKey(keyid: string): PublicKeyInfo | null {
+    const row = this.statement("SELECT * FROM public_keys WHERE keyid = ?").get(keyid) as Row | undefined;
+    return row ? { keyid: String(row.keyid), algorithm: row.algorithm as PublicKeyInfo["algorithm"], publicKey: String(row.public_key) } : null;
+  }
+
+  /** Every entry with `sha256` among its subjects (any subject, not only the leaf's), oldest first. */
+  findEntriesAbout(sha256: string): StoredRecord[] {
+    return (this.statement("SELECT records.* FROM subjects JOIN records ON records.id = subjects.record_id WHERE subjects.sha256 = ? ORDER BY records.id").all(sha256.toLowerCase()) as Row[]).map(
+      toRecord,
+    );
   }
 
   findRecordByHash(recordHash: Hex): StoredRecord | null {
@@ -261,7 +297,7 @@ function toRecord(row: Row): StoredRecord {
     recordHash: row.record_hash as Hex,
     leaf: row.leaf as Hex,
     subjectSha256: String(row.subject_sha256),
-    record: JSON.parse(String(row.record)) as ProvenanceRecord,
+    entry: row.kind === "attestation" ? attestationEntry(JSON.parse(String(row.record))) : { kind: "record", record: parseRecord(JSON.parse(String(row.record))) },
     batchId: row.batch_id === null ? null : Number(row.batch_id),
     createdAt: String(row.created_at),
   };

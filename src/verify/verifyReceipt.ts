@@ -3,8 +3,8 @@ import type { ChainReader } from "../chain/types.js";
 import { VerificationError, type VerificationCheck } from "../errors/verification.js";
 import { type Hex, hexEquals, parseAddress } from "../hex.js";
 import { processProof } from "../merkle/proof.js";
-import type { Receipt } from "../receipt.js";
-import { leafOfRecord } from "../record.js";
+import { type LedgerEntry, entrySubjects, leafOfEntry } from "../entry.js";
+import { type Receipt, receiptEntry } from "../receipt.js";
 
 export type VerifyReceiptParameters = {
   /** A receipt already parsed by `parseReceipt` (shape checked, meaning not yet). */
@@ -25,7 +25,8 @@ export type VerifyReceiptParameters = {
 
 /** What a successful verification established, every field read from the chain. */
 export type VerifiedReceipt = {
-  readonly record: Receipt["record"];
+  /** The anchored entry (a record, or an attestation whose signatures this does not check). */
+  readonly entry: LedgerEntry;
   readonly root: Hex;
   readonly chainId: number;
   readonly registry: Hex;
@@ -64,13 +65,15 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
   };
 
   // 1–3: offline checks, pure.
+  const entry = receiptEntry(receipt);
   if (parameters.artifactSha256 !== undefined) {
-    if (!hexEquals(parameters.artifactSha256, receipt.record.subject.digest.sha256))
-      fail("artifact-digest", `the artifact's SHA-256 ${parameters.artifactSha256} does not match the record's ${receipt.record.subject.digest.sha256}`);
+    const subjects = entrySubjects(entry);
+    if (!subjects.some((s) => hexEquals(parameters.artifactSha256!, s)))
+      fail("artifact-digest", `the artifact's SHA-256 ${parameters.artifactSha256} does not match the ${entry.kind}'s subject ${subjects.join(", ")}`);
     checks.push("artifact-digest");
   }
-  const leaf = leafOfRecord(receipt.record);
-  if (!hexEquals(leaf, receipt.leaf)) fail("record-leaf", `the record hashes to leaf ${leaf}, not the receipt's leaf ${receipt.leaf}`);
+  const leaf = leafOfEntry(entry);
+  if (!hexEquals(leaf, receipt.leaf)) fail("record-leaf", `the ${entry.kind} hashes to leaf ${leaf}, not the receipt's leaf ${receipt.leaf}`);
   checks.push("record-leaf");
   const computedRoot = processProof(receipt.leaf, receipt.proof);
   if (!hexEquals(computedRoot, receipt.root)) fail("proof-root", `the proof leads to ${computedRoot}, not the receipt's root ${receipt.root}`);
@@ -131,7 +134,7 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
   checks.push("confirmations");
 
   return {
-    record: receipt.record,
+    entry,
     root: receipt.root,
     chainId: nodeChainId,
     registry,

@@ -1,0 +1,59 @@
+import { verifyEnvelope } from "../attestation/verifyEnvelope.js";
+import { type PublicKeyInfo, onChainKeyId } from "../attestation/keys.js";
+import type { Statement } from "../attestation/statement.js";
+import { readSigningKey } from "../chain/registry.js";
+import { VerificationError } from "../errors/verification.js";
+import type { Hex } from "../hex.js";
+import type { Receipt } from "../receipt.js";
+import { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceipt } from "./verifyReceipt.js";
+
+export type VerifyAttestationParameters = VerifyReceiptParameters & {
+  /** Public keys of ed25519 and P-256 signers (checked against their keyids); secp256k1 needs none. */
+  readonly publicKeys?: readonly PublicKeyInfo[] | undefined;
+};
+
+/** A signer whose key the organisation had registered on chain when the envelope was anchored. */
+export type VerifiedSigner = PublicKeyInfo & {
+  /** keccak256 of the role name the organisation registered the key with (zero: none). */
+  readonly role: Hex;
+  /** Block at which the key was registered. */
+  readonly registeredAt: number;
+};
+
+export type VerifiedAttestation = VerifiedReceipt & {
+  readonly statement: Statement;
+  readonly entryHash: Hex;
+  readonly signers: readonly VerifiedSigner[];
+};
+
+/**
+ * Verifies a receipt whose entry is a signed attestation: everything `verifyReceipt` checks (the
+ * envelope is anchored where the receipt says, under the pinned chain and registry), then every
+ * signature over the DSSE PAE (`signature`, `pae`), then that every signing key was registered to
+ * the anchoring organisation at or before the anchor block and not revoked by then
+ * (`signing-key`). Only then does it return; any failure throws a VerificationError naming the
+ * check.
+ *
+ * @example
+ * import { verifyAttestation } from "provenance-ledger";
+ * const { statement, signers } = await verifyAttestation({ receipt, chain, chainId, registry, publicKeys });
+ */
+export async function verifyAttestation(parameters: VerifyAttestationParameters): Promise<VerifiedAttestation> {
+  const receipt: Receipt = parameters.receipt;
+  if (receipt.envelope === undefined) throw new VerificationError("envelope", "the receipt is for a plain record, not a signed attestation");
+  // Offline first: a forged signature fails before any network round trip.
+  const envelope = await verifyEnvelope({ envelope: receipt.envelope, publicKeys: parameters.publicKeys });
+  const anchored = await verifyReceipt(parameters);
+  const signers: VerifiedSigner[] = [];
+  for (const signer of envelope.signers) {
+    const key = await readSigningKey(parameters.chain, anchored.registry, onChainKeyId(signer.keyid));
+    const at = anchored.blockNumber;
+    if (!key) throw new VerificationError("signing-key", `key ${signer.keyid} is not registered to any organisation in ${anchored.registry}`);
+    if (key.orgId !== anchored.organisation.id)
+      throw new VerificationError("signing-key", `key ${signer.keyid} belongs to organisation ${key.orgId}, not to organisation ${anchored.organisation.id} that anchored the envelope`);
+    if (key.registeredAt > at) throw new VerificationError("signing-key", `key ${signer.keyid} was registered at block ${key.registeredAt}, after the envelope was anchored at block ${at}`);
+    if (key.revokedAt !== 0 && key.revokedAt <= at) throw new VerificationError("signing-key", `key ${signer.keyid} was revoked at block ${key.revokedAt}, at or before the anchor block ${at}`);
+    signers.push({ ...signer, role: key.role, registeredAt: key.registeredAt });
+  }
+  return { ...anchored, statement: envelope.statement, entryHash: envelope.entryHash, signers, checks: [...anchored.checks, "envelope", "signature", "signing-key"] };
+}
