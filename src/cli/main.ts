@@ -6,6 +6,9 @@ import { VerificationError } from "../errors/verification.js";
 import { HashingError } from "../errors/hashing.js";
 import * as commands from "./commands.js";
 import { demo } from "./demo.js";
+import * as attestations from "./attestCommands.js";
+import { sbom } from "./sbomCommand.js";
+import { envCapture } from "./envCommand.js";
 import { loadDotenv, parseCommandLine } from "./options.js";
 import { createOutput } from "./output.js";
 
@@ -24,7 +27,27 @@ Usage:
                     [--chain-id <id>] [--org <id>]… [--confirmations N]
                                                     verify a receipt against a node
   provenance status                                 what the local store holds
-  provenance demo                                   the whole flow on an embedded chain
+
+Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md):
+  provenance key generate --algorithm ed25519|p256|secp256k1 -o key.json
+                                                    a new signing key (+ key.pub.json)
+  provenance key register <key.pub.json> [--role R] register it for --org (caller: org admin)
+  provenance key revoke <keyid|key file>            revoke it from the next block on
+  provenance key show <keyid|key file>              its on-chain registration
+  provenance attest <type> --subject <path|sha256:…>… [--name N] [--predicate file.json] --key key.json
+                    types: model-manifest, sbom, training-run, dataset, environment, evaluation,
+                           approval, deployment, model-update, revocation
+  provenance approve <model> --policy P --role R [--decision approved|rejected] [--comment C] --key key.json
+  provenance sbom <model> [--dataset name=path]… [--python-env dir]… [--npm dir]… [--ingest sbom.json]…
+                  [--architecture A] [--task T] [--hyperparameter k=v]… [-o model.cdx.json] [--spdx f]
+  provenance env capture [-o env.json] [--python-env dir]…
+  provenance lineage <model> [--format text|mermaid|dot] [-o file]
+  provenance bundle <model> -o model.bundle.json    every envelope, receipt and key, for offline checks
+  provenance verify-bundle <bundle> --rpc <url> --registry <address> [--artifact <model path>]
+                    [--chain-id <id>] [--require-approvals N] [--format mermaid|dot]
+  provenance verify --lineage <model> …             verify the model's whole lineage from this store
+
+  provenance demo                                   the whole pipeline on an embedded chain
 
 Options (flag, else environment variable, else .env):
   --rpc <url>            PROVENANCE_RPC_URL       JSON-RPC endpoint
@@ -81,8 +104,40 @@ export async function main(argv: readonly string[]): Promise<number> {
         await commands.status(context);
         return 0;
       case "verify":
+        if (flags.lineage) return await attestations.verifyLineage(context);
         await commands.verify(context);
         return 0;
+      case "key": {
+        const [sub, ...subArgs] = rest;
+        const handlers = { generate: attestations.keyGenerate, register: attestations.keyRegister, revoke: attestations.keyRevoke, show: attestations.keyShow } as const;
+        const handler = sub !== undefined && Object.hasOwn(handlers, sub) ? handlers[sub as keyof typeof handlers] : undefined;
+        if (!handler) throw new InputError("INVALID_ARGUMENT", `unknown key command "${sub ?? ""}": use key generate, register, revoke or show`);
+        await handler({ ...context, args: subArgs });
+        return 0;
+      }
+      case "attest":
+        await attestations.attest(context);
+        return 0;
+      case "approve":
+        await attestations.approve(context);
+        return 0;
+      case "sbom":
+        await sbom(context);
+        return 0;
+      case "env": {
+        const [sub, ...subArgs] = rest;
+        if (sub !== "capture") throw new InputError("INVALID_ARGUMENT", `unknown env command "${sub ?? ""}": use env capture`);
+        await envCapture({ ...context, args: subArgs });
+        return 0;
+      }
+      case "lineage":
+        await attestations.lineage(context);
+        return 0;
+      case "bundle":
+        await attestations.bundle(context);
+        return 0;
+      case "verify-bundle":
+        return await attestations.verifyBundleCommand(context);
       case "demo":
         return await demo(context);
       default:

@@ -1,0 +1,65 @@
+import { type PublicKeyInfo, parsePublicKeyInfo } from "../attestation/keys.js";
+import { InputError } from "../errors/input.js";
+import { parseAddress, type Hex } from "../hex.js";
+import { parseJson } from "../json/parseJson.js";
+import { type Receipt, parseReceipt } from "../receipt.js";
+import { expectArray, expectInteger, expectObject, expectSha256, expectString, expectTimestamp } from "../validate.js";
+
+/** The `format` of a v1 evidence bundle. Loaders refuse any other. */
+export const BUNDLE_FORMAT = "provenance-bundle-v1";
+
+/** Most entries accepted in one bundle. */
+export const MAX_BUNDLE_ENTRIES = 10_000;
+
+/**
+ * Everything needed to verify a model's history except the chain itself (format
+ * `provenance-bundle-v1`, schema `schemas/bundle-v1.schema.json`, docs/bundle.md): the model,
+ * the receipt of every attestation in its lineage, and the public keys of ed25519/P-256 signers.
+ * `chain` says where the producer anchored; a verifier pins its own chain ID and registry.
+ */
+export type EvidenceBundle = {
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly subject: { readonly name: string; readonly digest: { readonly sha256: string } };
+  readonly chain: { readonly chainId: number; readonly registry: Hex };
+  readonly createdAt: string;
+  readonly keys: readonly PublicKeyInfo[];
+  readonly receipts: readonly Receipt[];
+};
+
+/** Parses a bundle from JSON text (strictly: duplicate keys, lone surrogates, big numbers refused) or a value. */
+export function parseBundle(input: unknown): EvidenceBundle {
+  const value = typeof input === "string" ? parseJson(input, "bundle") : input;
+  const o = expectObject(value, "bundle", "INVALID_BUNDLE", { required: ["format", "subject", "chain", "createdAt", "keys", "receipts"] });
+  if (o.format !== BUNDLE_FORMAT)
+    throw new InputError("UNSUPPORTED_FORMAT", `unknown bundle format ${JSON.stringify(o.format)}; this version reads "${BUNDLE_FORMAT}"`, { path: "bundle.format" });
+  const subject = expectObject(o.subject, "bundle.subject", "INVALID_BUNDLE", { required: ["name", "digest"] });
+  const digest = expectObject(subject.digest, "bundle.subject.digest", "INVALID_BUNDLE", { required: ["sha256"] });
+  const chain = expectObject(o.chain, "bundle.chain", "INVALID_BUNDLE", { required: ["chainId", "registry"] });
+  const keys = expectArray(o.keys, "bundle.keys", "INVALID_BUNDLE", 0, 1000).map((k, i) => parsePublicKeyInfo(k, `bundle.keys[${i}]`));
+  const seen = new Set<string>();
+  for (const [i, k] of keys.entries()) {
+    if (seen.has(k.keyid)) throw new InputError("INVALID_BUNDLE", `key ${k.keyid} is listed twice`, { path: `bundle.keys[${i}]` });
+    seen.add(k.keyid);
+  }
+  const receipts = expectArray(o.receipts, "bundle.receipts", "INVALID_BUNDLE", 1, MAX_BUNDLE_ENTRIES).map((r, i) => {
+    try {
+      return parseReceipt(r);
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(error.code, `bundle.receipts[${i}]: ${error.shortMessage}`, { cause: error });
+      throw error;
+    }
+  });
+  return {
+    format: BUNDLE_FORMAT,
+    subject: { name: expectString(subject.name, "bundle.subject.name", "INVALID_BUNDLE", { max: 1024 }), digest: { sha256: expectSha256(digest.sha256, "bundle.subject.digest.sha256", "INVALID_BUNDLE") } },
+    chain: { chainId: expectInteger(chain.chainId, "bundle.chain.chainId", "INVALID_BUNDLE", 1), registry: parseAddress(chain.registry, "bundle.chain.registry") },
+    createdAt: expectTimestamp(o.createdAt, "bundle.createdAt", "INVALID_BUNDLE"),
+    keys,
+    receipts,
+  };
+}
+
+/** The bundle as pretty JSON text. */
+export function serializeBundle(bundle: EvidenceBundle): string {
+  return `${JSON.stringify(bundle, null, 2)}\n`;
+}

@@ -1,0 +1,97 @@
+import { APPROVAL_PREDICATE_TYPE, type ApprovalPredicate } from "../attestation/predicates/approval.js";
+import { onChainRole } from "../attestation/keys.js";
+import { VerificationError } from "../errors/verification.js";
+import { type Hex, hexEquals } from "../hex.js";
+import type { LineageAttestation } from "./lineageGraph.js";
+
+/** An attestation whose signers were verified on chain (see `verifyAttestation`). */
+export type SignedAttestation = LineageAttestation & {
+  readonly signers: readonly { readonly keyid: string; readonly role: Hex }[];
+};
+
+export type ApprovalPolicy = {
+  readonly id: string;
+  /** N: distinct approvers required. */
+  readonly threshold: number;
+  /** The role (name) each approver's key must be registered with on chain. */
+  readonly role: string;
+};
+
+export type ApprovalQuorum = {
+  readonly policy: ApprovalPolicy;
+  /** N actually required: the policy's, or more if the verifier demanded it. */
+  readonly required: number;
+  /** Distinct approving keys that counted. */
+  readonly approvers: readonly string[];
+  /** Keys that approved more than once: counted once. */
+  readonly duplicates: readonly string[];
+  /** Keys that rejected. */
+  readonly rejections: readonly string[];
+  /** Approvals that did not count, and why. */
+  readonly ignored: readonly { readonly entryHash: Hex; readonly reason: string }[];
+};
+
+/**
+ * M-of-N: counts the distinct keys that approved `model` under `policy` and throws
+ * `approval-quorum` unless there are at least `max(policy.threshold, requireApprovals)`. An
+ * approval counts only if it is about the model, for the same policy id, decided `approved`, signed
+ * by the approver key it names, that key registered with the policy's role, and anchored no later
+ * than `notAfterBlock` (the deployment's anchor). The same key counts once however many times it
+ * signed.
+ */
+export function checkApprovalQuorum(parameters: {
+  readonly attestations: readonly SignedAttestation[];
+  readonly model: string;
+  readonly policy: ApprovalPolicy;
+  readonly requireApprovals?: number | undefined;
+  readonly notAfterBlock?: number | undefined;
+}): ApprovalQuorum {
+  const { policy, model } = parameters;
+  const role = onChainRole(policy.role);
+  const counted = new Set<string>();
+  const duplicates = new Set<string>();
+  const rejections = new Set<string>();
+  const ignored: { entryHash: Hex; reason: string }[] = [];
+  for (const a of parameters.attestations) {
+    if (a.statement.predicateType !== APPROVAL_PREDICATE_TYPE || !a.statement.subject.some((s) => s.digest.sha256 === model)) continue;
+    const p = a.statement.predicate as ApprovalPredicate;
+    const skip = (reason: string) => void ignored.push({ entryHash: a.entryHash, reason });
+    if (p.policy.id !== policy.id) {
+      skip(`policy ${p.policy.id}, not ${policy.id}`);
+      continue;
+    }
+    const signer = a.signers.find((s) => s.keyid === p.approver.keyid);
+    if (!signer) {
+      skip(`names approver key ${p.approver.keyid} but is not signed by it`);
+      continue;
+    }
+    if (!hexEquals(signer.role, role)) {
+      skip(`key ${signer.keyid} is not registered with role "${policy.role}"`);
+      continue;
+    }
+    if (parameters.notAfterBlock !== undefined && a.blockNumber !== undefined && a.blockNumber > parameters.notAfterBlock) {
+      skip(`anchored at block ${a.blockNumber}, after the deployment (block ${parameters.notAfterBlock})`);
+      continue;
+    }
+    if (p.decision === "rejected") {
+      rejections.add(signer.keyid);
+      continue;
+    }
+    if (counted.has(signer.keyid)) duplicates.add(signer.keyid);
+    counted.add(signer.keyid);
+  }
+  const required = Math.max(policy.threshold, parameters.requireApprovals ?? 0);
+  const result = { policy, required, approvers: [...counted], duplicates: [...duplicates], rejections: [...rejections], ignored };
+  if (counted.size < required) {
+    const notes = [
+      ...[...duplicates].map((k) => `key ${k} approved more than once and counts once`),
+      ...[...rejections].map((k) => `key ${k} rejected`),
+      ...ignored.map((i) => `approval ${i.entryHash} does not count: ${i.reason}`),
+    ];
+    throw new VerificationError(
+      "approval-quorum",
+      `policy ${policy.id} needs ${required} distinct approvers with role "${policy.role}"; ${counted.size} approved${notes.length ? ` (${notes.join("; ")})` : ""}`,
+    );
+  }
+  return result;
+}
