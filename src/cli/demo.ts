@@ -2,24 +2,33 @@ import { randomBytes } from "node:crypto";
 import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deployRegistry, registerOrganisation } from "../chain/registry.js";
-import { startEmbeddedChain, DEV_PRIVATE_KEY } from "../embeddedChain.js";
+import { envelopeHash } from "../attestation/dsse.js";
+import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainKeyId, onChainRole } from "../attestation/keys.js";
+import { type EvidenceBundle, parseBundle, serializeBundle } from "../bundle/bundle.js";
+import { buildBundle } from "../bundle/buildBundle.js";
+import { type VerifiedBundle, verifyBundle } from "../bundle/verifyBundle.js";
+import { deployRegistry, registerOrganisation, registerSigningKey } from "../chain/registry.js";
+import type { ChainWriter } from "../chain/types.js";
+import { DEV_PRIVATE_KEY, startEmbeddedChain } from "../embeddedChain.js";
 import { VerificationError } from "../errors/verification.js";
 import { hashModel } from "../hashing/hashModel.js";
-import { compareManifests } from "../hashing/compareManifests.js";
-import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../ledger.js";
-import { parseReceipt, serializeReceipt, type Receipt } from "../receipt.js";
-import { createRecord } from "../record.js";
+import type { Hex } from "../hex.js";
+import { anchorBatches, sealBatch } from "../ledger.js";
+import { renderLineage } from "../lineage/renderLineage.js";
+import { type Artifact, type PipelineContext, approveModel, collectDataset, recordDeployment, recordEvaluation, recordTraining, revokeModel } from "../pipeline/modelPipeline.js";
 import { LedgerStore } from "../store/ledgerStore.js";
-import { verifyReceipt } from "../verify/verifyReceipt.js";
 import type { CommandContext } from "./commands.js";
 import { connectReader, connectWriter } from "./connect.js";
-import { formatTime } from "./output.js";
+
+const POLICY = { id: "eu-ai-act-high-risk-release-v1", threshold: 2, role: "approver" } as const;
 
 /**
- * `provenance demo`: the whole flow on an embedded chain. Records a small generated model,
- * anchors it, verifies its receipt, and shows that a modified copy and a tampered receipt fail.
- * Exit 0 only if the genuine model verified and every tampered input was refused.
+ * `provenance demo`: the whole pipeline on an embedded chain. An organisation registers its
+ * signing keys on chain; a base model and its fine-tune go through data collection, training,
+ * validation, two-person approval and deployment, every stage a signed attestation; the batch is
+ * anchored; the fine-tune's evidence bundle is verified by a third party holding only the bundle,
+ * the model files and an RPC URL. Then tampered inputs are refused, and revoking the base model
+ * marks the fine-tune as derived from a revoked model. Exit 0 only if all of that happened.
  */
 export async function demo({ out }: CommandContext): Promise<number> {
   const work = await mkdtemp(join(tmpdir(), "provenance-demo-"));
@@ -28,49 +37,38 @@ export async function demo({ out }: CommandContext): Promise<number> {
   try {
     out.say(`1. Embedded chain (Hardhat EDR, chain ${chain.chainId}) serving JSON-RPC at ${chain.rpcUrl}`);
     const writer = await connectWriter(chain.rpcUrl, DEV_PRIVATE_KEY, 30_000);
-    const { registry, receipt: deployed } = await deployRegistry(writer);
-    out.say(`2. Deployed ProvenanceRegistry at ${registry} (gas ${deployed.gasUsed})`);
+    const { registry } = await deployRegistry(writer);
     const { orgId } = await registerOrganisation(writer, registry, { name: "Demo AI Lab" });
-    out.say(`3. Registered organisation ${orgId} "Demo AI Lab"; ${writer.account} is its admin and anchorer`);
+    out.say(`   deployed ProvenanceRegistry at ${registry}; registered organisation ${orgId} "Demo AI Lab" (admin and anchorer ${writer.account})`);
 
-    const model = join(work, "fraud-detector");
-    await generateModel(model);
-    const digest = await hashModel(model);
-    const record = createRecord({
-      subject: {
-        name: "demo/fraud-detector",
-        version: "1.0.0",
-        digest: { sha256: digest.sha256 },
-        artifact: { kind: "directory", hashing: "provenance-model-manifest-v1", size: digest.size, files: digest.fileCount },
-      },
-      fields: { stage: "deployment-candidate", pipeline: "demo" },
-    });
-    addRecord(store, record);
-    // A few more records share the batch, so the receipt carries a real Merkle proof.
-    for (const [i, name] of ["dataset/transactions-2026q3", "demo/fraud-detector-int8", "demo/tokenizer"].entries())
-      addRecord(store, createRecord({ type: i === 0 ? "dataset-registered" : "model-registered", subject: { name, version: "1.0.0", digest: { sha256: randomBytes(32).toString("hex") } } }));
-    out.say(`4. Generated a model at ${model} (${digest.fileCount} files, ${digest.size} bytes) and recorded it`);
-    out.say(`   model sha256 ${digest.sha256} (over its file manifest), plus 3 other records pending`);
+    // Keys: the pipeline signs with the organisation's Ethereum account; people have their own keys.
+    const keys = {
+      pipeline: keyFileFromEthereumKey(DEV_PRIVATE_KEY),
+      steward: generateKeyFile("p256"),
+      alice: generateKeyFile("ed25519"),
+      bob: generateKeyFile("p256"),
+    };
+    for (const [who, key, role] of [["pipeline", keys.pipeline, "ml-pipeline"], ["data steward", keys.steward, "data-steward"], ["approver Alice", keys.alice, "approver"], ["approver Bob", keys.bob, "approver"]] as const) {
+      await registerSigningKey(writer, registry, { orgId, keyId: onChainKeyId(key.keyid), role: onChainRole(role) });
+      out.say(`2. registered the ${who}'s ${key.algorithm} key ${key.keyid.slice(0, 24)}… with role "${role}"`);
+    }
 
-    const batch = sealBatch(store)!;
-    const [anchored] = await anchorBatches(store, writer, { registry, orgId, confirmations: 1 });
-    const tx = await writer.getTransactionReceipt(anchored!.anchor!.txHash);
-    out.say(`5. Sealed ${batch.leafCount} records into batch root ${batch.root}`);
-    out.say(`   anchored at block ${anchored!.anchor!.blockNumber} in tx ${anchored!.anchor!.txHash} (gas ${tx?.gasUsed})`);
+    const context: PipelineContext = { store, key: keys.pipeline };
+    const base = await runPipeline(context, keys, work, { name: "demo/fraud-detector-base", step: 3 });
+    const fineTune = await runPipeline(context, keys, work, { name: "demo/fraud-detector-eu", step: 4, base });
 
-    const receipt = buildReceipt(store, digest.sha256);
-    const receiptFile = join(work, "fraud-detector.receipt.json");
-    await writeFile(receiptFile, serializeReceipt(receipt));
-    out.say(`6. Wrote the receipt to ${receiptFile} (proof of ${receipt.proof.length} hashes)`);
+    const anchored = await anchorAll(store, writer, registry, orgId);
+    out.say(`5. Anchored ${anchored.leaves} signed attestations in ${anchored.batches} batch(es) at block ${anchored.block}`);
 
-    // The verifier's side: a receipt file, the model files, an RPC URL, and pins it chose itself.
-    const verifier = connectReader(chain.rpcUrl, 10_000);
-    const pins = { chain: verifier, chainId: chain.chainId, registry, acceptedOrgIds: [orgId] };
-    const parsed = parseReceipt(await readFile(receiptFile, "utf8"));
-    const ok = await verifyReceipt({ ...pins, receipt: parsed, artifactSha256: (await hashModel(model)).sha256 });
-    out.say(`7. Verifying the receipt with the original model files:`);
-    out.say(`   VERIFIED: registered at block ${ok.blockNumber} (${formatTime(ok.timestamp)}) by organisation ${ok.organisation.id} "${ok.organisation.name}" in transaction ${ok.txHash}`);
-    out.say(`   checks passed: ${ok.checks.join(", ")}`);
+    // The third party: a bundle file, the model files, an RPC URL, and pins of its own.
+    const bundleFile = join(work, "fraud-detector-eu.bundle.json");
+    await writeFile(bundleFile, serializeBundle(buildBundle(store, fineTune.sha256)));
+    const bundle = parseBundle(await readFile(bundleFile, "utf8"));
+    const pins = { chain: connectReader(chain.rpcUrl, 10_000), chainId: chain.chainId, registry, requireApprovals: 2 };
+    const result = await verifyBundle({ ...pins, bundle, artifactSha256: (await hashModel(fineTune.path)).sha256 });
+    out.say(`6. Wrote the evidence bundle (${bundle.receipts.length} envelopes with receipts, ${bundle.keys.length} public keys) to ${bundleFile}`);
+    out.say(`   A verifier holding only the bundle, the model files and the RPC URL checks it:`);
+    printResult(out, result);
 
     let refused = 0;
     const expectRefusal = async (label: string, run: () => Promise<unknown>): Promise<void> => {
@@ -80,38 +78,138 @@ export async function demo({ out }: CommandContext): Promise<number> {
       } catch (error) {
         if (!(error instanceof VerificationError)) throw error;
         refused++;
-        out.say(`   ${label}: NOT VERIFIED (check "${error.check}" failed: ${error.shortMessage})`);
+        out.say(`   ${label}: NOT VERIFIED (check "${error.check}": ${error.shortMessage.slice(0, 160)})`);
       }
     };
-    out.say(`8. Tampering is refused:`);
-    const modified = join(work, "fraud-detector-modified");
-    await cp(model, modified, { recursive: true });
+    out.say("7. Tampering is refused:");
+    const modified = join(work, "modified");
+    await cp(fineTune.path, modified, { recursive: true });
     const weights = join(modified, "model.safetensors");
     const bytes = await readFile(weights);
     bytes[1000] = bytes[1000]! ^ 0x01;
     await writeFile(weights, bytes);
-    const modifiedDigest = await hashModel(modified);
-    const changed = compareManifests(digest.manifest!, modifiedDigest.manifest!);
-    await expectRefusal(`a copy with one bit flipped in model.safetensors`, () => verifyReceipt({ ...pins, receipt: parsed, artifactSha256: modifiedDigest.sha256 }));
-    out.say(`     the manifests differ in: ${JSON.stringify(changed)}`);
-    const flip = (hex: string): `0x${string}` => `0x${hex.slice(2, -1)}${hex.endsWith("0") ? "1" : "0"}`;
-    await expectRefusal("the receipt with one proof element changed", () => verifyReceipt({ ...pins, receipt: { ...parsed, proof: [flip(parsed.proof[0]!), ...parsed.proof.slice(1)] } }));
-    await expectRefusal("the receipt with its root changed", () => verifyReceipt({ ...pins, receipt: { ...parsed, root: flip(parsed.root) } as Receipt }));
-    await expectRefusal("the receipt checked against another registry", () => verifyReceipt({ ...pins, registry: "0x000000000000000000000000000000000000dead", receipt: parsed }));
-    out.result({ verified: true, refusedTampered: refused, receiptFile, registry, orgId }, [
-      refused === 4 ? `Demo complete: the genuine model verified and all ${refused} tampered inputs were refused. Files are in ${work}` : `Demo FAILED: only ${refused} of 4 tampered inputs were refused`,
+    await expectRefusal("model files with one bit flipped", async () => verifyBundle({ ...pins, bundle, artifactSha256: (await hashModel(modified)).sha256 }));
+    await expectRefusal("an envelope whose payload was edited", () => verifyBundle({ ...pins, bundle: tamperPayload(bundle) }));
+    await expectRefusal("the bundle without Bob's approval", () => verifyBundle({ ...pins, bundle: withoutEntry(bundle, fineTune.approvals[1]!) }));
+    await expectRefusal("the bundle without the dataset attestation", () => verifyBundle({ ...pins, bundle: withoutEntry(bundle, fineTune.dataset.entry) }));
+
+    out.say("8. The base model is revoked (data-licence problem); the fine-tune's lineage now shows it:");
+    await revokeModel(context, base, { reason: "data-licence", description: "the licence of transactions-2025 does not cover model training" });
+    await anchorAll(store, writer, registry, orgId);
+    const after = await verifyBundle({ ...pins, bundle: parseBundle(serializeBundle(buildBundle(store, fineTune.sha256))) });
+    printResult(out, after);
+    const revocationSeen = after.verdict === "derived-from-revoked";
+
+    const ok = result.verdict === "verified" && refused === 4 && revocationSeen;
+    out.result({ verified: result.verdict === "verified", refusedTampered: refused, revocationPropagated: revocationSeen, bundleFile, registry, orgId }, [
+      ok
+        ? `Demo complete: the fine-tune's whole history verified, all ${refused} tampered inputs were refused, and revoking its base model marked it derived from a revoked model. Files are in ${work}`
+        : `Demo FAILED: verdict ${result.verdict}, ${refused} of 4 tampered inputs refused, revocation ${revocationSeen ? "" : "not "}propagated`,
     ]);
-    return refused === 4 ? 0 : 1;
+    return ok ? 0 : 1;
   } finally {
     store.close();
     await chain.close();
   }
 }
 
-/** A small, deterministic-looking model directory: config, tokenizer and ~256 KiB of weights. */
-async function generateModel(dir: string): Promise<void> {
+type DemoKeys = { pipeline: KeyFile; steward: KeyFile; alice: KeyFile; bob: KeyFile };
+
+async function runPipeline(
+  context: PipelineContext,
+  keys: DemoKeys,
+  work: string,
+  p: { name: string; step: number; base?: Artifact },
+): Promise<Artifact & { path: string; dataset: Artifact & { entry: Hex }; approvals: Hex[] }> {
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const tag = p.base ? "eu" : "base";
+  say(`${p.step}. Pipeline for ${p.name}${p.base ? ` (fine-tune of ${p.base.name})` : ""}:`);
+  const dataDir = join(work, `transactions-${tag}`);
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(join(dataDir, "part-0000.csv"), randomBytes(64 * 1024).toString("hex"));
+  await writeFile(join(work, `licence-${tag}.txt`), `Data licence for transactions-${tag}: model training permitted.`);
+  const licence = await hashModel(join(work, `licence-${tag}.txt`));
+  const start = new Date();
+  const dataset = await collectDataset(context, {
+    path: dataDir,
+    key: keys.steward,
+    name: p.base ? "transactions-eu-2026" : "transactions-2025",
+    source: { uri: `s3://demo-lake/transactions/${tag}/`, collectedFrom: "payments core ledger" },
+    licence: { spdxId: "LicenseRef-Demo-Internal", document: { name: "licence.txt", digest: { sha256: licence.sha256 } } },
+    personalData: true,
+    accessEvents: [{ actor: "etl-service", action: "collected", at: start, purpose: "fraud model training" }],
+  });
+  say(`   data collection: ${dataset.name} sha256 ${dataset.sha256.slice(0, 16)}…, licence and consent hashed, signed by the data steward`);
+  const modelPath = join(work, p.name.replace("/", "-"));
+  await generateModel(modelPath, p.base ? "fine-tune" : "base");
+  const model = await recordTraining(context, {
+    modelPath,
+    name: p.name,
+    datasets: [dataset],
+    ...(p.base ? { baseModel: p.base } : {}),
+    hyperparameters: p.base ? { learningRate: 0.0001, epochs: 3, batchSize: 64, frozenLayers: 2 } : { learningRate: 0.001, epochs: 20, batchSize: 256 },
+    codeCommit: "4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+    codeUri: "git+https://git.example/demo/fraud-detector",
+    builder: { id: "https://ci.example/demo/training-runner", version: { runner: "1.4.2" } },
+    startedOn: start,
+    finishedOn: new Date(start.getTime() + 1000),
+  });
+  say(`   training: model sha256 ${model.sha256.slice(0, 16)}… — file manifest (per-file Merkle root), SLSA training run, environment${p.base ? ", fine-tune link to the base model" : ""}`);
+  await recordEvaluation(context, model, {
+    dataset: { name: `${dataset.name}-holdout`, digest: { sha256: dataset.sha256 } },
+    metrics: [
+      { name: "auc", value: p.base ? 0.94 : 0.91, threshold: { operator: ">=", value: 0.9 } },
+      { name: "false-positive-rate", value: 0.012, threshold: { operator: "<=", value: 0.02 } },
+    ],
+  });
+  say("   validation: AUC and false-positive rate against the hold-out set, thresholds met");
+  const approvals = [
+    await approveModel(context, model, { key: keys.alice, approverName: "Alice (model risk)", role: POLICY.role, policyId: POLICY.id }),
+    await approveModel(context, model, { key: keys.bob, approverName: "Bob (compliance)", role: POLICY.role, policyId: POLICY.id }),
+  ];
+  say(`   approval: Alice (ed25519) and Bob (P-256) approved under ${POLICY.id} (2 of 2 required)`);
+  await recordDeployment(context, model, { environment: "production", target: { name: `fraud-scoring-${tag}`, uri: `https://scoring.example/${tag}` }, deployer: { name: "release-bot", role: "ml-pipeline" }, approvalPolicy: POLICY });
+  say(`   deployment: production, fraud-scoring-${tag}`);
+  return { ...model, path: modelPath, dataset, approvals };
+}
+
+async function anchorAll(store: LedgerStore, writer: ChainWriter, registry: Hex, orgId: number): Promise<{ leaves: number; batches: number; block: number }> {
+  const batch = sealBatch(store);
+  const anchored = await anchorBatches(store, writer, { registry, orgId, confirmations: 1 });
+  return { leaves: batch?.leafCount ?? 0, batches: anchored.length, block: anchored.at(-1)?.anchor?.blockNumber ?? 0 };
+}
+
+function printResult(out: CommandContext["out"], result: VerifiedBundle): void {
+  const headline =
+    result.verdict === "verified"
+      ? `VERIFIED: ${result.model.name}`
+      : `NOT VERIFIED: ${result.model.name} is ${result.verdict === "revoked" ? "REVOKED" : "DERIVED FROM A REVOKED MODEL"}`;
+  out.say(`   ${headline} — ${result.attestations.length} attestations, every signature, key and anchor checked on chain`);
+  for (const d of result.deployments) out.say(`   deployment to ${d.environment}: ${d.quorum.approvers.length} of ${d.quorum.required} distinct approvers under ${d.quorum.policy.id}`);
+  const marks = new Map<string, string[]>();
+  for (const r of result.revocation.derivedFromRevoked) marks.set(r, ["REVOKED"]);
+  if (result.revocation.derivedFromRevoked.length) marks.set(result.model.sha256, ["derived from a revoked model"]);
+  for (const line of renderLineage(result.graph, result.model.sha256, "text", marks).trimEnd().split("\n")) out.say(`     ${line}`);
+}
+
+function withoutEntry(bundle: EvidenceBundle, entryHash: Hex): EvidenceBundle {
+  return { ...bundle, receipts: bundle.receipts.filter((r) => r.envelope === undefined || envelopeHash(r.envelope) !== entryHash) };
+}
+
+function tamperPayload(bundle: EvidenceBundle): EvidenceBundle {
+  const receipts = bundle.receipts.map((r, i) => {
+    if (i !== 0 || r.envelope === undefined) return r;
+    const statement = JSON.parse(Buffer.from(r.envelope.payload, "base64").toString("utf8"));
+    statement.subject[0].name = `${statement.subject[0].name}-forged`;
+    return { ...r, envelope: { ...r.envelope, payload: Buffer.from(JSON.stringify(statement)).toString("base64") } };
+  });
+  return { ...bundle, receipts };
+}
+
+/** A small model directory: config, tokenizer and ~256 KiB of weights. */
+async function generateModel(dir: string, kind: string): Promise<void> {
   await mkdir(join(dir, "tokenizer"), { recursive: true });
-  await writeFile(join(dir, "config.json"), JSON.stringify({ architecture: "mlp", layers: [64, 32, 2], task: "fraud-detection" }, null, 2));
+  await writeFile(join(dir, "config.json"), JSON.stringify({ architecture: "mlp", layers: [64, 32, 2], task: "fraud-detection", kind }, null, 2));
   await writeFile(join(dir, "tokenizer", "vocab.txt"), Array.from({ length: 500 }, (_, i) => `token${i}`).join("\n"));
   await writeFile(join(dir, "model.safetensors"), randomBytes(256 * 1024));
 }

@@ -28,7 +28,18 @@ function relevant(graph: LineageGraph, target: string): Set<string> {
  */
 export function renderLineage(graph: LineageGraph, target: string, format: LineageFormat, marks: LineageMarks = new Map()): string {
   const keep = relevant(graph, target);
-  const edges = graph.edges.filter((e) => keep.has(e.from) && keep.has(e.to));
+  // One arrow per (input, output) pair, labelled with every relation attested between them
+  // (a fine-tune is both the training run's base model and the model update's parent).
+  const grouped = new Map<string, { from: string; to: string; labels: string[] }>();
+  for (const e of graph.edges) {
+    if (!keep.has(e.from) || !keep.has(e.to)) continue;
+    const key = `${e.from}>${e.to}`;
+    const label = e.relation === "parent-model" ? e.kind : e.relation;
+    const g = grouped.get(key) ?? { from: e.from, to: e.to, labels: [] };
+    if (!g.labels.includes(label)) g.labels.push(label);
+    grouped.set(key, g);
+  }
+  const edges = [...grouped.values()].map((g) => ({ from: g.from, to: g.to, label: g.labels.join(", ") }));
   const mark = (sha: string) => (marks.get(sha)?.length ? ` ${marks.get(sha)!.map((m) => `[${m}]`).join(" ")}` : "");
   if (format === "mermaid") {
     const id = new Map([...keep].map((sha, i) => [sha, `n${i}`]));
@@ -38,7 +49,7 @@ export function renderLineage(graph: LineageGraph, target: string, format: Linea
       lines.push(`  ${id.get(sha)}["${text}"]`);
       if (marks.get(sha)?.length) lines.push(`  style ${id.get(sha)} stroke:#c00,stroke-width:3px`);
     }
-    for (const e of edges) lines.push(`  ${id.get(e.from)} -->|${e.relation === "parent-model" ? e.kind : e.relation}| ${id.get(e.to)}`);
+    for (const e of edges) lines.push(`  ${id.get(e.from)} -->|${e.label}| ${id.get(e.to)}`);
     lines.push(`  style ${id.get(target)} stroke-width:4px`);
     return `${lines.join("\n")}\n`;
   }
@@ -51,7 +62,7 @@ export function renderLineage(graph: LineageGraph, target: string, format: Linea
       if (marks.get(sha)?.length) attrs.push("color=red");
       lines.push(`  ${q(sha)} [${attrs.join(", ")}];`);
     }
-    for (const e of edges) lines.push(`  ${q(e.from)} -> ${q(e.to)} [label=${q(e.relation === "parent-model" ? e.kind : e.relation)}];`);
+    for (const e of edges) lines.push(`  ${q(e.from)} -> ${q(e.to)} [label=${q(e.label)}];`);
     lines.push("}");
     return `${lines.join("\n")}\n`;
   }
@@ -59,7 +70,7 @@ export function renderLineage(graph: LineageGraph, target: string, format: Linea
   const walk = (sha: string, depth: number, via: string, seen: Set<string>) => {
     out.push(`${"  ".repeat(depth)}${depth ? `└─ ${via}: ` : ""}${label(graph, sha)} (sha256 ${sha.slice(0, 16)}…) — ${attested(graph, sha)}${mark(sha)}`);
     if (seen.has(sha)) return;
-    for (const e of graph.edges.filter((x) => x.to === sha)) walk(e.from, depth + 1, e.relation === "parent-model" ? e.kind : e.relation, new Set([...seen, sha]));
+    for (const e of edges.filter((x) => x.to === sha)) walk(e.from, depth + 1, e.label, new Set([...seen, sha]));
   };
   walk(target, 0, "", new Set());
   const below = descendantsOf(graph, target);
