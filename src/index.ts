@@ -24,7 +24,55 @@ export {
   recordHash,
   subjectDigest,
 } from "./record.js";
-export { MAX_PROOF_LENGTH, RECEIPT_FORMAT, type Receipt, type ReceiptAnchor, type ReceiptBatch, parseReceipt, serializeReceipt } from "./receipt.js";
+export { MAX_PROOF_LENGTH, RECEIPT_FORMAT, type Receipt, type ReceiptAnchor, type ReceiptBatch, entryField, parseReceipt, receiptEntry, serializeReceipt } from "./receipt.js";
+export { MAX_JSON_DEPTH, parseJson, parseJsonBytes } from "./json/parseJson.js";
+export { type LedgerEntry, attestationEntry, describeEntry, entryHash, entryJson, entrySubjectSha256, entrySubjects, leafOfEntry, parseEntry } from "./entry.js";
+
+// Attestations: DSSE envelopes carrying in-toto statements, signed by keys registered on chain
+export {
+  type DsseEnvelope,
+  type DsseSignature,
+  IN_TOTO_PAYLOAD_TYPE,
+  MAX_PAYLOAD_BYTES,
+  MAX_SIGNATURES,
+  decodeBase64,
+  encodeBase64,
+  envelopeHash,
+  envelopePayload,
+  parseEnvelope,
+  preAuthEncoding,
+} from "./attestation/dsse.js";
+export {
+  KEY_ALGORITHMS,
+  KEY_FORMAT,
+  PUBLIC_KEY_FORMAT,
+  type KeyAlgorithm,
+  type KeyFile,
+  type PublicKeyInfo,
+  type Signer,
+  generateKeyFile,
+  keyFileFromEthereumKey,
+  keyidOfPublicKey,
+  onChainKeyId,
+  onChainRole,
+  parseKeyFile,
+  parsePublicKeyInfo,
+  publicKeyInfo,
+  signerFromKeyFile,
+  verifySignature,
+} from "./attestation/keys.js";
+export { MAX_SUBJECTS, STATEMENT_TYPE, type Statement, type StatementSubject, parseStatementLayer } from "./attestation/statement.js";
+export { parseStatement, statementOfEnvelope } from "./attestation/parseStatement.js";
+export { PREDICATE_NAMES, PREDICATE_PARSERS, parsePredicate } from "./attestation/predicates/index.js";
+export { addSignatures, signStatement } from "./attestation/signStatement.js";
+export { type VerifiedEnvelope, type VerifyEnvelopeParameters, verifyEnvelope } from "./attestation/verifyEnvelope.js";
+export * from "./attestation/predicates/approval.js";
+export * from "./attestation/predicates/dataset.js";
+export * from "./attestation/predicates/deployment.js";
+export * from "./attestation/predicates/evaluation.js";
+export * from "./attestation/predicates/modelUpdate.js";
+export * from "./attestation/predicates/revocation.js";
+export * from "./attestation/predicates/trainingRun.js";
 
 // Merkle batches
 export { LEAF_ENCODING, recordLeaf } from "./merkle/leaf.js";
@@ -63,5 +111,30 @@ export { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embed
 
 // Ledger (store + orchestration) and verification
 export { type BatchAnchorInfo, type BatchStatus, LedgerStore, STORE_SCHEMA_VERSION, type StoredBatch, type StoredRecord } from "./store/ledgerStore.js";
-export { type AnchorBatchesParameters, SOFTWARE, addRecord, anchorBatches, buildReceipt, findRecords, sealBatch } from "./ledger.js";
+export { type AnchorBatchesParameters, SOFTWARE, addAttestation, addEntry, addRecord, anchorBatches, buildReceipt, findRecords, sealBatch } from "./ledger.js";
 export { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceipt } from "./verify/verifyReceipt.js";
+export { type VerifiedAttestation, type VerifiedSigner, type VerifyAttestationParameters, verifyAttestation } from "./verify/verifyAttestation.js";
+
+// Lineage, approvals, evidence bundles
+export {
+  type LineageAttestation,
+  type LineageEdge,
+  type LineageGraph,
+  type LineageNode,
+  type LineageRelation,
+  type RevocationStatus,
+  ancestorsOf,
+  buildLineageGraph,
+  descendantsOf,
+  displayName,
+  revocationStatus,
+  revokedArtifacts,
+} from "./lineage/lineageGraph.js";
+export { type LineageFormat, type LineageMarks, renderLineage } from "./lineage/renderLineage.js";
+export { type ApprovalPolicy, type ApprovalQuorum, type SignedAttestation, checkApprovalQuorum } from "./lineage/approvalQuorum.js";
+export { BUNDLE_FORMAT, type EvidenceBundle, MAX_BUNDLE_ENTRIES, parseBundle, serializeBundle } from "./bundle/bundle.js";
+export { asLineage, buildBundle, lineageEntries } from "./bundle/buildBundle.js";
+export { type BundleVerdict, type VerifiedBundle, type VerifyBundleParameters, verifyBundle } from "./bundle/verifyBundle.js";
+
+// Pipeline stages (what a training job calls)
+export * from "./pipeline/modelPipeline.js";
