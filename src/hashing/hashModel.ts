@@ -1,29 +1,32 @@
-import { lstat } from "node:fs/promises";
-import { basename, normalize } from "node:path";
-import { HashingError } from "../errors/hashing.js";
-import { fileSystemError, refuseUnhashable, throwIfAborted } from "./fileSystemError.js";
+import type { HashingError } from "../errors/hashing.js";
+import type { InputError } from "../errors/input.js";
 import { hashFile } from "./hashFile.js";
+import { checkWorkers, hashFileRanges, resolveWorkers } from "./hashFileRanges.js";
 import { hashModelManifest } from "./hashModelManifest.js";
-import { listModelFiles } from "./listModelFiles.js";
-import {
-  type HashProgress,
-  MODEL_MANIFEST_ALGORITHM,
-  MODEL_MANIFEST_FORMAT,
-  type ModelDigest,
-  type ModelManifest,
-  type ModelManifestFile,
-} from "./modelManifest.js";
+import { listModel } from "./listModel.js";
+import type { ModelFileEntry } from "./listModelFiles.js";
+import { type HashProgress, MODEL_MANIFEST_ALGORITHM, MODEL_MANIFEST_FORMAT, type ModelDigest, type ModelManifest } from "./modelManifest.js";
 
 export type HashModelParameters = {
-  /** Called when a file starts and after every chunk read (≈ every MiB); throttle in the callback. */
+  /**
+   * Called when a file starts and as it is read (after every chunk, ≈ every MiB, from whichever
+   * file was read); throttle in the callback.
+   */
   onProgress?: (progress: HashProgress) => void;
   /** Aborting rejects with `HashingError` code `ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Worker threads hashing files at once. Default: one per core (`os.availableParallelism()`),
+   * except that a model under 64 MiB is hashed on the calling thread (starting workers would take
+   * longer). 1 hashes every file on the calling thread, one after the other. The digest is the
+   * same whatever the count.
+   */
+  workers?: number;
 };
 
 export type HashModelReturnType = ModelDigest;
 
-export type HashModelErrorType = HashingError;
+export type HashModelErrorType = HashingError | InputError;
 
 /**
  * Hashes a model: one file or a directory.
@@ -35,10 +38,13 @@ export type HashModelErrorType = HashingError;
  *   JSON; `kind: "directory"`, the manifest is returned too. Empty directories contribute
  *   nothing; a directory without any file is refused (`EMPTY_MODEL`).
  *
- * Symlinks (the model path itself or anything under it) are refused, never followed; so are
- * FIFOs, sockets and devices, which are never opened. A file that changes while being read is
- * refused (`FILE_CHANGED`). Every error is a `HashingError` naming the offending path. Files
- * are streamed, so memory stays constant for multi-GB weights. See docs/model-hashing.md.
+ * The files of a directory are hashed in parallel on worker threads (`workers`, one per core
+ * by default); a single file is one SHA-256 stream, hashed on the calling thread. Symlinks (the
+ * model path itself or anything under it) are refused, never followed; so are FIFOs, sockets
+ * and devices, which are never opened. A file that changes while being read is refused
+ * (`FILE_CHANGED`). Every error is a `HashingError` naming the offending path (an invalid
+ * `workers` is an `InputError`). Files are streamed, so memory stays constant for multi-GB
+ * weights. See docs/model-hashing.md.
  *
  * @example
  * import { hashModel } from "provenance-ledger";
@@ -47,46 +53,45 @@ export type HashModelErrorType = HashingError;
  */
 export async function hashModel(path: string, parameters: HashModelParameters = {}): Promise<HashModelReturnType> {
   const { onProgress, signal } = parameters;
-  throwIfAborted(signal, path);
-  if (path === "") throw new HashingError("PATH_NOT_FOUND", "the model path is empty", { path });
-  // "link/" and "link/." would make lstat follow a symlinked final component: normalise them
-  // away (lexically) so the component that is checked is the one that is hashed.
-  const root = normalize(path).replace(/(.)\/+$/, "$1");
-  const stats = await lstat(root, { bigint: true }).catch((cause: unknown) => {
-    throw fileSystemError(cause, path);
-  });
-  refuseUnhashable(stats, path);
+  const workers = checkWorkers(parameters.workers);
+  const model = await listModel(path, signal);
+  const { files, totalBytes } = model;
 
-  if (stats.isFile()) {
-    const size = Number(stats.size);
-    const file = basename(root);
-    let bytesHashed = 0;
-    onProgress?.({ bytesHashed, totalBytes: size, file });
-    const { sha256 } = await hashFile(root, {
-      expected: { size, dev: stats.dev, ino: stats.ino },
-      ...(signal && { signal }),
-      ...(onProgress && { onBytes: (bytes: number) => onProgress({ bytesHashed: (bytesHashed += bytes), totalBytes: size, file }) }),
-    });
-    return { kind: "file", sha256, size, fileCount: 1 };
-  }
-
-  const entries = await listModelFiles(root, signal ? { signal } : {});
-  if (entries.length === 0)
-    throw new HashingError("EMPTY_MODEL", "model directory contains no files (empty directories contribute nothing)", { path });
-  const totalBytes = entries.reduce((sum, entry) => sum + entry.size, 0);
-  let bytesHashed = 0;
-  const files: ModelManifestFile[] = [];
-  for (const entry of entries) {
+  if (model.kind === "file") {
+    const entry = files[0] as ModelFileEntry;
     const file = entry.path;
+    let bytesHashed = 0;
     onProgress?.({ bytesHashed, totalBytes, file });
-    const { sha256, size } = await hashFile(entry.fsPath, {
+    const { sha256 } = await hashFile(entry.fsPath, {
       expected: entry,
       ...(signal && { signal }),
       ...(onProgress && { onBytes: (bytes: number) => onProgress({ bytesHashed: (bytesHashed += bytes), totalBytes, file }) }),
     });
-    files.push({ path: entry.path, size, sha256 });
+    return { kind: "file", sha256, size: totalBytes, fileCount: 1 };
   }
+
+  let bytesHashed = 0;
+  const fileOf = (index: number) => (files[index] as ModelFileEntry).path;
+  const digests = await hashFileRanges(
+    files.map((entry) => ({ path: entry.fsPath, expected: entry, start: 0, end: entry.size })),
+    {
+      workers: resolveWorkers(workers, totalBytes, files.length),
+      signal,
+      onStart: onProgress && ((index) => onProgress({ bytesHashed, totalBytes, file: fileOf(index) })),
+      onBytes: onProgress && ((index, bytes) => onProgress({ bytesHashed: (bytesHashed += bytes), totalBytes, file: fileOf(index) })),
+    },
+  );
   onProgress?.({ bytesHashed, totalBytes });
-  const manifest: ModelManifest = { format: MODEL_MANIFEST_FORMAT, algorithm: MODEL_MANIFEST_ALGORITHM, files };
-  return { kind: "directory", sha256: hashModelManifest(manifest), size: totalBytes, fileCount: files.length, manifest };
+  return directoryDigest(files, digests);
+}
+
+/** The `ModelDigest` of a directory whose files (sorted by UTF-8 path) have the SHA-256 `digests`. */
+export function directoryDigest(files: readonly ModelFileEntry[], digests: readonly string[]): ModelDigest {
+  const manifest: ModelManifest = {
+    format: MODEL_MANIFEST_FORMAT,
+    algorithm: MODEL_MANIFEST_ALGORITHM,
+    files: files.map((entry, i) => ({ path: entry.path, size: entry.size, sha256: digests[i] as string })),
+  };
+  const size = files.reduce((sum, entry) => sum + entry.size, 0);
+  return { kind: "directory", sha256: hashModelManifest(manifest), size, fileCount: files.length, manifest };
 }

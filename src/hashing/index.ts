@@ -16,6 +16,7 @@ export {
   type HashFileReturnType,
   hashFile,
 } from "./hashFile.js";
+export { PARALLEL_MIN_BYTES } from "./hashFileRanges.js";
 export { type HashModelErrorType, type HashModelParameters, type HashModelReturnType, hashModel } from "./hashModel.js";
 export { hashModelManifest } from "./hashModelManifest.js";
 export { type ListModelFilesErrorType, type ListModelFilesParameters, type ModelFileEntry, listModelFiles } from "./listModelFiles.js";
