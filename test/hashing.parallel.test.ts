@@ -10,6 +10,7 @@ import { HashingError, type HashingErrorCode } from "../src/errors/hashing.js";
 import { InputError } from "../src/errors/input.js";
 import { PARALLEL_MIN_BYTES, WORKER_CHUNK_SIZE, hashFileRanges, resolveWorkers } from "../src/hashing/hashFileRanges.js";
 import { hashModel } from "../src/hashing/hashModel.js";
+import { DEFAULT_SHARD_SIZE, hashModelShards, iterateShardRanges, shardRanges } from "../src/hashing/hashModelShards.js";
 import type { HashProgress, ModelDigest, ModelManifest } from "../src/hashing/modelManifest.js";
 
 // Small data only (the machine is shared): a few MiB at most. Big data lives in bench/hashing.ts.
@@ -108,7 +109,9 @@ describe("hashModel on worker threads", () => {
     const missing = join(scratch, "does-not-exist");
     const script = `
       const { hashModel } = await import(${JSON.stringify(join(REPO, "src/hashing/hashModel.ts"))});
+      const { hashModelShards } = await import(${JSON.stringify(join(REPO, "src/hashing/hashModelShards.ts"))});
       const ok = await hashModel(process.argv[1], { workers: 3 });
+      await hashModelShards(process.argv[1], { workers: 2, shardSize: 65536 });
       const controller = new AbortController();
       const aborted = await hashModel(process.argv[1], { workers: 2, signal: controller.signal, onProgress: (p) => p.bytesHashed > 0 && controller.abort() }).catch((e) => e.code);
       const failed = await hashModel(process.argv[2], { workers: 2 }).catch((e) => e.code);
@@ -128,6 +131,7 @@ describe("hashModel on worker threads", () => {
         (e: unknown) => e instanceof InputError && e.code === "INVALID_ARGUMENT" && e.path === "workers",
         String(workers),
       );
+      await assert.rejects(hashModelShards(root, { workers }), (e: unknown) => e instanceof InputError && e.path === "workers", String(workers));
     }
   });
 
@@ -213,5 +217,96 @@ describe("hashModel on worker threads", () => {
     );
     assert.ok(error instanceof HashingError && error.code === "ABORTED", String(error));
     assert.ok(error.path?.startsWith(`${root}/`), `names a file of the model: ${error.path}`);
+  });
+});
+
+describe("hashModelShards", () => {
+  it("default", async () => {
+    const data = bytes(10 * 1024 + 5, 7);
+    const root = makeModel({ "w.bin": data, "e.bin": "" });
+    const { shardSize, shards, digest } = await hashModelShards(root, { shardSize: 4096, workers: 2 });
+    assert.equal(shardSize, 4096);
+    assert.equal(digest, undefined, "no model digest unless asked");
+    assert.deepEqual(shards, [
+      { path: "e.bin", start: 0, end: 0, sha256: sha256("") },
+      { path: "w.bin", start: 0, end: 4096, sha256: sha256(data.subarray(0, 4096)) },
+      { path: "w.bin", start: 4096, end: 8192, sha256: sha256(data.subarray(4096, 8192)) },
+      { path: "w.bin", start: 8192, end: 10245, sha256: sha256(data.subarray(8192)) },
+    ]);
+  });
+
+  it("behavior: agrees with OpenSSF model signing's golden shards ('This is a simple model', shard size 8)", async () => {
+    // sigstore/model-transparency, tests/_signing/testdata/signing/TestPayload/sample_model_file_small_shards:
+    // resources ".:0:8", ".:8:16", ".:16:22" of their 22-byte sample file.
+    const path = join(makeModel({ "model.bin": "This is a simple model" }), "model.bin");
+    const { shards } = await hashModelShards(path, { shardSize: 8 });
+    assert.deepEqual(
+      shards.map((s) => [`${s.path}:${s.start}:${s.end}`, s.sha256]),
+      [
+        [".:0:8", "a37010c994067764d86540bf479d93b4d0c3bb3955de7b61f951caf2fd0301b0"],
+        [".:8:16", "bd762002a3528a27fb9a8822f822b949d3c9ab7e860af33039c9aa70ebbbe682"],
+        [".:16:22", "a791e1e893ea4260c77475725101fb4cc6ad85f6340f21f10b239184e318cd21"],
+      ],
+    );
+  });
+
+  it("behavior: the model digest comes out of the same pass and equals hashModel's", async () => {
+    const { root, files } = mixedModel();
+    for (const workers of [1, 2, 3]) {
+      const { shards, digest } = await hashModelShards(root, { shardSize: 100_000, workers, modelDigest: true });
+      assert.deepEqual(digest, await hashModel(root, { workers: 1 }), `directory, ${workers} workers`);
+      for (const shard of shards)
+        assert.equal(shard.sha256, sha256((files[shard.path as keyof typeof files] as Uint8Array).subarray(shard.start, shard.end)), `${shard.path}:${shard.start}`);
+    }
+    const file = join(root, "weights/model-00001-of-00003.safetensors");
+    const single = await hashModelShards(file, { shardSize: 300_000, workers: 2, modelDigest: true });
+    assert.deepEqual(single.digest, await hashModel(file));
+    assert.ok(single.shards.every((s) => s.path === "."), "a single-file model's file is '.' (as OpenSSF names it)");
+  });
+
+  it("behavior: the same shards on the calling thread and on 2 or 5 workers", async () => {
+    const { root } = mixedModel();
+    const inThread = await hashModelShards(root, { shardSize: 65_536, workers: 1 });
+    assert.deepEqual(await hashModelShards(root, { shardSize: 65_536, workers: 2 }), inThread);
+    assert.deepEqual(await hashModelShards(root, { shardSize: 65_536, workers: 5 }), inThread);
+  });
+
+  it("behavior: progress ends at the total (a file hashed whole and by shards counts twice)", async () => {
+    const { root } = mixedModel();
+    const events: HashProgress[] = [];
+    await hashModelShards(root, { shardSize: 1_000_000, workers: 2, modelDigest: true, onProgress: (p) => events.push(p) });
+    const last = events.at(-1);
+    assert.ok(last && last.bytesHashed === last.totalBytes && last.file === undefined, JSON.stringify(last));
+  });
+
+  it("behavior: shardRanges cuts like OpenSSF (the last shard shorter, an empty file one empty shard)", () => {
+    assert.deepEqual(shardRanges(22, 8), [
+      { start: 0, end: 8 },
+      { start: 8, end: 16 },
+      { start: 16, end: 22 },
+    ]);
+    assert.deepEqual(shardRanges(16, 8), [
+      { start: 0, end: 8 },
+      { start: 8, end: 16 },
+    ]);
+    assert.deepEqual(shardRanges(0, 8), [{ start: 0, end: 0 }]);
+    assert.deepEqual(shardRanges(5, DEFAULT_SHARD_SIZE), [{ start: 0, end: 5 }]);
+    assert.deepEqual([...iterateShardRanges(22, 8)], shardRanges(22, 8));
+  });
+
+  it("error: an invalid shard size is an InputError; so is one that makes more than 2^25 shards", async () => {
+    const root = makeModel({ "a.bin": bytes(100, 1) });
+    for (const shardSize of [0, -8, 1.5, Number.NaN])
+      await assert.rejects(hashModelShards(root, { shardSize }), (e: unknown) => e instanceof InputError && e.path === "shardSize", String(shardSize));
+    const big = join(scratch, "sparse.bin");
+    writeFileSync(big, "");
+    truncateSync(big, 2 ** 25 + 1); // sparse: no data written
+    await assert.rejects(hashModelShards(big, { shardSize: 1 }), (e: unknown) => e instanceof InputError && e.path === "shardSize" && /more than/.test(e.message));
+  });
+
+  it("error: refusals are hashModel's (a symlink in the model)", async () => {
+    const root = makeModel({ "a.bin": "a" });
+    symlinkSync("a.bin", join(root, "b.bin"));
+    await assertRefused(hashModelShards(root, { workers: 2 }), "SYMLINK_REFUSED", join(root, "b.bin"));
   });
 });

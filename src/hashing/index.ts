@@ -18,6 +18,18 @@ export {
 } from "./hashFile.js";
 export { PARALLEL_MIN_BYTES } from "./hashFileRanges.js";
 export { type HashModelErrorType, type HashModelParameters, type HashModelReturnType, hashModel } from "./hashModel.js";
+export {
+  DEFAULT_SHARD_SIZE,
+  type HashModelShardsErrorType,
+  type HashModelShardsParameters,
+  type HashModelShardsReturnType,
+  MAX_SHARD_COUNT,
+  type ModelShard,
+  SINGLE_FILE_PATH,
+  hashModelShards,
+  iterateShardRanges,
+  shardRanges,
+} from "./hashModelShards.js";
 export { hashModelManifest } from "./hashModelManifest.js";
 export { type ListModelFilesErrorType, type ListModelFilesParameters, type ModelFileEntry, listModelFiles } from "./listModelFiles.js";
 export {
