@@ -1,0 +1,468 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import Ajv2020 from "ajv/dist/2020.js";
+import { envelopeHash } from "../src/attestation/dsse.js";
+import { type KeyFile, type PublicKeyInfo, generateKeyFile, onChainKeyId, onChainRole, publicKeyInfo, signerFromKeyFile } from "../src/attestation/keys.js";
+import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../src/attestation/predicates/evaluation.js";
+import { signStatement } from "../src/attestation/signStatement.js";
+import { STATEMENT_TYPE } from "../src/attestation/statement.js";
+import { type EvidenceBundle, parseBundle, serializeBundle } from "../src/bundle/bundle.js";
+import { buildBundle } from "../src/bundle/buildBundle.js";
+import { type VerifyBundleParameters, verifyBundle } from "../src/bundle/verifyBundle.js";
+import { deployRegistry, registerOrganisation, registerSigningKey, revokeSigningKey } from "../src/chain/registry.js";
+import type { ChainReader, ChainWriter } from "../src/chain/types.js";
+import { connectReader, connectWriter } from "../src/cli/connect.js";
+import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../src/embeddedChain.js";
+import { InputError } from "../src/errors/input.js";
+import { type VerificationCheck, VerificationError } from "../src/errors/verification.js";
+import type { Hex } from "../src/hex.js";
+import { addAttestation, anchorBatches, buildReceipt, sealBatch } from "../src/ledger.js";
+import { type Artifact, type PipelineContext, approveModel, collectDataset, recordDeployment, recordEvaluation, recordTraining, revokeModel } from "../src/pipeline/modelPipeline.js";
+import type { Receipt } from "../src/receipt.js";
+import { LedgerStore } from "../src/store/ledgerStore.js";
+import { verifyAttestation, type VerifyAttestationParameters } from "../src/verify/verifyAttestation.js";
+import { verifyReceipt } from "../src/verify/verifyReceipt.js";
+
+// Signed attestations against a real chain (Hardhat EDR over JSON-RPC): keys registered on chain,
+// envelopes anchored by the ledger, receipts and evidence bundles checked by a third party.
+
+const CHAIN_ID = 31337;
+const POLICY = { id: "release-2of2", threshold: 2, role: "approver" } as const;
+
+let chain: EmbeddedChain;
+let admin: ChainWriter;
+let reader: ChainReader;
+let registry: Hex;
+let org1: number;
+let org2: number;
+const stores: LedgerStore[] = [];
+
+const sha = () => randomBytes(32).toString("hex");
+
+async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
+  const r = await fetch(chain.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const body = (await r.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+async function openStore(label: string): Promise<LedgerStore> {
+  const store = LedgerStore.open(await mkdtemp(join(tmpdir(), `provenance-att-${label}-`)));
+  stores.push(store);
+  return store;
+}
+
+async function register(key: PublicKeyInfo, role: string, orgId = org1): Promise<number> {
+  const { receipt } = await registerSigningKey(admin, registry, { orgId, keyId: onChainKeyId(key.keyid), role: onChainRole(role) });
+  return Number(receipt.blockNumber);
+}
+
+async function revoke(key: PublicKeyInfo, orgId = org1): Promise<number> {
+  const { receipt } = await revokeSigningKey(admin, registry, { orgId, keyId: onChainKeyId(key.keyid) });
+  return Number(receipt.blockNumber);
+}
+
+/** A signed evaluation statement about a fresh subject, stored as pending; returns its entry hash. */
+async function attestWith(store: LedgerStore, key: KeyFile, name: string): Promise<{ entry: Hex; subject: string }> {
+  const subject = sha();
+  const predicate = createEvaluationPredicate({ dataset: { name: "holdout", digest: { sha256: sha() } }, metrics: [{ name: "auc", value: 0.9 }], evaluatedAt: new Date() });
+  const envelope = await signStatement({ _type: STATEMENT_TYPE, subject: [{ name, digest: { sha256: subject } }], predicateType: EVALUATION_PREDICATE_TYPE, predicate }, [signerFromKeyFile(key)]);
+  return { entry: addAttestation(store, envelope).stored.recordHash, subject };
+}
+
+async function anchor(store: LedgerStore, orgId = org1): Promise<number> {
+  sealBatch(store);
+  const [batch] = await anchorBatches(store, admin, { registry, orgId });
+  return batch!.anchor!.blockNumber;
+}
+
+/** Waits until the node's mempool holds one more transaction of `account` than `nonce`. */
+async function inMempool(account: Hex, nonce: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Number(await rpc("eth_getTransactionCount", [account, "pending"])) <= nonce) {
+    if (Date.now() > deadline) throw new Error("the transaction never reached the mempool");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Runs `actions` one after the other into the mempool with automining off, then mines them in one block. */
+async function inOneBlock(actions: (() => Promise<unknown>)[]): Promise<unknown[]> {
+  await rpc("evm_setAutomine", [false]);
+  try {
+    const running: Promise<unknown>[] = [];
+    for (const action of actions) {
+      const nonce = Number(await rpc("eth_getTransactionCount", [admin.account, "pending"]));
+      const run = action();
+      run.catch(() => undefined); // awaited below
+      running.push(run);
+      await inMempool(admin.account, nonce);
+    }
+    await rpc("evm_mine");
+    return await Promise.all(running);
+  } finally {
+    await rpc("evm_setAutomine", [true]);
+  }
+}
+
+async function expectCheck(check: VerificationCheck, run: Promise<unknown>): Promise<VerificationError> {
+  const error = await run.then(
+    () => assert.fail(`expected check "${check}" to fail, but it verified`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof VerificationError, `expected a VerificationError, got ${error instanceof Error ? error.stack : String(error)}`);
+  assert.equal(error.check, check, error.message);
+  return error;
+}
+
+before(async () => {
+  chain = await startEmbeddedChain();
+  admin = await connectWriter(chain.rpcUrl, DEV_PRIVATE_KEY, 20_000);
+  reader = connectReader(chain.rpcUrl, 20_000);
+  registry = (await deployRegistry(admin)).registry;
+  org1 = (await registerOrganisation(admin, registry, { name: "Org One" })).orgId;
+  org2 = (await registerOrganisation(admin, registry, { name: "Org Two" })).orgId;
+});
+
+after(async () => {
+  for (const store of stores) store.close();
+  await chain?.close();
+});
+
+describe("verifyAttestation against the registry's signing keys", () => {
+  const keys = {
+    secp256k1: generateKeyFile("secp256k1"),
+    ed25519: generateKeyFile("ed25519"),
+    p256: generateKeyFile("p256"),
+    stranger: generateKeyFile("ed25519"),
+    otherOrg: generateKeyFile("p256"),
+    late: generateKeyFile("ed25519"),
+    revokedBefore: generateKeyFile("ed25519"),
+    revokedAfter: generateKeyFile("p256"),
+    revokedSameBlock: generateKeyFile("ed25519"),
+    registeredSameBlock: generateKeyFile("p256"),
+  };
+  const roles = { secp256k1: "ml-engineer", ed25519: "approver", p256: "data-steward" } as const;
+  const publicKeys = Object.values(keys).map(publicKeyInfo);
+  const entries = {} as Record<keyof typeof keys, { entry: Hex; subject: string }>;
+  const receipts = {} as Record<keyof typeof keys, Receipt>;
+  let anchorBlock: number;
+  let sameBlock: number;
+
+  const params = (receipt: Receipt, overrides: Partial<VerifyAttestationParameters> = {}): VerifyAttestationParameters => ({ receipt, chain: reader, chainId: CHAIN_ID, registry, publicKeys, ...overrides });
+
+  before(async () => {
+    for (const algorithm of ["secp256k1", "ed25519", "p256"] as const) await register(keys[algorithm], roles[algorithm]);
+    await register(keys.otherOrg, "approver", org2);
+    await register(keys.revokedBefore, "approver");
+    await register(keys.revokedAfter, "approver");
+    await register(keys.revokedSameBlock, "approver");
+    await revoke(keys.revokedBefore);
+
+    // Batch 1: one envelope per key, anchored by organisation 1.
+    const store = await openStore("keys");
+    for (const name of ["secp256k1", "ed25519", "p256", "stranger", "otherOrg", "late", "revokedBefore", "revokedAfter"] as const) entries[name] = await attestWith(store, keys[name], `model-${name}`);
+    anchorBlock = await anchor(store);
+    await register(keys.late, "approver");
+    await revoke(keys.revokedAfter);
+    for (const name of Object.keys(entries) as (keyof typeof keys)[]) receipts[name] = buildReceipt(store, entries[name].entry);
+
+    // Batch 2: anchored in the very block that revokes one key and registers another.
+    const same = await openStore("same-block");
+    for (const name of ["revokedSameBlock", "registeredSameBlock"] as const) entries[name] = await attestWith(same, keys[name], `model-${name}`);
+    sealBatch(same);
+    const [, , anchored] = (await inOneBlock([
+      () => revokeSigningKey(admin, registry, { orgId: org1, keyId: onChainKeyId(keys.revokedSameBlock.keyid) }),
+      () => registerSigningKey(admin, registry, { orgId: org1, keyId: onChainKeyId(keys.registeredSameBlock.keyid), role: onChainRole("approver") }),
+      () => anchorBatches(same, admin, { registry, orgId: org1 }),
+    ])) as [unknown, unknown, { anchor: { blockNumber: number } }[]];
+    sameBlock = anchored[0]!.anchor.blockNumber;
+    for (const name of ["revokedSameBlock", "registeredSameBlock"] as const) receipts[name] = buildReceipt(same, entries[name].entry);
+  });
+
+  for (const algorithm of ["secp256k1", "ed25519", "p256"] as const) {
+    it(`default: a ${algorithm} signer's envelope verifies, with the role the organisation registered`, async () => {
+      const result = await verifyAttestation(params(receipts[algorithm], { artifactSha256: entries[algorithm].subject, acceptedOrgIds: [org1] }));
+      assert.equal(result.signers.length, 1);
+      assert.equal(result.signers[0]!.keyid, keys[algorithm].keyid);
+      assert.equal(result.signers[0]!.algorithm, algorithm);
+      assert.equal(result.signers[0]!.role, onChainRole(roles[algorithm]));
+      assert.ok(result.signers[0]!.registeredAt < result.blockNumber, "registered before the anchor");
+      assert.equal(result.blockNumber, anchorBlock);
+      assert.equal(result.organisation.name, "Org One");
+      assert.equal(result.entryHash, entries[algorithm].entry);
+      assert.equal(result.statement.subject[0]!.digest.sha256, entries[algorithm].subject);
+      assert.deepEqual(result.checks.slice(-3), ["envelope", "signature", "signing-key"]);
+      assert.ok(result.checks.includes("artifact-digest") && result.checks.includes("anchor-root"));
+    });
+  }
+
+  it("error: signing-key when the key is not registered", async () => {
+    const e = await expectCheck("signing-key", verifyAttestation(params(receipts.stranger)));
+    assert.match(e.message, /not registered to any organisation/);
+  });
+
+  it("error: signing-key when the key belongs to the other organisation", async () => {
+    const e = await expectCheck("signing-key", verifyAttestation(params(receipts.otherOrg)));
+    assert.match(e.message, new RegExp(`belongs to organisation ${org2}, not to organisation ${org1}`));
+  });
+
+  it("error: signing-key when the key was registered after the anchor block", async () => {
+    const e = await expectCheck("signing-key", verifyAttestation(params(receipts.late)));
+    assert.match(e.message, new RegExp(`after the envelope was anchored at block ${anchorBlock}`));
+  });
+
+  it("error: signing-key when the key was revoked before the anchor block", async () => {
+    const e = await expectCheck("signing-key", verifyAttestation(params(receipts.revokedBefore)));
+    assert.match(e.message, /was revoked at block \d+, at or before the anchor block/);
+  });
+
+  it("error: signing-key when the key was revoked in the anchor block itself", async () => {
+    assert.equal(receipts.revokedSameBlock.anchor.blockNumber, sameBlock);
+    const e = await expectCheck("signing-key", verifyAttestation(params(receipts.revokedSameBlock)));
+    assert.match(e.message, new RegExp(`revoked at block ${sameBlock}, at or before the anchor block ${sameBlock}`));
+  });
+
+  it("behavior: a key revoked after the anchor block still verifies the envelopes anchored before", async () => {
+    const result = await verifyAttestation(params(receipts.revokedAfter));
+    assert.equal(result.signers[0]!.keyid, keys.revokedAfter.keyid);
+  });
+
+  it("behavior: a key registered in the anchor block itself counts (registeredAt <= anchor block)", async () => {
+    const result = await verifyAttestation(params(receipts.registeredSameBlock));
+    assert.equal(result.signers[0]!.registeredAt, sameBlock);
+    assert.equal(result.blockNumber, sameBlock);
+  });
+
+  for (const algorithm of ["secp256k1", "ed25519", "p256"] as const) {
+    it(`error: signature when a ${algorithm} signature was swapped in from another envelope of the same key, before the anchor is looked at`, async () => {
+      const victim = receipts[algorithm];
+      const donor = await signStatement(
+        { _type: STATEMENT_TYPE, subject: [{ name: "other", digest: { sha256: sha() } }], predicateType: EVALUATION_PREDICATE_TYPE, predicate: createEvaluationPredicate({ dataset: { name: "d", digest: { sha256: sha() } }, metrics: [{ name: "auc", value: 0.5 }], evaluatedAt: new Date() }) },
+        [signerFromKeyFile(keys[algorithm])],
+      );
+      assert.equal(donor.signatures[0]!.keyid, victim.envelope!.signatures[0]!.keyid);
+      const altered = { ...victim, envelope: { ...victim.envelope!, signatures: donor.signatures } } as Receipt;
+      const e = await expectCheck("signature", verifyAttestation(params(altered)));
+      assert.ok(e.message.includes(`signature 0 by ${keys[algorithm].keyid} does not verify over the envelope's PAE`), e.message);
+      // The leaf commits to the signatures too: the anchor checks alone catch it as well, as a leaf mismatch.
+      await expectCheck("record-leaf", verifyReceipt(params(altered)));
+    });
+  }
+
+  it("error: signature when another key's keyid and signature were swapped in", async () => {
+    const altered = { ...receipts.secp256k1, envelope: { ...receipts.secp256k1.envelope!, signatures: receipts.revokedAfter.envelope!.signatures } } as Receipt;
+    const e = await expectCheck("signature", verifyAttestation(params(altered)));
+    assert.ok(e.message.includes(keys.revokedAfter.keyid), e.message);
+  });
+
+  it("error: signing-key (offline) when an ed25519 signer's public key was not provided", async () => {
+    const e = await expectCheck("signing-key", verifyAttestation(params(receipts.ed25519, { publicKeys: [] })));
+    assert.match(e.message, /public key was not provided/);
+  });
+
+  it("error: artifact-digest when the artifact is not the statement's subject", async () => {
+    const e = await expectCheck("artifact-digest", verifyAttestation(params(receipts.p256, { artifactSha256: sha() })));
+    assert.match(e.message, /does not match the attestation's subject/);
+  });
+
+  it("error: envelope when the receipt is for a plain record", async () => {
+    const record = { format: "provenance-record-v1", type: "model-registered", subject: { name: "m", version: "1", digest: { sha256: sha() } }, createdAt: "2026-11-24T00:00:00Z" };
+    const { envelope: _envelope, ...rest } = receipts.p256;
+    await expectCheck("envelope", verifyAttestation(params({ ...rest, record } as Receipt)));
+  });
+});
+
+describe("evidence bundles of a model pipeline (verifyBundle)", () => {
+  const keys = { pipeline: generateKeyFile("secp256k1"), steward: generateKeyFile("p256"), alice: generateKeyFile("ed25519"), bob: generateKeyFile("p256"), mallory: generateKeyFile("ed25519") };
+  let store: LedgerStore;
+  let context: PipelineContext;
+  let work: string;
+  let datasets: { base: Artifact & { entry: Hex }; tune: Artifact & { entry: Hex } };
+  let base: Artifact & { entries: Record<string, Hex> };
+  let tune: Artifact & { entries: Record<string, Hex> };
+  let duplicated: Artifact;
+  let wrongRole: Artifact;
+  let bundleText: string;
+
+  const pins = (bundle: EvidenceBundle, overrides: Partial<VerifyBundleParameters> = {}): VerifyBundleParameters => ({ bundle, chain: reader, chainId: CHAIN_ID, registry, ...overrides });
+  const bundleOf = (model: Artifact): EvidenceBundle => parseBundle(serializeBundle(buildBundle(store, model.sha256)));
+
+  async function files(name: string, content: Record<string, string | Uint8Array>): Promise<string> {
+    const dir = join(work, name);
+    for (const [file, data] of Object.entries(content)) {
+      await mkdir(join(dir, file, ".."), { recursive: true });
+      await writeFile(join(dir, file), data);
+    }
+    return dir;
+  }
+
+  async function dataset(name: string, key: KeyFile) {
+    return collectDataset(context, {
+      path: await files(name, { "part-0.csv": randomBytes(2048).toString("hex") }),
+      key,
+      name,
+      source: { uri: `s3://lake/${name}/`, collectedFrom: "ledger" },
+      licence: { spdxId: "CC-BY-4.0" },
+      personalData: false,
+      accessEvents: [{ actor: "etl", action: "collected", at: new Date(), purpose: "training" }],
+    });
+  }
+
+  async function train(name: string, data: Artifact, baseModel?: Artifact) {
+    const started = new Date();
+    return recordTraining(context, {
+      modelPath: await files(name, { "config.json": JSON.stringify({ name }), "weights/model.bin": randomBytes(4096) }),
+      name,
+      datasets: [data],
+      ...(baseModel ? { baseModel } : {}),
+      hyperparameters: { learningRate: 0.001, epochs: 2 },
+      builder: { id: "https://ci.example/trainer" },
+      startedOn: started,
+      finishedOn: new Date(started.getTime() + 1000),
+    });
+  }
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), "provenance-pipeline-"));
+    store = await openStore("pipeline");
+    context = { store, key: keys.pipeline };
+    await register(keys.pipeline, "ml-pipeline");
+    await register(keys.steward, "data-steward");
+    await register(keys.alice, "approver");
+    await register(keys.bob, "approver");
+    await register(keys.mallory, "ml-engineer");
+
+    datasets = { base: await dataset("corpus-2025", keys.steward), tune: await dataset("corpus-eu-2026", keys.steward) };
+    base = await train("acme/base", datasets.base);
+    tune = await train("acme/tuned", datasets.tune, base);
+    await recordEvaluation(context, tune, { dataset: { name: "holdout", digest: { sha256: datasets.tune.sha256 } }, metrics: [{ name: "auc", value: 0.93, threshold: { operator: ">=", value: 0.9 } }] });
+    await approveModel(context, tune, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
+    await approveModel(context, tune, { key: keys.bob, approverName: "Bob", role: "approver", policyId: POLICY.id });
+    await recordDeployment(context, tune, { environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+
+    // Two more models whose deployments claim the same 2-of-2 policy without meeting it.
+    duplicated = { name: "acme/duplicated", sha256: sha() };
+    await approveModel(context, duplicated, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id, comment: "first" });
+    await approveModel(context, duplicated, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id, comment: "again" });
+    await recordDeployment(context, duplicated, { environment: "production", target: { name: "dup" }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+    wrongRole = { name: "acme/wrong-role", sha256: sha() };
+    await approveModel(context, wrongRole, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
+    await approveModel(context, wrongRole, { key: keys.mallory, approverName: "Mallory", role: "approver", policyId: POLICY.id });
+    await recordDeployment(context, wrongRole, { environment: "production", target: { name: "wrong" }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+
+    await anchor(store);
+    bundleText = serializeBundle(buildBundle(store, tune.sha256));
+  });
+
+  it("default: the fine-tune's bundle, serialised and parsed back, verifies with its whole lineage", async () => {
+    const result = await verifyBundle(pins(parseBundle(bundleText), { artifactSha256: tune.sha256, acceptedOrgIds: [org1], requireApprovals: 2 }));
+    assert.equal(result.verdict, "verified");
+    assert.equal(result.artifactChecked, true);
+    assert.deepEqual(result.model, { name: "acme/tuned", sha256: tune.sha256 });
+    // Both models' stages (manifest, training run, environment; update and evaluation for the fine-tune),
+    // two datasets, two approvals and the deployment: no more (the other models' entries stay out).
+    assert.equal(result.attestations.length, 3 + 4 + 2 + 1 + 2 + 1);
+    const edges = result.graph.edges.map((e) => `${e.from.slice(0, 8)} -${e.relation}/${e.kind}-> ${e.to.slice(0, 8)}`).sort();
+    const s = (a: Artifact) => a.sha256.slice(0, 8);
+    assert.deepEqual(
+      edges,
+      [
+        `${s(datasets.base)} -dataset/training-run-> ${s(base)}`,
+        `${s(datasets.tune)} -dataset/training-run-> ${s(tune)}`,
+        `${s(base)} -base-model/training-run-> ${s(tune)}`,
+        `${s(base)} -parent-model/fine-tune-> ${s(tune)}`,
+      ].sort(),
+    );
+    assert.equal(result.deployments.length, 1);
+    assert.deepEqual([...result.deployments[0]!.quorum.approvers].sort(), [keys.alice.keyid, keys.bob.keyid].sort());
+    assert.deepEqual(result.revocation.derivedFromRevoked, []);
+    const signers = new Set(result.attestations.flatMap((a) => a.signers.map((x) => x.keyid)));
+    assert.deepEqual([...signers].sort(), [keys.pipeline.keyid, keys.steward.keyid, keys.alice.keyid, keys.bob.keyid].sort());
+  });
+
+  it("behavior: the bundle carries the public keys of the ed25519 and P-256 signers only", () => {
+    const bundle = parseBundle(bundleText);
+    assert.deepEqual(bundle.keys.map((k) => k.keyid).sort(), [keys.steward.keyid, keys.alice.keyid, keys.bob.keyid].sort());
+    assert.equal(bundle.chain.registry, registry.toLowerCase());
+    assert.equal(bundle.chain.chainId, CHAIN_ID);
+  });
+
+  it("behavior: the pipeline's bundle validates against schemas/bundle-v1.schema.json", () => {
+    const schema = (name: string) => JSON.parse(readFileSync(new URL(`../schemas/${name}`, import.meta.url), "utf8"));
+    const ajv = new Ajv2020.default({ strict: true, allErrors: true });
+    ajv.addSchema(schema("record-v1.schema.json"));
+    ajv.addSchema(schema("receipt-v1.schema.json"));
+    const validate = ajv.compile(schema("bundle-v1.schema.json"));
+    assert.equal(validate(JSON.parse(bundleText)), true, JSON.stringify(validate.errors, null, 2));
+  });
+
+  it("error: artifact-digest when the model files are not the bundle's model", async () => {
+    await expectCheck("artifact-digest", verifyBundle(pins(parseBundle(bundleText), { artifactSha256: base.sha256 })));
+  });
+
+  it("error: approval-quorum when one approver approved twice, naming the duplicate", async () => {
+    const e = await expectCheck("approval-quorum", verifyBundle(pins(bundleOf(duplicated))));
+    assert.match(e.message, /needs 2 distinct approvers with role "approver"; 1 approved/);
+    assert.ok(e.message.includes(`key ${keys.alice.keyid} approved more than once and counts once`), e.message);
+  });
+
+  it("error: approval-quorum when an approver's key is registered with another role", async () => {
+    const e = await expectCheck("approval-quorum", verifyBundle(pins(bundleOf(wrongRole))));
+    assert.ok(e.message.includes(`key ${keys.mallory.keyid} is not registered with role "approver"`), e.message);
+  });
+
+  it("error: approval-quorum when the verifier demands more approvers than the policy", async () => {
+    const e = await expectCheck("approval-quorum", verifyBundle(pins(parseBundle(bundleText), { requireApprovals: 3 })));
+    assert.match(e.message, /needs 3 distinct approvers/);
+  });
+
+  it("error: lineage names the broken link when the dataset's attestation is missing", async () => {
+    const bundle = parseBundle(bundleText);
+    const without = { ...bundle, receipts: bundle.receipts.filter((r) => envelopeHash(r.envelope!) !== datasets.tune.entry) };
+    assert.equal(without.receipts.length, bundle.receipts.length - 1);
+    const e = await expectCheck("lineage", verifyBundle(pins(without)));
+    assert.match(e.message, /broken link: corpus-eu-2026 \[[0-9a-f]{12}\], the dataset of acme\/tuned/);
+  });
+
+  it("error: proof-root naming the entry when a receipt's proof was edited in the bundle", async () => {
+    const json = JSON.parse(bundleText);
+    const n = 4;
+    const proof: string[] = json.receipts[n].proof;
+    assert.ok(proof.length > 0);
+    proof[0] = `${proof[0]!.slice(0, -1)}${proof[0]!.endsWith("0") ? "1" : "0"}`;
+    const e = await expectCheck("proof-root", verifyBundle(pins(parseBundle(JSON.stringify(json)))));
+    assert.match(e.message, new RegExp(`^broken link at entry ${n} \\(https://`));
+  });
+
+  it("error: registry when the verifier pinned another registry", async () => {
+    const other = (await deployRegistry(admin)).registry;
+    const e = await expectCheck("registry", verifyBundle(pins(parseBundle(bundleText), { registry: other })));
+    assert.match(e.message, /broken link at entry 0/);
+  });
+
+  it("error: the strict parser refuses a duplicate key and an unknown format", () => {
+    const duplicate = bundleText.replace('"format": "provenance-bundle-v1",', '"format": "provenance-bundle-v1",\n  "format": "provenance-bundle-v1",');
+    assert.notEqual(duplicate, bundleText);
+    assert.throws(() => parseBundle(duplicate), (e: unknown) => e instanceof InputError && e.code === "DUPLICATE_KEY");
+    const unknown = bundleText.replace('"format": "provenance-bundle-v1"', '"format": "provenance-bundle-v2"');
+    assert.throws(() => parseBundle(unknown), (e: unknown) => e instanceof InputError && e.code === "UNSUPPORTED_FORMAT" && e.path === "bundle.format");
+  });
+
+  it("behavior: revoking the base model makes the fine-tune derived-from-revoked and the base revoked", async () => {
+    const revocation = await revokeModel(context, base, { reason: "data-licence", description: "corpus-2025 may not be used for training" });
+    await anchor(store);
+    const tuned = await verifyBundle(pins(bundleOf(tune)));
+    assert.equal(tuned.verdict, "derived-from-revoked");
+    assert.deepEqual(tuned.revocation.derivedFromRevoked, [base.sha256]);
+    const revoked = await verifyBundle(pins(bundleOf(base)));
+    assert.equal(revoked.verdict, "revoked");
+    assert.equal(revoked.revocation.revokedBy, revocation);
+    // The bundle made before the revocation still says what it said.
+    assert.equal((await verifyBundle(pins(parseBundle(bundleText)))).verdict, "verified");
+  });
+});
