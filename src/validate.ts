@@ -6,16 +6,22 @@ import { typeName } from "./hex.js";
 // list of expectations and its errors say exactly what is wrong and where.
 
 export type ExpectObjectOptions = {
-  /** Keys that may appear; any other key is refused ("what is not understood is not signed off"). */
+  /** Optional keys that may appear besides `required`. */
   readonly allowed?: readonly string[];
   /** Keys that must appear. */
   readonly required?: readonly string[];
+  /**
+   * Accept keys outside `required` and `allowed` (for open maps such as in-toto annotations).
+   * Otherwise, once either list is given, any other key is refused: what is not understood is
+   * not signed off.
+   */
+  readonly open?: boolean;
 };
 
 export function expectObject(value: unknown, path: string, code: InputErrorCode, options: ExpectObjectOptions = {}): Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new InputError(code, `expected an object, got ${typeName(value)}`, { path });
   const o = value as Record<string, unknown>;
-  if (options.allowed) {
+  if (!options.open && (options.allowed || options.required)) {
     const allowed = new Set([...options.allowed, ...(options.required ?? [])]);
     for (const key of Object.keys(o)) if (!allowed.has(key)) throw new InputError(code, "unknown field", { path: `${path}.${key}` });
   }
