@@ -1,0 +1,231 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import fc from "fast-check";
+import {
+  EVALUATION_PREDICATE_TYPE,
+  type EvaluationMetric,
+  createEvaluationPredicate,
+  evaluationPasses,
+  parseEvaluationPredicate,
+} from "../src/attestation/predicates/evaluation.js";
+import { canonicalJson } from "../src/canonicalJson.js";
+import { InputError } from "../src/errors/input.js";
+
+const ajv = new Ajv2020.default({ strict: true, allErrors: true });
+addFormats.default(ajv);
+const validateSchema = ajv.compile(JSON.parse(readFileSync(new URL("../schemas/predicates/evaluation-v1.schema.json", import.meta.url), "utf8")));
+const vectors = JSON.parse(readFileSync(new URL("./vectors/predicates-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
+
+const HOLDOUT = "40233cbf0f4dc67c313da430779d573e0d1b24c4a4b288b4e7a69a88bd20bbf3";
+
+const example = createEvaluationPredicate({
+  dataset: { name: "acme/claims-holdout-2026q3", digest: { sha256: HOLDOUT } },
+  metrics: [
+    { name: "accuracy", value: 0.931, unit: "ratio", threshold: { operator: ">=", value: 0.9 } },
+    { name: "f1-macro", value: 0.902, unit: "ratio" },
+    { name: "false-positive-rate/age-65+", value: 0.041, unit: "ratio", threshold: { operator: "<=", value: 0.05 } },
+    { name: "latency-p95", value: 84, unit: "ms", threshold: { operator: "<", value: 100 } },
+  ],
+  evaluator: { name: "lm-evaluation-harness", version: "0.4.5" },
+  evaluatedAt: new Date("2026-11-22T10:00:00Z"),
+});
+
+/** A deep copy of the example with `edit` applied: untrusted JSON. */
+function tampered(edit: (p: any) => void): unknown {
+  const copy = structuredClone(example) as any;
+  edit(copy);
+  return copy;
+}
+
+/**
+ * The parser refuses `value` with INVALID_PREDICATE naming `path`; the JSON Schema refuses it too
+ * or, for a rule it cannot express (`schema` false), accepts it.
+ */
+function refused(value: unknown, path: string, schema = true): void {
+  assert.throws(
+    () => parseEvaluationPredicate(value),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
+      assert.equal(e.code, "INVALID_PREDICATE", e.message);
+      assert.equal(e.path, path, e.message);
+      return true;
+    },
+  );
+  assert.equal(validateSchema(value), !schema, schema ? `the schema refuses it too (${path})` : `the schema cannot express this rule (${path})`);
+}
+
+/** Paths to every value inside `value`, the root excluded. */
+function pathsOf(value: unknown, prefix: readonly (string | number)[] = []): (string | number)[][] {
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const path = [...prefix, Array.isArray(value) ? Number(key) : key];
+    return [path, ...pathsOf(child, path)];
+  });
+}
+
+/** A copy of `root` with the value at `path` replaced, or removed when `replacement` is undefined. */
+function replaced(root: unknown, path: readonly (string | number)[], replacement: unknown): unknown {
+  const copy = structuredClone(root) as any;
+  let parent = copy;
+  for (const key of path.slice(0, -1)) parent = parent[key];
+  const last = path[path.length - 1] as string | number;
+  if (replacement !== undefined) parent[last] = replacement;
+  else if (Array.isArray(parent)) parent.splice(last as number, 1);
+  else delete parent[last];
+  return copy;
+}
+
+const metric = (value: number, operator: ">=" | ">" | "<=" | "<", bound: number): EvaluationMetric => ({ name: "m", value, threshold: { operator, value: bound } });
+
+describe("evaluation predicate", () => {
+  it("default", () => {
+    assert.equal(example.passed, true);
+    assert.equal(validateSchema(example), true, JSON.stringify(validateSchema.errors));
+    const vector = vectors[EVALUATION_PREDICATE_TYPE];
+    assert.deepEqual(vector, example, "the frozen vector is what createEvaluationPredicate builds");
+    assert.deepEqual(parseEvaluationPredicate(vector), vector);
+    assert.equal(canonicalJson(parseEvaluationPredicate(vector)), canonicalJson(vector));
+    assert.equal(validateSchema(vector), true, JSON.stringify(validateSchema.errors));
+  });
+
+  it("behavior: returns a fresh copy", () => {
+    const input = structuredClone(example);
+    const parsed = parseEvaluationPredicate(input, "statement.predicate");
+    assert.notEqual(parsed, input);
+    assert.notEqual(parsed.metrics, input.metrics);
+    assert.notEqual(parsed.metrics[0], input.metrics[0]);
+    assert.notEqual(parsed.dataset.digest, input.dataset.digest);
+  });
+
+  it("behavior: createEvaluationPredicate computes passed, so a failing evaluation is recorded as failed", () => {
+    const failed = createEvaluationPredicate({
+      dataset: example.dataset,
+      metrics: [...example.metrics, { name: "toxicity", value: 0.12, threshold: { operator: "<", value: 0.1 } }],
+      evaluatedAt: new Date("2026-11-22T10:00:00Z"),
+    });
+    assert.equal(failed.passed, false);
+    assert.equal(evaluationPasses(failed), false);
+    assert.equal(validateSchema(failed), true);
+  });
+
+  it("behavior: evaluationPasses compares with each operator, bounds included or not", () => {
+    assert.equal(evaluationPasses({ metrics: [metric(0.9, ">=", 0.9)] }), true);
+    assert.equal(evaluationPasses({ metrics: [metric(0.9, ">", 0.9)] }), false);
+    assert.equal(evaluationPasses({ metrics: [metric(0.9, "<=", 0.9)] }), true);
+    assert.equal(evaluationPasses({ metrics: [metric(0.9, "<", 0.9)] }), false);
+    assert.equal(evaluationPasses({ metrics: [metric(-1, "<", 0)] }), true);
+    assert.equal(evaluationPasses({ metrics: [{ name: "reported only", value: 0 }] }), true, "a metric without a threshold is not judged");
+  });
+
+  it("behavior: accepts extra digest algorithms, fractional seconds and a metric without unit", () => {
+    const input = tampered((p) => {
+      p.dataset.digest.sha512 = "ab".repeat(64);
+      p.evaluatedAt = "2026-11-22T10:00:00.123456789Z";
+      delete p.metrics[1].unit;
+      delete p.evaluator;
+    });
+    assert.deepEqual(parseEvaluationPredicate(input), input);
+    assert.equal(validateSchema(input), true, JSON.stringify(validateSchema.errors));
+  });
+
+  it("behavior: passed always equals evaluationPasses for created predicates (property)", () => {
+    const operator = fc.constantFrom(">=" as const, ">" as const, "<=" as const, "<" as const);
+    const value = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
+    const metricArbitrary = fc.record({ value, threshold: fc.option(fc.record({ operator, value }), { nil: undefined }) });
+    fc.assert(
+      fc.property(fc.array(metricArbitrary, { minLength: 1, maxLength: 8 }), (drawn) => {
+        const metrics = drawn.map(({ value, threshold }, i) => ({ name: `m${i}`, value, ...(threshold === undefined ? {} : { threshold }) }));
+        const predicate = createEvaluationPredicate({ dataset: example.dataset, metrics, evaluatedAt: new Date(0) });
+        assert.equal(predicate.passed, evaluationPasses({ metrics }));
+        assert.equal(validateSchema(predicate), true, JSON.stringify(validateSchema.errors));
+      }),
+    );
+  });
+
+  it("behavior: whatever the parser accepts, the schema accepts; refusals are INVALID_PREDICATE (property)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...pathsOf(example)), fc.option(fc.jsonValue(), { nil: undefined }), (path, replacement) => {
+        const input = replaced(example, path, replacement);
+        let parsed: unknown;
+        try {
+          parsed = parseEvaluationPredicate(input);
+        } catch (e) {
+          assert.ok(e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path?.startsWith("predicate"), String(e));
+          return;
+        }
+        assert.equal(validateSchema(input), true, `${JSON.stringify(input)}: ${JSON.stringify(validateSchema.errors)}`);
+        assert.equal(canonicalJson(parsed), canonicalJson(input), "nothing dropped, nothing added");
+      }),
+    );
+  });
+
+  it("error: not an object", () => {
+    for (const value of [null, [], "evaluation", 1]) refused(value, "predicate");
+    assert.throws(() => parseEvaluationPredicate(null, "statement.predicate"), (e: unknown) => e instanceof InputError && e.path === "statement.predicate");
+  });
+
+  it("error: unknown fields, at any depth", () => {
+    refused(tampered((p) => (p.score = 0.93)), "predicate.score");
+    refused(tampered((p) => (p.dataset.uri = "https://example.org/holdout")), "predicate.dataset.uri");
+    refused(tampered((p) => (p.metrics[2].stddev = 0.01)), "predicate.metrics[2].stddev");
+    refused(tampered((p) => (p.metrics[0].threshold.inclusive = true)), "predicate.metrics[0].threshold.inclusive");
+    refused(tampered((p) => (p.evaluator.url = "https://example.org")), "predicate.evaluator.url");
+  });
+
+  it("error: missing required fields", () => {
+    refused(tampered((p) => delete p.evaluatedAt), "predicate.evaluatedAt");
+    refused(tampered((p) => delete p.passed), "predicate.passed");
+    refused(tampered((p) => delete p.dataset.digest), "predicate.dataset.digest");
+    refused(tampered((p) => delete p.metrics[2].value), "predicate.metrics[2].value");
+    refused(tampered((p) => delete p.metrics[0].threshold.operator), "predicate.metrics[0].threshold.operator");
+    refused(tampered((p) => delete p.evaluator.name), "predicate.evaluator.name");
+  });
+
+  it("error: wrong types", () => {
+    refused(tampered((p) => (p.metrics[2].value = "0.041")), "predicate.metrics[2].value");
+    refused(tampered((p) => (p.metrics[2].value = Number.NaN)), "predicate.metrics[2].value");
+    refused(tampered((p) => (p.metrics[0].threshold.value = null)), "predicate.metrics[0].threshold.value");
+    refused(tampered((p) => (p.metrics[1].value = 2 ** 53)), "predicate.metrics[1].value");
+    refused(tampered((p) => (p.metrics[0].threshold.value = -1e300)), "predicate.metrics[0].threshold.value");
+    refused(tampered((p) => (p.passed = "true")), "predicate.passed");
+    refused(tampered((p) => (p.metrics = { accuracy: 0.9 })), "predicate.metrics");
+    refused(tampered((p) => (p.metrics[1].name = "")), "predicate.metrics[1].name");
+    refused(tampered((p) => (p.evaluator.version = 4)), "predicate.evaluator.version");
+  });
+
+  it("error: a bad dataset digest", () => {
+    for (const sha256 of [HOLDOUT.toUpperCase(), `0x${HOLDOUT}`, HOLDOUT.slice(1), 7]) refused(tampered((p) => (p.dataset.digest.sha256 = sha256)), "predicate.dataset.digest.sha256");
+    refused(tampered((p) => (p.dataset.digest = { sha512: "ab".repeat(64) })), "predicate.dataset.digest.sha256");
+    refused(tampered((p) => (p.dataset.digest.SHA512 = "ab")), "predicate.dataset.digest.SHA512");
+  });
+
+  it("error: a bad timestamp", () => {
+    for (const at of ["2026-11-22 10:00:00Z", "2026-11-22T10:00:00+01:00", "2026-11-22T10:00:00", "2026-02-30T10:00:00Z", "2026-11-22T24:00:00Z", 1_764_000_000])
+      refused(tampered((p) => (p.evaluatedAt = at)), "predicate.evaluatedAt");
+    assert.throws(
+      () => createEvaluationPredicate({ dataset: example.dataset, metrics: example.metrics, evaluatedAt: new Date("not a date") }),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path === "predicate.evaluatedAt",
+    );
+  });
+
+  it("error: no metrics, too many, or an unknown operator", () => {
+    refused(tampered((p) => (p.metrics = [])), "predicate.metrics");
+    refused(tampered((p) => (p.metrics = Array.from({ length: 1001 }, (_, i) => ({ name: `m${i}`, value: i })))), "predicate.metrics");
+    refused(tampered((p) => (p.metrics[0].threshold.operator = "=>")), "predicate.metrics[0].threshold.operator");
+    refused(tampered((p) => (p.metrics[0].threshold.operator = "==")), "predicate.metrics[0].threshold.operator");
+  });
+
+  it("error: a metric name reported twice (parser only)", () => {
+    refused(tampered((p) => (p.metrics[3].name = "accuracy")), "predicate.metrics[3].name", false);
+  });
+
+  it("error: passed contradicts the thresholds, either way (parser only)", () => {
+    refused(tampered((p) => (p.metrics[0].value = 0.899)), "predicate.passed", false);
+    refused(tampered((p) => (p.metrics[3].value = 100)), "predicate.passed", false);
+    refused(tampered((p) => (p.passed = false)), "predicate.passed", false);
+    assert.throws(() => parseEvaluationPredicate(tampered((p) => (p.metrics[0].value = 0.899))), /metrics\[0\] \("accuracy" = 0.899\) does not meet its threshold >= 0.9/);
+  });
+});
