@@ -1,0 +1,150 @@
+import { InputError } from "../../errors/input.js";
+import { expectArray, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
+
+/**
+ * The `predicateType` of an approval. The statement's subject is the model decided on; the
+ * envelope is signed by the approver's own key, and a verifier checks that `approver.keyid` is
+ * among the keys that signed it.
+ *
+ * @example
+ * import { APPROVAL_PREDICATE_TYPE } from "provenance-ledger";
+ * if (statement.predicateType === APPROVAL_PREDICATE_TYPE) parseApprovalPredicate(statement.predicate);
+ */
+export const APPROVAL_PREDICATE_TYPE = "https://provenance-ledger.dev/approval/v1";
+
+/**
+ * The decisions an approver can record.
+ *
+ * @example
+ * import { APPROVAL_DECISIONS } from "provenance-ledger";
+ * APPROVAL_DECISIONS.includes("rejected"); // true
+ */
+export const APPROVAL_DECISIONS = ["approved", "rejected"] as const;
+
+/**
+ * An approval predicate: one approver's decision on one model (the subject) under one policy.
+ * M-of-N approval is N of these, from N distinct registered keys (docs/attestations.md).
+ *
+ * @example
+ * import { parseApprovalPredicate, type ApprovalPredicate } from "provenance-ledger";
+ * const approval: ApprovalPredicate = parseApprovalPredicate(statement.predicate);
+ */
+export type ApprovalPredicate = {
+  /** The decision. */
+  readonly decision: (typeof APPROVAL_DECISIONS)[number];
+  /** The policy the decision is made under; a deployment counts approvals for the same `id`. */
+  readonly policy: {
+    /** The policy's id, e.g. `eu-ai-act/high-risk-release`: letters, digits and `._:/@+-`. */
+    readonly id: string;
+    /** The policy's version, e.g. `2026-09`. */
+    readonly version?: string;
+  };
+  /** Who decided. */
+  readonly approver: {
+    /** DSSE keyid of the approver's signing key: `0x` + 40 hex (secp256k1) or `sha256:` + 64 hex, lower case. */
+    readonly keyid: string;
+    /** The approver's name, e.g. `Dr. Ana Ruiz`. */
+    readonly name: string;
+    /** The role the key is registered with on chain, kebab-case, e.g. `approver`. */
+    readonly role: string;
+  };
+  /** RFC 3339 UTC time of the decision (approval or rejection). */
+  readonly approvedAt: string;
+  /** The approver's reasoning. */
+  readonly comment?: string;
+  /** Conditions of an approval ("monitor drift weekly"); only with `approved`. */
+  readonly conditions?: readonly string[];
+};
+
+/**
+ * Parameters of {@link createApprovalPredicate}: the predicate's fields, with the time as a `Date`.
+ *
+ * @example
+ * import type { CreateApprovalPredicateParameters } from "provenance-ledger";
+ * const policy: CreateApprovalPredicateParameters["policy"] = { id: "release", version: "3" };
+ */
+export type CreateApprovalPredicateParameters = Omit<ApprovalPredicate, "approvedAt"> & {
+  /** `approvedAt`. */
+  readonly approvedAt: Date;
+};
+
+/**
+ * Errors of {@link parseApprovalPredicate} and {@link createApprovalPredicate}.
+ *
+ * @example
+ * import { InputError, type ParseApprovalPredicateErrorType } from "provenance-ledger";
+ * try { parseApprovalPredicate(json) } catch (e) { if (e instanceof InputError) console.error(e.path); }
+ */
+export type ParseApprovalPredicateErrorType = InputError;
+
+const CODE = "INVALID_PREDICATE";
+const KEYID = /^(?:0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/;
+const POLICY_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
+const ROLE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+/**
+ * Builds an approval predicate from typed parameters and validates it with
+ * {@link parseApprovalPredicate}, so nothing invalid can be created.
+ *
+ * @example
+ * import { createApprovalPredicate } from "provenance-ledger";
+ * const predicate = createApprovalPredicate({
+ *   decision: "approved",
+ *   policy: { id: "eu-ai-act/high-risk-release", version: "2026-09" },
+ *   approver: { keyid: "0x8ba1f109551bd432803012645ac136ddd64dba72", name: "Dr. Ana Ruiz", role: "approver" },
+ *   approvedAt: new Date("2026-11-23T15:00:00Z"),
+ *   conditions: ["monitor false-positive rate weekly"],
+ * });
+ */
+export function createApprovalPredicate(parameters: CreateApprovalPredicateParameters): ApprovalPredicate {
+  return parseApprovalPredicate({ ...parameters, approvedAt: timestamp(parameters.approvedAt) });
+}
+
+/**
+ * Validates untrusted JSON as an approval predicate and returns a fresh copy holding only the
+ * checked fields. Errors are `InputError` `INVALID_PREDICATE` naming the field
+ * (`predicate.approver.keyid`). Beyond types and formats it enforces: unknown fields are refused;
+ * `approver.keyid` is a DSSE keyid in its canonical lower-case form (`0x` + 40 hex or `sha256:` +
+ * 64 hex); policy id and role are tokens (so they compare exactly with a deployment's); a
+ * rejection carries no `conditions`. That the keyid signed the envelope is the verifier's check.
+ *
+ * @example
+ * import { parseJson, parseApprovalPredicate } from "provenance-ledger";
+ * const approval = parseApprovalPredicate(parseJson(text));
+ * console.log(approval.decision, approval.policy.id, approval.approver.keyid);
+ */
+export function parseApprovalPredicate(value: unknown, path = "predicate"): ApprovalPredicate {
+  const o = expectObject(value, path, CODE, { required: ["decision", "policy", "approver", "approvedAt"], allowed: ["comment", "conditions"] });
+  const decision = expectOneOf(o.decision, `${path}.decision`, CODE, APPROVAL_DECISIONS);
+  const p = expectObject(o.policy, `${path}.policy`, CODE, { required: ["id"], allowed: ["version"] });
+  const policy = {
+    id: expectString(p.id, `${path}.policy.id`, CODE, { max: 128, pattern: POLICY_ID, hint: "a policy id: letters, digits and ._:/@+- (no spaces)" }),
+    ...(p.version === undefined ? {} : { version: expectString(p.version, `${path}.policy.version`, CODE, { max: 128 }) }),
+  };
+  const a = expectObject(o.approver, `${path}.approver`, CODE, { required: ["keyid", "name", "role"], allowed: [] });
+  const approver = {
+    keyid: expectString(a.keyid, `${path}.approver.keyid`, CODE, { max: 71, pattern: KEYID, hint: "a DSSE keyid: 0x + 40 lower-case hex digits, or sha256: + 64" }),
+    name: expectString(a.name, `${path}.approver.name`, CODE, { max: 256 }),
+    role: expectString(a.role, `${path}.approver.role`, CODE, { max: 64, pattern: ROLE, hint: "a lower-case kebab-case role name such as approver" }),
+  };
+  const approvedAt = expectTimestamp(o.approvedAt, `${path}.approvedAt`, CODE);
+  const comment = o.comment === undefined ? undefined : expectString(o.comment, `${path}.comment`, CODE);
+  let conditions: string[] | undefined;
+  if (o.conditions !== undefined) {
+    if (decision === "rejected") throw new InputError(CODE, "a rejection has no conditions (say why in comment)", { path: `${path}.conditions` });
+    conditions = expectArray(o.conditions, `${path}.conditions`, CODE, 1, 100).map((c, i) => expectString(c, `${path}.conditions[${i}]`, CODE, { max: 1024 }));
+  }
+  return {
+    decision,
+    policy,
+    approver,
+    approvedAt,
+    ...(comment === undefined ? {} : { comment }),
+    ...(conditions === undefined ? {} : { conditions }),
+  };
+}
+
+/** RFC 3339 UTC of a Date; an invalid Date becomes text the parser refuses at the field's path. */
+function timestamp(date: Date): string {
+  return Number.isNaN(date.getTime()) ? String(date) : date.toISOString();
+}

@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import fc from "fast-check";
+import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate, parseApprovalPredicate } from "../src/attestation/predicates/approval.js";
+import { canonicalJson } from "../src/canonicalJson.js";
+import { InputError } from "../src/errors/input.js";
+
+const ajv = new Ajv2020.default({ strict: true, allErrors: true });
+addFormats.default(ajv);
+const validateSchema = ajv.compile(JSON.parse(readFileSync(new URL("../schemas/predicates/approval-v1.schema.json", import.meta.url), "utf8")));
+const vectors = JSON.parse(readFileSync(new URL("./vectors/predicates-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
+
+const ADDRESS = "0x8ba1f109551bd432803012645ac136ddd64dba72";
+
+const example = createApprovalPredicate({
+  decision: "approved",
+  policy: { id: "eu-ai-act/high-risk-release", version: "2026-09" },
+  approver: { keyid: ADDRESS, name: "Dr. Ana Ruiz", role: "approver" },
+  approvedAt: new Date("2026-11-23T15:00:00Z"),
+  comment: "Meets the release thresholds on the 2026-Q3 holdout; false-positive rate for claimants over 65 reviewed with the fairness board.",
+  conditions: ["monitor the false-positive rate for claimants over 65 weekly", "re-evaluate before 2027-03-01"],
+});
+
+/** A deep copy of the example with `edit` applied: untrusted JSON. */
+function tampered(edit: (p: any) => void): unknown {
+  const copy = structuredClone(example) as any;
+  edit(copy);
+  return copy;
+}
+
+/**
+ * The parser refuses `value` with INVALID_PREDICATE naming `path`; the JSON Schema refuses it too
+ * or, for a rule it cannot express (`schema` false), accepts it.
+ */
+function refused(value: unknown, path: string, schema = true): void {
+  assert.throws(
+    () => parseApprovalPredicate(value),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
+      assert.equal(e.code, "INVALID_PREDICATE", e.message);
+      assert.equal(e.path, path, e.message);
+      return true;
+    },
+  );
+  assert.equal(validateSchema(value), !schema, schema ? `the schema refuses it too (${path})` : `the schema cannot express this rule (${path})`);
+}
+
+/** Paths to every value inside `value`, the root excluded. */
+function pathsOf(value: unknown, prefix: readonly (string | number)[] = []): (string | number)[][] {
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const path = [...prefix, Array.isArray(value) ? Number(key) : key];
+    return [path, ...pathsOf(child, path)];
+  });
+}
+
+/** A copy of `root` with the value at `path` replaced, or removed when `replacement` is undefined. */
+function replaced(root: unknown, path: readonly (string | number)[], replacement: unknown): unknown {
+  const copy = structuredClone(root) as any;
+  let parent = copy;
+  for (const key of path.slice(0, -1)) parent = parent[key];
+  const last = path[path.length - 1] as string | number;
+  if (replacement !== undefined) parent[last] = replacement;
+  else if (Array.isArray(parent)) parent.splice(last as number, 1);
+  else delete parent[last];
+  return copy;
+}
+
+describe("approval predicate", () => {
+  it("default", () => {
+    assert.equal(validateSchema(example), true, JSON.stringify(validateSchema.errors));
+    const vector = vectors[APPROVAL_PREDICATE_TYPE];
+    assert.deepEqual(vector, example, "the frozen vector is what createApprovalPredicate builds");
+    assert.deepEqual(parseApprovalPredicate(vector), vector);
+    assert.equal(canonicalJson(parseApprovalPredicate(vector)), canonicalJson(vector));
+    assert.equal(validateSchema(vector), true, JSON.stringify(validateSchema.errors));
+  });
+
+  it("behavior: returns a fresh copy", () => {
+    const input = structuredClone(example);
+    const parsed = parseApprovalPredicate(input);
+    assert.notEqual(parsed, input);
+    assert.notEqual(parsed.approver, input.approver);
+    assert.notEqual(parsed.conditions, input.conditions);
+  });
+
+  it("behavior: accepts an ed25519 or P-256 keyid and a bare rejection", () => {
+    const rejection = {
+      decision: "rejected",
+      policy: { id: "eu-ai-act/high-risk-release" },
+      approver: { keyid: `sha256:${"3f".repeat(32)}`, name: "Jonas Weber", role: "release-manager" },
+      approvedAt: "2026-11-23T16:10:00Z",
+    };
+    assert.deepEqual(parseApprovalPredicate(rejection), rejection);
+    assert.equal(validateSchema(rejection), true, JSON.stringify(validateSchema.errors));
+  });
+
+  it("behavior: whatever the parser accepts, the schema accepts; refusals are INVALID_PREDICATE (property)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...pathsOf(example)), fc.option(fc.jsonValue(), { nil: undefined }), (path, replacement) => {
+        const input = replaced(example, path, replacement);
+        let parsed: unknown;
+        try {
+          parsed = parseApprovalPredicate(input);
+        } catch (e) {
+          assert.ok(e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path?.startsWith("predicate"), String(e));
+          return;
+        }
+        assert.equal(validateSchema(input), true, `${JSON.stringify(input)}: ${JSON.stringify(validateSchema.errors)}`);
+        assert.equal(canonicalJson(parsed), canonicalJson(input), "nothing dropped, nothing added");
+      }),
+    );
+  });
+
+  it("error: not an object", () => {
+    for (const value of [null, [], "approved", 1]) refused(value, "predicate");
+  });
+
+  it("error: unknown fields, at any depth", () => {
+    refused(tampered((p) => (p.signature = "0x00")), "predicate.signature");
+    refused(tampered((p) => (p.model = { sha256: "ab".repeat(32) })), "predicate.model");
+    refused(tampered((p) => (p.approver.email = "ana.ruiz@acme.example")), "predicate.approver.email");
+    refused(tampered((p) => (p.policy.uri = "https://acme.example/policies/release")), "predicate.policy.uri");
+  });
+
+  it("error: missing required fields", () => {
+    for (const field of ["decision", "policy", "approver", "approvedAt"]) refused(tampered((p) => delete p[field]), `predicate.${field}`);
+    for (const field of ["keyid", "name", "role"]) refused(tampered((p) => delete p.approver[field]), `predicate.approver.${field}`);
+    refused(tampered((p) => delete p.policy.id), "predicate.policy.id");
+  });
+
+  it("error: wrong types and values", () => {
+    for (const decision of ["approve", "APPROVED", true]) refused(tampered((p) => (p.decision = decision)), "predicate.decision");
+    refused(tampered((p) => (p.conditions = "monitor weekly")), "predicate.conditions");
+    refused(tampered((p) => (p.conditions = [])), "predicate.conditions");
+    refused(tampered((p) => (p.conditions[1] = 2027)), "predicate.conditions[1]");
+    refused(tampered((p) => (p.comment = "")), "predicate.comment");
+    refused(tampered((p) => (p.comment = "x".repeat(4097))), "predicate.comment");
+    refused(tampered((p) => (p.policy.version = 3)), "predicate.policy.version");
+  });
+
+  it("error: a keyid that is not a canonical DSSE keyid", () => {
+    const bad = [
+      "0x8Ba1f109551bD432803012645Ac136ddd64DBA72", // EIP-55 checksum case: two spellings of one key
+      ADDRESS.slice(2),
+      `${ADDRESS}00`,
+      `sha256:${"3F".repeat(32)}`,
+      `sha512:${"3f".repeat(64)}`,
+      `ed25519:${"3f".repeat(32)}`,
+      "SHA256:" + "3f".repeat(32),
+      "",
+    ];
+    for (const keyid of bad) refused(tampered((p) => (p.approver.keyid = keyid)), "predicate.approver.keyid");
+  });
+
+  it("error: a role or policy id that would not compare exactly", () => {
+    for (const role of ["Approver", "release manager", "approver-", "-approver", ""]) refused(tampered((p) => (p.approver.role = role)), "predicate.approver.role");
+    for (const id of ["eu ai act", " eu-ai-act", "/release", ""]) refused(tampered((p) => (p.policy.id = id)), "predicate.policy.id");
+  });
+
+  it("error: a bad timestamp", () => {
+    for (const at of ["2026-11-23T15:00Z", "2026-11-23T15:00:00z", "23/11/2026 15:00", 1_764_000_000]) refused(tampered((p) => (p.approvedAt = at)), "predicate.approvedAt");
+    assert.throws(
+      () => createApprovalPredicate({ ...example, approvedAt: new Date(Number.NaN) }),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path === "predicate.approvedAt",
+    );
+  });
+
+  it("error: a rejection with conditions", () => {
+    refused(tampered((p) => (p.decision = "rejected")), "predicate.conditions");
+  });
+});
