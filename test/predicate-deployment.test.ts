@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import fc from "fast-check";
+import { DEPLOYMENT_PREDICATE_TYPE, createDeploymentPredicate, parseDeploymentPredicate } from "../src/attestation/predicates/deployment.js";
+import { canonicalJson } from "../src/canonicalJson.js";
+import { InputError } from "../src/errors/input.js";
+
+const ajv = new Ajv2020.default({ strict: true, allErrors: true });
+addFormats.default(ajv);
+const validateSchema = ajv.compile(JSON.parse(readFileSync(new URL("../schemas/predicates/deployment-v1.schema.json", import.meta.url), "utf8")));
+const vectors = JSON.parse(readFileSync(new URL("./vectors/predicates-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
+
+const APPROVAL_1 = "0xb5e544e454ef78250f5c18b949868cb58a8918d22a1d04d8f1f634a0f1930b5b";
+const APPROVAL_2 = "0x118ca434e72e5e418eabf71d5a069fb2afe643825293d35fa9de1a704b1abb47";
+
+const example = createDeploymentPredicate({
+  environment: "production",
+  target: { name: "claims-triage-api", uri: "https://claims.acme.example/api/triage" },
+  deployedAt: new Date("2026-11-24T09:00:00Z"),
+  deployer: { name: "release-bot", role: "release-manager" },
+  approvalPolicy: { id: "eu-ai-act/high-risk-release", threshold: 2, role: "approver" },
+  approvals: [APPROVAL_1, APPROVAL_2],
+});
+
+/** A deep copy of the example with `edit` applied: untrusted JSON. */
+function tampered(edit: (p: any) => void): unknown {
+  const copy = structuredClone(example) as any;
+  edit(copy);
+  return copy;
+}
+
+/**
+ * The parser refuses `value` with INVALID_PREDICATE naming `path`; the JSON Schema refuses it too
+ * or, for a rule it cannot express (`schema` false), accepts it.
+ */
+function refused(value: unknown, path: string, schema = true): void {
+  assert.throws(
+    () => parseDeploymentPredicate(value),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
+      assert.equal(e.code, "INVALID_PREDICATE", e.message);
+      assert.equal(e.path, path, e.message);
+      return true;
+    },
+  );
+  assert.equal(validateSchema(value), !schema, schema ? `the schema refuses it too (${path})` : `the schema cannot express this rule (${path})`);
+}
+
+/** Paths to every value inside `value`, the root excluded. */
+function pathsOf(value: unknown, prefix: readonly (string | number)[] = []): (string | number)[][] {
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const path = [...prefix, Array.isArray(value) ? Number(key) : key];
+    return [path, ...pathsOf(child, path)];
+  });
+}
+
+/** A copy of `root` with the value at `path` replaced, or removed when `replacement` is undefined. */
+function replaced(root: unknown, path: readonly (string | number)[], replacement: unknown): unknown {
+  const copy = structuredClone(root) as any;
+  let parent = copy;
+  for (const key of path.slice(0, -1)) parent = parent[key];
+  const last = path[path.length - 1] as string | number;
+  if (replacement !== undefined) parent[last] = replacement;
+  else if (Array.isArray(parent)) parent.splice(last as number, 1);
+  else delete parent[last];
+  return copy;
+}
+
+describe("deployment predicate", () => {
+  it("default", () => {
+    assert.equal(validateSchema(example), true, JSON.stringify(validateSchema.errors));
+    const vector = vectors[DEPLOYMENT_PREDICATE_TYPE];
+    assert.deepEqual(vector, example, "the frozen vector is what createDeploymentPredicate builds");
+    assert.deepEqual(parseDeploymentPredicate(vector), vector);
+    assert.equal(canonicalJson(parseDeploymentPredicate(vector)), canonicalJson(vector));
+    assert.equal(validateSchema(vector), true, JSON.stringify(validateSchema.errors));
+  });
+
+  it("behavior: returns a fresh copy", () => {
+    const input = structuredClone(example);
+    const parsed = parseDeploymentPredicate(input);
+    assert.notEqual(parsed, input);
+    assert.notEqual(parsed.approvalPolicy, input.approvalPolicy);
+    assert.notEqual(parsed.approvals, input.approvals);
+  });
+
+  it("behavior: accepts a minimal deployment, and fewer approvals than the threshold (the verifier reports that)", () => {
+    const minimal = {
+      environment: "staging",
+      target: { name: "claims-triage-api" },
+      deployedAt: "2026-11-24T08:00:00Z",
+      deployer: { name: "Jonas Weber" },
+      approvalPolicy: { id: "internal/staging", threshold: 1, role: "ml-engineer" },
+    };
+    assert.deepEqual(parseDeploymentPredicate(minimal), minimal);
+    assert.equal(validateSchema(minimal), true, JSON.stringify(validateSchema.errors));
+    const short = tampered((p) => (p.approvalPolicy.threshold = 3));
+    assert.deepEqual(parseDeploymentPredicate(short), short);
+  });
+
+  it("behavior: whatever the parser accepts, the schema accepts; refusals are INVALID_PREDICATE (property)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...pathsOf(example)), fc.option(fc.jsonValue(), { nil: undefined }), (path, replacement) => {
+        const input = replaced(example, path, replacement);
+        let parsed: unknown;
+        try {
+          parsed = parseDeploymentPredicate(input);
+        } catch (e) {
+          assert.ok(e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path?.startsWith("predicate"), String(e));
+          return;
+        }
+        assert.equal(validateSchema(input), true, `${JSON.stringify(input)}: ${JSON.stringify(validateSchema.errors)}`);
+        assert.equal(canonicalJson(parsed), canonicalJson(input), "nothing dropped, nothing added");
+      }),
+    );
+  });
+
+  it("error: not an object", () => {
+    for (const value of [null, [], "production", 2]) refused(value, "predicate");
+  });
+
+  it("error: unknown fields, at any depth", () => {
+    refused(tampered((p) => (p.region = "eu-west-1")), "predicate.region");
+    refused(tampered((p) => (p.target.port = 443)), "predicate.target.port");
+    refused(tampered((p) => (p.deployer.email = "bot@acme.example")), "predicate.deployer.email");
+    refused(tampered((p) => (p.approvalPolicy.of = 3)), "predicate.approvalPolicy.of");
+  });
+
+  it("error: missing required fields", () => {
+    for (const field of ["environment", "target", "deployedAt", "deployer", "approvalPolicy"]) refused(tampered((p) => delete p[field]), `predicate.${field}`);
+    for (const field of ["id", "threshold", "role"]) refused(tampered((p) => delete p.approvalPolicy[field]), `predicate.approvalPolicy.${field}`);
+    refused(tampered((p) => delete p.target.name), "predicate.target.name");
+    refused(tampered((p) => delete p.deployer.name), "predicate.deployer.name");
+  });
+
+  it("error: a threshold that is not an integer from 1 to 100", () => {
+    for (const threshold of [0, -1, 101, 1.5, "2", null]) refused(tampered((p) => (p.approvalPolicy.threshold = threshold)), "predicate.approvalPolicy.threshold");
+  });
+
+  it("error: environment, roles and policy id that would not compare exactly", () => {
+    for (const environment of ["Production", "prod env", "", "production_eu"]) refused(tampered((p) => (p.environment = environment)), "predicate.environment");
+    refused(tampered((p) => (p.approvalPolicy.role = "Approver")), "predicate.approvalPolicy.role");
+    refused(tampered((p) => (p.deployer.role = "release manager")), "predicate.deployer.role");
+    refused(tampered((p) => (p.approvalPolicy.id = "eu ai act")), "predicate.approvalPolicy.id");
+  });
+
+  it("error: wrong types", () => {
+    refused(tampered((p) => (p.target = "claims-triage-api")), "predicate.target");
+    refused(tampered((p) => (p.target.uri = "claims.acme.example")), "predicate.target.uri");
+    refused(tampered((p) => (p.approvals = APPROVAL_1)), "predicate.approvals");
+    refused(tampered((p) => (p.approvals = [])), "predicate.approvals");
+  });
+
+  it("error: an approval that is not an entry id", () => {
+    for (const id of [APPROVAL_1.toUpperCase().replace("0X", "0x"), APPROVAL_1.slice(2), APPROVAL_1.slice(0, -1), `${APPROVAL_1}00`, 7])
+      refused(tampered((p) => (p.approvals[1] = id)), "predicate.approvals[1]");
+  });
+
+  it("error: the same approval listed twice", () => {
+    refused(tampered((p) => (p.approvals[1] = APPROVAL_1)), "predicate.approvals[1]");
+  });
+
+  it("error: a bad timestamp", () => {
+    for (const at of ["2026-11-24T09:00:00", "2026-11-24T09:00:60Z", "now"]) refused(tampered((p) => (p.deployedAt = at)), "predicate.deployedAt");
+    assert.throws(
+      () => createDeploymentPredicate({ ...example, deployedAt: new Date(Number.NaN) }),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path === "predicate.deployedAt",
+    );
+  });
+});
