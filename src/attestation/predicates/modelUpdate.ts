@@ -1,0 +1,221 @@
+import { canonicalJson, type JsonValue } from "../../canonicalJson.js";
+import { InputError } from "../../errors/input.js";
+import type { Hex } from "../../hex.js";
+import { MAX_JSON_DEPTH } from "../../json/parseJson.js";
+import { expectArray, expectDigestSet, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
+
+/**
+ * The `predicateType` of a model update. The statement's subject is the new model; its parents
+ * are lineage edges.
+ *
+ * @example
+ * import { MODEL_UPDATE_PREDICATE_TYPE } from "provenance-ledger";
+ * if (statement.predicateType === MODEL_UPDATE_PREDICATE_TYPE) parseModelUpdatePredicate(statement.predicate);
+ */
+export const MODEL_UPDATE_PREDICATE_TYPE = "https://provenance-ledger.dev/model-update/v1";
+
+/**
+ * How a model was derived from its parent(s). Only `merge` has more than one parent.
+ *
+ * @example
+ * import { MODEL_UPDATE_KINDS } from "provenance-ledger";
+ * MODEL_UPDATE_KINDS.includes("quantisation"); // true
+ */
+export const MODEL_UPDATE_KINDS = ["fine-tune", "quantisation", "pruning", "distillation", "merge", "conversion", "patch"] as const;
+
+/**
+ * The most parents a merge may name.
+ *
+ * @example
+ * import { MAX_MODEL_UPDATE_PARENTS } from "provenance-ledger";
+ * predicate.parents.length <= MAX_MODEL_UPDATE_PARENTS; // always, once parsed
+ */
+export const MAX_MODEL_UPDATE_PARENTS = 100;
+
+/**
+ * One of {@link MODEL_UPDATE_KINDS}.
+ *
+ * @example
+ * import type { ModelUpdateKind } from "provenance-ledger";
+ * const kind: ModelUpdateKind = "fine-tune";
+ */
+export type ModelUpdateKind = (typeof MODEL_UPDATE_KINDS)[number];
+
+/**
+ * A model the new one was derived from.
+ *
+ * @example
+ * import type { ModelUpdateParent } from "provenance-ledger";
+ * const parent: ModelUpdateParent = { name: "acme/claims-triage@1.3.0", digest: { sha256: "3a7b…" } };
+ */
+export type ModelUpdateParent = {
+  /** The parent's name (and version), e.g. `acme/claims-triage@1.3.0`. */
+  readonly name: string;
+  /** in-toto DigestSet of the parent; `sha256` is required (it is a lineage edge). */
+  readonly digest: { readonly sha256: string; readonly [algorithm: string]: string };
+};
+
+/**
+ * A model-update predicate: how the new model (the subject) was derived from its parent(s).
+ *
+ * @example
+ * import { parseModelUpdatePredicate, type ModelUpdatePredicate } from "provenance-ledger";
+ * const update: ModelUpdatePredicate = parseModelUpdatePredicate(statement.predicate);
+ */
+export type ModelUpdatePredicate = {
+  /** How the model was derived. */
+  readonly kind: ModelUpdateKind;
+  /** The parent model: exactly one, except for a `merge` (2 to {@link MAX_MODEL_UPDATE_PARENTS}); distinct digests. */
+  readonly parents: readonly ModelUpdateParent[];
+  /** What changed and why, in words. */
+  readonly description?: string;
+  /** Parameters of the derivation as a JSON object, e.g. `{ "bits": 4, "method": "gptq" }`. */
+  readonly parameters?: { readonly [key: string]: JsonValue };
+  /** RFC 3339 UTC time of the update. */
+  readonly updatedAt: string;
+  /** Entry id (`0x` + 64 lower-case hex) of the training-run attestation behind a fine-tune or distillation. */
+  readonly trainingRun?: Hex;
+};
+
+/**
+ * A lineage edge into the updated model: the same shape as `TrainingRunInput`.
+ *
+ * @example
+ * import type { ModelUpdateInput } from "provenance-ledger";
+ * const edge: ModelUpdateInput = { sha256: "3a7b…", name: "acme/claims-triage@1.3.0", role: "parent-model" };
+ */
+export type ModelUpdateInput = {
+  /** SHA-256 of the parent (64 lower-case hex digits). */
+  readonly sha256: string;
+  /** The parent's name. */
+  readonly name: string | undefined;
+  /** Always `parent-model`. */
+  readonly role: "parent-model";
+};
+
+/**
+ * Parameters of {@link createModelUpdatePredicate}: the predicate's fields, with the time as a `Date`.
+ *
+ * @example
+ * import type { CreateModelUpdatePredicateParameters } from "provenance-ledger";
+ * const kind: CreateModelUpdatePredicateParameters["kind"] = "quantisation";
+ */
+export type CreateModelUpdatePredicateParameters = Omit<ModelUpdatePredicate, "updatedAt"> & {
+  /** `updatedAt`. */
+  readonly updatedAt: Date;
+};
+
+/**
+ * Errors of {@link parseModelUpdatePredicate} and {@link createModelUpdatePredicate}.
+ *
+ * @example
+ * import { InputError, type ParseModelUpdatePredicateErrorType } from "provenance-ledger";
+ * try { parseModelUpdatePredicate(json) } catch (e) { if (e instanceof InputError) console.error(e.path); }
+ */
+export type ParseModelUpdatePredicateErrorType = InputError;
+
+const CODE = "INVALID_PREDICATE";
+const ENTRY_ID = /^0x[0-9a-f]{64}$/;
+
+/**
+ * Builds a model-update predicate from typed parameters and validates it with
+ * {@link parseModelUpdatePredicate}, so nothing invalid can be created.
+ *
+ * @example
+ * import { createModelUpdatePredicate } from "provenance-ledger";
+ * const predicate = createModelUpdatePredicate({
+ *   kind: "quantisation",
+ *   parents: [{ name: "acme/claims-triage@1.3.0", digest: { sha256: "3a7b…" } }],
+ *   parameters: { bits: 4, method: "gptq", groupSize: 128 },
+ *   updatedAt: new Date("2026-11-23T11:00:00Z"),
+ * });
+ */
+export function createModelUpdatePredicate(parameters: CreateModelUpdatePredicateParameters): ModelUpdatePredicate {
+  return parseModelUpdatePredicate({ ...parameters, updatedAt: timestamp(parameters.updatedAt) });
+}
+
+/**
+ * Validates untrusted JSON as a model-update predicate and returns a fresh copy holding only the
+ * checked fields. Errors are `InputError` `INVALID_PREDICATE` naming the field
+ * (`predicate.parents[1].digest.sha256`). Beyond types and formats it enforces: unknown fields
+ * are refused; one parent, or 2 to {@link MAX_MODEL_UPDATE_PARENTS} for a `merge`, each with
+ * `digest.sha256`, none listed twice; `parameters` is JSON that canonical JSON can represent;
+ * `trainingRun` is a lower-case entry id.
+ *
+ * @example
+ * import { parseJson, parseModelUpdatePredicate } from "provenance-ledger";
+ * const update = parseModelUpdatePredicate(parseJson(text));
+ * console.log(update.kind, update.parents.map((p) => p.name));
+ */
+export function parseModelUpdatePredicate(value: unknown, path = "predicate"): ModelUpdatePredicate {
+  const o = expectObject(value, path, CODE, { required: ["kind", "parents", "updatedAt"], allowed: ["description", "parameters", "trainingRun"] });
+  const kind = expectOneOf(o.kind, `${path}.kind`, CODE, MODEL_UPDATE_KINDS);
+  const parents = parseParents(o.parents, `${path}.parents`, kind);
+  const description = o.description === undefined ? undefined : expectString(o.description, `${path}.description`, CODE);
+  const parameters = o.parameters === undefined ? undefined : expectJsonObject(o.parameters, `${path}.parameters`);
+  const updatedAt = expectTimestamp(o.updatedAt, `${path}.updatedAt`, CODE);
+  const trainingRun =
+    o.trainingRun === undefined
+      ? undefined
+      : (expectString(o.trainingRun, `${path}.trainingRun`, CODE, { min: 66, max: 66, pattern: ENTRY_ID, hint: "an entry id: 0x + 64 lower-case hex digits" }) as Hex);
+  return {
+    kind,
+    parents,
+    ...(description === undefined ? {} : { description }),
+    ...(parameters === undefined ? {} : { parameters }),
+    updatedAt,
+    ...(trainingRun === undefined ? {} : { trainingRun }),
+  };
+}
+
+/**
+ * The lineage edges of a model update: its parents, in order.
+ *
+ * @example
+ * import { modelUpdateParents } from "provenance-ledger";
+ * for (const parent of modelUpdateParents(predicate)) console.log(parent.sha256, parent.name);
+ */
+export function modelUpdateParents(predicate: ModelUpdatePredicate): ModelUpdateInput[] {
+  return predicate.parents.map((parent) => ({ sha256: parent.digest.sha256, name: parent.name, role: "parent-model" }));
+}
+
+function parseParents(value: unknown, path: string, kind: ModelUpdateKind): ModelUpdateParent[] {
+  const items = kind === "merge" ? expectArray(value, path, CODE, 2, MAX_MODEL_UPDATE_PARENTS) : expectArray(value, path, CODE, 1, 1);
+  const seen = new Map<string, number>();
+  return items.map((item, i) => {
+    const p = `${path}[${i}]`;
+    const o = expectObject(item, p, CODE, { required: ["name", "digest"], allowed: [] });
+    const parent = {
+      name: expectString(o.name, `${p}.name`, CODE, { max: 256 }),
+      digest: expectDigestSet(o.digest, `${p}.digest`, CODE, true) as ModelUpdateParent["digest"],
+    };
+    const first = seen.get(parent.digest.sha256);
+    if (first !== undefined) throw new InputError(CODE, `the same model is already listed as parents[${first}]`, { path: `${p}.digest.sha256` });
+    seen.set(parent.digest.sha256, i);
+    return parent;
+  });
+}
+
+/** A JSON object that canonical JSON can represent; returned as a fresh deep copy. */
+function expectJsonObject(value: unknown, path: string): { [key: string]: JsonValue } {
+  expectObject(value, path, CODE);
+  if (deeperThan(value, MAX_JSON_DEPTH)) throw new InputError(CODE, `is nested deeper than ${MAX_JSON_DEPTH} levels`, { path });
+  try {
+    return JSON.parse(canonicalJson(value)) as { [key: string]: JsonValue };
+  } catch (e) {
+    // canonicalJson names the field from `$`; say where it is in the predicate instead.
+    if (e instanceof InputError && e.path?.startsWith("$")) throw new InputError(CODE, e.shortMessage.slice(e.path.length + 2), { path: `${path}${e.path.slice(1)}`, cause: e });
+    throw e;
+  }
+}
+
+function deeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (levels === 0) return true;
+  return Object.values(value).some((v) => deeperThan(v, levels - 1));
+}
+
+/** RFC 3339 UTC of a Date; an invalid Date becomes text the parser refuses at the field's path. */
+function timestamp(date: Date): string {
+  return Number.isNaN(date.getTime()) ? String(date) : date.toISOString();
+}

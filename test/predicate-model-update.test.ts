@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import fc from "fast-check";
+import { MODEL_UPDATE_PREDICATE_TYPE, createModelUpdatePredicate, modelUpdateParents, parseModelUpdatePredicate } from "../src/attestation/predicates/modelUpdate.js";
+import { canonicalJson } from "../src/canonicalJson.js";
+import { InputError } from "../src/errors/input.js";
+
+const ajv = new Ajv2020.default({ strict: true, allErrors: true });
+addFormats.default(ajv);
+const validateSchema = ajv.compile(JSON.parse(readFileSync(new URL("../schemas/predicates/model-update-v1.schema.json", import.meta.url), "utf8")));
+const vectors = JSON.parse(readFileSync(new URL("./vectors/predicates-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
+
+const V130 = "54a912c7c93cb2c294eef579862d25b78e92b4ba18973cd976a170462e7decd1";
+const V140 = "e40eb694a48d3d33138f4eaa6b9a134c75ea26e14d3f731a4d16129ae2aafc2a";
+const TRAINING_RUN = "0xca98db94d5466a4edd129711d77192992da6632c4165ea337966855e4008a178";
+
+const example = createModelUpdatePredicate({
+  kind: "quantisation",
+  parents: [{ name: "acme/claims-triage@1.4.0", digest: { sha256: V140 } }],
+  description: "4-bit GPTQ quantisation of 1.4.0 for CPU inference in branch offices.",
+  parameters: { bits: 4, method: "gptq", groupSize: 128, calibration: { dataset: "acme/claims-tickets@2026-10", samples: 512 } },
+  updatedAt: new Date("2026-11-23T11:00:00Z"),
+});
+
+/** A deep copy of the example with `edit` applied: untrusted JSON. */
+function tampered(edit: (p: any) => void): unknown {
+  const copy = structuredClone(example) as any;
+  edit(copy);
+  return copy;
+}
+
+/**
+ * The parser refuses `value` with INVALID_PREDICATE naming `path`; the JSON Schema refuses it too
+ * or, for a rule it cannot express (`schema` false), accepts it.
+ */
+function refused(value: unknown, path: string, schema = true): void {
+  assert.throws(
+    () => parseModelUpdatePredicate(value),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
+      assert.equal(e.code, "INVALID_PREDICATE", e.message);
+      assert.equal(e.path, path, e.message);
+      return true;
+    },
+  );
+  assert.equal(validateSchema(value), !schema, schema ? `the schema refuses it too (${path})` : `the schema cannot express this rule (${path})`);
+}
+
+/** Paths to every value inside `value`, the root excluded. */
+function pathsOf(value: unknown, prefix: readonly (string | number)[] = []): (string | number)[][] {
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const path = [...prefix, Array.isArray(value) ? Number(key) : key];
+    return [path, ...pathsOf(child, path)];
+  });
+}
+
+/** A copy of `root` with the value at `path` replaced, or removed when `replacement` is undefined. */
+function replaced(root: unknown, path: readonly (string | number)[], replacement: unknown): unknown {
+  const copy = structuredClone(root) as any;
+  let parent = copy;
+  for (const key of path.slice(0, -1)) parent = parent[key];
+  const last = path[path.length - 1] as string | number;
+  if (replacement !== undefined) parent[last] = replacement;
+  else if (Array.isArray(parent)) parent.splice(last as number, 1);
+  else delete parent[last];
+  return copy;
+}
+
+const merge = (parents: unknown[]) => tampered((p) => Object.assign(p, { kind: "merge", parents }));
+const parent = (name: string, sha256: string) => ({ name, digest: { sha256 } });
+
+describe("model-update predicate", () => {
+  it("default", () => {
+    assert.equal(validateSchema(example), true, JSON.stringify(validateSchema.errors));
+    const vector = vectors[MODEL_UPDATE_PREDICATE_TYPE];
+    assert.deepEqual(vector, example, "the frozen vector is what createModelUpdatePredicate builds");
+    assert.deepEqual(parseModelUpdatePredicate(vector), vector);
+    assert.equal(canonicalJson(parseModelUpdatePredicate(vector)), canonicalJson(vector));
+    assert.equal(validateSchema(vector), true, JSON.stringify(validateSchema.errors));
+  });
+
+  it("behavior: returns a fresh copy, parameters included", () => {
+    const input = structuredClone(example);
+    const parsed = parseModelUpdatePredicate(input);
+    assert.notEqual(parsed, input);
+    assert.notEqual(parsed.parents[0], input.parents[0]);
+    assert.notEqual(parsed.parameters, input.parameters);
+    assert.notEqual(parsed.parameters?.calibration, input.parameters?.calibration);
+  });
+
+  it("behavior: modelUpdateParents lists the parents as lineage edges", () => {
+    assert.deepEqual(modelUpdateParents(example), [{ sha256: V140, name: "acme/claims-triage@1.4.0", role: "parent-model" }]);
+    const merged = parseModelUpdatePredicate(merge([parent("acme/claims-triage@1.3.0", V130), parent("acme/claims-triage@1.4.0", V140)]));
+    assert.deepEqual(
+      modelUpdateParents(merged).map((edge) => edge.sha256),
+      [V130, V140],
+    );
+  });
+
+  it("behavior: a fine-tune that names its training run; a merge of many", () => {
+    const fineTune = createModelUpdatePredicate({ kind: "fine-tune", parents: [parent("acme/claims-triage@1.3.0", V130)], updatedAt: new Date("2026-11-21T03:00:00Z"), trainingRun: TRAINING_RUN });
+    assert.equal(fineTune.trainingRun, TRAINING_RUN);
+    assert.equal(validateSchema(fineTune), true);
+    const many = merge(Array.from({ length: 100 }, (_, i) => parent(`m${i}`, i.toString(16).padStart(64, "0"))));
+    assert.equal(parseModelUpdatePredicate(many).parents.length, 100);
+    assert.equal(validateSchema(many), true);
+  });
+
+  it("behavior: whatever the parser accepts, the schema accepts; refusals are INVALID_PREDICATE (property)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...pathsOf(example)), fc.option(fc.jsonValue(), { nil: undefined }), (path, replacement) => {
+        const input = replaced(example, path, replacement);
+        let parsed: unknown;
+        try {
+          parsed = parseModelUpdatePredicate(input);
+        } catch (e) {
+          assert.ok(e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path?.startsWith("predicate"), String(e));
+          return;
+        }
+        assert.equal(validateSchema(input), true, `${JSON.stringify(input)}: ${JSON.stringify(validateSchema.errors)}`);
+        assert.equal(canonicalJson(parsed), canonicalJson(input), "nothing dropped, nothing added");
+      }),
+    );
+  });
+
+  it("error: not an object", () => {
+    for (const value of [null, [], "fine-tune", 4]) refused(value, "predicate");
+  });
+
+  it("error: unknown fields, the singular parent included", () => {
+    refused(tampered((p) => (p.parent = p.parents[0])), "predicate.parent");
+    refused(tampered((p) => (p.child = { sha256: V130 })), "predicate.child");
+    refused(tampered((p) => (p.parents[0].version = "1.4.0")), "predicate.parents[0].version");
+  });
+
+  it("error: missing required fields", () => {
+    for (const field of ["kind", "parents", "updatedAt"]) refused(tampered((p) => delete p[field]), `predicate.${field}`);
+    refused(tampered((p) => delete p.parents[0].digest), "predicate.parents[0].digest");
+    refused(tampered((p) => delete p.parents[0].name), "predicate.parents[0].name");
+  });
+
+  it("error: wrong types and values", () => {
+    for (const kind of ["quantization", "finetune", "Merge", 1]) refused(tampered((p) => (p.kind = kind)), "predicate.kind");
+    refused(tampered((p) => (p.parents = p.parents[0])), "predicate.parents");
+    refused(tampered((p) => (p.parameters = ["bits", 4])), "predicate.parameters");
+    refused(tampered((p) => (p.parameters = "bits=4")), "predicate.parameters");
+    refused(tampered((p) => (p.description = "")), "predicate.description");
+  });
+
+  it("error: a bad digest or training-run entry id", () => {
+    refused(tampered((p) => (p.parents[0].digest.sha256 = V140.slice(0, 40))), "predicate.parents[0].digest.sha256");
+    refused(tampered((p) => (p.parents[0].digest = { sha1: "11f6ad8ec52a2984abaafd7c3b516503785c2072" })), "predicate.parents[0].digest.sha256");
+    for (const id of [TRAINING_RUN.slice(2), TRAINING_RUN.toUpperCase().replace("0X", "0x"), `${TRAINING_RUN}ab`])
+      refused(tampered((p) => (p.trainingRun = id)), "predicate.trainingRun");
+  });
+
+  it("error: a bad timestamp", () => {
+    for (const at of ["2026-11-23", "2026-11-23T11:00:00.Z", "2026-13-01T00:00:00Z"]) refused(tampered((p) => (p.updatedAt = at)), "predicate.updatedAt");
+    assert.throws(
+      () => createModelUpdatePredicate({ ...example, updatedAt: new Date(Number.NaN) }),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path === "predicate.updatedAt",
+    );
+  });
+
+  it("error: a merge of fewer than two parents, more than one parent otherwise, or too many", () => {
+    refused(merge([parent("acme/claims-triage@1.4.0", V140)]), "predicate.parents");
+    refused(merge([]), "predicate.parents");
+    refused(tampered((p) => p.parents.push(parent("acme/claims-triage@1.3.0", V130))), "predicate.parents");
+    refused(tampered((p) => (p.parents = [])), "predicate.parents");
+    refused(merge(Array.from({ length: 101 }, (_, i) => parent(`m${i}`, i.toString(16).padStart(64, "0")))), "predicate.parents");
+  });
+
+  it("error: the same parent twice in a merge (parser only)", () => {
+    refused(merge([parent("acme/claims-triage@1.4.0", V140), parent("claims-triage-1.4.0-copy", V140)]), "predicate.parents[1].digest.sha256", false);
+  });
+
+  it("error: parameters that canonical JSON cannot represent (parser only)", () => {
+    refused(tampered((p) => (p.parameters.calibration.seed = 2 ** 53)), "predicate.parameters.calibration.seed", false);
+    refused(tampered((p) => (p.parameters.note = "\uDC00")), "predicate.parameters.note", false);
+  });
+});
