@@ -24,7 +24,7 @@ export function statementOfEnvelope(envelope: DsseEnvelope, path = "envelope"): 
   try {
     json = parseJsonBytes(envelopePayload(envelope), `${path}.payload`);
   } catch (error) {
-    if (error instanceof InputError && error.path) throw new InputError(error.code, error.shortMessage.replace(/^\$/, `${path}.payload`), { cause: error });
+    if (error instanceof InputError && error.path?.startsWith("$")) throw new InputError(error.code, error.shortMessage.slice(error.path.length + 2), { path: `${path}.payload${error.path.slice(1)}`, cause: error });
     throw error;
   }
   return parseStatement(json, `${path}.payload`);
