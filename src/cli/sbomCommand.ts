@@ -1,0 +1,107 @@
+import { writeFile } from "node:fs/promises";
+import { basename, resolve } from "node:path";
+import { InputError } from "../errors/input.js";
+import { createTtyProgress } from "../hashing/createTtyProgress.js";
+import { hashModel } from "../hashing/hashModel.js";
+import type { ModelDigest } from "../hashing/modelManifest.js";
+import { FOUND_BY_PROPERTY } from "../sbom/bomPropertyNames.js";
+import { type ModelBom, type ModelBomDataset, createModelBom } from "../sbom/createModelBom.js";
+import { ingestSbom } from "../sbom/ingestSbom.js";
+import { readSbomInput } from "../sbom/readSbomInput.js";
+import { scanNpmTree } from "../sbom/scanNpmTree.js";
+import { scanPythonEnvironment } from "../sbom/scanPythonEnvironment.js";
+import type { SoftwarePackage } from "../sbom/softwarePackage.js";
+import { toSpdx3 } from "../sbom/toSpdx3.js";
+import type { CommandContext } from "./commands.js";
+
+const USAGE =
+  "usage: provenance sbom <model path> [--name N] [--version V] [--architecture A] [--task T] [--hyperparameter k=v]… [--dataset name=path]… " +
+  "[--python-env <site-packages>]… [--npm <project dir>]… [--ingest <sbom.json>]… [-o model.cdx.json] [--spdx model.spdx.json]";
+
+const MAX_INGESTED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * `provenance sbom <model>`: hashes the model and its datasets, gathers software from Python
+ * environments, npm trees and existing SBOMs, and writes a CycloneDX 1.6 ML-BOM (to `-o`, else
+ * to standard output) and, with `--spdx`, its SPDX 3.0.1 export. With `-o`, prints a summary of
+ * the components by kind.
+ */
+export async function sbom({ flags, args, out }: CommandContext): Promise<void> {
+  const path = args[0];
+  if (!path || args.length > 1) throw new InputError("INVALID_ARGUMENT", USAGE);
+  const hyperparameters = Object.fromEntries((flags.hyperparameter ?? []).map((h) => keyValue(h, "--hyperparameter", "k=v")));
+  const datasetFlags = (flags.dataset ?? []).map((d) => keyValue(d, "--dataset", "name=path"));
+
+  const digest = await hash(path);
+  const datasets: ModelBomDataset[] = [];
+  for (const [name, datasetPath] of datasetFlags) datasets.push({ name, digest: await hash(datasetPath) });
+
+  const software: SoftwarePackage[] = [];
+  for (const dir of flags["python-env"] ?? []) software.push(...(await scanPythonEnvironment(dir)));
+  for (const dir of flags.npm ?? []) software.push(...(await scanNpmTree(dir)).packages);
+  for (const file of flags.ingest ?? []) {
+    const bytes = await readSbomInput(file, { maxBytes: MAX_INGESTED_BYTES });
+    software.push(...ingestSbom(bytes!, { what: file }).packages);
+  }
+
+  const bom = createModelBom({
+    model: { name: flags.name ?? basename(resolve(path)), ...(flags.version !== undefined && { version: flags.version }), digest },
+    modelCard: { ...(flags.task !== undefined && { task: flags.task }), ...(flags.architecture !== undefined && { modelArchitecture: flags.architecture }) },
+    hyperparameters,
+    datasets,
+    software,
+  });
+  const text = `${JSON.stringify(bom, null, 2)}\n`;
+  if (flags.spdx) await write(flags.spdx, `${JSON.stringify(toSpdx3(bom), null, 2)}\n`);
+  if (!flags.output) {
+    out.raw(text);
+    return;
+  }
+  await write(flags.output, text);
+  const counts = countComponents(bom);
+  out.result({ file: resolve(flags.output), spdx: flags.spdx ? resolve(flags.spdx) : null, serialNumber: bom.serialNumber, sha256: digest.sha256, components: counts }, [
+    `Wrote the CycloneDX 1.6 ML-BOM of ${bom.metadata.component.name}@${bom.metadata.component.version} to ${flags.output}${flags.spdx ? ` and its SPDX 3.0.1 export to ${flags.spdx}` : ""}`,
+    `  model sha256: ${digest.sha256} (${digest.kind}, ${digest.fileCount} file(s))`,
+    `  components:   ${counts.baseModels} base model(s), ${counts.datasets} dataset(s), ${counts.software.total} software package(s)` +
+      (counts.software.total > 0 ? ` (${Object.entries(counts.software.bySource).map(([source, n]) => `${n} from ${source}`).join(", ")})` : ""),
+  ]);
+}
+
+async function hash(path: string): Promise<ModelDigest> {
+  const progress = createTtyProgress();
+  try {
+    return await hashModel(path, { onProgress: progress.onProgress });
+  } finally {
+    progress.finish();
+  }
+}
+
+function keyValue(text: string, flag: string, form: string): [string, string] {
+  const eq = text.indexOf("=");
+  if (eq <= 0 || eq === text.length - 1) throw new InputError("INVALID_ARGUMENT", `${flag} must look like ${form}, got "${text}"`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+async function write(file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (cause) {
+    throw new InputError("INVALID_ARGUMENT", `cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+}
+
+/** Components by kind; software by where it was found (a package found twice counts for both). */
+export function countComponents(bom: ModelBom): { baseModels: number; datasets: number; software: { total: number; bySource: Record<string, number> } } {
+  const bySource: Record<string, number> = {};
+  let total = 0;
+  let datasets = 0;
+  for (const component of bom.components ?? []) {
+    if (component.type === "data") {
+      datasets++;
+      continue;
+    }
+    total++;
+    for (const p of component.properties ?? []) if (p.name === FOUND_BY_PROPERTY && p.value) bySource[p.value] = (bySource[p.value] ?? 0) + 1;
+  }
+  return { baseModels: bom.metadata.component.pedigree?.ancestors?.length ?? 0, datasets, software: { total, bySource } };
+}
