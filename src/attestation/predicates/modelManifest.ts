@@ -3,8 +3,8 @@ import type { HashingError } from "../../errors/hashing.js";
 import { InputError } from "../../errors/input.js";
 import type { MerkleError } from "../../errors/merkle.js";
 import { hashModel } from "../../hashing/hashModel.js";
-import { SINGLE_FILE_PATH, hashModelShards, iterateShardRanges } from "../../hashing/hashModelShards.js";
-import { listModel } from "../../hashing/listModel.js";
+import { DEFAULT_SHARD_SIZE, SINGLE_FILE_PATH, hashModelShards, iterateShardRanges } from "../../hashing/hashModelShards.js";
+import { type ListedModel, listModel } from "../../hashing/listModel.js";
 import type { HashProgress } from "../../hashing/modelManifest.js";
 import { modelPathProblem } from "../../hashing/modelPath.js";
 import { type Hex, hexEquals, parseHexBytes } from "../../hex.js";
@@ -121,39 +121,12 @@ export async function createModelManifestPredicate(
     throw new InputError("INVALID_ARGUMENT", `method must be "files" or "shards", got ${JSON.stringify(method)}`, { path: "method" });
   if (method === "files" && parameters.shardSize !== undefined)
     throw new InputError("INVALID_ARGUMENT", 'shardSize is only for method "shards"', { path: "shardSize" });
-  const hashing = {
-    ...(parameters.workers !== undefined && { workers: parameters.workers }),
-    ...(parameters.onProgress && { onProgress: parameters.onProgress }),
-    ...(parameters.signal && { signal: parameters.signal }),
-  };
-
-  let serialization: ModelManifestSerialization;
-  let resources: ModelManifestResource[];
-  let subjectSha256: string;
-  if (method === "files") {
-    const digest = await hashModel(path, hashing);
-    serialization = { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [] };
-    resources = (digest.manifest?.files ?? [{ path: SINGLE_FILE_PATH, size: digest.size, sha256: digest.sha256 }]).map((file) => ({
-      name: file.path,
-      algorithm: "sha256",
-      digest: file.sha256,
-      size: file.size,
-    }));
-    subjectSha256 = digest.sha256;
-  } else {
-    const { shardSize, shards, digest } = await hashModelShards(path, { ...hashing, ...(parameters.shardSize !== undefined && { shardSize: parameters.shardSize }), modelDigest: true });
-    serialization = { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [], shard_size: shardSize };
-    resources = shards.map((shard) => ({
-      name: `${shard.path}:${shard.start}:${shard.end}`,
-      algorithm: `sha256-sharded-${shardSize}`,
-      digest: shard.sha256,
-      size: shard.end - shard.start,
-    }));
-    if (digest === undefined) throw new InputError("INVALID_ARGUMENT", "internal: hashModelShards returned no model digest");
-    subjectSha256 = digest.sha256;
-  }
-  resources = sortResources(resources, serialization);
-  return { predicate: { serialization, resources, merkle: merkleOf(resources) }, subjectSha256 };
+  const serialization: ModelManifestSerialization =
+    method === "files"
+      ? { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [] }
+      : { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [], shard_size: parameters.shardSize ?? DEFAULT_SHARD_SIZE };
+  const { resources, subjectSha256 } = await hashResources(path, serialization, parameters, true);
+  return { predicate: { serialization, resources, merkle: merkleOf(resources) }, subjectSha256: subjectSha256 as string };
 }
 
 export type ParseModelManifestPredicateErrorType = InputError;
@@ -265,71 +238,18 @@ export async function verifyModelAgainstManifest(
   // Names and sizes first, walking both sorted lists (the model's lazily: a tiny shard_size
   // must not make a huge list).
   const onDisk = modelResourceNames(model, serialization);
-  let i = 0;
-  for (let next = onDisk.next(); !next.done || i < resources.length; next = onDisk.next(), i++) {
-    const expected = resources[i];
-    const actual = next.done ? undefined : next.value;
-    if (expected === undefined) return difference("UNEXPECTED", undefined, actual);
-    if (actual === undefined) return difference("MISSING", expected, undefined);
-    const expectedKey = resourceKey(expected.name, serialization, "");
-    const order = compareKeys(expectedKey, actual.key);
-    // The same file cut differently (another size) is a changed file, not a missing and an added one.
-    if (order !== 0 && expectedKey.path === actual.key.path) return difference("CHANGED", expected, actual);
-    if (order < 0) return difference("MISSING", expected, undefined);
-    if (order > 0) return difference("UNEXPECTED", undefined, actual);
-    if (expected.size !== actual.size) return difference("CHANGED", expected, actual);
+  for (let i = 0, next = onDisk.next(); !next.done || i < resources.length; i++, next = onDisk.next()) {
+    const found = firstDifference(resources[i], next.done ? undefined : next.value, serialization);
+    if (found) return { valid: false, ...found };
   }
-
-  const hashing = {
-    ...(parameters.workers !== undefined && { workers: parameters.workers }),
-    ...(parameters.onProgress && { onProgress: parameters.onProgress }),
-    ...(parameters.signal && { signal: parameters.signal }),
-  };
-  let actualResources: ModelManifestResource[];
-  if (serialization.method === "files") {
-    const digest = await hashModel(path, hashing);
-    actualResources = (digest.manifest?.files ?? [{ path: SINGLE_FILE_PATH, size: digest.size, sha256: digest.sha256 }]).map((file) => ({
-      name: file.path,
-      algorithm: "sha256",
-      digest: file.sha256,
-      size: file.size,
-    }));
-  } else {
-    const { shards } = await hashModelShards(path, { ...hashing, shardSize: serialization.shard_size });
-    actualResources = shards.map((s) => ({ name: `${s.path}:${s.start}:${s.end}`, algorithm: `sha256-sharded-${serialization.shard_size}`, digest: s.sha256, size: s.end - s.start }));
-  }
-  actualResources = sortResources(actualResources, serialization);
-  // The model was listed again to be hashed: compare names and sizes again, then digests.
-  for (let k = 0; k < Math.max(resources.length, actualResources.length); k++) {
-    const expected = resources[k];
-    const actual = actualResources[k];
-    if (expected === undefined) return difference("UNEXPECTED", undefined, actual);
-    if (actual === undefined) return difference("MISSING", expected, undefined);
-    const expectedKey = resourceKey(expected.name, serialization, "");
-    const actualKey = resourceKey(actual.name, serialization, "");
-    const order = compareKeys(expectedKey, actualKey);
-    if (order !== 0 && expectedKey.path === actualKey.path) return difference("CHANGED", expected, actual);
-    if (order < 0) return difference("MISSING", expected, undefined);
-    if (order > 0) return difference("UNEXPECTED", undefined, actual);
-    if (expected.size !== actual.size || !hexEquals(expected.digest, actual.digest)) return difference("CHANGED", expected, actual);
+  // Then the digests. The model is listed again to be hashed: names and sizes are compared again.
+  const { resources: hashed } = await hashResources(path, serialization, parameters, false);
+  for (let i = 0; i < Math.max(resources.length, hashed.length); i++) {
+    const actual = hashed[i];
+    const found = firstDifference(resources[i], actual && { ...actual, key: resourceKey(actual.name, serialization, "") }, serialization);
+    if (found) return { valid: false, ...found };
   }
   return { valid: true, resourceCount: resources.length };
-
-  function difference(
-    reason: ModelManifestDifference["reason"],
-    expected: ModelManifestResource | undefined,
-    actual: ModelManifestDifference["actual"] | undefined,
-  ): VerifyModelAgainstManifestReturnType {
-    const name = (expected ?? actual)?.name as string;
-    return {
-      valid: false,
-      reason,
-      file: resourceKey(name, serialization, "").path,
-      resource: name,
-      ...(expected && { expected: { ...expected } }),
-      ...(actual && { actual: { name: actual.name, algorithm: actual.algorithm, size: actual.size, ...(actual.digest !== undefined && { digest: actual.digest }) } }),
-    };
-  }
 }
 
 export type ProveResourceReturnType = {
@@ -381,6 +301,65 @@ export function verifyResourceProof(root: Hex, resource: ModelManifestResource, 
 /** A resource name, split: the file's path and the byte range (`[0, size)` for a whole file). */
 type ResourceKey = { path: string; segments: Buffer[]; start: number; end: number };
 type NamedResource = Omit<ModelManifestResource, "digest"> & { key: ResourceKey };
+
+/** Hashes the model's resources as `serialization` says, sorted; with `subject`, hashModel's digest from the same pass. */
+async function hashResources(
+  path: string,
+  serialization: ModelManifestSerialization,
+  parameters: VerifyModelAgainstManifestParameters,
+  subject: boolean,
+): Promise<{ resources: ModelManifestResource[]; subjectSha256?: string }> {
+  const hashing = {
+    ...(parameters.workers !== undefined && { workers: parameters.workers }),
+    ...(parameters.onProgress && { onProgress: parameters.onProgress }),
+    ...(parameters.signal && { signal: parameters.signal }),
+  };
+  if (serialization.method === "files") {
+    const digest = await hashModel(path, hashing);
+    const files = digest.manifest?.files ?? [{ path: SINGLE_FILE_PATH, size: digest.size, sha256: digest.sha256 }];
+    const resources = files.map((file) => ({ name: file.path, algorithm: "sha256", digest: file.sha256, size: file.size }));
+    return { resources: sortResources(resources, serialization), subjectSha256: digest.sha256 };
+  }
+  const { shardSize, shards, digest } = await hashModelShards(path, { ...hashing, shardSize: serialization.shard_size, modelDigest: subject });
+  const resources = shards.map((shard) => ({
+    name: `${shard.path}:${shard.start}:${shard.end}`,
+    algorithm: `sha256-sharded-${shardSize}`,
+    digest: shard.sha256,
+    size: shard.end - shard.start,
+  }));
+  return { resources: sortResources(resources, serialization), ...(digest && { subjectSha256: digest.sha256 }) };
+}
+
+/**
+ * How the predicate's resource and the model's, at the same place in both sorted lists,
+ * differ, or undefined when they are the same (the digest compared only when the model's is
+ * known, in constant time).
+ */
+function firstDifference(
+  expected: ModelManifestResource | undefined,
+  actual: (NamedResource & { digest?: string }) | undefined,
+  serialization: ModelManifestSerialization,
+): ModelManifestDifference | undefined {
+  if (expected === undefined && actual === undefined) return undefined;
+  const described = (reason: ModelManifestDifference["reason"], name: string): ModelManifestDifference => ({
+    reason,
+    file: resourceKey(name, serialization, "").path,
+    resource: name,
+    ...(reason !== "UNEXPECTED" && expected && { expected: { ...expected } }),
+    ...(reason !== "MISSING" &&
+      actual && { actual: { name: actual.name, algorithm: actual.algorithm, size: actual.size, ...(actual.digest !== undefined && { digest: actual.digest }) } }),
+  });
+  if (expected === undefined) return described("UNEXPECTED", (actual as NamedResource).name);
+  if (actual === undefined) return described("MISSING", expected.name);
+  const expectedKey = resourceKey(expected.name, serialization, "");
+  const order = compareKeys(expectedKey, actual.key);
+  // The same file cut differently (another size) is a changed file, not a missing and an added one.
+  if (order !== 0 && expectedKey.path === actual.key.path) return described("CHANGED", expected.name);
+  if (order < 0) return described("MISSING", expected.name);
+  if (order > 0) return described("UNEXPECTED", actual.name);
+  if (expected.size !== actual.size || (actual.digest !== undefined && !hexEquals(expected.digest, actual.digest))) return described("CHANGED", expected.name);
+  return undefined;
+}
 
 function parseSerialization(value: unknown, path: string): ModelManifestSerialization {
   const object = expectObject(value, path, CODE, { required: ["method", "hash_type", "allow_symlinks", "ignore_paths"], allowed: ["shard_size"] });
@@ -445,6 +424,11 @@ function resourceKey(name: string, serialization: ModelManifestSerialization, at
   }
   const problem = path === SINGLE_FILE_PATH ? undefined : modelPathProblem(path);
   if (problem !== undefined) throw new InputError(CODE, `path ${problem}`, { path: at });
+  return pathKey(path, start, end);
+}
+
+/** The key of a valid path and range. */
+function pathKey(path: string, start: number, end: number): ResourceKey {
   return { path, segments: path.split("/").map((segment) => Buffer.from(segment, "utf8")), start, end };
 }
 
@@ -470,10 +454,10 @@ function sortResources(resources: ModelManifestResource[], serialization: ModelM
     .map(({ resource }) => resource);
 }
 
-/** The names and sizes of the model's resources, in OpenSSF order, generated lazily. */
-function* modelResourceNames(model: Awaited<ReturnType<typeof listModel>>, serialization: ModelManifestSerialization): Generator<NamedResource> {
+/** The names and sizes of the model's resources, in OpenSSF order, generated lazily (the cut of `iterateShardRanges`). */
+function* modelResourceNames(model: ListedModel, serialization: ModelManifestSerialization): Generator<NamedResource> {
   const files = model.files
-    .map((file) => ({ file, key: resourceKey(model.kind === "file" ? SINGLE_FILE_PATH : file.path, { method: "files", hash_type: "sha256", allow_symlinks: false, ignore_paths: [] }, "") }))
+    .map((file) => ({ file, key: pathKey(model.kind === "file" ? SINGLE_FILE_PATH : file.path, 0, 0) }))
     .sort((x, y) => compareKeys(x.key, y.key));
   for (const { file, key } of files) {
     if (serialization.method === "files") {
