@@ -22,7 +22,7 @@ export function expectObject(value: unknown, path: string, code: InputErrorCode,
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new InputError(code, `expected an object, got ${typeName(value)}`, { path });
   const o = value as Record<string, unknown>;
   if (!options.open && (options.allowed || options.required)) {
-    const allowed = new Set([...options.allowed, ...(options.required ?? [])]);
+    const allowed = new Set([...(options.allowed ?? []), ...(options.required ?? [])]);
     for (const key of Object.keys(o)) if (!allowed.has(key)) throw new InputError(code, "unknown field", { path: `${path}.${key}` });
   }
   for (const key of options.required ?? []) if (o[key] === undefined) throw new InputError(code, "required field is missing", { path: `${path}.${key}` });
@@ -55,9 +55,16 @@ export function expectInteger(value: unknown, path: string, code: InputErrorCode
   return value;
 }
 
+/** A finite number within ±(2^53 − 1): what canonical JSON can represent exactly. */
 export function expectNumber(value: unknown, path: string, code: InputErrorCode): number {
   if (typeof value !== "number" || !Number.isFinite(value)) throw new InputError(code, `expected a finite number, got ${JSON.stringify(value) ?? typeName(value)}`, { path });
+  if (Math.abs(value) > Number.MAX_SAFE_INTEGER) throw new InputError(code, `${value} is beyond 2^53 and cannot be represented exactly`, { path });
   return value;
+}
+
+/** RFC 3339 UTC with milliseconds, as every creator in this project writes timestamps. */
+export function timestamp(date: Date): string {
+  return date.toISOString();
 }
 
 export function expectBoolean(value: unknown, path: string, code: InputErrorCode): boolean {
@@ -95,7 +102,8 @@ export function expectTimestamp(value: unknown, path: string, code: InputErrorCo
   return s;
 }
 
-const DIGEST_ALGORITHM = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+// in-toto DigestSet names: lower-case algorithms (sha256, sha512) and camelCase ones (gitCommit, dirHash).
+const DIGEST_ALGORITHM = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,31}$/;
 const HEX = /^[0-9a-f]+$/;
 
 /**
@@ -108,7 +116,7 @@ export function expectDigestSet(value: unknown, path: string, code: InputErrorCo
   if (keys.length === 0) throw new InputError(code, "a digest set needs at least one digest", { path });
   const out: Record<string, string> = {};
   for (const key of keys) {
-    if (!DIGEST_ALGORITHM.test(key)) throw new InputError(code, "digest algorithm names are lower-case, e.g. sha256", { path: `${path}.${key}` });
+    if (!DIGEST_ALGORITHM.test(key)) throw new InputError(code, "digest algorithm names are letters, digits, - and _, e.g. sha256 or gitCommit", { path: `${path}.${key}` });
     out[key] = key === "sha256" ? expectSha256(o[key], `${path}.${key}`, code) : expectString(o[key], `${path}.${key}`, code, { max: 256, pattern: HEX, hint: "lower-case hex" });
   }
   if (requireSha256 && out.sha256 === undefined) throw new InputError(code, "required field is missing", { path: `${path}.sha256` });
