@@ -1,0 +1,292 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cp, mkdir, mkdtemp, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { createDatasetPredicate } from "../src/attestation/predicates/dataset.js";
+import { createDeploymentPredicate } from "../src/attestation/predicates/deployment.js";
+import { createTrainingRunPredicate } from "../src/attestation/predicates/trainingRun.js";
+
+// The attestation commands of the built CLI (`npm run build`) against `hardhat node` on loopback:
+// an organisation signs every stage of a fine-tune with keys it registered on chain, anchors them,
+// and hands a bundle to a third party who verifies it from an empty directory with only the
+// bundle, the model files, an RPC URL and the registry address.
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const CLI = join(root, "bin", "provenance.js");
+const NODE = process.execPath;
+const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"; // Hardhat account #0
+const POLICY = "release-2of2";
+
+let node: ChildProcess;
+let rpc: string;
+let work: string;
+let registry: string;
+const paths = { data: "", base: "", tuned: "" };
+const digests = { data: "", base: "", tuned: "" };
+let bundleFile: string;
+
+type Run = { code: number; stdout: string; stderr: string };
+
+/** Runs the CLI in `cwd` with exactly `env` (plus PATH and HOME): nothing leaks from this process's environment. */
+function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  const cwd = options.cwd ?? work;
+  return new Promise((resolve) => {
+    execFile(NODE, [CLI, ...args], { cwd, env: { PATH: process.env.PATH!, HOME: cwd, ...options.env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The organisation's own runs: its store, its node, its Ethereum key. */
+const org = (args: string[]) => run(args, { env: { PROVENANCE_DATA_DIR: join(work, ".provenance"), PROVENANCE_RPC_URL: rpc, PROVENANCE_PRIVATE_KEY: KEY } });
+
+async function ok(args: string[]): Promise<Run> {
+  const r = await org(args);
+  assert.equal(r.code, 0, `provenance ${args.join(" ")} exited ${r.code}\n${r.stderr}${r.stdout}`);
+  return r;
+}
+
+const json = async (args: string[]): Promise<any> => JSON.parse((await ok([...args, "--json"])).stdout);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForNode(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`hardhat node did not start at ${url}`);
+}
+
+async function files(name: string, content: Record<string, string | Uint8Array>): Promise<string> {
+  const dir = join(work, name);
+  for (const [file, data] of Object.entries(content)) {
+    await mkdir(join(dir, file, ".."), { recursive: true });
+    await writeFile(join(dir, file), data);
+  }
+  return dir;
+}
+
+const writeJson = async (name: string, value: unknown) => {
+  const file = join(work, name);
+  await writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
+  return file;
+};
+
+/** An empty directory with no store, no .env and no settings: where a third party verifies. */
+const emptyDir = () => mkdtemp(join(tmpdir(), "provenance-verifier-"));
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), "provenance-cli-attest-"));
+  const port = await freePort();
+  rpc = `http://127.0.0.1:${port}`;
+  node = spawn(join(root, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: root, stdio: "ignore" });
+  await waitForNode(rpc);
+  paths.data = await files("corpus", { "part-0.csv": randomBytes(4096).toString("hex"), "part-1.csv": randomBytes(4096).toString("hex") });
+  paths.base = await files("base-model", { "config.json": '{"layers": 4}', "weights/model.bin": randomBytes(50_000) });
+  paths.tuned = await files("tuned-model", { "config.json": '{"layers": 4, "tuned": true}', "weights/model.bin": randomBytes(50_000) });
+});
+
+after(() => {
+  node?.kill("SIGTERM");
+});
+
+describe("provenance attestation commands against hardhat node", () => {
+  it("default: keys, attestations of every stage, approvals, anchor, lineage and bundle", async () => {
+    await ok(["init"]);
+    registry = (await json(["deploy"])).registry;
+    assert.match(registry, /^0x[0-9a-f]{40}$/);
+    assert.equal((await json(["org", "add", "CLI Attest Org"])).orgId, 1);
+
+    // Keys: file mode 0600, a .pub.json beside it, never overwritten.
+    const generated = await json(["key", "generate", "--algorithm", "ed25519", "-o", "k.json"]);
+    assert.match(generated.keyid, /^sha256:[0-9a-f]{64}$/);
+    assert.equal((await stat(join(work, "k.json"))).mode & 0o777, 0o600);
+    const pub = JSON.parse(await readFile(join(work, "k.pub.json"), "utf8"));
+    assert.deepEqual(Object.keys(pub).sort(), ["algorithm", "format", "keyid", "publicKey"]);
+    assert.equal(pub.keyid, generated.keyid);
+    const before = await readFile(join(work, "k.json"), "utf8");
+    const again = await org(["key", "generate", "--algorithm", "ed25519", "-o", "k.json"]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /k\.json exists; refusing to overwrite a key/);
+    assert.equal(await readFile(join(work, "k.json"), "utf8"), before, "the key is untouched");
+    await ok(["key", "generate", "--algorithm", "p256", "-o", "k2.json"]);
+
+    const registered = await json(["key", "register", "k.pub.json", "--role", "approver"]);
+    assert.equal(registered.orgId, 1);
+    await ok(["key", "register", "k2.pub.json", "--role", "approver"]);
+    const shown = await json(["key", "show", "k.pub.json"]);
+    assert.equal(shown.registered, true);
+    assert.equal(shown.orgId, 1);
+    assert.equal(shown.revokedAt, 0);
+    assert.match((await ok(["key", "show", "k2.pub.json"])).stdout, /organisation 1, registered at block \d+, active/);
+
+    // Stages: dataset, base model, training run of the fine-tune (base model + dataset), manifest, approvals, deployment.
+    const datasetPredicate = await writeJson("dataset.json", createDatasetPredicate({ name: "corpus", source: { uri: "s3://lake/corpus/" }, content: { kind: "directory", files: 2, size: 16384 }, licence: { spdxId: "CC-BY-4.0" }, personalData: false, accessEvents: [{ actor: "etl", action: "collected", at: new Date() }] }));
+    const dataset = await json(["attest", "dataset", "--subject", paths.data, "--name", "corpus", "--predicate", datasetPredicate, "--key", "k.json"]);
+    digests.data = dataset.subject[0].digest.sha256;
+    digests.base = (await json(["attest", "model-manifest", "--subject", paths.base, "--name", "acme/base", "--key", "k.json"])).subject[0].digest.sha256;
+    const started = new Date();
+    const training = await writeJson(
+      "training.json",
+      createTrainingRunPredicate({
+        hyperparameters: { learningRate: 0.0001, epochs: 3 },
+        dependencies: [
+          { name: "acme/base", digest: { sha256: digests.base }, role: "base-model" },
+          { name: "corpus", digest: { sha256: digests.data }, role: "dataset" },
+        ],
+        builder: { id: "https://ci.example/trainer" },
+        startedOn: started,
+        finishedOn: new Date(started.getTime() + 1000),
+      }),
+    );
+    digests.tuned = (await json(["attest", "training-run", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", training, "--key", "k.json"])).subject[0].digest.sha256;
+    await ok(["attest", "model-manifest", "--subject", paths.tuned, "--name", "acme/tuned", "--key", "k.json"]);
+    for (const key of ["k.json", "k2.json"]) {
+      const approved = await json(["approve", paths.tuned, "--policy", POLICY, "--role", "approver", "--key", key]);
+      assert.equal(approved.decision, "approved");
+    }
+    const deployment = await writeJson("deployment.json", createDeploymentPredicate({ environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: { id: POLICY, threshold: 2, role: "approver" }, deployedAt: new Date() }));
+    await ok(["attest", "deployment", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", deployment, "--key", "k.json"]);
+    const anchored = await json(["anchor"]);
+    assert.equal(anchored.anchored[0].leafCount, 7);
+
+    await ok(["lineage", paths.tuned, "--format", "mermaid", "-o", "g.mmd"]);
+    const mermaid = await readFile(join(work, "g.mmd"), "utf8");
+    assert.match(mermaid, /^flowchart BT/);
+    for (const name of ["acme/base", "acme/tuned", "corpus"]) assert.ok(mermaid.includes(name), `${name} in ${mermaid}`);
+    const dot = (await ok(["lineage", paths.tuned, "--format", "dot"])).stdout;
+    assert.match(dot, /digraph lineage \{/);
+    assert.ok(dot.includes(digests.base.slice(0, 12)), dot);
+
+    bundleFile = join(work, "b.json");
+    const bundled = await json(["bundle", paths.tuned, "-o", bundleFile]);
+    assert.equal(bundled.entries, 7);
+    assert.equal(bundled.keys, 2);
+  });
+
+  it("behavior: a third party verifies the bundle from an empty directory, with no store, .env or settings", async () => {
+    const verifier = await emptyDir();
+    await cp(bundleFile, join(verifier, "b.json"));
+    const r = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: verifier });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)/);
+    assert.match(r.stdout, /7 signed attestation\(s\), every signature, signing key and anchor checked/);
+    assert.match(r.stdout, /deployment to production: policy release-2of2 met, 2 of 2 required distinct approvers/);
+    assert.match(r.stdout, /model files: hash matches/);
+    assert.match(r.stdout, /Lineage:\n/);
+    for (const name of ["acme/base", "corpus"]) assert.ok(r.stdout.includes(name), `${name} in the lineage:\n${r.stdout}`);
+    assert.deepEqual(await readdir(verifier), ["b.json"], "the verifier wrote nothing (no store, no files)");
+
+    const j = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--chain-id", "31337", "--json"], { cwd: verifier });
+    assert.equal(j.code, 0, j.stderr);
+    const result = JSON.parse(j.stdout);
+    assert.equal(result.verdict, "verified");
+    assert.equal(result.model.sha256, digests.tuned);
+    assert.deepEqual(result.lineage.ancestors.sort(), [digests.base, digests.data].sort());
+    assert.deepEqual(result.lineage.edges.map((e: { from: string; relation: string }) => `${e.relation}:${e.from}`).sort(), [`base-model:${digests.base}`, `dataset:${digests.data}`].sort());
+  });
+
+  it("error: exit 1 artifact-digest when a model file was modified", async () => {
+    const verifier = await emptyDir();
+    const copy = join(verifier, "model");
+    await cp(paths.tuned, copy, { recursive: true });
+    await writeFile(join(copy, "config.json"), '{"layers": 4, "tuned": false}');
+    const r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", copy], { cwd: verifier });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /NOT VERIFIED: check "artifact-digest" failed/);
+    assert.doesNotMatch(r.stdout, /VERIFIED/);
+    const j = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", copy, "--json"], { cwd: verifier });
+    assert.equal(j.code, 1);
+    assert.equal(JSON.parse(j.stdout).error.code, "artifact-digest");
+  });
+
+  it("behavior: verify --lineage from the organisation's directory", async () => {
+    const r = await ok(["verify", "--lineage", paths.tuned, "--registry", registry]);
+    assert.match(r.stdout, /^VERIFIED: acme\/tuned/);
+  });
+
+  it("behavior: verify <receipt> of an attestation checks its signatures and signing keys", async () => {
+    // Two receipts of envelopes signed with k.json (ed25519), taken from the bundle; its public key comes with --key.
+    const keyid = JSON.parse(await readFile(join(work, "k.pub.json"), "utf8")).keyid;
+    const receipts = (JSON.parse(await readFile(bundleFile, "utf8")).receipts as { envelope: { signatures: { keyid: string }[] } }[]).filter((r) => r.envelope.signatures[0]!.keyid === keyid);
+    assert.ok(receipts.length >= 2);
+    const [genuine, donor] = [await writeJson("genuine.receipt.json", receipts[0]), receipts[1]!];
+    const verifier = await emptyDir();
+    const verify = (file: string, extra: string[] = []) => run(["verify", file, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", ...extra], { cwd: verifier });
+
+    let r = await verify(genuine, ["--key", join(work, "k.pub.json")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^VERIFIED: /);
+    assert.match(r.stdout, /checks passed: .*signature, signing-key/);
+    assert.ok(r.stdout.includes(keyid), `names the signer ${keyid}:\n${r.stdout}`);
+
+    // Without the ed25519 public key the signature cannot be checked: never VERIFIED.
+    r = await verify(genuine);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /NOT VERIFIED: check "signing-key" failed: .*public key was not provided/);
+
+    // The signature of another envelope by the same key (the anchor checks alone would say "record-leaf").
+    const tampered = await writeJson("tampered.receipt.json", { ...receipts[0], envelope: { ...receipts[0]!.envelope, signatures: donor.envelope.signatures } });
+    r = await verify(tampered, ["--key", join(work, "k.pub.json")]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /NOT VERIFIED: check "signature" failed/);
+  });
+
+  it("error: verify <receipt> of an envelope signed by a key the organisation never registered exits 1 signing-key", async () => {
+    await ok(["key", "generate", "--algorithm", "secp256k1", "-o", "stranger.json"]);
+    const stray = await files("stray-model", { "model.bin": randomBytes(1000) });
+    const attested = await json(["attest", "model-manifest", "--subject", stray, "--key", "stranger.json"]);
+    await ok(["anchor"]);
+    const file = join(work, "stray.receipt.json");
+    await ok(["receipt", attested.entryHash, "-o", file]);
+    const r = await run(["verify", file, "--rpc", rpc, "--registry", registry, "--chain-id", "31337"], { cwd: await emptyDir() });
+    assert.equal(r.code, 1, `printed: ${r.stdout}`);
+    assert.match(r.stderr, /NOT VERIFIED: check "signing-key" failed: key 0x[0-9a-f]{40} is not registered/);
+  });
+
+  it("behavior: key revoke; envelopes anchored before the revocation still verify", async () => {
+    const revoked = await json(["key", "revoke", "k.pub.json"]);
+    assert.equal(revoked.orgId, 1);
+    const shown = await ok(["key", "show", "k.pub.json"]);
+    assert.match(shown.stdout, new RegExp(`REVOKED at block ${revoked.blockNumber}`));
+    const again = await org(["key", "revoke", "k.pub.json"]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /SigningKeyAlreadyRevoked/);
+    const r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry], { cwd: await emptyDir() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^VERIFIED/);
+  });
+
+  it("error: exit 2 for an unknown attestation type and for a predicate with a duplicate key", async () => {
+    let r = await org(["attest", "unknown-type", "--subject", paths.tuned, "--key", "k2.json"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /usage: provenance attest <model-manifest\|/);
+    const duplicate = join(work, "duplicate.json");
+    const text = await readFile(join(work, "dataset.json"), "utf8");
+    await writeFile(duplicate, text.replace('"name": "corpus",', '"name": "corpus",\n  "name": "other",'));
+    r = await org(["attest", "dataset", "--subject", paths.data, "--predicate", duplicate, "--key", "k2.json"]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /\$\.name: duplicate key/);
+    r = await org(["attest", "dataset", "--subject", paths.data, "--predicate", duplicate, "--key", "k2.json", "--json"]);
+    assert.equal(r.code, 2);
+    assert.equal(JSON.parse(r.stdout).error.code, "DUPLICATE_KEY");
+  });
+});
