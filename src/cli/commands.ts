@@ -1,5 +1,6 @@
 import { writeFile, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { type PublicKeyInfo, parsePublicKeyInfo } from "../attestation/keys.js";
 import type { JsonValue } from "../canonicalJson.js";
 import { deployRegistry, readOrganisation, registerOrganisation } from "../chain/registry.js";
 import { ChainError, redactUrl } from "../errors/chain.js";
@@ -8,11 +9,13 @@ import { hashModel } from "../hashing/hashModel.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import type { Hex } from "../hex.js";
 import { parseAddress } from "../hex.js";
+import { parseJson } from "../json/parseJson.js";
 import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../ledger.js";
 import { parseReceipt, receiptEntry, serializeReceipt } from "../receipt.js";
 import { createRecord } from "../record.js";
 import { describeEntry, entryHash, entrySubjects } from "../entry.js";
 import { LedgerStore } from "../store/ledgerStore.js";
+import { type VerifiedSigner, verifyAttestation } from "../verify/verifyAttestation.js";
 import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js";
 import { connectReader, connectWriter } from "./connect.js";
 import { type ParsedFlags, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
@@ -200,10 +203,26 @@ export async function status({ flags, out }: CommandContext): Promise<void> {
 /** Exit code 1: verification ran and did not succeed. */
 export class NotVerified extends Error {}
 
-/** `provenance verify <receipt> [--artifact path] --rpc url --registry addr [--chain-id id] [--org id]…`. */
+/** The public key of an ed25519 or P-256 signer (`key.pub.json`), checked against its keyid. */
+async function readPublicKeys(file: string | undefined): Promise<PublicKeyInfo[]> {
+  if (file === undefined) return [];
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new InputError("INVALID_ARGUMENT", `cannot read the public key ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  return [parsePublicKeyInfo(parseJson(text, `public key ${file}`), `public key ${file}`)];
+}
+
+/**
+ * `provenance verify <receipt> [--artifact path] [--key key.pub.json] --rpc url --registry addr [--chain-id id] [--org id]…`.
+ * A receipt of a signed attestation is verified as one: signatures and on-chain signing keys too.
+ */
 export async function verify({ flags, args, out }: CommandContext): Promise<VerifiedReceipt> {
   const file = args[0];
-  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance verify <receipt> [--artifact <path>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>]");
+  if (!file)
+    throw new InputError("INVALID_ARGUMENT", "usage: provenance verify <receipt> [--artifact <path>] [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>]");
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -232,18 +251,19 @@ export async function verify({ flags, args, out }: CommandContext): Promise<Veri
   } catch (error) {
     throw error instanceof ChainError ? new ChainError(error.code, `${error.shortMessage}: ${redactUrl(url)}`, { cause: error }) : error;
   }
-  const result = await verifyReceipt({
-    receipt: parsed,
-    artifactSha256,
-    chain,
-    chainId,
-    registry: address,
-    acceptedOrgIds: orgs.length ? orgs : undefined,
-    confirmations: confirmations(flags),
-  });
+  const common = { receipt: parsed, artifactSha256, chain, chainId, registry: address, acceptedOrgIds: orgs.length ? orgs : undefined, confirmations: confirmations(flags) };
+  // An anchored envelope proves only that someone anchored it: its signatures and keys must be checked too.
+  let result: VerifiedReceipt;
+  let signers: readonly VerifiedSigner[] = [];
+  if (parsed.envelope !== undefined) {
+    const attestation = await verifyAttestation({ ...common, publicKeys: await readPublicKeys(flags.key) });
+    ({ signers } = attestation);
+    result = attestation;
+  } else result = await verifyReceipt(common);
   out.result({ verified: true, ...result, artifactChecked: artifactSha256 !== undefined, chainIdPinned: pinnedChainId !== undefined }, [
     `VERIFIED: ${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`,
     `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
+    ...signers.map((s) => `  signed by ${s.algorithm} key ${s.keyid}, registered to the organisation at block ${s.registeredAt} and not revoked by the anchor block`),
     `  chain ${result.chainId}${pinnedChainId ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
     `  checks passed: ${result.checks.join(", ")}${artifactSha256 === undefined ? " (artifact not checked: pass --artifact)" : ""}`,
   ]);
