@@ -73,6 +73,20 @@ export * from "./attestation/predicates/evaluation.js";
 export * from "./attestation/predicates/modelUpdate.js";
 export * from "./attestation/predicates/revocation.js";
 export * from "./attestation/predicates/trainingRun.js";
+export { SBOM_PREDICATE_TYPE, type SbomPredicate, parseSbomPredicate, sbomModelDigest } from "./attestation/predicates/sbom.js";
+export * from "./attestation/predicates/modelManifest.js";
+export * from "./attestation/predicates/environment.js";
+
+// SBOMs (CycloneDX 1.6 ML-BOM, SPDX 3.0 export) and environment capture
+export * from "./sbom/index.js";
+export { type CaptureEnvironmentParameters, captureEnvironment } from "./environment/captureEnvironment.js";
+export { parseNvidiaSmiGpus, parseNvidiaSmiHeader } from "./environment/parseNvidiaSmi.js";
+export { type ContainerSources, detectContainer, readContainerSources } from "./environment/detectContainer.js";
+export { parseContainerImage } from "./environment/parseContainerImage.js";
+export { parseOsRelease } from "./environment/parseOsRelease.js";
+export { parseGccVersion, parseJavaVersion, parseNvccVersion } from "./environment/parseToolVersion.js";
+export { parseDpkgPackages, parseRpmPackages } from "./environment/listOsPackages.js";
+export { parseCoreMetadata } from "./environment/listPythonPackages.js";
 
 // Merkle batches
 export { LEAF_ENCODING, recordLeaf } from "./merkle/leaf.js";

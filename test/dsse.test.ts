@@ -580,7 +580,6 @@ describe("keys", () => {
 
   it(
     "error: verifySignature refuses a key whose type is not its declared algorithm (P-256 labelled ed25519, P-384 labelled p256)",
-    { todo: "BUG (hardening): keys.ts verifySignature trusts key.algorithm; node verifies a P-256 key with algorithm null as ECDSA-SHA256. See report." },
     async () => {
       const p256 = generateKeyPairSync("ec", { namedCurve: "P-256" });
       const message = utf8("DSSEv1 …");

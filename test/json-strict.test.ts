@@ -120,9 +120,10 @@ describe("parseJson", () => {
         assert.throws(() => parseJson(text), (e: unknown) => e instanceof InputError && (e.code === "INVALID_JSON" || e.code === "NUMBER_OUT_OF_RANGE"), text.slice(0, 10));
     });
 
-    it("behavior: 2^53 itself and everything below it is accepted exactly", () => {
-      assert.equal(parseJson("9007199254740992"), 2 ** 53);
-      assert.equal(parseJson("-9007199254740992"), -(2 ** 53));
+    it("behavior: 2^53 − 1 and everything below it is accepted exactly; 2^53 is refused, as the canonicaliser refuses it", () => {
+      assert.equal(parseJson("9007199254740991"), 2 ** 53 - 1);
+      assert.equal(parseJson("-9007199254740991"), -(2 ** 53 - 1));
+      assert.throws(() => parseJson("9007199254740992"), (e: unknown) => (e as { code?: string }).code === "NUMBER_OUT_OF_RANGE");
       assert.equal(parseJson("9007199254740991"), Number.MAX_SAFE_INTEGER);
       assert.deepEqual(parseJson("[0,-0,1.5,-2e-3,1E+2,123456789012345.6]"), [0, -0, 1.5, -0.002, 100, 123456789012345.6]);
     });

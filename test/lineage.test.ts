@@ -347,7 +347,6 @@ describe("renderLineage", () => {
 
   it(
     "behavior: DOT node labels break lines with \\n (not an escaped backslash that Graphviz prints literally)",
-    { todo: "BUG: renderLineage.ts escapes the backslash of its own \\n line breaks (q() runs after they are inserted): Graphviz shows 'name\\nsha256:…' on one line. See report." },
     () => {
       const text = renderLineage(graph, fineTune.sha256, "dot");
       assert.match(text, new RegExp(`label="${fineTune.name}\\\\nsha256:${fineTune.sha256.slice(0, 12)}`));

@@ -172,6 +172,8 @@ export async function verifySignature(key: PublicKeyInfo, message: Uint8Array, s
       return address.toLowerCase() === key.keyid;
     }
     const publicKey = createPublicKey(key.publicKey);
+    // The label must match the key: a P-256 key labelled ed25519 would otherwise verify ECDSA.
+    checkKeyType(publicKey, key.algorithm, "key");
     return key.algorithm === "ed25519" ? nodeVerify(null, message, publicKey, signature) : nodeVerify("sha256", message, { key: publicKey, dsaEncoding: "der" }, signature);
   } catch {
     return false;

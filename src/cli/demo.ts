@@ -153,8 +153,9 @@ async function runPipeline(
     builder: { id: "https://ci.example/demo/training-runner", version: { runner: "1.4.2" } },
     startedOn: start,
     finishedOn: new Date(start.getTime() + 1000),
+    modelCard: { approach: "supervised", task: "fraud-detection", architectureFamily: "mlp", modelArchitecture: "mlp-64-32-2" },
   });
-  say(`   training: model sha256 ${model.sha256.slice(0, 16)}… — file manifest (per-file Merkle root), SLSA training run, environment${p.base ? ", fine-tune link to the base model" : ""}`);
+  say(`   training: model sha256 ${model.sha256.slice(0, 16)}… — file manifest (per-file Merkle root), SLSA training run, environment, CycloneDX ML-BOM${p.base ? ", fine-tune link to the base model" : ""}`);
   await recordEvaluation(context, model, {
     dataset: { name: `${dataset.name}-holdout`, digest: { sha256: dataset.sha256 } },
     metrics: [

@@ -3,7 +3,8 @@ import { InputError } from "../errors/input.js";
 /** Deepest nesting accepted; deeper input is refused rather than risking the stack. */
 export const MAX_JSON_DEPTH = 128;
 
-const LIMIT = 2 ** 53;
+/** Largest magnitude accepted: what an IEEE double and canonical JSON represent exactly. */
+const LIMIT = Number.MAX_SAFE_INTEGER;
 
 /**
  * Parses JSON text strictly, for input that will be signed, canonicalised or verified. Beyond
@@ -11,8 +12,9 @@ const LIMIT = 2 ** 53;
  * - duplicate object keys (`DUPLICATE_KEY`): `JSON.parse` silently keeps the last one, so two
  *   readers of the same bytes could see different documents;
  * - lone surrogates, escaped or not (`LONE_SURROGATE`): not Unicode, no canonical form;
- * - numbers whose magnitude exceeds 2^53 (`NUMBER_OUT_OF_RANGE`): they do not survive a round
- *   trip through an IEEE double, so what was signed is not what is read;
+ * - numbers whose magnitude is 2^53 or more (`NUMBER_OUT_OF_RANGE`): they do not survive a round
+ *   trip through an IEEE double, so what was signed is not what is read (the canonicaliser refuses
+ *   the same numbers);
  * - nesting deeper than {@link MAX_JSON_DEPTH}, and anything else that is not JSON (`INVALID_JSON`).
  *
  * @example
@@ -181,7 +183,7 @@ class Parser {
     const integerForm = m[2] === undefined && m[3] === undefined;
     // An integer literal is compared exactly (9007199254740993 rounds to 2^53 as a double);
     // anything written with a fraction or exponent must stay below 2^53.
-    const outOfRange = integerForm ? BigInt(m[0]) > BigInt(LIMIT) || BigInt(m[0]) < -BigInt(LIMIT) : !Number.isFinite(n) || Math.abs(n) >= LIMIT;
+    const outOfRange = integerForm ? BigInt(m[0]) > BigInt(LIMIT) || BigInt(m[0]) < -BigInt(LIMIT) : !Number.isFinite(n) || Math.abs(n) > LIMIT;
     if (outOfRange)
       throw new InputError("NUMBER_OUT_OF_RANGE", `number ${m[0].length > 40 ? `${m[0].slice(0, 40)}…` : m[0]} is beyond 2^53 and cannot be represented exactly; encode it as a string`, { path });
     return n;

@@ -54,10 +54,12 @@ export function renderLineage(graph: LineageGraph, target: string, format: Linea
     return `${lines.join("\n")}\n`;
   }
   if (format === "dot") {
-    const q = (s: string) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+    const q = (s: string) => `"${escapeDot(s)}"`;
     const lines = ["digraph lineage {", "  rankdir=BT;", "  node [shape=box, fontname=Helvetica];"];
     for (const sha of keep) {
-      const attrs = [`label=${q(`${label(graph, sha)}\\nsha256:${sha.slice(0, 12)}…\\n${attested(graph, sha)}${mark(sha)}`)}`];
+      // Escape each line, then join with DOT's \n line break (escaping after joining would double it).
+      const lines3 = [label(graph, sha), `sha256:${sha.slice(0, 12)}…`, `${attested(graph, sha)}${mark(sha)}`].map(escapeDot);
+      const attrs = [`label="${lines3.join("\\n")}"`];
       if (sha === target) attrs.push("penwidth=3");
       if (marks.get(sha)?.length) attrs.push("color=red");
       lines.push(`  ${q(sha)} [${attrs.join(", ")}];`);
@@ -76,4 +78,8 @@ export function renderLineage(graph: LineageGraph, target: string, format: Linea
   const below = descendantsOf(graph, target);
   if (below.length) out.push(`derived from it: ${below.map((d) => `${label(graph, d)}${mark(d)}`).join(", ")}`);
   return `${out.join("\n")}\n`;
+}
+
+function escapeDot(s: string): string {
+  return s.replaceAll("\\", "\\\\").replaceAll('"', '\\"');
 }

@@ -14,7 +14,11 @@ import { MODEL_MANIFEST_PREDICATE_TYPE, createModelManifestPredicate } from "../
 import { MODEL_UPDATE_PREDICATE_TYPE, type ModelUpdateKind, createModelUpdatePredicate } from "../attestation/predicates/modelUpdate.js";
 import { REVOCATION_PREDICATE_TYPE, type CreateRevocationPredicateParameters, createRevocationPredicate } from "../attestation/predicates/revocation.js";
 import { TRAINING_RUN_PREDICATE_TYPE, type CreateTrainingRunPredicateParameters, createTrainingRunPredicate } from "../attestation/predicates/trainingRun.js";
+import { SBOM_PREDICATE_TYPE } from "../attestation/predicates/sbom.js";
 import { signStatement } from "../attestation/signStatement.js";
+import { type ModelCardParameters, createModelBom } from "../sbom/createModelBom.js";
+import { scanNpmTree } from "../sbom/scanNpmTree.js";
+import { scanPythonEnvironment } from "../sbom/scanPythonEnvironment.js";
 import { STATEMENT_TYPE, type StatementSubject } from "../attestation/statement.js";
 import type { JsonValue } from "../canonicalJson.js";
 import { captureEnvironment } from "../environment/captureEnvironment.js";
@@ -69,14 +73,20 @@ export type TrainModelParameters = {
   readonly builder: CreateTrainingRunPredicateParameters["builder"];
   readonly startedOn: Date;
   readonly finishedOn: Date;
-  /** Python environments to list in the environment attestation. */
+  /** Python environments (site-packages or venv folders) to list in the environment and the SBOM. */
   readonly pythonEnvironments?: readonly string[];
+  /** npm projects whose installed packages go in the SBOM. */
+  readonly npmProjects?: readonly string[];
+  /** The model card of the ML-BOM (task, architecture…). */
+  readonly modelCard?: ModelCardParameters;
 };
 
 /**
  * Stage 2, training: attests the model's file manifest (with the per-file Merkle root), the
  * training run (SLSA Provenance v1: hyperparameters, base model, datasets, code), the environment
- * it ran in (captured now), and, for a fine-tune, the model update linking it to its base.
+ * it ran in (captured now), its CycloneDX 1.6 ML-BOM (model card, datasets, base model, software
+ * found in the given Python environments and npm projects), and, for a fine-tune, the model
+ * update linking it to its base.
  */
 export async function recordTraining(context: PipelineContext, p: TrainModelParameters): Promise<Artifact & { readonly entries: Record<string, Hex> }> {
   const { predicate: manifest, subjectSha256 } = await createModelManifestPredicate(p.modelPath, {});
@@ -97,6 +107,20 @@ export async function recordTraining(context: PipelineContext, p: TrainModelPara
   });
   entries["training-run"] = await attestAbout(context, subject, TRAINING_RUN_PREDICATE_TYPE, training);
   entries.environment = await attestAbout(context, subject, ENVIRONMENT_PREDICATE_TYPE, await captureEnvironment({ pythonEnvironments: p.pythonEnvironments ?? [] }));
+  const software = [
+    ...(await Promise.all((p.pythonEnvironments ?? []).map((dir) => scanPythonEnvironment(dir)))).flat(),
+    ...(await Promise.all((p.npmProjects ?? []).map(async (dir) => (await scanNpmTree(dir)).packages))).flat(),
+  ];
+  const bom = createModelBom({
+    model: { name: p.name, digest: { sha256: model.sha256 } },
+    ...(p.modelCard ? { modelCard: p.modelCard } : {}),
+    hyperparameters: Object.fromEntries(Object.entries(p.hyperparameters).map(([k, v]) => [k, typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : JSON.stringify(v)])),
+    datasets: p.datasets.map((d) => ({ name: d.name, digest: { sha256: d.sha256 } })),
+    ...(p.baseModel ? { baseModels: [{ name: p.baseModel.name, sha256: p.baseModel.sha256 }] } : {}),
+    software,
+    timestamp: p.finishedOn,
+  });
+  entries.sbom = await attestAbout(context, subject, SBOM_PREDICATE_TYPE, bom);
   if (p.baseModel) {
     const update = createModelUpdatePredicate({
       kind: p.updateKind ?? "fine-tune",
