@@ -103,7 +103,7 @@ export function expectTimestamp(value: unknown, path: string, code: InputErrorCo
 }
 
 // in-toto DigestSet names: lower-case algorithms (sha256, sha512) and camelCase ones (gitCommit, dirHash).
-const DIGEST_ALGORITHM = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,31}$/;
+const DIGEST_ALGORITHM = /^[a-z][a-zA-Z0-9_-]{0,31}$/;
 const HEX = /^[0-9a-f]+$/;
 
 /**
@@ -116,7 +116,7 @@ export function expectDigestSet(value: unknown, path: string, code: InputErrorCo
   if (keys.length === 0) throw new InputError(code, "a digest set needs at least one digest", { path });
   const out: Record<string, string> = {};
   for (const key of keys) {
-    if (!DIGEST_ALGORITHM.test(key)) throw new InputError(code, "digest algorithm names are letters, digits, - and _, e.g. sha256 or gitCommit", { path: `${path}.${key}` });
+    if (!DIGEST_ALGORITHM.test(key)) throw new InputError(code, "digest algorithm names start lower-case, e.g. sha256 or gitCommit", { path: `${path}.${key}` });
     out[key] = key === "sha256" ? expectSha256(o[key], `${path}.${key}`, code) : expectString(o[key], `${path}.${key}`, code, { max: 256, pattern: HEX, hint: "lower-case hex" });
   }
   if (requireSha256 && out.sha256 === undefined) throw new InputError(code, "required field is missing", { path: `${path}.sha256` });
