@@ -17,7 +17,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import "dotenv/config";
-import { createPublicClient, createWalletClient, http } from "viem";
+import { createPublicClient, createWalletClient, defineChain, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   LedgerStore,
@@ -66,8 +66,11 @@ try {
       break;
     }
     case "anchor": {
-      const transport = http(env("PROVENANCE_RPC_URL"));
-      const writer = fromViem({ publicClient: createPublicClient({ transport }), walletClient: createWalletClient({ transport, account: privateKeyToAccount(env("PROVENANCE_PRIVATE_KEY")) }) });
+      const url = env("PROVENANCE_RPC_URL");
+      const transport = http(url);
+      const id = await createPublicClient({ transport }).getChainId();
+      const chain = defineChain({ id, name: `chain ${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [url] } } });
+      const writer = fromViem({ publicClient: createPublicClient({ chain, transport }), walletClient: createWalletClient({ chain, transport, account: privateKeyToAccount(env("PROVENANCE_PRIVATE_KEY")) }) });
       const sealed = sealBatch(store);
       const anchored = await anchorBatches(store, writer, { registry: env("PROVENANCE_REGISTRY"), orgId: Number(env("PROVENANCE_ORG")), confirmations: 1 });
       result = { sealed: sealed?.leafCount ?? 0, anchored: anchored.map((b) => ({ root: b.root, leafCount: b.leafCount, blockNumber: b.anchor?.blockNumber })) };

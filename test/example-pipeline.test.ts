@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { generateKeyFile, keyFileFromEthereumKey, onChainKeyId, onChainRole } from "../src/attestation/keys.js";
+import { buildBundle } from "../src/bundle/buildBundle.js";
+import { verifyBundle } from "../src/bundle/verifyBundle.js";
+import { deployRegistry, registerOrganisation, registerSigningKey } from "../src/chain/registry.js";
+import { connectReader, connectWriter } from "../src/cli/connect.js";
+import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../src/embeddedChain.js";
+import type { Hex } from "../src/hex.js";
+import { LedgerStore } from "../src/store/ledgerStore.js";
+
+const run = promisify(execFile);
+
+// The example script a training job calls, run stage by stage as separate processes against a
+// real chain, then the resulting bundle verified as a third party would.
+describe("examples/pipeline.mjs", () => {
+  let chain: EmbeddedChain;
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+  let registry: Hex;
+
+  before(async () => {
+    chain = await startEmbeddedChain();
+    work = await mkdtemp(join(tmpdir(), "provenance-example-"));
+    const writer = await connectWriter(chain.rpcUrl, DEV_PRIVATE_KEY, 30_000);
+    registry = (await deployRegistry(writer)).registry;
+    const { orgId } = await registerOrganisation(writer, registry, { name: "Example Lab" });
+    const pipeline = keyFileFromEthereumKey(DEV_PRIVATE_KEY);
+    const approvers = [generateKeyFile("ed25519"), generateKeyFile("p256")];
+    await registerSigningKey(writer, registry, { orgId, keyId: onChainKeyId(pipeline.keyid), role: onChainRole("ml-pipeline") });
+    for (const [i, key] of approvers.entries()) {
+      await registerSigningKey(writer, registry, { orgId, keyId: onChainKeyId(key.keyid), role: onChainRole("approver") });
+      await writeFile(join(work, `approver-${i}.json`), JSON.stringify(key));
+    }
+    await writeFile(join(work, "pipeline-key.json"), JSON.stringify(pipeline));
+    env = {
+      PATH: process.env.PATH,
+      HOME: work,
+      PROVENANCE_DATA_DIR: join(work, ".provenance"),
+      PROVENANCE_SIGNING_KEY: join(work, "pipeline-key.json"),
+      PROVENANCE_RPC_URL: chain.rpcUrl,
+      PROVENANCE_REGISTRY: registry,
+      PROVENANCE_ORG: String(orgId),
+      PROVENANCE_PRIVATE_KEY: DEV_PRIVATE_KEY,
+    };
+  });
+  after(async () => void (await chain?.close()));
+
+  async function stage(name: string, params?: unknown, key?: string): Promise<Record<string, unknown>> {
+    const args = [join(process.cwd(), "examples", "pipeline.mjs"), name];
+    if (params !== undefined) {
+      const file = join(work, `${name}-${Math.random().toString(16).slice(2)}.json`);
+      await writeFile(file, JSON.stringify(params));
+      args.push("--params", file);
+    }
+    if (key) args.push("--key", key);
+    const { stdout } = await run(process.execPath, args, { cwd: process.cwd(), env, timeout: 60_000 });
+    return JSON.parse(stdout.trim().split("\n").at(-1)!);
+  }
+
+  it("default: each stage stores a signed attestation; anchored, the model's bundle verifies with its lineage", async () => {
+    await mkdir(join(work, "data"));
+    await writeFile(join(work, "data", "train.csv"), "amount,label\n1,0\n2,1\n");
+    await mkdir(join(work, "model"));
+    await writeFile(join(work, "model", "weights.bin"), Buffer.alloc(4096, 7));
+    await writeFile(join(work, "model", "config.json"), '{"layers":2}');
+
+    const dataset = await stage("dataset", {
+      path: join(work, "data"),
+      name: "transactions",
+      source: { uri: "s3://lake/transactions/" },
+      licence: { spdxId: "CC-BY-4.0" },
+      personalData: false,
+      accessEvents: [{ actor: "etl", action: "collected", at: "2026-11-01T00:00:00Z" }],
+    });
+    const model = await stage("train", {
+      modelPath: join(work, "model"),
+      name: "example/model",
+      datasets: [{ name: dataset.name, sha256: dataset.sha256 }],
+      hyperparameters: { learningRate: 0.01, epochs: 2 },
+      builder: { id: "https://ci.example/runner" },
+      startedOn: "2026-11-02T00:00:00Z",
+      finishedOn: "2026-11-02T01:00:00Z",
+    });
+    const artifact = { name: model.name, sha256: model.sha256 };
+    await stage("evaluate", { model: artifact, dataset: { name: "holdout", digest: { sha256: dataset.sha256 } }, metrics: [{ name: "accuracy", value: 0.97, threshold: { operator: ">=", value: 0.9 } }] });
+    for (const i of [0, 1]) await stage("approve", { model: artifact, approverName: `approver ${i}`, role: "approver", policyId: "release-v1" }, join(work, `approver-${i}.json`));
+    await stage("deploy", { model: artifact, environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: { id: "release-v1", threshold: 2, role: "approver" } });
+    const anchored = await stage("anchor");
+    assert.equal((anchored.anchored as unknown[]).length, 1);
+
+    const store = LedgerStore.open(join(work, ".provenance"));
+    try {
+      const bundle = buildBundle(store, String(model.sha256));
+      const result = await verifyBundle({ bundle, chain: connectReader(chain.rpcUrl, 10_000), chainId: chain.chainId, registry, requireApprovals: 2 });
+      assert.equal(result.verdict, "verified");
+      assert.deepEqual(result.graph.edges.map((e) => [e.from, e.relation, e.to]), [[dataset.sha256, "dataset", model.sha256]]);
+      assert.equal(result.deployments[0]?.quorum.approvers.length, 2);
+    } finally {
+      store.close();
+    }
+  });
+});
