@@ -364,9 +364,15 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     assert.equal(result.verdict, "verified");
     assert.equal(result.artifactChecked, true);
     assert.deepEqual(result.model, { name: "acme/tuned", sha256: tune.sha256 });
-    // Both models' stages (manifest, training run, environment; update and evaluation for the fine-tune),
-    // two datasets, two approvals and the deployment: no more (the other models' entries stay out).
-    assert.equal(result.attestations.length, 3 + 4 + 2 + 1 + 2 + 1);
+    // Every stage of both models and both datasets, and nothing about the other models in the store.
+    const bundle = parseBundle(bundleText);
+    assert.equal(result.attestations.length, bundle.receipts.length);
+    const about = (a: Artifact) => result.attestations.filter((x) => x.statement.subject.some((s) => s.digest.sha256 === a.sha256)).map((x) => x.statement.predicateType.replace(/^https:\/\/[^/]+\//, ""));
+    assert.equal(about(tune).length + about(base).length + about(datasets.tune).length + about(datasets.base).length, result.attestations.length);
+    for (const stage of ["model-manifest/v1", "provenance/v1", "environment/v1", "model-update/v1", "evaluation/v1", "deployment/v1"]) assert.ok(about(tune).includes(stage), `${stage} in ${about(tune)}`);
+    assert.equal(about(tune).filter((t) => t === "approval/v1").length, 2);
+    for (const stage of ["model-manifest/v1", "provenance/v1", "environment/v1"]) assert.ok(about(base).includes(stage), `${stage} in ${about(base)}`);
+    assert.deepEqual([...about(datasets.tune), ...about(datasets.base)], ["dataset/v1", "dataset/v1"]);
     const edges = result.graph.edges.map((e) => `${e.from.slice(0, 8)} -${e.relation}/${e.kind}-> ${e.to.slice(0, 8)}`).sort();
     const s = (a: Artifact) => a.sha256.slice(0, 8);
     assert.deepEqual(
@@ -414,6 +420,26 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
   it("error: approval-quorum when an approver's key is registered with another role", async () => {
     const e = await expectCheck("approval-quorum", verifyBundle(pins(bundleOf(wrongRole))));
     assert.ok(e.message.includes(`key ${keys.mallory.keyid} is not registered with role "approver"`), e.message);
+  });
+
+  it("error: approval-quorum when an approval comes from another organisation's approver", async () => {
+    // Org 2's approver signs (and org 2 anchors) an approval of org 1's model: a key outside the organisation.
+    const eve = generateKeyFile("ed25519");
+    await register(eve, "approver", org2);
+    const model = { name: "acme/cross-org", sha256: sha() };
+    const own = await openStore("cross-org-1");
+    const foreign = await openStore("cross-org-2");
+    await approveModel({ store: own, key: keys.pipeline }, model, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
+    await recordDeployment({ store: own, key: keys.pipeline }, model, { environment: "production", target: { name: "cross" }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+    const approval = await approveModel({ store: foreign, key: eve }, model, { key: eve, approverName: "Eve", role: "approver", policyId: POLICY.id });
+    await anchor(foreign, org2); // before the deployment, so that only the organisation can rule it out
+    await anchor(own);
+    const bundle = buildBundle(own, model.sha256);
+    const mixed = parseBundle(serializeBundle({ ...bundle, keys: [...bundle.keys, publicKeyInfo(eve)], receipts: [...bundle.receipts, buildReceipt(foreign, approval)] }));
+    // docs/attestations.md: "an approval signed by a key outside the organisation does not count and is reported".
+    const e = await expectCheck("approval-quorum", verifyBundle(pins(mixed)));
+    assert.match(e.message, /1 approved/);
+    assert.ok(e.message.includes(eve.keyid), `names the outside key: ${e.message}`);
   });
 
   it("error: approval-quorum when the verifier demands more approvers than the policy", async () => {
