@@ -31,6 +31,8 @@ type ApprovalOptions = {
   /** Keys that signed the envelope, with the role each is registered with (default: the approver, as approver). */
   readonly signers?: readonly { keyid: string; role: Hex }[];
   readonly blockNumber?: number;
+  /** The organisation that anchored it (default 1, the deploying one). */
+  readonly orgId?: number;
 };
 
 let counter = 0;
@@ -52,6 +54,7 @@ function approval(approver: string, options: ApprovalOptions = {}): SignedAttest
     entryHash: `0x${sha(`approval ${counter++}`)}`,
     statement,
     signers: options.signers ?? [{ keyid: approver, role: APPROVER }],
+    orgId: options.orgId ?? 1,
     ...(options.blockNumber === undefined ? {} : { blockNumber: options.blockNumber }),
   };
 }
@@ -70,31 +73,35 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("checkApprovalQuorum", () => {
   it("default: 2-of-3 is met by two distinct approvers with the policy's role", () => {
-    const result = checkApprovalQuorum({ attestations: [approval(ANA), approval(BEN)], model: MODEL, policy });
+    const result = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN)], model: MODEL, policy });
     assert.deepEqual(result, { policy, required: 2, approvers: [ANA, BEN], duplicates: [], rejections: [], ignored: [] });
   });
 
+  it("error: an approval anchored by another organisation does not count, and says why", () => {
+    notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN, { orgId: 2 })], model: MODEL, policy }), /1 approved/, /of organisation 2, not of organisation 1/);
+  });
+
   it("behavior: all three approving is more than enough; an ed25519 keyid counts like an address", () => {
-    const result = checkApprovalQuorum({ attestations: [approval(ANA), approval(CHO), approval(BEN)], model: MODEL, policy });
+    const result = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(CHO), approval(BEN)], model: MODEL, policy });
     assert.deepEqual(result.approvers, [ANA, CHO, BEN]);
   });
 
   it("error: one approver is not two → approval-quorum, saying how many are needed and how many approved", () => {
-    notMet(() => checkApprovalQuorum({ attestations: [approval(ANA)], model: MODEL, policy }), new RegExp(`policy ${escape(policy.id)} needs 2 distinct approvers with role "approver"; 1 approved`));
-    notMet(() => checkApprovalQuorum({ attestations: [], model: MODEL, policy }), /needs 2 distinct approvers .*; 0 approved/);
+    notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA)], model: MODEL, policy }), new RegExp(`policy ${escape(policy.id)} needs 2 distinct approvers with role "approver"; 1 approved`));
+    notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [], model: MODEL, policy }), /needs 2 distinct approvers .*; 0 approved/);
   });
 
   describe("the same key twice", () => {
     it("error: two approvals by the same key count once, and the message names the key", () => {
       notMet(
-        () => checkApprovalQuorum({ attestations: [approval(ANA), approval(ANA)], model: MODEL, policy }),
+        () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(ANA)], model: MODEL, policy }),
         /1 approved/,
         new RegExp(`key ${ANA} approved more than once and counts once`),
       );
     });
 
     it("behavior: with a second approver the quorum is met and the duplicate is still reported", () => {
-      const result = checkApprovalQuorum({ attestations: [approval(ANA), approval(ANA), approval(BEN)], model: MODEL, policy });
+      const result = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(ANA), approval(BEN)], model: MODEL, policy });
       assert.deepEqual(result.approvers, [ANA, BEN]);
       assert.deepEqual(result.duplicates, [ANA]);
     });
@@ -102,7 +109,7 @@ describe("checkApprovalQuorum", () => {
     it("error: co-signatures on one approval count only for the approver it names", () => {
       // Ben co-signs Ana's approval: that is not Ben's approval.
       const cosigned = approval(ANA, { signers: [{ keyid: ANA, role: APPROVER }, { keyid: BEN, role: APPROVER }] });
-      notMet(() => checkApprovalQuorum({ attestations: [cosigned], model: MODEL, policy }), /1 approved/);
+      notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [cosigned], model: MODEL, policy }), /1 approved/);
     });
   });
 
@@ -110,11 +117,11 @@ describe("checkApprovalQuorum", () => {
     it("error: an approval naming a key that did not sign it is ignored", () => {
       const forged = approval(BEN, { signers: [{ keyid: MALLORY, role: APPROVER }] });
       notMet(
-        () => checkApprovalQuorum({ attestations: [approval(ANA), forged], model: MODEL, policy }),
+        () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), forged], model: MODEL, policy }),
         /1 approved/,
         new RegExp(`approval ${forged.entryHash} does not count: names approver key ${BEN} but is not signed by it`),
       );
-      const result = checkApprovalQuorum({ attestations: [approval(ANA), forged, approval(CHO)], model: MODEL, policy });
+      const result = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), forged, approval(CHO)], model: MODEL, policy });
       assert.deepEqual(result.approvers, [ANA, CHO]);
       assert.deepEqual(result.ignored, [{ entryHash: forged.entryHash, reason: `names approver key ${BEN} but is not signed by it` }]);
     });
@@ -123,7 +130,7 @@ describe("checkApprovalQuorum", () => {
       const engineer = approval(BEN, { signers: [{ keyid: BEN, role: ENGINEER }] });
       const unregistered = approval(CHO, { signers: [{ keyid: CHO, role: onChainRole(undefined) }] });
       notMet(
-        () => checkApprovalQuorum({ attestations: [approval(ANA), engineer, unregistered], model: MODEL, policy }),
+        () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), engineer, unregistered], model: MODEL, policy }),
         /1 approved/,
         new RegExp(`approval ${engineer.entryHash} does not count: key ${BEN} is not registered with role "approver"`),
         new RegExp(`approval ${unregistered.entryHash} does not count: key ${escape(CHO)} is not registered with role "approver"`),
@@ -132,13 +139,13 @@ describe("checkApprovalQuorum", () => {
 
     it("behavior: the role is compared as its on-chain hash, whatever the hex case", () => {
       const upper = approval(BEN, { signers: [{ keyid: BEN, role: `0x${APPROVER.slice(2).toUpperCase()}` as Hex }] });
-      assert.deepEqual(checkApprovalQuorum({ attestations: [approval(ANA), upper], model: MODEL, policy }).approvers, [ANA, BEN]);
+      assert.deepEqual(checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), upper], model: MODEL, policy }).approvers, [ANA, BEN]);
     });
 
     it("error: an approval under another policy id is ignored", () => {
       const other = approval(BEN, { policyId: "internal/low-risk" });
       notMet(
-        () => checkApprovalQuorum({ attestations: [approval(ANA), other], model: MODEL, policy }),
+        () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), other], model: MODEL, policy }),
         new RegExp(`approval ${other.entryHash} does not count: policy internal/low-risk, not ${escape(policy.id)}`),
       );
     });
@@ -146,17 +153,18 @@ describe("checkApprovalQuorum", () => {
     it("error: an approval anchored after the deployment is ignored; one in the same block counts", () => {
       const late = approval(BEN, { blockNumber: 101 });
       notMet(
-        () => checkApprovalQuorum({ attestations: [approval(ANA, { blockNumber: 90 }), late], model: MODEL, policy, notAfterBlock: 100 }),
+        () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA, { blockNumber: 90 }), late], model: MODEL, policy, notAfterBlock: 100 }),
         new RegExp(`approval ${late.entryHash} does not count: anchored at block 101, after the deployment \\(block 100\\)`),
       );
-      const sameBlock = checkApprovalQuorum({ attestations: [approval(ANA, { blockNumber: 90 }), approval(BEN, { blockNumber: 100 })], model: MODEL, policy, notAfterBlock: 100 });
+      const sameBlock = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA, { blockNumber: 90 }), approval(BEN, { blockNumber: 100 })], model: MODEL, policy, notAfterBlock: 100 });
       assert.deepEqual(sameBlock.approvers, [ANA, BEN]);
-      assert.deepEqual(checkApprovalQuorum({ attestations: [approval(ANA, { blockNumber: 5 }), late], model: MODEL, policy }).approvers, [ANA, BEN], "no deployment block: anchoring time is not checked");
+      assert.deepEqual(checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA, { blockNumber: 5 }), late], model: MODEL, policy }).approvers, [ANA, BEN], "no deployment block: anchoring time is not checked");
     });
 
     it("behavior: approvals of another model, and attestations that are not approvals, are not about this quorum at all", () => {
       const otherModel = approval(BEN, { model: OTHER_MODEL });
       const evaluation: SignedAttestation = {
+        orgId: 1,
         entryHash: `0x${sha("evaluation")}`,
         statement: parseStatement({
           _type: STATEMENT_TYPE,
@@ -166,7 +174,7 @@ describe("checkApprovalQuorum", () => {
         }),
         signers: [{ keyid: BEN, role: APPROVER }],
       };
-      assert.throws(() => checkApprovalQuorum({ attestations: [approval(ANA), otherModel, evaluation], model: MODEL, policy }), (e: unknown) => {
+      assert.throws(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), otherModel, evaluation], model: MODEL, policy }), (e: unknown) => {
         assert.ok(e instanceof VerificationError && e.check === "approval-quorum");
         assert.ok(!e.message.includes(otherModel.entryHash) && !e.message.includes(evaluation.entryHash), "neither is reported as an ignored approval");
         return true;
@@ -177,20 +185,20 @@ describe("checkApprovalQuorum", () => {
   describe("rejections", () => {
     it("error: a rejection does not count and is reported", () => {
       notMet(
-        () => checkApprovalQuorum({ attestations: [approval(ANA), approval(BEN, { decision: "rejected" })], model: MODEL, policy }),
+        () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN, { decision: "rejected" })], model: MODEL, policy }),
         /1 approved/,
         new RegExp(`key ${BEN} rejected`),
       );
     });
 
     it("behavior: when the quorum is met anyway, the rejection is still in the result", () => {
-      const result = checkApprovalQuorum({ attestations: [approval(ANA), approval(BEN, { decision: "rejected" }), approval(CHO)], model: MODEL, policy });
+      const result = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN, { decision: "rejected" }), approval(CHO)], model: MODEL, policy });
       assert.deepEqual(result.approvers, [ANA, CHO]);
       assert.deepEqual(result.rejections, [BEN]);
     });
 
     it("behavior: a rejection only counts as a rejection when its signer holds the role", () => {
-      const result = checkApprovalQuorum({ attestations: [approval(ANA), approval(CHO), approval(BEN, { decision: "rejected", signers: [{ keyid: BEN, role: ENGINEER }] })], model: MODEL, policy });
+      const result = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(CHO), approval(BEN, { decision: "rejected", signers: [{ keyid: BEN, role: ENGINEER }] })], model: MODEL, policy });
       assert.deepEqual(result.rejections, []);
       assert.equal(result.ignored.length, 1);
     });
@@ -198,13 +206,13 @@ describe("checkApprovalQuorum", () => {
 
   describe("requireApprovals", () => {
     it("error: a verifier may demand more approvers than the deployment states", () => {
-      notMet(() => checkApprovalQuorum({ attestations: [approval(ANA), approval(BEN)], model: MODEL, policy, requireApprovals: 3 }), /needs 3 distinct approvers .*; 2 approved/);
-      assert.equal(checkApprovalQuorum({ attestations: [approval(ANA), approval(BEN), approval(CHO)], model: MODEL, policy, requireApprovals: 3 }).required, 3);
+      notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN)], model: MODEL, policy, requireApprovals: 3 }), /needs 3 distinct approvers .*; 2 approved/);
+      assert.equal(checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN), approval(CHO)], model: MODEL, policy, requireApprovals: 3 }).required, 3);
     });
 
     it("behavior: it never lowers the policy's threshold", () => {
-      notMet(() => checkApprovalQuorum({ attestations: [approval(ANA)], model: MODEL, policy, requireApprovals: 1 }), /needs 2 distinct approvers/);
-      assert.equal(checkApprovalQuorum({ attestations: [approval(ANA), approval(BEN)], model: MODEL, policy, requireApprovals: 0 }).required, 2);
+      notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA)], model: MODEL, policy, requireApprovals: 1 }), /needs 2 distinct approvers/);
+      assert.equal(checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN)], model: MODEL, policy, requireApprovals: 0 }).required, 2);
     });
   });
 });

@@ -87,12 +87,12 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
     );
   }
 
-  const signed: SignedAttestation[] = attestations.map((a) => ({ entryHash: a.entryHash, statement: a.statement, blockNumber: a.blockNumber, signers: a.signers }));
+  const signed: SignedAttestation[] = attestations.map((a) => ({ entryHash: a.entryHash, statement: a.statement, blockNumber: a.blockNumber, signers: a.signers, orgId: a.organisation.id }));
   const deployments = attestations
     .filter((a) => a.statement.predicateType === DEPLOYMENT_PREDICATE_TYPE && a.statement.subject.some((s) => s.digest.sha256 === model))
     .map((a) => {
       const p = a.statement.predicate as DeploymentPredicate;
-      const quorum = checkApprovalQuorum({ attestations: signed, model, policy: p.approvalPolicy, requireApprovals: parameters.requireApprovals, notAfterBlock: a.blockNumber });
+      const quorum = checkApprovalQuorum({ attestations: signed, model, policy: p.approvalPolicy, requireApprovals: parameters.requireApprovals, notAfterBlock: a.blockNumber, orgId: a.organisation.id });
       return { entryHash: a.entryHash, environment: p.environment, quorum };
     });
   if (parameters.requireApprovals !== undefined && deployments.length === 0)

@@ -17,8 +17,6 @@ export type VerificationCheck =
   | "pae"
   | "signature"
   | "signing-key"
-  | "statement"
-  | "subject-digest"
   // Policies over many attestations
   | "approval-quorum"
   | "lineage";

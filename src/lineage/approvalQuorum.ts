@@ -7,6 +7,8 @@ import type { LineageAttestation } from "./lineageGraph.js";
 /** An attestation whose signers were verified on chain (see `verifyAttestation`). */
 export type SignedAttestation = LineageAttestation & {
   readonly signers: readonly { readonly keyid: string; readonly role: Hex }[];
+  /** The organisation that anchored it (its signers' keys are registered to it). */
+  readonly orgId: number;
 };
 
 export type ApprovalPolicy = {
@@ -34,7 +36,7 @@ export type ApprovalQuorum = {
 /**
  * M-of-N: counts the distinct keys that approved `model` under `policy` and throws
  * `approval-quorum` unless there are at least `max(policy.threshold, requireApprovals)`. An
- * approval counts only if it is about the model, for the same policy id, decided `approved`, signed
+ * approval counts only if it was anchored by the deploying organisation, is about the model, for the same policy id, decided `approved`, signed
  * by the approver key it names, that key registered with the policy's role, and anchored no later
  * than `notAfterBlock` (the deployment's anchor). The same key counts once however many times it
  * signed.
@@ -45,6 +47,8 @@ export function checkApprovalQuorum(parameters: {
   readonly policy: ApprovalPolicy;
   readonly requireApprovals?: number | undefined;
   readonly notAfterBlock?: number | undefined;
+  /** The deployment's organisation: only its approvers count. */
+  readonly orgId: number;
 }): ApprovalQuorum {
   const { policy, model } = parameters;
   const role = onChainRole(policy.role);
@@ -56,6 +60,10 @@ export function checkApprovalQuorum(parameters: {
     if (a.statement.predicateType !== APPROVAL_PREDICATE_TYPE || !a.statement.subject.some((s) => s.digest.sha256 === model)) continue;
     const p = a.statement.predicate as ApprovalPredicate;
     const skip = (reason: string) => void ignored.push({ entryHash: a.entryHash, reason });
+    if (a.orgId !== parameters.orgId) {
+      skip(`signed by ${a.signers.map((x) => x.keyid).join(", ")} of organisation ${a.orgId}, not of organisation ${parameters.orgId} that deployed the model`);
+      continue;
+    }
     if (p.policy.id !== policy.id) {
       skip(`policy ${p.policy.id}, not ${policy.id}`);
       continue;
