@@ -24,8 +24,9 @@ Usage:
   provenance anchor [--confirmations N]             seal pending records into a batch and anchor it
   provenance receipt <digest|record id> [-o file]   write the receipt of an anchored record
   provenance verify <receipt> [--artifact <path>] --rpc <url> --registry <address>
-                    [--chain-id <id>] [--org <id>]… [--confirmations N]
-                                                    verify a receipt against a node
+                    [--chain-id <id>] [--org <id>]… [--confirmations N] [--key <signer.pub.json>]
+                                                    verify a receipt against a node (for an
+                                                    attestation, also its signatures and keys)
   provenance status                                 what the local store holds
 
 Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md):
@@ -38,7 +39,7 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
                     types: model-manifest, sbom, training-run, dataset, environment, evaluation,
                            approval, deployment, model-update, revocation
   provenance approve <model> --policy P --role R [--decision approved|rejected] [--comment C] --key key.json
-  provenance sbom <model> [--dataset name=path]… [--python-env dir]… [--npm dir]… [--ingest sbom.json]…
+  provenance sbom <model> [--name N] [--version V] [--dataset name=path]… [--python-env dir]… [--npm dir]… [--ingest sbom.json]…
                   [--architecture A] [--task T] [--hyperparameter k=v]… [-o model.cdx.json] [--spdx f]
   provenance env capture [-o env.json] [--python-env dir]…
   provenance lineage <model> [--format text|mermaid|dot] [-o file]
