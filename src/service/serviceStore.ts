@@ -1,0 +1,169 @@
+// The anchoring service's storage: one interface, two implementations (SQLite for one instance,
+// PostgreSQL for several instances sharing a database). Everything the service knows lives here;
+// the process itself holds nothing that a kill -9 could lose. The same conformance suite
+// (test/service-store.test.ts) runs against both implementations.
+import type { Hex } from "../hex.js";
+import type { ReceiptAnchor } from "../receipt.js";
+
+/** Entry kinds, as in src/entry.ts. */
+export type EntryKind = "record" | "attestation";
+
+/** An entry to store: already validated, hashed and given its leaf by the caller. */
+export type NewEntry = {
+  readonly orgId: number;
+  readonly kind: EntryKind;
+  /** SHA-256 of the entry's canonical JSON (0x + 64 hex): its id. */
+  readonly entryHash: Hex;
+  readonly leaf: Hex;
+  readonly subjectSha256: string;
+  /** The record or envelope JSON, exactly as it will appear in receipts. */
+  readonly body: string;
+  /** Client-chosen key (1–200 printable ASCII); the same key with another entry is a conflict. */
+  readonly idempotencyKey?: string | undefined;
+};
+
+/**
+ * The outcome of storing one entry. `created`: stored now. `existing`: the same entry was already
+ * stored (by hash, or under the same idempotency key): nothing new, same id. `conflict`: the
+ * idempotency key was used for another entry: nothing stored.
+ */
+export type AddEntryResult =
+  | { readonly status: "created" | "existing"; readonly id: number; readonly entryHash: Hex; readonly receivedAt: string }
+  | { readonly status: "conflict"; readonly existingEntryHash: Hex };
+
+/**
+ * Where an entry is on its way to a receipt. `pending`: stored, not sealed. `sealed`: in a batch
+ * whose transaction is not mined yet (or was reorged out). `anchored`: mined, fewer confirmations
+ * than required. `confirmed`: receipts are issued.
+ */
+export type EntryStatus = "pending" | "sealed" | "anchored" | "confirmed";
+
+export type StoredEntry = {
+  readonly id: number;
+  readonly orgId: number;
+  readonly kind: EntryKind;
+  readonly entryHash: Hex;
+  readonly leaf: Hex;
+  readonly subjectSha256: string;
+  readonly body: string;
+  readonly idempotencyKey: string | null;
+  /** RFC 3339, when the service acknowledged it. */
+  readonly receivedAt: string;
+  readonly batchId: number | null;
+  readonly status: EntryStatus;
+};
+
+export type BatchStatus = "sealed" | "anchored" | "confirmed";
+
+/** An anchoring transaction in the outbox: persisted before it is broadcast. */
+export type OutboxTransaction = {
+  readonly id: number;
+  readonly batchId: number;
+  readonly chainId: number;
+  readonly from: Hex;
+  readonly nonce: number;
+  readonly hash: Hex;
+  readonly raw: Hex;
+  /** Fees as decimal strings (wei): EIP-1559 max fee and priority fee, or the legacy gas price in maxFeePerGas. */
+  readonly maxFeePerGas: string;
+  readonly maxPriorityFeePerGas: string;
+  /** RFC 3339. */
+  readonly createdAt: string;
+  /** `pending` until one transaction of the batch is mined; the others become `replaced`/`dropped`. */
+  readonly status: "pending" | "mined" | "replaced" | "dropped";
+};
+
+export type ServiceBatch = {
+  readonly id: number;
+  readonly orgId: number;
+  readonly root: Hex;
+  readonly leafCount: number;
+  readonly metadata: string;
+  readonly metadataHash: Hex;
+  readonly status: BatchStatus;
+  readonly sealedAt: string;
+  /** Set from `anchored` on: where it was mined (re-set if a reorg moved it). */
+  readonly anchor: ReceiptAnchor | null;
+  /** RFC 3339, when it reached the confirmation depth. */
+  readonly confirmedAt: string | null;
+};
+
+/** What sealing needs from the caller: the tree over the leaves, built outside the transaction's I/O. */
+export type SealBuilder = (leaves: readonly Hex[]) => {
+  readonly root: Hex;
+  readonly tree: Uint8Array;
+  readonly metadata: string;
+  readonly metadataHash: Hex;
+};
+
+/** An API token as stored: only its SHA-256, never the token. */
+export type StoredToken = { readonly id: number; readonly orgId: number; readonly name: string; readonly createdAt: string };
+
+export type PendingStats = { readonly orgId: number; readonly pending: number; readonly oldestReceivedAt: string | null };
+
+/**
+ * Storage of the anchoring service. Every method is one transaction: when a write resolves it is
+ * committed and durable (fsync), when it rejects nothing of it was written. Failures to reach or
+ * write the store (disk full, read-only, connection lost) reject with
+ * `StoreError("STORE_UNAVAILABLE")`, which the HTTP layer turns into 503.
+ */
+export interface ServiceStore {
+  readonly kind: "sqlite" | "postgres";
+  /** A description without credentials, for logs (`sqlite:/var/lib/provenance/service.db`, `postgres://host:5432/db`). */
+  readonly description: string;
+  close(): Promise<void>;
+
+  // Meta: pinned settings such as the chain ID the store was first used with.
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  // API tokens (per organisation).
+  createToken(input: { orgId: number; name: string; tokenHash: Hex }): Promise<StoredToken>;
+  /** The live (not revoked) token with this hash, or null. */
+  findToken(tokenHash: Hex): Promise<StoredToken | null>;
+  revokeToken(id: number): Promise<boolean>;
+  listTokens(orgId?: number): Promise<StoredToken[]>;
+
+  /**
+   * Stores entries in ONE transaction (group commit), in order. Per item: an entry already stored
+   * for the same organisation (same hash) is `existing`; the same (org, idempotency key) with the
+   * same hash is `existing`, with another hash `conflict`. Entry ids are never reused, even after a
+   * rollback or a crash (they only grow).
+   */
+  addEntries(entries: readonly NewEntry[]): Promise<AddEntryResult[]>;
+  /** An organisation's entry by hash (another organisation's entry is invisible: null). */
+  getEntry(orgId: number, entryHash: Hex): Promise<StoredEntry | null>;
+  getEntryByIdempotencyKey(orgId: number, idempotencyKey: string): Promise<StoredEntry | null>;
+  /** Pending entries per organisation and the age of the oldest (scheduler, metrics). */
+  pendingStats(): Promise<PendingStats[]>;
+
+  /**
+   * Seals up to `maxLeaves` of the organisation's oldest pending entries into a batch, in one
+   * transaction: reads them, calls `build`, inserts the batch with its tree, assigns the entries.
+   * An entry is in at most one batch, ever. Null when nothing is pending.
+   */
+  sealBatch(orgId: number, maxLeaves: number, build: SealBuilder, now: Date): Promise<ServiceBatch | null>;
+  getBatch(id: number): Promise<ServiceBatch | null>;
+  getBatchTree(id: number): Promise<Uint8Array>;
+  /** Batches not yet confirmed (sealed or anchored), oldest first: the anchorer's work list. */
+  unconfirmedBatches(): Promise<ServiceBatch[]>;
+
+  // Outbox of anchoring transactions.
+  /** Persists a signed transaction before it is broadcast. */
+  addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction>;
+  transactionsOf(batchId: number): Promise<OutboxTransaction[]>;
+  /** Pending transactions of all batches (restart reconciliation). */
+  pendingTransactions(): Promise<OutboxTransaction[]>;
+  setTransactionStatus(id: number, status: OutboxTransaction["status"]): Promise<void>;
+  /** The batch was mined at `anchor` (by transaction `anchor.txHash`): status `anchored`. */
+  markAnchored(batchId: number, anchor: ReceiptAnchor): Promise<void>;
+  /** The anchoring block reached the confirmation depth: status `confirmed`; receipts may be issued. */
+  markConfirmed(batchId: number, now: Date): Promise<void>;
+  /** A reorg removed the anchoring block: back to `sealed` (same entries, same root), anchor cleared. */
+  markReorged(batchId: number): Promise<void>;
+
+  // Leases: one anchorer at a time across instances.
+  /** Takes or renews the lease `name` for `holder` until now + ttl; false if another holder has it. */
+  acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+}
