@@ -1,5 +1,7 @@
+import { canonicalJson, type JsonValue } from "./canonicalJson.js";
 import { InputError, type InputErrorCode } from "./errors/input.js";
 import { typeName } from "./hex.js";
+import { MAX_JSON_DEPTH } from "./json/parseJson.js";
 
 // Field-by-field checks for hostile JSON. Every failure is an InputError naming the field's
 // path (`predicate.resources[3].digest`) with the caller's error code, so a parser reads as a
@@ -62,9 +64,34 @@ export function expectNumber(value: unknown, path: string, code: InputErrorCode)
   return value;
 }
 
-/** RFC 3339 UTC with milliseconds, as every creator in this project writes timestamps. */
+/** RFC 3339 UTC of a Date; an invalid Date becomes text the parser refuses at the field's path. */
 export function timestamp(date: Date): string {
-  return date.toISOString();
+  return Number.isNaN(date.getTime()) ? String(date) : date.toISOString();
+}
+
+/** Orders RFC 3339 UTC timestamps that `expectTimestamp` accepted, to the nanosecond. */
+export function compareTimestamps(a: string, b: string): number {
+  const key = (t: string) => t.slice(0, 19) + t.slice(20, -1).padEnd(9, "0");
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+/** A JSON object that canonical JSON can represent (at most MAX_JSON_DEPTH deep); returned as a fresh deep copy. */
+export function expectJsonObject(value: unknown, path: string, code: InputErrorCode): { [key: string]: JsonValue } {
+  expectObject(value, path, code);
+  if (deeperThan(value, MAX_JSON_DEPTH)) throw new InputError(code, `is nested deeper than ${MAX_JSON_DEPTH} levels`, { path });
+  try {
+    return JSON.parse(canonicalJson(value)) as { [key: string]: JsonValue };
+  } catch (e) {
+    // canonicalJson names the field from `$`; say where it is in the document instead.
+    if (e instanceof InputError && e.path?.startsWith("$")) throw new InputError(code, e.shortMessage.slice(e.path.length + 2), { path: `${path}${e.path.slice(1)}`, cause: e });
+    throw e;
+  }
+}
+
+function deeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (levels === 0) return true;
+  return Object.values(value).some((v) => deeperThan(v, levels - 1));
 }
 
 export function expectBoolean(value: unknown, path: string, code: InputErrorCode): boolean {

@@ -1,5 +1,5 @@
 import { InputError } from "../../errors/input.js";
-import { expectArray, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
+import { expectArray, expectObject, expectOneOf, expectString, expectTimestamp, timestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of an approval. The statement's subject is the model decided on; the
@@ -144,7 +144,3 @@ export function parseApprovalPredicate(value: unknown, path = "predicate"): Appr
   };
 }
 
-/** RFC 3339 UTC of a Date; an invalid Date becomes text the parser refuses at the field's path. */
-function timestamp(date: Date): string {
-  return Number.isNaN(date.getTime()) ? String(date) : date.toISOString();
-}

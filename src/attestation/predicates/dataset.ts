@@ -1,5 +1,5 @@
 import { InputError } from "../../errors/input.js";
-import { expectArray, expectBoolean, expectDigestSet, expectInteger, expectObject, expectOneOf, expectString, expectTimestamp, expectUri } from "../../validate.js";
+import { compareTimestamps, expectArray, expectBoolean, expectDigestSet, expectInteger, expectObject, expectOneOf, expectString, expectTimestamp, expectUri, timestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of a dataset attestation. The statement's subject is the dataset, by the
@@ -366,13 +366,4 @@ function isSpdxExpression(text: string): boolean {
   return compound() && i === tokens.length;
 }
 
-/** Orders RFC 3339 UTC timestamps that `expectTimestamp` accepted, to the nanosecond. */
-function compareTimestamps(a: string, b: string): number {
-  const key = (t: string) => t.slice(0, 19) + t.slice(20, -1).padEnd(9, "0");
-  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
-}
 
-/** RFC 3339 UTC of a Date; an invalid Date becomes text the parser refuses at the field's path. */
-function timestamp(date: Date): string {
-  return Number.isNaN(date.getTime()) ? String(date) : date.toISOString();
-}

@@ -1,6 +1,6 @@
 import { InputError } from "../../errors/input.js";
 import type { Hex } from "../../hex.js";
-import { expectArray, expectInteger, expectObject, expectString, expectTimestamp, expectUri } from "../../validate.js";
+import { expectArray, expectInteger, expectObject, expectString, expectTimestamp, expectUri, timestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of a deployment. The statement's subject is the deployed model.
@@ -164,7 +164,3 @@ export function parseDeploymentPredicate(value: unknown, path = "predicate"): De
   return { environment, target, deployedAt, deployer, approvalPolicy, ...(approvals === undefined ? {} : { approvals }) };
 }
 
-/** RFC 3339 UTC of a Date; an invalid Date becomes text the parser refuses at the field's path. */
-function timestamp(date: Date): string {
-  return Number.isNaN(date.getTime()) ? String(date) : date.toISOString();
-}

@@ -1,5 +1,5 @@
 import { InputError } from "../../errors/input.js";
-import { expectArray, expectBoolean, expectDigestSet, expectNumber, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
+import { expectArray, expectBoolean, expectDigestSet, expectNumber, expectObject, expectOneOf, expectString, expectTimestamp, timestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of an evaluation. The statement's subject is the evaluated model.
@@ -258,7 +258,3 @@ function expectMeasurement(value: unknown, path: string): number {
   return n;
 }
 
-/** RFC 3339 UTC of a Date; an invalid Date becomes text the parser refuses at the field's path. */
-function timestamp(date: Date): string {
-  return Number.isNaN(date.getTime()) ? String(date) : date.toISOString();
-}

@@ -1,8 +1,7 @@
-import { canonicalJson, type JsonValue } from "../../canonicalJson.js";
+import type { JsonValue } from "../../canonicalJson.js";
 import { InputError } from "../../errors/input.js";
 import type { Hex } from "../../hex.js";
-import { MAX_JSON_DEPTH } from "../../json/parseJson.js";
-import { expectArray, expectDigestSet, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
+import { expectArray, expectDigestSet, expectJsonObject, expectObject, expectOneOf, expectString, expectTimestamp, timestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of a model update. The statement's subject is the new model; its parents
@@ -152,7 +151,7 @@ export function parseModelUpdatePredicate(value: unknown, path = "predicate"): M
   const kind = expectOneOf(o.kind, `${path}.kind`, CODE, MODEL_UPDATE_KINDS);
   const parents = parseParents(o.parents, `${path}.parents`, kind);
   const description = o.description === undefined ? undefined : expectString(o.description, `${path}.description`, CODE);
-  const parameters = o.parameters === undefined ? undefined : expectJsonObject(o.parameters, `${path}.parameters`);
+  const parameters = o.parameters === undefined ? undefined : expectJsonObject(o.parameters, `${path}.parameters`, CODE);
   const updatedAt = expectTimestamp(o.updatedAt, `${path}.updatedAt`, CODE);
   const trainingRun =
     o.trainingRun === undefined
@@ -196,26 +195,5 @@ function parseParents(value: unknown, path: string, kind: ModelUpdateKind): Mode
   });
 }
 
-/** A JSON object that canonical JSON can represent; returned as a fresh deep copy. */
-function expectJsonObject(value: unknown, path: string): { [key: string]: JsonValue } {
-  expectObject(value, path, CODE);
-  if (deeperThan(value, MAX_JSON_DEPTH)) throw new InputError(CODE, `is nested deeper than ${MAX_JSON_DEPTH} levels`, { path });
-  try {
-    return JSON.parse(canonicalJson(value)) as { [key: string]: JsonValue };
-  } catch (e) {
-    // canonicalJson names the field from `$`; say where it is in the predicate instead.
-    if (e instanceof InputError && e.path?.startsWith("$")) throw new InputError(CODE, e.shortMessage.slice(e.path.length + 2), { path: `${path}${e.path.slice(1)}`, cause: e });
-    throw e;
-  }
-}
 
-function deeperThan(value: unknown, levels: number): boolean {
-  if (value === null || typeof value !== "object") return false;
-  if (levels === 0) return true;
-  return Object.values(value).some((v) => deeperThan(v, levels - 1));
-}
 
-/** RFC 3339 UTC of a Date; an invalid Date becomes text the parser refuses at the field's path. */
-function timestamp(date: Date): string {
-  return Number.isNaN(date.getTime()) ? String(date) : date.toISOString();
-}

@@ -1,5 +1,5 @@
 import { InputError } from "../../errors/input.js";
-import { expectDigestSet, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
+import { expectDigestSet, expectObject, expectOneOf, expectString, expectTimestamp, timestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of a revocation. The statement's subject is the revoked model; every model
@@ -119,7 +119,3 @@ export function parseRevocationPredicate(value: unknown, path = "predicate"): Re
   return { reason, description, revokedAt, supersededBy };
 }
 
-/** RFC 3339 UTC of a Date; an invalid Date becomes text the parser refuses at the field's path. */
-function timestamp(date: Date): string {
-  return Number.isNaN(date.getTime()) ? String(date) : date.toISOString();
-}

@@ -1,7 +1,6 @@
-import { canonicalJson, type JsonValue } from "../../canonicalJson.js";
+import type { JsonValue } from "../../canonicalJson.js";
 import { InputError } from "../../errors/input.js";
-import { MAX_JSON_DEPTH } from "../../json/parseJson.js";
-import { expectArray, expectDigestSet, expectInteger, expectObject, expectOneOf, expectString, expectTimestamp, expectUri } from "../../validate.js";
+import { compareTimestamps, expectArray, expectDigestSet, expectInteger, expectJsonObject, expectObject, expectOneOf, expectString, expectTimestamp, expectUri, timestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of a training run: SLSA Provenance v1. A training run is a build whose
@@ -324,13 +323,13 @@ function parseBuildDefinition(value: unknown, path: string): TrainingRunBuildDef
   const buildType = expectOneOf(o.buildType, `${path}.buildType`, CODE, [TRAINING_RUN_BUILD_TYPE]);
   const external = expectObject(o.externalParameters, `${path}.externalParameters`, CODE, { required: ["hyperparameters"], allowed: ["trainingScript", "epochs"] });
   const externalParameters: TrainingRunExternalParameters = {
-    hyperparameters: expectJsonObject(external.hyperparameters, `${path}.externalParameters.hyperparameters`),
+    hyperparameters: expectJsonObject(external.hyperparameters, `${path}.externalParameters.hyperparameters`, CODE),
     ...(external.trainingScript === undefined ? {} : { trainingScript: expectString(external.trainingScript, `${path}.externalParameters.trainingScript`, CODE, { max: 1024 }) }),
     ...(external.epochs === undefined ? {} : { epochs: expectInteger(external.epochs, `${path}.externalParameters.epochs`, CODE, 1, 1_000_000) }),
   };
   let internalParameters: { [key: string]: JsonValue } | undefined;
   if (o.internalParameters !== undefined) {
-    internalParameters = expectJsonObject(o.internalParameters, `${path}.internalParameters`);
+    internalParameters = expectJsonObject(o.internalParameters, `${path}.internalParameters`, CODE);
     for (const key of Object.keys(internalParameters))
       if (Object.hasOwn(externalParameters, key))
         throw new InputError(CODE, "is also an external parameter; SLSA keeps the two sets of names apart", { path: `${path}.internalParameters.${key}` });
@@ -405,7 +404,7 @@ function parseResourceDescriptor(value: unknown, path: string): ResourceDescript
     ...(o.downloadLocation === undefined ? {} : { downloadLocation: expectUri(o.downloadLocation, `${path}.downloadLocation`, CODE) }),
     ...(o.mediaType === undefined ? {} : { mediaType: expectString(o.mediaType, `${path}.mediaType`, CODE, { max: 256, pattern: MEDIA_TYPE, hint: "a media type such as application/octet-stream" }) }),
     ...(content === undefined ? {} : { content }),
-    ...(o.annotations === undefined ? {} : { annotations: expectJsonObject(o.annotations, `${path}.annotations`) }),
+    ...(o.annotations === undefined ? {} : { annotations: expectJsonObject(o.annotations, `${path}.annotations`, CODE) }),
   };
 }
 
@@ -430,32 +429,6 @@ function parseVersionMap(value: unknown, path: string): { [component: string]: s
   );
 }
 
-/** A JSON object that canonical JSON can represent; returned as a fresh deep copy. */
-function expectJsonObject(value: unknown, path: string): { [key: string]: JsonValue } {
-  expectObject(value, path, CODE);
-  if (deeperThan(value, MAX_JSON_DEPTH)) throw new InputError(CODE, `is nested deeper than ${MAX_JSON_DEPTH} levels`, { path });
-  try {
-    return JSON.parse(canonicalJson(value)) as { [key: string]: JsonValue };
-  } catch (e) {
-    // canonicalJson names the field from `$`; say where it is in the predicate instead.
-    if (e instanceof InputError && e.path?.startsWith("$")) throw new InputError(CODE, e.shortMessage.slice(e.path.length + 2), { path: `${path}${e.path.slice(1)}`, cause: e });
-    throw e;
-  }
-}
 
-function deeperThan(value: unknown, levels: number): boolean {
-  if (value === null || typeof value !== "object") return false;
-  if (levels === 0) return true;
-  return Object.values(value).some((v) => deeperThan(v, levels - 1));
-}
 
-/** Orders RFC 3339 UTC timestamps that `expectTimestamp` accepted, to the nanosecond. */
-function compareTimestamps(a: string, b: string): number {
-  const key = (t: string) => t.slice(0, 19) + t.slice(20, -1).padEnd(9, "0");
-  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
-}
 
-/** RFC 3339 UTC of a Date; an invalid Date becomes text the parser refuses at the field's path. */
-function timestamp(date: Date): string {
-  return Number.isNaN(date.getTime()) ? String(date) : date.toISOString();
-}
