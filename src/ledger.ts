@@ -8,9 +8,9 @@ import { InputError } from "./errors/input.js";
 import { StoreError } from "./errors/store.js";
 import type { Hex } from "./hex.js";
 import { buildMerkleTree } from "./merkle/buildMerkleTree.js";
-import { loadMerkleTree } from "./merkle/loadMerkleTree.js";
 import { MAX_LEAF_COUNT } from "./merkle/tree.js";
-import { RECEIPT_FORMAT, type Receipt, entryField } from "./receipt.js";
+import { assembleReceipt } from "./assembleReceipt.js";
+import type { Receipt } from "./receipt.js";
 import { type ProvenanceRecord, parseRecord } from "./record.js";
 import type { DsseEnvelope } from "./attestation/dsse.js";
 import { type LedgerEntry, attestationEntry, entryHash, entrySubjectSha256, leafOfEntry } from "./entry.js";
@@ -184,16 +184,7 @@ export function buildReceipt(store: LedgerStore, query: string): Receipt {
   for (const record of records) {
     const batch = record.batchId === null ? null : store.getBatch(record.batchId);
     if (!batch?.anchor) continue;
-    const tree = loadMerkleTree(store.getBatchTree(batch.id));
-    return {
-      format: RECEIPT_FORMAT,
-      ...entryField(record.entry),
-      leaf: record.leaf,
-      proof: tree.getProof(record.leaf),
-      root: batch.root,
-      batch: { leafCount: batch.leafCount, metadataHash: batch.metadataHash },
-      anchor: batch.anchor,
-    };
+    return assembleReceipt({ entry: record.entry, leaf: record.leaf, batch: { ...batch, anchor: batch.anchor }, tree: store.getBatchTree(batch.id) });
   }
   const r = records[0]!;
   const status = r.batchId === null ? "pending (run `provenance anchor`)" : `in batch ${r.batchId}, ${store.getBatch(r.batchId)?.status} but not anchored yet (run \`provenance anchor\`)`;
