@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { canonicalJson } from "./canonicalJson.js";
+import { buildBatch } from "./batchMetadata.js";
 import { decodeBatchAnchored, encodeAnchor, findBatchAnchoredLog, readAnchor, withRevertName } from "./chain/registry.js";
 import { sendAndWait, waitForTransaction, type WaitParameters } from "./chain/transactions.js";
 import type { ChainWriter, TransactionReceipt } from "./chain/types.js";
@@ -7,7 +6,6 @@ import { ChainError } from "./errors/chain.js";
 import { InputError } from "./errors/input.js";
 import { StoreError } from "./errors/store.js";
 import type { Hex } from "./hex.js";
-import { buildMerkleTree } from "./merkle/buildMerkleTree.js";
 import { MAX_LEAF_COUNT } from "./merkle/tree.js";
 import { assembleReceipt } from "./assembleReceipt.js";
 import type { Receipt } from "./receipt.js";
@@ -16,8 +14,7 @@ import type { DsseEnvelope } from "./attestation/dsse.js";
 import { type LedgerEntry, attestationEntry, entryHash, entrySubjectSha256, leafOfEntry } from "./entry.js";
 import type { BatchAnchorInfo, LedgerStore, StoredBatch, StoredRecord } from "./store/ledgerStore.js";
 
-/** The software that sealed a batch, recorded in its metadata. */
-export const SOFTWARE = "provenance-ledger/0.1.0";
+export { SOFTWARE } from "./batchMetadata.js";
 
 /**
  * Validates a record and stores it as pending. A record already stored (same hash) is not
@@ -61,11 +58,9 @@ export function addEntry(store: LedgerStore, entry: LedgerEntry): { stored: Stor
 export function sealBatch(store: LedgerStore, parameters: { now?: Date; maxRecords?: number } = {}): StoredBatch | null {
   const pending = store.pendingLeaves(Math.min(parameters.maxRecords ?? MAX_LEAF_COUNT, MAX_LEAF_COUNT));
   if (pending.length === 0) return null;
-  const tree = buildMerkleTree(pending.map((r) => r.leaf));
-  const sealedAt = (parameters.now ?? new Date()).toISOString();
-  const metadata = canonicalJson({ format: "provenance-batch-metadata-v1", root: tree.root, leafCount: tree.leafCount, sealedAt, software: SOFTWARE });
-  const metadataHash: Hex = `0x${createHash("sha256").update(metadata).digest("hex")}`;
-  return store.insertBatch({ lastRecordId: pending.at(-1)!.id, root: tree.root, leafCount: tree.leafCount, metadata, metadataHash, tree: tree.toBytes(), sealedAt });
+  const sealedAt = parameters.now ?? new Date();
+  const { tree, metadata, metadataHash } = buildBatch(pending.map((r) => r.leaf), sealedAt);
+  return store.insertBatch({ lastRecordId: pending.at(-1)!.id, root: tree.root, leafCount: tree.leafCount, metadata, metadataHash, tree: tree.toBytes(), sealedAt: sealedAt.toISOString() });
 }
 
 export type AnchorBatchesParameters = WaitParameters & {
