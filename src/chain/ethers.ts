@@ -1,7 +1,8 @@
 import { type Provider, type Signer, isCallException, isError, keccak256 } from "ethers";
 import { ChainError } from "../errors/chain.js";
 import type { Hex } from "../hex.js";
-import type { ChainReader, ChainWriter, LogEntry, TransactionReceipt } from "./types.js";
+import { eip1559Fees } from "./transactions.js";
+import type { ChainReader, ChainWriter, FeeData, LogEntry, TransactionInfo, TransactionReceipt } from "./types.js";
 
 export type FromEthersParameters = {
   provider: Provider;
@@ -64,9 +65,16 @@ export async function fromEthers({ provider, signer }: FromEthersParameters): Pr
   return {
     ...reader,
     account,
-    signTransaction: (request) =>
+    signTransaction: ({ to, data, nonce, gas, maxFeePerGas, maxPriorityFeePerGas, gasPrice }) =>
       guard(async () => {
-        const tx = await signer.populateTransaction({ data: request.data, ...(request.to === null ? {} : { to: request.to }) });
+        const tx = await signer.populateTransaction({
+          data,
+          ...(to === null ? {} : { to }),
+          ...(nonce === undefined ? {} : { nonce }),
+          ...(gas === undefined ? {} : { gasLimit: gas }),
+          ...(gasPrice === undefined ? {} : { type: 0, gasPrice }),
+          ...(maxFeePerGas === undefined ? {} : { type: 2, maxFeePerGas, maxPriorityFeePerGas }),
+        });
         const raw = (await signer.signTransaction(tx)) as Hex;
         return { hash: lower(keccak256(raw)), raw };
       }),
@@ -78,6 +86,27 @@ export async function fromEthers({ provider, signer }: FromEthersParameters): Pr
           if (/already known|known transaction|already imported|nonce too low|NONCE_EXPIRED/i.test(String((error as Error).message))) return lower(keccak256(raw));
           throw error;
         }
+      }),
+    getTransactionCount: (address, blockTag) => guard(() => provider.getTransactionCount(address, blockTag)),
+    getTransaction: (hash) =>
+      guard(async (): Promise<TransactionInfo | null> => {
+        const tx = await provider.getTransaction(hash);
+        if (!tx) return null;
+        return {
+          hash: lower(tx.hash),
+          from: lower(tx.from),
+          nonce: tx.nonce,
+          blockNumber: tx.blockNumber === null ? null : BigInt(tx.blockNumber),
+          blockHash: tx.blockHash === null ? null : lower(tx.blockHash),
+        };
+      }),
+    getFees: () =>
+      guard(async (): Promise<FeeData> => {
+        const [block, fees] = await Promise.all([provider.getBlock("latest"), provider.getFeeData()]);
+        const baseFeePerGas = block?.baseFeePerGas;
+        if (baseFeePerGas === null || baseFeePerGas === undefined) return { type: "legacy", gasPrice: fees.gasPrice ?? 0n };
+        // ethers leaves the priority fee out when the base fee is 0 (free-gas networks): derive it from the gas price.
+        return eip1559Fees(baseFeePerGas, fees.maxPriorityFeePerGas ?? (fees.gasPrice ?? 0n) - baseFeePerGas);
       }),
   };
 }

@@ -1,6 +1,6 @@
 import { ChainError } from "../errors/chain.js";
 import type { Hex } from "../hex.js";
-import type { ChainReader, ChainWriter, TransactionReceipt } from "./types.js";
+import type { ChainReader, ChainWriter, FeeData, TransactionReceipt } from "./types.js";
 
 export type WaitParameters = {
   /** Blocks that must include the transaction's block, itself counted (1 = mined). Default 1. */
@@ -56,4 +56,14 @@ export async function sendAndWait(
   await parameters.onSigned?.(signed.hash, signed.raw);
   await writer.sendRawTransaction(signed.raw);
   return waitForTransaction(writer, signed.hash, parameters);
+}
+
+/**
+ * EIP-1559 fees from a base fee and a priority fee: `maxFeePerGas` is twice the base fee plus the
+ * priority fee (the rule viem and ethers use), so the transaction stays includable through six
+ * full blocks of base-fee growth. A negative priority fee counts as 0.
+ */
+export function eip1559Fees(baseFeePerGas: bigint, maxPriorityFeePerGas: bigint): FeeData {
+  const priority = maxPriorityFeePerGas > 0n ? maxPriorityFeePerGas : 0n;
+  return { type: "eip1559", baseFeePerGas, maxFeePerGas: 2n * baseFeePerGas + priority, maxPriorityFeePerGas: priority };
 }

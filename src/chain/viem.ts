@@ -1,7 +1,8 @@
 import { type Account, type Chain, type PublicClient, type Transport, type WalletClient, BaseError as ViemBaseError, keccak256 } from "viem";
 import { ChainError } from "../errors/chain.js";
 import type { Hex } from "../hex.js";
-import type { BlockHeader, ChainReader, ChainWriter, LogEntry, LogFilter, TransactionReceipt } from "./types.js";
+import { eip1559Fees } from "./transactions.js";
+import type { BlockHeader, ChainReader, ChainWriter, FeeData, LogEntry, LogFilter, TransactionInfo, TransactionReceipt } from "./types.js";
 
 export type FromViemParameters = {
   publicClient: PublicClient<Transport, Chain | undefined>;
@@ -75,13 +76,17 @@ export function fromViem({ publicClient, walletClient }: FromViemParameters): Ch
   return {
     ...reader,
     account: lower(account.address),
-    signTransaction: (request) =>
+    signTransaction: ({ to, data, nonce, gas, maxFeePerGas, maxPriorityFeePerGas, gasPrice }) =>
       guard(async () => {
         const prepared = await walletClient.prepareTransactionRequest({
           account,
           chain: walletClient.chain,
-          data: request.data,
-          ...(request.to === null ? {} : { to: request.to }),
+          data,
+          ...(to === null ? {} : { to }),
+          ...(nonce === undefined ? {} : { nonce }),
+          ...(gas === undefined ? {} : { gas }),
+          ...(gasPrice === undefined ? {} : { type: "legacy", gasPrice }),
+          ...(maxFeePerGas === undefined ? {} : { type: "eip1559", maxFeePerGas, maxPriorityFeePerGas }),
         } as never);
         const raw = (await walletClient.signTransaction(prepared as never)) as Hex;
         return { hash: keccak256(raw), raw };
@@ -95,6 +100,32 @@ export function fromViem({ publicClient, walletClient }: FromViemParameters): Ch
           if (/already known|known transaction|already imported|nonce too low/i.test(messageOf(error))) return keccak256(raw);
           throw error;
         }
+      }),
+    getTransactionCount: (address, blockTag) => guard(() => publicClient.getTransactionCount({ address, blockTag })),
+    getTransaction: (hash) =>
+      guard(async (): Promise<TransactionInfo | null> => {
+        const tx = await publicClient.request({ method: "eth_getTransactionByHash", params: [hash] });
+        if (!tx) return null;
+        return {
+          hash: lower(tx.hash),
+          from: lower(tx.from),
+          nonce: Number(tx.nonce),
+          blockNumber: tx.blockNumber === null ? null : BigInt(tx.blockNumber),
+          blockHash: tx.blockHash === null ? null : lower(tx.blockHash),
+        };
+      }),
+    getFees: () =>
+      guard(async (): Promise<FeeData> => {
+        const block = await publicClient.request({ method: "eth_getBlockByNumber", params: ["latest", false] });
+        if (block?.baseFeePerGas === undefined || block.baseFeePerGas === null)
+          return { type: "legacy", gasPrice: BigInt(await publicClient.request({ method: "eth_gasPrice" })) };
+        const baseFeePerGas = BigInt(block.baseFeePerGas);
+        // Not every node answers eth_maxPriorityFeePerGas: fall back to what the gas price adds to the base fee.
+        const priority = await publicClient.request({ method: "eth_maxPriorityFeePerGas" }).then(
+          (value) => BigInt(value),
+          async () => BigInt(await publicClient.request({ method: "eth_gasPrice" })) - baseFeePerGas,
+        );
+        return eip1559Fees(baseFeePerGas, priority);
       }),
   };
 }
