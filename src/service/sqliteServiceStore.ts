@@ -1,0 +1,580 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { InputError } from "../errors/input.js";
+import { StoreError } from "../errors/store.js";
+import type { Hex } from "../hex.js";
+import type { ReceiptAnchor } from "../receipt.js";
+import type {
+  AddEntryResult,
+  BatchStatus,
+  EntryStatus,
+  NewEntry,
+  OutboxTransaction,
+  PendingStats,
+  SealBuilder,
+  ServiceBatch,
+  ServiceStore,
+  StoredEntry,
+  StoredToken,
+} from "./serviceStore.js";
+
+/** Schema version of the SQLite service store this code reads and writes; newer stores are refused. */
+export const SQLITE_SERVICE_SCHEMA_VERSION = 1;
+
+/** The meta key holding the schema version (reserved: `setMeta` refuses it). */
+export const SERVICE_SCHEMA_VERSION_KEY = "service_schema_version";
+
+export type SqliteServiceStoreOptions = {
+  /** How long a write waits for another process's write lock before failing `STORE_UNAVAILABLE` (default 5000 ms). */
+  readonly busyTimeoutMs?: number | undefined;
+  /**
+   * A quota: the database file may not grow beyond this many bytes (`PRAGMA max_page_count`);
+   * a write that would needs more fails `STORE_UNAVAILABLE` exactly as on a full disk.
+   */
+  readonly maxSizeBytes?: number | undefined;
+  /** Opens the file read-only (inspection, or a copy being checked); every write fails `STORE_UNAVAILABLE`. */
+  readonly readOnly?: boolean | undefined;
+};
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  org_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE INDEX IF NOT EXISTS tokens_org ON tokens (org_id, id);
+CREATE TABLE IF NOT EXISTS batches (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  org_id INTEGER NOT NULL,
+  root TEXT NOT NULL,
+  leaf_count INTEGER NOT NULL CHECK (leaf_count > 0),
+  metadata TEXT NOT NULL,
+  metadata_hash TEXT NOT NULL,
+  tree BLOB NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('sealed', 'anchored', 'confirmed')),
+  sealed_at TEXT NOT NULL,
+  chain_id INTEGER, registry TEXT, anchor_org_id INTEGER, sequence INTEGER,
+  tx_hash TEXT, block_number INTEGER, block_hash TEXT, block_timestamp INTEGER,
+  confirmed_at TEXT,
+  CHECK ((status = 'sealed') = (tx_hash IS NULL)),
+  CHECK ((status = 'confirmed') = (confirmed_at IS NOT NULL))
+);
+CREATE INDEX IF NOT EXISTS batches_unconfirmed ON batches (id) WHERE status <> 'confirmed';
+CREATE TABLE IF NOT EXISTS entries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  org_id INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('record', 'attestation')),
+  entry_hash TEXT NOT NULL,
+  leaf TEXT NOT NULL,
+  subject_sha256 TEXT NOT NULL,
+  body TEXT NOT NULL,
+  idempotency_key TEXT,
+  received_at TEXT NOT NULL,
+  batch_id INTEGER REFERENCES batches (id),
+  UNIQUE (org_id, entry_hash),
+  UNIQUE (org_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS entries_pending ON entries (org_id, id) WHERE batch_id IS NULL;
+CREATE INDEX IF NOT EXISTS entries_batch ON entries (batch_id, id) WHERE batch_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  org_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  entry_hash TEXT NOT NULL,
+  PRIMARY KEY (org_id, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS transactions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  batch_id INTEGER NOT NULL REFERENCES batches (id),
+  chain_id INTEGER NOT NULL,
+  from_address TEXT NOT NULL,
+  nonce INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  max_fee_per_gas TEXT NOT NULL,
+  max_priority_fee_per_gas TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'mined', 'replaced', 'dropped')),
+  UNIQUE (chain_id, hash)
+);
+CREATE INDEX IF NOT EXISTS transactions_batch ON transactions (batch_id, id);
+CREATE INDEX IF NOT EXISTS transactions_pending ON transactions (id) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at_ms INTEGER NOT NULL);
+`;
+
+const ENTRY_COLUMNS =
+  "e.id, e.org_id, e.kind, e.entry_hash, e.leaf, e.subject_sha256, e.body, e.idempotency_key, e.received_at, e.batch_id, b.status AS batch_status";
+
+type Row = Record<string, unknown>;
+
+/** Primary SQLite result codes that mean "the store cannot be used right now", and what to tell the operator. */
+const UNAVAILABLE_CODES: ReadonlyMap<number, string> = new Map([
+  [3, "SQLITE_PERM: access permission denied"],
+  [5, "SQLITE_BUSY: the database is locked by another connection (busy timeout expired)"],
+  [6, "SQLITE_LOCKED: a table is locked"],
+  [7, "SQLITE_NOMEM: out of memory"],
+  [8, "SQLITE_READONLY: the database is read-only"],
+  [10, "SQLITE_IOERR: disk I/O error"],
+  [11, "SQLITE_CORRUPT: the database file is corrupt"],
+  [13, "SQLITE_FULL: the database or disk is full"],
+  [14, "SQLITE_CANTOPEN: cannot open the database file"],
+  [26, "SQLITE_NOTADB: the file is not a database"],
+]);
+
+/**
+ * Maps an error thrown by node:sqlite to the store's errors: unavailability (full, read-only,
+ * I/O, locked, …) to `STORE_UNAVAILABLE`, constraint violations to `STORE_CONFLICT`. Errors that
+ * are not SQLite's (a caller's `SealBuilder`, a `StoreError`) pass through unchanged.
+ */
+export function sqliteStoreError(error: unknown, operation: string, path: string): unknown {
+  if (error instanceof StoreError || error instanceof InputError) return error;
+  const errcode = (error as { errcode?: unknown } | null)?.errcode;
+  if (typeof errcode !== "number") return error;
+  const primary = errcode & 0xff;
+  const message = (error as Error).message;
+  const cause = UNAVAILABLE_CODES.get(primary);
+  if (cause !== undefined)
+    return new StoreError("STORE_UNAVAILABLE", `the service store sqlite:${path} is unavailable (${cause}) while ${operation}`, { details: message, cause: error });
+  if (primary === 19) return new StoreError("STORE_CONFLICT", `constraint violation while ${operation} in sqlite:${path}`, { details: message, cause: error });
+  return error;
+}
+
+/**
+ * Opens (creating if needed) the anchoring service's SQLite store: one file, one writer at a time
+ * (`BEGIN IMMEDIATE`), WAL with `synchronous=FULL`, so a write that resolved survives a crash or
+ * `kill -9`. Several processes may open the same file: writes serialise on SQLite's lock, and
+ * sealing never puts an entry in two batches. Refuses a file of a newer schema version, or a
+ * database that is not a service store.
+ *
+ * @example
+ * import { openSqliteServiceStore } from "./service/sqliteServiceStore.js";
+ * const store = await openSqliteServiceStore("/var/lib/provenance/service.db");
+ * const [result] = await store.addEntries([entry]);
+ */
+export async function openSqliteServiceStore(path: string, options: SqliteServiceStoreOptions = {}): Promise<ServiceStore> {
+  const file = resolve(path);
+  const readOnly = options.readOnly === true;
+  let db: DatabaseSync;
+  try {
+    if (!readOnly) mkdirSync(dirname(file), { recursive: true });
+  } catch (cause) {
+    throw new StoreError("STORE_UNAVAILABLE", `cannot create the directory of the service store sqlite:${file}`, { details: (cause as Error).message, cause });
+  }
+  try {
+    db = new DatabaseSync(file, { readOnly });
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    if (!readOnly) db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536");
+  } catch (cause) {
+    throw sqliteStoreError(cause, "opening it", file);
+  }
+  const store = new SqliteServiceStore(file, db);
+  try {
+    store.migrate(readOnly);
+    if (options.maxSizeBytes !== undefined) {
+      const pageSize = Number((db.prepare("PRAGMA page_size").get() as Row).page_size);
+      db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(options.maxSizeBytes / pageSize))}`);
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return store;
+}
+
+class SqliteServiceStore implements ServiceStore {
+  readonly kind = "sqlite";
+  readonly description: string;
+  private readonly path: string;
+  private readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
+  private closed = false;
+
+  constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.db = db;
+    this.description = `sqlite:${path}`;
+  }
+
+  /** Creates the schema or checks its version: a newer schema, or a database that is not a service store, is refused. */
+  migrate(readOnly: boolean): void {
+    const check = (): number | null => {
+      const tables = (this.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Row[]).map((r) => String(r.name));
+      if (tables.length === 0) return null;
+      const row = tables.includes("meta") ? (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(SERVICE_SCHEMA_VERSION_KEY) as Row | undefined) : undefined;
+      if (row === undefined)
+        throw new StoreError("STORE_VERSION", `${this.path} is not a provenance service store (it has tables but no ${SERVICE_SCHEMA_VERSION_KEY})`);
+      const version = Number(row.value);
+      if (!Number.isSafeInteger(version) || version > SQLITE_SERVICE_SCHEMA_VERSION)
+        throw new StoreError(
+          "STORE_VERSION",
+          `the service store ${this.path} has schema version ${String(row.value)}; this version of provenance reads up to ${SQLITE_SERVICE_SCHEMA_VERSION}`,
+        );
+      return version;
+    };
+    try {
+      if (check() === SQLITE_SERVICE_SCHEMA_VERSION) return;
+      if (readOnly) throw new StoreError("STORE_UNAVAILABLE", `the service store ${this.path} has no current schema and is opened read-only`);
+      this.write("creating the schema", () => {
+        if (check() === SQLITE_SERVICE_SCHEMA_VERSION) return;
+        this.db.exec(SCHEMA);
+        this.statement("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+          SERVICE_SCHEMA_VERSION_KEY,
+          String(SQLITE_SERVICE_SCHEMA_VERSION),
+        );
+      });
+    } catch (error) {
+      throw sqliteStoreError(error, "checking the schema", this.path);
+    }
+  }
+
+  private statement(sql: string): StatementSync {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs `body` as one IMMEDIATE transaction: committed (and fsynced) when this returns, rolled back if it throws. */
+  private write<T>(operation: string, body: () => T): T {
+    try {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK"); // left open by a failed ROLLBACK: never build on it
+      this.db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      throw sqliteStoreError(error, operation, this.path);
+    }
+    try {
+      const result = body();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      try {
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      } catch {
+        // SQLite already rolled back (FULL, IOERR and BUSY may do so) or the next write will retry.
+      }
+      throw sqliteStoreError(error, operation, this.path);
+    }
+  }
+
+  private read<T>(operation: string, body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      throw sqliteStoreError(error, operation, this.path);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    return this.read("reading meta", () => {
+      const row = this.statement("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined;
+      return row === undefined ? null : String(row.value);
+    });
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    if (key === SERVICE_SCHEMA_VERSION_KEY) throw new InputError("INVALID_ARGUMENT", `the meta key ${key} is reserved for the store's schema version`);
+    this.write("writing meta", () => {
+      this.statement("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+    });
+  }
+
+  async createToken(input: { orgId: number; name: string; tokenHash: Hex }): Promise<StoredToken> {
+    const createdAt = new Date().toISOString();
+    return this.write("creating a token", () => {
+      const row = this.statement("INSERT INTO tokens (org_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id").get(
+        input.orgId,
+        input.name,
+        lower(input.tokenHash),
+        createdAt,
+      ) as Row;
+      return { id: Number(row.id), orgId: input.orgId, name: input.name, createdAt };
+    });
+  }
+
+  async findToken(tokenHash: Hex): Promise<StoredToken | null> {
+    return this.read("finding a token", () => {
+      const row = this.statement("SELECT id, org_id, name, created_at FROM tokens WHERE token_hash = ? AND revoked_at IS NULL").get(lower(tokenHash)) as Row | undefined;
+      return row === undefined ? null : toToken(row);
+    });
+  }
+
+  async revokeToken(id: number): Promise<boolean> {
+    const now = new Date().toISOString();
+    return this.write("revoking a token", () => Number(this.statement("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now, id).changes) === 1);
+  }
+
+  async listTokens(orgId?: number): Promise<StoredToken[]> {
+    return this.read("listing tokens", () => {
+      const rows =
+        orgId === undefined
+          ? this.statement("SELECT id, org_id, name, created_at FROM tokens WHERE revoked_at IS NULL ORDER BY id").all()
+          : this.statement("SELECT id, org_id, name, created_at FROM tokens WHERE org_id = ? AND revoked_at IS NULL ORDER BY id").all(orgId);
+      return (rows as Row[]).map(toToken);
+    });
+  }
+
+  async addEntries(entries: readonly NewEntry[]): Promise<AddEntryResult[]> {
+    if (entries.length === 0) return [];
+    const receivedAt = new Date().toISOString();
+    return this.write(`storing ${entries.length} entries`, () => {
+      const findKey = this.statement("SELECT entry_hash FROM idempotency_keys WHERE org_id = ? AND key = ?");
+      const insertKey = this.statement("INSERT INTO idempotency_keys (org_id, key, entry_hash) VALUES (?, ?, ?)");
+      const insertEntry = this.statement(
+        "INSERT INTO entries (org_id, kind, entry_hash, leaf, subject_sha256, body, idempotency_key, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, entry_hash) DO NOTHING RETURNING id",
+      );
+      const findEntry = this.statement("SELECT id, received_at FROM entries WHERE org_id = ? AND entry_hash = ?");
+      const results: AddEntryResult[] = [];
+      for (const entry of entries) {
+        const entryHash = lower(entry.entryHash);
+        const key = entry.idempotencyKey ?? null;
+        if (key !== null) {
+          // Every key a client used is remembered with the entry it named, so a later reuse with another entry is a conflict.
+          const owner = findKey.get(entry.orgId, key) as Row | undefined;
+          if (owner === undefined) insertKey.run(entry.orgId, key, entryHash);
+          else if (owner.entry_hash !== entryHash) {
+            results.push({ status: "conflict", existingEntryHash: owner.entry_hash as Hex });
+            continue;
+          }
+        }
+        const created = insertEntry.get(entry.orgId, entry.kind, entryHash, entry.leaf, entry.subjectSha256, entry.body, key, receivedAt) as Row | undefined;
+        if (created !== undefined) results.push({ status: "created", id: Number(created.id), entryHash, receivedAt });
+        else {
+          const existing = findEntry.get(entry.orgId, entryHash) as Row;
+          results.push({ status: "existing", id: Number(existing.id), entryHash, receivedAt: String(existing.received_at) });
+        }
+      }
+      return results;
+    });
+  }
+
+  async getEntry(orgId: number, entryHash: Hex): Promise<StoredEntry | null> {
+    return this.read("reading an entry", () => {
+      const row = this.statement(`SELECT ${ENTRY_COLUMNS} FROM entries e LEFT JOIN batches b ON b.id = e.batch_id WHERE e.org_id = ? AND e.entry_hash = ?`).get(
+        orgId,
+        lower(entryHash),
+      ) as Row | undefined;
+      return row === undefined ? null : toEntry(row);
+    });
+  }
+
+  async getEntryByIdempotencyKey(orgId: number, idempotencyKey: string): Promise<StoredEntry | null> {
+    return this.read("reading an entry", () => {
+      const row = this.statement(
+        `SELECT ${ENTRY_COLUMNS} FROM idempotency_keys k JOIN entries e ON e.org_id = k.org_id AND e.entry_hash = k.entry_hash LEFT JOIN batches b ON b.id = e.batch_id WHERE k.org_id = ? AND k.key = ?`,
+      ).get(orgId, idempotencyKey) as Row | undefined;
+      return row === undefined ? null : toEntry(row);
+    });
+  }
+
+  async pendingStats(): Promise<PendingStats[]> {
+    return this.read("counting pending entries", () =>
+      (this.statement("SELECT org_id, count(*) AS pending, min(received_at) AS oldest FROM entries WHERE batch_id IS NULL GROUP BY org_id ORDER BY org_id").all() as Row[]).map((r) => ({
+        orgId: Number(r.org_id),
+        pending: Number(r.pending),
+        oldestReceivedAt: r.oldest === null ? null : String(r.oldest),
+      })),
+    );
+  }
+
+  async sealBatch(orgId: number, maxLeaves: number, build: SealBuilder, now: Date): Promise<ServiceBatch | null> {
+    if (!Number.isSafeInteger(maxLeaves) || maxLeaves < 1) throw new InputError("INVALID_ARGUMENT", `maxLeaves must be a positive integer, got ${maxLeaves}`);
+    const sealedAt = now.toISOString();
+    return this.write(`sealing a batch for organisation ${orgId}`, () => {
+      const pending = this.statement("SELECT id, leaf FROM entries WHERE org_id = ? AND batch_id IS NULL ORDER BY id LIMIT ?").all(orgId, maxLeaves) as Row[];
+      const last = pending.at(-1);
+      if (last === undefined) return null;
+      const built = build(pending.map((r) => r.leaf as Hex));
+      const batchId = Number(
+        (
+          this.statement(
+            "INSERT INTO batches (org_id, root, leaf_count, metadata, metadata_hash, tree, status, sealed_at) VALUES (?, ?, ?, ?, ?, ?, 'sealed', ?) RETURNING id",
+          ).get(orgId, built.root, pending.length, built.metadata, built.metadataHash, built.tree, sealedAt) as Row
+        ).id,
+      );
+      const assigned = Number(this.statement("UPDATE entries SET batch_id = ? WHERE org_id = ? AND batch_id IS NULL AND id <= ?").run(batchId, orgId, last.id as number).changes);
+      if (assigned !== pending.length)
+        throw new StoreError("STORE_CONFLICT", `expected to seal ${pending.length} pending entries of organisation ${orgId} but assigned ${assigned}; sealing aborted`);
+      return this.batch(batchId)!;
+    });
+  }
+
+  private batch(id: number): ServiceBatch | null {
+    const row = this.statement("SELECT * FROM batches WHERE id = ?").get(id) as Row | undefined;
+    return row === undefined ? null : toBatch(row);
+  }
+
+  async getBatch(id: number): Promise<ServiceBatch | null> {
+    return this.read("reading a batch", () => this.batch(id));
+  }
+
+  async getBatchTree(id: number): Promise<Uint8Array> {
+    return this.read("reading a batch tree", () => {
+      const row = this.statement("SELECT tree FROM batches WHERE id = ?").get(id) as Row | undefined;
+      if (row === undefined) throw new StoreError("NOT_FOUND", `no batch ${id}`);
+      return row.tree as Uint8Array;
+    });
+  }
+
+  async unconfirmedBatches(): Promise<ServiceBatch[]> {
+    return this.read("listing unconfirmed batches", () => (this.statement("SELECT * FROM batches WHERE status <> 'confirmed' ORDER BY id").all() as Row[]).map(toBatch));
+  }
+
+  async addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction> {
+    const createdAt = now.toISOString();
+    return this.write(`recording a transaction of batch ${tx.batchId}`, () => {
+      if (this.batch(tx.batchId) === null) throw new StoreError("NOT_FOUND", `no batch ${tx.batchId}`);
+      const row = this.statement(
+        "INSERT INTO transactions (batch_id, chain_id, from_address, nonce, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending') RETURNING *",
+      ).get(tx.batchId, tx.chainId, tx.from, tx.nonce, tx.hash, tx.raw, tx.maxFeePerGas, tx.maxPriorityFeePerGas, createdAt) as Row;
+      return toTransaction(row);
+    });
+  }
+
+  async transactionsOf(batchId: number): Promise<OutboxTransaction[]> {
+    return this.read("listing transactions", () => (this.statement("SELECT * FROM transactions WHERE batch_id = ? ORDER BY id").all(batchId) as Row[]).map(toTransaction));
+  }
+
+  async pendingTransactions(): Promise<OutboxTransaction[]> {
+    return this.read("listing pending transactions", () => (this.statement("SELECT * FROM transactions WHERE status = 'pending' ORDER BY id").all() as Row[]).map(toTransaction));
+  }
+
+  async setTransactionStatus(id: number, status: OutboxTransaction["status"]): Promise<void> {
+    this.write(`setting the status of transaction ${id}`, () => {
+      if (Number(this.statement("UPDATE transactions SET status = ? WHERE id = ?").run(status, id).changes) !== 1) throw new StoreError("NOT_FOUND", `no transaction ${id}`);
+    });
+  }
+
+  async markAnchored(batchId: number, anchor: ReceiptAnchor): Promise<void> {
+    this.write(`marking batch ${batchId} anchored`, () => {
+      const status = this.batchStatus(batchId);
+      if (status === "confirmed") throw new StoreError("STORE_CONFLICT", `batch ${batchId} is confirmed; mark it reorged before anchoring it again`);
+      this.statement(
+        "UPDATE batches SET status = 'anchored', chain_id = ?, registry = ?, anchor_org_id = ?, sequence = ?, tx_hash = ?, block_number = ?, block_hash = ?, block_timestamp = ? WHERE id = ?",
+      ).run(anchor.chainId, anchor.registry, anchor.orgId, anchor.sequence, anchor.txHash, anchor.blockNumber, anchor.blockHash, anchor.timestamp, batchId);
+    });
+  }
+
+  async markConfirmed(batchId: number, now: Date): Promise<void> {
+    this.write(`marking batch ${batchId} confirmed`, () => {
+      const status = this.batchStatus(batchId);
+      if (status === "sealed") throw new StoreError("STORE_CONFLICT", `batch ${batchId} is not anchored; it cannot be confirmed`);
+      if (status === "anchored") this.statement("UPDATE batches SET status = 'confirmed', confirmed_at = ? WHERE id = ?").run(now.toISOString(), batchId);
+    });
+  }
+
+  async markReorged(batchId: number): Promise<void> {
+    this.write(`marking batch ${batchId} reorged`, () => {
+      if (this.batchStatus(batchId) === "sealed") return;
+      this.statement(
+        "UPDATE batches SET status = 'sealed', chain_id = NULL, registry = NULL, anchor_org_id = NULL, sequence = NULL, tx_hash = NULL, block_number = NULL, block_hash = NULL, block_timestamp = NULL, confirmed_at = NULL WHERE id = ?",
+      ).run(batchId);
+    });
+  }
+
+  private batchStatus(batchId: number): BatchStatus {
+    const row = this.statement("SELECT status FROM batches WHERE id = ?").get(batchId) as Row | undefined;
+    if (row === undefined) throw new StoreError("NOT_FOUND", `no batch ${batchId}`);
+    return row.status as BatchStatus;
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) throw new InputError("INVALID_ARGUMENT", `ttlMs must be a positive integer, got ${ttlMs}`);
+    const nowMs = now.getTime();
+    return this.write(`acquiring lease ${name}`, () => {
+      const changes = this.statement(
+        "INSERT INTO leases (name, holder, expires_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at_ms = excluded.expires_at_ms WHERE leases.holder = excluded.holder OR leases.expires_at_ms <= ?",
+      ).run(name, holder, nowMs + ttlMs, nowMs).changes;
+      return Number(changes) === 1;
+    });
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.write(`releasing lease ${name}`, () => {
+      this.statement("DELETE FROM leases WHERE name = ? AND holder = ?").run(name, holder);
+    });
+  }
+}
+
+function lower(hex: Hex): Hex {
+  return hex.toLowerCase() as Hex;
+}
+
+function entryStatus(batchStatus: unknown): EntryStatus {
+  return batchStatus === null || batchStatus === undefined ? "pending" : (batchStatus as BatchStatus);
+}
+
+function toToken(row: Row): StoredToken {
+  return { id: Number(row.id), orgId: Number(row.org_id), name: String(row.name), createdAt: String(row.created_at) };
+}
+
+function toEntry(row: Row): StoredEntry {
+  return {
+    id: Number(row.id),
+    orgId: Number(row.org_id),
+    kind: row.kind as StoredEntry["kind"],
+    entryHash: row.entry_hash as Hex,
+    leaf: row.leaf as Hex,
+    subjectSha256: String(row.subject_sha256),
+    body: String(row.body),
+    idempotencyKey: row.idempotency_key === null ? null : String(row.idempotency_key),
+    receivedAt: String(row.received_at),
+    batchId: row.batch_id === null ? null : Number(row.batch_id),
+    status: entryStatus(row.batch_status),
+  };
+}
+
+function toBatch(row: Row): ServiceBatch {
+  return {
+    id: Number(row.id),
+    orgId: Number(row.org_id),
+    root: row.root as Hex,
+    leafCount: Number(row.leaf_count),
+    metadata: String(row.metadata),
+    metadataHash: row.metadata_hash as Hex,
+    status: row.status as BatchStatus,
+    sealedAt: String(row.sealed_at),
+    anchor:
+      row.status === "sealed"
+        ? null
+        : {
+            chainId: Number(row.chain_id),
+            registry: row.registry as Hex,
+            orgId: Number(row.anchor_org_id),
+            sequence: Number(row.sequence),
+            txHash: row.tx_hash as Hex,
+            blockNumber: Number(row.block_number),
+            blockHash: row.block_hash as Hex,
+            timestamp: Number(row.block_timestamp),
+          },
+    confirmedAt: row.confirmed_at === null ? null : String(row.confirmed_at),
+  };
+}
+
+function toTransaction(row: Row): OutboxTransaction {
+  return {
+    id: Number(row.id),
+    batchId: Number(row.batch_id),
+    chainId: Number(row.chain_id),
+    from: row.from_address as Hex,
+    nonce: Number(row.nonce),
+    hash: row.hash as Hex,
+    raw: row.raw as Hex,
+    maxFeePerGas: String(row.max_fee_per_gas),
+    maxPriorityFeePerGas: String(row.max_priority_fee_per_gas),
+    createdAt: String(row.created_at),
+    status: row.status as OutboxTransaction["status"],
+  };
+}
