@@ -9,6 +9,7 @@ import { demo } from "./demo.js";
 import * as attestations from "./attestCommands.js";
 import { sbom } from "./sbomCommand.js";
 import { envCapture } from "./envCommand.js";
+import * as service from "./serveCommands.js";
 import { loadDotenv, parseCommandLine } from "./options.js";
 import { createOutput } from "./output.js";
 
@@ -50,6 +51,15 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
 
   provenance demo                                   the whole pipeline on an embedded chain
 
+Anchoring service (HTTP API; docs/service-api.md, docs/openapi.json):
+  provenance serve --org <id>[,<id>…] --chain-id <id> [--listen 127.0.0.1:8080] [--store <file|postgres://…>]
+                   [--interval 10s] [--batch-size N] [--confirmations N] [--max-body 1MiB] [--fee-cap <gwei>]
+                   [--lease-ttl 30s] [--log-level debug|info|warn|error]
+                                                    ingest entries over HTTP, seal, anchor, issue receipts
+  provenance token create --org <id> --name <name>  a new API token for one organisation (printed once)
+  provenance token list [--org <id>]                live tokens (ids and names, never the tokens)
+  provenance token revoke <id>                      revoke a token
+
 Options (flag, else environment variable, else .env):
   --rpc <url>            PROVENANCE_RPC_URL       JSON-RPC endpoint
   --registry <address>   PROVENANCE_REGISTRY      registry contract
@@ -58,6 +68,11 @@ Options (flag, else environment variable, else .env):
   --data-dir <dir>       PROVENANCE_DATA_DIR      ledger store folder (default .provenance)
   --confirmations <n>    PROVENANCE_CONFIRMATIONS blocks to wait for / require (default 1)
   --timeout <seconds>    PROVENANCE_TIMEOUT       per RPC request and per wait (default 30)
+  --store <file|url>     PROVENANCE_STORE         service store: SQLite file or postgres:// URL
+                                                  (default <data dir>/service.db)
+  --listen <host:port>   PROVENANCE_LISTEN        service address (default 127.0.0.1:8080)
+  --chain-id <id>        PROVENANCE_CHAIN_ID      chain the service anchors on (required by serve)
+  (serve also reads PROVENANCE_INTERVAL, _BATCH_SIZE, _MAX_BODY, _FEE_CAP, _LEASE_TTL, _LOG_LEVEL)
   --json                                          machine-readable output
 
 Exit codes: 0 verified or done, 1 not verified (or the chain refused), 2 usage or input error
@@ -141,6 +156,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await attestations.verifyBundleCommand(context);
       case "demo":
         return await demo(context);
+      case "serve":
+        await service.serve(context);
+        return 0;
+      case "token": {
+        const [sub, ...subArgs] = rest;
+        const handlers = { create: service.tokenCreate, list: service.tokenList, revoke: service.tokenRevoke } as const;
+        const handler = sub !== undefined && Object.hasOwn(handlers, sub) ? handlers[sub as keyof typeof handlers] : undefined;
+        if (!handler) throw new InputError("INVALID_ARGUMENT", `unknown token command "${sub ?? ""}": use token create, list or revoke`);
+        await handler({ ...context, args: subArgs });
+        return 0;
+      }
       default:
         throw new InputError("INVALID_ARGUMENT", `unknown command "${command}" (see provenance --help)`);
     }

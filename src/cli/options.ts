@@ -47,6 +47,15 @@ export const FLAGS = {
   lineage: { type: "boolean" },
   "require-approvals": { type: "string" },
   workers: { type: "string" },
+  // Anchoring service (provenance serve, provenance token)
+  listen: { type: "string" },
+  store: { type: "string" },
+  interval: { type: "string" },
+  "batch-size": { type: "string" },
+  "max-body": { type: "string" },
+  "fee-cap": { type: "string" },
+  "lease-ttl": { type: "string" },
+  "log-level": { type: "string" },
 } as const;
 
 export type ParsedFlags = {
@@ -89,6 +98,14 @@ export type ParsedFlags = {
   lineage?: boolean;
   "require-approvals"?: string;
   workers?: string;
+  listen?: string;
+  store?: string;
+  interval?: string;
+  "batch-size"?: string;
+  "max-body"?: string;
+  "fee-cap"?: string;
+  "lease-ttl"?: string;
+  "log-level"?: string;
 };
 
 /** Parses argv; unknown flags and missing values are usage errors (exit 2). */
