@@ -506,7 +506,7 @@ describe("the anchoring service over HTTP", () => {
       assert.equal(otherArtifact.body.check, "artifact-digest");
       const otherChain = await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: { ...recordReceipt, anchor: { ...recordReceipt.anchor, chainId: 1 } } } });
       assert.equal(otherChain.body.check, "chain-id");
-      expectError(await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: { ...recordReceipt, format: "provenance-receipt-v9" } } }), 400, "UNSUPPORTED_FORMAT", "receipt.format");
+      expectError(await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: { ...recordReceipt, format: "provenance-receipt-v9" } } }), 400, "UNSUPPORTED_FORMAT", "$.receipt.format");
       expectError(await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: recordReceipt, artifactSha256: "XYZ" } }), 400, "INVALID_ARGUMENT", "$.artifactSha256");
     });
   });

@@ -206,7 +206,7 @@ export function createHttpApi(parameters: CreateHttpApiParameters): HttpApi {
   const postVerify = async ({ request }: Context): Promise<Reply> => {
     const body = await readJson(request, maxBodyBytes);
     const o = expectObject(body, "$", "INVALID_ARGUMENT", { required: ["receipt"], allowed: ["artifactSha256", "publicKeys"] });
-    const receipt = parseReceipt(o.receipt);
+    const receipt = atPath("$", () => parseReceipt(o.receipt));
     const artifactSha256 = o.artifactSha256 === undefined ? undefined : expectSha256(o.artifactSha256, "$.artifactSha256", "INVALID_ARGUMENT");
     const publicKeys: PublicKeyInfo[] | undefined =
       o.publicKeys === undefined
@@ -535,6 +535,17 @@ function send(response: ServerResponse, reply: Reply, close: boolean): void {
     ...(close ? { connection: "close" } : {}),
   });
   response.end(text);
+}
+
+/** Runs a parser whose paths start at its own root (`receipt.format`), reporting them from the body's (`$.receipt.format`). */
+function atPath<T>(prefix: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof InputError && error.path !== undefined)
+      throw new InputError(error.code, error.shortMessage.slice(error.path.length + 2), { path: `${prefix}.${error.path}`, cause: error });
+    throw error;
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isAnchorer, readOrganisation } from "../chain/registry.js";
 import { connectReader, connectWriter } from "../cli/connect.js";
+import { BaseError } from "../errors/base.js";
 import { ChainError, redactUrl } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { StoreError } from "../errors/store.js";
@@ -234,7 +235,7 @@ async function pin(store: ServiceStore, key: string, value: string, refuse: (pre
 /** docs/openapi.json, next to src/ (from source) or dist/src/ (built). */
 function readOpenApiDocument(): string {
   const file = ["../../docs/openapi.json", "../../../docs/openapi.json"].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p));
-  if (!file) throw new StoreError("NOT_FOUND", "docs/openapi.json is missing from this installation");
+  if (!file) throw new BaseError("OPENAPI_MISSING", "docs/openapi.json is missing from this installation (reinstall the package)");
   return readFileSync(file, "utf8");
 }
 
