@@ -1,7 +1,7 @@
 import { type Provider, type Signer, isCallException, isError, keccak256 } from "ethers";
 import { ChainError } from "../errors/chain.js";
 import type { Hex } from "../hex.js";
-import { eip1559Fees } from "./transactions.js";
+import { eip1559Fees, transactionFees } from "./transactions.js";
 import type { ChainReader, ChainWriter, FeeData, LogEntry, TransactionInfo, TransactionReceipt } from "./types.js";
 
 export type FromEthersParameters = {
@@ -62,11 +62,20 @@ export async function fromEthers({ provider, signer }: FromEthersParameters): Pr
   };
   if (!signer) return reader;
   const account = lower(await signer.getAddress());
+  const getFees = (): Promise<FeeData> =>
+    guard(async (): Promise<FeeData> => {
+      const [block, fees] = await Promise.all([provider.getBlock("latest"), provider.getFeeData()]);
+      const baseFeePerGas = block?.baseFeePerGas;
+      if (baseFeePerGas === null || baseFeePerGas === undefined) return { type: "legacy", gasPrice: fees.gasPrice ?? 0n };
+      // ethers leaves the priority fee out when the base fee is 0 (Besu free gas): the gas price is the whole price.
+      return eip1559Fees(baseFeePerGas, fees.maxPriorityFeePerGas ?? (fees.gasPrice ?? 0n) - baseFeePerGas);
+    });
   return {
     ...reader,
     account,
-    signTransaction: ({ to, data, nonce, gas, maxFeePerGas, maxPriorityFeePerGas, gasPrice }) =>
+    signTransaction: ({ to, data, nonce, gas, ...given }) =>
       guard(async () => {
+        const { maxFeePerGas, maxPriorityFeePerGas, gasPrice } = given.maxFeePerGas === undefined && given.gasPrice === undefined ? transactionFees(await getFees()) : given;
         const tx = await signer.populateTransaction({
           data,
           ...(to === null ? {} : { to }),
@@ -100,14 +109,7 @@ export async function fromEthers({ provider, signer }: FromEthersParameters): Pr
           blockHash: tx.blockHash === null ? null : lower(tx.blockHash),
         };
       }),
-    getFees: () =>
-      guard(async (): Promise<FeeData> => {
-        const [block, fees] = await Promise.all([provider.getBlock("latest"), provider.getFeeData()]);
-        const baseFeePerGas = block?.baseFeePerGas;
-        if (baseFeePerGas === null || baseFeePerGas === undefined) return { type: "legacy", gasPrice: fees.gasPrice ?? 0n };
-        // ethers leaves the priority fee out when the base fee is 0 (free-gas networks): derive it from the gas price.
-        return eip1559Fees(baseFeePerGas, fees.maxPriorityFeePerGas ?? (fees.gasPrice ?? 0n) - baseFeePerGas);
-      }),
+    getFees,
   };
 }
 

@@ -1,6 +1,6 @@
 import { ChainError } from "../errors/chain.js";
 import type { Hex } from "../hex.js";
-import type { ChainReader, ChainWriter, FeeData, TransactionReceipt } from "./types.js";
+import type { ChainReader, ChainWriter, FeeData, TransactionFees, TransactionReceipt } from "./types.js";
 
 export type WaitParameters = {
   /** Blocks that must include the transaction's block, itself counted (1 = mined). Default 1. */
@@ -66,4 +66,9 @@ export async function sendAndWait(
 export function eip1559Fees(baseFeePerGas: bigint, maxPriorityFeePerGas: bigint): FeeData {
   const priority = maxPriorityFeePerGas > 0n ? maxPriorityFeePerGas : 0n;
   return { type: "eip1559", baseFeePerGas, maxFeePerGas: 2n * baseFeePerGas + priority, maxPriorityFeePerGas: priority };
+}
+
+/** The fees a transaction carries for the node's suggestion: EIP-1559 fees, or the legacy gas price. */
+export function transactionFees(fees: FeeData): TransactionFees {
+  return fees.type === "legacy" ? { gasPrice: fees.gasPrice } : { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
 }

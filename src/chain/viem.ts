@@ -1,7 +1,7 @@
 import { type Account, type Chain, type PublicClient, type Transport, type WalletClient, BaseError as ViemBaseError, keccak256 } from "viem";
 import { ChainError } from "../errors/chain.js";
 import type { Hex } from "../hex.js";
-import { eip1559Fees } from "./transactions.js";
+import { eip1559Fees, transactionFees } from "./transactions.js";
 import type { BlockHeader, ChainReader, ChainWriter, FeeData, LogEntry, LogFilter, TransactionInfo, TransactionReceipt } from "./types.js";
 
 export type FromViemParameters = {
@@ -73,11 +73,33 @@ export function fromViem({ publicClient, walletClient }: FromViemParameters): Ch
   };
   if (!walletClient) return reader;
   const account = walletClient.account;
+  const getFees = (): Promise<FeeData> =>
+    guard(async (): Promise<FeeData> => {
+      const block = await publicClient.request({ method: "eth_getBlockByNumber", params: ["latest", false] });
+      if (block?.baseFeePerGas === undefined || block.baseFeePerGas === null)
+        return { type: "legacy", gasPrice: BigInt(await publicClient.request({ method: "eth_gasPrice" })) };
+      const baseFeePerGas = BigInt(block.baseFeePerGas);
+      const gasPrice = async () => BigInt(await publicClient.request({ method: "eth_gasPrice" }));
+      // A zero base fee (Besu free gas: baseFeePerGas 0 in genesis, --min-gas-price 0): the gas
+      // price is the whole price, as ethers does. Otherwise the node's priority fee, or, from a
+      // node that does not answer eth_maxPriorityFeePerGas, what its gas price adds to the base fee.
+      const priority =
+        baseFeePerGas === 0n
+          ? await gasPrice()
+          : await publicClient.request({ method: "eth_maxPriorityFeePerGas" }).then(
+              (value) => BigInt(value),
+              async () => (await gasPrice()) - baseFeePerGas,
+            );
+      return eip1559Fees(baseFeePerGas, priority);
+    });
   return {
     ...reader,
     account: lower(account.address),
-    signTransaction: ({ to, data, nonce, gas, maxFeePerGas, maxPriorityFeePerGas, gasPrice }) =>
+    signTransaction: ({ to, data, nonce, gas, ...given }) =>
       guard(async () => {
+        // Unset fees come from getFees, the rule both adapters share (viem's own fill signed a tip above
+        // the fee cap against a zero-base-fee node).
+        const { maxFeePerGas, maxPriorityFeePerGas, gasPrice } = given.maxFeePerGas === undefined && given.gasPrice === undefined ? transactionFees(await getFees()) : given;
         const prepared = await walletClient.prepareTransactionRequest({
           account,
           chain: walletClient.chain,
@@ -114,19 +136,7 @@ export function fromViem({ publicClient, walletClient }: FromViemParameters): Ch
           blockHash: tx.blockHash === null ? null : lower(tx.blockHash),
         };
       }),
-    getFees: () =>
-      guard(async (): Promise<FeeData> => {
-        const block = await publicClient.request({ method: "eth_getBlockByNumber", params: ["latest", false] });
-        if (block?.baseFeePerGas === undefined || block.baseFeePerGas === null)
-          return { type: "legacy", gasPrice: BigInt(await publicClient.request({ method: "eth_gasPrice" })) };
-        const baseFeePerGas = BigInt(block.baseFeePerGas);
-        // Not every node answers eth_maxPriorityFeePerGas: fall back to what the gas price adds to the base fee.
-        const priority = await publicClient.request({ method: "eth_maxPriorityFeePerGas" }).then(
-          (value) => BigInt(value),
-          async () => BigInt(await publicClient.request({ method: "eth_gasPrice" })) - baseFeePerGas,
-        );
-        return eip1559Fees(baseFeePerGas, priority);
-      }),
+    getFees,
   };
 }
 
