@@ -656,3 +656,89 @@ describe("anchorer", () => {
     assert.deepEqual((await t.store.transactionsOf(batch2.batchId)).map((tx) => tx.from), [writerFor(rpcUrl, 19).account]);
   });
 });
+
+describe("anchorer on a free-gas network (base fee and gas price 0, like Besu with free gas)", () => {
+  let freeNode: ChildProcess;
+  let freeUrl: string;
+
+  before(async () => {
+    const port = await freePort();
+    freeUrl = `http://127.0.0.1:${port}`;
+    freeNode = spawn(join(root, "node_modules", ".bin", "anvil"), ["--port", String(port), "--base-fee", "0", "--gas-price", "0", "--no-priority-fee", "--silent"], { stdio: "ignore" });
+    for (let i = 0; ; i++) {
+      try {
+        await writerFor(freeUrl, 0).getChainId();
+        break;
+      } catch (error) {
+        if (i > 100) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  });
+
+  after(async () => {
+    if (freeNode && freeNode.exitCode === null) {
+      const exited = new Promise((resolve) => freeNode.once("exit", resolve));
+      freeNode.kill("SIGTERM");
+      await exited;
+    }
+  });
+
+  it("behavior: both adapters suggest zero fees; the anchorer signs at zero, and one not mined is rebroadcast, never bumped", async () => {
+    const writer = writerFor(freeUrl, 1);
+    const provider = new JsonRpcProvider(freeUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    try {
+      const zero: FeeData = { type: "eip1559", baseFeePerGas: 0n, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n };
+      assert.deepEqual(await writer.getFees(), zero);
+      assert.deepEqual(await (await fromEthers({ provider, signer: new Wallet(privateKeyOf(1), provider) })).getFees(), zero);
+    } finally {
+      provider.destroy();
+    }
+    const freeAdmin = writerFor(freeUrl, 0);
+    const freeRegistry = (await deployRegistry(freeAdmin)).registry;
+    const { orgId } = await registerOrganisation(freeAdmin, freeRegistry, { name: "Free Gas Org", anchorers: [writer.account] });
+    const store = await openSqliteServiceStore(join(work, "service-free-gas.db"));
+    stores.push(store);
+    const { recorded, events, logger } = recorder();
+    let offset = 0;
+    const anchorer = createAnchorer({
+      store,
+      writer,
+      registry: freeRegistry,
+      chainId: 31337,
+      orgIds: [orgId],
+      intervalMs: 60_000,
+      maxPending: 2,
+      maxLeaves: 100,
+      confirmations: 1,
+      fees: { bumpPercent: 10, maxFeePerGasCap: 100n * GWEI, rebroadcastAfterMs: 1_000 },
+      leaseName: "anchorer",
+      leaseHolder: "free",
+      leaseTtlMs: 30_000,
+      logger,
+      events,
+      now: () => new Date(Date.now() + offset),
+    });
+    anchorers.push(anchorer);
+    const entries = [newEntry(orgId, "free/a"), newEntry(orgId, "free/b")];
+    await store.addEntries(entries);
+    const freeRpc = (method: string, params: unknown[] = []) => fetch(freeUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    await freeRpc("evm_setAutomine", [false]);
+    await anchorer.tick();
+    offset += 1_000;
+    await anchorer.tick(); // not mined after rebroadcastAfterMs: nothing to bump
+    const txs = await store.transactionsOf(recorded.sealed[0]!.batchId);
+    assert.equal(txs.length, 1, "no replacement: the same transaction, rebroadcast");
+    const signed = parseTransaction(txs[0]!.raw);
+    // RLP encodes 0 as the empty string, which viem parses back as "absent".
+    assert.deepEqual([signed.type, signed.maxFeePerGas ?? 0n, signed.maxPriorityFeePerGas ?? 0n], ["eip1559", 0n, 0n]);
+    assert.deepEqual([txs[0]!.maxFeePerGas, txs[0]!.maxPriorityFeePerGas], ["0", "0"]);
+    assert.ok(recorded.logs.some((l) => l.level === "debug" && /free-gas network/.test(l.message)));
+    await freeRpc("evm_mine");
+    await freeRpc("evm_setAutomine", [true]);
+    await ticks(anchorer, 2);
+    assert.equal((await store.getEntry(orgId, entries[0]!.entryHash))?.status, "confirmed");
+    assert.equal((await readAnchor(writer, freeRegistry, (await store.getBatch(txs[0]!.batchId))!.root))?.orgId, orgId);
+    assert.equal(recorded.anchored[0]!.gasUsed > 0n, true, "gas is used, at price 0");
+  });
+});
