@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, stat, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -553,6 +554,22 @@ describe("the anchoring service over HTTP", () => {
     // Cumulative buckets never decrease.
     const buckets = text.split("\n").filter((l) => l.startsWith('provenance_http_request_duration_seconds_bucket{route="/v1/entries",')).map((l) => Number(l.split(" ")[1]));
     assert.deepEqual(buckets, [...buckets].sort((a, b) => a - b));
+  });
+
+  it("behavior: a client that hangs up mid-body is not a server error", async () => {
+    const { port, hostname } = new URL(base);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(`POST /v1/entries HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token1}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"record":`);
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50);
+      });
+    });
+    await sleep(50);
+    assert.equal((await call(base, "GET", "/healthz")).status, 200);
+    assert.ok(!logs.some((l) => l.includes('"level":"error"')), "no error was logged");
   });
 
   it("behavior: logs are JSON lines without tokens, the private key or the RPC URL's credentials", () => {

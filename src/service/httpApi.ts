@@ -479,7 +479,8 @@ function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array> 
     };
     request.on("data", onData);
     request.once("end", () => (total > limit ? reject(tooLarge(false)) : resolve(Buffer.concat(chunks))));
-    request.once("error", reject);
+    // The client went away mid-body: its fault, not ours (and nobody is left to read the answer).
+    request.once("error", (cause) => reject(new HttpError(400, "INVALID_ARGUMENT", "the request body was not received completely (the connection closed)", { cause })));
   });
 }
 
