@@ -30,7 +30,7 @@ const GENERATION = 1;
 
 /** Plain JavaScript, run by each worker (eval: works the same from src/ and from dist/). */
 const WORKER_SOURCE = `
-const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+const { workerData, receiveMessageOnPort } = process.getBuiltinModule("node:worker_threads");
 const { module, port, control } = workerData;
 Atomics.add(control, ${READY}, 1);
 Atomics.notify(control, ${READY});
@@ -55,6 +55,7 @@ function startPool(size: number): Pool {
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      execArgv: [], // the parent's flags (--input-type=module, --import tsx) would break an eval worker
       workerData: { module: keccakModule(), port: port2, control },
       transferList: [port2],
     });
