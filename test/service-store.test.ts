@@ -9,13 +9,16 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, afterEach, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { type PostgresCluster, startPostgresCluster } from "../scripts/postgresCluster.js";
 import { InputError } from "../src/errors/input.js";
 import { StoreError } from "../src/errors/store.js";
 import type { Hex } from "../src/hex.js";
 import { buildMerkleTree } from "../src/merkle/buildMerkleTree.js";
 import { loadMerkleTree } from "../src/merkle/loadMerkleTree.js";
 import type { ReceiptAnchor } from "../src/receipt.js";
-import type { EntryKind, NewEntry, SealBuilder, ServiceStore } from "../src/service/serviceStore.js";
+import type { AddEntryResult, EntryKind, NewEntry, SealBuilder, ServiceStore } from "../src/service/serviceStore.js";
+import { openPostgresServiceStore, postgresStoreError } from "../src/service/postgresServiceStore.js";
 import { openSqliteServiceStore } from "../src/service/sqliteServiceStore.js";
 import { LedgerStore } from "../src/store/ledgerStore.js";
 
@@ -305,6 +308,38 @@ function serviceStoreConformance(backend: Backend): void {
       }
       const ids = [...committed, ...after].map((r) => (r as { id: number }).id);
       assert.equal(new Set(ids).size, ids.length, "no id returned twice");
+    });
+
+    it("behavior: two instances adding the same entries at once store each once and agree on its id", async () => {
+      const { store, open } = await fresh();
+      const other = await open();
+      const entries = Array.from({ length: 240 }, (_, i) => entry(1 + (i % 2), i % 3 === 0 ? { idempotencyKey: `race-${i}` } : {}));
+      const shuffled = (list: NewEntry[]) => list.map((e) => [Math.random(), e] as const).sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+      const addAll = async (s: ServiceStore, list: NewEntry[]) => {
+        const results = new Map<string, AddEntryResult>();
+        await Promise.all(
+          [0, 1, 2].map(async (lane) => {
+            for (let i = lane * 20; i < list.length; i += 60) {
+              const chunk = list.slice(i, i + 20);
+              for (const [j, r] of (await s.addEntries(chunk)).entries()) results.set(`${chunk[j]!.orgId}:${chunk[j]!.entryHash}`, r);
+            }
+          }),
+        );
+        return results;
+      };
+      const [a, b] = await Promise.all([addAll(store, shuffled(entries)), addAll(other, shuffled(entries))]);
+      const ids = new Set<number>();
+      for (const e of entries) {
+        const ra = a.get(`${e.orgId}:${e.entryHash}`)!;
+        const rb = b.get(`${e.orgId}:${e.entryHash}`)!;
+        assert.ok(ra.status !== "conflict" && rb.status !== "conflict");
+        assert.deepEqual([ra.status, rb.status].sort(), ["created", "existing"], "created by exactly one instance");
+        assert.equal(ra.id, rb.id, "both were told the same id");
+        ids.add(ra.id);
+      }
+      assert.equal(ids.size, entries.length);
+      const stats = await store.pendingStats();
+      assert.equal(stats.reduce((n, s) => n + s.pending, 0), entries.length, "each entry stored once");
     });
 
     it("default: pendingStats counts pending entries per organisation, with the oldest receivedAt", async () => {
@@ -767,5 +802,154 @@ describe("SQLite service store", () => {
     const store = await openSqliteServiceStore(join(dir, "described.db"));
     assert.equal(store.description, `sqlite:${join(dir, "described.db")}`);
     await store.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: one throwaway cluster for the file, a fresh database per test
+
+let cluster: PostgresCluster | undefined;
+let clusterUsers = 0;
+let databases = 0;
+
+async function useCluster(): Promise<PostgresCluster> {
+  clusterUsers++;
+  cluster ??= await startPostgresCluster();
+  return cluster;
+}
+
+async function releaseCluster(): Promise<void> {
+  if (--clusterUsers === 0) {
+    await cluster?.stop();
+    cluster = undefined;
+  }
+}
+
+const adminUrl = (c: PostgresCluster, database = "postgres") => `postgres://postgres@127.0.0.1:${c.port}/${database}`;
+
+/** Runs SQL as the superuser on `database` (default: the maintenance database). */
+async function admin(sql: string, values: unknown[] = [], database = "postgres"): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: adminUrl(cluster!, database) });
+  await client.connect();
+  try {
+    return await client.query(sql, values);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freshDatabase(): Promise<{ name: string; url: string }> {
+  const name = `service_${++databases}`;
+  return { name, url: await cluster!.createDatabase(name) };
+}
+
+const postgresBackend: Backend = {
+  kind: "postgres",
+  setUp: async () => {
+    await useCluster();
+  },
+  tearDown: releaseCluster,
+  fresh: async () => {
+    const { name, url } = await freshDatabase();
+    return {
+      open: () => openPostgresServiceStore(url, { poolSize: 4 }),
+      // New sessions of the database are read-only: the real 25006 on every write.
+      openReadOnly: async () => {
+        await admin(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+        return openPostgresServiceStore(url, { poolSize: 2 });
+      },
+      makeWritable: async () => {
+        await admin(`ALTER DATABASE ${name} RESET default_transaction_read_only`);
+      },
+      setSchemaVersion: async (version) => {
+        await admin("UPDATE meta SET value = $1 WHERE key = 'service_schema_version'", [String(version)], name);
+      },
+      cleanup: async () => {}, // dropped with the cluster
+    };
+  },
+};
+
+serviceStoreConformance(postgresBackend);
+
+describe("PostgreSQL service store", () => {
+  before(async () => {
+    await useCluster();
+  });
+  after(releaseCluster);
+
+  it("error: SQLSTATEs and socket errors of an unusable server map to STORE_UNAVAILABLE, integrity violations to STORE_CONFLICT", () => {
+    const pgError = (code: string, message = "x") => Object.assign(new Error(message), { code });
+    for (const code of ["53100", "25006", "57P01", "57P02", "57P03", "08006", "08001", "53300", "58030", "28P01", "3D000", "ECONNREFUSED", "ECONNRESET"]) {
+      const mapped = postgresStoreError(pgError(code), "storing entries", "postgres://db:5432/x");
+      assert.ok(mapped instanceof StoreError && mapped.code === "STORE_UNAVAILABLE", `${code} → ${String(mapped)}`);
+      assert.ok(mapped.shortMessage.includes(code), "the cause is named");
+    }
+    assert.equal((postgresStoreError(pgError("53100"), "storing entries", "d") as StoreError).shortMessage.includes("disk_full"), true);
+    assert.equal((postgresStoreError(new Error("Connection terminated unexpectedly"), "op", "d") as StoreError).code, "STORE_UNAVAILABLE");
+    for (const code of ["23505", "23514", "23503"]) assert.equal((postgresStoreError(pgError(code), "op", "d") as StoreError).code, "STORE_CONFLICT");
+    const bug = pgError("42601", "syntax error");
+    assert.equal(postgresStoreError(bug, "op", "d"), bug, "a bug is not disguised as unavailability");
+    const builderError = new RangeError("tree");
+    assert.equal(postgresStoreError(builderError, "op", "d"), builderError);
+  });
+
+  it("error: a server that refuses connections, or a missing database, is STORE_UNAVAILABLE at open; no password in messages", async () => {
+    const closedPort = cluster!.port === 1 ? 2 : 1;
+    await assert.rejects(openPostgresServiceStore(`postgres://postgres:s3cret-pw@127.0.0.1:${closedPort}/x`, { connectionTimeoutMs: 2000 }), (e) => {
+      isStoreError("STORE_UNAVAILABLE")(e);
+      assert.ok(!String((e as Error).message).includes("s3cret-pw") && !(e as StoreError).shortMessage.includes("s3cret-pw"));
+      return true;
+    });
+    await assert.rejects(openPostgresServiceStore(adminUrl(cluster!, "no_such_database")), isStoreError("STORE_UNAVAILABLE"));
+  });
+
+  it("default: description names host, port and database, never user or password", async () => {
+    const { name } = await freshDatabase();
+    const store = await openPostgresServiceStore(`postgres://postgres:s3cret-pw@127.0.0.1:${cluster!.port}/${name}?application_name=x`);
+    try {
+      assert.equal(store.description, `postgres://127.0.0.1:${cluster!.port}/${name}`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("behavior: several instances starting together create the schema once (advisory lock)", async () => {
+    const { url } = await freshDatabase();
+    const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresServiceStore(url, { poolSize: 2 })));
+    try {
+      const results = await Promise.all(stores.map((s) => s.addEntries([entry(1)])));
+      for (const [r] of results) assert.equal(r?.status, "created");
+      assert.deepEqual((await admin("SELECT value FROM meta WHERE key = 'service_schema_version'", [], url.split("/").pop()!)).rows, [{ value: "1" }]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("error: a connection killed mid-transaction (admin_shutdown) is STORE_UNAVAILABLE, writes nothing, and the store recovers", async () => {
+    const { name, url } = await freshDatabase();
+    const store = await openPostgresServiceStore(url, { poolSize: 2 });
+    const blocker = new pg.Client({ connectionString: adminUrl(cluster!, name) });
+    await blocker.connect();
+    try {
+      const e = entry(1, { idempotencyKey: "killed" });
+      // Another session claims the same key and keeps its transaction open: the store's insert waits on it.
+      await blocker.query("BEGIN");
+      await blocker.query("INSERT INTO idempotency_keys (org_id, key, entry_hash) VALUES (1, 'killed', $1)", [e.entryHash]);
+      const failed = assert.rejects(store.addEntries([e, entry(1)]), isStoreError("STORE_UNAVAILABLE")); // handled from the start
+      let pid: number | undefined;
+      for (let i = 0; i < 100 && pid === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        pid = (await admin("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'provenance-service' AND wait_event_type = 'Lock'", [name])).rows[0]?.pid;
+      }
+      assert.ok(pid, "the store's transaction is waiting on the lock");
+      await admin("SELECT pg_terminate_backend($1)", [pid]);
+      await failed;
+      await blocker.query("ROLLBACK");
+      assert.equal(await store.getEntry(1, e.entryHash), null, "nothing of the failed call was written");
+      assert.equal((await store.addEntries([e]))[0]?.status, "created", "the pool reconnected");
+    } finally {
+      await blocker.end();
+      await store.close();
+    }
   });
 });

@@ -108,6 +108,9 @@ CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, 
 
 const ENTRY_COLUMNS =
   "e.id, e.org_id, e.kind, e.entry_hash, e.leaf, e.subject_sha256, e.body, e.idempotency_key, e.received_at, e.batch_id, b.status AS batch_status";
+/** Every column but the tree, which only getBatchTree reads. */
+const BATCH_COLUMNS =
+  "id, org_id, root, leaf_count, metadata, metadata_hash, status, sealed_at, chain_id, registry, anchor_org_id, sequence, tx_hash, block_number, block_hash, block_timestamp, confirmed_at";
 
 type Row = Record<string, unknown>;
 
@@ -412,7 +415,7 @@ class SqliteServiceStore implements ServiceStore {
   }
 
   private batch(id: number): ServiceBatch | null {
-    const row = this.statement("SELECT * FROM batches WHERE id = ?").get(id) as Row | undefined;
+    const row = this.statement(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`).get(id) as Row | undefined;
     return row === undefined ? null : toBatch(row);
   }
 
@@ -429,7 +432,7 @@ class SqliteServiceStore implements ServiceStore {
   }
 
   async unconfirmedBatches(): Promise<ServiceBatch[]> {
-    return this.read("listing unconfirmed batches", () => (this.statement("SELECT * FROM batches WHERE status <> 'confirmed' ORDER BY id").all() as Row[]).map(toBatch));
+    return this.read("listing unconfirmed batches", () => (this.statement(`SELECT ${BATCH_COLUMNS} FROM batches WHERE status <> 'confirmed' ORDER BY id`).all() as Row[]).map(toBatch));
   }
 
   async addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction> {
