@@ -88,7 +88,7 @@ describe("verifyReceipt", () => {
     assert.equal(result.blockNumber, receipt.anchor.blockNumber);
     assert.equal(result.sequence, 1);
     assert.equal(receipt.batch.leafCount, 7);
-    assert.equal(receipt.proof.length, 3);
+    assert.ok([2, 3].includes(receipt.proof.length), `a leaf of a 7-leaf tree is 2 or 3 levels deep (where it sorts decides), got ${receipt.proof.length}`);
   });
 
   it("behavior: the receipt's proof verifies unchanged with MerkleProof.sol, @openzeppelin/merkle-tree and merkletreejs", async () => {
