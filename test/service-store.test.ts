@@ -637,7 +637,7 @@ function serviceStoreConformance(backend: Backend): void {
       assert.equal(await after.addEntries([newEntry]).then((r) => r[0]?.status), "created", "writable again");
     });
 
-    it("throughput: addEntries in batches (printed, not asserted)", async () => {
+    it("behavior: addEntries throughput in batches of 500 and in one call (printed, not asserted)", async () => {
       const { store } = await fresh();
       const measure = async (label: string, total: number, batchSize: number) => {
         const entries = Array.from({ length: total }, (_, i) => entry(1 + (i % 4), i % 2 === 0 ? { idempotencyKey: `tp-${label}-${i}` } : {}));

@@ -333,8 +333,8 @@ class SqliteServiceStore implements ServiceStore {
     if (entries.length === 0) return [];
     const receivedAt = new Date().toISOString();
     return this.write(`storing ${entries.length} entries`, () => {
+      const claimKey = this.statement("INSERT INTO idempotency_keys (org_id, key, entry_hash) VALUES (?, ?, ?) ON CONFLICT (org_id, key) DO NOTHING");
       const findKey = this.statement("SELECT entry_hash FROM idempotency_keys WHERE org_id = ? AND key = ?");
-      const insertKey = this.statement("INSERT INTO idempotency_keys (org_id, key, entry_hash) VALUES (?, ?, ?)");
       const insertEntry = this.statement(
         "INSERT INTO entries (org_id, kind, entry_hash, leaf, subject_sha256, body, idempotency_key, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, entry_hash) DO NOTHING RETURNING id",
       );
@@ -343,12 +343,11 @@ class SqliteServiceStore implements ServiceStore {
       for (const entry of entries) {
         const entryHash = lower(entry.entryHash);
         const key = entry.idempotencyKey ?? null;
-        if (key !== null) {
-          // Every key a client used is remembered with the entry it named, so a later reuse with another entry is a conflict.
-          const owner = findKey.get(entry.orgId, key) as Row | undefined;
-          if (owner === undefined) insertKey.run(entry.orgId, key, entryHash);
-          else if (owner.entry_hash !== entryHash) {
-            results.push({ status: "conflict", existingEntryHash: owner.entry_hash as Hex });
+        // Every key a client used is remembered with the entry it named, so a later reuse with another entry is a conflict.
+        if (key !== null && Number(claimKey.run(entry.orgId, key, entryHash).changes) === 0) {
+          const owner = (findKey.get(entry.orgId, key) as Row).entry_hash as Hex;
+          if (owner !== entryHash) {
+            results.push({ status: "conflict", existingEntryHash: owner });
             continue;
           }
         }
