@@ -132,6 +132,10 @@ const UNAVAILABLE_CODES: ReadonlyMap<number, string> = new Map([
  * Maps an error thrown by node:sqlite to the store's errors: unavailability (full, read-only,
  * I/O, locked, …) to `STORE_UNAVAILABLE`, constraint violations to `STORE_CONFLICT`. Errors that
  * are not SQLite's (a caller's `SealBuilder`, a `StoreError`) pass through unchanged.
+ *
+ * @example
+ * import { sqliteStoreError } from "./service/sqliteServiceStore.js";
+ * try { db.exec("BEGIN IMMEDIATE"); } catch (e) { throw sqliteStoreError(e, "storing entries", path); } // SQLITE_BUSY → STORE_UNAVAILABLE
  */
 export function sqliteStoreError(error: unknown, operation: string, path: string): unknown {
   if (error instanceof StoreError || error instanceof InputError) return error;
