@@ -118,6 +118,7 @@ export {
   registerOrganisation,
   registerSigningKey,
   revokeSigningKey,
+  setAnchorer,
 } from "./chain/registry.js";
 export { provenanceRegistryAbi, provenanceRegistryBytecode, provenanceRegistryDeployedBytecode } from "./chain/registryArtifact.js";
 export { type WaitParameters, sendAndWait, waitForTransaction } from "./chain/transactions.js";

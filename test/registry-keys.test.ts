@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
-import { createWalletClient, custom, encodeAbiParameters, getContract, keccak256, stringToHex, toHex, type Address, type Hex } from "viem";
+import { createWalletClient, custom, encodeAbiParameters, encodeFunctionData, getContract, keccak256, stringToHex, toHex, type Address, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { deployRegistry, readSigningKey, registerOrganisation, registerSigningKey, revokeSigningKey } from "../src/chain/registry.js";
+import { deployRegistry, isAnchorer, readSigningKey, registerOrganisation, registerSigningKey, revokeSigningKey, setAnchorer, withRevertName } from "../src/chain/registry.js";
+import { sendAndWait } from "../src/chain/transactions.js";
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";
 import type { ChainWriter } from "../src/chain/types.js";
 import { fromViem } from "../src/chain/viem.js";
@@ -281,5 +282,25 @@ describe("ProvenanceRegistry signing keys", () => {
     it("error: readSigningKey at an address without a registry (NOT_A_REGISTRY)", async () => {
       await assert.rejects(readSigningKey(stranger, stranger.account, keyIdOf("k")), (error: unknown) => error instanceof ChainError && error.code === "NOT_A_REGISTRY");
     });
+  });
+});
+
+describe("anchorer rotation (setAnchorer)", () => {
+  it("default: the organisation admin grants a new anchorer, which can anchor; revoked, it no longer can", async () => {
+    const { registry } = await networkHelpers.loadFixture(deployWithTwoOrganisations);
+    const anchor = (writer: ChainWriter, label: string) =>
+      sendAndWait(writer, { to: registry, data: encodeFunctionData({ abi: provenanceRegistryAbi, functionName: "anchor", args: [1, keccak256(toHex(label)), 1, ZERO] }) }, {}, withRevertName);
+    await expectRevert(anchor(stranger, "before"), "ProvenanceRegistryUnauthorizedAnchorer");
+    await setAnchorer(org1Admin, registry, { orgId: 1, account: stranger.account, grant: true });
+    assert.equal(await isAnchorer(stranger, registry, 1, stranger.account), true);
+    await anchor(stranger, "rotated");
+    await setAnchorer(org1Admin, registry, { orgId: 1, account: stranger.account, grant: false });
+    assert.equal(await isAnchorer(stranger, registry, 1, stranger.account), false);
+    await expectRevert(anchor(stranger, "after"), "ProvenanceRegistryUnauthorizedAnchorer");
+  });
+
+  it("error: another organisation's admin cannot grant organisation 1's anchorer role", async () => {
+    const { registry } = await networkHelpers.loadFixture(deployWithTwoOrganisations);
+    await expectRevert(setAnchorer(org2Admin, registry, { orgId: 1, account: stranger.account, grant: true }), "AccessControlUnauthorizedAccount");
   });
 });

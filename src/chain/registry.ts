@@ -1,6 +1,6 @@
 import { type Abi, decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
 import { ChainError } from "../errors/chain.js";
-import { type Hex, parseHexBytes } from "../hex.js";
+import { type Hex, parseAddress, parseHexBytes } from "../hex.js";
 import { provenanceRegistryAbi, provenanceRegistryBytecode } from "./registryArtifact.js";
 import type { ChainReader, ChainWriter, LogEntry, TransactionReceipt } from "./types.js";
 import { sendAndWait, type WaitParameters } from "./transactions.js";
@@ -235,4 +235,25 @@ export function withRevertName(cause: unknown): unknown {
   } catch {
     return cause;
   }
+}
+
+/**
+ * Grants (`grant: true`) or revokes organisation `orgId`'s anchorer role to or from `account`
+ * (AccessControl `grantRole` / `revokeRole` on `anchorerRole(orgId)`), and waits for the
+ * transaction. The writer must hold `orgAdminRole(orgId)`. This is how an anchorer key is
+ * rotated: grant the new account, switch the service to it, then revoke the old one.
+ *
+ * @example
+ * import { setAnchorer } from "provenance-ledger";
+ * await setAnchorer(orgAdmin, registry, { orgId: 1, account: newAnchorer, grant: true });
+ */
+export async function setAnchorer(
+  writer: ChainWriter,
+  registry: Hex,
+  parameters: { orgId: number; account: Hex; grant: boolean } & WaitParameters,
+): Promise<{ receipt: TransactionReceipt }> {
+  const account = parseAddress(parameters.account, "account");
+  const role = (await read(writer, registry, "anchorerRole", [parameters.orgId])) as Hex;
+  const data = encodeFunctionData({ abi, functionName: parameters.grant ? "grantRole" : "revokeRole", args: [role, account] });
+  return { receipt: await sendAndWait(writer, { to: registry, data }, parameters, withRevertName) };
 }

@@ -2,7 +2,7 @@ import { writeFile, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type PublicKeyInfo, parsePublicKeyInfo } from "../attestation/keys.js";
 import type { JsonValue } from "../canonicalJson.js";
-import { deployRegistry, readOrganisation, registerOrganisation } from "../chain/registry.js";
+import { deployRegistry, readOrganisation, registerOrganisation, setAnchorer } from "../chain/registry.js";
 import { ChainError, redactUrl } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { hashModel } from "../hashing/hashModel.js";
@@ -99,6 +99,21 @@ export async function orgAdd({ flags, args, out }: CommandContext): Promise<void
     out.result({ orgId: id, name, admin, anchorers, registry: address, txHash: receipt.transactionHash }, [
       `Registered organisation ${id} "${name}" in ${address} (tx ${receipt.transactionHash}).`,
       `Admin: ${admin}; anchorers: ${anchorers.join(", ")}. It is now this store's default --org.`,
+    ]);
+  });
+}
+
+/** `provenance org anchorer add|remove <address>`: the organisation admin grants or revokes an anchorer (key rotation). */
+export async function orgAnchorer({ flags, args, out }: CommandContext): Promise<void> {
+  const [action, address] = args;
+  if ((action !== "add" && action !== "remove") || !address) throw new InputError("INVALID_ARGUMENT", "usage: provenance org anchorer add|remove <address>");
+  await withStore(flags, async (store) => {
+    const chain = await writer(flags, store);
+    const org = orgId(flags, store);
+    const account = parseAddress(address, "<address>");
+    const { receipt } = await setAnchorer(chain, registry(flags, store), { orgId: org, account, grant: action === "add", confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    out.result({ orgId: org, account, anchorer: action === "add", txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber) }, [
+      `${action === "add" ? "Granted" : "Revoked"} the anchorer role of organisation ${org} ${action === "add" ? "to" : "from"} ${account} at block ${receipt.blockNumber}`,
     ]);
   });
 }

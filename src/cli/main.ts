@@ -20,6 +20,7 @@ Usage:
   provenance deploy                                 deploy a ProvenanceRegistry (prints registry, chainId)
   provenance org add <name> [--admin A] [--anchorer A]…  register an organisation (caller: admin + anchorer)
   provenance org show [<id>]                        show an organisation's batches
+  provenance org anchorer add|remove <address>      grant or revoke an anchorer (caller: org admin)
   provenance record <path> [--name N] [--version V] [--type T] [--field k=v]…
                                                     hash a model (file or directory) and record it
   provenance anchor [--confirmations N]             seal pending records into a batch and anchor it
@@ -104,7 +105,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         const [sub, ...subArgs] = rest;
         if (sub === "add") await commands.orgAdd({ ...context, args: subArgs });
         else if (sub === "show") await commands.orgShow({ ...context, args: subArgs });
-        else throw new InputError("INVALID_ARGUMENT", `unknown org command "${sub ?? ""}": use org add <name> or org show [<id>]`);
+        else if (sub === "anchorer") await commands.orgAnchorer({ ...context, args: subArgs });
+        else throw new InputError("INVALID_ARGUMENT", `unknown org command "${sub ?? ""}": use org add <name>, org show [<id>] or org anchorer add|remove <address>`);
         return 0;
       }
       case "record":
