@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { type PostgresCluster, startPostgresCluster } from "../scripts/postgresCluster.js";
 import { keyFileFromEthereumKey, onChainKeyId, onChainRole, signerFromKeyFile } from "../src/attestation/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../src/attestation/predicates/evaluation.js";
 import { signStatement } from "../src/attestation/signStatement.js";
@@ -29,6 +30,7 @@ import { createLogger, redactLogValue } from "../src/service/logger.js";
 import { createServiceMetrics } from "../src/service/metrics.js";
 import { type RunningService, type ServiceConfig, parseListen, startService } from "../src/service/service.js";
 import type { AddEntryResult, NewEntry, ServiceStore } from "../src/service/serviceStore.js";
+import { openServiceStore } from "../src/service/openServiceStore.js";
 import { openSqliteServiceStore } from "../src/service/sqliteServiceStore.js";
 import { verifyAttestation } from "../src/verify/verifyAttestation.js";
 import { verifyReceipt } from "../src/verify/verifyReceipt.js";
@@ -731,6 +733,55 @@ describe("starting and stopping", () => {
     const run = await cli(["serve"], { PROVENANCE_RPC_URL: chain.rpcUrl }).done;
     assert.equal(run.code, 2);
     assert.match(run.stderr, /missing --chain-id \(or set PROVENANCE_CHAIN_ID\)/);
+  });
+});
+
+describe("several instances on one PostgreSQL store", () => {
+  let cluster: PostgresCluster;
+
+  before(async () => {
+    cluster = await startPostgresCluster();
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  const leaderOf = async (service: RunningService): Promise<boolean | null> => (await call(service.url, "GET", "/readyz")).body?.checks?.anchorer?.leader ?? null;
+
+  it("behavior: every instance ingests, the lease holder anchors, and another takes over when it stops", async () => {
+    const url = cluster.connectionString;
+    const setup = await openServiceStore(url);
+    const token = generateApiToken();
+    await setup.createToken({ orgId: org1, name: "shared", tokenHash: hashApiToken(token) });
+    await setup.close();
+    const shared = { store: url, leaseTtlMs: 1000, intervalMs: 100 } as const;
+    const a = await startService(baseConfig({ ...shared, instanceId: "instance-a" }));
+    let b: RunningService | undefined;
+    try {
+      for (const deadline = Date.now() + 20_000; (await leaderOf(a)) !== true && Date.now() < deadline; ) await sleep(50);
+      b = await startService(baseConfig({ ...shared, instanceId: "instance-b" }));
+      for (const deadline = Date.now() + 20_000; (await leaderOf(b)) === null && Date.now() < deadline; ) await sleep(50);
+      assert.deepEqual([await leaderOf(a), await leaderOf(b)], [true, false], "one anchorer");
+      const ready = await call(b.url, "GET", "/readyz");
+      assert.equal(ready.status, 200, `a standby instance is ready: ${ready.text}`);
+      // Submitted to the standby, anchored by the leader, visible through both.
+      const first = await call(b.url, "POST", "/v1/entries", { token, body: { record: record("acme/shared") } });
+      assert.equal(first.status, 201, first.text);
+      await waitForStatus(b.url, token, first.body.id, (s) => s === "confirmed");
+      assert.equal((await call(a.url, "GET", `/v1/entries/${first.body.id}`, { token })).body.status, "confirmed");
+      const receipt = parseReceipt((await call(a.url, "GET", `/v1/entries/${first.body.id}/receipt`, { token })).text);
+      await verifyReceipt({ receipt, chain: reader, chainId: CHAIN_ID, registry });
+      // The leader stops (releasing the lease): the other instance anchors from now on.
+      await a.close();
+      const second = await call(b.url, "POST", "/v1/entries", { token, body: { record: record("acme/shared") } });
+      assert.equal(second.status, 201, second.text);
+      await waitForStatus(b.url, token, second.body.id, (s) => s === "confirmed");
+      assert.equal(await leaderOf(b), true);
+    } finally {
+      await a.close();
+      await b?.close();
+    }
   });
 });
 

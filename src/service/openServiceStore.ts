@@ -18,9 +18,8 @@ export function isPostgresLocation(location: string): boolean {
 export async function openServiceStore(location: string, options: { readonly sqlite?: SqliteServiceStoreOptions } = {}): Promise<ServiceStore> {
   if (location.trim() === "") throw new InputError("INVALID_ARGUMENT", "the store location is empty: give a SQLite file path or a postgres:// URL");
   if (isPostgresLocation(location)) {
-    // Loaded only when asked for (pg is not needed for SQLite).
-    const specifier = "./postgresServiceStore.js";
-    const { openPostgresServiceStore } = (await import(specifier)) as { openPostgresServiceStore(url: string): Promise<ServiceStore> };
+    // Loaded only when asked for: a SQLite deployment never loads pg.
+    const { openPostgresServiceStore } = await import("./postgresServiceStore.js");
     return openPostgresServiceStore(location);
   }
   return openSqliteServiceStore(location, options.sqlite);
