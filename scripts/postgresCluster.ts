@@ -2,7 +2,7 @@
 // socket inside the temp dir, stopped (immediate) and deleted by `stop`. initdb refuses to run as
 // root, so as root every server command runs as the `postgres` OS user (docs: /work/shared/SETUP.md).
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -94,8 +94,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
         // already stopped
       }
     }
+    rmSync(dir, { recursive: true, force: true });
   };
-  process.once("exit", stopSync); // a test that crashes does not leave a server behind
+  process.once("exit", stopSync); // a test that crashes leaves neither a server nor its directory behind
   try {
     // --no-sync: initdb's own files; the running server still fsyncs every commit.
     await asServerUser(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]);
