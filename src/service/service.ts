@@ -4,7 +4,7 @@ import { type Server, createServer } from "node:http";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isAnchorer, readOrganisation } from "../chain/registry.js";
-import { connectReader, connectWriter } from "../cli/connect.js";
+import { connectWriter } from "../cli/connect.js";
 import { BaseError } from "../errors/base.js";
 import { ChainError, redactUrl } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
@@ -100,13 +100,10 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
 
   // 1. The chain: the node must serve the configured chain before anything is touched.
   const where = redactUrl(config.rpcUrl);
-  const reader = connectReader(config.rpcUrl, rpcTimeoutMs);
-  const nodeChainId = await reader.getChainId().catch((cause: unknown) => {
-    throw cause instanceof ChainError ? new ChainError(cause.code, `${cause.shortMessage}: ${where}`, { cause }) : cause;
-  });
+  const writer = await connectWriter(config.rpcUrl, config.privateKey, rpcTimeoutMs); // names the (redacted) URL if unreachable
+  const nodeChainId = await writer.getChainId();
   if (nodeChainId !== config.chainId)
     throw new ChainError("CHAIN_ID_MISMATCH", `the node at ${where} serves chain ${nodeChainId}, but the service is configured for chain ${config.chainId}; refusing to start`);
-  const writer = await connectWriter(config.rpcUrl, config.privateKey, rpcTimeoutMs);
 
   // 2. The store, pinned to this chain and registry on first use.
   const ownStore = typeof config.store === "string";
@@ -116,8 +113,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     await pin(store, PINNED_REGISTRY, config.registry.toLowerCase(), (was) => new StoreError("STORE_CONFLICT", `the store ${store.description} anchors in registry ${was}, not ${config.registry}; use another store for another registry`));
     // 3. Every organisation exists and this account may anchor for it.
     for (const orgId of config.orgIds) {
-      if (!(await readOrganisation(reader, config.registry, orgId))) throw new InputError("INVALID_ARGUMENT", `organisation ${orgId} is not registered in ${config.registry} on chain ${config.chainId}`);
-      if (!(await isAnchorer(reader, config.registry, orgId, writer.account)))
+      if (!(await readOrganisation(writer, config.registry, orgId))) throw new InputError("INVALID_ARGUMENT", `organisation ${orgId} is not registered in ${config.registry} on chain ${config.chainId}`);
+      if (!(await isAnchorer(writer, config.registry, orgId, writer.account)))
         throw new InputError("INVALID_ARGUMENT", `account ${writer.account} is not an anchorer of organisation ${orgId}: its admin must add it before this service can anchor`);
     }
   } catch (error) {
@@ -154,7 +151,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const api = createHttpApi({
     store,
     ingest,
-    chain: reader,
+    chain: writer,
     chainId: config.chainId,
     registry: config.registry,
     confirmations,
