@@ -16,6 +16,7 @@ import { parseReceipt, serializeReceipt } from "../receipt.js";
 import { expectArray, expectObject, expectSha256, expectString } from "../validate.js";
 import { type VerifiedSigner, verifyAttestation } from "../verify/verifyAttestation.js";
 import { type VerifiedReceipt, verifyReceipt } from "../verify/verifyReceipt.js";
+import type { AnchorerState } from "./anchorer.js";
 import { hashApiToken, isApiToken } from "./apiToken.js";
 import { HttpError } from "./httpError.js";
 import type { IngestQueue } from "./ingestQueue.js";
@@ -29,16 +30,6 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_BATCH_ENTRIES = 1000;
 /** Most public keys in one `POST /v1/verify`. */
 export const MAX_VERIFY_PUBLIC_KEYS = 64;
-
-/** What the anchorer reports for `/readyz` and `/metrics`. */
-export type AnchorerStatus = {
-  /** Started and not stopped. */
-  readonly running: boolean;
-  /** Holds the anchoring lease (only the holder anchors; every instance ingests). Undefined: not known yet. */
-  readonly leader?: boolean | undefined;
-  /** Why it cannot work right now (store or chain failing), if it knows. */
-  readonly problem?: string | undefined;
-};
 
 export type CreateHttpApiParameters = {
   readonly store: ServiceStore;
@@ -59,7 +50,8 @@ export type CreateHttpApiParameters = {
   readonly maxBodyBytes?: number | undefined;
   /** Entries were stored (the anchorer's `notifyIngested`). */
   readonly onIngested?: ((orgId: number, count: number) => void) | undefined;
-  readonly anchorerStatus?: (() => AnchorerStatus) | undefined;
+  /** The anchorer's state for `/readyz` (running, lease, last failure) and `/metrics`. */
+  readonly anchorerStatus?: (() => AnchorerState) | undefined;
   /** Per check of `/readyz` (default 2000 ms). */
   readonly readinessTimeoutMs?: number | undefined;
 };
