@@ -555,6 +555,23 @@ function serviceStoreConformance(backend: Backend): void {
       );
     });
 
+    it("default: listBatches pages through every batch in id order; receivedTimesOf gives each entry's acknowledgement time", async () => {
+      const { store } = await fresh();
+      const added = await store.addEntries([entry(1), entry(1), entry(2)]);
+      const b1 = (await store.sealBatch(1, 10, treeBuilder(), new Date()))!;
+      const b2 = (await store.sealBatch(2, 10, treeBuilder(), new Date()))!;
+      await store.markAnchored(b1.id, anchorAt(1));
+      await store.markConfirmed(b1.id, new Date());
+      assert.deepEqual((await store.listBatches(0, 10)).map((b) => [b.id, b.status]), [[b1.id, "confirmed"], [b2.id, "sealed"]]);
+      assert.deepEqual((await store.listBatches(0, 1)).map((b) => b.id), [b1.id]);
+      assert.deepEqual((await store.listBatches(b1.id, 10)).map((b) => b.id), [b2.id]);
+      assert.deepEqual(await store.listBatches(b2.id, 10), []);
+      const times = added.map((r) => (r.status === "conflict" ? "" : r.receivedAt));
+      assert.deepEqual(await store.receivedTimesOf(b1.id), times.slice(0, 2));
+      assert.deepEqual(await store.receivedTimesOf(b2.id), times.slice(2));
+      assert.deepEqual(await store.receivedTimesOf(9999), []);
+    });
+
     it("default: a lease is taken, renewed by its holder, refused to others until it expires, and released", async () => {
       const { store } = await fresh();
       const t0 = new Date("2026-11-24T10:00:00.000Z");

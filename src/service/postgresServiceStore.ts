@@ -545,6 +545,14 @@ class PostgresServiceStore implements ServiceStore {
     return (await this.query("listing unconfirmed batches", `SELECT ${BATCH_COLUMNS} FROM batches WHERE status <> 'confirmed' ORDER BY id`)).map(toBatch);
   }
 
+  async listBatches(afterId: number, limit: number): Promise<ServiceBatch[]> {
+    return (await this.query("listing batches", `SELECT ${BATCH_COLUMNS} FROM batches WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit])).map(toBatch);
+  }
+
+  async receivedTimesOf(batchId: number): Promise<string[]> {
+    return (await this.query(`reading the entries of batch ${batchId}`, "SELECT received_at FROM entries WHERE batch_id = $1 ORDER BY id", [batchId])).map((r) => iso(r.received_at));
+  }
+
   async addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction> {
     return this.transaction(`recording a transaction of batch ${tx.batchId}`, async (c) => {
       if ((await c.query("SELECT 1 FROM batches WHERE id = $1", [tx.batchId])).rowCount === 0) throw new StoreError("NOT_FOUND", `no batch ${tx.batchId}`);

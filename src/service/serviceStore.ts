@@ -147,6 +147,10 @@ export interface ServiceStore {
   getBatchTree(id: number): Promise<Uint8Array>;
   /** Batches not yet confirmed (sealed or anchored), oldest first: the anchorer's work list. */
   unconfirmedBatches(): Promise<ServiceBatch[]>;
+  /** Batches with id > `afterId`, oldest first, at most `limit` (paging through all of them: the restore check). */
+  listBatches(afterId: number, limit: number): Promise<ServiceBatch[]>;
+  /** When each entry of the batch was acknowledged (RFC 3339), in entry order: accept-to-anchor delays. */
+  receivedTimesOf(batchId: number): Promise<string[]>;
 
   // Outbox of anchoring transactions.
   /** Persists a signed transaction before it is broadcast. */

@@ -438,6 +438,14 @@ class SqliteServiceStore implements ServiceStore {
     return this.read("listing unconfirmed batches", () => (this.statement(`SELECT ${BATCH_COLUMNS} FROM batches WHERE status <> 'confirmed' ORDER BY id`).all() as Row[]).map(toBatch));
   }
 
+  async listBatches(afterId: number, limit: number): Promise<ServiceBatch[]> {
+    return this.read("listing batches", () => (this.statement(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id > ? ORDER BY id LIMIT ?`).all(afterId, limit) as Row[]).map(toBatch));
+  }
+
+  async receivedTimesOf(batchId: number): Promise<string[]> {
+    return this.read(`reading the entries of batch ${batchId}`, () => (this.statement("SELECT received_at FROM entries WHERE batch_id = ? ORDER BY id").all(batchId) as Row[]).map((r) => String(r.received_at)));
+  }
+
   async addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction> {
     const createdAt = now.toISOString();
     return this.write(`recording a transaction of batch ${tx.batchId}`, () => {
