@@ -21,12 +21,6 @@ import type { AnchorerEvents, Logger } from "./types.js";
 
 export type { FeePolicy } from "./feePolicy.js";
 
-/**
- * When each entry of a batch was received (RFC 3339), for the latency events. `ServiceStore` has
- * no such query yet; without it the anchorer measures latency from the oldest pending entry it
- * saw when sealing (or from `sealedAt` after a restart) and reports no per-entry delays.
- */
-export type ReceivedTimesOf = (batchId: number) => Promise<readonly string[]>;
 
 export type AnchorerConfig = {
   readonly store: ServiceStore;
@@ -56,7 +50,6 @@ export type AnchorerConfig = {
   readonly pollIntervalMs?: number | undefined;
   /** Backoff after a failed pass (default 250 ms doubling to 30 s, with jitter). */
   readonly retry?: CreateBackoffParameters | undefined;
-  readonly receivedTimesOf?: ReceivedTimesOf | undefined;
   readonly logger: Logger;
   readonly events?: AnchorerEvents | undefined;
   /** Clock for timestamps, sealing age and rebroadcast timing (default: the system clock). */
@@ -292,7 +285,7 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
     if (head - BigInt(anchor.blockNumber) + 1n < BigInt(config.confirmations)) return;
     const confirmedAt = now();
     await store.markConfirmed(batch.id, confirmedAt);
-    const times = config.receivedTimesOf ? await config.receivedTimesOf(batch.id) : [];
+    const times = await store.receivedTimesOf(batch.id);
     logger.info("batch confirmed", { batchId: batch.id, blockNumber: anchor.blockNumber, confirmations: Number(head) - anchor.blockNumber + 1 });
     events.onBatchConfirmed?.({
       orgId: batch.orgId,
@@ -486,8 +479,10 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
       timestamp: Number(block.timestamp),
     };
     await store.markAnchored(batch.id, anchor);
-    const times = config.receivedTimesOf ? await config.receivedTimesOf(batch.id) : [];
-    const oldest = times.length > 0 ? Math.min(...times.map((t) => Date.parse(t))) : Date.parse(oldestAtSealing.get(batch.id) ?? batch.sealedAt);
+    const times = await store.receivedTimesOf(batch.id);
+    // A loop, not Math.min(...): a batch can hold millions of entries.
+    let oldest = times.length > 0 ? Number.POSITIVE_INFINITY : Date.parse(oldestAtSealing.get(batch.id) ?? batch.sealedAt);
+    for (const t of times) oldest = Math.min(oldest, Date.parse(t));
     logger.info("batch anchored", { batchId: batch.id, orgId: batch.orgId, hash: anchor.txHash, blockNumber: anchor.blockNumber, sequence: anchor.sequence });
     events.onBatchAnchored?.({
       orgId: batch.orgId,
@@ -615,7 +610,8 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
 }
 
 /** Builds a batch with the ledger's rule (`buildBatch`): the tree and the same metadata `sealBatch` anchors. */
-function sealBuilder(sealedAt: Date): SealBuilder {
+/** The SealBuilder of the service: the same tree and batch metadata as `sealBatch` of src/ledger.ts. */
+export function sealBuilder(sealedAt: Date): SealBuilder {
   return (leaves) => {
     const { tree, metadata, metadataHash } = buildBatch(leaves, sealedAt);
     return { root: tree.root, tree: tree.toBytes(), metadata, metadataHash };
