@@ -546,6 +546,9 @@ describe("the anchoring service over HTTP", () => {
     assert.ok(value(`provenance_batches_anchored_total{org="${org1}"}`) >= 1);
     assert.ok(value("provenance_gas_used_total") > 21_000);
     assert.ok(value("provenance_anchor_latency_seconds_count") >= 1);
+    // Per entry: at least the record, the envelope and the progression record were confirmed.
+    assert.ok(value("provenance_accept_to_confirm_seconds_count") >= 3);
+    assert.ok(value("provenance_accept_to_confirm_seconds_sum") > 0);
     assert.equal(value("provenance_reorgs_total"), 0);
     assert.ok(value(`provenance_pending_entries{org="${org1}"}`) >= 0);
     assert.ok(value(`provenance_oldest_pending_age_seconds{org="${org2}"}`) >= 0);
