@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { canonicalJson } from "../src/canonicalJson.js";
 import { deployRegistry, registerOrganisation } from "../src/chain/registry.js";
 import type { ChainWriter } from "../src/chain/types.js";
@@ -18,6 +20,7 @@ import { checkStore } from "../src/service/checkStore.js";
 import type { NewEntry, ServiceStore } from "../src/service/serviceStore.js";
 import { openSqliteServiceStore } from "../src/service/sqliteServiceStore.js";
 
+const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 function newEntry(orgId: number): NewEntry {
@@ -69,6 +72,13 @@ describe("checkStore (restore check)", () => {
     } finally {
       await copy.close();
     }
+    // The same check from the CLI, as an operator runs it (docs/deployment.md).
+    const cli = (store: string) =>
+      run(process.execPath, [join(import.meta.dirname, "..", "bin", "provenance.js"), "store", "check", "--store", store, "--rpc", chain.rpcUrl, "--registry", registry, "--chain-id", String(chain.chainId)], {
+        env: { PATH: process.env.PATH, HOME: dir },
+      });
+    const ok = await cli(restored);
+    assert.match(ok.stdout, /^OK: sqlite:.*3 batch\(es\); 3 anchored exactly as stored/m);
   });
 
   it("error: a batch whose stored root, block or metadata disagrees with the chain is named; an old backup's sealed batch that the chain has anchored is reported", async () => {

@@ -60,6 +60,7 @@ Anchoring service (HTTP API; docs/service-api.md, docs/openapi.json):
   provenance token create --org <id> --name <name>  a new API token for one organisation (printed once)
   provenance token list [--org <id>]                live tokens (ids and names, never the tokens)
   provenance token revoke <id>                      revoke a token
+  provenance store check --chain-id <id> [--store …] after a restore: every stored batch matches the chain
 
 Options (flag, else environment variable, else .env):
   --rpc <url>            PROVENANCE_RPC_URL       JSON-RPC endpoint
@@ -161,6 +162,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "serve":
         await service.serve(context);
         return 0;
+      case "store": {
+        const [sub, ...subArgs] = rest;
+        if (sub !== "check") throw new InputError("INVALID_ARGUMENT", `unknown store command "${sub ?? ""}": use store check`);
+        return await service.storeCheck({ ...context, args: subArgs });
+      }
       case "token": {
         const [sub, ...subArgs] = rest;
         const handlers = { create: service.tokenCreate, list: service.tokenList, revoke: service.tokenRevoke } as const;
