@@ -12,7 +12,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import { buildBatch } from "../src/batchMetadata.js";
 import { canonicalJson } from "../src/canonicalJson.js";
 import { fromEthers } from "../src/chain/ethers.js";
-import { deployRegistry, encodeAnchor, readAnchor, readOrganisation, registerOrganisation } from "../src/chain/registry.js";
+import { deployRegistry, encodeAnchor, readAnchor, readOrganisation, registerOrganisation, setAnchorer } from "../src/chain/registry.js";
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";
 import type { ChainWriter, FeeData } from "../src/chain/types.js";
 import { fromViem } from "../src/chain/viem.js";
@@ -376,6 +376,36 @@ describe("anchorer", () => {
     assert.equal(batch.anchor!.txHash, persisted.hash, "the very transaction persisted before the crash");
     assert.deepEqual((await t.store.transactionsOf(batch.id)).map((tx) => tx.status), ["mined"]);
     assert.equal(await pendingNonce(t.writer), nonce + 1, "one transaction, not two");
+  });
+
+  it("behavior: after the anchorer key is rotated, a transaction the old key persisted is rebroadcast while the old key may still anchor; anchored once", async () => {
+    const t = await setup(14, { anchorers: [14, 15] });
+    const entries = await t.add(3);
+    const killed = t.make({ writer: { ...t.writer, sendRawTransaction: () => Promise.reject(new Error("killed before broadcasting")) } });
+    await assert.rejects(killed.tick(), /killed before broadcasting/);
+    const [old] = await t.store.pendingTransactions();
+    await ticks(t.make({ writer: writerFor(rpcUrl, 15) }), 3);
+    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    assert.equal((await t.store.getBatch(old!.batchId))!.anchor!.txHash, old!.hash, "the old key's signed bytes were still valid");
+  });
+
+  it("behavior: once the old key's anchorer role is revoked, the batch is anchored by the new key; anchored once", async () => {
+    const t = await setup(16, { anchorers: [16, 15] });
+    const entries = await t.add(3);
+    const killed = t.make({ writer: { ...t.writer, sendRawTransaction: () => Promise.reject(new Error("killed before broadcasting")) } });
+    await assert.rejects(killed.tick(), /killed before broadcasting/);
+    const [old] = await t.store.pendingTransactions();
+    await setAnchorer(admin, registry, { orgId: t.orgId, account: t.writer.account, grant: false });
+
+    const rotated = writerFor(rpcUrl, 15);
+    await ticks(t.make({ writer: rotated }), 4);
+    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    const batch = (await t.store.getBatch(old!.batchId))!;
+    const txs = await t.store.transactionsOf(batch.id);
+    assert.equal(txs.filter((tx) => tx.status === "mined").length, 1);
+    const mined = txs.find((tx) => tx.status === "mined")!;
+    assert.equal(mined.from.toLowerCase(), rotated.account.toLowerCase(), "the new key anchored");
+    assert.equal(batch.anchor!.txHash, mined.hash);
   });
 
   it("behavior: killed between broadcast and bookkeeping, a new anchorer adopts the anchor from the chain and sends nothing", async () => {

@@ -328,6 +328,15 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
       await store.setTransactionStatus(tx.id, "dropped");
       live = live.filter((t) => t.id !== tx.id);
     }
+    // Signed by a previous anchorer key (the key was rotated): its nonce means nothing for this
+    // account. Not mined: sign anew; if it is mined later after all, ours reverts on the
+    // already-anchored root and the batch adopts that anchor.
+    const rotated = live.filter((t) => t.from.toLowerCase() !== writer.account.toLowerCase());
+    if (rotated.length > 0) {
+      for (const tx of rotated) await store.setTransactionStatus(tx.id, "dropped");
+      live = live.filter((t) => !rotated.includes(t));
+      logger.warn("pending transaction signed by another anchorer key; signing anew with this one", { batchId: batch.id, hashes: rotated.map((t) => t.hash) });
+    }
     const latest = await rpc("getTransactionCount", () => writer.getTransactionCount(writer.account, "latest"));
     const spent = live.filter((t) => t.nonce < latest);
     if (spent.length > 0) {
