@@ -1,0 +1,109 @@
+// A throwaway anvil (Foundry, from npm) for tests and benchmarks: a free loopback port, the
+// development accounts of the standard test mnemonic, stopped by `stop` (and when this process exits).
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { createPublicClient, createWalletClient, defineChain, http, toHex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import type { ChainWriter } from "../src/chain/types.js";
+import { fromViem } from "../src/chain/viem.js";
+import type { Hex } from "../src/hex.js";
+
+/** anvil's default mnemonic: its accounts are public knowledge (never use them on a real chain). */
+export const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
+export const ANVIL_CHAIN_ID = 31337;
+
+const ANVIL_BIN = fileURLToPath(new URL("../node_modules/.bin/anvil", import.meta.url));
+
+export type AnvilNode = {
+  readonly rpcUrl: string;
+  readonly port: number;
+  /** One JSON-RPC call; an error answer throws with the method named. */
+  rpc(method: string, params?: readonly unknown[]): Promise<unknown>;
+  /** The private key of development account `index`. */
+  privateKeyOf(index: number): Hex;
+  /** A signing connection from development account `index` (viem, no retries). */
+  writerFor(index: number, timeoutMs?: number): ChainWriter;
+  /** `anvil_mine`: mines `blocks` empty blocks now. */
+  mine(blocks?: number): Promise<void>;
+  /** SIGTERM, then waits for the process to exit. Idempotent. */
+  stop(): Promise<void>;
+};
+
+export type StartAnvilParameters = {
+  /** Seconds between blocks (`--block-time`); automining when omitted. */
+  readonly blockTime?: number | undefined;
+  /** How many development accounts (default 10). */
+  readonly accounts?: number | undefined;
+  /** More anvil flags. */
+  readonly args?: readonly string[] | undefined;
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/**
+ * Starts anvil on a free loopback port and waits until it answers `eth_chainId`.
+ *
+ * @example
+ * import { startAnvil } from "../scripts/anvilNode.js";
+ * const node = await startAnvil({ blockTime: 1 });
+ * try { await node.rpc("eth_blockNumber"); } finally { await node.stop(); }
+ */
+export async function startAnvil(parameters: StartAnvilParameters = {}): Promise<AnvilNode> {
+  const port = await freePort();
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const args = ["--host", "127.0.0.1", "--port", String(port), "--accounts", String(parameters.accounts ?? 10), "--silent"];
+  if (parameters.blockTime !== undefined) args.push("--block-time", String(parameters.blockTime));
+  const child: ChildProcess = spawn(ANVIL_BIN, [...args, ...(parameters.args ?? [])], { stdio: "ignore" });
+  const killNow = (): void => void child.kill("SIGKILL");
+  process.once("exit", killNow);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const rpc = async (method: string, params: readonly unknown[] = []): Promise<unknown> => {
+    const response = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+    if (body.error) throw new Error(`${method}: ${body.error.message}`);
+    return body.result;
+  };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rpc("eth_chainId");
+      break;
+    } catch (error) {
+      if (attempt > 200 || child.exitCode !== null) {
+        killNow();
+        throw new Error(`anvil did not start on port ${port}`, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  const chain = defineChain({ id: ANVIL_CHAIN_ID, name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
+  return {
+    rpcUrl,
+    port,
+    rpc,
+    privateKeyOf: (index) => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index }).getHdKey().privateKey!),
+    writerFor: (index, timeoutMs = 10_000) => {
+      const transport = http(rpcUrl, { timeout: timeoutMs, retryCount: 0 });
+      return fromViem({
+        publicClient: createPublicClient({ chain, transport }),
+        walletClient: createWalletClient({ chain, transport, account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index }) }),
+      });
+    },
+    mine: async (blocks = 1) => void (await rpc("anvil_mine", [toHex(blocks)])),
+    stop: async () => {
+      process.removeListener("exit", killNow);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
