@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,14 +18,20 @@ import { decodeBatchAnchored, deployRegistry, readAnchor, registerOrganisation }
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";
 import type { ChainReader, LogEntry } from "../src/chain/types.js";
 import { connectReader } from "../src/cli/connect.js";
+import { StoreError } from "../src/errors/store.js";
 import type { Hex } from "../src/hex.js";
 import { loadMerkleTree } from "../src/merkle/loadMerkleTree.js";
 import type { MerkleTree } from "../src/merkle/tree.js";
 import { parseReceipt } from "../src/receipt.js";
+import { createRecord } from "../src/record.js";
+import { canonicalJson } from "../src/canonicalJson.js";
+import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../src/entry.js";
+import { sealBuilder } from "../src/service/anchorer.js";
 import { generateApiToken, hashApiToken } from "../src/service/apiToken.js";
 import { checkStore } from "../src/service/checkStore.js";
 import { openServiceStore } from "../src/service/openServiceStore.js";
-import type { ServiceBatch, ServiceStore } from "../src/service/serviceStore.js";
+import type { NewEntry, ServiceBatch, ServiceStore } from "../src/service/serviceStore.js";
+import { openSqliteServiceStore } from "../src/service/sqliteServiceStore.js";
 import { verifyReceipt } from "../src/verify/verifyReceipt.js";
 
 // The real `provenance serve` (bin/provenance.js, a child process) against anvil, under the faults
@@ -700,5 +707,95 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       }
       await checkPostgresDatabase(location, lab.orgId, new Set(runResult.acknowledged.map((a) => a.id)).size);
     });
+  });
+});
+
+// The service commits ingest on a worker thread with its own SQLite connection (the conformance
+// suite covers the store's contract; these cover what the thread adds).
+describe("the SQLite ingest thread (the service's commit path)", () => {
+  let dir: string;
+  const newEntry = (orgId: number, size = 0): NewEntry => {
+    const fields = size > 0 ? { fields: { card: "x".repeat(size) } } : {};
+    const entry: LedgerEntry = { kind: "record", record: createRecord({ subject: { name: "thread/model", version: "1", digest: { sha256: randomBytes(32).toString("hex") } }, ...fields }) };
+    return { orgId, kind: "record", entryHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry), body: canonicalJson(entryJson(entry)) };
+  };
+
+  it("behavior: the caller's writes take turns with the thread's commits — sealing during ingest never waits on a lock (busy timeout 0), and every entry lands in exactly one batch", async () => {
+    dir = await mkdtemp(join(tmpdir(), "provenance-ingest-thread-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const store = await openSqliteServiceStore(join(dir, "turns.db"), { ingestThread: true, busyTimeoutMs: 0 });
+    try {
+      let ingesting = true;
+      const sealed: ServiceBatch[] = [];
+      let sealedWhileIngesting = 0;
+      // An anchorer's writes (seal, lease) on its timer, while 20 clients each commit 100 entries, one at a time.
+      const sealer = (async () => {
+        while (ingesting) {
+          const batch = await store.sealBatch(1, 50, sealBuilder(new Date()), new Date());
+          if (batch) sealed.push(batch);
+          await store.acquireLease("anchorer", "thread-test", 30_000, new Date());
+          sealedWhileIngesting = sealed.length;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      const clients = Array.from({ length: 20 }, async () => {
+        const results = [];
+        for (let i = 0; i < 100; i++) results.push((await store.addEntries([newEntry(1)]))[0]!);
+        return results;
+      });
+      const added = (await Promise.all(clients)).flat();
+      ingesting = false;
+      await sealer;
+      for (let batch = await store.sealBatch(1, 50, sealBuilder(new Date()), new Date()); batch; batch = await store.sealBatch(1, 50, sealBuilder(new Date()), new Date())) sealed.push(batch);
+      const leaves = new Map<Hex, number>();
+      for (const batch of sealed) {
+        const tree = loadMerkleTree(await store.getBatchTree(batch.id));
+        for (let i = 0; i < tree.leafCount; i++) leaves.set(tree.leafAt(i), (leaves.get(tree.leafAt(i)) ?? 0) + 1);
+      }
+      const ids = new Set<number>();
+      for (const result of added) {
+        assert.equal(result.status, "created");
+        if (result.status !== "created") continue;
+        ids.add(result.id);
+        assert.equal(leaves.get((await store.getEntry(1, result.entryHash))!.leaf), 1, `entry ${result.entryHash} is not in exactly one batch`);
+      }
+      assert.equal(ids.size, 2_000, "one id per entry");
+      assert.ok(sealedWhileIngesting >= 5, `only ${sealedWhileIngesting} batches were sealed while ingesting`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("error: a full store (size quota) fails the thread's commit with STORE_UNAVAILABLE and keeps nothing of it", async () => {
+    const path = join(dir, "full.db");
+    await (await openSqliteServiceStore(path)).close();
+    const store = await openSqliteServiceStore(path, { ingestThread: true, maxSizeBytes: 256 * 1024 });
+    try {
+      const small = newEntry(1);
+      assert.equal((await store.addEntries([small]))[0]!.status, "created");
+      const big = [newEntry(1, 200 * 1024), newEntry(1, 200 * 1024)];
+      await assert.rejects(store.addEntries(big), (e: unknown) => e instanceof StoreError && e.code === "STORE_UNAVAILABLE" && /SQLITE_FULL/.test(e.message));
+      for (const entry of big) assert.equal(await store.getEntry(1, entry.entryHash), null);
+      assert.equal((await store.addEntries([small]))[0]!.status, "existing", "the store goes on");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("behavior: close() lets the commits in flight finish; what it acknowledged is stored", async () => {
+    const path = join(dir, "close.db");
+    const store = await openSqliteServiceStore(path, { ingestThread: true });
+    const entries = Array.from({ length: 200 }, () => newEntry(1));
+    const pending = entries.map((e) => store.addEntries([e]));
+    await store.close();
+    const results = await Promise.allSettled(pending);
+    const acknowledged = results.flatMap((r, i) => (r.status === "fulfilled" ? [entries[i]!] : []));
+    assert.ok(acknowledged.length > 0);
+    const reopened = await openSqliteServiceStore(path, { readOnly: true });
+    try {
+      for (const entry of acknowledged) assert.ok(await reopened.getEntry(1, entry.entryHash), "acknowledged, so stored");
+    } finally {
+      await reopened.close();
+    }
   });
 });

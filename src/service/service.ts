@@ -33,7 +33,7 @@ export const ANCHOR_LEASE = "anchorer";
 export type ServiceConfig = {
   /** A SQLite file path or a `postgres://` URL (opened and closed by the service), or an open store (left open). */
   readonly store: string | ServiceStore;
-  /** Options for a SQLite store opened from a path (a size quota, read-only: also how tests make a full disk). */
+  /** Options for a SQLite store opened from a path (a size quota, read-only: also how tests make a full disk; the ingest thread is on unless `ingestThread: false`). */
   readonly sqlite?: SqliteServiceStoreOptions | undefined;
   readonly rpcUrl: string;
   /** The chain the service anchors on: the node must serve it, and the store must not have been used with another. */
@@ -107,7 +107,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
 
   // 2. The store, pinned to this chain and registry on first use.
   const ownStore = typeof config.store === "string";
-  const store = typeof config.store === "string" ? await openServiceStore(config.store, config.sqlite ? { sqlite: config.sqlite } : {}) : config.store;
+  // SQLite: group commits run on an ingest thread, so the event loop parses requests during each fsync.
+  const store = typeof config.store === "string" ? await openServiceStore(config.store, { sqlite: { ingestThread: true, ...config.sqlite } }) : config.store;
   try {
     await pin(store, PINNED_CHAIN_ID, String(config.chainId), (was) => new ChainError("CHAIN_ID_MISMATCH", `the store ${store.description} was used with chain ${was}; this service is configured for chain ${config.chainId}; refusing to start`));
     await pin(store, PINNED_REGISTRY, config.registry.toLowerCase(), (was) => new StoreError("STORE_CONFLICT", `the store ${store.description} anchors in registry ${was}, not ${config.registry}; use another store for another registry`));

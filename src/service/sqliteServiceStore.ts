@@ -1,8 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { InputError } from "../errors/input.js";
-import { StoreError } from "../errors/store.js";
+import { StoreError, type StoreErrorCode } from "../errors/store.js";
 import type { Hex } from "../hex.js";
 import type { ReceiptAnchor } from "../receipt.js";
 import type {
@@ -35,6 +36,13 @@ export type SqliteServiceStoreOptions = {
   readonly maxSizeBytes?: number | undefined;
   /** Opens the file read-only (inspection, or a copy being checked); every write fails `STORE_UNAVAILABLE`. */
   readonly readOnly?: boolean | undefined;
+  /**
+   * Commits `addEntries` on a second connection in a worker thread (the service's ingest path):
+   * the caller's event loop goes on parsing requests while SQLite writes and fsyncs. Same
+   * transactions, same durability; this process's other writes take turns with it (first come,
+   * first served), so they never wait on SQLite's lock. Ignored with `readOnly`.
+   */
+  readonly ingestThread?: boolean | undefined;
 };
 
 const SCHEMA = `
@@ -186,11 +194,147 @@ export async function openSqliteServiceStore(path: string, options: SqliteServic
       const pageSize = Number((db.prepare("PRAGMA page_size").get() as Row).page_size);
       db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(options.maxSizeBytes / pageSize))}`);
     }
+    if (options.ingestThread && !readOnly) store.useIngestThread(IngestThread.start(file, { ...options, ingestThread: false }));
   } catch (error) {
     db.close();
     throw error;
   }
   return store;
+}
+
+/** workerData key of the ingest thread (this module is its entry point). */
+const INGEST_THREAD = "provenance-sqlite-ingest-thread";
+
+type IngestThreadInit = { readonly path: string; readonly options: SqliteServiceStoreOptions };
+type IngestRequest = { readonly id: number; readonly entries: readonly NewEntry[] } | { readonly id: number; readonly close: true };
+/** A failure sent across threads: a StoreError's code and messages, or another error's message. */
+type ThreadError = { readonly code?: StoreErrorCode; readonly message: string; readonly details?: string | undefined };
+type IngestReply = { readonly id: number; readonly results?: AddEntryResult[]; readonly error?: ThreadError };
+
+function threadError(error: unknown): ThreadError {
+  if (error instanceof StoreError) return { code: error.code, message: error.shortMessage, details: error.details };
+  return { message: error instanceof Error ? error.message : String(error) };
+}
+
+function fromThreadError(error: ThreadError): Error {
+  return error.code === undefined ? new Error(error.message) : new StoreError(error.code, error.message, { details: error.details });
+}
+
+/**
+ * The worker thread that commits `addEntries` on its own connection. One request at a time: the
+ * store sends the next only after the previous answered, and never while it writes itself.
+ */
+class IngestThread {
+  private readonly waiting = new Map<number, { resolve(results: AddEntryResult[]): void; reject(error: unknown): void }>();
+  private nextId = 1;
+  private stopped: Error | null = null;
+  private closing = false;
+  private readonly exited: Promise<void>;
+  private readonly worker: Worker;
+  /** Resolves once the thread's connection is open (its first message, id 0); rejects if it could not open it. */
+  readonly ready: Promise<void>;
+
+  private constructor(worker: Worker) {
+    this.worker = worker;
+    const fail = (error: Error): void => {
+      this.stopped ??= error;
+      for (const w of this.waiting.values()) w.reject(error);
+      this.waiting.clear();
+    };
+    worker.on("message", (reply: IngestReply) => {
+      const w = this.waiting.get(reply.id);
+      if (!w) return;
+      this.waiting.delete(reply.id);
+      if (this.waiting.size === 0 && !this.closing) worker.unref();
+      if (reply.error) w.reject(fromThreadError(reply.error));
+      else w.resolve(reply.results!);
+    });
+    worker.on("error", (error) => fail(new StoreError("STORE_UNAVAILABLE", `the SQLite ingest thread failed: ${error.message}`, { cause: error })));
+    this.exited = new Promise((resolve) => worker.once("exit", () => resolve()));
+    void this.exited.then(() => fail(new StoreError("STORE_UNAVAILABLE", "the SQLite ingest thread has stopped")));
+    this.ready = this.answer(0).then(() => undefined);
+    this.ready.catch(() => {}); // awaited by the first addEntries, which then commits here instead
+  }
+
+  /** Starts the thread without waiting for it (tens of milliseconds: a service listens meanwhile). */
+  static start(path: string, options: SqliteServiceStoreOptions): IngestThread {
+    const init: IngestThreadInit = { path, options };
+    return new IngestThread(startWorker({ [INGEST_THREAD]: init }));
+  }
+
+  /** Whether it takes requests (false once closed, or if it crashed). */
+  get alive(): boolean {
+    return this.stopped === null;
+  }
+
+  addEntries(entries: readonly NewEntry[]): Promise<AddEntryResult[]> {
+    const id = this.nextId++;
+    const answered = this.answer(id);
+    if (this.alive) this.worker.postMessage({ id, entries } satisfies IngestRequest);
+    return answered;
+  }
+
+  /** The answer to request `id`; the thread is referenced (keeps the process alive) while one is awaited. */
+  private answer(id: number): Promise<AddEntryResult[]> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    this.worker.ref();
+    return new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+  }
+
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = new StoreError("STORE_UNAVAILABLE", "the store is closed");
+    this.closing = true;
+    this.worker.ref(); // until it has closed its connection and exited
+    this.worker.postMessage({ id: -1, close: true } satisfies IngestRequest);
+    await this.exited;
+  }
+}
+
+/**
+ * Starts a worker on this module. From the TypeScript sources (tests, tsx) it first gets a loader,
+ * since a worker does not inherit the parent's: Node strips the types, and a resolve hook maps the
+ * sources' `.js` specifiers to their `.ts` files. SQLite's ExperimentalWarning is not repeated
+ * (the parent loaded node:sqlite first, and had its own); other warnings are printed.
+ */
+function startWorker(data: Record<string, unknown>): Worker {
+  const self = import.meta.url;
+  const typescript = self.endsWith(".ts");
+  const hook = `export async function resolve(specifier, context, next) {
+    try { return await next(specifier, context); }
+    catch (error) { if (error?.code !== "ERR_MODULE_NOT_FOUND" || !specifier.endsWith(".js")) throw error; return next(specifier.slice(0, -3) + ".ts", context); }
+  }`;
+  const source = [
+    `process.removeAllListeners("warning");`,
+    `process.on("warning", (w) => { if (!(w.name === "ExperimentalWarning" && /SQLite/.test(w.message))) process.stderr.write(w.name + ": " + w.message + "\\n"); });`,
+    typescript ? `process.getBuiltinModule("node:module").register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});` : "",
+    `import(${JSON.stringify(self)});`,
+  ].join("\n");
+  // From the sources, none of the parent's flags (--import tsx, --input-type): the loader above does it.
+  return new Worker(source, { eval: true, workerData: data, ...(typescript ? { execArgv: [] } : {}) });
+}
+
+/** The ingest thread's side: opens its connection, says so (id 0), then commits each request in turn. */
+async function runIngestThread(init: IngestThreadInit): Promise<void> {
+  const port = parentPort!;
+  let store: ServiceStore;
+  try {
+    store = await openSqliteServiceStore(init.path, init.options);
+  } catch (error) {
+    port.postMessage({ id: 0, error: threadError(error) } satisfies IngestReply);
+    return;
+  }
+  port.postMessage({ id: 0, results: [] } satisfies IngestReply);
+  port.on("message", (message: IngestRequest) => {
+    if ("close" in message) {
+      void store.close().finally(() => port.close());
+      return;
+    }
+    store.addEntries(message.entries).then(
+      (results) => port.postMessage({ id: message.id, results } satisfies IngestReply),
+      (error: unknown) => port.postMessage({ id: message.id, error: threadError(error) } satisfies IngestReply),
+    );
+  });
 }
 
 class SqliteServiceStore implements ServiceStore {
@@ -200,6 +344,9 @@ class SqliteServiceStore implements ServiceStore {
   private readonly db: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
   private closed = false;
+  private ingest: IngestThread | null = null;
+  /** With an ingest thread: this process's writes (its commits and this connection's), one at a time, in order. */
+  private turns: Promise<unknown> = Promise.resolve();
 
   constructor(path: string, db: DatabaseSync) {
     this.path = path;
@@ -270,6 +417,32 @@ class SqliteServiceStore implements ServiceStore {
     }
   }
 
+  useIngestThread(thread: IngestThread): void {
+    this.ingest = thread;
+  }
+
+  /**
+   * `write`, taking its turn with the ingest thread's commits when there is one: a write here
+   * starts only once the thread's commit in progress is done, and the thread's next waits for
+   * it, so neither connection ever waits on the other's lock (which would block the event loop).
+   */
+  private writeInTurn<T>(operation: string, body: () => T): Promise<T> {
+    if (this.ingest === null) {
+      try {
+        return Promise.resolve(this.write(operation, body));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.inTurn(() => this.write(operation, body));
+  }
+
+  private inTurn<T>(run: () => T | Promise<T>): Promise<T> {
+    const result = this.turns.then(run);
+    this.turns = result.catch(() => undefined);
+    return result;
+  }
+
   private read<T>(operation: string, body: () => T): T {
     try {
       return body();
@@ -281,6 +454,11 @@ class SqliteServiceStore implements ServiceStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.ingest) {
+      const thread = this.ingest;
+      await this.inTurn(() => thread.close());
+      this.ingest = null;
+    }
     this.db.close();
   }
 
@@ -293,14 +471,14 @@ class SqliteServiceStore implements ServiceStore {
 
   async setMeta(key: string, value: string): Promise<void> {
     if (key === SERVICE_SCHEMA_VERSION_KEY) throw new InputError("INVALID_ARGUMENT", `the meta key ${key} is reserved for the store's schema version`);
-    this.write("writing meta", () => {
+    await this.writeInTurn("writing meta", () => {
       this.statement("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
     });
   }
 
   async createToken(input: { orgId: number; name: string; tokenHash: Hex }): Promise<StoredToken> {
     const createdAt = new Date().toISOString();
-    return this.write("creating a token", () => {
+    return this.writeInTurn("creating a token", () => {
       const row = this.statement("INSERT INTO tokens (org_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id").get(
         input.orgId,
         input.name,
@@ -320,7 +498,7 @@ class SqliteServiceStore implements ServiceStore {
 
   async revokeToken(id: number): Promise<boolean> {
     const now = new Date().toISOString();
-    return this.write("revoking a token", () => Number(this.statement("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now, id).changes) === 1);
+    return this.writeInTurn("revoking a token", () => Number(this.statement("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now, id).changes) === 1);
   }
 
   async listTokens(orgId?: number): Promise<StoredToken[]> {
@@ -335,6 +513,16 @@ class SqliteServiceStore implements ServiceStore {
 
   async addEntries(entries: readonly NewEntry[]): Promise<AddEntryResult[]> {
     if (entries.length === 0) return [];
+    const thread = this.ingest;
+    if (!thread?.alive) return this.addEntriesHere(entries);
+    return this.inTurn(async () => {
+      // A thread that could not open its connection (or crashed) leaves the commits to this one.
+      const started = await thread.ready.then(() => thread.alive, () => false);
+      return started ? thread.addEntries(entries) : this.addEntriesHere(entries);
+    });
+  }
+
+  private addEntriesHere(entries: readonly NewEntry[]): AddEntryResult[] {
     const receivedAt = new Date().toISOString();
     return this.write(`storing ${entries.length} entries`, () => {
       const claimKey = this.statement("INSERT INTO idempotency_keys (org_id, key, entry_hash) VALUES (?, ?, ?) ON CONFLICT (org_id, key) DO NOTHING");
@@ -398,7 +586,7 @@ class SqliteServiceStore implements ServiceStore {
   async sealBatch(orgId: number, maxLeaves: number, build: SealBuilder, now: Date): Promise<ServiceBatch | null> {
     if (!Number.isSafeInteger(maxLeaves) || maxLeaves < 1) throw new InputError("INVALID_ARGUMENT", `maxLeaves must be a positive integer, got ${maxLeaves}`);
     const sealedAt = now.toISOString();
-    return this.write(`sealing a batch for organisation ${orgId}`, () => {
+    return this.writeInTurn(`sealing a batch for organisation ${orgId}`, () => {
       const pending = this.statement("SELECT id, leaf FROM entries WHERE org_id = ? AND batch_id IS NULL ORDER BY id LIMIT ?").all(orgId, maxLeaves) as Row[];
       const last = pending.at(-1);
       if (last === undefined) return null;
@@ -448,7 +636,7 @@ class SqliteServiceStore implements ServiceStore {
 
   async addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction> {
     const createdAt = now.toISOString();
-    return this.write(`recording a transaction of batch ${tx.batchId}`, () => {
+    return this.writeInTurn(`recording a transaction of batch ${tx.batchId}`, () => {
       if (this.batch(tx.batchId) === null) throw new StoreError("NOT_FOUND", `no batch ${tx.batchId}`);
       const row = this.statement(
         "INSERT INTO transactions (batch_id, chain_id, from_address, nonce, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending') RETURNING *",
@@ -466,13 +654,13 @@ class SqliteServiceStore implements ServiceStore {
   }
 
   async setTransactionStatus(id: number, status: OutboxTransaction["status"]): Promise<void> {
-    this.write(`setting the status of transaction ${id}`, () => {
+    await this.writeInTurn(`setting the status of transaction ${id}`, () => {
       if (Number(this.statement("UPDATE transactions SET status = ? WHERE id = ?").run(status, id).changes) !== 1) throw new StoreError("NOT_FOUND", `no transaction ${id}`);
     });
   }
 
   async markAnchored(batchId: number, anchor: ReceiptAnchor): Promise<void> {
-    this.write(`marking batch ${batchId} anchored`, () => {
+    await this.writeInTurn(`marking batch ${batchId} anchored`, () => {
       const status = this.batchStatus(batchId);
       if (status === "confirmed") throw new StoreError("STORE_CONFLICT", `batch ${batchId} is confirmed; mark it reorged before anchoring it again`);
       this.statement(
@@ -482,7 +670,7 @@ class SqliteServiceStore implements ServiceStore {
   }
 
   async markConfirmed(batchId: number, now: Date): Promise<void> {
-    this.write(`marking batch ${batchId} confirmed`, () => {
+    await this.writeInTurn(`marking batch ${batchId} confirmed`, () => {
       const status = this.batchStatus(batchId);
       if (status === "sealed") throw new StoreError("STORE_CONFLICT", `batch ${batchId} is not anchored; it cannot be confirmed`);
       if (status === "anchored") this.statement("UPDATE batches SET status = 'confirmed', confirmed_at = ? WHERE id = ?").run(now.toISOString(), batchId);
@@ -490,7 +678,7 @@ class SqliteServiceStore implements ServiceStore {
   }
 
   async markReorged(batchId: number): Promise<void> {
-    this.write(`marking batch ${batchId} reorged`, () => {
+    await this.writeInTurn(`marking batch ${batchId} reorged`, () => {
       if (this.batchStatus(batchId) === "sealed") return;
       this.statement(
         "UPDATE batches SET status = 'sealed', chain_id = NULL, registry = NULL, anchor_org_id = NULL, sequence = NULL, tx_hash = NULL, block_number = NULL, block_hash = NULL, block_timestamp = NULL, confirmed_at = NULL WHERE id = ?",
@@ -507,7 +695,7 @@ class SqliteServiceStore implements ServiceStore {
   async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) throw new InputError("INVALID_ARGUMENT", `ttlMs must be a positive integer, got ${ttlMs}`);
     const nowMs = now.getTime();
-    return this.write(`acquiring lease ${name}`, () => {
+    return this.writeInTurn(`acquiring lease ${name}`, () => {
       const changes = this.statement(
         "INSERT INTO leases (name, holder, expires_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at_ms = excluded.expires_at_ms WHERE leases.holder = excluded.holder OR leases.expires_at_ms <= ?",
       ).run(name, holder, nowMs + ttlMs, nowMs).changes;
@@ -516,7 +704,7 @@ class SqliteServiceStore implements ServiceStore {
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    this.write(`releasing lease ${name}`, () => {
+    await this.writeInTurn(`releasing lease ${name}`, () => {
       this.statement("DELETE FROM leases WHERE name = ? AND holder = ?").run(name, holder);
     });
   }
@@ -592,3 +780,6 @@ function toTransaction(row: Row): OutboxTransaction {
     status: row.status as OutboxTransaction["status"],
   };
 }
+
+// This module is also the ingest thread's entry point (last: everything above is defined by then).
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[INGEST_THREAD] !== undefined) void runIngestThread((workerData as Record<string, IngestThreadInit>)[INGEST_THREAD]!);
