@@ -4,13 +4,14 @@ import { assembleReceipt } from "../assembleReceipt.js";
 import { type PublicKeyInfo, parsePublicKeyInfo } from "../attestation/keys.js";
 import { canonicalJson } from "../canonicalJson.js";
 import type { ChainReader } from "../chain/types.js";
-import { type LedgerEntry, describeEntry, entryHash, entryJson, entrySubjectSha256, entrySubjects, leafOfEntry, parseEntry } from "../entry.js";
+import { type LedgerEntry, describeEntry, entryHash, entryJson, entrySubjectSha256, entrySubjects, parseEntry } from "../entry.js";
 import { BaseError, describeCause } from "../errors/base.js";
 import { ChainError } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { StoreError } from "../errors/store.js";
 import { VerificationError } from "../errors/verification.js";
 import type { Hex } from "../hex.js";
+import { recordLeaf } from "../merkle/leaf.js";
 import { parseJson, parseJsonBytes } from "../json/parseJson.js";
 import { parseReceipt, serializeReceipt } from "../receipt.js";
 import { expectArray, expectObject, expectSha256, expectString } from "../validate.js";
@@ -68,7 +69,7 @@ export type HttpApi = {
 type Method = "GET" | "POST";
 type Context = { readonly request: IncomingMessage; readonly params: Readonly<Record<string, string>>; readonly orgId: number };
 type Reply = { readonly status: number; readonly body: unknown; readonly contentType?: string; readonly headers?: Record<string, string> };
-type Route = { readonly method: Method; readonly path: string; readonly auth: boolean; readonly handler: (context: Context) => Promise<Reply> };
+type Route = { readonly method: Method; readonly path: string; readonly segments: readonly string[]; readonly auth: boolean; readonly handler: (context: Context) => Promise<Reply> };
 
 /** Every route the API answers (method and path template), as docs/openapi.json must describe them. */
 export const ROUTES: readonly { readonly method: Method; readonly path: string }[] = [
@@ -113,12 +114,10 @@ export function createHttpApi(parameters: CreateHttpApiParameters): HttpApi {
   const ingestEntries = async (orgId: number, entries: readonly NewEntry[]): Promise<AddEntryResult[]> => {
     if (draining) throw new HttpError(503, "SHUTTING_DOWN", "the service is shutting down; send the entry again (to another instance)", { headers: { "retry-after": "1" } });
     const results = await ingest.add(entries);
-    let created = 0;
-    for (const r of results) {
-      metrics.observeIngested(orgId, r.status);
-      if (r.status === "created") created++;
-    }
-    if (created > 0) parameters.onIngested?.(orgId, created);
+    const counts = { created: 0, existing: 0, conflict: 0 };
+    for (const r of results) counts[r.status]++;
+    for (const status of ["created", "existing", "conflict"] as const) metrics.observeIngested(orgId, status, counts[status]);
+    if (counts.created > 0) parameters.onIngested?.(orgId, counts.created);
     return results;
   };
 
@@ -306,7 +305,7 @@ export function createHttpApi(parameters: CreateHttpApiParameters): HttpApi {
     "GET /metrics": metricsRoute,
     "GET /openapi.json": openApi,
   };
-  const routes: Route[] = ROUTES.map((r) => ({ ...r, auth: r.path.startsWith("/v1/"), handler: handlers[`${r.method} ${r.path}`]! }));
+  const routes: Route[] = ROUTES.map((r) => ({ ...r, segments: r.path.split("/"), auth: r.path.startsWith("/v1/"), handler: handlers[`${r.method} ${r.path}`]! }));
 
   // ---- plumbing ---------------------------------------------------------------------------------
 
@@ -327,9 +326,14 @@ export function createHttpApi(parameters: CreateHttpApiParameters): HttpApi {
   };
 
   const dispatch = async (request: IncomingMessage, response: ServerResponse, label: { route: string; orgId?: number }): Promise<void> => {
-    const url = new URL(request.url ?? "/", "http://service.invalid");
-    const matched = routes.map((r) => ({ route: r, params: matchPath(r.path, url.pathname) })).filter((m) => m.params !== null);
-    if (matched.length === 0) throw new HttpError(404, "NOT_FOUND", `no route ${url.pathname}; the API is described at /openapi.json`);
+    const pathname = new URL(request.url ?? "/", "http://service.invalid").pathname;
+    const segments = pathname.split("/");
+    const matched: { route: Route; params: Record<string, string> }[] = [];
+    for (const route of routes) {
+      const params = matchPath(route.segments, segments);
+      if (params !== null) matched.push({ route, params });
+    }
+    if (matched.length === 0) throw new HttpError(404, "NOT_FOUND", `no route ${pathname}; the API is described at /openapi.json`);
     label.route = matched[0]!.route.path;
     const found = matched.find((m) => m.route.method === request.method);
     if (!found) {
@@ -338,7 +342,7 @@ export function createHttpApi(parameters: CreateHttpApiParameters): HttpApi {
     }
     const orgId = found.route.auth ? await authenticate(request) : 0;
     if (orgId) label.orgId = orgId;
-    send(response, await found.route.handler({ request, params: found.params!, orgId }), draining);
+    send(response, await found.route.handler({ request, params: found.params, orgId }), draining);
   };
 
   return {
@@ -391,12 +395,15 @@ function entryOfRequest(o: Record<string, unknown>, path: string): LedgerEntry {
 }
 
 function newEntry(orgId: number, entry: LedgerEntry, idempotencyKey: string | undefined): NewEntry {
+  const hash = entryHash(entry);
+  const subjectSha256 = entrySubjectSha256(entry);
   return {
     orgId,
     kind: entry.kind,
-    entryHash: entryHash(entry),
-    leaf: leafOfEntry(entry),
-    subjectSha256: entrySubjectSha256(entry),
+    entryHash: hash,
+    // leafOfEntry(entry), without hashing the entry a second time.
+    leaf: recordLeaf(`0x${subjectSha256}`, hash),
+    subjectSha256,
     // Canonical JSON: the stored text is the entry exactly as hashed and as receipts will carry it.
     body: canonicalJson(entryJson(entry)),
     idempotencyKey,
@@ -476,9 +483,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array> 
   });
 }
 
-function matchPath(template: string, path: string): Record<string, string> | null {
-  const want = template.split("/");
-  const got = path.split("/");
+function matchPath(want: readonly string[], got: readonly string[]): Record<string, string> | null {
   if (want.length !== got.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
