@@ -77,6 +77,8 @@ export type EntryLoad = {
 
 export type EntryLoadSummary = {
   readonly seconds: number;
+  /** CPU time of the client process meanwhile (user + system). */
+  readonly cpuSeconds: number;
   readonly entriesPerSecond: number;
   readonly requestsPerSecond: number;
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
@@ -266,13 +268,16 @@ function sleep(ms: number): Promise<void> {
 /** Runs a load for `durationMs` and summarises it. */
 export async function runEntryLoad(parameters: EntryLoadParameters & { readonly durationMs: number }): Promise<EntryLoadSummary> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const load = startEntryLoad({ ...parameters, keepAcknowledged: false });
   await sleep(parameters.durationMs);
   await load.stop();
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   const { latenciesMs, ...rest } = load.stats;
   return {
     seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
     entriesPerSecond: rest.acknowledgedEntries / seconds,
     requestsPerSecond: rest.acknowledgedRequests / seconds,
     latencyMs: { p50: percentile(latenciesMs, 50), p99: percentile(latenciesMs, 99), max: percentile(latenciesMs, 100) },
