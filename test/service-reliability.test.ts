@@ -43,6 +43,7 @@ import { verifyReceipt } from "../src/verify/verifyReceipt.js";
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// KILLS and POSTGRES_KILLS in the environment shorten a local run; the suite uses the defaults.
 const KILLS = Number(process.env.KILLS ?? 100);
 const POSTGRES_KILLS = Number(process.env.POSTGRES_KILLS ?? 20);
 
