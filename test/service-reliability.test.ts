@@ -423,8 +423,9 @@ async function killRepeatedly(t: TestContext, lab: Lab, location: string, kills:
 
 const ms = (values: readonly number[]) => `p50 ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms, max ${percentile(values, 100).toFixed(0)} ms`;
 
-function report(t: TestContext, lines: string[]): void {
-  for (const line of lines) t.diagnostic(line);
+/** The figures of a run, printed with the test (`npm test` shows console output, not diagnostics). */
+function report(lines: string[]): void {
+  for (const line of lines) console.log(`      ${line}`);
 }
 
 describe("provenance serve under faults (a real process against anvil)", () => {
@@ -445,7 +446,7 @@ describe("provenance serve under faults (a real process against anvil)", () => {
           const drainMs = await waitFor("every acknowledged entry to be confirmed", () => allConfirmed(store, lab.orgId), 180_000, 250);
           const checked = await checkAnchoredOnce({ lab, store, url: runResult.url, token: runResult.token, acknowledged: runResult.acknowledged, confirmations: 2 });
           const retried = runResult.acknowledged.filter((a) => a.attempts > 1);
-          report(t, [
+          report([
             `${runResult.kills} kills; ${checked.entries} entries acknowledged (${retried.length} after a retry, ${retried.filter((a) => a.status === 200).length} of them answered 200: stored before the kill, answer lost), ${checked.batches} batches, ${checked.receipts} receipts verified`,
             `requests sent ${load.stats.requests}, no answer ${load.stats.connectionErrors}, 503 ${JSON.stringify(load.stats.unavailable)}; kills with requests in flight: ${runResult.requestsInFlightAtKill}`,
             `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}; spawn → anchoring lease ${ms(runResult.leaseMs)}`,
@@ -516,7 +517,7 @@ describe("provenance serve under faults (a real process against anvil)", () => {
           await load.stop();
           await waitFor("the last entries to be confirmed", () => allConfirmed(store, lab.orgId), 30_000);
           const checked = await checkAnchoredOnce({ lab, store, url, token, acknowledged: load.acknowledged, confirmations: 1 });
-          report(t, [
+          report([
             `outage ${OUTAGE_MS / 1000} s: ${acknowledged} entries acknowledged meanwhile, no 503; provenance_rpc_errors_total +${errors}; ${connections} connections tried at the proxy (about ${Math.round(OUTAGE_MS / 650)} passes without backoff)`,
             `delays between failed passes: ${gaps.map((g) => (g / 1000).toFixed(1)).join(", ")} s; everything confirmed ${(recoveredMs / 1000).toFixed(1)} s after the node came back`,
             `${checked.entries} entries, ${checked.batches} batches, ${checked.receipts} receipts verified`,
@@ -594,7 +595,7 @@ describe("provenance serve under faults (a real process against anvil)", () => {
           const txs = await store.transactionsOf(batchId);
           assert.deepEqual(txs.map((tx) => tx.status), ["mined"], "one outbox transaction, mined (again), never re-signed");
         }
-        report(t, [`${checked.entries} entries in ${checked.batches} batch(es): anchored at block ${firstBlock}, reorged out, anchored again at block ${second[0]!.anchor!.blockNumber}; statuses seen meanwhile: ${[...seen].join(", ")}; receipts only at depth 3, all verified`]);
+        report([`${checked.entries} entries in ${checked.batches} batch(es): anchored at block ${firstBlock}, reorged out, anchored again at block ${second[0]!.anchor!.blockNumber}; statuses seen meanwhile: ${[...seen].join(", ")}; receipts only at depth 3, all verified`]);
       } finally {
         await store.close();
       }
@@ -662,7 +663,7 @@ describe("provenance serve under faults (a real process against anvil)", () => {
         await waitFor("every entry to be confirmed", () => allConfirmed(store, lab.orgId), 60_000, 250);
         const checked = await checkAnchoredOnce({ lab, store, url, token, acknowledged: load.acknowledged, confirmations: 1 });
         acknowledgedEntries = checked.entries;
-        report(t, [
+        report([
           `store full: ${full.unavailable} answers 503 (${JSON.stringify(full.message)}); ${full.waiting} entries waiting, none stored; ${full.stored} stored = acknowledged; /readyz: ${JSON.stringify(full.ready)}`,
           `after space came back: ${checked.entries} entries, ${checked.batches} batches, ${checked.receipts} receipts verified`,
         ]);
@@ -693,7 +694,7 @@ describe("provenance serve under faults (a real process against anvil)", () => {
         try {
           const drainMs = await waitFor("every acknowledged entry to be confirmed", () => allConfirmed(store, lab.orgId), 120_000, 250);
           const checked = await checkAnchoredOnce({ lab, store, url: runResult.url, token: runResult.token, acknowledged: runResult.acknowledged, confirmations: 2 });
-          report(t, [
+          report([
             `${runResult.kills} kills; ${checked.entries} entries acknowledged, ${checked.batches} batches, ${checked.receipts} receipts verified; drain ${drainMs} ms`,
             `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}`,
             `state found at the kills: ${[...runResult.states].map(([state, n]) => `${state} ${n}`).join(", ")}`,
