@@ -4,6 +4,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { InputError } from "../errors/input.js";
 import { StoreError, type StoreErrorCode } from "../errors/store.js";
+import { type Row, rowMappers } from "./serviceRows.js";
 import type { Hex } from "../hex.js";
 import type { ReceiptAnchor } from "../receipt.js";
 import type {
@@ -120,7 +121,6 @@ const ENTRY_COLUMNS =
 const BATCH_COLUMNS =
   "id, org_id, root, leaf_count, metadata, metadata_hash, status, sealed_at, chain_id, registry, anchor_org_id, sequence, tx_hash, block_number, block_hash, block_timestamp, confirmed_at";
 
-type Row = Record<string, unknown>;
 
 /** Primary SQLite result codes that mean "the store cannot be used right now", and what to tell the operator. */
 const UNAVAILABLE_CODES: ReadonlyMap<number, string> = new Map([
@@ -714,72 +714,7 @@ function lower(hex: Hex): Hex {
   return hex.toLowerCase() as Hex;
 }
 
-function entryStatus(batchStatus: unknown): EntryStatus {
-  return batchStatus === null || batchStatus === undefined ? "pending" : (batchStatus as BatchStatus);
-}
-
-function toToken(row: Row): StoredToken {
-  return { id: Number(row.id), orgId: Number(row.org_id), name: String(row.name), createdAt: String(row.created_at) };
-}
-
-function toEntry(row: Row): StoredEntry {
-  return {
-    id: Number(row.id),
-    orgId: Number(row.org_id),
-    kind: row.kind as StoredEntry["kind"],
-    entryHash: row.entry_hash as Hex,
-    leaf: row.leaf as Hex,
-    subjectSha256: String(row.subject_sha256),
-    body: String(row.body),
-    idempotencyKey: row.idempotency_key === null ? null : String(row.idempotency_key),
-    receivedAt: String(row.received_at),
-    batchId: row.batch_id === null ? null : Number(row.batch_id),
-    status: entryStatus(row.batch_status),
-  };
-}
-
-function toBatch(row: Row): ServiceBatch {
-  return {
-    id: Number(row.id),
-    orgId: Number(row.org_id),
-    root: row.root as Hex,
-    leafCount: Number(row.leaf_count),
-    metadata: String(row.metadata),
-    metadataHash: row.metadata_hash as Hex,
-    status: row.status as BatchStatus,
-    sealedAt: String(row.sealed_at),
-    anchor:
-      row.status === "sealed"
-        ? null
-        : {
-            chainId: Number(row.chain_id),
-            registry: row.registry as Hex,
-            orgId: Number(row.anchor_org_id),
-            sequence: Number(row.sequence),
-            txHash: row.tx_hash as Hex,
-            blockNumber: Number(row.block_number),
-            blockHash: row.block_hash as Hex,
-            timestamp: Number(row.block_timestamp),
-          },
-    confirmedAt: row.confirmed_at === null ? null : String(row.confirmed_at),
-  };
-}
-
-function toTransaction(row: Row): OutboxTransaction {
-  return {
-    id: Number(row.id),
-    batchId: Number(row.batch_id),
-    chainId: Number(row.chain_id),
-    from: row.from_address as Hex,
-    nonce: Number(row.nonce),
-    hash: row.hash as Hex,
-    raw: row.raw as Hex,
-    maxFeePerGas: String(row.max_fee_per_gas),
-    maxPriorityFeePerGas: String(row.max_priority_fee_per_gas),
-    createdAt: String(row.created_at),
-    status: row.status as OutboxTransaction["status"],
-  };
-}
+const { toToken, toEntry, toBatch, toTransaction } = rowMappers(String);
 
 // This module is also the ingest thread's entry point (last: everything above is defined by then).
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[INGEST_THREAD] !== undefined) void runIngestThread((workerData as Record<string, IngestThreadInit>)[INGEST_THREAD]!);

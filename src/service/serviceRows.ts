@@ -1,0 +1,85 @@
+// Row → value mapping shared by the SQLite and PostgreSQL service stores: the columns are the
+// same; only how a timestamp comes back differs (TEXT in SQLite, a Date from pg).
+import type { Hex } from "../hex.js";
+import type { BatchStatus, EntryStatus, OutboxTransaction, ServiceBatch, StoredEntry, StoredToken } from "./serviceStore.js";
+
+export type Row = Record<string, unknown>;
+
+export type RowMappers = {
+  toToken(row: Row): StoredToken;
+  toEntry(row: Row): StoredEntry;
+  toBatch(row: Row): ServiceBatch;
+  toTransaction(row: Row): OutboxTransaction;
+};
+
+/** The mappers for a driver whose timestamps `time` turns into RFC 3339 text. */
+export function rowMappers(time: (value: unknown) => string): RowMappers {
+  const iso = time;
+  function entryStatus(batchStatus: unknown): EntryStatus {
+    return batchStatus === null || batchStatus === undefined ? "pending" : (batchStatus as BatchStatus);
+  }
+
+  function toToken(row: Row): StoredToken {
+    return { id: Number(row.id), orgId: Number(row.org_id), name: String(row.name), createdAt: iso(row.created_at) };
+  }
+
+  function toEntry(row: Row): StoredEntry {
+    return {
+      id: Number(row.id),
+      orgId: Number(row.org_id),
+      kind: row.kind as StoredEntry["kind"],
+      entryHash: row.entry_hash as Hex,
+      leaf: row.leaf as Hex,
+      subjectSha256: String(row.subject_sha256),
+      body: String(row.body),
+      idempotencyKey: row.idempotency_key === null ? null : String(row.idempotency_key),
+      receivedAt: iso(row.received_at),
+      batchId: row.batch_id === null ? null : Number(row.batch_id),
+      status: entryStatus(row.batch_status),
+    };
+  }
+
+  function toBatch(row: Row): ServiceBatch {
+    return {
+      id: Number(row.id),
+      orgId: Number(row.org_id),
+      root: row.root as Hex,
+      leafCount: Number(row.leaf_count),
+      metadata: String(row.metadata),
+      metadataHash: row.metadata_hash as Hex,
+      status: row.status as BatchStatus,
+      sealedAt: iso(row.sealed_at),
+      anchor:
+        row.status === "sealed"
+          ? null
+          : {
+              chainId: Number(row.chain_id),
+              registry: row.registry as Hex,
+              orgId: Number(row.anchor_org_id),
+              sequence: Number(row.sequence),
+              txHash: row.tx_hash as Hex,
+              blockNumber: Number(row.block_number),
+              blockHash: row.block_hash as Hex,
+              timestamp: Number(row.block_timestamp),
+            },
+      confirmedAt: row.confirmed_at === null ? null : iso(row.confirmed_at),
+    };
+  }
+
+  function toTransaction(row: Row): OutboxTransaction {
+    return {
+      id: Number(row.id),
+      batchId: Number(row.batch_id),
+      chainId: Number(row.chain_id),
+      from: row.from_address as Hex,
+      nonce: Number(row.nonce),
+      hash: row.hash as Hex,
+      raw: row.raw as Hex,
+      maxFeePerGas: String(row.max_fee_per_gas),
+      maxPriorityFeePerGas: String(row.max_priority_fee_per_gas),
+      createdAt: iso(row.created_at),
+      status: row.status as OutboxTransaction["status"],
+    };
+  }
+  return { toToken, toEntry, toBatch, toTransaction };
+}
