@@ -99,6 +99,8 @@ type Storage = {
 
 type Backend = {
   readonly kind: ServiceStore["kind"];
+  /** The suite's title, if not `kind`. */
+  readonly label?: string;
   setUp(): Promise<void>;
   tearDown(): Promise<void>;
   fresh(): Promise<Storage>;
@@ -108,7 +110,7 @@ type Backend = {
 // The conformance suite
 
 function serviceStoreConformance(backend: Backend): void {
-  describe(`ServiceStore conformance (${backend.kind})`, () => {
+  describe(`ServiceStore conformance (${backend.label ?? backend.kind})`, () => {
     const opened: ServiceStore[] = [];
     const storages: Storage[] = [];
     before(() => backend.setUp());
@@ -576,16 +578,20 @@ function serviceStoreConformance(backend: Backend): void {
       const { store } = await fresh();
       const t0 = new Date("2026-11-24T10:00:00.000Z");
       const at = (ms: number) => new Date(t0.getTime() + ms);
+      assert.equal(await store.readLease("anchorer"), null, "nobody took it yet");
       assert.equal(await store.acquireLease("anchorer", "instance-a", 10_000, t0), true);
+      assert.deepEqual(await store.readLease("anchorer"), { holder: "instance-a", expiresAt: at(10_000) });
       assert.equal(await store.acquireLease("anchorer", "instance-b", 10_000, at(9_999)), false, "held until it expires");
       assert.equal(await store.acquireLease("other-lease", "instance-b", 10_000, t0), true, "leases are per name");
       assert.equal(await store.acquireLease("anchorer", "instance-a", 10_000, at(9_000)), true, "renewed by its holder");
       assert.equal(await store.acquireLease("anchorer", "instance-b", 10_000, at(15_000)), false, "the renewal extended it to 19 s");
+      assert.deepEqual(await store.readLease("anchorer"), { holder: "instance-a", expiresAt: at(19_000) }, "read as stored, even once expired");
       assert.equal(await store.acquireLease("anchorer", "instance-b", 10_000, at(19_000)), true, "expired: another holder takes it");
       assert.equal(await store.acquireLease("anchorer", "instance-a", 10_000, at(19_001)), false);
       await store.releaseLease("anchorer", "instance-a");
       assert.equal(await store.acquireLease("anchorer", "instance-c", 10_000, at(19_002)), false, "only its holder releases a lease");
       await store.releaseLease("anchorer", "instance-b");
+      assert.equal(await store.readLease("anchorer"), null, "released");
       assert.equal(await store.acquireLease("anchorer", "instance-c", 10_000, at(19_003)), true, "released: free at once");
     });
 
@@ -677,17 +683,19 @@ function serviceStoreConformance(backend: Backend): void {
 // ---------------------------------------------------------------------------------------------
 // SQLite
 
-const sqliteBackend: Backend = {
+/** SQLite on a temp file; `ingestThread` commits addEntries on the worker thread, as the service does. */
+const sqliteBackend = (options: { ingestThread?: boolean } = {}): Backend => ({
   kind: "sqlite",
+  label: options.ingestThread ? "sqlite, ingest thread" : "sqlite",
   setUp: async () => {},
   tearDown: async () => {},
   fresh: async () => {
     const dir = await mkdtemp(join(tmpdir(), "provenance-service-store-"));
     const path = join(dir, "service.db");
     return {
-      open: () => openSqliteServiceStore(path),
+      open: () => openSqliteServiceStore(path, options),
       // The file opened read-only: the real SQLITE_READONLY on every write.
-      openReadOnly: () => openSqliteServiceStore(path, { readOnly: true }),
+      openReadOnly: () => openSqliteServiceStore(path, { ...options, readOnly: true }),
       makeWritable: async () => {},
       setSchemaVersion: async (version) => {
         const db = new DatabaseSync(path);
@@ -697,9 +705,10 @@ const sqliteBackend: Backend = {
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };
   },
-};
+});
 
-serviceStoreConformance(sqliteBackend);
+serviceStoreConformance(sqliteBackend());
+serviceStoreConformance(sqliteBackend({ ingestThread: true }));
 
 /** Runs sealers in separate processes on one SQLite file, all starting at `startAt`; the leaves of each batch they sealed. */
 function sealInProcess(path: string, startAt: number): Promise<{ id: number; leaves: Hex[] }[]> {

@@ -622,6 +622,11 @@ class PostgresServiceStore implements ServiceStore {
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.transaction(`releasing lease ${name}`, (c) => c.query("DELETE FROM leases WHERE name = $1 AND holder = $2", [name, holder]));
   }
+
+  async readLease(name: string): Promise<{ holder: string; expiresAt: Date } | null> {
+    const [row] = await this.query(`reading lease ${name}`, "SELECT holder, expires_at FROM leases WHERE name = $1", [name]);
+    return row === undefined ? null : { holder: row.holder as string, expiresAt: row.expires_at as Date };
+  }
 }
 
 /** The batch's status, its row locked until the transaction ends; NOT_FOUND if there is none. */

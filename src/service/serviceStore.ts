@@ -169,5 +169,8 @@ export interface ServiceStore {
   // Leases: one anchorer at a time across instances.
   /** Takes or renews the lease `name` for `holder` until now + ttl; false if another holder has it. */
   acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  /** Only if `holder` holds it (a renewal of another's lease is never undone). */
   releaseLease(name: string, holder: string): Promise<void>;
+  /** Who holds the lease `name` and until when, expired or not; null if nobody took it or it was released. */
+  readLease(name: string): Promise<{ holder: string; expiresAt: Date } | null>;
 }

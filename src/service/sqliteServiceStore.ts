@@ -708,6 +708,13 @@ class SqliteServiceStore implements ServiceStore {
       this.statement("DELETE FROM leases WHERE name = ? AND holder = ?").run(name, holder);
     });
   }
+
+  async readLease(name: string): Promise<{ holder: string; expiresAt: Date } | null> {
+    return this.read(`reading lease ${name}`, () => {
+      const row = this.statement("SELECT holder, expires_at_ms FROM leases WHERE name = ?").get(name) as Row | undefined;
+      return row === undefined ? null : { holder: row.holder as string, expiresAt: new Date(Number(row.expires_at_ms)) };
+    });
+  }
 }
 
 function lower(hex: Hex): Hex {
