@@ -30,7 +30,7 @@ import type { AnchorerEvents, Logger } from "../src/service/types.js";
 
 // Faults need a real node: anvil (Foundry, via npm) has anvil_reorg, anvil_dropTransaction,
 // evm_setAutomine and anvil_setNextBlockBaseFeePerGas. One anvil for the file; each test anchors
-// from its own account (anvil --accounts 20) so nonces never interfere.
+// from its own account (anvil --accounts 24) so nonces never interfere.
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const GWEI = 1_000_000_000n;
@@ -196,7 +196,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), "provenance-anchorer-"));
   const port = await freePort();
   rpcUrl = `http://127.0.0.1:${port}`;
-  node = spawn(join(root, "node_modules", ".bin", "anvil"), ["--port", String(port), "--accounts", "20", "--silent"], { stdio: "ignore" });
+  node = spawn(join(root, "node_modules", ".bin", "anvil"), ["--port", String(port), "--accounts", "24", "--silent"], { stdio: "ignore" });
   for (let i = 0; ; i++) {
     try {
       await rpc("eth_chainId");
@@ -347,6 +347,43 @@ describe("anchorer", () => {
     await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
   });
 
+  it("behavior: the running loop seals when the oldest pending entry reaches T, not at its next poll", async () => {
+    const t = await setup(20);
+    const anchorer = t.make({ maxPending: 100, intervalMs: 400, pollIntervalMs: 60_000 });
+    await anchorer.start();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the first pass found nothing
+    const entries = await t.add(2);
+    const added = Date.now();
+    anchorer.notifyIngested(t.orgId, 2);
+    while (t.recorded.sealed.length === 0 && Date.now() - added < 5_000) await new Promise((resolve) => setTimeout(resolve, 10));
+    const waited = Date.now() - added;
+    assert.equal(t.recorded.sealed.length, 1, "sealed");
+    assert.ok(waited >= 390 && waited < 1_500, `sealed ${waited} ms after ingest: at T (400 ms), well before the 60 s poll`);
+    await anchorer.stop();
+    await ticks(anchorer, 2);
+    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+  });
+
+  it("behavior: while a batch awaits its block or its confirmations, each new block starts a pass at once", async () => {
+    const t = await setup(21);
+    const anchorer = t.make({ confirmations: 2, pollIntervalMs: 60_000, headPollMs: 20 });
+    const entries = await t.add(3);
+    await anchorer.start(); // the first pass seals (N = 3) and sends; automine mines it at once
+    const wait = async (what: string, done: () => boolean) => {
+      const from = Date.now();
+      while (!done() && Date.now() - from < 5_000) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.ok(done(), `${what} within 5 s (the poll interval is 60 s)`);
+      return Date.now() - from;
+    };
+    await wait("anchored once its block is seen", () => t.recorded.anchored.length === 1);
+    assert.equal(t.recorded.confirmed.length, 0, "1 of 2 confirmations");
+    await mine(1);
+    const ms = await wait("confirmed once the next block is seen", () => t.recorded.confirmed.length === 1);
+    assert.ok(ms < 1_000, `confirmed ${ms} ms after the block`);
+    await anchorer.stop();
+    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+  });
+
   it("behavior: fewer than N entries are sealed once the oldest has waited T", async () => {
     const t = await setup(3);
     const anchorer = t.make({ maxPending: 100, intervalMs: 5_000 });
@@ -358,6 +395,36 @@ describe("anchorer", () => {
     assert.deepEqual(t.recorded.sealed.map((b) => b.leafCount), [2]);
     await ticks(anchorer, 2);
     await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+  });
+
+  it("behavior: while a transaction is in flight, one batch per organisation waits behind it; later entries grow the next batch rather than queue as batches", async () => {
+    const t = await setup(22);
+    const anchorer = t.make({ maxPending: 3, maxLeaves: 100, fees: { bumpPercent: 20, maxFeePerGasCap: 100n * GWEI, rebroadcastAfterMs: 600_000 } });
+    await automine(false);
+    try {
+      const entries = await t.add(3);
+      await anchorer.tick(); // batch 1 sealed and sent; no block comes
+      entries.push(...(await t.add(3)));
+      await anchorer.tick(); // batch 2 sealed: it waits behind batch 1's transaction
+      for (let i = 0; i < 3; i++) {
+        entries.push(...(await t.add(3))); // N reached each time, yet nothing more is sealed
+        await anchorer.tick();
+      }
+      assert.deepEqual(t.recorded.sealed.map((b) => b.leafCount), [3, 3], "one batch in flight, one waiting");
+      assert.equal(t.recorded.sent.length, 1);
+      assert.equal((await t.store.pendingStats()).find((s) => s.orgId === t.orgId)?.pending, 9);
+      await mine();
+      await anchorer.tick(); // batch 1 mined; batch 2 sent; the 9 pending sealed as one batch to wait behind it
+      assert.deepEqual(t.recorded.sealed.map((b) => b.leafCount), [3, 3, 9]);
+      assert.equal(t.recorded.sent.length, 2);
+      for (let i = 0; i < 3; i++) {
+        await mine();
+        await ticks(anchorer, 2);
+      }
+      await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    } finally {
+      await automine(true);
+    }
   });
 
   it("behavior: killed between persisting and broadcasting, a new anchorer rebroadcasts the same bytes and anchors once", async () => {

@@ -119,10 +119,13 @@ function inspect(location: string): Promise<ServiceStore> {
   return openServiceStore(location, location.startsWith("postgres") ? {} : { sqlite: { readOnly: true } });
 }
 
-/** `--interval 200ms --batch-size 50` (default): short cycles; a short lease, since every restart is a new lease holder. */
+/**
+ * `--interval 200ms --batch-size 50` (default): short cycles. The lease keeps its default TTL (30 s):
+ * a restart takes over the lease of the process it replaces at once, since that process is gone.
+ */
 function serveArgs(port: number, options: { confirmations?: number; batchSize?: number } = {}): string[] {
   return [
-    ...["--listen", `127.0.0.1:${port}`, "--interval", "200ms", "--batch-size", String(options.batchSize ?? 50), "--lease-ttl", "500ms", "--timeout", "5"],
+    ...["--listen", `127.0.0.1:${port}`, "--interval", "200ms", "--batch-size", String(options.batchSize ?? 50), "--timeout", "5"],
     ...["--confirmations", String(options.confirmations ?? 1)],
   ];
 }
@@ -356,6 +359,8 @@ async function stateAtKill(lab: Lab, location: string): Promise<string[]> {
   }
 }
 
+const TAKEOVER = "anchoring lease taken over from a process that is gone";
+
 type KillRun = {
   readonly acknowledged: readonly Acknowledgement[];
   readonly load: EntryLoad;
@@ -369,6 +374,8 @@ type KillRun = {
   readonly firstAckMs: number[];
   /** Spawn → "anchoring lease taken", per start that got that far (ms). */
   readonly leaseMs: number[];
+  /** Starts that took over the lease of the killed process (rather than waiting out its 30 s TTL). */
+  readonly takeovers: number;
   /** How many kills found each state (several per kill). */
   readonly states: Map<string, number>;
   readonly requestsInFlightAtKill: number;
@@ -390,6 +397,7 @@ async function killRepeatedly(t: TestContext, lab: Lab, location: string, kills:
   const leaseMs: number[] = [];
   const states = new Map<string, number>();
   let requestsInFlightAtKill = 0;
+  let takeovers = 0;
   for (let i = 0; i < kills; i++) {
     spawnedAt.push(Date.now());
     const service = spawnOne();
@@ -403,12 +411,16 @@ async function killRepeatedly(t: TestContext, lab: Lab, location: string, kills:
     assert.deepEqual(errors, [], "the service logged errors");
     const lease = service.logs.find((l) => l.msg === "anchoring lease taken: this instance anchors");
     if (lease) leaseMs.push(lease.readAt - service.spawnedAt);
+    if (service.logs.some((l) => l.msg === TAKEOVER)) takeovers++;
     for (const state of await stateAtKill(lab, location)) states.set(state, (states.get(state) ?? 0) + 1);
   }
   spawnedAt.push(Date.now());
   const service = spawnOne();
   await service.listening;
   startMs.push(service.startMs!);
+  // The last start anchors at once: it takes over the killed process's lease instead of waiting 30 s.
+  await waitFor("the last start to take the anchoring lease", async () => service.logs.some((l) => l.msg === "anchoring lease taken: this instance anchors"), 10_000, 20);
+  if (service.logs.some((l) => l.msg === TAKEOVER)) takeovers++;
   const stopped = load.stop();
   await waitFor("the clients' last entries to be acknowledged", async () => load.outstanding === 0, 60_000);
   await stopped;
@@ -418,7 +430,7 @@ async function killRepeatedly(t: TestContext, lab: Lab, location: string, kills:
     const first = acks.find((a) => a.ackedAt >= at);
     return first ? [first.ackedAt - at] : [];
   });
-  return { acknowledged: load.acknowledged, load, service, url, token, kills, startMs, firstAckMs, leaseMs, states, requestsInFlightAtKill };
+  return { acknowledged: load.acknowledged, load, service, url, token, kills, startMs, firstAckMs, leaseMs, takeovers, states, requestsInFlightAtKill };
 }
 
 const ms = (values: readonly number[]) => `p50 ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms, max ${percentile(values, 100).toFixed(0)} ms`;
@@ -449,12 +461,13 @@ describe("provenance serve under faults (a real process against anvil)", () => {
           report([
             `${runResult.kills} kills; ${checked.entries} entries acknowledged (${retried.length} after a retry, ${retried.filter((a) => a.status === 200).length} of them answered 200: stored before the kill, answer lost), ${checked.batches} batches, ${checked.receipts} receipts verified`,
             `requests sent ${load.stats.requests}, no answer ${load.stats.connectionErrors}, 503 ${JSON.stringify(load.stats.unavailable)}; kills with requests in flight: ${runResult.requestsInFlightAtKill}`,
-            `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}; spawn → anchoring lease ${ms(runResult.leaseMs)}`,
+            `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}; spawn → anchoring lease ${ms(runResult.leaseMs)} (${runResult.takeovers} takeovers of a killed process's 30 s lease)`,
             `state found at the kills: ${[...runResult.states].map(([state, n]) => `${state} ${n}`).join(", ")}`,
             `drain after the last restart ${drainMs} ms; whole test ${((performance.now() - started) / 1000).toFixed(0)} s`,
           ]);
           assert.ok(runResult.requestsInFlightAtKill >= KILLS / 4, "a good part of the kills landed with requests in flight");
           assert.ok(retried.length > 0, "some entries were only acknowledged after a restart");
+          assert.ok(runResult.takeovers >= KILLS / 2, `${runResult.takeovers} of ${KILLS + 1} starts took over the killed process's lease`);
         } finally {
           await store.close();
         }
@@ -517,10 +530,14 @@ describe("provenance serve under faults (a real process against anvil)", () => {
           await load.stop();
           await waitFor("the last entries to be confirmed", () => allConfirmed(store, lab.orgId), 30_000);
           const checked = await checkAnchoredOnce({ lab, store, url, token, acknowledged: load.acknowledged, confirmations: 1 });
+          // The backlog went out in a few large batches, not one small batch per interval of the outage.
+          const outageBatches = new Set<number>();
+          for (const ack of load.acknowledged) if (ack.ackedAt >= cutAt && ack.ackedAt < restoredAt) outageBatches.add((await store.getEntry(lab.orgId, ack.id))!.batchId!);
+          assert.ok(outageBatches.size <= Math.ceil(acknowledged / 1000) + 2, `the outage's ${acknowledged} entries went into ${outageBatches.size} batches`);
           report([
             `outage ${OUTAGE_MS / 1000} s: ${acknowledged} entries acknowledged meanwhile, no 503; provenance_rpc_errors_total +${errors}; ${connections} connections tried at the proxy (about ${Math.round(OUTAGE_MS / 650)} passes without backoff)`,
             `delays between failed passes: ${gaps.map((g) => (g / 1000).toFixed(1)).join(", ")} s; everything confirmed ${(recoveredMs / 1000).toFixed(1)} s after the node came back`,
-            `${checked.entries} entries, ${checked.batches} batches, ${checked.receipts} receipts verified`,
+            `${checked.entries} entries, ${checked.batches} batches (${outageBatches.size} for the outage's entries), ${checked.receipts} receipts verified`,
           ]);
         } finally {
           await store.close();
@@ -696,9 +713,10 @@ describe("provenance serve under faults (a real process against anvil)", () => {
           const checked = await checkAnchoredOnce({ lab, store, url: runResult.url, token: runResult.token, acknowledged: runResult.acknowledged, confirmations: 2 });
           report([
             `${runResult.kills} kills; ${checked.entries} entries acknowledged, ${checked.batches} batches, ${checked.receipts} receipts verified; drain ${drainMs} ms`,
-            `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}`,
+            `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}; spawn → anchoring lease ${ms(runResult.leaseMs)} (${runResult.takeovers} takeovers)`,
             `state found at the kills: ${[...runResult.states].map(([state, n]) => `${state} ${n}`).join(", ")}`,
           ]);
+          assert.ok(runResult.takeovers >= POSTGRES_KILLS / 2, `${runResult.takeovers} of ${POSTGRES_KILLS + 1} starts took over the killed process's lease`);
         } finally {
           await store.close();
         }

@@ -44,10 +44,20 @@ export type AnchorerConfig = {
   readonly leaseName: string;
   /** This instance's name in the lease (unique per instance, e.g. host:pid). */
   readonly leaseHolder: string;
+  /**
+   * Whether a lease holder is known to be gone (a process of this host that no longer runs, see
+   * leaseHolder.ts): its lease is taken over at once instead of after its TTL. Default: never.
+   */
+  readonly isDeadHolder?: ((holder: string) => boolean) | undefined;
   /** Renewed every pass; make it several times the longest pass (RPC timeout × a few calls), e.g. 30 s. */
   readonly leaseTtlMs: number;
-  /** How often the loop looks at the chain (receipts, confirmations, reorgs). Default min(250 ms, intervalMs). */
+  /** How often the loop runs a whole pass (lease, sealing, receipts, confirmations, reorgs). Default min(250 ms, intervalMs). */
   readonly pollIntervalMs?: number | undefined;
+  /**
+   * While a batch of the lease holder awaits its block or its confirmations, how often it asks the
+   * node for the head between passes; a new block starts a pass at once. Default min(50 ms, pollIntervalMs).
+   */
+  readonly headPollMs?: number | undefined;
   /** Backoff after a failed pass (default 250 ms doubling to 30 s, with jitter). */
   readonly retry?: CreateBackoffParameters | undefined;
   readonly logger: Logger;
@@ -113,6 +123,8 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
   const now = config.now ?? (() => new Date());
   // A quarter of a second: a mined anchor is seen within 250 ms (a handful of cheap RPC calls per pass).
   const pollIntervalMs = config.pollIntervalMs ?? Math.min(250, config.intervalMs);
+  // Receipts and confirmations only change with a new block: between passes, one cheap call.
+  const headPollMs = config.headPollMs ?? Math.min(50, pollIntervalMs);
   const backoff = createBackoff(config.retry);
   const policy = config.fees;
 
@@ -135,6 +147,10 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
   let wake: (() => void) | null = null;
   let wakeRequested = false;
   let queue: Promise<unknown> = Promise.resolve();
+  // Timing hints for the loop, set by each pass.
+  let sealAt = Number.POSITIVE_INFINITY; // Date.now() at which an organisation's oldest pending entry reaches T
+  let watching = false; // this instance anchors and a batch awaits its block or its confirmations
+  let headSeen: bigint | undefined; // the head at the end of the last pass
   let started: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } | null = null;
 
   /** Runs one chain call, remembering its name if it fails (for onRpcError). */
@@ -155,7 +171,17 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
   }
 
   async function holdLease(): Promise<boolean> {
-    const held = await config.store.acquireLease(config.leaseName, config.leaseHolder, config.leaseTtlMs, now());
+    let held = await config.store.acquireLease(config.leaseName, config.leaseHolder, config.leaseTtlMs, now());
+    if (!held && config.isDeadHolder) {
+      // Killed without releasing it (kill -9, a crash): take it over rather than wait out its TTL.
+      // The release only removes that holder's lease, so a third instance that took it meanwhile keeps it.
+      const lease = await config.store.readLease(config.leaseName);
+      if (lease && lease.holder !== config.leaseHolder && config.isDeadHolder(lease.holder)) {
+        await config.store.releaseLease(config.leaseName, lease.holder);
+        held = await config.store.acquireLease(config.leaseName, config.leaseHolder, config.leaseTtlMs, now());
+        if (held) logger.info("anchoring lease taken over from a process that is gone", { lease: config.leaseName, previousHolder: lease.holder, expiresAt: lease.expiresAt.toISOString() });
+      }
+    }
     if (held !== leader) logger.info(held ? "anchoring lease taken: this instance anchors" : "anchoring lease held elsewhere: this instance only ingests", { lease: config.leaseName, holder: config.leaseHolder });
     // Another holder may have sent, mined or replaced transactions meanwhile: look again before acting.
     if (!held) reconciled = false;
@@ -169,6 +195,8 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
   /** One pass. `force` ignores the backoff (tick). Returns whether the chain part ran. */
   async function pass(force: boolean): Promise<boolean> {
     const isLeader = await holdLease();
+    watching = false;
+    sealAt = Number.POSITIVE_INFINITY;
     if (isLeader) await sealDue();
     if (!force && Date.now() < retryChainAt) return false;
     if (!chainChecked) {
@@ -184,14 +212,17 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
     // Confirmations and reorgs of what was anchored before, then the outbox, then confirmations
     // again: a batch mined since the last pass is recorded and, at depth 1, confirmed in this pass
     // instead of the next (one poll interval less between acceptance and receipt).
-    const head = await rpc("getBlockNumber", () => writer.getBlockNumber());
+    let head = await rpc("getBlockNumber", () => writer.getBlockNumber());
     for (const batch of await servedBatches()) if (batch.status === "anchored") await checkAnchored(batch, head);
     newlyAnchored = false;
-    await driveOutbox();
+    // The batch that waited is on its way: what is due now is sealed to wait behind it.
+    if (await driveOutbox()) await sealDue();
     if (newlyAnchored) {
-      const after = await rpc("getBlockNumber", () => writer.getBlockNumber());
-      for (const batch of await servedBatches()) if (batch.status === "anchored") await checkAnchored(batch, after);
+      head = await rpc("getBlockNumber", () => writer.getBlockNumber());
+      for (const batch of await servedBatches()) if (batch.status === "anchored") await checkAnchored(batch, head);
     }
+    headSeen = head;
+    watching = (await servedBatches()).length > 0;
     return true;
   }
 
@@ -249,26 +280,43 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
 
   // ---- sealing ----------------------------------------------------------------------------------
 
-  /** Seals every organisation that is due, as many batches as it takes (a backlog beyond maxLeaves). */
+  /**
+   * Seals every organisation that is due (N pending, or the oldest has waited T), except one that
+   * already has a sealed batch waiting for its transaction: at most one batch per organisation
+   * waits behind the one in flight, so when the chain is slower than T (or down) pending entries
+   * grow the next batch instead of queueing as many small batches, each a transaction of its own.
+   */
   async function sealDue(): Promise<void> {
-    for (;;) {
-      const stats = (await store.pendingStats()).filter((s) => served.has(s.orgId));
-      for (const orgId of served) pendingHint.set(orgId, stats.find((s) => s.orgId === orgId)?.pending ?? 0);
-      let sealedAny = false;
-      for (const s of stats) {
-        const age = s.oldestReceivedAt === null ? 0 : now().getTime() - Date.parse(s.oldestReceivedAt);
-        if (s.pending === 0 || (s.pending < config.maxPending && age < config.intervalMs)) continue;
-        const sealedAt = now();
-        const batch = await store.sealBatch(s.orgId, config.maxLeaves, sealBuilder(sealedAt), sealedAt);
-        if (!batch) continue;
-        sealedAny = true;
-        pendingHint.set(s.orgId, Math.max(0, s.pending - batch.leafCount));
-        if (s.oldestReceivedAt !== null) oldestAtSealing.set(batch.id, s.oldestReceivedAt);
-        logger.info("batch sealed", { orgId: s.orgId, batchId: batch.id, leafCount: batch.leafCount, root: batch.root });
-        events.onBatchSealed?.({ orgId: s.orgId, batchId: batch.id, leafCount: batch.leafCount });
+    const stats = (await store.pendingStats()).filter((s) => served.has(s.orgId));
+    for (const orgId of served) pendingHint.set(orgId, stats.find((s) => s.orgId === orgId)?.pending ?? 0);
+    const due = stats.filter((s) => s.pending > 0);
+    const waiting = due.length > 0 ? await orgsWithUnsentBatch() : new Set<number>();
+    sealAt = Number.POSITIVE_INFINITY;
+    for (const s of due) {
+      if (waiting.has(s.orgId)) continue; // sealed once its waiting batch is sent (driveOutbox)
+      const age = s.oldestReceivedAt === null ? 0 : now().getTime() - Date.parse(s.oldestReceivedAt);
+      if (s.pending < config.maxPending && age < config.intervalMs) {
+        sealAt = Math.min(sealAt, Date.now() + config.intervalMs - age); // the loop wakes for it
+        continue;
       }
-      if (!sealedAny) return;
+      const sealedAt = now();
+      const batch = await store.sealBatch(s.orgId, config.maxLeaves, sealBuilder(sealedAt), sealedAt);
+      if (!batch) continue;
+      pendingHint.set(s.orgId, Math.max(0, s.pending - batch.leafCount));
+      if (s.oldestReceivedAt !== null) oldestAtSealing.set(batch.id, s.oldestReceivedAt);
+      logger.info("batch sealed", { orgId: s.orgId, batchId: batch.id, leafCount: batch.leafCount, root: batch.root });
+      events.onBatchSealed?.({ orgId: s.orgId, batchId: batch.id, leafCount: batch.leafCount });
     }
+  }
+
+  /** Organisations with a sealed batch that has no transaction in flight (not sent yet, or all of them dropped). */
+  async function orgsWithUnsentBatch(): Promise<Set<number>> {
+    const orgs = new Set<number>();
+    for (const batch of await servedBatches()) {
+      if (batch.status !== "sealed" || orgs.has(batch.orgId)) continue;
+      if (!(await store.transactionsOf(batch.id)).some((t) => t.status === "pending")) orgs.add(batch.orgId);
+    }
+    return orgs;
   }
 
   // ---- anchored batches: confirmations and reorgs ----------------------------------------------
@@ -309,7 +357,8 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
 
   // ---- the outbox -------------------------------------------------------------------------------
 
-  async function driveOutbox(): Promise<void> {
+  /** True if it sent the transaction of a batch that was waiting for one. */
+  async function driveOutbox(): Promise<boolean> {
     const sealed = (await servedBatches()).filter((b) => b.status === "sealed");
     let inFlight = false;
     const fresh: ServiceBatch[] = [];
@@ -321,11 +370,12 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
     // One anchoring transaction in flight per account: nonces stay trivially ordered, a stuck
     // transaction is replaced rather than queued behind, and a batch can hold 2^25 entries.
     for (const batch of fresh) {
-      if (inFlight) return;
+      if (inFlight) return false;
       if (await adoptIfAnchored(batch, [])) continue;
       await signAndSend(batch, await rpc("getTransactionCount", () => writer.getTransactionCount(writer.account, "pending")));
-      inFlight = true;
+      return true;
     }
+    return false;
   }
 
   /** A sealed batch with pending transactions: mined, lost, stuck or overtaken? True while one is still in flight. */
@@ -550,14 +600,25 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
     await store.releaseLease(config.leaseName, config.leaseHolder).catch((error: unknown) => logger.warn("could not release the anchoring lease", { error: describeCause(error) }));
   }
 
+  /** Between passes: has the lease holder's node produced a block since the last pass? */
+  async function headMoved(): Promise<boolean> {
+    return (await rpc("getBlockNumber", () => writer.getBlockNumber())) !== headSeen;
+  }
+
   async function runLoop(): Promise<void> {
+    let lastPass = Number.NEGATIVE_INFINITY;
     while (!stopping) {
-      let delay = pollIntervalMs;
       try {
-        if (await exclusive(() => pass(false))) {
-          backoff.reset();
-          problem = undefined;
-        } else delay = Math.max(0, retryChainAt - Date.now());
+        const at = Date.now();
+        const due = wakeRequested || at - lastPass >= pollIntervalMs || at >= sealAt || (watching && at >= retryChainAt && (await headMoved()));
+        wakeRequested = false;
+        if (due) {
+          lastPass = Date.now();
+          if (await exclusive(() => pass(false))) {
+            backoff.reset();
+            problem = undefined;
+          }
+        }
       } catch (error) {
         if (report(error)) {
           running = false;
@@ -565,12 +626,15 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
           await releaseLease();
           return;
         }
-        delay = backoff.next();
-        retryChainAt = Date.now() + delay;
+        retryChainAt = Date.now() + backoff.next();
       }
       if (stopping) return;
-      if (wakeRequested) delay = 0;
-      wakeRequested = false;
+      // The next pass: after the poll interval (during a backoff, once it is over: the store-only
+      // part, sealing, goes on meanwhile), or when a pending entry reaches T. While a batch awaits
+      // a block, the head is asked for every headPollMs and a new block starts a pass at once.
+      const chainAt = Math.max(lastPass + pollIntervalMs, retryChainAt);
+      const headAt = watching ? Math.max(Date.now() + headPollMs, retryChainAt) : Number.POSITIVE_INFINITY;
+      const delay = wakeRequested ? 0 : Math.max(0, Math.min(chainAt, sealAt, headAt) - Date.now());
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         wake = () => {
@@ -620,12 +684,18 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
       );
     },
     notifyIngested(orgId, count) {
-      if (!served.has(orgId)) return;
+      if (!served.has(orgId) || count <= 0) return;
+      if (sealAt === Number.POSITIVE_INFINITY) {
+        // Nothing was pending at the last pass: these entries are due at T from now, and the
+        // sleeping loop is told so (it sleeps until then unless something else comes first).
+        sealAt = Date.now() + config.intervalMs;
+        wake?.();
+      }
       const pending = (pendingHint.get(orgId) ?? 0) + count;
       pendingHint.set(orgId, pending);
       if (pending < config.maxPending) return;
-      if (wake) wake();
-      else wakeRequested = true; // mid-pass: go again right after it
+      wakeRequested = true; // a pass at once: now if the loop sleeps, else right after this one
+      wake?.();
     },
     status: () => ({ running, leader, problem }),
   };
@@ -654,6 +724,7 @@ function checkConfig(config: AnchorerConfig): void {
   positive(config.leaseTtlMs, "leaseTtlMs");
   positive(config.fees.rebroadcastAfterMs, "fees.rebroadcastAfterMs", 0);
   if (config.pollIntervalMs !== undefined) positive(config.pollIntervalMs, "pollIntervalMs");
+  if (config.headPollMs !== undefined) positive(config.headPollMs, "headPollMs");
   if (!(config.fees.bumpPercent >= 10) || !Number.isFinite(config.fees.bumpPercent))
     throw new InputError("INVALID_ARGUMENT", `fees.bumpPercent must be at least 10 (nodes refuse smaller replacements), got ${config.fees.bumpPercent}`, { path: "fees.bumpPercent" });
   if (config.fees.maxFeePerGasCap < 0n) throw new InputError("INVALID_ARGUMENT", "fees.maxFeePerGasCap must not be negative", { path: "fees.maxFeePerGasCap" });

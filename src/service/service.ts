@@ -1,7 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { type Server, createServer } from "node:http";
-import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isAnchorer, readOrganisation } from "../chain/registry.js";
 import { connectWriter } from "../cli/connect.js";
@@ -13,6 +11,7 @@ import { type Hex, hexEquals } from "../hex.js";
 import { type FeePolicy, createAnchorer } from "./anchorer.js";
 import { createHttpApi } from "./httpApi.js";
 import { createIngestQueue } from "./ingestQueue.js";
+import { isDeadLocalHolder, leaseHolderName } from "./leaseHolder.js";
 import { silentLogger } from "./logger.js";
 import { type ServiceMetrics, createServiceMetrics } from "./metrics.js";
 import { openServiceStore } from "./openServiceStore.js";
@@ -55,7 +54,10 @@ export type ServiceConfig = {
   readonly maxFeePerGasWei?: bigint | undefined;
   /** How long the anchoring lease lasts without renewal (default 30 s). */
   readonly leaseTtlMs?: number | undefined;
-  /** This instance's lease holder name (default host/pid/random). */
+  /**
+   * This instance's lease holder name (default host/pid/random plus boot, PID namespace and start
+   * time: a restart on the same host takes over the lease of its killed predecessor at once).
+   */
   readonly instanceId?: string | undefined;
   /** Request body limit (default 1 MiB). */
   readonly maxBodyBytes?: number | undefined;
@@ -143,7 +145,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     confirmations,
     fees: { ...DEFAULT_FEE_POLICY, ...(config.maxFeePerGasWei === undefined ? {} : { maxFeePerGasCap: config.maxFeePerGasWei }) },
     leaseName: ANCHOR_LEASE,
-    leaseHolder: config.instanceId ?? `${hostname()}/${process.pid}/${randomBytes(4).toString("hex")}`,
+    leaseHolder: config.instanceId ?? leaseHolderName(),
+    isDeadHolder: (holder) => isDeadLocalHolder(holder),
     leaseTtlMs: config.leaseTtlMs ?? 30_000,
     logger,
     // The anchorer logs its own work; the events feed the metrics.
