@@ -37,14 +37,16 @@
 }
 
 /**
- * out = keccak256(32 bytes at p ++ 32 bytes at q). `out` may alias `p` or `q`: every input
- * lane is read before the first store. Lanes are little-endian 64-bit words, as in memory.
+ * out = keccak256 of one message of at most 64 bytes, already padded into lanes 0..8: the
+ * message lanes, then the 0x01 pad byte in the lane after the message (lane 16 always holds the
+ * final 0x80 of the 136-byte rate). Lanes are little-endian 64-bit words, as in memory. Inlined
+ * into each caller, so the tree's `hash64` is the same code it was before `hash32` existed.
  */
-function hash64(p: usize, q: usize, out: usize): void {
-  // Absorb: lanes 0..7 are the message, lane 8 holds the 0x01 pad byte, lane 16 the final 0x80.
-  let a0 = load<u64>(p, 0), a1 = load<u64>(p, 8), a2 = load<u64>(p, 16), a3 = load<u64>(p, 24);
-  let a4 = load<u64>(q, 0), a5 = load<u64>(q, 8), a6 = load<u64>(q, 16), a7 = load<u64>(q, 24);
-  let a8: u64 = 1, a9: u64 = 0, a10: u64 = 0, a11: u64 = 0, a12: u64 = 0, a13: u64 = 0, a14: u64 = 0, a15: u64 = 0;
+@inline function keccakBlock(
+  m0: u64, m1: u64, m2: u64, m3: u64, m4: u64, m5: u64, m6: u64, m7: u64, m8: u64, out: usize,
+): void {
+  let a0 = m0, a1 = m1, a2 = m2, a3 = m3, a4 = m4, a5 = m5, a6 = m6, a7 = m7;
+  let a8 = m8, a9: u64 = 0, a10: u64 = 0, a11: u64 = 0, a12: u64 = 0, a13: u64 = 0, a14: u64 = 0, a15: u64 = 0;
   let a16: u64 = 0x8000000000000000, a17: u64 = 0, a18: u64 = 0, a19: u64 = 0;
   let a20: u64 = 0, a21: u64 = 0, a22: u64 = 0, a23: u64 = 0, a24: u64 = 0;
   let c0: u64, c1: u64, c2: u64, c3: u64, c4: u64, d0: u64, d1: u64, d2: u64, d3: u64, d4: u64;
@@ -125,6 +127,23 @@ function hash64(p: usize, q: usize, out: usize): void {
   store<u64>(out, a3, 24);
 }
 
+/**
+ * out = keccak256(32 bytes at p ++ 32 bytes at q). `out` may alias `p` or `q`: every input
+ * lane is read before the first store.
+ */
+function hash64(p: usize, q: usize, out: usize): void {
+  keccakBlock(
+    load<u64>(p, 0), load<u64>(p, 8), load<u64>(p, 16), load<u64>(p, 24),
+    load<u64>(q, 0), load<u64>(q, 8), load<u64>(q, 16), load<u64>(q, 24),
+    1, out,
+  );
+}
+
+/** out = keccak256(32 bytes at p). `out` may alias `p`. */
+function hash32(p: usize, out: usize): void {
+  keccakBlock(load<u64>(p, 0), load<u64>(p, 8), load<u64>(p, 16), load<u64>(p, 24), 1, 0, 0, 0, 0, out);
+}
+
 /** Whether the 32 bytes at p are greater than the 32 bytes at q, compared as big-endian numbers. */
 @inline function greater(p: usize, q: usize): bool {
   let x = bswap<u64>(load<u64>(p, 0)), y = bswap<u64>(load<u64>(q, 0));
@@ -150,6 +169,20 @@ export function keccak64(input: usize, count: u32, output: usize): void {
   for (let i: u32 = 0; i < count; i++) {
     const p = input + (<usize>i << 6);
     hash64(p, p + 32, output + (<usize>i << 5));
+  }
+}
+
+/**
+ * The ledger's leaf, keccak256(keccak256(m)), of `count` consecutive 64-byte messages m at
+ * `input` (m = subject digest ++ record hash: abi.encode of two bytes32); the 32-byte leaves are
+ * written consecutively at `output` (which may equal `input`).
+ */
+export function recordLeaves(input: usize, count: u32, output: usize): void {
+  for (let i: u32 = 0; i < count; i++) {
+    const p = input + (<usize>i << 6);
+    const out = output + (<usize>i << 5);
+    hash64(p, p + 32, out);
+    hash32(out, out);
   }
 }
 

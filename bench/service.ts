@@ -11,6 +11,8 @@
  *   BENCH_SECONDS    length of each HTTP run (default 10)
  *   BENCH_CLIENTS    requests in flight for the single-entry runs, a comma list (default 256,1024)
  *   BENCH_POSTGRES   0 to leave PostgreSQL out (default: measured when its binaries are installed)
+ *   BENCH_SDK        0 to leave the SDK measurements out (default: measured)
+ *   BENCH_PROFILE    a directory: the service runs with `--cpu-prof` and writes its profile there
  *   BENCH_WAIT_IDLE  0 to not wait for an idle CPU before each measurement (default: up to 30 s
  *                    for 2 s at ≥ 90 % idle; the machine may be shared)
  *
@@ -51,6 +53,8 @@ const SECONDS = Number(env("BENCH_SECONDS", "10"));
 const CLIENTS = env("BENCH_CLIENTS", "256,1024").split(",").map(Number);
 const POSTGRES = env("BENCH_POSTGRES", "1") !== "0" && existsSync("/usr/lib/postgresql");
 const WAIT_IDLE = env("BENCH_WAIT_IDLE", "1") !== "0";
+const SDK = env("BENCH_SDK", "1") !== "0";
+const PROFILE = process.env.BENCH_PROFILE;
 const INTERVAL_S = 1;
 const BLOCK_S = 1;
 const CONFIRMATIONS = 2;
@@ -255,6 +259,7 @@ async function httpBench(work: string, storeLocation: (orgId: number) => Promise
         PROVENANCE_STORE: location,
       },
       cwd: work,
+      nodeArgs: PROFILE ? ["--cpu-prof", "--cpu-prof-dir", PROFILE] : [],
     });
     const url = await service.listening;
     const runs: HttpRun[] = [];
@@ -333,20 +338,22 @@ async function main(): Promise<void> {
   let cluster: PostgresCluster | undefined;
   try {
     console.log(`Service benchmark: ${SECONDS} s per HTTP run, clients ${CLIENTS.join(", ")}, interval ${INTERVAL_S} s, anvil --block-time ${BLOCK_S}, ${CONFIRMATIONS} confirmations`);
-    console.log("SDK ingest, SQLite …");
-    const plain = await openSqliteServiceStore(join(work, "sdk.db"));
-    const threaded = await openSqliteServiceStore(join(work, "sdk-thread.db"), { ingestThread: true });
-    let sqliteSdk: SdkFigures;
-    try {
-      sqliteSdk = await sdkIngest(plain, threaded, true);
-    } finally {
-      await plain.close();
-      await threaded.close();
-    }
+    let sqliteSdk: SdkFigures | undefined;
     let postgresSdk: SdkFigures | undefined;
-    if (POSTGRES) {
+    if (SDK) {
+      console.log("SDK ingest, SQLite …");
+      const plain = await openSqliteServiceStore(join(work, "sdk.db"));
+      const threaded = await openSqliteServiceStore(join(work, "sdk-thread.db"), { ingestThread: true });
+      try {
+        sqliteSdk = await sdkIngest(plain, threaded, true);
+      } finally {
+        await plain.close();
+        await threaded.close();
+      }
+    }
+    if (POSTGRES) cluster = await startPostgresCluster();
+    if (SDK && cluster) {
       console.log("SDK ingest, PostgreSQL …");
-      cluster = await startPostgresCluster();
       const store = await openServiceStore(await cluster.createDatabase("bench_sdk"));
       try {
         postgresSdk = await sdkIngest(store, store, false);
@@ -371,9 +378,13 @@ async function main(): Promise<void> {
     const rows = [
       "| measure | ours (this machine: 2 cores shared by service, clients and node) | target |",
       "|---|---|---|",
-      `| building entries (validate, canonical JSON, SHA-256, leaf): not part of ingest | ${n(sqliteSdk.build)} records/s | |`,
-      `| SDK durable ingest, SQLite: store.addEntries, 500 per transaction (fsync each); median of ${ROUNDS} | **${n(sqliteSdk.addEntries)} records/s** | ≥ 10,000/s |`,
-      `| SDK durable ingest, SQLite: ingest queue, one record per call, 512 waiting (group commit on the ingest thread, as the service does) | **${n(sqliteSdk.queue)} records/s** (on the caller's thread: ${n(sqliteSdk.queueNoThread)}/s) | ≥ 10,000/s |`,
+      ...(sqliteSdk
+        ? [
+            `| building entries (validate, canonical JSON, SHA-256, leaf): not part of ingest | ${n(sqliteSdk.build)} records/s | |`,
+            `| SDK durable ingest, SQLite: store.addEntries, 500 per transaction (fsync each); median of ${ROUNDS} | **${n(sqliteSdk.addEntries)} records/s** | ≥ 10,000/s |`,
+            `| SDK durable ingest, SQLite: ingest queue, one record per call, 512 waiting (group commit on the ingest thread, as the service does) | **${n(sqliteSdk.queue)} records/s** (on the caller's thread: ${n(sqliteSdk.queueNoThread)}/s) | ≥ 10,000/s |`,
+          ]
+        : []),
       ...(postgresSdk
         ? [
             `| SDK durable ingest, PostgreSQL: store.addEntries, 500 per transaction; median of ${ROUNDS} | ${n(postgresSdk.addEntries)} records/s | |`,

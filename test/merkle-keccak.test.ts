@@ -3,9 +3,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { keccak256, toHex, type Hex } from "viem";
+import { encodeAbiParameters, keccak256, toHex, type Hex } from "viem";
 import { InputError } from "../src/errors/input.js";
 import { hashPair, keccak256Batch } from "../src/merkle/keccak.js";
+import { recordLeaf } from "../src/merkle/leaf.js";
 import { KECCAK_WASM_ASC_VERSION, KECCAK_WASM_BASE64, KECCAK_WASM_SHA256 } from "../src/merkle/keccakWasm.js";
 
 const committed = Buffer.from(KECCAK_WASM_BASE64, "base64");
@@ -71,7 +72,23 @@ describe("merkle keccak (WebAssembly)", () => {
     assert.equal(hashPair(same, same), keccak256(new Uint8Array([...Buffer.from(same.slice(2), "hex"), ...Buffer.from(same.slice(2), "hex")])));
   });
 
+  it("behavior: recordLeaf (both hashes in WebAssembly) is viem's keccak256(keccak256(abi.encode(bytes32, bytes32)))", () => {
+    const viemLeaf = (a: Hex, b: Hex) => keccak256(keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }], [a, b])));
+    const zero = toHex(new Uint8Array(32));
+    assert.equal(recordLeaf(zero, zero), viemLeaf(zero, zero));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (x, y) => {
+        assert.equal(recordLeaf(toHex(x), toHex(y)), viemLeaf(toHex(x), toHex(y)));
+      }),
+      { numRuns: 500 },
+    );
+    const upper = `0x${"AB".repeat(32)}` as Hex;
+    assert.equal(recordLeaf(upper, zero), viemLeaf(upper, zero), "upper-case hex");
+  });
+
   it("error: malformed input is refused", () => {
+    assert.throws(() => recordLeaf("0x12" as Hex, toHex(randomBytes(32))), (e) => e instanceof InputError && e.code === "INVALID_HEX" && e.path === "subjectDigest");
+    assert.throws(() => recordLeaf(toHex(randomBytes(32)), `0x${"g".repeat(64)}` as Hex), (e) => e instanceof InputError && e.path === "recordHash");
     assert.throws(() => keccak256Batch(new Uint8Array(65)), (e) => e instanceof InputError && e.code === "INVALID_ARGUMENT" && e.path === "messages");
     assert.throws(() => hashPair("0x12" as Hex, toHex(randomBytes(32))), (e) => e instanceof InputError && e.path === "a");
   });
@@ -80,7 +97,7 @@ describe("merkle keccak (WebAssembly)", () => {
     assert.equal(createHash("sha256").update(committed).digest("hex"), KECCAK_WASM_SHA256);
     const module = new WebAssembly.Module(committed);
     assert.deepEqual(WebAssembly.Module.imports(module), [{ module: "env", name: "memory", kind: "memory" }]);
-    assert.deepEqual(WebAssembly.Module.exports(module).map((e) => e.name).sort(), ["hashNodes", "hashTree", "keccak64", "processProof"]);
+    assert.deepEqual(WebAssembly.Module.exports(module).map((e) => e.name).sort(), ["hashNodes", "hashTree", "keccak64", "processProof", "recordLeaves"]);
   });
 
   it("default: the committed module equals a fresh build of assembly/keccak.ts", async () => {

@@ -17,6 +17,7 @@ declare const WebAssembly: {
 /** The functions of assembly/keccak.ts (pointers are byte offsets in the shared memory). */
 export type KeccakWasm = {
   keccak64(input: number, count: number, output: number): void;
+  recordLeaves(input: number, count: number, output: number): void;
   hashNodes(tree: number, from: number, to: number): void;
   hashTree(tree: number, leafCount: number, thread: number, threads: number, barrier: number, parallelMin: number): number;
   processProof(node: number, proof: number, length: number): void;

@@ -1,5 +1,5 @@
-import { encodeAbiParameters, keccak256 } from "viem";
-import type { Hex } from "../hex.js";
+import { type Hex, parseHexBytes } from "../hex.js";
+import { scratchKeccak } from "./keccak.js";
 
 /**
  * The leaf rule, shared with `contracts/ProvenanceLeaf.sol` (a test proves they agree):
@@ -15,7 +15,15 @@ import type { Hex } from "../hex.js";
  * const leaf = recordLeaf(subjectDigest, recordHash);
  */
 export function recordLeaf(subjectDigest: Hex, recordHash: Hex): Hex {
-  return keccak256(keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }], [subjectDigest, recordHash])));
+  // abi.encode(bytes32, bytes32) is the two values back to back; both hashes in WebAssembly
+  // (assembly/keccak.ts `recordLeaves`; test/merkle-leaf.test.ts checks it against viem and Solidity).
+  const subject = parseHexBytes(subjectDigest, "subjectDigest");
+  const record = parseHexBytes(recordHash, "recordHash");
+  const { wasm, bytes } = scratchKeccak(64);
+  bytes.set(Buffer.from(subject.slice(2), "hex"), 0);
+  bytes.set(Buffer.from(record.slice(2), "hex"), 32);
+  wasm.recordLeaves(0, 1, 0);
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, 32).toString("hex")}`;
 }
 
 /** The leaf encoding for @openzeppelin/merkle-tree's StandardMerkleTree. */
