@@ -575,7 +575,13 @@ class SqliteServiceStore implements ServiceStore {
 
   async pendingStats(): Promise<PendingStats[]> {
     return this.read("counting pending entries", () =>
-      (this.statement("SELECT org_id, count(*) AS pending, min(received_at) AS oldest FROM entries WHERE batch_id IS NULL GROUP BY org_id ORDER BY org_id").all() as Row[]).map((r) => ({
+      // Counted from the partial index alone; the oldest is the first pending entry in id order (one
+      // writer: ids follow reception). min(received_at) would read every pending row (12 ms at 30k).
+      (
+        this.statement(
+          "SELECT org_id, count(*) AS pending, (SELECT received_at FROM entries f WHERE f.org_id = e.org_id AND f.batch_id IS NULL ORDER BY f.id LIMIT 1) AS oldest FROM entries e WHERE batch_id IS NULL GROUP BY org_id ORDER BY org_id",
+        ).all() as Row[]
+      ).map((r) => ({
         orgId: Number(r.org_id),
         pending: Number(r.pending),
         oldestReceivedAt: r.oldest === null ? null : String(r.oldest),
