@@ -728,6 +728,37 @@ describe("anchorer", () => {
     await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
   });
 
+  it("behavior: with the store failing when entries fall due, passes back off too (no busy loop), and sealing resumes when it is back", async () => {
+    const t = await setup(23);
+    let failing = false;
+    let leaseCalls = 0;
+    const flaky = new Proxy(t.store, {
+      get(target, property, receiver) {
+        if (property === "acquireLease")
+          return (...args: Parameters<ServiceStore["acquireLease"]>) => {
+            leaseCalls++;
+            return failing ? Promise.reject(new Error("disk I/O error")) : target.acquireLease(...args);
+          };
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const anchorer = t.make({ store: flaky, maxPending: 100, intervalMs: 300, pollIntervalMs: 60_000 });
+    const entries = await t.add(2);
+    await anchorer.start(); // the first pass sees 2 pending entries, due in 300 ms
+    failing = true;
+    const from = leaseCalls;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const calls = leaseCalls - from;
+    assert.ok(calls >= 1 && calls <= 6, `${calls} passes in 2 s with the store down (backoff 250 ms doubling)`);
+    assert.match(anchorer.status().problem ?? "", /disk I\/O error/);
+    assert.equal(t.recorded.sealed.length, 0);
+    failing = false;
+    await anchorer.stop();
+    await ticks(t.make({ maxPending: 2 }), 3);
+    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+  });
+
   it("behavior: two anchorers on one store: only the lease holder seals and anchors; the other takes over when it stops", async () => {
     const t = await setup(18, { anchorers: [18, 19] });
     const first = t.make({ leaseHolder: "instance-a" });

@@ -627,6 +627,9 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
           return;
         }
         retryChainAt = Date.now() + backoff.next();
+        // What the failed pass did not get to recompute must not wake the loop before the backoff.
+        sealAt = Number.POSITIVE_INFINITY;
+        watching = false;
       }
       if (stopping) return;
       // The next pass: after the poll interval (during a backoff, once it is over: the store-only
