@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import fc from "fast-check";
+import { pathsOf, predicateSchema, predicateVectors, refusedBy, replaced, tamperedCopy } from "../scripts/predicateHarness.js";
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate, parseApprovalPredicate } from "../src/attestation/predicates/approval.js";
 import { canonicalJson } from "../src/canonicalJson.js";
 import { InputError } from "../src/errors/input.js";
 
-const ajv = new Ajv2020.default({ strict: true, allErrors: true });
-addFormats.default(ajv);
-const validateSchema = ajv.compile(JSON.parse(readFileSync(new URL("../schemas/predicates/approval-v1.schema.json", import.meta.url), "utf8")));
-const vectors = JSON.parse(readFileSync(new URL("./vectors/predicates-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
+const validateSchema = predicateSchema("approval");
+const vectors = predicateVectors();
 
 const ADDRESS = "0x8ba1f109551bd432803012645ac136ddd64dba72";
 
@@ -25,49 +21,8 @@ const example = createApprovalPredicate({
 });
 
 /** A deep copy of the example with `edit` applied: untrusted JSON. */
-function tampered(edit: (p: any) => void): unknown {
-  const copy = structuredClone(example) as any;
-  edit(copy);
-  return copy;
-}
-
-/**
- * The parser refuses `value` with INVALID_PREDICATE naming `path`; the JSON Schema refuses it too
- * or, for a rule it cannot express (`schema` false), accepts it.
- */
-function refused(value: unknown, path: string, schema = true): void {
-  assert.throws(
-    () => parseApprovalPredicate(value),
-    (e: unknown) => {
-      assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
-      assert.equal(e.code, "INVALID_PREDICATE", e.message);
-      assert.equal(e.path, path, e.message);
-      return true;
-    },
-  );
-  assert.equal(validateSchema(value), !schema, schema ? `the schema refuses it too (${path})` : `the schema cannot express this rule (${path})`);
-}
-
-/** Paths to every value inside `value`, the root excluded. */
-function pathsOf(value: unknown, prefix: readonly (string | number)[] = []): (string | number)[][] {
-  if (value === null || typeof value !== "object") return [];
-  return Object.entries(value).flatMap(([key, child]) => {
-    const path = [...prefix, Array.isArray(value) ? Number(key) : key];
-    return [path, ...pathsOf(child, path)];
-  });
-}
-
-/** A copy of `root` with the value at `path` replaced, or removed when `replacement` is undefined. */
-function replaced(root: unknown, path: readonly (string | number)[], replacement: unknown): unknown {
-  const copy = structuredClone(root) as any;
-  let parent = copy;
-  for (const key of path.slice(0, -1)) parent = parent[key];
-  const last = path[path.length - 1] as string | number;
-  if (replacement !== undefined) parent[last] = replacement;
-  else if (Array.isArray(parent)) parent.splice(last as number, 1);
-  else delete parent[last];
-  return copy;
-}
+const tampered = (edit: (p: any) => void) => tamperedCopy(example, edit);
+const refused = refusedBy(parseApprovalPredicate, validateSchema);
 
 describe("approval predicate", () => {
   it("default", () => {

@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import fc from "fast-check";
+import { pathsOf, predicateSchema, predicateVectors, refusedBy, replaced, tamperedCopy } from "../scripts/predicateHarness.js";
 import { DATASET_PREDICATE_TYPE, createDatasetPredicate, parseDatasetPredicate } from "../src/attestation/predicates/dataset.js";
 import { canonicalJson } from "../src/canonicalJson.js";
 import { InputError } from "../src/errors/input.js";
 
-const ajv = new Ajv2020.default({ strict: true, allErrors: true });
-addFormats.default(ajv);
-const validateSchema = ajv.compile(JSON.parse(readFileSync(new URL("../schemas/predicates/dataset-v1.schema.json", import.meta.url), "utf8")));
-const vectors = JSON.parse(readFileSync(new URL("./vectors/predicates-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
+const validateSchema = predicateSchema("dataset");
+const vectors = predicateVectors();
 
 const POLICY = "be0e18a54db9c6d50927957dac1fcabe72e3e20884721075b3139c58fb6ced10";
 const CONSENT = "ad62981ea45c5a6e3f054366d3a55f36a80acc94bba8202026befe2958aecf90";
@@ -33,49 +29,8 @@ const example = createDatasetPredicate({
 });
 
 /** A deep copy of the example with `edit` applied: untrusted JSON. */
-function tampered(edit: (p: any) => void): unknown {
-  const copy = structuredClone(example) as any;
-  edit(copy);
-  return copy;
-}
-
-/**
- * The parser refuses `value` with INVALID_PREDICATE naming `path`; the JSON Schema refuses it too
- * or, for a rule it cannot express (`schema` false), accepts it.
- */
-function refused(value: unknown, path: string, schema = true): void {
-  assert.throws(
-    () => parseDatasetPredicate(value),
-    (e: unknown) => {
-      assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
-      assert.equal(e.code, "INVALID_PREDICATE", e.message);
-      assert.equal(e.path, path, e.message);
-      return true;
-    },
-  );
-  assert.equal(validateSchema(value), !schema, schema ? `the schema refuses it too (${path})` : `the schema cannot express this rule (${path})`);
-}
-
-/** Paths to every value inside `value`, the root excluded. */
-function pathsOf(value: unknown, prefix: readonly (string | number)[] = []): (string | number)[][] {
-  if (value === null || typeof value !== "object") return [];
-  return Object.entries(value).flatMap(([key, child]) => {
-    const path = [...prefix, Array.isArray(value) ? Number(key) : key];
-    return [path, ...pathsOf(child, path)];
-  });
-}
-
-/** A copy of `root` with the value at `path` replaced, or removed when `replacement` is undefined. */
-function replaced(root: unknown, path: readonly (string | number)[], replacement: unknown): unknown {
-  const copy = structuredClone(root) as any;
-  let parent = copy;
-  for (const key of path.slice(0, -1)) parent = parent[key];
-  const last = path[path.length - 1] as string | number;
-  if (replacement !== undefined) parent[last] = replacement;
-  else if (Array.isArray(parent)) parent.splice(last as number, 1);
-  else delete parent[last];
-  return copy;
-}
+const tampered = (edit: (p: any) => void) => tamperedCopy(example, edit);
+const refused = refusedBy(parseDatasetPredicate, validateSchema);
 
 describe("dataset predicate", () => {
   it("default", () => {

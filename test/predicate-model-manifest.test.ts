@@ -6,8 +6,8 @@ import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
+import { predicateSchema, refusedBy } from "../scripts/predicateHarness.js";
 import {
   MODEL_MANIFEST_PREDICATE_TYPE,
   MODEL_RESOURCE_LEAF_ENCODING,
@@ -28,8 +28,7 @@ import type { Hex } from "../src/hex.js";
 import { processProof } from "../src/merkle/proof.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
-const schema = JSON.parse(readFileSync(join(REPO, "schemas/predicates/model-manifest-v1.schema.json"), "utf8")) as object;
-const validateSchema = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
+const validateSchema = predicateSchema("model-manifest");
 const ENCODING = [...MODEL_RESOURCE_LEAF_ENCODING];
 
 const scratch = mkdtempSync(join(tmpdir(), "predicate-model-manifest-"));
@@ -187,29 +186,11 @@ describe("parseModelManifestPredicate", () => {
   const valid = async (): Promise<ModelManifestPredicate> => (await createModelManifestPredicate(makeModel(FILES), { method: "shards", shardSize: 4 })).predicate;
   type Json = Record<string, unknown> & { serialization: Record<string, unknown>; resources: Record<string, unknown>[]; merkle: Record<string, unknown> };
 
+  const refused = refusedBy(parseModelManifestPredicate, validateSchema, { namesField: true });
   /** Both the parser and the JSON Schema refuse it; the parser names `path`. */
-  function refusedByBoth(value: unknown, path: string) {
-    assertRefused(value, path);
-    assert.equal(validateSchema(value), false, `the JSON Schema refuses it too (${path})`);
-  }
+  const refusedByBoth = (value: unknown, path: string) => refused(value, path);
   /** Only the parser can see it (order, arithmetic, the root): the schema accepts the shape. */
-  function refusedByParserOnly(value: unknown, path: string) {
-    assertRefused(value, path);
-    assert.equal(validateSchema(value), true, `the schema cannot express this (${path}): ${JSON.stringify(validateSchema.errors)}`);
-  }
-  function assertRefused(value: unknown, path: string) {
-    assert.throws(
-      () => parseModelManifestPredicate(value),
-      (e: unknown) => {
-        assert.ok(e instanceof InputError, `expected InputError, got ${String(e)}`);
-        assert.equal(e.code, "INVALID_PREDICATE", e.message);
-        assert.equal(e.path, path, e.message);
-        assert.ok(e.shortMessage.startsWith(`${path}: `), "the message names the field");
-        return true;
-      },
-      path,
-    );
-  }
+  const refusedByParserOnly = (value: unknown, path: string) => refused(value, path, false);
   /** `predicate` edited, with merkle recomputed so that only the edit is wrong. */
   function edited(predicate: ModelManifestPredicate, edit: (p: Json) => void, remerkle = true): Json {
     const json = copy(predicate) as unknown as Json;

@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import fc from "fast-check";
+import { pathsOf, predicateSchema, predicateVectors, refusedBy, replaced, tamperedCopy } from "../scripts/predicateHarness.js";
 import { MODEL_UPDATE_PREDICATE_TYPE, createModelUpdatePredicate, modelUpdateParents, parseModelUpdatePredicate } from "../src/attestation/predicates/modelUpdate.js";
 import { canonicalJson } from "../src/canonicalJson.js";
 import { InputError } from "../src/errors/input.js";
 
-const ajv = new Ajv2020.default({ strict: true, allErrors: true });
-addFormats.default(ajv);
-const validateSchema = ajv.compile(JSON.parse(readFileSync(new URL("../schemas/predicates/model-update-v1.schema.json", import.meta.url), "utf8")));
-const vectors = JSON.parse(readFileSync(new URL("./vectors/predicates-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
+const validateSchema = predicateSchema("model-update");
+const vectors = predicateVectors();
 
 const V130 = "54a912c7c93cb2c294eef579862d25b78e92b4ba18973cd976a170462e7decd1";
 const V140 = "e40eb694a48d3d33138f4eaa6b9a134c75ea26e14d3f731a4d16129ae2aafc2a";
@@ -26,49 +22,8 @@ const example = createModelUpdatePredicate({
 });
 
 /** A deep copy of the example with `edit` applied: untrusted JSON. */
-function tampered(edit: (p: any) => void): unknown {
-  const copy = structuredClone(example) as any;
-  edit(copy);
-  return copy;
-}
-
-/**
- * The parser refuses `value` with INVALID_PREDICATE naming `path`; the JSON Schema refuses it too
- * or, for a rule it cannot express (`schema` false), accepts it.
- */
-function refused(value: unknown, path: string, schema = true): void {
-  assert.throws(
-    () => parseModelUpdatePredicate(value),
-    (e: unknown) => {
-      assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
-      assert.equal(e.code, "INVALID_PREDICATE", e.message);
-      assert.equal(e.path, path, e.message);
-      return true;
-    },
-  );
-  assert.equal(validateSchema(value), !schema, schema ? `the schema refuses it too (${path})` : `the schema cannot express this rule (${path})`);
-}
-
-/** Paths to every value inside `value`, the root excluded. */
-function pathsOf(value: unknown, prefix: readonly (string | number)[] = []): (string | number)[][] {
-  if (value === null || typeof value !== "object") return [];
-  return Object.entries(value).flatMap(([key, child]) => {
-    const path = [...prefix, Array.isArray(value) ? Number(key) : key];
-    return [path, ...pathsOf(child, path)];
-  });
-}
-
-/** A copy of `root` with the value at `path` replaced, or removed when `replacement` is undefined. */
-function replaced(root: unknown, path: readonly (string | number)[], replacement: unknown): unknown {
-  const copy = structuredClone(root) as any;
-  let parent = copy;
-  for (const key of path.slice(0, -1)) parent = parent[key];
-  const last = path[path.length - 1] as string | number;
-  if (replacement !== undefined) parent[last] = replacement;
-  else if (Array.isArray(parent)) parent.splice(last as number, 1);
-  else delete parent[last];
-  return copy;
-}
+const tampered = (edit: (p: any) => void) => tamperedCopy(example, edit);
+const refused = refusedBy(parseModelUpdatePredicate, validateSchema);
 
 const merge = (parents: unknown[]) => tampered((p) => Object.assign(p, { kind: "merge", parents }));
 const parent = (name: string, sha256: string) => ({ name, digest: { sha256 } });

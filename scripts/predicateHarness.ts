@@ -1,0 +1,106 @@
+// The harness of the predicate tests (test/predicate-*.test.ts): each predicate's JSON Schema compiled
+// as the tests need it, the frozen vectors, tampered copies, and the check that parser and schema agree.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { InputError } from "../src/errors/input.js";
+
+/** A predicate that has a JSON Schema: `schemas/predicates/<name>-v1.schema.json`. */
+export type PredicateSchemaName = "approval" | "dataset" | "deployment" | "evaluation" | "model-manifest" | "model-update" | "revocation" | "training-run";
+
+/** A path into a JSON value: object keys and array indexes. */
+export type JsonPath = readonly (string | number)[];
+
+/**
+ * The validator of `schemas/predicates/<name>-v1.schema.json`: Ajv's JSON Schema 2020-12 dialect,
+ * strict (an unknown keyword or format is an error when compiling), all errors reported, and the
+ * ajv-formats formats (`date-time` is checked). A fresh Ajv instance each call.
+ *
+ * @example
+ * const validateSchema = predicateSchema("approval");
+ * assert.equal(validateSchema(example), true, JSON.stringify(validateSchema.errors));
+ */
+export function predicateSchema(name: PredicateSchemaName): ValidateFunction {
+  const ajv = new Ajv2020.default({ strict: true, allErrors: true });
+  addFormats.default(ajv);
+  return ajv.compile(JSON.parse(readFileSync(new URL(`../schemas/predicates/${name}-v1.schema.json`, import.meta.url), "utf8")));
+}
+
+/** The frozen predicate vectors, `test/vectors/predicates-v1.json`: each predicate type's example predicate. */
+export function predicateVectors(): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL("../test/vectors/predicates-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
+}
+
+/**
+ * A deep copy of `example` with `edit` applied: untrusted JSON. `example` itself is untouched.
+ *
+ * @example
+ * const tampered = (edit: (p: any) => void) => tamperedCopy(example, edit);
+ * refused(tampered((p) => delete p.approver.name), "predicate.approver.name");
+ */
+export function tamperedCopy(example: unknown, edit: (p: any) => void): unknown {
+  const copy = structuredClone(example) as any;
+  edit(copy);
+  return copy;
+}
+
+/** Options of {@link refusedBy}. */
+export type RefusedByOptions = {
+  /** Also require the error's short message to start with `<path>: `, naming the field (default false). */
+  readonly namesField?: boolean;
+};
+
+/**
+ * `refused(value, path, schema = true)` for one predicate: asserts that `parse` refuses `value` with an
+ * InputError INVALID_PREDICATE naming `path`, and that the JSON Schema (`validate`) refuses it too or,
+ * for a rule it cannot express (`schema` false), accepts it.
+ *
+ * @example
+ * const refused = refusedBy(parseApprovalPredicate, predicateSchema("approval"));
+ * refused(tampered((p) => (p.signature = "0x00")), "predicate.signature");
+ * refused(tampered((p) => (p.passed = false)), "predicate.passed", false); // the parser's rule only
+ */
+export function refusedBy(
+  parse: (value: unknown) => unknown,
+  validate: ValidateFunction,
+  options: RefusedByOptions = {},
+): (value: unknown, path: string, schema?: boolean) => void {
+  return (value, path, schema = true) => {
+    assert.throws(
+      () => parse(value),
+      (e: unknown) => {
+        assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
+        assert.equal(e.code, "INVALID_PREDICATE", e.message);
+        assert.equal(e.path, path, e.message);
+        if (options.namesField) assert.ok(e.shortMessage.startsWith(`${path}: `), "the message names the field");
+        return true;
+      },
+    );
+    assert.equal(validate(value), !schema, schema ? `the schema refuses it too (${path})` : `the schema cannot express this rule (${path})`);
+  };
+}
+
+/** Paths to every value inside `value`, the root excluded, parents before their children. */
+export function pathsOf(value: unknown, prefix: JsonPath = []): (string | number)[][] {
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const path = [...prefix, Array.isArray(value) ? Number(key) : key];
+    return [path, ...pathsOf(child, path)];
+  });
+}
+
+/**
+ * A copy of `root` with the value at `path` (not empty) replaced, or removed when `replacement` is
+ * undefined (spliced out of an array, deleted from an object).
+ */
+export function replaced(root: unknown, path: JsonPath, replacement: unknown): unknown {
+  const copy = structuredClone(root) as any;
+  let parent = copy;
+  for (const key of path.slice(0, -1)) parent = parent[key];
+  const last = path[path.length - 1] as string | number;
+  if (replacement !== undefined) parent[last] = replacement;
+  else if (Array.isArray(parent)) parent.splice(last as number, 1);
+  else delete parent[last];
+  return copy;
+}
