@@ -30,7 +30,7 @@ import type { AnchorerEvents, Logger } from "../src/service/types.js";
 
 // Faults need a real node: anvil (Foundry, via npm) has anvil_reorg, anvil_dropTransaction,
 // evm_setAutomine and anvil_setNextBlockBaseFeePerGas. One anvil for the file; each test anchors
-// from its own account (anvil --accounts 24) so nonces never interfere.
+// from its own account (anvil --accounts 26) so nonces never interfere.
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const GWEI = 1_000_000_000n;
@@ -196,7 +196,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), "provenance-anchorer-"));
   const port = await freePort();
   rpcUrl = `http://127.0.0.1:${port}`;
-  node = spawn(join(root, "node_modules", ".bin", "anvil"), ["--port", String(port), "--accounts", "24", "--silent"], { stdio: "ignore" });
+  node = spawn(join(root, "node_modules", ".bin", "anvil"), ["--port", String(port), "--accounts", "26", "--silent"], { stdio: "ignore" });
   for (let i = 0; ; i++) {
     try {
       await rpc("eth_chainId");
@@ -614,6 +614,36 @@ describe("anchorer", () => {
       await ticks(anchorer, 2);
       await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
       assert.deepEqual((await t.store.transactionsOf(ours!.batchId)).map((tx) => tx.status), ["dropped", "mined"]);
+    } finally {
+      await automine(true);
+    }
+  });
+
+  it("behavior: a block made while the anchorer looks is not mistaken for a foreign use of its nonce", async () => {
+    const t = await setup(24);
+    let mineOnce = true;
+    // The node makes a block right after answering "no receipt yet" for our transaction.
+    const writer: ChainWriter = {
+      ...t.writer,
+      getTransactionReceipt: async (hash) => {
+        const receipt = await t.writer.getTransactionReceipt(hash);
+        if (!receipt && mineOnce) {
+          mineOnce = false;
+          await mine();
+        }
+        return receipt;
+      },
+    };
+    const anchorer = t.make({ writer });
+    const entries = await t.add(3);
+    await automine(false);
+    try {
+      await anchorer.tick(); // sealed and sent; not mined
+      await anchorer.tick(); // asks: no receipt, then the block comes
+      await ticks(anchorer, 2);
+      await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+      assert.deepEqual(t.recorded.logs.filter((l) => l.level === "warn").map((l) => l.message), [], "no warning: nothing was amiss");
+      assert.deepEqual((await t.store.transactionsOf(t.recorded.sealed[0]!.batchId)).map((tx) => tx.status), ["mined"]);
     } finally {
       await automine(true);
     }

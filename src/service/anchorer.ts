@@ -381,6 +381,10 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
   /** A sealed batch with pending transactions: mined, lost, stuck or overtaken? True while one is still in flight. */
   async function advance(batch: ServiceBatch, txs: readonly OutboxTransaction[]): Promise<boolean> {
     let live = [...txs];
+    // The account's mined nonce first, receipts after: a transaction of ours below it is in a block
+    // that exists when its receipt is asked for. (Asked the other way round, a block made between
+    // the two calls made our own mined transaction look like "nonce taken by another".)
+    const latest = await rpc("getTransactionCount", () => writer.getTransactionCount(writer.account, "latest"));
     for (const tx of txs) {
       const receipt = await rpc("getTransactionReceipt", () => writer.getTransactionReceipt(tx.hash));
       if (!receipt) continue;
@@ -399,7 +403,6 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
       live = live.filter((t) => !rotated.includes(t));
       logger.warn("pending transaction signed by another anchorer key; signing anew with this one", { batchId: batch.id, hashes: rotated.map((t) => t.hash) });
     }
-    const latest = await rpc("getTransactionCount", () => writer.getTransactionCount(writer.account, "latest"));
     const spent = live.filter((t) => t.nonce < latest);
     if (spent.length > 0) {
       // Their nonces were used by transactions that are not ours (no receipt above): external use
