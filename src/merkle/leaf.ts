@@ -16,7 +16,7 @@ import { scratchKeccak } from "./keccak.js";
  */
 export function recordLeaf(subjectDigest: Hex, recordHash: Hex): Hex {
   // abi.encode(bytes32, bytes32) is the two values back to back; both hashes in WebAssembly
-  // (assembly/keccak.ts `recordLeaves`; test/merkle-leaf.test.ts checks it against viem and Solidity).
+  // (assembly/keccak.ts `recordLeaves`; test/merkle-keccak.test.ts checks it against viem, test/registry.test.ts against Solidity).
   const subject = parseHexBytes(subjectDigest, "subjectDigest");
   const record = parseHexBytes(recordHash, "recordHash");
   const { wasm, bytes } = scratchKeccak(64);

@@ -11,7 +11,7 @@ import { type Hex, hexEquals } from "../hex.js";
 import { type FeePolicy, createAnchorer } from "./anchorer.js";
 import { createHttpApi } from "./httpApi.js";
 import { createIngestQueue } from "./ingestQueue.js";
-import { isDeadLocalHolder, leaseHolderName } from "./leaseHolder.js";
+import { isDeadLocalHolder, leaseHolderName, thisProcess } from "./leaseHolder.js";
 import { silentLogger } from "./logger.js";
 import { type ServiceMetrics, createServiceMetrics } from "./metrics.js";
 import { openServiceStore } from "./openServiceStore.js";
@@ -133,6 +133,9 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       if (c.error !== undefined) logger.error("ingest commit failed; nothing of it was acknowledged", { requests: c.requests, entries: c.entries, error: c.error });
     },
   });
+  // This process (host, boot, PID namespace, PID, start time), read from /proc once: it names the
+  // lease holder and tells a killed predecessor's lease from a live instance's.
+  const self = thisProcess();
   const anchorer = createAnchorer({
     store,
     writer,
@@ -145,8 +148,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     confirmations,
     fees: { ...DEFAULT_FEE_POLICY, ...(config.maxFeePerGasWei === undefined ? {} : { maxFeePerGasCap: config.maxFeePerGasWei }) },
     leaseName: ANCHOR_LEASE,
-    leaseHolder: config.instanceId ?? leaseHolderName(),
-    isDeadHolder: (holder) => isDeadLocalHolder(holder),
+    leaseHolder: config.instanceId ?? leaseHolderName(self),
+    isDeadHolder: (holder) => isDeadLocalHolder(holder, self),
     leaseTtlMs: config.leaseTtlMs ?? 30_000,
     logger,
     // The anchorer logs its own work; the events feed the metrics.
