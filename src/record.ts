@@ -89,7 +89,7 @@ export function parseRecord(value: unknown, path = "record"): ProvenanceRecord {
   const sha256 = string(digest.sha256, `${path}.subject.digest.sha256`, 64);
   if (!SHA256_RE.test(sha256)) throw new InputError("INVALID_RECORD", "sha256 must be 64 lower-case hex digits", { path: `${path}.subject.digest.sha256` });
   const createdAt = string(o.createdAt, `${path}.createdAt`, 24);
-  if (!RFC3339_MS_UTC.test(createdAt) || new Date(createdAt).toISOString() !== createdAt)
+  if (!RFC3339_MS_UTC.test(createdAt) || Number.isNaN(Date.parse(createdAt)) || new Date(createdAt).toISOString() !== createdAt)
     throw new InputError("INVALID_RECORD", "createdAt must be an RFC 3339 UTC timestamp like 2026-11-24T13:45:00.123Z", { path: `${path}.createdAt` });
   let artifact: ArtifactDescription | undefined;
   if (s.artifact !== undefined) {

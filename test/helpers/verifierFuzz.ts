@@ -1,0 +1,165 @@
+// The verifier fuzz: mutate genuine receipts, envelopes and bundles, verify each mutant exactly as
+// a third party would (strict parse, then verify against the real node with the verifier's pins
+// and the real model files' digest), and count a false VERIFIED whenever a mutant verifies to a
+// verdict that no genuine document has. A mutant whose every claim a genuine verdict also makes
+// (whitespace, key order, an optional entry left out) asserts nothing false, and is counted apart.
+// `npm run fuzz` runs a million mutations; the test suite runs a slice.
+import { parseEnvelope } from "../../src/attestation/dsse.js";
+import { verifyEnvelope } from "../../src/attestation/verifyEnvelope.js";
+import { parseBundle } from "../../src/bundle/bundle.js";
+import { verifyBundle } from "../../src/bundle/verifyBundle.js";
+import type { ChainReader } from "../../src/chain/types.js";
+import { BaseError } from "../../src/errors/base.js";
+import { parseJson } from "../../src/json/parseJson.js";
+import { parseReceipt } from "../../src/receipt.js";
+import { verifyAttestation } from "../../src/verify/verifyAttestation.js";
+import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
+import type { GenuineEvidence } from "./genuineEvidence.js";
+import { createRandom, mutateJsonText } from "./jsonMutator.js";
+
+/** One kind of document under test: its genuine texts and how a verifier turns one into a verdict. */
+export type FuzzTarget = {
+  readonly name: string;
+  readonly genuine: readonly string[];
+  /** Share of the mutations this target gets, relative to the others' (a bundle costs ~15 envelopes). */
+  readonly weight: number;
+  /**
+   * Parses and verifies `text` as a verifier would, or throws. Returns the verdict as the claims it
+   * makes (strings); a verdict is true when each of its claims is one a genuine document's verdict
+   * makes. (A bundle with an optional entry left out verifies to fewer claims, all true.)
+   */
+  verify(text: string): Promise<readonly string[]>;
+};
+
+export type FuzzReport = {
+  readonly mutations: number;
+  readonly milliseconds: number;
+  readonly perTarget: readonly { readonly name: string; readonly mutations: number; readonly refused: number; readonly equivalent: number }[];
+  /** Every mutant that verified to a verdict no genuine document has. Must be empty. */
+  readonly falseVerified: readonly { readonly target: string; readonly seed: number; readonly claims: readonly string[]; readonly text: string }[];
+  /** Failures that were not a refusal (a bug: a crash instead of a named error). */
+  readonly crashes: readonly { readonly target: string; readonly seed: number; readonly error: string }[];
+};
+
+/**
+ * A ChainReader that asks the real node once per distinct question. The chain does not move
+ * during a fuzz run, so every answer is the node's own; without this, a million mutants would
+ * spend their time in JSON-RPC round trips rather than in the verifier.
+ */
+export function memoizeReader(reader: ChainReader): ChainReader {
+  const cache = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, ask: () => Promise<T>): Promise<T> => {
+    let answer = cache.get(key) as Promise<T> | undefined;
+    if (!answer) {
+      answer = ask();
+      cache.set(key, answer);
+      answer.catch(() => cache.delete(key));
+    }
+    return answer;
+  };
+  return {
+    getChainId: () => once("chainId", () => reader.getChainId()),
+    getBlockNumber: () => once("blockNumber", () => reader.getBlockNumber()),
+    getBlock: (n) => once(`block:${n}`, () => reader.getBlock(n)),
+    getTransactionReceipt: (h) => once(`receipt:${h.toLowerCase()}`, () => reader.getTransactionReceipt(h)),
+    call: (r) => once(`call:${r.to.toLowerCase()}:${r.data.toLowerCase()}`, () => reader.call(r)),
+    getLogs: (f) => once(`logs:${JSON.stringify(f, (_, v) => (typeof v === "bigint" ? v.toString() : v))}`, () => reader.getLogs(f)),
+  };
+}
+
+/** The verifier's targets over genuine evidence: what a third party runs, with its own pins. */
+export function verifierTargets(evidence: GenuineEvidence): FuzzTarget[] {
+  const chain = memoizeReader(evidence.reader);
+  const pins = { chain, chainId: evidence.chain.chainId, registry: evidence.registry, acceptedOrgIds: [evidence.orgId] };
+  const envelopes = evidence.attestationReceipts.map((text) => JSON.stringify((JSON.parse(text) as { envelope: unknown }).envelope, null, 2));
+  const subjectDigests = [evidence.fileModel.sha256, evidence.model.sha256];
+  return [
+    {
+      name: "record receipt",
+      weight: 6,
+      genuine: evidence.recordReceipts,
+      async verify(text) {
+        const receipt = parseReceipt(text);
+        // The verifier hashed the file it holds: each genuine receipt is checked against its own model's bytes.
+        const digest = receipt.record?.subject.digest.sha256;
+        const r = await verifyReceipt({ ...pins, receipt, artifactSha256: digest === evidence.fileModel.sha256 ? digest : undefined });
+        return [JSON.stringify([r.entry, r.root, r.organisation, r.blockNumber, r.txHash, r.timestamp])];
+      },
+    },
+    {
+      name: "attestation receipt",
+      weight: 6,
+      genuine: evidence.attestationReceipts,
+      async verify(text) {
+        const r = await verifyAttestation({ ...pins, receipt: parseReceipt(text), publicKeys: evidence.publicKeys });
+        return [JSON.stringify([r.entryHash, r.statement, r.signers.map((s) => [s.keyid, s.role]), r.organisation, r.blockNumber, r.txHash])];
+      },
+    },
+    {
+      name: "envelope",
+      weight: 6,
+      genuine: envelopes,
+      async verify(text) {
+        const r = await verifyEnvelope({ envelope: parseEnvelope(parseJson(text, "envelope")), publicKeys: evidence.publicKeys });
+        return [JSON.stringify([r.entryHash, r.statement, r.signers.map((s) => s.keyid)])];
+      },
+    },
+    {
+      name: "bundle",
+      weight: 1,
+      genuine: [evidence.bundle],
+      async verify(text) {
+        const bundle = parseBundle(text);
+        const r = await verifyBundle({ ...pins, bundle, artifactSha256: evidence.model.sha256, requireApprovals: 2 });
+        if (!subjectDigests.includes(r.model.sha256)) throw new Error("unreachable: the artifact check let another model through");
+        return [
+          `verdict ${r.verdict} of ${r.model.sha256} named ${JSON.stringify(r.model.name)}`,
+          `revocation ${JSON.stringify(r.revocation)}`,
+          ...r.attestations.map((a) => `attestation ${a.entryHash} by ${a.organisation.id} at ${a.blockNumber}`),
+          ...r.deployments.map((d) => `deployment ${d.entryHash} approved by ${d.quorum.approvers.length} of ${d.quorum.required}`),
+        ];
+      },
+    },
+  ];
+}
+
+/**
+ * Runs `mutations` mutants spread over the targets by weight, reproducibly from `seed` (mutant k of
+ * a run uses seed `seed + k`, so any finding is replayed alone with its seed).
+ */
+export async function runVerifierFuzz(parameters: { targets: readonly FuzzTarget[]; mutations: number; seed?: number; onProgress?: (done: number) => void }): Promise<FuzzReport> {
+  const { targets, mutations } = parameters;
+  const seed = parameters.seed ?? 1;
+  const started = performance.now();
+  const genuineClaims = new Map<string, Set<string>>();
+  for (const t of targets) genuineClaims.set(t.name, new Set((await Promise.all(t.genuine.map((g) => t.verify(g)))).flat()));
+  const stats = targets.map((t) => ({ name: t.name, mutations: 0, refused: 0, equivalent: 0 }));
+  const falseVerified: FuzzReport["falseVerified"][number][] = [];
+  const crashes: FuzzReport["crashes"][number][] = [];
+  const donors = targets.map((t) => t.genuine.map((g) => JSON.parse(g) as never));
+  // Mutant k goes to the target that owns slot k mod (sum of weights).
+  const slots = targets.flatMap((t, i) => Array.from({ length: t.weight }, () => i));
+
+  for (let k = 0; k < mutations; k++) {
+    if (parameters.onProgress && k > 0 && k % 10_000 === 0) parameters.onProgress(k);
+    const i = slots[k % slots.length]!;
+    const target = targets[i]!;
+    const r = createRandom(seed + k);
+    const original = target.genuine[r.below(target.genuine.length)]!;
+    const text = mutateJsonText(original, r, donors[i]!);
+    stats[i]!.mutations++;
+    let claims: readonly string[];
+    try {
+      claims = await target.verify(text);
+    } catch (error) {
+      if (error instanceof BaseError) stats[i]!.refused++;
+      else crashes.push({ target: target.name, seed: seed + k, error: String(error).slice(0, 300) });
+      continue;
+    }
+    const known = genuineClaims.get(target.name)!;
+    const falseClaims = claims.filter((c) => !known.has(c));
+    if (falseClaims.length === 0) stats[i]!.equivalent++;
+    else falseVerified.push({ target: target.name, seed: seed + k, claims: falseClaims.map((c) => c.slice(0, 500)), text: text.slice(0, 4000) });
+  }
+  return { mutations, milliseconds: performance.now() - started, perTarget: stats, falseVerified, crashes };
+}
