@@ -14,6 +14,8 @@ import { parseJson } from "../../src/json/parseJson.js";
 import { parseReceipt } from "../../src/receipt.js";
 import { verifyAttestation } from "../../src/verify/verifyAttestation.js";
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
+import type { PublicKeyInfo } from "../../src/attestation/keys.js";
+import type { Hex } from "../../src/hex.js";
 import type { GenuineEvidence } from "./genuineEvidence.js";
 import { createRandom, mutateJsonText } from "./jsonMutator.js";
 
@@ -67,10 +69,29 @@ export function memoizeReader(reader: ChainReader): ChainReader {
   };
 }
 
+/** What the verifier targets need of genuine evidence: plain data, so that worker threads can receive it. */
+export type FuzzEvidence = {
+  readonly rpcUrl: string;
+  readonly chainId: number;
+  readonly registry: Hex;
+  readonly orgId: number;
+  readonly publicKeys: readonly PublicKeyInfo[];
+  readonly fileModel: { readonly sha256: string };
+  readonly model: { readonly sha256: string };
+  readonly recordReceipts: readonly string[];
+  readonly attestationReceipts: readonly string[];
+  readonly bundle: string;
+};
+
+export function fuzzEvidence(evidence: GenuineEvidence): FuzzEvidence {
+  const { chain, registry, orgId, publicKeys, fileModel, model, recordReceipts, attestationReceipts, bundle } = evidence;
+  return { rpcUrl: chain.rpcUrl, chainId: chain.chainId, registry, orgId, publicKeys, fileModel: { sha256: fileModel.sha256 }, model: { sha256: model.sha256 }, recordReceipts, attestationReceipts, bundle };
+}
+
 /** The verifier's targets over genuine evidence: what a third party runs, with its own pins. */
-export function verifierTargets(evidence: GenuineEvidence): FuzzTarget[] {
-  const chain = memoizeReader(evidence.reader);
-  const pins = { chain, chainId: evidence.chain.chainId, registry: evidence.registry, acceptedOrgIds: [evidence.orgId] };
+export function verifierTargets(evidence: FuzzEvidence, reader: ChainReader): FuzzTarget[] {
+  const chain = memoizeReader(reader);
+  const pins = { chain, chainId: evidence.chainId, registry: evidence.registry, acceptedOrgIds: [evidence.orgId] };
   const envelopes = evidence.attestationReceipts.map((text) => JSON.stringify((JSON.parse(text) as { envelope: unknown }).envelope, null, 2));
   const subjectDigests = [evidence.fileModel.sha256, evidence.model.sha256];
   return [
@@ -127,9 +148,18 @@ export function verifierTargets(evidence: GenuineEvidence): FuzzTarget[] {
  * Runs `mutations` mutants spread over the targets by weight, reproducibly from `seed` (mutant k of
  * a run uses seed `seed + k`, so any finding is replayed alone with its seed).
  */
-export async function runVerifierFuzz(parameters: { targets: readonly FuzzTarget[]; mutations: number; seed?: number; onProgress?: (done: number) => void }): Promise<FuzzReport> {
+export async function runVerifierFuzz(parameters: {
+  targets: readonly FuzzTarget[];
+  mutations: number;
+  seed?: number;
+  /** Run only the mutants k with k mod `stride` = `offset` (to share one run between workers). */
+  stride?: number;
+  offset?: number;
+  onProgress?: (done: number) => void;
+}): Promise<FuzzReport> {
   const { targets, mutations } = parameters;
   const seed = parameters.seed ?? 1;
+  const stride = parameters.stride ?? 1;
   const started = performance.now();
   const genuineClaims = new Map<string, Set<string>>();
   for (const t of targets) genuineClaims.set(t.name, new Set((await Promise.all(t.genuine.map((g) => t.verify(g)))).flat()));
@@ -140,8 +170,9 @@ export async function runVerifierFuzz(parameters: { targets: readonly FuzzTarget
   // Mutant k goes to the target that owns slot k mod (sum of weights).
   const slots = targets.flatMap((t, i) => Array.from({ length: t.weight }, () => i));
 
-  for (let k = 0; k < mutations; k++) {
-    if (parameters.onProgress && k > 0 && k % 10_000 === 0) parameters.onProgress(k);
+  let done = 0;
+  for (let k = parameters.offset ?? 0; k < mutations; k += stride, done++) {
+    if (parameters.onProgress && done > 0 && done % 5_000 === 0) parameters.onProgress(done);
     const i = slots[k % slots.length]!;
     const target = targets[i]!;
     const r = createRandom(seed + k);
@@ -161,5 +192,5 @@ export async function runVerifierFuzz(parameters: { targets: readonly FuzzTarget
     if (falseClaims.length === 0) stats[i]!.equivalent++;
     else falseVerified.push({ target: target.name, seed: seed + k, claims: falseClaims.map((c) => c.slice(0, 500)), text: text.slice(0, 4000) });
   }
-  return { mutations, milliseconds: performance.now() - started, perTarget: stats, falseVerified, crashes };
+  return { mutations: stats.reduce((n, t) => n + t.mutations, 0), milliseconds: performance.now() - started, perTarget: stats, falseVerified, crashes };
 }
