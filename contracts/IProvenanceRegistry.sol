@@ -4,7 +4,8 @@ pragma solidity ^0.8.20;
 /**
  * @title IProvenanceRegistry
  * @notice Anchors Merkle roots of AI-model provenance record batches, per organisation, answers whether a
- * record is included in an anchored batch, and records which signing keys belong to which organisation.
+ * record is included in a batch an organisation anchored, records which signing keys belong to which organisation,
+ * and holds each organisation's revocation state of the subjects (models, datasets) it vouched for.
  * @dev Events, custom errors and structs of {ProvenanceRegistry}. See `docs/registry.md` for the storage layout,
  * the gas budget and the procedure an auditor follows to enumerate every batch of an organisation.
  */
@@ -34,6 +35,16 @@ interface IProvenanceRegistry {
      * @param admin Account granted {orgAdminRole} for `orgId`.
      */
     event OrganisationRegistered(uint32 indexed orgId, string name, address indexed admin);
+
+    /**
+     * @notice Emitted when an admin of organisation `orgId` revokes (`revoked` true) or reinstates (`revoked`
+     * false) subject `subjectDigest`, right after the state change.
+     * @param orgId Organisation whose revocation state changed.
+     * @param subjectDigest SHA-256 digest of the subject, as in-toto statements carry it.
+     * @param revoked The new state.
+     * @param entryHash Hash of the signed attestation envelope that explains the change, or `bytes32(0)`.
+     */
+    event SubjectRevocationChanged(uint32 indexed orgId, bytes32 indexed subjectDigest, bool revoked, bytes32 entryHash);
 
     /**
      * @notice Emitted when organisation `orgId` anchors batch number `sequence` with Merkle root `root`.
@@ -92,8 +103,17 @@ interface IProvenanceRegistry {
     /// @notice A batch must contain at least one record.
     error ProvenanceRegistryZeroLeafCount();
 
-    /// @notice `root` was already anchored, by organisation `orgId`.
+    /// @notice Organisation `orgId` already anchored `root` (another organisation's anchor of it is no obstacle).
     error ProvenanceRegistryRootAlreadyAnchored(bytes32 root, uint32 orgId);
+
+    /// @notice The zero subject digest cannot be revoked or reinstated.
+    error ProvenanceRegistryZeroSubjectDigest();
+
+    /// @notice Organisation `orgId` has already revoked `subjectDigest` (and not reinstated it since).
+    error ProvenanceRegistrySubjectAlreadyRevoked(uint32 orgId, bytes32 subjectDigest);
+
+    /// @notice Organisation `orgId` has not revoked `subjectDigest`, so there is nothing to reinstate.
+    error ProvenanceRegistrySubjectNotRevoked(uint32 orgId, bytes32 subjectDigest);
 
     /// @notice `account` does not hold {orgAdminRole} for organisation `orgId`.
     error ProvenanceRegistryUnauthorizedOrganisationAdmin(address account, uint32 orgId);
@@ -146,8 +166,10 @@ interface IProvenanceRegistry {
 
     /**
      * @notice Anchors the Merkle root of a batch of provenance records for organisation `orgId`.
-     * @dev Caller must hold {anchorerRole} for `orgId`. A root can be anchored once, by one organisation.
-     * Emits {BatchAnchored}. Costs under 60,000 gas in total (see `docs/registry.md`).
+     * @dev Caller must hold {anchorerRole} for `orgId`. An organisation anchors a root at most once; the same
+     * root anchored by another organisation, before or after, is a separate anchor that does not affect this
+     * one (anchors are keyed by `(orgId, root)`). Emits {BatchAnchored}. Costs under 60,000 gas in total (see
+     * `docs/registry.md`).
      * @param orgId Organisation anchoring the batch.
      * @param root Merkle root of the batch (leaves per {ProvenanceLeaf}); not zero, not {GENESIS_ROOT}.
      * @param leafCount Number of records in the batch, at least 1.
@@ -200,18 +222,58 @@ interface IProvenanceRegistry {
         returns (uint32 orgId, bytes32 role, uint64 registeredAt, uint64 revokedAt);
 
     /**
-     * @notice What the registry stores for `root`.
-     * @param root A Merkle root.
-     * @return The stored {Anchor}, or a zeroed struct if `root` was never anchored.
+     * @notice Marks subject `subjectDigest` as revoked by organisation `orgId` from the current block on.
+     * @dev Caller must hold {orgAdminRole} for `orgId`. Records the current block as `changedAt` and `entryHash`.
+     * Emits {SubjectRevocationChanged}. The state is per organisation: one organisation's revocation says nothing
+     * about another's; a verifier decides which organisations' revocations count (at least the organisation that
+     * anchored the subject's evidence).
+     * @param orgId A registered organisation.
+     * @param subjectDigest Non-zero SHA-256 digest of the subject, as in-toto statements carry it.
+     * @param entryHash Hash of the signed revocation attestation envelope that explains it (its ledger entry
+     * hash), or `bytes32(0)`. Not interpreted here.
      */
-    function anchorOf(bytes32 root) external view returns (Anchor memory);
+    function revokeSubject(uint32 orgId, bytes32 subjectDigest, bytes32 entryHash) external;
 
     /**
-     * @notice Whether `root` has been anchored (by any organisation).
-     * @param root A Merkle root.
-     * @return True if anchored.
+     * @notice Clears organisation `orgId`'s revocation of subject `subjectDigest` from the current block on.
+     * @dev Caller must hold {orgAdminRole} for `orgId`; the subject must be revoked by `orgId`. Records the
+     * current block as `changedAt` and `entryHash`. Emits {SubjectRevocationChanged}.
+     * @param orgId A registered organisation.
+     * @param subjectDigest A subject digest `orgId` revoked.
+     * @param entryHash Hash of the signed attestation envelope that explains the reinstatement, or `bytes32(0)`.
      */
-    function isAnchored(bytes32 root) external view returns (bool);
+    function reinstateSubject(uint32 orgId, bytes32 subjectDigest, bytes32 entryHash) external;
+
+    /**
+     * @notice Organisation `orgId`'s current revocation state of subject `subjectDigest`.
+     * @dev The history is in the {SubjectRevocationChanged} logs (indexed by `orgId` and `subjectDigest`).
+     * @param orgId An organisation id.
+     * @param subjectDigest A subject digest.
+     * @return revoked Whether `orgId` currently revokes the subject.
+     * @return changedAt Block of the last change, 0 if the state never changed.
+     * @return entryHash Hash of the attestation envelope that explains the last change, or `bytes32(0)`.
+     */
+    function revocationOf(uint32 orgId, bytes32 subjectDigest)
+        external
+        view
+        returns (bool revoked, uint64 changedAt, bytes32 entryHash);
+
+    /**
+     * @notice What the registry stores for organisation `orgId`'s anchor of `root`.
+     * @param orgId The organisation whose anchor is asked for.
+     * @param root A Merkle root.
+     * @return The stored {Anchor}, or a zeroed struct if `orgId` never anchored `root` (even if another
+     * organisation did).
+     */
+    function anchorOf(uint32 orgId, bytes32 root) external view returns (Anchor memory);
+
+    /**
+     * @notice Whether organisation `orgId` has anchored `root`.
+     * @param orgId An organisation id.
+     * @param root A Merkle root.
+     * @return True if `orgId` anchored `root`.
+     */
+    function isAnchored(uint32 orgId, bytes32 root) external view returns (bool);
 
     /**
      * @notice An organisation's name, latest anchored root and number of anchored batches.
@@ -257,23 +319,10 @@ interface IProvenanceRegistry {
     function leafOf(bytes32 subjectDigest, bytes32 recordHash) external pure returns (bytes32);
 
     /**
-     * @notice Whether the record (`subjectDigest`, `recordHash`) is in the batch with root `root` and that root
-     * is anchored, by any organisation.
-     * @dev Trusts every organisation the registry admin registered. A consumer that trusts one organisation
-     * should use {verifyRecordBy}. `proof` is a standard OpenZeppelin Merkle proof (sorted-pair hashing).
-     * @param root Anchored Merkle root.
-     * @param proof Sibling hashes from the leaf up to `root`.
-     * @param subjectDigest Digest of the subject (model artefact).
-     * @param recordHash Hash of the provenance record.
-     * @return True if `root` is anchored and the proof holds.
-     */
-    function verifyRecord(bytes32 root, bytes32[] calldata proof, bytes32 subjectDigest, bytes32 recordHash)
-        external
-        view
-        returns (bool);
-
-    /**
-     * @notice Like {verifyRecord}, and additionally requires that organisation `orgId` anchored `root`.
+     * @notice Whether the record (`subjectDigest`, `recordHash`) is in the batch with root `root` and
+     * organisation `orgId` anchored that root.
+     * @dev There is no "anchored by any organisation" variant: a root is only meaningful together with the
+     * organisation that anchored it. `proof` is a standard OpenZeppelin Merkle proof (sorted-pair hashing).
      * @param orgId Organisation the caller trusts.
      * @param root Anchored Merkle root.
      * @param proof Sibling hashes from the leaf up to `root`.

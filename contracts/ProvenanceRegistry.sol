@@ -18,10 +18,17 @@ import {ProvenanceLeaf} from "./ProvenanceLeaf.sol";
  *   and revokes the organisation's signing keys ({registerSigningKey}, {revokeSigningKey}).
  * - `anchorerRole(orgId)`: may call {anchor} for `orgId`.
  *
- * Storage per anchor is ONE new slot, `_anchors[root]` (packed {Anchor}), plus an update of the organisation's
- * head slot; the batch count is the head's `sequence`. This keeps {anchor} under 60,000 gas in total. The
- * metadata hash and the previous-root link live only in {BatchAnchored}; the contiguous per-organisation
- * `sequence` stored with every root lets an auditor detect a missing or forged log (see `docs/registry.md`).
+ * Anchors are keyed by organisation AND root: storage per anchor is ONE new slot, `_anchors[orgId][root]` (packed
+ * {Anchor}), plus an update of the organisation's head slot; the batch count is the head's `sequence`. This keeps
+ * {anchor} under 60,000 gas in total. Because the key includes the organisation, an anchorer that learns another
+ * organisation's root first can neither block that organisation's anchor nor make the root count as the other
+ * organisation's. The metadata hash and the previous-root link live only in {BatchAnchored}; the contiguous
+ * per-organisation `sequence` stored with every root lets an auditor detect a missing or forged log (see
+ * `docs/registry.md`).
+ *
+ * Revocation of a subject (a model or dataset digest) is state keyed by organisation and subject digest, set and
+ * cleared by the organisation's admin ({revokeSubject}, {reinstateSubject}), so that a verifier learns it from
+ * the chain whatever evidence it was handed.
  */
 contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     using SafeCast for uint256;
@@ -43,6 +50,16 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
         bytes32 role;
     }
 
+    /**
+     * @dev A subject's revocation state, in two slots: `revoked` and `changedAt` packed in the first, `entryHash`
+     * in the second. Never-changed subjects read as all zero.
+     */
+    struct Revocation {
+        bool revoked;
+        uint64 changedAt;
+        bytes32 entryHash;
+    }
+
     /// @inheritdoc IProvenanceRegistry
     bytes32 public constant GENESIS_ROOT = bytes32(uint256(1));
 
@@ -54,8 +71,9 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
 
     uint32 private _organisationCount;
     mapping(uint32 orgId => Organisation) private _organisations;
-    mapping(bytes32 root => Anchor) private _anchors;
+    mapping(uint32 orgId => mapping(bytes32 root => Anchor)) private _anchors;
     mapping(bytes32 keyId => SigningKey) private _signingKeys;
+    mapping(uint32 orgId => mapping(bytes32 subjectDigest => Revocation)) private _revocations;
 
     /**
      * @notice Deploys the registry with `admin` as registry admin (`DEFAULT_ADMIN_ROLE`).
@@ -109,19 +127,20 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
         // Only reachable if the registry admin granted anchorerRole for an id it never registered.
         if (head == bytes32(0)) revert ProvenanceRegistryUnknownOrganisation(orgId);
 
-        Anchor storage slot = _anchors[root];
-        // Any anchored root has orgId != 0: checking it tests the whole packed slot in one SLOAD.
-        if (slot.orgId != 0) revert ProvenanceRegistryRootAlreadyAnchored(root, slot.orgId);
+        mapping(bytes32 => Anchor) storage anchors = _anchors[orgId];
+        // Any anchored root has orgId != 0: checking it tests the whole packed slot in one SLOAD. Only this
+        // organisation's own anchors are looked at: another organisation's anchor of the same root is no obstacle.
+        if (anchors[root].orgId != 0) revert ProvenanceRegistryRootAlreadyAnchored(root, orgId);
 
         bytes32 previousRoot;
         if (head == GENESIS_ROOT) {
             sequence = 1;
         } else {
             previousRoot = head;
-            sequence = _anchors[head].sequence + 1;
+            sequence = anchors[head].sequence + 1;
         }
 
-        _anchors[root] = Anchor({
+        anchors[root] = Anchor({
             orgId: orgId,
             sequence: sequence,
             blockNumber: block.number.toUint48(),
@@ -173,13 +192,37 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /// @inheritdoc IProvenanceRegistry
-    function anchorOf(bytes32 root) external view returns (Anchor memory) {
-        return _anchors[root];
+    function revokeSubject(uint32 orgId, bytes32 subjectDigest, bytes32 entryHash) external {
+        Revocation storage revocation = _checkedRevocation(orgId, subjectDigest);
+        if (revocation.revoked) revert ProvenanceRegistrySubjectAlreadyRevoked(orgId, subjectDigest);
+        _setRevocation(revocation, orgId, subjectDigest, true, entryHash);
     }
 
     /// @inheritdoc IProvenanceRegistry
-    function isAnchored(bytes32 root) external view returns (bool) {
-        return _anchors[root].orgId != 0;
+    function reinstateSubject(uint32 orgId, bytes32 subjectDigest, bytes32 entryHash) external {
+        Revocation storage revocation = _checkedRevocation(orgId, subjectDigest);
+        if (!revocation.revoked) revert ProvenanceRegistrySubjectNotRevoked(orgId, subjectDigest);
+        _setRevocation(revocation, orgId, subjectDigest, false, entryHash);
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function revocationOf(uint32 orgId, bytes32 subjectDigest)
+        external
+        view
+        returns (bool revoked, uint64 changedAt, bytes32 entryHash)
+    {
+        Revocation storage revocation = _revocations[orgId][subjectDigest];
+        return (revocation.revoked, revocation.changedAt, revocation.entryHash);
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function anchorOf(uint32 orgId, bytes32 root) external view returns (Anchor memory) {
+        return _anchors[orgId][root];
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function isAnchored(uint32 orgId, bytes32 root) external view returns (bool) {
+        return _anchors[orgId][root].orgId != 0;
     }
 
     /// @inheritdoc IProvenanceRegistry
@@ -194,7 +237,7 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
         name = org.name;
         if (head != GENESIS_ROOT) {
             headRoot = head;
-            batchCount = _anchors[head].sequence;
+            batchCount = _anchors[orgId][head].sequence;
         }
     }
 
@@ -221,16 +264,6 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /// @inheritdoc IProvenanceRegistry
-    function verifyRecord(bytes32 root, bytes32[] calldata proof, bytes32 subjectDigest, bytes32 recordHash)
-        external
-        view
-        returns (bool)
-    {
-        return _anchors[root].orgId != 0
-            && MerkleProof.verifyCalldata(proof, root, ProvenanceLeaf.hash(subjectDigest, recordHash));
-    }
-
-    /// @inheritdoc IProvenanceRegistry
     function verifyRecordBy(
         uint32 orgId,
         bytes32 root,
@@ -238,7 +271,7 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
         bytes32 subjectDigest,
         bytes32 recordHash
     ) external view returns (bool) {
-        return orgId != 0 && _anchors[root].orgId == orgId
+        return orgId != 0 && _anchors[orgId][root].orgId == orgId
             && MerkleProof.verifyCalldata(proof, root, ProvenanceLeaf.hash(subjectDigest, recordHash));
     }
 
@@ -247,6 +280,31 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
         if (!hasRole(orgAdminRole(orgId), _msgSender())) {
             revert ProvenanceRegistryUnauthorizedOrganisationAdmin(_msgSender(), orgId);
         }
+    }
+
+    /**
+     * @dev The revocation slot of (`orgId`, `subjectDigest`) after the checks {revokeSubject} and
+     * {reinstateSubject} share: caller is an admin of `orgId`, the digest is not zero, the organisation exists.
+     */
+    function _checkedRevocation(uint32 orgId, bytes32 subjectDigest) private view returns (Revocation storage) {
+        _checkOrganisationAdmin(orgId);
+        if (subjectDigest == bytes32(0)) revert ProvenanceRegistryZeroSubjectDigest();
+        if (_organisations[orgId].head == bytes32(0)) revert ProvenanceRegistryUnknownOrganisation(orgId);
+        return _revocations[orgId][subjectDigest];
+    }
+
+    /// @dev Writes a revocation change and emits {SubjectRevocationChanged} right after it.
+    function _setRevocation(
+        Revocation storage revocation,
+        uint32 orgId,
+        bytes32 subjectDigest,
+        bool revoked,
+        bytes32 entryHash
+    ) private {
+        revocation.revoked = revoked;
+        revocation.changedAt = block.number.toUint64();
+        revocation.entryHash = entryHash;
+        emit SubjectRevocationChanged(orgId, subjectDigest, revoked, entryHash);
     }
 
     /// @inheritdoc AccessControl

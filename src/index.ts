@@ -106,6 +106,7 @@ export {
   type AnchorState,
   type BatchAnchoredEvent,
   type OrganisationState,
+  type RevocationState,
   type SigningKeyState,
   decodeBatchAnchored,
   deployRegistry,
@@ -114,10 +115,13 @@ export {
   isAnchorer,
   readAnchor,
   readOrganisation,
+  readRevocation,
   readSigningKey,
   registerOrganisation,
   registerSigningKey,
+  reinstateSubject,
   revokeSigningKey,
+  revokeSubject,
   setAnchorer,
 } from "./chain/registry.js";
 export { provenanceRegistryAbi, provenanceRegistryBytecode, provenanceRegistryDeployedBytecode } from "./chain/registryArtifact.js";

@@ -93,11 +93,10 @@ async function anchorOne(store: LedgerStore, writer: ChainWriter, batch: StoredB
   const registry = p.registry.toLowerCase() as Hex;
   for (let attempt = 0; attempt < 3; attempt++) {
     // 1. Already anchored (a previous run crashed after broadcasting, or the rebroadcast landed)?
-    const onChain = await readAnchor(writer, registry, batch.root);
+    // Our organisation's anchor only: another organisation's anchor of the same root is no obstacle.
+    const onChain = await readAnchor(writer, registry, p.orgId, batch.root);
     if (onChain) {
-      if (onChain.orgId !== p.orgId)
-        throw new ChainError("ANCHOR_CONFLICT", `root ${batch.root} of batch ${batch.id} is already anchored by organisation ${onChain.orgId}, not ${p.orgId}`);
-      const found = await findBatchAnchoredLog(writer, registry, batch.root, BigInt(onChain.blockNumber));
+      const found = await findBatchAnchoredLog(writer, registry, p.orgId, batch.root, BigInt(onChain.blockNumber));
       if (!found) throw new ChainError("TRANSACTION_NOT_FOUND", `root ${batch.root} is anchored at block ${onChain.blockNumber} but its BatchAnchored log was not found`);
       const receipt = await waitForTransaction(writer, found.log.transactionHash, p);
       return toAnchorInfo(writer, receipt, chainId, registry, batch.root, p.orgId);
@@ -134,9 +133,8 @@ async function anchorOne(store: LedgerStore, writer: ChainWriter, batch: StoredB
 }
 
 async function toAnchorInfo(writer: ChainWriter, receipt: TransactionReceipt, chainId: number, registry: Hex, root: Hex, orgId: number): Promise<BatchAnchorInfo> {
-  const event = receipt.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e?.root === root.toLowerCase());
-  if (!event) throw new ChainError("TRANSACTION_FAILED", `transaction ${receipt.transactionHash} did not anchor root ${root}`);
-  if (event.orgId !== orgId) throw new ChainError("ANCHOR_CONFLICT", `root ${root} was anchored by organisation ${event.orgId}, not ${orgId}`);
+  const event = receipt.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e?.orgId === orgId && e.root === root.toLowerCase());
+  if (!event) throw new ChainError("TRANSACTION_FAILED", `transaction ${receipt.transactionHash} did not anchor root ${root} for organisation ${orgId}`);
   const block = await writer.getBlock(receipt.blockNumber);
   if (!block || block.hash !== receipt.blockHash)
     throw new ChainError("TRANSACTION_NOT_FOUND", `block ${receipt.blockNumber} of transaction ${receipt.transactionHash} is no longer on the chain (reorg?)`);

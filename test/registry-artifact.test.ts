@@ -52,10 +52,10 @@ describe("src/chain/registryArtifact.ts", () => {
         .filter((item) => item.type === type)
         .map((item) => (item as { name: string }).name)
         .sort();
-    for (const fn of ["anchor", "anchorOf", "anchorerRole", "isAnchored", "leafOf", "orgAdminRole", "organisation", "organisationCount", "registerOrganisation", "verifyRecord", "verifyRecordBy", "hasRole", "grantRole", "revokeRole", "registerSigningKey", "revokeSigningKey", "signingKey"]) {
+    for (const fn of ["anchor", "anchorOf", "anchorerRole", "isAnchored", "leafOf", "orgAdminRole", "organisation", "organisationCount", "registerOrganisation", "verifyRecordBy", "revokeSubject", "reinstateSubject", "revocationOf", "hasRole", "grantRole", "revokeRole", "registerSigningKey", "revokeSigningKey", "signingKey"]) {
       assert.ok(names("function").includes(fn), `function ${fn}`);
     }
-    for (const event of ["BatchAnchored", "OrganisationRegistered", "SigningKeyRegistered", "SigningKeyRevoked"]) assert.ok(names("event").includes(event), `event ${event}`);
+    for (const event of ["BatchAnchored", "OrganisationRegistered", "SigningKeyRegistered", "SigningKeyRevoked", "SubjectRevocationChanged"]) assert.ok(names("event").includes(event), `event ${event}`);
     for (const error of [
       "ProvenanceRegistryZeroRoot",
       "ProvenanceRegistryReservedRoot",
@@ -71,6 +71,9 @@ describe("src/chain/registryArtifact.ts", () => {
       "ProvenanceRegistrySigningKeyAlreadyRegistered",
       "ProvenanceRegistryUnknownSigningKey",
       "ProvenanceRegistrySigningKeyAlreadyRevoked",
+      "ProvenanceRegistryZeroSubjectDigest",
+      "ProvenanceRegistrySubjectAlreadyRevoked",
+      "ProvenanceRegistrySubjectNotRevoked",
     ]) {
       assert.ok(names("error").includes(error), `error ${error}`);
     }

@@ -97,7 +97,7 @@ describe("ProvenanceRegistry", () => {
       const role = await registry.read.anchorerRole([1]);
       await registry.write.grantRole([role, stranger.account.address], { account: org1Admin.account });
       await registry.write.anchor([1, rootOf("granted"), 1, ZERO], { account: stranger.account });
-      assert.equal((await registry.read.anchorOf([rootOf("granted")])).orgId, 1);
+      assert.equal((await registry.read.anchorOf([1, rootOf("granted")])).orgId, 1);
 
       await registry.write.revokeRole([role, stranger.account.address], { account: org1Admin.account });
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -198,31 +198,34 @@ describe("ProvenanceRegistry", () => {
         [1, 1n, root, ZERO, 42, metadataHash],
       );
       const block = await publicClient.getBlock();
-      assert.deepEqual(await registry.read.anchorOf([root]), {
+      assert.deepEqual(await registry.read.anchorOf([1, root]), {
         orgId: 1,
         sequence: 1n,
         blockNumber: Number(block.number),
         timestamp: Number(block.timestamp),
         leafCount: 42,
       });
-      assert.equal(await registry.read.isAnchored([root]), true);
-      assert.equal(await registry.read.isAnchored([rootOf("never")]), false);
-      assert.deepEqual(await registry.read.anchorOf([rootOf("never")]), { orgId: 0, sequence: 0n, blockNumber: 0, timestamp: 0, leafCount: 0 });
+      assert.equal(await registry.read.isAnchored([1, root]), true);
+      assert.equal(await registry.read.isAnchored([2, root]), false, "anchored by organisation 1 only");
+      assert.equal(await registry.read.isAnchored([1, rootOf("never")]), false);
+      assert.deepEqual(await registry.read.anchorOf([1, rootOf("never")]), { orgId: 0, sequence: 0n, blockNumber: 0, timestamp: 0, leafCount: 0 });
+      assert.deepEqual(await registry.read.anchorOf([2, root]), { orgId: 0, sequence: 0n, blockNumber: 0, timestamp: 0, leafCount: 0 });
       assert.deepEqual(await registry.read.organisation([1]), ["Org One", root, 1n]);
       assert.deepEqual(await registry.read.organisation([2]), ["Org Two", ZERO, 0n], "other organisation untouched");
     });
 
-    it("behavior: storage layout is as documented in docs/registry.md (one packed slot per root)", async () => {
+    it("behavior: storage layout is as documented in docs/registry.md (one packed slot per (organisation, root))", async () => {
       const registry = await networkHelpers.loadFixture(deployWithTwoOrganisations);
       const root = rootOf("layout");
       await registry.write.anchor([2, root, 0x0102_0304, ZERO], { account: org2Anchorer.account });
-      const { blockNumber, timestamp } = await registry.read.anchorOf([root]);
+      const { blockNumber, timestamp } = await registry.read.anchorOf([2, root]);
       // Solidity mapping slot: keccak256(abi.encode(key, mappingSlot)).
       const rootSlot = (key: Hex, base: bigint) => keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [key, base]));
       const orgSlot = (key: number, base: bigint) => keccak256(encodeAbiParameters([{ type: "uint32" }, { type: "uint256" }], [key, base]));
       const read = (slot: Hex | bigint) => publicClient.getStorageAt({ address: registry.address, slot: typeof slot === "bigint" ? toHex(slot, { size: 32 }) : slot });
-      // slot 3: mapping(bytes32 root => Anchor), fields packed from the low-order end.
-      const packed = BigInt((await read(rootSlot(root, 3n)))!);
+      // slot 3: mapping(uint32 orgId => mapping(bytes32 root => Anchor)), fields packed from the low-order end.
+      const packed = BigInt((await read(rootSlot(root, BigInt(orgSlot(2, 3n)))))!);
+      assert.equal(BigInt((await read(rootSlot(root, BigInt(orgSlot(1, 3n)))))!), 0n, "nothing under organisation 1");
       const field = (offset: number, bytes: number) => (packed >> BigInt(offset * 8)) & ((1n << BigInt(bytes * 8)) - 1n);
       assert.equal(field(0, 4), 2n, "orgId");
       assert.equal(field(4, 8), 1n, "sequence");
@@ -261,7 +264,7 @@ describe("ProvenanceRegistry", () => {
         assert.equal(headRoot, roots.at(-1));
         assert.equal(batchCount, BigInt(roots.length));
         for (const [index, root] of roots.entries()) {
-          const stored = await registry.read.anchorOf([root]);
+          const stored = await registry.read.anchorOf([orgId, root]);
           assert.equal(stored.orgId, orgId);
           assert.equal(stored.sequence, BigInt(index + 1));
         }
@@ -286,7 +289,7 @@ describe("ProvenanceRegistry", () => {
         const event = bySequence.get(sequence);
         assert.ok(event, `log for sequence ${sequence}`);
         assert.equal(event.root, root, `root of sequence ${sequence}`);
-        const stored = await registry.read.anchorOf([root]);
+        const stored = await registry.read.anchorOf([1, root]);
         assert.equal(stored.orgId, 1);
         assert.equal(stored.sequence, sequence);
         root = event.previousRoot!;
@@ -323,7 +326,7 @@ describe("ProvenanceRegistry", () => {
       await viem.assertions.revertWithCustomErrorWithArgs(registry.write.anchor([1, rootOf("x"), 0, ZERO], as), registry, "ProvenanceRegistryZeroLeafCount", []);
     });
 
-    it("error: a root is anchored once, by one organisation", async () => {
+    it("error: a root is anchored once per organisation", async () => {
       const registry = await networkHelpers.loadFixture(deployWithTwoOrganisations);
       const root = rootOf("once");
       await registry.write.anchor([1, root, 3, ZERO], { account: org1Anchorer.account });
@@ -333,12 +336,31 @@ describe("ProvenanceRegistry", () => {
         "ProvenanceRegistryRootAlreadyAnchored",
         [root, 1],
       );
+      await registry.write.anchor([2, root, 3, rootOf("other metadata")], { account: org2Anchorer.account });
       await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.anchor([2, root, 3, rootOf("other metadata")], { account: org2Anchorer.account }),
+        registry.write.anchor([2, root, 3, ZERO], { account: org2Anchorer.account }),
         registry,
         "ProvenanceRegistryRootAlreadyAnchored",
-        [root, 1],
+        [root, 2],
       );
+    });
+
+    it("behavior: attack — a root pre-anchored by another organisation neither blocks nor stands in for the rightful anchor", async () => {
+      const registry = await networkHelpers.loadFixture(deployWithTwoOrganisations);
+      const root = rootOf("learned by org 1");
+      await registry.write.anchor([1, root, 9, rootOf("squatter metadata")], { account: org1Anchorer.account });
+      assert.equal(await registry.read.isAnchored([2, root]), false, "org 1's anchor is not org 2's");
+      await viem.assertions.emitWithArgs(
+        registry.write.anchor([2, root, 4, rootOf("rightful metadata")], { account: org2Anchorer.account }),
+        registry,
+        "BatchAnchored",
+        [2, 1n, root, ZERO, 4, rootOf("rightful metadata")],
+      );
+      const rightful = await registry.read.anchorOf([2, root]);
+      const squatter = await registry.read.anchorOf([1, root]);
+      assert.deepEqual([rightful.orgId, rightful.leafCount, rightful.sequence], [2, 4, 1n]);
+      assert.deepEqual([squatter.orgId, squatter.leafCount, squatter.sequence], [1, 9, 1n]);
+      assert.ok(rightful.blockNumber > squatter.blockNumber, "each anchor keeps its own block");
     });
 
     it("error: anchoring for an id that was never registered reverts even with a directly granted role", async () => {
@@ -365,7 +387,7 @@ describe("ProvenanceRegistry", () => {
     });
   });
 
-  describe("verifyRecord", () => {
+  describe("verifyRecordBy", () => {
     for (const size of [1, 2, 3, 4, 5, 7, 8, 16, 33]) {
       it(`behavior: accepts every proof of a ${size}-leaf StandardMerkleTree once its root is anchored`, async () => {
         const registry = await networkHelpers.loadFixture(deployWithTwoOrganisations);
@@ -375,20 +397,19 @@ describe("ProvenanceRegistry", () => {
         const [subject0, record0] = values[0]!;
         const proof0 = tree.getProof(0) as Hex[];
 
-        assert.equal(await registry.read.verifyRecord([root, proof0, subject0, record0]), false, "unanchored root");
+        assert.equal(await registry.read.verifyRecordBy([2, root, proof0, subject0, record0]), false, "unanchored root");
         await registry.write.anchor([2, root, size, ZERO], { account: org2Anchorer.account });
 
         for (const [index, [subject, record]] of tree.entries()) {
           const proof = tree.getProof(index) as Hex[];
-          assert.equal(await registry.read.verifyRecord([root, proof, subject, record]), true, `leaf ${index}`);
           assert.equal(await registry.read.verifyRecordBy([2, root, proof, subject, record]), true, `leaf ${index} by org 2`);
         }
         assert.equal(await registry.read.verifyRecordBy([1, root, proof0, subject0, record0]), false, "org 1 did not anchor it");
         assert.equal(await registry.read.verifyRecordBy([0, root, proof0, subject0, record0]), false, "org 0");
         const tampered: Hex[] = proof0.length === 0 ? [random32()] : [flipLastBit(proof0[0]!), ...proof0.slice(1)];
-        assert.equal(await registry.read.verifyRecord([root, tampered, subject0, record0]), false, "tampered proof");
-        assert.equal(await registry.read.verifyRecord([root, proof0, subject0, flipLastBit(record0)]), false, "tampered record");
-        assert.equal(await registry.read.verifyRecord([root, proof0, record0, subject0]), false, "swapped fields");
+        assert.equal(await registry.read.verifyRecordBy([2, root, tampered, subject0, record0]), false, "tampered proof");
+        assert.equal(await registry.read.verifyRecordBy([2, root, proof0, subject0, flipLastBit(record0)]), false, "tampered record");
+        assert.equal(await registry.read.verifyRecordBy([2, root, proof0, record0, subject0]), false, "swapped fields");
       });
     }
   });

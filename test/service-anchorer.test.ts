@@ -13,6 +13,7 @@ import { buildBatch } from "../src/batchMetadata.js";
 import { canonicalJson } from "../src/canonicalJson.js";
 import { fromEthers } from "../src/chain/ethers.js";
 import { deployRegistry, encodeAnchor, readAnchor, readOrganisation, registerOrganisation, setAnchorer } from "../src/chain/registry.js";
+import { sendAndWait } from "../src/chain/transactions.js";
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";
 import type { ChainWriter, FeeData } from "../src/chain/types.js";
 import { fromViem } from "../src/chain/viem.js";
@@ -170,11 +171,11 @@ async function assertAnchoredOnce(store: ServiceStore, orgId: number, entries: r
     assert.equal(tree.root, batch.root);
     assert.equal(tree.leafCount, leaves.length, `batch ${id} holds exactly its entries`);
     for (const leaf of leaves) assert.ok(tree.indexOf(leaf) >= 0, `batch ${id}'s tree holds leaf ${leaf}`);
-    const onChain = await readAnchor(admin, registry, batch.root);
+    const onChain = await readAnchor(admin, registry, orgId, batch.root);
     assert.equal(onChain?.orgId, orgId, `batch ${id} is anchored by organisation ${orgId}`);
     assert.equal(onChain.leafCount, leaves.length);
     assert.equal(onChain.blockNumber, batch.anchor?.blockNumber, "the store's anchor block is the chain's");
-    const topics = encodeEventTopics({ abi: provenanceRegistryAbi, eventName: "BatchAnchored", args: { root: batch.root } } as never) as (Hex | null)[];
+    const topics = encodeEventTopics({ abi: provenanceRegistryAbi, eventName: "BatchAnchored", args: { orgId, root: batch.root } } as never) as (Hex | null)[];
     const logs = await admin.getLogs({ address: registry, topics, fromBlock: 0n, toBlock: "latest" });
     assert.equal(logs.length, 1, `root of batch ${id} anchored exactly once`);
     assert.equal(logs[0]!.transactionHash, batch.anchor!.txHash);
@@ -498,6 +499,32 @@ describe("anchorer", () => {
     assert.equal(t.recorded.sent.length, 1);
   });
 
+  it("behavior: attack — a root anchored first by another organisation (which learned it) is still anchored for ours, not adopted", async () => {
+    const t = await setup(25);
+    const { orgId: squatter } = await registerOrganisation(admin, registry, { name: "Squatter", anchorers: [admin.account] });
+    let squatted: Hex | undefined;
+    // Between sealing and signing, the squatter anchors the sealed root under its own organisation.
+    const writer = new Proxy(t.writer, {
+      get(target, property) {
+        if (property === "getFees" && squatted === undefined)
+          return async () => {
+            const batch = (await t.store.getBatch(t.recorded.sealed[0]!.batchId))!;
+            squatted = batch.root;
+            await sendAndWait(admin, { to: registry, data: encodeAnchor({ orgId: squatter, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }) }, {});
+            return target.getFees();
+          };
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const entries = await t.add(3);
+    await ticks(t.make({ writer }), 3);
+    assert.ok(squatted, "the squatter anchored first");
+    assert.equal((await readAnchor(admin, registry, squatter, squatted))?.orgId, squatter);
+    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    assert.equal(t.recorded.sent.length, 1, "our own transaction, sent once");
+  });
+
   it("behavior: a transaction dropped from the node's pool is rebroadcast byte for byte", async () => {
     const t = await setup(6);
     const anchorer = t.make();
@@ -685,7 +712,7 @@ describe("anchorer", () => {
     const head = Number(await t.writer.getBlockNumber());
     await rpc("anvil_reorg", [head - first.blockNumber + 1, []]); // replaces the anchor block and the one after
     assert.notEqual((await t.writer.getBlock(BigInt(first.blockNumber)))!.hash, first.blockHash);
-    assert.equal(await readAnchor(admin, registry, (await t.store.getBatch(batchId))!.root), null, "the reorg undid the anchor");
+    assert.equal(await readAnchor(admin, registry, t.orgId, (await t.store.getBatch(batchId))!.root), null, "the reorg undid the anchor");
 
     await anchorer.tick(); // reorg seen → sealed; the same transaction is rebroadcast
     assert.deepEqual(t.recorded.reorgs, [{ orgId: t.orgId, batchId, blockNumber: first.blockNumber }]);
@@ -896,7 +923,7 @@ describe("anchorer on a free-gas network (base fee and gas price 0, like Besu wi
     await freeRpc("evm_setAutomine", [true]);
     await ticks(anchorer, 2);
     assert.equal((await store.getEntry(orgId, entries[0]!.entryHash))?.status, "confirmed");
-    assert.equal((await readAnchor(writer, freeRegistry, (await store.getBatch(txs[0]!.batchId))!.root))?.orgId, orgId);
+    assert.equal((await readAnchor(writer, freeRegistry, orgId, (await store.getBatch(txs[0]!.batchId))!.root))?.orgId, orgId);
     assert.equal(recorded.anchored[0]!.gasUsed > 0n, true, "gas is used, at price 0");
   });
 });

@@ -270,7 +270,7 @@ async function checkAnchoredOnce(p: { lab: Lab; store: ServiceStore; url: string
     assert.equal(found.length, 1, `root ${batch.root} of batch ${batch.id} has ${found.length} BatchAnchored logs`);
     const anchor = batch.anchor!;
     assert.deepEqual([found[0]!.transactionHash, Number(found[0]!.blockNumber), found[0]!.blockHash], [anchor.txHash, anchor.blockNumber, anchor.blockHash]);
-    const onChain = await readAnchor(lab.reader, lab.registry, batch.root);
+    const onChain = await readAnchor(lab.reader, lab.registry, batch.orgId, batch.root);
     assert.deepEqual(onChain && [onChain.orgId, onChain.blockNumber, onChain.leafCount], [batch.orgId, anchor.blockNumber, batch.leafCount]);
   }
   const check = await checkStore({ store, chain: lab.reader, registry: lab.registry, chainId: ANVIL_CHAIN_ID });

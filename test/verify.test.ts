@@ -10,8 +10,9 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { MerkleTree } from "merkletreejs";
 import { decodeFunctionResult, encodeFunctionData, keccak256 } from "viem";
 import { fromEthers } from "../src/chain/ethers.js";
-import { deployRegistry, encodeAnchor, readOrganisation, registerOrganisation } from "../src/chain/registry.js";
+import { deployRegistry, encodeAnchor, readAnchor, readOrganisation, registerOrganisation } from "../src/chain/registry.js";
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";
+import { sendAndWait } from "../src/chain/transactions.js";
 import type { ChainWriter } from "../src/chain/types.js";
 import { connectReader, connectWriter } from "../src/cli/connect.js";
 import { DEV_PRIVATE_KEY, startEmbeddedChain, type EmbeddedChain } from "../src/embeddedChain.js";
@@ -137,6 +138,56 @@ describe("verifyReceipt", () => {
   });
   it("error: anchor-root when the timestamp is wrong", async () => void (await expectCheck("anchor-root", { receipt: { ...receipt, anchor: { ...receipt.anchor, timestamp: receipt.anchor.timestamp + 1 } } })));
   it("error: organisation when the verifier does not accept the anchoring organisation", async () => void (await expectCheck("organisation", { acceptedOrgIds: [orgId + 1] })));
+  it("behavior: attack — a root pre-anchored by another organisation: the rightful anchor succeeds and verifies as the rightful organisation's only", async () => {
+    // The squatter (an organisation whose anchorer learned the root before it was anchored) anchors it first.
+    const squatter = (await registerOrganisation(writer, registry, { name: "Squatter" })).orgId;
+    const local = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-squat-")));
+    try {
+      const digest = sha();
+      addRecord(local, record("squat/model", digest));
+      addRecord(local, record("squat/other"));
+      const batch = sealBatch(local)!;
+      const squat = await sendAndWait(writer, { to: registry, data: encodeAnchor({ orgId: squatter, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }) }, {});
+      assert.equal(await readAnchor(writer, registry, orgId, batch.root), null, "the squatter's anchor is not ours");
+
+      // The rightful organisation's anchor still succeeds, and its receipt verifies as its own.
+      const [anchored] = await anchorBatches(local, writer, { registry, orgId });
+      assert.equal(anchored!.anchor!.orgId, orgId);
+      assert.notEqual(anchored!.anchor!.txHash, squat.transactionHash, "our own transaction, not the squatter's adopted");
+      const genuine = buildReceipt(local, digest);
+      const result = await verifyReceipt(params({ receipt: genuine, artifactSha256: digest }));
+      assert.equal(result.organisation.id, orgId);
+
+      // The squatter's anchor, dressed as a receipt: it verifies as the squatter's at most, never as ours.
+      const squatBlock = (await writer.getBlock(squat.blockNumber))!;
+      const squatAnchor = (await readAnchor(writer, registry, squatter, batch.root))!;
+      const asSquatter: Receipt = { ...genuine, anchor: { ...genuine.anchor, orgId: squatter, sequence: squatAnchor.sequence, txHash: squat.transactionHash, blockNumber: Number(squat.blockNumber), blockHash: squat.blockHash, timestamp: Number(squatBlock.timestamp) } };
+      await expectCheck("organisation", { receipt: asSquatter, artifactSha256: digest });
+      assert.equal((await verifyReceipt(params({ receipt: asSquatter, artifactSha256: digest, acceptedOrgIds: undefined }))).organisation.id, squatter);
+      // Relabelling our receipt with the squatter's organisation, or the squatter's anchor with ours, fails.
+      await expectCheck("anchor-root", { receipt: { ...genuine, anchor: { ...genuine.anchor, orgId: squatter } }, artifactSha256: digest, acceptedOrgIds: undefined });
+      await expectCheck("anchor-root", { receipt: { ...asSquatter, anchor: { ...asSquatter.anchor, orgId } }, artifactSha256: digest });
+    } finally {
+      local.close();
+    }
+  });
+  it("error: anchor-root when only another organisation anchored the root", async () => {
+    const squatter = (await registerOrganisation(writer, registry, { name: "Squatter 2" })).orgId;
+    const local = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-squat2-")));
+    try {
+      const digest = sha();
+      addRecord(local, record("squat2/model", digest));
+      const batch = sealBatch(local)!;
+      await anchorBatches(local, writer, { registry, orgId: squatter });
+      const theirs = buildReceipt(local, digest);
+      // A receipt that claims our organisation for a root only the squatter anchored.
+      const e = await expectCheck("anchor-root", { receipt: { ...theirs, anchor: { ...theirs.anchor, orgId } }, artifactSha256: digest });
+      assert.match(e.message, new RegExp(`not anchored by organisation ${orgId}`));
+      assert.equal(batch.root, theirs.root);
+    } finally {
+      local.close();
+    }
+  });
   it("error: confirmations until enough blocks are mined", async () => {
     const head = Number(await rpc("eth_blockNumber"));
     const needed = head - receipt.anchor.blockNumber + 3;

@@ -1,5 +1,6 @@
 import { type Abi, decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
 import { ChainError } from "../errors/chain.js";
+import { InputError } from "../errors/input.js";
 import { type Hex, parseAddress, parseHexBytes } from "../hex.js";
 import { provenanceRegistryAbi, provenanceRegistryBytecode } from "./registryArtifact.js";
 import type { ChainReader, ChainWriter, LogEntry, TransactionReceipt } from "./types.js";
@@ -56,16 +57,87 @@ async function read(reader: ChainReader, registry: Hex, functionName: string, ar
 }
 
 /**
- * Reads what the registry stores for `root`; `null` if it was never anchored.
+ * Reads what the registry stores for organisation `orgId`'s anchor of `root`; `null` if `orgId` never anchored it.
+ * Anchors are keyed by organisation and root: another organisation's anchor of the same root is not returned, so
+ * whoever learns a root and anchors it first never makes it count as `orgId`'s.
+ *
+ * Throws `InputError("INVALID_HEX")` if `root` is not 32 bytes of hex, and `ChainError("NOT_A_REGISTRY")` if the
+ * address does not answer like a ProvenanceRegistry.
  *
  * @example
  * import { readAnchor } from "provenance-ledger";
- * const anchor = await readAnchor(reader, registry, root);
+ * const anchor = await readAnchor(reader, registry, orgId, root);
  */
-export async function readAnchor(reader: ChainReader, registry: Hex, root: Hex): Promise<AnchorState | null> {
-  const a = (await read(reader, registry, "anchorOf", [root])) as { orgId: number; sequence: bigint; blockNumber: number; timestamp: number; leafCount: number };
+export async function readAnchor(reader: ChainReader, registry: Hex, orgId: number, root: Hex): Promise<AnchorState | null> {
+  const args = [uint32(orgId, "orgId"), parseHexBytes(root, "root")];
+  const a = (await read(reader, registry, "anchorOf", args)) as { orgId: number; sequence: bigint; blockNumber: number; timestamp: number; leafCount: number };
   if (a.orgId === 0) return null;
+  // The contract stores the anchoring organisation in the slot it keys by that organisation: a different value is not a ProvenanceRegistry.
+  if (a.orgId !== orgId) throw new ChainError("NOT_A_REGISTRY", `the contract at ${registry} answered anchorOf(${orgId}, …) with organisation ${a.orgId}`);
   return { orgId: a.orgId, sequence: Number(a.sequence), blockNumber: Number(a.blockNumber), timestamp: Number(a.timestamp), leafCount: a.leafCount };
+}
+
+/**
+ * An organisation's on-chain revocation state of a subject (`IProvenanceRegistry.revocationOf`): `changedAt` is the
+ * block of the last change (0 if never), `entryHash` the hash of the signed attestation envelope that explains it
+ * (zero if none was given).
+ */
+export type RevocationState = { readonly revoked: boolean; readonly changedAt: bigint; readonly entryHash: Hex };
+
+/**
+ * Reads organisation `orgId`'s current revocation state of subject `subjectDigest` (the 32-byte SHA-256 digest
+ * as in-toto statements carry it: `0x` + 64 hex, or the statement's bare 64 hex). A subject never revoked reads
+ * `{ revoked: false, changedAt: 0n, entryHash: 0x00…00 }`. What the chain says, whatever a bundle contains.
+ *
+ * @example
+ * import { readRevocation } from "provenance-ledger";
+ * const { revoked, changedAt } = await readRevocation(reader, registry, orgId, `0x${statement.subject[0].digest.sha256}`);
+ */
+export async function readRevocation(reader: ChainReader, registry: Hex, orgId: number, subjectDigest: Hex | string): Promise<RevocationState> {
+  const args = [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest)];
+  const [revoked, changedAt, entryHash] = (await read(reader, registry, "revocationOf", args)) as [boolean, bigint, Hex];
+  return { revoked, changedAt, entryHash: entryHash.toLowerCase() as Hex };
+}
+
+/**
+ * Revokes subject `subjectDigest` for organisation `orgId` from the transaction's block on, recording `entryHash`
+ * (the ledger entry hash of the signed revocation attestation that explains it, or zero), and waits for the
+ * transaction. The writer must hold `orgAdminRole(orgId)`.
+ *
+ * Throws `InputError("INVALID_HEX")` for a malformed digest or entry hash, and `ChainError("CONTRACT_REVERTED")`
+ * whose `revertName` is `ProvenanceRegistryUnauthorizedOrganisationAdmin`, `ProvenanceRegistryZeroSubjectDigest`,
+ * `ProvenanceRegistryUnknownOrganisation` or `ProvenanceRegistrySubjectAlreadyRevoked` if the registry refuses.
+ *
+ * @example
+ * import { revokeSubject } from "provenance-ledger";
+ * const { receipt } = await revokeSubject(orgAdmin, registry, orgId, subjectDigest, entryHash);
+ */
+export async function revokeSubject(writer: ChainWriter, registry: Hex, orgId: number, subjectDigest: Hex | string, entryHash: Hex, wait: WaitParameters = {}): Promise<{ receipt: TransactionReceipt }> {
+  const data = encodeFunctionData({ abi, functionName: "revokeSubject", args: [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")] });
+  return { receipt: await sendAndWait(writer, { to: registry, data }, wait, withRevertName) };
+}
+
+/**
+ * Clears organisation `orgId`'s revocation of subject `subjectDigest` from the transaction's block on (see
+ * {@link revokeSubject}); reverts with `ProvenanceRegistrySubjectNotRevoked` if `orgId` does not revoke it.
+ *
+ * @example
+ * import { reinstateSubject } from "provenance-ledger";
+ * await reinstateSubject(orgAdmin, registry, orgId, subjectDigest, entryHash);
+ */
+export async function reinstateSubject(writer: ChainWriter, registry: Hex, orgId: number, subjectDigest: Hex | string, entryHash: Hex, wait: WaitParameters = {}): Promise<{ receipt: TransactionReceipt }> {
+  const data = encodeFunctionData({ abi, functionName: "reinstateSubject", args: [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")] });
+  return { receipt: await sendAndWait(writer, { to: registry, data }, wait, withRevertName) };
+}
+
+/** A statement's subject digest (bare 64 hex, as in-toto carries it) or a 0x-prefixed one, as a bytes32. */
+function subjectDigestHex(digest: Hex | string): Hex {
+  return parseHexBytes(/^[0-9a-fA-F]{64}$/.test(digest) ? `0x${digest}` : digest, "subjectDigest");
+}
+
+function uint32(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new InputError("INVALID_ARGUMENT", `${name} must be an integer from 0 to 4294967295, got ${value}`);
+  return value;
 }
 
 /** Reads an organisation; `null` if `orgId` is not registered. */
@@ -106,15 +178,16 @@ export function decodeBatchAnchored(log: LogEntry, registry: Hex): BatchAnchored
 }
 
 /**
- * Finds the `BatchAnchored` log for `root` through `eth_getLogs` (the root is an indexed topic):
- * how a crashed anchorer learns that its transaction went through. `null` if there is none.
+ * Finds organisation `orgId`'s `BatchAnchored` log for `root` through `eth_getLogs` (organisation and root are
+ * indexed topics): how a crashed anchorer learns that its transaction went through. `null` if there is none.
+ * Another organisation's anchor of the same root is not returned.
  */
-export async function findBatchAnchoredLog(reader: ChainReader, registry: Hex, root: Hex, fromBlock = 0n): Promise<{ log: LogEntry; event: BatchAnchoredEvent } | null> {
-  const topics = encodeEventTopics({ abi, eventName: "BatchAnchored", args: { root } } as never) as (Hex | null)[];
+export async function findBatchAnchoredLog(reader: ChainReader, registry: Hex, orgId: number, root: Hex, fromBlock = 0n): Promise<{ log: LogEntry; event: BatchAnchoredEvent } | null> {
+  const topics = encodeEventTopics({ abi, eventName: "BatchAnchored", args: { orgId: uint32(orgId, "orgId"), root } } as never) as (Hex | null)[];
   const logs = await reader.getLogs({ address: registry, topics, fromBlock, toBlock: "latest" });
   for (const log of logs) {
     const event = decodeBatchAnchored(log, registry);
-    if (event && event.root === root.toLowerCase()) return { log, event };
+    if (event && event.orgId === orgId && event.root === root.toLowerCase()) return { log, event };
   }
   return null;
 }

@@ -388,7 +388,7 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
     for (const tx of txs) {
       const receipt = await rpc("getTransactionReceipt", () => writer.getTransactionReceipt(tx.hash));
       if (!receipt) continue;
-      if (receipt.status === "success" && anchoredEvent(receipt, batch.root)) return !(await recordAnchored(batch, receipt, txs));
+      if (receipt.status === "success" && anchoredEvent(receipt, batch.orgId, batch.root)) return !(await recordAnchored(batch, receipt, txs));
       // Mined but it anchored nothing (reverted: e.g. the root was anchored meanwhile by another of our transactions).
       logger.warn("anchoring transaction mined without anchoring", { batchId: batch.id, hash: tx.hash, status: receipt.status, blockNumber: Number(receipt.blockNumber) });
       await store.setTransactionStatus(tx.id, "dropped");
@@ -517,11 +517,10 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
 
   /** If the root is anchored on chain (a crash after broadcasting, another instance), records it. True if it was. */
   async function adoptIfAnchored(batch: ServiceBatch, txs: readonly OutboxTransaction[]): Promise<boolean> {
-    const onChain = await rpc("readAnchor", () => readAnchor(writer, registry, batch.root));
+    // Our organisation's anchor only: another organisation's anchor of the same root is not ours to adopt, and no obstacle.
+    const onChain = await rpc("readAnchor", () => readAnchor(writer, registry, batch.orgId, batch.root));
     if (!onChain) return false;
-    if (onChain.orgId !== batch.orgId)
-      throw new ChainError("ANCHOR_CONFLICT", `root ${batch.root} of batch ${batch.id} is anchored by organisation ${onChain.orgId}, not ${batch.orgId}`);
-    const found = await rpc("getLogs", () => findBatchAnchoredLog(writer, registry, batch.root, BigInt(onChain.blockNumber)));
+    const found = await rpc("getLogs", () => findBatchAnchoredLog(writer, registry, batch.orgId, batch.root, BigInt(onChain.blockNumber)));
     const receipt = found && (await rpc("getTransactionReceipt", () => writer.getTransactionReceipt(found.log.transactionHash)));
     // The node's log index or receipts lag its state: the next pass finds them.
     if (!receipt) return true;
@@ -532,7 +531,7 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
 
   /** Records a mined anchor: outbox statuses first, then the batch (a crash between is redone by adoptIfAnchored). False if its block is already gone. */
   async function recordAnchored(batch: ServiceBatch, receipt: TransactionReceipt, txs: readonly OutboxTransaction[]): Promise<boolean> {
-    const event = anchoredEvent(receipt, batch.root)!;
+    const event = anchoredEvent(receipt, batch.orgId, batch.root)!;
     if (event.orgId !== batch.orgId)
       throw new ChainError("ANCHOR_CONFLICT", `root ${batch.root} of batch ${batch.id} was anchored by organisation ${event.orgId}, not ${batch.orgId}`);
     const block = await rpc("getBlock", () => writer.getBlock(receipt.blockNumber));
@@ -570,8 +569,8 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
     return true;
   }
 
-  function anchoredEvent(receipt: TransactionReceipt, root: Hex) {
-    return receipt.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e?.root === root.toLowerCase()) ?? null;
+  function anchoredEvent(receipt: TransactionReceipt, orgId: number, root: Hex) {
+    return receipt.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e?.orgId === orgId && e.root === root.toLowerCase()) ?? null;
   }
 
   async function servedBatches(): Promise<ServiceBatch[]> {

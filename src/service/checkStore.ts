@@ -53,7 +53,7 @@ async function checkBatch(store: ServiceStore, chain: ChainReader, registry: Hex
   }
   if (!hexEquals(tree.root, batch.root)) return `its stored tree gives root ${tree.root}, not the batch's root`;
   if (tree.leafCount !== batch.leafCount) return `its stored tree has ${tree.leafCount} leaves, the batch says ${batch.leafCount}`;
-  const onChain = await readAnchor(chain, registry, batch.root);
+  const onChain = await readAnchor(chain, registry, batch.orgId, batch.root);
   if (batch.status === "sealed" || batch.anchor === null)
     return onChain ? `the store says sealed, but the chain has it anchored at block ${onChain.blockNumber} (the backup predates the anchor; the service adopts it on start)` : null;
   const a = batch.anchor;
@@ -64,7 +64,7 @@ async function checkBatch(store: ServiceStore, chain: ChainReader, registry: Hex
   const block = await chain.getBlock(BigInt(a.blockNumber));
   if (!block || !hexEquals(block.hash, a.blockHash)) return `block ${a.blockNumber} is ${block?.hash ?? "missing"} on the node, the store says ${a.blockHash}`;
   const receipt = await chain.getTransactionReceipt(a.txHash);
-  const event = receipt?.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e !== null && hexEquals(e.root, batch.root));
+  const event = receipt?.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e !== null && e.orgId === batch.orgId && hexEquals(e.root, batch.root));
   if (!receipt || !event) return `transaction ${a.txHash} is not on the node or did not anchor this root`;
   if (!hexEquals(event.metadataHash, batch.metadataHash)) return `the anchored metadata hash ${event.metadataHash} differs from the stored ${batch.metadataHash}`;
   return null;

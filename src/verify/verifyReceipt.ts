@@ -87,9 +87,11 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
   if (!hexEquals(receipt.anchor.registry, registry)) fail("registry", `the receipt names registry ${receipt.anchor.registry}, but the verifier pinned ${registry}`);
   checks.push("registry");
 
-  // 5: the root is anchored, and the chain agrees with every claim of the receipt.
-  const stored = await readAnchor(chain, registry, receipt.root);
-  if (!stored) fail("anchor-root", `root ${receipt.root} is not anchored in registry ${registry} on chain ${parameters.chainId}`);
+  // 5: the root is anchored by the organisation the receipt claims, and the chain agrees with every claim of the
+  // receipt. Anchors are keyed by (organisation, root): another organisation's anchor of the same root (say, by
+  // someone who learned the root first) is never read here, so it can neither stand in for this one nor block it.
+  const stored = await readAnchor(chain, registry, receipt.anchor.orgId, receipt.root);
+  if (!stored) fail("anchor-root", `root ${receipt.root} is not anchored by organisation ${receipt.anchor.orgId} in registry ${registry} on chain ${parameters.chainId}`);
   const anchor = stored!;
   const claims: [string, number, number][] = [
     ["organisation", anchor.orgId, receipt.anchor.orgId],
@@ -108,8 +110,8 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
   if (mined.status !== "success") fail("anchor-transaction", `transaction ${receipt.anchor.txHash} reverted`);
   if (mined.blockNumber !== BigInt(receipt.anchor.blockNumber) || !hexEquals(mined.blockHash, receipt.anchor.blockHash))
     fail("anchor-transaction", `transaction ${receipt.anchor.txHash} is in block ${mined.blockNumber} (${mined.blockHash}), not the receipt's block ${receipt.anchor.blockNumber} (${receipt.anchor.blockHash})`);
-  const event = mined.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e !== null && hexEquals(e.root, receipt.root));
-  if (!event) fail("anchor-transaction", `transaction ${receipt.anchor.txHash} did not anchor root ${receipt.root} in registry ${registry}`);
+  const event = mined.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e !== null && e.orgId === anchor.orgId && hexEquals(e.root, receipt.root));
+  if (!event) fail("anchor-transaction", `transaction ${receipt.anchor.txHash} did not anchor root ${receipt.root} for organisation ${anchor.orgId} in registry ${registry}`);
   const e = event!;
   if (e.orgId !== anchor.orgId || e.sequence !== anchor.sequence || e.leafCount !== anchor.leafCount || !hexEquals(e.metadataHash, receipt.batch.metadataHash))
     fail("anchor-transaction", `the BatchAnchored event of transaction ${receipt.anchor.txHash} does not match the receipt's batch (organisation, sequence, leaf count or metadata hash)`);

@@ -37,13 +37,15 @@ contract ProvenanceRegistryTest {
         uint64 sequence = registry.anchor(1, root, leafCount, metadataHash);
 
         require(sequence == 1, "first sequence is 1");
-        IProvenanceRegistry.Anchor memory stored = registry.anchorOf(root);
+        IProvenanceRegistry.Anchor memory stored = registry.anchorOf(1, root);
         require(stored.orgId == 1, "orgId stored");
         require(stored.sequence == 1, "sequence stored");
         require(stored.blockNumber == blockNumber, "block number stored");
         require(stored.timestamp == timestamp, "timestamp stored");
         require(stored.leafCount == leafCount, "leafCount stored");
-        require(registry.isAnchored(root), "root anchored");
+        require(registry.isAnchored(1, root), "root anchored");
+        require(!registry.isAnchored(2, root), "not anchored by the other organisation");
+        require(registry.anchorOf(2, root).orgId == 0, "the other organisation's anchor is a zeroed struct");
 
         (string memory name, bytes32 head, uint64 batchCount) = registry.organisation(1);
         require(keccak256(bytes(name)) == keccak256("Org One"), "name kept");
@@ -63,7 +65,7 @@ contract ProvenanceRegistryTest {
                 emit IProvenanceRegistry.BatchAnchored(orgId, uint64(i + 1), root, previous[orgId - 1], 7, seed);
                 vm.prank(orgId == 1 ? ORG1_ANCHORER : ORG2_ANCHORER);
                 require(registry.anchor(orgId, root, 7, seed) == i + 1, "contiguous per-organisation sequence");
-                require(registry.anchorOf(root).sequence == i + 1, "sequence stored with the root");
+                require(registry.anchorOf(orgId, root).sequence == i + 1, "sequence stored with the root");
                 previous[orgId - 1] = root;
             }
         }
@@ -92,19 +94,45 @@ contract ProvenanceRegistryTest {
         bytes32[] memory proofFor2 = new bytes32[](1);
         proofFor2[0] = leaf1;
 
-        require(!registry.verifyRecord(root, proofFor1, subject1, record1), "unanchored root does not verify");
+        require(!registry.verifyRecordBy(2, root, proofFor1, subject1, record1), "unanchored root does not verify");
 
         vm.prank(ORG2_ANCHORER);
         registry.anchor(2, root, 2, bytes32(0));
 
-        require(registry.verifyRecord(root, proofFor1, subject1, record1), "record 1 verifies");
-        require(registry.verifyRecord(root, proofFor2, subject2, record2), "record 2 verifies");
         require(registry.verifyRecordBy(2, root, proofFor1, subject1, record1), "record 1 verifies for org 2");
+        require(registry.verifyRecordBy(2, root, proofFor2, subject2, record2), "record 2 verifies for org 2");
         require(!registry.verifyRecordBy(1, root, proofFor1, subject1, record1), "org 1 did not anchor the root");
         require(!registry.verifyRecordBy(0, root, proofFor1, subject1, record1), "org 0 never anchors");
-        require(!registry.verifyRecord(root, proofFor1, subject1, bytes32(uint256(record1) ^ 1)), "tampered record");
-        require(!registry.verifyRecord(root, proofFor2, subject1, record1), "wrong proof");
-        require(!registry.verifyRecord(root, new bytes32[](0), subject1, record1), "empty proof");
+        require(!registry.verifyRecordBy(2, root, proofFor1, subject1, bytes32(uint256(record1) ^ 1)), "tampered record");
+        require(!registry.verifyRecordBy(2, root, proofFor2, subject1, record1), "wrong proof");
+        require(!registry.verifyRecordBy(2, root, new bytes32[](0), subject1, record1), "empty proof");
+    }
+
+    /// @dev Attack: an anchorer of org 1 learns org 2's root and anchors it first. Org 2's anchor still succeeds, and
+    /// each organisation's anchor is its own: org 1's claim never makes the root count as org 2's, or the reverse.
+    function testFuzz_RootPreAnchoredByAnotherOrganisation(bytes32 root, uint32 leafCount1, uint32 leafCount2, uint48 gap)
+        public
+    {
+        vm.assume(uint256(root) > 1 && leafCount1 != 0 && leafCount2 != 0 && gap != 0 && gap < type(uint48).max - 10);
+        vm.roll(10);
+        vm.prank(ORG1_ANCHORER);
+        require(registry.anchor(1, root, leafCount1, bytes32(0)) == 1, "the squatter anchors first");
+        require(!registry.isAnchored(2, root), "the squatter's anchor is not org 2's");
+        require(!registry.verifyRecordBy(2, root, new bytes32[](0), bytes32(0), bytes32(0)), "nothing verifies for org 2 yet");
+
+        vm.roll(10 + uint256(gap));
+        vm.expectEmit();
+        emit IProvenanceRegistry.BatchAnchored(2, 1, root, bytes32(0), leafCount2, bytes32(0));
+        vm.prank(ORG2_ANCHORER);
+        require(registry.anchor(2, root, leafCount2, bytes32(0)) == 1, "the rightful organisation's anchor succeeds");
+
+        IProvenanceRegistry.Anchor memory rightful = registry.anchorOf(2, root);
+        IProvenanceRegistry.Anchor memory squatter = registry.anchorOf(1, root);
+        require(rightful.orgId == 2 && rightful.leafCount == leafCount2, "org 2's anchor is org 2's");
+        require(rightful.blockNumber == 10 + uint256(gap), "org 2's anchor has org 2's block");
+        require(squatter.orgId == 1 && squatter.leafCount == leafCount1 && squatter.blockNumber == 10, "org 1's anchor untouched");
+        (, bytes32 head2, uint64 count2) = registry.organisation(2);
+        require(head2 == root && count2 == 1, "org 2's history has the root");
     }
 
     function test_OrganisationAdminManagesOnlyItsOwnAnchorers() public {
@@ -180,8 +208,11 @@ contract ProvenanceRegistryTest {
         vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryRootAlreadyAnchored.selector, root, uint32(1)));
         registry.anchor(1, root, leafCount, bytes32(0));
 
+        // Another organisation's anchor of the same root is no obstacle, and then that one cannot repeat either.
         vm.prank(ORG2_ANCHORER);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryRootAlreadyAnchored.selector, root, uint32(1)));
+        registry.anchor(2, root, leafCount, bytes32(0));
+        vm.prank(ORG2_ANCHORER);
+        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryRootAlreadyAnchored.selector, root, uint32(2)));
         registry.anchor(2, root, leafCount, bytes32(0));
     }
 
