@@ -331,9 +331,12 @@ describe("hashModel", () => {
     const closed = asRoot ? closedAncestor(scratch) : undefined;
     if (closed) return t.skip(`${closed} is not searchable by other users, so an unprivileged child cannot reach ${scratch} (set TMPDIR to a world-searchable folder)`);
     const root = makeModel({ "ok.bin": "ok", "secret.bin": "s", "locked/x.bin": "x" });
+    // Every mode the check relies on is set here, whatever the umask made.
     chmodSync(scratch, 0o755);
     chmodSync(root, 0o755);
     chmodSync(join(root, "ok.bin"), 0o644);
+    chmodSync(join(root, "locked"), 0o755);
+    chmodSync(join(root, "locked", "x.bin"), 0o644);
     chmodSync(join(root, "secret.bin"), 0o000);
     const results = await hashAsUnprivileged([join(root, "secret.bin"), root], asRoot);
     assert.deepEqual(results[0], { code: "PATH_UNREADABLE", path: join(root, "secret.bin") }, "unreadable file as the model path");
