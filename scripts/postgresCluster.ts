@@ -22,8 +22,8 @@ export type PostgresCluster = {
   stop(): Promise<void>;
 };
 
-/** Where the server binaries are: `PG_BIN_DIR`, else the newest `/usr/lib/postgresql/<version>/bin`. */
-function findBinDir(): string {
+/** Where the server binaries are: `PG_BIN_DIR`, else the newest `/usr/lib/postgresql/<version>/bin`; else why not. */
+function locateBinDir(): { dir: string } | { missing: string } {
   const candidates = process.env.PG_BIN_DIR
     ? [process.env.PG_BIN_DIR]
     : existsSync("/usr/lib/postgresql")
@@ -34,10 +34,29 @@ function findBinDir(): string {
       : [];
   const found = candidates.find((dir) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl")));
   if (found === undefined)
-    throw new Error(
-      `PostgreSQL server binaries (initdb, pg_ctl) not found in ${candidates.length > 0 ? candidates.join(", ") : "/usr/lib/postgresql/<version>/bin"}; install them (Debian: apt-get install postgresql) or set PG_BIN_DIR`,
-    );
-  return found;
+    return {
+      missing: `PostgreSQL server binaries (initdb, pg_ctl) not found in ${candidates.length > 0 ? candidates.join(", ") : "/usr/lib/postgresql/<version>/bin"}; install them (Debian: apt-get install postgresql) or set PG_BIN_DIR`,
+    };
+  return { dir: found };
+}
+
+/**
+ * Why no cluster can be started on this machine (the server binaries are missing), or undefined.
+ * Tests skip with this reason; binaries that are present but fail to start still fail the test.
+ *
+ * @example
+ * const missing = postgresMissing();
+ * if (missing) it(`skipped: ${missing}`, { skip: true }, () => {});
+ */
+export function postgresMissing(): string | undefined {
+  const located = locateBinDir();
+  return "missing" in located ? located.missing : undefined;
+}
+
+function findBinDir(): string {
+  const located = locateBinDir();
+  if ("missing" in located) throw new Error(located.missing);
+  return located.dir;
 }
 
 function freePort(): Promise<number> {
@@ -66,7 +85,7 @@ function asServerUserSync(binary: string, args: readonly string[]): void {
 
 /**
  * Starts a throwaway PostgreSQL cluster on a free loopback port and creates a database in it.
- * Throws (never skips) when the server binaries are missing.
+ * Throws when the server binaries are missing (callers skip first with `postgresMissing()`).
  *
  * @example
  * import { startPostgresCluster } from "../scripts/postgresCluster.js";

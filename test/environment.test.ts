@@ -35,6 +35,11 @@ const run = promisify(execFile);
 
 const DIGEST = `sha256:${"6b1f2c9e".repeat(8)}`;
 
+// The caller's PROVENANCE_* settings are not these tests' input: a PROVENANCE_CONTAINER_IMAGE in
+// the shell that runs `npm test` would change (or, without a digest, refuse) every capture below
+// that reads process.env. The tests that need one pass it in `env` themselves.
+for (const name of Object.keys(process.env)) if (name.startsWith("PROVENANCE_")) delete process.env[name];
+
 /** A directory holding executables named as given, each a `/bin/sh` script. */
 async function fakeBin(scripts: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "provenance-env-bin-"));

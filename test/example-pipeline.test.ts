@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { generateKeyFile, keyFileFromEthereumKey, onChainKeyId, onChainRole } from "../src/attestation/keys.js";
 import { buildBundle } from "../src/bundle/buildBundle.js";
@@ -15,6 +16,7 @@ import type { Hex } from "../src/hex.js";
 import { LedgerStore } from "../src/store/ledgerStore.js";
 
 const run = promisify(execFile);
+const PIPELINE = fileURLToPath(new URL("../examples/pipeline.mjs", import.meta.url));
 
 // The example script a training job calls, run stage by stage as separate processes against a
 // real chain, then the resulting bundle verified as a third party would.
@@ -52,14 +54,15 @@ describe("examples/pipeline.mjs", () => {
   after(async () => void (await chain?.close()));
 
   async function stage(name: string, params?: unknown, key?: string): Promise<Record<string, unknown>> {
-    const args = [join(process.cwd(), "examples", "pipeline.mjs"), name];
+    const args = [PIPELINE, name];
     if (params !== undefined) {
       const file = join(work, `${name}-${Math.random().toString(16).slice(2)}.json`);
       await writeFile(file, JSON.stringify(params));
       args.push("--params", file);
     }
     if (key) args.push("--key", key);
-    const { stdout } = await run(process.execPath, args, { cwd: process.cwd(), env, timeout: 60_000 });
+    // Run in the work folder: neither the caller's folder (its .env, its .provenance) nor the checkout.
+    const { stdout } = await run(process.execPath, args, { cwd: work, env, timeout: 60_000 });
     return JSON.parse(stdout.trim().split("\n").at(-1)!);
   }
 

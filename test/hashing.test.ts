@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -323,15 +323,21 @@ describe("hashModel", () => {
     await assertRefused(hashFile("/proc/self/mem"), "PATH_UNREADABLE", "/proc/self/mem");
   });
 
-  it("error: a file or directory without read permission is PATH_UNREADABLE", async () => {
+  it("error: a file or directory without read permission is PATH_UNREADABLE", async (t) => {
     // Tests run as root, for whom chmod 000 does not stop reads: then the check runs in a child
-    // process that drops to uid/gid 65534 (nobody) before hashing.
+    // process that drops to uid/gid 65534 (nobody) before hashing, so the model's folder must be
+    // reachable by that user (the checkout need not be: the child loads the code while still root).
+    const asRoot = process.getuid?.() === 0;
+    const closed = asRoot ? closedAncestor(scratch) : undefined;
+    if (closed) return t.skip(`${closed} is not searchable by other users, so an unprivileged child cannot reach ${scratch} (set TMPDIR to a world-searchable folder)`);
     const root = makeModel({ "ok.bin": "ok", "secret.bin": "s", "locked/x.bin": "x" });
+    // Every mode the check relies on is set here, whatever the umask made.
     chmodSync(scratch, 0o755);
     chmodSync(root, 0o755);
     chmodSync(join(root, "ok.bin"), 0o644);
+    chmodSync(join(root, "locked"), 0o755);
+    chmodSync(join(root, "locked", "x.bin"), 0o644);
     chmodSync(join(root, "secret.bin"), 0o000);
-    const asRoot = process.getuid?.() === 0;
     const results = await hashAsUnprivileged([join(root, "secret.bin"), root], asRoot);
     assert.deepEqual(results[0], { code: "PATH_UNREADABLE", path: join(root, "secret.bin") }, "unreadable file as the model path");
     assert.deepEqual(results[1], { code: "PATH_UNREADABLE", path: join(root, "secret.bin") }, "unreadable file inside the model");
@@ -407,9 +413,20 @@ describe("modelPathProblem / resolveModelPath", () => {
   });
 });
 
+/** The first folder above `path` (from the root down) that other users cannot search, if any. */
+function closedAncestor(path: string): string | undefined {
+  const ancestors: string[] = [];
+  for (let dir = dirname(path); !ancestors.includes(dir); dir = dirname(dir)) ancestors.unshift(dir);
+  return ancestors.find((dir) => (statSync(dir).mode & 0o001) === 0);
+}
+
 /**
  * Runs hashModel on each path in a child process as uid/gid 65534 when we are root (root reads
- * anything), in-process otherwise. Returns each refusal's code and path.
+ * anything), in-process otherwise. Returns each refusal's code and path. The child starts as root
+ * in the checkout, imports hashModel (the whole module graph, and tsx, load then), and only then
+ * drops to 65534: the checkout may sit under a private folder (a clone in root's home, or in
+ * `mktemp -d`) that user 65534 cannot enter. Dropping all of root's uids clears its capabilities,
+ * so the reads that follow meet the real file permissions.
  */
 async function hashAsUnprivileged(paths: string[], asRoot: boolean): Promise<{ code: string; path: string | undefined }[]> {
   if (!asRoot) {
@@ -425,6 +442,10 @@ async function hashAsUnprivileged(paths: string[], asRoot: boolean): Promise<{ c
   }
   const script = `
     const { hashModel } = await import(${JSON.stringify(join(REPO, "src/hashing/hashModel.ts"))});
+    process.setgroups([]);
+    process.setgid(65534);
+    process.setuid(65534);
+    if (process.getuid() !== 65534 || process.geteuid() !== 65534) throw new Error("still uid " + process.geteuid());
     const results = [];
     for (const path of JSON.parse(process.argv[1])) {
       try { await hashModel(path); results.push({ code: "NONE" }); }
@@ -433,11 +454,9 @@ async function hashAsUnprivileged(paths: string[], asRoot: boolean): Promise<{ c
     process.stdout.write(JSON.stringify(results));`;
   const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, JSON.stringify(paths)], {
     cwd: REPO,
-    uid: 65534,
-    gid: 65534,
     encoding: "utf8",
     env: { ...process.env, HOME: scratch },
   });
-  assert.equal(child.status, 0, `unprivileged child failed: ${child.stderr}`);
+  assert.equal(child.status, 0, `unprivileged child failed: ${child.error ?? child.stderr}`);
   return JSON.parse(child.stdout) as { code: string; path: string | undefined }[];
 }

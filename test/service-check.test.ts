@@ -75,6 +75,7 @@ describe("checkStore (restore check)", () => {
     // The same check from the CLI, as an operator runs it (docs/deployment.md).
     const cli = (store: string) =>
       run(process.execPath, [join(import.meta.dirname, "..", "bin", "provenance.js"), "store", "check", "--store", store, "--rpc", chain.rpcUrl, "--registry", registry, "--chain-id", String(chain.chainId)], {
+        cwd: dir, // not the caller's folder: a .env there would be read
         env: { PATH: process.env.PATH, HOME: dir },
       });
     const ok = await cli(restored);

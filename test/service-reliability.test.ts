@@ -11,13 +11,14 @@ import pg from "pg";
 import { encodeEventTopics } from "viem";
 import { ANVIL_CHAIN_ID, type AnvilNode, type StartAnvilParameters, freePort, startAnvil } from "../scripts/anvilNode.js";
 import { type Acknowledgement, type EntryLoad, type EntryLoadParameters, percentile, startEntryLoad } from "../scripts/entryLoad.js";
-import { type PostgresCluster, startPostgresCluster } from "../scripts/postgresCluster.js";
+import { type PostgresCluster, postgresMissing, startPostgresCluster } from "../scripts/postgresCluster.js";
 import { type ServiceProcess, type SpawnServiceParameters, spawnService } from "../scripts/serviceProcess.js";
 import { startTcpProxy } from "../scripts/tcpProxy.js";
 import { decodeBatchAnchored, deployRegistry, readAnchor, registerOrganisation } from "../src/chain/registry.js";
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";
 import type { ChainReader, LogEntry } from "../src/chain/types.js";
 import { connectReader } from "../src/cli/connect.js";
+import { findExecutable } from "../src/environment/findExecutable.js";
 import { StoreError } from "../src/errors/store.js";
 import type { Hex } from "../src/hex.js";
 import { loadMerkleTree } from "../src/merkle/loadMerkleTree.js";
@@ -623,6 +624,7 @@ describe("provenance serve under faults (a real process against anvil)", () => {
   });
 
   it("error: a store that fills up while the service runs (a file-size limit on the process) answers 503 STORE_UNAVAILABLE and acknowledges nothing; retried later, each entry is stored once", { timeout: 120_000 }, async (t) => {
+    if (!(await findExecutable("prlimit", { path: process.env.PATH }))) return t.skip("prlimit (util-linux) is not on PATH: it sets the file-size limit of the running service");
     const lab = await startLab("Full Disk Lab");
     const file = join(lab.work, "service.db");
     const token = await createToken(file, lab.orgId);
@@ -695,6 +697,9 @@ describe("provenance serve under faults (a real process against anvil)", () => {
   });
 
   describe("on PostgreSQL", () => {
+    // Skipped, naming the reason, on a machine without the PostgreSQL server binaries.
+    const missing = postgresMissing();
+    if (missing) return void it(`skipped: ${missing}`, { skip: true }, () => {});
     let cluster: PostgresCluster;
 
     it(`behavior: kill -9 at random moments, ${POSTGRES_KILLS} times under load (PostgreSQL) — every acknowledged entry is anchored exactly once and its receipt verifies`, { timeout: 300_000 }, async (t) => {

@@ -10,7 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { after, afterEach, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { type PostgresCluster, startPostgresCluster } from "../scripts/postgresCluster.js";
+import { type PostgresCluster, postgresMissing, startPostgresCluster } from "../scripts/postgresCluster.js";
 import { InputError } from "../src/errors/input.js";
 import { StoreError } from "../src/errors/store.js";
 import type { Hex } from "../src/hex.js";
@@ -101,6 +101,8 @@ type Backend = {
   readonly kind: ServiceStore["kind"];
   /** The suite's title, if not `kind`. */
   readonly label?: string;
+  /** Why this machine cannot run the backend (the suite is skipped, saying so), if it cannot. */
+  readonly missing?: string | undefined;
   setUp(): Promise<void>;
   tearDown(): Promise<void>;
   fresh(): Promise<Storage>;
@@ -111,6 +113,8 @@ type Backend = {
 
 function serviceStoreConformance(backend: Backend): void {
   describe(`ServiceStore conformance (${backend.label ?? backend.kind})`, () => {
+    // One skipped test that names the reason: a skipped describe would show nothing at all.
+    if (backend.missing) return void it(`skipped: ${backend.missing}`, { skip: true }, () => {});
     const opened: ServiceStore[] = [];
     const storages: Storage[] = [];
     before(() => backend.setUp());
@@ -727,7 +731,7 @@ function sealInProcess(path: string, startAt: number): Promise<{ id: number; lea
     }
     await store.close();
     process.stdout.write(JSON.stringify(batches));`;
-  const child = spawn(process.execPath, ["--no-warnings", "--import", "tsx", "--input-type=module", "-e", code], {
+  const child = spawn(process.execPath, ["--no-warnings", "--import", import.meta.resolve("tsx"), "--input-type=module", "-e", code], {
     env: { ...process.env, STORE_MODULE: module, STORE_PATH: path, START_AT: String(startAt) },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -869,8 +873,13 @@ async function freshDatabase(): Promise<{ name: string; url: string }> {
   return { name, url: await cluster!.createDatabase(name) };
 }
 
+// Without the server binaries the PostgreSQL suites are skipped, naming the reason (a machine
+// without PostgreSQL cannot test it); binaries that are there but fail to start fail the tests.
+const noPostgres = postgresMissing();
+
 const postgresBackend: Backend = {
   kind: "postgres",
+  missing: noPostgres,
   setUp: async () => {
     await useCluster();
   },
@@ -898,6 +907,7 @@ const postgresBackend: Backend = {
 serviceStoreConformance(postgresBackend);
 
 describe("PostgreSQL service store", () => {
+  if (noPostgres) return void it(`skipped: ${noPostgres}`, { skip: true }, () => {});
   before(async () => {
     await useCluster();
   });

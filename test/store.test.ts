@@ -18,7 +18,7 @@ const record = (name: string) => createRecord({ subject: { name, version: "1", d
 /** Runs scripts/record-loop.ts, kills it with SIGKILL after `ms`, returns what it acknowledged. */
 function recordUntilKilled(dir: string, ms: number): Promise<string[]> {
   const script = fileURLToPath(new URL("../scripts/record-loop.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--no-warnings", "--import", "tsx", script, dir], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--no-warnings", "--import", import.meta.resolve("tsx"), script, dir], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   return new Promise((resolve) => {
     child.stdout.on("data", (chunk: Buffer) => {
