@@ -11,7 +11,13 @@ import { sbom } from "./sbomCommand.js";
 import { envCapture } from "./envCommand.js";
 import * as service from "./serveCommands.js";
 import { loadDotenv, parseCommandLine } from "./options.js";
-import { createOutput } from "./output.js";
+import { createOutput, printError, printUsage } from "./output.js";
+
+/**
+ * The verifier's commands: they run wherever a third party put the files they check, so they
+ * never read a `.env` there (their pins: flags, the real environment, `--trust <file>`).
+ */
+const VERIFIER_COMMANDS: ReadonlySet<string> = new Set(["verify", "verify-bundle"]);
 
 export const USAGE = `provenance: a blockchain-anchored provenance ledger for AI models
 
@@ -85,13 +91,13 @@ Exit codes: 0 verified or done, 1 not verified (or the chain refused), 2 usage o
 export async function main(argv: readonly string[]): Promise<number> {
   let json = argv.includes("--json");
   try {
-    loadDotenv();
     const { positionals, flags } = parseCommandLine(argv);
     json = flags.json ?? false;
     const out = createOutput(json);
     const [command, ...rest] = positionals;
+    if (command !== undefined && !VERIFIER_COMMANDS.has(command)) loadDotenv();
     if (flags.help || command === undefined || command === "help") {
-      process.stdout.write(USAGE);
+      printUsage(USAGE);
       return command === undefined && !flags.help ? 2 : 0;
     }
     const context = { flags, args: rest, out };
@@ -183,20 +189,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Prints an error once, briefly, and maps it to an exit code. */
+/** Prints an error once, briefly (escaped: output.ts), and maps it to an exit code. */
 function report(error: unknown, json: boolean): number {
-  const code = exitCode(error);
-  if (json) {
-    const e = error instanceof BaseError ? { code: error.code, message: error.shortMessage, details: error.details } : { code: "INTERNAL", message: String(error) };
-    process.stdout.write(`${JSON.stringify({ verified: false, error: e }, null, 2)}\n`);
-  } else if (error instanceof VerificationError) {
-    process.stderr.write(`NOT VERIFIED: check "${error.check}" failed: ${error.shortMessage}\n`);
-  } else if (error instanceof BaseError) {
-    process.stderr.write(`error: ${error.shortMessage}\n${error.details ? `  ${error.details}\n` : ""}`);
-  } else {
-    process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  }
-  return code;
+  printError(error, json);
+  return exitCode(error);
 }
 
 function exitCode(error: unknown): number {
