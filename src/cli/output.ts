@@ -26,6 +26,10 @@ export const stdout = (text: string): void => void process.stdout.write(text);
 /** Writes to stderr. */
 export const stderr = (text: string): void => void process.stderr.write(text);
 
+/** The two sinks of a CLI run (tests pass their own to capture the bytes). */
+export type Streams = { readonly stdout: (text: string) => void; readonly stderr: (text: string) => void };
+export const processStreams: Streams = { stdout, stderr };
+
 /** Lines for a terminal: each escaped as a whole, then ended with a line break. */
 export function terminalLines(lines: readonly string[]): string {
   return lines.map((l) => `${escapeTerminal(l)}\n`).join("");
@@ -42,8 +46,8 @@ export function createOutput(json: boolean, write: (text: string) => void = stdo
 }
 
 /** The usage text (ours): still written line by line through the escaper. */
-export function printUsage(text: string): void {
-  stdout(terminalLines(text.replace(/\n$/, "").split("\n")));
+export function printUsage(text: string, streams: Streams = processStreams): void {
+  streams.stdout(terminalLines(text.replace(/\n$/, "").split("\n")));
 }
 
 /**
@@ -51,7 +55,7 @@ export function printUsage(text: string): void {
  * hostile strings (a field's value, a file name, an organisation's name), so the text form is
  * escaped like every line; the JSON form keeps the real strings, escaped as JSON.
  */
-export function printError(error: unknown, json: boolean): void {
+export function printError(error: unknown, json: boolean, { stdout, stderr }: Streams = processStreams): void {
   if (json) {
     const e = error instanceof BaseError ? { code: error.code, message: error.shortMessage, details: error.details } : { code: "INTERNAL", message: String(error) };
     stdout(`${safeJsonStringify({ verified: false, error: e })}\n`);
