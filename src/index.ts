@@ -157,3 +157,7 @@ export { type BundleVerdict, type VerifiedBundle, type VerifyBundleParameters, v
 
 // Pipeline stages (what a training job calls)
 export * from "./pipeline/modelPipeline.js";
+
+// Printing hostile text, and the verifier's trust file
+export { escapeJsonText, escapeTerminal, safeJsonStringify } from "./terminalText.js";
+export { TRUST_FORMAT, type TrustFile, parseTrustFile } from "./trustFile.js";

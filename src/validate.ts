@@ -156,3 +156,28 @@ export function expectUri(value: unknown, path: string, code: InputErrorCode): s
   if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(s)) throw new InputError(code, "must be an absolute URI such as https://example.org/x", { path });
   return s;
 }
+
+// Names a verdict or a lineage prints: printable text only. \p{C} is every control (C0, C1,
+// DEL), format (bidi overrides and isolates, zero-width characters, U+061C), surrogate,
+// private-use and unassigned character; [^\S ] is every white space but the plain space.
+const NAME_REFUSED = /[\p{C}\p{Zl}\p{Zp}]|[^\S ]/u;
+
+/**
+ * A name that may be printed (a subject name, an organisation name, a role, a policy id): 1 to
+ * `max` characters of printable text, no control, format (bidi, zero-width), private-use or
+ * unassigned character, no line break or tab, no leading or trailing space. Non-ASCII letters
+ * are allowed here and made visible when printed (docs/attestations.md, "Names and printed text").
+ */
+export function expectName(value: unknown, path: string, code: InputErrorCode, options: { readonly max?: number } = {}): string {
+  const s = expectString(value, path, code, { max: options.max ?? 256 });
+  const bad = NAME_REFUSED.exec(s);
+  if (bad) {
+    const cp = bad[0].codePointAt(0)!;
+    throw new InputError(code, `contains U+${cp.toString(16).toUpperCase().padStart(4, "0")} at index ${bad.index}: a name is printable text (no control, bidi, zero-width, private-use or unassigned character, no line break or tab)`, { path });
+  }
+  if (s.trim() !== s) throw new InputError(code, "starts or ends with a space", { path });
+  return s;
+}
+
+/** A DSSE keyid as this project makes them: a lower-case Ethereum address or `sha256:` + 64 hex digits. */
+export const KEYID = /^(?:0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/;

@@ -207,11 +207,19 @@ describe("provenance CLI against hardhat node", () => {
     assert.match(run.stderr, /unreachable/);
   });
 
-  it("behavior: settings come from .env when no flag or variable is given", async () => {
+  it("behavior: the organisation's settings come from .env when no flag or variable is given", async () => {
+    await writeFile(join(work, ".env"), `PROVENANCE_RPC_URL=${rpc}\nPROVENANCE_REGISTRY=${registry}\nPROVENANCE_CHAIN_ID=31337\n`);
+    const run = await cli(["org", "show", "1", "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).name, "CLI Test Org");
+  });
+
+  it("error: verify never reads pins from a .env in the working folder (issue 9, class 6): exit 2 naming the missing pin", async () => {
+    // Until issue 9 this test expected verify to succeed from .env alone; a verifier's pins now come only from its own flags, environment or --trust file.
     await writeFile(join(work, ".env"), `PROVENANCE_RPC_URL=${rpc}\nPROVENANCE_REGISTRY=${registry}\nPROVENANCE_CHAIN_ID=31337\n`);
     const run = await cli(["verify", receiptFile, "--json"]);
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(JSON.parse(run.stdout).verified, true);
+    assert.equal(run.code, 2, run.stdout);
+    assert.match(JSON.parse(run.stdout).error.message, /missing --rpc/);
   });
 
   it("behavior: anchor again is a no-op", async () => {

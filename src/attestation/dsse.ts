@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { canonicalJsonBytes } from "../canonicalJson.js";
 import { InputError } from "../errors/input.js";
 import type { Hex } from "../hex.js";
-import { expectArray, expectObject, expectString } from "../validate.js";
+import { KEYID, expectArray, expectObject, expectString } from "../validate.js";
 
 /** The only payload type this project signs or accepts: an in-toto Statement. */
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
@@ -67,7 +67,8 @@ export function encodeBase64(bytes: Uint8Array): string {
 /**
  * Checks the shape of an untrusted envelope: exactly the three DSSE fields, the in-toto payload
  * type (anything else is `WRONG_PAYLOAD_TYPE`), a payload and signatures in strict base64
- * (`INVALID_BASE64`), 1 to {@link MAX_SIGNATURES} signatures with distinct keyids. Says nothing
+ * (`INVALID_BASE64`), 1 to {@link MAX_SIGNATURES} signatures with distinct keyids, each a lower-case
+ * `0x` address or `sha256:<64 hex>` (docs/attestations.md, "Keyids"). Says nothing
  * about whether the signatures are valid: `verifyEnvelope` does.
  *
  * @example
@@ -84,7 +85,8 @@ export function parseEnvelope(value: unknown, path = "envelope"): DsseEnvelope {
   const signatures = expectArray(o.signatures, `${path}.signatures`, "INVALID_ENVELOPE", 1, MAX_SIGNATURES).map((s, i) => {
     const p = `${path}.signatures[${i}]`;
     const sig = expectObject(s, p, "INVALID_ENVELOPE", { required: ["keyid", "sig"] });
-    const keyid = expectString(sig.keyid, `${p}.keyid`, "INVALID_ENVELOPE", { max: 256 });
+    // Keyids are printed and looked up: only the two forms this project makes are accepted.
+    const keyid = expectString(sig.keyid, `${p}.keyid`, "INVALID_ENVELOPE", { max: 71, pattern: KEYID, hint: "a keyid: a lower-case 0x Ethereum address or sha256:<64 lower-case hex digits>" });
     const signature = expectString(sig.sig, `${p}.sig`, "INVALID_ENVELOPE", { max: 1024 });
     decodeBase64(signature, `${p}.sig`);
     return { keyid, sig: signature };

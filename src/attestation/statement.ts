@@ -1,5 +1,5 @@
 import { InputError } from "../errors/input.js";
-import { expectArray, expectDigestSet, expectObject, expectString, expectUri } from "../validate.js";
+import { expectArray, expectDigestSet, expectName, expectObject, expectUri } from "../validate.js";
 
 /** The in-toto Statement v1 `_type`. */
 export const STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
@@ -23,7 +23,7 @@ export type Statement<P = unknown> = {
 
 /**
  * Validates the statement layer of untrusted JSON: `_type`, 1 to {@link MAX_SUBJECTS} subjects
- * each with a SHA-256 digest, and a `predicateType` URI. The predicate itself is left to
+ * each with a printable name (`expectName`) and a SHA-256 digest, and a `predicateType` URI. The predicate itself is left to
  * `parsePredicate`. Unknown top-level fields are refused.
  */
 export function parseStatementLayer(value: unknown, path = "statement"): Statement<unknown> {
@@ -34,7 +34,8 @@ export function parseStatementLayer(value: unknown, path = "statement"): Stateme
     const p = `${path}.subject[${i}]`;
     const entry = expectObject(s, p, "INVALID_STATEMENT", { required: ["name", "digest"] });
     return {
-      name: expectString(entry.name, `${p}.name`, "INVALID_STATEMENT", { max: 1024 }),
+      // Printed in verdicts and lineages: printable text only (docs/attestations.md, "Names and printed text").
+      name: expectName(entry.name, `${p}.name`, "INVALID_STATEMENT", { max: 1024 }),
       digest: expectDigestSet(entry.digest, `${p}.digest`, "INVALID_STATEMENT", true) as StatementSubject["digest"],
     };
   });

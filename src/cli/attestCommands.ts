@@ -13,11 +13,9 @@ import { parseBundle, serializeBundle } from "../bundle/bundle.js";
 import { type VerifiedBundle, verifyBundle } from "../bundle/verifyBundle.js";
 import { readSigningKey, registerSigningKey, revokeSigningKey } from "../chain/registry.js";
 import { captureEnvironment } from "../environment/captureEnvironment.js";
-import { ChainError, redactUrl } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import { hashModel } from "../hashing/hashModel.js";
-import { parseJson } from "../json/parseJson.js";
 import { addAttestation } from "../ledger.js";
 import { buildLineageGraph, revocationStatus, ancestorsOf } from "../lineage/lineageGraph.js";
 import { type LineageFormat, renderLineage } from "../lineage/renderLineage.js";
@@ -25,19 +23,12 @@ import { asLineage, lineageEntries } from "../bundle/buildBundle.js";
 import type { LedgerStore } from "../store/ledgerStore.js";
 import { type CommandContext, confirmations, orgId, registry, timeoutMs, withStore, writer } from "./commands.js";
 import { connectReader } from "./connect.js";
+import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
 import { formatTime } from "./output.js";
+import { readJsonFile } from "./readJsonFile.js";
 
-/** Reads and strictly parses a JSON file, naming the file in errors. */
-export async function readJsonFile(file: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `cannot read ${what} ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
-  }
-  return parseJson(text, `${what} ${file}`);
-}
+export { readJsonFile } from "./readJsonFile.js";
 
 async function loadKey(flags: ParsedFlags): Promise<KeyFile> {
   const file = requireSetting(setting(flags.key, "PROVENANCE_SIGNING_KEY"), "--key", "PROVENANCE_SIGNING_KEY");
@@ -214,7 +205,8 @@ export async function lineage({ flags, args, out }: CommandContext): Promise<voi
     if (flags.output) await writeFile(flags.output, text);
     out.result(
       { model: digest.sha256, nodes: [...graph.nodes.values()], edges: graph.edges, revocation: status, ...(flags.output ? { file: resolve(flags.output) } : {}) },
-      [flags.output ? `Wrote the lineage (${lineageFormat(flags)}) to ${flags.output}` : text.trimEnd(), "(as recorded in the local store; `provenance verify --lineage` checks it against the chain)"],
+      // renderLineage escaped every name, so its own line breaks are the only ones: one output line each.
+      [...(flags.output ? [`Wrote the lineage (${lineageFormat(flags)}) to ${flags.output}`] : text.trimEnd().split("\n")), "(as recorded in the local store; `provenance verify --lineage` checks it against the chain)"],
     );
   });
 }
@@ -243,37 +235,31 @@ export async function bundle({ flags, args, out }: CommandContext): Promise<void
   });
 }
 
-/** Chain ID, registry and node from the verifier's own settings, never from a receipt or bundle. */
+/** Chain ID, registry and node for the organisation's own reads (`key show`): its flags, environment and store. */
 export function verifierPins(flags: ParsedFlags, store?: LedgerStore) {
   const registryAddress = parseRegistry(requireSetting(setting(flags.registry, "PROVENANCE_REGISTRY", store?.getMeta("registry")), "--registry", "PROVENANCE_REGISTRY"));
   const url = parseRpcUrl(requireSetting(setting(flags.rpc, "PROVENANCE_RPC_URL", store?.getMeta("rpc")), "--rpc", "PROVENANCE_RPC_URL"));
-  const pinnedChainId = setting(flags["chain-id"], "PROVENANCE_CHAIN_ID");
-  const orgs = (flags.org ?? (process.env.PROVENANCE_ORG ? [process.env.PROVENANCE_ORG] : [])).map((o) => parseInteger(o, "--org", 1, 2 ** 32 - 1));
-  return { url, registry: registryAddress, chain: connectReader(url, timeoutMs(flags)), pinnedChainId, orgs };
+  return { url, registry: registryAddress, chain: connectReader(url, timeoutMs(flags)) };
 }
 
-async function pinnedChain(pins: ReturnType<typeof verifierPins>): Promise<number> {
-  try {
-    return pins.pinnedChainId ? parseInteger(pins.pinnedChainId, "--chain-id", 1) : await pins.chain.getChainId();
-  } catch (error) {
-    throw error instanceof ChainError ? new ChainError(error.code, `${error.shortMessage}: ${redactUrl(pins.url)}`, { cause: error }) : error;
-  }
-}
-
-async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof parseBundle>, store?: LedgerStore): Promise<VerifiedBundle> {
-  const pins = verifierPins(flags, store);
+/** A bundle verification with the verifier's pins (flags, environment, --trust; never a .env or the store). */
+async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof parseBundle>): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number }> {
+  const pins = await resolveVerifierPins(flags);
+  const chain = connectVerifier(pins, timeoutMs(flags));
   let artifactSha256: string | undefined;
   if (flags.artifact) artifactSha256 = (await resolveSubject(flags.artifact, undefined)).digest.sha256;
-  return verifyBundle({
+  const chainId = await verifierChainId(pins, chain);
+  const result = await verifyBundle({
     bundle: b,
-    chain: pins.chain,
-    chainId: await pinnedChain(pins),
-    registry: pins.registry,
+    chain,
+    chainId,
+    registry: pins.registry.value,
     artifactSha256,
-    acceptedOrgIds: pins.orgs.length ? pins.orgs : undefined,
+    acceptedOrgIds: pins.organisations.value.length ? [...pins.organisations.value] : undefined,
     confirmations: confirmations(flags),
     requireApprovals: flags["require-approvals"] ? parseInteger(flags["require-approvals"], "--require-approvals", 1, 100) : undefined,
   });
+  return { result, pins, chainId };
 }
 
 /** Exit code of a bundle verdict: 0 only for `verified`. */
@@ -281,7 +267,7 @@ export function verdictExitCode(result: VerifiedBundle): number {
   return result.verdict === "verified" ? 0 : 1;
 }
 
-function printVerdict(out: CommandContext["out"], result: VerifiedBundle, flags: ParsedFlags): void {
+function printVerdict(out: CommandContext["out"], { result, pins, chainId }: Awaited<ReturnType<typeof runBundleVerification>>, flags: ParsedFlags): void {
   const { graph, model } = result;
   const marks = revocationMarks(graph, result.attestations.map((a) => ({ entryHash: a.entryHash, statement: a.statement })));
   const headline =
@@ -302,16 +288,18 @@ function printVerdict(out: CommandContext["out"], result: VerifiedBundle, flags:
       lineage: { nodes: [...graph.nodes.values()], edges: graph.edges, ancestors: ancestorsOf(graph, model.sha256) },
       revocation: result.revocation,
       deployments: result.deployments,
+      trusted: pinsJson(pins, chainId),
     },
     [
       headline,
       `  ${result.attestations.length} signed attestation(s), every signature, signing key and anchor checked against chain ${result.attestations[0]?.chainId} (registry ${result.attestations[0]?.registry}), by organisation(s) ${orgs.join(", ")}, blocks ${Math.min(...blocks)}–${Math.max(...blocks)} (${formatTime(Math.min(...result.attestations.map((a) => a.timestamp)))} to ${formatTime(Math.max(...result.attestations.map((a) => a.timestamp)))})`,
       ...result.deployments.map((d) => `  deployment to ${d.environment}: policy ${d.quorum.policy.id} met, ${d.quorum.approvers.length} of ${d.quorum.required} required distinct approvers (${d.quorum.policy.role})${d.quorum.duplicates.length ? `; ${d.quorum.duplicates.length} duplicate approval(s) counted once` : ""}`),
       result.artifactChecked ? "  model files: hash matches" : "  model files: not checked (pass --artifact <path>)",
+      ...pinLines(pins, chainId),
       "",
       "Lineage:",
-      renderLineage(graph, model.sha256, "text", marks).trimEnd(),
-      ...(flags.format && flags.format !== "text" ? ["", renderLineage(graph, model.sha256, lineageFormat(flags), marks).trimEnd()] : []),
+      ...renderLineage(graph, model.sha256, "text", marks).trimEnd().split("\n"),
+      ...(flags.format && flags.format !== "text" ? ["", ...renderLineage(graph, model.sha256, lineageFormat(flags), marks).trimEnd().split("\n")] : []),
     ],
   );
 }
@@ -327,9 +315,9 @@ export async function verifyBundleCommand({ flags, args, out }: CommandContext):
     throw new InputError("INVALID_ARGUMENT", `cannot read the bundle ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
   }
   // A third party's verifier: pins come from flags and the environment only, not from a local store.
-  const result = await runBundleVerification(flags, parseBundle(text));
-  printVerdict(out, result, flags);
-  return verdictExitCode(result);
+  const verdict = await runBundleVerification(flags, parseBundle(text));
+  printVerdict(out, verdict, flags);
+  return verdictExitCode(verdict.result);
 }
 
 /** `provenance verify --lineage <model>`: builds the model's bundle from the local store and verifies every link. */
@@ -338,8 +326,9 @@ export async function verifyLineage({ flags, args, out }: CommandContext): Promi
   if (!spec) throw new InputError("INVALID_ARGUMENT", "usage: provenance verify --lineage <model path|sha256:…> --rpc <url> --registry <address>");
   const { digest } = await resolveSubject(spec, undefined);
   return withStore(flags, async (store) => {
-    const result = await runBundleVerification(flags, buildBundle(store, digest.sha256), store);
-    printVerdict(out, result, flags);
-    return verdictExitCode(result);
+    // The evidence comes from the organisation's store; the pins still come from the verifier only.
+    const verdict = await runBundleVerification(flags, buildBundle(store, digest.sha256));
+    printVerdict(out, verdict, flags);
+    return verdictExitCode(verdict.result);
   });
 }

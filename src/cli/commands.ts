@@ -1,9 +1,10 @@
+import { existsSync } from "node:fs";
 import { writeFile, readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { type PublicKeyInfo, parsePublicKeyInfo } from "../attestation/keys.js";
 import type { JsonValue } from "../canonicalJson.js";
 import { deployRegistry, readOrganisation, registerOrganisation, setAnchorer } from "../chain/registry.js";
-import { ChainError, redactUrl } from "../errors/chain.js";
+import { ChainError } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { hashModel } from "../hashing/hashModel.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
@@ -18,15 +19,23 @@ import { LedgerStore } from "../store/ledgerStore.js";
 import { type VerifiedSigner, verifyAttestation } from "../verify/verifyAttestation.js";
 import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js";
 import { connectReader, connectWriter } from "./connect.js";
-import { type ParsedFlags, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
+import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
+import { StoreError } from "../errors/store.js";
+import { expectName } from "../validate.js";
+import { type ParsedFlags, findUp, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
 import { type Output, formatTime } from "./output.js";
 
 export type CommandContext = { flags: ParsedFlags; args: string[]; out: Output };
 
 const DEFAULT_DATA_DIR = ".provenance";
 
+/**
+ * The ledger store's folder: `--data-dir`, else PROVENANCE_DATA_DIR, else the nearest
+ * `.provenance/` in the working directory or a parent (as git finds `.git`), else
+ * `./.provenance` (where `provenance init` creates it).
+ */
 export function dataDir(flags: ParsedFlags): string {
-  return resolve(setting(flags["data-dir"], "PROVENANCE_DATA_DIR", DEFAULT_DATA_DIR)!);
+  return resolve(setting(flags["data-dir"], "PROVENANCE_DATA_DIR") ?? findUp(DEFAULT_DATA_DIR, "directory") ?? DEFAULT_DATA_DIR);
 }
 
 export function timeoutMs(flags: ParsedFlags): number {
@@ -55,16 +64,34 @@ export function orgId(flags: ParsedFlags, store?: LedgerStore): number {
   return parseInteger(requireSetting(value, "--org", "PROVENANCE_ORG"), "--org", 1, 2 ** 32 - 1);
 }
 
-export function withStore<T>(flags: ParsedFlags, body: (store: LedgerStore) => Promise<T>): Promise<T> {
-  const store = LedgerStore.open(dataDir(flags));
+/**
+ * Runs `body` with the ledger store open. Only `provenance init` creates a store (`create`):
+ * every other command refuses a folder that holds none, rather than silently working on an
+ * empty one (a typo'd --data-dir, or a subfolder of the project).
+ */
+export function withStore<T>(flags: ParsedFlags, body: (store: LedgerStore) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
+  const dir = dataDir(flags);
+  if (!options.create && !existsSync(join(dir, "ledger.db")))
+    throw new StoreError(
+      "NOT_FOUND",
+      `no ledger store at ${dir}`,
+      { details: flags["data-dir"] || process.env.PROVENANCE_DATA_DIR ? "run provenance init to create one there" : "no .provenance/ in this folder or any parent: run provenance init in the project's folder, or pass --data-dir" },
+    );
+  const store = LedgerStore.open(dir);
   return body(store).finally(() => store.close());
 }
 
 /** `provenance init`: creates the data folder and its ledger store. */
 export async function init({ flags, out }: CommandContext): Promise<void> {
-  await withStore(flags, async (store) => {
-    out.result({ dataDir: dataDir(flags), store: store.path }, [`Initialised the ledger store at ${store.path}`, "Next: provenance deploy (or set PROVENANCE_REGISTRY), then provenance org add <name>."]);
-  });
+  // A store found in a parent folder would be reused: init creates one here unless told where.
+  const here = flags["data-dir"] || process.env.PROVENANCE_DATA_DIR ? flags : { ...flags, "data-dir": DEFAULT_DATA_DIR };
+  await withStore(
+    here,
+    async (store) => {
+      out.result({ dataDir: dataDir(here), store: store.path }, [`Initialised the ledger store at ${store.path}`, "Next: provenance deploy (or set PROVENANCE_REGISTRY), then provenance org add <name>."]);
+    },
+    { create: true },
+  );
 }
 
 /** `provenance deploy`: deploys a registry; the store remembers it as the default. */
@@ -87,8 +114,9 @@ export async function deploy({ flags, out }: CommandContext): Promise<void> {
 
 /** `provenance org add <name>`: registers an organisation; the caller becomes its admin and anchorer. */
 export async function orgAdd({ flags, args, out }: CommandContext): Promise<void> {
-  const name = args[0];
-  if (!name) throw new InputError("INVALID_ARGUMENT", "usage: provenance org add <name>");
+  if (!args[0]) throw new InputError("INVALID_ARGUMENT", "usage: provenance org add <name>");
+  // Verdicts print this name: printable text only (docs/attestations.md, "Names and printed text").
+  const name = expectName(args[0], "organisation name", "INVALID_ARGUMENT", { max: 256 });
   await withStore(flags, async (store) => {
     const chain = await writer(flags, store);
     const address = registry(flags, store);
@@ -245,12 +273,9 @@ export async function verify({ flags, args, out }: CommandContext): Promise<Veri
     throw new InputError("INVALID_ARGUMENT", `cannot read the receipt ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
   }
   const parsed = parseReceipt(text);
-  // Pins come from the verifier (flags, environment), never from the receipt or the local store.
-  const address = parseRegistry(requireSetting(setting(flags.registry, "PROVENANCE_REGISTRY"), "--registry", "PROVENANCE_REGISTRY"));
-  const url = parseRpcUrl(requireSetting(setting(flags.rpc, "PROVENANCE_RPC_URL"), "--rpc", "PROVENANCE_RPC_URL"));
-  const chain = connectReader(url, timeoutMs(flags));
-  const pinnedChainId = setting(flags["chain-id"], "PROVENANCE_CHAIN_ID");
-  const orgs = (flags.org ?? (process.env.PROVENANCE_ORG ? [process.env.PROVENANCE_ORG] : [])).map((o) => parseInteger(o, "--org", 1, 2 ** 32 - 1));
+  // Pins come from the verifier (flags, its environment, --trust), never from the receipt, a .env or the local store.
+  const pins = await resolveVerifierPins(flags);
+  const chain = connectVerifier(pins, timeoutMs(flags));
   let artifactSha256: string | undefined;
   if (flags.artifact) {
     const progress = createTtyProgress();
@@ -260,13 +285,9 @@ export async function verify({ flags, args, out }: CommandContext): Promise<Veri
       progress.finish();
     }
   }
-  let chainId: number;
-  try {
-    chainId = pinnedChainId ? parseInteger(pinnedChainId, "--chain-id", 1) : await chain.getChainId();
-  } catch (error) {
-    throw error instanceof ChainError ? new ChainError(error.code, `${error.shortMessage}: ${redactUrl(url)}`, { cause: error }) : error;
-  }
-  const common = { receipt: parsed, artifactSha256, chain, chainId, registry: address, acceptedOrgIds: orgs.length ? orgs : undefined, confirmations: confirmations(flags) };
+  const chainId = await verifierChainId(pins, chain);
+  const orgs = pins.organisations.value;
+  const common = { receipt: parsed, artifactSha256, chain, chainId, registry: pins.registry.value, acceptedOrgIds: orgs.length ? [...orgs] : undefined, confirmations: confirmations(flags) };
   // An anchored envelope proves only that someone anchored it: its signatures and keys must be checked too.
   let result: VerifiedReceipt;
   let signers: readonly VerifiedSigner[] = [];
@@ -275,12 +296,13 @@ export async function verify({ flags, args, out }: CommandContext): Promise<Veri
     ({ signers } = attestation);
     result = attestation;
   } else result = await verifyReceipt(common);
-  out.result({ verified: true, ...result, artifactChecked: artifactSha256 !== undefined, chainIdPinned: pinnedChainId !== undefined }, [
+  out.result({ verified: true, ...result, artifactChecked: artifactSha256 !== undefined, chainIdPinned: pins.chainId.value !== undefined, trusted: pinsJson(pins, chainId) }, [
     `VERIFIED: ${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`,
     `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
     ...signers.map((s) => `  signed by ${s.algorithm} key ${s.keyid}, registered to the organisation at block ${s.registeredAt} and not revoked by the anchor block`),
-    `  chain ${result.chainId}${pinnedChainId ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
+    `  chain ${result.chainId}${pins.chainId.value !== undefined ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
     `  checks passed: ${result.checks.join(", ")}${artifactSha256 === undefined ? " (artifact not checked: pass --artifact)" : ""}`,
+    ...pinLines(pins, chainId),
   ]);
   return result;
 }

@@ -19,6 +19,7 @@ import { type Artifact, type PipelineContext, approveModel, collectDataset, reco
 import { LedgerStore } from "../store/ledgerStore.js";
 import type { CommandContext } from "./commands.js";
 import { connectReader, connectWriter } from "./connect.js";
+import { stdout, terminalLines } from "./output.js";
 
 const POLICY = { id: "eu-ai-act-high-risk-release-v1", threshold: 2, role: "approver" } as const;
 
@@ -121,7 +122,7 @@ async function runPipeline(
   work: string,
   p: { name: string; step: number; base?: Artifact },
 ): Promise<Artifact & { path: string; dataset: Artifact & { entry: Hex }; approvals: Hex[] }> {
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const say = (line: string) => stdout(terminalLines([line]));
   const tag = p.base ? "eu" : "base";
   say(`${p.step}. Pipeline for ${p.name}${p.base ? ` (fine-tune of ${p.base.name})` : ""}:`);
   const dataDir = join(work, `transactions-${tag}`);

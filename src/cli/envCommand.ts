@@ -4,7 +4,7 @@ import { ENVIRONMENT_PREDICATE_TYPE, type EnvironmentPredicate } from "../attest
 import { InputError } from "../errors/input.js";
 import { captureEnvironment } from "../environment/captureEnvironment.js";
 import type { CommandContext } from "./commands.js";
-import { createOutput } from "./output.js";
+import { createOutput, stderr } from "./output.js";
 
 /**
  * `provenance env capture [-o env.json] [--python-env dir]…`: describes this machine as an
@@ -24,8 +24,8 @@ export async function envCapture({ flags, args, out }: CommandContext): Promise<
   }
   out.raw(text);
   // stdout is the predicate: people read the summary on stderr.
-  const stderr = createOutput(flags.json ?? false, (t) => process.stderr.write(t));
-  for (const line of lines) stderr.say(line);
+  const people = createOutput(flags.json ?? false, stderr);
+  for (const line of lines) people.say(line);
 }
 
 /**

@@ -11,7 +11,13 @@ import { sbom } from "./sbomCommand.js";
 import { envCapture } from "./envCommand.js";
 import * as service from "./serveCommands.js";
 import { loadDotenv, parseCommandLine } from "./options.js";
-import { createOutput } from "./output.js";
+import { type Streams, createOutput, printError, printUsage, processStreams } from "./output.js";
+
+/**
+ * The verifier's commands: they run wherever a third party put the files they check, so they
+ * never read a `.env` there (their pins: flags, the real environment, `--trust <file>`).
+ */
+const VERIFIER_COMMANDS: ReadonlySet<string> = new Set(["verify", "verify-bundle"]);
 
 export const USAGE = `provenance: a blockchain-anchored provenance ledger for AI models
 
@@ -26,7 +32,7 @@ Usage:
   provenance anchor [--confirmations N]             seal pending records into a batch and anchor it
   provenance receipt <digest|record id> [-o file]   write the receipt of an anchored record
   provenance verify <receipt> [--artifact <path>] --rpc <url> --registry <address>
-                    [--chain-id <id>] [--org <id>]… [--confirmations N] [--key <signer.pub.json>]
+                    [--chain-id <id>] [--org <id>]… [--trust <trust.json>] [--confirmations N] [--key <signer.pub.json>]
                                                     verify a receipt against a node (for an
                                                     attestation, also its signatures and keys)
   provenance status                                 what the local store holds
@@ -47,7 +53,7 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
   provenance lineage <model> [--format text|mermaid|dot] [-o file]
   provenance bundle <model> -o model.bundle.json    every envelope, receipt and key, for offline checks
   provenance verify-bundle <bundle> --rpc <url> --registry <address> [--artifact <model path>]
-                    [--chain-id <id>] [--require-approvals N] [--format mermaid|dot]
+                    [--chain-id <id>] [--org <id>]… [--trust <trust.json>] [--require-approvals N] [--format mermaid|dot]
   provenance verify --lineage <model> …             verify the model's whole lineage from this store
 
   provenance demo                                   the whole pipeline on an embedded chain
@@ -62,7 +68,8 @@ Anchoring service (HTTP API; docs/service-api.md, docs/openapi.json):
   provenance token revoke <id>                      revoke a token
   provenance store check --chain-id <id> [--store …] after a restore: every stored batch matches the chain
 
-Options (flag, else environment variable, else .env):
+Options (flag, else environment variable, else .env found here or in a parent folder; verify and
+verify-bundle never read .env: flag, else --trust file, else environment):
   --rpc <url>            PROVENANCE_RPC_URL       JSON-RPC endpoint
   --registry <address>   PROVENANCE_REGISTRY      registry contract
   --private-key <hex>    PROVENANCE_PRIVATE_KEY   signing key (never printed)
@@ -74,6 +81,8 @@ Options (flag, else environment variable, else .env):
                                                   (default <data dir>/service.db)
   --listen <host:port>   PROVENANCE_LISTEN        service address (default 127.0.0.1:8080)
   --chain-id <id>        PROVENANCE_CHAIN_ID      chain the service anchors on (required by serve)
+  --trust <file>         PROVENANCE_TRUST         verifier's pins: chain ID, registry, organisations
+                                                  (provenance-trust-v1, docs/formats.md)
   (serve also reads PROVENANCE_INTERVAL, _BATCH_SIZE, _MAX_BODY, _FEE_CAP, _LEASE_TTL, _LOG_LEVEL)
   --json                                          machine-readable output
 
@@ -82,16 +91,16 @@ Exit codes: 0 verified or done, 1 not verified (or the chain refused), 2 usage o
 `;
 
 /** Runs the CLI; resolves to the exit code. Never throws. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], streams: Streams = processStreams): Promise<number> {
   let json = argv.includes("--json");
   try {
-    loadDotenv();
     const { positionals, flags } = parseCommandLine(argv);
     json = flags.json ?? false;
-    const out = createOutput(json);
+    const out = createOutput(json, streams.stdout);
     const [command, ...rest] = positionals;
+    if (command !== undefined && !VERIFIER_COMMANDS.has(command)) loadDotenv();
     if (flags.help || command === undefined || command === "help") {
-      process.stdout.write(USAGE);
+      printUsage(USAGE, streams);
       return command === undefined && !flags.help ? 2 : 0;
     }
     const context = { flags, args: rest, out };
@@ -179,24 +188,14 @@ export async function main(argv: readonly string[]): Promise<number> {
         throw new InputError("INVALID_ARGUMENT", `unknown command "${command}" (see provenance --help)`);
     }
   } catch (error) {
-    return report(error, json);
+    return report(error, json, streams);
   }
 }
 
-/** Prints an error once, briefly, and maps it to an exit code. */
-function report(error: unknown, json: boolean): number {
-  const code = exitCode(error);
-  if (json) {
-    const e = error instanceof BaseError ? { code: error.code, message: error.shortMessage, details: error.details } : { code: "INTERNAL", message: String(error) };
-    process.stdout.write(`${JSON.stringify({ verified: false, error: e }, null, 2)}\n`);
-  } else if (error instanceof VerificationError) {
-    process.stderr.write(`NOT VERIFIED: check "${error.check}" failed: ${error.shortMessage}\n`);
-  } else if (error instanceof BaseError) {
-    process.stderr.write(`error: ${error.shortMessage}\n${error.details ? `  ${error.details}\n` : ""}`);
-  } else {
-    process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  }
-  return code;
+/** Prints an error once, briefly (escaped: output.ts), and maps it to an exit code. */
+function report(error: unknown, json: boolean, streams: Streams): number {
+  printError(error, json, streams);
+  return exitCode(error);
 }
 
 function exitCode(error: unknown): number {

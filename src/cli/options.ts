@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import dotenv from "dotenv";
 import { InputError } from "../errors/input.js";
@@ -56,6 +56,8 @@ export const FLAGS = {
   "fee-cap": { type: "string" },
   "lease-ttl": { type: "string" },
   "log-level": { type: "string" },
+  // Verifier pins
+  trust: { type: "string" },
 } as const;
 
 export type ParsedFlags = {
@@ -106,6 +108,7 @@ export type ParsedFlags = {
   "fee-cap"?: string;
   "lease-ttl"?: string;
   "log-level"?: string;
+  trust?: string;
 };
 
 /** Parses argv; unknown flags and missing values are usage errors (exit 2). */
@@ -118,13 +121,62 @@ export function parseCommandLine(argv: readonly string[]): { positionals: string
   }
 }
 
-/** Loads `.env` from the working directory (never overriding the real environment). */
-export function loadDotenv(cwd = process.cwd()): void {
-  const path = resolve(cwd, ".env");
-  if (existsSync(path)) dotenv.config({ path, quiet: true } as never);
+/**
+ * The nearest `name` in `from` or one of its parents (as git finds `.git`), of the given kind;
+ * undefined when no folder up to the filesystem root has one.
+ */
+export function findUp(name: string, kind: "file" | "directory", from = process.cwd()): string | undefined {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const candidate = join(dir, name);
+    try {
+      const s = statSync(candidate);
+      if (kind === "file" ? s.isFile() : s.isDirectory()) return candidate;
+    } catch {
+      // not here: look in the parent
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
-/** Flag, then environment (which includes `.env`), then `fallback`. */
+// Names that came from a `.env` file rather than from the real environment of the process.
+const fromDotenv = new Set<string>();
+
+/**
+ * Loads the project's `.env` (the nearest one in the working directory or a parent) into the
+ * environment, never overriding a variable the process already has. For the organisation's own
+ * commands only: `verify` and `verify-bundle` never call it, since a `.env` in the folder they
+ * run in was put there by whoever supplied the files (docs/environment.md).
+ */
+export function loadDotenv(cwd = process.cwd()): string | undefined {
+  const path = findUp(".env", "file", cwd);
+  if (path === undefined) return undefined;
+  const parsed = dotenv.parse(readFileSyncSafe(path));
+  for (const [name, value] of Object.entries(parsed)) {
+    if (process.env[name] !== undefined) continue;
+    process.env[name] = value;
+    fromDotenv.add(name);
+  }
+  return path;
+}
+
+function readFileSyncSafe(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new InputError("INVALID_ARGUMENT", `cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * A variable of the process's own environment, as the verifier set it: a value that a `.env`
+ * file supplied does not count, even if one was loaded (a verifier's pins never come from a file
+ * in the working folder).
+ */
+export function verifierEnvironment(name: string): string | undefined {
+  return fromDotenv.has(name) ? undefined : process.env[name] || undefined;
+}
+
+/** Flag, then environment (which includes `.env` for the organisation's commands), then `fallback`. */
 export function setting(flag: string | undefined, env: string, fallback?: string | null): string | undefined {
   return flag ?? (process.env[env] || undefined) ?? fallback ?? undefined;
 }

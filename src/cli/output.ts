@@ -1,25 +1,76 @@
+import { BaseError } from "../errors/base.js";
+import { VerificationError } from "../errors/verification.js";
+import { escapeJsonText, escapeTerminal, safeJsonStringify } from "../terminalText.js";
+
+export { escapeJsonText, escapeTerminal } from "../terminalText.js";
+
+// The CLI's only way to a terminal. Every human-readable line is passed through escapeTerminal
+// as a whole, whoever built it, so a name, keyid, path or error message taken from a receipt,
+// bundle, the chain or the filesystem cannot carry a control character, a bidi override or a
+// line break of its own to the screen. JSON keeps the real strings (a parser gets them back)
+// with every control, format and separator character written as \uXXXX.
+// test/cli-output.test.ts fails if any other module of src/ writes to stdout or stderr.
+
 /** Where commands write: human lines by default, one JSON document with `--json`. */
 export type Output = {
-  /** A command's result: `json` under `--json`, else the human `lines`. */
+  /** A command's result: `json` under `--json`, else the human `lines` (one line each, escaped). */
   result(json: unknown, lines: readonly string[]): void;
-  /** Text written as is (e.g. a receipt on stdout). */
+  /** A JSON document written as is (e.g. a receipt on stdout), its strings' control characters escaped. */
   raw(text: string): void;
-  /** Progress or narration for people; silent under `--json`. */
+  /** Progress or narration for people; silent under `--json`. Escaped like `result` lines. */
   say(line: string): void;
 };
 
-export function createOutput(json: boolean, write: (text: string) => void = (t) => process.stdout.write(t)): Output {
+/** Writes to stdout (the default sink of {@link createOutput}). */
+export const stdout = (text: string): void => void process.stdout.write(text);
+/** Writes to stderr. */
+export const stderr = (text: string): void => void process.stderr.write(text);
+
+/** The two sinks of a CLI run (tests pass their own to capture the bytes). */
+export type Streams = { readonly stdout: (text: string) => void; readonly stderr: (text: string) => void };
+export const processStreams: Streams = { stdout, stderr };
+
+/** Lines for a terminal: each escaped as a whole, then ended with a line break. */
+export function terminalLines(lines: readonly string[]): string {
+  return lines.map((l) => `${escapeTerminal(l)}\n`).join("");
+}
+
+export function createOutput(json: boolean, write: (text: string) => void = stdout): Output {
   return {
-    result: (value, lines) => write(json ? `${JSON.stringify(value, replacer, 2)}\n` : lines.map((l) => `${l}\n`).join("")),
-    raw: (text) => write(text),
+    result: (value, lines) => write(json ? `${safeJsonStringify(value)}\n` : terminalLines(lines)),
+    raw: (text) => write(escapeJsonText(text)),
     say: (line) => {
-      if (!json) write(`${line}\n`);
+      if (!json) write(terminalLines([line]));
     },
   };
 }
 
-function replacer(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
+/** The usage text (ours): still written line by line through the escaper. */
+export function printUsage(text: string, streams: Streams = processStreams): void {
+  streams.stdout(terminalLines(text.replace(/\n$/, "").split("\n")));
+}
+
+/**
+ * Prints a failed command's error once: the single place the CLI prints errors. Messages embed
+ * hostile strings (a field's value, a file name, an organisation's name), so the text form is
+ * escaped like every line; the JSON form keeps the real strings, escaped as JSON.
+ */
+export function printError(error: unknown, json: boolean, { stdout, stderr }: Streams = processStreams): void {
+  if (json) {
+    const e = error instanceof BaseError ? { code: error.code, message: error.shortMessage, details: error.details } : { code: "INTERNAL", message: String(error) };
+    stdout(`${safeJsonStringify({ verified: false, error: e })}\n`);
+  } else if (error instanceof VerificationError) {
+    stderr(terminalLines([`NOT VERIFIED: check "${error.check}" failed: ${error.shortMessage}`]));
+  } else if (error instanceof BaseError) {
+    stderr(terminalLines([`error: ${error.shortMessage}`, ...(error.details ? [`  ${error.details}`] : [])]));
+  } else {
+    // The message may hold hostile text (a line break of its own included): one escaped line;
+    // only the stack frames below it, which are ours, are split into lines.
+    const message = error instanceof Error ? error.message : String(error);
+    const head = error instanceof Error ? `${error.name}: ${message}` : message;
+    const stack = error instanceof Error && error.stack?.startsWith(head) ? error.stack.slice(head.length).split("\n").filter((l) => l !== "") : [];
+    stderr(terminalLines([`internal error: ${message}`, ...stack]));
+  }
 }
 
 /** `2026-11-24 13:45:07 UTC` from Unix seconds. */

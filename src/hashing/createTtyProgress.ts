@@ -82,8 +82,9 @@ export function formatProgressLine(progress: HashProgress, elapsedSeconds: numbe
     ` ${formatBytes(bytesHashed, totalBytes)} ${rate.toFixed(1)} MiB/s`;
   if (file === undefined) return truncateEnd(head, width);
   const room = width - [...head].length - 1;
-  // A file name is attacker-chosen: never send its control characters (escape sequences) to a terminal.
-  const printable = file.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  // A file name is attacker-chosen: never send its control characters (escape sequences), bidi
+  // overrides or invisible format characters to a terminal.
+  const printable = file.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, "?");
   return room < 4 ? truncateEnd(head, width) : `${head} ${truncateStart(printable, room)}`;
 }
 

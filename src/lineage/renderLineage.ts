@@ -1,4 +1,5 @@
 import { PREDICATE_NAMES } from "../attestation/predicates/index.js";
+import { escapeTerminal } from "../terminalText.js";
 import { type LineageGraph, ancestorsOf, descendantsOf } from "./lineageGraph.js";
 
 export type LineageFormat = "text" | "mermaid" | "dot";
@@ -8,13 +9,15 @@ export type LineageMarks = ReadonlyMap<string, readonly string[]>;
 
 const SHORT_NAMES = new Map(Object.entries(PREDICATE_NAMES).map(([name, type]) => [type, name]));
 
+// Names and relations come from envelopes: every one is made terminal-safe here (the output may
+// go to a file, not through the CLI's printer), then escaped again for Mermaid or DOT syntax.
 function label(graph: LineageGraph, sha256: string): string {
-  return graph.nodes.get(sha256)?.names[0] ?? "(unnamed)";
+  return escapeTerminal(graph.nodes.get(sha256)?.names[0] ?? "(unnamed)");
 }
 
 function attested(graph: LineageGraph, sha256: string): string {
   const kinds = [...new Set(graph.nodes.get(sha256)?.attestedBy.map((a) => SHORT_NAMES.get(a.predicateType) ?? a.predicateType) ?? [])];
-  return kinds.length ? kinds.join(", ") : "no attestation";
+  return kinds.length ? escapeTerminal(kinds.join(", ")) : "no attestation";
 }
 
 /** The part of the graph connected to `target`: its ancestors, itself and its descendants. */
@@ -39,17 +42,17 @@ export function renderLineage(graph: LineageGraph, target: string, format: Linea
     if (!g.labels.includes(label)) g.labels.push(label);
     grouped.set(key, g);
   }
-  const edges = [...grouped.values()].map((g) => ({ from: g.from, to: g.to, label: g.labels.join(", ") }));
+  const edges = [...grouped.values()].map((g) => ({ from: g.from, to: g.to, label: escapeTerminal(g.labels.join(", ")) }));
   const mark = (sha: string) => (marks.get(sha)?.length ? ` ${marks.get(sha)!.map((m) => `[${m}]`).join(" ")}` : "");
   if (format === "mermaid") {
     const id = new Map([...keep].map((sha, i) => [sha, `n${i}`]));
     const lines = ["flowchart BT"];
     for (const sha of keep) {
-      const text = `${label(graph, sha)}<br/>sha256:${sha.slice(0, 12)}…<br/>${attested(graph, sha)}${mark(sha)}`.replaceAll('"', "#quot;");
+      const text = [label(graph, sha), `sha256:${sha.slice(0, 12)}…`, `${attested(graph, sha)}${mark(sha)}`].map(escapeMermaid).join("<br/>");
       lines.push(`  ${id.get(sha)}["${text}"]`);
       if (marks.get(sha)?.length) lines.push(`  style ${id.get(sha)} stroke:#c00,stroke-width:3px`);
     }
-    for (const e of edges) lines.push(`  ${id.get(e.from)} -->|${e.label}| ${id.get(e.to)}`);
+    for (const e of edges) lines.push(`  ${id.get(e.from)} -->|${escapeMermaid(e.label)}| ${id.get(e.to)}`);
     lines.push(`  style ${id.get(target)} stroke-width:4px`);
     return `${lines.join("\n")}\n`;
   }
@@ -78,6 +81,11 @@ export function renderLineage(graph: LineageGraph, target: string, format: Linea
   const below = descendantsOf(graph, target);
   if (below.length) out.push(`derived from it: ${below.map((d) => `${label(graph, d)}${mark(d)}`).join(", ")}`);
   return `${out.join("\n")}\n`;
+}
+
+/** Mermaid label text: entity codes for `#`, quotes, angle brackets (HTML), backticks (Markdown) and `|` (edge labels). */
+function escapeMermaid(s: string): string {
+  return s.replaceAll("#", "#35;").replaceAll('"', "#quot;").replaceAll("<", "#lt;").replaceAll(">", "#gt;").replaceAll("`", "#96;").replaceAll("|", "#124;");
 }
 
 function escapeDot(s: string): string {

@@ -1,4 +1,5 @@
 import { redactUrl } from "../errors/chain.js";
+import { escapeJsonText } from "../terminalText.js";
 import type { Logger } from "./types.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -42,7 +43,8 @@ export function createLogger(parameters: CreateLoggerParameters = {}): Logger {
       } catch {
         text = JSON.stringify({ level, time: line.time, msg: line.msg, logError: "fields could not be serialised" });
       }
-      write(`${text}\n`);
+      // Logs are read in terminals too: control and bidi characters in a field stay \u-escaped.
+      write(`${escapeJsonText(text)}\n`);
     };
   return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
 }

@@ -1,5 +1,5 @@
 import { InputError } from "../../errors/input.js";
-import { expectArray, expectObject, expectOneOf, expectString, expectTimestamp, timestamp } from "../../validate.js";
+import { timestamp, expectArray, expectName, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of an approval. The statement's subject is the model decided on; the
@@ -124,7 +124,7 @@ export function parseApprovalPredicate(value: unknown, path = "predicate"): Appr
   const a = expectObject(o.approver, `${path}.approver`, CODE, { required: ["keyid", "name", "role"], allowed: [] });
   const approver = {
     keyid: expectString(a.keyid, `${path}.approver.keyid`, CODE, { max: 71, pattern: KEYID, hint: "a DSSE keyid: 0x + 40 lower-case hex digits, or sha256: + 64" }),
-    name: expectString(a.name, `${path}.approver.name`, CODE, { max: 256 }),
+    name: expectName(a.name, `${path}.approver.name`, CODE, { max: 256 }),
     role: expectString(a.role, `${path}.approver.role`, CODE, { max: 64, pattern: ROLE, hint: "a lower-case kebab-case role name such as approver" }),
   };
   const approvedAt = expectTimestamp(o.approvedAt, `${path}.approvedAt`, CODE);

@@ -1,5 +1,5 @@
 import { InputError } from "../../errors/input.js";
-import { compareTimestamps, expectArray, expectBoolean, expectDigestSet, expectInteger, expectObject, expectOneOf, expectString, expectTimestamp, expectUri, timestamp } from "../../validate.js";
+import { compareTimestamps, timestamp, expectArray, expectBoolean, expectDigestSet, expectInteger, expectName, expectObject, expectOneOf, expectString, expectTimestamp, expectUri } from "../../validate.js";
 
 /**
  * The `predicateType` of a dataset attestation. The statement's subject is the dataset, by the
@@ -238,7 +238,7 @@ export function parseDatasetPredicate(value: unknown, path = "predicate"): Datas
     required: ["name", "source", "content", "licence", "personalData", "accessEvents"],
     allowed: ["version", "description", "consent"],
   });
-  const name = expectString(o.name, `${path}.name`, CODE, { max: 256 });
+  const name = expectName(o.name, `${path}.name`, CODE, { max: 256 });
   const version = o.version === undefined ? undefined : expectString(o.version, `${path}.version`, CODE, { max: 128 });
   const description = o.description === undefined ? undefined : expectString(o.description, `${path}.description`, CODE);
   return {
@@ -285,7 +285,7 @@ function parseLicence(value: unknown, path: string): DatasetLicence {
   }
   return {
     ...(spdxId === undefined ? {} : { spdxId }),
-    ...(o.name === undefined ? {} : { name: expectString(o.name, `${path}.name`, CODE, { max: 256 }) }),
+    ...(o.name === undefined ? {} : { name: expectName(o.name, `${path}.name`, CODE, { max: 256 }) }),
     ...(document === undefined ? {} : { document }),
   };
 }
@@ -302,7 +302,7 @@ function parseConsent(value: unknown, path: string): DatasetConsent[] {
 /** `name` and `digest` of an object whose keys were already checked. */
 function parseDocument(o: Record<string, unknown>, path: string): DatasetDocument {
   return {
-    name: expectString(o.name, `${path}.name`, CODE, { max: 256 }),
+    name: expectName(o.name, `${path}.name`, CODE, { max: 256 }),
     digest: expectDigestSet(o.digest, `${path}.digest`, CODE, true) as DatasetDocument["digest"],
   };
 }

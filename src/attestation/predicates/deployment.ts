@@ -1,6 +1,6 @@
 import { InputError } from "../../errors/input.js";
 import type { Hex } from "../../hex.js";
-import { expectArray, expectInteger, expectObject, expectString, expectTimestamp, expectUri, timestamp } from "../../validate.js";
+import { timestamp, expectArray, expectInteger, expectName, expectObject, expectString, expectTimestamp, expectUri } from "../../validate.js";
 
 /**
  * The `predicateType` of a deployment. The statement's subject is the deployed model.
@@ -135,13 +135,13 @@ export function parseDeploymentPredicate(value: unknown, path = "predicate"): De
   const environment = expectString(o.environment, `${path}.environment`, CODE, { max: 64, pattern: KEBAB, hint: "lower-case kebab-case, e.g. production" });
   const t = expectObject(o.target, `${path}.target`, CODE, { required: ["name"], allowed: ["uri"] });
   const target = {
-    name: expectString(t.name, `${path}.target.name`, CODE, { max: 256 }),
+    name: expectName(t.name, `${path}.target.name`, CODE, { max: 256 }),
     ...(t.uri === undefined ? {} : { uri: expectUri(t.uri, `${path}.target.uri`, CODE) }),
   };
   const deployedAt = expectTimestamp(o.deployedAt, `${path}.deployedAt`, CODE);
   const d = expectObject(o.deployer, `${path}.deployer`, CODE, { required: ["name"], allowed: ["role"] });
   const deployer = {
-    name: expectString(d.name, `${path}.deployer.name`, CODE, { max: 256 }),
+    name: expectName(d.name, `${path}.deployer.name`, CODE, { max: 256 }),
     ...(d.role === undefined ? {} : { role: expectString(d.role, `${path}.deployer.role`, CODE, { max: 64, pattern: KEBAB, hint: KEBAB_HINT }) }),
   };
   const p = expectObject(o.approvalPolicy, `${path}.approvalPolicy`, CODE, { required: ["id", "threshold", "role"], allowed: [] });

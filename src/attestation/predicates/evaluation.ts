@@ -1,5 +1,5 @@
 import { InputError } from "../../errors/input.js";
-import { expectArray, expectBoolean, expectDigestSet, expectNumber, expectObject, expectOneOf, expectString, expectTimestamp, timestamp } from "../../validate.js";
+import { timestamp, expectArray, expectBoolean, expectDigestSet, expectName, expectNumber, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of an evaluation. The statement's subject is the evaluated model.
@@ -164,7 +164,7 @@ export function parseEvaluationPredicate(value: unknown, path = "predicate"): Ev
   const o = expectObject(value, path, CODE, { required: ["dataset", "metrics", "passed", "evaluatedAt"], allowed: ["evaluator"] });
   const d = expectObject(o.dataset, `${path}.dataset`, CODE, { required: ["name", "digest"], allowed: [] });
   const dataset = {
-    name: expectString(d.name, `${path}.dataset.name`, CODE, { max: 256 }),
+    name: expectName(d.name, `${path}.dataset.name`, CODE, { max: 256 }),
     digest: expectDigestSet(d.digest, `${path}.dataset.digest`, CODE, true) as EvaluationPredicate["dataset"]["digest"],
   };
   const metrics = parseMetrics(o.metrics, `${path}.metrics`);
@@ -181,7 +181,7 @@ export function parseEvaluationPredicate(value: unknown, path = "predicate"): Ev
   if (o.evaluator !== undefined) {
     const e = expectObject(o.evaluator, `${path}.evaluator`, CODE, { required: ["name"], allowed: ["version"] });
     evaluator = {
-      name: expectString(e.name, `${path}.evaluator.name`, CODE, { max: 256 }),
+      name: expectName(e.name, `${path}.evaluator.name`, CODE, { max: 256 }),
       ...(e.version === undefined ? {} : { version: expectString(e.version, `${path}.evaluator.version`, CODE, { max: 128 }) }),
     };
   }
@@ -225,7 +225,7 @@ function parseMetrics(value: unknown, path: string): EvaluationMetric[] {
   return expectArray(value, path, CODE, 1, MAX_EVALUATION_METRICS).map((item, i) => {
     const p = `${path}[${i}]`;
     const o = expectObject(item, p, CODE, { required: ["name", "value"], allowed: ["unit", "threshold"] });
-    const name = expectString(o.name, `${p}.name`, CODE, { max: 256 });
+    const name = expectName(o.name, `${p}.name`, CODE, { max: 256 });
     const first = names.get(name);
     if (first !== undefined) throw new InputError(CODE, `metric ${JSON.stringify(name)} is already reported as ${path}[${first}]`, { path: `${p}.name` });
     names.set(name, i);

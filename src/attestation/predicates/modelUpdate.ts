@@ -1,7 +1,7 @@
 import type { JsonValue } from "../../canonicalJson.js";
 import { InputError } from "../../errors/input.js";
 import type { Hex } from "../../hex.js";
-import { expectArray, expectDigestSet, expectJsonObject, expectObject, expectOneOf, expectString, expectTimestamp, timestamp } from "../../validate.js";
+import { timestamp, expectArray, expectDigestSet, expectJsonObject, expectName, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of a model update. The statement's subject is the new model; its parents
@@ -185,7 +185,7 @@ function parseParents(value: unknown, path: string, kind: ModelUpdateKind): Mode
     const p = `${path}[${i}]`;
     const o = expectObject(item, p, CODE, { required: ["name", "digest"], allowed: [] });
     const parent = {
-      name: expectString(o.name, `${p}.name`, CODE, { max: 256 }),
+      name: expectName(o.name, `${p}.name`, CODE, { max: 256 }),
       digest: expectDigestSet(o.digest, `${p}.digest`, CODE, true) as ModelUpdateParent["digest"],
     };
     const first = seen.get(parent.digest.sha256);

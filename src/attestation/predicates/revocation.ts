@@ -1,5 +1,5 @@
 import { InputError } from "../../errors/input.js";
-import { expectDigestSet, expectObject, expectOneOf, expectString, expectTimestamp, timestamp } from "../../validate.js";
+import { timestamp, expectDigestSet, expectName, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of a revocation. The statement's subject is the revoked model; every model
@@ -113,7 +113,7 @@ export function parseRevocationPredicate(value: unknown, path = "predicate"): Re
   if (o.supersededBy === undefined) return { reason, description, revokedAt };
   const s = expectObject(o.supersededBy, `${path}.supersededBy`, CODE, { required: ["name", "digest"], allowed: [] });
   const supersededBy = {
-    name: expectString(s.name, `${path}.supersededBy.name`, CODE, { max: 256 }),
+    name: expectName(s.name, `${path}.supersededBy.name`, CODE, { max: 256 }),
     digest: expectDigestSet(s.digest, `${path}.supersededBy.digest`, CODE, true) as { sha256: string; [algorithm: string]: string },
   };
   return { reason, description, revokedAt, supersededBy };

@@ -1,6 +1,6 @@
 import type { JsonValue } from "../../canonicalJson.js";
 import { InputError } from "../../errors/input.js";
-import { compareTimestamps, expectArray, expectDigestSet, expectInteger, expectJsonObject, expectObject, expectOneOf, expectString, expectTimestamp, expectUri, timestamp } from "../../validate.js";
+import { compareTimestamps, timestamp, expectArray, expectDigestSet, expectInteger, expectJsonObject, expectName, expectObject, expectOneOf, expectString, expectTimestamp, expectUri } from "../../validate.js";
 
 /**
  * The `predicateType` of a training run: SLSA Provenance v1. A training run is a build whose
@@ -400,7 +400,7 @@ function parseResourceDescriptor(value: unknown, path: string): ResourceDescript
   return {
     ...(o.uri === undefined ? {} : { uri: expectUri(o.uri, `${path}.uri`, CODE) }),
     ...(o.digest === undefined ? {} : { digest: parseResourceDigest(o.digest, `${path}.digest`) }),
-    ...(o.name === undefined ? {} : { name: expectString(o.name, `${path}.name`, CODE, { max: 256 }) }),
+    ...(o.name === undefined ? {} : { name: expectName(o.name, `${path}.name`, CODE, { max: 256 }) }),
     ...(o.downloadLocation === undefined ? {} : { downloadLocation: expectUri(o.downloadLocation, `${path}.downloadLocation`, CODE) }),
     ...(o.mediaType === undefined ? {} : { mediaType: expectString(o.mediaType, `${path}.mediaType`, CODE, { max: 256, pattern: MEDIA_TYPE, hint: "a media type such as application/octet-stream" }) }),
     ...(content === undefined ? {} : { content }),
