@@ -102,7 +102,7 @@ function sleep(ms: number): Promise<void> {
 function buildEntries(count: number, orgId: number): NewEntry[] {
   const prefix = randomBytes(24).toString("hex");
   return Array.from({ length: count }, (_, i) => {
-    const entry: LedgerEntry = { kind: "record", record: createRecord({ type: "training-event", subject: { name: "bench/model", version: String(i), digest: { sha256: prefix + i.toString(16).padStart(16, "0") } } }) };
+    const entry: LedgerEntry = { kind: "record", record: createRecord({ type: "training-event", subject: { name: "bench/model", version: String(i), digest: { sha256: prefix + i.toString(16).padStart(16, "0") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } }) };
     return { orgId, kind: "record", entryHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry), body: canonicalJson(entryJson(entry)), idempotencyKey: `bench-${prefix}-${i}` };
   });
 }

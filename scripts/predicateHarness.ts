@@ -6,14 +6,14 @@ import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { InputError } from "../src/errors/input.js";
 
-/** A predicate that has a JSON Schema: `schemas/predicates/<name>-v1.schema.json`. */
+/** A predicate that has a JSON Schema: `schemas/predicates/<name>-v<version>.schema.json` (model-manifest: v2; the others v1). */
 export type PredicateSchemaName = "approval" | "dataset" | "deployment" | "evaluation" | "model-manifest" | "model-update" | "revocation" | "training-run";
 
 /** A path into a JSON value: object keys and array indexes. */
 export type JsonPath = readonly (string | number)[];
 
 /**
- * The validator of `schemas/predicates/<name>-v1.schema.json`: Ajv's JSON Schema 2020-12 dialect,
+ * The validator of `schemas/predicates/<name>-v<version>.schema.json` (default: the current version): Ajv's JSON Schema 2020-12 dialect,
  * strict (an unknown keyword or format is an error when compiling), all errors reported, and the
  * ajv-formats formats (`date-time` is checked). A fresh Ajv instance each call.
  *
@@ -21,10 +21,10 @@ export type JsonPath = readonly (string | number)[];
  * const validateSchema = predicateSchema("approval");
  * assert.equal(validateSchema(example), true, JSON.stringify(validateSchema.errors));
  */
-export function predicateSchema(name: PredicateSchemaName): ValidateFunction {
+export function predicateSchema(name: PredicateSchemaName, version = name === "model-manifest" ? 2 : 1): ValidateFunction {
   const ajv = new Ajv2020.default({ strict: true, allErrors: true });
   addFormats.default(ajv);
-  return ajv.compile(JSON.parse(readFileSync(new URL(`../schemas/predicates/${name}-v1.schema.json`, import.meta.url), "utf8")));
+  return ajv.compile(JSON.parse(readFileSync(new URL(`../schemas/predicates/${name}-v${version}.schema.json`, import.meta.url), "utf8")));
 }
 
 /** The frozen predicate vectors, `test/vectors/predicates-v1.json`: each predicate type's example predicate. */

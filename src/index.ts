@@ -17,7 +17,10 @@ export {
   type CreateRecordParameters,
   type ProvenanceRecord,
   RECORD_FORMAT,
+  RECORD_FORMAT_V1,
+  RECORD_FORMATS,
   type RecordSubject,
+  artifactOfDigest,
   createRecord,
   leafOfRecord,
   parseRecord,
@@ -132,6 +135,18 @@ export { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embed
 export { type BatchAnchorInfo, type BatchStatus, LedgerStore, STORE_SCHEMA_VERSION, type StoredBatch, type StoredRecord } from "./store/ledgerStore.js";
 export { type AnchorBatchesParameters, SOFTWARE, addAttestation, addEntry, addRecord, anchorBatches, buildReceipt, findRecords, sealBatch } from "./ledger.js";
 export { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceipt } from "./verify/verifyReceipt.js";
+export {
+  type ArtifactCheck,
+  type ArtifactEvidence,
+  type HashingClaim,
+  artifactFromDigest,
+  artifactFromModelDigest,
+  checkArtifact,
+  checkHashingVersion,
+  checkKindClaims,
+  hashingClaim,
+  parseDigestSpec,
+} from "./verify/artifact.js";
 export { type VerifiedAttestation, type VerifiedSigner, type VerifyAttestationParameters, verifyAttestation } from "./verify/verifyAttestation.js";
 
 // Lineage, approvals, evidence bundles

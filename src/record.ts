@@ -2,22 +2,49 @@ import { createHash } from "node:crypto";
 import { canonicalJson, canonicalJsonBytes, type JsonValue } from "./canonicalJson.js";
 import { InputError } from "./errors/input.js";
 import { type Hex, typeName } from "./hex.js";
+import { MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1, type ModelDigest, hashingOfKind } from "./hashing/modelManifest.js";
 import { recordLeaf } from "./merkle/leaf.js";
 
-/** The `format` of a v1 record. Loaders refuse any other. */
-export const RECORD_FORMAT = "provenance-record-v1";
+/**
+ * The `format` of a record made by this version: v2 requires `subject.artifact` (the kind, file or
+ * directory, and how its digest was computed, model hashing v2). Loaders refuse unknown formats.
+ */
+export const RECORD_FORMAT = "provenance-record-v2";
+
+/**
+ * The `format` of a v1 record. Still parsed (stores and receipts made before v2), never made; a
+ * verifier refuses it (check `hashing-version`): its directory digests are model hashing v1, where
+ * a file and a directory can share a digest, and its `artifact` (the kind) was optional.
+ */
+export const RECORD_FORMAT_V1 = "provenance-record-v1";
+
+/** The record formats a reader understands, newest first. */
+export const RECORD_FORMATS = [RECORD_FORMAT, RECORD_FORMAT_V1] as const;
 
 /** How an artifact was hashed, so that a verifier can recompute its digest. */
 export type ArtifactDescription = {
-  /** `file`: SHA-256 of the bytes. `directory`: SHA-256 of the canonical manifest (docs/model-hashing.md). */
+  /** `file`: SHA-256 of the bytes. `directory`: the manifest digest (docs/model-hashing.md). */
   readonly kind: "file" | "directory";
-  /** `sha256` for a file, `provenance-model-manifest-v1` for a directory. */
-  readonly hashing: "sha256" | "provenance-model-manifest-v1";
+  /** `sha256` for a file; `provenance-model-manifest-v2` for a directory (`-v1` in a v1 record). */
+  readonly hashing: "sha256" | "provenance-model-manifest-v2" | "provenance-model-manifest-v1";
   /** Total bytes. */
   readonly size: number;
   /** Number of files (1 for a file). */
   readonly files: number;
 };
+
+/**
+ * The artifact description of a model as `hashModel` hashed it (current version), for a record's
+ * `subject.artifact`.
+ *
+ * @example
+ * import { artifactOfDigest, createRecord, hashModel } from "provenance-ledger";
+ * const digest = await hashModel("./model");
+ * createRecord({ subject: { name: "acme/detector", version: "1.0.0", digest: { sha256: digest.sha256 }, artifact: artifactOfDigest(digest) } });
+ */
+export function artifactOfDigest(digest: ModelDigest): ArtifactDescription {
+  return { kind: digest.kind, hashing: hashingOfKind(digest.kind), size: digest.size, files: digest.fileCount };
+}
 
 /** What a record is about: a model, by digest, with a name and a version. */
 export type RecordSubject = {
@@ -25,15 +52,17 @@ export type RecordSubject = {
   readonly version: string;
   /** in-toto style digest set; `sha256` is 64 lower-case hex digits. */
   readonly digest: { readonly sha256: string };
+  /** Required in v2 (the kind is signed off with the digest); optional in v1. */
   readonly artifact?: ArtifactDescription;
 };
 
 /**
- * A provenance record (format `provenance-record-v1`): binds a subject to a record type and
- * optional fields. Its identity is the SHA-256 of its RFC 8785 canonical JSON.
+ * A provenance record (format `provenance-record-v2`, or a v1 one read back): binds a subject
+ * (digest and kind) to a record type and optional fields. Its identity is the SHA-256 of its
+ * RFC 8785 canonical JSON.
  */
 export type ProvenanceRecord = {
-  readonly format: typeof RECORD_FORMAT;
+  readonly format: (typeof RECORD_FORMATS)[number];
   /** Lower-case kebab-case, e.g. `model-registered`. */
   readonly type: string;
   readonly subject: RecordSubject;
@@ -44,17 +73,19 @@ export type ProvenanceRecord = {
 
 export type CreateRecordParameters = {
   type?: string;
-  subject: RecordSubject;
+  /** `artifact` is required: `artifactOfDigest(await hashModel(path))`. */
+  subject: RecordSubject & { readonly artifact: ArtifactDescription };
   fields?: { readonly [key: string]: JsonValue };
   createdAt?: Date;
 };
 
 /**
- * Creates a validated record. `type` defaults to `model-registered`.
+ * Creates a validated `provenance-record-v2` record. `type` defaults to `model-registered`.
  *
  * @example
- * import { createRecord } from "provenance-ledger";
- * const record = createRecord({ subject: { name: "acme/detector", version: "1.0.0", digest: { sha256: "ab…" } } });
+ * import { artifactOfDigest, createRecord, hashModel } from "provenance-ledger";
+ * const digest = await hashModel("./model");
+ * const record = createRecord({ subject: { name: "acme/detector", version: "1.0.0", digest: { sha256: digest.sha256 }, artifact: artifactOfDigest(digest) } });
  */
 export function createRecord(parameters: CreateRecordParameters): ProvenanceRecord {
   const record = {
@@ -75,13 +106,16 @@ const SUBJECT_KEYS = new Set(["name", "version", "digest", "artifact"]);
 const ARTIFACT_KEYS = new Set(["kind", "hashing", "size", "files"]);
 
 /**
- * Validates untrusted JSON as a v1 record, field by field; errors name the field
- * (`record.subject.digest.sha256`). Unknown keys are refused: what is not understood is not signed off.
+ * Validates untrusted JSON as a v2 (or v1) record, field by field; errors name the field
+ * (`record.subject.digest.sha256`). Unknown keys are refused: what is not understood is not signed
+ * off. In v2, `subject.artifact` is required and a directory's `hashing` is
+ * `provenance-model-manifest-v2`; a v1 record keeps its v1 rules (optional artifact, `-v1` hashing).
  */
 export function parseRecord(value: unknown, path = "record"): ProvenanceRecord {
   const o = object(value, path, RECORD_KEYS);
-  if (o.format !== RECORD_FORMAT)
-    throw new InputError("UNSUPPORTED_FORMAT", `unknown record format ${JSON.stringify(o.format)}; this version reads "${RECORD_FORMAT}"`, { path: `${path}.format` });
+  const format = RECORD_FORMATS.find((f) => f === o.format);
+  if (format === undefined)
+    throw new InputError("UNSUPPORTED_FORMAT", `unknown record format ${JSON.stringify(o.format)}; this version reads "${RECORD_FORMAT}" (and "${RECORD_FORMAT_V1}")`, { path: `${path}.format` });
   const type = string(o.type, `${path}.type`, 64);
   if (!TYPE_RE.test(type)) throw new InputError("INVALID_RECORD", "record type must be lower-case kebab-case, e.g. model-registered", { path: `${path}.type` });
   const s = object(o.subject, `${path}.subject`, SUBJECT_KEYS);
@@ -92,11 +126,13 @@ export function parseRecord(value: unknown, path = "record"): ProvenanceRecord {
   if (!RFC3339_MS_UTC.test(createdAt) || Number.isNaN(Date.parse(createdAt)) || new Date(createdAt).toISOString() !== createdAt)
     throw new InputError("INVALID_RECORD", "createdAt must be an RFC 3339 UTC timestamp like 2026-11-24T13:45:00.123Z", { path: `${path}.createdAt` });
   let artifact: ArtifactDescription | undefined;
+  if (s.artifact === undefined && format === RECORD_FORMAT)
+    throw new InputError("INVALID_RECORD", `a ${RECORD_FORMAT} record names the artifact's kind and hashing`, { path: `${path}.subject.artifact` });
   if (s.artifact !== undefined) {
     const a = object(s.artifact, `${path}.subject.artifact`, ARTIFACT_KEYS);
     const kind = a.kind;
     if (kind !== "file" && kind !== "directory") throw new InputError("INVALID_RECORD", 'kind must be "file" or "directory"', { path: `${path}.subject.artifact.kind` });
-    const hashing = kind === "file" ? "sha256" : "provenance-model-manifest-v1";
+    const hashing = kind === "file" ? "sha256" : format === RECORD_FORMAT ? MODEL_MANIFEST_FORMAT : MODEL_MANIFEST_FORMAT_V1;
     if (a.hashing !== hashing) throw new InputError("INVALID_RECORD", `hashing for a ${kind} must be "${hashing}"`, { path: `${path}.subject.artifact.hashing` });
     artifact = { kind, hashing, size: count(a.size, `${path}.subject.artifact.size`), files: count(a.files, `${path}.subject.artifact.files`) };
   }
@@ -105,7 +141,7 @@ export function parseRecord(value: unknown, path = "record"): ProvenanceRecord {
     canonicalJson(o.fields); // refuses what JCS cannot represent, naming the field
   }
   return {
-    format: RECORD_FORMAT,
+    format,
     type,
     subject: {
       name: string(s.name, `${path}.subject.name`, 256),

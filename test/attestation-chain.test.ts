@@ -362,7 +362,7 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
   it("default: the fine-tune's bundle, serialised and parsed back, verifies with its whole lineage", async () => {
     const result = await verifyBundle(pins(parseBundle(bundleText), { artifactSha256: tune.sha256, acceptedOrgIds: [org1], requireApprovals: 2 }));
     assert.equal(result.verdict, "verified");
-    assert.equal(result.artifactChecked, true);
+    assert.deepEqual(result.artifact, { checked: "digest-only", sha256: tune.sha256 });
     assert.deepEqual(result.model, { name: "acme/tuned", sha256: tune.sha256 });
     // Every stage of both models and both datasets, and nothing about the other models in the store.
     const bundle = parseBundle(bundleText);
@@ -402,6 +402,7 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     const schema = (name: string) => JSON.parse(readFileSync(new URL(`../schemas/${name}`, import.meta.url), "utf8"));
     const ajv = new Ajv2020.default({ strict: true, allErrors: true });
     ajv.addSchema(schema("record-v1.schema.json"));
+    ajv.addSchema(schema("record-v2.schema.json"));
     ajv.addSchema(schema("receipt-v1.schema.json"));
     const validate = ajv.compile(schema("bundle-v1.schema.json"));
     assert.equal(validate(JSON.parse(bundleText)), true, JSON.stringify(validate.errors, null, 2));

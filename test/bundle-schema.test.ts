@@ -18,6 +18,7 @@ import { parseReceipt } from "../src/receipt.js";
 const schema = (name: string) => JSON.parse(readFileSync(new URL(`../schemas/${name}`, import.meta.url), "utf8"));
 const ajv = new Ajv2020.default({ strict: true, allErrors: true });
 ajv.addSchema(schema("record-v1.schema.json"));
+ajv.addSchema(schema("record-v2.schema.json"));
 ajv.addSchema(schema("receipt-v1.schema.json"));
 const validateBundle = ajv.compile(schema("bundle-v1.schema.json"));
 const validateReceipt = ajv.getSchema("https://provenance-ledger.dev/schemas/receipt-v1.schema.json")!;

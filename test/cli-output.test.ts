@@ -310,7 +310,7 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
     project = join(work, "project");
     const store = LedgerStore.open(join(project, ".provenance"));
     try {
-      addRecord(store, createRecord({ subject: { name: HOSTILE_RECORD, version: `1\x1b[8m`, digest: { sha256: sha("model") } } }));
+      addRecord(store, createRecord({ subject: { name: HOSTILE_RECORD, version: `1\x1b[8m`, digest: { sha256: sha("model") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } }));
       sealBatch(store);
       await anchorBatches(store, writer, { registry, orgId });
       receiptFile = join(work, "model.receipt.json");

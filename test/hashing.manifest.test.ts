@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
@@ -14,7 +15,7 @@ import type { ModelManifest, ModelManifestFile } from "../src/hashing/modelManif
 import { parseModelManifest } from "../src/hashing/parseModelManifest.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
-const schema = JSON.parse(readFileSync(join(REPO, "schemas/model-manifest-v1.schema.json"), "utf8")) as object;
+const schema = JSON.parse(readFileSync(join(REPO, "schemas/model-manifest-v2.schema.json"), "utf8")) as object;
 const validateSchema = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
 
 const A = "a".repeat(64);
@@ -22,7 +23,7 @@ const B = "b".repeat(64);
 const C = "c".repeat(64);
 
 function manifest(files: ModelManifestFile[]): ModelManifest {
-  return { format: "provenance-model-manifest-v1", algorithm: "sha256", files };
+  return { format: "provenance-model-manifest-v2", algorithm: "sha256", files };
 }
 
 const valid = manifest([
@@ -84,8 +85,16 @@ describe("parseModelManifest", () => {
     );
   });
 
+  it("behavior: a v1 manifest still parses, keeps its format and its v1 digest (no directory tag)", () => {
+    const v1 = { ...valid, format: "provenance-model-manifest-v1" };
+    const parsed = parseModelManifest(JSON.parse(JSON.stringify(v1)));
+    assert.equal(parsed.format, "provenance-model-manifest-v1");
+    assert.equal(hashModelManifest(parsed), createHash("sha256").update(canonicalJson(v1)).digest("hex"));
+    assert.equal(hashModelManifest(valid), createHash("sha256").update(`provenance-ledger/model-directory/v2\n${canonicalJson(valid)}`).digest("hex"));
+  });
+
   it("error: an unknown format or algorithm is UNSUPPORTED_FORMAT, even with new keys", () => {
-    assertManifestError({ ...valid, format: "provenance-model-manifest-v2", shards: 1024 }, "UNSUPPORTED_FORMAT", "format");
+    assertManifestError({ ...valid, format: "provenance-model-manifest-v3", shards: 1024 }, "UNSUPPORTED_FORMAT", "format");
     assertManifestError({ ...valid, algorithm: "sha256-sharded-1024" }, "UNSUPPORTED_FORMAT", "algorithm");
     assertManifestError({ ...valid, algorithm: "SHA256" }, "UNSUPPORTED_FORMAT", "algorithm");
     assertManifestError({ ...valid, format: 1 }, "INVALID_MANIFEST", "format");

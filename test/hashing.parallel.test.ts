@@ -71,8 +71,8 @@ describe("hashModel on worker threads", () => {
     for (const file of parallel.manifest?.files ?? []) assert.equal(file.sha256, sha256(files[file.path as keyof typeof files] as Uint8Array), file.path);
   });
 
-  it("behavior: the frozen model-v1 vectors hold with 2, 3 and 8 workers", async () => {
-    const vectors = JSON.parse(readFileSync(join(REPO, "test/vectors/model-v1.json"), "utf8")) as Vectors;
+  it("behavior: the frozen model-v2 vectors hold with 2, 3 and 8 workers", async () => {
+    const vectors = JSON.parse(readFileSync(join(REPO, "test/vectors/model-v2.json"), "utf8")) as Vectors;
     for (const vector of vectors.directories) {
       const files = Object.fromEntries(vector.layout.files.map((f) => [f.path, Buffer.from(f.contentHex, "hex")]));
       const root = makeModel(files);

@@ -57,7 +57,7 @@ describe("hashModel", () => {
     assert.equal(digest.size, 10);
     assert.match(digest.sha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(digest.manifest, {
-      format: "provenance-model-manifest-v1",
+      format: "provenance-model-manifest-v2",
       algorithm: "sha256",
       files: [
         { path: "config.json", size: 3, sha256: sha256("{}\n") },
@@ -103,13 +103,13 @@ describe("hashModel", () => {
     assert.equal(withEmpties.sha256, plain.sha256, "empty directories do not change the digest");
   });
 
-  it("behavior: the digest is SHA-256 of the manifest's canonical JSON", async () => {
+  it("behavior: the digest is SHA-256 of the directory tag and the manifest's canonical JSON (v2)", async () => {
     const root = makeModel({ "b.bin": "b", "a.bin": "a" });
     const digest = await hashModel(root);
     const canonical =
       `{"algorithm":"sha256","files":[{"path":"a.bin","sha256":"${sha256("a")}","size":1},` +
-      `{"path":"b.bin","sha256":"${sha256("b")}","size":1}],"format":"provenance-model-manifest-v1"}`;
-    assert.equal(digest.sha256, sha256(canonical));
+      `{"path":"b.bin","sha256":"${sha256("b")}","size":1}],"format":"provenance-model-manifest-v2"}`;
+    assert.equal(digest.sha256, sha256(`provenance-ledger/model-directory/v2\n${canonical}`));
   });
 
   it("behavior: changing one byte of one file changes the digest", async () => {

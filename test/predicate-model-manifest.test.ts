@@ -8,14 +8,20 @@ import { fileURLToPath } from "node:url";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import fc from "fast-check";
 import { predicateSchema, refusedBy } from "../scripts/predicateHarness.js";
+import { parsePredicate } from "../src/attestation/predicates/index.js";
+import { STATEMENT_TYPE } from "../src/attestation/statement.js";
+import { VerificationError } from "../src/errors/verification.js";
+import { checkHashingVersion } from "../src/verify/artifact.js";
 import {
   MODEL_MANIFEST_PREDICATE_TYPE,
+  MODEL_MANIFEST_PREDICATE_TYPE_V1,
   MODEL_RESOURCE_LEAF_ENCODING,
   type ModelManifestPredicate,
   type ModelManifestResource,
   createModelManifestPredicate,
   modelResourceLeaf,
   parseModelManifestPredicate,
+  parseModelManifestPredicateV1,
   proveResource,
   verifyModelAgainstManifest,
   verifyResourceProof,
@@ -57,7 +63,8 @@ describe("createModelManifestPredicate", () => {
   it("default", async () => {
     const root = makeModel(FILES);
     const { predicate, subjectSha256 } = await createModelManifestPredicate(root);
-    assert.equal(MODEL_MANIFEST_PREDICATE_TYPE, "https://provenance-ledger.dev/model-manifest/v1");
+    assert.equal(MODEL_MANIFEST_PREDICATE_TYPE, "https://provenance-ledger.dev/model-manifest/v2");
+    assert.deepEqual(predicate.artifact, { kind: "directory", hashing: "provenance-model-manifest-v2" }, "the kind is signed with the resources");
     assert.equal(subjectSha256, (await hashModel(root)).sha256, "the subject is the model digest of hashModel");
     assert.deepEqual(predicate.serialization, { method: "files", hash_type: "sha256", allow_symlinks: false, ignore_paths: [] });
     assert.deepEqual(
@@ -409,7 +416,7 @@ describe("verifyModelAgainstManifest", () => {
   });
 });
 
-describe("model-manifest predicate v1 frozen vectors", () => {
+describe("model-manifest predicate v2 frozen vectors", () => {
   type Expected = { parameters: { method: "files" | "shards"; shardSize?: number }; subjectSha256: string; predicate: ModelManifestPredicate };
   type Vectors = {
     format: string;
@@ -421,10 +428,10 @@ describe("model-manifest predicate v1 frozen vectors", () => {
       expected: Expected[];
     }[];
   };
-  const vectors = JSON.parse(readFileSync(join(REPO, "test/vectors/model-manifest-predicate-v1.json"), "utf8")) as Vectors;
+  const vectors = JSON.parse(readFileSync(join(REPO, "test/vectors/model-manifest-predicate-v2.json"), "utf8")) as Vectors;
 
   it("default", () => {
-    assert.equal(vectors.format, "provenance-model-manifest-predicate-v1-vectors");
+    assert.equal(vectors.format, "provenance-model-manifest-predicate-v2-vectors");
     assert.equal(vectors.predicateType, MODEL_MANIFEST_PREDICATE_TYPE);
     assert.ok(vectors.models.length >= 2 && vectors.models.every((m) => m.expected.length >= 2), "vectors present");
   });
@@ -450,4 +457,40 @@ describe("model-manifest predicate v1 frozen vectors", () => {
       }
     });
   }
+});
+
+describe("model-manifest predicate v1 frozen vectors (fixtures: still parsed, refused by verifiers)", () => {
+  type V1 = { models: { name: string; layout?: { files: { path: string; contentHex: string }[]; emptyDirectories: string[] }; file?: { name: string; contentHex: string }; expected: { parameters: { method: "files" | "shards"; shardSize?: number }; subjectSha256: string; predicate: ModelManifestPredicate }[] }[] };
+  const v1 = JSON.parse(readFileSync(join(REPO, "test/vectors/model-manifest-predicate-v1.json"), "utf8")) as V1;
+  const validateV1 = predicateSchema("model-manifest", 1);
+
+  for (const model of v1.models) {
+    it(`behavior: ${model.name}: the v1 predicates parse under v1 rules, and v2 has the same resources with the kind added`, async () => {
+      let path: string;
+      if (model.file) path = join(makeModel({ [model.file.name]: Buffer.from(model.file.contentHex, "hex") }), model.file.name);
+      else path = makeModel(Object.fromEntries((model.layout?.files ?? []).map((f) => [f.path, Buffer.from(f.contentHex, "hex")])));
+      for (const expected of model.expected) {
+        assert.deepEqual(parseModelManifestPredicateV1(copy(expected.predicate)), expected.predicate);
+        assert.equal(validateV1(expected.predicate), true, JSON.stringify(validateV1.errors));
+        assert.equal(validateSchema(expected.predicate), false, "the v2 schema requires artifact");
+        assert.throws(() => parseModelManifestPredicate(copy(expected.predicate)), (e: unknown) => e instanceof InputError && e.path === "predicate.artifact");
+        const options = expected.parameters.shardSize === undefined ? { method: expected.parameters.method } : { ...expected.parameters };
+        const { predicate, subjectSha256 } = await createModelManifestPredicate(path, options);
+        const { artifact, ...rest } = predicate;
+        assert.deepEqual(rest, expected.predicate, "resources and merkle are unchanged by v2");
+        assert.equal(subjectSha256 === expected.subjectSha256, artifact!.kind === "file", "only a directory's subject digest changed");
+        assert.deepEqual(await verifyModelAgainstManifest(path, expected.predicate), { valid: true, resourceCount: expected.predicate.resources.length });
+      }
+    });
+  }
+
+  it("error: a v1 model-manifest statement is refused by verifiers with hashing-version", () => {
+    const predicate = v1.models[0]!.expected[0]!.predicate;
+    const statement = { _type: STATEMENT_TYPE, subject: [{ name: "m", digest: { sha256: v1.models[0]!.expected[0]!.subjectSha256 } }], predicateType: MODEL_MANIFEST_PREDICATE_TYPE_V1, predicate } as const;
+    assert.deepEqual(parsePredicate(MODEL_MANIFEST_PREDICATE_TYPE_V1, copy(predicate)), predicate, "still loads from old envelopes");
+    assert.throws(
+      () => checkHashingVersion({ kind: "attestation", statement, envelope: undefined as never }),
+      (e: unknown) => e instanceof VerificationError && e.check === "hashing-version" && /model-manifest\/v1/.test(e.message) && /re-attest/.test(e.message),
+    );
+  });
 });

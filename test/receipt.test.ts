@@ -3,14 +3,20 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import { InputError } from "../src/errors/input.js";
-import { MAX_PROOF_LENGTH, parseReceipt } from "../src/receipt.js";
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../src/canonicalJson.js";
+import { VerificationError } from "../src/errors/verification.js";
+import { MAX_PROOF_LENGTH, parseReceipt, receiptEntry } from "../src/receipt.js";
+import { checkHashingVersion } from "../src/verify/artifact.js";
 import { createRecord, leafOfRecord, parseRecord, recordHash } from "../src/record.js";
 
 const schema = (name: string) => JSON.parse(readFileSync(new URL(`../schemas/${name}`, import.meta.url), "utf8"));
 const ajv = new Ajv2020.default({ strict: true, allErrors: true });
 ajv.addSchema(schema("record-v1.schema.json"));
+ajv.addSchema(schema("record-v2.schema.json"));
 const validateReceipt = ajv.compile(schema("receipt-v1.schema.json"));
-const validateRecord = ajv.getSchema("https://provenance-ledger.dev/schemas/record-v1.schema.json")!;
+const validateRecord = ajv.getSchema("https://provenance-ledger.dev/schemas/record-v2.schema.json")!;
+const validateRecordV1 = ajv.getSchema("https://provenance-ledger.dev/schemas/record-v1.schema.json")!;
 
 const h = (byte: string) => `0x${byte.repeat(32)}`;
 const record = createRecord({
@@ -78,7 +84,7 @@ describe("parseReceipt", () => {
     refused((r) => void (r.batch.leafCount = 2 ** 32), "INVALID_RECEIPT", "receipt.batch.leafCount");
     refused((r) => void (r.anchor.timestamp = 2 ** 60), "NUMBER_OUT_OF_RANGE", "$.anchor.timestamp"); // refused by the strict parser, before the receipt is read
   });
-  it("error: a record that is not a v1 record", () => {
+  it("error: a record that is not a v1 or v2 record", () => {
     refused((r) => void (r.record.format = "provenance-record-v0"), "UNSUPPORTED_FORMAT", "receipt.record.format");
     refused((r) => void (r.record!.subject.digest.sha256 = "AB".repeat(32)), "INVALID_RECORD", "receipt.record.subject.digest.sha256");
     refused((r) => void (r.record.createdAt = "2026-11-24"), "INVALID_RECORD", "receipt.record.createdAt");
@@ -111,6 +117,55 @@ describe("records", () => {
   });
 });
 
+describe("record formats: v2 binds the kind, v1 is read and refused by verifiers", () => {
+  it("default: createRecord makes a v2 record, which the v2 schema accepts", () => {
+    assert.equal(record.format, "provenance-record-v2");
+    assert.equal(validateRecord(record), true, JSON.stringify(validateRecord.errors));
+  });
+
+  it("error: a v2 record without subject.artifact (the kind) is refused, naming the field; the schema agrees", () => {
+    const { artifact: _artifact, ...subject } = record.subject;
+    const bare = { ...record, subject };
+    assert.throws(() => parseRecord(bare), (e: unknown) => e instanceof InputError && e.code === "INVALID_RECORD" && e.path === "record.subject.artifact");
+    assert.equal(validateRecord(bare), false);
+  });
+
+  it("error: a v2 directory hashed with the v1 manifest is refused (hashing must be provenance-model-manifest-v2)", () => {
+    const v1Hashing = { ...record, subject: { ...record.subject, artifact: { kind: "directory", hashing: "provenance-model-manifest-v1", size: 1, files: 1 } } };
+    assert.throws(() => parseRecord(v1Hashing), (e: unknown) => e instanceof InputError && e.path === "record.subject.artifact.hashing" && /provenance-model-manifest-v2/.test(e.message));
+    assert.equal(validateRecord(v1Hashing), false);
+  });
+
+  it("behavior: a v1 record still parses under v1 rules (artifact optional, -v1 hashing) and keeps its format and hash", () => {
+    const v1 = { format: "provenance-record-v1", type: "model-registered", subject: { name: "m", version: "1", digest: { sha256: "cd".repeat(32) } }, createdAt: "2026-11-24T00:00:00.000Z" };
+    const parsed = parseRecord(JSON.parse(JSON.stringify(v1)));
+    assert.equal(parsed.format, "provenance-record-v1");
+    assert.equal(recordHash(parsed), `0x${createHash("sha256").update(canonicalJson(v1)).digest("hex")}`);
+    assert.equal(validateRecordV1(v1), true);
+    const dir = { ...v1, subject: { ...v1.subject, artifact: { kind: "directory", hashing: "provenance-model-manifest-v1", size: 2, files: 2 } } };
+    assert.equal(parseRecord(dir).subject.artifact?.hashing, "provenance-model-manifest-v1");
+  });
+
+  it("error: hashing-version for a v1 record (named by its format, saying to re-record)", () => {
+    const v1 = parseRecord({ format: "provenance-record-v1", type: "model-registered", subject: { name: "m", version: "1", digest: { sha256: "cd".repeat(32) } }, createdAt: "2026-11-24T00:00:00.000Z" });
+    assert.throws(
+      () => checkHashingVersion({ kind: "record", record: v1 }),
+      (e: unknown) => e instanceof VerificationError && e.check === "hashing-version" && /provenance-record-v1/.test(e.message) && /re-record/.test(e.message),
+    );
+    assert.doesNotThrow(() => checkHashingVersion({ kind: "record", record }));
+  });
+
+  const frozen = JSON.parse(readFileSync(new URL("./vectors/record-v2.json", import.meta.url), "utf8")) as { records: { name: string; record: unknown; canonical: string; recordHash: string }[] };
+  for (const vector of frozen.records) {
+    it(`behavior: frozen record-v2 vector (${vector.name}) parses, validates, and hashes to its frozen id`, () => {
+      const parsed = parseRecord(vector.record);
+      assert.equal(canonicalJson(parsed), vector.canonical);
+      assert.equal(recordHash(parsed), vector.recordHash);
+      assert.equal(validateRecord(vector.record), true, JSON.stringify(validateRecord.errors));
+    });
+  }
+});
+
 describe("frozen receipt vector (test/vectors/receipt-v1.json)", () => {
   const vector = JSON.parse(readFileSync(new URL("./vectors/receipt-v1.json", import.meta.url), "utf8"));
 
@@ -121,5 +176,11 @@ describe("frozen receipt vector (test/vectors/receipt-v1.json)", () => {
     assert.equal(recordHash(r.record!), vector.expected.recordHash);
     assert.equal(leafOfRecord(r.record!), vector.expected.leaf);
     assert.equal(processProof(r.leaf, r.proof), vector.expected.root);
+  });
+
+  it("error: the frozen v1 receipt is refused by verifiers with hashing-version (model hashing v1), before any chain access", async () => {
+    const r = parseReceipt(vector.receipt);
+    assert.equal(r.record!.format, "provenance-record-v1");
+    assert.throws(() => checkHashingVersion(receiptEntry(r)), (e: unknown) => e instanceof VerificationError && e.check === "hashing-version" && /model hashing v1/.test(e.message));
   });
 });

@@ -94,7 +94,7 @@ describe("createModelBom", () => {
     assert.deepEqual(m.licenses, [{ license: { id: "Apache-2.0" } }]);
     assert.deepEqual(m.properties, [
       { name: "provenance-ledger:files", value: "2" },
-      { name: "provenance-ledger:hashing", value: "provenance-model-manifest-v1" },
+      { name: "provenance-ledger:hashing", value: "provenance-model-manifest-v2" },
       { name: "provenance-ledger:size", value: String(model.size) },
     ]);
   });

@@ -80,7 +80,7 @@ function privateKeyOf(index: number): Hex {
 }
 
 function newEntry(orgId: number, name: string): NewEntry {
-  const entry: LedgerEntry = { kind: "record", record: createRecord({ subject: { name, version: "1.0.0", digest: { sha256: randomBytes(32).toString("hex") } } }) };
+  const entry: LedgerEntry = { kind: "record", record: createRecord({ subject: { name, version: "1.0.0", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } }) };
   return { orgId, kind: "record", entryHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry), body: canonicalJson(entryJson(entry)) };
 }
 

@@ -24,7 +24,7 @@ const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 function newEntry(orgId: number): NewEntry {
-  const entry: LedgerEntry = { kind: "record", record: createRecord({ subject: { name: "m", version: "1", digest: { sha256: randomBytes(32).toString("hex") } } }) };
+  const entry: LedgerEntry = { kind: "record", record: createRecord({ subject: { name: "m", version: "1", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } }) };
   return { orgId, kind: "record", entryHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry), body: canonicalJson(entryJson(entry)) };
 }
 

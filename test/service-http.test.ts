@@ -58,7 +58,7 @@ const signingKey = keyFileFromEthereumKey(DEV_PRIVATE_KEY);
 
 /** A random SHA-256 (64 hex digits): every test entry is about a new artifact. */
 const sha = () => randomBytes(32).toString("hex");
-const record = (name = "acme/detector", version = `1.0.${randomBytes(3).readUIntBE(0, 3)}`) => createRecord({ subject: { name, version, digest: { sha256: sha() } } });
+const record = (name = "acme/detector", version = `1.0.${randomBytes(3).readUIntBE(0, 3)}`) => createRecord({ subject: { name, version, digest: { sha256: sha() }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function envelope(): Promise<DsseEnvelope> {
@@ -649,7 +649,7 @@ describe("starting and stopping", () => {
     const [token] = await preparedStore(file, [org1]);
     const service = await startService(baseConfig({ store: file, sqlite: { maxSizeBytes: (await stat(file)).size + 64 * 1024 } }));
     try {
-      const big = createRecord({ subject: { name: "acme/huge-card", version: "1", digest: { sha256: sha() } }, fields: { card: "x".repeat(200 * 1024) } });
+      const big = createRecord({ subject: { name: "acme/huge-card", version: "1", digest: { sha256: sha() }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } }, fields: { card: "x".repeat(200 * 1024) } });
       const answer = await call(service.url, "POST", "/v1/entries", { token: token!, body: { record: big } });
       expectError(answer, 503, "STORE_UNAVAILABLE");
       assert.match(answer.body.error.message, /nothing was acknowledged/);

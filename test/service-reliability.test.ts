@@ -741,7 +741,7 @@ describe("the SQLite ingest thread (the service's commit path)", () => {
   let dir: string;
   const newEntry = (orgId: number, size = 0): NewEntry => {
     const fields = size > 0 ? { fields: { card: "x".repeat(size) } } : {};
-    const entry: LedgerEntry = { kind: "record", record: createRecord({ subject: { name: "thread/model", version: "1", digest: { sha256: randomBytes(32).toString("hex") } }, ...fields }) };
+    const entry: LedgerEntry = { kind: "record", record: createRecord({ subject: { name: "thread/model", version: "1", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } }, ...fields }) };
     return { orgId, kind: "record", entryHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry), body: canonicalJson(entryJson(entry)) };
   };
 

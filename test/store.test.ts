@@ -13,7 +13,7 @@ import { processProof } from "../src/merkle/proof.js";
 import { createRecord } from "../src/record.js";
 import { LedgerStore } from "../src/store/ledgerStore.js";
 
-const record = (name: string) => createRecord({ subject: { name, version: "1", digest: { sha256: randomBytes(32).toString("hex") } } });
+const record = (name: string) => createRecord({ subject: { name, version: "1", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } });
 
 /** Runs scripts/record-loop.ts, kills it with SIGKILL after `ms`, returns what it acknowledged. */
 function recordUntilKilled(dir: string, ms: number): Promise<string[]> {

@@ -40,7 +40,7 @@ const sha = () => randomBytes(32).toString("hex");
 const flip = (hex: Hex): Hex => `0x${hex.slice(2, -1)}${hex.endsWith("0") ? "1" : "0"}`;
 
 function record(name: string, sha256 = sha()) {
-  return createRecord({ subject: { name, version: "1.0.0", digest: { sha256 } } });
+  return createRecord({ subject: { name, version: "1.0.0", digest: { sha256 }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } });
 }
 
 async function expectCheck(check: VerificationCheck, overrides: Partial<VerifyReceiptParameters>): Promise<VerificationError> {

@@ -8,6 +8,7 @@ import { type ApprovalQuorum, type SignedAttestation, checkApprovalQuorum } from
 import { type LineageGraph, type RevocationStatus, ancestorsOf, buildLineageGraph, displayName, revocationStatus } from "../lineage/lineageGraph.js";
 import { receiptEntry } from "../receipt.js";
 import { type VerifiedAttestation, verifyAttestation } from "../verify/verifyAttestation.js";
+import { type ArtifactCheck, type ArtifactEvidence, checkKindClaims, evidenceOf } from "../verify/artifact.js";
 import { verifyReceipt } from "../verify/verifyReceipt.js";
 import type { EvidenceBundle } from "./bundle.js";
 
@@ -18,7 +19,13 @@ export type VerifyBundleParameters = {
   readonly chainId: number;
   /** Pinned by the verifier, never taken from the bundle. */
   readonly registry: Hex;
-  /** SHA-256 of the model files as the verifier recomputed them; omit to skip that check. */
+  /**
+   * The model's files as the verifier hashed them (`artifactFromModelDigest(await hashModel(path))`:
+   * digest and kind checked) or a digest it holds (`artifactFromDigest("sha256:…")`: digest only).
+   * Omit to skip that check (`artifact.checked: "none"`).
+   */
+  readonly artifact?: ArtifactEvidence | undefined;
+  /** Older form of `artifact: { checked: "digest-only", sha256 }`. */
   readonly artifactSha256?: string | undefined;
   readonly acceptedOrgIds?: readonly number[] | undefined;
   readonly confirmations?: number | undefined;
@@ -36,7 +43,8 @@ export type BundleVerdict = "verified" | "revoked" | "derived-from-revoked";
 export type VerifiedBundle = {
   readonly verdict: BundleVerdict;
   readonly model: { readonly name: string; readonly sha256: string };
-  readonly artifactChecked: boolean;
+  /** What the model was checked against: files the verifier hashed (`files`), a supplied digest (`digest-only`), or nothing (`none`). */
+  readonly artifact: ArtifactCheck;
   readonly attestations: readonly VerifiedAttestation[];
   readonly graph: LineageGraph;
   readonly revocation: RevocationStatus;
@@ -58,12 +66,16 @@ export type VerifiedBundle = {
 export async function verifyBundle(parameters: VerifyBundleParameters): Promise<VerifiedBundle> {
   const { bundle } = parameters;
   const model = bundle.subject.digest.sha256;
-  if (parameters.artifactSha256 !== undefined && !hexEquals(parameters.artifactSha256, model))
-    throw new VerificationError("artifact-digest", `the model files hash to ${parameters.artifactSha256}, but the bundle is about ${bundle.subject.name} (${model})`);
+  const evidence = evidenceOf(parameters);
+  if (evidence !== undefined && !hexEquals(evidence.sha256, model))
+    throw new VerificationError(
+      "artifact-digest",
+      `${evidence.checked === "files" ? `the model ${evidence.kind} hashes to` : "the supplied digest is"} ${evidence.sha256}, but the bundle is about ${bundle.subject.name} (${model})`,
+    );
 
   const attestations: VerifiedAttestation[] = [];
   for (const [i, receipt] of bundle.receipts.entries()) {
-    const common = { ...parameters, receipt, artifactSha256: undefined };
+    const common = { ...parameters, receipt, artifact: undefined, artifactSha256: undefined };
     try {
       if (receipt.envelope !== undefined) attestations.push(await verifyAttestation({ ...common, publicKeys: bundle.keys }));
       else await verifyReceipt(common);
@@ -74,6 +86,11 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
       throw error;
     }
   }
+
+  // The kind the verifier hashed must be the kind every entry about the model signed.
+  checkKindClaims(bundle.receipts.map(receiptEntry), model, evidence);
+  const artifact: ArtifactCheck =
+    evidence === undefined ? { checked: "none" } : evidence.checked === "files" ? { checked: "files", kind: evidence.kind, sha256: evidence.sha256 } : { checked: "digest-only", sha256: evidence.sha256 };
 
   const lineage = attestations.map((a) => ({ entryHash: a.entryHash, statement: a.statement, blockNumber: a.blockNumber }));
   const graph = buildLineageGraph(lineage);
@@ -100,5 +117,5 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
 
   const revocation = revocationStatus(graph, lineage, model);
   const verdict: BundleVerdict = revocation.revoked ? "revoked" : revocation.derivedFromRevoked.length ? "derived-from-revoked" : "verified";
-  return { verdict, model: { name: bundle.subject.name, sha256: model }, artifactChecked: parameters.artifactSha256 !== undefined, attestations, graph, revocation, deployments };
+  return { verdict, model: { name: bundle.subject.name, sha256: model }, artifact, attestations, graph, revocation, deployments };
 }

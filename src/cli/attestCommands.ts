@@ -2,7 +2,7 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import type { DsseEnvelope } from "../attestation/dsse.js";
 import { type KeyAlgorithm, KEY_ALGORITHMS, type PublicKeyInfo, type KeyFile, PUBLIC_KEY_FORMAT, generateKeyFile, onChainKeyId, onChainRole, parseKeyFile, parsePublicKeyInfo, publicKeyInfo, signerFromKeyFile } from "../attestation/keys.js";
-import { createModelManifestPredicate } from "../attestation/predicates/modelManifest.js";
+import { MODEL_MANIFEST_PREDICATE_TYPE, createModelManifestPredicate } from "../attestation/predicates/modelManifest.js";
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate } from "../attestation/predicates/approval.js";
 import { ENVIRONMENT_PREDICATE_TYPE } from "../attestation/predicates/environment.js";
 import { PREDICATE_NAMES } from "../attestation/predicates/index.js";
@@ -16,12 +16,13 @@ import { captureEnvironment } from "../environment/captureEnvironment.js";
 import { InputError } from "../errors/input.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import { hashModel } from "../hashing/hashModel.js";
+import { type ArtifactEvidence, parseDigestSpec } from "../verify/artifact.js";
 import { addAttestation } from "../ledger.js";
 import { buildLineageGraph, revocationStatus, ancestorsOf } from "../lineage/lineageGraph.js";
 import { type LineageFormat, renderLineage } from "../lineage/renderLineage.js";
 import { asLineage, lineageEntries } from "../bundle/buildBundle.js";
 import type { LedgerStore } from "../store/ledgerStore.js";
-import { type CommandContext, confirmations, orgId, registry, timeoutMs, withStore, writer } from "./commands.js";
+import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, confirmations, orgId, registry, timeoutMs, verifiedHeadline, withStore, writer } from "./commands.js";
 import { connectReader } from "./connect.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
@@ -35,19 +36,37 @@ async function loadKey(flags: ParsedFlags): Promise<KeyFile> {
   return parseKeyFile(await readJsonFile(file, "key file"), `key file ${file}`);
 }
 
-const DIGEST = /^(?:sha256:)?([0-9a-f]{64})$/;
-
-/** A subject from a path (hashed) or a digest (`sha256:<hex>`); the name is --name or the file name. */
-export async function resolveSubject(spec: string, name: string | undefined): Promise<StatementSubject> {
-  const m = DIGEST.exec(spec.trim().toLowerCase());
-  if (m) return { name: name ?? `sha256:${m[1]}`, digest: { sha256: m[1]! } };
+/**
+ * A subject from a path, always hashed as a path (never read as a digest, whatever its name looks
+ * like: the Hugging Face cache names blobs by their SHA-256); the name is --name or the file name.
+ * Digests go through their own flags (`subjectFromDigest`).
+ */
+export async function resolveSubject(path: string, name: string | undefined): Promise<StatementSubject & { kind: "file" | "directory" }> {
   const progress = createTtyProgress();
   try {
-    const digest = await hashModel(spec, { onProgress: progress.onProgress });
-    return { name: name ?? basename(resolve(spec)), digest: { sha256: digest.sha256 } };
+    const digest = await hashModel(path, { onProgress: progress.onProgress });
+    return { name: name ?? basename(resolve(path)), digest: { sha256: digest.sha256 }, kind: digest.kind };
   } finally {
     progress.finish();
   }
+}
+
+/** A subject named by an explicit digest flag (`sha256:<64 hex>`); the name is --name or the digest. */
+export function subjectFromDigest(spec: string, name: string | undefined, flag: string): StatementSubject {
+  const sha256 = parseDigestSpec(spec, flag);
+  return { name: name ?? `sha256:${sha256}`, digest: { sha256 } };
+}
+
+/**
+ * The model a store command is about: `<model path>` (hashed) or `--model-digest sha256:<hex>`,
+ * exactly one; `usage` names the command's form.
+ */
+async function modelSha256(flags: ParsedFlags, path: string | undefined, usage: string): Promise<string> {
+  const digest = flags["model-digest"];
+  if (path !== undefined && digest !== undefined) throw new InputError("INVALID_ARGUMENT", `give a model path or --model-digest, not both (${usage})`);
+  if (digest !== undefined) return parseDigestSpec(digest, "--model-digest");
+  if (path === undefined) throw new InputError("INVALID_ARGUMENT", usage);
+  return (await resolveSubject(path, undefined)).digest.sha256;
 }
 
 async function signAndStore(store: LedgerStore, statement: Statement, key: KeyFile): Promise<{ envelope: DsseEnvelope; entryHash: string; created: boolean }> {
@@ -130,19 +149,32 @@ export async function keyShow({ flags, args, out }: CommandContext): Promise<voi
 }
 
 /**
- * `provenance attest <type> --subject <path|sha256:…>… [--name N] [--predicate file.json] --key key.json`:
- * signs an in-toto statement and stores the envelope as pending. `model-manifest` and
- * `environment` compute their predicate when none is given.
+ * `provenance attest <type> (--subject <path> | --subject-digest sha256:<hex>)… [--name N] [--predicate file.json] --key key.json`:
+ * signs an in-toto statement and stores the envelope as pending (path subjects first, then digest
+ * subjects). `model-manifest` and `environment` compute their predicate when none is given;
+ * `model-manifest` takes exactly one `--subject` path (the predicate describes its files and kind).
  */
 export async function attest({ flags, args, out }: CommandContext): Promise<void> {
   const type = args[0];
   const predicateType = type === undefined ? undefined : (PREDICATE_NAMES[type] ?? (Object.values(PREDICATE_NAMES).includes(type) ? type : undefined));
   if (!predicateType)
-    throw new InputError("INVALID_ARGUMENT", `usage: provenance attest <${Object.keys(PREDICATE_NAMES).join("|")}> --subject <path|sha256:…> [--predicate file.json] --key key.json`);
+    throw new InputError(
+      "INVALID_ARGUMENT",
+      `usage: provenance attest <${Object.keys(PREDICATE_NAMES).join("|")}> (--subject <path> | --subject-digest sha256:<hex>)… [--predicate file.json] --key key.json`,
+    );
   const subjects = flags.subject ?? [];
-  if (subjects.length === 0) throw new InputError("INVALID_ARGUMENT", "attest needs at least one --subject (a path to hash, or sha256:<hex>)");
+  const digestSubjects = flags["subject-digest"] ?? [];
+  if (subjects.length + digestSubjects.length === 0)
+    throw new InputError("INVALID_ARGUMENT", "attest needs at least one --subject <path> (hashed) or --subject-digest sha256:<hex>");
+  if (predicateType === MODEL_MANIFEST_PREDICATE_TYPE && (subjects.length !== 1 || digestSubjects.length !== 0))
+    throw new InputError("INVALID_ARGUMENT", "attest model-manifest takes exactly one --subject <model path>: the predicate lists that model's files and its kind (file or directory)");
   const key = await loadKey(flags);
-  const subject = await Promise.all(subjects.map((s, i) => resolveSubject(s, i === 0 ? flags.name : undefined)));
+  const subject: StatementSubject[] = [];
+  for (const [i, s] of subjects.entries()) {
+    const { kind: _kind, ...hashed } = await resolveSubject(s, i === 0 ? flags.name : undefined);
+    subject.push(hashed);
+  }
+  for (const [i, s] of digestSubjects.entries()) subject.push(subjectFromDigest(s, subject.length === 0 && i === 0 ? flags.name : undefined, "--subject-digest"));
   let predicate: unknown;
   if (flags.predicate) predicate = await readJsonFile(flags.predicate, "predicate");
   else if (type === "model-manifest") {
@@ -160,13 +192,18 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
   });
 }
 
-/** `provenance approve <model> --policy P --role R [--decision approved|rejected] [--comment C] --key key.json`. */
+/** `provenance approve (<model path> | --model-digest sha256:<hex>) --policy P --role R [--decision approved|rejected] [--comment C] --key key.json`. */
 export async function approve({ flags, args, out }: CommandContext): Promise<void> {
-  const spec = args[0];
-  if (!spec || !flags.policy || !flags.role)
-    throw new InputError("INVALID_ARGUMENT", "usage: provenance approve <model path|sha256:…> --policy <id> --role <role> [--decision approved|rejected] [--comment text] --key key.json [--name N]");
+  const path = args[0];
+  const usage = "usage: provenance approve (<model path> | --model-digest sha256:<hex>) --policy <id> --role <role> [--decision approved|rejected] [--comment text] --key key.json [--name N]";
+  if ((path === undefined) === (flags["model-digest"] === undefined) || !flags.policy || !flags.role) throw new InputError("INVALID_ARGUMENT", usage);
   const key = await loadKey(flags);
-  const subject = await resolveSubject(spec, flags.name);
+  let subject: StatementSubject;
+  if (path === undefined) subject = subjectFromDigest(flags["model-digest"]!, flags.name, "--model-digest");
+  else {
+    const { kind: _kind, ...hashed } = await resolveSubject(path, flags.name);
+    subject = hashed;
+  }
   const decision = flags.decision ?? "approved";
   if (decision !== "approved" && decision !== "rejected") throw new InputError("INVALID_ARGUMENT", `--decision must be approved or rejected, got "${decision}"`);
   const predicate = createApprovalPredicate({
@@ -190,11 +227,9 @@ function lineageFormat(flags: ParsedFlags): LineageFormat {
   return format;
 }
 
-/** `provenance lineage <model> [--format text|mermaid|dot] [-o file]`: the graph as the local store records it (not verified). */
+/** `provenance lineage (<model path> | --model-digest sha256:<hex>) [--format text|mermaid|dot] [-o file]`: the graph as the local store records it (not verified). */
 export async function lineage({ flags, args, out }: CommandContext): Promise<void> {
-  const spec = args[0];
-  if (!spec) throw new InputError("INVALID_ARGUMENT", "usage: provenance lineage <model path|sha256:…> [--format text|mermaid|dot] [-o file]");
-  const { digest } = await resolveSubject(spec, undefined);
+  const digest = { sha256: await modelSha256(flags, args[0], "usage: provenance lineage (<model path> | --model-digest sha256:<hex>) [--format text|mermaid|dot] [-o file]") };
   await withStore(flags, async (store) => {
     const entries = lineageEntries(store, digest.sha256).map(asLineage);
     if (entries.length === 0) throw new InputError("INVALID_ARGUMENT", `no attestation about sha256 ${digest.sha256} in ${store.path}`);
@@ -221,11 +256,11 @@ function revocationMarks(graph: ReturnType<typeof buildLineageGraph>, entries: P
   return marks;
 }
 
-/** `provenance bundle <model> -o file`: the self-contained evidence bundle of a model. */
+/** `provenance bundle (<model path> | --model-digest sha256:<hex>) -o file`: the self-contained evidence bundle of a model. */
 export async function bundle({ flags, args, out }: CommandContext): Promise<void> {
-  const spec = args[0];
-  if (!spec || !flags.output) throw new InputError("INVALID_ARGUMENT", "usage: provenance bundle <model path|sha256:…> -o model.bundle.json [--name N]");
-  const { digest } = await resolveSubject(spec, undefined);
+  const usage = "usage: provenance bundle (<model path> | --model-digest sha256:<hex>) -o model.bundle.json [--name N]";
+  if (!flags.output) throw new InputError("INVALID_ARGUMENT", usage);
+  const digest = { sha256: await modelSha256(flags, args[0], usage) };
   await withStore(flags, async (store) => {
     const b = buildBundle(store, digest.sha256, flags.name ? { name: flags.name } : {});
     await writeFile(flags.output!, serializeBundle(b));
@@ -243,18 +278,16 @@ export function verifierPins(flags: ParsedFlags, store?: LedgerStore) {
 }
 
 /** A bundle verification with the verifier's pins (flags, environment, --trust; never a .env or the store). */
-async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof parseBundle>): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number }> {
+async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof parseBundle>, artifact: ArtifactEvidence): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number }> {
   const pins = await resolveVerifierPins(flags);
   const chain = connectVerifier(pins, timeoutMs(flags));
-  let artifactSha256: string | undefined;
-  if (flags.artifact) artifactSha256 = (await resolveSubject(flags.artifact, undefined)).digest.sha256;
   const chainId = await verifierChainId(pins, chain);
   const result = await verifyBundle({
     bundle: b,
     chain,
     chainId,
     registry: pins.registry.value,
-    artifactSha256,
+    artifact,
     acceptedOrgIds: pins.organisations.value.length ? [...pins.organisations.value] : undefined,
     confirmations: confirmations(flags),
     requireApprovals: flags["require-approvals"] ? parseInteger(flags["require-approvals"], "--require-approvals", 1, 100) : undefined,
@@ -262,9 +295,10 @@ async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof pa
   return { result, pins, chainId };
 }
 
-/** Exit code of a bundle verdict: 0 only for `verified`. */
+/** Exit code of a bundle verdict: 0 only for `verified` from files the verifier hashed; 3 for `verified` against a supplied digest. */
 export function verdictExitCode(result: VerifiedBundle): number {
-  return result.verdict === "verified" ? 0 : 1;
+  if (result.verdict !== "verified") return 1;
+  return result.artifact.checked === "files" ? 0 : EXIT_DIGEST_ONLY;
 }
 
 function printVerdict(out: CommandContext["out"], { result, pins, chainId }: Awaited<ReturnType<typeof runBundleVerification>>, flags: ParsedFlags): void {
@@ -272,7 +306,7 @@ function printVerdict(out: CommandContext["out"], { result, pins, chainId }: Awa
   const marks = revocationMarks(graph, result.attestations.map((a) => ({ entryHash: a.entryHash, statement: a.statement })));
   const headline =
     result.verdict === "verified"
-      ? `VERIFIED: ${model.name} (sha256 ${model.sha256})`
+      ? `${verifiedHeadline(result.artifact)}: ${model.name} (sha256 ${model.sha256})`
       : result.verdict === "revoked"
         ? `NOT VERIFIED: ${model.name} is REVOKED (revocation ${result.revocation.revokedBy})`
         : `NOT VERIFIED: ${model.name} is DERIVED FROM A REVOKED MODEL (${result.revocation.derivedFromRevoked.map((r) => graph.nodes.get(r)?.names[0] ?? r).join(", ")})`;
@@ -283,7 +317,7 @@ function printVerdict(out: CommandContext["out"], { result, pins, chainId }: Awa
       verified: result.verdict === "verified",
       verdict: result.verdict,
       model,
-      artifactChecked: result.artifactChecked,
+      artifact: result.artifact,
       entries: result.attestations.map((a) => ({ entryHash: a.entryHash, predicateType: a.statement.predicateType, subject: a.statement.subject, signers: a.signers.map((s) => s.keyid), organisation: a.organisation, blockNumber: a.blockNumber, timestamp: a.timestamp, txHash: a.txHash })),
       lineage: { nodes: [...graph.nodes.values()], edges: graph.edges, ancestors: ancestorsOf(graph, model.sha256) },
       revocation: result.revocation,
@@ -294,7 +328,7 @@ function printVerdict(out: CommandContext["out"], { result, pins, chainId }: Awa
       headline,
       `  ${result.attestations.length} signed attestation(s), every signature, signing key and anchor checked against chain ${result.attestations[0]?.chainId} (registry ${result.attestations[0]?.registry}), by organisation(s) ${orgs.join(", ")}, blocks ${Math.min(...blocks)}–${Math.max(...blocks)} (${formatTime(Math.min(...result.attestations.map((a) => a.timestamp)))} to ${formatTime(Math.max(...result.attestations.map((a) => a.timestamp)))})`,
       ...result.deployments.map((d) => `  deployment to ${d.environment}: policy ${d.quorum.policy.id} met, ${d.quorum.approvers.length} of ${d.quorum.required} required distinct approvers (${d.quorum.policy.role})${d.quorum.duplicates.length ? `; ${d.quorum.duplicates.length} duplicate approval(s) counted once` : ""}`),
-      result.artifactChecked ? "  model files: hash matches" : "  model files: not checked (pass --artifact <path>)",
+      artifactLine(result.artifact),
       ...pinLines(pins, chainId),
       "",
       "Lineage:",
@@ -304,30 +338,38 @@ function printVerdict(out: CommandContext["out"], { result, pins, chainId }: Awa
   );
 }
 
-/** `provenance verify-bundle <file> --rpc URL --registry ADDR [--artifact path] [--chain-id N] [--require-approvals N]`. */
+/** `provenance verify-bundle <file> (--artifact path | --artifact-digest sha256:<hex>) --rpc URL --registry ADDR [--chain-id N] [--require-approvals N]`. */
 export async function verifyBundleCommand({ flags, args, out }: CommandContext): Promise<number> {
   const file = args[0];
-  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance verify-bundle <bundle.json> --rpc <url> --registry <address> [--artifact <model path>] [--chain-id <id>] [--require-approvals N]");
+  if (!file)
+    throw new InputError(
+      "INVALID_ARGUMENT",
+      "usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N]",
+    );
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (cause) {
     throw new InputError("INVALID_ARGUMENT", `cannot read the bundle ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
   }
+  const bundle = parseBundle(text);
+  const artifact = await artifactEvidence(flags);
   // A third party's verifier: pins come from flags and the environment only, not from a local store.
-  const verdict = await runBundleVerification(flags, parseBundle(text));
+  const verdict = await runBundleVerification(flags, bundle, artifact);
   printVerdict(out, verdict, flags);
   return verdictExitCode(verdict.result);
 }
 
-/** `provenance verify --lineage <model>`: builds the model's bundle from the local store and verifies every link. */
+/**
+ * `provenance verify --lineage (<model path> | --artifact-digest sha256:<hex>)`: builds the model's
+ * bundle from the local store and verifies every link; the model path is the artifact (hashed).
+ */
 export async function verifyLineage({ flags, args, out }: CommandContext): Promise<number> {
-  const spec = args[0];
-  if (!spec) throw new InputError("INVALID_ARGUMENT", "usage: provenance verify --lineage <model path|sha256:…> --rpc <url> --registry <address>");
-  const { digest } = await resolveSubject(spec, undefined);
+  if (flags.artifact !== undefined) throw new InputError("INVALID_ARGUMENT", "verify --lineage takes the model path as its argument, not --artifact");
+  const artifact = await artifactEvidence(flags, args[0], "<model path>");
   return withStore(flags, async (store) => {
     // The evidence comes from the organisation's store; the pins still come from the verifier only.
-    const verdict = await runBundleVerification(flags, buildBundle(store, digest.sha256));
+    const verdict = await runBundleVerification(flags, buildBundle(store, artifact.sha256), artifact);
     printVerdict(out, verdict, flags);
     return verdictExitCode(verdict.result);
   });

@@ -13,10 +13,11 @@ import { parseAddress } from "../hex.js";
 import { parseJson } from "../json/parseJson.js";
 import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../ledger.js";
 import { parseReceipt, receiptEntry, serializeReceipt } from "../receipt.js";
-import { createRecord } from "../record.js";
+import { artifactOfDigest, createRecord } from "../record.js";
 import { describeEntry, entryHash, entrySubjects } from "../entry.js";
 import { LedgerStore } from "../store/ledgerStore.js";
 import { type VerifiedSigner, verifyAttestation } from "../verify/verifyAttestation.js";
+import { type ArtifactCheck, type ArtifactEvidence, artifactFromDigest, artifactFromModelDigest } from "../verify/artifact.js";
 import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js";
 import { connectReader, connectWriter } from "./connect.js";
 import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
@@ -185,7 +186,7 @@ export async function record({ flags, args, out }: CommandContext): Promise<void
       name: flags.name ?? resolve(path).split("/").pop()!,
       version: flags.version ?? "unversioned",
       digest: { sha256: digest.sha256 },
-      artifact: { kind: digest.kind, hashing: digest.kind === "file" ? "sha256" : "provenance-model-manifest-v1", size: digest.size, files: digest.fileCount },
+      artifact: artifactOfDigest(digest),
     },
     ...(fields ? { fields } : {}),
   });
@@ -258,14 +259,55 @@ async function readPublicKeys(file: string | undefined): Promise<PublicKeyInfo[]
   return [parsePublicKeyInfo(parseJson(text, `public key ${file}`), `public key ${file}`)];
 }
 
+/** Exit code of a verdict that passed against a digest the caller supplied: no file was read. */
+export const EXIT_DIGEST_ONLY = 3;
+
+/** The first words of a passing verdict: plain for files the verifier hashed, qualified for a supplied digest. */
+export function verifiedHeadline(artifact: ArtifactCheck): string {
+  return artifact.checked === "files" ? "VERIFIED" : "VERIFIED (digest only: no file was read)";
+}
+
+/** The verdict's line about the model's files. */
+export function artifactLine(artifact: ArtifactCheck): string {
+  if (artifact.checked === "files") return `  model files: this verifier hashed the ${artifact.kind} (model hashing v2): sha256 ${artifact.sha256} matches, kind ${artifact.kind} matches what was signed`;
+  if (artifact.checked === "digest-only") return `  model files: NOT READ; verified against the digest the caller supplied (sha256:${artifact.sha256}), exit code ${EXIT_DIGEST_ONLY}`;
+  return "  model files: not checked";
+}
+
 /**
- * `provenance verify <receipt> [--artifact path] [--key key.pub.json] --rpc url --registry addr [--chain-id id] [--org id]…`.
- * A receipt of a signed attestation is verified as one: signatures and on-chain signing keys too.
+ * The verifier's evidence about the model: `--artifact <path>` is hashed (always as a path, even
+ * when its name looks like a digest: content-addressed stores name files by their SHA-256);
+ * `--artifact-digest sha256:<hex>` is a digest the caller holds. Exactly one is required.
  */
-export async function verify({ flags, args, out }: CommandContext): Promise<VerifiedReceipt> {
+export async function artifactEvidence(flags: ParsedFlags, path: string | undefined = flags.artifact, pathFlag = "--artifact"): Promise<ArtifactEvidence> {
+  const digest = flags["artifact-digest"];
+  if (path !== undefined && digest !== undefined) throw new InputError("INVALID_ARGUMENT", `give ${pathFlag} or --artifact-digest, not both`);
+  if (digest !== undefined) return artifactFromDigest(digest);
+  if (path === undefined || path === "")
+    throw new InputError(
+      "INVALID_ARGUMENT",
+      `missing ${pathFlag} <model path> (the files to hash) or --artifact-digest sha256:<64 hex> (a digest you hold; the verdict then says no file was read and exits ${EXIT_DIGEST_ONLY})`,
+    );
+  const progress = createTtyProgress();
+  try {
+    return artifactFromModelDigest(await hashModel(path, { onProgress: progress.onProgress }));
+  } finally {
+    progress.finish();
+  }
+}
+
+/**
+ * `provenance verify <receipt> (--artifact path | --artifact-digest sha256:<hex>) [--key key.pub.json] --rpc url --registry addr [--chain-id id] [--org id]…`.
+ * A receipt of a signed attestation is verified as one: signatures and on-chain signing keys too.
+ * Resolves to the exit code: 0 verified from files, 3 verified against a supplied digest.
+ */
+export async function verify({ flags, args, out }: CommandContext): Promise<number> {
   const file = args[0];
   if (!file)
-    throw new InputError("INVALID_ARGUMENT", "usage: provenance verify <receipt> [--artifact <path>] [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>]");
+    throw new InputError(
+      "INVALID_ARGUMENT",
+      "usage: provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>]",
+    );
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -276,18 +318,10 @@ export async function verify({ flags, args, out }: CommandContext): Promise<Veri
   // Pins come from the verifier (flags, its environment, --trust), never from the receipt, a .env or the local store.
   const pins = await resolveVerifierPins(flags);
   const chain = connectVerifier(pins, timeoutMs(flags));
-  let artifactSha256: string | undefined;
-  if (flags.artifact) {
-    const progress = createTtyProgress();
-    try {
-      artifactSha256 = (await hashModel(flags.artifact, { onProgress: progress.onProgress })).sha256;
-    } finally {
-      progress.finish();
-    }
-  }
+  const artifact = await artifactEvidence(flags);
   const chainId = await verifierChainId(pins, chain);
   const orgs = pins.organisations.value;
-  const common = { receipt: parsed, artifactSha256, chain, chainId, registry: pins.registry.value, acceptedOrgIds: orgs.length ? [...orgs] : undefined, confirmations: confirmations(flags) };
+  const common = { receipt: parsed, artifact, chain, chainId, registry: pins.registry.value, acceptedOrgIds: orgs.length ? [...orgs] : undefined, confirmations: confirmations(flags) };
   // An anchored envelope proves only that someone anchored it: its signatures and keys must be checked too.
   let result: VerifiedReceipt;
   let signers: readonly VerifiedSigner[] = [];
@@ -296,13 +330,14 @@ export async function verify({ flags, args, out }: CommandContext): Promise<Veri
     ({ signers } = attestation);
     result = attestation;
   } else result = await verifyReceipt(common);
-  out.result({ verified: true, ...result, artifactChecked: artifactSha256 !== undefined, chainIdPinned: pins.chainId.value !== undefined, trusted: pinsJson(pins, chainId) }, [
-    `VERIFIED: ${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`,
+  out.result({ verified: true, ...result, chainIdPinned: pins.chainId.value !== undefined, trusted: pinsJson(pins, chainId) }, [
+    `${verifiedHeadline(result.artifact)}: ${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`,
     `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
     ...signers.map((s) => `  signed by ${s.algorithm} key ${s.keyid}, registered to the organisation at block ${s.registeredAt} and not revoked by the anchor block`),
     `  chain ${result.chainId}${pins.chainId.value !== undefined ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
-    `  checks passed: ${result.checks.join(", ")}${artifactSha256 === undefined ? " (artifact not checked: pass --artifact)" : ""}`,
+    artifactLine(result.artifact),
+    `  checks passed: ${result.checks.join(", ")}`,
     ...pinLines(pins, chainId),
   ]);
-  return result;
+  return result.artifact.checked === "files" ? 0 : EXIT_DIGEST_ONLY;
 }

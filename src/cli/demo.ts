@@ -12,6 +12,7 @@ import type { ChainWriter } from "../chain/types.js";
 import { DEV_PRIVATE_KEY, startEmbeddedChain } from "../embeddedChain.js";
 import { VerificationError } from "../errors/verification.js";
 import { hashModel } from "../hashing/hashModel.js";
+import { artifactFromModelDigest } from "../verify/artifact.js";
 import type { Hex } from "../hex.js";
 import { anchorBatches, sealBatch } from "../ledger.js";
 import { renderLineage } from "../lineage/renderLineage.js";
@@ -66,7 +67,7 @@ export async function demo({ out }: CommandContext): Promise<number> {
     await writeFile(bundleFile, serializeBundle(buildBundle(store, fineTune.sha256)));
     const bundle = parseBundle(await readFile(bundleFile, "utf8"));
     const pins = { chain: connectReader(chain.rpcUrl, 10_000), chainId: chain.chainId, registry, requireApprovals: 2 };
-    const result = await verifyBundle({ ...pins, bundle, artifactSha256: (await hashModel(fineTune.path)).sha256 });
+    const result = await verifyBundle({ ...pins, bundle, artifact: artifactFromModelDigest(await hashModel(fineTune.path)) });
     out.say(`6. Wrote the evidence bundle (${bundle.receipts.length} envelopes with receipts, ${bundle.keys.length} public keys) to ${bundleFile}`);
     out.say(`   A verifier holding only the bundle, the model files and the RPC URL checks it:`);
     printResult(out, result);
@@ -89,7 +90,7 @@ export async function demo({ out }: CommandContext): Promise<number> {
     const bytes = await readFile(weights);
     bytes[1000] = bytes[1000]! ^ 0x01;
     await writeFile(weights, bytes);
-    await expectRefusal("model files with one bit flipped", async () => verifyBundle({ ...pins, bundle, artifactSha256: (await hashModel(modified)).sha256 }));
+    await expectRefusal("model files with one bit flipped", async () => verifyBundle({ ...pins, bundle, artifact: artifactFromModelDigest(await hashModel(modified)) }));
     await expectRefusal("an envelope whose payload was edited", () => verifyBundle({ ...pins, bundle: tamperPayload(bundle) }));
     await expectRefusal("the bundle without Bob's approval", () => verifyBundle({ ...pins, bundle: withoutEntry(bundle, fineTune.approvals[1]!) }));
     await expectRefusal("the bundle without the dataset attestation", () => verifyBundle({ ...pins, bundle: withoutEntry(bundle, fineTune.dataset.entry) }));

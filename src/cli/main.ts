@@ -133,8 +133,7 @@ export async function main(argv: readonly string[], streams: Streams = processSt
         return 0;
       case "verify":
         if (flags.lineage) return await attestations.verifyLineage(context);
-        await commands.verify(context);
-        return 0;
+        return await commands.verify(context);
       case "key": {
         const [sub, ...subArgs] = rest;
         const handlers = { generate: attestations.keyGenerate, register: attestations.keyRegister, revoke: attestations.keyRevoke, show: attestations.keyShow } as const;

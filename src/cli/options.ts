@@ -14,6 +14,10 @@ export const FLAGS = {
   "chain-id": { type: "string" },
   "data-dir": { type: "string" },
   artifact: { type: "string" },
+  // Digests named explicitly: a path argument is always hashed, whatever its name looks like.
+  "artifact-digest": { type: "string" },
+  "subject-digest": { type: "string", multiple: true },
+  "model-digest": { type: "string" },
   output: { type: "string", short: "o" },
   name: { type: "string" },
   version: { type: "string" },
@@ -68,6 +72,9 @@ export type ParsedFlags = {
   "chain-id"?: string;
   "data-dir"?: string;
   artifact?: string;
+  "artifact-digest"?: string;
+  "subject-digest"?: string[];
+  "model-digest"?: string;
   output?: string;
   name?: string;
   version?: string;

@@ -9,12 +9,15 @@ export type HashingErrorCode =
   | "INVALID_PATH_NAME"
   | "EMPTY_MODEL"
   | "FILE_CHANGED"
+  | "DIRECTORY_TAG_IN_FILE"
   | "ABORTED";
 
 /**
  * A model could not be hashed: the path is missing, unreadable, a symlink, a FIFO, socket or
  * device, would escape the model directory, has a name a manifest cannot hold, the model
- * directory holds no files, a file changed while it was read, or the caller aborted.
+ * directory holds no files, a file changed while it was read, a single-file model starts with
+ * the directory domain tag (`DIRECTORY_TAG_IN_FILE`: its digest could be a directory's), or the
+ * caller aborted.
  * `path` is the offending filesystem path; the message names it too.
  *
  * @example

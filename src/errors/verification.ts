@@ -2,7 +2,9 @@ import { BaseError, type BaseErrorParameters } from "./base.js";
 
 /** The checks `verifyReceipt` runs, in order. A failure names the first one that failed. */
 export type VerificationCheck =
+  | "hashing-version"
   | "artifact-digest"
+  | "artifact-kind"
   | "record-leaf"
   | "proof-root"
   | "chain-id"

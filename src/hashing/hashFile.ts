@@ -11,6 +11,8 @@ export type HashFileParameters = {
   expected?: FileIdentity;
   /** Called after each chunk with the number of bytes just hashed (for progress). */
   onBytes?: (bytes: number) => void;
+  /** Called with each chunk of bytes before it is hashed. */
+  onChunk?: (chunk: Buffer) => void;
   signal?: AbortSignal;
 };
 
@@ -35,9 +37,9 @@ export type HashFileErrorType = HashingError;
  * const { sha256, size } = await hashFile("model.safetensors");
  */
 export async function hashFile(path: string, parameters: HashFileParameters = {}): Promise<HashFileReturnType> {
-  const { onBytes, signal } = parameters;
+  const { onBytes, onChunk, signal } = parameters;
   throwIfAborted(signal, path);
   const expected = parameters.expected ?? (await identifyFile(path));
-  const sha256 = await hashFileRange(path, expected, { start: 0, end: expected.size }, { onBytes, signal });
+  const sha256 = await hashFileRange(path, expected, { start: 0, end: expected.size }, { onBytes, onChunk, signal });
   return { sha256, size: expected.size };
 }

@@ -11,6 +11,8 @@ export type FileRange = { start: number; end: number };
 export type HashFileRangeParameters = {
   /** Called after each chunk with the number of bytes just hashed. */
   onBytes?: ((bytes: number) => void) | undefined;
+  /** Called with each chunk before it is hashed (the first ones let a caller look at the file's first bytes). */
+  onChunk?: ((chunk: Buffer) => void) | undefined;
   signal?: AbortSignal | undefined;
 };
 
@@ -22,7 +24,7 @@ export type HashFileRangeParameters = {
  * too (`FILE_CHANGED`). Returns 64 lower-case hex digits.
  */
 export async function hashFileRange(path: string, expected: FileIdentity, range: FileRange, parameters: HashFileRangeParameters = {}): Promise<string> {
-  const { onBytes, signal } = parameters;
+  const { onBytes, onChunk, signal } = parameters;
   const { start, end } = range;
   throwIfAborted(signal, path);
   const opened = await openListedFile(path, expected);
@@ -50,6 +52,7 @@ export async function hashFileRange(path: string, expected: FileIdentity, range:
       const chunk = buffer.subarray(0, bytesRead);
       [buffer, spare] = [spare, buffer];
       read = readAt(position);
+      onChunk?.(chunk);
       hash.update(chunk);
       onBytes?.(bytesRead);
     }

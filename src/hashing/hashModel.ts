@@ -1,5 +1,6 @@
 import type { HashingError } from "../errors/hashing.js";
 import type { InputError } from "../errors/input.js";
+import { directoryTagGuard } from "./directoryTag.js";
 import { hashFile } from "./hashFile.js";
 import { checkWorkers, hashFileRanges, resolveWorkers } from "./hashFileRanges.js";
 import { hashModelManifest } from "./hashModelManifest.js";
@@ -31,11 +32,14 @@ export type HashModelErrorType = HashingError | InputError;
 /**
  * Hashes a model: one file or a directory.
  *
- * - A file: `sha256` is SHA-256 of its bytes (equal to `sha256sum`), `kind: "file"`.
+ * - A file: `sha256` is SHA-256 of its bytes (equal to `sha256sum`), `kind: "file"`. A file
+ *   that starts with `MODEL_DIRECTORY_TAG` is refused (`DIRECTORY_TAG_IN_FILE`): its digest
+ *   could be a directory's.
  * - A directory: every regular file under it is hashed into a manifest
- *   (`provenance-model-manifest-v1`: relative POSIX path, size and SHA-256 per file, sorted by
- *   the UTF-8 bytes of the path), and `sha256` is SHA-256 of the manifest's RFC 8785 canonical
- *   JSON; `kind: "directory"`, the manifest is returned too. Empty directories contribute
+ *   (`provenance-model-manifest-v2`: relative POSIX path, size and SHA-256 per file, sorted by
+ *   the UTF-8 bytes of the path), and `sha256` is SHA-256 of `MODEL_DIRECTORY_TAG` followed by
+ *   the manifest's RFC 8785 canonical JSON (model hashing v2); `kind: "directory"`, the
+ *   manifest is returned too. Empty directories contribute
  *   nothing; a directory without any file is refused (`EMPTY_MODEL`).
  *
  * The files of a directory are hashed in parallel on worker threads (`workers`, one per core
@@ -62,11 +66,14 @@ export async function hashModel(path: string, parameters: HashModelParameters = 
     const file = entry.path;
     let bytesHashed = 0;
     onProgress?.({ bytesHashed, totalBytes, file });
+    const guard = directoryTagGuard(entry.fsPath);
     const { sha256 } = await hashFile(entry.fsPath, {
       expected: entry,
+      onChunk: guard.onChunk,
       ...(signal && { signal }),
       ...(onProgress && { onBytes: (bytes: number) => onProgress({ bytesHashed: (bytesHashed += bytes), totalBytes, file }) }),
     });
+    guard.check();
     return { kind: "file", sha256, size: totalBytes, fileCount: 1 };
   }
 

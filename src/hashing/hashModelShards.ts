@@ -1,6 +1,7 @@
 import type { HashingError } from "../errors/hashing.js";
 import { InputError } from "../errors/input.js";
 import { type HashJob, checkWorkers, hashFileRanges, resolveWorkers } from "./hashFileRanges.js";
+import { refuseDirectoryTag } from "./directoryTag.js";
 import { type HashModelParameters, directoryDigest } from "./hashModel.js";
 import { listModel } from "./listModel.js";
 import type { ModelFileEntry } from "./listModelFiles.js";
@@ -109,6 +110,8 @@ export async function hashModelShards(path: string, parameters: HashModelShardsP
   shards.forEach((shard, i) => (shard.sha256 = digests[shardJob[i] as number] as string));
   if (!parameters.modelDigest) return { shardSize, shards };
   const wholeFile = wholeFileJob.map((job) => digests[job] as string);
+  // A single-file model's digest must not be a directory's (see MODEL_DIRECTORY_TAG).
+  if (model.kind === "file") await refuseDirectoryTag(files[0]!.fsPath, files[0]!);
   const digest: ModelDigest =
     model.kind === "file"
       ? { kind: "file", sha256: wholeFile[0] as string, size: model.totalBytes, fileCount: 1 }

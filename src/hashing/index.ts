@@ -34,8 +34,13 @@ export { hashModelManifest } from "./hashModelManifest.js";
 export { type ListModelFilesErrorType, type ListModelFilesParameters, type ModelFileEntry, listModelFiles } from "./listModelFiles.js";
 export {
   type HashProgress,
+  MODEL_DIRECTORY_TAG,
   MODEL_MANIFEST_ALGORITHM,
   MODEL_MANIFEST_FORMAT,
+  MODEL_MANIFEST_FORMAT_V1,
+  MODEL_MANIFEST_FORMATS,
+  type ModelHashing,
+  hashingOfKind,
   type ModelDigest,
   type ModelManifest,
   type ModelManifestFile,

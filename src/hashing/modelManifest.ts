@@ -1,8 +1,35 @@
-/** The `format` of a v1 model manifest; loaders refuse any other. */
-export const MODEL_MANIFEST_FORMAT = "provenance-model-manifest-v1";
+/** The `format` of a model manifest made by this version (model hashing v2); see `MODEL_DIRECTORY_TAG`. */
+export const MODEL_MANIFEST_FORMAT = "provenance-model-manifest-v2";
 
-/** The per-file digest algorithm of a v1 manifest (and of the manifest itself): whole-file SHA-256. */
+/**
+ * The `format` of a v1 manifest (model hashing v1, before 2026-12): its directory digest was
+ * SHA-256 of the manifest's canonical JSON alone, so a single file holding exactly those bytes
+ * had the same digest as the whole directory. Still parsed (old stores and vectors), never made.
+ */
+export const MODEL_MANIFEST_FORMAT_V1 = "provenance-model-manifest-v1";
+
+/** The manifest formats a reader understands, newest first. */
+export const MODEL_MANIFEST_FORMATS = [MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1] as const;
+
+/** The per-file digest algorithm of a manifest (and of the manifest itself): whole-file SHA-256. */
 export const MODEL_MANIFEST_ALGORITHM = "sha256";
+
+/**
+ * Domain tag of model hashing v2: a directory's digest is SHA-256 of these bytes followed by the
+ * manifest's canonical JSON. The tag is not JSON and ends with a newline, so no canonical JSON,
+ * and no manifest of another version, starts with it; and `hashModel` refuses, as a single-file
+ * model, a file that starts with it (`DIRECTORY_TAG_IN_FILE`), so a file's digest (SHA-256 of its
+ * bytes, as `sha256sum` prints) can never equal a directory's.
+ */
+export const MODEL_DIRECTORY_TAG = "provenance-ledger/model-directory/v2\n";
+
+/** How a model's digest is computed, per kind, as records and predicates name it. */
+export type ModelHashing = "sha256" | typeof MODEL_MANIFEST_FORMAT;
+
+/** The `hashing` that goes with a kind under the current version: `sha256` for a file, the v2 manifest for a directory. */
+export function hashingOfKind(kind: "file" | "directory"): ModelHashing {
+  return kind === "file" ? "sha256" : MODEL_MANIFEST_FORMAT;
+}
 
 /** One regular file of a model directory, as recorded in its manifest. */
 export type ModelManifestFile = {
@@ -16,19 +43,20 @@ export type ModelManifestFile = {
 
 /**
  * The manifest of a model directory: every regular file with its size and SHA-256, sorted by
- * the UTF-8 bytes of `path`. The model digest is SHA-256 of its RFC 8785 canonical JSON
- * (see `hashModelManifest`). `format` and `algorithm` say how to recompute it.
+ * the UTF-8 bytes of `path`. The model digest is SHA-256 of `MODEL_DIRECTORY_TAG` followed by
+ * its RFC 8785 canonical JSON (v2; v1: the canonical JSON alone), see `hashModelManifest`.
+ * `format` and `algorithm` say how to recompute it.
  */
 export type ModelManifest = {
-  format: typeof MODEL_MANIFEST_FORMAT;
+  format: (typeof MODEL_MANIFEST_FORMATS)[number];
   algorithm: typeof MODEL_MANIFEST_ALGORITHM;
   files: ModelManifestFile[];
 };
 
 /**
  * What `hashModel` returns. For a single file `sha256` is the file's SHA-256 (what `sha256sum`
- * prints); for a directory it is the SHA-256 of the manifest's canonical JSON, and the manifest
- * is included.
+ * prints); for a directory it is the v2 directory digest (`hashModelManifest`), and the manifest
+ * is included. `kind` is part of what a model is: records and predicates bind it, verifiers check it.
  */
 export type ModelDigest = {
   kind: "file" | "directory";

@@ -1,6 +1,6 @@
 import { ModelManifestError } from "../errors/hashing.js";
 import { typeName } from "../hex.js";
-import { MODEL_MANIFEST_ALGORITHM, MODEL_MANIFEST_FORMAT, type ModelManifest, type ModelManifestFile } from "./modelManifest.js";
+import { MODEL_MANIFEST_ALGORITHM, MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMATS, type ModelManifest, type ModelManifestFile } from "./modelManifest.js";
 import { modelPathProblem } from "./modelPath.js";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -10,7 +10,8 @@ const FILE_KEYS = ["path", "size", "sha256"] as const;
 export type ParseModelManifestErrorType = ModelManifestError;
 
 /**
- * Validates untrusted JSON (already `JSON.parse`d) as a model manifest and returns a fresh copy.
+ * Validates untrusted JSON (already `JSON.parse`d) as a model manifest (`provenance-model-manifest-v2`,
+ * or a v1 one, which keeps its format: `hashModelManifest` then gives its v1 digest) and returns a fresh copy.
  * Refuses an unknown `format` or `algorithm` (`UNSUPPORTED_FORMAT`) and, with the offending
  * field named (e.g. `files[3].path`), anything else a manifest made by `hashModel` could not
  * contain (`INVALID_MANIFEST`): unknown or missing keys; a path that is not a relative POSIX
@@ -29,7 +30,8 @@ export function parseModelManifest(json: unknown): ModelManifest {
   // format and algorithm first: a later version's manifest is UNSUPPORTED_FORMAT, not "unknown key".
   const object = json as Record<string, unknown>;
   if (typeof object.format !== "string") throw invalid(`expected a string, got ${typeName(object.format)}`, "format");
-  if (object.format !== MODEL_MANIFEST_FORMAT)
+  const format = MODEL_MANIFEST_FORMATS.find((f) => f === object.format);
+  if (format === undefined)
     throw new ModelManifestError("UNSUPPORTED_FORMAT", `unknown manifest format ${JSON.stringify(object.format)} (expected ${JSON.stringify(MODEL_MANIFEST_FORMAT)})`, {
       field: "format",
     });
@@ -74,7 +76,7 @@ export function parseModelManifest(json: unknown): ModelManifest {
       throw invalid("sha256 must be 64 lower-case hex digits without 0x", `${field}.sha256`);
     files.push({ path, size, sha256 });
   }
-  return { format: MODEL_MANIFEST_FORMAT, algorithm: MODEL_MANIFEST_ALGORITHM, files };
+  return { format, algorithm: MODEL_MANIFEST_ALGORITHM, files };
 }
 
 function expectKeys<K extends string>(value: object, keys: readonly K[], prefix: string): Record<K, unknown> {

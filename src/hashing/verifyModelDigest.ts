@@ -4,7 +4,7 @@ import { hexEquals } from "../hex.js";
 import { type CompareManifestsReturnType, compareManifests } from "./compareManifests.js";
 import { type HashModelParameters, hashModel } from "./hashModel.js";
 import { hashModelManifest } from "./hashModelManifest.js";
-import type { ModelDigest } from "./modelManifest.js";
+import { MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1, type ModelDigest } from "./modelManifest.js";
 import { parseModelManifest } from "./parseModelManifest.js";
 
 export type VerifyModelDigestParameters = HashModelParameters;
@@ -52,6 +52,9 @@ export async function verifyModelDigest(
 ): Promise<VerifyModelDigestReturnType> {
   const sha256 = parseSha256(expected.sha256);
   const manifest = expected.manifest === undefined ? undefined : parseModelManifest(expected.manifest);
+  // A v1 digest is ambiguous (a file holding the v1 manifest's bytes has the same digest): not verified.
+  if (manifest?.format === MODEL_MANIFEST_FORMAT_V1)
+    throw new ModelManifestError("UNSUPPORTED_FORMAT", `the expected manifest is ${MODEL_MANIFEST_FORMAT_V1} (model hashing v1, where a file and a directory can share a digest); re-hash the model with this version (${MODEL_MANIFEST_FORMAT})`, { field: "format" });
   if (manifest !== undefined && !hexEquals(hashModelManifest(manifest), sha256))
     throw new ModelManifestError("INVALID_MANIFEST", "the expected manifest does not hash to the expected sha256", { field: "manifest" });
 

@@ -14,12 +14,12 @@ export const HYPERPARAMETER_PROPERTY_PREFIX = "provenance-ledger:hyperparameter:
 
 /**
  * How an artifact's SHA-256 was computed: `sha256` (the bytes of one file) or
- * `provenance-model-manifest-v1` (a directory; docs/model-hashing.md). Recomputing the digest
+ * `provenance-model-manifest-v2` (a directory, model hashing v2; docs/model-hashing.md). Recomputing the digest
  * needs it.
  *
  * @example
  * import { HASHING_PROPERTY } from "provenance-ledger";
- * component.properties?.find((p) => p.name === HASHING_PROPERTY)?.value; // "provenance-model-manifest-v1"
+ * component.properties?.find((p) => p.name === HASHING_PROPERTY)?.value; // "provenance-model-manifest-v2"
  */
 export const HASHING_PROPERTY = "provenance-ledger:hashing";
 

@@ -1,3 +1,4 @@
+import { hashingOfKind } from "../hashing/modelManifest.js";
 import { randomUUID } from "node:crypto";
 import { Enums, Models, Serialize, Spec } from "@cyclonedx/cyclonedx-library";
 import { InputError } from "../errors/input.js";
@@ -220,7 +221,7 @@ function artifactComponent(type: Enums.ComponentType, artifact: ModelBomModel | 
   const { kind, size, fileCount } = artifact.digest;
   if (kind !== undefined) {
     expectOneOf(kind, `${path}.digest.kind`, code, ["file", "directory"]);
-    component.properties.add(new Models.Property(HASHING_PROPERTY, kind === "file" ? "sha256" : "provenance-model-manifest-v1"));
+    component.properties.add(new Models.Property(HASHING_PROPERTY, hashingOfKind(kind)));
   }
   if (size !== undefined) component.properties.add(new Models.Property(SIZE_PROPERTY, String(expectInteger(size, `${path}.digest.size`, code))));
   if (fileCount !== undefined) component.properties.add(new Models.Property(FILE_COUNT_PROPERTY, String(expectInteger(fileCount, `${path}.digest.fileCount`, code))));

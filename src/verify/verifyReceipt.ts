@@ -3,13 +3,20 @@ import type { ChainReader } from "../chain/types.js";
 import { VerificationError, type VerificationCheck } from "../errors/verification.js";
 import { type Hex, hexEquals, parseAddress } from "../hex.js";
 import { processProof } from "../merkle/proof.js";
-import { type LedgerEntry, entrySubjects, leafOfEntry } from "../entry.js";
+import { type LedgerEntry, leafOfEntry } from "../entry.js";
+import { type ArtifactCheck, type ArtifactEvidence, checkArtifact, checkHashingVersion, evidenceOf } from "./artifact.js";
 import { type Receipt, receiptEntry } from "../receipt.js";
 
 export type VerifyReceiptParameters = {
   /** A receipt already parsed by `parseReceipt` (shape checked, meaning not yet). */
   readonly receipt: Receipt;
-  /** SHA-256 (64 hex digits) of the artifact as the verifier recomputed it; omit to skip the artifact check. */
+  /**
+   * What the verifier knows of the model's files: `artifactFromModelDigest(await hashModel(path))`
+   * (files: digest and kind are checked) or `artifactFromDigest("sha256:…")` (digest only). Omit
+   * to skip the artifact check; the result's `artifact.checked` is then `none`.
+   */
+  readonly artifact?: ArtifactEvidence | undefined;
+  /** Older form of `artifact: { checked: "digest-only", sha256 }`: a digest the caller supplied. */
   readonly artifactSha256?: string | undefined;
   /** The node to ask. Only the answers of this node are trusted, never the receipt. */
   readonly chain: ChainReader;
@@ -40,10 +47,13 @@ export type VerifiedReceipt = {
   readonly confirmations: number;
   /** The checks that passed, in order. */
   readonly checks: readonly VerificationCheck[];
+  /** What the artifact was checked against: files the verifier hashed, a supplied digest, or nothing. */
+  readonly artifact: ArtifactCheck;
 };
 
 /**
- * Checks, in order, that the artifact's digest matches the record, the record gives the leaf,
+ * Checks, in order, that the entry is not model hashing v1 (`hashing-version`), that the
+ * artifact's digest (and, from files, its kind) matches the entry, the entry gives the leaf,
  * the proof leads to the root, the node's chain ID and the registry equal the pinned ones, the
  * root is anchored on chain in the stated transaction and block by an accepted organisation,
  * and the block has enough confirmations. Returns what was established, or throws a
@@ -66,11 +76,14 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
 
   // 1–3: offline checks, pure.
   const entry = receiptEntry(receipt);
-  if (parameters.artifactSha256 !== undefined) {
-    const subjects = entrySubjects(entry);
-    if (!subjects.some((s) => hexEquals(parameters.artifactSha256!, s)))
-      fail("artifact-digest", `the artifact's SHA-256 ${parameters.artifactSha256} does not match the ${entry.kind}'s subject ${subjects.join(", ")}`);
+  const evidence = evidenceOf(parameters);
+  checkHashingVersion(entry);
+  checks.push("hashing-version");
+  let artifact: ArtifactCheck = { checked: "none" };
+  if (evidence !== undefined) {
+    artifact = checkArtifact(entry, evidence);
     checks.push("artifact-digest");
+    if (artifact.checked === "files") checks.push("artifact-kind");
   }
   const leaf = leafOfEntry(entry);
   if (!hexEquals(leaf, receipt.leaf)) fail("record-leaf", `the ${entry.kind} hashes to leaf ${leaf}, not the receipt's leaf ${receipt.leaf}`);
@@ -148,5 +161,6 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
     timestamp: receipt.anchor.timestamp,
     confirmations,
     checks,
+    artifact,
   };
 }

@@ -66,8 +66,8 @@ export async function createGenuineEvidence(): Promise<GenuineEvidence> {
   const fileModelPath = join(work, "single-file-model.bin");
   await writeFile(fileModelPath, randomBytes(4096));
   const fileModel = { name: "genuine/file-model", sha256: (await hashModel(fileModelPath)).sha256, path: fileModelPath };
-  addRecord(store, createRecord({ subject: { name: fileModel.name, version: "1.0.0", digest: { sha256: fileModel.sha256 } } }));
-  for (let i = 0; i < 3; i++) addRecord(store, createRecord({ subject: { name: `genuine/other-${i}`, version: "1.0.0", digest: { sha256: randomBytes(32).toString("hex") } } }));
+  addRecord(store, createRecord({ subject: { name: fileModel.name, version: "1.0.0", digest: { sha256: fileModel.sha256 }, artifact: { kind: "file", hashing: "sha256", size: 4096, files: 1 } } }));
+  for (let i = 0; i < 3; i++) addRecord(store, createRecord({ subject: { name: `genuine/other-${i}`, version: "1.0.0", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } }));
 
   const batch = sealBatch(store)!;
   await anchorBatches(store, writer, { registry, orgId, confirmations: 1 });

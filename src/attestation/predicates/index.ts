@@ -4,7 +4,7 @@ import { DATASET_PREDICATE_TYPE, parseDatasetPredicate } from "./dataset.js";
 import { DEPLOYMENT_PREDICATE_TYPE, parseDeploymentPredicate } from "./deployment.js";
 import { ENVIRONMENT_PREDICATE_TYPE, parseEnvironmentPredicate } from "./environment.js";
 import { EVALUATION_PREDICATE_TYPE, parseEvaluationPredicate } from "./evaluation.js";
-import { MODEL_MANIFEST_PREDICATE_TYPE, parseModelManifestPredicate } from "./modelManifest.js";
+import { MODEL_MANIFEST_PREDICATE_TYPE, MODEL_MANIFEST_PREDICATE_TYPE_V1, parseModelManifestPredicate, parseModelManifestPredicateV1 } from "./modelManifest.js";
 import { MODEL_UPDATE_PREDICATE_TYPE, parseModelUpdatePredicate } from "./modelUpdate.js";
 import { REVOCATION_PREDICATE_TYPE, parseRevocationPredicate } from "./revocation.js";
 import { SBOM_PREDICATE_TYPE, parseSbomPredicate } from "./sbom.js";
@@ -13,6 +13,8 @@ import { TRAINING_RUN_PREDICATE_TYPE, parseTrainingRunPredicate } from "./traini
 /** Every predicate type this version understands, with its parser. */
 export const PREDICATE_PARSERS: Readonly<Record<string, (value: unknown, path: string) => unknown>> = {
   [MODEL_MANIFEST_PREDICATE_TYPE]: parseModelManifestPredicate,
+  // v1 still loads (old envelopes); verifiers refuse it (check hashing-version).
+  [MODEL_MANIFEST_PREDICATE_TYPE_V1]: parseModelManifestPredicateV1,
   [SBOM_PREDICATE_TYPE]: parseSbomPredicate,
   [TRAINING_RUN_PREDICATE_TYPE]: parseTrainingRunPredicate,
   [DATASET_PREDICATE_TYPE]: parseDatasetPredicate,

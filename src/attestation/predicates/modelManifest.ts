@@ -5,7 +5,7 @@ import type { MerkleError } from "../../errors/merkle.js";
 import { hashModel } from "../../hashing/hashModel.js";
 import { DEFAULT_SHARD_SIZE, SINGLE_FILE_PATH, hashModelShards, iterateShardRanges } from "../../hashing/hashModelShards.js";
 import { type ListedModel, listModel } from "../../hashing/listModel.js";
-import type { HashProgress } from "../../hashing/modelManifest.js";
+import { type HashProgress, type ModelHashing, hashingOfKind } from "../../hashing/modelManifest.js";
 import { modelPathProblem } from "../../hashing/modelPath.js";
 import { type Hex, hexEquals, parseHexBytes } from "../../hex.js";
 import { MAX_LEAF_COUNT } from "../../merkle/arrayMerkleTree.js";
@@ -13,8 +13,24 @@ import { buildMerkleTree } from "../../merkle/buildMerkleTree.js";
 import { verifyMerkleProof } from "../../merkle/proof.js";
 import { expectArray, expectBoolean, expectInteger, expectObject, expectOneOf, expectSha256, expectString } from "../../validate.js";
 
-/** The in-toto `predicateType` of a model manifest. */
-export const MODEL_MANIFEST_PREDICATE_TYPE = "https://provenance-ledger.dev/model-manifest/v1";
+/**
+ * The in-toto `predicateType` of a model manifest made by this version (v2): the subject digest
+ * is model hashing v2, and `artifact` binds the kind (file or directory) under the signature.
+ */
+export const MODEL_MANIFEST_PREDICATE_TYPE = "https://provenance-ledger.dev/model-manifest/v2";
+
+/**
+ * The v1 predicate type: no `artifact`, and the subject digest of a directory is model hashing v1
+ * (ambiguous with a file holding the manifest's bytes). Still parsed, never made; verifiers refuse
+ * it (check `hashing-version`).
+ */
+export const MODEL_MANIFEST_PREDICATE_TYPE_V1 = "https://provenance-ledger.dev/model-manifest/v1";
+
+/**
+ * What the subject is, signed with the resources: its kind, and how its digest was computed
+ * (`sha256` of the file's bytes, or the `provenance-model-manifest-v2` directory digest).
+ */
+export type ModelManifestArtifact = { kind: "file" | "directory"; hashing: ModelHashing };
 
 /** The leaf encoding of `merkle.root`, as @openzeppelin/merkle-tree's `StandardMerkleTree` takes it. */
 export const MODEL_RESOURCE_LEAF_ENCODING = ["string", "uint256", "bytes32"] as const;
@@ -56,6 +72,8 @@ export type ModelManifestMerkle = {
  * docs/model-hashing.md.
  */
 export type ModelManifestPredicate = {
+  /** v2 (required): the subject's kind and hashing. Absent from a v1 predicate. */
+  artifact?: ModelManifestArtifact;
   serialization: ModelManifestSerialization;
   resources: ModelManifestResource[];
   merkle: ModelManifestMerkle;
@@ -125,8 +143,8 @@ export async function createModelManifestPredicate(
     method === "files"
       ? { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [] }
       : { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [], shard_size: parameters.shardSize ?? DEFAULT_SHARD_SIZE };
-  const { resources, subjectSha256 } = await hashResources(path, serialization, parameters, true);
-  return { predicate: { serialization, resources, merkle: merkleOf(resources) }, subjectSha256: subjectSha256 as string };
+  const { resources, subjectSha256, kind } = await hashResources(path, serialization, parameters, true);
+  return { predicate: { artifact: { kind, hashing: hashingOfKind(kind) }, serialization, resources, merkle: merkleOf(resources) }, subjectSha256: subjectSha256 as string };
 }
 
 export type ParseModelManifestPredicateErrorType = InputError;
@@ -146,7 +164,20 @@ export type ParseModelManifestPredicateErrorType = InputError;
  * const predicate = parseModelManifestPredicate(statement.predicate, "statement.predicate");
  */
 export function parseModelManifestPredicate(value: unknown, path = "predicate"): ModelManifestPredicate {
-  const object = expectObject(value, path, CODE, { allowed: [], required: ["serialization", "resources", "merkle"] });
+  return parsePredicateVersion(value, path, 2);
+}
+
+/**
+ * Validates a v1 model-manifest predicate (`MODEL_MANIFEST_PREDICATE_TYPE_V1`: no `artifact`), so
+ * that old envelopes still load; verifiers refuse it (docs/model-hashing.md, "Versions").
+ */
+export function parseModelManifestPredicateV1(value: unknown, path = "predicate"): ModelManifestPredicate {
+  return parsePredicateVersion(value, path, 1);
+}
+
+function parsePredicateVersion(value: unknown, path: string, version: 1 | 2): ModelManifestPredicate {
+  const object = expectObject(value, path, CODE, { allowed: [], required: version === 2 ? ["artifact", "serialization", "resources", "merkle"] : ["serialization", "resources", "merkle"] });
+  const artifact = version === 2 ? parseArtifact(object.artifact, `${path}.artifact`) : undefined;
   const serialization = parseSerialization(object.serialization, `${path}.serialization`);
   const items = expectArray(object.resources, `${path}.resources`, CODE, 1, MAX_LEAF_COUNT);
   const resources: ModelManifestResource[] = [];
@@ -188,15 +219,19 @@ export function parseModelManifestPredicate(value: unknown, path = "predicate"):
     keys.push(key);
   }
   const merkle = parseMerkle(object.merkle, `${path}.merkle`, resources);
-  return { serialization, resources, merkle };
+  // The signed kind must be the one the resources describe: "." names a single-file model.
+  if (artifact !== undefined && (artifact.kind === "file") !== (keys[0]?.path === SINGLE_FILE_PATH))
+    throw new InputError(CODE, `kind is "${artifact.kind}", but the resources describe a ${artifact.kind === "file" ? "directory" : `single file ("${SINGLE_FILE_PATH}")`}`, { path: `${path}.artifact.kind` });
+  return { ...(artifact && { artifact }), serialization, resources, merkle };
 }
 
 export type ModelManifestDifference = {
   /**
    * `MISSING`: in the predicate, not in the model. `UNEXPECTED`: in the model, not in the
-   * predicate. `CHANGED`: in both, with a different size or digest.
+   * predicate. `CHANGED`: in both, with a different size or digest. `KIND_MISMATCH`: a v2
+   * predicate's `artifact.kind` is not the model's (checked before anything is hashed).
    */
-  reason: "MISSING" | "UNEXPECTED" | "CHANGED";
+  reason: "MISSING" | "UNEXPECTED" | "CHANGED" | "KIND_MISMATCH";
   /** The model-relative path of the file (`.` for a single-file model). */
   file: string;
   /** The resource name: the path, or `path:start:end` for a shard. */
@@ -205,6 +240,8 @@ export type ModelManifestDifference = {
   expected?: ModelManifestResource;
   /** The model's resource (absent for `MISSING`; without `digest` when it differed before hashing). */
   actual?: Omit<ModelManifestResource, "digest"> & { digest?: string };
+  /** `KIND_MISMATCH`: the predicate's signed kind and the model's (a file where a directory was attested, or the reverse). */
+  kind?: { expected: "file" | "directory"; actual: "file" | "directory" };
 };
 
 export type VerifyModelAgainstManifestParameters = Omit<CreateModelManifestPredicateParameters, "method" | "shardSize">;
@@ -232,8 +269,11 @@ export async function verifyModelAgainstManifest(
   predicate: unknown,
   parameters: VerifyModelAgainstManifestParameters = {},
 ): Promise<VerifyModelAgainstManifestReturnType> {
-  const { serialization, resources } = parseModelManifestPredicate(predicate);
+  // Either version: the resources are compared the same way; a v2 predicate's kind is checked too.
+  const isV2 = typeof predicate === "object" && predicate !== null && Object.hasOwn(predicate, "artifact");
+  const { artifact, serialization, resources } = isV2 ? parseModelManifestPredicate(predicate) : parseModelManifestPredicateV1(predicate);
   const model = await listModel(path, parameters.signal);
+  if (artifact !== undefined && artifact.kind !== model.kind) return { valid: false, reason: "KIND_MISMATCH", file: ".", resource: ".", kind: { expected: artifact.kind, actual: model.kind } };
 
   // Names and sizes first, walking both sorted lists (the model's lazily: a tiny shard_size
   // must not make a huge list).
@@ -308,7 +348,7 @@ async function hashResources(
   serialization: ModelManifestSerialization,
   parameters: VerifyModelAgainstManifestParameters,
   subject: boolean,
-): Promise<{ resources: ModelManifestResource[]; subjectSha256?: string }> {
+): Promise<{ resources: ModelManifestResource[]; subjectSha256?: string; kind: "file" | "directory" }> {
   const hashing = {
     ...(parameters.workers !== undefined && { workers: parameters.workers }),
     ...(parameters.onProgress && { onProgress: parameters.onProgress }),
@@ -318,16 +358,17 @@ async function hashResources(
     const digest = await hashModel(path, hashing);
     const files = digest.manifest?.files ?? [{ path: SINGLE_FILE_PATH, size: digest.size, sha256: digest.sha256 }];
     const resources = files.map((file) => ({ name: file.path, algorithm: "sha256", digest: file.sha256, size: file.size }));
-    return { resources: sortResources(resources, serialization), subjectSha256: digest.sha256 };
+    return { resources: sortResources(resources, serialization), subjectSha256: digest.sha256, kind: digest.kind };
   }
   const { shardSize, shards, digest } = await hashModelShards(path, { ...hashing, shardSize: serialization.shard_size, modelDigest: subject });
+  const kind = shards[0]?.path === SINGLE_FILE_PATH ? "file" : "directory";
   const resources = shards.map((shard) => ({
     name: `${shard.path}:${shard.start}:${shard.end}`,
     algorithm: `sha256-sharded-${shardSize}`,
     digest: shard.sha256,
     size: shard.end - shard.start,
   }));
-  return { resources: sortResources(resources, serialization), ...(digest && { subjectSha256: digest.sha256 }) };
+  return { resources: sortResources(resources, serialization), ...(digest && { subjectSha256: digest.sha256 }), kind };
 }
 
 /**
@@ -376,6 +417,13 @@ function parseSerialization(value: unknown, path: string): ModelManifestSerializ
   if (object.shard_size === undefined) throw new InputError(CODE, "required field is missing", { path: `${path}.shard_size` });
   const shard_size = expectInteger(object.shard_size, `${path}.shard_size`, CODE, 1);
   return { method, hash_type, allow_symlinks: false, ignore_paths: [], shard_size };
+}
+
+function parseArtifact(value: unknown, path: string): ModelManifestArtifact {
+  const object = expectObject(value, path, CODE, { allowed: [], required: ["kind", "hashing"] });
+  const kind = expectOneOf(object.kind, `${path}.kind`, CODE, ["file", "directory"] as const);
+  const hashing = expectOneOf(object.hashing, `${path}.hashing`, CODE, [hashingOfKind(kind)]);
+  return { kind, hashing };
 }
 
 function parseResource(value: unknown, path: string): ModelManifestResource {
