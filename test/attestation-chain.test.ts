@@ -9,6 +9,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import { envelopeHash } from "../src/attestation/dsse.js";
 import { type KeyFile, type PublicKeyInfo, generateKeyFile, onChainKeyId, onChainRole, publicKeyInfo, signerFromKeyFile } from "../src/attestation/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../src/attestation/predicates/evaluation.js";
+import { MODEL_MANIFEST_PREDICATE_TYPE, type ModelManifestPredicate } from "../src/attestation/predicates/modelManifest.js";
 import { signStatement } from "../src/attestation/signStatement.js";
 import { STATEMENT_TYPE } from "../src/attestation/statement.js";
 import { type EvidenceBundle, parseBundle, serializeBundle } from "../src/bundle/bundle.js";
@@ -369,9 +370,9 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     assert.equal(result.attestations.length, bundle.receipts.length);
     const about = (a: Artifact) => result.attestations.filter((x) => x.statement.subject.some((s) => s.digest.sha256 === a.sha256)).map((x) => x.statement.predicateType.replace(/^https:\/\/[^/]+\//, ""));
     assert.equal(about(tune).length + about(base).length + about(datasets.tune).length + about(datasets.base).length, result.attestations.length);
-    for (const stage of ["model-manifest/v1", "provenance/v1", "environment/v1", "model-update/v1", "evaluation/v1", "deployment/v1"]) assert.ok(about(tune).includes(stage), `${stage} in ${about(tune)}`);
+    for (const stage of ["model-manifest/v2", "provenance/v1", "environment/v1", "model-update/v1", "evaluation/v1", "deployment/v1"]) assert.ok(about(tune).includes(stage), `${stage} in ${about(tune)}`);
     assert.equal(about(tune).filter((t) => t === "approval/v1").length, 2);
-    for (const stage of ["model-manifest/v1", "provenance/v1", "environment/v1"]) assert.ok(about(base).includes(stage), `${stage} in ${about(base)}`);
+    for (const stage of ["model-manifest/v2", "provenance/v1", "environment/v1"]) assert.ok(about(base).includes(stage), `${stage} in ${about(base)}`);
     assert.deepEqual([...about(datasets.tune), ...about(datasets.base)], ["dataset/v1", "dataset/v1"]);
     const edges = result.graph.edges.map((e) => `${e.from.slice(0, 8)} -${e.relation}/${e.kind}-> ${e.to.slice(0, 8)}`).sort();
     const s = (a: Artifact) => a.sha256.slice(0, 8);
@@ -406,6 +407,17 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     ajv.addSchema(schema("receipt-v1.schema.json"));
     const validate = ajv.compile(schema("bundle-v1.schema.json"));
     assert.equal(validate(JSON.parse(bundleText)), true, JSON.stringify(validate.errors, null, 2));
+  });
+
+  it("behavior: with files, the kind the verifier hashed is checked against the signed model-manifest (artifact.checked files)", async () => {
+    const bundle = parseBundle(bundleText);
+    const kind = (await verifyBundle(pins(bundle, { acceptedOrgIds: [org1] }))).attestations.find((a) => a.statement.predicateType === MODEL_MANIFEST_PREDICATE_TYPE && a.statement.subject.some((s) => s.digest.sha256 === tune.sha256));
+    const signed = (kind!.statement.predicate as ModelManifestPredicate).artifact!.kind;
+    const result = await verifyBundle(pins(bundle, { artifact: { checked: "files", kind: signed, sha256: tune.sha256 } }));
+    assert.deepEqual(result.artifact, { checked: "files", kind: signed, sha256: tune.sha256 });
+    const other = signed === "file" ? "directory" : "file";
+    const e = await expectCheck("artifact-kind", verifyBundle(pins(bundle, { artifact: { checked: "files", kind: other, sha256: tune.sha256 } })));
+    assert.match(e.message, new RegExp(`is about a ${signed} .*but the artifact is a ${other}`));
   });
 
   it("error: artifact-digest when the model files are not the bundle's model", async () => {

@@ -17,13 +17,15 @@ import type { ChainWriter } from "../src/chain/types.js";
 import { connectReader, connectWriter } from "../src/cli/connect.js";
 import { DEV_PRIVATE_KEY, startEmbeddedChain, type EmbeddedChain } from "../src/embeddedChain.js";
 import { ChainError } from "../src/errors/chain.js";
+import { InputError } from "../src/errors/input.js";
 import { VerificationError, type VerificationCheck } from "../src/errors/verification.js";
 import type { Hex } from "../src/hex.js";
 import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../src/ledger.js";
 import { LEAF_ENCODING } from "../src/merkle/leaf.js";
 import type { Receipt } from "../src/receipt.js";
-import { createRecord, recordHash, subjectDigest } from "../src/record.js";
+import { createRecord, parseRecord, recordHash, subjectDigest } from "../src/record.js";
 import { LedgerStore } from "../src/store/ledgerStore.js";
+import { artifactFromDigest } from "../src/verify/artifact.js";
 import { verifyReceipt, type VerifyReceiptParameters } from "../src/verify/verifyReceipt.js";
 
 const SECOND_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // Hardhat account #1
@@ -84,12 +86,42 @@ after(async () => {
 describe("verifyReceipt", () => {
   it("default: a genuine receipt verifies, every field read from the chain", async () => {
     const result = await verifyReceipt(params());
-    assert.deepEqual(result.checks, ["artifact-digest", "record-leaf", "proof-root", "chain-id", "registry", "anchor-root", "anchor-transaction", "anchor-block", "organisation", "confirmations"]);
+    assert.deepEqual(result.checks, ["hashing-version", "artifact-digest", "record-leaf", "proof-root", "chain-id", "registry", "anchor-root", "anchor-transaction", "anchor-block", "organisation", "confirmations"]);
     assert.equal(result.organisation.name, "Test Lab");
     assert.equal(result.blockNumber, receipt.anchor.blockNumber);
     assert.equal(result.sequence, 1);
     assert.equal(receipt.batch.leafCount, 7);
     assert.ok([2, 3].includes(receipt.proof.length), `a leaf of a 7-leaf tree is 2 or 3 levels deep (where it sorts decides), got ${receipt.proof.length}`);
+  });
+
+  it("behavior: files the verifier hashed are checked for digest and kind; a supplied digest is reported as digest-only", async () => {
+    const files = await verifyReceipt(params({ artifactSha256: undefined, artifact: { checked: "files", kind: "file", sha256: modelSha256 } }));
+    assert.deepEqual(files.artifact, { checked: "files", kind: "file", sha256: modelSha256 });
+    assert.ok(files.checks.includes("artifact-kind"));
+    const digestOnly = await verifyReceipt(params({ artifactSha256: undefined, artifact: artifactFromDigest(`sha256:${modelSha256}`) }));
+    assert.deepEqual(digestOnly.artifact, { checked: "digest-only", sha256: modelSha256 });
+    assert.ok(!digestOnly.checks.includes("artifact-kind"));
+    assert.deepEqual((await verifyReceipt(params())).artifact, { checked: "digest-only", sha256: modelSha256 }, "artifactSha256 is a supplied digest");
+    assert.deepEqual((await verifyReceipt(params({ artifactSha256: undefined }))).artifact, { checked: "none" });
+  });
+
+  it("error: artifact-kind when a directory has the digest of a record about a file (a directory never verifies as a file)", async () => {
+    const e = await expectCheck("artifact-kind", { artifactSha256: undefined, artifact: { checked: "files", kind: "directory", sha256: modelSha256 } });
+    assert.match(e.message, /about a file .*but the artifact is a directory/);
+  });
+
+  it("error: hashing-version when the subject is the v1 digest of the directory the verifier hashed", async () => {
+    const e = await expectCheck("hashing-version", { artifactSha256: undefined, artifact: { checked: "files", kind: "directory", sha256: sha(), v1Sha256: modelSha256 } });
+    assert.match(e.message, /model hashing v1 digest .*re-attest/);
+  });
+
+  it("error: artifact-digest names the supplied digest when digest-only does not match", async () => {
+    const e = await expectCheck("artifact-digest", { artifactSha256: undefined, artifact: artifactFromDigest(`sha256:${"00".repeat(32)}`) });
+    assert.match(e.message, /the supplied digest sha256:0{64} does not match/);
+  });
+
+  it("error: give artifact or artifactSha256, not both", async () => {
+    await assert.rejects(verifyReceipt(params({ artifact: artifactFromDigest(`sha256:${modelSha256}`) })), (e: unknown) => e instanceof InputError && /not both/.test(e.message));
   });
 
   it("behavior: the receipt's proof verifies unchanged with MerkleProof.sol, @openzeppelin/merkle-tree and merkletreejs", async () => {
@@ -298,3 +330,18 @@ describe("anchorBatches", () => {
   });
 });
 
+// Last: it anchors a batch of its own.
+describe("verifyReceipt of a v1 record", () => {
+  it("error: hashing-version for an anchored provenance-record-v1 receipt, with or without an artifact, before any chain access", async () => {
+    const v1 = parseRecord({ format: "provenance-record-v1", type: "model-registered", subject: { name: "acme/legacy", version: "1", digest: { sha256: sha() } }, createdAt: "2026-11-24T00:00:00.000Z" });
+    const { stored } = addRecord(store, v1);
+    sealBatch(store);
+    await anchorBatches(store, writer, { registry, orgId });
+    const legacy = buildReceipt(store, stored.recordHash);
+    for (const overrides of [{ artifactSha256: undefined }, { artifactSha256: v1.subject.digest.sha256 }]) {
+      const e = await expectCheck("hashing-version", { receipt: legacy, ...overrides });
+      assert.match(e.message, /provenance-record-v1 is model hashing v1.*re-record/);
+    }
+    await expectCheck("hashing-version", { receipt: legacy, artifactSha256: undefined, chain: connectReader("http://127.0.0.1:1", 1000) });
+  });
+});
