@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { cp, mkdir, mkdtemp, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createDatasetPredicate } from "../src/attestation/predicates/dataset.js";
 import { createDeploymentPredicate } from "../src/attestation/predicates/deployment.js";
+import { createEvaluationPredicate } from "../src/attestation/predicates/evaluation.js";
 import { createTrainingRunPredicate } from "../src/attestation/predicates/trainingRun.js";
 
 // The attestation commands of the built CLI (`npm run build`) against `hardhat node` on loopback:
@@ -190,15 +191,16 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)/);
     assert.match(r.stdout, /7 signed attestation\(s\), every signature, signing key and anchor checked/);
     assert.match(r.stdout, /deployment to production: policy release-2of2 met, 2 of 2 required distinct approvers/);
-    assert.match(r.stdout, /model files: hash matches/);
+    assert.match(r.stdout, /model files: this verifier hashed the directory \(model hashing v2\): sha256 [0-9a-f]{64} matches, kind directory matches what was signed/);
     assert.match(r.stdout, /Lineage:\n/);
     for (const name of ["acme/base", "corpus"]) assert.ok(r.stdout.includes(name), `${name} in the lineage:\n${r.stdout}`);
     assert.deepEqual(await readdir(verifier), ["b.json"], "the verifier wrote nothing (no store, no files)");
 
-    const j = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--chain-id", "31337", "--json"], { cwd: verifier });
+    const j = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--chain-id", "31337", "--artifact", paths.tuned, "--json"], { cwd: verifier });
     assert.equal(j.code, 0, j.stderr);
     const result = JSON.parse(j.stdout);
     assert.equal(result.verdict, "verified");
+    assert.deepEqual(result.artifact, { checked: "files", kind: "directory", sha256: digests.tuned });
     assert.equal(result.model.sha256, digests.tuned);
     assert.deepEqual(result.lineage.ancestors.sort(), [digests.base, digests.data].sort());
     assert.deepEqual(result.lineage.edges.map((e: { from: string; relation: string }) => `${e.relation}:${e.from}`).sort(), [`base-model:${digests.base}`, `dataset:${digests.data}`].sort());
@@ -223,6 +225,48 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.match(r.stdout, /^VERIFIED: acme\/tuned/);
   });
 
+  it("behavior: verify-bundle --artifact-digest exits 3 and its first line says no file was read; JSON artifact.checked digest-only", async () => {
+    const verifier = await emptyDir();
+    const r = await run(["verify-bundle", bundleFile, "--artifact-digest", `sha256:${digests.tuned}`, "--rpc", rpc, "--registry", registry], { cwd: verifier });
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout.split("\n")[0], `VERIFIED (digest only: no file was read): acme/tuned (sha256 ${digests.tuned})`);
+    assert.match(r.stdout, /model files: NOT READ/);
+    const j = await run(["verify-bundle", bundleFile, "--artifact-digest", `sha256:${digests.tuned}`, "--rpc", rpc, "--registry", registry, "--json"], { cwd: verifier });
+    assert.equal(j.code, 3);
+    assert.deepEqual(JSON.parse(j.stdout).artifact, { checked: "digest-only", sha256: digests.tuned });
+    const lineage = await org(["verify", "--lineage", "--artifact-digest", `sha256:${digests.tuned}`, "--registry", registry]);
+    assert.equal(lineage.code, 3, lineage.stderr);
+    assert.match(lineage.stdout, /^VERIFIED \(digest only: no file was read\): acme\/tuned/);
+  });
+
+  it("error: verify-bundle and verify --lineage exit 2 naming both flags without --artifact or --artifact-digest", async () => {
+    const r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry], { cwd: await emptyDir() });
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /missing --artifact <model path> .* or --artifact-digest sha256:<64 hex>/);
+    assert.doesNotMatch(r.stdout, /VERIFIED/);
+    const lineage = await org(["verify", "--lineage", "--registry", registry]);
+    assert.equal(lineage.code, 2);
+    assert.match(lineage.stderr, /missing <model path> .* or --artifact-digest/);
+    const both = await org(["verify", "--lineage", paths.tuned, "--artifact-digest", `sha256:${digests.tuned}`, "--registry", registry]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /not both/);
+  });
+
+  it("error: verify-bundle --artifact <a file named by the model's digest> hashes the file, never reads its name as the digest (exit 1 artifact-digest)", async () => {
+    const verifier = await emptyDir();
+    for (const name of [digests.tuned, `sha256:${digests.tuned}`, digests.tuned.toUpperCase()]) {
+      await writeFile(join(verifier, name), "bytes of a cache blob, not the model");
+      const r = await run(["verify-bundle", bundleFile, "--artifact", name, "--rpc", rpc, "--registry", registry], { cwd: verifier });
+      assert.equal(r.code, 1, `${name}: ${r.stdout}`);
+      assert.match(r.stderr, /NOT VERIFIED: check "artifact-digest" failed: the model file hashes to/, name);
+      assert.doesNotMatch(r.stdout, /VERIFIED/);
+    }
+    // A digest-named path that does not exist is a missing path (exit 2), not a digest.
+    const missing = await run(["verify-bundle", bundleFile, "--artifact", `sha256:${digests.base}`, "--rpc", rpc, "--registry", registry], { cwd: verifier });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no such file or directory/);
+  });
+
   it("behavior: verify <receipt> of an attestation checks its signatures and signing keys", async () => {
     // Two receipts of envelopes signed with k.json (ed25519), taken from the bundle; its public key comes with --key.
     const keyid = JSON.parse(await readFile(join(work, "k.pub.json"), "utf8")).keyid;
@@ -230,7 +274,10 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.ok(receipts.length >= 2);
     const [genuine, donor] = [await writeJson("genuine.receipt.json", receipts[0]), receipts[1]!];
     const verifier = await emptyDir();
-    const verify = (file: string, extra: string[] = []) => run(["verify", file, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", ...extra], { cwd: verifier });
+    // The model each receipt is about, by its statement's subject: verify is given its files.
+    const pathOf: Record<string, string> = { [digests.data]: paths.data, [digests.base]: paths.base, [digests.tuned]: paths.tuned };
+    const subject = JSON.parse(Buffer.from((receipts[0] as unknown as { envelope: { payload: string } }).envelope.payload, "base64").toString("utf8")).subject[0].digest.sha256 as string;
+    const verify = (file: string, extra: string[] = []) => run(["verify", file, "--artifact", pathOf[subject]!, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", ...extra], { cwd: verifier });
 
     let r = await verify(genuine, ["--key", join(work, "k.pub.json")]);
     assert.equal(r.code, 0, r.stderr);
@@ -257,7 +304,7 @@ describe("provenance attestation commands against hardhat node", () => {
     await ok(["anchor"]);
     const file = join(work, "stray.receipt.json");
     await ok(["receipt", attested.entryHash, "-o", file]);
-    const r = await run(["verify", file, "--rpc", rpc, "--registry", registry, "--chain-id", "31337"], { cwd: await emptyDir() });
+    const r = await run(["verify", file, "--artifact", stray, "--rpc", rpc, "--registry", registry, "--chain-id", "31337"], { cwd: await emptyDir() });
     assert.equal(r.code, 1, `printed: ${r.stdout}`);
     assert.match(r.stderr, /NOT VERIFIED: check "signing-key" failed: key 0x[0-9a-f]{40} is not registered/);
   });
@@ -270,7 +317,7 @@ describe("provenance attestation commands against hardhat node", () => {
     const again = await org(["key", "revoke", "k.pub.json"]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /SigningKeyAlreadyRevoked/);
-    const r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry], { cwd: await emptyDir() });
+    const r = await run(["verify-bundle", bundleFile, "--artifact", paths.tuned, "--rpc", rpc, "--registry", registry], { cwd: await emptyDir() });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^VERIFIED/);
   });
@@ -288,5 +335,50 @@ describe("provenance attestation commands against hardhat node", () => {
     r = await org(["attest", "dataset", "--subject", paths.data, "--predicate", duplicate, "--key", "k2.json", "--json"]);
     assert.equal(r.code, 2);
     assert.equal(JSON.parse(r.stdout).error.code, "DUPLICATE_KEY");
+  });
+
+  it("behavior: lineage, bundle and approve take --model-digest; a digest-looking positional is a path", async () => {
+    const lineage = await json(["lineage", "--model-digest", `sha256:${digests.tuned}`]);
+    assert.equal(lineage.model, digests.tuned);
+    const out = join(work, "by-digest.bundle.json");
+    assert.equal((await json(["bundle", "--model-digest", `sha256:${digests.tuned}`, "-o", out])).model.digest.sha256, digests.tuned);
+    for (const args of [["lineage", `sha256:${digests.tuned}`], ["lineage", digests.tuned], ["bundle", `sha256:${digests.tuned}`, "-o", join(work, "x.json")]]) {
+      const r = await org(args);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.match(r.stderr, /no such file or directory/, args.join(" "));
+    }
+    const both = await org(["lineage", paths.tuned, "--model-digest", `sha256:${digests.tuned}`]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /not both/);
+    const approved = await json(["approve", "--model-digest", `sha256:${digests.tuned}`, "--policy", "p", "--role", "approver", "--key", "k2.json"]);
+    assert.equal(approved.model.digest.sha256, digests.tuned);
+    const neither = await org(["approve", "--policy", "p", "--role", "approver", "--key", "k2.json"]);
+    assert.equal(neither.code, 2);
+    assert.match(neither.stderr, /usage: provenance approve \(<model path> \| --model-digest sha256:<hex>\)/);
+  });
+
+  it("behavior: attest --subject <a file named like a digest> hashes the file; --subject-digest names a digest explicitly", async () => {
+    const blob = join(work, "blobs", digests.base);
+    await mkdir(join(work, "blobs"), { recursive: true });
+    await writeFile(blob, "weights in a content-addressed cache");
+    const attested = await json(["attest", "evaluation", "--subject", blob, "--predicate", await writeJson("eval.json", createEvaluationPredicate({ dataset: { name: "d", digest: { sha256: digests.data } }, metrics: [{ name: "auc", value: 0.9 }], evaluatedAt: new Date() })), "--key", "k2.json"]);
+    assert.equal(attested.subject[0].digest.sha256, createHash("sha256").update("weights in a content-addressed cache").digest("hex"));
+    assert.notEqual(attested.subject[0].digest.sha256, digests.base);
+    const byDigest = await json(["attest", "evaluation", "--subject-digest", `sha256:${digests.base}`, "--predicate", join(work, "eval.json"), "--key", "k2.json"]);
+    assert.deepEqual(byDigest.subject, [{ name: `sha256:${digests.base}`, digest: { sha256: digests.base } }]);
+    const missing = await org(["attest", "evaluation", "--subject", `sha256:${digests.base}`, "--predicate", join(work, "eval.json"), "--key", "k2.json"]);
+    assert.equal(missing.code, 2, missing.stdout);
+    assert.match(missing.stderr, /no such file or directory: sha256:/);
+    const malformed = await org(["attest", "evaluation", "--subject-digest", digests.base, "--predicate", join(work, "eval.json"), "--key", "k2.json"]);
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /--subject-digest must be sha256: followed by 64 lower-case hex digits/);
+  });
+
+  it("error: attest model-manifest takes exactly one --subject path (its predicate signs that model's kind)", async () => {
+    for (const extra of [["--subject", paths.base, "--subject", paths.tuned], ["--subject-digest", `sha256:${digests.base}`]]) {
+      const r = await org(["attest", "model-manifest", ...extra, "--key", "k2.json"]);
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(r.stderr, /exactly one --subject <model path>/);
+    }
   });
 });

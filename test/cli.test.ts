@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,6 +10,9 @@ import { fileURLToPath } from "node:url";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { MerkleTree } from "merkletreejs";
 import { keccak256 } from "viem";
+import { canonicalJson } from "../src/canonicalJson.js";
+import { hashModel } from "../src/hashing/hashModel.js";
+import { MODEL_DIRECTORY_TAG } from "../src/hashing/modelManifest.js";
 import { LEAF_ENCODING } from "../src/merkle/leaf.js";
 import { recordHash, subjectDigest } from "../src/record.js";
 import { parseReceipt } from "../src/receipt.js";
@@ -60,7 +63,8 @@ async function waitForNode(url: string): Promise<void> {
 }
 
 const signing = () => ({ PROVENANCE_RPC_URL: rpc, PROVENANCE_PRIVATE_KEY: KEY });
-const verifyArgs = (file: string, extra: string[] = []) => ["verify", file, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", ...extra];
+/** verify is given the model's files by default (issue 9: --artifact or --artifact-digest is required). */
+const verifyArgs = (file: string, extra: string[] = [], artifact = ["--artifact", model]) => ["verify", file, ...artifact, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", ...extra];
 
 async function tampered(mutate: (r: any) => void): Promise<string> {
   const r = JSON.parse(await readFile(receiptFile, "utf8"));
@@ -120,7 +124,7 @@ describe("provenance CLI against hardhat node", () => {
     assert.equal(written.code, 0, written.stderr);
     assert.equal(JSON.parse(written.stdout).recordId, JSON.parse(recorded.stdout).recordId, "the receipt names the record by its id");
 
-    const verified = await cli(verifyArgs(receiptFile, ["--artifact", model, "--org", "1"]));
+    const verified = await cli(verifyArgs(receiptFile, ["--org", "1"]));
     assert.equal(verified.code, 0, verified.stderr);
     assert.match(verified.stdout, /registered at block \d+ \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) by organisation 1 "CLI Test Org" in transaction 0x[0-9a-f]{64}/);
   });
@@ -142,7 +146,7 @@ describe("provenance CLI against hardhat node", () => {
     await mkdir(join(copy, "weights"), { recursive: true });
     await writeFile(join(copy, "config.json"), '{"layers": 5}');
     await writeFile(join(copy, "weights", "shard-0.bin"), await readFile(join(model, "weights", "shard-0.bin")));
-    const run = await cli(verifyArgs(receiptFile, ["--artifact", copy]));
+    const run = await cli(verifyArgs(receiptFile, [], ["--artifact", copy]));
     assert.equal(run.code, 1);
     assert.match(run.stderr, /NOT VERIFIED: check "artifact-digest" failed/);
   });
@@ -162,13 +166,13 @@ describe("provenance CLI against hardhat node", () => {
   });
 
   it("error: exit 1 when pinned to a different registry address", async () => {
-    const run = await cli(["verify", receiptFile, "--rpc", rpc, "--registry", "0x5FbDB2315678afecb367f032d93F642f64180aa4", "--chain-id", "31337"]);
+    const run = await cli(["verify", receiptFile, "--artifact", model, "--rpc", rpc, "--registry", "0x5FbDB2315678afecb367f032d93F642f64180aa4", "--chain-id", "31337"]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /check "registry" failed/);
   });
 
   it("error: exit 1 when pinned to a different chain", async () => {
-    const run = await cli(["verify", receiptFile, "--rpc", rpc, "--registry", registry, "--chain-id", "1"]);
+    const run = await cli(["verify", receiptFile, "--artifact", model, "--rpc", rpc, "--registry", registry, "--chain-id", "1"]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /check "chain-id" failed/);
   });
@@ -185,7 +189,7 @@ describe("provenance CLI against hardhat node", () => {
     run = await cli(verifyArgs(await tampered((r) => void (r.proof[0] = r.proof[0].slice(0, -1)))));
     assert.equal(run.code, 2);
     assert.match(run.stderr, /receipt\.proof\[0\]: hex string has an odd number of digits/);
-    run = await cli(verifyArgs(receiptFile, ["--artifact", join(work, "missing-model")]));
+    run = await cli(verifyArgs(receiptFile, [], ["--artifact", join(work, "missing-model")]));
     assert.equal(run.code, 2);
     assert.match(run.stderr, /missing-model/);
     run = await cli(["verify", receiptFile, "--rpc", rpc]);
@@ -202,7 +206,7 @@ describe("provenance CLI against hardhat node", () => {
   });
 
   it("error: exit 1 naming the problem when the RPC is unreachable", async () => {
-    const run = await cli(["verify", receiptFile, "--rpc", "http://127.0.0.1:1", "--registry", registry, "--chain-id", "31337", "--timeout", "2"]);
+    const run = await cli(["verify", receiptFile, "--artifact", model, "--rpc", "http://127.0.0.1:1", "--registry", registry, "--chain-id", "31337", "--timeout", "2"]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /unreachable/);
   });
@@ -217,9 +221,88 @@ describe("provenance CLI against hardhat node", () => {
   it("error: verify never reads pins from a .env in the working folder (issue 9, class 6): exit 2 naming the missing pin", async () => {
     // Until issue 9 this test expected verify to succeed from .env alone; a verifier's pins now come only from its own flags, environment or --trust file.
     await writeFile(join(work, ".env"), `PROVENANCE_RPC_URL=${rpc}\nPROVENANCE_REGISTRY=${registry}\nPROVENANCE_CHAIN_ID=31337\n`);
-    const run = await cli(["verify", receiptFile, "--json"]);
+    const run = await cli(["verify", receiptFile, "--artifact", model, "--json"]);
     assert.equal(run.code, 2, run.stdout);
     assert.match(JSON.parse(run.stdout).error.message, /missing --rpc/);
+  });
+
+  it("behavior: files the verifier hashed: exit 0, plain VERIFIED, JSON artifact.checked files with the kind", async () => {
+    const run = await cli(verifyArgs(receiptFile, ["--json"]));
+    assert.equal(run.code, 0, run.stderr);
+    const verdict = JSON.parse(run.stdout);
+    assert.equal(verdict.artifact.checked, "files");
+    assert.equal(verdict.artifact.kind, "directory");
+    assert.ok(verdict.checks.includes("artifact-kind"));
+    const text = await cli(verifyArgs(receiptFile));
+    assert.match(text.stdout.split("\n")[0]!, /^VERIFIED: model-registered acme\/model@2\.0\.0/);
+  });
+
+  it("behavior: --artifact-digest: exit 3, the first line says no file was read, JSON artifact.checked digest-only", async () => {
+    const { sha256 } = (await hashModel(model));
+    const run = await cli(verifyArgs(receiptFile, [], ["--artifact-digest", `sha256:${sha256}`]));
+    assert.equal(run.code, 3, run.stderr);
+    assert.equal(run.stdout.split("\n")[0], `VERIFIED (digest only: no file was read): model-registered acme/model@2.0.0 (sha256 ${sha256})`);
+    assert.match(run.stdout, /model files: NOT READ/);
+    const json = await cli(verifyArgs(receiptFile, ["--json"], ["--artifact-digest", `sha256:${sha256}`]));
+    assert.equal(json.code, 3);
+    assert.deepEqual(JSON.parse(json.stdout).artifact, { checked: "digest-only", sha256 });
+  });
+
+  it("error: exit 2 naming both flags when neither --artifact nor --artifact-digest is given, or both are", async () => {
+    const run = await cli(verifyArgs(receiptFile, [], []));
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--artifact <model path>.*--artifact-digest sha256:<64 hex>/);
+    const json = await cli(verifyArgs(receiptFile, ["--json"], []));
+    assert.equal(json.code, 2);
+    assert.equal(JSON.parse(json.stdout).verified, false);
+    const both = await cli(verifyArgs(receiptFile, [], ["--artifact", model, "--artifact-digest", `sha256:${"ab".repeat(32)}`]));
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--artifact or --artifact-digest, not both/);
+  });
+
+  it("error: exit 2 for a malformed --artifact-digest (no prefix, 0x, upper case, short)", async () => {
+    const { sha256 } = await hashModel(model);
+    for (const spec of [sha256, `0x${sha256}`, `sha256:${sha256.toUpperCase()}`, `sha256:${sha256.slice(1)}`, `sha512:${sha256}`]) {
+      const run = await cli(verifyArgs(receiptFile, [], ["--artifact-digest", spec]));
+      assert.equal(run.code, 2, spec);
+      assert.match(run.stderr, /--artifact-digest must be sha256: followed by 64 lower-case hex digits/, spec);
+    }
+  });
+
+  it("error: an --artifact named like the model's digest is hashed as a path (content-addressed blob names are not digests)", async () => {
+    const { sha256 } = await hashModel(model);
+    for (const name of [sha256, `sha256:${sha256}`]) {
+      // Missing: a path that does not exist, not a digest.
+      const missing = await cli(verifyArgs(receiptFile, [], ["--artifact", join(work, "blobs-missing", name)]));
+      assert.equal(missing.code, 2, name);
+      assert.match(missing.stderr, /no such file|not found|does not exist/i, name);
+      // Present with other bytes: hashed, and refused by artifact-digest.
+      await mkdir(join(work, "blobs"), { recursive: true });
+      const blob = join(work, "blobs", name);
+      await writeFile(blob, "a Hugging Face cache blob named by a digest");
+      const run = await cli(verifyArgs(receiptFile, [], ["--artifact", blob]));
+      assert.equal(run.code, 1, name);
+      assert.match(run.stderr, /NOT VERIFIED: check "artifact-digest" failed: the file's SHA-256/, name);
+    }
+  });
+
+  it("error: a file whose bytes are the model directory's v1 manifest does not verify as the directory (file-as-directory, v1 bytes)", async () => {
+    const digest = await hashModel(model);
+    const file = join(work, "manifest-v1.json");
+    await writeFile(file, canonicalJson({ ...digest.manifest!, format: "provenance-model-manifest-v1" }));
+    const run = await cli(verifyArgs(receiptFile, [], ["--artifact", file]));
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /check "artifact-digest" failed/);
+  });
+
+  it("error: exit 2 DIRECTORY_TAG_IN_FILE for a file holding the directory tag and the model's v2 manifest (file-as-directory, v2 bytes)", async () => {
+    const digest = await hashModel(model);
+    const file = join(work, "manifest-v2.tagged");
+    await writeFile(file, `${MODEL_DIRECTORY_TAG}${canonicalJson(digest.manifest)}`);
+    assert.equal(createHash("sha256").update(await readFile(file)).digest("hex"), digest.sha256, "its SHA-256 is the directory's digest");
+    const run = await cli(verifyArgs(receiptFile, ["--json"], ["--artifact", file]));
+    assert.equal(run.code, 2);
+    assert.equal(JSON.parse(run.stdout).error.code, "DIRECTORY_TAG_IN_FILE");
   });
 
   it("behavior: anchor again is a no-op", async () => {

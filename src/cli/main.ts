@@ -31,10 +31,11 @@ Usage:
                                                     hash a model (file or directory) and record it
   provenance anchor [--confirmations N]             seal pending records into a batch and anchor it
   provenance receipt <digest|record id> [-o file]   write the receipt of an anchored record
-  provenance verify <receipt> [--artifact <path>] --rpc <url> --registry <address>
+  provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address>
                     [--chain-id <id>] [--org <id>]… [--trust <trust.json>] [--confirmations N] [--key <signer.pub.json>]
                                                     verify a receipt against a node (for an
-                                                    attestation, also its signatures and keys)
+                                                    attestation, also its signatures and keys);
+                                                    --artifact is always hashed as a path
   provenance status                                 what the local store holds
 
 Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md):
@@ -43,18 +44,21 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
   provenance key register <key.pub.json> [--role R] register it for --org (caller: org admin)
   provenance key revoke <keyid|key file>            revoke it from the next block on
   provenance key show <keyid|key file>              its on-chain registration
-  provenance attest <type> --subject <path|sha256:…>… [--name N] [--predicate file.json] --key key.json
+  provenance attest <type> (--subject <path> | --subject-digest sha256:<hex>)… [--name N] [--predicate file.json] --key key.json
                     types: model-manifest, sbom, training-run, dataset, environment, evaluation,
                            approval, deployment, model-update, revocation
-  provenance approve <model> --policy P --role R [--decision approved|rejected] [--comment C] --key key.json
+  provenance approve (<model path> | --model-digest sha256:<hex>) --policy P --role R [--decision approved|rejected] [--comment C] --key key.json
   provenance sbom <model> [--name N] [--version V] [--dataset name=path]… [--python-env dir]… [--npm dir]… [--ingest sbom.json]…
                   [--architecture A] [--task T] [--hyperparameter k=v]… [-o model.cdx.json] [--spdx f]
   provenance env capture [-o env.json] [--python-env dir]…
-  provenance lineage <model> [--format text|mermaid|dot] [-o file]
-  provenance bundle <model> -o model.bundle.json    every envelope, receipt and key, for offline checks
-  provenance verify-bundle <bundle> --rpc <url> --registry <address> [--artifact <model path>]
-                    [--chain-id <id>] [--org <id>]… [--trust <trust.json>] [--require-approvals N] [--format mermaid|dot]
-  provenance verify --lineage <model> …             verify the model's whole lineage from this store
+  provenance lineage (<model path> | --model-digest sha256:<hex>) [--format text|mermaid|dot] [-o file]
+  provenance bundle (<model path> | --model-digest sha256:<hex>) -o model.bundle.json
+                                                    every envelope, receipt and key, for offline checks
+  provenance verify-bundle <bundle> (--artifact <model path> | --artifact-digest sha256:<hex>)
+                    --rpc <url> --registry <address> [--chain-id <id>] [--org <id>]… [--trust <trust.json>]
+                    [--require-approvals N] [--format mermaid|dot]
+  provenance verify --lineage (<model path> | --artifact-digest sha256:<hex>) …
+                                                    verify the model's whole lineage from this store
 
   provenance demo                                   the whole pipeline on an embedded chain
 
@@ -87,7 +91,8 @@ verify-bundle never read .env: flag, else --trust file, else environment):
   --json                                          machine-readable output
 
 Exit codes: 0 verified or done, 1 not verified (or the chain refused), 2 usage or input error
-(including a record or digest the store does not hold).
+(including a record or digest the store does not hold), 3 verified against a digest the caller
+supplied (--artifact-digest): no file was read.
 `;
 
 /** Runs the CLI; resolves to the exit code. Never throws. */
