@@ -297,6 +297,7 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
   let work: string;
   let project: string;
   let receiptFile: string;
+  let modelFile: string;
   let verifier: string;
 
   before(async () => {
@@ -310,7 +311,10 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
     project = join(work, "project");
     const store = LedgerStore.open(join(project, ".provenance"));
     try {
-      addRecord(store, createRecord({ subject: { name: HOSTILE_RECORD, version: `1\x1b[8m`, digest: { sha256: sha("model") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } }));
+      addRecord(store, createRecord({ subject: { name: HOSTILE_RECORD, version: `1\x1b[8m`, digest: { sha256: sha("model") }, artifact: { kind: "file", hashing: "sha256", size: 5, files: 1 } } }));
+      // The model's one file (its SHA-256 is sha("model")): verify needs the files (issue 9, --artifact).
+      modelFile = join(work, "model.bin");
+      await writeFile(modelFile, "model");
       sealBatch(store);
       await anchorBatches(store, writer, { registry, orgId });
       receiptFile = join(work, "model.receipt.json");
@@ -326,7 +330,7 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
     await chain?.close();
   });
 
-  const verifyArgs = (extra: string[] = []) => ["verify", receiptFile, "--rpc", chain.rpcUrl, "--registry", registry, ...extra];
+  const verifyArgs = (extra: string[] = []) => ["verify", receiptFile, "--artifact", modelFile, "--rpc", chain.rpcUrl, "--registry", registry, ...extra];
 
   it("default: the verdict prints the organisation's and the record's names escaped, and the pins with their sources", async () => {
     const r = await run(verifyArgs(["--chain-id", "31337"]), verifier);
@@ -353,7 +357,7 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
   });
 
   it("behavior: pins from the real environment are named by variable", async () => {
-    const r = await run(["verify", receiptFile, "--json"], verifier, { PROVENANCE_RPC_URL: chain.rpcUrl, PROVENANCE_REGISTRY: registry, PROVENANCE_CHAIN_ID: "31337", PROVENANCE_ORG: String(orgId) });
+    const r = await run(["verify", receiptFile, "--artifact", modelFile, "--json"], verifier, { PROVENANCE_RPC_URL: chain.rpcUrl, PROVENANCE_REGISTRY: registry, PROVENANCE_CHAIN_ID: "31337", PROVENANCE_ORG: String(orgId) });
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     for (const [pin, variable] of [["registry", "PROVENANCE_REGISTRY"], ["chainId", "PROVENANCE_CHAIN_ID"], ["organisations", "PROVENANCE_ORG"], ["rpcNode", "PROVENANCE_RPC_URL"]] as const)
@@ -363,7 +367,7 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
   it("error: a .env in the working folder with hostile pins is not read by verify (missing --registry, exit 2)", async () => {
     const folder = await mkdtemp(join(work, "dotenv-"));
     await writeFile(join(folder, ".env"), `PROVENANCE_REGISTRY=0x${"66".repeat(20)}\nPROVENANCE_RPC_URL=http://evil.example:8545\nPROVENANCE_CHAIN_ID=1\nPROVENANCE_ORG=${otherOrg}\nPROVENANCE_TRUST=evil.json\n`);
-    const r = await run(["verify", receiptFile, "--rpc", chain.rpcUrl], folder);
+    const r = await run(["verify", receiptFile, "--artifact", modelFile, "--rpc", chain.rpcUrl], folder);
     assert.equal(r.code, 2, r.stdout);
     assert.match(r.stderr, /missing --registry/);
   });
@@ -388,13 +392,13 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
   it("default: --trust file.json pins chain, registry, organisations and RPC, named in the verdict", async () => {
     const trust = join(verifier, "trust.json");
     await writeFile(trust, JSON.stringify({ format: TRUST_FORMAT, chainId: 31337, registry, organisations: [orgId], rpc: chain.rpcUrl }));
-    const r = await run(["verify", receiptFile, "--trust", "trust.json"], verifier);
+    const r = await run(["verify", receiptFile, "--artifact", modelFile, "--trust", "trust.json"], verifier);
     assert.equal(r.code, 0, r.stderr);
     assertRunSafe(r, "verify --trust");
     assert.ok(r.stdout.includes(`(trust file ${trust}): its answers were not checked further`), r.stdout);
     assert.ok(r.stdout.includes(`pins: registry ${registry} (trust file ${trust}); chain 31337 (trust file ${trust}); organisation(s) ${orgId} (trust file ${trust})`), r.stdout);
     // A flag still overrides the file, and says so.
-    const j = JSON.parse((await run(["verify", receiptFile, "--trust", trust, "--chain-id", "31337", "--json"], verifier)).stdout);
+    const j = JSON.parse((await run(["verify", receiptFile, "--artifact", modelFile, "--trust", trust, "--chain-id", "31337", "--json"], verifier)).stdout);
     assert.equal(j.trusted.chainId.source.name, "--chain-id");
     assert.equal(j.trusted.trustFile, trust);
   });
@@ -402,7 +406,7 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
   it("error: exit 1 organisation when the trust file accepts only another organisation", async () => {
     const trust = join(verifier, "other.trust.json");
     await writeFile(trust, JSON.stringify({ format: TRUST_FORMAT, chainId: 31337, registry, organisations: [otherOrg] }));
-    const r = await run(["verify", receiptFile, "--trust", trust, "--rpc", chain.rpcUrl], verifier);
+    const r = await run(["verify", receiptFile, "--artifact", modelFile, "--trust", trust, "--rpc", chain.rpcUrl], verifier);
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /NOT VERIFIED: check "organisation" failed/);
     assertRunSafe(r, "verify --trust other");
@@ -411,7 +415,7 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
   it("error: exit 2 UNSUPPORTED_FORMAT for a trust file of another version", async () => {
     const trust = join(verifier, "v0.trust.json");
     await writeFile(trust, JSON.stringify({ format: "provenance-trust-v0", chainId: 31337, registry, organisations: [orgId] }));
-    const r = await run(["verify", receiptFile, "--trust", trust, "--rpc", chain.rpcUrl, "--json"], verifier);
+    const r = await run(["verify", receiptFile, "--artifact", modelFile, "--trust", trust, "--rpc", chain.rpcUrl, "--json"], verifier);
     assert.equal(r.code, 2);
     assert.equal(JSON.parse(r.stdout).error.code, "UNSUPPORTED_FORMAT");
   });

@@ -494,6 +494,7 @@ describe("the anchoring service over HTTP", () => {
       assert.equal(answer.body.verified, true);
       assert.equal(answer.body.entryHash, ids.record);
       assert.equal(answer.body.artifactChecked, true);
+      assert.deepEqual(answer.body.artifact, { checked: "digest-only", sha256: recordReceipt.record!.subject.digest.sha256 }, "the service reads no files");
       assert.deepEqual(answer.body.organisation, { id: org1, name: "Org One" });
       assert.ok(answer.body.checks.includes("confirmations"));
       const attestation = await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: envelopeReceipt } });

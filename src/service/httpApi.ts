@@ -237,6 +237,8 @@ export function createHttpApi(parameters: CreateHttpApiParameters): HttpApi {
         timestamp: result.timestamp,
         confirmations: result.confirmations,
         artifactChecked: artifactSha256 !== undefined,
+        // The service reads no model files: a supplied digest is "digest-only" (issue 9), never "files".
+        artifact: result.artifact,
         checks: result.checks,
         ...(signers ? { signers: signers.map((s) => ({ algorithm: s.algorithm, keyid: s.keyid, role: s.role, registeredAt: s.registeredAt })) } : {}),
       },
