@@ -497,7 +497,7 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
     assert.equal(JSON.parse(viaEnv.stdout).store, join(project, ".provenance", "ledger.db"), "the project's .env, found upward");
 
     const empty = await mkdtemp(join(work, "empty-"));
-    for (const args of [["status"], ["receipt", sha("model")], ["lineage", `sha256:${sha("model")}`]]) {
+    for (const args of [["status"], ["receipt", sha("model")], ["lineage", "--model-digest", `sha256:${sha("model")}`]]) {
       const r = await run(args, empty);
       assert.equal(r.code, 2, `${args[0]}: ${r.stdout}${r.stderr}`);
       assert.match(r.stderr, /no ledger store at .*\.provenance/);
