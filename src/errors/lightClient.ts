@@ -8,6 +8,7 @@ import { BaseError, type BaseErrorParameters } from "./base.js";
  * - `mix-hash`, `difficulty`: QBFT's constant fields.
  * - `block-number`, `parent-hash`: a header that does not follow the last verified one.
  * - `block-hash`: a header whose computed hash is not the hash it was presented with.
+ * - `timestamp`: a header older than its parent.
  * - `validators`: the set listed in a header is not the set in force (block-header mode), or is not
  *   empty (contract mode).
  * - `vote`: a vote in a contract-mode header.
@@ -28,6 +29,7 @@ export type LightClientCheck =
   | "block-number"
   | "parent-hash"
   | "block-hash"
+  | "timestamp"
   | "validators"
   | "vote"
   | "coinbase"

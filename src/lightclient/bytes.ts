@@ -1,4 +1,4 @@
-// Byte helpers for the platform-neutral light client: Uint8Array only (no Buffer, no node: imports),
+// Byte helpers for the platform-neutral light client: Uint8Array only (nothing from Node),
 // so the same code runs in a browser.
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { LightClientError, type LightClientCheck } from "../errors/lightClient.js";

@@ -49,6 +49,9 @@ export function walkQbftHeaders(trust: QbftTrust, steps: readonly QbftWalkStep[]
     if (header.number !== expectedNumber) throw new LightClientError("block-number", `is ${header.number}, expected ${expectedNumber} (the block after the last verified one)`, { field: `${field}.number` });
     const parentHash = bytesToHex(header.parentHash);
     if (parentHash !== state.block.hash) throw new LightClientError("parent-hash", `is ${parentHash}, but the verified block ${state.block.number} is ${state.block.hash}`, { field: `${field}.parentHash` });
+    // Besu requires at least the block period between blocks; not going back in time is the part every chain shares.
+    if (state.block.timestamp !== undefined && header.timestamp < BigInt(state.block.timestamp))
+      throw new LightClientError("timestamp", `${header.timestamp} is before the parent's ${state.block.timestamp}`, { field: `${field}.timestamp` });
     const selection = state.validatorSelection;
     const verified = verifyQbftHeader(header, { validators: state.validators, mode: selection.mode }, field);
     if (step.reportedHash !== undefined && step.reportedHash.toLowerCase() !== verified.hash)
