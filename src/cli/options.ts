@@ -123,18 +123,35 @@ export function parseCommandLine(argv: readonly string[]): { positionals: string
 
 /**
  * The nearest `name` in `from` or one of its parents (as git finds `.git`), of the given kind;
- * undefined when no folder up to the filesystem root has one.
+ * undefined when none is found. Like git's `safe.directory` rule, the search stays in folders the
+ * user controls: it stops below a folder that another user owns or that others may write to
+ * (`/tmp`, where anyone can leave a `.env` for every work folder under it), and ignores a
+ * candidate that another user owns.
  */
 export function findUp(name: string, kind: "file" | "directory", from = process.cwd()): string | undefined {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (!controlledByUser(dir)) return undefined;
     const candidate = join(dir, name);
     try {
       const s = statSync(candidate);
-      if (kind === "file" ? s.isFile() : s.isDirectory()) return candidate;
+      if ((kind === "file" ? s.isFile() : s.isDirectory()) && ownedByUser(s)) return candidate;
     } catch {
       // not here: look in the parent
     }
     if (dirname(dir) === dir) return undefined;
+  }
+}
+
+const uid = process.getuid?.();
+const ownedByUser = (s: { uid: number }): boolean => uid === undefined || s.uid === uid;
+
+function controlledByUser(dir: string): boolean {
+  try {
+    const s = statSync(dir);
+    // World-writable (a sticky /tmp too): a folder where other users create files.
+    return ownedByUser(s) && (uid === undefined || (s.mode & 0o002) === 0);
+  } catch {
+    return false;
   }
 }
 
