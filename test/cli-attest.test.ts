@@ -204,6 +204,22 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.deepEqual(result.lineage.edges.map((e: { from: string; relation: string }) => `${e.relation}:${e.from}`).sort(), [`base-model:${digests.base}`, `dataset:${digests.data}`].sort());
   });
 
+  it("behavior: the verdict names the model from signed statements, never from the bundle's unsigned subject.name; it prints its pins", async () => {
+    const verifier = await emptyDir();
+    const bundle = JSON.parse(await readFile(bundleFile, "utf8"));
+    bundle.subject.name = "acme/ATTACKER-CHOSEN\u001b[32m";
+    await writeFile(join(verifier, "b.json"), JSON.stringify(bundle));
+    const r = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: verifier });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)/);
+    assert.ok(!r.stdout.includes("ATTACKER"), r.stdout);
+    assert.match(r.stdout, new RegExp(`trusted the RPC node at ${rpc}/? \\(--rpc\\): its answers were not checked further`));
+    assert.match(r.stdout, new RegExp(`pins: registry ${registry} \\(--registry\\); chain 31337 \\(not pinned: as reported by the node\\); any organisation \\(not pinned: any organisation\\)`));
+    const j = JSON.parse((await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--json"], { cwd: verifier })).stdout);
+    assert.equal(j.model.name, "acme/tuned");
+    assert.equal(j.trusted.registry.source.name, "--registry");
+  });
+
   it("error: exit 1 artifact-digest when a model file was modified", async () => {
     const verifier = await emptyDir();
     const copy = join(verifier, "model");

@@ -268,14 +268,19 @@ export function verdictExitCode(result: VerifiedBundle): number {
 }
 
 function printVerdict(out: CommandContext["out"], { result, pins, chainId }: Awaited<ReturnType<typeof runBundleVerification>>, flags: ParsedFlags): void {
-  const { graph, model } = result;
+  const { graph } = result;
+  // The bundle's own subject.name is nobody's signature: the verdict names the model only by the
+  // names that verified, anchored statements give its digest (issue 9, class 3).
+  const signedNames = graph.nodes.get(result.model.sha256)?.names ?? [];
+  const name = signedNames[0] ?? `sha256:${result.model.sha256}`;
+  const model = { name, sha256: result.model.sha256, signedNames };
   const marks = revocationMarks(graph, result.attestations.map((a) => ({ entryHash: a.entryHash, statement: a.statement })));
   const headline =
     result.verdict === "verified"
-      ? `VERIFIED: ${model.name} (sha256 ${model.sha256})`
+      ? `VERIFIED: ${name} (sha256 ${model.sha256})`
       : result.verdict === "revoked"
-        ? `NOT VERIFIED: ${model.name} is REVOKED (revocation ${result.revocation.revokedBy})`
-        : `NOT VERIFIED: ${model.name} is DERIVED FROM A REVOKED MODEL (${result.revocation.derivedFromRevoked.map((r) => graph.nodes.get(r)?.names[0] ?? r).join(", ")})`;
+        ? `NOT VERIFIED: ${name} is REVOKED (revocation ${result.revocation.revokedBy})`
+        : `NOT VERIFIED: ${name} is DERIVED FROM A REVOKED MODEL (${result.revocation.derivedFromRevoked.map((r) => graph.nodes.get(r)?.names[0] ?? r).join(", ")})`;
   const orgs = [...new Set(result.attestations.map((a) => `${a.organisation.id} "${a.organisation.name}"`))];
   const blocks = result.attestations.map((a) => a.blockNumber);
   out.result(
@@ -294,6 +299,7 @@ function printVerdict(out: CommandContext["out"], { result, pins, chainId }: Awa
       headline,
       `  ${result.attestations.length} signed attestation(s), every signature, signing key and anchor checked against chain ${result.attestations[0]?.chainId} (registry ${result.attestations[0]?.registry}), by organisation(s) ${orgs.join(", ")}, blocks ${Math.min(...blocks)}–${Math.max(...blocks)} (${formatTime(Math.min(...result.attestations.map((a) => a.timestamp)))} to ${formatTime(Math.max(...result.attestations.map((a) => a.timestamp)))})`,
       ...result.deployments.map((d) => `  deployment to ${d.environment}: policy ${d.quorum.policy.id} met, ${d.quorum.approvers.length} of ${d.quorum.required} required distinct approvers (${d.quorum.policy.role})${d.quorum.duplicates.length ? `; ${d.quorum.duplicates.length} duplicate approval(s) counted once` : ""}`),
+      ...(signedNames.length > 1 ? [`  also signed as: ${signedNames.slice(1).join(", ")}`] : []),
       result.artifactChecked ? "  model files: hash matches" : "  model files: not checked (pass --artifact <path>)",
       ...pinLines(pins, chainId),
       "",
