@@ -92,7 +92,7 @@ export function checkApprovalQuorum(parameters: {
   const counted = new Set<string>();
   for (const [keyid, list] of decisions) {
     // Last decision wins: by anchor block, then the signed time; on a full tie the rejection wins.
-    const last = [...list].sort((x, y) => x.block - y.block || compareTimestamps(x.at, y.at) || Number(x.approved) - Number(y.approved)).at(-1)!;
+    const last = [...list].sort((x, y) => x.block - y.block || compareTimestamps(x.at, y.at) || Number(y.approved) - Number(x.approved)).at(-1)!;
     if (last.approved) counted.add(keyid);
     else {
       rejections.add(keyid);
