@@ -616,17 +616,17 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
 
   it("error: required-attestation when the base model's only training run is left out (default policy)", async () => {
     const e = await expectCheck("required-attestation", verifyBundle(pins(without(baseBundle, base.entries["training-run"]!))));
-    assert.match(e.message, /requires one of training-run, model-update attestation about the model/);
+    assert.match(e.message, /requires an attestation of type training-run or model-update about the model/);
   });
 
   it("error: required-attestation when the model manifest is left out (default policy)", async () => {
     const e = await expectCheck("required-attestation", verifyBundle(pins(without(tuneBundle, tune.entries["model-manifest"]!))));
-    assert.match(e.message, /requires a model-manifest attestation/);
+    assert.match(e.message, /requires an attestation of type model-manifest about the model/);
   });
 
   it("error: required-attestation when the pinned policy requires an evaluation the model lacks", async () => {
     const e = await expectCheck("required-attestation", verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ require: [["model-manifest"], ["evaluation"]] }) })));
-    assert.match(e.message, /requires a evaluation attestation about the model/);
+    assert.match(e.message, /requires an attestation of type evaluation about the model/);
     // An empty list requires nothing beyond the lineage's own checks.
     assert.equal((await verifyBundle(pins(without(baseBundle, base.entries["training-run"]!), { policy: policy({ require: [] }) }))).verdict, "verified");
   });

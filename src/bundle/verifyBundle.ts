@@ -193,7 +193,7 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
     if (!requirement.some((name) => present.has(name)))
       throw new VerificationError(
         "required-attestation",
-        `the policy requires ${requirement.length > 1 ? `one of ${requirement.join(", ")}` : `a ${requirement[0]}`} attestation about the model (sha256 ${model}); the bundle has none (it has: ${[...present].join(", ") || "none"})`,
+        `the policy requires an attestation of type ${requirement.join(" or ")} about the model (sha256 ${model}); the bundle has none (it has: ${[...present].join(", ") || "none"})`,
       );
 
   const registration = registrationOf(attestations, model)!;
