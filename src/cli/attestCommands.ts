@@ -1,8 +1,8 @@
+import { createHash } from "node:crypto";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import type { DsseEnvelope } from "../attestation/dsse.js";
 import { type KeyAlgorithm, KEY_ALGORITHMS, type PublicKeyInfo, type KeyFile, PUBLIC_KEY_FORMAT, generateKeyFile, onChainKeyId, onChainRole, parseKeyFile, parsePublicKeyInfo, publicKeyInfo, signerFromKeyFile } from "../attestation/keys.js";
-import { createHash } from "node:crypto";
 import { createModelManifestPredicate } from "../attestation/predicates/modelManifest.js";
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate } from "../attestation/predicates/approval.js";
 import { ENVIRONMENT_PREDICATE_TYPE } from "../attestation/predicates/environment.js";
