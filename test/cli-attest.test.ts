@@ -323,7 +323,7 @@ describe("provenance attestation commands against hardhat node", () => {
     await writeFile(join(verifier, "policy.json"), JSON.stringify({ ...policy, require: [["model-manifest"]] }));
     r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--policy", "policy.json"], { cwd: verifier });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /\n  policy: policy\.json \(sha256 [0-9a-f]{64}\)\n/);
+    assert.match(r.stdout, /\n  policy: policy\.json \(sha256 [0-9a-f]{64}; --policy\)\n/);
     await writeFile(join(verifier, "policy.json"), JSON.stringify({ ...policy, trustBundle: true }));
     r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--policy", "policy.json", "--json"], { cwd: verifier });
     assert.equal(r.code, 2, r.stdout);
