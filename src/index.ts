@@ -153,7 +153,17 @@ export { type LineageFormat, type LineageMarks, renderLineage } from "./lineage/
 export { type ApprovalPolicy, type ApprovalQuorum, type SignedAttestation, checkApprovalQuorum } from "./lineage/approvalQuorum.js";
 export { BUNDLE_FORMAT, type EvidenceBundle, MAX_BUNDLE_ENTRIES, parseBundle, serializeBundle } from "./bundle/bundle.js";
 export { asLineage, buildBundle, lineageEntries } from "./bundle/buildBundle.js";
-export { type BundleVerdict, type VerifiedBundle, type VerifyBundleParameters, verifyBundle } from "./bundle/verifyBundle.js";
+export {
+  type BundleRevocation,
+  type BundleVerdict,
+  type Registration,
+  type RevocationFinding,
+  type VerifiedBundle,
+  type VerifyBundleParameters,
+  registrationOf,
+  verifyBundle,
+} from "./bundle/verifyBundle.js";
+export { DEFAULT_VERIFICATION_POLICY, VERIFICATION_POLICY_FORMAT, type VerificationPolicy, parseVerificationPolicy } from "./verify/verificationPolicy.js";
 
 // Pipeline stages (what a training job calls)
 export * from "./pipeline/modelPipeline.js";
@@ -161,3 +171,4 @@ export * from "./pipeline/modelPipeline.js";
 // Printing hostile text, and the verifier's trust file
 export { escapeJsonText, escapeTerminal, safeJsonStringify } from "./terminalText.js";
 export { TRUST_FORMAT, type TrustFile, parseTrustFile } from "./trustFile.js";
+export { type PublishRevocationParameters, type PublishRevocationReturnType, publishRevocation } from "./pipeline/publishRevocation.js";

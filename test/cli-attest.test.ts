@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createDatasetPredicate } from "../src/attestation/predicates/dataset.js";
 import { createDeploymentPredicate } from "../src/attestation/predicates/deployment.js";
+import { createRevocationPredicate } from "../src/attestation/predicates/revocation.js";
 import { createTrainingRunPredicate } from "../src/attestation/predicates/trainingRun.js";
 
 // The attestation commands of the built CLI (`npm run build`) against `hardhat node` on loopback:
@@ -163,8 +164,11 @@ describe("provenance attestation commands against hardhat node", () => {
       const approved = await json(["approve", paths.tuned, "--policy", POLICY, "--role", "approver", "--key", key]);
       assert.equal(approved.decision, "approved");
     }
+    // A deployment counts only when signed by a key with a role the verifier's policy names (default: deployer, ml-pipeline).
+    await ok(["key", "generate", "--algorithm", "secp256k1", "-o", "deployer.json"]);
+    await ok(["key", "register", "deployer.pub.json", "--role", "deployer"]);
     const deployment = await writeJson("deployment.json", createDeploymentPredicate({ environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: { id: POLICY, threshold: 2, role: "approver" }, deployedAt: new Date() }));
-    await ok(["attest", "deployment", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", deployment, "--key", "k.json"]);
+    await ok(["attest", "deployment", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", deployment, "--key", "deployer.json"]);
     const anchored = await json(["anchor"]);
     assert.equal(anchored.anchored[0].leafCount, 7);
 
@@ -304,5 +308,52 @@ describe("provenance attestation commands against hardhat node", () => {
     r = await org(["attest", "dataset", "--subject", paths.data, "--predicate", duplicate, "--key", "k2.json", "--json"]);
     assert.equal(r.code, 2);
     assert.equal(JSON.parse(r.stdout).error.code, "DUPLICATE_KEY");
+  });
+
+  it("behavior: verify-bundle names the model from signed data, never the bundle's subject.name, and says where, when and by whom it was registered", async () => {
+    const verifier = await emptyDir();
+    const relayed = JSON.parse(await readFile(bundleFile, "utf8"));
+    relayed.subject.name = "FORGED-NAME acme/trusted";
+    await writeFile(join(verifier, "b.json"), JSON.stringify(relayed));
+    const r = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: verifier });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes("FORGED-NAME"), r.stdout);
+    assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)\n  the name is the one the signed (training-run|model-manifest) entry 0x[0-9a-f]{64} gives the model\n/);
+    assert.match(r.stdout, /\n  registered at block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\) by organisation 1 "CLI Attest Org" \(name as registered on chain\) in transaction 0x[0-9a-f]{64}\n/);
+    assert.match(r.stdout, /\n  revocation: neither the model nor its 2 ancestor\(s\) revoked as of block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\), read from the chain for organisation\(s\) 1\n/);
+    assert.match(r.stdout, /\n  policy: the default policy \(docs\/bundle\.md#verification-policy\)\n/);
+    const j = JSON.parse((await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--json"], { cwd: verifier })).stdout);
+    assert.deepEqual(j.model, { name: "acme/tuned", sha256: digests.tuned });
+    assert.equal(j.registration.organisation.name, "CLI Attest Org");
+    assert.ok(!JSON.stringify(j).includes("FORGED-NAME"));
+    assert.equal(typeof j.revocation.checkedAt.blockNumber, "number");
+  });
+
+  it("error: exit 1 required-attestation under a pinned --policy that requires an evaluation; exit 2 for a policy the parser refuses", async () => {
+    const verifier = await emptyDir();
+    const policy = { format: "provenance-verification-policy-v1", require: [["model-manifest"], ["evaluation"]], deployment: { roles: ["deployer"] } };
+    await writeFile(join(verifier, "policy.json"), JSON.stringify(policy));
+    let r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--policy", "policy.json"], { cwd: verifier });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /NOT VERIFIED: check "required-attestation" failed: the policy requires an attestation of type evaluation about the model/);
+    await writeFile(join(verifier, "policy.json"), JSON.stringify({ ...policy, require: [["model-manifest"]] }));
+    r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--policy", "policy.json"], { cwd: verifier });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\n  policy: policy\.json \(sha256 [0-9a-f]{64}; --policy\)\n/);
+    await writeFile(join(verifier, "policy.json"), JSON.stringify({ ...policy, trustBundle: true }));
+    r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--policy", "policy.json", "--json"], { cwd: verifier });
+    assert.equal(r.code, 2, r.stdout);
+    assert.equal(JSON.parse(r.stdout).error.code, "INVALID_POLICY");
+  });
+
+  it("behavior: attest revocation anchors it and sets it on chain; the bundle made before now verifies as derived from a revoked model", async () => {
+    const predicate = await writeJson("revocation.json", createRevocationPredicate({ reason: "data-licence", description: "corpus may not be used for training", revokedAt: new Date() }));
+    const revoked = await json(["attest", "revocation", "--subject", paths.data, "--name", "corpus", "--predicate", predicate, "--key", "deployer.json"]);
+    assert.equal(revoked.revokedOnChain.length, 1);
+    assert.ok(revoked.anchoredAt > 0);
+    const r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry], { cwd: await emptyDir() });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, new RegExp(`^NOT VERIFIED: acme/tuned \\(sha256 ${digests.tuned}\\) is DERIVED FROM A REVOKED MODEL \\(corpus, revoked by organisation 1 at block ${revoked.revokedOnChain[0].blockNumber}\\)`));
+    assert.match(r.stdout, /corpus .*\[REVOKED\]/);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import type { DsseEnvelope } from "../attestation/dsse.js";
@@ -6,6 +7,7 @@ import { createModelManifestPredicate } from "../attestation/predicates/modelMan
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate } from "../attestation/predicates/approval.js";
 import { ENVIRONMENT_PREDICATE_TYPE } from "../attestation/predicates/environment.js";
 import { PREDICATE_NAMES } from "../attestation/predicates/index.js";
+import { REVOCATION_PREDICATE_TYPE } from "../attestation/predicates/revocation.js";
 import { signStatement } from "../attestation/signStatement.js";
 import { STATEMENT_TYPE, type Statement, type StatementSubject } from "../attestation/statement.js";
 import { buildBundle } from "../bundle/buildBundle.js";
@@ -20,11 +22,14 @@ import { addAttestation } from "../ledger.js";
 import { buildLineageGraph, revocationStatus, ancestorsOf } from "../lineage/lineageGraph.js";
 import { type LineageFormat, renderLineage } from "../lineage/renderLineage.js";
 import { asLineage, lineageEntries } from "../bundle/buildBundle.js";
+import type { Hex } from "../hex.js";
+import { publishRevocation } from "../pipeline/publishRevocation.js";
 import type { LedgerStore } from "../store/ledgerStore.js";
+import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerificationPolicy } from "../verify/verificationPolicy.js";
 import { type CommandContext, confirmations, orgId, registry, timeoutMs, withStore, writer } from "./commands.js";
 import { connectReader } from "./connect.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
-import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
+import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
 import { formatTime } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
 
@@ -153,8 +158,20 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
   const statement: Statement = { _type: STATEMENT_TYPE, subject, predicateType, predicate };
   await withStore(flags, async (store) => {
     const { entryHash, created } = await signAndStore(store, statement, key);
+    const about = `${type} about ${subject.map((s) => `${s.name} (sha256 ${s.digest.sha256.slice(0, 16)}…)`).join(", ")}`;
+    if (predicateType === REVOCATION_PREDICATE_TYPE) {
+      // A revocation must reach every verifier, whatever bundle it is handed: anchor it, then set the on-chain state.
+      const org = orgId(flags, store);
+      const published = await publishRevocation(store, await writer(flags, store), { registry: registry(flags, store), orgId: org, entryHash: entryHash as Hex, confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+      out.result({ entryHash, predicateType, subject, keyid: key.keyid, created, orgId: org, anchoredAt: published.anchoredAt, revokedOnChain: published.receipts.map((r) => ({ txHash: r.transactionHash, blockNumber: Number(r.blockNumber) })) }, [
+        `${created ? "Attested" : "Already attested"} ${about}`,
+        `  signed by ${key.keyid}; entry ${entryHash}, anchored at block ${published.anchoredAt}`,
+        ...published.receipts.map((r, i) => `  revoked on chain for organisation ${org}: sha256 ${published.subjects[i]} at block ${r.blockNumber} (tx ${r.transactionHash})`),
+      ]);
+      return;
+    }
     out.result({ entryHash, predicateType, subject, keyid: key.keyid, created }, [
-      `${created ? "Attested" : "Already attested"} ${type} about ${subject.map((s) => `${s.name} (sha256 ${s.digest.sha256.slice(0, 16)}…)`).join(", ")}`,
+      `${created ? "Attested" : "Already attested"} ${about}`,
       `  signed by ${key.keyid}; entry ${entryHash}; pending until the next \`provenance anchor\``,
     ]);
   });
@@ -242,15 +259,32 @@ export function verifierPins(flags: ParsedFlags, store?: LedgerStore) {
   return { url, registry: registryAddress, chain: connectReader(url, timeoutMs(flags)) };
 }
 
-/** A bundle verification with the verifier's pins (flags, environment, --trust; never a .env or the store). */
-async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof parseBundle>): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number }> {
+/** The verifier's policy: `--policy file.json` (or PROVENANCE_POLICY in its real environment), else the documented default. */
+export async function verifierPolicy(flags: ParsedFlags): Promise<{ policy: VerificationPolicy; source: string }> {
+  const flagged = flags.policy;
+  const file = flagged ?? verifierEnvironment("PROVENANCE_POLICY");
+  if (file === undefined || file === "") return { policy: DEFAULT_VERIFICATION_POLICY, source: "the default policy (docs/bundle.md#verification-policy)" };
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new InputError("INVALID_ARGUMENT", `cannot read the policy ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  const digest = createHash("sha256").update(text, "utf8").digest("hex");
+  return { policy: parseVerificationPolicy(text), source: `${file} (sha256 ${digest}; ${flagged === undefined ? "environment variable PROVENANCE_POLICY" : "--policy"})` };
+}
+
+/** A bundle verification with the verifier's pins and policy (flags, environment, --trust; never a .env or the store). */
+async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof parseBundle>): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number; policySource: string }> {
   const pins = await resolveVerifierPins(flags);
+  const { policy, source: policySource } = await verifierPolicy(flags);
   const chain = connectVerifier(pins, timeoutMs(flags));
   let artifactSha256: string | undefined;
   if (flags.artifact) artifactSha256 = (await resolveSubject(flags.artifact, undefined)).digest.sha256;
   const chainId = await verifierChainId(pins, chain);
   const result = await verifyBundle({
     bundle: b,
+    policy,
     chain,
     chainId,
     registry: pins.registry.value,
@@ -259,7 +293,7 @@ async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof pa
     confirmations: confirmations(flags),
     requireApprovals: flags["require-approvals"] ? parseInteger(flags["require-approvals"], "--require-approvals", 1, 100) : undefined,
   });
-  return { result, pins, chainId };
+  return { result, pins, chainId, policySource };
 }
 
 /** Exit code of a bundle verdict: 0 only for `verified`. */
@@ -267,40 +301,65 @@ export function verdictExitCode(result: VerifiedBundle): number {
   return result.verdict === "verified" ? 0 : 1;
 }
 
-function printVerdict(out: CommandContext["out"], { result, pins, chainId }: Awaited<ReturnType<typeof runBundleVerification>>, flags: ParsedFlags): void {
-  const { graph } = result;
-  // The bundle's own subject.name is nobody's signature: the verdict names the model only by the
-  // names that verified, anchored statements give its digest (issue 9, class 3).
-  const signedNames = graph.nodes.get(result.model.sha256)?.names ?? [];
-  const name = signedNames[0] ?? `sha256:${result.model.sha256}`;
-  const model = { name, sha256: result.model.sha256, signedNames };
-  const marks = revocationMarks(graph, result.attestations.map((a) => ({ entryHash: a.entryHash, statement: a.statement })));
+/** Marks for the lineage: what the chain (or a signed revocation) says is revoked, and the model's own state. */
+function verdictMarks(result: VerifiedBundle): Map<string, string[]> {
+  const marks = new Map<string, string[]>();
+  for (const f of result.revocation.findings) marks.set(f.sha256, ["REVOKED"]);
+  if (result.revocation.derivedFromRevoked.length) marks.set(result.model.sha256, [...(marks.get(result.model.sha256) ?? []), "derived from a revoked model"]);
+  return marks;
+}
+
+/**
+ * The verdict's lines. Every name comes from signed statements (the model's from its registration
+ * entry), every organisation name from the chain; nothing from the bundle's unsigned fields.
+ */
+export function verdictLines(result: VerifiedBundle): string[] {
+  const { graph, model, registration: r, revocation } = result;
+  const name = (sha: string) => graph.nodes.get(sha)?.names[0] ?? `sha256 ${sha.slice(0, 16)}…`;
+  const revokedHere = revocation.findings.filter((f) => f.sha256 === model.sha256);
+  const by = (fs: typeof revocation.findings) => [...new Set(fs.map((f) => `organisation ${f.orgId} at block ${f.blockNumber}${f.source === "attestation" ? " (signed revocation in the bundle)" : ""}`))].join("; ");
   const headline =
     result.verdict === "verified"
       ? `VERIFIED: ${name} (sha256 ${model.sha256})`
       : result.verdict === "revoked"
-        ? `NOT VERIFIED: ${name} is REVOKED (revocation ${result.revocation.revokedBy})`
-        : `NOT VERIFIED: ${name} is DERIVED FROM A REVOKED MODEL (${result.revocation.derivedFromRevoked.map((r) => graph.nodes.get(r)?.names[0] ?? r).join(", ")})`;
+        ? `NOT VERIFIED: ${model.name} (sha256 ${model.sha256}) is REVOKED by ${by(revokedHere)}${revocation.revokedBy ? ` (revocation ${revocation.revokedBy})` : ""}`
+        : `NOT VERIFIED: ${model.name} (sha256 ${model.sha256}) is DERIVED FROM A REVOKED MODEL (${revocation.derivedFromRevoked.map((sha) => `${name(sha)}, revoked by ${by(revocation.findings.filter((f) => f.sha256 === sha))}`).join("; ")})`;
+  const shortType = (t: string) => Object.entries(PREDICATE_NAMES).find(([, v]) => v === t)?.[0] ?? t;
+  const checkedOrgs = [...new Set(revocation.checked.flatMap((c) => c.organisations))].join(", ");
   const orgs = [...new Set(result.attestations.map((a) => `${a.organisation.id} "${a.organisation.name}"`))];
   const blocks = result.attestations.map((a) => a.blockNumber);
+  return [
+    headline,
+    `  the name is the one the signed ${shortType(r.predicateType)} entry ${r.entryHash} gives the model`,
+    `  registered at block ${r.blockNumber} (${formatTime(r.timestamp)}) by organisation ${r.organisation.id} "${r.organisation.name}" (name as registered on chain) in transaction ${r.txHash}`,
+    `  revocation: ${revocation.findings.length ? `${revocation.findings.length} revocation(s) in its lineage` : `neither the model nor its ${revocation.checked.length - 1} ancestor(s) revoked`} as of block ${revocation.checkedAt.blockNumber} (${formatTime(revocation.checkedAt.timestamp)}), read from the chain for organisation(s) ${checkedOrgs}`,
+    `  ${result.attestations.length} signed attestation(s), every signature, signing key and anchor checked against chain ${result.attestations[0]?.chainId} (registry ${result.attestations[0]?.registry}), by organisation(s) ${orgs.join(", ")}, blocks ${Math.min(...blocks)}–${Math.max(...blocks)} (${formatTime(Math.min(...result.attestations.map((a) => a.timestamp)))} to ${formatTime(Math.max(...result.attestations.map((a) => a.timestamp)))})`,
+    ...result.deployments.map((d) => `  deployment to ${d.environment}: policy ${d.quorum.policy.id} met, ${d.quorum.approvers.length} of ${d.quorum.required} required distinct approvers (${d.quorum.policy.role})${d.quorum.duplicates.length ? `; ${d.quorum.duplicates.length} duplicate approval(s) counted once` : ""}`),
+    `  required attestations present: ${result.policy.require.map((g) => g.join(" or ")).join("; ") || "none required"}`,
+    result.artifactChecked ? "  model files: hash matches" : "  model files: not checked (pass --artifact <path>)",
+  ];
+}
+
+function printVerdict(out: CommandContext["out"], { result, pins, chainId, policySource }: Awaited<ReturnType<typeof runBundleVerification>>, flags: ParsedFlags): void {
+  const { graph, model } = result;
+  const marks = verdictMarks(result);
   out.result(
     {
       verified: result.verdict === "verified",
       verdict: result.verdict,
       model,
+      registration: result.registration,
       artifactChecked: result.artifactChecked,
       entries: result.attestations.map((a) => ({ entryHash: a.entryHash, predicateType: a.statement.predicateType, subject: a.statement.subject, signers: a.signers.map((s) => s.keyid), organisation: a.organisation, blockNumber: a.blockNumber, timestamp: a.timestamp, txHash: a.txHash })),
       lineage: { nodes: [...graph.nodes.values()], edges: graph.edges, ancestors: ancestorsOf(graph, model.sha256) },
       revocation: result.revocation,
       deployments: result.deployments,
+      policy: { source: policySource, ...result.policy },
       trusted: pinsJson(pins, chainId),
     },
     [
-      headline,
-      `  ${result.attestations.length} signed attestation(s), every signature, signing key and anchor checked against chain ${result.attestations[0]?.chainId} (registry ${result.attestations[0]?.registry}), by organisation(s) ${orgs.join(", ")}, blocks ${Math.min(...blocks)}–${Math.max(...blocks)} (${formatTime(Math.min(...result.attestations.map((a) => a.timestamp)))} to ${formatTime(Math.max(...result.attestations.map((a) => a.timestamp)))})`,
-      ...result.deployments.map((d) => `  deployment to ${d.environment}: policy ${d.quorum.policy.id} met, ${d.quorum.approvers.length} of ${d.quorum.required} required distinct approvers (${d.quorum.policy.role})${d.quorum.duplicates.length ? `; ${d.quorum.duplicates.length} duplicate approval(s) counted once` : ""}`),
-      ...(signedNames.length > 1 ? [`  also signed as: ${signedNames.slice(1).join(", ")}`] : []),
-      result.artifactChecked ? "  model files: hash matches" : "  model files: not checked (pass --artifact <path>)",
+      ...verdictLines(result),
+      `  policy: ${policySource}`,
       ...pinLines(pins, chainId),
       "",
       "Lineage:",

@@ -45,7 +45,8 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
   provenance key show <keyid|key file>              its on-chain registration
   provenance attest <type> --subject <path|sha256:…>… [--name N] [--predicate file.json] --key key.json
                     types: model-manifest, sbom, training-run, dataset, environment, evaluation,
-                           approval, deployment, model-update, revocation
+                           approval, deployment, model-update, revocation (a revocation is anchored
+                           at once and set on chain: needs --private-key of the org admin)
   provenance approve <model> --policy P --role R [--decision approved|rejected] [--comment C] --key key.json
   provenance sbom <model> [--name N] [--version V] [--dataset name=path]… [--python-env dir]… [--npm dir]… [--ingest sbom.json]…
                   [--architecture A] [--task T] [--hyperparameter k=v]… [-o model.cdx.json] [--spdx f]
@@ -53,7 +54,7 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
   provenance lineage <model> [--format text|mermaid|dot] [-o file]
   provenance bundle <model> -o model.bundle.json    every envelope, receipt and key, for offline checks
   provenance verify-bundle <bundle> --rpc <url> --registry <address> [--artifact <model path>]
-                    [--chain-id <id>] [--org <id>]… [--trust <trust.json>] [--require-approvals N] [--format mermaid|dot]
+                    [--chain-id <id>] [--org <id>]… [--trust <trust.json>] [--require-approvals N] [--policy policy.json] [--format mermaid|dot]
   provenance verify --lineage <model> …             verify the model's whole lineage from this store
 
   provenance demo                                   the whole pipeline on an embedded chain
