@@ -320,7 +320,7 @@ export function verdictLines(result: VerifiedBundle): string[] {
   const by = (fs: typeof revocation.findings) => [...new Set(fs.map((f) => `organisation ${f.orgId} at block ${f.blockNumber}${f.source === "attestation" ? " (signed revocation in the bundle)" : ""}`))].join("; ");
   const headline =
     result.verdict === "verified"
-      ? `VERIFIED: ${name} (sha256 ${model.sha256})`
+      ? `VERIFIED: ${model.name} (sha256 ${model.sha256})`
       : result.verdict === "revoked"
         ? `NOT VERIFIED: ${model.name} (sha256 ${model.sha256}) is REVOKED by ${by(revokedHere)}${revocation.revokedBy ? ` (revocation ${revocation.revokedBy})` : ""}`
         : `NOT VERIFIED: ${model.name} (sha256 ${model.sha256}) is DERIVED FROM A REVOKED MODEL (${revocation.derivedFromRevoked.map((sha) => `${name(sha)}, revoked by ${by(revocation.findings.filter((f) => f.sha256 === sha))}`).join("; ")})`;
