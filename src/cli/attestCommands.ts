@@ -145,6 +145,11 @@ export async function keyRegister({ flags, args, out }: CommandContext): Promise
       roleName = proved.role;
       if (flags.role !== undefined && flags.role !== proved.role)
         throw new InputError("INVALID_KEY", `the proof binds role ${JSON.stringify(proved.role)}, not --role ${JSON.stringify(flags.role)}: the key holder proves again for that role`);
+      if (proved.chainId !== chainId || proved.registry !== reg || proved.orgId !== org)
+        throw new InputError(
+          "INVALID_KEY",
+          `${file} proves possession for organisation ${proved.orgId} in registry ${proved.registry} on chain ${proved.chainId}, not for organisation ${org} in registry ${reg} on chain ${chainId}: the key holder proves again for this one`,
+        );
       const binding = { chainId, registry: reg, orgId: org, keyId: onChainKeyId(proved.keyid), role: onChainRole(proved.role ?? undefined) };
       // Checked before anything is sent: the registry cannot check an ed25519 or P-256 proof, and verifiers refuse a key whose proof fails.
       const problem = await checkKeyPossession(proved, binding);
@@ -184,7 +189,7 @@ export async function keyShow({ flags, args, out }: CommandContext): Promise<voi
   const keyid = /^(0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/.test(spec) ? spec : (await readPublicKey(spec)).keyid;
   await withStore(flags, async (store) => {
     const pins = verifierPins(flags, store);
-    const org = pins.orgs[0] ?? orgId(flags, store);
+    const org = orgId(flags, store);
     const state = await readSigningKey(pins.chain, pins.registry, org, onChainKeyId(keyid));
     if (!state) {
       out.result({ keyid, orgId: org, registered: false }, [`Key ${keyid} is not registered to organisation ${org} in ${pins.registry}`]);
