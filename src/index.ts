@@ -61,6 +61,21 @@ export {
   signerFromKeyFile,
   verifySignature,
 } from "./attestation/keys.js";
+export {
+  KEY_ALGORITHM_CODES,
+  POSSESSION_FORMAT,
+  SIGNING_KEY_POSSESSION_TAG,
+  type KeyPossession,
+  type KeyPossessionFile,
+  type PossessionBinding,
+  checkKeyPossession,
+  parseKeyPossessionFile,
+  possessionHash,
+  possessionMessage,
+  proveKeyPossession,
+  publicKeyBytes,
+  publicKeyInfoFromBytes,
+} from "./attestation/keyPossession.js";
 export { MAX_SUBJECTS, STATEMENT_TYPE, type Statement, type StatementSubject, parseStatementLayer } from "./attestation/statement.js";
 export { parseStatement, statementOfEnvelope } from "./attestation/parseStatement.js";
 export { PREDICATE_NAMES, PREDICATE_PARSERS, parsePredicate } from "./attestation/predicates/index.js";
@@ -114,6 +129,7 @@ export {
   findBatchAnchoredLog,
   isAnchorer,
   readAnchor,
+  readKeyPossession,
   readOrganisation,
   readRevocation,
   readSigningKey,

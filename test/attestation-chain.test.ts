@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import { envelopeHash } from "../src/attestation/dsse.js";
+import { proveKeyPossession } from "../src/attestation/keyPossession.js";
 import { type KeyFile, type PublicKeyInfo, generateKeyFile, onChainKeyId, onChainRole, publicKeyInfo, signerFromKeyFile } from "../src/attestation/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../src/attestation/predicates/evaluation.js";
 import { signStatement } from "../src/attestation/signStatement.js";
@@ -60,8 +61,13 @@ async function openStore(label: string): Promise<LedgerStore> {
   return store;
 }
 
-async function register(key: PublicKeyInfo, role: string, orgId = org1): Promise<number> {
-  const { receipt } = await registerSigningKey(admin, registry, { orgId, keyId: onChainKeyId(key.keyid), role: onChainRole(role) });
+/** Registers `key` for `orgId` with its proof of possession (signed here: the test holds every key). */
+async function possessionOf(key: KeyFile, role: string, orgId = org1) {
+  return proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) });
+}
+
+async function register(key: KeyFile, role: string, orgId = org1): Promise<number> {
+  const { receipt } = await registerSigningKey(admin, registry, { orgId, role: onChainRole(role), possession: await possessionOf(key, role, orgId) });
   return Number(receipt.blockNumber);
 }
 
@@ -178,9 +184,10 @@ describe("verifyAttestation against the registry's signing keys", () => {
     const same = await openStore("same-block");
     for (const name of ["revokedSameBlock", "registeredSameBlock"] as const) entries[name] = await attestWith(same, keys[name], `model-${name}`);
     sealBatch(same);
+    const sameBlockPossession = await possessionOf(keys.registeredSameBlock, "approver");
     const [, , anchored] = (await inOneBlock([
       () => revokeSigningKey(admin, registry, { orgId: org1, keyId: onChainKeyId(keys.revokedSameBlock.keyid) }),
-      () => registerSigningKey(admin, registry, { orgId: org1, keyId: onChainKeyId(keys.registeredSameBlock.keyid), role: onChainRole("approver") }),
+      () => registerSigningKey(admin, registry, { orgId: org1, role: onChainRole("approver"), possession: sameBlockPossession }),
       () => anchorBatches(same, admin, { registry, orgId: org1 }),
     ])) as [unknown, unknown, { anchor: { blockNumber: number } }[]];
     sameBlock = anchored[0]!.anchor.blockNumber;
@@ -206,12 +213,49 @@ describe("verifyAttestation against the registry's signing keys", () => {
 
   it("error: signing-key when the key is not registered", async () => {
     const e = await expectCheck("signing-key", verifyAttestation(params(receipts.stranger)));
-    assert.match(e.message, /not registered to any organisation/);
+    assert.match(e.message, new RegExp(`not registered to organisation ${org1} that anchored the envelope`));
   });
 
   it("error: signing-key when the key belongs to the other organisation", async () => {
     const e = await expectCheck("signing-key", verifyAttestation(params(receipts.otherOrg)));
-    assert.match(e.message, new RegExp(`belongs to organisation ${org2}, not to organisation ${org1}`));
+    assert.match(e.message, new RegExp(`key ${keys.otherOrg.keyid} is not registered to organisation ${org1} that anchored the envelope`));
+  });
+
+  for (const algorithm of ["ed25519", "p256"] as const) {
+    it(`error: attack — signing-key when another organisation squatted a ${algorithm} key id with a replayed proof of possession; the rightful organisation's envelopes still verify`, async () => {
+      const victim = generateKeyFile(algorithm);
+      const keys = [publicKeyInfo(victim)];
+      // Organisation 2 learned the key and the victim's proof for organisation 1, registers it as its own, and
+      // anchors an envelope the victim signed (say, copied from a bundle the victim published).
+      const genuine = await possessionOf(victim, "approver", org1);
+      await registerSigningKey(admin, registry, { orgId: org2, role: onChainRole("approver"), possession: genuine });
+      const squatted = await openStore(`squat-${algorithm}`);
+      const copied = await attestWith(squatted, victim, "model-squatted");
+      await anchor(squatted, org2);
+      const e = await expectCheck("signing-key", verifyAttestation(params(buildReceipt(squatted, copied.entry), { publicKeys: keys })));
+      assert.match(e.message, new RegExp(`registration for organisation ${org2} has no valid proof of possession: the proof is not ${victim.keyid}'s signature`));
+
+      // The squat neither blocks nor replaces the rightful registration.
+      await registerSigningKey(admin, registry, { orgId: org1, role: onChainRole("approver"), possession: genuine });
+      const own = await openStore(`own-${algorithm}`);
+      const signed = await attestWith(own, victim, "model-own");
+      await anchor(own, org1);
+      const result = await verifyAttestation(params(buildReceipt(own, signed.entry), { publicKeys: keys }));
+      assert.equal(result.organisation.id, org1);
+      assert.equal(result.signers[0]!.keyid, victim.keyid);
+    });
+  }
+
+  it("error: attack — signing-key when the proof of possession binds another role than the one registered (an admin raising a key's role)", async () => {
+    const key = generateKeyFile("p256");
+    const forEngineer = await possessionOf(key, "ml-engineer", org1);
+    // The registry cannot check a P-256 proof: the registration as "approver" goes through, and verifiers refuse it.
+    await registerSigningKey(admin, registry, { orgId: org1, role: onChainRole("approver"), possession: forEngineer });
+    const store = await openStore("role-raise");
+    const signed = await attestWith(store, key, "model-role");
+    await anchor(store, org1);
+    const e = await expectCheck("signing-key", verifyAttestation(params(buildReceipt(store, signed.entry), { publicKeys: [publicKeyInfo(key)] })));
+    assert.match(e.message, /has no valid proof of possession/);
   });
 
   it("error: signing-key when the key was registered after the anchor block", async () => {

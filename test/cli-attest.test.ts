@@ -130,9 +130,34 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.equal(await readFile(join(work, "k.json"), "utf8"), before, "the key is untouched");
     await ok(["key", "generate", "--algorithm", "p256", "-o", "k2.json"]);
 
-    const registered = await json(["key", "register", "k.pub.json", "--role", "approver"]);
+    // A public key alone is refused by name: registration needs the key holder's proof of possession.
+    const bare = await org(["key", "register", "k.pub.json", "--role", "approver"]);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /holds a public key only: registration needs the key's proof of possession/);
+    // The key holder proves (bound to this chain, registry, organisation and role); the admin registers the proof.
+    const proved = await json(["key", "prove", "k.json", "--role", "approver"]);
+    assert.equal(proved.orgId, 1);
+    const pop = JSON.parse(await readFile(join(work, "k.pop.json"), "utf8"));
+    assert.deepEqual(Object.keys(pop).sort(), ["algorithm", "chainId", "format", "keyid", "orgId", "proof", "publicKey", "registry", "role"]);
+    assert.equal(pop.format, "provenance-key-possession-v1");
+    assert.ok(!JSON.stringify(pop).includes("PRIVATE"), "no secret in the proof file");
+    const wrongRole = await org(["key", "register", "k.pop.json", "--role", "ml-engineer"]);
+    assert.equal(wrongRole.code, 2);
+    assert.match(wrongRole.stderr, /the proof binds role "approver", not --role "ml-engineer"/);
+    await writeFile(join(work, "k.other-org.pop.json"), JSON.stringify({ ...pop, orgId: 2 }));
+    const otherOrg = await org(["key", "register", "k.other-org.pop.json"]);
+    assert.equal(otherOrg.code, 2);
+    assert.match(otherOrg.stderr, /proves possession for organisation 2 .*not for organisation 1/);
+    const flipped = `${pop.proof.slice(0, -2)}${pop.proof.endsWith("00") ? "01" : "00"}`;
+    await writeFile(join(work, "k.forged.pop.json"), JSON.stringify({ ...pop, proof: flipped }));
+    const forged = await org(["key", "register", "k.forged.pop.json"]);
+    assert.equal(forged.code, 2);
+    assert.match(forged.stderr, /does not hold for organisation 1/);
+    const registered = await json(["key", "register", "k.pop.json"]);
     assert.equal(registered.orgId, 1);
-    await ok(["key", "register", "k2.pub.json", "--role", "approver"]);
+    assert.equal(registered.role, "approver");
+    // An admin who holds the private key registers it directly (the proof is made in-process).
+    await ok(["key", "register", "k2.json", "--role", "approver"]);
     const shown = await json(["key", "show", "k.pub.json"]);
     assert.equal(shown.registered, true);
     assert.equal(shown.orgId, 1);

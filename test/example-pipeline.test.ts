@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { generateKeyFile, keyFileFromEthereumKey, onChainKeyId, onChainRole } from "../src/attestation/keys.js";
+import { proveKeyPossession } from "../src/attestation/keyPossession.js";
+import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../src/attestation/keys.js";
 import { parseBundle, serializeBundle } from "../src/bundle/bundle.js";
 import { buildBundle } from "../src/bundle/buildBundle.js";
 import { verifyBundle } from "../src/bundle/verifyBundle.js";
@@ -37,9 +38,10 @@ describe("examples/pipeline.mjs", () => {
     const { orgId } = await registerOrganisation(writer, registry, { name: "Example Lab" });
     const pipeline = keyFileFromEthereumKey(DEV_PRIVATE_KEY);
     const approvers = [generateKeyFile("ed25519"), generateKeyFile("p256")];
-    await registerSigningKey(writer, registry, { orgId, keyId: onChainKeyId(pipeline.keyid), role: onChainRole("ml-pipeline") });
+    const possession = (key: KeyFile, role: string) => proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) });
+    await registerSigningKey(writer, registry, { orgId, role: onChainRole("ml-pipeline"), possession: await possession(pipeline, "ml-pipeline") });
     for (const [i, key] of approvers.entries()) {
-      await registerSigningKey(writer, registry, { orgId, keyId: onChainKeyId(key.keyid), role: onChainRole("approver") });
+      await registerSigningKey(writer, registry, { orgId, role: onChainRole("approver"), possession: await possession(key, "approver") });
       await writeFile(join(work, `approver-${i}.json`), JSON.stringify(key));
     }
     await writeFile(join(work, "pipeline-key.json"), JSON.stringify(pipeline));

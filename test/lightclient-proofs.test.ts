@@ -5,6 +5,8 @@ import { network } from "hardhat";
 import { createWalletClient, custom, decodeEventLog, getContract, keccak256 as viemKeccak256, toHex, type Address } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { ANVIL_MNEMONIC } from "../scripts/anvilNode.js";
+import { KEY_ALGORITHM_CODES, proveKeyPossession } from "../src/attestation/keyPossession.js";
+import { generateKeyFile, onChainKeyId, signerFromKeyFile } from "../src/attestation/keys.js";
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";
 import { LightClientError, type LightClientCheck } from "../src/errors/lightClient.js";
 import { bytesToBigInt, bytesToHex, hexToBytes, type Hex } from "../src/lightclient/bytes.js";
@@ -83,18 +85,20 @@ describe("light client: state and receipt proofs (EDR)", () => {
     });
 
     it("default: proves a signing key's registration and revocation and a subject's on-chain revocation, as the registry's getters report them", async () => {
-      const keyId = viemKeccak256(toHex("a signing key"));
+      const key = generateKeyFile("secp256k1");
+      const keyId = onChainKeyId(key.keyid);
+      const possession = await proveKeyPossession(signerFromKeyFile(key), { chainId: await publicClient.getChainId(), registry: registryAddress, orgId: 1, role: viemKeccak256(toHex("role")) });
       const subject = viemKeccak256(toHex("a model"));
       const entryHash = viemKeccak256(toHex("the revocation entry"));
       const asOrgAdmin = getContract({ address: registryAddress, abi: provenanceRegistryAbi, client: { public: publicClient, wallet: orgAdmin } });
-      await publicClient.waitForTransactionReceipt({ hash: await asOrgAdmin.write.registerSigningKey([1, keyId, viemKeccak256(toHex("role"))]) });
+      await publicClient.waitForTransactionReceipt({ hash: await asOrgAdmin.write.registerSigningKey([1, keyId, viemKeccak256(toHex("role")), KEY_ALGORITHM_CODES.secp256k1, possession.publicKey, possession.proof]) });
       await publicClient.waitForTransactionReceipt({ hash: await asOrgAdmin.write.revokeSigningKey([1, keyId]) });
       await publicClient.waitForTransactionReceipt({ hash: await asOrgAdmin.write.revokeSubject([1, subject, entryHash]) });
       const latest = headerFromRpc(await rpc("eth_getBlockByNumber", ["latest", false]));
-      const slots = [signingKeySlot(keyId), nextSlot(signingKeySlot(keyId)), revocationSlot(1, subject), nextSlot(revocationSlot(1, subject))];
+      const slots = [signingKeySlot(1, keyId), nextSlot(signingKeySlot(1, keyId)), revocationSlot(1, subject), nextSlot(revocationSlot(1, subject))];
       const { storage } = verifyGetProof(latest.stateRoot, registryAddress, slots, await rpc("eth_getProof", [registryAddress, slots, toHex(latest.number)]));
-      const [orgId, role, registeredAt, revokedAt] = await registry.read.signingKey([keyId]);
-      assert.deepEqual(decodeSigningKeyWord(storage.get(slots[0]!)!), { orgId, registeredAt, revokedAt });
+      const [role, algorithm, registeredAt, revokedAt] = await registry.read.signingKey([1, keyId]);
+      assert.deepEqual(decodeSigningKeyWord(storage.get(slots[0]!)!), { registeredAt, revokedAt, algorithm });
       assert.ok(revokedAt > 0n);
       assert.equal(bytesToHex(storage.get(slots[1]!)!), role);
       const [revoked, changedAt, revokedEntry] = await registry.read.revocationOf([1, subject]);

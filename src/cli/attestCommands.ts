@@ -13,7 +13,8 @@ import { STATEMENT_TYPE, type Statement, type StatementSubject } from "../attest
 import { buildBundle } from "../bundle/buildBundle.js";
 import { parseBundle, serializeBundle } from "../bundle/bundle.js";
 import { type VerifiedBundle, verifyBundle } from "../bundle/verifyBundle.js";
-import { readSigningKey, registerSigningKey, revokeSigningKey } from "../chain/registry.js";
+import { type KeyPossession, type KeyPossessionFile, POSSESSION_FORMAT, checkKeyPossession, parseKeyPossessionFile, proveKeyPossession, publicKeyInfoFromBytes } from "../attestation/keyPossession.js";
+import { readKeyPossession, readSigningKey, registerSigningKey, revokeSigningKey } from "../chain/registry.js";
 import { captureEnvironment } from "../environment/captureEnvironment.js";
 import { InputError } from "../errors/input.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
@@ -26,7 +27,7 @@ import type { Hex } from "../hex.js";
 import { publishRevocation } from "../pipeline/publishRevocation.js";
 import type { LedgerStore } from "../store/ledgerStore.js";
 import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerificationPolicy } from "../verify/verificationPolicy.js";
-import { type CommandContext, confirmations, orgId, registry, timeoutMs, withStore, writer } from "./commands.js";
+import { type CommandContext, confirmations, orgId, registry, rpcUrl, timeoutMs, withStore, writer } from "./commands.js";
 import { connectReader } from "./connect.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
@@ -77,7 +78,7 @@ export async function keyGenerate({ flags, out }: CommandContext): Promise<void>
   out.result({ keyid: key.keyid, algorithm, file: resolve(flags.output), publicKeyFile: resolve(publicFile) }, [
     `Generated a ${algorithm} key ${key.keyid}`,
     `  private: ${flags.output} (mode 0600, never share it); public: ${publicFile}`,
-    `Next: provenance key register ${publicFile} --role <role> (as the organisation admin)`,
+    `Next: provenance key prove ${flags.output} --org <id> --role <role>, then the organisation admin runs provenance key register on the .pop.json it writes`,
   ]);
 }
 
@@ -87,18 +88,88 @@ async function readPublicKey(file: string): Promise<PublicKeyInfo> {
   return o && typeof o === "object" && "privateKey" in o ? publicKeyInfo(parseKeyFile(value, `key file ${file}`)) : parsePublicKeyInfo(value, `key file ${file}`);
 }
 
-/** `provenance key register <key file> --role R`: the organisation admin registers a signing key on chain. */
+/** The chain ID a key's proof binds: `--chain-id` / PROVENANCE_CHAIN_ID if set (and then the node must serve it), else the node's. */
+async function chainIdOf(flags: ParsedFlags, chain: { getChainId(): Promise<number> }): Promise<number> {
+  const nodeChainId = await chain.getChainId();
+  const pinned = setting(flags["chain-id"], "PROVENANCE_CHAIN_ID");
+  if (pinned !== undefined && parseInteger(pinned, "--chain-id", 1) !== nodeChainId)
+    throw new InputError("INVALID_ARGUMENT", `--chain-id is ${pinned}, but the node serves chain ${nodeChainId}`);
+  return nodeChainId;
+}
+
+/**
+ * `provenance key prove <key.json> [--role R] [-o key.pop.json]`: the key holder signs the proof of possession that
+ * registration needs, bound to this chain, registry, organisation (--org) and role. Writes a
+ * `provenance-key-possession-v1` file for the organisation admin; the private key never leaves this machine.
+ */
+export async function keyProve({ flags, args, out }: CommandContext): Promise<void> {
+  const file = args[0];
+  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance key prove <key.json> [--role R] [-o key.pop.json]");
+  const key = parseKeyFile(await readJsonFile(file, "key file"), `key file ${file}`);
+  const output = flags.output ?? file.replace(/(\.json)?$/, ".pop.json");
+  await withStore(flags, async (store) => {
+    const reg = registry(flags, store);
+    const org = orgId(flags, store);
+    const chainId = await chainIdOf(flags, connectReader(rpcUrl(flags, store), timeoutMs(flags)));
+    const possession = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry: reg, orgId: org, role: onChainRole(flags.role) });
+    const document: KeyPossessionFile = { format: POSSESSION_FORMAT, chainId, registry: reg, orgId: org, role: flags.role ?? null, ...possession };
+    await writeFile(output, `${JSON.stringify(document, null, 2)}\n`, { flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
+      throw new InputError("INVALID_ARGUMENT", cause.code === "EEXIST" ? `${output} exists; refusing to overwrite it` : `cannot write ${output}: ${cause.code}`, { cause });
+    });
+    out.result({ keyid: key.keyid, file: resolve(output), chainId, registry: reg, orgId: org, role: flags.role ?? null }, [
+      `Proved possession of ${key.algorithm} key ${key.keyid} for organisation ${org}${flags.role ? ` with role "${flags.role}"` : ""} in registry ${reg} on chain ${chainId}`,
+      `  wrote ${output} (no secret in it); next: provenance key register ${output} (as the organisation admin)`,
+    ]);
+  });
+}
+
+/**
+ * `provenance key register <key.pop.json | key.json> [--role R]`: the organisation admin registers a signing key on
+ * chain with its proof of possession: from a `provenance key prove` file, or made here from a private key file the
+ * admin holds. A public key alone is refused: without the key's signature anyone could claim anyone's key.
+ */
 export async function keyRegister({ flags, args, out }: CommandContext): Promise<void> {
   const file = args[0];
-  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance key register <key.pub.json> --role <role>");
-  const key = await readPublicKey(file);
+  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance key register <key.pop.json | key.json> [--role R]");
+  const value = await readJsonFile(file, "key file");
+  const format = value !== null && typeof value === "object" ? (value as Record<string, unknown>).format : undefined;
+  if (format === PUBLIC_KEY_FORMAT || (format === undefined && value !== null && typeof value === "object" && !("privateKey" in value)))
+    throw new InputError(
+      "INVALID_ARGUMENT",
+      `${file} holds a public key only: registration needs the key's proof of possession. The key holder runs \`provenance key prove <key.json> --org <id> --role <role>\` and gives you the .pop.json it writes`,
+    );
   await withStore(flags, async (store) => {
     const chain = await writer(flags, store);
+    const reg = registry(flags, store);
     const org = orgId(flags, store);
-    const { receipt } = await registerSigningKey(chain, registry(flags, store), { orgId: org, keyId: onChainKeyId(key.keyid), role: onChainRole(flags.role), confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    const chainId = await chainIdOf(flags, chain);
+    let possession: KeyPossession & { readonly keyid: string };
+    let roleName: string | null;
+    if (format === POSSESSION_FORMAT) {
+      const proved = parseKeyPossessionFile(value, `proof of possession ${file}`);
+      roleName = proved.role;
+      if (flags.role !== undefined && flags.role !== proved.role)
+        throw new InputError("INVALID_KEY", `the proof binds role ${JSON.stringify(proved.role)}, not --role ${JSON.stringify(flags.role)}: the key holder proves again for that role`);
+      if (proved.chainId !== chainId || proved.registry !== reg || proved.orgId !== org)
+        throw new InputError(
+          "INVALID_KEY",
+          `${file} proves possession for organisation ${proved.orgId} in registry ${proved.registry} on chain ${proved.chainId}, not for organisation ${org} in registry ${reg} on chain ${chainId}: the key holder proves again for this one`,
+        );
+      const binding = { chainId, registry: reg, orgId: org, keyId: onChainKeyId(proved.keyid), role: onChainRole(proved.role ?? undefined) };
+      // Checked before anything is sent: the registry cannot check an ed25519 or P-256 proof, and verifiers refuse a key whose proof fails.
+      const problem = await checkKeyPossession(proved, binding);
+      if (problem) throw new InputError("INVALID_KEY", `the proof of possession in ${file} does not hold for organisation ${org} in registry ${reg} on chain ${chainId}: ${problem}`);
+      possession = proved;
+    } else {
+      const key = parseKeyFile(value, `key file ${file}`);
+      roleName = flags.role ?? null;
+      possession = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry: reg, orgId: org, role: onChainRole(flags.role) });
+    }
+    const { receipt } = await registerSigningKey(chain, reg, { orgId: org, role: onChainRole(roleName ?? undefined), possession, confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    const key = publicKeyInfoFromBytes(possession.algorithm, possession.publicKey);
     if (key.algorithm !== "secp256k1") store.putPublicKey(key);
-    out.result({ keyid: key.keyid, onChainKeyId: onChainKeyId(key.keyid), orgId: org, role: flags.role ?? null, txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber) }, [
-      `Registered ${key.algorithm} key ${key.keyid} for organisation ${org}${flags.role ? ` with role "${flags.role}"` : ""} at block ${receipt.blockNumber}`,
+    out.result({ keyid: key.keyid, onChainKeyId: onChainKeyId(key.keyid), orgId: org, role: roleName, txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber) }, [
+      `Registered ${key.algorithm} key ${key.keyid} for organisation ${org}${roleName ? ` with role "${roleName}"` : ""} at block ${receipt.blockNumber} (with its proof of possession)`,
     ]);
   });
 }
@@ -123,13 +194,19 @@ export async function keyShow({ flags, args, out }: CommandContext): Promise<voi
   const keyid = /^(0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/.test(spec) ? spec : (await readPublicKey(spec)).keyid;
   await withStore(flags, async (store) => {
     const pins = verifierPins(flags, store);
-    const state = await readSigningKey(pins.chain, pins.registry, onChainKeyId(keyid));
+    const org = orgId(flags, store);
+    const state = await readSigningKey(pins.chain, pins.registry, org, onChainKeyId(keyid));
     if (!state) {
-      out.result({ keyid, registered: false }, [`Key ${keyid} is not registered in ${pins.registry}`]);
+      out.result({ keyid, orgId: org, registered: false }, [`Key ${keyid} is not registered to organisation ${org} in ${pins.registry}`]);
       return;
     }
-    out.result({ keyid, registered: true, ...state }, [
+    // The same check every verifier makes before counting the key.
+    const possession = await readKeyPossession(pins.chain, pins.registry, org, onChainKeyId(keyid), state);
+    const binding = { chainId: await pins.chain.getChainId(), registry: pins.registry, orgId: org, keyId: onChainKeyId(keyid), role: state.role };
+    const problem = possession ? await checkKeyPossession(possession, binding, { keyid, possessionHash: state.possessionHash }) : "its registration log was not found";
+    out.result({ keyid, registered: true, ...state, possessionValid: problem === null }, [
       `Key ${keyid}: organisation ${state.orgId}, registered at block ${state.registeredAt}${state.revokedAt ? `, REVOKED at block ${state.revokedAt}` : ", active"}`,
+      problem === null ? "  proof of possession: valid" : `  proof of possession: INVALID (${problem}); verifiers do not count this key`,
     ]);
   });
 }

@@ -3,7 +3,8 @@ import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { envelopeHash } from "../attestation/dsse.js";
-import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainKeyId, onChainRole } from "../attestation/keys.js";
+import { proveKeyPossession } from "../attestation/keyPossession.js";
+import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../attestation/keys.js";
 import { type EvidenceBundle, parseBundle, serializeBundle } from "../bundle/bundle.js";
 import { buildBundle } from "../bundle/buildBundle.js";
 import { type VerifiedBundle, verifyBundle } from "../bundle/verifyBundle.js";
@@ -55,7 +56,8 @@ export async function demo({ out }: CommandContext): Promise<number> {
       bob: generateKeyFile("p256"),
     };
     for (const [who, key, role] of [["pipeline", keys.pipeline, "ml-pipeline"], ["data steward", keys.steward, "data-steward"], ["approver Alice", keys.alice, "approver"], ["approver Bob", keys.bob, "approver"]] as const) {
-      await registerSigningKey(writer, registry, { orgId, keyId: onChainKeyId(key.keyid), role: onChainRole(role) });
+      const possession = await proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) });
+      await registerSigningKey(writer, registry, { orgId, role: onChainRole(role), possession });
       out.say(`2. registered the ${who}'s ${key.algorithm} key ${key.keyid.slice(0, 24)}… with role "${role}"`);
     }
 

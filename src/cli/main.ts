@@ -40,7 +40,10 @@ Usage:
 Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md):
   provenance key generate --algorithm ed25519|p256|secp256k1 -o key.json
                                                     a new signing key (+ key.pub.json)
-  provenance key register <key.pub.json> [--role R] register it for --org (caller: org admin)
+  provenance key prove <key.json> [--role R] [-o key.pop.json]
+                                                    sign its proof of possession for --org (caller: key holder)
+  provenance key register <key.pop.json|key.json> [--role R]
+                                                    register it for --org with that proof (caller: org admin)
   provenance key revoke <keyid|key file>            revoke it from the next block on
   provenance key show <keyid|key file>              its on-chain registration
   provenance attest <type> --subject <path|sha256:…>… [--name N] [--predicate file.json] --key key.json
@@ -138,9 +141,9 @@ export async function main(argv: readonly string[], streams: Streams = processSt
         return 0;
       case "key": {
         const [sub, ...subArgs] = rest;
-        const handlers = { generate: attestations.keyGenerate, register: attestations.keyRegister, revoke: attestations.keyRevoke, show: attestations.keyShow } as const;
+        const handlers = { generate: attestations.keyGenerate, prove: attestations.keyProve, register: attestations.keyRegister, revoke: attestations.keyRevoke, show: attestations.keyShow } as const;
         const handler = sub !== undefined && Object.hasOwn(handlers, sub) ? handlers[sub as keyof typeof handlers] : undefined;
-        if (!handler) throw new InputError("INVALID_ARGUMENT", `unknown key command "${sub ?? ""}": use key generate, register, revoke or show`);
+        if (!handler) throw new InputError("INVALID_ARGUMENT", `unknown key command "${sub ?? ""}": use key generate, prove, register, revoke or show`);
         await handler({ ...context, args: subArgs });
         return 0;
       }

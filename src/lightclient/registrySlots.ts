@@ -1,6 +1,6 @@
 // Where ProvenanceRegistry keeps what a verdict uses, for storage proofs (`verifyGetProof`), and how
 // its packed words decode. Solidity layout: AccessControl's `_roles` (0), `_organisationCount` (1),
-// `_organisations` (2), `_anchors` (3, orgId => root => Anchor), `_signingKeys` (4, keyId =>
+// `_organisations` (2), `_anchors` (3, orgId => root => Anchor), `_signingKeys` (4, orgId => keyId =>
 // SigningKey), `_revocations` (5, orgId => subjectDigest => Revocation); a mapping's value for key k
 // at slot p is at keccak256(k ‖ p), structs packed from the low-order end. A layout change in the
 // contract must change these numbers; test/lightclient-proofs.test.ts checks them against the
@@ -20,9 +20,12 @@ export function anchorSlot(orgId: number, root: Hex): Hex {
   return bytesToHex(mappingSlot(bytes32(root, "root"), mappingSlot(word(BigInt(orgId)), word(REGISTRY_SLOTS.anchors))));
 }
 
-/** The first slot of `signingKey(keyId)` (orgId, registeredAt, revokedAt); the role is in the next slot. */
-export function signingKeySlot(keyId: Hex): Hex {
-  return bytesToHex(mappingSlot(bytes32(keyId, "keyId"), word(REGISTRY_SLOTS.signingKeys)));
+/**
+ * The first slot of `signingKey(orgId, keyId)` (registeredAt, revokedAt, algorithm); the role is in the next slot,
+ * the possession hash in the one after.
+ */
+export function signingKeySlot(orgId: number, keyId: Hex): Hex {
+  return bytesToHex(mappingSlot(bytes32(keyId, "keyId"), mappingSlot(word(BigInt(orgId)), word(REGISTRY_SLOTS.signingKeys))));
 }
 
 /** The first slot of `revocationOf(orgId, subjectDigest)` (revoked, changedAt); the entry hash is in the next slot. */
@@ -43,10 +46,10 @@ export function decodeAnchorWord(value: Uint8Array): { orgId: number; sequence: 
   return { orgId: Number(bits(v, 0, 32)), sequence: bits(v, 32, 64), blockNumber: bits(v, 96, 48), timestamp: bits(v, 144, 40), leafCount: Number(bits(v, 184, 32)) };
 }
 
-/** A proven signing-key first word: orgId uint32, registeredAt uint64, revokedAt uint64 (zero: never registered). */
-export function decodeSigningKeyWord(value: Uint8Array): { orgId: number; registeredAt: bigint; revokedAt: bigint } {
+/** A proven signing-key first word: registeredAt uint64, revokedAt uint64, algorithm uint8 (zero: never registered by that organisation). */
+export function decodeSigningKeyWord(value: Uint8Array): { registeredAt: bigint; revokedAt: bigint; algorithm: number } {
   const v = bytesToBigInt(value);
-  return { orgId: Number(bits(v, 0, 32)), registeredAt: bits(v, 32, 64), revokedAt: bits(v, 96, 64) };
+  return { registeredAt: bits(v, 0, 64), revokedAt: bits(v, 64, 64), algorithm: Number(bits(v, 128, 8)) };
 }
 
 /** A proven revocation first word: revoked bool, changedAt uint64 (zero: never changed). */
