@@ -20,6 +20,7 @@ import { LedgerStore } from "../store/ledgerStore.js";
 import type { CommandContext } from "./commands.js";
 import { connectReader, connectWriter } from "./connect.js";
 import { stdout, terminalLines } from "./output.js";
+import { demoSafetensors, demoWatermark } from "./demoWatermark.js";
 
 const POLICY = { id: "eu-ai-act-high-risk-release-v1", threshold: 2, role: "approver" } as const;
 
@@ -100,12 +101,13 @@ export async function demo({ out }: CommandContext): Promise<number> {
     const after = await verifyBundle({ ...pins, bundle: parseBundle(serializeBundle(buildBundle(store, fineTune.sha256))) });
     printResult(out, after);
     const revocationSeen = after.verdict === "derived-from-revoked";
+    const watermarked = await demoWatermark(out, { context, work, model: fineTune, anchor: async () => ({ block: (await anchorAll(store, writer, registry, orgId)).block }), pins: { chain: pins.chain, chainId: pins.chainId, registry }, step: 9 });
 
-    const ok = result.verdict === "verified" && refused === 4 && revocationSeen;
-    out.result({ verified: result.verdict === "verified", refusedTampered: refused, revocationPropagated: revocationSeen, bundleFile, registry, orgId }, [
+    const ok = result.verdict === "verified" && refused === 4 && revocationSeen && watermarked;
+    out.result({ verified: result.verdict === "verified", refusedTampered: refused, revocationPropagated: revocationSeen, watermarkDetected: watermarked, bundleFile, registry, orgId }, [
       ok
         ? `Demo complete: the fine-tune's whole history verified, all ${refused} tampered inputs were refused, and revoking its base model marked it derived from a revoked model. Files are in ${work}`
-        : `Demo FAILED: verdict ${result.verdict}, ${refused} of 4 tampered inputs refused, revocation ${revocationSeen ? "" : "not "}propagated`,
+        : `Demo FAILED: verdict ${result.verdict}, ${refused} of 4 tampered inputs refused, revocation ${revocationSeen ? "" : "not "}propagated, watermark ${watermarked ? "" : "not "}detected`,
     ]);
     return ok ? 0 : 1;
   } finally {
@@ -213,5 +215,5 @@ async function generateModel(dir: string, kind: string): Promise<void> {
   await mkdir(join(dir, "tokenizer"), { recursive: true });
   await writeFile(join(dir, "config.json"), JSON.stringify({ architecture: "mlp", layers: [64, 32, 2], task: "fraud-detection", kind }, null, 2));
   await writeFile(join(dir, "tokenizer", "vocab.txt"), Array.from({ length: 500 }, (_, i) => `token${i}`).join("\n"));
-  await writeFile(join(dir, "model.safetensors"), randomBytes(256 * 1024));
+  await writeFile(join(dir, "model.safetensors"), demoSafetensors());
 }
