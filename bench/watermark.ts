@@ -142,7 +142,7 @@ for (const strength of [0.02, 0.04, 0.08]) {
   }
   const worst = changes.reduce((a, c) => (Math.abs(c) > Math.abs(a) ? c : a), 0);
   const mean = changes.reduce((a, c) => a + c, 0) / changes.length;
-  row(`accuracy change, strength α = ${strength}${strength === DEFAULT_STRENGTH ? " (default)" : ""}, 5 keys`, `mean ${mean >= 0 ? "+" : ""}${mean.toFixed(2)} pp, worst ${worst >= 0 ? "+" : ""}${worst.toFixed(2)} pp`, strength === DEFAULT_STRENGTH ? "|change| ≤ 0.5 pp" : "", strength === DEFAULT_STRENGTH ? Math.abs(worst) <= 0.5 : null);
+  row(`accuracy change, strength α = ${strength}${strength === DEFAULT_STRENGTH ? " (default)" : ""}, 5 keys`, `mean ${mean >= 0 ? "+" : ""}${mean.toFixed(2)} pp, worst ${worst >= 0 ? "+" : ""}${worst.toFixed(2)} pp`, strength === DEFAULT_STRENGTH ? "≤ 0.5 pp either way" : "", strength === DEFAULT_STRENGTH ? Math.abs(worst) <= 0.5 : null);
 }
 
 // ---------------------------------------------------------------- 2. robustness, 4.2 M-parameter synthetic model
