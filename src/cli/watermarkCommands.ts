@@ -13,10 +13,10 @@ import { detectModelWatermark, embedModelWatermark } from "../watermark/embedMod
 import { TEXT_DETECTION_THRESHOLD, detectTextWatermark } from "../watermark/textWatermark.js";
 import { type WatermarkKey, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "../watermark/watermarkKey.js";
 import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, checkStrength, watermarkPayload } from "../watermark/weightWatermark.js";
-import { readJsonFile, verifierPins } from "./attestCommands.js";
+import { readJsonFile } from "./attestCommands.js";
 import type { CommandContext } from "./commands.js";
-import { confirmations } from "./commands.js";
-import { parseInteger } from "./options.js";
+import { confirmations, timeoutMs } from "./commands.js";
+import { connectVerifier, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { formatTime } from "./output.js";
 
 const USAGE = `usage:
@@ -120,8 +120,10 @@ async function detect({ flags, args, out }: CommandContext): Promise<number> {
 }
 
 async function verifiedBundles(context: CommandContext, files: readonly string[]): Promise<VerifiedBundle[]> {
-  const pins = verifierPins(context.flags);
-  const chainId = pins.pinnedChainId ? parseInteger(pins.pinnedChainId, "--chain-id", 1) : await pins.chain.getChainId();
+  // The verifier's own pins (flags, environment, --trust; never the bundle), as verify-bundle takes them.
+  const pins = await resolveVerifierPins(context.flags);
+  const chain = connectVerifier(pins, timeoutMs(context.flags));
+  const chainId = await verifierChainId(pins, chain);
   const results: VerifiedBundle[] = [];
   for (const file of files) {
     let text: string;
@@ -131,7 +133,14 @@ async function verifiedBundles(context: CommandContext, files: readonly string[]
       throw new InputError("INVALID_ARGUMENT", `cannot read the bundle ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
     }
     results.push(
-      await verifyBundle({ bundle: parseBundle(text), chain: pins.chain, chainId, registry: pins.registry, acceptedOrgIds: pins.orgs.length ? pins.orgs : undefined, confirmations: confirmations(context.flags) }),
+      await verifyBundle({
+        bundle: parseBundle(text),
+        chain,
+        chainId,
+        registry: pins.registry.value,
+        acceptedOrgIds: pins.organisations.value.length ? [...pins.organisations.value] : undefined,
+        confirmations: confirmations(context.flags),
+      }),
     );
   }
   return results;
