@@ -66,7 +66,7 @@ export async function demoWatermark(out: Output, p: DemoWatermarkParameters): Pr
   const markedPath = join(p.work, `${p.model.name.replace("/", "-")}-watermarked`);
   const { tensors, positions } = await embedModelWatermark({ model: p.model.path, output: markedPath, key, payload, strength: DEFAULT_STRENGTH });
   const marked = await hashModel(markedPath);
-  say(`   embedded payload ${payload} in ${tensors.length} tensors (${positions} weights, α = ${DEFAULT_STRENGTH}); key commitment ${commitment.slice(0, 23)}…`);
+  say(`   embedded payload ${payload} in ${tensors.length} tensors (${positions} weights, alpha = ${DEFAULT_STRENGTH}); key commitment ${commitment.slice(0, 23)}…`);
   const predicate = createModelWatermarkPredicate({
     kind: "weights",
     scheme: WATERMARK_SCHEMES.weights,
