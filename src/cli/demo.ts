@@ -106,7 +106,7 @@ export async function demo({ out }: CommandContext): Promise<number> {
     const ok = result.verdict === "verified" && refused === 4 && revocationSeen && watermarked;
     out.result({ verified: result.verdict === "verified", refusedTampered: refused, revocationPropagated: revocationSeen, watermarkDetected: watermarked, bundleFile, registry, orgId }, [
       ok
-        ? `Demo complete: the fine-tune's whole history verified, all ${refused} tampered inputs were refused, and revoking its base model marked it derived from a revoked model. Files are in ${work}`
+        ? `Demo complete: the fine-tune's whole history verified, all ${refused} tampered inputs were refused, revoking its base model marked it derived from a revoked model, and a leaked quantised copy carried the watermark whose key commitment was anchored. Files are in ${work}`
         : `Demo FAILED: verdict ${result.verdict}, ${refused} of 4 tampered inputs refused, revocation ${revocationSeen ? "" : "not "}propagated, watermark ${watermarked ? "" : "not "}detected`,
     ]);
     return ok ? 0 : 1;
