@@ -188,3 +188,18 @@ export * from "./pipeline/modelPipeline.js";
 export { escapeJsonText, escapeTerminal, safeJsonStringify } from "./terminalText.js";
 export { TRUST_FORMAT, type TrustFile, parseTrustFile } from "./trustFile.js";
 export { type PublishRevocationParameters, type PublishRevocationReturnType, publishRevocation } from "./pipeline/publishRevocation.js";
+
+// Model files (safetensors) and watermarks bound to provenance (docs/watermark.md)
+export { ModelFormatError, type ModelFormatErrorCode } from "./errors/modelFormat.js";
+export { WatermarkError, type WatermarkErrorCode } from "./errors/watermark.js";
+export { FLOAT_DTYPES, type FloatDtype, SAFETENSORS_DTYPES, type SafetensorsDtype, decodeFloats, encodeFloats } from "./safetensors/dtype.js";
+export { MAX_HEADER_SIZE, type SafetensorsHeader, type TensorData, type TensorInfo, parseSafetensorsHeader, serializeSafetensors } from "./safetensors/header.js";
+export { SAFETENSORS_INDEX_FILE, type SafetensorsModel, type SafetensorsShard, openSafetensorsModel, readSafetensorsHeader, rewriteSafetensorsFile, rewriteSafetensorsModel } from "./safetensors/safetensorsFile.js";
+export * from "./attestation/predicates/modelWatermark.js";
+export { type WatermarkKey, WATERMARK_KEY_FORMAT, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "./watermark/watermarkKey.js";
+export { DEFAULT_STRENGTH, DETECTION_THRESHOLD, PAYLOAD_BITS, WEIGHTS_SCHEME, type WeightDetection, watermarkPayload } from "./watermark/weightWatermark.js";
+export { type CoveredTensor, type DetectModelWatermarkParameters, type EmbedModelWatermarkParameters, detectModelWatermark, embedModelWatermark } from "./watermark/embedModel.js";
+export { type MemoryTensor, detectTensors, markTensors } from "./watermark/markTensors.js";
+export { alignToOriginal } from "./watermark/alignNeurons.js";
+export { type AnchoredWatermark, findAnchoredWatermark } from "./watermark/anchoredWatermark.js";
+export { type LogitsProcessor, TEXT_DETECTION_THRESHOLD, TEXT_SCHEME, type TextDetection, createWatermarkLogitsProcessor, detectTextWatermark, greenMask, isGreen } from "./watermark/textWatermark.js";

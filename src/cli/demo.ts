@@ -23,6 +23,7 @@ import { verdictLines } from "./attestCommands.js";
 import type { CommandContext } from "./commands.js";
 import { connectReader, connectWriter } from "./connect.js";
 import { stdout, terminalLines } from "./output.js";
+import { demoSafetensors, demoWatermark } from "./demoWatermark.js";
 
 const POLICY = { id: "eu-ai-act-high-risk-release-v1", threshold: 2, role: "approver" } as const;
 
@@ -110,8 +111,9 @@ export async function demo({ out }: CommandContext): Promise<number> {
     const after = await verifyBundle({ ...pins, bundle: parseBundle(await readFile(bundleFile, "utf8")) });
     printResult(out, after);
     const revocationSeen = after.verdict === "derived-from-revoked" && after.revocation.findings.some((f) => f.source === "chain" && f.sha256 === base.sha256);
+    const watermarked = await demoWatermark(out, { context, work, model: fineTune, anchor: async () => ({ block: (await anchorAll(store, writer, registry, orgId)).block }), pins: { chain: pins.chain, chainId: pins.chainId, registry }, step: 9 });
 
-    const ok = result.verdict === "verified" && refused === 5 && revocationSeen;
+    const ok = result.verdict === "verified" && refused === 5 && revocationSeen && watermarked;
     out.result(
       {
         verified: result.verdict === "verified",
@@ -121,14 +123,15 @@ export async function demo({ out }: CommandContext): Promise<number> {
         refusedTampered: refused,
         revocationPropagated: revocationSeen,
         afterRevocation: { verdict: after.verdict, revocation: after.revocation },
+        watermarkDetected: watermarked,
         bundleFile,
         registry,
         orgId,
       },
       [
         ok
-          ? `Demo complete: the fine-tune's whole history verified, all ${refused} tampered or incomplete bundles were refused, and revoking its base model on chain marked it derived from a revoked model, even in a bundle made before. Files are in ${work}`
-          : `Demo FAILED: verdict ${result.verdict}, ${refused} of 5 tampered inputs refused, revocation ${revocationSeen ? "" : "not "}read from the chain`,
+          ? `Demo complete: the fine-tune's whole history verified, all ${refused} tampered or incomplete bundles were refused, revoking its base model on chain marked it derived from a revoked model (even in a bundle made before), and a leaked quantised copy carried the watermark whose key commitment was anchored. Files are in ${work}`
+          : `Demo FAILED: verdict ${result.verdict}, ${refused} of 5 tampered inputs refused, revocation ${revocationSeen ? "" : "not "}read from the chain, watermark ${watermarked ? "" : "not "}detected`,
       ],
     );
     return ok ? 0 : 1;
@@ -232,5 +235,5 @@ async function generateModel(dir: string, kind: string): Promise<void> {
   await mkdir(join(dir, "tokenizer"), { recursive: true });
   await writeFile(join(dir, "config.json"), JSON.stringify({ architecture: "mlp", layers: [64, 32, 2], task: "fraud-detection", kind }, null, 2));
   await writeFile(join(dir, "tokenizer", "vocab.txt"), Array.from({ length: 500 }, (_, i) => `token${i}`).join("\n"));
-  await writeFile(join(dir, "model.safetensors"), randomBytes(256 * 1024));
+  await writeFile(join(dir, "model.safetensors"), demoSafetensors());
 }

@@ -9,6 +9,9 @@ import { demo } from "./demo.js";
 import * as attestations from "./attestCommands.js";
 import { sbom } from "./sbomCommand.js";
 import { envCapture } from "./envCommand.js";
+import { watermark } from "./watermarkCommands.js";
+import { ModelFormatError } from "../errors/modelFormat.js";
+import { WatermarkError } from "../errors/watermark.js";
 import * as service from "./serveCommands.js";
 import { loadDotenv, parseCommandLine } from "./options.js";
 import { type Streams, createOutput, printError, printUsage, processStreams } from "./output.js";
@@ -48,8 +51,8 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
   provenance key show <keyid|key file>              its on-chain registration
   provenance attest <type> --subject <path|sha256:…>… [--name N] [--predicate file.json] --key key.json
                     types: model-manifest, sbom, training-run, dataset, environment, evaluation,
-                           approval, deployment, model-update, revocation (a revocation is anchored
-                           at once and set on chain: needs --private-key of the org admin)
+                           approval, deployment, model-update, revocation, model-watermark (a revocation
+                           is anchored at once and set on chain: needs --private-key of the org admin)
   provenance approve <model> --policy P --role R [--decision approved|rejected] [--comment C] --key key.json
   provenance sbom <model> [--name N] [--version V] [--dataset name=path]… [--python-env dir]… [--npm dir]… [--ingest sbom.json]…
                   [--architecture A] [--task T] [--hyperparameter k=v]… [-o model.cdx.json] [--spdx f]
@@ -61,6 +64,15 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
   provenance verify --lineage <model> …             verify the model's whole lineage from this store
 
   provenance demo                                   the whole pipeline on an embedded chain
+
+Watermarks (docs/watermark.md; exit 0 detected, 1 not detected, 2 usage or input error):
+  provenance watermark keygen [--kind weights|text] -o wm.key.json      a secret key; prints its commitment
+  provenance watermark embed <model> --key wm.key.json -o <marked> [--strength S]
+                                                    mark a safetensors model; writes the model-watermark predicate
+  provenance watermark detect <model> --key wm.key.json [--original <unmarked>] [--json]
+  provenance watermark detect-text <tokens.json> --key text.key.json [--bundle b.json]…
+  provenance watermark reveal <model> --key wm.key.json --bundle <bundle.json> [--original <unmarked>]
+                                                    dispute: check the key against the anchored commitment, detect
 
 Anchoring service (HTTP API; docs/service-api.md, docs/openapi.json):
   provenance serve --org <id>[,<id>…] --chain-id <id> [--listen 127.0.0.1:8080] [--store <file|postgres://…>]
@@ -172,6 +184,8 @@ export async function main(argv: readonly string[], streams: Streams = processSt
         return await attestations.verifyBundleCommand(context);
       case "demo":
         return await demo(context);
+      case "watermark":
+        return await watermark(context);
       case "serve":
         await service.serve(context);
         return 0;
@@ -203,7 +217,7 @@ function report(error: unknown, json: boolean, streams: Streams): number {
 }
 
 function exitCode(error: unknown): number {
-  if (error instanceof InputError || error instanceof HashingError) return 2;
+  if (error instanceof InputError || error instanceof HashingError || error instanceof ModelFormatError || error instanceof WatermarkError) return 2;
   if (error instanceof StoreError && error.code === "NOT_FOUND") return 2;
   if (error instanceof VerificationError || error instanceof ChainError) return 1;
   if (error instanceof BaseError) return 1;

@@ -58,6 +58,13 @@ export const FLAGS = {
   "log-level": { type: "string" },
   // Verifier pins
   trust: { type: "string" },
+  // Watermarks (provenance watermark)
+  original: { type: "string" },
+  strength: { type: "string" },
+  bundle: { type: "string", multiple: true },
+  kind: { type: "string" },
+  gamma: { type: "string" },
+  delta: { type: "string" },
 } as const;
 
 export type ParsedFlags = {
@@ -109,6 +116,12 @@ export type ParsedFlags = {
   "lease-ttl"?: string;
   "log-level"?: string;
   trust?: string;
+  original?: string;
+  strength?: string;
+  bundle?: string[];
+  kind?: string;
+  gamma?: string;
+  delta?: string;
 };
 
 /** Parses argv; unknown flags and missing values are usage errors (exit 2). */
