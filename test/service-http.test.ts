@@ -739,6 +739,29 @@ describe("starting and stopping", () => {
     await store.close();
   });
 
+  it("behavior: `provenance serve` warns when its store holds no API token for a served organisation (README's token create + serve use one store)", async () => {
+    const env = { PROVENANCE_RPC_URL: chain.rpcUrl, PROVENANCE_REGISTRY: registry, PROVENANCE_CHAIN_ID: String(CHAIN_ID), PROVENANCE_PRIVATE_KEY: SECOND_KEY, PROVENANCE_ORG: String(org3) };
+    const serveAndStop = async (file: string): Promise<string> => {
+      const serve = cli(["serve", "--store", file, "--listen", "127.0.0.1:0", "--interval", "1s"], env);
+      let output = "";
+      serve.child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+      for (const deadline = Date.now() + 60_000; !/listening on/.test(output) && Date.now() < deadline; ) await sleep(50);
+      serve.child.kill("SIGTERM");
+      const exit = await serve.done;
+      assert.equal(exit.code, 0, exit.stderr);
+      return exit.stderr;
+    };
+    const empty = await serveAndStop(join(work, "tokenless.db"));
+    const warning = empty.trim().split("\n").map((l) => JSON.parse(l) as { level: string; msg: string; orgIds?: number[] }).find((l) => l.level === "warn" && /no API token/.test(l.msg));
+    assert.ok(warning, `serve warned about the empty store:\n${empty}`);
+    assert.deepEqual(warning.orgIds, [org3]);
+    // The README's two commands, with the same --store: no warning.
+    const file = join(work, "readme-service.db");
+    const created = await cli(["token", "create", "--org", String(org3), "--name", "training-cluster", "--store", file], {}).done;
+    assert.equal(created.code, 0, created.stderr);
+    assert.doesNotMatch(await serveAndStop(file), /no API token/);
+  });
+
   it("error: `provenance serve` without its settings says which is missing (exit 2)", async () => {
     const run = await cli(["serve"], { PROVENANCE_RPC_URL: chain.rpcUrl }).done;
     assert.equal(run.code, 2);

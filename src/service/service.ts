@@ -185,6 +185,14 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   // goes on (/readyz reports it). Fatal misconfigurations were refused above, before listening.
   anchorer.start().catch((error: unknown) => logger.error("the anchorer stopped; entries are still accepted but not anchored", { error }));
   logger.info("service started", { url, store: store.description, rpc: where, chainId: config.chainId, registry: config.registry, orgIds: config.orgIds, anchorer: writer.account });
+  // A store without tokens refuses every request (401): the usual cause is `token create` run against another store.
+  const tokenOrgs = new Set((await store.listTokens().catch(() => null))?.map((t) => t.orgId) ?? config.orgIds);
+  const tokenless = config.orgIds.filter((id) => !tokenOrgs.has(id));
+  if (tokenless.length > 0)
+    logger.warn("the store holds no API token for these organisations: their requests will be refused (401) until one is created with `provenance token create --org <id> --name <name> --store <this store>`", {
+      store: store.description,
+      orgIds: tokenless,
+    });
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
