@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -135,6 +135,22 @@ describe("provenance CLI against hardhat node", () => {
     const client = createPublicClient({ transport: http(rpc) });
     const ok = await client.readContract({ address: registry as `0x${string}`, abi: provenanceRegistryAbi, functionName: "verifyRecordBy", args: [1, r.root, [...r.proof], subjectDigest(r.record!), recordHash(r.record!)] });
     assert.equal(ok, true);
+  });
+
+  it("behavior: `hash` prints a model's digest (directory or file) as `record` computes it, and records nothing", async () => {
+    const before = JSON.parse((await cli(["status", "--json"])).stdout);
+    const dir = await cli(["hash", model]);
+    assert.equal(dir.code, 0, dir.stderr);
+    const expected = parseReceipt(await readFile(receiptFile, "utf8")).record!.subject.digest.sha256;
+    assert.equal(dir.stdout, `sha256:${expected}\n`, "stdout is the digest alone");
+    assert.match(dir.stderr, /directory, 2 file\(s\), \d+ bytes, hashed as provenance-model-manifest-v1; nothing recorded/);
+    const file = join(model, "config.json");
+    const single = JSON.parse((await cli(["hash", file, "--json"])).stdout);
+    assert.deepEqual(single, { path: file, digest: `sha256:${createHash("sha256").update('{"layers": 4}').digest("hex")}`, sha256: createHash("sha256").update('{"layers": 4}').digest("hex"), kind: "file", hashing: "sha256", size: 13, fileCount: 1 });
+    assert.deepEqual(JSON.parse((await cli(["status", "--json"])).stdout), before, "nothing was recorded");
+    const missing = await cli(["hash", join(work, "no-such-model")]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no-such-model/);
   });
 
   it("error: exit 1 after a one-byte change to the artifact", async () => {

@@ -8,6 +8,7 @@ import * as commands from "./commands.js";
 import { demo } from "./demo.js";
 import * as attestations from "./attestCommands.js";
 import { sbom } from "./sbomCommand.js";
+import { hash } from "./hashCommand.js";
 import { envCapture } from "./envCommand.js";
 import * as service from "./serveCommands.js";
 import { loadDotenv, parseCommandLine } from "./options.js";
@@ -29,6 +30,7 @@ Usage:
   provenance org anchorer add|remove <address>      grant or revoke an anchorer (caller: org admin)
   provenance record <path> [--name N] [--version V] [--type T] [--field k=v]…
                                                     hash a model (file or directory) and record it
+  provenance hash <path>                            print a model's digest (file or directory); records nothing
   provenance anchor [--confirmations N]             seal pending records into a batch and anchor it
   provenance receipt <digest|record id> [-o file]   write the receipt of an anchored record
   provenance verify <receipt> [--artifact <path>] --rpc <url> --registry <address>
@@ -121,6 +123,9 @@ export async function main(argv: readonly string[], streams: Streams = processSt
       }
       case "record":
         await commands.record(context);
+        return 0;
+      case "hash":
+        await hash(context);
         return 0;
       case "anchor":
         await commands.anchor(context);
