@@ -153,6 +153,25 @@ describe("provenance CLI against hardhat node", () => {
     assert.match(missing.stderr, /no-such-model/);
   });
 
+  it("behavior: --version and -V before a command print the version; after record, --model-version (or --version) is the model's", async () => {
+    const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
+    for (const args of [["--version"], ["-V"], ["--json", "--version"]]) {
+      const run = await cli(args);
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(run.stdout.includes(version), run.stdout);
+    }
+    const file = join(work, "versioned.bin");
+    await writeFile(file, randomBytes(32));
+    for (const flag of ["--model-version", "--version"]) {
+      const run = await cli(["record", file, "--name", "acme/versioned", flag, "3.1.4", "--json"]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(JSON.parse(run.stdout).record.subject.version, "3.1.4");
+    }
+    const clash = await cli(["record", file, "--model-version", "1", "--version", "2"]);
+    assert.equal(clash.code, 2);
+    assert.match(clash.stderr, /disagree/);
+  });
+
   it("error: exit 1 after a one-byte change to the artifact", async () => {
     const copy = join(work, "model-copy");
     await mkdir(join(copy, "weights"), { recursive: true });
