@@ -163,11 +163,11 @@ describe("provenance CLI against hardhat node", () => {
     const file = join(work, "versioned.bin");
     await writeFile(file, randomBytes(32));
     for (const flag of ["--model-version", "--version"]) {
-      const run = await cli(["record", file, "--name", "acme/versioned", flag, "3.1.4", "--json"]);
+      const run = await cli(["record", file, "--name", "acme/versioned", flag, "3.1.4", "--json"], { PROVENANCE_DATA_DIR: join(work, "versioned-store") });
       assert.equal(run.code, 0, run.stderr);
       assert.equal(JSON.parse(run.stdout).record.subject.version, "3.1.4");
     }
-    const clash = await cli(["record", file, "--model-version", "1", "--version", "2"]);
+    const clash = await cli(["record", file, "--model-version", "1", "--version", "2"], { PROVENANCE_DATA_DIR: join(work, "versioned-store") });
     assert.equal(clash.code, 2);
     assert.match(clash.stderr, /disagree/);
   });
