@@ -34,7 +34,9 @@ Usage:
                                                     hash a model (file or directory) and record it
   provenance hash <path>                            print a model's digest (file or directory); records nothing
   provenance anchor [--confirmations N]             seal pending records into a batch and anchor it
-  provenance receipt <digest|record id> [-o file]   write the receipt of an anchored record
+  provenance receipt <digest|entry id> [--type T] [-o file]
+                                                    write the receipt of an anchored entry (several
+                                                    entries about one model: name one by --type or id)
   provenance verify <receipt> [--artifact <path>] --rpc <url> --registry <address>
                     [--chain-id <id>] [--org <id>]… [--trust <trust.json>] [--confirmations N] [--key <signer.pub.json>]
                                                     verify a receipt against a node (for an
@@ -47,10 +49,10 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
   provenance key register <key.pub.json> [--role R] register it for --org (caller: org admin)
   provenance key revoke <keyid|key file>            revoke it from the next block on
   provenance key show <keyid|key file>              its on-chain registration
-  provenance attest <type> --subject <path|sha256:…>… [--name N] [--predicate file.json] --key key.json
+  provenance attest <type> --subject <path|sha256:…>… [--name N] [--predicate file.json] --key key.json [-o envelope.json]
                     types: model-manifest, sbom, training-run, dataset, environment, evaluation,
                            approval, deployment, model-update, revocation
-  provenance approve <model> --policy P --role R [--decision approved|rejected] [--comment C] --key key.json
+  provenance approve <model> --policy P --role R [--decision approved|rejected] [--comment C] --key key.json [-o envelope.json]
   provenance sbom <model> [--name N] [--model-version V] [--dataset name=path]… [--python-env venv|python]… [--npm dir]… [--ingest sbom.json]…
                   [--architecture A] [--task T] [--hyperparameter k=v]… [-o model.cdx.json] [--spdx f]
   provenance env capture [-o env.json] [--python-env dir]…
