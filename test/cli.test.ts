@@ -236,6 +236,18 @@ describe("provenance CLI against hardhat node", () => {
     assert.match(run.stderr, /unknown command "frobnicate"/);
   });
 
+  it("error: commands that read a store refuse a missing one in one line (exit 2) and create nothing", async () => {
+    const empty = join(work, "no-store-here");
+    for (const args of [["status"], ["anchor"], ["receipt", "ab".repeat(32)], ["token", "list", "--store", join(empty, "service.db")]]) {
+      const run = await cli(args, { PROVENANCE_DATA_DIR: empty });
+      assert.equal(run.code, 2, `${args.join(" ")}: ${run.stdout}`);
+      assert.match(run.stderr, /^error: no (ledger|service) store (in|at) .*no-store-here/, args.join(" "));
+      assert.doesNotMatch(run.stderr, /\n\s+at /, `no stack trace: ${run.stderr}`);
+      await assert.rejects(readFile(join(empty, "ledger.db")), "no store was created");
+      await assert.rejects(readFile(join(empty, "service.db")), "no service store was created");
+    }
+  });
+
   it("error: exit 1 naming the problem when the RPC is unreachable", async () => {
     const run = await cli(["verify", receiptFile, "--rpc", "http://127.0.0.1:1", "--registry", registry, "--chain-id", "31337", "--timeout", "2"]);
     assert.equal(run.code, 1);

@@ -253,9 +253,14 @@ function readOpenApiDocument(): string {
 
 function listenOn(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    // The usual causes (port taken, no permission, no such address) are the caller's to fix: one line, no stack.
+    const refuse = (error: NodeJS.ErrnoException) => {
+      const why = { EADDRINUSE: "the address is already in use (another process listens there)", EACCES: "permission denied (a port below 1024?)", EADDRNOTAVAIL: "no such local address" }[error.code ?? ""];
+      reject(why ? new InputError("INVALID_ARGUMENT", `cannot listen on ${host}:${port}: ${why}; choose another with --listen or PROVENANCE_LISTEN`, { cause: error }) : error);
+    };
+    server.once("error", refuse);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", refuse);
       resolve();
     });
   });
