@@ -78,7 +78,9 @@ Options (flag, else environment variable, else .env found here or in a parent fo
 verify-bundle never read .env: flag, else --trust file, else environment):
   --rpc <url>            PROVENANCE_RPC_URL       JSON-RPC endpoint
   --registry <address>   PROVENANCE_REGISTRY      registry contract
-  --private-key <hex>    PROVENANCE_PRIVATE_KEY   signing key (never printed)
+  --private-key <hex>    PROVENANCE_PRIVATE_KEY   signing key (never printed). Prefer the variable or
+                                                  .env: a flag's value is visible to other users
+                                                  (ps) and kept in shell history
   --org <id>             PROVENANCE_ORG           organisation id
   --data-dir <dir>       PROVENANCE_DATA_DIR      ledger store folder (default .provenance)
   --confirmations <n>    PROVENANCE_CONFIRMATIONS blocks to wait for / require (default 1)
