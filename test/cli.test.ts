@@ -162,6 +162,7 @@ describe("provenance CLI against hardhat node", () => {
     }
     const file = join(work, "versioned.bin");
     await writeFile(file, randomBytes(32));
+    assert.equal((await cli(["init"], { PROVENANCE_DATA_DIR: join(work, "versioned-store") })).code, 0);
     for (const flag of ["--model-version", "--version"]) {
       const run = await cli(["record", file, "--name", "acme/versioned", flag, "3.1.4", "--json"], { PROVENANCE_DATA_DIR: join(work, "versioned-store") });
       assert.equal(run.code, 0, run.stderr);
