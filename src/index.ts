@@ -1,6 +1,10 @@
 // provenance-ledger: the public SDK. Trust-critical, pure code: canonicalJson, record, receipt,
 // merkle/, hashing/, verify/. I/O at the edges: chain/ (adapters), store/, cli/.
 
+// First: on an older Node.js, say which one is needed (before anything needs it).
+import "./requireNode.js";
+export { MINIMUM_NODE_VERSION } from "./requireNode.js";
+
 // Errors
 export { BaseError, type BaseErrorParameters } from "./errors/base.js";
 export { ChainError, type ChainErrorCode, redactUrl } from "./errors/chain.js";

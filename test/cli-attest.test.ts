@@ -11,6 +11,8 @@ import { createDatasetPredicate } from "../src/attestation/predicates/dataset.js
 import { createDeploymentPredicate } from "../src/attestation/predicates/deployment.js";
 import { createRevocationPredicate } from "../src/attestation/predicates/revocation.js";
 import { createTrainingRunPredicate } from "../src/attestation/predicates/trainingRun.js";
+import { parseEnvelope } from "../src/attestation/dsse.js";
+import { attestationEntry, entryHash } from "../src/entry.js";
 
 // The attestation commands of the built CLI (`npm run build`) against `hardhat node` on loopback:
 // an organisation signs every stage of a fine-tune with keys it registered on chain, anchors them,
@@ -201,14 +203,60 @@ describe("provenance attestation commands against hardhat node", () => {
     const mermaid = await readFile(join(work, "g.mmd"), "utf8");
     assert.match(mermaid, /^flowchart BT/);
     for (const name of ["acme/base", "acme/tuned", "corpus"]) assert.ok(mermaid.includes(name), `${name} in ${mermaid}`);
-    const dot = (await ok(["lineage", paths.tuned, "--format", "dot"])).stdout;
-    assert.match(dot, /digraph lineage \{/);
+    const lineageRun = await ok(["lineage", paths.tuned, "--format", "dot"]);
+    const dot = lineageRun.stdout;
+    assert.match(dot, /^digraph lineage \{[\s\S]*\}\n$/, "stdout is the graph alone (pipeable into dot -Tsvg)");
+    assert.match(lineageRun.stderr, /as recorded in the local store/, "the note goes to stderr");
     assert.ok(dot.includes(digests.base.slice(0, 12)), dot);
 
     bundleFile = join(work, "b.json");
     const bundled = await json(["bundle", paths.tuned, "-o", bundleFile]);
     assert.equal(bundled.entries, 7);
     assert.equal(bundled.keys, 2);
+    assert.equal(bundled.verifies, true, "bundle verified what it wrote against the store's node and registry");
+    assert.deepEqual(bundled.problems, []);
+  });
+
+  it("behavior: bundle says (stderr, and verifies: false in --json) when the bundle it wrote cannot verify: an ancestor never attested", async () => {
+    const orphan = await files("orphan-model", { "model.bin": randomBytes(2000) });
+    const unattested = "ab".repeat(32);
+    const started = new Date();
+    const orphanRun = await writeJson(
+      "orphan-run.json",
+      createTrainingRunPredicate({ hyperparameters: { epochs: 1 }, dependencies: [{ name: "never-attested-corpus", digest: { sha256: unattested }, role: "dataset" }], builder: { id: "https://ci.example/trainer" }, startedOn: started, finishedOn: started }),
+    );
+    const attested = await json(["attest", "training-run", "--subject", orphan, "--name", "acme/orphan", "--predicate", orphanRun, "--key", "k2.json", "-o", "orphan.envelope.json"]);
+    // -o: the signed envelope, as `provenance serve` takes it.
+    assert.equal(entryHash(attestationEntry(parseEnvelope(JSON.parse(await readFile(join(work, "orphan.envelope.json"), "utf8"))))), attested.entryHash);
+    const approval = await json(["approve", orphan, "--policy", POLICY, "--role", "approver", "--key", "k2.json", "-o", "orphan.approval.json"]);
+    assert.equal(entryHash(attestationEntry(parseEnvelope(JSON.parse(await readFile(join(work, "orphan.approval.json"), "utf8"))))), approval.entryHash);
+    await ok(["anchor"]);
+    const file = join(work, "orphan.bundle.json");
+    const text = await ok(["bundle", orphan, "-o", file]);
+    assert.match(text.stderr, /warning: this bundle will not verify: never-attested-corpus \[abababababab\], the dataset of acme\/orphan .* has no attestation/);
+    const j = await json(["bundle", orphan, "-o", file]);
+    assert.equal(j.verifies, false);
+    assert.equal(j.problems.length, 1);
+    const third = await run(["verify-bundle", file, "--rpc", rpc, "--registry", registry], { cwd: await emptyDir() });
+    assert.equal(third.code, 1, "and indeed it does not verify");
+  });
+
+  it("behavior: receipt <model digest> with several entries lists them and asks for --type or an entry id", async () => {
+    let r = await org(["receipt", digests.tuned]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /5 entries are about [0-9a-f]{64}: pass --type <type> or one entry id/);
+    for (const type of ["training-run", "model-manifest", "approval", "deployment"]) assert.ok(r.stderr.includes(`  ${type}  `), `${type} listed:\n${r.stderr}`);
+    assert.equal(r.stdout, "", "no receipt was picked");
+    r = await org(["receipt", digests.tuned, "--type", "approval"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /2 entries are about/);
+    const file = join(work, "deployment.receipt.json");
+    const written = await json(["receipt", digests.tuned, "--type", "deployment", "-o", file]);
+    assert.equal(JSON.parse(await readFile(file, "utf8")).envelope !== undefined, true);
+    assert.equal((await json(["receipt", written.recordId, "-o", file])).recordId, written.recordId, "an entry id names one entry");
+    r = await org(["receipt", digests.tuned, "--type", "revocation"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /none of the 5 entries about [0-9a-f]{64} has type "revocation"/);
   });
 
   it("behavior: a third party verifies the bundle from an empty directory, with no store, .env or settings", async () => {

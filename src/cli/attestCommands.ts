@@ -16,11 +16,16 @@ import { type VerifiedBundle, verifyBundle } from "../bundle/verifyBundle.js";
 import { type KeyPossession, type KeyPossessionFile, POSSESSION_FORMAT, checkKeyPossession, parseKeyPossessionFile, proveKeyPossession, publicKeyInfoFromBytes } from "../attestation/keyPossession.js";
 import { readKeyPossession, readSigningKey, registerSigningKey, revokeSigningKey } from "../chain/registry.js";
 import { captureEnvironment } from "../environment/captureEnvironment.js";
+import { ChainError } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import { hashModel } from "../hashing/hashModel.js";
 import { addAttestation } from "../ledger.js";
-import { buildLineageGraph, revocationStatus, ancestorsOf } from "../lineage/lineageGraph.js";
+import { buildLineageGraph, displayName, revocationStatus, ancestorsOf } from "../lineage/lineageGraph.js";
+import { statementOfEnvelope } from "../attestation/parseStatement.js";
+import { entryHash } from "../entry.js";
+import { receiptEntry } from "../receipt.js";
+import { VerificationError } from "../errors/verification.js";
 import { type LineageFormat, renderLineage } from "../lineage/renderLineage.js";
 import { asLineage, lineageEntries } from "../bundle/buildBundle.js";
 import type { Hex } from "../hex.js";
@@ -61,6 +66,15 @@ async function signAndStore(store: LedgerStore, statement: Statement, key: KeyFi
   if (key.algorithm !== "secp256k1") store.putPublicKey(publicKeyInfo(key));
   const { stored, created } = addAttestation(store, envelope);
   return { envelope, entryHash: stored.recordHash, created };
+}
+
+/** `-o` of attest and approve: the signed DSSE envelope as JSON, as `provenance serve` takes it (`{"envelope": …}`). */
+async function writeEnvelope(file: string, envelope: DsseEnvelope): Promise<void> {
+  try {
+    await writeFile(file, `${JSON.stringify(envelope, null, 2)}\n`);
+  } catch (cause) {
+    throw new InputError("INVALID_ARGUMENT", `cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
 }
 
 /** `provenance key generate --algorithm A -o key.json`: a new signing key (file mode 0600). */
@@ -234,22 +248,25 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
   else throw new InputError("INVALID_ARGUMENT", `attest ${type} needs --predicate <file.json> (see docs/predicates.md for its fields)`);
   const statement: Statement = { _type: STATEMENT_TYPE, subject, predicateType, predicate };
   await withStore(flags, async (store) => {
-    const { entryHash, created } = await signAndStore(store, statement, key);
+    const { entryHash, created, envelope } = await signAndStore(store, statement, key);
+    if (flags.output) await writeEnvelope(flags.output, envelope);
+    const envelopeFile = flags.output ? { envelopeFile: resolve(flags.output) } : {};
     const about = `${type} about ${subject.map((s) => `${s.name} (sha256 ${s.digest.sha256.slice(0, 16)}…)`).join(", ")}`;
     if (predicateType === REVOCATION_PREDICATE_TYPE) {
       // A revocation must reach every verifier, whatever bundle it is handed: anchor it, then set the on-chain state.
       const org = orgId(flags, store);
       const published = await publishRevocation(store, await writer(flags, store), { registry: registry(flags, store), orgId: org, entryHash: entryHash as Hex, confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
-      out.result({ entryHash, predicateType, subject, keyid: key.keyid, created, orgId: org, anchoredAt: published.anchoredAt, revokedOnChain: published.receipts.map((r) => ({ txHash: r.transactionHash, blockNumber: Number(r.blockNumber) })) }, [
+      out.result({ entryHash, predicateType, subject, keyid: key.keyid, created, ...envelopeFile, orgId: org, anchoredAt: published.anchoredAt, revokedOnChain: published.receipts.map((r) => ({ txHash: r.transactionHash, blockNumber: Number(r.blockNumber) })) }, [
         `${created ? "Attested" : "Already attested"} ${about}`,
         `  signed by ${key.keyid}; entry ${entryHash}, anchored at block ${published.anchoredAt}`,
         ...published.receipts.map((r, i) => `  revoked on chain for organisation ${org}: sha256 ${published.subjects[i]} at block ${r.blockNumber} (tx ${r.transactionHash})`),
       ]);
       return;
     }
-    out.result({ entryHash, predicateType, subject, keyid: key.keyid, created }, [
+    out.result({ entryHash, predicateType, subject, keyid: key.keyid, created, ...envelopeFile }, [
       `${created ? "Attested" : "Already attested"} ${about}`,
       `  signed by ${key.keyid}; entry ${entryHash}; pending until the next \`provenance anchor\``,
+      ...(flags.output ? [`  signed envelope written to ${flags.output} (POST it to provenance serve as {"envelope": …})`] : []),
     ]);
   });
 }
@@ -271,9 +288,11 @@ export async function approve({ flags, args, out }: CommandContext): Promise<voi
     ...(flags.comment ? { comment: flags.comment } : {}),
   });
   await withStore(flags, async (store) => {
-    const { entryHash } = await signAndStore(store, { _type: STATEMENT_TYPE, subject: [subject], predicateType: APPROVAL_PREDICATE_TYPE, predicate }, key);
-    out.result({ entryHash, decision, policy: flags.policy, role: flags.role, keyid: key.keyid, model: subject }, [
+    const { entryHash, envelope } = await signAndStore(store, { _type: STATEMENT_TYPE, subject: [subject], predicateType: APPROVAL_PREDICATE_TYPE, predicate }, key);
+    if (flags.output) await writeEnvelope(flags.output, envelope);
+    out.result({ entryHash, decision, policy: flags.policy, role: flags.role, keyid: key.keyid, model: subject, ...(flags.output ? { envelopeFile: resolve(flags.output) } : {}) }, [
       `${decision === "approved" ? "Approved" : "Rejected"} ${subject.name} (sha256 ${subject.digest.sha256.slice(0, 16)}…) under policy ${flags.policy} as ${flags.role}; entry ${entryHash}`,
+      ...(flags.output ? [`  signed envelope written to ${flags.output} (POST it to provenance serve as {"envelope": …})`] : []),
     ]);
   });
 }
@@ -296,12 +315,16 @@ export async function lineage({ flags, args, out }: CommandContext): Promise<voi
     const status = revocationStatus(graph, entries, digest.sha256);
     const marks = revocationMarks(graph, entries);
     const text = renderLineage(graph, digest.sha256, lineageFormat(flags), marks);
+    const note = "(as recorded in the local store; `provenance verify --lineage` checks it against the chain)";
     if (flags.output) await writeFile(flags.output, text);
-    out.result(
-      { model: digest.sha256, nodes: [...graph.nodes.values()], edges: graph.edges, revocation: status, ...(flags.output ? { file: resolve(flags.output) } : {}) },
-      // renderLineage escaped every name, so its own line breaks are the only ones: one output line each.
-      [...(flags.output ? [`Wrote the lineage (${lineageFormat(flags)}) to ${flags.output}`] : text.trimEnd().split("\n")), "(as recorded in the local store; `provenance verify --lineage` checks it against the chain)"],
-    );
+    const result = { model: digest.sha256, nodes: [...graph.nodes.values()], edges: graph.edges, revocation: status, ...(flags.output ? { file: resolve(flags.output) } : {}) };
+    if (flags.output || flags.json) {
+      out.result(result, [`Wrote the lineage (${lineageFormat(flags)}) to ${flags.output}`, note]);
+      return;
+    }
+    // Only the graph on stdout, so `provenance lineage m --format dot | dot -Tsvg` works; the note goes to stderr.
+    out.raw(text.endsWith("\n") ? text : `${text}\n`);
+    process.stderr.write(`${note}\n`);
   });
 }
 
@@ -323,10 +346,49 @@ export async function bundle({ flags, args, out }: CommandContext): Promise<void
   await withStore(flags, async (store) => {
     const b = buildBundle(store, digest.sha256, flags.name ? { name: flags.name } : {});
     await writeFile(flags.output!, serializeBundle(b));
-    out.result({ file: resolve(flags.output!), model: b.subject, entries: b.receipts.length, keys: b.keys.length }, [
-      `Wrote the evidence bundle of ${b.subject.name} to ${flags.output}: ${b.receipts.length} signed, anchored entries and ${b.keys.length} public key(s)`,
-    ]);
+    // A bundle that cannot verify is worth writing (to inspect it), never worth writing silently.
+    const check = await checkWrittenBundle(flags, b, store);
+    for (const problem of check.problems) process.stderr.write(`warning: this bundle will not verify: ${problem}\n`);
+    if (check.checkedOnChain === false && check.problems.length === 0) process.stderr.write(`note: the bundle was not verified against the chain (${check.why})\n`);
+    out.result(
+      { file: resolve(flags.output!), model: b.subject, entries: b.receipts.length, keys: b.keys.length, verifies: check.problems.length === 0 ? (check.checkedOnChain ? true : null) : false, problems: check.problems },
+      [`Wrote the evidence bundle of ${b.subject.name} to ${flags.output}: ${b.receipts.length} signed, anchored entries and ${b.keys.length} public key(s)`],
+    );
   });
+}
+
+/**
+ * What `bundle` checks in the bundle it just wrote: every ancestor of the model has an
+ * attestation (offline), then, when the store or the settings name a node and a registry, the
+ * whole verification a third party runs.
+ */
+async function checkWrittenBundle(flags: ParsedFlags, b: ReturnType<typeof buildBundle>, store: LedgerStore): Promise<{ problems: string[]; checkedOnChain: boolean; why?: string }> {
+  const model = b.subject.digest.sha256;
+  const lineage = b.receipts.flatMap((r) => (r.envelope === undefined ? [] : [{ entryHash: entryHash(receiptEntry(r)), statement: statementOfEnvelope(r.envelope) }]));
+  const graph = buildLineageGraph(lineage);
+  const problems: string[] = [];
+  for (const ancestor of ancestorsOf(graph, model)) {
+    if (graph.nodes.get(ancestor)?.attestedBy.length) continue;
+    const edge = graph.edges.find((e) => e.from === ancestor)!;
+    problems.push(`${displayName(graph, ancestor)}, the ${edge.relation} of ${displayName(graph, edge.to)}, has no attestation in this store (attest it, anchor, and write the bundle again)`);
+  }
+  if (problems.length) return { problems, checkedOnChain: false };
+  let pins;
+  try {
+    pins = verifierPins(flags, store);
+  } catch (error) {
+    return { problems, checkedOnChain: false, why: error instanceof InputError ? error.shortMessage : String(error) };
+  }
+  try {
+    const chainId = await pins.chain.getChainId(); // the organisation's own node: it checks its own work
+    const result = await verifyBundle({ bundle: b, chain: pins.chain, chainId, registry: pins.registry, confirmations: confirmations(flags) });
+    if (result.verdict !== "verified") problems.push(`the model is ${result.verdict === "revoked" ? "revoked" : "derived from a revoked model"}`);
+    return { problems, checkedOnChain: true };
+  } catch (error) {
+    if (error instanceof VerificationError) return { problems: [`check "${error.check}" fails: ${error.shortMessage}`], checkedOnChain: true };
+    if (error instanceof ChainError) return { problems, checkedOnChain: false, why: `the node could not be asked: ${error.shortMessage}` };
+    throw error;
+  }
 }
 
 /** Chain ID, registry and node for the organisation's own reads (`key show`): its flags, environment and store. */

@@ -17,6 +17,8 @@ export const FLAGS = {
   output: { type: "string", short: "o" },
   name: { type: "string" },
   version: { type: "string" },
+  // The model's version (record, sbom); `--version` after those commands is the same flag.
+  "model-version": { type: "string" },
   type: { type: "string" },
   field: { type: "string", multiple: true },
   admin: { type: "string" },
@@ -78,6 +80,7 @@ export type ParsedFlags = {
   output?: string;
   name?: string;
   version?: string;
+  "model-version"?: string;
   type?: string;
   field?: string[];
   admin?: string;
@@ -128,7 +131,12 @@ export type ParsedFlags = {
 export function parseCommandLine(argv: readonly string[]): { positionals: string[]; flags: ParsedFlags } {
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options: FLAGS, allowPositionals: true, strict: true });
-    return { positionals, flags: values as ParsedFlags };
+    const flags = values as ParsedFlags;
+    if (flags["model-version"] !== undefined) {
+      if (flags.version !== undefined && flags.version !== flags["model-version"]) throw new Error("--model-version and --version (its older spelling) disagree");
+      flags.version = flags["model-version"];
+    }
+    return { positionals, flags };
   } catch (cause) {
     throw new InputError("INVALID_ARGUMENT", (cause as Error).message.split("\n")[0] ?? "invalid arguments", { cause });
   }
