@@ -12,6 +12,8 @@
  */
 import { network } from "hardhat";
 import { getContract, keccak256, toHex, type Hex } from "viem";
+import { KEY_ALGORITHM_CODES, proveKeyPossession } from "../src/attestation/keyPossession.js";
+import { type KeyAlgorithm, generateKeyFile, onChainKeyId, onChainRole, signerFromKeyFile } from "../src/attestation/keys.js";
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";
 
 const BATCHES = 20;
@@ -45,6 +47,9 @@ type Measurement = {
   readonly revokeAgain: bigint;
   /** Anchoring a root another organisation anchored first (keyed by organisation, so a fresh slot as usual). */
   readonly preAnchored: bigint;
+  /** registerSigningKey with a role and its proof of possession, per algorithm; then revokeSigningKey. */
+  readonly registerKey: Readonly<Record<KeyAlgorithm, bigint>>;
+  readonly revokeKey: bigint;
 };
 
 async function measure(hardfork: string | undefined): Promise<Measurement> {
@@ -87,8 +92,22 @@ async function measure(hardfork: string | undefined): Promise<Measurement> {
   const revokeAgain = await gasOf(await registry.write.revokeSubject([1, subject, entry], { account: orgAdmin.account }));
   // Organisation 2 anchors a root organisation 1 anchored first (the squatting case): a steady-state anchor.
   const preAnchored = await gasOf(await registry.write.anchor([2, keccak256(toHex("bench root 0")), 1, keccak256(toHex("m"))], { account: anchorer.account }));
+  const chainId = await publicClient.getChainId();
+  const registerKey = {} as Record<KeyAlgorithm, bigint>;
+  for (const algorithm of ["secp256k1", "ed25519", "p256"] as const) {
+    const key = generateKeyFile(algorithm);
+    const role = onChainRole("approver");
+    const p = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry: contract.address, orgId: 1, role });
+    registerKey[algorithm] = await gasOf(await registry.write.registerSigningKey([1, onChainKeyId(key.keyid), role, KEY_ALGORITHM_CODES[algorithm], p.publicKey, p.proof], { account: orgAdmin.account }));
+  }
+  const lastKey = generateKeyFile("ed25519");
+  const lastProof = await proveKeyPossession(signerFromKeyFile(lastKey), { chainId, registry: contract.address, orgId: 1, role: onChainRole("approver") });
+  await gasOf(await registry.write.registerSigningKey([1, onChainKeyId(lastKey.keyid), onChainRole("approver"), 2, lastProof.publicKey, lastProof.proof], { account: orgAdmin.account }));
+  const revokeKey = await gasOf(await registry.write.revokeSigningKey([1, onChainKeyId(lastKey.keyid)], { account: orgAdmin.account }));
   await connection.close();
   return {
+    registerKey,
+    revokeKey,
     hardfork: hardfork ?? `${connection.networkConfig.type === "edr-simulated" ? String(connection.networkConfig.hardfork) : "?"} (EDR default)`,
     deployment,
     register,
@@ -124,6 +143,8 @@ for (const hardfork of ["cancun", undefined]) {
     ["anchor of a root another organisation anchored first", fmt(m.preAnchored), "reverted (RootAlreadyAnchored)"],
     ["revokeSubject: first / again after reinstateSubject", `${fmt(m.revoke)} / ${fmt(m.revokeAgain)}`, "-"],
     ["reinstateSubject", fmt(m.reinstate), "-"],
+    ["registerSigningKey with a role and proof: secp256k1 / ed25519 / P-256", `${fmt(m.registerKey.secp256k1)} / ${fmt(m.registerKey.ed25519)} / ${fmt(m.registerKey.p256)}`, "73,878 (no proof)"],
+    ["revokeSigningKey", fmt(m.revokeKey), "31,526"],
     ["anchor budget", fmt(ANCHOR_GAS_BUDGET), fmt(ANCHOR_GAS_BUDGET)],
     ["EAS timestamp(bytes32), for comparison", fmt(EAS_TIMESTAMP_GAS), ""],
     ["EAS attest(), one item, for comparison", EAS_ATTEST_GAS, ""],

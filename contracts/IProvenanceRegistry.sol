@@ -65,12 +65,24 @@ interface IProvenanceRegistry {
     );
 
     /**
-     * @notice Emitted when an admin of organisation `orgId` registers signing key `keyId` with role `role`.
+     * @notice Emitted when an admin of organisation `orgId` registers signing key `keyId` with role `role`, right
+     * after the state change. Carries the proof of possession, so that anyone can check it (for ed25519 and P-256
+     * keys every verifier must: the registry checks only their key id and shape; see {registerSigningKey}).
      * @param orgId Organisation the key now belongs to.
-     * @param keyId Opaque key id (off-chain: SHA-256 of the UTF-8 DSSE `keyid`).
+     * @param keyId Key id: SHA-256 of the UTF-8 DSSE `keyid`.
      * @param role Opaque role label (off-chain: keccak256 of a UTF-8 role name), `bytes32(0)` for none.
+     * @param algorithm {KEY_ALGORITHM_SECP256K1}, {KEY_ALGORITHM_ED25519} or {KEY_ALGORITHM_P256}.
+     * @param publicKey The 20-byte address (secp256k1) or the DER SubjectPublicKeyInfo (ed25519, P-256).
+     * @param proof The key's signature over `possessionMessage(orgId, keyId, role)`.
      */
-    event SigningKeyRegistered(uint32 indexed orgId, bytes32 indexed keyId, bytes32 role);
+    event SigningKeyRegistered(
+        uint32 indexed orgId,
+        bytes32 indexed keyId,
+        bytes32 role,
+        uint8 algorithm,
+        bytes publicKey,
+        bytes proof
+    );
 
     /**
      * @notice Emitted when an admin of organisation `orgId` revokes its signing key `keyId`.
@@ -121,8 +133,21 @@ interface IProvenanceRegistry {
     /// @notice The zero key id cannot be registered (a zero id would be indistinguishable from "no key").
     error ProvenanceRegistryZeroKeyId();
 
-    /// @notice `keyId` was already registered, by organisation `orgId`; key ids are never reused, even once revoked.
+    /// @notice Organisation `orgId` already registered `keyId`; an organisation never reuses a key id, even once revoked.
     error ProvenanceRegistrySigningKeyAlreadyRegistered(bytes32 keyId, uint32 orgId);
+
+    /// @notice `algorithm` is not {KEY_ALGORITHM_SECP256K1}, {KEY_ALGORITHM_ED25519} or {KEY_ALGORITHM_P256}.
+    error ProvenanceRegistryUnsupportedKeyAlgorithm(uint8 algorithm);
+
+    /// @notice The public key given for `keyId` is not a well-formed key of `algorithm`.
+    error ProvenanceRegistryInvalidSigningPublicKey(bytes32 keyId, uint8 algorithm);
+
+    /// @notice `keyId` is not the key id of the public key given (of `algorithm`).
+    error ProvenanceRegistrySigningKeyIdMismatch(bytes32 keyId, uint8 algorithm);
+
+    /// @notice The proof of possession of `keyId` is malformed, or (secp256k1) not the key's signature over
+    /// {possessionMessage}.
+    error ProvenanceRegistryInvalidPossessionProof(bytes32 keyId);
 
     /// @notice Organisation `orgId` has no signing key `keyId` (unknown, or registered to another organisation).
     error ProvenanceRegistryUnknownSigningKey(bytes32 keyId, uint32 orgId);
@@ -149,6 +174,30 @@ interface IProvenanceRegistry {
      * @return `keccak256("ProvenanceRegistry.ANCHORER")`.
      */
     function ANCHORER_TAG() external view returns (bytes32);
+
+    /**
+     * @notice Tag that starts every {possessionMessage}.
+     * @return `keccak256("ProvenanceRegistry.SIGNING_KEY_POSSESSION")`.
+     */
+    function SIGNING_KEY_POSSESSION_TAG() external view returns (bytes32);
+
+    /**
+     * @notice Algorithm code of a secp256k1 signing key (checked on chain with ecrecover).
+     * @return 1.
+     */
+    function KEY_ALGORITHM_SECP256K1() external view returns (uint8);
+
+    /**
+     * @notice Algorithm code of an Ed25519 signing key.
+     * @return 2.
+     */
+    function KEY_ALGORITHM_ED25519() external view returns (uint8);
+
+    /**
+     * @notice Algorithm code of a P-256 (secp256r1) signing key.
+     * @return 3.
+     */
+    function KEY_ALGORITHM_P256() external view returns (uint8);
 
     /**
      * @notice Registers an organisation. Only the registry admin (`DEFAULT_ADMIN_ROLE`) may call it.
@@ -181,17 +230,39 @@ interface IProvenanceRegistry {
         returns (uint64 sequence);
 
     /**
-     * @notice Registers signing key `keyId` for organisation `orgId`, with role `role`.
-     * @dev Caller must hold {orgAdminRole} for `orgId`. A key id belongs to one organisation forever: it can be
-     * registered once, by one organisation, and never again after it is revoked. Records the current block as
-     * `registeredAt`. Emits {SigningKeyRegistered}. The registry only stores the key; see {signingKey} for the
-     * rule an off-chain verifier applies.
+     * @notice Registers signing key `keyId` for organisation `orgId`, with role `role`, given the key's proof of
+     * possession.
+     * @dev Caller must hold {orgAdminRole} for `orgId`. Signing keys are keyed by organisation and key id: an
+     * organisation registers a key id at most once, and never again after it is revoked; another organisation's
+     * registration of the same key id is a separate entry that needs its own proof (the proof binds `orgId`), so
+     * registering a key id first, without the key, neither blocks nor claims the rightful registration.
+     *
+     * `proof` is the key's signature over `possessionMessage(orgId, keyId, role)` (the chain ID, this registry,
+     * the organisation, the key id and the role), made like a DSSE signature of the same algorithm: secp256k1 signs
+     * SHA-256 of the message (65 bytes `r || s || v`, low `s`, `v` 27 or 28); ed25519 signs the message (64 bytes);
+     * P-256 signs it with ECDSA over SHA-256 (DER). The registry checks that `keyId` is the key id of `publicKey`
+     * for every algorithm, and the signature itself for secp256k1. It cannot check ed25519 or P-256 signatures:
+     * it checks their length, stores `keccak256(abi.encode(algorithm, publicKey, proof))` as `possessionHash`,
+     * and emits the proof in {SigningKeyRegistered}, where every verifier checks it before counting the key.
+     * Records the current block as `registeredAt`.
      * @param orgId A registered organisation.
-     * @param keyId Opaque, non-zero key id (off-chain: SHA-256 of the UTF-8 DSSE `keyid`; not interpreted here).
+     * @param keyId Non-zero key id: SHA-256 of the UTF-8 DSSE `keyid` (the lower-case 0x address for secp256k1,
+     * `sha256:` + hex SHA-256 of the SPKI DER for ed25519 and P-256).
      * @param role Opaque role label (off-chain: keccak256 of a UTF-8 role name such as "approver"); `bytes32(0)`
-     * means "no role". Not interpreted here.
+     * means "no role". Bound by the proof: the key holder consents to the role, not only the admin.
+     * @param algorithm {KEY_ALGORITHM_SECP256K1}, {KEY_ALGORITHM_ED25519} or {KEY_ALGORITHM_P256}.
+     * @param publicKey The 20-byte address (secp256k1), or the DER SubjectPublicKeyInfo: 44 bytes (ed25519) or
+     * 91 bytes, uncompressed point (P-256).
+     * @param proof The key's signature over `possessionMessage(orgId, keyId, role)`.
      */
-    function registerSigningKey(uint32 orgId, bytes32 keyId, bytes32 role) external;
+    function registerSigningKey(
+        uint32 orgId,
+        bytes32 keyId,
+        bytes32 role,
+        uint8 algorithm,
+        bytes calldata publicKey,
+        bytes calldata proof
+    ) external;
 
     /**
      * @notice Revokes organisation `orgId`'s signing key `keyId` from the current block on.
@@ -203,23 +274,35 @@ interface IProvenanceRegistry {
     function revokeSigningKey(uint32 orgId, bytes32 keyId) external;
 
     /**
-     * @notice What the registry stores for signing key `keyId`.
-     * @dev A signature by `keyId` on an envelope anchored in block `anchorBlock` counts for organisation `orgId`
-     * if and only if `orgId != 0 && registeredAt <= anchorBlock && (revokedAt == 0 || anchorBlock < revokedAt)`.
-     * The registry does not apply this rule; the off-chain verifier does. Consequently a key revoked in block `R`
-     * still vouches for envelopes anchored before `R`, and a key registered and revoked in the same block never
-     * vouches for anything. Block numbers are those of the registering and revoking transactions (never 0: the
-     * genesis block holds no transactions).
+     * @notice What the registry stores for organisation `orgId`'s signing key `keyId`.
+     * @dev A signature by `keyId` on an envelope that organisation `orgId` anchored in block `anchorBlock` counts
+     * if and only if `registeredAt != 0 && registeredAt <= anchorBlock && (revokedAt == 0 || anchorBlock <
+     * revokedAt)` and the proof of possession in the registration's {SigningKeyRegistered} log (block
+     * `registeredAt`, topics `orgId` and `keyId`) hashes to `possessionHash` and is a valid signature by the key
+     * over `possessionMessage(orgId, keyId, role)`. The registry does not apply this rule; the off-chain verifier
+     * does. Consequently a key revoked in block `R` still vouches for envelopes anchored before `R`, and a key
+     * registered and revoked in the same block never vouches for anything. Block numbers are those of the
+     * registering and revoking transactions (never 0: the genesis block holds no transactions).
+     * @param orgId An organisation id.
      * @param keyId A key id.
-     * @return orgId Organisation the key belongs to; 0 if the key was never registered.
      * @return role The key's role label, `bytes32(0)` for none.
-     * @return registeredAt Block in which the key was registered; 0 if never.
-     * @return revokedAt Block in which the key was revoked; 0 while it is active.
+     * @return algorithm The key's algorithm; 0 if `orgId` never registered the key.
+     * @return registeredAt Block in which `orgId` registered the key; 0 if never.
+     * @return revokedAt Block in which `orgId` revoked the key; 0 while it is active.
+     * @return possessionHash `keccak256(abi.encode(algorithm, publicKey, proof))` of the registration.
      */
-    function signingKey(bytes32 keyId)
+    function signingKey(uint32 orgId, bytes32 keyId)
         external
         view
-        returns (uint32 orgId, bytes32 role, uint64 registeredAt, uint64 revokedAt);
+        returns (bytes32 role, uint8 algorithm, uint64 registeredAt, uint64 revokedAt, bytes32 possessionHash);
+
+    /**
+     * @notice The message a signing key signs to prove possession when organisation `orgId` registers it as
+     * `keyId` with role `role` in this registry on this chain.
+     * @return `abi.encode(SIGNING_KEY_POSSESSION_TAG, block.chainid, address(this), orgId, keyId, role)` (192
+     * bytes; the leading tag keeps it apart from a DSSE PAE, which starts with "DSSEv1 ").
+     */
+    function possessionMessage(uint32 orgId, bytes32 keyId, bytes32 role) external view returns (bytes memory);
 
     /**
      * @notice Marks subject `subjectDigest` as revoked by organisation `orgId` from the current block on.

@@ -2,9 +2,11 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IProvenanceRegistry} from "./IProvenanceRegistry.sol";
 import {ProvenanceLeaf} from "./ProvenanceLeaf.sol";
 
@@ -26,6 +28,13 @@ import {ProvenanceLeaf} from "./ProvenanceLeaf.sol";
  * per-organisation `sequence` stored with every root lets an auditor detect a missing or forged log (see
  * `docs/registry.md`).
  *
+ * Signing keys are keyed by organisation and key id too, and registering one requires a proof of possession: the
+ * key's signature over {possessionMessage}, which binds the chain, this registry, the organisation, the key id and
+ * the role. The registry checks the proof itself for secp256k1 keys (ecrecover) and, for every algorithm, that the
+ * key id is the one derived from the public key; ed25519 and P-256 signatures cannot be checked by the EVM here, so
+ * the proof is emitted in {SigningKeyRegistered} and its hash stored, and every verifier checks it (see
+ * `docs/registry.md`, "Signing keys").
+ *
  * Revocation of a subject (a model or dataset digest) is state keyed by organisation and subject digest, set and
  * cleared by the organisation's admin ({revokeSubject}, {reinstateSubject}), so that a verifier learns it from
  * the chain whatever evidence it was handed.
@@ -40,14 +49,16 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /**
-     * @dev A registered signing key, in two slots: `orgId`, `registeredAt` and `revokedAt` packed in the first
-     * (20 bytes), `role` in the second (left zero, and not written, for a key without a role).
+     * @dev A registered signing key, in three slots: `registeredAt`, `revokedAt` and `algorithm` packed in the
+     * first (17 bytes), `role` in the second (left zero, and not written, for a key without a role), and
+     * `possessionHash` in the third.
      */
     struct SigningKey {
-        uint32 orgId;
         uint64 registeredAt;
         uint64 revokedAt;
+        uint8 algorithm;
         bytes32 role;
+        bytes32 possessionHash;
     }
 
     /**
@@ -69,10 +80,29 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     /// @inheritdoc IProvenanceRegistry
     bytes32 public constant ANCHORER_TAG = keccak256("ProvenanceRegistry.ANCHORER");
 
+    /// @inheritdoc IProvenanceRegistry
+    bytes32 public constant SIGNING_KEY_POSSESSION_TAG = keccak256("ProvenanceRegistry.SIGNING_KEY_POSSESSION");
+
+    /// @inheritdoc IProvenanceRegistry
+    uint8 public constant KEY_ALGORITHM_SECP256K1 = 1;
+
+    /// @inheritdoc IProvenanceRegistry
+    uint8 public constant KEY_ALGORITHM_ED25519 = 2;
+
+    /// @inheritdoc IProvenanceRegistry
+    uint8 public constant KEY_ALGORITHM_P256 = 3;
+
+    /// @dev DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410), followed by the 32-byte key.
+    bytes12 private constant ED25519_SPKI_PREFIX = 0x302a300506032b6570032100;
+    /// @dev DER prefix of an uncompressed P-256 SubjectPublicKeyInfo (RFC 5480), followed by the 64-byte point.
+    bytes27 private constant P256_SPKI_PREFIX = 0x3059301306072a8648ce3d020106082a8648ce3d03010703420004;
+
+    bytes16 private constant _HEX_DIGITS = "0123456789abcdef";
+
     uint32 private _organisationCount;
     mapping(uint32 orgId => Organisation) private _organisations;
     mapping(uint32 orgId => mapping(bytes32 root => Anchor)) private _anchors;
-    mapping(bytes32 keyId => SigningKey) private _signingKeys;
+    mapping(uint32 orgId => mapping(bytes32 keyId => SigningKey)) private _signingKeys;
     mapping(uint32 orgId => mapping(bytes32 subjectDigest => Revocation)) private _revocations;
 
     /**
@@ -152,28 +182,36 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /// @inheritdoc IProvenanceRegistry
-    function registerSigningKey(uint32 orgId, bytes32 keyId, bytes32 role) external {
+    function registerSigningKey(
+        uint32 orgId,
+        bytes32 keyId,
+        bytes32 role,
+        uint8 algorithm,
+        bytes calldata publicKey,
+        bytes calldata proof
+    ) external {
         _checkOrganisationAdmin(orgId);
         if (keyId == bytes32(0)) revert ProvenanceRegistryZeroKeyId();
         if (_organisations[orgId].head == bytes32(0)) revert ProvenanceRegistryUnknownOrganisation(orgId);
 
-        SigningKey storage key = _signingKeys[keyId];
-        // A registered key has orgId != 0 forever (revocation keeps it): this refuses reuse after revocation too.
-        if (key.orgId != 0) revert ProvenanceRegistrySigningKeyAlreadyRegistered(keyId, key.orgId);
+        SigningKey storage key = _signingKeys[orgId][keyId];
+        // A registered key has registeredAt != 0 forever (revocation keeps it): this refuses reuse after revocation.
+        if (key.registeredAt != 0) revert ProvenanceRegistrySigningKeyAlreadyRegistered(keyId, orgId);
+        _checkPossession(orgId, keyId, role, algorithm, publicKey, proof);
 
-        key.orgId = orgId;
         key.registeredAt = block.number.toUint64();
+        key.algorithm = algorithm;
         if (role != bytes32(0)) key.role = role;
-        emit SigningKeyRegistered(orgId, keyId, role);
+        key.possessionHash = keccak256(abi.encode(algorithm, publicKey, proof));
+        emit SigningKeyRegistered(orgId, keyId, role, algorithm, publicKey, proof);
     }
 
     /// @inheritdoc IProvenanceRegistry
     function revokeSigningKey(uint32 orgId, bytes32 keyId) external {
         _checkOrganisationAdmin(orgId);
 
-        SigningKey storage key = _signingKeys[keyId];
-        // orgId 0 is never registered, so a zero or unknown keyId (stored orgId 0) cannot match a registered org.
-        if (orgId == 0 || key.orgId != orgId) revert ProvenanceRegistryUnknownSigningKey(keyId, orgId);
+        SigningKey storage key = _signingKeys[orgId][keyId];
+        if (key.registeredAt == 0) revert ProvenanceRegistryUnknownSigningKey(keyId, orgId);
         uint64 revokedAt = key.revokedAt;
         if (revokedAt != 0) revert ProvenanceRegistrySigningKeyAlreadyRevoked(keyId, revokedAt);
 
@@ -182,13 +220,18 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /// @inheritdoc IProvenanceRegistry
-    function signingKey(bytes32 keyId)
+    function signingKey(uint32 orgId, bytes32 keyId)
         external
         view
-        returns (uint32 orgId, bytes32 role, uint64 registeredAt, uint64 revokedAt)
+        returns (bytes32 role, uint8 algorithm, uint64 registeredAt, uint64 revokedAt, bytes32 possessionHash)
     {
-        SigningKey storage key = _signingKeys[keyId];
-        return (key.orgId, key.role, key.registeredAt, key.revokedAt);
+        SigningKey storage key = _signingKeys[orgId][keyId];
+        return (key.role, key.algorithm, key.registeredAt, key.revokedAt, key.possessionHash);
+    }
+
+    /// @inheritdoc IProvenanceRegistry
+    function possessionMessage(uint32 orgId, bytes32 keyId, bytes32 role) public view returns (bytes memory) {
+        return abi.encode(SIGNING_KEY_POSSESSION_TAG, block.chainid, address(this), orgId, keyId, role);
     }
 
     /// @inheritdoc IProvenanceRegistry
@@ -279,6 +322,63 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     function _checkOrganisationAdmin(uint32 orgId) private view {
         if (!hasRole(orgAdminRole(orgId), _msgSender())) {
             revert ProvenanceRegistryUnauthorizedOrganisationAdmin(_msgSender(), orgId);
+        }
+    }
+
+    /**
+     * @dev Reverts unless `publicKey` is a well-formed key of `algorithm` whose key id is `keyId`, and, for
+     * secp256k1, unless `proof` is its signature over {possessionMessage}. For ed25519 and P-256 only the shape of
+     * `proof` is checked here; verifiers check the signature (the EVM has no ed25519, and P-256 needs a precompile
+     * the target chains may lack).
+     */
+    function _checkPossession(
+        uint32 orgId,
+        bytes32 keyId,
+        bytes32 role,
+        uint8 algorithm,
+        bytes calldata publicKey,
+        bytes calldata proof
+    ) private view {
+        if (algorithm == KEY_ALGORITHM_SECP256K1) {
+            // The key is the 20-byte address; its key id is SHA-256 of its lower-case 0x hex (the DSSE keyid).
+            if (publicKey.length != 20) revert ProvenanceRegistryInvalidSigningPublicKey(keyId, algorithm);
+            address account = address(bytes20(publicKey));
+            if (sha256(bytes(Strings.toHexString(account))) != keyId) {
+                revert ProvenanceRegistrySigningKeyIdMismatch(keyId, algorithm);
+            }
+            if (proof.length != 65) revert ProvenanceRegistryInvalidPossessionProof(keyId);
+            // Signed like a DSSE signature of this project: ECDSA over SHA-256 of the message, r || s || v, low s.
+            (address recovered, ECDSA.RecoverError error,) =
+                ECDSA.tryRecoverCalldata(sha256(possessionMessage(orgId, keyId, role)), proof);
+            if (error != ECDSA.RecoverError.NoError || recovered != account) {
+                revert ProvenanceRegistryInvalidPossessionProof(keyId);
+            }
+        } else if (algorithm == KEY_ALGORITHM_ED25519 || algorithm == KEY_ALGORITHM_P256) {
+            bool ed25519 = algorithm == KEY_ALGORITHM_ED25519;
+            bool wellFormed = ed25519
+                ? publicKey.length == 44 && bytes12(publicKey[:12]) == ED25519_SPKI_PREFIX
+                : publicKey.length == 91 && bytes27(publicKey[:27]) == P256_SPKI_PREFIX;
+            if (!wellFormed) revert ProvenanceRegistryInvalidSigningPublicKey(keyId, algorithm);
+            // The key id is SHA-256 of the DSSE keyid "sha256:" + lower-case hex of SHA-256(SPKI DER).
+            if (sha256(abi.encodePacked("sha256:", _lowerHex(sha256(publicKey)))) != keyId) {
+                revert ProvenanceRegistrySigningKeyIdMismatch(keyId, algorithm);
+            }
+            // Ed25519 signatures are 64 bytes; P-256 ones are DER, at most 72 bytes.
+            if (ed25519 ? proof.length != 64 : proof.length < 8 || proof.length > 72) {
+                revert ProvenanceRegistryInvalidPossessionProof(keyId);
+            }
+        } else {
+            revert ProvenanceRegistryUnsupportedKeyAlgorithm(algorithm);
+        }
+    }
+
+    /// @dev The 64 lower-case hex digits of `value`.
+    function _lowerHex(bytes32 value) private pure returns (bytes memory digits) {
+        digits = new bytes(64);
+        for (uint256 i = 0; i < 32; ++i) {
+            uint8 b = uint8(value[i]);
+            digits[2 * i] = _HEX_DIGITS[b >> 4];
+            digits[2 * i + 1] = _HEX_DIGITS[b & 0x0f];
         }
     }
 

@@ -7,13 +7,17 @@
 //
 //   node examples/pipeline.mjs dataset  --params dataset.json    # { path, name, source, licence, personalData, accessEvents[] }
 //   node examples/pipeline.mjs train    --params train.json      # { modelPath, name, datasets[], baseModel?, hyperparameters, builder, startedOn, finishedOn }
+//                                                               # datasets[] and baseModel as the earlier stages printed them ({ name, sha256, entry }):
+//                                                               # with `entry` the training run names each input's attestation (training-run v2)
 //   node examples/pipeline.mjs evaluate --params eval.json       # { model, dataset, metrics[] }
 //   node examples/pipeline.mjs approve  --params approval.json   # { model, approverName, role, policyId, decision? }  (signed with --key)
 //   node examples/pipeline.mjs deploy   --params deploy.json     # { model, environment, target, deployer, approvalPolicy }
 //   node examples/pipeline.mjs anchor
+//   node examples/pipeline.mjs revoke   --params revoke.json     # { model, reason, description }: attest, anchor, and set on chain
+//                                                               # (PROVENANCE_PRIVATE_KEY: the organisation admin), so every verifier sees it
 //
 // Each stage prints one JSON line: the entry ids it stored and, for dataset/train, the artifact
-// ({ name, sha256 }) that later stages refer to.
+// ({ name, sha256, entry }) that later stages refer to.
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import "dotenv/config";
@@ -27,9 +31,11 @@ import {
   fromViem,
   parseJson,
   parseKeyFile,
+  publishRevocation,
   recordDeployment,
   recordEvaluation,
   recordTraining,
+  revokeModel,
   sealBatch,
 } from "provenance-ledger";
 
@@ -42,6 +48,13 @@ const env = (name) => {
 };
 const params = values.params ? parseJson(await readFile(values.params, "utf8"), values.params) : {};
 const dates = (o, ...keys) => ({ ...o, ...Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, new Date(o[k])])) });
+async function chainWriter() {
+  const url = env("PROVENANCE_RPC_URL");
+  const transport = http(url);
+  const id = await createPublicClient({ transport }).getChainId();
+  const chain = defineChain({ id, name: `chain ${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [url] } } });
+  return fromViem({ publicClient: createPublicClient({ chain, transport }), walletClient: createWalletClient({ chain, transport, account: privateKeyToAccount(env("PROVENANCE_PRIVATE_KEY")) }) });
+}
 const store = LedgerStore.open(process.env.PROVENANCE_DATA_DIR ?? ".provenance");
 try {
   const keyFile = async (file) => parseKeyFile(parseJson(await readFile(file, "utf8"), file), file);
@@ -66,18 +79,21 @@ try {
       break;
     }
     case "anchor": {
-      const url = env("PROVENANCE_RPC_URL");
-      const transport = http(url);
-      const id = await createPublicClient({ transport }).getChainId();
-      const chain = defineChain({ id, name: `chain ${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [url] } } });
-      const writer = fromViem({ publicClient: createPublicClient({ chain, transport }), walletClient: createWalletClient({ chain, transport, account: privateKeyToAccount(env("PROVENANCE_PRIVATE_KEY")) }) });
+      const writer = await chainWriter();
       const sealed = sealBatch(store);
       const anchored = await anchorBatches(store, writer, { registry: env("PROVENANCE_REGISTRY"), orgId: Number(env("PROVENANCE_ORG")), confirmations: 1 });
       result = { sealed: sealed?.leafCount ?? 0, anchored: anchored.map((b) => ({ root: b.root, leafCount: b.leafCount, blockNumber: b.anchor?.blockNumber })) };
       break;
     }
+    case "revoke": {
+      const { model, ...revocation } = params;
+      const entryHash = await revokeModel(context, model, dates(revocation, "revokedAt"));
+      const published = await publishRevocation(store, await chainWriter(), { registry: env("PROVENANCE_REGISTRY"), orgId: Number(env("PROVENANCE_ORG")), entryHash, confirmations: 1 });
+      result = { entry: entryHash, anchoredAt: published.anchoredAt, revokedOnChain: published.receipts.map((r) => ({ txHash: r.transactionHash, blockNumber: Number(r.blockNumber) })) };
+      break;
+    }
     default:
-      throw new Error(`unknown stage "${stage}": dataset, train, evaluate, approve, deploy or anchor`);
+      throw new Error(`unknown stage "${stage}": dataset, train, evaluate, approve, deploy, anchor or revoke`);
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

@@ -1,6 +1,10 @@
 // provenance-ledger: the public SDK. Trust-critical, pure code: canonicalJson, record, receipt,
 // merkle/, hashing/, verify/. I/O at the edges: chain/ (adapters), store/, cli/.
 
+// First: on an older Node.js, say which one is needed (before anything needs it).
+import "./requireNode.js";
+export { MINIMUM_NODE_VERSION } from "./requireNode.js";
+
 // Errors
 export { BaseError, type BaseErrorParameters } from "./errors/base.js";
 export { ChainError, type ChainErrorCode, redactUrl } from "./errors/chain.js";
@@ -64,6 +68,21 @@ export {
   signerFromKeyFile,
   verifySignature,
 } from "./attestation/keys.js";
+export {
+  KEY_ALGORITHM_CODES,
+  POSSESSION_FORMAT,
+  SIGNING_KEY_POSSESSION_TAG,
+  type KeyPossession,
+  type KeyPossessionFile,
+  type PossessionBinding,
+  checkKeyPossession,
+  parseKeyPossessionFile,
+  possessionHash,
+  possessionMessage,
+  proveKeyPossession,
+  publicKeyBytes,
+  publicKeyInfoFromBytes,
+} from "./attestation/keyPossession.js";
 export { MAX_SUBJECTS, STATEMENT_TYPE, type Statement, type StatementSubject, parseStatementLayer } from "./attestation/statement.js";
 export { parseStatement, statementOfEnvelope } from "./attestation/parseStatement.js";
 export { PREDICATE_NAMES, PREDICATE_PARSERS, parsePredicate } from "./attestation/predicates/index.js";
@@ -117,6 +136,7 @@ export {
   findBatchAnchoredLog,
   isAnchorer,
   readAnchor,
+  readKeyPossession,
   readOrganisation,
   readRevocation,
   readSigningKey,
@@ -168,7 +188,17 @@ export { type LineageFormat, type LineageMarks, renderLineage } from "./lineage/
 export { type ApprovalPolicy, type ApprovalQuorum, type SignedAttestation, checkApprovalQuorum } from "./lineage/approvalQuorum.js";
 export { BUNDLE_FORMAT, type EvidenceBundle, MAX_BUNDLE_ENTRIES, parseBundle, serializeBundle } from "./bundle/bundle.js";
 export { asLineage, buildBundle, lineageEntries } from "./bundle/buildBundle.js";
-export { type BundleVerdict, type VerifiedBundle, type VerifyBundleParameters, verifyBundle } from "./bundle/verifyBundle.js";
+export {
+  type BundleRevocation,
+  type BundleVerdict,
+  type Registration,
+  type RevocationFinding,
+  type VerifiedBundle,
+  type VerifyBundleParameters,
+  registrationOf,
+  verifyBundle,
+} from "./bundle/verifyBundle.js";
+export { DEFAULT_VERIFICATION_POLICY, VERIFICATION_POLICY_FORMAT, type VerificationPolicy, parseVerificationPolicy } from "./verify/verificationPolicy.js";
 
 // Pipeline stages (what a training job calls)
 export * from "./pipeline/modelPipeline.js";
@@ -176,3 +206,19 @@ export * from "./pipeline/modelPipeline.js";
 // Printing hostile text, and the verifier's trust file
 export { escapeJsonText, escapeTerminal, safeJsonStringify } from "./terminalText.js";
 export { TRUST_FORMAT, type TrustFile, parseTrustFile } from "./trustFile.js";
+export { type PublishRevocationParameters, type PublishRevocationReturnType, publishRevocation } from "./pipeline/publishRevocation.js";
+
+// Model files (safetensors) and watermarks bound to provenance (docs/watermark.md)
+export { ModelFormatError, type ModelFormatErrorCode } from "./errors/modelFormat.js";
+export { WatermarkError, type WatermarkErrorCode } from "./errors/watermark.js";
+export { FLOAT_DTYPES, type FloatDtype, SAFETENSORS_DTYPES, type SafetensorsDtype, decodeFloats, encodeFloats } from "./safetensors/dtype.js";
+export { MAX_HEADER_SIZE, type SafetensorsHeader, type TensorData, type TensorInfo, parseSafetensorsHeader, serializeSafetensors } from "./safetensors/header.js";
+export { SAFETENSORS_INDEX_FILE, type SafetensorsModel, type SafetensorsShard, openSafetensorsModel, readSafetensorsHeader, rewriteSafetensorsFile, rewriteSafetensorsModel } from "./safetensors/safetensorsFile.js";
+export * from "./attestation/predicates/modelWatermark.js";
+export { type WatermarkKey, WATERMARK_KEY_FORMAT, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "./watermark/watermarkKey.js";
+export { DEFAULT_STRENGTH, DETECTION_THRESHOLD, PAYLOAD_BITS, WEIGHTS_SCHEME, type WeightDetection, watermarkPayload } from "./watermark/weightWatermark.js";
+export { type CoveredTensor, type DetectModelWatermarkParameters, type EmbedModelWatermarkParameters, detectModelWatermark, embedModelWatermark } from "./watermark/embedModel.js";
+export { type MemoryTensor, detectTensors, markTensors } from "./watermark/markTensors.js";
+export { alignToOriginal } from "./watermark/alignNeurons.js";
+export { type AnchoredWatermark, findAnchoredWatermark } from "./watermark/anchoredWatermark.js";
+export { type LogitsProcessor, TEXT_DETECTION_THRESHOLD, TEXT_SCHEME, type TextDetection, createWatermarkLogitsProcessor, detectTextWatermark, greenMask, isGreen } from "./watermark/textWatermark.js";

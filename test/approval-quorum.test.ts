@@ -33,6 +33,8 @@ type ApprovalOptions = {
   readonly blockNumber?: number;
   /** The organisation that anchored it (default 1, the deploying one). */
   readonly orgId?: number;
+  /** The signed decision time (default 2026-11-23T15:00:00Z). */
+  readonly approvedAt?: Date;
 };
 
 let counter = 0;
@@ -46,7 +48,7 @@ function approval(approver: string, options: ApprovalOptions = {}): SignedAttest
       decision: options.decision ?? "approved",
       policy: { id: options.policyId ?? policy.id, version: "2026-09" },
       approver: { keyid: approver, name: `approver ${approver.slice(0, 10)}`, role: "approver" },
-      approvedAt: new Date("2026-11-23T15:00:00Z"),
+      approvedAt: options.approvedAt ?? new Date("2026-11-23T15:00:00Z"),
       ...(options.decision === "rejected" ? { comment: "false-positive rate too high for the 65+ group" } : {}),
     }),
   });
@@ -201,6 +203,40 @@ describe("checkApprovalQuorum", () => {
       const result = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(CHO), approval(BEN, { decision: "rejected", signers: [{ keyid: BEN, role: ENGINEER }] })], model: MODEL, policy });
       assert.deepEqual(result.rejections, []);
       assert.equal(result.ignored.length, 1);
+    });
+  });
+
+  describe("a rejection after an approval (issue 9, class 7)", () => {
+    const later = new Date("2026-11-24T09:00:00Z");
+    it("error: a rejection anchored after the same key's approval cancels it, and says so", () => {
+      const first = approval(BEN, { blockNumber: 10 });
+      notMet(
+        () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA, { blockNumber: 10 }), first, approval(BEN, { decision: "rejected", blockNumber: 12 })], model: MODEL, policy }),
+        /1 approved/,
+        new RegExp(`key ${BEN} rejected`),
+        new RegExp(`approval ${first.entryHash} does not count: cancelled by the later rejection`),
+      );
+    });
+
+    it("error: in the same block, the signed time orders them; the order in the bundle does not matter", () => {
+      const rejection = approval(BEN, { decision: "rejected", blockNumber: 10, approvedAt: later });
+      for (const attestations of [[approval(ANA), approval(BEN, { blockNumber: 10 }), rejection], [rejection, approval(BEN, { blockNumber: 10 }), approval(ANA)]])
+        notMet(() => checkApprovalQuorum({ orgId: 1, attestations, model: MODEL, policy }), /1 approved/, new RegExp(`key ${BEN} rejected`));
+    });
+
+    it("error: on a full tie (same block, same signed time) the rejection wins", () => {
+      notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN, { blockNumber: 10 }), approval(BEN, { decision: "rejected", blockNumber: 10 })], model: MODEL, policy }), /1 approved/);
+    });
+
+    it("behavior: an approval after the rejection counts again; a rejection before an approval does not cancel it", () => {
+      const result = checkApprovalQuorum({
+        orgId: 1,
+        attestations: [approval(ANA, { blockNumber: 9 }), approval(BEN, { decision: "rejected", blockNumber: 10 }), approval(BEN, { blockNumber: 11, approvedAt: later })],
+        model: MODEL,
+        policy,
+      });
+      assert.deepEqual([...result.approvers].sort(), [ANA, BEN].sort());
+      assert.deepEqual(result.rejections, []);
     });
   });
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import { envelopeHash } from "../src/attestation/dsse.js";
+import { proveKeyPossession } from "../src/attestation/keyPossession.js";
 import { type KeyFile, type PublicKeyInfo, generateKeyFile, onChainKeyId, onChainRole, publicKeyInfo, signerFromKeyFile } from "../src/attestation/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../src/attestation/predicates/evaluation.js";
 import { MODEL_MANIFEST_PREDICATE_TYPE, type ModelManifestPredicate } from "../src/attestation/predicates/modelManifest.js";
@@ -15,7 +16,8 @@ import { STATEMENT_TYPE } from "../src/attestation/statement.js";
 import { type EvidenceBundle, parseBundle, serializeBundle } from "../src/bundle/bundle.js";
 import { buildBundle } from "../src/bundle/buildBundle.js";
 import { type VerifyBundleParameters, verifyBundle } from "../src/bundle/verifyBundle.js";
-import { deployRegistry, registerOrganisation, registerSigningKey, revokeSigningKey } from "../src/chain/registry.js";
+import { deployRegistry, registerOrganisation, registerSigningKey, reinstateSubject, revokeSigningKey, revokeSubject } from "../src/chain/registry.js";
+import { verdictLines } from "../src/cli/attestCommands.js";
 import type { ChainReader, ChainWriter } from "../src/chain/types.js";
 import { connectReader, connectWriter } from "../src/cli/connect.js";
 import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../src/embeddedChain.js";
@@ -25,7 +27,9 @@ import type { Hex } from "../src/hex.js";
 import { addAttestation, anchorBatches, buildReceipt, sealBatch } from "../src/ledger.js";
 import { type Artifact, type PipelineContext, approveModel, collectDataset, recordDeployment, recordEvaluation, recordTraining, revokeModel } from "../src/pipeline/modelPipeline.js";
 import type { Receipt } from "../src/receipt.js";
+import { publishRevocation } from "../src/pipeline/publishRevocation.js";
 import { LedgerStore } from "../src/store/ledgerStore.js";
+import { parseVerificationPolicy } from "../src/verify/verificationPolicy.js";
 import { verifyAttestation, type VerifyAttestationParameters } from "../src/verify/verifyAttestation.js";
 import { verifyReceipt } from "../src/verify/verifyReceipt.js";
 
@@ -58,8 +62,13 @@ async function openStore(label: string): Promise<LedgerStore> {
   return store;
 }
 
-async function register(key: PublicKeyInfo, role: string, orgId = org1): Promise<number> {
-  const { receipt } = await registerSigningKey(admin, registry, { orgId, keyId: onChainKeyId(key.keyid), role: onChainRole(role) });
+/** Registers `key` for `orgId` with its proof of possession (signed here: the test holds every key). */
+async function possessionOf(key: KeyFile, role: string, orgId = org1) {
+  return proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) });
+}
+
+async function register(key: KeyFile, role: string, orgId = org1): Promise<number> {
+  const { receipt } = await registerSigningKey(admin, registry, { orgId, role: onChainRole(role), possession: await possessionOf(key, role, orgId) });
   return Number(receipt.blockNumber);
 }
 
@@ -176,9 +185,10 @@ describe("verifyAttestation against the registry's signing keys", () => {
     const same = await openStore("same-block");
     for (const name of ["revokedSameBlock", "registeredSameBlock"] as const) entries[name] = await attestWith(same, keys[name], `model-${name}`);
     sealBatch(same);
+    const sameBlockPossession = await possessionOf(keys.registeredSameBlock, "approver");
     const [, , anchored] = (await inOneBlock([
       () => revokeSigningKey(admin, registry, { orgId: org1, keyId: onChainKeyId(keys.revokedSameBlock.keyid) }),
-      () => registerSigningKey(admin, registry, { orgId: org1, keyId: onChainKeyId(keys.registeredSameBlock.keyid), role: onChainRole("approver") }),
+      () => registerSigningKey(admin, registry, { orgId: org1, role: onChainRole("approver"), possession: sameBlockPossession }),
       () => anchorBatches(same, admin, { registry, orgId: org1 }),
     ])) as [unknown, unknown, { anchor: { blockNumber: number } }[]];
     sameBlock = anchored[0]!.anchor.blockNumber;
@@ -204,12 +214,49 @@ describe("verifyAttestation against the registry's signing keys", () => {
 
   it("error: signing-key when the key is not registered", async () => {
     const e = await expectCheck("signing-key", verifyAttestation(params(receipts.stranger)));
-    assert.match(e.message, /not registered to any organisation/);
+    assert.match(e.message, new RegExp(`not registered to organisation ${org1} that anchored the envelope`));
   });
 
   it("error: signing-key when the key belongs to the other organisation", async () => {
     const e = await expectCheck("signing-key", verifyAttestation(params(receipts.otherOrg)));
-    assert.match(e.message, new RegExp(`belongs to organisation ${org2}, not to organisation ${org1}`));
+    assert.match(e.message, new RegExp(`key ${keys.otherOrg.keyid} is not registered to organisation ${org1} that anchored the envelope`));
+  });
+
+  for (const algorithm of ["ed25519", "p256"] as const) {
+    it(`error: attack — signing-key when another organisation squatted a ${algorithm} key id with a replayed proof of possession; the rightful organisation's envelopes still verify`, async () => {
+      const victim = generateKeyFile(algorithm);
+      const keys = [publicKeyInfo(victim)];
+      // Organisation 2 learned the key and the victim's proof for organisation 1, registers it as its own, and
+      // anchors an envelope the victim signed (say, copied from a bundle the victim published).
+      const genuine = await possessionOf(victim, "approver", org1);
+      await registerSigningKey(admin, registry, { orgId: org2, role: onChainRole("approver"), possession: genuine });
+      const squatted = await openStore(`squat-${algorithm}`);
+      const copied = await attestWith(squatted, victim, "model-squatted");
+      await anchor(squatted, org2);
+      const e = await expectCheck("signing-key", verifyAttestation(params(buildReceipt(squatted, copied.entry), { publicKeys: keys })));
+      assert.match(e.message, new RegExp(`registration for organisation ${org2} has no valid proof of possession: the proof is not ${victim.keyid}'s signature`));
+
+      // The squat neither blocks nor replaces the rightful registration.
+      await registerSigningKey(admin, registry, { orgId: org1, role: onChainRole("approver"), possession: genuine });
+      const own = await openStore(`own-${algorithm}`);
+      const signed = await attestWith(own, victim, "model-own");
+      await anchor(own, org1);
+      const result = await verifyAttestation(params(buildReceipt(own, signed.entry), { publicKeys: keys }));
+      assert.equal(result.organisation.id, org1);
+      assert.equal(result.signers[0]!.keyid, victim.keyid);
+    });
+  }
+
+  it("error: attack — signing-key when the proof of possession binds another role than the one registered (an admin raising a key's role)", async () => {
+    const key = generateKeyFile("p256");
+    const forEngineer = await possessionOf(key, "ml-engineer", org1);
+    // The registry cannot check a P-256 proof: the registration as "approver" goes through, and verifiers refuse it.
+    await registerSigningKey(admin, registry, { orgId: org1, role: onChainRole("approver"), possession: forEngineer });
+    const store = await openStore("role-raise");
+    const signed = await attestWith(store, key, "model-role");
+    await anchor(store, org1);
+    const e = await expectCheck("signing-key", verifyAttestation(params(buildReceipt(store, signed.entry), { publicKeys: [publicKeyInfo(key)] })));
+    assert.match(e.message, /has no valid proof of possession/);
   });
 
   it("error: signing-key when the key was registered after the anchor block", async () => {
@@ -503,5 +550,200 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     assert.equal(revoked.revocation.revokedBy, revocation);
     // The bundle made before the revocation still says what it said.
     assert.equal((await verifyBundle(pins(parseBundle(bundleText)))).verdict, "verified");
+  });
+});
+
+// Issue 9: nothing unsigned in a verdict, nothing hidden by omission, the verifier's policy.
+describe("verdicts that hold up: signed names, signed references, the policy, revocation from the chain (verifyBundle)", () => {
+  const keys = { pipeline: generateKeyFile("secp256k1"), steward: generateKeyFile("p256"), alice: generateKeyFile("ed25519"), bob: generateKeyFile("p256") };
+  let store: LedgerStore;
+  let context: PipelineContext;
+  let work: string;
+  let data: { base: Artifact & { entry: Hex }; tune: Artifact & { entry: Hex }; tuneAgain: Artifact & { entry: Hex } };
+  let base: Artifact & { entry: Hex; entries: Record<string, Hex> };
+  let tune: Artifact & { entry: Hex; entries: Record<string, Hex> };
+  let tuneBundle: string;
+  let baseBundle: string;
+
+  const pins = (bundle: EvidenceBundle, overrides: Partial<VerifyBundleParameters> = {}): VerifyBundleParameters => ({ bundle, chain: reader, chainId: CHAIN_ID, registry, ...overrides });
+  const without = (text: string, ...entries: Hex[]): EvidenceBundle => {
+    const bundle = parseBundle(text);
+    const kept = bundle.receipts.filter((r) => !entries.includes(envelopeHash(r.envelope!)));
+    assert.equal(kept.length, bundle.receipts.length - entries.length, "each entry was in the bundle");
+    return { ...bundle, receipts: kept };
+  };
+  const policy = (p: object) => parseVerificationPolicy({ format: "provenance-verification-policy-v1", require: [["model-manifest"], ["training-run", "model-update"]], deployment: { roles: ["ml-pipeline"] }, ...p });
+
+  async function files(name: string, content: Record<string, string | Uint8Array>): Promise<string> {
+    const dir = join(work, name);
+    for (const [file, bytes] of Object.entries(content)) {
+      await mkdir(join(dir, file, ".."), { recursive: true });
+      await writeFile(join(dir, file), bytes);
+    }
+    return dir;
+  }
+  const dataset = async (path: string, name: string, at = new Date()) =>
+    collectDataset(context, { path, key: keys.steward, name, source: { uri: `s3://lake/${name}/` }, licence: { spdxId: "CC-BY-4.0" }, personalData: false, accessEvents: [{ actor: "etl", action: "collected", at }] });
+  async function train(name: string, datasets: (Artifact & { entry: Hex })[], baseModel?: Artifact & { entry: Hex }) {
+    const started = new Date();
+    return recordTraining(context, {
+      modelPath: await files(name, { "config.json": JSON.stringify({ name }), "weights/model.bin": randomBytes(4096) }),
+      name,
+      datasets,
+      ...(baseModel ? { baseModel } : {}),
+      hyperparameters: { learningRate: 0.001 },
+      builder: { id: "https://ci.example/trainer" },
+      startedOn: started,
+      finishedOn: new Date(started.getTime() + 1000),
+    });
+  }
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), "provenance-verdict-"));
+    store = await openStore("verdict");
+    context = { store, key: keys.pipeline };
+    await register(keys.pipeline, "ml-pipeline");
+    await register(keys.steward, "data-steward");
+    await register(keys.alice, "approver");
+    await register(keys.bob, "approver");
+    const tuneData = await files("tune-data", { "part-0.csv": randomBytes(2048).toString("hex") });
+    data = {
+      base: await dataset(await files("base-data", { "part-0.csv": randomBytes(2048).toString("hex") }), "v/base-data"),
+      tune: await dataset(tuneData, "v/tune-data", new Date("2026-11-01T00:00:00Z")),
+      // The same files attested a second time: the dataset stays attested when the first entry is left out.
+      tuneAgain: await dataset(tuneData, "v/tune-data", new Date("2026-11-02T00:00:00Z")),
+    };
+    base = await train("v/base", [data.base]);
+    tune = await train("v/tuned", [data.tune], base);
+    await approveModel(context, tune, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
+    await approveModel(context, tune, { key: keys.bob, approverName: "Bob", role: "approver", policyId: POLICY.id });
+    await recordDeployment(context, tune, { environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+    await anchor(store);
+    tuneBundle = serializeBundle(buildBundle(store, tune.sha256));
+    baseBundle = serializeBundle(buildBundle(store, base.sha256));
+  });
+
+  it("default: the model is named by its signed manifest, registered where the chain says, by the organisation the chain names", async () => {
+    // The relayer renames the model and reorders the entries: neither reaches the verdict.
+    const forged = parseBundle(tuneBundle);
+    const relayed = { ...forged, subject: { ...forged.subject, name: "FORGED-NAME acme/trusted-model" }, receipts: [...forged.receipts].reverse() };
+    const result = await verifyBundle(pins(relayed, { artifactSha256: tune.sha256 }));
+    assert.equal(result.verdict, "verified");
+    assert.deepEqual(result.model, { name: "v/tuned", sha256: tune.sha256 });
+    assert.equal(result.registration.entryHash, tune.entries["model-manifest"]);
+    assert.equal(result.registration.predicateType, "https://provenance-ledger.dev/model-manifest/v1");
+    assert.deepEqual(result.registration.organisation, { id: org1, name: "Org One" });
+    const manifest = result.attestations.find((a) => a.entryHash === tune.entries["model-manifest"])!;
+    assert.equal(result.registration.blockNumber, manifest.blockNumber);
+    assert.equal(result.registration.txHash, manifest.txHash);
+    assert.ok(!JSON.stringify(result).includes("FORGED-NAME"), "the bundle's subject.name is nowhere in the result");
+    const lines = verdictLines(result).join("\n");
+    assert.ok(!lines.includes("FORGED-NAME"), lines);
+    assert.match(lines, new RegExp(`^VERIFIED: v/tuned \\(sha256 ${tune.sha256}\\)`));
+    assert.match(lines, new RegExp(`registered at block ${manifest.blockNumber} \\(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC\\) by organisation ${org1} "Org One" \\(name as registered on chain\\) in transaction ${manifest.txHash}`));
+    assert.match(lines, /revocation: neither the model nor its 3 ancestor\(s\) revoked as of block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\), read from the chain for organisation\(s\) 1/);
+    // The same names whatever the order of the bundle.
+    const inOrder = await verifyBundle(pins(parseBundle(tuneBundle)));
+    assert.deepEqual([...inOrder.graph.nodes.values()].map((n) => n.names), [...result.graph.nodes.values()].map((n) => n.names));
+  });
+
+  it("behavior: the verdict states the block, and its time, as of which revocation was read", async () => {
+    const head = await reader.getBlockNumber();
+    const result = await verifyBundle(pins(parseBundle(tuneBundle)));
+    assert.ok(result.revocation.checkedAt.blockNumber >= Number(head));
+    const block = await reader.getBlock(BigInt(result.revocation.checkedAt.blockNumber));
+    assert.equal(result.revocation.checkedAt.timestamp, Number(block!.timestamp));
+    assert.deepEqual(result.revocation.checked.map((c) => c.sha256).sort(), [tune.sha256, base.sha256, data.base.sha256, data.tune.sha256].sort());
+    for (const c of result.revocation.checked) assert.deepEqual(c.organisations, [org1]);
+  });
+
+  it("error: lineage-reference when the training run the model update names is left out", async () => {
+    const e = await expectCheck("lineage-reference", verifyBundle(pins(without(tuneBundle, tune.entries["training-run"]!))));
+    assert.ok(e.message.includes(`model-update ${tune.entries["model-update"]} names its training-run entry ${tune.entries["training-run"]}, which is not in the bundle`), e.message);
+  });
+
+  it("error: lineage-reference when the dataset entry a v2 training run names is left out, though another attestation of that dataset is there", async () => {
+    const e = await expectCheck("lineage-reference", verifyBundle(pins(without(tuneBundle, data.tune.entry))));
+    assert.ok(e.message.includes(`names the dataset v/tune-data's entry ${data.tune.entry}, which is not in the bundle`), e.message);
+  });
+
+  it("error: lineage-reference when the base model's manifest a v2 training run names is left out", async () => {
+    await expectCheck("lineage-reference", verifyBundle(pins(without(tuneBundle, base.entries["model-manifest"]!))));
+  });
+
+  it("error: required-attestation when the base model's only training run is left out (default policy)", async () => {
+    const e = await expectCheck("required-attestation", verifyBundle(pins(without(baseBundle, base.entries["training-run"]!))));
+    assert.match(e.message, /requires an attestation of type training-run or model-update about the model/);
+  });
+
+  it("error: required-attestation when the model manifest is left out (default policy)", async () => {
+    const e = await expectCheck("required-attestation", verifyBundle(pins(without(tuneBundle, tune.entries["model-manifest"]!))));
+    assert.match(e.message, /requires an attestation of type model-manifest about the model/);
+  });
+
+  it("error: required-attestation when the pinned policy requires an evaluation the model lacks", async () => {
+    const e = await expectCheck("required-attestation", verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ require: [["model-manifest"], ["evaluation"]] }) })));
+    assert.match(e.message, /requires an attestation of type evaluation about the model/);
+    // An empty list requires nothing beyond the lineage's own checks.
+    assert.equal((await verifyBundle(pins(without(baseBundle, base.entries["training-run"]!), { policy: policy({ require: [] }) }))).verdict, "verified");
+  });
+
+  it("error: deployment-signer when the deployment is signed by a key whose role the policy does not name", async () => {
+    const e = await expectCheck("deployment-signer", verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ deployment: { roles: ["deployer"] } }) })));
+    assert.ok(e.message.includes(keys.pipeline.keyid), e.message);
+    assert.match(e.message, /\(deployer\)$/);
+  });
+
+  it("error: approval-quorum when the policy does not accept the approvers' role, or wants more approvers", async () => {
+    const e = await expectCheck("approval-quorum", verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ approvals: { roles: ["risk-officer"] } }) })));
+    assert.match(e.message, /relies on approvals by role "approver", which the verifier's policy does not accept/);
+    await expectCheck("approval-quorum", verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ approvals: { minimum: 3 } }) })));
+    assert.equal((await verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ approvals: { minimum: 2, roles: ["approver"] } }) }))).verdict, "verified");
+  });
+
+  it("error: organisation when the policy accepts another organisation only", async () => {
+    await expectCheck("organisation", verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ organisations: [org2] }) })));
+  });
+
+  it("behavior: a revocation by another organisation is ignored unless the policy accepts it; lifted, it no longer counts", async () => {
+    const { receipt } = await revokeSubject(admin, registry, org2, `0x${tune.sha256}`, `0x${"00".repeat(32)}`);
+    const ignored = await verifyBundle(pins(parseBundle(tuneBundle)));
+    assert.equal(ignored.verdict, "verified");
+    assert.deepEqual(ignored.revocation.findings, []);
+    const accepted = await verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ revocation: { organisations: [org2] } }) }));
+    assert.equal(accepted.verdict, "revoked");
+    assert.deepEqual(accepted.revocation.findings, [{ sha256: tune.sha256, orgId: org2, source: "chain", blockNumber: Number(receipt.blockNumber), entryHash: null }]);
+    assert.match(verdictLines(accepted)[0]!, new RegExp(`^NOT VERIFIED: v/tuned \\(sha256 ${tune.sha256}\\) is REVOKED by organisation ${org2} at block ${receipt.blockNumber}`));
+    await reinstateSubject(admin, registry, org2, `0x${tune.sha256}`, `0x${"00".repeat(32)}`);
+    assert.equal((await verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ revocation: { organisations: [org2] } }) }))).verdict, "verified");
+  });
+
+  it("behavior: a revocation left out of the bundle still counts: the chain says the dataset is revoked", async () => {
+    const revocation = await revokeModel(context, data.base, { reason: "data-licence", description: "v/base-data may not be used for training" });
+    const published = await publishRevocation(store, admin, { registry, orgId: org1, entryHash: revocation });
+    assert.deepEqual(published.subjects, [data.base.sha256]);
+    // Bundles made before the revocation, and one made after with the revocation left out.
+    const after = without(serializeBundle(buildBundle(store, tune.sha256)), revocation);
+    for (const bundle of [parseBundle(tuneBundle), after]) {
+      const result = await verifyBundle(pins(bundle));
+      assert.equal(result.verdict, "derived-from-revoked");
+      assert.deepEqual(result.revocation.derivedFromRevoked, [data.base.sha256]);
+      assert.deepEqual(result.revocation.findings, [{ sha256: data.base.sha256, orgId: org1, source: "chain", blockNumber: Number(published.receipts[0]!.blockNumber), entryHash: revocation }]);
+    }
+    const own = await verifyBundle(pins(without(serializeBundle(buildBundle(store, data.base.sha256)), revocation), { policy: policy({ require: [] }) }));
+    assert.equal(own.verdict, "revoked");
+    assert.equal(own.revocation.revokedBy, revocation);
+  });
+
+  it("behavior: reinstated on chain, a signed revocation still in the bundle no longer counts", async () => {
+    const revocation = await revokeModel(context, base, { reason: "other", description: "withdrawn by mistake" });
+    await anchor(store);
+    // Signed and anchored but not set on chain: it counts (what verifiers did before on-chain revocation).
+    assert.equal((await verifyBundle(pins(parseBundle(serializeBundle(buildBundle(store, base.sha256)))))).verdict, "revoked");
+    await revokeSubject(admin, registry, org1, `0x${base.sha256}`, revocation);
+    await reinstateSubject(admin, registry, org1, `0x${base.sha256}`, revocation);
+    const result = await verifyBundle(pins(parseBundle(serializeBundle(buildBundle(store, base.sha256)))));
+    assert.ok(result.attestations.some((a) => a.entryHash === revocation), "the revocation is in the bundle");
+    assert.equal(result.revocation.revoked, false);
   });
 });

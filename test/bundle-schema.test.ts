@@ -10,6 +10,7 @@ import { parseBundle } from "../src/bundle/bundle.js";
 import { attestationEntry, leafOfEntry } from "../src/entry.js";
 import { InputError } from "../src/errors/input.js";
 import { parseReceipt } from "../src/receipt.js";
+import { DEFAULT_VERIFICATION_POLICY, parseVerificationPolicy } from "../src/verify/verificationPolicy.js";
 
 // The JSON Schemas of receipts (record or envelope) and evidence bundles, checked against the
 // parsers offline: what one refuses, the other refuses too. The bundle a real pipeline produces is
@@ -125,5 +126,54 @@ describe("schemas/bundle-v1.schema.json", () => {
     refusedByBoth("bundle", (b) => void (b.subject.version = "1.0.0"), "INVALID_BUNDLE");
     refusedByBoth("bundle", (b) => void (b.subject.digest.md5 = "00"), "INVALID_BUNDLE");
     refusedByBoth("bundle", (b) => void (b.chain.rpc = "http://127.0.0.1:8545"), "INVALID_BUNDLE");
+  });
+});
+
+describe("schemas/verification-policy-v1.schema.json and parseVerificationPolicy", () => {
+  const validatePolicy = new Ajv2020.default({ strict: true, allErrors: true }).compile(schema("verification-policy-v1.schema.json"));
+  const example = {
+    format: "provenance-verification-policy-v1",
+    require: [["model-manifest"], ["training-run", "model-update"], ["sbom"], ["evaluation"], ["deployment"]],
+    organisations: [1, 4],
+    deployment: { roles: ["deployer"] },
+    approvals: { minimum: 2, roles: ["approver"] },
+    revocation: { organisations: [7] },
+  };
+
+  it("default: a full policy validates and parses to itself; the default policy validates too", () => {
+    assert.equal(validatePolicy(example), true, JSON.stringify(validatePolicy.errors));
+    assert.deepEqual(parseVerificationPolicy(JSON.stringify(example)), example);
+    assert.equal(validatePolicy(DEFAULT_VERIFICATION_POLICY), true, JSON.stringify(validatePolicy.errors));
+    assert.deepEqual(DEFAULT_VERIFICATION_POLICY.require, [["model-manifest"], ["training-run", "model-update"]]);
+    assert.deepEqual(DEFAULT_VERIFICATION_POLICY.deployment.roles, ["deployer", "ml-pipeline"]);
+  });
+
+  it("error: both refuse unknown fields, unknown predicate names, bad roles and organisation ids, a missing deployment", () => {
+    const refused = (mutate: (p: any) => void, path: string) => {
+      const value = structuredClone(example) as any;
+      mutate(value);
+      assert.equal(validatePolicy(value), false, `the schema must refuse it (${path})`);
+      assert.throws(
+        () => parseVerificationPolicy(JSON.stringify(value)),
+        (e: unknown) => e instanceof InputError && e.code === "INVALID_POLICY" && e.path === path,
+        `parseVerificationPolicy must refuse it at ${path}`,
+      );
+    };
+    refused((p) => (p.trustBundle = true), "policy.trustBundle");
+    refused((p) => (p.require[1][0] = "training"), "policy.require[1][0]");
+    refused((p) => (p.require[2] = []), "policy.require[2]");
+    refused((p) => (p.deployment.roles = ["Deployer"]), "policy.deployment.roles[0]");
+    refused((p) => (p.deployment.roles = []), "policy.deployment.roles");
+    refused((p) => delete p.deployment, "policy.deployment");
+    refused((p) => (p.organisations = [0]), "policy.organisations[0]");
+    refused((p) => (p.organisations = [1, 1]), "policy.organisations");
+    refused((p) => (p.revocation = {}), "policy.revocation.organisations");
+    refused((p) => (p.approvals.minimum = 0), "policy.approvals.minimum");
+  });
+
+  it("error: another format is UNSUPPORTED_FORMAT; a duplicate key is refused by the strict parser", () => {
+    assert.throws(() => parseVerificationPolicy({ ...example, format: "provenance-verification-policy-v2" }), (e: unknown) => e instanceof InputError && e.code === "UNSUPPORTED_FORMAT");
+    const text = JSON.stringify(example).replace('"require":', '"require":[],"require":');
+    assert.throws(() => parseVerificationPolicy(text), (e: unknown) => e instanceof InputError && e.code === "DUPLICATE_KEY");
   });
 });

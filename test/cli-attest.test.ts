@@ -10,7 +10,10 @@ import { fileURLToPath } from "node:url";
 import { createDatasetPredicate } from "../src/attestation/predicates/dataset.js";
 import { createDeploymentPredicate } from "../src/attestation/predicates/deployment.js";
 import { createEvaluationPredicate } from "../src/attestation/predicates/evaluation.js";
+import { createRevocationPredicate } from "../src/attestation/predicates/revocation.js";
 import { createTrainingRunPredicate } from "../src/attestation/predicates/trainingRun.js";
+import { parseEnvelope } from "../src/attestation/dsse.js";
+import { attestationEntry, entryHash } from "../src/entry.js";
 
 // The attestation commands of the built CLI (`npm run build`) against `hardhat node` on loopback:
 // an organisation signs every stage of a fine-tune with keys it registered on chain, anchors them,
@@ -130,9 +133,34 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.equal(await readFile(join(work, "k.json"), "utf8"), before, "the key is untouched");
     await ok(["key", "generate", "--algorithm", "p256", "-o", "k2.json"]);
 
-    const registered = await json(["key", "register", "k.pub.json", "--role", "approver"]);
+    // A public key alone is refused by name: registration needs the key holder's proof of possession.
+    const bare = await org(["key", "register", "k.pub.json", "--role", "approver"]);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /holds a public key only: registration needs the key's proof of possession/);
+    // The key holder proves (bound to this chain, registry, organisation and role); the admin registers the proof.
+    const proved = await json(["key", "prove", "k.json", "--role", "approver"]);
+    assert.equal(proved.orgId, 1);
+    const pop = JSON.parse(await readFile(join(work, "k.pop.json"), "utf8"));
+    assert.deepEqual(Object.keys(pop).sort(), ["algorithm", "chainId", "format", "keyid", "orgId", "proof", "publicKey", "registry", "role"]);
+    assert.equal(pop.format, "provenance-key-possession-v1");
+    assert.ok(!JSON.stringify(pop).includes("PRIVATE"), "no secret in the proof file");
+    const wrongRole = await org(["key", "register", "k.pop.json", "--role", "ml-engineer"]);
+    assert.equal(wrongRole.code, 2);
+    assert.match(wrongRole.stderr, /the proof binds role "approver", not --role "ml-engineer"/);
+    await writeFile(join(work, "k.other-org.pop.json"), JSON.stringify({ ...pop, orgId: 2 }));
+    const otherOrg = await org(["key", "register", "k.other-org.pop.json"]);
+    assert.equal(otherOrg.code, 2);
+    assert.match(otherOrg.stderr, /proves possession for organisation 2 .*not for organisation 1/);
+    const flipped = `${pop.proof.slice(0, -2)}${pop.proof.endsWith("00") ? "01" : "00"}`;
+    await writeFile(join(work, "k.forged.pop.json"), JSON.stringify({ ...pop, proof: flipped }));
+    const forged = await org(["key", "register", "k.forged.pop.json"]);
+    assert.equal(forged.code, 2);
+    assert.match(forged.stderr, /does not hold for organisation 1/);
+    const registered = await json(["key", "register", "k.pop.json"]);
     assert.equal(registered.orgId, 1);
-    await ok(["key", "register", "k2.pub.json", "--role", "approver"]);
+    assert.equal(registered.role, "approver");
+    // An admin who holds the private key registers it directly (the proof is made in-process).
+    await ok(["key", "register", "k2.json", "--role", "approver"]);
     const shown = await json(["key", "show", "k.pub.json"]);
     assert.equal(shown.registered, true);
     assert.equal(shown.orgId, 1);
@@ -164,8 +192,11 @@ describe("provenance attestation commands against hardhat node", () => {
       const approved = await json(["approve", paths.tuned, "--policy", POLICY, "--role", "approver", "--key", key]);
       assert.equal(approved.decision, "approved");
     }
+    // A deployment counts only when signed by a key with a role the verifier's policy names (default: deployer, ml-pipeline).
+    await ok(["key", "generate", "--algorithm", "secp256k1", "-o", "deployer.json"]);
+    await ok(["key", "register", "deployer.pub.json", "--role", "deployer"]);
     const deployment = await writeJson("deployment.json", createDeploymentPredicate({ environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: { id: POLICY, threshold: 2, role: "approver" }, deployedAt: new Date() }));
-    await ok(["attest", "deployment", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", deployment, "--key", "k.json"]);
+    await ok(["attest", "deployment", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", deployment, "--key", "deployer.json"]);
     const anchored = await json(["anchor"]);
     assert.equal(anchored.anchored[0].leafCount, 7);
 
@@ -173,14 +204,60 @@ describe("provenance attestation commands against hardhat node", () => {
     const mermaid = await readFile(join(work, "g.mmd"), "utf8");
     assert.match(mermaid, /^flowchart BT/);
     for (const name of ["acme/base", "acme/tuned", "corpus"]) assert.ok(mermaid.includes(name), `${name} in ${mermaid}`);
-    const dot = (await ok(["lineage", paths.tuned, "--format", "dot"])).stdout;
-    assert.match(dot, /digraph lineage \{/);
+    const lineageRun = await ok(["lineage", paths.tuned, "--format", "dot"]);
+    const dot = lineageRun.stdout;
+    assert.match(dot, /^digraph lineage \{[\s\S]*\}\n$/, "stdout is the graph alone (pipeable into dot -Tsvg)");
+    assert.match(lineageRun.stderr, /as recorded in the local store/, "the note goes to stderr");
     assert.ok(dot.includes(digests.base.slice(0, 12)), dot);
 
     bundleFile = join(work, "b.json");
     const bundled = await json(["bundle", paths.tuned, "-o", bundleFile]);
     assert.equal(bundled.entries, 7);
     assert.equal(bundled.keys, 2);
+    assert.equal(bundled.verifies, true, "bundle verified what it wrote against the store's node and registry");
+    assert.deepEqual(bundled.problems, []);
+  });
+
+  it("behavior: bundle says (stderr, and verifies: false in --json) when the bundle it wrote cannot verify: an ancestor never attested", async () => {
+    const orphan = await files("orphan-model", { "model.bin": randomBytes(2000) });
+    const unattested = "ab".repeat(32);
+    const started = new Date();
+    const orphanRun = await writeJson(
+      "orphan-run.json",
+      createTrainingRunPredicate({ hyperparameters: { epochs: 1 }, dependencies: [{ name: "never-attested-corpus", digest: { sha256: unattested }, role: "dataset" }], builder: { id: "https://ci.example/trainer" }, startedOn: started, finishedOn: started }),
+    );
+    const attested = await json(["attest", "training-run", "--subject", orphan, "--name", "acme/orphan", "--predicate", orphanRun, "--key", "k2.json", "-o", "orphan.envelope.json"]);
+    // -o: the signed envelope, as `provenance serve` takes it.
+    assert.equal(entryHash(attestationEntry(parseEnvelope(JSON.parse(await readFile(join(work, "orphan.envelope.json"), "utf8"))))), attested.entryHash);
+    const approval = await json(["approve", orphan, "--policy", POLICY, "--role", "approver", "--key", "k2.json", "-o", "orphan.approval.json"]);
+    assert.equal(entryHash(attestationEntry(parseEnvelope(JSON.parse(await readFile(join(work, "orphan.approval.json"), "utf8"))))), approval.entryHash);
+    await ok(["anchor"]);
+    const file = join(work, "orphan.bundle.json");
+    const text = await ok(["bundle", orphan, "-o", file]);
+    assert.match(text.stderr, /warning: this bundle will not verify: never-attested-corpus \[abababababab\], the dataset of acme\/orphan .* has no attestation/);
+    const j = await json(["bundle", orphan, "-o", file]);
+    assert.equal(j.verifies, false);
+    assert.equal(j.problems.length, 1);
+    const third = await run(["verify-bundle", file, "--rpc", rpc, "--registry", registry, "--artifact", orphan], { cwd: await emptyDir() });
+    assert.equal(third.code, 1, "and indeed it does not verify");
+  });
+
+  it("behavior: receipt <model digest> with several entries lists them and asks for --type or an entry id", async () => {
+    let r = await org(["receipt", digests.tuned]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /5 entries are about [0-9a-f]{64}: pass --type <type> or one entry id/);
+    for (const type of ["training-run", "model-manifest", "approval", "deployment"]) assert.ok(r.stderr.includes(`  ${type}  `), `${type} listed:\n${r.stderr}`);
+    assert.equal(r.stdout, "", "no receipt was picked");
+    r = await org(["receipt", digests.tuned, "--type", "approval"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /2 entries are about/);
+    const file = join(work, "deployment.receipt.json");
+    const written = await json(["receipt", digests.tuned, "--type", "deployment", "-o", file]);
+    assert.equal(JSON.parse(await readFile(file, "utf8")).envelope !== undefined, true);
+    assert.equal((await json(["receipt", written.recordId, "-o", file])).recordId, written.recordId, "an entry id names one entry");
+    r = await org(["receipt", digests.tuned, "--type", "revocation"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /none of the 5 entries about [0-9a-f]{64} has type "revocation"/);
   });
 
   it("behavior: a third party verifies the bundle from an empty directory, with no store, .env or settings", async () => {
@@ -204,6 +281,22 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.equal(result.model.sha256, digests.tuned);
     assert.deepEqual(result.lineage.ancestors.sort(), [digests.base, digests.data].sort());
     assert.deepEqual(result.lineage.edges.map((e: { from: string; relation: string }) => `${e.relation}:${e.from}`).sort(), [`base-model:${digests.base}`, `dataset:${digests.data}`].sort());
+  });
+
+  it("behavior: the verdict names the model from signed statements, never from the bundle's unsigned subject.name; it prints its pins", async () => {
+    const verifier = await emptyDir();
+    const bundle = JSON.parse(await readFile(bundleFile, "utf8"));
+    bundle.subject.name = "acme/ATTACKER-CHOSEN\u001b[32m";
+    await writeFile(join(verifier, "b.json"), JSON.stringify(bundle));
+    const r = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: verifier });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)/);
+    assert.ok(!r.stdout.includes("ATTACKER"), r.stdout);
+    assert.match(r.stdout, new RegExp(`trusted the RPC node at ${rpc}/? \\(--rpc\\): its answers were not checked further`));
+    assert.match(r.stdout, new RegExp(`pins: registry ${registry} \\(--registry\\); chain 31337 \\(not pinned: as reported by the node\\); any organisation \\(not pinned: any organisation\\)`));
+    const j = JSON.parse((await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--json"], { cwd: verifier })).stdout);
+    assert.equal(j.model.name, "acme/tuned");
+    assert.equal(j.trusted.registry.source.name, "--registry");
   });
 
   it("error: exit 1 artifact-digest when a model file was modified", async () => {
@@ -380,5 +473,52 @@ describe("provenance attestation commands against hardhat node", () => {
       assert.equal(r.code, 2, r.stdout);
       assert.match(r.stderr, /exactly one --subject <model path>/);
     }
+  });
+
+  it("behavior: verify-bundle names the model from signed data, never the bundle's subject.name, and says where, when and by whom it was registered", async () => {
+    const verifier = await emptyDir();
+    const relayed = JSON.parse(await readFile(bundleFile, "utf8"));
+    relayed.subject.name = "FORGED-NAME acme/trusted";
+    await writeFile(join(verifier, "b.json"), JSON.stringify(relayed));
+    const r = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: verifier });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes("FORGED-NAME"), r.stdout);
+    assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)\n  the name is the one the signed (training-run|model-manifest) entry 0x[0-9a-f]{64} gives the model\n/);
+    assert.match(r.stdout, /\n  registered at block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\) by organisation 1 "CLI Attest Org" \(name as registered on chain\) in transaction 0x[0-9a-f]{64}\n/);
+    assert.match(r.stdout, /\n  revocation: neither the model nor its 2 ancestor\(s\) revoked as of block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\), read from the chain for organisation\(s\) 1\n/);
+    assert.match(r.stdout, /\n  policy: the default policy \(docs\/bundle\.md#verification-policy\)\n/);
+    const j = JSON.parse((await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--json"], { cwd: verifier })).stdout);
+    assert.deepEqual(j.model, { name: "acme/tuned", sha256: digests.tuned });
+    assert.equal(j.registration.organisation.name, "CLI Attest Org");
+    assert.ok(!JSON.stringify(j).includes("FORGED-NAME"));
+    assert.equal(typeof j.revocation.checkedAt.blockNumber, "number");
+  });
+
+  it("error: exit 1 required-attestation under a pinned --policy that requires an evaluation; exit 2 for a policy the parser refuses", async () => {
+    const verifier = await emptyDir();
+    const policy = { format: "provenance-verification-policy-v1", require: [["model-manifest"], ["evaluation"]], deployment: { roles: ["deployer"] } };
+    await writeFile(join(verifier, "policy.json"), JSON.stringify(policy));
+    let r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--policy", "policy.json"], { cwd: verifier });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /NOT VERIFIED: check "required-attestation" failed: the policy requires an attestation of type evaluation about the model/);
+    await writeFile(join(verifier, "policy.json"), JSON.stringify({ ...policy, require: [["model-manifest"]] }));
+    r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--policy", "policy.json"], { cwd: verifier });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\n  policy: policy\.json \(sha256 [0-9a-f]{64}; --policy\)\n/);
+    await writeFile(join(verifier, "policy.json"), JSON.stringify({ ...policy, trustBundle: true }));
+    r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--policy", "policy.json", "--json"], { cwd: verifier });
+    assert.equal(r.code, 2, r.stdout);
+    assert.equal(JSON.parse(r.stdout).error.code, "INVALID_POLICY");
+  });
+
+  it("behavior: attest revocation anchors it and sets it on chain; the bundle made before now verifies as derived from a revoked model", async () => {
+    const predicate = await writeJson("revocation.json", createRevocationPredicate({ reason: "data-licence", description: "corpus may not be used for training", revokedAt: new Date() }));
+    const revoked = await json(["attest", "revocation", "--subject", paths.data, "--name", "corpus", "--predicate", predicate, "--key", "deployer.json"]);
+    assert.equal(revoked.revokedOnChain.length, 1);
+    assert.ok(revoked.anchoredAt > 0);
+    const r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: await emptyDir() });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, new RegExp(`^NOT VERIFIED: acme/tuned \\(sha256 ${digests.tuned}\\) is DERIVED FROM A REVOKED MODEL \\(corpus, revoked by organisation 1 at block ${revoked.revokedOnChain[0].blockNumber}\\)`));
+    assert.match(r.stdout, /corpus .*\[REVOKED\]/);
   });
 });

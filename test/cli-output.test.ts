@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -495,6 +495,15 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
     const viaEnv = await run(["status", "--json"], join(elsewhere, "sub"));
     assert.equal(viaEnv.code, 0, viaEnv.stderr);
     assert.equal(JSON.parse(viaEnv.stdout).store, join(project, ".provenance", "ledger.db"), "the project's .env, found upward");
+
+    // A world-writable folder (like /tmp) is where anyone can leave a .env: the search stops below it.
+    const shared = await mkdtemp(join(work, "shared-"));
+    await chmod(shared, 0o1777);
+    await writeFile(join(shared, ".env"), `PROVENANCE_DATA_DIR=${join(project, ".provenance")}\n`);
+    await mkdir(join(shared, "mine"), { mode: 0o700 });
+    const planted = await run(["status"], join(shared, "mine"));
+    assert.equal(planted.code, 2, "the .env in the world-writable folder was not read, so there is no store");
+    assert.match(planted.stderr, /no ledger store at .*mine.*\.provenance/);
 
     const empty = await mkdtemp(join(work, "empty-"));
     for (const args of [["status"], ["receipt", sha("model")], ["lineage", "--model-digest", `sha256:${sha("model")}`]]) {

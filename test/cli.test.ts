@@ -141,6 +141,42 @@ describe("provenance CLI against hardhat node", () => {
     assert.equal(ok, true);
   });
 
+  it("behavior: `hash` prints a model's digest (directory or file) as `record` computes it, and records nothing", async () => {
+    const before = JSON.parse((await cli(["status", "--json"])).stdout);
+    const dir = await cli(["hash", model]);
+    assert.equal(dir.code, 0, dir.stderr);
+    const expected = parseReceipt(await readFile(receiptFile, "utf8")).record!.subject.digest.sha256;
+    assert.equal(dir.stdout, `sha256:${expected}\n`, "stdout is the digest alone");
+    assert.match(dir.stderr, /directory, 2 file\(s\), \d+ bytes, hashed as provenance-model-manifest-v1; nothing recorded/);
+    const file = join(model, "config.json");
+    const single = JSON.parse((await cli(["hash", file, "--json"])).stdout);
+    assert.deepEqual(single, { path: file, digest: `sha256:${createHash("sha256").update('{"layers": 4}').digest("hex")}`, sha256: createHash("sha256").update('{"layers": 4}').digest("hex"), kind: "file", hashing: "sha256", size: 13, fileCount: 1 });
+    assert.deepEqual(JSON.parse((await cli(["status", "--json"])).stdout), before, "nothing was recorded");
+    const missing = await cli(["hash", join(work, "no-such-model")]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no-such-model/);
+  });
+
+  it("behavior: --version and -V before a command print the version; after record, --model-version (or --version) is the model's", async () => {
+    const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
+    for (const args of [["--version"], ["-V"], ["--json", "--version"]]) {
+      const run = await cli(args);
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(run.stdout.includes(version), run.stdout);
+    }
+    const file = join(work, "versioned.bin");
+    await writeFile(file, randomBytes(32));
+    assert.equal((await cli(["init"], { PROVENANCE_DATA_DIR: join(work, "versioned-store") })).code, 0);
+    for (const flag of ["--model-version", "--version"]) {
+      const run = await cli(["record", file, "--name", "acme/versioned", flag, "3.1.4", "--json"], { PROVENANCE_DATA_DIR: join(work, "versioned-store") });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(JSON.parse(run.stdout).record.subject.version, "3.1.4");
+    }
+    const clash = await cli(["record", file, "--model-version", "1", "--version", "2"], { PROVENANCE_DATA_DIR: join(work, "versioned-store") });
+    assert.equal(clash.code, 2);
+    assert.match(clash.stderr, /disagree/);
+  });
+
   it("error: exit 1 after a one-byte change to the artifact", async () => {
     const copy = join(work, "model-copy");
     await mkdir(join(copy, "weights"), { recursive: true });
@@ -203,6 +239,18 @@ describe("provenance CLI against hardhat node", () => {
     run = await cli(["frobnicate"]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /unknown command "frobnicate"/);
+  });
+
+  it("error: commands that read a store refuse a missing one in one line (exit 2) and create nothing", async () => {
+    const empty = join(work, "no-store-here");
+    for (const args of [["status"], ["anchor"], ["receipt", "ab".repeat(32)], ["token", "list", "--store", join(empty, "service.db")]]) {
+      const run = await cli(args, { PROVENANCE_DATA_DIR: empty });
+      assert.equal(run.code, 2, `${args.join(" ")}: ${run.stdout}`);
+      assert.match(run.stderr, /^error: no (ledger|service) store (in|at) .*no-store-here/, args.join(" "));
+      assert.doesNotMatch(run.stderr, /\n\s+at /, `no stack trace: ${run.stderr}`);
+      await assert.rejects(readFile(join(empty, "ledger.db")), "no store was created");
+      await assert.rejects(readFile(join(empty, "service.db")), "no service store was created");
+    }
   });
 
   it("error: exit 1 naming the problem when the RPC is unreachable", async () => {

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { generateKeyFile, keyFileFromEthereumKey, onChainKeyId, onChainRole } from "../src/attestation/keys.js";
+import { proveKeyPossession } from "../src/attestation/keyPossession.js";
+import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../src/attestation/keys.js";
+import { parseBundle, serializeBundle } from "../src/bundle/bundle.js";
 import { buildBundle } from "../src/bundle/buildBundle.js";
 import { verifyBundle } from "../src/bundle/verifyBundle.js";
 import { deployRegistry, registerOrganisation, registerSigningKey } from "../src/chain/registry.js";
@@ -25,6 +27,8 @@ describe("examples/pipeline.mjs", () => {
   let work: string;
   let env: NodeJS.ProcessEnv;
   let registry: Hex;
+  let bundleText: string;
+  let datasetSha256: string;
 
   before(async () => {
     chain = await startEmbeddedChain();
@@ -34,9 +38,10 @@ describe("examples/pipeline.mjs", () => {
     const { orgId } = await registerOrganisation(writer, registry, { name: "Example Lab" });
     const pipeline = keyFileFromEthereumKey(DEV_PRIVATE_KEY);
     const approvers = [generateKeyFile("ed25519"), generateKeyFile("p256")];
-    await registerSigningKey(writer, registry, { orgId, keyId: onChainKeyId(pipeline.keyid), role: onChainRole("ml-pipeline") });
+    const possession = (key: KeyFile, role: string) => proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) });
+    await registerSigningKey(writer, registry, { orgId, role: onChainRole("ml-pipeline"), possession: await possession(pipeline, "ml-pipeline") });
     for (const [i, key] of approvers.entries()) {
-      await registerSigningKey(writer, registry, { orgId, keyId: onChainKeyId(key.keyid), role: onChainRole("approver") });
+      await registerSigningKey(writer, registry, { orgId, role: onChainRole("approver"), possession: await possession(key, "approver") });
       await writeFile(join(work, `approver-${i}.json`), JSON.stringify(key));
     }
     await writeFile(join(work, "pipeline-key.json"), JSON.stringify(pipeline));
@@ -81,10 +86,11 @@ describe("examples/pipeline.mjs", () => {
       personalData: false,
       accessEvents: [{ actor: "etl", action: "collected", at: "2026-11-01T00:00:00Z" }],
     });
+    datasetSha256 = String(dataset.sha256);
     const model = await stage("train", {
       modelPath: join(work, "model"),
       name: "example/model",
-      datasets: [{ name: dataset.name, sha256: dataset.sha256 }],
+      datasets: [{ name: dataset.name, sha256: dataset.sha256, entry: dataset.entry }],
       hyperparameters: { learningRate: 0.01, epochs: 2 },
       builder: { id: "https://ci.example/runner" },
       startedOn: "2026-11-02T00:00:00Z",
@@ -104,8 +110,20 @@ describe("examples/pipeline.mjs", () => {
       assert.equal(result.verdict, "verified");
       assert.deepEqual(result.graph.edges.map((e) => [e.from, e.relation, e.to]), [[dataset.sha256, "dataset", model.sha256]]);
       assert.equal(result.deployments[0]?.quorum.approvers.length, 2);
+      assert.equal(result.model.name, "example/model");
+      assert.equal(result.registration.organisation.name, "Example Lab");
+      bundleText = serializeBundle(bundle);
     } finally {
       store.close();
     }
+  });
+
+  it("behavior: the revoke stage attests, anchors and sets the revocation on chain; a bundle made before it is now derived-from-revoked", async () => {
+    const revoked = await stage("revoke", { model: { name: "transactions", sha256: datasetSha256 }, reason: "data-licence", description: "the licence does not cover training" });
+    assert.match(String(revoked.entry), /^0x[0-9a-f]{64}$/);
+    assert.equal((revoked.revokedOnChain as unknown[]).length, 1);
+    const result = await verifyBundle({ bundle: parseBundle(bundleText), chain: connectReader(chain.rpcUrl, 10_000), chainId: chain.chainId, registry });
+    assert.equal(result.verdict, "derived-from-revoked");
+    assert.deepEqual(result.revocation.findings.map((f) => [f.sha256, f.source, f.entryHash]), [[datasetSha256, "chain", revoked.entry]]);
   });
 });

@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
 import fc from "fast-check";
 import { pathsOf, predicateSchema, predicateVectors, refusedBy, replaced, tamperedCopy } from "../scripts/predicateHarness.js";
 import {
   TRAINING_RUN_BUILD_TYPE,
+  TRAINING_RUN_BUILD_TYPE_V2,
   TRAINING_RUN_PREDICATE_TYPE,
   createTrainingRunPredicate,
   parseTrainingRunPredicate,
+  trainingRunEntryReferences,
   trainingRunInputs,
 } from "../src/attestation/predicates/trainingRun.js";
 import { canonicalJson } from "../src/canonicalJson.js";
@@ -246,3 +251,71 @@ describe("training-run predicate (SLSA Provenance v1)", () => {
 function paramsOf() {
   return { hyperparameters: {}, dependencies: [{ role: "dataset" as const, digest: { sha256: TICKETS } }], builder: { id: "https://ml.acme.example/trainer" } };
 }
+
+describe("training-run predicate v2 (inputs named by entry)", () => {
+  const ajv = new Ajv2020.default({ strict: true, allErrors: true });
+  addFormats.default(ajv);
+  const validateV2 = ajv.compile(JSON.parse(readFileSync(new URL("../schemas/predicates/training-run-v2.schema.json", import.meta.url), "utf8")));
+  const BASE_ENTRY = `0x${"b1".repeat(32)}` as const;
+  const TICKETS_ENTRY = `0x${"d7".repeat(32)}` as const;
+  const v2 = createTrainingRunPredicate({
+    hyperparameters: { learningRate: 0.0002, seed: 17 },
+    dependencies: [
+      { role: "base-model", name: "acme/base-7b", digest: { sha256: BASE }, entry: BASE_ENTRY },
+      { role: "dataset", name: "acme/claims-tickets@2026-10", digest: { sha256: TICKETS }, entry: TICKETS_ENTRY },
+      { role: "code", uri: "git+https://github.com/acme/claims-triage@refs/tags/v1.4.0", digest: { gitCommit: COMMIT } },
+    ],
+    builder: { id: "https://ml.acme.example/trainer/gpu-cluster-a" },
+    startedOn: new Date("2026-11-20T08:00:00Z"),
+    finishedOn: new Date("2026-11-21T02:30:00Z"),
+  });
+  const refusedV2 = refusedBy(parseTrainingRunPredicate, validateV2);
+  const tamperedV2 = (edit: (p: any) => void) => tamperedCopy(v2, edit);
+
+  it("default: an entry on any input makes it v2; the frozen vector parses and validates", () => {
+    assert.equal(v2.buildDefinition.buildType, TRAINING_RUN_BUILD_TYPE_V2);
+    assert.equal(v2.buildDefinition.resolvedDependencies[1]!.annotations.entry, TICKETS_ENTRY);
+    assert.equal(validateV2(v2), true, JSON.stringify(validateV2.errors));
+    const vector = JSON.parse(readFileSync(new URL("./vectors/training-run-v2.json", import.meta.url), "utf8"));
+    assert.deepEqual(vector, v2, "the frozen vector is what createTrainingRunPredicate builds");
+    assert.deepEqual(parseTrainingRunPredicate(vector), vector);
+    assert.deepEqual(trainingRunEntryReferences(v2), [
+      { sha256: BASE, name: "acme/base-7b", role: "base-model", entry: BASE_ENTRY },
+      { sha256: TICKETS, name: "acme/claims-tickets@2026-10", role: "dataset", entry: TICKETS_ENTRY },
+    ]);
+  });
+
+  it("behavior: v1 stays v1 (the frozen v1 vector parses, names no entries); the v1 schema refuses a v2 predicate", () => {
+    const v1 = parseTrainingRunPredicate(vectors[TRAINING_RUN_PREDICATE_TYPE]);
+    assert.equal(v1.buildDefinition.buildType, TRAINING_RUN_BUILD_TYPE);
+    assert.deepEqual(trainingRunEntryReferences(v1), []);
+    // In v1 `annotations.entry` is free text, never interpreted.
+    assert.deepEqual(trainingRunEntryReferences(parseTrainingRunPredicate(tampered((p) => (p.buildDefinition.resolvedDependencies[1].annotations.entry = "see ticket 17")))), []);
+    assert.equal(validateSchema(v2), false);
+  });
+
+  it("error: a v2 base model or dataset without annotations.entry, or with one that is not an entry id", () => {
+    refusedV2(tamperedV2((p) => delete p.buildDefinition.resolvedDependencies[1].annotations.entry), `${DEPS}[1].annotations.entry`);
+    refusedV2(tamperedV2((p) => delete p.buildDefinition.resolvedDependencies[0].annotations.entry), `${DEPS}[0].annotations.entry`);
+    refusedV2(tamperedV2((p) => (p.buildDefinition.resolvedDependencies[1].annotations.entry = TICKETS_ENTRY.toUpperCase().replace("0X", "0x"))), `${DEPS}[1].annotations.entry`);
+    refusedV2(tamperedV2((p) => (p.buildDefinition.resolvedDependencies[1].annotations.entry = TICKETS_ENTRY.slice(2))), `${DEPS}[1].annotations.entry`);
+    assert.equal(v2.buildDefinition.resolvedDependencies[2]!.annotations.entry, undefined, "a code dependency needs none");
+  });
+
+  it("error: createTrainingRunPredicate refuses entries on some inputs only", () => {
+    assert.throws(
+      () =>
+        createTrainingRunPredicate({
+          hyperparameters: {},
+          dependencies: [
+            { role: "base-model", name: "acme/base-7b", digest: { sha256: BASE }, entry: BASE_ENTRY },
+            { role: "dataset", name: "tickets", digest: { sha256: TICKETS } },
+          ],
+          builder: { id: "https://ml.acme.example/trainer" },
+          startedOn: new Date("2026-11-20T08:00:00Z"),
+          finishedOn: new Date("2026-11-21T02:30:00Z"),
+        }),
+      (e: unknown) => e instanceof InputError && e.path === `${DEPS}[1].annotations.entry`,
+    );
+  });
+});

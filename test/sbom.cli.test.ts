@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +85,32 @@ describe("provenance sbom", () => {
     assert.deepEqual(result.components, { baseModels: 0, datasets: 0, software: { total: 1, bySource: { "python-environment": 1 } } });
     assert.equal(result.spdx, null);
     assert.match(result.serialNumber, /^urn:uuid:/);
+  });
+
+  it("behavior: --python-env takes a virtual environment's root, its site-packages or its interpreter, and warns when it finds nothing", async () => {
+    const dir = setup();
+    const venv = join(dir, "venv");
+    execFileSync("python3", ["-m", "venv", "--without-pip", venv]);
+    const interpreter = join(venv, "bin", "python");
+    const [site] = JSON.parse(execFileSync(interpreter, ["-c", "import json, site; print(json.dumps(site.getsitepackages()))"], { encoding: "utf8" })) as string[];
+    const summary = async (spec: string) => JSON.parse(await run([join(dir, "model")], { "python-env": [spec], output: join(dir, "bom.json") }, true));
+
+    // A fresh venv (no pip): nothing installed, and the summary says so instead of silently counting 0.
+    for (const spec of [venv, site!, interpreter]) {
+      const empty = await summary(spec);
+      assert.equal(empty.components.software.total, 0, spec);
+      assert.equal(empty.warnings.length, 1, spec);
+      assert.match(empty.warnings[0], /no installed Python packages \(\*\.dist-info\) in .*site-packages/);
+    }
+    mkdirSync(join(site!, "requests-2.32.3.dist-info"));
+    writeFileSync(join(site!, "requests-2.32.3.dist-info", "METADATA"), "Name: requests\nVersion: 2.32.3\n\n");
+    for (const spec of [venv, site!, interpreter]) {
+      const found = await summary(spec);
+      assert.deepEqual(found.components.software, { total: 1, bySource: { "python-environment": 1 } }, spec);
+      assert.deepEqual(found.warnings, [], spec);
+    }
+    await assert.rejects(run([join(dir, "model")], { "python-env": [join(dir, "no-venv")] }), (e: unknown) => e instanceof InputError && e.code === "INVALID_ARGUMENT" && /no-venv does not exist/.test(e.shortMessage));
+    await assert.rejects(run([join(dir, "model")], { "python-env": [join(dir, "train.csv")] }), (e: unknown) => e instanceof InputError && /not a Python interpreter/.test(e.shortMessage));
   });
 
   it("behavior: without -o the BOM goes to standard output (and nothing else does)", async () => {

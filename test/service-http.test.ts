@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, stat, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type PostgresCluster, startPostgresCluster } from "../scripts/postgresCluster.js";
-import { keyFileFromEthereumKey, onChainKeyId, onChainRole, signerFromKeyFile } from "../src/attestation/keys.js";
+import { proveKeyPossession } from "../src/attestation/keyPossession.js";
+import { keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../src/attestation/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../src/attestation/predicates/evaluation.js";
 import { signStatement } from "../src/attestation/signStatement.js";
 import { STATEMENT_TYPE } from "../src/attestation/statement.js";
@@ -177,7 +178,8 @@ before(async () => {
   org1 = (await registerOrganisation(admin, registry, { name: "Org One" })).orgId;
   org2 = (await registerOrganisation(admin, registry, { name: "Org Two" })).orgId;
   org3 = (await registerOrganisation(admin, registry, { name: "Org Three", anchorers: [SECOND_ACCOUNT] })).orgId;
-  await registerSigningKey(admin, registry, { orgId: org1, keyId: onChainKeyId(signingKey.keyid), role: onChainRole("ml-pipeline") });
+  const possession = await proveKeyPossession(signerFromKeyFile(signingKey), { chainId: chain.chainId, registry, orgId: org1, role: onChainRole("ml-pipeline") });
+  await registerSigningKey(admin, registry, { orgId: org1, role: onChainRole("ml-pipeline"), possession });
   work = await mkdtemp(join(tmpdir(), "provenance-service-"));
   const url = new URL(chain.rpcUrl);
   rpcWithCredentials = `http://${RPC_SECRETS[0]}:${RPC_SECRETS[1]}@${url.host}/v3/${RPC_SECRETS[3]}?apikey=${RPC_SECRETS[2]}`;
@@ -738,6 +740,44 @@ describe("starting and stopping", () => {
     const store = await openSqliteServiceStore(file);
     assert.equal((await store.getEntry(org3, recordHash(r)))?.status, "confirmed");
     await store.close();
+  });
+
+  it("behavior: `provenance serve` warns when its store holds no API token for a served organisation (README's token create + serve use one store)", async () => {
+    const env = { PROVENANCE_RPC_URL: chain.rpcUrl, PROVENANCE_REGISTRY: registry, PROVENANCE_CHAIN_ID: String(CHAIN_ID), PROVENANCE_PRIVATE_KEY: SECOND_KEY, PROVENANCE_ORG: String(org3) };
+    const serveAndStop = async (file: string): Promise<string> => {
+      const serve = cli(["serve", "--store", file, "--listen", "127.0.0.1:0", "--interval", "1s"], env);
+      let output = "";
+      serve.child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+      for (const deadline = Date.now() + 60_000; !/listening on/.test(output) && Date.now() < deadline; ) await sleep(50);
+      serve.child.kill("SIGTERM");
+      const exit = await serve.done;
+      assert.equal(exit.code, 0, exit.stderr);
+      return exit.stderr;
+    };
+    const empty = await serveAndStop(join(work, "tokenless.db"));
+    const warning = empty.trim().split("\n").map((l) => JSON.parse(l) as { level: string; msg: string; orgIds?: number[] }).find((l) => l.level === "warn" && /no API token/.test(l.msg));
+    assert.ok(warning, `serve warned about the empty store:\n${empty}`);
+    assert.deepEqual(warning.orgIds, [org3]);
+    // The README's two commands, with the same --store: no warning.
+    const file = join(work, "readme-service.db");
+    const created = await cli(["token", "create", "--org", String(org3), "--name", "training-cluster", "--store", file], {}).done;
+    assert.equal(created.code, 0, created.stderr);
+    assert.doesNotMatch(await serveAndStop(file), /no API token/);
+  });
+
+  it("error: `provenance serve` on a port already in use says so in one line (exit 2), no stack trace", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const { port } = busy.address() as { port: number };
+    try {
+      const env = { PROVENANCE_RPC_URL: chain.rpcUrl, PROVENANCE_REGISTRY: registry, PROVENANCE_CHAIN_ID: String(CHAIN_ID), PROVENANCE_PRIVATE_KEY: SECOND_KEY, PROVENANCE_ORG: String(org3), PROVENANCE_STORE: join(work, "busy.db") };
+      const run = await cli(["serve", "--listen", `127.0.0.1:${port}`], env).done;
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, new RegExp(`^error: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use`, "m"));
+      assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 
   it("error: `provenance serve` without its settings says which is missing (exit 2)", async () => {

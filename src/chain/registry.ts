@@ -1,6 +1,8 @@
 import { type Abi, decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
 import { ChainError } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
+import { KEY_ALGORITHM_CODES, type KeyPossession } from "../attestation/keyPossession.js";
+import { type KeyAlgorithm, onChainKeyId } from "../attestation/keys.js";
 import { type Hex, parseAddress, parseHexBytes } from "../hex.js";
 import { provenanceRegistryAbi, provenanceRegistryBytecode } from "./registryArtifact.js";
 import type { ChainReader, ChainWriter, LogEntry, TransactionReceipt } from "./types.js";
@@ -28,14 +30,17 @@ export type BatchAnchoredEvent = {
 export type OrganisationState = { readonly id: number; readonly name: string; readonly headRoot: Hex; readonly batchCount: number };
 
 /**
- * What the registry stores for a signing key (`IProvenanceRegistry.signingKey`). `registeredAt` and `revokedAt`
- * are block numbers; `revokedAt` is 0 while the key is active. `role` is `bytes32(0)` for a key without a role.
+ * What the registry stores for organisation `orgId`'s signing key (`IProvenanceRegistry.signingKey(orgId, keyId)`).
+ * `registeredAt` and `revokedAt` are block numbers; `revokedAt` is 0 while the key is active. `role` is
+ * `bytes32(0)` for a key without a role. `possessionHash` pins the proof of possession emitted at registration.
  */
 export type SigningKeyState = {
   readonly orgId: number;
   readonly role: Hex;
+  readonly algorithm: KeyAlgorithm;
   readonly registeredAt: number;
   readonly revokedAt: number;
+  readonly possessionHash: Hex;
 };
 
 const abi = provenanceRegistryAbi as Abi;
@@ -221,31 +226,36 @@ export async function registerOrganisation(
 }
 
 /**
- * Registers signing key `keyId` for organisation `orgId` with role `role` (`bytes32(0)`: no role) and waits for the
- * transaction. The writer must hold `orgAdminRole(orgId)`. A key id is registered once, by one organisation, and
- * never again, even after it is revoked. The registry does not interpret either value: by convention `keyId` is
- * the SHA-256 of the UTF-8 DSSE `keyid` and `role` the keccak256 of a UTF-8 role name.
+ * Registers a signing key for organisation `orgId` with role `role` (`bytes32(0)`: no role), given the key's proof
+ * of possession (`proveKeyPossession(signer, { chainId, registry, orgId, role })`, made by whoever holds the key),
+ * and waits for the transaction. The writer must hold `orgAdminRole(orgId)`. The key id is
+ * `onChainKeyId(possession.keyid)`; an organisation registers a key id once, and never again after revoking it.
  *
- * Throws `InputError("INVALID_HEX")` if `keyId` or `role` is not 32 bytes of hex, and
- * `ChainError("CONTRACT_REVERTED")` whose `revertName` is `ProvenanceRegistryUnauthorizedOrganisationAdmin`,
- * `ProvenanceRegistryZeroKeyId`, `ProvenanceRegistryUnknownOrganisation` or
- * `ProvenanceRegistrySigningKeyAlreadyRegistered` if the registry refuses.
+ * Throws `InputError("INVALID_HEX")` if `role` is not 32 bytes of hex, and `ChainError("CONTRACT_REVERTED")`
+ * whose `revertName` is `ProvenanceRegistryUnauthorizedOrganisationAdmin`, `ProvenanceRegistryZeroKeyId`,
+ * `ProvenanceRegistryUnknownOrganisation`, `ProvenanceRegistrySigningKeyAlreadyRegistered`,
+ * `ProvenanceRegistryUnsupportedKeyAlgorithm`, `ProvenanceRegistryInvalidSigningPublicKey`,
+ * `ProvenanceRegistrySigningKeyIdMismatch` or `ProvenanceRegistryInvalidPossessionProof` if the registry refuses.
+ * The registry checks a secp256k1 proof itself; an ed25519 or P-256 proof that does not verify is stored, and every
+ * verifier then refuses the key (check it first with `checkKeyPossession`).
  *
  * @example
- * import { createHash } from "node:crypto";
- * import { keccak256, stringToHex } from "viem";
- * import { registerSigningKey } from "provenance-ledger";
- * const keyId = `0x${createHash("sha256").update(dsseKeyid, "utf8").digest("hex")}` as const;
- * const { receipt } = await registerSigningKey(orgAdmin, registry, { orgId, keyId, role: keccak256(stringToHex("approver")) });
+ * import { onChainRole, proveKeyPossession, registerSigningKey, signerFromKeyFile } from "provenance-ledger";
+ * const role = onChainRole("approver");
+ * const possession = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry, orgId, role });
+ * const { receipt } = await registerSigningKey(orgAdmin, registry, { orgId, role, possession });
  */
 export async function registerSigningKey(
   writer: ChainWriter,
   registry: Hex,
-  parameters: { orgId: number; keyId: Hex; role: Hex } & WaitParameters,
+  parameters: { orgId: number; role: Hex; possession: KeyPossession & { readonly keyid: string } } & WaitParameters,
 ): Promise<{ receipt: TransactionReceipt }> {
-  const keyId = parseHexBytes(parameters.keyId, "keyId");
   const role = parseHexBytes(parameters.role, "role");
-  const data = encodeFunctionData({ abi, functionName: "registerSigningKey", args: [parameters.orgId, keyId, role] });
+  const { possession } = parameters;
+  const algorithm = KEY_ALGORITHM_CODES[possession.algorithm];
+  if (algorithm === undefined) throw new InputError("INVALID_KEY", `unknown key algorithm ${JSON.stringify(possession.algorithm)}`, { path: "possession.algorithm" });
+  const args = [uint32(parameters.orgId, "orgId"), onChainKeyId(possession.keyid), role, algorithm, possession.publicKey, possession.proof] as const;
+  const data = encodeFunctionData({ abi, functionName: "registerSigningKey", args });
   return { receipt: await sendAndWait(writer, { to: registry, data }, parameters, withRevertName) };
 }
 
@@ -274,23 +284,53 @@ export async function revokeSigningKey(
 }
 
 /**
- * Reads what the registry stores for signing key `keyId`; `null` if it was never registered.
+ * Reads what the registry stores for organisation `orgId`'s signing key `keyId`; `null` if `orgId` never
+ * registered it (another organisation's registration of the same key id is not returned).
  *
  * The registry only stores keys. A verifier counts a signature by the key for `orgId` only if the envelope was
- * anchored in a block `anchorBlock` with `registeredAt <= anchorBlock && (revokedAt === 0 || anchorBlock < revokedAt)`.
+ * anchored by `orgId` in a block `anchorBlock` with `registeredAt <= anchorBlock && (revokedAt === 0 || anchorBlock < revokedAt)`,
+ * and the registration's proof of possession ({@link readKeyPossession}) holds (`checkKeyPossession`).
  * Reading the latest state is enough: `registeredAt` never changes and `revokedAt` is set once, so a revocation
  * after `anchorBlock` shows up and, by the rule, leaves the envelope counting.
  *
  * @example
  * import { readSigningKey } from "provenance-ledger";
- * const key = await readSigningKey(reader, registry, keyId);
- * const counts = key !== null && key.orgId === orgId && key.registeredAt <= anchorBlock && (key.revokedAt === 0 || anchorBlock < key.revokedAt);
+ * const key = await readSigningKey(reader, registry, orgId, keyId);
+ * const inTime = key !== null && key.registeredAt <= anchorBlock && (key.revokedAt === 0 || anchorBlock < key.revokedAt);
  */
-export async function readSigningKey(reader: ChainReader, registry: Hex, keyId: Hex): Promise<SigningKeyState | null> {
-  const args = [parseHexBytes(keyId, "keyId")];
-  const [orgId, role, registeredAt, revokedAt] = (await read(reader, registry, "signingKey", args)) as [number, Hex, bigint, bigint];
-  if (orgId === 0) return null;
-  return { orgId, role: role.toLowerCase() as Hex, registeredAt: Number(registeredAt), revokedAt: Number(revokedAt) };
+export async function readSigningKey(reader: ChainReader, registry: Hex, orgId: number, keyId: Hex): Promise<SigningKeyState | null> {
+  const args = [uint32(orgId, "orgId"), parseHexBytes(keyId, "keyId")];
+  const [role, algorithm, registeredAt, revokedAt, possessionHash] = (await read(reader, registry, "signingKey", args)) as [Hex, number, bigint, bigint, Hex];
+  if (registeredAt === 0n) return null;
+  const name = (Object.keys(KEY_ALGORITHM_CODES) as KeyAlgorithm[]).find((a) => KEY_ALGORITHM_CODES[a] === algorithm);
+  if (!name) throw new ChainError("NOT_A_REGISTRY", `the contract at ${registry} answered signingKey() with unknown algorithm ${algorithm}`);
+  return { orgId, role: role.toLowerCase() as Hex, algorithm: name, registeredAt: Number(registeredAt), revokedAt: Number(revokedAt), possessionHash: possessionHash.toLowerCase() as Hex };
+}
+
+/**
+ * Reads the proof of possession of organisation `orgId`'s key `keyId` from its `SigningKeyRegistered` log: one
+ * `eth_getLogs` over the single block `key.registeredAt`, filtered by both topics. `null` if the node has no such
+ * log. Check it with `checkKeyPossession(possession, binding, { possessionHash: key.possessionHash })`.
+ */
+export async function readKeyPossession(reader: ChainReader, registry: Hex, orgId: number, keyId: Hex, key: Pick<SigningKeyState, "registeredAt">): Promise<KeyPossession | null> {
+  const topics = encodeEventTopics({ abi, eventName: "SigningKeyRegistered", args: { orgId: uint32(orgId, "orgId"), keyId: parseHexBytes(keyId, "keyId") } } as never) as (Hex | null)[];
+  const block = BigInt(key.registeredAt);
+  const logs = await reader.getLogs({ address: registry, topics, fromBlock: block, toBlock: block });
+  for (const log of logs) {
+    if (log.address.toLowerCase() !== registry.toLowerCase()) continue;
+    try {
+      const { eventName, args } = decodeEventLog({ abi, data: log.data, topics: log.topics as [Hex, ...Hex[]] });
+      if (eventName !== "SigningKeyRegistered") continue;
+      const a = args as unknown as { orgId: number; keyId: Hex; algorithm: number; publicKey: Hex; proof: Hex };
+      if (a.orgId !== orgId || a.keyId.toLowerCase() !== keyId.toLowerCase()) continue;
+      const algorithm = (Object.keys(KEY_ALGORITHM_CODES) as KeyAlgorithm[]).find((n) => KEY_ALGORITHM_CODES[n] === a.algorithm);
+      if (!algorithm) continue;
+      return { algorithm, publicKey: a.publicKey.toLowerCase() as Hex, proof: a.proof.toLowerCase() as Hex };
+    } catch {
+      // not a log of ours
+    }
+  }
+  return null;
 }
 
 /** Calldata of `anchor(orgId, root, leafCount, metadataHash)`. */

@@ -1,4 +1,4 @@
-import { type Account, type Chain, type PublicClient, type Transport, type WalletClient, BaseError as ViemBaseError, keccak256 } from "viem";
+import { type Account, type Chain, type PublicClient, type Transport, type WalletClient, BaseError as ViemBaseError, defineChain, keccak256 } from "viem";
 import { ChainError } from "../errors/chain.js";
 import type { Hex } from "../hex.js";
 import { eip1559Fees, transactionFees } from "./transactions.js";
@@ -73,6 +73,20 @@ export function fromViem({ publicClient, walletClient }: FromViemParameters): Ch
   };
   if (!walletClient) return reader;
   const account = walletClient.account;
+  // A wallet client made without `chain` (as in most examples) signs for the public client's
+  // chain, else for the chain the node reports (asked once).
+  let nodeChain: Promise<Chain> | undefined;
+  const signingChain = (): Promise<Chain> => {
+    const given = walletClient.chain ?? publicClient.chain;
+    if (given) return Promise.resolve(given);
+    return (nodeChain ??= reader.getChainId().then(
+      (id) => defineChain({ id, name: `chain ${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } }),
+      (error: unknown) => {
+        nodeChain = undefined; // ask again next time
+        throw error;
+      },
+    ));
+  };
   const getFees = (): Promise<FeeData> =>
     guard(async (): Promise<FeeData> => {
       const block = await publicClient.request({ method: "eth_getBlockByNumber", params: ["latest", false] });
@@ -100,9 +114,10 @@ export function fromViem({ publicClient, walletClient }: FromViemParameters): Ch
         // Unset fees come from getFees, the rule both adapters share (viem's own fill signed a tip above
         // the fee cap against a zero-base-fee node).
         const { maxFeePerGas, maxPriorityFeePerGas, gasPrice } = given.maxFeePerGas === undefined && given.gasPrice === undefined ? transactionFees(await getFees()) : given;
+        const chain = await signingChain();
         const prepared = await walletClient.prepareTransactionRequest({
           account,
-          chain: walletClient.chain,
+          chain,
           data,
           ...(to === null ? {} : { to }),
           ...(nonce === undefined ? {} : { nonce }),
@@ -110,7 +125,7 @@ export function fromViem({ publicClient, walletClient }: FromViemParameters): Ch
           ...(gasPrice === undefined ? {} : { type: "legacy", gasPrice }),
           ...(maxFeePerGas === undefined ? {} : { type: "eip1559", maxFeePerGas, maxPriorityFeePerGas }),
         } as never);
-        const raw = (await walletClient.signTransaction(prepared as never)) as Hex;
+        const raw = (await walletClient.signTransaction({ ...(prepared as object), chain } as never)) as Hex;
         return { hash: keccak256(raw), raw };
       }),
     sendRawTransaction: (raw) =>
@@ -160,6 +175,15 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const TRANSPORT_ERRORS = new Set(["HttpRequestError", "RpcRequestError", "WebSocketRequestError", "TimeoutError", "SocketClosedError"]);
+
+/** Whether an error (or one in its cause chain) came from the node or the way to it. */
+function fromTransport(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown };
+  // viem's RpcError family carries the JSON-RPC error code the node sent.
+  return TRANSPORT_ERRORS.has(String(e.name)) || typeof e.code === "number";
+}
+
 /** Maps viem's errors onto `ChainError` codes. */
 async function guard<T>(run: () => Promise<T>): Promise<T> {
   try {
@@ -174,6 +198,10 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
         throw new ChainError("RPC_TIMEOUT", "the RPC node did not answer in time", { details: error.shortMessage, cause: error });
       if (error.walk((e) => (e as Error).name === "HttpRequestError" || /fetch failed|ECONNREFUSED|ENOTFOUND|socket/i.test((e as Error).message ?? "")))
         throw new ChainError("RPC_UNREACHABLE", "the RPC node is unreachable", { details: error.shortMessage, cause: error });
+      // Only what came back from the transport is the node's: anything else (no chain, no account,
+      // a bad address) was refused by viem before a request was sent.
+      if (!error.walk(fromTransport))
+        throw new ChainError("CLIENT_CONFIGURATION", `the viem client refused the request before sending it (a local configuration error, not the RPC node's): ${error.shortMessage}`, { cause: error });
       throw new ChainError("RPC_ERROR", `the RPC node answered with an error: ${error.shortMessage}`, { cause: error });
     }
     throw new ChainError("RPC_ERROR", `chain access failed: ${messageOf(error)}`, { cause: error });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import type { DsseEnvelope } from "../attestation/dsse.js";
@@ -6,26 +7,36 @@ import { MODEL_MANIFEST_PREDICATE_TYPE, createModelManifestPredicate } from "../
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate } from "../attestation/predicates/approval.js";
 import { ENVIRONMENT_PREDICATE_TYPE } from "../attestation/predicates/environment.js";
 import { PREDICATE_NAMES } from "../attestation/predicates/index.js";
+import { REVOCATION_PREDICATE_TYPE } from "../attestation/predicates/revocation.js";
 import { signStatement } from "../attestation/signStatement.js";
 import { STATEMENT_TYPE, type Statement, type StatementSubject } from "../attestation/statement.js";
 import { buildBundle } from "../bundle/buildBundle.js";
 import { parseBundle, serializeBundle } from "../bundle/bundle.js";
 import { type VerifiedBundle, verifyBundle } from "../bundle/verifyBundle.js";
-import { readSigningKey, registerSigningKey, revokeSigningKey } from "../chain/registry.js";
+import { type KeyPossession, type KeyPossessionFile, POSSESSION_FORMAT, checkKeyPossession, parseKeyPossessionFile, proveKeyPossession, publicKeyInfoFromBytes } from "../attestation/keyPossession.js";
+import { readKeyPossession, readSigningKey, registerSigningKey, revokeSigningKey } from "../chain/registry.js";
 import { captureEnvironment } from "../environment/captureEnvironment.js";
+import { ChainError } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import { hashModel } from "../hashing/hashModel.js";
 import { type ArtifactEvidence, parseDigestSpec } from "../verify/artifact.js";
 import { addAttestation } from "../ledger.js";
-import { buildLineageGraph, revocationStatus, ancestorsOf } from "../lineage/lineageGraph.js";
+import { buildLineageGraph, displayName, revocationStatus, ancestorsOf } from "../lineage/lineageGraph.js";
+import { statementOfEnvelope } from "../attestation/parseStatement.js";
+import { entryHash } from "../entry.js";
+import { receiptEntry } from "../receipt.js";
+import { VerificationError } from "../errors/verification.js";
 import { type LineageFormat, renderLineage } from "../lineage/renderLineage.js";
 import { asLineage, lineageEntries } from "../bundle/buildBundle.js";
+import type { Hex } from "../hex.js";
+import { publishRevocation } from "../pipeline/publishRevocation.js";
 import type { LedgerStore } from "../store/ledgerStore.js";
-import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, confirmations, orgId, registry, timeoutMs, verifiedHeadline, withStore, writer } from "./commands.js";
+import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerificationPolicy } from "../verify/verificationPolicy.js";
+import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, confirmations, orgId, registry, rpcUrl, timeoutMs, verifiedHeadline, withStore, writer } from "./commands.js";
 import { connectReader } from "./connect.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
-import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
+import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
 import { formatTime } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
 
@@ -76,6 +87,15 @@ async function signAndStore(store: LedgerStore, statement: Statement, key: KeyFi
   return { envelope, entryHash: stored.recordHash, created };
 }
 
+/** `-o` of attest and approve: the signed DSSE envelope as JSON, as `provenance serve` takes it (`{"envelope": …}`). */
+async function writeEnvelope(file: string, envelope: DsseEnvelope): Promise<void> {
+  try {
+    await writeFile(file, `${JSON.stringify(envelope, null, 2)}\n`);
+  } catch (cause) {
+    throw new InputError("INVALID_ARGUMENT", `cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+}
+
 /** `provenance key generate --algorithm A -o key.json`: a new signing key (file mode 0600). */
 export async function keyGenerate({ flags, out }: CommandContext): Promise<void> {
   const algorithm = (flags.algorithm ?? "ed25519") as KeyAlgorithm;
@@ -91,7 +111,7 @@ export async function keyGenerate({ flags, out }: CommandContext): Promise<void>
   out.result({ keyid: key.keyid, algorithm, file: resolve(flags.output), publicKeyFile: resolve(publicFile) }, [
     `Generated a ${algorithm} key ${key.keyid}`,
     `  private: ${flags.output} (mode 0600, never share it); public: ${publicFile}`,
-    `Next: provenance key register ${publicFile} --role <role> (as the organisation admin)`,
+    `Next: provenance key prove ${flags.output} --org <id> --role <role>, then the organisation admin runs provenance key register on the .pop.json it writes`,
   ]);
 }
 
@@ -101,18 +121,88 @@ async function readPublicKey(file: string): Promise<PublicKeyInfo> {
   return o && typeof o === "object" && "privateKey" in o ? publicKeyInfo(parseKeyFile(value, `key file ${file}`)) : parsePublicKeyInfo(value, `key file ${file}`);
 }
 
-/** `provenance key register <key file> --role R`: the organisation admin registers a signing key on chain. */
+/** The chain ID a key's proof binds: `--chain-id` / PROVENANCE_CHAIN_ID if set (and then the node must serve it), else the node's. */
+async function chainIdOf(flags: ParsedFlags, chain: { getChainId(): Promise<number> }): Promise<number> {
+  const nodeChainId = await chain.getChainId();
+  const pinned = setting(flags["chain-id"], "PROVENANCE_CHAIN_ID");
+  if (pinned !== undefined && parseInteger(pinned, "--chain-id", 1) !== nodeChainId)
+    throw new InputError("INVALID_ARGUMENT", `--chain-id is ${pinned}, but the node serves chain ${nodeChainId}`);
+  return nodeChainId;
+}
+
+/**
+ * `provenance key prove <key.json> [--role R] [-o key.pop.json]`: the key holder signs the proof of possession that
+ * registration needs, bound to this chain, registry, organisation (--org) and role. Writes a
+ * `provenance-key-possession-v1` file for the organisation admin; the private key never leaves this machine.
+ */
+export async function keyProve({ flags, args, out }: CommandContext): Promise<void> {
+  const file = args[0];
+  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance key prove <key.json> [--role R] [-o key.pop.json]");
+  const key = parseKeyFile(await readJsonFile(file, "key file"), `key file ${file}`);
+  const output = flags.output ?? file.replace(/(\.json)?$/, ".pop.json");
+  await withStore(flags, async (store) => {
+    const reg = registry(flags, store);
+    const org = orgId(flags, store);
+    const chainId = await chainIdOf(flags, connectReader(rpcUrl(flags, store), timeoutMs(flags)));
+    const possession = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry: reg, orgId: org, role: onChainRole(flags.role) });
+    const document: KeyPossessionFile = { format: POSSESSION_FORMAT, chainId, registry: reg, orgId: org, role: flags.role ?? null, ...possession };
+    await writeFile(output, `${JSON.stringify(document, null, 2)}\n`, { flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
+      throw new InputError("INVALID_ARGUMENT", cause.code === "EEXIST" ? `${output} exists; refusing to overwrite it` : `cannot write ${output}: ${cause.code}`, { cause });
+    });
+    out.result({ keyid: key.keyid, file: resolve(output), chainId, registry: reg, orgId: org, role: flags.role ?? null }, [
+      `Proved possession of ${key.algorithm} key ${key.keyid} for organisation ${org}${flags.role ? ` with role "${flags.role}"` : ""} in registry ${reg} on chain ${chainId}`,
+      `  wrote ${output} (no secret in it); next: provenance key register ${output} (as the organisation admin)`,
+    ]);
+  });
+}
+
+/**
+ * `provenance key register <key.pop.json | key.json> [--role R]`: the organisation admin registers a signing key on
+ * chain with its proof of possession: from a `provenance key prove` file, or made here from a private key file the
+ * admin holds. A public key alone is refused: without the key's signature anyone could claim anyone's key.
+ */
 export async function keyRegister({ flags, args, out }: CommandContext): Promise<void> {
   const file = args[0];
-  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance key register <key.pub.json> --role <role>");
-  const key = await readPublicKey(file);
+  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance key register <key.pop.json | key.json> [--role R]");
+  const value = await readJsonFile(file, "key file");
+  const format = value !== null && typeof value === "object" ? (value as Record<string, unknown>).format : undefined;
+  if (format === PUBLIC_KEY_FORMAT || (format === undefined && value !== null && typeof value === "object" && !("privateKey" in value)))
+    throw new InputError(
+      "INVALID_ARGUMENT",
+      `${file} holds a public key only: registration needs the key's proof of possession. The key holder runs \`provenance key prove <key.json> --org <id> --role <role>\` and gives you the .pop.json it writes`,
+    );
   await withStore(flags, async (store) => {
     const chain = await writer(flags, store);
+    const reg = registry(flags, store);
     const org = orgId(flags, store);
-    const { receipt } = await registerSigningKey(chain, registry(flags, store), { orgId: org, keyId: onChainKeyId(key.keyid), role: onChainRole(flags.role), confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    const chainId = await chainIdOf(flags, chain);
+    let possession: KeyPossession & { readonly keyid: string };
+    let roleName: string | null;
+    if (format === POSSESSION_FORMAT) {
+      const proved = parseKeyPossessionFile(value, `proof of possession ${file}`);
+      roleName = proved.role;
+      if (flags.role !== undefined && flags.role !== proved.role)
+        throw new InputError("INVALID_KEY", `the proof binds role ${JSON.stringify(proved.role)}, not --role ${JSON.stringify(flags.role)}: the key holder proves again for that role`);
+      if (proved.chainId !== chainId || proved.registry !== reg || proved.orgId !== org)
+        throw new InputError(
+          "INVALID_KEY",
+          `${file} proves possession for organisation ${proved.orgId} in registry ${proved.registry} on chain ${proved.chainId}, not for organisation ${org} in registry ${reg} on chain ${chainId}: the key holder proves again for this one`,
+        );
+      const binding = { chainId, registry: reg, orgId: org, keyId: onChainKeyId(proved.keyid), role: onChainRole(proved.role ?? undefined) };
+      // Checked before anything is sent: the registry cannot check an ed25519 or P-256 proof, and verifiers refuse a key whose proof fails.
+      const problem = await checkKeyPossession(proved, binding);
+      if (problem) throw new InputError("INVALID_KEY", `the proof of possession in ${file} does not hold for organisation ${org} in registry ${reg} on chain ${chainId}: ${problem}`);
+      possession = proved;
+    } else {
+      const key = parseKeyFile(value, `key file ${file}`);
+      roleName = flags.role ?? null;
+      possession = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry: reg, orgId: org, role: onChainRole(flags.role) });
+    }
+    const { receipt } = await registerSigningKey(chain, reg, { orgId: org, role: onChainRole(roleName ?? undefined), possession, confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    const key = publicKeyInfoFromBytes(possession.algorithm, possession.publicKey);
     if (key.algorithm !== "secp256k1") store.putPublicKey(key);
-    out.result({ keyid: key.keyid, onChainKeyId: onChainKeyId(key.keyid), orgId: org, role: flags.role ?? null, txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber) }, [
-      `Registered ${key.algorithm} key ${key.keyid} for organisation ${org}${flags.role ? ` with role "${flags.role}"` : ""} at block ${receipt.blockNumber}`,
+    out.result({ keyid: key.keyid, onChainKeyId: onChainKeyId(key.keyid), orgId: org, role: roleName, txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber) }, [
+      `Registered ${key.algorithm} key ${key.keyid} for organisation ${org}${roleName ? ` with role "${roleName}"` : ""} at block ${receipt.blockNumber} (with its proof of possession)`,
     ]);
   });
 }
@@ -137,13 +227,19 @@ export async function keyShow({ flags, args, out }: CommandContext): Promise<voi
   const keyid = /^(0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/.test(spec) ? spec : (await readPublicKey(spec)).keyid;
   await withStore(flags, async (store) => {
     const pins = verifierPins(flags, store);
-    const state = await readSigningKey(pins.chain, pins.registry, onChainKeyId(keyid));
+    const org = orgId(flags, store);
+    const state = await readSigningKey(pins.chain, pins.registry, org, onChainKeyId(keyid));
     if (!state) {
-      out.result({ keyid, registered: false }, [`Key ${keyid} is not registered in ${pins.registry}`]);
+      out.result({ keyid, orgId: org, registered: false }, [`Key ${keyid} is not registered to organisation ${org} in ${pins.registry}`]);
       return;
     }
-    out.result({ keyid, registered: true, ...state }, [
+    // The same check every verifier makes before counting the key.
+    const possession = await readKeyPossession(pins.chain, pins.registry, org, onChainKeyId(keyid), state);
+    const binding = { chainId: await pins.chain.getChainId(), registry: pins.registry, orgId: org, keyId: onChainKeyId(keyid), role: state.role };
+    const problem = possession ? await checkKeyPossession(possession, binding, { keyid, possessionHash: state.possessionHash }) : "its registration log was not found";
+    out.result({ keyid, registered: true, ...state, possessionValid: problem === null }, [
       `Key ${keyid}: organisation ${state.orgId}, registered at block ${state.registeredAt}${state.revokedAt ? `, REVOKED at block ${state.revokedAt}` : ", active"}`,
+      problem === null ? "  proof of possession: valid" : `  proof of possession: INVALID (${problem}); verifiers do not count this key`,
     ]);
   });
 }
@@ -184,10 +280,25 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
   else throw new InputError("INVALID_ARGUMENT", `attest ${type} needs --predicate <file.json> (see docs/predicates.md for its fields)`);
   const statement: Statement = { _type: STATEMENT_TYPE, subject, predicateType, predicate };
   await withStore(flags, async (store) => {
-    const { entryHash, created } = await signAndStore(store, statement, key);
-    out.result({ entryHash, predicateType, subject, keyid: key.keyid, created }, [
-      `${created ? "Attested" : "Already attested"} ${type} about ${subject.map((s) => `${s.name} (sha256 ${s.digest.sha256.slice(0, 16)}…)`).join(", ")}`,
+    const { entryHash, created, envelope } = await signAndStore(store, statement, key);
+    if (flags.output) await writeEnvelope(flags.output, envelope);
+    const envelopeFile = flags.output ? { envelopeFile: resolve(flags.output) } : {};
+    const about = `${type} about ${subject.map((s) => `${s.name} (sha256 ${s.digest.sha256.slice(0, 16)}…)`).join(", ")}`;
+    if (predicateType === REVOCATION_PREDICATE_TYPE) {
+      // A revocation must reach every verifier, whatever bundle it is handed: anchor it, then set the on-chain state.
+      const org = orgId(flags, store);
+      const published = await publishRevocation(store, await writer(flags, store), { registry: registry(flags, store), orgId: org, entryHash: entryHash as Hex, confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+      out.result({ entryHash, predicateType, subject, keyid: key.keyid, created, ...envelopeFile, orgId: org, anchoredAt: published.anchoredAt, revokedOnChain: published.receipts.map((r) => ({ txHash: r.transactionHash, blockNumber: Number(r.blockNumber) })) }, [
+        `${created ? "Attested" : "Already attested"} ${about}`,
+        `  signed by ${key.keyid}; entry ${entryHash}, anchored at block ${published.anchoredAt}`,
+        ...published.receipts.map((r, i) => `  revoked on chain for organisation ${org}: sha256 ${published.subjects[i]} at block ${r.blockNumber} (tx ${r.transactionHash})`),
+      ]);
+      return;
+    }
+    out.result({ entryHash, predicateType, subject, keyid: key.keyid, created, ...envelopeFile }, [
+      `${created ? "Attested" : "Already attested"} ${about}`,
       `  signed by ${key.keyid}; entry ${entryHash}; pending until the next \`provenance anchor\``,
+      ...(flags.output ? [`  signed envelope written to ${flags.output} (POST it to provenance serve as {"envelope": …})`] : []),
     ]);
   });
 }
@@ -214,9 +325,11 @@ export async function approve({ flags, args, out }: CommandContext): Promise<voi
     ...(flags.comment ? { comment: flags.comment } : {}),
   });
   await withStore(flags, async (store) => {
-    const { entryHash } = await signAndStore(store, { _type: STATEMENT_TYPE, subject: [subject], predicateType: APPROVAL_PREDICATE_TYPE, predicate }, key);
-    out.result({ entryHash, decision, policy: flags.policy, role: flags.role, keyid: key.keyid, model: subject }, [
+    const { entryHash, envelope } = await signAndStore(store, { _type: STATEMENT_TYPE, subject: [subject], predicateType: APPROVAL_PREDICATE_TYPE, predicate }, key);
+    if (flags.output) await writeEnvelope(flags.output, envelope);
+    out.result({ entryHash, decision, policy: flags.policy, role: flags.role, keyid: key.keyid, model: subject, ...(flags.output ? { envelopeFile: resolve(flags.output) } : {}) }, [
       `${decision === "approved" ? "Approved" : "Rejected"} ${subject.name} (sha256 ${subject.digest.sha256.slice(0, 16)}…) under policy ${flags.policy} as ${flags.role}; entry ${entryHash}`,
+      ...(flags.output ? [`  signed envelope written to ${flags.output} (POST it to provenance serve as {"envelope": …})`] : []),
     ]);
   });
 }
@@ -237,12 +350,16 @@ export async function lineage({ flags, args, out }: CommandContext): Promise<voi
     const status = revocationStatus(graph, entries, digest.sha256);
     const marks = revocationMarks(graph, entries);
     const text = renderLineage(graph, digest.sha256, lineageFormat(flags), marks);
+    const note = "(as recorded in the local store; `provenance verify --lineage` checks it against the chain)";
     if (flags.output) await writeFile(flags.output, text);
-    out.result(
-      { model: digest.sha256, nodes: [...graph.nodes.values()], edges: graph.edges, revocation: status, ...(flags.output ? { file: resolve(flags.output) } : {}) },
-      // renderLineage escaped every name, so its own line breaks are the only ones: one output line each.
-      [...(flags.output ? [`Wrote the lineage (${lineageFormat(flags)}) to ${flags.output}`] : text.trimEnd().split("\n")), "(as recorded in the local store; `provenance verify --lineage` checks it against the chain)"],
-    );
+    const result = { model: digest.sha256, nodes: [...graph.nodes.values()], edges: graph.edges, revocation: status, ...(flags.output ? { file: resolve(flags.output) } : {}) };
+    if (flags.output || flags.json) {
+      out.result(result, [`Wrote the lineage (${lineageFormat(flags)}) to ${flags.output}`, note]);
+      return;
+    }
+    // Only the graph on stdout, so `provenance lineage m --format dot | dot -Tsvg` works; the note goes to stderr.
+    out.raw(text.endsWith("\n") ? text : `${text}\n`);
+    process.stderr.write(`${note}\n`);
   });
 }
 
@@ -264,10 +381,49 @@ export async function bundle({ flags, args, out }: CommandContext): Promise<void
   await withStore(flags, async (store) => {
     const b = buildBundle(store, digest.sha256, flags.name ? { name: flags.name } : {});
     await writeFile(flags.output!, serializeBundle(b));
-    out.result({ file: resolve(flags.output!), model: b.subject, entries: b.receipts.length, keys: b.keys.length }, [
-      `Wrote the evidence bundle of ${b.subject.name} to ${flags.output}: ${b.receipts.length} signed, anchored entries and ${b.keys.length} public key(s)`,
-    ]);
+    // A bundle that cannot verify is worth writing (to inspect it), never worth writing silently.
+    const check = await checkWrittenBundle(flags, b, store);
+    for (const problem of check.problems) process.stderr.write(`warning: this bundle will not verify: ${problem}\n`);
+    if (check.checkedOnChain === false && check.problems.length === 0) process.stderr.write(`note: the bundle was not verified against the chain (${check.why})\n`);
+    out.result(
+      { file: resolve(flags.output!), model: b.subject, entries: b.receipts.length, keys: b.keys.length, verifies: check.problems.length === 0 ? (check.checkedOnChain ? true : null) : false, problems: check.problems },
+      [`Wrote the evidence bundle of ${b.subject.name} to ${flags.output}: ${b.receipts.length} signed, anchored entries and ${b.keys.length} public key(s)`],
+    );
   });
+}
+
+/**
+ * What `bundle` checks in the bundle it just wrote: every ancestor of the model has an
+ * attestation (offline), then, when the store or the settings name a node and a registry, the
+ * whole verification a third party runs.
+ */
+async function checkWrittenBundle(flags: ParsedFlags, b: ReturnType<typeof buildBundle>, store: LedgerStore): Promise<{ problems: string[]; checkedOnChain: boolean; why?: string }> {
+  const model = b.subject.digest.sha256;
+  const lineage = b.receipts.flatMap((r) => (r.envelope === undefined ? [] : [{ entryHash: entryHash(receiptEntry(r)), statement: statementOfEnvelope(r.envelope) }]));
+  const graph = buildLineageGraph(lineage);
+  const problems: string[] = [];
+  for (const ancestor of ancestorsOf(graph, model)) {
+    if (graph.nodes.get(ancestor)?.attestedBy.length) continue;
+    const edge = graph.edges.find((e) => e.from === ancestor)!;
+    problems.push(`${displayName(graph, ancestor)}, the ${edge.relation} of ${displayName(graph, edge.to)}, has no attestation in this store (attest it, anchor, and write the bundle again)`);
+  }
+  if (problems.length) return { problems, checkedOnChain: false };
+  let pins;
+  try {
+    pins = verifierPins(flags, store);
+  } catch (error) {
+    return { problems, checkedOnChain: false, why: error instanceof InputError ? error.shortMessage : String(error) };
+  }
+  try {
+    const chainId = await pins.chain.getChainId(); // the organisation's own node: it checks its own work
+    const result = await verifyBundle({ bundle: b, chain: pins.chain, chainId, registry: pins.registry, confirmations: confirmations(flags) });
+    if (result.verdict !== "verified") problems.push(`the model is ${result.verdict === "revoked" ? "revoked" : "derived from a revoked model"}`);
+    return { problems, checkedOnChain: true };
+  } catch (error) {
+    if (error instanceof VerificationError) return { problems: [`check "${error.check}" fails: ${error.shortMessage}`], checkedOnChain: true };
+    if (error instanceof ChainError) return { problems, checkedOnChain: false, why: `the node could not be asked: ${error.shortMessage}` };
+    throw error;
+  }
 }
 
 /** Chain ID, registry and node for the organisation's own reads (`key show`): its flags, environment and store. */
@@ -277,13 +433,30 @@ export function verifierPins(flags: ParsedFlags, store?: LedgerStore) {
   return { url, registry: registryAddress, chain: connectReader(url, timeoutMs(flags)) };
 }
 
-/** A bundle verification with the verifier's pins (flags, environment, --trust; never a .env or the store). */
-async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof parseBundle>, artifact: ArtifactEvidence): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number }> {
+/** The verifier's policy: `--policy file.json` (or PROVENANCE_POLICY in its real environment), else the documented default. */
+export async function verifierPolicy(flags: ParsedFlags): Promise<{ policy: VerificationPolicy; source: string }> {
+  const flagged = flags.policy;
+  const file = flagged ?? verifierEnvironment("PROVENANCE_POLICY");
+  if (file === undefined || file === "") return { policy: DEFAULT_VERIFICATION_POLICY, source: "the default policy (docs/bundle.md#verification-policy)" };
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new InputError("INVALID_ARGUMENT", `cannot read the policy ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  const digest = createHash("sha256").update(text, "utf8").digest("hex");
+  return { policy: parseVerificationPolicy(text), source: `${file} (sha256 ${digest}; ${flagged === undefined ? "environment variable PROVENANCE_POLICY" : "--policy"})` };
+}
+
+/** A bundle verification with the verifier's pins and policy (flags, environment, --trust; never a .env or the store). */
+async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof parseBundle>, artifact: ArtifactEvidence): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number; policySource: string }> {
   const pins = await resolveVerifierPins(flags);
+  const { policy, source: policySource } = await verifierPolicy(flags);
   const chain = connectVerifier(pins, timeoutMs(flags));
   const chainId = await verifierChainId(pins, chain);
   const result = await verifyBundle({
     bundle: b,
+    policy,
     chain,
     chainId,
     registry: pins.registry.value,
@@ -292,7 +465,7 @@ async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof pa
     confirmations: confirmations(flags),
     requireApprovals: flags["require-approvals"] ? parseInteger(flags["require-approvals"], "--require-approvals", 1, 100) : undefined,
   });
-  return { result, pins, chainId };
+  return { result, pins, chainId, policySource };
 }
 
 /** Exit code of a bundle verdict: 0 only for `verified` from files the verifier hashed; 3 for `verified` against a supplied digest. */
@@ -301,34 +474,65 @@ export function verdictExitCode(result: VerifiedBundle): number {
   return result.artifact.checked === "files" ? 0 : EXIT_DIGEST_ONLY;
 }
 
-function printVerdict(out: CommandContext["out"], { result, pins, chainId }: Awaited<ReturnType<typeof runBundleVerification>>, flags: ParsedFlags): void {
-  const { graph, model } = result;
-  const marks = revocationMarks(graph, result.attestations.map((a) => ({ entryHash: a.entryHash, statement: a.statement })));
+/** Marks for the lineage: what the chain (or a signed revocation) says is revoked, and the model's own state. */
+function verdictMarks(result: VerifiedBundle): Map<string, string[]> {
+  const marks = new Map<string, string[]>();
+  for (const f of result.revocation.findings) marks.set(f.sha256, ["REVOKED"]);
+  if (result.revocation.derivedFromRevoked.length) marks.set(result.model.sha256, [...(marks.get(result.model.sha256) ?? []), "derived from a revoked model"]);
+  return marks;
+}
+
+/**
+ * The verdict's lines. Every name comes from signed statements (the model's from its registration
+ * entry), every organisation name from the chain; nothing from the bundle's unsigned fields.
+ */
+export function verdictLines(result: VerifiedBundle): string[] {
+  const { graph, model, registration: r, revocation } = result;
+  const name = (sha: string) => graph.nodes.get(sha)?.names[0] ?? `sha256 ${sha.slice(0, 16)}…`;
+  const revokedHere = revocation.findings.filter((f) => f.sha256 === model.sha256);
+  const by = (fs: typeof revocation.findings) => [...new Set(fs.map((f) => `organisation ${f.orgId} at block ${f.blockNumber}${f.source === "attestation" ? " (signed revocation in the bundle)" : ""}`))].join("; ");
   const headline =
     result.verdict === "verified"
       ? `${verifiedHeadline(result.artifact)}: ${model.name} (sha256 ${model.sha256})`
       : result.verdict === "revoked"
-        ? `NOT VERIFIED: ${model.name} is REVOKED (revocation ${result.revocation.revokedBy})`
-        : `NOT VERIFIED: ${model.name} is DERIVED FROM A REVOKED MODEL (${result.revocation.derivedFromRevoked.map((r) => graph.nodes.get(r)?.names[0] ?? r).join(", ")})`;
+        ? `NOT VERIFIED: ${model.name} (sha256 ${model.sha256}) is REVOKED by ${by(revokedHere)}${revocation.revokedBy ? ` (revocation ${revocation.revokedBy})` : ""}`
+        : `NOT VERIFIED: ${model.name} (sha256 ${model.sha256}) is DERIVED FROM A REVOKED MODEL (${revocation.derivedFromRevoked.map((sha) => `${name(sha)}, revoked by ${by(revocation.findings.filter((f) => f.sha256 === sha))}`).join("; ")})`;
+  const shortType = (t: string) => Object.entries(PREDICATE_NAMES).find(([, v]) => v === t)?.[0] ?? t;
+  const checkedOrgs = [...new Set(revocation.checked.flatMap((c) => c.organisations))].join(", ");
   const orgs = [...new Set(result.attestations.map((a) => `${a.organisation.id} "${a.organisation.name}"`))];
   const blocks = result.attestations.map((a) => a.blockNumber);
+  return [
+    headline,
+    `  the name is the one the signed ${shortType(r.predicateType)} entry ${r.entryHash} gives the model`,
+    `  registered at block ${r.blockNumber} (${formatTime(r.timestamp)}) by organisation ${r.organisation.id} "${r.organisation.name}" (name as registered on chain) in transaction ${r.txHash}`,
+    `  revocation: ${revocation.findings.length ? `${revocation.findings.length} revocation(s) in its lineage` : `neither the model nor its ${revocation.checked.length - 1} ancestor(s) revoked`} as of block ${revocation.checkedAt.blockNumber} (${formatTime(revocation.checkedAt.timestamp)}), read from the chain for organisation(s) ${checkedOrgs}`,
+    `  ${result.attestations.length} signed attestation(s), every signature, signing key and anchor checked against chain ${result.attestations[0]?.chainId} (registry ${result.attestations[0]?.registry}), by organisation(s) ${orgs.join(", ")}, blocks ${Math.min(...blocks)}–${Math.max(...blocks)} (${formatTime(Math.min(...result.attestations.map((a) => a.timestamp)))} to ${formatTime(Math.max(...result.attestations.map((a) => a.timestamp)))})`,
+    ...result.deployments.map((d) => `  deployment to ${d.environment}: policy ${d.quorum.policy.id} met, ${d.quorum.approvers.length} of ${d.quorum.required} required distinct approvers (${d.quorum.policy.role})${d.quorum.duplicates.length ? `; ${d.quorum.duplicates.length} duplicate approval(s) counted once` : ""}`),
+    `  required attestations present: ${result.policy.require.map((g) => g.join(" or ")).join("; ") || "none required"}`,
+    artifactLine(result.artifact),
+  ];
+}
+
+function printVerdict(out: CommandContext["out"], { result, pins, chainId, policySource }: Awaited<ReturnType<typeof runBundleVerification>>, flags: ParsedFlags): void {
+  const { graph, model } = result;
+  const marks = verdictMarks(result);
   out.result(
     {
       verified: result.verdict === "verified",
       verdict: result.verdict,
       model,
+      registration: result.registration,
       artifact: result.artifact,
       entries: result.attestations.map((a) => ({ entryHash: a.entryHash, predicateType: a.statement.predicateType, subject: a.statement.subject, signers: a.signers.map((s) => s.keyid), organisation: a.organisation, blockNumber: a.blockNumber, timestamp: a.timestamp, txHash: a.txHash })),
       lineage: { nodes: [...graph.nodes.values()], edges: graph.edges, ancestors: ancestorsOf(graph, model.sha256) },
       revocation: result.revocation,
       deployments: result.deployments,
+      policy: { source: policySource, ...result.policy },
       trusted: pinsJson(pins, chainId),
     },
     [
-      headline,
-      `  ${result.attestations.length} signed attestation(s), every signature, signing key and anchor checked against chain ${result.attestations[0]?.chainId} (registry ${result.attestations[0]?.registry}), by organisation(s) ${orgs.join(", ")}, blocks ${Math.min(...blocks)}–${Math.max(...blocks)} (${formatTime(Math.min(...result.attestations.map((a) => a.timestamp)))} to ${formatTime(Math.max(...result.attestations.map((a) => a.timestamp)))})`,
-      ...result.deployments.map((d) => `  deployment to ${d.environment}: policy ${d.quorum.policy.id} met, ${d.quorum.approvers.length} of ${d.quorum.required} required distinct approvers (${d.quorum.policy.role})${d.quorum.duplicates.length ? `; ${d.quorum.duplicates.length} duplicate approval(s) counted once` : ""}`),
-      artifactLine(result.artifact),
+      ...verdictLines(result),
+      `  policy: ${policySource}`,
       ...pinLines(pins, chainId),
       "",
       "Lineage:",

@@ -11,10 +11,11 @@ import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import type { Hex } from "../hex.js";
 import { parseAddress } from "../hex.js";
 import { parseJson } from "../json/parseJson.js";
-import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../ledger.js";
+import { addRecord, anchorBatches, buildReceipt, findRecords, sealBatch } from "../ledger.js";
+import { PREDICATE_NAMES } from "../attestation/predicates/index.js";
 import { parseReceipt, receiptEntry, serializeReceipt } from "../receipt.js";
 import { artifactOfDigest, createRecord } from "../record.js";
-import { describeEntry, entryHash, entrySubjects } from "../entry.js";
+import { type LedgerEntry, describeEntry, entryHash, entrySubjects } from "../entry.js";
 import { LedgerStore } from "../store/ledgerStore.js";
 import { type VerifiedSigner, verifyAttestation } from "../verify/verifyAttestation.js";
 import { type ArtifactCheck, type ArtifactEvidence, artifactFromDigest, artifactFromModelDigest } from "../verify/artifact.js";
@@ -222,14 +223,36 @@ export async function anchor({ flags, out }: CommandContext): Promise<void> {
 /** `provenance receipt <digest|record id> [-o file]`. */
 export async function receipt({ flags, args, out }: CommandContext): Promise<void> {
   const query = args[0];
-  if (!query) throw new InputError("INVALID_ARGUMENT", "usage: provenance receipt <model digest|record id> [-o file]");
+  if (!query) throw new InputError("INVALID_ARGUMENT", "usage: provenance receipt <model digest|record id> [--type T] [-o file]");
   await withStore(flags, async (store) => {
-    const r = buildReceipt(store, query);
+    const r = buildReceipt(store, chooseEntry(store, query, flags.type));
     const text = serializeReceipt(r);
     if (flags.output) {
       await writeFile(flags.output, text);
       out.result({ file: resolve(flags.output), recordId: entryHash(receiptEntry(r)), leaf: r.leaf, root: r.root }, [`Wrote the receipt to ${flags.output}`]);
     } else out.raw(text);
+  });
+}
+
+/** An entry's type for `receipt --type`: a record's `type`, an attestation's predicate name (`training-run`) or predicate type URI. */
+function entryTypes(entry: LedgerEntry): string[] {
+  if (entry.kind === "record") return [entry.record.type];
+  const type = entry.statement.predicateType;
+  return [type, ...Object.entries(PREDICATE_NAMES).filter(([, uri]) => uri === type).map(([name]) => name)];
+}
+
+/**
+ * The one entry a `receipt` query names: an entry id, or a model digest that only one entry (of
+ * `--type`, when given) is about. Several matches are listed, never resolved by picking one.
+ */
+export function chooseEntry(store: LedgerStore, query: string, type: string | undefined): string {
+  const all = findRecords(store, query);
+  if (all.length === 0) throw new StoreError("NOT_FOUND", `no record matches ${query} in ${store.path}`);
+  const matches = type === undefined ? all : all.filter((e) => entryTypes(e.entry).includes(type));
+  if (matches.length === 1) return matches[0]!.recordHash;
+  if (matches.length === 0) throw new StoreError("NOT_FOUND", `none of the ${all.length} entries about ${query} has type "${type}" (types: ${[...new Set(all.map((e) => entryTypes(e.entry).at(-1)))].join(", ")})`);
+  throw new InputError("INVALID_ARGUMENT", `${matches.length} entries are about ${query}: pass --type <type> or one entry id`, {
+    metaMessages: matches.map((e) => `${e.recordHash}  ${entryTypes(e.entry).at(-1)}  ${describeEntry(e.entry)}  ${e.batchId === null ? "pending" : `batch ${e.batchId}`}`),
   });
 }
 

@@ -3,7 +3,8 @@ import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { envelopeHash } from "../attestation/dsse.js";
-import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainKeyId, onChainRole } from "../attestation/keys.js";
+import { proveKeyPossession } from "../attestation/keyPossession.js";
+import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../attestation/keys.js";
 import { type EvidenceBundle, parseBundle, serializeBundle } from "../bundle/bundle.js";
 import { buildBundle } from "../bundle/buildBundle.js";
 import { type VerifiedBundle, verifyBundle } from "../bundle/verifyBundle.js";
@@ -17,10 +18,13 @@ import type { Hex } from "../hex.js";
 import { anchorBatches, sealBatch } from "../ledger.js";
 import { renderLineage } from "../lineage/renderLineage.js";
 import { type Artifact, type PipelineContext, approveModel, collectDataset, recordDeployment, recordEvaluation, recordTraining, revokeModel } from "../pipeline/modelPipeline.js";
+import { publishRevocation } from "../pipeline/publishRevocation.js";
 import { LedgerStore } from "../store/ledgerStore.js";
+import { verdictLines } from "./attestCommands.js";
 import type { CommandContext } from "./commands.js";
 import { connectReader, connectWriter } from "./connect.js";
 import { stdout, terminalLines } from "./output.js";
+import { demoSafetensors, demoWatermark } from "./demoWatermark.js";
 
 const POLICY = { id: "eu-ai-act-high-risk-release-v1", threshold: 2, role: "approver" } as const;
 
@@ -29,8 +33,11 @@ const POLICY = { id: "eu-ai-act-high-risk-release-v1", threshold: 2, role: "appr
  * signing keys on chain; a base model and its fine-tune go through data collection, training,
  * validation, two-person approval and deployment, every stage a signed attestation; the batch is
  * anchored; the fine-tune's evidence bundle is verified by a third party holding only the bundle,
- * the model files and an RPC URL. Then tampered inputs are refused, and revoking the base model
- * marks the fine-tune as derived from a revoked model. Exit 0 only if all of that happened.
+ * the model files and an RPC URL; the verdict names the model from its signed manifest and says
+ * in which block, by which organisation (its name read from the chain) and in which transaction it
+ * was registered. Then tampered and incomplete bundles are refused, and revoking the base model on
+ * chain marks the fine-tune as derived from a revoked model, even when the verifier checks the
+ * bundle made before the revocation. Exit 0 only if all of that happened.
  */
 export async function demo({ out }: CommandContext): Promise<number> {
   const work = await mkdtemp(join(tmpdir(), "provenance-demo-"));
@@ -51,7 +58,8 @@ export async function demo({ out }: CommandContext): Promise<number> {
       bob: generateKeyFile("p256"),
     };
     for (const [who, key, role] of [["pipeline", keys.pipeline, "ml-pipeline"], ["data steward", keys.steward, "data-steward"], ["approver Alice", keys.alice, "approver"], ["approver Bob", keys.bob, "approver"]] as const) {
-      await registerSigningKey(writer, registry, { orgId, keyId: onChainKeyId(key.keyid), role: onChainRole(role) });
+      const possession = await proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) });
+      await registerSigningKey(writer, registry, { orgId, role: onChainRole(role), possession });
       out.say(`2. registered the ${who}'s ${key.algorithm} key ${key.keyid.slice(0, 24)}… with role "${role}"`);
     }
 
@@ -69,7 +77,7 @@ export async function demo({ out }: CommandContext): Promise<number> {
     const pins = { chain: connectReader(chain.rpcUrl, 10_000), chainId: chain.chainId, registry, requireApprovals: 2 };
     const result = await verifyBundle({ ...pins, bundle, artifact: artifactFromModelDigest(await hashModel(fineTune.path)) });
     out.say(`6. Wrote the evidence bundle (${bundle.receipts.length} envelopes with receipts, ${bundle.keys.length} public keys) to ${bundleFile}`);
-    out.say(`   A verifier holding only the bundle, the model files and the RPC URL checks it:`);
+    out.say(`   A verifier holding only the bundle, the model files and the RPC URL checks it (default verification policy):`);
     printResult(out, result);
 
     let refused = 0;
@@ -83,7 +91,7 @@ export async function demo({ out }: CommandContext): Promise<number> {
         out.say(`   ${label}: NOT VERIFIED (check "${error.check}": ${error.shortMessage.slice(0, 160)})`);
       }
     };
-    out.say("7. Tampering is refused:");
+    out.say("7. Tampering and omission are refused:");
     const modified = join(work, "modified");
     await cp(fineTune.path, modified, { recursive: true });
     const weights = join(modified, "model.safetensors");
@@ -94,20 +102,39 @@ export async function demo({ out }: CommandContext): Promise<number> {
     await expectRefusal("an envelope whose payload was edited", () => verifyBundle({ ...pins, bundle: tamperPayload(bundle) }));
     await expectRefusal("the bundle without Bob's approval", () => verifyBundle({ ...pins, bundle: withoutEntry(bundle, fineTune.approvals[1]!) }));
     await expectRefusal("the bundle without the dataset attestation", () => verifyBundle({ ...pins, bundle: withoutEntry(bundle, fineTune.dataset.entry) }));
+    await expectRefusal("the bundle without the fine-tune's training run", () => verifyBundle({ ...pins, bundle: withoutEntry(bundle, fineTune.entries["training-run"]!) }));
 
-    out.say("8. The base model is revoked (data-licence problem); the fine-tune's lineage now shows it:");
-    await revokeModel(context, base, { reason: "data-licence", description: "the licence of transactions-2025 does not cover model training" });
-    await anchorAll(store, writer, registry, orgId);
-    const after = await verifyBundle({ ...pins, bundle: parseBundle(serializeBundle(buildBundle(store, fineTune.sha256))) });
+    out.say("8. The base model is revoked (data-licence problem): the revocation is anchored and set on chain.");
+    const revocation = await revokeModel(context, base, { reason: "data-licence", description: "the licence of transactions-2025 does not cover model training" });
+    const published = await publishRevocation(store, writer, { registry, orgId, entryHash: revocation, confirmations: 1 });
+    out.say(`   revocation ${revocation.slice(0, 18)}… anchored at block ${published.anchoredAt}; revokeSubject at block ${published.receipts[0]!.blockNumber}`);
+    out.say("   The verifier checks the SAME bundle file as before (it holds no revocation): the chain says the base is revoked.");
+    const after = await verifyBundle({ ...pins, bundle: parseBundle(await readFile(bundleFile, "utf8")) });
     printResult(out, after);
-    const revocationSeen = after.verdict === "derived-from-revoked";
+    const revocationSeen = after.verdict === "derived-from-revoked" && after.revocation.findings.some((f) => f.source === "chain" && f.sha256 === base.sha256);
+    const watermarked = await demoWatermark(out, { context, work, model: fineTune, anchor: async () => ({ block: (await anchorAll(store, writer, registry, orgId)).block }), pins: { chain: pins.chain, chainId: pins.chainId, registry }, step: 9 });
 
-    const ok = result.verdict === "verified" && refused === 4 && revocationSeen;
-    out.result({ verified: result.verdict === "verified", refusedTampered: refused, revocationPropagated: revocationSeen, bundleFile, registry, orgId }, [
-      ok
-        ? `Demo complete: the fine-tune's whole history verified, all ${refused} tampered inputs were refused, and revoking its base model marked it derived from a revoked model. Files are in ${work}`
-        : `Demo FAILED: verdict ${result.verdict}, ${refused} of 4 tampered inputs refused, revocation ${revocationSeen ? "" : "not "}propagated`,
-    ]);
+    const ok = result.verdict === "verified" && refused === 5 && revocationSeen && watermarked;
+    out.result(
+      {
+        verified: result.verdict === "verified",
+        model: result.model,
+        registration: result.registration,
+        revocationCheckedAt: result.revocation.checkedAt,
+        refusedTampered: refused,
+        revocationPropagated: revocationSeen,
+        afterRevocation: { verdict: after.verdict, revocation: after.revocation },
+        watermarkDetected: watermarked,
+        bundleFile,
+        registry,
+        orgId,
+      },
+      [
+        ok
+          ? `Demo complete: the fine-tune's whole history verified, all ${refused} tampered or incomplete bundles were refused, revoking its base model on chain marked it derived from a revoked model (even in a bundle made before), and a leaked quantised copy carried the watermark whose key commitment was anchored. Files are in ${work}`
+          : `Demo FAILED: verdict ${result.verdict}, ${refused} of 5 tampered inputs refused, revocation ${revocationSeen ? "" : "not "}read from the chain, watermark ${watermarked ? "" : "not "}detected`,
+      ],
+    );
     return ok ? 0 : 1;
   } finally {
     store.close();
@@ -122,7 +149,7 @@ async function runPipeline(
   keys: DemoKeys,
   work: string,
   p: { name: string; step: number; base?: Artifact },
-): Promise<Artifact & { path: string; dataset: Artifact & { entry: Hex }; approvals: Hex[] }> {
+): Promise<Artifact & { path: string; entry: Hex; entries: Record<string, Hex>; dataset: Artifact & { entry: Hex }; approvals: Hex[] }> {
   const say = (line: string) => stdout(terminalLines([line]));
   const tag = p.base ? "eu" : "base";
   say(`${p.step}. Pipeline for ${p.name}${p.base ? ` (fine-tune of ${p.base.name})` : ""}:`);
@@ -183,14 +210,9 @@ async function anchorAll(store: LedgerStore, writer: ChainWriter, registry: Hex,
 }
 
 function printResult(out: CommandContext["out"], result: VerifiedBundle): void {
-  const headline =
-    result.verdict === "verified"
-      ? `VERIFIED: ${result.model.name}`
-      : `NOT VERIFIED: ${result.model.name} is ${result.verdict === "revoked" ? "REVOKED" : "DERIVED FROM A REVOKED MODEL"}`;
-  out.say(`   ${headline} — ${result.attestations.length} attestations, every signature, key and anchor checked on chain`);
-  for (const d of result.deployments) out.say(`   deployment to ${d.environment}: ${d.quorum.approvers.length} of ${d.quorum.required} distinct approvers under ${d.quorum.policy.id}`);
+  for (const line of verdictLines(result)) out.say(`   ${line}`);
   const marks = new Map<string, string[]>();
-  for (const r of result.revocation.derivedFromRevoked) marks.set(r, ["REVOKED"]);
+  for (const f of result.revocation.findings) marks.set(f.sha256, ["REVOKED"]);
   if (result.revocation.derivedFromRevoked.length) marks.set(result.model.sha256, ["derived from a revoked model"]);
   for (const line of renderLineage(result.graph, result.model.sha256, "text", marks).trimEnd().split("\n")) out.say(`     ${line}`);
 }
@@ -214,5 +236,5 @@ async function generateModel(dir: string, kind: string): Promise<void> {
   await mkdir(join(dir, "tokenizer"), { recursive: true });
   await writeFile(join(dir, "config.json"), JSON.stringify({ architecture: "mlp", layers: [64, 32, 2], task: "fraud-detection", kind }, null, 2));
   await writeFile(join(dir, "tokenizer", "vocab.txt"), Array.from({ length: 500 }, (_, i) => `token${i}`).join("\n"));
-  await writeFile(join(dir, "model.safetensors"), randomBytes(256 * 1024));
+  await writeFile(join(dir, "model.safetensors"), demoSafetensors());
 }

@@ -21,6 +21,8 @@ export const FLAGS = {
   output: { type: "string", short: "o" },
   name: { type: "string" },
   version: { type: "string" },
+  // The model's version (record, sbom); `--version` after those commands is the same flag.
+  "model-version": { type: "string" },
   type: { type: "string" },
   field: { type: "string", multiple: true },
   admin: { type: "string" },
@@ -62,6 +64,13 @@ export const FLAGS = {
   "log-level": { type: "string" },
   // Verifier pins
   trust: { type: "string" },
+  // Watermarks (provenance watermark)
+  original: { type: "string" },
+  strength: { type: "string" },
+  bundle: { type: "string", multiple: true },
+  kind: { type: "string" },
+  gamma: { type: "string" },
+  delta: { type: "string" },
 } as const;
 
 export type ParsedFlags = {
@@ -78,6 +87,7 @@ export type ParsedFlags = {
   output?: string;
   name?: string;
   version?: string;
+  "model-version"?: string;
   type?: string;
   field?: string[];
   admin?: string;
@@ -116,13 +126,24 @@ export type ParsedFlags = {
   "lease-ttl"?: string;
   "log-level"?: string;
   trust?: string;
+  original?: string;
+  strength?: string;
+  bundle?: string[];
+  kind?: string;
+  gamma?: string;
+  delta?: string;
 };
 
 /** Parses argv; unknown flags and missing values are usage errors (exit 2). */
 export function parseCommandLine(argv: readonly string[]): { positionals: string[]; flags: ParsedFlags } {
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options: FLAGS, allowPositionals: true, strict: true });
-    return { positionals, flags: values as ParsedFlags };
+    const flags = values as ParsedFlags;
+    if (flags["model-version"] !== undefined) {
+      if (flags.version !== undefined && flags.version !== flags["model-version"]) throw new Error("--model-version and --version (its older spelling) disagree");
+      flags.version = flags["model-version"];
+    }
+    return { positionals, flags };
   } catch (cause) {
     throw new InputError("INVALID_ARGUMENT", (cause as Error).message.split("\n")[0] ?? "invalid arguments", { cause });
   }
@@ -130,18 +151,35 @@ export function parseCommandLine(argv: readonly string[]): { positionals: string
 
 /**
  * The nearest `name` in `from` or one of its parents (as git finds `.git`), of the given kind;
- * undefined when no folder up to the filesystem root has one.
+ * undefined when none is found. Like git's `safe.directory` rule, the search stays in folders the
+ * user controls: it stops below a folder that another user owns or that others may write to
+ * (`/tmp`, where anyone can leave a `.env` for every work folder under it), and ignores a
+ * candidate that another user owns.
  */
 export function findUp(name: string, kind: "file" | "directory", from = process.cwd()): string | undefined {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (!controlledByUser(dir)) return undefined;
     const candidate = join(dir, name);
     try {
       const s = statSync(candidate);
-      if (kind === "file" ? s.isFile() : s.isDirectory()) return candidate;
+      if ((kind === "file" ? s.isFile() : s.isDirectory()) && ownedByUser(s)) return candidate;
     } catch {
       // not here: look in the parent
     }
     if (dirname(dir) === dir) return undefined;
+  }
+}
+
+const uid = process.getuid?.();
+const ownedByUser = (s: { uid: number }): boolean => uid === undefined || s.uid === uid;
+
+function controlledByUser(dir: string): boolean {
+  try {
+    const s = statSync(dir);
+    // World-writable (a sticky /tmp too): a folder where other users create files.
+    return ownedByUser(s) && (uid === undefined || (s.mode & 0o002) === 0);
+  } catch {
+    return false;
   }
 }
 

@@ -57,12 +57,12 @@ export function printUsage(text: string, streams: Streams = processStreams): voi
  */
 export function printError(error: unknown, json: boolean, { stdout, stderr }: Streams = processStreams): void {
   if (json) {
-    const e = error instanceof BaseError ? { code: error.code, message: error.shortMessage, details: error.details } : { code: "INTERNAL", message: String(error) };
+    const e = error instanceof BaseError ? { code: error.code, message: error.shortMessage, details: error.details, ...(error.metaMessages.length ? { hints: error.metaMessages } : {}) } : { code: "INTERNAL", message: String(error) };
     stdout(`${safeJsonStringify({ verified: false, error: e })}\n`);
   } else if (error instanceof VerificationError) {
     stderr(terminalLines([`NOT VERIFIED: check "${error.check}" failed: ${error.shortMessage}`]));
   } else if (error instanceof BaseError) {
-    stderr(terminalLines([`error: ${error.shortMessage}`, ...(error.details ? [`  ${error.details}`] : [])]));
+    stderr(terminalLines([`error: ${error.shortMessage}`, ...error.metaMessages.map((m) => `  ${m}`), ...(error.details ? [`  ${error.details}`] : [])]));
   } else {
     // The message may hold hostile text (a line break of its own included): one escaped line;
     // only the stack frames below it, which are ours, are split into lines.

@@ -1,5 +1,9 @@
-import { writeFile } from "node:fs/promises";
-import { basename, resolve } from "node:path";
+import { stat, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { basename, dirname, resolve } from "node:path";
+import { findSitePackages } from "../environment/listPythonPackages.js";
+import { PYTHON_PROBE_ARGS, parsePythonReport } from "../environment/probePython.js";
+import { runProbe } from "../environment/runProbe.js";
 import { InputError } from "../errors/input.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import { hashModel } from "../hashing/hashModel.js";
@@ -16,7 +20,7 @@ import type { CommandContext } from "./commands.js";
 
 const USAGE =
   "usage: provenance sbom <model path> [--name N] [--version V] [--architecture A] [--task T] [--hyperparameter k=v]… [--dataset name=path]… " +
-  "[--python-env <site-packages>]… [--npm <project dir>]… [--ingest <sbom.json>]… [-o model.cdx.json] [--spdx model.spdx.json]";
+  "[--python-env <venv|site-packages|python>]… [--npm <project dir>]… [--ingest <sbom.json>]… [-o model.cdx.json] [--spdx model.spdx.json]";
 
 const MAX_INGESTED_BYTES = 256 * 1024 * 1024;
 
@@ -37,7 +41,19 @@ export async function sbom({ flags, args, out }: CommandContext): Promise<void> 
   for (const [name, datasetPath] of datasetFlags) datasets.push({ name, digest: await hash(datasetPath) });
 
   const software: SoftwarePackage[] = [];
-  for (const dir of flags["python-env"] ?? []) software.push(...(await scanPythonEnvironment(dir)));
+  const warnings: string[] = [];
+  for (const [i, spec] of (flags["python-env"] ?? []).entries()) {
+    const dirs = await pythonSitePackages(spec, `--python-env[${i}]`);
+    let found = 0;
+    for (const dir of dirs) {
+      const packages = await scanPythonEnvironment(dir);
+      found += packages.length;
+      software.push(...packages);
+    }
+    // Saying nothing would make an empty environment look like a scanned one.
+    if (found === 0) warnings.push(`--python-env ${spec}: no installed Python packages (*.dist-info) in ${dirs.join(", ")}`);
+  }
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   for (const dir of flags.npm ?? []) software.push(...(await scanNpmTree(dir)).packages);
   for (const file of flags.ingest ?? []) {
     const bytes = await readSbomInput(file, { maxBytes: MAX_INGESTED_BYTES });
@@ -59,12 +75,37 @@ export async function sbom({ flags, args, out }: CommandContext): Promise<void> 
   }
   await write(flags.output, text);
   const counts = countComponents(bom);
-  out.result({ file: resolve(flags.output), spdx: flags.spdx ? resolve(flags.spdx) : null, serialNumber: bom.serialNumber, sha256: digest.sha256, components: counts }, [
+  out.result({ file: resolve(flags.output), spdx: flags.spdx ? resolve(flags.spdx) : null, serialNumber: bom.serialNumber, sha256: digest.sha256, components: counts, warnings }, [
     `Wrote the CycloneDX 1.6 ML-BOM of ${bom.metadata.component.name}@${bom.metadata.component.version} to ${flags.output}${flags.spdx ? ` and its SPDX 3.0.1 export to ${flags.spdx}` : ""}`,
     `  model sha256: ${digest.sha256} (${digest.kind}, ${digest.fileCount} file(s))`,
     `  components:   ${counts.baseModels} base model(s), ${counts.datasets} dataset(s), ${counts.software.total} software package(s)` +
       (counts.software.total > 0 ? ` (${Object.entries(counts.software.bySource).map(([source, n]) => `${n} from ${source}`).join(", ")})` : ""),
   ]);
+}
+
+/**
+ * The site-packages directories of a `--python-env` argument: a virtual environment or conda
+ * prefix, a site-packages directory, or a Python interpreter (asked where it imports from; an
+ * interpreter that cannot run is read as `<env>/bin/python`).
+ */
+export async function pythonSitePackages(spec: string, where: string): Promise<string[]> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(spec)).isDirectory();
+  } catch (cause) {
+    throw new InputError("INVALID_ARGUMENT", `${spec} does not exist: give a virtual environment, a site-packages directory or a Python interpreter`, { path: where, cause });
+  }
+  if (isDirectory) return findSitePackages(spec, where);
+  const run = await runProbe({ name: "python", command: resolve(spec), args: PYTHON_PROBE_ARGS, env: process.env, timeoutMs: 30_000, home: homedir() });
+  const report = run.probe.status === "ok" ? parsePythonReport(run.stdout) : undefined;
+  if (report?.ok) {
+    const dirs: string[] = [];
+    for (const dir of report.value.sitePackages) if (await stat(dir).then((s) => s.isDirectory(), () => false)) dirs.push(dir);
+    if (dirs.length > 0) return dirs;
+  }
+  const bin = dirname(resolve(spec));
+  if (basename(bin) === "bin" || basename(bin) === "Scripts") return findSitePackages(dirname(bin), where);
+  throw new InputError("INVALID_ARGUMENT", `${spec} is not a Python interpreter that reports its site-packages${run.probe.detail ? ` (${run.probe.detail})` : ""}`, { path: where });
 }
 
 async function hash(path: string): Promise<ModelDigest> {

@@ -1,11 +1,13 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { StoreError } from "../errors/store.js";
 import { ChainError, redactUrl } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { checkStore } from "../service/checkStore.js";
 import { connectReader } from "./connect.js";
 import { generateApiToken, hashApiToken } from "../service/apiToken.js";
 import { createLogger, isLogLevel, LOG_LEVELS } from "../service/logger.js";
-import { openServiceStore } from "../service/openServiceStore.js";
+import { isPostgresLocation, openServiceStore } from "../service/openServiceStore.js";
 import { type ServiceConfig, parseListen, startService } from "../service/service.js";
 import type { ServiceStore } from "../service/serviceStore.js";
 import { type CommandContext, confirmations, dataDir, timeoutMs } from "./commands.js";
@@ -90,8 +92,12 @@ export async function serve({ flags, out }: CommandContext): Promise<void> {
   await service.closed;
 }
 
-async function withServiceStore<T>(flags: ParsedFlags, body: (store: ServiceStore) => Promise<T>): Promise<T> {
-  const store = await openServiceStore(storeLocation(flags));
+async function withServiceStore<T>(flags: ParsedFlags, body: (store: ServiceStore) => Promise<T>, options: { existing?: boolean } = {}): Promise<T> {
+  const location = storeLocation(flags);
+  // Listing, revoking and checking never create an empty SQLite store where none was.
+  if (options.existing && !isPostgresLocation(location) && !existsSync(location))
+    throw new StoreError("NOT_FOUND", `no service store at ${location}: pass the store \`serve\` uses (--store or PROVENANCE_STORE)`);
+  const store = await openServiceStore(location);
   try {
     return await body(store);
   } finally {
@@ -128,7 +134,7 @@ export async function tokenList({ flags, out }: CommandContext): Promise<void> {
       { tokens },
       tokens.length === 0 ? ["No live tokens."] : tokens.map((t) => `${String(t.id).padStart(4)}  organisation ${t.orgId}  ${t.createdAt}  ${t.name}`),
     );
-  });
+  }, { existing: true });
 }
 
 /** `provenance token revoke <id>`: effective for the next request. */
@@ -138,7 +144,7 @@ export async function tokenRevoke({ flags, args, out }: CommandContext): Promise
   await withServiceStore(flags, async (store) => {
     if (!(await store.revokeToken(id))) throw new InputError("INVALID_ARGUMENT", `no live token ${id} in ${store.description} (already revoked, or never created)`);
     out.result({ revoked: id }, [`Revoked token ${id}.`]);
-  });
+  }, { existing: true });
 }
 
 /**
@@ -162,5 +168,5 @@ export async function storeCheck({ flags, out }: CommandContext): Promise<number
       ...result.problems.map((p) => `  batch ${p.batchId} (root ${p.root}): ${p.problem}`),
     ]);
     return result.problems.length === 0 ? 0 : 1;
-  });
+  }, { existing: true });
 }

@@ -4,6 +4,8 @@ export type ChainErrorCode =
   | "RPC_UNREACHABLE"
   | "RPC_TIMEOUT"
   | "RPC_ERROR"
+  /** The client library refused a request before sending it (e.g. a wallet client without an account). */
+  | "CLIENT_CONFIGURATION"
   | "CHAIN_ID_MISMATCH"
   | "CONTRACT_REVERTED"
   | "TRANSACTION_FAILED"

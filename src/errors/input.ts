@@ -21,7 +21,9 @@ export type InputErrorCode =
   | "INVALID_KEY"
   // SBOMs, environment, bundles
   | "INVALID_SBOM"
-  | "INVALID_BUNDLE";
+  | "INVALID_BUNDLE"
+  // Verification policies (a verifier's pinned policy file)
+  | "INVALID_POLICY";
 
 /**
  * Bad input: malformed hex, JSON, record or receipt, or an unknown format version.

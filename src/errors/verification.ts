@@ -21,7 +21,11 @@ export type VerificationCheck =
   | "signing-key"
   // Policies over many attestations
   | "approval-quorum"
-  | "lineage";
+  | "lineage"
+  // Omission: what the verifier's policy or a signed reference says must be there
+  | "lineage-reference"
+  | "required-attestation"
+  | "deployment-signer";
 
 /** A receipt that did not verify: `check` says which check failed. */
 export class VerificationError extends BaseError<VerificationCheck> {

@@ -2,6 +2,7 @@ import { APPROVAL_PREDICATE_TYPE, type ApprovalPredicate } from "../attestation/
 import { onChainRole } from "../attestation/keys.js";
 import { VerificationError } from "../errors/verification.js";
 import { type Hex, hexEquals } from "../hex.js";
+import { compareTimestamps } from "../validate.js";
 import type { LineageAttestation } from "./lineageGraph.js";
 
 /** An attestation whose signers were verified on chain (see `verifyAttestation`). */
@@ -39,7 +40,8 @@ export type ApprovalQuorum = {
  * approval counts only if it was anchored by the deploying organisation, is about the model, for the same policy id, decided `approved`, signed
  * by the approver key it names, that key registered with the policy's role, and anchored no later
  * than `notAfterBlock` (the deployment's anchor). The same key counts once however many times it
- * signed.
+ * signed, and only if its last decision (by anchor block, then signed time) is `approved`: a
+ * rejection after an approval cancels it.
  */
 export function checkApprovalQuorum(parameters: {
   readonly attestations: readonly SignedAttestation[];
@@ -52,10 +54,11 @@ export function checkApprovalQuorum(parameters: {
 }): ApprovalQuorum {
   const { policy, model } = parameters;
   const role = onChainRole(policy.role);
-  const counted = new Set<string>();
   const duplicates = new Set<string>();
   const rejections = new Set<string>();
   const ignored: { entryHash: Hex; reason: string }[] = [];
+  // Each key's decisions, to keep only its last: a rejection after an approval cancels it.
+  const decisions = new Map<string, { approved: boolean; block: number; at: string; entryHash: Hex }[]>();
   for (const a of parameters.attestations) {
     if (a.statement.predicateType !== APPROVAL_PREDICATE_TYPE || !a.statement.subject.some((s) => s.digest.sha256 === model)) continue;
     const p = a.statement.predicate as ApprovalPredicate;
@@ -81,12 +84,20 @@ export function checkApprovalQuorum(parameters: {
       skip(`anchored at block ${a.blockNumber}, after the deployment (block ${parameters.notAfterBlock})`);
       continue;
     }
-    if (p.decision === "rejected") {
-      rejections.add(signer.keyid);
-      continue;
+    const list = decisions.get(signer.keyid) ?? [];
+    if (p.decision === "approved" && list.some((d) => d.approved)) duplicates.add(signer.keyid);
+    list.push({ approved: p.decision === "approved", block: a.blockNumber ?? 0, at: p.approvedAt, entryHash: a.entryHash });
+    decisions.set(signer.keyid, list);
+  }
+  const counted = new Set<string>();
+  for (const [keyid, list] of decisions) {
+    // Last decision wins: by anchor block, then the signed time; on a full tie the rejection wins.
+    const last = [...list].sort((x, y) => x.block - y.block || compareTimestamps(x.at, y.at) || Number(y.approved) - Number(x.approved)).at(-1)!;
+    if (last.approved) counted.add(keyid);
+    else {
+      rejections.add(keyid);
+      for (const d of list) if (d.approved) ignored.push({ entryHash: d.entryHash, reason: `cancelled by the later rejection ${last.entryHash} of the same key ${keyid}` });
     }
-    if (counted.has(signer.keyid)) duplicates.add(signer.keyid);
-    counted.add(signer.keyid);
   }
   const required = Math.max(policy.threshold, parameters.requireApprovals ?? 0);
   const result = { policy, required, approvers: [...counted], duplicates: [...duplicates], rejections: [...rejections], ignored };

@@ -45,6 +45,7 @@ async function attestAbout(context: PipelineContext, subject: readonly Statement
 }
 
 const subjectOf = (a: Artifact): StatementSubject => ({ name: a.name, digest: { sha256: a.sha256 } });
+const entryOf = (a: { readonly entry?: Hex }): { entry?: Hex } => (a.entry === undefined ? {} : { entry: a.entry });
 
 /** Stage 1, data collection: hashes the data and attests its source, licence, consent and access. */
 export async function collectDataset(
@@ -62,9 +63,14 @@ export type TrainModelParameters = {
   /** The trained model's files (file or directory). */
   readonly modelPath: string;
   readonly name: string;
-  readonly datasets: readonly Artifact[];
-  /** The model it was trained from, for a fine-tune. */
-  readonly baseModel?: Artifact;
+  /**
+   * The datasets, each with the entry id of its dataset attestation (`collectDataset` returns it)
+   * when known: then the training run is v2 and names every input by entry, so evidence handed
+   * over without those entries fails `lineage-reference`.
+   */
+  readonly datasets: readonly (Artifact & { readonly entry?: Hex })[];
+  /** The model it was trained from, for a fine-tune, with the entry id of its model manifest when known (`recordTraining` returns it). */
+  readonly baseModel?: Artifact & { readonly entry?: Hex };
   /** How it derives from the base model; default `fine-tune`. */
   readonly updateKind?: ModelUpdateKind;
   readonly hyperparameters: { readonly [key: string]: JsonValue };
@@ -88,7 +94,7 @@ export type TrainModelParameters = {
  * found in the given Python environments and npm projects), and, for a fine-tune, the model
  * update linking it to its base.
  */
-export async function recordTraining(context: PipelineContext, p: TrainModelParameters): Promise<Artifact & { readonly entries: Record<string, Hex> }> {
+export async function recordTraining(context: PipelineContext, p: TrainModelParameters): Promise<Artifact & { readonly entry: Hex; readonly entries: Record<string, Hex> }> {
   const { predicate: manifest, subjectSha256 } = await createModelManifestPredicate(p.modelPath, {});
   const model = { name: p.name, sha256: subjectSha256 };
   const subject = [subjectOf(model)];
@@ -97,8 +103,8 @@ export async function recordTraining(context: PipelineContext, p: TrainModelPara
   const training = createTrainingRunPredicate({
     hyperparameters: p.hyperparameters,
     dependencies: [
-      ...(p.baseModel ? [{ name: p.baseModel.name, digest: { sha256: p.baseModel.sha256 }, role: "base-model" as const }] : []),
-      ...p.datasets.map((d) => ({ name: d.name, digest: { sha256: d.sha256 }, role: "dataset" as const })),
+      ...(p.baseModel ? [{ name: p.baseModel.name, digest: { sha256: p.baseModel.sha256 }, role: "base-model" as const, ...entryOf(p.baseModel) }] : []),
+      ...p.datasets.map((d) => ({ name: d.name, digest: { sha256: d.sha256 }, role: "dataset" as const, ...entryOf(d) })),
       ...(p.codeCommit ? [{ uri: p.codeUri ?? `git+https://example.invalid/${basename(p.modelPath)}`, digest: { gitCommit: p.codeCommit }, role: "code" as const }] : []),
     ],
     builder: p.builder,
@@ -131,7 +137,8 @@ export async function recordTraining(context: PipelineContext, p: TrainModelPara
     });
     entries["model-update"] = await attestAbout(context, subject, MODEL_UPDATE_PREDICATE_TYPE, update);
   }
-  return { ...model, entries };
+  // `entry`: the model manifest, the entry a later training run names this model by.
+  return { ...model, entry: entries["model-manifest"], entries };
 }
 
 /** Attests any predicate about a model (e.g. the SBOM made by `createModelBom`). */

@@ -185,6 +185,14 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   // goes on (/readyz reports it). Fatal misconfigurations were refused above, before listening.
   anchorer.start().catch((error: unknown) => logger.error("the anchorer stopped; entries are still accepted but not anchored", { error }));
   logger.info("service started", { url, store: store.description, rpc: where, chainId: config.chainId, registry: config.registry, orgIds: config.orgIds, anchorer: writer.account });
+  // A store without tokens refuses every request (401): the usual cause is `token create` run against another store.
+  const tokenOrgs = new Set((await store.listTokens().catch(() => null))?.map((t) => t.orgId) ?? config.orgIds);
+  const tokenless = config.orgIds.filter((id) => !tokenOrgs.has(id));
+  if (tokenless.length > 0)
+    logger.warn("the store holds no API token for these organisations: their requests will be refused (401) until one is created with `provenance token create --org <id> --name <name> --store <this store>`", {
+      store: store.description,
+      orgIds: tokenless,
+    });
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -245,9 +253,14 @@ function readOpenApiDocument(): string {
 
 function listenOn(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    // The usual causes (port taken, no permission, no such address) are the caller's to fix: one line, no stack.
+    const refuse = (error: NodeJS.ErrnoException) => {
+      const why = { EADDRINUSE: "the address is already in use (another process listens there)", EACCES: "permission denied (a port below 1024?)", EADDRNOTAVAIL: "no such local address" }[error.code ?? ""];
+      reject(why ? new InputError("INVALID_ARGUMENT", `cannot listen on ${host}:${port}: ${why}; choose another with --listen or PROVENANCE_LISTEN`, { cause: error }) : error);
+    };
+    server.once("error", refuse);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", refuse);
       resolve();
     });
   });

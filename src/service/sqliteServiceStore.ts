@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { loadSqlite } from "../store/loadSqlite.js";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { InputError } from "../errors/input.js";
 import { StoreError, type StoreErrorCode } from "../errors/store.js";
@@ -180,7 +181,7 @@ export async function openSqliteServiceStore(path: string, options: SqliteServic
     throw new StoreError("STORE_UNAVAILABLE", `cannot create the directory of the service store sqlite:${file}`, { details: (cause as Error).message, cause });
   }
   try {
-    db = new DatabaseSync(file, { readOnly });
+    db = new (loadSqlite().DatabaseSync)(file, { readOnly });
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     if (!readOnly) db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536");

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { loadSqlite } from "./loadSqlite.js";
 import { StoreError } from "../errors/store.js";
 import type { Hex } from "../hex.js";
 import type { ReceiptAnchor } from "../receipt.js";
@@ -105,7 +106,7 @@ export class LedgerStore {
     let db: DatabaseSync;
     try {
       mkdirSync(dir, { recursive: true });
-      db = new DatabaseSync(path);
+      db = new (loadSqlite().DatabaseSync)(path);
       db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
     } catch (cause) {
       throw new StoreError("STORE_UNAVAILABLE", `cannot open the ledger store at ${path}`, { details: (cause as Error).message, cause });

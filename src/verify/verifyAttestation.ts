@@ -1,7 +1,8 @@
 import { verifyEnvelope } from "../attestation/verifyEnvelope.js";
 import { type PublicKeyInfo, onChainKeyId } from "../attestation/keys.js";
 import type { Statement } from "../attestation/statement.js";
-import { readSigningKey } from "../chain/registry.js";
+import { checkKeyPossession } from "../attestation/keyPossession.js";
+import { readKeyPossession, readSigningKey } from "../chain/registry.js";
 import { VerificationError } from "../errors/verification.js";
 import type { Hex } from "../hex.js";
 import type { Receipt } from "../receipt.js";
@@ -30,8 +31,8 @@ export type VerifiedAttestation = VerifiedReceipt & {
  * Verifies a receipt whose entry is a signed attestation: everything `verifyReceipt` checks (the
  * envelope is anchored where the receipt says, under the pinned chain and registry), then every
  * signature over the DSSE PAE (`signature`, `pae`), then that every signing key was registered to
- * the anchoring organisation at or before the anchor block and not revoked by then
- * (`signing-key`). Only then does it return; any failure throws a VerificationError naming the
+ * the anchoring organisation at or before the anchor block, not revoked by then, with a valid proof of
+ * possession bound to this chain, registry, organisation and role (`signing-key`). Only then does it return; any failure throws a VerificationError naming the
  * check.
  *
  * @example
@@ -46,13 +47,22 @@ export async function verifyAttestation(parameters: VerifyAttestationParameters)
   const anchored = await verifyReceipt(parameters);
   const signers: VerifiedSigner[] = [];
   for (const signer of envelope.signers) {
-    const key = await readSigningKey(parameters.chain, anchored.registry, onChainKeyId(signer.keyid));
+    // Keys are registered per organisation: only the anchoring organisation's registration is read, so another
+    // organisation's registration of the same key id (a squat, or a shared key) never counts here.
+    const orgId = anchored.organisation.id;
+    const keyId = onChainKeyId(signer.keyid);
+    const key = await readSigningKey(parameters.chain, anchored.registry, orgId, keyId);
     const at = anchored.blockNumber;
-    if (!key) throw new VerificationError("signing-key", `key ${signer.keyid} is not registered to any organisation in ${anchored.registry}`);
-    if (key.orgId !== anchored.organisation.id)
-      throw new VerificationError("signing-key", `key ${signer.keyid} belongs to organisation ${key.orgId}, not to organisation ${anchored.organisation.id} that anchored the envelope`);
+    if (!key) throw new VerificationError("signing-key", `key ${signer.keyid} is not registered to organisation ${orgId} that anchored the envelope, in ${anchored.registry}`);
     if (key.registeredAt > at) throw new VerificationError("signing-key", `key ${signer.keyid} was registered at block ${key.registeredAt}, after the envelope was anchored at block ${at}`);
     if (key.revokedAt !== 0 && key.revokedAt <= at) throw new VerificationError("signing-key", `key ${signer.keyid} was revoked at block ${key.revokedAt}, at or before the anchor block ${at}`);
+    // Proof of possession: the registry checks secp256k1 proofs itself, not ed25519 or P-256 ones, so every
+    // verifier checks the proof the registration emitted, against the hash the registry stored, for every algorithm.
+    const possession = await readKeyPossession(parameters.chain, anchored.registry, orgId, keyId, key);
+    const problem = possession
+      ? await checkKeyPossession(possession, { chainId: anchored.chainId, registry: anchored.registry, orgId, keyId, role: key.role }, { keyid: signer.keyid, possessionHash: key.possessionHash })
+      : `its SigningKeyRegistered log is not in block ${key.registeredAt}`;
+    if (problem) throw new VerificationError("signing-key", `key ${signer.keyid}'s registration for organisation ${orgId} has no valid proof of possession: ${problem}`);
     signers.push({ ...signer, role: key.role, registeredAt: key.registeredAt });
   }
   return { ...anchored, statement: envelope.statement, entryHash: envelope.entryHash, signers, checks: [...anchored.checks, "envelope", "signature", "signing-key"] };

@@ -6,7 +6,8 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainKeyId, onChainRole, publicKeyInfo, type PublicKeyInfo } from "../../src/attestation/keys.js";
+import { proveKeyPossession } from "../../src/attestation/keyPossession.js";
+import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainKeyId, onChainRole, publicKeyInfo, type PublicKeyInfo, signerFromKeyFile } from "../../src/attestation/keys.js";
 import { serializeBundle } from "../../src/bundle/bundle.js";
 import { buildBundle } from "../../src/bundle/buildBundle.js";
 import { deployRegistry, registerOrganisation, registerSigningKey } from "../../src/chain/registry.js";
@@ -57,7 +58,7 @@ export async function createGenuineEvidence(): Promise<GenuineEvidence> {
 
   const keys = { pipeline: keyFileFromEthereumKey(DEV_PRIVATE_KEY), alice: generateKeyFile("ed25519"), bob: generateKeyFile("p256") };
   for (const [key, role] of [[keys.pipeline, "ml-pipeline"], [keys.alice, POLICY.role], [keys.bob, POLICY.role]] as const)
-    await registerSigningKey(writer, registry, { orgId, keyId: onChainKeyId(key.keyid), role: onChainRole(role) });
+    await registerSigningKey(writer, registry, { orgId, role: onChainRole(role), possession: await proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) }) });
 
   const context: PipelineContext = { store, key: keys.pipeline };
   const base = await pipeline(context, keys, work, "genuine/base");

@@ -9,6 +9,9 @@ interface Vm {
     function assume(bool condition) external pure;
     function roll(uint256 newHeight) external;
     function warp(uint256 newTimestamp) external;
+    function chainId(uint256 newChainId) external;
+    function addr(uint256 privateKey) external pure returns (address);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
 }
 
 /// @dev The cheatcode address, `address(uint160(uint256(keccak256("hevm cheat code"))))`.

@@ -6,6 +6,7 @@ import { ENVIRONMENT_PREDICATE_TYPE, parseEnvironmentPredicate } from "./environ
 import { EVALUATION_PREDICATE_TYPE, parseEvaluationPredicate } from "./evaluation.js";
 import { MODEL_MANIFEST_PREDICATE_TYPE, MODEL_MANIFEST_PREDICATE_TYPE_V1, parseModelManifestPredicate, parseModelManifestPredicateV1 } from "./modelManifest.js";
 import { MODEL_UPDATE_PREDICATE_TYPE, parseModelUpdatePredicate } from "./modelUpdate.js";
+import { MODEL_WATERMARK_PREDICATE_TYPE, parseModelWatermarkPredicate } from "./modelWatermark.js";
 import { REVOCATION_PREDICATE_TYPE, parseRevocationPredicate } from "./revocation.js";
 import { SBOM_PREDICATE_TYPE, parseSbomPredicate } from "./sbom.js";
 import { TRAINING_RUN_PREDICATE_TYPE, parseTrainingRunPredicate } from "./trainingRun.js";
@@ -24,6 +25,7 @@ export const PREDICATE_PARSERS: Readonly<Record<string, (value: unknown, path: s
   [DEPLOYMENT_PREDICATE_TYPE]: parseDeploymentPredicate,
   [MODEL_UPDATE_PREDICATE_TYPE]: parseModelUpdatePredicate,
   [REVOCATION_PREDICATE_TYPE]: parseRevocationPredicate,
+  [MODEL_WATERMARK_PREDICATE_TYPE]: parseModelWatermarkPredicate,
 };
 
 /** Short names for the CLI (`provenance attest <name>`). */
@@ -38,6 +40,7 @@ export const PREDICATE_NAMES: Readonly<Record<string, string>> = {
   deployment: DEPLOYMENT_PREDICATE_TYPE,
   "model-update": MODEL_UPDATE_PREDICATE_TYPE,
   revocation: REVOCATION_PREDICATE_TYPE,
+  "model-watermark": MODEL_WATERMARK_PREDICATE_TYPE,
 };
 
 /** Validates a predicate with its type's parser; an unknown type is `UNKNOWN_PREDICATE`. */

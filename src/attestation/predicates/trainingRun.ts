@@ -1,5 +1,6 @@
 import type { JsonValue } from "../../canonicalJson.js";
 import { InputError } from "../../errors/input.js";
+import type { Hex } from "../../hex.js";
 import { compareTimestamps, timestamp, expectArray, expectDigestSet, expectInteger, expectJsonObject, expectName, expectObject, expectOneOf, expectString, expectTimestamp, expectUri } from "../../validate.js";
 
 /**
@@ -21,6 +22,18 @@ export const TRAINING_RUN_PREDICATE_TYPE = "https://slsa.dev/provenance/v1";
  * predicate.buildDefinition.buildType === TRAINING_RUN_BUILD_TYPE; // always, once parsed
  */
 export const TRAINING_RUN_BUILD_TYPE = "https://provenance-ledger.dev/training-run/v1";
+
+/**
+ * The v2 `buildType` of a training run: v1, plus every `base-model` and `dataset` dependency
+ * names the signed entry that identifies it (`annotations.entry`: the dataset's attestation, the
+ * base model's manifest), so a verifier handed evidence without that entry sees a broken signed
+ * reference (check `lineage-reference`) instead of a shorter lineage.
+ *
+ * @example
+ * import { TRAINING_RUN_BUILD_TYPE_V2 } from "provenance-ledger";
+ * if (predicate.buildDefinition.buildType === TRAINING_RUN_BUILD_TYPE_V2) console.log("inputs named by entry");
+ */
+export const TRAINING_RUN_BUILD_TYPE_V2 = "https://provenance-ledger.dev/training-run/v2";
 
 /**
  * What a resolved dependency of a training run is (`annotations.role`). `base-model` and
@@ -104,8 +117,8 @@ export type TrainingRunExternalParameters = {
  * const definition: TrainingRunBuildDefinition = predicate.buildDefinition;
  */
 export type TrainingRunBuildDefinition = {
-  /** Always {@link TRAINING_RUN_BUILD_TYPE}. */
-  readonly buildType: typeof TRAINING_RUN_BUILD_TYPE;
+  /** {@link TRAINING_RUN_BUILD_TYPE} or {@link TRAINING_RUN_BUILD_TYPE_V2} (inputs named by entry). */
+  readonly buildType: typeof TRAINING_RUN_BUILD_TYPE | typeof TRAINING_RUN_BUILD_TYPE_V2;
   /** Parameters set by whoever started the run; a verifier must check them. */
   readonly externalParameters: TrainingRunExternalParameters;
   /** Parameters set by the training platform itself (JSON object); no key also in `externalParameters`. */
@@ -211,8 +224,12 @@ export type CreateTrainingRunPredicateParameters = {
   readonly epochs?: number;
   /** `buildDefinition.internalParameters`. */
   readonly internalParameters?: { readonly [key: string]: JsonValue };
-  /** `buildDefinition.resolvedDependencies`; `role` becomes `annotations.role`. */
-  readonly dependencies: readonly (ResourceDescriptor & { readonly role: TrainingRunDependencyRole })[];
+  /**
+   * `buildDefinition.resolvedDependencies`; `role` becomes `annotations.role`, `entry` (the entry id
+   * of the attestation that identifies a base model or dataset) `annotations.entry`. When any
+   * base model or dataset has an `entry`, the predicate is v2 and every one must.
+   */
+  readonly dependencies: readonly (ResourceDescriptor & { readonly role: TrainingRunDependencyRole; readonly entry?: Hex })[];
   /** `runDetails.builder`. */
   readonly builder: TrainingRunBuilder;
   /** `runDetails.metadata.invocationId`. */
@@ -240,6 +257,7 @@ const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const GIT_COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const MAX_DEPENDENCIES = 10_000;
+const ENTRY_ID = /^0x[0-9a-f]{64}$/;
 
 /**
  * Builds a training-run predicate from typed parameters and validates it with
@@ -264,10 +282,10 @@ const MAX_DEPENDENCIES = 10_000;
 export function createTrainingRunPredicate(parameters: CreateTrainingRunPredicateParameters): TrainingRunPredicate {
   return parseTrainingRunPredicate({
     buildDefinition: {
-      buildType: TRAINING_RUN_BUILD_TYPE,
+      buildType: parameters.dependencies.some((d) => d.entry !== undefined) ? TRAINING_RUN_BUILD_TYPE_V2 : TRAINING_RUN_BUILD_TYPE,
       externalParameters: { hyperparameters: parameters.hyperparameters, trainingScript: parameters.trainingScript, epochs: parameters.epochs },
       internalParameters: parameters.internalParameters,
-      resolvedDependencies: parameters.dependencies.map(({ role, ...descriptor }) => ({ ...descriptor, annotations: { ...descriptor.annotations, role } })),
+      resolvedDependencies: parameters.dependencies.map(({ role, entry, ...descriptor }) => ({ ...descriptor, annotations: { ...descriptor.annotations, role, ...(entry === undefined ? {} : { entry }) } })),
     },
     runDetails: {
       builder: parameters.builder,
@@ -281,7 +299,8 @@ export function createTrainingRunPredicate(parameters: CreateTrainingRunPredicat
  * Validates untrusted JSON as a training-run predicate and returns a fresh copy holding only the
  * checked fields. Errors are `InputError` `INVALID_PREDICATE` naming the field
  * (`predicate.buildDefinition.resolvedDependencies[1].digest.sha256`). Beyond types and formats
- * it enforces: `buildType` is {@link TRAINING_RUN_BUILD_TYPE}; unknown fields are refused at every
+ * it enforces: `buildType` is {@link TRAINING_RUN_BUILD_TYPE} or {@link TRAINING_RUN_BUILD_TYPE_V2}
+ * (then every base-model and dataset dependency has an `annotations.entry` entry id); unknown fields are refused at every
  * level (SLSA's `vendor_field` extensions included: what is not understood is not signed off);
  * every resource descriptor has a `uri`, `digest` or `content`; every resolved dependency has an
  * `annotations.role`, and a `base-model` or `dataset` one has `digest.sha256`, listed once; at
@@ -318,9 +337,27 @@ export function trainingRunInputs(predicate: TrainingRunPredicate): TrainingRunI
   return inputs;
 }
 
+/**
+ * The inputs a v2 training run names by entry: each `base-model` and `dataset` dependency with the
+ * entry id of the attestation that identifies it. Empty for v1, where `annotations.entry` is not
+ * interpreted.
+ *
+ * @example
+ * import { trainingRunEntryReferences } from "provenance-ledger";
+ * for (const input of trainingRunEntryReferences(predicate)) console.log(input.role, input.entry);
+ */
+export function trainingRunEntryReferences(predicate: TrainingRunPredicate): (TrainingRunInput & { readonly entry: Hex })[] {
+  if (predicate.buildDefinition.buildType !== TRAINING_RUN_BUILD_TYPE_V2) return [];
+  return predicate.buildDefinition.resolvedDependencies.flatMap((d) =>
+    d.annotations.role === "base-model" || d.annotations.role === "dataset"
+      ? [{ sha256: d.digest!.sha256!, name: d.name, role: d.annotations.role, entry: d.annotations.entry as Hex }]
+      : [],
+  );
+}
+
 function parseBuildDefinition(value: unknown, path: string): TrainingRunBuildDefinition {
   const o = expectObject(value, path, CODE, { required: ["buildType", "externalParameters", "resolvedDependencies"], allowed: ["internalParameters"] });
-  const buildType = expectOneOf(o.buildType, `${path}.buildType`, CODE, [TRAINING_RUN_BUILD_TYPE]);
+  const buildType = expectOneOf(o.buildType, `${path}.buildType`, CODE, [TRAINING_RUN_BUILD_TYPE, TRAINING_RUN_BUILD_TYPE_V2]);
   const external = expectObject(o.externalParameters, `${path}.externalParameters`, CODE, { required: ["hyperparameters"], allowed: ["trainingScript", "epochs"] });
   const externalParameters: TrainingRunExternalParameters = {
     hyperparameters: expectJsonObject(external.hyperparameters, `${path}.externalParameters.hyperparameters`, CODE),
@@ -344,6 +381,12 @@ function parseBuildDefinition(value: unknown, path: string): TrainingRunBuildDef
     if (first !== undefined) throw new InputError(CODE, `the same artifact is already listed as resolvedDependencies[${first}]`, { path: `${list}[${i}].digest.sha256` });
     seen.set(sha256, i);
   }
+  if (buildType === TRAINING_RUN_BUILD_TYPE_V2)
+    for (const [i, { annotations }] of resolvedDependencies.entries()) {
+      if (annotations.role !== "base-model" && annotations.role !== "dataset") continue;
+      if (annotations.entry === undefined) throw new InputError(CODE, `a ${annotations.role} dependency of a ${TRAINING_RUN_BUILD_TYPE_V2} run names the entry that identifies it`, { path: `${list}[${i}].annotations.entry` });
+      expectString(annotations.entry, `${list}[${i}].annotations.entry`, CODE, { min: 66, max: 66, pattern: ENTRY_ID, hint: "an entry id: 0x + 64 lower-case hex digits" });
+    }
   if (!resolvedDependencies.some((d) => d.annotations.role === "dataset"))
     throw new InputError(CODE, 'a training run names at least one dependency with annotations.role "dataset"', { path: list });
   return { buildType, externalParameters, ...(internalParameters === undefined ? {} : { internalParameters }), resolvedDependencies };

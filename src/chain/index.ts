@@ -1,0 +1,28 @@
+// provenance-ledger/chain: the narrow chain interfaces, the viem and ethers adapters, and the
+// registry contract's calls and artefact.
+import "../requireNode.js";
+
+export { ChainError, type ChainErrorCode, redactUrl } from "../errors/chain.js";
+export type { BlockHeader, ChainReader, ChainWriter, LogEntry, LogFilter, SignedTransaction, TransactionReceipt } from "./types.js";
+export { type FromViemParameters, fromViem } from "./viem.js";
+export { type FromEthersParameters, fromEthers } from "./ethers.js";
+export {
+  type AnchorState,
+  type BatchAnchoredEvent,
+  type OrganisationState,
+  type SigningKeyState,
+  decodeBatchAnchored,
+  deployRegistry,
+  encodeAnchor,
+  findBatchAnchoredLog,
+  isAnchorer,
+  readAnchor,
+  readOrganisation,
+  readSigningKey,
+  registerOrganisation,
+  registerSigningKey,
+  revokeSigningKey,
+  setAnchorer,
+} from "./registry.js";
+export { provenanceRegistryAbi, provenanceRegistryBytecode, provenanceRegistryDeployedBytecode } from "./registryArtifact.js";
+export { type WaitParameters, sendAndWait, waitForTransaction } from "./transactions.js";

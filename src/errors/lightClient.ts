@@ -1,0 +1,66 @@
+import { BaseError, type BaseErrorParameters } from "./base.js";
+
+/**
+ * The checks of the light client (`src/lightclient/`), each named in the error that refuses data:
+ * - `rlp`: bytes that are not canonical RLP, or not the expected shape.
+ * - `header`: a block header field missing, mistyped or of the wrong size.
+ * - `extra-data`: a QBFT extraData that does not decode (vanity, validators, vote, round, seals).
+ * - `mix-hash`, `difficulty`: QBFT's constant fields.
+ * - `block-number`, `parent-hash`: a header that does not follow the last verified one.
+ * - `block-hash`: a header whose computed hash is not the hash it was presented with.
+ * - `timestamp`: a header older than its parent.
+ * - `validators`: the set listed in a header is not the set in force (block-header mode), or is not
+ *   empty (contract mode).
+ * - `vote`: a vote in a contract-mode header.
+ * - `coinbase`: the proposer is not a validator.
+ * - `commit-seal`: a seal that does not recover, recovers to a non-validator, or repeats a validator.
+ * - `seal-quorum`: fewer distinct validators than ceil(2n/3) sealed the header.
+ * - `validator-proof`: the validator contract's storage proof does not prove the set.
+ * - `trust-file`, `checkpoint`: a pinned starting point that does not parse or does not apply.
+ * - `account-proof`, `storage-proof`, `receipt-proof`: a Merkle-Patricia proof that does not prove
+ *   the value against the verified root.
+ */
+export type LightClientCheck =
+  | "rlp"
+  | "header"
+  | "extra-data"
+  | "mix-hash"
+  | "difficulty"
+  | "block-number"
+  | "parent-hash"
+  | "block-hash"
+  | "timestamp"
+  | "validators"
+  | "vote"
+  | "coinbase"
+  | "commit-seal"
+  | "seal-quorum"
+  | "validator-proof"
+  | "trust-file"
+  | "checkpoint"
+  | "account-proof"
+  | "storage-proof"
+  | "receipt-proof";
+
+/**
+ * Data from an RPC node (headers, proofs, receipts) or a pinned file that the light client refused.
+ * `check` names the check; `field` names the offending field (e.g. `extraData.seals[2]`), and the
+ * message starts with it.
+ *
+ * @example
+ * import { LightClientError } from "provenance-ledger";
+ * try { verifyQbftHeader(header, validators) } catch (e) {
+ *   if (e instanceof LightClientError) console.error(e.check, e.field, e.shortMessage);
+ * }
+ */
+export class LightClientError extends BaseError<LightClientCheck> {
+  override name = "LightClientError";
+  readonly field: string | undefined;
+  get check(): LightClientCheck {
+    return this.code;
+  }
+  constructor(check: LightClientCheck, shortMessage: string, parameters: BaseErrorParameters & { field?: string | undefined } = {}) {
+    super(check, parameters.field ? `${parameters.field}: ${shortMessage}` : shortMessage, parameters);
+    this.field = parameters.field;
+  }
+}
