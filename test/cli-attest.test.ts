@@ -194,7 +194,7 @@ describe("provenance attestation commands against hardhat node", () => {
     }
     // A deployment counts only when signed by a key with a role the verifier's policy names (default: deployer, ml-pipeline).
     await ok(["key", "generate", "--algorithm", "secp256k1", "-o", "deployer.json"]);
-    await ok(["key", "register", "deployer.pub.json", "--role", "deployer"]);
+    await ok(["key", "register", "deployer.json", "--role", "deployer"]);
     const deployment = await writeJson("deployment.json", createDeploymentPredicate({ environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: { id: POLICY, threshold: 2, role: "approver" }, deployedAt: new Date() }));
     await ok(["attest", "deployment", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", deployment, "--key", "deployer.json"]);
     const anchored = await json(["anchor"]);
