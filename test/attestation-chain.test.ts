@@ -631,7 +631,7 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
     assert.equal(result.verdict, "verified");
     assert.deepEqual(result.model, { name: "v/tuned", sha256: tune.sha256 });
     assert.equal(result.registration.entryHash, tune.entries["model-manifest"]);
-    assert.equal(result.registration.predicateType, "https://provenance-ledger.dev/model-manifest/v1");
+    assert.equal(result.registration.predicateType, MODEL_MANIFEST_PREDICATE_TYPE);
     assert.deepEqual(result.registration.organisation, { id: org1, name: "Org One" });
     const manifest = result.attestations.find((a) => a.entryHash === tune.entries["model-manifest"])!;
     assert.equal(result.registration.blockNumber, manifest.blockNumber);
