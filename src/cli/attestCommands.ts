@@ -37,7 +37,7 @@ import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, 
 import { connectReader } from "./connect.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
-import { formatTime } from "./output.js";
+import { formatTime, note as printNote } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
 
 export { readJsonFile } from "./readJsonFile.js";
@@ -359,7 +359,7 @@ export async function lineage({ flags, args, out }: CommandContext): Promise<voi
     }
     // Only the graph on stdout, so `provenance lineage m --format dot | dot -Tsvg` works; the note goes to stderr.
     out.raw(text.endsWith("\n") ? text : `${text}\n`);
-    process.stderr.write(`${note}\n`);
+    printNote(note);
   });
 }
 
@@ -383,8 +383,8 @@ export async function bundle({ flags, args, out }: CommandContext): Promise<void
     await writeFile(flags.output!, serializeBundle(b));
     // A bundle that cannot verify is worth writing (to inspect it), never worth writing silently.
     const check = await checkWrittenBundle(flags, b, store);
-    for (const problem of check.problems) process.stderr.write(`warning: this bundle will not verify: ${problem}\n`);
-    if (check.checkedOnChain === false && check.problems.length === 0) process.stderr.write(`note: the bundle was not verified against the chain (${check.why})\n`);
+    for (const problem of check.problems) printNote(`warning: this bundle will not verify: ${problem}`);
+    if (check.checkedOnChain === false && check.problems.length === 0) printNote(`note: the bundle was not verified against the chain (${check.why})`);
     out.result(
       { file: resolve(flags.output!), model: b.subject, entries: b.receipts.length, keys: b.keys.length, verifies: check.problems.length === 0 ? (check.checkedOnChain ? true : null) : false, problems: check.problems },
       [`Wrote the evidence bundle of ${b.subject.name} to ${flags.output}: ${b.receipts.length} signed, anchored entries and ${b.keys.length} public key(s)`],

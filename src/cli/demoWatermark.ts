@@ -12,7 +12,7 @@ import { type PipelineContext, attestModel } from "../pipeline/modelPipeline.js"
 import { decodeFloats, encodeFloats } from "../safetensors/dtype.js";
 import { serializeSafetensors } from "../safetensors/header.js";
 import { readSafetensorsHeader } from "../safetensors/safetensorsFile.js";
-import { findAnchoredWatermark } from "../watermark/anchoredWatermark.js";
+import { WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../watermark/anchoredWatermark.js";
 import { detectModelWatermark, embedModelWatermark } from "../watermark/embedModel.js";
 import { Xoshiro128 } from "../watermark/prng.js";
 import { createWatermarkKey, keyCommitment } from "../watermark/watermarkKey.js";
@@ -105,7 +105,7 @@ export async function demoWatermark(out: Output, p: DemoWatermarkParameters): Pr
   // The dispute: the owner reveals the key; anyone checks it against the anchored commitment.
   const bundleFile = join(p.work, "watermarked.bundle.json");
   await writeFile(bundleFile, serializeBundle(buildBundle(p.context.store, marked.sha256)));
-  const verified = await verifyBundle({ ...p.pins, bundle: parseBundle(await readFile(bundleFile, "utf8")) });
+  const verified = await verifyBundle({ ...p.pins, policy: WATERMARK_VERIFICATION_POLICY, bundle: parseBundle(await readFile(bundleFile, "utf8")) });
   const match = findAnchoredWatermark(verified.attestations, key);
   if (!match || match.predicate.kind !== "weights") {
     say("   the revealed key matches no anchored commitment — this must not happen");

@@ -1,3 +1,4 @@
+import { note } from "./output.js";
 import { InputError } from "../errors/input.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import { hashModel } from "../hashing/hashModel.js";
@@ -21,6 +22,6 @@ export async function hash({ args, out, flags }: CommandContext): Promise<void> 
     progress.finish();
   }
   const hashing = digest.kind === "file" ? "sha256" : MODEL_MANIFEST_FORMAT;
-  if (!flags.json) process.stderr.write(`${path}: ${digest.kind}, ${digest.fileCount} file(s), ${digest.size} bytes, hashed as ${hashing}; nothing recorded\n`);
+  if (!flags.json) note(`${path}: ${digest.kind}, ${digest.fileCount} file(s), ${digest.size} bytes, hashed as ${hashing}; nothing recorded`);
   out.result({ path, digest: `sha256:${digest.sha256}`, sha256: digest.sha256, kind: digest.kind, hashing, size: digest.size, fileCount: digest.fileCount }, [`sha256:${digest.sha256}`]);
 }

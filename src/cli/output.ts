@@ -26,6 +26,11 @@ export const stdout = (text: string): void => void process.stdout.write(text);
 /** Writes to stderr. */
 export const stderr = (text: string): void => void process.stderr.write(text);
 
+/** A warning or note for people, on stderr (so stdout stays the command's output), escaped like every line. */
+export function note(line: string): void {
+  stderr(terminalLines([line]));
+}
+
 /** The two sinks of a CLI run (tests pass their own to capture the bytes). */
 export type Streams = { readonly stdout: (text: string) => void; readonly stderr: (text: string) => void };
 export const processStreams: Streams = { stdout, stderr };

@@ -1,3 +1,4 @@
+import { note } from "./output.js";
 import { stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, resolve } from "node:path";
@@ -53,7 +54,7 @@ export async function sbom({ flags, args, out }: CommandContext): Promise<void> 
     // Saying nothing would make an empty environment look like a scanned one.
     if (found === 0) warnings.push(`--python-env ${spec}: no installed Python packages (*.dist-info) in ${dirs.join(", ")}`);
   }
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of warnings) note(`warning: ${w}`);
   for (const dir of flags.npm ?? []) software.push(...(await scanNpmTree(dir)).packages);
   for (const file of flags.ingest ?? []) {
     const bytes = await readSbomInput(file, { maxBytes: MAX_INGESTED_BYTES });

@@ -8,7 +8,7 @@ import { InputError } from "../errors/input.js";
 import { WatermarkError } from "../errors/watermark.js";
 import { hashModel } from "../hashing/hashModel.js";
 import { parseJson } from "../json/parseJson.js";
-import { type AnchoredWatermark, findAnchoredWatermark } from "../watermark/anchoredWatermark.js";
+import { type AnchoredWatermark, WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../watermark/anchoredWatermark.js";
 import { detectModelWatermark, embedModelWatermark } from "../watermark/embedModel.js";
 import { TEXT_DETECTION_THRESHOLD, detectTextWatermark } from "../watermark/textWatermark.js";
 import { type WatermarkKey, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "../watermark/watermarkKey.js";
@@ -135,6 +135,7 @@ async function verifiedBundles(context: CommandContext, files: readonly string[]
     results.push(
       await verifyBundle({
         bundle: parseBundle(text),
+        policy: WATERMARK_VERIFICATION_POLICY,
         chain,
         chainId,
         registry: pins.registry.value,

@@ -4,7 +4,20 @@
 
 import { MODEL_WATERMARK_PREDICATE_TYPE, type ModelWatermarkPredicate, parseModelWatermarkPredicate } from "../attestation/predicates/modelWatermark.js";
 import type { VerifiedAttestation } from "../verify/verifyAttestation.js";
+import { DEFAULT_VERIFICATION_POLICY, VERIFICATION_POLICY_FORMAT, type VerificationPolicy } from "../verify/verificationPolicy.js";
 import { type WatermarkKey, keyCommitment } from "./watermarkKey.js";
+
+/**
+ * The policy for a commit-and-reveal check: the bundle must verify and hold a model-watermark
+ * attestation about the model. A marked model is a new artifact whose own provenance is whatever
+ * its owner attested; what settles ownership is the anchored key commitment, so that is what is
+ * required (deployments are still checked as by default).
+ */
+export const WATERMARK_VERIFICATION_POLICY: VerificationPolicy = {
+  format: VERIFICATION_POLICY_FORMAT,
+  require: [["model-watermark"]],
+  deployment: DEFAULT_VERIFICATION_POLICY.deployment,
+};
 
 /** A verified model-watermark attestation whose key commitment matched a revealed key. */
 export type AnchoredWatermark = {
