@@ -147,7 +147,7 @@ describe("provenance CLI against hardhat node", () => {
     assert.equal(dir.code, 0, dir.stderr);
     const expected = parseReceipt(await readFile(receiptFile, "utf8")).record!.subject.digest.sha256;
     assert.equal(dir.stdout, `sha256:${expected}\n`, "stdout is the digest alone");
-    assert.match(dir.stderr, /directory, 2 file\(s\), \d+ bytes, hashed as provenance-model-manifest-v1; nothing recorded/);
+    assert.match(dir.stderr, /directory, 2 file\(s\), \d+ bytes, hashed as provenance-model-manifest-v2; nothing recorded/);
     const file = join(model, "config.json");
     const single = JSON.parse((await cli(["hash", file, "--json"])).stdout);
     assert.deepEqual(single, { path: file, digest: `sha256:${createHash("sha256").update('{"layers": 4}').digest("hex")}`, sha256: createHash("sha256").update('{"layers": 4}').digest("hex"), kind: "file", hashing: "sha256", size: 13, fileCount: 1 });

@@ -8,7 +8,7 @@ import type { CommandContext } from "./commands.js";
 /**
  * `provenance hash <path>`: prints a model's digest (a file or a directory, hashed exactly as
  * `record` and `verify` hash it) without recording anything. In text mode stdout is the digest
- * alone (`sha256:<hex>`), so `$(provenance hash ./model)` can be pasted into `--subject`; what
+ * alone (`sha256:<hex>`), so `$(provenance hash ./model)` can be pasted into `--subject-digest` or `--artifact-digest`; what
  * was hashed goes to stderr.
  */
 export async function hash({ args, out, flags }: CommandContext): Promise<void> {
