@@ -122,7 +122,7 @@ export function startEntryLoad(parameters: EntryLoadParameters): EntryLoad {
     const record: ProvenanceRecord = {
       format: RECORD_FORMAT,
       type: "model-registered",
-      subject: { name, version: String(n), digest: { sha256: digestPrefix + n.toString(16).padStart(16, "0") } },
+      subject: { name, version: String(n), digest: { sha256: digestPrefix + n.toString(16).padStart(16, "0") }, artifact: { kind: "file", hashing: "sha256", size: 1024, files: 1 } },
       createdAt: new Date().toISOString(),
     };
     return { key: `${run}-${n}`, record, expectedId: checkIds ? recordHash(record) : undefined };
