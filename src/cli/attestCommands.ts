@@ -39,12 +39,22 @@ import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifier
 import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
 import { formatTime, note as printNote } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
+import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
+import { decryptSigningKeyFile } from "../attestation/encryptedKey.js";
 
 export { readJsonFile } from "./readJsonFile.js";
 
 async function loadKey(flags: ParsedFlags): Promise<KeyFile> {
   const file = requireSetting(setting(flags.key, "PROVENANCE_SIGNING_KEY"), "--key", "PROVENANCE_SIGNING_KEY");
-  return parseKeyFile(await readJsonFile(file, "key file"), `key file ${file}`);
+  return readSigningKeyFile(file, flags);
+}
+
+/** A private key file, plain or encrypted (then decrypted and checked to be the key its header names). */
+async function readSigningKeyFile(file: string, flags: ParsedFlags): Promise<KeyFile> {
+  const value = await readJsonFile(file, "key file");
+  const header = encryptedHeader(value, `key file ${file}`);
+  if (!header) return parseKeyFile(value, `key file ${file}`);
+  return decryptSigningKeyFile(header, await readPassphrase(flags, `key file ${file}`), `key file ${file}`);
 }
 
 /**
@@ -102,15 +112,16 @@ export async function keyGenerate({ flags, out }: CommandContext): Promise<void>
   if (!KEY_ALGORITHMS.includes(algorithm)) throw new InputError("INVALID_ARGUMENT", `--algorithm must be one of ${KEY_ALGORITHMS.join(", ")}, got "${flags.algorithm}"`);
   if (!flags.output) throw new InputError("INVALID_ARGUMENT", "usage: provenance key generate --algorithm ed25519|p256|secp256k1 -o key.json");
   const key = generateKeyFile(algorithm);
-  await writeFile(flags.output, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600, flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
+  const text = await newKeyFileText(flags, key, publicKeyInfo(key), flags.output);
+  await writeFile(flags.output, text, { mode: 0o600, flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
     throw new InputError("INVALID_ARGUMENT", cause.code === "EEXIST" ? `${flags.output} exists; refusing to overwrite a key` : `cannot write ${flags.output}: ${cause.code}`, { cause });
   });
   await chmod(flags.output, 0o600);
   const publicFile = flags.output.replace(/(\.json)?$/, ".pub.json");
   await writeFile(publicFile, `${JSON.stringify({ format: PUBLIC_KEY_FORMAT, ...publicKeyInfo(key) }, null, 2)}\n`);
-  out.result({ keyid: key.keyid, algorithm, file: resolve(flags.output), publicKeyFile: resolve(publicFile) }, [
+  out.result({ keyid: key.keyid, algorithm, file: resolve(flags.output), publicKeyFile: resolve(publicFile), encrypted: flags.encrypt ?? false }, [
     `Generated a ${algorithm} key ${key.keyid}`,
-    `  private: ${flags.output} (mode 0600, never share it); public: ${publicFile}`,
+    `  private: ${flags.output} (mode 0600, ${flags.encrypt ? "encrypted with your passphrase" : "never share it"}); public: ${publicFile}`,
     `Next: provenance key prove ${flags.output} --org <id> --role <role>, then the organisation admin runs provenance key register on the .pop.json it writes`,
   ]);
 }
@@ -118,6 +129,12 @@ export async function keyGenerate({ flags, out }: CommandContext): Promise<void>
 async function readPublicKey(file: string): Promise<PublicKeyInfo> {
   const value = await readJsonFile(file, "key file");
   const o = value as Record<string, unknown>;
+  // An encrypted key file names its key in its header: no passphrase needed to name it.
+  const header = encryptedHeader(value, `key file ${file}`);
+  if (header) {
+    if (header.contents !== "provenance-key-v1") throw new InputError("INVALID_KEY", `holds a ${header.contents} key, not a signing key`, { path: `key file ${file}.contents` });
+    return publicKeyInfo(header.public as PublicKeyInfo);
+  }
   return o && typeof o === "object" && "privateKey" in o ? publicKeyInfo(parseKeyFile(value, `key file ${file}`)) : parsePublicKeyInfo(value, `key file ${file}`);
 }
 
@@ -138,7 +155,7 @@ async function chainIdOf(flags: ParsedFlags, chain: { getChainId(): Promise<numb
 export async function keyProve({ flags, args, out }: CommandContext): Promise<void> {
   const file = args[0];
   if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance key prove <key.json> [--role R] [-o key.pop.json]");
-  const key = parseKeyFile(await readJsonFile(file, "key file"), `key file ${file}`);
+  const key = await readSigningKeyFile(file, flags);
   const output = flags.output ?? file.replace(/(\.json)?$/, ".pop.json");
   await withStore(flags, async (store) => {
     const reg = registry(flags, store);
@@ -171,6 +188,8 @@ export async function keyRegister({ flags, args, out }: CommandContext): Promise
       "INVALID_ARGUMENT",
       `${file} holds a public key only: registration needs the key's proof of possession. The key holder runs \`provenance key prove <key.json> --org <id> --role <role>\` and gives you the .pop.json it writes`,
     );
+  // A private key file (plain, or encrypted: decrypted before anything is sent).
+  const ownKey = format === POSSESSION_FORMAT ? undefined : await readSigningKeyFile(file, flags);
   await withStore(flags, async (store) => {
     const chain = await writer(flags, store);
     const reg = registry(flags, store);
@@ -194,7 +213,7 @@ export async function keyRegister({ flags, args, out }: CommandContext): Promise
       if (problem) throw new InputError("INVALID_KEY", `the proof of possession in ${file} does not hold for organisation ${org} in registry ${reg} on chain ${chainId}: ${problem}`);
       possession = proved;
     } else {
-      const key = parseKeyFile(value, `key file ${file}`);
+      const key = ownKey ?? parseKeyFile(value, `key file ${file}`);
       roleName = flags.role ?? null;
       possession = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry: reg, orgId: org, role: onChainRole(flags.role) });
     }

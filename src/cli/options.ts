@@ -33,6 +33,9 @@ export const FLAGS = {
   help: { type: "boolean", short: "h" },
   // Attestations, SBOMs, environment, lineage, bundles
   key: { type: "string" },
+  // Encrypted key files (docs/keys.md): the passphrase never comes from a flag's value.
+  encrypt: { type: "boolean" },
+  "passphrase-file": { type: "string" },
   algorithm: { type: "string" },
   subject: { type: "string", multiple: true },
   predicate: { type: "string" },
@@ -97,6 +100,8 @@ export type ParsedFlags = {
   json?: boolean;
   help?: boolean;
   key?: string;
+  encrypt?: boolean;
+  "passphrase-file"?: string;
   algorithm?: string;
   subject?: string[];
   predicate?: string;
