@@ -20,6 +20,7 @@ import { ChainError } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import { hashModel } from "../hashing/hashModel.js";
+import type { ModelWalkOptions } from "../hashing/listModelFiles.js";
 import { type ArtifactEvidence, parseDigestSpec } from "../verify/artifact.js";
 import { addAttestation } from "../ledger.js";
 import { buildLineageGraph, displayName, revocationStatus, ancestorsOf } from "../lineage/lineageGraph.js";
@@ -36,7 +37,7 @@ import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerification
 import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, confirmations, orgId, registry, rpcUrl, timeoutMs, verifiedHeadline, withStore, writer } from "./commands.js";
 import { connectReader } from "./connect.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
-import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
+import { type ParsedFlags, walkOptions, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
 import { formatTime, note as printNote } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
 import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
@@ -62,10 +63,10 @@ async function readSigningKeyFile(file: string, flags: ParsedFlags): Promise<Key
  * like: the Hugging Face cache names blobs by their SHA-256); the name is --name or the file name.
  * Digests go through their own flags (`subjectFromDigest`).
  */
-export async function resolveSubject(path: string, name: string | undefined): Promise<StatementSubject & { kind: "file" | "directory" }> {
+export async function resolveSubject(path: string, name: string | undefined, walk: ModelWalkOptions = {}): Promise<StatementSubject & { kind: "file" | "directory" }> {
   const progress = createTtyProgress();
   try {
-    const digest = await hashModel(path, { onProgress: progress.onProgress });
+    const digest = await hashModel(path, { onProgress: progress.onProgress, ...walk });
     return { name: name ?? basename(resolve(path)), digest: { sha256: digest.sha256 }, kind: digest.kind };
   } finally {
     progress.finish();
@@ -87,7 +88,7 @@ async function modelSha256(flags: ParsedFlags, path: string | undefined, usage: 
   if (path !== undefined && digest !== undefined) throw new InputError("INVALID_ARGUMENT", `give a model path or --model-digest, not both (${usage})`);
   if (digest !== undefined) return parseDigestSpec(digest, "--model-digest");
   if (path === undefined) throw new InputError("INVALID_ARGUMENT", usage);
-  return (await resolveSubject(path, undefined)).digest.sha256;
+  return (await resolveSubject(path, undefined, walkOptions(flags))).digest.sha256;
 }
 
 async function signAndStore(store: LedgerStore, statement: Statement, key: KeyFile): Promise<{ envelope: DsseEnvelope; entryHash: string; created: boolean }> {
@@ -283,10 +284,15 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
     throw new InputError("INVALID_ARGUMENT", "attest needs at least one --subject <path> (hashed) or --subject-digest sha256:<hex>");
   if (predicateType === MODEL_MANIFEST_PREDICATE_TYPE && (subjects.length !== 1 || digestSubjects.length !== 0))
     throw new InputError("INVALID_ARGUMENT", "attest model-manifest takes exactly one --subject <model path>: the predicate lists that model's files and its kind (file or directory)");
+  if (predicateType === MODEL_MANIFEST_PREDICATE_TYPE && !flags.predicate && (flags["follow-symlinks"] !== undefined || flags["ignore-paths"] !== undefined))
+    throw new InputError(
+      "INVALID_ARGUMENT",
+      "attest model-manifest does not take --follow-symlinks or --ignore-paths yet (its predicate, model-manifest v2, hashes every file and follows no link): record the model (provenance record … --follow-symlinks …) or attest another type about it",
+    );
   const key = await loadKey(flags);
   const subject: StatementSubject[] = [];
   for (const [i, s] of subjects.entries()) {
-    const { kind: _kind, ...hashed } = await resolveSubject(s, i === 0 ? flags.name : undefined);
+    const { kind: _kind, ...hashed } = await resolveSubject(s, i === 0 ? flags.name : undefined, walkOptions(flags));
     subject.push(hashed);
   }
   for (const [i, s] of digestSubjects.entries()) subject.push(subjectFromDigest(s, subject.length === 0 && i === 0 ? flags.name : undefined, "--subject-digest"));
@@ -331,7 +337,7 @@ export async function approve({ flags, args, out }: CommandContext): Promise<voi
   let subject: StatementSubject;
   if (path === undefined) subject = subjectFromDigest(flags["model-digest"]!, flags.name, "--model-digest");
   else {
-    const { kind: _kind, ...hashed } = await resolveSubject(path, flags.name);
+    const { kind: _kind, ...hashed } = await resolveSubject(path, flags.name, walkOptions(flags));
     subject = hashed;
   }
   const decision = flags.decision ?? "approved";

@@ -34,6 +34,8 @@ Usage:
   provenance org show [<id>]                        show an organisation's batches
   provenance org anchorer add|remove <address>      grant or revoke an anchorer (caller: org admin)
   provenance record <path> [--name N] [--model-version V] [--type T] [--field k=v]…
+                    [--follow-symlinks <root>] [--ignore-paths <path>]…  (also hash, verify, verify-bundle,
+                    attest --subject: a Hugging Face cache folder; docs/model-hashing.md)
                                                     hash a model (file or directory) and record it
   provenance hash <path>                            print a model's digest (file or directory); records nothing
   provenance anchor [--confirmations N]             seal pending records into a batch and anchor it
