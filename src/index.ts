@@ -69,6 +69,21 @@ export {
   verifySignature,
 } from "./attestation/keys.js";
 export {
+  ENCRYPTED_KEY_FORMAT,
+  type EncryptedKeyFile,
+  type EncryptedKeyPublicPart,
+  type ScryptParameters,
+  DEFAULT_SCRYPT,
+  MAX_SCRYPT_MEMORY,
+  MAX_SCRYPT_WORK,
+  decryptKeyDocument,
+  decryptSigningKeyFile,
+  encryptKeyDocument,
+  encryptSigningKeyFile,
+  isEncryptedKeyFile,
+  parseEncryptedKeyFile,
+} from "./attestation/encryptedKey.js";
+export {
   KEY_ALGORITHM_CODES,
   POSSESSION_FORMAT,
   SIGNING_KEY_POSSESSION_TAG,

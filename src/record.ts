@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson, canonicalJsonBytes, type JsonValue } from "./canonicalJson.js";
 import { InputError } from "./errors/input.js";
 import { type Hex, typeName } from "./hex.js";
-import { MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1, type ModelDigest, hashingOfKind } from "./hashing/modelManifest.js";
+import { MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1, MODEL_MANIFEST_FORMAT_V3, type ModelDigest, hashingOfDigest } from "./hashing/modelManifest.js";
 import { recordLeaf } from "./merkle/leaf.js";
 
 /**
@@ -26,7 +26,7 @@ export type ArtifactDescription = {
   /** `file`: SHA-256 of the bytes. `directory`: the manifest digest (docs/model-hashing.md). */
   readonly kind: "file" | "directory";
   /** `sha256` for a file; `provenance-model-manifest-v2` for a directory (`-v1` in a v1 record). */
-  readonly hashing: "sha256" | "provenance-model-manifest-v2" | "provenance-model-manifest-v1";
+  readonly hashing: "sha256" | "provenance-model-manifest-v3" | "provenance-model-manifest-v2" | "provenance-model-manifest-v1";
   /** Total bytes. */
   readonly size: number;
   /** Number of files (1 for a file). */
@@ -43,7 +43,7 @@ export type ArtifactDescription = {
  * createRecord({ subject: { name: "acme/detector", version: "1.0.0", digest: { sha256: digest.sha256 }, artifact: artifactOfDigest(digest) } });
  */
 export function artifactOfDigest(digest: ModelDigest): ArtifactDescription {
-  return { kind: digest.kind, hashing: hashingOfKind(digest.kind), size: digest.size, files: digest.fileCount };
+  return { kind: digest.kind, hashing: hashingOfDigest(digest), size: digest.size, files: digest.fileCount };
 }
 
 /** What a record is about: a model, by digest, with a name and a version. */
@@ -132,8 +132,10 @@ export function parseRecord(value: unknown, path = "record"): ProvenanceRecord {
     const a = object(s.artifact, `${path}.subject.artifact`, ARTIFACT_KEYS);
     const kind = a.kind;
     if (kind !== "file" && kind !== "directory") throw new InputError("INVALID_RECORD", 'kind must be "file" or "directory"', { path: `${path}.subject.artifact.kind` });
-    const hashing = kind === "file" ? "sha256" : format === RECORD_FORMAT ? MODEL_MANIFEST_FORMAT : MODEL_MANIFEST_FORMAT_V1;
-    if (a.hashing !== hashing) throw new InputError("INVALID_RECORD", `hashing for a ${kind} must be "${hashing}"`, { path: `${path}.subject.artifact.hashing` });
+    // A v2 record's directory is model hashing v2, or v3 when it was walked with --follow-symlinks/--ignore-paths.
+    const allowed = kind === "file" ? (["sha256"] as const) : format === RECORD_FORMAT ? ([MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V3] as const) : ([MODEL_MANIFEST_FORMAT_V1] as const);
+    const hashing = allowed.find((h) => h === a.hashing);
+    if (hashing === undefined) throw new InputError("INVALID_RECORD", `hashing for a ${kind} must be ${allowed.map((h) => `"${h}"`).join(" or ")}`, { path: `${path}.subject.artifact.hashing` });
     artifact = { kind, hashing, size: count(a.size, `${path}.subject.artifact.size`), files: count(a.files, `${path}.subject.artifact.files`) };
   }
   if (o.fields !== undefined) {

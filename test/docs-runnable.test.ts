@@ -64,6 +64,17 @@ describe("runnable documentation", () => {
     assert.deepEqual(runnableBlocks("x.md", "text\n<!-- runnable -->\n```sh\necho hi\n```\n"), [{ file: "x.md", line: 3, script: "echo hi" }]);
   });
 
+  it("default: every shell block of README.md and docs/ is marked runnable or says why it is not", async () => {
+    const unmarked: string[] = [];
+    for (const page of pages) {
+      const lines = (await readFile(page, "utf8")).split("\n");
+      lines.forEach((line, i) => {
+        if (/^```(sh|bash|shell)$/.test(line) && !/^<!-- (runnable|not runnable: .+) -->$/.test(lines[i - 1]?.trim() ?? "")) unmarked.push(`${page.slice(root.length)}:${i + 1}`);
+      });
+    }
+    assert.deepEqual(unmarked, [], "mark each <!-- runnable --> or <!-- not runnable: <why> -->");
+  });
+
   for (const block of blocks)
     it(`behavior: ${block.file}:${block.line} runs as written`, async () => {
       const work = await mkdtemp(join(tmpdir(), "provenance-docs-"));

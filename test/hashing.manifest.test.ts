@@ -94,7 +94,7 @@ describe("parseModelManifest", () => {
   });
 
   it("error: an unknown format or algorithm is UNSUPPORTED_FORMAT, even with new keys", () => {
-    assertManifestError({ ...valid, format: "provenance-model-manifest-v3", shards: 1024 }, "UNSUPPORTED_FORMAT", "format");
+    assertManifestError({ ...valid, format: "provenance-model-manifest-v4", shards: 1024 }, "UNSUPPORTED_FORMAT", "format");
     assertManifestError({ ...valid, algorithm: "sha256-sharded-1024" }, "UNSUPPORTED_FORMAT", "algorithm");
     assertManifestError({ ...valid, algorithm: "SHA256" }, "UNSUPPORTED_FORMAT", "algorithm");
     assertManifestError({ ...valid, format: 1 }, "INVALID_MANIFEST", "format");

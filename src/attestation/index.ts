@@ -32,6 +32,21 @@ export {
   signerFromKeyFile,
   verifySignature,
 } from "./keys.js";
+export {
+  ENCRYPTED_KEY_FORMAT,
+  type EncryptedKeyFile,
+  type EncryptedKeyPublicPart,
+  type ScryptParameters,
+  DEFAULT_SCRYPT,
+  MAX_SCRYPT_MEMORY,
+  MAX_SCRYPT_WORK,
+  decryptKeyDocument,
+  decryptSigningKeyFile,
+  encryptKeyDocument,
+  encryptSigningKeyFile,
+  isEncryptedKeyFile,
+  parseEncryptedKeyFile,
+} from "./encryptedKey.js";
 export { MAX_SUBJECTS, STATEMENT_TYPE, type Statement, type StatementSubject } from "./statement.js";
 export { parseStatement, statementOfEnvelope } from "./parseStatement.js";
 export { PREDICATE_NAMES, PREDICATE_PARSERS, parsePredicate } from "./predicates/index.js";

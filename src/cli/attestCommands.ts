@@ -20,6 +20,7 @@ import { ChainError } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import { hashModel } from "../hashing/hashModel.js";
+import type { ModelWalkOptions } from "../hashing/listModelFiles.js";
 import { type ArtifactEvidence, parseDigestSpec } from "../verify/artifact.js";
 import { addAttestation } from "../ledger.js";
 import { buildLineageGraph, displayName, revocationStatus, ancestorsOf } from "../lineage/lineageGraph.js";
@@ -36,15 +37,25 @@ import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerification
 import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, confirmations, orgId, registry, rpcUrl, timeoutMs, verifiedHeadline, withStore, writer } from "./commands.js";
 import { connectReader } from "./connect.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
-import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
+import { type ParsedFlags, walkOptions, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
 import { formatTime, note as printNote } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
+import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
+import { decryptSigningKeyFile } from "../attestation/encryptedKey.js";
 
 export { readJsonFile } from "./readJsonFile.js";
 
 async function loadKey(flags: ParsedFlags): Promise<KeyFile> {
   const file = requireSetting(setting(flags.key, "PROVENANCE_SIGNING_KEY"), "--key", "PROVENANCE_SIGNING_KEY");
-  return parseKeyFile(await readJsonFile(file, "key file"), `key file ${file}`);
+  return readSigningKeyFile(file, flags);
+}
+
+/** A private key file, plain or encrypted (then decrypted and checked to be the key its header names). */
+async function readSigningKeyFile(file: string, flags: ParsedFlags): Promise<KeyFile> {
+  const value = await readJsonFile(file, "key file");
+  const header = encryptedHeader(value, `key file ${file}`);
+  if (!header) return parseKeyFile(value, `key file ${file}`);
+  return decryptSigningKeyFile(header, await readPassphrase(flags, `key file ${file}`), `key file ${file}`);
 }
 
 /**
@@ -52,10 +63,10 @@ async function loadKey(flags: ParsedFlags): Promise<KeyFile> {
  * like: the Hugging Face cache names blobs by their SHA-256); the name is --name or the file name.
  * Digests go through their own flags (`subjectFromDigest`).
  */
-export async function resolveSubject(path: string, name: string | undefined): Promise<StatementSubject & { kind: "file" | "directory" }> {
+export async function resolveSubject(path: string, name: string | undefined, walk: ModelWalkOptions = {}): Promise<StatementSubject & { kind: "file" | "directory" }> {
   const progress = createTtyProgress();
   try {
-    const digest = await hashModel(path, { onProgress: progress.onProgress });
+    const digest = await hashModel(path, { onProgress: progress.onProgress, ...walk });
     return { name: name ?? basename(resolve(path)), digest: { sha256: digest.sha256 }, kind: digest.kind };
   } finally {
     progress.finish();
@@ -77,7 +88,7 @@ async function modelSha256(flags: ParsedFlags, path: string | undefined, usage: 
   if (path !== undefined && digest !== undefined) throw new InputError("INVALID_ARGUMENT", `give a model path or --model-digest, not both (${usage})`);
   if (digest !== undefined) return parseDigestSpec(digest, "--model-digest");
   if (path === undefined) throw new InputError("INVALID_ARGUMENT", usage);
-  return (await resolveSubject(path, undefined)).digest.sha256;
+  return (await resolveSubject(path, undefined, walkOptions(flags))).digest.sha256;
 }
 
 async function signAndStore(store: LedgerStore, statement: Statement, key: KeyFile): Promise<{ envelope: DsseEnvelope; entryHash: string; created: boolean }> {
@@ -102,15 +113,16 @@ export async function keyGenerate({ flags, out }: CommandContext): Promise<void>
   if (!KEY_ALGORITHMS.includes(algorithm)) throw new InputError("INVALID_ARGUMENT", `--algorithm must be one of ${KEY_ALGORITHMS.join(", ")}, got "${flags.algorithm}"`);
   if (!flags.output) throw new InputError("INVALID_ARGUMENT", "usage: provenance key generate --algorithm ed25519|p256|secp256k1 -o key.json");
   const key = generateKeyFile(algorithm);
-  await writeFile(flags.output, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600, flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
+  const text = await newKeyFileText(flags, key, publicKeyInfo(key), flags.output);
+  await writeFile(flags.output, text, { mode: 0o600, flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
     throw new InputError("INVALID_ARGUMENT", cause.code === "EEXIST" ? `${flags.output} exists; refusing to overwrite a key` : `cannot write ${flags.output}: ${cause.code}`, { cause });
   });
   await chmod(flags.output, 0o600);
   const publicFile = flags.output.replace(/(\.json)?$/, ".pub.json");
   await writeFile(publicFile, `${JSON.stringify({ format: PUBLIC_KEY_FORMAT, ...publicKeyInfo(key) }, null, 2)}\n`);
-  out.result({ keyid: key.keyid, algorithm, file: resolve(flags.output), publicKeyFile: resolve(publicFile) }, [
+  out.result({ keyid: key.keyid, algorithm, file: resolve(flags.output), publicKeyFile: resolve(publicFile), encrypted: flags.encrypt ?? false }, [
     `Generated a ${algorithm} key ${key.keyid}`,
-    `  private: ${flags.output} (mode 0600, never share it); public: ${publicFile}`,
+    `  private: ${flags.output} (mode 0600, ${flags.encrypt ? "encrypted with your passphrase" : "never share it"}); public: ${publicFile}`,
     `Next: provenance key prove ${flags.output} --org <id> --role <role>, then the organisation admin runs provenance key register on the .pop.json it writes`,
   ]);
 }
@@ -118,6 +130,12 @@ export async function keyGenerate({ flags, out }: CommandContext): Promise<void>
 async function readPublicKey(file: string): Promise<PublicKeyInfo> {
   const value = await readJsonFile(file, "key file");
   const o = value as Record<string, unknown>;
+  // An encrypted key file names its key in its header: no passphrase needed to name it.
+  const header = encryptedHeader(value, `key file ${file}`);
+  if (header) {
+    if (header.contents !== "provenance-key-v1") throw new InputError("INVALID_KEY", `holds a ${header.contents} key, not a signing key`, { path: `key file ${file}.contents` });
+    return publicKeyInfo(header.public as PublicKeyInfo);
+  }
   return o && typeof o === "object" && "privateKey" in o ? publicKeyInfo(parseKeyFile(value, `key file ${file}`)) : parsePublicKeyInfo(value, `key file ${file}`);
 }
 
@@ -138,7 +156,7 @@ async function chainIdOf(flags: ParsedFlags, chain: { getChainId(): Promise<numb
 export async function keyProve({ flags, args, out }: CommandContext): Promise<void> {
   const file = args[0];
   if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance key prove <key.json> [--role R] [-o key.pop.json]");
-  const key = parseKeyFile(await readJsonFile(file, "key file"), `key file ${file}`);
+  const key = await readSigningKeyFile(file, flags);
   const output = flags.output ?? file.replace(/(\.json)?$/, ".pop.json");
   await withStore(flags, async (store) => {
     const reg = registry(flags, store);
@@ -171,6 +189,8 @@ export async function keyRegister({ flags, args, out }: CommandContext): Promise
       "INVALID_ARGUMENT",
       `${file} holds a public key only: registration needs the key's proof of possession. The key holder runs \`provenance key prove <key.json> --org <id> --role <role>\` and gives you the .pop.json it writes`,
     );
+  // A private key file (plain, or encrypted: decrypted before anything is sent).
+  const ownKey = format === POSSESSION_FORMAT ? undefined : await readSigningKeyFile(file, flags);
   await withStore(flags, async (store) => {
     const chain = await writer(flags, store);
     const reg = registry(flags, store);
@@ -194,7 +214,7 @@ export async function keyRegister({ flags, args, out }: CommandContext): Promise
       if (problem) throw new InputError("INVALID_KEY", `the proof of possession in ${file} does not hold for organisation ${org} in registry ${reg} on chain ${chainId}: ${problem}`);
       possession = proved;
     } else {
-      const key = parseKeyFile(value, `key file ${file}`);
+      const key = ownKey ?? parseKeyFile(value, `key file ${file}`);
       roleName = flags.role ?? null;
       possession = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry: reg, orgId: org, role: onChainRole(flags.role) });
     }
@@ -264,10 +284,15 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
     throw new InputError("INVALID_ARGUMENT", "attest needs at least one --subject <path> (hashed) or --subject-digest sha256:<hex>");
   if (predicateType === MODEL_MANIFEST_PREDICATE_TYPE && (subjects.length !== 1 || digestSubjects.length !== 0))
     throw new InputError("INVALID_ARGUMENT", "attest model-manifest takes exactly one --subject <model path>: the predicate lists that model's files and its kind (file or directory)");
+  if (predicateType === MODEL_MANIFEST_PREDICATE_TYPE && !flags.predicate && (flags["follow-symlinks"] !== undefined || flags["ignore-paths"] !== undefined))
+    throw new InputError(
+      "INVALID_ARGUMENT",
+      "attest model-manifest does not take --follow-symlinks or --ignore-paths yet (its predicate, model-manifest v2, hashes every file and follows no link): record the model (provenance record … --follow-symlinks …) or attest another type about it",
+    );
   const key = await loadKey(flags);
   const subject: StatementSubject[] = [];
   for (const [i, s] of subjects.entries()) {
-    const { kind: _kind, ...hashed } = await resolveSubject(s, i === 0 ? flags.name : undefined);
+    const { kind: _kind, ...hashed } = await resolveSubject(s, i === 0 ? flags.name : undefined, walkOptions(flags));
     subject.push(hashed);
   }
   for (const [i, s] of digestSubjects.entries()) subject.push(subjectFromDigest(s, subject.length === 0 && i === 0 ? flags.name : undefined, "--subject-digest"));
@@ -312,7 +337,7 @@ export async function approve({ flags, args, out }: CommandContext): Promise<voi
   let subject: StatementSubject;
   if (path === undefined) subject = subjectFromDigest(flags["model-digest"]!, flags.name, "--model-digest");
   else {
-    const { kind: _kind, ...hashed } = await resolveSubject(path, flags.name);
+    const { kind: _kind, ...hashed } = await resolveSubject(path, flags.name, walkOptions(flags));
     subject = hashed;
   }
   const decision = flags.decision ?? "approved";

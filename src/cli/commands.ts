@@ -24,7 +24,7 @@ import { connectReader, connectWriter } from "./connect.js";
 import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { StoreError } from "../errors/store.js";
 import { expectName } from "../validate.js";
-import { type ParsedFlags, findUp, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
+import { type ParsedFlags, findUp, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting, walkOptions } from "./options.js";
 import { type Output, formatTime } from "./output.js";
 
 export type CommandContext = { flags: ParsedFlags; args: string[]; out: Output };
@@ -176,7 +176,7 @@ export async function record({ flags, args, out }: CommandContext): Promise<void
   const progress = createTtyProgress();
   let digest;
   try {
-    digest = await hashModel(path, { onProgress: progress.onProgress });
+    digest = await hashModel(path, { onProgress: progress.onProgress, ...walkOptions(flags) });
   } finally {
     progress.finish();
   }
@@ -313,7 +313,7 @@ export async function artifactEvidence(flags: ParsedFlags, path: string | undefi
     );
   const progress = createTtyProgress();
   try {
-    return artifactFromModelDigest(await hashModel(path, { onProgress: progress.onProgress }));
+    return artifactFromModelDigest(await hashModel(path, { onProgress: progress.onProgress, ...walkOptions(flags) }));
   } finally {
     progress.finish();
   }

@@ -2,7 +2,8 @@ import { note } from "./output.js";
 import { InputError } from "../errors/input.js";
 import { createTtyProgress } from "../hashing/createTtyProgress.js";
 import { hashModel } from "../hashing/hashModel.js";
-import { MODEL_MANIFEST_FORMAT } from "../hashing/modelManifest.js";
+import { hashingOfDigest } from "../hashing/modelManifest.js";
+import { walkOptions } from "./options.js";
 import type { CommandContext } from "./commands.js";
 
 /**
@@ -13,15 +14,15 @@ import type { CommandContext } from "./commands.js";
  */
 export async function hash({ args, out, flags }: CommandContext): Promise<void> {
   const path = args[0];
-  if (!path || args.length > 1) throw new InputError("INVALID_ARGUMENT", "usage: provenance hash <model file or directory> [--json]");
+  if (!path || args.length > 1) throw new InputError("INVALID_ARGUMENT", "usage: provenance hash <model file or directory> [--follow-symlinks <root>] [--ignore-paths <path>]… [--json]");
   const progress = createTtyProgress();
   let digest;
   try {
-    digest = await hashModel(path, { onProgress: progress.onProgress });
+    digest = await hashModel(path, { onProgress: progress.onProgress, ...walkOptions(flags) });
   } finally {
     progress.finish();
   }
-  const hashing = digest.kind === "file" ? "sha256" : MODEL_MANIFEST_FORMAT;
+  const hashing = hashingOfDigest(digest);
   if (!flags.json) note(`${path}: ${digest.kind}, ${digest.fileCount} file(s), ${digest.size} bytes, hashed as ${hashing}; nothing recorded`);
   out.result({ path, digest: `sha256:${digest.sha256}`, sha256: digest.sha256, kind: digest.kind, hashing, size: digest.size, fileCount: digest.fileCount }, [`sha256:${digest.sha256}`]);
 }

@@ -34,6 +34,8 @@ Usage:
   provenance org show [<id>]                        show an organisation's batches
   provenance org anchorer add|remove <address>      grant or revoke an anchorer (caller: org admin)
   provenance record <path> [--name N] [--model-version V] [--type T] [--field k=v]…
+                    [--follow-symlinks <root>] [--ignore-paths <path>]…  (also hash, verify, verify-bundle,
+                    attest --subject: a Hugging Face cache folder; docs/model-hashing.md)
                                                     hash a model (file or directory) and record it
   provenance hash <path>                            print a model's digest (file or directory); records nothing
   provenance anchor [--confirmations N]             seal pending records into a batch and anchor it
@@ -48,8 +50,9 @@ Usage:
   provenance status                                 what the local store holds
 
 Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md):
-  provenance key generate --algorithm ed25519|p256|secp256k1 -o key.json
-                                                    a new signing key (+ key.pub.json)
+  provenance key generate --algorithm ed25519|p256|secp256k1 -o key.json [--encrypt]
+                                                    a new signing key (+ key.pub.json); --encrypt:
+                                                    under a passphrase (docs/keys.md)
   provenance key prove <key.json> [--role R] [-o key.pop.json]
                                                     sign its proof of possession for --org (caller: key holder)
   provenance key register <key.pop.json|key.json> [--role R]
@@ -76,7 +79,7 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
   provenance demo                                   the whole pipeline on an embedded chain
 
 Watermarks (docs/watermark.md; exit 0 detected, 1 not detected, 2 usage or input error):
-  provenance watermark keygen [--kind weights|text] -o wm.key.json      a secret key; prints its commitment
+  provenance watermark keygen [--kind weights|text] -o wm.key.json [--encrypt]  a secret key; its commitment
   provenance watermark embed <model> --key wm.key.json -o <marked> [--strength S]
                                                     mark a safetensors model; writes the model-watermark predicate
   provenance watermark detect <model> --key wm.key.json [--original <unmarked>] [--json]
@@ -112,6 +115,8 @@ verify-bundle never read .env: flag, else --trust file, else environment):
   --trust <file>         PROVENANCE_TRUST         verifier's pins: chain ID, registry, organisations
                                                   (provenance-trust-v1, docs/formats.md)
   (serve also reads PROVENANCE_INTERVAL, _BATCH_SIZE, _MAX_BODY, _FEE_CAP, _LEASE_TTL, _LOG_LEVEL)
+  --passphrase-file <f>  PROVENANCE_KEY_PASSPHRASE  passphrase of an encrypted key file (else asked
+                                                  on a terminal; never a flag's value)
   --json                                          machine-readable output
   --version, -V (before any command)              print the version of provenance-ledger
 

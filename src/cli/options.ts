@@ -33,6 +33,9 @@ export const FLAGS = {
   help: { type: "boolean", short: "h" },
   // Attestations, SBOMs, environment, lineage, bundles
   key: { type: "string" },
+  // Encrypted key files (docs/keys.md): the passphrase never comes from a flag's value.
+  encrypt: { type: "boolean" },
+  "passphrase-file": { type: "string" },
   algorithm: { type: "string" },
   subject: { type: "string", multiple: true },
   predicate: { type: "string" },
@@ -53,6 +56,9 @@ export const FLAGS = {
   lineage: { type: "boolean" },
   "require-approvals": { type: "string" },
   workers: { type: "string" },
+  // Hugging Face layouts (docs/model-hashing.md#hugging-face-layouts): recorded in a v3 manifest.
+  "follow-symlinks": { type: "string" },
+  "ignore-paths": { type: "string", multiple: true },
   // Anchoring service (provenance serve, provenance token)
   listen: { type: "string" },
   store: { type: "string" },
@@ -97,6 +103,8 @@ export type ParsedFlags = {
   json?: boolean;
   help?: boolean;
   key?: string;
+  encrypt?: boolean;
+  "passphrase-file"?: string;
   algorithm?: string;
   subject?: string[];
   predicate?: string;
@@ -117,6 +125,8 @@ export type ParsedFlags = {
   lineage?: boolean;
   "require-approvals"?: string;
   workers?: string;
+  "follow-symlinks"?: string;
+  "ignore-paths"?: string[];
   listen?: string;
   store?: string;
   interval?: string;
@@ -219,6 +229,16 @@ function readFileSyncSafe(path: string): string {
  */
 export function verifierEnvironment(name: string): string | undefined {
   return fromDotenv.has(name) ? undefined : process.env[name] || undefined;
+}
+
+/**
+ * `--follow-symlinks <root>` and `--ignore-paths <path>`… as hashing options (a v3 manifest records
+ * them). An `--ignore-paths` value may hold several paths separated by commas.
+ */
+export function walkOptions(flags: ParsedFlags): { followSymlinks?: string; ignorePaths?: string[] } {
+  const ignorePaths = (flags["ignore-paths"] ?? []).flatMap((v) => v.split(",")).filter((v) => v !== "");
+  if (flags["follow-symlinks"] === "") throw new InputError("INVALID_ARGUMENT", "--follow-symlinks needs the directory inside which links may resolve");
+  return { ...(flags["follow-symlinks"] !== undefined && { followSymlinks: flags["follow-symlinks"] }), ...(ignorePaths.length > 0 && { ignorePaths }) };
 }
 
 /** Flag, then environment (which includes `.env` for the organisation's commands), then `fallback`. */

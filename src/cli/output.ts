@@ -31,6 +31,11 @@ export function note(line: string): void {
   stderr(terminalLines([line]));
 }
 
+/** A question for the person at the terminal (a passphrase prompt), on stderr, escaped, without a line break. */
+export function prompt(text: string): void {
+  stderr(escapeTerminal(text));
+}
+
 /** The two sinks of a CLI run (tests pass their own to capture the bytes). */
 export type Streams = { readonly stdout: (text: string) => void; readonly stderr: (text: string) => void };
 export const processStreams: Streams = { stdout, stderr };

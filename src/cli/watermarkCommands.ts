@@ -11,16 +11,19 @@ import { parseJson } from "../json/parseJson.js";
 import { type AnchoredWatermark, WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../watermark/anchoredWatermark.js";
 import { detectModelWatermark, embedModelWatermark } from "../watermark/embedModel.js";
 import { TEXT_DETECTION_THRESHOLD, detectTextWatermark } from "../watermark/textWatermark.js";
-import { type WatermarkKey, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "../watermark/watermarkKey.js";
+import { type WatermarkKey, WATERMARK_KEY_FORMAT, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "../watermark/watermarkKey.js";
 import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, checkStrength, watermarkPayload } from "../watermark/weightWatermark.js";
 import { readJsonFile } from "./attestCommands.js";
+import { decryptKeyDocument } from "../attestation/encryptedKey.js";
+import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
+import type { ParsedFlags } from "./options.js";
 import type { CommandContext } from "./commands.js";
 import { confirmations, timeoutMs } from "./commands.js";
 import { connectVerifier, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { formatTime } from "./output.js";
 
 const USAGE = `usage:
-  provenance watermark keygen [--kind weights|text] [--gamma G --delta D] -o wm.key.json
+  provenance watermark keygen [--kind weights|text] [--gamma G --delta D] -o wm.key.json [--encrypt]
   provenance watermark embed <model> --key wm.key.json -o <marked> [--strength S] [--predicate out.json]
   provenance watermark detect <model> --key wm.key.json [--original <unmarked model>] [--json]
   provenance watermark detect-text <tokens.json> --key text.key.json [--bundle b.json]… [--json]
@@ -42,9 +45,16 @@ function number(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-async function loadWatermarkKey(file: string | undefined): Promise<WatermarkKey> {
+async function loadWatermarkKey(file: string | undefined, flags: ParsedFlags): Promise<WatermarkKey> {
   if (!file) throw new InputError("INVALID_ARGUMENT", `--key <watermark key file> is required\n${USAGE}`);
-  return parseWatermarkKey(await readJsonFile(file, "watermark key"), `watermark key ${file}`);
+  const value = await readJsonFile(file, "watermark key");
+  const header = encryptedHeader(value, `watermark key ${file}`);
+  if (!header) return parseWatermarkKey(value, `watermark key ${file}`);
+  const key = parseWatermarkKey(await decryptKeyDocument(header, await readPassphrase(flags, `watermark key ${file}`), `watermark key ${file}`), `watermark key ${file} (decrypted)`);
+  // The header names the key by its commitment: the decrypted key must be that key.
+  if (!("commitment" in header.public) || header.public.commitment !== keyCommitment(key) || header.public.kind !== key.kind)
+    throw new InputError("INVALID_KEY", "the decrypted key is not the key its header names", { path: `watermark key ${file}.public` });
+  return key;
 }
 
 /** `keygen`: a new secret key file (mode 0600); prints its commitment, which is what gets published. */
@@ -55,7 +65,10 @@ async function keygen({ flags, out }: CommandContext): Promise<number> {
   const gamma = number(flags.gamma, "--gamma");
   const delta = number(flags.delta, "--delta");
   const key = createWatermarkKey(kind, new Uint8Array(randomBytes(32)), { ...(gamma === undefined ? {} : { gamma }), ...(delta === undefined ? {} : { delta }) });
-  await writeFile(flags.output, serializeWatermarkKey(key), { mode: 0o600, flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
+  const text = flags.encrypt
+    ? await newKeyFileText(flags, JSON.parse(serializeWatermarkKey(key)) as { format: typeof WATERMARK_KEY_FORMAT }, { kind: key.kind, commitment: keyCommitment(key) }, flags.output)
+    : serializeWatermarkKey(key);
+  await writeFile(flags.output, text, { mode: 0o600, flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
     throw new InputError("INVALID_ARGUMENT", cause.code === "EEXIST" ? `${flags.output} exists; a key is never overwritten` : `cannot write ${flags.output}: ${cause.code ?? cause.message}`, { cause });
   });
   await chmod(flags.output, 0o600);
@@ -71,7 +84,7 @@ async function keygen({ flags, out }: CommandContext): Promise<number> {
 async function embed({ flags, args, out }: CommandContext): Promise<number> {
   const model = args[0];
   if (!model || !flags.output) throw new InputError("INVALID_ARGUMENT", `embed needs <model> and -o <marked model>\n${USAGE}`);
-  const key = await loadWatermarkKey(flags.key);
+  const key = await loadWatermarkKey(flags.key, flags);
   if (key.kind !== "weights") throw new WatermarkError("WRONG_KEY_KIND", `this is a ${key.kind} watermark key; embedding into weights needs a "weights" key`);
   const strength = checkStrength(number(flags.strength, "--strength") ?? DEFAULT_STRENGTH);
   const unmarked = await hashModel(model);
@@ -112,7 +125,7 @@ function detectionLines(r: Awaited<ReturnType<typeof detectModelWatermark>>): st
 async function detect({ flags, args, out }: CommandContext): Promise<number> {
   const model = args[0];
   if (!model) throw new InputError("INVALID_ARGUMENT", `detect needs <model>\n${USAGE}`);
-  const key = await loadWatermarkKey(flags.key);
+  const key = await loadWatermarkKey(flags.key, flags);
   const expectedPayload = flags.original === undefined ? undefined : watermarkPayload((await hashModel(flags.original)).sha256, keyCommitment(key));
   const r = await detectModelWatermark({ model, key, ...(flags.original === undefined ? {} : { original: flags.original }), ...(expectedPayload === undefined ? {} : { expectedPayload }) });
   out.result({ ...r, ...(expectedPayload === undefined ? {} : { expectedPayload }) }, detectionLines(r));
@@ -157,7 +170,7 @@ async function detectText(context: CommandContext): Promise<number> {
   const { flags, args, out } = context;
   const file = args[0];
   if (!file) throw new InputError("INVALID_ARGUMENT", `detect-text needs <tokens.json>\n${USAGE}`);
-  const key = await loadWatermarkKey(flags.key);
+  const key = await loadWatermarkKey(flags.key, flags);
   const value = await readJsonFile(file, "token ids");
   const tokens = Array.isArray(value) ? value : (value as { tokens?: unknown })?.tokens;
   if (!Array.isArray(tokens) || !tokens.every((t) => Number.isInteger(t) && t >= 0 && t <= 0xffffffff))
@@ -191,7 +204,7 @@ async function reveal(context: CommandContext): Promise<number> {
   const { flags, args, out } = context;
   const model = args[0];
   if (!model || !flags.bundle?.length) throw new InputError("INVALID_ARGUMENT", `reveal needs <model> and --bundle <bundle.json>\n${USAGE}`);
-  const key = await loadWatermarkKey(flags.key);
+  const key = await loadWatermarkKey(flags.key, flags);
   let match: AnchoredWatermark | undefined;
   for (const b of await verifiedBundles(context, flags.bundle)) match ??= findAnchoredWatermark(b.attestations, key);
   if (!match || match.predicate.kind !== "weights")

@@ -4,6 +4,11 @@ export type HashingErrorCode =
   | "PATH_NOT_FOUND"
   | "PATH_UNREADABLE"
   | "SYMLINK_REFUSED"
+  // --follow-symlinks <root>: a link that resolves outside the root, is absolute, or names a directory
+  | "SYMLINK_ESCAPES_ROOT"
+  | "SYMLINK_TO_DIRECTORY"
+  // --ignore-paths: not a model-relative path
+  | "INVALID_IGNORE_PATH"
   | "SPECIAL_FILE_REFUSED"
   | "PATH_ESCAPES_ROOT"
   | "INVALID_PATH_NAME"

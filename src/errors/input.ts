@@ -19,6 +19,8 @@ export type InputErrorCode =
   | "UNKNOWN_PREDICATE"
   | "INVALID_PREDICATE"
   | "INVALID_KEY"
+  // Encrypted key files: wrong passphrase or altered file (AES-GCM authentication failed)
+  | "KEY_DECRYPTION_FAILED"
   // SBOMs, environment, bundles
   | "INVALID_SBOM"
   | "INVALID_BUNDLE"

@@ -5,10 +5,10 @@ import { hashFile } from "./hashFile.js";
 import { checkWorkers, hashFileRanges, resolveWorkers } from "./hashFileRanges.js";
 import { hashModelManifest } from "./hashModelManifest.js";
 import { listModel } from "./listModel.js";
-import type { ModelFileEntry } from "./listModelFiles.js";
-import { type HashProgress, MODEL_MANIFEST_ALGORITHM, MODEL_MANIFEST_FORMAT, type ModelDigest, type ModelManifest } from "./modelManifest.js";
+import { type ModelFileEntry, type ModelWalkOptions, normalizeIgnorePaths } from "./listModelFiles.js";
+import { type HashProgress, MODEL_MANIFEST_ALGORITHM, MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V3, type ModelDigest, type ModelManifest, type ModelWalkSettings } from "./modelManifest.js";
 
-export type HashModelParameters = {
+export type HashModelParameters = ModelWalkOptions & {
   /**
    * Called when a file starts and as it is read (after every chunk, ≈ every MiB, from whichever
    * file was read); throttle in the callback.
@@ -58,7 +58,7 @@ export type HashModelErrorType = HashingError | InputError;
 export async function hashModel(path: string, parameters: HashModelParameters = {}): Promise<HashModelReturnType> {
   const { onProgress, signal } = parameters;
   const workers = checkWorkers(parameters.workers);
-  const model = await listModel(path, signal);
+  const model = await listModel(path, signal, { followSymlinks: parameters.followSymlinks, ignorePaths: parameters.ignorePaths });
   const { files, totalBytes } = model;
 
   if (model.kind === "file") {
@@ -89,16 +89,23 @@ export async function hashModel(path: string, parameters: HashModelParameters = 
     },
   );
   onProgress?.({ bytesHashed, totalBytes });
-  return directoryDigest(files, digests);
+  return directoryDigest(files, digests, walkSettings(parameters));
+}
+
+/** The settings a v3 manifest records, or undefined for the default walk (a v2 manifest, unchanged). */
+export function walkSettings(options: ModelWalkOptions): ModelWalkSettings | undefined {
+  const ignorePaths = normalizeIgnorePaths(options.ignorePaths ?? []);
+  if (options.followSymlinks === undefined && ignorePaths.length === 0) return undefined;
+  return { ignorePaths, symlinks: options.followSymlinks === undefined ? "refuse" : "follow" };
 }
 
 /** The `ModelDigest` of a directory whose files (sorted by UTF-8 path) have the SHA-256 `digests`. */
-export function directoryDigest(files: readonly ModelFileEntry[], digests: readonly string[]): ModelDigest {
-  const manifest: ModelManifest = {
-    format: MODEL_MANIFEST_FORMAT,
-    algorithm: MODEL_MANIFEST_ALGORITHM,
-    files: files.map((entry, i) => ({ path: entry.path, size: entry.size, sha256: digests[i] as string })),
-  };
+export function directoryDigest(files: readonly ModelFileEntry[], digests: readonly string[], settings?: ModelWalkSettings): ModelDigest {
+  const listed = files.map((entry, i) => ({ path: entry.path, size: entry.size, sha256: digests[i] as string }));
+  const manifest: ModelManifest =
+    settings === undefined
+      ? { format: MODEL_MANIFEST_FORMAT, algorithm: MODEL_MANIFEST_ALGORITHM, files: listed }
+      : { format: MODEL_MANIFEST_FORMAT_V3, algorithm: MODEL_MANIFEST_ALGORITHM, ignorePaths: settings.ignorePaths, symlinks: settings.symlinks, files: listed };
   const size = files.reduce((sum, entry) => sum + entry.size, 0);
   return { kind: "directory", sha256: hashModelManifest(manifest), size, fileCount: files.length, manifest };
 }

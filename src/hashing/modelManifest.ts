@@ -8,8 +8,23 @@ export const MODEL_MANIFEST_FORMAT = "provenance-model-manifest-v2";
  */
 export const MODEL_MANIFEST_FORMAT_V1 = "provenance-model-manifest-v1";
 
+/**
+ * The `format` of a manifest that records how the directory was walked (model hashing v3): made
+ * only when symlinks were followed within a root or paths were ignored (`--follow-symlinks`,
+ * `--ignore-paths`), so a verifier hashes with the same settings. Its digest is made as v2's.
+ */
+export const MODEL_MANIFEST_FORMAT_V3 = "provenance-model-manifest-v3";
+
 /** The manifest formats a reader understands, newest first. */
-export const MODEL_MANIFEST_FORMATS = [MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1] as const;
+export const MODEL_MANIFEST_FORMATS = [MODEL_MANIFEST_FORMAT_V3, MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1] as const;
+
+/** How a directory was walked, as a v3 manifest records it (docs/model-hashing.md#hugging-face-layouts). */
+export type ModelWalkSettings = {
+  /** Model-relative POSIX paths left out, each with everything under it; sorted by UTF-8 bytes, no repeats. */
+  ignorePaths: string[];
+  /** `follow`: symlinks resolving inside the root the user named were hashed as the files they point to; `refuse`: none were allowed. */
+  symlinks: "follow" | "refuse";
+};
 
 /** The per-file digest algorithm of a manifest (and of the manifest itself): whole-file SHA-256. */
 export const MODEL_MANIFEST_ALGORITHM = "sha256";
@@ -24,10 +39,15 @@ export const MODEL_MANIFEST_ALGORITHM = "sha256";
 export const MODEL_DIRECTORY_TAG = "provenance-ledger/model-directory/v2\n";
 
 /** How a model's digest is computed, per kind, as records and predicates name it. */
-export type ModelHashing = "sha256" | typeof MODEL_MANIFEST_FORMAT;
+export type ModelHashing = "sha256" | typeof MODEL_MANIFEST_FORMAT | typeof MODEL_MANIFEST_FORMAT_V3;
+
+/** The `hashing` of a digest `hashModel` returned: `sha256` for a file, its manifest's format for a directory. */
+export function hashingOfDigest(digest: Pick<ModelDigest, "kind" | "manifest">): ModelHashing {
+  return digest.kind === "file" ? "sha256" : digest.manifest?.format === MODEL_MANIFEST_FORMAT_V3 ? MODEL_MANIFEST_FORMAT_V3 : MODEL_MANIFEST_FORMAT;
+}
 
 /** The `hashing` that goes with a kind under the current version: `sha256` for a file, the v2 manifest for a directory. */
-export function hashingOfKind(kind: "file" | "directory"): ModelHashing {
+export function hashingOfKind(kind: "file" | "directory"): "sha256" | typeof MODEL_MANIFEST_FORMAT {
   return kind === "file" ? "sha256" : MODEL_MANIFEST_FORMAT;
 }
 
@@ -50,6 +70,10 @@ export type ModelManifestFile = {
 export type ModelManifest = {
   format: (typeof MODEL_MANIFEST_FORMATS)[number];
   algorithm: typeof MODEL_MANIFEST_ALGORITHM;
+  /** v3 only. */
+  ignorePaths?: string[];
+  /** v3 only. */
+  symlinks?: ModelWalkSettings["symlinks"];
   files: ModelManifestFile[];
 };
 

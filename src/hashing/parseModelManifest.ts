@@ -1,10 +1,11 @@
 import { ModelManifestError } from "../errors/hashing.js";
 import { typeName } from "../hex.js";
-import { MODEL_MANIFEST_ALGORITHM, MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMATS, type ModelManifest, type ModelManifestFile } from "./modelManifest.js";
+import { MODEL_MANIFEST_ALGORITHM, MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V3, MODEL_MANIFEST_FORMATS, type ModelManifest, type ModelManifestFile } from "./modelManifest.js";
 import { modelPathProblem } from "./modelPath.js";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const MANIFEST_KEYS = ["format", "algorithm", "files"] as const;
+const MANIFEST_KEYS_V3 = ["format", "algorithm", "ignorePaths", "symlinks", "files"] as const;
 const FILE_KEYS = ["path", "size", "sha256"] as const;
 
 export type ParseModelManifestErrorType = ModelManifestError;
@@ -40,7 +41,23 @@ export function parseModelManifest(json: unknown): ModelManifest {
     throw new ModelManifestError("UNSUPPORTED_FORMAT", `unknown algorithm ${JSON.stringify(object.algorithm)} (expected ${JSON.stringify(MODEL_MANIFEST_ALGORITHM)})`, {
       field: "algorithm",
     });
-  expectKeys(object, MANIFEST_KEYS, "");
+  expectKeys(object, format === MODEL_MANIFEST_FORMAT_V3 ? MANIFEST_KEYS_V3 : MANIFEST_KEYS, "");
+  let settings: { ignorePaths: string[]; symlinks: "follow" | "refuse" } | undefined;
+  if (format === MODEL_MANIFEST_FORMAT_V3) {
+    // v3 records how the directory was walked (docs/model-hashing.md#hugging-face-layouts).
+    if (object.symlinks !== "follow" && object.symlinks !== "refuse") throw invalid(`must be "follow" or "refuse", got ${JSON.stringify(object.symlinks) ?? typeName(object.symlinks)}`, "symlinks");
+    if (!Array.isArray(object.ignorePaths) || object.ignorePaths.length > 1024) throw invalid("expected an array of at most 1024 paths", "ignorePaths");
+    const ignorePaths: string[] = [];
+    for (const [i, p] of (object.ignorePaths as unknown[]).entries()) {
+      if (typeof p !== "string") throw invalid(`expected a string, got ${typeName(p)}`, `ignorePaths[${i}]`);
+      const problem = modelPathProblem(p);
+      if (problem !== undefined) throw invalid(`path ${problem}`, `ignorePaths[${i}]`);
+      if (i > 0 && Buffer.compare(Buffer.from(ignorePaths[i - 1]!, "utf8"), Buffer.from(p, "utf8")) >= 0) throw invalid("paths must be sorted by their UTF-8 bytes, without repeats", `ignorePaths[${i}]`);
+      ignorePaths.push(p);
+    }
+    if (ignorePaths.length === 0 && object.symlinks === "refuse") throw invalid("a v3 manifest records a non-default walk: follow symlinks or ignore at least one path (else it is v2)", "format");
+    settings = { ignorePaths, symlinks: object.symlinks };
+  }
   if (!Array.isArray(object.files)) throw invalid(`expected an array, got ${typeName(object.files)}`, "files");
   if (object.files.length === 0) throw invalid("a model manifest lists at least one file", "files");
 
@@ -76,7 +93,9 @@ export function parseModelManifest(json: unknown): ModelManifest {
       throw invalid("sha256 must be 64 lower-case hex digits without 0x", `${field}.sha256`);
     files.push({ path, size, sha256 });
   }
-  return { format, algorithm: MODEL_MANIFEST_ALGORITHM, files };
+  for (const file of files)
+    if (settings?.ignorePaths.some((i) => file.path === i || file.path.startsWith(`${i}/`))) throw invalid(`lists ${JSON.stringify(file.path)}, which the manifest's ignorePaths leave out`, "files");
+  return settings === undefined ? { format, algorithm: MODEL_MANIFEST_ALGORITHM, files } : { format, algorithm: MODEL_MANIFEST_ALGORITHM, ...settings, files };
 }
 
 function expectKeys<K extends string>(value: object, keys: readonly K[], prefix: string): Record<K, unknown> {
