@@ -6,6 +6,8 @@ export { ChainError, type ChainErrorCode, redactUrl } from "../errors/chain.js";
 export type { BlockHeader, ChainReader, ChainWriter, LogEntry, LogFilter, SignedTransaction, TransactionReceipt } from "./types.js";
 export { type FromViemParameters, fromViem } from "./viem.js";
 export { type FromEthersParameters, fromEthers } from "./ethers.js";
+export { type JsonRpcTransport, TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "./trustMode.js";
+export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./lightReader.js";
 export {
   type AnchorState,
   type BatchAnchoredEvent,

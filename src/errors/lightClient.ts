@@ -19,6 +19,10 @@ import { BaseError, type BaseErrorParameters } from "./base.js";
  * - `trust-file`, `checkpoint`: a pinned starting point that does not parse or does not apply.
  * - `account-proof`, `storage-proof`, `receipt-proof`: a Merkle-Patricia proof that does not prove
  *   the value against the verified root.
+ * - `registry-code`: the pinned registry address does not hold ProvenanceRegistry's code, so its
+ *   storage cannot be read with the registry's layout (light mode).
+ * - `unprovable`: a question the light reader cannot answer from proofs (a call of another function
+ *   or contract, logs over a range of blocks): refused rather than answered unproven.
  */
 export type LightClientCheck =
   | "rlp"
@@ -40,7 +44,9 @@ export type LightClientCheck =
   | "checkpoint"
   | "account-proof"
   | "storage-proof"
-  | "receipt-proof";
+  | "receipt-proof"
+  | "registry-code"
+  | "unprovable";
 
 /**
  * Data from an RPC node (headers, proofs, receipts) or a pinned file that the light client refused.

@@ -40,3 +40,17 @@ export { type QbftWalkStep, type VerifiedBlock, walkQbftHeaders } from "./walk.j
 export { type JsonRpcRequest, type SyncQbftHeadersParameters, fetchWalkStep, syncQbftHeaders } from "./syncQbft.js";
 export { LightClientError, type LightClientCheck } from "../errors/lightClient.js";
 export { REGISTRY_SLOTS, anchorSlot, decodeAnchorWord, decodeRevocationWord, decodeSigningKeyWord, nextSlot, revocationSlot, signingKeySlot } from "./registrySlots.js";
+export {
+  GENESIS_ROOT,
+  ORGANISATIONS_SLOT,
+  anchorSlots,
+  organisationDataSlots,
+  organisationSlot,
+  organisationSlots,
+  provenAnchor,
+  provenOrganisation,
+  provenRevocation,
+  provenSigningKey,
+  revocationSlots,
+  signingKeySlots,
+} from "./registryFacts.js";
