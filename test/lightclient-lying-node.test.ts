@@ -9,7 +9,7 @@ import { onChainKeyId } from "../src/attestation/keys.js";
 import { parseBundle } from "../src/bundle/bundle.js";
 import { verifyBundle } from "../src/bundle/verifyBundle.js";
 import { createLightChainReader } from "../src/chain/lightReader.js";
-import { revokeSigningKey, revokeSubject } from "../src/chain/registry.js";
+import { isAnchorer, readAnchor, readOrganisation, registerOrganisation, revokeSigningKey, revokeSubject } from "../src/chain/registry.js";
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";
 import { type JsonRpcTransport, httpTransport } from "../src/chain/trustMode.js";
 import { fromViem } from "../src/chain/viem.js";
@@ -145,6 +145,25 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     assert.match(liar.stderr, /NOT VERIFIED: check "freshness" failed/);
     const quorum = await run(...common, "--trust-mode", "quorum");
     assert.equal(quorum.code, 2, "quorum is reserved, not silently rpc");
+  });
+
+  it("behavior: the light reader answers the registry's view functions as the node does (a long organisation name, an unknown organisation, a never-anchored root) and refuses what it cannot prove (unprovable, registry-code)", async () => {
+    const longName = "A Laboratory With A Name Longer Than Thirty-Two Bytes, Stored Apart";
+    const { orgId } = await registerOrganisation(evidence.writer, evidence.registry, { name: longName });
+    const light = createLightChainReader({ transport: frontOf(node), trust });
+    const rpc = rpcReader(frontOf(node));
+    assert.deepEqual(await readOrganisation(light, evidence.registry, orgId), await readOrganisation(rpc, evidence.registry, orgId));
+    assert.equal((await readOrganisation(light, evidence.registry, orgId))?.name, longName);
+    assert.deepEqual(await readOrganisation(light, evidence.registry, evidence.orgId), await readOrganisation(rpc, evidence.registry, evidence.orgId));
+    assert.equal(await readOrganisation(light, evidence.registry, 999), null);
+    assert.equal(await readAnchor(light, evidence.registry, evidence.orgId, `0x${"42".repeat(32)}`), null);
+    const unprovable = (e: unknown) => e instanceof LightClientError && e.check === "unprovable";
+    await assert.rejects(isAnchorer(light, evidence.registry, evidence.orgId, evidence.writer.account), unprovable);
+    await assert.rejects(light.getLogs({ address: evidence.registry, topics: [], fromBlock: 0n, toBlock: "latest" }), unprovable);
+    await assert.rejects(light.call({ to: evidence.writer.account, data: "0x" }), unprovable);
+    // Pinned at an address without ProvenanceRegistry's code, no storage is read with its layout.
+    const elsewhere = createLightChainReader({ transport: frontOf(node), trust: { ...trust, registry: evidence.writer.account.toLowerCase() as Hex } });
+    await assert.rejects(readAnchor(elsewhere, evidence.writer.account, 1, `0x${"42".repeat(32)}`), (e: unknown) => e instanceof LightClientError && e.check === "registry-code");
   });
 
   it("error: anchorOf forged (a backdated registration: the receipt claims an earlier time) is VERIFIED in rpc mode, refused in light mode (storage-proof)", async () => {

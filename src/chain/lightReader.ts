@@ -33,7 +33,7 @@ import {
   revocationSlots,
   signingKeySlots,
 } from "../lightclient/registryFacts.js";
-import { verifyGetProof } from "../lightclient/stateProof.js";
+import { verifyAccountProof, verifyGetProof } from "../lightclient/stateProof.js";
 import { type JsonRpcRequest, syncQbftHeaders } from "../lightclient/syncQbft.js";
 import type { QbftTrust } from "../lightclient/trustFile.js";
 import { provenanceRegistryAbi, provenanceRegistryDeployedBytecode } from "./registryArtifact.js";
@@ -163,10 +163,14 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
     const { head } = await sync();
     const unique = [...new Set(slots)];
     const answer = await request("eth_getProof", [registry, unique, quantity(head.number)]);
-    const { account, storage } = verifyGetProof(head.stateRoot, registry, unique, answer, `eth_getProof(registry, block ${head.number})`);
+    const field = `eth_getProof(registry, block ${head.number})`;
+    // The account first: storage is only read once the code (and so the layout) is ProvenanceRegistry's.
+    const nodes = (answer as { accountProof?: unknown } | null)?.accountProof;
+    if (!Array.isArray(nodes)) throw new LightClientError("account-proof", "expected an array of hex RLP nodes", { field: `${field}.accountProof` });
+    const account = verifyAccountProof(head.stateRoot, hexToBytes(registry, "account-proof", "registry", 20), nodes.map((n, i) => hexToBytes(n, "account-proof", `${field}.accountProof[${i}]`)), `${field}.accountProof`);
     if (bytesToHex(account.codeHash) !== REGISTRY_CODE_HASH)
       throw new LightClientError("registry-code", `the pinned registry ${registry} holds code ${bytesToHex(account.codeHash)} at block ${head.number}, not ProvenanceRegistry's ${REGISTRY_CODE_HASH}: its storage layout is unknown`, { field: "registry" });
-    return storage;
+    return verifyGetProof(head.stateRoot, registry, unique, answer, field).storage;
   }
 
   /** Every receipt of a verified block, proven: the node's receipts must rebuild the block's receiptsRoot. */
