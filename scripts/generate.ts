@@ -3,6 +3,8 @@
 // the files that are stale. A new format joins by adding one entry to GENERATED.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { approvalSpec } from "../src/attestation/predicates/approval.js";
+import { deploymentSpec } from "../src/attestation/predicates/deployment.js";
 import { modelWatermarkSpec } from "../src/attestation/predicates/modelWatermark.js";
 import { specTable } from "../src/spec/docTable.js";
 import { formatJson, type SchemaHeader, specSchema } from "../src/spec/jsonSchema.js";
@@ -20,6 +22,26 @@ export type Generated = {
 const ID = "https://provenance-ledger.dev/";
 
 export const GENERATED: readonly Generated[] = [
+  {
+    spec: approvalSpec,
+    schema: {
+      file: "schemas/predicates/approval-v1.schema.json",
+      title: "Approval predicate v1 (https://provenance-ledger.dev/approval/v1)",
+      description:
+        "One approver's decision on a model (the statement's subject) under one policy. The verifier checks that approver.keyid signed the envelope and is registered on chain with approver.role. Strings are measured in UTF-16 code units by parseApprovalPredicate. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "approval" },
+  },
+  {
+    spec: deploymentSpec,
+    schema: {
+      file: "schemas/predicates/deployment-v1.schema.json",
+      title: "Deployment predicate v1 (https://provenance-ledger.dev/deployment/v1)",
+      description:
+        "Which model (the statement's subject) was deployed where, when, by whom, under which approval policy, relying on which approvals. Whether the approvals meet the policy is the verifier's check, not the schema's. Strings are measured in UTF-16 code units by parseDeploymentPredicate. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "deployment" },
+  },
   {
     spec: modelWatermarkSpec,
     schema: {

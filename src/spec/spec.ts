@@ -95,7 +95,8 @@ type ObjectOf<F extends Record<string, AnySpec>> = Simplify<
 
 /** The spec builders. */
 export const s = {
-  string: (options: ExpectStringOptions & { readonly docType?: string } = {}): Spec<string> => make({ kind: "string", options, docType: options.docType }),
+  /** A string; `T` narrows it to what the pattern guarantees (`s.string<Hex>({ pattern: /^0x…$/ })`). */
+  string: <T extends string = string>(options: ExpectStringOptions & { readonly docType?: string } = {}): Spec<T> => make({ kind: "string", options, docType: options.docType }),
   /** 64 lower-case hex digits. */
   sha256: (): Spec<string> => make({ kind: "sha256" }),
   /** RFC 3339 UTC, a real date. */
@@ -206,4 +207,23 @@ function parseNode(node: Node, value: unknown, path: string, code: InputErrorCod
     case "custom":
       return node.parse(value, path, code);
   }
+}
+
+/**
+ * A refinement of an array: no two items share `key(item)` (identity by default). The second one
+ * is named, at `<array>[i]<field>`: "is already listed as <array>[first]". Identity is `uniqueItems`
+ * in the schema; any other key is the parser's rule alone.
+ */
+export function distinct<T>(key?: (item: T) => string, field = ""): [Refinement<readonly T[]>["check"], { schema?: Record<string, unknown>; doc?: string }] {
+  const check: Refinement<readonly T[]>["check"] = (items, fail, path) => {
+    const name = path.slice(path.lastIndexOf(".") + 1);
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const k = key ? key(item) : (item as string);
+      const first = seen.get(k);
+      if (first !== undefined) fail(`[${i}]${field}`, `is already listed as ${name}[${first}]`);
+      seen.set(k, i);
+    });
+  };
+  return [check, key ? { doc: `Distinct by${field ? ` ${field.replace(/^\./, "")}` : " value"} (checked by the parser).` } : { schema: { uniqueItems: true } }];
 }
