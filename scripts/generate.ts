@@ -7,6 +7,8 @@ import { approvalSpec } from "../src/attestation/predicates/approval.js";
 import { deploymentSpec } from "../src/attestation/predicates/deployment.js";
 import { modelWatermarkSpec } from "../src/attestation/predicates/modelWatermark.js";
 import { specTable } from "../src/spec/docTable.js";
+import { revocationSpec } from "../src/attestation/predicates/revocation.js";
+import { modelUpdateSpec } from "../src/attestation/predicates/modelUpdate.js";
 import { formatJson, type SchemaHeader, specSchema } from "../src/spec/jsonSchema.js";
 import type { AnySpec } from "../src/spec/spec.js";
 
@@ -51,6 +53,26 @@ export const GENERATED: readonly Generated[] = [
         "A watermark bound to the provenance record: the scheme and its parameters, a commitment to the secret key (never the key), and for weights the tensors covered, the unmarked model's digest and the 64-bit payload; for text the deployment whose outputs carry it. The subject is the marked model (weights) or the deployed model (text). See docs/watermark.md and docs/predicates.md.",
     },
     docs: { file: "docs/predicates.md", table: "model-watermark" },
+  },
+  {
+    spec: revocationSpec,
+    schema: {
+      file: "schemas/predicates/revocation-v1.schema.json",
+      title: "Revocation predicate v1 (https://provenance-ledger.dev/revocation/v1)",
+      description:
+        "The model (the statement's subject) must no longer be used: why, since when, and what replaces it. A superseded model names its replacement. Strings are measured in UTF-16 code units by parseRevocationPredicate. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "revocation" },
+  },
+  {
+    spec: modelUpdateSpec,
+    schema: {
+      file: "schemas/predicates/model-update-v1.schema.json",
+      title: "Model update predicate v1 (https://provenance-ledger.dev/model-update/v1)",
+      description:
+        "How a new model (the statement's subject) was derived from its parent(s): one parent, or 2 to 100 for a merge. Rules this schema cannot express, enforced by parseModelUpdatePredicate: parent digests are distinct by sha256; parameters nest at most 128 levels and hold no integer beyond 2^53; strings are measured in UTF-16 code units. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "model-update" },
   },
 ];
 

@@ -113,7 +113,10 @@ export const s = {
   literal: <const T extends string>(...values: readonly T[]): Spec<T> => make({ kind: "literal", values }),
   /** A JSON object canonical JSON can represent. */
   json: (): Spec<{ [key: string]: JsonValue }> => make({ kind: "json" }),
-  digestSet: (requireSha256: boolean): Spec<Record<string, string>> => make({ kind: "digestSet", requireSha256 }),
+  /** An in-toto DigestSet (validate.ts `expectDigestSet`). */
+  digestSet: (): Spec<Record<string, string>> => make({ kind: "digestSet", requireSha256: false }),
+  /** An in-toto DigestSet that includes `sha256` (an artifact of the lineage graph). */
+  sha256DigestSet: (): Spec<{ readonly sha256: string; readonly [algorithm: string]: string }> => make({ kind: "digestSet", requireSha256: true }),
   array: <T>(items: Spec<T>, min = 0, max = 1_000_000): Spec<readonly T[]> => make({ kind: "array", items, min, max }),
   object: <F extends Record<string, AnySpec>>(fields: F, options: { readonly open?: boolean } = {}): Spec<ObjectOf<F>> =>
     make({ kind: "object", fields, open: options.open }),
