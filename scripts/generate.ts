@@ -9,6 +9,7 @@ import { modelWatermarkSpec } from "../src/attestation/predicates/modelWatermark
 import { specTable } from "../src/spec/docTable.js";
 import { revocationSpec } from "../src/attestation/predicates/revocation.js";
 import { modelUpdateSpec } from "../src/attestation/predicates/modelUpdate.js";
+import { evaluationSpec } from "../src/attestation/predicates/evaluation.js";
 import { formatJson, type SchemaHeader, specSchema } from "../src/spec/jsonSchema.js";
 import type { AnySpec } from "../src/spec/spec.js";
 
@@ -73,6 +74,16 @@ export const GENERATED: readonly Generated[] = [
         "How a new model (the statement's subject) was derived from its parent(s): one parent, or 2 to 100 for a merge. Rules this schema cannot express, enforced by parseModelUpdatePredicate: parent digests are distinct by sha256; parameters nest at most 128 levels and hold no integer beyond 2^53; strings are measured in UTF-16 code units. See docs/predicates.md.",
     },
     docs: { file: "docs/predicates.md", table: "model-update" },
+  },
+  {
+    spec: evaluationSpec,
+    schema: {
+      file: "schemas/predicates/evaluation-v1.schema.json",
+      title: "Evaluation predicate v1 (https://provenance-ledger.dev/evaluation/v1)",
+      description:
+        "How a model (the statement's subject) scored on an evaluation dataset. Rules this schema cannot express, enforced by parseEvaluationPredicate: metric names are distinct; passed equals 'every metric with a threshold meets it' (a predicate cannot claim a pass its numbers contradict, nor hide one); strings are measured in UTF-16 code units. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "evaluation" },
   },
 ];
 
