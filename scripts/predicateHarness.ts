@@ -1,6 +1,7 @@
 // The harness of the predicate tests (test/predicate-*.test.ts): each predicate's JSON Schema compiled
 // as the tests need it, the frozen vectors, tampered copies, and the check that parser and schema agree.
 import assert from "node:assert/strict";
+import { it } from "node:test";
 import { readFileSync } from "node:fs";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -103,4 +104,32 @@ export function replaced(root: unknown, path: JsonPath, replacement: unknown): u
   else if (Array.isArray(parent)) parent.splice(last as number, 1);
   else delete parent[last];
   return copy;
+}
+
+/**
+ * What a predicate's own test file starts from: its schema's validator, its frozen vector, tampered
+ * copies of `example` and `refused` (see {@link refusedBy}). Registers the test that the frozen vector
+ * is `example` (what the file's create function builds) and that the schema accepts it.
+ *
+ * @example
+ * const { validateSchema, vector, tampered, refused } = predicateCase("approval", APPROVAL_PREDICATE_TYPE, parseApprovalPredicate, example);
+ */
+export function predicateCase(name: PredicateSchemaName, type: string, parse: (value: unknown) => unknown, example: unknown) {
+  const validateSchema = predicateSchema(name);
+  const vector = predicateVectors()[type];
+  it(`default: the frozen ${name} vector is what its create function builds`, () => {
+    assert.equal(validateSchema(example), true, JSON.stringify(validateSchema.errors));
+    assert.deepEqual(vector, example);
+  });
+  return {
+    validateSchema,
+    vector,
+    tampered: (edit: (p: any) => void) => tamperedCopy(example, edit),
+    refused: refusedBy(parse, validateSchema),
+  };
+}
+
+/** Asserts that building a predicate (`create()`) is refused with INVALID_PREDICATE naming `path`: an invalid predicate cannot be created either. */
+export function refusedToCreate(create: () => unknown, path: string): void {
+  assert.throws(create, (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path === path);
 }

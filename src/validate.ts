@@ -7,6 +7,11 @@ import { MAX_JSON_DEPTH } from "./json/parseJson.js";
 // path (`predicate.resources[3].digest`) with the caller's error code, so a parser reads as a
 // list of expectations and its errors say exactly what is wrong and where.
 
+/** The one place a validation failure is built: an InputError with the format's code at `path`. */
+export function invalid(code: InputErrorCode, message: string, path: string): never {
+  throw new InputError(code, message, { path });
+}
+
 export type ExpectObjectOptions = {
   /** Optional keys that may appear besides `required`. */
   readonly allowed?: readonly string[];
@@ -21,13 +26,13 @@ export type ExpectObjectOptions = {
 };
 
 export function expectObject(value: unknown, path: string, code: InputErrorCode, options: ExpectObjectOptions = {}): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new InputError(code, `expected an object, got ${typeName(value)}`, { path });
+  if (value === null || typeof value !== "object" || Array.isArray(value)) invalid(code, `expected an object, got ${typeName(value)}`, path);
   const o = value as Record<string, unknown>;
   if (!options.open && (options.allowed || options.required)) {
     const allowed = new Set([...(options.allowed ?? []), ...(options.required ?? [])]);
-    for (const key of Object.keys(o)) if (!allowed.has(key)) throw new InputError(code, "unknown field", { path: `${path}.${key}` });
+    for (const key of Object.keys(o)) if (!allowed.has(key)) invalid(code, "unknown field", `${path}.${key}`);
   }
-  for (const key of options.required ?? []) if (o[key] === undefined) throw new InputError(code, "required field is missing", { path: `${path}.${key}` });
+  for (const key of options.required ?? []) if (o[key] === undefined) invalid(code, "required field is missing", `${path}.${key}`);
   return o;
 }
 
@@ -41,9 +46,9 @@ export type ExpectStringOptions = {
 
 export function expectString(value: unknown, path: string, code: InputErrorCode, options: ExpectStringOptions = {}): string {
   const { min = 1, max = 4096 } = options;
-  if (typeof value !== "string") throw new InputError(code, `expected a string, got ${typeName(value)}`, { path });
-  if (value.length < min || value.length > max) throw new InputError(code, `must be ${min} to ${max} characters, got ${value.length}`, { path });
-  if (options.pattern && !options.pattern.test(value)) throw new InputError(code, `must be ${options.hint ?? `of the form ${options.pattern}`}`, { path });
+  if (typeof value !== "string") invalid(code, `expected a string, got ${typeName(value)}`, path);
+  if (value.length < min || value.length > max) invalid(code, `must be ${min} to ${max} characters, got ${value.length}`, path);
+  if (options.pattern && !options.pattern.test(value)) invalid(code, `must be ${options.hint ?? `of the form ${options.pattern}`}`, path);
   return value;
 }
 
@@ -53,14 +58,14 @@ export function expectOptionalString(value: unknown, path: string, code: InputEr
 
 export function expectInteger(value: unknown, path: string, code: InputErrorCode, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max)
-    throw new InputError(code, `expected an integer from ${min} to ${max}, got ${JSON.stringify(value) ?? typeName(value)}`, { path });
+    invalid(code, `expected an integer from ${min} to ${max}, got ${JSON.stringify(value) ?? typeName(value)}`, path);
   return value;
 }
 
 /** A finite number within ±(2^53 − 1): what canonical JSON can represent exactly. */
 export function expectNumber(value: unknown, path: string, code: InputErrorCode): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new InputError(code, `expected a finite number, got ${JSON.stringify(value) ?? typeName(value)}`, { path });
-  if (Math.abs(value) > Number.MAX_SAFE_INTEGER) throw new InputError(code, `${value} is beyond 2^53 and cannot be represented exactly`, { path });
+  if (typeof value !== "number" || !Number.isFinite(value)) invalid(code, `expected a finite number, got ${JSON.stringify(value) ?? typeName(value)}`, path);
+  if (Math.abs(value) > Number.MAX_SAFE_INTEGER) invalid(code, `${value} is beyond 2^53 and cannot be represented exactly`, path);
   return value;
 }
 
@@ -78,7 +83,7 @@ export function compareTimestamps(a: string, b: string): number {
 /** A JSON object that canonical JSON can represent (at most MAX_JSON_DEPTH deep); returned as a fresh deep copy. */
 export function expectJsonObject(value: unknown, path: string, code: InputErrorCode): { [key: string]: JsonValue } {
   expectObject(value, path, code);
-  if (deeperThan(value, MAX_JSON_DEPTH)) throw new InputError(code, `is nested deeper than ${MAX_JSON_DEPTH} levels`, { path });
+  if (deeperThan(value, MAX_JSON_DEPTH)) invalid(code, `is nested deeper than ${MAX_JSON_DEPTH} levels`, path);
   try {
     return JSON.parse(canonicalJson(value)) as { [key: string]: JsonValue };
   } catch (e) {
@@ -95,19 +100,19 @@ function deeperThan(value: unknown, levels: number): boolean {
 }
 
 export function expectBoolean(value: unknown, path: string, code: InputErrorCode): boolean {
-  if (typeof value !== "boolean") throw new InputError(code, `expected true or false, got ${typeName(value)}`, { path });
+  if (typeof value !== "boolean") invalid(code, `expected true or false, got ${typeName(value)}`, path);
   return value;
 }
 
 export function expectArray(value: unknown, path: string, code: InputErrorCode, min = 0, max = 1_000_000): unknown[] {
-  if (!Array.isArray(value)) throw new InputError(code, `expected an array, got ${typeName(value)}`, { path });
-  if (value.length < min || value.length > max) throw new InputError(code, `must have ${min} to ${max} elements, got ${value.length}`, { path });
+  if (!Array.isArray(value)) invalid(code, `expected an array, got ${typeName(value)}`, path);
+  if (value.length < min || value.length > max) invalid(code, `must have ${min} to ${max} elements, got ${value.length}`, path);
   return value;
 }
 
 export function expectOneOf<const T extends string>(value: unknown, path: string, code: InputErrorCode, values: readonly T[]): T {
   if (typeof value !== "string" || !(values as readonly string[]).includes(value))
-    throw new InputError(code, `must be one of ${values.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(value) ?? typeName(value)}`, { path });
+    invalid(code, `must be one of ${values.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(value) ?? typeName(value)}`, path);
   return value as T;
 }
 
@@ -125,7 +130,7 @@ export function expectTimestamp(value: unknown, path: string, code: InputErrorCo
   const s = expectString(value, path, code, { max: 40, pattern: RFC3339_UTC, hint: "an RFC 3339 UTC timestamp such as 2026-11-24T13:45:00Z" });
   const seconds = s.slice(0, 19);
   const date = new Date(`${seconds}Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== seconds) throw new InputError(code, "is not a real date and time", { path });
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== seconds) invalid(code, "is not a real date and time", path);
   return s;
 }
 
@@ -140,20 +145,20 @@ const HEX = /^[0-9a-f]+$/;
 export function expectDigestSet(value: unknown, path: string, code: InputErrorCode, requireSha256: boolean): Record<string, string> {
   const o = expectObject(value, path, code);
   const keys = Object.keys(o);
-  if (keys.length === 0) throw new InputError(code, "a digest set needs at least one digest", { path });
+  if (keys.length === 0) invalid(code, "a digest set needs at least one digest", path);
   const out: Record<string, string> = {};
   for (const key of keys) {
-    if (!DIGEST_ALGORITHM.test(key)) throw new InputError(code, "digest algorithm names start lower-case, e.g. sha256 or gitCommit", { path: `${path}.${key}` });
+    if (!DIGEST_ALGORITHM.test(key)) invalid(code, "digest algorithm names start lower-case, e.g. sha256 or gitCommit", `${path}.${key}`);
     out[key] = key === "sha256" ? expectSha256(o[key], `${path}.${key}`, code) : expectString(o[key], `${path}.${key}`, code, { max: 256, pattern: HEX, hint: "lower-case hex" });
   }
-  if (requireSha256 && out.sha256 === undefined) throw new InputError(code, "required field is missing", { path: `${path}.sha256` });
+  if (requireSha256 && out.sha256 === undefined) invalid(code, "required field is missing", `${path}.sha256`);
   return out;
 }
 
 /** An absolute URI (scheme required), e.g. `https://…`, `git+https://…`, `pkg:…`, `urn:…`. */
 export function expectUri(value: unknown, path: string, code: InputErrorCode): string {
   const s = expectString(value, path, code, { max: 2048 });
-  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(s)) throw new InputError(code, "must be an absolute URI such as https://example.org/x", { path });
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(s)) invalid(code, "must be an absolute URI such as https://example.org/x", path);
   return s;
 }
 
@@ -173,9 +178,9 @@ export function expectName(value: unknown, path: string, code: InputErrorCode, o
   const bad = NAME_REFUSED.exec(s);
   if (bad) {
     const cp = bad[0].codePointAt(0)!;
-    throw new InputError(code, `contains U+${cp.toString(16).toUpperCase().padStart(4, "0")} at index ${bad.index}: a name is printable text (no control, bidi, zero-width, private-use or unassigned character, no line break or tab)`, { path });
+    invalid(code, `contains U+${cp.toString(16).toUpperCase().padStart(4, "0")} at index ${bad.index}: a name is printable text (no control, bidi, zero-width, private-use or unassigned character, no line break or tab)`, path);
   }
-  if (s.trim() !== s) throw new InputError(code, "starts or ends with a space", { path });
+  if (s.trim() !== s) invalid(code, "starts or ends with a space", path);
   return s;
 }
 

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { predicateSchema, predicateVectors, refusedBy, tamperedCopy } from "../scripts/predicateHarness.js";
-import { parsePredicate } from "../src/attestation/predicates/index.js";
+import { predicateCase, refusedBy, tamperedCopy } from "../scripts/predicateHarness.js";
 import { MODEL_WATERMARK_PREDICATE_TYPE, type ModelWatermarkPredicate, createModelWatermarkPredicate, parseModelWatermarkPredicate } from "../src/attestation/predicates/modelWatermark.js";
-import { canonicalJson } from "../src/canonicalJson.js";
-
-const validateSchema = predicateSchema("model-watermark");
-const vectors = predicateVectors();
 
 const example = createModelWatermarkPredicate({
   kind: "weights",
@@ -30,18 +25,9 @@ const text: ModelWatermarkPredicate = {
   vocabularySize: 32000,
 };
 
-const tampered = (edit: (p: any) => void) => tamperedCopy(example, edit);
-const refused = refusedBy(parseModelWatermarkPredicate, validateSchema);
+const { validateSchema, tampered, refused } = predicateCase("model-watermark", MODEL_WATERMARK_PREDICATE_TYPE, parseModelWatermarkPredicate, example);
 
 describe("model-watermark predicate", () => {
-  it("default", () => {
-    assert.equal(validateSchema(example), true, JSON.stringify(validateSchema.errors));
-    const vector = vectors[MODEL_WATERMARK_PREDICATE_TYPE];
-    assert.deepEqual(vector, example, "the frozen vector is what createModelWatermarkPredicate builds");
-    assert.equal(canonicalJson(parseModelWatermarkPredicate(vector)), canonicalJson(vector));
-    assert.deepEqual(parsePredicate(MODEL_WATERMARK_PREDICATE_TYPE, vector), vector, "registered with the other predicates");
-  });
-
   it("behavior: a text watermark names its deployment; both kinds return fresh copies", () => {
     assert.deepEqual(parseModelWatermarkPredicate(text), text);
     assert.equal(validateSchema(text), true, JSON.stringify(validateSchema.errors));

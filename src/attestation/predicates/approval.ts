@@ -1,5 +1,7 @@
-import { InputError } from "../../errors/input.js";
-import { timestamp, expectArray, expectName, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
+import type { InputError } from "../../errors/input.js";
+import { parseSpec, type Spec, s } from "../../spec/spec.js";
+import { timestamp } from "../../validate.js";
+import { kebabCase, keyid, policyId } from "./fields.js";
 
 /**
  * The `predicateType` of an approval. The statement's subject is the model decided on; the
@@ -78,9 +80,24 @@ export type CreateApprovalPredicateParameters = Omit<ApprovalPredicate, "approve
 export type ParseApprovalPredicateErrorType = InputError;
 
 const CODE = "INVALID_PREDICATE";
-const KEYID = /^(?:0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/;
-const POLICY_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
-const ROLE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+/** The approval predicate's spec: parser, `schemas/predicates/approval-v1.schema.json` and the docs table. */
+export const approvalSpec = s
+  .object({
+    decision: s.literal(...APPROVAL_DECISIONS).describe("the decision"),
+    policy: s.object({ id: policyId().describe("the policy's id"), version: s.optional(s.string({ max: 128 }).describe("the policy's version, e.g. `2026-09`")) }),
+    approver: s.object({
+      keyid: keyid().describe("DSSE keyid of the approver's signing key"),
+      name: s.name(256).describe("the approver's name"),
+      role: kebabCase("approver").describe("the role the key is registered with on chain"),
+    }),
+    approvedAt: s.timestamp().describe("time of the decision, approval or rejection"),
+    comment: s.optional(s.string().describe("the approver's reasoning")),
+    conditions: s.optional(s.array(s.string({ max: 1024 }), 1, 100).describe("conditions of an approval; a rejection has none")),
+  })
+  .refine((p, fail) => p.decision === "rejected" && p.conditions !== undefined && fail(".conditions", "a rejection has no conditions (say why in comment)"), {
+    schema: { if: { properties: { decision: { const: "rejected" } } }, then: { properties: { conditions: false } } },
+  }) satisfies Spec<ApprovalPredicate>;
 
 /**
  * Builds an approval predicate from typed parameters and validates it with
@@ -114,33 +131,6 @@ export function createApprovalPredicate(parameters: CreateApprovalPredicateParam
  * console.log(approval.decision, approval.policy.id, approval.approver.keyid);
  */
 export function parseApprovalPredicate(value: unknown, path = "predicate"): ApprovalPredicate {
-  const o = expectObject(value, path, CODE, { required: ["decision", "policy", "approver", "approvedAt"], allowed: ["comment", "conditions"] });
-  const decision = expectOneOf(o.decision, `${path}.decision`, CODE, APPROVAL_DECISIONS);
-  const p = expectObject(o.policy, `${path}.policy`, CODE, { required: ["id"], allowed: ["version"] });
-  const policy = {
-    id: expectString(p.id, `${path}.policy.id`, CODE, { max: 128, pattern: POLICY_ID, hint: "a policy id: letters, digits and ._:/@+- (no spaces)" }),
-    ...(p.version === undefined ? {} : { version: expectString(p.version, `${path}.policy.version`, CODE, { max: 128 }) }),
-  };
-  const a = expectObject(o.approver, `${path}.approver`, CODE, { required: ["keyid", "name", "role"], allowed: [] });
-  const approver = {
-    keyid: expectString(a.keyid, `${path}.approver.keyid`, CODE, { max: 71, pattern: KEYID, hint: "a DSSE keyid: 0x + 40 lower-case hex digits, or sha256: + 64" }),
-    name: expectName(a.name, `${path}.approver.name`, CODE, { max: 256 }),
-    role: expectString(a.role, `${path}.approver.role`, CODE, { max: 64, pattern: ROLE, hint: "a lower-case kebab-case role name such as approver" }),
-  };
-  const approvedAt = expectTimestamp(o.approvedAt, `${path}.approvedAt`, CODE);
-  const comment = o.comment === undefined ? undefined : expectString(o.comment, `${path}.comment`, CODE);
-  let conditions: string[] | undefined;
-  if (o.conditions !== undefined) {
-    if (decision === "rejected") throw new InputError(CODE, "a rejection has no conditions (say why in comment)", { path: `${path}.conditions` });
-    conditions = expectArray(o.conditions, `${path}.conditions`, CODE, 1, 100).map((c, i) => expectString(c, `${path}.conditions[${i}]`, CODE, { max: 1024 }));
-  }
-  return {
-    decision,
-    policy,
-    approver,
-    approvedAt,
-    ...(comment === undefined ? {} : { comment }),
-    ...(conditions === undefined ? {} : { conditions }),
-  };
+  return parseSpec(approvalSpec, value, path, CODE);
 }
 

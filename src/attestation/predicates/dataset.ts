@@ -1,4 +1,5 @@
 import { InputError } from "../../errors/input.js";
+import { isSpdxExpression } from "../../spec/spdxExpression.js";
 import { compareTimestamps, timestamp, expectArray, expectBoolean, expectDigestSet, expectInteger, expectName, expectObject, expectOneOf, expectString, expectTimestamp, expectUri } from "../../validate.js";
 
 /**
@@ -190,11 +191,6 @@ export type ParseDatasetPredicateErrorType = InputError;
 
 const CODE = "INVALID_PREDICATE";
 const MAX_ACCESS_EVENTS = 10_000;
-const SPDX_CHARACTERS = /^[A-Za-z0-9.+:()-]+(?: [A-Za-z0-9.+:()-]+)*$/;
-// Ids are case-insensitive (SPDX 2.3 Annex D); `+` ("or later") follows a listed id, not a LicenseRef.
-const SPDX_LICENSE = /^(?:(?!(?:LicenseRef|DocumentRef)-)[a-z0-9.-]+\+?|(?:DocumentRef-[a-z0-9.-]+:)?LicenseRef-[a-z0-9.-]+)$/i;
-const SPDX_EXCEPTION = /^(?:(?!(?:AdditionRef|DocumentRef)-)[a-z0-9.-]+|(?:DocumentRef-[a-z0-9.-]+:)?AdditionRef-[a-z0-9.-]+)$/i;
-const SPDX_OPERATORS = new Set(["AND", "OR", "WITH"]);
 
 /**
  * Builds a dataset predicate from typed parameters and validates it with
@@ -325,45 +321,3 @@ function parseAccessEvents(value: unknown, path: string): DatasetAccessEvent[] {
   }
   return events;
 }
-
-/**
- * SPDX licence expression syntax (SPDX 2.3 Annex D): licence ids (`+` allowed), `LicenseRef-`,
- * operators `AND`, `OR` and `WITH` (upper case; `WITH` an exception after a single licence),
- * parentheses.
- * Whether an id is on the SPDX list is not checked: the list changes, the syntax does not.
- */
-function isSpdxExpression(text: string): boolean {
-  if (!SPDX_CHARACTERS.test(text)) return false;
-  const tokens = text.match(/[()]|[^\s()]+/g) ?? [];
-  let i = 0;
-  const isId = (token: string | undefined, pattern: RegExp) => token !== undefined && !SPDX_OPERATORS.has(token) && pattern.test(token);
-  const simple = (): boolean => {
-    if (tokens[i] === "(") {
-      i++;
-      return compound() && tokens[i++] === ")";
-    }
-    if (!isId(tokens[i++], SPDX_LICENSE)) return false;
-    if (tokens[i] !== "WITH") return true;
-    i++;
-    return isId(tokens[i++], SPDX_EXCEPTION);
-  };
-  const conjunction = (): boolean => {
-    if (!simple()) return false;
-    while (tokens[i] === "AND") {
-      i++;
-      if (!simple()) return false;
-    }
-    return true;
-  };
-  const compound = (): boolean => {
-    if (!conjunction()) return false;
-    while (tokens[i] === "OR") {
-      i++;
-      if (!conjunction()) return false;
-    }
-    return true;
-  };
-  return compound() && i === tokens.length;
-}
-
-

@@ -1,6 +1,8 @@
-import { InputError } from "../../errors/input.js";
+import type { InputError } from "../../errors/input.js";
 import type { Hex } from "../../hex.js";
-import { timestamp, expectArray, expectInteger, expectName, expectObject, expectString, expectTimestamp, expectUri } from "../../validate.js";
+import { distinct, parseSpec, type Spec, s } from "../../spec/spec.js";
+import { timestamp } from "../../validate.js";
+import { entryId, kebabCase, policyId } from "./fields.js";
 
 /**
  * The `predicateType` of a deployment. The statement's subject is the deployed model.
@@ -92,10 +94,25 @@ export type CreateDeploymentPredicateParameters = Omit<DeploymentPredicate, "dep
 export type ParseDeploymentPredicateErrorType = InputError;
 
 const CODE = "INVALID_PREDICATE";
-const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-const KEBAB_HINT = "lower-case kebab-case, e.g. release-manager";
-const POLICY_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
-const ENTRY_ID = /^0x[0-9a-f]{64}$/;
+
+/** The deployment predicate's spec: parser, `schemas/predicates/deployment-v1.schema.json` and the docs table. */
+export const deploymentSpec = s.object({
+  environment: kebabCase("production").describe("e.g. `production`, `staging`"),
+  target: s.object({ name: s.name(256).describe("the target's name"), uri: s.optional(s.uri().describe("the target's address")) }),
+  deployedAt: s.timestamp().describe("time of the deployment"),
+  deployer: s.object({ name: s.name(256).describe("a person or a service"), role: s.optional(kebabCase("release-manager").describe("their role")) }),
+  approvalPolicy: s.object({
+    id: policyId().describe("the policy id the approvals name"),
+    threshold: s.integer(1, MAX_APPROVAL_THRESHOLD).describe("distinct approver keys needed"),
+    role: kebabCase("release-manager").describe("the on-chain role each approver key must hold"),
+  }),
+  approvals: s.optional(
+    s
+      .array(entryId(), 1, 1000)
+      .describe("entry ids of the approvals relied on")
+      .refine(...distinct<Hex>()),
+  ),
+}) satisfies Spec<DeploymentPredicate>;
 
 /**
  * Builds a deployment predicate from typed parameters and validates it with
@@ -131,36 +148,6 @@ export function createDeploymentPredicate(parameters: CreateDeploymentPredicateP
  * console.log(`${deployment.environment}: needs ${deployment.approvalPolicy.threshold} approvals`);
  */
 export function parseDeploymentPredicate(value: unknown, path = "predicate"): DeploymentPredicate {
-  const o = expectObject(value, path, CODE, { required: ["environment", "target", "deployedAt", "deployer", "approvalPolicy"], allowed: ["approvals"] });
-  const environment = expectString(o.environment, `${path}.environment`, CODE, { max: 64, pattern: KEBAB, hint: "lower-case kebab-case, e.g. production" });
-  const t = expectObject(o.target, `${path}.target`, CODE, { required: ["name"], allowed: ["uri"] });
-  const target = {
-    name: expectName(t.name, `${path}.target.name`, CODE, { max: 256 }),
-    ...(t.uri === undefined ? {} : { uri: expectUri(t.uri, `${path}.target.uri`, CODE) }),
-  };
-  const deployedAt = expectTimestamp(o.deployedAt, `${path}.deployedAt`, CODE);
-  const d = expectObject(o.deployer, `${path}.deployer`, CODE, { required: ["name"], allowed: ["role"] });
-  const deployer = {
-    name: expectName(d.name, `${path}.deployer.name`, CODE, { max: 256 }),
-    ...(d.role === undefined ? {} : { role: expectString(d.role, `${path}.deployer.role`, CODE, { max: 64, pattern: KEBAB, hint: KEBAB_HINT }) }),
-  };
-  const p = expectObject(o.approvalPolicy, `${path}.approvalPolicy`, CODE, { required: ["id", "threshold", "role"], allowed: [] });
-  const approvalPolicy = {
-    id: expectString(p.id, `${path}.approvalPolicy.id`, CODE, { max: 128, pattern: POLICY_ID, hint: "a policy id: letters, digits and ._:/@+- (no spaces)" }),
-    threshold: expectInteger(p.threshold, `${path}.approvalPolicy.threshold`, CODE, 1, MAX_APPROVAL_THRESHOLD),
-    role: expectString(p.role, `${path}.approvalPolicy.role`, CODE, { max: 64, pattern: KEBAB, hint: KEBAB_HINT }),
-  };
-  let approvals: Hex[] | undefined;
-  if (o.approvals !== undefined) {
-    const seen = new Map<string, number>();
-    approvals = expectArray(o.approvals, `${path}.approvals`, CODE, 1, 1000).map((item, i) => {
-      const id = expectString(item, `${path}.approvals[${i}]`, CODE, { min: 66, max: 66, pattern: ENTRY_ID, hint: "an entry id: 0x + 64 lower-case hex digits" }) as Hex;
-      const first = seen.get(id);
-      if (first !== undefined) throw new InputError(CODE, `is already listed as approvals[${first}]`, { path: `${path}.approvals[${i}]` });
-      seen.set(id, i);
-      return id;
-    });
-  }
-  return { environment, target, deployedAt, deployer, approvalPolicy, ...(approvals === undefined ? {} : { approvals }) };
+  return parseSpec(deploymentSpec, value, path, CODE);
 }
 

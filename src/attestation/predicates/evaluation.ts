@@ -1,5 +1,6 @@
-import { InputError } from "../../errors/input.js";
-import { timestamp, expectArray, expectBoolean, expectDigestSet, expectName, expectNumber, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
+import type { InputError } from "../../errors/input.js";
+import { parseSpec, type Spec, s } from "../../spec/spec.js";
+import { timestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of an evaluation. The statement's subject is the evaluated model.
@@ -121,6 +122,47 @@ export type ParseEvaluationPredicateErrorType = InputError;
 
 const CODE = "INVALID_PREDICATE";
 
+const metric = s.object({
+  name: s.name(256).describe("what was measured"),
+  value: s.number().describe("the measured value"),
+  unit: s.optional(s.string({ max: 64 }).describe("e.g. `%`")),
+  threshold: s.optional(s.object({ operator: s.literal(...EVALUATION_THRESHOLD_OPERATORS), value: s.number() }).describe("the value must compare so to pass")),
+}) satisfies Spec<EvaluationMetric>;
+
+/** The evaluation predicate's spec: parser, `schemas/predicates/evaluation-v1.schema.json` and the docs table. */
+export const evaluationSpec = s
+  .object({
+    dataset: s.object({ name: s.name(256), digest: s.sha256DigestSet() }).describe("the evaluation dataset"),
+    metrics: s
+      .array(metric, 1, MAX_EVALUATION_METRICS)
+      .describe("the results")
+      .refine(
+        (metrics, fail, path) => {
+          const names = new Map<string, number>();
+          metrics.forEach(({ name }, i) => {
+            const first = names.get(name);
+            if (first !== undefined) fail(`[${i}].name`, `metric ${JSON.stringify(name)} is already reported as ${path}[${first}]`);
+            names.set(name, i);
+          });
+        },
+        { doc: "Metric names are distinct (checked by the parser)." },
+      ),
+    passed: s.boolean().describe("every metric with a threshold meets it"),
+    evaluator: s.optional(s.object({ name: s.name(256), version: s.optional(s.string({ max: 128 })) }).describe("the harness that measured")),
+    evaluatedAt: s.timestamp().describe("time of the evaluation"),
+  })
+  .refine(
+    ({ metrics, passed }, fail) => {
+      const failing = metrics.findIndex((m) => !meetsThreshold(m));
+      if (passed && failing !== -1) {
+        const { name, value: measured, threshold } = metrics[failing] as EvaluationMetric & { threshold: EvaluationThreshold };
+        fail(".passed", `is true but metrics[${failing}] (${JSON.stringify(name)} = ${measured}) does not meet its threshold ${threshold.operator} ${threshold.value}`);
+      }
+      if (!passed && failing === -1) fail(".passed", "is false but every metric with a threshold meets it");
+    },
+    { doc: "`passed` agrees with the thresholds (checked by the parser)." },
+  ) satisfies Spec<EvaluationPredicate>;
+
 /**
  * Builds an evaluation predicate, computing `passed` from the thresholds, and validates it with
  * {@link parseEvaluationPredicate}.
@@ -161,37 +203,7 @@ export function createEvaluationPredicate(parameters: CreateEvaluationPredicateP
  * console.log(evaluation.passed ? "passed" : "failed");
  */
 export function parseEvaluationPredicate(value: unknown, path = "predicate"): EvaluationPredicate {
-  const o = expectObject(value, path, CODE, { required: ["dataset", "metrics", "passed", "evaluatedAt"], allowed: ["evaluator"] });
-  const d = expectObject(o.dataset, `${path}.dataset`, CODE, { required: ["name", "digest"], allowed: [] });
-  const dataset = {
-    name: expectName(d.name, `${path}.dataset.name`, CODE, { max: 256 }),
-    digest: expectDigestSet(d.digest, `${path}.dataset.digest`, CODE, true) as EvaluationPredicate["dataset"]["digest"],
-  };
-  const metrics = parseMetrics(o.metrics, `${path}.metrics`);
-  const passed = expectBoolean(o.passed, `${path}.passed`, CODE);
-  const failing = metrics.findIndex((metric) => !meetsThreshold(metric));
-  if (passed && failing !== -1) {
-    const { name, value: measured, threshold } = metrics[failing] as EvaluationMetric & { threshold: EvaluationThreshold };
-    throw new InputError(CODE, `is true but metrics[${failing}] (${JSON.stringify(name)} = ${measured}) does not meet its threshold ${threshold.operator} ${threshold.value}`, {
-      path: `${path}.passed`,
-    });
-  }
-  if (!passed && failing === -1) throw new InputError(CODE, "is false but every metric with a threshold meets it", { path: `${path}.passed` });
-  let evaluator: EvaluationPredicate["evaluator"];
-  if (o.evaluator !== undefined) {
-    const e = expectObject(o.evaluator, `${path}.evaluator`, CODE, { required: ["name"], allowed: ["version"] });
-    evaluator = {
-      name: expectName(e.name, `${path}.evaluator.name`, CODE, { max: 256 }),
-      ...(e.version === undefined ? {} : { version: expectString(e.version, `${path}.evaluator.version`, CODE, { max: 128 }) }),
-    };
-  }
-  return {
-    dataset,
-    metrics,
-    passed,
-    ...(evaluator === undefined ? {} : { evaluator }),
-    evaluatedAt: expectTimestamp(o.evaluatedAt, `${path}.evaluatedAt`, CODE),
-  };
+  return parseSpec(evaluationSpec, value, path, CODE);
 }
 
 /**
@@ -219,42 +231,3 @@ function meetsThreshold({ value, threshold }: EvaluationMetric): boolean {
       return value < threshold.value;
   }
 }
-
-function parseMetrics(value: unknown, path: string): EvaluationMetric[] {
-  const names = new Map<string, number>();
-  return expectArray(value, path, CODE, 1, MAX_EVALUATION_METRICS).map((item, i) => {
-    const p = `${path}[${i}]`;
-    const o = expectObject(item, p, CODE, { required: ["name", "value"], allowed: ["unit", "threshold"] });
-    const name = expectName(o.name, `${p}.name`, CODE, { max: 256 });
-    const first = names.get(name);
-    if (first !== undefined) throw new InputError(CODE, `metric ${JSON.stringify(name)} is already reported as ${path}[${first}]`, { path: `${p}.name` });
-    names.set(name, i);
-    const measured = expectMeasurement(o.value, `${p}.value`);
-    const unit = o.unit === undefined ? undefined : expectString(o.unit, `${p}.unit`, CODE, { max: 64 });
-    let threshold: EvaluationThreshold | undefined;
-    if (o.threshold !== undefined) {
-      const t = expectObject(o.threshold, `${p}.threshold`, CODE, { required: ["operator", "value"], allowed: [] });
-      threshold = {
-        operator: expectOneOf(t.operator, `${p}.threshold.operator`, CODE, EVALUATION_THRESHOLD_OPERATORS),
-        value: expectMeasurement(t.value, `${p}.threshold.value`),
-      };
-    }
-    return {
-      name,
-      value: measured,
-      ...(unit === undefined ? {} : { unit }),
-      ...(threshold === undefined ? {} : { threshold }),
-    };
-  });
-}
-
-/**
- * A finite number that canonical JSON represents exactly: beyond 2^53 every double is an integer
- * that RFC 8785 serialisation refuses, so such a predicate could be parsed but never signed.
- */
-function expectMeasurement(value: unknown, path: string): number {
-  const n = expectNumber(value, path, CODE);
-  if (Math.abs(n) > Number.MAX_SAFE_INTEGER) throw new InputError(CODE, `must be between -(2^53 - 1) and 2^53 - 1 to survive canonical JSON, got ${n}`, { path });
-  return n;
-}
-

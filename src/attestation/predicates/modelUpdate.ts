@@ -1,7 +1,9 @@
 import type { JsonValue } from "../../canonicalJson.js";
-import { InputError } from "../../errors/input.js";
+import type { InputError } from "../../errors/input.js";
+import { parseSpec, type Spec, s } from "../../spec/spec.js";
+import { entryId } from "./fields.js";
 import type { Hex } from "../../hex.js";
-import { timestamp, expectArray, expectDigestSet, expectJsonObject, expectName, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
+import { timestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of a model update. The statement's subject is the new model; its parents
@@ -114,7 +116,33 @@ export type CreateModelUpdatePredicateParameters = Omit<ModelUpdatePredicate, "u
 export type ParseModelUpdatePredicateErrorType = InputError;
 
 const CODE = "INVALID_PREDICATE";
-const ENTRY_ID = /^0x[0-9a-f]{64}$/;
+
+/** The model-update predicate's spec: parser, `schemas/predicates/model-update-v1.schema.json` and the docs table. */
+export const modelUpdateSpec = s
+  .object({
+    kind: s.literal(...MODEL_UPDATE_KINDS).describe("how the model was derived"),
+    parents: s.array(s.object({ name: s.name(256), digest: s.sha256DigestSet() }), 1, MAX_MODEL_UPDATE_PARENTS).describe("the parent model(s)"),
+    description: s.optional(s.string().describe("what changed and why")),
+    parameters: s.optional(s.json().describe('e.g. `{ "bits": 4, "method": "gptq" }`')),
+    updatedAt: s.timestamp().describe("time of the update"),
+    trainingRun: s.optional(entryId().describe("the training-run attestation behind a fine-tune or distillation")),
+  })
+  .refine(
+    (p, fail) => {
+      const [min, max] = p.kind === "merge" ? [2, MAX_MODEL_UPDATE_PARENTS] : [1, 1];
+      if (p.parents.length < min || p.parents.length > max) fail(".parents", `must have ${min} to ${max} elements, got ${p.parents.length}`);
+      const seen = new Map<string, number>();
+      p.parents.forEach((parent, i) => {
+        const first = seen.get(parent.digest.sha256);
+        if (first !== undefined) fail(`.parents[${i}].digest.sha256`, `the same model is already listed as parents[${first}]`);
+        seen.set(parent.digest.sha256, i);
+      });
+    },
+    {
+      schema: { if: { properties: { kind: { const: "merge" } } }, then: { properties: { parents: { type: "array", minItems: 2 } } }, else: { properties: { parents: { type: "array", maxItems: 1 } } } },
+      doc: "One parent, 2 or more for a merge; parent digests are distinct by sha256 (checked by the parser).",
+    },
+  ) satisfies Spec<ModelUpdatePredicate>;
 
 /**
  * Builds a model-update predicate from typed parameters and validates it with
@@ -147,24 +175,7 @@ export function createModelUpdatePredicate(parameters: CreateModelUpdatePredicat
  * console.log(update.kind, update.parents.map((p) => p.name));
  */
 export function parseModelUpdatePredicate(value: unknown, path = "predicate"): ModelUpdatePredicate {
-  const o = expectObject(value, path, CODE, { required: ["kind", "parents", "updatedAt"], allowed: ["description", "parameters", "trainingRun"] });
-  const kind = expectOneOf(o.kind, `${path}.kind`, CODE, MODEL_UPDATE_KINDS);
-  const parents = parseParents(o.parents, `${path}.parents`, kind);
-  const description = o.description === undefined ? undefined : expectString(o.description, `${path}.description`, CODE);
-  const parameters = o.parameters === undefined ? undefined : expectJsonObject(o.parameters, `${path}.parameters`, CODE);
-  const updatedAt = expectTimestamp(o.updatedAt, `${path}.updatedAt`, CODE);
-  const trainingRun =
-    o.trainingRun === undefined
-      ? undefined
-      : (expectString(o.trainingRun, `${path}.trainingRun`, CODE, { min: 66, max: 66, pattern: ENTRY_ID, hint: "an entry id: 0x + 64 lower-case hex digits" }) as Hex);
-  return {
-    kind,
-    parents,
-    ...(description === undefined ? {} : { description }),
-    ...(parameters === undefined ? {} : { parameters }),
-    updatedAt,
-    ...(trainingRun === undefined ? {} : { trainingRun }),
-  };
+  return parseSpec(modelUpdateSpec, value, path, CODE);
 }
 
 /**
@@ -176,23 +187,6 @@ export function parseModelUpdatePredicate(value: unknown, path = "predicate"): M
  */
 export function modelUpdateParents(predicate: ModelUpdatePredicate): ModelUpdateInput[] {
   return predicate.parents.map((parent) => ({ sha256: parent.digest.sha256, name: parent.name, role: "parent-model" }));
-}
-
-function parseParents(value: unknown, path: string, kind: ModelUpdateKind): ModelUpdateParent[] {
-  const items = kind === "merge" ? expectArray(value, path, CODE, 2, MAX_MODEL_UPDATE_PARENTS) : expectArray(value, path, CODE, 1, 1);
-  const seen = new Map<string, number>();
-  return items.map((item, i) => {
-    const p = `${path}[${i}]`;
-    const o = expectObject(item, p, CODE, { required: ["name", "digest"], allowed: [] });
-    const parent = {
-      name: expectName(o.name, `${p}.name`, CODE, { max: 256 }),
-      digest: expectDigestSet(o.digest, `${p}.digest`, CODE, true) as ModelUpdateParent["digest"],
-    };
-    const first = seen.get(parent.digest.sha256);
-    if (first !== undefined) throw new InputError(CODE, `the same model is already listed as parents[${first}]`, { path: `${p}.digest.sha256` });
-    seen.set(parent.digest.sha256, i);
-    return parent;
-  });
 }
 
 

@@ -1,5 +1,5 @@
-import { InputError } from "../../errors/input.js";
-import { expectArray, expectInteger, expectNumber, expectObject, expectOneOf, expectSha256, expectString, expectUri } from "../../validate.js";
+import type { InputError } from "../../errors/input.js";
+import { parseSpec, type Spec, s } from "../../spec/spec.js";
 
 /**
  * The `predicateType` of a model watermark. The statement's subject is the marked model (kind
@@ -62,9 +62,55 @@ export type ModelWatermarkPredicate =
 
 export type ParseModelWatermarkPredicateErrorType = InputError;
 
-const CODE = "INVALID_PREDICATE";
-const COMMITMENT = /^sha256:[0-9a-f]{64}$/;
-const PAYLOAD = /^[0-9a-f]{16}$/;
+const keyCommitment = s.string({ min: 71, max: 71, pattern: /^sha256:[0-9a-f]{64}$/, hint: "sha256: + 64 lower-case hex digits" }).describe("SHA-256 of the domain-separated key");
+const threshold = s.number({ min: 1, max: 40 }).describe("z at or above which the mark counts as detected");
+
+/** The model-watermark predicate's spec: parser, `schemas/predicates/model-watermark-v1.schema.json` and the docs table. */
+export const modelWatermarkSpec = s.union("kind", {
+  weights: s.object({
+    kind: s.literal("weights").describe("what carries the mark"),
+    scheme: s.literal(WATERMARK_SCHEMES.weights),
+    keyCommitment,
+    parameters: s.object({
+      strength: s.number({ min: 0, max: 0.5, exclusiveMin: true }).describe("α: each carrying weight moves by α·|w|"),
+      spacing: s.integer(1, 64).describe("mean distance between carrying elements"),
+      threshold,
+    }),
+    tensors: s
+      .array(
+        s.object({ name: s.string({ max: 1024 }), dtype: s.literal("F32", "F16", "BF16"), shape: s.array(s.integer(1), 2, 16), positions: s.integer(0) }),
+        1,
+        100_000,
+      )
+      .describe("the tensors covered")
+      .refine(
+        (tensors, fail) => {
+          const seen = new Map<string, number>();
+          tensors.forEach((t, i) => {
+            const first = seen.get(t.name);
+            if (first !== undefined) fail(`[${i}].name`, `is already listed as tensors[${first}]`);
+            seen.set(t.name, i);
+          });
+        },
+        { doc: "Tensor names are distinct (checked by parseModelWatermarkPredicate)." },
+      ),
+    unmarkedModel: s.object({ sha256: s.sha256() }).describe("the model before marking"),
+    payload: s.string({ min: 16, max: 16, pattern: /^[0-9a-f]{16}$/, hint: "16 lower-case hex digits (64 bits)" }).describe("the 64-bit payload"),
+    payloadDerivation: s.literal(WEIGHTS_PAYLOAD_DERIVATION).describe("SHA-256(label ‖ 0x00 ‖ unmarked sha256 ‖ commitment)[0..8]"),
+  }),
+  text: s.object({
+    kind: s.literal("text").describe("what carries the mark"),
+    scheme: s.literal(WATERMARK_SCHEMES.text),
+    keyCommitment,
+    parameters: s.object({
+      gamma: s.number({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }).describe("share of the vocabulary on the green list"),
+      delta: s.number({ min: 0, max: 20, exclusiveMin: true }).describe("logit bias of green tokens"),
+      threshold,
+    }),
+    deployment: s.object({ name: s.string({ max: 256 }), uri: s.optional(s.uri()) }).describe("the deployment whose outputs carry the mark"),
+    vocabularySize: s.integer(2, 2 ** 31 - 1).describe("the tokenizer's vocabulary"),
+  }),
+}) satisfies Spec<ModelWatermarkPredicate>;
 
 /**
  * Builds a model-watermark predicate and validates it with {@link parseModelWatermarkPredicate}.
@@ -90,52 +136,5 @@ export function createModelWatermarkPredicate(parameters: ModelWatermarkPredicat
  * const mark = parseModelWatermarkPredicate(parseJson(text));
  */
 export function parseModelWatermarkPredicate(value: unknown, path = "predicate"): ModelWatermarkPredicate {
-  const kindOf = expectObject(value, path, CODE).kind;
-  const kind = expectOneOf(kindOf, `${path}.kind`, CODE, ["weights", "text"]);
-  const commitment = (o: Record<string, unknown>) => expectString(o.keyCommitment, `${path}.keyCommitment`, CODE, { min: 71, max: 71, pattern: COMMITMENT, hint: "sha256: + 64 lower-case hex digits" });
-  const range = (v: unknown, p: string, min: number, max: number, minOpen: boolean) => {
-    const n = expectNumber(v, p, CODE);
-    if (minOpen ? !(n > min && n <= max) : !(n >= min && n <= max)) throw new InputError(CODE, `must be in ${minOpen ? "(" : "["}${min}, ${max}], got ${n}`, { path: p });
-    return n;
-  };
-  if (kind === "weights") {
-    const o = expectObject(value, path, CODE, { required: ["kind", "scheme", "keyCommitment", "parameters", "tensors", "unmarkedModel", "payload", "payloadDerivation"] });
-    const scheme = expectOneOf(o.scheme, `${path}.scheme`, CODE, [WATERMARK_SCHEMES.weights]);
-    const keyCommitment = commitment(o);
-    const p = expectObject(o.parameters, `${path}.parameters`, CODE, { required: ["strength", "spacing", "threshold"] });
-    const parameters = {
-      strength: range(p.strength, `${path}.parameters.strength`, 0, 0.5, true),
-      spacing: expectInteger(p.spacing, `${path}.parameters.spacing`, CODE, 1, 64),
-      threshold: range(p.threshold, `${path}.parameters.threshold`, 1, 40, false),
-    };
-    const seen = new Map<string, number>();
-    const tensors = expectArray(o.tensors, `${path}.tensors`, CODE, 1, 100_000).map((item, i) => {
-      const tp = `${path}.tensors[${i}]`;
-      const t = expectObject(item, tp, CODE, { required: ["name", "dtype", "shape", "positions"] });
-      const name = expectString(t.name, `${tp}.name`, CODE, { max: 1024 });
-      const first = seen.get(name);
-      if (first !== undefined) throw new InputError(CODE, `is already listed as tensors[${first}]`, { path: `${tp}.name` });
-      seen.set(name, i);
-      const dtype = expectOneOf(t.dtype, `${tp}.dtype`, CODE, ["F32", "F16", "BF16"]);
-      const shape = expectArray(t.shape, `${tp}.shape`, CODE, 2, 16).map((d, k) => expectInteger(d, `${tp}.shape[${k}]`, CODE, 1));
-      const positions = expectInteger(t.positions, `${tp}.positions`, CODE, 0);
-      return { name, dtype, shape, positions };
-    });
-    const u = expectObject(o.unmarkedModel, `${path}.unmarkedModel`, CODE, { required: ["sha256"] });
-    const unmarkedModel = { sha256: expectSha256(u.sha256, `${path}.unmarkedModel.sha256`, CODE) };
-    const payload = expectString(o.payload, `${path}.payload`, CODE, { min: 16, max: 16, pattern: PAYLOAD, hint: "16 lower-case hex digits (64 bits)" });
-    const payloadDerivation = expectOneOf(o.payloadDerivation, `${path}.payloadDerivation`, CODE, [WEIGHTS_PAYLOAD_DERIVATION]);
-    return { kind, scheme, keyCommitment, parameters, tensors, unmarkedModel, payload, payloadDerivation };
-  }
-  const o = expectObject(value, path, CODE, { required: ["kind", "scheme", "keyCommitment", "parameters", "deployment", "vocabularySize"] });
-  const scheme = expectOneOf(o.scheme, `${path}.scheme`, CODE, [WATERMARK_SCHEMES.text]);
-  const keyCommitment = commitment(o);
-  const p = expectObject(o.parameters, `${path}.parameters`, CODE, { required: ["gamma", "delta", "threshold"] });
-  const gamma = expectNumber(p.gamma, `${path}.parameters.gamma`, CODE);
-  if (!(gamma > 0 && gamma < 1)) throw new InputError(CODE, `must be between 0 and 1 (exclusive), got ${gamma}`, { path: `${path}.parameters.gamma` });
-  const parameters = { gamma, delta: range(p.delta, `${path}.parameters.delta`, 0, 20, true), threshold: range(p.threshold, `${path}.parameters.threshold`, 1, 40, false) };
-  const d = expectObject(o.deployment, `${path}.deployment`, CODE, { required: ["name"], allowed: ["uri"] });
-  const deployment = { name: expectString(d.name, `${path}.deployment.name`, CODE, { max: 256 }), ...(d.uri === undefined ? {} : { uri: expectUri(d.uri, `${path}.deployment.uri`, CODE) }) };
-  const vocabularySize = expectInteger(o.vocabularySize, `${path}.vocabularySize`, CODE, 2, 2 ** 31 - 1);
-  return { kind, scheme, keyCommitment, parameters, deployment, vocabularySize };
+  return parseSpec(modelWatermarkSpec, value, path, "INVALID_PREDICATE");
 }

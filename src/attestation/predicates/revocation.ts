@@ -1,5 +1,6 @@
-import { InputError } from "../../errors/input.js";
-import { timestamp, expectDigestSet, expectName, expectObject, expectOneOf, expectString, expectTimestamp } from "../../validate.js";
+import type { InputError } from "../../errors/input.js";
+import { parseSpec, type Spec, s } from "../../spec/spec.js";
+import { timestamp } from "../../validate.js";
 
 /**
  * The `predicateType` of a revocation. The statement's subject is the revoked model; every model
@@ -76,6 +77,19 @@ export type ParseRevocationPredicateErrorType = InputError;
 
 const CODE = "INVALID_PREDICATE";
 
+/** The revocation predicate's spec: parser, `schemas/predicates/revocation-v1.schema.json` and the docs table. */
+export const revocationSpec = s
+  .object({
+    reason: s.literal(...REVOCATION_REASONS).describe("why the model is revoked"),
+    description: s.string().describe("what happened, in words"),
+    revokedAt: s.timestamp().describe("time from which the model is revoked"),
+    supersededBy: s.optional(s.object({ name: s.name(256), digest: s.sha256DigestSet() }).describe("the model to use instead; required with `superseded`")),
+  })
+  .refine(
+    (p, fail) => p.reason === "superseded" && p.supersededBy === undefined && fail(".supersededBy", 'required field is missing: a "superseded" revocation names its replacement'),
+    { schema: { if: { properties: { reason: { const: "superseded" } } }, then: { required: ["supersededBy"], properties: { supersededBy: true } } } },
+  ) satisfies Spec<RevocationPredicate>;
+
 /**
  * Builds a revocation predicate from typed parameters and validates it with
  * {@link parseRevocationPredicate}, so nothing invalid can be created.
@@ -104,18 +118,6 @@ export function createRevocationPredicate(parameters: CreateRevocationPredicateP
  * console.log(`revoked since ${revocation.revokedAt}: ${revocation.reason}`);
  */
 export function parseRevocationPredicate(value: unknown, path = "predicate"): RevocationPredicate {
-  const o = expectObject(value, path, CODE, { required: ["reason", "description", "revokedAt"], allowed: ["supersededBy"] });
-  const reason = expectOneOf(o.reason, `${path}.reason`, CODE, REVOCATION_REASONS);
-  const description = expectString(o.description, `${path}.description`, CODE);
-  const revokedAt = expectTimestamp(o.revokedAt, `${path}.revokedAt`, CODE);
-  if (reason === "superseded" && o.supersededBy === undefined)
-    throw new InputError(CODE, 'required field is missing: a "superseded" revocation names its replacement', { path: `${path}.supersededBy` });
-  if (o.supersededBy === undefined) return { reason, description, revokedAt };
-  const s = expectObject(o.supersededBy, `${path}.supersededBy`, CODE, { required: ["name", "digest"], allowed: [] });
-  const supersededBy = {
-    name: expectName(s.name, `${path}.supersededBy.name`, CODE, { max: 256 }),
-    digest: expectDigestSet(s.digest, `${path}.supersededBy.digest`, CODE, true) as { sha256: string; [algorithm: string]: string },
-  };
-  return { reason, description, revokedAt, supersededBy };
+  return parseSpec(revocationSpec, value, path, CODE);
 }
 

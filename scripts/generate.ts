@@ -1,0 +1,130 @@
+// Writes what is generated from the format specs (src/spec/): each spec's JSON Schema in schemas/ and
+// its field table in docs/. `npm run generate` writes; `checkGenerated()` (test/generated.test.ts) lists
+// the files that are stale. A new format joins by adding one entry to GENERATED.
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { approvalSpec } from "../src/attestation/predicates/approval.js";
+import { deploymentSpec } from "../src/attestation/predicates/deployment.js";
+import { modelWatermarkSpec } from "../src/attestation/predicates/modelWatermark.js";
+import { specTable } from "../src/spec/docTable.js";
+import { revocationSpec } from "../src/attestation/predicates/revocation.js";
+import { modelUpdateSpec } from "../src/attestation/predicates/modelUpdate.js";
+import { evaluationSpec } from "../src/attestation/predicates/evaluation.js";
+import { formatJson, type SchemaHeader, specSchema } from "../src/spec/jsonSchema.js";
+import type { AnySpec } from "../src/spec/spec.js";
+
+/** One generated format: its spec, its schema file with the schema's header, and the docs page holding its table (between markers). */
+export type Generated = {
+  readonly spec: AnySpec;
+  /** Where the JSON Schema goes, relative to the repository root. */
+  readonly schema?: { readonly file: string } & Omit<SchemaHeader, "$id">;
+  /** The docs page holding the field table, between `<!-- spec:<table> -->` and `<!-- /spec:<table> -->`. */
+  readonly docs?: { readonly file: string; readonly table: string };
+};
+
+const ID = "https://provenance-ledger.dev/";
+
+export const GENERATED: readonly Generated[] = [
+  {
+    spec: approvalSpec,
+    schema: {
+      file: "schemas/predicates/approval-v1.schema.json",
+      title: "Approval predicate v1 (https://provenance-ledger.dev/approval/v1)",
+      description:
+        "One approver's decision on a model (the statement's subject) under one policy. The verifier checks that approver.keyid signed the envelope and is registered on chain with approver.role. Strings are measured in UTF-16 code units by parseApprovalPredicate. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "approval" },
+  },
+  {
+    spec: deploymentSpec,
+    schema: {
+      file: "schemas/predicates/deployment-v1.schema.json",
+      title: "Deployment predicate v1 (https://provenance-ledger.dev/deployment/v1)",
+      description:
+        "Which model (the statement's subject) was deployed where, when, by whom, under which approval policy, relying on which approvals. Whether the approvals meet the policy is the verifier's check, not the schema's. Strings are measured in UTF-16 code units by parseDeploymentPredicate. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "deployment" },
+  },
+  {
+    spec: modelWatermarkSpec,
+    schema: {
+      file: "schemas/predicates/model-watermark-v1.schema.json",
+      title: "Model watermark predicate v1 (https://provenance-ledger.dev/model-watermark/v1)",
+      description:
+        "A watermark bound to the provenance record: the scheme and its parameters, a commitment to the secret key (never the key), and for weights the tensors covered, the unmarked model's digest and the 64-bit payload; for text the deployment whose outputs carry it. The subject is the marked model (weights) or the deployed model (text). See docs/watermark.md and docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "model-watermark" },
+  },
+  {
+    spec: revocationSpec,
+    schema: {
+      file: "schemas/predicates/revocation-v1.schema.json",
+      title: "Revocation predicate v1 (https://provenance-ledger.dev/revocation/v1)",
+      description:
+        "The model (the statement's subject) must no longer be used: why, since when, and what replaces it. A superseded model names its replacement. Strings are measured in UTF-16 code units by parseRevocationPredicate. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "revocation" },
+  },
+  {
+    spec: modelUpdateSpec,
+    schema: {
+      file: "schemas/predicates/model-update-v1.schema.json",
+      title: "Model update predicate v1 (https://provenance-ledger.dev/model-update/v1)",
+      description:
+        "How a new model (the statement's subject) was derived from its parent(s): one parent, or 2 to 100 for a merge. Rules this schema cannot express, enforced by parseModelUpdatePredicate: parent digests are distinct by sha256; parameters nest at most 128 levels and hold no integer beyond 2^53; strings are measured in UTF-16 code units. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "model-update" },
+  },
+  {
+    spec: evaluationSpec,
+    schema: {
+      file: "schemas/predicates/evaluation-v1.schema.json",
+      title: "Evaluation predicate v1 (https://provenance-ledger.dev/evaluation/v1)",
+      description:
+        "How a model (the statement's subject) scored on an evaluation dataset. Rules this schema cannot express, enforced by parseEvaluationPredicate: metric names are distinct; passed equals 'every metric with a threshold meets it' (a predicate cannot claim a pass its numbers contradict, nor hide one); strings are measured in UTF-16 code units. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "evaluation" },
+  },
+];
+
+const root = new URL("../", import.meta.url);
+
+/** Each generated file's expected text, keyed by its path from the repository root. */
+export function generatedFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  const read = (file: string) => files.get(file) ?? readFileSync(new URL(file, root), "utf8");
+  for (const g of GENERATED) {
+    if (g.schema) {
+      const { file, ...header } = g.schema;
+      files.set(file, `${formatJson(specSchema(g.spec, { $id: `${ID}${file}`, ...header }))}\n`);
+    }
+    if (g.docs) {
+      const { file, table } = g.docs;
+      const text = read(file);
+      const begin = `<!-- spec:${table} (generated by npm run generate from its spec: edit the spec) -->\n`;
+      const end = `\n<!-- /spec:${table} -->`;
+      const at = text.indexOf(begin);
+      const stop = text.indexOf(end, at);
+      if (at < 0 || stop < 0) throw new Error(`${file} has no markers for the ${table} table: ${JSON.stringify(begin)} … ${JSON.stringify(end)}`);
+      files.set(file, text.slice(0, at + begin.length) + specTable(g.spec) + text.slice(stop));
+    }
+  }
+  return files;
+}
+
+/** The generated files whose text on disk is not what the specs generate. */
+export function staleFiles(): string[] {
+  return [...generatedFiles()].filter(([file, text]) => readFileSync(new URL(file, root), "utf8") !== text).map(([file]) => file);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const check = process.argv.includes("--check");
+  const stale = staleFiles();
+  if (check) {
+    for (const file of stale) console.error(`stale: ${file} (run npm run generate)`);
+    process.exitCode = stale.length ? 1 : 0;
+  } else {
+    for (const [file, text] of generatedFiles()) writeFileSync(new URL(file, root), text);
+    console.log(stale.length ? `wrote ${stale.join(", ")}` : "every generated file is up to date");
+  }
+}

@@ -1,0 +1,232 @@
+import type { JsonValue } from "../canonicalJson.js";
+import type { InputErrorCode } from "../errors/input.js";
+import {
+  expectArray,
+  expectBoolean,
+  expectDigestSet,
+  expectInteger,
+  expectJsonObject,
+  expectName,
+  expectNumber,
+  expectObject,
+  expectOneOf,
+  expectSha256,
+  expectString,
+  type ExpectStringOptions,
+  expectTimestamp,
+  expectUri,
+  invalid,
+} from "../validate.js";
+
+// A format's spec, declared once: the parser (`parseSpec`), the JSON Schema (`specSchema`, in
+// ./jsonSchema.ts) and the docs field table (`specRows`, in ./docTable.ts) are all read from it.
+// Each node checks with the validate.ts helpers, so messages and paths are theirs; a
+// `refine` adds a rule a schema cannot express (uniqueness, order, comparisons between fields),
+// run after the node's own checks on the value it built.
+//
+// `Spec<T>` carries T invariantly, so `spec satisfies Spec<Predicate>` fails to compile when the
+// spec and the TypeScript type disagree in either direction (a field missing, optional in one and
+// required in the other, a wider enum).
+
+/** Throws the format's InputError at `path` (relative paths: `fail(".name", "…")`, `fail("[2]", "…")`, `fail("", "…")`). */
+export type Fail = (relativePath: string, message: string) => never;
+
+/** A rule beyond the node's shape: may throw through `fail`; `schema` is its JSON Schema counterpart, when one exists. */
+export type Refinement<T> = { readonly check: (value: T, fail: Fail, path: string) => void; readonly schema?: Record<string, unknown> | undefined; readonly doc?: string | undefined };
+
+export type Node =
+  | { readonly kind: "string"; readonly options: ExpectStringOptions; readonly docType?: string | undefined }
+  | { readonly kind: "sha256" }
+  | { readonly kind: "timestamp" }
+  | { readonly kind: "uri" }
+  | { readonly kind: "name"; readonly max: number }
+  | { readonly kind: "integer"; readonly min: number; readonly max: number }
+  | { readonly kind: "number"; readonly min?: number | undefined; readonly max?: number | undefined; readonly exclusiveMin?: boolean | undefined; readonly exclusiveMax?: boolean | undefined }
+  | { readonly kind: "boolean" }
+  | { readonly kind: "literal"; readonly values: readonly string[] }
+  | { readonly kind: "json" }
+  | { readonly kind: "digestSet"; readonly requireSha256: boolean }
+  | { readonly kind: "array"; readonly items: AnySpec; readonly min: number; readonly max: number }
+  | { readonly kind: "object"; readonly fields: Readonly<Record<string, AnySpec>>; readonly open?: boolean | undefined }
+  | { readonly kind: "map"; readonly values: AnySpec; readonly keys?: ExpectStringOptions | undefined; readonly min: number; readonly max: number }
+  | { readonly kind: "union"; readonly tag: string; readonly variants: Readonly<Record<string, AnySpec>> }
+  | {
+      readonly kind: "custom";
+      readonly parse: (value: unknown, path: string, code: InputErrorCode) => unknown;
+      readonly schema: Record<string, unknown>;
+      readonly docType: string;
+    };
+
+export type Spec<T> = {
+  readonly node: Node;
+  /** Present only in types: makes Spec invariant in T. */
+  readonly __type?: (value: T) => T;
+  readonly optional?: boolean;
+  readonly description?: string | undefined;
+  readonly refinements: readonly Refinement<any>[];
+  /** Adds a rule a schema cannot express (or, with `schema`, one it expresses its own way). */
+  refine(check: Refinement<T>["check"], options?: { readonly schema?: Record<string, unknown>; readonly doc?: string }): Spec<T>;
+  /** The field's meaning, for the docs table and the schema's `description`. */
+  describe(description: string): Spec<T>;
+};
+
+export type AnySpec = Spec<any>;
+export type Infer<S> = S extends Spec<infer T> ? T : never;
+type Optional<T> = Spec<T> & { readonly optional: true };
+
+function make<T>(node: Node, extra: Partial<Pick<Spec<T>, "optional" | "description" | "refinements">> = {}): Spec<T> {
+  const spec: Spec<T> = {
+    node,
+    refinements: extra.refinements ?? [],
+    ...(extra.optional ? { optional: true } : {}),
+    ...(extra.description === undefined ? {} : { description: extra.description }),
+    refine: (check, options = {}) => make<T>(node, { ...spec, refinements: [...spec.refinements, { check, schema: options.schema, doc: options.doc }] }),
+    describe: (description) => make<T>(node, { ...spec, description }),
+  };
+  return spec;
+}
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type ObjectOf<F extends Record<string, AnySpec>> = Simplify<
+  { readonly [K in keyof F as F[K] extends { optional: true } ? never : K]: Infer<F[K]> } & {
+    readonly [K in keyof F as F[K] extends { optional: true } ? K : never]?: Infer<F[K]>;
+  }
+>;
+
+/** The spec builders. */
+export const s = {
+  /** A string; `T` narrows it to what the pattern guarantees (`s.string<Hex>({ pattern: /^0x…$/ })`). */
+  string: <T extends string = string>(options: ExpectStringOptions & { readonly docType?: string } = {}): Spec<T> => make({ kind: "string", options, docType: options.docType }),
+  /** 64 lower-case hex digits. */
+  sha256: (): Spec<string> => make({ kind: "sha256" }),
+  /** RFC 3339 UTC, a real date. */
+  timestamp: (): Spec<string> => make({ kind: "timestamp" }),
+  /** An absolute URI, at most 2048 characters. */
+  uri: (): Spec<string> => make({ kind: "uri" }),
+  /** Printable text (validate.ts `expectName`). */
+  name: (max = 256): Spec<string> => make({ kind: "name", max }),
+  integer: (min = 0, max = Number.MAX_SAFE_INTEGER): Spec<number> => make({ kind: "integer", min, max }),
+  /** A finite number within ±(2^53 − 1), optionally within bounds (exclusive ones where said). */
+  number: (bounds: { readonly min?: number; readonly max?: number; readonly exclusiveMin?: boolean; readonly exclusiveMax?: boolean } = {}): Spec<number> =>
+    make({ kind: "number", ...bounds }),
+  boolean: (): Spec<boolean> => make({ kind: "boolean" }),
+  literal: <const T extends string>(...values: readonly T[]): Spec<T> => make({ kind: "literal", values }),
+  /** A JSON object canonical JSON can represent. */
+  json: (): Spec<{ [key: string]: JsonValue }> => make({ kind: "json" }),
+  /** An in-toto DigestSet (validate.ts `expectDigestSet`). */
+  digestSet: (): Spec<Record<string, string>> => make({ kind: "digestSet", requireSha256: false }),
+  /** An in-toto DigestSet that includes `sha256` (an artifact of the lineage graph). */
+  sha256DigestSet: (): Spec<{ readonly sha256: string; readonly [algorithm: string]: string }> => make({ kind: "digestSet", requireSha256: true }),
+  array: <T>(items: Spec<T>, min = 0, max = 1_000_000): Spec<readonly T[]> => make({ kind: "array", items, min, max }),
+  object: <F extends Record<string, AnySpec>>(fields: F, options: { readonly open?: boolean } = {}): Spec<ObjectOf<F>> =>
+    make({ kind: "object", fields, open: options.open }),
+  /** An object used as a map: keys (checked as strings) → values. */
+  map: <T>(values: Spec<T>, options: { readonly keys?: ExpectStringOptions; readonly min?: number; readonly max?: number } = {}): Spec<Record<string, T>> =>
+    make({ kind: "map", values, keys: options.keys, min: options.min ?? 0, max: options.max ?? 1_000_000 }),
+  /** One of several object specs chosen by the string field `tag`. */
+  union: <const V extends Record<string, AnySpec>>(tag: string, variants: V): Spec<Infer<V[keyof V]>> => make({ kind: "union", tag, variants }),
+  /** A field that may be absent (never null). */
+  optional: <T>(spec: Spec<T>): Optional<T> => make<T>(spec.node, { ...spec, optional: true }) as Optional<T>,
+  /** A node checked by hand-written code, with the schema and docs type it stands for. */
+  custom: <T>(parse: (value: unknown, path: string, code: InputErrorCode) => T, schema: Record<string, unknown>, docType: string): Spec<T> =>
+    make({ kind: "custom", parse, schema, docType }),
+};
+
+/**
+ * Checks untrusted JSON against `spec` and returns a fresh copy holding only what was checked.
+ * Every refusal is an InputError with `code` whose path names the field, starting at `path`.
+ */
+export function parseSpec<T>(spec: Spec<T>, value: unknown, path: string, code: InputErrorCode): T {
+  const out = parseNode(spec.node, value, path, code) as T;
+  for (const r of spec.refinements) r.check(out, (relative, message) => invalid(code, message, `${path}${relative}`), path);
+  return out;
+}
+
+function parseNode(node: Node, value: unknown, path: string, code: InputErrorCode): unknown {
+  switch (node.kind) {
+    case "string":
+      return expectString(value, path, code, node.options);
+    case "sha256":
+      return expectSha256(value, path, code);
+    case "timestamp":
+      return expectTimestamp(value, path, code);
+    case "uri":
+      return expectUri(value, path, code);
+    case "name":
+      return expectName(value, path, code, { max: node.max });
+    case "integer":
+      return expectInteger(value, path, code, node.min, node.max);
+    case "number": {
+      const n = expectNumber(value, path, code);
+      const { min, max, exclusiveMin, exclusiveMax } = node;
+      const low = min === undefined || (exclusiveMin ? n > min : n >= min);
+      const high = max === undefined || (exclusiveMax ? n < max : n <= max);
+      if (!low || !high)
+        invalid(
+          code,
+          exclusiveMin && exclusiveMax ? `must be between ${min} and ${max} (exclusive), got ${n}` : `must be in ${exclusiveMin ? "(" : "["}${min ?? "-∞"}, ${max ?? "∞"}${exclusiveMax ? ")" : "]"}, got ${n}`,
+          path,
+        );
+      return n;
+    }
+    case "boolean":
+      return expectBoolean(value, path, code);
+    case "literal":
+      return expectOneOf(value, path, code, node.values);
+    case "json":
+      return expectJsonObject(value, path, code);
+    case "digestSet":
+      return expectDigestSet(value, path, code, node.requireSha256);
+    case "array":
+      return expectArray(value, path, code, node.min, node.max).map((item, i) => parseSpec(node.items, item, `${path}[${i}]`, code));
+    case "object": {
+      const entries = Object.entries(node.fields);
+      const o = expectObject(value, path, code, {
+        required: entries.filter(([, f]) => !f.optional).map(([k]) => k),
+        allowed: entries.filter(([, f]) => f.optional).map(([k]) => k),
+        ...(node.open ? { open: true } : {}),
+      });
+      const out: Record<string, unknown> = {};
+      for (const [key, field] of entries) if (o[key] !== undefined) out[key] = parseSpec(field, o[key], `${path}.${key}`, code);
+      return out;
+    }
+    case "map": {
+      const o = expectObject(value, path, code);
+      const keys = Object.keys(o);
+      if (keys.length < node.min || keys.length > node.max) invalid(code, `must have ${node.min} to ${node.max} entries, got ${keys.length}`, path);
+      const out: Record<string, unknown> = {};
+      for (const key of keys) {
+        if (node.keys) expectString(key, `${path}.${key}`, code, node.keys);
+        // defineProperty: a key "__proto__" is data, never a prototype.
+        Object.defineProperty(out, key, { value: parseSpec(node.values, o[key], `${path}.${key}`, code), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    case "union": {
+      const tag = expectObject(value, path, code)[node.tag];
+      const which = expectOneOf(tag, `${path}.${node.tag}`, code, Object.keys(node.variants));
+      return parseSpec(node.variants[which]!, value, path, code);
+    }
+    case "custom":
+      return node.parse(value, path, code);
+  }
+}
+
+/**
+ * A refinement of an array: no two items share `key(item)` (identity by default). The second one
+ * is named, at `<array>[i]<field>`: "is already listed as <array>[first]". Identity is `uniqueItems`
+ * in the schema; any other key is the parser's rule alone.
+ */
+export function distinct<T>(key?: (item: T) => string, field = ""): [Refinement<readonly T[]>["check"], { schema?: Record<string, unknown>; doc?: string }] {
+  const check: Refinement<readonly T[]>["check"] = (items, fail, path) => {
+    const name = path.slice(path.lastIndexOf(".") + 1);
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const k = key ? key(item) : (item as string);
+      const first = seen.get(k);
+      if (first !== undefined) fail(`[${i}]${field}`, `is already listed as ${name}[${first}]`);
+      seen.set(k, i);
+    });
+  };
+  return [check, key ? { doc: `Distinct by${field ? ` ${field.replace(/^\./, "")}` : " value"} (checked by the parser).` } : { schema: { uniqueItems: true } }];
+}
