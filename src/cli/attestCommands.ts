@@ -258,9 +258,14 @@ export async function keyShow({ flags, args, out }: CommandContext): Promise<voi
     const possession = await readKeyPossession(pins.chain, pins.registry, org, onChainKeyId(keyid), state);
     const binding = { chainId: await pins.chain.getChainId(), registry: pins.registry, orgId: org, keyId: onChainKeyId(keyid), role: state.role };
     const problem = possession ? await checkKeyPossession(possession, binding, { keyid, possessionHash: state.possessionHash }) : "its registration log was not found";
-    out.result({ keyid, registered: true, ...state, possessionValid: problem === null }, [
+    // Roles are names in JSON: the chain holds only keccak256(name), so the name is the one the
+    // caller expects (--role), confirmed against the hash; the hash itself is roleHash.
+    const { role: roleHash, ...rest } = state;
+    const roleMatches = flags.role === undefined ? undefined : onChainRole(flags.role) === roleHash;
+    out.result({ keyid, registered: true, ...rest, role: roleMatches ? flags.role : null, roleHash, ...(roleMatches === undefined ? {} : { roleMatches }), possessionValid: problem === null }, [
       `Key ${keyid}: organisation ${state.orgId}, registered at block ${state.registeredAt}${state.revokedAt ? `, REVOKED at block ${state.revokedAt}` : ", active"}`,
       problem === null ? "  proof of possession: valid" : `  proof of possession: INVALID (${problem}); verifiers do not count this key`,
+      ...(roleMatches === undefined ? [] : [roleMatches ? `  role: "${flags.role}"` : `  role: NOT "${flags.role}" (registered role hash ${roleHash})`]),
     ]);
   });
 }

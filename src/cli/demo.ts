@@ -23,7 +23,7 @@ import { LedgerStore } from "../store/ledgerStore.js";
 import { verdictLines } from "./attestCommands.js";
 import type { CommandContext } from "./commands.js";
 import { connectReader, connectWriter } from "./connect.js";
-import { stdout, terminalLines } from "./output.js";
+import { type Output, note } from "./output.js";
 import { demoSafetensors, demoWatermark } from "./demoWatermark.js";
 
 const POLICY = { id: "eu-ai-act-high-risk-release-v1", threshold: 2, role: "approver" } as const;
@@ -39,7 +39,10 @@ const POLICY = { id: "eu-ai-act-high-risk-release-v1", threshold: 2, role: "appr
  * chain marks the fine-tune as derived from a revoked model, even when the verifier checks the
  * bundle made before the revocation. Exit 0 only if all of that happened.
  */
-export async function demo({ out }: CommandContext): Promise<number> {
+export async function demo({ out: printer, flags }: CommandContext): Promise<number> {
+  // Under --json stdout is one document (the result, with each step's outcome); the narration goes to stderr.
+  const out: Output = flags.json ? { ...printer, say: note } : printer;
+  const steps: Record<string, unknown>[] = [];
   const work = await mkdtemp(join(tmpdir(), "provenance-demo-"));
   const chain = await startEmbeddedChain();
   const store = LedgerStore.open(join(work, ".provenance"));
@@ -49,6 +52,8 @@ export async function demo({ out }: CommandContext): Promise<number> {
     const { registry } = await deployRegistry(writer);
     const { orgId } = await registerOrganisation(writer, registry, { name: "Demo AI Lab" });
     out.say(`   deployed ProvenanceRegistry at ${registry}; registered organisation ${orgId} "Demo AI Lab" (admin and anchorer ${writer.account})`);
+    steps.push({ step: 1, name: "chain", chainId: chain.chainId, registry, orgId, admin: writer.account });
+    const registered: Record<string, unknown>[] = [];
 
     // Keys: the pipeline signs with the organisation's Ethereum account; people have their own keys.
     const keys = {
@@ -61,14 +66,18 @@ export async function demo({ out }: CommandContext): Promise<number> {
       const possession = await proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) });
       await registerSigningKey(writer, registry, { orgId, role: onChainRole(role), possession });
       out.say(`2. registered the ${who}'s ${key.algorithm} key ${key.keyid.slice(0, 24)}… with role "${role}"`);
+      registered.push({ who, algorithm: key.algorithm, keyid: key.keyid, role });
     }
+    steps.push({ step: 2, name: "keys", keys: registered });
 
     const context: PipelineContext = { store, key: keys.pipeline };
-    const base = await runPipeline(context, keys, work, { name: "demo/fraud-detector-base", step: 3 });
-    const fineTune = await runPipeline(context, keys, work, { name: "demo/fraud-detector-eu", step: 4, base });
+    const base = await runPipeline(context, keys, work, { name: "demo/fraud-detector-base", step: 3 }, out.say);
+    const fineTune = await runPipeline(context, keys, work, { name: "demo/fraud-detector-eu", step: 4, base }, out.say);
+    for (const [step, m] of [[3, base], [4, fineTune]] as const) steps.push({ step, name: "pipeline", model: m.name, sha256: m.sha256, dataset: { name: m.dataset.name, sha256: m.dataset.sha256 }, entries: m.entries, approvals: m.approvals });
 
     const anchored = await anchorAll(store, writer, registry, orgId);
     out.say(`5. Anchored ${anchored.leaves} signed attestations in ${anchored.batches} batch(es) at block ${anchored.block}`);
+    steps.push({ step: 5, name: "anchor", ...anchored });
 
     // The third party: a bundle file, the model files, an RPC URL, and pins of its own.
     const bundleFile = join(work, "fraud-detector-eu.bundle.json");
@@ -79,15 +88,19 @@ export async function demo({ out }: CommandContext): Promise<number> {
     out.say(`6. Wrote the evidence bundle (${bundle.receipts.length} envelopes with receipts, ${bundle.keys.length} public keys) to ${bundleFile}`);
     out.say(`   A verifier holding only the bundle, the model files and the RPC URL checks it (default verification policy):`);
     printResult(out, result);
+    steps.push({ step: 6, name: "verify-bundle", bundleFile, verdict: result.verdict, envelopes: bundle.receipts.length, keys: bundle.keys.length });
 
     let refused = 0;
+    const refusals: Record<string, unknown>[] = [];
     const expectRefusal = async (label: string, run: () => Promise<unknown>): Promise<void> => {
       try {
         await run();
         out.say(`   ${label}: VERIFIED — this must not happen`);
+        refusals.push({ input: label, refused: false });
       } catch (error) {
         if (!(error instanceof VerificationError)) throw error;
         refused++;
+        refusals.push({ input: label, refused: true, check: error.check });
         out.say(`   ${label}: NOT VERIFIED (check "${error.check}": ${error.shortMessage.slice(0, 160)})`);
       }
     };
@@ -104,6 +117,7 @@ export async function demo({ out }: CommandContext): Promise<number> {
     await expectRefusal("the bundle without the dataset attestation", () => verifyBundle({ ...pins, bundle: withoutEntry(bundle, fineTune.dataset.entry) }));
     await expectRefusal("the bundle without the fine-tune's training run", () => verifyBundle({ ...pins, bundle: withoutEntry(bundle, fineTune.entries["training-run"]!) }));
 
+    steps.push({ step: 7, name: "tampering", refusals });
     out.say("8. The base model is revoked (data-licence problem): the revocation is anchored and set on chain.");
     const revocation = await revokeModel(context, base, { reason: "data-licence", description: "the licence of transactions-2025 does not cover model training" });
     const published = await publishRevocation(store, writer, { registry, orgId, entryHash: revocation, confirmations: 1 });
@@ -112,10 +126,12 @@ export async function demo({ out }: CommandContext): Promise<number> {
     const after = await verifyBundle({ ...pins, bundle: parseBundle(await readFile(bundleFile, "utf8")) });
     printResult(out, after);
     const revocationSeen = after.verdict === "derived-from-revoked" && after.revocation.findings.some((f) => f.source === "chain" && f.sha256 === base.sha256);
+    steps.push({ step: 8, name: "revocation", entryHash: revocation, anchoredAt: published.anchoredAt, revokedAt: Number(published.receipts[0]!.blockNumber), verdictAfter: after.verdict, seenOnChain: revocationSeen });
     const watermarked = await demoWatermark(out, { context, work, model: fineTune, anchor: async () => ({ block: (await anchorAll(store, writer, registry, orgId)).block }), pins: { chain: pins.chain, chainId: pins.chainId, registry }, step: 9 });
 
+    steps.push({ step: 9, name: "watermark", detected: watermarked });
     const ok = result.verdict === "verified" && refused === 5 && revocationSeen && watermarked;
-    out.result(
+    printer.result(
       {
         verified: result.verdict === "verified",
         model: result.model,
@@ -128,6 +144,8 @@ export async function demo({ out }: CommandContext): Promise<number> {
         bundleFile,
         registry,
         orgId,
+        ok,
+        steps,
       },
       [
         ok
@@ -149,8 +167,8 @@ async function runPipeline(
   keys: DemoKeys,
   work: string,
   p: { name: string; step: number; base?: Artifact },
+  say: (line: string) => void,
 ): Promise<Artifact & { path: string; entry: Hex; entries: Record<string, Hex>; dataset: Artifact & { entry: Hex }; approvals: Hex[] }> {
-  const say = (line: string) => stdout(terminalLines([line]));
   const tag = p.base ? "eu" : "base";
   say(`${p.step}. Pipeline for ${p.name}${p.base ? ` (fine-tune of ${p.base.name})` : ""}:`);
   const dataDir = join(work, `transactions-${tag}`);

@@ -1,88 +1,101 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import dotenv from "dotenv";
 import { InputError } from "../errors/input.js";
 import { type Hex, parseAddress, parseHexBytes } from "../hex.js";
 
-/** Every flag the CLI knows; each command uses a subset. */
+/** One flag of the CLI: its value's placeholder (none for a switch), whether it repeats, its help line. */
+export type FlagSpec = {
+  /** The value's placeholder in help (`<url>`); a flag without one is a switch. */
+  readonly value?: string;
+  /** Given more than once, it collects every value (`--org 1 --org 2`). */
+  readonly multiple?: true;
+  readonly short?: string;
+  readonly description: string;
+  /** Accepted, not shown in help (an older spelling). */
+  readonly hidden?: true;
+};
+
+/**
+ * Every flag the CLI knows, described once; each command declares the subset it takes
+ * (src/cli/program.ts), and a flag it does not take is refused (exit 2).
+ */
 export const FLAGS = {
-  rpc: { type: "string" },
-  registry: { type: "string" },
-  "private-key": { type: "string" },
-  org: { type: "string", multiple: true },
-  "chain-id": { type: "string" },
-  "data-dir": { type: "string" },
-  artifact: { type: "string" },
+  rpc: { value: "<url>", description: "JSON-RPC endpoint (PROVENANCE_RPC_URL)" },
+  registry: { value: "<address>", description: "registry contract (PROVENANCE_REGISTRY)" },
+  "private-key": { value: "<hex>", description: "signing key; prefer PROVENANCE_PRIVATE_KEY or .env: a flag is visible in ps and shell history" },
+  org: { value: "<id>", multiple: true, description: "organisation id (PROVENANCE_ORG)" },
+  "chain-id": { value: "<id>", description: "chain ID (PROVENANCE_CHAIN_ID)" },
+  "data-dir": { value: "<dir>", description: "ledger store folder (PROVENANCE_DATA_DIR; default: nearest .provenance/)" },
+  artifact: { value: "<path>", description: "the model's file or folder, hashed by the verifier" },
   // Digests named explicitly: a path argument is always hashed, whatever its name looks like.
-  "artifact-digest": { type: "string" },
-  "subject-digest": { type: "string", multiple: true },
-  "model-digest": { type: "string" },
-  output: { type: "string", short: "o" },
-  name: { type: "string" },
-  version: { type: "string" },
+  "artifact-digest": { value: "sha256:<hex>", description: "the model's digest instead of its files (exit 3: no file was read)" },
+  "subject-digest": { value: "sha256:<hex>", multiple: true, description: "a subject by digest instead of by path" },
+  "model-digest": { value: "sha256:<hex>", description: "the model by digest instead of by path" },
+  output: { value: "<file>", short: "o", description: "write the result to this file" },
+  name: { value: "<name>", description: "name to record" },
   // The model's version (record, sbom); `--version` after those commands is the same flag.
-  "model-version": { type: "string" },
-  type: { type: "string" },
-  field: { type: "string", multiple: true },
-  admin: { type: "string" },
-  anchorer: { type: "string", multiple: true },
-  confirmations: { type: "string" },
-  timeout: { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
+  version: { value: "<version>", description: "older spelling of --model-version", hidden: true },
+  "model-version": { value: "<version>", description: "the model's version" },
+  type: { value: "<type>", description: "entry type" },
+  field: { value: "<k=v>", multiple: true, description: "an extra record field" },
+  admin: { value: "<address>", description: "admin account (default: the caller)" },
+  anchorer: { value: "<address>", multiple: true, description: "another anchorer account" },
+  confirmations: { value: "<n>", description: "blocks to wait for / require (PROVENANCE_CONFIRMATIONS, default 1)" },
+  timeout: { value: "<seconds>", description: "per RPC request and per wait (PROVENANCE_TIMEOUT, default 30)" },
+  json: { description: "one JSON document on stdout (docs/cli.md)" },
   // Attestations, SBOMs, environment, lineage, bundles
-  key: { type: "string" },
+  key: { value: "<key.json>", description: "key file (PROVENANCE_SIGNING_KEY)" },
   // Encrypted key files (docs/keys.md): the passphrase never comes from a flag's value.
-  encrypt: { type: "boolean" },
-  "passphrase-file": { type: "string" },
-  algorithm: { type: "string" },
-  subject: { type: "string", multiple: true },
-  predicate: { type: "string" },
-  role: { type: "string" },
-  decision: { type: "string" },
-  policy: { type: "string" },
-  threshold: { type: "string" },
-  comment: { type: "string" },
-  "python-env": { type: "string", multiple: true },
-  npm: { type: "string", multiple: true },
-  ingest: { type: "string", multiple: true },
-  dataset: { type: "string", multiple: true },
-  hyperparameter: { type: "string", multiple: true },
-  architecture: { type: "string" },
-  task: { type: "string" },
-  spdx: { type: "string" },
-  format: { type: "string" },
-  lineage: { type: "boolean" },
-  "require-approvals": { type: "string" },
-  workers: { type: "string" },
+  encrypt: { description: "encrypt the key file under a passphrase (asked, or --passphrase-file)" },
+  "passphrase-file": { value: "<file>", description: "passphrase of an encrypted key file (PROVENANCE_KEY_PASSPHRASE; else asked)" },
+  algorithm: { value: "<alg>", description: "ed25519, p256 or secp256k1 (default ed25519)" },
+  subject: { value: "<path>", multiple: true, description: "a subject file or folder (hashed)" },
+  predicate: { value: "<file.json>", description: "the predicate (JSON file)" },
+  role: { value: "<role>", description: "signer's role (e.g. approver)" },
+  decision: { value: "<decision>", description: "approved or rejected (default approved)" },
+  policy: { value: "<policy>", description: "approval policy id (approve) or verification policy file (verify)" },
+  comment: { value: "<text>", description: "a comment" },
+  "python-env": { value: "<venv|python>", multiple: true, description: "a Python venv, site-packages folder or interpreter" },
+  npm: { value: "<dir>", multiple: true, description: "an npm project folder" },
+  ingest: { value: "<sbom.json>", multiple: true, description: "merge components of an existing SBOM" },
+  dataset: { value: "<name=path>", multiple: true, description: "a training dataset" },
+  hyperparameter: { value: "<k=v>", multiple: true, description: "a hyperparameter" },
+  architecture: { value: "<arch>", description: "model architecture" },
+  task: { value: "<task>", description: "model task" },
+  spdx: { value: "<file>", description: "also write an SPDX 3.0.1 export" },
+  format: { value: "<format>", description: "text, mermaid or dot" },
+  lineage: { description: "verify the model's whole lineage from this store" },
+  "require-approvals": { value: "<n>", description: "approvals the policy needs at least" },
   // Hugging Face layouts (docs/model-hashing.md#hugging-face-layouts): recorded in a v3 manifest.
-  "follow-symlinks": { type: "string" },
-  "ignore-paths": { type: "string", multiple: true },
+  "follow-symlinks": { value: "<root>", description: "follow symbolic links that resolve inside this folder (docs/model-hashing.md)" },
+  "ignore-paths": { value: "<path>", multiple: true, description: "leave these relative paths out of the model (comma-separated too)" },
   // Anchoring service (provenance serve, provenance token)
-  listen: { type: "string" },
-  store: { type: "string" },
-  interval: { type: "string" },
-  "batch-size": { type: "string" },
-  "max-body": { type: "string" },
-  "fee-cap": { type: "string" },
-  "lease-ttl": { type: "string" },
-  "log-level": { type: "string" },
+  listen: { value: "<host:port>", description: "service address (PROVENANCE_LISTEN, default 127.0.0.1:8080)" },
+  store: { value: "<file|url>", description: "service store: SQLite file or postgres:// URL (PROVENANCE_STORE)" },
+  interval: { value: "<duration>", description: "sealing interval (PROVENANCE_INTERVAL, default 10s)" },
+  "batch-size": { value: "<n>", description: "entries per batch at most (PROVENANCE_BATCH_SIZE)" },
+  "max-body": { value: "<size>", description: "request body limit (PROVENANCE_MAX_BODY, default 1MiB)" },
+  "fee-cap": { value: "<gwei>", description: "highest fee per gas (PROVENANCE_FEE_CAP)" },
+  "lease-ttl": { value: "<duration>", description: "anchoring lease (PROVENANCE_LEASE_TTL, default 30s)" },
+  "log-level": { value: "<level>", description: "debug, info, warn or error (PROVENANCE_LOG_LEVEL)" },
   // Verifier pins
-  trust: { type: "string" },
+  trust: { value: "<trust.json>", description: "verifier's pins: chain ID, registry, organisations (PROVENANCE_TRUST)" },
   // Trust modes (docs/trust-model.md)
-  "trust-mode": { type: "string" },
-  "qbft-trust": { type: "string" },
-  checkpoint: { type: "string" },
-  "max-head-age": { type: "string" },
+  "trust-mode": { value: "<mode>", description: "rpc, light or quorum (default: light when validators are pinned, else rpc)" },
+  "qbft-trust": { value: "<file>", description: "pinned QBFT validator set (provenance-qbft-trust-v1)" },
+  checkpoint: { value: "<file>", description: "a saved light-client checkpoint to start from" },
+  "max-head-age": { value: "<duration>", description: "refuse a verified head older than this (light default 1h)" },
   // Watermarks (provenance watermark)
-  original: { type: "string" },
-  strength: { type: "string" },
-  bundle: { type: "string", multiple: true },
-  kind: { type: "string" },
-  gamma: { type: "string" },
-  delta: { type: "string" },
-} as const;
+  original: { value: "<model>", description: "the unmarked model (non-blind detection)" },
+  strength: { value: "<s>", description: "embedding strength" },
+  bundle: { value: "<bundle.json>", multiple: true, description: "an evidence bundle naming the watermark" },
+  kind: { value: "<kind>", description: "weights or text (default weights)" },
+  gamma: { value: "<g>", description: "text watermark: green-list fraction" },
+  delta: { value: "<d>", description: "text watermark: logit bias" },
+} as const satisfies Record<string, FlagSpec>;
+
+export type FlagName = keyof typeof FLAGS;
 
 export type ParsedFlags = {
   rpc?: string;
@@ -106,7 +119,6 @@ export type ParsedFlags = {
   confirmations?: string;
   timeout?: string;
   json?: boolean;
-  help?: boolean;
   key?: string;
   encrypt?: boolean;
   "passphrase-file"?: string;
@@ -116,7 +128,6 @@ export type ParsedFlags = {
   role?: string;
   decision?: string;
   policy?: string;
-  threshold?: string;
   comment?: string;
   "python-env"?: string[];
   npm?: string[];
@@ -129,7 +140,6 @@ export type ParsedFlags = {
   format?: string;
   lineage?: boolean;
   "require-approvals"?: string;
-  workers?: string;
   "follow-symlinks"?: string;
   "ignore-paths"?: string[];
   listen?: string;
@@ -153,19 +163,13 @@ export type ParsedFlags = {
   delta?: string;
 };
 
-/** Parses argv; unknown flags and missing values are usage errors (exit 2). */
-export function parseCommandLine(argv: readonly string[]): { positionals: string[]; flags: ParsedFlags } {
-  try {
-    const { values, positionals } = parseArgs({ args: [...argv], options: FLAGS, allowPositionals: true, strict: true });
-    const flags = values as ParsedFlags;
-    if (flags["model-version"] !== undefined) {
-      if (flags.version !== undefined && flags.version !== flags["model-version"]) throw new Error("--model-version and --version (its older spelling) disagree");
-      flags.version = flags["model-version"];
-    }
-    return { positionals, flags };
-  } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", (cause as Error).message.split("\n")[0] ?? "invalid arguments", { cause });
+/** `--model-version` and its older spelling `--version` (record, sbom) are one flag; both must agree. */
+export function normaliseFlags(flags: ParsedFlags): ParsedFlags {
+  if (flags["model-version"] !== undefined) {
+    if (flags.version !== undefined && flags.version !== flags["model-version"]) throw new InputError("INVALID_ARGUMENT", "--model-version and --version (its older spelling) disagree");
+    flags.version = flags["model-version"];
   }
+  return flags;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { BaseError } from "../errors/base.js";
 import { LightClientError } from "../errors/lightClient.js";
+import { errorBody } from "../errors/errorBody.js";
 import { VerificationError } from "../errors/verification.js";
 import { escapeJsonText, escapeTerminal, safeJsonStringify } from "../terminalText.js";
 
@@ -66,10 +67,10 @@ export function printUsage(text: string, streams: Streams = processStreams): voi
  * hostile strings (a field's value, a file name, an organisation's name), so the text form is
  * escaped like every line; the JSON form keeps the real strings, escaped as JSON.
  */
-export function printError(error: unknown, json: boolean, { stdout, stderr }: Streams = processStreams): void {
+export function printError(error: unknown, json: boolean, { stdout, stderr }: Streams = processStreams, { verifier = false }: { verifier?: boolean } = {}): void {
   if (json) {
-    const e = error instanceof BaseError ? { code: error.code, message: error.shortMessage, details: error.details, ...(error.metaMessages.length ? { hints: error.metaMessages } : {}) } : { code: "INTERNAL", message: String(error) };
-    stdout(`${safeJsonStringify({ verified: false, error: e })}\n`);
+    // One shape for every command (docs/cli.md#errors); `verified: false` only where something was verified.
+    stdout(`${safeJsonStringify({ ...(verifier ? { verified: false } : {}), error: errorBody(error) })}\n`);
   } else if (error instanceof VerificationError) {
     stderr(terminalLines([`NOT VERIFIED: check "${error.check}" failed: ${error.shortMessage}`]));
   } else if (error instanceof LightClientError) {

@@ -88,7 +88,8 @@ export function serveConfig(flags: ParsedFlags): ServiceConfig {
 /** `provenance serve`: runs the anchoring service until SIGTERM or SIGINT. */
 export async function serve({ flags, out }: CommandContext): Promise<void> {
   const service = await startService(serveConfig(flags));
-  out.say(`provenance serve: listening on ${service.url} (API at ${service.url}/openapi.json); stop with Ctrl-C or SIGTERM`);
+  // Under --json: one document once listening (logs are JSON lines on stderr).
+  out.result({ url: service.url, openapi: `${service.url}/openapi.json` }, [`provenance serve: listening on ${service.url} (API at ${service.url}/openapi.json); stop with Ctrl-C or SIGTERM`]);
   await service.closed;
 }
 

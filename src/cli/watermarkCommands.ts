@@ -32,7 +32,7 @@ const USAGE = `usage:
 /** `provenance watermark …`: dispatches the subcommand; resolves to the exit code (0 detected, 1 not). */
 export async function watermark(context: CommandContext): Promise<number> {
   const [sub, ...args] = context.args;
-  const handlers = { keygen, embed, detect, "detect-text": detectText, reveal } as const;
+  const handlers = watermarkCommands;
   const handler = sub !== undefined && Object.hasOwn(handlers, sub) ? handlers[sub as keyof typeof handlers] : undefined;
   if (!handler) throw new InputError("INVALID_ARGUMENT", `unknown watermark command "${sub ?? ""}"\n${USAGE}`);
   return handler({ ...context, args });
@@ -225,3 +225,6 @@ async function reveal(context: CommandContext): Promise<number> {
   );
   return proven ? 0 : 1;
 }
+
+/** The `watermark` subcommands by name (each resolves to its exit code: 0 detected, 1 not). */
+export const watermarkCommands = { keygen, embed, detect, "detect-text": detectText, reveal } as const;

@@ -19,6 +19,7 @@ import { type VerifiedSigner, verifyAttestation } from "../verify/verifyAttestat
 import { type VerifiedReceipt, verifyReceipt } from "../verify/verifyReceipt.js";
 import type { AnchorerState } from "./anchorer.js";
 import { hashApiToken, isApiToken } from "./apiToken.js";
+import { type ErrorBody, errorBody as sharedErrorBody } from "../errors/errorBody.js";
 import { HttpError } from "./httpError.js";
 import type { IngestQueue } from "./ingestQueue.js";
 import { PROMETHEUS_CONTENT_TYPE, type ServiceMetrics } from "./metrics.js";
@@ -520,8 +521,9 @@ function toHttpError(error: unknown): HttpError {
   return new HttpError(500, "INTERNAL", "internal error (logged with this request's x-request-id)", { cause: error });
 }
 
-function errorBody(e: HttpError): { error: { code: string; message: string; path?: string } } & Record<string, unknown> {
-  return { error: { code: e.code, message: e.shortMessage, ...(e.path === undefined ? {} : { path: e.path }) }, ...e.extra };
+function errorBody(e: HttpError): { error: ErrorBody } & Record<string, unknown> {
+  // The CLI's --json errors have the same shape (src/errors/errorBody.ts).
+  return { error: sharedErrorBody(e), ...e.extra };
 }
 
 function send(response: ServerResponse, reply: Reply, close: boolean): void {

@@ -21,7 +21,8 @@ export type HttpErrorCode =
 /**
  * An HTTP answer other than success, with the status it maps to (input and store errors keep
  * their codes: `DUPLICATE_KEY`, `STORE_UNAVAILABLE`). The API writes it as
- * `{ "error": { "code", "message", "path"? } }` (plus `extra` fields at the top level).
+ * `{ "error": { "code", "message", "path"?, "details"?, "hints"? } }` (plus `extra` fields at the
+ * top level): the CLI's `--json` error shape too (src/errors/errorBody.ts).
  */
 export class HttpError extends BaseError<HttpErrorCode | InputErrorCode | StoreErrorCode> {
   override name = "HttpError";
