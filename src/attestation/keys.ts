@@ -154,6 +154,24 @@ export function signerFromKeyFile(key: KeyFile): Signer {
   };
 }
 
+// Public-key recovery is the costly step of a secp256k1 check and a pure function of its exact
+// inputs (digest and signature bytes), so recent answers are remembered: a verifier that checks the
+// same signature again (a bundle's envelopes, a fuzz run's mutants) pays once. The comparison with
+// the keyid still runs every time.
+const recovered = new Map<string, Promise<string>>();
+const RECOVERED_MAX = 1024;
+function recoverSigner(hash: Hex, signature: Hex): Promise<string> {
+  const id = hash + signature.slice(2);
+  let address = recovered.get(id);
+  if (!address) {
+    address = recoverAddress({ hash, signature }).then((a) => a.toLowerCase());
+    if (recovered.size >= RECOVERED_MAX) recovered.delete(recovered.keys().next().value!);
+    recovered.set(id, address);
+    address.catch(() => recovered.delete(id));
+  }
+  return address;
+}
+
 const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 
 /**
@@ -168,8 +186,8 @@ export async function verifySignature(key: PublicKeyInfo, message: Uint8Array, s
       const s = BigInt(`0x${hex(signature.subarray(32, 64))}`);
       const v = signature[64];
       if (s === 0n || s > SECP256K1_HALF_N || (v !== 27 && v !== 28)) return false;
-      const address = await recoverAddress({ hash: `0x${hex(sha256(message))}`, signature: `0x${hex(signature)}` });
-      return address.toLowerCase() === key.keyid;
+      const address = await recoverSigner(`0x${hex(sha256(message))}`, `0x${hex(signature)}`);
+      return address === key.keyid;
     }
     const publicKey = createPublicKey(key.publicKey);
     // The label must match the key: a P-256 key labelled ed25519 would otherwise verify ECDSA.
