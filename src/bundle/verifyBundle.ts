@@ -1,4 +1,4 @@
-import { onChainRole } from "../attestation/keys.js";
+import { onChainRole } from "../attestation/publicKeys.js";
 import { DATASET_PREDICATE_TYPE } from "../attestation/predicates/dataset.js";
 import { DEPLOYMENT_PREDICATE_TYPE, type DeploymentPredicate } from "../attestation/predicates/deployment.js";
 import { PREDICATE_NAMES } from "../attestation/predicates/index.js";
