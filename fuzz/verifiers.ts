@@ -2,7 +2,10 @@
 // third party would against a real (embedded) chain, shared between one worker thread per core.
 // Prints the count, the time and every false VERIFIED (there must be none); exits 1 if there is
 // one or if a mutant crashed the verifier. FUZZ_MUTATIONS and FUZZ_SEED change the run; a finding
-// is replayed alone with its seed (FUZZ_MUTATIONS=1 FUZZ_SEED=<seed>).
+// is replayed alone with its seed (FUZZ_MUTATIONS=1 FUZZ_SEED=<seed>). FUZZ_FROM=k starts at mutant k
+// of the run (mutant k uses seed FUZZ_SEED + k), so a long run can be split or resumed: FUZZ_FROM=500000
+// FUZZ_MUTATIONS=1000000 runs the second half. A status line (count, rate, false VERIFIED and crashes
+// so far) is printed every FUZZ_REPORT_EVERY mutations (default 25,000), and a finding as soon as it is found.
 import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { connectReader } from "../src/cli/connect.js";
@@ -10,26 +13,45 @@ import { createGenuineEvidence } from "../test/helpers/genuineEvidence.js";
 import { type FuzzEvidence, type FuzzReport, fuzzEvidence, runVerifierFuzz, verifierTargets } from "../test/helpers/verifierFuzz.js";
 
 type Job = { evidence: FuzzEvidence; mutations: number; seed: number; stride: number; offset: number };
+type Finding = { falseVerified?: FuzzReport["falseVerified"][number]; crash?: FuzzReport["crashes"][number] };
 
 if (isMainThread) {
   const mutations = Number(process.env.FUZZ_MUTATIONS ?? 1_000_000);
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000_000);
-  const workers = Math.max(1, Math.min(Number(process.env.FUZZ_WORKERS ?? availableParallelism()), mutations));
+  const from = Number(process.env.FUZZ_FROM ?? 0);
+  const reportEvery = Number(process.env.FUZZ_REPORT_EVERY ?? 25_000);
+  const workers = Math.max(1, Math.min(Number(process.env.FUZZ_WORKERS ?? availableParallelism()), mutations - from));
   const genuine = await createGenuineEvidence();
   try {
-    console.log(`fuzzing the verifiers: ${mutations.toLocaleString("en")} mutations from seed ${seed}, ${workers} worker thread(s)`);
+    console.log(`fuzzing the verifiers: mutants ${from.toLocaleString("en")} to ${(mutations - 1).toLocaleString("en")} from seed ${seed}, ${workers} worker thread(s)`);
     const evidence = fuzzEvidence(genuine);
     const started = performance.now();
     const done = new Array<number>(workers).fill(0);
+    let found = { falseVerified: 0, crashes: 0 };
+    let nextReport = reportEvery;
     const reports = await Promise.all(
       Array.from({ length: workers }, (_, offset) =>
         new Promise<FuzzReport>((resolve, reject) => {
-          const job: Job = { evidence, mutations, seed, stride: workers, offset };
+          const job: Job = { evidence, mutations, seed, stride: workers, offset: from + offset };
           const worker = new Worker(new URL(import.meta.url), { workerData: job });
-          worker.on("message", (m: { progress?: number; report?: FuzzReport }) => {
+          worker.on("message", (m: { progress?: number; report?: FuzzReport; finding?: Finding }) => {
+            if (m.finding?.falseVerified) {
+              found = { ...found, falseVerified: found.falseVerified + 1 };
+              console.log(`FALSE VERIFIED (${m.finding.falseVerified.target}, seed ${m.finding.falseVerified.seed}): ${m.finding.falseVerified.claims.join("; ")}`);
+            }
+            if (m.finding?.crash) {
+              found = { ...found, crashes: found.crashes + 1 };
+              console.log(`CRASH (${m.finding.crash.target}, seed ${m.finding.crash.seed}): ${m.finding.crash.error}`);
+            }
             if (m.progress !== undefined) {
               done[offset] = m.progress;
-              process.stderr.write(`\r  ${done.reduce((a, b) => a + b, 0).toLocaleString("en")} mutations`);
+              const total = done.reduce((a, b) => a + b, 0);
+              process.stderr.write(`\r  ${total.toLocaleString("en")} mutations`);
+              if (total >= nextReport) {
+                nextReport += reportEvery;
+                const seconds = (performance.now() - started) / 1000;
+                console.log(`status: ${total.toLocaleString("en")} mutations (mutants ${from.toLocaleString("en")}…) in ${seconds.toFixed(0)} s (${Math.round(total / seconds)}/s); false VERIFIED so far: ${found.falseVerified}; crashes so far: ${found.crashes}`);
+              }
             }
             if (m.report) resolve(m.report);
           });
@@ -58,6 +80,11 @@ if (isMainThread) {
 } else {
   const job = workerData as Job;
   const targets = verifierTargets(job.evidence, connectReader(job.evidence.rpcUrl, 60_000));
-  const report = await runVerifierFuzz({ ...job, targets, onProgress: (progress) => parentPort!.postMessage({ progress }) });
+  const report = await runVerifierFuzz({
+    ...job,
+    targets,
+    onProgress: (progress) => parentPort!.postMessage({ progress }),
+    onFinding: (finding) => parentPort!.postMessage({ finding }),
+  });
   parentPort!.postMessage({ report });
 }

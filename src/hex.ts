@@ -1,3 +1,4 @@
+import { bytesToHexDigits, hexDigitsToBytes } from "./bytes.js";
 import { InputError } from "./errors/input.js";
 
 /** A 0x-prefixed hex string. */
@@ -32,12 +33,12 @@ export function parseAddress(value: unknown, path: string): Hex {
 
 /** Bytes to lower-case 0x hex. */
 export function toHex(bytes: Uint8Array): Hex {
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+  return `0x${bytesToHexDigits(bytes)}`;
 }
 
 /** 0x hex (already validated) to bytes. */
 export function hexToBytes(hex: Hex): Uint8Array {
-  return new Uint8Array(Buffer.from(hex.slice(2), "hex"));
+  return hexDigitsToBytes(hex.slice(2));
 }
 
 /** Constant-time equality of two hex strings of the same length (case-insensitive). */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./bytes.js";
 import { canonicalJson, canonicalJsonBytes, type JsonValue } from "./canonicalJson.js";
 import { InputError } from "./errors/input.js";
 import { type Hex, typeName } from "./hex.js";
@@ -158,7 +158,7 @@ export function parseRecord(value: unknown, path = "record"): ProvenanceRecord {
 
 /** SHA-256 of the record's RFC 8785 canonical JSON, as 0x hex: the record's identity. */
 export function recordHash(record: ProvenanceRecord): Hex {
-  return `0x${createHash("sha256").update(canonicalJsonBytes(record)).digest("hex")}`;
+  return `0x${sha256Hex(canonicalJsonBytes(record))}`;
 }
 
 /** The subject digest as bytes32 (0x-prefixed). */

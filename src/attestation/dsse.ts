@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { base64ToBytes, bytesToBase64, sha256Hex } from "../bytes.js";
 import { canonicalJsonBytes } from "../canonicalJson.js";
 import { InputError } from "../errors/input.js";
 import type { Hex } from "../hex.js";
@@ -47,21 +47,19 @@ export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8
   return out;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /**
  * Decodes standard base64 (RFC 4648 §4, padded) strictly: any other alphabet, missing padding,
  * whitespace or non-zero trailing bits is refused, so one value has exactly one encoding.
  */
 export function decodeBase64(value: string, path: string): Uint8Array {
-  if (!BASE64.test(value)) throw new InputError("INVALID_BASE64", "is not standard padded base64 (RFC 4648 §4)", { path });
-  const bytes = Buffer.from(value, "base64");
-  if (bytes.toString("base64") !== value) throw new InputError("INVALID_BASE64", "is not the canonical base64 encoding of its bytes (non-zero padding bits)", { path });
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  const bytes = base64ToBytes(value);
+  if (bytes === "alphabet") throw new InputError("INVALID_BASE64", "is not standard padded base64 (RFC 4648 §4)", { path });
+  if (bytes === "padding-bits") throw new InputError("INVALID_BASE64", "is not the canonical base64 encoding of its bytes (non-zero padding bits)", { path });
+  return bytes;
 }
 
 export function encodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64");
+  return bytesToBase64(bytes);
 }
 
 /**
@@ -110,5 +108,5 @@ export function envelopePayload(envelope: DsseEnvelope): Uint8Array {
  */
 export function envelopeHash(envelope: DsseEnvelope): Hex {
   const canonical = { payloadType: envelope.payloadType, payload: envelope.payload, signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: s.sig })) };
-  return `0x${createHash("sha256").update(canonicalJsonBytes(canonical)).digest("hex")}`;
+  return `0x${sha256Hex(canonicalJsonBytes(canonical))}`;
 }

@@ -1,9 +1,9 @@
-import { createPublicKey } from "node:crypto";
 import { encodeAbiParameters, keccak256, stringToBytes } from "viem";
 import { InputError } from "../errors/input.js";
 import { type Hex, hexEquals, hexToBytes, parseAddress, parseHexBytes, toHex } from "../hex.js";
+import type { Signer } from "./keys.js";
 import { expectInteger, expectObject, expectOneOf, expectString } from "../validate.js";
-import { KEY_ALGORITHMS, type KeyAlgorithm, type PublicKeyInfo, type Signer, keyidOfPublicKey, onChainKeyId, parsePublicKeyInfo, verifySignature } from "./keys.js";
+import { KEY_ALGORITHMS, type KeyAlgorithm, type PublicKeyInfo, derToPem, keyidOfSpki, onChainKeyId, parsePublicKeyInfo, parseSpki, spkiOfPublicKey, verifySignature } from "./publicKeys.js";
 
 /**
  * Proof of possession of a signing key (docs/attestations.md#proof-of-possession, docs/registry.md "Signing keys").
@@ -57,7 +57,7 @@ export function possessionMessage(binding: PossessionBinding): Uint8Array {
 /** The public key as the registry takes it: the address bytes (secp256k1) or the SPKI DER (ed25519, P-256). */
 export function publicKeyBytes(key: PublicKeyInfo): Hex {
   if (key.algorithm === "secp256k1") return parseAddress(key.publicKey, "publicKey");
-  return toHex(new Uint8Array(createPublicKey(key.publicKey).export({ type: "spki", format: "der" })));
+  return toHex(spkiOfPublicKey(key.algorithm, key.publicKey, "publicKey").der);
 }
 
 /** The {@link PublicKeyInfo} of registry public-key bytes; throws `InputError("INVALID_KEY")` if they are not a key of `algorithm`. */
@@ -66,18 +66,20 @@ export function publicKeyInfoFromBytes(algorithm: KeyAlgorithm, publicKey: Hex):
     const address = parseAddress(publicKey, "publicKey");
     return { algorithm, keyid: address, publicKey: address };
   }
-  let pem: string;
-  let keyid: string;
+  let der: Uint8Array;
   try {
-    const key = createPublicKey({ key: Buffer.from(hexToBytes(publicKey)), format: "der", type: "spki" });
-    pem = key.export({ type: "spki", format: "pem" }).toString();
-    keyid = keyidOfPublicKey(key);
-  } catch (cause) {
-    throw new InputError("INVALID_KEY", `is not a DER SubjectPublicKeyInfo of a ${algorithm} key`, { path: "publicKey", cause });
+    der = hexToBytes(publicKey);
+  } catch {
+    der = new Uint8Array(0); // not hex: refused below like any other non-key
   }
-  // Re-exported DER must be the very bytes given: the key id the registry derived is from those bytes.
-  if (publicKeyBytes({ algorithm, keyid, publicKey: pem }).toLowerCase() !== publicKey.toLowerCase())
-    throw new InputError("INVALID_KEY", "is not the canonical (uncompressed) DER encoding of its key", { path: "publicKey" });
+  const spki = parseSpki(der);
+  if (spki === undefined) {
+    // A P-256 key with a compressed point is a key, but not the one encoding the key id is derived from.
+    const compressed = der.length === 59 && der[0] === 0x30 && der[1] === 0x39;
+    throw new InputError("INVALID_KEY", compressed ? "is not the canonical (uncompressed) DER encoding of its key" : `is not a DER SubjectPublicKeyInfo of a ${algorithm} key`, { path: "publicKey" });
+  }
+  const pem = derToPem(spki.der);
+  const keyid = keyidOfSpki(spki.der);
   return parsePublicKeyInfo({ algorithm, keyid, publicKey: pem }, "publicKey");
 }
 

@@ -1,25 +1,28 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from "node:crypto";
-import { keccak256, recoverAddress, serializeSignature } from "viem";
+// Signing keys held by this process (Node.js: node:crypto generates, loads and signs). The
+// verifier's half (parsing untrusted public keys, checking signatures, on-chain ids) is
+// platform-neutral in publicKeys.ts and re-exported here.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from "node:crypto";
+import { serializeSignature } from "viem";
 import { generatePrivateKey, privateKeyToAddress, sign as secp256k1Sign } from "viem/accounts";
 import { InputError } from "../errors/input.js";
 import { type Hex, parseHexBytes } from "../hex.js";
 import { expectObject, expectOneOf, expectString } from "../validate.js";
+import { KEY_ALGORITHMS, type KeyAlgorithm, type PublicKeyInfo, publicKeyInfo } from "./publicKeys.js";
 
-/** Signature algorithms (docs/attestations.md#keys). */
-export type KeyAlgorithm = "secp256k1" | "ed25519" | "p256";
-export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ["secp256k1", "ed25519", "p256"];
+export {
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  PUBLIC_KEY_FORMAT,
+  type PublicKeyInfo,
+  keyidOfSpki,
+  onChainKeyId,
+  onChainRole,
+  parsePublicKeyInfo,
+  publicKeyInfo,
+  verifySignature,
+} from "./publicKeys.js";
 
 export const KEY_FORMAT = "provenance-key-v1";
-export const PUBLIC_KEY_FORMAT = "provenance-public-key-v1";
-
-/** What a verifier needs to check a signature: for secp256k1 the address is the key. */
-export type PublicKeyInfo = {
-  readonly algorithm: KeyAlgorithm;
-  /** DSSE keyid: lower-case Ethereum address (secp256k1) or `sha256:<hex of SPKI DER>`. */
-  readonly keyid: string;
-  /** The address (secp256k1), or the SPKI public key in PEM. */
-  readonly publicKey: string;
-};
 
 /** A signing key held by this process. `sign` signs the DSSE PAE bytes. */
 export type Signer = PublicKeyInfo & { sign(message: Uint8Array): Promise<Uint8Array> };
@@ -34,12 +37,6 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 export function keyidOfPublicKey(publicKey: KeyObject): string {
   return `sha256:${hex(sha256(publicKey.export({ type: "spki", format: "der" })))}`;
 }
-
-/** The 32-byte key id registered on chain: SHA-256 of the UTF-8 keyid string. */
-export function onChainKeyId(keyid: string): Hex {
-  return `0x${hex(sha256(new TextEncoder().encode(keyid)))}`;
-}
-
 
 /**
  * Generates a new key pair.
@@ -101,37 +98,6 @@ function checkKeyType(key: KeyObject, algorithm: KeyAlgorithm, path: string): vo
   if (!ok) throw new InputError("INVALID_KEY", `is a ${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ""} key, not ${algorithm}`, { path });
 }
 
-/** The public half of a key file, safe to publish and to put in a bundle. */
-export function publicKeyInfo(key: PublicKeyInfo): PublicKeyInfo {
-  return { algorithm: key.algorithm, keyid: key.keyid, publicKey: key.publicKey };
-}
-
-/**
- * Validates an untrusted public key and checks that it hashes to its keyid (for secp256k1 the
- * keyid is the address itself).
- */
-export function parsePublicKeyInfo(value: unknown, path = "key"): PublicKeyInfo {
-  const o = expectObject(value, path, "INVALID_KEY", { required: ["algorithm", "keyid", "publicKey"], allowed: ["format"] });
-  if (o.format !== undefined && o.format !== PUBLIC_KEY_FORMAT)
-    throw new InputError("UNSUPPORTED_FORMAT", `unknown public key format ${JSON.stringify(o.format)}; this version reads "${PUBLIC_KEY_FORMAT}"`, { path: `${path}.format` });
-  const algorithm = expectOneOf(o.algorithm, `${path}.algorithm`, "INVALID_KEY", KEY_ALGORITHMS);
-  const keyid = expectString(o.keyid, `${path}.keyid`, "INVALID_KEY", { max: 80 });
-  const publicKey = expectString(o.publicKey, `${path}.publicKey`, "INVALID_KEY", { max: 4096 });
-  if (algorithm === "secp256k1") {
-    if (!/^0x[0-9a-f]{40}$/.test(keyid) || publicKey !== keyid) throw new InputError("INVALID_KEY", "a secp256k1 keyid and publicKey are the same lower-case 0x address", { path: `${path}.keyid` });
-    return { algorithm, keyid, publicKey };
-  }
-  let key: KeyObject;
-  try {
-    key = createPublicKey(publicKey);
-  } catch (cause) {
-    throw new InputError("INVALID_KEY", "is not a PEM public key", { path: `${path}.publicKey`, cause });
-  }
-  checkKeyType(key, algorithm, `${path}.publicKey`);
-  if (keyidOfPublicKey(key) !== keyid) throw new InputError("INVALID_KEY", "the keyid is not the SHA-256 of this public key", { path: `${path}.keyid` });
-  return { algorithm, keyid, publicKey };
-}
-
 /** A {@link Signer} for a key file. */
 export function signerFromKeyFile(key: KeyFile): Signer {
   const info = publicKeyInfo(key);
@@ -152,35 +118,4 @@ export function signerFromKeyFile(key: KeyFile): Signer {
       return new Uint8Array(key.algorithm === "ed25519" ? nodeSign(null, message, privateKey) : nodeSign("sha256", message, { key: privateKey, dsaEncoding: "der" }));
     },
   };
-}
-
-const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
-
-/**
- * Verifies `signature` over `message` (the PAE) by `key`. Never throws on a bad signature:
- * returns false. A secp256k1 signature must be 65 bytes with low s and v 27/28, and recover the
- * keyid's address.
- */
-export async function verifySignature(key: PublicKeyInfo, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  try {
-    if (key.algorithm === "secp256k1") {
-      if (signature.length !== 65) return false;
-      const s = BigInt(`0x${hex(signature.subarray(32, 64))}`);
-      const v = signature[64];
-      if (s === 0n || s > SECP256K1_HALF_N || (v !== 27 && v !== 28)) return false;
-      const address = await recoverAddress({ hash: `0x${hex(sha256(message))}`, signature: `0x${hex(signature)}` });
-      return address.toLowerCase() === key.keyid;
-    }
-    const publicKey = createPublicKey(key.publicKey);
-    // The label must match the key: a P-256 key labelled ed25519 would otherwise verify ECDSA.
-    checkKeyType(publicKey, key.algorithm, "key");
-    return key.algorithm === "ed25519" ? nodeVerify(null, message, publicKey, signature) : nodeVerify("sha256", message, { key: publicKey, dsaEncoding: "der" }, signature);
-  } catch {
-    return false;
-  }
-}
-
-/** The 32-byte role label registered on chain: keccak256 of the UTF-8 role name (zero for none). */
-export function onChainRole(role: string | undefined): Hex {
-  return role ? keccak256(new TextEncoder().encode(role)) : `0x${"00".repeat(32)}`;
 }

@@ -1,7 +1,7 @@
 import { VerificationError } from "../errors/verification.js";
 import type { Hex } from "../hex.js";
 import { type DsseEnvelope, decodeBase64, envelopeHash, envelopePayload, parseEnvelope, preAuthEncoding } from "./dsse.js";
-import { type PublicKeyInfo, verifySignature } from "./keys.js";
+import { type PublicKeyInfo, verifySignature } from "./publicKeys.js";
 import { statementOfEnvelope } from "./parseStatement.js";
 import type { Statement } from "./statement.js";
 

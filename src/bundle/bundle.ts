@@ -1,4 +1,4 @@
-import { type PublicKeyInfo, parsePublicKeyInfo } from "../attestation/keys.js";
+import { type PublicKeyInfo, parsePublicKeyInfo } from "../attestation/publicKeys.js";
 import { InputError } from "../errors/input.js";
 import { parseAddress, type Hex } from "../hex.js";
 import { parseJson } from "../json/parseJson.js";

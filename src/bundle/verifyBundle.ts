@@ -1,4 +1,4 @@
-import { onChainRole } from "../attestation/keys.js";
+import { onChainRole } from "../attestation/publicKeys.js";
 import { DATASET_PREDICATE_TYPE } from "../attestation/predicates/dataset.js";
 import { DEPLOYMENT_PREDICATE_TYPE, type DeploymentPredicate } from "../attestation/predicates/deployment.js";
 import { PREDICATE_NAMES } from "../attestation/predicates/index.js";
@@ -131,7 +131,8 @@ const SHORT_NAMES = new Map(Object.entries(PREDICATE_NAMES).map(([name, type]) =
  * a verified attestation, every entry a signed attestation names by hash is there
  * (`lineage-reference`); every deployment of the model is signed by a key with a role the policy
  * names (`deployment-signer`) and meets its M-of-N approval policy (`approval-quorum`); the model
- * has every attestation the policy requires (`required-attestation`). Last, the revocation status
+ * has every attestation the policy requires, and every ancestor model the policy's training-run or
+ * model-update requirement (`required-attestation`). Last, the revocation status
  * of the model and every ancestor is read from the chain, whatever the bundle holds, for the
  * organisation that registered each and those the policy accepts.
  *
@@ -219,6 +220,24 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
         "required-attestation",
         `the policy requires an attestation of type ${requirement.join(" or ")} about the model (sha256 ${model}); the bundle has none (it has: ${[...present].join(", ") || "none"})`,
       );
+
+  // Omission of an ancestor's derivation: a base or parent model's own training run (or model
+  // update) is what links it to its datasets and parents, and nothing the model signed names it.
+  // Left out, those inputs would drop out of the lineage, and their revocations with them. So every
+  // ancestor model must meet the policy's derivation requirements (the items naming training-run
+  // or model-update) as the model itself does (found by npm run fuzz: a bundle without the base
+  // model's training run verified with the base's dataset unchecked for revocation).
+  const derivation = policy.require.filter((requirement) => requirement.includes("training-run") || requirement.includes("model-update"));
+  const ancestorModels = new Set(graph.edges.filter((e) => e.relation !== "dataset" && ancestors.includes(e.from)).map((e) => e.from));
+  for (const ancestor of ancestorModels) {
+    const has = new Set(graph.nodes.get(ancestor)!.attestedBy.map((a) => SHORT_NAMES.get(a.predicateType)));
+    for (const requirement of derivation)
+      if (!requirement.some((name) => has.has(name)))
+        throw new VerificationError(
+          "required-attestation",
+          `the policy requires an attestation of type ${requirement.join(" or ")} about every model in the lineage (what links it to its own inputs); ${displayName(graph, ancestor)}, an ancestor of the model, has none in the bundle (it has: ${[...has].join(", ") || "none"})`,
+        );
+  }
 
   const registration = registrationOf(attestations, model)!;
   const revocation = await readRevocations(parameters, policy, attestations, [model, ...ancestors], model);

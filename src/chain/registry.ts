@@ -2,7 +2,7 @@ import { type Abi, decodeErrorResult, decodeEventLog, decodeFunctionResult, enco
 import { ChainError } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { KEY_ALGORITHM_CODES, type KeyPossession } from "../attestation/keyPossession.js";
-import { type KeyAlgorithm, onChainKeyId } from "../attestation/keys.js";
+import { type KeyAlgorithm, onChainKeyId } from "../attestation/publicKeys.js";
 import { type Hex, parseAddress, parseHexBytes } from "../hex.js";
 import { provenanceRegistryAbi, provenanceRegistryBytecode } from "./registryArtifact.js";
 import type { ChainReader, ChainWriter, LogEntry, TransactionReceipt } from "./types.js";

@@ -1,5 +1,5 @@
 import { APPROVAL_PREDICATE_TYPE, type ApprovalPredicate } from "../attestation/predicates/approval.js";
-import { onChainRole } from "../attestation/keys.js";
+import { onChainRole } from "../attestation/publicKeys.js";
 import { VerificationError } from "../errors/verification.js";
 import { type Hex, hexEquals } from "../hex.js";
 import { compareTimestamps } from "../validate.js";

@@ -1,3 +1,4 @@
+import { base64ToBytes, hexDigitsToBytes } from "../bytes.js";
 import { InputError } from "../errors/input.js";
 import { type Hex, parseHexBytes, toHex } from "../hex.js";
 import { KECCAK_WASM_BASE64 } from "./keccakWasm.js";
@@ -31,7 +32,7 @@ let compiled: WasmModule | undefined;
 
 /** The compiled keccak module (compiled once, on first use; a few kilobytes). */
 export function keccakModule(): WasmModule {
-  compiled ??= new WebAssembly.Module(Buffer.from(KECCAK_WASM_BASE64, "base64"));
+  compiled ??= new WebAssembly.Module(base64ToBytes(KECCAK_WASM_BASE64) as Uint8Array);
   return compiled;
 }
 
@@ -112,8 +113,8 @@ export function keccak256Batch(messages: Uint8Array): Uint8Array {
  */
 export function hashPair(a: Hex, b: Hex): Hex {
   const { wasm, bytes } = scratchKeccak(64);
-  bytes.set(Buffer.from(parseHexBytes(a, "a").slice(2), "hex"), 0);
-  bytes.set(Buffer.from(parseHexBytes(b, "b").slice(2), "hex"), 32);
+  bytes.set(hexDigitsToBytes(parseHexBytes(a, "a").slice(2)), 0);
+  bytes.set(hexDigitsToBytes(parseHexBytes(b, "b").slice(2)), 32);
   wasm.processProof(0, 32, 1);
   return toHex(bytes.slice(0, 32));
 }

@@ -1,5 +1,6 @@
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { bytesToHexDigits, hexDigitsToBytes } from "../bytes.js";
 import { type Hex, parseHexBytes } from "../hex.js";
-import { scratchKeccak } from "./keccak.js";
 
 /**
  * The leaf rule, shared with `contracts/ProvenanceLeaf.sol` (a test proves they agree):
@@ -15,15 +16,16 @@ import { scratchKeccak } from "./keccak.js";
  * const leaf = recordLeaf(subjectDigest, recordHash);
  */
 export function recordLeaf(subjectDigest: Hex, recordHash: Hex): Hex {
-  // abi.encode(bytes32, bytes32) is the two values back to back; both hashes in WebAssembly
-  // (assembly/keccak.ts `recordLeaves`; test/merkle-keccak.test.ts checks it against viem, test/registry.test.ts against Solidity).
+  // abi.encode(bytes32, bytes32) is the two values back to back. One leaf at a time with
+  // @noble/hashes (platform-neutral: this is on the verification path); whole batches of leaves
+  // go through WebAssembly (assembly/keccak.ts `recordLeaves`). test/merkle-keccak.test.ts checks
+  // both against viem, test/registry.test.ts against Solidity.
   const subject = parseHexBytes(subjectDigest, "subjectDigest");
   const record = parseHexBytes(recordHash, "recordHash");
-  const { wasm, bytes } = scratchKeccak(64);
-  bytes.set(Buffer.from(subject.slice(2), "hex"), 0);
-  bytes.set(Buffer.from(record.slice(2), "hex"), 32);
-  wasm.recordLeaves(0, 1, 0);
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, 32).toString("hex")}`;
+  const bytes = new Uint8Array(64);
+  bytes.set(hexDigitsToBytes(subject.slice(2)), 0);
+  bytes.set(hexDigitsToBytes(record.slice(2)), 32);
+  return `0x${bytesToHexDigits(keccak_256(keccak_256(bytes)))}`;
 }
 
 /** The leaf encoding for @openzeppelin/merkle-tree's StandardMerkleTree. */

@@ -1,7 +1,8 @@
 import { InputError } from "../errors/input.js";
 import { MerkleError } from "../errors/merkle.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { hexDigitsToBytes } from "../bytes.js";
 import { type Hex, hexEquals, parseHexBytes, toHex, typeName } from "../hex.js";
-import { scratchKeccak } from "./keccak.js";
 
 /**
  * The longest proof accepted. A tree of 2^25 leaves (the most one holds) needs 25 elements;
@@ -28,12 +29,18 @@ export function processProof(leaf: Hex, proof: readonly Hex[]): Hex {
   if (proof.length > MAX_PROOF_LENGTH)
     throw new MerkleError("PROOF_TOO_LONG", `a proof of ${proof.length} elements is longer than the ${MAX_PROOF_LENGTH} accepted`);
   const elements = proof.map((element: unknown, i) => parseHexBytes(element, `proof[${i}]`));
-  const { wasm, bytes } = scratchKeccak(32 + 32 * elements.length);
-  const buffer = Buffer.from(bytes.buffer, 0, 32 + 32 * elements.length);
-  buffer.write(start.slice(2), 0, 32, "hex");
-  elements.forEach((element, i) => buffer.write(element.slice(2), 32 + 32 * i, 32, "hex"));
-  wasm.processProof(0, 32, elements.length);
-  return toHex(bytes.slice(0, 32));
+  // Commutative keccak256 (OpenZeppelin's Hashes.commutativeKeccak256) up the proof, with
+  // @noble/hashes: a proof is at most 64 hashes, and this runs wherever a verifier does.
+  let node = hexDigitsToBytes(start.slice(2));
+  const pair = new Uint8Array(64);
+  for (const element of elements) {
+    const sibling = hexDigitsToBytes(element.slice(2));
+    const [a, b] = compareBytes(node, sibling) <= 0 ? [node, sibling] : [sibling, node];
+    pair.set(a, 0);
+    pair.set(b, 32);
+    node = keccak_256(pair);
+  }
+  return toHex(node);
 }
 
 /**
@@ -49,4 +56,10 @@ export function processProof(leaf: Hex, proof: readonly Hex[]): Hex {
 export function verifyMerkleProof(root: Hex, leaf: Hex, proof: readonly Hex[]): boolean {
   const expected = parseHexBytes(root, "root");
   return hexEquals(processProof(leaf, proof), expected);
+}
+
+/** Byte order of two 32-byte values (as Solidity compares bytes32). */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
 }

@@ -1,5 +1,5 @@
 import { verifyEnvelope } from "../attestation/verifyEnvelope.js";
-import { type PublicKeyInfo, onChainKeyId } from "../attestation/keys.js";
+import { type PublicKeyInfo, onChainKeyId } from "../attestation/publicKeys.js";
 import type { Statement } from "../attestation/statement.js";
 import { checkKeyPossession } from "../attestation/keyPossession.js";
 import { readKeyPossession, readSigningKey } from "../chain/registry.js";

@@ -156,6 +156,8 @@ export async function runVerifierFuzz(parameters: {
   stride?: number;
   offset?: number;
   onProgress?: (done: number) => void;
+  /** Called at once for each false VERIFIED or crash (a long run prints them as they come). */
+  onFinding?: (finding: { falseVerified?: FuzzReport["falseVerified"][number]; crash?: FuzzReport["crashes"][number] }) => void;
 }): Promise<FuzzReport> {
   const { targets, mutations } = parameters;
   const seed = parameters.seed ?? 1;
@@ -172,7 +174,7 @@ export async function runVerifierFuzz(parameters: {
 
   let done = 0;
   for (let k = parameters.offset ?? 0; k < mutations; k += stride, done++) {
-    if (parameters.onProgress && done > 0 && done % 5_000 === 0) parameters.onProgress(done);
+    if (parameters.onProgress && done > 0 && done % 1_000 === 0) parameters.onProgress(done);
     const i = slots[k % slots.length]!;
     const target = targets[i]!;
     const r = createRandom(seed + k);
@@ -184,13 +186,19 @@ export async function runVerifierFuzz(parameters: {
       claims = await target.verify(text);
     } catch (error) {
       if (error instanceof BaseError) stats[i]!.refused++;
-      else crashes.push({ target: target.name, seed: seed + k, error: String(error).slice(0, 300) });
+      else {
+        crashes.push({ target: target.name, seed: seed + k, error: String(error).slice(0, 300) });
+        parameters.onFinding?.({ crash: crashes.at(-1)! });
+      }
       continue;
     }
     const known = genuineClaims.get(target.name)!;
     const falseClaims = claims.filter((c) => !known.has(c));
     if (falseClaims.length === 0) stats[i]!.equivalent++;
-    else falseVerified.push({ target: target.name, seed: seed + k, claims: falseClaims.map((c) => c.slice(0, 500)), text: text.slice(0, 4000) });
+    else {
+      falseVerified.push({ target: target.name, seed: seed + k, claims: falseClaims.map((c) => c.slice(0, 500)), text: text.slice(0, 4000) });
+      parameters.onFinding?.({ falseVerified: falseVerified.at(-1)! });
+    }
   }
   return { mutations: stats.reduce((n, t) => n + t.mutations, 0), milliseconds: performance.now() - started, perTarget: stats, falseVerified, crashes };
 }

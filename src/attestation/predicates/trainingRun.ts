@@ -1,3 +1,4 @@
+import { base64ToBytes } from "../../bytes.js";
 import type { JsonValue } from "../../canonicalJson.js";
 import { InputError } from "../../errors/input.js";
 import type { Hex } from "../../hex.js";
@@ -438,7 +439,7 @@ function parseResourceDescriptor(value: unknown, path: string): ResourceDescript
   if (o.content !== undefined) {
     content = expectString(o.content, `${path}.content`, CODE, { max: 65_536, pattern: BASE64, hint: "standard padded base64 (RFC 4648 §4)" });
     // One value, one encoding: refuse non-zero padding bits.
-    if (Buffer.from(content, "base64").toString("base64") !== content) throw new InputError(CODE, "is not the canonical base64 encoding of its bytes", { path: `${path}.content` });
+    if (typeof base64ToBytes(content) === "string") throw new InputError(CODE, "is not the canonical base64 encoding of its bytes", { path: `${path}.content` });
   }
   return {
     ...(o.uri === undefined ? {} : { uri: expectUri(o.uri, `${path}.uri`, CODE) }),

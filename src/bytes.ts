@@ -1,0 +1,138 @@
+// Bytes for the verification path, platform-neutral: Uint8Array only (no Buffer, no node:), so
+// that what `verify`, `verifyBundle` and the receipt, attestation and Merkle-proof checks reach
+// also runs in a browser (test/browser-bundle.test.ts). Bulk file hashing keeps node:crypto.
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+
+const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** Lower-case hex of `bytes`, without a prefix. */
+export function bytesToHexDigits(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += HEX_DIGITS[bytes[i]!];
+  return out;
+}
+
+// Character code → nibble, or 255 for a character that is not a hex digit (either case).
+const NIBBLE = new Uint8Array(128).fill(255);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) NIBBLE[65 + i] = NIBBLE[97 + i] = 10 + i;
+
+/** Bytes of an even-length string of hex digits (no prefix); throws on anything else (callers validate first). */
+export function hexDigitsToBytes(digits: string): Uint8Array {
+  if (digits.length % 2 !== 0) throw new RangeError("odd number of hex digits");
+  const out = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = NIBBLE[digits.charCodeAt(2 * i)] ?? 255;
+    const lo = NIBBLE[digits.charCodeAt(2 * i + 1)] ?? 255;
+    if (hi === 255 || lo === 255) throw new RangeError("not a hex digit");
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const SEXTET = new Uint8Array(128).fill(255);
+for (let i = 0; i < 64; i++) SEXTET[BASE64_ALPHABET.charCodeAt(i)] = i;
+
+/** Standard padded base64 (RFC 4648 §4) of `bytes`. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  let chunk = "";
+  let i = 0;
+  for (; i + 3 <= bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    chunk += BASE64_ALPHABET[n >> 18]! + BASE64_ALPHABET[(n >> 12) & 63]! + BASE64_ALPHABET[(n >> 6) & 63]! + BASE64_ALPHABET[n & 63]!;
+    if (chunk.length >= 8192) {
+      parts.push(chunk);
+      chunk = "";
+    }
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    chunk += `${BASE64_ALPHABET[n >> 18]!}${BASE64_ALPHABET[(n >> 12) & 63]!}==`;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    chunk += `${BASE64_ALPHABET[n >> 18]!}${BASE64_ALPHABET[(n >> 12) & 63]!}${BASE64_ALPHABET[(n >> 6) & 63]!}=`;
+  }
+  parts.push(chunk);
+  return parts.join("");
+}
+
+/**
+ * Decodes standard padded base64 (RFC 4648 §4) strictly, or returns why not: `alphabet` (another
+ * character, whitespace, base64url, misplaced or missing padding, a length not a multiple of 4) or
+ * `padding-bits` (non-zero unused bits: the value is not the canonical encoding of its bytes). One
+ * byte string has exactly one accepted encoding.
+ */
+export function base64ToBytes(text: string): Uint8Array | "alphabet" | "padding-bits" {
+  if (text.length % 4 !== 0) return "alphabet";
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  const body = text.length - padding;
+  const out = new Uint8Array((text.length / 4) * 3 - padding);
+  let o = 0;
+  for (let i = 0; i < body; i += 4) {
+    const a = SEXTET[text.charCodeAt(i)] ?? 255;
+    const b = SEXTET[text.charCodeAt(i + 1)] ?? 255;
+    const left = body - i;
+    const c = left > 2 ? (SEXTET[text.charCodeAt(i + 2)] ?? 255) : 0;
+    const d = left > 3 ? (SEXTET[text.charCodeAt(i + 3)] ?? 255) : 0;
+    if (a === 255 || b === 255 || c === 255 || d === 255) return "alphabet";
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    if (left >= 4) {
+      out[o++] = n >> 16;
+      out[o++] = (n >> 8) & 255;
+      out[o++] = n & 255;
+    } else if (left === 3) {
+      if ((n & 255) !== 0) return "padding-bits";
+      out[o++] = n >> 16;
+      out[o++] = (n >> 8) & 255;
+    } else {
+      if ((n & 0xffff) !== 0) return "padding-bits";
+      out[o++] = n >> 16;
+    }
+  }
+  return out;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** UTF-8 bytes of `text` (a lone surrogate becomes U+FFFD, as Buffer.from(text) does). */
+export function utf8Bytes(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** The text of UTF-8 `bytes`; throws TypeError on invalid UTF-8. */
+export function utf8Text(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/** SHA-256 of `bytes` (@noble/hashes: the same in Node.js and a browser, synchronous). */
+export function sha256Bytes(bytes: Uint8Array): Uint8Array {
+  return nobleSha256(bytes);
+}
+
+/** Lower-case hex SHA-256 of `bytes` (or of the UTF-8 of `text`). */
+export function sha256Hex(input: Uint8Array | string): string {
+  return bytesToHexDigits(nobleSha256(typeof input === "string" ? utf8Bytes(input) : input));
+}
+
+/** `a` and `b` hold the same bytes. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** The bytes of `parts` one after the other. */
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
