@@ -14,7 +14,7 @@ import type { LedgerBatchStatus } from "./batchStatus.js";
 export const STORE_SCHEMA_VERSION = 2;
 
 /** A stored entry (a record or an attestation) and, once sealed, its batch. */
-export type StoredRecord = {
+export type StoredLedgerEntry = {
   readonly id: number;
   /** The entry hash: SHA-256 of the record's or the envelope's canonical JSON. */
   readonly recordHash: Hex;
@@ -25,6 +25,9 @@ export type StoredRecord = {
   readonly batchId: number | null;
   readonly createdAt: string;
 };
+
+/** @deprecated An entry is a record or an attestation: use `StoredLedgerEntry`. Removed in the next minor release. */
+export type StoredRecord = StoredLedgerEntry;
 
 /** @deprecated The ledger store's subset of the one vocabulary: use `LedgerBatchStatus` (or `BatchStatus` for every status) of ./batchStatus.js. */
 export type BatchStatus = LedgerBatchStatus;

@@ -3,7 +3,9 @@
 // transactions, foreign use of its nonce and reorgs. Every decision is re-derived each pass from
 // the store (durable) and the chain (authoritative); memory only holds timers and hints, so a
 // process killed at any point resumes from where the store and the chain say it is.
-// docs/service-anchoring.md describes the state machine and the fault handling.
+// This file is the loop (lease, startup checks, timing, backoff); what to do in each situation
+// is decided in decide.ts and done by engine.ts. docs/service-anchoring.md describes the state
+// machine and the fault handling.
 import { isAnchorer } from "../../chain/registry.js";
 import { describeCause } from "../../errors/base.js";
 import { ChainError } from "../../errors/chain.js";

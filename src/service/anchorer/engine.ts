@@ -81,8 +81,8 @@ export function createAnchoringEngine(p: AnchoringEngineParameters) {
       const facts: { mined?: boolean; inPool?: boolean } = {};
       for (;;) {
         const step = decideReconcile(facts);
-        if (step.kind === "ask" && step.fact === "receipt") facts.mined = (await rpc("getTransactionReceipt", () => writer.getTransactionReceipt(tx.hash))) !== null;
-        else if (step.kind === "ask") facts.inPool = (await rpc("getTransaction", () => writer.getTransaction(tx.hash))) !== null;
+        if (step.kind === "ask" && step.fact === "receipt") facts.mined = Boolean(await rpc("getTransactionReceipt", () => writer.getTransactionReceipt(tx.hash)));
+        else if (step.kind === "ask") facts.inPool = Boolean(await rpc("getTransaction", () => writer.getTransaction(tx.hash)));
         else {
           if (step.kind === "inPool") lastSentAt.set(tx.id, now().getTime()); // keep waiting
           if (step.kind === "rebroadcast") {
@@ -187,12 +187,15 @@ export function createAnchoringEngine(p: AnchoringEngineParameters) {
     const receipts = new Map<Hex, TransactionReceipt | null>();
     const receiptFacts = new Map<Hex, ReceiptFact | null>();
     const dropped = new Set<number>();
+    // When each was last sent, as of the start: a rebroadcast during this decision does not make it "just sent".
+    const at = now().getTime();
+    const sentAt = new Map(txs.map((t) => [t.id, lastSentAt.get(t.id) ?? 0]));
     let facts: OutboxFacts = {
       account: writer.account,
       transactions: txs,
       dropped,
       receipts: receiptFacts,
-      sinceSentMs: (tx) => now().getTime() - (lastSentAt.get(tx.id) ?? 0),
+      sinceSentMs: (tx) => at - (sentAt.get(tx.id) ?? 0),
     };
     for (;;) {
       const step = decideOutbox(facts, policy);
@@ -200,10 +203,10 @@ export function createAnchoringEngine(p: AnchoringEngineParameters) {
         case "ask":
           if (step.fact === "latestNonce") facts = { ...facts, latestNonce: await rpc("getTransactionCount", () => writer.getTransactionCount(writer.account, "latest")) };
           else if (step.fact === "pendingNonce") facts = { ...facts, pendingNonce: await rpc("getTransactionCount", () => writer.getTransactionCount(writer.account, "pending")) };
-          else if (step.fact === "inPool") facts = { ...facts, inPool: (await rpc("getTransaction", () => writer.getTransaction(step.hash))) !== null };
+          else if (step.fact === "inPool") facts = { ...facts, inPool: Boolean(await rpc("getTransaction", () => writer.getTransaction(step.hash))) };
           else if (step.fact === "networkFees") facts = { ...facts, networkFees: await rpc("getFees", () => writer.getFees()) };
           else {
-            const receipt = await rpc("getTransactionReceipt", () => writer.getTransactionReceipt(step.hash));
+            const receipt = (await rpc("getTransactionReceipt", () => writer.getTransactionReceipt(step.hash))) ?? null;
             receipts.set(step.hash, receipt);
             receiptFacts.set(step.hash, receipt && { status: receipt.status, anchorsBatch: anchoredEvent(receipt, batch.orgId, batch.root) !== null });
           }
