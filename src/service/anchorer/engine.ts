@@ -189,7 +189,7 @@ export function createAnchoringEngine(p: AnchoringEngineParameters) {
     const dropped = new Set<number>();
     // When each was last sent, as of the start: a rebroadcast during this decision does not make it "just sent".
     const at = now().getTime();
-    const sentAt = new Map(txs.map((t) => [t.id, lastSentAt.get(t.id) ?? 0]));
+    const sentAt = new Map<number, number>(txs.map((t) => [t.id, lastSentAt.get(t.id) ?? 0] as const));
     let facts: OutboxFacts = {
       account: writer.account,
       transactions: txs,
