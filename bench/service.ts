@@ -43,9 +43,9 @@ import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry
 import { createRecord } from "../src/record.js";
 import { generateApiToken, hashApiToken } from "../src/service/apiToken.js";
 import { createIngestQueue } from "../src/service/ingestQueue.js";
-import { openServiceStore } from "../src/service/openServiceStore.js";
-import type { NewEntry, ServiceStore } from "../src/service/serviceStore.js";
-import { openSqliteServiceStore } from "../src/service/sqliteServiceStore.js";
+import { openServiceStore } from "../src/service/store/openServiceStore.js";
+import type { NewEntry, ServiceStore } from "../src/service/store/serviceStore.js";
+import { openSqliteServiceStore } from "../src/service/store/sqlite.js";
 
 const run = promisify(execFile);
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;

@@ -171,8 +171,9 @@ export { type WaitParameters, sendAndWait, waitForTransaction } from "./chain/tr
 export { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embeddedChain.js";
 
 // Ledger (store + orchestration) and verification
-export { type BatchAnchorInfo, type BatchStatus, LedgerStore, STORE_SCHEMA_VERSION, type StoredBatch, type StoredRecord } from "./store/ledgerStore.js";
-export { type AnchorBatchesParameters, SOFTWARE, addAttestation, addEntry, addRecord, anchorBatches, buildReceipt, findRecords, sealBatch } from "./ledger.js";
+export { type BatchAnchorInfo, LedgerStore, STORE_SCHEMA_VERSION, type StoredBatch, type StoredLedgerEntry, type StoredRecord } from "./store/ledgerStore.js";
+export { BATCH_STATUSES, type BatchStatus, type EntryStatus, type LedgerBatchStatus, type ServiceBatchStatus } from "./store/batchStatus.js";
+export { type AnchorBatchesParameters, SOFTWARE, addAttestation, addEntry, addRecord, anchorBatches, buildReceipt, findEntries, findRecords, sealBatch } from "./ledger.js";
 export { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceipt } from "./verify/verifyReceipt.js";
 export {
   type ArtifactCheck,

@@ -1,7 +1,6 @@
 import { buildBatch } from "./batchMetadata.js";
-import { decodeBatchAnchored, encodeAnchor, findBatchAnchoredLog, readAnchor, withRevertName } from "./chain/registry.js";
-import { sendAndWait, waitForTransaction, type WaitParameters } from "./chain/transactions.js";
-import type { ChainWriter, TransactionReceipt } from "./chain/types.js";
+import type { WaitParameters } from "./chain/transactions.js";
+import type { ChainWriter } from "./chain/types.js";
 import { ChainError } from "./errors/chain.js";
 import { InputError } from "./errors/input.js";
 import { StoreError } from "./errors/store.js";
@@ -12,7 +11,12 @@ import type { Receipt } from "./receipt.js";
 import { type ProvenanceRecord, parseRecord } from "./record.js";
 import type { DsseEnvelope } from "./attestation/dsse.js";
 import { type LedgerEntry, attestationEntry, entryHash, entrySubjectSha256, leafOfEntry } from "./entry.js";
-import type { BatchAnchorInfo, LedgerStore, StoredBatch, StoredRecord } from "./store/ledgerStore.js";
+import type { LedgerStore, StoredBatch, StoredLedgerEntry } from "./store/ledgerStore.js";
+// The one anchoring engine, the service's (its decisions: src/service/anchorer/decide.ts).
+import { createAnchoringEngine } from "./service/anchorer/engine.js";
+import { ledgerOutbox } from "./service/anchorer/ledgerOutbox.js";
+import { DEFAULT_FEE_POLICY, type FeePolicy } from "./service/feePolicy.js";
+import { silentLogger } from "./service/logger.js";
 
 export { SOFTWARE } from "./batchMetadata.js";
 
@@ -24,7 +28,7 @@ export { SOFTWARE } from "./batchMetadata.js";
  * import { LedgerStore, addRecord, createRecord } from "provenance-ledger";
  * const { stored } = addRecord(LedgerStore.open(".provenance"), createRecord({ subject }));
  */
-export function addRecord(store: LedgerStore, record: ProvenanceRecord): { stored: StoredRecord; created: boolean } {
+export function addRecord(store: LedgerStore, record: ProvenanceRecord): { stored: StoredLedgerEntry; created: boolean } {
   return addEntry(store, { kind: "record", record: parseRecord(record) });
 }
 
@@ -37,12 +41,12 @@ export function addRecord(store: LedgerStore, record: ProvenanceRecord): { store
  * import { addAttestation, signStatement } from "provenance-ledger";
  * const { stored } = addAttestation(store, await signStatement(statement, [signer]));
  */
-export function addAttestation(store: LedgerStore, envelope: DsseEnvelope): { stored: StoredRecord; created: boolean } {
+export function addAttestation(store: LedgerStore, envelope: DsseEnvelope): { stored: StoredLedgerEntry; created: boolean } {
   return addEntry(store, attestationEntry(envelope));
 }
 
 /** Stores an already-parsed entry (record or attestation). */
-export function addEntry(store: LedgerStore, entry: LedgerEntry): { stored: StoredRecord; created: boolean } {
+export function addEntry(store: LedgerStore, entry: LedgerEntry): { stored: StoredLedgerEntry; created: boolean } {
   return store.addRecord({ entry, recordHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry) });
 }
 
@@ -66,13 +70,20 @@ export function sealBatch(store: LedgerStore, parameters: { now?: Date; maxRecor
 export type AnchorBatchesParameters = WaitParameters & {
   readonly registry: Hex;
   readonly orgId: number;
+  /** Fee bumps of a stuck transaction, the fee cap and when a transaction counts as lost (default DEFAULT_FEE_POLICY). */
+  readonly fees?: FeePolicy | undefined;
 };
 
 /**
- * Anchors every sealed batch not yet anchored, idempotently: before sending anything it asks the
- * chain whether the root is already anchored (a previous run may have crashed after
- * broadcasting); it persists each signed transaction before broadcasting it and rebroadcasts the
- * same bytes after a crash. The registry refuses a root twice, so no batch is ever anchored twice.
+ * Anchors every sealed batch not yet anchored, with the anchoring service's engine
+ * (src/service/anchorer/): before sending anything it asks the chain whether the root is already
+ * anchored (a previous run may have crashed after broadcasting); it persists each signed
+ * transaction before broadcasting it and rebroadcasts the same bytes after a crash; a
+ * transaction the node lost is rebroadcast, one stuck is replaced with bumped fees up to the cap,
+ * one whose nonce was taken or left behind a gap is signed anew, and a batch whose block is
+ * reorged out before `confirmations` is anchored again. A batch is recorded once its block has
+ * `confirmations`. The registry refuses a root twice, so no batch is ever anchored twice. Throws
+ * `CONFIRMATION_TIMEOUT` when the batches are not all confirmed within `timeoutMs` (default 120 s).
  *
  * @example
  * import { anchorBatches } from "provenance-ledger";
@@ -80,81 +91,52 @@ export type AnchorBatchesParameters = WaitParameters & {
  */
 export async function anchorBatches(store: LedgerStore, writer: ChainWriter, parameters: AnchorBatchesParameters): Promise<StoredBatch[]> {
   const chainId = await writer.getChainId();
-  const done: StoredBatch[] = [];
-  for (const batch of store.batchesNotAnchored()) {
-    const info = await anchorOne(store, writer, batch, chainId, parameters);
-    store.markAnchored(batch.id, info);
-    done.push(store.getBatch(batch.id)!);
-  }
-  return done;
-}
-
-async function anchorOne(store: LedgerStore, writer: ChainWriter, batch: StoredBatch, chainId: number, p: AnchorBatchesParameters): Promise<BatchAnchorInfo> {
-  const registry = p.registry.toLowerCase() as Hex;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    // 1. Already anchored (a previous run crashed after broadcasting, or the rebroadcast landed)?
-    // Our organisation's anchor only: another organisation's anchor of the same root is no obstacle.
-    const onChain = await readAnchor(writer, registry, p.orgId, batch.root);
-    if (onChain) {
-      const found = await findBatchAnchoredLog(writer, registry, p.orgId, batch.root, BigInt(onChain.blockNumber));
-      if (!found) throw new ChainError("TRANSACTION_NOT_FOUND", `root ${batch.root} is anchored at block ${onChain.blockNumber} but its BatchAnchored log was not found`);
-      const receipt = await waitForTransaction(writer, found.log.transactionHash, p);
-      return toAnchorInfo(writer, receipt, chainId, registry, batch.root, p.orgId);
-    }
-    // 2. Submitted before a crash: rebroadcast the very same signed bytes (same nonce, same hash).
-    const pending = batch.pendingTx;
-    if (attempt === 0 && pending && pending.chainId === chainId && pending.registry.toLowerCase() === registry && pending.orgId === p.orgId && pending.raw !== "0x") {
-      try {
-        await writer.sendRawTransaction(pending.raw);
-        const receipt = await waitForTransaction(writer, pending.hash, { ...p, timeoutMs: Math.min(p.timeoutMs ?? 120_000, 30_000) });
-        return toAnchorInfo(writer, receipt, chainId, registry, batch.root, p.orgId);
-      } catch (error) {
-        // Dropped, replaced or reverted: go round again; step 1 tells whether it landed after all.
-        if (!(error instanceof ChainError)) throw error;
-        continue;
-      }
-    }
-    // 3. Sign, persist the hash, broadcast, wait.
-    try {
-      const receipt = await sendAndWait(
-        writer,
-        { to: registry, data: encodeAnchor({ orgId: p.orgId, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }) },
-        { ...p, onSigned: (hash, raw) => store.markSubmitted(batch.id, { hash, raw, chainId, registry, orgId: p.orgId }) },
-        withRevertName,
-      );
-      return toAnchorInfo(writer, receipt, chainId, registry, batch.root, p.orgId);
-    } catch (error) {
-      // Someone (our earlier self) anchored it meanwhile: step 1 picks it up.
-      if (error instanceof ChainError && error.revertName === "ProvenanceRegistryRootAlreadyAnchored") continue;
-      throw error;
-    }
-  }
-  throw new ChainError("TRANSACTION_FAILED", `batch ${batch.id} (root ${batch.root}) could not be anchored after 3 attempts`);
-}
-
-async function toAnchorInfo(writer: ChainWriter, receipt: TransactionReceipt, chainId: number, registry: Hex, root: Hex, orgId: number): Promise<BatchAnchorInfo> {
-  const event = receipt.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e?.orgId === orgId && e.root === root.toLowerCase());
-  if (!event) throw new ChainError("TRANSACTION_FAILED", `transaction ${receipt.transactionHash} did not anchor root ${root} for organisation ${orgId}`);
-  const block = await writer.getBlock(receipt.blockNumber);
-  if (!block || block.hash !== receipt.blockHash)
-    throw new ChainError("TRANSACTION_NOT_FOUND", `block ${receipt.blockNumber} of transaction ${receipt.transactionHash} is no longer on the chain (reorg?)`);
-  return {
-    chainId,
+  const todo = store.batchesNotAnchored();
+  if (todo.length === 0) return [];
+  const registry = parameters.registry.toLowerCase() as Hex;
+  const confirmations = parameters.confirmations ?? 1;
+  const engine = createAnchoringEngine({
+    store: await ledgerOutbox(store, { chainId, registry, orgId: parameters.orgId }),
+    writer,
     registry,
-    orgId: event.orgId,
-    sequence: event.sequence,
-    txHash: receipt.transactionHash,
-    blockNumber: Number(receipt.blockNumber),
-    blockHash: receipt.blockHash,
-    timestamp: Number(block.timestamp),
-  };
+    chainId,
+    orgIds: [parameters.orgId],
+    intervalMs: 1,
+    maxPending: 1,
+    maxLeaves: MAX_LEAF_COUNT,
+    confirmations,
+    fees: parameters.fees ?? DEFAULT_FEE_POLICY,
+    logger: silentLogger,
+    events: {},
+    now: () => new Date(),
+    maySign: async () => true,
+  });
+  const timeoutMs = parameters.timeoutMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
+  const done = () => todo.every((b) => store.getBatch(b.id)?.status === "anchored");
+  await engine.reconcile();
+  for (;;) {
+    // The service's pass without sealing: confirmations and reorgs, the outbox, then confirmations of what was just mined.
+    await engine.checkAnchoredBatches(await writer.getBlockNumber());
+    engine.takeNewlyAnchored();
+    await engine.driveOutbox();
+    if (engine.takeNewlyAnchored()) await engine.checkAnchoredBatches(await writer.getBlockNumber());
+    if (done()) return todo.map((b) => store.getBatch(b.id)!);
+    if (Date.now() >= deadline)
+      throw new ChainError("CONFIRMATION_TIMEOUT", `${todo.filter((b) => store.getBatch(b.id)?.status !== "anchored").length} batch(es) did not reach ${confirmations} confirmation(s) within ${timeoutMs / 1000} s; run \`provenance anchor\` again to go on`);
+    await new Promise((resolve) => setTimeout(resolve, parameters.pollIntervalMs ?? 250));
+  }
 }
 
 /**
- * Finds stored records by record id (the record hash, 0x + 64 hex) or by model digest
- * (64 hex, optionally `sha256:`-prefixed), newest first.
+ * Finds stored entries (records and attestations) by entry id (the entry hash, 0x + 64 hex) or
+ * by model digest (64 hex, optionally `sha256:`-prefixed), newest first.
+ *
+ * @example
+ * import { LedgerStore, findEntries } from "provenance-ledger";
+ * const [newest] = findEntries(LedgerStore.open(".provenance"), modelSha256);
  */
-export function findRecords(store: LedgerStore, query: string): StoredRecord[] {
+export function findEntries(store: LedgerStore, query: string): StoredLedgerEntry[] {
   const q = query.trim().toLowerCase().replace(/^sha256:/, "");
   const hex = q.startsWith("0x") ? q.slice(2) : q;
   if (!/^[0-9a-f]{64}$/.test(hex))
@@ -172,7 +154,7 @@ export function findRecords(store: LedgerStore, query: string): StoredRecord[] {
  * await writeFile("model.receipt.json", serializeReceipt(buildReceipt(store, modelSha256)));
  */
 export function buildReceipt(store: LedgerStore, query: string): Receipt {
-  const records = findRecords(store, query);
+  const records = findEntries(store, query);
   if (records.length === 0) throw new StoreError("NOT_FOUND", `no record matches ${query} in ${store.path}`);
   for (const record of records) {
     const batch = record.batchId === null ? null : store.getBatch(record.batchId);
@@ -183,3 +165,6 @@ export function buildReceipt(store: LedgerStore, query: string): Receipt {
   const status = r.batchId === null ? "pending (run `provenance anchor`)" : `in batch ${r.batchId}, ${store.getBatch(r.batchId)?.status} but not anchored yet (run \`provenance anchor\`)`;
   throw new StoreError("NOT_FOUND", `record ${r.recordHash} is ${status}`);
 }
+
+/** @deprecated It finds entries (records and attestations): use `findEntries`. Removed in the next minor release. */
+export const findRecords = findEntries;

@@ -239,7 +239,7 @@ describe("trust files (provenance-trust-v1)", () => {
 describe("no module of src/ writes to a terminal except through src/cli/output.ts", () => {
   // Allowed: output.ts itself; the service logger (its JSON lines pass escapeJsonText); a script
   // string run in a child process by the SQLite store (it filters warnings, prints no input).
-  const ALLOWED = new Set(["src/cli/output.ts", "src/service/logger.ts", "src/service/sqliteServiceStore.ts"]);
+  const ALLOWED = new Set(["src/cli/output.ts", "src/service/logger.ts", "src/service/store/sqliteIngestThread.ts"]);
   const root = fileURLToPath(new URL("..", import.meta.url));
   const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith(".ts") ? [join(dir, d.name)] : []));
   it("default: process.stdout/stderr.write and console.* appear nowhere else (outside comments)", () => {

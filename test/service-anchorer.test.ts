@@ -22,11 +22,11 @@ import { ChainError } from "../src/errors/chain.js";
 import type { Hex } from "../src/hex.js";
 import { loadMerkleTree } from "../src/merkle/loadMerkleTree.js";
 import { createRecord } from "../src/record.js";
-import { type Anchorer, type AnchorerConfig, createAnchorer } from "../src/service/anchorer.js";
+import { type Anchorer, type AnchorerConfig, createAnchorer } from "../src/service/anchorer/anchorer.js";
 import { createBackoff } from "../src/service/backoff.js";
 import { bumpedFees, initialFees } from "../src/service/feePolicy.js";
-import type { NewEntry, ServiceStore } from "../src/service/serviceStore.js";
-import { openSqliteServiceStore } from "../src/service/sqliteServiceStore.js";
+import type { NewEntry, ServiceStore } from "../src/service/store/serviceStore.js";
+import { openSqliteServiceStore } from "../src/service/store/sqlite.js";
 import type { AnchorerEvents, Logger } from "../src/service/types.js";
 
 // Faults need a real node: anvil (Foundry, via npm) has anvil_reorg, anvil_dropTransaction,

@@ -15,10 +15,10 @@ import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../src/
 import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../src/entry.js";
 import type { Hex } from "../src/hex.js";
 import { createRecord } from "../src/record.js";
-import { createAnchorer, sealBuilder } from "../src/service/anchorer.js";
-import { checkStore } from "../src/service/checkStore.js";
-import type { NewEntry, ServiceStore } from "../src/service/serviceStore.js";
-import { openSqliteServiceStore } from "../src/service/sqliteServiceStore.js";
+import { createAnchorer, sealBuilder } from "../src/service/anchorer/anchorer.js";
+import { checkStore } from "../src/service/store/checkStore.js";
+import type { NewEntry, ServiceStore } from "../src/service/store/serviceStore.js";
+import { openSqliteServiceStore } from "../src/service/store/sqlite.js";
 
 const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -25,14 +25,14 @@ import type { Hex } from "../src/hex.js";
 import { type Receipt, parseReceipt } from "../src/receipt.js";
 import { createRecord, recordHash } from "../src/record.js";
 import { generateApiToken, hashApiToken } from "../src/service/apiToken.js";
-import { ROUTES } from "../src/service/httpApi.js";
+import { ROUTES } from "../src/service/http/httpApi.js";
 import { createIngestQueue } from "../src/service/ingestQueue.js";
 import { createLogger, redactLogValue } from "../src/service/logger.js";
 import { createServiceMetrics } from "../src/service/metrics.js";
 import { type RunningService, type ServiceConfig, parseListen, startService } from "../src/service/service.js";
-import type { AddEntryResult, NewEntry, ServiceStore } from "../src/service/serviceStore.js";
-import { openServiceStore } from "../src/service/openServiceStore.js";
-import { openSqliteServiceStore } from "../src/service/sqliteServiceStore.js";
+import type { AddEntryResult, NewEntry, ServiceStore } from "../src/service/store/serviceStore.js";
+import { openServiceStore } from "../src/service/store/openServiceStore.js";
+import { openSqliteServiceStore } from "../src/service/store/sqlite.js";
 import { verifyAttestation } from "../src/verify/verifyAttestation.js";
 import { verifyReceipt } from "../src/verify/verifyReceipt.js";
 

@@ -27,12 +27,12 @@ import { parseReceipt } from "../src/receipt.js";
 import { createRecord } from "../src/record.js";
 import { canonicalJson } from "../src/canonicalJson.js";
 import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../src/entry.js";
-import { sealBuilder } from "../src/service/anchorer.js";
+import { sealBuilder } from "../src/service/anchorer/anchorer.js";
 import { generateApiToken, hashApiToken } from "../src/service/apiToken.js";
-import { checkStore } from "../src/service/checkStore.js";
-import { openServiceStore } from "../src/service/openServiceStore.js";
-import type { NewEntry, ServiceBatch, ServiceStore } from "../src/service/serviceStore.js";
-import { openSqliteServiceStore } from "../src/service/sqliteServiceStore.js";
+import { checkStore } from "../src/service/store/checkStore.js";
+import { openServiceStore } from "../src/service/store/openServiceStore.js";
+import type { NewEntry, ServiceBatch, ServiceStore } from "../src/service/store/serviceStore.js";
+import { openSqliteServiceStore } from "../src/service/store/sqlite.js";
 import { verifyReceipt } from "../src/verify/verifyReceipt.js";
 
 // The real `provenance serve` (bin/provenance.js, a child process) against anvil, under the faults

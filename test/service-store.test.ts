@@ -17,9 +17,9 @@ import type { Hex } from "../src/hex.js";
 import { buildMerkleTree } from "../src/merkle/buildMerkleTree.js";
 import { loadMerkleTree } from "../src/merkle/loadMerkleTree.js";
 import type { ReceiptAnchor } from "../src/receipt.js";
-import type { AddEntryResult, EntryKind, NewEntry, SealBuilder, ServiceStore } from "../src/service/serviceStore.js";
-import { openPostgresServiceStore, postgresStoreError } from "../src/service/postgresServiceStore.js";
-import { openSqliteServiceStore } from "../src/service/sqliteServiceStore.js";
+import type { AddEntryResult, EntryKind, NewEntry, SealBuilder, ServiceStore } from "../src/service/store/serviceStore.js";
+import { openPostgresServiceStore, postgresStoreError } from "../src/service/store/postgres.js";
+import { openSqliteServiceStore } from "../src/service/store/sqlite.js";
 import { LedgerStore } from "../src/store/ledgerStore.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -716,7 +716,7 @@ serviceStoreConformance(sqliteBackend({ ingestThread: true }));
 
 /** Runs sealers in separate processes on one SQLite file, all starting at `startAt`; the leaves of each batch they sealed. */
 function sealInProcess(path: string, startAt: number): Promise<{ id: number; leaves: Hex[] }[]> {
-  const module = fileURLToPath(new URL("../src/service/sqliteServiceStore.ts", import.meta.url));
+  const module = fileURLToPath(new URL("../src/service/store/sqlite.ts", import.meta.url));
   const code = `
     const { openSqliteServiceStore } = await import(process.env.STORE_MODULE);
     const store = await openSqliteServiceStore(process.env.STORE_PATH);

@@ -315,6 +315,27 @@ describe("anchorBatches", () => {
     }
   });
 
+  it("behavior: a persisted transaction whose nonce another transaction took is signed anew, and the batch anchored once (the service's engine)", async () => {
+    const local = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-nonce-taken-")));
+    try {
+      addRecord(local, record("crash/nonce-taken"));
+      const batch = sealBatch(local)!;
+      const nonce = Number(await rpc("eth_getTransactionCount", [writer.account, "pending"]));
+      const signed = await writer.signTransaction({ to: registry, data: encodeAnchor({ orgId, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }), nonce });
+      local.markSubmitted(batch.id, { ...signed, chainId: 31337, registry, orgId });
+      // Before it was broadcast, another transaction of the account took its nonce.
+      const other = await writer.signTransaction({ to: writer.account, data: "0x", nonce });
+      await writer.sendRawTransaction(other.raw);
+      const countBefore = (await readOrganisation(writer, registry, orgId))!.batchCount;
+      const [anchored] = await anchorBatches(local, writer, { registry, orgId });
+      assert.notEqual(anchored!.anchor!.txHash, signed.hash, "the transaction whose nonce was taken can never be mined");
+      assert.equal((await readOrganisation(writer, registry, orgId))!.batchCount, countBefore + 1);
+      assert.equal(local.batchesNotAnchored().length, 0);
+    } finally {
+      local.close();
+    }
+  });
+
   it("error: an account that is not an anchorer of the organisation is refused by name", async () => {
     const outsider = await connectWriter(chain.rpcUrl, SECOND_KEY, 10_000);
     const local = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-outsider-")));

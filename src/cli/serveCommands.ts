@@ -3,13 +3,13 @@ import { join } from "node:path";
 import { StoreError } from "../errors/store.js";
 import { ChainError, redactUrl } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
-import { checkStore } from "../service/checkStore.js";
+import { checkStore } from "../service/store/checkStore.js";
 import { connectReader } from "./connect.js";
 import { generateApiToken, hashApiToken } from "../service/apiToken.js";
 import { createLogger, isLogLevel, LOG_LEVELS } from "../service/logger.js";
-import { isPostgresLocation, openServiceStore } from "../service/openServiceStore.js";
+import { isPostgresLocation, openServiceStore } from "../service/store/openServiceStore.js";
 import { type ServiceConfig, parseListen, startService } from "../service/service.js";
-import type { ServiceStore } from "../service/serviceStore.js";
+import type { ServiceStore } from "../service/store/serviceStore.js";
 import { type CommandContext, confirmations, dataDir, timeoutMs } from "./commands.js";
 import { type ParsedFlags, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
 

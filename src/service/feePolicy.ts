@@ -10,6 +10,9 @@ export type FeePolicy = {
   readonly rebroadcastAfterMs: number;
 };
 
+/** The default policy of `provenance serve` and `provenance anchor`: +12% per replacement, at most 200 gwei, a minute before a transaction counts as lost or stuck. */
+export const DEFAULT_FEE_POLICY: FeePolicy = { bumpPercent: 12, maxFeePerGasCap: 200_000_000_000n, rebroadcastAfterMs: 60_000 };
+
 /** Fees as the outbox stores them: decimal wei; a legacy gas price goes in both fields. */
 export function storedFees(fees: TransactionFees): { maxFeePerGas: string; maxPriorityFeePerGas: string } {
   return fees.gasPrice === undefined

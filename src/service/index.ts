@@ -2,9 +2,10 @@
 import "../requireNode.js";
 
 export { type RunningService, type ServiceConfig, DEFAULT_FEE_POLICY, startService } from "./service.js";
-export { isPostgresLocation, openServiceStore } from "./openServiceStore.js";
-export type { AddEntryResult, EntryStatus, NewEntry, ServiceStore, StoredEntry, StoredToken } from "./serviceStore.js";
+export type { FeePolicy } from "./feePolicy.js";
+export { isPostgresLocation, openServiceStore } from "./store/openServiceStore.js";
+export type { AddEntryResult, EntryStatus, NewEntry, ServiceStore, StoredEntry, StoredToken } from "./store/serviceStore.js";
 export { API_TOKEN_PREFIX, generateApiToken, hashApiToken, isApiToken } from "./apiToken.js";
-export { type StoreCheckProblem, type StoreCheckResult, checkStore } from "./checkStore.js";
+export { type StoreCheckProblem, type StoreCheckResult, checkStore } from "./store/checkStore.js";
 export { type CreateLoggerParameters, type LogLevel, createLogger, silentLogger } from "./logger.js";
 export type { Logger } from "./types.js";

@@ -1,5 +1,5 @@
 import { StoreError } from "../errors/store.js";
-import type { AddEntryResult, NewEntry, ServiceStore } from "./serviceStore.js";
+import type { AddEntryResult, NewEntry, ServiceStore } from "./store/serviceStore.js";
 
 export type CreateIngestQueueParameters = {
   readonly store: Pick<ServiceStore, "addEntries">;

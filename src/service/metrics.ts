@@ -1,4 +1,4 @@
-import type { PendingStats } from "./serviceStore.js";
+import type { PendingStats } from "./store/serviceStore.js";
 import type { AnchorerEvents } from "./types.js";
 
 // Prometheus text exposition format 0.0.4, written by hand: counters, gauges and histograms with

@@ -8,15 +8,16 @@ import { ChainError, redactUrl } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
 import { StoreError } from "../errors/store.js";
 import { type Hex, hexEquals } from "../hex.js";
-import { type FeePolicy, createAnchorer } from "./anchorer.js";
-import { createHttpApi } from "./httpApi.js";
+import { createAnchorer } from "./anchorer/anchorer.js";
+import { DEFAULT_FEE_POLICY } from "./feePolicy.js";
+import { createHttpApi } from "./http/httpApi.js";
 import { createIngestQueue } from "./ingestQueue.js";
 import { isDeadLocalHolder, leaseHolderName, thisProcess } from "./leaseHolder.js";
 import { silentLogger } from "./logger.js";
 import { type ServiceMetrics, createServiceMetrics } from "./metrics.js";
-import { openServiceStore } from "./openServiceStore.js";
-import type { ServiceStore } from "./serviceStore.js";
-import type { SqliteServiceStoreOptions } from "./sqliteServiceStore.js";
+import { openServiceStore } from "./store/openServiceStore.js";
+import type { ServiceStore } from "./store/serviceStore.js";
+import type { SqliteServiceStoreOptions } from "./store/sqlite.js";
 import type { Logger } from "./types.js";
 
 /** Store meta keys pinning what a store was first used with. */
@@ -24,7 +25,7 @@ export const PINNED_CHAIN_ID = "chain_id";
 export const PINNED_REGISTRY = "registry";
 
 /** Fees unless configured: replacements 12 % higher, at most 200 gwei per gas, a transaction unmined for a minute rebroadcast or replaced. */
-export const DEFAULT_FEE_POLICY: FeePolicy = { bumpPercent: 12, maxFeePerGasCap: 200_000_000_000n, rebroadcastAfterMs: 60_000 };
+export { DEFAULT_FEE_POLICY } from "./feePolicy.js";
 
 /** The lease every instance competes for; its holder is the one anchorer. */
 export const ANCHOR_LEASE = "anchorer";

@@ -8,12 +8,13 @@ import type { ReceiptAnchor } from "../receipt.js";
 import { type LedgerEntry, attestationEntry, entryJson, entrySubjects } from "../entry.js";
 import { parseRecord } from "../record.js";
 import type { PublicKeyInfo } from "../attestation/keys.js";
+import type { LedgerBatchStatus } from "./batchStatus.js";
 
 /** Schema version this code reads and writes. Older stores are migrated, newer ones refused. */
 export const STORE_SCHEMA_VERSION = 2;
 
 /** A stored entry (a record or an attestation) and, once sealed, its batch. */
-export type StoredRecord = {
+export type StoredLedgerEntry = {
   readonly id: number;
   /** The entry hash: SHA-256 of the record's or the envelope's canonical JSON. */
   readonly recordHash: Hex;
@@ -25,7 +26,11 @@ export type StoredRecord = {
   readonly createdAt: string;
 };
 
-export type BatchStatus = "sealed" | "submitted" | "anchored";
+/** @deprecated An entry is a record or an attestation: use `StoredLedgerEntry`. Removed in the next minor release. */
+export type StoredRecord = StoredLedgerEntry;
+
+/** @deprecated The ledger store's subset of the one vocabulary: use `LedgerBatchStatus` (or `BatchStatus` for every status) of ./batchStatus.js. */
+export type BatchStatus = LedgerBatchStatus;
 
 /** Where a batch was anchored, once it is: exactly what a receipt states. */
 export type BatchAnchorInfo = ReceiptAnchor;
@@ -36,7 +41,7 @@ export type StoredBatch = {
   readonly leafCount: number;
   readonly metadataHash: Hex;
   readonly metadata: string;
-  readonly status: BatchStatus;
+  readonly status: LedgerBatchStatus;
   readonly sealedAt: string;
   /** Set while `status` is `submitted`: the signed transaction, so a restart can rebroadcast it. */
   readonly pendingTx: { readonly hash: Hex; readonly raw: Hex; readonly chainId: number; readonly registry: Hex; readonly orgId: number } | null;
@@ -311,7 +316,7 @@ function toBatch(row: Row): StoredBatch {
     leafCount: Number(row.leaf_count),
     metadata: String(row.metadata),
     metadataHash: row.metadata_hash as Hex,
-    status: row.status as BatchStatus,
+    status: row.status as LedgerBatchStatus,
     sealedAt: String(row.sealed_at),
     pendingTx:
       row.pending_tx_hash === null

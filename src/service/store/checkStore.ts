@@ -1,7 +1,7 @@
-import { decodeBatchAnchored, readAnchor } from "../chain/registry.js";
-import type { ChainReader } from "../chain/types.js";
-import { type Hex, hexEquals } from "../hex.js";
-import { loadMerkleTree } from "../merkle/loadMerkleTree.js";
+import { decodeBatchAnchored, readAnchor } from "../../chain/registry.js";
+import type { ChainReader } from "../../chain/types.js";
+import { type Hex, hexEquals } from "../../hex.js";
+import { loadMerkleTree } from "../../merkle/loadMerkleTree.js";
 import type { ServiceBatch, ServiceStore } from "./serviceStore.js";
 
 /** One batch whose stored state disagrees with its own tree or with the chain. */

@@ -1,6 +1,6 @@
-import { InputError } from "../errors/input.js";
+import { InputError } from "../../errors/input.js";
 import type { ServiceStore } from "./serviceStore.js";
-import { type SqliteServiceStoreOptions, openSqliteServiceStore } from "./sqliteServiceStore.js";
+import { type SqliteServiceStoreOptions, openSqliteServiceStore } from "./sqlite.js";
 
 /** Whether `location` names a PostgreSQL database rather than a SQLite file. */
 export function isPostgresLocation(location: string): boolean {
@@ -12,14 +12,14 @@ export function isPostgresLocation(location: string): boolean {
  * a SQLite file (created if missing). `sqlite` options apply to a SQLite file only.
  *
  * @example
- * import { openServiceStore } from "./service/openServiceStore.js";
+ * import { openServiceStore } from "./service/store/openServiceStore.js";
  * const store = await openServiceStore(process.env.PROVENANCE_STORE ?? ".provenance/service.db");
  */
 export async function openServiceStore(location: string, options: { readonly sqlite?: SqliteServiceStoreOptions } = {}): Promise<ServiceStore> {
   if (location.trim() === "") throw new InputError("INVALID_ARGUMENT", "the store location is empty: give a SQLite file path or a postgres:// URL");
   if (isPostgresLocation(location)) {
     // Loaded only when asked for: a SQLite deployment never loads pg.
-    const { openPostgresServiceStore } = await import("./postgresServiceStore.js");
+    const { openPostgresServiceStore } = await import("./postgres.js");
     return openPostgresServiceStore(location);
   }
   return openSqliteServiceStore(location, options.sqlite);

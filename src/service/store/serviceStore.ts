@@ -2,14 +2,15 @@
 // PostgreSQL for several instances sharing a database). Everything the service knows lives here;
 // the process itself holds nothing that a kill -9 could lose. The same conformance suite
 // (test/service-store.test.ts) runs against both implementations.
-import type { Hex } from "../hex.js";
-import type { ReceiptAnchor } from "../receipt.js";
+import type { Hex } from "../../hex.js";
+import type { ReceiptAnchor } from "../../receipt.js";
+import type { EntryStatus, ServiceBatchStatus } from "../../store/batchStatus.js";
 
 /** Entry kinds, as in src/entry.ts. */
 export type EntryKind = "record" | "attestation";
 
-/** An entry to store: already validated, hashed and given its leaf by the caller. */
-export type NewEntry = {
+/** What every entry of the store is: already validated, hashed and given its leaf by the caller. */
+export type EntryFields = {
   readonly orgId: number;
   readonly kind: EntryKind;
   /** SHA-256 of the entry's canonical JSON (0x + 64 hex): its id. */
@@ -18,6 +19,10 @@ export type NewEntry = {
   readonly subjectSha256: string;
   /** The record or envelope JSON, exactly as it will appear in receipts. */
   readonly body: string;
+};
+
+/** An entry to store. */
+export type NewEntry = EntryFields & {
   /** Client-chosen key (1–200 printable ASCII); the same key with another entry is a conflict. */
   readonly idempotencyKey?: string | undefined;
 };
@@ -32,20 +37,14 @@ export type AddEntryResult =
   | { readonly status: "conflict"; readonly existingEntryHash: Hex };
 
 /**
- * Where an entry is on its way to a receipt. `pending`: stored, not sealed. `sealed`: in a batch
- * whose transaction is not mined yet (or was reorged out). `anchored`: mined, fewer confirmations
- * than required. `confirmed`: receipts are issued.
+ * Where an entry is on its way to a receipt (src/store/batchStatus.ts). `pending`: stored, not
+ * sealed. `sealed`: in a batch whose transaction is not mined yet (or was reorged out).
+ * `anchored`: mined, fewer confirmations than required. `confirmed`: receipts are issued.
  */
-export type EntryStatus = "pending" | "sealed" | "anchored" | "confirmed";
+export type { EntryStatus } from "../../store/batchStatus.js";
 
-export type StoredEntry = {
+export type StoredEntry = EntryFields & {
   readonly id: number;
-  readonly orgId: number;
-  readonly kind: EntryKind;
-  readonly entryHash: Hex;
-  readonly leaf: Hex;
-  readonly subjectSha256: string;
-  readonly body: string;
   readonly idempotencyKey: string | null;
   /** RFC 3339, when the service acknowledged it. */
   readonly receivedAt: string;
@@ -53,7 +52,8 @@ export type StoredEntry = {
   readonly status: EntryStatus;
 };
 
-export type BatchStatus = "sealed" | "anchored" | "confirmed";
+/** A service batch's status: the service's subset of the one batch-status vocabulary (src/store/batchStatus.ts). */
+export type BatchStatus = ServiceBatchStatus;
 
 /** An anchoring transaction in the outbox: persisted before it is broadcast. */
 export type OutboxTransaction = {

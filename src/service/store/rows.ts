@@ -1,9 +1,16 @@
 // Row → value mapping shared by the SQLite and PostgreSQL service stores: the columns are the
 // same; only how a timestamp comes back differs (TEXT in SQLite, a Date from pg).
-import type { Hex } from "../hex.js";
+import type { Hex } from "../../hex.js";
 import type { BatchStatus, EntryStatus, OutboxTransaction, ServiceBatch, StoredEntry, StoredToken } from "./serviceStore.js";
 
 export type Row = Record<string, unknown>;
+
+/** The columns `toEntry` reads: an entry joined with its batch (`b`) for its status. */
+export const ENTRY_COLUMNS =
+  "e.id, e.org_id, e.kind, e.entry_hash, e.leaf, e.subject_sha256, e.body, e.idempotency_key, e.received_at, e.batch_id, b.status AS batch_status";
+/** The columns `toBatch` reads: every column but the tree, which only getBatchTree reads. */
+export const BATCH_COLUMNS =
+  "id, org_id, root, leaf_count, metadata, metadata_hash, status, sealed_at, chain_id, registry, anchor_org_id, sequence, tx_hash, block_number, block_hash, block_timestamp, confirmed_at";
 
 export type RowMappers = {
   toToken(row: Row): StoredToken;

@@ -1,6 +1,6 @@
-import { BaseError, type BaseErrorParameters } from "../errors/base.js";
-import type { InputErrorCode } from "../errors/input.js";
-import type { StoreErrorCode } from "../errors/store.js";
+import { BaseError, type BaseErrorParameters } from "../../errors/base.js";
+import type { InputErrorCode } from "../../errors/input.js";
+import type { StoreErrorCode } from "../../errors/store.js";
 
 export type HttpErrorCode =
   | "NOT_FOUND"
