@@ -522,7 +522,7 @@ function verdictMarks(result: VerifiedBundle): Map<string, string[]> {
  * The verdict's lines. Every name comes from signed statements (the model's from its registration
  * entry), every organisation name from the chain; nothing from the bundle's unsigned fields.
  */
-export function verdictLines(result: VerifiedBundle): string[] {
+export function verdictLines(result: VerifiedBundle, flags?: ParsedFlags): string[] {
   const { graph, model, registration: r, revocation } = result;
   const name = (sha: string) => graph.nodes.get(sha)?.names[0] ?? `sha256 ${sha.slice(0, 16)}…`;
   const revokedHere = revocation.findings.filter((f) => f.sha256 === model.sha256);
@@ -545,7 +545,7 @@ export function verdictLines(result: VerifiedBundle): string[] {
     `  ${result.attestations.length} signed attestation(s), every signature, signing key and anchor checked against chain ${result.attestations[0]?.chainId} (registry ${result.attestations[0]?.registry}), by organisation(s) ${orgs.join(", ")}, blocks ${Math.min(...blocks)}–${Math.max(...blocks)} (${formatTime(Math.min(...result.attestations.map((a) => a.timestamp)))} to ${formatTime(Math.max(...result.attestations.map((a) => a.timestamp)))})`,
     ...result.deployments.map((d) => `  deployment to ${d.environment}: policy ${d.quorum.policy.id} met, ${d.quorum.approvers.length} of ${d.quorum.required} required distinct approvers (${d.quorum.policy.role})${d.quorum.duplicates.length ? `; ${d.quorum.duplicates.length} duplicate approval(s) counted once` : ""}`),
     `  required attestations present: ${result.policy.require.map((g) => g.join(" or ")).join("; ") || "none required"}`,
-    artifactLine(result.artifact),
+    artifactLine(result.artifact, flags),
   ];
 }
 
@@ -568,7 +568,7 @@ function printVerdict(out: CommandContext["out"], { result, pins, chainId, polic
       trusted: pinsJson(pins, chainId, report),
     },
     [
-      ...verdictLines(result),
+      ...verdictLines(result, flags),
       `  policy: ${policySource}`,
       ...pinLines(pins, chainId, report),
       "",

@@ -291,8 +291,11 @@ export function verifiedHeadline(artifact: ArtifactCheck): string {
 }
 
 /** The verdict's line about the model's files. */
-export function artifactLine(artifact: ArtifactCheck): string {
-  if (artifact.checked === "files") return `  model files: this verifier hashed the ${artifact.kind} (model hashing v2): sha256 ${artifact.sha256} matches, kind ${artifact.kind} matches what was signed`;
+export function artifactLine(artifact: ArtifactCheck, flags?: ParsedFlags): string {
+  // A directory walked with --follow-symlinks/--ignore-paths is hashed into a v3 manifest that records them.
+  const walked = artifact.checked === "files" && artifact.kind === "directory" && flags !== undefined && Object.keys(walkOptions(flags)).length > 0;
+  const hashing = walked ? `model hashing v3: ${[flags!["follow-symlinks"] !== undefined ? "symlinks followed inside --follow-symlinks" : "", flags!["ignore-paths"] ? `ignoring ${walkOptions(flags!).ignorePaths?.join(", ")}` : ""].filter(Boolean).join(", ")}` : "model hashing v2";
+  if (artifact.checked === "files") return `  model files: this verifier hashed the ${artifact.kind} (${hashing}): sha256 ${artifact.sha256} matches, kind ${artifact.kind} matches what was signed`;
   if (artifact.checked === "digest-only") return `  model files: NOT READ; verified against the digest the caller supplied (sha256:${artifact.sha256}), exit code ${EXIT_DIGEST_ONLY}`;
   return "  model files: not checked";
 }
@@ -359,7 +362,7 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
     `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
     ...signers.map((s) => `  signed by ${s.algorithm} key ${s.keyid}, registered to the organisation at block ${s.registeredAt} and not revoked by the anchor block`),
     `  chain ${result.chainId}${pins.chainId.value !== undefined ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
-    artifactLine(result.artifact),
+    artifactLine(result.artifact, flags),
     `  checks passed: ${result.checks.join(", ")}`,
     ...pinLines(pins, chainId, report),
   ]);

@@ -43,6 +43,8 @@ function checkPassphrase(value: string, what: string): string {
 /** Reads a line from the terminal without echoing it (raw mode); Ctrl-C or Ctrl-D cancels. */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
+  // Raw mode (no echo) before the question: what is typed once it shows is never echoed.
+  stdin.setRawMode(true);
   prompt(question);
   return new Promise((resolve, reject) => {
     let typed = "";
@@ -62,7 +64,6 @@ function promptHidden(question: string): Promise<string> {
         else if (ch >= " ") typed += ch;
       }
     };
-    stdin.setRawMode(true);
     stdin.resume();
     stdin.on("data", onData);
   });
