@@ -19,6 +19,10 @@ import { BaseError, type BaseErrorParameters } from "./base.js";
  * - `trust-file`, `checkpoint`: a pinned starting point that does not parse or does not apply.
  * - `account-proof`, `storage-proof`, `receipt-proof`: a Merkle-Patricia proof that does not prove
  *   the value against the verified root.
+ * - `quorum-unavailable`: quorum mode got fewer answers than it needs (endpoints down or erring).
+ * - `quorum-disagreement`: quorum mode's endpoints answered, but no single answer reached k.
+ * - `offline-kit`: an offline kit that does not parse, or has no recorded answer to a question the
+ *   verification asked (offline verification never falls back to a network).
  */
 export type LightClientCheck =
   | "rlp"
@@ -40,7 +44,10 @@ export type LightClientCheck =
   | "checkpoint"
   | "account-proof"
   | "storage-proof"
-  | "receipt-proof";
+  | "receipt-proof"
+  | "quorum-unavailable"
+  | "quorum-disagreement"
+  | "offline-kit";
 
 /**
  * Data from an RPC node (headers, proofs, receipts) or a pinned file that the light client refused.
