@@ -139,6 +139,10 @@ export * from "./hashing/index.js";
 export type { BlockHeader, ChainReader, ChainWriter, LogEntry, LogFilter, SignedTransaction, TransactionReceipt } from "./chain/types.js";
 export { type FromViemParameters, fromViem } from "./chain/viem.js";
 export { type FromEthersParameters, fromEthers } from "./chain/ethers.js";
+// Trust modes: rpc (the node trusted), light (a pinned QBFT validator set; the node only a transport)
+export { type JsonRpcTransport, TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "./chain/trustMode.js";
+export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./chain/lightReader.js";
+export { QBFT_TRUST_FORMAT, type QbftTrust, parseQbftTrust, serializeQbftTrust } from "./lightclient/trustFile.js";
 export {
   type AnchorState,
   type BatchAnchoredEvent,

@@ -41,6 +41,13 @@ export type VerifyBundleParameters = {
   readonly requireApprovals?: number | undefined;
   /** Pinned by the verifier (`--policy`); {@link DEFAULT_VERIFICATION_POLICY} when omitted. */
   readonly policy?: VerificationPolicy | undefined;
+  /**
+   * Refuse the revocation verdict (`freshness`) when the head block it is read at is older than this
+   * many seconds: a node replaying an old head must not hide a newer revocation. No limit when omitted.
+   */
+  readonly maxHeadAgeSeconds?: number | undefined;
+  /** Unix seconds the head's age is measured against (default: the verifier's clock). */
+  readonly now?: number | undefined;
 };
 
 /**
@@ -302,6 +309,15 @@ async function readRevocations(
   const head = await parameters.chain.getBlockNumber();
   const block = await parameters.chain.getBlock(head);
   const checkedAt = { blockNumber: Number(head), timestamp: Number(block?.timestamp ?? 0n) };
+  if (parameters.maxHeadAgeSeconds !== undefined) {
+    const now = parameters.now ?? Math.floor(Date.now() / 1000);
+    const age = now - checkedAt.timestamp;
+    if (age > parameters.maxHeadAgeSeconds)
+      throw new VerificationError(
+        "freshness",
+        `the head block ${checkedAt.blockNumber} the revocation state would be read at is ${age} s old (at most ${parameters.maxHeadAgeSeconds} s allowed): a newer revocation could be hidden, so no revocation verdict is given`,
+      );
+  }
   const findings: RevocationFinding[] = [];
   const checked: { sha256: string; organisations: number[] }[] = [];
   for (const sha256 of artifacts) {

@@ -7,6 +7,8 @@ export type { BlockHeader, ChainReader, ChainWriter, LogEntry, LogFilter, Signed
 export { type FromViemParameters, fromViem } from "./viem.js";
 export { fromEip1193 } from "./eip1193.js";
 export { type FromEthersParameters, fromEthers } from "./ethers.js";
+export { type JsonRpcTransport, TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "./trustMode.js";
+export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./lightReader.js";
 export {
   type AnchorState,
   type BatchAnchoredEvent,

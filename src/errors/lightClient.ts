@@ -19,6 +19,10 @@ import { BaseError, type BaseErrorParameters } from "./base.js";
  * - `trust-file`, `checkpoint`: a pinned starting point that does not parse or does not apply.
  * - `account-proof`, `storage-proof`, `receipt-proof`: a Merkle-Patricia proof that does not prove
  *   the value against the verified root.
+ * - `registry-code`: the pinned registry address does not hold ProvenanceRegistry's code, so its
+ *   storage cannot be read with the registry's layout (light mode).
+ * - `unprovable`: a question the light reader cannot answer from proofs (a call of another function
+ *   or contract, logs over a range of blocks): refused rather than answered unproven.
  * - `quorum-unavailable`: quorum mode got fewer answers than it needs (endpoints down or erring).
  * - `quorum-disagreement`: quorum mode's endpoints answered, but no single answer reached k.
  * - `offline-kit`: an offline kit that does not parse, or has no recorded answer to a question the
@@ -45,6 +49,8 @@ export type LightClientCheck =
   | "account-proof"
   | "storage-proof"
   | "receipt-proof"
+  | "registry-code"
+  | "unprovable"
   | "quorum-unavailable"
   | "quorum-disagreement"
   | "offline-kit";

@@ -25,7 +25,9 @@ export type VerificationCheck =
   // Omission: what the verifier's policy or a signed reference says must be there
   | "lineage-reference"
   | "required-attestation"
-  | "deployment-signer";
+  | "deployment-signer"
+  // Freshness: the head the revocation state was read at is older than the verifier allows
+  | "freshness";
 
 /** A receipt that did not verify: `check` says which check failed. */
 export class VerificationError extends BaseError<VerificationCheck> {

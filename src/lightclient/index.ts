@@ -40,6 +40,20 @@ export { type QbftWalkStep, type VerifiedBlock, walkQbftHeaders } from "./walk.j
 export { type JsonRpcRequest, type SyncQbftHeadersParameters, fetchWalkStep, syncQbftHeaders } from "./syncQbft.js";
 export { LightClientError, type LightClientCheck } from "../errors/lightClient.js";
 export { REGISTRY_SLOTS, anchorSlot, decodeAnchorWord, decodeRevocationWord, decodeSigningKeyWord, nextSlot, revocationSlot, signingKeySlot } from "./registrySlots.js";
+export {
+  GENESIS_ROOT,
+  ORGANISATIONS_SLOT,
+  anchorSlots,
+  organisationDataSlots,
+  organisationSlot,
+  organisationSlots,
+  provenAnchor,
+  provenOrganisation,
+  provenRevocation,
+  provenSigningKey,
+  revocationSlots,
+  signingKeySlots,
+} from "./registryFacts.js";
 export { type Eip1193Request, READ_METHODS, pinBlockTags } from "./transport.js";
 export { type QuorumEndpoint, type QuorumReport, type QuorumRequest, type QuorumRequestParameters, quorumRequest } from "./quorum.js";
 export { MAX_OFFLINE_KIT_ANSWERS, OFFLINE_KIT_FORMAT, type OfflineKit, type RecordedAnswer, type RecordingRequest, parseOfflineKit, recordingRequest, replayRequest } from "./offlineKit.js";
