@@ -46,12 +46,17 @@ export type GenuineEvidence = {
   close(): Promise<void>;
 };
 
-export async function createGenuineEvidence(): Promise<GenuineEvidence> {
+/**
+ * `front`: serve the chain through a JSON-RPC front (e.g. the QBFT test node) and run the whole
+ * pipeline through it, so receipts name the block hashes the front serves; resolves to its URL.
+ */
+export async function createGenuineEvidence(options: { front?: (rpcUrl: string) => Promise<string> } = {}): Promise<GenuineEvidence> {
   const work = await mkdtemp(join(tmpdir(), "provenance-genuine-"));
   const chain = await startEmbeddedChain();
   const store = LedgerStore.open(join(work, ".provenance"));
-  const writer = await connectWriter(chain.rpcUrl, DEV_PRIVATE_KEY, 30_000);
-  const reader = connectReader(chain.rpcUrl, 30_000);
+  const url = options.front ? await options.front(chain.rpcUrl) : chain.rpcUrl;
+  const writer = await connectWriter(url, DEV_PRIVATE_KEY, 30_000);
+  const reader = connectReader(url, 30_000);
   const { registry } = await deployRegistry(writer);
   const { orgId } = await registerOrganisation(writer, registry, { name: "Genuine AI Lab" });
   const { orgId: otherOrgId } = await registerOrganisation(writer, registry, { name: "Other Lab" });
