@@ -4,9 +4,8 @@
 // only from the record. Nothing in the kit is trusted: every answer goes through the same checks as
 // a live node's (seals against the pinned validator set, proofs against verified roots), so the kit
 // adds no trust, and a question it cannot answer is refused (`offline-kit`), never sent anywhere.
-import { canonicalJson } from "../canonicalJson.js";
 import { LightClientError } from "../errors/lightClient.js";
-import { type Eip1193Request, READ_METHODS } from "./transport.js";
+import { type Eip1193Request, READ_METHODS, sortedJson } from "./transport.js";
 
 /** The `format` of a v1 offline kit. Loaders refuse any other. */
 export const OFFLINE_KIT_FORMAT = "provenance-offline-kit-v1";
@@ -25,7 +24,7 @@ export type RecordingRequest = Eip1193Request & {
   kit(): OfflineKit;
 };
 
-const keyOf = (method: string, params: readonly unknown[]): string => `${method} ${canonicalJson(params)}`;
+const keyOf = (method: string, params: readonly unknown[]): string => `${method} ${sortedJson(params)}`;
 
 /**
  * Wraps `request` so every answer is recorded (only reading methods pass). Error answers are not
@@ -51,7 +50,7 @@ export function recordingRequest(request: Eip1193Request): RecordingRequest {
 
 /**
  * A `request` that answers only from `kit`: the same question (method and parameters, compared as
- * canonical JSON) gets the recorded answer; any other is refused with `offline-kit`. It has no
+ * JSON with sorted keys) gets the recorded answer; any other is refused with `offline-kit`. It has no
  * network code at all.
  *
  * @example
@@ -62,7 +61,7 @@ export function replayRequest(kit: OfflineKit): Eip1193Request {
   const answers = new Map(kit.answers.map((a) => [keyOf(a.method, a.params), a.result]));
   return async ({ method, params = [] }) => {
     const key = keyOf(method, params);
-    if (!answers.has(key)) throw new LightClientError("offline-kit", `the kit has no answer to ${method}(${canonicalJson(params).slice(1, -1).slice(0, 200)}): verify online, or rebuild the bundle with --embed-proofs`, { field: "offlineKit.answers" });
+    if (!answers.has(key)) throw new LightClientError("offline-kit", `the kit has no answer to ${method}(${sortedJson(params).slice(1, -1).slice(0, 200)}): verify online, or rebuild the bundle with --embed-proofs`, { field: "offlineKit.answers" });
     return structuredClone(answers.get(key));
   };
 }

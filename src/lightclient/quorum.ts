@@ -1,10 +1,9 @@
 // Quorum mode, for chains without QBFT validators to pin: every question goes to n independent
-// nodes and an answer counts only when at least k of them gave it, byte for byte (canonical JSON).
+// nodes and an answer counts only when at least k of them gave it, the same JSON (keys sorted).
 // The verifier then trusts that k of its n nodes do not lie together, not any one node. It is a
 // transport combinator: the rpc reader and the light reader run over it unchanged.
-import { canonicalJson } from "../canonicalJson.js";
 import { LightClientError } from "../errors/lightClient.js";
-import { BLOCK_TAG_POSITION, type Eip1193Request, READ_METHODS, pinBlockTags } from "./transport.js";
+import { BLOCK_TAG_POSITION, type Eip1193Request, READ_METHODS, pinBlockTags, sortedJson } from "./transport.js";
 
 /** One of the independent nodes. `name` appears in errors and reports (give a redacted URL). */
 export type QuorumEndpoint = { readonly name: string; readonly request: Eip1193Request };
@@ -57,7 +56,7 @@ export function quorumRequest(parameters: QuorumRequestParameters): QuorumReques
       endpoints.map(async (endpoint): Promise<Outcome> => {
         try {
           const value = await endpoint.request({ method, params });
-          return { ok: true, key: canonicalJson(value ?? null), value: value ?? null };
+          return { ok: true, key: sortedJson(value ?? null), value: value ?? null };
         } catch (error) {
           return { ok: false, error };
         }

@@ -60,3 +60,19 @@ export function pinBlockTags(method: string, params: readonly unknown[], head: b
   if (value === undefined || (typeof value === "string" && MOVING_TAGS.has(value))) pinned[position] = tag;
   return pinned;
 }
+
+/**
+ * A JSON value as text with object keys sorted (arrays keep their order): two answers that differ
+ * only in key order or whitespace are the same answer. Keys of answers, never hashed or signed.
+ */
+export function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => sortedJson(v ?? null)).join(",")}]`;
+  if (typeof value === "object" && value !== null)
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${sortedJson((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  if (typeof value === "bigint") return JSON.stringify(`0x${value.toString(16)}`);
+  return JSON.stringify(value ?? null);
+}
