@@ -21,12 +21,18 @@ import type { QbftTrust } from "../src/lightclient/trustFile.js";
 import { testValidators } from "../scripts/qbftSealer.js";
 import { type QbftTestNode, startQbftTestNode } from "../scripts/qbftTestNode.js";
 import { type GenuineEvidence, createGenuineEvidence } from "./helpers/genuineEvidence.js";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../src/cli/main.js";
+import { serializeQbftTrust } from "../src/lightclient/trustFile.js";
 
 const abi = provenanceRegistryAbi as Abi;
 let evidence: GenuineEvidence;
 let node: QbftTestNode;
 let trust: QbftTrust;
 let upstream: JsonRpcTransport;
+let nodeUrl: string;
 
 type Forge = (method: string, params: readonly unknown[], answer: () => Promise<unknown>) => Promise<unknown>;
 /** A front that passes everything through `forge`. */
@@ -76,7 +82,8 @@ before(async () => {
       upstream = httpTransport(rpcUrl, 30_000);
       const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
       node = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId, registry: `0x${"00".repeat(20)}`, validators: keys.slice(0, 4), keyPool: keys, selection: { mode: "header", votes } });
-      return node.listen();
+      nodeUrl = await node.listen();
+      return nodeUrl;
     },
   });
   trust = { ...(await node.trustAt(0n)), registry: evidence.registry.toLowerCase() as Hex };
@@ -98,6 +105,46 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     assert.equal(report.head.number, Number(await chain.getBlockNumber()));
     assert.equal(report.head.validators.length, 5, "the fifth validator joined by vote");
     assert.equal((await verifyIn("rpc", honest)).verdict, "verified");
+  });
+
+  it("default: the CLI's verify-bundle runs in light mode by default when given --qbft-trust, and names the mode and what it trusted (text and JSON); --trust-mode rpc says it trusted the node", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "light-cli-"));
+    const bundleFile = join(dir, "bundle.json");
+    const trustFile = join(dir, "validators.json");
+    await writeFile(bundleFile, evidence.bundle);
+    await writeFile(trustFile, serializeQbftTrust(trust));
+    const run = async (...argv: string[]) => {
+      let stdout = "";
+      let stderr = "";
+      const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+      return { code, stdout, stderr };
+    };
+    const common = ["verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry];
+    const text = await run(...common, "--qbft-trust", trustFile);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^VERIFIED: genuine\/fine-tune/m);
+    assert.match(text.stdout, /trust mode: light \(default: a QBFT validator trust is given\): trusted the QBFT validator set, not the node/);
+    assert.match(text.stdout, /validators: 4 pinned .* block-header mode, from block 0/);
+    assert.match(text.stdout, /head: block \d+ .* verified by walking \d+ header\(s\) from checkpoint block 0, each sealed by a quorum of the set in force \(5 validator\(s\) at the head\)/);
+    assert.match(text.stdout, /used only as a transport/);
+    const json = JSON.parse((await run(...common, "--qbft-trust", trustFile, "--json")).stdout) as { verified: boolean; trustMode: string; trusted: { chain: { trustMode: string; validators: string[]; head: { number: number } }; maxHeadAge: { seconds: number } } };
+    assert.equal(json.verified, true);
+    assert.equal(json.trustMode, "light");
+    assert.deepEqual(json.trusted.chain.validators, trust.validators);
+    assert.equal(json.trusted.maxHeadAge.seconds, 3600);
+    const rpc = await run(...common, "--qbft-trust", trustFile, "--trust-mode", "rpc", "--json");
+    assert.equal((JSON.parse(rpc.stdout) as { trustMode: string }).trustMode, "rpc");
+    // A pins file (provenance-trust-v2) that embeds the validators selects light mode too.
+    const pinsFile = join(dir, "trust.json");
+    await writeFile(pinsFile, JSON.stringify({ format: "provenance-trust-v2", chainId: trust.chainId, registry: evidence.registry, organisations: [evidence.orgId], rpc: nodeUrl, qbft: trust }));
+    const pinned = await run("verify-bundle", bundleFile, "--artifact", evidence.model.path, "--trust", pinsFile, "--json");
+    assert.equal((JSON.parse(pinned.stdout) as { trustMode: string }).trustMode, "light", pinned.stderr);
+    // A head older than --max-head-age (here 1 s; resumed from a saved checkpoint): no revocation verdict, exit 1.
+    const liar = await run("verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry, "--qbft-trust", trustFile, "--trust-mode", "light", "--checkpoint", trustFile, "--max-head-age", "1s");
+    assert.equal(liar.code, 1);
+    assert.match(liar.stderr, /NOT VERIFIED: check "freshness" failed/);
+    const quorum = await run(...common, "--trust-mode", "quorum");
+    assert.equal(quorum.code, 2, "quorum is reserved, not silently rpc");
   });
 
   it("error: anchorOf forged (a backdated registration: the receipt claims an earlier time) is VERIFIED in rpc mode, refused in light mode (storage-proof)", async () => {

@@ -36,6 +36,7 @@ import type { LedgerStore } from "../store/ledgerStore.js";
 import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerificationPolicy } from "../verify/verificationPolicy.js";
 import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, confirmations, orgId, registry, rpcUrl, timeoutMs, verifiedHeadline, withStore, writer } from "./commands.js";
 import { connectReader } from "./connect.js";
+import type { TrustReport } from "../chain/trustMode.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { type ParsedFlags, walkOptions, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
 import { formatTime, note as printNote } from "./output.js";
@@ -474,7 +475,11 @@ export async function verifierPolicy(flags: ParsedFlags): Promise<{ policy: Veri
 }
 
 /** A bundle verification with the verifier's pins and policy (flags, environment, --trust; never a .env or the store). */
-async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof parseBundle>, artifact: ArtifactEvidence): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number; policySource: string }> {
+async function runBundleVerification(
+  flags: ParsedFlags,
+  b: ReturnType<typeof parseBundle>,
+  artifact: ArtifactEvidence,
+): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number; policySource: string; report: TrustReport }> {
   const pins = await resolveVerifierPins(flags);
   const { policy, source: policySource } = await verifierPolicy(flags);
   const chain = connectVerifier(pins, timeoutMs(flags));
@@ -489,8 +494,9 @@ async function runBundleVerification(flags: ParsedFlags, b: ReturnType<typeof pa
     acceptedOrgIds: pins.organisations.value.length ? [...pins.organisations.value] : undefined,
     confirmations: confirmations(flags),
     requireApprovals: flags["require-approvals"] ? parseInteger(flags["require-approvals"], "--require-approvals", 1, 100) : undefined,
+    maxHeadAgeSeconds: pins.maxHeadAgeSeconds.value,
   });
-  return { result, pins, chainId, policySource };
+  return { result, pins, chainId, policySource, report: await chain.trustReport() };
 }
 
 /** Exit code of a bundle verdict: 0 only for `verified` from files the verifier hashed; 3 for `verified` against a supplied digest. */
@@ -538,7 +544,7 @@ export function verdictLines(result: VerifiedBundle): string[] {
   ];
 }
 
-function printVerdict(out: CommandContext["out"], { result, pins, chainId, policySource }: Awaited<ReturnType<typeof runBundleVerification>>, flags: ParsedFlags): void {
+function printVerdict(out: CommandContext["out"], { result, pins, chainId, policySource, report }: Awaited<ReturnType<typeof runBundleVerification>>, flags: ParsedFlags): void {
   const { graph, model } = result;
   const marks = verdictMarks(result);
   out.result(
@@ -553,12 +559,13 @@ function printVerdict(out: CommandContext["out"], { result, pins, chainId, polic
       revocation: result.revocation,
       deployments: result.deployments,
       policy: { source: policySource, ...result.policy },
-      trusted: pinsJson(pins, chainId),
+      trustMode: report.trustMode,
+      trusted: pinsJson(pins, chainId, report),
     },
     [
       ...verdictLines(result),
       `  policy: ${policySource}`,
-      ...pinLines(pins, chainId),
+      ...pinLines(pins, chainId, report),
       "",
       "Lineage:",
       ...renderLineage(graph, model.sha256, "text", marks).trimEnd().split("\n"),
@@ -573,7 +580,7 @@ export async function verifyBundleCommand({ flags, args, out }: CommandContext):
   if (!file)
     throw new InputError(
       "INVALID_ARGUMENT",
-      "usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N]",
+      "usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N] [--trust-mode rpc|light] [--qbft-trust <file>] [--checkpoint <file>] [--max-head-age <duration>]",
     );
   let text: string;
   try {

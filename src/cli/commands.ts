@@ -329,7 +329,7 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
   if (!file)
     throw new InputError(
       "INVALID_ARGUMENT",
-      "usage: provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>]",
+      "usage: provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>] [--trust-mode rpc|light] [--qbft-trust <file>] [--checkpoint <file>]",
     );
   let text: string;
   try {
@@ -353,14 +353,15 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
     ({ signers } = attestation);
     result = attestation;
   } else result = await verifyReceipt(common);
-  out.result({ verified: true, ...result, chainIdPinned: pins.chainId.value !== undefined, trusted: pinsJson(pins, chainId) }, [
+  const report = await chain.trustReport();
+  out.result({ verified: true, ...result, chainIdPinned: pins.chainId.value !== undefined, trustMode: report.trustMode, trusted: pinsJson(pins, chainId, report) }, [
     `${verifiedHeadline(result.artifact)}: ${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`,
     `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
     ...signers.map((s) => `  signed by ${s.algorithm} key ${s.keyid}, registered to the organisation at block ${s.registeredAt} and not revoked by the anchor block`),
     `  chain ${result.chainId}${pins.chainId.value !== undefined ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
     artifactLine(result.artifact),
     `  checks passed: ${result.checks.join(", ")}`,
-    ...pinLines(pins, chainId),
+    ...pinLines(pins, chainId, report),
   ]);
   return result.artifact.checked === "files" ? 0 : EXIT_DIGEST_ONLY;
 }

@@ -112,8 +112,16 @@ verify-bundle never read .env: flag, else --trust file, else environment):
                                                   (default <data dir>/service.db)
   --listen <host:port>   PROVENANCE_LISTEN        service address (default 127.0.0.1:8080)
   --chain-id <id>        PROVENANCE_CHAIN_ID      chain the service anchors on (required by serve)
-  --trust <file>         PROVENANCE_TRUST         verifier's pins: chain ID, registry, organisations
-                                                  (provenance-trust-v1, docs/formats.md)
+  --trust <file>         PROVENANCE_TRUST         verifier's pins: chain ID, registry, organisations,
+                                                  optionally QBFT validators (provenance-trust-v1/v2)
+  --trust-mode rpc|light                          verify/verify-bundle: trust the node (rpc), or prove
+                                                  every fact against pinned QBFT validators (light,
+                                                  the default when validators are given;
+                                                  docs/trust-model.md); quorum is reserved
+  --qbft-trust <file>                             pinned QBFT validators (provenance-qbft-trust-v1)
+  --checkpoint <file>                             light mode: resume the header walk from a checkpoint
+  --max-head-age <dur>                            refuse a revocation verdict on an older head
+                                                  (e.g. 15m, 1h; default 1h in light mode)
   (serve also reads PROVENANCE_INTERVAL, _BATCH_SIZE, _MAX_BODY, _FEE_CAP, _LEASE_TTL, _LOG_LEVEL)
   --passphrase-file <f>  PROVENANCE_KEY_PASSPHRASE  passphrase of an encrypted key file (else asked
                                                   on a terminal; never a flag's value)

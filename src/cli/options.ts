@@ -70,6 +70,11 @@ export const FLAGS = {
   "log-level": { type: "string" },
   // Verifier pins
   trust: { type: "string" },
+  // Trust modes (docs/trust-model.md)
+  "trust-mode": { type: "string" },
+  "qbft-trust": { type: "string" },
+  checkpoint: { type: "string" },
+  "max-head-age": { type: "string" },
   // Watermarks (provenance watermark)
   original: { type: "string" },
   strength: { type: "string" },
@@ -136,6 +141,10 @@ export type ParsedFlags = {
   "lease-ttl"?: string;
   "log-level"?: string;
   trust?: string;
+  "trust-mode"?: string;
+  "qbft-trust"?: string;
+  checkpoint?: string;
+  "max-head-age"?: string;
   original?: string;
   strength?: string;
   bundle?: string[];
@@ -280,4 +289,11 @@ export function parseInteger(value: string, flag: string, min: number, max = Num
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new InputError("INVALID_ARGUMENT", `${flag} must be from ${min} to ${max}, got ${value}`);
   return n;
+}
+
+/** A duration: a whole number with a unit s, m, h or d (`90s`, `15m`, `1h`, `2d`), in seconds. */
+export function parseDuration(value: string, flag: string): number {
+  const match = /^(\d{1,9})(s|m|h|d)$/.exec(value.trim());
+  if (!match) throw new InputError("INVALID_ARGUMENT", `${flag} must be a duration such as 90s, 15m, 1h or 2d, got "${value}"`);
+  return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as "s" | "m" | "h" | "d"];
 }

@@ -1,4 +1,5 @@
 import { BaseError } from "../errors/base.js";
+import { LightClientError } from "../errors/lightClient.js";
 import { VerificationError } from "../errors/verification.js";
 import { escapeJsonText, escapeTerminal, safeJsonStringify } from "../terminalText.js";
 
@@ -71,6 +72,9 @@ export function printError(error: unknown, json: boolean, { stdout, stderr }: St
     stdout(`${safeJsonStringify({ verified: false, error: e })}\n`);
   } else if (error instanceof VerificationError) {
     stderr(terminalLines([`NOT VERIFIED: check "${error.check}" failed: ${error.shortMessage}`]));
+  } else if (error instanceof LightClientError) {
+    // Light mode: the node's answer did not prove what it claimed; the verdict is refused, naming the proof check.
+    stderr(terminalLines([`NOT VERIFIED: light-client check "${error.check}" failed: ${error.shortMessage}`]));
   } else if (error instanceof BaseError) {
     stderr(terminalLines([`error: ${error.shortMessage}`, ...error.metaMessages.map((m) => `  ${m}`), ...(error.details ? [`  ${error.details}`] : [])]));
   } else {

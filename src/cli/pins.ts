@@ -1,12 +1,16 @@
 import { resolve } from "node:path";
-import type { ChainReader } from "../chain/types.js";
+import { createLightChainReader } from "../chain/lightReader.js";
+import { TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "../chain/trustMode.js";
 import { ChainError, redactUrl } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
+import { LightClientError } from "../errors/lightClient.js";
 import type { Hex } from "../hex.js";
+import { type QbftTrust, parseQbftTrust } from "../lightclient/trustFile.js";
 import { type TrustFile, parseTrustFile } from "../trustFile.js";
+import { formatTime } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
 import { connectReader } from "./connect.js";
-import { type ParsedFlags, parseInteger, parseRegistry, parseRpcUrl, verifierEnvironment } from "./options.js";
+import { type ParsedFlags, parseDuration, parseInteger, parseRegistry, parseRpcUrl, verifierEnvironment } from "./options.js";
 
 // A verifier's pins come from the verifier: its flags, the real environment of its process, or
 // a trust file it names. Never from a `.env`, a local store or anything in the folder it runs in
@@ -22,7 +26,9 @@ export type PinSource =
   /** The chain ID when nothing pinned it: whatever the node reported. */
   | { readonly kind: "node" }
   /** Organisations when nothing pinned them: any organisation's anchor is accepted. */
-  | { readonly kind: "unpinned" };
+  | { readonly kind: "unpinned" }
+  /** A default of the verifier (the trust mode, the freshness limit), with why. */
+  | { readonly kind: "default"; readonly reason: string };
 
 export type Pin<T> = { readonly value: T; readonly source: PinSource };
 
@@ -36,7 +42,27 @@ export type VerifierPins = {
   readonly organisations: Pin<readonly number[]>;
   /** The trust file read, as an absolute path. */
   readonly trustFile: string | undefined;
+  /** How chain facts are established: `rpc` (the node trusted), `light` (QBFT validators pinned), `quorum` (reserved). */
+  readonly trustMode: Pin<TrustMode>;
+  /** The pinned QBFT validator trust (light mode), and where it came from. */
+  readonly qbft: { readonly trust: QbftTrust; readonly source: string } | undefined;
+  /** A saved checkpoint to resume the header walk from (`--checkpoint`). */
+  readonly checkpoint: { readonly trust: QbftTrust; readonly path: string } | undefined;
+  /** The oldest head a revocation verdict accepts, in seconds (`--max-head-age`); none in rpc mode unless given. */
+  readonly maxHeadAgeSeconds: Pin<number | undefined>;
 };
+
+/** Light mode's default freshness limit: a head older than an hour is not a statement about revocation now. */
+export const DEFAULT_MAX_HEAD_AGE_SECONDS = 3600;
+
+async function readQbftTrustFile(file: string, what: string): Promise<QbftTrust> {
+  try {
+    return parseQbftTrust(await readJsonFile(file, what), `${what} ${file}`);
+  } catch (cause) {
+    if (cause instanceof LightClientError) throw new InputError("INVALID_ARGUMENT", cause.shortMessage, { ...(cause.field === undefined ? {} : { path: cause.field }), cause });
+    throw cause;
+  }
+}
 
 type Candidate = { readonly value: string | undefined; readonly source: PinSource };
 
@@ -76,22 +102,81 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     organisations = env ? { value: orgIds([env], "PROVENANCE_ORG"), source: { kind: "environment", name: "PROVENANCE_ORG" } } : { value: [], source: { kind: "unpinned" } };
   }
 
+  const registryPin = parseRegistry(registry.value!);
+  const chainIdPin = chainId ? parseInteger(chainId.value!, describeSource(chainId.source), 1) : undefined;
+
+  // The validator set: --qbft-trust <file>, else the one embedded in a provenance-trust-v2 file.
+  let qbft: VerifierPins["qbft"];
+  if (flags["qbft-trust"]) {
+    const path = resolve(flags["qbft-trust"]);
+    qbft = { trust: await readQbftTrustFile(path, "QBFT trust file"), source: `QBFT trust file ${path} (--qbft-trust)` };
+  } else if (trust?.qbft) qbft = { trust: trust.qbft, source: `embedded in trust file ${trustFile}` };
+  if (qbft) {
+    if (qbft.trust.registry !== registryPin.toLowerCase()) throw new InputError("INVALID_ARGUMENT", `the QBFT trust is for registry ${qbft.trust.registry}, but the verifier pinned ${registryPin} (${describeSource(registry.source)})`);
+    if (chainIdPin !== undefined && qbft.trust.chainId !== chainIdPin) throw new InputError("INVALID_ARGUMENT", `the QBFT trust is for chain ${qbft.trust.chainId}, but the verifier pinned chain ${chainIdPin}`);
+  }
+  let trustMode: Pin<TrustMode>;
+  if (flags["trust-mode"] !== undefined) {
+    const mode = flags["trust-mode"] as TrustMode;
+    if (!TRUST_MODES.includes(mode)) throw new InputError("INVALID_ARGUMENT", `--trust-mode must be one of ${TRUST_MODES.join(", ")}, got "${flags["trust-mode"]}"`);
+    trustMode = { value: mode, source: { kind: "flag", name: "--trust-mode" } };
+  } else trustMode = qbft ? { value: "light", source: { kind: "default", reason: "a QBFT validator trust is given" } } : { value: "rpc", source: { kind: "default", reason: "no QBFT validator trust given" } };
+  if (trustMode.value === "light" && !qbft) throw new InputError("INVALID_ARGUMENT", "--trust-mode light needs the pinned validators: --qbft-trust <provenance-qbft-trust-v1 file>, or qbft in a provenance-trust-v2 --trust file");
+  if (trustMode.value === "quorum") throw new InputError("INVALID_ARGUMENT", "--trust-mode quorum is not available in this build yet (reserved: several --rpc nodes that must agree)");
+  let checkpoint: VerifierPins["checkpoint"];
+  if (flags.checkpoint) {
+    if (trustMode.value !== "light") throw new InputError("INVALID_ARGUMENT", "--checkpoint resumes a light-mode header walk: it needs --trust-mode light");
+    const path = resolve(flags.checkpoint);
+    checkpoint = { trust: await readQbftTrustFile(path, "checkpoint"), path };
+  }
+  const maxHeadAgeSeconds: Pin<number | undefined> = flags["max-head-age"]
+    ? { value: parseDuration(flags["max-head-age"], "--max-head-age"), source: { kind: "flag", name: "--max-head-age" } }
+    : trustMode.value === "rpc"
+      ? { value: undefined, source: { kind: "default", reason: "rpc mode: the node's head is trusted" } }
+      : { value: DEFAULT_MAX_HEAD_AGE_SECONDS, source: { kind: "default", reason: `${trustMode.value} mode's default` } };
+
   return {
     rpc: { value: parseRpcUrl(rpc.value!, describeSource(rpc.source)), source: rpc.source },
-    registry: { value: parseRegistry(registry.value!), source: registry.source },
-    chainId: chainId ? { value: parseInteger(chainId.value!, describeSource(chainId.source), 1), source: chainId.source } : { value: undefined, source: { kind: "node" } },
+    registry: { value: registryPin, source: registry.source },
+    chainId:
+      chainIdPin !== undefined
+        ? { value: chainIdPin, source: chainId!.source }
+        : qbft && trustMode.value === "light"
+          ? { value: qbft.trust.chainId, source: { kind: "default", reason: `the chain of the ${qbft.source}` } }
+          : { value: undefined, source: { kind: "node" } },
     organisations,
     trustFile,
+    trustMode,
+    qbft,
+    checkpoint,
+    maxHeadAgeSeconds,
   };
 }
 
-/** A read-only connection to the pinned node. */
-export function connectVerifier(pins: VerifierPins, timeoutMs: number): ChainReader {
-  return connectReader(pins.rpc.value, timeoutMs);
+/**
+ * A read-only connection in the pinned trust mode: `rpc` asks the node and trusts it; `light` uses the
+ * node only as a transport and proves every answer against headers sealed by the pinned validators.
+ */
+export function connectVerifier(pins: VerifierPins, timeoutMs: number): TrustedChainReader {
+  const node = redactUrl(pins.rpc.value);
+  switch (pins.trustMode.value) {
+    case "rpc":
+      return rpcTrustedReader(connectReader(pins.rpc.value, timeoutMs), node);
+    case "light":
+      return createLightChainReader({
+        transport: httpTransport(pins.rpc.value, timeoutMs),
+        trust: pins.qbft!.trust,
+        checkpoint: pins.checkpoint?.trust,
+        validatorsSource: pins.qbft!.source,
+        node,
+      });
+    case "quorum":
+      throw new InputError("INVALID_ARGUMENT", "--trust-mode quorum is not available in this build yet");
+  }
 }
 
 /** The pinned chain ID, or the node's when none is pinned (a node error names the node, redacted). */
-export async function verifierChainId(pins: VerifierPins, chain: ChainReader): Promise<number> {
+export async function verifierChainId(pins: VerifierPins, chain: TrustedChainReader): Promise<number> {
   if (pins.chainId.value !== undefined) return pins.chainId.value;
   try {
     return await chain.getChainId();
@@ -113,14 +198,21 @@ export function describeSource(source: PinSource): string {
       return "not pinned: as reported by the node";
     case "unpinned":
       return "not pinned: any organisation";
+    case "default":
+      return `default: ${source.reason}`;
   }
 }
 
-/** The pins as a verdict's JSON shows them (`trusted`): values, sources, the node's URL (redacted). */
-export function pinsJson(pins: VerifierPins, chainId: number) {
+/** The pins as a verdict's JSON shows them (`trusted`): values, sources, the node's URL (redacted), and what the trust mode trusted (`chain`). */
+export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustReport) {
   const source = (s: PinSource) => ({ ...s, description: describeSource(s) });
+  const light = pins.trustMode.value === "light";
   return {
-    rpcNode: { url: redactUrl(pins.rpc.value), source: source(pins.rpc.source), note: "the node's answers were trusted as they are" },
+    trustMode: { value: pins.trustMode.value, source: source(pins.trustMode.source) },
+    rpcNode: { url: redactUrl(pins.rpc.value), source: source(pins.rpc.source), note: light ? "used only as a transport: every answer was proven against headers sealed by the pinned validators" : "the node's answers were trusted as they are" },
+    ...(report ? { chain: report } : {}),
+    ...(pins.checkpoint ? { checkpoint: pins.checkpoint.path } : {}),
+    maxHeadAge: { seconds: pins.maxHeadAgeSeconds.value ?? null, source: source(pins.maxHeadAgeSeconds.source) },
     registry: { value: pins.registry.value, source: source(pins.registry.source) },
     chainId: { value: chainId, pinned: pins.chainId.value !== undefined, source: source(pins.chainId.source) },
     organisations: { value: pins.organisations.value, source: source(pins.organisations.source) },
@@ -128,10 +220,20 @@ export function pinsJson(pins: VerifierPins, chainId: number) {
   };
 }
 
-/** The pins as a verdict's text shows them: what it trusted, and where each pin came from. */
-export function pinLines(pins: VerifierPins, chainId: number): string[] {
+/** The pins as a verdict's text shows them: the trust mode, what it trusted, and where each pin came from. */
+export function pinLines(pins: VerifierPins, chainId: number, report?: TrustReport): string[] {
   const orgs = pins.organisations.value.length ? `organisation(s) ${pins.organisations.value.join(", ")}` : "any organisation";
+  const freshness = pins.maxHeadAgeSeconds.value === undefined ? "no head age limit" : `head at most ${pins.maxHeadAgeSeconds.value} s old for a revocation verdict`;
+  if (report?.trustMode === "light")
+    return [
+      `  trust mode: light (${describeSource(pins.trustMode.source)}): trusted the QBFT validator set, not the node`,
+      `  validators: ${report.validators.length} pinned (${report.validators.join(", ")}), ${report.validatorSelection.mode === "header" ? "block-header" : "contract"} mode, from block ${report.pinnedBlock.number} (${report.pinnedBlock.hash}); source: ${report.validatorsSource}`,
+      `  head: block ${report.head.number} (${report.head.hash}, ${formatTime(report.head.timestamp)}) verified by walking ${report.headersVerified} header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force (${report.head.validators.length} validator(s) at the head); every fact proven against it; ${freshness} (${describeSource(pins.maxHeadAgeSeconds.source)})`,
+      `  node ${report.node} (${describeSource(pins.rpc.source)}): used only as a transport`,
+      `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,
+    ];
   return [
+    `  trust mode: ${pins.trustMode.value} (${describeSource(pins.trustMode.source)}); ${freshness}`,
     `  trusted the RPC node at ${redactUrl(pins.rpc.value)} (${describeSource(pins.rpc.source)}): its answers were not checked further`,
     `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,
   ];
