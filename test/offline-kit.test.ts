@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 import { BUNDLE_V2_FORMAT, type EvidenceBundle, parseBundle, serializeBundle } from "../src/bundle/bundle.js";
 import { embedOfflineKit, offlineChainReader } from "../src/bundle/offlineBundle.js";
@@ -220,6 +225,42 @@ describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
     const { offlineKit: _, ...v2WithoutKit } = JSON.parse(serializeBundle(offline));
     assert.throws(() => parseBundle(v2WithoutKit), (e: unknown) => e instanceof InputError && /offlineKit/.test(e.message));
     assert.throws(() => parseBundle({ ...v2WithoutKit, format: "provenance-bundle-v1", offlineKit: kit }), (e: unknown) => e instanceof InputError && /offlineKit/.test(e.message));
+  });
+});
+
+describe("offline verifier kit: the CLI", () => {
+  it("default: verify-bundle --offline --qbft-trust verifies the frozen vector in a process whose sockets, DNS and fetch all throw, and states 'as of block N (time)'", async () => {
+    const work = await mkdtemp(join(tmpdir(), "provenance-offline-cli-"));
+    const vector = JSON.parse(readFileSync(VECTOR, "utf8"));
+    await writeFile(join(work, "bundle.json"), JSON.stringify(vector.bundle));
+    await writeFile(join(work, "validators.json"), JSON.stringify(vector.trust));
+    // Loaded before the CLI: any attempt to reach a network throws (and would fail the verification).
+    await writeFile(
+      join(work, "no-network.mjs"),
+      'import net from "node:net"; import dns from "node:dns"; const no = () => { throw new Error("network disabled"); }; net.Socket.prototype.connect = no; dns.lookup = no; globalThis.fetch = no;\n',
+    );
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, ["--import", join(work, "no-network.mjs"), fileURLToPath(new URL("../bin/provenance.js", import.meta.url)), ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout: 120_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    const digest = `sha256:${vector.expected.model.sha256}`;
+    const ok = await run(["verify-bundle", "bundle.json", "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest]);
+    assert.equal(ok.code, 3, ok.stderr + ok.stdout);
+    assert.match(ok.stdout, /^VERIFIED/m);
+    assert.match(ok.stdout, new RegExp(`as of block ${vector.expected.asOf.blockNumber} \\(`));
+    const json = await run(["verify-bundle", "bundle.json", "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest, "--json"]);
+    const verdict = JSON.parse(json.stdout);
+    assert.equal(verdict.trustMode, "light");
+    assert.deepEqual(verdict.trusted.asOf, { blockNumber: vector.expected.asOf.blockNumber, timestamp: vector.expected.asOf.timestamp });
+    const tampered = structuredClone(vector.bundle);
+    const header = tampered.offlineKit.answers.find((a: { method: string; result: unknown }) => a.method === "eth_getBlockByNumber" && a.result !== null);
+    header.result.stateRoot = flipHex(header.result.stateRoot, 12);
+    await writeFile(join(work, "tampered.json"), JSON.stringify(tampered));
+    const bad = await run(["verify-bundle", "tampered.json", "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest]);
+    assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+    assert.match(bad.stdout + bad.stderr, /NOT VERIFIED/);
   });
 });
 

@@ -3,7 +3,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { http } from "viem";
 import { type AnvilNode, startAnvil } from "../scripts/anvilNode.js";
 import { fromEip1193 } from "../src/chain/eip1193.js";
@@ -172,5 +175,32 @@ describe("quorum mode (k of n independent nodes)", () => {
     assert.throws(() => quorumRequest({ quorum: 4, endpoints }), (e: unknown) => e instanceof LightClientError && e.field === "quorum.quorum");
     assert.throws(() => quorumRequest({ quorum: 1, endpoints: [] }), (e: unknown) => e instanceof LightClientError && e.field === "quorum.endpoints");
     await assert.rejects(quorumRequest({ quorum: 1, endpoints }).call(null, { method: "eth_sendRawTransaction", params: ["0x00"] }), (e: unknown) => e instanceof LightClientError && e.field === "quorum.eth_sendRawTransaction");
+  });
+
+  it("default: the CLI's verify in quorum mode (--rpc given three times, --quorum 2): the genuine receipt VERIFIED naming the mode, the backdoored one NOT VERIFIED; k = 3 over a liar: the disagreement named", async () => {
+    const work = await mkdtemp(join(tmpdir(), "provenance-quorum-cli-"));
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [fileURLToPath(new URL("../bin/provenance.js", import.meta.url)), ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout: 120_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    await writeFile(join(work, "genuine.json"), JSON.stringify(genuine));
+    await writeFile(join(work, "backdoored.json"), JSON.stringify(backdoored));
+    const nodes = (list: AnvilNode[]) => list.flatMap((n) => ["--rpc", n.rpcUrl]);
+    const common = ["--registry", registry, "--chain-id", "31337", "--org", "1"];
+    const ok = await cli(["verify", "genuine.json", "--artifact-digest", `sha256:${genuineSha}`, ...nodes([honest[0]!, forged[0]!, honest[1]!]), "--quorum", "2", ...common]);
+    assert.equal(ok.code, 3, ok.stderr + ok.stdout);
+    assert.match(ok.stdout, /^VERIFIED/m);
+    assert.match(ok.stdout, /trust mode: quorum .*no 2 of these 3 nodes lie together/);
+    const bad = await cli(["verify", "backdoored.json", "--artifact-digest", `sha256:${backdooredSha}`, ...nodes([honest[0]!, forged[0]!, honest[1]!]), "--quorum", "2", ...common]);
+    assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+    assert.match(bad.stdout + bad.stderr, /NOT VERIFIED/);
+    const json = await cli(["verify", "genuine.json", "--artifact-digest", `sha256:${genuineSha}`, ...nodes([honest[0]!, forged[0]!, honest[2]!]), "--quorum", "3", ...common, "--json"]);
+    assert.equal(json.code, 1, json.stderr + json.stdout);
+    assert.match(json.stdout + json.stderr, /quorum-disagreement/);
+    const usage = await cli(["verify", "genuine.json", "--artifact-digest", `sha256:${genuineSha}`, ...nodes([honest[0]!, honest[1]!]), ...common]);
+    assert.equal(usage.code, 2, "two --rpc without quorum mode is a usage error");
+    assert.match(usage.stderr, /quorum mode/);
   });
 });

@@ -69,10 +69,14 @@ Signed attestations (in-toto statements in DSSE envelopes; docs/attestations.md)
   provenance env capture [-o env.json] [--python-env dir]…
   provenance lineage (<model path> | --model-digest sha256:<hex>) [--format text|mermaid|dot] [-o file]
   provenance bundle (<model path> | --model-digest sha256:<hex>) -o model.bundle.json
-                                                    every envelope, receipt and key, for offline checks
+                    [--embed-proofs --qbft-trust <file> --rpc <url> --registry <address>]
+                                                    every envelope, receipt and key, for offline checks;
+                                                    --embed-proofs adds the sealed headers and proofs
+                                                    (bundle v2) for verify-bundle --offline
   provenance verify-bundle <bundle> (--artifact <model path> | --artifact-digest sha256:<hex>)
                     --rpc <url> --registry <address> [--chain-id <id>] [--org <id>]… [--trust <trust.json>]
                     [--require-approvals N] [--policy policy.json] [--format mermaid|dot]
+                    [--offline --qbft-trust <file>]  no network: the bundle's recorded proofs (docs/offline-kit.md)
   provenance verify --lineage (<model path> | --artifact-digest sha256:<hex>) …
                                                     verify the model's whole lineage from this store
 
@@ -114,10 +118,15 @@ verify-bundle never read .env: flag, else --trust file, else environment):
   --chain-id <id>        PROVENANCE_CHAIN_ID      chain the service anchors on (required by serve)
   --trust <file>         PROVENANCE_TRUST         verifier's pins: chain ID, registry, organisations,
                                                   optionally QBFT validators (provenance-trust-v1/v2)
-  --trust-mode rpc|light                          verify/verify-bundle: trust the node (rpc), or prove
+  --trust-mode rpc|light|quorum                   verify/verify-bundle: trust the node (rpc), or prove
                                                   every fact against pinned QBFT validators (light,
-                                                  the default when validators are given;
-                                                  docs/trust-model.md); quorum is reserved
+                                                  the default when validators are given), or demand
+                                                  that k of several nodes agree (quorum; docs/trust-model.md)
+  --rpc <url> … --quorum <k>                      quorum mode: one --rpc per independent node; every
+                                                  answer must come identically from k of them
+                                                  (default a majority)
+  --offline                                       verify-bundle: verify from the bundle's offline kit
+                                                  with no network (needs --qbft-trust)
   --qbft-trust <file>                             pinned QBFT validators (provenance-qbft-trust-v1)
   --checkpoint <file>                             light mode: resume the header walk from a checkpoint
   --max-head-age <dur>                            refuse a revocation verdict on an older head

@@ -7,7 +7,8 @@ import { type Hex, parseAddress, parseHexBytes } from "../hex.js";
 
 /** Every flag the CLI knows; each command uses a subset. */
 export const FLAGS = {
-  rpc: { type: "string" },
+  // Repeatable: several nodes for --trust-mode quorum; every other use takes one.
+  rpc: { type: "string", multiple: true },
   registry: { type: "string" },
   "private-key": { type: "string" },
   org: { type: "string", multiple: true },
@@ -75,6 +76,9 @@ export const FLAGS = {
   "qbft-trust": { type: "string" },
   checkpoint: { type: "string" },
   "max-head-age": { type: "string" },
+  quorum: { type: "string" },
+  offline: { type: "boolean" },
+  "embed-proofs": { type: "boolean" },
   // Watermarks (provenance watermark)
   original: { type: "string" },
   strength: { type: "string" },
@@ -145,6 +149,14 @@ export type ParsedFlags = {
   "qbft-trust"?: string;
   checkpoint?: string;
   "max-head-age"?: string;
+  /** k of quorum mode. */
+  quorum?: string;
+  /** verify-bundle: verify from the bundle's offline kit, with no network. */
+  offline?: boolean;
+  /** bundle: record the light verification's answers into the bundle (v2). */
+  "embed-proofs"?: boolean;
+  /** Every --rpc given, in order (`rpc` is the first). */
+  "rpc-endpoints"?: string[];
   original?: string;
   strength?: string;
   bundle?: string[];
@@ -157,7 +169,12 @@ export type ParsedFlags = {
 export function parseCommandLine(argv: readonly string[]): { positionals: string[]; flags: ParsedFlags } {
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options: FLAGS, allowPositionals: true, strict: true });
-    const flags = values as ParsedFlags;
+    const { rpc: rpcs, ...rest } = values as { rpc?: string[] };
+    const flags = rest as ParsedFlags;
+    if (rpcs?.length) {
+      flags.rpc = rpcs[0]!;
+      flags["rpc-endpoints"] = rpcs;
+    }
     if (flags["model-version"] !== undefined) {
       if (flags.version !== undefined && flags.version !== flags["model-version"]) throw new Error("--model-version and --version (its older spelling) disagree");
       flags.version = flags["model-version"];
