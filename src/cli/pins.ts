@@ -132,7 +132,8 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
   const endpoints = flags["rpc-endpoints"] ?? [];
   let quorum: VerifierPins["quorum"];
   if (trustMode.value === "quorum") {
-    if (endpoints.length === 0) throw new InputError("INVALID_ARGUMENT", "quorum mode needs the independent nodes: --rpc <url> once per node");
+    // One node is rpc mode under another name: a quorum needs at least two to compare.
+    if (endpoints.length < 2) throw new InputError("INVALID_ARGUMENT", `quorum mode needs at least two independent nodes (--rpc <url> once per node), got ${endpoints.length}`);
     const k = flags.quorum !== undefined ? parseInteger(flags.quorum, "--quorum", 1, endpoints.length) : Math.floor(endpoints.length / 2) + 1;
     quorum = { k, endpoints: endpoints.map((url, i) => parseRpcUrl(url, `--rpc #${i + 1}`)) };
   } else if (flags.quorum !== undefined) throw new InputError("INVALID_ARGUMENT", `--quorum is for --trust-mode quorum, not ${trustMode.value}`);
