@@ -535,7 +535,7 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     const duplicate = bundleText.replace('"format": "provenance-bundle-v1",', '"format": "provenance-bundle-v1",\n  "format": "provenance-bundle-v1",');
     assert.notEqual(duplicate, bundleText);
     assert.throws(() => parseBundle(duplicate), (e: unknown) => e instanceof InputError && e.code === "DUPLICATE_KEY");
-    const unknown = bundleText.replace('"format": "provenance-bundle-v1"', '"format": "provenance-bundle-v2"');
+    const unknown = bundleText.replace('"format": "provenance-bundle-v1"', '"format": "provenance-bundle-v3"');
     assert.throws(() => parseBundle(unknown), (e: unknown) => e instanceof InputError && e.code === "UNSUPPORTED_FORMAT" && e.path === "bundle.format");
   });
 

@@ -173,6 +173,19 @@ describe("provenance attestation commands against hardhat node", () => {
     digests.data = dataset.subject[0].digest.sha256;
     digests.base = (await json(["attest", "model-manifest", "--subject", paths.base, "--name", "acme/base", "--key", "k.json"])).subject[0].digest.sha256;
     const started = new Date();
+    // The base model's own training run: the default policy requires one of every model in the
+    // lineage (left out, the base's datasets and their revocations would drop out of the verdict).
+    const baseTraining = await writeJson(
+      "base-training.json",
+      createTrainingRunPredicate({
+        hyperparameters: { learningRate: 0.001, epochs: 1 },
+        dependencies: [{ name: "corpus", digest: { sha256: digests.data }, role: "dataset" }],
+        builder: { id: "https://ci.example/trainer" },
+        startedOn: started,
+        finishedOn: new Date(started.getTime() + 1000),
+      }),
+    );
+    await ok(["attest", "training-run", "--subject", paths.base, "--name", "acme/base", "--predicate", baseTraining, "--key", "k.json"]);
     const training = await writeJson(
       "training.json",
       createTrainingRunPredicate({
@@ -198,7 +211,7 @@ describe("provenance attestation commands against hardhat node", () => {
     const deployment = await writeJson("deployment.json", createDeploymentPredicate({ environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: { id: POLICY, threshold: 2, role: "approver" }, deployedAt: new Date() }));
     await ok(["attest", "deployment", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", deployment, "--key", "deployer.json"]);
     const anchored = await json(["anchor"]);
-    assert.equal(anchored.anchored[0].leafCount, 7);
+    assert.equal(anchored.anchored[0].leafCount, 8); // dataset, base manifest and training run, tuned training run and manifest, 2 approvals, deployment
 
     await ok(["lineage", paths.tuned, "--format", "mermaid", "-o", "g.mmd"]);
     const mermaid = await readFile(join(work, "g.mmd"), "utf8");
@@ -212,7 +225,7 @@ describe("provenance attestation commands against hardhat node", () => {
 
     bundleFile = join(work, "b.json");
     const bundled = await json(["bundle", paths.tuned, "-o", bundleFile]);
-    assert.equal(bundled.entries, 7);
+    assert.equal(bundled.entries, 8);
     assert.equal(bundled.keys, 2);
     assert.equal(bundled.verifies, true, "bundle verified what it wrote against the store's node and registry");
     assert.deepEqual(bundled.problems, []);
@@ -266,7 +279,7 @@ describe("provenance attestation commands against hardhat node", () => {
     const r = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: verifier });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)/);
-    assert.match(r.stdout, /7 signed attestation\(s\), every signature, signing key and anchor checked/);
+    assert.match(r.stdout, /8 signed attestation\(s\), every signature, signing key and anchor checked/);
     assert.match(r.stdout, /deployment to production: policy release-2of2 met, 2 of 2 required distinct approvers/);
     assert.match(r.stdout, /model files: this verifier hashed the directory \(model hashing v2\): sha256 [0-9a-f]{64} matches, kind directory matches what was signed/);
     assert.match(r.stdout, /Lineage:\n/);
@@ -280,7 +293,7 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.deepEqual(result.artifact, { checked: "files", kind: "directory", sha256: digests.tuned });
     assert.equal(result.model.sha256, digests.tuned);
     assert.deepEqual(result.lineage.ancestors.sort(), [digests.base, digests.data].sort());
-    assert.deepEqual(result.lineage.edges.map((e: { from: string; relation: string }) => `${e.relation}:${e.from}`).sort(), [`base-model:${digests.base}`, `dataset:${digests.data}`].sort());
+    assert.deepEqual(result.lineage.edges.map((e: { from: string; relation: string }) => `${e.relation}:${e.from}`).sort(), [`base-model:${digests.base}`, `dataset:${digests.data}`, `dataset:${digests.data}`].sort());
   });
 
   it("behavior: the verdict names the model from signed statements, never from the bundle's unsigned subject.name; it prints its pins", async () => {

@@ -62,7 +62,11 @@ describe("CLI command line", () => {
           expected[flag] = true;
         } else if (f.multiple) {
           argv.push(`--${flag}`, `${flag}-1`, `--${flag}=${flag}-2`);
-          expected[flag] = [`${flag}-1`, `${flag}-2`];
+          if (flag === "rpc") {
+            // --rpc repeats for quorum mode: the first node is `rpc`, every node `rpc-endpoints`.
+            expected.rpc = "rpc-1";
+            expected["rpc-endpoints"] = ["rpc-1", "rpc-2"];
+          } else expected[flag] = [`${flag}-1`, `${flag}-2`];
         } else {
           argv.push(`--${flag}`, `${flag}-value`);
           expected[flag] = `${flag}-value`;

@@ -34,19 +34,20 @@ verify-bundle never read .env: flag, else --trust file, else environment):
                                                   (default <data dir>/service.db)
   --listen <host:port>   PROVENANCE_LISTEN        service address (default 127.0.0.1:8080)
   --chain-id <id>        PROVENANCE_CHAIN_ID      chain the service anchors on (required by serve)
-  --trust <file>         PROVENANCE_TRUST         verifier's pins: chain ID, registry, organisations,
-                                                  optionally QBFT validators (provenance-trust-v1/v2)
-  --trust-mode rpc|light|quorum                   verify/verify-bundle: trust the node (rpc), or prove
-                                                  every fact against pinned QBFT validators (light,
-                                                  the default when validators are given), or demand
-                                                  that k of several nodes agree (quorum; docs/trust-model.md)
+  --trust <file>         PROVENANCE_TRUST         verifier's pins: chain ID, registry, organisations
+                                                  and optionally QBFT validators (trust v1/v2)
+  --trust-mode <mode>                             verify/verify-bundle: rpc trusts the node; light
+                                                  proves every fact against pinned QBFT validators
+                                                  (the default when validators are given); quorum
+                                                  needs k of several nodes to agree
+                                                  (docs/trust-model.md)
   --rpc <url> … --quorum <k>                      quorum mode: one --rpc per independent node; every
                                                   answer must come identically from k of them
                                                   (default a majority)
-  --offline                                       verify-bundle: verify from the bundle's offline kit
-                                                  with no network (needs --qbft-trust)
+  --offline                                       verify-bundle: from the bundle's offline kit, with
+                                                  no network (needs --qbft-trust)
   --qbft-trust <file>                             pinned QBFT validators (provenance-qbft-trust-v1)
-  --checkpoint <file>                             light mode: resume the header walk from a checkpoint
+  --checkpoint <file>                             light mode: resume the header walk from here
   --max-head-age <dur>                            refuse a revocation verdict on an older head
                                                   (e.g. 15m, 1h; default 1h in light mode)
   (serve also reads PROVENANCE_INTERVAL, _BATCH_SIZE, _MAX_BODY, _FEE_CAP, _LEASE_TTL, _LOG_LEVEL)
