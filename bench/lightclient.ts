@@ -17,7 +17,7 @@ import { keccak256 as viemKeccak256, toHex } from "viem";
 import { anchorSlot } from "../src/lightclient/registrySlots.js";
 import { deployRegistry, encodeAnchor, registerOrganisation } from "../src/chain/registry.js";
 import { sendAndWait } from "../src/chain/transactions.js";
-import { type Hex } from "../src/lightclient/bytes.js";
+import type { Hex } from "../src/lightclient/bytes.js";
 import { verifyQbftHeader } from "../src/lightclient/qbft.js";
 import { buildReceiptsTrie, receiptFromRpc, receiptKey, verifyReceiptProof } from "../src/lightclient/receiptProof.js";
 import { verifyGetProof } from "../src/lightclient/stateProof.js";

@@ -19,7 +19,10 @@ export type EmbeddedChain = { readonly rpcUrl: string; readonly chainId: number;
  * await chain.close();
  */
 export async function startEmbeddedChain(): Promise<EmbeddedChain> {
-  let hreModule: { createHardhatRuntimeEnvironment: (config: object, options: object, root: string) => Promise<any> };
+  // The narrow slice of Hardhat's runtime used here, so that hardhat stays an optional dependency.
+  type Server = { listen(): Promise<unknown>; close(): Promise<void> };
+  type Hre = { network: { createServer(options: object, hostname: string, port: number): Promise<Server> } };
+  let hreModule: { createHardhatRuntimeEnvironment: (config: object, options: object, root: string) => Promise<Hre> };
   try {
     hreModule = (await import("hardhat/hre")) as never;
   } catch (cause) {

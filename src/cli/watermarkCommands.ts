@@ -7,7 +7,6 @@ import { type VerifiedBundle, verifyBundle } from "../bundle/verifyBundle.js";
 import { InputError } from "../errors/input.js";
 import { WatermarkError } from "../errors/watermark.js";
 import { hashModel } from "../hashing/hashModel.js";
-import { parseJson } from "../json/parseJson.js";
 import { type AnchoredWatermark, WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../watermark/anchoredWatermark.js";
 import { detectModelWatermark, embedModelWatermark } from "../watermark/embedModel.js";
 import { TEXT_DETECTION_THRESHOLD, detectTextWatermark } from "../watermark/textWatermark.js";
