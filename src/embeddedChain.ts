@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BaseError } from "./errors/base.js";
 
@@ -28,8 +29,10 @@ export async function startEmbeddedChain(): Promise<EmbeddedChain> {
   } catch (cause) {
     throw new BaseError("EMBEDDED_CHAIN_UNAVAILABLE", "the embedded chain needs the hardhat package: npm install --save-dev hardhat", { cause });
   }
-  // Hardhat wants a path inside a package: ours (src/ when run from source, dist/src/ when built).
-  const packageJson = ["../package.json", "../../package.json"].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p))!;
+  // Hardhat wants a path inside a package: ours, the nearest package.json above this module (from
+  // source or from dist/, wherever in src/ this file lives).
+  let packageJson = fileURLToPath(new URL("package.json", import.meta.url));
+  while (!existsSync(packageJson) && dirname(dirname(packageJson)) !== dirname(packageJson)) packageJson = join(dirname(dirname(packageJson)), "package.json");
   const hre = await hreModule.createHardhatRuntimeEnvironment({}, {}, packageJson);
   const server = await hre.network.createServer({ network: "default" }, "127.0.0.1", 0);
   const { port } = (await server.listen()) as { port: number };
