@@ -1,7 +1,7 @@
 /**
  * Light-client benchmark: what verifying against a pinned QBFT validator set costs per header and
  * per entry, on a real local chain (anvil) presented as a QBFT chain by the test node
- * (scripts/qbftTestNode.ts: four validators, three seals per block).
+ * (test/helpers/qbftTestNode.ts: four validators, three seals per block).
  *
  *     node_modules/.bin/tsx bench/lightclient.ts          # ≈ 20 s
  *
@@ -23,9 +23,9 @@ import { buildReceiptsTrie, receiptFromRpc, receiptKey, verifyReceiptProof } fro
 import { verifyGetProof } from "../src/lightclient/stateProof.js";
 import { syncQbftHeaders } from "../src/lightclient/syncQbft.js";
 import { type QbftWalkStep, walkQbftHeaders } from "../src/lightclient/walk.js";
-import { ANVIL_CHAIN_ID, startAnvil } from "../scripts/anvilNode.js";
-import { testValidators } from "../scripts/qbftSealer.js";
-import { startQbftTestNode } from "../scripts/qbftTestNode.js";
+import { ANVIL_CHAIN_ID, startAnvil } from "../test/helpers/anvilNode.js";
+import { testValidators } from "../test/helpers/qbftSealer.js";
+import { startQbftTestNode } from "../test/helpers/qbftTestNode.js";
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 20);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
