@@ -10,7 +10,7 @@ import { hashModel } from "../hashing/hashModel.js";
 import { type AnchoredWatermark, WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../watermark/anchoredWatermark.js";
 import { detectModelWatermark, embedModelWatermark } from "../watermark/embedModel.js";
 import { TEXT_DETECTION_THRESHOLD, detectTextWatermark } from "../watermark/textWatermark.js";
-import { type WatermarkKey, WATERMARK_KEY_FORMAT, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "../watermark/watermarkKey.js";
+import { type WatermarkKey, type WATERMARK_KEY_FORMAT, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "../watermark/watermarkKey.js";
 import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, checkStrength, watermarkPayload } from "../watermark/weightWatermark.js";
 import { readJsonFile } from "./attestCommands.js";
 import { decryptKeyDocument } from "../attestation/encryptedKey.js";
