@@ -106,7 +106,7 @@ describe("schemas/bundle-v1.schema.json", () => {
   });
 
   it("error: unknown format, no receipts, a bad digest, time or key", () => {
-    refusedByBoth("bundle", (b) => void (b.format = "provenance-bundle-v2"), "UNSUPPORTED_FORMAT");
+    refusedByBoth("bundle", (b) => void (b.format = "provenance-bundle-v3"), "UNSUPPORTED_FORMAT");
     refusedByBoth("bundle", (b) => void (b.receipts = []), "INVALID_BUNDLE");
     refusedByBoth("bundle", (b) => void (b.subject.digest.sha256 = "AB".repeat(32)), "INVALID_BUNDLE");
     refusedByBoth("bundle", (b) => void (b.createdAt = "2026-11-24 12:00:00"), "INVALID_BUNDLE");

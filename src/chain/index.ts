@@ -5,6 +5,8 @@ import "../requireNode.js";
 export { ChainError, type ChainErrorCode, redactUrl } from "../errors/chain.js";
 export type { BlockHeader, ChainReader, ChainWriter, LogEntry, LogFilter, SignedTransaction, TransactionReceipt } from "./types.js";
 export { type FromViemParameters, fromViem } from "./viem.js";
+export { fromEip1193 } from "./eip1193.js";
+export { type QuorumChainReaderParameters, createQuorumChainReader } from "./quorumReader.js";
 export { type FromEthersParameters, fromEthers } from "./ethers.js";
 export { type JsonRpcTransport, TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "./trustMode.js";
 export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./lightReader.js";

@@ -1,5 +1,6 @@
 import { type Account, type Chain, type PublicClient, type Transport, type WalletClient, BaseError as ViemBaseError, defineChain, keccak256 } from "viem";
 import { ChainError } from "../errors/chain.js";
+import { LightClientError } from "../errors/lightClient.js";
 import type { Hex } from "../hex.js";
 import { eip1559Fees, transactionFees } from "./transactions.js";
 import type { BlockHeader, ChainReader, ChainWriter, FeeData, LogEntry, LogFilter, TransactionInfo, TransactionReceipt } from "./types.js";
@@ -189,8 +190,11 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof ChainError) throw error;
+    if (error instanceof ChainError || error instanceof LightClientError) throw error;
     if (error instanceof ViemBaseError) {
+      // A transport combinator (quorum, offline replay) refused the answer: its named check is the verdict.
+      const refused = error.walk((e) => e instanceof LightClientError);
+      if (refused instanceof LightClientError) throw refused;
       const revert = error.walk((e) => typeof (e as { data?: unknown }).data === "string" && /^0x[0-9a-fA-F]{8,}/.test((e as { data: string }).data)) as { data?: string } | null;
       if (revert?.data || /revert/i.test(messageOf(error)))
         throw new ChainError("CONTRACT_REVERTED", `the contract reverted: ${error.shortMessage}`, { cause: error, ...(revert?.data ? { revertData: revert.data } : {}) });

@@ -38,6 +38,8 @@ import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, 
 import { connectReader } from "./connect.js";
 import type { TrustReport } from "../chain/trustMode.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
+import { embedOfflineKit, offlineChainReader } from "../bundle/offlineBundle.js";
+import { httpTransport } from "../chain/trustMode.js";
 import { type ParsedFlags, walkOptions, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
 import { formatTime, note as printNote } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
@@ -406,11 +408,17 @@ function revocationMarks(graph: ReturnType<typeof buildLineageGraph>, entries: P
 
 /** `provenance bundle (<model path> | --model-digest sha256:<hex>) -o file`: the self-contained evidence bundle of a model. */
 export async function bundle({ flags, args, out }: CommandContext): Promise<void> {
-  const usage = "usage: provenance bundle (<model path> | --model-digest sha256:<hex>) -o model.bundle.json [--name N]";
+  const usage = "usage: provenance bundle (<model path> | --model-digest sha256:<hex>) -o model.bundle.json [--name N] [--embed-proofs --qbft-trust <file> --rpc <url> --registry <address>]";
   if (!flags.output) throw new InputError("INVALID_ARGUMENT", usage);
   const digest = { sha256: await modelSha256(flags, args[0], usage) };
   await withStore(flags, async (store) => {
-    const b = buildBundle(store, digest.sha256, flags.name ? { name: flags.name } : {});
+    let b = buildBundle(store, digest.sha256, flags.name ? { name: flags.name } : {});
+    if (flags["embed-proofs"]) {
+      // The kit is what a light verification against the pinned validators asked: it must verify now.
+      const pins = await resolveVerifierPins(flags);
+      if (pins.trustMode.value !== "light" || !pins.qbft) throw new InputError("INVALID_ARGUMENT", "--embed-proofs records a light verification: give the validator trust (--qbft-trust <file>)");
+      b = (await embedOfflineKit({ bundle: b, transport: httpTransport(pins.rpc.value, timeoutMs(flags)), trust: pins.qbft.trust, acceptedOrgIds: pins.organisations.value.length ? [...pins.organisations.value] : undefined })).bundle;
+    }
     await writeFile(flags.output!, serializeBundle(b));
     // A bundle that cannot verify is worth writing (to inspect it), never worth writing silently.
     const check = await checkWrittenBundle(flags, b, store);
@@ -418,7 +426,10 @@ export async function bundle({ flags, args, out }: CommandContext): Promise<void
     if (check.checkedOnChain === false && check.problems.length === 0) printNote(`note: the bundle was not verified against the chain (${check.why})`);
     out.result(
       { file: resolve(flags.output!), model: b.subject, entries: b.receipts.length, keys: b.keys.length, verifies: check.problems.length === 0 ? (check.checkedOnChain ? true : null) : false, problems: check.problems },
-      [`Wrote the evidence bundle of ${b.subject.name} to ${flags.output}: ${b.receipts.length} signed, anchored entries and ${b.keys.length} public key(s)`],
+      [
+        `Wrote the evidence bundle of ${b.subject.name} to ${flags.output}: ${b.receipts.length} signed, anchored entries and ${b.keys.length} public key(s)`,
+        ...(b.offlineKit ? [`  with an offline kit (${b.format}): ${b.offlineKit.answers.length} recorded answers, proven against the pinned validators; verify with verify-bundle --offline --qbft-trust <file>`] : []),
+      ],
     );
   });
 }
@@ -487,7 +498,10 @@ async function runBundleVerification(
 ): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number; policySource: string; report: TrustReport }> {
   const pins = await resolveVerifierPins(flags);
   const { policy, source: policySource } = await verifierPolicy(flags);
-  const chain = connectVerifier(pins, timeoutMs(flags));
+  // Offline: the light reader over the bundle's own record; no transport to any network exists.
+  const chain = pins.offline
+    ? offlineChainReader({ bundle: b, trust: pins.qbft!.trust, checkpoint: pins.checkpoint?.trust, validatorsSource: pins.qbft!.source })
+    : connectVerifier(pins, timeoutMs(flags));
   const chainId = await verifierChainId(pins, chain);
   const result = await verifyBundle({
     bundle: b,
@@ -585,7 +599,7 @@ export async function verifyBundleCommand({ flags, args, out }: CommandContext):
   if (!file)
     throw new InputError(
       "INVALID_ARGUMENT",
-      "usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N] [--trust-mode rpc|light] [--qbft-trust <file>] [--checkpoint <file>] [--max-head-age <duration>]",
+      "usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N] [--trust-mode rpc|light|quorum] [--qbft-trust <file>] [--checkpoint <file>] [--max-head-age <duration>] [--rpc <url> … --quorum <k>] [--offline]",
     );
   let text: string;
   try {

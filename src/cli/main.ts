@@ -36,10 +36,15 @@ verify-bundle never read .env: flag, else --trust file, else environment):
   --chain-id <id>        PROVENANCE_CHAIN_ID      chain the service anchors on (required by serve)
   --trust <file>         PROVENANCE_TRUST         verifier's pins: chain ID, registry, organisations,
                                                   optionally QBFT validators (provenance-trust-v1/v2)
-  --trust-mode rpc|light                          verify/verify-bundle: trust the node (rpc), or prove
+  --trust-mode rpc|light|quorum                   verify/verify-bundle: trust the node (rpc), or prove
                                                   every fact against pinned QBFT validators (light,
-                                                  the default when validators are given;
-                                                  docs/trust-model.md); quorum is reserved
+                                                  the default when validators are given), or demand
+                                                  that k of several nodes agree (quorum; docs/trust-model.md)
+  --rpc <url> … --quorum <k>                      quorum mode: one --rpc per independent node; every
+                                                  answer must come identically from k of them
+                                                  (default a majority)
+  --offline                                       verify-bundle: verify from the bundle's offline kit
+                                                  with no network (needs --qbft-trust)
   --qbft-trust <file>                             pinned QBFT validators (provenance-qbft-trust-v1)
   --checkpoint <file>                             light mode: resume the header walk from a checkpoint
   --max-head-age <dur>                            refuse a revocation verdict on an older head

@@ -21,7 +21,8 @@ export type FlagSpec = {
  * (src/cli/program.ts), and a flag it does not take is refused (exit 2).
  */
 export const FLAGS = {
-  rpc: { value: "<url>", description: "JSON-RPC endpoint (PROVENANCE_RPC_URL)" },
+  // Repeatable: several nodes for --trust-mode quorum; every other use takes one (the first).
+  rpc: { value: "<url>", multiple: true, description: "JSON-RPC endpoint (PROVENANCE_RPC_URL); once per node in quorum mode" },
   registry: { value: "<address>", description: "registry contract (PROVENANCE_REGISTRY)" },
   "private-key": { value: "<hex>", description: "signing key; prefer PROVENANCE_PRIVATE_KEY or .env: a flag is visible in ps and shell history" },
   org: { value: "<id>", multiple: true, description: "organisation id (PROVENANCE_ORG)" },
@@ -86,6 +87,9 @@ export const FLAGS = {
   "qbft-trust": { value: "<file>", description: "pinned QBFT validator set (provenance-qbft-trust-v1)" },
   checkpoint: { value: "<file>", description: "a saved light-client checkpoint to start from" },
   "max-head-age": { value: "<duration>", description: "refuse a verified head older than this (light default 1h)" },
+  quorum: { value: "<k>", description: "quorum mode: answers k of the --rpc nodes must give identically (default a majority)" },
+  offline: { description: "verify-bundle: verify from the bundle's offline kit with no network (needs --qbft-trust)" },
+  "embed-proofs": { description: "bundle: embed the sealed headers and proofs for verify-bundle --offline (bundle v2)" },
   // Watermarks (provenance watermark)
   original: { value: "<model>", description: "the unmarked model (non-blind detection)" },
   strength: { value: "<s>", description: "embedding strength" },
@@ -155,6 +159,14 @@ export type ParsedFlags = {
   "qbft-trust"?: string;
   checkpoint?: string;
   "max-head-age"?: string;
+  /** k of quorum mode. */
+  quorum?: string;
+  /** verify-bundle: verify from the bundle's offline kit, with no network. */
+  offline?: boolean;
+  /** bundle: record the light verification's answers into the bundle (v2). */
+  "embed-proofs"?: boolean;
+  /** Every --rpc given, in order (`rpc` is the first). */
+  "rpc-endpoints"?: string[];
   original?: string;
   strength?: string;
   bundle?: string[];
@@ -163,8 +175,17 @@ export type ParsedFlags = {
   delta?: string;
 };
 
-/** `--model-version` and its older spelling `--version` (record, sbom) are one flag; both must agree. */
+/**
+ * `--model-version` and its older spelling `--version` (record, sbom) are one flag; both must agree.
+ * `--rpc` repeats (quorum mode): `rpc` is the first node, `rpc-endpoints` every one in order.
+ */
 export function normaliseFlags(flags: ParsedFlags): ParsedFlags {
+  const rpcs = flags.rpc as unknown as string[] | string | undefined;
+  if (Array.isArray(rpcs)) {
+    if (rpcs.length > 0) flags.rpc = rpcs[0]!;
+    else delete flags.rpc;
+    flags["rpc-endpoints"] = rpcs;
+  }
   if (flags["model-version"] !== undefined) {
     if (flags.version !== undefined && flags.version !== flags["model-version"]) throw new InputError("INVALID_ARGUMENT", "--model-version and --version (its older spelling) disagree");
     flags.version = flags["model-version"];

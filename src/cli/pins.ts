@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { createLightChainReader } from "../chain/lightReader.js";
+import { createQuorumChainReader } from "../chain/quorumReader.js";
 import { TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "../chain/trustMode.js";
 import { ChainError, redactUrl } from "../errors/chain.js";
 import { InputError } from "../errors/input.js";
@@ -48,6 +49,10 @@ export type VerifierPins = {
   readonly qbft: { readonly trust: QbftTrust; readonly source: string } | undefined;
   /** A saved checkpoint to resume the header walk from (`--checkpoint`). */
   readonly checkpoint: { readonly trust: QbftTrust; readonly path: string } | undefined;
+  /** Quorum mode: k and the nodes (every --rpc given). */
+  readonly quorum: { readonly k: number; readonly endpoints: readonly string[] } | undefined;
+  /** verify-bundle --offline: the bundle's offline kit is the only source, no network. */
+  readonly offline: boolean;
   /** The oldest head a revocation verdict accepts, in seconds (`--max-head-age`); none in rpc mode unless given. */
   readonly maxHeadAgeSeconds: Pin<number | undefined>;
 };
@@ -89,7 +94,7 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
 
   const rpc = first(flag("--rpc", flags.rpc), fromTrust(trust?.rpc), environment("PROVENANCE_RPC_URL"));
   const registry = first(flag("--registry", flags.registry), fromTrust(trust?.registry), environment("PROVENANCE_REGISTRY"));
-  if (!rpc) throw new InputError("INVALID_ARGUMENT", "missing --rpc (or set PROVENANCE_RPC_URL, or rpc in a --trust file)");
+  if (!rpc && !flags.offline) throw new InputError("INVALID_ARGUMENT", "missing --rpc (or set PROVENANCE_RPC_URL, or rpc in a --trust file)");
   if (!registry) throw new InputError("INVALID_ARGUMENT", "missing --registry (or set PROVENANCE_REGISTRY, or use a --trust file)");
   const chainId = first(flag("--chain-id", flags["chain-id"]), fromTrust(trust?.chainId), environment("PROVENANCE_CHAIN_ID"));
 
@@ -120,9 +125,19 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     const mode = flags["trust-mode"] as TrustMode;
     if (!TRUST_MODES.includes(mode)) throw new InputError("INVALID_ARGUMENT", `--trust-mode must be one of ${TRUST_MODES.join(", ")}, got "${flags["trust-mode"]}"`);
     trustMode = { value: mode, source: { kind: "flag", name: "--trust-mode" } };
-  } else trustMode = qbft ? { value: "light", source: { kind: "default", reason: "a QBFT validator trust is given" } } : { value: "rpc", source: { kind: "default", reason: "no QBFT validator trust given" } };
+  } else if (flags.quorum !== undefined) trustMode = { value: "quorum", source: { kind: "default", reason: "--quorum is given" } };
+  else trustMode = qbft ? { value: "light", source: { kind: "default", reason: "a QBFT validator trust is given" } } : { value: "rpc", source: { kind: "default", reason: "no QBFT validator trust given" } };
   if (trustMode.value === "light" && !qbft) throw new InputError("INVALID_ARGUMENT", "--trust-mode light needs the pinned validators: --qbft-trust <provenance-qbft-trust-v1 file>, or qbft in a provenance-trust-v2 --trust file");
-  if (trustMode.value === "quorum") throw new InputError("INVALID_ARGUMENT", "--trust-mode quorum is not available in this build yet (reserved: several --rpc nodes that must agree)");
+  if (flags.offline && trustMode.value !== "light") throw new InputError("INVALID_ARGUMENT", "--offline verifies the bundle's recorded proofs against pinned QBFT validators: it needs --qbft-trust (light mode)");
+  const endpoints = flags["rpc-endpoints"] ?? [];
+  let quorum: VerifierPins["quorum"];
+  if (trustMode.value === "quorum") {
+    // One node is rpc mode under another name: a quorum needs at least two to compare.
+    if (endpoints.length < 2) throw new InputError("INVALID_ARGUMENT", `quorum mode needs at least two independent nodes (--rpc <url> once per node), got ${endpoints.length}`);
+    const k = flags.quorum !== undefined ? parseInteger(flags.quorum, "--quorum", 1, endpoints.length) : Math.floor(endpoints.length / 2) + 1;
+    quorum = { k, endpoints: endpoints.map((url, i) => parseRpcUrl(url, `--rpc #${i + 1}`)) };
+  } else if (flags.quorum !== undefined) throw new InputError("INVALID_ARGUMENT", `--quorum is for --trust-mode quorum, not ${trustMode.value}`);
+  else if (endpoints.length > 1) throw new InputError("INVALID_ARGUMENT", `${endpoints.length} --rpc nodes given: several nodes are for quorum mode (add --quorum <k>)`);
   let checkpoint: VerifierPins["checkpoint"];
   if (flags.checkpoint) {
     if (trustMode.value !== "light") throw new InputError("INVALID_ARGUMENT", "--checkpoint resumes a light-mode header walk: it needs --trust-mode light");
@@ -131,12 +146,15 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
   }
   const maxHeadAgeSeconds: Pin<number | undefined> = flags["max-head-age"]
     ? { value: parseDuration(flags["max-head-age"], "--max-head-age"), source: { kind: "flag", name: "--max-head-age" } }
-    : trustMode.value === "rpc"
+    : flags.offline
+      ? { value: undefined, source: { kind: "default", reason: "offline: the verdict is stated as of the kit's verified head" } }
+      : trustMode.value === "rpc"
       ? { value: undefined, source: { kind: "default", reason: "rpc mode: the node's head is trusted" } }
       : { value: DEFAULT_MAX_HEAD_AGE_SECONDS, source: { kind: "default", reason: `${trustMode.value} mode's default` } };
 
   return {
-    rpc: { value: parseRpcUrl(rpc.value!, describeSource(rpc.source)), source: rpc.source },
+    // Offline: no node at all (the value is only printed).
+    rpc: rpc && !flags.offline ? { value: parseRpcUrl(rpc.value!, describeSource(rpc.source)), source: rpc.source } : { value: "none (--offline)", source: { kind: "default", reason: "--offline: no network" } },
     registry: { value: registryPin, source: registry.source },
     chainId:
       chainIdPin !== undefined
@@ -150,6 +168,8 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     qbft,
     checkpoint,
     maxHeadAgeSeconds,
+    quorum,
+    offline: flags.offline === true,
   };
 }
 
@@ -171,7 +191,7 @@ export function connectVerifier(pins: VerifierPins, timeoutMs: number): TrustedC
         node,
       });
     case "quorum":
-      throw new InputError("INVALID_ARGUMENT", "--trust-mode quorum is not available in this build yet");
+      return createQuorumChainReader({ quorum: pins.quorum!.k, endpoints: pins.quorum!.endpoints.map((url) => ({ name: redactUrl(url), request: httpTransport(url, timeoutMs) })) });
   }
 }
 
@@ -209,8 +229,10 @@ export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustRepo
   const light = pins.trustMode.value === "light";
   return {
     trustMode: { value: pins.trustMode.value, source: source(pins.trustMode.source) },
-    rpcNode: { url: redactUrl(pins.rpc.value), source: source(pins.rpc.source), note: light ? "used only as a transport: every answer was proven against headers sealed by the pinned validators" : "the node's answers were trusted as they are" },
+    rpcNode: { url: pins.offline ? null : redactUrl(pins.rpc.value), source: source(pins.rpc.source), note: pins.offline ? "none: verified offline from the bundle's recorded proofs" : pins.quorum ? `quorum: ${pins.quorum.k} of ${pins.quorum.endpoints.length} nodes had to agree on every answer` : light ? "used only as a transport: every answer was proven against headers sealed by the pinned validators" : "the node's answers were trusted as they are" },
     ...(report ? { chain: report } : {}),
+    ...(pins.quorum ? { quorum: { k: pins.quorum.k, nodes: pins.quorum.endpoints.map(redactUrl) } } : {}),
+    ...(pins.offline && report?.trustMode === "light" ? { asOf: { blockNumber: report.head.number, timestamp: report.head.timestamp } } : {}),
     ...(pins.checkpoint ? { checkpoint: pins.checkpoint.path } : {}),
     maxHeadAge: { seconds: pins.maxHeadAgeSeconds.value ?? null, source: source(pins.maxHeadAgeSeconds.source) },
     registry: { value: pins.registry.value, source: source(pins.registry.source) },
@@ -224,6 +246,21 @@ export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustRepo
 export function pinLines(pins: VerifierPins, chainId: number, report?: TrustReport): string[] {
   const orgs = pins.organisations.value.length ? `organisation(s) ${pins.organisations.value.join(", ")}` : "any organisation";
   const freshness = pins.maxHeadAgeSeconds.value === undefined ? "no head age limit" : `head at most ${pins.maxHeadAgeSeconds.value} s old for a revocation verdict`;
+  if (report?.trustMode === "quorum" && pins.quorum)
+    return [
+      `  trust mode: quorum (${describeSource(pins.trustMode.source)}): trusted that no ${pins.quorum.k} of these ${pins.quorum.endpoints.length} nodes lie together; every answer used was given identically by at least ${pins.quorum.k}`,
+      ...(report.nodes as { node: string; dissents: number; failures: number }[]).map((n) => `  node ${n.node}: ${n.dissents} answer(s) outvoted, ${n.failures} unanswered`),
+      `  head: block ${String(report.head)} (the highest block ${pins.quorum.k} nodes reported; every read pinned to it); ${freshness} (${describeSource(pins.maxHeadAgeSeconds.source)})`,
+      `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,
+    ];
+  if (report?.trustMode === "light" && pins.offline)
+    return [
+      `  trust mode: light, offline: trusted the QBFT validator set, not the bundle; verified from the bundle's recorded proofs with no network`,
+      `  as of block ${report.head.number} (${formatTime(report.head.timestamp)}): the revocation state is the state at that block, not now`,
+      `  validators: ${report.validators.length} pinned (${report.validators.join(", ")}), ${report.validatorSelection.mode === "header" ? "block-header" : "contract"} mode, from block ${report.pinnedBlock.number} (${report.pinnedBlock.hash}); source: ${report.validatorsSource}`,
+      `  head: block ${report.head.number} (${report.head.hash}) verified by walking ${report.headersVerified} recorded header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force; every fact proven against it`,
+      `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,
+    ];
   if (report?.trustMode === "light")
     return [
       `  trust mode: light (${describeSource(pins.trustMode.source)}): trusted the QBFT validator set, not the node`,

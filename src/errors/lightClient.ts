@@ -23,6 +23,10 @@ import { BaseError, type BaseErrorParameters } from "./base.js";
  *   storage cannot be read with the registry's layout (light mode).
  * - `unprovable`: a question the light reader cannot answer from proofs (a call of another function
  *   or contract, logs over a range of blocks): refused rather than answered unproven.
+ * - `quorum-unavailable`: quorum mode got fewer answers than it needs (endpoints down or erring).
+ * - `quorum-disagreement`: quorum mode's endpoints answered, but no single answer reached k.
+ * - `offline-kit`: an offline kit that does not parse, or has no recorded answer to a question the
+ *   verification asked (offline verification never falls back to a network).
  */
 export type LightClientCheck =
   | "rlp"
@@ -46,7 +50,10 @@ export type LightClientCheck =
   | "storage-proof"
   | "receipt-proof"
   | "registry-code"
-  | "unprovable";
+  | "unprovable"
+  | "quorum-unavailable"
+  | "quorum-disagreement"
+  | "offline-kit";
 
 /**
  * Data from an RPC node (headers, proofs, receipts) or a pinned file that the light client refused.

@@ -54,3 +54,6 @@ export {
   revocationSlots,
   signingKeySlots,
 } from "./registryFacts.js";
+export { type Eip1193Request, READ_METHODS, pinBlockTags } from "./transport.js";
+export { type QuorumEndpoint, type QuorumReport, type QuorumRequest, type QuorumRequestParameters, quorumRequest } from "./quorum.js";
+export { MAX_OFFLINE_KIT_ANSWERS, OFFLINE_KIT_FORMAT, type OfflineKit, type RecordedAnswer, type RecordingRequest, parseOfflineKit, recordingRequest, replayRequest } from "./offlineKit.js";
