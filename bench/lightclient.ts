@@ -1,7 +1,7 @@
 /**
  * Light-client benchmark: what verifying against a pinned QBFT validator set costs per header and
  * per entry, on a real local chain (anvil) presented as a QBFT chain by the test node
- * (scripts/qbftTestNode.ts: four validators, three seals per block).
+ * (test/helpers/qbftTestNode.ts: four validators, three seals per block).
  *
  *     node_modules/.bin/tsx bench/lightclient.ts          # ≈ 20 s
  *
@@ -17,15 +17,15 @@ import { keccak256 as viemKeccak256, toHex } from "viem";
 import { anchorSlot } from "../src/lightclient/registrySlots.js";
 import { deployRegistry, encodeAnchor, registerOrganisation } from "../src/chain/registry.js";
 import { sendAndWait } from "../src/chain/transactions.js";
-import { type Hex } from "../src/lightclient/bytes.js";
+import type { Hex } from "../src/lightclient/bytes.js";
 import { verifyQbftHeader } from "../src/lightclient/qbft.js";
 import { buildReceiptsTrie, receiptFromRpc, receiptKey, verifyReceiptProof } from "../src/lightclient/receiptProof.js";
 import { verifyGetProof } from "../src/lightclient/stateProof.js";
 import { syncQbftHeaders } from "../src/lightclient/syncQbft.js";
 import { type QbftWalkStep, walkQbftHeaders } from "../src/lightclient/walk.js";
-import { ANVIL_CHAIN_ID, startAnvil } from "../scripts/anvilNode.js";
-import { testValidators } from "../scripts/qbftSealer.js";
-import { startQbftTestNode } from "../scripts/qbftTestNode.js";
+import { ANVIL_CHAIN_ID, startAnvil } from "../test/helpers/anvilNode.js";
+import { testValidators } from "../test/helpers/qbftSealer.js";
+import { startQbftTestNode } from "../test/helpers/qbftTestNode.js";
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 20);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

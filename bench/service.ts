@@ -18,7 +18,7 @@
  *
  * What runs where: the service is `provenance serve` from dist/ (bin/provenance.js) as its own
  * process, on anvil with one block per second (`--block-time 1`: "2 blocks" are 2 s), interval
- * 1 s, 2 confirmations. The clients are scripts/entryLoad.ts in a third process (node:http,
+ * 1 s, 2 confirmations. The clients are test/helpers/entryLoad.ts in a third process (node:http,
  * keep-alive Agent, one idempotency key per entry). All three share the machine's cores, so the
  * service's CPU per entry is printed too. Delays are per entry, from the store: `received_at`
  * (the commit that acknowledged it) to the first time this process saw the anchoring block
@@ -33,10 +33,10 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type AnvilNode, ANVIL_CHAIN_ID, freePort, startAnvil } from "../scripts/anvilNode.js";
-import { type EntryLoadParameters, type EntryLoadSummary, percentile } from "../scripts/entryLoad.js";
-import { type PostgresCluster, startPostgresCluster } from "../scripts/postgresCluster.js";
-import { type ServiceProcess, spawnService } from "../scripts/serviceProcess.js";
+import { type AnvilNode, ANVIL_CHAIN_ID, freePort, startAnvil } from "../test/helpers/anvilNode.js";
+import { type EntryLoadParameters, type EntryLoadSummary, percentile } from "../test/helpers/entryLoad.js";
+import { type PostgresCluster, startPostgresCluster } from "../test/helpers/postgresCluster.js";
+import { type ServiceProcess, spawnService } from "../test/helpers/serviceProcess.js";
 import { canonicalJson } from "../src/canonicalJson.js";
 import { deployRegistry, registerOrganisation } from "../src/chain/registry.js";
 import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../src/entry.js";
@@ -61,7 +61,7 @@ const CONFIRMATIONS = 2;
 /** Entries per SDK measurement, and rounds of each (the median is reported). */
 const SDK_ENTRIES = 20_000;
 const ROUNDS = 3;
-const LOAD_SCRIPT = fileURLToPath(new URL("../scripts/entryLoad.ts", import.meta.url));
+const LOAD_SCRIPT = fileURLToPath(new URL("../test/helpers/entryLoad.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
 
 // ---- the machine ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
  * Trust-mode benchmark (issue 12): the same verifications in `rpc`, `light`, `quorum` and offline
  * mode, side by side, on a real local chain (Hardhat EDR) presented as a QBFT chain by the test node
- * (scripts/qbftTestNode.ts: four validators then five, joined by vote).
+ * (test/helpers/qbftTestNode.ts: four validators then five, joined by vote).
  *
  *     npm run bench:trust-modes          # ≈ 1–2 min on 2 cores
  *
@@ -35,8 +35,8 @@ import type { QbftTrust } from "../src/lightclient/trustFile.js";
 import { recordEvaluation } from "../src/pipeline/modelPipeline.js";
 import { parseReceipt } from "../src/receipt.js";
 import { verifyReceipt } from "../src/verify/verifyReceipt.js";
-import { testValidators } from "../scripts/qbftSealer.js";
-import { type QbftTestNode, startQbftTestNode } from "../scripts/qbftTestNode.js";
+import { testValidators } from "../test/helpers/qbftSealer.js";
+import { type QbftTestNode, startQbftTestNode } from "../test/helpers/qbftTestNode.js";
 import { createGenuineEvidence } from "../test/helpers/genuineEvidence.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);

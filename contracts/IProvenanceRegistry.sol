@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.24;
 
 /**
  * @title IProvenanceRegistry
@@ -44,7 +44,12 @@ interface IProvenanceRegistry {
      * @param revoked The new state.
      * @param entryHash Hash of the signed attestation envelope that explains the change, or `bytes32(0)`.
      */
-    event SubjectRevocationChanged(uint32 indexed orgId, bytes32 indexed subjectDigest, bool revoked, bytes32 entryHash);
+    event SubjectRevocationChanged(
+        uint32 indexed orgId,
+        bytes32 indexed subjectDigest,
+        bool revoked,
+        bytes32 entryHash
+    );
 
     /**
      * @notice Emitted when organisation `orgId` anchors batch number `sequence` with Merkle root `root`.
@@ -209,9 +214,11 @@ interface IProvenanceRegistry {
      * @param anchorers Accounts allowed to anchor for the organisation from the start (may be empty).
      * @return orgId The new organisation's id (the first is 1).
      */
-    function registerOrganisation(string calldata name, address admin, address[] calldata anchorers)
-        external
-        returns (uint32 orgId);
+    function registerOrganisation(
+        string calldata name,
+        address admin,
+        address[] calldata anchorers
+    ) external returns (uint32 orgId);
 
     /**
      * @notice Anchors the Merkle root of a batch of provenance records for organisation `orgId`.
@@ -225,9 +232,12 @@ interface IProvenanceRegistry {
      * @param metadataHash Hash of the batch metadata; only emitted, not stored.
      * @return sequence Position of the batch in the organisation's history (the first is 1).
      */
-    function anchor(uint32 orgId, bytes32 root, uint32 leafCount, bytes32 metadataHash)
-        external
-        returns (uint64 sequence);
+    function anchor(
+        uint32 orgId,
+        bytes32 root,
+        uint32 leafCount,
+        bytes32 metadataHash
+    ) external returns (uint64 sequence);
 
     /**
      * @notice Registers signing key `keyId` for organisation `orgId`, with role `role`, given the key's proof of
@@ -291,7 +301,10 @@ interface IProvenanceRegistry {
      * @return revokedAt Block in which `orgId` revoked the key; 0 while it is active.
      * @return possessionHash `keccak256(abi.encode(algorithm, publicKey, proof))` of the registration.
      */
-    function signingKey(uint32 orgId, bytes32 keyId)
+    function signingKey(
+        uint32 orgId,
+        bytes32 keyId
+    )
         external
         view
         returns (bytes32 role, uint8 algorithm, uint64 registeredAt, uint64 revokedAt, bytes32 possessionHash);
@@ -299,6 +312,9 @@ interface IProvenanceRegistry {
     /**
      * @notice The message a signing key signs to prove possession when organisation `orgId` registers it as
      * `keyId` with role `role` in this registry on this chain.
+     * @param orgId The organisation registering the key.
+     * @param keyId The key's id (see {registerSigningKey}).
+     * @param role The role the key is registered with.
      * @return `abi.encode(SIGNING_KEY_POSSESSION_TAG, block.chainid, address(this), orgId, keyId, role)` (192
      * bytes; the leading tag keeps it apart from a DSSE PAE, which starts with "DSSEv1 ").
      */
@@ -336,10 +352,10 @@ interface IProvenanceRegistry {
      * @return changedAt Block of the last change, 0 if the state never changed.
      * @return entryHash Hash of the attestation envelope that explains the last change, or `bytes32(0)`.
      */
-    function revocationOf(uint32 orgId, bytes32 subjectDigest)
-        external
-        view
-        returns (bool revoked, uint64 changedAt, bytes32 entryHash);
+    function revocationOf(
+        uint32 orgId,
+        bytes32 subjectDigest
+    ) external view returns (bool revoked, uint64 changedAt, bytes32 entryHash);
 
     /**
      * @notice What the registry stores for organisation `orgId`'s anchor of `root`.
@@ -366,10 +382,7 @@ interface IProvenanceRegistry {
      * @return headRoot The root of its latest batch, `bytes32(0)` if it anchored none.
      * @return batchCount Number of batches it anchored (= the sequence of `headRoot`).
      */
-    function organisation(uint32 orgId)
-        external
-        view
-        returns (string memory name, bytes32 headRoot, uint64 batchCount);
+    function organisation(uint32 orgId) external view returns (string memory name, bytes32 headRoot, uint64 batchCount);
 
     /**
      * @notice Number of registered organisations; ids run from 1 to this number.

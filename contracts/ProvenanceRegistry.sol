@@ -115,11 +115,11 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /// @inheritdoc IProvenanceRegistry
-    function registerOrganisation(string calldata name, address admin, address[] calldata anchorers)
-        external
-        onlyRole(DEFAULT_ADMIN_ROLE)
-        returns (uint32 orgId)
-    {
+    function registerOrganisation(
+        string calldata name,
+        address admin,
+        address[] calldata anchorers
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint32 orgId) {
         if (bytes(name).length == 0) revert ProvenanceRegistryEmptyName();
         if (admin == address(0)) revert ProvenanceRegistryInvalidAdmin(admin);
 
@@ -141,10 +141,12 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /// @inheritdoc IProvenanceRegistry
-    function anchor(uint32 orgId, bytes32 root, uint32 leafCount, bytes32 metadataHash)
-        external
-        returns (uint64 sequence)
-    {
+    function anchor(
+        uint32 orgId,
+        bytes32 root,
+        uint32 leafCount,
+        bytes32 metadataHash
+    ) external returns (uint64 sequence) {
         if (!hasRole(anchorerRole(orgId), _msgSender())) {
             revert ProvenanceRegistryUnauthorizedAnchorer(_msgSender(), orgId);
         }
@@ -220,7 +222,10 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /// @inheritdoc IProvenanceRegistry
-    function signingKey(uint32 orgId, bytes32 keyId)
+    function signingKey(
+        uint32 orgId,
+        bytes32 keyId
+    )
         external
         view
         returns (bytes32 role, uint8 algorithm, uint64 registeredAt, uint64 revokedAt, bytes32 possessionHash)
@@ -249,11 +254,10 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /// @inheritdoc IProvenanceRegistry
-    function revocationOf(uint32 orgId, bytes32 subjectDigest)
-        external
-        view
-        returns (bool revoked, uint64 changedAt, bytes32 entryHash)
-    {
+    function revocationOf(
+        uint32 orgId,
+        bytes32 subjectDigest
+    ) external view returns (bool revoked, uint64 changedAt, bytes32 entryHash) {
         Revocation storage revocation = _revocations[orgId][subjectDigest];
         return (revocation.revoked, revocation.changedAt, revocation.entryHash);
     }
@@ -269,11 +273,9 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
     }
 
     /// @inheritdoc IProvenanceRegistry
-    function organisation(uint32 orgId)
-        external
-        view
-        returns (string memory name, bytes32 headRoot, uint64 batchCount)
-    {
+    function organisation(
+        uint32 orgId
+    ) external view returns (string memory name, bytes32 headRoot, uint64 batchCount) {
         Organisation storage org = _organisations[orgId];
         bytes32 head = org.head;
         if (head == bytes32(0)) revert ProvenanceRegistryUnknownOrganisation(orgId);
@@ -314,8 +316,10 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
         bytes32 subjectDigest,
         bytes32 recordHash
     ) external view returns (bool) {
-        return orgId != 0 && _anchors[orgId][root].orgId == orgId
-            && MerkleProof.verifyCalldata(proof, root, ProvenanceLeaf.hash(subjectDigest, recordHash));
+        return
+            orgId != 0 &&
+            _anchors[orgId][root].orgId == orgId &&
+            MerkleProof.verifyCalldata(proof, root, ProvenanceLeaf.hash(subjectDigest, recordHash));
     }
 
     /// @dev Reverts with {ProvenanceRegistryUnauthorizedOrganisationAdmin} unless the caller administers `orgId`.
@@ -348,16 +352,19 @@ contract ProvenanceRegistry is IProvenanceRegistry, AccessControl {
             }
             if (proof.length != 65) revert ProvenanceRegistryInvalidPossessionProof(keyId);
             // Signed like a DSSE signature of this project: ECDSA over SHA-256 of the message, r || s || v, low s.
-            (address recovered, ECDSA.RecoverError error,) =
-                ECDSA.tryRecoverCalldata(sha256(possessionMessage(orgId, keyId, role)), proof);
+            (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(
+                sha256(possessionMessage(orgId, keyId, role)),
+                proof
+            );
             if (error != ECDSA.RecoverError.NoError || recovered != account) {
                 revert ProvenanceRegistryInvalidPossessionProof(keyId);
             }
         } else if (algorithm == KEY_ALGORITHM_ED25519 || algorithm == KEY_ALGORITHM_P256) {
             bool ed25519 = algorithm == KEY_ALGORITHM_ED25519;
-            bool wellFormed = ed25519
-                ? publicKey.length == 44 && bytes12(publicKey[:12]) == ED25519_SPKI_PREFIX
-                : publicKey.length == 91 && bytes27(publicKey[:27]) == P256_SPKI_PREFIX;
+            bool wellFormed =
+                ed25519
+                    ? publicKey.length == 44 && bytes12(publicKey[:12]) == ED25519_SPKI_PREFIX
+                    : publicKey.length == 91 && bytes27(publicKey[:27]) == P256_SPKI_PREFIX;
             if (!wellFormed) revert ProvenanceRegistryInvalidSigningPublicKey(keyId, algorithm);
             // The key id is SHA-256 of the DSSE keyid "sha256:" + lower-case hex of SHA-256(SPKI DER).
             if (sha256(abi.encodePacked("sha256:", _lowerHex(sha256(publicKey)))) != keyId) {

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BaseError } from "./errors/base.js";
 
@@ -19,14 +20,19 @@ export type EmbeddedChain = { readonly rpcUrl: string; readonly chainId: number;
  * await chain.close();
  */
 export async function startEmbeddedChain(): Promise<EmbeddedChain> {
-  let hreModule: { createHardhatRuntimeEnvironment: (config: object, options: object, root: string) => Promise<any> };
+  // The narrow slice of Hardhat's runtime used here, so that hardhat stays an optional dependency.
+  type Server = { listen(): Promise<unknown>; close(): Promise<void> };
+  type Hre = { network: { createServer(options: object, hostname: string, port: number): Promise<Server> } };
+  let hreModule: { createHardhatRuntimeEnvironment: (config: object, options: object, root: string) => Promise<Hre> };
   try {
     hreModule = (await import("hardhat/hre")) as never;
   } catch (cause) {
     throw new BaseError("EMBEDDED_CHAIN_UNAVAILABLE", "the embedded chain needs the hardhat package: npm install --save-dev hardhat", { cause });
   }
-  // Hardhat wants a path inside a package: ours (src/ when run from source, dist/src/ when built).
-  const packageJson = ["../package.json", "../../package.json"].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p))!;
+  // Hardhat wants a path inside a package: ours, the nearest package.json above this module (from
+  // source or from dist/, wherever in src/ this file lives).
+  let packageJson = fileURLToPath(new URL("package.json", import.meta.url));
+  while (!existsSync(packageJson) && dirname(dirname(packageJson)) !== dirname(packageJson)) packageJson = join(dirname(dirname(packageJson)), "package.json");
   const hre = await hreModule.createHardhatRuntimeEnvironment({}, {}, packageJson);
   const server = await hre.network.createServer({ network: "default" }, "127.0.0.1", 0);
   const { port } = (await server.listen()) as { port: number };

@@ -71,7 +71,7 @@ function notMet(run: () => unknown, ...patterns: RegExp[]): void {
   });
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("checkApprovalQuorum", () => {
   it("default: 2-of-3 is met by two distinct approvers with the policy's role", () => {
@@ -89,7 +89,7 @@ describe("checkApprovalQuorum", () => {
   });
 
   it("error: one approver is not two → approval-quorum, saying how many are needed and how many approved", () => {
-    notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA)], model: MODEL, policy }), new RegExp(`policy ${escape(policy.id)} needs 2 distinct approvers with role "approver"; 1 approved`));
+    notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA)], model: MODEL, policy }), new RegExp(`policy ${escapeRegExp(policy.id)} needs 2 distinct approvers with role "approver"; 1 approved`));
     notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [], model: MODEL, policy }), /needs 2 distinct approvers .*; 0 approved/);
   });
 
@@ -135,7 +135,7 @@ describe("checkApprovalQuorum", () => {
         () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), engineer, unregistered], model: MODEL, policy }),
         /1 approved/,
         new RegExp(`approval ${engineer.entryHash} does not count: key ${BEN} is not registered with role "approver"`),
-        new RegExp(`approval ${unregistered.entryHash} does not count: key ${escape(CHO)} is not registered with role "approver"`),
+        new RegExp(`approval ${unregistered.entryHash} does not count: key ${escapeRegExp(CHO)} is not registered with role "approver"`),
       );
     });
 
@@ -148,7 +148,7 @@ describe("checkApprovalQuorum", () => {
       const other = approval(BEN, { policyId: "internal/low-risk" });
       notMet(
         () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), other], model: MODEL, policy }),
-        new RegExp(`approval ${other.entryHash} does not count: policy internal/low-risk, not ${escape(policy.id)}`),
+        new RegExp(`approval ${other.entryHash} does not count: policy internal/low-risk, not ${escapeRegExp(policy.id)}`),
       );
     });
 

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { cp, mkdir, mkdtemp, readFile, readdir, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -14,6 +13,7 @@ import { createRevocationPredicate } from "../src/attestation/predicates/revocat
 import { createTrainingRunPredicate } from "../src/attestation/predicates/trainingRun.js";
 import { parseEnvelope } from "../src/attestation/dsse.js";
 import { attestationEntry, entryHash } from "../src/entry.js";
+import { type HardhatNode, startHardhatNode } from "./helpers/localNode.js";
 
 // The attestation commands of the built CLI (`npm run build`) against `hardhat node` on loopback:
 // an organisation signs every stage of a fine-tune with keys it registered on chain, anchors them,
@@ -26,7 +26,7 @@ const NODE = process.execPath;
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"; // Hardhat account #0
 const POLICY = "release-2of2";
 
-let node: ChildProcess;
+let node: HardhatNode | undefined;
 let rpc: string;
 let work: string;
 let registry: string;
@@ -57,28 +57,6 @@ async function ok(args: string[]): Promise<Run> {
 
 const json = async (args: string[]): Promise<any> => JSON.parse((await ok([...args, "--json"])).stdout);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForNode(url: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
-      if (r.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`hardhat node did not start at ${url}`);
-}
-
 async function files(name: string, content: Record<string, string | Uint8Array>): Promise<string> {
   const dir = join(work, name);
   for (const [file, data] of Object.entries(content)) {
@@ -99,17 +77,15 @@ const emptyDir = () => mkdtemp(join(tmpdir(), "provenance-verifier-"));
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), "provenance-cli-attest-"));
-  const port = await freePort();
-  rpc = `http://127.0.0.1:${port}`;
-  node = spawn(join(root, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: root, stdio: "ignore" });
-  await waitForNode(rpc);
+  node = await startHardhatNode();
+  rpc = node.rpcUrl;
   paths.data = await files("corpus", { "part-0.csv": randomBytes(4096).toString("hex"), "part-1.csv": randomBytes(4096).toString("hex") });
   paths.base = await files("base-model", { "config.json": '{"layers": 4}', "weights/model.bin": randomBytes(50_000) });
   paths.tuned = await files("tuned-model", { "config.json": '{"layers": 4, "tuned": true}', "weights/model.bin": randomBytes(50_000) });
 });
 
-after(() => {
-  node?.kill("SIGTERM");
+after(async () => {
+  await node?.stop();
 });
 
 describe("provenance attestation commands against hardhat node", () => {

@@ -86,7 +86,7 @@ const OWN = new Set(["…", "—", "–", "×", "└", "─", "→"]);
 
 function assertTerminalSafe(text: string, label: string, options: { asciiOnly?: boolean } = {}): void {
   const bad = UNSAFE.exec(text);
-  assert.equal(bad, null, `${label}: U+${bad?.[0].codePointAt(0)!.toString(16)} at ${bad?.index} in ${JSON.stringify(text.slice(Math.max(0, (bad?.index ?? 0) - 40), (bad?.index ?? 0) + 40))}`);
+  assert.equal(bad, null, `${label}: U+${bad?.[0].codePointAt(0)?.toString(16)} at ${bad?.index} in ${JSON.stringify(text.slice(Math.max(0, (bad?.index ?? 0) - 40), (bad?.index ?? 0) + 40))}`);
   if (options.asciiOnly) for (const c of text) assert.ok(/[\x20-\x7e\n]/.test(c) || OWN.has(c), `${label}: non-ASCII U+${c.codePointAt(0)!.toString(16)} printed as is`);
 }
 

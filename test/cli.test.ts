@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,6 +15,7 @@ import { MODEL_DIRECTORY_TAG } from "../src/hashing/modelManifest.js";
 import { LEAF_ENCODING } from "../src/merkle/leaf.js";
 import { recordHash, subjectDigest } from "../src/record.js";
 import { parseReceipt } from "../src/receipt.js";
+import { type HardhatNode, startHardhatNode } from "./helpers/localNode.js";
 
 // The CLI, as built by `npm run build`, against `hardhat node` on loopback: the multi-command setup of the README.
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -23,7 +23,7 @@ const CLI = join(root, "bin", "provenance.js");
 const NODE = process.execPath;
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-let node: ChildProcess;
+let node: HardhatNode | undefined;
 let rpc: string;
 let work: string;
 let registry: string;
@@ -38,28 +38,6 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForNode(url: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
-      if (r.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`hardhat node did not start at ${url}`);
 }
 
 const signing = () => ({ PROVENANCE_RPC_URL: rpc, PROVENANCE_PRIVATE_KEY: KEY });
@@ -78,18 +56,16 @@ const flipHex = (hex: string) => `${hex.slice(0, -1)}${hex.endsWith("0") ? "1" :
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), "provenance-cli-"));
-  const port = await freePort();
-  rpc = `http://127.0.0.1:${port}`;
-  node = spawn(join(root, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: root, stdio: "ignore" });
-  await waitForNode(rpc);
+  node = await startHardhatNode();
+  rpc = node.rpcUrl;
   model = join(work, "model");
   await mkdir(join(model, "weights"), { recursive: true });
   await writeFile(join(model, "config.json"), '{"layers": 4}');
   await writeFile(join(model, "weights", "shard-0.bin"), randomBytes(100_000));
 });
 
-after(() => {
-  node?.kill("SIGTERM");
+after(async () => {
+  await node?.stop();
 });
 
 describe("provenance CLI against hardhat node", () => {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { type HardhatNode, startHardhatNode } from "./helpers/localNode.js";
 
 // Every shell block of README.md and docs/*.md marked `<!-- runnable -->` (on the line before its
 // opening fence) runs as written: with bash -euo pipefail, in a new empty folder, with
@@ -36,22 +36,20 @@ export function runnableBlocks(file: string, text: string): RunnableBlock[] {
 const pages = [join(root, "README.md"), ...(await readdir(join(root, "docs"))).filter((f) => f.endsWith(".md")).map((f) => join(root, "docs", f))];
 const blocks = (await Promise.all(pages.map(async (p) => runnableBlocks(p.slice(root.length), await readFile(p, "utf8"))))).flat();
 
-let node: ChildProcess;
+let node: HardhatNode | undefined;
 let rpc: string;
 let bin: string;
 
 before(async () => {
-  const port = await freePort();
-  rpc = `http://127.0.0.1:${port}`;
-  node = spawn(join(root, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: root, stdio: "ignore" });
-  await waitForNode(rpc);
+  node = await startHardhatNode();
+  rpc = node.rpcUrl;
   bin = await mkdtemp(join(tmpdir(), "provenance-docs-bin-"));
   await writeFile(join(bin, "provenance"), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, "bin", "provenance.js"))} "$@"\n`);
   await chmod(join(bin, "provenance"), 0o755);
 });
 
-after(() => {
-  node?.kill("SIGTERM");
+after(async () => {
+  await node?.stop();
 });
 
 describe("runnable documentation", () => {
@@ -89,25 +87,3 @@ describe("runnable documentation", () => {
       if (block.script.includes("provenance verify")) assert.match(run.stdout, /^VERIFIED/m, "the block's verification says VERIFIED");
     });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForNode(url: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
-      if (r.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`hardhat node did not start at ${url}`);
-}

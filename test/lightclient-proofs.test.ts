@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { network } from "hardhat";
 import { createWalletClient, custom, decodeEventLog, getContract, keccak256 as viemKeccak256, toHex, type Address } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { ANVIL_MNEMONIC } from "../scripts/anvilNode.js";
+import { ANVIL_MNEMONIC } from "./helpers/anvilNode.js";
 import { KEY_ALGORITHM_CODES, proveKeyPossession } from "../src/attestation/keyPossession.js";
 import { generateKeyFile, onChainKeyId, signerFromKeyFile } from "../src/attestation/keys.js";
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";

@@ -17,7 +17,7 @@ import {
   verifyQbftHeader,
 } from "../src/lightclient/qbft.js";
 import { decodeRlp, encodeRlp } from "../src/lightclient/rlp.js";
-import { sealQbftHeader, testValidators } from "../scripts/qbftSealer.js";
+import { sealQbftHeader, testValidators } from "./helpers/qbftSealer.js";
 
 type Vectors = {
   besuExtraDataCodec: {

@@ -14,8 +14,8 @@ import { syncQbftHeaders } from "../src/lightclient/syncQbft.js";
 import { parseQbftTrust, serializeQbftTrust, type QbftTrust } from "../src/lightclient/trustFile.js";
 import { type VoteTally, tallyAfterBlock, validatorContractSlots } from "../src/lightclient/validatorSet.js";
 import { type QbftWalkStep, walkQbftHeaders } from "../src/lightclient/walk.js";
-import { sealQbftHeader, testValidators } from "../scripts/qbftSealer.js";
-import { startQbftTestNode } from "../scripts/qbftTestNode.js";
+import { sealQbftHeader, testValidators } from "./helpers/qbftSealer.js";
+import { startQbftTestNode } from "./helpers/qbftTestNode.js";
 
 const { viem, provider } = await network.create();
 const publicClient = await viem.getPublicClient();

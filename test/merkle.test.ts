@@ -6,7 +6,7 @@ import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree"
 import fc from "fast-check";
 import { MerkleTree as MerkleTreeJs } from "merkletreejs";
 import { keccak256, toHex, type Hex } from "viem";
-import { BaseError } from "../src/errors/base.js";
+import type { BaseError } from "../src/errors/base.js";
 import { InputError } from "../src/errors/input.js";
 import { MerkleError } from "../src/errors/merkle.js";
 import { LEAF_ENCODING, recordLeaf } from "../src/merkle/leaf.js";

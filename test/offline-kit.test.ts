@@ -18,8 +18,8 @@ import { VerificationError } from "../src/errors/verification.js";
 import type { Hex } from "../src/hex.js";
 import { OFFLINE_KIT_FORMAT, type OfflineKit, parseOfflineKit } from "../src/lightclient/offlineKit.js";
 import { type QbftTrust, parseQbftTrust, serializeQbftTrust } from "../src/lightclient/trustFile.js";
-import { testValidators } from "../scripts/qbftSealer.js";
-import { type QbftTestNode, startQbftTestNode } from "../scripts/qbftTestNode.js";
+import { testValidators } from "./helpers/qbftSealer.js";
+import { type QbftTestNode, startQbftTestNode } from "./helpers/qbftTestNode.js";
 import { type GenuineEvidence, createGenuineEvidence } from "./helpers/genuineEvidence.js";
 
 // The offline verifier kit: the genuine pipeline runs through the QBFT test node, `embedOfflineKit`

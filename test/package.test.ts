@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -12,6 +11,7 @@ import { deployRegistry, registerOrganisation } from "../src/chain/registry.js";
 import { connectReader, connectWriter } from "../src/cli/connect.js";
 import { parseReceipt } from "../src/receipt.js";
 import { verifyReceipt } from "../src/verify/verifyReceipt.js";
+import { type HardhatNode, startHardhatNode } from "./helpers/localNode.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; exports: Record<string, unknown> };
@@ -47,7 +47,7 @@ describe("package exports", () => {
 // dependencies linked from this checkout's: no registry needed), used as a user would.
 describe("the packed tarball in an empty project", () => {
   let project: string;
-  let node: ChildProcess | undefined;
+  let node: HardhatNode | undefined;
   const installed = () => join(project, "node_modules", "provenance-ledger");
 
   before(async () => {
@@ -64,7 +64,7 @@ describe("the packed tarball in an empty project", () => {
   });
 
   after(async () => {
-    node?.kill("SIGTERM");
+    await node?.stop();
     if (project) await rm(project, { recursive: true, force: true });
   });
 
@@ -92,10 +92,8 @@ describe("the packed tarball in an empty project", () => {
   });
 
   it("default: docs/sdk.md's first example runs as written against a node, prints only the receipt, and the receipt verifies", async () => {
-    const port = await freePort();
-    const rpcUrl = `http://127.0.0.1:${port}`;
-    node = spawn(join(root, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: root, stdio: "ignore" });
-    await waitForNode(rpcUrl);
+    node = await startHardhatNode();
+    const rpcUrl = node.rpcUrl;
     const admin = await connectWriter(rpcUrl, KEY, 30_000);
     const { registry } = await deployRegistry(admin);
     assert.equal((await registerOrganisation(admin, registry, { name: "SDK Example Org" })).orgId, 1);
@@ -133,25 +131,3 @@ describe("the packed tarball in an empty project", () => {
     assert.equal(imported.stdout, `UNSUPPORTED_NODE provenance-ledger needs Node.js 22.13.0 or later; this is Node.js ${version}\n`, imported.stderr);
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForNode(url: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
-      if (r.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`hardhat node did not start at ${url}`);
-}

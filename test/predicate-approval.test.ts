@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { predicateCase, refusedToCreate } from "../scripts/predicateHarness.js";
+import { predicateCase, refusedToCreate } from "./helpers/predicateHarness.js";
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate, parseApprovalPredicate } from "../src/attestation/predicates/approval.js";
 
 const ADDRESS = "0x8ba1f109551bd432803012645ac136ddd64dba72";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { predicateCase, refusedToCreate } from "../scripts/predicateHarness.js";
+import { predicateCase, refusedToCreate } from "./helpers/predicateHarness.js";
 import { DATASET_PREDICATE_TYPE, createDatasetPredicate, parseDatasetPredicate } from "../src/attestation/predicates/dataset.js";
 
 const POLICY = "be0e18a54db9c6d50927957dac1fcabe72e3e20884721075b3139c58fb6ced10";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { predicateCase, refusedToCreate } from "../scripts/predicateHarness.js";
+import { predicateCase, refusedToCreate } from "./helpers/predicateHarness.js";
 import { DEPLOYMENT_PREDICATE_TYPE, createDeploymentPredicate, parseDeploymentPredicate } from "../src/attestation/predicates/deployment.js";
 
 const APPROVAL_1 = "0xb5e544e454ef78250f5c18b949868cb58a8918d22a1d04d8f1f634a0f1930b5b";

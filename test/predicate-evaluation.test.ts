@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { predicateCase, refusedToCreate } from "../scripts/predicateHarness.js";
+import { predicateCase, refusedToCreate } from "./helpers/predicateHarness.js";
 import {
   EVALUATION_PREDICATE_TYPE,
   type EvaluationMetric,

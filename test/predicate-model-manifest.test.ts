@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import fc from "fast-check";
-import { predicateSchema, refusedBy } from "../scripts/predicateHarness.js";
+import { predicateSchema, refusedBy } from "./helpers/predicateHarness.js";
 import { parsePredicate } from "../src/attestation/predicates/index.js";
 import { STATEMENT_TYPE } from "../src/attestation/statement.js";
 import { VerificationError } from "../src/errors/verification.js";

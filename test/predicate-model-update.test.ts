@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { predicateCase, refusedToCreate } from "../scripts/predicateHarness.js";
+import { predicateCase, refusedToCreate } from "./helpers/predicateHarness.js";
 import { MODEL_UPDATE_PREDICATE_TYPE, createModelUpdatePredicate, modelUpdateParents, parseModelUpdatePredicate } from "../src/attestation/predicates/modelUpdate.js";
 
 const V130 = "54a912c7c93cb2c294eef579862d25b78e92b4ba18973cd976a170462e7decd1";

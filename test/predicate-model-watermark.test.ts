@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { predicateCase, refusedBy, tamperedCopy } from "../scripts/predicateHarness.js";
+import { predicateCase, refusedBy, tamperedCopy } from "./helpers/predicateHarness.js";
 import { MODEL_WATERMARK_PREDICATE_TYPE, type ModelWatermarkPredicate, createModelWatermarkPredicate, parseModelWatermarkPredicate } from "../src/attestation/predicates/modelWatermark.js";
 
 const example = createModelWatermarkPredicate({

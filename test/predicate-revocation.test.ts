@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { predicateCase, refusedToCreate } from "../scripts/predicateHarness.js";
+import { predicateCase, refusedToCreate } from "./helpers/predicateHarness.js";
 import { REVOCATION_PREDICATE_TYPE, REVOCATION_REASONS, createRevocationPredicate, parseRevocationPredicate } from "../src/attestation/predicates/revocation.js";
 
 const V141 = "0672c1d061783dfceb6dee8e3cf0ba3c587e5e9a8be8e971b1428b7c6be23dde";

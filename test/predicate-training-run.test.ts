@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { predicateCase, refusedBy, tamperedCopy } from "../scripts/predicateHarness.js";
+import { predicateCase, refusedBy, tamperedCopy } from "./helpers/predicateHarness.js";
 import {
   TRAINING_RUN_BUILD_TYPE,
   TRAINING_RUN_BUILD_TYPE_V2,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { type PredicateSchemaName, pathsOf, predicateSchema, predicateVectors, refusedBy, replaced } from "../scripts/predicateHarness.js";
+import { type PredicateSchemaName, pathsOf, predicateSchema, predicateVectors, refusedBy, replaced } from "./helpers/predicateHarness.js";
 import { PREDICATE_PARSERS, parsePredicate } from "../src/attestation/predicates/index.js";
 import { canonicalJson } from "../src/canonicalJson.js";
 import { InputError } from "../src/errors/input.js";

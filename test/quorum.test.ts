@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { http } from "viem";
-import { type AnvilNode, startAnvil } from "../scripts/anvilNode.js";
+import { type AnvilNode, startAnvil } from "./helpers/anvilNode.js";
 import { fromEip1193 } from "../src/chain/eip1193.js";
 import { deployRegistry, registerOrganisation } from "../src/chain/registry.js";
 import { connectReader } from "../src/cli/connect.js";

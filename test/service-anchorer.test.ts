@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -28,6 +27,7 @@ import { bumpedFees, initialFees } from "../src/service/feePolicy.js";
 import type { NewEntry, ServiceStore } from "../src/service/store/serviceStore.js";
 import { openSqliteServiceStore } from "../src/service/store/sqlite.js";
 import type { AnchorerEvents, Logger } from "../src/service/types.js";
+import { freePort } from "./helpers/localNode.js";
 
 // Faults need a real node: anvil (Foundry, via npm) has anvil_reorg, anvil_dropTransaction,
 // evm_setAutomine and anvil_setNextBlockBaseFeePerGas. One anvil for the file; each test anchors
@@ -45,16 +45,6 @@ let registry: Hex;
 const stores: ServiceStore[] = [];
 const anchorers: Anchorer[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
   const response = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type PostgresCluster, startPostgresCluster } from "../scripts/postgresCluster.js";
+import { type PostgresCluster, startPostgresCluster } from "./helpers/postgresCluster.js";
 import { proveKeyPossession } from "../src/attestation/keyPossession.js";
 import { keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../src/attestation/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../src/attestation/predicates/evaluation.js";

@@ -10,7 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { after, afterEach, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { type PostgresCluster, postgresMissing, startPostgresCluster } from "../scripts/postgresCluster.js";
+import { type PostgresCluster, postgresMissing, startPostgresCluster } from "./helpers/postgresCluster.js";
 import { InputError } from "../src/errors/input.js";
 import { StoreError } from "../src/errors/store.js";
 import type { Hex } from "../src/hex.js";

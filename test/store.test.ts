@@ -15,9 +15,9 @@ import { LedgerStore } from "../src/store/ledgerStore.js";
 
 const record = (name: string) => createRecord({ subject: { name, version: "1", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } });
 
-/** Runs scripts/record-loop.ts, kills it with SIGKILL after `ms`, returns what it acknowledged. */
+/** Runs test/helpers/recordLoop.ts, kills it with SIGKILL after `ms`, returns what it acknowledged. */
 function recordUntilKilled(dir: string, ms: number): Promise<string[]> {
-  const script = fileURLToPath(new URL("../scripts/record-loop.ts", import.meta.url));
+  const script = fileURLToPath(new URL("./helpers/recordLoop.ts", import.meta.url));
   const child = spawn(process.execPath, ["--no-warnings", "--import", import.meta.resolve("tsx"), script, dir], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   return new Promise((resolve) => {

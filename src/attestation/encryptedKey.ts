@@ -4,7 +4,7 @@ import { InputError } from "../errors/input.js";
 import { parseJson } from "../json/parseJson.js";
 import { expectInteger, expectObject, expectOneOf, expectString } from "../validate.js";
 import { decodeBase64, encodeBase64 } from "./dsse.js";
-import { KEY_FORMAT, type KeyFile, type PublicKeyInfo, parseKeyFile, parsePublicKeyInfo, publicKeyInfo } from "./keys.js";
+import { type KeyFile, type PublicKeyInfo, parseKeyFile, parsePublicKeyInfo, publicKeyInfo } from "./keys.js";
 
 // A secret key file encrypted with a passphrase (docs/keys.md, schemas/encrypted-key-v1.schema.json).
 // The clear header names the key (so `key show` and `key register` can say which key it is without

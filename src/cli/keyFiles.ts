@@ -58,8 +58,14 @@ function promptHidden(question: string): Promise<string> {
     };
     const onData = (chunk: Buffer): void => {
       for (const ch of chunk.toString("utf8")) {
-        if (ch === "\r" || ch === "\n") return finish();
-        if (ch === "\u0003" || ch === "\u0004") return finish(new InputError("INVALID_ARGUMENT", "cancelled at the passphrase prompt"));
+        if (ch === "\r" || ch === "\n") {
+          finish();
+          return;
+        }
+        if (ch === "\u0003" || ch === "\u0004") {
+          finish(new InputError("INVALID_ARGUMENT", "cancelled at the passphrase prompt"));
+          return;
+        }
         if (ch === "\u007f" || ch === "\b") typed = [...typed].slice(0, -1).join("");
         else if (ch >= " ") typed += ch;
       }

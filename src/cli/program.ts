@@ -1,4 +1,4 @@
-import { Command, CommanderError, Help, Option } from "commander";
+import { Command, type CommanderError, Help, Option } from "commander";
 import { InputError } from "../errors/input.js";
 import * as attestations from "./attestCommands.js";
 import * as commands from "./commands.js";

@@ -2,7 +2,7 @@
 // block of a primary replayed onto each replica (the same signed transactions, mined at the same
 // timestamp), so block hashes, state and receipts are identical on every node. A replica can then
 // diverge on purpose: an attacker's chain with the same chain ID, deployer and registry address.
-import { type AnvilNode, startAnvil } from "../../scripts/anvilNode.js";
+import { type AnvilNode, startAnvil } from "./anvilNode.js";
 
 /** The flags that make two anvil nodes start from the same genesis. */
 export const SAME_GENESIS = ["--timestamp", "1764000000"] as const;

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proveKeyPossession } from "../../src/attestation/keyPossession.js";
-import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainKeyId, onChainRole, publicKeyInfo, type PublicKeyInfo, signerFromKeyFile } from "../../src/attestation/keys.js";
+import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, publicKeyInfo, type PublicKeyInfo, signerFromKeyFile } from "../../src/attestation/keys.js";
 import { serializeBundle } from "../../src/bundle/bundle.js";
 import { buildBundle } from "../../src/bundle/buildBundle.js";
 import { deployRegistry, registerOrganisation, registerSigningKey } from "../../src/chain/registry.js";

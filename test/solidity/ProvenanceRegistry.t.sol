@@ -26,7 +26,13 @@ contract ProvenanceRegistryTest {
 
     // ---- default behaviour ------------------------------------------------------------------------------------
 
-    function testFuzz_AnchorStoresOnePackedAnchor(bytes32 root, uint32 leafCount, bytes32 metadataHash, uint48 blockNumber, uint40 timestamp) public {
+    function testFuzz_AnchorStoresOnePackedAnchor(
+        bytes32 root,
+        uint32 leafCount,
+        bytes32 metadataHash,
+        uint48 blockNumber,
+        uint40 timestamp
+    ) public {
         vm.assume(uint256(root) > 1 && leafCount != 0 && blockNumber != 0 && timestamp != 0);
         vm.roll(blockNumber);
         vm.warp(timestamp);
@@ -84,7 +90,12 @@ contract ProvenanceRegistryTest {
         require(registry.leafOf(subjectDigest, recordHash) == expected, "registry leafOf");
     }
 
-    function testFuzz_VerifyRecordInTwoLeafTree(bytes32 subject1, bytes32 record1, bytes32 subject2, bytes32 record2) public {
+    function testFuzz_VerifyRecordInTwoLeafTree(
+        bytes32 subject1,
+        bytes32 record1,
+        bytes32 subject2,
+        bytes32 record2
+    ) public {
         vm.assume(subject1 != subject2 || record1 != record2);
         bytes32 leaf1 = ProvenanceLeaf.hash(subject1, record1);
         bytes32 leaf2 = ProvenanceLeaf.hash(subject2, record2);
@@ -103,22 +114,31 @@ contract ProvenanceRegistryTest {
         require(registry.verifyRecordBy(2, root, proofFor2, subject2, record2), "record 2 verifies for org 2");
         require(!registry.verifyRecordBy(1, root, proofFor1, subject1, record1), "org 1 did not anchor the root");
         require(!registry.verifyRecordBy(0, root, proofFor1, subject1, record1), "org 0 never anchors");
-        require(!registry.verifyRecordBy(2, root, proofFor1, subject1, bytes32(uint256(record1) ^ 1)), "tampered record");
+        require(
+            !registry.verifyRecordBy(2, root, proofFor1, subject1, bytes32(uint256(record1) ^ 1)),
+            "tampered record"
+        );
         require(!registry.verifyRecordBy(2, root, proofFor2, subject1, record1), "wrong proof");
         require(!registry.verifyRecordBy(2, root, new bytes32[](0), subject1, record1), "empty proof");
     }
 
     /// @dev Attack: an anchorer of org 1 learns org 2's root and anchors it first. Org 2's anchor still succeeds, and
     /// each organisation's anchor is its own: org 1's claim never makes the root count as org 2's, or the reverse.
-    function testFuzz_RootPreAnchoredByAnotherOrganisation(bytes32 root, uint32 leafCount1, uint32 leafCount2, uint48 gap)
-        public
-    {
+    function testFuzz_RootPreAnchoredByAnotherOrganisation(
+        bytes32 root,
+        uint32 leafCount1,
+        uint32 leafCount2,
+        uint48 gap
+    ) public {
         vm.assume(uint256(root) > 1 && leafCount1 != 0 && leafCount2 != 0 && gap != 0 && gap < type(uint48).max - 10);
         vm.roll(10);
         vm.prank(ORG1_ANCHORER);
         require(registry.anchor(1, root, leafCount1, bytes32(0)) == 1, "the squatter anchors first");
         require(!registry.isAnchored(2, root), "the squatter's anchor is not org 2's");
-        require(!registry.verifyRecordBy(2, root, new bytes32[](0), bytes32(0), bytes32(0)), "nothing verifies for org 2 yet");
+        require(
+            !registry.verifyRecordBy(2, root, new bytes32[](0), bytes32(0), bytes32(0)),
+            "nothing verifies for org 2 yet"
+        );
 
         vm.roll(10 + uint256(gap));
         vm.expectEmit();
@@ -130,7 +150,10 @@ contract ProvenanceRegistryTest {
         IProvenanceRegistry.Anchor memory squatter = registry.anchorOf(1, root);
         require(rightful.orgId == 2 && rightful.leafCount == leafCount2, "org 2's anchor is org 2's");
         require(rightful.blockNumber == 10 + uint256(gap), "org 2's anchor has org 2's block");
-        require(squatter.orgId == 1 && squatter.leafCount == leafCount1 && squatter.blockNumber == 10, "org 1's anchor untouched");
+        require(
+            squatter.orgId == 1 && squatter.leafCount == leafCount1 && squatter.blockNumber == 10,
+            "org 1's anchor untouched"
+        );
         (, bytes32 head2, uint64 count2) = registry.organisation(2);
         require(head2 == root && count2 == 1, "org 2's history has the root");
     }
@@ -139,7 +162,10 @@ contract ProvenanceRegistryTest {
         address newAnchorer = address(0xC1);
         bytes32 org1Anchorers = registry.anchorerRole(1);
         bytes32 org2Anchorers = registry.anchorerRole(2);
-        require(registry.getRoleAdmin(org1Anchorers) == registry.orgAdminRole(1), "org admin role administers anchorers");
+        require(
+            registry.getRoleAdmin(org1Anchorers) == registry.orgAdminRole(1),
+            "org admin role administers anchorers"
+        );
 
         vm.prank(ORG1_ADMIN);
         registry.grantRole(org1Anchorers, newAnchorer);
@@ -149,12 +175,20 @@ contract ProvenanceRegistryTest {
         vm.prank(ORG1_ADMIN);
         registry.revokeRole(org1Anchorers, newAnchorer);
         vm.prank(newAnchorer);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedAnchorer.selector, newAnchorer, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistryUnauthorizedAnchorer.selector,
+                newAnchorer,
+                uint32(1)
+            )
+        );
         registry.anchor(1, keccak256("revoked"), 1, bytes32(0));
 
         bytes32 org2Admins = registry.orgAdminRole(2); // read before prank: a prank applies to the next call
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, ORG1_ADMIN, org2Admins));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, ORG1_ADMIN, org2Admins)
+        );
         registry.grantRole(org2Anchorers, newAnchorer);
     }
 
@@ -169,13 +203,21 @@ contract ProvenanceRegistryTest {
     function testFuzz_RevertWhen_CallerIsNotAnAnchorer(address caller, uint32 orgId) public {
         vm.assume(caller != ORG1_ANCHORER && caller != ORG2_ANCHORER);
         vm.prank(caller);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedAnchorer.selector, caller, orgId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedAnchorer.selector, caller, orgId)
+        );
         registry.anchor(orgId, keccak256("root"), 1, bytes32(0));
     }
 
     function test_RevertWhen_AnchorerOfAnotherOrganisation() public {
         vm.prank(ORG2_ANCHORER);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedAnchorer.selector, ORG2_ANCHORER, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistryUnauthorizedAnchorer.selector,
+                ORG2_ANCHORER,
+                uint32(1)
+            )
+        );
         registry.anchor(1, keccak256("root"), 1, bytes32(0));
     }
 
@@ -205,14 +247,18 @@ contract ProvenanceRegistryTest {
         registry.anchor(1, root, leafCount, bytes32(0));
 
         vm.prank(ORG1_ANCHORER);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryRootAlreadyAnchored.selector, root, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryRootAlreadyAnchored.selector, root, uint32(1))
+        );
         registry.anchor(1, root, leafCount, bytes32(0));
 
         // Another organisation's anchor of the same root is no obstacle, and then that one cannot repeat either.
         vm.prank(ORG2_ANCHORER);
         registry.anchor(2, root, leafCount, bytes32(0));
         vm.prank(ORG2_ANCHORER);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryRootAlreadyAnchored.selector, root, uint32(2)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryRootAlreadyAnchored.selector, root, uint32(2))
+        );
         registry.anchor(2, root, leafCount, bytes32(0));
     }
 
@@ -221,7 +267,9 @@ contract ProvenanceRegistryTest {
         bytes32 role = registry.anchorerRole(99);
         registry.grantRole(role, ORG1_ANCHORER);
         vm.prank(ORG1_ANCHORER);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownOrganisation.selector, uint32(99)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownOrganisation.selector, uint32(99))
+        );
         registry.anchor(99, keccak256("root"), 1, bytes32(0));
     }
 
@@ -230,23 +278,31 @@ contract ProvenanceRegistryTest {
         vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryEmptyName.selector));
         registry.registerOrganisation("", ORG1_ADMIN, none);
 
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidAdmin.selector, address(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidAdmin.selector, address(0))
+        );
         registry.registerOrganisation("Org", address(0), none);
 
         address[] memory zero = new address[](1);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidAnchorer.selector, address(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidAnchorer.selector, address(0))
+        );
         registry.registerOrganisation("Org", ORG1_ADMIN, zero);
     }
 
     function testFuzz_RevertWhen_NonAdminRegisters(address caller) public {
         vm.assume(caller != address(this));
         vm.prank(caller);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, bytes32(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, bytes32(0))
+        );
         registry.registerOrganisation("Org", caller, new address[](0));
     }
 
     function test_RevertWhen_ReadingAnUnknownOrganisation() public {
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownOrganisation.selector, uint32(3)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownOrganisation.selector, uint32(3))
+        );
         registry.organisation(3);
     }
 

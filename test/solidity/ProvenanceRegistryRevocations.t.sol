@@ -30,9 +30,13 @@ contract ProvenanceRegistryRevocationsTest {
         require(!revoked && changedAt == 0 && entryHash == bytes32(0), "all zero");
     }
 
-    function testFuzz_RevokeThenReinstateRecordsEachChange(bytes32 subject, bytes32 revocationEntry, bytes32 reinstateEntry, uint64 at, uint32 delay)
-        public
-    {
+    function testFuzz_RevokeThenReinstateRecordsEachChange(
+        bytes32 subject,
+        bytes32 revocationEntry,
+        bytes32 reinstateEntry,
+        uint64 at,
+        uint32 delay
+    ) public {
         vm.assume(subject != bytes32(0) && at != 0 && at <= type(uint64).max - delay);
         vm.roll(at);
         vm.expectEmit();
@@ -51,12 +55,15 @@ contract ProvenanceRegistryRevocationsTest {
         vm.prank(ORG1_ADMIN);
         registry.reinstateSubject(1, subject, reinstateEntry);
         (revoked, changedAt, entryHash) = registry.revocationOf(1, subject);
-        require(!revoked && changedAt == uint256(at) + delay && entryHash == reinstateEntry, "reinstated, last change recorded");
+        require(
+            !revoked && changedAt == uint256(at) + delay && entryHash == reinstateEntry,
+            "reinstated, last change recorded"
+        );
 
         // And it can be revoked again.
         vm.prank(ORG1_ADMIN);
         registry.revokeSubject(1, subject, revocationEntry);
-        (revoked,, entryHash) = registry.revocationOf(1, subject);
+        (revoked, , entryHash) = registry.revocationOf(1, subject);
         require(revoked && entryHash == revocationEntry, "revoked again");
     }
 
@@ -68,8 +75,8 @@ contract ProvenanceRegistryRevocationsTest {
         registry.revokeSubject(2, subject, bytes32(0));
         vm.prank(ORG2_ADMIN);
         registry.reinstateSubject(2, subject, bytes32(0));
-        (bool revoked1,,) = registry.revocationOf(1, subject);
-        (bool revoked2,,) = registry.revocationOf(2, subject);
+        (bool revoked1, , ) = registry.revocationOf(1, subject);
+        (bool revoked2, , ) = registry.revocationOf(2, subject);
         require(revoked1 && !revoked2, "each organisation's state is its own");
     }
 
@@ -80,23 +87,47 @@ contract ProvenanceRegistryRevocationsTest {
     function testFuzz_RevertWhen_NonAdminRevokesOrReinstates(address caller, bytes32 subject) public {
         vm.assume(caller != ORG1_ADMIN && subject != bytes32(0));
         vm.prank(caller);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector, caller, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
+                caller,
+                uint32(1)
+            )
+        );
         registry.revokeSubject(1, subject, bytes32(0));
 
         vm.prank(ORG1_ADMIN);
         registry.revokeSubject(1, subject, bytes32(0));
         vm.prank(caller);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector, caller, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
+                caller,
+                uint32(1)
+            )
+        );
         registry.reinstateSubject(1, subject, bytes32(0));
     }
 
     function test_RevertWhen_AnchorerOrOtherAdminRevokes() public {
         bytes32 subject = sha256("model");
         vm.prank(ORG1_ANCHORER);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector, ORG1_ANCHORER, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
+                ORG1_ANCHORER,
+                uint32(1)
+            )
+        );
         registry.revokeSubject(1, subject, bytes32(0));
         vm.prank(ORG2_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector, ORG2_ADMIN, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
+                ORG2_ADMIN,
+                uint32(1)
+            )
+        );
         registry.revokeSubject(1, subject, bytes32(0));
     }
 
@@ -114,20 +145,30 @@ contract ProvenanceRegistryRevocationsTest {
         vm.prank(ORG1_ADMIN);
         registry.revokeSubject(1, subject, bytes32(0));
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistrySubjectAlreadyRevoked.selector, uint32(1), subject));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistrySubjectAlreadyRevoked.selector,
+                uint32(1),
+                subject
+            )
+        );
         registry.revokeSubject(1, subject, bytes32(0));
     }
 
     function testFuzz_RevertWhen_ReinstatingWhatIsNotRevoked(bytes32 subject) public {
         vm.assume(subject != bytes32(0));
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistrySubjectNotRevoked.selector, uint32(1), subject));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistrySubjectNotRevoked.selector, uint32(1), subject)
+        );
         registry.reinstateSubject(1, subject, bytes32(0));
         // Org 2's revocation gives org 1 nothing to reinstate.
         vm.prank(ORG2_ADMIN);
         registry.revokeSubject(2, subject, bytes32(0));
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistrySubjectNotRevoked.selector, uint32(1), subject));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistrySubjectNotRevoked.selector, uint32(1), subject)
+        );
         registry.reinstateSubject(1, subject, bytes32(0));
     }
 
@@ -137,7 +178,9 @@ contract ProvenanceRegistryRevocationsTest {
         registry.grantRole(role, ORG1_ADMIN);
         bytes32 subject = sha256("model"); // before the prank: sha256 is a call too
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownOrganisation.selector, uint32(99)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownOrganisation.selector, uint32(99))
+        );
         registry.revokeSubject(99, subject, bytes32(0));
     }
 }

@@ -50,20 +50,23 @@ contract ProvenanceRegistrySigningKeysTest {
     }
 
     /// @dev The key's proof: r || s || v over SHA-256 of the message `signedAt` would produce.
-    function _proof(uint256 pk, ProvenanceRegistry signedAt, uint32 orgId, bytes32 keyId, bytes32 role)
-        private
-        view
-        returns (bytes memory)
-    {
+    function _proof(
+        uint256 pk,
+        ProvenanceRegistry signedAt,
+        uint32 orgId,
+        bytes32 keyId,
+        bytes32 role
+    ) private view returns (bytes memory) {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, sha256(signedAt.possessionMessage(orgId, keyId, role)));
         return abi.encodePacked(r, s, v);
     }
 
     /// @dev An SPKI-shaped ed25519 (or P-256) public key from a seed, and its key id SHA-256("sha256:" + hex SHA-256(SPKI)).
     function _spki(bytes32 seed, bool ed25519) private pure returns (bytes memory spki, bytes32 keyId) {
-        spki = ed25519
-            ? bytes.concat(ED25519_SPKI_PREFIX, seed)
-            : bytes.concat(P256_SPKI_PREFIX, seed, keccak256(abi.encode(seed)));
+        spki =
+            ed25519
+                ? bytes.concat(ED25519_SPKI_PREFIX, seed)
+                : bytes.concat(P256_SPKI_PREFIX, seed, keccak256(abi.encode(seed)));
         keyId = sha256(abi.encodePacked("sha256:", _hex(abi.encodePacked(sha256(spki)))));
     }
 
@@ -76,16 +79,28 @@ contract ProvenanceRegistrySigningKeysTest {
 
     // ---- default behaviour ------------------------------------------------------------------------------------
 
-    function testFuzz_PossessionMessageBindsChainRegistryOrganisationKeyAndRole(uint32 orgId, bytes32 keyId, bytes32 role, uint64 chain)
-        public
-    {
+    function testFuzz_PossessionMessageBindsChainRegistryOrganisationKeyAndRole(
+        uint32 orgId,
+        bytes32 keyId,
+        bytes32 role,
+        uint64 chain
+    ) public {
         vm.assume(chain != 0);
         vm.chainId(chain);
         bytes memory message = registry.possessionMessage(orgId, keyId, role);
         require(message.length == 192, "six words");
         require(
-            keccak256(message)
-                == keccak256(abi.encode(keccak256("ProvenanceRegistry.SIGNING_KEY_POSSESSION"), uint256(chain), address(registry), orgId, keyId, role)),
+            keccak256(message) ==
+                keccak256(
+                    abi.encode(
+                        keccak256("ProvenanceRegistry.SIGNING_KEY_POSSESSION"),
+                        uint256(chain),
+                        address(registry),
+                        orgId,
+                        keyId,
+                        role
+                    )
+                ),
             "tag, chain id, registry, organisation, key id, role"
         );
     }
@@ -101,32 +116,50 @@ contract ProvenanceRegistrySigningKeysTest {
         vm.prank(ORG2_ADMIN);
         registry.registerSigningKey(2, keyId, role, SECP256K1, abi.encodePacked(account), proof);
 
-        (bytes32 storedRole, uint8 algorithm, uint64 registeredAt, uint64 revokedAt, bytes32 possessionHash) = registry.signingKey(2, keyId);
+        (bytes32 storedRole, uint8 algorithm, uint64 registeredAt, uint64 revokedAt, bytes32 possessionHash) = registry
+            .signingKey(2, keyId);
         require(storedRole == role, "role stored (zero stays zero)");
         require(algorithm == SECP256K1, "algorithm stored");
         require(registeredAt == blockNumber, "registeredAt is the registering block");
         require(revokedAt == 0, "active");
-        require(possessionHash == keccak256(abi.encode(SECP256K1, abi.encodePacked(account), proof)), "proof hash stored");
+        require(
+            possessionHash == keccak256(abi.encode(SECP256K1, abi.encodePacked(account), proof)),
+            "proof hash stored"
+        );
         (, , uint64 elsewhere, , ) = registry.signingKey(1, keyId);
         require(elsewhere == 0, "registered for organisation 2 only");
     }
 
-    function testFuzz_RegisterEd25519AndP256StoreTheProofHash(bytes32 seed, bytes32 role, bytes32 signature, bool ed25519, uint8 derLength)
-        public
-    {
+    function testFuzz_RegisterEd25519AndP256StoreTheProofHash(
+        bytes32 seed,
+        bytes32 role,
+        bytes32 signature,
+        bool ed25519,
+        uint8 derLength
+    ) public {
         (bytes memory spki, bytes32 keyId) = _spki(seed, ed25519);
-        bytes memory proof = ed25519 ? abi.encodePacked(signature, signature) : new bytes(8 + (uint256(derLength) % 65));
+        bytes memory proof =
+            ed25519 ? abi.encodePacked(signature, signature) : new bytes(8 + (uint256(derLength) % 65));
         uint8 algorithm = ed25519 ? ED25519 : P256;
         vm.expectEmit();
         emit IProvenanceRegistry.SigningKeyRegistered(1, keyId, role, algorithm, spki, proof);
         vm.prank(ORG1_ADMIN);
         registry.registerSigningKey(1, keyId, role, algorithm, spki, proof);
-        (bytes32 storedRole, uint8 storedAlgorithm, uint64 registeredAt, , bytes32 possessionHash) = registry.signingKey(1, keyId);
+        (bytes32 storedRole, uint8 storedAlgorithm, uint64 registeredAt, , bytes32 possessionHash) = registry
+            .signingKey(1, keyId);
         require(storedRole == role && storedAlgorithm == algorithm && registeredAt == block.number, "stored");
-        require(possessionHash == keccak256(abi.encode(algorithm, spki, proof)), "verifiers check the emitted proof against this hash");
+        require(
+            possessionHash == keccak256(abi.encode(algorithm, spki, proof)),
+            "verifiers check the emitted proof against this hash"
+        );
     }
 
-    function testFuzz_RevokeRecordsTheBlockAndKeepsTheRest(uint256 seed, bytes32 role, uint64 registeredAt, uint32 delay) public {
+    function testFuzz_RevokeRecordsTheBlockAndKeepsTheRest(
+        uint256 seed,
+        bytes32 role,
+        uint64 registeredAt,
+        uint32 delay
+    ) public {
         vm.assume(registeredAt != 0 && registeredAt <= type(uint64).max - delay);
         vm.roll(registeredAt);
         (uint256 pk, , bytes32 keyId) = _secp(seed);
@@ -139,27 +172,38 @@ contract ProvenanceRegistrySigningKeysTest {
         vm.prank(ORG1_ADMIN);
         registry.revokeSigningKey(1, keyId);
 
-        (bytes32 storedRole, uint8 algorithm, uint64 storedRegisteredAt, uint64 storedRevokedAt, ) = registry.signingKey(1, keyId);
+        (bytes32 storedRole, uint8 algorithm, uint64 storedRegisteredAt, uint64 storedRevokedAt, ) = registry
+            .signingKey(1, keyId);
         require(storedRole == role && algorithm == SECP256K1, "role and algorithm kept");
         require(storedRegisteredAt == registeredAt, "registeredAt kept");
         require(storedRevokedAt == revokedAt, "revokedAt is the revoking block");
     }
 
     function testFuzz_UnknownKeyReadsAsZero(uint32 orgId, bytes32 keyId) public view {
-        (bytes32 role, uint8 algorithm, uint64 registeredAt, uint64 revokedAt, bytes32 possessionHash) = registry.signingKey(orgId, keyId);
-        require(role == 0 && algorithm == 0 && registeredAt == 0 && revokedAt == 0 && possessionHash == 0, "unknown key is all zero");
+        (bytes32 role, uint8 algorithm, uint64 registeredAt, uint64 revokedAt, bytes32 possessionHash) = registry
+            .signingKey(orgId, keyId);
+        require(
+            role == 0 && algorithm == 0 && registeredAt == 0 && revokedAt == 0 && possessionHash == 0,
+            "unknown key is all zero"
+        );
     }
 
     /// @dev Attack: organisation 1 learns the key id of organisation 2's key (without the private key) and registers
     /// it first, with a made-up proof. Refused for secp256k1 (checked on chain); for every algorithm, organisation 2's
     /// own registration still succeeds, because keys are keyed by (organisation, key id).
-    function testFuzz_SquattedKeyIdNeitherBlocksNorClaimsTheRightfulRegistration(uint256 seed, uint256 squatterSeed, bytes32 role) public {
+    function testFuzz_SquattedKeyIdNeitherBlocksNorClaimsTheRightfulRegistration(
+        uint256 seed,
+        uint256 squatterSeed,
+        bytes32 role
+    ) public {
         (uint256 pk, address account, bytes32 keyId) = _secp(seed);
         (uint256 squatterPk, , ) = _secp(squatterSeed);
         vm.assume(squatterPk != pk);
         bytes memory forged = _proof(squatterPk, registry, 1, keyId, role);
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
+        );
         registry.registerSigningKey(1, keyId, role, SECP256K1, abi.encodePacked(account), forged);
 
         _registerSecp(2, ORG2_ADMIN, pk, keyId, role);
@@ -168,7 +212,10 @@ contract ProvenanceRegistrySigningKeysTest {
         require(squatted == 0 && rightful == block.number, "registered for the rightful organisation only");
     }
 
-    function testFuzz_AnEd25519KeyIdRegisteredFirstByAnotherOrganisationIsNoObstacle(bytes32 seed, bytes32 role) public {
+    function testFuzz_AnEd25519KeyIdRegisteredFirstByAnotherOrganisationIsNoObstacle(
+        bytes32 seed,
+        bytes32 role
+    ) public {
         (bytes memory spki, bytes32 keyId) = _spki(seed, true);
         // The registry cannot check an ed25519 signature: the squatter's registration goes through with junk,
         // and verifiers refuse it (its proof does not verify). The rightful organisation registers its own.
@@ -212,7 +259,13 @@ contract ProvenanceRegistrySigningKeysTest {
         (uint256 pk2, , bytes32 keyId2) = _secp(5678);
         bytes memory proof = _proof(pk2, registry, 1, keyId2, bytes32(0));
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector, ORG1_ADMIN, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
+                ORG1_ADMIN,
+                uint32(1)
+            )
+        );
         registry.registerSigningKey(1, keyId2, bytes32(0), SECP256K1, abi.encodePacked(vm.addr(pk2)), proof);
     }
 
@@ -231,7 +284,9 @@ contract ProvenanceRegistrySigningKeysTest {
         (uint256 pk, address account, bytes32 keyId) = _secp(seed);
         bytes memory forOrg2 = _proof(pk, registry, 2, keyId, role);
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
+        );
         registry.registerSigningKey(1, keyId, role, SECP256K1, abi.encodePacked(account), forOrg2);
     }
 
@@ -240,7 +295,9 @@ contract ProvenanceRegistrySigningKeysTest {
         (uint256 pk, address account, bytes32 keyId) = _secp(seed);
         bytes memory forRole = _proof(pk, registry, 1, keyId, role);
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
+        );
         registry.registerSigningKey(1, keyId, otherRole, SECP256K1, abi.encodePacked(account), forRole);
     }
 
@@ -252,7 +309,9 @@ contract ProvenanceRegistrySigningKeysTest {
         bytes memory forOtherChain = _proof(pk, registry, 1, keyId, bytes32(0));
         vm.chainId(here);
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
+        );
         registry.registerSigningKey(1, keyId, bytes32(0), SECP256K1, abi.encodePacked(account), forOtherChain);
     }
 
@@ -261,7 +320,9 @@ contract ProvenanceRegistrySigningKeysTest {
         (uint256 pk, address account, bytes32 keyId) = _secp(seed);
         bytes memory forOther = _proof(pk, other, 1, keyId, bytes32(0));
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
+        );
         registry.registerSigningKey(1, keyId, bytes32(0), SECP256K1, abi.encodePacked(account), forOther);
     }
 
@@ -271,7 +332,9 @@ contract ProvenanceRegistrySigningKeysTest {
         vm.assume(keyId != otherKeyId);
         bytes memory forOtherKeyId = _proof(pk, registry, 1, otherKeyId, bytes32(0));
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
+        );
         registry.registerSigningKey(1, keyId, bytes32(0), SECP256K1, abi.encodePacked(account), forOtherKeyId);
     }
 
@@ -279,7 +342,10 @@ contract ProvenanceRegistrySigningKeysTest {
         (uint256 pk, address account, bytes32 keyId) = _secp(seed);
         bytes memory proof = _proof(pk, registry, 1, keyId, bytes32(0));
         bytes memory key = abi.encodePacked(account);
-        bytes memory invalid = abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId);
+        bytes memory invalid = abi.encodeWithSelector(
+            IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector,
+            keyId
+        );
         // Wrong length (junk of any other length), v not 27/28, high s (the malleable twin of a valid signature).
         vm.assume(junk.length != 65);
         vm.prank(ORG1_ADMIN);
@@ -307,13 +373,25 @@ contract ProvenanceRegistrySigningKeysTest {
         vm.assume(vm.addr(1 + (otherSeed % (SECP256K1_N - 1))) != account);
         bytes memory proof = _proof(pk, registry, 1, otherKeyId, bytes32(0));
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistrySigningKeyIdMismatch.selector, otherKeyId, SECP256K1));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistrySigningKeyIdMismatch.selector,
+                otherKeyId,
+                SECP256K1
+            )
+        );
         registry.registerSigningKey(1, otherKeyId, bytes32(0), SECP256K1, abi.encodePacked(account), proof);
 
         (bytes memory spki, ) = _spki(edSeed, true);
         (, bytes32 p256KeyId) = _spki(edSeed, false);
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistrySigningKeyIdMismatch.selector, p256KeyId, ED25519));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistrySigningKeyIdMismatch.selector,
+                p256KeyId,
+                ED25519
+            )
+        );
         registry.registerSigningKey(1, p256KeyId, bytes32(0), ED25519, spki, new bytes(64));
     }
 
@@ -321,19 +399,29 @@ contract ProvenanceRegistrySigningKeysTest {
         vm.assume(keyId != bytes32(0) && junk.length != 20 && junk.length != 44 && junk.length != 91);
         for (uint8 algorithm = 1; algorithm <= 3; ++algorithm) {
             vm.prank(ORG1_ADMIN);
-            vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidSigningPublicKey.selector, keyId, algorithm));
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IProvenanceRegistry.ProvenanceRegistryInvalidSigningPublicKey.selector,
+                    keyId,
+                    algorithm
+                )
+            );
             registry.registerSigningKey(1, keyId, bytes32(0), algorithm, junk, new bytes(64));
         }
         // Right length, wrong algorithm: a P-256 SPKI labelled ed25519 and the reverse.
         (bytes memory ed, ) = _spki(keyId, true);
         (bytes memory p256, ) = _spki(keyId, false);
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidSigningPublicKey.selector, keyId, P256));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidSigningPublicKey.selector, keyId, P256)
+        );
         registry.registerSigningKey(1, keyId, bytes32(0), P256, bytes.concat(ed, new bytes(47)), new bytes(64));
         bytes memory edAsP256 = bytes.concat(p256);
         edAsP256[0] = 0x31;
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidSigningPublicKey.selector, keyId, P256));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidSigningPublicKey.selector, keyId, P256)
+        );
         registry.registerSigningKey(1, keyId, bytes32(0), P256, edAsP256, new bytes(64));
     }
 
@@ -341,18 +429,31 @@ contract ProvenanceRegistrySigningKeysTest {
         (bytes memory ed, bytes32 edKeyId) = _spki(seed, true);
         vm.assume(length != 64);
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, edKeyId));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, edKeyId)
+        );
         registry.registerSigningKey(1, edKeyId, bytes32(0), ED25519, ed, new bytes(length));
         (bytes memory p256, bytes32 p256KeyId) = _spki(seed, false);
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, p256KeyId));
-        registry.registerSigningKey(1, p256KeyId, bytes32(0), P256, p256, new bytes(length < 8 ? length : 73 + uint256(length)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, p256KeyId)
+        );
+        registry.registerSigningKey(
+            1,
+            p256KeyId,
+            bytes32(0),
+            P256,
+            p256,
+            new bytes(length < 8 ? length : 73 + uint256(length))
+        );
     }
 
     function testFuzz_RevertWhen_AlgorithmIsUnsupported(uint8 algorithm, bytes32 keyId) public {
         vm.assume(keyId != bytes32(0) && (algorithm == 0 || algorithm > 3));
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnsupportedKeyAlgorithm.selector, algorithm));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnsupportedKeyAlgorithm.selector, algorithm)
+        );
         registry.registerSigningKey(1, keyId, bytes32(0), algorithm, new bytes(20), new bytes(65));
     }
 
@@ -360,8 +461,11 @@ contract ProvenanceRegistrySigningKeysTest {
 
     function testFuzz_RevertWhen_CallerIsNotThatOrganisationsAdmin(address caller, uint32 orgId, bytes32 keyId) public {
         vm.assume(!(orgId == 1 && caller == ORG1_ADMIN) && !(orgId == 2 && caller == ORG2_ADMIN));
-        bytes memory unauthorized =
-            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector, caller, orgId);
+        bytes memory unauthorized = abi.encodeWithSelector(
+            IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
+            caller,
+            orgId
+        );
 
         vm.prank(caller);
         vm.expectRevert(unauthorized);
@@ -377,11 +481,19 @@ contract ProvenanceRegistrySigningKeysTest {
         _registerSecp(1, ORG1_ADMIN, pk, keyId, role);
 
         vm.prank(ORG2_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector, ORG2_ADMIN, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
+                ORG2_ADMIN,
+                uint32(1)
+            )
+        );
         registry.revokeSigningKey(1, keyId);
         // Org 2's admin acting for org 2 on org 1's key: org 2 has no such key.
         vm.prank(ORG2_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownSigningKey.selector, keyId, uint32(2)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownSigningKey.selector, keyId, uint32(2))
+        );
         registry.revokeSigningKey(2, keyId);
 
         (, , , uint64 revokedAt, ) = registry.signingKey(1, keyId);
@@ -389,10 +501,22 @@ contract ProvenanceRegistrySigningKeysTest {
     }
 
     function test_RevertWhen_TheRegistryAdminOrAnAnchorerRegisters() public {
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector, address(this), uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
+                address(this),
+                uint32(1)
+            )
+        );
         registry.registerSigningKey(1, keccak256("key"), bytes32(0), SECP256K1, new bytes(20), new bytes(65));
         vm.prank(ORG1_ANCHORER);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector, ORG1_ANCHORER, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
+                ORG1_ANCHORER,
+                uint32(1)
+            )
+        );
         registry.registerSigningKey(1, keccak256("key"), bytes32(0), SECP256K1, new bytes(20), new bytes(65));
     }
 
@@ -402,7 +526,12 @@ contract ProvenanceRegistrySigningKeysTest {
         registry.registerSigningKey(1, bytes32(0), role, SECP256K1, new bytes(20), new bytes(65));
     }
 
-    function testFuzz_RevertWhen_KeyIdWasEverRegisteredByTheOrganisation(uint256 seed, bytes32 role, bytes32 otherRole, bool revoked) public {
+    function testFuzz_RevertWhen_KeyIdWasEverRegisteredByTheOrganisation(
+        uint256 seed,
+        bytes32 role,
+        bytes32 otherRole,
+        bool revoked
+    ) public {
         (uint256 pk, , bytes32 keyId) = _secp(seed);
         _registerSecp(1, ORG1_ADMIN, pk, keyId, role);
         if (revoked) {
@@ -414,7 +543,13 @@ contract ProvenanceRegistrySigningKeysTest {
         bytes memory proof = _proof(pk, registry, 1, keyId, otherRole);
         address account = vm.addr(pk);
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistrySigningKeyAlreadyRegistered.selector, keyId, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistrySigningKeyAlreadyRegistered.selector,
+                keyId,
+                uint32(1)
+            )
+        );
         registry.registerSigningKey(1, keyId, otherRole, SECP256K1, abi.encodePacked(account), proof);
 
         (bytes32 storedRole, , , uint64 revokedAt, ) = registry.signingKey(1, keyId);
@@ -429,17 +564,27 @@ contract ProvenanceRegistrySigningKeysTest {
         registry.grantRole(registry.orgAdminRole(0), ghostAdmin);
         for (uint32 orgId = 0; orgId < 100; orgId += 99) {
             vm.prank(ghostAdmin);
-            vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownOrganisation.selector, orgId));
+            vm.expectRevert(
+                abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownOrganisation.selector, orgId)
+            );
             registry.registerSigningKey(orgId, keccak256("key"), bytes32(0), SECP256K1, new bytes(20), new bytes(65));
             vm.prank(ghostAdmin);
-            vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownSigningKey.selector, bytes32(0), orgId));
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IProvenanceRegistry.ProvenanceRegistryUnknownSigningKey.selector,
+                    bytes32(0),
+                    orgId
+                )
+            );
             registry.revokeSigningKey(orgId, bytes32(0));
         }
     }
 
     function testFuzz_RevertWhen_RevokingAKeyTheOrganisationDoesNotHave(bytes32 keyId) public {
         vm.prank(ORG1_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownSigningKey.selector, keyId, uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryUnknownSigningKey.selector, keyId, uint32(1))
+        );
         registry.revokeSigningKey(1, keyId);
     }
 
@@ -453,7 +598,13 @@ contract ProvenanceRegistrySigningKeysTest {
 
         vm.roll(revokedAt + delay);
         vm.prank(ORG2_ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistrySigningKeyAlreadyRevoked.selector, keyId, revokedAt));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProvenanceRegistry.ProvenanceRegistrySigningKeyAlreadyRevoked.selector,
+                keyId,
+                revokedAt
+            )
+        );
         registry.revokeSigningKey(2, keyId);
         (, , , uint64 storedRevokedAt, ) = registry.signingKey(2, keyId);
         require(storedRevokedAt == revokedAt, "the first revocation block stands");

@@ -1,7 +1,6 @@
 // The PostgreSQL service store's SQL: every ServiceStore method as queries on a pool, with the
 // rules both drivers share (rules.ts). Opened by postgres.ts.
-import pg from "pg";
-import { StoreError } from "../../errors/store.js";
+import type pg from "pg";
 import { addEntriesIn } from "./postgresAddEntries.js";
 import { postgresStoreError } from "./postgresErrors.js";
 import { SCHEMA } from "./postgresSchema.js";

@@ -4,7 +4,6 @@ import type { DatabaseSync } from "node:sqlite";
 import { StoreError } from "../../errors/store.js";
 import { SqliteConnection } from "./sqliteConnection.js";
 import { sqliteStoreError } from "./sqliteErrors.js";
-import type { IngestThread } from "./sqliteIngestThread.js";
 import { SCHEMA } from "./sqliteSchema.js";
 import { BATCH_COLUMNS, ENTRY_COLUMNS, type Row, rowMappers } from "./rows.js";
 import { SERVICE_SCHEMA_VERSION, SERVICE_SCHEMA_VERSION_KEY, batchTransition, checkMetaKey, checkPositive, checkSchemaVersion, checkSealed, lower, notFound } from "./rules.js";

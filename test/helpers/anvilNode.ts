@@ -1,19 +1,22 @@
 // A throwaway anvil (Foundry, from npm) for tests and benchmarks: a free loopback port, the
 // development accounts of the standard test mnemonic, stopped by `stop` (and when this process exits).
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createPublicClient, createWalletClient, defineChain, http, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import type { ChainWriter } from "../src/chain/types.js";
-import { fromViem } from "../src/chain/viem.js";
-import type { Hex } from "../src/hex.js";
+import type { ChainWriter } from "../../src/chain/types.js";
+import { fromViem } from "../../src/chain/viem.js";
+import type { Hex } from "../../src/hex.js";
+import { freePort } from "./localNode.js";
+
+/** The one free-port helper, re-exported for the callers that start anvil. */
+export { freePort };
 
 /** anvil's default mnemonic: its accounts are public knowledge (never use them on a real chain). */
 export const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
 export const ANVIL_CHAIN_ID = 31337;
 
-const ANVIL_BIN = fileURLToPath(new URL("../node_modules/.bin/anvil", import.meta.url));
+const ANVIL_BIN = fileURLToPath(new URL("../../node_modules/.bin/anvil", import.meta.url));
 
 export type AnvilNode = {
   readonly rpcUrl: string;
@@ -39,22 +42,12 @@ export type StartAnvilParameters = {
   readonly args?: readonly string[] | undefined;
 };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /**
  * Starts anvil on a free loopback port and waits until it answers `eth_chainId`.
  *
  * @example
- * import { startAnvil } from "../scripts/anvilNode.js";
+ * import { startAnvil } from "./anvilNode.js";
  * const node = await startAnvil({ blockTime: 1 });
  * try { await node.rpc("eth_blockNumber"); } finally { await node.stop(); }
  */

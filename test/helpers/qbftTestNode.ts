@@ -7,11 +7,11 @@
 // against the rewritten headers. Validator sets: block-header mode with votes cast by the proposers
 // of chosen blocks, or contract mode reading the set from a contract's storage at the parent block.
 import { createServer, type Server } from "node:http";
-import { bytesToHex, type Hex } from "../src/lightclient/bytes.js";
-import { type BlockHeader, headerFromRpc, headerToRpc } from "../src/lightclient/header.js";
-import { QBFT_MIX_HASH, qbftBlockHash, qbftQuorum } from "../src/lightclient/qbft.js";
-import { QBFT_TRUST_FORMAT, type QbftTrust } from "../src/lightclient/trustFile.js";
-import { type VoteTally, tallyAfterBlock, validatorContractSlots } from "../src/lightclient/validatorSet.js";
+import { bytesToHex, type Hex } from "../../src/lightclient/bytes.js";
+import { type BlockHeader, headerFromRpc, headerToRpc } from "../../src/lightclient/header.js";
+import { QBFT_MIX_HASH, qbftBlockHash, qbftQuorum } from "../../src/lightclient/qbft.js";
+import { QBFT_TRUST_FORMAT, type QbftTrust } from "../../src/lightclient/trustFile.js";
+import { type VoteTally, tallyAfterBlock, validatorContractSlots } from "../../src/lightclient/validatorSet.js";
 import { type TestValidator, qbftGenesisExtraData, sealQbftHeader } from "./qbftSealer.js";
 
 export type Upstream = (method: string, params: readonly unknown[]) => Promise<unknown>;
@@ -51,7 +51,7 @@ type Computed = { header: BlockHeader; hash: Hex; upstreamHash: Hex; after: Vote
  *
  * @example
  * import { network } from "hardhat";
- * import { startQbftTestNode } from "../scripts/qbftTestNode.js";
+ * import { startQbftTestNode } from "./qbftTestNode.js";
  * const { provider } = await network.create();
  * const node = startQbftTestNode({ upstream: (method, params) => provider.request({ method, params: [...params] }), chainId: 31337, registry, validators, selection: { mode: "header" } });
  */

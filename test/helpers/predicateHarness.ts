@@ -5,7 +5,7 @@ import { it } from "node:test";
 import { readFileSync } from "node:fs";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { InputError } from "../src/errors/input.js";
+import { InputError } from "../../src/errors/input.js";
 
 /** A predicate that has a JSON Schema: `schemas/predicates/<name>-v<version>.schema.json` (model-manifest: v2; the others v1). */
 export type PredicateSchemaName = "approval" | "dataset" | "deployment" | "evaluation" | "model-manifest" | "model-update" | "model-watermark" | "revocation" | "training-run";
@@ -25,12 +25,12 @@ export type JsonPath = readonly (string | number)[];
 export function predicateSchema(name: PredicateSchemaName, version = name === "model-manifest" ? 2 : 1): ValidateFunction {
   const ajv = new Ajv2020.default({ strict: true, allErrors: true });
   addFormats.default(ajv);
-  return ajv.compile(JSON.parse(readFileSync(new URL(`../schemas/predicates/${name}-v${version}.schema.json`, import.meta.url), "utf8")));
+  return ajv.compile(JSON.parse(readFileSync(new URL(`../../schemas/predicates/${name}-v${version}.schema.json`, import.meta.url), "utf8")));
 }
 
 /** The frozen predicate vectors, `test/vectors/predicates-v1.json`: each predicate type's example predicate. */
 export function predicateVectors(): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL("../test/vectors/predicates-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
+  return JSON.parse(readFileSync(new URL("../vectors/predicates-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
 }
 
 /**

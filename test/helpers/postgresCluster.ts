@@ -4,11 +4,11 @@
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { freePort } from "./localNode.js";
 
 const run = promisify(execFile);
 
@@ -59,16 +59,6 @@ function findBinDir(): string {
   return located.dir;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
@@ -88,7 +78,7 @@ function asServerUserSync(binary: string, args: readonly string[]): void {
  * Throws when the server binaries are missing (callers skip first with `postgresMissing()`).
  *
  * @example
- * import { startPostgresCluster } from "../scripts/postgresCluster.js";
+ * import { startPostgresCluster } from "./postgresCluster.js";
  * const cluster = await startPostgresCluster();
  * try { await useDatabase(cluster.connectionString); } finally { await cluster.stop(); }
  */

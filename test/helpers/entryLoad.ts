@@ -4,13 +4,13 @@
 // the same entry, until it is acknowledged (2xx). Every acknowledgement is kept.
 //
 // As a module (tests): startEntryLoad(). As a process (benchmarks, a client apart from the
-// service): node --import tsx scripts/entryLoad.ts '<EntryLoadParameters & { durationMs }> as JSON'
+// service): node --import tsx test/helpers/entryLoad.ts '<EntryLoadParameters & { durationMs }> as JSON'
 // runs for durationMs, then prints an EntryLoadSummary as one JSON line on stdout.
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
 import { pathToFileURL } from "node:url";
-import type { Hex } from "../src/hex.js";
-import { type ProvenanceRecord, RECORD_FORMAT, recordHash } from "../src/record.js";
+import type { Hex } from "../../src/hex.js";
+import { type ProvenanceRecord, RECORD_FORMAT, recordHash } from "../../src/record.js";
 
 export type EntryLoadParameters = {
   /** The service, `http://host:port`. */
@@ -91,7 +91,7 @@ type Answer = { status: number; body: any };
  * Starts `concurrency` workers that submit new records until `stop()`.
  *
  * @example
- * import { startEntryLoad } from "../scripts/entryLoad.js";
+ * import { startEntryLoad } from "./entryLoad.js";
  * const load = startEntryLoad({ url, token, concurrency: 8 });
  * await sleep(5_000);
  * await load.stop();

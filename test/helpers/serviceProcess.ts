@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const CLI = fileURLToPath(new URL("../bin/provenance.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../bin/provenance.js", import.meta.url));
 
 /** One JSON log line of the service (stderr), with when this process read it. */
 export type ServiceLogLine = { readonly level: string; readonly msg: string; readonly readAt: number } & Record<string, unknown>;
@@ -45,7 +45,7 @@ export type SpawnServiceParameters = {
  * Spawns `node bin/provenance.js serve …` with only PATH, HOME and `env` in its environment.
  *
  * @example
- * import { spawnService } from "../scripts/serviceProcess.js";
+ * import { spawnService } from "./serviceProcess.js";
  * const service = spawnService({ args: ["--listen", "127.0.0.1:0"], env: { PROVENANCE_RPC_URL: rpcUrl, … } });
  * const url = await service.listening;
  * await service.stop("SIGKILL");

@@ -22,7 +22,7 @@ export type TcpProxy = {
  * Starts a proxy from a free loopback port to `target`.
  *
  * @example
- * import { startTcpProxy } from "../scripts/tcpProxy.js";
+ * import { startTcpProxy } from "./tcpProxy.js";
  * const proxy = await startTcpProxy({ host: "127.0.0.1", port: 8545 });
  * proxy.cut(); // the node is gone
  * proxy.restore();
