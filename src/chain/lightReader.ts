@@ -44,6 +44,18 @@ const abi = provenanceRegistryAbi as Abi;
 /** The storage layout the proofs read is ProvenanceRegistry's: the pinned address must hold exactly its code. */
 export const REGISTRY_CODE_HASH: Hex = bytesToHex(keccak256(hexToBytes(provenanceRegistryDeployedBytecode, "registry-code", "provenanceRegistryDeployedBytecode")));
 
+/**
+ * Every released build of ProvenanceRegistry with this storage layout, by runtime code hash: this
+ * build's, and earlier builds of the same source whose bytecode differs only in the compiler's
+ * metadata (the Solidity files were reformatted, which changes the metadata hash). A registry
+ * deployed from an earlier release stays provable; a new entry needs the same layout.
+ */
+export const REGISTRY_CODE_HASHES: ReadonlySet<Hex> = new Set([
+  REGISTRY_CODE_HASH,
+  // Before the Solidity sources were formatted with Prettier (same source, same layout).
+  "0x278a95a594b528f93da1f707b002a37d0e3d55bf3ab4e93deec2d9cf983a7779",
+]);
+
 export type LightChainReaderParameters = {
   /** The only way to the node. */
   readonly transport: JsonRpcTransport;
@@ -168,8 +180,8 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
     const nodes = (answer as { accountProof?: unknown } | null)?.accountProof;
     if (!Array.isArray(nodes)) throw new LightClientError("account-proof", "expected an array of hex RLP nodes", { field: `${field}.accountProof` });
     const account = verifyAccountProof(head.stateRoot, hexToBytes(registry, "account-proof", "registry", 20), nodes.map((n, i) => hexToBytes(n, "account-proof", `${field}.accountProof[${i}]`)), `${field}.accountProof`);
-    if (bytesToHex(account.codeHash) !== REGISTRY_CODE_HASH)
-      throw new LightClientError("registry-code", `the pinned registry ${registry} holds code ${bytesToHex(account.codeHash)} at block ${head.number}, not ProvenanceRegistry's ${REGISTRY_CODE_HASH}: its storage layout is unknown`, { field: "registry" });
+    if (!REGISTRY_CODE_HASHES.has(bytesToHex(account.codeHash)))
+      throw new LightClientError("registry-code", `the pinned registry ${registry} holds code ${bytesToHex(account.codeHash)} at block ${head.number}, not a known build of ProvenanceRegistry (this one: ${REGISTRY_CODE_HASH}): its storage layout is unknown`, { field: "registry" });
     return verifyGetProof(head.stateRoot, registry, unique, answer, field).storage;
   }
 
