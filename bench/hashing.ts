@@ -118,25 +118,25 @@ const cases: Record<string, (path: string) => Promise<{ digest: string; bytes: n
     return { digest: await streamSha256(path), bytes: fileBytes(path) };
   },
   async "hashModel-file"(path) {
-    const { hashModel } = await import("../src/hashing/hashModel.js");
+    const { hashModel } = await import("../src/local/hashing/hashModel.js");
     const digest = await hashModel(path);
     return { digest: digest.sha256, bytes: digest.size };
   },
   async "shards-2"(path) {
-    const { hashModelShards } = await import("../src/hashing/hashModelShards.js");
+    const { hashModelShards } = await import("../src/local/hashing/hashModelShards.js");
     return { digest: digestOfShards((await hashModelShards(path, { workers: 2 })).shards), bytes: fileBytes(path) };
   },
   async "shards-2-256MiB"(path) {
-    const { hashModelShards } = await import("../src/hashing/hashModelShards.js");
+    const { hashModelShards } = await import("../src/local/hashing/hashModelShards.js");
     return { digest: digestOfShards((await hashModelShards(path, { workers: 2, shardSize: 256 * MIB })).shards), bytes: fileBytes(path) };
   },
   async "hashModel-1"(path) {
-    const { hashModel } = await import("../src/hashing/hashModel.js");
+    const { hashModel } = await import("../src/local/hashing/hashModel.js");
     const digest = await hashModel(path, { workers: 1 });
     return { digest: digest.sha256, bytes: digest.size };
   },
   async "hashModel-2"(path) {
-    const { hashModel } = await import("../src/hashing/hashModel.js");
+    const { hashModel } = await import("../src/local/hashing/hashModel.js");
     const digest = await hashModel(path, { workers: 2 });
     return { digest: digest.sha256, bytes: digest.size };
   },

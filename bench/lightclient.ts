@@ -14,15 +14,15 @@
  * memory, and the proof bytes. Node latency is excluded from the "verify" figures.
  */
 import { keccak256 as viemKeccak256, toHex } from "viem";
-import { anchorSlot } from "../src/lightclient/registrySlots.js";
+import { anchorSlot } from "../src/verify/lightclient/registrySlots.js";
 import { deployRegistry, encodeAnchor, registerOrganisation } from "../src/chain/registry.js";
 import { sendAndWait } from "../src/chain/transactions.js";
-import type { Hex } from "../src/lightclient/bytes.js";
-import { verifyQbftHeader } from "../src/lightclient/qbft.js";
-import { buildReceiptsTrie, receiptFromRpc, receiptKey, verifyReceiptProof } from "../src/lightclient/receiptProof.js";
-import { verifyGetProof } from "../src/lightclient/stateProof.js";
-import { syncQbftHeaders } from "../src/lightclient/syncQbft.js";
-import { type QbftWalkStep, walkQbftHeaders } from "../src/lightclient/walk.js";
+import type { Hex } from "../src/verify/lightclient/bytes.js";
+import { verifyQbftHeader } from "../src/verify/lightclient/qbft.js";
+import { buildReceiptsTrie, receiptFromRpc, receiptKey, verifyReceiptProof } from "../src/verify/lightclient/receiptProof.js";
+import { verifyGetProof } from "../src/verify/lightclient/stateProof.js";
+import { syncQbftHeaders } from "../src/verify/lightclient/syncQbft.js";
+import { type QbftWalkStep, walkQbftHeaders } from "../src/verify/lightclient/walk.js";
 import { ANVIL_CHAIN_ID, startAnvil } from "../test/helpers/anvilNode.js";
 import { testValidators } from "../test/helpers/qbftSealer.js";
 import { startQbftTestNode } from "../test/helpers/qbftTestNode.js";

@@ -19,7 +19,7 @@ import { execFileSync } from "node:child_process";
 import { createCipheriv } from "node:crypto";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import type { Hex } from "../src/hex.js";
+import type { Hex } from "../src/core/hex.js";
 import type { MerkleTree } from "../src/merkle/tree.js";
 
 // Each child imports only what it measures (dynamic imports), so its memory is its own.

@@ -37,10 +37,10 @@ import { type AnvilNode, ANVIL_CHAIN_ID, freePort, startAnvil } from "../test/he
 import { type EntryLoadParameters, type EntryLoadSummary, percentile } from "../test/helpers/entryLoad.js";
 import { type PostgresCluster, startPostgresCluster } from "../test/helpers/postgresCluster.js";
 import { type ServiceProcess, spawnService } from "../test/helpers/serviceProcess.js";
-import { canonicalJson } from "../src/canonicalJson.js";
+import { canonicalJson } from "../src/core/canonicalJson.js";
 import { deployRegistry, registerOrganisation } from "../src/chain/registry.js";
-import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../src/entry.js";
-import { createRecord } from "../src/record.js";
+import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../src/formats/entry.js";
+import { createRecord } from "../src/formats/record.js";
 import { generateApiToken, hashApiToken } from "../src/service/apiToken.js";
 import { createIngestQueue } from "../src/service/ingestQueue.js";
 import { openServiceStore } from "../src/service/store/openServiceStore.js";

@@ -20,20 +20,20 @@
  * Quorum mode here asks three transports over the one local node: it measures the combinator's
  * cost, not independence.
  */
-import { parseBundle, serializeBundle } from "../src/bundle/bundle.js";
-import { buildBundle } from "../src/bundle/buildBundle.js";
-import { embedOfflineKit, offlineChainReader } from "../src/bundle/offlineBundle.js";
-import { verifyBundle } from "../src/bundle/verifyBundle.js";
+import { parseBundle, serializeBundle } from "../src/formats/bundle.js";
+import { buildBundle } from "../src/ledger/buildBundle.js";
+import { embedOfflineKit, offlineChainReader } from "../src/verify/offlineBundle.js";
+import { verifyBundle } from "../src/verify/verifyBundle.js";
 import { fromEip1193 } from "../src/chain/eip1193.js";
-import { createLightChainReader } from "../src/chain/lightReader.js";
+import { createLightChainReader } from "../src/verify/lightclient/lightReader.js";
 import type { ChainReader } from "../src/chain/types.js";
 import { type JsonRpcTransport, httpTransport } from "../src/chain/trustMode.js";
-import type { Hex } from "../src/hex.js";
-import { anchorBatches, sealBatch } from "../src/ledger.js";
-import { quorumRequest } from "../src/lightclient/quorum.js";
-import type { QbftTrust } from "../src/lightclient/trustFile.js";
-import { recordEvaluation } from "../src/pipeline/modelPipeline.js";
-import { parseReceipt } from "../src/receipt.js";
+import type { Hex } from "../src/core/hex.js";
+import { anchorBatches, sealBatch } from "../src/ledger/ledger.js";
+import { quorumRequest } from "../src/verify/lightclient/quorum.js";
+import type { QbftTrust } from "../src/verify/lightclient/trustFile.js";
+import { recordEvaluation } from "../src/ledger/pipeline/modelPipeline.js";
+import { parseReceipt } from "../src/formats/receipt.js";
 import { verifyReceipt } from "../src/verify/verifyReceipt.js";
 import { testValidators } from "../test/helpers/qbftSealer.js";
 import { type QbftTestNode, startQbftTestNode } from "../test/helpers/qbftTestNode.js";

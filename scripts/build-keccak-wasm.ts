@@ -2,7 +2,7 @@
  * Compiles assembly/keccak.ts (AssemblyScript) to WebAssembly and writes the bytes, base64
  * encoded, into src/merkle/keccakWasm.ts, so the library loads the same way from src/ (tsx)
  * and from a tsc-compiled dist/ with no file I/O. The build is deterministic: the same
- * AssemblyScript version and flags give the same bytes, which test/merkle-keccak.test.ts checks
+ * AssemblyScript version and flags give the same bytes, which test/merkle/merkle-keccak.test.ts checks
  * against the committed module.
  *
  *     node scripts/build-keccak-wasm.ts          # or: npx tsx scripts/build-keccak-wasm.ts

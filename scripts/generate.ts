@@ -1,17 +1,17 @@
-// Writes what is generated from the format specs (src/spec/): each spec's JSON Schema in schemas/ and
+// Writes what is generated from the format specs (src/core/spec/): each spec's JSON Schema in schemas/ and
 // its field table in docs/. `npm run generate` writes; `checkGenerated()` (test/generated.test.ts) lists
 // the files that are stale. A new format joins by adding one entry to GENERATED.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { approvalSpec } from "../src/attestation/predicates/approval.js";
-import { deploymentSpec } from "../src/attestation/predicates/deployment.js";
-import { modelWatermarkSpec } from "../src/attestation/predicates/modelWatermark.js";
-import { specTable } from "../src/spec/docTable.js";
-import { revocationSpec } from "../src/attestation/predicates/revocation.js";
-import { modelUpdateSpec } from "../src/attestation/predicates/modelUpdate.js";
-import { evaluationSpec } from "../src/attestation/predicates/evaluation.js";
-import { formatJson, type SchemaHeader, specSchema } from "../src/spec/jsonSchema.js";
-import type { AnySpec } from "../src/spec/spec.js";
+import { approvalSpec } from "../src/formats/predicates/approval.js";
+import { deploymentSpec } from "../src/formats/predicates/deployment.js";
+import { modelWatermarkSpec } from "../src/formats/predicates/modelWatermark.js";
+import { specTable } from "../src/core/spec/docTable.js";
+import { revocationSpec } from "../src/formats/predicates/revocation.js";
+import { modelUpdateSpec } from "../src/formats/predicates/modelUpdate.js";
+import { evaluationSpec } from "../src/formats/predicates/evaluation.js";
+import { formatJson, type SchemaHeader, specSchema } from "../src/core/spec/jsonSchema.js";
+import type { AnySpec } from "../src/core/spec/spec.js";
 
 /** One generated format: its spec, its schema file with the schema's header, and the docs page holding its table (between markers). */
 export type Generated = {

@@ -2,20 +2,20 @@
 // merkle/, hashing/, verify/. I/O at the edges: chain/ (adapters), store/, cli/.
 
 // First: on an older Node.js, say which one is needed (before anything needs it).
-import "./requireNode.js";
-export { MINIMUM_NODE_VERSION } from "./requireNode.js";
+import "./core/requireNode.js";
+export { MINIMUM_NODE_VERSION } from "./core/requireNode.js";
 
 // Errors
-export { BaseError, type BaseErrorParameters } from "./errors/base.js";
-export { ChainError, type ChainErrorCode, redactUrl } from "./errors/chain.js";
-export { InputError, type InputErrorCode } from "./errors/input.js";
-export { MerkleError } from "./errors/merkle.js";
-export { StoreError, type StoreErrorCode } from "./errors/store.js";
-export { VerificationError, type VerificationCheck } from "./errors/verification.js";
+export { BaseError, type BaseErrorParameters } from "./core/errors/base.js";
+export { ChainError, type ChainErrorCode, redactUrl } from "./core/errors/chain.js";
+export { InputError, type InputErrorCode } from "./core/errors/input.js";
+export { MerkleError } from "./core/errors/merkle.js";
+export { StoreError, type StoreErrorCode } from "./core/errors/store.js";
+export { VerificationError, type VerificationCheck } from "./core/errors/verification.js";
 
 // Formats
-export { canonicalJson, canonicalJsonBytes, type JsonValue } from "./canonicalJson.js";
-export { type Hex, hexEquals, parseAddress, parseHexBytes } from "./hex.js";
+export { canonicalJson, canonicalJsonBytes, type JsonValue } from "./core/canonicalJson.js";
+export { type Hex, hexEquals, parseAddress, parseHexBytes } from "./core/hex.js";
 export {
   type ArtifactDescription,
   type CreateRecordParameters,
@@ -30,10 +30,10 @@ export {
   parseRecord,
   recordHash,
   subjectDigest,
-} from "./record.js";
-export { MAX_PROOF_LENGTH, RECEIPT_FORMAT, type Receipt, type ReceiptAnchor, type ReceiptBatch, entryField, parseReceipt, receiptEntry, serializeReceipt } from "./receipt.js";
-export { MAX_JSON_DEPTH, parseJson, parseJsonBytes } from "./json/parseJson.js";
-export { type LedgerEntry, attestationEntry, describeEntry, entryHash, entryJson, entrySubjectSha256, entrySubjects, leafOfEntry, parseEntry } from "./entry.js";
+} from "./formats/record.js";
+export { MAX_PROOF_LENGTH, RECEIPT_FORMAT, type Receipt, type ReceiptAnchor, type ReceiptBatch, entryField, parseReceipt, receiptEntry, serializeReceipt } from "./formats/receipt.js";
+export { MAX_JSON_DEPTH, parseJson, parseJsonBytes } from "./core/parseJson.js";
+export { type LedgerEntry, attestationEntry, describeEntry, entryHash, entryJson, entrySubjectSha256, entrySubjects, leafOfEntry, parseEntry } from "./formats/entry.js";
 
 // Attestations: DSSE envelopes carrying in-toto statements, signed by keys registered on chain
 export {
@@ -48,7 +48,7 @@ export {
   envelopePayload,
   parseEnvelope,
   preAuthEncoding,
-} from "./attestation/dsse.js";
+} from "./formats/attestation/dsse.js";
 export {
   KEY_ALGORITHMS,
   KEY_FORMAT,
@@ -67,7 +67,7 @@ export {
   publicKeyInfo,
   signerFromKeyFile,
   verifySignature,
-} from "./attestation/keys.js";
+} from "./formats/attestation/keys.js";
 export {
   ENCRYPTED_KEY_FORMAT,
   type EncryptedKeyFile,
@@ -82,7 +82,7 @@ export {
   encryptSigningKeyFile,
   isEncryptedKeyFile,
   parseEncryptedKeyFile,
-} from "./attestation/encryptedKey.js";
+} from "./formats/attestation/encryptedKey.js";
 export {
   KEY_ALGORITHM_CODES,
   POSSESSION_FORMAT,
@@ -97,33 +97,33 @@ export {
   proveKeyPossession,
   publicKeyBytes,
   publicKeyInfoFromBytes,
-} from "./attestation/keyPossession.js";
-export { MAX_SUBJECTS, STATEMENT_TYPE, type Statement, type StatementSubject, parseStatementLayer } from "./attestation/statement.js";
-export { parseStatement, statementOfEnvelope } from "./attestation/parseStatement.js";
-export { PREDICATE_NAMES, PREDICATE_PARSERS, parsePredicate } from "./attestation/predicates/index.js";
-export { addSignatures, signStatement } from "./attestation/signStatement.js";
-export { type VerifiedEnvelope, type VerifyEnvelopeParameters, verifyEnvelope } from "./attestation/verifyEnvelope.js";
-export * from "./attestation/predicates/approval.js";
-export * from "./attestation/predicates/dataset.js";
-export * from "./attestation/predicates/deployment.js";
-export * from "./attestation/predicates/evaluation.js";
-export * from "./attestation/predicates/modelUpdate.js";
-export * from "./attestation/predicates/revocation.js";
-export * from "./attestation/predicates/trainingRun.js";
-export { SBOM_PREDICATE_TYPE, type SbomPredicate, parseSbomPredicate, sbomModelDigest } from "./attestation/predicates/sbom.js";
-export * from "./attestation/predicates/modelManifest.js";
-export * from "./attestation/predicates/environment.js";
+} from "./formats/attestation/keyPossession.js";
+export { MAX_SUBJECTS, STATEMENT_TYPE, type Statement, type StatementSubject, parseStatementLayer } from "./formats/attestation/statement.js";
+export { parseStatement, statementOfEnvelope } from "./formats/attestation/parseStatement.js";
+export { PREDICATE_NAMES, PREDICATE_PARSERS, parsePredicate } from "./formats/predicates/index.js";
+export { addSignatures, signStatement } from "./formats/attestation/signStatement.js";
+export { type VerifiedEnvelope, type VerifyEnvelopeParameters, verifyEnvelope } from "./formats/attestation/verifyEnvelope.js";
+export * from "./formats/predicates/approval.js";
+export * from "./formats/predicates/dataset.js";
+export * from "./formats/predicates/deployment.js";
+export * from "./formats/predicates/evaluation.js";
+export * from "./formats/predicates/modelUpdate.js";
+export * from "./formats/predicates/revocation.js";
+export * from "./formats/predicates/trainingRun.js";
+export { SBOM_PREDICATE_TYPE, type SbomPredicate, parseSbomPredicate, sbomModelDigest } from "./formats/predicates/sbom.js";
+export * from "./formats/predicates/modelManifest.js";
+export * from "./formats/predicates/environment.js";
 
 // SBOMs (CycloneDX 1.6 ML-BOM, SPDX 3.0 export) and environment capture
-export * from "./sbom/index.js";
-export { type CaptureEnvironmentParameters, captureEnvironment } from "./environment/captureEnvironment.js";
-export { parseNvidiaSmiGpus, parseNvidiaSmiHeader } from "./environment/parseNvidiaSmi.js";
-export { type ContainerSources, detectContainer, readContainerSources } from "./environment/detectContainer.js";
-export { parseContainerImage } from "./environment/parseContainerImage.js";
-export { parseOsRelease } from "./environment/parseOsRelease.js";
-export { parseGccVersion, parseJavaVersion, parseNvccVersion } from "./environment/parseToolVersion.js";
-export { parseDpkgPackages, parseRpmPackages } from "./environment/listOsPackages.js";
-export { parseCoreMetadata } from "./environment/listPythonPackages.js";
+export * from "./local/sbom/index.js";
+export { type CaptureEnvironmentParameters, captureEnvironment } from "./local/environment/captureEnvironment.js";
+export { parseNvidiaSmiGpus, parseNvidiaSmiHeader } from "./local/environment/parseNvidiaSmi.js";
+export { type ContainerSources, detectContainer, readContainerSources } from "./local/environment/detectContainer.js";
+export { parseContainerImage } from "./local/environment/parseContainerImage.js";
+export { parseOsRelease } from "./local/environment/parseOsRelease.js";
+export { parseGccVersion, parseJavaVersion, parseNvccVersion } from "./local/environment/parseToolVersion.js";
+export { parseDpkgPackages, parseRpmPackages } from "./local/environment/listOsPackages.js";
+export { parseCoreMetadata } from "./local/environment/listPythonPackages.js";
 
 // Merkle batches
 export { LEAF_ENCODING, recordLeaf } from "./merkle/leaf.js";
@@ -133,7 +133,7 @@ export { processProof, verifyMerkleProof } from "./merkle/proof.js";
 export type { MerkleTree } from "./merkle/tree.js";
 
 // Model hashing
-export * from "./hashing/index.js";
+export * from "./local/hashing/index.js";
 
 // Chain access
 export type { BlockHeader, ChainReader, ChainWriter, LogEntry, LogFilter, SignedTransaction, TransactionReceipt } from "./chain/types.js";
@@ -141,8 +141,8 @@ export { type FromViemParameters, fromViem } from "./chain/viem.js";
 export { type FromEthersParameters, fromEthers } from "./chain/ethers.js";
 // Trust modes: rpc (the node trusted), light (a pinned QBFT validator set; the node only a transport)
 export { type JsonRpcTransport, TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "./chain/trustMode.js";
-export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./chain/lightReader.js";
-export { QBFT_TRUST_FORMAT, type QbftTrust, parseQbftTrust, serializeQbftTrust } from "./lightclient/trustFile.js";
+export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./verify/lightclient/lightReader.js";
+export { QBFT_TRUST_FORMAT, type QbftTrust, parseQbftTrust, serializeQbftTrust } from "./verify/lightclient/trustFile.js";
 export {
   type AnchorState,
   type BatchAnchoredEvent,
@@ -168,12 +168,12 @@ export {
 } from "./chain/registry.js";
 export { provenanceRegistryAbi, provenanceRegistryBytecode, provenanceRegistryDeployedBytecode } from "./chain/registryArtifact.js";
 export { type WaitParameters, sendAndWait, waitForTransaction } from "./chain/transactions.js";
-export { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embeddedChain.js";
+export { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./chain/embeddedChain.js";
 
 // Ledger (store + orchestration) and verification
-export { type BatchAnchorInfo, LedgerStore, STORE_SCHEMA_VERSION, type StoredBatch, type StoredLedgerEntry, type StoredRecord } from "./store/ledgerStore.js";
-export { BATCH_STATUSES, type BatchStatus, type EntryStatus, type LedgerBatchStatus, type ServiceBatchStatus } from "./store/batchStatus.js";
-export { type AnchorBatchesParameters, SOFTWARE, addAttestation, addEntry, addRecord, anchorBatches, buildReceipt, findEntries, findRecords, sealBatch } from "./ledger.js";
+export { type BatchAnchorInfo, LedgerStore, STORE_SCHEMA_VERSION, type StoredBatch, type StoredLedgerEntry, type StoredRecord } from "./ledger/store/ledgerStore.js";
+export { BATCH_STATUSES, type BatchStatus, type EntryStatus, type LedgerBatchStatus, type ServiceBatchStatus } from "./ledger/store/batchStatus.js";
+export { type AnchorBatchesParameters, SOFTWARE, addAttestation, addEntry, addRecord, anchorBatches, buildReceipt, findEntries, findRecords, sealBatch } from "./ledger/ledger.js";
 export { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceipt } from "./verify/verifyReceipt.js";
 export {
   type ArtifactCheck,
@@ -203,11 +203,11 @@ export {
   displayName,
   revocationStatus,
   revokedArtifacts,
-} from "./lineage/lineageGraph.js";
-export { type LineageFormat, type LineageMarks, renderLineage } from "./lineage/renderLineage.js";
-export { type ApprovalPolicy, type ApprovalQuorum, type SignedAttestation, checkApprovalQuorum } from "./lineage/approvalQuorum.js";
-export { BUNDLE_FORMAT, type EvidenceBundle, MAX_BUNDLE_ENTRIES, parseBundle, serializeBundle } from "./bundle/bundle.js";
-export { asLineage, buildBundle, lineageEntries } from "./bundle/buildBundle.js";
+} from "./verify/lineage/lineageGraph.js";
+export { type LineageFormat, type LineageMarks, renderLineage } from "./verify/lineage/renderLineage.js";
+export { type ApprovalPolicy, type ApprovalQuorum, type SignedAttestation, checkApprovalQuorum } from "./verify/lineage/approvalQuorum.js";
+export { BUNDLE_FORMAT, type EvidenceBundle, MAX_BUNDLE_ENTRIES, parseBundle, serializeBundle } from "./formats/bundle.js";
+export { asLineage, buildBundle, lineageEntries } from "./ledger/buildBundle.js";
 export {
   type BundleRevocation,
   type BundleVerdict,
@@ -217,28 +217,28 @@ export {
   type VerifyBundleParameters,
   registrationOf,
   verifyBundle,
-} from "./bundle/verifyBundle.js";
+} from "./verify/verifyBundle.js";
 export { DEFAULT_VERIFICATION_POLICY, VERIFICATION_POLICY_FORMAT, type VerificationPolicy, parseVerificationPolicy } from "./verify/verificationPolicy.js";
 
 // Pipeline stages (what a training job calls)
-export * from "./pipeline/modelPipeline.js";
+export * from "./ledger/pipeline/modelPipeline.js";
 
 // Printing hostile text, and the verifier's trust file
-export { escapeJsonText, escapeTerminal, safeJsonStringify } from "./terminalText.js";
-export { TRUST_FORMAT, type TrustFile, parseTrustFile } from "./trustFile.js";
-export { type PublishRevocationParameters, type PublishRevocationReturnType, publishRevocation } from "./pipeline/publishRevocation.js";
+export { escapeJsonText, escapeTerminal, safeJsonStringify } from "./core/terminalText.js";
+export { TRUST_FORMAT, type TrustFile, parseTrustFile } from "./verify/trustFile.js";
+export { type PublishRevocationParameters, type PublishRevocationReturnType, publishRevocation } from "./ledger/pipeline/publishRevocation.js";
 
 // Model files (safetensors) and watermarks bound to provenance (docs/watermark.md)
-export { ModelFormatError, type ModelFormatErrorCode } from "./errors/modelFormat.js";
-export { WatermarkError, type WatermarkErrorCode } from "./errors/watermark.js";
-export { FLOAT_DTYPES, type FloatDtype, SAFETENSORS_DTYPES, type SafetensorsDtype, decodeFloats, encodeFloats } from "./safetensors/dtype.js";
-export { MAX_HEADER_SIZE, type SafetensorsHeader, type TensorData, type TensorInfo, parseSafetensorsHeader, serializeSafetensors } from "./safetensors/header.js";
-export { SAFETENSORS_INDEX_FILE, type SafetensorsModel, type SafetensorsShard, openSafetensorsModel, readSafetensorsHeader, rewriteSafetensorsFile, rewriteSafetensorsModel } from "./safetensors/safetensorsFile.js";
-export * from "./attestation/predicates/modelWatermark.js";
-export { type WatermarkKey, WATERMARK_KEY_FORMAT, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "./watermark/watermarkKey.js";
-export { DEFAULT_STRENGTH, DETECTION_THRESHOLD, PAYLOAD_BITS, WEIGHTS_SCHEME, type WeightDetection, watermarkPayload } from "./watermark/weightWatermark.js";
-export { type CoveredTensor, type DetectModelWatermarkParameters, type EmbedModelWatermarkParameters, detectModelWatermark, embedModelWatermark } from "./watermark/embedModel.js";
-export { type MemoryTensor, detectTensors, markTensors } from "./watermark/markTensors.js";
-export { alignToOriginal } from "./watermark/alignNeurons.js";
-export { type AnchoredWatermark, findAnchoredWatermark } from "./watermark/anchoredWatermark.js";
-export { type LogitsProcessor, TEXT_DETECTION_THRESHOLD, TEXT_SCHEME, type TextDetection, createWatermarkLogitsProcessor, detectTextWatermark, greenMask, isGreen } from "./watermark/textWatermark.js";
+export { ModelFormatError, type ModelFormatErrorCode } from "./core/errors/modelFormat.js";
+export { WatermarkError, type WatermarkErrorCode } from "./core/errors/watermark.js";
+export { FLOAT_DTYPES, type FloatDtype, SAFETENSORS_DTYPES, type SafetensorsDtype, decodeFloats, encodeFloats } from "./formats/safetensors/dtype.js";
+export { MAX_HEADER_SIZE, type SafetensorsHeader, type TensorData, type TensorInfo, parseSafetensorsHeader, serializeSafetensors } from "./formats/safetensors/header.js";
+export { SAFETENSORS_INDEX_FILE, type SafetensorsModel, type SafetensorsShard, openSafetensorsModel, readSafetensorsHeader, rewriteSafetensorsFile, rewriteSafetensorsModel } from "./local/safetensorsFile.js";
+export * from "./formats/predicates/modelWatermark.js";
+export { type WatermarkKey, WATERMARK_KEY_FORMAT, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "./formats/watermark/watermarkKey.js";
+export { DEFAULT_STRENGTH, DETECTION_THRESHOLD, PAYLOAD_BITS, WEIGHTS_SCHEME, type WeightDetection, watermarkPayload } from "./formats/watermark/weightWatermark.js";
+export { type CoveredTensor, type DetectModelWatermarkParameters, type EmbedModelWatermarkParameters, detectModelWatermark, embedModelWatermark } from "./local/embedModel.js";
+export { type MemoryTensor, detectTensors, markTensors } from "./formats/watermark/markTensors.js";
+export { alignToOriginal } from "./formats/watermark/alignNeurons.js";
+export { type AnchoredWatermark, findAnchoredWatermark } from "./verify/anchoredWatermark.js";
+export { type LogitsProcessor, TEXT_DETECTION_THRESHOLD, TEXT_SCHEME, type TextDetection, createWatermarkLogitsProcessor, detectTextWatermark, greenMask, isGreen } from "./formats/watermark/textWatermark.js";

@@ -14,7 +14,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
-const LAYOUT_APPLIED = false;
+const LAYOUT_APPLIED = true;
 
 /** Earliest first: a layer may import from itself and the layers before it. */
 export const LAYERS = ["core", "merkle", "formats", "chain", "verify", "local", "ledger", "service", "cli"] as const;

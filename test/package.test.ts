@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { deployRegistry, registerOrganisation } from "../src/chain/registry.js";
 import { connectReader, connectWriter } from "../src/cli/connect.js";
-import { parseReceipt } from "../src/receipt.js";
+import { parseReceipt } from "../src/formats/receipt.js";
 import { verifyReceipt } from "../src/verify/verifyReceipt.js";
 import { type HardhatNode, startHardhatNode } from "./helpers/localNode.js";
 

@@ -1,5 +1,5 @@
 import { createPublicClient, custom } from "viem";
-import type { Eip1193Request } from "../lightclient/transport.js";
+import type { Eip1193Request } from "./transport.js";
 import type { ChainReader } from "./types.js";
 import { fromViem } from "./viem.js";
 

@@ -1,6 +1,6 @@
 import { type Provider, type Signer, isCallException, isError, keccak256 } from "ethers";
-import { ChainError } from "../errors/chain.js";
-import type { Hex } from "../hex.js";
+import { ChainError } from "../core/errors/chain.js";
+import type { Hex } from "../core/hex.js";
 import { eip1559Fees, transactionFees } from "./transactions.js";
 import type { ChainReader, ChainWriter, FeeData, LogEntry, TransactionInfo, TransactionReceipt } from "./types.js";
 

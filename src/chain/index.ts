@@ -1,15 +1,15 @@
 // provenance-ledger/chain: the narrow chain interfaces, the viem and ethers adapters, and the
 // registry contract's calls and artefact.
-import "../requireNode.js";
+import "../core/requireNode.js";
 
-export { ChainError, type ChainErrorCode, redactUrl } from "../errors/chain.js";
+export { ChainError, type ChainErrorCode, redactUrl } from "../core/errors/chain.js";
 export type { BlockHeader, ChainReader, ChainWriter, LogEntry, LogFilter, SignedTransaction, TransactionReceipt } from "./types.js";
 export { type FromViemParameters, fromViem } from "./viem.js";
 export { fromEip1193 } from "./eip1193.js";
 export { type QuorumChainReaderParameters, createQuorumChainReader } from "./quorumReader.js";
 export { type FromEthersParameters, fromEthers } from "./ethers.js";
 export { type JsonRpcTransport, TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "./trustMode.js";
-export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./lightReader.js";
+export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "../verify/lightclient/lightReader.js";
 export {
   type AnchorState,
   type BatchAnchoredEvent,

@@ -1,9 +1,9 @@
 import { type Abi, decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
-import { ChainError } from "../errors/chain.js";
-import { InputError } from "../errors/input.js";
-import { KEY_ALGORITHM_CODES, type KeyPossession } from "../attestation/keyPossession.js";
-import { type KeyAlgorithm, onChainKeyId } from "../attestation/publicKeys.js";
-import { type Hex, parseAddress, parseHexBytes } from "../hex.js";
+import { ChainError } from "../core/errors/chain.js";
+import { InputError } from "../core/errors/input.js";
+import { KEY_ALGORITHM_CODES, type KeyPossession } from "../formats/attestation/keyPossession.js";
+import { type KeyAlgorithm, onChainKeyId } from "../formats/attestation/publicKeys.js";
+import { type Hex, parseAddress, parseHexBytes } from "../core/hex.js";
 import { provenanceRegistryAbi, provenanceRegistryBytecode } from "./registryArtifact.js";
 import type { ChainReader, ChainWriter, LogEntry, TransactionReceipt } from "./types.js";
 import { sendAndWait, type WaitParameters } from "./transactions.js";

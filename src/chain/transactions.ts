@@ -1,5 +1,5 @@
-import { ChainError } from "../errors/chain.js";
-import type { Hex } from "../hex.js";
+import { ChainError } from "../core/errors/chain.js";
+import type { Hex } from "../core/hex.js";
 import type { ChainReader, ChainWriter, FeeData, TransactionFees, TransactionReceipt } from "./types.js";
 
 export type WaitParameters = {

@@ -1,9 +1,9 @@
 // Trust modes: what a verifier trusted for its chain facts, named in every verdict.
 // - `rpc`: the node's answers, as they are (today's behaviour).
-// - `light`: a pinned QBFT validator set; the node is only a transport (src/chain/lightReader.ts).
+// - `light`: a pinned QBFT validator set; the node is only a transport (src/verify/lightclient/lightReader.ts).
 // - `quorum`: several independent nodes that must agree (reserved for the quorum reader).
-import { ChainError, redactUrl } from "../errors/chain.js";
-import type { Hex } from "../hex.js";
+import { ChainError, redactUrl } from "../core/errors/chain.js";
+import type { Hex } from "../core/hex.js";
 import type { ChainReader } from "./types.js";
 
 export const TRUST_MODES = ["rpc", "light", "quorum"] as const;

@@ -1,4 +1,4 @@
-import type { Hex } from "../hex.js";
+import type { Hex } from "../core/hex.js";
 
 /** The parts of a block header a verifier needs. */
 export type BlockHeader = { readonly number: bigint; readonly hash: Hex; readonly timestamp: bigint };

@@ -1,7 +1,7 @@
 import { type Account, type Chain, type PublicClient, type Transport, type WalletClient, BaseError as ViemBaseError, defineChain, keccak256 } from "viem";
-import { ChainError } from "../errors/chain.js";
-import { LightClientError } from "../errors/lightClient.js";
-import type { Hex } from "../hex.js";
+import { ChainError } from "../core/errors/chain.js";
+import { LightClientError } from "../core/errors/lightClient.js";
+import type { Hex } from "../core/hex.js";
 import { eip1559Fees, transactionFees } from "./transactions.js";
 import type { BlockHeader, ChainReader, ChainWriter, FeeData, LogEntry, LogFilter, TransactionInfo, TransactionReceipt } from "./types.js";
 

@@ -2,8 +2,8 @@ import { createPublicClient, createWalletClient, defineChain, http } from "viem"
 import { privateKeyToAccount } from "viem/accounts";
 import { fromViem } from "../chain/viem.js";
 import type { ChainReader, ChainWriter } from "../chain/types.js";
-import { ChainError, redactUrl } from "../errors/chain.js";
-import type { Hex } from "../hex.js";
+import { ChainError, redactUrl } from "../core/errors/chain.js";
+import type { Hex } from "../core/hex.js";
 
 /** A read-only connection to `rpcUrl`; every request times out after `timeoutMs`. */
 export function connectReader(rpcUrl: string, timeoutMs: number): ChainReader {

@@ -1,22 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MODEL_WATERMARK_PREDICATE_TYPE, WATERMARK_SCHEMES, WEIGHTS_PAYLOAD_DERIVATION, createModelWatermarkPredicate } from "../attestation/predicates/modelWatermark.js";
-import { parseBundle, serializeBundle } from "../bundle/bundle.js";
-import { buildBundle } from "../bundle/buildBundle.js";
-import { verifyBundle } from "../bundle/verifyBundle.js";
+import { MODEL_WATERMARK_PREDICATE_TYPE, WATERMARK_SCHEMES, WEIGHTS_PAYLOAD_DERIVATION, createModelWatermarkPredicate } from "../formats/predicates/modelWatermark.js";
+import { parseBundle, serializeBundle } from "../formats/bundle.js";
+import { buildBundle } from "../ledger/buildBundle.js";
+import { verifyBundle } from "../verify/verifyBundle.js";
 import type { ChainReader } from "../chain/types.js";
-import { hashModel } from "../hashing/hashModel.js";
-import type { Hex } from "../hex.js";
-import { type PipelineContext, attestModel } from "../pipeline/modelPipeline.js";
-import { decodeFloats, encodeFloats } from "../safetensors/dtype.js";
-import { serializeSafetensors } from "../safetensors/header.js";
-import { readSafetensorsHeader } from "../safetensors/safetensorsFile.js";
-import { WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../watermark/anchoredWatermark.js";
-import { detectModelWatermark, embedModelWatermark } from "../watermark/embedModel.js";
-import { Xoshiro128 } from "../watermark/prng.js";
-import { createWatermarkKey, keyCommitment } from "../watermark/watermarkKey.js";
-import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, watermarkPayload } from "../watermark/weightWatermark.js";
+import { hashModel } from "../local/hashing/hashModel.js";
+import type { Hex } from "../core/hex.js";
+import { type PipelineContext, attestModel } from "../ledger/pipeline/modelPipeline.js";
+import { decodeFloats, encodeFloats } from "../formats/safetensors/dtype.js";
+import { serializeSafetensors } from "../formats/safetensors/header.js";
+import { readSafetensorsHeader } from "../local/safetensorsFile.js";
+import { WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../verify/anchoredWatermark.js";
+import { detectModelWatermark, embedModelWatermark } from "../local/embedModel.js";
+import { Xoshiro128 } from "../formats/watermark/prng.js";
+import { createWatermarkKey, keyCommitment } from "../formats/watermark/watermarkKey.js";
+import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, watermarkPayload } from "../formats/watermark/weightWatermark.js";
 import type { Output } from "./output.js";
 
 /**

@@ -1,8 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ENVIRONMENT_PREDICATE_TYPE, type EnvironmentPredicate } from "../attestation/predicates/environment.js";
-import { InputError } from "../errors/input.js";
-import { captureEnvironment } from "../environment/captureEnvironment.js";
+import { ENVIRONMENT_PREDICATE_TYPE, type EnvironmentPredicate } from "../formats/predicates/environment.js";
+import { InputError } from "../core/errors/input.js";
+import { captureEnvironment } from "../local/environment/captureEnvironment.js";
 import type { CommandContext } from "./commands.js";
 import { createOutput, stderr } from "./output.js";
 

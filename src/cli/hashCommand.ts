@@ -1,8 +1,8 @@
 import { note } from "./output.js";
-import { InputError } from "../errors/input.js";
-import { createTtyProgress } from "../hashing/createTtyProgress.js";
-import { hashModel } from "../hashing/hashModel.js";
-import { hashingOfDigest } from "../hashing/modelManifest.js";
+import { InputError } from "../core/errors/input.js";
+import { createTtyProgress } from "../local/hashing/createTtyProgress.js";
+import { hashModel } from "../local/hashing/hashModel.js";
+import { hashingOfDigest } from "../formats/model/modelManifest.js";
 import { walkOptions } from "./options.js";
 import type { CommandContext } from "./commands.js";
 

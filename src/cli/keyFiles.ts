@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { type EncryptedKeyFile, type EncryptedKeyPublicPart, type EncryptableFormat, decryptKeyDocument, encryptKeyDocument, isEncryptedKeyFile, parseEncryptedKeyFile } from "../attestation/encryptedKey.js";
-import { InputError } from "../errors/input.js";
+import { type EncryptedKeyFile, type EncryptedKeyPublicPart, type EncryptableFormat, decryptKeyDocument, encryptKeyDocument, isEncryptedKeyFile, parseEncryptedKeyFile } from "../formats/attestation/encryptedKey.js";
+import { InputError } from "../core/errors/input.js";
 import type { ParsedFlags } from "./options.js";
 import { prompt, stderr } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import dotenv from "dotenv";
-import { InputError } from "../errors/input.js";
-import { type Hex, parseAddress, parseHexBytes } from "../hex.js";
+import { InputError } from "../core/errors/input.js";
+import { type Hex, parseAddress, parseHexBytes } from "../core/hex.js";
 
 /** One flag of the CLI: its value's placeholder (none for a switch), whether it repeats, its help line. */
 export type FlagSpec = {

@@ -1,17 +1,17 @@
-import { BaseError } from "../errors/base.js";
-import { LightClientError } from "../errors/lightClient.js";
-import { errorBody } from "../errors/errorBody.js";
-import { VerificationError } from "../errors/verification.js";
-import { escapeJsonText, escapeTerminal, safeJsonStringify } from "../terminalText.js";
+import { BaseError } from "../core/errors/base.js";
+import { LightClientError } from "../core/errors/lightClient.js";
+import { errorBody } from "../core/errors/errorBody.js";
+import { VerificationError } from "../core/errors/verification.js";
+import { escapeJsonText, escapeTerminal, safeJsonStringify } from "../core/terminalText.js";
 
-export { escapeJsonText, escapeTerminal } from "../terminalText.js";
+export { escapeJsonText, escapeTerminal } from "../core/terminalText.js";
 
 // The CLI's only way to a terminal. Every human-readable line is passed through escapeTerminal
 // as a whole, whoever built it, so a name, keyid, path or error message taken from a receipt,
 // bundle, the chain or the filesystem cannot carry a control character, a bidi override or a
 // line break of its own to the screen. JSON keeps the real strings (a parser gets them back)
 // with every control, format and separator character written as \uXXXX.
-// test/cli-output.test.ts fails if any other module of src/ writes to stdout or stderr.
+// test/cli/cli-output.test.ts fails if any other module of src/ writes to stdout or stderr.
 
 /** Where commands write: human lines by default, one JSON document with `--json`. */
 export type Output = {

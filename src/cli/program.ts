@@ -1,5 +1,5 @@
 import { Command, type CommanderError, Help, Option } from "commander";
-import { InputError } from "../errors/input.js";
+import { InputError } from "../core/errors/input.js";
 import * as attestations from "./attestCommands.js";
 import * as commands from "./commands.js";
 import type { CommandContext } from "./commands.js";
@@ -12,7 +12,7 @@ import { sbom } from "./sbomCommand.js";
 import * as service from "./serveCommands.js";
 import { watermarkCommands } from "./watermarkCommands.js";
 
-/** Help is wrapped to this many columns (test/cli-program.test.ts checks every command's help). */
+/** Help is wrapped to this many columns (test/cli/cli-program.test.ts checks every command's help). */
 export const HELP_WIDTH = 100;
 
 /** One command of the CLI: what it takes, how help shows it, and what runs it. */

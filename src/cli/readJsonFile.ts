@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { InputError } from "../errors/input.js";
-import { parseJson } from "../json/parseJson.js";
+import { InputError } from "../core/errors/input.js";
+import { parseJson } from "../core/parseJson.js";
 
 /** Reads and strictly parses a JSON file, naming the file in errors. */
 export async function readJsonFile(file: string, what: string): Promise<unknown> {

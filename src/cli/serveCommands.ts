@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { StoreError } from "../errors/store.js";
-import { ChainError, redactUrl } from "../errors/chain.js";
-import { InputError } from "../errors/input.js";
+import { StoreError } from "../core/errors/store.js";
+import { ChainError, redactUrl } from "../core/errors/chain.js";
+import { InputError } from "../core/errors/input.js";
 import { checkStore } from "../service/store/checkStore.js";
 import { connectReader } from "./connect.js";
 import { generateApiToken, hashApiToken } from "../service/apiToken.js";

@@ -1,5 +1,5 @@
-import { MerkleError } from "../errors/merkle.js";
-import { type Hex, parseHexBytes } from "../hex.js";
+import { MerkleError } from "../core/errors/merkle.js";
+import { type Hex, parseHexBytes } from "../core/hex.js";
 import { scratchKeccak } from "./keccak.js";
 import type { MerkleTree } from "./tree.js";
 

@@ -1,6 +1,6 @@
-import { InputError } from "../errors/input.js";
-import { MerkleError } from "../errors/merkle.js";
-import type { Hex } from "../hex.js";
+import { InputError } from "../core/errors/input.js";
+import { MerkleError } from "../core/errors/merkle.js";
+import type { Hex } from "../core/hex.js";
 import { ArrayMerkleTree, MAX_LEAF_COUNT, TREE_HEADER_BYTES, writeTreeHeader } from "./arrayMerkleTree.js";
 import { treeKeccak } from "./keccak.js";
 import { packHexLeaves, sortLeaves } from "./sortLeaves.js";

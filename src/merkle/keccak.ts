@@ -1,6 +1,6 @@
-import { base64ToBytes, hexDigitsToBytes } from "../bytes.js";
-import { InputError } from "../errors/input.js";
-import { type Hex, parseHexBytes, toHex } from "../hex.js";
+import { base64ToBytes, hexDigitsToBytes } from "../core/bytes.js";
+import { InputError } from "../core/errors/input.js";
+import { type Hex, parseHexBytes, toHex } from "../core/hex.js";
 import { KECCAK_WASM_BASE64 } from "./keccakWasm.js";
 
 /**

@@ -1,6 +1,6 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { bytesToHexDigits, hexDigitsToBytes } from "../bytes.js";
-import { type Hex, parseHexBytes } from "../hex.js";
+import { bytesToHexDigits, hexDigitsToBytes } from "../core/bytes.js";
+import { type Hex, parseHexBytes } from "../core/hex.js";
 
 /**
  * The leaf rule, shared with `contracts/ProvenanceLeaf.sol` (a test proves they agree):
@@ -18,8 +18,8 @@ import { type Hex, parseHexBytes } from "../hex.js";
 export function recordLeaf(subjectDigest: Hex, recordHash: Hex): Hex {
   // abi.encode(bytes32, bytes32) is the two values back to back. One leaf at a time with
   // @noble/hashes (platform-neutral: this is on the verification path); whole batches of leaves
-  // go through WebAssembly (assembly/keccak.ts `recordLeaves`). test/merkle-keccak.test.ts checks
-  // both against viem, test/registry.test.ts against Solidity.
+  // go through WebAssembly (assembly/keccak.ts `recordLeaves`). test/merkle/merkle-keccak.test.ts checks
+  // both against viem, test/chain/registry.test.ts against Solidity.
   const subject = parseHexBytes(subjectDigest, "subjectDigest");
   const record = parseHexBytes(recordHash, "recordHash");
   const bytes = new Uint8Array(64);

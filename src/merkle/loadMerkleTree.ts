@@ -1,6 +1,6 @@
-import { InputError } from "../errors/input.js";
-import { MerkleError } from "../errors/merkle.js";
-import { type Hex, hexEquals, parseHexBytes, toHex, typeName } from "../hex.js";
+import { InputError } from "../core/errors/input.js";
+import { MerkleError } from "../core/errors/merkle.js";
+import { type Hex, hexEquals, parseHexBytes, toHex, typeName } from "../core/hex.js";
 import { ArrayMerkleTree, MAX_LEAF_COUNT, readTreeHeader, TREE_HEADER_BYTES } from "./arrayMerkleTree.js";
 import { treeKeccak } from "./keccak.js";
 import { BARRIER_OFFSET, BLOB_OFFSET, checkThreads, hashTreeNodes } from "./threads.js";

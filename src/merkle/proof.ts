@@ -1,8 +1,8 @@
-import { InputError } from "../errors/input.js";
-import { MerkleError } from "../errors/merkle.js";
+import { InputError } from "../core/errors/input.js";
+import { MerkleError } from "../core/errors/merkle.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { hexDigitsToBytes } from "../bytes.js";
-import { type Hex, hexEquals, parseHexBytes, toHex, typeName } from "../hex.js";
+import { hexDigitsToBytes } from "../core/bytes.js";
+import { type Hex, hexEquals, parseHexBytes, toHex, typeName } from "../core/hex.js";
 
 /**
  * The longest proof accepted. A tree of 2^25 leaves (the most one holds) needs 25 elements;

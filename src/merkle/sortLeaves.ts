@@ -1,6 +1,6 @@
-import { InputError } from "../errors/input.js";
-import { MerkleError } from "../errors/merkle.js";
-import { type Hex, parseHexBytes, toHex } from "../hex.js";
+import { InputError } from "../core/errors/input.js";
+import { MerkleError } from "../core/errors/merkle.js";
+import { type Hex, parseHexBytes, toHex } from "../core/hex.js";
 
 /**
  * Packs hex leaves into one buffer of 32-byte values. Every element is untrusted: anything but

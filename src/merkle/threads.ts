@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { InputError } from "../errors/input.js";
+import { InputError } from "../core/errors/input.js";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { type KeccakMemory, keccakModule, retireTreeKeccak } from "./keccak.js";
 

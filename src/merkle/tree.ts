@@ -1,4 +1,4 @@
-import type { Hex } from "../hex.js";
+import type { Hex } from "../core/hex.js";
 
 export { buildMerkleTree } from "./buildMerkleTree.js";
 export { loadMerkleTree } from "./loadMerkleTree.js";

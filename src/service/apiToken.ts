@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Hex } from "../hex.js";
+import type { Hex } from "../core/hex.js";
 
 /** Every API token starts with this, so scanners and the logger recognise one. */
 export const API_TOKEN_PREFIX = "pvl_";

@@ -1,5 +1,5 @@
 // provenance-ledger/service: the anchoring service (HTTP API, stores, tokens) for embedding.
-import "../requireNode.js";
+import "../core/requireNode.js";
 
 export { type RunningService, type ServiceConfig, DEFAULT_FEE_POLICY, startService } from "./service.js";
 export type { FeePolicy } from "./feePolicy.js";

@@ -1,4 +1,4 @@
-import { StoreError } from "../errors/store.js";
+import { StoreError } from "../core/errors/store.js";
 import type { AddEntryResult, NewEntry, ServiceStore } from "./store/serviceStore.js";
 
 export type CreateIngestQueueParameters = {

@@ -1,5 +1,5 @@
-import { redactUrl } from "../errors/chain.js";
-import { escapeJsonText } from "../terminalText.js";
+import { redactUrl } from "../core/errors/chain.js";
+import { escapeJsonText } from "../core/terminalText.js";
 import type { Logger } from "./types.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";

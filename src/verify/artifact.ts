@@ -1,11 +1,11 @@
-import { MODEL_MANIFEST_PREDICATE_TYPE, MODEL_MANIFEST_PREDICATE_TYPE_V1, type ModelManifestPredicate } from "../attestation/predicates/modelManifest.js";
-import { type LedgerEntry, entrySubjects } from "../entry.js";
-import { InputError } from "../errors/input.js";
-import { VerificationError } from "../errors/verification.js";
-import { hashModelManifest } from "../hashing/hashModelManifest.js";
-import { MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1, type ModelDigest } from "../hashing/modelManifest.js";
-import { hexEquals } from "../hex.js";
-import { RECORD_FORMAT_V1 } from "../record.js";
+import { MODEL_MANIFEST_PREDICATE_TYPE, MODEL_MANIFEST_PREDICATE_TYPE_V1, type ModelManifestPredicate } from "../formats/predicates/modelManifest.js";
+import { type LedgerEntry, entrySubjects } from "../formats/entry.js";
+import { InputError } from "../core/errors/input.js";
+import { VerificationError } from "../core/errors/verification.js";
+import { hashModelManifest } from "../formats/model/hashModelManifest.js";
+import { MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1, type ModelDigest } from "../formats/model/modelManifest.js";
+import { hexEquals } from "../core/hex.js";
+import { RECORD_FORMAT_V1 } from "../formats/record.js";
 
 /**
  * What the verifier knows of the model's files, to compare with what was signed and anchored:

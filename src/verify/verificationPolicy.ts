@@ -1,7 +1,7 @@
-import { PREDICATE_NAMES } from "../attestation/predicates/index.js";
-import { InputError } from "../errors/input.js";
-import { parseJson } from "../json/parseJson.js";
-import { expectArray, expectInteger, expectObject, expectString } from "../validate.js";
+import { PREDICATE_NAMES } from "../formats/predicates/index.js";
+import { InputError } from "../core/errors/input.js";
+import { parseJson } from "../core/parseJson.js";
+import { expectArray, expectInteger, expectObject, expectString } from "../core/validate.js";
 
 /** The `format` of a v1 verification policy. Loaders refuse any other. */
 export const VERIFICATION_POLICY_FORMAT = "provenance-verification-policy-v1";

@@ -1,11 +1,11 @@
-import { verifyEnvelope } from "../attestation/verifyEnvelope.js";
-import { type PublicKeyInfo, onChainKeyId } from "../attestation/publicKeys.js";
-import type { Statement } from "../attestation/statement.js";
-import { checkKeyPossession } from "../attestation/keyPossession.js";
+import { verifyEnvelope } from "../formats/attestation/verifyEnvelope.js";
+import { type PublicKeyInfo, onChainKeyId } from "../formats/attestation/publicKeys.js";
+import type { Statement } from "../formats/attestation/statement.js";
+import { checkKeyPossession } from "../formats/attestation/keyPossession.js";
 import { readKeyPossession, readSigningKey } from "../chain/registry.js";
-import { VerificationError } from "../errors/verification.js";
-import type { Hex } from "../hex.js";
-import type { Receipt } from "../receipt.js";
+import { VerificationError } from "../core/errors/verification.js";
+import type { Hex } from "../core/hex.js";
+import type { Receipt } from "../formats/receipt.js";
 import { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceipt } from "./verifyReceipt.js";
 
 export type VerifyAttestationParameters = VerifyReceiptParameters & {

@@ -1,11 +1,11 @@
 import { readAnchor, readOrganisation, decodeBatchAnchored } from "../chain/registry.js";
 import type { ChainReader } from "../chain/types.js";
-import { VerificationError, type VerificationCheck } from "../errors/verification.js";
-import { type Hex, hexEquals, parseAddress } from "../hex.js";
+import { VerificationError, type VerificationCheck } from "../core/errors/verification.js";
+import { type Hex, hexEquals, parseAddress } from "../core/hex.js";
 import { processProof } from "../merkle/proof.js";
-import { type LedgerEntry, leafOfEntry } from "../entry.js";
+import { type LedgerEntry, leafOfEntry } from "../formats/entry.js";
 import { type ArtifactCheck, type ArtifactEvidence, checkArtifact, checkHashingVersion, evidenceOf } from "./artifact.js";
-import { type Receipt, receiptEntry } from "../receipt.js";
+import { type Receipt, receiptEntry } from "../formats/receipt.js";
 
 export type VerifyReceiptParameters = {
   /** A receipt already parsed by `parseReceipt` (shape checked, meaning not yet). */

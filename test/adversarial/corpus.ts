@@ -1,7 +1,7 @@
 // The adversarial corpus: named attacks on the verifiers, as data. Each case takes a genuine
 // document (a receipt, an envelope or the evidence bundle), changes it as an attacker would,
 // and names the refusal a verifier must give: the failed check (VerificationError) or the input
-// error code. A new case is one entry; test/adversarial.test.ts runs them all.
+// error code. A new case is one entry; test/verify/adversarial.test.ts runs them all.
 import { createHash } from "node:crypto";
 import type { GenuineEvidence } from "../helpers/genuineEvidence.js";
 import { CLI_CASES, type CliCase, SCENARIOS, type ScenarioCase } from "./scenarios.js";

@@ -8,26 +8,26 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { proveKeyPossession } from "../../src/attestation/keyPossession.js";
-import { generateKeyFile, onChainRole, publicKeyInfo, signerFromKeyFile } from "../../src/attestation/keys.js";
-import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../src/attestation/predicates/evaluation.js";
-import { signStatement } from "../../src/attestation/signStatement.js";
-import { STATEMENT_TYPE } from "../../src/attestation/statement.js";
-import { parseBundle, serializeBundle } from "../../src/bundle/bundle.js";
-import { buildBundle } from "../../src/bundle/buildBundle.js";
-import { verifyBundle } from "../../src/bundle/verifyBundle.js";
+import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
+import { generateKeyFile, onChainRole, publicKeyInfo, signerFromKeyFile } from "../../src/formats/attestation/keys.js";
+import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../src/formats/predicates/evaluation.js";
+import { signStatement } from "../../src/formats/attestation/signStatement.js";
+import { STATEMENT_TYPE } from "../../src/formats/attestation/statement.js";
+import { parseBundle, serializeBundle } from "../../src/formats/bundle.js";
+import { buildBundle } from "../../src/ledger/buildBundle.js";
+import { verifyBundle } from "../../src/verify/verifyBundle.js";
 import { encodeAnchor, readAnchor, registerSigningKey, reinstateSubject, revokeSubject, withRevertName } from "../../src/chain/registry.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
 import { connectWriter } from "../../src/cli/connect.js";
-import { canonicalJsonBytes } from "../../src/canonicalJson.js";
-import { hashModel } from "../../src/hashing/hashModel.js";
-import { MODEL_MANIFEST_FORMAT_V1 } from "../../src/hashing/modelManifest.js";
-import type { Hex } from "../../src/hex.js";
-import { addAttestation, anchorBatches, buildReceipt, sealBatch } from "../../src/ledger.js";
-import { approveModel, recordDeployment } from "../../src/pipeline/modelPipeline.js";
-import { parseReceipt, serializeReceipt } from "../../src/receipt.js";
-import { LedgerStore } from "../../src/store/ledgerStore.js";
-import { TRUST_FORMAT } from "../../src/trustFile.js";
+import { canonicalJsonBytes } from "../../src/core/canonicalJson.js";
+import { hashModel } from "../../src/local/hashing/hashModel.js";
+import { MODEL_MANIFEST_FORMAT_V1 } from "../../src/formats/model/modelManifest.js";
+import type { Hex } from "../../src/core/hex.js";
+import { addAttestation, anchorBatches, buildReceipt, sealBatch } from "../../src/ledger/ledger.js";
+import { approveModel, recordDeployment } from "../../src/ledger/pipeline/modelPipeline.js";
+import { parseReceipt, serializeReceipt } from "../../src/formats/receipt.js";
+import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
+import { TRUST_FORMAT } from "../../src/verify/trustFile.js";
 import { verifyAttestation } from "../../src/verify/verifyAttestation.js";
 import { VERIFICATION_POLICY_FORMAT, type VerificationPolicy } from "../../src/verify/verificationPolicy.js";
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
@@ -312,7 +312,7 @@ export const SCENARIOS: readonly ScenarioCase[] = [
   },
 ];
 
-// Hostile text a supplier puts in a printed field (the full list is test/cli-output.test.ts's HOSTILE).
+// Hostile text a supplier puts in a printed field (the full list is test/cli/cli-output.test.ts's HOSTILE).
 const HOSTILE = [
   ["ANSI colour", "\x1b[32mVERIFIED\x1b[0m"],
   ["carriage return", "revoked\rVERIFIED: good-model"],
@@ -563,7 +563,7 @@ export const CLI_CASES: readonly CliCase[] = [
         const statement = JSON.parse(Buffer.from(r.envelope.payload, "base64").toString("utf8"));
         statement.subject[0].name = text;
         // The attacker holds a registered key and signs the hostile name: the parser refuses it before any signature is checked.
-        const message = (await import("../../src/attestation/dsse.js")).preAuthEncoding(r.envelope.payloadType, Buffer.from(JSON.stringify(statement)));
+        const message = (await import("../../src/formats/attestation/dsse.js")).preAuthEncoding(r.envelope.payloadType, Buffer.from(JSON.stringify(statement)));
         const sig = Buffer.from(await signerFromKeyFile(e.keys.pipeline).sign(message)).toString("base64");
         r.envelope = { ...r.envelope, payload: Buffer.from(JSON.stringify(statement)).toString("base64"), signatures: [{ keyid: e.keys.pipeline.keyid, sig }] };
         return ["verify-bundle", await writeJson(f, `subject-${what.replace(/\W+/g, "-")}.json`, b), "--artifact", f.modelDir, ...f.pins];

@@ -6,7 +6,7 @@ import { createPublicClient, createWalletClient, defineChain, http, toHex } from
 import { mnemonicToAccount } from "viem/accounts";
 import type { ChainWriter } from "../../src/chain/types.js";
 import { fromViem } from "../../src/chain/viem.js";
-import type { Hex } from "../../src/hex.js";
+import type { Hex } from "../../src/core/hex.js";
 import { freePort } from "./localNode.js";
 
 /** The one free-port helper, re-exported for the callers that start anvil. */

@@ -9,8 +9,8 @@
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
 import { pathToFileURL } from "node:url";
-import type { Hex } from "../../src/hex.js";
-import { type ProvenanceRecord, RECORD_FORMAT, recordHash } from "../../src/record.js";
+import type { Hex } from "../../src/core/hex.js";
+import { type ProvenanceRecord, RECORD_FORMAT, recordHash } from "../../src/formats/record.js";
 
 export type EntryLoadParameters = {
   /** The service, `http://host:port`. */

@@ -5,7 +5,7 @@ import { it } from "node:test";
 import { readFileSync } from "node:fs";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { InputError } from "../../src/errors/input.js";
+import { InputError } from "../../src/core/errors/input.js";
 
 /** A predicate that has a JSON Schema: `schemas/predicates/<name>-v<version>.schema.json` (model-manifest: v2; the others v1). */
 export type PredicateSchemaName = "approval" | "dataset" | "deployment" | "evaluation" | "model-manifest" | "model-update" | "model-watermark" | "revocation" | "training-run";

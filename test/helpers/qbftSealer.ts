@@ -1,9 +1,9 @@
 // Test-only: makes QBFT headers the way Besu's validators do (BftHelpers.createSealedBlock), with
 // test keys. Used by the QBFT test node and by tests that forge headers. Never for a real chain.
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { bytesToHex, concatBytes, hexToBytes, keccak256, type Hex } from "../../src/lightclient/bytes.js";
-import type { BlockHeader } from "../../src/lightclient/header.js";
-import { QBFT_MIX_HASH, type QbftExtraData, type QbftVote, encodeQbftExtraData, qbftCommitSealDigest } from "../../src/lightclient/qbft.js";
+import { bytesToHex, concatBytes, hexToBytes, keccak256, type Hex } from "../../src/verify/lightclient/bytes.js";
+import type { BlockHeader } from "../../src/verify/lightclient/header.js";
+import { QBFT_MIX_HASH, type QbftExtraData, type QbftVote, encodeQbftExtraData, qbftCommitSealDigest } from "../../src/verify/lightclient/qbft.js";
 
 /** A test validator: its private key and address. */
 export type TestValidator = { readonly privateKey: Uint8Array; readonly address: Hex };

@@ -7,11 +7,11 @@
 // against the rewritten headers. Validator sets: block-header mode with votes cast by the proposers
 // of chosen blocks, or contract mode reading the set from a contract's storage at the parent block.
 import { createServer, type Server } from "node:http";
-import { bytesToHex, type Hex } from "../../src/lightclient/bytes.js";
-import { type BlockHeader, headerFromRpc, headerToRpc } from "../../src/lightclient/header.js";
-import { QBFT_MIX_HASH, qbftBlockHash, qbftQuorum } from "../../src/lightclient/qbft.js";
-import { QBFT_TRUST_FORMAT, type QbftTrust } from "../../src/lightclient/trustFile.js";
-import { type VoteTally, tallyAfterBlock, validatorContractSlots } from "../../src/lightclient/validatorSet.js";
+import { bytesToHex, type Hex } from "../../src/verify/lightclient/bytes.js";
+import { type BlockHeader, headerFromRpc, headerToRpc } from "../../src/verify/lightclient/header.js";
+import { QBFT_MIX_HASH, qbftBlockHash, qbftQuorum } from "../../src/verify/lightclient/qbft.js";
+import { QBFT_TRUST_FORMAT, type QbftTrust } from "../../src/verify/lightclient/trustFile.js";
+import { type VoteTally, tallyAfterBlock, validatorContractSlots } from "../../src/verify/lightclient/validatorSet.js";
 import { type TestValidator, qbftGenesisExtraData, sealQbftHeader } from "./qbftSealer.js";
 
 export type Upstream = (method: string, params: readonly unknown[]) => Promise<unknown>;

@@ -4,18 +4,18 @@
 // verdict that no genuine document has. A mutant whose every claim a genuine verdict also makes
 // (whitespace, key order, an optional entry left out) asserts nothing false, and is counted apart.
 // `npm run fuzz` runs a million mutations; the test suite runs a slice.
-import { parseEnvelope } from "../../src/attestation/dsse.js";
-import { verifyEnvelope } from "../../src/attestation/verifyEnvelope.js";
-import { parseBundle } from "../../src/bundle/bundle.js";
-import { verifyBundle } from "../../src/bundle/verifyBundle.js";
+import { parseEnvelope } from "../../src/formats/attestation/dsse.js";
+import { verifyEnvelope } from "../../src/formats/attestation/verifyEnvelope.js";
+import { parseBundle } from "../../src/formats/bundle.js";
+import { verifyBundle } from "../../src/verify/verifyBundle.js";
 import type { ChainReader } from "../../src/chain/types.js";
-import { BaseError } from "../../src/errors/base.js";
-import { parseJson } from "../../src/json/parseJson.js";
-import { parseReceipt } from "../../src/receipt.js";
+import { BaseError } from "../../src/core/errors/base.js";
+import { parseJson } from "../../src/core/parseJson.js";
+import { parseReceipt } from "../../src/formats/receipt.js";
 import { verifyAttestation } from "../../src/verify/verifyAttestation.js";
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
-import type { PublicKeyInfo } from "../../src/attestation/keys.js";
-import type { Hex } from "../../src/hex.js";
+import type { PublicKeyInfo } from "../../src/formats/attestation/keys.js";
+import type { Hex } from "../../src/core/hex.js";
 import type { GenuineEvidence } from "./genuineEvidence.js";
 import { createRandom, mutateJsonText } from "./jsonMutator.js";
 

@@ -7,9 +7,9 @@
 // is decided in decide.ts and done by engine.ts. docs/service-anchoring.md describes the state
 // machine and the fault handling.
 import { isAnchorer } from "../../chain/registry.js";
-import { describeCause } from "../../errors/base.js";
-import { ChainError } from "../../errors/chain.js";
-import type { Hex } from "../../hex.js";
+import { describeCause } from "../../core/errors/base.js";
+import { ChainError } from "../../core/errors/chain.js";
+import type { Hex } from "../../core/hex.js";
 import { createBackoff } from "../backoff.js";
 import { type Anchorer, type AnchorerConfig, checkConfig } from "./config.js";
 import { createAnchoringEngine } from "./engine.js";

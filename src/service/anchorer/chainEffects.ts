@@ -4,10 +4,10 @@
 import { parseTransaction } from "viem";
 import { decodeBatchAnchored, encodeAnchor, findBatchAnchoredLog, readAnchor, withRevertName } from "../../chain/registry.js";
 import type { TransactionFees, TransactionReceipt } from "../../chain/types.js";
-import { describeCause } from "../../errors/base.js";
-import { ChainError } from "../../errors/chain.js";
-import type { Hex } from "../../hex.js";
-import type { ReceiptAnchor } from "../../receipt.js";
+import { describeCause } from "../../core/errors/base.js";
+import { ChainError } from "../../core/errors/chain.js";
+import type { Hex } from "../../core/hex.js";
+import type { ReceiptAnchor } from "../../formats/receipt.js";
 import { initialFees, storedFees } from "../feePolicy.js";
 import type { OutboxTransaction, ServiceBatch } from "../store/serviceStore.js";
 import type { AnchoringEngineParameters } from "./engine.js";

@@ -1,7 +1,7 @@
 // The anchorer's configuration and what it reports: the contract between the service and its
 // anchoring loop (anchorer.ts), checked once at creation.
-import { InputError } from "../../errors/input.js";
-import type { Hex } from "../../hex.js";
+import { InputError } from "../../core/errors/input.js";
+import type { Hex } from "../../core/hex.js";
 import { MAX_LEAF_COUNT } from "../../merkle/tree.js";
 import type { ChainWriter } from "../../chain/types.js";
 import type { CreateBackoffParameters } from "../backoff.js";

@@ -2,10 +2,10 @@
 // transactions), what the chain says (receipts, nonces, pool, head, block hashes) and the fee
 // policy. No I/O here: the effect runner (runner.ts) asks the chain for the fact a decision names
 // (`ask`), performs the step it returns, and decides again. Each decision is therefore testable
-// row by row without a chain (test/service-anchorer-decide.test.ts), and a pass asks the chain
+// row by row without a chain (test/service/service-anchorer-decide.test.ts), and a pass asks the chain
 // only for what the decision needs, in the same order as before the split.
 import type { FeeData, TransactionFees } from "../../chain/types.js";
-import type { Hex } from "../../hex.js";
+import type { Hex } from "../../core/hex.js";
 import { type FeePolicy, bumpedFees } from "../feePolicy.js";
 import type { OutboxTransaction } from "../store/serviceStore.js";
 

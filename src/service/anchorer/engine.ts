@@ -2,10 +2,10 @@
 // and performs the steps they return (store writes, signing, broadcasting). It holds no decision
 // of its own beyond "do what the step says", so what the anchorer does in a given situation is
 // read in decide.ts and tested there without a chain. Used by the service's anchorer
-// (anchorer.ts) and by the CLI's `provenance anchor` (src/ledger.ts, through anchorStore.ts).
-import { buildBatch } from "../../batchMetadata.js";
+// (anchorer.ts) and by the CLI's `provenance anchor` (src/ledger/ledger.ts, through anchorStore.ts).
+import { buildBatch } from "../../formats/batchMetadata.js";
 import type { TransactionReceipt } from "../../chain/types.js";
-import type { Hex } from "../../hex.js";
+import type { Hex } from "../../core/hex.js";
 import { storedFees } from "../feePolicy.js";
 import type { OutboxTransaction, SealBuilder, ServiceBatch, ServiceStore } from "../store/serviceStore.js";
 import type { AnchorerEvents } from "../types.js";
@@ -284,7 +284,7 @@ export function createAnchoringEngine(p: AnchoringEngineParameters) {
   };
 }
 
-/** The SealBuilder of the service: the same tree and batch metadata as `sealBatch` of src/ledger.ts. */
+/** The SealBuilder of the service: the same tree and batch metadata as `sealBatch` of src/ledger/ledger.ts. */
 export function sealBuilder(sealedAt: Date): SealBuilder {
   return (leaves) => {
     const { tree, metadata, metadataHash } = buildBatch(leaves, sealedAt);

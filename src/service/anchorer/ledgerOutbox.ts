@@ -1,14 +1,14 @@
 // The CLI's ledger store seen as the anchoring engine's store, so `provenance anchor`
-// (anchorBatches of src/ledger.ts) runs the service's engine: fee bumps, rebroadcasts, nonce
+// (anchorBatches of src/ledger/ledger.ts) runs the service's engine: fee bumps, rebroadcasts, nonce
 // gaps, reorgs before the confirmation depth. The ledger store keeps one persisted transaction
 // per batch (the newest: what a restart rebroadcasts) and records a batch only once it is
 // confirmed; what the engine needs beyond that (older transactions of this run, a mined anchor
 // still short of its confirmations) lives in memory for the run. A run killed meanwhile loses
 // nothing the chain does not tell the next run: the persisted transaction, or the anchor itself.
 import { parseTransaction, recoverTransactionAddress } from "viem";
-import type { Hex } from "../../hex.js";
-import type { ReceiptAnchor } from "../../receipt.js";
-import type { LedgerStore, StoredBatch } from "../../store/ledgerStore.js";
+import type { Hex } from "../../core/hex.js";
+import type { ReceiptAnchor } from "../../formats/receipt.js";
+import type { LedgerStore, StoredBatch } from "../../ledger/store/ledgerStore.js";
 import { notFound } from "../store/rules.js";
 import type { OutboxTransaction, ServiceBatch } from "../store/serviceStore.js";
 import type { AnchoringStore } from "./engine.js";

@@ -1,6 +1,6 @@
 // Reading requests: a strictly parsed JSON body within the size limit, and idempotency keys.
 import type { IncomingMessage } from "node:http";
-import { parseJsonBytes } from "../../json/parseJson.js";
+import { parseJsonBytes } from "../../core/parseJson.js";
 import { HttpError } from "./httpError.js";
 
 /** Reads and strictly parses a JSON request body (UTF-8, no duplicate keys, no lone surrogates). */

@@ -1,15 +1,15 @@
 // The `/v1/entries` routes: ingesting entries (one, or a batch of up to MAX_BATCH_ENTRIES), an
 // entry's status, and its receipt once its batch is confirmed.
-import { assembleReceipt } from "../../assembleReceipt.js";
-import { canonicalJson } from "../../canonicalJson.js";
-import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, parseEntry } from "../../entry.js";
-import { describeCause } from "../../errors/base.js";
-import { InputError } from "../../errors/input.js";
-import type { Hex } from "../../hex.js";
-import { parseJson } from "../../json/parseJson.js";
+import { assembleReceipt } from "../../ledger/assembleReceipt.js";
+import { canonicalJson } from "../../core/canonicalJson.js";
+import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, parseEntry } from "../../formats/entry.js";
+import { describeCause } from "../../core/errors/base.js";
+import { InputError } from "../../core/errors/input.js";
+import type { Hex } from "../../core/hex.js";
+import { parseJson } from "../../core/parseJson.js";
 import { recordLeaf } from "../../merkle/leaf.js";
-import { serializeReceipt } from "../../receipt.js";
-import { expectArray, expectObject } from "../../validate.js";
+import { serializeReceipt } from "../../formats/receipt.js";
+import { expectArray, expectObject } from "../../core/validate.js";
 import type { AddEntryResult, NewEntry, StoredEntry } from "../store/serviceStore.js";
 import { checkIdempotencyKey, idempotencyKeyHeader, readJson } from "./body.js";
 import type { CreateHttpApiParameters } from "./httpApi.js";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ChainReader } from "../../chain/types.js";
-import type { Hex } from "../../hex.js";
+import type { Hex } from "../../core/hex.js";
 import type { AnchorerState } from "../anchorer/config.js";
 import type { IngestQueue } from "../ingestQueue.js";
 import type { ServiceMetrics } from "../metrics.js";

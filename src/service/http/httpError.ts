@@ -1,6 +1,6 @@
-import { BaseError, type BaseErrorParameters } from "../../errors/base.js";
-import type { InputErrorCode } from "../../errors/input.js";
-import type { StoreErrorCode } from "../../errors/store.js";
+import { BaseError, type BaseErrorParameters } from "../../core/errors/base.js";
+import type { InputErrorCode } from "../../core/errors/input.js";
+import type { StoreErrorCode } from "../../core/errors/store.js";
 
 export type HttpErrorCode =
   | "NOT_FOUND"
@@ -22,7 +22,7 @@ export type HttpErrorCode =
  * An HTTP answer other than success, with the status it maps to (input and store errors keep
  * their codes: `DUPLICATE_KEY`, `STORE_UNAVAILABLE`). The API writes it as
  * `{ "error": { "code", "message", "path"?, "details"?, "hints"? } }` (plus `extra` fields at the
- * top level): the CLI's `--json` error shape too (src/errors/errorBody.ts).
+ * top level): the CLI's `--json` error shape too (src/core/errors/errorBody.ts).
  */
 export class HttpError extends BaseError<HttpErrorCode | InputErrorCode | StoreErrorCode> {
   override name = "HttpError";

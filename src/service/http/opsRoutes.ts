@@ -1,6 +1,6 @@
 // The operations routes: liveness, readiness (store, chain, anchorer), Prometheus metrics and the
 // OpenAPI document.
-import { BaseError, describeCause } from "../../errors/base.js";
+import { BaseError, describeCause } from "../../core/errors/base.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../metrics.js";
 import type { CreateHttpApiParameters } from "./httpApi.js";
 import type { Reply } from "./reply.js";

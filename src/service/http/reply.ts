@@ -1,11 +1,11 @@
 // Writing answers: a handler's reply, and every error as one JSON shape. The whole error
 // format of the API is `errorBody`; `writeError` is the one place an error reaches the wire.
 import type { ServerResponse } from "node:http";
-import { BaseError } from "../../errors/base.js";
-import { ChainError } from "../../errors/chain.js";
-import { InputError } from "../../errors/input.js";
-import { StoreError } from "../../errors/store.js";
-import { type ErrorBody, errorBody as sharedErrorBody } from "../../errors/errorBody.js";
+import { BaseError } from "../../core/errors/base.js";
+import { ChainError } from "../../core/errors/chain.js";
+import { InputError } from "../../core/errors/input.js";
+import { StoreError } from "../../core/errors/store.js";
+import { type ErrorBody, errorBody as sharedErrorBody } from "../../core/errors/errorBody.js";
 import { HttpError } from "./httpError.js";
 
 /** What a route handler answers. */
@@ -31,7 +31,7 @@ export function toHttpError(error: unknown): HttpError {
 
 /** The body of an error answer: `{ "error": { "code", "message", "path"? } }` plus the error's `extra` fields. */
 export function errorBody(e: HttpError): { error: ErrorBody } & Record<string, unknown> {
-  // The CLI's --json errors have the same shape (src/errors/errorBody.ts).
+  // The CLI's --json errors have the same shape (src/core/errors/errorBody.ts).
   return { error: sharedErrorBody(e), ...e.extra };
 }
 

@@ -1,12 +1,12 @@
 // `POST /v1/verify`: verifies a receipt (and an attestation's signers) against the service's own
 // chain pins, never the receipt's claims.
-import { type PublicKeyInfo, parsePublicKeyInfo } from "../../attestation/keys.js";
-import { describeEntry, entryHash, entrySubjects } from "../../entry.js";
-import { ChainError } from "../../errors/chain.js";
-import { InputError } from "../../errors/input.js";
-import { VerificationError } from "../../errors/verification.js";
-import { parseReceipt } from "../../receipt.js";
-import { expectArray, expectObject, expectSha256 } from "../../validate.js";
+import { type PublicKeyInfo, parsePublicKeyInfo } from "../../formats/attestation/keys.js";
+import { describeEntry, entryHash, entrySubjects } from "../../formats/entry.js";
+import { ChainError } from "../../core/errors/chain.js";
+import { InputError } from "../../core/errors/input.js";
+import { VerificationError } from "../../core/errors/verification.js";
+import { parseReceipt } from "../../formats/receipt.js";
+import { expectArray, expectObject, expectSha256 } from "../../core/validate.js";
 import { type VerifiedSigner, verifyAttestation } from "../../verify/verifyAttestation.js";
 import { type VerifiedReceipt, verifyReceipt } from "../../verify/verifyReceipt.js";
 import { readJson } from "./body.js";

@@ -1,6 +1,6 @@
 import { decodeBatchAnchored, readAnchor } from "../../chain/registry.js";
 import type { ChainReader } from "../../chain/types.js";
-import { type Hex, hexEquals } from "../../hex.js";
+import { type Hex, hexEquals } from "../../core/hex.js";
 import { loadMerkleTree } from "../../merkle/loadMerkleTree.js";
 import type { ServiceBatch, ServiceStore } from "./serviceStore.js";
 

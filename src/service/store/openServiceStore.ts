@@ -1,4 +1,4 @@
-import { InputError } from "../../errors/input.js";
+import { InputError } from "../../core/errors/input.js";
 import type { ServiceStore } from "./serviceStore.js";
 import { type SqliteServiceStoreOptions, openSqliteServiceStore } from "./sqlite.js";
 

@@ -1,8 +1,8 @@
 // `addEntries` of the PostgreSQL store: group commit of many entries in a few round trips, safe
 // against concurrent writers on other instances.
 import type pg from "pg";
-import { StoreError } from "../../errors/store.js";
-import type { Hex } from "../../hex.js";
+import { StoreError } from "../../core/errors/store.js";
+import type { Hex } from "../../core/hex.js";
 import type { Row } from "./rows.js";
 import { lower } from "./rules.js";
 import type { AddEntryResult, NewEntry } from "./serviceStore.js";

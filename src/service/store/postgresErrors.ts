@@ -1,6 +1,6 @@
 // How pg's failures become the store's errors.
-import { InputError } from "../../errors/input.js";
-import { StoreError } from "../../errors/store.js";
+import { InputError } from "../../core/errors/input.js";
+import { StoreError } from "../../core/errors/store.js";
 
 /** SQLSTATEs (and classes) that mean "the store cannot be used right now". */
 const UNAVAILABLE_STATES: ReadonlyMap<string, string> = new Map([

@@ -6,8 +6,8 @@ import { postgresStoreError } from "./postgresErrors.js";
 import { SCHEMA } from "./postgresSchema.js";
 import { BATCH_COLUMNS, ENTRY_COLUMNS, type Row, rowMappers } from "./rows.js";
 import { SERVICE_SCHEMA_VERSION, SERVICE_SCHEMA_VERSION_KEY, batchTransition, checkMetaKey, checkPositive, checkSchemaVersion, checkSealed, lower, notFound } from "./rules.js";
-import type { Hex } from "../../hex.js";
-import type { ReceiptAnchor } from "../../receipt.js";
+import type { Hex } from "../../core/hex.js";
+import type { ReceiptAnchor } from "../../formats/receipt.js";
 import type { AddEntryResult, BatchStatus, NewEntry, OutboxTransaction, PendingStats, SealBuilder, ServiceBatch, ServiceStore, StoredEntry, StoredToken } from "./serviceStore.js";
 
 export class PostgresServiceStore implements ServiceStore {

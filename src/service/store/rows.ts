@@ -1,6 +1,6 @@
 // Row → value mapping shared by the SQLite and PostgreSQL service stores: the columns are the
 // same; only how a timestamp comes back differs (TEXT in SQLite, a Date from pg).
-import type { Hex } from "../../hex.js";
+import type { Hex } from "../../core/hex.js";
 import type { BatchStatus, EntryStatus, OutboxTransaction, ServiceBatch, StoredEntry, StoredToken } from "./serviceStore.js";
 
 export type Row = Record<string, unknown>;

@@ -1,10 +1,10 @@
 // The rules both service store drivers share: the schema version they pin, which batch status
 // changes are allowed, the argument checks, and the errors that name a missing row. Each driver
 // (sqlite.ts, postgres.ts) keeps only its own SQL and I/O and asks these functions what to do,
-// so the two cannot drift apart (the conformance suite, test/service-store.test.ts, runs on both).
-import { InputError } from "../../errors/input.js";
-import { StoreError } from "../../errors/store.js";
-import type { Hex } from "../../hex.js";
+// so the two cannot drift apart (the conformance suite, test/service/service-store.test.ts, runs on both).
+import { InputError } from "../../core/errors/input.js";
+import { StoreError } from "../../core/errors/store.js";
+import type { Hex } from "../../core/hex.js";
 import type { BatchStatus } from "./serviceStore.js";
 
 /** Schema version of the service store (both drivers) this code reads and writes; newer stores are refused. */

@@ -1,12 +1,12 @@
 // The anchoring service's storage: one interface, two implementations (SQLite for one instance,
 // PostgreSQL for several instances sharing a database). Everything the service knows lives here;
 // the process itself holds nothing that a kill -9 could lose. The same conformance suite
-// (test/service-store.test.ts) runs against both implementations.
-import type { Hex } from "../../hex.js";
-import type { ReceiptAnchor } from "../../receipt.js";
-import type { EntryStatus, ServiceBatchStatus } from "../../store/batchStatus.js";
+// (test/service/service-store.test.ts) runs against both implementations.
+import type { Hex } from "../../core/hex.js";
+import type { ReceiptAnchor } from "../../formats/receipt.js";
+import type { EntryStatus, ServiceBatchStatus } from "../../ledger/store/batchStatus.js";
 
-/** Entry kinds, as in src/entry.ts. */
+/** Entry kinds, as in src/formats/entry.ts. */
 export type EntryKind = "record" | "attestation";
 
 /** What every entry of the store is: already validated, hashed and given its leaf by the caller. */
@@ -37,11 +37,11 @@ export type AddEntryResult =
   | { readonly status: "conflict"; readonly existingEntryHash: Hex };
 
 /**
- * Where an entry is on its way to a receipt (src/store/batchStatus.ts). `pending`: stored, not
+ * Where an entry is on its way to a receipt (src/ledger/store/batchStatus.ts). `pending`: stored, not
  * sealed. `sealed`: in a batch whose transaction is not mined yet (or was reorged out).
  * `anchored`: mined, fewer confirmations than required. `confirmed`: receipts are issued.
  */
-export type { EntryStatus } from "../../store/batchStatus.js";
+export type { EntryStatus } from "../../ledger/store/batchStatus.js";
 
 export type StoredEntry = EntryFields & {
   readonly id: number;
@@ -52,7 +52,7 @@ export type StoredEntry = EntryFields & {
   readonly status: EntryStatus;
 };
 
-/** A service batch's status: the service's subset of the one batch-status vocabulary (src/store/batchStatus.ts). */
+/** A service batch's status: the service's subset of the one batch-status vocabulary (src/ledger/store/batchStatus.ts). */
 export type BatchStatus = ServiceBatchStatus;
 
 /** An anchoring transaction in the outbox: persisted before it is broadcast. */

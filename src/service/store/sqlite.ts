@@ -3,8 +3,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { StoreError } from "../../errors/store.js";
-import { loadSqlite } from "../../store/loadSqlite.js";
+import { StoreError } from "../../core/errors/store.js";
+import { loadSqlite } from "../../ledger/store/loadSqlite.js";
 import type { Row } from "./rows.js";
 import { SERVICE_SCHEMA_VERSION } from "./rules.js";
 import type { ServiceStore } from "./serviceStore.js";

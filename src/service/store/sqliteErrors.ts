@@ -1,6 +1,6 @@
 // How node:sqlite's failures become the store's errors.
-import { InputError } from "../../errors/input.js";
-import { StoreError } from "../../errors/store.js";
+import { InputError } from "../../core/errors/input.js";
+import { StoreError } from "../../core/errors/store.js";
 
 /** Primary SQLite result codes that mean "the store cannot be used right now", and what to tell the operator. */
 const UNAVAILABLE_CODES: ReadonlyMap<number, string> = new Map([

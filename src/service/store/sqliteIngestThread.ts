@@ -1,7 +1,7 @@
 // The SQLite store's ingest thread: commits `addEntries` on a second connection in a worker, so
 // the service's event loop goes on parsing requests while SQLite writes and fsyncs.
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import { StoreError, type StoreErrorCode } from "../../errors/store.js";
+import { StoreError, type StoreErrorCode } from "../../core/errors/store.js";
 import type { AddEntryResult, NewEntry, ServiceStore } from "./serviceStore.js";
 import { type SqliteServiceStoreOptions, openSqliteServiceStore } from "./sqlite.js";
 

@@ -1,14 +1,14 @@
 // The SQLite service store's SQL: every ServiceStore method as statements on one connection
 // (sqliteConnection.ts), with the rules both drivers share (rules.ts). Opened by sqlite.ts.
 import type { DatabaseSync } from "node:sqlite";
-import { StoreError } from "../../errors/store.js";
+import { StoreError } from "../../core/errors/store.js";
 import { SqliteConnection } from "./sqliteConnection.js";
 import { sqliteStoreError } from "./sqliteErrors.js";
 import { SCHEMA } from "./sqliteSchema.js";
 import { BATCH_COLUMNS, ENTRY_COLUMNS, type Row, rowMappers } from "./rows.js";
 import { SERVICE_SCHEMA_VERSION, SERVICE_SCHEMA_VERSION_KEY, batchTransition, checkMetaKey, checkPositive, checkSchemaVersion, checkSealed, lower, notFound } from "./rules.js";
-import type { Hex } from "../../hex.js";
-import type { ReceiptAnchor } from "../../receipt.js";
+import type { Hex } from "../../core/hex.js";
+import type { ReceiptAnchor } from "../../formats/receipt.js";
 import type { AddEntryResult, BatchStatus, NewEntry, OutboxTransaction, PendingStats, SealBuilder, ServiceBatch, ServiceStore, StoredEntry, StoredToken } from "./serviceStore.js";
 
 export class SqliteServiceStore extends SqliteConnection implements ServiceStore {

@@ -1,0 +1,163 @@
+// The verifier's half of signing keys, platform-neutral (no node:, no Buffer): parse an untrusted
+// public key, check that it hashes to its keyid, and verify a signature. ed25519 and P-256 go
+// through @noble/curves, secp256k1 through viem's public-key recovery. Generating keys and
+// signing stay in keys.ts (node:crypto), which re-exports all of this.
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { p256 } from "@noble/curves/nist.js";
+import { keccak256, recoverAddress } from "viem";
+import { base64ToBytes, bytesEqual, bytesToBase64, bytesToHexDigits, sha256Bytes, utf8Bytes } from "../../core/bytes.js";
+import { InputError } from "../../core/errors/input.js";
+import type { Hex } from "../../core/hex.js";
+import { expectObject, expectOneOf, expectString } from "../../core/validate.js";
+
+/** Signature algorithms (docs/attestations.md#keys). */
+export type KeyAlgorithm = "secp256k1" | "ed25519" | "p256";
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ["secp256k1", "ed25519", "p256"];
+
+export const PUBLIC_KEY_FORMAT = "provenance-public-key-v1";
+
+/** What a verifier needs to check a signature: for secp256k1 the address is the key. */
+export type PublicKeyInfo = {
+  readonly algorithm: KeyAlgorithm;
+  /** DSSE keyid: lower-case Ethereum address (secp256k1) or `sha256:<hex of SPKI DER>`. */
+  readonly keyid: string;
+  /** The address (secp256k1), or the SPKI public key in PEM. */
+  readonly publicKey: string;
+};
+
+// The DER SubjectPublicKeyInfo prefixes of the two key kinds, in the one encoding each that this
+// project makes and accepts (what Node.js exports): ed25519 (RFC 8410) and P-256 with the named
+// curve and an uncompressed point (RFC 5480). A key has one encoding, so one keyid.
+const ED25519_SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
+const P256_SPKI_PREFIX = Uint8Array.of(0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04);
+
+/** A parsed SubjectPublicKeyInfo: the algorithm, the raw key (32 bytes, or the 65-byte point) and the DER. */
+export type Spki = { readonly algorithm: "ed25519" | "p256"; readonly raw: Uint8Array; readonly der: Uint8Array };
+
+/** The key in a DER SubjectPublicKeyInfo, or undefined when it is not an ed25519 or uncompressed P-256 key. */
+export function parseSpki(der: Uint8Array): Spki | undefined {
+  const startsWith = (prefix: Uint8Array, length: number) => der.length === length && bytesEqual(der.subarray(0, prefix.length), prefix);
+  if (startsWith(ED25519_SPKI_PREFIX, 44)) return { algorithm: "ed25519", raw: der.slice(12), der };
+  if (startsWith(P256_SPKI_PREFIX, 91)) {
+    const raw = der.slice(26);
+    try {
+      p256.ProjectivePoint.fromHex(raw).assertValidity();
+    } catch {
+      return undefined; // not a point on the curve
+    }
+    return { algorithm: "p256", raw, der };
+  }
+  return undefined;
+}
+
+const PEM_HEADER = "-----BEGIN PUBLIC KEY-----";
+const PEM_FOOTER = "-----END PUBLIC KEY-----";
+
+/** The DER of a PEM `PUBLIC KEY` block (RFC 7468: header, base64 lines, footer; `\n` or `\r\n`), or undefined. */
+export function pemToDer(pem: string): Uint8Array | undefined {
+  const lines = pem.replace(/\r\n/g, "\n").replace(/\n$/, "").split("\n");
+  if (lines.length < 3 || lines[0] !== PEM_HEADER || lines[lines.length - 1] !== PEM_FOOTER) return undefined;
+  const der = base64ToBytes(lines.slice(1, -1).join(""));
+  return typeof der === "string" ? undefined : der;
+}
+
+/** The PEM of a DER SubjectPublicKeyInfo, as Node.js exports it (64-character lines, final line feed). */
+export function derToPem(der: Uint8Array): string {
+  const body = bytesToBase64(der).replace(/.{64}/g, "$&\n").replace(/\n$/, "");
+  return `${PEM_HEADER}\n${body}\n${PEM_FOOTER}\n`;
+}
+
+/** `sha256:` + hex SHA-256 of a DER SubjectPublicKeyInfo: the keyid of an ed25519 or P-256 key. */
+export function keyidOfSpki(der: Uint8Array): string {
+  return `sha256:${bytesToHexDigits(sha256Bytes(der))}`;
+}
+
+/** The 32-byte key id registered on chain: SHA-256 of the UTF-8 keyid string. */
+export function onChainKeyId(keyid: string): Hex {
+  return `0x${bytesToHexDigits(sha256Bytes(utf8Bytes(keyid)))}`;
+}
+
+/** The 32-byte role label registered on chain: keccak256 of the UTF-8 role name (zero for none). */
+export function onChainRole(role: string | undefined): Hex {
+  return role ? keccak256(utf8Bytes(role)) : `0x${"00".repeat(32)}`;
+}
+
+/** The public half of a key, safe to publish and to put in a bundle. */
+export function publicKeyInfo(key: PublicKeyInfo): PublicKeyInfo {
+  return { algorithm: key.algorithm, keyid: key.keyid, publicKey: key.publicKey };
+}
+
+/** The parsed SPKI of an ed25519 or P-256 {@link PublicKeyInfo}'s PEM, or an `InputError` naming `path`. */
+export function spkiOfPublicKey(algorithm: "ed25519" | "p256", publicKey: string, path: string): Spki {
+  const der = pemToDer(publicKey);
+  if (der === undefined) throw new InputError("INVALID_KEY", "is not a PEM public key", { path });
+  const spki = parseSpki(der);
+  if (spki === undefined) throw new InputError("INVALID_KEY", `is not an ed25519 or P-256 public key in its SubjectPublicKeyInfo encoding (P-256: named curve, uncompressed point), not ${algorithm}`, { path });
+  if (spki.algorithm !== algorithm) throw new InputError("INVALID_KEY", `is a ${spki.algorithm} key, not ${algorithm}`, { path });
+  return spki;
+}
+
+/**
+ * Validates an untrusted public key and checks that it hashes to its keyid (for secp256k1 the
+ * keyid is the address itself).
+ */
+export function parsePublicKeyInfo(value: unknown, path = "key"): PublicKeyInfo {
+  const o = expectObject(value, path, "INVALID_KEY", { required: ["algorithm", "keyid", "publicKey"], allowed: ["format"] });
+  if (o.format !== undefined && o.format !== PUBLIC_KEY_FORMAT)
+    throw new InputError("UNSUPPORTED_FORMAT", `unknown public key format ${JSON.stringify(o.format)}; this version reads "${PUBLIC_KEY_FORMAT}"`, { path: `${path}.format` });
+  const algorithm = expectOneOf(o.algorithm, `${path}.algorithm`, "INVALID_KEY", KEY_ALGORITHMS);
+  const keyid = expectString(o.keyid, `${path}.keyid`, "INVALID_KEY", { max: 80 });
+  const publicKey = expectString(o.publicKey, `${path}.publicKey`, "INVALID_KEY", { max: 4096 });
+  if (algorithm === "secp256k1") {
+    if (!/^0x[0-9a-f]{40}$/.test(keyid) || publicKey !== keyid) throw new InputError("INVALID_KEY", "a secp256k1 keyid and publicKey are the same lower-case 0x address", { path: `${path}.keyid` });
+    return { algorithm, keyid, publicKey };
+  }
+  const spki = spkiOfPublicKey(algorithm, publicKey, `${path}.publicKey`);
+  if (keyidOfSpki(spki.der) !== keyid) throw new InputError("INVALID_KEY", "the keyid is not the SHA-256 of this public key", { path: `${path}.keyid` });
+  return { algorithm, keyid, publicKey };
+}
+
+// Public-key recovery is the costly step of a secp256k1 check and a pure function of its exact
+// inputs (digest and signature bytes), so recent answers are remembered: a verifier that checks the
+// same signature again (a bundle's envelopes, a fuzz run's mutants) pays once. The comparison with
+// the keyid still runs every time.
+const recovered = new Map<string, Promise<string>>();
+const RECOVERED_MAX = 1024;
+function recoverSigner(hash: Hex, signature: Hex): Promise<string> {
+  const id = hash + signature.slice(2);
+  let address = recovered.get(id);
+  if (!address) {
+    address = recoverAddress({ hash, signature }).then((a) => a.toLowerCase());
+    if (recovered.size >= RECOVERED_MAX) recovered.delete(recovered.keys().next().value!);
+    recovered.set(id, address);
+    address.catch(() => recovered.delete(id));
+  }
+  return address;
+}
+
+const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+
+/**
+ * Verifies `signature` over `message` (the PAE) by `key`. Never throws on a bad signature:
+ * returns false. A secp256k1 signature must be 65 bytes with low s and v 27/28, and recover the
+ * keyid's address; an ed25519 one is checked under RFC 8032 (not the looser ZIP 215); a P-256 one
+ * is DER-encoded ECDSA over SHA-256 of the message.
+ */
+export async function verifySignature(key: PublicKeyInfo, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  try {
+    if (key.algorithm === "secp256k1") {
+      if (signature.length !== 65) return false;
+      const s = BigInt(`0x${bytesToHexDigits(signature.subarray(32, 64))}`);
+      const v = signature[64];
+      if (s === 0n || s > SECP256K1_HALF_N || (v !== 27 && v !== 28)) return false;
+      const address = await recoverSigner(`0x${bytesToHexDigits(sha256Bytes(message))}`, `0x${bytesToHexDigits(signature)}`);
+      return address === key.keyid;
+    }
+    // The label must match the key: a P-256 key labelled ed25519 would otherwise verify ECDSA.
+    const spki = spkiOfPublicKey(key.algorithm, key.publicKey, "key");
+    if (key.algorithm === "ed25519") return ed25519.verify(signature, message, spki.raw, { zip215: false });
+    return p256.verify(signature, sha256Bytes(message), spki.raw, { format: "der", lowS: false });
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,519 @@
+import { encodeAbiParameters, keccak256 } from "viem";
+import type { HashingError } from "../../core/errors/hashing.js";
+import { InputError } from "../../core/errors/input.js";
+import type { MerkleError } from "../../core/errors/merkle.js";
+import { hashModel } from "../../local/hashing/hashModel.js";
+import { DEFAULT_SHARD_SIZE, SINGLE_FILE_PATH, hashModelShards, iterateShardRanges } from "../../local/hashing/hashModelShards.js";
+import { type ListedModel, listModel } from "../../local/hashing/listModel.js";
+import { type HashProgress, type ModelHashing, hashingOfKind } from "../model/modelManifest.js";
+import { modelPathProblem } from "../model/modelPath.js";
+import { type Hex, hexEquals, parseHexBytes } from "../../core/hex.js";
+import { MAX_LEAF_COUNT } from "../../merkle/arrayMerkleTree.js";
+import { buildMerkleTree } from "../../merkle/buildMerkleTree.js";
+import { verifyMerkleProof } from "../../merkle/proof.js";
+import { expectArray, expectBoolean, expectInteger, expectObject, expectOneOf, expectSha256, expectString } from "../../core/validate.js";
+
+/**
+ * The in-toto `predicateType` of a model manifest made by this version (v2): the subject digest
+ * is model hashing v2, and `artifact` binds the kind (file or directory) under the signature.
+ */
+export const MODEL_MANIFEST_PREDICATE_TYPE = "https://provenance-ledger.dev/model-manifest/v2";
+
+/**
+ * The v1 predicate type: no `artifact`, and the subject digest of a directory is model hashing v1
+ * (ambiguous with a file holding the manifest's bytes). Still parsed, never made; verifiers refuse
+ * it (check `hashing-version`).
+ */
+export const MODEL_MANIFEST_PREDICATE_TYPE_V1 = "https://provenance-ledger.dev/model-manifest/v1";
+
+/**
+ * What the subject is, signed with the resources: its kind, and how its digest was computed
+ * (`sha256` of the file's bytes, or the `provenance-model-manifest-v2` directory digest).
+ */
+export type ModelManifestArtifact = { kind: "file" | "directory"; hashing: ModelHashing };
+
+/** The leaf encoding of `merkle.root`, as @openzeppelin/merkle-tree's `StandardMerkleTree` takes it. */
+export const MODEL_RESOURCE_LEAF_ENCODING = ["string", "uint256", "bytes32"] as const;
+
+/**
+ * How the resources were computed, in OpenSSF model signing's words, so a verifier can redo it:
+ * whole files (`files`, algorithm `sha256`) or `shard_size`-byte shards (`shards`, algorithm
+ * `sha256-sharded-<shard_size>`). Symlinks are never followed and nothing is ignored.
+ */
+export type ModelManifestSerialization =
+  | { method: "files"; hash_type: "sha256"; allow_symlinks: false; ignore_paths: string[] }
+  | { method: "shards"; hash_type: "sha256"; allow_symlinks: false; ignore_paths: string[]; shard_size: number };
+
+/** One file or shard of the model: an OpenSSF resource descriptor, plus the bytes it covers. */
+export type ModelManifestResource = {
+  /** Model-relative POSIX path (`.` for a single-file model); for shards `path:start:end`. */
+  name: string;
+  /** `sha256`, or `sha256-sharded-<shard_size>` for shards. */
+  algorithm: string;
+  /** SHA-256 of the file or shard: 64 lower-case hex digits. */
+  digest: string;
+  /** Bytes covered: the file's size, or `end - start` of the shard. */
+  size: number;
+};
+
+/** A Merkle root over the resources, so one file or shard can be proven without the others. */
+export type ModelManifestMerkle = {
+  /** `StandardMerkleTree.of(resources.map(r => [r.name, r.size, "0x" + r.digest]), leafEncoding).root`. */
+  root: Hex;
+  leafCount: number;
+  leafEncoding: ["string", "uint256", "bytes32"];
+};
+
+/**
+ * The model-manifest predicate (`MODEL_MANIFEST_PREDICATE_TYPE`): the layout of OpenSSF model
+ * signing's `https://model_signing/signature/v1.0` predicate (`serialization`, `resources`
+ * sorted as `model_signing` sorts them), plus each resource's `size` and a Merkle root over
+ * the resources. The statement's subject is the model digest of `hashModel`. See
+ * docs/model-hashing.md.
+ */
+export type ModelManifestPredicate = {
+  /** v2 (required): the subject's kind and hashing. Absent from a v1 predicate. */
+  artifact?: ModelManifestArtifact;
+  serialization: ModelManifestSerialization;
+  resources: ModelManifestResource[];
+  merkle: ModelManifestMerkle;
+};
+
+const CODE = "INVALID_PREDICATE";
+const ROOT = /^0x[0-9a-f]{64}$/;
+const SHARD_NAME = /^(.+):(0|[1-9][0-9]*):(0|[1-9][0-9]*)$/;
+/** Longest resource name: a 4096-byte path plus `:start:end`. */
+const MAX_NAME_LENGTH = 4096 + 34;
+
+/**
+ * The Merkle leaf of a resource, shared with Solidity and @openzeppelin/merkle-tree:
+ *
+ *     keccak256(bytes.concat(keccak256(abi.encode(string name, uint256 size, bytes32 digest))))
+ *
+ * @example
+ * import { modelResourceLeaf } from "provenance-ledger";
+ * const leaf = modelResourceLeaf({ name: "config.json", algorithm: "sha256", digest, size: 42 });
+ */
+export function modelResourceLeaf(resource: ModelManifestResource): Hex {
+  return keccak256(
+    keccak256(encodeAbiParameters([{ type: "string" }, { type: "uint256" }, { type: "bytes32" }], [resource.name, BigInt(resource.size), `0x${resource.digest}`])),
+  );
+}
+
+export type CreateModelManifestPredicateParameters = {
+  /** `files` (default): one resource per file. `shards`: one per `shardSize`-byte shard of each file. */
+  method?: "files" | "shards";
+  /** Bytes per shard for `shards` (default 1,000,000,000, OpenSSF's default). */
+  shardSize?: number;
+  /** Worker threads (see `hashModel`). */
+  workers?: number;
+  onProgress?: (progress: HashProgress) => void;
+  signal?: AbortSignal;
+};
+
+export type CreateModelManifestPredicateReturnType = {
+  predicate: ModelManifestPredicate;
+  /** The model digest of `hashModel` for the same path: the statement's subject digest. */
+  subjectSha256: string;
+};
+
+export type CreateModelManifestPredicateErrorType = HashingError | InputError | MerkleError;
+
+/**
+ * Hashes the model at `path` into a model-manifest predicate and its subject digest, in one
+ * pass over the bytes: with `shards`, the whole-file SHA-256 that the subject digest needs runs
+ * beside the shards on the worker pool.
+ *
+ * @example
+ * import { MODEL_MANIFEST_PREDICATE_TYPE, createModelManifestPredicate } from "provenance-ledger";
+ * const { predicate, subjectSha256 } = await createModelManifestPredicate("./model", { method: "shards" });
+ * const statement = { _type: "https://in-toto.io/Statement/v1", subject: [{ name: "model", digest: { sha256: subjectSha256 } }],
+ *   predicateType: MODEL_MANIFEST_PREDICATE_TYPE, predicate };
+ */
+export async function createModelManifestPredicate(
+  path: string,
+  parameters: CreateModelManifestPredicateParameters = {},
+): Promise<CreateModelManifestPredicateReturnType> {
+  const method = parameters.method ?? "files";
+  if (method !== "files" && method !== "shards")
+    throw new InputError("INVALID_ARGUMENT", `method must be "files" or "shards", got ${JSON.stringify(method)}`, { path: "method" });
+  if (method === "files" && parameters.shardSize !== undefined)
+    throw new InputError("INVALID_ARGUMENT", 'shardSize is only for method "shards"', { path: "shardSize" });
+  const serialization: ModelManifestSerialization =
+    method === "files"
+      ? { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [] }
+      : { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [], shard_size: parameters.shardSize ?? DEFAULT_SHARD_SIZE };
+  const { resources, subjectSha256, kind } = await hashResources(path, serialization, parameters, true);
+  return { predicate: { artifact: { kind, hashing: hashingOfKind(kind) }, serialization, resources, merkle: merkleOf(resources) }, subjectSha256: subjectSha256 as string };
+}
+
+export type ParseModelManifestPredicateErrorType = InputError;
+
+/**
+ * Validates untrusted JSON (already parsed) as a model-manifest predicate and returns a fresh
+ * copy. Every field is checked and unknown fields are refused; each refusal is an `InputError`
+ * `INVALID_PREDICATE` naming the field (`predicate.resources[3].digest`). Beyond the shape
+ * (also in schemas/predicates/model-manifest-v1.schema.json), it checks what a schema cannot:
+ * resources sorted as OpenSSF model signing sorts them and unique; the algorithm matching
+ * `shard_size`; shards contiguous from offset 0, all but the last of each file full, `size`
+ * equal to `end - start`; `merkle.leafCount` equal to the number of resources and `merkle.root`
+ * equal to the root recomputed from them.
+ *
+ * @example
+ * import { parseModelManifestPredicate } from "provenance-ledger";
+ * const predicate = parseModelManifestPredicate(statement.predicate, "statement.predicate");
+ */
+export function parseModelManifestPredicate(value: unknown, path = "predicate"): ModelManifestPredicate {
+  return parsePredicateVersion(value, path, 2);
+}
+
+/**
+ * Validates a v1 model-manifest predicate (`MODEL_MANIFEST_PREDICATE_TYPE_V1`: no `artifact`), so
+ * that old envelopes still load; verifiers refuse it (docs/model-hashing.md, "Versions").
+ */
+export function parseModelManifestPredicateV1(value: unknown, path = "predicate"): ModelManifestPredicate {
+  return parsePredicateVersion(value, path, 1);
+}
+
+function parsePredicateVersion(value: unknown, path: string, version: 1 | 2): ModelManifestPredicate {
+  const object = expectObject(value, path, CODE, { allowed: [], required: version === 2 ? ["artifact", "serialization", "resources", "merkle"] : ["serialization", "resources", "merkle"] });
+  const artifact = version === 2 ? parseArtifact(object.artifact, `${path}.artifact`) : undefined;
+  const serialization = parseSerialization(object.serialization, `${path}.serialization`);
+  const items = expectArray(object.resources, `${path}.resources`, CODE, 1, MAX_LEAF_COUNT);
+  const resources: ModelManifestResource[] = [];
+  const keys: ResourceKey[] = [];
+  const filePaths = new Set<string>();
+  const algorithm = serialization.method === "files" ? "sha256" : `sha256-sharded-${serialization.shard_size}`;
+  for (const [i, item] of items.entries()) {
+    const at = `${path}.resources[${i}]`;
+    const resource = parseResource(item, at);
+    expectOneOf(resource.algorithm, `${at}.algorithm`, CODE, [algorithm]);
+    const key = resourceKey(resource.name, serialization, `${at}.name`);
+    const single = key.path === SINGLE_FILE_PATH;
+    if (single !== ((keys[0] ?? key).path === SINGLE_FILE_PATH) || (single && serialization.method === "files" && items.length !== 1))
+      throw new InputError(CODE, `"${SINGLE_FILE_PATH}" names the model itself: only a single-file model has it, and then it is its only file`, { path: `${at}.name` });
+    const previous = keys.at(-1);
+    if (previous !== undefined) {
+      const order = compareKeys(previous, key);
+      if (order === 0) throw new InputError(CODE, `duplicate resource ${JSON.stringify(resource.name)}`, { path: `${at}.name` });
+      if (order > 0) throw new InputError(CODE, `resources must be sorted by path segments, then offset (as OpenSSF model signing sorts them); it comes before resources[${i - 1}]`, { path: `${at}.name` });
+    }
+    if (serialization.method === "shards") {
+      const sameFile = previous?.path === key.path;
+      if (sameFile && (previous.end - previous.start !== serialization.shard_size || key.start !== previous.end))
+        throw new InputError(CODE, `shards of a file are contiguous and all but the last are shard_size (${serialization.shard_size}) bytes; expected it to start at ${previous.end} after a full shard`, { path: `${at}.name` });
+      if (!sameFile && key.start !== 0) throw new InputError(CODE, "the first shard of a file starts at offset 0", { path: `${at}.name` });
+      if (key.end - key.start > serialization.shard_size || (key.end === key.start && key.start !== 0))
+        throw new InputError(CODE, `a shard covers 1 to shard_size (${serialization.shard_size}) bytes (an empty file: one shard 0:0)`, { path: `${at}.name` });
+      if (resource.size !== key.end - key.start) throw new InputError(CODE, `size must be end - start = ${key.end - key.start}`, { path: `${at}.size` });
+    }
+    if (!filePaths.has(key.path)) {
+      const segments = key.path.split("/");
+      for (let n = 1; n < segments.length; n++) {
+        const ancestor = segments.slice(0, n).join("/");
+        if (filePaths.has(ancestor)) throw new InputError(CODE, `path lies under ${JSON.stringify(ancestor)}, which is listed as a file`, { path: `${at}.name` });
+      }
+      filePaths.add(key.path);
+    }
+    resources.push(resource);
+    keys.push(key);
+  }
+  const merkle = parseMerkle(object.merkle, `${path}.merkle`, resources);
+  // The signed kind must be the one the resources describe: "." names a single-file model.
+  if (artifact !== undefined && (artifact.kind === "file") !== (keys[0]?.path === SINGLE_FILE_PATH))
+    throw new InputError(CODE, `kind is "${artifact.kind}", but the resources describe a ${artifact.kind === "file" ? "directory" : `single file ("${SINGLE_FILE_PATH}")`}`, { path: `${path}.artifact.kind` });
+  return { ...(artifact && { artifact }), serialization, resources, merkle };
+}
+
+export type ModelManifestDifference = {
+  /**
+   * `MISSING`: in the predicate, not in the model. `UNEXPECTED`: in the model, not in the
+   * predicate. `CHANGED`: in both, with a different size or digest. `KIND_MISMATCH`: a v2
+   * predicate's `artifact.kind` is not the model's (checked before anything is hashed).
+   */
+  reason: "MISSING" | "UNEXPECTED" | "CHANGED" | "KIND_MISMATCH";
+  /** The model-relative path of the file (`.` for a single-file model). */
+  file: string;
+  /** The resource name: the path, or `path:start:end` for a shard. */
+  resource: string;
+  /** The predicate's resource (absent for `UNEXPECTED`). */
+  expected?: ModelManifestResource;
+  /** The model's resource (absent for `MISSING`; without `digest` when it differed before hashing). */
+  actual?: Omit<ModelManifestResource, "digest"> & { digest?: string };
+  /** `KIND_MISMATCH`: the predicate's signed kind and the model's (a file where a directory was attested, or the reverse). */
+  kind?: { expected: "file" | "directory"; actual: "file" | "directory" };
+};
+
+export type VerifyModelAgainstManifestParameters = Omit<CreateModelManifestPredicateParameters, "method" | "shardSize">;
+
+export type VerifyModelAgainstManifestReturnType = { valid: true; resourceCount: number } | ({ valid: false } & ModelManifestDifference);
+
+export type VerifyModelAgainstManifestErrorType = HashingError | InputError | MerkleError;
+
+/**
+ * Recomputes the resources of the model at `path` as `predicate.serialization` says and
+ * compares them with the predicate's. A difference is a result, not an error: `valid: false`
+ * naming the first differing file. The file list and sizes (and so the shard names) are
+ * compared before any byte is read, so a missing, added or resized file is reported without
+ * hashing; otherwise the first resource, in predicate order, whose digest differs. The predicate
+ * is parsed first (`parseModelManifestPredicate`); throws only for a malformed predicate
+ * (`InputError`) or a model that cannot be hashed (`HashingError`).
+ *
+ * @example
+ * import { verifyModelAgainstManifest } from "provenance-ledger";
+ * const result = await verifyModelAgainstManifest("./model", statement.predicate);
+ * if (!result.valid) console.error(`${result.reason}: ${result.file}`);
+ */
+export async function verifyModelAgainstManifest(
+  path: string,
+  predicate: unknown,
+  parameters: VerifyModelAgainstManifestParameters = {},
+): Promise<VerifyModelAgainstManifestReturnType> {
+  // Either version: the resources are compared the same way; a v2 predicate's kind is checked too.
+  const isV2 = typeof predicate === "object" && predicate !== null && Object.hasOwn(predicate, "artifact");
+  const { artifact, serialization, resources } = isV2 ? parseModelManifestPredicate(predicate) : parseModelManifestPredicateV1(predicate);
+  const model = await listModel(path, parameters.signal);
+  if (artifact !== undefined && artifact.kind !== model.kind) return { valid: false, reason: "KIND_MISMATCH", file: ".", resource: ".", kind: { expected: artifact.kind, actual: model.kind } };
+
+  // Names and sizes first, walking both sorted lists (the model's lazily: a tiny shard_size
+  // must not make a huge list).
+  const onDisk = modelResourceNames(model, serialization);
+  for (let i = 0, next = onDisk.next(); !next.done || i < resources.length; i++, next = onDisk.next()) {
+    const found = firstDifference(resources[i], next.done ? undefined : next.value, serialization);
+    if (found) return { valid: false, ...found };
+  }
+  // Then the digests. The model is listed again to be hashed: names and sizes are compared again.
+  const { resources: hashed } = await hashResources(path, serialization, parameters, false);
+  for (let i = 0; i < Math.max(resources.length, hashed.length); i++) {
+    const actual = hashed[i];
+    const found = firstDifference(resources[i], actual && { ...actual, key: resourceKey(actual.name, serialization, "") }, serialization);
+    if (found) return { valid: false, ...found };
+  }
+  return { valid: true, resourceCount: resources.length };
+}
+
+export type ProveResourceReturnType = {
+  resource: ModelManifestResource;
+  /** Sibling hashes from the resource's leaf up to `predicate.merkle.root` (OpenZeppelin's `getProof`). */
+  proof: Hex[];
+};
+
+/**
+ * The Merkle proof of one resource (a file, or one shard of a file) under
+ * `predicate.merkle.root`, so it can be checked without the other resources. Throws
+ * `InputError` when no resource has that name, or when the predicate's root does not match its
+ * resources (parse untrusted predicates with `parseModelManifestPredicate` first).
+ *
+ * @example
+ * import { proveResource, verifyResourceProof } from "provenance-ledger";
+ * const { resource, proof } = proveResource(predicate, "model-00001-of-00002.safetensors:0:1000000000");
+ * verifyResourceProof(predicate.merkle.root, resource, proof); // true
+ */
+export function proveResource(predicate: ModelManifestPredicate, name: string): ProveResourceReturnType {
+  const index = predicate.resources.findIndex((resource) => resource.name === name);
+  if (index < 0) throw new InputError("INVALID_ARGUMENT", `the predicate has no resource named ${JSON.stringify(name)}`, { path: "name" });
+  const leaves = predicate.resources.map(modelResourceLeaf);
+  const tree = buildMerkleTree(leaves);
+  if (!hexEquals(tree.root, predicate.merkle.root))
+    throw new InputError(CODE, `does not match the resources (they give ${tree.root})`, { path: "predicate.merkle.root" });
+  return { resource: { ...(predicate.resources[index] as ModelManifestResource) }, proof: tree.getProof(leaves[index] as Hex) };
+}
+
+/**
+ * Whether `proof` proves `resource` under `root` (a predicate's `merkle.root`): the resource's
+ * leaf (`modelResourceLeaf`) folded with the proof must give the root, compared in constant
+ * time. Same result as `StandardMerkleTree.verify(root, ["string","uint256","bytes32"],
+ * [name, size, "0x" + digest], proof)`. Every argument is hostile: a malformed resource is an
+ * `InputError` `INVALID_PREDICATE` naming the field (`resource.digest`), a malformed root or
+ * proof an `InputError` naming it, a proof longer than 64 a `MerkleError`.
+ *
+ * @example
+ * import { verifyResourceProof } from "provenance-ledger";
+ * if (!verifyResourceProof(anchored.merkle.root, resource, proof)) throw new Error("not part of the model");
+ */
+export function verifyResourceProof(root: Hex, resource: ModelManifestResource, proof: readonly Hex[]): boolean {
+  const expectedRoot = parseHexBytes(root, "root");
+  return verifyMerkleProof(expectedRoot, modelResourceLeaf(parseResource(resource, "resource")), proof);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A resource name, split: the file's path and the byte range (`[0, size)` for a whole file). */
+type ResourceKey = { path: string; segments: Buffer[]; start: number; end: number };
+type NamedResource = Omit<ModelManifestResource, "digest"> & { key: ResourceKey };
+
+/** Hashes the model's resources as `serialization` says, sorted; with `subject`, hashModel's digest from the same pass. */
+async function hashResources(
+  path: string,
+  serialization: ModelManifestSerialization,
+  parameters: VerifyModelAgainstManifestParameters,
+  subject: boolean,
+): Promise<{ resources: ModelManifestResource[]; subjectSha256?: string; kind: "file" | "directory" }> {
+  const hashing = {
+    ...(parameters.workers !== undefined && { workers: parameters.workers }),
+    ...(parameters.onProgress && { onProgress: parameters.onProgress }),
+    ...(parameters.signal && { signal: parameters.signal }),
+  };
+  if (serialization.method === "files") {
+    const digest = await hashModel(path, hashing);
+    const files = digest.manifest?.files ?? [{ path: SINGLE_FILE_PATH, size: digest.size, sha256: digest.sha256 }];
+    const resources = files.map((file) => ({ name: file.path, algorithm: "sha256", digest: file.sha256, size: file.size }));
+    return { resources: sortResources(resources, serialization), subjectSha256: digest.sha256, kind: digest.kind };
+  }
+  const { shardSize, shards, digest } = await hashModelShards(path, { ...hashing, shardSize: serialization.shard_size, modelDigest: subject });
+  const kind = shards[0]?.path === SINGLE_FILE_PATH ? "file" : "directory";
+  const resources = shards.map((shard) => ({
+    name: `${shard.path}:${shard.start}:${shard.end}`,
+    algorithm: `sha256-sharded-${shardSize}`,
+    digest: shard.sha256,
+    size: shard.end - shard.start,
+  }));
+  return { resources: sortResources(resources, serialization), ...(digest && { subjectSha256: digest.sha256 }), kind };
+}
+
+/**
+ * How the predicate's resource and the model's, at the same place in both sorted lists,
+ * differ, or undefined when they are the same (the digest compared only when the model's is
+ * known, in constant time).
+ */
+function firstDifference(
+  expected: ModelManifestResource | undefined,
+  actual: (NamedResource & { digest?: string }) | undefined,
+  serialization: ModelManifestSerialization,
+): ModelManifestDifference | undefined {
+  if (expected === undefined && actual === undefined) return undefined;
+  const described = (reason: ModelManifestDifference["reason"], name: string): ModelManifestDifference => ({
+    reason,
+    file: resourceKey(name, serialization, "").path,
+    resource: name,
+    ...(reason !== "UNEXPECTED" && expected && { expected: { ...expected } }),
+    ...(reason !== "MISSING" &&
+      actual && { actual: { name: actual.name, algorithm: actual.algorithm, size: actual.size, ...(actual.digest !== undefined && { digest: actual.digest }) } }),
+  });
+  if (expected === undefined) return described("UNEXPECTED", (actual as NamedResource).name);
+  if (actual === undefined) return described("MISSING", expected.name);
+  const expectedKey = resourceKey(expected.name, serialization, "");
+  const order = compareKeys(expectedKey, actual.key);
+  // The same file cut differently (another size) is a changed file, not a missing and an added one.
+  if (order !== 0 && expectedKey.path === actual.key.path) return described("CHANGED", expected.name);
+  if (order < 0) return described("MISSING", expected.name);
+  if (order > 0) return described("UNEXPECTED", actual.name);
+  if (expected.size !== actual.size || (actual.digest !== undefined && !hexEquals(expected.digest, actual.digest))) return described("CHANGED", expected.name);
+  return undefined;
+}
+
+function parseSerialization(value: unknown, path: string): ModelManifestSerialization {
+  const object = expectObject(value, path, CODE, { required: ["method", "hash_type", "allow_symlinks", "ignore_paths"], allowed: ["shard_size"] });
+  const method = expectOneOf(object.method, `${path}.method`, CODE, ["files", "shards"]);
+  const hash_type = expectOneOf(object.hash_type, `${path}.hash_type`, CODE, ["sha256"]);
+  if (expectBoolean(object.allow_symlinks, `${path}.allow_symlinks`, CODE))
+    throw new InputError(CODE, "must be false: symbolic links are never followed", { path: `${path}.allow_symlinks` });
+  if (expectArray(object.ignore_paths, `${path}.ignore_paths`, CODE).length > 0)
+    throw new InputError(CODE, "must be empty: every file of the model is hashed (the subject digest covers them all)", { path: `${path}.ignore_paths` });
+  if (method === "files") {
+    if (object.shard_size !== undefined) throw new InputError(CODE, 'shard_size is only for method "shards"', { path: `${path}.shard_size` });
+    return { method, hash_type, allow_symlinks: false, ignore_paths: [] };
+  }
+  if (object.shard_size === undefined) throw new InputError(CODE, "required field is missing", { path: `${path}.shard_size` });
+  const shard_size = expectInteger(object.shard_size, `${path}.shard_size`, CODE, 1);
+  return { method, hash_type, allow_symlinks: false, ignore_paths: [], shard_size };
+}
+
+function parseArtifact(value: unknown, path: string): ModelManifestArtifact {
+  const object = expectObject(value, path, CODE, { allowed: [], required: ["kind", "hashing"] });
+  const kind = expectOneOf(object.kind, `${path}.kind`, CODE, ["file", "directory"] as const);
+  const hashing = expectOneOf(object.hashing, `${path}.hashing`, CODE, [hashingOfKind(kind)]);
+  return { kind, hashing };
+}
+
+function parseResource(value: unknown, path: string): ModelManifestResource {
+  const object = expectObject(value, path, CODE, { allowed: [], required: ["name", "algorithm", "digest", "size"] });
+  return {
+    name: expectString(object.name, `${path}.name`, CODE, { max: MAX_NAME_LENGTH }),
+    algorithm: expectString(object.algorithm, `${path}.algorithm`, CODE, { max: 64 }),
+    digest: expectSha256(object.digest, `${path}.digest`, CODE),
+    size: expectInteger(object.size, `${path}.size`, CODE),
+  };
+}
+
+function parseMerkle(value: unknown, path: string, resources: ModelManifestResource[]): ModelManifestMerkle {
+  const object = expectObject(value, path, CODE, { allowed: [], required: ["root", "leafCount", "leafEncoding"] });
+  const root = expectString(object.root, `${path}.root`, CODE, { min: 66, max: 66, pattern: ROOT, hint: "0x and 64 lower-case hex digits" }) as Hex;
+  const leafCount = expectInteger(object.leafCount, `${path}.leafCount`, CODE, 1, MAX_LEAF_COUNT);
+  const encoding = expectArray(object.leafEncoding, `${path}.leafEncoding`, CODE, 3, 3);
+  MODEL_RESOURCE_LEAF_ENCODING.forEach((type, i) => expectOneOf(encoding[i], `${path}.leafEncoding[${i}]`, CODE, [type]));
+  if (leafCount !== resources.length) throw new InputError(CODE, `must equal the number of resources (${resources.length})`, { path: `${path}.leafCount` });
+  const recomputed = merkleOf(resources).root;
+  if (!hexEquals(root, recomputed)) throw new InputError(CODE, `does not match the resources (they give ${recomputed})`, { path: `${path}.root` });
+  return { root, leafCount, leafEncoding: [...MODEL_RESOURCE_LEAF_ENCODING] };
+}
+
+function merkleOf(resources: readonly ModelManifestResource[]): ModelManifestMerkle {
+  const tree = buildMerkleTree(resources.map(modelResourceLeaf));
+  return { root: tree.root, leafCount: tree.leafCount, leafEncoding: [...MODEL_RESOURCE_LEAF_ENCODING] };
+}
+
+/**
+ * Splits a resource name. `at` names the field in errors; pass "" for names already checked.
+ * A file's path must be a model path (`modelPathProblem`) or `.`; a shard is `path:start:end`.
+ */
+function resourceKey(name: string, serialization: ModelManifestSerialization, at: string): ResourceKey {
+  let path = name;
+  let start = 0;
+  let end = 0;
+  if (serialization.method === "shards") {
+    const match = SHARD_NAME.exec(name);
+    if (!match) throw new InputError(CODE, "a shard is named path:start:end (offsets in bytes)", { path: at });
+    path = match[1] as string;
+    start = Number(match[2]);
+    end = Number(match[3]);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start)
+      throw new InputError(CODE, "shard offsets must be safe integers with start <= end", { path: at });
+  }
+  const problem = path === SINGLE_FILE_PATH ? undefined : modelPathProblem(path);
+  if (problem !== undefined) throw new InputError(CODE, `path ${problem}`, { path: at });
+  return pathKey(path, start, end);
+}
+
+/** The key of a valid path and range. */
+function pathKey(path: string, start: number, end: number): ResourceKey {
+  return { path, segments: path.split("/").map((segment) => Buffer.from(segment, "utf8")), start, end };
+}
+
+/**
+ * OpenSSF model signing's order (Python's `sorted` over `PurePosixPath` keys, then offsets):
+ * paths compared segment by segment (each by UTF-8 bytes, i.e. code points), a path before the
+ * paths under it; then start, then end. Not the manifest's whole-path UTF-8 order: `a/x.bin`
+ * comes before `a.txt` here.
+ */
+function compareKeys(a: ResourceKey, b: ResourceKey): number {
+  const n = Math.min(a.segments.length, b.segments.length);
+  for (let i = 0; i < n; i++) {
+    const order = Buffer.compare(a.segments[i] as Buffer, b.segments[i] as Buffer);
+    if (order !== 0) return order;
+  }
+  return a.segments.length - b.segments.length || a.start - b.start || a.end - b.end;
+}
+
+function sortResources(resources: ModelManifestResource[], serialization: ModelManifestSerialization): ModelManifestResource[] {
+  return resources
+    .map((resource) => ({ resource, key: resourceKey(resource.name, serialization, "") }))
+    .sort((x, y) => compareKeys(x.key, y.key))
+    .map(({ resource }) => resource);
+}
+
+/** The names and sizes of the model's resources, in OpenSSF order, generated lazily (the cut of `iterateShardRanges`). */
+function* modelResourceNames(model: ListedModel, serialization: ModelManifestSerialization): Generator<NamedResource> {
+  const files = model.files
+    .map((file) => ({ file, key: pathKey(model.kind === "file" ? SINGLE_FILE_PATH : file.path, 0, 0) }))
+    .sort((x, y) => compareKeys(x.key, y.key));
+  for (const { file, key } of files) {
+    if (serialization.method === "files") {
+      yield { name: key.path, algorithm: "sha256", size: file.size, key };
+      continue;
+    }
+    const algorithm = `sha256-sharded-${serialization.shard_size}`;
+    for (const { start, end } of iterateShardRanges(file.size, serialization.shard_size))
+      yield { name: `${key.path}:${start}:${end}`, algorithm, size: end - start, key: { ...key, start, end } };
+  }
+}

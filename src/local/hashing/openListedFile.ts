@@ -1,0 +1,73 @@
+import type { BigIntStats } from "node:fs";
+import { constants } from "node:fs";
+import { type FileHandle, lstat, open } from "node:fs/promises";
+import { HashingError } from "../../core/errors/hashing.js";
+import { fileSystemError, refuseUnhashable } from "./fileSystemError.js";
+
+// O_NOFOLLOW: a file swapped for a symlink after listing fails with ELOOP instead of being followed.
+// O_NONBLOCK: a file swapped for a FIFO after listing cannot block the open (it is then refused by fstat).
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** Which file must be found at a path: what `lstat` said when the model was listed. */
+export type FileIdentity = {
+  size: number;
+  dev: bigint;
+  ino: bigint;
+};
+
+/** A listed file, opened and checked to still be the file that was listed. */
+export type OpenedFile = { handle: FileHandle; before: BigIntStats };
+
+/**
+ * Opens `path` without following a symlink or blocking on a FIFO and checks, with `fstat`, that
+ * it is still the regular file `expected` describes (same device, inode and size). Every
+ * failure is a `HashingError` naming `path`; the handle is closed on failure.
+ */
+export async function openListedFile(path: string, expected: FileIdentity): Promise<OpenedFile> {
+  const handle = await open(path, OPEN_FLAGS).catch((cause: unknown) => {
+    throw fileSystemError(cause, path);
+  });
+  try {
+    const before = await handle.stat({ bigint: true });
+    if (!before.isFile()) refuseUnhashable(before, path);
+    if (!before.isFile() || before.dev !== expected.dev || before.ino !== expected.ino || before.size !== BigInt(expected.size))
+      throw fileChanged(path, "was replaced or resized between listing and reading");
+    return { handle, before };
+  } catch (cause) {
+    await handle.close();
+    throw fileSystemError(cause, path);
+  }
+}
+
+/** Refuses with `FILE_CHANGED` a file whose size, mtime or ctime moved since `before`. */
+export async function assertUnchanged({ handle, before }: OpenedFile, path: string): Promise<void> {
+  const after = await handle.stat({ bigint: true });
+  if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs)
+    throw fileChanged(path, "was modified while being read");
+}
+
+/** `lstat`s a path that must be a regular file, for callers that did not list it. */
+export async function identifyFile(path: string): Promise<FileIdentity> {
+  const stats = await lstat(path, { bigint: true }).catch((cause: unknown) => {
+    throw fileSystemError(cause, path);
+  });
+  refuseUnhashable(stats, path);
+  if (stats.isDirectory()) throw new HashingError("PATH_UNREADABLE", "is a directory, not a file", { path });
+  return { size: Number(stats.size), dev: stats.dev, ino: stats.ino };
+}
+
+/** `FILE_CHANGED`: `file ${what}`, naming `path`. */
+export function fileChanged(path: string, what: string): HashingError {
+  return new HashingError("FILE_CHANGED", `file ${what}`, { path });
+}
+
+/**
+ * How a read of `[start, end)` of a file listed as `size` bytes ended, as a `FILE_CHANGED`
+ * error, or `undefined` when exactly the range was read. `position` is the offset reached:
+ * past `end` when bytes followed the listed end of file, short of it at an early end of file.
+ */
+export function rangeReadProblem(path: string, size: number, end: number, position: number): HashingError | undefined {
+  if (position > end) return fileChanged(path, `grew while being read (listed as ${size} bytes)`);
+  if (position < end) return fileChanged(path, `shrank while being read (listed as ${size} bytes, read ${position})`);
+  return undefined;
+}

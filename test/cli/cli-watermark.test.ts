@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { main } from "../../src/cli/main.js";
+import { parseModelWatermarkPredicate } from "../../src/formats/predicates/modelWatermark.js";
+import { hashModel } from "../../src/local/hashing/hashModel.js";
+import { serializeSafetensors } from "../../src/formats/safetensors/header.js";
+import { Xoshiro128 } from "../../src/formats/watermark/prng.js";
+import { createWatermarkLogitsProcessor } from "../../src/formats/watermark/textWatermark.js";
+import { parseWatermarkKey } from "../../src/formats/watermark/watermarkKey.js";
+import { watermarkPayload } from "../../src/formats/watermark/weightWatermark.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const CLI = join(root, "bin", "provenance.js");
+let work: string;
+
+type Run = { code: number; stdout: string; stderr: string };
+
+/** The CLI in this process (a process start costs seconds on a loaded machine); paths are made absolute. */
+async function cli(args: string[]): Promise<Run> {
+  const absolute = args.map((a) => (/\.(json|safetensors|bin)$/.test(a) ? join(work, a) : a));
+  let stdout = "";
+  let stderr = "";
+  const [out, err] = [process.stdout.write, process.stderr.write];
+  // Only the CLI's own text is captured; a writer waiting for its callback gets it.
+  const capture = (append: (s: string) => void) => ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    append(String(chunk));
+    const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    if (callback) queueMicrotask(callback);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stdout.write = capture((s) => (stdout += s));
+  process.stderr.write = capture((s) => (stderr += s));
+  try {
+    const code = await main(absolute);
+    return { code, stdout, stderr: stderr.replaceAll(`${work}/`, "") };
+  } finally {
+    [process.stdout.write, process.stderr.write] = [out, err];
+  }
+}
+
+/** The CLI's JSON document in captured output (the test reporter may write between its lines). */
+function json(run: Run): any {
+  const start = run.stdout.search(/^\{$/m);
+  const end = run.stdout.search(/^\}$/m);
+  assert.ok(start >= 0 && end > start, `no JSON document in ${run.stdout}`);
+  return JSON.parse(run.stdout.slice(start, end + 1));
+}
+
+/** The real executable, as a process. */
+function spawned(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const rng = new Xoshiro128(new Uint8Array(16).fill(5));
+const gauss = () => Math.sqrt(-2 * Math.log((rng.next() + 1) / 4294967297)) * Math.cos((2 * Math.PI * rng.next()) / 4294967296);
+const weights = (n: number) => new Uint8Array(Float32Array.from({ length: n }, () => gauss() * 0.02).buffer);
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), "provenance-watermark-cli-"));
+  await writeFile(join(work, "model.safetensors"), serializeSafetensors([
+    { name: "a.weight", dtype: "F32", shape: [512, 512], data: weights(512 * 512) },
+    { name: "b.weight", dtype: "F32", shape: [256, 512], data: weights(256 * 512) },
+  ]));
+});
+
+describe("provenance watermark (CLI)", () => {
+  it("default: keygen, embed, then detect: exit 0 and JSON with detected, z, payload, bitErrors", async () => {
+    const gen = await cli(["watermark", "keygen", "-o", "wm.key.json", "--json"]);
+    assert.equal(gen.code, 0, gen.stderr);
+    assert.equal((await stat(join(work, "wm.key.json"))).mode & 0o777, 0o600);
+    const key = parseWatermarkKey(JSON.parse(await readFile(join(work, "wm.key.json"), "utf8")));
+    const commitment = json(gen).commitment;
+    assert.match(commitment, /^sha256:[0-9a-f]{64}$/);
+    assert.equal((await cli(["watermark", "keygen", "-o", "wm.key.json"])).code, 2, "an existing key is never overwritten");
+
+    const embed = await cli(["watermark", "embed", "model.safetensors", "--key", "wm.key.json", "-o", "marked.safetensors", "--json"]);
+    assert.equal(embed.code, 0, embed.stderr);
+    const predicate = parseModelWatermarkPredicate(JSON.parse(await readFile(join(work, "marked.safetensors.model-watermark.json"), "utf8")));
+    assert.equal(predicate.kind, "weights");
+    assert.equal(predicate.keyCommitment, commitment);
+    assert.ok(predicate.kind === "weights" && predicate.payload === watermarkPayload((await hashModel(join(work, "model.safetensors"))).sha256, commitment));
+    assert.ok(!JSON.stringify(predicate).includes(Buffer.from(key.secret).toString("hex")), "the predicate never holds the key");
+
+    const found = await spawned(["watermark", "detect", "marked.safetensors", "--key", "wm.key.json", "--json"]);
+    assert.equal(found.code, 0, found.stderr);
+    const r = JSON.parse(found.stdout);
+    assert.equal(r.detected, true);
+    assert.ok(r.z >= 6, `z ${r.z}`);
+    assert.equal(r.payload, predicate.kind === "weights" ? predicate.payload : "");
+    assert.equal(typeof r.bitErrors, "number");
+
+    const nonBlind = json(await cli(["watermark", "detect", "marked.safetensors", "--key", "wm.key.json", "--original", "model.safetensors", "--json"]));
+    assert.equal(nonBlind.mode, "non-blind");
+    assert.equal(nonBlind.payloadBitErrors, 0);
+  });
+
+  it("behavior: exit 1 when the model is not marked with the key", async () => {
+    const clean = await cli(["watermark", "detect", "model.safetensors", "--key", "wm.key.json", "--json"]);
+    assert.equal(clean.code, 1, clean.stderr);
+    assert.equal(json(clean).detected, false);
+    assert.match((await cli(["watermark", "detect", "model.safetensors", "--key", "wm.key.json"])).stdout, /^NOT DETECTED: z = /m);
+  });
+
+  it("behavior: detect-text scores token ids with a text key", async () => {
+    assert.equal((await cli(["watermark", "keygen", "--kind", "text", "-o", "text.key.json"])).code, 0);
+    const key = parseWatermarkKey(JSON.parse(await readFile(join(work, "text.key.json"), "utf8")));
+    const vocabulary = 500;
+    const processor = createWatermarkLogitsProcessor(key, { vocabularySize: vocabulary });
+    const tokens = [1];
+    for (let i = 0; i < 200; i++) {
+      const logits = Float64Array.from({ length: vocabulary }, () => gauss());
+      processor(tokens.at(-1)!, logits);
+      const max = Math.max(...logits);
+      const p = Array.from(logits, (l) => Math.exp(l - max));
+      let u = (rng.next() / 4294967296) * p.reduce((a, b) => a + b, 0);
+      let t = 0;
+      while ((u -= p[t]!) > 0) t++;
+      tokens.push(t);
+    }
+    await writeFile(join(work, "tokens.json"), JSON.stringify(tokens));
+    await writeFile(join(work, "plain.json"), JSON.stringify({ tokens: Array.from({ length: 200 }, () => rng.next() % vocabulary) }));
+    const marked = await cli(["watermark", "detect-text", "tokens.json", "--key", "text.key.json", "--json"]);
+    assert.equal(marked.code, 0, marked.stdout + marked.stderr);
+    assert.ok(json(marked).z >= 4);
+    assert.equal((await cli(["watermark", "detect-text", "plain.json", "--key", "text.key.json"])).code, 1);
+    const wrongKind = await cli(["watermark", "detect-text", "tokens.json", "--key", "wm.key.json"]);
+    assert.equal(wrongKind.code, 2);
+    assert.match(wrongKind.stderr, /this is a weights watermark key/);
+  });
+
+  it("error: usage, a wrong key file, a pickle checkpoint and a bad model are exit 2 with a named error", async () => {
+    const usage = await cli(["watermark", "frob"]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /unknown watermark command "frob"/);
+    await writeFile(join(work, "signing.json"), JSON.stringify({ format: "provenance-signing-key-v1", algorithm: "ed25519", privateKey: "x" }));
+    const wrongKey = await cli(["watermark", "detect", "marked.safetensors", "--key", "signing.json"]);
+    assert.equal(wrongKey.code, 2);
+    assert.match(wrongKey.stderr, /watermark key signing\.json: format must be .* looks like a signing key/);
+    await writeFile(join(work, "pytorch_model.bin"), Buffer.from([0x80, 0x02, 0x7d, 0x71, 0, 0, 0, 0, 0, 0]));
+    const pickle = await cli(["watermark", "detect", "pytorch_model.bin", "--key", "wm.key.json"]);
+    assert.equal(pickle.code, 2);
+    assert.match(pickle.stderr, /pytorch_model\.bin: this is a PyTorch pickle checkpoint; loading one executes code/);
+    await writeFile(join(work, "truncated.safetensors"), (await readFile(join(work, "model.safetensors"))).subarray(0, 100));
+    const truncated = await cli(["watermark", "detect", "truncated.safetensors", "--key", "wm.key.json"]);
+    assert.equal(truncated.code, 2);
+    assert.match(truncated.stderr, /truncated\.safetensors: header length \d+ runs past the end/);
+  });
+});

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { predicateCase, refusedToCreate } from "../helpers/predicateHarness.js";
+import {
+  EVALUATION_PREDICATE_TYPE,
+  type EvaluationMetric,
+  createEvaluationPredicate,
+  evaluationPasses,
+  parseEvaluationPredicate,
+} from "../../src/formats/predicates/evaluation.js";
+
+const HOLDOUT = "40233cbf0f4dc67c313da430779d573e0d1b24c4a4b288b4e7a69a88bd20bbf3";
+
+const example = createEvaluationPredicate({
+  dataset: { name: "acme/claims-holdout-2026q3", digest: { sha256: HOLDOUT } },
+  metrics: [
+    { name: "accuracy", value: 0.931, unit: "ratio", threshold: { operator: ">=", value: 0.9 } },
+    { name: "f1-macro", value: 0.902, unit: "ratio" },
+    { name: "false-positive-rate/age-65+", value: 0.041, unit: "ratio", threshold: { operator: "<=", value: 0.05 } },
+    { name: "latency-p95", value: 84, unit: "ms", threshold: { operator: "<", value: 100 } },
+  ],
+  evaluator: { name: "lm-evaluation-harness", version: "0.4.5" },
+  evaluatedAt: new Date("2026-11-22T10:00:00Z"),
+});
+
+const { validateSchema, tampered, refused } = predicateCase("evaluation", EVALUATION_PREDICATE_TYPE, parseEvaluationPredicate, example);
+
+const metric = (value: number, operator: ">=" | ">" | "<=" | "<", bound: number): EvaluationMetric => ({ name: "m", value, threshold: { operator, value: bound } });
+
+describe("evaluation predicate", () => {
+  it("default", () => {
+    assert.equal(example.passed, true);
+  });
+
+  it("behavior: createEvaluationPredicate computes passed, so a failing evaluation is recorded as failed", () => {
+    const failed = createEvaluationPredicate({
+      dataset: example.dataset,
+      metrics: [...example.metrics, { name: "toxicity", value: 0.12, threshold: { operator: "<", value: 0.1 } }],
+      evaluatedAt: new Date("2026-11-22T10:00:00Z"),
+    });
+    assert.equal(failed.passed, false);
+    assert.equal(evaluationPasses(failed), false);
+    assert.equal(validateSchema(failed), true);
+  });
+
+  it("behavior: evaluationPasses compares with each operator, bounds included or not", () => {
+    assert.equal(evaluationPasses({ metrics: [metric(0.9, ">=", 0.9)] }), true);
+    assert.equal(evaluationPasses({ metrics: [metric(0.9, ">", 0.9)] }), false);
+    assert.equal(evaluationPasses({ metrics: [metric(0.9, "<=", 0.9)] }), true);
+    assert.equal(evaluationPasses({ metrics: [metric(0.9, "<", 0.9)] }), false);
+    assert.equal(evaluationPasses({ metrics: [metric(-1, "<", 0)] }), true);
+    assert.equal(evaluationPasses({ metrics: [{ name: "reported only", value: 0 }] }), true, "a metric without a threshold is not judged");
+  });
+
+  it("behavior: accepts extra digest algorithms, fractional seconds and a metric without unit", () => {
+    const input = tampered((p) => {
+      p.dataset.digest.sha512 = "ab".repeat(64);
+      p.evaluatedAt = "2026-11-22T10:00:00.123456789Z";
+      delete p.metrics[1].unit;
+      delete p.evaluator;
+    });
+    assert.deepEqual(parseEvaluationPredicate(input), input);
+    assert.equal(validateSchema(input), true, JSON.stringify(validateSchema.errors));
+  });
+
+  it("behavior: passed always equals evaluationPasses for created predicates (property)", () => {
+    const operator = fc.constantFrom(">=" as const, ">" as const, "<=" as const, "<" as const);
+    const value = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
+    const metricArbitrary = fc.record({ value, threshold: fc.option(fc.record({ operator, value }), { nil: undefined }) });
+    fc.assert(
+      fc.property(fc.array(metricArbitrary, { minLength: 1, maxLength: 8 }), (drawn) => {
+        const metrics = drawn.map(({ value, threshold }, i) => ({ name: `m${i}`, value, ...(threshold === undefined ? {} : { threshold }) }));
+        const predicate = createEvaluationPredicate({ dataset: example.dataset, metrics, evaluatedAt: new Date(0) });
+        assert.equal(predicate.passed, evaluationPasses({ metrics }));
+        assert.equal(validateSchema(predicate), true, JSON.stringify(validateSchema.errors));
+      }),
+    );
+  });
+
+  it("error: unknown fields, at any depth", () => {
+    refused(tampered((p) => (p.score = 0.93)), "predicate.score");
+    refused(tampered((p) => (p.dataset.uri = "https://example.org/holdout")), "predicate.dataset.uri");
+    refused(tampered((p) => (p.metrics[2].stddev = 0.01)), "predicate.metrics[2].stddev");
+    refused(tampered((p) => (p.metrics[0].threshold.inclusive = true)), "predicate.metrics[0].threshold.inclusive");
+    refused(tampered((p) => (p.evaluator.url = "https://example.org")), "predicate.evaluator.url");
+  });
+
+  it("error: missing required fields", () => {
+    refused(tampered((p) => delete p.evaluatedAt), "predicate.evaluatedAt");
+    refused(tampered((p) => delete p.passed), "predicate.passed");
+    refused(tampered((p) => delete p.dataset.digest), "predicate.dataset.digest");
+    refused(tampered((p) => delete p.metrics[2].value), "predicate.metrics[2].value");
+    refused(tampered((p) => delete p.metrics[0].threshold.operator), "predicate.metrics[0].threshold.operator");
+    refused(tampered((p) => delete p.evaluator.name), "predicate.evaluator.name");
+  });
+
+  it("error: wrong types", () => {
+    refused(tampered((p) => (p.metrics[2].value = "0.041")), "predicate.metrics[2].value");
+    refused(tampered((p) => (p.metrics[2].value = Number.NaN)), "predicate.metrics[2].value");
+    refused(tampered((p) => (p.metrics[0].threshold.value = null)), "predicate.metrics[0].threshold.value");
+    refused(tampered((p) => (p.metrics[1].value = 2 ** 53)), "predicate.metrics[1].value");
+    refused(tampered((p) => (p.metrics[0].threshold.value = -1e300)), "predicate.metrics[0].threshold.value");
+    refused(tampered((p) => (p.passed = "true")), "predicate.passed");
+    refused(tampered((p) => (p.metrics = { accuracy: 0.9 })), "predicate.metrics");
+    refused(tampered((p) => (p.metrics[1].name = "")), "predicate.metrics[1].name");
+    refused(tampered((p) => (p.evaluator.version = 4)), "predicate.evaluator.version");
+  });
+
+  it("error: a bad dataset digest", () => {
+    for (const sha256 of [HOLDOUT.toUpperCase(), `0x${HOLDOUT}`, HOLDOUT.slice(1), 7]) refused(tampered((p) => (p.dataset.digest.sha256 = sha256)), "predicate.dataset.digest.sha256");
+    refused(tampered((p) => (p.dataset.digest = { sha512: "ab".repeat(64) })), "predicate.dataset.digest.sha256");
+    refused(tampered((p) => (p.dataset.digest.SHA512 = "ab")), "predicate.dataset.digest.SHA512");
+  });
+
+  it("error: a bad timestamp", () => {
+    for (const at of ["2026-11-22 10:00:00Z", "2026-11-22T10:00:00+01:00", "2026-11-22T10:00:00", "2026-02-30T10:00:00Z", "2026-11-22T24:00:00Z", 1_764_000_000])
+      refused(tampered((p) => (p.evaluatedAt = at)), "predicate.evaluatedAt");
+    refusedToCreate(() => createEvaluationPredicate({ dataset: example.dataset, metrics: example.metrics, evaluatedAt: new Date("not a date") }), "predicate.evaluatedAt");
+  });
+
+  it("error: no metrics, too many, or an unknown operator", () => {
+    refused(tampered((p) => (p.metrics = [])), "predicate.metrics");
+    refused(tampered((p) => (p.metrics = Array.from({ length: 1001 }, (_, i) => ({ name: `m${i}`, value: i })))), "predicate.metrics");
+    refused(tampered((p) => (p.metrics[0].threshold.operator = "=>")), "predicate.metrics[0].threshold.operator");
+    refused(tampered((p) => (p.metrics[0].threshold.operator = "==")), "predicate.metrics[0].threshold.operator");
+  });
+
+  it("error: a metric name reported twice (parser only)", () => {
+    refused(tampered((p) => (p.metrics[3].name = "accuracy")), "predicate.metrics[3].name", false);
+  });
+
+  it("error: passed contradicts the thresholds, either way (parser only)", () => {
+    refused(tampered((p) => (p.metrics[0].value = 0.899)), "predicate.passed", false);
+    refused(tampered((p) => (p.metrics[3].value = 100)), "predicate.passed", false);
+    refused(tampered((p) => (p.passed = false)), "predicate.passed", false);
+    assert.throws(() => parseEvaluationPredicate(tampered((p) => (p.metrics[0].value = 0.899))), /metrics\[0\] \("accuracy" = 0.899\) does not meet its threshold >= 0.9/);
+  });
+});

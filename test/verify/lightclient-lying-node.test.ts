@@ -1,0 +1,299 @@
+// The lying-node suite (issue 12): a JSON-RPC front over the QBFT test node that forges one fact per
+// case. In `rpc` mode the verifier trusts the node, so every lie goes through (VERIFIED, or a
+// revocation hidden: documented in docs/trust-model.md); in `light` mode every lie is refused with
+// a named check. The honest front runs the whole genuine pipeline's bundle in light mode.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type Abi, createPublicClient, custom, decodeFunctionData, decodeFunctionResult, encodeFunctionResult } from "viem";
+import { onChainKeyId } from "../../src/formats/attestation/keys.js";
+import { parseBundle } from "../../src/formats/bundle.js";
+import { verifyBundle } from "../../src/verify/verifyBundle.js";
+import { createLightChainReader } from "../../src/verify/lightclient/lightReader.js";
+import { isAnchorer, readAnchor, readOrganisation, registerOrganisation, revokeSigningKey, revokeSubject } from "../../src/chain/registry.js";
+import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
+import { type JsonRpcTransport, httpTransport } from "../../src/chain/trustMode.js";
+import { fromViem } from "../../src/chain/viem.js";
+import { LightClientError, type LightClientCheck } from "../../src/core/errors/lightClient.js";
+import { VerificationError } from "../../src/core/errors/verification.js";
+import type { Hex } from "../../src/core/hex.js";
+import { anchorSlot, revocationSlot, signingKeySlot } from "../../src/verify/lightclient/registrySlots.js";
+import type { QbftTrust } from "../../src/verify/lightclient/trustFile.js";
+import { testValidators } from "../helpers/qbftSealer.js";
+import { type QbftTestNode, startQbftTestNode } from "../helpers/qbftTestNode.js";
+import { type GenuineEvidence, createGenuineEvidence } from "../helpers/genuineEvidence.js";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../../src/cli/main.js";
+import { serializeQbftTrust } from "../../src/verify/lightclient/trustFile.js";
+
+const abi = provenanceRegistryAbi as Abi;
+let evidence: GenuineEvidence;
+let node: QbftTestNode;
+let trust: QbftTrust;
+let upstream: JsonRpcTransport;
+let nodeUrl: string;
+
+type Forge = (method: string, params: readonly unknown[], answer: () => Promise<unknown>) => Promise<unknown>;
+/** A front that passes everything through `forge`. */
+const lying = (base: JsonRpcTransport, forge: Forge): JsonRpcTransport => ({ method, params = [] }) => forge(method, params, () => base({ method, params }));
+const frontOf = (n: QbftTestNode): JsonRpcTransport => ({ method, params = [] }) => n.request(method, params);
+const rpcReader = (t: JsonRpcTransport) => fromViem({ publicClient: createPublicClient({ transport: custom({ request: ({ method, params }) => t({ method, params }) }) }) });
+
+/** Replaces the answer of one registry view call (rpc mode) by `result`. */
+function forgeCall(functionName: string, result: (args: readonly unknown[], honest: Hex) => unknown): Forge {
+  return async (method, params, answer) => {
+    const honest = await answer();
+    if (method !== "eth_call") return honest;
+    const { functionName: called, args } = decodeFunctionData({ abi, data: (params[0] as { data?: Hex; input?: Hex }).data ?? (params[0] as { input: Hex }).input });
+    if (called !== functionName) return honest;
+    return encodeFunctionResult({ abi, functionName, result: result(args ?? [], honest as Hex) } as never);
+  };
+}
+/** Replaces the value the node claims for a storage slot in eth_getProof (light mode: the proof nodes stay, the value lies). */
+function forgeSlot(slot: Hex, value: bigint): Forge {
+  return async (method, params, answer) => {
+    const honest = (await answer()) as { storageProof?: { key: Hex; value: Hex }[] };
+    if (method !== "eth_getProof") return honest;
+    return { ...honest, storageProof: honest.storageProof!.map((p) => (BigInt(p.key) === BigInt(slot) ? { ...p, value: `0x${value.toString(16)}` } : p)) };
+  };
+}
+const both = (...forges: Forge[]): Forge => (method, params, answer) => forges.reduce<() => Promise<unknown>>((next, f) => () => f(method, params, next), answer)();
+
+async function verifyIn(mode: "rpc" | "light", transport: JsonRpcTransport, bundleText = evidence.bundle, extra: { maxHeadAgeSeconds?: number; now?: number } = {}) {
+  const chain = mode === "rpc" ? rpcReader(transport) : createLightChainReader({ transport, trust, node: "the lying front" });
+  return verifyBundle({ bundle: parseBundle(bundleText), chain, chainId: evidence.chain.chainId, registry: evidence.registry, ...extra });
+}
+async function refusedInLight(transport: JsonRpcTransport, check: LightClientCheck | "freshness", bundleText?: string, extra?: { maxHeadAgeSeconds?: number; now?: number }) {
+  await assert.rejects(verifyIn("light", transport, bundleText, extra), (error: unknown) => {
+    assert.ok(error instanceof LightClientError || error instanceof VerificationError, `a named refusal, got ${String(error)}`);
+    assert.equal(error.code, check, error.message);
+    return true;
+  });
+}
+
+before(async () => {
+  const keys = testValidators(5);
+  // Blocks 2, 3 and 4 carry add votes for the fifth key: it joins the set by vote and seals from block 5 on.
+  const votes = Object.fromEntries([2, 3, 4].map((n) => [n, { recipient: keys[4]!.address, add: true }]));
+  // The whole pipeline (keys registered, attestations anchored, receipts taken) runs through the QBFT front.
+  evidence = await createGenuineEvidence({
+    front: async (rpcUrl) => {
+      upstream = httpTransport(rpcUrl, 30_000);
+      const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
+      node = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId, registry: `0x${"00".repeat(20)}`, validators: keys.slice(0, 4), keyPool: keys, selection: { mode: "header", votes } });
+      nodeUrl = await node.listen();
+      return nodeUrl;
+    },
+  });
+  trust = { ...(await node.trustAt(0n)), registry: evidence.registry.toLowerCase() as Hex };
+});
+after(async () => {
+  await node?.close();
+  await evidence?.close();
+});
+
+describe("light mode against the QBFT test node, and the lying-node suite", () => {
+  it("default: the genuine pipeline's bundle (dataset, training, evaluation, two approvals, deployment) verifies in light mode; the set changed by vote on the way", async () => {
+    const honest = frontOf(node);
+    const chain = createLightChainReader({ transport: honest, trust, node: "the QBFT test node" });
+    const result = await verifyBundle({ bundle: parseBundle(evidence.bundle), chain, chainId: evidence.chain.chainId, registry: evidence.registry, maxHeadAgeSeconds: 3600 });
+    assert.equal(result.verdict, "verified");
+    const report = await chain.trustReport();
+    assert.equal(report.trustMode, "light");
+    if (report.trustMode !== "light") return;
+    assert.equal(report.head.number, Number(await chain.getBlockNumber()));
+    assert.equal(report.head.validators.length, 5, "the fifth validator joined by vote");
+    assert.equal((await verifyIn("rpc", honest)).verdict, "verified");
+  });
+
+  it("default: the CLI's verify-bundle runs in light mode by default when given --qbft-trust, and names the mode and what it trusted (text and JSON); --trust-mode rpc says it trusted the node", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "light-cli-"));
+    const bundleFile = join(dir, "bundle.json");
+    const trustFile = join(dir, "validators.json");
+    await writeFile(bundleFile, evidence.bundle);
+    await writeFile(trustFile, serializeQbftTrust(trust));
+    const run = async (...argv: string[]) => {
+      let stdout = "";
+      let stderr = "";
+      const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+      return { code, stdout, stderr };
+    };
+    const common = ["verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry];
+    const text = await run(...common, "--qbft-trust", trustFile);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^VERIFIED: genuine\/fine-tune/m);
+    assert.match(text.stdout, /trust mode: light \(default: a QBFT validator trust is given\): trusted the QBFT validator set, not the node/);
+    assert.match(text.stdout, /validators: 4 pinned .* block-header mode, from block 0/);
+    assert.match(text.stdout, /head: block \d+ .* verified by walking \d+ header\(s\) from checkpoint block 0, each sealed by a quorum of the set in force \(5 validator\(s\) at the head\)/);
+    assert.match(text.stdout, /used only as a transport/);
+    const json = JSON.parse((await run(...common, "--qbft-trust", trustFile, "--json")).stdout) as { verified: boolean; trustMode: string; trusted: { chain: { trustMode: string; validators: string[]; head: { number: number } }; maxHeadAge: { seconds: number } } };
+    assert.equal(json.verified, true);
+    assert.equal(json.trustMode, "light");
+    assert.deepEqual(json.trusted.chain.validators, trust.validators);
+    assert.equal(json.trusted.maxHeadAge.seconds, 3600);
+    const rpc = await run(...common, "--qbft-trust", trustFile, "--trust-mode", "rpc", "--json");
+    assert.equal((JSON.parse(rpc.stdout) as { trustMode: string }).trustMode, "rpc");
+    // A pins file (provenance-trust-v2) that embeds the validators selects light mode too.
+    const pinsFile = join(dir, "trust.json");
+    await writeFile(pinsFile, JSON.stringify({ format: "provenance-trust-v2", chainId: trust.chainId, registry: evidence.registry, organisations: [evidence.orgId], rpc: nodeUrl, qbft: trust }));
+    const pinned = await run("verify-bundle", bundleFile, "--artifact", evidence.model.path, "--trust", pinsFile, "--json");
+    assert.equal((JSON.parse(pinned.stdout) as { trustMode: string }).trustMode, "light", pinned.stderr);
+    // A head older than --max-head-age (here 1 s; resumed from a saved checkpoint): no revocation verdict, exit 1.
+    const liar = await run("verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry, "--qbft-trust", trustFile, "--trust-mode", "light", "--checkpoint", trustFile, "--max-head-age", "1s");
+    assert.equal(liar.code, 1);
+    assert.match(liar.stderr, /NOT VERIFIED: check "freshness" failed/);
+    const quorum = await run(...common, "--trust-mode", "quorum");
+    assert.equal(quorum.code, 2, "quorum is reserved, not silently rpc");
+  });
+
+  it("behavior: the light reader answers the registry's view functions as the node does (a long organisation name, an unknown organisation, a never-anchored root) and refuses what it cannot prove (unprovable, registry-code)", async () => {
+    const longName = "A Laboratory With A Name Longer Than Thirty-Two Bytes, Stored Apart";
+    const { orgId } = await registerOrganisation(evidence.writer, evidence.registry, { name: longName });
+    const light = createLightChainReader({ transport: frontOf(node), trust });
+    const rpc = rpcReader(frontOf(node));
+    assert.deepEqual(await readOrganisation(light, evidence.registry, orgId), await readOrganisation(rpc, evidence.registry, orgId));
+    assert.equal((await readOrganisation(light, evidence.registry, orgId))?.name, longName);
+    assert.deepEqual(await readOrganisation(light, evidence.registry, evidence.orgId), await readOrganisation(rpc, evidence.registry, evidence.orgId));
+    assert.equal(await readOrganisation(light, evidence.registry, 999), null);
+    assert.equal(await readAnchor(light, evidence.registry, evidence.orgId, `0x${"42".repeat(32)}`), null);
+    const unprovable = (e: unknown) => e instanceof LightClientError && e.check === "unprovable";
+    await assert.rejects(isAnchorer(light, evidence.registry, evidence.orgId, evidence.writer.account), unprovable);
+    await assert.rejects(light.getLogs({ address: evidence.registry, topics: [], fromBlock: 0n, toBlock: "latest" }), unprovable);
+    await assert.rejects(light.call({ to: evidence.writer.account, data: "0x" }), unprovable);
+    // Pinned at an address without ProvenanceRegistry's code, no storage is read with its layout.
+    const elsewhere = createLightChainReader({ transport: frontOf(node), trust: { ...trust, registry: evidence.writer.account.toLowerCase() as Hex } });
+    await assert.rejects(readAnchor(elsewhere, evidence.writer.account, 1, `0x${"42".repeat(32)}`), (e: unknown) => e instanceof LightClientError && e.check === "registry-code");
+  });
+
+  it("error: anchorOf forged (a backdated registration: the receipt claims an earlier time) is VERIFIED in rpc mode, refused in light mode (storage-proof)", async () => {
+    const receipt0 = parseBundle(evidence.bundle).receipts[0]!;
+    const backdated = receipt0.anchor.timestamp - 365 * 86400;
+    const bundleText = evidence.bundle.replaceAll(`"timestamp": ${receipt0.anchor.timestamp}`, `"timestamp": ${backdated}`);
+    const rpcLie = both(
+      forgeCall("anchorOf", (_args, honest) => ({ ...decodeAnchor(honest), timestamp: backdated })),
+      async (method, params, answer) => {
+        const block = (await answer()) as Record<string, unknown> | null;
+        if (method === "eth_getBlockByNumber" && block && BigInt(block.number as Hex) === BigInt(receipt0.anchor.blockNumber)) return { ...block, timestamp: `0x${backdated.toString(16)}` };
+        return block;
+      },
+    );
+    const result = await verifyIn("rpc", lying(frontOf(node), rpcLie), bundleText);
+    assert.equal(result.verdict, "verified");
+    assert.equal(result.registration.timestamp, backdated, "rpc mode shows the forged registration time");
+    // Light: the liar's anchor slot value (with the backdated timestamp) does not match the proof.
+    const honestWord = await storageWord(anchorSlot(receipt0.anchor.orgId, receipt0.root));
+    const forgedWord = (honestWord & ~(((1n << 40n) - 1n) << 144n)) | (BigInt(backdated) << 144n);
+    await refusedInLight(lying(frontOf(node), forgeSlot(anchorSlot(receipt0.anchor.orgId, receipt0.root), forgedWord)), "storage-proof", bundleText);
+    // The same liar as in rpc mode (it also backdates the block) is refused earlier, at the header walk.
+    await refusedInLight(lying(frontOf(node), rpcLie), "timestamp", bundleText);
+  });
+
+  it("error: the transaction receipt forged (a transaction hash that does not exist answered with the real receipt) is VERIFIED in rpc mode, refused in light mode (receipt-proof)", async () => {
+    const realTx = parseBundle(evidence.bundle).receipts[0]!.anchor.txHash;
+    const fakeTx = `0x${"ab".repeat(32)}` as Hex;
+    const bundleText = evidence.bundle.replaceAll(realTx, fakeTx);
+    const lie: Forge = async (method, params, answer) => {
+      if (method === "eth_getTransactionReceipt" && String(params[0]).toLowerCase() === fakeTx) {
+        const real = (await frontOf(node)({ method, params: [realTx] })) as Record<string, unknown>;
+        return { ...real, transactionHash: fakeTx };
+      }
+      return answer();
+    };
+    const result = await verifyIn("rpc", lying(frontOf(node), lie), bundleText);
+    assert.equal(result.verdict, "verified");
+    assert.equal(result.registration.txHash, fakeTx, "rpc mode names a transaction that never existed");
+    await refusedInLight(lying(frontOf(node), lie), "receipt-proof", bundleText);
+  });
+
+  it("error: the BatchAnchored log forged (another metadata hash) is VERIFIED in rpc mode, refused in light mode (receipt-proof)", async () => {
+    const receipt0 = parseBundle(evidence.bundle).receipts[0]!;
+    const real = receipt0.batch.metadataHash.toLowerCase();
+    const forged = `0x${"cd".repeat(32)}`;
+    const bundleText = evidence.bundle.replaceAll(receipt0.batch.metadataHash, forged);
+    const lie: Forge = async (method, _params, answer) => {
+      const honest = await answer();
+      if (method !== "eth_getTransactionReceipt" || honest === null) return honest;
+      const r = honest as { logs: { data: Hex }[] };
+      return { ...r, logs: r.logs.map((log) => ({ ...log, data: log.data.toLowerCase().replace(real.slice(2), forged.slice(2)) as Hex })) };
+    };
+    assert.equal((await verifyIn("rpc", lying(frontOf(node), lie), bundleText)).verdict, "verified");
+    await refusedInLight(lying(frontOf(node), lie), "receipt-proof", bundleText);
+  });
+
+  it("error: a different chain with the same chain ID and registry address (other validators) is VERIFIED in rpc mode, refused in light mode (checkpoint: its blocks are not the pinned chain's)", async () => {
+    const other = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId: evidence.chain.chainId, registry: evidence.registry, validators: testValidators(4, "attacker"), selection: { mode: "header" } });
+    // The attacker's bundle names its own chain's blocks.
+    let bundleText = evidence.bundle;
+    for (const r of parseBundle(evidence.bundle).receipts) {
+      const theirs = (await other.request("eth_getBlockByNumber", [`0x${r.anchor.blockNumber.toString(16)}`, false])) as { hash: Hex };
+      bundleText = bundleText.replaceAll(r.anchor.blockHash, theirs.hash);
+    }
+    assert.equal((await verifyIn("rpc", frontOf(other), bundleText)).verdict, "verified");
+    await refusedInLight(frontOf(other), "checkpoint", bundleText);
+    // Pinned past the genesis it cannot reproduce, its headers carry seals of validators the verifier never pinned.
+    const pinnedAt2 = await node.trustAt(2n);
+    const chain = createLightChainReader({ transport: lying(frontOf(other), async (method, params, answer) => (method === "eth_getBlockByNumber" && params[0] === "0x2" ? frontOf(node)({ method, params }) : answer())), trust: pinnedAt2 });
+    await assert.rejects(chain.getBlockNumber(), (e: unknown) => e instanceof LightClientError && ["parent-hash", "validators", "commit-seal"].includes(e.check));
+  });
+
+  it("error: signingKey forged (a key revocation hidden) passes in rpc mode, refused in light mode (storage-proof)", async () => {
+    const keyId = onChainKeyId(evidence.keys.alice.keyid);
+    await revokeSigningKey(evidence.writer, evidence.registry, { orgId: evidence.orgId, keyId });
+    const slot = signingKeySlot(evidence.orgId, keyId);
+    const rpcLie = forgeCall("signingKey", (_args, honest) => {
+      const [role, algorithm, registeredAt, , possessionHash] = decodeSigningKey(honest);
+      return [role, algorithm, registeredAt, 0n, possessionHash];
+    });
+    let seen = 0n;
+    const spy: Forge = async (method, params, answer) => {
+      const r = await answer();
+      if (method === "eth_call") {
+        const { functionName, args } = decodeFunctionData({ abi, data: (params[0] as { data: Hex }).data });
+        if (functionName === "signingKey" && args?.[1] === keyId) seen = decodeSigningKey(r as Hex)[3];
+      }
+      return r;
+    };
+    assert.equal((await verifyIn("rpc", lying(frontOf(node), both(rpcLie, spy)))).verdict, "verified");
+    assert.equal(seen, 0n, "rpc mode saw the key as never revoked");
+    const honestWord = await storageWord(slot);
+    // The liar's word: registeredAt and algorithm kept, revokedAt (bits 64..127) zeroed.
+    await refusedInLight(lying(frontOf(node), forgeSlot(slot, honestWord & ~(((1n << 64n) - 1n) << 64n))), "storage-proof");
+  });
+
+  it("error: the revocation state forged (the model revoked on chain, the node says not) is VERIFIED in rpc mode, refused in light mode (storage-proof); the head replayed from before the revocation is refused for freshness", async () => {
+    const beforeRevocation = BigInt((await upstream({ method: "eth_blockNumber" })) as Hex);
+    // Two hours pass before the organisation revokes the model.
+    await upstream({ method: "evm_increaseTime", params: [7200] });
+    await revokeSubject(evidence.writer, evidence.registry, evidence.orgId, `0x${evidence.model.sha256}`, `0x${"00".repeat(32)}`);
+    const head = (await upstream({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { timestamp: Hex };
+    const now = Number(BigInt(head.timestamp));
+    assert.equal((await verifyIn("light", frontOf(node), evidence.bundle, { maxHeadAgeSeconds: 3600, now })).verdict, "revoked", "the honest front: revoked, in light mode too");
+
+    const rpcLie = forgeCall("revocationOf", () => [false, 0n, `0x${"00".repeat(32)}`]);
+    assert.equal((await verifyIn("rpc", lying(frontOf(node), rpcLie))).verdict, "verified", "rpc mode: the revocation is hidden");
+    const slot = revocationSlot(evidence.orgId, `0x${evidence.model.sha256}`);
+    await refusedInLight(lying(frontOf(node), forgeSlot(slot, 0n)), "storage-proof");
+
+    // The head replayed: the node stops at the last block before the revocation.
+    const old = `0x${beforeRevocation.toString(16)}`;
+    const replay: Forge = async (method, params, answer) => {
+      if (method === "eth_blockNumber") return old;
+      if (method === "eth_getBlockByNumber" && (params[0] === "latest" || BigInt(params[0] as Hex) > beforeRevocation)) return frontOf(node)({ method, params: [old, params[1]] });
+      if (method === "eth_call" && params[1] === "latest") return frontOf(node)({ method, params: [params[0], old] });
+      return answer();
+    };
+    assert.equal((await verifyIn("rpc", lying(frontOf(node), replay))).verdict, "verified", "rpc mode: the replayed head hides the revocation");
+    await refusedInLight(lying(frontOf(node), replay), "freshness", evidence.bundle, { maxHeadAgeSeconds: 3600, now });
+  });
+});
+
+function decodeAnchor(data: Hex) {
+  return decodeFunctionResult({ abi, functionName: "anchorOf", data } as never) as { orgId: number; sequence: bigint; blockNumber: number; timestamp: number; leafCount: number };
+}
+function decodeSigningKey(data: Hex) {
+  return decodeFunctionResult({ abi, functionName: "signingKey", data } as never) as [Hex, number, bigint, bigint, Hex];
+}
+async function storageWord(slot: Hex): Promise<bigint> {
+  return BigInt((await upstream({ method: "eth_getStorageAt", params: [evidence.registry, slot, "latest"] })) as Hex);
+}

@@ -1,0 +1,274 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import Ajv2020 from "ajv/dist/2020.js";
+import { BUNDLE_V2_FORMAT, type EvidenceBundle, parseBundle, serializeBundle } from "../../src/formats/bundle.js";
+import { embedOfflineKit, offlineChainReader } from "../../src/verify/offlineBundle.js";
+import { verifyBundle } from "../../src/verify/verifyBundle.js";
+import { type JsonRpcTransport, httpTransport } from "../../src/chain/trustMode.js";
+import { InputError } from "../../src/core/errors/input.js";
+import { LightClientError } from "../../src/core/errors/lightClient.js";
+import { VerificationError } from "../../src/core/errors/verification.js";
+import type { Hex } from "../../src/core/hex.js";
+import { OFFLINE_KIT_FORMAT, type OfflineKit, parseOfflineKit } from "../../src/verify/lightclient/offlineKit.js";
+import { type QbftTrust, parseQbftTrust, serializeQbftTrust } from "../../src/verify/lightclient/trustFile.js";
+import { testValidators } from "../helpers/qbftSealer.js";
+import { type QbftTestNode, startQbftTestNode } from "../helpers/qbftTestNode.js";
+import { type GenuineEvidence, createGenuineEvidence } from "../helpers/genuineEvidence.js";
+
+// The offline verifier kit: the genuine pipeline runs through the QBFT test node, `embedOfflineKit`
+// records the light verification's answers into a v2 bundle, and the bundle then verifies with no
+// transport at all (sockets and fetch made to fail, and watched). Every change to a header, a seal,
+// a proof or a receipt in the kit is refused by the light client's checks.
+
+const VECTOR = new URL("../vectors/offline-kit-v1.json", import.meta.url);
+let evidence: GenuineEvidence;
+let node: QbftTestNode;
+let trust: QbftTrust;
+let offline: EvidenceBundle;
+
+before(async () => {
+  const keys = testValidators(5);
+  const votes = Object.fromEntries([2, 3, 4].map((n) => [n, { recipient: keys[4]!.address, add: true }]));
+  evidence = await createGenuineEvidence({
+    front: async (rpcUrl) => {
+      const upstream = httpTransport(rpcUrl, 30_000);
+      const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
+      node = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId, registry: `0x${"00".repeat(20)}`, validators: keys.slice(0, 4), keyPool: keys, selection: { mode: "header", votes } });
+      return node.listen();
+    },
+  });
+  trust = { ...(await node.trustAt(0n)), registry: evidence.registry.toLowerCase() as Hex };
+  const front: JsonRpcTransport = ({ method, params = [] }) => node.request(method, params);
+  offline = (await embedOfflineKit({ bundle: parseBundle(evidence.bundle), transport: front, trust })).bundle;
+  // Frozen once (PROVENANCE_FREEZE_VECTORS=1): the kit of a real run, its trust and the verdict it must keep giving.
+  if (process.env.PROVENANCE_FREEZE_VECTORS === "1" || !existsSync(VECTOR)) {
+    const verified = await verifyBundle({ bundle: offline, chain: offlineChainReader({ bundle: offline, trust }), chainId: trust.chainId, registry: trust.registry });
+    const expected = { verdict: verified.verdict, model: verified.model, asOf: verified.revocation.checkedAt, registration: { organisation: verified.registration.organisation, blockNumber: verified.registration.blockNumber } };
+    writeFileSync(VECTOR, `${JSON.stringify({ description: "A v2 bundle with its offline kit (provenance-offline-kit-v1), recorded from the QBFT test node; the validator trust a verifier pins; the verdict it gives offline.", trust: JSON.parse(serializeQbftTrust(trust)), bundle: offline, expected }, null, 2)}\n`);
+  }
+});
+after(async () => {
+  await node?.close();
+  await evidence?.close();
+});
+
+/** Runs `run` with every way out of the process refused and watched: net sockets, fetch. */
+async function withNetworkDisabled<T>(run: () => Promise<T>): Promise<{ result: T; attempts: string[] }> {
+  const attempts: string[] = [];
+  const connect = net.Socket.prototype.connect;
+  const originalFetch = globalThis.fetch;
+  net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+    attempts.push(`socket ${JSON.stringify(args[0])}`);
+    throw new Error("network disabled");
+  } as typeof connect;
+  globalThis.fetch = (async (input: unknown) => {
+    attempts.push(`fetch ${String(input)}`);
+    throw new Error("network disabled");
+  }) as typeof fetch;
+  try {
+    return { result: await run(), attempts };
+  } finally {
+    net.Socket.prototype.connect = connect;
+    globalThis.fetch = originalFetch;
+  }
+}
+
+const verifyOffline = (bundle: EvidenceBundle, pinned: QbftTrust = trust) => verifyBundle({ bundle, chain: offlineChainReader({ bundle, trust: pinned }), chainId: pinned.chainId, registry: pinned.registry });
+
+/** `bundle` with `mutate` applied to a copy of its kit. */
+function withKit(mutate: (kit: { answers: { method: string; params: unknown[]; result: any }[] }) => void): EvidenceBundle {
+  const kit = structuredClone(offline.offlineKit!) as unknown as { answers: { method: string; params: unknown[]; result: any }[] };
+  mutate(kit);
+  return { ...offline, offlineKit: kit as unknown as OfflineKit };
+}
+
+async function refused(bundle: EvidenceBundle, what: string): Promise<string> {
+  const error = await verifyOffline(bundle).then(
+    () => assert.fail(`${what}: verified`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof LightClientError || error instanceof VerificationError, `${what}: a named refusal, got ${String(error)}`);
+  return error.code;
+}
+
+const flipHex = (hex: string, at: number): string => {
+  const i = Math.min(Math.max(2, at), hex.length - 1);
+  return `${hex.slice(0, i)}${hex[i] === "0" ? "1" : "0"}${hex.slice(i + 1)}`;
+};
+const headerAnswers = (kit: { answers: { method: string; result: any }[] }) => kit.answers.filter((a) => a.method === "eth_getBlockByNumber" && a.result !== null);
+
+describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
+  it("default: the bundle verifies offline with no network at all (no socket, no fetch), as of the kit's verified head", async () => {
+    assert.equal(offline.format, BUNDLE_V2_FORMAT);
+    const reparsed = parseBundle(serializeBundle(offline));
+    const { result, attempts } = await withNetworkDisabled(() => verifyOffline(reparsed));
+    assert.deepEqual(attempts, [], "nothing tried to reach a network");
+    assert.equal(result.verdict, "verified");
+    const head = headerAnswers(offline.offlineKit as never).map((a) => Number(BigInt(a.result.number))).sort((a, b) => b - a)[0]!;
+    assert.equal(result.revocation.checkedAt.blockNumber, head, "as of the recorded head, verified by seals");
+    const chain = offlineChainReader({ bundle: reparsed, trust });
+    await verifyBundle({ bundle: reparsed, chain, chainId: trust.chainId, registry: trust.registry });
+    const report = await chain.trustReport();
+    assert.equal(report.trustMode, "light");
+    assert.match(String((report as { node: string }).node), /offline kit/);
+  });
+
+  it("behavior: the offline result is the online light result (same registration, lineage, revocation state)", async () => {
+    const front: JsonRpcTransport = ({ method, params = [] }) => node.request(method, params);
+    const { verified: online } = await embedOfflineKit({ bundle: parseBundle(evidence.bundle), transport: front, trust });
+    const offlineResult = await verifyOffline(offline);
+    assert.deepEqual(offlineResult.registration, online.registration);
+    assert.deepEqual(offlineResult.revocation.findings, online.revocation.findings);
+    assert.equal(offlineResult.attestations.length, online.attestations.length);
+  });
+
+  it("behavior: the JSON Schemas accept the v2 bundle and its kit; the frozen vector still verifies offline with the same verdict", async () => {
+    const schema = (name: string) => JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), "utf8"));
+    const ajv = new Ajv2020.default({ strict: true, allErrors: true });
+    for (const name of ["record-v1.schema.json", "record-v2.schema.json", "receipt-v1.schema.json", "offline-kit-v1.schema.json"]) ajv.addSchema(schema(name));
+    const validate = ajv.compile(schema("bundle-v2.schema.json"));
+    const json = JSON.parse(serializeBundle(offline)) as Record<string, any>;
+    assert.ok(validate(json), JSON.stringify(validate.errors?.slice(0, 3)));
+    assert.ok(!validate({ ...json, format: "provenance-bundle-v1" }), "a v1 bundle does not carry a kit");
+    assert.ok(!validate({ ...json, offlineKit: { ...json.offlineKit, format: "provenance-offline-kit-v2" } }));
+
+    const vector = JSON.parse(readFileSync(VECTOR, "utf8"));
+    const bundle = parseBundle(vector.bundle);
+    const pinned = parseQbftTrust(vector.trust);
+    const { result, attempts } = await withNetworkDisabled(() => verifyOffline(bundle, pinned));
+    assert.deepEqual(attempts, []);
+    assert.deepEqual({ verdict: result.verdict, model: result.model, asOf: result.revocation.checkedAt, registration: { organisation: result.registration.organisation, blockNumber: result.registration.blockNumber } }, vector.expected);
+  });
+
+  it("error: every header in the kit changed (one field each: stateRoot, a seal byte, timestamp) is refused", async () => {
+    const count = headerAnswers(offline.offlineKit as never).length;
+    const head = Number(BigInt(offline.offlineKit!.answers.find((a) => a.method === "eth_blockNumber")!.result as string));
+    assert.equal(count, head - trust.block.number + 1, "the kit holds every header from the pinned block to the head");
+    const checks = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      const mutation = ["stateRoot", "extraData", "timestamp"][i % 3]!;
+      const bundle = withKit((kit) => {
+        const header = headerAnswers(kit)[i]!.result;
+        // A seal is the extraData's tail: flip a byte 20 from the end.
+        header[mutation] = mutation === "extraData" ? flipHex(header.extraData, header.extraData.length - 40) : mutation === "timestamp" ? `0x${(BigInt(header.timestamp) + 1n).toString(16)}` : flipHex(header.stateRoot, 10);
+      });
+      checks.add(await refused(bundle, `header answer ${i} (${mutation})`));
+    }
+    assert.ok([...checks].every((c) => ["commit-seal", "parent-hash", "block-hash", "checkpoint", "extra-data", "timestamp"].includes(c)), [...checks].join(", "));
+  });
+
+  it("error: every state proof in the kit changed (a proof node, or the value it claims) is refused (account-proof, storage-proof)", async () => {
+    const proofs = offline.offlineKit!.answers.map((a, i) => [a, i] as const).filter(([a]) => a.method === "eth_getProof");
+    assert.ok(proofs.length > 0);
+    for (const [, index] of proofs) {
+      for (const mutate of [
+        (r: any) => (r.accountProof[r.accountProof.length - 1] = flipHex(r.accountProof.at(-1), 20)),
+        (r: any) => r.storageProof.length && (r.storageProof[0].value = r.storageProof[0].value === "0x0" ? "0x1" : "0x0"),
+        (r: any) => r.storageProof.length && r.storageProof[0].proof.length && (r.storageProof[0].proof[0] = flipHex(r.storageProof[0].proof[0], 40)),
+      ]) {
+        const bundle = withKit((kit) => mutate(kit.answers[index]!.result));
+        if (JSON.stringify(bundle.offlineKit) === JSON.stringify(offline.offlineKit)) continue;
+        const check = await refused(bundle, `eth_getProof answer ${index}`);
+        assert.ok(["account-proof", "storage-proof"].includes(check), check);
+      }
+    }
+  });
+
+  it("error: a receipt in the kit changed (a log's data, its status) is refused (receipt-proof)", async () => {
+    const receipts = offline.offlineKit!.answers.map((a, i) => [a, i] as const).filter(([a]) => a.method === "eth_getTransactionReceipt" && (a.result as { logs: unknown[] }).logs.length > 0);
+    assert.ok(receipts.length > 0);
+    for (const [, index] of receipts) {
+      assert.equal(await refused(withKit((kit) => (kit.answers[index]!.result.logs[0].data = flipHex(kit.answers[index]!.result.logs[0].data, 10))), "log data"), "receipt-proof");
+      assert.equal(await refused(withKit((kit) => (kit.answers[index]!.result.status = kit.answers[index]!.result.status === "0x1" ? "0x0" : "0x1")), "status"), "receipt-proof");
+    }
+  });
+
+  it("error: offline-kit when an answer is missing, or the kit claims a head it holds no headers for; never a network fallback", async () => {
+    const { attempts } = await withNetworkDisabled(async () => {
+      for (const method of ["eth_getProof", "eth_getTransactionReceipt", "eth_getBlockByNumber"]) {
+        const bundle = withKit((kit) => kit.answers.splice(kit.answers.findLastIndex((a) => a.method === method), 1));
+        assert.equal(await refused(bundle, `without the last ${method}`), "offline-kit");
+      }
+      const later = withKit((kit) => {
+        const head = kit.answers.find((a) => a.method === "eth_blockNumber")!;
+        head.result = `0x${(BigInt(head.result) + 5n).toString(16)}`;
+      });
+      assert.equal(await refused(later, "a later head"), "offline-kit");
+    });
+    assert.deepEqual(attempts, []);
+  });
+
+  it("error: the kit is checked against the verifier's pins, not its own: another validator set, or a trust pinning another genesis, is refused", async () => {
+    const others = testValidators(4, "impostor").map((v) => v.address.toLowerCase() as Hex).sort();
+    assert.ok(["validators", "commit-seal", "coinbase"].includes(await refusedWith({ ...trust, validators: others })));
+    assert.equal(await refusedWith({ ...trust, block: { ...trust.block, hash: `0x${"ab".repeat(32)}` } }), "checkpoint");
+  });
+
+  it("error: a v1 bundle has no kit (InputError); a kit of an unknown format, with an unknown member, a writing method or a repeated question is refused by the parser", () => {
+    assert.throws(() => offlineChainReader({ bundle: parseBundle(evidence.bundle), trust }), (e: unknown) => e instanceof InputError && e.code === "INVALID_BUNDLE");
+    const kit = JSON.parse(JSON.stringify(offline.offlineKit));
+    const parserRefuses = (value: unknown, field: string) =>
+      assert.throws(() => parseOfflineKit(value), (e: unknown) => e instanceof LightClientError && e.check === "offline-kit" && e.field === field, field);
+    parserRefuses({ ...kit, format: "provenance-offline-kit-v0" }, "offlineKit.format");
+    parserRefuses({ ...kit, extra: 1 }, "offlineKit.extra");
+    parserRefuses({ ...kit, answers: [{ method: "eth_sendRawTransaction", params: ["0x00"], result: "0x" }] }, "offlineKit.answers[0].method");
+    parserRefuses({ ...kit, answers: [kit.answers[0], kit.answers[0]] }, "offlineKit.answers[1]");
+    assert.equal(parseOfflineKit(kit).format, OFFLINE_KIT_FORMAT);
+    assert.throws(() => parseBundle({ ...JSON.parse(serializeBundle(offline)), offlineKit: { ...kit, format: "x" } }), (e: unknown) => e instanceof InputError && e.code === "INVALID_BUNDLE");
+    const { offlineKit: _, ...v2WithoutKit } = JSON.parse(serializeBundle(offline));
+    assert.throws(() => parseBundle(v2WithoutKit), (e: unknown) => e instanceof InputError && /offlineKit/.test(e.message));
+    assert.throws(() => parseBundle({ ...v2WithoutKit, format: "provenance-bundle-v1", offlineKit: kit }), (e: unknown) => e instanceof InputError && /offlineKit/.test(e.message));
+  });
+});
+
+describe("offline verifier kit: the CLI", () => {
+  it("default: verify-bundle --offline --qbft-trust verifies the frozen vector in a process whose sockets, DNS and fetch all throw, and states 'as of block N (time)'", async () => {
+    const work = await mkdtemp(join(tmpdir(), "provenance-offline-cli-"));
+    const vector = JSON.parse(readFileSync(VECTOR, "utf8"));
+    await writeFile(join(work, "bundle.json"), JSON.stringify(vector.bundle));
+    await writeFile(join(work, "validators.json"), JSON.stringify(vector.trust));
+    // Loaded before the CLI: any attempt to reach a network throws (and would fail the verification).
+    await writeFile(
+      join(work, "no-network.mjs"),
+      'import net from "node:net"; import dns from "node:dns"; const no = () => { throw new Error("network disabled"); }; net.Socket.prototype.connect = no; dns.lookup = no; globalThis.fetch = no;\n',
+    );
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, ["--import", join(work, "no-network.mjs"), fileURLToPath(new URL("../../bin/provenance.js", import.meta.url)), ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout: 120_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    const digest = `sha256:${vector.expected.model.sha256}`;
+    const ok = await run(["verify-bundle", "bundle.json", "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest]);
+    assert.equal(ok.code, 3, ok.stderr + ok.stdout);
+    assert.match(ok.stdout, /^VERIFIED/m);
+    assert.match(ok.stdout, new RegExp(`as of block ${vector.expected.asOf.blockNumber} \\(`));
+    const json = await run(["verify-bundle", "bundle.json", "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest, "--json"]);
+    const verdict = JSON.parse(json.stdout);
+    assert.equal(verdict.trustMode, "light");
+    assert.deepEqual(verdict.trusted.asOf, { blockNumber: vector.expected.asOf.blockNumber, timestamp: vector.expected.asOf.timestamp });
+    const tampered = structuredClone(vector.bundle);
+    const header = tampered.offlineKit.answers.find((a: { method: string; result: unknown }) => a.method === "eth_getBlockByNumber" && a.result !== null);
+    header.result.stateRoot = flipHex(header.result.stateRoot, 12);
+    await writeFile(join(work, "tampered.json"), JSON.stringify(tampered));
+    const bad = await run(["verify-bundle", "tampered.json", "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest]);
+    assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+    assert.match(bad.stdout + bad.stderr, /NOT VERIFIED/);
+  });
+});
+
+async function refusedWith(pinned: QbftTrust): Promise<string> {
+  const error = await verifyOffline(offline, pinned).then(
+    () => assert.fail("verified under another pin"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof LightClientError, String(error));
+  return error.check;
+}
