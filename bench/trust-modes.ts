@@ -30,7 +30,7 @@ import type { ChainReader } from "../src/chain/types.js";
 import { type JsonRpcTransport, httpTransport } from "../src/chain/trustMode.js";
 import type { Hex } from "../src/core/hex.js";
 import { anchorBatches, sealBatch } from "../src/ledger/ledger.js";
-import { quorumRequest } from "../src/verify/lightclient/quorum.js";
+import { quorumRequest } from "../src/chain/quorum.js";
 import type { QbftTrust } from "../src/verify/lightclient/trustFile.js";
 import { recordEvaluation } from "../src/ledger/pipeline/modelPipeline.js";
 import { parseReceipt } from "../src/formats/receipt.js";

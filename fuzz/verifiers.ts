@@ -8,7 +8,7 @@
 // so far) is printed every FUZZ_REPORT_EVERY mutations (default 25,000), and a finding as soon as it is found.
 import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import { connectReader } from "../src/cli/connect.js";
+import { connectReader } from "../src/chain/connect.js";
 import { createGenuineEvidence } from "../test/helpers/genuineEvidence.js";
 import { type FuzzEvidence, type FuzzReport, fuzzEvidence, runVerifierFuzz, verifierTargets } from "../test/helpers/verifierFuzz.js";
 

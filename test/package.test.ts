@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { deployRegistry, registerOrganisation } from "../src/chain/registry.js";
-import { connectReader, connectWriter } from "../src/cli/connect.js";
+import { connectReader, connectWriter } from "../src/chain/connect.js";
 import { parseReceipt } from "../src/formats/receipt.js";
 import { verifyReceipt } from "../src/verify/verifyReceipt.js";
 import { type HardhatNode, startHardhatNode } from "./helpers/localNode.js";

@@ -9,7 +9,6 @@ export { fromEip1193 } from "./eip1193.js";
 export { type QuorumChainReaderParameters, createQuorumChainReader } from "./quorumReader.js";
 export { type FromEthersParameters, fromEthers } from "./ethers.js";
 export { type JsonRpcTransport, TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "./trustMode.js";
-export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "../verify/lightclient/lightReader.js";
 export {
   type AnchorState,
   type BatchAnchoredEvent,

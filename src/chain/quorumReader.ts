@@ -1,6 +1,6 @@
 // The quorum-mode chain reader: the ordinary rpc reader over a k-of-n quorum of nodes, saying what
 // it trusted. Every answer a verdict uses was given identically by at least k of the n nodes.
-import { type QuorumEndpoint, quorumRequest } from "../verify/lightclient/quorum.js";
+import { type QuorumEndpoint, quorumRequest } from "./quorum.js";
 import { fromEip1193 } from "./eip1193.js";
 import type { TrustReport, TrustedChainReader } from "./trustMode.js";
 

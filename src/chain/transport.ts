@@ -5,24 +5,9 @@
 /** One JSON-RPC call, EIP-1193 style: resolves to the `result`, rejects on an error answer. */
 export type Eip1193Request = (args: { readonly method: string; readonly params?: readonly unknown[] | undefined }) => Promise<unknown>;
 
-/** Methods that read the chain. The combinators refuse anything else (they never sign or send). */
-export const READ_METHODS: ReadonlySet<string> = new Set([
-  "eth_chainId",
-  "net_version",
-  "eth_blockNumber",
-  "eth_getBlockByNumber",
-  "eth_getBlockByHash",
-  "eth_getTransactionByHash",
-  "eth_getTransactionReceipt",
-  "eth_getBlockReceipts",
-  "eth_call",
-  "eth_getLogs",
-  "eth_getProof",
-  "eth_getStorageAt",
-  "eth_getCode",
-  "eth_getBalance",
-  "eth_getTransactionCount",
-]);
+// Which methods read, and answers compared as JSON with sorted keys: part of the offline kit's
+// format (src/formats/offlineKit.ts), used by every combinator here.
+export { READ_METHODS, sortedJson } from "../formats/offlineKit.js";
 
 /** Where each method takes a block tag ("latest", …): the parameter's index, or the `eth_getLogs` filter. */
 export const BLOCK_TAG_POSITION: Readonly<Record<string, number | "filter">> = {
@@ -61,18 +46,3 @@ export function pinBlockTags(method: string, params: readonly unknown[], head: b
   return pinned;
 }
 
-/**
- * A JSON value as text with object keys sorted (arrays keep their order): two answers that differ
- * only in key order or whitespace are the same answer. Keys of answers, never hashed or signed.
- */
-export function sortedJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => sortedJson(v ?? null)).join(",")}]`;
-  if (typeof value === "object" && value !== null)
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${sortedJson((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  if (typeof value === "bigint") return JSON.stringify(`0x${value.toString(16)}`);
-  return JSON.stringify(value ?? null);
-}

@@ -35,7 +35,7 @@ import { publishRevocation } from "../ledger/pipeline/publishRevocation.js";
 import type { LedgerStore } from "../ledger/store/ledgerStore.js";
 import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerificationPolicy } from "../verify/verificationPolicy.js";
 import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, confirmations, orgId, registry, rpcUrl, timeoutMs, verifiedHeadline, withStore, writer } from "./commands.js";
-import { connectReader } from "./connect.js";
+import { connectReader } from "../chain/connect.js";
 import type { TrustReport } from "../chain/trustMode.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { embedOfflineKit, offlineChainReader } from "../verify/offlineBundle.js";

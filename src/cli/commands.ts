@@ -20,7 +20,7 @@ import { LedgerStore } from "../ledger/store/ledgerStore.js";
 import { type VerifiedSigner, verifyAttestation } from "../verify/verifyAttestation.js";
 import { type ArtifactCheck, type ArtifactEvidence, artifactFromDigest, artifactFromModelDigest } from "../verify/artifact.js";
 import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js";
-import { connectReader, connectWriter } from "./connect.js";
+import { connectReader, connectWriter } from "../chain/connect.js";
 import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { StoreError } from "../core/errors/store.js";
 import { expectName } from "../core/validate.js";

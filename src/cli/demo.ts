@@ -22,7 +22,7 @@ import { publishRevocation } from "../ledger/pipeline/publishRevocation.js";
 import { LedgerStore } from "../ledger/store/ledgerStore.js";
 import { verdictLines } from "./attestCommands.js";
 import type { CommandContext } from "./commands.js";
-import { connectReader, connectWriter } from "./connect.js";
+import { connectReader, connectWriter } from "../chain/connect.js";
 import { type Output, note } from "./output.js";
 import { demoSafetensors, demoWatermark } from "./demoWatermark.js";
 

@@ -10,7 +10,7 @@ import { type QbftTrust, parseQbftTrust } from "../verify/lightclient/trustFile.
 import { type TrustFile, parseTrustFile } from "../verify/trustFile.js";
 import { formatTime } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
-import { connectReader } from "./connect.js";
+import { connectReader } from "../chain/connect.js";
 import { type ParsedFlags, parseDuration, parseInteger, parseRegistry, parseRpcUrl, verifierEnvironment } from "./options.js";
 
 // A verifier's pins come from the verifier: its flags, the real environment of its process, or

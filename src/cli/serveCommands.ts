@@ -4,7 +4,7 @@ import { StoreError } from "../core/errors/store.js";
 import { ChainError, redactUrl } from "../core/errors/chain.js";
 import { InputError } from "../core/errors/input.js";
 import { checkStore } from "../service/store/checkStore.js";
-import { connectReader } from "./connect.js";
+import { connectReader } from "../chain/connect.js";
 import { generateApiToken, hashApiToken } from "../service/apiToken.js";
 import { createLogger, isLogLevel, LOG_LEVELS } from "../service/logger.js";
 import { isPostgresLocation, openServiceStore } from "../service/store/openServiceStore.js";

@@ -2,7 +2,7 @@ import { type PublicKeyInfo, parsePublicKeyInfo } from "./attestation/publicKeys
 import { InputError } from "../core/errors/input.js";
 import { parseAddress, type Hex } from "../core/hex.js";
 import { parseJson } from "../core/parseJson.js";
-import { type OfflineKit, parseOfflineKit } from "../verify/lightclient/offlineKit.js";
+import { type OfflineKit, parseOfflineKit } from "./offlineKit.js";
 import { type Receipt, parseReceipt } from "./receipt.js";
 import { expectArray, expectInteger, expectObject, expectSha256, expectString, expectTimestamp } from "../core/validate.js";
 

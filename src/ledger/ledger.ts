@@ -12,11 +12,11 @@ import { type ProvenanceRecord, parseRecord } from "../formats/record.js";
 import type { DsseEnvelope } from "../formats/attestation/dsse.js";
 import { type LedgerEntry, attestationEntry, entryHash, entrySubjectSha256, leafOfEntry } from "../formats/entry.js";
 import type { LedgerStore, StoredBatch, StoredLedgerEntry } from "./store/ledgerStore.js";
-// The one anchoring engine, the service's (its decisions: src/service/anchorer/decide.ts).
-import { createAnchoringEngine } from "../service/anchorer/engine.js";
-import { ledgerOutbox } from "../service/anchorer/ledgerOutbox.js";
-import { DEFAULT_FEE_POLICY, type FeePolicy } from "../service/feePolicy.js";
-import { silentLogger } from "../service/logger.js";
+// The one anchoring engine, the service's (its decisions: src/ledger/anchoring/decide.ts).
+import { createAnchoringEngine } from "./anchoring/engine.js";
+import { ledgerOutbox } from "./anchoring/ledgerOutbox.js";
+import { DEFAULT_FEE_POLICY, type FeePolicy } from "./anchoring/feePolicy.js";
+import { silentLogger } from "../core/logger.js";
 
 export { SOFTWARE } from "../formats/batchMetadata.js";
 

@@ -2,7 +2,7 @@
 import "../core/requireNode.js";
 
 export { type RunningService, type ServiceConfig, DEFAULT_FEE_POLICY, startService } from "./service.js";
-export type { FeePolicy } from "./feePolicy.js";
+export type { FeePolicy } from "../ledger/anchoring/feePolicy.js";
 export { isPostgresLocation, openServiceStore } from "./store/openServiceStore.js";
 export type { AddEntryResult, EntryStatus, NewEntry, ServiceStore, StoredEntry, StoredToken } from "./store/serviceStore.js";
 export { API_TOKEN_PREFIX, generateApiToken, hashApiToken, isApiToken } from "./apiToken.js";

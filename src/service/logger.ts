@@ -1,6 +1,6 @@
 import { redactUrl } from "../core/errors/chain.js";
 import { escapeJsonText } from "../core/terminalText.js";
-import type { Logger } from "./types.js";
+import { type Logger, silentLogger } from "../core/logger.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -50,7 +50,7 @@ export function createLogger(parameters: CreateLoggerParameters = {}): Logger {
 }
 
 /** A logger that writes nothing (library use, tests). */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export { silentLogger };
 
 /** Parses a `--log-level` value. */
 export function isLogLevel(value: string): value is LogLevel {

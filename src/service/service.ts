@@ -2,14 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { isAnchorer, readOrganisation } from "../chain/registry.js";
-import { connectWriter } from "../cli/connect.js";
+import { connectWriter } from "../chain/connect.js";
 import { BaseError } from "../core/errors/base.js";
 import { ChainError, redactUrl } from "../core/errors/chain.js";
 import { InputError } from "../core/errors/input.js";
 import { StoreError } from "../core/errors/store.js";
 import { type Hex, hexEquals } from "../core/hex.js";
 import { createAnchorer } from "./anchorer/anchorer.js";
-import { DEFAULT_FEE_POLICY } from "./feePolicy.js";
+import { DEFAULT_FEE_POLICY } from "../ledger/anchoring/feePolicy.js";
 import { createHttpApi } from "./http/httpApi.js";
 import { createIngestQueue } from "./ingestQueue.js";
 import { isDeadLocalHolder, leaseHolderName, thisProcess } from "./leaseHolder.js";
@@ -25,7 +25,7 @@ export const PINNED_CHAIN_ID = "chain_id";
 export const PINNED_REGISTRY = "registry";
 
 /** Fees unless configured: replacements 12 % higher, at most 200 gwei per gas, a transaction unmined for a minute rebroadcast or replaced. */
-export { DEFAULT_FEE_POLICY } from "./feePolicy.js";
+export { DEFAULT_FEE_POLICY } from "../ledger/anchoring/feePolicy.js";
 
 /** The lease every instance competes for; its holder is the one anchorer. */
 export const ANCHOR_LEASE = "anchorer";

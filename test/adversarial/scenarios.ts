@@ -18,7 +18,7 @@ import { buildBundle } from "../../src/ledger/buildBundle.js";
 import { verifyBundle } from "../../src/verify/verifyBundle.js";
 import { encodeAnchor, readAnchor, registerSigningKey, reinstateSubject, revokeSubject, withRevertName } from "../../src/chain/registry.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
-import { connectWriter } from "../../src/cli/connect.js";
+import { connectWriter } from "../../src/chain/connect.js";
 import { canonicalJsonBytes } from "../../src/core/canonicalJson.js";
 import { hashModel } from "../../src/local/hashing/hashModel.js";
 import { MODEL_MANIFEST_FORMAT_V1 } from "../../src/formats/model/modelManifest.js";

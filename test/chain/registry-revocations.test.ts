@@ -11,7 +11,7 @@ import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
 import type { ChainWriter } from "../../src/chain/types.js";
 import { fromViem } from "../../src/chain/viem.js";
-import { connectWriter } from "../../src/cli/connect.js";
+import { connectWriter } from "../../src/chain/connect.js";
 import { DEV_PRIVATE_KEY, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
 import { ChainError } from "../../src/core/errors/chain.js";
 import { InputError } from "../../src/core/errors/input.js";

@@ -14,7 +14,7 @@ import { DEPLOYMENT_PREDICATE_TYPE, createDeploymentPredicate } from "../../src/
 import { MODEL_UPDATE_PREDICATE_TYPE, createModelUpdatePredicate } from "../../src/formats/predicates/modelUpdate.js";
 import { STATEMENT_TYPE } from "../../src/formats/attestation/statement.js";
 import { deployRegistry, registerOrganisation } from "../../src/chain/registry.js";
-import { connectWriter } from "../../src/cli/connect.js";
+import { connectWriter } from "../../src/chain/connect.js";
 import { main } from "../../src/cli/main.js";
 import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
 import { InputError } from "../../src/core/errors/input.js";

@@ -33,7 +33,7 @@ import type { HashProgress } from "../../src/formats/model/modelManifest.js";
 import type { Hex } from "../../src/core/hex.js";
 import { processProof } from "../../src/merkle/proof.js";
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const validateSchema = predicateSchema("model-manifest");
 const ENCODING = [...MODEL_RESOURCE_LEAF_ENCODING];
 

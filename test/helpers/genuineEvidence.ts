@@ -12,7 +12,7 @@ import { serializeBundle } from "../../src/formats/bundle.js";
 import { buildBundle } from "../../src/ledger/buildBundle.js";
 import { deployRegistry, registerOrganisation, registerSigningKey } from "../../src/chain/registry.js";
 import type { ChainReader, ChainWriter } from "../../src/chain/types.js";
-import { connectReader, connectWriter } from "../../src/cli/connect.js";
+import { connectReader, connectWriter } from "../../src/chain/connect.js";
 import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
 import { hashModel } from "../../src/local/hashing/hashModel.js";
 import type { Hex } from "../../src/core/hex.js";

@@ -12,7 +12,7 @@ import { parseBundle, serializeBundle } from "../../src/formats/bundle.js";
 import { buildBundle } from "../../src/ledger/buildBundle.js";
 import { verifyBundle } from "../../src/verify/verifyBundle.js";
 import { deployRegistry, registerOrganisation, registerSigningKey } from "../../src/chain/registry.js";
-import { connectReader, connectWriter } from "../../src/cli/connect.js";
+import { connectReader, connectWriter } from "../../src/chain/connect.js";
 import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
 import type { Hex } from "../../src/core/hex.js";
 import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";

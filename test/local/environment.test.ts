@@ -26,7 +26,7 @@ import { redactHome, redactHomeInText } from "../../src/local/environment/redact
 import { runProbe } from "../../src/local/environment/runProbe.js";
 import { InputError } from "../../src/core/errors/input.js";
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const FIXTURES = join(REPO, "test/fixtures/environment");
 const fixture = (name: string) => readFile(join(FIXTURES, name), "utf8");
 const schema = JSON.parse(await readFile(join(REPO, "schemas/predicates/environment-v1.schema.json"), "utf8")) as object;

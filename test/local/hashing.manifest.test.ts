@@ -14,7 +14,7 @@ import { hashModelManifest } from "../../src/formats/model/hashModelManifest.js"
 import type { ModelManifest, ModelManifestFile } from "../../src/formats/model/modelManifest.js";
 import { parseModelManifest } from "../../src/formats/model/parseModelManifest.js";
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const schema = JSON.parse(readFileSync(join(REPO, "schemas/model-manifest-v2.schema.json"), "utf8")) as object;
 const validateSchema = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
 

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 // SHA-256 of 2^30 zero bytes (checked once with coreutils `sha256sum` and Python hashlib; too slow to recompute here).

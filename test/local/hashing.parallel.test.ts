@@ -15,7 +15,7 @@ import type { HashProgress, ModelDigest, ModelManifest } from "../../src/formats
 
 // Small data only (the machine is shared): a few MiB at most. Big data lives in bench/hashing.ts.
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "hashing-parallel-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -16,7 +16,7 @@ import { listModelFiles } from "../../src/local/hashing/listModelFiles.js";
 import type { HashProgress } from "../../src/formats/model/modelManifest.js";
 import { modelPathProblem, resolveModelPath } from "../../src/formats/model/modelPath.js";
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "hashing-test-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

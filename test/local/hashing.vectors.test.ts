@@ -28,7 +28,7 @@ type Vectors = {
 };
 type KindConfusion = { directory: string; v1Sha256: string; v2Sha256: string; manifestFile: { sha256: string }; taggedFile: { sha256: string } };
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const vectors = JSON.parse(readFileSync(join(REPO, "test/vectors/model-v2.json"), "utf8")) as Vectors & { directoryTag: string; kindConfusion: KindConfusion[] };
 // v1: kept as a fixture (docs/model-hashing.md, "Versions"): its digests are still computed to name old receipts, never verified.
 const vectorsV1 = JSON.parse(readFileSync(join(REPO, "test/vectors/model-v1.json"), "utf8")) as Vectors;

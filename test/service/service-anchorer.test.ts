@@ -23,7 +23,7 @@ import { loadMerkleTree } from "../../src/merkle/loadMerkleTree.js";
 import { createRecord } from "../../src/formats/record.js";
 import { type Anchorer, type AnchorerConfig, createAnchorer } from "../../src/service/anchorer/anchorer.js";
 import { createBackoff } from "../../src/service/backoff.js";
-import { bumpedFees, initialFees } from "../../src/service/feePolicy.js";
+import { bumpedFees, initialFees } from "../../src/ledger/anchoring/feePolicy.js";
 import type { NewEntry, ServiceStore } from "../../src/service/store/serviceStore.js";
 import { openSqliteServiceStore } from "../../src/service/store/sqlite.js";
 import type { AnchorerEvents, Logger } from "../../src/service/types.js";
@@ -35,7 +35,7 @@ import { freePort } from "../helpers/localNode.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const GWEI = 1_000_000_000n;
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "..", "..");
 
 let node: ChildProcess;
 let rpcUrl: string;

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { canonicalJson } from "../../src/core/canonicalJson.js";
 import { deployRegistry, registerOrganisation } from "../../src/chain/registry.js";
 import type { ChainWriter } from "../../src/chain/types.js";
-import { connectWriter } from "../../src/cli/connect.js";
+import { connectWriter } from "../../src/chain/connect.js";
 import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
 import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../../src/formats/entry.js";
 import type { Hex } from "../../src/core/hex.js";
@@ -74,7 +74,7 @@ describe("checkStore (restore check)", () => {
     }
     // The same check from the CLI, as an operator runs it (docs/deployment.md).
     const cli = (store: string) =>
-      run(process.execPath, [join(import.meta.dirname, "..", "bin", "provenance.js"), "store", "check", "--store", store, "--rpc", chain.rpcUrl, "--registry", registry, "--chain-id", String(chain.chainId)], {
+      run(process.execPath, [join(import.meta.dirname, "..", "..", "bin", "provenance.js"), "store", "check", "--store", store, "--rpc", chain.rpcUrl, "--registry", registry, "--chain-id", String(chain.chainId)], {
         cwd: dir, // not the caller's folder: a .env there would be read
         env: { PATH: process.env.PATH, HOME: dir },
       });

@@ -16,7 +16,7 @@ import { STATEMENT_TYPE } from "../../src/formats/attestation/statement.js";
 import type { DsseEnvelope } from "../../src/formats/attestation/dsse.js";
 import { deployRegistry, registerOrganisation, registerSigningKey } from "../../src/chain/registry.js";
 import type { ChainReader } from "../../src/chain/types.js";
-import { connectReader, connectWriter } from "../../src/cli/connect.js";
+import { connectReader, connectWriter } from "../../src/chain/connect.js";
 import { parseByteSize, parseDuration, parseGwei } from "../../src/cli/serveCommands.js";
 import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
 import { ChainError } from "../../src/core/errors/chain.js";

@@ -17,7 +17,7 @@ import { startTcpProxy } from "../helpers/tcpProxy.js";
 import { decodeBatchAnchored, deployRegistry, readAnchor, registerOrganisation } from "../../src/chain/registry.js";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
 import type { ChainReader, LogEntry } from "../../src/chain/types.js";
-import { connectReader } from "../../src/cli/connect.js";
+import { connectReader } from "../../src/chain/connect.js";
 import { findExecutable } from "../../src/local/environment/findExecutable.js";
 import { StoreError } from "../../src/core/errors/store.js";
 import type { Hex } from "../../src/core/hex.js";

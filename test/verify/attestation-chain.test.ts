@@ -19,7 +19,7 @@ import { type VerifyBundleParameters, verifyBundle } from "../../src/verify/veri
 import { deployRegistry, registerOrganisation, registerSigningKey, reinstateSubject, revokeSigningKey, revokeSubject } from "../../src/chain/registry.js";
 import { verdictLines } from "../../src/cli/attestCommands.js";
 import type { ChainReader, ChainWriter } from "../../src/chain/types.js";
-import { connectReader, connectWriter } from "../../src/cli/connect.js";
+import { connectReader, connectWriter } from "../../src/chain/connect.js";
 import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
 import { InputError } from "../../src/core/errors/input.js";
 import { type VerificationCheck, VerificationError } from "../../src/core/errors/verification.js";

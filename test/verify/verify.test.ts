@@ -14,7 +14,7 @@ import { deployRegistry, encodeAnchor, readAnchor, readOrganisation, registerOrg
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
 import type { ChainWriter } from "../../src/chain/types.js";
-import { connectReader, connectWriter } from "../../src/cli/connect.js";
+import { connectReader, connectWriter } from "../../src/chain/connect.js";
 import { DEV_PRIVATE_KEY, startEmbeddedChain, type EmbeddedChain } from "../../src/chain/embeddedChain.js";
 import { ChainError } from "../../src/core/errors/chain.js";
 import { InputError } from "../../src/core/errors/input.js";

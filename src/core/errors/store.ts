@@ -9,3 +9,8 @@ export class StoreError extends BaseError<StoreErrorCode> {
     super(code, shortMessage, parameters);
   }
 }
+
+/** The error for a batch or transaction that does not exist. */
+export function notFound(what: "batch" | "transaction", id: number): StoreError {
+  return new StoreError("NOT_FOUND", `no ${what} ${id}`);
+}

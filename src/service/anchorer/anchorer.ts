@@ -12,11 +12,11 @@ import { ChainError } from "../../core/errors/chain.js";
 import type { Hex } from "../../core/hex.js";
 import { createBackoff } from "../backoff.js";
 import { type Anchorer, type AnchorerConfig, checkConfig } from "./config.js";
-import { createAnchoringEngine } from "./engine.js";
+import { createAnchoringEngine } from "../../ledger/anchoring/engine.js";
 
-export type { FeePolicy } from "../feePolicy.js";
+export type { FeePolicy } from "../../ledger/anchoring/feePolicy.js";
 export type { Anchorer, AnchorerConfig, AnchorerState } from "./config.js";
-export { sealBuilder } from "./engine.js";
+export { sealBuilder } from "../../ledger/anchoring/engine.js";
 
 const RPC_FAILURES: ReadonlySet<string> = new Set(["RPC_UNREACHABLE", "RPC_TIMEOUT", "RPC_ERROR"]);
 

@@ -3,30 +3,15 @@
 import { InputError } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
 import { MAX_LEAF_COUNT } from "../../merkle/tree.js";
-import type { ChainWriter } from "../../chain/types.js";
 import type { CreateBackoffParameters } from "../backoff.js";
-import type { FeePolicy } from "../feePolicy.js";
+import type { AnchoringSettings } from "../../ledger/anchoring/types.js";
 import type { ServiceStore } from "../store/serviceStore.js";
-import type { AnchorerEvents, Logger } from "../types.js";
+import type { AnchorerEvents } from "../types.js";
 
-export type AnchorerConfig = {
+/** The engine's settings (AnchoringSettings: writer, chain ID, organisations, T, N, batch size, confirmations, fees, logger) and the service's own. */
+export type AnchorerConfig = AnchoringSettings & {
   readonly store: ServiceStore;
-  /** Signs from the anchoring account; the node it talks to is the one whose chain ID is checked. */
-  readonly writer: ChainWriter;
   readonly registry: Hex;
-  /** The chain the service is configured for: a node serving another chain is refused. */
-  readonly chainId: number;
-  /** Organisations this anchorer seals and anchors for; its account must be an anchorer of each. */
-  readonly orgIds: readonly number[];
-  /** T: an organisation's pending entries are sealed once the oldest has waited this long. */
-  readonly intervalMs: number;
-  /** N: … or as soon as this many are pending. */
-  readonly maxPending: number;
-  /** Most entries in one batch (at most 2^25). */
-  readonly maxLeaves: number;
-  /** Blocks that must hold the anchor, its own block counted (≥ 1), before its receipts are issued. */
-  readonly confirmations: number;
-  readonly fees: FeePolicy;
   /** Only the holder of this lease (in the store) seals and anchors; other instances only ingest. */
   readonly leaseName: string;
   /** This instance's name in the lease (unique per instance, e.g. host:pid). */
@@ -47,7 +32,6 @@ export type AnchorerConfig = {
   readonly headPollMs?: number | undefined;
   /** Backoff after a failed pass (default 250 ms doubling to 30 s, with jitter). */
   readonly retry?: CreateBackoffParameters | undefined;
-  readonly logger: Logger;
   readonly events?: AnchorerEvents | undefined;
   /** Clock for timestamps, sealing age and rebroadcast timing (default: the system clock). */
   readonly now?: (() => Date) | undefined;

@@ -70,10 +70,7 @@ export function checkSealed(orgId: number, read: number, assigned: number): void
   if (assigned !== read) throw new StoreError("STORE_CONFLICT", `expected to seal ${read} pending entries of organisation ${orgId} but assigned ${assigned}; sealing aborted`);
 }
 
-/** The error for a batch or transaction that does not exist. */
-export function notFound(what: "batch" | "transaction", id: number): StoreError {
-  return new StoreError("NOT_FOUND", `no ${what} ${id}`);
-}
+export { notFound } from "../../core/errors/store.js";
 
 /** Hashes are stored and compared in lower case. */
 export function lower(hex: Hex): Hex {

@@ -3,7 +3,7 @@
 // the process itself holds nothing that a kill -9 could lose. The same conformance suite
 // (test/service/service-store.test.ts) runs against both implementations.
 import type { Hex } from "../../core/hex.js";
-import type { ReceiptAnchor } from "../../formats/receipt.js";
+import type { AnchoringStore, OutboxTransaction, PendingStats, SealBuilder, ServiceBatch } from "../../ledger/anchoring/types.js";
 import type { EntryStatus, ServiceBatchStatus } from "../../ledger/store/batchStatus.js";
 
 /** Entry kinds, as in src/formats/entry.ts. */
@@ -55,51 +55,15 @@ export type StoredEntry = EntryFields & {
 /** A service batch's status: the service's subset of the one batch-status vocabulary (src/ledger/store/batchStatus.ts). */
 export type BatchStatus = ServiceBatchStatus;
 
-/** An anchoring transaction in the outbox: persisted before it is broadcast. */
-export type OutboxTransaction = {
-  readonly id: number;
-  readonly batchId: number;
-  readonly chainId: number;
-  readonly from: Hex;
-  readonly nonce: number;
-  readonly hash: Hex;
-  readonly raw: Hex;
-  /** Fees as decimal strings (wei): EIP-1559 max fee and priority fee, or the legacy gas price in maxFeePerGas. */
-  readonly maxFeePerGas: string;
-  readonly maxPriorityFeePerGas: string;
-  /** RFC 3339. */
-  readonly createdAt: string;
-  /** `pending` until one transaction of the batch is mined; the others become `replaced`/`dropped`. */
-  readonly status: "pending" | "mined" | "replaced" | "dropped";
-};
+// The anchoring engine's part of the store (src/ledger/anchoring/types.ts), named here too.
+export type { AnchoringStore, OutboxTransaction, PendingStats, SealBuilder, ServiceBatch };
 
-export type ServiceBatch = {
-  readonly id: number;
-  readonly orgId: number;
-  readonly root: Hex;
-  readonly leafCount: number;
-  readonly metadata: string;
-  readonly metadataHash: Hex;
-  readonly status: BatchStatus;
-  readonly sealedAt: string;
-  /** Set from `anchored` on: where it was mined (re-set if a reorg moved it). */
-  readonly anchor: ReceiptAnchor | null;
-  /** RFC 3339, when it reached the confirmation depth. */
-  readonly confirmedAt: string | null;
-};
 
-/** What sealing needs from the caller: the tree over the leaves, built outside the transaction's I/O. */
-export type SealBuilder = (leaves: readonly Hex[]) => {
-  readonly root: Hex;
-  readonly tree: Uint8Array;
-  readonly metadata: string;
-  readonly metadataHash: Hex;
-};
+
 
 /** An API token as stored: only its SHA-256, never the token. */
 export type StoredToken = { readonly id: number; readonly orgId: number; readonly name: string; readonly createdAt: string };
 
-export type PendingStats = { readonly orgId: number; readonly pending: number; readonly oldestReceivedAt: string | null };
 
 /**
  * Storage of the anchoring service. Every method is one transaction: when a write resolves it is
@@ -107,7 +71,7 @@ export type PendingStats = { readonly orgId: number; readonly pending: number; r
  * write the store (disk full, read-only, connection lost) reject with
  * `StoreError("STORE_UNAVAILABLE")`, which the HTTP layer turns into 503.
  */
-export interface ServiceStore {
+export interface ServiceStore extends AnchoringStore {
   readonly kind: "sqlite" | "postgres";
   /** A description without credentials, for logs (`sqlite:/var/lib/provenance/service.db`, `postgres://host:5432/db`). */
   readonly description: string;
@@ -134,37 +98,11 @@ export interface ServiceStore {
   /** An organisation's entry by hash (another organisation's entry is invisible: null). */
   getEntry(orgId: number, entryHash: Hex): Promise<StoredEntry | null>;
   getEntryByIdempotencyKey(orgId: number, idempotencyKey: string): Promise<StoredEntry | null>;
-  /** Pending entries per organisation and the age of the oldest (scheduler, metrics). */
-  pendingStats(): Promise<PendingStats[]>;
 
-  /**
-   * Seals up to `maxLeaves` of the organisation's oldest pending entries into a batch, in one
-   * transaction: reads them, calls `build`, inserts the batch with its tree, assigns the entries.
-   * An entry is in at most one batch, ever. Null when nothing is pending.
-   */
-  sealBatch(orgId: number, maxLeaves: number, build: SealBuilder, now: Date): Promise<ServiceBatch | null>;
-  getBatch(id: number): Promise<ServiceBatch | null>;
+  // Batches (sealing, the outbox of anchoring transactions and confirmations: AnchoringStore).
   getBatchTree(id: number): Promise<Uint8Array>;
-  /** Batches not yet confirmed (sealed or anchored), oldest first: the anchorer's work list. */
-  unconfirmedBatches(): Promise<ServiceBatch[]>;
   /** Batches with id > `afterId`, oldest first, at most `limit` (paging through all of them: the restore check). */
   listBatches(afterId: number, limit: number): Promise<ServiceBatch[]>;
-  /** When each entry of the batch was acknowledged (RFC 3339), in entry order: accept-to-anchor delays. */
-  receivedTimesOf(batchId: number): Promise<string[]>;
-
-  // Outbox of anchoring transactions.
-  /** Persists a signed transaction before it is broadcast. */
-  addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction>;
-  transactionsOf(batchId: number): Promise<OutboxTransaction[]>;
-  /** Pending transactions of all batches (restart reconciliation). */
-  pendingTransactions(): Promise<OutboxTransaction[]>;
-  setTransactionStatus(id: number, status: OutboxTransaction["status"]): Promise<void>;
-  /** The batch was mined at `anchor` (by transaction `anchor.txHash`): status `anchored`. */
-  markAnchored(batchId: number, anchor: ReceiptAnchor): Promise<void>;
-  /** The anchoring block reached the confirmation depth: status `confirmed`; receipts may be issued. */
-  markConfirmed(batchId: number, now: Date): Promise<void>;
-  /** A reorg removed the anchoring block: back to `sealed` (same entries, same root), anchor cleared. */
-  markReorged(batchId: number): Promise<void>;
 
   // Leases: one anchorer at a time across instances.
   /** Takes or renews the lease `name` for `holder` until now + ttl; false if another holder has it. */

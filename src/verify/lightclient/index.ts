@@ -55,5 +55,6 @@ export {
   signingKeySlots,
 } from "./registryFacts.js";
 export { type Eip1193Request, READ_METHODS, pinBlockTags } from "../../chain/transport.js";
-export { type QuorumEndpoint, type QuorumReport, type QuorumRequest, type QuorumRequestParameters, quorumRequest } from "./quorum.js";
+export { type QuorumEndpoint, type QuorumReport, type QuorumRequest, type QuorumRequestParameters, quorumRequest } from "../../chain/quorum.js";
 export { MAX_OFFLINE_KIT_ANSWERS, OFFLINE_KIT_FORMAT, type OfflineKit, type RecordedAnswer, type RecordingRequest, parseOfflineKit, recordingRequest, replayRequest } from "./offlineKit.js";
+export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./lightReader.js";

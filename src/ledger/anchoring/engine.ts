@@ -6,32 +6,15 @@
 import { buildBatch } from "../../formats/batchMetadata.js";
 import type { TransactionReceipt } from "../../chain/types.js";
 import type { Hex } from "../../core/hex.js";
-import { storedFees } from "../feePolicy.js";
-import type { OutboxTransaction, SealBuilder, ServiceBatch, ServiceStore } from "../store/serviceStore.js";
-import type { AnchorerEvents } from "../types.js";
-import type { AnchorerConfig } from "./config.js";
+import { storedFees } from "./feePolicy.js";
+import type { AnchorerEvents, AnchoringSettings, AnchoringStore, OutboxTransaction, SealBuilder, ServiceBatch } from "./types.js";
 import { type AnchoringMemory, createChainEffects } from "./chainEffects.js";
 import { type OutboxFacts, type ReceiptFact, decideAnchored, decideOutbox, decideReconcile, decideSealing } from "./decide.js";
 
-/** What the engine needs of a store: the service store's outbox, batches and pending counts. */
-export type AnchoringStore = Pick<
-  ServiceStore,
-  | "getBatch"
-  | "transactionsOf"
-  | "addTransaction"
-  | "setTransactionStatus"
-  | "pendingTransactions"
-  | "unconfirmedBatches"
-  | "markAnchored"
-  | "markConfirmed"
-  | "markReorged"
-  | "receivedTimesOf"
-  | "pendingStats"
-  | "sealBatch"
->;
+export type { AnchoringStore } from "./types.js";
 
-/** The anchorer's settings the engine acts on (AnchorerConfig), with its store, clock and lease check. */
-export type AnchoringEngineParameters = Pick<AnchorerConfig, "writer" | "chainId" | "orgIds" | "intervalMs" | "maxPending" | "maxLeaves" | "confirmations" | "fees" | "logger"> & {
+/** The anchorer's settings the engine acts on, with its store, clock and lease check. */
+export type AnchoringEngineParameters = AnchoringSettings & {
   readonly store: AnchoringStore;
   /** Lower-case registry address. */
   readonly registry: Hex;
@@ -50,7 +33,7 @@ export type AnchoringEngine = ReturnType<typeof createAnchoringEngine>;
  * early rebroadcast.
  *
  * @example
- * import { createAnchoringEngine } from "./service/anchorer/engine.js";
+ * import { createAnchoringEngine } from "./ledger/anchoring/engine.js";
  * const engine = createAnchoringEngine({ store, writer, registry, chainId, orgIds: [1], intervalMs, maxPending, maxLeaves, confirmations: 2, fees, logger, events: {}, now: () => new Date(), maySign: async () => true });
  * await engine.driveOutbox();
  */

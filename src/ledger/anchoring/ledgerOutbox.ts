@@ -8,9 +8,9 @@
 import { parseTransaction, recoverTransactionAddress } from "viem";
 import type { Hex } from "../../core/hex.js";
 import type { ReceiptAnchor } from "../../formats/receipt.js";
-import type { LedgerStore, StoredBatch } from "../../ledger/store/ledgerStore.js";
-import { notFound } from "../store/rules.js";
-import type { OutboxTransaction, ServiceBatch } from "../store/serviceStore.js";
+import type { LedgerStore, StoredBatch } from "../store/ledgerStore.js";
+import { notFound } from "../../core/errors/store.js";
+import type { OutboxTransaction, ServiceBatch } from "./types.js";
 import type { AnchoringStore } from "./engine.js";
 
 export type LedgerOutboxParameters = {
@@ -25,8 +25,8 @@ export type LedgerOutboxParameters = {
  * The engine's store over a ledger store, for one anchoring run of the batches not anchored yet.
  *
  * @example
- * import { createAnchoringEngine } from "./service/anchorer/engine.js";
- * import { ledgerOutbox } from "./service/anchorer/ledgerOutbox.js";
+ * import { createAnchoringEngine } from "./ledger/anchoring/engine.js";
+ * import { ledgerOutbox } from "./ledger/anchoring/ledgerOutbox.js";
  * const engine = createAnchoringEngine({ ...settings, store: await ledgerOutbox(store, { chainId, registry, orgId }) });
  */
 export async function ledgerOutbox(store: LedgerStore, p: LedgerOutboxParameters): Promise<AnchoringStore> {

@@ -2,8 +2,8 @@
 // nodes and an answer counts only when at least k of them gave it, the same JSON (keys sorted).
 // The verifier then trusts that k of its n nodes do not lie together, not any one node. It is a
 // transport combinator: the rpc reader and the light reader run over it unchanged.
-import { LightClientError } from "../../core/errors/lightClient.js";
-import { BLOCK_TAG_POSITION, type Eip1193Request, READ_METHODS, pinBlockTags, sortedJson } from "../../chain/transport.js";
+import { LightClientError } from "../core/errors/lightClient.js";
+import { BLOCK_TAG_POSITION, type Eip1193Request, READ_METHODS, pinBlockTags, sortedJson } from "./transport.js";
 
 /** One of the independent nodes. `name` appears in errors and reports (give a redacted URL). */
 export type QuorumEndpoint = { readonly name: string; readonly request: Eip1193Request };

@@ -8,8 +8,8 @@ import { describeCause } from "../../core/errors/base.js";
 import { ChainError } from "../../core/errors/chain.js";
 import type { Hex } from "../../core/hex.js";
 import type { ReceiptAnchor } from "../../formats/receipt.js";
-import { initialFees, storedFees } from "../feePolicy.js";
-import type { OutboxTransaction, ServiceBatch } from "../store/serviceStore.js";
+import { initialFees, storedFees } from "./feePolicy.js";
+import type { OutboxTransaction, ServiceBatch } from "./types.js";
 import type { AnchoringEngineParameters } from "./engine.js";
 
 /** What the engine remembers between passes (memory only: losing it costs at most one early rebroadcast). */
@@ -28,7 +28,7 @@ export type AnchoringMemory = {
 
 /**
  * @example
- * import { createChainEffects } from "./service/anchorer/chainEffects.js";
+ * import { createChainEffects } from "./ledger/anchoring/chainEffects.js";
  * const { signAndSend } = createChainEffects(parameters, memory);
  */
 export function createChainEffects(p: AnchoringEngineParameters, memory: AnchoringMemory) {

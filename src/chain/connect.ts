@@ -1,7 +1,7 @@
 import { createPublicClient, createWalletClient, defineChain, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { fromViem } from "../chain/viem.js";
-import type { ChainReader, ChainWriter } from "../chain/types.js";
+import { fromViem } from "./viem.js";
+import type { ChainReader, ChainWriter } from "./types.js";
 import { ChainError, redactUrl } from "../core/errors/chain.js";
 import type { Hex } from "../core/hex.js";
 

@@ -2,12 +2,12 @@
 // transactions), what the chain says (receipts, nonces, pool, head, block hashes) and the fee
 // policy. No I/O here: the effect runner (runner.ts) asks the chain for the fact a decision names
 // (`ask`), performs the step it returns, and decides again. Each decision is therefore testable
-// row by row without a chain (test/service/service-anchorer-decide.test.ts), and a pass asks the chain
+// row by row without a chain (test/ledger/anchoring-decide.test.ts), and a pass asks the chain
 // only for what the decision needs, in the same order as before the split.
 import type { FeeData, TransactionFees } from "../../chain/types.js";
 import type { Hex } from "../../core/hex.js";
-import { type FeePolicy, bumpedFees } from "../feePolicy.js";
-import type { OutboxTransaction } from "../store/serviceStore.js";
+import { type FeePolicy, bumpedFees } from "./feePolicy.js";
+import type { OutboxTransaction } from "./types.js";
 
 /** What a mined transaction's receipt says, as far as the decision needs it. */
 export type ReceiptFact = {
@@ -97,7 +97,7 @@ export type OutboxFacts = {
  * the cap, or on a free-gas network, it is rebroadcast as it is.
  *
  * @example
- * import { decideOutbox } from "./service/anchorer/decide.js";
+ * import { decideOutbox } from "./ledger/anchoring/decide.js";
  * decideOutbox({ account, transactions: [], dropped: new Set(), receipts: new Map(), sinceSentMs: () => Infinity }, policy);
  * // { kind: "adopt" }: a fresh batch first looks whether its root is anchored already
  */
@@ -158,7 +158,7 @@ export type AnchoredStep = { readonly kind: "reorged" } | { readonly kind: "conf
  * (its own counted) hold it.
  *
  * @example
- * import { decideAnchored } from "./service/anchorer/decide.js";
+ * import { decideAnchored } from "./ledger/anchoring/decide.js";
  * decideAnchored({ anchor: { blockNumber: 10, blockHash }, blockHashAtHeight: blockHash, head: 11n, confirmations: 2 }); // { kind: "confirm", confirmations: 2 }
  */
 export function decideAnchored(facts: {
@@ -177,7 +177,7 @@ export type ReconcileStep = { readonly kind: "ask"; readonly fact: "receipt" | "
 
 /**
  * @example
- * import { decideReconcile } from "./service/anchorer/decide.js";
+ * import { decideReconcile } from "./ledger/anchoring/decide.js";
  * decideReconcile({ mined: false, inPool: false }); // { kind: "rebroadcast" }: persisted before a crash, never sent
  */
 export function decideReconcile(facts: { readonly mined?: boolean | undefined; readonly inPool?: boolean | undefined }): ReconcileStep {
@@ -197,7 +197,7 @@ export type PendingFact = { readonly orgId: number; readonly pending: number; re
  * queueing small ones). `wakeInMs`: when the next organisation falls due (Infinity: none).
  *
  * @example
- * import { decideSealing } from "./service/anchorer/decide.js";
+ * import { decideSealing } from "./ledger/anchoring/decide.js";
  * decideSealing([{ orgId: 1, pending: 3, oldestReceivedAt }], new Set(), now, { maxPending: 1000, intervalMs: 10_000 }); // { seal: [], wakeInMs: … }
  */
 export function decideSealing(

@@ -13,7 +13,7 @@ import {
   decideOutbox,
   decideReconcile,
   decideSealing,
-} from "../../src/service/anchorer/decide.js";
+} from "../../src/ledger/anchoring/decide.js";
 import type { OutboxTransaction } from "../../src/service/store/serviceStore.js";
 
 // The anchorer's decisions, row by row, without a chain: each row is a situation (what the store

@@ -1,4 +1,4 @@
-import type { FeeData, TransactionFees } from "../chain/types.js";
+import type { FeeData, TransactionFees } from "../../chain/types.js";
 
 /** How the anchorer pays for its transactions and replaces stuck ones. */
 export type FeePolicy = {
@@ -25,7 +25,7 @@ export function storedFees(fees: TransactionFees): { maxFeePerGas: string; maxPr
  * network asked for more than the cap (the transaction may then wait until fees fall).
  *
  * @example
- * import { initialFees } from "./service/feePolicy.js";
+ * import { initialFees } from "./ledger/anchoring/feePolicy.js";
  * const { fees, capped } = initialFees(await writer.getFees(), 50_000_000_000n);
  */
 export function initialFees(network: FeeData, cap: bigint): { fees: TransactionFees; capped: boolean } {
@@ -41,7 +41,7 @@ export function initialFees(network: FeeData, cap: bigint): { fees: TransactionF
  * already, or the network is free (gas price 0: rebroadcasting is all there is to do).
  *
  * @example
- * import { bumpedFees } from "./service/feePolicy.js";
+ * import { bumpedFees } from "./ledger/anchoring/feePolicy.js";
  * const next = bumpedFees({ maxFeePerGas: 2n, maxPriorityFeePerGas: 1n }, network, policy); // null: keep rebroadcasting
  */
 export function bumpedFees(
