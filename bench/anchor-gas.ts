@@ -13,7 +13,7 @@
 import { network } from "hardhat";
 import { getContract, keccak256, toHex, type Hex } from "viem";
 import { KEY_ALGORITHM_CODES, proveKeyPossession } from "../src/formats/attestation/keyPossession.js";
-import { type KeyAlgorithm, generateKeyFile, onChainKeyId, onChainRole, signerFromKeyFile } from "../src/formats/attestation/keys.js";
+import { type KeyAlgorithm, generateKeyFile, onChainKeyId, onChainRole, signerFromKeyFile } from "../src/local/keys/keys.js";
 import { provenanceRegistryAbi } from "../src/chain/registryArtifact.js";
 
 const BATCHES = 20;

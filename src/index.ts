@@ -67,7 +67,7 @@ export {
   publicKeyInfo,
   signerFromKeyFile,
   verifySignature,
-} from "./formats/attestation/keys.js";
+} from "./local/keys/keys.js";
 export {
   ENCRYPTED_KEY_FORMAT,
   type EncryptedKeyFile,
@@ -82,7 +82,7 @@ export {
   encryptSigningKeyFile,
   isEncryptedKeyFile,
   parseEncryptedKeyFile,
-} from "./formats/attestation/encryptedKey.js";
+} from "./local/keys/encryptedKey.js";
 export {
   KEY_ALGORITHM_CODES,
   POSSESSION_FORMAT,

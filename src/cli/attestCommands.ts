@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import type { DsseEnvelope } from "../formats/attestation/dsse.js";
-import { type KeyAlgorithm, KEY_ALGORITHMS, type PublicKeyInfo, type KeyFile, PUBLIC_KEY_FORMAT, generateKeyFile, onChainKeyId, onChainRole, parseKeyFile, parsePublicKeyInfo, publicKeyInfo, signerFromKeyFile } from "../formats/attestation/keys.js";
+import { type KeyAlgorithm, KEY_ALGORITHMS, type PublicKeyInfo, type KeyFile, PUBLIC_KEY_FORMAT, generateKeyFile, onChainKeyId, onChainRole, parseKeyFile, parsePublicKeyInfo, publicKeyInfo, signerFromKeyFile } from "../local/keys/keys.js";
 import { MODEL_MANIFEST_PREDICATE_TYPE, createModelManifestPredicate } from "../formats/predicates/modelManifest.js";
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate } from "../formats/predicates/approval.js";
 import { ENVIRONMENT_PREDICATE_TYPE } from "../formats/predicates/environment.js";
@@ -44,7 +44,7 @@ import { type ParsedFlags, walkOptions, parseInteger, parseRegistry, parseRpcUrl
 import { formatTime, note as printNote } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
 import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
-import { decryptSigningKeyFile } from "../formats/attestation/encryptedKey.js";
+import { decryptSigningKeyFile } from "../local/keys/encryptedKey.js";
 
 export { readJsonFile } from "./readJsonFile.js";
 

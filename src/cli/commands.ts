@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { writeFile, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type PublicKeyInfo, parsePublicKeyInfo } from "../formats/attestation/keys.js";
+import { type PublicKeyInfo, parsePublicKeyInfo } from "../formats/attestation/publicKeys.js";
 import type { JsonValue } from "../core/canonicalJson.js";
 import { deployRegistry, readOrganisation, registerOrganisation, setAnchorer } from "../chain/registry.js";
 import { ChainError } from "../core/errors/chain.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { envelopeHash } from "../formats/attestation/dsse.js";
 import { proveKeyPossession } from "../formats/attestation/keyPossession.js";
-import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../formats/attestation/keys.js";
+import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../local/keys/keys.js";
 import { type EvidenceBundle, parseBundle, serializeBundle } from "../formats/bundle.js";
 import { buildBundle } from "../ledger/buildBundle.js";
 import { type VerifiedBundle, verifyBundle } from "../verify/verifyBundle.js";

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { type EncryptedKeyFile, type EncryptedKeyPublicPart, type EncryptableFormat, decryptKeyDocument, encryptKeyDocument, isEncryptedKeyFile, parseEncryptedKeyFile } from "../formats/attestation/encryptedKey.js";
+import { type EncryptedKeyFile, type EncryptedKeyPublicPart, type EncryptableFormat, decryptKeyDocument, encryptKeyDocument, isEncryptedKeyFile, parseEncryptedKeyFile } from "../local/keys/encryptedKey.js";
 import { InputError } from "../core/errors/input.js";
 import type { ParsedFlags } from "./options.js";
 import { prompt, stderr } from "./output.js";

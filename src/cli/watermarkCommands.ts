@@ -13,7 +13,7 @@ import { TEXT_DETECTION_THRESHOLD, detectTextWatermark } from "../formats/waterm
 import { type WatermarkKey, type WATERMARK_KEY_FORMAT, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "../formats/watermark/watermarkKey.js";
 import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, checkStrength, watermarkPayload } from "../formats/watermark/weightWatermark.js";
 import { readJsonFile } from "./attestCommands.js";
-import { decryptKeyDocument } from "../formats/attestation/encryptedKey.js";
+import { decryptKeyDocument } from "../local/keys/encryptedKey.js";
 import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
 import type { ParsedFlags } from "./options.js";
 import type { CommandContext } from "./commands.js";

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../core/bytes.js";
 import { canonicalJson } from "../core/canonicalJson.js";
 import type { Hex } from "../core/hex.js";
 import { buildMerkleTree } from "../merkle/buildMerkleTree.js";
@@ -25,5 +25,5 @@ export type BuiltBatch = { readonly tree: MerkleTree; readonly metadata: string;
 export function buildBatch(leaves: readonly Hex[], sealedAt: Date): BuiltBatch {
   const tree = buildMerkleTree(leaves);
   const metadata = canonicalJson({ format: BATCH_METADATA_FORMAT, root: tree.root, leafCount: tree.leafCount, sealedAt: sealedAt.toISOString(), software: SOFTWARE });
-  return { tree, metadata, metadataHash: `0x${createHash("sha256").update(metadata).digest("hex")}` };
+  return { tree, metadata, metadataHash: `0x${sha256Hex(metadata)}` };
 }

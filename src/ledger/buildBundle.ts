@@ -2,7 +2,7 @@ import { InputError } from "../core/errors/input.js";
 import { StoreError } from "../core/errors/store.js";
 import { buildReceipt } from "./ledger.js";
 import { type LineageAttestation, ancestorsOf, buildLineageGraph } from "../verify/lineage/lineageGraph.js";
-import type { PublicKeyInfo } from "../formats/attestation/keys.js";
+import type { PublicKeyInfo } from "../formats/attestation/publicKeys.js";
 import type { LedgerStore, StoredRecord } from "./store/ledgerStore.js";
 import { BUNDLE_FORMAT, type EvidenceBundle } from "../formats/bundle.js";
 

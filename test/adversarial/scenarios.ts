@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
-import { generateKeyFile, onChainRole, publicKeyInfo, signerFromKeyFile } from "../../src/formats/attestation/keys.js";
+import { generateKeyFile, onChainRole, publicKeyInfo, signerFromKeyFile } from "../../src/local/keys/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../src/formats/predicates/evaluation.js";
 import { signStatement } from "../../src/formats/attestation/signStatement.js";
 import { STATEMENT_TYPE } from "../../src/formats/attestation/statement.js";

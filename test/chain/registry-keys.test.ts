@@ -5,7 +5,7 @@ import { network } from "hardhat";
 import { createWalletClient, custom, encodeAbiParameters, encodeFunctionData, getContract, keccak256, stringToHex, toHex, type Address, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { type KeyPossession, checkKeyPossession, possessionHash, possessionMessage, proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
-import { type KeyAlgorithm, type KeyFile, generateKeyFile, onChainKeyId, signerFromKeyFile } from "../../src/formats/attestation/keys.js";
+import { type KeyAlgorithm, type KeyFile, generateKeyFile, onChainKeyId, signerFromKeyFile } from "../../src/local/keys/keys.js";
 import { deployRegistry, isAnchorer, readKeyPossession, readSigningKey, registerOrganisation, registerSigningKey, revokeSigningKey, setAnchorer, withRevertName } from "../../src/chain/registry.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
-import { generateKeyFile, publicKeyInfo, signerFromKeyFile } from "../../src/formats/attestation/keys.js";
+import { generateKeyFile, publicKeyInfo, signerFromKeyFile } from "../../src/local/keys/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../src/formats/predicates/evaluation.js";
 import { signStatement } from "../../src/formats/attestation/signStatement.js";
 import { STATEMENT_TYPE } from "../../src/formats/attestation/statement.js";

@@ -21,7 +21,7 @@ import {
   publicKeyInfo,
   signerFromKeyFile,
   verifySignature,
-} from "../../src/formats/attestation/keys.js";
+} from "../../src/local/keys/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../src/formats/predicates/evaluation.js";
 import { addSignatures, signStatement } from "../../src/formats/attestation/signStatement.js";
 import { STATEMENT_TYPE, type Statement } from "../../src/formats/attestation/statement.js";

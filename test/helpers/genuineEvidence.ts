@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
-import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, publicKeyInfo, type PublicKeyInfo, signerFromKeyFile } from "../../src/formats/attestation/keys.js";
+import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, publicKeyInfo, type PublicKeyInfo, signerFromKeyFile } from "../../src/local/keys/keys.js";
 import { serializeBundle } from "../../src/formats/bundle.js";
 import { buildBundle } from "../../src/ledger/buildBundle.js";
 import { deployRegistry, registerOrganisation, registerSigningKey } from "../../src/chain/registry.js";

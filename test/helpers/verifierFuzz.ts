@@ -14,7 +14,7 @@ import { parseJson } from "../../src/core/parseJson.js";
 import { parseReceipt } from "../../src/formats/receipt.js";
 import { verifyAttestation } from "../../src/verify/verifyAttestation.js";
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
-import type { PublicKeyInfo } from "../../src/formats/attestation/keys.js";
+import type { PublicKeyInfo } from "../../src/formats/attestation/publicKeys.js";
 import type { Hex } from "../../src/core/hex.js";
 import type { GenuineEvidence } from "./genuineEvidence.js";
 import { createRandom, mutateJsonText } from "./jsonMutator.js";

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
-import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../../src/formats/attestation/keys.js";
+import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../../src/local/keys/keys.js";
 import { parseBundle, serializeBundle } from "../../src/formats/bundle.js";
 import { buildBundle } from "../../src/ledger/buildBundle.js";
 import { verifyBundle } from "../../src/verify/verifyBundle.js";

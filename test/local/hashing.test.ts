@@ -14,7 +14,8 @@ import { HASH_CHUNK_SIZE, hashFile } from "../../src/local/hashing/hashFile.js";
 import { hashModel } from "../../src/local/hashing/hashModel.js";
 import { listModelFiles } from "../../src/local/hashing/listModelFiles.js";
 import type { HashProgress } from "../../src/formats/model/modelManifest.js";
-import { modelPathProblem, resolveModelPath } from "../../src/formats/model/modelPath.js";
+import { modelPathProblem } from "../../src/formats/model/modelPath.js";
+import { resolveModelPath } from "../../src/local/hashing/resolveModelPath.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "hashing-test-"));

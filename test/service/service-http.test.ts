@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type PostgresCluster, startPostgresCluster } from "../helpers/postgresCluster.js";
 import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
-import { keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../../src/formats/attestation/keys.js";
+import { keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../../src/local/keys/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../src/formats/predicates/evaluation.js";
 import { signStatement } from "../../src/formats/attestation/signStatement.js";
 import { STATEMENT_TYPE } from "../../src/formats/attestation/statement.js";

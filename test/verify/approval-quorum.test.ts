@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import { onChainRole } from "../../src/formats/attestation/keys.js";
+import { onChainRole } from "../../src/formats/attestation/publicKeys.js";
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate } from "../../src/formats/predicates/approval.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../src/formats/predicates/evaluation.js";
 import { parseStatement } from "../../src/formats/attestation/parseStatement.js";

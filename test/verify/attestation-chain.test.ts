@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import { envelopeHash } from "../../src/formats/attestation/dsse.js";
 import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
-import { type KeyFile, type PublicKeyInfo, generateKeyFile, onChainKeyId, onChainRole, publicKeyInfo, signerFromKeyFile } from "../../src/formats/attestation/keys.js";
+import { type KeyFile, type PublicKeyInfo, generateKeyFile, onChainKeyId, onChainRole, publicKeyInfo, signerFromKeyFile } from "../../src/local/keys/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../src/formats/predicates/evaluation.js";
 import { MODEL_MANIFEST_PREDICATE_TYPE, type ModelManifestPredicate } from "../../src/formats/predicates/modelManifest.js";
 import { signStatement } from "../../src/formats/attestation/signStatement.js";

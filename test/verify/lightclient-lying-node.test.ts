@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Abi, createPublicClient, custom, decodeFunctionData, decodeFunctionResult, encodeFunctionResult } from "viem";
-import { onChainKeyId } from "../../src/formats/attestation/keys.js";
+import { onChainKeyId } from "../../src/formats/attestation/publicKeys.js";
 import { parseBundle } from "../../src/formats/bundle.js";
 import { verifyBundle } from "../../src/verify/verifyBundle.js";
 import { createLightChainReader } from "../../src/verify/lightclient/lightReader.js";

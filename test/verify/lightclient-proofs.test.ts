@@ -6,7 +6,7 @@ import { createWalletClient, custom, decodeEventLog, getContract, keccak256 as v
 import { mnemonicToAccount } from "viem/accounts";
 import { ANVIL_MNEMONIC } from "../helpers/anvilNode.js";
 import { KEY_ALGORITHM_CODES, proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
-import { generateKeyFile, onChainKeyId, signerFromKeyFile } from "../../src/formats/attestation/keys.js";
+import { generateKeyFile, onChainKeyId, signerFromKeyFile } from "../../src/local/keys/keys.js";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
 import { LightClientError, type LightClientCheck } from "../../src/core/errors/lightClient.js";
 import { bytesToBigInt, bytesToHex, hexToBytes, type Hex } from "../../src/verify/lightclient/bytes.js";

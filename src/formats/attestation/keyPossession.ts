@@ -1,7 +1,7 @@
 import { encodeAbiParameters, keccak256, stringToBytes } from "viem";
 import { InputError } from "../../core/errors/input.js";
 import { type Hex, hexEquals, hexToBytes, parseAddress, parseHexBytes, toHex } from "../../core/hex.js";
-import type { Signer } from "./keys.js";
+import type { Signer } from "./signer.js";
 import { expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
 import { KEY_ALGORITHMS, type KeyAlgorithm, type PublicKeyInfo, derToPem, keyidOfSpki, onChainKeyId, parsePublicKeyInfo, parseSpki, spkiOfPublicKey, verifySignature } from "./publicKeys.js";
 

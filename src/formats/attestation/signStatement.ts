@@ -1,6 +1,6 @@
 import { canonicalJsonBytes } from "../../core/canonicalJson.js";
 import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, encodeBase64, preAuthEncoding } from "./dsse.js";
-import type { Signer } from "./keys.js";
+import type { Signer } from "./signer.js";
 import { parseStatement } from "./parseStatement.js";
 import type { Statement } from "./statement.js";
 

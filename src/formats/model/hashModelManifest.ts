@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { concatBytes, sha256Hex, utf8Bytes } from "../../core/bytes.js";
 import { canonicalJsonBytes } from "../../core/canonicalJson.js";
 import { MODEL_DIRECTORY_TAG, MODEL_MANIFEST_FORMAT_V1, type ModelManifest } from "./modelManifest.js";
 
@@ -19,7 +19,6 @@ import { MODEL_DIRECTORY_TAG, MODEL_MANIFEST_FORMAT_V1, type ModelManifest } fro
  * const digest = hashModelManifest(parseModelManifest(JSON.parse(text)));
  */
 export function hashModelManifest(manifest: ModelManifest): string {
-  const hash = createHash("sha256");
-  if (manifest.format !== MODEL_MANIFEST_FORMAT_V1) hash.update(MODEL_DIRECTORY_TAG, "utf8");
-  return hash.update(canonicalJsonBytes(manifest)).digest("hex");
+  const json = canonicalJsonBytes(manifest);
+  return sha256Hex(manifest.format === MODEL_MANIFEST_FORMAT_V1 ? json : concatBytes(utf8Bytes(MODEL_DIRECTORY_TAG), json));
 }

@@ -1,5 +1,4 @@
 import { hashingOfKind } from "../model/modelManifest.js";
-import { randomUUID } from "node:crypto";
 import { Enums, Models, Serialize, Spec } from "@cyclonedx/cyclonedx-library";
 import { InputError } from "../../core/errors/input.js";
 import { parseJson } from "../../core/parseJson.js";
@@ -142,7 +141,7 @@ const DEFAULT_TOOL = { name: "provenance-ledger", version: "0.1.0" };
 export function createModelBom(parameters: CreateModelBomParameters): CreateModelBomReturnType {
   const code = "INVALID_ARGUMENT";
   const { model, modelCard = {}, hyperparameters = {}, datasets = [], baseModels = [], software = [], tool = DEFAULT_TOOL } = parameters;
-  const serialNumber = parameters.serialNumber ?? `urn:uuid:${randomUUID()}`;
+  const serialNumber = parameters.serialNumber ?? `urn:uuid:${crypto.randomUUID()}`; // WebCrypto: Node.js and browsers alike
   expectString(serialNumber, "serialNumber", code, { pattern: SERIAL_NUMBER, hint: "urn:uuid: followed by a lower-case UUID" });
   const timestamp = parameters.timestamp ?? new Date();
   if (Number.isNaN(timestamp.getTime())) throw new InputError(code, "is not a valid date", { path: "timestamp" });

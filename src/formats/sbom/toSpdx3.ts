@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../../core/bytes.js";
 import { InputError } from "../../core/errors/input.js";
 import { HYPERPARAMETER_PROPERTY_PREFIX } from "./bomPropertyNames.js";
 import type { CycloneDxBom, CycloneDxComponent, CycloneDxComponentType, CycloneDxHash, CycloneDxHashAlgorithm } from "./cycloneDxBom.js";
@@ -253,6 +253,6 @@ function toolOf(bom: CycloneDxBom): { name: string; version: string | undefined 
 /** The BOM's serial-number UUID, or a UUID-shaped digest of the model's SHA-256 and the time. */
 function uuidOf(bom: CycloneDxBom, model: CycloneDxComponent): string {
   if (bom.serialNumber?.startsWith("urn:uuid:")) return bom.serialNumber.slice("urn:uuid:".length);
-  const hex = createHash("sha256").update(`${model.hashes?.[0]?.content ?? model.name}\n${bom.metadata?.timestamp ?? ""}`).digest("hex");
+  const hex = sha256Hex(`${model.hashes?.[0]?.content ?? model.name}\n${bom.metadata?.timestamp ?? ""}`);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

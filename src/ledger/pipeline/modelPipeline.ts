@@ -3,8 +3,8 @@
 // `provenance attest` commands do the same from a shell). Nothing here talks to the chain:
 // `anchorBatches` anchors whatever the stages stored.
 import { basename } from "node:path";
-import type { KeyFile } from "../../formats/attestation/keys.js";
-import { publicKeyInfo, signerFromKeyFile } from "../../formats/attestation/keys.js";
+import type { KeyFile } from "../../local/keys/keys.js";
+import { publicKeyInfo, signerFromKeyFile } from "../../local/keys/keys.js";
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate } from "../../formats/predicates/approval.js";
 import { DATASET_PREDICATE_TYPE, type CreateDatasetPredicateParameters, createDatasetPredicate } from "../../formats/predicates/dataset.js";
 import { DEPLOYMENT_PREDICATE_TYPE, type CreateDeploymentPredicateParameters, createDeploymentPredicate } from "../../formats/predicates/deployment.js";

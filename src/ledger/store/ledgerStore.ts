@@ -7,7 +7,7 @@ import type { Hex } from "../../core/hex.js";
 import type { ReceiptAnchor } from "../../formats/receipt.js";
 import { type LedgerEntry, attestationEntry, entryJson, entrySubjects } from "../../formats/entry.js";
 import { parseRecord } from "../../formats/record.js";
-import type { PublicKeyInfo } from "../../formats/attestation/keys.js";
+import type { PublicKeyInfo } from "../../formats/attestation/publicKeys.js";
 import type { LedgerBatchStatus } from "./batchStatus.js";
 
 /** Schema version this code reads and writes. Older stores are migrated, newer ones refused. */

@@ -45,7 +45,8 @@ export {
   type ModelManifest,
   type ModelManifestFile,
 } from "../../formats/model/modelManifest.js";
-export { modelPathProblem, resolveModelPath } from "../../formats/model/modelPath.js";
+export { modelPathProblem } from "../../formats/model/modelPath.js";
+export { resolveModelPath } from "./resolveModelPath.js";
 export { type ParseModelManifestErrorType, parseModelManifest } from "../../formats/model/parseModelManifest.js";
 export {
   type ExpectedModelDigest,

@@ -4,7 +4,8 @@ import { HashingError } from "../../core/errors/hashing.js";
 import { sortByUtf8 } from "../../core/compareUtf8.js";
 import { fileSystemError, refuseUnhashable, throwIfAborted } from "./fileSystemError.js";
 import type { FileIdentity } from "./hashFile.js";
-import { modelPathProblem, resolveModelPath } from "../../formats/model/modelPath.js";
+import { modelPathProblem } from "../../formats/model/modelPath.js";
+import { resolveModelPath } from "./resolveModelPath.js";
 
 /** A regular file found under a model directory. */
 export type ModelFileEntry = FileIdentity & {

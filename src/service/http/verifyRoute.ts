@@ -1,6 +1,6 @@
 // `POST /v1/verify`: verifies a receipt (and an attestation's signers) against the service's own
 // chain pins, never the receipt's claims.
-import { type PublicKeyInfo, parsePublicKeyInfo } from "../../formats/attestation/keys.js";
+import { type PublicKeyInfo, parsePublicKeyInfo } from "../../formats/attestation/publicKeys.js";
 import { describeEntry, entryHash, entrySubjects } from "../../formats/entry.js";
 import { ChainError } from "../../core/errors/chain.js";
 import { InputError } from "../../core/errors/input.js";

@@ -1,13 +1,14 @@
 // Signing keys held by this process (Node.js: node:crypto generates, loads and signs). The
 // verifier's half (parsing untrusted public keys, checking signatures, on-chain ids) is
-// platform-neutral in publicKeys.ts and re-exported here.
+// platform-neutral in formats/attestation/publicKeys.ts and re-exported here.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from "node:crypto";
 import { serializeSignature } from "viem";
 import { generatePrivateKey, privateKeyToAddress, sign as secp256k1Sign } from "viem/accounts";
 import { InputError } from "../../core/errors/input.js";
 import { type Hex, parseHexBytes } from "../../core/hex.js";
 import { expectObject, expectOneOf, expectString } from "../../core/validate.js";
-import { KEY_ALGORITHMS, type KeyAlgorithm, type PublicKeyInfo, publicKeyInfo } from "./publicKeys.js";
+import { KEY_ALGORITHMS, type KeyAlgorithm, type PublicKeyInfo, publicKeyInfo } from "../../formats/attestation/publicKeys.js";
+import type { Signer } from "../../formats/attestation/signer.js";
 
 export {
   KEY_ALGORITHMS,
@@ -20,12 +21,12 @@ export {
   parsePublicKeyInfo,
   publicKeyInfo,
   verifySignature,
-} from "./publicKeys.js";
+} from "../../formats/attestation/publicKeys.js";
 
 export const KEY_FORMAT = "provenance-key-v1";
 
 /** A signing key held by this process. `sign` signs the DSSE PAE bytes. */
-export type Signer = PublicKeyInfo & { sign(message: Uint8Array): Promise<Uint8Array> };
+export type { Signer } from "../../formats/attestation/signer.js";
 
 /** A private key file (`provenance-key-v1`): keep it 0600, never commit it. */
 export type KeyFile = PublicKeyInfo & { readonly format: typeof KEY_FORMAT; readonly privateKey: string };

@@ -3,7 +3,7 @@ import { canonicalJson, type JsonValue } from "../../core/canonicalJson.js";
 import { InputError } from "../../core/errors/input.js";
 import { parseJson } from "../../core/parseJson.js";
 import { expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
-import { decodeBase64, encodeBase64 } from "./dsse.js";
+import { decodeBase64, encodeBase64 } from "../../formats/attestation/dsse.js";
 import { type KeyFile, type PublicKeyInfo, parseKeyFile, parsePublicKeyInfo, publicKeyInfo } from "./keys.js";
 
 // A secret key file encrypted with a passphrase (docs/keys.md, schemas/encrypted-key-v1.schema.json).

@@ -14,8 +14,8 @@ import {
   encryptKeyDocument,
   encryptSigningKeyFile,
   parseEncryptedKeyFile,
-} from "../../src/formats/attestation/encryptedKey.js";
-import { generateKeyFile, signerFromKeyFile, verifySignature } from "../../src/formats/attestation/keys.js";
+} from "../../src/local/keys/encryptedKey.js";
+import { generateKeyFile, signerFromKeyFile, verifySignature } from "../../src/local/keys/keys.js";
 import { InputError } from "../../src/core/errors/input.js";
 
 // Encrypted key files (docs/keys.md): the frozen vectors, the authenticated header, the
