@@ -23,7 +23,7 @@ import type { Hex } from "../src/core/hex.js";
 import type { MerkleTree } from "../src/merkle/tree.js";
 
 // Each child imports only what it measures (dynamic imports), so its memory is its own.
-const loadOurs = () => import("../src/merkle/tree.js");
+const loadOurs = () => import("../src/local/merkleThreads.js"); // buildMerkleTree with the worker-thread hasher
 const loadOpenZeppelin = () => import("@openzeppelin/merkle-tree");
 const loadMerkleTreeJs = async () => (await import("merkletreejs")).MerkleTree;
 

@@ -127,8 +127,8 @@ export { parseCoreMetadata } from "./local/environment/listPythonPackages.js";
 
 // Merkle batches
 export { LEAF_ENCODING, recordLeaf } from "./merkle/leaf.js";
-export { buildMerkleTree } from "./merkle/buildMerkleTree.js";
-export { loadMerkleTree } from "./merkle/loadMerkleTree.js";
+export { buildMerkleTree } from "./local/merkleThreads.js"; // installs the worker-thread tree hasher
+export { loadMerkleTree } from "./local/merkleThreads.js";
 export { processProof, verifyMerkleProof } from "./merkle/proof.js";
 export type { MerkleTree } from "./merkle/tree.js";
 

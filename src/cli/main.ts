@@ -1,3 +1,4 @@
+import "../local/merkleThreads.js"; // big batches hash their trees on worker threads
 import { BaseError } from "../core/errors/base.js";
 import { ChainError } from "../core/errors/chain.js";
 import { InputError } from "../core/errors/input.js";

@@ -4,7 +4,7 @@ import type { Hex } from "../core/hex.js";
 import { ArrayMerkleTree, MAX_LEAF_COUNT, TREE_HEADER_BYTES, writeTreeHeader } from "./arrayMerkleTree.js";
 import { treeKeccak } from "./keccak.js";
 import { packHexLeaves, sortLeaves } from "./sortLeaves.js";
-import { BARRIER_OFFSET, BLOB_OFFSET, checkThreads, hashTreeNodes } from "./threads.js";
+import { BARRIER_OFFSET, BLOB_OFFSET, checkThreads, hashTreeNodes } from "./hashTreeNodes.js";
 import type { MerkleTree } from "./tree.js";
 
 export type BuildMerkleTreeParameters = {

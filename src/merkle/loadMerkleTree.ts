@@ -3,7 +3,7 @@ import { MerkleError } from "../core/errors/merkle.js";
 import { type Hex, hexEquals, parseHexBytes, toHex, typeName } from "../core/hex.js";
 import { ArrayMerkleTree, MAX_LEAF_COUNT, readTreeHeader, TREE_HEADER_BYTES } from "./arrayMerkleTree.js";
 import { treeKeccak } from "./keccak.js";
-import { BARRIER_OFFSET, BLOB_OFFSET, checkThreads, hashTreeNodes } from "./threads.js";
+import { BARRIER_OFFSET, BLOB_OFFSET, checkThreads, hashTreeNodes } from "./hashTreeNodes.js";
 import type { MerkleTree } from "./tree.js";
 
 export type LoadMerkleTreeParameters = {

@@ -12,6 +12,9 @@ import { MerkleError } from "../../src/core/errors/merkle.js";
 import { LEAF_ENCODING, recordLeaf } from "../../src/merkle/leaf.js";
 import { MAX_PROOF_LENGTH, processProof, verifyMerkleProof } from "../../src/merkle/proof.js";
 import { buildMerkleTree, loadMerkleTree, TREE_FORMAT_VERSION } from "../../src/merkle/tree.js";
+// Importing it installs the worker-thread hasher (a Node.js process does), so threads: 2 runs on two threads.
+import { hashTreeNodesThreaded } from "../../src/local/merkleThreads.js";
+import { installParallelTreeHasher } from "../../src/merkle/hashTreeNodes.js";
 
 type Case = { size: number; values: [Hex, Hex][]; leaves: Hex[]; root: Hex; tree: Hex[]; proofs: Hex[][]; serialized: Hex };
 const vectors = JSON.parse(readFileSync(new URL("../vectors/merkle-v1.json", import.meta.url), "utf8")) as { cases: Case[] };
@@ -108,6 +111,24 @@ describe("merkle tree", () => {
         assert.ok(StandardMerkleTree.verify(tree.root, [...LEAF_ENCODING], values[i] as [Hex, Hex], proof), `OZ, leaf ${i} of ${size}`);
         assert.ok(verifyMerkleProof(tree.root, leaf, proof));
       });
+    }
+  });
+
+  it("behavior: threads > 1 goes to the installed worker-thread hasher (local/merkleThreads.ts); without one, the calling thread builds the same tree", () => {
+    const packed = new Uint8Array(randomBytes(70_001 * 32));
+    const calls: number[] = [];
+    installParallelTreeHasher((parameters) => {
+      calls.push(parameters.threads);
+      hashTreeNodesThreaded(parameters);
+    });
+    try {
+      const threaded = buildMerkleTree(packed, { threads: 2 });
+      buildMerkleTree(packed, { threads: 1 });
+      assert.deepEqual(calls, [2], "only the two-thread build reaches the parallel hasher");
+      installParallelTreeHasher(undefined);
+      assert.equal(buildMerkleTree(packed, { threads: 2 }).root, threaded.root);
+    } finally {
+      installParallelTreeHasher(hashTreeNodesThreaded);
     }
   });
 

@@ -1,7 +1,6 @@
-import { availableParallelism } from "node:os";
-import { InputError } from "../core/errors/input.js";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
-import { type KeccakMemory, keccakModule, retireTreeKeccak } from "./keccak.js";
+import { type HashTreeParameters, installParallelTreeHasher } from "../merkle/hashTreeNodes.js";
+import { keccakModule, retireTreeKeccak } from "../merkle/keccak.js";
 
 /**
  * Hashing a big tree on several threads. Every thread runs `hashTree` of assembly/keccak.ts
@@ -9,17 +8,16 @@ import { type KeccakMemory, keccakModule, retireTreeKeccak } from "./keccak.js";
  * (a wasm atomic counter) between levels; small top levels are finished by the calling thread.
  * The calling thread takes part (thread 0) and blocks until the tree is done, so
  * `buildMerkleTree` stays synchronous. Workers are started once, on first use, and `unref`ed.
+ *
+ * Importing this module installs the hasher for merkle/'s `buildMerkleTree` and `loadMerkleTree`
+ * (platform-neutral, single-threaded without it); it re-exports both, so importing them from here
+ * says that they run threaded.
  */
 
 /** Trees with fewer leaves are hashed on the calling thread only (workers would not pay). */
 export const PARALLEL_MIN_LEAVES = 65_536;
 /** Levels with fewer slots than this are hashed by the calling thread alone. */
 const PARALLEL_MIN_LEVEL = 8_192;
-/** Default thread count, the calling thread included. */
-export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 4));
-/** Where, in the tree memory, the barrier word and the tree's blob (header + nodes) go. */
-export const BARRIER_OFFSET = 0;
-export const BLOB_OFFSET = 64;
 
 /** How long a first build waits for workers to start before going it alone. */
 const STARTUP_WAIT_MS = 250;
@@ -93,20 +91,8 @@ function readyPool(workers: number): Pool | undefined {
   }
 }
 
-export type HashTreeParameters = {
-  /** The memory holding the tree (see `treeKeccak`). */
-  target: KeccakMemory;
-  /** Byte offset of node 0; the leaves must already be in place. */
-  tree: number;
-  leafCount: number;
-  /** Byte offset of a 32-bit word used as the barrier (zeroed here). */
-  barrier: number;
-  /** Threads to use, the calling thread included. */
-  threads: number;
-};
-
 /** Computes every inner node of the tree in `target`, on up to `threads` threads. */
-export function hashTreeNodes({ target, tree, leafCount, barrier, threads }: HashTreeParameters): void {
+export function hashTreeNodesThreaded({ target, tree, leafCount, barrier, threads }: HashTreeParameters): void {
   const { memory, wasm } = target;
   const workers = leafCount >= PARALLEL_MIN_LEAVES ? Math.max(0, Math.floor(threads) - 1) : 0;
   const ready = workers > 0 ? readyPool(workers) : undefined;
@@ -130,10 +116,7 @@ export function hashTreeNodes({ target, tree, leafCount, barrier, threads }: Has
   }
 }
 
-/** The `threads` parameter, checked (default DEFAULT_THREADS). */
-export function checkThreads(threads: number | undefined): number {
-  if (threads === undefined) return DEFAULT_THREADS;
-  if (!Number.isSafeInteger(threads) || threads < 1)
-    throw new InputError("INVALID_ARGUMENT", `threads must be a positive integer, got ${String(threads)}`, { path: "threads" });
-  return threads;
-}
+installParallelTreeHasher(hashTreeNodesThreaded);
+
+export { buildMerkleTree } from "../merkle/buildMerkleTree.js";
+export { loadMerkleTree } from "../merkle/loadMerkleTree.js";
