@@ -37,9 +37,8 @@ export function installParallelTreeHasher(hasher: TreeNodesHasher | undefined): 
 
 /** Computes every inner node of the tree in `target`: on up to `threads` threads if a parallel hasher is installed. */
 export function hashTreeNodes(parameters: HashTreeParameters): void {
-  if (parallelHasher !== undefined && parameters.threads > 1) return parallelHasher(parameters);
-  const { target, tree, leafCount, barrier } = parameters;
-  target.wasm.hashTree(tree, leafCount, 0, 1, barrier, 0);
+  if (parallelHasher !== undefined && parameters.threads > 1) parallelHasher(parameters);
+  else parameters.target.wasm.hashTree(parameters.tree, parameters.leafCount, 0, 1, parameters.barrier, 0);
 }
 
 /** The `threads` parameter, checked (default DEFAULT_THREADS). */
