@@ -111,7 +111,34 @@ export * from "./formats/predicates/modelUpdate.js";
 export * from "./formats/predicates/revocation.js";
 export * from "./formats/predicates/trainingRun.js";
 export { SBOM_PREDICATE_TYPE, type SbomPredicate, parseSbomPredicate, sbomModelDigest } from "./formats/predicates/sbom.js";
-export * from "./formats/predicates/modelManifest.js";
+export {
+  MODEL_MANIFEST_PREDICATE_TYPE,
+  MODEL_MANIFEST_PREDICATE_TYPE_V1,
+  MODEL_RESOURCE_LEAF_ENCODING,
+  type ModelManifestArtifact,
+  type ModelManifestDifference,
+  type ModelManifestMerkle,
+  type ModelManifestPredicate,
+  type ModelManifestResource,
+  type ModelManifestSerialization,
+  type ParseModelManifestPredicateErrorType,
+  type ProveResourceReturnType,
+  modelResourceLeaf,
+  parseModelManifestPredicate,
+  parseModelManifestPredicateV1,
+  proveResource,
+  verifyResourceProof,
+} from "./formats/predicates/modelManifest.js";
+export {
+  type CreateModelManifestPredicateErrorType,
+  type CreateModelManifestPredicateParameters,
+  type CreateModelManifestPredicateReturnType,
+  type VerifyModelAgainstManifestErrorType,
+  type VerifyModelAgainstManifestParameters,
+  type VerifyModelAgainstManifestReturnType,
+  createModelManifestPredicate,
+  verifyModelAgainstManifest,
+} from "./local/hashing/modelManifestPredicate.js";
 export * from "./formats/predicates/environment.js";
 
 // SBOMs (CycloneDX 1.6 ML-BOM, SPDX 3.0 export) and environment capture

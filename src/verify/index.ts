@@ -1,6 +1,7 @@
-// provenance-ledger/verify: what a third party needs to check a receipt or an evidence bundle,
-// without the store, the service or SQLite.
-import "../core/requireNode.js";
+// provenance-ledger/verify/core: what a third party needs to check a receipt or an evidence
+// bundle, platform-neutral (no node:, no Buffer): it bundles for a browser
+// (test/verify/browser-bundle.test.ts) and runs in any JavaScript runtime. The Node.js entry,
+// provenance-ledger/verify, is src/local/verify.ts: this plus hashing a model on disk.
 
 export { BaseError } from "../core/errors/base.js";
 export { ChainError, type ChainErrorCode } from "../core/errors/chain.js";
@@ -11,7 +12,5 @@ export { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceipt } fro
 export { type VerifiedAttestation, type VerifiedSigner, type VerifyAttestationParameters, verifyAttestation } from "./verifyAttestation.js";
 export { BUNDLE_FORMAT, type EvidenceBundle, parseBundle } from "../formats/bundle.js";
 export { type BundleVerdict, type VerifiedBundle, type VerifyBundleParameters, verifyBundle } from "./verifyBundle.js";
-export { hashModel } from "../local/hashing/hashModel.js";
-export { verifyModelDigest } from "../local/hashing/verifyModelDigest.js";
 export type { ChainReader } from "../chain/types.js";
 export { type FromViemParameters, fromViem } from "../chain/viem.js";

@@ -18,14 +18,13 @@ import {
   MODEL_RESOURCE_LEAF_ENCODING,
   type ModelManifestPredicate,
   type ModelManifestResource,
-  createModelManifestPredicate,
   modelResourceLeaf,
   parseModelManifestPredicate,
   parseModelManifestPredicateV1,
   proveResource,
-  verifyModelAgainstManifest,
   verifyResourceProof,
 } from "../../src/formats/predicates/modelManifest.js";
+import { createModelManifestPredicate, verifyModelAgainstManifest } from "../../src/local/hashing/modelManifestPredicate.js";
 import { HashingError } from "../../src/core/errors/hashing.js";
 import { InputError } from "../../src/core/errors/input.js";
 import { hashModel } from "../../src/local/hashing/hashModel.js";

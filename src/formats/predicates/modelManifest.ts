@@ -1,11 +1,7 @@
 import { encodeAbiParameters, keccak256 } from "viem";
-import type { HashingError } from "../../core/errors/hashing.js";
 import { InputError } from "../../core/errors/input.js";
-import type { MerkleError } from "../../core/errors/merkle.js";
-import { hashModel } from "../../local/hashing/hashModel.js";
-import { DEFAULT_SHARD_SIZE, SINGLE_FILE_PATH, hashModelShards, iterateShardRanges } from "../../local/hashing/hashModelShards.js";
-import { type ListedModel, listModel } from "../../local/hashing/listModel.js";
-import { type HashProgress, type ModelHashing, hashingOfKind } from "../model/modelManifest.js";
+import { SINGLE_FILE_PATH } from "../model/shards.js";
+import { type ModelHashing, hashingOfKind } from "../model/modelManifest.js";
 import { modelPathProblem } from "../model/modelPath.js";
 import { type Hex, hexEquals, parseHexBytes } from "../../core/hex.js";
 import { MAX_LEAF_COUNT } from "../../merkle/arrayMerkleTree.js";
@@ -98,53 +94,6 @@ export function modelResourceLeaf(resource: ModelManifestResource): Hex {
   return keccak256(
     keccak256(encodeAbiParameters([{ type: "string" }, { type: "uint256" }, { type: "bytes32" }], [resource.name, BigInt(resource.size), `0x${resource.digest}`])),
   );
-}
-
-export type CreateModelManifestPredicateParameters = {
-  /** `files` (default): one resource per file. `shards`: one per `shardSize`-byte shard of each file. */
-  method?: "files" | "shards";
-  /** Bytes per shard for `shards` (default 1,000,000,000, OpenSSF's default). */
-  shardSize?: number;
-  /** Worker threads (see `hashModel`). */
-  workers?: number;
-  onProgress?: (progress: HashProgress) => void;
-  signal?: AbortSignal;
-};
-
-export type CreateModelManifestPredicateReturnType = {
-  predicate: ModelManifestPredicate;
-  /** The model digest of `hashModel` for the same path: the statement's subject digest. */
-  subjectSha256: string;
-};
-
-export type CreateModelManifestPredicateErrorType = HashingError | InputError | MerkleError;
-
-/**
- * Hashes the model at `path` into a model-manifest predicate and its subject digest, in one
- * pass over the bytes: with `shards`, the whole-file SHA-256 that the subject digest needs runs
- * beside the shards on the worker pool.
- *
- * @example
- * import { MODEL_MANIFEST_PREDICATE_TYPE, createModelManifestPredicate } from "provenance-ledger";
- * const { predicate, subjectSha256 } = await createModelManifestPredicate("./model", { method: "shards" });
- * const statement = { _type: "https://in-toto.io/Statement/v1", subject: [{ name: "model", digest: { sha256: subjectSha256 } }],
- *   predicateType: MODEL_MANIFEST_PREDICATE_TYPE, predicate };
- */
-export async function createModelManifestPredicate(
-  path: string,
-  parameters: CreateModelManifestPredicateParameters = {},
-): Promise<CreateModelManifestPredicateReturnType> {
-  const method = parameters.method ?? "files";
-  if (method !== "files" && method !== "shards")
-    throw new InputError("INVALID_ARGUMENT", `method must be "files" or "shards", got ${JSON.stringify(method)}`, { path: "method" });
-  if (method === "files" && parameters.shardSize !== undefined)
-    throw new InputError("INVALID_ARGUMENT", 'shardSize is only for method "shards"', { path: "shardSize" });
-  const serialization: ModelManifestSerialization =
-    method === "files"
-      ? { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [] }
-      : { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [], shard_size: parameters.shardSize ?? DEFAULT_SHARD_SIZE };
-  const { resources, subjectSha256, kind } = await hashResources(path, serialization, parameters, true);
-  return { predicate: { artifact: { kind, hashing: hashingOfKind(kind) }, serialization, resources, merkle: merkleOf(resources) }, subjectSha256: subjectSha256 as string };
 }
 
 export type ParseModelManifestPredicateErrorType = InputError;
@@ -244,54 +193,6 @@ export type ModelManifestDifference = {
   kind?: { expected: "file" | "directory"; actual: "file" | "directory" };
 };
 
-export type VerifyModelAgainstManifestParameters = Omit<CreateModelManifestPredicateParameters, "method" | "shardSize">;
-
-export type VerifyModelAgainstManifestReturnType = { valid: true; resourceCount: number } | ({ valid: false } & ModelManifestDifference);
-
-export type VerifyModelAgainstManifestErrorType = HashingError | InputError | MerkleError;
-
-/**
- * Recomputes the resources of the model at `path` as `predicate.serialization` says and
- * compares them with the predicate's. A difference is a result, not an error: `valid: false`
- * naming the first differing file. The file list and sizes (and so the shard names) are
- * compared before any byte is read, so a missing, added or resized file is reported without
- * hashing; otherwise the first resource, in predicate order, whose digest differs. The predicate
- * is parsed first (`parseModelManifestPredicate`); throws only for a malformed predicate
- * (`InputError`) or a model that cannot be hashed (`HashingError`).
- *
- * @example
- * import { verifyModelAgainstManifest } from "provenance-ledger";
- * const result = await verifyModelAgainstManifest("./model", statement.predicate);
- * if (!result.valid) console.error(`${result.reason}: ${result.file}`);
- */
-export async function verifyModelAgainstManifest(
-  path: string,
-  predicate: unknown,
-  parameters: VerifyModelAgainstManifestParameters = {},
-): Promise<VerifyModelAgainstManifestReturnType> {
-  // Either version: the resources are compared the same way; a v2 predicate's kind is checked too.
-  const isV2 = typeof predicate === "object" && predicate !== null && Object.hasOwn(predicate, "artifact");
-  const { artifact, serialization, resources } = isV2 ? parseModelManifestPredicate(predicate) : parseModelManifestPredicateV1(predicate);
-  const model = await listModel(path, parameters.signal);
-  if (artifact !== undefined && artifact.kind !== model.kind) return { valid: false, reason: "KIND_MISMATCH", file: ".", resource: ".", kind: { expected: artifact.kind, actual: model.kind } };
-
-  // Names and sizes first, walking both sorted lists (the model's lazily: a tiny shard_size
-  // must not make a huge list).
-  const onDisk = modelResourceNames(model, serialization);
-  for (let i = 0, next = onDisk.next(); !next.done || i < resources.length; i++, next = onDisk.next()) {
-    const found = firstDifference(resources[i], next.done ? undefined : next.value, serialization);
-    if (found) return { valid: false, ...found };
-  }
-  // Then the digests. The model is listed again to be hashed: names and sizes are compared again.
-  const { resources: hashed } = await hashResources(path, serialization, parameters, false);
-  for (let i = 0; i < Math.max(resources.length, hashed.length); i++) {
-    const actual = hashed[i];
-    const found = firstDifference(resources[i], actual && { ...actual, key: resourceKey(actual.name, serialization, "") }, serialization);
-    if (found) return { valid: false, ...found };
-  }
-  return { valid: true, resourceCount: resources.length };
-}
-
 export type ProveResourceReturnType = {
   resource: ModelManifestResource;
   /** Sibling hashes from the resource's leaf up to `predicate.merkle.root` (OpenZeppelin's `getProof`). */
@@ -337,46 +238,29 @@ export function verifyResourceProof(root: Hex, resource: ModelManifestResource, 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Resource names, their order and how two lists differ: pure, shared with
+// local/hashing/modelManifestPredicate.ts (which hashes a model into a predicate, or against one).
+// Not exported from the package.
+
+/**
+ * The predicate of a model whose resources are already hashed: `resources` sorted as OpenSSF
+ * sorts them, and their Merkle root.
+ */
+export function modelManifestPredicateOf(kind: "file" | "directory", serialization: ModelManifestSerialization, resources: ModelManifestResource[]): ModelManifestPredicate {
+  const sorted = sortResources(resources, serialization);
+  return { artifact: { kind, hashing: hashingOfKind(kind) }, serialization, resources: sorted, merkle: merkleOf(sorted) };
+}
 
 /** A resource name, split: the file's path and the byte range (`[0, size)` for a whole file). */
-type ResourceKey = { path: string; segments: Buffer[]; start: number; end: number };
-type NamedResource = Omit<ModelManifestResource, "digest"> & { key: ResourceKey };
-
-/** Hashes the model's resources as `serialization` says, sorted; with `subject`, hashModel's digest from the same pass. */
-async function hashResources(
-  path: string,
-  serialization: ModelManifestSerialization,
-  parameters: VerifyModelAgainstManifestParameters,
-  subject: boolean,
-): Promise<{ resources: ModelManifestResource[]; subjectSha256?: string; kind: "file" | "directory" }> {
-  const hashing = {
-    ...(parameters.workers !== undefined && { workers: parameters.workers }),
-    ...(parameters.onProgress && { onProgress: parameters.onProgress }),
-    ...(parameters.signal && { signal: parameters.signal }),
-  };
-  if (serialization.method === "files") {
-    const digest = await hashModel(path, hashing);
-    const files = digest.manifest?.files ?? [{ path: SINGLE_FILE_PATH, size: digest.size, sha256: digest.sha256 }];
-    const resources = files.map((file) => ({ name: file.path, algorithm: "sha256", digest: file.sha256, size: file.size }));
-    return { resources: sortResources(resources, serialization), subjectSha256: digest.sha256, kind: digest.kind };
-  }
-  const { shardSize, shards, digest } = await hashModelShards(path, { ...hashing, shardSize: serialization.shard_size, modelDigest: subject });
-  const kind = shards[0]?.path === SINGLE_FILE_PATH ? "file" : "directory";
-  const resources = shards.map((shard) => ({
-    name: `${shard.path}:${shard.start}:${shard.end}`,
-    algorithm: `sha256-sharded-${shardSize}`,
-    digest: shard.sha256,
-    size: shard.end - shard.start,
-  }));
-  return { resources: sortResources(resources, serialization), ...(digest && { subjectSha256: digest.sha256 }), kind };
-}
+export type ResourceKey = { path: string; segments: Buffer[]; start: number; end: number };
+export type NamedResource = Omit<ModelManifestResource, "digest"> & { key: ResourceKey };
 
 /**
  * How the predicate's resource and the model's, at the same place in both sorted lists,
  * differ, or undefined when they are the same (the digest compared only when the model's is
  * known, in constant time).
  */
-function firstDifference(
+export function firstDifference(
   expected: ModelManifestResource | undefined,
   actual: (NamedResource & { digest?: string }) | undefined,
   serialization: ModelManifestSerialization,
@@ -448,7 +332,7 @@ function parseMerkle(value: unknown, path: string, resources: ModelManifestResou
   return { root, leafCount, leafEncoding: [...MODEL_RESOURCE_LEAF_ENCODING] };
 }
 
-function merkleOf(resources: readonly ModelManifestResource[]): ModelManifestMerkle {
+export function merkleOf(resources: readonly ModelManifestResource[]): ModelManifestMerkle {
   const tree = buildMerkleTree(resources.map(modelResourceLeaf));
   return { root: tree.root, leafCount: tree.leafCount, leafEncoding: [...MODEL_RESOURCE_LEAF_ENCODING] };
 }
@@ -457,7 +341,7 @@ function merkleOf(resources: readonly ModelManifestResource[]): ModelManifestMer
  * Splits a resource name. `at` names the field in errors; pass "" for names already checked.
  * A file's path must be a model path (`modelPathProblem`) or `.`; a shard is `path:start:end`.
  */
-function resourceKey(name: string, serialization: ModelManifestSerialization, at: string): ResourceKey {
+export function resourceKey(name: string, serialization: ModelManifestSerialization, at: string): ResourceKey {
   let path = name;
   let start = 0;
   let end = 0;
@@ -476,7 +360,7 @@ function resourceKey(name: string, serialization: ModelManifestSerialization, at
 }
 
 /** The key of a valid path and range. */
-function pathKey(path: string, start: number, end: number): ResourceKey {
+export function pathKey(path: string, start: number, end: number): ResourceKey {
   return { path, segments: path.split("/").map((segment) => Buffer.from(segment, "utf8")), start, end };
 }
 
@@ -486,7 +370,7 @@ function pathKey(path: string, start: number, end: number): ResourceKey {
  * paths under it; then start, then end. Not the manifest's whole-path UTF-8 order: `a/x.bin`
  * comes before `a.txt` here.
  */
-function compareKeys(a: ResourceKey, b: ResourceKey): number {
+export function compareKeys(a: ResourceKey, b: ResourceKey): number {
   const n = Math.min(a.segments.length, b.segments.length);
   for (let i = 0; i < n; i++) {
     const order = Buffer.compare(a.segments[i] as Buffer, b.segments[i] as Buffer);
@@ -495,25 +379,9 @@ function compareKeys(a: ResourceKey, b: ResourceKey): number {
   return a.segments.length - b.segments.length || a.start - b.start || a.end - b.end;
 }
 
-function sortResources(resources: ModelManifestResource[], serialization: ModelManifestSerialization): ModelManifestResource[] {
+export function sortResources(resources: ModelManifestResource[], serialization: ModelManifestSerialization): ModelManifestResource[] {
   return resources
     .map((resource) => ({ resource, key: resourceKey(resource.name, serialization, "") }))
     .sort((x, y) => compareKeys(x.key, y.key))
     .map(({ resource }) => resource);
-}
-
-/** The names and sizes of the model's resources, in OpenSSF order, generated lazily (the cut of `iterateShardRanges`). */
-function* modelResourceNames(model: ListedModel, serialization: ModelManifestSerialization): Generator<NamedResource> {
-  const files = model.files
-    .map((file) => ({ file, key: pathKey(model.kind === "file" ? SINGLE_FILE_PATH : file.path, 0, 0) }))
-    .sort((x, y) => compareKeys(x.key, y.key));
-  for (const { file, key } of files) {
-    if (serialization.method === "files") {
-      yield { name: key.path, algorithm: "sha256", size: file.size, key };
-      continue;
-    }
-    const algorithm = `sha256-sharded-${serialization.shard_size}`;
-    for (const { start, end } of iterateShardRanges(file.size, serialization.shard_size))
-      yield { name: `${key.path}:${start}:${end}`, algorithm, size: end - start, key: { ...key, start, end } };
-  }
 }

@@ -10,7 +10,8 @@ import { DATASET_PREDICATE_TYPE, type CreateDatasetPredicateParameters, createDa
 import { DEPLOYMENT_PREDICATE_TYPE, type CreateDeploymentPredicateParameters, createDeploymentPredicate } from "../../formats/predicates/deployment.js";
 import { ENVIRONMENT_PREDICATE_TYPE } from "../../formats/predicates/environment.js";
 import { EVALUATION_PREDICATE_TYPE, type CreateEvaluationPredicateParameters, createEvaluationPredicate } from "../../formats/predicates/evaluation.js";
-import { MODEL_MANIFEST_PREDICATE_TYPE, createModelManifestPredicate } from "../../formats/predicates/modelManifest.js";
+import { MODEL_MANIFEST_PREDICATE_TYPE } from "../../formats/predicates/modelManifest.js";
+import { createModelManifestPredicate } from "../../local/hashing/modelManifestPredicate.js";
 import { MODEL_UPDATE_PREDICATE_TYPE, type ModelUpdateKind, createModelUpdatePredicate } from "../../formats/predicates/modelUpdate.js";
 import { REVOCATION_PREDICATE_TYPE, type CreateRevocationPredicateParameters, createRevocationPredicate } from "../../formats/predicates/revocation.js";
 import { TRAINING_RUN_PREDICATE_TYPE, type CreateTrainingRunPredicateParameters, createTrainingRunPredicate } from "../../formats/predicates/trainingRun.js";

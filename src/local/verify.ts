@@ -1,0 +1,8 @@
+// provenance-ledger/verify: what a third party needs to check a receipt or an evidence bundle,
+// without the store, the service or SQLite. The platform-neutral checks (src/verify/index.ts,
+// also exported as provenance-ledger/verify/core) plus hashing a model on disk to compare it.
+import "../core/requireNode.js";
+
+export * from "../verify/index.js";
+export { hashModel } from "./hashing/hashModel.js";
+export { verifyModelDigest } from "./hashing/verifyModelDigest.js";
