@@ -30,6 +30,28 @@ export function hexDigitsToBytes(digits: string): Uint8Array {
   return out;
 }
 
+// Two hex digits' character codes ((hi << 7) | lo, both < 128) → their byte, or 256 for a pair
+// that is not two hex digits: one lookup per byte, for decoding many leaves quickly.
+const HEX_PAIR = new Uint16Array(128 * 128).fill(256);
+for (let hi = 0; hi < 128; hi++)
+  for (let lo = 0; lo < 128; lo++) if (NIBBLE[hi] !== 255 && NIBBLE[lo] !== 255) HEX_PAIR[(hi << 7) | lo] = (NIBBLE[hi]! << 4) | NIBBLE[lo]!;
+
+/**
+ * Decodes `count` bytes of hex digits (either case) from `text` at `from` into `out` at `offset`;
+ * false, with `out` partly written, if a pair there is not two hex digits or `text` is too short.
+ */
+export function writeHexDigits(out: Uint8Array, offset: number, text: string, from: number, count: number): boolean {
+  if (text.length < from + 2 * count) return false;
+  for (let i = 0; i < count; i++) {
+    const hi = text.charCodeAt(from + 2 * i);
+    const lo = text.charCodeAt(from + 2 * i + 1);
+    const byte = hi < 128 && lo < 128 ? HEX_PAIR[(hi << 7) | lo]! : 256;
+    if (byte === 256) return false;
+    out[offset + i] = byte;
+  }
+  return true;
+}
+
 const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const SEXTET = new Uint8Array(128).fill(255);
 for (let i = 0; i < 64; i++) SEXTET[BASE64_ALPHABET.charCodeAt(i)] = i;
@@ -124,6 +146,13 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
   return diff === 0;
+}
+
+/** Orders `a` and `b` by their bytes: -1, 0 or 1, as Buffer.compare. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): -1 | 0 | 1 {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 /** The bytes of `parts` one after the other. */

@@ -1,3 +1,5 @@
+import { compareBytes, utf8Bytes } from "./bytes.js";
+
 /**
  * Orders two strings by their UTF-8 bytes (what `sort` in the C locale, Python's
  * `sorted(key=str.encode)` and Go's `sort.Strings` do). JavaScript's default `sort` compares
@@ -9,7 +11,7 @@
  * ["\u{1F600}", "\uFF61"].sort(compareUtf8); // ["\uFF61", "\u{1F600}"]
  */
 export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  return compareBytes(utf8Bytes(a), utf8Bytes(b));
 }
 
 /**
@@ -21,7 +23,7 @@ export function compareUtf8(a: string, b: string): number {
  */
 export function sortByUtf8<T>(items: readonly T[], key: (item: T) => string): T[] {
   return items
-    .map((item) => ({ item, bytes: Buffer.from(key(item), "utf8") }))
-    .sort((x, y) => Buffer.compare(x.bytes, y.bytes))
+    .map((item) => ({ item, bytes: utf8Bytes(key(item)) }))
+    .sort((x, y) => compareBytes(x.bytes, y.bytes))
     .map(({ item }) => item);
 }

@@ -1,5 +1,6 @@
 import { MerkleError } from "../core/errors/merkle.js";
-import { type Hex, parseHexBytes } from "../core/hex.js";
+import { bytesEqual, compareBytes } from "../core/bytes.js";
+import { type Hex, hexToBytes, parseHexBytes, toHex } from "../core/hex.js";
 import { scratchKeccak } from "./keccak.js";
 import type { MerkleTree } from "./tree.js";
 
@@ -40,31 +41,28 @@ export class ArrayMerkleTree implements MerkleTree {
   readonly leafCount: number;
   readonly nodes: Uint8Array;
   #blob: Uint8Array | undefined;
-  /** `nodes` as a Buffer, for hex conversion and comparison without copies. */
-  readonly #buffer: Buffer;
 
   constructor(nodes: Uint8Array, leafCount: number, blob?: Uint8Array) {
     this.nodes = nodes;
     this.leafCount = leafCount;
     this.#blob = blob;
-    this.#buffer = Buffer.from(nodes.buffer, nodes.byteOffset, nodes.byteLength);
-    this.root = `0x${this.#buffer.toString("hex", 0, 32)}`;
+    this.root = this.#nodeHex(0);
   }
 
   leafAt(index: number): Hex {
     const offset = this.#leafOffset(index);
-    return `0x${this.#buffer.toString("hex", offset, offset + 32)}`;
+    return this.#nodeHex(offset / 32);
   }
 
   indexOf(leaf: Hex): number {
-    const target = Buffer.from(parseHexBytes(leaf, "leaf").slice(2), "hex");
+    const target = hexToBytes(parseHexBytes(leaf, "leaf"));
     // Sorted index i lives at node 2n−2−i: in node order the leaves are descending.
     let low = 0;
     let high = this.leafCount - 1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
       const offset = (2 * this.leafCount - 2 - middle) * 32;
-      const order = this.#buffer.compare(target, 0, 32, offset, offset + 32);
+      const order = compareBytes(this.nodes.subarray(offset, offset + 32), target);
       if (order === 0) return middle;
       if (order < 0) low = middle + 1;
       else high = middle - 1;
@@ -89,13 +87,13 @@ export class ArrayMerkleTree implements MerkleTree {
     while (node > 0) {
       const sibling = node % 2 === 1 ? node + 1 : node - 1;
       bytes.set(this.nodes.subarray(sibling * 32, sibling * 32 + 32), 32 + proof.length * 32);
-      proof.push(`0x${this.#buffer.toString("hex", sibling * 32, sibling * 32 + 32)}`);
+      proof.push(this.#nodeHex(sibling));
       node = (node - 1) >>> 1;
     }
     // Like OpenZeppelin's getProof, never hand out a proof that does not lead to the root
     // (a loaded blob is only checked for sortedness unless verifyNodes was asked for).
     wasm.processProof(0, 32, proof.length);
-    if (this.#buffer.compare(bytes, 0, 32, 0, 32) !== 0)
+    if (!bytesEqual(this.nodes.subarray(0, 32), bytes.subarray(0, 32)))
       throw new MerkleError("INVALID_TREE_BYTES", "the tree's nodes are inconsistent: a proof does not lead to the root", {
         details: `leaf ${this.leafAt(index)} (sorted index ${index})`,
       });
@@ -110,6 +108,11 @@ export class ArrayMerkleTree implements MerkleTree {
       this.#blob = blob;
     }
     return this.#blob;
+  }
+
+  /** Node `node` as 0x hex. */
+  #nodeHex(node: number): Hex {
+    return toHex(this.nodes.subarray(node * 32, node * 32 + 32));
   }
 
   /** Byte offset in `nodes` of the leaf with sorted index `index`. */

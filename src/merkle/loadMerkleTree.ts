@@ -1,3 +1,4 @@
+import { bytesEqual, compareBytes } from "../core/bytes.js";
 import { InputError } from "../core/errors/input.js";
 import { MerkleError } from "../core/errors/merkle.js";
 import { type Hex, hexEquals, parseHexBytes, toHex, typeName } from "../core/hex.js";
@@ -70,7 +71,6 @@ export function loadMerkleTree(bytes: Uint8Array, parameters: LoadMerkleTreePara
 /** The leaves (the last leafCount nodes) must be strictly descending in node order. */
 function checkLeavesSorted(nodes: Uint8Array, leafCount: number): void {
   const view = new DataView(nodes.buffer, nodes.byteOffset, nodes.byteLength);
-  const buffer = Buffer.from(nodes.buffer, nodes.byteOffset, nodes.byteLength);
   const last = 2 * leafCount - 2;
   for (let node = leafCount - 1; node < last; node++) {
     const a = node * 32;
@@ -78,7 +78,7 @@ function checkLeavesSorted(nodes: Uint8Array, leafCount: number): void {
     const x = view.getUint32(a);
     const y = view.getUint32(b);
     if (x > y) continue;
-    if (x < y || buffer.compare(buffer, b, b + 32, a, a + 32) <= 0)
+    if (x < y || compareBytes(nodes.subarray(a, a + 32), nodes.subarray(b, b + 32)) <= 0)
       throw new MerkleError("INVALID_TREE_BYTES", "not a serialised Merkle tree: its leaves are not sorted and unique", {
         details: `sorted leaves ${last - node} and ${last - node + 1}: ${toHex(nodes.subarray(b, b + 32))}, ${toHex(nodes.subarray(a, a + 32))}`,
       });
@@ -92,9 +92,8 @@ function checkInnerNodes(nodes: Uint8Array, leafCount: number, threads: number):
   const firstLeaf = (leafCount - 1) * 32;
   copy.set(nodes.subarray(firstLeaf), firstLeaf);
   hashTreeNodes({ target, tree: BLOB_OFFSET, leafCount, barrier: BARRIER_OFFSET, threads });
-  const stored = Buffer.from(nodes.buffer, nodes.byteOffset, firstLeaf);
-  if (stored.compare(copy, 0, firstLeaf) === 0) return;
+  if (bytesEqual(nodes.subarray(0, firstLeaf), copy.subarray(0, firstLeaf))) return;
   let node = 0;
-  while (stored.compare(copy, node * 32, node * 32 + 32, node * 32, node * 32 + 32) === 0) node++;
+  while (bytesEqual(nodes.subarray(node * 32, node * 32 + 32), copy.subarray(node * 32, node * 32 + 32))) node++;
   throw new MerkleError("INVALID_TREE_BYTES", `not a consistent Merkle tree: node ${node} is not the hash of its children`);
 }

@@ -1,3 +1,4 @@
+import { compareBytes, writeHexDigits } from "../core/bytes.js";
 import { InputError } from "../core/errors/input.js";
 import { MerkleError } from "../core/errors/merkle.js";
 import { type Hex, parseHexBytes, toHex } from "../core/hex.js";
@@ -8,16 +9,16 @@ import { type Hex, parseHexBytes, toHex } from "../core/hex.js";
  */
 export function packHexLeaves(leaves: readonly Hex[]): Uint8Array {
   if (!Array.isArray(leaves)) throw new InputError("INVALID_ARGUMENT", "expected an array of bytes32 hex strings or packed bytes", { path: "leaves" });
-  const packed = Buffer.alloc(leaves.length * 32);
+  const packed = new Uint8Array(leaves.length * 32);
   for (let i = 0; i < leaves.length; i++) {
     const leaf: unknown = leaves[i];
-    // Fast path; Buffer#write stops at the first pair that is not hex, so a short write is bad input.
+    // Fast path; anything it refuses gets the precise error below.
     const ok =
       typeof leaf === "string" &&
       leaf.length === 66 &&
       leaf.charCodeAt(0) === 48 /* 0 */ &&
       leaf.charCodeAt(1) === 120 /* x */ &&
-      packed.write(leaf.slice(2), i * 32, 32, "hex") === 32;
+      writeHexDigits(packed, i * 32, leaf, 2, 32);
     if (!ok) {
       parseHexBytes(leaf, `leaves[${i}]`); // throws the precise error
       throw new InputError("INVALID_HEX", "not a bytes32 hex string", { path: `leaves[${i}]` });
@@ -69,8 +70,7 @@ export function sortLeaves(packed: Uint8Array): Uint32Array {
     [order, nextOrder] = [nextOrder, order];
   }
 
-  const bytes = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
-  const compare = (a: number, b: number) => bytes.compare(bytes, b * 32, b * 32 + 32, a * 32, a * 32 + 32);
+  const compare = (a: number, b: number) => compareBytes(packed.subarray(a * 32, a * 32 + 32), packed.subarray(b * 32, b * 32 + 32));
   for (let start = 0; start < count - 1; ) {
     let end = start + 1;
     while (end < count && keys[end] === keys[start]) end++;

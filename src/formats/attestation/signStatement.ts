@@ -1,5 +1,5 @@
 import { canonicalJsonBytes } from "../../core/canonicalJson.js";
-import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, encodeBase64, preAuthEncoding } from "./dsse.js";
+import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, decodeBase64, encodeBase64, preAuthEncoding } from "./dsse.js";
 import type { Signer } from "./signer.js";
 import { parseStatement } from "./parseStatement.js";
 import type { Statement } from "./statement.js";
@@ -22,7 +22,7 @@ export async function signStatement(statement: Statement, signers: readonly Sign
 
 /** Adds signatures to an envelope (a second approver co-signing the same statement). */
 export async function addSignatures(envelope: DsseEnvelope, signers: readonly Signer[]): Promise<DsseEnvelope> {
-  const message = preAuthEncoding(envelope.payloadType, Buffer.from(envelope.payload, "base64"));
+  const message = preAuthEncoding(envelope.payloadType, decodeBase64(envelope.payload, "envelope.payload"));
   const signatures = [...envelope.signatures];
   for (const signer of signers) signatures.push({ keyid: signer.keyid, sig: encodeBase64(await signer.sign(message)) });
   return { ...envelope, signatures };

@@ -1,3 +1,5 @@
+import { compareBytes, utf8Bytes } from "../../core/bytes.js";
+import { compareUtf8 } from "../../core/compareUtf8.js";
 import { ModelManifestError } from "../../core/errors/hashing.js";
 import { typeName } from "../../core/hex.js";
 import { MODEL_MANIFEST_ALGORITHM, MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V3, MODEL_MANIFEST_FORMATS, type ModelManifest, type ModelManifestFile } from "./modelManifest.js";
@@ -52,7 +54,7 @@ export function parseModelManifest(json: unknown): ModelManifest {
       if (typeof p !== "string") throw invalid(`expected a string, got ${typeName(p)}`, `ignorePaths[${i}]`);
       const problem = modelPathProblem(p);
       if (problem !== undefined) throw invalid(`path ${problem}`, `ignorePaths[${i}]`);
-      if (i > 0 && Buffer.compare(Buffer.from(ignorePaths[i - 1]!, "utf8"), Buffer.from(p, "utf8")) >= 0) throw invalid("paths must be sorted by their UTF-8 bytes, without repeats", `ignorePaths[${i}]`);
+      if (i > 0 && compareUtf8(ignorePaths[i - 1]!, p) >= 0) throw invalid("paths must be sorted by their UTF-8 bytes, without repeats", `ignorePaths[${i}]`);
       ignorePaths.push(p);
     }
     if (ignorePaths.length === 0 && object.symlinks === "refuse") throw invalid("a v3 manifest records a non-default walk: follow symlinks or ignore at least one path (else it is v2)", "format");
@@ -63,7 +65,7 @@ export function parseModelManifest(json: unknown): ModelManifest {
 
   const files: ModelManifestFile[] = [];
   const filePaths = new Set<string>();
-  let previous: Buffer | undefined;
+  let previous: Uint8Array | undefined;
   for (const [i, item] of (object.files as unknown[]).entries()) {
     const field = `files[${i}]`;
     if (typeof item !== "object" || item === null || Array.isArray(item)) throw invalid(`expected an object, got ${typeName(item)}`, field);
@@ -73,9 +75,9 @@ export function parseModelManifest(json: unknown): ModelManifest {
     if (typeof path !== "string") throw invalid(`expected a string, got ${typeName(path)}`, `${field}.path`);
     const problem = modelPathProblem(path);
     if (problem !== undefined) throw invalid(`path ${problem}`, `${field}.path`);
-    const bytes = Buffer.from(path, "utf8");
+    const bytes = utf8Bytes(path);
     if (previous !== undefined) {
-      const order = Buffer.compare(previous, bytes);
+      const order = compareBytes(previous, bytes);
       if (order === 0) throw invalid(`duplicate path ${JSON.stringify(path)}`, `${field}.path`);
       if (order > 0) throw invalid(`paths must be sorted by their UTF-8 bytes; ${JSON.stringify(path)} comes before files[${i - 1}].path`, `${field}.path`);
     }

@@ -1,4 +1,5 @@
 import { encodeAbiParameters, keccak256 } from "viem";
+import { compareBytes, utf8Bytes } from "../../core/bytes.js";
 import { InputError } from "../../core/errors/input.js";
 import { SINGLE_FILE_PATH } from "../model/shards.js";
 import { type ModelHashing, hashingOfKind } from "../model/modelManifest.js";
@@ -252,7 +253,7 @@ export function modelManifestPredicateOf(kind: "file" | "directory", serializati
 }
 
 /** A resource name, split: the file's path and the byte range (`[0, size)` for a whole file). */
-export type ResourceKey = { path: string; segments: Buffer[]; start: number; end: number };
+export type ResourceKey = { path: string; segments: Uint8Array[]; start: number; end: number };
 export type NamedResource = Omit<ModelManifestResource, "digest"> & { key: ResourceKey };
 
 /**
@@ -361,7 +362,7 @@ export function resourceKey(name: string, serialization: ModelManifestSerializat
 
 /** The key of a valid path and range. */
 export function pathKey(path: string, start: number, end: number): ResourceKey {
-  return { path, segments: path.split("/").map((segment) => Buffer.from(segment, "utf8")), start, end };
+  return { path, segments: path.split("/").map(utf8Bytes), start, end };
 }
 
 /**
@@ -373,7 +374,7 @@ export function pathKey(path: string, start: number, end: number): ResourceKey {
 export function compareKeys(a: ResourceKey, b: ResourceKey): number {
   const n = Math.min(a.segments.length, b.segments.length);
   for (let i = 0; i < n; i++) {
-    const order = Buffer.compare(a.segments[i] as Buffer, b.segments[i] as Buffer);
+    const order = compareBytes(a.segments[i]!, b.segments[i]!);
     if (order !== 0) return order;
   }
   return a.segments.length - b.segments.length || a.start - b.start || a.end - b.end;
