@@ -1,7 +1,7 @@
 /**
  * The layers of src/ (docs/architecture.md), enforced: each folder under src/ is one layer, a module
  * imports only from its own layer or an earlier one, and the platform-neutral layers import nothing
- * from Node. src/ keeps only index.ts at its root.
+ * from Node and use none of its globals (Buffer, process, require). src/ keeps only index.ts at its root.
  *
  * Until the layered layout is applied (one `git mv` codemod, run once every open branch has landed),
  * the layout checks are skipped; the codemod sets LAYOUT_APPLIED to true in the same commit.
@@ -37,6 +37,38 @@ function specifiersOf(text: string): string[] {
   return ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
 }
 
+/** Node's globals, which a browser does not have: Uint8Array (core/bytes.ts) stands in for Buffer. */
+const NODE_GLOBALS = new Set(["Buffer", "process", "require"]);
+
+/**
+ * The Node globals a module uses: each identifier named like one that is neither a property
+ * name (`x.process`, `{ Buffer: 1 }`) nor a name the module declares itself. Types count too
+ * (`Buffer[]` needs @types/node); comments and strings do not. Feature detection through
+ * `globalThis.process?.…` is a property access, allowed: it runs anywhere.
+ */
+function nodeGlobalsOf(path: string, text: string): string[] {
+  const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const declared = new Set<string>();
+  const used: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && NODE_GLOBALS.has(node.text)) {
+      const parent = node.parent;
+      // `{ process }` is a use; `{ process: 1 }` and `x.process` are property names.
+      const named = (parent as { name?: ts.Node }).name === node && !ts.isShorthandPropertyAssignment(parent);
+      if (ts.isPropertyAccessExpression(parent) || ts.isQualifiedName(parent)) {
+        if (parent.getChildAt(0) === node && !used.includes(node.text)) used.push(node.text);
+      } else if (named && (ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isFunctionDeclaration(parent) || ts.isClassDeclaration(parent) || ts.isBindingElement(parent) || ts.isImportSpecifier(parent) || ts.isImportClause(parent) || ts.isNamespaceImport(parent) || ts.isTypeAliasDeclaration(parent) || ts.isInterfaceDeclaration(parent))) {
+        declared.add(node.text);
+      } else if (!(named || (ts.isBindingElement(parent) && parent.propertyName === node)) && !used.includes(node.text)) {
+        used.push(node.text);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return used.filter((name) => !declared.has(name));
+}
+
 /** The rules, as messages; empty when the modules keep them. */
 export function layerViolations(modules: readonly Module[]): string[] {
   const problems: string[] = [];
@@ -46,6 +78,8 @@ export function layerViolations(modules: readonly Module[]): string[] {
       if (path !== "src/index.ts") problems.push(`${path}: not in a layer folder (src/ keeps only index.ts at its root; layers: ${LAYERS.join(", ")})`);
       continue;
     }
+    if (PLATFORM_NEUTRAL.includes(layer))
+      for (const name of nodeGlobalsOf(path, text)) problems.push(`${path}: uses the Node global ${name}, but ${layer}/ is platform-neutral`);
     for (const specifier of specifiersOf(text)) {
       const builtin = specifier.startsWith("node:") || NODE_BUILTINS.has(specifier.split("/")[0]!);
       if (builtin && PLATFORM_NEUTRAL.includes(layer)) problems.push(`${path}: imports ${specifier}, but ${layer}/ is platform-neutral`);
@@ -83,7 +117,7 @@ describe("architecture: layers", () => {
     assert.deepEqual(strays, [], `src/ may hold only index.ts and the layer folders ${LAYERS.join(", ")}`);
   });
 
-  it("default: no module imports from a later layer, and core/, merkle/, formats/ and verify/ import nothing from Node", { skip }, async () => {
+  it("default: no module imports from a later layer, and core/, merkle/, formats/ and verify/ import nothing from Node nor use its globals", { skip }, async () => {
     const problems = layerViolations(await sourceModules());
     assert.deepEqual(problems, [], `${problems.length} layer violation(s):\n${problems.join("\n")}`);
   });
@@ -105,6 +139,35 @@ describe("architecture: layers", () => {
       "src/verify/check.ts: imports ../ledger/ledger.js, from ledger/, a later layer than verify/",
       "src/verify/check.ts: imports the package root (../../src/index.js)",
       "src/loose.ts: not in a layer folder (src/ keeps only index.ts at its root; layers: core, merkle, formats, chain, verify, local, ledger, service, cli)",
+    ]);
+  });
+
+  it("error: the checker refuses Node's globals (Buffer, process, require) in a platform-neutral layer, and only there", () => {
+    const problems = layerViolations([
+      { path: "src/core/hex.ts", text: 'export const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");' },
+      { path: "src/merkle/leaf.ts", text: "export type Leaves = Buffer[];" },
+      { path: "src/formats/record.ts", text: "export const debug = process.env.DEBUG;" },
+      { path: "src/verify/check.ts", text: 'const m = require("x");\nexport const o = { process };' },
+      {
+        path: "src/verify/clean.ts",
+        text: [
+          "// Buffer and process.env are for Node only; require() too",
+          'export const s = "Buffer process require";',
+          "export const o = { Buffer: 1, process: 2 };",
+          "export const p = (x: { process: number; require(): void }) => x.process + globalThis.Buffer?.length;",
+          "const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;",
+          "export function f(process: number) { const require = process + 1; return require; }",
+          "export const { process: renamed } = { process: node };",
+        ].join("\n"),
+      },
+      { path: "src/local/hashFile.ts", text: 'export const b = Buffer.alloc(1);\nexport const e = process.env.HOME;\nexport const r = require("x");' },
+    ]);
+    assert.deepEqual(problems, [
+      "src/core/hex.ts: uses the Node global Buffer, but core/ is platform-neutral",
+      "src/merkle/leaf.ts: uses the Node global Buffer, but merkle/ is platform-neutral",
+      "src/formats/record.ts: uses the Node global process, but formats/ is platform-neutral",
+      "src/verify/check.ts: uses the Node global require, but verify/ is platform-neutral",
+      "src/verify/check.ts: uses the Node global process, but verify/ is platform-neutral",
     ]);
   });
 });
