@@ -1,6 +1,6 @@
 // Bytes for the verification path, platform-neutral: Uint8Array only (no Buffer, no node:), so
 // that what `verify`, `verifyBundle` and the receipt, attestation and Merkle-proof checks reach
-// also runs in a browser (test/browser-bundle.test.ts). Bulk file hashing keeps node:crypto.
+// also runs in a browser (test/verify/browser-bundle.test.ts). Bulk file hashing keeps node:crypto.
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 
 const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
