@@ -171,7 +171,15 @@ function format(value: number, unit: string): string {
 
 // ---- Merkle tree: bench/merkle.ts --child ours / ours-hex --------------------------------------
 
-type MerkleOurs = { childCpuSeconds: number; coldMs: number; warmMs: number; singleThreadMs: number; proofsPerSecond: number; buildPeakRssMiB: number; root: string };
+type MerkleOurs = {
+  childCpuSeconds: number;
+  coldMs: number;
+  warmMs: number;
+  singleThreadMs: number;
+  proofsPerSecond: number;
+  buildPeakRssMiB: number;
+  root: string;
+};
 type MerkleHex = { ms: number; root: string };
 
 function merkle(revisions: readonly [Revision, Revision]): void {
