@@ -1,7 +1,7 @@
 import { BaseError, type BaseErrorParameters } from "./base.js";
 
 /**
- * The checks of the light client (`src/lightclient/`), each named in the error that refuses data:
+ * The checks of the light client (`src/verify/lightclient/`), each named in the error that refuses data:
  * - `rlp`: bytes that are not canonical RLP, or not the expected shape.
  * - `header`: a block header field missing, mistyped or of the wrong size.
  * - `extra-data`: a QBFT extraData that does not decode (vanity, validators, vote, round, seals).

@@ -8,8 +8,9 @@
 // refuses the rest by name (`unprovable`): `call` of the registry's four view functions a verdict
 // uses (anchorOf, organisation, signingKey, revocationOf: storage proofs at the verified head), and
 // `getLogs` of a single block (complete: the block's whole receipts trie is rebuilt and must match
-// its verified receiptsRoot). The proving itself is pure and lives in src/lightclient/ (walk,
-// verifyGetProof, registryFacts, verifyReceiptProof); this file only fetches and assembles.
+// its verified receiptsRoot). The proving itself is pure and lives beside this file in
+// src/verify/lightclient/ (walk.ts, stateProof.ts's verifyGetProof, registryFacts.ts,
+// receiptProof.ts's verifyReceiptProof); this file only fetches and assembles.
 //
 // Not proven (and read by no verifier): a receipt's `from`, `to` and `contractAddress`, and the
 // transaction hash at an index (the transactions trie is not rebuilt). What is proven is the
