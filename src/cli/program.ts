@@ -183,7 +183,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     verifier: true,
     run: attestations.verifyBundleCommand,
   },
-  { path: ["demo"], synopsis: "", summary: "the whole pipeline on an embedded chain", flags: [], example: "provenance demo", run: demo },
+  { path: ["demo"], synopsis: "[--trust-mode rpc|light]", summary: "the whole pipeline on an embedded chain (light: QBFT-sealed)", flags: ["trust-mode"], example: "provenance demo --trust-mode light", run: demo },
   {
     path: ["watermark", "keygen"],
     synopsis: "[--kind weights|text] [--gamma <g> --delta <d>] -o <wm.key.json>",
