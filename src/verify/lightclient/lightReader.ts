@@ -33,7 +33,7 @@ import {
   revocationSlots,
   signingKeySlots,
 } from "./registryFacts.js";
-import { verifyAccountProof, verifyGetProof } from "./stateProof.js";
+import { verifyGetProof } from "./stateProof.js";
 import { type JsonRpcRequest, syncQbftHeaders } from "./syncQbft.js";
 import type { QbftTrust } from "./trustFile.js";
 import { provenanceRegistryAbi, provenanceRegistryDeployedBytecode } from "../../chain/registryArtifact.js";
@@ -176,13 +176,12 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
     const unique = [...new Set(slots)];
     const answer = await request("eth_getProof", [registry, unique, quantity(head.number)]);
     const field = `eth_getProof(registry, block ${head.number})`;
-    // The account first: storage is only read once the code (and so the layout) is ProvenanceRegistry's.
-    const nodes = (answer as { accountProof?: unknown } | null)?.accountProof;
-    if (!Array.isArray(nodes)) throw new LightClientError("account-proof", "expected an array of hex RLP nodes", { field: `${field}.accountProof` });
-    const account = verifyAccountProof(head.stateRoot, hexToBytes(registry, "account-proof", "registry", 20), nodes.map((n, i) => hexToBytes(n, "account-proof", `${field}.accountProof[${i}]`)), `${field}.accountProof`);
+    // One pass proves the account and the slots; the words are decoded (by the caller) only once the
+    // proven code, and so the storage layout, is ProvenanceRegistry's.
+    const { account, storage } = verifyGetProof(head.stateRoot, registry, unique, answer, field);
     if (!REGISTRY_CODE_HASHES.has(bytesToHex(account.codeHash)))
       throw new LightClientError("registry-code", `the pinned registry ${registry} holds code ${bytesToHex(account.codeHash)} at block ${head.number}, not a known build of ProvenanceRegistry (this one: ${REGISTRY_CODE_HASH}): its storage layout is unknown`, { field: "registry" });
-    return verifyGetProof(head.stateRoot, registry, unique, answer, field).storage;
+    return storage;
   }
 
   /** Every receipt of a verified block, proven: the node's receipts must rebuild the block's receiptsRoot. */
@@ -211,7 +210,22 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
   const logsOf = (block: KnownBlock, receipt: ProvenReceipt, transactionHash: Hex): LogEntry[] =>
     receipt.logs.map((log) => ({ address: log.address, topics: log.topics, data: log.data, blockNumber: block.number, blockHash: block.hash, transactionHash }));
 
-  async function call({ to, data }: { readonly to: Hex; readonly data: Hex }): Promise<Hex> {
+  // The head is verified once per reader, so a call has one proven answer: prove each call once (a
+  // bundle asks anchorOf, organisation and signingKey once per entry, mostly the same questions).
+  const calls = new Map<string, Promise<Hex>>();
+  function call(args: { readonly to: Hex; readonly data: Hex }): Promise<Hex> {
+    const key = `${args.to.toLowerCase()} ${args.data.toLowerCase()}`;
+    let cached = calls.get(key);
+    if (cached === undefined) {
+      cached = proveCall(args);
+      calls.set(key, cached);
+      // A refusal is not remembered: asking again asks the node again.
+      cached.catch(() => calls.delete(key));
+    }
+    return cached;
+  }
+
+  async function proveCall({ to, data }: { readonly to: Hex; readonly data: Hex }): Promise<Hex> {
     if (to.toLowerCase() !== registry) throw new LightClientError("unprovable", `light mode proves the pinned registry's storage only, not a call to ${to}`, { field: "call.to" });
     let decoded: { functionName: string; args?: readonly unknown[] | undefined };
     try {
