@@ -33,7 +33,7 @@ import {
   revocationSlots,
   signingKeySlots,
 } from "./registryFacts.js";
-import { verifyGetProof } from "./stateProof.js";
+import { verifyAccountProof, verifyGetProof } from "./stateProof.js";
 import { type JsonRpcRequest, syncQbftHeaders } from "./syncQbft.js";
 import type { QbftTrust } from "./trustFile.js";
 import { provenanceRegistryAbi, provenanceRegistryDeployedBytecode } from "../../chain/registryArtifact.js";
@@ -176,12 +176,13 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
     const unique = [...new Set(slots)];
     const answer = await request("eth_getProof", [registry, unique, quantity(head.number)]);
     const field = `eth_getProof(registry, block ${head.number})`;
-    // One pass proves the account and the slots; the words are decoded (by the caller) only once the
-    // proven code, and so the storage layout, is ProvenanceRegistry's.
-    const { account, storage } = verifyGetProof(head.stateRoot, registry, unique, answer, field);
+    // The account first: storage is only read once the code (and so the layout) is ProvenanceRegistry's.
+    const nodes = (answer as { accountProof?: unknown } | null)?.accountProof;
+    if (!Array.isArray(nodes)) throw new LightClientError("account-proof", "expected an array of hex RLP nodes", { field: `${field}.accountProof` });
+    const account = verifyAccountProof(head.stateRoot, hexToBytes(registry, "account-proof", "registry", 20), nodes.map((n, i) => hexToBytes(n, "account-proof", `${field}.accountProof[${i}]`)), `${field}.accountProof`);
     if (!REGISTRY_CODE_HASHES.has(bytesToHex(account.codeHash)))
       throw new LightClientError("registry-code", `the pinned registry ${registry} holds code ${bytesToHex(account.codeHash)} at block ${head.number}, not a known build of ProvenanceRegistry (this one: ${REGISTRY_CODE_HASH}): its storage layout is unknown`, { field: "registry" });
-    return storage;
+    return verifyGetProof(head.stateRoot, registry, unique, answer, field).storage;
   }
 
   /** Every receipt of a verified block, proven: the node's receipts must rebuild the block's receiptsRoot. */
