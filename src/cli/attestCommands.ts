@@ -38,7 +38,7 @@ import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerification
 import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, confirmations, orgId, registry, rpcUrl, timeoutMs, verifiedHeadline, withStore, writer } from "./commands.js";
 import { connectReader } from "../chain/connect.js";
 import type { TrustReport } from "../chain/trustMode.js";
-import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
+import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
 import { embedOfflineKit, offlineChainReader } from "../verify/offlineBundle.js";
 import { httpTransport } from "../chain/trustMode.js";
 import { type ParsedFlags, walkOptions, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
@@ -516,7 +516,9 @@ async function runBundleVerification(
     requireApprovals: flags["require-approvals"] ? parseInteger(flags["require-approvals"], "--require-approvals", 1, 100) : undefined,
     maxHeadAgeSeconds: pins.maxHeadAgeSeconds.value,
   });
-  return { result, pins, chainId, policySource, report: await chain.trustReport() };
+  const report = await chain.trustReport();
+  await saveCheckpoint(pins, chain);
+  return { result, pins, chainId, policySource, report };
 }
 
 /** Exit code of a bundle verdict: 0 only for `verified` from files the verifier hashed; 3 for `verified` against a supplied digest. */
@@ -600,7 +602,7 @@ export async function verifyBundleCommand({ flags, args, out }: CommandContext):
   if (!file)
     throw new InputError(
       "INVALID_ARGUMENT",
-      "usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N] [--trust-mode rpc|light|quorum] [--qbft-trust <file>] [--checkpoint <file>] [--max-head-age <duration>] [--rpc <url> … --quorum <k>] [--offline]",
+      "usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N] [--trust-mode rpc|light|quorum] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>] [--max-head-age <duration>] [--rpc <url> … --quorum <k>] [--offline]",
     );
   let text: string;
   try {

@@ -21,7 +21,7 @@ import { type VerifiedSigner, verifyAttestation } from "../verify/verifyAttestat
 import { type ArtifactCheck, type ArtifactEvidence, artifactFromDigest, artifactFromModelDigest } from "../verify/artifact.js";
 import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js";
 import { connectReader, connectWriter } from "../chain/connect.js";
-import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
+import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
 import { StoreError } from "../core/errors/store.js";
 import { expectName } from "../core/validate.js";
 import { type ParsedFlags, findUp, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting, walkOptions } from "./options.js";
@@ -332,7 +332,7 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
   if (!file)
     throw new InputError(
       "INVALID_ARGUMENT",
-      "usage: provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>] [--trust-mode rpc|light] [--qbft-trust <file>] [--checkpoint <file>]",
+      "usage: provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>] [--trust-mode rpc|light] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>]",
     );
   let text: string;
   try {
@@ -357,6 +357,7 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
     result = attestation;
   } else result = await verifyReceipt(common);
   const report = await chain.trustReport();
+  await saveCheckpoint(pins, chain);
   out.result({ verified: true, ...result, chainIdPinned: pins.chainId.value !== undefined, trustMode: report.trustMode, trusted: pinsJson(pins, chainId, report) }, [
     `${verifiedHeadline(result.artifact)}: ${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`,
     `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,

@@ -5,7 +5,7 @@ import { MODEL_WATERMARK_PREDICATE_TYPE, WATERMARK_SCHEMES, WEIGHTS_PAYLOAD_DERI
 import { parseBundle, serializeBundle } from "../formats/bundle.js";
 import { buildBundle } from "../ledger/buildBundle.js";
 import { verifyBundle } from "../verify/verifyBundle.js";
-import type { ChainReader } from "../chain/types.js";
+import type { TrustedChainReader } from "../chain/trustMode.js";
 import { hashModel } from "../local/hashing/hashModel.js";
 import type { Hex } from "../core/hex.js";
 import { type PipelineContext, attestModel } from "../ledger/pipeline/modelPipeline.js";
@@ -45,7 +45,8 @@ export type DemoWatermarkParameters = {
   /** The fine-tuned model's directory (holding model.safetensors). */
   readonly model: { readonly name: string; readonly path: string };
   readonly anchor: () => Promise<{ block: number }>;
-  readonly pins: { readonly chain: ChainReader; readonly chainId: number; readonly registry: Hex };
+  /** `chain()`: a reader for one verification, in the demo's trust mode. */
+  readonly pins: { readonly chain: () => TrustedChainReader; readonly chainId: number; readonly registry: Hex };
   readonly step: number;
 };
 
@@ -105,14 +106,15 @@ export async function demoWatermark(out: Output, p: DemoWatermarkParameters): Pr
   // The dispute: the owner reveals the key; anyone checks it against the anchored commitment.
   const bundleFile = join(p.work, "watermarked.bundle.json");
   await writeFile(bundleFile, serializeBundle(buildBundle(p.context.store, marked.sha256)));
-  const verified = await verifyBundle({ ...p.pins, policy: WATERMARK_VERIFICATION_POLICY, bundle: parseBundle(await readFile(bundleFile, "utf8")) });
+  const chain = p.pins.chain();
+  const verified = await verifyBundle({ chain, chainId: p.pins.chainId, registry: p.pins.registry, policy: WATERMARK_VERIFICATION_POLICY, bundle: parseBundle(await readFile(bundleFile, "utf8")) });
   const match = findAnchoredWatermark(verified.attestations, key);
   if (!match || match.predicate.kind !== "weights") {
     say("   the revealed key matches no anchored commitment — this must not happen");
     return false;
   }
   const a = match.attestation;
-  say(`   the revealed key matches commitment ${match.predicate.keyCommitment.slice(0, 23)}… anchored at block ${a.blockNumber} by organisation ${a.organisation.id} "${a.organisation.name}" (entry ${a.entryHash.slice(0, 18)}…)`);
+  say(`   the revealed key matches commitment ${match.predicate.keyCommitment.slice(0, 23)}… anchored at block ${a.blockNumber} by organisation ${a.organisation.id} "${a.organisation.name}" (entry ${a.entryHash.slice(0, 18)}…; trust mode ${chain.trustMode})`);
   const result = await detectModelWatermark({ model: leakedFile, key, expectedPayload: match.predicate.payload });
   const unmarkedResult = await detectModelWatermark({ model: p.model.path, key });
   say(`   leaked copy: ${result.detected ? "DETECTED" : "NOT DETECTED"}, z = ${result.z.toFixed(1)} (threshold ${result.threshold}), payload ${result.payload} (${result.payloadBitErrors} bit errors against the anchored payload)`);

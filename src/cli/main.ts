@@ -49,6 +49,8 @@ verify-bundle never read .env: flag, else --trust file, else environment):
                                                   no network (needs --qbft-trust)
   --qbft-trust <file>                             pinned QBFT validators (provenance-qbft-trust-v1)
   --checkpoint <file>                             light mode: resume the header walk from here
+  --save-checkpoint <file>                        verify/verify-bundle, light mode: save the
+                                                  checkpoint after the verified head
   --max-head-age <dur>                            refuse a revocation verdict on an older head
                                                   (e.g. 15m, 1h; default 1h in light mode)
   (serve also reads PROVENANCE_INTERVAL, _BATCH_SIZE, _MAX_BODY, _FEE_CAP, _LEASE_TTL, _LOG_LEVEL)

@@ -86,6 +86,7 @@ export const FLAGS = {
   "trust-mode": { value: "<mode>", description: "rpc, light or quorum (default: light when validators are pinned, else rpc)" },
   "qbft-trust": { value: "<file>", description: "pinned QBFT validator set (provenance-qbft-trust-v1)" },
   checkpoint: { value: "<file>", description: "a saved light-client checkpoint to start from" },
+  "save-checkpoint": { value: "<file>", description: "light mode: save the checkpoint after the verified head" },
   "max-head-age": { value: "<duration>", description: "refuse a verified head older than this (light default 1h)" },
   quorum: { value: "<k>", description: "quorum mode: answers k of the --rpc nodes must give identically (default a majority)" },
   offline: { description: "verify-bundle: verify from the bundle's offline kit with no network (needs --qbft-trust)" },
@@ -158,6 +159,8 @@ export type ParsedFlags = {
   "trust-mode"?: string;
   "qbft-trust"?: string;
   checkpoint?: string;
+  /** verify, verify-bundle (light mode): write the checkpoint after the verified head here. */
+  "save-checkpoint"?: string;
   "max-head-age"?: string;
   /** k of quorum mode. */
   quorum?: string;

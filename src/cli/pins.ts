@@ -1,12 +1,13 @@
+import { rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { createLightChainReader } from "../verify/lightclient/lightReader.js";
+import { type LightChainReader, createLightChainReader } from "../verify/lightclient/lightReader.js";
 import { createQuorumChainReader } from "../chain/quorumReader.js";
 import { TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "../chain/trustMode.js";
 import { ChainError, redactUrl } from "../core/errors/chain.js";
 import { InputError } from "../core/errors/input.js";
 import { LightClientError } from "../core/errors/lightClient.js";
 import type { Hex } from "../core/hex.js";
-import { type QbftTrust, parseQbftTrust } from "../verify/lightclient/trustFile.js";
+import { type QbftTrust, parseQbftTrust, serializeQbftTrust } from "../verify/lightclient/trustFile.js";
 import { type TrustFile, parseTrustFile } from "../verify/trustFile.js";
 import { formatTime } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
@@ -49,6 +50,8 @@ export type VerifierPins = {
   readonly qbft: { readonly trust: QbftTrust; readonly source: string } | undefined;
   /** A saved checkpoint to resume the header walk from (`--checkpoint`). */
   readonly checkpoint: { readonly trust: QbftTrust; readonly path: string } | undefined;
+  /** Where to save the checkpoint after the verified head (`--save-checkpoint`, light mode), absolute. */
+  readonly saveCheckpoint: string | undefined;
   /** Quorum mode: k and the nodes (every --rpc given). */
   readonly quorum: { readonly k: number; readonly endpoints: readonly string[] } | undefined;
   /** verify-bundle --offline: the bundle's offline kit is the only source, no network. */
@@ -144,6 +147,9 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     const path = resolve(flags.checkpoint);
     checkpoint = { trust: await readQbftTrustFile(path, "checkpoint"), path };
   }
+  if (flags["save-checkpoint"] && trustMode.value !== "light")
+    throw new InputError("INVALID_ARGUMENT", "--save-checkpoint saves a light-mode header walk: it needs the pinned validators (--qbft-trust <file>) and --trust-mode light");
+  const saveCheckpoint = flags["save-checkpoint"] ? resolve(flags["save-checkpoint"]) : undefined;
   const maxHeadAgeSeconds: Pin<number | undefined> = flags["max-head-age"]
     ? { value: parseDuration(flags["max-head-age"], "--max-head-age"), source: { kind: "flag", name: "--max-head-age" } }
     : flags.offline
@@ -167,6 +173,7 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     trustMode,
     qbft,
     checkpoint,
+    saveCheckpoint,
     maxHeadAgeSeconds,
     quorum,
     offline: flags.offline === true,
@@ -193,6 +200,28 @@ export function connectVerifier(pins: VerifierPins, timeoutMs: number): TrustedC
     case "quorum":
       return createQuorumChainReader({ quorum: pins.quorum!.k, endpoints: pins.quorum!.endpoints.map((url) => ({ name: redactUrl(url), request: httpTransport(url, timeoutMs) })) });
   }
+}
+
+/**
+ * `--save-checkpoint`: writes the light reader's checkpoint after its verified head (the same
+ * `provenance-qbft-trust-v1` format as the trust file), through a temporary file and a rename so a
+ * crash leaves the old one whole. Called once a verification has completed: the walk it records
+ * verified every header from the starting point with the validators' seals. Resolves to what was
+ * saved (nothing without the flag).
+ */
+export async function saveCheckpoint(pins: VerifierPins, chain: TrustedChainReader): Promise<QbftTrust | undefined> {
+  if (pins.saveCheckpoint === undefined) return undefined;
+  // Light mode is checked when the pins are resolved; every light reader is a LightChainReader.
+  if (chain.trustMode !== "light") throw new InputError("INVALID_ARGUMENT", "--save-checkpoint needs light mode");
+  const checkpoint = await (chain as LightChainReader).checkpoint();
+  const temporary = `${pins.saveCheckpoint}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, serializeQbftTrust(checkpoint), { mode: 0o644 });
+    await rename(temporary, pins.saveCheckpoint);
+  } catch (cause) {
+    throw new InputError("INVALID_ARGUMENT", `cannot write the checkpoint ${pins.saveCheckpoint}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  return checkpoint;
 }
 
 /** The pinned chain ID, or the node's when none is pinned (a node error names the node, redacted). */
@@ -234,12 +263,18 @@ export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustRepo
     ...(pins.quorum ? { quorum: { k: pins.quorum.k, nodes: pins.quorum.endpoints.map(redactUrl) } } : {}),
     ...(pins.offline && report?.trustMode === "light" ? { asOf: { blockNumber: report.head.number, timestamp: report.head.timestamp } } : {}),
     ...(pins.checkpoint ? { checkpoint: pins.checkpoint.path } : {}),
+    ...(pins.saveCheckpoint ? { savedCheckpoint: pins.saveCheckpoint } : {}),
     maxHeadAge: { seconds: pins.maxHeadAgeSeconds.value ?? null, source: source(pins.maxHeadAgeSeconds.source) },
     registry: { value: pins.registry.value, source: source(pins.registry.source) },
     chainId: { value: chainId, pinned: pins.chainId.value !== undefined, source: source(pins.chainId.source) },
     organisations: { value: pins.organisations.value, source: source(pins.organisations.source) },
     ...(pins.trustFile ? { trustFile: pins.trustFile } : {}),
   };
+}
+
+function savedLine(pins: VerifierPins, report: TrustReport & { trustMode: "light" }): string[] {
+  if (pins.saveCheckpoint === undefined) return [];
+  return [`  checkpoint saved to ${pins.saveCheckpoint}: block ${report.head.number} (${report.head.hash}); resume with --checkpoint (keep it as you keep the validator trust file: it is a pin)`];
 }
 
 /** The pins as a verdict's text shows them: the trust mode, what it trusted, and where each pin came from. */
@@ -259,6 +294,7 @@ export function pinLines(pins: VerifierPins, chainId: number, report?: TrustRepo
       `  as of block ${report.head.number} (${formatTime(report.head.timestamp)}): the revocation state is the state at that block, not now`,
       `  validators: ${report.validators.length} pinned (${report.validators.join(", ")}), ${report.validatorSelection.mode === "header" ? "block-header" : "contract"} mode, from block ${report.pinnedBlock.number} (${report.pinnedBlock.hash}); source: ${report.validatorsSource}`,
       `  head: block ${report.head.number} (${report.head.hash}) verified by walking ${report.headersVerified} recorded header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force; every fact proven against it`,
+      ...savedLine(pins, report),
       `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,
     ];
   if (report?.trustMode === "light")
@@ -267,6 +303,7 @@ export function pinLines(pins: VerifierPins, chainId: number, report?: TrustRepo
       `  validators: ${report.validators.length} pinned (${report.validators.join(", ")}), ${report.validatorSelection.mode === "header" ? "block-header" : "contract"} mode, from block ${report.pinnedBlock.number} (${report.pinnedBlock.hash}); source: ${report.validatorsSource}`,
       `  head: block ${report.head.number} (${report.head.hash}, ${formatTime(report.head.timestamp)}) verified by walking ${report.headersVerified} header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force (${report.head.validators.length} validator(s) at the head); every fact proven against it; ${freshness} (${describeSource(pins.maxHeadAgeSeconds.source)})`,
       `  node ${report.node} (${describeSource(pins.rpc.source)}): used only as a transport`,
+      ...savedLine(pins, report),
       `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,
     ];
   return [

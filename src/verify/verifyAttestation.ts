@@ -11,6 +11,12 @@ import { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceipt } fro
 export type VerifyAttestationParameters = VerifyReceiptParameters & {
   /** Public keys of ed25519 and P-256 signers (checked against their keyids); secp256k1 needs none. */
   readonly publicKeys?: readonly PublicKeyInfo[] | undefined;
+  /**
+   * Proof-of-possession checks already made with this same `chain` (verifyBundle shares one map
+   * across its entries, which are mostly signed by the same few keys): a registration is read and
+   * checked once. Keyed by everything the check depends on; only results, never inputs, are reused.
+   */
+  readonly possessionChecks?: Map<string, Promise<string | null>> | undefined;
 };
 
 /** A signer whose key the organisation had registered on chain when the envelope was anchored. */
@@ -58,10 +64,20 @@ export async function verifyAttestation(parameters: VerifyAttestationParameters)
     if (key.revokedAt !== 0 && key.revokedAt <= at) throw new VerificationError("signing-key", `key ${signer.keyid} was revoked at block ${key.revokedAt}, at or before the anchor block ${at}`);
     // Proof of possession: the registry checks secp256k1 proofs itself, not ed25519 or P-256 ones, so every
     // verifier checks the proof the registration emitted, against the hash the registry stored, for every algorithm.
-    const possession = await readKeyPossession(parameters.chain, anchored.registry, orgId, keyId, key);
-    const problem = possession
-      ? await checkKeyPossession(possession, { chainId: anchored.chainId, registry: anchored.registry, orgId, keyId, role: key.role }, { keyid: signer.keyid, possessionHash: key.possessionHash })
-      : `its SigningKeyRegistered log is not in block ${key.registeredAt}`;
+    const check = async (): Promise<string | null> => {
+      const possession = await readKeyPossession(parameters.chain, anchored.registry, orgId, keyId, key);
+      return possession
+        ? checkKeyPossession(possession, { chainId: anchored.chainId, registry: anchored.registry, orgId, keyId, role: key.role }, { keyid: signer.keyid, possessionHash: key.possessionHash })
+        : `its SigningKeyRegistered log is not in block ${key.registeredAt}`;
+    };
+    const memo = parameters.possessionChecks;
+    const memoKey = [anchored.chainId, anchored.registry.toLowerCase(), orgId, keyId.toLowerCase(), key.role, key.registeredAt, key.possessionHash, signer.keyid].join(" ");
+    let checked = memo?.get(memoKey);
+    if (checked === undefined) {
+      checked = check();
+      memo?.set(memoKey, checked);
+    }
+    const problem = await checked;
     if (problem) throw new VerificationError("signing-key", `key ${signer.keyid}'s registration for organisation ${orgId} has no valid proof of possession: ${problem}`);
     signers.push({ ...signer, role: key.role, registeredAt: key.registeredAt });
   }

@@ -157,10 +157,12 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
   const acceptedOrgIds = intersect(parameters.acceptedOrgIds, policy.organisations);
 
   const attestations: VerifiedAttestation[] = [];
+  // One chain reader for every entry: a signing key's registration is checked once (verifyAttestation).
+  const possessionChecks = new Map<string, Promise<string | null>>();
   for (const [i, receipt] of receipts.entries()) {
     const common = { chain: parameters.chain, chainId: parameters.chainId, registry: parameters.registry, acceptedOrgIds, confirmations: parameters.confirmations, receipt };
     try {
-      if (receipt.envelope !== undefined) attestations.push(await verifyAttestation({ ...common, publicKeys: keys }));
+      if (receipt.envelope !== undefined) attestations.push(await verifyAttestation({ ...common, publicKeys: keys, possessionChecks }));
       else await verifyReceipt(common);
     } catch (error) {
       if (error instanceof VerificationError)

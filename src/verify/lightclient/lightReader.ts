@@ -212,7 +212,22 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
   const logsOf = (block: KnownBlock, receipt: ProvenReceipt, transactionHash: Hex): LogEntry[] =>
     receipt.logs.map((log) => ({ address: log.address, topics: log.topics, data: log.data, blockNumber: block.number, blockHash: block.hash, transactionHash }));
 
-  async function call({ to, data }: { readonly to: Hex; readonly data: Hex }): Promise<Hex> {
+  // The head is verified once per reader, so a call has one proven answer: prove each call once (a
+  // bundle asks anchorOf, organisation and signingKey once per entry, mostly the same questions).
+  const calls = new Map<string, Promise<Hex>>();
+  function call(args: { readonly to: Hex; readonly data: Hex }): Promise<Hex> {
+    const key = `${args.to.toLowerCase()} ${args.data.toLowerCase()}`;
+    let cached = calls.get(key);
+    if (cached === undefined) {
+      cached = proveCall(args);
+      calls.set(key, cached);
+      // A refusal is not remembered: asking again asks the node again.
+      cached.catch(() => calls.delete(key));
+    }
+    return cached;
+  }
+
+  async function proveCall({ to, data }: { readonly to: Hex; readonly data: Hex }): Promise<Hex> {
     if (to.toLowerCase() !== registry) throw new LightClientError("unprovable", `light mode proves the pinned registry's storage only, not a call to ${to}`, { field: "call.to" });
     let decoded: { functionName: string; args?: readonly unknown[] | undefined };
     try {

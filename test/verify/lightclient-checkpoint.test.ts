@@ -1,0 +1,160 @@
+// `--save-checkpoint` (issue 12): a light verification saves the checkpoint after its verified head
+// (provenance-qbft-trust-v1), and a later one resumes from it with `--checkpoint`, walking only the
+// headers since. A checkpoint is a pin the verifier keeps: edited, it is refused by a named check
+// whenever the node is honest (its headers no longer link to it or carry the seals it names).
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { main } from "../../src/cli/main.js";
+import { type JsonRpcTransport, httpTransport } from "../../src/chain/trustMode.js";
+import type { Hex } from "../../src/core/hex.js";
+import { parseBundle, serializeBundle } from "../../src/formats/bundle.js";
+import { type QbftTrust, parseQbftTrust, serializeQbftTrust } from "../../src/verify/lightclient/trustFile.js";
+import { embedOfflineKit } from "../../src/verify/offlineBundle.js";
+import { type GenuineEvidence, createGenuineEvidence } from "../helpers/genuineEvidence.js";
+import { testValidators } from "../helpers/qbftSealer.js";
+import { type QbftTestNode, startQbftTestNode } from "../helpers/qbftTestNode.js";
+
+let evidence: GenuineEvidence;
+let node: QbftTestNode;
+let upstream: JsonRpcTransport;
+let nodeUrl: string;
+let trust: QbftTrust;
+let dir: string;
+let bundleFile: string;
+let trustFile: string;
+
+type Run = { code: number; stdout: string; stderr: string; json: any };
+async function cli(...argv: string[]): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main([...argv, "--json"], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  return { code, stdout, stderr, json: JSON.parse(stdout) };
+}
+const verifyBundleArgs = () => ["verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry, "--qbft-trust", trustFile];
+const mine = async (blocks: number) => {
+  for (let i = 0; i < blocks; i++) await upstream({ method: "evm_mine", params: [] });
+};
+
+before(async () => {
+  evidence = await createGenuineEvidence({
+    front: async (rpcUrl) => {
+      upstream = httpTransport(rpcUrl, 30_000);
+      const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
+      node = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId, registry: `0x${"00".repeat(20)}`, validators: testValidators(4), selection: { mode: "header" } });
+      nodeUrl = await node.listen();
+      return nodeUrl;
+    },
+  });
+  trust = { ...(await node.trustAt(0n)), registry: evidence.registry.toLowerCase() as Hex };
+  dir = await mkdtemp(join(tmpdir(), "light-checkpoint-"));
+  bundleFile = join(dir, "bundle.json");
+  trustFile = join(dir, "validators.json");
+  await writeFile(bundleFile, evidence.bundle);
+  await writeFile(trustFile, serializeQbftTrust(trust));
+});
+after(async () => {
+  await node?.close();
+  await evidence?.close();
+});
+
+describe("light mode: saving and resuming a checkpoint", () => {
+  it("default: verify-bundle --save-checkpoint writes the checkpoint after the verified head; --checkpoint resumes there and walks only the headers since", async () => {
+    const file = join(dir, "checkpoint.json");
+    const first = await cli(...verifyBundleArgs(), "--save-checkpoint", file);
+    assert.equal(first.code, 0, first.stdout);
+    assert.equal(first.json.trusted.savedCheckpoint, file);
+    const head = first.json.trusted.chain.head;
+    assert.equal(first.json.trusted.chain.checkpoint.number, 0);
+    assert.equal(first.json.trusted.chain.headersVerified, head.number, "from the genesis pin: every header");
+    const saved = parseQbftTrust(JSON.parse(await readFile(file, "utf8")));
+    assert.deepEqual(saved.block, { number: head.number, hash: head.hash, timestamp: head.timestamp });
+    assert.deepEqual(saved.validators, trust.validators);
+    assert.equal(saved.chainId, trust.chainId);
+    assert.equal(saved.registry, trust.registry);
+
+    await mine(3);
+    // Resumed and saved to the same file: the checkpoint moves forward.
+    const second = await cli(...verifyBundleArgs(), "--checkpoint", file, "--save-checkpoint", file);
+    assert.equal(second.code, 0, second.stdout);
+    assert.equal(second.json.verdict, "verified");
+    assert.equal(second.json.trusted.chain.checkpoint.number, head.number);
+    assert.equal(second.json.trusted.chain.headersVerified, 3, "only the headers since the checkpoint");
+    assert.equal(second.json.trusted.checkpoint, file);
+    assert.equal(parseQbftTrust(JSON.parse(await readFile(file, "utf8"))).block.number, head.number + 3);
+
+    // The text verdict says where it was saved and that it is a pin.
+    let text = "";
+    const code = await main([...verifyBundleArgs(), "--checkpoint", file, "--save-checkpoint", file], { stdout: (t) => void (text += t), stderr: (t) => void (text += t) });
+    assert.equal(code, 0, text);
+    assert.match(text, /checkpoint saved to .*checkpoint\.json: block \d+ \(0x[0-9a-f]{64}\); resume with --checkpoint \(keep it as you keep the validator trust file: it is a pin\)/);
+  });
+
+  it("default: verify (one receipt) saves a checkpoint too", async () => {
+    const receiptFile = join(dir, "record.receipt.json");
+    await writeFile(receiptFile, evidence.recordReceipts[0]!);
+    const file = join(dir, "receipt-checkpoint.json");
+    const run = await cli("verify", receiptFile, "--artifact-digest", `sha256:${JSON.parse(evidence.recordReceipts[0]!).record.subject.digest.sha256}`, "--rpc", nodeUrl, "--registry", evidence.registry, "--qbft-trust", trustFile, "--save-checkpoint", file);
+    assert.equal(run.code, 3, run.stdout);
+    assert.equal(parseQbftTrust(JSON.parse(await readFile(file, "utf8"))).block.number, run.json.trusted.chain.head.number);
+  });
+
+  it("behavior: verify-bundle --offline saves the checkpoint at the kit's head, and offline verification resumes from it", async () => {
+    const { bundle } = await embedOfflineKit({ bundle: parseBundle(evidence.bundle), transport: ({ method, params }) => node.request(method, params ?? []), trust });
+    const offlineFile = join(dir, "offline.bundle.json");
+    await writeFile(offlineFile, serializeBundle(bundle));
+    const file = join(dir, "offline-checkpoint.json");
+    const offline = ["verify-bundle", offlineFile, "--artifact", evidence.model.path, "--offline", "--registry", evidence.registry, "--qbft-trust", trustFile];
+    const first = await cli(...offline, "--save-checkpoint", file);
+    assert.equal(first.code, 0, first.stdout);
+    const saved = parseQbftTrust(JSON.parse(await readFile(file, "utf8")));
+    assert.equal(saved.block.number, first.json.trusted.asOf.blockNumber);
+    const resumed = await cli(...offline, "--checkpoint", file);
+    assert.equal(resumed.code, 0, resumed.stdout);
+    assert.equal(resumed.json.trusted.chain.headersVerified, 0);
+    assert.equal(resumed.json.verdict, "verified");
+  });
+
+  it("error: an edited checkpoint is refused by a named check (validators, block hash, chain, registry, format)", async () => {
+    const file = join(dir, "edited-source.json");
+    assert.equal((await cli(...verifyBundleArgs(), "--save-checkpoint", file)).code, 0);
+    const genuine = JSON.parse(await readFile(file, "utf8")) as QbftTrust;
+    await mine(1); // a header follows the checkpoint: it names the real set and carries its seals
+    const refused = async (label: string, edited: unknown): Promise<{ code: number; check?: string; message: string }> => {
+      const edit = join(dir, `edited-${label}.json`);
+      await writeFile(edit, JSON.stringify(edited));
+      const run = await cli(...verifyBundleArgs(), "--checkpoint", edit);
+      assert.notEqual(run.code, 0, `${label}: ${run.stdout}`);
+      assert.equal(run.json.verified, false, label);
+      // A light-client refusal's error code is its check's name.
+      return { code: run.code, check: run.json.error.code, message: run.json.error.message };
+    };
+    const attacker = testValidators(4, "attacker").map((v) => v.address).sort();
+    const validators = await refused("validators", { ...genuine, validators: attacker });
+    assert.equal(validators.code, 1);
+    assert.equal(validators.check, "validators", "the next header lists the real set (block-header mode)");
+    const hash = await refused("hash", { ...genuine, block: { ...genuine.block, hash: `0x${"11".repeat(32)}` } });
+    assert.deepEqual([hash.code, hash.check], [1, "checkpoint"]);
+    const number = await refused("number", { ...genuine, block: { ...genuine.block, number: genuine.block.number - 1 } });
+    assert.deepEqual([number.code, number.check], [1, "checkpoint"]);
+    const chain = await refused("chain", { ...genuine, chainId: genuine.chainId + 1 });
+    assert.deepEqual([chain.code, chain.check], [1, "checkpoint"]);
+    const registry = await refused("registry", { ...genuine, registry: `0x${"22".repeat(20)}` });
+    assert.deepEqual([registry.code, registry.check], [1, "checkpoint"]);
+    const format = await refused("format", { ...genuine, format: "provenance-qbft-trust-v9" });
+    assert.equal(format.code, 2);
+    assert.match(format.message, /unsupported format/);
+  });
+
+  it("error: --save-checkpoint outside light mode, or to a folder that does not exist, is refused by name", async () => {
+    const rpc = await cli("verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry, "--save-checkpoint", join(dir, "rpc.json"));
+    assert.equal(rpc.code, 2);
+    assert.equal(rpc.json.error.code, "INVALID_ARGUMENT");
+    assert.match(rpc.json.error.message, /--save-checkpoint saves a light-mode header walk/);
+    const missing = await cli(...verifyBundleArgs(), "--save-checkpoint", join(dir, "no-such-folder", "checkpoint.json"));
+    assert.equal(missing.code, 2);
+    assert.match(missing.json.error.message, /cannot write the checkpoint .*ENOENT/);
+  });
+});
