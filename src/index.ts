@@ -3,6 +3,7 @@
 
 // First: on an older Node.js, say which one is needed (before anything needs it).
 import "./core/requireNode.js";
+import "./local/nodeSha256.js"; // core's SHA-256 on node:crypto (a browser keeps @noble/hashes)
 export { MINIMUM_NODE_VERSION } from "./core/requireNode.js";
 
 // Errors

@@ -1,4 +1,5 @@
 import "../local/merkleThreads.js"; // big batches hash their trees on worker threads
+import "../local/nodeSha256.js"; // core's SHA-256 on node:crypto
 import { BaseError } from "../core/errors/base.js";
 import { ChainError } from "../core/errors/chain.js";
 import { InputError } from "../core/errors/input.js";

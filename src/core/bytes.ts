@@ -130,14 +130,29 @@ export function utf8Text(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
-/** SHA-256 of `bytes` (@noble/hashes: the same in Node.js and a browser, synchronous). */
+/** A synchronous SHA-256: bytes in, 32-byte digest out. */
+export type Sha256 = (bytes: Uint8Array) => Uint8Array;
+
+let sha256Implementation: Sha256 = nobleSha256;
+
+/**
+ * Replaces the SHA-256 behind `sha256Bytes`/`sha256Hex` (undefined: back to @noble/hashes). A Node.js
+ * process installs node:crypto's, about twice as fast on the short inputs records and entries
+ * are (src/local/nodeSha256.ts, loaded by the package root, the service and the CLI). Any
+ * implementation must be SHA-256: test/core/bytes.test.ts checks the installed one against noble.
+ */
+export function installSha256(implementation: Sha256 | undefined): void {
+  sha256Implementation = implementation ?? nobleSha256;
+}
+
+/** SHA-256 of `bytes` (@noble/hashes unless a faster one is installed; synchronous everywhere). */
 export function sha256Bytes(bytes: Uint8Array): Uint8Array {
-  return nobleSha256(bytes);
+  return sha256Implementation(bytes);
 }
 
 /** Lower-case hex SHA-256 of `bytes` (or of the UTF-8 of `text`). */
 export function sha256Hex(input: Uint8Array | string): string {
-  return bytesToHexDigits(nobleSha256(typeof input === "string" ? utf8Bytes(input) : input));
+  return bytesToHexDigits(sha256Implementation(typeof input === "string" ? utf8Bytes(input) : input));
 }
 
 /** `a` and `b` hold the same bytes. */

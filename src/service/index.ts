@@ -1,6 +1,7 @@
 // provenance-ledger/service: the anchoring service (HTTP API, stores, tokens) for embedding.
 import "../core/requireNode.js";
 import "../local/merkleThreads.js"; // big batches hash their trees on worker threads
+import "../local/nodeSha256.js"; // core's SHA-256 on node:crypto
 
 export { type RunningService, type ServiceConfig, DEFAULT_FEE_POLICY, startService } from "./service.js";
 export type { FeePolicy } from "../ledger/anchoring/feePolicy.js";
