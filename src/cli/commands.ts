@@ -24,7 +24,7 @@ import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js"
 import { connectReader, connectWriter } from "../chain/connect.js";
 import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { StoreError } from "../core/errors/store.js";
-import { expectName } from "../core/validate.js";
+import { expectName, UINT32_MAX } from "../core/validate.js";
 import { type ParsedFlags, findUp, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting, walkOptions } from "./options.js";
 import { type Output, formatTime } from "./output.js";
 
@@ -64,7 +64,7 @@ export function registry(flags: ParsedFlags, store?: LedgerStore): Hex {
 
 export function orgId(flags: ParsedFlags, store?: LedgerStore): number {
   const value = setting(flags.org?.[0], "PROVENANCE_ORG", store?.getMeta("org"));
-  return parseInteger(requireSetting(value, "--org", "PROVENANCE_ORG"), "--org", 1, 2 ** 32 - 1);
+  return parseInteger(requireSetting(value, "--org", "PROVENANCE_ORG"), "--org", 1, UINT32_MAX);
 }
 
 /**
@@ -152,7 +152,7 @@ export async function orgAnchorer({ flags, args, out }: CommandContext): Promise
 /** `provenance org show <id>`. */
 export async function orgShow({ flags, args, out }: CommandContext): Promise<void> {
   await withStore(flags, async (store) => {
-    const id = args[0] ? parseInteger(args[0], "<id>", 1, 2 ** 32 - 1) : orgId(flags, store);
+    const id = args[0] ? parseInteger(args[0], "<id>", 1, UINT32_MAX) : orgId(flags, store);
     const org = await readOrganisation(connectReader(rpcUrl(flags, store), timeoutMs(flags)), registry(flags, store), id);
     if (!org) throw new ChainError("NOT_A_REGISTRY", `organisation ${id} is not registered`);
     out.result(org, [`Organisation ${org.id} "${org.name}": ${org.batchCount} batch(es), head root ${org.headRoot}`]);

@@ -13,6 +13,7 @@ import { formatTime } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
 import { connectReader } from "../chain/connect.js";
 import { type ParsedFlags, parseDuration, parseInteger, parseRegistry, parseRpcUrl, verifierEnvironment } from "./options.js";
+import { UINT32_MAX } from "../core/validate.js";
 
 // A verifier's pins come from the verifier: its flags, the real environment of its process, or
 // a trust file it names. Never from a `.env`, a local store or anything in the folder it runs in
@@ -100,7 +101,7 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
   const chainId = first(flag("--chain-id", flags["chain-id"]), fromTrust(trust?.chainId), environment("PROVENANCE_CHAIN_ID"));
 
   let organisations: Pin<readonly number[]>;
-  const orgIds = (values: readonly string[], what: string) => values.map((o) => parseInteger(o, what, 1, 2 ** 32 - 1));
+  const orgIds = (values: readonly string[], what: string) => values.map((o) => parseInteger(o, what, 1, UINT32_MAX));
   if (flags.org?.length) organisations = { value: orgIds(flags.org, "--org"), source: { kind: "flag", name: "--org" } };
   else if (trust) organisations = { value: trust.organisations, source: { kind: "trust-file", path: trustFile! } };
   else {

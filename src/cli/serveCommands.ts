@@ -12,6 +12,7 @@ import { type ServiceConfig, parseListen, startService } from "../service/servic
 import type { ServiceStore } from "../service/store/serviceStore.js";
 import { type CommandContext, confirmations, dataDir, timeoutMs } from "./commands.js";
 import { type ParsedFlags, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
+import { UINT32_MAX } from "../core/validate.js";
 
 /** The store of `serve` and `token`: --store, PROVENANCE_STORE, else `<data dir>/service.db`. */
 export function storeLocation(flags: ParsedFlags): string {
@@ -21,7 +22,7 @@ export function storeLocation(flags: ParsedFlags): string {
 /** Organisations from `--org` (repeatable, or comma lists) or PROVENANCE_ORG (a comma list). */
 export function orgIds(flags: ParsedFlags): number[] {
   const values = flags.org ?? (process.env.PROVENANCE_ORG ? [process.env.PROVENANCE_ORG] : []);
-  const ids = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "").map((v) => parseInteger(v, "--org", 1, 2 ** 32 - 1));
+  const ids = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "").map((v) => parseInteger(v, "--org", 1, UINT32_MAX));
   return [...new Set(ids)];
 }
 

@@ -183,5 +183,8 @@ export function expectName(value: unknown, path: string, code: InputErrorCode, o
   return s;
 }
 
+/** The largest uint32: an organisation id and a batch's leaf count on chain (ProvenanceRegistry), a token id of a text watermark. */
+export const UINT32_MAX = 0xffff_ffff;
+
 /** A DSSE keyid as this project makes them: a lower-case Ethereum address or `sha256:` + 64 hex digits. */
 export const KEYID = /^(?:0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/;

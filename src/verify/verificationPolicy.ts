@@ -1,7 +1,7 @@
 import { PREDICATE_NAMES } from "../formats/predicates/index.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid, unsupportedFormat } from "../core/errors/input.js";
 import { parseJson } from "../core/parseJson.js";
-import { expectArray, expectInteger, expectObject, expectString } from "../core/validate.js";
+import { expectArray, expectInteger, expectObject, expectString, UINT32_MAX } from "../core/validate.js";
 
 /** The `format` of a v1 verification policy. Loaders refuse any other. */
 export const VERIFICATION_POLICY_FORMAT = "provenance-verification-policy-v1";
@@ -62,12 +62,12 @@ export function parseVerificationPolicy(input: unknown): VerificationPolicy {
   const value = typeof input === "string" ? parseJson(input, "policy") : input;
   const o = expectObject(value, "policy", CODE, { required: ["format", "require", "deployment"], allowed: ["organisations", "approvals", "revocation"] });
   if (o.format !== VERIFICATION_POLICY_FORMAT)
-    throw new InputError("UNSUPPORTED_FORMAT", `unknown policy format ${JSON.stringify(o.format)}; this version reads "${VERIFICATION_POLICY_FORMAT}"`, { path: "policy.format" });
+    unsupportedFormat("policy", o.format, `"${VERIFICATION_POLICY_FORMAT}"`, "policy.format");
   const require = expectArray(o.require, "policy.require", CODE, 0, 32).map((item, i) =>
     expectArray(item, `policy.require[${i}]`, CODE, 1, 16).map((name, j) => {
       const path = `policy.require[${i}][${j}]`;
       const short = expectString(name, path, CODE, { max: 64 });
-      if (!Object.hasOwn(PREDICATE_NAMES, short)) throw new InputError(CODE, `unknown predicate name ${JSON.stringify(short)}; one of ${Object.keys(PREDICATE_NAMES).join(", ")}`, { path });
+      if (!Object.hasOwn(PREDICATE_NAMES, short)) invalid(CODE, `unknown predicate name ${JSON.stringify(short)}; one of ${Object.keys(PREDICATE_NAMES).join(", ")}`, path);
       return short;
     }),
   );
@@ -95,8 +95,8 @@ export function parseVerificationPolicy(input: unknown): VerificationPolicy {
 }
 
 function orgIds(value: unknown, path: string): number[] {
-  const ids = expectArray(value, path, CODE, 0, 1000).map((id, i) => expectInteger(id, `${path}[${i}]`, CODE, 1, 2 ** 32 - 1));
-  if (new Set(ids).size !== ids.length) throw new InputError(CODE, "lists an organisation twice", { path });
+  const ids = expectArray(value, path, CODE, 0, 1000).map((id, i) => expectInteger(id, `${path}[${i}]`, CODE, 1, UINT32_MAX));
+  if (new Set(ids).size !== ids.length) invalid(CODE, "lists an organisation twice", path);
   return ids;
 }
 

@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { type InputError, invalid } from "../../core/errors/input.js";
 import { isSpdxExpression } from "../../core/spec/spdxExpression.js";
 import { compareTimestamps, timestamp, expectArray, expectBoolean, expectDigestSet, expectInteger, expectName, expectObject, expectOneOf, expectString, expectTimestamp, expectUri } from "../../core/validate.js";
 
@@ -263,17 +263,17 @@ function parseContent(value: unknown, path: string): DatasetContent {
   const o = expectObject(value, path, CODE, { required: ["kind", "files", "size"], allowed: [] });
   const kind = expectOneOf(o.kind, `${path}.kind`, CODE, ["file", "directory"]);
   const files = expectInteger(o.files, `${path}.files`, CODE, 1);
-  if (kind === "file" && files !== 1) throw new InputError(CODE, `a file is 1 file, got ${files}`, { path: `${path}.files` });
+  if (kind === "file" && files !== 1) invalid(CODE, `a file is 1 file, got ${files}`, `${path}.files`);
   return { kind, files, size: expectInteger(o.size, `${path}.size`, CODE) };
 }
 
 function parseLicence(value: unknown, path: string): DatasetLicence {
   const o = expectObject(value, path, CODE, { allowed: ["spdxId", "name", "document"] });
-  if (o.spdxId === undefined && o.document === undefined) throw new InputError(CODE, "a licence needs spdxId or document (or both)", { path });
+  if (o.spdxId === undefined && o.document === undefined) invalid(CODE, "a licence needs spdxId or document (or both)", path);
   let spdxId: string | undefined;
   if (o.spdxId !== undefined) {
     spdxId = expectString(o.spdxId, `${path}.spdxId`, CODE, { max: 512 });
-    if (!isSpdxExpression(spdxId)) throw new InputError(CODE, "must be an SPDX licence identifier or expression such as MIT, CC-BY-4.0 or Apache-2.0 OR MIT", { path: `${path}.spdxId` });
+    if (!isSpdxExpression(spdxId)) invalid(CODE, "must be an SPDX licence identifier or expression such as MIT, CC-BY-4.0 or Apache-2.0 OR MIT", `${path}.spdxId`);
   }
   let document: DatasetDocument | undefined;
   if (o.document !== undefined) {
@@ -311,7 +311,7 @@ function parseAccessEvents(value: unknown, path: string): DatasetAccessEvent[] {
     const at = expectTimestamp(o.at, `${p}.at`, CODE);
     const previous = events[i - 1];
     if (previous !== undefined && compareTimestamps(at, previous.at) < 0)
-      throw new InputError(CODE, `events are listed oldest first; this one is before ${path}[${i - 1}] (${previous.at})`, { path: `${p}.at` });
+      invalid(CODE, `events are listed oldest first; this one is before ${path}[${i - 1}] (${previous.at})`, `${p}.at`);
     events.push({
       actor: expectString(o.actor, `${p}.actor`, CODE, { max: 256 }),
       action: expectOneOf(o.action, `${p}.action`, CODE, DATASET_ACCESS_ACTIONS),

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
 import { canonicalJson, type JsonValue } from "../../core/canonicalJson.js";
-import { InputError } from "../../core/errors/input.js";
+import { InputError, unsupportedFormat } from "../../core/errors/input.js";
 import { parseJson } from "../../core/parseJson.js";
 import { expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
 import { decodeBase64, encodeBase64 } from "../../formats/attestation/dsse.js";
@@ -60,7 +60,7 @@ export function isEncryptedKeyFile(value: unknown): boolean {
  */
 export function parseEncryptedKeyFile(value: unknown, path = "key file"): EncryptedKeyFile {
   const o = expectObject(value, path, "INVALID_KEY", { required: ["format", "contents", "public", "kdf", "cipher", "ciphertext"] });
-  if (o.format !== ENCRYPTED_KEY_FORMAT) throw new InputError("UNSUPPORTED_FORMAT", `unknown encrypted key format ${JSON.stringify(o.format)}; this version reads "${ENCRYPTED_KEY_FORMAT}"`, { path: `${path}.format` });
+  if (o.format !== ENCRYPTED_KEY_FORMAT) unsupportedFormat("encrypted key", o.format, `"${ENCRYPTED_KEY_FORMAT}"`, `${path}.format`);
   const contents = expectOneOf(o.contents, `${path}.contents`, "INVALID_KEY", ENCRYPTABLE_FORMATS);
   const publicPart = contents === "provenance-key-v1" ? parsePublicKeyInfo(o.public, `${path}.public`) : parseWatermarkPublicPart(o.public, `${path}.public`);
   const k = expectObject(o.kdf, `${path}.kdf`, "INVALID_KEY", { required: ["name", "salt", "N", "r", "p"] });
