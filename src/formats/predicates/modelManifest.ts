@@ -1,6 +1,6 @@
 import { encodeAbiParameters, keccak256 } from "viem";
 import { compareBytes, utf8Bytes } from "../../core/bytes.js";
-import { InputError } from "../../core/errors/input.js";
+import type { InputError } from "../../core/errors/input.js";
 import { SINGLE_FILE_PATH } from "../model/shards.js";
 import { type ModelHashing, hashingOfKind } from "../model/modelManifest.js";
 import { modelPathProblem } from "../model/modelPath.js";
