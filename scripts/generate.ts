@@ -4,6 +4,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { approvalSpec } from "../src/formats/predicates/approval.js";
+import { datasetSpec } from "../src/formats/predicates/dataset.js";
+import { verificationPolicySpec } from "../src/verify/verificationPolicy.js";
 import { deploymentSpec } from "../src/formats/predicates/deployment.js";
 import { modelWatermarkSpec } from "../src/formats/predicates/modelWatermark.js";
 import { specTable } from "../src/core/spec/docTable.js";
@@ -84,6 +86,26 @@ export const GENERATED: readonly Generated[] = [
         "How a model (the statement's subject) scored on an evaluation dataset. Rules this schema cannot express, enforced by parseEvaluationPredicate: metric names are distinct; passed equals 'every metric with a threshold meets it' (a predicate cannot claim a pass its numbers contradict, nor hide one); strings are measured in UTF-16 code units. See docs/predicates.md.",
     },
     docs: { file: "docs/predicates.md", table: "evaluation" },
+  },
+  {
+    spec: datasetSpec,
+    schema: {
+      file: "schemas/predicates/dataset-v1.schema.json",
+      title: "Dataset predicate v1 (https://provenance-ledger.dev/dataset/v1)",
+      description:
+        "Where a dataset (the statement's subject) came from, under which licence and consent, whether it holds personal data, and who did what with it. Rules this schema cannot express, enforced by parseDatasetPredicate: accessEvents are in time order (oldest first, equal times allowed); licence.spdxId follows the SPDX licence-expression grammar (this schema only checks its characters); strings are measured in UTF-16 code units. See docs/predicates.md.",
+    },
+    docs: { file: "docs/predicates.md", table: "dataset" },
+  },
+  {
+    spec: verificationPolicySpec,
+    schema: {
+      file: "schemas/verification-policy-v1.schema.json",
+      title: "Verification policy v1 (provenance-verification-policy-v1)",
+      description:
+        "What a verifier demands of a model's evidence beyond valid signatures and anchors: the attestations the model must have, the organisations whose anchors count, the roles that may sign deployments and approvals, and the organisations whose on-chain revocations count besides the one that registered each artifact. The verifier pins it (provenance verify-bundle --policy file.json); it never comes from a bundle. Rules this schema cannot express, enforced by parseVerificationPolicy: the JSON is parsed strictly (duplicate keys refused). See docs/bundle.md#verification-policy.",
+    },
+    docs: { file: "docs/bundle.md", table: "verification-policy" },
   },
 ];
 

@@ -1,12 +1,13 @@
 import { type Abi, decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
 import { ChainError } from "../core/errors/chain.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
 import { KEY_ALGORITHM_CODES, type KeyPossession } from "../formats/attestation/keyPossession.js";
 import { type KeyAlgorithm, onChainKeyId } from "../formats/attestation/publicKeys.js";
 import { type Hex, parseAddress, parseHexBytes } from "../core/hex.js";
 import { provenanceRegistryAbi, provenanceRegistryBytecode } from "./registryArtifact.js";
 import type { ChainReader, ChainWriter, LogEntry, TransactionReceipt } from "./types.js";
 import { sendAndWait, type WaitParameters } from "./transactions.js";
+import { UINT32_MAX } from "../core/validate.js";
 
 /** What the registry stores for an anchored root (`IProvenanceRegistry.Anchor`). */
 export type AnchorState = {
@@ -141,7 +142,7 @@ function subjectDigestHex(digest: Hex | string): Hex {
 }
 
 function uint32(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new InputError("INVALID_ARGUMENT", `${name} must be an integer from 0 to 4294967295, got ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) invalid("INVALID_ARGUMENT", `${name} must be an integer from 0 to ${UINT32_MAX}, got ${value}`);
   return value;
 }
 
@@ -253,7 +254,7 @@ export async function registerSigningKey(
   const role = parseHexBytes(parameters.role, "role");
   const { possession } = parameters;
   const algorithm = KEY_ALGORITHM_CODES[possession.algorithm];
-  if (algorithm === undefined) throw new InputError("INVALID_KEY", `unknown key algorithm ${JSON.stringify(possession.algorithm)}`, { path: "possession.algorithm" });
+  if (algorithm === undefined) invalid("INVALID_KEY", `unknown key algorithm ${JSON.stringify(possession.algorithm)}`, "possession.algorithm");
   const args = [uint32(parameters.orgId, "orgId"), onChainKeyId(possession.keyid), role, algorithm, possession.publicKey, possession.proof] as const;
   const data = encodeFunctionData({ abi, functionName: "registerSigningKey", args });
   return { receipt: await sendAndWait(writer, { to: registry, data }, parameters, withRevertName) };

@@ -18,7 +18,8 @@ import { type KeyPossession, type KeyPossessionFile, POSSESSION_FORMAT, checkKey
 import { readKeyPossession, readSigningKey, registerSigningKey, revokeSigningKey } from "../chain/registry.js";
 import { captureEnvironment } from "../local/environment/captureEnvironment.js";
 import { ChainError } from "../core/errors/chain.js";
-import { InputError } from "../core/errors/input.js";
+import { InputError, invalid } from "../core/errors/input.js";
+import { cannotRead, cannotWrite, invalidArgument } from "./usage.js";
 import { createTtyProgress } from "../local/hashing/createTtyProgress.js";
 import { hashModel } from "../local/hashing/hashModel.js";
 import type { ModelWalkOptions } from "../local/hashing/listModelFiles.js";
@@ -89,9 +90,9 @@ export function subjectFromDigest(spec: string, name: string | undefined, flag: 
  */
 async function modelSha256(flags: ParsedFlags, path: string | undefined, usage: string): Promise<string> {
   const digest = flags["model-digest"];
-  if (path !== undefined && digest !== undefined) throw new InputError("INVALID_ARGUMENT", `give a model path or --model-digest, not both (${usage})`);
+  if (path !== undefined && digest !== undefined) invalidArgument(`give a model path or --model-digest, not both (${usage})`);
   if (digest !== undefined) return parseDigestSpec(digest, "--model-digest");
-  if (path === undefined) throw new InputError("INVALID_ARGUMENT", usage);
+  if (path === undefined) invalidArgument(usage);
   return (await resolveSubject(path, undefined, walkOptions(flags))).digest.sha256;
 }
 
@@ -107,19 +108,19 @@ async function writeEnvelope(file: string, envelope: DsseEnvelope): Promise<void
   try {
     await writeFile(file, `${JSON.stringify(envelope, null, 2)}\n`);
   } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    cannotWrite(file, cause);
   }
 }
 
 /** `provenance key generate --algorithm A -o key.json`: a new signing key (file mode 0600). */
 export async function keyGenerate({ flags, out }: CommandContext): Promise<void> {
   const algorithm = (flags.algorithm ?? "ed25519") as KeyAlgorithm;
-  if (!KEY_ALGORITHMS.includes(algorithm)) throw new InputError("INVALID_ARGUMENT", `--algorithm must be one of ${KEY_ALGORITHMS.join(", ")}, got "${flags.algorithm}"`);
-  if (!flags.output) throw new InputError("INVALID_ARGUMENT", "usage: provenance key generate --algorithm ed25519|p256|secp256k1 -o key.json");
+  if (!KEY_ALGORITHMS.includes(algorithm)) invalidArgument(`--algorithm must be one of ${KEY_ALGORITHMS.join(", ")}, got "${flags.algorithm}"`);
+  if (!flags.output) invalidArgument("usage: provenance key generate --algorithm ed25519|p256|secp256k1 -o key.json");
   const key = generateKeyFile(algorithm);
   const text = await newKeyFileText(flags, key, publicKeyInfo(key), flags.output);
   await writeFile(flags.output, text, { mode: 0o600, flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
-    throw new InputError("INVALID_ARGUMENT", cause.code === "EEXIST" ? `${flags.output} exists; refusing to overwrite a key` : `cannot write ${flags.output}: ${cause.code}`, { cause });
+    cannotWrite(flags.output!, cause, `${flags.output} exists; refusing to overwrite a key`);
   });
   await chmod(flags.output, 0o600);
   const publicFile = flags.output.replace(/(\.json)?$/, ".pub.json");
@@ -137,7 +138,7 @@ async function readPublicKey(file: string): Promise<PublicKeyInfo> {
   // An encrypted key file names its key in its header: no passphrase needed to name it.
   const header = encryptedHeader(value, `key file ${file}`);
   if (header) {
-    if (header.contents !== "provenance-key-v1") throw new InputError("INVALID_KEY", `holds a ${header.contents} key, not a signing key`, { path: `key file ${file}.contents` });
+    if (header.contents !== "provenance-key-v1") invalid("INVALID_KEY", `holds a ${header.contents} key, not a signing key`, `key file ${file}.contents`);
     return publicKeyInfo(header.public as PublicKeyInfo);
   }
   return o && typeof o === "object" && "privateKey" in o ? publicKeyInfo(parseKeyFile(value, `key file ${file}`)) : parsePublicKeyInfo(value, `key file ${file}`);
@@ -148,7 +149,7 @@ async function chainIdOf(flags: ParsedFlags, chain: { getChainId(): Promise<numb
   const nodeChainId = await chain.getChainId();
   const pinned = setting(flags["chain-id"], "PROVENANCE_CHAIN_ID");
   if (pinned !== undefined && parseInteger(pinned, "--chain-id", 1) !== nodeChainId)
-    throw new InputError("INVALID_ARGUMENT", `--chain-id is ${pinned}, but the node serves chain ${nodeChainId}`);
+    invalidArgument(`--chain-id is ${pinned}, but the node serves chain ${nodeChainId}`);
   return nodeChainId;
 }
 
@@ -159,7 +160,7 @@ async function chainIdOf(flags: ParsedFlags, chain: { getChainId(): Promise<numb
  */
 export async function keyProve({ flags, args, out }: CommandContext): Promise<void> {
   const file = args[0];
-  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance key prove <key.json> [--role R] [-o key.pop.json]");
+  if (!file) invalidArgument("usage: provenance key prove <key.json> [--role R] [-o key.pop.json]");
   const key = await readSigningKeyFile(file, flags);
   const output = flags.output ?? file.replace(/(\.json)?$/, ".pop.json");
   await withStore(flags, async (store) => {
@@ -169,7 +170,7 @@ export async function keyProve({ flags, args, out }: CommandContext): Promise<vo
     const possession = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry: reg, orgId: org, role: onChainRole(flags.role) });
     const document: KeyPossessionFile = { format: POSSESSION_FORMAT, chainId, registry: reg, orgId: org, role: flags.role ?? null, ...possession };
     await writeFile(output, `${JSON.stringify(document, null, 2)}\n`, { flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
-      throw new InputError("INVALID_ARGUMENT", cause.code === "EEXIST" ? `${output} exists; refusing to overwrite it` : `cannot write ${output}: ${cause.code}`, { cause });
+      cannotWrite(output, cause, `${output} exists; refusing to overwrite it`);
     });
     out.result({ keyid: key.keyid, file: resolve(output), chainId, registry: reg, orgId: org, role: flags.role ?? null }, [
       `Proved possession of ${key.algorithm} key ${key.keyid} for organisation ${org}${flags.role ? ` with role "${flags.role}"` : ""} in registry ${reg} on chain ${chainId}`,
@@ -185,14 +186,11 @@ export async function keyProve({ flags, args, out }: CommandContext): Promise<vo
  */
 export async function keyRegister({ flags, args, out }: CommandContext): Promise<void> {
   const file = args[0];
-  if (!file) throw new InputError("INVALID_ARGUMENT", "usage: provenance key register <key.pop.json | key.json> [--role R]");
+  if (!file) invalidArgument("usage: provenance key register <key.pop.json | key.json> [--role R]");
   const value = await readJsonFile(file, "key file");
   const format = value !== null && typeof value === "object" ? (value as Record<string, unknown>).format : undefined;
   if (format === PUBLIC_KEY_FORMAT || (format === undefined && value !== null && typeof value === "object" && !("privateKey" in value)))
-    throw new InputError(
-      "INVALID_ARGUMENT",
-      `${file} holds a public key only: registration needs the key's proof of possession. The key holder runs \`provenance key prove <key.json> --org <id> --role <role>\` and gives you the .pop.json it writes`,
-    );
+    invalidArgument(`${file} holds a public key only: registration needs the key's proof of possession. The key holder runs \`provenance key prove <key.json> --org <id> --role <role>\` and gives you the .pop.json it writes`);
   // A private key file (plain, or encrypted: decrypted before anything is sent).
   const ownKey = format === POSSESSION_FORMAT ? undefined : await readSigningKeyFile(file, flags);
   await withStore(flags, async (store) => {
@@ -206,16 +204,13 @@ export async function keyRegister({ flags, args, out }: CommandContext): Promise
       const proved = parseKeyPossessionFile(value, `proof of possession ${file}`);
       roleName = proved.role;
       if (flags.role !== undefined && flags.role !== proved.role)
-        throw new InputError("INVALID_KEY", `the proof binds role ${JSON.stringify(proved.role)}, not --role ${JSON.stringify(flags.role)}: the key holder proves again for that role`);
+        invalid("INVALID_KEY", `the proof binds role ${JSON.stringify(proved.role)}, not --role ${JSON.stringify(flags.role)}: the key holder proves again for that role`);
       if (proved.chainId !== chainId || proved.registry !== reg || proved.orgId !== org)
-        throw new InputError(
-          "INVALID_KEY",
-          `${file} proves possession for organisation ${proved.orgId} in registry ${proved.registry} on chain ${proved.chainId}, not for organisation ${org} in registry ${reg} on chain ${chainId}: the key holder proves again for this one`,
-        );
+        invalid("INVALID_KEY", `${file} proves possession for organisation ${proved.orgId} in registry ${proved.registry} on chain ${proved.chainId}, not for organisation ${org} in registry ${reg} on chain ${chainId}: the key holder proves again for this one`);
       const binding = { chainId, registry: reg, orgId: org, keyId: onChainKeyId(proved.keyid), role: onChainRole(proved.role ?? undefined) };
       // Checked before anything is sent: the registry cannot check an ed25519 or P-256 proof, and verifiers refuse a key whose proof fails.
       const problem = await checkKeyPossession(proved, binding);
-      if (problem) throw new InputError("INVALID_KEY", `the proof of possession in ${file} does not hold for organisation ${org} in registry ${reg} on chain ${chainId}: ${problem}`);
+      if (problem) invalid("INVALID_KEY", `the proof of possession in ${file} does not hold for organisation ${org} in registry ${reg} on chain ${chainId}: ${problem}`);
       possession = proved;
     } else {
       const key = ownKey ?? parseKeyFile(value, `key file ${file}`);
@@ -234,7 +229,7 @@ export async function keyRegister({ flags, args, out }: CommandContext): Promise
 /** `provenance key revoke <keyid|key file>`. */
 export async function keyRevoke({ flags, args, out }: CommandContext): Promise<void> {
   const spec = args[0];
-  if (!spec) throw new InputError("INVALID_ARGUMENT", "usage: provenance key revoke <keyid|key file>");
+  if (!spec) invalidArgument("usage: provenance key revoke <keyid|key file>");
   const keyid = /^(0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/.test(spec) ? spec : (await readPublicKey(spec)).keyid;
   await withStore(flags, async (store) => {
     const chain = await writer(flags, store);
@@ -247,7 +242,7 @@ export async function keyRevoke({ flags, args, out }: CommandContext): Promise<v
 /** `provenance key show <keyid|key file>`: the key's on-chain registration. */
 export async function keyShow({ flags, args, out }: CommandContext): Promise<void> {
   const spec = args[0];
-  if (!spec) throw new InputError("INVALID_ARGUMENT", "usage: provenance key show <keyid|key file>");
+  if (!spec) invalidArgument("usage: provenance key show <keyid|key file>");
   const keyid = /^(0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/.test(spec) ? spec : (await readPublicKey(spec)).keyid;
   await withStore(flags, async (store) => {
     const pins = verifierPins(flags, store);
@@ -283,21 +278,15 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
   const type = args[0];
   const predicateType = type === undefined ? undefined : (PREDICATE_NAMES[type] ?? (Object.values(PREDICATE_NAMES).includes(type) ? type : undefined));
   if (!predicateType)
-    throw new InputError(
-      "INVALID_ARGUMENT",
-      `usage: provenance attest <${Object.keys(PREDICATE_NAMES).join("|")}> (--subject <path> | --subject-digest sha256:<hex>)… [--predicate file.json] --key key.json`,
-    );
+    invalidArgument(`usage: provenance attest <${Object.keys(PREDICATE_NAMES).join("|")}> (--subject <path> | --subject-digest sha256:<hex>)… [--predicate file.json] --key key.json`);
   const subjects = flags.subject ?? [];
   const digestSubjects = flags["subject-digest"] ?? [];
   if (subjects.length + digestSubjects.length === 0)
-    throw new InputError("INVALID_ARGUMENT", "attest needs at least one --subject <path> (hashed) or --subject-digest sha256:<hex>");
+    invalidArgument("attest needs at least one --subject <path> (hashed) or --subject-digest sha256:<hex>");
   if (predicateType === MODEL_MANIFEST_PREDICATE_TYPE && (subjects.length !== 1 || digestSubjects.length !== 0))
-    throw new InputError("INVALID_ARGUMENT", "attest model-manifest takes exactly one --subject <model path>: the predicate lists that model's files and its kind (file or directory)");
+    invalidArgument("attest model-manifest takes exactly one --subject <model path>: the predicate lists that model's files and its kind (file or directory)");
   if (predicateType === MODEL_MANIFEST_PREDICATE_TYPE && !flags.predicate && (flags["follow-symlinks"] !== undefined || flags["ignore-paths"] !== undefined))
-    throw new InputError(
-      "INVALID_ARGUMENT",
-      "attest model-manifest does not take --follow-symlinks or --ignore-paths yet (its predicate, model-manifest v2, hashes every file and follows no link): record the model (provenance record … --follow-symlinks …) or attest another type about it",
-    );
+    invalidArgument("attest model-manifest does not take --follow-symlinks or --ignore-paths yet (its predicate, model-manifest v2, hashes every file and follows no link): record the model (provenance record … --follow-symlinks …) or attest another type about it");
   const key = await loadKey(flags);
   const subject: StatementSubject[] = [];
   for (const [i, s] of subjects.entries()) {
@@ -311,7 +300,7 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
     const made = await createModelManifestPredicate(subjects[0]!, {});
     predicate = made.predicate;
   } else if (predicateType === ENVIRONMENT_PREDICATE_TYPE) predicate = await captureEnvironment({ pythonEnvironments: flags["python-env"] ?? [] });
-  else throw new InputError("INVALID_ARGUMENT", `attest ${type} needs --predicate <file.json> (see docs/predicates.md for its fields)`);
+  else invalidArgument(`attest ${type} needs --predicate <file.json> (see docs/predicates.md for its fields)`);
   const statement: Statement = { _type: STATEMENT_TYPE, subject, predicateType, predicate };
   await withStore(flags, async (store) => {
     const { entryHash, created, envelope } = await signAndStore(store, statement, key);
@@ -341,7 +330,7 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
 export async function approve({ flags, args, out }: CommandContext): Promise<void> {
   const path = args[0];
   const usage = "usage: provenance approve (<model path> | --model-digest sha256:<hex>) --policy <id> --role <role> [--decision approved|rejected] [--comment text] --key key.json [--name N]";
-  if ((path === undefined) === (flags["model-digest"] === undefined) || !flags.policy || !flags.role) throw new InputError("INVALID_ARGUMENT", usage);
+  if ((path === undefined) === (flags["model-digest"] === undefined) || !flags.policy || !flags.role) invalidArgument(usage);
   const key = await loadKey(flags);
   let subject: StatementSubject;
   if (path === undefined) subject = subjectFromDigest(flags["model-digest"]!, flags.name, "--model-digest");
@@ -350,7 +339,7 @@ export async function approve({ flags, args, out }: CommandContext): Promise<voi
     subject = hashed;
   }
   const decision = flags.decision ?? "approved";
-  if (decision !== "approved" && decision !== "rejected") throw new InputError("INVALID_ARGUMENT", `--decision must be approved or rejected, got "${decision}"`);
+  if (decision !== "approved" && decision !== "rejected") invalidArgument(`--decision must be approved or rejected, got "${decision}"`);
   const predicate = createApprovalPredicate({
     decision,
     policy: { id: flags.policy },
@@ -370,7 +359,7 @@ export async function approve({ flags, args, out }: CommandContext): Promise<voi
 
 function lineageFormat(flags: ParsedFlags): LineageFormat {
   const format = flags.format ?? "text";
-  if (format !== "text" && format !== "mermaid" && format !== "dot") throw new InputError("INVALID_ARGUMENT", `--format must be text, mermaid or dot, got "${format}"`);
+  if (format !== "text" && format !== "mermaid" && format !== "dot") invalidArgument(`--format must be text, mermaid or dot, got "${format}"`);
   return format;
 }
 
@@ -379,7 +368,7 @@ export async function lineage({ flags, args, out }: CommandContext): Promise<voi
   const digest = { sha256: await modelSha256(flags, args[0], "usage: provenance lineage (<model path> | --model-digest sha256:<hex>) [--format text|mermaid|dot] [-o file]") };
   await withStore(flags, async (store) => {
     const entries = lineageEntries(store, digest.sha256).map(asLineage);
-    if (entries.length === 0) throw new InputError("INVALID_ARGUMENT", `no attestation about sha256 ${digest.sha256} in ${store.path}`);
+    if (entries.length === 0) invalidArgument(`no attestation about sha256 ${digest.sha256} in ${store.path}`);
     const graph = buildLineageGraph(entries);
     const status = revocationStatus(graph, entries, digest.sha256);
     const marks = revocationMarks(graph, entries);
@@ -410,14 +399,14 @@ function revocationMarks(graph: ReturnType<typeof buildLineageGraph>, entries: P
 /** `provenance bundle (<model path> | --model-digest sha256:<hex>) -o file`: the self-contained evidence bundle of a model. */
 export async function bundle({ flags, args, out }: CommandContext): Promise<void> {
   const usage = "usage: provenance bundle (<model path> | --model-digest sha256:<hex>) -o model.bundle.json [--name N] [--embed-proofs --qbft-trust <file> --rpc <url> --registry <address>]";
-  if (!flags.output) throw new InputError("INVALID_ARGUMENT", usage);
+  if (!flags.output) invalidArgument(usage);
   const digest = { sha256: await modelSha256(flags, args[0], usage) };
   await withStore(flags, async (store) => {
     let b = buildBundle(store, digest.sha256, flags.name ? { name: flags.name } : {});
     if (flags["embed-proofs"]) {
       // The kit is what a light verification against the pinned validators asked: it must verify now.
       const pins = await resolveVerifierPins(flags);
-      if (pins.trustMode.value !== "light" || !pins.qbft) throw new InputError("INVALID_ARGUMENT", "--embed-proofs records a light verification: give the validator trust (--qbft-trust <file>)");
+      if (pins.trustMode.value !== "light" || !pins.qbft) invalidArgument("--embed-proofs records a light verification: give the validator trust (--qbft-trust <file>)");
       b = (await embedOfflineKit({ bundle: b, transport: httpTransport(pins.rpc.value, timeoutMs(flags)), trust: pins.qbft.trust, acceptedOrgIds: pins.organisations.value.length ? [...pins.organisations.value] : undefined })).bundle;
     }
     await writeFile(flags.output!, serializeBundle(b));
@@ -485,7 +474,7 @@ export async function verifierPolicy(flags: ParsedFlags): Promise<{ policy: Veri
   try {
     text = await readFile(file, "utf8");
   } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `cannot read the policy ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    cannotRead(`the policy ${file}`, cause);
   }
   const digest = createHash("sha256").update(text, "utf8").digest("hex");
   return { policy: parseVerificationPolicy(text), source: `${file} (sha256 ${digest}; ${flagged === undefined ? "environment variable PROVENANCE_POLICY" : "--policy"})` };
@@ -600,15 +589,12 @@ function printVerdict(out: CommandContext["out"], { result, pins, chainId, polic
 export async function verifyBundleCommand({ flags, args, out }: CommandContext): Promise<number> {
   const file = args[0];
   if (!file)
-    throw new InputError(
-      "INVALID_ARGUMENT",
-      "usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N] [--trust-mode rpc|light|quorum] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>] [--max-head-age <duration>] [--rpc <url> … --quorum <k>] [--offline]",
-    );
+    invalidArgument("usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N] [--trust-mode rpc|light|quorum] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>] [--max-head-age <duration>] [--rpc <url> … --quorum <k>] [--offline]");
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `cannot read the bundle ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    cannotRead(`the bundle ${file}`, cause);
   }
   const bundle = parseBundle(text);
   const artifact = await artifactEvidence(flags);
@@ -623,7 +609,7 @@ export async function verifyBundleCommand({ flags, args, out }: CommandContext):
  * bundle from the local store and verifies every link; the model path is the artifact (hashed).
  */
 export async function verifyLineage({ flags, args, out }: CommandContext): Promise<number> {
-  if (flags.artifact !== undefined) throw new InputError("INVALID_ARGUMENT", "verify --lineage takes the model path as its argument, not --artifact");
+  if (flags.artifact !== undefined) invalidArgument("verify --lineage takes the model path as its argument, not --artifact");
   const artifact = await artifactEvidence(flags, args[0], "<model path>");
   return withStore(flags, async (store) => {
     // The evidence comes from the organisation's store; the pins still come from the verifier only.

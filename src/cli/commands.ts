@@ -6,6 +6,7 @@ import type { JsonValue } from "../core/canonicalJson.js";
 import { deployRegistry, readOrganisation, registerOrganisation, setAnchorer } from "../chain/registry.js";
 import { ChainError } from "../core/errors/chain.js";
 import { InputError } from "../core/errors/input.js";
+import { cannotRead, invalidArgument } from "./usage.js";
 import { hashModel } from "../local/hashing/hashModel.js";
 import { createTtyProgress } from "../local/hashing/createTtyProgress.js";
 import type { Hex } from "../core/hex.js";
@@ -23,7 +24,7 @@ import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js"
 import { connectReader, connectWriter } from "../chain/connect.js";
 import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
 import { StoreError } from "../core/errors/store.js";
-import { expectName } from "../core/validate.js";
+import { expectName, UINT32_MAX } from "../core/validate.js";
 import { type ParsedFlags, findUp, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting, walkOptions } from "./options.js";
 import { type Output, formatTime } from "./output.js";
 
@@ -63,7 +64,7 @@ export function registry(flags: ParsedFlags, store?: LedgerStore): Hex {
 
 export function orgId(flags: ParsedFlags, store?: LedgerStore): number {
   const value = setting(flags.org?.[0], "PROVENANCE_ORG", store?.getMeta("org"));
-  return parseInteger(requireSetting(value, "--org", "PROVENANCE_ORG"), "--org", 1, 2 ** 32 - 1);
+  return parseInteger(requireSetting(value, "--org", "PROVENANCE_ORG"), "--org", 1, UINT32_MAX);
 }
 
 /**
@@ -116,7 +117,7 @@ export async function deploy({ flags, out }: CommandContext): Promise<void> {
 
 /** `provenance org add <name>`: registers an organisation; the caller becomes its admin and anchorer. */
 export async function orgAdd({ flags, args, out }: CommandContext): Promise<void> {
-  if (!args[0]) throw new InputError("INVALID_ARGUMENT", "usage: provenance org add <name>");
+  if (!args[0]) invalidArgument("usage: provenance org add <name>");
   // Verdicts print this name: printable text only (docs/attestations.md, "Names and printed text").
   const name = expectName(args[0], "organisation name", "INVALID_ARGUMENT", { max: 256 });
   await withStore(flags, async (store) => {
@@ -136,7 +137,7 @@ export async function orgAdd({ flags, args, out }: CommandContext): Promise<void
 /** `provenance org anchorer add|remove <address>`: the organisation admin grants or revokes an anchorer (key rotation). */
 export async function orgAnchorer({ flags, args, out }: CommandContext): Promise<void> {
   const [action, address] = args;
-  if ((action !== "add" && action !== "remove") || !address) throw new InputError("INVALID_ARGUMENT", "usage: provenance org anchorer add|remove <address>");
+  if ((action !== "add" && action !== "remove") || !address) invalidArgument("usage: provenance org anchorer add|remove <address>");
   await withStore(flags, async (store) => {
     const chain = await writer(flags, store);
     const org = orgId(flags, store);
@@ -151,7 +152,7 @@ export async function orgAnchorer({ flags, args, out }: CommandContext): Promise
 /** `provenance org show <id>`. */
 export async function orgShow({ flags, args, out }: CommandContext): Promise<void> {
   await withStore(flags, async (store) => {
-    const id = args[0] ? parseInteger(args[0], "<id>", 1, 2 ** 32 - 1) : orgId(flags, store);
+    const id = args[0] ? parseInteger(args[0], "<id>", 1, UINT32_MAX) : orgId(flags, store);
     const org = await readOrganisation(connectReader(rpcUrl(flags, store), timeoutMs(flags)), registry(flags, store), id);
     if (!org) throw new ChainError("NOT_A_REGISTRY", `organisation ${id} is not registered`);
     out.result(org, [`Organisation ${org.id} "${org.name}": ${org.batchCount} batch(es), head root ${org.headRoot}`]);
@@ -163,7 +164,7 @@ function parseFields(fields: readonly string[] | undefined): Record<string, Json
   const result: Record<string, JsonValue> = {};
   for (const field of fields) {
     const eq = field.indexOf("=");
-    if (eq <= 0) throw new InputError("INVALID_ARGUMENT", `--field must look like key=value, got "${field}"`);
+    if (eq <= 0) invalidArgument(`--field must look like key=value, got "${field}"`);
     result[field.slice(0, eq)] = field.slice(eq + 1);
   }
   return result;
@@ -172,7 +173,7 @@ function parseFields(fields: readonly string[] | undefined): Record<string, Json
 /** `provenance record <path>`: hashes a model and stores a pending record (durable when acknowledged). */
 export async function record({ flags, args, out }: CommandContext): Promise<void> {
   const path = args[0];
-  if (!path) throw new InputError("INVALID_ARGUMENT", "usage: provenance record <path> [--name N] [--version V] [--type T] [--field k=v]");
+  if (!path) invalidArgument("usage: provenance record <path> [--name N] [--version V] [--type T] [--field k=v]");
   const progress = createTtyProgress();
   let digest;
   try {
@@ -223,7 +224,7 @@ export async function anchor({ flags, out }: CommandContext): Promise<void> {
 /** `provenance receipt <digest|record id> [-o file]`. */
 export async function receipt({ flags, args, out }: CommandContext): Promise<void> {
   const query = args[0];
-  if (!query) throw new InputError("INVALID_ARGUMENT", "usage: provenance receipt <model digest|record id> [--type T] [-o file]");
+  if (!query) invalidArgument("usage: provenance receipt <model digest|record id> [--type T] [-o file]");
   await withStore(flags, async (store) => {
     const r = buildReceipt(store, chooseEntry(store, query, flags.type));
     const text = serializeReceipt(r);
@@ -277,7 +278,7 @@ async function readPublicKeys(file: string | undefined): Promise<PublicKeyInfo[]
   try {
     text = await readFile(file, "utf8");
   } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `cannot read the public key ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    cannotRead(`the public key ${file}`, cause);
   }
   return [parsePublicKeyInfo(parseJson(text, `public key ${file}`), `public key ${file}`)];
 }
@@ -307,13 +308,10 @@ export function artifactLine(artifact: ArtifactCheck, flags?: ParsedFlags): stri
  */
 export async function artifactEvidence(flags: ParsedFlags, path: string | undefined = flags.artifact, pathFlag = "--artifact"): Promise<ArtifactEvidence> {
   const digest = flags["artifact-digest"];
-  if (path !== undefined && digest !== undefined) throw new InputError("INVALID_ARGUMENT", `give ${pathFlag} or --artifact-digest, not both`);
+  if (path !== undefined && digest !== undefined) invalidArgument(`give ${pathFlag} or --artifact-digest, not both`);
   if (digest !== undefined) return artifactFromDigest(digest);
   if (path === undefined || path === "")
-    throw new InputError(
-      "INVALID_ARGUMENT",
-      `missing ${pathFlag} <model path> (the files to hash) or --artifact-digest sha256:<64 hex> (a digest you hold; the verdict then says no file was read and exits ${EXIT_DIGEST_ONLY})`,
-    );
+    invalidArgument(`missing ${pathFlag} <model path> (the files to hash) or --artifact-digest sha256:<64 hex> (a digest you hold; the verdict then says no file was read and exits ${EXIT_DIGEST_ONLY})`);
   const progress = createTtyProgress();
   try {
     return artifactFromModelDigest(await hashModel(path, { onProgress: progress.onProgress, ...walkOptions(flags) }));
@@ -330,15 +328,12 @@ export async function artifactEvidence(flags: ParsedFlags, path: string | undefi
 export async function verify({ flags, args, out }: CommandContext): Promise<number> {
   const file = args[0];
   if (!file)
-    throw new InputError(
-      "INVALID_ARGUMENT",
-      "usage: provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>] [--trust-mode rpc|light] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>]",
-    );
+    invalidArgument("usage: provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>] [--trust-mode rpc|light] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>]");
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `cannot read the receipt ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    cannotRead(`the receipt ${file}`, cause);
   }
   const parsed = parseReceipt(text);
   // Pins come from the verifier (flags, its environment, --trust), never from the receipt, a .env or the local store.

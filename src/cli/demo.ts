@@ -12,7 +12,7 @@ import { deployRegistry, registerOrganisation, registerSigningKey } from "../cha
 import type { ChainWriter } from "../chain/types.js";
 import { DEV_PRIVATE_KEY, startEmbeddedChain } from "../chain/embeddedChain.js";
 import { type JsonRpcTransport, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "../chain/trustMode.js";
-import { InputError } from "../core/errors/input.js";
+import { invalidArgument } from "./usage.js";
 import { LightClientError } from "../core/errors/lightClient.js";
 import { VerificationError } from "../core/errors/verification.js";
 import { createLightChainReader } from "../verify/lightclient/lightReader.js";
@@ -56,7 +56,7 @@ export async function demo({ out: printer, flags }: CommandContext): Promise<num
   // Under --json stdout is one document (the result, with each step's outcome); the narration goes to stderr.
   const out: Output = flags.json ? { ...printer, say: note } : printer;
   const mode = flags["trust-mode"] ?? "rpc";
-  if (mode !== "rpc" && mode !== "light") throw new InputError("INVALID_ARGUMENT", `the demo runs in --trust-mode rpc or light (light: on a QBFT chain sealed by test validators), not "${mode}"`);
+  if (mode !== "rpc" && mode !== "light") invalidArgument(`the demo runs in --trust-mode rpc or light (light: on a QBFT chain sealed by test validators), not "${mode}"`);
   const steps: Record<string, unknown>[] = [];
   const work = await mkdtemp(join(tmpdir(), "provenance-demo-"));
   const chain = await startEmbeddedChain();

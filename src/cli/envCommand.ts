@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ENVIRONMENT_PREDICATE_TYPE, type EnvironmentPredicate } from "../formats/predicates/environment.js";
-import { InputError } from "../core/errors/input.js";
+import { invalidArgument } from "./usage.js";
 import { captureEnvironment } from "../local/environment/captureEnvironment.js";
 import type { CommandContext } from "./commands.js";
 import { createOutput, stderr } from "./output.js";
@@ -12,7 +12,7 @@ import { createOutput, stderr } from "./output.js";
  * goes with the result when writing a file, and to stderr when stdout carries the predicate.
  */
 export async function envCapture({ flags, args, out }: CommandContext): Promise<void> {
-  if (args.length > 0) throw new InputError("INVALID_ARGUMENT", `unexpected argument "${args[0]}": usage: provenance env capture [-o env.json] [--python-env dir]…`);
+  if (args.length > 0) invalidArgument(`unexpected argument "${args[0]}": usage: provenance env capture [-o env.json] [--python-env dir]…`);
   const predicate = await captureEnvironment({ pythonEnvironments: flags["python-env"] ?? [] });
   const text = `${JSON.stringify(predicate, null, 2)}\n`;
   const lines = summarizeEnvironment(predicate);

@@ -1,5 +1,5 @@
 import { note } from "./output.js";
-import { InputError } from "../core/errors/input.js";
+import { invalidArgument } from "./usage.js";
 import { createTtyProgress } from "../local/hashing/createTtyProgress.js";
 import { hashModel } from "../local/hashing/hashModel.js";
 import { hashingOfDigest } from "../formats/model/modelManifest.js";
@@ -14,7 +14,7 @@ import type { CommandContext } from "./commands.js";
  */
 export async function hash({ args, out, flags }: CommandContext): Promise<void> {
   const path = args[0];
-  if (!path || args.length > 1) throw new InputError("INVALID_ARGUMENT", "usage: provenance hash <model file or directory> [--follow-symlinks <root>] [--ignore-paths <path>]… [--json]");
+  if (!path || args.length > 1) invalidArgument("usage: provenance hash <model file or directory> [--follow-symlinks <root>] [--ignore-paths <path>]… [--json]");
   const progress = createTtyProgress();
   let digest;
   try {

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { type EncryptedKeyFile, type EncryptedKeyPublicPart, type EncryptableFormat, decryptKeyDocument, encryptKeyDocument, isEncryptedKeyFile, parseEncryptedKeyFile } from "../local/keys/encryptedKey.js";
 import { InputError } from "../core/errors/input.js";
+import { cannotRead, invalidArgument } from "./usage.js";
 import type { ParsedFlags } from "./options.js";
 import { prompt, stderr } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
@@ -20,7 +21,7 @@ export async function readPassphrase(flags: ParsedFlags, purpose: string, confir
     try {
       text = await readFile(file, "utf8");
     } catch (cause) {
-      throw new InputError("INVALID_ARGUMENT", `cannot read --passphrase-file ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+      cannotRead(`--passphrase-file ${file}`, cause);
     }
     // One trailing line break is the editor's, not the passphrase's.
     return checkPassphrase(text.replace(/\r?\n$/, ""), `--passphrase-file ${file}`);
@@ -28,15 +29,15 @@ export async function readPassphrase(flags: ParsedFlags, purpose: string, confir
   const env = process.env[PASSPHRASE_ENV];
   if (env !== undefined && env !== "") return checkPassphrase(env, PASSPHRASE_ENV);
   if (!process.stdin.isTTY || !process.stderr.isTTY)
-    throw new InputError("INVALID_ARGUMENT", `${purpose} needs a passphrase: give --passphrase-file <file> or set ${PASSPHRASE_ENV} (or run on a terminal to be asked)`);
+    invalidArgument(`${purpose} needs a passphrase: give --passphrase-file <file> or set ${PASSPHRASE_ENV} (or run on a terminal to be asked)`);
   const passphrase = checkPassphrase(await promptHidden(`Passphrase for ${purpose}: `), "the passphrase");
-  if (confirm && (await promptHidden("Repeat the passphrase: ")) !== passphrase) throw new InputError("INVALID_ARGUMENT", "the two passphrases differ");
+  if (confirm && (await promptHidden("Repeat the passphrase: ")) !== passphrase) invalidArgument("the two passphrases differ");
   return passphrase;
 }
 
 function checkPassphrase(value: string, what: string): string {
-  if (value.length === 0) throw new InputError("INVALID_ARGUMENT", `${what} is empty`);
-  if (value.length > MAX_PASSPHRASE) throw new InputError("INVALID_ARGUMENT", `${what} is longer than ${MAX_PASSPHRASE} characters`);
+  if (value.length === 0) invalidArgument(`${what} is empty`);
+  if (value.length > MAX_PASSPHRASE) invalidArgument(`${what} is longer than ${MAX_PASSPHRASE} characters`);
   return value;
 }
 

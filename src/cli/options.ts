@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import dotenv from "dotenv";
-import { InputError } from "../core/errors/input.js";
+import { cannotRead, invalidArgument } from "./usage.js";
 import { type Hex, parseAddress, parseHexBytes } from "../core/hex.js";
 
 /** One flag of the CLI: its value's placeholder (none for a switch), whether it repeats, its help line. */
@@ -190,7 +190,7 @@ export function normaliseFlags(flags: ParsedFlags): ParsedFlags {
     flags["rpc-endpoints"] = rpcs;
   }
   if (flags["model-version"] !== undefined) {
-    if (flags.version !== undefined && flags.version !== flags["model-version"]) throw new InputError("INVALID_ARGUMENT", "--model-version and --version (its older spelling) disagree");
+    if (flags.version !== undefined && flags.version !== flags["model-version"]) invalidArgument("--model-version and --version (its older spelling) disagree");
     flags.version = flags["model-version"];
   }
   return flags;
@@ -255,7 +255,7 @@ function readFileSyncSafe(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    cannotRead(path, cause);
   }
 }
 
@@ -274,7 +274,7 @@ export function verifierEnvironment(name: string): string | undefined {
  */
 export function walkOptions(flags: ParsedFlags): { followSymlinks?: string; ignorePaths?: string[] } {
   const ignorePaths = (flags["ignore-paths"] ?? []).flatMap((v) => v.split(",")).filter((v) => v !== "");
-  if (flags["follow-symlinks"] === "") throw new InputError("INVALID_ARGUMENT", "--follow-symlinks needs the directory inside which links may resolve");
+  if (flags["follow-symlinks"] === "") invalidArgument("--follow-symlinks needs the directory inside which links may resolve");
   return { ...(flags["follow-symlinks"] !== undefined && { followSymlinks: flags["follow-symlinks"] }), ...(ignorePaths.length > 0 && { ignorePaths }) };
 }
 
@@ -284,7 +284,7 @@ export function setting(flag: string | undefined, env: string, fallback?: string
 }
 
 export function requireSetting(value: string | undefined, flag: string, env: string): string {
-  if (value === undefined || value === "") throw new InputError("INVALID_ARGUMENT", `missing ${flag} (or set ${env})`);
+  if (value === undefined || value === "") invalidArgument(`missing ${flag} (or set ${env})`);
   return value;
 }
 
@@ -293,9 +293,9 @@ export function parseRpcUrl(value: string, what = "--rpc"): string {
   try {
     url = new URL(value);
   } catch {
-    throw new InputError("INVALID_ARGUMENT", `${what} is not a URL: expected e.g. http://127.0.0.1:8545`);
+    invalidArgument(`${what} is not a URL: expected e.g. http://127.0.0.1:8545`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InputError("INVALID_ARGUMENT", `${what} must be an http(s) URL, got ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") invalidArgument(`${what} must be an http(s) URL, got ${url.protocol}`);
   return value;
 }
 
@@ -304,7 +304,7 @@ export function parsePrivateKey(value: string): Hex {
   try {
     return parseHexBytes(value.startsWith("0x") ? value : `0x${value}`, "--private-key");
   } catch {
-    throw new InputError("INVALID_ARGUMENT", "--private-key (PROVENANCE_PRIVATE_KEY) must be 32 bytes of hex (64 hex digits, optionally 0x-prefixed)");
+    invalidArgument("--private-key (PROVENANCE_PRIVATE_KEY) must be 32 bytes of hex (64 hex digits, optionally 0x-prefixed)");
   }
 }
 
@@ -313,15 +313,15 @@ export function parseRegistry(value: string): Hex {
 }
 
 export function parseInteger(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(value.trim())) throw new InputError("INVALID_ARGUMENT", `${flag} must be a whole number, got "${value}"`);
+  if (!/^\d+$/.test(value.trim())) invalidArgument(`${flag} must be a whole number, got "${value}"`);
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new InputError("INVALID_ARGUMENT", `${flag} must be from ${min} to ${max}, got ${value}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) invalidArgument(`${flag} must be from ${min} to ${max}, got ${value}`);
   return n;
 }
 
 /** A duration: a whole number with a unit s, m, h or d (`90s`, `15m`, `1h`, `2d`), in seconds. */
 export function parseDuration(value: string, flag: string): number {
   const match = /^(\d{1,9})(s|m|h|d)$/.exec(value.trim());
-  if (!match) throw new InputError("INVALID_ARGUMENT", `${flag} must be a duration such as 90s, 15m, 1h or 2d, got "${value}"`);
+  if (!match) invalidArgument(`${flag} must be a duration such as 90s, 15m, 1h or 2d, got "${value}"`);
   return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as "s" | "m" | "h" | "d"];
 }

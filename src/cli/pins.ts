@@ -4,7 +4,8 @@ import { type LightChainReader, createLightChainReader } from "../verify/lightcl
 import { createQuorumChainReader } from "../chain/quorumReader.js";
 import { TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "../chain/trustMode.js";
 import { ChainError, redactUrl } from "../core/errors/chain.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
+import { invalidArgument } from "./usage.js";
 import { LightClientError } from "../core/errors/lightClient.js";
 import type { Hex } from "../core/hex.js";
 import { type QbftTrust, parseQbftTrust, serializeQbftTrust } from "../verify/lightclient/trustFile.js";
@@ -13,6 +14,7 @@ import { formatTime } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
 import { connectReader } from "../chain/connect.js";
 import { type ParsedFlags, parseDuration, parseInteger, parseRegistry, parseRpcUrl, verifierEnvironment } from "./options.js";
+import { UINT32_MAX } from "../core/validate.js";
 
 // A verifier's pins come from the verifier: its flags, the real environment of its process, or
 // a trust file it names. Never from a `.env`, a local store or anything in the folder it runs in
@@ -67,7 +69,7 @@ async function readQbftTrustFile(file: string, what: string): Promise<QbftTrust>
   try {
     return parseQbftTrust(await readJsonFile(file, what), `${what} ${file}`);
   } catch (cause) {
-    if (cause instanceof LightClientError) throw new InputError("INVALID_ARGUMENT", cause.shortMessage, { ...(cause.field === undefined ? {} : { path: cause.field }), cause });
+    if (cause instanceof LightClientError) invalid("INVALID_ARGUMENT", cause.shortMessage, cause.field, cause);
     throw cause;
   }
 }
@@ -97,12 +99,12 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
 
   const rpc = first(flag("--rpc", flags.rpc), fromTrust(trust?.rpc), environment("PROVENANCE_RPC_URL"));
   const registry = first(flag("--registry", flags.registry), fromTrust(trust?.registry), environment("PROVENANCE_REGISTRY"));
-  if (!rpc && !flags.offline) throw new InputError("INVALID_ARGUMENT", "missing --rpc (or set PROVENANCE_RPC_URL, or rpc in a --trust file)");
-  if (!registry) throw new InputError("INVALID_ARGUMENT", "missing --registry (or set PROVENANCE_REGISTRY, or use a --trust file)");
+  if (!rpc && !flags.offline) invalidArgument("missing --rpc (or set PROVENANCE_RPC_URL, or rpc in a --trust file)");
+  if (!registry) invalidArgument("missing --registry (or set PROVENANCE_REGISTRY, or use a --trust file)");
   const chainId = first(flag("--chain-id", flags["chain-id"]), fromTrust(trust?.chainId), environment("PROVENANCE_CHAIN_ID"));
 
   let organisations: Pin<readonly number[]>;
-  const orgIds = (values: readonly string[], what: string) => values.map((o) => parseInteger(o, what, 1, 2 ** 32 - 1));
+  const orgIds = (values: readonly string[], what: string) => values.map((o) => parseInteger(o, what, 1, UINT32_MAX));
   if (flags.org?.length) organisations = { value: orgIds(flags.org, "--org"), source: { kind: "flag", name: "--org" } };
   else if (trust) organisations = { value: trust.organisations, source: { kind: "trust-file", path: trustFile! } };
   else {
@@ -120,35 +122,35 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     qbft = { trust: await readQbftTrustFile(path, "QBFT trust file"), source: `QBFT trust file ${path} (--qbft-trust)` };
   } else if (trust?.qbft) qbft = { trust: trust.qbft, source: `embedded in trust file ${trustFile}` };
   if (qbft) {
-    if (qbft.trust.registry !== registryPin.toLowerCase()) throw new InputError("INVALID_ARGUMENT", `the QBFT trust is for registry ${qbft.trust.registry}, but the verifier pinned ${registryPin} (${describeSource(registry.source)})`);
-    if (chainIdPin !== undefined && qbft.trust.chainId !== chainIdPin) throw new InputError("INVALID_ARGUMENT", `the QBFT trust is for chain ${qbft.trust.chainId}, but the verifier pinned chain ${chainIdPin}`);
+    if (qbft.trust.registry !== registryPin.toLowerCase()) invalidArgument(`the QBFT trust is for registry ${qbft.trust.registry}, but the verifier pinned ${registryPin} (${describeSource(registry.source)})`);
+    if (chainIdPin !== undefined && qbft.trust.chainId !== chainIdPin) invalidArgument(`the QBFT trust is for chain ${qbft.trust.chainId}, but the verifier pinned chain ${chainIdPin}`);
   }
   let trustMode: Pin<TrustMode>;
   if (flags["trust-mode"] !== undefined) {
     const mode = flags["trust-mode"] as TrustMode;
-    if (!TRUST_MODES.includes(mode)) throw new InputError("INVALID_ARGUMENT", `--trust-mode must be one of ${TRUST_MODES.join(", ")}, got "${flags["trust-mode"]}"`);
+    if (!TRUST_MODES.includes(mode)) invalidArgument(`--trust-mode must be one of ${TRUST_MODES.join(", ")}, got "${flags["trust-mode"]}"`);
     trustMode = { value: mode, source: { kind: "flag", name: "--trust-mode" } };
   } else if (flags.quorum !== undefined) trustMode = { value: "quorum", source: { kind: "default", reason: "--quorum is given" } };
   else trustMode = qbft ? { value: "light", source: { kind: "default", reason: "a QBFT validator trust is given" } } : { value: "rpc", source: { kind: "default", reason: "no QBFT validator trust given" } };
-  if (trustMode.value === "light" && !qbft) throw new InputError("INVALID_ARGUMENT", "--trust-mode light needs the pinned validators: --qbft-trust <provenance-qbft-trust-v1 file>, or qbft in a provenance-trust-v2 --trust file");
-  if (flags.offline && trustMode.value !== "light") throw new InputError("INVALID_ARGUMENT", "--offline verifies the bundle's recorded proofs against pinned QBFT validators: it needs --qbft-trust (light mode)");
+  if (trustMode.value === "light" && !qbft) invalidArgument("--trust-mode light needs the pinned validators: --qbft-trust <provenance-qbft-trust-v1 file>, or qbft in a provenance-trust-v2 --trust file");
+  if (flags.offline && trustMode.value !== "light") invalidArgument("--offline verifies the bundle's recorded proofs against pinned QBFT validators: it needs --qbft-trust (light mode)");
   const endpoints = flags["rpc-endpoints"] ?? [];
   let quorum: VerifierPins["quorum"];
   if (trustMode.value === "quorum") {
     // One node is rpc mode under another name: a quorum needs at least two to compare.
-    if (endpoints.length < 2) throw new InputError("INVALID_ARGUMENT", `quorum mode needs at least two independent nodes (--rpc <url> once per node), got ${endpoints.length}`);
+    if (endpoints.length < 2) invalidArgument(`quorum mode needs at least two independent nodes (--rpc <url> once per node), got ${endpoints.length}`);
     const k = flags.quorum !== undefined ? parseInteger(flags.quorum, "--quorum", 1, endpoints.length) : Math.floor(endpoints.length / 2) + 1;
     quorum = { k, endpoints: endpoints.map((url, i) => parseRpcUrl(url, `--rpc #${i + 1}`)) };
-  } else if (flags.quorum !== undefined) throw new InputError("INVALID_ARGUMENT", `--quorum is for --trust-mode quorum, not ${trustMode.value}`);
-  else if (endpoints.length > 1) throw new InputError("INVALID_ARGUMENT", `${endpoints.length} --rpc nodes given: several nodes are for quorum mode (add --quorum <k>)`);
+  } else if (flags.quorum !== undefined) invalidArgument(`--quorum is for --trust-mode quorum, not ${trustMode.value}`);
+  else if (endpoints.length > 1) invalidArgument(`${endpoints.length} --rpc nodes given: several nodes are for quorum mode (add --quorum <k>)`);
   let checkpoint: VerifierPins["checkpoint"];
   if (flags.checkpoint) {
-    if (trustMode.value !== "light") throw new InputError("INVALID_ARGUMENT", "--checkpoint resumes a light-mode header walk: it needs --trust-mode light");
+    if (trustMode.value !== "light") invalidArgument("--checkpoint resumes a light-mode header walk: it needs --trust-mode light");
     const path = resolve(flags.checkpoint);
     checkpoint = { trust: await readQbftTrustFile(path, "checkpoint"), path };
   }
   if (flags["save-checkpoint"] && trustMode.value !== "light")
-    throw new InputError("INVALID_ARGUMENT", "--save-checkpoint saves a light-mode header walk: it needs the pinned validators (--qbft-trust <file>) and --trust-mode light");
+    invalidArgument("--save-checkpoint saves a light-mode header walk: it needs the pinned validators (--qbft-trust <file>) and --trust-mode light");
   const saveCheckpoint = flags["save-checkpoint"] ? resolve(flags["save-checkpoint"]) : undefined;
   const maxHeadAgeSeconds: Pin<number | undefined> = flags["max-head-age"]
     ? { value: parseDuration(flags["max-head-age"], "--max-head-age"), source: { kind: "flag", name: "--max-head-age" } }
@@ -212,14 +214,14 @@ export function connectVerifier(pins: VerifierPins, timeoutMs: number): TrustedC
 export async function saveCheckpoint(pins: VerifierPins, chain: TrustedChainReader): Promise<QbftTrust | undefined> {
   if (pins.saveCheckpoint === undefined) return undefined;
   // Light mode is checked when the pins are resolved; every light reader is a LightChainReader.
-  if (chain.trustMode !== "light") throw new InputError("INVALID_ARGUMENT", "--save-checkpoint needs light mode");
+  if (chain.trustMode !== "light") invalidArgument("--save-checkpoint needs light mode");
   const checkpoint = await (chain as LightChainReader).checkpoint();
   const temporary = `${pins.saveCheckpoint}.${process.pid}.tmp`;
   try {
     await writeFile(temporary, serializeQbftTrust(checkpoint), { mode: 0o644 });
     await rename(temporary, pins.saveCheckpoint);
   } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `cannot write the checkpoint ${pins.saveCheckpoint}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    invalidArgument(`cannot write the checkpoint ${pins.saveCheckpoint}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, cause);
   }
   return checkpoint;
 }

@@ -368,17 +368,21 @@ function refusal(error: CommanderError, path: readonly string[]): Error {
   const quoted = /'([^']*)'/.exec(error.message)?.[1] ?? "";
   const suggestion = /\(Did you mean ([^?]+)\?\)/.exec(error.message)?.[1];
   const didYouMean = suggestion ? `: did you mean ${suggestion}?` : "";
+  return new InputError("INVALID_ARGUMENT", refusalMessage(error, path, where, quoted, didYouMean));
+}
+
+function refusalMessage(error: CommanderError, path: readonly string[], where: string, quoted: string, didYouMean: string): string {
   switch (error.code) {
     case "commander.unknownCommand":
-      return new InputError("INVALID_ARGUMENT", `unknown ${path.length ? `${path.join(" ")} ` : ""}command "${quoted}"${didYouMean} (see ${where} --help)`);
+      return `unknown ${path.length ? `${path.join(" ")} ` : ""}command "${quoted}"${didYouMean} (see ${where} --help)`;
     case "commander.help": // a group without its subcommand
-      return new InputError("INVALID_ARGUMENT", `${where} needs a command: ${subcommandsOf(path).join(", ")} (see ${where} --help)`);
+      return `${where} needs a command: ${subcommandsOf(path).join(", ")} (see ${where} --help)`;
     case "commander.unknownOption":
-      return new InputError("INVALID_ARGUMENT", `${where} does not take ${quoted}${didYouMean} (see ${where} --help)`);
+      return `${where} does not take ${quoted}${didYouMean} (see ${where} --help)`;
     case "commander.optionMissingArgument":
-      return new InputError("INVALID_ARGUMENT", `${quoted.split(/[ ,]/).find((w) => w.startsWith("--")) ?? quoted} needs a value (${where})`);
+      return `${quoted.split(/[ ,]/).find((w) => w.startsWith("--")) ?? quoted} needs a value (${where})`;
     default:
-      return new InputError("INVALID_ARGUMENT", `${error.message.replace(/^error: /, "").split("\n")[0]} (${where})`);
+      return `${error.message.replace(/^error: /, "").split("\n")[0]} (${where})`;
   }
 }
 

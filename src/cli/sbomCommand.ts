@@ -5,7 +5,8 @@ import { basename, dirname, resolve } from "node:path";
 import { findSitePackages } from "../local/environment/listPythonPackages.js";
 import { PYTHON_PROBE_ARGS, parsePythonReport } from "../local/environment/probePython.js";
 import { runProbe } from "../local/environment/runProbe.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
+import { cannotWrite, invalidArgument } from "./usage.js";
 import { createTtyProgress } from "../local/hashing/createTtyProgress.js";
 import { hashModel } from "../local/hashing/hashModel.js";
 import type { ModelDigest } from "../formats/model/modelManifest.js";
@@ -33,7 +34,7 @@ const MAX_INGESTED_BYTES = 256 * 1024 * 1024;
  */
 export async function sbom({ flags, args, out }: CommandContext): Promise<void> {
   const path = args[0];
-  if (!path || args.length > 1) throw new InputError("INVALID_ARGUMENT", USAGE);
+  if (!path || args.length > 1) invalidArgument(USAGE);
   const hyperparameters = Object.fromEntries((flags.hyperparameter ?? []).map((h) => keyValue(h, "--hyperparameter", "k=v")));
   const datasetFlags = (flags.dataset ?? []).map((d) => keyValue(d, "--dataset", "name=path"));
 
@@ -94,7 +95,7 @@ export async function pythonSitePackages(spec: string, where: string): Promise<s
   try {
     isDirectory = (await stat(spec)).isDirectory();
   } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `${spec} does not exist: give a virtual environment, a site-packages directory or a Python interpreter`, { path: where, cause });
+    invalid("INVALID_ARGUMENT", `${spec} does not exist: give a virtual environment, a site-packages directory or a Python interpreter`, where, cause);
   }
   if (isDirectory) return findSitePackages(spec, where);
   const run = await runProbe({ name: "python", command: resolve(spec), args: PYTHON_PROBE_ARGS, env: process.env, timeoutMs: 30_000, home: homedir() });
@@ -106,7 +107,7 @@ export async function pythonSitePackages(spec: string, where: string): Promise<s
   }
   const bin = dirname(resolve(spec));
   if (basename(bin) === "bin" || basename(bin) === "Scripts") return findSitePackages(dirname(bin), where);
-  throw new InputError("INVALID_ARGUMENT", `${spec} is not a Python interpreter that reports its site-packages${run.probe.detail ? ` (${run.probe.detail})` : ""}`, { path: where });
+  invalid("INVALID_ARGUMENT", `${spec} is not a Python interpreter that reports its site-packages${run.probe.detail ? ` (${run.probe.detail})` : ""}`, where);
 }
 
 async function hash(path: string): Promise<ModelDigest> {
@@ -120,7 +121,7 @@ async function hash(path: string): Promise<ModelDigest> {
 
 function keyValue(text: string, flag: string, form: string): [string, string] {
   const eq = text.indexOf("=");
-  if (eq <= 0 || eq === text.length - 1) throw new InputError("INVALID_ARGUMENT", `${flag} must look like ${form}, got "${text}"`);
+  if (eq <= 0 || eq === text.length - 1) invalidArgument(`${flag} must look like ${form}, got "${text}"`);
   return [text.slice(0, eq), text.slice(eq + 1)];
 }
 
@@ -128,7 +129,7 @@ async function write(file: string, text: string): Promise<void> {
   try {
     await writeFile(file, text);
   } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    cannotWrite(file, cause);
   }
 }
 

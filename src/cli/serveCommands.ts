@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../core/errors/store.js";
 import { ChainError, redactUrl } from "../core/errors/chain.js";
-import { InputError } from "../core/errors/input.js";
+import { invalidArgument } from "./usage.js";
 import { checkStore } from "../service/store/checkStore.js";
 import { connectReader } from "../chain/connect.js";
 import { generateApiToken, hashApiToken } from "../service/apiToken.js";
@@ -12,6 +12,7 @@ import { type ServiceConfig, parseListen, startService } from "../service/servic
 import type { ServiceStore } from "../service/store/serviceStore.js";
 import { type CommandContext, confirmations, dataDir, timeoutMs } from "./commands.js";
 import { type ParsedFlags, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
+import { UINT32_MAX } from "../core/validate.js";
 
 /** The store of `serve` and `token`: --store, PROVENANCE_STORE, else `<data dir>/service.db`. */
 export function storeLocation(flags: ParsedFlags): string {
@@ -21,35 +22,35 @@ export function storeLocation(flags: ParsedFlags): string {
 /** Organisations from `--org` (repeatable, or comma lists) or PROVENANCE_ORG (a comma list). */
 export function orgIds(flags: ParsedFlags): number[] {
   const values = flags.org ?? (process.env.PROVENANCE_ORG ? [process.env.PROVENANCE_ORG] : []);
-  const ids = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "").map((v) => parseInteger(v, "--org", 1, 2 ** 32 - 1));
+  const ids = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "").map((v) => parseInteger(v, "--org", 1, UINT32_MAX));
   return [...new Set(ids)];
 }
 
 /** `250ms`, `2s`, `1.5m`, `1h`, or a plain number of seconds. */
 export function parseDuration(value: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new InputError("INVALID_ARGUMENT", `${flag} must be a duration such as 500ms, 10s, 2m or a number of seconds, got "${value}"`);
+  if (!match) invalidArgument(`${flag} must be a duration such as 500ms, 10s, 2m or a number of seconds, got "${value}"`);
   const ms = Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "s") as "ms" | "s" | "m" | "h"];
-  if (!Number.isFinite(ms) || ms < 1 || ms > 86_400_000) throw new InputError("INVALID_ARGUMENT", `${flag} must be from 1ms to 24h, got "${value}"`);
+  if (!Number.isFinite(ms) || ms < 1 || ms > 86_400_000) invalidArgument(`${flag} must be from 1ms to 24h, got "${value}"`);
   return Math.round(ms);
 }
 
 /** `1048576`, `512KiB`, `1MiB` (also k/K/KB, m/M/MB as powers of 1024). */
 export function parseByteSize(value: string, flag: string): number {
   const match = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(value.trim());
-  if (!match) throw new InputError("INVALID_ARGUMENT", `${flag} must be a size such as 1048576, 512KiB or 4MiB, got "${value}"`);
+  if (!match) invalidArgument(`${flag} must be a size such as 1048576, 512KiB or 4MiB, got "${value}"`);
   const unit = (match[2] ?? "b").toLowerCase();
   const bytes = Number(match[1]) * (unit.startsWith("k") ? 1024 : unit.startsWith("m") ? 1024 * 1024 : 1);
-  if (!Number.isSafeInteger(bytes) || bytes < 1024 || bytes > 64 * 1024 * 1024) throw new InputError("INVALID_ARGUMENT", `${flag} must be from 1KiB to 64MiB, got "${value}"`);
+  if (!Number.isSafeInteger(bytes) || bytes < 1024 || bytes > 64 * 1024 * 1024) invalidArgument(`${flag} must be from 1KiB to 64MiB, got "${value}"`);
   return bytes;
 }
 
 /** Gwei (decimal, e.g. `50` or `0.5`) to wei. */
 export function parseGwei(value: string, flag: string): bigint {
   const match = /^(\d{1,12})(?:\.(\d{1,9}))?$/.exec(value.trim());
-  if (!match) throw new InputError("INVALID_ARGUMENT", `${flag} must be a fee in gwei such as 50 or 0.5, got "${value}"`);
+  if (!match) invalidArgument(`${flag} must be a fee in gwei such as 50 or 0.5, got "${value}"`);
   const wei = BigInt(match[1]!) * 1_000_000_000n + BigInt((match[2] ?? "").padEnd(9, "0"));
-  if (wei === 0n) throw new InputError("INVALID_ARGUMENT", `${flag} must be more than 0 gwei`);
+  if (wei === 0n) invalidArgument(`${flag} must be more than 0 gwei`);
   return wei;
 }
 
@@ -57,9 +58,9 @@ export function parseGwei(value: string, flag: string): bigint {
 export function serveConfig(flags: ParsedFlags): ServiceConfig {
   const chainId = requireSetting(setting(flags["chain-id"], "PROVENANCE_CHAIN_ID"), "--chain-id", "PROVENANCE_CHAIN_ID");
   const orgs = orgIds(flags);
-  if (orgs.length === 0) throw new InputError("INVALID_ARGUMENT", "missing --org (or set PROVENANCE_ORG to a comma list of the organisations this service serves)");
+  if (orgs.length === 0) invalidArgument("missing --org (or set PROVENANCE_ORG to a comma list of the organisations this service serves)");
   const level = setting(flags["log-level"], "PROVENANCE_LOG_LEVEL", "info")!;
-  if (!isLogLevel(level)) throw new InputError("INVALID_ARGUMENT", `--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
+  if (!isLogLevel(level)) invalidArgument(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
   const interval = setting(flags.interval, "PROVENANCE_INTERVAL");
   const batchSize = setting(flags["batch-size"], "PROVENANCE_BATCH_SIZE");
   const maxBody = setting(flags["max-body"], "PROVENANCE_MAX_BODY");
@@ -109,9 +110,9 @@ async function withServiceStore<T>(flags: ParsedFlags, body: (store: ServiceStor
 /** `provenance token create --org N --name NAME`: prints the new token once; the store keeps its SHA-256. */
 export async function tokenCreate({ flags, out }: CommandContext): Promise<void> {
   const orgs = orgIds(flags);
-  if (orgs.length !== 1) throw new InputError("INVALID_ARGUMENT", "usage: provenance token create --org <id> --name <name> (a token belongs to exactly one organisation)");
+  if (orgs.length !== 1) invalidArgument("usage: provenance token create --org <id> --name <name> (a token belongs to exactly one organisation)");
   const name = flags.name?.trim();
-  if (!name || name.length > 100) throw new InputError("INVALID_ARGUMENT", "--name must be 1 to 100 characters: what the token is for (e.g. ci-pipeline)");
+  if (!name || name.length > 100) invalidArgument("--name must be 1 to 100 characters: what the token is for (e.g. ci-pipeline)");
   await withServiceStore(flags, async (store) => {
     const token = generateApiToken();
     const stored = await store.createToken({ orgId: orgs[0]!, name, tokenHash: hashApiToken(token) });
@@ -128,7 +129,7 @@ export async function tokenCreate({ flags, out }: CommandContext): Promise<void>
 /** `provenance token list [--org N]`: live tokens (never the secrets). */
 export async function tokenList({ flags, out }: CommandContext): Promise<void> {
   const orgs = orgIds(flags);
-  if (orgs.length > 1) throw new InputError("INVALID_ARGUMENT", "token list takes at most one --org");
+  if (orgs.length > 1) invalidArgument("token list takes at most one --org");
   await withServiceStore(flags, async (store) => {
     const tokens = await store.listTokens(orgs[0]);
     out.result(
@@ -140,10 +141,10 @@ export async function tokenList({ flags, out }: CommandContext): Promise<void> {
 
 /** `provenance token revoke <id>`: effective for the next request. */
 export async function tokenRevoke({ flags, args, out }: CommandContext): Promise<void> {
-  if (args[0] === undefined) throw new InputError("INVALID_ARGUMENT", "usage: provenance token revoke <id> (see provenance token list)");
+  if (args[0] === undefined) invalidArgument("usage: provenance token revoke <id> (see provenance token list)");
   const id = parseInteger(args[0], "<id>", 1);
   await withServiceStore(flags, async (store) => {
-    if (!(await store.revokeToken(id))) throw new InputError("INVALID_ARGUMENT", `no live token ${id} in ${store.description} (already revoked, or never created)`);
+    if (!(await store.revokeToken(id))) invalidArgument(`no live token ${id} in ${store.description} (already revoked, or never created)`);
     out.result({ revoked: id }, [`Revoked token ${id}.`]);
   }, { existing: true });
 }

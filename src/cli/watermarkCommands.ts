@@ -4,7 +4,8 @@ import { resolve } from "node:path";
 import { WATERMARK_SCHEMES, WEIGHTS_PAYLOAD_DERIVATION, createModelWatermarkPredicate } from "../formats/predicates/modelWatermark.js";
 import { parseBundle } from "../formats/bundle.js";
 import { type VerifiedBundle, verifyBundle } from "../verify/verifyBundle.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
+import { cannotRead, cannotWrite, invalidArgument } from "./usage.js";
 import { WatermarkError } from "../core/errors/watermark.js";
 import { hashModel } from "../local/hashing/hashModel.js";
 import { type AnchoredWatermark, WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../verify/anchoredWatermark.js";
@@ -33,34 +34,34 @@ export async function watermark(context: CommandContext): Promise<number> {
   const [sub, ...args] = context.args;
   const handlers = watermarkCommands;
   const handler = sub !== undefined && Object.hasOwn(handlers, sub) ? handlers[sub as keyof typeof handlers] : undefined;
-  if (!handler) throw new InputError("INVALID_ARGUMENT", `unknown watermark command "${sub ?? ""}"\n${USAGE}`);
+  if (!handler) invalidArgument(`unknown watermark command "${sub ?? ""}"\n${USAGE}`);
   return handler({ ...context, args });
 }
 
 function number(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n)) throw new InputError("INVALID_ARGUMENT", `${flag} must be a number, got "${value}"`);
+  if (value.trim() === "" || !Number.isFinite(n)) invalidArgument(`${flag} must be a number, got "${value}"`);
   return n;
 }
 
 async function loadWatermarkKey(file: string | undefined, flags: ParsedFlags): Promise<WatermarkKey> {
-  if (!file) throw new InputError("INVALID_ARGUMENT", `--key <watermark key file> is required\n${USAGE}`);
+  if (!file) invalidArgument(`--key <watermark key file> is required\n${USAGE}`);
   const value = await readJsonFile(file, "watermark key");
   const header = encryptedHeader(value, `watermark key ${file}`);
   if (!header) return parseWatermarkKey(value, `watermark key ${file}`);
   const key = parseWatermarkKey(await decryptKeyDocument(header, await readPassphrase(flags, `watermark key ${file}`), `watermark key ${file}`), `watermark key ${file} (decrypted)`);
   // The header names the key by its commitment: the decrypted key must be that key.
   if (!("commitment" in header.public) || header.public.commitment !== keyCommitment(key) || header.public.kind !== key.kind)
-    throw new InputError("INVALID_KEY", "the decrypted key is not the key its header names", { path: `watermark key ${file}.public` });
+    invalid("INVALID_KEY", "the decrypted key is not the key its header names", `watermark key ${file}.public`);
   return key;
 }
 
 /** `keygen`: a new secret key file (mode 0600); prints its commitment, which is what gets published. */
 async function keygen({ flags, out }: CommandContext): Promise<number> {
-  if (!flags.output) throw new InputError("INVALID_ARGUMENT", `-o <key file> is required\n${USAGE}`);
+  if (!flags.output) invalidArgument(`-o <key file> is required\n${USAGE}`);
   const kind = flags.kind ?? "weights";
-  if (kind !== "weights" && kind !== "text") throw new InputError("INVALID_ARGUMENT", `--kind must be weights or text, got "${kind}"`);
+  if (kind !== "weights" && kind !== "text") invalidArgument(`--kind must be weights or text, got "${kind}"`);
   const gamma = number(flags.gamma, "--gamma");
   const delta = number(flags.delta, "--delta");
   const key = createWatermarkKey(kind, new Uint8Array(randomBytes(32)), { ...(gamma === undefined ? {} : { gamma }), ...(delta === undefined ? {} : { delta }) });
@@ -68,7 +69,7 @@ async function keygen({ flags, out }: CommandContext): Promise<number> {
     ? await newKeyFileText(flags, JSON.parse(serializeWatermarkKey(key)) as { format: typeof WATERMARK_KEY_FORMAT }, { kind: key.kind, commitment: keyCommitment(key) }, flags.output)
     : serializeWatermarkKey(key);
   await writeFile(flags.output, text, { mode: 0o600, flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
-    throw new InputError("INVALID_ARGUMENT", cause.code === "EEXIST" ? `${flags.output} exists; a key is never overwritten` : `cannot write ${flags.output}: ${cause.code ?? cause.message}`, { cause });
+    cannotWrite(flags.output!, cause, `${flags.output} exists; a key is never overwritten`);
   });
   await chmod(flags.output, 0o600);
   const commitment = keyCommitment(key);
@@ -82,7 +83,7 @@ async function keygen({ flags, out }: CommandContext): Promise<number> {
 /** `embed`: marks the model, writes the model-watermark predicate to attest next. */
 async function embed({ flags, args, out }: CommandContext): Promise<number> {
   const model = args[0];
-  if (!model || !flags.output) throw new InputError("INVALID_ARGUMENT", `embed needs <model> and -o <marked model>\n${USAGE}`);
+  if (!model || !flags.output) invalidArgument(`embed needs <model> and -o <marked model>\n${USAGE}`);
   const key = await loadWatermarkKey(flags.key, flags);
   if (key.kind !== "weights") throw new WatermarkError("WRONG_KEY_KIND", `this is a ${key.kind} watermark key; embedding into weights needs a "weights" key`);
   const strength = checkStrength(number(flags.strength, "--strength") ?? DEFAULT_STRENGTH);
@@ -123,7 +124,7 @@ function detectionLines(r: Awaited<ReturnType<typeof detectModelWatermark>>): st
 /** `detect`: blind, or non-blind with --original (whose digest also gives the expected payload). */
 async function detect({ flags, args, out }: CommandContext): Promise<number> {
   const model = args[0];
-  if (!model) throw new InputError("INVALID_ARGUMENT", `detect needs <model>\n${USAGE}`);
+  if (!model) invalidArgument(`detect needs <model>\n${USAGE}`);
   const key = await loadWatermarkKey(flags.key, flags);
   const expectedPayload = flags.original === undefined ? undefined : watermarkPayload((await hashModel(flags.original)).sha256, keyCommitment(key));
   const r = await detectModelWatermark({ model, key, ...(flags.original === undefined ? {} : { original: flags.original }), ...(expectedPayload === undefined ? {} : { expectedPayload }) });
@@ -142,7 +143,7 @@ async function verifiedBundles(context: CommandContext, files: readonly string[]
     try {
       text = await readFile(file, "utf8");
     } catch (cause) {
-      throw new InputError("INVALID_ARGUMENT", `cannot read the bundle ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+      cannotRead(`the bundle ${file}`, cause);
     }
     results.push(
       await verifyBundle({
@@ -168,12 +169,12 @@ function anchoredLine(match: AnchoredWatermark, model: string): string {
 async function detectText(context: CommandContext): Promise<number> {
   const { flags, args, out } = context;
   const file = args[0];
-  if (!file) throw new InputError("INVALID_ARGUMENT", `detect-text needs <tokens.json>\n${USAGE}`);
+  if (!file) invalidArgument(`detect-text needs <tokens.json>\n${USAGE}`);
   const key = await loadWatermarkKey(flags.key, flags);
   const value = await readJsonFile(file, "token ids");
   const tokens = Array.isArray(value) ? value : (value as { tokens?: unknown })?.tokens;
   if (!Array.isArray(tokens) || !tokens.every((t) => Number.isInteger(t) && t >= 0 && t <= 0xffffffff))
-    throw new InputError("INVALID_ARGUMENT", `${file} must hold token ids: a JSON array of integers from 0 to 2^32 - 1, or {"tokens": [...]}`);
+    invalidArgument(`${file} must hold token ids: a JSON array of integers from 0 to 2^32 - 1, or {"tokens": [...]}`);
   let match: AnchoredWatermark | undefined;
   if (flags.bundle?.length) for (const b of await verifiedBundles(context, flags.bundle)) match ??= findAnchoredWatermark(b.attestations, key);
   const threshold = match?.predicate.parameters.threshold ?? TEXT_DETECTION_THRESHOLD;
@@ -202,7 +203,7 @@ async function detectText(context: CommandContext): Promise<number> {
 async function reveal(context: CommandContext): Promise<number> {
   const { flags, args, out } = context;
   const model = args[0];
-  if (!model || !flags.bundle?.length) throw new InputError("INVALID_ARGUMENT", `reveal needs <model> and --bundle <bundle.json>\n${USAGE}`);
+  if (!model || !flags.bundle?.length) invalidArgument(`reveal needs <model> and --bundle <bundle.json>\n${USAGE}`);
   const key = await loadWatermarkKey(flags.key, flags);
   let match: AnchoredWatermark | undefined;
   for (const b of await verifiedBundles(context, flags.bundle)) match ??= findAnchoredWatermark(b.attestations, key);

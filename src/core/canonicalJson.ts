@@ -1,4 +1,4 @@
-import { InputError } from "./errors/input.js";
+import { invalid } from "./errors/input.js";
 
 /** A JSON value as the canonicaliser accepts it. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -30,9 +30,9 @@ function serialise(value: unknown, path: string): string {
     case "boolean":
       return value ? "true" : "false";
     case "number":
-      if (!Number.isFinite(value)) throw new InputError("INVALID_JSON", "number is not finite", { path });
+      if (!Number.isFinite(value)) invalid("INVALID_JSON", "number is not finite", path);
       if (Number.isInteger(value) && !Number.isSafeInteger(value))
-        throw new InputError("INVALID_JSON", "integer is beyond 2^53 and cannot be represented exactly; encode it as a string", { path });
+        invalid("INVALID_JSON", "integer is beyond 2^53 and cannot be represented exactly; encode it as a string", path);
       return JSON.stringify(value);
     case "string":
       return serialiseString(value, path);
@@ -40,7 +40,7 @@ function serialise(value: unknown, path: string): string {
       if (Array.isArray(value)) return `[${value.map((item, i) => serialise(item, `${path}[${i}]`)).join(",")}]`;
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null)
-        throw new InputError("INVALID_JSON", "value is not a plain JSON object", { path });
+        invalid("INVALID_JSON", "value is not a plain JSON object", path);
       const entries = Object.keys(value)
         .sort()
         .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
@@ -48,12 +48,12 @@ function serialise(value: unknown, path: string): string {
       return `{${entries.join(",")}}`;
     }
     default:
-      throw new InputError("INVALID_JSON", `${typeof value} is not a JSON value`, { path });
+      invalid("INVALID_JSON", `${typeof value} is not a JSON value`, path);
   }
 }
 
 function serialiseString(value: string, path: string): string {
-  if (LONE_SURROGATE.test(value)) throw new InputError("INVALID_JSON", "string contains a lone surrogate (not valid Unicode)", { path });
+  if (LONE_SURROGATE.test(value)) invalid("INVALID_JSON", "string contains a lone surrogate (not valid Unicode)", path);
   // With no lone surrogates, JSON.stringify escapes exactly what RFC 8785 §3.2.2.2 requires.
   return JSON.stringify(value);
 }

@@ -1,5 +1,5 @@
 import { bytesToHexDigits, hexDigitsToBytes } from "./bytes.js";
-import { InputError } from "./errors/input.js";
+import { invalid } from "./errors/input.js";
 
 /** A 0x-prefixed hex string. */
 export type Hex = `0x${string}`;
@@ -16,13 +16,13 @@ const HEX_BODY = /^[0-9a-fA-F]*$/;
  * const root = parseHexBytes(json.root, "root"); // throws InputError if not bytes32
  */
 export function parseHexBytes(value: unknown, path: string, bytes = 32): Hex {
-  if (typeof value !== "string") throw new InputError("INVALID_HEX", `expected a 0x-prefixed hex string, got ${typeName(value)}`, { path });
-  if (!value.startsWith("0x")) throw new InputError("INVALID_HEX", "hex string must start with 0x", { path });
+  if (typeof value !== "string") invalid("INVALID_HEX", `expected a 0x-prefixed hex string, got ${typeName(value)}`, path);
+  if (!value.startsWith("0x")) invalid("INVALID_HEX", "hex string must start with 0x", path);
   const body = value.slice(2);
-  if (!HEX_BODY.test(body)) throw new InputError("INVALID_HEX", "hex string contains a character that is not 0-9a-f", { path });
-  if (body.length % 2 !== 0) throw new InputError("INVALID_HEX", `hex string has an odd number of digits (${body.length})`, { path });
+  if (!HEX_BODY.test(body)) invalid("INVALID_HEX", "hex string contains a character that is not 0-9a-f", path);
+  if (body.length % 2 !== 0) invalid("INVALID_HEX", `hex string has an odd number of digits (${body.length})`, path);
   if (body.length !== bytes * 2)
-    throw new InputError("INVALID_HEX", `expected ${bytes} bytes (${bytes * 2} hex digits), got ${body.length / 2} bytes`, { path });
+    invalid("INVALID_HEX", `expected ${bytes} bytes (${bytes * 2} hex digits), got ${body.length / 2} bytes`, path);
   return `0x${body.toLowerCase()}`;
 }
 

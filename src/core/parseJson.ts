@@ -1,4 +1,4 @@
-import { InputError } from "./errors/input.js";
+import { invalid } from "./errors/input.js";
 
 /** Deepest nesting accepted; deeper input is refused rather than risking the stack. */
 export const MAX_JSON_DEPTH = 128;
@@ -31,9 +31,9 @@ export function parseJsonBytes(bytes: Uint8Array, what = "JSON"): unknown {
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch (cause) {
-    throw new InputError("INVALID_JSON", `${what} is not valid UTF-8`, { cause });
+    invalid("INVALID_JSON", `${what} is not valid UTF-8`, undefined, cause);
   }
-  if (text.charCodeAt(0) === 0xfeff) throw new InputError("INVALID_JSON", `${what} starts with a byte order mark; JSON must not`);
+  if (text.charCodeAt(0) === 0xfeff) invalid("INVALID_JSON", `${what} starts with a byte order mark; JSON must not`);
   return parseJson(text, what);
 }
 
@@ -56,7 +56,7 @@ class Parser {
     const before = this.s.slice(0, this.i);
     const line = before.split("\n").length;
     const column = this.i - before.lastIndexOf("\n");
-    throw new InputError("INVALID_JSON", `${this.what} is not valid JSON: ${message} at line ${line}, column ${column}`);
+    invalid("INVALID_JSON", `${this.what} is not valid JSON: ${message} at line ${line}, column ${column}`);
   }
 
   private ws(): void {
@@ -69,7 +69,7 @@ class Parser {
   }
 
   private value(path: string, depth: number): unknown {
-    if (depth > MAX_JSON_DEPTH) throw new InputError("INVALID_JSON", `${this.what} nests deeper than ${MAX_JSON_DEPTH} levels`, { path });
+    if (depth > MAX_JSON_DEPTH) invalid("INVALID_JSON", `${this.what} nests deeper than ${MAX_JSON_DEPTH} levels`, path);
     const c = this.s[this.i];
     if (c === "{") return this.object(path, depth);
     if (c === "[") return this.array(path, depth);
@@ -97,7 +97,7 @@ class Parser {
       if (this.s[this.i] !== '"') this.syntax("expected a string key");
       const key = this.string(`${path}.<key>`);
       const keyPath = `${path}.${key}`;
-      if (keys.has(key)) throw new InputError("DUPLICATE_KEY", "duplicate key: JSON readers disagree on which value counts", { path: keyPath });
+      if (keys.has(key)) invalid("DUPLICATE_KEY", "duplicate key: JSON readers disagree on which value counts", keyPath);
       keys.add(key);
       this.ws();
       if (this.s[this.i] !== ":") this.syntax("expected ':'");
@@ -171,7 +171,7 @@ class Parser {
       this.i++;
     }
     if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(out))
-      throw new InputError("LONE_SURROGATE", "string contains a lone surrogate (not valid Unicode)", { path });
+      invalid("LONE_SURROGATE", "string contains a lone surrogate (not valid Unicode)", path);
     return out;
   }
 
@@ -185,7 +185,7 @@ class Parser {
     // anything written with a fraction or exponent must stay below 2^53.
     const outOfRange = integerForm ? BigInt(m[0]) > BigInt(LIMIT) || BigInt(m[0]) < -BigInt(LIMIT) : !Number.isFinite(n) || Math.abs(n) > LIMIT;
     if (outOfRange)
-      throw new InputError("NUMBER_OUT_OF_RANGE", `number ${m[0].length > 40 ? `${m[0].slice(0, 40)}…` : m[0]} is beyond 2^53 and cannot be represented exactly; encode it as a string`, { path });
+      invalid("NUMBER_OUT_OF_RANGE", `number ${m[0].length > 40 ? `${m[0].slice(0, 40)}…` : m[0]} is beyond 2^53 and cannot be represented exactly; encode it as a string`, path);
     return n;
   }
 }

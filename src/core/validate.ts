@@ -1,5 +1,5 @@
 import { canonicalJson, type JsonValue } from "./canonicalJson.js";
-import { InputError, type InputErrorCode } from "./errors/input.js";
+import { InputError, type InputErrorCode, invalid, rebase } from "./errors/input.js";
 import { typeName } from "./hex.js";
 import { MAX_JSON_DEPTH } from "./parseJson.js";
 
@@ -7,10 +7,9 @@ import { MAX_JSON_DEPTH } from "./parseJson.js";
 // path (`predicate.resources[3].digest`) with the caller's error code, so a parser reads as a
 // list of expectations and its errors say exactly what is wrong and where.
 
-/** The one place a validation failure is built: an InputError with the format's code at `path`. */
-export function invalid(code: InputErrorCode, message: string, path: string): never {
-  throw new InputError(code, message, { path });
-}
+// The one place a validation failure is built (an InputError with the format's code at `path`) lives
+// beside the error class, so the bottom of core/ (hex, canonical and strict JSON) shares it.
+export { invalid };
 
 export type ExpectObjectOptions = {
   /** Optional keys that may appear besides `required`. */
@@ -88,7 +87,7 @@ export function expectJsonObject(value: unknown, path: string, code: InputErrorC
     return JSON.parse(canonicalJson(value)) as { [key: string]: JsonValue };
   } catch (e) {
     // canonicalJson names the field from `$`; say where it is in the document instead.
-    if (e instanceof InputError && e.path?.startsWith("$")) throw new InputError(code, e.shortMessage.slice(e.path.length + 2), { path: `${path}${e.path.slice(1)}`, cause: e });
+    if (e instanceof InputError && e.path?.startsWith("$")) rebase(e, `${path}${e.path.slice(1)}`, code);
     throw e;
   }
 }
@@ -183,6 +182,9 @@ export function expectName(value: unknown, path: string, code: InputErrorCode, o
   if (s.trim() !== s) invalid(code, "starts or ends with a space", path);
   return s;
 }
+
+/** The largest uint32: an organisation id and a batch's leaf count on chain (ProvenanceRegistry), a token id of a text watermark. */
+export const UINT32_MAX = 0xffff_ffff;
 
 /** A DSSE keyid as this project makes them: a lower-case Ethereum address or `sha256:` + 64 hex digits. */
 export const KEYID = /^(?:0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/;

@@ -1,5 +1,5 @@
 import { type PublicKeyInfo, parsePublicKeyInfo } from "./attestation/publicKeys.js";
-import { InputError } from "../core/errors/input.js";
+import { InputError, invalid, unsupportedFormat } from "../core/errors/input.js";
 import { parseAddress, type Hex } from "../core/hex.js";
 import { parseJson } from "../core/parseJson.js";
 import { type OfflineKit, parseOfflineKit } from "./offlineKit.js";
@@ -41,7 +41,7 @@ export function parseBundle(input: unknown): EvidenceBundle {
   const value = typeof input === "string" ? parseJson(input, "bundle") : input;
   const format = (value as { format?: unknown } | null)?.format;
   if (format !== BUNDLE_FORMAT && format !== BUNDLE_V2_FORMAT)
-    throw new InputError("UNSUPPORTED_FORMAT", `unknown bundle format ${JSON.stringify(format)}; this version reads "${BUNDLE_FORMAT}" and "${BUNDLE_V2_FORMAT}"`, { path: "bundle.format" });
+    return unsupportedFormat("bundle", format, `"${BUNDLE_FORMAT}" and "${BUNDLE_V2_FORMAT}"`, "bundle.format");
   const v1Fields = ["format", "subject", "chain", "createdAt", "keys", "receipts"];
   const o = expectObject(value, "bundle", "INVALID_BUNDLE", { required: format === BUNDLE_V2_FORMAT ? [...v1Fields, "offlineKit"] : v1Fields });
   const subject = expectObject(o.subject, "bundle.subject", "INVALID_BUNDLE", { required: ["name", "digest"] });
@@ -50,14 +50,14 @@ export function parseBundle(input: unknown): EvidenceBundle {
   const keys = expectArray(o.keys, "bundle.keys", "INVALID_BUNDLE", 0, 1000).map((k, i) => parsePublicKeyInfo(k, `bundle.keys[${i}]`));
   const seen = new Set<string>();
   for (const [i, k] of keys.entries()) {
-    if (seen.has(k.keyid)) throw new InputError("INVALID_BUNDLE", `key ${k.keyid} is listed twice`, { path: `bundle.keys[${i}]` });
+    if (seen.has(k.keyid)) invalid("INVALID_BUNDLE", `key ${k.keyid} is listed twice`, `bundle.keys[${i}]`);
     seen.add(k.keyid);
   }
   const receipts = expectArray(o.receipts, "bundle.receipts", "INVALID_BUNDLE", 1, MAX_BUNDLE_ENTRIES).map((r, i) => {
     try {
       return parseReceipt(r);
     } catch (error) {
-      if (error instanceof InputError) throw new InputError(error.code, `bundle.receipts[${i}]: ${error.shortMessage}`, { cause: error });
+      if (error instanceof InputError) invalid(error.code, `bundle.receipts[${i}]: ${error.shortMessage}`, undefined, error);
       throw error;
     }
   });
@@ -66,7 +66,7 @@ export function parseBundle(input: unknown): EvidenceBundle {
     try {
       offlineKit = parseOfflineKit(o.offlineKit, "bundle.offlineKit");
     } catch (error) {
-      throw new InputError("INVALID_BUNDLE", error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error), { path: "bundle.offlineKit", cause: error });
+      invalid("INVALID_BUNDLE", error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error), "bundle.offlineKit", error);
     }
   }
   return {

@@ -2,7 +2,8 @@ import type { DsseEnvelope } from "./attestation/dsse.js";
 import { parseEnvelope } from "./attestation/dsse.js";
 import { statementOfEnvelope } from "./attestation/parseStatement.js";
 import type { LedgerEntry } from "./entry.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid, unsupportedFormat } from "../core/errors/input.js";
+import { expectInteger, expectObject, UINT32_MAX } from "../core/validate.js";
 import { type Hex, parseAddress, parseHexBytes, typeName } from "../core/hex.js";
 import { parseJson } from "../core/parseJson.js";
 import { type ProvenanceRecord, parseRecord } from "./record.js";
@@ -53,9 +54,10 @@ export type Receipt = ReceiptEntryField & {
 
 type ReceiptEntryField = { readonly record: ProvenanceRecord; readonly envelope?: never } | { readonly envelope: DsseEnvelope; readonly record?: never };
 
-const RECEIPT_KEYS = new Set(["format", "leaf", "proof", "root", "batch", "anchor"]);
-const BATCH_KEYS = new Set(["leafCount", "metadataHash"]);
-const ANCHOR_KEYS = new Set(["chainId", "registry", "orgId", "sequence", "txHash", "blockNumber", "blockHash", "timestamp"]);
+const CODE = "INVALID_RECEIPT";
+const RECEIPT_KEYS = ["format", "leaf", "proof", "root", "batch", "anchor"];
+const BATCH_KEYS = ["leafCount", "metadataHash"];
+const ANCHOR_KEYS = ["chainId", "registry", "orgId", "sequence", "txHash", "blockNumber", "blockHash", "timestamp"];
 
 /**
  * Parses a receipt from JSON text or an already-parsed value, treating every field as hostile:
@@ -72,18 +74,13 @@ export function parseReceipt(input: unknown): Receipt {
   if (typeof input === "string") {
     value = parseJson(input, "receipt");
   }
-  const o = object(value, "receipt", RECEIPT_KEYS, ["record", "envelope"]);
-  if ((o.record === undefined) === (o.envelope === undefined))
-    throw new InputError("INVALID_RECEIPT", "a receipt carries exactly one of record or envelope", { path: "receipt.record" });
-  if (o.format !== RECEIPT_FORMAT)
-    throw new InputError("UNSUPPORTED_FORMAT", `unknown receipt format ${JSON.stringify(o.format)}; this version reads "${RECEIPT_FORMAT}"`, {
-      path: "receipt.format",
-    });
-  if (!Array.isArray(o.proof)) throw new InputError("INVALID_RECEIPT", `expected an array of bytes32, got ${typeName(o.proof)}`, { path: "receipt.proof" });
-  if (o.proof.length > MAX_PROOF_LENGTH)
-    throw new InputError("INVALID_RECEIPT", `proof has ${o.proof.length} elements; at most ${MAX_PROOF_LENGTH} are accepted`, { path: "receipt.proof" });
-  const batch = object(o.batch, "receipt.batch", BATCH_KEYS);
-  const anchor = object(o.anchor, "receipt.anchor", ANCHOR_KEYS);
+  const o = expectObject(value, "receipt", CODE, { required: RECEIPT_KEYS, allowed: ["record", "envelope"] });
+  if ((o.record === undefined) === (o.envelope === undefined)) invalid(CODE, "a receipt carries exactly one of record or envelope", "receipt.record");
+  if (o.format !== RECEIPT_FORMAT) unsupportedFormat("receipt", o.format, `"${RECEIPT_FORMAT}"`, "receipt.format");
+  if (!Array.isArray(o.proof)) invalid(CODE, `expected an array of bytes32, got ${typeName(o.proof)}`, "receipt.proof");
+  if (o.proof.length > MAX_PROOF_LENGTH) invalid(CODE, `proof has ${o.proof.length} elements; at most ${MAX_PROOF_LENGTH} are accepted`, "receipt.proof");
+  const batch = expectObject(o.batch, "receipt.batch", CODE, { required: BATCH_KEYS });
+  const anchor = expectObject(o.anchor, "receipt.anchor", CODE, { required: ANCHOR_KEYS });
   return {
     format: RECEIPT_FORMAT,
     ...(o.record !== undefined ? { record: parseRecord(o.record, "receipt.record") } : { envelope: attestationOf(o.envelope).envelope }),
@@ -91,18 +88,18 @@ export function parseReceipt(input: unknown): Receipt {
     proof: o.proof.map((element, i) => parseHexBytes(element, `receipt.proof[${i}]`)),
     root: parseHexBytes(o.root, "receipt.root"),
     batch: {
-      leafCount: integer(batch.leafCount, "receipt.batch.leafCount", 1, 2 ** 32 - 1),
+      leafCount: expectInteger(batch.leafCount, "receipt.batch.leafCount", CODE, 1, UINT32_MAX),
       metadataHash: parseHexBytes(batch.metadataHash, "receipt.batch.metadataHash"),
     },
     anchor: {
-      chainId: integer(anchor.chainId, "receipt.anchor.chainId", 1),
+      chainId: expectInteger(anchor.chainId, "receipt.anchor.chainId", CODE, 1),
       registry: parseAddress(anchor.registry, "receipt.anchor.registry"),
-      orgId: integer(anchor.orgId, "receipt.anchor.orgId", 1, 2 ** 32 - 1),
-      sequence: integer(anchor.sequence, "receipt.anchor.sequence", 1),
+      orgId: expectInteger(anchor.orgId, "receipt.anchor.orgId", CODE, 1, UINT32_MAX),
+      sequence: expectInteger(anchor.sequence, "receipt.anchor.sequence", CODE, 1),
       txHash: parseHexBytes(anchor.txHash, "receipt.anchor.txHash"),
-      blockNumber: integer(anchor.blockNumber, "receipt.anchor.blockNumber", 0),
+      blockNumber: expectInteger(anchor.blockNumber, "receipt.anchor.blockNumber", CODE, 0),
       blockHash: parseHexBytes(anchor.blockHash, "receipt.anchor.blockHash"),
-      timestamp: integer(anchor.timestamp, "receipt.anchor.timestamp", 0),
+      timestamp: expectInteger(anchor.timestamp, "receipt.anchor.timestamp", CODE, 0),
     },
   };
 }
@@ -125,18 +122,4 @@ export function entryField(entry: LedgerEntry): ReceiptEntryField {
 /** The receipt as pretty JSON text (what `provenance receipt` writes). */
 export function serializeReceipt(receipt: Receipt): string {
   return `${JSON.stringify(receipt, null, 2)}\n`;
-}
-
-function object(value: unknown, path: string, allowed: ReadonlySet<string>, optional: readonly string[] = []): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value))
-    throw new InputError("INVALID_RECEIPT", `expected an object, got ${typeName(value)}`, { path });
-  for (const key of Object.keys(value)) if (!allowed.has(key) && !optional.includes(key)) throw new InputError("INVALID_RECEIPT", "unknown field", { path: `${path}.${key}` });
-  for (const key of allowed) if (!(key in value)) throw new InputError("INVALID_RECEIPT", "required field is missing", { path: `${path}.${key}` });
-  return value as Record<string, unknown>;
-}
-
-function integer(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max)
-    throw new InputError("INVALID_RECEIPT", `expected an integer from ${min} to ${max}, got ${JSON.stringify(value) ?? typeName(value)}`, { path });
-  return value;
 }

@@ -1,7 +1,8 @@
 import { sha256Hex } from "../core/bytes.js";
 import { canonicalJson, canonicalJsonBytes, type JsonValue } from "../core/canonicalJson.js";
-import { InputError } from "../core/errors/input.js";
-import { type Hex, typeName } from "../core/hex.js";
+import { invalid, unsupportedFormat } from "../core/errors/input.js";
+import type { Hex } from "../core/hex.js";
+import { expectInteger, expectObject, expectString } from "../core/validate.js";
 import { MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1, MODEL_MANIFEST_FORMAT_V3, type ModelDigest, hashingOfDigest } from "./model/modelManifest.js";
 import { recordLeaf } from "../merkle/leaf.js";
 
@@ -101,9 +102,13 @@ export function createRecord(parameters: CreateRecordParameters): ProvenanceReco
 const TYPE_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const SHA256_RE = /^[0-9a-f]{64}$/;
 const RFC3339_MS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const RECORD_KEYS = new Set(["format", "type", "subject", "createdAt", "fields"]);
-const SUBJECT_KEYS = new Set(["name", "version", "digest", "artifact"]);
-const ARTIFACT_KEYS = new Set(["kind", "hashing", "size", "files"]);
+const CODE = "INVALID_RECORD";
+const RECORD_KEYS = ["format", "type", "subject", "createdAt", "fields"];
+const SUBJECT_KEYS = ["name", "version", "digest", "artifact"];
+const ARTIFACT_KEYS = ["kind", "hashing", "size", "files"];
+const object = (value: unknown, path: string, allowed?: readonly string[]) => expectObject(value, path, CODE, allowed && { allowed });
+const string = (value: unknown, path: string, max: number) => expectString(value, path, CODE, { max });
+const count = (value: unknown, path: string) => expectInteger(value, path, CODE, 0);
 
 /**
  * Validates untrusted JSON as a v2 (or v1) record, field by field; errors name the field
@@ -115,27 +120,27 @@ export function parseRecord(value: unknown, path = "record"): ProvenanceRecord {
   const o = object(value, path, RECORD_KEYS);
   const format = RECORD_FORMATS.find((f) => f === o.format);
   if (format === undefined)
-    throw new InputError("UNSUPPORTED_FORMAT", `unknown record format ${JSON.stringify(o.format)}; this version reads "${RECORD_FORMAT}" (and "${RECORD_FORMAT_V1}")`, { path: `${path}.format` });
+    unsupportedFormat("record", o.format, `"${RECORD_FORMAT}" (and "${RECORD_FORMAT_V1}")`, `${path}.format`);
   const type = string(o.type, `${path}.type`, 64);
-  if (!TYPE_RE.test(type)) throw new InputError("INVALID_RECORD", "record type must be lower-case kebab-case, e.g. model-registered", { path: `${path}.type` });
+  if (!TYPE_RE.test(type)) invalid(CODE, "record type must be lower-case kebab-case, e.g. model-registered", `${path}.type`);
   const s = object(o.subject, `${path}.subject`, SUBJECT_KEYS);
-  const digest = object(s.digest, `${path}.subject.digest`, new Set(["sha256"]));
+  const digest = object(s.digest, `${path}.subject.digest`, ["sha256"]);
   const sha256 = string(digest.sha256, `${path}.subject.digest.sha256`, 64);
-  if (!SHA256_RE.test(sha256)) throw new InputError("INVALID_RECORD", "sha256 must be 64 lower-case hex digits", { path: `${path}.subject.digest.sha256` });
+  if (!SHA256_RE.test(sha256)) invalid(CODE, "sha256 must be 64 lower-case hex digits", `${path}.subject.digest.sha256`);
   const createdAt = string(o.createdAt, `${path}.createdAt`, 24);
   if (!RFC3339_MS_UTC.test(createdAt) || Number.isNaN(Date.parse(createdAt)) || new Date(createdAt).toISOString() !== createdAt)
-    throw new InputError("INVALID_RECORD", "createdAt must be an RFC 3339 UTC timestamp like 2026-11-24T13:45:00.123Z", { path: `${path}.createdAt` });
+    invalid(CODE, "createdAt must be an RFC 3339 UTC timestamp like 2026-11-24T13:45:00.123Z", `${path}.createdAt`);
   let artifact: ArtifactDescription | undefined;
   if (s.artifact === undefined && format === RECORD_FORMAT)
-    throw new InputError("INVALID_RECORD", `a ${RECORD_FORMAT} record names the artifact's kind and hashing`, { path: `${path}.subject.artifact` });
+    invalid(CODE, `a ${RECORD_FORMAT} record names the artifact's kind and hashing`, `${path}.subject.artifact`);
   if (s.artifact !== undefined) {
     const a = object(s.artifact, `${path}.subject.artifact`, ARTIFACT_KEYS);
     const kind = a.kind;
-    if (kind !== "file" && kind !== "directory") throw new InputError("INVALID_RECORD", 'kind must be "file" or "directory"', { path: `${path}.subject.artifact.kind` });
+    if (kind !== "file" && kind !== "directory") invalid(CODE, 'kind must be "file" or "directory"', `${path}.subject.artifact.kind`);
     // A v2 record's directory is model hashing v2, or v3 when it was walked with --follow-symlinks/--ignore-paths.
     const allowed = kind === "file" ? (["sha256"] as const) : format === RECORD_FORMAT ? ([MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V3] as const) : ([MODEL_MANIFEST_FORMAT_V1] as const);
     const hashing = allowed.find((h) => h === a.hashing);
-    if (hashing === undefined) throw new InputError("INVALID_RECORD", `hashing for a ${kind} must be ${allowed.map((h) => `"${h}"`).join(" or ")}`, { path: `${path}.subject.artifact.hashing` });
+    if (hashing === undefined) invalid(CODE, `hashing for a ${kind} must be ${allowed.map((h) => `"${h}"`).join(" or ")}`, `${path}.subject.artifact.hashing`);
     artifact = { kind, hashing, size: count(a.size, `${path}.subject.artifact.size`), files: count(a.files, `${path}.subject.artifact.files`) };
   }
   if (o.fields !== undefined) {
@@ -175,23 +180,4 @@ export function subjectDigest(record: ProvenanceRecord): Hex {
  */
 export function leafOfRecord(record: ProvenanceRecord): Hex {
   return recordLeaf(subjectDigest(record), recordHash(record));
-}
-
-function object(value: unknown, path: string, allowed?: ReadonlySet<string>): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value))
-    throw new InputError("INVALID_RECORD", `expected an object, got ${typeName(value)}`, { path });
-  if (allowed) for (const key of Object.keys(value)) if (!allowed.has(key)) throw new InputError("INVALID_RECORD", "unknown field", { path: `${path}.${key}` });
-  return value as Record<string, unknown>;
-}
-
-function string(value: unknown, path: string, maxLength: number): string {
-  if (typeof value !== "string") throw new InputError("INVALID_RECORD", `expected a string, got ${typeName(value)}`, { path });
-  if (value.length === 0 || value.length > maxLength) throw new InputError("INVALID_RECORD", `must be 1 to ${maxLength} characters`, { path });
-  return value;
-}
-
-function count(value: unknown, path: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
-    throw new InputError("INVALID_RECORD", `expected a non-negative integer, got ${JSON.stringify(value)}`, { path });
-  return value;
 }

@@ -1,4 +1,4 @@
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
 import { StoreError } from "../core/errors/store.js";
 import { buildReceipt } from "./ledger.js";
 import { type LineageAttestation, ancestorsOf, buildLineageGraph } from "../verify/lineage/lineageGraph.js";
@@ -23,7 +23,7 @@ export function lineageEntries(store: LedgerStore, modelSha256: string): StoredR
 }
 
 export function asLineage(e: StoredRecord): LineageAttestation {
-  if (e.entry.kind !== "attestation") throw new InputError("INVALID_ARGUMENT", `entry ${e.recordHash} is a plain record, not an attestation`);
+  if (e.entry.kind !== "attestation") invalid("INVALID_ARGUMENT", `entry ${e.recordHash} is a plain record, not an attestation`);
   return { entryHash: e.recordHash, statement: e.entry.statement };
 }
 

@@ -2,7 +2,7 @@ import { buildBatch } from "../formats/batchMetadata.js";
 import type { WaitParameters } from "../chain/transactions.js";
 import type { ChainWriter } from "../chain/types.js";
 import { ChainError } from "../core/errors/chain.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
 import { StoreError } from "../core/errors/store.js";
 import type { Hex } from "../core/hex.js";
 import { MAX_LEAF_COUNT } from "../merkle/tree.js";
@@ -140,7 +140,7 @@ export function findEntries(store: LedgerStore, query: string): StoredLedgerEntr
   const q = query.trim().toLowerCase().replace(/^sha256:/, "");
   const hex = q.startsWith("0x") ? q.slice(2) : q;
   if (!/^[0-9a-f]{64}$/.test(hex))
-    throw new InputError("INVALID_ARGUMENT", `"${query}" is neither a record id (0x + 64 hex digits) nor a model digest (64 hex digits, optionally sha256:-prefixed)`);
+    invalid("INVALID_ARGUMENT", `"${query}" is neither a record id (0x + 64 hex digits) nor a model digest (64 hex digits, optionally sha256:-prefixed)`);
   const byHash = store.findRecordByHash(`0x${hex}`);
   return byHash ? [byHash] : store.findRecordsBySubject(hex);
 }

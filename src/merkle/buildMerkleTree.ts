@@ -1,4 +1,4 @@
-import { InputError } from "../core/errors/input.js";
+import { type InputError, invalid } from "../core/errors/input.js";
 import { MerkleError } from "../core/errors/merkle.js";
 import type { Hex } from "../core/hex.js";
 import { ArrayMerkleTree, MAX_LEAF_COUNT, TREE_HEADER_BYTES, writeTreeHeader } from "./arrayMerkleTree.js";
@@ -38,7 +38,7 @@ export function buildMerkleTree(leaves: readonly Hex[] | Uint8Array, parameters:
   let packed: Uint8Array;
   if (leaves instanceof Uint8Array) {
     if (leaves.length % 32 !== 0)
-      throw new InputError("INVALID_ARGUMENT", `packed leaves must be a multiple of 32 bytes, got ${leaves.length}`, { path: "leaves" });
+      invalid("INVALID_ARGUMENT", `packed leaves must be a multiple of 32 bytes, got ${leaves.length}`, "leaves");
     packed = leaves.byteOffset % 4 === 0 ? leaves : leaves.slice();
   } else packed = packHexLeaves(leaves);
   const leafCount = packed.length / 32;

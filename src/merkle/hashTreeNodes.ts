@@ -1,4 +1,4 @@
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
 import type { KeccakMemory } from "./keccak.js";
 
 // How a tree's inner nodes are hashed. Here, platform-neutral, on the calling thread; a Node.js
@@ -45,6 +45,6 @@ export function hashTreeNodes(parameters: HashTreeParameters): void {
 export function checkThreads(threads: number | undefined): number {
   if (threads === undefined) return DEFAULT_THREADS;
   if (!Number.isSafeInteger(threads) || threads < 1)
-    throw new InputError("INVALID_ARGUMENT", `threads must be a positive integer, got ${String(threads)}`, { path: "threads" });
+    invalid("INVALID_ARGUMENT", `threads must be a positive integer, got ${String(threads)}`, "threads");
   return threads;
 }

@@ -1,5 +1,5 @@
 import { base64ToBytes, hexDigitsToBytes } from "../core/bytes.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
 import { type Hex, parseHexBytes, toHex } from "../core/hex.js";
 import { KECCAK_WASM_BASE64 } from "./keccakWasm.js";
 
@@ -94,7 +94,7 @@ export function retireTreeKeccak(): void {
  */
 export function keccak256Batch(messages: Uint8Array): Uint8Array {
   if (messages.length % 64 !== 0)
-    throw new InputError("INVALID_ARGUMENT", `expected a multiple of 64 bytes, got ${messages.length}`, { path: "messages" });
+    invalid("INVALID_ARGUMENT", `expected a multiple of 64 bytes, got ${messages.length}`, "messages");
   const count = messages.length / 64;
   const { wasm, bytes } = scratchKeccak(messages.length);
   bytes.set(messages, 0);

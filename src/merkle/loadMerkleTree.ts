@@ -1,5 +1,5 @@
 import { bytesEqual, compareBytes } from "../core/bytes.js";
-import { InputError } from "../core/errors/input.js";
+import { type InputError, invalid } from "../core/errors/input.js";
 import { MerkleError } from "../core/errors/merkle.js";
 import { type Hex, hexEquals, parseHexBytes, toHex, typeName } from "../core/hex.js";
 import { ArrayMerkleTree, MAX_LEAF_COUNT, readTreeHeader, TREE_HEADER_BYTES } from "./arrayMerkleTree.js";
@@ -39,22 +39,22 @@ export type LoadMerkleTreeErrorType = MerkleError | InputError;
  * const proof = tree.getProof(leaf);
  */
 export function loadMerkleTree(bytes: Uint8Array, parameters: LoadMerkleTreeParameters = {}): LoadMerkleTreeReturnType {
-  if (!(bytes instanceof Uint8Array)) throw new InputError("INVALID_ARGUMENT", `expected the bytes of a Merkle tree, got ${typeName(bytes)}`, { path: "bytes" });
-  const invalid = (why: string) => new MerkleError("INVALID_TREE_BYTES", `not a serialised Merkle tree: ${why}`);
-  if (bytes.length === 0 || bytes.length % 32 !== 0) throw invalid(`${bytes.length} bytes is not a whole number of 32-byte nodes`);
+  if (!(bytes instanceof Uint8Array)) invalid("INVALID_ARGUMENT", `expected the bytes of a Merkle tree, got ${typeName(bytes)}`, "bytes");
+  const notATree = (why: string) => new MerkleError("INVALID_TREE_BYTES", `not a serialised Merkle tree: ${why}`);
+  if (bytes.length === 0 || bytes.length % 32 !== 0) throw notATree(`${bytes.length} bytes is not a whole number of 32-byte nodes`);
   let nodes = bytes;
   let blob: Uint8Array | undefined;
   let leafCount = (bytes.length / 32 + 1) / 2;
   if ((bytes.length / 32) % 2 === 0) {
     const header = readTreeHeader(bytes);
-    if (typeof header === "string") throw invalid(header);
+    if (typeof header === "string") throw notATree(header);
     leafCount = header;
     blob = bytes;
     nodes = bytes.subarray(TREE_HEADER_BYTES);
-    if (nodes.length !== (2 * leafCount - 1) * 32) throw invalid(`${bytes.length} bytes, expected ${TREE_HEADER_BYTES + (2 * leafCount - 1) * 32} for ${leafCount} leaves`);
+    if (nodes.length !== (2 * leafCount - 1) * 32) throw notATree(`${bytes.length} bytes, expected ${TREE_HEADER_BYTES + (2 * leafCount - 1) * 32} for ${leafCount} leaves`);
   }
-  if (leafCount < 1) throw invalid("zero leaves");
-  if (leafCount > MAX_LEAF_COUNT) throw invalid(`${leafCount} leaves is more than ${MAX_LEAF_COUNT}`);
+  if (leafCount < 1) throw notATree("zero leaves");
+  if (leafCount > MAX_LEAF_COUNT) throw notATree(`${leafCount} leaves is more than ${MAX_LEAF_COUNT}`);
   const expectedRoot = parameters.expectedRoot === undefined ? undefined : parseHexBytes(parameters.expectedRoot, "expectedRoot");
   const threads = checkThreads(parameters.threads);
 

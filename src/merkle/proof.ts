@@ -1,4 +1,4 @@
-import { InputError } from "../core/errors/input.js";
+import { type InputError, invalid } from "../core/errors/input.js";
 import { MerkleError } from "../core/errors/merkle.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { hexDigitsToBytes } from "../core/bytes.js";
@@ -25,7 +25,7 @@ export type ProcessProofErrorType = InputError | MerkleError;
  */
 export function processProof(leaf: Hex, proof: readonly Hex[]): Hex {
   const start = parseHexBytes(leaf, "leaf");
-  if (!Array.isArray(proof)) throw new InputError("INVALID_ARGUMENT", `expected an array of bytes32 hex strings, got ${typeName(proof)}`, { path: "proof" });
+  if (!Array.isArray(proof)) invalid("INVALID_ARGUMENT", `expected an array of bytes32 hex strings, got ${typeName(proof)}`, "proof");
   if (proof.length > MAX_PROOF_LENGTH)
     throw new MerkleError("PROOF_TOO_LONG", `a proof of ${proof.length} elements is longer than the ${MAX_PROOF_LENGTH} accepted`);
   const elements = proof.map((element: unknown, i) => parseHexBytes(element, `proof[${i}]`));

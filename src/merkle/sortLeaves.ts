@@ -1,5 +1,5 @@
 import { compareBytes, writeHexDigits } from "../core/bytes.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
 import { MerkleError } from "../core/errors/merkle.js";
 import { type Hex, parseHexBytes, toHex } from "../core/hex.js";
 
@@ -8,7 +8,7 @@ import { type Hex, parseHexBytes, toHex } from "../core/hex.js";
  * 0x-prefixed 32-byte hex is refused with an InputError naming `leaves[i]`.
  */
 export function packHexLeaves(leaves: readonly Hex[]): Uint8Array {
-  if (!Array.isArray(leaves)) throw new InputError("INVALID_ARGUMENT", "expected an array of bytes32 hex strings or packed bytes", { path: "leaves" });
+  if (!Array.isArray(leaves)) invalid("INVALID_ARGUMENT", "expected an array of bytes32 hex strings or packed bytes", "leaves");
   const packed = new Uint8Array(leaves.length * 32);
   for (let i = 0; i < leaves.length; i++) {
     const leaf: unknown = leaves[i];
@@ -21,7 +21,7 @@ export function packHexLeaves(leaves: readonly Hex[]): Uint8Array {
       writeHexDigits(packed, i * 32, leaf, 2, 32);
     if (!ok) {
       parseHexBytes(leaf, `leaves[${i}]`); // throws the precise error
-      throw new InputError("INVALID_HEX", "not a bytes32 hex string", { path: `leaves[${i}]` });
+      invalid("INVALID_HEX", "not a bytes32 hex string", `leaves[${i}]`);
     }
   }
   return packed;

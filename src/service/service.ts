@@ -5,7 +5,7 @@ import { isAnchorer, readOrganisation } from "../chain/registry.js";
 import { connectWriter } from "../chain/connect.js";
 import { BaseError } from "../core/errors/base.js";
 import { ChainError, redactUrl } from "../core/errors/chain.js";
-import { InputError } from "../core/errors/input.js";
+import { InputError, invalid } from "../core/errors/input.js";
 import { StoreError } from "../core/errors/store.js";
 import { type Hex, hexEquals } from "../core/hex.js";
 import { createAnchorer } from "./anchorer/anchorer.js";
@@ -99,7 +99,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const logger = config.logger ?? silentLogger;
   const rpcTimeoutMs = config.rpcTimeoutMs ?? 30_000;
   const confirmations = config.confirmations ?? 1;
-  if (config.orgIds.length === 0) throw new InputError("INVALID_ARGUMENT", "the service needs at least one organisation to serve");
+  if (config.orgIds.length === 0) invalid("INVALID_ARGUMENT", "the service needs at least one organisation to serve");
 
   // 1. The chain: the node must serve the configured chain before anything is touched.
   const where = redactUrl(config.rpcUrl);
@@ -117,9 +117,9 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     await pin(store, PINNED_REGISTRY, config.registry.toLowerCase(), (was) => new StoreError("STORE_CONFLICT", `the store ${store.description} anchors in registry ${was}, not ${config.registry}; use another store for another registry`));
     // 3. Every organisation exists and this account may anchor for it.
     for (const orgId of config.orgIds) {
-      if (!(await readOrganisation(writer, config.registry, orgId))) throw new InputError("INVALID_ARGUMENT", `organisation ${orgId} is not registered in ${config.registry} on chain ${config.chainId}`);
+      if (!(await readOrganisation(writer, config.registry, orgId))) invalid("INVALID_ARGUMENT", `organisation ${orgId} is not registered in ${config.registry} on chain ${config.chainId}`);
       if (!(await isAnchorer(writer, config.registry, orgId, writer.account)))
-        throw new InputError("INVALID_ARGUMENT", `account ${writer.account} is not an anchorer of organisation ${orgId}: its admin must add it before this service can anchor`);
+        invalid("INVALID_ARGUMENT", `account ${writer.account} is not an anchorer of organisation ${orgId}: its admin must add it before this service can anchor`);
     }
   } catch (error) {
     if (ownStore) await store.close();
@@ -233,7 +233,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
 export function parseListen(value: string): { host: string; port: number } {
   const match = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(value.trim());
   const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw new InputError("INVALID_ARGUMENT", `--listen must look like 127.0.0.1:8080, [::1]:8080 or :8080, got "${value}"`);
+  if (!match || port > 65535) invalid("INVALID_ARGUMENT", `--listen must look like 127.0.0.1:8080, [::1]:8080 or :8080, got "${value}"`);
   const host = match[1] === undefined || match[1] === "" ? "127.0.0.1" : match[1].replace(/^\[|\]$/g, "");
   return { host, port };
 }

@@ -1,6 +1,6 @@
 import { MODEL_MANIFEST_PREDICATE_TYPE, MODEL_MANIFEST_PREDICATE_TYPE_V1, type ModelManifestPredicate } from "../formats/predicates/modelManifest.js";
 import { type LedgerEntry, entrySubjects } from "../formats/entry.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
 import { VerificationError } from "../core/errors/verification.js";
 import { hashModelManifest } from "../formats/model/hashModelManifest.js";
 import { MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V1, type ModelDigest } from "../formats/model/modelManifest.js";
@@ -61,7 +61,7 @@ export function artifactFromDigest(spec: string, what = "--artifact-digest"): Ar
 /** `sha256:<64 lower-case hex>` → the hex, or an `InputError` naming `what`. */
 export function parseDigestSpec(spec: string, what: string): string {
   const match = DIGEST_SPEC.exec(spec);
-  if (!match) throw new InputError("INVALID_ARGUMENT", `${what} must be sha256: followed by 64 lower-case hex digits, got ${JSON.stringify(spec.slice(0, 80))}`);
+  if (!match) invalid("INVALID_ARGUMENT", `${what} must be sha256: followed by 64 lower-case hex digits, got ${JSON.stringify(spec.slice(0, 80))}`);
   return match[1]!;
 }
 
@@ -145,7 +145,7 @@ function checkKind(claim: HashingClaim, kind: "file" | "directory", what: string
 /** The one evidence of a verification call: `artifact`, or the older `artifactSha256` (a digest the caller supplied). */
 export function evidenceOf(parameters: { readonly artifact?: ArtifactEvidence | undefined; readonly artifactSha256?: string | undefined }): ArtifactEvidence | undefined {
   if (parameters.artifact !== undefined && parameters.artifactSha256 !== undefined)
-    throw new InputError("INVALID_ARGUMENT", "give artifact or artifactSha256, not both", { path: "artifactSha256" });
+    invalid("INVALID_ARGUMENT", "give artifact or artifactSha256, not both", "artifactSha256");
   if (parameters.artifactSha256 !== undefined) return { checked: "digest-only", sha256: parameters.artifactSha256.toLowerCase() };
   return parameters.artifact;
 }

@@ -4,7 +4,7 @@
 // all of it (docs/offline-kit.md).
 import { type LightChainReader, createLightChainReader } from "./lightclient/lightReader.js";
 import type { JsonRpcTransport } from "../chain/trustMode.js";
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
 import { recordingRequest, replayRequest } from "./lightclient/offlineKit.js";
 import type { QbftTrust } from "./lightclient/trustFile.js";
 import type { VerificationPolicy } from "./verificationPolicy.js";
@@ -66,7 +66,7 @@ export type OfflineChainReaderParameters = {
 export function offlineChainReader(parameters: OfflineChainReaderParameters): LightChainReader {
   const kit = parameters.bundle.offlineKit;
   if (kit === undefined)
-    throw new InputError("INVALID_BUNDLE", `the bundle (${parameters.bundle.format}) carries no offline kit: verify it online, or rebuild it with bundle --embed-proofs`, { path: "bundle.offlineKit" });
+    invalid("INVALID_BUNDLE", `the bundle (${parameters.bundle.format}) carries no offline kit: verify it online, or rebuild it with bundle --embed-proofs`, "bundle.offlineKit");
   return createLightChainReader({
     transport: replayRequest(kit),
     trust: parameters.trust,

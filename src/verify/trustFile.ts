@@ -1,8 +1,8 @@
-import { InputError } from "../core/errors/input.js";
+import { invalid } from "../core/errors/input.js";
 import { LightClientError } from "../core/errors/lightClient.js";
 import { type Hex, parseAddress } from "../core/hex.js";
 import { type QbftTrust, parseQbftTrust } from "./lightclient/trustFile.js";
-import { expectArray, expectInteger, expectObject, expectString } from "../core/validate.js";
+import { expectArray, expectInteger, expectObject, expectString, UINT32_MAX } from "../core/validate.js";
 
 /** The format of a verifier's trust file (schemas/trust-v1.schema.json). */
 export const TRUST_FORMAT = "provenance-trust-v1";
@@ -42,14 +42,14 @@ const CODE = "INVALID_ARGUMENT";
 export function parseTrustFile(value: unknown, path = "trust"): TrustFile {
   const o = expectObject(value, path, CODE);
   if (o.format !== TRUST_FORMAT && o.format !== TRUST_FORMAT_V2)
-    throw new InputError("UNSUPPORTED_FORMAT", `format is ${JSON.stringify(o.format) ?? "missing"}; this verifier reads "${TRUST_FORMAT}" and "${TRUST_FORMAT_V2}"`, { path: `${path}.format` });
+    invalid("UNSUPPORTED_FORMAT", `format is ${JSON.stringify(o.format) ?? "missing"}; this verifier reads "${TRUST_FORMAT}" and "${TRUST_FORMAT_V2}"`, `${path}.format`);
   const format = o.format;
   expectObject(o, path, CODE, { required: ["format", "chainId", "registry", "organisations"], allowed: format === TRUST_FORMAT_V2 ? ["rpc", "qbft"] : ["rpc"] });
   const chainId = expectInteger(o.chainId, `${path}.chainId`, CODE, 1);
   const registry = parseAddress(expectString(o.registry, `${path}.registry`, CODE, { max: 42 }), `${path}.registry`).toLowerCase() as Hex;
-  const organisations = expectArray(o.organisations, `${path}.organisations`, CODE, 1, 1024).map((id, i) => expectInteger(id, `${path}.organisations[${i}]`, CODE, 1, 2 ** 32 - 1));
+  const organisations = expectArray(o.organisations, `${path}.organisations`, CODE, 1, 1024).map((id, i) => expectInteger(id, `${path}.organisations[${i}]`, CODE, 1, UINT32_MAX));
   const dup = organisations.findIndex((id, i) => organisations.indexOf(id) !== i);
-  if (dup >= 0) throw new InputError(CODE, "is listed twice", { path: `${path}.organisations[${dup}]` });
+  if (dup >= 0) invalid(CODE, "is listed twice", `${path}.organisations[${dup}]`);
   let rpc: string | undefined;
   if (o.rpc !== undefined) {
     rpc = expectString(o.rpc, `${path}.rpc`, CODE, { max: 2048 });
@@ -59,19 +59,19 @@ export function parseTrustFile(value: unknown, path = "trust"): TrustFile {
     } catch {
       url = undefined;
     }
-    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) throw new InputError(CODE, "must be an http(s) URL such as http://127.0.0.1:8545", { path: `${path}.rpc` });
+    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) invalid(CODE, "must be an http(s) URL such as http://127.0.0.1:8545", `${path}.rpc`);
   }
   let qbft: QbftTrust | undefined;
   if (o.qbft !== undefined) {
     try {
       qbft = parseQbftTrust(o.qbft, `${path}.qbft`);
     } catch (cause) {
-      if (cause instanceof LightClientError) throw new InputError(CODE, cause.shortMessage, { path: cause.field ?? `${path}.qbft`, cause });
+      if (cause instanceof LightClientError) invalid(CODE, cause.shortMessage, cause.field ?? `${path}.qbft`, cause);
       throw cause;
     }
     // One chain and one registry per file: the validators vouch for the chain the pins name.
-    if (qbft.chainId !== chainId) throw new InputError(CODE, `is ${qbft.chainId}, but the file pins chain ${chainId}`, { path: `${path}.qbft.chainId` });
-    if (qbft.registry !== registry) throw new InputError(CODE, `is ${qbft.registry}, but the file pins registry ${registry}`, { path: `${path}.qbft.registry` });
+    if (qbft.chainId !== chainId) invalid(CODE, `is ${qbft.chainId}, but the file pins chain ${chainId}`, `${path}.qbft.chainId`);
+    if (qbft.registry !== registry) invalid(CODE, `is ${qbft.registry}, but the file pins registry ${registry}`, `${path}.qbft.registry`);
   }
   return { format, chainId, registry, organisations, ...(rpc === undefined ? {} : { rpc }), ...(qbft === undefined ? {} : { qbft }) };
 }

@@ -1,7 +1,8 @@
 import { PREDICATE_NAMES } from "../formats/predicates/index.js";
-import { InputError } from "../core/errors/input.js";
+import { unsupportedFormat } from "../core/errors/input.js";
 import { parseJson } from "../core/parseJson.js";
-import { expectArray, expectInteger, expectObject, expectString } from "../core/validate.js";
+import { parseSpec, type Spec, s } from "../core/spec/spec.js";
+import { UINT32_MAX } from "../core/validate.js";
 
 /** The `format` of a v1 verification policy. Loaders refuse any other. */
 export const VERIFICATION_POLICY_FORMAT = "provenance-verification-policy-v1";
@@ -47,7 +48,44 @@ export const DEFAULT_VERIFICATION_POLICY: VerificationPolicy = {
 };
 
 const CODE = "INVALID_POLICY";
-const ROLE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+const predicateName = s.string({ max: 64, docType: "type name" }).refine(
+  (name, fail) => Object.hasOwn(PREDICATE_NAMES, name) || fail("", `unknown predicate name ${JSON.stringify(name)}; one of ${Object.keys(PREDICATE_NAMES).join(", ")}`),
+  { schema: { enum: Object.keys(PREDICATE_NAMES) } },
+);
+const roles = s.array(s.string({ max: 64, pattern: /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, hint: "a lower-case kebab-case role name such as deployer", docType: "role" }), 1, 64);
+const orgIds = s
+  .array(s.integer(1, UINT32_MAX), 0, 1000)
+  .refine((ids, fail) => new Set(ids).size !== ids.length && fail("", "lists an organisation twice"), { schema: { uniqueItems: true } });
+
+/** The verification policy's spec: parser, `schemas/verification-policy-v1.schema.json` and the docs table (docs/bundle.md). */
+export const verificationPolicySpec = s.object({
+  format: s.custom<typeof VERIFICATION_POLICY_FORMAT>(
+    (value, path) => (value === VERIFICATION_POLICY_FORMAT ? value : unsupportedFormat("policy", value, `"${VERIFICATION_POLICY_FORMAT}"`, path)),
+    { const: VERIFICATION_POLICY_FORMAT },
+    `\`"${VERIFICATION_POLICY_FORMAT}"\``,
+  ).describe("this format; another is `UNSUPPORTED_FORMAT`"),
+  require: s
+    .array(s.array(predicateName, 1, 16), 0, 32)
+    .describe(
+      "attestations the model itself must have; each item lists `provenance attest` type names, any one of which satisfies it. Missing: `required-attestation`. Items naming `training-run` or `model-update` apply to every ancestor model as well",
+    ),
+  organisations: s.optional(orgIds.describe("only anchors by these organisations count (`organisation`); combined with `--org` (both must accept); omitted: any registered organisation")),
+  deployment: s.object({ roles: roles.describe("a deployment counts only when signed by a key registered with one of these roles (`deployment-signer`)") }),
+  approvals: s.optional(
+    s.object({
+      minimum: s.optional(s.integer(1, 100).describe("at least this many distinct approvers, whatever the deployment's own policy asks (`approval-quorum`)")),
+      roles: s.optional(roles.describe("the approver roles a deployment's approval policy may name (`approval-quorum`)")),
+    }),
+  ),
+  revocation: s.optional(
+    s.object({
+      organisations: orgIds.describe(
+        "organisations whose on-chain revocations count besides the one that registered each artifact (e.g. a regulator's, or a dataset supplier's)",
+      ),
+    }),
+  ),
+}) satisfies Spec<VerificationPolicy>;
 
 /**
  * Parses a verification policy from JSON text (strict parser: duplicate keys refused) or a
@@ -59,47 +97,5 @@ const ROLE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
  * const policy = parseVerificationPolicy(await readFile("policy.json", "utf8"));
  */
 export function parseVerificationPolicy(input: unknown): VerificationPolicy {
-  const value = typeof input === "string" ? parseJson(input, "policy") : input;
-  const o = expectObject(value, "policy", CODE, { required: ["format", "require", "deployment"], allowed: ["organisations", "approvals", "revocation"] });
-  if (o.format !== VERIFICATION_POLICY_FORMAT)
-    throw new InputError("UNSUPPORTED_FORMAT", `unknown policy format ${JSON.stringify(o.format)}; this version reads "${VERIFICATION_POLICY_FORMAT}"`, { path: "policy.format" });
-  const require = expectArray(o.require, "policy.require", CODE, 0, 32).map((item, i) =>
-    expectArray(item, `policy.require[${i}]`, CODE, 1, 16).map((name, j) => {
-      const path = `policy.require[${i}][${j}]`;
-      const short = expectString(name, path, CODE, { max: 64 });
-      if (!Object.hasOwn(PREDICATE_NAMES, short)) throw new InputError(CODE, `unknown predicate name ${JSON.stringify(short)}; one of ${Object.keys(PREDICATE_NAMES).join(", ")}`, { path });
-      return short;
-    }),
-  );
-  const d = expectObject(o.deployment, "policy.deployment", CODE, { required: ["roles"], allowed: [] });
-  const policy: VerificationPolicy = {
-    format: VERIFICATION_POLICY_FORMAT,
-    require,
-    ...(o.organisations === undefined ? {} : { organisations: orgIds(o.organisations, "policy.organisations") }),
-    deployment: { roles: roles(d.roles, "policy.deployment.roles", 1) },
-  };
-  let approvals: VerificationPolicy["approvals"];
-  if (o.approvals !== undefined) {
-    const a = expectObject(o.approvals, "policy.approvals", CODE, { allowed: ["minimum", "roles"] });
-    approvals = {
-      ...(a.minimum === undefined ? {} : { minimum: expectInteger(a.minimum, "policy.approvals.minimum", CODE, 1, 100) }),
-      ...(a.roles === undefined ? {} : { roles: roles(a.roles, "policy.approvals.roles", 1) }),
-    };
-  }
-  let revocation: VerificationPolicy["revocation"];
-  if (o.revocation !== undefined) {
-    const r = expectObject(o.revocation, "policy.revocation", CODE, { required: ["organisations"], allowed: [] });
-    revocation = { organisations: orgIds(r.organisations, "policy.revocation.organisations") };
-  }
-  return { ...policy, ...(approvals ? { approvals } : {}), ...(revocation ? { revocation } : {}) };
-}
-
-function orgIds(value: unknown, path: string): number[] {
-  const ids = expectArray(value, path, CODE, 0, 1000).map((id, i) => expectInteger(id, `${path}[${i}]`, CODE, 1, 2 ** 32 - 1));
-  if (new Set(ids).size !== ids.length) throw new InputError(CODE, "lists an organisation twice", { path });
-  return ids;
-}
-
-function roles(value: unknown, path: string, min: number): string[] {
-  return expectArray(value, path, CODE, min, 64).map((r, i) => expectString(r, `${path}[${i}]`, CODE, { max: 64, pattern: ROLE, hint: "a lower-case kebab-case role name such as deployer" }));
+  return parseSpec(verificationPolicySpec, typeof input === "string" ? parseJson(input, "policy") : input, "policy", CODE);
 }

@@ -76,16 +76,6 @@ describe("dataset predicate", () => {
     refused(tampered((p) => (p.accessEvents[1].ip = "10.0.0.7")), "predicate.accessEvents[1].ip");
   });
 
-  it("error: missing required fields", () => {
-    for (const field of ["name", "source", "content", "licence", "personalData", "accessEvents"]) refused(tampered((p) => delete p[field]), `predicate.${field}`);
-    refused(tampered((p) => delete p.source.uri), "predicate.source.uri");
-    refused(tampered((p) => delete p.content.size), "predicate.content.size");
-    refused(tampered((p) => delete p.consent[0].digest), "predicate.consent[0].digest");
-    refused(tampered((p) => delete p.licence.document.name), "predicate.licence.document.name");
-    refused(tampered((p) => delete p.accessEvents[0].at), "predicate.accessEvents[0].at");
-    refused(tampered((p) => delete p.accessEvents[2].actor), "predicate.accessEvents[2].actor");
-  });
-
   it("error: wrong types and out-of-range values", () => {
     refused(tampered((p) => (p.personalData = "yes")), "predicate.personalData");
     refused(tampered((p) => (p.content.files = "12400")), "predicate.content.files");

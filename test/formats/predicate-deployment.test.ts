@@ -39,13 +39,6 @@ describe("deployment predicate", () => {
     refused(tampered((p) => (p.approvalPolicy.of = 3)), "predicate.approvalPolicy.of");
   });
 
-  it("error: missing required fields", () => {
-    for (const field of ["environment", "target", "deployedAt", "deployer", "approvalPolicy"]) refused(tampered((p) => delete p[field]), `predicate.${field}`);
-    for (const field of ["id", "threshold", "role"]) refused(tampered((p) => delete p.approvalPolicy[field]), `predicate.approvalPolicy.${field}`);
-    refused(tampered((p) => delete p.target.name), "predicate.target.name");
-    refused(tampered((p) => delete p.deployer.name), "predicate.deployer.name");
-  });
-
   it("error: a threshold that is not an integer from 1 to 100", () => {
     for (const threshold of [0, -1, 101, 1.5, "2", null]) refused(tampered((p) => (p.approvalPolicy.threshold = threshold)), "predicate.approvalPolicy.threshold");
   });

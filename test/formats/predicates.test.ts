@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { type PredicateSchemaName, pathsOf, predicateSchema, predicateVectors, refusedBy, replaced } from "../helpers/predicateHarness.js";
+import { type PredicateSchemaName, pathsOf, pathText, predicateSchema, predicateVectors, refusedBy, replaced, specObjects } from "../helpers/predicateHarness.js";
+import type { AnySpec } from "../../src/core/spec/spec.js";
+import { APPROVAL_PREDICATE_TYPE, approvalSpec } from "../../src/formats/predicates/approval.js";
+import { DATASET_PREDICATE_TYPE, datasetSpec } from "../../src/formats/predicates/dataset.js";
+import { DEPLOYMENT_PREDICATE_TYPE, deploymentSpec } from "../../src/formats/predicates/deployment.js";
+import { EVALUATION_PREDICATE_TYPE, evaluationSpec } from "../../src/formats/predicates/evaluation.js";
+import { MODEL_UPDATE_PREDICATE_TYPE, modelUpdateSpec } from "../../src/formats/predicates/modelUpdate.js";
+import { MODEL_WATERMARK_PREDICATE_TYPE, modelWatermarkSpec } from "../../src/formats/predicates/modelWatermark.js";
+import { REVOCATION_PREDICATE_TYPE, revocationSpec } from "../../src/formats/predicates/revocation.js";
 import { PREDICATE_PARSERS, parsePredicate } from "../../src/formats/predicates/index.js";
 import { canonicalJson } from "../../src/core/canonicalJson.js";
 import { InputError } from "../../src/core/errors/input.js";
@@ -9,7 +17,8 @@ import { InputError } from "../../src/core/errors/input.js";
 // What every predicate shares, table-driven over the frozen vectors (test/vectors/predicates-v1.json):
 // the vector parses to itself and its schema accepts it; the parser returns a fresh copy; any value
 // anywhere is accepted by both parser and schema or refused with INVALID_PREDICATE; a non-object is
-// refused at the caller's path. Each predicate's own rules stay in test/predicate-<name>.test.ts.
+// refused at the caller's path; for a predicate declared by a spec, every required field and every
+// closed object, read from the spec. Each predicate's own rules stay in test/formats/predicate-<name>.test.ts.
 const SCHEMAS: Readonly<Record<string, PredicateSchemaName>> = {
   "https://slsa.dev/provenance/v1": "training-run",
   "https://provenance-ledger.dev/dataset/v1": "dataset",
@@ -19,6 +28,18 @@ const SCHEMAS: Readonly<Record<string, PredicateSchemaName>> = {
   "https://provenance-ledger.dev/model-update/v1": "model-update",
   "https://provenance-ledger.dev/revocation/v1": "revocation",
   "https://provenance-ledger.dev/model-watermark/v1": "model-watermark",
+};
+
+// The predicates declared by a spec (src/core/spec/): the rules every object of a spec shares are
+// tested from the spec itself, at every object of the frozen vector.
+const SPECS: Readonly<Record<string, AnySpec>> = {
+  [APPROVAL_PREDICATE_TYPE]: approvalSpec,
+  [DATASET_PREDICATE_TYPE]: datasetSpec,
+  [DEPLOYMENT_PREDICATE_TYPE]: deploymentSpec,
+  [EVALUATION_PREDICATE_TYPE]: evaluationSpec,
+  [MODEL_UPDATE_PREDICATE_TYPE]: modelUpdateSpec,
+  [MODEL_WATERMARK_PREDICATE_TYPE]: modelWatermarkSpec,
+  [REVOCATION_PREDICATE_TYPE]: revocationSpec,
 };
 
 /** Every object and array inside `parsed` is a new one, not the input's at the same place. */
@@ -70,6 +91,19 @@ describe("every predicate (shared rules)", () => {
           }),
         );
       });
+
+      const spec = SPECS[type];
+      if (spec !== undefined) {
+        it("error: every field its spec requires, missing, is named, at any depth (parser and schema)", () => {
+          const objects = specObjects(spec, vector);
+          assert.ok(objects.length > 1, "the vector has nested objects");
+          for (const { path, required } of objects) for (const field of required) refused(replaced(vector, [...path, field], undefined), pathText([...path, field]));
+        });
+
+        it("error: an unknown field in any closed object of its spec is named (parser and schema)", () => {
+          for (const { path, open } of specObjects(spec, vector)) if (!open) refused(replaced(vector, [...path, "unknownField"], "x"), pathText([...path, "unknownField"]));
+        });
+      }
 
       it("error: not an object, at the caller's path", () => {
         for (const value of [null, [], name, 0, 1, true, false]) refused(value, "predicate");

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { InputError } from "../../src/core/errors/input.js";
+import type { AnySpec } from "../../src/core/spec/spec.js";
 
 /** A predicate that has a JSON Schema: `schemas/predicates/<name>-v<version>.schema.json` (model-manifest: v2; the others v1). */
 export type PredicateSchemaName = "approval" | "dataset" | "deployment" | "evaluation" | "model-manifest" | "model-update" | "model-watermark" | "revocation" | "training-run";
@@ -132,4 +133,40 @@ export function predicateCase(name: PredicateSchemaName, type: string, parse: (v
 /** Asserts that building a predicate (`create()`) is refused with INVALID_PREDICATE naming `path`: an invalid predicate cannot be created either. */
 export function refusedToCreate(create: () => unknown, path: string): void {
   assert.throws(create, (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path === path);
+}
+
+/** An object a spec declares, found in a value: where it is, the fields the spec requires of it, and whether it is open to unknown keys. */
+export type SpecObject = { readonly path: JsonPath; readonly required: readonly string[]; readonly open: boolean };
+
+/**
+ * Every object that `spec` declares inside `value` (the root included, parents first): what the shared
+ * predicate suite (test/formats/predicates.test.ts) tampers with, so the rules every spec'd predicate
+ * shares (a missing required field, an unknown field) are tested from the spec, not listed by hand.
+ */
+export function specObjects(spec: AnySpec, value: unknown, path: JsonPath = []): SpecObject[] {
+  const node = spec.node;
+  if (value === null || typeof value !== "object") return [];
+  const at = value as Record<string, unknown>;
+  switch (node.kind) {
+    case "object": {
+      const fields = Object.entries(node.fields);
+      const here = { path, required: fields.filter(([, f]) => !f.optional).map(([k]) => k), open: node.open === true };
+      return [here, ...fields.flatMap(([k, f]) => (at[k] === undefined ? [] : specObjects(f, at[k], [...path, k])))];
+    }
+    case "array":
+      return (value as unknown[]).flatMap((item, i) => specObjects(node.items, item, [...path, i]));
+    case "map":
+      return Object.entries(at).flatMap(([k, v]) => specObjects(node.values, v, [...path, k]));
+    case "union": {
+      const variant = node.variants[String(at[node.tag])];
+      return variant === undefined ? [] : specObjects(variant, value, path);
+    }
+    default:
+      return [];
+  }
+}
+
+/** A JsonPath as the parsers name it: `predicate.metrics[2].value`. */
+export function pathText(path: JsonPath, root = "predicate"): string {
+  return root + path.map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`)).join("");
 }

@@ -39,3 +39,33 @@ export class InputError extends BaseError<InputErrorCode> {
     this.path = parameters.path;
   }
 }
+
+/**
+ * The one place a refusal of input is built and thrown: an InputError with `code`, naming the field
+ * at fault by `path` when there is one (the message then starts with it), with its `cause`.
+ * Formats reach it through their specs (src/core/spec/) and the validate.ts checks; the CLI through
+ * its argument helpers (src/cli/usage.ts).
+ *
+ * @example
+ * invalid("INVALID_RECORD", "unknown field", "record.extra"); // throws "record.extra: unknown field"
+ */
+export function invalid(code: InputErrorCode, message: string, path?: string, cause?: unknown): never {
+  throw new InputError(code, message, { ...(path === undefined ? {} : { path }), ...(cause === undefined ? {} : { cause }) });
+}
+
+/**
+ * Refuses a document whose `format` is not one this version reads (UNSUPPORTED_FORMAT at `path`):
+ * `unknown <what> format "<format>"; this version reads <reads>`, `reads` being the accepted names as
+ * the caller words them (`"provenance-receipt-v1"`).
+ */
+export function unsupportedFormat(what: string, format: unknown, reads: string, path: string): never {
+  return invalid("UNSUPPORTED_FORMAT", `unknown ${what} format ${JSON.stringify(format)}; this version reads ${reads}`, path);
+}
+
+/**
+ * Throws `error` again naming the field by `path` (and with `code`): a parser's error, whose path
+ * starts at its own root (`$.x`, `receipt.format`), told from the enclosing document (`envelope.payload.x`).
+ */
+export function rebase(error: InputError, path: string, code: InputErrorCode = error.code): never {
+  return invalid(code, error.path === undefined ? error.shortMessage : error.shortMessage.slice(error.path.length + 2), path, error);
+}

@@ -40,7 +40,7 @@ function rowsOf(spec: AnySpec, field: string): SpecRow[] {
   // A described object is one row; an undescribed one lists its fields.
   if ((node.kind === "object" || node.kind === "union") && spec.description === undefined) return specRows(spec, field);
   if (node.kind === "array" && (node.items.node.kind === "object" || node.items.node.kind === "union") && node.items.description === undefined)
-    return [{ field, type: `array ${bounds(node.min, node.max)}`.trim(), meaning }, ...specRows(node.items, `${field}[]`)];
+    return [{ field, type: `array ${bounds(node.min, node.max)}`.trim(), meaning }, ...specRows(node.items, `${field.replace(/\?$/, "")}[]`)];
   return [{ field, type: typeOf(node), meaning }];
 }
 

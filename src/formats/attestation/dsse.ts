@@ -1,6 +1,6 @@
 import { base64ToBytes, bytesToBase64, sha256Hex } from "../../core/bytes.js";
 import { canonicalJsonBytes } from "../../core/canonicalJson.js";
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
 import { KEYID, expectArray, expectObject, expectString } from "../../core/validate.js";
 
@@ -53,8 +53,8 @@ export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8
  */
 export function decodeBase64(value: string, path: string): Uint8Array {
   const bytes = base64ToBytes(value);
-  if (bytes === "alphabet") throw new InputError("INVALID_BASE64", "is not standard padded base64 (RFC 4648 §4)", { path });
-  if (bytes === "padding-bits") throw new InputError("INVALID_BASE64", "is not the canonical base64 encoding of its bytes (non-zero padding bits)", { path });
+  if (bytes === "alphabet") invalid("INVALID_BASE64", "is not standard padded base64 (RFC 4648 §4)", path);
+  if (bytes === "padding-bits") invalid("INVALID_BASE64", "is not the canonical base64 encoding of its bytes (non-zero padding bits)", path);
   return bytes;
 }
 
@@ -77,7 +77,7 @@ export function parseEnvelope(value: unknown, path = "envelope"): DsseEnvelope {
   const o = expectObject(value, path, "INVALID_ENVELOPE", { required: ["payloadType", "payload", "signatures"] });
   const payloadType = expectString(o.payloadType, `${path}.payloadType`, "INVALID_ENVELOPE", { max: 256 });
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE)
-    throw new InputError("WRONG_PAYLOAD_TYPE", `payloadType is ${JSON.stringify(payloadType)}; only "${IN_TOTO_PAYLOAD_TYPE}" (an in-toto Statement) is accepted`, { path: `${path}.payloadType` });
+    invalid("WRONG_PAYLOAD_TYPE", `payloadType is ${JSON.stringify(payloadType)}; only "${IN_TOTO_PAYLOAD_TYPE}" (an in-toto Statement) is accepted`, `${path}.payloadType`);
   const payload = expectString(o.payload, `${path}.payload`, "INVALID_ENVELOPE", { max: Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4 });
   decodeBase64(payload, `${path}.payload`);
   const signatures = expectArray(o.signatures, `${path}.signatures`, "INVALID_ENVELOPE", 1, MAX_SIGNATURES).map((s, i) => {
@@ -91,7 +91,7 @@ export function parseEnvelope(value: unknown, path = "envelope"): DsseEnvelope {
   });
   const seen = new Set<string>();
   for (const [i, s] of signatures.entries()) {
-    if (seen.has(s.keyid)) throw new InputError("INVALID_ENVELOPE", `key ${s.keyid} signed twice; each key signs an envelope once`, { path: `${path}.signatures[${i}].keyid` });
+    if (seen.has(s.keyid)) invalid("INVALID_ENVELOPE", `key ${s.keyid} signed twice; each key signs an envelope once`, `${path}.signatures[${i}].keyid`);
     seen.add(s.keyid);
   }
   return { payloadType, payload, signatures };

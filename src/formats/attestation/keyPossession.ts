@@ -1,9 +1,10 @@
 import { encodeAbiParameters, keccak256, stringToBytes } from "viem";
-import { InputError } from "../../core/errors/input.js";
+import { invalid, unsupportedFormat } from "../../core/errors/input.js";
 import { type Hex, hexEquals, hexToBytes, parseAddress, parseHexBytes, toHex } from "../../core/hex.js";
 import type { Signer } from "./signer.js";
 import { expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
 import { KEY_ALGORITHMS, type KeyAlgorithm, type PublicKeyInfo, derToPem, keyidOfSpki, onChainKeyId, parsePublicKeyInfo, parseSpki, spkiOfPublicKey, verifySignature } from "./publicKeys.js";
+import { UINT32_MAX } from "../../core/validate.js";
 
 /**
  * Proof of possession of a signing key (docs/attestations.md#proof-of-possession, docs/registry.md "Signing keys").
@@ -76,7 +77,7 @@ export function publicKeyInfoFromBytes(algorithm: KeyAlgorithm, publicKey: Hex):
   if (spki === undefined) {
     // A P-256 key with a compressed point is a key, but not the one encoding the key id is derived from.
     const compressed = der.length === 59 && der[0] === 0x30 && der[1] === 0x39;
-    throw new InputError("INVALID_KEY", compressed ? "is not the canonical (uncompressed) DER encoding of its key" : `is not a DER SubjectPublicKeyInfo of a ${algorithm} key`, { path: "publicKey" });
+    invalid("INVALID_KEY", compressed ? "is not the canonical (uncompressed) DER encoding of its key" : `is not a DER SubjectPublicKeyInfo of a ${algorithm} key`, "publicKey");
   }
   const pem = derToPem(spki.der);
   const keyid = keyidOfSpki(spki.der);
@@ -150,18 +151,18 @@ export type KeyPossessionFile = KeyPossession & {
  */
 export function parseKeyPossessionFile(value: unknown, path = "possession"): KeyPossessionFile {
   const o = expectObject(value, path, "INVALID_KEY", { required: ["format", "chainId", "registry", "orgId", "role", "algorithm", "keyid", "publicKey", "proof"] });
-  if (o.format !== POSSESSION_FORMAT) throw new InputError("UNSUPPORTED_FORMAT", `unknown proof of possession format ${JSON.stringify(o.format)}; this version reads "${POSSESSION_FORMAT}"`, { path: `${path}.format` });
+  if (o.format !== POSSESSION_FORMAT) unsupportedFormat("proof of possession", o.format, `"${POSSESSION_FORMAT}"`, `${path}.format`);
   const chainId = expectInteger(o.chainId, `${path}.chainId`, "INVALID_KEY", 1);
   const registry = parseAddress(o.registry, `${path}.registry`);
-  const orgId = expectInteger(o.orgId, `${path}.orgId`, "INVALID_KEY", 1, 0xffffffff);
+  const orgId = expectInteger(o.orgId, `${path}.orgId`, "INVALID_KEY", 1, UINT32_MAX);
   const role = o.role === null ? null : expectString(o.role, `${path}.role`, "INVALID_KEY", { max: 64 });
   const algorithm = expectOneOf(o.algorithm, `${path}.algorithm`, "INVALID_KEY", KEY_ALGORITHMS);
   const keyid = expectString(o.keyid, `${path}.keyid`, "INVALID_KEY", { max: 80 });
   const publicKey = expectString(o.publicKey, `${path}.publicKey`, "INVALID_KEY", { max: 256 });
   const proof = expectString(o.proof, `${path}.proof`, "INVALID_KEY", { max: 300 });
-  if (!/^0x([0-9a-f]{2})+$/.test(publicKey)) throw new InputError("INVALID_HEX", "expected lower-case 0x hex bytes", { path: `${path}.publicKey` });
-  if (!/^0x([0-9a-f]{2})+$/.test(proof)) throw new InputError("INVALID_HEX", "expected lower-case 0x hex bytes", { path: `${path}.proof` });
+  if (!/^0x([0-9a-f]{2})+$/.test(publicKey)) invalid("INVALID_HEX", "expected lower-case 0x hex bytes", `${path}.publicKey`);
+  if (!/^0x([0-9a-f]{2})+$/.test(proof)) invalid("INVALID_HEX", "expected lower-case 0x hex bytes", `${path}.proof`);
   const key = publicKeyInfoFromBytes(algorithm, publicKey as Hex);
-  if (key.keyid !== keyid) throw new InputError("INVALID_KEY", `the public key's keyid is ${key.keyid}, not ${keyid}`, { path: `${path}.keyid` });
+  if (key.keyid !== keyid) invalid("INVALID_KEY", `the public key's keyid is ${key.keyid}, not ${keyid}`, `${path}.keyid`);
   return { format: POSSESSION_FORMAT, chainId, registry, orgId, role, algorithm, keyid, publicKey: publicKey as Hex, proof: proof as Hex };
 }

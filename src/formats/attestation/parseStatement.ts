@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { InputError, rebase } from "../../core/errors/input.js";
 import { parseJsonBytes } from "../../core/parseJson.js";
 import { type DsseEnvelope, envelopePayload } from "./dsse.js";
 import { parsePredicate } from "../predicates/index.js";
@@ -24,7 +24,7 @@ export function statementOfEnvelope(envelope: DsseEnvelope, path = "envelope"): 
   try {
     json = parseJsonBytes(envelopePayload(envelope), `${path}.payload`);
   } catch (error) {
-    if (error instanceof InputError && error.path?.startsWith("$")) throw new InputError(error.code, error.shortMessage.slice(error.path.length + 2), { path: `${path}.payload${error.path.slice(1)}`, cause: error });
+    if (error instanceof InputError && error.path?.startsWith("$")) rebase(error, `${path}.payload${error.path.slice(1)}`);
     throw error;
   }
   return parseStatement(json, `${path}.payload`);

@@ -6,7 +6,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
 import { keccak256, recoverAddress } from "viem";
 import { base64ToBytes, bytesEqual, bytesToBase64, bytesToHexDigits, sha256Bytes, utf8Bytes } from "../../core/bytes.js";
-import { InputError } from "../../core/errors/input.js";
+import { invalid, unsupportedFormat } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
 import { expectObject, expectOneOf, expectString } from "../../core/validate.js";
 
@@ -90,10 +90,10 @@ export function publicKeyInfo(key: PublicKeyInfo): PublicKeyInfo {
 /** The parsed SPKI of an ed25519 or P-256 {@link PublicKeyInfo}'s PEM, or an `InputError` naming `path`. */
 export function spkiOfPublicKey(algorithm: "ed25519" | "p256", publicKey: string, path: string): Spki {
   const der = pemToDer(publicKey);
-  if (der === undefined) throw new InputError("INVALID_KEY", "is not a PEM public key", { path });
+  if (der === undefined) invalid("INVALID_KEY", "is not a PEM public key", path);
   const spki = parseSpki(der);
-  if (spki === undefined) throw new InputError("INVALID_KEY", `is not an ed25519 or P-256 public key in its SubjectPublicKeyInfo encoding (P-256: named curve, uncompressed point), not ${algorithm}`, { path });
-  if (spki.algorithm !== algorithm) throw new InputError("INVALID_KEY", `is a ${spki.algorithm} key, not ${algorithm}`, { path });
+  if (spki === undefined) invalid("INVALID_KEY", `is not an ed25519 or P-256 public key in its SubjectPublicKeyInfo encoding (P-256: named curve, uncompressed point), not ${algorithm}`, path);
+  if (spki.algorithm !== algorithm) invalid("INVALID_KEY", `is a ${spki.algorithm} key, not ${algorithm}`, path);
   return spki;
 }
 
@@ -104,16 +104,16 @@ export function spkiOfPublicKey(algorithm: "ed25519" | "p256", publicKey: string
 export function parsePublicKeyInfo(value: unknown, path = "key"): PublicKeyInfo {
   const o = expectObject(value, path, "INVALID_KEY", { required: ["algorithm", "keyid", "publicKey"], allowed: ["format"] });
   if (o.format !== undefined && o.format !== PUBLIC_KEY_FORMAT)
-    throw new InputError("UNSUPPORTED_FORMAT", `unknown public key format ${JSON.stringify(o.format)}; this version reads "${PUBLIC_KEY_FORMAT}"`, { path: `${path}.format` });
+    unsupportedFormat("public key", o.format, `"${PUBLIC_KEY_FORMAT}"`, `${path}.format`);
   const algorithm = expectOneOf(o.algorithm, `${path}.algorithm`, "INVALID_KEY", KEY_ALGORITHMS);
   const keyid = expectString(o.keyid, `${path}.keyid`, "INVALID_KEY", { max: 80 });
   const publicKey = expectString(o.publicKey, `${path}.publicKey`, "INVALID_KEY", { max: 4096 });
   if (algorithm === "secp256k1") {
-    if (!/^0x[0-9a-f]{40}$/.test(keyid) || publicKey !== keyid) throw new InputError("INVALID_KEY", "a secp256k1 keyid and publicKey are the same lower-case 0x address", { path: `${path}.keyid` });
+    if (!/^0x[0-9a-f]{40}$/.test(keyid) || publicKey !== keyid) invalid("INVALID_KEY", "a secp256k1 keyid and publicKey are the same lower-case 0x address", `${path}.keyid`);
     return { algorithm, keyid, publicKey };
   }
   const spki = spkiOfPublicKey(algorithm, publicKey, `${path}.publicKey`);
-  if (keyidOfSpki(spki.der) !== keyid) throw new InputError("INVALID_KEY", "the keyid is not the SHA-256 of this public key", { path: `${path}.keyid` });
+  if (keyidOfSpki(spki.der) !== keyid) invalid("INVALID_KEY", "the keyid is not the SHA-256 of this public key", `${path}.keyid`);
   return { algorithm, keyid, publicKey };
 }
 

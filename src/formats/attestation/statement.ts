@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import { expectArray, expectDigestSet, expectName, expectObject, expectUri } from "../../core/validate.js";
 
 /** The in-toto Statement v1 `_type`. */
@@ -29,7 +29,7 @@ export type Statement<P = unknown> = {
 export function parseStatementLayer(value: unknown, path = "statement"): Statement<unknown> {
   const o = expectObject(value, path, "INVALID_STATEMENT", { required: ["_type", "subject", "predicateType", "predicate"] });
   if (o._type !== STATEMENT_TYPE)
-    throw new InputError("INVALID_STATEMENT", `_type is ${JSON.stringify(o._type)}; only "${STATEMENT_TYPE}" is accepted`, { path: `${path}._type` });
+    invalid("INVALID_STATEMENT", `_type is ${JSON.stringify(o._type)}; only "${STATEMENT_TYPE}" is accepted`, `${path}._type`);
   const subject = expectArray(o.subject, `${path}.subject`, "INVALID_STATEMENT", 1, MAX_SUBJECTS).map((s, i) => {
     const p = `${path}.subject[${i}]`;
     const entry = expectObject(s, p, "INVALID_STATEMENT", { required: ["name", "digest"] });

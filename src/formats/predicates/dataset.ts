@@ -1,6 +1,7 @@
-import { InputError } from "../../core/errors/input.js";
+import type { InputError } from "../../core/errors/input.js";
+import { parseSpec, type Spec, s } from "../../core/spec/spec.js";
 import { isSpdxExpression } from "../../core/spec/spdxExpression.js";
-import { compareTimestamps, timestamp, expectArray, expectBoolean, expectDigestSet, expectInteger, expectName, expectObject, expectOneOf, expectString, expectTimestamp, expectUri } from "../../core/validate.js";
+import { compareTimestamps, timestamp } from "../../core/validate.js";
 
 /**
  * The `predicateType` of a dataset attestation. The statement's subject is the dataset, by the
@@ -191,6 +192,86 @@ export type ParseDatasetPredicateErrorType = InputError;
 
 const CODE = "INVALID_PREDICATE";
 const MAX_ACCESS_EVENTS = 10_000;
+// The characters an SPDX licence expression is made of, for the schema; the grammar is the parser's (isSpdxExpression).
+const SPDX_CHARACTERS = "^[A-Za-z0-9.+:()-]+(?: [A-Za-z0-9.+:()-]+)*$";
+
+const documentSpec = s.object({ name: s.name(256), digest: s.sha256DigestSet() });
+
+/** The dataset predicate's spec: parser, `schemas/predicates/dataset-v1.schema.json` and the docs table. */
+export const datasetSpec = s.object({
+  name: s.name(256).describe("e.g. `acme/claims-tickets`"),
+  version: s.optional(s.string({ max: 128 }).describe("e.g. `2026-10`")),
+  description: s.optional(s.string().describe("what the data is and is for")),
+  source: s.object({
+    uri: s.uri().describe("where the data was obtained"),
+    collectedFrom: s.optional(s.string({ max: 1024 }).describe("whom or what it was collected from, in words")),
+    collectedAt: s.optional(s.timestamp().describe("time of collection or snapshot")),
+  }),
+  content: s
+    .object({
+      kind: s.literal("file", "directory").describe("how the subject digest was computed"),
+      files: s.integer(1).describe("number of files; 1 for a file"),
+      size: s.integer().describe("total bytes"),
+    })
+    .refine((c, fail) => c.kind === "file" && c.files !== 1 && fail(".files", `a file is 1 file, got ${c.files}`), {
+      schema: { if: { properties: { kind: { const: "file" } } }, then: { properties: { files: { const: 1 } } } },
+    }),
+  licence: s
+    .object({
+      spdxId: s.optional(
+        s
+          .string({ max: 512 })
+          .refine((id, fail) => isSpdxExpression(id) || fail("", "must be an SPDX licence identifier or expression such as MIT, CC-BY-4.0 or Apache-2.0 OR MIT"), {
+            schema: { pattern: SPDX_CHARACTERS },
+            doc: "an SPDX licence expression (SPDX 2.3 Annex D; the schema checks its characters only)",
+          })
+          .describe("`CC-BY-4.0`, `MIT OR Apache-2.0`, `LicenseRef-acme-internal`"),
+      ),
+      name: s.optional(s.name(256).describe("human-readable licence or agreement name")),
+      document: s.optional(documentSpec.describe("the licence or agreement text, by hash")),
+    })
+    .refine((l, fail) => l.spdxId === undefined && l.document === undefined && fail("", "a licence needs spdxId or document (or both)"), {
+      schema: {
+        anyOf: [
+          { required: ["spdxId"], properties: { spdxId: true } },
+          { required: ["document"], properties: { document: true } },
+        ],
+      },
+    }),
+  consent: s.optional(
+    s
+      .array(
+        s.object({
+          name: s.name(256).describe("what the document is, e.g. its file name"),
+          digest: s.sha256DigestSet().describe("the document's digest"),
+          scope: s.optional(s.string({ max: 1024 }).describe("what the consent covers, in words")),
+        }),
+        1,
+        1000,
+      )
+      .describe("consent documents, by hash"),
+  ),
+  personalData: s.boolean().describe("whether the data contains personal data (GDPR Art. 4(1))"),
+  accessEvents: s
+    .array(
+      s.object({
+        actor: s.string({ max: 256 }).describe("who acted: a person, team or service account"),
+        action: s.literal(...DATASET_ACCESS_ACTIONS).describe("what was done"),
+        at: s.timestamp().describe("time of the event"),
+        purpose: s.optional(s.string({ max: 1024 }).describe("why, in words")),
+      }),
+      1,
+      MAX_ACCESS_EVENTS,
+    )
+    .describe("access log, oldest first")
+    .refine(
+      (events, fail, path) => {
+        for (let i = 1; i < events.length; i++)
+          if (compareTimestamps(events[i]!.at, events[i - 1]!.at) < 0) fail(`[${i}].at`, `events are listed oldest first; this one is before ${path}[${i - 1}] (${events[i - 1]!.at})`);
+      },
+      { doc: "in time order, equal times allowed (checked by the parser)" },
+    ),
+}) satisfies Spec<DatasetPredicate>;
 
 /**
  * Builds a dataset predicate from typed parameters and validates it with
@@ -230,94 +311,5 @@ export function createDatasetPredicate(parameters: CreateDatasetPredicateParamet
  * if (dataset.personalData && !dataset.consent) console.warn("personal data without consent documents");
  */
 export function parseDatasetPredicate(value: unknown, path = "predicate"): DatasetPredicate {
-  const o = expectObject(value, path, CODE, {
-    required: ["name", "source", "content", "licence", "personalData", "accessEvents"],
-    allowed: ["version", "description", "consent"],
-  });
-  const name = expectName(o.name, `${path}.name`, CODE, { max: 256 });
-  const version = o.version === undefined ? undefined : expectString(o.version, `${path}.version`, CODE, { max: 128 });
-  const description = o.description === undefined ? undefined : expectString(o.description, `${path}.description`, CODE);
-  return {
-    name,
-    ...(version === undefined ? {} : { version }),
-    ...(description === undefined ? {} : { description }),
-    source: parseSource(o.source, `${path}.source`),
-    content: parseContent(o.content, `${path}.content`),
-    licence: parseLicence(o.licence, `${path}.licence`),
-    ...(o.consent === undefined ? {} : { consent: parseConsent(o.consent, `${path}.consent`) }),
-    personalData: expectBoolean(o.personalData, `${path}.personalData`, CODE),
-    accessEvents: parseAccessEvents(o.accessEvents, `${path}.accessEvents`),
-  };
-}
-
-function parseSource(value: unknown, path: string): DatasetSource {
-  const o = expectObject(value, path, CODE, { required: ["uri"], allowed: ["collectedFrom", "collectedAt"] });
-  return {
-    uri: expectUri(o.uri, `${path}.uri`, CODE),
-    ...(o.collectedFrom === undefined ? {} : { collectedFrom: expectString(o.collectedFrom, `${path}.collectedFrom`, CODE, { max: 1024 }) }),
-    ...(o.collectedAt === undefined ? {} : { collectedAt: expectTimestamp(o.collectedAt, `${path}.collectedAt`, CODE) }),
-  };
-}
-
-function parseContent(value: unknown, path: string): DatasetContent {
-  const o = expectObject(value, path, CODE, { required: ["kind", "files", "size"], allowed: [] });
-  const kind = expectOneOf(o.kind, `${path}.kind`, CODE, ["file", "directory"]);
-  const files = expectInteger(o.files, `${path}.files`, CODE, 1);
-  if (kind === "file" && files !== 1) throw new InputError(CODE, `a file is 1 file, got ${files}`, { path: `${path}.files` });
-  return { kind, files, size: expectInteger(o.size, `${path}.size`, CODE) };
-}
-
-function parseLicence(value: unknown, path: string): DatasetLicence {
-  const o = expectObject(value, path, CODE, { allowed: ["spdxId", "name", "document"] });
-  if (o.spdxId === undefined && o.document === undefined) throw new InputError(CODE, "a licence needs spdxId or document (or both)", { path });
-  let spdxId: string | undefined;
-  if (o.spdxId !== undefined) {
-    spdxId = expectString(o.spdxId, `${path}.spdxId`, CODE, { max: 512 });
-    if (!isSpdxExpression(spdxId)) throw new InputError(CODE, "must be an SPDX licence identifier or expression such as MIT, CC-BY-4.0 or Apache-2.0 OR MIT", { path: `${path}.spdxId` });
-  }
-  let document: DatasetDocument | undefined;
-  if (o.document !== undefined) {
-    document = parseDocument(expectObject(o.document, `${path}.document`, CODE, { required: ["name", "digest"], allowed: [] }), `${path}.document`);
-  }
-  return {
-    ...(spdxId === undefined ? {} : { spdxId }),
-    ...(o.name === undefined ? {} : { name: expectName(o.name, `${path}.name`, CODE, { max: 256 }) }),
-    ...(document === undefined ? {} : { document }),
-  };
-}
-
-function parseConsent(value: unknown, path: string): DatasetConsent[] {
-  return expectArray(value, path, CODE, 1, 1000).map((item, i) => {
-    const p = `${path}[${i}]`;
-    const o = expectObject(item, p, CODE, { required: ["name", "digest"], allowed: ["scope"] });
-    const document = parseDocument(o, p);
-    return o.scope === undefined ? document : { ...document, scope: expectString(o.scope, `${p}.scope`, CODE, { max: 1024 }) };
-  });
-}
-
-/** `name` and `digest` of an object whose keys were already checked. */
-function parseDocument(o: Record<string, unknown>, path: string): DatasetDocument {
-  return {
-    name: expectName(o.name, `${path}.name`, CODE, { max: 256 }),
-    digest: expectDigestSet(o.digest, `${path}.digest`, CODE, true) as DatasetDocument["digest"],
-  };
-}
-
-function parseAccessEvents(value: unknown, path: string): DatasetAccessEvent[] {
-  const events: DatasetAccessEvent[] = [];
-  for (const [i, item] of expectArray(value, path, CODE, 1, MAX_ACCESS_EVENTS).entries()) {
-    const p = `${path}[${i}]`;
-    const o = expectObject(item, p, CODE, { required: ["actor", "action", "at"], allowed: ["purpose"] });
-    const at = expectTimestamp(o.at, `${p}.at`, CODE);
-    const previous = events[i - 1];
-    if (previous !== undefined && compareTimestamps(at, previous.at) < 0)
-      throw new InputError(CODE, `events are listed oldest first; this one is before ${path}[${i - 1}] (${previous.at})`, { path: `${p}.at` });
-    events.push({
-      actor: expectString(o.actor, `${p}.actor`, CODE, { max: 256 }),
-      action: expectOneOf(o.action, `${p}.action`, CODE, DATASET_ACCESS_ACTIONS),
-      at,
-      ...(o.purpose === undefined ? {} : { purpose: expectString(o.purpose, `${p}.purpose`, CODE, { max: 1024 }) }),
-    });
-  }
-  return events;
+  return parseSpec(datasetSpec, value, path, CODE);
 }

@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { type InputError, invalid } from "../../core/errors/input.js";
 import { compareUtf8 } from "../../core/compareUtf8.js";
 import {
   type ExpectStringOptions,
@@ -341,8 +341,8 @@ function parseContainer(value: unknown, path: string): EnvironmentContainer {
   const detected = expectBoolean(o.detected, `${path}.detected`, CODE);
   const runtime = nullable(o.runtime, `${path}.runtime`, (v, p) => expectOneOf(v, p, CODE, CONTAINER_RUNTIMES));
   const evidence = expectArray(o.evidence, `${path}.evidence`, CODE, 0, 16).map((e, i) => text(e, `${path}.evidence[${i}]`, 256));
-  if (detected !== evidence.length > 0) throw new InputError(CODE, "a container is detected exactly when there is evidence", { path: `${path}.detected` });
-  if (runtime !== null && !detected) throw new InputError(CODE, "a runtime without a detected container", { path: `${path}.runtime` });
+  if (detected !== evidence.length > 0) invalid(CODE, "a container is detected exactly when there is evidence", `${path}.detected`);
+  if (runtime !== null && !detected) invalid(CODE, "a runtime without a detected container", `${path}.runtime`);
   const image = nullable(o.image, `${path}.image`, (v, p) =>
     text(v, p, 512, { pattern: CONTAINER_IMAGE_REFERENCE, hint: "an image reference pinned by digest, name[:tag]@sha256:<64 hex>" }),
   );
@@ -350,10 +350,10 @@ function parseContainer(value: unknown, path: string): EnvironmentContainer {
   const imageDigestSource = nullable(o.imageDigestSource, `${path}.imageDigestSource`, (v, p) => expectOneOf(v, p, CODE, [CONTAINER_IMAGE_ENV] as const));
   const imageDigestUnknownReason = nullable(o.imageDigestUnknownReason, `${path}.imageDigestUnknownReason`, (v, p) => text(v, p, 512));
   if ((imageDigest === null) !== (image === null) || (imageDigest === null) !== (imageDigestSource === null))
-    throw new InputError(CODE, "image, imageDigest and imageDigestSource are all set or all null", { path: `${path}.imageDigest` });
-  if (image !== null && image.slice(image.lastIndexOf("@") + 1) !== imageDigest) throw new InputError(CODE, "is not the digest of image", { path: `${path}.imageDigest` });
+    invalid(CODE, "image, imageDigest and imageDigestSource are all set or all null", `${path}.imageDigest`);
+  if (image !== null && image.slice(image.lastIndexOf("@") + 1) !== imageDigest) invalid(CODE, "is not the digest of image", `${path}.imageDigest`);
   if ((imageDigest === null) === (imageDigestUnknownReason === null))
-    throw new InputError(CODE, "a reason is given exactly when imageDigest is null", { path: `${path}.imageDigestUnknownReason` });
+    invalid(CODE, "a reason is given exactly when imageDigest is null", `${path}.imageDigestUnknownReason`);
   return { detected, runtime, evidence, image, imageDigest, imageDigestSource, imageDigestUnknownReason };
 }
 
@@ -363,7 +363,7 @@ function parseRuntimes(value: unknown, path: string): EnvironmentRuntime[] {
     const p = `${path}[${i}]`;
     const o = expectObject(item, p, CODE, { allowed: [], required: ["name", "version", "executable"] });
     const name = text(o.name, `${p}.name`, 32, { pattern: IDENTIFIER, hint: "a lower-case identifier such as python3" });
-    if (seen.has(name)) throw new InputError(CODE, `runtime ${JSON.stringify(name)} is listed twice`, { path: `${p}.name` });
+    if (seen.has(name)) invalid(CODE, `runtime ${JSON.stringify(name)} is listed twice`, `${p}.name`);
     seen.add(name);
     return {
       name,
@@ -413,14 +413,14 @@ function parsePythonEnvironment(value: unknown, path: string): PythonEnvironment
 function parseCount(o: Record<string, unknown>, path: string, listed: number): { count: number; truncated: boolean } {
   const count = expectInteger(o.count, `${path}.count`, CODE, 0, 100_000_000);
   const truncated = expectBoolean(o.truncated, `${path}.truncated`, CODE);
-  if (count < listed) throw new InputError(CODE, `count ${count} is less than the ${listed} packages listed`, { path: `${path}.count` });
-  if (truncated !== count > listed) throw new InputError(CODE, `truncated must be ${count > listed} when count is ${count} and ${listed} are listed`, { path: `${path}.truncated` });
+  if (count < listed) invalid(CODE, `count ${count} is less than the ${listed} packages listed`, `${path}.count`);
+  if (truncated !== count > listed) invalid(CODE, `truncated must be ${count > listed} when count is ${count} and ${listed} are listed`, `${path}.truncated`);
   return { count, truncated };
 }
 
 function checkSortedUnique(keys: readonly string[], path: string, by: string): void {
   for (let i = 1; i < keys.length; i++)
-    if (compareUtf8(keys[i - 1]!, keys[i]!) >= 0) throw new InputError(CODE, `packages must be sorted and unique by ${by} (UTF-8 order)`, { path: `${path}[${i}]` });
+    if (compareUtf8(keys[i - 1]!, keys[i]!) >= 0) invalid(CODE, `packages must be sorted and unique by ${by} (UTF-8 order)`, `${path}[${i}]`);
 }
 
 const PROBE_STATUSES = ["ok", "absent", "error"] as const satisfies readonly EnvironmentProbeStatus[];

@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import { APPROVAL_PREDICATE_TYPE, parseApprovalPredicate } from "./approval.js";
 import { DATASET_PREDICATE_TYPE, parseDatasetPredicate } from "./dataset.js";
 import { DEPLOYMENT_PREDICATE_TYPE, parseDeploymentPredicate } from "./deployment.js";
@@ -47,8 +47,6 @@ export const PREDICATE_NAMES: Readonly<Record<string, string>> = {
 export function parsePredicate(predicateType: string, value: unknown, path = "predicate"): unknown {
   const parse = Object.hasOwn(PREDICATE_PARSERS, predicateType) ? PREDICATE_PARSERS[predicateType] : undefined;
   if (!parse)
-    throw new InputError("UNKNOWN_PREDICATE", `unknown predicate type ${JSON.stringify(predicateType)}; this version understands ${Object.keys(PREDICATE_NAMES).join(", ")}`, {
-      path: path.replace(/\.predicate$/, ".predicateType"),
-    });
+    invalid("UNKNOWN_PREDICATE", `unknown predicate type ${JSON.stringify(predicateType)}; this version understands ${Object.keys(PREDICATE_NAMES).join(", ")}`, path.replace(/\.predicate$/, ".predicateType"));
   return parse(value, path);
 }

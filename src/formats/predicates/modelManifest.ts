@@ -1,6 +1,6 @@
 import { encodeAbiParameters, keccak256 } from "viem";
 import { compareBytes, utf8Bytes } from "../../core/bytes.js";
-import { InputError } from "../../core/errors/input.js";
+import type { InputError } from "../../core/errors/input.js";
 import { SINGLE_FILE_PATH } from "../model/shards.js";
 import { type ModelHashing, hashingOfKind } from "../model/modelManifest.js";
 import { modelPathProblem } from "../model/modelPath.js";
@@ -8,7 +8,7 @@ import { type Hex, hexEquals, parseHexBytes } from "../../core/hex.js";
 import { MAX_LEAF_COUNT } from "../../merkle/arrayMerkleTree.js";
 import { buildMerkleTree } from "../../merkle/buildMerkleTree.js";
 import { verifyMerkleProof } from "../../merkle/proof.js";
-import { expectArray, expectBoolean, expectInteger, expectObject, expectOneOf, expectSha256, expectString } from "../../core/validate.js";
+import { expectArray, expectBoolean, expectInteger, expectObject, expectOneOf, expectSha256, expectString, invalid } from "../../core/validate.js";
 
 /**
  * The in-toto `predicateType` of a model manifest made by this version (v2): the subject digest
@@ -141,27 +141,27 @@ function parsePredicateVersion(value: unknown, path: string, version: 1 | 2): Mo
     const key = resourceKey(resource.name, serialization, `${at}.name`);
     const single = key.path === SINGLE_FILE_PATH;
     if (single !== ((keys[0] ?? key).path === SINGLE_FILE_PATH) || (single && serialization.method === "files" && items.length !== 1))
-      throw new InputError(CODE, `"${SINGLE_FILE_PATH}" names the model itself: only a single-file model has it, and then it is its only file`, { path: `${at}.name` });
+      invalid(CODE, `"${SINGLE_FILE_PATH}" names the model itself: only a single-file model has it, and then it is its only file`, `${at}.name`);
     const previous = keys.at(-1);
     if (previous !== undefined) {
       const order = compareKeys(previous, key);
-      if (order === 0) throw new InputError(CODE, `duplicate resource ${JSON.stringify(resource.name)}`, { path: `${at}.name` });
-      if (order > 0) throw new InputError(CODE, `resources must be sorted by path segments, then offset (as OpenSSF model signing sorts them); it comes before resources[${i - 1}]`, { path: `${at}.name` });
+      if (order === 0) invalid(CODE, `duplicate resource ${JSON.stringify(resource.name)}`, `${at}.name`);
+      if (order > 0) invalid(CODE, `resources must be sorted by path segments, then offset (as OpenSSF model signing sorts them); it comes before resources[${i - 1}]`, `${at}.name`);
     }
     if (serialization.method === "shards") {
       const sameFile = previous?.path === key.path;
       if (sameFile && (previous.end - previous.start !== serialization.shard_size || key.start !== previous.end))
-        throw new InputError(CODE, `shards of a file are contiguous and all but the last are shard_size (${serialization.shard_size}) bytes; expected it to start at ${previous.end} after a full shard`, { path: `${at}.name` });
-      if (!sameFile && key.start !== 0) throw new InputError(CODE, "the first shard of a file starts at offset 0", { path: `${at}.name` });
+        invalid(CODE, `shards of a file are contiguous and all but the last are shard_size (${serialization.shard_size}) bytes; expected it to start at ${previous.end} after a full shard`, `${at}.name`);
+      if (!sameFile && key.start !== 0) invalid(CODE, "the first shard of a file starts at offset 0", `${at}.name`);
       if (key.end - key.start > serialization.shard_size || (key.end === key.start && key.start !== 0))
-        throw new InputError(CODE, `a shard covers 1 to shard_size (${serialization.shard_size}) bytes (an empty file: one shard 0:0)`, { path: `${at}.name` });
-      if (resource.size !== key.end - key.start) throw new InputError(CODE, `size must be end - start = ${key.end - key.start}`, { path: `${at}.size` });
+        invalid(CODE, `a shard covers 1 to shard_size (${serialization.shard_size}) bytes (an empty file: one shard 0:0)`, `${at}.name`);
+      if (resource.size !== key.end - key.start) invalid(CODE, `size must be end - start = ${key.end - key.start}`, `${at}.size`);
     }
     if (!filePaths.has(key.path)) {
       const segments = key.path.split("/");
       for (let n = 1; n < segments.length; n++) {
         const ancestor = segments.slice(0, n).join("/");
-        if (filePaths.has(ancestor)) throw new InputError(CODE, `path lies under ${JSON.stringify(ancestor)}, which is listed as a file`, { path: `${at}.name` });
+        if (filePaths.has(ancestor)) invalid(CODE, `path lies under ${JSON.stringify(ancestor)}, which is listed as a file`, `${at}.name`);
       }
       filePaths.add(key.path);
     }
@@ -171,7 +171,7 @@ function parsePredicateVersion(value: unknown, path: string, version: 1 | 2): Mo
   const merkle = parseMerkle(object.merkle, `${path}.merkle`, resources);
   // The signed kind must be the one the resources describe: "." names a single-file model.
   if (artifact !== undefined && (artifact.kind === "file") !== (keys[0]?.path === SINGLE_FILE_PATH))
-    throw new InputError(CODE, `kind is "${artifact.kind}", but the resources describe a ${artifact.kind === "file" ? "directory" : `single file ("${SINGLE_FILE_PATH}")`}`, { path: `${path}.artifact.kind` });
+    invalid(CODE, `kind is "${artifact.kind}", but the resources describe a ${artifact.kind === "file" ? "directory" : `single file ("${SINGLE_FILE_PATH}")`}`, `${path}.artifact.kind`);
   return { ...(artifact && { artifact }), serialization, resources, merkle };
 }
 
@@ -213,11 +213,11 @@ export type ProveResourceReturnType = {
  */
 export function proveResource(predicate: ModelManifestPredicate, name: string): ProveResourceReturnType {
   const index = predicate.resources.findIndex((resource) => resource.name === name);
-  if (index < 0) throw new InputError("INVALID_ARGUMENT", `the predicate has no resource named ${JSON.stringify(name)}`, { path: "name" });
+  if (index < 0) invalid("INVALID_ARGUMENT", `the predicate has no resource named ${JSON.stringify(name)}`, "name");
   const leaves = predicate.resources.map(modelResourceLeaf);
   const tree = buildMerkleTree(leaves);
   if (!hexEquals(tree.root, predicate.merkle.root))
-    throw new InputError(CODE, `does not match the resources (they give ${tree.root})`, { path: "predicate.merkle.root" });
+    invalid(CODE, `does not match the resources (they give ${tree.root})`, "predicate.merkle.root");
   return { resource: { ...(predicate.resources[index] as ModelManifestResource) }, proof: tree.getProof(leaves[index] as Hex) };
 }
 
@@ -292,14 +292,14 @@ function parseSerialization(value: unknown, path: string): ModelManifestSerializ
   const method = expectOneOf(object.method, `${path}.method`, CODE, ["files", "shards"]);
   const hash_type = expectOneOf(object.hash_type, `${path}.hash_type`, CODE, ["sha256"]);
   if (expectBoolean(object.allow_symlinks, `${path}.allow_symlinks`, CODE))
-    throw new InputError(CODE, "must be false: symbolic links are never followed", { path: `${path}.allow_symlinks` });
+    invalid(CODE, "must be false: symbolic links are never followed", `${path}.allow_symlinks`);
   if (expectArray(object.ignore_paths, `${path}.ignore_paths`, CODE).length > 0)
-    throw new InputError(CODE, "must be empty: every file of the model is hashed (the subject digest covers them all)", { path: `${path}.ignore_paths` });
+    invalid(CODE, "must be empty: every file of the model is hashed (the subject digest covers them all)", `${path}.ignore_paths`);
   if (method === "files") {
-    if (object.shard_size !== undefined) throw new InputError(CODE, 'shard_size is only for method "shards"', { path: `${path}.shard_size` });
+    if (object.shard_size !== undefined) invalid(CODE, 'shard_size is only for method "shards"', `${path}.shard_size`);
     return { method, hash_type, allow_symlinks: false, ignore_paths: [] };
   }
-  if (object.shard_size === undefined) throw new InputError(CODE, "required field is missing", { path: `${path}.shard_size` });
+  if (object.shard_size === undefined) invalid(CODE, "required field is missing", `${path}.shard_size`);
   const shard_size = expectInteger(object.shard_size, `${path}.shard_size`, CODE, 1);
   return { method, hash_type, allow_symlinks: false, ignore_paths: [], shard_size };
 }
@@ -327,9 +327,9 @@ function parseMerkle(value: unknown, path: string, resources: ModelManifestResou
   const leafCount = expectInteger(object.leafCount, `${path}.leafCount`, CODE, 1, MAX_LEAF_COUNT);
   const encoding = expectArray(object.leafEncoding, `${path}.leafEncoding`, CODE, 3, 3);
   MODEL_RESOURCE_LEAF_ENCODING.forEach((type, i) => expectOneOf(encoding[i], `${path}.leafEncoding[${i}]`, CODE, [type]));
-  if (leafCount !== resources.length) throw new InputError(CODE, `must equal the number of resources (${resources.length})`, { path: `${path}.leafCount` });
+  if (leafCount !== resources.length) invalid(CODE, `must equal the number of resources (${resources.length})`, `${path}.leafCount`);
   const recomputed = merkleOf(resources).root;
-  if (!hexEquals(root, recomputed)) throw new InputError(CODE, `does not match the resources (they give ${recomputed})`, { path: `${path}.root` });
+  if (!hexEquals(root, recomputed)) invalid(CODE, `does not match the resources (they give ${recomputed})`, `${path}.root`);
   return { root, leafCount, leafEncoding: [...MODEL_RESOURCE_LEAF_ENCODING] };
 }
 
@@ -348,15 +348,15 @@ export function resourceKey(name: string, serialization: ModelManifestSerializat
   let end = 0;
   if (serialization.method === "shards") {
     const match = SHARD_NAME.exec(name);
-    if (!match) throw new InputError(CODE, "a shard is named path:start:end (offsets in bytes)", { path: at });
+    if (!match) invalid(CODE, "a shard is named path:start:end (offsets in bytes)", at);
     path = match[1] as string;
     start = Number(match[2]);
     end = Number(match[3]);
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start)
-      throw new InputError(CODE, "shard offsets must be safe integers with start <= end", { path: at });
+      invalid(CODE, "shard offsets must be safe integers with start <= end", at);
   }
   const problem = path === SINGLE_FILE_PATH ? undefined : modelPathProblem(path);
-  if (problem !== undefined) throw new InputError(CODE, `path ${problem}`, { path: at });
+  if (problem !== undefined) invalid(CODE, `path ${problem}`, at);
   return pathKey(path, start, end);
 }
 

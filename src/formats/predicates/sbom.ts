@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import type { CycloneDxBom } from "../sbom/cycloneDxBom.js";
 import { findModelComponent } from "../sbom/findModelComponent.js";
 import { parseCycloneDxBom } from "../sbom/parseCycloneDxBom.js";
@@ -29,7 +29,7 @@ export function parseSbomPredicate(value: unknown, path = "predicate"): SbomPred
   const bom = parseCycloneDxBom(value, { path, code: "INVALID_PREDICATE", specVersions: ["1.6"] }) as SbomPredicate;
   const model = findModelComponent(bom, { path, code: "INVALID_PREDICATE" });
   if (!model.component.hashes?.some((h) => h.alg === "SHA-256"))
-    throw new InputError("INVALID_PREDICATE", "the model component has no SHA-256 hash to bind it to the statement subject", { path: `${model.path}.hashes` });
+    invalid("INVALID_PREDICATE", "the model component has no SHA-256 hash to bind it to the statement subject", `${model.path}.hashes`);
   return bom;
 }
 
@@ -45,6 +45,6 @@ export function parseSbomPredicate(value: unknown, path = "predicate"): SbomPred
 export function sbomModelDigest(predicate: SbomPredicate): string {
   const model = findModelComponent(predicate, { path: "predicate", code: "INVALID_PREDICATE" });
   const sha256 = model.component.hashes?.find((h) => h.alg === "SHA-256")?.content;
-  if (sha256 === undefined) throw new InputError("INVALID_PREDICATE", "the model component has no SHA-256 hash", { path: `${model.path}.hashes` });
+  if (sha256 === undefined) invalid("INVALID_PREDICATE", "the model component has no SHA-256 hash", `${model.path}.hashes`);
   return sha256.toLowerCase();
 }

@@ -1,6 +1,6 @@
 import { base64ToBytes } from "../../core/bytes.js";
 import type { JsonValue } from "../../core/canonicalJson.js";
-import { InputError } from "../../core/errors/input.js";
+import { type InputError, invalid } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
 import { compareTimestamps, timestamp, expectArray, expectDigestSet, expectInteger, expectJsonObject, expectName, expectObject, expectOneOf, expectString, expectTimestamp, expectUri } from "../../core/validate.js";
 
@@ -370,7 +370,7 @@ function parseBuildDefinition(value: unknown, path: string): TrainingRunBuildDef
     internalParameters = expectJsonObject(o.internalParameters, `${path}.internalParameters`, CODE);
     for (const key of Object.keys(internalParameters))
       if (Object.hasOwn(externalParameters, key))
-        throw new InputError(CODE, "is also an external parameter; SLSA keeps the two sets of names apart", { path: `${path}.internalParameters.${key}` });
+        invalid(CODE, "is also an external parameter; SLSA keeps the two sets of names apart", `${path}.internalParameters.${key}`);
   }
   const list = `${path}.resolvedDependencies`;
   const resolvedDependencies = expectArray(o.resolvedDependencies, list, CODE, 1, MAX_DEPENDENCIES).map((d, i) => parseDependency(d, `${list}[${i}]`));
@@ -379,27 +379,27 @@ function parseBuildDefinition(value: unknown, path: string): TrainingRunBuildDef
     if (annotations.role !== "base-model" && annotations.role !== "dataset") continue;
     const sha256 = digest?.sha256 as string;
     const first = seen.get(sha256);
-    if (first !== undefined) throw new InputError(CODE, `the same artifact is already listed as resolvedDependencies[${first}]`, { path: `${list}[${i}].digest.sha256` });
+    if (first !== undefined) invalid(CODE, `the same artifact is already listed as resolvedDependencies[${first}]`, `${list}[${i}].digest.sha256`);
     seen.set(sha256, i);
   }
   if (buildType === TRAINING_RUN_BUILD_TYPE_V2)
     for (const [i, { annotations }] of resolvedDependencies.entries()) {
       if (annotations.role !== "base-model" && annotations.role !== "dataset") continue;
-      if (annotations.entry === undefined) throw new InputError(CODE, `a ${annotations.role} dependency of a ${TRAINING_RUN_BUILD_TYPE_V2} run names the entry that identifies it`, { path: `${list}[${i}].annotations.entry` });
+      if (annotations.entry === undefined) invalid(CODE, `a ${annotations.role} dependency of a ${TRAINING_RUN_BUILD_TYPE_V2} run names the entry that identifies it`, `${list}[${i}].annotations.entry`);
       expectString(annotations.entry, `${list}[${i}].annotations.entry`, CODE, { min: 66, max: 66, pattern: ENTRY_ID, hint: "an entry id: 0x + 64 lower-case hex digits" });
     }
   if (!resolvedDependencies.some((d) => d.annotations.role === "dataset"))
-    throw new InputError(CODE, 'a training run names at least one dependency with annotations.role "dataset"', { path: list });
+    invalid(CODE, 'a training run names at least one dependency with annotations.role "dataset"', list);
   return { buildType, externalParameters, ...(internalParameters === undefined ? {} : { internalParameters }), resolvedDependencies };
 }
 
 function parseDependency(value: unknown, path: string): TrainingRunDependency {
   const descriptor = parseResourceDescriptor(value, path);
   const { annotations } = descriptor;
-  if (annotations?.role === undefined) throw new InputError(CODE, "required field is missing", { path: `${path}.annotations.role` });
+  if (annotations?.role === undefined) invalid(CODE, "required field is missing", `${path}.annotations.role`);
   const role = expectOneOf(annotations.role, `${path}.annotations.role`, CODE, TRAINING_RUN_DEPENDENCY_ROLES);
   if ((role === "base-model" || role === "dataset") && descriptor.digest?.sha256 === undefined)
-    throw new InputError(CODE, `a ${role} dependency needs digest.sha256: lineage edges are known by SHA-256`, { path: `${path}.digest.sha256` });
+    invalid(CODE, `a ${role} dependency needs digest.sha256: lineage edges are known by SHA-256`, `${path}.digest.sha256`);
   return { ...descriptor, annotations: { ...annotations, role } };
 }
 
@@ -414,7 +414,7 @@ function parseRunDetails(value: unknown, path: string): TrainingRunDetails {
   const m = expectObject(o.metadata, `${path}.metadata`, CODE, { required: ["startedOn", "finishedOn"], allowed: ["invocationId"] });
   const startedOn = expectTimestamp(m.startedOn, `${path}.metadata.startedOn`, CODE);
   const finishedOn = expectTimestamp(m.finishedOn, `${path}.metadata.finishedOn`, CODE);
-  if (compareTimestamps(finishedOn, startedOn) < 0) throw new InputError(CODE, `is before startedOn (${startedOn})`, { path: `${path}.metadata.finishedOn` });
+  if (compareTimestamps(finishedOn, startedOn) < 0) invalid(CODE, `is before startedOn (${startedOn})`, `${path}.metadata.finishedOn`);
   const metadata: TrainingRunMetadata = {
     ...(m.invocationId === undefined ? {} : { invocationId: expectString(m.invocationId, `${path}.metadata.invocationId`, CODE, { max: 1024 }) }),
     startedOn,
@@ -434,12 +434,12 @@ function parseDescriptors(value: unknown, path: string, max: number): ResourceDe
 function parseResourceDescriptor(value: unknown, path: string): ResourceDescriptor {
   const o = expectObject(value, path, CODE, { allowed: DESCRIPTOR_KEYS });
   if (o.uri === undefined && o.digest === undefined && o.content === undefined)
-    throw new InputError(CODE, "a resource descriptor needs at least one of uri, digest or content", { path });
+    invalid(CODE, "a resource descriptor needs at least one of uri, digest or content", path);
   let content: string | undefined;
   if (o.content !== undefined) {
     content = expectString(o.content, `${path}.content`, CODE, { max: 65_536, pattern: BASE64, hint: "standard padded base64 (RFC 4648 §4)" });
     // One value, one encoding: refuse non-zero padding bits.
-    if (typeof base64ToBytes(content) === "string") throw new InputError(CODE, "is not the canonical base64 encoding of its bytes", { path: `${path}.content` });
+    if (typeof base64ToBytes(content) === "string") invalid(CODE, "is not the canonical base64 encoding of its bytes", `${path}.content`);
   }
   return {
     ...(o.uri === undefined ? {} : { uri: expectUri(o.uri, `${path}.uri`, CODE) }),
@@ -463,8 +463,8 @@ function parseResourceDigest(value: unknown, path: string): { [algorithm: string
 function parseVersionMap(value: unknown, path: string): { [component: string]: string } {
   const o = expectObject(value, path, CODE);
   const entries = Object.entries(o);
-  if (entries.length === 0) throw new InputError(CODE, "a version map names at least one component (omit it otherwise)", { path });
-  if (entries.length > 256) throw new InputError(CODE, `must have 1 to 256 components, got ${entries.length}`, { path });
+  if (entries.length === 0) invalid(CODE, "a version map names at least one component (omit it otherwise)", path);
+  if (entries.length > 256) invalid(CODE, `must have 1 to 256 components, got ${entries.length}`, path);
   return Object.fromEntries(
     entries.map(([component, version]) => {
       expectString(component, `${path}.${component}`, CODE, { max: 128 });

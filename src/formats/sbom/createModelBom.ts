@@ -1,6 +1,6 @@
 import { hashingOfKind } from "../model/modelManifest.js";
 import { Enums, Models, Serialize, Spec } from "@cyclonedx/cyclonedx-library";
-import { InputError } from "../../core/errors/input.js";
+import { type InputError, invalid } from "../../core/errors/input.js";
 import { parseJson } from "../../core/parseJson.js";
 import { expectInteger, expectOneOf, expectSha256, expectString } from "../../core/validate.js";
 import { FILE_COUNT_PROPERTY, FOUND_BY_PROPERTY, HASH_OF_PROPERTY, HASHING_PROPERTY, HYPERPARAMETER_PROPERTY_PREFIX, SIZE_PROPERTY } from "./bomPropertyNames.js";
@@ -144,7 +144,7 @@ export function createModelBom(parameters: CreateModelBomParameters): CreateMode
   const serialNumber = parameters.serialNumber ?? `urn:uuid:${crypto.randomUUID()}`; // WebCrypto: Node.js and browsers alike
   expectString(serialNumber, "serialNumber", code, { pattern: SERIAL_NUMBER, hint: "urn:uuid: followed by a lower-case UUID" });
   const timestamp = parameters.timestamp ?? new Date();
-  if (Number.isNaN(timestamp.getTime())) throw new InputError(code, "is not a valid date", { path: "timestamp" });
+  if (Number.isNaN(timestamp.getTime())) invalid(code, "is not a valid date", "timestamp");
 
   const refs = new RefAllocator();
   const bom = new Models.Bom({ version: 1, serialNumber });
@@ -200,7 +200,7 @@ function addModelFields(
   added: { modelRef: string; card: CycloneDxModelCard | undefined; ancestors: CycloneDxComponent[]; datasetRefs: string[]; datasets: readonly ModelBomDataset[] },
 ): ModelBom {
   const model = bom.metadata.component;
-  if (model["bom-ref"] !== added.modelRef) throw new InputError("INVALID_ARGUMENT", "the normalised BOM lost the model's bom-ref");
+  if (model["bom-ref"] !== added.modelRef) invalid("INVALID_ARGUMENT", "the normalised BOM lost the model's bom-ref");
   if (added.ancestors.length > 0) model.pedigree = { ancestors: added.ancestors };
   if (added.card !== undefined) model.modelCard = added.card;
   for (const component of bom.components ?? []) {
@@ -258,8 +258,8 @@ function modelCardOf(card: ModelCardParameters, hyperparameters: Readonly<Record
   const properties: CycloneDxProperty[] = Object.entries(hyperparameters)
     .map(([name, value]) => {
       expectString(name, `hyperparameters["${name}"]`, code, { max: 128, pattern: HYPERPARAMETER_NAME, hint: "a hyperparameter name: letters, digits, _ . : / -" });
-      if (typeof value === "number" && !Number.isFinite(value)) throw new InputError(code, "must be a finite number", { path: `hyperparameters.${name}` });
-      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") throw new InputError(code, "must be a string, number or boolean", { path: `hyperparameters.${name}` });
+      if (typeof value === "number" && !Number.isFinite(value)) invalid(code, "must be a finite number", `hyperparameters.${name}`);
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") invalid(code, "must be a string, number or boolean", `hyperparameters.${name}`);
       return { name: `${HYPERPARAMETER_PROPERTY_PREFIX}${name}`, value: typeof value === "string" ? expectString(value, `hyperparameters.${name}`, code, { min: 0, max: 4096 }) : JSON.stringify(value) };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -292,7 +292,7 @@ function mergeSoftware(software: readonly SoftwarePackage[], refs: RefAllocator)
     for (const [j, h] of p.hashes.entries()) {
       const lengths: readonly number[] = CYCLONEDX_HASH_LENGTHS[h.alg] ?? [];
       if (!/^[0-9a-f]+$/.test(h.content) || !lengths.includes(h.content.length))
-        throw new InputError("INVALID_ARGUMENT", `is not a lower-case hex ${h.alg} hash`, { path: `${path}.hashes[${j}].content` });
+        invalid("INVALID_ARGUMENT", `is not a lower-case hex ${h.alg} hash`, `${path}.hashes[${j}].content`);
     }
     const key = p.purl ?? `${p.type}:${p.name}@${p.version ?? ""}`;
     const same = out.find(

@@ -1,4 +1,4 @@
-import { InputError, type InputErrorCode } from "../../core/errors/input.js";
+import { type InputErrorCode, invalid } from "../../core/errors/input.js";
 import type { CycloneDxBom, CycloneDxComponent } from "./cycloneDxBom.js";
 
 export type FindModelComponentParameters = {
@@ -30,10 +30,8 @@ export function findModelComponent(bom: CycloneDxBom, parameters: FindModelCompo
   if (described?.type === "machine-learning-model") return { component: described, path: `${path}.metadata.component` };
   const models = (bom.components ?? []).flatMap((component, i) => (component.type === "machine-learning-model" ? [{ component, path: `${path}.components[${i}]` }] : []));
   const [only] = models;
-  if (only === undefined) throw new InputError(code, "no machine-learning-model component: an ML-BOM describes a model", { path: `${path}.components` });
+  if (only === undefined) invalid(code, "no machine-learning-model component: an ML-BOM describes a model", `${path}.components`);
   if (models.length > 1)
-    throw new InputError(code, `${models.length} machine-learning-model components and metadata.component names none of them: which one is the subject is ambiguous`, {
-      path: `${path}.metadata.component`,
-    });
+    invalid(code, `${models.length} machine-learning-model components and metadata.component names none of them: which one is the subject is ambiguous`, `${path}.metadata.component`);
   return only;
 }

@@ -1,4 +1,4 @@
-import { InputError, type InputErrorCode } from "../../core/errors/input.js";
+import { type InputError, type InputErrorCode, invalid } from "../../core/errors/input.js";
 import { typeName } from "../../core/hex.js";
 import { expectArray, expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
 import {
@@ -84,7 +84,7 @@ export function parseCycloneDxBom(value: unknown, parameters: ParseCycloneDxBomP
     const metadata = expectObject(o.metadata, `${path}.metadata`, code, { allowed: METADATA_KEYS });
     if (metadata.timestamp !== undefined) expectString(metadata.timestamp, `${path}.metadata.timestamp`, code, { max: 64 });
     if (metadata.tools !== undefined && (metadata.tools === null || typeof metadata.tools !== "object"))
-      throw new InputError(code, `expected an array or an object, got ${typeName(metadata.tools)}`, { path: `${path}.metadata.tools` });
+      invalid(code, `expected an array or an object, got ${typeName(metadata.tools)}`, `${path}.metadata.tools`);
     if (metadata.component !== undefined) walker.component(metadata.component, `${path}.metadata.component`, 0);
     if (metadata.properties !== undefined) properties(metadata.properties, `${path}.metadata.properties`, code);
   }
@@ -105,12 +105,12 @@ export function parseCycloneDxBom(value: unknown, parameters: ParseCycloneDxBomP
       const at = `${path}.dependencies[${i}]`;
       const dependency = expectObject(d, at, code, { allowed: DEPENDENCY_KEYS, required: ["ref"] });
       const ref = walker.expectKnownRef(dependency.ref, `${at}.ref`);
-      if (seen.has(ref)) throw new InputError(code, `a second dependency entry for "${ref}"`, { path: `${at}.ref` });
+      if (seen.has(ref)) invalid(code, `a second dependency entry for "${ref}"`, `${at}.ref`);
       seen.add(ref);
       for (const key of ["dependsOn", "provides"] as const) {
         if (dependency[key] === undefined) continue;
         const refs = expectArray(dependency[key], `${at}.${key}`, code, 0, MAX_BOM_COMPONENTS).map((r, j) => walker.expectKnownRef(r, `${at}.${key}[${j}]`));
-        if (new Set(refs).size !== refs.length) throw new InputError(code, "lists a ref twice", { path: `${at}.${key}` });
+        if (new Set(refs).size !== refs.length) invalid(code, "lists a ref twice", `${at}.${key}`);
       }
     }
   }
@@ -128,14 +128,14 @@ class ComponentWalker {
 
   addRef(value: unknown, path: string): string {
     const ref = expectString(value, path, this.code, { max: 1024 });
-    if (this.refs.has(ref)) throw new InputError(this.code, `duplicate bom-ref "${ref}" (bom-refs are unique within a BOM)`, { path });
+    if (this.refs.has(ref)) invalid(this.code, `duplicate bom-ref "${ref}" (bom-refs are unique within a BOM)`, path);
     this.refs.add(ref);
     return ref;
   }
 
   expectKnownRef(value: unknown, path: string): string {
     const ref = expectString(value, path, this.code, { max: 1024 });
-    if (!this.refs.has(ref)) throw new InputError(this.code, `"${ref}" is not the bom-ref of any component or service of this BOM`, { path });
+    if (!this.refs.has(ref)) invalid(this.code, `"${ref}" is not the bom-ref of any component or service of this BOM`, path);
     return ref;
   }
 
@@ -145,8 +145,8 @@ class ComponentWalker {
 
   component(value: unknown, path: string, depth: number): CycloneDxComponent {
     const code = this.code;
-    if (depth > MAX_COMPONENT_DEPTH) throw new InputError(code, `components nest deeper than ${MAX_COMPONENT_DEPTH} levels`, { path });
-    if (++this.count > MAX_BOM_COMPONENTS) throw new InputError(code, `more than ${MAX_BOM_COMPONENTS} components`, { path });
+    if (depth > MAX_COMPONENT_DEPTH) invalid(code, `components nest deeper than ${MAX_COMPONENT_DEPTH} levels`, path);
+    if (++this.count > MAX_BOM_COMPONENTS) invalid(code, `more than ${MAX_BOM_COMPONENTS} components`, path);
     const c = expectObject(value, path, code, { allowed: COMPONENT_KEYS, required: ["type", "name"] });
     const type = expectOneOf(c.type, `${path}.type`, code, CYCLONEDX_COMPONENT_TYPES);
     expectString(c.name, `${path}.name`, code, { max: 2048 });
@@ -158,11 +158,11 @@ class ComponentWalker {
     if (c.licenses !== undefined) licenses(c.licenses, `${path}.licenses`, code);
     if (c.properties !== undefined) properties(c.properties, `${path}.properties`, code);
     if (c.modelCard !== undefined) {
-      if (type !== "machine-learning-model") throw new InputError(code, "a model card belongs on a machine-learning-model component only", { path: `${path}.modelCard` });
+      if (type !== "machine-learning-model") invalid(code, "a model card belongs on a machine-learning-model component only", `${path}.modelCard`);
       this.modelCard(c.modelCard, `${path}.modelCard`);
     }
     if (c.data !== undefined) {
-      if (type !== "data") throw new InputError(code, "data belongs on a data component only", { path: `${path}.data` });
+      if (type !== "data") invalid(code, "data belongs on a data component only", `${path}.data`);
       expectArray(c.data, `${path}.data`, code, 0, 1024).forEach((d, i) => this.componentData(d, `${path}.data[${i}]`));
     }
     if (c.components !== undefined)
@@ -224,10 +224,10 @@ function hashes(value: unknown, path: string, code: InputErrorCode): void {
     const lengths: readonly number[] = CYCLONEDX_HASH_LENGTHS[alg];
     const content = expectString(hash.content, `${path}[${i}].content`, code, { max: 128, pattern: HEX, hint: "hex digits" });
     if (!lengths.includes(content.length))
-      throw new InputError(code, `a ${alg} hash is ${lengths.join(" or ")} hex digits, got ${content.length}`, { path: `${path}[${i}].content` });
+      invalid(code, `a ${alg} hash is ${lengths.join(" or ")} hex digits, got ${content.length}`, `${path}[${i}].content`);
     const previous = seen.get(alg);
     if (previous !== undefined && previous !== content.toLowerCase())
-      throw new InputError(code, `two different ${alg} hashes for one component`, { path: `${path}[${i}].content` });
+      invalid(code, `two different ${alg} hashes for one component`, `${path}[${i}].content`);
     seen.set(alg, content.toLowerCase());
   }
 }
@@ -239,12 +239,12 @@ function licenses(value: unknown, path: string, code: InputErrorCode): void {
     if (choice.expression !== undefined) {
       expectObject(choice, `${path}[${i}]`, code, { allowed: ["expression", "acknowledgement", "bom-ref"] });
       expectString(choice.expression, `${path}[${i}].expression`, code, { max: 4096 });
-      if (list.length !== 1) throw new InputError(code, "a licence expression must be the only entry of licenses", { path: `${path}[${i}]` });
+      if (list.length !== 1) invalid(code, "a licence expression must be the only entry of licenses", `${path}[${i}]`);
       continue;
     }
     expectObject(choice, `${path}[${i}]`, code, { allowed: ["license"], required: ["license"] });
     const license = expectObject(choice.license, `${path}[${i}].license`, code);
-    if (license.id === undefined && license.name === undefined) throw new InputError(code, "a licence needs an id or a name", { path: `${path}[${i}].license` });
+    if (license.id === undefined && license.name === undefined) invalid(code, "a licence needs an id or a name", `${path}[${i}].license`);
     if (license.id !== undefined) expectString(license.id, `${path}[${i}].license.id`, code, { max: 256 });
     if (license.name !== undefined) expectString(license.name, `${path}[${i}].license.name`, code, { max: 4096 });
   }

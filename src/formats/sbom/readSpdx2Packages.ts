@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import { expectArray, expectObject, expectOneOf, expectString } from "../../core/validate.js";
 import type { CycloneDxHash, CycloneDxHashAlgorithm } from "./cycloneDxBom.js";
 import type { SoftwarePackage } from "./softwarePackage.js";
@@ -68,7 +68,7 @@ export function readSpdx2Packages(value: unknown, path = "$"): { specVersion: st
     const at = `${path}.packages[${i}]`;
     const pkg = expectObject(p, at, code, { required: ["SPDXID", "name"], open: true });
     const id = expectString(pkg.SPDXID, `${at}.SPDXID`, code, { max: 1024, pattern: SPDX_ID, hint: "SPDXRef- followed by letters, digits, . or -" });
-    if (ids.has(id)) throw new InputError(code, `duplicate SPDXID "${id}"`, { path: `${at}.SPDXID` });
+    if (ids.has(id)) invalid(code, `duplicate SPDXID "${id}"`, `${at}.SPDXID`);
     ids.add(id);
     const name = expectString(pkg.name, `${at}.name`, code, { max: 2048 });
     const version = pkg.versionInfo === undefined ? undefined : expectString(pkg.versionInfo, `${at}.versionInfo`, code, { min: 0, max: 1024 });
@@ -80,10 +80,10 @@ export function readSpdx2Packages(value: unknown, path = "$"): { specVersion: st
         const { alg, lengths } = ALGORITHMS[algorithm]!;
         const content = expectString(checksum.checksumValue, `${at}.checksums[${j}].checksumValue`, code, { max: 1024, pattern: HEX, hint: "hex digits" }).toLowerCase();
         if (lengths.length > 0 && !lengths.includes(content.length))
-          throw new InputError(code, `a ${algorithm} checksum is ${lengths.join(" or ")} hex digits, got ${content.length}`, { path: `${at}.checksums[${j}].checksumValue` });
+          invalid(code, `a ${algorithm} checksum is ${lengths.join(" or ")} hex digits, got ${content.length}`, `${at}.checksums[${j}].checksumValue`);
         if (alg === null) continue;
         const previous = hashes.find((h) => h.alg === alg);
-        if (previous && previous.content !== content) throw new InputError(code, `two different ${algorithm} checksums for one package`, { path: `${at}.checksums[${j}]` });
+        if (previous && previous.content !== content) invalid(code, `two different ${algorithm} checksums for one package`, `${at}.checksums[${j}]`);
         if (!previous) hashes.push({ alg, content });
       }
     let purl: string | undefined;
@@ -94,7 +94,7 @@ export function readSpdx2Packages(value: unknown, path = "$"): { specVersion: st
         const type = expectString(ref.referenceType, `${at}.externalRefs[${j}].referenceType`, code, { max: 1024 });
         const locator = expectString(ref.referenceLocator, `${at}.externalRefs[${j}].referenceLocator`, code, { max: 4096 });
         if (type === "purl" && purl === undefined) {
-          if (!/^pkg:[a-zA-Z.+-]+\/\S+$/.test(locator)) throw new InputError(code, "must be a package URL (pkg:type/name@version)", { path: `${at}.externalRefs[${j}].referenceLocator` });
+          if (!/^pkg:[a-zA-Z.+-]+\/\S+$/.test(locator)) invalid(code, "must be a package URL (pkg:type/name@version)", `${at}.externalRefs[${j}].referenceLocator`);
           purl = locator;
         }
       }

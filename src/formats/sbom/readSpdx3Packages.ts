@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import { expectArray, expectObject, expectString } from "../../core/validate.js";
 import { CYCLONEDX_HASH_LENGTHS, type CycloneDxHash, type CycloneDxHashAlgorithm } from "./cycloneDxBom.js";
 import type { SoftwarePackage } from "./softwarePackage.js";
@@ -38,7 +38,7 @@ export function readSpdx3Packages(value: unknown, path = "$"): { specVersion: st
   const doc = expectObject(value, path, code, { allowed: ["@context", "@graph"], required: ["@context", "@graph"] });
   const contexts = typeof doc["@context"] === "string" ? [doc["@context"]] : expectArray(doc["@context"], `${path}.@context`, code, 1, 16);
   const context = contexts.find((c): c is string => typeof c === "string" && CONTEXT.test(c));
-  if (context === undefined) throw new InputError(code, "not an SPDX 3.0 context (https://spdx.org/rdf/3.0.x/spdx-context.jsonld)", { path: `${path}.@context` });
+  if (context === undefined) invalid(code, "not an SPDX 3.0 context (https://spdx.org/rdf/3.0.x/spdx-context.jsonld)", `${path}.@context`);
   const specVersion = context.split("/")[4]!;
 
   const graph = expectArray(doc["@graph"], `${path}.@graph`, code, 1, MAX_ELEMENTS);
@@ -49,7 +49,7 @@ export function readSpdx3Packages(value: unknown, path = "$"): { specVersion: st
     expectString(node.type, `${at}.type`, code, { max: 256 });
     if (node.spdxId !== undefined) {
       const id = expectString(node.spdxId, `${at}.spdxId`, code, { max: 4096 });
-      if (byId.has(id)) throw new InputError(code, `duplicate spdxId "${id}"`, { path: `${at}.spdxId` });
+      if (byId.has(id)) invalid(code, `duplicate spdxId "${id}"`, `${at}.spdxId`);
       byId.set(id, { node, at });
     }
     return { node, at };
@@ -84,7 +84,7 @@ export function readSpdx3Packages(value: unknown, path = "$"): { specVersion: st
         const identifier = expectObject(e, `${at}.externalIdentifier[${i}]`, code);
         if (identifier.externalIdentifierType === "packageUrl") purl ??= expectString(identifier.identifier, `${at}.externalIdentifier[${i}].identifier`, code, { max: 4096 });
       }
-    if (purl !== undefined && !/^pkg:[a-zA-Z.+-]+\/\S+$/.test(purl)) throw new InputError(code, "must be a package URL (pkg:type/name@version)", { path: `${at}.software_packageUrl` });
+    if (purl !== undefined && !/^pkg:[a-zA-Z.+-]+\/\S+$/.test(purl)) invalid(code, "must be a package URL (pkg:type/name@version)", `${at}.software_packageUrl`);
     const hashes: CycloneDxHash[] = [];
     if (node.verifiedUsing !== undefined)
       for (const [i, v] of expectArray(node.verifiedUsing, `${at}.verifiedUsing`, code, 0, 64).entries()) {
@@ -96,9 +96,9 @@ export function readSpdx3Packages(value: unknown, path = "$"): { specVersion: st
         if (alg === undefined) continue;
         const lengths: readonly number[] = CYCLONEDX_HASH_LENGTHS[alg];
         if (!lengths.includes(content.length))
-          throw new InputError(code, `a ${algorithm} hash is ${lengths.join(" or ")} hex digits, got ${content.length}`, { path: `${at}.verifiedUsing[${i}].hashValue` });
+          invalid(code, `a ${algorithm} hash is ${lengths.join(" or ")} hex digits, got ${content.length}`, `${at}.verifiedUsing[${i}].hashValue`);
         const previous = hashes.find((h) => h.alg === alg);
-        if (previous && previous.content !== content) throw new InputError(code, `two different ${algorithm} hashes for one package`, { path: `${at}.verifiedUsing[${i}]` });
+        if (previous && previous.content !== content) invalid(code, `two different ${algorithm} hashes for one package`, `${at}.verifiedUsing[${i}]`);
         if (!previous) hashes.push({ alg, content });
       }
     if (roots.has(id)) continue;

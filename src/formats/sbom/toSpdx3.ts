@@ -1,5 +1,5 @@
 import { sha256Hex } from "../../core/bytes.js";
-import { InputError } from "../../core/errors/input.js";
+import { type InputError, invalid } from "../../core/errors/input.js";
 import { HYPERPARAMETER_PROPERTY_PREFIX } from "./bomPropertyNames.js";
 import type { CycloneDxBom, CycloneDxComponent, CycloneDxComponentType, CycloneDxHash, CycloneDxHashAlgorithm } from "./cycloneDxBom.js";
 import { findModelComponent } from "./findModelComponent.js";
@@ -108,10 +108,10 @@ export function toSpdx3(bom: CycloneDxBom, parameters: ToSpdx3Parameters = {}): 
   const { component: model } = findModelComponent(bom);
   const timestamp = bom.metadata?.timestamp;
   const time = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
-  if (Number.isNaN(time)) throw new InputError("INVALID_SBOM", "an SPDX 3 document needs a creation time: metadata.timestamp is missing or not a date", { path: "$.metadata.timestamp" });
+  if (Number.isNaN(time)) invalid("INVALID_SBOM", "an SPDX 3 document needs a creation time: metadata.timestamp is missing or not a date", "$.metadata.timestamp");
   const created = new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
   const namespace = parameters.namespace ?? `https://spdx.org/spdxdocs/provenance-ledger-${uuidOf(bom, model)}`;
-  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(namespace)) throw new InputError("INVALID_ARGUMENT", "must be an absolute IRI", { path: "namespace" });
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(namespace)) invalid("INVALID_ARGUMENT", "must be an absolute IRI", "namespace");
 
   const graph: Spdx3Element[] = [];
   const creationInfo = "_:creationinfo";

@@ -2,7 +2,7 @@ import { REVOCATION_PREDICATE_TYPE } from "../../formats/predicates/revocation.j
 import { revokeSubject } from "../../chain/registry.js";
 import type { ChainWriter, TransactionReceipt } from "../../chain/types.js";
 import type { WaitParameters } from "../../chain/transactions.js";
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
 import { anchorBatches, sealBatch } from "../ledger.js";
 import type { LedgerStore } from "../store/ledgerStore.js";
@@ -40,12 +40,12 @@ export type PublishRevocationReturnType = {
 export async function publishRevocation(store: LedgerStore, writer: ChainWriter, parameters: PublishRevocationParameters): Promise<PublishRevocationReturnType> {
   const stored = store.findRecordByHash(parameters.entryHash);
   if (!stored || stored.entry.kind !== "attestation" || stored.entry.statement.predicateType !== REVOCATION_PREDICATE_TYPE)
-    throw new InputError("INVALID_ARGUMENT", `entry ${parameters.entryHash} is not a revocation attestation in ${store.path}`);
+    invalid("INVALID_ARGUMENT", `entry ${parameters.entryHash} is not a revocation attestation in ${store.path}`);
   const { registry, orgId, entryHash, ...wait } = parameters;
   if (stored.batchId === null) sealBatch(store);
   await anchorBatches(store, writer, { registry, orgId, ...wait });
   const batch = store.getBatch(store.findRecordByHash(entryHash)!.batchId!);
-  if (batch?.status !== "anchored" || !batch.anchor) throw new InputError("INVALID_ARGUMENT", `entry ${entryHash} could not be anchored`);
+  if (batch?.status !== "anchored" || !batch.anchor) invalid("INVALID_ARGUMENT", `entry ${entryHash} could not be anchored`);
   const subjects = stored.entry.statement.subject.map((s) => s.digest.sha256);
   const receipts: TransactionReceipt[] = [];
   for (const sha256 of subjects) receipts.push((await revokeSubject(writer, registry, orgId, `0x${sha256}`, entryHash, wait)).receipt);

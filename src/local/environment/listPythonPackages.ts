@@ -1,7 +1,7 @@
 import { open, readdir, realpath, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { type PythonPackage, normalizePythonPackageName } from "../../formats/predicates/environment.js";
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import { sortByUtf8 } from "../../core/compareUtf8.js";
 import { cleanText } from "./cleanText.js";
 
@@ -94,7 +94,7 @@ export async function findSitePackages(dir: string, where = "--python-env"): Pro
     root = await realpath(dir);
     if (!(await stat(root)).isDirectory()) throw new Error("not a directory");
   } catch (cause) {
-    throw new InputError("INVALID_ARGUMENT", `${dir} is not a readable directory`, { path: where, cause });
+    invalid("INVALID_ARGUMENT", `${dir} is not a readable directory`, where, cause);
   }
   const entries = await readdir(root).catch(() => [] as string[]);
   const name = basename(root);
@@ -106,7 +106,7 @@ export async function findSitePackages(dir: string, where = "--python-env"): Pro
   }
   await addIfDirectory(found, join(root, "Lib", "site-packages"));
   if (found.length === 0)
-    throw new InputError("INVALID_ARGUMENT", `no site-packages under ${dir}: give a virtual environment, a conda prefix or a site-packages directory`, { path: where });
+    invalid("INVALID_ARGUMENT", `no site-packages under ${dir}: give a virtual environment, a conda prefix or a site-packages directory`, where);
   return found;
 }
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import { HashingError } from "../../core/errors/hashing.js";
 import { fileSystemError, throwIfAborted } from "./fileSystemError.js";
 import { type FileRange, hashFileRange } from "./hashFileRange.js";
@@ -46,7 +46,7 @@ export type HashFileRangesParameters = {
 export function checkWorkers(workers: number | undefined): number | undefined {
   if (workers === undefined) return undefined;
   if (!Number.isSafeInteger(workers) || workers < 1)
-    throw new InputError("INVALID_ARGUMENT", `workers must be a positive integer, got ${String(workers)}`, { path: "workers" });
+    invalid("INVALID_ARGUMENT", `workers must be a positive integer, got ${String(workers)}`, "workers");
   return workers;
 }
 

@@ -1,5 +1,5 @@
 import type { HashingError } from "../../core/errors/hashing.js";
-import { InputError } from "../../core/errors/input.js";
+import { type InputError, invalid } from "../../core/errors/input.js";
 import { type HashJob, checkWorkers, hashFileRanges, resolveWorkers } from "./hashFileRanges.js";
 import { refuseDirectoryTag } from "./directoryTag.js";
 import { type HashModelParameters, directoryDigest } from "./hashModel.js";
@@ -62,7 +62,7 @@ export async function hashModelShards(path: string, parameters: HashModelShardsP
 
   const shardCount = files.reduce((sum, entry) => sum + Math.max(1, Math.ceil(entry.size / shardSize)), 0);
   if (shardCount > MAX_SHARD_COUNT)
-    throw new InputError("INVALID_ARGUMENT", `shardSize ${shardSize} cuts this model into ${shardCount} shards, more than ${MAX_SHARD_COUNT}`, { path: "shardSize" });
+    invalid("INVALID_ARGUMENT", `shardSize ${shardSize} cuts this model into ${shardCount} shards, more than ${MAX_SHARD_COUNT}`, "shardSize");
 
   const jobs: HashJob[] = [];
   const shards: ModelShard[] = [];
@@ -117,6 +117,6 @@ export async function hashModelShards(path: string, parameters: HashModelShardsP
 function checkShardSize(shardSize: number | undefined): number {
   if (shardSize === undefined) return DEFAULT_SHARD_SIZE;
   if (!Number.isSafeInteger(shardSize) || shardSize < 1)
-    throw new InputError("INVALID_ARGUMENT", `shardSize must be a positive integer, got ${String(shardSize)}`, { path: "shardSize" });
+    invalid("INVALID_ARGUMENT", `shardSize must be a positive integer, got ${String(shardSize)}`, "shardSize");
   return shardSize;
 }

@@ -2,7 +2,7 @@
 // and a model against one. The predicate itself (types, parsing, resource order, Merkle root) is
 // platform-neutral in formats/predicates/modelManifest.ts.
 import type { HashingError } from "../../core/errors/hashing.js";
-import { InputError } from "../../core/errors/input.js";
+import { type InputError, invalid } from "../../core/errors/input.js";
 import type { MerkleError } from "../../core/errors/merkle.js";
 import type { HashProgress } from "../../formats/model/modelManifest.js";
 import { DEFAULT_SHARD_SIZE, SINGLE_FILE_PATH, iterateShardRanges } from "../../formats/model/shards.js";
@@ -61,9 +61,9 @@ export async function createModelManifestPredicate(
 ): Promise<CreateModelManifestPredicateReturnType> {
   const method = parameters.method ?? "files";
   if (method !== "files" && method !== "shards")
-    throw new InputError("INVALID_ARGUMENT", `method must be "files" or "shards", got ${JSON.stringify(method)}`, { path: "method" });
+    invalid("INVALID_ARGUMENT", `method must be "files" or "shards", got ${JSON.stringify(method)}`, "method");
   if (method === "files" && parameters.shardSize !== undefined)
-    throw new InputError("INVALID_ARGUMENT", 'shardSize is only for method "shards"', { path: "shardSize" });
+    invalid("INVALID_ARGUMENT", 'shardSize is only for method "shards"', "shardSize");
   const serialization: ModelManifestSerialization =
     method === "files"
       ? { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [] }

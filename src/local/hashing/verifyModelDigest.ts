@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { type InputError, invalid } from "../../core/errors/input.js";
 import { ModelManifestError, type HashingError } from "../../core/errors/hashing.js";
 import { hexEquals } from "../../core/hex.js";
 import { type CompareManifestsReturnType, compareManifests } from "../../formats/model/compareManifests.js";
@@ -68,8 +68,8 @@ export async function verifyModelDigest(
 }
 
 function parseSha256(value: unknown): string {
-  if (typeof value !== "string") throw new InputError("INVALID_HEX", "expected a SHA-256 hex string", { path: "sha256" });
+  if (typeof value !== "string") invalid("INVALID_HEX", "expected a SHA-256 hex string", "sha256");
   const body = value.startsWith("0x") ? value.slice(2) : value;
-  if (!/^[0-9a-fA-F]{64}$/.test(body)) throw new InputError("INVALID_HEX", "expected 64 hex digits (SHA-256)", { path: "sha256" });
+  if (!/^[0-9a-fA-F]{64}$/.test(body)) invalid("INVALID_HEX", "expected 64 hex digits (SHA-256)", "sha256");
   return body.toLowerCase();
 }

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
 import { canonicalJson, type JsonValue } from "../../core/canonicalJson.js";
-import { InputError } from "../../core/errors/input.js";
+import { invalid, unsupportedFormat } from "../../core/errors/input.js";
 import { parseJson } from "../../core/parseJson.js";
 import { expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
 import { decodeBase64, encodeBase64 } from "../../formats/attestation/dsse.js";
@@ -60,20 +60,20 @@ export function isEncryptedKeyFile(value: unknown): boolean {
  */
 export function parseEncryptedKeyFile(value: unknown, path = "key file"): EncryptedKeyFile {
   const o = expectObject(value, path, "INVALID_KEY", { required: ["format", "contents", "public", "kdf", "cipher", "ciphertext"] });
-  if (o.format !== ENCRYPTED_KEY_FORMAT) throw new InputError("UNSUPPORTED_FORMAT", `unknown encrypted key format ${JSON.stringify(o.format)}; this version reads "${ENCRYPTED_KEY_FORMAT}"`, { path: `${path}.format` });
+  if (o.format !== ENCRYPTED_KEY_FORMAT) unsupportedFormat("encrypted key", o.format, `"${ENCRYPTED_KEY_FORMAT}"`, `${path}.format`);
   const contents = expectOneOf(o.contents, `${path}.contents`, "INVALID_KEY", ENCRYPTABLE_FORMATS);
   const publicPart = contents === "provenance-key-v1" ? parsePublicKeyInfo(o.public, `${path}.public`) : parseWatermarkPublicPart(o.public, `${path}.public`);
   const k = expectObject(o.kdf, `${path}.kdf`, "INVALID_KEY", { required: ["name", "salt", "N", "r", "p"] });
   expectOneOf(k.name, `${path}.kdf.name`, "INVALID_KEY", ["scrypt"] as const);
   const salt = expectString(k.salt, `${path}.kdf.salt`, "INVALID_KEY", { max: 88 });
-  if (decodeBase64(salt, `${path}.kdf.salt`).length < SALT_BYTES) throw new InputError("INVALID_KEY", `must be at least ${SALT_BYTES} bytes`, { path: `${path}.kdf.salt` });
+  if (decodeBase64(salt, `${path}.kdf.salt`).length < SALT_BYTES) invalid("INVALID_KEY", `must be at least ${SALT_BYTES} bytes`, `${path}.kdf.salt`);
   const scryptParameters = parseScryptParameters(k, `${path}.kdf`);
   const c = expectObject(o.cipher, `${path}.cipher`, "INVALID_KEY", { required: ["name", "nonce"] });
   expectOneOf(c.name, `${path}.cipher.name`, "INVALID_KEY", ["aes-256-gcm"] as const);
   const nonce = expectString(c.nonce, `${path}.cipher.nonce`, "INVALID_KEY", { max: 16 });
-  if (decodeBase64(nonce, `${path}.cipher.nonce`).length !== NONCE_BYTES) throw new InputError("INVALID_KEY", `must be ${NONCE_BYTES} bytes`, { path: `${path}.cipher.nonce` });
+  if (decodeBase64(nonce, `${path}.cipher.nonce`).length !== NONCE_BYTES) invalid("INVALID_KEY", `must be ${NONCE_BYTES} bytes`, `${path}.cipher.nonce`);
   const ciphertext = expectString(o.ciphertext, `${path}.ciphertext`, "INVALID_KEY", { max: Math.ceil((MAX_CIPHERTEXT + TAG_BYTES) / 3) * 4 });
-  if (decodeBase64(ciphertext, `${path}.ciphertext`).length <= TAG_BYTES) throw new InputError("INVALID_KEY", "is shorter than its authentication tag", { path: `${path}.ciphertext` });
+  if (decodeBase64(ciphertext, `${path}.ciphertext`).length <= TAG_BYTES) invalid("INVALID_KEY", "is shorter than its authentication tag", `${path}.ciphertext`);
   return { format: ENCRYPTED_KEY_FORMAT, contents, public: publicPart, kdf: { name: "scrypt", salt, ...scryptParameters }, cipher: { name: "aes-256-gcm", nonce }, ciphertext };
 }
 
@@ -87,12 +87,12 @@ function parseWatermarkPublicPart(value: unknown, path: string): EncryptedKeyPub
 /** The KDF cost a file asks for, refused beyond this version's limits before any work is done. */
 export function parseScryptParameters(k: Record<string, unknown>, path: string): ScryptParameters {
   const N = expectInteger(k.N, `${path}.N`, "INVALID_KEY", 2, Number.MAX_SAFE_INTEGER);
-  if (!Number.isInteger(Math.log2(N))) throw new InputError("INVALID_KEY", `must be a power of two, got ${N}`, { path: `${path}.N` });
-  if (N < MIN_SCRYPT_N) throw new InputError("INVALID_KEY", `is ${N}, below ${MIN_SCRYPT_N} (2^14): a passphrase under so little work is cheap to guess`, { path: `${path}.N` });
+  if (!Number.isInteger(Math.log2(N))) invalid("INVALID_KEY", `must be a power of two, got ${N}`, `${path}.N`);
+  if (N < MIN_SCRYPT_N) invalid("INVALID_KEY", `is ${N}, below ${MIN_SCRYPT_N} (2^14): a passphrase under so little work is cheap to guess`, `${path}.N`);
   const r = expectInteger(k.r, `${path}.r`, "INVALID_KEY", 1, 64);
   const p = expectInteger(k.p, `${path}.p`, "INVALID_KEY", 1, 64);
-  if (128 * N * r > MAX_SCRYPT_MEMORY) throw new InputError("INVALID_KEY", `asks for ${describeBytes(128 * N * r)} of scrypt memory (128*N*r); this version allows at most ${describeBytes(MAX_SCRYPT_MEMORY)}`, { path });
-  if (N * r * p > MAX_SCRYPT_WORK) throw new InputError("INVALID_KEY", `asks for 2^${Math.log2(N * r * p).toFixed(1)} scrypt work (N*r*p); this version allows at most 2^${Math.log2(MAX_SCRYPT_WORK)}`, { path });
+  if (128 * N * r > MAX_SCRYPT_MEMORY) invalid("INVALID_KEY", `asks for ${describeBytes(128 * N * r)} of scrypt memory (128*N*r); this version allows at most ${describeBytes(MAX_SCRYPT_MEMORY)}`, path);
+  if (N * r * p > MAX_SCRYPT_WORK) invalid("INVALID_KEY", `asks for 2^${Math.log2(N * r * p).toFixed(1)} scrypt work (N*r*p); this version allows at most 2^${Math.log2(MAX_SCRYPT_WORK)}`, path);
   return { N, r, p };
 }
 
@@ -106,7 +106,7 @@ function associatedData(file: Omit<EncryptedKeyFile, "ciphertext">): Uint8Array 
 
 /** The passphrase as the KDF takes it: UTF-8 of its Unicode NFC form (the same keys typed on any system). */
 function passphraseBytes(passphrase: string): Buffer {
-  if (passphrase.length === 0) throw new InputError("INVALID_ARGUMENT", "the passphrase is empty");
+  if (passphrase.length === 0) invalid("INVALID_ARGUMENT", "the passphrase is empty");
   return Buffer.from(passphrase.normalize("NFC"), "utf8");
 }
 
@@ -167,11 +167,11 @@ export async function decryptKeyDocument(file: EncryptedKeyFile, passphrase: str
     decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
     plaintext = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString("utf8");
   } catch (cause) {
-    throw new InputError("KEY_DECRYPTION_FAILED", "cannot decrypt: wrong passphrase, or the file was altered", { path, cause });
+    invalid("KEY_DECRYPTION_FAILED", "cannot decrypt: wrong passphrase, or the file was altered", path, cause);
   }
   const value = parseJson(plaintext, `${path} (decrypted)`);
   const inner = expectObject(value, `${path} (decrypted)`, "INVALID_KEY");
-  if (inner.format !== file.contents) throw new InputError("INVALID_KEY", `holds ${JSON.stringify(inner.format)}, not the declared ${JSON.stringify(file.contents)}`, { path: `${path} (decrypted).format` });
+  if (inner.format !== file.contents) invalid("INVALID_KEY", `holds ${JSON.stringify(inner.format)}, not the declared ${JSON.stringify(file.contents)}`, `${path} (decrypted).format`);
   return inner as Record<string, JsonValue>;
 }
 
@@ -180,11 +180,11 @@ export async function decryptKeyDocument(file: EncryptedKeyFile, passphrase: str
  * and checked to be the key its clear header names.
  */
 export async function decryptSigningKeyFile(file: EncryptedKeyFile, passphrase: string, path = "key file"): Promise<KeyFile> {
-  if (file.contents !== "provenance-key-v1") throw new InputError("INVALID_KEY", `holds a ${file.contents} key, not a signing key`, { path: `${path}.contents` });
+  if (file.contents !== "provenance-key-v1") invalid("INVALID_KEY", `holds a ${file.contents} key, not a signing key`, `${path}.contents`);
   const key = parseKeyFile(await decryptKeyDocument(file, passphrase, path), `${path} (decrypted)`);
   const clear = file.public as PublicKeyInfo;
   if (key.keyid !== clear.keyid || key.algorithm !== clear.algorithm || key.publicKey !== clear.publicKey)
-    throw new InputError("INVALID_KEY", "the decrypted key is not the key its header names", { path: `${path}.public` });
+    invalid("INVALID_KEY", "the decrypted key is not the key its header names", `${path}.public`);
   return key;
 }
 

@@ -4,7 +4,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from "node:crypto";
 import { serializeSignature } from "viem";
 import { generatePrivateKey, privateKeyToAddress, sign as secp256k1Sign } from "viem/accounts";
-import { InputError } from "../../core/errors/input.js";
+import { InputError, invalid, unsupportedFormat } from "../../core/errors/input.js";
 import { type Hex, parseHexBytes } from "../../core/hex.js";
 import { expectObject, expectOneOf, expectString } from "../../core/validate.js";
 import { KEY_ALGORITHMS, type KeyAlgorithm, type PublicKeyInfo, publicKeyInfo } from "../../formats/attestation/publicKeys.js";
@@ -70,12 +70,12 @@ export function keyFileFromEthereumKey(privateKey: Hex): KeyFile {
 /** Validates an untrusted key file, checking that its public half matches its private half. */
 export function parseKeyFile(value: unknown, path = "key"): KeyFile {
   const o = expectObject(value, path, "INVALID_KEY", { required: ["format", "algorithm", "keyid", "publicKey", "privateKey"] });
-  if (o.format !== KEY_FORMAT) throw new InputError("UNSUPPORTED_FORMAT", `unknown key format ${JSON.stringify(o.format)}; this version reads "${KEY_FORMAT}"`, { path: `${path}.format` });
+  if (o.format !== KEY_FORMAT) unsupportedFormat("key", o.format, `"${KEY_FORMAT}"`, `${path}.format`);
   const algorithm = expectOneOf(o.algorithm, `${path}.algorithm`, "INVALID_KEY", KEY_ALGORITHMS);
   const privateKey = expectString(o.privateKey, `${path}.privateKey`, "INVALID_KEY", { max: 4096 });
   const derived = derivePublic(algorithm, privateKey, `${path}.privateKey`);
   if (o.keyid !== derived.keyid || o.publicKey !== derived.publicKey)
-    throw new InputError("INVALID_KEY", "the public key or keyid does not belong to the private key", { path: `${path}.keyid` });
+    invalid("INVALID_KEY", "the public key or keyid does not belong to the private key", `${path}.keyid`);
   return { format: KEY_FORMAT, ...derived, privateKey };
 }
 
@@ -90,13 +90,13 @@ function derivePublic(algorithm: KeyAlgorithm, privateKey: string, path: string)
     return { algorithm, keyid: keyidOfPublicKey(key), publicKey: key.export({ type: "spki", format: "pem" }).toString() };
   } catch (cause) {
     if (cause instanceof InputError) throw cause;
-    throw new InputError("INVALID_KEY", `is not a ${algorithm} private key`, { path, cause });
+    invalid("INVALID_KEY", `is not a ${algorithm} private key`, path, cause);
   }
 }
 
 function checkKeyType(key: KeyObject, algorithm: KeyAlgorithm, path: string): void {
   const ok = algorithm === "ed25519" ? key.asymmetricKeyType === "ed25519" : key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1";
-  if (!ok) throw new InputError("INVALID_KEY", `is a ${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ""} key, not ${algorithm}`, { path });
+  if (!ok) invalid("INVALID_KEY", `is a ${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ""} key, not ${algorithm}`, path);
 }
 
 /** A {@link Signer} for a key file. */

@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { type InputError, invalid } from "../../core/errors/input.js";
 import { parseJson, parseJsonBytes } from "../../core/parseJson.js";
 import { expectObject } from "../../core/validate.js";
 import { parseCycloneDxBom } from "../../formats/sbom/parseCycloneDxBom.js";
@@ -54,5 +54,5 @@ export function ingestSbom(input: string | Uint8Array, parameters: IngestSbomPar
   }
   if (doc.spdxVersion !== undefined) return { format: "SPDX", ...readSpdx2Packages(doc) };
   if (doc["@context"] !== undefined) return { format: "SPDX", ...readSpdx3Packages(doc) };
-  throw new InputError("INVALID_SBOM", `${what} is neither CycloneDX (bomFormat) nor SPDX (spdxVersion, or an SPDX 3 @context)`, { path: "$" });
+  invalid("INVALID_SBOM", `${what} is neither CycloneDX (bomFormat) nor SPDX (spdxVersion, or an SPDX 3 @context)`, "$");
 }

@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 
 export type ReadSbomInputParameters = {
   /** Larger files are refused (`INVALID_SBOM`) before being read. */
@@ -22,15 +22,15 @@ export async function readSbomInput(path: string, parameters: ReadSbomInputParam
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && parameters.optional) return undefined;
-    if (code === "ELOOP") throw new InputError("INVALID_SBOM", "is a symbolic link (never followed)", { path, cause });
-    throw new InputError("INVALID_ARGUMENT", `cannot read${code ? ` (${code})` : ""}`, { path, cause });
+    if (code === "ELOOP") invalid("INVALID_SBOM", "is a symbolic link (never followed)", path, cause);
+    invalid("INVALID_ARGUMENT", `cannot read${code ? ` (${code})` : ""}`, path, cause);
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) throw new InputError("INVALID_SBOM", "is not a regular file", { path });
-    if (stats.size > parameters.maxBytes) throw new InputError("INVALID_SBOM", `is ${stats.size} bytes, more than the ${parameters.maxBytes} accepted`, { path });
+    if (!stats.isFile()) invalid("INVALID_SBOM", "is not a regular file", path);
+    if (stats.size > parameters.maxBytes) invalid("INVALID_SBOM", `is ${stats.size} bytes, more than the ${parameters.maxBytes} accepted`, path);
     const bytes = await handle.readFile();
-    if (bytes.length > parameters.maxBytes) throw new InputError("INVALID_SBOM", `grew beyond ${parameters.maxBytes} bytes while being read`, { path });
+    if (bytes.length > parameters.maxBytes) invalid("INVALID_SBOM", `grew beyond ${parameters.maxBytes} bytes while being read`, path);
     return bytes;
   } finally {
     await handle.close();

@@ -1,7 +1,7 @@
 import type { Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { InputError } from "../../core/errors/input.js";
+import { InputError, invalid } from "../../core/errors/input.js";
 import { compareUtf8 } from "../../core/compareUtf8.js";
 import { parseJsonBytes } from "../../core/parseJson.js";
 import { expectObject, expectOptionalString } from "../../core/validate.js";
@@ -65,7 +65,7 @@ export async function scanNpmTree(directory: string, parameters: ScanNpmTreePara
     await scan.folder(directory, "node_modules", 0, maxDepth);
     return { packages: scan.result(), source: "node_modules", lockfile: lock?.path, truncated: scan.truncated };
   }
-  if (!lock) throw new InputError("INVALID_ARGUMENT", "neither node_modules nor a package-lock.json: nothing to scan", { path: directory });
+  if (!lock) invalid("INVALID_ARGUMENT", "neither node_modules nor a package-lock.json: nothing to scan", directory);
   for (const [key, entry] of [...lock.packages].sort(([a], [b]) => compareUtf8(a, b))) {
     if (key === "" || entry.link || !key.includes("node_modules/")) continue;
     const name = entry.name ?? key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length);
@@ -159,7 +159,7 @@ async function listDirectory(path: string, probe: boolean): Promise<boolean | Di
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return probe ? false : undefined;
-    throw new InputError("INVALID_ARGUMENT", `cannot read${code ? ` (${code})` : ""}`, { path, cause });
+    invalid("INVALID_ARGUMENT", `cannot read${code ? ` (${code})` : ""}`, path, cause);
   }
 }
 
@@ -194,10 +194,7 @@ function parseStrict(bytes: Buffer, path: string): unknown {
   } catch (cause) {
     // Keep the parser's code (DUPLICATE_KEY, …) and name the file as well as the field.
     if (cause instanceof InputError)
-      throw new InputError(cause.code === "INVALID_JSON" ? "INVALID_SBOM" : cause.code, cause.path ? cause.shortMessage.slice(cause.path.length + 2) : cause.shortMessage, {
-        path: cause.path ? `${path}: ${cause.path}` : path,
-        cause,
-      });
+      invalid(cause.code === "INVALID_JSON" ? "INVALID_SBOM" : cause.code, cause.path ? cause.shortMessage.slice(cause.path.length + 2) : cause.shortMessage, cause.path ? `${path}: ${cause.path}` : path, cause);
     throw cause;
   }
 }
@@ -214,7 +211,7 @@ function integrityHashes(integrity: string, path: string): CycloneDxHash[] {
     const bytes = Buffer.from(base64, "base64");
     const expected = { "SHA-512": 64, "SHA-384": 48, "SHA-256": 32, "SHA-1": 20 }[alg];
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64) || bytes.length !== expected || bytes.toString("base64") !== base64)
-      throw new InputError("INVALID_SBOM", `integrity "${token.slice(0, 80)}" is not ${algorithm} in base64`, { path });
+      invalid("INVALID_SBOM", `integrity "${token.slice(0, 80)}" is not ${algorithm} in base64`, path);
     hashes.push({ alg, content: bytes.toString("hex") });
   }
   return hashes;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { InputError } from "../../core/errors/input.js";
+import { type InputError, invalid } from "../../core/errors/input.js";
 import { compareUtf8 } from "../../core/compareUtf8.js";
 import { readSbomInput } from "./readSbomInput.js";
 import type { SoftwarePackage } from "../../formats/sbom/softwarePackage.js";
@@ -49,14 +49,14 @@ export async function scanPythonEnvironment(directory: string, parameters: ScanP
     entries = await readdir(directory, { withFileTypes: true });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new InputError("INVALID_ARGUMENT", `cannot read the Python environment${code ? ` (${code})` : ""}`, { path: directory, cause });
+    invalid("INVALID_ARGUMENT", `cannot read the Python environment${code ? ` (${code})` : ""}`, directory, cause);
   }
   const distInfos = entries.filter((e) => e.name.endsWith(".dist-info")).sort((a, b) => compareUtf8(a.name, b.name));
-  if (distInfos.length > maxPackages) throw new InputError("INVALID_SBOM", `more than ${maxPackages} *.dist-info folders`, { path: directory });
+  if (distInfos.length > maxPackages) invalid("INVALID_SBOM", `more than ${maxPackages} *.dist-info folders`, directory);
   const packages: SoftwarePackage[] = [];
   for (const entry of distInfos) {
     const folder = join(directory, entry.name);
-    if (entry.isSymbolicLink()) throw new InputError("INVALID_SBOM", "is a symbolic link (never followed)", { path: folder });
+    if (entry.isSymbolicLink()) invalid("INVALID_SBOM", "is a symbolic link (never followed)", folder);
     if (!entry.isDirectory()) continue;
     packages.push(await readDistInfo(folder));
   }
@@ -69,8 +69,8 @@ async function readDistInfo(folder: string): Promise<SoftwarePackage> {
   const headers = parseCoreMetadata(metadata!.toString("utf8"));
   const name = headers.get("name")?.[0];
   const version = headers.get("version")?.[0];
-  if (name === undefined || !NAME.test(name)) throw new InputError("INVALID_SBOM", name === undefined ? "no Name header" : `Name "${name}" is not a Python project name`, { path: metadataPath });
-  if (version === undefined || !VERSION.test(version)) throw new InputError("INVALID_SBOM", version === undefined ? "no Version header" : "Version is empty, too long or has spaces", { path: metadataPath });
+  if (name === undefined || !NAME.test(name)) invalid("INVALID_SBOM", name === undefined ? "no Name header" : `Name "${name}" is not a Python project name`, metadataPath);
+  if (version === undefined || !VERSION.test(version)) invalid("INVALID_SBOM", version === undefined ? "no Version header" : "Version is empty, too long or has spaces", metadataPath);
 
   const record = await readSbomInput(join(folder, "RECORD"), { maxBytes: MAX_RECORD_BYTES, optional: true });
   const normalised = name.toLowerCase().replace(/[-_.]+/g, "-");

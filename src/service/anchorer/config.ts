@@ -1,12 +1,13 @@
 // The anchorer's configuration and what it reports: the contract between the service and its
 // anchoring loop (anchorer.ts), checked once at creation.
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
 import { MAX_LEAF_COUNT } from "../../merkle/tree.js";
 import type { CreateBackoffParameters } from "../backoff.js";
 import type { AnchoringSettings } from "../../ledger/anchoring/types.js";
 import type { ServiceStore } from "../store/serviceStore.js";
 import type { AnchorerEvents } from "../types.js";
+import { UINT32_MAX } from "../../core/validate.js";
 
 /** The engine's settings (AnchoringSettings: writer, chain ID, organisations, T, N, batch size, confirmations, fees, logger) and the service's own. */
 export type AnchorerConfig = AnchoringSettings & {
@@ -70,10 +71,10 @@ export type Anchorer = {
 export function checkConfig(config: AnchorerConfig): void {
   const positive = (value: number, name: string, min = 1, max = Number.MAX_SAFE_INTEGER): void => {
     if (!Number.isSafeInteger(value) || value < min || value > max)
-      throw new InputError("INVALID_ARGUMENT", `${name} must be an integer from ${min} to ${max}, got ${value}`, { path: name });
+      invalid("INVALID_ARGUMENT", `${name} must be an integer from ${min} to ${max}, got ${value}`, name);
   };
-  if (config.orgIds.length === 0) throw new InputError("INVALID_ARGUMENT", "the anchorer serves no organisation", { path: "orgIds" });
-  for (const orgId of config.orgIds) positive(orgId, "orgIds[]", 1, 2 ** 32 - 1);
+  if (config.orgIds.length === 0) invalid("INVALID_ARGUMENT", "the anchorer serves no organisation", "orgIds");
+  for (const orgId of config.orgIds) positive(orgId, "orgIds[]", 1, UINT32_MAX);
   positive(config.intervalMs, "intervalMs");
   positive(config.maxPending, "maxPending");
   positive(config.maxLeaves, "maxLeaves", 1, MAX_LEAF_COUNT);
@@ -83,6 +84,6 @@ export function checkConfig(config: AnchorerConfig): void {
   if (config.pollIntervalMs !== undefined) positive(config.pollIntervalMs, "pollIntervalMs");
   if (config.headPollMs !== undefined) positive(config.headPollMs, "headPollMs");
   if (!(config.fees.bumpPercent >= 10) || !Number.isFinite(config.fees.bumpPercent))
-    throw new InputError("INVALID_ARGUMENT", `fees.bumpPercent must be at least 10 (nodes refuse smaller replacements), got ${config.fees.bumpPercent}`, { path: "fees.bumpPercent" });
-  if (config.fees.maxFeePerGasCap < 0n) throw new InputError("INVALID_ARGUMENT", "fees.maxFeePerGasCap must not be negative", { path: "fees.maxFeePerGasCap" });
+    invalid("INVALID_ARGUMENT", `fees.bumpPercent must be at least 10 (nodes refuse smaller replacements), got ${config.fees.bumpPercent}`, "fees.bumpPercent");
+  if (config.fees.maxFeePerGasCap < 0n) invalid("INVALID_ARGUMENT", "fees.maxFeePerGasCap must not be negative", "fees.maxFeePerGasCap");
 }

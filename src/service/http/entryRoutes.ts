@@ -4,7 +4,7 @@ import { assembleReceipt } from "../../ledger/assembleReceipt.js";
 import { canonicalJson } from "../../core/canonicalJson.js";
 import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, parseEntry } from "../../formats/entry.js";
 import { describeCause } from "../../core/errors/base.js";
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
 import { parseJson } from "../../core/parseJson.js";
 import { recordLeaf } from "../../merkle/leaf.js";
@@ -112,7 +112,7 @@ export function createEntryRoutes(parameters: CreateHttpApiParameters, maxBodyBy
   };
 
   const findEntry = async (orgId: number, raw: string): Promise<StoredEntry> => {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(raw)) throw new InputError("INVALID_ARGUMENT", "an entry id is 0x + 64 hex digits (the entry's SHA-256)", { path: "entryHash" });
+    if (!/^0x[0-9a-fA-F]{64}$/.test(raw)) invalid("INVALID_ARGUMENT", "an entry id is 0x + 64 hex digits (the entry's SHA-256)", "entryHash");
     const hash = raw.toLowerCase() as Hex;
     const stored = await store.getEntry(orgId, hash);
     // Another organisation's entry answers exactly like one that does not exist.
@@ -131,11 +131,11 @@ function entryView(id: Hex, status: StoredEntry["status"], receivedAt: string) {
 /** `{ record }` or `{ envelope }` of a request, validated (an envelope's statement and predicate too, not its signatures). */
 function entryOfRequest(o: Record<string, unknown>, path: string): LedgerEntry {
   const hasRecord = o.record !== undefined;
-  if (hasRecord === (o.envelope !== undefined)) throw new InputError("INVALID_ARGUMENT", "give exactly one of record or envelope", { path });
+  if (hasRecord === (o.envelope !== undefined)) invalid("INVALID_ARGUMENT", "give exactly one of record or envelope", path);
   const value = hasRecord ? o.record : o.envelope;
   const isEnvelope = value !== null && typeof value === "object" && !Array.isArray(value) && "payloadType" in value;
-  if (hasRecord && isEnvelope) throw new InputError("INVALID_RECORD", "this is a DSSE envelope: send it as envelope, not record", { path: `${path}.record` });
-  if (!hasRecord && !isEnvelope) throw new InputError("INVALID_ENVELOPE", "a DSSE envelope has payloadType, payload and signatures", { path: `${path}.envelope` });
+  if (hasRecord && isEnvelope) invalid("INVALID_RECORD", "this is a DSSE envelope: send it as envelope, not record", `${path}.record`);
+  if (!hasRecord && !isEnvelope) invalid("INVALID_ENVELOPE", "a DSSE envelope has payloadType, payload and signatures", `${path}.envelope`);
   return parseEntry(value, `${path}.${hasRecord ? "record" : "envelope"}`);
 }
 

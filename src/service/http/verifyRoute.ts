@@ -3,7 +3,7 @@
 import { type PublicKeyInfo, parsePublicKeyInfo } from "../../formats/attestation/publicKeys.js";
 import { describeEntry, entryHash, entrySubjects } from "../../formats/entry.js";
 import { ChainError } from "../../core/errors/chain.js";
-import { InputError } from "../../core/errors/input.js";
+import { InputError, rebase } from "../../core/errors/input.js";
 import { VerificationError } from "../../core/errors/verification.js";
 import { parseReceipt } from "../../formats/receipt.js";
 import { expectArray, expectObject, expectSha256 } from "../../core/validate.js";
@@ -82,7 +82,7 @@ function atPath<T>(prefix: string, parse: () => T): T {
     return parse();
   } catch (error) {
     if (error instanceof InputError && error.path !== undefined)
-      throw new InputError(error.code, error.shortMessage.slice(error.path.length + 2), { path: `${prefix}.${error.path}`, cause: error });
+      rebase(error, `${prefix}.${error.path}`);
     throw error;
   }
 }

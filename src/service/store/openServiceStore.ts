@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import type { ServiceStore } from "./serviceStore.js";
 import { type SqliteServiceStoreOptions, openSqliteServiceStore } from "./sqlite.js";
 
@@ -16,7 +16,7 @@ export function isPostgresLocation(location: string): boolean {
  * const store = await openServiceStore(process.env.PROVENANCE_STORE ?? ".provenance/service.db");
  */
 export async function openServiceStore(location: string, options: { readonly sqlite?: SqliteServiceStoreOptions } = {}): Promise<ServiceStore> {
-  if (location.trim() === "") throw new InputError("INVALID_ARGUMENT", "the store location is empty: give a SQLite file path or a postgres:// URL");
+  if (location.trim() === "") invalid("INVALID_ARGUMENT", "the store location is empty: give a SQLite file path or a postgres:// URL");
   if (isPostgresLocation(location)) {
     // Loaded only when asked for: a SQLite deployment never loads pg.
     const { openPostgresServiceStore } = await import("./postgres.js");

@@ -2,7 +2,7 @@
 // changes are allowed, the argument checks, and the errors that name a missing row. Each driver
 // (sqlite.ts, postgres.ts) keeps only its own SQL and I/O and asks these functions what to do,
 // so the two cannot drift apart (the conformance suite, test/service/service-store.test.ts, runs on both).
-import { InputError } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import { StoreError } from "../../core/errors/store.js";
 import type { Hex } from "../../core/hex.js";
 import type { BatchStatus } from "./serviceStore.js";
@@ -32,12 +32,12 @@ export function checkSchemaVersion(stored: unknown, description: string): number
 
 /** `setMeta`: the schema version's key is the store's own. */
 export function checkMetaKey(key: string): void {
-  if (key === SERVICE_SCHEMA_VERSION_KEY) throw new InputError("INVALID_ARGUMENT", `the meta key ${key} is reserved for the store's schema version`);
+  if (key === SERVICE_SCHEMA_VERSION_KEY) invalid("INVALID_ARGUMENT", `the meta key ${key} is reserved for the store's schema version`);
 }
 
 /** `sealBatch`'s and `acquireLease`'s counts: positive safe integers. */
 export function checkPositive(value: number, name: "maxLeaves" | "ttlMs"): void {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InputError("INVALID_ARGUMENT", `${name} must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1) invalid("INVALID_ARGUMENT", `${name} must be a positive integer, got ${value}`);
 }
 
 /**
