@@ -14,6 +14,7 @@ import { createTrainingRunPredicate } from "../../src/formats/predicates/trainin
 import { parseEnvelope } from "../../src/formats/attestation/dsse.js";
 import { attestationEntry, entryHash } from "../../src/formats/entry.js";
 import { type HardhatNode, startHardhatNode } from "../helpers/localNode.js";
+import { type TreeFiles, writeTree } from "../helpers/fileTree.js";
 
 // The attestation commands of the built CLI (`npm run build`) against `hardhat node` on loopback:
 // an organisation signs every stage of a fine-tune with keys it registered on chain, anchors them,
@@ -57,14 +58,7 @@ async function ok(args: string[]): Promise<Run> {
 
 const json = async (args: string[]): Promise<any> => JSON.parse((await ok([...args, "--json"])).stdout);
 
-async function files(name: string, content: Record<string, string | Uint8Array>): Promise<string> {
-  const dir = join(work, name);
-  for (const [file, data] of Object.entries(content)) {
-    await mkdir(join(dir, file, ".."), { recursive: true });
-    await writeFile(join(dir, file), data);
-  }
-  return dir;
-}
+const files = (name: string, content: TreeFiles): Promise<string> => writeTree(join(work, name), content);
 
 const writeJson = async (name: string, value: unknown) => {
   const file = join(work, name);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { appendFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { appendFileSync, lstatSync, readFileSync, renameSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { HashingError, type HashingErrorCode } from "../../src/core/errors/hashing.js";
 import { InputError } from "../../src/core/errors/input.js";
@@ -12,23 +12,12 @@ import { PARALLEL_MIN_BYTES, WORKER_CHUNK_SIZE, hashFileRanges, resolveWorkers }
 import { hashModel } from "../../src/local/hashing/hashModel.js";
 import { DEFAULT_SHARD_SIZE, hashModelShards, iterateShardRanges, shardRanges } from "../../src/local/hashing/hashModelShards.js";
 import type { HashProgress, ModelDigest, ModelManifest } from "../../src/formats/model/modelManifest.js";
+import { scratchTrees } from "../helpers/fileTree.js";
 
 // Small data only (the machine is shared): a few MiB at most. Big data lives in bench/hashing.ts.
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const scratch = mkdtempSync(join(tmpdir(), "hashing-parallel-"));
-after(() => rmSync(scratch, { recursive: true, force: true }));
-
-let counter = 0;
-function makeModel(files: Record<string, string | Uint8Array>): string {
-  const root = join(scratch, `model-${counter++}`);
-  mkdirSync(root);
-  for (const [path, contents] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), contents);
-  }
-  return root;
-}
+const { scratch, tree: makeModel } = scratchTrees("hashing-parallel-");
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 /** Deterministic bytes, different for each seed. */

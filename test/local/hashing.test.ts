@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, renameSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { BaseError } from "../../src/core/errors/base.js";
 import { HashingError, type HashingErrorCode } from "../../src/core/errors/hashing.js";
@@ -16,23 +15,11 @@ import { listModelFiles } from "../../src/local/hashing/listModelFiles.js";
 import type { HashProgress } from "../../src/formats/model/modelManifest.js";
 import { modelPathProblem } from "../../src/formats/model/modelPath.js";
 import { resolveModelPath } from "../../src/local/hashing/resolveModelPath.js";
+import { scratchTrees } from "../helpers/fileTree.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const scratch = mkdtempSync(join(tmpdir(), "hashing-test-"));
-after(() => rmSync(scratch, { recursive: true, force: true }));
-
-let counter = 0;
-/** A fresh directory holding `files` (path → contents); `dirs` are extra (empty) directories. */
-function makeModel(files: Record<string, string | Uint8Array>, dirs: string[] = []): string {
-  const root = join(scratch, `model-${counter++}`);
-  mkdirSync(root);
-  for (const [path, contents] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), contents);
-  }
-  for (const dir of dirs) mkdirSync(join(root, dir), { recursive: true });
-  return root;
-}
+/** `makeModel(files, dirs)`: a fresh directory holding `files` (path → contents); `dirs` are extra (empty) directories. */
+const { scratch, tree: makeModel } = scratchTrees("hashing-test-");
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 

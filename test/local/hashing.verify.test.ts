@@ -1,26 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { after, describe, it } from "node:test";
+import { unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
 import { HashingError, ModelManifestError } from "../../src/core/errors/hashing.js";
 import { InputError } from "../../src/core/errors/input.js";
 import { hashModel } from "../../src/local/hashing/hashModel.js";
 import { verifyModelDigest } from "../../src/local/hashing/verifyModelDigest.js";
+import { scratchTrees } from "../helpers/fileTree.js";
 
-const scratch = mkdtempSync(join(tmpdir(), "hashing-verify-"));
-after(() => rmSync(scratch, { recursive: true, force: true }));
-
-let counter = 0;
-function makeModel(files: Record<string, string>): string {
-  const root = join(scratch, `model-${counter++}`);
-  mkdirSync(root);
-  for (const [path, contents] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), contents);
-  }
-  return root;
-}
+const { scratch, tree: makeModel } = scratchTrees("hashing-verify-");
 
 const FILES = { "config.json": "{}", "weights/a.safetensors": "aaaa", "weights/b.safetensors": "bbbb" };
 

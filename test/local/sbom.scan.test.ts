@@ -1,33 +1,21 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { after, describe, it } from "node:test";
+import { cpSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { InputError, type InputErrorCode } from "../../src/core/errors/input.js";
 import { scanNpmTree } from "../../src/local/sbom/scanNpmTree.js";
 import { scanPythonEnvironment } from "../../src/local/sbom/scanPythonEnvironment.js";
+import { scratchTrees } from "../helpers/fileTree.js";
 
 // Scanning real trees: generated dist-info folders, the interpreter's own site-packages (checked
 // against Python's importlib.metadata and hashlib), generated npm trees, and this repository's
 // node_modules (checked against its lockfile).
 
-const scratch = mkdtempSync(join(tmpdir(), "sbom-scan-"));
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const { scratch, tree } = scratchTrees("sbom-scan-", "tree");
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-
-let counter = 0;
-function tree(files: Record<string, string>): string {
-  const root = join(scratch, `tree-${counter++}`);
-  mkdirSync(root);
-  for (const [path, contents] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), contents);
-  }
-  return root;
-}
 
 const sha256 = (bytes: string | Buffer) => createHash("sha256").update(bytes).digest("hex");
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -32,6 +32,7 @@ import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
 import { parseVerificationPolicy } from "../../src/verify/verificationPolicy.js";
 import { verifyAttestation, type VerifyAttestationParameters } from "../../src/verify/verifyAttestation.js";
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
+import { type TreeFiles, writeTree } from "../helpers/fileTree.js";
 
 // Signed attestations against a real chain (Hardhat EDR over JSON-RPC): keys registered on chain,
 // envelopes anchored by the ledger, receipts and evidence bundles checked by a third party.
@@ -89,6 +90,39 @@ async function anchor(store: LedgerStore, orgId = org1): Promise<number> {
   sealBatch(store);
   const [batch] = await anchorBatches(store, admin, { registry, orgId });
   return batch!.anchor!.blockNumber;
+}
+
+/** The keys of a model pipeline: its own, the data steward's and two approvers'. */
+type PipelineKeys = { readonly pipeline: KeyFile; readonly steward: KeyFile; readonly alice: KeyFile; readonly bob: KeyFile };
+
+/** A store `label` whose pipeline signs with `keys.pipeline`, and every pipeline key registered in org 1 under its role. */
+async function openPipeline(label: string, keys: PipelineKeys): Promise<{ store: LedgerStore; context: PipelineContext }> {
+  const store = await openStore(label);
+  await register(keys.pipeline, "ml-pipeline");
+  await register(keys.steward, "data-steward");
+  await register(keys.alice, "approver");
+  await register(keys.bob, "approver");
+  return { store, context: { store, key: keys.pipeline } };
+}
+
+/** Records a training run `name` of a fresh model folder under `work`, one second long. */
+async function trainModel(
+  context: PipelineContext,
+  work: string,
+  name: string,
+  run: { datasets: Artifact[]; baseModel?: Artifact | undefined; hyperparameters: Record<string, number> },
+) {
+  const started = new Date();
+  return recordTraining(context, {
+    modelPath: await writeTree(join(work, name), { "config.json": JSON.stringify({ name }), "weights/model.bin": randomBytes(4096) }),
+    name,
+    datasets: run.datasets,
+    ...(run.baseModel ? { baseModel: run.baseModel } : {}),
+    hyperparameters: run.hyperparameters,
+    builder: { id: "https://ci.example/trainer" },
+    startedOn: started,
+    finishedOn: new Date(started.getTime() + 1000),
+  });
 }
 
 /** Waits until the node's mempool holds one more transaction of `account` than `nonce`. */
@@ -340,14 +374,7 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
   const pins = (bundle: EvidenceBundle, overrides: Partial<VerifyBundleParameters> = {}): VerifyBundleParameters => ({ bundle, chain: reader, chainId: CHAIN_ID, registry, ...overrides });
   const bundleOf = (model: Artifact): EvidenceBundle => parseBundle(serializeBundle(buildBundle(store, model.sha256)));
 
-  async function files(name: string, content: Record<string, string | Uint8Array>): Promise<string> {
-    const dir = join(work, name);
-    for (const [file, data] of Object.entries(content)) {
-      await mkdir(join(dir, file, ".."), { recursive: true });
-      await writeFile(join(dir, file), data);
-    }
-    return dir;
-  }
+  const files = (name: string, content: TreeFiles): Promise<string> => writeTree(join(work, name), content);
 
   async function dataset(name: string, key: KeyFile) {
     return collectDataset(context, {
@@ -361,28 +388,11 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     });
   }
 
-  async function train(name: string, data: Artifact, baseModel?: Artifact) {
-    const started = new Date();
-    return recordTraining(context, {
-      modelPath: await files(name, { "config.json": JSON.stringify({ name }), "weights/model.bin": randomBytes(4096) }),
-      name,
-      datasets: [data],
-      ...(baseModel ? { baseModel } : {}),
-      hyperparameters: { learningRate: 0.001, epochs: 2 },
-      builder: { id: "https://ci.example/trainer" },
-      startedOn: started,
-      finishedOn: new Date(started.getTime() + 1000),
-    });
-  }
+  const train = (name: string, data: Artifact, baseModel?: Artifact) => trainModel(context, work, name, { datasets: [data], baseModel, hyperparameters: { learningRate: 0.001, epochs: 2 } });
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "provenance-pipeline-"));
-    store = await openStore("pipeline");
-    context = { store, key: keys.pipeline };
-    await register(keys.pipeline, "ml-pipeline");
-    await register(keys.steward, "data-steward");
-    await register(keys.alice, "approver");
-    await register(keys.bob, "approver");
+    ({ store, context } = await openPipeline("pipeline", keys));
     await register(keys.mallory, "ml-engineer");
 
     datasets = { base: await dataset("corpus-2025", keys.steward), tune: await dataset("corpus-eu-2026", keys.steward) };
@@ -574,38 +584,15 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
   };
   const policy = (p: object) => parseVerificationPolicy({ format: "provenance-verification-policy-v1", require: [["model-manifest"], ["training-run", "model-update"]], deployment: { roles: ["ml-pipeline"] }, ...p });
 
-  async function files(name: string, content: Record<string, string | Uint8Array>): Promise<string> {
-    const dir = join(work, name);
-    for (const [file, bytes] of Object.entries(content)) {
-      await mkdir(join(dir, file, ".."), { recursive: true });
-      await writeFile(join(dir, file), bytes);
-    }
-    return dir;
-  }
+  const files = (name: string, content: TreeFiles): Promise<string> => writeTree(join(work, name), content);
   const dataset = async (path: string, name: string, at = new Date()) =>
     collectDataset(context, { path, key: keys.steward, name, source: { uri: `s3://lake/${name}/` }, licence: { spdxId: "CC-BY-4.0" }, personalData: false, accessEvents: [{ actor: "etl", action: "collected", at }] });
-  async function train(name: string, datasets: (Artifact & { entry: Hex })[], baseModel?: Artifact & { entry: Hex }) {
-    const started = new Date();
-    return recordTraining(context, {
-      modelPath: await files(name, { "config.json": JSON.stringify({ name }), "weights/model.bin": randomBytes(4096) }),
-      name,
-      datasets,
-      ...(baseModel ? { baseModel } : {}),
-      hyperparameters: { learningRate: 0.001 },
-      builder: { id: "https://ci.example/trainer" },
-      startedOn: started,
-      finishedOn: new Date(started.getTime() + 1000),
-    });
-  }
+  const train = (name: string, datasets: (Artifact & { entry: Hex })[], baseModel?: Artifact & { entry: Hex }) =>
+    trainModel(context, work, name, { datasets, baseModel, hyperparameters: { learningRate: 0.001 } });
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "provenance-verdict-"));
-    store = await openStore("verdict");
-    context = { store, key: keys.pipeline };
-    await register(keys.pipeline, "ml-pipeline");
-    await register(keys.steward, "data-steward");
-    await register(keys.alice, "approver");
-    await register(keys.bob, "approver");
+    ({ store, context } = await openPipeline("verdict", keys));
     const tuneData = await files("tune-data", { "part-0.csv": randomBytes(2048).toString("hex") });
     data = {
       base: await dataset(await files("base-data", { "part-0.csv": randomBytes(2048).toString("hex") }), "v/base-data"),
