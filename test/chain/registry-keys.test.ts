@@ -2,30 +2,21 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
-import { createWalletClient, custom, encodeAbiParameters, encodeFunctionData, getContract, keccak256, stringToHex, toHex, type Address, type Hex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { encodeAbiParameters, encodeFunctionData, getContract, keccak256, stringToHex, toHex, type Address, type Hex } from "viem";
 import { type KeyPossession, checkKeyPossession, possessionHash, possessionMessage, proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
 import { type KeyAlgorithm, type KeyFile, generateKeyFile, onChainKeyId, signerFromKeyFile } from "../../src/local/keys/keys.js";
-import { deployRegistry, isAnchorer, readKeyPossession, readSigningKey, registerOrganisation, registerSigningKey, revokeSigningKey, setAnchorer, withRevertName } from "../../src/chain/registry.js";
+import { deployRegistry, isAnchorer, readKeyPossession, readSigningKey, registerSigningKey, revokeSigningKey, setAnchorer, withRevertName } from "../../src/chain/registry.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
 import type { ChainWriter } from "../../src/chain/types.js";
-import { fromViem } from "../../src/chain/viem.js";
 import { ChainError } from "../../src/core/errors/chain.js";
 import { InputError } from "../../src/core/errors/input.js";
+import { expectRevert, sdkRegistryAccounts } from "../helpers/sdkRegistry.js";
 
 const connection = await network.create();
 const { viem, networkHelpers, provider } = connection;
 const publicClient = await viem.getPublicClient();
-
-/**
- * Hardhat's default accounts, as local accounts: the SDK's writer signs itself (`eth_signTransaction` not needed).
- * No transport retries: a revert must reach the SDK at once, not after viem's back-off.
- */
-const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
-const [registryAdmin, org1Admin, org1Anchorer, org2Admin, stranger] = [0, 1, 2, 3, 4].map((addressIndex) =>
-  fromViem({ publicClient, walletClient: createWalletClient({ account: mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex }), chain: publicClient.chain, transport: custom(provider, { retryCount: 0 }) }) }),
-) as [ChainWriter, ChainWriter, ChainWriter, ChainWriter, ChainWriter];
+const { registryAdmin, org1Admin, org1Anchorer, org2Admin, stranger, deployWithTwoOrganisations } = await sdkRegistryAccounts(connection);
 
 const ZERO = `0x${"00".repeat(32)}` as const;
 
@@ -48,26 +39,6 @@ async function register(admin: ChainWriter, registry: Hex, orgId: number, key: K
  */
 function countsFor(key: { registeredAt: number; revokedAt: number } | null, anchorBlock: number): boolean {
   return key !== null && key.registeredAt <= anchorBlock && (key.revokedAt === 0 || anchorBlock < key.revokedAt);
-}
-
-/** Registry (deployed by the SDK) with organisation 1 (admin org1Admin, anchorer org1Anchorer) and 2 (admin org2Admin). */
-async function deployWithTwoOrganisations() {
-  const { registry } = await deployRegistry(registryAdmin);
-  await registerOrganisation(registryAdmin, registry, { name: "Org One", admin: org1Admin.account, anchorers: [org1Anchorer.account] });
-  await registerOrganisation(registryAdmin, registry, { name: "Org Two", admin: org2Admin.account, anchorers: [] });
-  return { registry, contract: getContract({ address: registry, abi: provenanceRegistryAbi, client: publicClient }) };
-}
-
-/** Runs `action`, expects a `ChainError("CONTRACT_REVERTED")` naming `revertName`, and returns it. */
-async function expectRevert(action: Promise<unknown>, revertName: string): Promise<ChainError> {
-  const error = await action.then(
-    () => assert.fail(`expected a revert with ${revertName}, but the transaction went through`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof ChainError, `expected a ChainError, got ${String(error)}`);
-  assert.equal(error.code, "CONTRACT_REVERTED", error.message);
-  assert.equal(error.revertName, revertName, error.message);
-  return error;
 }
 
 describe("ProvenanceRegistry signing keys", () => {

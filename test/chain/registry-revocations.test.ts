@@ -3,50 +3,25 @@ import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { network } from "hardhat";
-import { createWalletClient, custom, encodeAbiParameters, encodeFunctionData, getContract, keccak256, toHex, type Hex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { encodeAbiParameters, encodeFunctionData, getContract, keccak256, toHex, type Hex } from "viem";
 import { fromEthers } from "../../src/chain/ethers.js";
 import { deployRegistry, readRevocation, registerOrganisation, reinstateSubject, revokeSubject } from "../../src/chain/registry.js";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
-import type { ChainWriter } from "../../src/chain/types.js";
-import { fromViem } from "../../src/chain/viem.js";
 import { connectWriter } from "../../src/chain/connect.js";
 import { DEV_PRIVATE_KEY, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
-import { ChainError } from "../../src/core/errors/chain.js";
 import { InputError } from "../../src/core/errors/input.js";
+import { expectRevert, sdkRegistryAccounts } from "../helpers/sdkRegistry.js";
 
 const connection = await network.create();
-const { viem, networkHelpers, provider } = connection;
+const { viem, networkHelpers } = connection;
 const publicClient = await viem.getPublicClient();
-
-const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
-const [registryAdmin, org1Admin, org1Anchorer, org2Admin, stranger] = [0, 1, 2, 3, 4].map((addressIndex) =>
-  fromViem({ publicClient, walletClient: createWalletClient({ account: mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex }), chain: publicClient.chain, transport: custom(provider, { retryCount: 0 }) }) }),
-) as [ChainWriter, ChainWriter, ChainWriter, ChainWriter, ChainWriter];
+const { registryAdmin, org1Admin, org1Anchorer, org2Admin, stranger, deployWithTwoOrganisations } = await sdkRegistryAccounts(connection);
 
 const ZERO = `0x${"00".repeat(32)}` as const;
 /** A subject digest as in-toto statements carry it: bare lower-case hex of the SHA-256. */
 const subjectOf = (label: string): string => createHash("sha256").update(label).digest("hex");
 const entryOf = (label: string): Hex => keccak256(toHex(label));
-
-async function deployWithTwoOrganisations() {
-  const { registry } = await deployRegistry(registryAdmin);
-  await registerOrganisation(registryAdmin, registry, { name: "Org One", admin: org1Admin.account, anchorers: [org1Anchorer.account] });
-  await registerOrganisation(registryAdmin, registry, { name: "Org Two", admin: org2Admin.account, anchorers: [] });
-  return { registry, contract: getContract({ address: registry, abi: provenanceRegistryAbi, client: publicClient }) };
-}
-
-async function expectRevert(action: Promise<unknown>, revertName: string): Promise<ChainError> {
-  const error = await action.then(
-    () => assert.fail(`expected a revert with ${revertName}, but the transaction went through`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof ChainError, `expected a ChainError, got ${String(error)}`);
-  assert.equal(error.code, "CONTRACT_REVERTED", error.message);
-  assert.equal(error.revertName, revertName, error.message);
-  return error;
-}
 
 describe("ProvenanceRegistry revocation state", () => {
   it("default: a subject never changed reads as not revoked, block 0, zero entry", async () => {

@@ -9,6 +9,7 @@ import { STATEMENT_TYPE } from "../../src/formats/attestation/statement.js";
 import { VerificationError } from "../../src/core/errors/verification.js";
 import type { Hex } from "../../src/core/hex.js";
 import { type ApprovalPolicy, type SignedAttestation, checkApprovalQuorum } from "../../src/verify/lineage/approvalQuorum.js";
+import { assertVerificationRefusal } from "../helpers/refusals.js";
 
 const sha = (label: string) => createHash("sha256").update(label).digest("hex");
 const MODEL = sha("acme/claims-7b@1.0.0");
@@ -62,14 +63,7 @@ function approval(approver: string, options: ApprovalOptions = {}): SignedAttest
 }
 
 /** Asserts the quorum is not met: VerificationError `approval-quorum` whose message matches every pattern. */
-function notMet(run: () => unknown, ...patterns: RegExp[]): void {
-  assert.throws(run, (e: unknown) => {
-    assert.ok(e instanceof VerificationError, `expected VerificationError, got ${String(e)}`);
-    assert.equal(e.check, "approval-quorum");
-    for (const p of patterns) assert.match(e.message, p);
-    return true;
-  });
-}
+const notMet = (run: () => unknown, ...patterns: RegExp[]): void => assertVerificationRefusal(run, "approval-quorum", ...patterns);
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 

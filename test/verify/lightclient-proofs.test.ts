@@ -15,6 +15,7 @@ import { buildMpt, verifyMptProof } from "../../src/verify/lightclient/mpt.js";
 import { buildReceiptsTrie, receiptFromRpc, receiptKey, verifyReceiptProof } from "../../src/verify/lightclient/receiptProof.js";
 import { anchorSlot as registryAnchorSlot, decodeAnchorWord, decodeRevocationWord, decodeSigningKeyWord, nextSlot, revocationSlot, signingKeySlot } from "../../src/verify/lightclient/registrySlots.js";
 import { verifyGetProof } from "../../src/verify/lightclient/stateProof.js";
+import { assertLightClientRefusal as refuses } from "../helpers/refusals.js";
 
 // A real chain (Hardhat's EDR in process) with the real registry: every proof below is what the node served.
 const { viem, provider } = await network.create();
@@ -46,14 +47,6 @@ const header = headerFromRpc(block);
 
 const anchorSlot = (root: Hex): Hex => registryAnchorSlot(1, root);
 
-function refuses(run: () => unknown, check: LightClientCheck, field?: string): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof LightClientError, `a LightClientError, got ${String(error)}`);
-    assert.equal(error.check, check, error.message);
-    if (field !== undefined) assert.ok(error.field?.startsWith(field), `field ${error.field} starts with ${field}`);
-    return true;
-  });
-}
 
 /** A deep copy of a JSON answer, to tamper with. */
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;

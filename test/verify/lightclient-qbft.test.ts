@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { keccak256 as viemKeccak256, toRlp, type Hex as ViemHex } from "viem";
-import { LightClientError, type LightClientCheck } from "../../src/core/errors/lightClient.js";
+import { LightClientError } from "../../src/core/errors/lightClient.js";
 import { bytesToHex, hexToBytes, keccak256, type Hex } from "../../src/verify/lightclient/bytes.js";
 import { type BlockHeader, decodeHeader, encodeHeader } from "../../src/verify/lightclient/header.js";
 import {
@@ -18,6 +18,7 @@ import {
 } from "../../src/verify/lightclient/qbft.js";
 import { decodeRlp, encodeRlp } from "../../src/verify/lightclient/rlp.js";
 import { sealQbftHeader, testValidators } from "../helpers/qbftSealer.js";
+import { assertLightClientRefusal as refuses } from "../helpers/refusals.js";
 
 type Vectors = {
   besuExtraDataCodec: {
@@ -41,15 +42,6 @@ const vectors = JSON.parse(readFileSync(new URL("../vectors/qbft-v1.json", impor
 const bytes = (hex: string): Uint8Array => hexToBytes(hex, "rlp", "test");
 const block7528 = decodeHeader(bytes(vectors.besuBlock7528.sealedHeader));
 
-/** Asserts `run` throws a LightClientError with `check`, whose field starts with `field`. */
-function refuses(run: () => unknown, check: LightClientCheck, field?: string): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof LightClientError, `a LightClientError, got ${String(error)}`);
-    assert.equal(error.check, check, error.message);
-    if (field !== undefined) assert.ok(error.field?.startsWith(field), `field ${error.field} starts with ${field}`);
-    return true;
-  });
-}
 
 /** The extraData of block 7528 with one RLP item replaced. */
 function withExtraItems(mutate: (items: unknown[]) => void): Uint8Array {

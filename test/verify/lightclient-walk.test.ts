@@ -3,7 +3,7 @@ import { after, describe, it } from "node:test";
 import { network } from "hardhat";
 import { decodeEventLog, getContract, keccak256 as viemKeccak256, toHex } from "viem";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
-import { LightClientError, type LightClientCheck } from "../../src/core/errors/lightClient.js";
+import { LightClientError } from "../../src/core/errors/lightClient.js";
 import { bytesToBigInt, bytesToHex, type Hex } from "../../src/verify/lightclient/bytes.js";
 import type { BlockHeader } from "../../src/verify/lightclient/header.js";
 import { decodeQbftExtraData, encodeQbftExtraData } from "../../src/verify/lightclient/qbft.js";
@@ -16,6 +16,7 @@ import { type VoteTally, tallyAfterBlock, validatorContractSlots } from "../../s
 import { type QbftWalkStep, walkQbftHeaders } from "../../src/verify/lightclient/walk.js";
 import { sealQbftHeader, testValidators } from "../helpers/qbftSealer.js";
 import { startQbftTestNode } from "../helpers/qbftTestNode.js";
+import { assertLightClientRefusal as refuses } from "../helpers/refusals.js";
 
 const { viem, provider } = await network.create();
 const publicClient = await viem.getPublicClient();
@@ -55,14 +56,6 @@ for (let n = 1n; n <= head; n++) honest.push({ header: await node.header(n) });
 
 after(() => node.close());
 
-function refuses(run: () => unknown, check: LightClientCheck, field?: string): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof LightClientError, `a LightClientError, got ${String(error)}`);
-    assert.equal(error.check, check, error.message);
-    if (field !== undefined) assert.ok(error.field?.startsWith(field), `field ${error.field} starts with ${field}`);
-    return true;
-  });
-}
 
 /** The honest steps with step `index` replaced. */
 const withStep = (index: number, header: BlockHeader): QbftWalkStep[] => honest.map((step, i) => (i === index ? { header } : step));

@@ -23,6 +23,7 @@ import {
   revokedArtifacts,
 } from "../../src/verify/lineage/lineageGraph.js";
 import { renderLineage } from "../../src/verify/lineage/renderLineage.js";
+import { assertVerificationRefusal } from "../helpers/refusals.js";
 
 const sha = (label: string) => createHash("sha256").update(label).digest("hex");
 const entry = (label: string) => `0x${sha(`entry:${label}`)}` as Hex;
@@ -111,14 +112,7 @@ function edgeStrings(graph: LineageGraph): string[] {
 const names = (graph: LineageGraph, shas: readonly string[]) => shas.map((s) => graph.nodes.get(s)?.names[0]).sort();
 
 /** Asserts `run` throws a VerificationError `lineage` whose message matches every pattern. */
-function refusedCycle(run: () => unknown, ...patterns: RegExp[]): void {
-  assert.throws(run, (e: unknown) => {
-    assert.ok(e instanceof VerificationError, `expected VerificationError, got ${String(e)}`);
-    assert.equal(e.check, "lineage");
-    for (const p of patterns) assert.match(e.message, p);
-    return true;
-  });
-}
+const refusedCycle = (run: () => unknown, ...patterns: RegExp[]): void => assertVerificationRefusal(run, "lineage", ...patterns);
 
 describe("buildLineageGraph", () => {
   const graph = buildLineageGraph([...attestations, revokeBase]);
