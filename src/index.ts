@@ -37,53 +37,9 @@ export { MAX_JSON_DEPTH, parseJson, parseJsonBytes } from "./core/parseJson.js";
 export { type LedgerEntry, attestationEntry, describeEntry, entryHash, entryJson, entrySubjectSha256, entrySubjects, leafOfEntry, parseEntry } from "./formats/entry.js";
 
 // Attestations: DSSE envelopes carrying in-toto statements, signed by keys registered on chain
-export {
-  type DsseEnvelope,
-  type DsseSignature,
-  IN_TOTO_PAYLOAD_TYPE,
-  MAX_PAYLOAD_BYTES,
-  MAX_SIGNATURES,
-  decodeBase64,
-  encodeBase64,
-  envelopeHash,
-  envelopePayload,
-  parseEnvelope,
-  preAuthEncoding,
-} from "./formats/attestation/dsse.js";
-export {
-  KEY_ALGORITHMS,
-  KEY_FORMAT,
-  PUBLIC_KEY_FORMAT,
-  type KeyAlgorithm,
-  type KeyFile,
-  type PublicKeyInfo,
-  type Signer,
-  generateKeyFile,
-  keyFileFromEthereumKey,
-  keyidOfPublicKey,
-  onChainKeyId,
-  onChainRole,
-  parseKeyFile,
-  parsePublicKeyInfo,
-  publicKeyInfo,
-  signerFromKeyFile,
-  verifySignature,
-} from "./local/keys/keys.js";
-export {
-  ENCRYPTED_KEY_FORMAT,
-  type EncryptedKeyFile,
-  type EncryptedKeyPublicPart,
-  type ScryptParameters,
-  DEFAULT_SCRYPT,
-  MAX_SCRYPT_MEMORY,
-  MAX_SCRYPT_WORK,
-  decryptKeyDocument,
-  decryptSigningKeyFile,
-  encryptKeyDocument,
-  encryptSigningKeyFile,
-  isEncryptedKeyFile,
-  parseEncryptedKeyFile,
-} from "./local/keys/encryptedKey.js";
+// (everything of the provenance-ledger/attestation subpath, and what only the root exports besides)
+export * from "./local/attestation.js";
+export { decodeBase64, encodeBase64 } from "./formats/attestation/dsse.js";
 export {
   KEY_ALGORITHM_CODES,
   POSSESSION_FORMAT,
@@ -99,11 +55,7 @@ export {
   publicKeyBytes,
   publicKeyInfoFromBytes,
 } from "./formats/attestation/keyPossession.js";
-export { MAX_SUBJECTS, STATEMENT_TYPE, type Statement, type StatementSubject, parseStatementLayer } from "./formats/attestation/statement.js";
-export { parseStatement, statementOfEnvelope } from "./formats/attestation/parseStatement.js";
-export { PREDICATE_NAMES, PREDICATE_PARSERS, parsePredicate } from "./formats/predicates/index.js";
-export { addSignatures, signStatement } from "./formats/attestation/signStatement.js";
-export { type VerifiedEnvelope, type VerifyEnvelopeParameters, verifyEnvelope } from "./formats/attestation/verifyEnvelope.js";
+export { parseStatementLayer } from "./formats/attestation/statement.js";
 export * from "./formats/predicates/approval.js";
 export * from "./formats/predicates/dataset.js";
 export * from "./formats/predicates/deployment.js";
@@ -218,20 +170,7 @@ export {
 export { type VerifiedAttestation, type VerifiedSigner, type VerifyAttestationParameters, verifyAttestation } from "./verify/verifyAttestation.js";
 
 // Lineage, approvals, evidence bundles
-export {
-  type LineageAttestation,
-  type LineageEdge,
-  type LineageGraph,
-  type LineageNode,
-  type LineageRelation,
-  type RevocationStatus,
-  ancestorsOf,
-  buildLineageGraph,
-  descendantsOf,
-  displayName,
-  revocationStatus,
-  revokedArtifacts,
-} from "./verify/lineage/lineageGraph.js";
+export * from "./verify/lineage/lineageGraph.js";
 export { type LineageFormat, type LineageMarks, renderLineage } from "./verify/lineage/renderLineage.js";
 export { type ApprovalPolicy, type ApprovalQuorum, type SignedAttestation, checkApprovalQuorum } from "./verify/lineage/approvalQuorum.js";
 export { BUNDLE_FORMAT, type EvidenceBundle, MAX_BUNDLE_ENTRIES, parseBundle, serializeBundle } from "./formats/bundle.js";

@@ -5,22 +5,7 @@
 export { type Hex, bytesToHex, hexToBytes, keccak256 } from "./bytes.js";
 export { type RlpItem, decodeRlp, encodeRlp } from "./rlp.js";
 export { type BlockHeader, decodeHeader, encodeHeader, headerFromRpc, headerToRpc, plainBlockHash } from "./header.js";
-export {
-  MAX_VALIDATORS,
-  QBFT_DIFFICULTY,
-  QBFT_MIX_HASH,
-  type QbftExtraData,
-  type QbftVote,
-  type VerifiedQbftHeader,
-  type VerifyQbftHeaderParameters,
-  decodeQbftExtraData,
-  encodeQbftExtraData,
-  qbftBlockHash,
-  qbftCommitSealDigest,
-  qbftQuorum,
-  recoverSealer,
-  verifyQbftHeader,
-} from "./qbft.js";
+export * from "./qbft.js";
 export { type BuiltTrie, EMPTY_TRIE_ROOT, MAX_PROOF_NODES, buildMpt, verifyMptProof } from "./mpt.js";
 export { EMPTY_CODE_HASH, type ProvenAccount, type ProvenState, slotKey, verifyAccountProof, verifyGetProof, verifyStorageProof } from "./stateProof.js";
 export {
