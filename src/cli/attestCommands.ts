@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { chmod, writeFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import type { DsseEnvelope } from "../formats/attestation/dsse.js";
 import { type KeyAlgorithm, KEY_ALGORITHMS, type PublicKeyInfo, type KeyFile, PUBLIC_KEY_FORMAT, generateKeyFile, onChainKeyId, onChainRole, parseKeyFile, parsePublicKeyInfo, publicKeyInfo, signerFromKeyFile } from "../local/keys/keys.js";
@@ -19,9 +19,7 @@ import { readKeyPossession, readSigningKey, registerSigningKey, revokeSigningKey
 import { captureEnvironment } from "../local/environment/captureEnvironment.js";
 import { ChainError } from "../core/errors/chain.js";
 import { InputError, invalid } from "../core/errors/input.js";
-import { cannotRead, cannotWrite, invalidArgument } from "./usage.js";
-import { createTtyProgress } from "../local/hashing/createTtyProgress.js";
-import { hashModel } from "../local/hashing/hashModel.js";
+import { cannotWrite, invalidArgument } from "./usage.js";
 import type { ModelWalkOptions } from "../local/hashing/listModelFiles.js";
 import { type ArtifactEvidence, parseDigestSpec } from "../verify/artifact.js";
 import { addAttestation } from "../ledger/ledger.js";
@@ -42,11 +40,12 @@ import type { TrustReport } from "../chain/trustMode.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
 import { embedOfflineKit, offlineChainReader } from "../verify/offlineBundle.js";
 import { httpTransport } from "../chain/trustMode.js";
-import { type ParsedFlags, walkOptions, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
+import { type ParsedFlags, firstArgument, walkOptions, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
 import { formatTime, note as printNote } from "./output.js";
-import { readJsonFile } from "./readJsonFile.js";
+import { readJsonFile, readTextFile } from "./readJsonFile.js";
 import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
 import { decryptSigningKeyFile } from "../local/keys/encryptedKey.js";
+import { hashWithProgress } from "./hashWithProgress.js";
 
 export { readJsonFile } from "./readJsonFile.js";
 
@@ -69,13 +68,8 @@ async function readSigningKeyFile(file: string, flags: ParsedFlags): Promise<Key
  * Digests go through their own flags (`subjectFromDigest`).
  */
 export async function resolveSubject(path: string, name: string | undefined, walk: ModelWalkOptions = {}): Promise<StatementSubject & { kind: "file" | "directory" }> {
-  const progress = createTtyProgress();
-  try {
-    const digest = await hashModel(path, { onProgress: progress.onProgress, ...walk });
-    return { name: name ?? basename(resolve(path)), digest: { sha256: digest.sha256 }, kind: digest.kind };
-  } finally {
-    progress.finish();
-  }
+  const digest = await hashWithProgress(path, walk);
+  return { name: name ?? basename(resolve(path)), digest: { sha256: digest.sha256 }, kind: digest.kind };
 }
 
 /** A subject named by an explicit digest flag (`sha256:<64 hex>`); the name is --name or the digest. */
@@ -159,8 +153,7 @@ async function chainIdOf(flags: ParsedFlags, chain: { getChainId(): Promise<numb
  * `provenance-key-possession-v1` file for the organisation admin; the private key never leaves this machine.
  */
 export async function keyProve({ flags, args, out }: CommandContext): Promise<void> {
-  const file = args[0];
-  if (!file) invalidArgument("usage: provenance key prove <key.json> [--role R] [-o key.pop.json]");
+  const file = firstArgument(args, "usage: provenance key prove <key.json> [--role R] [-o key.pop.json]");
   const key = await readSigningKeyFile(file, flags);
   const output = flags.output ?? file.replace(/(\.json)?$/, ".pop.json");
   await withStore(flags, async (store) => {
@@ -185,8 +178,7 @@ export async function keyProve({ flags, args, out }: CommandContext): Promise<vo
  * admin holds. A public key alone is refused: without the key's signature anyone could claim anyone's key.
  */
 export async function keyRegister({ flags, args, out }: CommandContext): Promise<void> {
-  const file = args[0];
-  if (!file) invalidArgument("usage: provenance key register <key.pop.json | key.json> [--role R]");
+  const file = firstArgument(args, "usage: provenance key register <key.pop.json | key.json> [--role R]");
   const value = await readJsonFile(file, "key file");
   const format = value !== null && typeof value === "object" ? (value as Record<string, unknown>).format : undefined;
   if (format === PUBLIC_KEY_FORMAT || (format === undefined && value !== null && typeof value === "object" && !("privateKey" in value)))
@@ -228,8 +220,7 @@ export async function keyRegister({ flags, args, out }: CommandContext): Promise
 
 /** `provenance key revoke <keyid|key file>`. */
 export async function keyRevoke({ flags, args, out }: CommandContext): Promise<void> {
-  const spec = args[0];
-  if (!spec) invalidArgument("usage: provenance key revoke <keyid|key file>");
+  const spec = firstArgument(args, "usage: provenance key revoke <keyid|key file>");
   const keyid = /^(0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/.test(spec) ? spec : (await readPublicKey(spec)).keyid;
   await withStore(flags, async (store) => {
     const chain = await writer(flags, store);
@@ -241,8 +232,7 @@ export async function keyRevoke({ flags, args, out }: CommandContext): Promise<v
 
 /** `provenance key show <keyid|key file>`: the key's on-chain registration. */
 export async function keyShow({ flags, args, out }: CommandContext): Promise<void> {
-  const spec = args[0];
-  if (!spec) invalidArgument("usage: provenance key show <keyid|key file>");
+  const spec = firstArgument(args, "usage: provenance key show <keyid|key file>");
   const keyid = /^(0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/.test(spec) ? spec : (await readPublicKey(spec)).keyid;
   await withStore(flags, async (store) => {
     const pins = verifierPins(flags, store);
@@ -470,12 +460,7 @@ export async function verifierPolicy(flags: ParsedFlags): Promise<{ policy: Veri
   const flagged = flags.policy;
   const file = flagged ?? verifierEnvironment("PROVENANCE_POLICY");
   if (file === undefined || file === "") return { policy: DEFAULT_VERIFICATION_POLICY, source: "the default policy (docs/bundle.md#verification-policy)" };
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    cannotRead(`the policy ${file}`, cause);
-  }
+  const text = await readTextFile(file, "the policy");
   const digest = createHash("sha256").update(text, "utf8").digest("hex");
   return { policy: parseVerificationPolicy(text), source: `${file} (sha256 ${digest}; ${flagged === undefined ? "environment variable PROVENANCE_POLICY" : "--policy"})` };
 }
@@ -587,15 +572,11 @@ function printVerdict(out: CommandContext["out"], { result, pins, chainId, polic
 
 /** `provenance verify-bundle <file> (--artifact path | --artifact-digest sha256:<hex>) --rpc URL --registry ADDR [--chain-id N] [--require-approvals N]`. */
 export async function verifyBundleCommand({ flags, args, out }: CommandContext): Promise<number> {
-  const file = args[0];
-  if (!file)
-    invalidArgument("usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N] [--trust-mode rpc|light|quorum] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>] [--max-head-age <duration>] [--rpc <url> … --quorum <k>] [--offline]");
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    cannotRead(`the bundle ${file}`, cause);
-  }
+  const file = firstArgument(
+    args,
+    "usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N] [--trust-mode rpc|light|quorum] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>] [--max-head-age <duration>] [--rpc <url> … --quorum <k>] [--offline]",
+  );
+  const text = await readTextFile(file, "the bundle");
   const bundle = parseBundle(text);
   const artifact = await artifactEvidence(flags);
   // A third party's verifier: pins come from flags and the environment only, not from a local store.

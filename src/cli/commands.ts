@@ -1,14 +1,12 @@
 import { existsSync } from "node:fs";
-import { writeFile, readFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type PublicKeyInfo, parsePublicKeyInfo } from "../formats/attestation/publicKeys.js";
 import type { JsonValue } from "../core/canonicalJson.js";
 import { deployRegistry, readOrganisation, registerOrganisation, setAnchorer } from "../chain/registry.js";
 import { ChainError } from "../core/errors/chain.js";
 import { InputError } from "../core/errors/input.js";
-import { cannotRead, invalidArgument } from "./usage.js";
-import { hashModel } from "../local/hashing/hashModel.js";
-import { createTtyProgress } from "../local/hashing/createTtyProgress.js";
+import { invalidArgument } from "./usage.js";
 import type { Hex } from "../core/hex.js";
 import { parseAddress } from "../core/hex.js";
 import { parseJson } from "../core/parseJson.js";
@@ -25,8 +23,10 @@ import { connectReader, connectWriter } from "../chain/connect.js";
 import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
 import { StoreError } from "../core/errors/store.js";
 import { expectName, UINT32_MAX } from "../core/validate.js";
-import { type ParsedFlags, findUp, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting, walkOptions } from "./options.js";
+import { type ParsedFlags, findUp, firstArgument, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting, walkOptions } from "./options.js";
 import { type Output, formatTime } from "./output.js";
+import { readTextFile } from "./readJsonFile.js";
+import { hashWithProgress } from "./hashWithProgress.js";
 
 export type CommandContext = { flags: ParsedFlags; args: string[]; out: Output };
 
@@ -172,15 +172,8 @@ function parseFields(fields: readonly string[] | undefined): Record<string, Json
 
 /** `provenance record <path>`: hashes a model and stores a pending record (durable when acknowledged). */
 export async function record({ flags, args, out }: CommandContext): Promise<void> {
-  const path = args[0];
-  if (!path) invalidArgument("usage: provenance record <path> [--name N] [--version V] [--type T] [--field k=v]");
-  const progress = createTtyProgress();
-  let digest;
-  try {
-    digest = await hashModel(path, { onProgress: progress.onProgress, ...walkOptions(flags) });
-  } finally {
-    progress.finish();
-  }
+  const path = firstArgument(args, "usage: provenance record <path> [--name N] [--version V] [--type T] [--field k=v]");
+  const digest = await hashWithProgress(path, walkOptions(flags));
   const fields = parseFields(flags.field);
   const rec = createRecord({
     ...(flags.type ? { type: flags.type } : {}),
@@ -223,8 +216,7 @@ export async function anchor({ flags, out }: CommandContext): Promise<void> {
 
 /** `provenance receipt <digest|record id> [-o file]`. */
 export async function receipt({ flags, args, out }: CommandContext): Promise<void> {
-  const query = args[0];
-  if (!query) invalidArgument("usage: provenance receipt <model digest|record id> [--type T] [-o file]");
+  const query = firstArgument(args, "usage: provenance receipt <model digest|record id> [--type T] [-o file]");
   await withStore(flags, async (store) => {
     const r = buildReceipt(store, chooseEntry(store, query, flags.type));
     const text = serializeReceipt(r);
@@ -274,12 +266,7 @@ export class NotVerified extends Error {}
 /** The public key of an ed25519 or P-256 signer (`key.pub.json`), checked against its keyid. */
 async function readPublicKeys(file: string | undefined): Promise<PublicKeyInfo[]> {
   if (file === undefined) return [];
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    cannotRead(`the public key ${file}`, cause);
-  }
+  const text = await readTextFile(file, "the public key");
   return [parsePublicKeyInfo(parseJson(text, `public key ${file}`), `public key ${file}`)];
 }
 
@@ -312,12 +299,7 @@ export async function artifactEvidence(flags: ParsedFlags, path: string | undefi
   if (digest !== undefined) return artifactFromDigest(digest);
   if (path === undefined || path === "")
     invalidArgument(`missing ${pathFlag} <model path> (the files to hash) or --artifact-digest sha256:<64 hex> (a digest you hold; the verdict then says no file was read and exits ${EXIT_DIGEST_ONLY})`);
-  const progress = createTtyProgress();
-  try {
-    return artifactFromModelDigest(await hashModel(path, { onProgress: progress.onProgress, ...walkOptions(flags) }));
-  } finally {
-    progress.finish();
-  }
+  return artifactFromModelDigest(await hashWithProgress(path, walkOptions(flags)));
 }
 
 /**
@@ -326,15 +308,11 @@ export async function artifactEvidence(flags: ParsedFlags, path: string | undefi
  * Resolves to the exit code: 0 verified from files, 3 verified against a supplied digest.
  */
 export async function verify({ flags, args, out }: CommandContext): Promise<number> {
-  const file = args[0];
-  if (!file)
-    invalidArgument("usage: provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>] [--trust-mode rpc|light] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>]");
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    cannotRead(`the receipt ${file}`, cause);
-  }
+  const file = firstArgument(
+    args,
+    "usage: provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>] [--trust-mode rpc|light] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>]",
+  );
+  const text = await readTextFile(file, "the receipt");
   const parsed = parseReceipt(text);
   // Pins come from the verifier (flags, its environment, --trust), never from the receipt, a .env or the local store.
   const pins = await resolveVerifierPins(flags);

@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { type EncryptedKeyFile, type EncryptedKeyPublicPart, type EncryptableFormat, decryptKeyDocument, encryptKeyDocument, isEncryptedKeyFile, parseEncryptedKeyFile } from "../local/keys/encryptedKey.js";
 import { InputError } from "../core/errors/input.js";
-import { cannotRead, invalidArgument } from "./usage.js";
+import { invalidArgument } from "./usage.js";
 import type { ParsedFlags } from "./options.js";
 import { prompt, stderr } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
+import { readTextFile } from "./readJsonFile.js";
 
 // Secret key files for the CLI: plain, or encrypted under a passphrase (docs/keys.md). The
 // passphrase comes from --passphrase-file, else PROVENANCE_KEY_PASSPHRASE, else a prompt on a
@@ -17,12 +17,7 @@ const MAX_PASSPHRASE = 1024;
 export async function readPassphrase(flags: ParsedFlags, purpose: string, confirm = false): Promise<string> {
   const file = flags["passphrase-file"];
   if (file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (cause) {
-      cannotRead(`--passphrase-file ${file}`, cause);
-    }
+    const text = await readTextFile(file, "--passphrase-file");
     // One trailing line break is the editor's, not the passphrase's.
     return checkPassphrase(text.replace(/\r?\n$/, ""), `--passphrase-file ${file}`);
   }

@@ -278,6 +278,13 @@ export function walkOptions(flags: ParsedFlags): { followSymlinks?: string; igno
   return { ...(flags["follow-symlinks"] !== undefined && { followSymlinks: flags["follow-symlinks"] }), ...(ignorePaths.length > 0 && { ignorePaths }) };
 }
 
+/** The command's first argument (a file, a path, a key), or the command's usage as an INVALID_ARGUMENT error. */
+export function firstArgument(args: readonly string[], usage: string): string {
+  const first = args[0];
+  if (!first) invalidArgument(usage);
+  return first;
+}
+
 /** Flag, then environment (which includes `.env` for the organisation's commands), then `fallback`. */
 export function setting(flag: string | undefined, env: string, fallback?: string | null): string | undefined {
   return flag ?? (process.env[env] || undefined) ?? fallback ?? undefined;

@@ -7,8 +7,6 @@ import { PYTHON_PROBE_ARGS, parsePythonReport } from "../local/environment/probe
 import { runProbe } from "../local/environment/runProbe.js";
 import { invalid } from "../core/errors/input.js";
 import { cannotWrite, invalidArgument } from "./usage.js";
-import { createTtyProgress } from "../local/hashing/createTtyProgress.js";
-import { hashModel } from "../local/hashing/hashModel.js";
 import type { ModelDigest } from "../formats/model/modelManifest.js";
 import { FOUND_BY_PROPERTY } from "../formats/sbom/bomPropertyNames.js";
 import { type ModelBom, type ModelBomDataset, createModelBom } from "../formats/sbom/createModelBom.js";
@@ -19,6 +17,7 @@ import { scanPythonEnvironment } from "../local/sbom/scanPythonEnvironment.js";
 import type { SoftwarePackage } from "../formats/sbom/softwarePackage.js";
 import { toSpdx3 } from "../formats/sbom/toSpdx3.js";
 import type { CommandContext } from "./commands.js";
+import { hashWithProgress } from "./hashWithProgress.js";
 
 const USAGE =
   "usage: provenance sbom <model path> [--name N] [--version V] [--architecture A] [--task T] [--hyperparameter k=v]… [--dataset name=path]… " +
@@ -110,14 +109,7 @@ export async function pythonSitePackages(spec: string, where: string): Promise<s
   invalid("INVALID_ARGUMENT", `${spec} is not a Python interpreter that reports its site-packages${run.probe.detail ? ` (${run.probe.detail})` : ""}`, where);
 }
 
-async function hash(path: string): Promise<ModelDigest> {
-  const progress = createTtyProgress();
-  try {
-    return await hashModel(path, { onProgress: progress.onProgress });
-  } finally {
-    progress.finish();
-  }
-}
+const hash = (path: string): Promise<ModelDigest> => hashWithProgress(path);
 
 function keyValue(text: string, flag: string, form: string): [string, string] {
   const eq = text.indexOf("=");

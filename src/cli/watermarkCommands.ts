@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { chmod, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { WATERMARK_SCHEMES, WEIGHTS_PAYLOAD_DERIVATION, createModelWatermarkPredicate } from "../formats/predicates/modelWatermark.js";
 import { parseBundle } from "../formats/bundle.js";
 import { type VerifiedBundle, verifyBundle } from "../verify/verifyBundle.js";
 import { invalid } from "../core/errors/input.js";
-import { cannotRead, cannotWrite, invalidArgument } from "./usage.js";
+import { cannotWrite, invalidArgument } from "./usage.js";
 import { WatermarkError } from "../core/errors/watermark.js";
 import { hashModel } from "../local/hashing/hashModel.js";
 import { type AnchoredWatermark, WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../verify/anchoredWatermark.js";
@@ -21,6 +21,7 @@ import type { CommandContext } from "./commands.js";
 import { confirmations, timeoutMs } from "./commands.js";
 import { connectVerifier, resolveVerifierPins, verifierChainId } from "./pins.js";
 import { formatTime } from "./output.js";
+import { readTextFile } from "./readJsonFile.js";
 
 const USAGE = `usage:
   provenance watermark keygen [--kind weights|text] [--gamma G --delta D] -o wm.key.json [--encrypt]
@@ -139,12 +140,7 @@ async function verifiedBundles(context: CommandContext, files: readonly string[]
   const chainId = await verifierChainId(pins, chain);
   const results: VerifiedBundle[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (cause) {
-      cannotRead(`the bundle ${file}`, cause);
-    }
+    const text = await readTextFile(file, "the bundle");
     results.push(
       await verifyBundle({
         bundle: parseBundle(text),
