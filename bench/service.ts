@@ -200,28 +200,29 @@ function delaysOf(file: string, seen: ReadonlyMap<number, number>, from: string,
     const rows = db
       .prepare("SELECT e.received_at AS received, b.id AS batch, b.block_number AS block, b.confirmed_at AS confirmed FROM entries e JOIN batches b ON b.id = e.batch_id WHERE e.received_at BETWEEN ? AND ?")
       .all(from, to) as { received: string; batch: number; block: number; confirmed: string }[];
-    const mined: number[] = [];
-    const confirmed: number[] = [];
-    const batches = new Set<number>();
-    for (const row of rows) {
-      const received = Date.parse(row.received);
-      const blockSeen = seen.get(row.block);
-      if (blockSeen !== undefined) mined.push((blockSeen - received) / 1000);
-      confirmed.push((Date.parse(row.confirmed) - received) / 1000);
-      batches.add(row.batch);
-    }
-    return {
-      entries: rows.length,
-      minedP50: percentile(mined, 50),
-      minedP99: percentile(mined, 99),
-      confirmedP50: percentile(confirmed, 50),
-      confirmedP99: percentile(confirmed, 99),
-      batches: batches.size,
-      meanBatch: rows.length / Math.max(1, batches.size),
-    };
+    return delaysOfRows(
+      rows.map((r) => ({ received: Date.parse(r.received), batch: r.batch, block: r.block, confirmed: Date.parse(r.confirmed) })),
+      seen,
+    );
   } finally {
     db.close();
   }
+}
+
+/** The delays of entries (times in ms since the epoch), whichever store they were read from. */
+function delaysOfRows(rows: readonly { received: number; batch: number; block: number; confirmed: number }[], seen: ReadonlyMap<number, number>): Delays {
+  const mined = rows.flatMap((r) => (seen.has(r.block) ? [(seen.get(r.block)! - r.received) / 1000] : []));
+  const confirmed = rows.map((r) => (r.confirmed - r.received) / 1000);
+  const batches = new Set(rows.map((r) => r.batch)).size;
+  return {
+    entries: rows.length,
+    minedP50: percentile(mined, 50),
+    minedP99: percentile(mined, 99),
+    confirmedP50: percentile(confirmed, 50),
+    confirmedP99: percentile(confirmed, 99),
+    batches,
+    meanBatch: rows.length / Math.max(1, batches),
+  };
 }
 
 /** The upper bound of the bucket holding the 99th percentile of a Prometheus histogram. */
@@ -295,18 +296,10 @@ async function postgresDelays(url: string, seen: ReadonlyMap<number, number>, fr
       "SELECT e.received_at AS received, b.id AS batch, b.block_number AS block, b.confirmed_at AS confirmed FROM entries e JOIN batches b ON b.id = e.batch_id WHERE e.received_at BETWEEN $1 AND $2",
       [from, to],
     );
-    const mined = rows.flatMap((r) => (seen.has(Number(r.block)) ? [(seen.get(Number(r.block))! - r.received.getTime()) / 1000] : []));
-    const confirmed = rows.map((r) => (r.confirmed.getTime() - r.received.getTime()) / 1000);
-    const batches = new Set(rows.map((r) => r.batch)).size;
-    return {
-      entries: rows.length,
-      minedP50: percentile(mined, 50),
-      minedP99: percentile(mined, 99),
-      confirmedP50: percentile(confirmed, 50),
-      confirmedP99: percentile(confirmed, 99),
-      batches,
-      meanBatch: rows.length / Math.max(1, batches),
-    };
+    return delaysOfRows(
+      rows.map((r) => ({ received: r.received.getTime(), batch: Number(r.batch), block: Number(r.block), confirmed: r.confirmed.getTime() })),
+      seen,
+    );
   } finally {
     await client.end();
   }

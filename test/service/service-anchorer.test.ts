@@ -54,6 +54,15 @@ async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
 }
 
 const automine = (on: boolean) => rpc("evm_setAutomine", [on]);
+/** Runs `run` with automine off (blocks come only from `mine()`), and turns it back on whatever happens. */
+async function withoutAutomine(run: () => Promise<void>): Promise<void> {
+  await automine(false);
+  try {
+    await run();
+  } finally {
+    await automine(true);
+  }
+}
 const mine = (blocks = 1) => rpc("anvil_mine", [toHex(blocks)]);
 
 function writerFor(url: string, index: number, timeoutMs = 5_000): ChainWriter {
@@ -225,8 +234,7 @@ describe("ChainWriter adapters: nonce, fees, pool", () => {
           assert.ok(fees.baseFeePerGas > 0n);
           assert.equal(fees.maxFeePerGas, 2n * fees.baseFeePerGas + fees.maxPriorityFeePerGas);
         }
-        await automine(false);
-        try {
+        await withoutAutomine(async () => {
           const nonce = await writer.getTransactionCount(writer.account, "latest");
           const signed = await writer.signTransaction({ to: writer.account, data: "0x", nonce, gas: 50_000n, maxFeePerGas: 7n * GWEI, maxPriorityFeePerGas: 2n * GWEI });
           const parsed = parseTransaction(signed.raw);
@@ -246,9 +254,7 @@ describe("ChainWriter adapters: nonce, fees, pool", () => {
           const minedTx = await writer.getTransaction(legacy.hash);
           assert.ok(minedTx?.blockNumber !== null && minedTx?.blockHash !== null, "mined: block number and hash set");
           assert.equal(await writer.getTransactionCount(writer.account, "latest"), nonce + 2);
-        } finally {
-          await automine(true);
-        }
+        });
       } finally {
         provider.destroy();
       }
@@ -391,8 +397,7 @@ describe("anchorer", () => {
   it("behavior: while a transaction is in flight, one batch per organisation waits behind it; later entries grow the next batch rather than queue as batches", async () => {
     const t = await setup(22);
     const anchorer = t.make({ maxPending: 3, maxLeaves: 100, fees: { bumpPercent: 20, maxFeePerGasCap: 100n * GWEI, rebroadcastAfterMs: 600_000 } });
-    await automine(false);
-    try {
+    await withoutAutomine(async () => {
       const entries = await t.add(3);
       await anchorer.tick(); // batch 1 sealed and sent; no block comes
       entries.push(...(await t.add(3)));
@@ -413,9 +418,7 @@ describe("anchorer", () => {
         await ticks(anchorer, 2);
       }
       await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
-    } finally {
-      await automine(true);
-    }
+    });
   });
 
   it("behavior: killed between persisting and broadcasting, a new anchorer rebroadcasts the same bytes and anchors once", async () => {
@@ -519,8 +522,7 @@ describe("anchorer", () => {
     const t = await setup(6);
     const anchorer = t.make();
     const entries = await t.add(3);
-    await automine(false);
-    try {
+    await withoutAutomine(async () => {
       await anchorer.tick();
       const [tx] = await t.store.pendingTransactions();
       assert.ok(tx && (await t.writer.getTransaction(tx.hash)), "in the pool");
@@ -536,17 +538,14 @@ describe("anchorer", () => {
       await ticks(anchorer, 2);
       await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
       assert.equal((await t.store.getBatch(tx.batchId))!.anchor!.txHash, tx.hash);
-    } finally {
-      await automine(true);
-    }
+    });
   });
 
   it("behavior: a transaction held but not mined is replaced at the same nonce with bumped fees; the older one is marked replaced", async () => {
     const t = await setup(7);
     const anchorer = t.make();
     const entries = await t.add(3);
-    await automine(false);
-    try {
+    await withoutAutomine(async () => {
       await anchorer.tick();
       t.clock.offset += 1_000;
       await anchorer.tick(); // known to the node, not mined after rebroadcastAfterMs: stuck
@@ -560,9 +559,7 @@ describe("anchorer", () => {
       await ticks(anchorer, 2);
       await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
       assert.deepEqual((await t.store.transactionsOf(first.batchId)).map((tx) => tx.status), ["replaced", "mined"]);
-    } finally {
-      await automine(true);
-    }
+    });
   });
 
   it("behavior: a transaction priced out by the base fee is bumped step by step up to the cap, never above it, then rebroadcast at the cap", async () => {
@@ -572,8 +569,7 @@ describe("anchorer", () => {
     const staleFees = async (): Promise<FeeData> => ({ type: "eip1559", baseFeePerGas: GWEI, maxFeePerGas: (12n * GWEI) / 10n, maxPriorityFeePerGas: GWEI / 10n });
     const anchorer = t.make({ writer: { ...t.writer, getFees: staleFees }, fees: { bumpPercent: 20, maxFeePerGasCap: cap, rebroadcastAfterMs: 1_000 } });
     const entries = await t.add(3);
-    await automine(false);
-    try {
+    await withoutAutomine(async () => {
       await anchorer.tick(); // 1.2 gwei, accepted while the base fee is 1 gwei
       await rpc("anvil_setNextBlockBaseFeePerGas", [toHex(3n * GWEI)]);
       await mine(); // the base fee jumps to 3 gwei: anvil evicts the transaction
@@ -605,17 +601,14 @@ describe("anchorer", () => {
       const statuses = (await t.store.transactionsOf(batchId)).map((tx) => tx.status);
       assert.deepEqual(statuses, ["replaced", "replaced", "replaced", "replaced", "replaced", "mined"]);
       assert.equal((await t.store.getBatch(batchId))!.anchor!.txHash, txs.at(-1)!.hash);
-    } finally {
-      await automine(true);
-    }
+    });
   });
 
   it("behavior: when another transaction takes our nonce, the batch is re-signed with a fresh nonce and anchored once", async () => {
     const t = await setup(9);
     const anchorer = t.make();
     const entries = await t.add(3);
-    await automine(false);
-    try {
+    await withoutAutomine(async () => {
       await anchorer.tick();
       const [ours] = await t.store.pendingTransactions();
       // Someone else with the key (another tool, an operator) sends at the same nonce with higher fees.
@@ -631,9 +624,7 @@ describe("anchorer", () => {
       await ticks(anchorer, 2);
       await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
       assert.deepEqual((await t.store.transactionsOf(ours!.batchId)).map((tx) => tx.status), ["dropped", "mined"]);
-    } finally {
-      await automine(true);
-    }
+    });
   });
 
   it("behavior: a block made while the anchorer looks is not mistaken for a foreign use of its nonce", async () => {
@@ -653,17 +644,14 @@ describe("anchorer", () => {
     };
     const anchorer = t.make({ writer });
     const entries = await t.add(3);
-    await automine(false);
-    try {
+    await withoutAutomine(async () => {
       await anchorer.tick(); // sealed and sent; not mined
       await anchorer.tick(); // asks: no receipt, then the block comes
       await ticks(anchorer, 2);
       await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
       assert.deepEqual(t.recorded.logs.filter((l) => l.level === "warn").map((l) => l.message), [], "no warning: nothing was amiss");
       assert.deepEqual((await t.store.transactionsOf(t.recorded.sealed[0]!.batchId)).map((tx) => tx.status), ["mined"]);
-    } finally {
-      await automine(true);
-    }
+    });
   });
 
   it("behavior: a stored transaction above the node's next nonce (a gap) is re-signed at the node's nonce", async () => {

@@ -83,6 +83,16 @@ after(async () => {
   await chain?.close();
 });
 
+/** Runs `run` on a fresh ledger store in a new folder `<prefix>…` under the system's temporary folder, and closes it. */
+async function withLocalStore(prefix: string, run: (store: LedgerStore) => Promise<void>): Promise<void> {
+  const store = LedgerStore.open(await mkdtemp(join(tmpdir(), prefix)));
+  try {
+    await run(store);
+  } finally {
+    store.close();
+  }
+}
+
 describe("verifyReceipt", () => {
   it("default: a genuine receipt verifies, every field read from the chain", async () => {
     const result = await verifyReceipt(params());
@@ -173,8 +183,7 @@ describe("verifyReceipt", () => {
   it("behavior: attack — a root pre-anchored by another organisation: the rightful anchor succeeds and verifies as the rightful organisation's only", async () => {
     // The squatter (an organisation whose anchorer learned the root before it was anchored) anchors it first.
     const squatter = (await registerOrganisation(writer, registry, { name: "Squatter" })).orgId;
-    const local = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-squat-")));
-    try {
+    await withLocalStore("provenance-squat-", async (local) => {
       const digest = sha();
       addRecord(local, record("squat/model", digest));
       addRecord(local, record("squat/other"));
@@ -199,14 +208,11 @@ describe("verifyReceipt", () => {
       // Relabelling our receipt with the squatter's organisation, or the squatter's anchor with ours, fails.
       await expectCheck("anchor-root", { receipt: { ...genuine, anchor: { ...genuine.anchor, orgId: squatter } }, artifactSha256: digest, acceptedOrgIds: undefined });
       await expectCheck("anchor-root", { receipt: { ...asSquatter, anchor: { ...asSquatter.anchor, orgId } }, artifactSha256: digest });
-    } finally {
-      local.close();
-    }
+    });
   });
   it("error: anchor-root when only another organisation anchored the root", async () => {
     const squatter = (await registerOrganisation(writer, registry, { name: "Squatter 2" })).orgId;
-    const local = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-squat2-")));
-    try {
+    await withLocalStore("provenance-squat2-", async (local) => {
       const digest = sha();
       addRecord(local, record("squat2/model", digest));
       const batch = sealBatch(local)!;
@@ -216,9 +222,7 @@ describe("verifyReceipt", () => {
       const e = await expectCheck("anchor-root", { receipt: { ...theirs, anchor: { ...theirs.anchor, orgId } }, artifactSha256: digest });
       assert.match(e.message, new RegExp(`not anchored by organisation ${orgId}`));
       assert.equal(batch.root, theirs.root);
-    } finally {
-      local.close();
-    }
+    });
   });
   it("error: confirmations until enough blocks are mined", async () => {
     const head = Number(await rpc("eth_blockNumber"));
@@ -281,14 +285,20 @@ describe("anchorBatches", () => {
     assert.equal((await readOrganisation(writer, registry, orgId))!.batchCount, before);
   });
 
+  /** Seals a record `name` into a batch of `local` and persists a signed anchoring transaction for it (at `nonce`), not sent. */
+  async function persistSignedAnchor(local: LedgerStore, name: string, nonce?: number) {
+    addRecord(local, record(name));
+    const batch = sealBatch(local)!;
+    const data = encodeAnchor({ orgId, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash });
+    const signed = await writer.signTransaction({ to: registry, data, ...(nonce === undefined ? {} : { nonce }) });
+    local.markSubmitted(batch.id, { ...signed, chainId: 31337, registry, orgId });
+    return signed;
+  }
+
   it("behavior: after a crash between broadcast and bookkeeping, it finds the anchor on chain and sends nothing new", async () => {
-    const local = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-crash-")));
-    try {
-      addRecord(local, record("crash/model"));
-      const batch = sealBatch(local)!;
+    await withLocalStore("provenance-crash-", async (local) => {
       // What a process killed right after broadcasting leaves behind: a signed, sent, persisted transaction.
-      const signed = await writer.signTransaction({ to: registry, data: encodeAnchor({ orgId, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }) });
-      local.markSubmitted(batch.id, { ...signed, chainId: 31337, registry, orgId });
+      const signed = await persistSignedAnchor(local, "crash/model");
       await writer.sendRawTransaction(signed.raw);
       const countBefore = (await readOrganisation(writer, registry, orgId))!.batchCount;
       const nonceBefore = await rpc("eth_getTransactionCount", [writer.account, "latest"]);
@@ -296,33 +306,21 @@ describe("anchorBatches", () => {
       assert.equal(anchored!.anchor!.txHash, signed.hash);
       assert.equal((await readOrganisation(writer, registry, orgId))!.batchCount, countBefore);
       assert.equal(await rpc("eth_getTransactionCount", [writer.account, "latest"]), nonceBefore, "no new transaction was sent");
-    } finally {
-      local.close();
-    }
+    });
   });
 
   it("behavior: a signed transaction that never reached the node is rebroadcast byte for byte", async () => {
-    const local = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-crash2-")));
-    try {
-      addRecord(local, record("crash/unsent"));
-      const batch = sealBatch(local)!;
-      const signed = await writer.signTransaction({ to: registry, data: encodeAnchor({ orgId, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }) });
-      local.markSubmitted(batch.id, { ...signed, chainId: 31337, registry, orgId });
+    await withLocalStore("provenance-crash2-", async (local) => {
+      const signed = await persistSignedAnchor(local, "crash/unsent");
       const [anchored] = await anchorBatches(local, writer, { registry, orgId });
       assert.equal(anchored!.anchor!.txHash, signed.hash);
-    } finally {
-      local.close();
-    }
+    });
   });
 
   it("behavior: a persisted transaction whose nonce another transaction took is signed anew, and the batch anchored once (the service's engine)", async () => {
-    const local = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-nonce-taken-")));
-    try {
-      addRecord(local, record("crash/nonce-taken"));
-      const batch = sealBatch(local)!;
+    await withLocalStore("provenance-nonce-taken-", async (local) => {
       const nonce = Number(await rpc("eth_getTransactionCount", [writer.account, "pending"]));
-      const signed = await writer.signTransaction({ to: registry, data: encodeAnchor({ orgId, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }), nonce });
-      local.markSubmitted(batch.id, { ...signed, chainId: 31337, registry, orgId });
+      const signed = await persistSignedAnchor(local, "crash/nonce-taken", nonce);
       // Before it was broadcast, another transaction of the account took its nonce.
       const other = await writer.signTransaction({ to: writer.account, data: "0x", nonce });
       await writer.sendRawTransaction(other.raw);
@@ -331,23 +329,18 @@ describe("anchorBatches", () => {
       assert.notEqual(anchored!.anchor!.txHash, signed.hash, "the transaction whose nonce was taken can never be mined");
       assert.equal((await readOrganisation(writer, registry, orgId))!.batchCount, countBefore + 1);
       assert.equal(local.batchesNotAnchored().length, 0);
-    } finally {
-      local.close();
-    }
+    });
   });
 
   it("error: an account that is not an anchorer of the organisation is refused by name", async () => {
     const outsider = await connectWriter(chain.rpcUrl, SECOND_KEY, 10_000);
-    const local = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-outsider-")));
-    try {
+    await withLocalStore("provenance-outsider-", async (local) => {
       addRecord(local, record("outsider/model"));
       sealBatch(local);
       const e = await anchorBatches(local, outsider, { registry, orgId }).catch((x: unknown) => x);
       assert.ok(e instanceof ChainError && e.revertName === "ProvenanceRegistryUnauthorizedAnchorer", String(e));
       assert.equal(local.batchesNotAnchored().length, 1, "the batch stays pending for a later, authorised run");
-    } finally {
-      local.close();
-    }
+    });
   });
 });
 
