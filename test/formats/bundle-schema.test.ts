@@ -11,18 +11,13 @@ import { attestationEntry, leafOfEntry } from "../../src/formats/entry.js";
 import { InputError } from "../../src/core/errors/input.js";
 import { parseReceipt } from "../../src/formats/receipt.js";
 import { DEFAULT_VERIFICATION_POLICY, parseVerificationPolicy } from "../../src/verify/verificationPolicy.js";
+import { bundleSchemaValidators, schema } from "../helpers/bundleSchemas.js";
 
 // The JSON Schemas of receipts (record or envelope) and evidence bundles, checked against the
 // parsers offline: what one refuses, the other refuses too. The bundle a real pipeline produces is
 // validated in test/verify/attestation-chain.test.ts.
 
-const schema = (name: string) => JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), "utf8"));
-const ajv = new Ajv2020.default({ strict: true, allErrors: true });
-ajv.addSchema(schema("record-v1.schema.json"));
-ajv.addSchema(schema("record-v2.schema.json"));
-ajv.addSchema(schema("receipt-v1.schema.json"));
-const validateBundle = ajv.compile(schema("bundle-v1.schema.json"));
-const validateReceipt = ajv.getSchema("https://provenance-ledger.dev/schemas/receipt-v1.schema.json")!;
+const { validateBundle, validateReceipt } = bundleSchemaValidators();
 
 const h = (byte: string) => `0x${byte.repeat(32)}`;
 const ed25519 = generateKeyFile("ed25519");

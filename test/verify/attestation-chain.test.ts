@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdtemp, } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import Ajv2020 from "ajv/dist/2020.js";
 import { envelopeHash } from "../../src/formats/attestation/dsse.js";
 import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
 import { type KeyFile, type PublicKeyInfo, generateKeyFile, onChainKeyId, onChainRole, publicKeyInfo, signerFromKeyFile } from "../../src/local/keys/keys.js";
@@ -33,6 +31,7 @@ import { parseVerificationPolicy } from "../../src/verify/verificationPolicy.js"
 import { verifyAttestation, type VerifyAttestationParameters } from "../../src/verify/verifyAttestation.js";
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
 import { type TreeFiles, writeTree } from "../helpers/fileTree.js";
+import { bundleSchemaValidators } from "../helpers/bundleSchemas.js";
 
 // Signed attestations against a real chain (Hardhat EDR over JSON-RPC): keys registered on chain,
 // envelopes anchored by the ledger, receipts and evidence bundles checked by a third party.
@@ -457,12 +456,7 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
   });
 
   it("behavior: the pipeline's bundle validates against schemas/bundle-v1.schema.json", () => {
-    const schema = (name: string) => JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), "utf8"));
-    const ajv = new Ajv2020.default({ strict: true, allErrors: true });
-    ajv.addSchema(schema("record-v1.schema.json"));
-    ajv.addSchema(schema("record-v2.schema.json"));
-    ajv.addSchema(schema("receipt-v1.schema.json"));
-    const validate = ajv.compile(schema("bundle-v1.schema.json"));
+    const validate = bundleSchemaValidators().validateBundle;
     assert.equal(validate(JSON.parse(bundleText)), true, JSON.stringify(validate.errors, null, 2));
   });
 

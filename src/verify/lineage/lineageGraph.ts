@@ -111,32 +111,31 @@ function findCycle(graph: LineageGraph): string[] | null {
   return null;
 }
 
-/** Every ancestor of `sha256` (inputs, their inputs, …), nearest first. */
-export function ancestorsOf(graph: LineageGraph, sha256: string): string[] {
+/** Every artifact reachable from `sha256` along edges, back to its inputs or forward to what was derived from it, nearest first. */
+function reachable(graph: LineageGraph, sha256: string, direction: "inputs" | "derived"): string[] {
   const seen = new Set<string>();
   const queue = [sha256];
   while (queue.length) {
     const n = queue.shift()!;
-    for (const e of graph.edges) if (e.to === n && !seen.has(e.from)) {
-      seen.add(e.from);
-      queue.push(e.from);
+    for (const e of graph.edges) {
+      const [here, next] = direction === "inputs" ? [e.to, e.from] : [e.from, e.to];
+      if (here === n && !seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
     }
   }
   return [...seen];
 }
 
+/** Every ancestor of `sha256` (inputs, their inputs, …), nearest first. */
+export function ancestorsOf(graph: LineageGraph, sha256: string): string[] {
+  return reachable(graph, sha256, "inputs");
+}
+
 /** Every descendant of `sha256` (what was derived from it, transitively). */
 export function descendantsOf(graph: LineageGraph, sha256: string): string[] {
-  const seen = new Set<string>();
-  const queue = [sha256];
-  while (queue.length) {
-    const n = queue.shift()!;
-    for (const e of graph.edges) if (e.from === n && !seen.has(e.to)) {
-      seen.add(e.to);
-      queue.push(e.to);
-    }
-  }
-  return [...seen];
+  return reachable(graph, sha256, "derived");
 }
 
 /** Artifacts named by a revocation attestation. */
