@@ -94,6 +94,15 @@ const policy = (overrides: Partial<VerificationPolicy>): VerificationPolicy => (
 const pinsOf = (e: GenuineEvidence) => ({ chain: e.reader, chainId: e.chain.chainId, registry: e.registry });
 const bundleOf = (e: GenuineEvidence) => parseBundle(e.bundle);
 const fileReceipt = (e: GenuineEvidence) => parseReceipt(e.recordReceipts.find((r) => r.includes(e.fileModel.sha256))!);
+/** Runs `run` while organisation `orgId` has `sha256` revoked on chain, and reinstates it afterwards whatever happens. */
+async function whileRevoked<T>(e: GenuineEvidence, orgId: number, sha256: string, run: () => Promise<T>): Promise<T> {
+  await revokeSubject(e.writer, e.registry, orgId, `0x${sha256}`, ZERO32);
+  try {
+    return await run();
+  } finally {
+    await reinstateSubject(e.writer, e.registry, orgId, `0x${sha256}`, ZERO32);
+  }
+}
 const verdictClaims = (r: Awaited<ReturnType<typeof verifyBundle>>): string[] => [`verdict ${r.verdict}`, `named ${r.model.name}`, ...r.revocation.findings.map((f) => `revoked ${f.sha256} by ${f.orgId}`)];
 
 /** Sends `anchor(orgId, root, leafCount, metadataHash)` as `writer`: an anchorer acting on its own. */
@@ -190,14 +199,11 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     target: "scenario",
     refusal: { ignored: "verdict revoked" },
     async run(e) {
-      await revokeSubject(e.writer, e.registry, e.otherOrgId, `0x${e.model.sha256}`, ZERO32);
-      try {
+      return whileRevoked(e, e.otherOrgId, e.model.sha256, async () => {
         const r = await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 });
         if (r.verdict !== "verified") throw new Error(`a stranger's revocation changed the verdict to ${r.verdict}`);
         return verdictClaims(r);
-      } finally {
-        await reinstateSubject(e.writer, e.registry, e.otherOrgId, `0x${e.model.sha256}`, ZERO32);
-      }
+      });
     },
   },
   {
@@ -205,12 +211,7 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     target: "scenario",
     refusal: { ignored: "verdict verified" },
     async run(e) {
-      await revokeSubject(e.writer, e.registry, e.orgId, `0x${e.model.sha256}`, ZERO32);
-      try {
-        return verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 }));
-      } finally {
-        await reinstateSubject(e.writer, e.registry, e.orgId, `0x${e.model.sha256}`, ZERO32);
-      }
+      return whileRevoked(e, e.orgId, e.model.sha256, async () => verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 })));
     },
   },
   {
@@ -220,12 +221,7 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     async run(e) {
       const dataset = JSON.parse(e.bundle).receipts.map((r: { envelope?: { payload: string } }) => r.envelope && JSON.parse(Buffer.from(r.envelope.payload, "base64").toString("utf8"))).find((s: { predicateType?: string; subject: { name: string }[] } | undefined) => s?.predicateType?.includes("dataset") && s.subject[0]!.name === "dataset-base");
       const digest = dataset.subject[0].digest.sha256 as string;
-      await revokeSubject(e.writer, e.registry, e.orgId, `0x${digest}`, ZERO32);
-      try {
-        return verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 }));
-      } finally {
-        await reinstateSubject(e.writer, e.registry, e.orgId, `0x${digest}`, ZERO32);
-      }
+      return whileRevoked(e, e.orgId, digest, async () => verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 })));
     },
   },
   // Class 3: the bundle's own subject.name is unsigned.

@@ -13,6 +13,7 @@ import { hashModel } from "../../src/local/hashing/hashModel.js";
 import { DEFAULT_SHARD_SIZE, hashModelShards, iterateShardRanges, shardRanges } from "../../src/local/hashing/hashModelShards.js";
 import type { HashProgress, ModelDigest, ModelManifest } from "../../src/formats/model/modelManifest.js";
 import { scratchTrees } from "../helpers/fileTree.js";
+import { changeWhileHashing } from "../helpers/changeWhileHashing.js";
 
 // Small data only (the machine is shared): a few MiB at most. Big data lives in bench/hashing.ts.
 
@@ -127,26 +128,14 @@ describe("hashModel on worker threads", () => {
   it("error: a file that grows while a worker hashes it is FILE_CHANGED", async () => {
     const root = makeModel({ "a.bin": bytes(8 * WORKER_CHUNK_SIZE, 1), "b.bin": bytes(8 * WORKER_CHUNK_SIZE, 2) });
     const path = join(root, "a.bin");
-    let grown = false;
-    const onProgress = (p: HashProgress) => {
-      if (!grown && p.file === "a.bin" && p.bytesHashed > 0) {
-        appendFileSync(path, "more");
-        grown = true;
-      }
-    };
+    const onProgress = changeWhileHashing(() => appendFileSync(path, "more"), "a.bin");
     await assertRefused(hashModel(root, { workers: 2, onProgress }), "FILE_CHANGED", path);
   });
 
   it("error: a file that shrinks while a worker hashes it is FILE_CHANGED", async () => {
     const root = makeModel({ "a.bin": bytes(8 * WORKER_CHUNK_SIZE, 1), "b.bin": bytes(8 * WORKER_CHUNK_SIZE, 2) });
     const path = join(root, "a.bin");
-    let shrunk = false;
-    const onProgress = (p: HashProgress) => {
-      if (!shrunk && p.file === "a.bin" && p.bytesHashed > 0) {
-        truncateSync(path, WORKER_CHUNK_SIZE + 1);
-        shrunk = true;
-      }
-    };
+    const onProgress = changeWhileHashing(() => truncateSync(path, WORKER_CHUNK_SIZE + 1), "a.bin");
     await assertRefused(hashModel(root, { workers: 2, onProgress }), "FILE_CHANGED", path);
   });
 

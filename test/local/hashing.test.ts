@@ -16,6 +16,7 @@ import type { HashProgress } from "../../src/formats/model/modelManifest.js";
 import { modelPathProblem } from "../../src/formats/model/modelPath.js";
 import { resolveModelPath } from "../../src/local/hashing/resolveModelPath.js";
 import { scratchTrees } from "../helpers/fileTree.js";
+import { changeWhileHashing } from "../helpers/changeWhileHashing.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** `makeModel(files, dirs)`: a fresh directory holding `files` (path → contents); `dirs` are extra (empty) directories. */
@@ -240,26 +241,14 @@ describe("hashModel", () => {
   it("error: a file that grows while being hashed is FILE_CHANGED", async () => {
     const root = makeModel({ "big.bin": new Uint8Array(4 * HASH_CHUNK_SIZE) });
     const path = join(root, "big.bin");
-    let grown = false;
-    const onProgress = (p: HashProgress) => {
-      if (!grown && p.bytesHashed > 0) {
-        appendFileSync(path, "more");
-        grown = true;
-      }
-    };
+    const onProgress = changeWhileHashing(() => appendFileSync(path, "more"));
     await assertRefused(hashModel(root, { onProgress }), "FILE_CHANGED", path);
   });
 
   it("error: a file that shrinks while being hashed is FILE_CHANGED", async () => {
     const root = makeModel({ "big.bin": new Uint8Array(4 * HASH_CHUNK_SIZE) });
     const path = join(root, "big.bin");
-    let shrunk = false;
-    const onProgress = (p: HashProgress) => {
-      if (!shrunk && p.bytesHashed > 0) {
-        truncateSync(path, HASH_CHUNK_SIZE + 1);
-        shrunk = true;
-      }
-    };
+    const onProgress = changeWhileHashing(() => truncateSync(path, HASH_CHUNK_SIZE + 1));
     await assertRefused(hashModel(path, { onProgress }), "FILE_CHANGED", path);
   });
 

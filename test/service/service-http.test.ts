@@ -35,6 +35,7 @@ import { openServiceStore } from "../../src/service/store/openServiceStore.js";
 import { openSqliteServiceStore } from "../../src/service/store/sqlite.js";
 import { verifyAttestation } from "../../src/verify/verifyAttestation.js";
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
+import { type HttpAnswer, readAnswer } from "../helpers/httpAnswer.js";
 
 // The anchoring service end to end: the real service (HTTP API, SQLite store, anchorer) against an
 // embedded chain over JSON-RPC, driven with fetch as a client would, and the CLI as a process.
@@ -78,7 +79,7 @@ async function envelope(): Promise<DsseEnvelope> {
   );
 }
 
-type Answer = { status: number; body: any; text: string; headers: Headers };
+type Answer = HttpAnswer;
 
 async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string> } = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
@@ -86,15 +87,14 @@ async function call(base: string, method: string, path: string, options: { token
   if (options.raw !== undefined) body = options.raw;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(`${base}${path}`, { method, headers: { ...headers, ...options.headers }, ...(body === undefined ? {} : { body }) });
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, body: parsed, text, headers: response.headers };
+  return readAnswer(await fetch(`${base}${path}`, { method, headers: { ...headers, ...options.headers }, ...(body === undefined ? {} : { body }) }));
+}
+
+/** Opens the SQLite store `file` and asserts it holds no entry `hash` of `orgId`. */
+async function assertNotStored(file: string, orgId: number, hash: Hex): Promise<void> {
+  const store = await openSqliteServiceStore(file);
+  assert.equal(await store.getEntry(orgId, hash), null);
+  await store.close();
 }
 
 function expectError(answer: Answer, status: number, code: string, path?: string): void {
@@ -644,9 +644,7 @@ describe("starting and stopping", () => {
       assert.ok(answer.headers.get("retry-after"));
       const batch = await call(service.url, "POST", "/v1/entries:batch", { token: token!, body: { entries: [{ record: record() }] } });
       expectError(batch, 503, "STORE_UNAVAILABLE");
-      const store = await openSqliteServiceStore(file);
-      assert.equal(await store.getEntry(org1, recordHash(r)), null);
-      await store.close();
+      await assertNotStored(file, org1, recordHash(r));
     } finally {
       await service.close();
     }
@@ -662,9 +660,7 @@ describe("starting and stopping", () => {
       expectError(answer, 503, "STORE_UNAVAILABLE");
       assert.match(answer.body.error.message, /nothing was acknowledged/);
       assert.equal((await call(service.url, "GET", "/healthz")).status, 200);
-      const store = await openSqliteServiceStore(file);
-      assert.equal(await store.getEntry(org1, recordHash(big)), null);
-      await store.close();
+      await assertNotStored(file, org1, recordHash(big));
     } finally {
       await service.close();
     }

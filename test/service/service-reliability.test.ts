@@ -34,6 +34,7 @@ import { openServiceStore } from "../../src/service/store/openServiceStore.js";
 import type { NewEntry, ServiceBatch, ServiceStore } from "../../src/service/store/serviceStore.js";
 import { openSqliteServiceStore } from "../../src/service/store/sqlite.js";
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
+import { readAnswer } from "../helpers/httpAnswer.js";
 
 // The real `provenance serve` (bin/provenance.js, a child process) against anvil, under the faults
 // an operator meets: kill -9 at random moments under load, a reorg, a minute without the node, and
@@ -147,15 +148,7 @@ async function allConfirmed(store: ServiceStore, orgId: number): Promise<boolean
 }
 
 async function getJson(url: string, token?: string): Promise<{ status: number; body: any; text: string }> {
-  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, body, text };
+  return readAnswer(await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }));
 }
 
 /** Sums a Prometheus counter over its labels. */

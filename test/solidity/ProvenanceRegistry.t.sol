@@ -4,26 +4,10 @@ pragma solidity ^0.8.24;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IProvenanceRegistry} from "../../contracts/IProvenanceRegistry.sol";
 import {ProvenanceLeaf} from "../../contracts/ProvenanceLeaf.sol";
-import {ProvenanceRegistry} from "../../contracts/ProvenanceRegistry.sol";
+import {RegistryTestBase} from "./RegistryTestBase.sol";
 import {vm} from "./Vm.sol";
 
-contract ProvenanceRegistryTest {
-    address private constant ORG1_ADMIN = address(0xA1);
-    address private constant ORG1_ANCHORER = address(0xB1);
-    address private constant ORG2_ADMIN = address(0xA2);
-    address private constant ORG2_ANCHORER = address(0xB2);
-
-    ProvenanceRegistry private registry;
-
-    function setUp() public {
-        registry = new ProvenanceRegistry(address(this));
-        address[] memory anchorers = new address[](1);
-        anchorers[0] = ORG1_ANCHORER;
-        require(registry.registerOrganisation("Org One", ORG1_ADMIN, anchorers) == 1, "first org id is 1");
-        anchorers[0] = ORG2_ANCHORER;
-        require(registry.registerOrganisation("Org Two", ORG2_ADMIN, anchorers) == 2, "second org id is 2");
-    }
-
+contract ProvenanceRegistryTest is RegistryTestBase {
     // ---- default behaviour ------------------------------------------------------------------------------------
 
     function testFuzz_AnchorStoresOnePackedAnchor(

@@ -2,27 +2,11 @@
 pragma solidity ^0.8.24;
 
 import {IProvenanceRegistry} from "../../contracts/IProvenanceRegistry.sol";
-import {ProvenanceRegistry} from "../../contracts/ProvenanceRegistry.sol";
+import {RegistryTestBase} from "./RegistryTestBase.sol";
 import {vm} from "./Vm.sol";
 
 /// @dev On-chain revocation state: {revokeSubject}, {reinstateSubject}, {revocationOf}.
-contract ProvenanceRegistryRevocationsTest {
-    address private constant ORG1_ADMIN = address(0xA1);
-    address private constant ORG1_ANCHORER = address(0xB1);
-    address private constant ORG2_ADMIN = address(0xA2);
-    address private constant ORG2_ANCHORER = address(0xB2);
-
-    ProvenanceRegistry private registry;
-
-    function setUp() public {
-        registry = new ProvenanceRegistry(address(this));
-        address[] memory anchorers = new address[](1);
-        anchorers[0] = ORG1_ANCHORER;
-        require(registry.registerOrganisation("Org One", ORG1_ADMIN, anchorers) == 1, "first org id is 1");
-        anchorers[0] = ORG2_ANCHORER;
-        require(registry.registerOrganisation("Org Two", ORG2_ADMIN, anchorers) == 2, "second org id is 2");
-    }
-
+contract ProvenanceRegistryRevocationsTest is RegistryTestBase {
     // ---- default behaviour ------------------------------------------------------------------------------------
 
     function testFuzz_NeverChangedReadsAsZero(uint32 orgId, bytes32 subject) public view {
@@ -86,48 +70,20 @@ contract ProvenanceRegistryRevocationsTest {
     /// anyone) revokes or reinstates a subject in the organisation's name.
     function testFuzz_RevertWhen_NonAdminRevokesOrReinstates(address caller, bytes32 subject) public {
         vm.assume(caller != ORG1_ADMIN && subject != bytes32(0));
-        vm.prank(caller);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
-                caller,
-                uint32(1)
-            )
-        );
+        _expectNotOrganisationAdmin(caller, 1);
         registry.revokeSubject(1, subject, bytes32(0));
 
         vm.prank(ORG1_ADMIN);
         registry.revokeSubject(1, subject, bytes32(0));
-        vm.prank(caller);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
-                caller,
-                uint32(1)
-            )
-        );
+        _expectNotOrganisationAdmin(caller, 1);
         registry.reinstateSubject(1, subject, bytes32(0));
     }
 
     function test_RevertWhen_AnchorerOrOtherAdminRevokes() public {
         bytes32 subject = sha256("model");
-        vm.prank(ORG1_ANCHORER);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
-                ORG1_ANCHORER,
-                uint32(1)
-            )
-        );
+        _expectNotOrganisationAdmin(ORG1_ANCHORER, 1);
         registry.revokeSubject(1, subject, bytes32(0));
-        vm.prank(ORG2_ADMIN);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IProvenanceRegistry.ProvenanceRegistryUnauthorizedOrganisationAdmin.selector,
-                ORG2_ADMIN,
-                uint32(1)
-            )
-        );
+        _expectNotOrganisationAdmin(ORG2_ADMIN, 1);
         registry.revokeSubject(1, subject, bytes32(0));
     }
 
