@@ -9,6 +9,7 @@ import { type LedgerEntry, attestationEntry, entryJson, entrySubjects } from "..
 import { parseRecord } from "../../formats/record.js";
 import type { PublicKeyInfo } from "../../formats/attestation/publicKeys.js";
 import type { LedgerBatchStatus } from "./batchStatus.js";
+import { anchorOfRow, batchOfRow } from "./batchRow.js";
 
 /** Schema version this code reads and writes. Older stores are migrated, newer ones refused. */
 export const STORE_SCHEMA_VERSION = 2;
@@ -311,11 +312,7 @@ function toRecord(row: Row): StoredRecord {
 
 function toBatch(row: Row): StoredBatch {
   return {
-    id: Number(row.id),
-    root: row.root as Hex,
-    leafCount: Number(row.leaf_count),
-    metadata: String(row.metadata),
-    metadataHash: row.metadata_hash as Hex,
+    ...batchOfRow(row),
     status: row.status as LedgerBatchStatus,
     sealedAt: String(row.sealed_at),
     pendingTx:
@@ -328,18 +325,6 @@ function toBatch(row: Row): StoredBatch {
             registry: row.pending_registry as Hex,
             orgId: Number(row.pending_org_id),
           },
-    anchor:
-      row.status !== "anchored"
-        ? null
-        : {
-            chainId: Number(row.chain_id),
-            registry: row.registry as Hex,
-            orgId: Number(row.org_id),
-            sequence: Number(row.sequence),
-            txHash: row.tx_hash as Hex,
-            blockNumber: Number(row.block_number),
-            blockHash: row.block_hash as Hex,
-            timestamp: Number(row.timestamp),
-          },
+    anchor: row.status !== "anchored" ? null : anchorOfRow(row, { orgId: "org_id", timestamp: "timestamp" }),
   };
 }

@@ -1,6 +1,7 @@
 // Row → value mapping shared by the SQLite and PostgreSQL service stores: the columns are the
 // same; only how a timestamp comes back differs (TEXT in SQLite, a Date from pg).
 import type { Hex } from "../../core/hex.js";
+import { anchorOfRow, batchOfRow } from "../../ledger/store/batchRow.js";
 import type { BatchStatus, EntryStatus, OutboxTransaction, ServiceBatch, StoredEntry, StoredToken } from "./serviceStore.js";
 
 export type Row = Record<string, unknown>;
@@ -48,27 +49,11 @@ export function rowMappers(time: (value: unknown) => string): RowMappers {
 
   function toBatch(row: Row): ServiceBatch {
     return {
-      id: Number(row.id),
+      ...batchOfRow(row),
       orgId: Number(row.org_id),
-      root: row.root as Hex,
-      leafCount: Number(row.leaf_count),
-      metadata: String(row.metadata),
-      metadataHash: row.metadata_hash as Hex,
       status: row.status as BatchStatus,
       sealedAt: iso(row.sealed_at),
-      anchor:
-        row.status === "sealed"
-          ? null
-          : {
-              chainId: Number(row.chain_id),
-              registry: row.registry as Hex,
-              orgId: Number(row.anchor_org_id),
-              sequence: Number(row.sequence),
-              txHash: row.tx_hash as Hex,
-              blockNumber: Number(row.block_number),
-              blockHash: row.block_hash as Hex,
-              timestamp: Number(row.block_timestamp),
-            },
+      anchor: row.status === "sealed" ? null : anchorOfRow(row, { orgId: "anchor_org_id", timestamp: "block_timestamp" }),
       confirmedAt: row.confirmed_at === null ? null : iso(row.confirmed_at),
     };
   }
