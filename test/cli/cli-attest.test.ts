@@ -69,6 +69,15 @@ const writeJson = async (name: string, value: unknown) => {
 /** An empty directory with no store, no .env and no settings: where a third party verifies. */
 const emptyDir = () => mkdtemp(join(tmpdir(), "provenance-verifier-"));
 
+/** A verifier's empty directory holding b.json: the model's bundle as a relayer renamed it (its unsigned subject.name set to `name`). */
+async function relayedRenamed(name: string): Promise<string> {
+  const verifier = await emptyDir();
+  const bundle = JSON.parse(await readFile(bundleFile, "utf8"));
+  bundle.subject.name = name;
+  await writeFile(join(verifier, "b.json"), JSON.stringify(bundle));
+  return verifier;
+}
+
 before(async () => {
   work = await mkdtemp(join(tmpdir(), "provenance-cli-attest-"));
   node = await startHardhatNode();
@@ -267,10 +276,7 @@ describe("provenance attestation commands against hardhat node", () => {
   });
 
   it("behavior: the verdict names the model from signed statements, never from the bundle's unsigned subject.name; it prints its pins", async () => {
-    const verifier = await emptyDir();
-    const bundle = JSON.parse(await readFile(bundleFile, "utf8"));
-    bundle.subject.name = "acme/ATTACKER-CHOSEN\u001b[32m";
-    await writeFile(join(verifier, "b.json"), JSON.stringify(bundle));
+    const verifier = await relayedRenamed("acme/ATTACKER-CHOSEN\u001b[32m");
     const r = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: verifier });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)/);
@@ -459,10 +465,7 @@ describe("provenance attestation commands against hardhat node", () => {
   });
 
   it("behavior: verify-bundle names the model from signed data, never the bundle's subject.name, and says where, when and by whom it was registered", async () => {
-    const verifier = await emptyDir();
-    const relayed = JSON.parse(await readFile(bundleFile, "utf8"));
-    relayed.subject.name = "FORGED-NAME acme/trusted";
-    await writeFile(join(verifier, "b.json"), JSON.stringify(relayed));
+    const verifier = await relayedRenamed("FORGED-NAME acme/trusted");
     const r = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: verifier });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!r.stdout.includes("FORGED-NAME"), r.stdout);

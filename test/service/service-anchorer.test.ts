@@ -188,6 +188,12 @@ async function ticks(anchorer: Anchorer, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await anchorer.tick();
 }
 
+/** Polls `done` every `stepMs` until it holds or 5 s have passed (the caller asserts which). */
+async function waitUntil(done: () => boolean, stepMs = 10): Promise<void> {
+  const from = Date.now();
+  while (!done() && Date.now() - from < 5_000) await new Promise((resolve) => setTimeout(resolve, stepMs));
+}
+
 async function pendingNonce(writer: ChainWriter): Promise<number> {
   return writer.getTransactionCount(writer.account, "pending");
 }
@@ -335,7 +341,7 @@ describe("anchorer", () => {
     const entries = await t.add(3);
     const woken = Date.now();
     anchorer.notifyIngested(t.orgId, 3);
-    while (t.recorded.sent.length === 0 && Date.now() - woken < 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(() => t.recorded.sent.length > 0, 20);
     assert.equal(t.recorded.sealed.length, 1, "sealed after notifyIngested");
     assert.equal(t.recorded.sent.length, 1);
     assert.ok(Date.now() - woken < 2_000, "well before the 60 s poll interval");
@@ -352,7 +358,7 @@ describe("anchorer", () => {
     const entries = await t.add(2);
     const added = Date.now();
     anchorer.notifyIngested(t.orgId, 2);
-    while (t.recorded.sealed.length === 0 && Date.now() - added < 5_000) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil(() => t.recorded.sealed.length > 0);
     const waited = Date.now() - added;
     assert.equal(t.recorded.sealed.length, 1, "sealed");
     assert.ok(waited >= 390 && waited < 1_500, `sealed ${waited} ms after ingest: at T (400 ms), well before the 60 s poll`);
@@ -368,7 +374,7 @@ describe("anchorer", () => {
     await anchorer.start(); // the first pass seals (N = 3) and sends; automine mines it at once
     const wait = async (what: string, done: () => boolean) => {
       const from = Date.now();
-      while (!done() && Date.now() - from < 5_000) await new Promise((resolve) => setTimeout(resolve, 10));
+      await waitUntil(done);
       assert.ok(done(), `${what} within 5 s (the poll interval is 60 s)`);
       return Date.now() - from;
     };
