@@ -37,6 +37,7 @@ import { type AnvilNode, ANVIL_CHAIN_ID, freePort, startAnvil } from "../test/he
 import { type EntryLoadParameters, type EntryLoadSummary, percentile } from "../test/helpers/entryLoad.js";
 import { type PostgresCluster, startPostgresCluster } from "../test/helpers/postgresCluster.js";
 import { type ServiceProcess, spawnService } from "../test/helpers/serviceProcess.js";
+import "../src/local/nodeSha256.js"; // as the package root, the service and the CLI do: core's SHA-256 on node:crypto
 import { canonicalJson } from "../src/core/canonicalJson.js";
 import { deployRegistry, registerOrganisation } from "../src/chain/registry.js";
 import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../src/formats/entry.js";
