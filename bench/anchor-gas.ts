@@ -98,11 +98,19 @@ async function measure(hardfork: string | undefined): Promise<Measurement> {
     const key = generateKeyFile(algorithm);
     const role = onChainRole("approver");
     const p = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry: contract.address, orgId: 1, role });
-    registerKey[algorithm] = await gasOf(await registry.write.registerSigningKey([1, onChainKeyId(key.keyid), role, KEY_ALGORITHM_CODES[algorithm], p.publicKey, p.proof], { account: orgAdmin.account }));
+    registerKey[algorithm] = await gasOf(
+      await registry.write.registerSigningKey([1, onChainKeyId(key.keyid), role, KEY_ALGORITHM_CODES[algorithm], p.publicKey, p.proof], {
+        account: orgAdmin.account,
+      }),
+    );
   }
   const lastKey = generateKeyFile("ed25519");
   const lastProof = await proveKeyPossession(signerFromKeyFile(lastKey), { chainId, registry: contract.address, orgId: 1, role: onChainRole("approver") });
-  await gasOf(await registry.write.registerSigningKey([1, onChainKeyId(lastKey.keyid), onChainRole("approver"), 2, lastProof.publicKey, lastProof.proof], { account: orgAdmin.account }));
+  await gasOf(
+    await registry.write.registerSigningKey([1, onChainKeyId(lastKey.keyid), onChainRole("approver"), 2, lastProof.publicKey, lastProof.proof], {
+      account: orgAdmin.account,
+    }),
+  );
   const revokeKey = await gasOf(await registry.write.revokeSigningKey([1, onChainKeyId(lastKey.keyid)], { account: orgAdmin.account }));
   await connection.close();
   return {
@@ -143,7 +151,11 @@ for (const hardfork of ["cancun", undefined]) {
     ["anchor of a root another organisation anchored first", fmt(m.preAnchored), "reverted (RootAlreadyAnchored)"],
     ["revokeSubject: first / again after reinstateSubject", `${fmt(m.revoke)} / ${fmt(m.revokeAgain)}`, "-"],
     ["reinstateSubject", fmt(m.reinstate), "-"],
-    ["registerSigningKey with a role and proof: secp256k1 / ed25519 / P-256", `${fmt(m.registerKey.secp256k1)} / ${fmt(m.registerKey.ed25519)} / ${fmt(m.registerKey.p256)}`, "73,878 (no proof)"],
+    [
+      "registerSigningKey with a role and proof: secp256k1 / ed25519 / P-256",
+      `${fmt(m.registerKey.secp256k1)} / ${fmt(m.registerKey.ed25519)} / ${fmt(m.registerKey.p256)}`,
+      "73,878 (no proof)",
+    ],
     ["revokeSigningKey", fmt(m.revokeKey), "31,526"],
     ["anchor budget", fmt(ANCHOR_GAS_BUDGET), fmt(ANCHOR_GAS_BUDGET)],
     ["EAS timestamp(bytes32), for comparison", fmt(EAS_TIMESTAMP_GAS), ""],

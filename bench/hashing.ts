@@ -83,7 +83,10 @@ const resetPeak = () => {
   }
 };
 const fileBytes = (path: string) => statSync(path).size;
-const digestOfShards = (shards: { sha256: string }[]) => createHash("sha256").update(shards.map((s) => s.sha256).join()).digest("hex");
+const digestOfShards = (shards: { sha256: string }[]) =>
+  createHash("sha256")
+    .update(shards.map((s) => s.sha256).join())
+    .digest("hex");
 
 /** SHA-256 of a file with node:crypto and `readSync` into one reused buffer: the fastest one-core loop in Node. */
 function readSyncSha256(path: string): string {
@@ -265,7 +268,10 @@ function commandRow(what: string, data: string, bytes: number, command: string, 
   waitForIdle();
   const run = timeCommand(command, args);
   if (!run) return undefined;
-  return { row: { what, data, bytes, busyWaits: 0, runs: [{ seconds: run.seconds, cpuSeconds: Number.NaN, bytes, digest: "", peakGrowthMiB: undefined }] }, output: run.output };
+  return {
+    row: { what, data, bytes, busyWaits: 0, runs: [{ seconds: run.seconds, cpuSeconds: Number.NaN, bytes, digest: "", peakGrowthMiB: undefined }] },
+    output: run.output,
+  };
 }
 
 async function main(): Promise<void> {
@@ -275,7 +281,10 @@ async function main(): Promise<void> {
     return;
   }
   const cpu = cpus();
-  const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ");
   console.log(
     `machine: ${cpu.length} × ${cpu[0]?.model ?? "?"} (availableParallelism ${availableParallelism()}), ${(totalmem() / GIB).toFixed(0)} GiB, ` +
       `Node ${process.version}, data in ${BASE_DIR}, ${RUNS} rounds; load average before: ${load()}`,
@@ -339,7 +348,10 @@ async function main(): Promise<void> {
       log,
     );
     rows.push(...directory);
-    checks.push(["hashModel(directory): the same digest with 1 and 2 workers, every run", new Set(directory.flatMap((row) => row.runs.map((m) => m.digest))).size === 1]);
+    checks.push([
+      "hashModel(directory): the same digest with 1 and 2 workers, every run",
+      new Set(directory.flatMap((row) => row.runs.map((m) => m.digest))).size === 1,
+    ]);
   } finally {
     cleanup();
   }
@@ -358,7 +370,9 @@ async function main(): Promise<void> {
         row.runs.length > 1 ? medianSeconds(row).toFixed(2) : "",
         rate.toFixed(2),
         `${(rate / reference).toFixed(2)}×`,
-        Number.isNaN(best.cpuSeconds) ? "" : `${(best.cpuSeconds / best.seconds).toFixed(2)}${row.busyWaits > 0 ? ` (${row.busyWaits} runs on a busy CPU)` : ""}`,
+        Number.isNaN(best.cpuSeconds)
+          ? ""
+          : `${(best.cpuSeconds / best.seconds).toFixed(2)}${row.busyWaits > 0 ? ` (${row.busyWaits} runs on a busy CPU)` : ""}`,
         peaks.length > 0 ? `+${Math.max(...peaks).toFixed(1)} MiB` : "",
       ];
     }),

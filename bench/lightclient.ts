@@ -47,13 +47,23 @@ try {
   const anchored: { root: Hex; transactionHash: Hex; blockNumber: bigint; transactionIndex: number }[] = [];
   for (let i = 0; i < ENTRIES; i++) {
     const root = viemKeccak256(toHex(`bench root ${i}`));
-    const receipt = await sendAndWait(anchorer, { to: registry, data: encodeAnchor({ orgId, root, leafCount: 1, metadataHash: viemKeccak256(toHex(`meta ${i}`)) }) }, {});
+    const receipt = await sendAndWait(
+      anchorer,
+      { to: registry, data: encodeAnchor({ orgId, root, leafCount: 1, metadataHash: viemKeccak256(toHex(`meta ${i}`)) }) },
+      {},
+    );
     const { transactionIndex } = (await anvil.rpc("eth_getTransactionReceipt", [receipt.transactionHash])) as { transactionIndex: Hex };
     anchored.push({ root, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber, transactionIndex: Number(transactionIndex) });
   }
 
   const validators = testValidators(4);
-  const node = startQbftTestNode({ upstream: (method, params) => anvil.rpc(method, params), chainId: ANVIL_CHAIN_ID, registry, validators, selection: { mode: "header" } });
+  const node = startQbftTestNode({
+    upstream: (method, params) => anvil.rpc(method, params),
+    chainId: ANVIL_CHAIN_ID,
+    registry,
+    validators,
+    selection: { mode: "header" },
+  });
   const trust = await node.trustAt(0n);
   const head = BigInt((await anvil.rpc("eth_blockNumber")) as string);
   const steps: QbftWalkStep[] = [];
@@ -64,7 +74,11 @@ try {
   const rpcRuns: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     headerRuns.push((await timed(() => walkQbftHeaders(trust, steps))) / steps.length);
-    singleRuns.push((await timed(() => { for (const step of steps) verifyQbftHeader(step.header, { validators: trust.validators, mode: "header" }); })) / steps.length);
+    singleRuns.push(
+      (await timed(() => {
+        for (const step of steps) verifyQbftHeader(step.header, { validators: trust.validators, mode: "header" });
+      })) / steps.length,
+    );
     rpcRuns.push((await timed(() => syncQbftHeaders(trust, node.request))) / steps.length);
   }
   const { checkpoint, blocks } = walkQbftHeaders(trust, steps);
@@ -93,7 +107,12 @@ try {
     );
   }
   const hexBytes = (nodes: readonly string[]): number => nodes.reduce((sum, node) => sum + (node.length - 2) / 2, 0);
-  const stateBytes = median(evidence.map((e) => { const p = e.stateProof as { accountProof: string[]; storageProof: { proof: string[] }[] }; return hexBytes(p.accountProof) + hexBytes(p.storageProof[0]!.proof); }));
+  const stateBytes = median(
+    evidence.map((e) => {
+      const p = e.stateProof as { accountProof: string[]; storageProof: { proof: string[] }[] };
+      return hexBytes(p.accountProof) + hexBytes(p.storageProof[0]!.proof);
+    }),
+  );
   const receiptBytes = median(evidence.map((e) => e.receiptProof.proof.reduce((sum, node) => sum + node.length, 0)));
 
   console.log(`light client, ${steps.length} QBFT headers (4 validators, 3 seals), ${ENTRIES} anchored entries, median of ${RUNS} runs`);

@@ -98,7 +98,18 @@ const children: Record<string, () => Promise<Result>> = {
       const leaf = hexAt(packed, (i * 104_729) % LEAVES);
       return { leaf, proof: tree.getProof(leaf) };
     });
-    return { coldMs, warmMs: median(warm), warm, singleThreadMs, proofsPerSecond, baselineRssMiB, buildPeakRssMiB, root: tree.root, samples, peakRssMiB: peakRssMiB() };
+    return {
+      coldMs,
+      warmMs: median(warm),
+      warm,
+      singleThreadMs,
+      proofsPerSecond,
+      baselineRssMiB,
+      buildPeakRssMiB,
+      root: tree.root,
+      samples,
+      peakRssMiB: peakRssMiB(),
+    };
   },
 
   async "ours-hex"() {
@@ -165,7 +176,11 @@ async function main(): Promise<void> {
     return;
   }
   const cpu = cpus();
-  console.log(`machine: ${cpu.length} × ${cpu[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `machine: ${cpu.length} × ${cpu[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
   const log = (what: string) => process.stderr.write(`running ${what}…\n`);
   log("ours (1M packed leaves)");
   const ours = runChild("ours");
@@ -184,10 +199,28 @@ async function main(): Promise<void> {
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const count = (n: number) => Math.round(n).toLocaleString("en-US");
   const rows: [string, string, string, string, string][] = [
-    ["", "ours (WASM keccak, 2 threads)", "merkletreejs + viem keccak256", "merkletreejs + hash-wasm keccak", `OZ StandardMerkleTree (${count(OZ_VALUES)} values)`],
-    ["build, 1M leaves", `${seconds(oursMs)} (warm median; cold ${seconds(ours.coldMs as number)})`, seconds(jsViem.ms as number), seconds(js.ms as number), `≈ ${seconds(ozMsPerMillion)} extrapolated (${seconds(oz.ms as number)} measured)`],
+    [
+      "",
+      "ours (WASM keccak, 2 threads)",
+      "merkletreejs + viem keccak256",
+      "merkletreejs + hash-wasm keccak",
+      `OZ StandardMerkleTree (${count(OZ_VALUES)} values)`,
+    ],
+    [
+      "build, 1M leaves",
+      `${seconds(oursMs)} (warm median; cold ${seconds(ours.coldMs as number)})`,
+      seconds(jsViem.ms as number),
+      seconds(js.ms as number),
+      `≈ ${seconds(ozMsPerMillion)} extrapolated (${seconds(oz.ms as number)} measured)`,
+    ],
     ["leaves/s", rate(oursMs, LEAVES), rate(jsViem.ms as number, LEAVES), rate(js.ms as number, LEAVES), rate(oz.ms as number, OZ_VALUES)],
-    ["ours is faster by", "1×", `${((jsViem.ms as number) / oursMs).toFixed(1)}×`, `${((js.ms as number) / oursMs).toFixed(1)}×`, `${(ozMsPerMillion / oursMs).toFixed(0)}×`],
+    [
+      "ours is faster by",
+      "1×",
+      `${((jsViem.ms as number) / oursMs).toFixed(1)}×`,
+      `${((js.ms as number) / oursMs).toFixed(1)}×`,
+      `${(ozMsPerMillion / oursMs).toFixed(0)}×`,
+    ],
     [
       "peak RSS of the process",
       `${(ours.buildPeakRssMiB as number).toFixed(0)} MiB (${(ours.baselineRssMiB as number).toFixed(0)} MiB before the build)`,
@@ -195,7 +228,13 @@ async function main(): Promise<void> {
       `${js.peakRssMiB.toFixed(0)} MiB`,
       `${oz.peakRssMiB.toFixed(0)} MiB (at ${count(OZ_VALUES)})`,
     ],
-    ["proofs/s", `${count(ours.proofsPerSecond as number)} (by leaf, self-checked)`, `${count(jsViem.proofsPerSecond as number)} (by index)`, `${count(js.proofsPerSecond as number)} (by index)`, `${count(oz.proofsPerSecond as number)} (by index)`],
+    [
+      "proofs/s",
+      `${count(ours.proofsPerSecond as number)} (by leaf, self-checked)`,
+      `${count(jsViem.proofsPerSecond as number)} (by index)`,
+      `${count(js.proofsPerSecond as number)} (by index)`,
+      `${count(oz.proofsPerSecond as number)} (by index)`,
+    ],
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   for (const row of rows) console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(" | ")} |`);
@@ -212,8 +251,14 @@ async function main(): Promise<void> {
   const samples = ours.samples as { leaf: Hex; proof: Hex[] }[];
   const hash = await hashWasmKeccak();
   const verifier = new MerkleTreeJs([], hash, { sortPairs: true });
-  checks.push([`${SAMPLES} proofs of our 1M tree verify with merkletreejs verify(proof, leaf, root)`, samples.every(({ leaf, proof }) => verifier.verify(proof, leaf, ours.root as string))]);
-  checks.push([`… and with OZ processProof (SimpleMerkleTree.verify)`, samples.every(({ leaf, proof }) => SimpleMerkleTree.verify(ours.root as string, leaf, proof))]);
+  checks.push([
+    `${SAMPLES} proofs of our 1M tree verify with merkletreejs verify(proof, leaf, root)`,
+    samples.every(({ leaf, proof }) => verifier.verify(proof, leaf, ours.root as string)),
+  ]);
+  checks.push([
+    `… and with OZ processProof (SimpleMerkleTree.verify)`,
+    samples.every(({ leaf, proof }) => SimpleMerkleTree.verify(ours.root as string, leaf, proof)),
+  ]);
   checks.push([`… and a tampered proof does not`, !verifier.verify(samples[0]!.proof.slice(1), samples[0]!.leaf, ours.root as string)]);
   checks.push([`1M from hex strings = 1M packed`, oursHex.root === ours.root]);
   checks.push([`ours = OZ StandardMerkleTree root on the ${OZ_VALUES.toLocaleString("en-US")} values`, oz.root === oz.oursRoot]);

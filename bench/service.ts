@@ -103,8 +103,27 @@ function sleep(ms: number): Promise<void> {
 function buildEntries(count: number, orgId: number): NewEntry[] {
   const prefix = randomBytes(24).toString("hex");
   return Array.from({ length: count }, (_, i) => {
-    const entry: LedgerEntry = { kind: "record", record: createRecord({ type: "training-event", subject: { name: "bench/model", version: String(i), digest: { sha256: prefix + i.toString(16).padStart(16, "0") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } }) };
-    return { orgId, kind: "record", entryHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry), body: canonicalJson(entryJson(entry)), idempotencyKey: `bench-${prefix}-${i}` };
+    const entry: LedgerEntry = {
+      kind: "record",
+      record: createRecord({
+        type: "training-event",
+        subject: {
+          name: "bench/model",
+          version: String(i),
+          digest: { sha256: prefix + i.toString(16).padStart(16, "0") },
+          artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 },
+        },
+      }),
+    };
+    return {
+      orgId,
+      kind: "record",
+      entryHash: entryHash(entry),
+      leaf: leafOfEntry(entry),
+      subjectSha256: entrySubjectSha256(entry),
+      body: canonicalJson(entryJson(entry)),
+      idempotencyKey: `bench-${prefix}-${i}`,
+    };
   });
 }
 
@@ -199,7 +218,9 @@ function delaysOf(file: string, seen: ReadonlyMap<number, number>, from: string,
   const db = new DatabaseSync(file, { readOnly: true });
   try {
     const rows = db
-      .prepare("SELECT e.received_at AS received, b.id AS batch, b.block_number AS block, b.confirmed_at AS confirmed FROM entries e JOIN batches b ON b.id = e.batch_id WHERE e.received_at BETWEEN ? AND ?")
+      .prepare(
+        "SELECT e.received_at AS received, b.id AS batch, b.block_number AS block, b.confirmed_at AS confirmed FROM entries e JOIN batches b ON b.id = e.batch_id WHERE e.received_at BETWEEN ? AND ?",
+      )
       .all(from, to) as { received: string; batch: number; block: number; confirmed: string }[];
     return delaysOfRows(
       rows.map((r) => ({ received: Date.parse(r.received), batch: r.batch, block: r.block, confirmed: Date.parse(r.confirmed) })),
@@ -237,7 +258,11 @@ async function histogramP99(url: string, name: string): Promise<string> {
 type HttpFigures = { runs: HttpRun[]; delays: Delays; startMs: number; histogram: string; drainSeconds: number };
 
 /** One service (SQLite file or PostgreSQL URL) on a fresh anvil, loaded by every run in `plan`. */
-async function httpBench(work: string, storeLocation: (orgId: number) => Promise<string>, plan: { label: string; parameters: Partial<EntryLoadParameters> }[]): Promise<HttpFigures> {
+async function httpBench(
+  work: string,
+  storeLocation: (orgId: number) => Promise<string>,
+  plan: { label: string; parameters: Partial<EntryLoadParameters> }[],
+): Promise<HttpFigures> {
   const node = await startAnvil({ blockTime: BLOCK_S });
   const blocks = watchBlocks(node);
   let service: ServiceProcess | undefined;
@@ -279,7 +304,9 @@ async function httpBench(work: string, storeLocation: (orgId: number) => Promise
     }
     const drainSeconds = (performance.now() - drainStarted) / 1000;
     const headline = runs[0]!;
-    const delays = location.startsWith("postgres") ? await postgresDelays(location, blocks.seen, headline.from, headline.to) : delaysOf(location, blocks.seen, headline.from, headline.to);
+    const delays = location.startsWith("postgres")
+      ? await postgresDelays(location, blocks.seen, headline.from, headline.to)
+      : delaysOf(location, blocks.seen, headline.from, headline.to);
     return { runs, delays, startMs: service.startMs!, histogram: await histogramP99(url, "provenance_accept_to_confirm_seconds"), drainSeconds };
   } finally {
     blocks.stop();
@@ -331,7 +358,9 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "bench-service-"));
   let cluster: PostgresCluster | undefined;
   try {
-    console.log(`Service benchmark: ${SECONDS} s per HTTP run, clients ${CLIENTS.join(", ")}, interval ${INTERVAL_S} s, anvil --block-time ${BLOCK_S}, ${CONFIRMATIONS} confirmations`);
+    console.log(
+      `Service benchmark: ${SECONDS} s per HTTP run, clients ${CLIENTS.join(", ")}, interval ${INTERVAL_S} s, anvil --block-time ${BLOCK_S}, ${CONFIRMATIONS} confirmations`,
+    );
     let sqliteSdk: SdkFigures | undefined;
     let postgresSdk: SdkFigures | undefined;
     if (SDK) {

@@ -78,7 +78,10 @@ async function measure(transport: ReturnType<typeof metered> | undefined, run: (
   const total = performance.now() - started;
   return { total, own: total - (transport?.busy() ?? 0), requests: transport?.requests() };
 }
-async function series(transport: ReturnType<typeof metered> | undefined, run: () => Promise<unknown>): Promise<{ total: number; own: number; requests: number }> {
+async function series(
+  transport: ReturnType<typeof metered> | undefined,
+  run: () => Promise<unknown>,
+): Promise<{ total: number; own: number; requests: number }> {
   await run(); // warm-up (JIT, the test node's header cache)
   const samples: Sample[] = [];
   for (let i = 0; i < RUNS; i++) samples.push(await measure(transport, run));
@@ -93,7 +96,14 @@ const evidence = await createGenuineEvidence({
   front: async (rpcUrl) => {
     const upstream = httpTransport(rpcUrl, 30_000);
     const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
-    node = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId, registry: `0x${"00".repeat(20)}`, validators: keys.slice(0, 4), keyPool: keys, selection: { mode: "header", votes } });
+    node = startQbftTestNode({
+      upstream: (method, params) => upstream({ method, params }),
+      chainId,
+      registry: `0x${"00".repeat(20)}`,
+      validators: keys.slice(0, 4),
+      keyPool: keys,
+      selection: { mode: "header", votes },
+    });
     // One listener (a second listen() would leave the first server open and the process running).
     url = await node.listen();
     return url;
@@ -103,7 +113,11 @@ try {
   // Grow the fine-tune's lineage to ENTRIES attestations (more evaluations, anchored in a second batch).
   const context = { store: evidence.store, key: evidence.keys.pipeline };
   let bundle = parseBundle(evidence.bundle);
-  for (let i = bundle.receipts.length; i < ENTRIES; i++) await recordEvaluation(context, evidence.model, { dataset: { name: `holdout-${i}`, digest: { sha256: evidence.model.sha256 } }, metrics: [{ name: "auc", value: 0.9 }] });
+  for (let i = bundle.receipts.length; i < ENTRIES; i++)
+    await recordEvaluation(context, evidence.model, {
+      dataset: { name: `holdout-${i}`, digest: { sha256: evidence.model.sha256 } },
+      metrics: [{ name: "auc", value: 0.9 }],
+    });
   if (bundle.receipts.length < ENTRIES) {
     sealBatch(evidence.store);
     await anchorBatches(evidence.store, evidence.writer, { registry: evidence.registry, orgId: evidence.orgId, confirmations: 1 });
@@ -118,7 +132,10 @@ try {
     rpc: { transport: http, reader: () => fromEip1193(http) },
     light: { transport: http, reader: () => createLightChainReader({ transport: http, trust }) },
     // A fresh quorum per verification: its head is pinned per verification.
-    quorum: { transport: http, reader: () => fromEip1193(quorumRequest({ quorum: 2, endpoints: [1, 2, 3].map((i) => ({ name: `node ${i}`, request: http })) })) },
+    quorum: {
+      transport: http,
+      reader: () => fromEip1193(quorumRequest({ quorum: 2, endpoints: [1, 2, 3].map((i) => ({ name: `node ${i}`, request: http })) })),
+    },
   };
 
   // A verifier that saved its checkpoint at the head (the usual case after the first run) walks no headers.
@@ -138,7 +155,9 @@ try {
   const { bundle: withKit } = await embedOfflineKit({ bundle, transport: http, trust });
   const { bundle: withCheckpointKit } = await embedOfflineKit({ bundle, transport: http, trust: checkpoint });
   const offline = await series(undefined, () => verifyBundle({ bundle: withKit, chain: offlineChainReader({ bundle: withKit, trust }), ...pins }));
-  const offlineCheckpoint = await series(undefined, () => verifyBundle({ bundle: withCheckpointKit, chain: offlineChainReader({ bundle: withCheckpointKit, trust: checkpoint }), ...pins }));
+  const offlineCheckpoint = await series(undefined, () =>
+    verifyBundle({ bundle: withCheckpointKit, chain: offlineChainReader({ bundle: withCheckpointKit, trust: checkpoint }), ...pins }),
+  );
   // As the CLI does it: the bundle file's JSON parsed (strictly) and checked first.
   const kitText = serializeBundle(withKit);
   const offlineParsed = await series(undefined, () => {
@@ -151,20 +170,31 @@ try {
   const head = Number(BigInt(kit.answers.find((a) => a.method === "eth_blockNumber")!.result as string));
 
   const fmt = (v: number) => `${v.toFixed(1).padStart(8)} ms`;
-  console.log(`trust modes: ${bundle.receipts.length}-entry bundle, one plain-record receipt; p50 of ${RUNS} runs; chain head ${head} (light walks ${head} headers from the genesis pin)`);
+  console.log(
+    `trust modes: ${bundle.receipts.length}-entry bundle, one plain-record receipt; p50 of ${RUNS} runs; chain head ${head} (light walks ${head} headers from the genesis pin)`,
+  );
   console.log(`                                         rpc          light     light (checkpoint)  quorum (2 of 3)`);
-  const row = (label: string, pick: (r: (typeof results)[string]) => number) => console.log(`  ${label.padEnd(38)}${["rpc", "light", "light, checkpoint", "quorum"].map((m) => fmt(pick(results[m]!))).join("   ")}`);
+  const row = (label: string, pick: (r: (typeof results)[string]) => number) =>
+    console.log(`  ${label.padEnd(38)}${["rpc", "light", "light, checkpoint", "quorum"].map((m) => fmt(pick(results[m]!))).join("   ")}`);
   row("one receipt, total", (r) => r.receipt.total);
   row("one receipt, node latency excluded", (r) => r.receipt.own);
   row(`${bundle.receipts.length}-entry bundle, total`, (r) => r.bundle.total);
   row(`${bundle.receipts.length}-entry bundle, node latency excluded`, (r) => r.bundle.own);
-  console.log(`  ${`${bundle.receipts.length}-entry bundle, JSON-RPC requests`.padEnd(38)}${["rpc", "light", "light, checkpoint", "quorum"].map((m) => `${String(results[m]!.bundle.requests).padStart(8)}   `).join("   ")}`);
+  console.log(
+    `  ${`${bundle.receipts.length}-entry bundle, JSON-RPC requests`.padEnd(38)}${["rpc", "light", "light, checkpoint", "quorum"].map((m) => `${String(results[m]!.bundle.requests).padStart(8)}   `).join("   ")}`,
+  );
   const ratio = (online: number, off: number) => `${(online / off).toFixed(1)}×`;
   console.log(`  offline ${bundle.receipts.length}-entry bundle (the kit replayed, no node), like with like:`);
-  console.log(`    kit from the genesis pin        ${fmt(offline.total)}   vs online light (genesis pin) ${fmt(results.light!.bundle.total)}: ${ratio(results.light!.bundle.total, offline.total)} faster; vs rpc ${fmt(results.rpc!.bundle.total)}: ${ratio(results.rpc!.bundle.total, offline.total)}`);
-  console.log(`    kit from the checkpoint         ${fmt(offlineCheckpoint.total)}   vs online light (checkpoint)  ${fmt(results["light, checkpoint"]!.bundle.total)}: ${ratio(results["light, checkpoint"]!.bundle.total, offlineCheckpoint.total)} faster; vs rpc: ${ratio(results.rpc!.bundle.total, offlineCheckpoint.total)}`);
+  console.log(
+    `    kit from the genesis pin        ${fmt(offline.total)}   vs online light (genesis pin) ${fmt(results.light!.bundle.total)}: ${ratio(results.light!.bundle.total, offline.total)} faster; vs rpc ${fmt(results.rpc!.bundle.total)}: ${ratio(results.rpc!.bundle.total, offline.total)}`,
+  );
+  console.log(
+    `    kit from the checkpoint         ${fmt(offlineCheckpoint.total)}   vs online light (checkpoint)  ${fmt(results["light, checkpoint"]!.bundle.total)}: ${ratio(results["light, checkpoint"]!.bundle.total, offlineCheckpoint.total)} faster; vs rpc: ${ratio(results.rpc!.bundle.total, offlineCheckpoint.total)}`,
+  );
   console.log(`    genesis kit, bundle JSON parsed ${fmt(offlineParsed.total)}   (as verify-bundle --offline does, process start excluded)`);
-  console.log(`  proof bytes per entry (kit JSON / entries)        ${Math.round(kitBytes / bundle.receipts.length)} B  (kit ${kitBytes} B: ${count("eth_getBlockByNumber")} headers, ${count("eth_getProof")} eth_getProof, ${count("eth_getTransactionReceipt")} receipts)`);
+  console.log(
+    `  proof bytes per entry (kit JSON / entries)        ${Math.round(kitBytes / bundle.receipts.length)} B  (kit ${kitBytes} B: ${count("eth_getBlockByNumber")} headers, ${count("eth_getProof")} eth_getProof, ${count("eth_getTransactionReceipt")} receipts)`,
+  );
   const best = Math.max(results.light!.bundle.total / offline.total, results["light, checkpoint"]!.bundle.total / offlineCheckpoint.total);
   console.log(
     `  targets: light receipt ≤ 50 ms excl. node: ${results.light!.receipt.own <= 50 ? "met" : "MISSED"} (from a checkpoint: ${results["light, checkpoint"]!.receipt.own <= 50 ? "met" : "MISSED"}); ${bundle.receipts.length}-entry light bundle ≤ 1 s: ${results.light!.bundle.total <= 1000 ? "met" : "MISSED"} (from a checkpoint: ${results["light, checkpoint"]!.bundle.total <= 1000 ? "met" : "MISSED"}); offline ≥ 10× online light: ${best >= 10 ? "met" : `MISSED (${best.toFixed(1)}×: against a local node the online verifier does the same checks, so the gap is the node's latency alone)`}`,

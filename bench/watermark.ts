@@ -20,7 +20,11 @@ import { DEFAULT_STRENGTH, DETECTION_THRESHOLD } from "../src/formats/watermark/
 const rng = new Xoshiro128(new Uint8Array(16).fill(13));
 const uniform = () => (rng.next() + 0.5) / 4294967296;
 const gauss = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-const keyOf = (n: number) => createWatermarkKey("weights", Uint8Array.from({ length: 32 }, (_, i) => (n * 31 + i * 7) & 0xff));
+const keyOf = (n: number) =>
+  createWatermarkKey(
+    "weights",
+    Uint8Array.from({ length: 32 }, (_, i) => (n * 31 + i * 7) & 0xff),
+  );
 const PAYLOAD = "5eed0ddba11c0ffe";
 const rows: [string, string, string, string][] = [];
 const row = (what: string, result: string, target: string, ok: boolean | null) => {
@@ -49,10 +53,11 @@ function teacherLabel(x: Float32Array): number {
   }
   return best;
 }
-const dataset = (n: number) => Array.from({ length: n }, () => {
-  const x = Float32Array.from({ length: IN }, gauss);
-  return { x, y: teacherLabel(x) };
-});
+const dataset = (n: number) =>
+  Array.from({ length: n }, () => {
+    const x = Float32Array.from({ length: IN }, gauss);
+    return { x, y: teacherLabel(x) };
+  });
 const train = dataset(6000);
 const test = dataset(4000);
 type Mlp = { w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array; w3: Float32Array; b3: Float32Array };
@@ -96,7 +101,7 @@ function accuracy(m: Mlp): number {
       const { h1, h2, o } = forward(mlp, x);
       const max = Math.max(...o);
       let sum = 0;
-      for (let k = 0; k < OUT; k++) sum += (go[k] = Math.exp(o[k]! - max));
+      for (let k = 0; k < OUT; k++) sum += go[k] = Math.exp(o[k]! - max);
       for (let k = 0; k < OUT; k++) go[k] = go[k]! / sum - (k === y ? 1 : 0);
       g2.fill(0);
       for (let k = 0; k < OUT; k++) {
@@ -142,7 +147,12 @@ for (const strength of [0.02, 0.04, 0.08]) {
   }
   const worst = changes.reduce((a, c) => (Math.abs(c) > Math.abs(a) ? c : a), 0);
   const mean = changes.reduce((a, c) => a + c, 0) / changes.length;
-  row(`accuracy change, strength α = ${strength}${strength === DEFAULT_STRENGTH ? " (default)" : ""}, 5 keys`, `mean ${mean >= 0 ? "+" : ""}${mean.toFixed(2)} pp, worst ${worst >= 0 ? "+" : ""}${worst.toFixed(2)} pp`, strength === DEFAULT_STRENGTH ? "≤ 0.5 pp either way" : "", strength === DEFAULT_STRENGTH ? Math.abs(worst) <= 0.5 : null);
+  row(
+    `accuracy change, strength α = ${strength}${strength === DEFAULT_STRENGTH ? " (default)" : ""}, 5 keys`,
+    `mean ${mean >= 0 ? "+" : ""}${mean.toFixed(2)} pp, worst ${worst >= 0 ? "+" : ""}${worst.toFixed(2)} pp`,
+    strength === DEFAULT_STRENGTH ? "≤ 0.5 pp either way" : "",
+    strength === DEFAULT_STRENGTH ? Math.abs(worst) <= 0.5 : null,
+  );
 }
 
 // ---------------------------------------------------------------- 2. robustness, 4.2 M-parameter synthetic model
@@ -154,20 +164,67 @@ let t0 = performance.now();
 markTensors(marked, key.secret, 1, PAYLOAD, DEFAULT_STRENGTH);
 const check = (what: string, tensors: MemoryTensor[], target = "0 bit errors, z ≥ 6") => {
   const r = detectTensors(tensors, key.secret, 1, PAYLOAD);
-  row(what, `z = ${r.z.toFixed(1)}, payload bit errors ${r.payloadBitErrors}, code bits corrected ${r.bitErrors}`, target, r.payloadBitErrors === 0 && r.z >= DETECTION_THRESHOLD);
+  row(
+    what,
+    `z = ${r.z.toFixed(1)}, payload bit errors ${r.payloadBitErrors}, code bits corrected ${r.bitErrors}`,
+    target,
+    r.payloadBitErrors === 0 && r.z >= DETECTION_THRESHOLD,
+  );
   return r;
 };
 const map = (f: (v: Float32Array) => Float32Array) => marked.map((t) => ({ ...t, values: f(t.values) }));
 const std = (v: Float32Array) => Math.sqrt(v.reduce((a, x) => a + x * x, 0) / v.length);
 check(`marked 4 × 1024² model, α = ${DEFAULT_STRENGTH}, no attack`, marked);
-check("Gaussian noise, 30 % of each tensor's σ", map((v) => { const s = std(v); return v.map((x) => x + 0.3 * s * gauss()); }));
-for (const f of [0.65, 0.9]) check(`magnitude pruning ${f * 100} % (per tensor)`, map((v) => { const th = v.map(Math.abs).sort()[Math.floor(f * v.length)]!; return v.map((x) => (Math.abs(x) < th ? 0 : x)); }));
-check("int8 per-tensor quantisation (symmetric, absmax)", map((v) => { let m = 0; for (const x of v) m = Math.max(m, Math.abs(x)); const s = m / 127; return v.map((x) => Math.round(x / s) * s); }));
-for (const dtype of ["F16", "BF16"] as const) check(`cast to ${dtype}`, map((v) => { const b = new Uint8Array(v.length * 2); encodeFloats(v, dtype, b); return decodeFloats(b, dtype); }));
+check(
+  "Gaussian noise, 30 % of each tensor's σ",
+  map((v) => {
+    const s = std(v);
+    return v.map((x) => x + 0.3 * s * gauss());
+  }),
+);
+for (const f of [0.65, 0.9])
+  check(
+    `magnitude pruning ${f * 100} % (per tensor)`,
+    map((v) => {
+      const th = v.map(Math.abs).sort()[Math.floor(f * v.length)]!;
+      return v.map((x) => (Math.abs(x) < th ? 0 : x));
+    }),
+  );
+check(
+  "int8 per-tensor quantisation (symmetric, absmax)",
+  map((v) => {
+    let m = 0;
+    for (const x of v) m = Math.max(m, Math.abs(x));
+    const s = m / 127;
+    return v.map((x) => Math.round(x / s) * s);
+  }),
+);
+for (const dtype of ["F16", "BF16"] as const)
+  check(
+    `cast to ${dtype}`,
+    map((v) => {
+      const b = new Uint8Array(v.length * 2);
+      encodeFloats(v, dtype, b);
+      return decodeFloats(b, dtype);
+    }),
+  );
 {
   // Permute the hidden neurons between consecutive layers (rows of layer l, columns of layer l + 1): same function.
-  const perms = Array.from({ length: 4 }, () => { const p = Array.from({ length: N }, (_, i) => i); for (let i = N - 1; i > 0; i--) { const j = rng.next() % (i + 1); [p[i], p[j]] = [p[j]!, p[i]!]; } return p; });
-  const permuted = marked.map((t, l) => { const v = new Float32Array(N * N); const rp = perms[l]!; const cp = l > 0 ? perms[l - 1]! : undefined; for (let i = 0; i < N; i++) for (let k = 0; k < N; k++) v[rp[i]! * N + (cp ? cp[k]! : k)] = t.values[i * N + k]!; return { ...t, values: v }; });
+  const perms = Array.from({ length: 4 }, () => {
+    const p = Array.from({ length: N }, (_, i) => i);
+    for (let i = N - 1; i > 0; i--) {
+      const j = rng.next() % (i + 1);
+      [p[i], p[j]] = [p[j]!, p[i]!];
+    }
+    return p;
+  });
+  const permuted = marked.map((t, l) => {
+    const v = new Float32Array(N * N);
+    const rp = perms[l]!;
+    const cp = l > 0 ? perms[l - 1]! : undefined;
+    for (let i = 0; i < N; i++) for (let k = 0; k < N; k++) v[rp[i]! * N + (cp ? cp[k]! : k)] = t.values[i * N + k]!;
+    return { ...t, values: v };
+  });
   const blind = detectTensors(permuted, key.secret, 1, PAYLOAD);
   row("neuron permutation, blind detection", `z = ${blind.z.toFixed(1)}, payload bit errors ${blind.payloadBitErrors} (defeated, as expected)`, "", null);
   const ta = performance.now();
@@ -182,16 +239,31 @@ for (const dtype of ["F16", "BF16"] as const) check(`cast to ${dtype}`, map((v) 
   let maxWrong = -Infinity;
   for (let k = 0; k < 1000; k++) maxWrong = Math.max(maxWrong, detectTensors(mlpTensors(markedMlp), keyOf(1000 + k).secret, 1).z);
   const rightOnMlp = detectTensors(mlpTensors(markedMlp), keyOf(0).secret, 1, PAYLOAD);
-  row("1,000 wrong keys on the marked MLP", `highest z ${maxWrong.toFixed(2)}; detections ${maxWrong >= DETECTION_THRESHOLD ? "SOME" : "0"}`, "no detection", maxWrong < DETECTION_THRESHOLD);
+  row(
+    "1,000 wrong keys on the marked MLP",
+    `highest z ${maxWrong.toFixed(2)}; detections ${maxWrong >= DETECTION_THRESHOLD ? "SOME" : "0"}`,
+    "no detection",
+    maxWrong < DETECTION_THRESHOLD,
+  );
   let maxUnmarked = -Infinity;
   for (let k = 0; k < 1000; k++) {
     const fresh: Mlp = { w1: he(H * IN, IN), b1: mlp.b1, w2: he(H * H, H), b2: mlp.b2, w3: he(OUT * H, H), b3: mlp.b3 };
     maxUnmarked = Math.max(maxUnmarked, detectTensors(mlpTensors(fresh), keyOf(0).secret, 1).z);
   }
   maxUnmarked = Math.max(maxUnmarked, detectTensors(mlpTensors(mlp), keyOf(0).secret, 1).z, detectTensors(original, key.secret, 1).z);
-  row("the key on 1,000 unmarked MLPs, the trained MLP and the 4 × 1024² original", `highest z ${maxUnmarked.toFixed(2)}; detections ${maxUnmarked >= DETECTION_THRESHOLD ? "SOME" : "0"}`, "no detection", maxUnmarked < DETECTION_THRESHOLD);
+  row(
+    "the key on 1,000 unmarked MLPs, the trained MLP and the 4 × 1024² original",
+    `highest z ${maxUnmarked.toFixed(2)}; detections ${maxUnmarked >= DETECTION_THRESHOLD ? "SOME" : "0"}`,
+    "no detection",
+    maxUnmarked < DETECTION_THRESHOLD,
+  );
   row("threshold z ≥ 6: analytic false-positive rate", "Φ(−6) = 9.9 × 10⁻¹⁰ per model and key", "", null);
-  row(`the marked MLP itself (${carrying.toLocaleString("en")} carrying weights, fc2 only)`, `z = ${rightOnMlp.z.toFixed(1)}, payload bit errors ${rightOnMlp.payloadBitErrors} (z grows as α·√n: too few weights here)`, "", null);
+  row(
+    `the marked MLP itself (${carrying.toLocaleString("en")} carrying weights, fc2 only)`,
+    `z = ${rightOnMlp.z.toFixed(1)}, payload bit errors ${rightOnMlp.payloadBitErrors} (z grows as α·√n: too few weights here)`,
+    "",
+    null,
+  );
 }
 
 // ---------------------------------------------------------------- 4. text watermark on a synthetic bigram LM
@@ -201,14 +273,43 @@ for (const dtype of ["F16", "BF16"] as const) check(`cast to ${dtype}`, map((v) 
   // The LM: logits(prev) = 3 · N(0, 1) per token (entropy ≈ 4.4 nats), cumulative tables for sampling.
   const logits = Array.from({ length: V }, () => Float64Array.from({ length: V }, () => 3 * gauss()));
   const masks = Array.from({ length: V }, (_, p) => greenMask(textKey.secret, 0.25, p, V));
-  const cdf = (l: Float64Array) => { const max = Math.max(...l); const c = new Float64Array(V); let s = 0; for (let i = 0; i < V; i++) c[i] = s += Math.exp(l[i]! - max); return c.map((x) => x / s); };
+  const cdf = (l: Float64Array) => {
+    const max = Math.max(...l);
+    const c = new Float64Array(V);
+    let s = 0;
+    for (let i = 0; i < V; i++) c[i] = s += Math.exp(l[i]! - max);
+    return c.map((x) => x / s);
+  };
   const plainCdf = logits.map(cdf);
   const processor = createWatermarkLogitsProcessor(textKey, { vocabularySize: V, cacheSize: V });
-  const markedCdf = logits.map((l, p) => { const copy = l.slice(); processor(p, copy); return cdf(copy); });
-  const draw = (c: Float64Array) => { const u = uniform(); let lo = 0; let hi = V - 1; while (lo < hi) { const mid = (lo + hi) >> 1; if (c[mid]! < u) lo = mid + 1; else hi = mid; } return lo; };
-  const sequence = (tables: Float64Array[], length = 201) => { const t = [rng.next() % V]; while (t.length < length) t.push(draw(tables[t.at(-1)!]!)); return t; };
+  const markedCdf = logits.map((l, p) => {
+    const copy = l.slice();
+    processor(p, copy);
+    return cdf(copy);
+  });
+  const draw = (c: Float64Array) => {
+    const u = uniform();
+    let lo = 0;
+    let hi = V - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (c[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const sequence = (tables: Float64Array[], length = 201) => {
+    const t = [rng.next() % V];
+    while (t.length < length) t.push(draw(tables[t.at(-1)!]!));
+    return t;
+  };
   // z from the green masks (the same function the detector computes; checked on the first sequences).
-  const zOf = (t: number[]) => { let g = 0; for (let i = 1; i < t.length; i++) g += masks[t[i - 1]!]![t[i]!]!; const n = t.length - 1; return (g - 0.25 * n) / Math.sqrt(n * 0.25 * 0.75); };
+  const zOf = (t: number[]) => {
+    let g = 0;
+    for (let i = 1; i < t.length; i++) g += masks[t[i - 1]!]![t[i]!]!;
+    const n = t.length - 1;
+    return (g - 0.25 * n) / Math.sqrt(n * 0.25 * 0.75);
+  };
   let detected = 0;
   let afterSubstitution = 0;
   const M = 1000;
@@ -229,7 +330,12 @@ for (const dtype of ["F16", "BF16"] as const) check(`cast to ${dtype}`, map((v) 
     maxZ = Math.max(maxZ, z);
     if (z >= 4) falsePositives++;
   }
-  row(`text: false positives, ${F.toLocaleString("en")} unwatermarked sequences of 200 tokens`, `${falsePositives} (${((100 * falsePositives) / F).toFixed(2)} %), highest z ${maxZ.toFixed(2)}; analytic Φ(−4) = 3.2 × 10⁻⁵`, "", null);
+  row(
+    `text: false positives, ${F.toLocaleString("en")} unwatermarked sequences of 200 tokens`,
+    `${falsePositives} (${((100 * falsePositives) / F).toFixed(2)} %), highest z ${maxZ.toFixed(2)}; analytic Φ(−4) = 3.2 × 10⁻⁵`,
+    "",
+    null,
+  );
   row("text: detection after 30 % of tokens substituted at random", `${((100 * afterSubstitution) / M).toFixed(1)} % with z ≥ 4`, "", null);
 }
 
@@ -244,13 +350,24 @@ for (const dtype of ["F16", "BF16"] as const) check(`cast to ${dtype}`, map((v) 
     // run once reported SHA-256 at a tenth of its speed on this machine).
     const time = async (f: () => unknown) => {
       let best = Infinity;
-      for (let i = 0; i < 5; i++) { const t = performance.now(); await f(); best = Math.min(best, performance.now() - t); }
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        await f();
+        best = Math.min(best, performance.now() - t);
+      }
       return best / 1000;
     };
     const sha = await time(() => createHash("sha256").update(readFileSync(file)).digest());
-    const embedSeconds = await time(() => embedModelWatermark({ model: file, output: join(dir, "marked.safetensors"), key, payload: PAYLOAD, strength: DEFAULT_STRENGTH }));
+    const embedSeconds = await time(() =>
+      embedModelWatermark({ model: file, output: join(dir, "marked.safetensors"), key, payload: PAYLOAD, strength: DEFAULT_STRENGTH }),
+    );
     const detectSeconds = await time(() => detectModelWatermark({ model: join(dir, "marked.safetensors"), key }));
-    row(`speed on a ${mb.toFixed(1)} MB safetensors file (one core, best of 5)`, `embed ${(mb / embedSeconds).toFixed(0)} MB/s, detect ${(mb / detectSeconds).toFixed(0)} MB/s, SHA-256 ${(mb / sha).toFixed(0)} MB/s`, "", null);
+    row(
+      `speed on a ${mb.toFixed(1)} MB safetensors file (one core, best of 5)`,
+      `embed ${(mb / embedSeconds).toFixed(0)} MB/s, detect ${(mb / detectSeconds).toFixed(0)} MB/s, SHA-256 ${(mb / sha).toFixed(0)} MB/s`,
+      "",
+      null,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

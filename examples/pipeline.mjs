@@ -53,7 +53,10 @@ async function chainWriter() {
   const transport = http(url);
   const id = await createPublicClient({ transport }).getChainId();
   const chain = defineChain({ id, name: `chain ${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [url] } } });
-  return fromViem({ publicClient: createPublicClient({ chain, transport }), walletClient: createWalletClient({ chain, transport, account: privateKeyToAccount(env("PROVENANCE_PRIVATE_KEY")) }) });
+  return fromViem({
+    publicClient: createPublicClient({ chain, transport }),
+    walletClient: createWalletClient({ chain, transport, account: privateKeyToAccount(env("PROVENANCE_PRIVATE_KEY")) }),
+  });
 }
 const store = LedgerStore.open(process.env.PROVENANCE_DATA_DIR ?? ".provenance");
 try {
@@ -68,10 +71,24 @@ try {
       result = await recordTraining(context, dates(params, "startedOn", "finishedOn"));
       break;
     case "evaluate":
-      result = { entry: await recordEvaluation(context, params.model, { dataset: params.dataset, metrics: params.metrics, ...(params.evaluator ? { evaluator: params.evaluator } : {}) }) };
+      result = {
+        entry: await recordEvaluation(context, params.model, {
+          dataset: params.dataset,
+          metrics: params.metrics,
+          ...(params.evaluator ? { evaluator: params.evaluator } : {}),
+        }),
+      };
       break;
     case "approve":
-      result = { entry: await approveModel(context, params.model, { key: context.key, approverName: params.approverName, role: params.role, policyId: params.policyId, decision: params.decision ?? "approved" }) };
+      result = {
+        entry: await approveModel(context, params.model, {
+          key: context.key,
+          approverName: params.approverName,
+          role: params.role,
+          policyId: params.policyId,
+          decision: params.decision ?? "approved",
+        }),
+      };
       break;
     case "deploy": {
       const { model, ...deployment } = params;
@@ -82,14 +99,26 @@ try {
       const writer = await chainWriter();
       const sealed = sealBatch(store);
       const anchored = await anchorBatches(store, writer, { registry: env("PROVENANCE_REGISTRY"), orgId: Number(env("PROVENANCE_ORG")), confirmations: 1 });
-      result = { sealed: sealed?.leafCount ?? 0, anchored: anchored.map((b) => ({ root: b.root, leafCount: b.leafCount, blockNumber: b.anchor?.blockNumber })) };
+      result = {
+        sealed: sealed?.leafCount ?? 0,
+        anchored: anchored.map((b) => ({ root: b.root, leafCount: b.leafCount, blockNumber: b.anchor?.blockNumber })),
+      };
       break;
     }
     case "revoke": {
       const { model, ...revocation } = params;
       const entryHash = await revokeModel(context, model, dates(revocation, "revokedAt"));
-      const published = await publishRevocation(store, await chainWriter(), { registry: env("PROVENANCE_REGISTRY"), orgId: Number(env("PROVENANCE_ORG")), entryHash, confirmations: 1 });
-      result = { entry: entryHash, anchoredAt: published.anchoredAt, revokedOnChain: published.receipts.map((r) => ({ txHash: r.transactionHash, blockNumber: Number(r.blockNumber) })) };
+      const published = await publishRevocation(store, await chainWriter(), {
+        registry: env("PROVENANCE_REGISTRY"),
+        orgId: Number(env("PROVENANCE_ORG")),
+        entryHash,
+        confirmations: 1,
+      });
+      result = {
+        entry: entryHash,
+        anchoredAt: published.anchoredAt,
+        revokedOnChain: published.receipts.map((r) => ({ txHash: r.transactionHash, blockNumber: Number(r.blockNumber) })),
+      };
       break;
     }
     default:

@@ -23,40 +23,48 @@ if (isMainThread) {
   const workers = Math.max(1, Math.min(Number(process.env.FUZZ_WORKERS ?? availableParallelism()), mutations - from));
   const genuine = await createGenuineEvidence();
   try {
-    console.log(`fuzzing the verifiers: mutants ${from.toLocaleString("en")} to ${(mutations - 1).toLocaleString("en")} from seed ${seed}, ${workers} worker thread(s)`);
+    console.log(
+      `fuzzing the verifiers: mutants ${from.toLocaleString("en")} to ${(mutations - 1).toLocaleString("en")} from seed ${seed}, ${workers} worker thread(s)`,
+    );
     const evidence = fuzzEvidence(genuine);
     const started = performance.now();
     const done = new Array<number>(workers).fill(0);
     let found = { falseVerified: 0, crashes: 0 };
     let nextReport = reportEvery;
     const reports = await Promise.all(
-      Array.from({ length: workers }, (_, offset) =>
-        new Promise<FuzzReport>((resolve, reject) => {
-          const job: Job = { evidence, mutations, seed, stride: workers, offset: from + offset };
-          const worker = new Worker(new URL(import.meta.url), { workerData: job });
-          worker.on("message", (m: { progress?: number; report?: FuzzReport; finding?: Finding }) => {
-            if (m.finding?.falseVerified) {
-              found = { ...found, falseVerified: found.falseVerified + 1 };
-              console.log(`FALSE VERIFIED (${m.finding.falseVerified.target}, seed ${m.finding.falseVerified.seed}): ${m.finding.falseVerified.claims.join("; ")}`);
-            }
-            if (m.finding?.crash) {
-              found = { ...found, crashes: found.crashes + 1 };
-              console.log(`CRASH (${m.finding.crash.target}, seed ${m.finding.crash.seed}): ${m.finding.crash.error}`);
-            }
-            if (m.progress !== undefined) {
-              done[offset] = m.progress;
-              const total = done.reduce((a, b) => a + b, 0);
-              process.stderr.write(`\r  ${total.toLocaleString("en")} mutations`);
-              if (total >= nextReport) {
-                nextReport += reportEvery;
-                const seconds = (performance.now() - started) / 1000;
-                console.log(`status: ${total.toLocaleString("en")} mutations (mutants ${from.toLocaleString("en")}…) in ${seconds.toFixed(0)} s (${Math.round(total / seconds)}/s); false VERIFIED so far: ${found.falseVerified}; crashes so far: ${found.crashes}`);
+      Array.from(
+        { length: workers },
+        (_, offset) =>
+          new Promise<FuzzReport>((resolve, reject) => {
+            const job: Job = { evidence, mutations, seed, stride: workers, offset: from + offset };
+            const worker = new Worker(new URL(import.meta.url), { workerData: job });
+            worker.on("message", (m: { progress?: number; report?: FuzzReport; finding?: Finding }) => {
+              if (m.finding?.falseVerified) {
+                found = { ...found, falseVerified: found.falseVerified + 1 };
+                console.log(
+                  `FALSE VERIFIED (${m.finding.falseVerified.target}, seed ${m.finding.falseVerified.seed}): ${m.finding.falseVerified.claims.join("; ")}`,
+                );
               }
-            }
-            if (m.report) resolve(m.report);
-          });
-          worker.on("error", reject);
-        }),
+              if (m.finding?.crash) {
+                found = { ...found, crashes: found.crashes + 1 };
+                console.log(`CRASH (${m.finding.crash.target}, seed ${m.finding.crash.seed}): ${m.finding.crash.error}`);
+              }
+              if (m.progress !== undefined) {
+                done[offset] = m.progress;
+                const total = done.reduce((a, b) => a + b, 0);
+                process.stderr.write(`\r  ${total.toLocaleString("en")} mutations`);
+                if (total >= nextReport) {
+                  nextReport += reportEvery;
+                  const seconds = (performance.now() - started) / 1000;
+                  console.log(
+                    `status: ${total.toLocaleString("en")} mutations (mutants ${from.toLocaleString("en")}…) in ${seconds.toFixed(0)} s (${Math.round(total / seconds)}/s); false VERIFIED so far: ${found.falseVerified}; crashes so far: ${found.crashes}`,
+                  );
+                }
+              }
+              if (m.report) resolve(m.report);
+            });
+            worker.on("error", reject);
+          }),
       ),
     );
     process.stderr.write("\n");
@@ -70,7 +78,9 @@ if (isMainThread) {
       console.log(`| ${t.name} | ${sum((x) => x.mutations)} | ${sum((x) => x.refused)} | ${sum((x) => x.equivalent)} |`);
     }
     const total = reports.reduce((n, r) => n + r.mutations, 0);
-    console.log(`${total.toLocaleString("en")} mutations in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString("en")}/s); false VERIFIED: ${falseVerified.length}; crashes: ${crashes.length}`);
+    console.log(
+      `${total.toLocaleString("en")} mutations in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString("en")}/s); false VERIFIED: ${falseVerified.length}; crashes: ${crashes.length}`,
+    );
     for (const f of falseVerified.slice(0, 10)) console.log(`FALSE VERIFIED (${f.target}, seed ${f.seed}): ${f.claims.join("; ")}\n${f.text}`);
     for (const c of crashes.slice(0, 10)) console.log(`CRASH (${c.target}, seed ${c.seed}): ${c.error}`);
     process.exitCode = falseVerified.length || crashes.length ? 1 : 0;

@@ -21,14 +21,19 @@ const OUTPUT = "src/merkle/keccakWasm.ts";
 export const ASC_FLAGS = [
   "-O3",
   "--noAssert",
-  "--runtime", "stub",
-  "--use", "abort=",
+  "--runtime",
+  "stub",
+  "--use",
+  "abort=",
   "--importMemory",
   "--noExportMemory",
   "--sharedMemory",
-  "--enable", "threads",
-  "--initialMemory", "1",
-  "--maximumMemory", "65536",
+  "--enable",
+  "threads",
+  "--initialMemory",
+  "1",
+  "--maximumMemory",
+  "65536",
 ] as const;
 
 /** The installed AssemblyScript version (recorded in the generated module). */

@@ -32,7 +32,8 @@ async function readRegistryBuildArtifact(root: string): Promise<RegistryBuildArt
   if (artifact._format !== "hh3-artifact-1") throw new Error(`unknown artifact format ${String(artifact._format)} in ${REGISTRY_BUILD_ARTIFACT}`);
   if (artifact.contractName !== "ProvenanceRegistry") throw new Error(`${REGISTRY_BUILD_ARTIFACT} is not ProvenanceRegistry`);
   if (!Array.isArray(artifact.abi) || artifact.abi.length === 0) throw new Error(`${REGISTRY_BUILD_ARTIFACT} has no ABI`);
-  if (!HEX.test(artifact.bytecode) || !HEX.test(artifact.deployedBytecode)) throw new Error(`${REGISTRY_BUILD_ARTIFACT} has no bytecode (linked libraries are not supported)`);
+  if (!HEX.test(artifact.bytecode) || !HEX.test(artifact.deployedBytecode))
+    throw new Error(`${REGISTRY_BUILD_ARTIFACT} has no bytecode (linked libraries are not supported)`);
   return artifact;
 }
 

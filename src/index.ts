@@ -32,9 +32,29 @@ export {
   recordHash,
   subjectDigest,
 } from "./formats/record.js";
-export { MAX_PROOF_LENGTH, RECEIPT_FORMAT, type Receipt, type ReceiptAnchor, type ReceiptBatch, entryField, parseReceipt, receiptEntry, serializeReceipt } from "./formats/receipt.js";
+export {
+  MAX_PROOF_LENGTH,
+  RECEIPT_FORMAT,
+  type Receipt,
+  type ReceiptAnchor,
+  type ReceiptBatch,
+  entryField,
+  parseReceipt,
+  receiptEntry,
+  serializeReceipt,
+} from "./formats/receipt.js";
 export { MAX_JSON_DEPTH, parseJson, parseJsonBytes } from "./core/parseJson.js";
-export { type LedgerEntry, attestationEntry, describeEntry, entryHash, entryJson, entrySubjectSha256, entrySubjects, leafOfEntry, parseEntry } from "./formats/entry.js";
+export {
+  type LedgerEntry,
+  attestationEntry,
+  describeEntry,
+  entryHash,
+  entryJson,
+  entrySubjectSha256,
+  entrySubjects,
+  leafOfEntry,
+  parseEntry,
+} from "./formats/entry.js";
 
 // Attestations: DSSE envelopes carrying in-toto statements, signed by keys registered on chain
 // (everything of the provenance-ledger/attestation subpath, and what only the root exports besides)
@@ -120,7 +140,15 @@ export type { BlockHeader, ChainReader, ChainWriter, LogEntry, LogFilter, Signed
 export { type FromViemParameters, fromViem } from "./chain/viem.js";
 export { type FromEthersParameters, fromEthers } from "./chain/ethers.js";
 // Trust modes: rpc (the node trusted), light (a pinned QBFT validator set; the node only a transport)
-export { type JsonRpcTransport, TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "./chain/trustMode.js";
+export {
+  type JsonRpcTransport,
+  TRUST_MODES,
+  type TrustMode,
+  type TrustReport,
+  type TrustedChainReader,
+  httpTransport,
+  rpcTrustedReader,
+} from "./chain/trustMode.js";
 export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./verify/lightclient/lightReader.js";
 export { QBFT_TRUST_FORMAT, type QbftTrust, parseQbftTrust, serializeQbftTrust } from "./verify/lightclient/trustFile.js";
 export {
@@ -151,9 +179,27 @@ export { type WaitParameters, sendAndWait, waitForTransaction } from "./chain/tr
 export { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./chain/embeddedChain.js";
 
 // Ledger (store + orchestration) and verification
-export { type BatchAnchorInfo, LedgerStore, STORE_SCHEMA_VERSION, type StoredBatch, type StoredLedgerEntry, type StoredRecord } from "./ledger/store/ledgerStore.js";
+export {
+  type BatchAnchorInfo,
+  LedgerStore,
+  STORE_SCHEMA_VERSION,
+  type StoredBatch,
+  type StoredLedgerEntry,
+  type StoredRecord,
+} from "./ledger/store/ledgerStore.js";
 export { BATCH_STATUSES, type BatchStatus, type EntryStatus, type LedgerBatchStatus, type ServiceBatchStatus } from "./ledger/store/batchStatus.js";
-export { type AnchorBatchesParameters, SOFTWARE, addAttestation, addEntry, addRecord, anchorBatches, buildReceipt, findEntries, findRecords, sealBatch } from "./ledger/ledger.js";
+export {
+  type AnchorBatchesParameters,
+  SOFTWARE,
+  addAttestation,
+  addEntry,
+  addRecord,
+  anchorBatches,
+  buildReceipt,
+  findEntries,
+  findRecords,
+  sealBatch,
+} from "./ledger/ledger.js";
 export { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceipt } from "./verify/verifyReceipt.js";
 export {
   type ArtifactCheck,
@@ -199,13 +245,57 @@ export { type PublishRevocationParameters, type PublishRevocationReturnType, pub
 export { ModelFormatError, type ModelFormatErrorCode } from "./core/errors/modelFormat.js";
 export { WatermarkError, type WatermarkErrorCode } from "./core/errors/watermark.js";
 export { FLOAT_DTYPES, type FloatDtype, SAFETENSORS_DTYPES, type SafetensorsDtype, decodeFloats, encodeFloats } from "./formats/safetensors/dtype.js";
-export { MAX_HEADER_SIZE, type SafetensorsHeader, type TensorData, type TensorInfo, parseSafetensorsHeader, serializeSafetensors } from "./formats/safetensors/header.js";
-export { SAFETENSORS_INDEX_FILE, type SafetensorsModel, type SafetensorsShard, openSafetensorsModel, readSafetensorsHeader, rewriteSafetensorsFile, rewriteSafetensorsModel } from "./local/safetensorsFile.js";
+export {
+  MAX_HEADER_SIZE,
+  type SafetensorsHeader,
+  type TensorData,
+  type TensorInfo,
+  parseSafetensorsHeader,
+  serializeSafetensors,
+} from "./formats/safetensors/header.js";
+export {
+  SAFETENSORS_INDEX_FILE,
+  type SafetensorsModel,
+  type SafetensorsShard,
+  openSafetensorsModel,
+  readSafetensorsHeader,
+  rewriteSafetensorsFile,
+  rewriteSafetensorsModel,
+} from "./local/safetensorsFile.js";
 export * from "./formats/predicates/modelWatermark.js";
-export { type WatermarkKey, WATERMARK_KEY_FORMAT, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "./formats/watermark/watermarkKey.js";
-export { DEFAULT_STRENGTH, DETECTION_THRESHOLD, PAYLOAD_BITS, WEIGHTS_SCHEME, type WeightDetection, watermarkPayload } from "./formats/watermark/weightWatermark.js";
-export { type CoveredTensor, type DetectModelWatermarkParameters, type EmbedModelWatermarkParameters, detectModelWatermark, embedModelWatermark } from "./local/embedModel.js";
+export {
+  type WatermarkKey,
+  WATERMARK_KEY_FORMAT,
+  createWatermarkKey,
+  keyCommitment,
+  parseWatermarkKey,
+  serializeWatermarkKey,
+} from "./formats/watermark/watermarkKey.js";
+export {
+  DEFAULT_STRENGTH,
+  DETECTION_THRESHOLD,
+  PAYLOAD_BITS,
+  WEIGHTS_SCHEME,
+  type WeightDetection,
+  watermarkPayload,
+} from "./formats/watermark/weightWatermark.js";
+export {
+  type CoveredTensor,
+  type DetectModelWatermarkParameters,
+  type EmbedModelWatermarkParameters,
+  detectModelWatermark,
+  embedModelWatermark,
+} from "./local/embedModel.js";
 export { type MemoryTensor, detectTensors, markTensors } from "./formats/watermark/markTensors.js";
 export { alignToOriginal } from "./formats/watermark/alignNeurons.js";
 export { type AnchoredWatermark, findAnchoredWatermark } from "./verify/anchoredWatermark.js";
-export { type LogitsProcessor, TEXT_DETECTION_THRESHOLD, TEXT_SCHEME, type TextDetection, createWatermarkLogitsProcessor, detectTextWatermark, greenMask, isGreen } from "./formats/watermark/textWatermark.js";
+export {
+  type LogitsProcessor,
+  TEXT_DETECTION_THRESHOLD,
+  TEXT_SCHEME,
+  type TextDetection,
+  createWatermarkLogitsProcessor,
+  detectTextWatermark,
+  greenMask,
+  isGreen,
+} from "./formats/watermark/textWatermark.js";

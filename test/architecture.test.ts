@@ -57,7 +57,19 @@ function nodeGlobalsOf(path: string, text: string): string[] {
       const named = (parent as { name?: ts.Node }).name === node && !ts.isShorthandPropertyAssignment(parent);
       if (ts.isPropertyAccessExpression(parent) || ts.isQualifiedName(parent)) {
         if (parent.getChildAt(0) === node && !used.includes(node.text)) used.push(node.text);
-      } else if (named && (ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isFunctionDeclaration(parent) || ts.isClassDeclaration(parent) || ts.isBindingElement(parent) || ts.isImportSpecifier(parent) || ts.isImportClause(parent) || ts.isNamespaceImport(parent) || ts.isTypeAliasDeclaration(parent) || ts.isInterfaceDeclaration(parent))) {
+      } else if (
+        named &&
+        (ts.isVariableDeclaration(parent) ||
+          ts.isParameter(parent) ||
+          ts.isFunctionDeclaration(parent) ||
+          ts.isClassDeclaration(parent) ||
+          ts.isBindingElement(parent) ||
+          ts.isImportSpecifier(parent) ||
+          ts.isImportClause(parent) ||
+          ts.isNamespaceImport(parent) ||
+          ts.isTypeAliasDeclaration(parent) ||
+          ts.isInterfaceDeclaration(parent))
+      ) {
         declared.add(node.text);
       } else if (!(named || (ts.isBindingElement(parent) && parent.propertyName === node)) && !used.includes(node.text)) {
         used.push(node.text);
@@ -117,7 +129,9 @@ describe("architecture: layers", () => {
     assert.deepEqual(strays, [], `src/ may hold only index.ts and the layer folders ${LAYERS.join(", ")}`);
   });
 
-  it("default: no module imports from a later layer, and core/, merkle/, formats/ and verify/ import nothing from Node nor use its globals", { skip }, async () => {
+  it("default: no module imports from a later layer, and core/, merkle/, formats/ and verify/ import nothing from Node nor use its globals", {
+    skip,
+  }, async () => {
     const problems = layerViolations(await sourceModules());
     assert.deepEqual(problems, [], `${problems.length} layer violation(s):\n${problems.join("\n")}`);
   });
@@ -129,7 +143,10 @@ describe("architecture: layers", () => {
       { path: "src/verify/check.ts", text: 'const m = await import("../ledger/ledger.js");\nexport * from "../../src/index.js";' },
       { path: "src/loose.ts", text: "" },
       { path: "src/index.ts", text: 'export * from "./cli/main.js";' },
-      { path: "src/local/hashFile.ts", text: 'import { createHash } from "node:crypto";\nimport { hex } from "../core/hex.js";\nimport type { R } from "../formats/record.js";' },
+      {
+        path: "src/local/hashFile.ts",
+        text: 'import { createHash } from "node:crypto";\nimport { hex } from "../core/hex.js";\nimport type { R } from "../formats/record.js";',
+      },
       { path: "src/cli/main.ts", text: 'import { ledger } from "../ledger/ledger.js";\nimport { readFile } from "node:fs/promises";' },
     ]);
     assert.deepEqual(problems, [

@@ -54,7 +54,12 @@ const surface = () => (computed ??= computeSurface());
 async function computeSurface(): Promise<Record<string, Surface>> {
   const entries = await moduleExports();
   const files = [...entries.values()].map((entry) => join(root, entry.types));
-  const program = ts.createProgram(files, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: true, noEmit: true });
+  const program = ts.createProgram(files, {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    skipLibCheck: true,
+    noEmit: true,
+  });
   const result: Record<string, Surface> = {};
   for (const [subpath, entry] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const specifier = subpath === "." ? "provenance-ledger" : `provenance-ledger/${subpath.slice(2)}`;
@@ -75,7 +80,11 @@ describe("package export list", () => {
       const now = actual[subpath]!;
       const added = [...now.values.filter((n) => !was.values.includes(n)), ...now.types.filter((n) => !was.types.includes(n)).map((n) => `type ${n}`)];
       const removed = [...was.values.filter((n) => !now.values.includes(n)), ...was.types.filter((n) => !now.types.includes(n)).map((n) => `type ${n}`)];
-      assert.deepEqual({ added, removed }, { added: [], removed: [] }, `exports of "${subpath}" changed: update the snapshot on purpose (see this file's header)`);
+      assert.deepEqual(
+        { added, removed },
+        { added: [], removed: [] },
+        `exports of "${subpath}" changed: update the snapshot on purpose (see this file's header)`,
+      );
     }
   });
 

@@ -14,7 +14,11 @@ import { verifyReceipt } from "../src/verify/verifyReceipt.js";
 import { type HardhatNode, startHardhatNode } from "./helpers/localNode.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; exports: Record<string, unknown> };
+const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as {
+  version: string;
+  dependencies: Record<string, string>;
+  exports: Record<string, unknown>;
+};
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"; // Hardhat account #0
 
 type Run = { code: number; stdout: string; stderr: string };
@@ -30,14 +34,37 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
 describe("package exports", () => {
   it("default: the built package exports the SDK under its own name", async () => {
     const sdk = await import("provenance-ledger");
-    for (const name of ["createRecord", "addRecord", "sealBatch", "anchorBatches", "buildReceipt", "verifyReceipt", "parseReceipt", "hashModel", "fromViem", "fromEthers", "buildMerkleTree", "processProof", "LedgerStore"])
+    for (const name of [
+      "createRecord",
+      "addRecord",
+      "sealBatch",
+      "anchorBatches",
+      "buildReceipt",
+      "verifyReceipt",
+      "parseReceipt",
+      "hashModel",
+      "fromViem",
+      "fromEthers",
+      "buildMerkleTree",
+      "processProof",
+      "LedgerStore",
+    ])
       assert.equal(typeof (sdk as Record<string, unknown>)[name], "function", name);
     assert.equal(sdk.RECEIPT_FORMAT, "provenance-receipt-v1");
   });
 
   it("default: the light client is a platform-neutral subpath export, provenance-ledger/lightclient", async () => {
     const lightclient = await import("provenance-ledger/lightclient");
-    for (const name of ["verifyQbftHeader", "walkQbftHeaders", "syncQbftHeaders", "parseQbftTrust", "verifyGetProof", "verifyReceiptProof", "verifyMptProof", "anchorSlot"])
+    for (const name of [
+      "verifyQbftHeader",
+      "walkQbftHeaders",
+      "syncQbftHeaders",
+      "parseQbftTrust",
+      "verifyGetProof",
+      "verifyReceiptProof",
+      "verifyMptProof",
+      "anchorSlot",
+    ])
       assert.equal(typeof (lightclient as Record<string, unknown>)[name], "function", name);
     assert.equal(lightclient.QBFT_TRUST_FORMAT, "provenance-qbft-trust-v1");
   });
@@ -52,7 +79,13 @@ describe("the packed tarball in an empty project", () => {
 
   before(async () => {
     project = await mkdtemp(join(tmpdir(), "provenance-package-"));
-    const packed = JSON.parse(execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", project], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })) as { filename: string }[];
+    const packed = JSON.parse(
+      execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", project], {
+        cwd: root,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }),
+    ) as { filename: string }[];
     await mkdir(join(project, "node_modules"));
     execFileSync("tar", ["-xzf", join(project, packed[0]!.filename), "-C", project]);
     await rename(join(project, "package"), installed());
@@ -81,7 +114,15 @@ describe("the packed tarball in an empty project", () => {
     for (const subpath of Object.keys(manifest.exports).filter((s) => s !== "./package.json")) {
       const specifier = `provenance-ledger${subpath.slice(1)}`;
       // A fresh process per entry point: what it loads is its own.
-      const r = await run(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify({ names: Object.keys(m).length, sqlite: process.moduleLoadList.some((m) => /sqlite/i.test(m)) }))`], project);
+      const r = await run(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify({ names: Object.keys(m).length, sqlite: process.moduleLoadList.some((m) => /sqlite/i.test(m)) }))`,
+        ],
+        project,
+      );
       assert.equal(r.code, 0, `${specifier}: ${r.stderr}`);
       assert.equal(r.stderr, "", `${specifier} prints nothing on import`);
       const { names, sqlite } = JSON.parse(r.stdout) as { names: number; sqlite: boolean };
@@ -103,7 +144,10 @@ describe("the packed tarball in an empty project", () => {
     await mkdir(join(project, "models", "detector"), { recursive: true });
     await writeFile(join(project, "models", "detector", "model.safetensors"), randomBytes(4096));
     // The example's free variables, as a user's script would define them before it.
-    await writeFile(join(project, "example.mjs"), `const rpcUrl = ${JSON.stringify(rpcUrl)};\nconst key = ${JSON.stringify(KEY)};\nconst registry = ${JSON.stringify(registry)};\n${example}`);
+    await writeFile(
+      join(project, "example.mjs"),
+      `const rpcUrl = ${JSON.stringify(rpcUrl)};\nconst key = ${JSON.stringify(KEY)};\nconst registry = ${JSON.stringify(registry)};\n${example}`,
+    );
     const r = await run(process.execPath, ["example.mjs"], project);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, "", "no ExperimentalWarning or anything else on stderr");
@@ -121,13 +165,19 @@ describe("the packed tarball in an empty project", () => {
   });
 
   it("error: on a Node.js older than 22.13, the bin and the import say which Node.js is needed (one line, no stack trace)", async (t) => {
-    const old = ["/usr/bin/node", "/usr/local/bin/node"].find((p) => existsSync(p) && !/^v(2[2-9]\.(1[3-9]|[2-9]\d)|2[3-9]|[3-9]\d)/.test(execFileSync(p, ["--version"], { encoding: "utf8" })));
+    const old = ["/usr/bin/node", "/usr/local/bin/node"].find(
+      (p) => existsSync(p) && !/^v(2[2-9]\.(1[3-9]|[2-9]\d)|2[3-9]|[3-9]\d)/.test(execFileSync(p, ["--version"], { encoding: "utf8" })),
+    );
     if (!old) return t.skip("no Node.js older than 22.13 on this machine");
     const version = execFileSync(old, ["--version"], { encoding: "utf8" }).trim().slice(1);
     const bin = await run(old, [join(installed(), "bin", "provenance.js"), "status"], project);
     assert.equal(bin.code, 2);
     assert.equal(bin.stderr, `error: provenance needs Node.js 22.13.0 or later; this is Node.js ${version} (${old})\n`);
-    const imported = await run(old, ["--input-type=module", "-e", 'try { await import("provenance-ledger"); } catch (e) { console.log(e.code, e.shortMessage); }'], project);
+    const imported = await run(
+      old,
+      ["--input-type=module", "-e", 'try { await import("provenance-ledger"); } catch (e) { console.log(e.code, e.shortMessage); }'],
+      project,
+    );
     assert.equal(imported.stdout, `UNSUPPORTED_NODE provenance-ledger needs Node.js 22.13.0 or later; this is Node.js ${version}\n`, imported.stderr);
   });
 });

@@ -16,7 +16,12 @@ export async function connectWriter(rpcUrl: string, privateKey: Hex, timeoutMs: 
   const chainId = await reader.getChainId().catch((cause: unknown) => {
     throw cause instanceof ChainError ? new ChainError(cause.code, `${cause.shortMessage}: ${redactUrl(rpcUrl)}`, { cause }) : cause;
   });
-  const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
+  const chain = defineChain({
+    id: chainId,
+    name: `chain ${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
   const transport = http(rpcUrl, { timeout: timeoutMs, retryCount: 2 });
   return fromViem({
     publicClient: createPublicClient({ chain, transport }),

@@ -14,5 +14,9 @@ import { fromViem } from "./viem.js";
  * const chain = fromEip1193(quorumRequest({ quorum: 2, endpoints }));
  */
 export function fromEip1193(request: Eip1193Request): ChainReader {
-  return fromViem({ publicClient: createPublicClient({ transport: custom({ request: request as (args: { method: string; params?: unknown }) => Promise<never> }, { retryCount: 0 }) }) });
+  return fromViem({
+    publicClient: createPublicClient({
+      transport: custom({ request: request as (args: { method: string; params?: unknown }) => Promise<never> }, { retryCount: 0 }),
+    }),
+  });
 }

@@ -75,7 +75,8 @@ export async function fromEthers({ provider, signer }: FromEthersParameters): Pr
     account,
     signTransaction: ({ to, data, nonce, gas, ...given }) =>
       guard(async () => {
-        const { maxFeePerGas, maxPriorityFeePerGas, gasPrice } = given.maxFeePerGas === undefined && given.gasPrice === undefined ? transactionFees(await getFees()) : given;
+        const { maxFeePerGas, maxPriorityFeePerGas, gasPrice } =
+          given.maxFeePerGas === undefined && given.gasPrice === undefined ? transactionFees(await getFees()) : given;
         const tx = await signer.populateTransaction({
           data,
           ...(to === null ? {} : { to }),
@@ -92,7 +93,8 @@ export async function fromEthers({ provider, signer }: FromEthersParameters): Pr
         try {
           return lower((await provider.broadcastTransaction(raw)).hash);
         } catch (error) {
-          if (/already known|known transaction|already imported|nonce too low|NONCE_EXPIRED/i.test(String((error as Error).message))) return lower(keccak256(raw));
+          if (/already known|known transaction|already imported|nonce too low|NONCE_EXPIRED/i.test(String((error as Error).message)))
+            return lower(keccak256(raw));
           throw error;
         }
       }),
@@ -135,7 +137,10 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof ChainError) throw error;
     if (isCallException(error))
-      throw new ChainError("CONTRACT_REVERTED", `the contract reverted: ${error.shortMessage}`, { cause: error, ...(error.data ? { revertData: error.data } : {}) });
+      throw new ChainError("CONTRACT_REVERTED", `the contract reverted: ${error.shortMessage}`, {
+        cause: error,
+        ...(error.data ? { revertData: error.data } : {}),
+      });
     if (isError(error, "TIMEOUT")) throw new ChainError("RPC_TIMEOUT", "the RPC node did not answer in time", { cause: error });
     if (isError(error, "NETWORK_ERROR") || /ECONNREFUSED|ENOTFOUND|fetch failed/i.test(String((error as Error)?.message)))
       throw new ChainError("RPC_UNREACHABLE", "the RPC node is unreachable", { details: (error as Error).message, cause: error });

@@ -45,7 +45,9 @@ export function quorumRequest(parameters: QuorumRequestParameters): QuorumReques
   const { endpoints, quorum } = parameters;
   if (endpoints.length === 0) throw new LightClientError("quorum-unavailable", "no endpoints given", { field: "quorum.endpoints" });
   if (!Number.isInteger(quorum) || quorum < 1 || quorum > endpoints.length)
-    throw new LightClientError("quorum-unavailable", `must be an integer from 1 to the ${endpoints.length} endpoint(s) given, got ${quorum}`, { field: "quorum.quorum" });
+    throw new LightClientError("quorum-unavailable", `must be an integer from 1 to the ${endpoints.length} endpoint(s) given, got ${quorum}`, {
+      field: "quorum.quorum",
+    });
   const dissents = endpoints.map(() => 0);
   const failures = endpoints.map(() => 0);
   let head: Promise<bigint> | undefined;
@@ -70,14 +72,20 @@ export function quorumRequest(parameters: QuorumRequestParameters): QuorumReques
     outcomes.forEach((o, i) => !o.ok && failures[i]!++);
     if (answered < quorum) {
       const why = outcomes.flatMap((o, i) => (o.ok ? [] : [`${endpoints[i]!.name}: ${messageOf(o.error)}`]));
-      throw new LightClientError("quorum-unavailable", `${answered} of ${endpoints.length} endpoints answered, ${quorum} must agree`, { field, metaMessages: why });
+      throw new LightClientError("quorum-unavailable", `${answered} of ${endpoints.length} endpoints answered, ${quorum} must agree`, {
+        field,
+        metaMessages: why,
+      });
     }
     const counts = new Map<string, number>();
     for (const o of outcomes) if (o.ok) counts.set(o.key, (counts.get(o.key) ?? 0) + 1);
     const winners = [...counts].filter(([, count]) => count >= quorum);
     if (winners.length !== 1) {
       const tally = [...counts.values()].sort((a, b) => b - a).join(", ");
-      const what = winners.length === 0 ? `no answer was given by ${quorum} endpoints (answers grouped: ${tally})` : `${winners.length} different answers each reached ${quorum}`;
+      const what =
+        winners.length === 0
+          ? `no answer was given by ${quorum} endpoints (answers grouped: ${tally})`
+          : `${winners.length} different answers each reached ${quorum}`;
       throw new LightClientError("quorum-disagreement", `the endpoints disagree: ${what}`, {
         field,
         metaMessages: outcomes.map((o, i) => `${endpoints[i]!.name}: ${o.ok ? `answer ${[...counts.keys()].indexOf(o.key) + 1}` : "no answer"}`),
@@ -97,7 +105,10 @@ export function quorumRequest(parameters: QuorumRequestParameters): QuorumReques
         if (o.ok && typeof o.value === "string" && /^0x[0-9a-fA-F]{1,16}$/.test(o.value)) numbers.push(BigInt(o.value));
         else failures[i]!++;
       });
-      if (numbers.length < quorum) throw new LightClientError("quorum-unavailable", `${numbers.length} of ${endpoints.length} endpoints reported a head, ${quorum} must`, { field: "quorum.eth_blockNumber" });
+      if (numbers.length < quorum)
+        throw new LightClientError("quorum-unavailable", `${numbers.length} of ${endpoints.length} endpoints reported a head, ${quorum} must`, {
+          field: "quorum.eth_blockNumber",
+        });
       headValue = numbers.sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))[quorum - 1]!;
       return headValue;
     })();
@@ -111,7 +122,11 @@ export function quorumRequest(parameters: QuorumRequestParameters): QuorumReques
     return decide(method, await ask(method, pinned));
   };
   return Object.assign(request, {
-    report: (): QuorumReport => ({ quorum, head: headValue, endpoints: endpoints.map((e, i) => ({ name: e.name, dissents: dissents[i]!, failures: failures[i]! })) }),
+    report: (): QuorumReport => ({
+      quorum,
+      head: headValue,
+      endpoints: endpoints.map((e, i) => ({ name: e.name, dissents: dissents[i]!, failures: failures[i]! })),
+    }),
   });
 }
 

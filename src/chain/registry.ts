@@ -118,8 +118,19 @@ export async function readRevocation(reader: ChainReader, registry: Hex, orgId: 
  * import { revokeSubject } from "provenance-ledger";
  * const { receipt } = await revokeSubject(orgAdmin, registry, orgId, subjectDigest, entryHash);
  */
-export async function revokeSubject(writer: ChainWriter, registry: Hex, orgId: number, subjectDigest: Hex | string, entryHash: Hex, wait: WaitParameters = {}): Promise<{ receipt: TransactionReceipt }> {
-  const data = encodeFunctionData({ abi, functionName: "revokeSubject", args: [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")] });
+export async function revokeSubject(
+  writer: ChainWriter,
+  registry: Hex,
+  orgId: number,
+  subjectDigest: Hex | string,
+  entryHash: Hex,
+  wait: WaitParameters = {},
+): Promise<{ receipt: TransactionReceipt }> {
+  const data = encodeFunctionData({
+    abi,
+    functionName: "revokeSubject",
+    args: [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")],
+  });
   return { receipt: await sendAndWait(writer, { to: registry, data }, wait, withRevertName) };
 }
 
@@ -131,8 +142,19 @@ export async function revokeSubject(writer: ChainWriter, registry: Hex, orgId: n
  * import { reinstateSubject } from "provenance-ledger";
  * await reinstateSubject(orgAdmin, registry, orgId, subjectDigest, entryHash);
  */
-export async function reinstateSubject(writer: ChainWriter, registry: Hex, orgId: number, subjectDigest: Hex | string, entryHash: Hex, wait: WaitParameters = {}): Promise<{ receipt: TransactionReceipt }> {
-  const data = encodeFunctionData({ abi, functionName: "reinstateSubject", args: [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")] });
+export async function reinstateSubject(
+  writer: ChainWriter,
+  registry: Hex,
+  orgId: number,
+  subjectDigest: Hex | string,
+  entryHash: Hex,
+  wait: WaitParameters = {},
+): Promise<{ receipt: TransactionReceipt }> {
+  const data = encodeFunctionData({
+    abi,
+    functionName: "reinstateSubject",
+    args: [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")],
+  });
   return { receipt: await sendAndWait(writer, { to: registry, data }, wait, withRevertName) };
 }
 
@@ -142,7 +164,8 @@ function subjectDigestHex(digest: Hex | string): Hex {
 }
 
 function uint32(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) invalid("INVALID_ARGUMENT", `${name} must be an integer from 0 to ${UINT32_MAX}, got ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX)
+    invalid("INVALID_ARGUMENT", `${name} must be an integer from 0 to ${UINT32_MAX}, got ${value}`);
   return value;
 }
 
@@ -188,7 +211,13 @@ export function decodeBatchAnchored(log: LogEntry, registry: Hex): BatchAnchored
  * indexed topics): how a crashed anchorer learns that its transaction went through. `null` if there is none.
  * Another organisation's anchor of the same root is not returned.
  */
-export async function findBatchAnchoredLog(reader: ChainReader, registry: Hex, orgId: number, root: Hex, fromBlock = 0n): Promise<{ log: LogEntry; event: BatchAnchoredEvent } | null> {
+export async function findBatchAnchoredLog(
+  reader: ChainReader,
+  registry: Hex,
+  orgId: number,
+  root: Hex,
+  fromBlock = 0n,
+): Promise<{ log: LogEntry; event: BatchAnchoredEvent } | null> {
   const topics = encodeEventTopics({ abi, eventName: "BatchAnchored", args: { orgId: uint32(orgId, "orgId"), root } } as never) as (Hex | null)[];
   const logs = await reader.getLogs({ address: registry, topics, fromBlock, toBlock: "latest" });
   for (const log of logs) {
@@ -199,7 +228,10 @@ export async function findBatchAnchoredLog(reader: ChainReader, registry: Hex, o
 }
 
 /** Deploys a ProvenanceRegistry whose registry admin is `admin` (default: the writer's account). */
-export async function deployRegistry(writer: ChainWriter, parameters: { admin?: Hex } & WaitParameters = {}): Promise<{ registry: Hex; receipt: TransactionReceipt }> {
+export async function deployRegistry(
+  writer: ChainWriter,
+  parameters: { admin?: Hex } & WaitParameters = {},
+): Promise<{ registry: Hex; receipt: TransactionReceipt }> {
   const data = encodeDeployData({ abi, bytecode: provenanceRegistryBytecode, args: [parameters.admin ?? writer.account] });
   const receipt = await sendAndWait(writer, { to: null, data }, parameters, withRevertName);
   if (!receipt.contractAddress) throw new ChainError("TRANSACTION_FAILED", `deployment ${receipt.transactionHash} created no contract`);
@@ -212,7 +244,11 @@ export async function registerOrganisation(
   registry: Hex,
   parameters: { name: string; admin?: Hex; anchorers?: readonly Hex[] } & WaitParameters,
 ): Promise<{ orgId: number; receipt: TransactionReceipt }> {
-  const data = encodeFunctionData({ abi, functionName: "registerOrganisation", args: [parameters.name, parameters.admin ?? writer.account, parameters.anchorers ?? [writer.account]] });
+  const data = encodeFunctionData({
+    abi,
+    functionName: "registerOrganisation",
+    args: [parameters.name, parameters.admin ?? writer.account, parameters.anchorers ?? [writer.account]],
+  });
   const receipt = await sendAndWait(writer, { to: registry, data }, parameters, withRevertName);
   for (const log of receipt.logs) {
     if (log.address.toLowerCase() !== registry.toLowerCase()) continue;
@@ -305,7 +341,14 @@ export async function readSigningKey(reader: ChainReader, registry: Hex, orgId: 
   if (registeredAt === 0n) return null;
   const name = (Object.keys(KEY_ALGORITHM_CODES) as KeyAlgorithm[]).find((a) => KEY_ALGORITHM_CODES[a] === algorithm);
   if (!name) throw new ChainError("NOT_A_REGISTRY", `the contract at ${registry} answered signingKey() with unknown algorithm ${algorithm}`);
-  return { orgId, role: role.toLowerCase() as Hex, algorithm: name, registeredAt: Number(registeredAt), revokedAt: Number(revokedAt), possessionHash: possessionHash.toLowerCase() as Hex };
+  return {
+    orgId,
+    role: role.toLowerCase() as Hex,
+    algorithm: name,
+    registeredAt: Number(registeredAt),
+    revokedAt: Number(revokedAt),
+    possessionHash: possessionHash.toLowerCase() as Hex,
+  };
 }
 
 /**
@@ -313,8 +356,18 @@ export async function readSigningKey(reader: ChainReader, registry: Hex, orgId: 
  * `eth_getLogs` over the single block `key.registeredAt`, filtered by both topics. `null` if the node has no such
  * log. Check it with `checkKeyPossession(possession, binding, { possessionHash: key.possessionHash })`.
  */
-export async function readKeyPossession(reader: ChainReader, registry: Hex, orgId: number, keyId: Hex, key: Pick<SigningKeyState, "registeredAt">): Promise<KeyPossession | null> {
-  const topics = encodeEventTopics({ abi, eventName: "SigningKeyRegistered", args: { orgId: uint32(orgId, "orgId"), keyId: parseHexBytes(keyId, "keyId") } } as never) as (Hex | null)[];
+export async function readKeyPossession(
+  reader: ChainReader,
+  registry: Hex,
+  orgId: number,
+  keyId: Hex,
+  key: Pick<SigningKeyState, "registeredAt">,
+): Promise<KeyPossession | null> {
+  const topics = encodeEventTopics({
+    abi,
+    eventName: "SigningKeyRegistered",
+    args: { orgId: uint32(orgId, "orgId"), keyId: parseHexBytes(keyId, "keyId") },
+  } as never) as (Hex | null)[];
   const block = BigInt(key.registeredAt);
   const logs = await reader.getLogs({ address: registry, topics, fromBlock: block, toBlock: block });
   for (const log of logs) {

@@ -45,4 +45,3 @@ export function pinBlockTags(method: string, params: readonly unknown[], head: b
   if (value === undefined || (typeof value === "string" && MOVING_TAGS.has(value))) pinned[position] = tag;
   return pinned;
 }
-

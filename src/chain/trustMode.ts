@@ -25,7 +25,9 @@ export type TrustReport =
       readonly node: string;
       readonly chainId: number;
       readonly registry: Hex;
-      readonly validatorSelection: { readonly mode: "header"; readonly epochLength: number } | { readonly mode: "contract"; readonly contract: Hex; readonly validatorsSlot: Hex };
+      readonly validatorSelection:
+        | { readonly mode: "header"; readonly epochLength: number }
+        | { readonly mode: "contract"; readonly contract: Hex; readonly validatorsSlot: Hex };
       /** The pinned validator set and where it came from (a trust file's path, or an embedded pin). */
       readonly validators: readonly Hex[];
       readonly validatorsSource: string;
@@ -76,7 +78,11 @@ export function httpTransport(url: string, timeoutMs: number): JsonRpcTransport 
     } catch (cause) {
       if (cause instanceof ChainError) throw cause;
       const timeout = cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError");
-      throw new ChainError(timeout ? "RPC_TIMEOUT" : "RPC_UNREACHABLE", `${method} to ${redactUrl(url)} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw new ChainError(
+        timeout ? "RPC_TIMEOUT" : "RPC_UNREACHABLE",
+        `${method} to ${redactUrl(url)} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
     }
     if (typeof body !== "object" || body === null) throw new ChainError("RPC_ERROR", `${redactUrl(url)} answered ${method} with no JSON-RPC object`);
     if (body.error !== undefined) throw new ChainError("RPC_ERROR", `${redactUrl(url)} refused ${method}: ${String(body.error?.message)}`);

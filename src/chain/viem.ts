@@ -114,7 +114,8 @@ export function fromViem({ publicClient, walletClient }: FromViemParameters): Ch
       guard(async () => {
         // Unset fees come from getFees, the rule both adapters share (viem's own fill signed a tip above
         // the fee cap against a zero-base-fee node).
-        const { maxFeePerGas, maxPriorityFeePerGas, gasPrice } = given.maxFeePerGas === undefined && given.gasPrice === undefined ? transactionFees(await getFees()) : given;
+        const { maxFeePerGas, maxPriorityFeePerGas, gasPrice } =
+          given.maxFeePerGas === undefined && given.gasPrice === undefined ? transactionFees(await getFees()) : given;
         const chain = await signingChain();
         const prepared = await walletClient.prepareTransactionRequest({
           account,
@@ -156,7 +157,14 @@ export function fromViem({ publicClient, walletClient }: FromViemParameters): Ch
   };
 }
 
-function toLog(log: { address: string; topics: readonly string[]; data: string; blockNumber: string | null; blockHash: string | null; transactionHash: string | null }): LogEntry {
+function toLog(log: {
+  address: string;
+  topics: readonly string[];
+  data: string;
+  blockNumber: string | null;
+  blockHash: string | null;
+  transactionHash: string | null;
+}): LogEntry {
   return {
     address: lower(log.address),
     topics: log.topics.map(lower),
@@ -195,9 +203,14 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
       // A transport combinator (quorum, offline replay) refused the answer: its named check is the verdict.
       const refused = error.walk((e) => e instanceof LightClientError);
       if (refused instanceof LightClientError) throw refused;
-      const revert = error.walk((e) => typeof (e as { data?: unknown }).data === "string" && /^0x[0-9a-fA-F]{8,}/.test((e as { data: string }).data)) as { data?: string } | null;
+      const revert = error.walk((e) => typeof (e as { data?: unknown }).data === "string" && /^0x[0-9a-fA-F]{8,}/.test((e as { data: string }).data)) as {
+        data?: string;
+      } | null;
       if (revert?.data || /revert/i.test(messageOf(error)))
-        throw new ChainError("CONTRACT_REVERTED", `the contract reverted: ${error.shortMessage}`, { cause: error, ...(revert?.data ? { revertData: revert.data } : {}) });
+        throw new ChainError("CONTRACT_REVERTED", `the contract reverted: ${error.shortMessage}`, {
+          cause: error,
+          ...(revert?.data ? { revertData: revert.data } : {}),
+        });
       if (error.walk((e) => (e as Error).name === "TimeoutError"))
         throw new ChainError("RPC_TIMEOUT", "the RPC node did not answer in time", { details: error.shortMessage, cause: error });
       if (error.walk((e) => (e as Error).name === "HttpRequestError" || /fetch failed|ECONNREFUSED|ENOTFOUND|socket/i.test((e as Error).message ?? "")))
@@ -205,7 +218,11 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
       // Only what came back from the transport is the node's: anything else (no chain, no account,
       // a bad address) was refused by viem before a request was sent.
       if (!error.walk(fromTransport))
-        throw new ChainError("CLIENT_CONFIGURATION", `the viem client refused the request before sending it (a local configuration error, not the RPC node's): ${error.shortMessage}`, { cause: error });
+        throw new ChainError(
+          "CLIENT_CONFIGURATION",
+          `the viem client refused the request before sending it (a local configuration error, not the RPC node's): ${error.shortMessage}`,
+          { cause: error },
+        );
       throw new ChainError("RPC_ERROR", `the RPC node answered with an error: ${error.shortMessage}`, { cause: error });
     }
     throw new ChainError("RPC_ERROR", `chain access failed: ${messageOf(error)}`, { cause: error });

@@ -2,7 +2,20 @@ import { createHash } from "node:crypto";
 import { chmod, writeFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import type { DsseEnvelope } from "../formats/attestation/dsse.js";
-import { type KeyAlgorithm, KEY_ALGORITHMS, type PublicKeyInfo, type KeyFile, PUBLIC_KEY_FORMAT, generateKeyFile, onChainKeyId, onChainRole, parseKeyFile, parsePublicKeyInfo, publicKeyInfo, signerFromKeyFile } from "../local/keys/keys.js";
+import {
+  type KeyAlgorithm,
+  KEY_ALGORITHMS,
+  type PublicKeyInfo,
+  type KeyFile,
+  PUBLIC_KEY_FORMAT,
+  generateKeyFile,
+  onChainKeyId,
+  onChainRole,
+  parseKeyFile,
+  parsePublicKeyInfo,
+  publicKeyInfo,
+  signerFromKeyFile,
+} from "../local/keys/keys.js";
 import { MODEL_MANIFEST_PREDICATE_TYPE } from "../formats/predicates/modelManifest.js";
 import { createModelManifestPredicate } from "../local/hashing/modelManifestPredicate.js";
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate } from "../formats/predicates/approval.js";
@@ -14,7 +27,15 @@ import { STATEMENT_TYPE, type Statement, type StatementSubject } from "../format
 import { buildBundle } from "../ledger/buildBundle.js";
 import { parseBundle, serializeBundle } from "../formats/bundle.js";
 import { type VerifiedBundle, verifyBundle } from "../verify/verifyBundle.js";
-import { type KeyPossession, type KeyPossessionFile, POSSESSION_FORMAT, checkKeyPossession, parseKeyPossessionFile, proveKeyPossession, publicKeyInfoFromBytes } from "../formats/attestation/keyPossession.js";
+import {
+  type KeyPossession,
+  type KeyPossessionFile,
+  POSSESSION_FORMAT,
+  checkKeyPossession,
+  parseKeyPossessionFile,
+  proveKeyPossession,
+  publicKeyInfoFromBytes,
+} from "../formats/attestation/keyPossession.js";
 import { readKeyPossession, readSigningKey, registerSigningKey, revokeSigningKey } from "../chain/registry.js";
 import { captureEnvironment } from "../local/environment/captureEnvironment.js";
 import { ChainError } from "../core/errors/chain.js";
@@ -34,13 +55,36 @@ import type { Hex } from "../core/hex.js";
 import { publishRevocation } from "../ledger/pipeline/publishRevocation.js";
 import type { LedgerStore } from "../ledger/store/ledgerStore.js";
 import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerificationPolicy } from "../verify/verificationPolicy.js";
-import { type CommandContext, EXIT_DIGEST_ONLY, artifactEvidence, artifactLine, confirmations, orgId, registry, rpcUrl, timeoutMs, verifiedHeadline, withStore, writer } from "./commands.js";
+import {
+  type CommandContext,
+  EXIT_DIGEST_ONLY,
+  artifactEvidence,
+  artifactLine,
+  confirmations,
+  orgId,
+  registry,
+  rpcUrl,
+  timeoutMs,
+  verifiedHeadline,
+  withStore,
+  writer,
+} from "./commands.js";
 import { connectReader } from "../chain/connect.js";
 import type { TrustReport } from "../chain/trustMode.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
 import { embedOfflineKit, offlineChainReader } from "../verify/offlineBundle.js";
 import { httpTransport } from "../chain/trustMode.js";
-import { type ParsedFlags, firstArgument, walkOptions, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting, verifierEnvironment } from "./options.js";
+import {
+  type ParsedFlags,
+  firstArgument,
+  walkOptions,
+  parseInteger,
+  parseRegistry,
+  parseRpcUrl,
+  requireSetting,
+  setting,
+  verifierEnvironment,
+} from "./options.js";
 import { formatTime, note as printNote } from "./output.js";
 import { readJsonFile, readTextFile } from "./readJsonFile.js";
 import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
@@ -67,7 +111,11 @@ async function readSigningKeyFile(file: string, flags: ParsedFlags): Promise<Key
  * like: the Hugging Face cache names blobs by their SHA-256); the name is --name or the file name.
  * Digests go through their own flags (`subjectFromDigest`).
  */
-export async function resolveSubject(path: string, name: string | undefined, walk: ModelWalkOptions = {}): Promise<StatementSubject & { kind: "file" | "directory" }> {
+export async function resolveSubject(
+  path: string,
+  name: string | undefined,
+  walk: ModelWalkOptions = {},
+): Promise<StatementSubject & { kind: "file" | "directory" }> {
   const digest = await hashWithProgress(path, walk);
   return { name: name ?? basename(resolve(path)), digest: { sha256: digest.sha256 }, kind: digest.kind };
 }
@@ -135,7 +183,9 @@ async function readPublicKey(file: string): Promise<PublicKeyInfo> {
     if (header.contents !== "provenance-key-v1") invalid("INVALID_KEY", `holds a ${header.contents} key, not a signing key`, `key file ${file}.contents`);
     return publicKeyInfo(header.public as PublicKeyInfo);
   }
-  return o && typeof o === "object" && "privateKey" in o ? publicKeyInfo(parseKeyFile(value, `key file ${file}`)) : parsePublicKeyInfo(value, `key file ${file}`);
+  return o && typeof o === "object" && "privateKey" in o
+    ? publicKeyInfo(parseKeyFile(value, `key file ${file}`))
+    : parsePublicKeyInfo(value, `key file ${file}`);
 }
 
 /** The chain ID a key's proof binds: `--chain-id` / PROVENANCE_CHAIN_ID if set (and then the node must serve it), else the node's. */
@@ -182,7 +232,9 @@ export async function keyRegister({ flags, args, out }: CommandContext): Promise
   const value = await readJsonFile(file, "key file");
   const format = value !== null && typeof value === "object" ? (value as Record<string, unknown>).format : undefined;
   if (format === PUBLIC_KEY_FORMAT || (format === undefined && value !== null && typeof value === "object" && !("privateKey" in value)))
-    invalidArgument(`${file} holds a public key only: registration needs the key's proof of possession. The key holder runs \`provenance key prove <key.json> --org <id> --role <role>\` and gives you the .pop.json it writes`);
+    invalidArgument(
+      `${file} holds a public key only: registration needs the key's proof of possession. The key holder runs \`provenance key prove <key.json> --org <id> --role <role>\` and gives you the .pop.json it writes`,
+    );
   // A private key file (plain, or encrypted: decrypted before anything is sent).
   const ownKey = format === POSSESSION_FORMAT ? undefined : await readSigningKeyFile(file, flags);
   await withStore(flags, async (store) => {
@@ -196,25 +248,48 @@ export async function keyRegister({ flags, args, out }: CommandContext): Promise
       const proved = parseKeyPossessionFile(value, `proof of possession ${file}`);
       roleName = proved.role;
       if (flags.role !== undefined && flags.role !== proved.role)
-        invalid("INVALID_KEY", `the proof binds role ${JSON.stringify(proved.role)}, not --role ${JSON.stringify(flags.role)}: the key holder proves again for that role`);
+        invalid(
+          "INVALID_KEY",
+          `the proof binds role ${JSON.stringify(proved.role)}, not --role ${JSON.stringify(flags.role)}: the key holder proves again for that role`,
+        );
       if (proved.chainId !== chainId || proved.registry !== reg || proved.orgId !== org)
-        invalid("INVALID_KEY", `${file} proves possession for organisation ${proved.orgId} in registry ${proved.registry} on chain ${proved.chainId}, not for organisation ${org} in registry ${reg} on chain ${chainId}: the key holder proves again for this one`);
+        invalid(
+          "INVALID_KEY",
+          `${file} proves possession for organisation ${proved.orgId} in registry ${proved.registry} on chain ${proved.chainId}, not for organisation ${org} in registry ${reg} on chain ${chainId}: the key holder proves again for this one`,
+        );
       const binding = { chainId, registry: reg, orgId: org, keyId: onChainKeyId(proved.keyid), role: onChainRole(proved.role ?? undefined) };
       // Checked before anything is sent: the registry cannot check an ed25519 or P-256 proof, and verifiers refuse a key whose proof fails.
       const problem = await checkKeyPossession(proved, binding);
-      if (problem) invalid("INVALID_KEY", `the proof of possession in ${file} does not hold for organisation ${org} in registry ${reg} on chain ${chainId}: ${problem}`);
+      if (problem)
+        invalid("INVALID_KEY", `the proof of possession in ${file} does not hold for organisation ${org} in registry ${reg} on chain ${chainId}: ${problem}`);
       possession = proved;
     } else {
       const key = ownKey ?? parseKeyFile(value, `key file ${file}`);
       roleName = flags.role ?? null;
       possession = await proveKeyPossession(signerFromKeyFile(key), { chainId, registry: reg, orgId: org, role: onChainRole(flags.role) });
     }
-    const { receipt } = await registerSigningKey(chain, reg, { orgId: org, role: onChainRole(roleName ?? undefined), possession, confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    const { receipt } = await registerSigningKey(chain, reg, {
+      orgId: org,
+      role: onChainRole(roleName ?? undefined),
+      possession,
+      confirmations: confirmations(flags),
+      timeoutMs: timeoutMs(flags),
+    });
     const key = publicKeyInfoFromBytes(possession.algorithm, possession.publicKey);
     if (key.algorithm !== "secp256k1") store.putPublicKey(key);
-    out.result({ keyid: key.keyid, onChainKeyId: onChainKeyId(key.keyid), orgId: org, role: roleName, txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber) }, [
-      `Registered ${key.algorithm} key ${key.keyid} for organisation ${org}${roleName ? ` with role "${roleName}"` : ""} at block ${receipt.blockNumber} (with its proof of possession)`,
-    ]);
+    out.result(
+      {
+        keyid: key.keyid,
+        onChainKeyId: onChainKeyId(key.keyid),
+        orgId: org,
+        role: roleName,
+        txHash: receipt.transactionHash,
+        blockNumber: Number(receipt.blockNumber),
+      },
+      [
+        `Registered ${key.algorithm} key ${key.keyid} for organisation ${org}${roleName ? ` with role "${roleName}"` : ""} at block ${receipt.blockNumber} (with its proof of possession)`,
+      ],
+    );
   });
 }
 
@@ -225,8 +300,15 @@ export async function keyRevoke({ flags, args, out }: CommandContext): Promise<v
   await withStore(flags, async (store) => {
     const chain = await writer(flags, store);
     const org = orgId(flags, store);
-    const { receipt } = await revokeSigningKey(chain, registry(flags, store), { orgId: org, keyId: onChainKeyId(keyid), confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
-    out.result({ keyid, orgId: org, txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber) }, [`Revoked key ${keyid} of organisation ${org} at block ${receipt.blockNumber}; envelopes anchored from this block on no longer count`]);
+    const { receipt } = await revokeSigningKey(chain, registry(flags, store), {
+      orgId: org,
+      keyId: onChainKeyId(keyid),
+      confirmations: confirmations(flags),
+      timeoutMs: timeoutMs(flags),
+    });
+    out.result({ keyid, orgId: org, txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber) }, [
+      `Revoked key ${keyid} of organisation ${org} at block ${receipt.blockNumber}; envelopes anchored from this block on no longer count`,
+    ]);
   });
 }
 
@@ -245,16 +327,29 @@ export async function keyShow({ flags, args, out }: CommandContext): Promise<voi
     // The same check every verifier makes before counting the key.
     const possession = await readKeyPossession(pins.chain, pins.registry, org, onChainKeyId(keyid), state);
     const binding = { chainId: await pins.chain.getChainId(), registry: pins.registry, orgId: org, keyId: onChainKeyId(keyid), role: state.role };
-    const problem = possession ? await checkKeyPossession(possession, binding, { keyid, possessionHash: state.possessionHash }) : "its registration log was not found";
+    const problem = possession
+      ? await checkKeyPossession(possession, binding, { keyid, possessionHash: state.possessionHash })
+      : "its registration log was not found";
     // Roles are names in JSON: the chain holds only keccak256(name), so the name is the one the
     // caller expects (--role), confirmed against the hash; the hash itself is roleHash.
     const { role: roleHash, ...rest } = state;
     const roleMatches = flags.role === undefined ? undefined : onChainRole(flags.role) === roleHash;
-    out.result({ keyid, registered: true, ...rest, role: roleMatches ? flags.role : null, roleHash, ...(roleMatches === undefined ? {} : { roleMatches }), possessionValid: problem === null }, [
-      `Key ${keyid}: organisation ${state.orgId}, registered at block ${state.registeredAt}${state.revokedAt ? `, REVOKED at block ${state.revokedAt}` : ", active"}`,
-      problem === null ? "  proof of possession: valid" : `  proof of possession: INVALID (${problem}); verifiers do not count this key`,
-      ...(roleMatches === undefined ? [] : [roleMatches ? `  role: "${flags.role}"` : `  role: NOT "${flags.role}" (registered role hash ${roleHash})`]),
-    ]);
+    out.result(
+      {
+        keyid,
+        registered: true,
+        ...rest,
+        role: roleMatches ? flags.role : null,
+        roleHash,
+        ...(roleMatches === undefined ? {} : { roleMatches }),
+        possessionValid: problem === null,
+      },
+      [
+        `Key ${keyid}: organisation ${state.orgId}, registered at block ${state.registeredAt}${state.revokedAt ? `, REVOKED at block ${state.revokedAt}` : ", active"}`,
+        problem === null ? "  proof of possession: valid" : `  proof of possession: INVALID (${problem}); verifiers do not count this key`,
+        ...(roleMatches === undefined ? [] : [roleMatches ? `  role: "${flags.role}"` : `  role: NOT "${flags.role}" (registered role hash ${roleHash})`]),
+      ],
+    );
   });
 }
 
@@ -268,22 +363,26 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
   const type = args[0];
   const predicateType = type === undefined ? undefined : (PREDICATE_NAMES[type] ?? (Object.values(PREDICATE_NAMES).includes(type) ? type : undefined));
   if (!predicateType)
-    invalidArgument(`usage: provenance attest <${Object.keys(PREDICATE_NAMES).join("|")}> (--subject <path> | --subject-digest sha256:<hex>)… [--predicate file.json] --key key.json`);
+    invalidArgument(
+      `usage: provenance attest <${Object.keys(PREDICATE_NAMES).join("|")}> (--subject <path> | --subject-digest sha256:<hex>)… [--predicate file.json] --key key.json`,
+    );
   const subjects = flags.subject ?? [];
   const digestSubjects = flags["subject-digest"] ?? [];
-  if (subjects.length + digestSubjects.length === 0)
-    invalidArgument("attest needs at least one --subject <path> (hashed) or --subject-digest sha256:<hex>");
+  if (subjects.length + digestSubjects.length === 0) invalidArgument("attest needs at least one --subject <path> (hashed) or --subject-digest sha256:<hex>");
   if (predicateType === MODEL_MANIFEST_PREDICATE_TYPE && (subjects.length !== 1 || digestSubjects.length !== 0))
     invalidArgument("attest model-manifest takes exactly one --subject <model path>: the predicate lists that model's files and its kind (file or directory)");
   if (predicateType === MODEL_MANIFEST_PREDICATE_TYPE && !flags.predicate && (flags["follow-symlinks"] !== undefined || flags["ignore-paths"] !== undefined))
-    invalidArgument("attest model-manifest does not take --follow-symlinks or --ignore-paths yet (its predicate, model-manifest v2, hashes every file and follows no link): record the model (provenance record … --follow-symlinks …) or attest another type about it");
+    invalidArgument(
+      "attest model-manifest does not take --follow-symlinks or --ignore-paths yet (its predicate, model-manifest v2, hashes every file and follows no link): record the model (provenance record … --follow-symlinks …) or attest another type about it",
+    );
   const key = await loadKey(flags);
   const subject: StatementSubject[] = [];
   for (const [i, s] of subjects.entries()) {
     const { kind: _kind, ...hashed } = await resolveSubject(s, i === 0 ? flags.name : undefined, walkOptions(flags));
     subject.push(hashed);
   }
-  for (const [i, s] of digestSubjects.entries()) subject.push(subjectFromDigest(s, subject.length === 0 && i === 0 ? flags.name : undefined, "--subject-digest"));
+  for (const [i, s] of digestSubjects.entries())
+    subject.push(subjectFromDigest(s, subject.length === 0 && i === 0 ? flags.name : undefined, "--subject-digest"));
   let predicate: unknown;
   if (flags.predicate) predicate = await readJsonFile(flags.predicate, "predicate");
   else if (type === "model-manifest") {
@@ -300,12 +399,33 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
     if (predicateType === REVOCATION_PREDICATE_TYPE) {
       // A revocation must reach every verifier, whatever bundle it is handed: anchor it, then set the on-chain state.
       const org = orgId(flags, store);
-      const published = await publishRevocation(store, await writer(flags, store), { registry: registry(flags, store), orgId: org, entryHash: entryHash as Hex, confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
-      out.result({ entryHash, predicateType, subject, keyid: key.keyid, created, ...envelopeFile, orgId: org, anchoredAt: published.anchoredAt, revokedOnChain: published.receipts.map((r) => ({ txHash: r.transactionHash, blockNumber: Number(r.blockNumber) })) }, [
-        `${created ? "Attested" : "Already attested"} ${about}`,
-        `  signed by ${key.keyid}; entry ${entryHash}, anchored at block ${published.anchoredAt}`,
-        ...published.receipts.map((r, i) => `  revoked on chain for organisation ${org}: sha256 ${published.subjects[i]} at block ${r.blockNumber} (tx ${r.transactionHash})`),
-      ]);
+      const published = await publishRevocation(store, await writer(flags, store), {
+        registry: registry(flags, store),
+        orgId: org,
+        entryHash: entryHash as Hex,
+        confirmations: confirmations(flags),
+        timeoutMs: timeoutMs(flags),
+      });
+      out.result(
+        {
+          entryHash,
+          predicateType,
+          subject,
+          keyid: key.keyid,
+          created,
+          ...envelopeFile,
+          orgId: org,
+          anchoredAt: published.anchoredAt,
+          revokedOnChain: published.receipts.map((r) => ({ txHash: r.transactionHash, blockNumber: Number(r.blockNumber) })),
+        },
+        [
+          `${created ? "Attested" : "Already attested"} ${about}`,
+          `  signed by ${key.keyid}; entry ${entryHash}, anchored at block ${published.anchoredAt}`,
+          ...published.receipts.map(
+            (r, i) => `  revoked on chain for organisation ${org}: sha256 ${published.subjects[i]} at block ${r.blockNumber} (tx ${r.transactionHash})`,
+          ),
+        ],
+      );
       return;
     }
     out.result({ entryHash, predicateType, subject, keyid: key.keyid, created, ...envelopeFile }, [
@@ -319,7 +439,8 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
 /** `provenance approve (<model path> | --model-digest sha256:<hex>) --policy P --role R [--decision approved|rejected] [--comment C] --key key.json`. */
 export async function approve({ flags, args, out }: CommandContext): Promise<void> {
   const path = args[0];
-  const usage = "usage: provenance approve (<model path> | --model-digest sha256:<hex>) --policy <id> --role <role> [--decision approved|rejected] [--comment text] --key key.json [--name N]";
+  const usage =
+    "usage: provenance approve (<model path> | --model-digest sha256:<hex>) --policy <id> --role <role> [--decision approved|rejected] [--comment text] --key key.json [--name N]";
   if ((path === undefined) === (flags["model-digest"] === undefined) || !flags.policy || !flags.role) invalidArgument(usage);
   const key = await loadKey(flags);
   let subject: StatementSubject;
@@ -338,12 +459,27 @@ export async function approve({ flags, args, out }: CommandContext): Promise<voi
     ...(flags.comment ? { comment: flags.comment } : {}),
   });
   await withStore(flags, async (store) => {
-    const { entryHash, envelope } = await signAndStore(store, { _type: STATEMENT_TYPE, subject: [subject], predicateType: APPROVAL_PREDICATE_TYPE, predicate }, key);
+    const { entryHash, envelope } = await signAndStore(
+      store,
+      { _type: STATEMENT_TYPE, subject: [subject], predicateType: APPROVAL_PREDICATE_TYPE, predicate },
+      key,
+    );
     if (flags.output) await writeEnvelope(flags.output, envelope);
-    out.result({ entryHash, decision, policy: flags.policy, role: flags.role, keyid: key.keyid, model: subject, ...(flags.output ? { envelopeFile: resolve(flags.output) } : {}) }, [
-      `${decision === "approved" ? "Approved" : "Rejected"} ${subject.name} (sha256 ${subject.digest.sha256.slice(0, 16)}…) under policy ${flags.policy} as ${flags.role}; entry ${entryHash}`,
-      ...(flags.output ? [`  signed envelope written to ${flags.output} (POST it to provenance serve as {"envelope": …})`] : []),
-    ]);
+    out.result(
+      {
+        entryHash,
+        decision,
+        policy: flags.policy,
+        role: flags.role,
+        keyid: key.keyid,
+        model: subject,
+        ...(flags.output ? { envelopeFile: resolve(flags.output) } : {}),
+      },
+      [
+        `${decision === "approved" ? "Approved" : "Rejected"} ${subject.name} (sha256 ${subject.digest.sha256.slice(0, 16)}…) under policy ${flags.policy} as ${flags.role}; entry ${entryHash}`,
+        ...(flags.output ? [`  signed envelope written to ${flags.output} (POST it to provenance serve as {"envelope": …})`] : []),
+      ],
+    );
   });
 }
 
@@ -355,7 +491,9 @@ function lineageFormat(flags: ParsedFlags): LineageFormat {
 
 /** `provenance lineage (<model path> | --model-digest sha256:<hex>) [--format text|mermaid|dot] [-o file]`: the graph as the local store records it (not verified). */
 export async function lineage({ flags, args, out }: CommandContext): Promise<void> {
-  const digest = { sha256: await modelSha256(flags, args[0], "usage: provenance lineage (<model path> | --model-digest sha256:<hex>) [--format text|mermaid|dot] [-o file]") };
+  const digest = {
+    sha256: await modelSha256(flags, args[0], "usage: provenance lineage (<model path> | --model-digest sha256:<hex>) [--format text|mermaid|dot] [-o file]"),
+  };
   await withStore(flags, async (store) => {
     const entries = lineageEntries(store, digest.sha256).map(asLineage);
     if (entries.length === 0) invalidArgument(`no attestation about sha256 ${digest.sha256} in ${store.path}`);
@@ -365,7 +503,13 @@ export async function lineage({ flags, args, out }: CommandContext): Promise<voi
     const text = renderLineage(graph, digest.sha256, lineageFormat(flags), marks);
     const note = "(as recorded in the local store; `provenance verify --lineage` checks it against the chain)";
     if (flags.output) await writeFile(flags.output, text);
-    const result = { model: digest.sha256, nodes: [...graph.nodes.values()], edges: graph.edges, revocation: status, ...(flags.output ? { file: resolve(flags.output) } : {}) };
+    const result = {
+      model: digest.sha256,
+      nodes: [...graph.nodes.values()],
+      edges: graph.edges,
+      revocation: status,
+      ...(flags.output ? { file: resolve(flags.output) } : {}),
+    };
     if (flags.output || flags.json) {
       out.result(result, [`Wrote the lineage (${lineageFormat(flags)}) to ${flags.output}`, note]);
       return;
@@ -388,7 +532,8 @@ function revocationMarks(graph: ReturnType<typeof buildLineageGraph>, entries: P
 
 /** `provenance bundle (<model path> | --model-digest sha256:<hex>) -o file`: the self-contained evidence bundle of a model. */
 export async function bundle({ flags, args, out }: CommandContext): Promise<void> {
-  const usage = "usage: provenance bundle (<model path> | --model-digest sha256:<hex>) -o model.bundle.json [--name N] [--embed-proofs --qbft-trust <file> --rpc <url> --registry <address>]";
+  const usage =
+    "usage: provenance bundle (<model path> | --model-digest sha256:<hex>) -o model.bundle.json [--name N] [--embed-proofs --qbft-trust <file> --rpc <url> --registry <address>]";
   if (!flags.output) invalidArgument(usage);
   const digest = { sha256: await modelSha256(flags, args[0], usage) };
   await withStore(flags, async (store) => {
@@ -396,8 +541,16 @@ export async function bundle({ flags, args, out }: CommandContext): Promise<void
     if (flags["embed-proofs"]) {
       // The kit is what a light verification against the pinned validators asked: it must verify now.
       const pins = await resolveVerifierPins(flags);
-      if (pins.trustMode.value !== "light" || !pins.qbft) invalidArgument("--embed-proofs records a light verification: give the validator trust (--qbft-trust <file>)");
-      b = (await embedOfflineKit({ bundle: b, transport: httpTransport(pins.rpc.value, timeoutMs(flags)), trust: pins.qbft.trust, acceptedOrgIds: pins.organisations.value.length ? [...pins.organisations.value] : undefined })).bundle;
+      if (pins.trustMode.value !== "light" || !pins.qbft)
+        invalidArgument("--embed-proofs records a light verification: give the validator trust (--qbft-trust <file>)");
+      b = (
+        await embedOfflineKit({
+          bundle: b,
+          transport: httpTransport(pins.rpc.value, timeoutMs(flags)),
+          trust: pins.qbft.trust,
+          acceptedOrgIds: pins.organisations.value.length ? [...pins.organisations.value] : undefined,
+        })
+      ).bundle;
     }
     await writeFile(flags.output!, serializeBundle(b));
     // A bundle that cannot verify is worth writing (to inspect it), never worth writing silently.
@@ -405,10 +558,21 @@ export async function bundle({ flags, args, out }: CommandContext): Promise<void
     for (const problem of check.problems) printNote(`warning: this bundle will not verify: ${problem}`);
     if (check.checkedOnChain === false && check.problems.length === 0) printNote(`note: the bundle was not verified against the chain (${check.why})`);
     out.result(
-      { file: resolve(flags.output!), model: b.subject, entries: b.receipts.length, keys: b.keys.length, verifies: check.problems.length === 0 ? (check.checkedOnChain ? true : null) : false, problems: check.problems },
+      {
+        file: resolve(flags.output!),
+        model: b.subject,
+        entries: b.receipts.length,
+        keys: b.keys.length,
+        verifies: check.problems.length === 0 ? (check.checkedOnChain ? true : null) : false,
+        problems: check.problems,
+      },
       [
         `Wrote the evidence bundle of ${b.subject.name} to ${flags.output}: ${b.receipts.length} signed, anchored entries and ${b.keys.length} public key(s)`,
-        ...(b.offlineKit ? [`  with an offline kit (${b.format}): ${b.offlineKit.answers.length} recorded answers, proven against the pinned validators; verify with verify-bundle --offline --qbft-trust <file>`] : []),
+        ...(b.offlineKit
+          ? [
+              `  with an offline kit (${b.format}): ${b.offlineKit.answers.length} recorded answers, proven against the pinned validators; verify with verify-bundle --offline --qbft-trust <file>`,
+            ]
+          : []),
       ],
     );
   });
@@ -419,15 +583,23 @@ export async function bundle({ flags, args, out }: CommandContext): Promise<void
  * attestation (offline), then, when the store or the settings name a node and a registry, the
  * whole verification a third party runs.
  */
-async function checkWrittenBundle(flags: ParsedFlags, b: ReturnType<typeof buildBundle>, store: LedgerStore): Promise<{ problems: string[]; checkedOnChain: boolean; why?: string }> {
+async function checkWrittenBundle(
+  flags: ParsedFlags,
+  b: ReturnType<typeof buildBundle>,
+  store: LedgerStore,
+): Promise<{ problems: string[]; checkedOnChain: boolean; why?: string }> {
   const model = b.subject.digest.sha256;
-  const lineage = b.receipts.flatMap((r) => (r.envelope === undefined ? [] : [{ entryHash: entryHash(receiptEntry(r)), statement: statementOfEnvelope(r.envelope) }]));
+  const lineage = b.receipts.flatMap((r) =>
+    r.envelope === undefined ? [] : [{ entryHash: entryHash(receiptEntry(r)), statement: statementOfEnvelope(r.envelope) }],
+  );
   const graph = buildLineageGraph(lineage);
   const problems: string[] = [];
   for (const ancestor of ancestorsOf(graph, model)) {
     if (graph.nodes.get(ancestor)?.attestedBy.length) continue;
     const edge = graph.edges.find((e) => e.from === ancestor)!;
-    problems.push(`${displayName(graph, ancestor)}, the ${edge.relation} of ${displayName(graph, edge.to)}, has no attestation in this store (attest it, anchor, and write the bundle again)`);
+    problems.push(
+      `${displayName(graph, ancestor)}, the ${edge.relation} of ${displayName(graph, edge.to)}, has no attestation in this store (attest it, anchor, and write the bundle again)`,
+    );
   }
   if (problems.length) return { problems, checkedOnChain: false };
   let pins;
@@ -450,7 +622,9 @@ async function checkWrittenBundle(flags: ParsedFlags, b: ReturnType<typeof build
 
 /** Chain ID, registry and node for the organisation's own reads (`key show`): its flags, environment and store. */
 export function verifierPins(flags: ParsedFlags, store?: LedgerStore) {
-  const registryAddress = parseRegistry(requireSetting(setting(flags.registry, "PROVENANCE_REGISTRY", store?.getMeta("registry")), "--registry", "PROVENANCE_REGISTRY"));
+  const registryAddress = parseRegistry(
+    requireSetting(setting(flags.registry, "PROVENANCE_REGISTRY", store?.getMeta("registry")), "--registry", "PROVENANCE_REGISTRY"),
+  );
   const url = parseRpcUrl(requireSetting(setting(flags.rpc, "PROVENANCE_RPC_URL", store?.getMeta("rpc")), "--rpc", "PROVENANCE_RPC_URL"));
   return { url, registry: registryAddress, chain: connectReader(url, timeoutMs(flags)) };
 }
@@ -462,7 +636,10 @@ export async function verifierPolicy(flags: ParsedFlags): Promise<{ policy: Veri
   if (file === undefined || file === "") return { policy: DEFAULT_VERIFICATION_POLICY, source: "the default policy (docs/bundle.md#verification-policy)" };
   const text = await readTextFile(file, "the policy");
   const digest = createHash("sha256").update(text, "utf8").digest("hex");
-  return { policy: parseVerificationPolicy(text), source: `${file} (sha256 ${digest}; ${flagged === undefined ? "environment variable PROVENANCE_POLICY" : "--policy"})` };
+  return {
+    policy: parseVerificationPolicy(text),
+    source: `${file} (sha256 ${digest}; ${flagged === undefined ? "environment variable PROVENANCE_POLICY" : "--policy"})`,
+  };
 }
 
 /** A bundle verification with the verifier's pins and policy (flags, environment, --trust; never a .env or the store). */
@@ -517,7 +694,10 @@ export function verdictLines(result: VerifiedBundle, flags?: ParsedFlags): strin
   const { graph, model, registration: r, revocation } = result;
   const name = (sha: string) => graph.nodes.get(sha)?.names[0] ?? `sha256 ${sha.slice(0, 16)}…`;
   const revokedHere = revocation.findings.filter((f) => f.sha256 === model.sha256);
-  const by = (fs: typeof revocation.findings) => [...new Set(fs.map((f) => `organisation ${f.orgId} at block ${f.blockNumber}${f.source === "attestation" ? " (signed revocation in the bundle)" : ""}`))].join("; ");
+  const by = (fs: typeof revocation.findings) =>
+    [
+      ...new Set(fs.map((f) => `organisation ${f.orgId} at block ${f.blockNumber}${f.source === "attestation" ? " (signed revocation in the bundle)" : ""}`)),
+    ].join("; ");
   const headline =
     result.verdict === "verified"
       ? `${verifiedHeadline(result.artifact)}: ${model.name} (sha256 ${model.sha256})`
@@ -534,13 +714,20 @@ export function verdictLines(result: VerifiedBundle, flags?: ParsedFlags): strin
     `  registered at block ${r.blockNumber} (${formatTime(r.timestamp)}) by organisation ${r.organisation.id} "${r.organisation.name}" (name as registered on chain) in transaction ${r.txHash}`,
     `  revocation: ${revocation.findings.length ? `${revocation.findings.length} revocation(s) in its lineage` : `neither the model nor its ${revocation.checked.length - 1} ancestor(s) revoked`} as of block ${revocation.checkedAt.blockNumber} (${formatTime(revocation.checkedAt.timestamp)}), read from the chain for organisation(s) ${checkedOrgs}`,
     `  ${result.attestations.length} signed attestation(s), every signature, signing key and anchor checked against chain ${result.attestations[0]?.chainId} (registry ${result.attestations[0]?.registry}), by organisation(s) ${orgs.join(", ")}, blocks ${Math.min(...blocks)}–${Math.max(...blocks)} (${formatTime(Math.min(...result.attestations.map((a) => a.timestamp)))} to ${formatTime(Math.max(...result.attestations.map((a) => a.timestamp)))})`,
-    ...result.deployments.map((d) => `  deployment to ${d.environment}: policy ${d.quorum.policy.id} met, ${d.quorum.approvers.length} of ${d.quorum.required} required distinct approvers (${d.quorum.policy.role})${d.quorum.duplicates.length ? `; ${d.quorum.duplicates.length} duplicate approval(s) counted once` : ""}`),
+    ...result.deployments.map(
+      (d) =>
+        `  deployment to ${d.environment}: policy ${d.quorum.policy.id} met, ${d.quorum.approvers.length} of ${d.quorum.required} required distinct approvers (${d.quorum.policy.role})${d.quorum.duplicates.length ? `; ${d.quorum.duplicates.length} duplicate approval(s) counted once` : ""}`,
+    ),
     `  required attestations present: ${result.policy.require.map((g) => g.join(" or ")).join("; ") || "none required"}`,
     artifactLine(result.artifact, flags),
   ];
 }
 
-function printVerdict(out: CommandContext["out"], { result, pins, chainId, policySource, report }: Awaited<ReturnType<typeof runBundleVerification>>, flags: ParsedFlags): void {
+function printVerdict(
+  out: CommandContext["out"],
+  { result, pins, chainId, policySource, report }: Awaited<ReturnType<typeof runBundleVerification>>,
+  flags: ParsedFlags,
+): void {
   const { graph, model } = result;
   const marks = verdictMarks(result);
   out.result(
@@ -550,7 +737,16 @@ function printVerdict(out: CommandContext["out"], { result, pins, chainId, polic
       model,
       registration: result.registration,
       artifact: result.artifact,
-      entries: result.attestations.map((a) => ({ entryHash: a.entryHash, predicateType: a.statement.predicateType, subject: a.statement.subject, signers: a.signers.map((s) => s.keyid), organisation: a.organisation, blockNumber: a.blockNumber, timestamp: a.timestamp, txHash: a.txHash })),
+      entries: result.attestations.map((a) => ({
+        entryHash: a.entryHash,
+        predicateType: a.statement.predicateType,
+        subject: a.statement.subject,
+        signers: a.signers.map((s) => s.keyid),
+        organisation: a.organisation,
+        blockNumber: a.blockNumber,
+        timestamp: a.timestamp,
+        txHash: a.txHash,
+      })),
       lineage: { nodes: [...graph.nodes.values()], edges: graph.edges, ancestors: ancestorsOf(graph, model.sha256) },
       revocation: result.revocation,
       deployments: result.deployments,

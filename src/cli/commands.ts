@@ -23,7 +23,18 @@ import { connectReader, connectWriter } from "../chain/connect.js";
 import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
 import { StoreError } from "../core/errors/store.js";
 import { expectName, UINT32_MAX } from "../core/validate.js";
-import { type ParsedFlags, findUp, firstArgument, parseInteger, parsePrivateKey, parseRegistry, parseRpcUrl, requireSetting, setting, walkOptions } from "./options.js";
+import {
+  type ParsedFlags,
+  findUp,
+  firstArgument,
+  parseInteger,
+  parsePrivateKey,
+  parseRegistry,
+  parseRpcUrl,
+  requireSetting,
+  setting,
+  walkOptions,
+} from "./options.js";
 import { type Output, formatTime } from "./output.js";
 import { readTextFile } from "./readJsonFile.js";
 import { hashWithProgress } from "./hashWithProgress.js";
@@ -75,11 +86,12 @@ export function orgId(flags: ParsedFlags, store?: LedgerStore): number {
 export function withStore<T>(flags: ParsedFlags, body: (store: LedgerStore) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
   const dir = dataDir(flags);
   if (!options.create && !existsSync(join(dir, "ledger.db")))
-    throw new StoreError(
-      "NOT_FOUND",
-      `no ledger store at ${dir}`,
-      { details: flags["data-dir"] || process.env.PROVENANCE_DATA_DIR ? "run provenance init to create one there" : "no .provenance/ in this folder or any parent: run provenance init in the project's folder, or pass --data-dir" },
-    );
+    throw new StoreError("NOT_FOUND", `no ledger store at ${dir}`, {
+      details:
+        flags["data-dir"] || process.env.PROVENANCE_DATA_DIR
+          ? "run provenance init to create one there"
+          : "no .provenance/ in this folder or any parent: run provenance init in the project's folder, or pass --data-dir",
+    });
   const store = LedgerStore.open(dir);
   return body(store).finally(() => store.close());
 }
@@ -91,7 +103,10 @@ export async function init({ flags, out }: CommandContext): Promise<void> {
   await withStore(
     here,
     async (store) => {
-      out.result({ dataDir: dataDir(here), store: store.path }, [`Initialised the ledger store at ${store.path}`, "Next: provenance deploy (or set PROVENANCE_REGISTRY), then provenance org add <name>."]);
+      out.result({ dataDir: dataDir(here), store: store.path }, [
+        `Initialised the ledger store at ${store.path}`,
+        "Next: provenance deploy (or set PROVENANCE_REGISTRY), then provenance org add <name>.",
+      ]);
     },
     { create: true },
   );
@@ -108,10 +123,13 @@ export async function deploy({ flags, out }: CommandContext): Promise<void> {
     store.setMeta("chain_id", String(chainId));
     store.setMeta("deploy_block", String(receipt.blockNumber));
     if (flags.rpc) store.setMeta("rpc", flags.rpc);
-    out.result({ registry: address, chainId, admin, txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber), gasUsed: Number(receipt.gasUsed) }, [
-      `Deployed ProvenanceRegistry at ${address} on chain ${chainId} (block ${receipt.blockNumber}, tx ${receipt.transactionHash}).`,
-      `Registry admin: ${admin}`,
-    ]);
+    out.result(
+      { registry: address, chainId, admin, txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber), gasUsed: Number(receipt.gasUsed) },
+      [
+        `Deployed ProvenanceRegistry at ${address} on chain ${chainId} (block ${receipt.blockNumber}, tx ${receipt.transactionHash}).`,
+        `Registry admin: ${admin}`,
+      ],
+    );
   });
 }
 
@@ -125,7 +143,13 @@ export async function orgAdd({ flags, args, out }: CommandContext): Promise<void
     const address = registry(flags, store);
     const anchorers = [chain.account, ...(flags.anchorer ?? []).map((a, i) => parseAddress(a, `--anchorer[${i}]`))];
     const admin = flags.admin ? parseAddress(flags.admin, "--admin") : chain.account;
-    const { orgId: id, receipt } = await registerOrganisation(chain, address, { name, admin, anchorers, confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    const { orgId: id, receipt } = await registerOrganisation(chain, address, {
+      name,
+      admin,
+      anchorers,
+      confirmations: confirmations(flags),
+      timeoutMs: timeoutMs(flags),
+    });
     store.setMeta("org", String(id));
     out.result({ orgId: id, name, admin, anchorers, registry: address, txHash: receipt.transactionHash }, [
       `Registered organisation ${id} "${name}" in ${address} (tx ${receipt.transactionHash}).`,
@@ -142,7 +166,13 @@ export async function orgAnchorer({ flags, args, out }: CommandContext): Promise
     const chain = await writer(flags, store);
     const org = orgId(flags, store);
     const account = parseAddress(address, "<address>");
-    const { receipt } = await setAnchorer(chain, registry(flags, store), { orgId: org, account, grant: action === "add", confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    const { receipt } = await setAnchorer(chain, registry(flags, store), {
+      orgId: org,
+      account,
+      grant: action === "add",
+      confirmations: confirmations(flags),
+      timeoutMs: timeoutMs(flags),
+    });
     out.result({ orgId: org, account, anchorer: action === "add", txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber) }, [
       `${action === "add" ? "Granted" : "Revoked"} the anchorer role of organisation ${org} ${action === "add" ? "to" : "from"} ${account} at block ${receipt.blockNumber}`,
     ]);
@@ -206,10 +236,21 @@ export async function anchor({ flags, out }: CommandContext): Promise<void> {
       return;
     }
     const chain = await writer(flags, store);
-    const anchored = await anchorBatches(store, chain, { registry: registry(flags, store), orgId: orgId(flags, store), confirmations: confirmations(flags), timeoutMs: timeoutMs(flags) });
+    const anchored = await anchorBatches(store, chain, {
+      registry: registry(flags, store),
+      orgId: orgId(flags, store),
+      confirmations: confirmations(flags),
+      timeoutMs: timeoutMs(flags),
+    });
     out.result(
-      { sealed: sealed ? { id: sealed.id, root: sealed.root, leafCount: sealed.leafCount } : null, anchored: anchored.map((b) => ({ id: b.id, root: b.root, leafCount: b.leafCount, ...b.anchor })) },
-      anchored.map((b) => `Anchored batch ${b.id} (${b.leafCount} record(s), root ${b.root}) as sequence ${b.anchor!.sequence} of organisation ${b.anchor!.orgId} at block ${b.anchor!.blockNumber}, tx ${b.anchor!.txHash}`),
+      {
+        sealed: sealed ? { id: sealed.id, root: sealed.root, leafCount: sealed.leafCount } : null,
+        anchored: anchored.map((b) => ({ id: b.id, root: b.root, leafCount: b.leafCount, ...b.anchor })),
+      },
+      anchored.map(
+        (b) =>
+          `Anchored batch ${b.id} (${b.leafCount} record(s), root ${b.root}) as sequence ${b.anchor!.sequence} of organisation ${b.anchor!.orgId} at block ${b.anchor!.blockNumber}, tx ${b.anchor!.txHash}`,
+      ),
     );
   });
 }
@@ -231,7 +272,12 @@ export async function receipt({ flags, args, out }: CommandContext): Promise<voi
 function entryTypes(entry: LedgerEntry): string[] {
   if (entry.kind === "record") return [entry.record.type];
   const type = entry.statement.predicateType;
-  return [type, ...Object.entries(PREDICATE_NAMES).filter(([, uri]) => uri === type).map(([name]) => name)];
+  return [
+    type,
+    ...Object.entries(PREDICATE_NAMES)
+      .filter(([, uri]) => uri === type)
+      .map(([name]) => name),
+  ];
 }
 
 /**
@@ -243,9 +289,15 @@ export function chooseEntry(store: LedgerStore, query: string, type: string | un
   if (all.length === 0) throw new StoreError("NOT_FOUND", `no record matches ${query} in ${store.path}`);
   const matches = type === undefined ? all : all.filter((e) => entryTypes(e.entry).includes(type));
   if (matches.length === 1) return matches[0]!.recordHash;
-  if (matches.length === 0) throw new StoreError("NOT_FOUND", `none of the ${all.length} entries about ${query} has type "${type}" (types: ${[...new Set(all.map((e) => entryTypes(e.entry).at(-1)))].join(", ")})`);
+  if (matches.length === 0)
+    throw new StoreError(
+      "NOT_FOUND",
+      `none of the ${all.length} entries about ${query} has type "${type}" (types: ${[...new Set(all.map((e) => entryTypes(e.entry).at(-1)))].join(", ")})`,
+    );
   throw new InputError("INVALID_ARGUMENT", `${matches.length} entries are about ${query}: pass --type <type> or one entry id`, {
-    metaMessages: matches.map((e) => `${e.recordHash}  ${entryTypes(e.entry).at(-1)}  ${describeEntry(e.entry)}  ${e.batchId === null ? "pending" : `batch ${e.batchId}`}`),
+    metaMessages: matches.map(
+      (e) => `${e.recordHash}  ${entryTypes(e.entry).at(-1)}  ${describeEntry(e.entry)}  ${e.batchId === null ? "pending" : `batch ${e.batchId}`}`,
+    ),
   });
 }
 
@@ -282,9 +334,13 @@ export function verifiedHeadline(artifact: ArtifactCheck): string {
 export function artifactLine(artifact: ArtifactCheck, flags?: ParsedFlags): string {
   // A directory walked with --follow-symlinks/--ignore-paths is hashed into a v3 manifest that records them.
   const walked = artifact.checked === "files" && artifact.kind === "directory" && flags !== undefined && Object.keys(walkOptions(flags)).length > 0;
-  const hashing = walked ? `model hashing v3: ${[flags!["follow-symlinks"] !== undefined ? "symlinks followed inside --follow-symlinks" : "", flags!["ignore-paths"] ? `ignoring ${walkOptions(flags!).ignorePaths?.join(", ")}` : ""].filter(Boolean).join(", ")}` : "model hashing v2";
-  if (artifact.checked === "files") return `  model files: this verifier hashed the ${artifact.kind} (${hashing}): sha256 ${artifact.sha256} matches, kind ${artifact.kind} matches what was signed`;
-  if (artifact.checked === "digest-only") return `  model files: NOT READ; verified against the digest the caller supplied (sha256:${artifact.sha256}), exit code ${EXIT_DIGEST_ONLY}`;
+  const hashing = walked
+    ? `model hashing v3: ${[flags!["follow-symlinks"] !== undefined ? "symlinks followed inside --follow-symlinks" : "", flags!["ignore-paths"] ? `ignoring ${walkOptions(flags!).ignorePaths?.join(", ")}` : ""].filter(Boolean).join(", ")}`
+    : "model hashing v2";
+  if (artifact.checked === "files")
+    return `  model files: this verifier hashed the ${artifact.kind} (${hashing}): sha256 ${artifact.sha256} matches, kind ${artifact.kind} matches what was signed`;
+  if (artifact.checked === "digest-only")
+    return `  model files: NOT READ; verified against the digest the caller supplied (sha256:${artifact.sha256}), exit code ${EXIT_DIGEST_ONLY}`;
   return "  model files: not checked";
 }
 
@@ -298,7 +354,9 @@ export async function artifactEvidence(flags: ParsedFlags, path: string | undefi
   if (path !== undefined && digest !== undefined) invalidArgument(`give ${pathFlag} or --artifact-digest, not both`);
   if (digest !== undefined) return artifactFromDigest(digest);
   if (path === undefined || path === "")
-    invalidArgument(`missing ${pathFlag} <model path> (the files to hash) or --artifact-digest sha256:<64 hex> (a digest you hold; the verdict then says no file was read and exits ${EXIT_DIGEST_ONLY})`);
+    invalidArgument(
+      `missing ${pathFlag} <model path> (the files to hash) or --artifact-digest sha256:<64 hex> (a digest you hold; the verdict then says no file was read and exits ${EXIT_DIGEST_ONLY})`,
+    );
   return artifactFromModelDigest(await hashWithProgress(path, walkOptions(flags)));
 }
 
@@ -320,7 +378,15 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
   const artifact = await artifactEvidence(flags);
   const chainId = await verifierChainId(pins, chain);
   const orgs = pins.organisations.value;
-  const common = { receipt: parsed, artifact, chain, chainId, registry: pins.registry.value, acceptedOrgIds: orgs.length ? [...orgs] : undefined, confirmations: confirmations(flags) };
+  const common = {
+    receipt: parsed,
+    artifact,
+    chain,
+    chainId,
+    registry: pins.registry.value,
+    acceptedOrgIds: orgs.length ? [...orgs] : undefined,
+    confirmations: confirmations(flags),
+  };
   // An anchored envelope proves only that someone anchored it: its signatures and keys must be checked too.
   let result: VerifiedReceipt;
   let signers: readonly VerifiedSigner[] = [];
@@ -331,14 +397,19 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
   } else result = await verifyReceipt(common);
   const report = await chain.trustReport();
   await saveCheckpoint(pins, chain);
-  out.result({ verified: true, ...result, chainIdPinned: pins.chainId.value !== undefined, trustMode: report.trustMode, trusted: pinsJson(pins, chainId, report) }, [
-    `${verifiedHeadline(result.artifact)}: ${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`,
-    `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
-    ...signers.map((s) => `  signed by ${s.algorithm} key ${s.keyid}, registered to the organisation at block ${s.registeredAt} and not revoked by the anchor block`),
-    `  chain ${result.chainId}${pins.chainId.value !== undefined ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
-    artifactLine(result.artifact, flags),
-    `  checks passed: ${result.checks.join(", ")}`,
-    ...pinLines(pins, chainId, report),
-  ]);
+  out.result(
+    { verified: true, ...result, chainIdPinned: pins.chainId.value !== undefined, trustMode: report.trustMode, trusted: pinsJson(pins, chainId, report) },
+    [
+      `${verifiedHeadline(result.artifact)}: ${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`,
+      `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
+      ...signers.map(
+        (s) => `  signed by ${s.algorithm} key ${s.keyid}, registered to the organisation at block ${s.registeredAt} and not revoked by the anchor block`,
+      ),
+      `  chain ${result.chainId}${pins.chainId.value !== undefined ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
+      artifactLine(result.artifact, flags),
+      `  checks passed: ${result.checks.join(", ")}`,
+      ...pinLines(pins, chainId, report),
+    ],
+  );
   return result.artifact.checked === "files" ? 0 : EXIT_DIGEST_ONLY;
 }

@@ -24,7 +24,16 @@ import { artifactFromModelDigest } from "../verify/artifact.js";
 import type { Hex } from "../core/hex.js";
 import { anchorBatches, sealBatch } from "../ledger/ledger.js";
 import { renderLineage } from "../verify/lineage/renderLineage.js";
-import { type Artifact, type PipelineContext, approveModel, collectDataset, recordDeployment, recordEvaluation, recordTraining, revokeModel } from "../ledger/pipeline/modelPipeline.js";
+import {
+  type Artifact,
+  type PipelineContext,
+  approveModel,
+  collectDataset,
+  recordDeployment,
+  recordEvaluation,
+  recordTraining,
+  revokeModel,
+} from "../ledger/pipeline/modelPipeline.js";
 import { publishRevocation } from "../ledger/pipeline/publishRevocation.js";
 import { LedgerStore } from "../ledger/store/ledgerStore.js";
 import { verdictLines } from "./attestCommands.js";
@@ -56,7 +65,8 @@ export async function demo({ out: printer, flags }: CommandContext): Promise<num
   // Under --json stdout is one document (the result, with each step's outcome); the narration goes to stderr.
   const out: Output = flags.json ? { ...printer, say: note } : printer;
   const mode = flags["trust-mode"] ?? "rpc";
-  if (mode !== "rpc" && mode !== "light") invalidArgument(`the demo runs in --trust-mode rpc or light (light: on a QBFT chain sealed by test validators), not "${mode}"`);
+  if (mode !== "rpc" && mode !== "light")
+    invalidArgument(`the demo runs in --trust-mode rpc or light (light: on a QBFT chain sealed by test validators), not "${mode}"`);
   const steps: Record<string, unknown>[] = [];
   const work = await mkdtemp(join(tmpdir(), "provenance-demo-"));
   const chain = await startEmbeddedChain();
@@ -67,17 +77,35 @@ export async function demo({ out: printer, flags }: CommandContext): Promise<num
     if (mode === "light") {
       // The whole demo (writes included) goes through the QBFT front, so receipts name QBFT block hashes.
       const upstream = httpTransport(chain.rpcUrl, 30_000);
-      qbft = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId: chain.chainId, registry: `0x${"00".repeat(20)}`, validators: testValidators(4), selection: { mode: "header" } });
+      qbft = startQbftTestNode({
+        upstream: (method, params) => upstream({ method, params }),
+        chainId: chain.chainId,
+        registry: `0x${"00".repeat(20)}`,
+        validators: testValidators(4),
+        selection: { mode: "header" },
+      });
       rpcUrl = await qbft.listen();
-      out.say(`1. Embedded chain (Hardhat EDR, chain ${chain.chainId}) presented as a Besu QBFT chain sealed by 4 test validators, serving JSON-RPC at ${rpcUrl}`);
+      out.say(
+        `1. Embedded chain (Hardhat EDR, chain ${chain.chainId}) presented as a Besu QBFT chain sealed by 4 test validators, serving JSON-RPC at ${rpcUrl}`,
+      );
     } else out.say(`1. Embedded chain (Hardhat EDR, chain ${chain.chainId}) serving JSON-RPC at ${rpcUrl}`);
     const writer = await connectWriter(rpcUrl, DEV_PRIVATE_KEY, 30_000);
     const { registry } = await deployRegistry(writer);
     const { orgId } = await registerOrganisation(writer, registry, { name: "Demo AI Lab" });
     out.say(`   deployed ProvenanceRegistry at ${registry}; registered organisation ${orgId} "Demo AI Lab" (admin and anchorer ${writer.account})`);
     const verifier = await demoVerifier(mode, rpcUrl, work, qbft, registry);
-    if (verifier.trustFile) out.say(`   the verifier pins the validator set in ${verifier.trustFile} (genesis block and its 4 validators): light mode trusts them, not the node`);
-    steps.push({ step: 1, name: "chain", chainId: chain.chainId, registry, orgId, admin: writer.account, trustMode: mode, ...(verifier.trustFile ? { validatorTrustFile: verifier.trustFile } : {}) });
+    if (verifier.trustFile)
+      out.say(`   the verifier pins the validator set in ${verifier.trustFile} (genesis block and its 4 validators): light mode trusts them, not the node`);
+    steps.push({
+      step: 1,
+      name: "chain",
+      chainId: chain.chainId,
+      registry,
+      orgId,
+      admin: writer.account,
+      trustMode: mode,
+      ...(verifier.trustFile ? { validatorTrustFile: verifier.trustFile } : {}),
+    });
     const registered: Record<string, unknown>[] = [];
 
     // Keys: the pipeline signs with the organisation's Ethereum account; people have their own keys.
@@ -87,7 +115,12 @@ export async function demo({ out: printer, flags }: CommandContext): Promise<num
       alice: generateKeyFile("ed25519"),
       bob: generateKeyFile("p256"),
     };
-    for (const [who, key, role] of [["pipeline", keys.pipeline, "ml-pipeline"], ["data steward", keys.steward, "data-steward"], ["approver Alice", keys.alice, "approver"], ["approver Bob", keys.bob, "approver"]] as const) {
+    for (const [who, key, role] of [
+      ["pipeline", keys.pipeline, "ml-pipeline"],
+      ["data steward", keys.steward, "data-steward"],
+      ["approver Alice", keys.alice, "approver"],
+      ["approver Bob", keys.bob, "approver"],
+    ] as const) {
       const possession = await proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) });
       await registerSigningKey(writer, registry, { orgId, role: onChainRole(role), possession });
       out.say(`2. registered the ${who}'s ${key.algorithm} key ${key.keyid.slice(0, 24)}… with role "${role}"`);
@@ -98,7 +131,19 @@ export async function demo({ out: printer, flags }: CommandContext): Promise<num
     const context: PipelineContext = { store, key: keys.pipeline };
     const base = await runPipeline(context, keys, work, { name: "demo/fraud-detector-base", step: 3 }, out.say);
     const fineTune = await runPipeline(context, keys, work, { name: "demo/fraud-detector-eu", step: 4, base }, out.say);
-    for (const [step, m] of [[3, base], [4, fineTune]] as const) steps.push({ step, name: "pipeline", model: m.name, sha256: m.sha256, dataset: { name: m.dataset.name, sha256: m.dataset.sha256 }, entries: m.entries, approvals: m.approvals });
+    for (const [step, m] of [
+      [3, base],
+      [4, fineTune],
+    ] as const)
+      steps.push({
+        step,
+        name: "pipeline",
+        model: m.name,
+        sha256: m.sha256,
+        dataset: { name: m.dataset.name, sha256: m.dataset.sha256 },
+        entries: m.entries,
+        approvals: m.approvals,
+      });
 
     const anchored = await anchorAll(store, writer, registry, orgId);
     out.say(`5. Anchored ${anchored.leaves} signed attestations in ${anchored.batches} batch(es) at block ${anchored.block}`);
@@ -110,11 +155,24 @@ export async function demo({ out: printer, flags }: CommandContext): Promise<num
     const bundle = parseBundle(await readFile(bundleFile, "utf8"));
     const hashedFineTune = await hashModel(fineTune.path);
     const pins = { chainId: chain.chainId, registry, requireApprovals: 2, ...(mode === "light" ? { maxHeadAgeSeconds: DEFAULT_MAX_HEAD_AGE_SECONDS } : {}) };
-    const { value: result, report } = await verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle, artifact: artifactFromModelDigest(hashedFineTune) }));
+    const { value: result, report } = await verifier.verified((c) =>
+      verifyBundle({ ...pins, chain: c, bundle, artifact: artifactFromModelDigest(hashedFineTune) }),
+    );
     out.say(`6. Wrote the evidence bundle (${bundle.receipts.length} envelopes with receipts, ${bundle.keys.length} public keys) to ${bundleFile}`);
-    out.say(`   A verifier holding only the bundle, the model files and the RPC URL${mode === "light" ? " (and its pinned validators)" : ""} checks it (default verification policy):`);
+    out.say(
+      `   A verifier holding only the bundle, the model files and the RPC URL${mode === "light" ? " (and its pinned validators)" : ""} checks it (default verification policy):`,
+    );
     printResult(out, result, report);
-    steps.push({ step: 6, name: "verify-bundle", bundleFile, verdict: result.verdict, envelopes: bundle.receipts.length, keys: bundle.keys.length, trustMode: report.trustMode, trusted: report });
+    steps.push({
+      step: 6,
+      name: "verify-bundle",
+      bundleFile,
+      verdict: result.verdict,
+      envelopes: bundle.receipts.length,
+      keys: bundle.keys.length,
+      trustMode: report.trustMode,
+      trusted: report,
+    });
 
     let refused = 0;
     const refusals: Record<string, unknown>[] = [];
@@ -138,17 +196,32 @@ export async function demo({ out: printer, flags }: CommandContext): Promise<num
     bytes[1000] = bytes[1000]! ^ 0x01;
     await writeFile(weights, bytes);
     const hashedModified = await hashModel(modified);
-    await expectRefusal("model files with one bit flipped", () => verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle, artifact: artifactFromModelDigest(hashedModified) })));
-    await expectRefusal("an envelope whose payload was edited", () => verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle: tamperPayload(bundle) })));
-    await expectRefusal("the bundle without Bob's approval", () => verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle: withoutEntry(bundle, fineTune.approvals[1]!) })));
-    await expectRefusal("the bundle without the dataset attestation", () => verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle: withoutEntry(bundle, fineTune.dataset.entry) })));
-    await expectRefusal("the bundle without the fine-tune's training run", () => verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle: withoutEntry(bundle, fineTune.entries["training-run"]!) })));
+    await expectRefusal("model files with one bit flipped", () =>
+      verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle, artifact: artifactFromModelDigest(hashedModified) })),
+    );
+    await expectRefusal("an envelope whose payload was edited", () =>
+      verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle: tamperPayload(bundle) })),
+    );
+    await expectRefusal("the bundle without Bob's approval", () =>
+      verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle: withoutEntry(bundle, fineTune.approvals[1]!) })),
+    );
+    await expectRefusal("the bundle without the dataset attestation", () =>
+      verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle: withoutEntry(bundle, fineTune.dataset.entry) })),
+    );
+    await expectRefusal("the bundle without the fine-tune's training run", () =>
+      verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle: withoutEntry(bundle, fineTune.entries["training-run"]!) })),
+    );
 
     steps.push({ step: 7, name: "tampering", refusals });
     out.say("8. The base model is revoked (data-licence problem): the revocation is anchored and set on chain.");
-    const revocation = await revokeModel(context, base, { reason: "data-licence", description: "the licence of transactions-2025 does not cover model training" });
+    const revocation = await revokeModel(context, base, {
+      reason: "data-licence",
+      description: "the licence of transactions-2025 does not cover model training",
+    });
     const published = await publishRevocation(store, writer, { registry, orgId, entryHash: revocation, confirmations: 1 });
-    out.say(`   revocation ${revocation.slice(0, 18)}… anchored at block ${published.anchoredAt}; revokeSubject at block ${published.receipts[0]!.blockNumber}`);
+    out.say(
+      `   revocation ${revocation.slice(0, 18)}… anchored at block ${published.anchoredAt}; revokeSubject at block ${published.receipts[0]!.blockNumber}`,
+    );
     out.say("   The verifier checks the SAME bundle file as before (it holds no revocation): the chain says the base is revoked.");
     const sameBundle = parseBundle(await readFile(bundleFile, "utf8"));
     const { value: after, report: reportAfter } = await verifier.verified((c) => verifyBundle({ ...pins, chain: c, bundle: sameBundle }));
@@ -164,11 +237,30 @@ export async function demo({ out: printer, flags }: CommandContext): Promise<num
       } catch (error) {
         if (!(error instanceof LightClientError)) throw error;
         lieRefused = error.check;
-        out.say(`   a node hiding the revocation (it reports every registry slot as empty): NOT VERIFIED in trust mode light (check "${error.check}": ${error.shortMessage.slice(0, 120)})`);
+        out.say(
+          `   a node hiding the revocation (it reports every registry slot as empty): NOT VERIFIED in trust mode light (check "${error.check}": ${error.shortMessage.slice(0, 120)})`,
+        );
       }
     }
-    steps.push({ step: 8, name: "revocation", entryHash: revocation, anchoredAt: published.anchoredAt, revokedAt: Number(published.receipts[0]!.blockNumber), verdictAfter: after.verdict, seenOnChain: revocationSeen, trustMode: reportAfter.trustMode, ...(mode === "light" ? { lyingNode: { refused: lieRefused !== undefined, check: lieRefused } } : {}) });
-    const watermarked = await demoWatermark(out, { context, work, model: fineTune, anchor: async () => ({ block: (await anchorAll(store, writer, registry, orgId)).block }), pins: { chain: verifier.reader, chainId: pins.chainId, registry }, step: 9 });
+    steps.push({
+      step: 8,
+      name: "revocation",
+      entryHash: revocation,
+      anchoredAt: published.anchoredAt,
+      revokedAt: Number(published.receipts[0]!.blockNumber),
+      verdictAfter: after.verdict,
+      seenOnChain: revocationSeen,
+      trustMode: reportAfter.trustMode,
+      ...(mode === "light" ? { lyingNode: { refused: lieRefused !== undefined, check: lieRefused } } : {}),
+    });
+    const watermarked = await demoWatermark(out, {
+      context,
+      work,
+      model: fineTune,
+      anchor: async () => ({ block: (await anchorAll(store, writer, registry, orgId)).block }),
+      pins: { chain: verifier.reader, chainId: pins.chainId, registry },
+      step: 9,
+    });
 
     steps.push({ step: 9, name: "watermark", detected: watermarked });
     const ok = result.verdict === "verified" && refused === 5 && revocationSeen && watermarked && (mode === "rpc" || lieRefused !== undefined);
@@ -209,7 +301,10 @@ type DemoVerifier = {
   /** A reader for one verification (light: from the checkpoint the last completed one saved). */
   reader(): TrustedChainReader;
   /** Runs one verification with a fresh reader and says what it trusted; light: saves the checkpoint after its verified head. */
-  verified<T>(run: (chain: TrustedChainReader) => Promise<T>, lie?: (transport: JsonRpcTransport) => JsonRpcTransport): Promise<{ value: T; report: TrustReport }>;
+  verified<T>(
+    run: (chain: TrustedChainReader) => Promise<T>,
+    lie?: (transport: JsonRpcTransport) => JsonRpcTransport,
+  ): Promise<{ value: T; report: TrustReport }>;
 };
 
 /**
@@ -220,7 +315,15 @@ type DemoVerifier = {
 async function demoVerifier(mode: "rpc" | "light", url: string, work: string, qbft: QbftTestNode | undefined, registry: Hex): Promise<DemoVerifier> {
   if (mode === "rpc") {
     const reader = () => rpcTrustedReader(connectReader(url, 10_000), url);
-    return { trustFile: undefined, reader, verified: async (run) => { const chain = reader(); const value = await run(chain); return { value, report: await chain.trustReport() }; } };
+    return {
+      trustFile: undefined,
+      reader,
+      verified: async (run) => {
+        const chain = reader();
+        const value = await run(chain);
+        return { value, report: await chain.trustReport() };
+      },
+    };
   }
   const trustFile = join(work, "validators.json");
   const checkpointFile = join(work, "checkpoint.json");
@@ -228,7 +331,8 @@ async function demoVerifier(mode: "rpc" | "light", url: string, work: string, qb
   // Read back as a verifier reads its pin (parsed strictly), not handed over in memory.
   const trust = parseQbftTrust(JSON.parse(await readFile(trustFile, "utf8")), `QBFT trust file ${trustFile}`);
   let checkpoint: QbftTrust | undefined;
-  const light = (lie = (t: JsonRpcTransport) => t) => createLightChainReader({ transport: lie(httpTransport(url, 10_000)), trust, checkpoint, validatorsSource: `QBFT trust file ${trustFile}`, node: url });
+  const light = (lie = (t: JsonRpcTransport) => t) =>
+    createLightChainReader({ transport: lie(httpTransport(url, 10_000)), trust, checkpoint, validatorsSource: `QBFT trust file ${trustFile}`, node: url });
   return {
     trustFile,
     reader: () => light(),
@@ -301,7 +405,9 @@ async function runPipeline(
     finishedOn: new Date(start.getTime() + 1000),
     modelCard: { approach: "supervised", task: "fraud-detection", architectureFamily: "mlp", modelArchitecture: "mlp-64-32-2" },
   });
-  say(`   training: model sha256 ${model.sha256.slice(0, 16)}… — file manifest (per-file Merkle root), SLSA training run, environment, CycloneDX ML-BOM${p.base ? ", fine-tune link to the base model" : ""}`);
+  say(
+    `   training: model sha256 ${model.sha256.slice(0, 16)}… — file manifest (per-file Merkle root), SLSA training run, environment, CycloneDX ML-BOM${p.base ? ", fine-tune link to the base model" : ""}`,
+  );
   await recordEvaluation(context, model, {
     dataset: { name: `${dataset.name}-holdout`, digest: { sha256: dataset.sha256 } },
     metrics: [
@@ -315,7 +421,12 @@ async function runPipeline(
     await approveModel(context, model, { key: keys.bob, approverName: "Bob (compliance)", role: POLICY.role, policyId: POLICY.id }),
   ];
   say(`   approval: Alice (ed25519) and Bob (P-256) approved under ${POLICY.id} (2 of 2 required)`);
-  await recordDeployment(context, model, { environment: "production", target: { name: `fraud-scoring-${tag}`, uri: `https://scoring.example/${tag}` }, deployer: { name: "release-bot", role: "ml-pipeline" }, approvalPolicy: POLICY });
+  await recordDeployment(context, model, {
+    environment: "production",
+    target: { name: `fraud-scoring-${tag}`, uri: `https://scoring.example/${tag}` },
+    deployer: { name: "release-bot", role: "ml-pipeline" },
+    approvalPolicy: POLICY,
+  });
   say(`   deployment: production, fraud-scoring-${tag}`);
   return { ...model, path: modelPath, dataset, approvals };
 }

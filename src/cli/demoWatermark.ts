@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MODEL_WATERMARK_PREDICATE_TYPE, WATERMARK_SCHEMES, WEIGHTS_PAYLOAD_DERIVATION, createModelWatermarkPredicate } from "../formats/predicates/modelWatermark.js";
+import {
+  MODEL_WATERMARK_PREDICATE_TYPE,
+  WATERMARK_SCHEMES,
+  WEIGHTS_PAYLOAD_DERIVATION,
+  createModelWatermarkPredicate,
+} from "../formats/predicates/modelWatermark.js";
 import { parseBundle, serializeBundle } from "../formats/bundle.js";
 import { buildBundle } from "../ledger/buildBundle.js";
 import { verifyBundle } from "../verify/verifyBundle.js";
@@ -67,7 +72,9 @@ export async function demoWatermark(out: Output, p: DemoWatermarkParameters): Pr
   const markedPath = join(p.work, `${p.model.name.replace("/", "-")}-watermarked`);
   const { tensors, positions } = await embedModelWatermark({ model: p.model.path, output: markedPath, key, payload, strength: DEFAULT_STRENGTH });
   const marked = await hashModel(markedPath);
-  say(`   embedded payload ${payload} in ${tensors.length} tensors (${positions} weights, alpha = ${DEFAULT_STRENGTH}); key commitment ${commitment.slice(0, 23)}…`);
+  say(
+    `   embedded payload ${payload} in ${tensors.length} tensors (${positions} weights, alpha = ${DEFAULT_STRENGTH}); key commitment ${commitment.slice(0, 23)}…`,
+  );
   const predicate = createModelWatermarkPredicate({
     kind: "weights",
     scheme: WATERMARK_SCHEMES.weights,
@@ -107,17 +114,29 @@ export async function demoWatermark(out: Output, p: DemoWatermarkParameters): Pr
   const bundleFile = join(p.work, "watermarked.bundle.json");
   await writeFile(bundleFile, serializeBundle(buildBundle(p.context.store, marked.sha256)));
   const chain = p.pins.chain();
-  const verified = await verifyBundle({ chain, chainId: p.pins.chainId, registry: p.pins.registry, policy: WATERMARK_VERIFICATION_POLICY, bundle: parseBundle(await readFile(bundleFile, "utf8")) });
+  const verified = await verifyBundle({
+    chain,
+    chainId: p.pins.chainId,
+    registry: p.pins.registry,
+    policy: WATERMARK_VERIFICATION_POLICY,
+    bundle: parseBundle(await readFile(bundleFile, "utf8")),
+  });
   const match = findAnchoredWatermark(verified.attestations, key);
   if (!match || match.predicate.kind !== "weights") {
     say("   the revealed key matches no anchored commitment — this must not happen");
     return false;
   }
   const a = match.attestation;
-  say(`   the revealed key matches commitment ${match.predicate.keyCommitment.slice(0, 23)}… anchored at block ${a.blockNumber} by organisation ${a.organisation.id} "${a.organisation.name}" (entry ${a.entryHash.slice(0, 18)}…; trust mode ${chain.trustMode})`);
+  say(
+    `   the revealed key matches commitment ${match.predicate.keyCommitment.slice(0, 23)}… anchored at block ${a.blockNumber} by organisation ${a.organisation.id} "${a.organisation.name}" (entry ${a.entryHash.slice(0, 18)}…; trust mode ${chain.trustMode})`,
+  );
   const result = await detectModelWatermark({ model: leakedFile, key, expectedPayload: match.predicate.payload });
   const unmarkedResult = await detectModelWatermark({ model: p.model.path, key });
-  say(`   leaked copy: ${result.detected ? "DETECTED" : "NOT DETECTED"}, z = ${result.z.toFixed(1)} (threshold ${result.threshold}), payload ${result.payload} (${result.payloadBitErrors} bit errors against the anchored payload)`);
-  say(`   the unmarked fine-tune, same key: z = ${unmarkedResult.z.toFixed(1)}, ${unmarkedResult.detected ? "DETECTED — this must not happen" : "not detected"}`);
+  say(
+    `   leaked copy: ${result.detected ? "DETECTED" : "NOT DETECTED"}, z = ${result.z.toFixed(1)} (threshold ${result.threshold}), payload ${result.payload} (${result.payloadBitErrors} bit errors against the anchored payload)`,
+  );
+  say(
+    `   the unmarked fine-tune, same key: z = ${unmarkedResult.z.toFixed(1)}, ${unmarkedResult.detected ? "DETECTED — this must not happen" : "not detected"}`,
+  );
   return result.detected && result.payloadBitErrors === 0 && !unmarkedResult.detected;
 }

@@ -19,7 +19,10 @@ export async function envCapture({ flags, args, out }: CommandContext): Promise<
   if (flags.output) {
     await writeFile(flags.output, text);
     const file = resolve(flags.output);
-    out.result({ file, predicateType: ENVIRONMENT_PREDICATE_TYPE, ...summaryJson(predicate) }, [`Wrote the environment of this machine to ${flags.output}`, ...lines]);
+    out.result({ file, predicateType: ENVIRONMENT_PREDICATE_TYPE, ...summaryJson(predicate) }, [
+      `Wrote the environment of this machine to ${flags.output}`,
+      ...lines,
+    ]);
     return;
   }
   out.raw(text);
@@ -47,8 +50,12 @@ export function summarizeEnvironment(p: EnvironmentPredicate): string[] {
     `  Container: ${c.detected ? `${c.runtime ?? "yes"} (${c.evidence.join("; ")})` : "none detected"}; image ${c.imageDigest ? `${c.image} (stated in ${c.imageDigestSource})` : `digest unknown: ${c.imageDigestUnknownReason}`}`,
     `  Runtimes:  ${p.runtimes.map((r) => `${r.name} ${r.version}`).join(", ")}`,
     `  Packages:  ${[
-      p.packages.os ? `${p.packages.os.count} ${p.packages.os.manager}${p.packages.os.truncated ? ` (first ${p.packages.os.packages.length} listed)` : ""}` : "no OS package list",
-      ...p.packages.python.map((e) => `${e.count} Python (${e.source === "python3" ? "python3" : e.paths.join(", ")})${e.truncated ? ` (first ${e.packages.length} listed)` : ""}`),
+      p.packages.os
+        ? `${p.packages.os.count} ${p.packages.os.manager}${p.packages.os.truncated ? ` (first ${p.packages.os.packages.length} listed)` : ""}`
+        : "no OS package list",
+      ...p.packages.python.map(
+        (e) => `${e.count} Python (${e.source === "python3" ? "python3" : e.paths.join(", ")})${e.truncated ? ` (first ${e.packages.length} listed)` : ""}`,
+      ),
     ].join(", ")}`,
   );
   for (const probe of p.probes) if (probe.status === "error") lines.push(`  ! ${probe.name} failed: ${probe.detail ?? "no detail"}`);

@@ -13,9 +13,12 @@ import { hashWithProgress } from "./hashWithProgress.js";
  */
 export async function hash({ args, out, flags }: CommandContext): Promise<void> {
   const path = args[0];
-  if (!path || args.length > 1) invalidArgument("usage: provenance hash <model file or directory> [--follow-symlinks <root>] [--ignore-paths <path>]… [--json]");
+  if (!path || args.length > 1)
+    invalidArgument("usage: provenance hash <model file or directory> [--follow-symlinks <root>] [--ignore-paths <path>]… [--json]");
   const digest = await hashWithProgress(path, walkOptions(flags));
   const hashing = hashingOfDigest(digest);
   if (!flags.json) note(`${path}: ${digest.kind}, ${digest.fileCount} file(s), ${digest.size} bytes, hashed as ${hashing}; nothing recorded`);
-  out.result({ path, digest: `sha256:${digest.sha256}`, sha256: digest.sha256, kind: digest.kind, hashing, size: digest.size, fileCount: digest.fileCount }, [`sha256:${digest.sha256}`]);
+  out.result({ path, digest: `sha256:${digest.sha256}`, sha256: digest.sha256, kind: digest.kind, hashing, size: digest.size, fileCount: digest.fileCount }, [
+    `sha256:${digest.sha256}`,
+  ]);
 }

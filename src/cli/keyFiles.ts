@@ -1,4 +1,12 @@
-import { type EncryptedKeyFile, type EncryptedKeyPublicPart, type EncryptableFormat, decryptKeyDocument, encryptKeyDocument, isEncryptedKeyFile, parseEncryptedKeyFile } from "../local/keys/encryptedKey.js";
+import {
+  type EncryptedKeyFile,
+  type EncryptedKeyPublicPart,
+  type EncryptableFormat,
+  decryptKeyDocument,
+  encryptKeyDocument,
+  isEncryptedKeyFile,
+  parseEncryptedKeyFile,
+} from "../local/keys/encryptedKey.js";
 import { InputError } from "../core/errors/input.js";
 import { invalidArgument } from "./usage.js";
 import type { ParsedFlags } from "./options.js";

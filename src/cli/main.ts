@@ -134,7 +134,11 @@ export async function main(argv: readonly string[], streams: Streams = processSt
     }
     // `provenance help org add` is `provenance org add --help` (commander's help command takes one word).
     const words = argv[0] === "help" && argv.length > 2 ? [...argv.slice(1), "--help"] : argv;
-    const parsed = await parseProgram(words, { usage: USAGE, writeHelp: (text) => printUsage(text, streams), out: (asJson) => createOutput(asJson, streams.stdout) });
+    const parsed = await parseProgram(words, {
+      usage: USAGE,
+      writeHelp: (text) => printUsage(text, streams),
+      out: (asJson) => createOutput(asJson, streams.stdout),
+    });
     if (parsed.kind === "help") return 0;
     const { spec, context } = parsed;
     json = context.flags.json ?? false;

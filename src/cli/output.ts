@@ -67,7 +67,12 @@ export function printUsage(text: string, streams: Streams = processStreams): voi
  * hostile strings (a field's value, a file name, an organisation's name), so the text form is
  * escaped like every line; the JSON form keeps the real strings, escaped as JSON.
  */
-export function printError(error: unknown, json: boolean, { stdout, stderr }: Streams = processStreams, { verifier = false }: { verifier?: boolean } = {}): void {
+export function printError(
+  error: unknown,
+  json: boolean,
+  { stdout, stderr }: Streams = processStreams,
+  { verifier = false }: { verifier?: boolean } = {},
+): void {
   if (json) {
     // One shape for every command (docs/cli.md#errors); `verified: false` only where something was verified.
     stdout(`${safeJsonStringify({ ...(verifier ? { verified: false } : {}), error: errorBody(error) })}\n`);
@@ -83,12 +88,21 @@ export function printError(error: unknown, json: boolean, { stdout, stderr }: St
     // only the stack frames below it, which are ours, are split into lines.
     const message = error instanceof Error ? error.message : String(error);
     const head = error instanceof Error ? `${error.name}: ${message}` : message;
-    const stack = error instanceof Error && error.stack?.startsWith(head) ? error.stack.slice(head.length).split("\n").filter((l) => l !== "") : [];
+    const stack =
+      error instanceof Error && error.stack?.startsWith(head)
+        ? error.stack
+            .slice(head.length)
+            .split("\n")
+            .filter((l) => l !== "")
+        : [];
     stderr(terminalLines([`internal error: ${message}`, ...stack]));
   }
 }
 
 /** `2026-11-24 13:45:07 UTC` from Unix seconds. */
 export function formatTime(seconds: number): string {
-  return `${new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} UTC`;
+  return `${new Date(seconds * 1000)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "")} UTC`;
 }

@@ -95,7 +95,10 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     trustFile = resolve(trustPath.value!);
     trust = parseTrustFile(await readJsonFile(trustFile, "trust file"), `trust file ${trustFile}`);
   }
-  const fromTrust = (value: string | number | undefined): Candidate => ({ value: value === undefined ? undefined : String(value), source: { kind: "trust-file", path: trustFile ?? "" } });
+  const fromTrust = (value: string | number | undefined): Candidate => ({
+    value: value === undefined ? undefined : String(value),
+    source: { kind: "trust-file", path: trustFile ?? "" },
+  });
 
   const rpc = first(flag("--rpc", flags.rpc), fromTrust(trust?.rpc), environment("PROVENANCE_RPC_URL"));
   const registry = first(flag("--registry", flags.registry), fromTrust(trust?.registry), environment("PROVENANCE_REGISTRY"));
@@ -109,7 +112,9 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
   else if (trust) organisations = { value: trust.organisations, source: { kind: "trust-file", path: trustFile! } };
   else {
     const env = verifierEnvironment("PROVENANCE_ORG");
-    organisations = env ? { value: orgIds([env], "PROVENANCE_ORG"), source: { kind: "environment", name: "PROVENANCE_ORG" } } : { value: [], source: { kind: "unpinned" } };
+    organisations = env
+      ? { value: orgIds([env], "PROVENANCE_ORG"), source: { kind: "environment", name: "PROVENANCE_ORG" } }
+      : { value: [], source: { kind: "unpinned" } };
   }
 
   const registryPin = parseRegistry(registry.value!);
@@ -122,8 +127,10 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     qbft = { trust: await readQbftTrustFile(path, "QBFT trust file"), source: `QBFT trust file ${path} (--qbft-trust)` };
   } else if (trust?.qbft) qbft = { trust: trust.qbft, source: `embedded in trust file ${trustFile}` };
   if (qbft) {
-    if (qbft.trust.registry !== registryPin.toLowerCase()) invalidArgument(`the QBFT trust is for registry ${qbft.trust.registry}, but the verifier pinned ${registryPin} (${describeSource(registry.source)})`);
-    if (chainIdPin !== undefined && qbft.trust.chainId !== chainIdPin) invalidArgument(`the QBFT trust is for chain ${qbft.trust.chainId}, but the verifier pinned chain ${chainIdPin}`);
+    if (qbft.trust.registry !== registryPin.toLowerCase())
+      invalidArgument(`the QBFT trust is for registry ${qbft.trust.registry}, but the verifier pinned ${registryPin} (${describeSource(registry.source)})`);
+    if (chainIdPin !== undefined && qbft.trust.chainId !== chainIdPin)
+      invalidArgument(`the QBFT trust is for chain ${qbft.trust.chainId}, but the verifier pinned chain ${chainIdPin}`);
   }
   let trustMode: Pin<TrustMode>;
   if (flags["trust-mode"] !== undefined) {
@@ -131,9 +138,16 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     if (!TRUST_MODES.includes(mode)) invalidArgument(`--trust-mode must be one of ${TRUST_MODES.join(", ")}, got "${flags["trust-mode"]}"`);
     trustMode = { value: mode, source: { kind: "flag", name: "--trust-mode" } };
   } else if (flags.quorum !== undefined) trustMode = { value: "quorum", source: { kind: "default", reason: "--quorum is given" } };
-  else trustMode = qbft ? { value: "light", source: { kind: "default", reason: "a QBFT validator trust is given" } } : { value: "rpc", source: { kind: "default", reason: "no QBFT validator trust given" } };
-  if (trustMode.value === "light" && !qbft) invalidArgument("--trust-mode light needs the pinned validators: --qbft-trust <provenance-qbft-trust-v1 file>, or qbft in a provenance-trust-v2 --trust file");
-  if (flags.offline && trustMode.value !== "light") invalidArgument("--offline verifies the bundle's recorded proofs against pinned QBFT validators: it needs --qbft-trust (light mode)");
+  else
+    trustMode = qbft
+      ? { value: "light", source: { kind: "default", reason: "a QBFT validator trust is given" } }
+      : { value: "rpc", source: { kind: "default", reason: "no QBFT validator trust given" } };
+  if (trustMode.value === "light" && !qbft)
+    invalidArgument(
+      "--trust-mode light needs the pinned validators: --qbft-trust <provenance-qbft-trust-v1 file>, or qbft in a provenance-trust-v2 --trust file",
+    );
+  if (flags.offline && trustMode.value !== "light")
+    invalidArgument("--offline verifies the bundle's recorded proofs against pinned QBFT validators: it needs --qbft-trust (light mode)");
   const endpoints = flags["rpc-endpoints"] ?? [];
   let quorum: VerifierPins["quorum"];
   if (trustMode.value === "quorum") {
@@ -157,12 +171,15 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     : flags.offline
       ? { value: undefined, source: { kind: "default", reason: "offline: the verdict is stated as of the kit's verified head" } }
       : trustMode.value === "rpc"
-      ? { value: undefined, source: { kind: "default", reason: "rpc mode: the node's head is trusted" } }
-      : { value: DEFAULT_MAX_HEAD_AGE_SECONDS, source: { kind: "default", reason: `${trustMode.value} mode's default` } };
+        ? { value: undefined, source: { kind: "default", reason: "rpc mode: the node's head is trusted" } }
+        : { value: DEFAULT_MAX_HEAD_AGE_SECONDS, source: { kind: "default", reason: `${trustMode.value} mode's default` } };
 
   return {
     // Offline: no node at all (the value is only printed).
-    rpc: rpc && !flags.offline ? { value: parseRpcUrl(rpc.value!, describeSource(rpc.source)), source: rpc.source } : { value: "none (--offline)", source: { kind: "default", reason: "--offline: no network" } },
+    rpc:
+      rpc && !flags.offline
+        ? { value: parseRpcUrl(rpc.value!, describeSource(rpc.source)), source: rpc.source }
+        : { value: "none (--offline)", source: { kind: "default", reason: "--offline: no network" } },
     registry: { value: registryPin, source: registry.source },
     chainId:
       chainIdPin !== undefined
@@ -200,7 +217,10 @@ export function connectVerifier(pins: VerifierPins, timeoutMs: number): TrustedC
         node,
       });
     case "quorum":
-      return createQuorumChainReader({ quorum: pins.quorum!.k, endpoints: pins.quorum!.endpoints.map((url) => ({ name: redactUrl(url), request: httpTransport(url, timeoutMs) })) });
+      return createQuorumChainReader({
+        quorum: pins.quorum!.k,
+        endpoints: pins.quorum!.endpoints.map((url) => ({ name: redactUrl(url), request: httpTransport(url, timeoutMs) })),
+      });
   }
 }
 
@@ -260,7 +280,17 @@ export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustRepo
   const light = pins.trustMode.value === "light";
   return {
     trustMode: { value: pins.trustMode.value, source: source(pins.trustMode.source) },
-    rpcNode: { url: pins.offline ? null : redactUrl(pins.rpc.value), source: source(pins.rpc.source), note: pins.offline ? "none: verified offline from the bundle's recorded proofs" : pins.quorum ? `quorum: ${pins.quorum.k} of ${pins.quorum.endpoints.length} nodes had to agree on every answer` : light ? "used only as a transport: every answer was proven against headers sealed by the pinned validators" : "the node's answers were trusted as they are" },
+    rpcNode: {
+      url: pins.offline ? null : redactUrl(pins.rpc.value),
+      source: source(pins.rpc.source),
+      note: pins.offline
+        ? "none: verified offline from the bundle's recorded proofs"
+        : pins.quorum
+          ? `quorum: ${pins.quorum.k} of ${pins.quorum.endpoints.length} nodes had to agree on every answer`
+          : light
+            ? "used only as a transport: every answer was proven against headers sealed by the pinned validators"
+            : "the node's answers were trusted as they are",
+    },
     ...(report ? { chain: report } : {}),
     ...(pins.quorum ? { quorum: { k: pins.quorum.k, nodes: pins.quorum.endpoints.map(redactUrl) } } : {}),
     ...(pins.offline && report?.trustMode === "light" ? { asOf: { blockNumber: report.head.number, timestamp: report.head.timestamp } } : {}),
@@ -276,17 +306,22 @@ export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustRepo
 
 function savedLine(pins: VerifierPins, report: TrustReport & { trustMode: "light" }): string[] {
   if (pins.saveCheckpoint === undefined) return [];
-  return [`  checkpoint saved to ${pins.saveCheckpoint}: block ${report.head.number} (${report.head.hash}); resume with --checkpoint (keep it as you keep the validator trust file: it is a pin)`];
+  return [
+    `  checkpoint saved to ${pins.saveCheckpoint}: block ${report.head.number} (${report.head.hash}); resume with --checkpoint (keep it as you keep the validator trust file: it is a pin)`,
+  ];
 }
 
 /** The pins as a verdict's text shows them: the trust mode, what it trusted, and where each pin came from. */
 export function pinLines(pins: VerifierPins, chainId: number, report?: TrustReport): string[] {
   const orgs = pins.organisations.value.length ? `organisation(s) ${pins.organisations.value.join(", ")}` : "any organisation";
-  const freshness = pins.maxHeadAgeSeconds.value === undefined ? "no head age limit" : `head at most ${pins.maxHeadAgeSeconds.value} s old for a revocation verdict`;
+  const freshness =
+    pins.maxHeadAgeSeconds.value === undefined ? "no head age limit" : `head at most ${pins.maxHeadAgeSeconds.value} s old for a revocation verdict`;
   if (report?.trustMode === "quorum" && pins.quorum)
     return [
       `  trust mode: quorum (${describeSource(pins.trustMode.source)}): trusted that no ${pins.quorum.k} of these ${pins.quorum.endpoints.length} nodes lie together; every answer used was given identically by at least ${pins.quorum.k}`,
-      ...(report.nodes as { node: string; dissents: number; failures: number }[]).map((n) => `  node ${n.node}: ${n.dissents} answer(s) outvoted, ${n.failures} unanswered`),
+      ...(report.nodes as { node: string; dissents: number; failures: number }[]).map(
+        (n) => `  node ${n.node}: ${n.dissents} answer(s) outvoted, ${n.failures} unanswered`,
+      ),
       `  head: block ${String(report.head)} (the highest block ${pins.quorum.k} nodes reported; every read pinned to it); ${freshness} (${describeSource(pins.maxHeadAgeSeconds.source)})`,
       `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,
     ];

@@ -40,7 +40,19 @@ const STORE = ["data-dir"] as const satisfies readonly FlagName[];
 const WRITE = ["rpc", "private-key", "registry", "org", "confirmations", "timeout"] as const satisfies readonly FlagName[];
 const READ = ["rpc", "registry", "org", "timeout"] as const satisfies readonly FlagName[];
 /** `resolveVerifierPins()` and the checks' settings: a verifier's own pins. */
-const PINS = ["rpc", "registry", "chain-id", "org", "trust", "trust-mode", "qbft-trust", "checkpoint", "max-head-age", "confirmations", "timeout"] as const satisfies readonly FlagName[];
+const PINS = [
+  "rpc",
+  "registry",
+  "chain-id",
+  "org",
+  "trust",
+  "trust-mode",
+  "qbft-trust",
+  "checkpoint",
+  "max-head-age",
+  "confirmations",
+  "timeout",
+] as const satisfies readonly FlagName[];
 const SERVICE_STORE = ["store", "data-dir"] as const satisfies readonly FlagName[];
 /** `walkOptions()`: how a model folder is hashed (Hugging Face layouts; docs/model-hashing.md). */
 const WALK = ["follow-symlinks", "ignore-paths"] as const satisfies readonly FlagName[];
@@ -68,7 +80,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: 'provenance org add "Acme AI"',
     run: commands.orgAdd,
   },
-  { path: ["org", "show"], synopsis: "[<id>]", summary: "show an organisation's batches", flags: [...STORE, ...READ], example: "provenance org show 1 --json", run: commands.orgShow },
+  {
+    path: ["org", "show"],
+    synopsis: "[<id>]",
+    summary: "show an organisation's batches",
+    flags: [...STORE, ...READ],
+    example: "provenance org show 1 --json",
+    run: commands.orgShow,
+  },
   {
     path: ["org", "anchorer"],
     synopsis: "add|remove <address>",
@@ -85,8 +104,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: "provenance record ./model --name acme/fraud-detector --model-version 1.0.0",
     run: commands.record,
   },
-  { path: ["hash"], synopsis: "<path>", summary: "print a model's digest (file or directory); records nothing", flags: [...WALK], example: "provenance hash ./model", run: hash },
-  { path: ["anchor"], synopsis: "[--confirmations <n>]", summary: "seal pending records into a batch and anchor it", flags: [...STORE, ...WRITE], example: "provenance anchor", run: commands.anchor },
+  {
+    path: ["hash"],
+    synopsis: "<path>",
+    summary: "print a model's digest (file or directory); records nothing",
+    flags: [...WALK],
+    example: "provenance hash ./model",
+    run: hash,
+  },
+  {
+    path: ["anchor"],
+    synopsis: "[--confirmations <n>]",
+    summary: "seal pending records into a batch and anchor it",
+    flags: [...STORE, ...WRITE],
+    example: "provenance anchor",
+    run: commands.anchor,
+  },
   {
     path: ["receipt"],
     synopsis: "<digest|entry id> [--type <type>] [-o <file>]",
@@ -130,8 +163,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: "provenance key register alice.key.pop.json --org 1",
     run: attestations.keyRegister,
   },
-  { path: ["key", "revoke"], synopsis: "<keyid|key file>", summary: "revoke a key from the next block on", flags: [...STORE, ...WRITE], example: "provenance key revoke alice.key.pub.json --org 1", run: attestations.keyRevoke },
-  { path: ["key", "show"], synopsis: "<keyid|key file> [--role <role>]", summary: "a key's on-chain registration (--role: check its role)", flags: [...STORE, ...READ, "role"], example: "provenance key show alice.key.pub.json --org 1 --json", run: attestations.keyShow },
+  {
+    path: ["key", "revoke"],
+    synopsis: "<keyid|key file>",
+    summary: "revoke a key from the next block on",
+    flags: [...STORE, ...WRITE],
+    example: "provenance key revoke alice.key.pub.json --org 1",
+    run: attestations.keyRevoke,
+  },
+  {
+    path: ["key", "show"],
+    synopsis: "<keyid|key file> [--role <role>]",
+    summary: "a key's on-chain registration (--role: check its role)",
+    flags: [...STORE, ...READ, "role"],
+    example: "provenance key show alice.key.pub.json --org 1 --json",
+    run: attestations.keyShow,
+  },
   {
     path: ["attest"],
     synopsis: `<type> (--subject <path> | --subject-digest ${SHA})... --key <key.json> [--predicate <file.json>] [-o <envelope.json>]`,
@@ -157,7 +204,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: "provenance sbom ./model --dataset train=./data/train.csv --python-env ./venv -o model.cdx.json",
     run: sbom,
   },
-  { path: ["env", "capture"], synopsis: "[-o <env.json>] [--python-env <dir>]...", summary: "capture this machine's environment predicate", flags: ["output", "python-env"], example: "provenance env capture -o env.json", run: envCapture },
+  {
+    path: ["env", "capture"],
+    synopsis: "[-o <env.json>] [--python-env <dir>]...",
+    summary: "capture this machine's environment predicate",
+    flags: ["output", "python-env"],
+    example: "provenance env capture -o env.json",
+    run: envCapture,
+  },
   {
     path: ["lineage"],
     synopsis: `(<model path> | --model-digest ${SHA}) [--format text|mermaid|dot] [-o <file>]`,
@@ -183,7 +237,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     verifier: true,
     run: attestations.verifyBundleCommand,
   },
-  { path: ["demo"], synopsis: "[--trust-mode rpc|light]", summary: "the whole pipeline on an embedded chain (light: QBFT-sealed)", flags: ["trust-mode"], example: "provenance demo --trust-mode light", run: demo },
+  {
+    path: ["demo"],
+    synopsis: "[--trust-mode rpc|light]",
+    summary: "the whole pipeline on an embedded chain (light: QBFT-sealed)",
+    flags: ["trust-mode"],
+    example: "provenance demo --trust-mode light",
+    run: demo,
+  },
   {
     path: ["watermark", "keygen"],
     synopsis: "[--kind weights|text] [--gamma <g> --delta <d>] -o <wm.key.json>",
@@ -228,15 +289,52 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: ["serve"],
     synopsis: "--org <id>[,<id>...] --chain-id <id> [--listen <host:port>] [--store <file|postgres://...>]",
     summary: "the anchoring service: ingest entries over HTTP, seal, anchor, issue receipts",
-    flags: ["org", "chain-id", "listen", ...SERVICE_STORE, "interval", "batch-size", "confirmations", "max-body", "fee-cap", "lease-ttl", "log-level", "rpc", "registry", "private-key", "timeout"],
+    flags: [
+      "org",
+      "chain-id",
+      "listen",
+      ...SERVICE_STORE,
+      "interval",
+      "batch-size",
+      "confirmations",
+      "max-body",
+      "fee-cap",
+      "lease-ttl",
+      "log-level",
+      "rpc",
+      "registry",
+      "private-key",
+      "timeout",
+    ],
     example: "provenance serve --org 1 --chain-id 31337 --store ./service.db",
     run: async (context) => {
       await service.serve(context);
     },
   },
-  { path: ["token", "create"], synopsis: "--org <id> --name <name>", summary: "a new API token for one organisation (printed once)", flags: ["org", "name", ...SERVICE_STORE], example: "provenance token create --org 1 --name ci --store ./service.db", run: service.tokenCreate },
-  { path: ["token", "list"], synopsis: "[--org <id>]", summary: "live tokens (ids and names, never the tokens)", flags: ["org", ...SERVICE_STORE], example: "provenance token list --org 1", run: service.tokenList },
-  { path: ["token", "revoke"], synopsis: "<id>", summary: "revoke a token", flags: SERVICE_STORE, example: "provenance token revoke 3", run: service.tokenRevoke },
+  {
+    path: ["token", "create"],
+    synopsis: "--org <id> --name <name>",
+    summary: "a new API token for one organisation (printed once)",
+    flags: ["org", "name", ...SERVICE_STORE],
+    example: "provenance token create --org 1 --name ci --store ./service.db",
+    run: service.tokenCreate,
+  },
+  {
+    path: ["token", "list"],
+    synopsis: "[--org <id>]",
+    summary: "live tokens (ids and names, never the tokens)",
+    flags: ["org", ...SERVICE_STORE],
+    example: "provenance token list --org 1",
+    run: service.tokenList,
+  },
+  {
+    path: ["token", "revoke"],
+    synopsis: "<id>",
+    summary: "revoke a token",
+    flags: SERVICE_STORE,
+    example: "provenance token revoke 3",
+    run: service.tokenRevoke,
+  },
   {
     path: ["store", "check"],
     synopsis: "--chain-id <id> [--store <file|postgres://...>]",
@@ -294,7 +392,10 @@ export async function parseProgram(argv: readonly string[], io: ProgramIo): Prom
     if (spec.path.length === 2) {
       const group = spec.path[0]!;
       if (!groups.has(group)) {
-        const g = program.command(group).description(GROUPS[group] ?? "").usage("<command> [options]");
+        const g = program
+          .command(group)
+          .description(GROUPS[group] ?? "")
+          .usage("<command> [options]");
         configure(g, [group], io);
         groups.set(group, g);
       }

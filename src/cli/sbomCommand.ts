@@ -76,12 +76,26 @@ export async function sbom({ flags, args, out }: CommandContext): Promise<void> 
   }
   await write(flags.output, text);
   const counts = countComponents(bom);
-  out.result({ file: resolve(flags.output), spdx: flags.spdx ? resolve(flags.spdx) : null, serialNumber: bom.serialNumber, sha256: digest.sha256, components: counts, warnings }, [
-    `Wrote the CycloneDX 1.6 ML-BOM of ${bom.metadata.component.name}@${bom.metadata.component.version} to ${flags.output}${flags.spdx ? ` and its SPDX 3.0.1 export to ${flags.spdx}` : ""}`,
-    `  model sha256: ${digest.sha256} (${digest.kind}, ${digest.fileCount} file(s))`,
-    `  components:   ${counts.baseModels} base model(s), ${counts.datasets} dataset(s), ${counts.software.total} software package(s)` +
-      (counts.software.total > 0 ? ` (${Object.entries(counts.software.bySource).map(([source, n]) => `${n} from ${source}`).join(", ")})` : ""),
-  ]);
+  out.result(
+    {
+      file: resolve(flags.output),
+      spdx: flags.spdx ? resolve(flags.spdx) : null,
+      serialNumber: bom.serialNumber,
+      sha256: digest.sha256,
+      components: counts,
+      warnings,
+    },
+    [
+      `Wrote the CycloneDX 1.6 ML-BOM of ${bom.metadata.component.name}@${bom.metadata.component.version} to ${flags.output}${flags.spdx ? ` and its SPDX 3.0.1 export to ${flags.spdx}` : ""}`,
+      `  model sha256: ${digest.sha256} (${digest.kind}, ${digest.fileCount} file(s))`,
+      `  components:   ${counts.baseModels} base model(s), ${counts.datasets} dataset(s), ${counts.software.total} software package(s)` +
+        (counts.software.total > 0
+          ? ` (${Object.entries(counts.software.bySource)
+              .map(([source, n]) => `${n} from ${source}`)
+              .join(", ")})`
+          : ""),
+    ],
+  );
 }
 
 /**
@@ -101,7 +115,14 @@ export async function pythonSitePackages(spec: string, where: string): Promise<s
   const report = run.probe.status === "ok" ? parsePythonReport(run.stdout) : undefined;
   if (report?.ok) {
     const dirs: string[] = [];
-    for (const dir of report.value.sitePackages) if (await stat(dir).then((s) => s.isDirectory(), () => false)) dirs.push(dir);
+    for (const dir of report.value.sitePackages)
+      if (
+        await stat(dir).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )
+      )
+        dirs.push(dir);
     if (dirs.length > 0) return dirs;
   }
   const bin = dirname(resolve(spec));

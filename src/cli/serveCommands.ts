@@ -22,7 +22,11 @@ export function storeLocation(flags: ParsedFlags): string {
 /** Organisations from `--org` (repeatable, or comma lists) or PROVENANCE_ORG (a comma list). */
 export function orgIds(flags: ParsedFlags): number[] {
   const values = flags.org ?? (process.env.PROVENANCE_ORG ? [process.env.PROVENANCE_ORG] : []);
-  const ids = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "").map((v) => parseInteger(v, "--org", 1, UINT32_MAX));
+  const ids = values
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "")
+    .map((v) => parseInteger(v, "--org", 1, UINT32_MAX));
   return [...new Set(ids)];
 }
 
@@ -90,7 +94,9 @@ export function serveConfig(flags: ParsedFlags): ServiceConfig {
 export async function serve({ flags, out }: CommandContext): Promise<void> {
   const service = await startService(serveConfig(flags));
   // Under --json: one document once listening (logs are JSON lines on stderr).
-  out.result({ url: service.url, openapi: `${service.url}/openapi.json` }, [`provenance serve: listening on ${service.url} (API at ${service.url}/openapi.json); stop with Ctrl-C or SIGTERM`]);
+  out.result({ url: service.url, openapi: `${service.url}/openapi.json` }, [
+    `provenance serve: listening on ${service.url} (API at ${service.url}/openapi.json); stop with Ctrl-C or SIGTERM`,
+  ]);
   await service.closed;
 }
 
@@ -130,23 +136,31 @@ export async function tokenCreate({ flags, out }: CommandContext): Promise<void>
 export async function tokenList({ flags, out }: CommandContext): Promise<void> {
   const orgs = orgIds(flags);
   if (orgs.length > 1) invalidArgument("token list takes at most one --org");
-  await withServiceStore(flags, async (store) => {
-    const tokens = await store.listTokens(orgs[0]);
-    out.result(
-      { tokens },
-      tokens.length === 0 ? ["No live tokens."] : tokens.map((t) => `${String(t.id).padStart(4)}  organisation ${t.orgId}  ${t.createdAt}  ${t.name}`),
-    );
-  }, { existing: true });
+  await withServiceStore(
+    flags,
+    async (store) => {
+      const tokens = await store.listTokens(orgs[0]);
+      out.result(
+        { tokens },
+        tokens.length === 0 ? ["No live tokens."] : tokens.map((t) => `${String(t.id).padStart(4)}  organisation ${t.orgId}  ${t.createdAt}  ${t.name}`),
+      );
+    },
+    { existing: true },
+  );
 }
 
 /** `provenance token revoke <id>`: effective for the next request. */
 export async function tokenRevoke({ flags, args, out }: CommandContext): Promise<void> {
   if (args[0] === undefined) invalidArgument("usage: provenance token revoke <id> (see provenance token list)");
   const id = parseInteger(args[0], "<id>", 1);
-  await withServiceStore(flags, async (store) => {
-    if (!(await store.revokeToken(id))) invalidArgument(`no live token ${id} in ${store.description} (already revoked, or never created)`);
-    out.result({ revoked: id }, [`Revoked token ${id}.`]);
-  }, { existing: true });
+  await withServiceStore(
+    flags,
+    async (store) => {
+      if (!(await store.revokeToken(id))) invalidArgument(`no live token ${id} in ${store.description} (already revoked, or never created)`);
+      out.result({ revoked: id }, [`Revoked token ${id}.`]);
+    },
+    { existing: true },
+  );
 }
 
 /**
@@ -161,14 +175,18 @@ export async function storeCheck({ flags, out }: CommandContext): Promise<number
   const chain = connectReader(rpc, timeoutMs(flags));
   const served = await chain.getChainId();
   if (served !== chainId) throw new ChainError("CHAIN_ID_MISMATCH", `the node at ${redactUrl(rpc)} serves chain ${served}, not ${chainId}`);
-  return withServiceStore(flags, async (store) => {
-    const result = await checkStore({ store, chain, registry, chainId });
-    out.result({ ok: result.problems.length === 0, store: store.description, ...result }, [
-      result.problems.length === 0
-        ? `OK: ${store.description}: ${result.batches} batch(es); ${result.matched} anchored exactly as stored, ${result.sealed} sealed and not anchored yet`
-        : `MISMATCH: ${store.description}: ${result.problems.length} of ${result.batches} batch(es) disagree with the chain or their tree:`,
-      ...result.problems.map((p) => `  batch ${p.batchId} (root ${p.root}): ${p.problem}`),
-    ]);
-    return result.problems.length === 0 ? 0 : 1;
-  }, { existing: true });
+  return withServiceStore(
+    flags,
+    async (store) => {
+      const result = await checkStore({ store, chain, registry, chainId });
+      out.result({ ok: result.problems.length === 0, store: store.description, ...result }, [
+        result.problems.length === 0
+          ? `OK: ${store.description}: ${result.batches} batch(es); ${result.matched} anchored exactly as stored, ${result.sealed} sealed and not anchored yet`
+          : `MISMATCH: ${store.description}: ${result.problems.length} of ${result.batches} batch(es) disagree with the chain or their tree:`,
+        ...result.problems.map((p) => `  batch ${p.batchId} (root ${p.root}): ${p.problem}`),
+      ]);
+      return result.problems.length === 0 ? 0 : 1;
+    },
+    { existing: true },
+  );
 }

@@ -11,7 +11,14 @@ import { hashModel } from "../local/hashing/hashModel.js";
 import { type AnchoredWatermark, WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../verify/anchoredWatermark.js";
 import { detectModelWatermark, embedModelWatermark } from "../local/embedModel.js";
 import { TEXT_DETECTION_THRESHOLD, detectTextWatermark } from "../formats/watermark/textWatermark.js";
-import { type WatermarkKey, type WATERMARK_KEY_FORMAT, createWatermarkKey, keyCommitment, parseWatermarkKey, serializeWatermarkKey } from "../formats/watermark/watermarkKey.js";
+import {
+  type WatermarkKey,
+  type WATERMARK_KEY_FORMAT,
+  createWatermarkKey,
+  keyCommitment,
+  parseWatermarkKey,
+  serializeWatermarkKey,
+} from "../formats/watermark/watermarkKey.js";
 import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, checkStrength, watermarkPayload } from "../formats/watermark/weightWatermark.js";
 import { readJsonFile } from "./attestCommands.js";
 import { decryptKeyDocument } from "../local/keys/encryptedKey.js";
@@ -51,7 +58,10 @@ async function loadWatermarkKey(file: string | undefined, flags: ParsedFlags): P
   const value = await readJsonFile(file, "watermark key");
   const header = encryptedHeader(value, `watermark key ${file}`);
   if (!header) return parseWatermarkKey(value, `watermark key ${file}`);
-  const key = parseWatermarkKey(await decryptKeyDocument(header, await readPassphrase(flags, `watermark key ${file}`), `watermark key ${file}`), `watermark key ${file} (decrypted)`);
+  const key = parseWatermarkKey(
+    await decryptKeyDocument(header, await readPassphrase(flags, `watermark key ${file}`), `watermark key ${file}`),
+    `watermark key ${file} (decrypted)`,
+  );
   // The header names the key by its commitment: the decrypted key must be that key.
   if (!("commitment" in header.public) || header.public.commitment !== keyCommitment(key) || header.public.kind !== key.kind)
     invalid("INVALID_KEY", "the decrypted key is not the key its header names", `watermark key ${file}.public`);
@@ -65,9 +75,17 @@ async function keygen({ flags, out }: CommandContext): Promise<number> {
   if (kind !== "weights" && kind !== "text") invalidArgument(`--kind must be weights or text, got "${kind}"`);
   const gamma = number(flags.gamma, "--gamma");
   const delta = number(flags.delta, "--delta");
-  const key = createWatermarkKey(kind, new Uint8Array(randomBytes(32)), { ...(gamma === undefined ? {} : { gamma }), ...(delta === undefined ? {} : { delta }) });
+  const key = createWatermarkKey(kind, new Uint8Array(randomBytes(32)), {
+    ...(gamma === undefined ? {} : { gamma }),
+    ...(delta === undefined ? {} : { delta }),
+  });
   const text = flags.encrypt
-    ? await newKeyFileText(flags, JSON.parse(serializeWatermarkKey(key)) as { format: typeof WATERMARK_KEY_FORMAT }, { kind: key.kind, commitment: keyCommitment(key) }, flags.output)
+    ? await newKeyFileText(
+        flags,
+        JSON.parse(serializeWatermarkKey(key)) as { format: typeof WATERMARK_KEY_FORMAT },
+        { kind: key.kind, commitment: keyCommitment(key) },
+        flags.output,
+      )
     : serializeWatermarkKey(key);
   await writeFile(flags.output, text, { mode: 0o600, flag: "wx" }).catch((cause: NodeJS.ErrnoException) => {
     cannotWrite(flags.output!, cause, `${flags.output} exists; a key is never overwritten`);
@@ -104,12 +122,24 @@ async function embed({ flags, args, out }: CommandContext): Promise<number> {
   });
   const predicateFile = flags.predicate ?? `${flags.output.replace(/\/+$/, "")}.model-watermark.json`;
   await writeFile(predicateFile, `${JSON.stringify(predicate, null, 2)}\n`);
-  out.result({ output: resolve(flags.output), predicateFile: resolve(predicateFile), payload, keyCommitment: commitment, strength, tensors: tensors.length, positions, unmarkedSha256: unmarked.sha256 }, [
-    `Marked ${tensors.length} tensor(s), ${positions} elements, strength ${strength}: ${flags.output}`,
-    `  payload ${payload} (bound to the unmarked model sha256 ${unmarked.sha256.slice(0, 16)}… and key ${commitment.slice(0, 23)}…)`,
-    `  predicate: ${predicateFile}`,
-    `Next: provenance attest model-watermark --subject ${flags.output} --predicate ${predicateFile} --key <signing key> && provenance anchor`,
-  ]);
+  out.result(
+    {
+      output: resolve(flags.output),
+      predicateFile: resolve(predicateFile),
+      payload,
+      keyCommitment: commitment,
+      strength,
+      tensors: tensors.length,
+      positions,
+      unmarkedSha256: unmarked.sha256,
+    },
+    [
+      `Marked ${tensors.length} tensor(s), ${positions} elements, strength ${strength}: ${flags.output}`,
+      `  payload ${payload} (bound to the unmarked model sha256 ${unmarked.sha256.slice(0, 16)}… and key ${commitment.slice(0, 23)}…)`,
+      `  predicate: ${predicateFile}`,
+      `Next: provenance attest model-watermark --subject ${flags.output} --predicate ${predicateFile} --key <signing key> && provenance anchor`,
+    ],
+  );
   return 0;
 }
 
@@ -128,7 +158,12 @@ async function detect({ flags, args, out }: CommandContext): Promise<number> {
   if (!model) invalidArgument(`detect needs <model>\n${USAGE}`);
   const key = await loadWatermarkKey(flags.key, flags);
   const expectedPayload = flags.original === undefined ? undefined : watermarkPayload((await hashModel(flags.original)).sha256, keyCommitment(key));
-  const r = await detectModelWatermark({ model, key, ...(flags.original === undefined ? {} : { original: flags.original }), ...(expectedPayload === undefined ? {} : { expectedPayload }) });
+  const r = await detectModelWatermark({
+    model,
+    key,
+    ...(flags.original === undefined ? {} : { original: flags.original }),
+    ...(expectedPayload === undefined ? {} : { expectedPayload }),
+  });
   out.result({ ...r, ...(expectedPayload === undefined ? {} : { expectedPayload }) }, detectionLines(r));
   return r.detected ? 0 : 1;
 }
@@ -178,7 +213,21 @@ async function detectText(context: CommandContext): Promise<number> {
   const deployment = match && match.predicate.kind === "text" ? match.predicate.deployment : undefined;
   const model = match?.attestation.statement.subject[0];
   out.result(
-    { ...r, keyCommitment: keyCommitment(key), ...(match ? { anchored: { deployment, model, blockNumber: match.attestation.blockNumber, organisation: match.attestation.organisation, entryHash: match.attestation.entryHash } } : { anchored: null }) },
+    {
+      ...r,
+      keyCommitment: keyCommitment(key),
+      ...(match
+        ? {
+            anchored: {
+              deployment,
+              model,
+              blockNumber: match.attestation.blockNumber,
+              organisation: match.attestation.organisation,
+              entryHash: match.attestation.entryHash,
+            },
+          }
+        : { anchored: null }),
+    },
     [
       `${r.detected ? "DETECTED" : "NOT DETECTED"}: z = ${r.z.toFixed(2)} (threshold ${threshold}; ${r.green} of ${r.scored} tokens green, gamma = ${r.gamma})`,
       match && deployment && model
@@ -204,13 +253,29 @@ async function reveal(context: CommandContext): Promise<number> {
   let match: AnchoredWatermark | undefined;
   for (const b of await verifiedBundles(context, flags.bundle)) match ??= findAnchoredWatermark(b.attestations, key);
   if (!match || match.predicate.kind !== "weights")
-    throw new WatermarkError("KEY_COMMITMENT_MISMATCH", `the revealed key's commitment ${keyCommitment(key)} matches no verified model-watermark attestation in the bundle`);
+    throw new WatermarkError(
+      "KEY_COMMITMENT_MISMATCH",
+      `the revealed key's commitment ${keyCommitment(key)} matches no verified model-watermark attestation in the bundle`,
+    );
   const expected = match.predicate.payload;
   const r = await detectModelWatermark({ model, key, expectedPayload: expected, ...(flags.original === undefined ? {} : { original: flags.original }) });
   const proven = r.detected && r.payloadBitErrors === 0;
   const subject = match.attestation.statement.subject[0]!;
   out.result(
-    { proven, keyCommitment: match.predicate.keyCommitment, anchored: { model: subject, unmarkedModel: match.predicate.unmarkedModel, blockNumber: match.attestation.blockNumber, timestamp: match.attestation.timestamp, organisation: match.attestation.organisation, entryHash: match.attestation.entryHash }, expectedPayload: expected, detection: r },
+    {
+      proven,
+      keyCommitment: match.predicate.keyCommitment,
+      anchored: {
+        model: subject,
+        unmarkedModel: match.predicate.unmarkedModel,
+        blockNumber: match.attestation.blockNumber,
+        timestamp: match.attestation.timestamp,
+        organisation: match.attestation.organisation,
+        entryHash: match.attestation.entryHash,
+      },
+      expectedPayload: expected,
+      detection: r,
+    },
     [
       `Key commitment ${match.predicate.keyCommitment} matches the model-watermark attestation of ${anchoredLine(match, `${subject.name} (sha256 ${subject.digest.sha256.slice(0, 16)}…)`)}`,
       ...detectionLines(r),

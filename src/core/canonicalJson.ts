@@ -39,8 +39,7 @@ function serialise(value: unknown, path: string): string {
     case "object": {
       if (Array.isArray(value)) return `[${value.map((item, i) => serialise(item, `${path}[${i}]`)).join(",")}]`;
       const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null)
-        invalid("INVALID_JSON", "value is not a plain JSON object", path);
+      if (proto !== Object.prototype && proto !== null) invalid("INVALID_JSON", "value is not a plain JSON object", path);
       const entries = Object.keys(value)
         .sort()
         .filter((key) => (value as Record<string, unknown>)[key] !== undefined)

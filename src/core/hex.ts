@@ -21,8 +21,7 @@ export function parseHexBytes(value: unknown, path: string, bytes = 32): Hex {
   const body = value.slice(2);
   if (!HEX_BODY.test(body)) invalid("INVALID_HEX", "hex string contains a character that is not 0-9a-f", path);
   if (body.length % 2 !== 0) invalid("INVALID_HEX", `hex string has an odd number of digits (${body.length})`, path);
-  if (body.length !== bytes * 2)
-    invalid("INVALID_HEX", `expected ${bytes} bytes (${bytes * 2} hex digits), got ${body.length / 2} bytes`, path);
+  if (body.length !== bytes * 2) invalid("INVALID_HEX", `expected ${bytes} bytes (${bytes * 2} hex digits), got ${body.length / 2} bytes`, path);
   return `0x${body.toLowerCase()}`;
 }
 

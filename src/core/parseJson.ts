@@ -75,7 +75,11 @@ class Parser {
     if (c === "[") return this.array(path, depth);
     if (c === '"') return this.string(path);
     if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return this.number(path);
-    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const)
+    for (const [word, value] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const)
       if (this.s.startsWith(word, this.i)) {
         this.i += word.length;
         return value;
@@ -185,7 +189,11 @@ class Parser {
     // anything written with a fraction or exponent must stay below 2^53.
     const outOfRange = integerForm ? BigInt(m[0]) > BigInt(LIMIT) || BigInt(m[0]) < -BigInt(LIMIT) : !Number.isFinite(n) || Math.abs(n) > LIMIT;
     if (outOfRange)
-      invalid("NUMBER_OUT_OF_RANGE", `number ${m[0].length > 40 ? `${m[0].slice(0, 40)}…` : m[0]} is beyond 2^53 and cannot be represented exactly; encode it as a string`, path);
+      invalid(
+        "NUMBER_OUT_OF_RANGE",
+        `number ${m[0].length > 40 ? `${m[0].slice(0, 40)}…` : m[0]} is beyond 2^53 and cannot be represented exactly; encode it as a string`,
+        path,
+      );
     return n;
   }
 }

@@ -148,7 +148,10 @@ export function expectDigestSet(value: unknown, path: string, code: InputErrorCo
   const out: Record<string, string> = {};
   for (const key of keys) {
     if (!DIGEST_ALGORITHM.test(key)) invalid(code, "digest algorithm names start lower-case, e.g. sha256 or gitCommit", `${path}.${key}`);
-    out[key] = key === "sha256" ? expectSha256(o[key], `${path}.${key}`, code) : expectString(o[key], `${path}.${key}`, code, { max: 256, pattern: HEX, hint: "lower-case hex" });
+    out[key] =
+      key === "sha256"
+        ? expectSha256(o[key], `${path}.${key}`, code)
+        : expectString(o[key], `${path}.${key}`, code, { max: 256, pattern: HEX, hint: "lower-case hex" });
   }
   if (requireSha256 && out.sha256 === undefined) invalid(code, "required field is missing", `${path}.sha256`);
   return out;
@@ -177,7 +180,11 @@ export function expectName(value: unknown, path: string, code: InputErrorCode, o
   const bad = NAME_REFUSED.exec(s);
   if (bad) {
     const cp = bad[0].codePointAt(0)!;
-    invalid(code, `contains U+${cp.toString(16).toUpperCase().padStart(4, "0")} at index ${bad.index}: a name is printable text (no control, bidi, zero-width, private-use or unassigned character, no line break or tab)`, path);
+    invalid(
+      code,
+      `contains U+${cp.toString(16).toUpperCase().padStart(4, "0")} at index ${bad.index}: a name is printable text (no control, bidi, zero-width, private-use or unassigned character, no line break or tab)`,
+      path,
+    );
   }
   if (s.trim() !== s) invalid(code, "starts or ends with a space", path);
   return s;

@@ -24,6 +24,12 @@ export type BuiltBatch = { readonly tree: MerkleTree; readonly metadata: string;
  */
 export function buildBatch(leaves: readonly Hex[], sealedAt: Date): BuiltBatch {
   const tree = buildMerkleTree(leaves);
-  const metadata = canonicalJson({ format: BATCH_METADATA_FORMAT, root: tree.root, leafCount: tree.leafCount, sealedAt: sealedAt.toISOString(), software: SOFTWARE });
+  const metadata = canonicalJson({
+    format: BATCH_METADATA_FORMAT,
+    root: tree.root,
+    leafCount: tree.leafCount,
+    sealedAt: sealedAt.toISOString(),
+    software: SOFTWARE,
+  });
   return { tree, metadata, metadataHash: `0x${sha256Hex(metadata)}` };
 }

@@ -66,13 +66,24 @@ export function parseBundle(input: unknown): EvidenceBundle {
     try {
       offlineKit = parseOfflineKit(o.offlineKit, "bundle.offlineKit");
     } catch (error) {
-      invalid("INVALID_BUNDLE", error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error), "bundle.offlineKit", error);
+      invalid(
+        "INVALID_BUNDLE",
+        error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error),
+        "bundle.offlineKit",
+        error,
+      );
     }
   }
   return {
     format,
-    subject: { name: expectString(subject.name, "bundle.subject.name", "INVALID_BUNDLE", { max: 1024 }), digest: { sha256: expectSha256(digest.sha256, "bundle.subject.digest.sha256", "INVALID_BUNDLE") } },
-    chain: { chainId: expectInteger(chain.chainId, "bundle.chain.chainId", "INVALID_BUNDLE", 1), registry: parseAddress(chain.registry, "bundle.chain.registry") },
+    subject: {
+      name: expectString(subject.name, "bundle.subject.name", "INVALID_BUNDLE", { max: 1024 }),
+      digest: { sha256: expectSha256(digest.sha256, "bundle.subject.digest.sha256", "INVALID_BUNDLE") },
+    },
+    chain: {
+      chainId: expectInteger(chain.chainId, "bundle.chain.chainId", "INVALID_BUNDLE", 1),
+      registry: parseAddress(chain.registry, "bundle.chain.registry"),
+    },
     createdAt: expectTimestamp(o.createdAt, "bundle.createdAt", "INVALID_BUNDLE"),
     keys,
     receipts,

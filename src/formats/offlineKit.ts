@@ -61,7 +61,8 @@ export function parseOfflineKit(value: unknown, field = "offlineKit"): OfflineKi
   if (typeof value !== "object" || value === null || Array.isArray(value)) return fail("must be an object");
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) if (key !== "format" && key !== "answers") fail("unknown member", `${field}.${key}`);
-  if (o.format !== OFFLINE_KIT_FORMAT) fail(`unknown format ${JSON.stringify(o.format)?.slice(0, 80)}; this version reads "${OFFLINE_KIT_FORMAT}"`, `${field}.format`);
+  if (o.format !== OFFLINE_KIT_FORMAT)
+    fail(`unknown format ${JSON.stringify(o.format)?.slice(0, 80)}; this version reads "${OFFLINE_KIT_FORMAT}"`, `${field}.format`);
   if (!Array.isArray(o.answers)) return fail("must be an array", `${field}.answers`);
   if (o.answers.length > MAX_OFFLINE_KIT_ANSWERS) fail(`has ${o.answers.length} answers, at most ${MAX_OFFLINE_KIT_ANSWERS} are read`, `${field}.answers`);
   const seen = new Set<string>();

@@ -119,8 +119,7 @@ const count = (value: unknown, path: string) => expectInteger(value, path, CODE,
 export function parseRecord(value: unknown, path = "record"): ProvenanceRecord {
   const o = object(value, path, RECORD_KEYS);
   const format = RECORD_FORMATS.find((f) => f === o.format);
-  if (format === undefined)
-    unsupportedFormat("record", o.format, `"${RECORD_FORMAT}" (and "${RECORD_FORMAT_V1}")`, `${path}.format`);
+  if (format === undefined) unsupportedFormat("record", o.format, `"${RECORD_FORMAT}" (and "${RECORD_FORMAT_V1}")`, `${path}.format`);
   const type = string(o.type, `${path}.type`, 64);
   if (!TYPE_RE.test(type)) invalid(CODE, "record type must be lower-case kebab-case, e.g. model-registered", `${path}.type`);
   const s = object(o.subject, `${path}.subject`, SUBJECT_KEYS);
@@ -138,7 +137,12 @@ export function parseRecord(value: unknown, path = "record"): ProvenanceRecord {
     const kind = a.kind;
     if (kind !== "file" && kind !== "directory") invalid(CODE, 'kind must be "file" or "directory"', `${path}.subject.artifact.kind`);
     // A v2 record's directory is model hashing v2, or v3 when it was walked with --follow-symlinks/--ignore-paths.
-    const allowed = kind === "file" ? (["sha256"] as const) : format === RECORD_FORMAT ? ([MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V3] as const) : ([MODEL_MANIFEST_FORMAT_V1] as const);
+    const allowed =
+      kind === "file"
+        ? (["sha256"] as const)
+        : format === RECORD_FORMAT
+          ? ([MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V3] as const)
+          : ([MODEL_MANIFEST_FORMAT_V1] as const);
     const hashing = allowed.find((h) => h === a.hashing);
     if (hashing === undefined) invalid(CODE, `hashing for a ${kind} must be ${allowed.map((h) => `"${h}"`).join(" or ")}`, `${path}.subject.artifact.hashing`);
     artifact = { kind, hashing, size: count(a.size, `${path}.subject.artifact.size`), files: count(a.files, `${path}.subject.artifact.files`) };

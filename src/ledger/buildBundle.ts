@@ -41,7 +41,10 @@ export function buildBundle(store: LedgerStore, modelSha256: string, options: { 
   if (entries.length === 0) throw new StoreError("NOT_FOUND", `no attestation about ${modelSha256} in ${store.path}`);
   const pending = entries.filter((e) => e.batchId === null || store.getBatch(e.batchId)?.status !== "anchored");
   if (pending.length)
-    throw new StoreError("NOT_FOUND", `${pending.length} attestation(s) of this lineage are not anchored yet (run \`provenance anchor\`): ${pending.map((e) => e.recordHash).join(", ")}`);
+    throw new StoreError(
+      "NOT_FOUND",
+      `${pending.length} attestation(s) of this lineage are not anchored yet (run \`provenance anchor\`): ${pending.map((e) => e.recordHash).join(", ")}`,
+    );
   const receipts = entries.map((e) => buildReceipt(store, e.recordHash));
   const keys = new Map<string, PublicKeyInfo>();
   for (const e of entries) {

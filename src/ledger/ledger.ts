@@ -63,8 +63,19 @@ export function sealBatch(store: LedgerStore, parameters: { now?: Date; maxRecor
   const pending = store.pendingLeaves(Math.min(parameters.maxRecords ?? MAX_LEAF_COUNT, MAX_LEAF_COUNT));
   if (pending.length === 0) return null;
   const sealedAt = parameters.now ?? new Date();
-  const { tree, metadata, metadataHash } = buildBatch(pending.map((r) => r.leaf), sealedAt);
-  return store.insertBatch({ lastRecordId: pending.at(-1)!.id, root: tree.root, leafCount: tree.leafCount, metadata, metadataHash, tree: tree.toBytes(), sealedAt: sealedAt.toISOString() });
+  const { tree, metadata, metadataHash } = buildBatch(
+    pending.map((r) => r.leaf),
+    sealedAt,
+  );
+  return store.insertBatch({
+    lastRecordId: pending.at(-1)!.id,
+    root: tree.root,
+    leafCount: tree.leafCount,
+    metadata,
+    metadataHash,
+    tree: tree.toBytes(),
+    sealedAt: sealedAt.toISOString(),
+  });
 }
 
 export type AnchorBatchesParameters = WaitParameters & {
@@ -123,7 +134,10 @@ export async function anchorBatches(store: LedgerStore, writer: ChainWriter, par
     if (engine.takeNewlyAnchored()) await engine.checkAnchoredBatches(await writer.getBlockNumber());
     if (done()) return todo.map((b) => store.getBatch(b.id)!);
     if (Date.now() >= deadline)
-      throw new ChainError("CONFIRMATION_TIMEOUT", `${todo.filter((b) => store.getBatch(b.id)?.status !== "anchored").length} batch(es) did not reach ${confirmations} confirmation(s) within ${timeoutMs / 1000} s; run \`provenance anchor\` again to go on`);
+      throw new ChainError(
+        "CONFIRMATION_TIMEOUT",
+        `${todo.filter((b) => store.getBatch(b.id)?.status !== "anchored").length} batch(es) did not reach ${confirmations} confirmation(s) within ${timeoutMs / 1000} s; run \`provenance anchor\` again to go on`,
+      );
     await new Promise((resolve) => setTimeout(resolve, parameters.pollIntervalMs ?? 250));
   }
 }
@@ -137,7 +151,10 @@ export async function anchorBatches(store: LedgerStore, writer: ChainWriter, par
  * const [newest] = findEntries(LedgerStore.open(".provenance"), modelSha256);
  */
 export function findEntries(store: LedgerStore, query: string): StoredLedgerEntry[] {
-  const q = query.trim().toLowerCase().replace(/^sha256:/, "");
+  const q = query
+    .trim()
+    .toLowerCase()
+    .replace(/^sha256:/, "");
   const hex = q.startsWith("0x") ? q.slice(2) : q;
   if (!/^[0-9a-f]{64}$/.test(hex))
     invalid("INVALID_ARGUMENT", `"${query}" is neither a record id (0x + 64 hex digits) nor a model digest (64 hex digits, optionally sha256:-prefixed)`);
@@ -162,7 +179,10 @@ export function buildReceipt(store: LedgerStore, query: string): Receipt {
     return assembleReceipt({ entry: record.entry, leaf: record.leaf, batch: { ...batch, anchor: batch.anchor }, tree: store.getBatchTree(batch.id) });
   }
   const r = records[0]!;
-  const status = r.batchId === null ? "pending (run `provenance anchor`)" : `in batch ${r.batchId}, ${store.getBatch(r.batchId)?.status} but not anchored yet (run \`provenance anchor\`)`;
+  const status =
+    r.batchId === null
+      ? "pending (run `provenance anchor`)"
+      : `in batch ${r.batchId}, ${store.getBatch(r.batchId)?.status} but not anchored yet (run \`provenance anchor\`)`;
   throw new StoreError("NOT_FOUND", `record ${r.recordHash} is ${status}`);
 }
 

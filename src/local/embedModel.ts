@@ -10,7 +10,16 @@ import { type SafetensorsModel, TENSOR_CHUNK_BYTES, openSafetensorsModel, readTe
 import { alignToOriginal } from "../formats/watermark/alignNeurons.js";
 import { noCapacity } from "../formats/watermark/markTensors.js";
 import type { WatermarkKey } from "../formats/watermark/watermarkKey.js";
-import { HostStatistics, MIN_POSITIONS, type TensorPlan, TensorEmbedder, WeightDetector, type WeightDetection, coversTensor, planTensor } from "../formats/watermark/weightWatermark.js";
+import {
+  HostStatistics,
+  MIN_POSITIONS,
+  type TensorPlan,
+  TensorEmbedder,
+  WeightDetector,
+  type WeightDetection,
+  coversTensor,
+  planTensor,
+} from "../formats/watermark/weightWatermark.js";
 
 /** A tensor the watermark covers, as recorded in the model-watermark predicate. */
 export type CoveredTensor = { readonly name: string; readonly dtype: FloatDtype; readonly shape: readonly number[]; readonly positions: number };
@@ -29,7 +38,11 @@ export type EmbedModelWatermarkParameters = {
 export type EmbedModelWatermarkReturnType = { readonly positions: number; readonly tensors: readonly CoveredTensor[] };
 
 function weightsKey(key: WatermarkKey): { secret: Uint8Array; spacing: number } {
-  if (key.kind !== "weights") throw new WatermarkError("WRONG_KEY_KIND", `this is a ${key.kind} watermark key; a model's weights need a "weights" key (provenance watermark keygen --kind weights)`);
+  if (key.kind !== "weights")
+    throw new WatermarkError(
+      "WRONG_KEY_KIND",
+      `this is a ${key.kind} watermark key; a model's weights need a "weights" key (provenance watermark keygen --kind weights)`,
+    );
   return { secret: key.secret, spacing: key.parameters.spacing };
 }
 
@@ -37,7 +50,8 @@ type Covered = { shard: SafetensorsModel["shards"][number]; tensor: TensorInfo &
 
 function coveredTensors(model: SafetensorsModel): Covered[] {
   const out: Covered[] = [];
-  for (const shard of model.shards) for (const tensor of shard.header.tensors) if (coversTensor(tensor)) out.push({ shard, tensor: tensor as TensorInfo & { dtype: FloatDtype } });
+  for (const shard of model.shards)
+    for (const tensor of shard.header.tensors) if (coversTensor(tensor)) out.push({ shard, tensor: tensor as TensorInfo & { dtype: FloatDtype } });
   return out;
 }
 
@@ -132,8 +146,13 @@ export async function detectModelWatermark(parameters: DetectModelWatermarkParam
     const named = suspectTensors.find((s) => s.tensor.name === tensor.name && sameShape(s.tensor));
     const shaped = suspectTensors.filter((s) => sameShape(s.tensor));
     const match = named ?? (shaped.length === 1 ? shaped[0] : undefined);
-    if (!match) throw new WatermarkError("MODEL_MISMATCH", `the suspect model has no tensor matching the original's ${JSON.stringify(tensor.name)} [${tensor.shape.join(", ")}]`);
-    if (!coversTensor(match.tensor)) throw new WatermarkError("MODEL_MISMATCH", `the suspect's ${JSON.stringify(match.tensor.name)} is ${match.tensor.dtype}, not a float tensor`);
+    if (!match)
+      throw new WatermarkError(
+        "MODEL_MISMATCH",
+        `the suspect model has no tensor matching the original's ${JSON.stringify(tensor.name)} [${tensor.shape.join(", ")}]`,
+      );
+    if (!coversTensor(match.tensor))
+      throw new WatermarkError("MODEL_MISMATCH", `the suspect's ${JSON.stringify(match.tensor.name)} is ${match.tensor.dtype}, not a float tensor`);
     const a = await readValues(shard.path, tensor);
     const b = await readValues(match.shard.path, match.tensor as TensorInfo & { dtype: FloatDtype });
     const rows = tensor.shape[0]!;

@@ -63,7 +63,11 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
       return await readHeaderFrom(fh, file);
     } catch (error) {
       if (error instanceof ModelFormatError && error.code !== "PICKLE_REFUSED" && PICKLE_SUFFIXES.some((s) => file.toLowerCase().endsWith(s)))
-        throw new ModelFormatError("PICKLE_REFUSED", "this looks like a PyTorch checkpoint (not safetensors); loading one executes code, so it is refused: convert it to safetensors first", { file, cause: error });
+        throw new ModelFormatError(
+          "PICKLE_REFUSED",
+          "this looks like a PyTorch checkpoint (not safetensors); loading one executes code, so it is refused: convert it to safetensors first",
+          { file, cause: error },
+        );
       throw error;
     }
   } finally {
@@ -72,7 +76,12 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
 }
 
 /** Calls `onChunk` with the tensor's bytes, in order, `chunkBytes` at a time; the chunk buffer is reused. */
-export async function streamTensor(fh: FileHandle, tensor: TensorInfo, onChunk: (chunk: Uint8Array, firstElement: number) => void | Promise<void>, chunkBytes = TENSOR_CHUNK_BYTES): Promise<void> {
+export async function streamTensor(
+  fh: FileHandle,
+  tensor: TensorInfo,
+  onChunk: (chunk: Uint8Array, firstElement: number) => void | Promise<void>,
+  chunkBytes = TENSOR_CHUNK_BYTES,
+): Promise<void> {
   const size = tensor.end - tensor.begin;
   const elementSize = tensor.elements === 0 ? 1 : size / tensor.elements;
   const buffer = new Uint8Array(Math.min(chunkBytes, Math.max(size, 1)));
@@ -81,7 +90,8 @@ export async function streamTensor(fh: FileHandle, tensor: TensorInfo, onChunk: 
     let got = 0;
     while (got < length) {
       const { bytesRead } = await fh.read(buffer, got, length - got, tensor.begin + done + got);
-      if (bytesRead === 0) throw new ModelFormatError("OFFSETS_PAST_END", "the file ended inside this tensor (it changed while being read)", { field: tensor.name });
+      if (bytesRead === 0)
+        throw new ModelFormatError("OFFSETS_PAST_END", "the file ended inside this tensor (it changed while being read)", { field: tensor.name });
       got += bytesRead;
     }
     await onChunk(buffer.subarray(0, length), done / elementSize);
@@ -124,7 +134,8 @@ export async function openSafetensorsModel(path: string): Promise<SafetensorsMod
   } catch (cause) {
     throw new ModelFormatError("UNREADABLE_FILE", `cannot read: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { file: path, cause });
   }
-  if (!info.isDirectory()) return { kind: "file", root: dirname(path), shards: [{ path, relativePath: basename(path), header: await readSafetensorsHeader(path) }] };
+  if (!info.isDirectory())
+    return { kind: "file", root: dirname(path), shards: [{ path, relativePath: basename(path), header: await readSafetensorsHeader(path) }] };
   const names = (await readdir(path)).sort();
   const indexName = names.includes(SAFETENSORS_INDEX_FILE) ? SAFETENSORS_INDEX_FILE : names.find((n) => n.endsWith(".safetensors.index.json"));
   if (!indexName) {
@@ -134,16 +145,24 @@ export async function openSafetensorsModel(path: string): Promise<SafetensorsMod
       if (pickle) await readSafetensorsHeader(join(path, pickle)); // throws PICKLE_REFUSED
       throw new ModelFormatError("INVALID_INDEX", "the directory holds no .safetensors file", { file: path });
     }
-    return { kind: "directory", root: path, shards: await Promise.all(files.map(async (n) => ({ path: join(path, n), relativePath: n, header: await readSafetensorsHeader(join(path, n)) }))) };
+    return {
+      kind: "directory",
+      root: path,
+      shards: await Promise.all(files.map(async (n) => ({ path: join(path, n), relativePath: n, header: await readSafetensorsHeader(join(path, n)) }))),
+    };
   }
   const indexFile = join(path, indexName);
   const index = parseJsonBytes(await readFile(indexFile), `index ${indexName}`) as Record<string, unknown>;
   const map = index?.weight_map;
-  if (map === null || typeof map !== "object" || Array.isArray(map)) throw new ModelFormatError("INVALID_INDEX", "weight_map must be an object of tensor name → shard file", { file: indexFile });
+  if (map === null || typeof map !== "object" || Array.isArray(map))
+    throw new ModelFormatError("INVALID_INDEX", "weight_map must be an object of tensor name → shard file", { file: indexFile });
   const byShard = new Map<string, Set<string>>();
   for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
     if (typeof shard !== "string" || shard.includes("/") || shard.includes("\\") || shard.startsWith(".") || !shard.endsWith(".safetensors"))
-      throw new ModelFormatError("INVALID_INDEX", `weight_map names ${JSON.stringify(String(shard)).slice(0, 80)}, not a .safetensors file beside the index`, { file: indexFile, field: tensor });
+      throw new ModelFormatError("INVALID_INDEX", `weight_map names ${JSON.stringify(String(shard)).slice(0, 80)}, not a .safetensors file beside the index`, {
+        file: indexFile,
+        field: tensor,
+      });
     if (!byShard.has(shard)) byShard.set(shard, new Set());
     byShard.get(shard)!.add(tensor);
   }
@@ -151,9 +170,16 @@ export async function openSafetensorsModel(path: string): Promise<SafetensorsMod
   for (const name of [...byShard.keys()].sort()) {
     const header = await readSafetensorsHeader(join(path, name));
     const listed = byShard.get(name)!;
-    for (const t of header.tensors) if (!listed.has(t.name)) throw new ModelFormatError("INVALID_INDEX", `the shard holds tensor ${JSON.stringify(t.name)}, which the index does not map to it`, { file: indexFile, field: name });
+    for (const t of header.tensors)
+      if (!listed.has(t.name))
+        throw new ModelFormatError("INVALID_INDEX", `the shard holds tensor ${JSON.stringify(t.name)}, which the index does not map to it`, {
+          file: indexFile,
+          field: name,
+        });
     const held = new Set(header.tensors.map((t) => t.name));
-    for (const t of listed) if (!held.has(t)) throw new ModelFormatError("INVALID_INDEX", `the index maps ${JSON.stringify(t)} to ${name}, which does not hold it`, { file: indexFile, field: t });
+    for (const t of listed)
+      if (!held.has(t))
+        throw new ModelFormatError("INVALID_INDEX", `the index maps ${JSON.stringify(t)} to ${name}, which does not hold it`, { file: indexFile, field: t });
     shards.push({ path: join(path, name), relativePath: relative(path, join(path, name)), header });
   }
   return { kind: "directory", root: path, shards };

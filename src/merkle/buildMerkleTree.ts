@@ -37,8 +37,7 @@ export type BuildMerkleTreeErrorType = MerkleError | InputError;
 export function buildMerkleTree(leaves: readonly Hex[] | Uint8Array, parameters: BuildMerkleTreeParameters = {}): BuildMerkleTreeReturnType {
   let packed: Uint8Array;
   if (leaves instanceof Uint8Array) {
-    if (leaves.length % 32 !== 0)
-      invalid("INVALID_ARGUMENT", `packed leaves must be a multiple of 32 bytes, got ${leaves.length}`, "leaves");
+    if (leaves.length % 32 !== 0) invalid("INVALID_ARGUMENT", `packed leaves must be a multiple of 32 bytes, got ${leaves.length}`, "leaves");
     packed = leaves.byteOffset % 4 === 0 ? leaves : leaves.slice();
   } else packed = packHexLeaves(leaves);
   const leafCount = packed.length / 32;

@@ -44,7 +44,6 @@ export function hashTreeNodes(parameters: HashTreeParameters): void {
 /** The `threads` parameter, checked (default DEFAULT_THREADS). */
 export function checkThreads(threads: number | undefined): number {
   if (threads === undefined) return DEFAULT_THREADS;
-  if (!Number.isSafeInteger(threads) || threads < 1)
-    invalid("INVALID_ARGUMENT", `threads must be a positive integer, got ${String(threads)}`, "threads");
+  if (!Number.isSafeInteger(threads) || threads < 1) invalid("INVALID_ARGUMENT", `threads must be a positive integer, got ${String(threads)}`, "threads");
   return threads;
 }

@@ -93,8 +93,7 @@ export function retireTreeKeccak(): void {
  * const digests = keccak256Batch(pairs); // pairs.length = 64 * k  →  digests.length = 32 * k
  */
 export function keccak256Batch(messages: Uint8Array): Uint8Array {
-  if (messages.length % 64 !== 0)
-    invalid("INVALID_ARGUMENT", `expected a multiple of 64 bytes, got ${messages.length}`, "messages");
+  if (messages.length % 64 !== 0) invalid("INVALID_ARGUMENT", `expected a multiple of 64 bytes, got ${messages.length}`, "messages");
   const count = messages.length / 64;
   const { wasm, bytes } = scratchKeccak(messages.length);
   bytes.set(messages, 0);

@@ -51,7 +51,8 @@ export function loadMerkleTree(bytes: Uint8Array, parameters: LoadMerkleTreePara
     leafCount = header;
     blob = bytes;
     nodes = bytes.subarray(TREE_HEADER_BYTES);
-    if (nodes.length !== (2 * leafCount - 1) * 32) throw notATree(`${bytes.length} bytes, expected ${TREE_HEADER_BYTES + (2 * leafCount - 1) * 32} for ${leafCount} leaves`);
+    if (nodes.length !== (2 * leafCount - 1) * 32)
+      throw notATree(`${bytes.length} bytes, expected ${TREE_HEADER_BYTES + (2 * leafCount - 1) * 32} for ${leafCount} leaves`);
   }
   if (leafCount < 1) throw notATree("zero leaves");
   if (leafCount > MAX_LEAF_COUNT) throw notATree(`${leafCount} leaves is more than ${MAX_LEAF_COUNT}`);

@@ -8,7 +8,9 @@ export type CreateIngestQueueParameters = {
   /** Entries per commit before it is started without waiting (default 500). A larger request is committed alone, whole. */
   readonly maxEntries?: number | undefined;
   /** Called after each commit (logs, metrics). */
-  readonly onCommit?: ((commit: { readonly requests: number; readonly entries: number; readonly milliseconds: number; readonly error?: unknown }) => void) | undefined;
+  readonly onCommit?:
+    | ((commit: { readonly requests: number; readonly entries: number; readonly milliseconds: number; readonly error?: unknown }) => void)
+    | undefined;
 };
 
 /**

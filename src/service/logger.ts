@@ -92,7 +92,10 @@ export function redactLogValue(value: unknown, name = "", depth = 0): unknown {
 
 /** Free text: URLs redacted, bearer credentials and API tokens removed. */
 export function redactText(text: string): string {
-  return text.replace(URL_IN_TEXT, (url) => redactUrl(url)).replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`).replace(API_TOKEN, REDACTED);
+  return text
+    .replace(URL_IN_TEXT, (url) => redactUrl(url))
+    .replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`)
+    .replace(API_TOKEN, REDACTED);
 }
 
 function describeError(error: Error): Record<string, unknown> {

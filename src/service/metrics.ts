@@ -120,8 +120,16 @@ export function createServiceMetrics(): ServiceMetrics {
   const rpcErrors = new ValueFamily("provenance_rpc_errors_total", "Failed JSON-RPC calls of the anchorer, by operation (retried with backoff).");
   const reorgs = new ValueFamily("provenance_reorgs_total", "Anchors removed by a chain reorganisation (their batches are anchored again).", "counter", false);
   const httpRequests = new ValueFamily("provenance_http_requests_total", "HTTP requests answered, by route template and status code.");
-  const anchorLatency = new Histogram("provenance_anchor_latency_seconds", "From a batch's oldest entry's acceptance to the block that anchored it.", LATENCY_BUCKETS);
-  const acceptToConfirm = new Histogram("provenance_accept_to_confirm_seconds", "Per entry, from acceptance to its batch's confirmation (receipt available).", LATENCY_BUCKETS);
+  const anchorLatency = new Histogram(
+    "provenance_anchor_latency_seconds",
+    "From a batch's oldest entry's acceptance to the block that anchored it.",
+    LATENCY_BUCKETS,
+  );
+  const acceptToConfirm = new Histogram(
+    "provenance_accept_to_confirm_seconds",
+    "Per entry, from acceptance to its batch's confirmation (receipt available).",
+    LATENCY_BUCKETS,
+  );
   const httpDuration = new Histogram("provenance_http_request_duration_seconds", "HTTP request duration, by route template.", HTTP_BUCKETS);
   const counters = new Map([ingested, sealed, anchored, confirmed, txSent, gasUsed, rpcErrors, reorgs, httpRequests].map((c) => [c.name, c]));
 

@@ -106,20 +106,45 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const writer = await connectWriter(config.rpcUrl, config.privateKey, rpcTimeoutMs); // names the (redacted) URL if unreachable
   const nodeChainId = await writer.getChainId();
   if (nodeChainId !== config.chainId)
-    throw new ChainError("CHAIN_ID_MISMATCH", `the node at ${where} serves chain ${nodeChainId}, but the service is configured for chain ${config.chainId}; refusing to start`);
+    throw new ChainError(
+      "CHAIN_ID_MISMATCH",
+      `the node at ${where} serves chain ${nodeChainId}, but the service is configured for chain ${config.chainId}; refusing to start`,
+    );
 
   // 2. The store, pinned to this chain and registry on first use.
   const ownStore = typeof config.store === "string";
   // SQLite: group commits run on an ingest thread, so the event loop parses requests during each fsync.
   const store = typeof config.store === "string" ? await openServiceStore(config.store, { sqlite: { ingestThread: true, ...config.sqlite } }) : config.store;
   try {
-    await pin(store, PINNED_CHAIN_ID, String(config.chainId), (was) => new ChainError("CHAIN_ID_MISMATCH", `the store ${store.description} was used with chain ${was}; this service is configured for chain ${config.chainId}; refusing to start`));
-    await pin(store, PINNED_REGISTRY, config.registry.toLowerCase(), (was) => new StoreError("STORE_CONFLICT", `the store ${store.description} anchors in registry ${was}, not ${config.registry}; use another store for another registry`));
+    await pin(
+      store,
+      PINNED_CHAIN_ID,
+      String(config.chainId),
+      (was) =>
+        new ChainError(
+          "CHAIN_ID_MISMATCH",
+          `the store ${store.description} was used with chain ${was}; this service is configured for chain ${config.chainId}; refusing to start`,
+        ),
+    );
+    await pin(
+      store,
+      PINNED_REGISTRY,
+      config.registry.toLowerCase(),
+      (was) =>
+        new StoreError(
+          "STORE_CONFLICT",
+          `the store ${store.description} anchors in registry ${was}, not ${config.registry}; use another store for another registry`,
+        ),
+    );
     // 3. Every organisation exists and this account may anchor for it.
     for (const orgId of config.orgIds) {
-      if (!(await readOrganisation(writer, config.registry, orgId))) invalid("INVALID_ARGUMENT", `organisation ${orgId} is not registered in ${config.registry} on chain ${config.chainId}`);
+      if (!(await readOrganisation(writer, config.registry, orgId)))
+        invalid("INVALID_ARGUMENT", `organisation ${orgId} is not registered in ${config.registry} on chain ${config.chainId}`);
       if (!(await isAnchorer(writer, config.registry, orgId, writer.account)))
-        invalid("INVALID_ARGUMENT", `account ${writer.account} is not an anchorer of organisation ${orgId}: its admin must add it before this service can anchor`);
+        invalid(
+          "INVALID_ARGUMENT",
+          `account ${writer.account} is not an anchorer of organisation ${orgId}: its admin must add it before this service can anchor`,
+        );
     }
   } catch (error) {
     if (ownStore) await store.close();
@@ -131,7 +156,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const ingest = createIngestQueue({
     store,
     onCommit: (c) => {
-      if (c.error !== undefined) logger.error("ingest commit failed; nothing of it was acknowledged", { requests: c.requests, entries: c.entries, error: c.error });
+      if (c.error !== undefined)
+        logger.error("ingest commit failed; nothing of it was acknowledged", { requests: c.requests, entries: c.entries, error: c.error });
     },
   });
   // This process (host, boot, PID namespace, PID, start time), read from /proc once: it names the
@@ -171,7 +197,9 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     onIngested: (orgId, count) => anchorer.notifyIngested(orgId, count),
     anchorerStatus: () => anchorer.status(),
   });
-  const server = createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, (request, response) => api.handle(request, response));
+  const server = createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, (request, response) =>
+    api.handle(request, response),
+  );
   const listen = config.listen ?? { host: "127.0.0.1", port: 8080 };
   try {
     await listenOn(server, listen.host, listen.port);
@@ -185,15 +213,26 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   // Not awaited: the anchorer retries an unreachable node or store with backoff while ingestion
   // goes on (/readyz reports it). Fatal misconfigurations were refused above, before listening.
   anchorer.start().catch((error: unknown) => logger.error("the anchorer stopped; entries are still accepted but not anchored", { error }));
-  logger.info("service started", { url, store: store.description, rpc: where, chainId: config.chainId, registry: config.registry, orgIds: config.orgIds, anchorer: writer.account });
+  logger.info("service started", {
+    url,
+    store: store.description,
+    rpc: where,
+    chainId: config.chainId,
+    registry: config.registry,
+    orgIds: config.orgIds,
+    anchorer: writer.account,
+  });
   // A store without tokens refuses every request (401): the usual cause is `token create` run against another store.
   const tokenOrgs = new Set((await store.listTokens().catch(() => null))?.map((t) => t.orgId) ?? config.orgIds);
   const tokenless = config.orgIds.filter((id) => !tokenOrgs.has(id));
   if (tokenless.length > 0)
-    logger.warn("the store holds no API token for these organisations: their requests will be refused (401) until one is created with `provenance token create --org <id> --name <name> --store <this store>`", {
-      store: store.description,
-      orgIds: tokenless,
-    });
+    logger.warn(
+      "the store holds no API token for these organisations: their requests will be refused (401) until one is created with `provenance token create --org <id> --name <name> --store <this store>`",
+      {
+        store: store.description,
+        orgIds: tokenless,
+      },
+    );
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -256,8 +295,16 @@ function listenOn(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     // The usual causes (port taken, no permission, no such address) are the caller's to fix: one line, no stack.
     const refuse = (error: NodeJS.ErrnoException) => {
-      const why = { EADDRINUSE: "the address is already in use (another process listens there)", EACCES: "permission denied (a port below 1024?)", EADDRNOTAVAIL: "no such local address" }[error.code ?? ""];
-      reject(why ? new InputError("INVALID_ARGUMENT", `cannot listen on ${host}:${port}: ${why}; choose another with --listen or PROVENANCE_LISTEN`, { cause: error }) : error);
+      const why = {
+        EADDRINUSE: "the address is already in use (another process listens there)",
+        EACCES: "permission denied (a port below 1024?)",
+        EADDRNOTAVAIL: "no such local address",
+      }[error.code ?? ""];
+      reject(
+        why
+          ? new InputError("INVALID_ARGUMENT", `cannot listen on ${host}:${port}: ${why}; choose another with --listen or PROVENANCE_LISTEN`, { cause: error })
+          : error,
+      );
     };
     server.once("error", refuse);
     server.listen(port, host, () => {

@@ -2,4 +2,3 @@
 
 export type { Logger } from "../core/logger.js";
 export type { AnchorerEvents } from "../ledger/anchoring/types.js";
-

@@ -40,7 +40,10 @@ export type ArtifactCheck =
  * await verifyReceipt({ receipt, artifact: artifactFromModelDigest(await hashModel("./model")), chain, chainId, registry });
  */
 export function artifactFromModelDigest(digest: ModelDigest): ArtifactEvidence {
-  const v1 = digest.manifest && digest.manifest.format === MODEL_MANIFEST_FORMAT ? hashModelManifest({ ...digest.manifest, format: MODEL_MANIFEST_FORMAT_V1 }) : undefined;
+  const v1 =
+    digest.manifest && digest.manifest.format === MODEL_MANIFEST_FORMAT
+      ? hashModelManifest({ ...digest.manifest, format: MODEL_MANIFEST_FORMAT_V1 })
+      : undefined;
   return { checked: "files", kind: digest.kind, sha256: digest.sha256, ...(v1 !== undefined && { v1Sha256: v1 }) };
 }
 
@@ -118,7 +121,8 @@ export function checkArtifact(entry: LedgerEntry, evidence: ArtifactEvidence): A
         "hashing-version",
         `the ${entry.kind}'s subject ${evidence.v1Sha256} is these files' model hashing v1 digest (${MODEL_MANIFEST_FORMAT_V1}), where a file and a directory can share a digest; v1 is no longer verified: re-attest the model with this version (${MODEL_MANIFEST_FORMAT}) and anchor it again`,
       );
-    const what = evidence.checked === "files" ? `the ${evidence.kind}'s SHA-256 ${evidence.sha256} (model hashing v2)` : `the supplied digest sha256:${evidence.sha256}`;
+    const what =
+      evidence.checked === "files" ? `the ${evidence.kind}'s SHA-256 ${evidence.sha256} (model hashing v2)` : `the supplied digest sha256:${evidence.sha256}`;
     throw new VerificationError("artifact-digest", `${what} does not match the ${entry.kind}'s subject ${subjects.join(", ")}`);
   }
   if (evidence.checked === "digest-only") return { checked: "digest-only", sha256: evidence.sha256 };
@@ -139,11 +143,17 @@ export function checkKindClaims(entries: readonly LedgerEntry[], modelSha256: st
 
 function checkKind(claim: HashingClaim, kind: "file" | "directory", what: string): void {
   if (claim.kind !== undefined && claim.kind !== kind)
-    throw new VerificationError("artifact-kind", `${what} is about a ${claim.kind} (${claim.by}), but the artifact is a ${kind}: a ${kind} never verifies as a ${claim.kind}`);
+    throw new VerificationError(
+      "artifact-kind",
+      `${what} is about a ${claim.kind} (${claim.by}), but the artifact is a ${kind}: a ${kind} never verifies as a ${claim.kind}`,
+    );
 }
 
 /** The one evidence of a verification call: `artifact`, or the older `artifactSha256` (a digest the caller supplied). */
-export function evidenceOf(parameters: { readonly artifact?: ArtifactEvidence | undefined; readonly artifactSha256?: string | undefined }): ArtifactEvidence | undefined {
+export function evidenceOf(parameters: {
+  readonly artifact?: ArtifactEvidence | undefined;
+  readonly artifactSha256?: string | undefined;
+}): ArtifactEvidence | undefined {
   if (parameters.artifact !== undefined && parameters.artifactSha256 !== undefined)
     invalid("INVALID_ARGUMENT", "give artifact or artifactSha256, not both", "artifactSha256");
   if (parameters.artifactSha256 !== undefined) return { checked: "digest-only", sha256: parameters.artifactSha256.toLowerCase() };

@@ -39,7 +39,14 @@ export async function embedOfflineKit(parameters: EmbedOfflineKitParameters): Pr
   const recording = recordingRequest(parameters.transport);
   const chain = createLightChainReader({ transport: recording, trust });
   const { offlineKit: _replaced, ...v1 } = parameters.bundle;
-  const verified = await verifyBundle({ bundle: { ...v1, format: BUNDLE_FORMAT }, chain, chainId: trust.chainId, registry: trust.registry, policy: parameters.policy, acceptedOrgIds: parameters.acceptedOrgIds });
+  const verified = await verifyBundle({
+    bundle: { ...v1, format: BUNDLE_FORMAT },
+    chain,
+    chainId: trust.chainId,
+    registry: trust.registry,
+    policy: parameters.policy,
+    acceptedOrgIds: parameters.acceptedOrgIds,
+  });
   return { bundle: { ...v1, format: BUNDLE_V2_FORMAT, offlineKit: recording.kit() }, verified };
 }
 
@@ -66,7 +73,11 @@ export type OfflineChainReaderParameters = {
 export function offlineChainReader(parameters: OfflineChainReaderParameters): LightChainReader {
   const kit = parameters.bundle.offlineKit;
   if (kit === undefined)
-    invalid("INVALID_BUNDLE", `the bundle (${parameters.bundle.format}) carries no offline kit: verify it online, or rebuild it with bundle --embed-proofs`, "bundle.offlineKit");
+    invalid(
+      "INVALID_BUNDLE",
+      `the bundle (${parameters.bundle.format}) carries no offline kit: verify it online, or rebuild it with bundle --embed-proofs`,
+      "bundle.offlineKit",
+    );
   return createLightChainReader({
     transport: replayRequest(kit),
     trust: parameters.trust,

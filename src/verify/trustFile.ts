@@ -42,12 +42,21 @@ const CODE = "INVALID_ARGUMENT";
 export function parseTrustFile(value: unknown, path = "trust"): TrustFile {
   const o = expectObject(value, path, CODE);
   if (o.format !== TRUST_FORMAT && o.format !== TRUST_FORMAT_V2)
-    invalid("UNSUPPORTED_FORMAT", `format is ${JSON.stringify(o.format) ?? "missing"}; this verifier reads "${TRUST_FORMAT}" and "${TRUST_FORMAT_V2}"`, `${path}.format`);
+    invalid(
+      "UNSUPPORTED_FORMAT",
+      `format is ${JSON.stringify(o.format) ?? "missing"}; this verifier reads "${TRUST_FORMAT}" and "${TRUST_FORMAT_V2}"`,
+      `${path}.format`,
+    );
   const format = o.format;
-  expectObject(o, path, CODE, { required: ["format", "chainId", "registry", "organisations"], allowed: format === TRUST_FORMAT_V2 ? ["rpc", "qbft"] : ["rpc"] });
+  expectObject(o, path, CODE, {
+    required: ["format", "chainId", "registry", "organisations"],
+    allowed: format === TRUST_FORMAT_V2 ? ["rpc", "qbft"] : ["rpc"],
+  });
   const chainId = expectInteger(o.chainId, `${path}.chainId`, CODE, 1);
   const registry = parseAddress(expectString(o.registry, `${path}.registry`, CODE, { max: 42 }), `${path}.registry`).toLowerCase() as Hex;
-  const organisations = expectArray(o.organisations, `${path}.organisations`, CODE, 1, 1024).map((id, i) => expectInteger(id, `${path}.organisations[${i}]`, CODE, 1, UINT32_MAX));
+  const organisations = expectArray(o.organisations, `${path}.organisations`, CODE, 1, 1024).map((id, i) =>
+    expectInteger(id, `${path}.organisations[${i}]`, CODE, 1, UINT32_MAX),
+  );
   const dup = organisations.findIndex((id, i) => organisations.indexOf(id) !== i);
   if (dup >= 0) invalid(CODE, "is listed twice", `${path}.organisations[${dup}]`);
   let rpc: string | undefined;
@@ -59,7 +68,8 @@ export function parseTrustFile(value: unknown, path = "trust"): TrustFile {
     } catch {
       url = undefined;
     }
-    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) invalid(CODE, "must be an http(s) URL such as http://127.0.0.1:8545", `${path}.rpc`);
+    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:"))
+      invalid(CODE, "must be an http(s) URL such as http://127.0.0.1:8545", `${path}.rpc`);
   }
   let qbft: QbftTrust | undefined;
   if (o.qbft !== undefined) {

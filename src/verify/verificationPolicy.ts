@@ -49,28 +49,41 @@ export const DEFAULT_VERIFICATION_POLICY: VerificationPolicy = {
 
 const CODE = "INVALID_POLICY";
 
-const predicateName = s.string({ max: 64, docType: "type name" }).refine(
-  (name, fail) => Object.hasOwn(PREDICATE_NAMES, name) || fail("", `unknown predicate name ${JSON.stringify(name)}; one of ${Object.keys(PREDICATE_NAMES).join(", ")}`),
-  { schema: { enum: Object.keys(PREDICATE_NAMES) } },
+const predicateName = s
+  .string({ max: 64, docType: "type name" })
+  .refine(
+    (name, fail) =>
+      Object.hasOwn(PREDICATE_NAMES, name) || fail("", `unknown predicate name ${JSON.stringify(name)}; one of ${Object.keys(PREDICATE_NAMES).join(", ")}`),
+    { schema: { enum: Object.keys(PREDICATE_NAMES) } },
+  );
+const roles = s.array(
+  s.string({ max: 64, pattern: /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, hint: "a lower-case kebab-case role name such as deployer", docType: "role" }),
+  1,
+  64,
 );
-const roles = s.array(s.string({ max: 64, pattern: /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, hint: "a lower-case kebab-case role name such as deployer", docType: "role" }), 1, 64);
 const orgIds = s
   .array(s.integer(1, UINT32_MAX), 0, 1000)
   .refine((ids, fail) => new Set(ids).size !== ids.length && fail("", "lists an organisation twice"), { schema: { uniqueItems: true } });
 
 /** The verification policy's spec: parser, `schemas/verification-policy-v1.schema.json` and the docs table (docs/bundle.md). */
 export const verificationPolicySpec = s.object({
-  format: s.custom<typeof VERIFICATION_POLICY_FORMAT>(
-    (value, path) => (value === VERIFICATION_POLICY_FORMAT ? value : unsupportedFormat("policy", value, `"${VERIFICATION_POLICY_FORMAT}"`, path)),
-    { const: VERIFICATION_POLICY_FORMAT },
-    `\`"${VERIFICATION_POLICY_FORMAT}"\``,
-  ).describe("this format; another is `UNSUPPORTED_FORMAT`"),
+  format: s
+    .custom<typeof VERIFICATION_POLICY_FORMAT>(
+      (value, path) => (value === VERIFICATION_POLICY_FORMAT ? value : unsupportedFormat("policy", value, `"${VERIFICATION_POLICY_FORMAT}"`, path)),
+      { const: VERIFICATION_POLICY_FORMAT },
+      `\`"${VERIFICATION_POLICY_FORMAT}"\``,
+    )
+    .describe("this format; another is `UNSUPPORTED_FORMAT`"),
   require: s
     .array(s.array(predicateName, 1, 16), 0, 32)
     .describe(
       "attestations the model itself must have; each item lists `provenance attest` type names, any one of which satisfies it. Missing: `required-attestation`. Items naming `training-run` or `model-update` apply to every ancestor model as well",
     ),
-  organisations: s.optional(orgIds.describe("only anchors by these organisations count (`organisation`); combined with `--org` (both must accept); omitted: any registered organisation")),
+  organisations: s.optional(
+    orgIds.describe(
+      "only anchors by these organisations count (`organisation`); combined with `--org` (both must accept); omitted: any registered organisation",
+    ),
+  ),
   deployment: s.object({ roles: roles.describe("a deployment counts only when signed by a key registered with one of these roles (`deployment-signer`)") }),
   approvals: s.optional(
     s.object({

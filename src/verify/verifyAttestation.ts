@@ -59,27 +59,56 @@ export async function verifyAttestation(parameters: VerifyAttestationParameters)
     const keyId = onChainKeyId(signer.keyid);
     const key = await readSigningKey(parameters.chain, anchored.registry, orgId, keyId);
     const at = anchored.blockNumber;
-    if (!key) throw new VerificationError("signing-key", `key ${signer.keyid} is not registered to organisation ${orgId} that anchored the envelope, in ${anchored.registry}`);
-    if (key.registeredAt > at) throw new VerificationError("signing-key", `key ${signer.keyid} was registered at block ${key.registeredAt}, after the envelope was anchored at block ${at}`);
-    if (key.revokedAt !== 0 && key.revokedAt <= at) throw new VerificationError("signing-key", `key ${signer.keyid} was revoked at block ${key.revokedAt}, at or before the anchor block ${at}`);
+    if (!key)
+      throw new VerificationError(
+        "signing-key",
+        `key ${signer.keyid} is not registered to organisation ${orgId} that anchored the envelope, in ${anchored.registry}`,
+      );
+    if (key.registeredAt > at)
+      throw new VerificationError(
+        "signing-key",
+        `key ${signer.keyid} was registered at block ${key.registeredAt}, after the envelope was anchored at block ${at}`,
+      );
+    if (key.revokedAt !== 0 && key.revokedAt <= at)
+      throw new VerificationError("signing-key", `key ${signer.keyid} was revoked at block ${key.revokedAt}, at or before the anchor block ${at}`);
     // Proof of possession: the registry checks secp256k1 proofs itself, not ed25519 or P-256 ones, so every
     // verifier checks the proof the registration emitted, against the hash the registry stored, for every algorithm.
     const check = async (): Promise<string | null> => {
       const possession = await readKeyPossession(parameters.chain, anchored.registry, orgId, keyId, key);
       return possession
-        ? checkKeyPossession(possession, { chainId: anchored.chainId, registry: anchored.registry, orgId, keyId, role: key.role }, { keyid: signer.keyid, possessionHash: key.possessionHash })
+        ? checkKeyPossession(
+            possession,
+            { chainId: anchored.chainId, registry: anchored.registry, orgId, keyId, role: key.role },
+            { keyid: signer.keyid, possessionHash: key.possessionHash },
+          )
         : `its SigningKeyRegistered log is not in block ${key.registeredAt}`;
     };
     const memo = parameters.possessionChecks;
-    const memoKey = [anchored.chainId, anchored.registry.toLowerCase(), orgId, keyId.toLowerCase(), key.role, key.registeredAt, key.possessionHash, signer.keyid].join(" ");
+    const memoKey = [
+      anchored.chainId,
+      anchored.registry.toLowerCase(),
+      orgId,
+      keyId.toLowerCase(),
+      key.role,
+      key.registeredAt,
+      key.possessionHash,
+      signer.keyid,
+    ].join(" ");
     let checked = memo?.get(memoKey);
     if (checked === undefined) {
       checked = check();
       memo?.set(memoKey, checked);
     }
     const problem = await checked;
-    if (problem) throw new VerificationError("signing-key", `key ${signer.keyid}'s registration for organisation ${orgId} has no valid proof of possession: ${problem}`);
+    if (problem)
+      throw new VerificationError("signing-key", `key ${signer.keyid}'s registration for organisation ${orgId} has no valid proof of possession: ${problem}`);
     signers.push({ ...signer, role: key.role, registeredAt: key.registeredAt });
   }
-  return { ...anchored, statement: envelope.statement, entryHash: envelope.entryHash, signers, checks: [...anchored.checks, "envelope", "signature", "signing-key"] };
+  return {
+    ...anchored,
+    statement: envelope.statement,
+    entryHash: envelope.entryHash,
+    signers,
+    checks: [...anchored.checks, "envelope", "signature", "signing-key"],
+  };
 }

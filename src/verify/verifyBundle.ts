@@ -160,13 +160,22 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
   // One chain reader for every entry: a signing key's registration is checked once (verifyAttestation).
   const possessionChecks = new Map<string, Promise<string | null>>();
   for (const [i, receipt] of receipts.entries()) {
-    const common = { chain: parameters.chain, chainId: parameters.chainId, registry: parameters.registry, acceptedOrgIds, confirmations: parameters.confirmations, receipt };
+    const common = {
+      chain: parameters.chain,
+      chainId: parameters.chainId,
+      registry: parameters.registry,
+      acceptedOrgIds,
+      confirmations: parameters.confirmations,
+      receipt,
+    };
     try {
       if (receipt.envelope !== undefined) attestations.push(await verifyAttestation({ ...common, publicKeys: keys, possessionChecks }));
       else await verifyReceipt(common);
     } catch (error) {
       if (error instanceof VerificationError)
-        throw new VerificationError(error.check, `broken link at entry ${i} (${describeEntry(receiptEntry(receipt))}): ${error.shortMessage}`, { cause: error });
+        throw new VerificationError(error.check, `broken link at entry ${i} (${describeEntry(receiptEntry(receipt))}): ${error.shortMessage}`, {
+          cause: error,
+        });
       throw error;
     }
   }
@@ -176,7 +185,11 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
   // The kind the verifier hashed must be the kind every entry about the model signed.
   checkKindClaims(receipts.map(receiptEntry), model, evidence);
   const artifact: ArtifactCheck =
-    evidence === undefined ? { checked: "none" } : evidence.checked === "files" ? { checked: "files", kind: evidence.kind, sha256: evidence.sha256 } : { checked: "digest-only", sha256: evidence.sha256 };
+    evidence === undefined
+      ? { checked: "none" }
+      : evidence.checked === "files"
+        ? { checked: "files", kind: evidence.kind, sha256: evidence.sha256 }
+        : { checked: "digest-only", sha256: evidence.sha256 };
 
   const lineage = attestations.map((a) => ({ entryHash: a.entryHash, statement: a.statement, blockNumber: a.blockNumber }));
   const graph = buildLineageGraph(lineage);
@@ -192,7 +205,13 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
   }
   checkEntryReferences(attestations);
 
-  const signed: SignedAttestation[] = attestations.map((a) => ({ entryHash: a.entryHash, statement: a.statement, blockNumber: a.blockNumber, signers: a.signers, orgId: a.organisation.id }));
+  const signed: SignedAttestation[] = attestations.map((a) => ({
+    entryHash: a.entryHash,
+    statement: a.statement,
+    blockNumber: a.blockNumber,
+    signers: a.signers,
+    orgId: a.organisation.id,
+  }));
   const requireApprovals = maxDefined(parameters.requireApprovals, policy.approvals?.minimum);
   const deploymentRoles = policy.deployment.roles.map((r) => onChainRole(r));
   const deployments = attestations
@@ -209,11 +228,21 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
           "approval-quorum",
           `deployment ${a.entryHash} relies on approvals by role "${p.approvalPolicy.role}", which the verifier's policy does not accept (accepted: ${policy.approvals.roles.join(", ")})`,
         );
-      const quorum = checkApprovalQuorum({ attestations: signed, model, policy: p.approvalPolicy, requireApprovals, notAfterBlock: a.blockNumber, orgId: a.organisation.id });
+      const quorum = checkApprovalQuorum({
+        attestations: signed,
+        model,
+        policy: p.approvalPolicy,
+        requireApprovals,
+        notAfterBlock: a.blockNumber,
+        orgId: a.organisation.id,
+      });
       return { entryHash: a.entryHash, environment: p.environment, quorum };
     });
   if (requireApprovals !== undefined && deployments.length === 0)
-    throw new VerificationError("approval-quorum", `${requireApprovals} approvals were required, but the bundle has no deployment of the model to check them against`);
+    throw new VerificationError(
+      "approval-quorum",
+      `${requireApprovals} approvals were required, but the bundle has no deployment of the model to check them against`,
+    );
 
   const present = new Set(attestations.filter((a) => about(a, model)).map((a) => SHORT_NAMES.get(a.statement.predicateType)));
   for (const requirement of policy.require)
@@ -269,7 +298,9 @@ function about(a: VerifiedAttestation, sha256: string): boolean {
 export function registrationOf(attestations: readonly VerifiedAttestation[], sha256: string): Registration | null {
   const aboutIt = attestations.filter((a) => about(a, sha256));
   const chosen =
-    aboutIt.find((a) => IDENTITY_TYPES.includes(a.statement.predicateType)) ?? aboutIt.find((a) => DERIVATION_TYPES.includes(a.statement.predicateType)) ?? aboutIt[0];
+    aboutIt.find((a) => IDENTITY_TYPES.includes(a.statement.predicateType)) ??
+    aboutIt.find((a) => DERIVATION_TYPES.includes(a.statement.predicateType)) ??
+    aboutIt[0];
   if (!chosen) return null;
   return {
     name: chosen.statement.subject.find((s) => s.digest.sha256 === sha256)!.name,
@@ -291,7 +322,10 @@ export function registrationOf(attestations: readonly VerifiedAttestation[], sha
 function checkEntryReferences(attestations: readonly VerifiedAttestation[]): void {
   const byHash = new Map(attestations.map((a) => [a.entryHash.toLowerCase(), a]));
   const missing = (from: VerifiedAttestation, what: string, ref: Hex, why: string): never => {
-    throw new VerificationError("lineage-reference", `${SHORT_NAMES.get(from.statement.predicateType) ?? from.statement.predicateType} ${from.entryHash} names ${what} entry ${ref}, ${why}`);
+    throw new VerificationError(
+      "lineage-reference",
+      `${SHORT_NAMES.get(from.statement.predicateType) ?? from.statement.predicateType} ${from.entryHash} names ${what} entry ${ref}, ${why}`,
+    );
   };
   for (const a of attestations) {
     if (a.statement.predicateType === MODEL_UPDATE_PREDICATE_TYPE) {
@@ -306,7 +340,8 @@ function checkEntryReferences(attestations: readonly VerifiedAttestation[]): voi
       for (const input of trainingRunEntryReferences(a.statement.predicate as TrainingRunPredicate)) {
         const target = byHash.get(input.entry.toLowerCase());
         if (!target) missing(a, `the ${input.role} ${input.name ?? input.sha256}'s`, input.entry, "which is not in the bundle: the evidence was left out");
-        if (!about(target!, input.sha256)) missing(a, `the ${input.role} ${input.name ?? input.sha256}'s`, input.entry, `which is not about that ${input.role} (sha256 ${input.sha256})`);
+        if (!about(target!, input.sha256))
+          missing(a, `the ${input.role} ${input.name ?? input.sha256}'s`, input.entry, `which is not about that ${input.role} (sha256 ${input.sha256})`);
       }
     }
   }
@@ -344,7 +379,9 @@ async function readRevocations(
   for (const sha256 of artifacts) {
     const aboutIt = attestations.filter((a) => about(a, sha256));
     const registering = aboutIt.filter((a) => IDENTITY_TYPES.includes(a.statement.predicateType) || DERIVATION_TYPES.includes(a.statement.predicateType));
-    const organisations = [...new Set([...(registering.length ? registering : aboutIt).map((a) => a.organisation.id), ...(policy.revocation?.organisations ?? [])])].sort((x, y) => x - y);
+    const organisations = [
+      ...new Set([...(registering.length ? registering : aboutIt).map((a) => a.organisation.id), ...(policy.revocation?.organisations ?? [])]),
+    ].sort((x, y) => x - y);
     checked.push({ sha256, organisations });
     for (const orgId of organisations) {
       const state = await readRevocation(parameters.chain, parameters.registry, orgId, `0x${sha256}`);

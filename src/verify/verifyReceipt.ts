@@ -93,18 +93,21 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
   checks.push("proof-root");
 
   // 4: the pins, never the receipt, say which chain and registry count.
-  if (receipt.anchor.chainId !== parameters.chainId) fail("chain-id", `the receipt is for chain ${receipt.anchor.chainId}, but the verifier pinned chain ${parameters.chainId}`);
+  if (receipt.anchor.chainId !== parameters.chainId)
+    fail("chain-id", `the receipt is for chain ${receipt.anchor.chainId}, but the verifier pinned chain ${parameters.chainId}`);
   const nodeChainId = await chain.getChainId();
   if (nodeChainId !== parameters.chainId) fail("chain-id", `the node serves chain ${nodeChainId}, but the verifier pinned chain ${parameters.chainId}`);
   checks.push("chain-id");
-  if (!hexEquals(receipt.anchor.registry, registry)) fail("registry", `the receipt names registry ${receipt.anchor.registry}, but the verifier pinned ${registry}`);
+  if (!hexEquals(receipt.anchor.registry, registry))
+    fail("registry", `the receipt names registry ${receipt.anchor.registry}, but the verifier pinned ${registry}`);
   checks.push("registry");
 
   // 5: the root is anchored by the organisation the receipt claims, and the chain agrees with every claim of the
   // receipt. Anchors are keyed by (organisation, root): another organisation's anchor of the same root (say, by
   // someone who learned the root first) is never read here, so it can neither stand in for this one nor block it.
   const stored = await readAnchor(chain, registry, receipt.anchor.orgId, receipt.root);
-  if (!stored) fail("anchor-root", `root ${receipt.root} is not anchored by organisation ${receipt.anchor.orgId} in registry ${registry} on chain ${parameters.chainId}`);
+  if (!stored)
+    fail("anchor-root", `root ${receipt.root} is not anchored by organisation ${receipt.anchor.orgId} in registry ${registry} on chain ${parameters.chainId}`);
   const anchor = stored!;
   const claims: [string, number, number][] = [
     ["organisation", anchor.orgId, receipt.anchor.orgId],
@@ -122,12 +125,24 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
   const mined = tx!;
   if (mined.status !== "success") fail("anchor-transaction", `transaction ${receipt.anchor.txHash} reverted`);
   if (mined.blockNumber !== BigInt(receipt.anchor.blockNumber) || !hexEquals(mined.blockHash, receipt.anchor.blockHash))
-    fail("anchor-transaction", `transaction ${receipt.anchor.txHash} is in block ${mined.blockNumber} (${mined.blockHash}), not the receipt's block ${receipt.anchor.blockNumber} (${receipt.anchor.blockHash})`);
-  const event = mined.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e !== null && e.orgId === anchor.orgId && hexEquals(e.root, receipt.root));
-  if (!event) fail("anchor-transaction", `transaction ${receipt.anchor.txHash} did not anchor root ${receipt.root} for organisation ${anchor.orgId} in registry ${registry}`);
+    fail(
+      "anchor-transaction",
+      `transaction ${receipt.anchor.txHash} is in block ${mined.blockNumber} (${mined.blockHash}), not the receipt's block ${receipt.anchor.blockNumber} (${receipt.anchor.blockHash})`,
+    );
+  const event = mined.logs
+    .map((log) => decodeBatchAnchored(log, registry))
+    .find((e) => e !== null && e.orgId === anchor.orgId && hexEquals(e.root, receipt.root));
+  if (!event)
+    fail(
+      "anchor-transaction",
+      `transaction ${receipt.anchor.txHash} did not anchor root ${receipt.root} for organisation ${anchor.orgId} in registry ${registry}`,
+    );
   const e = event!;
   if (e.orgId !== anchor.orgId || e.sequence !== anchor.sequence || e.leafCount !== anchor.leafCount || !hexEquals(e.metadataHash, receipt.batch.metadataHash))
-    fail("anchor-transaction", `the BatchAnchored event of transaction ${receipt.anchor.txHash} does not match the receipt's batch (organisation, sequence, leaf count or metadata hash)`);
+    fail(
+      "anchor-transaction",
+      `the BatchAnchored event of transaction ${receipt.anchor.txHash} does not match the receipt's batch (organisation, sequence, leaf count or metadata hash)`,
+    );
   checks.push("anchor-transaction");
 
   const block = await chain.getBlock(BigInt(receipt.anchor.blockNumber));
@@ -138,7 +153,10 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
   checks.push("anchor-block");
 
   if (parameters.acceptedOrgIds && !parameters.acceptedOrgIds.includes(anchor.orgId))
-    fail("organisation", `the root was anchored by organisation ${anchor.orgId}, which the verifier does not accept (accepted: ${parameters.acceptedOrgIds.join(", ")})`);
+    fail(
+      "organisation",
+      `the root was anchored by organisation ${anchor.orgId}, which the verifier does not accept (accepted: ${parameters.acceptedOrgIds.join(", ")})`,
+    );
   const org = await readOrganisation(chain, registry, anchor.orgId);
   if (!org) fail("organisation", `organisation ${anchor.orgId} is not registered in ${registry}`);
   checks.push("organisation");

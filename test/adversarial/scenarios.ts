@@ -87,10 +87,23 @@ export async function writeCliFiles(evidence: GenuineEvidence): Promise<CliFiles
   await writeFile(receipt, evidence.recordReceipts.find((r) => r.includes(evidence.fileModel.sha256))!);
   const bundle = join(dir, "fine-tune.bundle.json");
   await writeFile(bundle, evidence.bundle);
-  return { dir, receipt, fileModel: evidence.fileModel.path, bundle, modelDir: evidence.model.path, verifierDir, pins: ["--rpc", evidence.chain.rpcUrl, "--registry", evidence.registry] };
+  return {
+    dir,
+    receipt,
+    fileModel: evidence.fileModel.path,
+    bundle,
+    modelDir: evidence.model.path,
+    verifierDir,
+    pins: ["--rpc", evidence.chain.rpcUrl, "--registry", evidence.registry],
+  };
 }
 
-const policy = (overrides: Partial<VerificationPolicy>): VerificationPolicy => ({ format: VERIFICATION_POLICY_FORMAT, require: [["model-manifest"], ["training-run", "model-update"]], deployment: { roles: ["deployer", "ml-pipeline"] }, ...overrides });
+const policy = (overrides: Partial<VerificationPolicy>): VerificationPolicy => ({
+  format: VERIFICATION_POLICY_FORMAT,
+  require: [["model-manifest"], ["training-run", "model-update"]],
+  deployment: { roles: ["deployer", "ml-pipeline"] },
+  ...overrides,
+});
 const pinsOf = (e: GenuineEvidence) => ({ chain: e.reader, chainId: e.chain.chainId, registry: e.registry });
 const bundleOf = (e: GenuineEvidence) => parseBundle(e.bundle);
 const fileReceipt = (e: GenuineEvidence) => parseReceipt(e.recordReceipts.find((r) => r.includes(e.fileModel.sha256))!);
@@ -103,7 +116,11 @@ async function whileRevoked<T>(e: GenuineEvidence, orgId: number, sha256: string
     await reinstateSubject(e.writer, e.registry, orgId, `0x${sha256}`, ZERO32);
   }
 }
-const verdictClaims = (r: Awaited<ReturnType<typeof verifyBundle>>): string[] => [`verdict ${r.verdict}`, `named ${r.model.name}`, ...r.revocation.findings.map((f) => `revoked ${f.sha256} by ${f.orgId}`)];
+const verdictClaims = (r: Awaited<ReturnType<typeof verifyBundle>>): string[] => [
+  `verdict ${r.verdict}`,
+  `named ${r.model.name}`,
+  ...r.revocation.findings.map((f) => `revoked ${f.sha256} by ${f.orgId}`),
+];
 
 /** Sends `anchor(orgId, root, leafCount, metadataHash)` as `writer`: an anchorer acting on its own. */
 async function anchorAs(writer: GenuineEvidence["writer"], registry: Hex, parameters: { orgId: number; root: Hex; leafCount: number; metadataHash: Hex }) {
@@ -117,7 +134,12 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     target: "scenario",
     refusal: { revert: "ProvenanceRegistryInvalidPossessionProof" },
     async run(e) {
-      const proof = await proveKeyPossession(signerFromKeyFile(e.keys.pipeline), { chainId: e.chain.chainId, registry: e.registry, orgId: e.orgId, role: onChainRole("ml-pipeline") });
+      const proof = await proveKeyPossession(signerFromKeyFile(e.keys.pipeline), {
+        chainId: e.chain.chainId,
+        registry: e.registry,
+        orgId: e.orgId,
+        role: onChainRole("ml-pipeline"),
+      });
       await registerSigningKey(e.writer, e.registry, { orgId: e.otherOrgId, role: onChainRole("ml-pipeline"), possession: proof });
     },
   },
@@ -126,7 +148,12 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     target: "scenario",
     refusal: { revert: "ProvenanceRegistryInvalidPossessionProof" },
     async run(e) {
-      const proof = await proveKeyPossession(signerFromKeyFile(e.keys.pipeline), { chainId: e.chain.chainId, registry: e.registry, orgId: e.otherOrgId, role: onChainRole("ml-pipeline") });
+      const proof = await proveKeyPossession(signerFromKeyFile(e.keys.pipeline), {
+        chainId: e.chain.chainId,
+        registry: e.registry,
+        orgId: e.otherOrgId,
+        role: onChainRole("ml-pipeline"),
+      });
       const forged = { ...proof, proof: `0x${randomBytes(65).toString("hex")}` as Hex };
       await registerSigningKey(e.writer, e.registry, { orgId: e.otherOrgId, role: onChainRole("ml-pipeline"), possession: forged });
     },
@@ -138,12 +165,29 @@ export const SCENARIOS: readonly ScenarioCase[] = [
       refusal: { check: "signing-key" },
       async run(e) {
         const victim = generateKeyFile(algorithm);
-        const genuine = await proveKeyPossession(signerFromKeyFile(victim), { chainId: e.chain.chainId, registry: e.registry, orgId: e.orgId, role: onChainRole("approver") });
+        const genuine = await proveKeyPossession(signerFromKeyFile(victim), {
+          chainId: e.chain.chainId,
+          registry: e.registry,
+          orgId: e.orgId,
+          role: onChainRole("approver"),
+        });
         await registerSigningKey(e.writer, e.registry, { orgId: e.otherOrgId, role: onChainRole("approver"), possession: genuine });
         const store = LedgerStore.open(await mkdtemp(join(e.work, `squat-${algorithm}-`)));
         try {
-          const predicate = createEvaluationPredicate({ dataset: { name: "holdout", digest: { sha256: randomBytes(32).toString("hex") } }, metrics: [{ name: "auc", value: 0.9 }], evaluatedAt: new Date() });
-          const envelope = await signStatement({ _type: STATEMENT_TYPE, subject: [{ name: "victim/model", digest: { sha256: randomBytes(32).toString("hex") } }], predicateType: EVALUATION_PREDICATE_TYPE, predicate }, [signerFromKeyFile(victim)]);
+          const predicate = createEvaluationPredicate({
+            dataset: { name: "holdout", digest: { sha256: randomBytes(32).toString("hex") } },
+            metrics: [{ name: "auc", value: 0.9 }],
+            evaluatedAt: new Date(),
+          });
+          const envelope = await signStatement(
+            {
+              _type: STATEMENT_TYPE,
+              subject: [{ name: "victim/model", digest: { sha256: randomBytes(32).toString("hex") } }],
+              predicateType: EVALUATION_PREDICATE_TYPE,
+              predicate,
+            },
+            [signerFromKeyFile(victim)],
+          );
           const { stored } = addAttestation(store, envelope);
           sealBatch(store);
           await anchorBatches(store, e.writer, { registry: e.registry, orgId: e.otherOrgId });
@@ -161,12 +205,28 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     refusal: { check: "organisation" },
     async run(e) {
       const genuine = fileReceipt(e);
-      const tx = await anchorAs(e.writer, e.registry, { orgId: e.otherOrgId, root: genuine.root, leafCount: genuine.batch.leafCount, metadataHash: genuine.batch.metadataHash });
+      const tx = await anchorAs(e.writer, e.registry, {
+        orgId: e.otherOrgId,
+        root: genuine.root,
+        leafCount: genuine.batch.leafCount,
+        metadataHash: genuine.batch.metadataHash,
+      });
       // The rightful anchor still verifies (the squat did not block it) ...
       await verifyReceipt({ ...pinsOf(e), receipt: genuine, artifactSha256: e.fileModel.sha256, acceptedOrgIds: [e.orgId] });
       const squat = (await readAnchor(e.reader, e.registry, e.otherOrgId, genuine.root))!;
       const claimed = parseReceipt(
-        JSON.stringify({ ...JSON.parse(serializeReceipt(genuine)), anchor: { ...genuine.anchor, orgId: e.otherOrgId, sequence: squat.sequence, blockNumber: squat.blockNumber, blockHash: tx.blockHash, txHash: tx.transactionHash, timestamp: squat.timestamp } }),
+        JSON.stringify({
+          ...JSON.parse(serializeReceipt(genuine)),
+          anchor: {
+            ...genuine.anchor,
+            orgId: e.otherOrgId,
+            sequence: squat.sequence,
+            blockNumber: squat.blockNumber,
+            blockHash: tx.blockHash,
+            txHash: tx.transactionHash,
+            timestamp: squat.timestamp,
+          },
+        }),
       );
       // Unpinned, the verdict names the organisation the chain names: the squatter, never the rightful one.
       const unpinned = await verifyReceipt({ ...pinsOf(e), receipt: claimed, artifactSha256: e.fileModel.sha256 });
@@ -211,7 +271,9 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     target: "scenario",
     refusal: { ignored: "verdict verified" },
     async run(e) {
-      return whileRevoked(e, e.orgId, e.model.sha256, async () => verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 })));
+      return whileRevoked(e, e.orgId, e.model.sha256, async () =>
+        verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 })),
+      );
     },
   },
   {
@@ -219,9 +281,16 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     target: "scenario",
     refusal: { ignored: "verdict verified" },
     async run(e) {
-      const dataset = JSON.parse(e.bundle).receipts.map((r: { envelope?: { payload: string } }) => r.envelope && JSON.parse(Buffer.from(r.envelope.payload, "base64").toString("utf8"))).find((s: { predicateType?: string; subject: { name: string }[] } | undefined) => s?.predicateType?.includes("dataset") && s.subject[0]!.name === "dataset-base");
+      const dataset = JSON.parse(e.bundle)
+        .receipts.map((r: { envelope?: { payload: string } }) => r.envelope && JSON.parse(Buffer.from(r.envelope.payload, "base64").toString("utf8")))
+        .find(
+          (s: { predicateType?: string; subject: { name: string }[] } | undefined) =>
+            s?.predicateType?.includes("dataset") && s.subject[0]!.name === "dataset-base",
+        );
       const digest = dataset.subject[0].digest.sha256 as string;
-      return whileRevoked(e, e.orgId, digest, async () => verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 })));
+      return whileRevoked(e, e.orgId, digest, async () =>
+        verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 })),
+      );
     },
   },
   // Class 3: the bundle's own subject.name is unsigned.
@@ -231,7 +300,9 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     refusal: { ignored: "named FORGED acme/trusted-model" },
     async run(e) {
       const b = bundleOf(e);
-      return verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: { ...b, subject: { ...b.subject, name: "FORGED acme/trusted-model" } }, artifactSha256: e.model.sha256 }));
+      return verdictClaims(
+        await verifyBundle({ ...pinsOf(e), bundle: { ...b, subject: { ...b.subject, name: "FORGED acme/trusted-model" } }, artifactSha256: e.model.sha256 }),
+      );
     },
   },
   // Class 4 and 7: the verifier's policy.
@@ -239,38 +310,54 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     name: "policy/deployment signed by a key whose role (ml-pipeline) the pinned policy does not name",
     target: "scenario",
     refusal: { check: "deployment-signer" },
-    run: async (e) => void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ deployment: { roles: ["deployer"] } }) })),
+    run: async (e) =>
+      void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ deployment: { roles: ["deployer"] } }) })),
   },
   {
     name: "policy/approvals by a role the pinned policy does not accept",
     target: "scenario",
     refusal: { check: "approval-quorum" },
-    run: async (e) => void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ approvals: { roles: ["risk-officer"] } }) })),
+    run: async (e) =>
+      void (await verifyBundle({
+        ...pinsOf(e),
+        bundle: bundleOf(e),
+        artifactSha256: e.model.sha256,
+        policy: policy({ approvals: { roles: ["risk-officer"] } }),
+      })),
   },
   {
     name: "policy/fewer approvers than the pinned policy's minimum",
     target: "scenario",
     refusal: { check: "approval-quorum" },
-    run: async (e) => void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ approvals: { minimum: 3 } }) })),
+    run: async (e) =>
+      void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ approvals: { minimum: 3 } }) })),
   },
   {
     name: "policy/a required watermark attestation the model lacks",
     target: "scenario",
     refusal: { check: "required-attestation" },
-    run: async (e) => void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ require: [["model-manifest"], ["model-watermark"]] }) })),
+    run: async (e) =>
+      void (await verifyBundle({
+        ...pinsOf(e),
+        bundle: bundleOf(e),
+        artifactSha256: e.model.sha256,
+        policy: policy({ require: [["model-manifest"], ["model-watermark"]] }),
+      })),
   },
   {
     name: "policy/anchored by an organisation the pinned policy does not accept",
     target: "scenario",
     refusal: { check: "organisation" },
-    run: async (e) => void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ organisations: [e.otherOrgId] }) })),
+    run: async (e) =>
+      void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ organisations: [e.otherOrgId] }) })),
   },
   // Class 2: kind confusion, at the SDK (what the CLI cases below reach from files).
   {
     name: "kind/a directory presented with the file model's digest (files evidence of the wrong kind)",
     target: "scenario",
     refusal: { check: "artifact-kind" },
-    run: async (e) => void (await verifyReceipt({ ...pinsOf(e), receipt: fileReceipt(e), artifact: { checked: "files", kind: "directory", sha256: e.fileModel.sha256 } })),
+    run: async (e) =>
+      void (await verifyReceipt({ ...pinsOf(e), receipt: fileReceipt(e), artifact: { checked: "files", kind: "directory", sha256: e.fileModel.sha256 } })),
   },
   {
     name: "kind/a file presented with the model directory's digest (files evidence of the wrong kind)",
@@ -296,11 +383,23 @@ export const SCENARIOS: readonly ScenarioCase[] = [
     refusal: { check: "approval-quorum" },
     async run(e) {
       const context = { store: e.store, key: e.keys.pipeline };
-      await approveModel(context, e.model, { key: e.keys.bob, approverName: "Bob", role: "approver", policyId: "release-v1", decision: "rejected", comment: "changed my mind" });
+      await approveModel(context, e.model, {
+        key: e.keys.bob,
+        approverName: "Bob",
+        role: "approver",
+        policyId: "release-v1",
+        decision: "rejected",
+        comment: "changed my mind",
+      });
       sealBatch(e.store);
       await anchorBatches(e.store, e.writer, { registry: e.registry, orgId: e.orgId, confirmations: 1 });
       // A deployment after the rejection: Bob's earlier approval no longer counts towards it (one approver left of two).
-      await recordDeployment(context, e.model, { environment: "production", target: { name: "scoring-again" }, deployer: { name: "release-bot", role: "ml-pipeline" }, approvalPolicy: { id: "release-v1", threshold: 2, role: "approver" } });
+      await recordDeployment(context, e.model, {
+        environment: "production",
+        target: { name: "scoring-again" },
+        deployer: { name: "release-bot", role: "ml-pipeline" },
+        approvalPolicy: { id: "release-v1", threshold: 2, role: "approver" },
+      });
       sealBatch(e.store);
       await anchorBatches(e.store, e.writer, { registry: e.registry, orgId: e.orgId, confirmations: 1 });
       await verifyBundle({ ...pinsOf(e), bundle: parseBundle(serializeBundle(buildBundle(e.store, e.model.sha256))), artifactSha256: e.model.sha256 });
@@ -325,7 +424,14 @@ const writeJson = async (files: CliFiles, name: string, value: unknown): Promise
 };
 const receiptJson = async (files: CliFiles) => JSON.parse(await readFile(files.receipt, "utf8"));
 const bundleJson = async (files: CliFiles) => JSON.parse(await readFile(files.bundle, "utf8"));
-const trustFile = (e: GenuineEvidence, overrides: Record<string, unknown> = {}) => ({ format: TRUST_FORMAT, chainId: e.chain.chainId, registry: e.registry, organisations: [e.orgId], rpc: e.chain.rpcUrl, ...overrides });
+const trustFile = (e: GenuineEvidence, overrides: Record<string, unknown> = {}) => ({
+  format: TRUST_FORMAT,
+  chainId: e.chain.chainId,
+  registry: e.registry,
+  organisations: [e.orgId],
+  rpc: e.chain.rpcUrl,
+  ...overrides,
+});
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64");
 
 export const CLI_CASES: readonly CliCase[] = [
@@ -444,7 +550,10 @@ export const CLI_CASES: readonly CliCase[] = [
       refusal: { code: "INVALID_ARGUMENT" },
       async cwd(f) {
         const folder = await mkdtemp(join(f.dir, "dotenv-"));
-        await writeFile(join(folder, ".env"), `PROVENANCE_REGISTRY=0x${"66".repeat(20)}\nPROVENANCE_RPC_URL=${""}http://127.0.0.1:9\nPROVENANCE_CHAIN_ID=1\nPROVENANCE_ORG=2\n`);
+        await writeFile(
+          join(folder, ".env"),
+          `PROVENANCE_REGISTRY=0x${"66".repeat(20)}\nPROVENANCE_RPC_URL=${""}http://127.0.0.1:9\nPROVENANCE_CHAIN_ID=1\nPROVENANCE_ORG=2\n`,
+        );
         return folder;
       },
       args: (f) => [command, command === "verify" ? f.receipt : f.bundle, "--artifact", command === "verify" ? f.fileModel : f.modelDir, "--rpc", f.pins[1]!],
@@ -457,7 +566,10 @@ export const CLI_CASES: readonly CliCase[] = [
     refusal: { code: "INVALID_ARGUMENT" },
     async cwd(f) {
       const folder = await mkdtemp(join(f.dir, "dotenv-trust-"));
-      await writeFile(join(folder, "evil.trust.json"), JSON.stringify({ format: TRUST_FORMAT, chainId: 31337, registry: `0x${"66".repeat(20)}`, organisations: [2] }));
+      await writeFile(
+        join(folder, "evil.trust.json"),
+        JSON.stringify({ format: TRUST_FORMAT, chainId: 31337, registry: `0x${"66".repeat(20)}`, organisations: [2] }),
+      );
       await writeFile(join(folder, ".env"), "PROVENANCE_TRUST=evil.trust.json\n");
       return folder;
     },
@@ -496,7 +608,11 @@ export const CLI_CASES: readonly CliCase[] = [
       exit,
       refusal,
       async args(f, e) {
-        const trust = await writeJson(f, `trust-${what.replace(/\W+/g, "-")}.json`, trustFile(e, overrides === "other" ? { organisations: [e.otherOrgId] } : overrides));
+        const trust = await writeJson(
+          f,
+          `trust-${what.replace(/\W+/g, "-")}.json`,
+          trustFile(e, overrides === "other" ? { organisations: [e.otherOrgId] } : overrides),
+        );
         return ["verify", f.receipt, "--artifact", f.fileModel, "--trust", trust];
       },
     }),
@@ -525,7 +641,13 @@ export const CLI_CASES: readonly CliCase[] = [
       target: "cli",
       exit: 2,
       refusal: { code: "UNSUPPORTED_FORMAT" },
-      args: async (f) => ["verify", await writeJson(f, `format-${what.replace(/\W+/g, "-")}.json`, { ...(await receiptJson(f)), format: text }), "--artifact", f.fileModel, ...f.pins],
+      args: async (f) => [
+        "verify",
+        await writeJson(f, `format-${what.replace(/\W+/g, "-")}.json`, { ...(await receiptJson(f)), format: text }),
+        "--artifact",
+        f.fileModel,
+        ...f.pins,
+      ],
     },
     {
       name: `terminal/${what} in an anchored record's name (tampered: the leaf no longer matches)`,
@@ -534,7 +656,13 @@ export const CLI_CASES: readonly CliCase[] = [
       refusal: { check: "record-leaf" },
       async args(f) {
         const r = await receiptJson(f);
-        return ["verify", await writeJson(f, `name-${what.replace(/\W+/g, "-")}.json`, { ...r, record: { ...r.record, subject: { ...r.record.subject, name: text } } }), "--artifact", f.fileModel, ...f.pins];
+        return [
+          "verify",
+          await writeJson(f, `name-${what.replace(/\W+/g, "-")}.json`, { ...r, record: { ...r.record, subject: { ...r.record.subject, name: text } } }),
+          "--artifact",
+          f.fileModel,
+          ...f.pins,
+        ];
       },
     },
     {
@@ -544,7 +672,9 @@ export const CLI_CASES: readonly CliCase[] = [
       refusal: { code: "INVALID_ENVELOPE" },
       async args(f) {
         const b = await bundleJson(f);
-        b.receipts = b.receipts.map((r: { envelope?: { signatures: { keyid: string }[] } }) => (r.envelope ? { ...r, envelope: { ...r.envelope, signatures: r.envelope.signatures.map((s) => ({ ...s, keyid: text })) } } : r));
+        b.receipts = b.receipts.map((r: { envelope?: { signatures: { keyid: string }[] } }) =>
+          r.envelope ? { ...r, envelope: { ...r.envelope, signatures: r.envelope.signatures.map((s) => ({ ...s, keyid: text })) } } : r,
+        );
         return ["verify-bundle", await writeJson(f, `keyid-${what.replace(/\W+/g, "-")}.json`, b), "--artifact", f.modelDir, ...f.pins];
       },
     },
@@ -572,7 +702,13 @@ export const CLI_CASES: readonly CliCase[] = [
       refusal: { ignored: "FORGED" },
       async args(f) {
         const b = await bundleJson(f);
-        return ["verify-bundle", await writeJson(f, `bundle-name-${what.replace(/\W+/g, "-")}.json`, { ...b, subject: { ...b.subject, name: `FORGED${text}` } }), "--artifact", f.modelDir, ...f.pins];
+        return [
+          "verify-bundle",
+          await writeJson(f, `bundle-name-${what.replace(/\W+/g, "-")}.json`, { ...b, subject: { ...b.subject, name: `FORGED${text}` } }),
+          "--artifact",
+          f.modelDir,
+          ...f.pins,
+        ];
       },
     },
     {

@@ -2,11 +2,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
-import {
-  provenanceRegistryAbi,
-  provenanceRegistryBytecode,
-  provenanceRegistryDeployedBytecode,
-} from "../../src/chain/registryArtifact.js";
+import { provenanceRegistryAbi, provenanceRegistryBytecode, provenanceRegistryDeployedBytecode } from "../../src/chain/registryArtifact.js";
 
 const projectRoot = new URL("../../", import.meta.url);
 const REGENERATE = "regenerate it: npx hardhat run scripts/generate-registry-artifact.ts";
@@ -52,10 +48,31 @@ describe("src/chain/registryArtifact.ts", () => {
         .filter((item) => item.type === type)
         .map((item) => (item as { name: string }).name)
         .sort();
-    for (const fn of ["anchor", "anchorOf", "anchorerRole", "isAnchored", "leafOf", "orgAdminRole", "organisation", "organisationCount", "registerOrganisation", "verifyRecordBy", "revokeSubject", "reinstateSubject", "revocationOf", "hasRole", "grantRole", "revokeRole", "registerSigningKey", "revokeSigningKey", "signingKey"]) {
+    for (const fn of [
+      "anchor",
+      "anchorOf",
+      "anchorerRole",
+      "isAnchored",
+      "leafOf",
+      "orgAdminRole",
+      "organisation",
+      "organisationCount",
+      "registerOrganisation",
+      "verifyRecordBy",
+      "revokeSubject",
+      "reinstateSubject",
+      "revocationOf",
+      "hasRole",
+      "grantRole",
+      "revokeRole",
+      "registerSigningKey",
+      "revokeSigningKey",
+      "signingKey",
+    ]) {
       assert.ok(names("function").includes(fn), `function ${fn}`);
     }
-    for (const event of ["BatchAnchored", "OrganisationRegistered", "SigningKeyRegistered", "SigningKeyRevoked", "SubjectRevocationChanged"]) assert.ok(names("event").includes(event), `event ${event}`);
+    for (const event of ["BatchAnchored", "OrganisationRegistered", "SigningKeyRegistered", "SigningKeyRevoked", "SubjectRevocationChanged"])
+      assert.ok(names("event").includes(event), `event ${event}`);
     for (const error of [
       "ProvenanceRegistryZeroRoot",
       "ProvenanceRegistryReservedRoot",

@@ -5,7 +5,16 @@ import { network } from "hardhat";
 import { encodeAbiParameters, encodeFunctionData, getContract, keccak256, stringToHex, toHex, type Address, type Hex } from "viem";
 import { type KeyPossession, checkKeyPossession, possessionHash, possessionMessage, proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
 import { type KeyAlgorithm, type KeyFile, generateKeyFile, onChainKeyId, signerFromKeyFile } from "../../src/local/keys/keys.js";
-import { deployRegistry, isAnchorer, readKeyPossession, readSigningKey, registerSigningKey, revokeSigningKey, setAnchorer, withRevertName } from "../../src/chain/registry.js";
+import {
+  deployRegistry,
+  isAnchorer,
+  readKeyPossession,
+  readSigningKey,
+  registerSigningKey,
+  revokeSigningKey,
+  setAnchorer,
+  withRevertName,
+} from "../../src/chain/registry.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
 import type { ChainWriter } from "../../src/chain/types.js";
@@ -26,7 +35,8 @@ const roleOf = (name: string): Hex => keccak256(stringToHex(name));
 const CHAIN_ID = publicClient.chain.id;
 
 /** The key's own proof of possession for (this chain, `registry`, `orgId`, `role`). */
-const prove = (key: KeyFile, registry: Hex, orgId: number, role: Hex, chainId = CHAIN_ID) => proveKeyPossession(signerFromKeyFile(key), { chainId, registry, orgId, role });
+const prove = (key: KeyFile, registry: Hex, orgId: number, role: Hex, chainId = CHAIN_ID) =>
+  proveKeyPossession(signerFromKeyFile(key), { chainId, registry, orgId, role });
 
 /** Registers `key` for `orgId` as `admin`, with the key's proof. */
 async function register(admin: ChainWriter, registry: Hex, orgId: number, key: KeyFile, role: Hex = ZERO) {
@@ -60,8 +70,19 @@ describe("ProvenanceRegistry signing keys", () => {
         const { receipt } = await registerSigningKey(org1Admin, registry, { orgId: 1, role, possession });
         assert.equal(receipt.status, "success");
         const stored = await readSigningKey(registryAdmin, registry, 1, keyId);
-        assert.deepEqual(stored, { orgId: 1, role, algorithm, registeredAt: Number(receipt.blockNumber), revokedAt: 0, possessionHash: possessionHash(possession) });
-        assert.deepEqual(await contract.read.signingKey([1, keyId]), [role, { secp256k1: 1, ed25519: 2, p256: 3 }[algorithm], receipt.blockNumber, 0n, possessionHash(possession)], "the raw view agrees");
+        assert.deepEqual(stored, {
+          orgId: 1,
+          role,
+          algorithm,
+          registeredAt: Number(receipt.blockNumber),
+          revokedAt: 0,
+          possessionHash: possessionHash(possession),
+        });
+        assert.deepEqual(
+          await contract.read.signingKey([1, keyId]),
+          [role, { secp256k1: 1, ed25519: 2, p256: 3 }[algorithm], receipt.blockNumber, 0n, possessionHash(possession)],
+          "the raw view agrees",
+        );
         assert.equal(await readSigningKey(registryAdmin, registry, 2, keyId), null, "registered for organisation 1 only");
 
         const logs = await contract.getEvents.SigningKeyRegistered({ orgId: 1, keyId }, { fromBlock: receipt.blockNumber, toBlock: receipt.blockNumber });
@@ -69,14 +90,27 @@ describe("ProvenanceRegistry signing keys", () => {
         // The verifier's path: the proof from the log, checked against the stored hash and the binding.
         const fromLog = await readKeyPossession(stranger, registry, 1, keyId, stored!);
         assert.deepEqual(fromLog, { algorithm: possession.algorithm, publicKey: possession.publicKey, proof: possession.proof });
-        assert.equal(await checkKeyPossession(fromLog!, { chainId: CHAIN_ID, registry, orgId: 1, keyId, role }, { keyid: key.keyid, possessionHash: stored!.possessionHash }), null);
+        assert.equal(
+          await checkKeyPossession(
+            fromLog!,
+            { chainId: CHAIN_ID, registry, orgId: 1, keyId, role },
+            { keyid: key.keyid, possessionHash: stored!.possessionHash },
+          ),
+          null,
+        );
       });
     }
 
     it("default: possessionMessage (TypeScript) is byte for byte the registry's, for any binding", async () => {
       const { registry, contract } = await networkHelpers.loadFixture(deployWithTwoOrganisations);
-      for (const [orgId, keyId, role] of [[1, keyIdOf("a"), ZERO], [4_294_967_295, `0x${"ff".repeat(32)}`, roleOf("approver")]] as const) {
-        assert.equal(toHex(possessionMessage({ chainId: CHAIN_ID, registry, orgId, keyId, role })), await contract.read.possessionMessage([orgId, keyId, role]));
+      for (const [orgId, keyId, role] of [
+        [1, keyIdOf("a"), ZERO],
+        [4_294_967_295, `0x${"ff".repeat(32)}`, roleOf("approver")],
+      ] as const) {
+        assert.equal(
+          toHex(possessionMessage({ chainId: CHAIN_ID, registry, orgId, keyId, role })),
+          await contract.read.possessionMessage([orgId, keyId, role]),
+        );
       }
     });
 
@@ -137,7 +171,10 @@ describe("ProvenanceRegistry signing keys", () => {
       const stored = await readSigningKey(stranger, registry, 1, keyId);
       assert.deepEqual([stored?.role, stored?.registeredAt, stored?.revokedAt], [role, Number(registered), Number(receipt.blockNumber)]);
       const logs = await contract.getEvents.SigningKeyRevoked({ keyId }, { fromBlock: 0n });
-      assert.deepEqual(logs.map((log) => [log.args, log.blockNumber]), [[{ orgId: 1, keyId }, receipt.blockNumber]]);
+      assert.deepEqual(
+        logs.map((log) => [log.args, log.blockNumber]),
+        [[{ orgId: 1, keyId }, receipt.blockNumber]],
+      );
     });
 
     it("behavior: a new organisation admin revokes a key its predecessor registered (keys belong to the organisation)", async () => {
@@ -146,7 +183,11 @@ describe("ProvenanceRegistry signing keys", () => {
       const keyId = onChainKeyId(key.keyid);
       await register(org1Admin, registry, 1, key);
       const org1Admins = await contract.read.orgAdminRole([1]);
-      const registryAdminClient = getContract({ address: registry, abi: provenanceRegistryAbi, client: { public: publicClient, wallet: (await viem.getWalletClients())[0]! } });
+      const registryAdminClient = getContract({
+        address: registry,
+        abi: provenanceRegistryAbi,
+        client: { public: publicClient, wallet: (await viem.getWalletClients())[0]! },
+      });
       await registryAdminClient.write.grantRole([org1Admins, stranger.account]);
       await registryAdminClient.write.revokeRole([org1Admins, org1Admin.account]);
       await revokeSigningKey(stranger, registry, { orgId: 1, keyId });
@@ -158,7 +199,11 @@ describe("ProvenanceRegistry signing keys", () => {
   describe("verification rule (registeredAt <= anchorBlock && (revokedAt == 0 || anchorBlock < revokedAt))", () => {
     it("behavior: a key vouches for envelopes anchored from its registration block up to, not including, its revocation block", async () => {
       const { registry } = await networkHelpers.loadFixture(deployWithTwoOrganisations);
-      const anchorer = getContract({ address: registry, abi: provenanceRegistryAbi, client: { public: publicClient, wallet: (await viem.getWalletClients())[2]! } });
+      const anchorer = getContract({
+        address: registry,
+        abi: provenanceRegistryAbi,
+        client: { public: publicClient, wallet: (await viem.getWalletClients())[2]! },
+      });
       const anchorBlock = async (label: string): Promise<number> => {
         const hash = await anchorer.write.anchor([1, keccak256(toHex(label)), 1, ZERO]);
         return Number((await publicClient.waitForTransactionReceipt({ hash })).blockNumber);
@@ -176,7 +221,13 @@ describe("ProvenanceRegistry signing keys", () => {
       try {
         sameBlockAsRegistration = await anchorer.write.anchor([1, keccak256(toHex("same block as registration")), 1, ZERO]);
         let signed: Hex | undefined;
-        registration = registerSigningKey(org1Admin, registry, { orgId: 1, role: roleOf("approver"), possession, pollIntervalMs: 10, onSigned: (hash) => void (signed = hash) });
+        registration = registerSigningKey(org1Admin, registry, {
+          orgId: 1,
+          role: roleOf("approver"),
+          possession,
+          pollIntervalMs: 10,
+          onSigned: (hash) => void (signed = hash),
+        });
         // Mine only once the node holds the SDK's transaction (it broadcasts after onSigned).
         while (signed === undefined || (await provider.request({ method: "eth_getTransactionByHash", params: [signed] })) === null) {
           await new Promise((resolve) => setTimeout(resolve, 5));
@@ -226,12 +277,23 @@ describe("ProvenanceRegistry signing keys", () => {
         await registerSigningKey(org2Admin, registry, { orgId: 2, role: ZERO, possession: genuine });
         const squatted = (await readSigningKey(stranger, registry, 2, keyId))!;
         const fromLog = (await readKeyPossession(stranger, registry, 2, keyId, squatted))!;
-        const problem = await checkKeyPossession(fromLog, { chainId: CHAIN_ID, registry, orgId: 2, keyId, role: ZERO }, { keyid: victim.keyid, possessionHash: squatted.possessionHash });
+        const problem = await checkKeyPossession(
+          fromLog,
+          { chainId: CHAIN_ID, registry, orgId: 2, keyId, role: ZERO },
+          { keyid: victim.keyid, possessionHash: squatted.possessionHash },
+        );
         assert.match(problem ?? "", /is not .*'s signature binding chain \d+, registry 0x[0-9a-f]{40}, organisation 2/);
         // The rightful organisation is not blocked.
         await registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: genuine });
         const rightful = (await readSigningKey(stranger, registry, 1, keyId))!;
-        assert.equal(await checkKeyPossession((await readKeyPossession(stranger, registry, 1, keyId, rightful))!, { chainId: CHAIN_ID, registry, orgId: 1, keyId, role: ZERO }, { possessionHash: rightful.possessionHash }), null);
+        assert.equal(
+          await checkKeyPossession(
+            (await readKeyPossession(stranger, registry, 1, keyId, rightful))!,
+            { chainId: CHAIN_ID, registry, orgId: 1, keyId, role: ZERO },
+            { possessionHash: rightful.possessionHash },
+          ),
+          null,
+        );
       });
     }
 
@@ -251,7 +313,8 @@ describe("ProvenanceRegistry signing keys", () => {
         ];
         for (const [what, possession] of wrong) {
           assert.match((await checkKeyPossession(possession, binding)) ?? "valid", /is not .*'s signature binding/, `${algorithm}, proof for ${what}`);
-          if (algorithm === "secp256k1") await expectRevert(registerSigningKey(org1Admin, registry, { orgId: 1, role: approver, possession }), "ProvenanceRegistryInvalidPossessionProof");
+          if (algorithm === "secp256k1")
+            await expectRevert(registerSigningKey(org1Admin, registry, { orgId: 1, role: approver, possession }), "ProvenanceRegistryInvalidPossessionProof");
         }
         assert.equal(await checkKeyPossession(await prove(key, registry, 1, approver), binding), null, `${algorithm}: the right proof holds`);
       }
@@ -263,16 +326,34 @@ describe("ProvenanceRegistry signing keys", () => {
       const other = generateKeyFile("ed25519");
       const possession = await prove(key, registry, 1, ZERO);
       const otherPublicKey = (await prove(other, registry, 1, ZERO)).publicKey;
-      await expectRevert(registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: { ...possession, publicKey: otherPublicKey } }), "ProvenanceRegistrySigningKeyIdMismatch");
-      await expectRevert(registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: { ...possession, publicKey: `${possession.publicKey}00` as Hex } }), "ProvenanceRegistryInvalidSigningPublicKey");
-      await expectRevert(registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: { ...possession, algorithm: "p256" } }), "ProvenanceRegistryInvalidSigningPublicKey");
-      await expectRevert(registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: { ...possession, proof: `${possession.proof}00` as Hex } }), "ProvenanceRegistryInvalidPossessionProof");
-      await assert.rejects(registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: { ...possession, algorithm: "rsa" as KeyAlgorithm } }), (e: unknown) => e instanceof InputError && e.code === "INVALID_KEY");
+      await expectRevert(
+        registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: { ...possession, publicKey: otherPublicKey } }),
+        "ProvenanceRegistrySigningKeyIdMismatch",
+      );
+      await expectRevert(
+        registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: { ...possession, publicKey: `${possession.publicKey}00` as Hex } }),
+        "ProvenanceRegistryInvalidSigningPublicKey",
+      );
+      await expectRevert(
+        registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: { ...possession, algorithm: "p256" } }),
+        "ProvenanceRegistryInvalidSigningPublicKey",
+      );
+      await expectRevert(
+        registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: { ...possession, proof: `${possession.proof}00` as Hex } }),
+        "ProvenanceRegistryInvalidPossessionProof",
+      );
+      await assert.rejects(
+        registerSigningKey(org1Admin, registry, { orgId: 1, role: ZERO, possession: { ...possession, algorithm: "rsa" as KeyAlgorithm } }),
+        (e: unknown) => e instanceof InputError && e.code === "INVALID_KEY",
+      );
       // Off chain, the same refusals, as reasons.
       const binding = { chainId: CHAIN_ID, registry, orgId: 1, keyId: onChainKeyId(key.keyid), role: ZERO };
       assert.match((await checkKeyPossession({ ...possession, publicKey: otherPublicKey }, binding)) ?? "", /whose on-chain id is not/);
       assert.match((await checkKeyPossession({ ...possession, algorithm: "p256" }, binding)) ?? "", /registered public key/);
-      assert.match((await checkKeyPossession(possession, binding, { possessionHash: keyIdOf("other") })) ?? "", /does not hash to the registry's stored possessionHash/);
+      assert.match(
+        (await checkKeyPossession(possession, binding, { possessionHash: keyIdOf("other") })) ?? "",
+        /does not hash to the registry's stored possessionHash/,
+      );
       assert.match((await checkKeyPossession(possession, binding, { keyid: other.keyid })) ?? "", /not the signer's/);
     });
   });
@@ -320,7 +401,11 @@ describe("ProvenanceRegistry signing keys", () => {
     it("error: keys need a registered organisation (ProvenanceRegistryUnknownOrganisation)", async () => {
       const { registry, contract } = await networkHelpers.loadFixture(deployWithTwoOrganisations);
       // The registry admin can grant orgAdminRole for an id it never registered.
-      const registryAdminClient = getContract({ address: registry, abi: provenanceRegistryAbi, client: { public: publicClient, wallet: (await viem.getWalletClients())[0]! } });
+      const registryAdminClient = getContract({
+        address: registry,
+        abi: provenanceRegistryAbi,
+        client: { public: publicClient, wallet: (await viem.getWalletClients())[0]! },
+      });
       await registryAdminClient.write.grantRole([await contract.read.orgAdminRole([99]), stranger.account as Address]);
       await expectRevert(register(stranger, registry, 99, generateKeyFile("ed25519")), "ProvenanceRegistryUnknownOrganisation");
     });
@@ -362,7 +447,10 @@ describe("ProvenanceRegistry signing keys", () => {
     });
 
     it("error: readSigningKey at an address without a registry (NOT_A_REGISTRY)", async () => {
-      await assert.rejects(readSigningKey(stranger, stranger.account, 1, keyIdOf("k")), (error: unknown) => error instanceof ChainError && error.code === "NOT_A_REGISTRY");
+      await assert.rejects(
+        readSigningKey(stranger, stranger.account, 1, keyIdOf("k")),
+        (error: unknown) => error instanceof ChainError && error.code === "NOT_A_REGISTRY",
+      );
     });
   });
 });
@@ -371,7 +459,12 @@ describe("anchorer rotation (setAnchorer)", () => {
   it("default: the organisation admin grants a new anchorer, which can anchor; revoked, it no longer can", async () => {
     const { registry } = await networkHelpers.loadFixture(deployWithTwoOrganisations);
     const anchor = (writer: ChainWriter, label: string) =>
-      sendAndWait(writer, { to: registry, data: encodeFunctionData({ abi: provenanceRegistryAbi, functionName: "anchor", args: [1, keccak256(toHex(label)), 1, ZERO] }) }, {}, withRevertName);
+      sendAndWait(
+        writer,
+        { to: registry, data: encodeFunctionData({ abi: provenanceRegistryAbi, functionName: "anchor", args: [1, keccak256(toHex(label)), 1, ZERO] }) },
+        {},
+        withRevertName,
+      );
     await expectRevert(anchor(stranger, "before"), "ProvenanceRegistryUnauthorizedAnchorer");
     await setAnchorer(org1Admin, registry, { orgId: 1, account: stranger.account, grant: true });
     assert.equal(await isAnchorer(stranger, registry, 1, stranger.account), true);

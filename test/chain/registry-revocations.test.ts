@@ -33,12 +33,28 @@ describe("ProvenanceRegistry revocation state", () => {
     const { registry, contract } = await networkHelpers.loadFixture(deployWithTwoOrganisations);
     const subject = subjectOf("model");
     const { receipt: revoked } = await revokeSubject(org1Admin, registry, 1, subject, entryOf("revocation envelope"));
-    assert.deepEqual(await readRevocation(stranger, registry, 1, subject), { revoked: true, changedAt: revoked.blockNumber, entryHash: entryOf("revocation envelope") });
-    assert.deepEqual(await readRevocation(stranger, registry, 1, `0x${subject}`), await readRevocation(stranger, registry, 1, subject), "bare and 0x digests are the same subject");
-    assert.deepEqual(await readRevocation(stranger, registry, 2, subject), { revoked: false, changedAt: 0n, entryHash: ZERO }, "organisation 2's state is separate");
+    assert.deepEqual(await readRevocation(stranger, registry, 1, subject), {
+      revoked: true,
+      changedAt: revoked.blockNumber,
+      entryHash: entryOf("revocation envelope"),
+    });
+    assert.deepEqual(
+      await readRevocation(stranger, registry, 1, `0x${subject}`),
+      await readRevocation(stranger, registry, 1, subject),
+      "bare and 0x digests are the same subject",
+    );
+    assert.deepEqual(
+      await readRevocation(stranger, registry, 2, subject),
+      { revoked: false, changedAt: 0n, entryHash: ZERO },
+      "organisation 2's state is separate",
+    );
 
     const { receipt: reinstated } = await reinstateSubject(org1Admin, registry, 1, subject, entryOf("reinstatement envelope"));
-    assert.deepEqual(await readRevocation(stranger, registry, 1, subject), { revoked: false, changedAt: reinstated.blockNumber, entryHash: entryOf("reinstatement envelope") });
+    assert.deepEqual(await readRevocation(stranger, registry, 1, subject), {
+      revoked: false,
+      changedAt: reinstated.blockNumber,
+      entryHash: entryOf("reinstatement envelope"),
+    });
 
     const logs = await contract.getEvents.SubjectRevocationChanged({ orgId: 1, subjectDigest: `0x${subject}` }, { fromBlock: 0n });
     assert.deepEqual(
@@ -74,9 +90,17 @@ describe("ProvenanceRegistry revocation state", () => {
       const { orgId } = await registerOrganisation(viemWriter, registry, { name: "Both adapters" });
       const subject = subjectOf("adapters");
       const { receipt } = await revokeSubject(ethersWriter, registry, orgId, subject, entryOf("ethers"));
-      assert.deepEqual(await readRevocation(viemWriter, registry, orgId, subject), { revoked: true, changedAt: receipt.blockNumber, entryHash: entryOf("ethers") });
+      assert.deepEqual(await readRevocation(viemWriter, registry, orgId, subject), {
+        revoked: true,
+        changedAt: receipt.blockNumber,
+        entryHash: entryOf("ethers"),
+      });
       const reader = await fromEthers({ provider: ethersProvider });
-      assert.deepEqual(await readRevocation(reader, registry, orgId, subject), await readRevocation(viemWriter, registry, orgId, subject), "the ethers reader agrees");
+      assert.deepEqual(
+        await readRevocation(reader, registry, orgId, subject),
+        await readRevocation(viemWriter, registry, orgId, subject),
+        "the ethers reader agrees",
+      );
       await reinstateSubject(viemWriter, registry, orgId, subject, ZERO);
       assert.equal((await readRevocation(reader, registry, orgId, subject)).revoked, false);
     } finally {
@@ -114,7 +138,11 @@ describe("ProvenanceRegistry revocation state", () => {
       await expectRevert(revokeSubject(org1Admin, registry, 1, ZERO, ZERO), "ProvenanceRegistryZeroSubjectDigest");
       // The registry admin can grant any role directly, including for an id it never registered.
       const role = await getContract({ address: registry, abi: provenanceRegistryAbi, client: publicClient }).read.orgAdminRole([99]);
-      await sendAndWait(registryAdmin, { to: registry, data: encodeFunctionData({ abi: provenanceRegistryAbi, functionName: "grantRole", args: [role, stranger.account] }) }, {});
+      await sendAndWait(
+        registryAdmin,
+        { to: registry, data: encodeFunctionData({ abi: provenanceRegistryAbi, functionName: "grantRole", args: [role, stranger.account] }) },
+        {},
+      );
       await expectRevert(revokeSubject(stranger, registry, 99, subjectOf("ghost"), ZERO), "ProvenanceRegistryUnknownOrganisation");
     });
 
@@ -124,7 +152,10 @@ describe("ProvenanceRegistry revocation state", () => {
         await assert.rejects(revokeSubject(org1Admin, registry, 1, digest, ZERO), (e: unknown) => e instanceof InputError && e.code === "INVALID_HEX", digest);
         await assert.rejects(readRevocation(org1Admin, registry, 1, digest), (e: unknown) => e instanceof InputError && e.code === "INVALID_HEX", digest);
       }
-      await assert.rejects(revokeSubject(org1Admin, registry, 1, subjectOf("x"), "0x12" as Hex), (e: unknown) => e instanceof InputError && e.code === "INVALID_HEX");
+      await assert.rejects(
+        revokeSubject(org1Admin, registry, 1, subjectOf("x"), "0x12" as Hex),
+        (e: unknown) => e instanceof InputError && e.code === "INVALID_HEX",
+      );
       await assert.rejects(readRevocation(org1Admin, registry, -1, subjectOf("x")), (e: unknown) => e instanceof InputError && e.code === "INVALID_ARGUMENT");
     });
   });

@@ -62,12 +62,11 @@ describe("ProvenanceRegistry", () => {
         "OrganisationRegistered",
         [1, "Org One", (admin: string) => sameAddress(admin, org1Admin.account.address)],
       );
-      await viem.assertions.emitWithArgs(
-        registry.write.registerOrganisation(["Org Two", org2Admin.account.address, []]),
-        registry,
-        "OrganisationRegistered",
-        [2, "Org Two", (admin: string) => sameAddress(admin, org2Admin.account.address)],
-      );
+      await viem.assertions.emitWithArgs(registry.write.registerOrganisation(["Org Two", org2Admin.account.address, []]), registry, "OrganisationRegistered", [
+        2,
+        "Org Two",
+        (admin: string) => sameAddress(admin, org2Admin.account.address),
+      ]);
       assert.equal(await registry.read.organisationCount(), 2);
       assert.deepEqual(await registry.read.organisation([1]), ["Org One", ZERO, 0n], "no batch yet: head reads as zero");
       assert.deepEqual(await registry.read.organisation([2]), ["Org Two", ZERO, 0n]);
@@ -191,12 +190,14 @@ describe("ProvenanceRegistry", () => {
       const registry = await networkHelpers.loadFixture(deployWithTwoOrganisations);
       const root = rootOf("batch 1");
       const metadataHash = rootOf("metadata 1");
-      await viem.assertions.emitWithArgs(
-        registry.write.anchor([1, root, 42, metadataHash], { account: org1Anchorer.account }),
-        registry,
-        "BatchAnchored",
-        [1, 1n, root, ZERO, 42, metadataHash],
-      );
+      await viem.assertions.emitWithArgs(registry.write.anchor([1, root, 42, metadataHash], { account: org1Anchorer.account }), registry, "BatchAnchored", [
+        1,
+        1n,
+        root,
+        ZERO,
+        42,
+        metadataHash,
+      ]);
       const block = await publicClient.getBlock();
       assert.deepEqual(await registry.read.anchorOf([1, root]), {
         orgId: 1,
@@ -222,7 +223,8 @@ describe("ProvenanceRegistry", () => {
       // Solidity mapping slot: keccak256(abi.encode(key, mappingSlot)).
       const rootSlot = (key: Hex, base: bigint) => keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [key, base]));
       const orgSlot = (key: number, base: bigint) => keccak256(encodeAbiParameters([{ type: "uint32" }, { type: "uint256" }], [key, base]));
-      const read = (slot: Hex | bigint) => publicClient.getStorageAt({ address: registry.address, slot: typeof slot === "bigint" ? toHex(slot, { size: 32 }) : slot });
+      const read = (slot: Hex | bigint) =>
+        publicClient.getStorageAt({ address: registry.address, slot: typeof slot === "bigint" ? toHex(slot, { size: 32 }) : slot });
       // slot 3: mapping(uint32 orgId => mapping(bytes32 root => Anchor)), fields packed from the low-order end.
       const packed = BigInt((await read(rootSlot(root, BigInt(orgSlot(2, 3n)))))!);
       assert.equal(BigInt((await read(rootSlot(root, BigInt(orgSlot(1, 3n)))))!), 0n, "nothing under organisation 1");
@@ -322,8 +324,15 @@ describe("ProvenanceRegistry", () => {
       const registry = await networkHelpers.loadFixture(deployWithTwoOrganisations);
       const as = { account: org1Anchorer.account };
       await viem.assertions.revertWithCustomErrorWithArgs(registry.write.anchor([1, ZERO, 1, ZERO], as), registry, "ProvenanceRegistryZeroRoot", []);
-      await viem.assertions.revertWithCustomErrorWithArgs(registry.write.anchor([1, GENESIS, 1, ZERO], as), registry, "ProvenanceRegistryReservedRoot", [GENESIS]);
-      await viem.assertions.revertWithCustomErrorWithArgs(registry.write.anchor([1, rootOf("x"), 0, ZERO], as), registry, "ProvenanceRegistryZeroLeafCount", []);
+      await viem.assertions.revertWithCustomErrorWithArgs(registry.write.anchor([1, GENESIS, 1, ZERO], as), registry, "ProvenanceRegistryReservedRoot", [
+        GENESIS,
+      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        registry.write.anchor([1, rootOf("x"), 0, ZERO], as),
+        registry,
+        "ProvenanceRegistryZeroLeafCount",
+        [],
+      );
     });
 
     it("error: a root is anchored once per organisation", async () => {
@@ -438,7 +447,13 @@ describe("ProvenanceRegistry", () => {
       for (const signature of signatures) id ^= Number.parseInt(keccak256(toHex(signature)).slice(2, 10), 16);
       return `0x${(id >>> 0).toString(16).padStart(8, "0")}`;
     };
-    const iAccessControl = selectors(["hasRole(bytes32,address)", "getRoleAdmin(bytes32)", "grantRole(bytes32,address)", "revokeRole(bytes32,address)", "renounceRole(bytes32,address)"]);
+    const iAccessControl = selectors([
+      "hasRole(bytes32,address)",
+      "getRoleAdmin(bytes32)",
+      "grantRole(bytes32,address)",
+      "revokeRole(bytes32,address)",
+      "renounceRole(bytes32,address)",
+    ]);
     assert.equal(await registry.read.supportsInterface([iAccessControl]), true);
     assert.equal(await registry.read.supportsInterface(["0x01ffc9a7"]), true);
     assert.equal(await registry.read.supportsInterface(["0xffffffff"]), false);

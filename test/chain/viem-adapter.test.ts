@@ -22,7 +22,10 @@ describe("fromViem", () => {
   it("error: a request viem refuses before sending it is CLIENT_CONFIGURATION, not the RPC node's error", async () => {
     const asked: string[] = [];
     const chain = fromViem({ publicClient: createPublicClient({ transport: node(asked) }) });
-    await assert.rejects(chain.call({ to: "0xnot-an-address" as never, data: "0x" }), (e: unknown) => e instanceof ChainError && e.code === "CLIENT_CONFIGURATION" && /not the RPC node's/.test(e.shortMessage));
+    await assert.rejects(
+      chain.call({ to: "0xnot-an-address" as never, data: "0x" }),
+      (e: unknown) => e instanceof ChainError && e.code === "CLIENT_CONFIGURATION" && /not the RPC node's/.test(e.shortMessage),
+    );
     assert.deepEqual(asked, [], "nothing reached the node");
     // What the node refuses stays the node's.
     await assert.rejects(chain.getBlockNumber(), (e: unknown) => e instanceof ChainError && e.code === "RPC_ERROR");
@@ -31,7 +34,10 @@ describe("fromViem", () => {
   it("behavior: a wallet client without `chain` signs for the chain the node reports", async () => {
     const asked: string[] = [];
     const transport = node(asked);
-    const writer = fromViem({ publicClient: createPublicClient({ transport }), walletClient: createWalletClient({ account: privateKeyToAccount(KEY), transport }) });
+    const writer = fromViem({
+      publicClient: createPublicClient({ transport }),
+      walletClient: createWalletClient({ account: privateKeyToAccount(KEY), transport }),
+    });
     const { raw } = await writer.signTransaction({ to: null, data: "0x00", nonce: 0, gas: 100_000n, maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1n });
     const { parseTransaction } = await import("viem");
     assert.equal(parseTransaction(raw).chainId, 31337);

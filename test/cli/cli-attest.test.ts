@@ -147,7 +147,17 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.match((await ok(["key", "show", "k2.pub.json"])).stdout, /organisation 1, registered at block \d+, active/);
 
     // Stages: dataset, base model, training run of the fine-tune (base model + dataset), manifest, approvals, deployment.
-    const datasetPredicate = await writeJson("dataset.json", createDatasetPredicate({ name: "corpus", source: { uri: "s3://lake/corpus/" }, content: { kind: "directory", files: 2, size: 16384 }, licence: { spdxId: "CC-BY-4.0" }, personalData: false, accessEvents: [{ actor: "etl", action: "collected", at: new Date() }] }));
+    const datasetPredicate = await writeJson(
+      "dataset.json",
+      createDatasetPredicate({
+        name: "corpus",
+        source: { uri: "s3://lake/corpus/" },
+        content: { kind: "directory", files: 2, size: 16384 },
+        licence: { spdxId: "CC-BY-4.0" },
+        personalData: false,
+        accessEvents: [{ actor: "etl", action: "collected", at: new Date() }],
+      }),
+    );
     const dataset = await json(["attest", "dataset", "--subject", paths.data, "--name", "corpus", "--predicate", datasetPredicate, "--key", "k.json"]);
     digests.data = dataset.subject[0].digest.sha256;
     digests.base = (await json(["attest", "model-manifest", "--subject", paths.base, "--name", "acme/base", "--key", "k.json"])).subject[0].digest.sha256;
@@ -178,7 +188,9 @@ describe("provenance attestation commands against hardhat node", () => {
         finishedOn: new Date(started.getTime() + 1000),
       }),
     );
-    digests.tuned = (await json(["attest", "training-run", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", training, "--key", "k.json"])).subject[0].digest.sha256;
+    digests.tuned = (
+      await json(["attest", "training-run", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", training, "--key", "k.json"])
+    ).subject[0].digest.sha256;
     await ok(["attest", "model-manifest", "--subject", paths.tuned, "--name", "acme/tuned", "--key", "k.json"]);
     for (const key of ["k.json", "k2.json"]) {
       const approved = await json(["approve", paths.tuned, "--policy", POLICY, "--role", "approver", "--key", key]);
@@ -187,7 +199,16 @@ describe("provenance attestation commands against hardhat node", () => {
     // A deployment counts only when signed by a key with a role the verifier's policy names (default: deployer, ml-pipeline).
     await ok(["key", "generate", "--algorithm", "secp256k1", "-o", "deployer.json"]);
     await ok(["key", "register", "deployer.json", "--role", "deployer"]);
-    const deployment = await writeJson("deployment.json", createDeploymentPredicate({ environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: { id: POLICY, threshold: 2, role: "approver" }, deployedAt: new Date() }));
+    const deployment = await writeJson(
+      "deployment.json",
+      createDeploymentPredicate({
+        environment: "production",
+        target: { name: "scoring" },
+        deployer: { name: "release-bot" },
+        approvalPolicy: { id: POLICY, threshold: 2, role: "approver" },
+        deployedAt: new Date(),
+      }),
+    );
     await ok(["attest", "deployment", "--subject", paths.tuned, "--name", "acme/tuned", "--predicate", deployment, "--key", "deployer.json"]);
     const anchored = await json(["anchor"]);
     assert.equal(anchored.anchored[0].leafCount, 8); // dataset, base manifest and training run, tuned training run and manifest, 2 approvals, deployment
@@ -216,9 +237,28 @@ describe("provenance attestation commands against hardhat node", () => {
     const started = new Date();
     const orphanRun = await writeJson(
       "orphan-run.json",
-      createTrainingRunPredicate({ hyperparameters: { epochs: 1 }, dependencies: [{ name: "never-attested-corpus", digest: { sha256: unattested }, role: "dataset" }], builder: { id: "https://ci.example/trainer" }, startedOn: started, finishedOn: started }),
+      createTrainingRunPredicate({
+        hyperparameters: { epochs: 1 },
+        dependencies: [{ name: "never-attested-corpus", digest: { sha256: unattested }, role: "dataset" }],
+        builder: { id: "https://ci.example/trainer" },
+        startedOn: started,
+        finishedOn: started,
+      }),
     );
-    const attested = await json(["attest", "training-run", "--subject", orphan, "--name", "acme/orphan", "--predicate", orphanRun, "--key", "k2.json", "-o", "orphan.envelope.json"]);
+    const attested = await json([
+      "attest",
+      "training-run",
+      "--subject",
+      orphan,
+      "--name",
+      "acme/orphan",
+      "--predicate",
+      orphanRun,
+      "--key",
+      "k2.json",
+      "-o",
+      "orphan.envelope.json",
+    ]);
     // -o: the signed envelope, as `provenance serve` takes it.
     assert.equal(entryHash(attestationEntry(parseEnvelope(JSON.parse(await readFile(join(work, "orphan.envelope.json"), "utf8"))))), attested.entryHash);
     const approval = await json(["approve", orphan, "--policy", POLICY, "--role", "approver", "--key", "k2.json", "-o", "orphan.approval.json"]);
@@ -226,7 +266,10 @@ describe("provenance attestation commands against hardhat node", () => {
     await ok(["anchor"]);
     const file = join(work, "orphan.bundle.json");
     const text = await ok(["bundle", orphan, "-o", file]);
-    assert.match(text.stderr, /warning: this bundle will not verify: never-attested-corpus \[abababababab\], the dataset of acme\/orphan .* has no attestation/);
+    assert.match(
+      text.stderr,
+      /warning: this bundle will not verify: never-attested-corpus \[abababababab\], the dataset of acme\/orphan .* has no attestation/,
+    );
     const j = await json(["bundle", orphan, "-o", file]);
     assert.equal(j.verifies, false);
     assert.equal(j.problems.length, 1);
@@ -238,7 +281,8 @@ describe("provenance attestation commands against hardhat node", () => {
     let r = await org(["receipt", digests.tuned]);
     assert.equal(r.code, 2, r.stdout);
     assert.match(r.stderr, /5 entries are about [0-9a-f]{64}: pass --type <type> or one entry id/);
-    for (const type of ["training-run", "model-manifest", "approval", "deployment"]) assert.ok(r.stderr.includes(`  ${type}  `), `${type} listed:\n${r.stderr}`);
+    for (const type of ["training-run", "model-manifest", "approval", "deployment"])
+      assert.ok(r.stderr.includes(`  ${type}  `), `${type} listed:\n${r.stderr}`);
     assert.equal(r.stdout, "", "no receipt was picked");
     r = await org(["receipt", digests.tuned, "--type", "approval"]);
     assert.equal(r.code, 2);
@@ -260,19 +304,27 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)/);
     assert.match(r.stdout, /8 signed attestation\(s\), every signature, signing key and anchor checked/);
     assert.match(r.stdout, /deployment to production: policy release-2of2 met, 2 of 2 required distinct approvers/);
-    assert.match(r.stdout, /model files: this verifier hashed the directory \(model hashing v2\): sha256 [0-9a-f]{64} matches, kind directory matches what was signed/);
+    assert.match(
+      r.stdout,
+      /model files: this verifier hashed the directory \(model hashing v2\): sha256 [0-9a-f]{64} matches, kind directory matches what was signed/,
+    );
     assert.match(r.stdout, /Lineage:\n/);
     for (const name of ["acme/base", "corpus"]) assert.ok(r.stdout.includes(name), `${name} in the lineage:\n${r.stdout}`);
     assert.deepEqual(await readdir(verifier), ["b.json"], "the verifier wrote nothing (no store, no files)");
 
-    const j = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--chain-id", "31337", "--artifact", paths.tuned, "--json"], { cwd: verifier });
+    const j = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--chain-id", "31337", "--artifact", paths.tuned, "--json"], {
+      cwd: verifier,
+    });
     assert.equal(j.code, 0, j.stderr);
     const result = JSON.parse(j.stdout);
     assert.equal(result.verdict, "verified");
     assert.deepEqual(result.artifact, { checked: "files", kind: "directory", sha256: digests.tuned });
     assert.equal(result.model.sha256, digests.tuned);
     assert.deepEqual(result.lineage.ancestors.sort(), [digests.base, digests.data].sort());
-    assert.deepEqual(result.lineage.edges.map((e: { from: string; relation: string }) => `${e.relation}:${e.from}`).sort(), [`base-model:${digests.base}`, `dataset:${digests.data}`, `dataset:${digests.data}`].sort());
+    assert.deepEqual(
+      result.lineage.edges.map((e: { from: string; relation: string }) => `${e.relation}:${e.from}`).sort(),
+      [`base-model:${digests.base}`, `dataset:${digests.data}`, `dataset:${digests.data}`].sort(),
+    );
   });
 
   it("behavior: the verdict names the model from signed statements, never from the bundle's unsigned subject.name; it prints its pins", async () => {
@@ -282,8 +334,15 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)/);
     assert.ok(!r.stdout.includes("ATTACKER"), r.stdout);
     assert.match(r.stdout, new RegExp(`trusted the RPC node at ${rpc}/? \\(--rpc\\): its answers were not checked further`));
-    assert.match(r.stdout, new RegExp(`pins: registry ${registry} \\(--registry\\); chain 31337 \\(not pinned: as reported by the node\\); any organisation \\(not pinned: any organisation\\)`));
-    const j = JSON.parse((await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--json"], { cwd: verifier })).stdout);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `pins: registry ${registry} \\(--registry\\); chain 31337 \\(not pinned: as reported by the node\\); any organisation \\(not pinned: any organisation\\)`,
+      ),
+    );
+    const j = JSON.parse(
+      (await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--json"], { cwd: verifier })).stdout,
+    );
     assert.equal(j.model.name, "acme/tuned");
     assert.equal(j.trusted.registry.source.name, "--registry");
   });
@@ -313,7 +372,9 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.stdout.split("\n")[0], `VERIFIED (digest only: no file was read): acme/tuned (sha256 ${digests.tuned})`);
     assert.match(r.stdout, /model files: NOT READ/);
-    const j = await run(["verify-bundle", bundleFile, "--artifact-digest", `sha256:${digests.tuned}`, "--rpc", rpc, "--registry", registry, "--json"], { cwd: verifier });
+    const j = await run(["verify-bundle", bundleFile, "--artifact-digest", `sha256:${digests.tuned}`, "--rpc", rpc, "--registry", registry, "--json"], {
+      cwd: verifier,
+    });
     assert.equal(j.code, 3);
     assert.deepEqual(JSON.parse(j.stdout).artifact, { checked: "digest-only", sha256: digests.tuned });
     const lineage = await org(["verify", "--lineage", "--artifact-digest", `sha256:${digests.tuned}`, "--registry", registry]);
@@ -352,14 +413,18 @@ describe("provenance attestation commands against hardhat node", () => {
   it("behavior: verify <receipt> of an attestation checks its signatures and signing keys", async () => {
     // Two receipts of envelopes signed with k.json (ed25519), taken from the bundle; its public key comes with --key.
     const keyid = JSON.parse(await readFile(join(work, "k.pub.json"), "utf8")).keyid;
-    const receipts = (JSON.parse(await readFile(bundleFile, "utf8")).receipts as { envelope: { signatures: { keyid: string }[] } }[]).filter((r) => r.envelope.signatures[0]!.keyid === keyid);
+    const receipts = (JSON.parse(await readFile(bundleFile, "utf8")).receipts as { envelope: { signatures: { keyid: string }[] } }[]).filter(
+      (r) => r.envelope.signatures[0]!.keyid === keyid,
+    );
     assert.ok(receipts.length >= 2);
     const [genuine, donor] = [await writeJson("genuine.receipt.json", receipts[0]), receipts[1]!];
     const verifier = await emptyDir();
     // The model each receipt is about, by its statement's subject: verify is given its files.
     const pathOf: Record<string, string> = { [digests.data]: paths.data, [digests.base]: paths.base, [digests.tuned]: paths.tuned };
-    const subject = JSON.parse(Buffer.from((receipts[0] as unknown as { envelope: { payload: string } }).envelope.payload, "base64").toString("utf8")).subject[0].digest.sha256 as string;
-    const verify = (file: string, extra: string[] = []) => run(["verify", file, "--artifact", pathOf[subject]!, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", ...extra], { cwd: verifier });
+    const subject = JSON.parse(Buffer.from((receipts[0] as unknown as { envelope: { payload: string } }).envelope.payload, "base64").toString("utf8"))
+      .subject[0].digest.sha256 as string;
+    const verify = (file: string, extra: string[] = []) =>
+      run(["verify", file, "--artifact", pathOf[subject]!, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", ...extra], { cwd: verifier });
 
     let r = await verify(genuine, ["--key", join(work, "k.pub.json")]);
     assert.equal(r.code, 0, r.stderr);
@@ -373,7 +438,10 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.match(r.stderr, /NOT VERIFIED: check "signing-key" failed: .*public key was not provided/);
 
     // The signature of another envelope by the same key (the anchor checks alone would say "record-leaf").
-    const tampered = await writeJson("tampered.receipt.json", { ...receipts[0], envelope: { ...receipts[0]!.envelope, signatures: donor.envelope.signatures } });
+    const tampered = await writeJson("tampered.receipt.json", {
+      ...receipts[0],
+      envelope: { ...receipts[0]!.envelope, signatures: donor.envelope.signatures },
+    });
     r = await verify(tampered, ["--key", join(work, "k.pub.json")]);
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /NOT VERIFIED: check "signature" failed/);
@@ -424,7 +492,11 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.equal(lineage.model, digests.tuned);
     const out = join(work, "by-digest.bundle.json");
     assert.equal((await json(["bundle", "--model-digest", `sha256:${digests.tuned}`, "-o", out])).model.digest.sha256, digests.tuned);
-    for (const args of [["lineage", `sha256:${digests.tuned}`], ["lineage", digests.tuned], ["bundle", `sha256:${digests.tuned}`, "-o", join(work, "x.json")]]) {
+    for (const args of [
+      ["lineage", `sha256:${digests.tuned}`],
+      ["lineage", digests.tuned],
+      ["bundle", `sha256:${digests.tuned}`, "-o", join(work, "x.json")],
+    ]) {
       const r = await org(args);
       assert.equal(r.code, 2, args.join(" "));
       assert.match(r.stderr, /no such file or directory/, args.join(" "));
@@ -443,10 +515,35 @@ describe("provenance attestation commands against hardhat node", () => {
     const blob = join(work, "blobs", digests.base);
     await mkdir(join(work, "blobs"), { recursive: true });
     await writeFile(blob, "weights in a content-addressed cache");
-    const attested = await json(["attest", "evaluation", "--subject", blob, "--predicate", await writeJson("eval.json", createEvaluationPredicate({ dataset: { name: "d", digest: { sha256: digests.data } }, metrics: [{ name: "auc", value: 0.9 }], evaluatedAt: new Date() })), "--key", "k2.json"]);
+    const attested = await json([
+      "attest",
+      "evaluation",
+      "--subject",
+      blob,
+      "--predicate",
+      await writeJson(
+        "eval.json",
+        createEvaluationPredicate({
+          dataset: { name: "d", digest: { sha256: digests.data } },
+          metrics: [{ name: "auc", value: 0.9 }],
+          evaluatedAt: new Date(),
+        }),
+      ),
+      "--key",
+      "k2.json",
+    ]);
     assert.equal(attested.subject[0].digest.sha256, createHash("sha256").update("weights in a content-addressed cache").digest("hex"));
     assert.notEqual(attested.subject[0].digest.sha256, digests.base);
-    const byDigest = await json(["attest", "evaluation", "--subject-digest", `sha256:${digests.base}`, "--predicate", join(work, "eval.json"), "--key", "k2.json"]);
+    const byDigest = await json([
+      "attest",
+      "evaluation",
+      "--subject-digest",
+      `sha256:${digests.base}`,
+      "--predicate",
+      join(work, "eval.json"),
+      "--key",
+      "k2.json",
+    ]);
     assert.deepEqual(byDigest.subject, [{ name: `sha256:${digests.base}`, digest: { sha256: digests.base } }]);
     const missing = await org(["attest", "evaluation", "--subject", `sha256:${digests.base}`, "--predicate", join(work, "eval.json"), "--key", "k2.json"]);
     assert.equal(missing.code, 2, missing.stdout);
@@ -457,7 +554,10 @@ describe("provenance attestation commands against hardhat node", () => {
   });
 
   it("error: attest model-manifest takes exactly one --subject path (its predicate signs that model's kind)", async () => {
-    for (const extra of [["--subject", paths.base, "--subject", paths.tuned], ["--subject-digest", `sha256:${digests.base}`]]) {
+    for (const extra of [
+      ["--subject", paths.base, "--subject", paths.tuned],
+      ["--subject-digest", `sha256:${digests.base}`],
+    ]) {
       const r = await org(["attest", "model-manifest", ...extra, "--key", "k2.json"]);
       assert.equal(r.code, 2, r.stdout);
       assert.match(r.stderr, /exactly one --subject <model path>/);
@@ -469,11 +569,22 @@ describe("provenance attestation commands against hardhat node", () => {
     const r = await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: verifier });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!r.stdout.includes("FORGED-NAME"), r.stdout);
-    assert.match(r.stdout, /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)\n  the name is the one the signed (training-run|model-manifest) entry 0x[0-9a-f]{64} gives the model\n/);
-    assert.match(r.stdout, /\n  registered at block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\) by organisation 1 "CLI Attest Org" \(name as registered on chain\) in transaction 0x[0-9a-f]{64}\n/);
-    assert.match(r.stdout, /\n  revocation: neither the model nor its 2 ancestor\(s\) revoked as of block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\), read from the chain for organisation\(s\) 1\n/);
+    assert.match(
+      r.stdout,
+      /^VERIFIED: acme\/tuned \(sha256 [0-9a-f]{64}\)\n  the name is the one the signed (training-run|model-manifest) entry 0x[0-9a-f]{64} gives the model\n/,
+    );
+    assert.match(
+      r.stdout,
+      /\n  registered at block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\) by organisation 1 "CLI Attest Org" \(name as registered on chain\) in transaction 0x[0-9a-f]{64}\n/,
+    );
+    assert.match(
+      r.stdout,
+      /\n  revocation: neither the model nor its 2 ancestor\(s\) revoked as of block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\), read from the chain for organisation\(s\) 1\n/,
+    );
     assert.match(r.stdout, /\n  policy: the default policy \(docs\/bundle\.md#verification-policy\)\n/);
-    const j = JSON.parse((await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--json"], { cwd: verifier })).stdout);
+    const j = JSON.parse(
+      (await run(["verify-bundle", "b.json", "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--json"], { cwd: verifier })).stdout,
+    );
     assert.deepEqual(j.model, { name: "acme/tuned", sha256: digests.tuned });
     assert.equal(j.registration.organisation.name, "CLI Attest Org");
     assert.ok(!JSON.stringify(j).includes("FORGED-NAME"));
@@ -484,7 +595,9 @@ describe("provenance attestation commands against hardhat node", () => {
     const verifier = await emptyDir();
     const policy = { format: "provenance-verification-policy-v1", require: [["model-manifest"], ["evaluation"]], deployment: { roles: ["deployer"] } };
     await writeFile(join(verifier, "policy.json"), JSON.stringify(policy));
-    let r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--policy", "policy.json"], { cwd: verifier });
+    let r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--policy", "policy.json"], {
+      cwd: verifier,
+    });
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /NOT VERIFIED: check "required-attestation" failed: the policy requires an attestation of type evaluation about the model/);
     await writeFile(join(verifier, "policy.json"), JSON.stringify({ ...policy, require: [["model-manifest"]] }));
@@ -492,19 +605,29 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /\n  policy: policy\.json \(sha256 [0-9a-f]{64}; --policy\)\n/);
     await writeFile(join(verifier, "policy.json"), JSON.stringify({ ...policy, trustBundle: true }));
-    r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--policy", "policy.json", "--json"], { cwd: verifier });
+    r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned, "--policy", "policy.json", "--json"], {
+      cwd: verifier,
+    });
     assert.equal(r.code, 2, r.stdout);
     assert.equal(JSON.parse(r.stdout).error.code, "INVALID_POLICY");
   });
 
   it("behavior: attest revocation anchors it and sets it on chain; the bundle made before now verifies as derived from a revoked model", async () => {
-    const predicate = await writeJson("revocation.json", createRevocationPredicate({ reason: "data-licence", description: "corpus may not be used for training", revokedAt: new Date() }));
+    const predicate = await writeJson(
+      "revocation.json",
+      createRevocationPredicate({ reason: "data-licence", description: "corpus may not be used for training", revokedAt: new Date() }),
+    );
     const revoked = await json(["attest", "revocation", "--subject", paths.data, "--name", "corpus", "--predicate", predicate, "--key", "deployer.json"]);
     assert.equal(revoked.revokedOnChain.length, 1);
     assert.ok(revoked.anchoredAt > 0);
     const r = await run(["verify-bundle", bundleFile, "--rpc", rpc, "--registry", registry, "--artifact", paths.tuned], { cwd: await emptyDir() });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout, new RegExp(`^NOT VERIFIED: acme/tuned \\(sha256 ${digests.tuned}\\) is DERIVED FROM A REVOKED MODEL \\(corpus, revoked by organisation 1 at block ${revoked.revokedOnChain[0].blockNumber}\\)`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^NOT VERIFIED: acme/tuned \\(sha256 ${digests.tuned}\\) is DERIVED FROM A REVOKED MODEL \\(corpus, revoked by organisation 1 at block ${revoked.revokedOnChain[0].blockNumber}\\)`,
+      ),
+    );
     assert.match(r.stdout, /corpus .*\[REVOKED\]/);
   });
 });

@@ -94,10 +94,16 @@ describe("--json: one document per command", () => {
     assert.equal(verdict.verified, true);
 
     one(await cli(["key", "generate", "-o", file("k.json")]), ["key", "generate"]);
-    one(await cli(["key", "prove", file("k.json"), "--role", "approver", ...d, "--rpc", chain.rpcUrl, "--registry", registry, "--org", String(org.orgId)]), ["key", "prove"]);
+    one(await cli(["key", "prove", file("k.json"), "--role", "approver", ...d, "--rpc", chain.rpcUrl, "--registry", registry, "--org", String(org.orgId)]), [
+      "key",
+      "prove",
+    ]);
     const registered = one(await cli(["key", "register", file("k.pop.json"), ...o]), ["key", "register"]);
     assert.equal(registered.role, "approver");
-    const key = one(await cli(["key", "show", file("k.pub.json"), "--role", "approver", ...d, "--rpc", chain.rpcUrl, "--registry", registry, "--org", String(org.orgId)]), ["key", "show"]);
+    const key = one(
+      await cli(["key", "show", file("k.pub.json"), "--role", "approver", ...d, "--rpc", chain.rpcUrl, "--registry", registry, "--org", String(org.orgId)]),
+      ["key", "show"],
+    );
     assert.equal(key.role, "approver", "roles are names");
     assert.match(key.roleHash, /^0x[0-9a-f]{64}$/);
     assert.equal(typeof key.registeredAt, "number");
@@ -115,14 +121,32 @@ describe("--json: one document per command", () => {
 
     one(await cli(["watermark", "keygen", "-o", file("wm.key.json")]), ["watermark", "keygen"]);
     one(await cli(["watermark", "keygen", "--kind", "text", "-o", file("text.key.json")]), ["watermark", "keygen"]);
-    one(await cli(["watermark", "embed", file("marked-source.safetensors"), "--key", file("wm.key.json"), "-o", file("marked.safetensors")]), ["watermark", "embed"]);
+    one(await cli(["watermark", "embed", file("marked-source.safetensors"), "--key", file("wm.key.json"), "-o", file("marked.safetensors")]), [
+      "watermark",
+      "embed",
+    ]);
     const detected = one(await cli(["watermark", "detect", file("marked.safetensors"), "--key", file("wm.key.json")]), ["watermark", "detect"]);
     assert.equal(typeof detected.z, "number");
     await writeFile(file("tokens.json"), JSON.stringify(Array.from({ length: 64 }, (_, i) => (i * 7) % 300)));
     const text = await cli(["watermark", "detect-text", file("tokens.json"), "--key", file("text.key.json")]);
     one(text, ["watermark", "detect-text"], text.code);
     // reveal needs an anchored model-watermark attestation: its refusal is one document too.
-    failure(await cli(["watermark", "reveal", file("marked.safetensors"), "--key", file("wm.key.json"), "--bundle", file("no-bundle.json"), ...pins, "--registry", registry]), ["watermark", "reveal"], 2);
+    failure(
+      await cli([
+        "watermark",
+        "reveal",
+        file("marked.safetensors"),
+        "--key",
+        file("wm.key.json"),
+        "--bundle",
+        file("no-bundle.json"),
+        ...pins,
+        "--registry",
+        registry,
+      ]),
+      ["watermark", "reveal"],
+      2,
+    );
 
     const s = ["--store", file("service.db")];
     const token = one(await cli(["token", "create", "--org", String(org.orgId), "--name", "ci", ...s]), ["token", "create"]);
@@ -142,12 +166,38 @@ describe("--json: one document per command", () => {
       document.steps.map((s: { step: number }) => s.step),
       [1, 2, 3, 4, 5, 6, 7, 8, 9],
     );
-    assert.ok(document.steps.find((s: { name: string }) => s.name === "tampering").refusals.every((r: { refused: boolean; check: string }) => r.refused && typeof r.check === "string"));
+    assert.ok(
+      document.steps
+        .find((s: { name: string }) => s.name === "tampering")
+        .refusals.every((r: { refused: boolean; check: string }) => r.refused && typeof r.check === "string"),
+    );
     assert.equal(typeof document.orgId, "number");
   });
 
   it("default: serve --json writes one document once listening, nothing else on stdout", async () => {
-    const child = spawn(process.execPath, [CLI, "serve", "--json", "--listen", "127.0.0.1:0", "--org", "1", "--chain-id", String(chain.chainId), "--store", join(work, "serve.db"), "--rpc", chain.rpcUrl, "--registry", registry, "--private-key", DEV_PRIVATE_KEY], { cwd: work, env: { PATH: process.env.PATH, HOME: work } });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        "serve",
+        "--json",
+        "--listen",
+        "127.0.0.1:0",
+        "--org",
+        "1",
+        "--chain-id",
+        String(chain.chainId),
+        "--store",
+        join(work, "serve.db"),
+        "--rpc",
+        chain.rpcUrl,
+        "--registry",
+        registry,
+        "--private-key",
+        DEV_PRIVATE_KEY,
+      ],
+      { cwd: work, env: { PATH: process.env.PATH, HOME: work } },
+    );
     let stdout = "";
     child.stdout.on("data", (b) => (stdout += String(b)));
     const deadline = Date.now() + 60_000;
@@ -169,9 +219,33 @@ describe("--json: one document per command", () => {
       const document = failure(run, [...c.path], 2);
       assert.equal(document.error.code, "INVALID_ARGUMENT");
     }
-    const unreachable = await cli(["verify", join(work, "model.receipt.json"), "--artifact", join(work, "model"), "--rpc", "http://127.0.0.1:1", "--registry", registry, "--chain-id", "31337", "--timeout", "2"]);
+    const unreachable = await cli([
+      "verify",
+      join(work, "model.receipt.json"),
+      "--artifact",
+      join(work, "model"),
+      "--rpc",
+      "http://127.0.0.1:1",
+      "--registry",
+      registry,
+      "--chain-id",
+      "31337",
+      "--timeout",
+      "2",
+    ]);
     assert.equal(failure(unreachable, ["verify"], 1).error.code, "RPC_UNREACHABLE");
-    const tampered = await cli(["verify", join(work, "model.receipt.json"), "--artifact", join(work, "marked.safetensors"), "--rpc", chain.rpcUrl, "--registry", registry, "--chain-id", "31337"]);
+    const tampered = await cli([
+      "verify",
+      join(work, "model.receipt.json"),
+      "--artifact",
+      join(work, "marked.safetensors"),
+      "--rpc",
+      chain.rpcUrl,
+      "--registry",
+      registry,
+      "--chain-id",
+      "31337",
+    ]);
     const refused = failure(tampered, ["verify"], 1);
     assert.equal(refused.error.check, "artifact-digest");
     assert.equal(refused.error.code, "artifact-digest");

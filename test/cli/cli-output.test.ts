@@ -86,8 +86,13 @@ const OWN = new Set(["…", "—", "–", "×", "└", "─", "→"]);
 
 function assertTerminalSafe(text: string, label: string, options: { asciiOnly?: boolean } = {}): void {
   const bad = UNSAFE.exec(text);
-  assert.equal(bad, null, `${label}: U+${bad?.[0].codePointAt(0)?.toString(16)} at ${bad?.index} in ${JSON.stringify(text.slice(Math.max(0, (bad?.index ?? 0) - 40), (bad?.index ?? 0) + 40))}`);
-  if (options.asciiOnly) for (const c of text) assert.ok(/[\x20-\x7e\n]/.test(c) || OWN.has(c), `${label}: non-ASCII U+${c.codePointAt(0)!.toString(16)} printed as is`);
+  assert.equal(
+    bad,
+    null,
+    `${label}: U+${bad?.[0].codePointAt(0)?.toString(16)} at ${bad?.index} in ${JSON.stringify(text.slice(Math.max(0, (bad?.index ?? 0) - 40), (bad?.index ?? 0) + 40))}`,
+  );
+  if (options.asciiOnly)
+    for (const c of text) assert.ok(/[\x20-\x7e\n]/.test(c) || OWN.has(c), `${label}: non-ASCII U+${c.codePointAt(0)!.toString(16)} printed as is`);
 }
 
 /** Double quotes that delimit DOT strings (a backslash escapes the next character). */
@@ -136,10 +141,20 @@ describe("escapeTerminal and escapeJsonText (src/core/terminalText.ts)", () => {
 
 describe("grammars at parse time: keyids and printed names", () => {
   const payload = (subjectName: string) =>
-    Buffer.from(JSON.stringify({ _type: STATEMENT_TYPE, subject: [{ name: subjectName, digest: { sha256: sha("m") } }], predicateType: APPROVAL_PREDICATE_TYPE, predicate: {} })).toString("base64");
+    Buffer.from(
+      JSON.stringify({
+        _type: STATEMENT_TYPE,
+        subject: [{ name: subjectName, digest: { sha256: sha("m") } }],
+        predicateType: APPROVAL_PREDICATE_TYPE,
+        predicate: {},
+      }),
+    ).toString("base64");
   const envelope = (keyid: string) => ({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: payload("m"), signatures: [{ keyid, sig: "QUJD" }] });
   const refused = (run: () => unknown, code: string, path: string) =>
-    assert.throws(run, (e: unknown) => e instanceof InputError && e.code === code && e.path === path && (assertTerminalSafe(escapeTerminal(e.shortMessage), path), true));
+    assert.throws(
+      run,
+      (e: unknown) => e instanceof InputError && e.code === code && e.path === path && (assertTerminalSafe(escapeTerminal(e.shortMessage), path), true),
+    );
 
   for (const h of HOSTILE)
     it(`error: INVALID_ENVELOPE at signatures[0].keyid for a keyid with ${h.name}`, () => {
@@ -148,15 +163,26 @@ describe("grammars at parse time: keyids and printed names", () => {
     });
 
   it("error: keyids other than a lower-case 0x address or sha256:<64 hex> are refused", () => {
-    for (const keyid of ["", "alice", `0x${"A".repeat(40)}`, `SHA256:${"a".repeat(64)}`, `sha256:${"a".repeat(63)}`, ` 0x${"a".repeat(40)}`]) refused(() => parseEnvelope(envelope(keyid)), "INVALID_ENVELOPE", "envelope.signatures[0].keyid");
+    for (const keyid of ["", "alice", `0x${"A".repeat(40)}`, `SHA256:${"a".repeat(64)}`, `sha256:${"a".repeat(63)}`, ` 0x${"a".repeat(40)}`])
+      refused(() => parseEnvelope(envelope(keyid)), "INVALID_ENVELOPE", "envelope.signatures[0].keyid");
   });
 
   it("default: both keyid forms this project makes are accepted", () => {
     for (const keyid of [`0x${"a".repeat(40)}`, `sha256:${"0".repeat(64)}`]) assert.equal(parseEnvelope(envelope(keyid)).signatures[0]!.keyid, keyid);
   });
 
-  const approval = createApprovalPredicate({ decision: "approved", policy: { id: "release" }, approver: { keyid: `0x${"1".repeat(40)}`, name: "Ana", role: "approver" }, approvedAt: new Date(Date.UTC(2026, 10, 1)) });
-  const statement = (name: string, predicateType: string = APPROVAL_PREDICATE_TYPE, predicate: unknown = approval) => ({ _type: STATEMENT_TYPE, subject: [{ name, digest: { sha256: sha("m") } }], predicateType, predicate });
+  const approval = createApprovalPredicate({
+    decision: "approved",
+    policy: { id: "release" },
+    approver: { keyid: `0x${"1".repeat(40)}`, name: "Ana", role: "approver" },
+    approvedAt: new Date(Date.UTC(2026, 10, 1)),
+  });
+  const statement = (name: string, predicateType: string = APPROVAL_PREDICATE_TYPE, predicate: unknown = approval) => ({
+    _type: STATEMENT_TYPE,
+    subject: [{ name, digest: { sha256: sha("m") } }],
+    predicateType,
+    predicate,
+  });
 
   for (const h of HOSTILE)
     it(`error: INVALID_STATEMENT at subject[0].name for a subject name with ${h.name}`, () => {
@@ -164,7 +190,8 @@ describe("grammars at parse time: keyids and printed names", () => {
     });
 
   it("error: a subject name with leading or trailing space, or a no-break space, is refused", () => {
-    for (const name of [" acme", "acme ", "ac\u00a0me", "ac\u3000me"]) refused(() => parseStatement(statement(name)), "INVALID_STATEMENT", "statement.subject[0].name");
+    for (const name of [" acme", "acme ", "ac\u00a0me", "ac\u3000me"])
+      refused(() => parseStatement(statement(name)), "INVALID_STATEMENT", "statement.subject[0].name");
   });
 
   it("default: non-ASCII names are accepted (and made visible when printed)", () => {
@@ -172,12 +199,34 @@ describe("grammars at parse time: keyids and printed names", () => {
   });
 
   it("error: INVALID_PREDICATE naming the field for hostile printed predicate names", () => {
-    const deployment = createDeploymentPredicate({ environment: "production", target: { name: "scoring" }, deployer: { name: "bot" }, approvalPolicy: { id: "release", threshold: 1, role: "approver" }, deployedAt: new Date(Date.UTC(2026, 10, 1)) }) as unknown as Record<string, any>;
+    const deployment = createDeploymentPredicate({
+      environment: "production",
+      target: { name: "scoring" },
+      deployer: { name: "bot" },
+      approvalPolicy: { id: "release", threshold: 1, role: "approver" },
+      deployedAt: new Date(Date.UTC(2026, 10, 1)),
+    }) as unknown as Record<string, any>;
     for (const h of HOSTILE.slice(0, 6)) {
-      refused(() => parseStatement(statement("m", DEPLOYMENT_PREDICATE_TYPE, { ...deployment, target: { name: `s${h.text}` } })), "INVALID_PREDICATE", "statement.predicate.target.name");
-      refused(() => parseStatement(statement("m", APPROVAL_PREDICATE_TYPE, { ...approval, approver: { ...approval.approver, name: h.text } })), "INVALID_PREDICATE", "statement.predicate.approver.name");
-      const update = createModelUpdatePredicate({ kind: "fine-tune", parents: [{ name: "base", digest: { sha256: sha("b") } }], updatedAt: new Date(Date.UTC(2026, 10, 1)) }) as unknown as Record<string, any>;
-      refused(() => parseStatement(statement("m", MODEL_UPDATE_PREDICATE_TYPE, { ...update, parents: [{ ...update.parents[0], name: `b${h.text}` }] })), "INVALID_PREDICATE", "statement.predicate.parents[0].name");
+      refused(
+        () => parseStatement(statement("m", DEPLOYMENT_PREDICATE_TYPE, { ...deployment, target: { name: `s${h.text}` } })),
+        "INVALID_PREDICATE",
+        "statement.predicate.target.name",
+      );
+      refused(
+        () => parseStatement(statement("m", APPROVAL_PREDICATE_TYPE, { ...approval, approver: { ...approval.approver, name: h.text } })),
+        "INVALID_PREDICATE",
+        "statement.predicate.approver.name",
+      );
+      const update = createModelUpdatePredicate({
+        kind: "fine-tune",
+        parents: [{ name: "base", digest: { sha256: sha("b") } }],
+        updatedAt: new Date(Date.UTC(2026, 10, 1)),
+      }) as unknown as Record<string, any>;
+      refused(
+        () => parseStatement(statement("m", MODEL_UPDATE_PREDICATE_TYPE, { ...update, parents: [{ ...update.parents[0], name: `b${h.text}` }] })),
+        "INVALID_PREDICATE",
+        "statement.predicate.parents[0].name",
+      );
     }
   });
 
@@ -196,7 +245,14 @@ describe("lineage renderers escape names for the terminal and for Mermaid and DO
       _type: STATEMENT_TYPE,
       subject: [{ name, digest: { sha256: sha(name) } }],
       predicateType: MODEL_UPDATE_PREDICATE_TYPE,
-      predicate: { ...createModelUpdatePredicate({ kind: "fine-tune", parents: [{ name: "base", digest: { sha256: parent.sha256 } }], updatedAt: new Date(Date.UTC(2026, 10, 1)) }), parents: [{ name: parent.name, digest: { sha256: parent.sha256 } }] },
+      predicate: {
+        ...createModelUpdatePredicate({
+          kind: "fine-tune",
+          parents: [{ name: "base", digest: { sha256: parent.sha256 } }],
+          updatedAt: new Date(Date.UTC(2026, 10, 1)),
+        }),
+        parents: [{ name: parent.name, digest: { sha256: parent.sha256 } }],
+      },
     },
   }));
   const graph = buildLineageGraph(attestations as never);
@@ -221,9 +277,15 @@ describe("trust files (provenance-trust-v1)", () => {
     assert.deepEqual(parseTrustFile(good), good);
     assert.equal(parseTrustFile({ ...good, rpc: "https://rpc.example/" }).rpc, "https://rpc.example/");
   });
-  const refused = (value: unknown, code: string, path: string) => assert.throws(() => parseTrustFile(value), (e: unknown) => e instanceof InputError && e.code === code && e.path === path);
-  it("error: UNSUPPORTED_FORMAT naming format for another version", () => refused({ ...good, format: "provenance-trust-v0" }, "UNSUPPORTED_FORMAT", "trust.format"));
-  it("error: an unknown field is refused (validators come in a later version)", () => refused({ ...good, validators: [] }, "INVALID_ARGUMENT", "trust.validators"));
+  const refused = (value: unknown, code: string, path: string) =>
+    assert.throws(
+      () => parseTrustFile(value),
+      (e: unknown) => e instanceof InputError && e.code === code && e.path === path,
+    );
+  it("error: UNSUPPORTED_FORMAT naming format for another version", () =>
+    refused({ ...good, format: "provenance-trust-v0" }, "UNSUPPORTED_FORMAT", "trust.format"));
+  it("error: an unknown field is refused (validators come in a later version)", () =>
+    refused({ ...good, validators: [] }, "INVALID_ARGUMENT", "trust.validators"));
   it("error: no organisation, a duplicate, or an out-of-range id", () => {
     refused({ ...good, organisations: [] }, "INVALID_ARGUMENT", "trust.organisations");
     refused({ ...good, organisations: [1, 1] }, "INVALID_ARGUMENT", "trust.organisations[1]");
@@ -241,7 +303,8 @@ describe("no module of src/ writes to a terminal except through src/cli/output.t
   // string run in a child process by the SQLite store (it filters warnings, prints no input).
   const ALLOWED = new Set(["src/cli/output.ts", "src/service/logger.ts", "src/service/store/sqliteIngestThread.ts"]);
   const root = fileURLToPath(new URL("../..", import.meta.url));
-  const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith(".ts") ? [join(dir, d.name)] : []));
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith(".ts") ? [join(dir, d.name)] : []));
   it("default: process.stdout/stderr.write and console.* appear nowhere else (outside comments)", () => {
     const offenders: string[] = [];
     for (const file of files(join(root, "src"))) {
@@ -267,9 +330,14 @@ type Run = { code: number; stdout: string; stderr: string };
 
 function run(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH!, HOME: cwd, ...env }, timeout: 120_000, encoding: "utf8" }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd, env: { PATH: process.env.PATH!, HOME: cwd, ...env }, timeout: 120_000, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -311,7 +379,17 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
     project = join(work, "project");
     const store = LedgerStore.open(join(project, ".provenance"));
     try {
-      addRecord(store, createRecord({ subject: { name: HOSTILE_RECORD, version: `1\x1b[8m`, digest: { sha256: sha("model") }, artifact: { kind: "file", hashing: "sha256", size: 5, files: 1 } } }));
+      addRecord(
+        store,
+        createRecord({
+          subject: {
+            name: HOSTILE_RECORD,
+            version: `1\x1b[8m`,
+            digest: { sha256: sha("model") },
+            artifact: { kind: "file", hashing: "sha256", size: 5, files: 1 },
+          },
+        }),
+      );
       // The model's one file (its SHA-256 is sha("model")): verify needs the files (issue 9, --artifact).
       modelFile = join(work, "model.bin");
       await writeFile(modelFile, "model");
@@ -340,8 +418,14 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
     assert.ok(r.stdout.includes("Acme\\x1b[32mVERIFIED\\x1b[0macme\\u{202e}gnp.exe\\r\\nVERIFIED\\x9b2J\\u{200b}"), r.stdout);
     assert.ok(r.stdout.includes("\\x1b]8;;https://evil.example/\\x07click here"), r.stdout);
     assert.equal(r.stdout.split("\n").filter((l) => l.startsWith("VERIFIED")).length, 1, "one VERIFIED line: hostile line breaks are escaped");
-    assert.ok(r.stdout.includes(`trusted the RPC node at ${chain.rpcUrl}/ (--rpc)`) || r.stdout.includes(`trusted the RPC node at ${chain.rpcUrl} (--rpc)`), r.stdout);
-    assert.match(r.stdout, new RegExp(`pins: registry ${registry} \\(--registry\\); chain 31337 \\(--chain-id\\); any organisation \\(not pinned: any organisation\\)`));
+    assert.ok(
+      r.stdout.includes(`trusted the RPC node at ${chain.rpcUrl}/ (--rpc)`) || r.stdout.includes(`trusted the RPC node at ${chain.rpcUrl} (--rpc)`),
+      r.stdout,
+    );
+    assert.match(
+      r.stdout,
+      new RegExp(`pins: registry ${registry} \\(--registry\\); chain 31337 \\(--chain-id\\); any organisation \\(not pinned: any organisation\\)`),
+    );
   });
 
   it("default: --json keeps the real strings (escaped as JSON) and names every pin's source", async () => {
@@ -357,16 +441,29 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
   });
 
   it("behavior: pins from the real environment are named by variable", async () => {
-    const r = await run(["verify", receiptFile, "--artifact", modelFile, "--json"], verifier, { PROVENANCE_RPC_URL: chain.rpcUrl, PROVENANCE_REGISTRY: registry, PROVENANCE_CHAIN_ID: "31337", PROVENANCE_ORG: String(orgId) });
+    const r = await run(["verify", receiptFile, "--artifact", modelFile, "--json"], verifier, {
+      PROVENANCE_RPC_URL: chain.rpcUrl,
+      PROVENANCE_REGISTRY: registry,
+      PROVENANCE_CHAIN_ID: "31337",
+      PROVENANCE_ORG: String(orgId),
+    });
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    for (const [pin, variable] of [["registry", "PROVENANCE_REGISTRY"], ["chainId", "PROVENANCE_CHAIN_ID"], ["organisations", "PROVENANCE_ORG"], ["rpcNode", "PROVENANCE_RPC_URL"]] as const)
+    for (const [pin, variable] of [
+      ["registry", "PROVENANCE_REGISTRY"],
+      ["chainId", "PROVENANCE_CHAIN_ID"],
+      ["organisations", "PROVENANCE_ORG"],
+      ["rpcNode", "PROVENANCE_RPC_URL"],
+    ] as const)
       assert.deepEqual(j.trusted[pin].source, { kind: "environment", name: variable, description: `environment variable ${variable}` });
   });
 
   it("error: a .env in the working folder with hostile pins is not read by verify (missing --registry, exit 2)", async () => {
     const folder = await mkdtemp(join(work, "dotenv-"));
-    await writeFile(join(folder, ".env"), `PROVENANCE_REGISTRY=0x${"66".repeat(20)}\nPROVENANCE_RPC_URL=http://evil.example:8545\nPROVENANCE_CHAIN_ID=1\nPROVENANCE_ORG=${otherOrg}\nPROVENANCE_TRUST=evil.json\n`);
+    await writeFile(
+      join(folder, ".env"),
+      `PROVENANCE_REGISTRY=0x${"66".repeat(20)}\nPROVENANCE_RPC_URL=http://evil.example:8545\nPROVENANCE_CHAIN_ID=1\nPROVENANCE_ORG=${otherOrg}\nPROVENANCE_TRUST=evil.json\n`,
+    );
     const r = await run(["verify", receiptFile, "--artifact", modelFile, "--rpc", chain.rpcUrl], folder);
     assert.equal(r.code, 2, r.stdout);
     assert.match(r.stderr, /missing --registry/);
@@ -374,7 +471,10 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
 
   it("behavior: with a hostile .env in the working folder, verify's pins are still the verifier's own", async () => {
     const folder = await mkdtemp(join(work, "dotenv-"));
-    await writeFile(join(folder, ".env"), `PROVENANCE_REGISTRY=0x${"66".repeat(20)}\nPROVENANCE_RPC_URL=http://evil.example:8545\nPROVENANCE_CHAIN_ID=1\nPROVENANCE_ORG=${otherOrg}\n`);
+    await writeFile(
+      join(folder, ".env"),
+      `PROVENANCE_REGISTRY=0x${"66".repeat(20)}\nPROVENANCE_RPC_URL=http://evil.example:8545\nPROVENANCE_CHAIN_ID=1\nPROVENANCE_ORG=${otherOrg}\n`,
+    );
     const sub = join(folder, "sub");
     await mkdir(sub);
     for (const cwd of [folder, sub]) {
@@ -382,7 +482,11 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
       assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
       const j = JSON.parse(r.stdout);
       assert.equal(j.trusted.chainId.source.kind, "node", "PROVENANCE_CHAIN_ID=1 from .env was not used");
-      assert.deepEqual(j.trusted.organisations, { value: [], source: { kind: "unpinned", description: "not pinned: any organisation" } }, "PROVENANCE_ORG from .env was not used");
+      assert.deepEqual(
+        j.trusted.organisations,
+        { value: [], source: { kind: "unpinned", description: "not pinned: any organisation" } },
+        "PROVENANCE_ORG from .env was not used",
+      );
       assert.equal(j.trusted.registry.value, registry);
     }
     const bundle = await run(["verify-bundle", join(folder, "missing.bundle.json")], folder);
@@ -396,7 +500,10 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
     assert.equal(r.code, 0, r.stderr);
     assertRunSafe(r, "verify --trust");
     assert.ok(r.stdout.includes(`(trust file ${trust}): its answers were not checked further`), r.stdout);
-    assert.ok(r.stdout.includes(`pins: registry ${registry} (trust file ${trust}); chain 31337 (trust file ${trust}); organisation(s) ${orgId} (trust file ${trust})`), r.stdout);
+    assert.ok(
+      r.stdout.includes(`pins: registry ${registry} (trust file ${trust}); chain 31337 (trust file ${trust}); organisation(s) ${orgId} (trust file ${trust})`),
+      r.stdout,
+    );
     // A flag still overrides the file, and says so.
     const j = JSON.parse((await run(["verify", receiptFile, "--artifact", modelFile, "--trust", trust, "--chain-id", "31337", "--json"], verifier)).stdout);
     assert.equal(j.trusted.chainId.source.name, "--chain-id");
@@ -423,7 +530,10 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
   // The whole corpus runs through the CLI's main() in this process (its two streams captured:
   // the same printer a process writes with); a sample of it also runs as separate processes.
   const SAMPLE = new Set(["esc-csi-colour", "osc8-hyperlink", "cr-overwrite", "bidi-rlo", "c1-csi-0x9b"]);
-  const both = async (args: string[], cwd: string, h: (typeof HOSTILE)[number]): Promise<Run[]> => [await inProcess(args), ...(SAMPLE.has(h.name) ? [await run(args, cwd)] : [])];
+  const both = async (args: string[], cwd: string, h: (typeof HOSTILE)[number]): Promise<Run[]> => [
+    await inProcess(args),
+    ...(SAMPLE.has(h.name) ? [await run(args, cwd)] : []),
+  ];
 
   it("error: hostile file names in error messages are escaped (exit 2)", async () => {
     const named = HOSTILE.filter((h) => !h.text.includes("\x00") && !h.text.includes("/"));
@@ -473,7 +583,11 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
 
   it("error: org add refuses a hostile organisation name before any transaction (exit 2, naming the field)", async () => {
     for (const h of HOSTILE) {
-      for (const r of await both(["org", "add", `Acme${h.text}`, "--rpc", chain.rpcUrl, "--private-key", DEV_PRIVATE_KEY, "--registry", registry], project, h)) {
+      for (const r of await both(
+        ["org", "add", `Acme${h.text}`, "--rpc", chain.rpcUrl, "--private-key", DEV_PRIVATE_KEY, "--registry", registry],
+        project,
+        h,
+      )) {
         assert.equal(r.code, 2, h.name);
         assert.match(r.stderr, /^error: organisation name: contains U\+[0-9A-F]{4,5} at index \d+/, h.name);
         assertRunSafe(r, `org add ${h.name}`);

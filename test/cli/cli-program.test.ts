@@ -77,7 +77,8 @@ describe("CLI command line", () => {
       if (parsed.kind !== "run") continue;
       assert.equal(parsed.spec, spec);
       assert.deepEqual(parsed.context.args, ["arg"]);
-      for (const [flag, value] of Object.entries(expected)) assert.deepEqual((parsed.context.flags as Record<string, unknown>)[flag], value, `${spec.path.join(" ")} --${flag}`);
+      for (const [flag, value] of Object.entries(expected))
+        assert.deepEqual((parsed.context.flags as Record<string, unknown>)[flag], value, `${spec.path.join(" ")} --${flag}`);
     }
     const short = await parseProgram(["receipt", "x", "-o", "r.json"], io);
     assert.equal(short.kind === "run" && short.context.flags.output, "r.json");
@@ -118,7 +119,9 @@ describe("CLI command line", () => {
   it("error: under --json a refusal is one error document; verified: false only for commands that verify", async () => {
     let run = await cli(["hash", "m", "--rpc", "x", "--json"]);
     assert.equal(run.code, 2);
-    assert.deepEqual(JSON.parse(run.stdout), { error: { code: "INVALID_ARGUMENT", message: "provenance hash does not take --rpc (see provenance hash --help)" } });
+    assert.deepEqual(JSON.parse(run.stdout), {
+      error: { code: "INVALID_ARGUMENT", message: "provenance hash does not take --rpc (see provenance hash --help)" },
+    });
     assert.equal(run.stderr, "");
     run = await cli(["verify", "r.json", "--bogus", "--json"]);
     assert.equal(run.code, 2);

@@ -27,12 +27,13 @@ async function cli(args: string[]): Promise<Run> {
   let stderr = "";
   const [out, err] = [process.stdout.write, process.stderr.write];
   // Only the CLI's own text is captured; a writer waiting for its callback gets it.
-  const capture = (append: (s: string) => void) => ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    append(String(chunk));
-    const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
-    if (callback) queueMicrotask(callback);
-    return true;
-  }) as typeof process.stdout.write;
+  const capture = (append: (s: string) => void) =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      append(String(chunk));
+      const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+      if (callback) queueMicrotask(callback);
+      return true;
+    }) as typeof process.stdout.write;
   process.stdout.write = capture((s) => (stdout += s));
   process.stderr.write = capture((s) => (stderr += s));
   try {
@@ -66,10 +67,13 @@ const weights = (n: number) => new Uint8Array(Float32Array.from({ length: n }, (
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), "provenance-watermark-cli-"));
-  await writeFile(join(work, "model.safetensors"), serializeSafetensors([
-    { name: "a.weight", dtype: "F32", shape: [512, 512], data: weights(512 * 512) },
-    { name: "b.weight", dtype: "F32", shape: [256, 512], data: weights(256 * 512) },
-  ]));
+  await writeFile(
+    join(work, "model.safetensors"),
+    serializeSafetensors([
+      { name: "a.weight", dtype: "F32", shape: [512, 512], data: weights(512 * 512) },
+      { name: "b.weight", dtype: "F32", shape: [256, 512], data: weights(256 * 512) },
+    ]),
+  );
 });
 
 describe("provenance watermark (CLI)", () => {

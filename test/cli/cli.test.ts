@@ -34,15 +34,31 @@ type Run = { code: number; stdout: string; stderr: string };
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(NODE, [CLI, ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work, PROVENANCE_DATA_DIR: join(work, ".provenance"), ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      NODE,
+      [CLI, ...args],
+      { cwd: work, env: { PATH: process.env.PATH, HOME: work, PROVENANCE_DATA_DIR: join(work, ".provenance"), ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 const signing = () => ({ PROVENANCE_RPC_URL: rpc, PROVENANCE_PRIVATE_KEY: KEY });
 /** verify is given the model's files by default (issue 9: --artifact or --artifact-digest is required). */
-const verifyArgs = (file: string, extra: string[] = [], artifact = ["--artifact", model]) => ["verify", file, ...artifact, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", ...extra];
+const verifyArgs = (file: string, extra: string[] = [], artifact = ["--artifact", model]) => [
+  "verify",
+  file,
+  ...artifact,
+  "--rpc",
+  rpc,
+  "--registry",
+  registry,
+  "--chain-id",
+  "31337",
+  ...extra,
+];
 
 async function tampered(mutate: (r: any) => void): Promise<string> {
   const r = JSON.parse(await readFile(receiptFile, "utf8"));
@@ -102,7 +118,10 @@ describe("provenance CLI against hardhat node", () => {
 
     const verified = await cli(verifyArgs(receiptFile, ["--org", "1"]));
     assert.equal(verified.code, 0, verified.stderr);
-    assert.match(verified.stdout, /registered at block \d+ \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) by organisation 1 "CLI Test Org" in transaction 0x[0-9a-f]{64}/);
+    assert.match(
+      verified.stdout,
+      /registered at block \d+ \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) by organisation 1 "CLI Test Org" in transaction 0x[0-9a-f]{64}/,
+    );
   });
 
   it("behavior: the CLI's receipt verifies with merkletreejs, @openzeppelin/merkle-tree and MerkleProof.sol (verifyRecordBy)", async () => {
@@ -113,7 +132,12 @@ describe("provenance CLI against hardhat node", () => {
     const { createPublicClient, http } = await import("viem");
     const { provenanceRegistryAbi } = await import("../../src/chain/registryArtifact.js");
     const client = createPublicClient({ transport: http(rpc) });
-    const ok = await client.readContract({ address: registry as `0x${string}`, abi: provenanceRegistryAbi, functionName: "verifyRecordBy", args: [1, r.root, [...r.proof], subjectDigest(r.record!), recordHash(r.record!)] });
+    const ok = await client.readContract({
+      address: registry as `0x${string}`,
+      abi: provenanceRegistryAbi,
+      functionName: "verifyRecordBy",
+      args: [1, r.root, [...r.proof], subjectDigest(r.record!), recordHash(r.record!)],
+    });
     assert.equal(ok, true);
   });
 
@@ -126,7 +150,15 @@ describe("provenance CLI against hardhat node", () => {
     assert.match(dir.stderr, /directory, 2 file\(s\), \d+ bytes, hashed as provenance-model-manifest-v2; nothing recorded/);
     const file = join(model, "config.json");
     const single = JSON.parse((await cli(["hash", file, "--json"])).stdout);
-    assert.deepEqual(single, { path: file, digest: `sha256:${createHash("sha256").update('{"layers": 4}').digest("hex")}`, sha256: createHash("sha256").update('{"layers": 4}').digest("hex"), kind: "file", hashing: "sha256", size: 13, fileCount: 1 });
+    assert.deepEqual(single, {
+      path: file,
+      digest: `sha256:${createHash("sha256").update('{"layers": 4}').digest("hex")}`,
+      sha256: createHash("sha256").update('{"layers": 4}').digest("hex"),
+      kind: "file",
+      hashing: "sha256",
+      size: 13,
+      fileCount: 1,
+    });
     assert.deepEqual(JSON.parse((await cli(["status", "--json"])).stdout), before, "nothing was recorded");
     const missing = await cli(["hash", join(work, "no-such-model")]);
     assert.equal(missing.code, 2);
@@ -178,7 +210,18 @@ describe("provenance CLI against hardhat node", () => {
   });
 
   it("error: exit 1 when pinned to a different registry address", async () => {
-    const run = await cli(["verify", receiptFile, "--artifact", model, "--rpc", rpc, "--registry", "0x5FbDB2315678afecb367f032d93F642f64180aa4", "--chain-id", "31337"]);
+    const run = await cli([
+      "verify",
+      receiptFile,
+      "--artifact",
+      model,
+      "--rpc",
+      rpc,
+      "--registry",
+      "0x5FbDB2315678afecb367f032d93F642f64180aa4",
+      "--chain-id",
+      "31337",
+    ]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /check "registry" failed/);
   });
@@ -230,7 +273,20 @@ describe("provenance CLI against hardhat node", () => {
   });
 
   it("error: exit 1 naming the problem when the RPC is unreachable", async () => {
-    const run = await cli(["verify", receiptFile, "--artifact", model, "--rpc", "http://127.0.0.1:1", "--registry", registry, "--chain-id", "31337", "--timeout", "2"]);
+    const run = await cli([
+      "verify",
+      receiptFile,
+      "--artifact",
+      model,
+      "--rpc",
+      "http://127.0.0.1:1",
+      "--registry",
+      registry,
+      "--chain-id",
+      "31337",
+      "--timeout",
+      "2",
+    ]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /unreachable/);
   });
@@ -262,7 +318,7 @@ describe("provenance CLI against hardhat node", () => {
   });
 
   it("behavior: --artifact-digest: exit 3, the first line says no file was read, JSON artifact.checked digest-only", async () => {
-    const { sha256 } = (await hashModel(model));
+    const { sha256 } = await hashModel(model);
     const run = await cli(verifyArgs(receiptFile, [], ["--artifact-digest", `sha256:${sha256}`]));
     assert.equal(run.code, 3, run.stderr);
     assert.equal(run.stdout.split("\n")[0], `VERIFIED (digest only: no file was read): model-registered acme/model@2.0.0 (sha256 ${sha256})`);
@@ -323,7 +379,13 @@ describe("provenance CLI against hardhat node", () => {
     const digest = await hashModel(model);
     const file = join(work, "manifest-v2.tagged");
     await writeFile(file, `${MODEL_DIRECTORY_TAG}${canonicalJson(digest.manifest)}`);
-    assert.equal(createHash("sha256").update(await readFile(file)).digest("hex"), digest.sha256, "its SHA-256 is the directory's digest");
+    assert.equal(
+      createHash("sha256")
+        .update(await readFile(file))
+        .digest("hex"),
+      digest.sha256,
+      "its SHA-256 is the directory's digest",
+    );
     const run = await cli(verifyArgs(receiptFile, ["--json"], ["--artifact", file]));
     assert.equal(run.code, 2);
     assert.equal(JSON.parse(run.stdout).error.code, "DIRECTORY_TAG_IN_FILE");

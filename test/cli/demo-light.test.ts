@@ -32,11 +32,19 @@ describe("demo in light mode", () => {
     assert.equal(document.ok, true);
     assert.equal(document.trustMode, "light");
     const step = (n: number) => document.steps.find((s: { step: number }) => s.step === n);
-    assert.deepEqual(document.steps.map((s: { step: number }) => s.step), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      document.steps.map((s: { step: number }) => s.step),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
 
     // The verifier's pin: the test node's four validators at genesis, in a trust file it reads back.
     const trust = parseQbftTrust(JSON.parse(await readFile(step(1).validatorTrustFile, "utf8")));
-    assert.deepEqual(trust.validators, testValidators(4).map((v) => v.address).sort());
+    assert.deepEqual(
+      trust.validators,
+      testValidators(4)
+        .map((v) => v.address)
+        .sort(),
+    );
     assert.equal(trust.block.number, 0);
     assert.equal(trust.registry, document.registry.toLowerCase());
 
@@ -57,7 +65,10 @@ describe("demo in light mode", () => {
       assert.equal(r.trustMode, "light", r.input);
       assert.equal(typeof r.check, "string", r.input);
     }
-    assert.deepEqual(refusals.map((r: { check: string }) => r.check), ["artifact-digest", "signature", "approval-quorum", "lineage", "lineage-reference"]);
+    assert.deepEqual(
+      refusals.map((r: { check: string }) => r.check),
+      ["artifact-digest", "signature", "approval-quorum", "lineage", "lineage-reference"],
+    );
 
     // Step 8: the revocation read from proven storage at a newer verified head; a node hiding it is refused.
     assert.equal(step(8).verdictAfter, "derived-from-revoked");

@@ -54,7 +54,10 @@ after(async () => {
 
 describe("runnable documentation", () => {
   it("default: README.md marks at least its attestation block runnable", () => {
-    assert.ok(blocks.some((b) => b.file === "README.md" && b.script.includes("provenance verify-bundle")), "README's attestation block");
+    assert.ok(
+      blocks.some((b) => b.file === "README.md" && b.script.includes("provenance verify-bundle")),
+      "README's attestation block",
+    );
   });
 
   it("error: a runnable marker not followed by a shell block is refused", () => {
@@ -67,7 +70,8 @@ describe("runnable documentation", () => {
     for (const page of pages) {
       const lines = (await readFile(page, "utf8")).split("\n");
       lines.forEach((line, i) => {
-        if (/^```(sh|bash|shell)$/.test(line) && !/^<!-- (runnable|not runnable: .+) -->$/.test(lines[i - 1]?.trim() ?? "")) unmarked.push(`${page.slice(root.length)}:${i + 1}`);
+        if (/^```(sh|bash|shell)$/.test(line) && !/^<!-- (runnable|not runnable: .+) -->$/.test(lines[i - 1]?.trim() ?? ""))
+          unmarked.push(`${page.slice(root.length)}:${i + 1}`);
       });
     }
     assert.deepEqual(unmarked, [], "mark each <!-- runnable --> or <!-- not runnable: <why> -->");
@@ -77,11 +81,21 @@ describe("runnable documentation", () => {
     it(`behavior: ${block.file}:${block.line} runs as written`, async () => {
       const work = await mkdtemp(join(tmpdir(), "provenance-docs-"));
       await mkdir(join(work, "home"));
-      const env = { PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH}`, HOME: join(work, "home"), PROVENANCE_RPC_URL: rpc, PROVENANCE_PRIVATE_KEY: KEY };
+      const env = {
+        PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH}`,
+        HOME: join(work, "home"),
+        PROVENANCE_RPC_URL: rpc,
+        PROVENANCE_PRIVATE_KEY: KEY,
+      };
       const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile("bash", ["-euo", "pipefail", "-c", block.script], { cwd: work, env, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-        });
+        execFile(
+          "bash",
+          ["-euo", "pipefail", "-c", block.script],
+          { cwd: work, env, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+          (error, stdout, stderr) => {
+            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+          },
+        );
       });
       assert.equal(run.code, 0, `${block.file}:${block.line} failed in ${work}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
       if (block.script.includes("provenance verify")) assert.match(run.stdout, /^VERIFIED/m, "the block's verification says VERIFIED");

@@ -92,7 +92,9 @@ describe("provenance sbom", () => {
     const venv = join(dir, "venv");
     execFileSync("python3", ["-m", "venv", "--without-pip", venv]);
     const interpreter = join(venv, "bin", "python");
-    const [site] = JSON.parse(execFileSync(interpreter, ["-c", "import json, site; print(json.dumps(site.getsitepackages()))"], { encoding: "utf8" })) as string[];
+    const [site] = JSON.parse(
+      execFileSync(interpreter, ["-c", "import json, site; print(json.dumps(site.getsitepackages()))"], { encoding: "utf8" }),
+    ) as string[];
     const summary = async (spec: string) => JSON.parse(await run([join(dir, "model")], { "python-env": [spec], output: join(dir, "bom.json") }, true));
 
     // A fresh venv (no pip): nothing installed, and the summary says so instead of silently counting 0.
@@ -109,8 +111,14 @@ describe("provenance sbom", () => {
       assert.deepEqual(found.components.software, { total: 1, bySource: { "python-environment": 1 } }, spec);
       assert.deepEqual(found.warnings, [], spec);
     }
-    await assert.rejects(run([join(dir, "model")], { "python-env": [join(dir, "no-venv")] }), (e: unknown) => e instanceof InputError && e.code === "INVALID_ARGUMENT" && /no-venv does not exist/.test(e.shortMessage));
-    await assert.rejects(run([join(dir, "model")], { "python-env": [join(dir, "train.csv")] }), (e: unknown) => e instanceof InputError && /not a Python interpreter/.test(e.shortMessage));
+    await assert.rejects(
+      run([join(dir, "model")], { "python-env": [join(dir, "no-venv")] }),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_ARGUMENT" && /no-venv does not exist/.test(e.shortMessage),
+    );
+    await assert.rejects(
+      run([join(dir, "model")], { "python-env": [join(dir, "train.csv")] }),
+      (e: unknown) => e instanceof InputError && /not a Python interpreter/.test(e.shortMessage),
+    );
   });
 
   it("behavior: without -o the BOM goes to standard output (and nothing else does)", async () => {
@@ -136,6 +144,9 @@ describe("provenance sbom", () => {
     const doc = JSON.parse(readFileSync(syft, "utf8"));
     doc.components[3].hashes[0].content = "00";
     writeFileSync(bad, JSON.stringify(doc));
-    await assert.rejects(run([join(dir, "model")], { ingest: [bad], output: join(dir, "out.json") }), (e: unknown) => e instanceof InputError && e.code === "INVALID_SBOM" && e.path === "$.components[3].hashes[0].content");
+    await assert.rejects(
+      run([join(dir, "model")], { ingest: [bad], output: join(dir, "out.json") }),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_SBOM" && e.path === "$.components[3].hashes[0].content",
+    );
   });
 });

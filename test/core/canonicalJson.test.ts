@@ -7,12 +7,22 @@ import { InputError } from "../../src/core/errors/input.js";
 
 describe("canonicalJson (RFC 8785)", () => {
   it("default: sorts keys by UTF-16 code units and drops whitespace", () => {
-    assert.equal(canonicalJson({ b: 1, a: [true, null, "x"], "\u20ac": 2, "\r": 3, "\ud83d\ude00": 4, "\u0080": 5 }), '{"\\r":3,"a":[true,null,"x"],"b":1,"\u0080":5,"\u20ac":2,"\ud83d\ude00":4}');
+    assert.equal(
+      canonicalJson({ b: 1, a: [true, null, "x"], "\u20ac": 2, "\r": 3, "\ud83d\ude00": 4, "\u0080": 5 }),
+      '{"\\r":3,"a":[true,null,"x"],"b":1,"\u0080":5,"\u20ac":2,"\ud83d\ude00":4}',
+    );
   });
 
   it("behavior: matches RFC 8785 §3.2.3's number serialisation examples", () => {
     const cases: [number, string][] = [
-      [0, "0"], [-0, "0"], [1e-7, "1e-7"], [333333333.3333333, "333333333.3333333"], [5e-324, "5e-324"], [0.000001, "0.000001"], [9007199254740991, "9007199254740991"], [-1.5, "-1.5"],
+      [0, "0"],
+      [-0, "0"],
+      [1e-7, "1e-7"],
+      [333333333.3333333, "333333333.3333333"],
+      [5e-324, "5e-324"],
+      [0.000001, "0.000001"],
+      [9007199254740991, "9007199254740991"],
+      [-1.5, "-1.5"],
     ];
     for (const [n, s] of cases) assert.equal(canonicalJson(n), s, `number ${n}`);
   });
@@ -29,15 +39,24 @@ describe("canonicalJson (RFC 8785)", () => {
   });
 
   it("error: refuses lone surrogates, naming the field", () => {
-    assert.throws(() => canonicalJson({ a: { b: "x\ud800" } }), (e: unknown) => e instanceof InputError && e.path === "$.a.b" && /lone surrogate/.test(e.shortMessage));
+    assert.throws(
+      () => canonicalJson({ a: { b: "x\ud800" } }),
+      (e: unknown) => e instanceof InputError && e.path === "$.a.b" && /lone surrogate/.test(e.shortMessage),
+    );
     assert.throws(() => canonicalJson({ ["\udc00"]: 1 }), InputError);
   });
 
   it("error: refuses integers beyond 2^53 and non-finite numbers", () => {
-    assert.throws(() => canonicalJson({ n: 2 ** 53 }), (e: unknown) => e instanceof InputError && e.path === "$.n" && /2\^53/.test(e.shortMessage));
+    assert.throws(
+      () => canonicalJson({ n: 2 ** 53 }),
+      (e: unknown) => e instanceof InputError && e.path === "$.n" && /2\^53/.test(e.shortMessage),
+    );
     // RFC 8785 would print 1e+21, but such a number cannot be an exact integer: refused.
     assert.throws(() => canonicalJson(1e21), InputError);
-    assert.throws(() => canonicalJson([Number.NaN]), (e: unknown) => e instanceof InputError && e.path === "$[0]");
+    assert.throws(
+      () => canonicalJson([Number.NaN]),
+      (e: unknown) => e instanceof InputError && e.path === "$[0]",
+    );
     assert.throws(() => canonicalJson(Number.POSITIVE_INFINITY), InputError);
   });
 

@@ -49,7 +49,8 @@ describe("parseJson", () => {
       refused(() => parseJson('{"\\u00e9":1,"é":2}'), "DUPLICATE_KEY", { path: "$.é" });
     });
 
-    it("error: a duplicate is refused even when both values are equal", () => refused(() => parseJson('{"k":true,"k":true}'), "DUPLICATE_KEY", { path: "$.k" }));
+    it("error: a duplicate is refused even when both values are equal", () =>
+      refused(() => parseJson('{"k":true,"k":true}'), "DUPLICATE_KEY", { path: "$.k" }));
 
     it("behavior: the same key in sibling objects is not a duplicate", () => {
       assert.deepEqual(parseJson('[{"a":1},{"a":2}]'), [{ a: 1 }, { a: 2 }]);
@@ -117,13 +118,20 @@ describe("parseJson", () => {
 
     it("error: a literal longer than the parser reads at once (400 characters) is refused, never read truncated", () => {
       for (const text of [`1.${"0".repeat(450)}1`, `[${"1".repeat(450)}]`, `0.${"0".repeat(450)}`])
-        assert.throws(() => parseJson(text), (e: unknown) => e instanceof InputError && (e.code === "INVALID_JSON" || e.code === "NUMBER_OUT_OF_RANGE"), text.slice(0, 10));
+        assert.throws(
+          () => parseJson(text),
+          (e: unknown) => e instanceof InputError && (e.code === "INVALID_JSON" || e.code === "NUMBER_OUT_OF_RANGE"),
+          text.slice(0, 10),
+        );
     });
 
     it("behavior: 2^53 − 1 and everything below it is accepted exactly; 2^53 is refused, as the canonicaliser refuses it", () => {
       assert.equal(parseJson("9007199254740991"), 2 ** 53 - 1);
       assert.equal(parseJson("-9007199254740991"), -(2 ** 53 - 1));
-      assert.throws(() => parseJson("9007199254740992"), (e: unknown) => (e as { code?: string }).code === "NUMBER_OUT_OF_RANGE");
+      assert.throws(
+        () => parseJson("9007199254740992"),
+        (e: unknown) => (e as { code?: string }).code === "NUMBER_OUT_OF_RANGE",
+      );
       assert.equal(parseJson("9007199254740991"), Number.MAX_SAFE_INTEGER);
       assert.deepEqual(parseJson("[0,-0,1.5,-2e-3,1E+2,123456789012345.6]"), [0, -0, 1.5, -0.002, 100, 123456789012345.6]);
     });
@@ -194,7 +202,7 @@ describe("parseJson", () => {
 
     it("error: the line and column count from the start of the offending line", () => {
       refused(() => parseJson('{\n  "a": 1,\n  "b": tru\n}'), "INVALID_JSON", { message: /unexpected character "t" at line 3, column 8/ });
-      refused(() => parseJson('[\n1,\n\n  ,2]'), "INVALID_JSON", { message: /at line 4, column 3/ });
+      refused(() => parseJson("[\n1,\n\n  ,2]"), "INVALID_JSON", { message: /at line 4, column 3/ });
     });
 
     it("behavior: the message names what was being parsed", () => {
@@ -218,7 +226,8 @@ describe("parseJson", () => {
       assert.deepEqual(parseJson(text), JSON.parse(text));
     });
 
-    it("error: __proto__ twice is a duplicate like any other key", () => refused(() => parseJson('{"__proto__":1,"__proto__":2}'), "DUPLICATE_KEY", { path: "$.__proto__" }));
+    it("error: __proto__ twice is a duplicate like any other key", () =>
+      refused(() => parseJson('{"__proto__":1,"__proto__":2}'), "DUPLICATE_KEY", { path: "$.__proto__" }));
   });
 
   describe("agreement with JSON.parse", () => {
@@ -227,7 +236,8 @@ describe("parseJson", () => {
     it("behavior: on JSON without duplicate keys or numbers beyond 2^53, the result equals JSON.parse's (compact and indented)", () => {
       fc.assert(
         fc.property(value, (v) => {
-          for (const text of [JSON.stringify(v), JSON.stringify(v, null, 2), JSON.stringify(v, null, "\t")]) assert.deepStrictEqual(parseJson(text), JSON.parse(text));
+          for (const text of [JSON.stringify(v), JSON.stringify(v, null, 2), JSON.stringify(v, null, "\t")])
+            assert.deepStrictEqual(parseJson(text), JSON.parse(text));
         }),
         { numRuns: 500 },
       );
@@ -271,7 +281,11 @@ describe("parseJsonBytes", () => {
       ["Latin-1 é", [0x22, 0xe9, 0x22]],
     ];
     for (const [name, bytes] of cases)
-      assert.throws(() => parseJsonBytes(new Uint8Array(bytes), "payload"), (e: unknown) => e instanceof InputError && e.code === "INVALID_JSON" && /^payload is not valid UTF-8/.test(e.message), name);
+      assert.throws(
+        () => parseJsonBytes(new Uint8Array(bytes), "payload"),
+        (e: unknown) => e instanceof InputError && e.code === "INVALID_JSON" && /^payload is not valid UTF-8/.test(e.message),
+        name,
+      );
   });
 
   it("error: a UTF-8 byte order mark", () => {
@@ -280,7 +294,10 @@ describe("parseJsonBytes", () => {
 
   it("error: UTF-16 is not UTF-8", () => {
     const utf16le = new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]);
-    assert.throws(() => parseJsonBytes(utf16le), (e: unknown) => e instanceof InputError && e.code === "INVALID_JSON");
+    assert.throws(
+      () => parseJsonBytes(utf16le),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_JSON",
+    );
   });
 
   it("behavior: the strict checks apply after decoding", () => {

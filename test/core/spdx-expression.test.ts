@@ -7,7 +7,15 @@ import { isSpdxExpression, MAX_SPDX_NESTING } from "../../src/core/spec/spdxExpr
 // and the SBOM writer (ids must be on CycloneDX's SPDX list).
 describe("SPDX licence expressions", () => {
   it("default: ids, references, AND/OR/WITH and parentheses", () => {
-    for (const text of ["MIT", "Apache-2.0 OR MIT", "(MIT AND BSD-3-Clause) OR Apache-2.0", "GPL-2.0-or-later WITH Classpath-exception-2.0", "GPL-2.0+", "LicenseRef-x", "DocumentRef-a:LicenseRef-b"]) {
+    for (const text of [
+      "MIT",
+      "Apache-2.0 OR MIT",
+      "(MIT AND BSD-3-Clause) OR Apache-2.0",
+      "GPL-2.0-or-later WITH Classpath-exception-2.0",
+      "GPL-2.0+",
+      "LicenseRef-x",
+      "DocumentRef-a:LicenseRef-b",
+    ]) {
       assert.equal(isSpdxExpression(text), true, text);
       assert.equal(isSpdxLicenseExpression(text), true, text);
     }
@@ -21,7 +29,18 @@ describe("SPDX licence expressions", () => {
   });
 
   it("error: lower-case operators, WITH after a group, + after a reference, unbalanced or too deep parentheses", () => {
-    for (const text of ["MIT or Apache-2.0", "MIT and Apache-2.0", "MIT with Classpath-exception-2.0", "(MIT OR Apache-2.0) WITH Classpath-exception-2.0", "LicenseRef-x+", "(MIT", "MIT)", "AND", "", "MIT  OR Apache-2.0"]) {
+    for (const text of [
+      "MIT or Apache-2.0",
+      "MIT and Apache-2.0",
+      "MIT with Classpath-exception-2.0",
+      "(MIT OR Apache-2.0) WITH Classpath-exception-2.0",
+      "LicenseRef-x+",
+      "(MIT",
+      "MIT)",
+      "AND",
+      "",
+      "MIT  OR Apache-2.0",
+    ]) {
       assert.equal(isSpdxExpression(text), false, text);
       assert.equal(isSpdxLicenseExpression(text), false, text);
     }

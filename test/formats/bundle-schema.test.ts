@@ -26,8 +26,17 @@ let envelopeReceipt: any;
 let bundle: any;
 
 before(async () => {
-  const predicate = createEvaluationPredicate({ dataset: { name: "holdout", digest: { sha256: "cd".repeat(32) } }, metrics: [{ name: "auc", value: 0.91 }], evaluatedAt: new Date("2026-11-24T12:00:00Z") });
-  const statement = { _type: STATEMENT_TYPE, subject: [{ name: "acme/detector", digest: { sha256: "ab".repeat(32) } }], predicateType: EVALUATION_PREDICATE_TYPE, predicate } as const;
+  const predicate = createEvaluationPredicate({
+    dataset: { name: "holdout", digest: { sha256: "cd".repeat(32) } },
+    metrics: [{ name: "auc", value: 0.91 }],
+    evaluatedAt: new Date("2026-11-24T12:00:00Z"),
+  });
+  const statement = {
+    _type: STATEMENT_TYPE,
+    subject: [{ name: "acme/detector", digest: { sha256: "ab".repeat(32) } }],
+    predicateType: EVALUATION_PREDICATE_TYPE,
+    predicate,
+  } as const;
   const envelope = await signStatement(statement, [signerFromKeyFile(ed25519), signerFromKeyFile(secp256k1)]);
   envelopeReceipt = {
     format: "provenance-receipt-v1",
@@ -36,7 +45,16 @@ before(async () => {
     proof: [h("11")],
     root: h("33"),
     batch: { leafCount: 2, metadataHash: h("44") },
-    anchor: { chainId: 31337, registry: `0x${"5f".repeat(20)}`, orgId: 1, sequence: 1, txHash: h("66"), blockNumber: 7, blockHash: h("77"), timestamp: 1_764_000_000 },
+    anchor: {
+      chainId: 31337,
+      registry: `0x${"5f".repeat(20)}`,
+      orgId: 1,
+      sequence: 1,
+      txHash: h("66"),
+      blockNumber: 7,
+      blockHash: h("77"),
+      timestamp: 1_764_000_000,
+    },
   };
   bundle = {
     format: "provenance-bundle-v1",
@@ -81,7 +99,11 @@ describe("schemas/receipt-v1.schema.json", () => {
   it("error: an envelope that is not DSSE with an in-toto payload", () => {
     refusedByBoth("receipt", (r) => void (r.envelope.payloadType = "application/json"), "WRONG_PAYLOAD_TYPE");
     refusedByBoth("receipt", (r) => void (r.envelope.payload = `${r.envelope.payload.replace(/=+$/, "")}`), "INVALID_BASE64");
-    refusedByBoth("receipt", (r) => void (r.envelope.payload = r.envelope.payload.replace(/\+/g, "-").replace(/\//g, "_").replace(/^./, "-")), "INVALID_BASE64");
+    refusedByBoth(
+      "receipt",
+      (r) => void (r.envelope.payload = r.envelope.payload.replace(/\+/g, "-").replace(/\//g, "_").replace(/^./, "-")),
+      "INVALID_BASE64",
+    );
     refusedByBoth("receipt", (r) => void (r.envelope.signatures = []), "INVALID_ENVELOPE");
     refusedByBoth("receipt", (r) => void (r.envelope.signatures[0].sig = "not base64!"), "INVALID_BASE64");
     refusedByBoth("receipt", (r) => void delete r.envelope.signatures[1].keyid, "INVALID_ENVELOPE");
@@ -167,8 +189,14 @@ describe("schemas/verification-policy-v1.schema.json and parseVerificationPolicy
   });
 
   it("error: another format is UNSUPPORTED_FORMAT; a duplicate key is refused by the strict parser", () => {
-    assert.throws(() => parseVerificationPolicy({ ...example, format: "provenance-verification-policy-v2" }), (e: unknown) => e instanceof InputError && e.code === "UNSUPPORTED_FORMAT");
+    assert.throws(
+      () => parseVerificationPolicy({ ...example, format: "provenance-verification-policy-v2" }),
+      (e: unknown) => e instanceof InputError && e.code === "UNSUPPORTED_FORMAT",
+    );
     const text = JSON.stringify(example).replace('"require":', '"require":[],"require":');
-    assert.throws(() => parseVerificationPolicy(text), (e: unknown) => e instanceof InputError && e.code === "DUPLICATE_KEY");
+    assert.throws(
+      () => parseVerificationPolicy(text),
+      (e: unknown) => e instanceof InputError && e.code === "DUPLICATE_KEY",
+    );
   });
 });

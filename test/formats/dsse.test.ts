@@ -1,12 +1,30 @@
 import assert from "node:assert/strict";
-import { X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from "node:crypto";
+import {
+  X509Certificate,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+} from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import canonicalize from "canonicalize";
 import { SigningKey, computeAddress, id as ethersId } from "ethers";
 import { recoverAddress } from "viem";
-import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, MAX_SIGNATURES, decodeBase64, envelopeHash, envelopePayload, parseEnvelope, preAuthEncoding } from "../../src/formats/attestation/dsse.js";
+import {
+  type DsseEnvelope,
+  IN_TOTO_PAYLOAD_TYPE,
+  MAX_SIGNATURES,
+  decodeBase64,
+  envelopeHash,
+  envelopePayload,
+  parseEnvelope,
+  preAuthEncoding,
+} from "../../src/formats/attestation/dsse.js";
 import {
   KEY_FORMAT,
   type KeyFile,
@@ -131,7 +149,8 @@ describe("preAuthEncoding (DSSE PAE)", () => {
   });
 
   it("behavior: equals the PAE written out by hand from the spec", () => {
-    for (const body of ["", "x", "{}", payloadText(), payloadText("modèle-ß-模型-😀")]) assert.deepEqual(Buffer.from(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, utf8(body))), paeByHand(IN_TOTO_PAYLOAD_TYPE, utf8(body)));
+    for (const body of ["", "x", "{}", payloadText(), payloadText("modèle-ß-模型-😀")])
+      assert.deepEqual(Buffer.from(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, utf8(body))), paeByHand(IN_TOTO_PAYLOAD_TYPE, utf8(body)));
   });
 });
 
@@ -200,7 +219,10 @@ describe("interop: DSSE signatures published by other implementations (test/vect
         assert.equal(Buffer.from(pae).toString("utf8"), v.pae);
         assert.equal(await verifySignature(infoOf(v), pae, signatureOf(v)), true);
         // Cross-check with node:crypto in the vector's own encoding, so the test's DER conversion is not what passes.
-        assert.equal(nodeVerify("sha256", pae, { key: publicKeyOf(v), dsaEncoding: v.signatureEncoding }, decodeBase64(v.envelope.signatures[0]!.sig, "sig")), true);
+        assert.equal(
+          nodeVerify("sha256", pae, { key: publicKeyOf(v), dsaEncoding: v.signatureEncoding }, decodeBase64(v.envelope.signatures[0]!.sig, "sig")),
+          true,
+        );
       });
 
       it("error: one byte changed in the payload, the payload type or the signature is refused", async () => {
@@ -236,8 +258,16 @@ describe("interop: DSSE signatures published by other implementations (test/vect
 
   for (const r of file.rawSignatures)
     it(`behavior: ${r.name}: our ed25519 verification accepts another implementation's signature`, async () => {
-      const key = createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(r.publicKeyHex, "hex")]), format: "der", type: "spki" });
-      const info = parsePublicKeyInfo({ algorithm: "ed25519", keyid: keyidOfPublicKey(key), publicKey: key.export({ type: "spki", format: "pem" }).toString() });
+      const key = createPublicKey({
+        key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(r.publicKeyHex, "hex")]),
+        format: "der",
+        type: "spki",
+      });
+      const info = parsePublicKeyInfo({
+        algorithm: "ed25519",
+        keyid: keyidOfPublicKey(key),
+        publicKey: key.export({ type: "spki", format: "pem" }).toString(),
+      });
       const sig = decodeBase64(r.sig, "sig");
       assert.equal(await verifySignature(info, utf8(r.message), sig), true);
       assert.equal(await verifySignature(info, utf8(`${r.message}.`), sig), false);
@@ -247,7 +277,11 @@ describe("interop: DSSE signatures published by other implementations (test/vect
 describe("interop: envelopes signed by independent implementations verify with ours", () => {
   async function envelopeBy(sign: (pae: Buffer) => Uint8Array, keyid: string, name = "acme/modèle-😀@1.0.0"): Promise<DsseEnvelope> {
     const payload = envelopePayloadOf(name);
-    return { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: Buffer.from(payload).toString("base64"), signatures: [{ keyid, sig: Buffer.from(sign(paeByHand(IN_TOTO_PAYLOAD_TYPE, payload))).toString("base64") }] };
+    return {
+      payloadType: IN_TOTO_PAYLOAD_TYPE,
+      payload: Buffer.from(payload).toString("base64"),
+      signatures: [{ keyid, sig: Buffer.from(sign(paeByHand(IN_TOTO_PAYLOAD_TYPE, payload))).toString("base64") }],
+    };
   }
   const spkiKeyid = (key: KeyObject) => `sha256:${sha256Hex(key.export({ type: "spki", format: "der" }))}`;
   const pem = (key: KeyObject) => key.export({ type: "spki", format: "pem" }).toString();
@@ -256,8 +290,14 @@ describe("interop: envelopes signed by independent implementations verify with o
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
     const keyid = spkiKeyid(publicKey);
     const envelope = await envelopeBy((pae) => nodeSign(null, pae, privateKey), keyid);
-    const { signers, statement: s } = await verifyEnvelope({ envelope, publicKeys: [parsePublicKeyInfo({ algorithm: "ed25519", keyid, publicKey: pem(publicKey) })] });
-    assert.deepEqual(signers.map((k) => k.keyid), [keyid]);
+    const { signers, statement: s } = await verifyEnvelope({
+      envelope,
+      publicKeys: [parsePublicKeyInfo({ algorithm: "ed25519", keyid, publicKey: pem(publicKey) })],
+    });
+    assert.deepEqual(
+      signers.map((k) => k.keyid),
+      [keyid],
+    );
     assert.equal(s.subject[0]!.name, "acme/modèle-😀@1.0.0");
   });
 
@@ -266,7 +306,10 @@ describe("interop: envelopes signed by independent implementations verify with o
     const keyid = spkiKeyid(publicKey);
     const envelope = await envelopeBy((pae) => nodeSign("sha256", pae, { key: privateKey, dsaEncoding: "der" }), keyid);
     const { signers } = await verifyEnvelope({ envelope, publicKeys: [parsePublicKeyInfo({ algorithm: "p256", keyid, publicKey: pem(publicKey) })] });
-    assert.deepEqual(signers.map((k) => k.keyid), [keyid]);
+    assert.deepEqual(
+      signers.map((k) => k.keyid),
+      [keyid],
+    );
   });
 
   it("behavior: secp256k1 r||s||v over SHA-256(PAE) signed with ethers' SigningKey", async () => {
@@ -308,7 +351,11 @@ describe("parseEnvelope", () => {
 
   it("error: a payload type other than in-toto's, before anything is decoded", async () => {
     for (const payloadType of ["application/json", "application/vnd.in-toto+JSON", "https://in-toto.io/Statement/v1", "application/vnd.in-toto+json ", ""])
-      await refused(async () => parseEnvelope(await edit((e) => ((e.payloadType = payloadType), (e.payload = "not base64!")))), payloadType ? "WRONG_PAYLOAD_TYPE" : "INVALID_ENVELOPE", "envelope.payloadType");
+      await refused(
+        async () => parseEnvelope(await edit((e) => ((e.payloadType = payloadType), (e.payload = "not base64!")))),
+        payloadType ? "WRONG_PAYLOAD_TYPE" : "INVALID_ENVELOPE",
+        "envelope.payloadType",
+      );
   });
 
   describe("base64", () => {
@@ -328,7 +375,8 @@ describe("parseEnvelope", () => {
     ];
     for (const [name, text] of cases) {
       it(`error: payload with ${name}`, () => refused(async () => parseEnvelope(await edit((e) => (e.payload = text))), "INVALID_BASE64", "envelope.payload"));
-      it(`error: signature with ${name}`, () => refused(async () => parseEnvelope(await edit((e) => (e.signatures[1].sig = text))), "INVALID_BASE64", "envelope.signatures[1].sig"));
+      it(`error: signature with ${name}`, () =>
+        refused(async () => parseEnvelope(await edit((e) => (e.signatures[1].sig = text))), "INVALID_BASE64", "envelope.signatures[1].sig"));
     }
 
     it("behavior: the canonical forms of the same bytes are accepted", () => {
@@ -343,14 +391,23 @@ describe("parseEnvelope", () => {
   it("error: signatures missing", () => refused(async () => parseEnvelope(await edit((e) => delete e.signatures)), "INVALID_ENVELOPE", "envelope.signatures"));
 
   it(`error: more than ${MAX_SIGNATURES} signatures`, () =>
-    refused(async () => parseEnvelope(await edit((e) => (e.signatures = Array.from({ length: MAX_SIGNATURES + 1 }, (_, i) => ({ keyid: `k${i}`, sig: "QQ==" }))))), "INVALID_ENVELOPE", "envelope.signatures"));
+    refused(
+      async () => parseEnvelope(await edit((e) => (e.signatures = Array.from({ length: MAX_SIGNATURES + 1 }, (_, i) => ({ keyid: `k${i}`, sig: "QQ==" }))))),
+      "INVALID_ENVELOPE",
+      "envelope.signatures",
+    ));
 
   it("error: the same keyid twice, even with different signatures", () =>
-    refused(async () => parseEnvelope(await edit((e) => e.signatures.push({ keyid: e.signatures[0].keyid, sig: "QQ==" }))), "INVALID_ENVELOPE", "envelope.signatures[2].keyid"));
+    refused(
+      async () => parseEnvelope(await edit((e) => e.signatures.push({ keyid: e.signatures[0].keyid, sig: "QQ==" }))),
+      "INVALID_ENVELOPE",
+      "envelope.signatures[2].keyid",
+    ));
 
   it("error: an unknown top-level field", () => refused(async () => parseEnvelope(await edit((e) => (e.extra = "x"))), "INVALID_ENVELOPE", "envelope.extra"));
 
-  it("error: an unknown field in a signature", () => refused(async () => parseEnvelope(await edit((e) => (e.signatures[0].cert = "x"))), "INVALID_ENVELOPE", "envelope.signatures[0].cert"));
+  it("error: an unknown field in a signature", () =>
+    refused(async () => parseEnvelope(await edit((e) => (e.signatures[0].cert = "x"))), "INVALID_ENVELOPE", "envelope.signatures[0].cert"));
 
   it("error: fields of the wrong type", async () => {
     await refused(async () => parseEnvelope(await edit((e) => (e.payload = 42))), "INVALID_ENVELOPE", "envelope.payload");
@@ -378,14 +435,18 @@ describe("verifyEnvelope", () => {
   it("behavior: secp256k1 keyids are the lower-case address; the others hash the SPKI", () => {
     assert.equal(keys.hardhat.keyid, HARDHAT_ADDRESS);
     assert.match(keys.secp256k1.keyid, /^0x[0-9a-f]{40}$/);
-    for (const key of [keys.ed25519, keys.p256]) assert.equal(key.keyid, `sha256:${sha256Hex(createPublicKey(key.publicKey).export({ type: "spki", format: "der" }))}`);
+    for (const key of [keys.ed25519, keys.p256])
+      assert.equal(key.keyid, `sha256:${sha256Hex(createPublicKey(key.publicKey).export({ type: "spki", format: "der" }))}`);
   });
 
   it("behavior: addSignatures lets a second signer co-sign the same payload", async () => {
     const first = await signStatement(statement(), [signerFromKeyFile(keys.ed25519)]);
     const both = await addSignatures(first, [signerFromKeyFile(keys.hardhat)]);
     assert.equal(both.payload, first.payload);
-    assert.deepEqual((await verifyEnvelope({ envelope: both, publicKeys })).signers.map((s) => s.keyid), [keys.ed25519.keyid, HARDHAT_ADDRESS]);
+    assert.deepEqual(
+      (await verifyEnvelope({ envelope: both, publicKeys })).signers.map((s) => s.keyid),
+      [keys.ed25519.keyid, HARDHAT_ADDRESS],
+    );
   });
 
   it("error: a signature made by another key than its keyid names → signature", async () => {
@@ -422,15 +483,27 @@ describe("verifyEnvelope", () => {
     assert.notEqual(utf16Length, payload.length, "the payload must be non-ASCII for the lengths to differ");
     const buggy = paeByHand(IN_TOTO_PAYLOAD_TYPE, payload, utf16Length);
     for (const key of [keys.ed25519, keys.hardhat]) {
-      const envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: b64(payload), signatures: [{ keyid: key.keyid, sig: b64(await signerFromKeyFile(key).sign(buggy)) }] };
-      await failsCheck(verifyEnvelope({ envelope, publicKeys }), "pae", new RegExp(`UTF-16 length of the text \\(${utf16Length}\\) instead of the byte length \\(${payload.length}\\)`));
+      const envelope = {
+        payloadType: IN_TOTO_PAYLOAD_TYPE,
+        payload: b64(payload),
+        signatures: [{ keyid: key.keyid, sig: b64(await signerFromKeyFile(key).sign(buggy)) }],
+      };
+      await failsCheck(
+        verifyEnvelope({ envelope, publicKeys }),
+        "pae",
+        new RegExp(`UTF-16 length of the text \\(${utf16Length}\\) instead of the byte length \\(${payload.length}\\)`),
+      );
     }
   });
 
   it("error: a signature over a PAE that used the base64 length → pae", async () => {
     const payload = envelopePayloadOf();
     const buggy = paeByHand(IN_TOTO_PAYLOAD_TYPE, payload, b64(payload).length);
-    const envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: b64(payload), signatures: [{ keyid: keys.p256.keyid, sig: b64(await signerFromKeyFile(keys.p256).sign(buggy)) }] };
+    const envelope = {
+      payloadType: IN_TOTO_PAYLOAD_TYPE,
+      payload: b64(payload),
+      signatures: [{ keyid: keys.p256.keyid, sig: b64(await signerFromKeyFile(keys.p256).sign(buggy)) }],
+    };
     await failsCheck(verifyEnvelope({ envelope, publicKeys }), "pae", /length of the base64 text/);
   });
 
@@ -458,7 +531,15 @@ describe("verifyEnvelope", () => {
     for (const v of [0, 1, 29, 37]) assert.equal(await verifySignature(info, pae, Uint8Array.from([...sig.subarray(0, 64), v])), false, `v = ${v}`);
     assert.equal(await verifySignature(info, pae, sig.subarray(0, 64)), false, "64 bytes (EIP-2098 compact)");
     assert.equal(await verifySignature(info, pae, Uint8Array.from([...sig, 0])), false, "66 bytes");
-    assert.equal(await verifySignature(info, pae, new Uint8Array(65).fill(0).map((_, i) => (i === 64 ? 27 : 0))), false, "r = s = 0");
+    assert.equal(
+      await verifySignature(
+        info,
+        pae,
+        new Uint8Array(65).fill(0).map((_, i) => (i === 64 ? 27 : 0)),
+      ),
+      false,
+      "r = s = 0",
+    );
   });
 
   describe("the signed payload is parsed strictly before it is canonicalised, even when the signature is valid", () => {
@@ -519,7 +600,11 @@ describe("keys", () => {
   });
 
   it("error: parseKeyFile refuses a public half that belongs to another private key", async () => {
-    for (const [a, b] of [[keys.ed25519, keys.ed25519Other], [keys.secp256k1, keys.hardhat], [keys.p256, generateKeyFile("p256")]] as const) {
+    for (const [a, b] of [
+      [keys.ed25519, keys.ed25519Other],
+      [keys.secp256k1, keys.hardhat],
+      [keys.p256, generateKeyFile("p256")],
+    ] as const) {
       await refused(() => parseKeyFile({ ...a, privateKey: b.privateKey }), "INVALID_KEY", "key.keyid");
       await refused(() => parseKeyFile({ ...a, keyid: b.keyid }), "INVALID_KEY", "key.keyid");
       await refused(() => parseKeyFile({ ...a, publicKey: b.publicKey }), "INVALID_KEY", "key.keyid");
@@ -542,7 +627,11 @@ describe("keys", () => {
     for (const [algorithm, privateKey, message] of cases)
       await assert.rejects(
         async () => parseKeyFile({ format: KEY_FORMAT, algorithm, keyid: "x", publicKey: "x", privateKey }),
-        (e: unknown) => e instanceof InputError && e.code === (algorithm === "secp256k1" ? "INVALID_HEX" : "INVALID_KEY") && e.path === "key.privateKey" && message.test(e.message),
+        (e: unknown) =>
+          e instanceof InputError &&
+          e.code === (algorithm === "secp256k1" ? "INVALID_HEX" : "INVALID_KEY") &&
+          e.path === "key.privateKey" &&
+          message.test(e.message),
         `${algorithm} declared for ${message}`,
       );
   });
@@ -578,29 +667,38 @@ describe("keys", () => {
     await refused(() => parsePublicKeyInfo({ ...publicKeyInfo(keys.ed25519), format: "provenance-key-v1" }), "UNSUPPORTED_FORMAT", "key.format");
   });
 
-  it(
-    "error: verifySignature refuses a key whose type is not its declared algorithm (P-256 labelled ed25519, P-384 labelled p256)",
-    async () => {
-      const p256 = generateKeyPairSync("ec", { namedCurve: "P-256" });
-      const message = utf8("DSSEv1 …");
-      const sig = nodeSign("sha256", message, { key: p256.privateKey, dsaEncoding: "der" });
-      const pem = p256.publicKey.export({ type: "spki", format: "pem" }).toString();
-      assert.equal(await verifySignature({ algorithm: "ed25519", keyid: keyidOfPublicKey(p256.publicKey), publicKey: pem }, message, sig), false, "P-256 as ed25519");
-      const p384 = generateKeyPairSync("ec", { namedCurve: "secp384r1" });
-      const sig384 = nodeSign("sha256", message, { key: p384.privateKey, dsaEncoding: "der" });
-      assert.equal(
-        await verifySignature({ algorithm: "p256", keyid: keyidOfPublicKey(p384.publicKey), publicKey: p384.publicKey.export({ type: "spki", format: "pem" }).toString() }, message, sig384),
-        false,
-        "P-384 as p256",
-      );
-    },
-  );
+  it("error: verifySignature refuses a key whose type is not its declared algorithm (P-256 labelled ed25519, P-384 labelled p256)", async () => {
+    const p256 = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const message = utf8("DSSEv1 …");
+    const sig = nodeSign("sha256", message, { key: p256.privateKey, dsaEncoding: "der" });
+    const pem = p256.publicKey.export({ type: "spki", format: "pem" }).toString();
+    assert.equal(
+      await verifySignature({ algorithm: "ed25519", keyid: keyidOfPublicKey(p256.publicKey), publicKey: pem }, message, sig),
+      false,
+      "P-256 as ed25519",
+    );
+    const p384 = generateKeyPairSync("ec", { namedCurve: "secp384r1" });
+    const sig384 = nodeSign("sha256", message, { key: p384.privateKey, dsaEncoding: "der" });
+    assert.equal(
+      await verifySignature(
+        { algorithm: "p256", keyid: keyidOfPublicKey(p384.publicKey), publicKey: p384.publicKey.export({ type: "spki", format: "pem" }).toString() },
+        message,
+        sig384,
+      ),
+      false,
+      "P-384 as p256",
+    );
+  });
 
   it("behavior: onChainKeyId is SHA-256 of the UTF-8 keyid string (frozen values)", () => {
     assert.equal(onChainKeyId(HARDHAT_ADDRESS), "0xdffe1949d232f54161e6facdac629631725dcf4d144e0c3a3147319fcac8a5fb");
     assert.equal(onChainKeyId(`sha256:${"00".repeat(32)}`), "0xe191bc1aec7e9a1d2e95a24550e97dd2dd947b6d99ca244d85cae37f8d82c61b");
     assert.equal(onChainKeyId(keys.ed25519.keyid), `0x${sha256Hex(utf8(keys.ed25519.keyid))}`);
-    assert.notEqual(onChainKeyId(HARDHAT_ADDRESS), onChainKeyId(HARDHAT_ADDRESS.toUpperCase()), "the keyid string is hashed as is: callers pass the canonical lower-case form");
+    assert.notEqual(
+      onChainKeyId(HARDHAT_ADDRESS),
+      onChainKeyId(HARDHAT_ADDRESS.toUpperCase()),
+      "the keyid string is hashed as is: callers pass the canonical lower-case form",
+    );
   });
 
   it("behavior: onChainRole is keccak256 of the UTF-8 role name, zero for none (frozen values, equal to ethers.id)", () => {
@@ -643,7 +741,16 @@ describe("envelopeHash and the entry leaf", () => {
   });
 
   it("behavior: the entry leaf is recordLeaf(subject[0] sha256, envelopeHash) and equals OpenZeppelin StandardMerkleTree's leaf", async () => {
-    const e = await signStatement({ ...statement(), subject: [{ name: "a", digest: { sha256: MODEL } }, { name: "b", digest: { sha256: HOLDOUT } }] }, [signerFromKeyFile(keys.p256)]);
+    const e = await signStatement(
+      {
+        ...statement(),
+        subject: [
+          { name: "a", digest: { sha256: MODEL } },
+          { name: "b", digest: { sha256: HOLDOUT } },
+        ],
+      },
+      [signerFromKeyFile(keys.p256)],
+    );
     const entry = attestationEntry(e);
     const hash = envelopeHash(e);
     assert.equal(entryHash(entry), hash);
@@ -684,15 +791,33 @@ describe("frozen attestation vector (test/vectors/attestation-v1.json)", () => {
   });
 
   it("default: the frozen envelope still verifies, and each frozen value checks with independent code", async () => {
-    const { statement: s, entryHash: hash, signers } = await verifyEnvelope({ envelope: vector.expected.envelope, publicKeys: [parsePublicKeyInfo({ algorithm: vector.key.algorithm, keyid: vector.key.keyid, publicKey: vector.key.publicKey })] });
+    const {
+      statement: s,
+      entryHash: hash,
+      signers,
+    } = await verifyEnvelope({
+      envelope: vector.expected.envelope,
+      publicKeys: [parsePublicKeyInfo({ algorithm: vector.key.algorithm, keyid: vector.key.keyid, publicKey: vector.key.publicKey })],
+    });
     assert.deepEqual(s, vector.statement);
     assert.equal(hash, vector.expected.envelopeHash);
-    assert.deepEqual(signers.map((k) => k.keyid), [vector.key.keyid]);
+    assert.deepEqual(
+      signers.map((k) => k.keyid),
+      [vector.key.keyid],
+    );
     // Independent of our code: canonicalize for JCS, node:crypto for SHA-256 and ed25519, OZ for the leaf.
     assert.equal(vector.expected.payloadText, canonicalize(vector.statement));
     const payload = Buffer.from(vector.expected.payloadText, "utf8");
     assert.equal(paeByHand(IN_TOTO_PAYLOAD_TYPE, payload).toString("hex"), vector.expected.pae);
-    assert.equal(nodeVerify(null, paeByHand(IN_TOTO_PAYLOAD_TYPE, payload), createPublicKey(vector.key.publicKey), Buffer.from(vector.expected.envelope.signatures[0].sig, "base64")), true);
+    assert.equal(
+      nodeVerify(
+        null,
+        paeByHand(IN_TOTO_PAYLOAD_TYPE, payload),
+        createPublicKey(vector.key.publicKey),
+        Buffer.from(vector.expected.envelope.signatures[0].sig, "base64"),
+      ),
+      true,
+    );
     assert.equal(`0x${sha256Hex(utf8(canonicalize(vector.expected.envelope) as string))}`, vector.expected.envelopeHash);
     const value = [`0x${vector.statement.subject[0].digest.sha256}`, vector.expected.envelopeHash];
     assert.equal(StandardMerkleTree.of([value], [...LEAF_ENCODING]).leafHash(value), vector.expected.leaf);

@@ -26,20 +26,54 @@ describe("approval predicate", () => {
   });
 
   it("error: unknown fields, at any depth", () => {
-    refused(tampered((p) => (p.signature = "0x00")), "predicate.signature");
-    refused(tampered((p) => (p.model = { sha256: "ab".repeat(32) })), "predicate.model");
-    refused(tampered((p) => (p.approver.email = "ana.ruiz@acme.example")), "predicate.approver.email");
-    refused(tampered((p) => (p.policy.uri = "https://acme.example/policies/release")), "predicate.policy.uri");
+    refused(
+      tampered((p) => (p.signature = "0x00")),
+      "predicate.signature",
+    );
+    refused(
+      tampered((p) => (p.model = { sha256: "ab".repeat(32) })),
+      "predicate.model",
+    );
+    refused(
+      tampered((p) => (p.approver.email = "ana.ruiz@acme.example")),
+      "predicate.approver.email",
+    );
+    refused(
+      tampered((p) => (p.policy.uri = "https://acme.example/policies/release")),
+      "predicate.policy.uri",
+    );
   });
 
   it("error: wrong types and values", () => {
-    for (const decision of ["approve", "APPROVED", true]) refused(tampered((p) => (p.decision = decision)), "predicate.decision");
-    refused(tampered((p) => (p.conditions = "monitor weekly")), "predicate.conditions");
-    refused(tampered((p) => (p.conditions = [])), "predicate.conditions");
-    refused(tampered((p) => (p.conditions[1] = 2027)), "predicate.conditions[1]");
-    refused(tampered((p) => (p.comment = "")), "predicate.comment");
-    refused(tampered((p) => (p.comment = "x".repeat(4097))), "predicate.comment");
-    refused(tampered((p) => (p.policy.version = 3)), "predicate.policy.version");
+    for (const decision of ["approve", "APPROVED", true])
+      refused(
+        tampered((p) => (p.decision = decision)),
+        "predicate.decision",
+      );
+    refused(
+      tampered((p) => (p.conditions = "monitor weekly")),
+      "predicate.conditions",
+    );
+    refused(
+      tampered((p) => (p.conditions = [])),
+      "predicate.conditions",
+    );
+    refused(
+      tampered((p) => (p.conditions[1] = 2027)),
+      "predicate.conditions[1]",
+    );
+    refused(
+      tampered((p) => (p.comment = "")),
+      "predicate.comment",
+    );
+    refused(
+      tampered((p) => (p.comment = "x".repeat(4097))),
+      "predicate.comment",
+    );
+    refused(
+      tampered((p) => (p.policy.version = 3)),
+      "predicate.policy.version",
+    );
   });
 
   it("error: a keyid that is not a canonical DSSE keyid", () => {
@@ -53,20 +87,39 @@ describe("approval predicate", () => {
       "SHA256:" + "3f".repeat(32),
       "",
     ];
-    for (const keyid of bad) refused(tampered((p) => (p.approver.keyid = keyid)), "predicate.approver.keyid");
+    for (const keyid of bad)
+      refused(
+        tampered((p) => (p.approver.keyid = keyid)),
+        "predicate.approver.keyid",
+      );
   });
 
   it("error: a role or policy id that would not compare exactly", () => {
-    for (const role of ["Approver", "release manager", "approver-", "-approver", ""]) refused(tampered((p) => (p.approver.role = role)), "predicate.approver.role");
-    for (const id of ["eu ai act", " eu-ai-act", "/release", ""]) refused(tampered((p) => (p.policy.id = id)), "predicate.policy.id");
+    for (const role of ["Approver", "release manager", "approver-", "-approver", ""])
+      refused(
+        tampered((p) => (p.approver.role = role)),
+        "predicate.approver.role",
+      );
+    for (const id of ["eu ai act", " eu-ai-act", "/release", ""])
+      refused(
+        tampered((p) => (p.policy.id = id)),
+        "predicate.policy.id",
+      );
   });
 
   it("error: a bad timestamp", () => {
-    for (const at of ["2026-11-23T15:00Z", "2026-11-23T15:00:00z", "23/11/2026 15:00", 1_764_000_000]) refused(tampered((p) => (p.approvedAt = at)), "predicate.approvedAt");
+    for (const at of ["2026-11-23T15:00Z", "2026-11-23T15:00:00z", "23/11/2026 15:00", 1_764_000_000])
+      refused(
+        tampered((p) => (p.approvedAt = at)),
+        "predicate.approvedAt",
+      );
     refusedToCreate(() => createApprovalPredicate({ ...example, approvedAt: new Date(Number.NaN) }), "predicate.approvedAt");
   });
 
   it("error: a rejection with conditions", () => {
-    refused(tampered((p) => (p.decision = "rejected")), "predicate.conditions");
+    refused(
+      tampered((p) => (p.decision = "rejected")),
+      "predicate.conditions",
+    );
   });
 });

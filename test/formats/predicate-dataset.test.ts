@@ -17,7 +17,12 @@ const example = createDatasetPredicate({
   personalData: true,
   accessEvents: [
     { actor: "ingest-service", action: "collected", at: new Date("2026-10-01T00:00:00Z"), purpose: "monthly export" },
-    { actor: "data-eng@acme.example", action: "transformed", at: new Date("2026-10-03T09:12:00Z"), purpose: "pseudonymisation of claimant names and policy numbers" },
+    {
+      actor: "data-eng@acme.example",
+      action: "transformed",
+      at: new Date("2026-10-03T09:12:00Z"),
+      purpose: "pseudonymisation of claimant names and policy numbers",
+    },
     { actor: "trainer@gpu-cluster-a", action: "read", at: new Date("2026-11-20T08:00:00Z"), purpose: "training acme/claims-triage 1.4.0" },
   ],
 });
@@ -67,60 +72,170 @@ describe("dataset predicate", () => {
   });
 
   it("error: unknown fields, at any depth", () => {
-    refused(tampered((p) => (p.owner = "acme")), "predicate.owner");
-    refused(tampered((p) => (p.source.region = "eu-west-1")), "predicate.source.region");
-    refused(tampered((p) => (p.content.hashing = "sha256")), "predicate.content.hashing");
-    refused(tampered((p) => (p.licence.url = "https://acme.example/policy")), "predicate.licence.url");
-    refused(tampered((p) => (p.licence.document.version = "3")), "predicate.licence.document.version");
-    refused(tampered((p) => (p.consent[0].signedBy = "claimant")), "predicate.consent[0].signedBy");
-    refused(tampered((p) => (p.accessEvents[1].ip = "10.0.0.7")), "predicate.accessEvents[1].ip");
+    refused(
+      tampered((p) => (p.owner = "acme")),
+      "predicate.owner",
+    );
+    refused(
+      tampered((p) => (p.source.region = "eu-west-1")),
+      "predicate.source.region",
+    );
+    refused(
+      tampered((p) => (p.content.hashing = "sha256")),
+      "predicate.content.hashing",
+    );
+    refused(
+      tampered((p) => (p.licence.url = "https://acme.example/policy")),
+      "predicate.licence.url",
+    );
+    refused(
+      tampered((p) => (p.licence.document.version = "3")),
+      "predicate.licence.document.version",
+    );
+    refused(
+      tampered((p) => (p.consent[0].signedBy = "claimant")),
+      "predicate.consent[0].signedBy",
+    );
+    refused(
+      tampered((p) => (p.accessEvents[1].ip = "10.0.0.7")),
+      "predicate.accessEvents[1].ip",
+    );
   });
 
   it("error: wrong types and out-of-range values", () => {
-    refused(tampered((p) => (p.personalData = "yes")), "predicate.personalData");
-    refused(tampered((p) => (p.content.files = "12400")), "predicate.content.files");
-    refused(tampered((p) => (p.content.files = 0)), "predicate.content.files");
-    refused(tampered((p) => (p.content.size = -1)), "predicate.content.size");
-    refused(tampered((p) => (p.content.size = 2 ** 53)), "predicate.content.size");
-    refused(tampered((p) => (p.content.kind = "archive")), "predicate.content.kind");
-    refused(tampered((p) => (p.accessEvents = { 0: p.accessEvents[0] })), "predicate.accessEvents");
-    refused(tampered((p) => (p.accessEvents = [])), "predicate.accessEvents");
-    refused(tampered((p) => (p.accessEvents[1].action = "anonymised")), "predicate.accessEvents[1].action");
-    refused(tampered((p) => (p.consent = [])), "predicate.consent");
-    refused(tampered((p) => (p.source.uri = "tickets/2026-10")), "predicate.source.uri");
-    refused(tampered((p) => (p.version = "")), "predicate.version");
+    refused(
+      tampered((p) => (p.personalData = "yes")),
+      "predicate.personalData",
+    );
+    refused(
+      tampered((p) => (p.content.files = "12400")),
+      "predicate.content.files",
+    );
+    refused(
+      tampered((p) => (p.content.files = 0)),
+      "predicate.content.files",
+    );
+    refused(
+      tampered((p) => (p.content.size = -1)),
+      "predicate.content.size",
+    );
+    refused(
+      tampered((p) => (p.content.size = 2 ** 53)),
+      "predicate.content.size",
+    );
+    refused(
+      tampered((p) => (p.content.kind = "archive")),
+      "predicate.content.kind",
+    );
+    refused(
+      tampered((p) => (p.accessEvents = { 0: p.accessEvents[0] })),
+      "predicate.accessEvents",
+    );
+    refused(
+      tampered((p) => (p.accessEvents = [])),
+      "predicate.accessEvents",
+    );
+    refused(
+      tampered((p) => (p.accessEvents[1].action = "anonymised")),
+      "predicate.accessEvents[1].action",
+    );
+    refused(
+      tampered((p) => (p.consent = [])),
+      "predicate.consent",
+    );
+    refused(
+      tampered((p) => (p.source.uri = "tickets/2026-10")),
+      "predicate.source.uri",
+    );
+    refused(
+      tampered((p) => (p.version = "")),
+      "predicate.version",
+    );
   });
 
   it("error: a bad digest", () => {
-    refused(tampered((p) => (p.licence.document.digest.sha256 = POLICY.toUpperCase())), "predicate.licence.document.digest.sha256");
-    refused(tampered((p) => (p.consent[0].digest = { md5: "ab".repeat(16) })), "predicate.consent[0].digest.sha256");
-    refused(tampered((p) => (p.consent[0].digest.sha256 = CONSENT.slice(2))), "predicate.consent[0].digest.sha256");
+    refused(
+      tampered((p) => (p.licence.document.digest.sha256 = POLICY.toUpperCase())),
+      "predicate.licence.document.digest.sha256",
+    );
+    refused(
+      tampered((p) => (p.consent[0].digest = { md5: "ab".repeat(16) })),
+      "predicate.consent[0].digest.sha256",
+    );
+    refused(
+      tampered((p) => (p.consent[0].digest.sha256 = CONSENT.slice(2))),
+      "predicate.consent[0].digest.sha256",
+    );
   });
 
   it("error: a bad timestamp", () => {
-    refused(tampered((p) => (p.source.collectedAt = "2026-10-01")), "predicate.source.collectedAt");
-    refused(tampered((p) => (p.accessEvents[2].at = "2026-11-20T08:00:00.000+00:00")), "predicate.accessEvents[2].at");
-    refused(tampered((p) => (p.accessEvents[2].at = "2026-11-31T08:00:00Z")), "predicate.accessEvents[2].at");
-    refusedToCreate(() => createDatasetPredicate({ ...example, source: { uri: example.source.uri, collectedAt: new Date(Number.NaN) }, accessEvents: [] }), "predicate.source.collectedAt");
+    refused(
+      tampered((p) => (p.source.collectedAt = "2026-10-01")),
+      "predicate.source.collectedAt",
+    );
+    refused(
+      tampered((p) => (p.accessEvents[2].at = "2026-11-20T08:00:00.000+00:00")),
+      "predicate.accessEvents[2].at",
+    );
+    refused(
+      tampered((p) => (p.accessEvents[2].at = "2026-11-31T08:00:00Z")),
+      "predicate.accessEvents[2].at",
+    );
+    refusedToCreate(
+      () => createDatasetPredicate({ ...example, source: { uri: example.source.uri, collectedAt: new Date(Number.NaN) }, accessEvents: [] }),
+      "predicate.source.collectedAt",
+    );
   });
 
   it("error: a licence with neither spdxId nor document", () => {
-    refused(tampered((p) => (p.licence = { name: "Acme data use policy" })), "predicate.licence");
+    refused(
+      tampered((p) => (p.licence = { name: "Acme data use policy" })),
+      "predicate.licence",
+    );
   });
 
   it("error: a licence expression that is not SPDX", () => {
-    for (const spdxId of ["MIT/Apache-2.0", "Apache 2.0 ", "", "MIT, Apache-2.0"]) refused(tampered((p) => (p.licence.spdxId = spdxId)), "predicate.licence.spdxId");
+    for (const spdxId of ["MIT/Apache-2.0", "Apache 2.0 ", "", "MIT, Apache-2.0"])
+      refused(
+        tampered((p) => (p.licence.spdxId = spdxId)),
+        "predicate.licence.spdxId",
+      );
     // The schema checks the characters only; the grammar is the parser's.
-    for (const spdxId of ["MIT and Apache-2.0", "MIT OR", "(MIT", "MIT)", "MIT WITH", "(MIT OR Apache-2.0) WITH Classpath-exception-2.0", "Apache 2.0", "LicenseRef-x+", "AND"])
-      refused(tampered((p) => (p.licence.spdxId = spdxId)), "predicate.licence.spdxId", false);
+    for (const spdxId of [
+      "MIT and Apache-2.0",
+      "MIT OR",
+      "(MIT",
+      "MIT)",
+      "MIT WITH",
+      "(MIT OR Apache-2.0) WITH Classpath-exception-2.0",
+      "Apache 2.0",
+      "LicenseRef-x+",
+      "AND",
+    ])
+      refused(
+        tampered((p) => (p.licence.spdxId = spdxId)),
+        "predicate.licence.spdxId",
+        false,
+      );
   });
 
   it("error: a file that claims more than one file", () => {
-    refused(tampered((p) => (p.content = { kind: "file", files: 3, size: 10 })), "predicate.content.files");
+    refused(
+      tampered((p) => (p.content = { kind: "file", files: 3, size: 10 })),
+      "predicate.content.files",
+    );
   });
 
   it("error: access events out of time order (parser only)", () => {
-    refused(tampered((p) => (p.accessEvents[2].at = "2026-10-03T09:11:59.999Z")), "predicate.accessEvents[2].at", false);
-    refused(tampered((p) => p.accessEvents.reverse()), "predicate.accessEvents[1].at", false);
+    refused(
+      tampered((p) => (p.accessEvents[2].at = "2026-10-03T09:11:59.999Z")),
+      "predicate.accessEvents[2].at",
+      false,
+    );
+    refused(
+      tampered((p) => p.accessEvents.reverse()),
+      "predicate.accessEvents[1].at",
+      false,
+    );
   });
 });

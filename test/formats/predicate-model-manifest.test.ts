@@ -107,7 +107,11 @@ describe("createModelManifestPredicate", () => {
       })),
     );
     assert.equal(predicate.merkle.root, StandardMerkleTree.of(ozValues(predicate.resources), ENCODING).root);
-    assert.deepEqual((await createModelManifestPredicate(root, { method: "shards", shardSize: 4, workers: 1 })).predicate, predicate, "1 or 2 workers: same predicate");
+    assert.deepEqual(
+      (await createModelManifestPredicate(root, { method: "shards", shardSize: 4, workers: 1 })).predicate,
+      predicate,
+      "1 or 2 workers: same predicate",
+    );
     assert.equal(validateSchema(predicate), true, JSON.stringify(validateSchema.errors));
   });
 
@@ -134,7 +138,10 @@ describe("createModelManifestPredicate", () => {
     const root = makeModel({ "a.bin": "a" });
     await assert.rejects(createModelManifestPredicate(root, { method: "blocks" as never }), (e: unknown) => e instanceof InputError && e.path === "method");
     await assert.rejects(createModelManifestPredicate(root, { shardSize: 4 }), (e: unknown) => e instanceof InputError && e.path === "shardSize");
-    await assert.rejects(createModelManifestPredicate(root, { method: "shards", shardSize: 0 }), (e: unknown) => e instanceof InputError && e.path === "shardSize");
+    await assert.rejects(
+      createModelManifestPredicate(root, { method: "shards", shardSize: 0 }),
+      (e: unknown) => e instanceof InputError && e.path === "shardSize",
+    );
   });
 });
 
@@ -148,7 +155,11 @@ describe("Merkle root and single-resource proofs", () => {
       const proved = proveResource(predicate, resource.name);
       assert.deepEqual(proved.resource, resource);
       assert.deepEqual(proved.proof, oz.getProof(i), `same proof as OZ getProof (${resource.name})`);
-      assert.equal(StandardMerkleTree.verify(oz.root, ENCODING, [resource.name, resource.size, `0x${resource.digest}`], proved.proof), true, "OZ StandardMerkleTree.verify");
+      assert.equal(
+        StandardMerkleTree.verify(oz.root, ENCODING, [resource.name, resource.size, `0x${resource.digest}`], proved.proof),
+        true,
+        "OZ StandardMerkleTree.verify",
+      );
       assert.equal(processProof(modelResourceLeaf(resource), proved.proof), predicate.merkle.root, "our processProof");
       assert.equal(verifyResourceProof(predicate.merkle.root, resource, proved.proof), true, "verifyResourceProof");
     }
@@ -189,7 +200,8 @@ describe("Merkle root and single-resource proofs", () => {
 });
 
 describe("parseModelManifestPredicate", () => {
-  const valid = async (): Promise<ModelManifestPredicate> => (await createModelManifestPredicate(makeModel(FILES), { method: "shards", shardSize: 4 })).predicate;
+  const valid = async (): Promise<ModelManifestPredicate> =>
+    (await createModelManifestPredicate(makeModel(FILES), { method: "shards", shardSize: 4 })).predicate;
   type Json = Record<string, unknown> & { serialization: Record<string, unknown>; resources: Record<string, unknown>[]; merkle: Record<string, unknown> };
 
   const refused = refusedBy(parseModelManifestPredicate, validateSchema, { namesField: true });
@@ -225,51 +237,136 @@ describe("parseModelManifestPredicate", () => {
     const p = await valid();
     refusedByBoth(null, "predicate");
     refusedByBoth([p], "predicate");
-    refusedByBoth(edited(p, (j) => delete (j as Record<string, unknown>).merkle), "predicate.merkle");
-    refusedByBoth(edited(p, (j) => (j.comment = "x")), "predicate.comment");
-    refusedByBoth(edited(p, (j) => delete j.serialization.ignore_paths), "predicate.serialization.ignore_paths");
-    refusedByBoth(edited(p, (j) => (j.serialization.blake3 = true)), "predicate.serialization.blake3");
-    refusedByBoth(edited(p, (j) => ((j.resources[3] as Record<string, unknown>).annotations = {})), "predicate.resources[3].annotations");
-    refusedByBoth(edited(p, (j) => delete (j.resources[2] as Record<string, unknown>).size), "predicate.resources[2].size");
-    refusedByBoth(edited(p, (j) => (j.resources = [])), "predicate.resources");
-    refusedByBoth(edited(p, (j) => (j.merkle.extra = 1)), "predicate.merkle.extra");
+    refusedByBoth(
+      edited(p, (j) => delete (j as Record<string, unknown>).merkle),
+      "predicate.merkle",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.comment = "x")),
+      "predicate.comment",
+    );
+    refusedByBoth(
+      edited(p, (j) => delete j.serialization.ignore_paths),
+      "predicate.serialization.ignore_paths",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.serialization.blake3 = true)),
+      "predicate.serialization.blake3",
+    );
+    refusedByBoth(
+      edited(p, (j) => ((j.resources[3] as Record<string, unknown>).annotations = {})),
+      "predicate.resources[3].annotations",
+    );
+    refusedByBoth(
+      edited(p, (j) => delete (j.resources[2] as Record<string, unknown>).size),
+      "predicate.resources[2].size",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.resources = [])),
+      "predicate.resources",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.merkle.extra = 1)),
+      "predicate.merkle.extra",
+    );
   });
 
   it("error: serialization values (parser and schema agree)", async () => {
     const p = await valid();
-    refusedByBoth(edited(p, (j) => (j.serialization.method = "blocks")), "predicate.serialization.method");
-    refusedByBoth(edited(p, (j) => (j.serialization.hash_type = "blake3")), "predicate.serialization.hash_type");
-    refusedByBoth(edited(p, (j) => (j.serialization.allow_symlinks = true)), "predicate.serialization.allow_symlinks");
-    refusedByBoth(edited(p, (j) => (j.serialization.allow_symlinks = "false")), "predicate.serialization.allow_symlinks");
-    refusedByBoth(edited(p, (j) => (j.serialization.ignore_paths = [".git"])), "predicate.serialization.ignore_paths");
-    refusedByBoth(edited(p, (j) => delete j.serialization.shard_size), "predicate.serialization.shard_size");
-    refusedByBoth(edited(p, (j) => (j.serialization.shard_size = 0)), "predicate.serialization.shard_size");
-    refusedByBoth(edited(p, (j) => (j.serialization.shard_size = 8.5)), "predicate.serialization.shard_size");
+    refusedByBoth(
+      edited(p, (j) => (j.serialization.method = "blocks")),
+      "predicate.serialization.method",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.serialization.hash_type = "blake3")),
+      "predicate.serialization.hash_type",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.serialization.allow_symlinks = true)),
+      "predicate.serialization.allow_symlinks",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.serialization.allow_symlinks = "false")),
+      "predicate.serialization.allow_symlinks",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.serialization.ignore_paths = [".git"])),
+      "predicate.serialization.ignore_paths",
+    );
+    refusedByBoth(
+      edited(p, (j) => delete j.serialization.shard_size),
+      "predicate.serialization.shard_size",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.serialization.shard_size = 0)),
+      "predicate.serialization.shard_size",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.serialization.shard_size = 8.5)),
+      "predicate.serialization.shard_size",
+    );
     const files = (await createModelManifestPredicate(makeModel(FILES))).predicate;
-    refusedByBoth(edited(files, (j) => (j.serialization.shard_size = 4)), "predicate.serialization.shard_size");
+    refusedByBoth(
+      edited(files, (j) => (j.serialization.shard_size = 4)),
+      "predicate.serialization.shard_size",
+    );
   });
 
   it("error: resource fields (parser and schema agree)", async () => {
     const p = await valid();
     const files = (await createModelManifestPredicate(makeModel(FILES))).predicate;
     for (const digest of [sha256("x").toUpperCase(), `0x${sha256("x")}`, sha256("x").slice(1), 7])
-      refusedByBoth(edited(p, (j) => ((j.resources[1] as Record<string, unknown>).digest = digest), false), "predicate.resources[1].digest");
-    for (const size of [-1, 1.5, 2 ** 53, "4", null]) refusedByBoth(edited(p, (j) => ((j.resources[1] as Record<string, unknown>).size = size), false), "predicate.resources[1].size");
+      refusedByBoth(
+        edited(p, (j) => ((j.resources[1] as Record<string, unknown>).digest = digest), false),
+        "predicate.resources[1].digest",
+      );
+    for (const size of [-1, 1.5, 2 ** 53, "4", null])
+      refusedByBoth(
+        edited(p, (j) => ((j.resources[1] as Record<string, unknown>).size = size), false),
+        "predicate.resources[1].size",
+      );
     for (const name of ["a/x.bin", "a/x.bin:0", "a/x.bin:00:4", "/etc/passwd:0:4", "../x:0:4", "a//b:0:4", "a\\b:0:4", 4])
-      refusedByBoth(edited(p, (j) => ((j.resources[0] as Record<string, unknown>).name = name), false), "predicate.resources[0].name");
+      refusedByBoth(
+        edited(p, (j) => ((j.resources[0] as Record<string, unknown>).name = name), false),
+        "predicate.resources[0].name",
+      );
     for (const name of ["/etc/passwd", "../x", "a/./b", "a//b", "w/", "a\\b", "a\0b", "", "\uDC00x"])
-      refusedByBoth(edited(files, (j) => ((j.resources[2] as Record<string, unknown>).name = name), false), "predicate.resources[2].name");
-    refusedByBoth(edited(p, (j) => ((j.resources[0] as Record<string, unknown>).algorithm = "sha256"), false), "predicate.resources[0].algorithm");
-    refusedByBoth(edited(files, (j) => ((j.resources[0] as Record<string, unknown>).algorithm = "sha256-sharded-4"), false), "predicate.resources[0].algorithm");
+      refusedByBoth(
+        edited(files, (j) => ((j.resources[2] as Record<string, unknown>).name = name), false),
+        "predicate.resources[2].name",
+      );
+    refusedByBoth(
+      edited(p, (j) => ((j.resources[0] as Record<string, unknown>).algorithm = "sha256"), false),
+      "predicate.resources[0].algorithm",
+    );
+    refusedByBoth(
+      edited(files, (j) => ((j.resources[0] as Record<string, unknown>).algorithm = "sha256-sharded-4"), false),
+      "predicate.resources[0].algorithm",
+    );
   });
 
   it("error: merkle fields (parser and schema agree)", async () => {
     const p = await valid();
-    refusedByBoth(edited(p, (j) => (j.merkle.root = (j.merkle.root as string).toUpperCase().replace("0X", "0x")), false), "predicate.merkle.root");
-    refusedByBoth(edited(p, (j) => (j.merkle.root = (j.merkle.root as string).slice(2)), false), "predicate.merkle.root");
-    refusedByBoth(edited(p, (j) => (j.merkle.leafCount = 0), false), "predicate.merkle.leafCount");
-    refusedByBoth(edited(p, (j) => (j.merkle.leafEncoding = ["string", "uint256"]), false), "predicate.merkle.leafEncoding");
-    refusedByBoth(edited(p, (j) => (j.merkle.leafEncoding = ["bytes32", "uint256", "string"]), false), "predicate.merkle.leafEncoding[0]");
+    refusedByBoth(
+      edited(p, (j) => (j.merkle.root = (j.merkle.root as string).toUpperCase().replace("0X", "0x")), false),
+      "predicate.merkle.root",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.merkle.root = (j.merkle.root as string).slice(2)), false),
+      "predicate.merkle.root",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.merkle.leafCount = 0), false),
+      "predicate.merkle.leafCount",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.merkle.leafEncoding = ["string", "uint256"]), false),
+      "predicate.merkle.leafEncoding",
+    );
+    refusedByBoth(
+      edited(p, (j) => (j.merkle.leafEncoding = ["bytes32", "uint256", "string"]), false),
+      "predicate.merkle.leafEncoding[0]",
+    );
   });
 
   it("error: what only the parser checks: order, duplicates, shard arithmetic, '.', the root", async () => {
@@ -280,27 +377,54 @@ describe("parseModelManifestPredicate", () => {
       edited(files, (j) => j.resources.sort((x, y) => Buffer.compare(Buffer.from(x.name as string), Buffer.from(y.name as string)))),
       "predicate.resources[2].name",
     );
-    refusedByParserOnly(edited(files, (j) => (j.resources[1] = { ...(j.resources[0] as object) })), "predicate.resources[1].name");
-    refusedByParserOnly(edited(p, (j) => (j.serialization.shard_size = 8)), "predicate.resources[0].algorithm");
+    refusedByParserOnly(
+      edited(files, (j) => (j.resources[1] = { ...(j.resources[0] as object) })),
+      "predicate.resources[1].name",
+    );
+    refusedByParserOnly(
+      edited(p, (j) => (j.serialization.shard_size = 8)),
+      "predicate.resources[0].algorithm",
+    );
     refusedByParserOnly(
       edited(p, (j) => {
         j.resources.splice(1, 1); // a/x.bin:0:4, a/x.bin:8:10: a gap
       }),
       "predicate.resources[1].name",
     );
-    refusedByParserOnly(edited(p, (j) => ((j.resources[1] as Record<string, unknown>).size = 3)), "predicate.resources[1].size");
+    refusedByParserOnly(
+      edited(p, (j) => ((j.resources[1] as Record<string, unknown>).size = 3)),
+      "predicate.resources[1].size",
+    );
     refusedByParserOnly(
       edited(p, (j) => {
         j.resources.splice(0, 1); // a/x.bin starts at 4
       }),
       "predicate.resources[0].name",
     );
-    refusedByParserOnly(edited(p, (j) => ((j.resources[2] as Record<string, unknown>).name = "a/x.bin:8:13")), "predicate.resources[2].name");
-    refusedByParserOnly(edited(files, (j) => ((j.resources[0] as Record<string, unknown>).name = ".")), "predicate.resources[0].name");
-    refusedByParserOnly(edited(files, (j) => ((j.resources[4] as Record<string, unknown>).name = "w/empty.bin/x")), "predicate.resources[4].name");
-    refusedByParserOnly(edited(p, (j) => (j.merkle.leafCount = 3), false), "predicate.merkle.leafCount");
-    refusedByParserOnly(edited(p, (j) => (j.merkle.root = `0x${"ab".repeat(32)}`), false), "predicate.merkle.root");
-    refusedByParserOnly(edited(p, (j) => ((j.resources[0] as Record<string, unknown>).digest = sha256("tampered")), false), "predicate.merkle.root");
+    refusedByParserOnly(
+      edited(p, (j) => ((j.resources[2] as Record<string, unknown>).name = "a/x.bin:8:13")),
+      "predicate.resources[2].name",
+    );
+    refusedByParserOnly(
+      edited(files, (j) => ((j.resources[0] as Record<string, unknown>).name = ".")),
+      "predicate.resources[0].name",
+    );
+    refusedByParserOnly(
+      edited(files, (j) => ((j.resources[4] as Record<string, unknown>).name = "w/empty.bin/x")),
+      "predicate.resources[4].name",
+    );
+    refusedByParserOnly(
+      edited(p, (j) => (j.merkle.leafCount = 3), false),
+      "predicate.merkle.leafCount",
+    );
+    refusedByParserOnly(
+      edited(p, (j) => (j.merkle.root = `0x${"ab".repeat(32)}`), false),
+      "predicate.merkle.root",
+    );
+    refusedByParserOnly(
+      edited(p, (j) => ((j.resources[0] as Record<string, unknown>).digest = sha256("tampered")), false),
+      "predicate.merkle.root",
+    );
   });
 
   it("behavior: any value anywhere is either accepted or refused with INVALID_PREDICATE (property)", async () => {
@@ -353,7 +477,12 @@ describe("verifyModelAgainstManifest", () => {
     writeFileSync(join(root, "w/m.bin"), "abcdefgXijklm");
     const byFile = await verifyModelAgainstManifest(root, files);
     assert.equal(byFile.valid, false);
-    assert.deepEqual(byFile.valid ? undefined : [byFile.reason, byFile.file, byFile.resource, byFile.actual?.digest], ["CHANGED", "w/m.bin", "w/m.bin", sha256("abcdefgXijklm")]);
+    assert.deepEqual(byFile.valid ? undefined : [byFile.reason, byFile.file, byFile.resource, byFile.actual?.digest], [
+      "CHANGED",
+      "w/m.bin",
+      "w/m.bin",
+      sha256("abcdefgXijklm"),
+    ]);
     const byShard = await verifyModelAgainstManifest(root, shards);
     assert.deepEqual(byShard.valid ? undefined : [byShard.reason, byShard.file, byShard.resource, byShard.expected?.digest, byShard.actual?.digest], [
       "CHANGED",
@@ -409,7 +538,10 @@ describe("verifyModelAgainstManifest", () => {
       verifyModelAgainstManifest(join(scratch, "missing"), { ...predicate, merkle: { ...predicate.merkle, leafCount: 1 } }),
       (e: unknown) => e instanceof InputError && e.path === "predicate.merkle.leafCount",
     );
-    await assert.rejects(verifyModelAgainstManifest(join(scratch, "missing"), predicate), (e: unknown) => e instanceof HashingError && e.code === "PATH_NOT_FOUND");
+    await assert.rejects(
+      verifyModelAgainstManifest(join(scratch, "missing"), predicate),
+      (e: unknown) => e instanceof HashingError && e.code === "PATH_NOT_FOUND",
+    );
     symlinkSync("a.txt", join(root, "link"));
     await assert.rejects(verifyModelAgainstManifest(root, predicate), (e: unknown) => e instanceof HashingError && e.code === "SYMLINK_REFUSED");
   });
@@ -459,7 +591,14 @@ describe("model-manifest predicate v2 frozen vectors", () => {
 });
 
 describe("model-manifest predicate v1 frozen vectors (fixtures: still parsed, refused by verifiers)", () => {
-  type V1 = { models: { name: string; layout?: { files: { path: string; contentHex: string }[]; emptyDirectories: string[] }; file?: { name: string; contentHex: string }; expected: { parameters: { method: "files" | "shards"; shardSize?: number }; subjectSha256: string; predicate: ModelManifestPredicate }[] }[] };
+  type V1 = {
+    models: {
+      name: string;
+      layout?: { files: { path: string; contentHex: string }[]; emptyDirectories: string[] };
+      file?: { name: string; contentHex: string };
+      expected: { parameters: { method: "files" | "shards"; shardSize?: number }; subjectSha256: string; predicate: ModelManifestPredicate }[];
+    }[];
+  };
   const v1 = JSON.parse(readFileSync(join(REPO, "test/vectors/model-manifest-predicate-v1.json"), "utf8")) as V1;
   const validateV1 = predicateSchema("model-manifest", 1);
 
@@ -472,7 +611,10 @@ describe("model-manifest predicate v1 frozen vectors (fixtures: still parsed, re
         assert.deepEqual(parseModelManifestPredicateV1(copy(expected.predicate)), expected.predicate);
         assert.equal(validateV1(expected.predicate), true, JSON.stringify(validateV1.errors));
         assert.equal(validateSchema(expected.predicate), false, "the v2 schema requires artifact");
-        assert.throws(() => parseModelManifestPredicate(copy(expected.predicate)), (e: unknown) => e instanceof InputError && e.path === "predicate.artifact");
+        assert.throws(
+          () => parseModelManifestPredicate(copy(expected.predicate)),
+          (e: unknown) => e instanceof InputError && e.path === "predicate.artifact",
+        );
         const options = expected.parameters.shardSize === undefined ? { method: expected.parameters.method } : { ...expected.parameters };
         const { predicate, subjectSha256 } = await createModelManifestPredicate(path, options);
         const { artifact, ...rest } = predicate;
@@ -485,7 +627,12 @@ describe("model-manifest predicate v1 frozen vectors (fixtures: still parsed, re
 
   it("error: a v1 model-manifest statement is refused by verifiers with hashing-version", () => {
     const predicate = v1.models[0]!.expected[0]!.predicate;
-    const statement = { _type: STATEMENT_TYPE, subject: [{ name: "m", digest: { sha256: v1.models[0]!.expected[0]!.subjectSha256 } }], predicateType: MODEL_MANIFEST_PREDICATE_TYPE_V1, predicate } as const;
+    const statement = {
+      _type: STATEMENT_TYPE,
+      subject: [{ name: "m", digest: { sha256: v1.models[0]!.expected[0]!.subjectSha256 } }],
+      predicateType: MODEL_MANIFEST_PREDICATE_TYPE_V1,
+      predicate,
+    } as const;
     assert.deepEqual(parsePredicate(MODEL_MANIFEST_PREDICATE_TYPE_V1, copy(predicate)), predicate, "still loads from old envelopes");
     assert.throws(
       () => checkHashingVersion({ kind: "attestation", statement, envelope: undefined as never }),

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { predicateCase, refusedToCreate } from "../helpers/predicateHarness.js";
-import { MODEL_UPDATE_PREDICATE_TYPE, createModelUpdatePredicate, modelUpdateParents, parseModelUpdatePredicate } from "../../src/formats/predicates/modelUpdate.js";
+import {
+  MODEL_UPDATE_PREDICATE_TYPE,
+  createModelUpdatePredicate,
+  modelUpdateParents,
+  parseModelUpdatePredicate,
+} from "../../src/formats/predicates/modelUpdate.js";
 
 const V130 = "54a912c7c93cb2c294eef579862d25b78e92b4ba18973cd976a170462e7decd1";
 const V140 = "e40eb694a48d3d33138f4eaa6b9a134c75ea26e14d3f731a4d16129ae2aafc2a";
@@ -31,7 +36,12 @@ describe("model-update predicate", () => {
   });
 
   it("behavior: a fine-tune that names its training run; a merge of many", () => {
-    const fineTune = createModelUpdatePredicate({ kind: "fine-tune", parents: [parent("acme/claims-triage@1.3.0", V130)], updatedAt: new Date("2026-11-21T03:00:00Z"), trainingRun: TRAINING_RUN });
+    const fineTune = createModelUpdatePredicate({
+      kind: "fine-tune",
+      parents: [parent("acme/claims-triage@1.3.0", V130)],
+      updatedAt: new Date("2026-11-21T03:00:00Z"),
+      trainingRun: TRAINING_RUN,
+    });
     assert.equal(fineTune.trainingRun, TRAINING_RUN);
     assert.equal(validateSchema(fineTune), true);
     const many = merge(Array.from({ length: 100 }, (_, i) => parent(`m${i}`, i.toString(16).padStart(64, "0"))));
@@ -40,36 +50,80 @@ describe("model-update predicate", () => {
   });
 
   it("error: unknown fields, the singular parent included", () => {
-    refused(tampered((p) => (p.parent = p.parents[0])), "predicate.parent");
-    refused(tampered((p) => (p.child = { sha256: V130 })), "predicate.child");
-    refused(tampered((p) => (p.parents[0].version = "1.4.0")), "predicate.parents[0].version");
+    refused(
+      tampered((p) => (p.parent = p.parents[0])),
+      "predicate.parent",
+    );
+    refused(
+      tampered((p) => (p.child = { sha256: V130 })),
+      "predicate.child",
+    );
+    refused(
+      tampered((p) => (p.parents[0].version = "1.4.0")),
+      "predicate.parents[0].version",
+    );
   });
 
   it("error: wrong types and values", () => {
-    for (const kind of ["quantization", "finetune", "Merge", 1]) refused(tampered((p) => (p.kind = kind)), "predicate.kind");
-    refused(tampered((p) => (p.parents = p.parents[0])), "predicate.parents");
-    refused(tampered((p) => (p.parameters = ["bits", 4])), "predicate.parameters");
-    refused(tampered((p) => (p.parameters = "bits=4")), "predicate.parameters");
-    refused(tampered((p) => (p.description = "")), "predicate.description");
+    for (const kind of ["quantization", "finetune", "Merge", 1])
+      refused(
+        tampered((p) => (p.kind = kind)),
+        "predicate.kind",
+      );
+    refused(
+      tampered((p) => (p.parents = p.parents[0])),
+      "predicate.parents",
+    );
+    refused(
+      tampered((p) => (p.parameters = ["bits", 4])),
+      "predicate.parameters",
+    );
+    refused(
+      tampered((p) => (p.parameters = "bits=4")),
+      "predicate.parameters",
+    );
+    refused(
+      tampered((p) => (p.description = "")),
+      "predicate.description",
+    );
   });
 
   it("error: a bad digest or training-run entry id", () => {
-    refused(tampered((p) => (p.parents[0].digest.sha256 = V140.slice(0, 40))), "predicate.parents[0].digest.sha256");
-    refused(tampered((p) => (p.parents[0].digest = { sha1: "11f6ad8ec52a2984abaafd7c3b516503785c2072" })), "predicate.parents[0].digest.sha256");
+    refused(
+      tampered((p) => (p.parents[0].digest.sha256 = V140.slice(0, 40))),
+      "predicate.parents[0].digest.sha256",
+    );
+    refused(
+      tampered((p) => (p.parents[0].digest = { sha1: "11f6ad8ec52a2984abaafd7c3b516503785c2072" })),
+      "predicate.parents[0].digest.sha256",
+    );
     for (const id of [TRAINING_RUN.slice(2), TRAINING_RUN.toUpperCase().replace("0X", "0x"), `${TRAINING_RUN}ab`])
-      refused(tampered((p) => (p.trainingRun = id)), "predicate.trainingRun");
+      refused(
+        tampered((p) => (p.trainingRun = id)),
+        "predicate.trainingRun",
+      );
   });
 
   it("error: a bad timestamp", () => {
-    for (const at of ["2026-11-23", "2026-11-23T11:00:00.Z", "2026-13-01T00:00:00Z"]) refused(tampered((p) => (p.updatedAt = at)), "predicate.updatedAt");
+    for (const at of ["2026-11-23", "2026-11-23T11:00:00.Z", "2026-13-01T00:00:00Z"])
+      refused(
+        tampered((p) => (p.updatedAt = at)),
+        "predicate.updatedAt",
+      );
     refusedToCreate(() => createModelUpdatePredicate({ ...example, updatedAt: new Date(Number.NaN) }), "predicate.updatedAt");
   });
 
   it("error: a merge of fewer than two parents, more than one parent otherwise, or too many", () => {
     refused(merge([parent("acme/claims-triage@1.4.0", V140)]), "predicate.parents");
     refused(merge([]), "predicate.parents");
-    refused(tampered((p) => p.parents.push(parent("acme/claims-triage@1.3.0", V130))), "predicate.parents");
-    refused(tampered((p) => (p.parents = [])), "predicate.parents");
+    refused(
+      tampered((p) => p.parents.push(parent("acme/claims-triage@1.3.0", V130))),
+      "predicate.parents",
+    );
+    refused(
+      tampered((p) => (p.parents = [])),
+      "predicate.parents",
+    );
     refused(merge(Array.from({ length: 101 }, (_, i) => parent(`m${i}`, i.toString(16).padStart(64, "0")))), "predicate.parents");
   });
 
@@ -78,7 +132,15 @@ describe("model-update predicate", () => {
   });
 
   it("error: parameters that canonical JSON cannot represent (parser only)", () => {
-    refused(tampered((p) => (p.parameters.calibration.seed = 2 ** 53)), "predicate.parameters.calibration.seed", false);
-    refused(tampered((p) => (p.parameters.note = "\uDC00")), "predicate.parameters.note", false);
+    refused(
+      tampered((p) => (p.parameters.calibration.seed = 2 ** 53)),
+      "predicate.parameters.calibration.seed",
+      false,
+    );
+    refused(
+      tampered((p) => (p.parameters.note = "\uDC00")),
+      "predicate.parameters.note",
+      false,
+    );
   });
 });

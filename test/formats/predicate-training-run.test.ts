@@ -30,7 +30,13 @@ const example = createTrainingRunPredicate({
     { role: "base-model", name: "acme/base-7b", uri: "https://models.acme.example/base-7b/1.0", digest: { sha256: BASE } },
     { role: "dataset", name: "acme/claims-tickets@2026-10", uri: "s3://acme-claims/tickets/2026-10/", digest: { sha256: TICKETS } },
     { role: "code", uri: "git+https://github.com/acme/claims-triage@refs/tags/v1.4.0", digest: { gitCommit: COMMIT } },
-    { role: "environment", name: "trainer-image", uri: "oci://registry.acme.example/trainer:4.2.0", digest: { sha256: IMAGE }, mediaType: "application/vnd.oci.image.index.v1+json" },
+    {
+      role: "environment",
+      name: "trainer-image",
+      uri: "oci://registry.acme.example/trainer:4.2.0",
+      digest: { sha256: IMAGE },
+      mediaType: "application/vnd.oci.image.index.v1+json",
+    },
   ],
   builder: { id: "https://ml.acme.example/trainer/gpu-cluster-a", version: { trainer: "4.2.0", cuda: "12.4" } },
   invocationId: "https://ml.acme.example/runs/2026-11-20-0017",
@@ -91,60 +97,187 @@ describe("training-run predicate (SLSA Provenance v1)", () => {
   });
 
   it("error: unknown fields, SLSA v0.2 names and vendor extensions included", () => {
-    refused(tampered((p) => (p.invocation = {})), "predicate.invocation");
-    refused(tampered((p) => (p.buildDefinition.materials = [])), `${BD}.materials`);
-    refused(tampered((p) => (p.buildDefinition.externalParameters.learningRate = 0.1)), `${BD}.externalParameters.learningRate`);
-    refused(tampered((p) => (p.runDetails.builder.acme_isCodeReviewed = true)), `${RD}.builder.acme_isCodeReviewed`);
-    refused(tampered((p) => (p.runDetails.metadata.completeness = {})), `${RD}.metadata.completeness`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[0].localName = "base")), `${DEPS}[0].localName`);
-    refused(tampered((p) => (p.runDetails.byproducts[0].size = 10)), `${RD}.byproducts[0].size`);
+    refused(
+      tampered((p) => (p.invocation = {})),
+      "predicate.invocation",
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.materials = [])),
+      `${BD}.materials`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.externalParameters.learningRate = 0.1)),
+      `${BD}.externalParameters.learningRate`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.builder.acme_isCodeReviewed = true)),
+      `${RD}.builder.acme_isCodeReviewed`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.metadata.completeness = {})),
+      `${RD}.metadata.completeness`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[0].localName = "base")),
+      `${DEPS}[0].localName`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.byproducts[0].size = 10)),
+      `${RD}.byproducts[0].size`,
+    );
   });
 
   it("error: missing required fields", () => {
-    refused(tampered((p) => delete p.buildDefinition), BD);
-    refused(tampered((p) => delete p.runDetails), RD);
-    refused(tampered((p) => delete p.buildDefinition.buildType), `${BD}.buildType`);
-    refused(tampered((p) => delete p.buildDefinition.externalParameters.hyperparameters), `${BD}.externalParameters.hyperparameters`);
-    refused(tampered((p) => delete p.buildDefinition.resolvedDependencies), DEPS);
-    refused(tampered((p) => delete p.runDetails.builder.id), `${RD}.builder.id`);
-    refused(tampered((p) => delete p.runDetails.metadata), `${RD}.metadata`);
-    refused(tampered((p) => delete p.runDetails.metadata.startedOn), `${RD}.metadata.startedOn`);
-    refused(tampered((p) => delete p.buildDefinition.resolvedDependencies[2].annotations), `${DEPS}[2].annotations.role`);
-    refused(tampered((p) => delete p.buildDefinition.resolvedDependencies[3].annotations.role), `${DEPS}[3].annotations.role`);
+    refused(
+      tampered((p) => delete p.buildDefinition),
+      BD,
+    );
+    refused(
+      tampered((p) => delete p.runDetails),
+      RD,
+    );
+    refused(
+      tampered((p) => delete p.buildDefinition.buildType),
+      `${BD}.buildType`,
+    );
+    refused(
+      tampered((p) => delete p.buildDefinition.externalParameters.hyperparameters),
+      `${BD}.externalParameters.hyperparameters`,
+    );
+    refused(
+      tampered((p) => delete p.buildDefinition.resolvedDependencies),
+      DEPS,
+    );
+    refused(
+      tampered((p) => delete p.runDetails.builder.id),
+      `${RD}.builder.id`,
+    );
+    refused(
+      tampered((p) => delete p.runDetails.metadata),
+      `${RD}.metadata`,
+    );
+    refused(
+      tampered((p) => delete p.runDetails.metadata.startedOn),
+      `${RD}.metadata.startedOn`,
+    );
+    refused(
+      tampered((p) => delete p.buildDefinition.resolvedDependencies[2].annotations),
+      `${DEPS}[2].annotations.role`,
+    );
+    refused(
+      tampered((p) => delete p.buildDefinition.resolvedDependencies[3].annotations.role),
+      `${DEPS}[3].annotations.role`,
+    );
   });
 
   it("error: wrong types and values", () => {
-    refused(tampered((p) => (p.buildDefinition.buildType = "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1")), `${BD}.buildType`);
-    for (const epochs of [0, 2.5, "3", 1_000_001]) refused(tampered((p) => (p.buildDefinition.externalParameters.epochs = epochs)), `${BD}.externalParameters.epochs`);
-    refused(tampered((p) => (p.buildDefinition.externalParameters.hyperparameters = "lr=2e-4")), `${BD}.externalParameters.hyperparameters`);
-    refused(tampered((p) => (p.buildDefinition.externalParameters.hyperparameters = [0.0002])), `${BD}.externalParameters.hyperparameters`);
-    refused(tampered((p) => (p.buildDefinition.internalParameters = null)), `${BD}.internalParameters`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies = [])), DEPS);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[1].annotations.role = "training-data")), `${DEPS}[1].annotations.role`);
-    refused(tampered((p) => (p.runDetails.builder.id = "gpu-cluster-a")), `${RD}.builder.id`);
-    refused(tampered((p) => (p.runDetails.builder.version = "4.2.0")), `${RD}.builder.version`);
-    refused(tampered((p) => (p.runDetails.builder.version = {})), `${RD}.builder.version`);
-    refused(tampered((p) => (p.runDetails.builder.version.cuda = 12.4)), `${RD}.builder.version.cuda`);
-    refused(tampered((p) => (p.runDetails.byproducts = [])), `${RD}.byproducts`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[3].mediaType = "oci-index")), `${DEPS}[3].mediaType`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[0].uri = "models/base-7b")), `${DEPS}[0].uri`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[0].name = "")), `${DEPS}[0].name`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[0].annotations = [])), `${DEPS}[0].annotations`);
+    refused(
+      tampered((p) => (p.buildDefinition.buildType = "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1")),
+      `${BD}.buildType`,
+    );
+    for (const epochs of [0, 2.5, "3", 1_000_001])
+      refused(
+        tampered((p) => (p.buildDefinition.externalParameters.epochs = epochs)),
+        `${BD}.externalParameters.epochs`,
+      );
+    refused(
+      tampered((p) => (p.buildDefinition.externalParameters.hyperparameters = "lr=2e-4")),
+      `${BD}.externalParameters.hyperparameters`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.externalParameters.hyperparameters = [0.0002])),
+      `${BD}.externalParameters.hyperparameters`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.internalParameters = null)),
+      `${BD}.internalParameters`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies = [])),
+      DEPS,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[1].annotations.role = "training-data")),
+      `${DEPS}[1].annotations.role`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.builder.id = "gpu-cluster-a")),
+      `${RD}.builder.id`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.builder.version = "4.2.0")),
+      `${RD}.builder.version`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.builder.version = {})),
+      `${RD}.builder.version`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.builder.version.cuda = 12.4)),
+      `${RD}.builder.version.cuda`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.byproducts = [])),
+      `${RD}.byproducts`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[3].mediaType = "oci-index")),
+      `${DEPS}[3].mediaType`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[0].uri = "models/base-7b")),
+      `${DEPS}[0].uri`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[0].name = "")),
+      `${DEPS}[0].name`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[0].annotations = [])),
+      `${DEPS}[0].annotations`,
+    );
   });
 
   it("error: a bad digest", () => {
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[0].digest.sha256 = BASE.toUpperCase())), `${DEPS}[0].digest.sha256`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest.gitCommit = COMMIT.slice(1))), `${DEPS}[2].digest.gitCommit`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest.gitCommit = COMMIT.toUpperCase())), `${DEPS}[2].digest.gitCommit`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest = {})), `${DEPS}[2].digest`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest = { GitTree: COMMIT })), `${DEPS}[2].digest.GitTree`);
-    refused(tampered((p) => (p.runDetails.byproducts[0].digest.sha256 = `sha256:${LOG}`)), `${RD}.byproducts[0].digest.sha256`);
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[0].digest.sha256 = BASE.toUpperCase())),
+      `${DEPS}[0].digest.sha256`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest.gitCommit = COMMIT.slice(1))),
+      `${DEPS}[2].digest.gitCommit`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest.gitCommit = COMMIT.toUpperCase())),
+      `${DEPS}[2].digest.gitCommit`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest = {})),
+      `${DEPS}[2].digest`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest = { GitTree: COMMIT })),
+      `${DEPS}[2].digest.GitTree`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.byproducts[0].digest.sha256 = `sha256:${LOG}`)),
+      `${RD}.byproducts[0].digest.sha256`,
+    );
   });
 
   it("error: a bad timestamp", () => {
-    refused(tampered((p) => (p.runDetails.metadata.startedOn = "2026-11-20T08:00:00+00:00")), `${RD}.metadata.startedOn`);
-    refused(tampered((p) => (p.runDetails.metadata.finishedOn = "yesterday")), `${RD}.metadata.finishedOn`);
-    refused(tampered((p) => (p.runDetails.metadata.finishedOn = "2026-11-21T02:30:00.1234567890Z")), `${RD}.metadata.finishedOn`);
+    refused(
+      tampered((p) => (p.runDetails.metadata.startedOn = "2026-11-20T08:00:00+00:00")),
+      `${RD}.metadata.startedOn`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.metadata.finishedOn = "yesterday")),
+      `${RD}.metadata.finishedOn`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.metadata.finishedOn = "2026-11-21T02:30:00.1234567890Z")),
+      `${RD}.metadata.finishedOn`,
+    );
     assert.throws(
       () => createTrainingRunPredicate({ ...paramsOf(), startedOn: new Date(""), finishedOn: new Date() }),
       (e: unknown) => e instanceof InputError && e.path === `${RD}.metadata.startedOn`,
@@ -152,18 +285,36 @@ describe("training-run predicate (SLSA Provenance v1)", () => {
   });
 
   it("error: a base model or dataset without digest.sha256 (lineage edges need it)", () => {
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[0].digest = { sha512: "ab".repeat(64) })), `${DEPS}[0].digest.sha256`);
-    refused(tampered((p) => delete p.buildDefinition.resolvedDependencies[1].digest), `${DEPS}[1].digest.sha256`);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[1].digest = { gitCommit: COMMIT })), `${DEPS}[1].digest.sha256`);
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[0].digest = { sha512: "ab".repeat(64) })),
+      `${DEPS}[0].digest.sha256`,
+    );
+    refused(
+      tampered((p) => delete p.buildDefinition.resolvedDependencies[1].digest),
+      `${DEPS}[1].digest.sha256`,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[1].digest = { gitCommit: COMMIT })),
+      `${DEPS}[1].digest.sha256`,
+    );
   });
 
   it("error: no dataset among the dependencies", () => {
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[1].annotations.role = "other")), DEPS);
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[1].annotations.role = "other")),
+      DEPS,
+    );
   });
 
   it("error: a descriptor with none of uri, digest, content", () => {
-    refused(tampered((p) => (p.runDetails.byproducts[0] = { name: "train.log", mediaType: "text/plain" })), `${RD}.byproducts[0]`);
-    refused(tampered((p) => (p.runDetails.builder.builderDependencies = [{ annotations: { role: "code" } }])), `${RD}.builder.builderDependencies[0]`);
+    refused(
+      tampered((p) => (p.runDetails.byproducts[0] = { name: "train.log", mediaType: "text/plain" })),
+      `${RD}.byproducts[0]`,
+    );
+    refused(
+      tampered((p) => (p.runDetails.builder.builderDependencies = [{ annotations: { role: "code" } }])),
+      `${RD}.builder.builderDependencies[0]`,
+    );
   });
 
   it("error: content that is not base64, or not its canonical form (parser only)", () => {
@@ -182,7 +333,11 @@ describe("training-run predicate (SLSA Provenance v1)", () => {
   });
 
   it("error: finishedOn before startedOn (parser only)", () => {
-    refused(tampered((p) => (p.runDetails.metadata.finishedOn = "2026-11-20T07:59:59.999Z")), `${RD}.metadata.finishedOn`, false);
+    refused(
+      tampered((p) => (p.runDetails.metadata.finishedOn = "2026-11-20T07:59:59.999Z")),
+      `${RD}.metadata.finishedOn`,
+      false,
+    );
     assert.throws(
       () => createTrainingRunPredicate({ ...paramsOf(), startedOn: new Date("2026-11-21T00:00:00Z"), finishedOn: new Date("2026-11-20T00:00:00Z") }),
       (e: unknown) => e instanceof InputError && e.path === `${RD}.metadata.finishedOn`,
@@ -190,16 +345,36 @@ describe("training-run predicate (SLSA Provenance v1)", () => {
   });
 
   it("error: a key that is both an external and an internal parameter (parser only)", () => {
-    refused(tampered((p) => (p.buildDefinition.internalParameters.epochs = 4)), `${BD}.internalParameters.epochs`, false);
+    refused(
+      tampered((p) => (p.buildDefinition.internalParameters.epochs = 4)),
+      `${BD}.internalParameters.epochs`,
+      false,
+    );
   });
 
   it("error: JSON parameters that canonical JSON cannot represent, or nested too deep (parser only)", () => {
-    refused(tampered((p) => (p.buildDefinition.externalParameters.hyperparameters.steps = 2 ** 60)), `${BD}.externalParameters.hyperparameters.steps`, false);
-    refused(tampered((p) => (p.buildDefinition.internalParameters.host = { name: "gpu\uD800" })), `${BD}.internalParameters.host.name`, false);
-    refused(tampered((p) => (p.buildDefinition.resolvedDependencies[0].annotations.sizes = [1, 2 ** 60])), `${DEPS}[0].annotations.sizes[1]`, false);
+    refused(
+      tampered((p) => (p.buildDefinition.externalParameters.hyperparameters.steps = 2 ** 60)),
+      `${BD}.externalParameters.hyperparameters.steps`,
+      false,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.internalParameters.host = { name: "gpu\uD800" })),
+      `${BD}.internalParameters.host.name`,
+      false,
+    );
+    refused(
+      tampered((p) => (p.buildDefinition.resolvedDependencies[0].annotations.sizes = [1, 2 ** 60])),
+      `${DEPS}[0].annotations.sizes[1]`,
+      false,
+    );
     let deep: unknown = 1;
     for (let i = 0; i < 200; i++) deep = [deep];
-    refused(tampered((p) => (p.buildDefinition.externalParameters.hyperparameters = { deep })), `${BD}.externalParameters.hyperparameters`, false);
+    refused(
+      tampered((p) => (p.buildDefinition.externalParameters.hyperparameters = { deep })),
+      `${BD}.externalParameters.hyperparameters`,
+      false,
+    );
   });
 });
 
@@ -245,15 +420,30 @@ describe("training-run predicate v2 (inputs named by entry)", () => {
     assert.equal(v1.buildDefinition.buildType, TRAINING_RUN_BUILD_TYPE);
     assert.deepEqual(trainingRunEntryReferences(v1), []);
     // In v1 `annotations.entry` is free text, never interpreted.
-    assert.deepEqual(trainingRunEntryReferences(parseTrainingRunPredicate(tampered((p) => (p.buildDefinition.resolvedDependencies[1].annotations.entry = "see ticket 17")))), []);
+    assert.deepEqual(
+      trainingRunEntryReferences(parseTrainingRunPredicate(tampered((p) => (p.buildDefinition.resolvedDependencies[1].annotations.entry = "see ticket 17")))),
+      [],
+    );
     assert.equal(validateSchema(v2), false);
   });
 
   it("error: a v2 base model or dataset without annotations.entry, or with one that is not an entry id", () => {
-    refusedV2(tamperedV2((p) => delete p.buildDefinition.resolvedDependencies[1].annotations.entry), `${DEPS}[1].annotations.entry`);
-    refusedV2(tamperedV2((p) => delete p.buildDefinition.resolvedDependencies[0].annotations.entry), `${DEPS}[0].annotations.entry`);
-    refusedV2(tamperedV2((p) => (p.buildDefinition.resolvedDependencies[1].annotations.entry = TICKETS_ENTRY.toUpperCase().replace("0X", "0x"))), `${DEPS}[1].annotations.entry`);
-    refusedV2(tamperedV2((p) => (p.buildDefinition.resolvedDependencies[1].annotations.entry = TICKETS_ENTRY.slice(2))), `${DEPS}[1].annotations.entry`);
+    refusedV2(
+      tamperedV2((p) => delete p.buildDefinition.resolvedDependencies[1].annotations.entry),
+      `${DEPS}[1].annotations.entry`,
+    );
+    refusedV2(
+      tamperedV2((p) => delete p.buildDefinition.resolvedDependencies[0].annotations.entry),
+      `${DEPS}[0].annotations.entry`,
+    );
+    refusedV2(
+      tamperedV2((p) => (p.buildDefinition.resolvedDependencies[1].annotations.entry = TICKETS_ENTRY.toUpperCase().replace("0X", "0x"))),
+      `${DEPS}[1].annotations.entry`,
+    );
+    refusedV2(
+      tamperedV2((p) => (p.buildDefinition.resolvedDependencies[1].annotations.entry = TICKETS_ENTRY.slice(2))),
+      `${DEPS}[1].annotations.entry`,
+    );
     assert.equal(v2.buildDefinition.resolvedDependencies[2]!.annotations.entry, undefined, "a code dependency needs none");
   });
 

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { type PredicateSchemaName, pathsOf, pathText, predicateSchema, predicateVectors, refusedBy, replaced, specObjects } from "../helpers/predicateHarness.js";
+import {
+  type PredicateSchemaName,
+  pathsOf,
+  pathText,
+  predicateSchema,
+  predicateVectors,
+  refusedBy,
+  replaced,
+  specObjects,
+} from "../helpers/predicateHarness.js";
 import type { AnySpec } from "../../src/core/spec/spec.js";
 import { APPROVAL_PREDICATE_TYPE, approvalSpec } from "../../src/formats/predicates/approval.js";
 import { DATASET_PREDICATE_TYPE, datasetSpec } from "../../src/formats/predicates/dataset.js";
@@ -97,17 +106,22 @@ describe("every predicate (shared rules)", () => {
         it("error: every field its spec requires, missing, is named, at any depth (parser and schema)", () => {
           const objects = specObjects(spec, vector);
           assert.ok(objects.length > 1, "the vector has nested objects");
-          for (const { path, required } of objects) for (const field of required) refused(replaced(vector, [...path, field], undefined), pathText([...path, field]));
+          for (const { path, required } of objects)
+            for (const field of required) refused(replaced(vector, [...path, field], undefined), pathText([...path, field]));
         });
 
         it("error: an unknown field in any closed object of its spec is named (parser and schema)", () => {
-          for (const { path, open } of specObjects(spec, vector)) if (!open) refused(replaced(vector, [...path, "unknownField"], "x"), pathText([...path, "unknownField"]));
+          for (const { path, open } of specObjects(spec, vector))
+            if (!open) refused(replaced(vector, [...path, "unknownField"], "x"), pathText([...path, "unknownField"]));
         });
       }
 
       it("error: not an object, at the caller's path", () => {
         for (const value of [null, [], name, 0, 1, true, false]) refused(value, "predicate");
-        assert.throws(() => parse(null, "statement.predicate"), (e: unknown) => e instanceof InputError && e.path === "statement.predicate");
+        assert.throws(
+          () => parse(null, "statement.predicate"),
+          (e: unknown) => e instanceof InputError && e.path === "statement.predicate",
+        );
       });
     });
   }

@@ -30,7 +30,16 @@ const valid = () => ({
   proof: [h("11"), h("22")],
   root: h("33"),
   batch: { leafCount: 3, metadataHash: h("44") },
-  anchor: { chainId: 31337, registry: `0x${"5f".repeat(20)}`, orgId: 1, sequence: 1, txHash: h("66"), blockNumber: 7, blockHash: h("77"), timestamp: 1_764_000_000 },
+  anchor: {
+    chainId: 31337,
+    registry: `0x${"5f".repeat(20)}`,
+    orgId: 1,
+    sequence: 1,
+    txHash: h("66"),
+    blockNumber: 7,
+    blockHash: h("77"),
+    timestamp: 1_764_000_000,
+  },
 });
 
 /** Asserts `mutate(receipt)` is refused with `code`, naming `path`. */
@@ -104,12 +113,21 @@ describe("records", () => {
   });
 
   it("error: refuses fields JCS cannot represent (lone surrogates, numbers beyond 2^53)", () => {
-    assert.throws(() => parseRecord({ ...record, fields: { note: "\ud800" } }), (e: unknown) => e instanceof InputError && /lone surrogate/.test(e.message));
-    assert.throws(() => parseRecord({ ...record, fields: { epochs: 2 ** 53 + 2 } }), (e: unknown) => e instanceof InputError && /2\^53/.test(e.message));
+    assert.throws(
+      () => parseRecord({ ...record, fields: { note: "\ud800" } }),
+      (e: unknown) => e instanceof InputError && /lone surrogate/.test(e.message),
+    );
+    assert.throws(
+      () => parseRecord({ ...record, fields: { epochs: 2 ** 53 + 2 } }),
+      (e: unknown) => e instanceof InputError && /2\^53/.test(e.message),
+    );
   });
 
   it("error: refuses a bad type and a mismatched artifact hashing", () => {
-    assert.throws(() => parseRecord({ ...record, type: "Model Registered" }), (e: unknown) => e instanceof InputError && e.path === "record.type");
+    assert.throws(
+      () => parseRecord({ ...record, type: "Model Registered" }),
+      (e: unknown) => e instanceof InputError && e.path === "record.type",
+    );
     assert.throws(
       () => parseRecord({ ...record, subject: { ...record.subject, artifact: { kind: "directory", hashing: "sha256", size: 1, files: 1 } } }),
       (e: unknown) => e instanceof InputError && e.path === "record.subject.artifact.hashing",
@@ -126,18 +144,32 @@ describe("record formats: v2 binds the kind, v1 is read and refused by verifiers
   it("error: a v2 record without subject.artifact (the kind) is refused, naming the field; the schema agrees", () => {
     const { artifact: _artifact, ...subject } = record.subject;
     const bare = { ...record, subject };
-    assert.throws(() => parseRecord(bare), (e: unknown) => e instanceof InputError && e.code === "INVALID_RECORD" && e.path === "record.subject.artifact");
+    assert.throws(
+      () => parseRecord(bare),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_RECORD" && e.path === "record.subject.artifact",
+    );
     assert.equal(validateRecord(bare), false);
   });
 
   it("error: a v2 directory hashed with the v1 manifest is refused (hashing must be provenance-model-manifest-v2)", () => {
-    const v1Hashing = { ...record, subject: { ...record.subject, artifact: { kind: "directory", hashing: "provenance-model-manifest-v1", size: 1, files: 1 } } };
-    assert.throws(() => parseRecord(v1Hashing), (e: unknown) => e instanceof InputError && e.path === "record.subject.artifact.hashing" && /provenance-model-manifest-v2/.test(e.message));
+    const v1Hashing = {
+      ...record,
+      subject: { ...record.subject, artifact: { kind: "directory", hashing: "provenance-model-manifest-v1", size: 1, files: 1 } },
+    };
+    assert.throws(
+      () => parseRecord(v1Hashing),
+      (e: unknown) => e instanceof InputError && e.path === "record.subject.artifact.hashing" && /provenance-model-manifest-v2/.test(e.message),
+    );
     assert.equal(validateRecord(v1Hashing), false);
   });
 
   it("behavior: a v1 record still parses under v1 rules (artifact optional, -v1 hashing) and keeps its format and hash", () => {
-    const v1 = { format: "provenance-record-v1", type: "model-registered", subject: { name: "m", version: "1", digest: { sha256: "cd".repeat(32) } }, createdAt: "2026-11-24T00:00:00.000Z" };
+    const v1 = {
+      format: "provenance-record-v1",
+      type: "model-registered",
+      subject: { name: "m", version: "1", digest: { sha256: "cd".repeat(32) } },
+      createdAt: "2026-11-24T00:00:00.000Z",
+    };
     const parsed = parseRecord(JSON.parse(JSON.stringify(v1)));
     assert.equal(parsed.format, "provenance-record-v1");
     assert.equal(recordHash(parsed), `0x${createHash("sha256").update(canonicalJson(v1)).digest("hex")}`);
@@ -147,7 +179,12 @@ describe("record formats: v2 binds the kind, v1 is read and refused by verifiers
   });
 
   it("error: hashing-version for a v1 record (named by its format, saying to re-record)", () => {
-    const v1 = parseRecord({ format: "provenance-record-v1", type: "model-registered", subject: { name: "m", version: "1", digest: { sha256: "cd".repeat(32) } }, createdAt: "2026-11-24T00:00:00.000Z" });
+    const v1 = parseRecord({
+      format: "provenance-record-v1",
+      type: "model-registered",
+      subject: { name: "m", version: "1", digest: { sha256: "cd".repeat(32) } },
+      createdAt: "2026-11-24T00:00:00.000Z",
+    });
     assert.throws(
       () => checkHashingVersion({ kind: "record", record: v1 }),
       (e: unknown) => e instanceof VerificationError && e.check === "hashing-version" && /provenance-record-v1/.test(e.message) && /re-record/.test(e.message),
@@ -155,7 +192,9 @@ describe("record formats: v2 binds the kind, v1 is read and refused by verifiers
     assert.doesNotThrow(() => checkHashingVersion({ kind: "record", record }));
   });
 
-  const frozen = JSON.parse(readFileSync(new URL("../vectors/record-v2.json", import.meta.url), "utf8")) as { records: { name: string; record: unknown; canonical: string; recordHash: string }[] };
+  const frozen = JSON.parse(readFileSync(new URL("../vectors/record-v2.json", import.meta.url), "utf8")) as {
+    records: { name: string; record: unknown; canonical: string; recordHash: string }[];
+  };
   for (const vector of frozen.records) {
     it(`behavior: frozen record-v2 vector (${vector.name}) parses, validates, and hashes to its frozen id`, () => {
       const parsed = parseRecord(vector.record);
@@ -181,6 +220,9 @@ describe("frozen receipt vector (test/vectors/receipt-v1.json)", () => {
   it("error: the frozen v1 receipt is refused by verifiers with hashing-version (model hashing v1), before any chain access", async () => {
     const r = parseReceipt(vector.receipt);
     assert.equal(r.record!.format, "provenance-record-v1");
-    assert.throws(() => checkHashingVersion(receiptEntry(r)), (e: unknown) => e instanceof VerificationError && e.check === "hashing-version" && /model hashing v1/.test(e.message));
+    assert.throws(
+      () => checkHashingVersion(receiptEntry(r)),
+      (e: unknown) => e instanceof VerificationError && e.check === "hashing-version" && /model hashing v1/.test(e.message),
+    );
   });
 });

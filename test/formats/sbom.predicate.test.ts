@@ -17,7 +17,9 @@ const MODEL = sha("model");
 
 // schemas/predicates/sbom-v1.schema.json on top of the CycloneDX 1.6 schema the library ships.
 // The CycloneDX schema refers to its SPDX licence and JSF schemas by their SNAPSHOT names.
-const schemaDir = createRequire(import.meta.url).resolve("@cyclonedx/cyclonedx-library/package.json").replace(/package\.json$/, "res/schema/");
+const schemaDir = createRequire(import.meta.url)
+  .resolve("@cyclonedx/cyclonedx-library/package.json")
+  .replace(/package\.json$/, "res/schema/");
 const load = (file: string) => JSON.parse(readFileSync(`${schemaDir}${file}`, "utf8")) as Record<string, unknown>;
 const ajv = new Ajv.default({ strict: false, allErrors: true });
 addFormats.default(ajv);
@@ -34,7 +36,17 @@ function predicate(): Record<string, any> {
     modelCard: { task: "object-detection" },
     datasets: [{ name: "coco", digest: { sha256: sha("coco") } }],
     baseModels: [{ name: "yolos", sha256: sha("yolos") }],
-    software: [{ name: "numpy", version: "1.26.4", purl: "pkg:pypi/numpy@1.26.4", type: "library", hashes: [{ alg: "SHA-256", content: sha("numpy") }], licenses: [], foundBy: "python-environment" }],
+    software: [
+      {
+        name: "numpy",
+        version: "1.26.4",
+        purl: "pkg:pypi/numpy@1.26.4",
+        type: "library",
+        hashes: [{ alg: "SHA-256", content: sha("numpy") }],
+        licenses: [],
+        foundBy: "python-environment",
+      },
+    ],
     serialNumber: "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
     timestamp: new Date("2026-11-24T13:45:00Z"),
   });
@@ -77,7 +89,8 @@ describe("SBOM predicate", () => {
   it("error: bomFormat other than CycloneDX", () => refused({ ...predicate(), bomFormat: "SPDX" }, "predicate.bomFormat"));
   it("error: specVersion 1.5 (the predicate is a CycloneDX 1.6 ML-BOM)", () => refused({ ...predicate(), specVersion: "1.5" }, "predicate.specVersion"));
   it("error: a key CycloneDX 1.6 does not define", () => refused({ ...predicate(), hyperparameters: {} }, "predicate.hyperparameters", /unknown field/));
-  it("error: a serial number in upper case", () => refused({ ...predicate(), serialNumber: "urn:uuid:0F8FAD5B-D9CB-469F-A165-70867728950E" }, "predicate.serialNumber"));
+  it("error: a serial number in upper case", () =>
+    refused({ ...predicate(), serialNumber: "urn:uuid:0F8FAD5B-D9CB-469F-A165-70867728950E" }, "predicate.serialNumber"));
   it("error: components is not an array", () => refused({ ...predicate(), components: {} }, "predicate.components"));
 
   it("error: a component without a name", () => {
@@ -182,7 +195,10 @@ describe("SBOM predicate", () => {
     let c: Record<string, unknown> = { type: "library", name: "leaf" };
     for (let i = 0; i < 20; i++) c = { type: "library", name: `level-${i}`, components: [c] };
     p.components.push(c);
-    assert.throws(() => parseSbomPredicate(p), (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && /nest deeper/.test(e.shortMessage));
+    assert.throws(
+      () => parseSbomPredicate(p),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && /nest deeper/.test(e.shortMessage),
+    );
   });
 
   it("error: not an object at all", () => refused([], "predicate"));
@@ -211,11 +227,14 @@ describe("schemas/predicates/sbom-v1.schema.json", () => {
 
   for (const [name, change] of [
     ["specVersion 1.5", (p: Record<string, any>) => (p.specVersion = "1.5")],
-    ["no model at all", (p: Record<string, any>) => {
-      const ref = p.metadata.component["bom-ref"];
-      delete p.metadata.component;
-      p.dependencies = p.dependencies.filter((d: { ref: string }) => d.ref !== ref);
-    }],
+    [
+      "no model at all",
+      (p: Record<string, any>) => {
+        const ref = p.metadata.component["bom-ref"];
+        delete p.metadata.component;
+        p.dependencies = p.dependencies.filter((d: { ref: string }) => d.ref !== ref);
+      },
+    ],
     ["a model without a SHA-256", (p: Record<string, any>) => (p.metadata.component.hashes = [{ alg: "SHA-1", content: "a".repeat(40) }])],
     ["a key CycloneDX 1.6 does not define", (p: Record<string, any>) => (p.hyperparameters = {})],
     ["a hash that is not hex", (p: Record<string, any>) => (p.metadata.component.hashes[0].content = "z".repeat(64))],
@@ -224,6 +243,9 @@ describe("schemas/predicates/sbom-v1.schema.json", () => {
       const p = predicate();
       change(p);
       assert.equal(validateSchema(p), false);
-      assert.throws(() => parseSbomPredicate(p), (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE");
+      assert.throws(
+        () => parseSbomPredicate(p),
+        (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE",
+      );
     });
 });

@@ -6,7 +6,14 @@ import { fileURLToPath } from "node:url";
 import { InputError } from "../../src/core/errors/input.js";
 import { createModelBom } from "../../src/formats/sbom/createModelBom.js";
 import { ingestSbom } from "../../src/local/sbom/ingestSbom.js";
-import { SPDX3_CONTEXT, SPDX3_NO_ASSERTION_ELEMENT, SPDX3_NO_ASSERTION_LICENSE, type Spdx3Document, type Spdx3Element, toSpdx3 } from "../../src/formats/sbom/toSpdx3.js";
+import {
+  SPDX3_CONTEXT,
+  SPDX3_NO_ASSERTION_ELEMENT,
+  SPDX3_NO_ASSERTION_LICENSE,
+  type Spdx3Document,
+  type Spdx3Element,
+  toSpdx3,
+} from "../../src/formats/sbom/toSpdx3.js";
 
 // The SPDX 3.0.1 export. No SPDX 3 JSON schema or SHACL validator is available offline here, so
 // the structure is checked by `checkSpdx3` below against the 3.0.1 model's rules the export has
@@ -33,12 +40,71 @@ const bom = createModelBom({
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const IRI = /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/;
 const PROFILES = new Set(["core", "software", "security", "simpleLicensing", "expandedLicensing", "dataset", "ai", "build", "lite", "extension"]);
-const RELATIONSHIP_TYPES = new Set(["ancestorOf", "dependsOn", "hasConcludedLicense", "hasDeclaredLicense", "trainedOn", "testedOn", "descendantOf", "contains"]);
-const HASH_ALGORITHMS = new Set(["md5", "sha1", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b256", "blake2b384", "blake2b512", "blake3"]);
-const PURPOSES = new Set(["application", "framework", "library", "container", "platform", "operatingSystem", "deviceDriver", "firmware", "file", "model", "data", "other"]);
-const DATASET_TYPES = new Set(["audio", "categorical", "graph", "image", "noAssertion", "numeric", "other", "sensor", "structured", "syntactic", "text", "timeseries", "timestamp", "video"]);
+const RELATIONSHIP_TYPES = new Set([
+  "ancestorOf",
+  "dependsOn",
+  "hasConcludedLicense",
+  "hasDeclaredLicense",
+  "trainedOn",
+  "testedOn",
+  "descendantOf",
+  "contains",
+]);
+const HASH_ALGORITHMS = new Set([
+  "md5",
+  "sha1",
+  "sha256",
+  "sha384",
+  "sha512",
+  "sha3_256",
+  "sha3_384",
+  "sha3_512",
+  "blake2b256",
+  "blake2b384",
+  "blake2b512",
+  "blake3",
+]);
+const PURPOSES = new Set([
+  "application",
+  "framework",
+  "library",
+  "container",
+  "platform",
+  "operatingSystem",
+  "deviceDriver",
+  "firmware",
+  "file",
+  "model",
+  "data",
+  "other",
+]);
+const DATASET_TYPES = new Set([
+  "audio",
+  "categorical",
+  "graph",
+  "image",
+  "noAssertion",
+  "numeric",
+  "other",
+  "sensor",
+  "structured",
+  "syntactic",
+  "text",
+  "timeseries",
+  "timestamp",
+  "video",
+]);
 const AGENTS = new Set(["Agent", "Organization", "Person", "SoftwareAgent"]);
-const ELEMENT_TYPES = new Set([...AGENTS, "Tool", "SpdxDocument", "Relationship", "ai_AIPackage", "dataset_DatasetPackage", "software_Package", "simplelicensing_LicenseExpression"]);
+const ELEMENT_TYPES = new Set([
+  ...AGENTS,
+  "Tool",
+  "SpdxDocument",
+  "Relationship",
+  "ai_AIPackage",
+  "dataset_DatasetPackage",
+  "software_Package",
+  "simplelicensing_LicenseExpression",
+]);
 
 /** Structural rules of SPDX 3.0.1 that the export must meet; returns the elements by id. */
 function checkSpdx3(doc: Spdx3Document): Map<string, Spdx3Element> {
@@ -76,7 +142,11 @@ function checkSpdx3(doc: Spdx3Document): Map<string, Spdx3Element> {
   const document = documents[0]!;
   (document.profileConformance as string[]).forEach((p) => assert.ok(PROFILES.has(p), `profile ${p}`));
   (document.rootElement as unknown[]).forEach((r) => resolves(r, undefined));
-  assert.deepEqual(new Set(document.element as string[]), new Set([...byId.keys()].filter((id) => id !== document.spdxId)), "the document lists every other element");
+  assert.deepEqual(
+    new Set(document.element as string[]),
+    new Set([...byId.keys()].filter((id) => id !== document.spdxId)),
+    "the document lists every other element",
+  );
 
   const licenseTargets = new Set(["simplelicensing_LicenseExpression"]);
   for (const e of byId.values()) {
@@ -94,15 +164,21 @@ function checkSpdx3(doc: Spdx3Document): Map<string, Spdx3Element> {
       (e.to as unknown[]).forEach((t) => resolves(t, licence ? licenseTargets : undefined, licence ? [SPDX3_NO_ASSERTION_LICENSE] : []));
     }
     if (e.type === "ai_AIPackage") {
-      for (const key of ["name", "suppliedBy", "software_downloadLocation", "software_packageVersion", "software_primaryPurpose", "releaseTime"]) assert.ok(e[key] !== undefined, `ai_AIPackage has ${key}`);
+      for (const key of ["name", "suppliedBy", "software_downloadLocation", "software_packageVersion", "software_primaryPurpose", "releaseTime"])
+        assert.ok(e[key] !== undefined, `ai_AIPackage has ${key}`);
       assert.match(e.releaseTime as string, DATE_TIME);
       resolves(e.suppliedBy, AGENTS, [SPDX3_NO_ASSERTION_ELEMENT]);
       // AI profile conformance: exactly one declared and one concluded licence relationship.
       for (const type of ["hasDeclaredLicense", "hasConcludedLicense"])
-        assert.equal([...byId.values()].filter((r) => r.type === "Relationship" && r.from === e.spdxId && r.relationshipType === type).length, 1, `${e.name} ${type}`);
+        assert.equal(
+          [...byId.values()].filter((r) => r.type === "Relationship" && r.from === e.spdxId && r.relationshipType === type).length,
+          1,
+          `${e.name} ${type}`,
+        );
     }
     if (e.type === "dataset_DatasetPackage") {
-      for (const key of ["name", "builtTime", "releaseTime", "software_downloadLocation", "software_primaryPurpose"]) assert.ok(e[key] !== undefined, `dataset has ${key}`);
+      for (const key of ["name", "builtTime", "releaseTime", "software_downloadLocation", "software_primaryPurpose"])
+        assert.ok(e[key] !== undefined, `dataset has ${key}`);
       assert.equal((e.originatedBy as unknown[]).length, 1);
       (e.originatedBy as unknown[]).forEach((r) => resolves(r, AGENTS, [SPDX3_NO_ASSERTION_ELEMENT]));
       assert.ok((e.dataset_datasetType as string[]).length >= 1 && (e.dataset_datasetType as string[]).every((t) => DATASET_TYPES.has(t)));
@@ -149,8 +225,14 @@ describe("toSpdx3", () => {
     const byId = checkSpdx3(toSpdx3(bom));
     const model = of(byId, "ai_AIPackage").find((e) => e.name === "acme/detector")!;
     const base = of(byId, "ai_AIPackage").find((e) => e.name === "hustvl/yolos-small")!;
-    assert.deepEqual(relationships(byId, "trainedOn").map((r) => [r.from, (r.to as string[]).map((t) => byId.get(t)?.name)]), [[model.spdxId, ["night-scenes", "street-scenes"]]]);
-    assert.deepEqual(relationships(byId, "ancestorOf").map((r) => [r.from, r.to]), [[base.spdxId, [model.spdxId]]]);
+    assert.deepEqual(
+      relationships(byId, "trainedOn").map((r) => [r.from, (r.to as string[]).map((t) => byId.get(t)?.name)]),
+      [[model.spdxId, ["night-scenes", "street-scenes"]]],
+    );
+    assert.deepEqual(
+      relationships(byId, "ancestorOf").map((r) => [r.from, r.to]),
+      [[base.spdxId, [model.spdxId]]],
+    );
     const dependsOn = relationships(byId, "dependsOn").find((r) => r.from === model.spdxId)!;
     assert.deepEqual(new Set((dependsOn.to as string[]).map((t) => byId.get(t)?.type)), new Set(["software_Package"]));
     assert.equal((dependsOn.to as string[]).length, of(byId, "software_Package").length);
@@ -162,7 +244,11 @@ describe("toSpdx3", () => {
     assert.equal(fastapi.software_packageUrl, "pkg:pypi/fastapi@0.111.0");
     assert.equal(fastapi.software_packageVersion, "0.111.0");
     assert.deepEqual(fastapi.verifiedUsing, [{ type: "Hash", algorithm: "sha256", hashValue: JSON.parse(syft).components[3].hashes[0].content }]);
-    assert.equal(relationships(byId, "hasDeclaredLicense").filter((r) => r.from === fastapi.spdxId).length, 0, "'MIT License' is a name, not an SPDX expression");
+    assert.equal(
+      relationships(byId, "hasDeclaredLicense").filter((r) => r.from === fastapi.spdxId).length,
+      0,
+      "'MIT License' is a name, not an SPDX expression",
+    );
     const safetensors = of(byId, "software_Package").find((e) => e.name === "safetensors")!;
     const licence = relationships(byId, "hasDeclaredLicense").find((r) => r.from === safetensors.spdxId)!;
     assert.equal(byId.get((licence.to as string[])[0]!)?.simplelicensing_licenseExpression, "Apache-2.0 OR MIT");
@@ -187,10 +273,16 @@ describe("toSpdx3", () => {
 
   it("error: a BOM without metadata.timestamp has no creation time to write", () => {
     const { timestamp: _, ...metadata } = bom.metadata;
-    assert.throws(() => toSpdx3({ ...bom, metadata }), (e: unknown) => e instanceof InputError && e.code === "INVALID_SBOM" && e.path === "$.metadata.timestamp");
+    assert.throws(
+      () => toSpdx3({ ...bom, metadata }),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_SBOM" && e.path === "$.metadata.timestamp",
+    );
   });
 
   it("error: a namespace that is not an IRI", () => {
-    assert.throws(() => toSpdx3(bom, { namespace: "not an iri" }), (e: unknown) => e instanceof InputError && e.path === "namespace");
+    assert.throws(
+      () => toSpdx3(bom, { namespace: "not an iri" }),
+      (e: unknown) => e instanceof InputError && e.path === "namespace",
+    );
   });
 });

@@ -64,7 +64,14 @@ before(async () => {
   dataset = await hashModel(datasetFile);
   parameters = {
     model: { name: "acme/detector", version: "1.2.0", digest: model, license: "Apache-2.0" },
-    modelCard: { approach: "supervised", task: "object-detection", architectureFamily: "transformer", modelArchitecture: "YolosForObjectDetection", inputs: ["image"], outputs: ["bounding-boxes"] },
+    modelCard: {
+      approach: "supervised",
+      task: "object-detection",
+      architectureFamily: "transformer",
+      modelArchitecture: "YolosForObjectDetection",
+      inputs: ["image"],
+      outputs: ["bounding-boxes"],
+    },
     hyperparameters: { learning_rate: 0.0003, epochs: 30, optimizer: "adamw", mixed_precision: true },
     datasets: [{ name: "acme-street-scenes", version: "2026-10", digest: dataset, license: "CC-BY-4.0" }],
     baseModels: [{ name: "hustvl/yolos-small", version: "main", sha256: sha("yolos-small") }],
@@ -198,7 +205,11 @@ describe("createModelBom", () => {
   });
 
   it("behavior: one purl found twice merges; disagreeing hashes or hashes of different things stay apart", async () => {
-    const fromSbom: SoftwarePackage = { ...NUMPY, hashes: [{ alg: "SHA-512", content: createHash("sha512").update("numpy wheel").digest("hex") }], foundBy: "cyclonedx-sbom" };
+    const fromSbom: SoftwarePackage = {
+      ...NUMPY,
+      hashes: [{ alg: "SHA-512", content: createHash("sha512").update("numpy wheel").digest("hex") }],
+      foundBy: "cyclonedx-sbom",
+    };
     const { hashOf: _, ...withoutHashOf } = fromSbom;
     const merged = createModelBom({ ...parameters, software: [NUMPY, { ...NUMPY, foundBy: "spdx-sbom", licenses: [] }] });
     const numpys = merged.components?.filter((c) => c.name === "numpy") ?? [];
@@ -240,7 +251,11 @@ describe("createModelBom", () => {
     ["a hyperparameter name with a space", { hyperparameters: { "learning rate": 1 } }, 'hyperparameters["learning rate"]'],
     ["a hyperparameter that is not finite", { hyperparameters: { lr: Number.NaN } }, "hyperparameters.lr"],
     ["a dataset without a digest", { datasets: [{ name: "d", digest: {} as never }] }, "datasets[0].digest.sha256"],
-    ["a software hash in upper case", { software: [{ ...NUMPY, hashes: [{ alg: "SHA-256" as const, content: "A".repeat(64) }] }] }, "software[0].hashes[0].content"],
+    [
+      "a software hash in upper case",
+      { software: [{ ...NUMPY, hashes: [{ alg: "SHA-256" as const, content: "A".repeat(64) }] }] },
+      "software[0].hashes[0].content",
+    ],
   ] as const)
     it(`error: ${name} is INVALID_ARGUMENT naming ${path}`, () => {
       assert.throws(

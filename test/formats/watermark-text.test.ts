@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { WatermarkError } from "../../src/core/errors/watermark.js";
-import { createWatermarkLogitsProcessor, detectTextWatermark, greenLimit, greenListSeed, greenMask, greenValue } from "../../src/formats/watermark/textWatermark.js";
+import {
+  createWatermarkLogitsProcessor,
+  detectTextWatermark,
+  greenLimit,
+  greenListSeed,
+  greenMask,
+  greenValue,
+} from "../../src/formats/watermark/textWatermark.js";
 import { Xoshiro128 } from "../../src/formats/watermark/prng.js";
 import { createWatermarkKey, keyCommitment } from "../../src/formats/watermark/watermarkKey.js";
 import { PositionStream, watermarkPayload } from "../../src/formats/watermark/weightWatermark.js";
@@ -17,7 +24,10 @@ describe("watermark vectors and text watermark", () => {
     assert.equal(keyCommitment(textKey), vectors.keyCommitment.text);
     assert.equal(keyCommitment(createWatermarkKey("weights", secret)), vectors.keyCommitment.weights);
     assert.equal(watermarkPayload(vectors.weights.unmarkedSha256, vectors.keyCommitment.weights), vectors.weights.payload);
-    for (const [spacing, expected] of [[1, vectors.weights.positionsSpacing1], [3, vectors.weights.positionsSpacing3]] as const) {
+    for (const [spacing, expected] of [
+      [1, vectors.weights.positionsSpacing1],
+      [3, vectors.weights.positionsSpacing3],
+    ] as const) {
       const s = new PositionStream(secret, vectors.weights.tensor, spacing);
       const got = Array.from({ length: 8 }, () => {
         const v = { position: s.pos, channel: s.channel, chip: s.chip };
@@ -42,7 +52,10 @@ describe("watermark vectors and text watermark", () => {
     const logits = new Float32Array(vocabulary);
     processor(7, logits);
     const mask = greenMask(secret, 0.25, 7, vocabulary);
-    assert.deepEqual(Array.from(logits), Array.from(mask, (g) => (g ? 2 : 0)));
+    assert.deepEqual(
+      Array.from(logits),
+      Array.from(mask, (g) => (g ? 2 : 0)),
+    );
     const rng = new Xoshiro128(new Uint8Array(16).fill(3));
     const sample = (l: Float32Array) => {
       const max = Math.max(...l);
@@ -72,9 +85,18 @@ describe("watermark vectors and text watermark", () => {
 
   it("error: a weights key, out-of-range token ids and wrongly sized logits are refused", () => {
     const weightsKey = createWatermarkKey("weights", secret);
-    assert.throws(() => detectTextWatermark([1, 2], weightsKey), (e: unknown) => e instanceof WatermarkError && e.code === "WRONG_KEY_KIND");
-    assert.throws(() => detectTextWatermark([1, -2], textKey), (e: unknown) => e instanceof WatermarkError && /token id/.test(e.message));
+    assert.throws(
+      () => detectTextWatermark([1, 2], weightsKey),
+      (e: unknown) => e instanceof WatermarkError && e.code === "WRONG_KEY_KIND",
+    );
+    assert.throws(
+      () => detectTextWatermark([1, -2], textKey),
+      (e: unknown) => e instanceof WatermarkError && /token id/.test(e.message),
+    );
     const processor = createWatermarkLogitsProcessor(textKey, { vocabularySize: 10 });
-    assert.throws(() => processor(1, new Float32Array(9)), (e: unknown) => e instanceof WatermarkError && /expected 10 logits/.test(e.message));
+    assert.throws(
+      () => processor(1, new Float32Array(9)),
+      (e: unknown) => e instanceof WatermarkError && /expected 10 logits/.test(e.message),
+    );
   });
 });

@@ -42,7 +42,6 @@ export type StartAnvilParameters = {
   readonly args?: readonly string[] | undefined;
 };
 
-
 /**
  * Starts anvil on a free loopback port and waits until it answers `eth_chainId`.
  *
@@ -62,7 +61,11 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   const rpc = async (method: string, params: readonly unknown[] = []): Promise<unknown> => {
-    const response = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
     const body = (await response.json()) as { result?: unknown; error?: { message: string } };
     if (body.error) throw new Error(`${method}: ${body.error.message}`);
     return body.result;
@@ -79,7 +82,12 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  const chain = defineChain({ id: ANVIL_CHAIN_ID, name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
+  const chain = defineChain({
+    id: ANVIL_CHAIN_ID,
+    name: "anvil",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
   return {
     rpcUrl,
     port,

@@ -11,5 +11,8 @@ export function bundleSchemaValidators() {
   ajv.addSchema(schema("record-v1.schema.json"));
   ajv.addSchema(schema("record-v2.schema.json"));
   ajv.addSchema(schema("receipt-v1.schema.json"));
-  return { validateBundle: ajv.compile(schema("bundle-v1.schema.json")), validateReceipt: ajv.getSchema("https://provenance-ledger.dev/schemas/receipt-v1.schema.json")! };
+  return {
+    validateBundle: ajv.compile(schema("bundle-v1.schema.json")),
+    validateReceipt: ajv.getSchema("https://provenance-ledger.dev/schemas/receipt-v1.schema.json")!,
+  };
 }

@@ -109,7 +109,15 @@ export function startEntryLoad(parameters: EntryLoadParameters): EntryLoad {
   const agent = new Agent({ keepAlive: true, maxSockets: parameters.concurrency });
   const target = new URL(parameters.url);
   const acknowledged: Acknowledgement[] = [];
-  const stats: EntryLoadStats = { requests: 0, acknowledgedRequests: 0, acknowledgedEntries: 0, connectionErrors: 0, unavailable: {}, errors: [], latenciesMs: [] };
+  const stats: EntryLoadStats = {
+    requests: 0,
+    acknowledgedRequests: 0,
+    acknowledgedEntries: 0,
+    connectionErrors: 0,
+    unavailable: {},
+    errors: [],
+    latenciesMs: [],
+  };
   let counter = 0;
   let stopping = false;
   let aborted = false;
@@ -122,7 +130,12 @@ export function startEntryLoad(parameters: EntryLoadParameters): EntryLoad {
     const record: ProvenanceRecord = {
       format: RECORD_FORMAT,
       type: "model-registered",
-      subject: { name, version: String(n), digest: { sha256: digestPrefix + n.toString(16).padStart(16, "0") }, artifact: { kind: "file", hashing: "sha256", size: 1024, files: 1 } },
+      subject: {
+        name,
+        version: String(n),
+        digest: { sha256: digestPrefix + n.toString(16).padStart(16, "0") },
+        artifact: { kind: "file", hashing: "sha256", size: 1024, files: 1 },
+      },
       createdAt: new Date().toISOString(),
     };
     return { key: `${run}-${n}`, record, expectedId: checkIds ? recordHash(record) : undefined };
@@ -169,7 +182,9 @@ export function startEntryLoad(parameters: EntryLoadParameters): EntryLoad {
   const submit = async (items: readonly Item[]): Promise<void> => {
     const single = items.length === 1 && perRequest === 1;
     const path = single ? "/v1/entries" : "/v1/entries:batch";
-    const body = single ? JSON.stringify({ record: items[0]!.record }) : JSON.stringify({ entries: items.map((i) => ({ record: i.record, idempotencyKey: i.key })) });
+    const body = single
+      ? JSON.stringify({ record: items[0]!.record })
+      : JSON.stringify({ entries: items.map((i) => ({ record: i.record, idempotencyKey: i.key })) });
     const headers: Record<string, string> = single ? { "idempotency-key": items[0]!.key } : {};
     for (let attempts = 1; !aborted; attempts++) {
       stats.requests++;
@@ -206,7 +221,9 @@ export function startEntryLoad(parameters: EntryLoadParameters): EntryLoad {
         });
         return;
       }
-      stats.errors.push(`key ${items[0]!.key}${items.length > 1 ? ` (+${items.length - 1})` : ""}: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+      stats.errors.push(
+        `key ${items[0]!.key}${items.length > 1 ? ` (+${items.length - 1})` : ""}: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`,
+      );
       return;
     }
   };

@@ -7,7 +7,15 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
-import { type KeyFile, generateKeyFile, keyFileFromEthereumKey, onChainRole, publicKeyInfo, type PublicKeyInfo, signerFromKeyFile } from "../../src/local/keys/keys.js";
+import {
+  type KeyFile,
+  generateKeyFile,
+  keyFileFromEthereumKey,
+  onChainRole,
+  publicKeyInfo,
+  type PublicKeyInfo,
+  signerFromKeyFile,
+} from "../../src/local/keys/keys.js";
 import { serializeBundle } from "../../src/formats/bundle.js";
 import { buildBundle } from "../../src/ledger/buildBundle.js";
 import { deployRegistry, registerOrganisation, registerSigningKey } from "../../src/chain/registry.js";
@@ -17,7 +25,15 @@ import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../s
 import { hashModel } from "../../src/local/hashing/hashModel.js";
 import type { Hex } from "../../src/core/hex.js";
 import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../../src/ledger/ledger.js";
-import { type Artifact, type PipelineContext, approveModel, collectDataset, recordDeployment, recordEvaluation, recordTraining } from "../../src/ledger/pipeline/modelPipeline.js";
+import {
+  type Artifact,
+  type PipelineContext,
+  approveModel,
+  collectDataset,
+  recordDeployment,
+  recordEvaluation,
+  recordTraining,
+} from "../../src/ledger/pipeline/modelPipeline.js";
 import { createRecord } from "../../src/formats/record.js";
 import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
 
@@ -62,8 +78,16 @@ export async function createGenuineEvidence(options: { front?: (rpcUrl: string) 
   const { orgId: otherOrgId } = await registerOrganisation(writer, registry, { name: "Other Lab" });
 
   const keys = { pipeline: keyFileFromEthereumKey(DEV_PRIVATE_KEY), alice: generateKeyFile("ed25519"), bob: generateKeyFile("p256") };
-  for (const [key, role] of [[keys.pipeline, "ml-pipeline"], [keys.alice, POLICY.role], [keys.bob, POLICY.role]] as const)
-    await registerSigningKey(writer, registry, { orgId, role: onChainRole(role), possession: await proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) }) });
+  for (const [key, role] of [
+    [keys.pipeline, "ml-pipeline"],
+    [keys.alice, POLICY.role],
+    [keys.bob, POLICY.role],
+  ] as const)
+    await registerSigningKey(writer, registry, {
+      orgId,
+      role: onChainRole(role),
+      possession: await proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) }),
+    });
 
   const context: PipelineContext = { store, key: keys.pipeline };
   const base = await pipeline(context, keys, work, "genuine/base");
@@ -72,8 +96,29 @@ export async function createGenuineEvidence(options: { front?: (rpcUrl: string) 
   const fileModelPath = join(work, "single-file-model.bin");
   await writeFile(fileModelPath, randomBytes(4096));
   const fileModel = { name: "genuine/file-model", sha256: (await hashModel(fileModelPath)).sha256, path: fileModelPath };
-  addRecord(store, createRecord({ subject: { name: fileModel.name, version: "1.0.0", digest: { sha256: fileModel.sha256 }, artifact: { kind: "file", hashing: "sha256", size: 4096, files: 1 } } }));
-  for (let i = 0; i < 3; i++) addRecord(store, createRecord({ subject: { name: `genuine/other-${i}`, version: "1.0.0", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } }));
+  addRecord(
+    store,
+    createRecord({
+      subject: {
+        name: fileModel.name,
+        version: "1.0.0",
+        digest: { sha256: fileModel.sha256 },
+        artifact: { kind: "file", hashing: "sha256", size: 4096, files: 1 },
+      },
+    }),
+  );
+  for (let i = 0; i < 3; i++)
+    addRecord(
+      store,
+      createRecord({
+        subject: {
+          name: `genuine/other-${i}`,
+          version: "1.0.0",
+          digest: { sha256: randomBytes(32).toString("hex") },
+          artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 },
+        },
+      }),
+    );
 
   const batch = sealBatch(store)!;
   await anchorBatches(store, writer, { registry, orgId, confirmations: 1 });
@@ -103,7 +148,13 @@ export async function createGenuineEvidence(options: { front?: (rpcUrl: string) 
   };
 }
 
-async function pipeline(context: PipelineContext, keys: GenuineEvidence["keys"], work: string, name: string, base?: Artifact): Promise<Artifact & { path: string }> {
+async function pipeline(
+  context: PipelineContext,
+  keys: GenuineEvidence["keys"],
+  work: string,
+  name: string,
+  base?: Artifact,
+): Promise<Artifact & { path: string }> {
   const tag = base ? "tuned" : "base";
   const dataDir = join(work, `data-${tag}`);
   await mkdir(dataDir, { recursive: true });
@@ -133,9 +184,17 @@ async function pipeline(context: PipelineContext, keys: GenuineEvidence["keys"],
     startedOn: now,
     finishedOn: new Date(now.getTime() + 1000),
   });
-  await recordEvaluation(context, model, { dataset: { name: `${dataset.name}-holdout`, digest: { sha256: dataset.sha256 } }, metrics: [{ name: "auc", value: 0.93, threshold: { operator: ">=", value: 0.9 } }] });
+  await recordEvaluation(context, model, {
+    dataset: { name: `${dataset.name}-holdout`, digest: { sha256: dataset.sha256 } },
+    metrics: [{ name: "auc", value: 0.93, threshold: { operator: ">=", value: 0.9 } }],
+  });
   await approveModel(context, model, { key: keys.alice, approverName: "Alice", role: POLICY.role, policyId: POLICY.id });
   await approveModel(context, model, { key: keys.bob, approverName: "Bob", role: POLICY.role, policyId: POLICY.id });
-  await recordDeployment(context, model, { environment: "production", target: { name: `scoring-${tag}` }, deployer: { name: "release-bot", role: "ml-pipeline" }, approvalPolicy: POLICY });
+  await recordDeployment(context, model, {
+    environment: "production",
+    target: { name: `scoring-${tag}` },
+    deployer: { name: "release-bot", role: "ml-pipeline" },
+    approvalPolicy: POLICY,
+  });
   return { ...model, path: modelPath };
 }

@@ -29,7 +29,23 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Path = readonly (string | number)[];
 
 /** Characters an attacker puts in text that reaches a terminal or a comparison. */
-const HOSTILE_CHARACTERS = ["\u0000", "\u001b[2J", "\u001b]8;;http://x\u0007", "\r", "\n", "\u007f", "\u009b", "\u202e", "\u2066", "\u200b", "\ufeff", "\u0301", "Ａ", "\\", "\""];
+const HOSTILE_CHARACTERS = [
+  "\u0000",
+  "\u001b[2J",
+  "\u001b]8;;http://x\u0007",
+  "\r",
+  "\n",
+  "\u007f",
+  "\u009b",
+  "\u202e",
+  "\u2066",
+  "\u200b",
+  "\ufeff",
+  "\u0301",
+  "Ａ",
+  "\\",
+  '"',
+];
 
 /** Every path in `value` (the root excluded), depth first. */
 export function pathsOf(value: Json, prefix: Path = []): Path[] {
@@ -57,8 +73,10 @@ function set(value: Json, path: Path, replacement: Json | undefined): void {
 function mutateString(s: string, r: Random): string {
   const i = r.below(s.length + 1);
   switch (r.below(12)) {
-    case 0: return "";
-    case 1: return s.toUpperCase() === s ? s.toLowerCase() : s.toUpperCase();
+    case 0:
+      return "";
+    case 1:
+      return s.toUpperCase() === s ? s.toLowerCase() : s.toUpperCase();
     case 2: {
       // Change one hex digit (digests, hashes, addresses, signatures) or one character.
       const hex = "0123456789abcdef";
@@ -66,15 +84,24 @@ function mutateString(s: string, r: Random): string {
       const replacement = hex.includes(c) ? hex[(hex.indexOf(c) + 1 + r.below(15)) % 16]! : String.fromCharCode((c.charCodeAt(0) + 1) % 0x7f || 0x41);
       return s.slice(0, i) + replacement + s.slice(i + 1);
     }
-    case 3: return s.startsWith("0x") ? s.slice(2) : s.startsWith("sha256:") ? s.slice(7) : `0x${s}`;
-    case 4: return s + s.slice(-2);
-    case 5: return s.slice(0, Math.max(0, s.length - 1 - r.below(4)));
-    case 6: return s.slice(0, i) + r.pick(HOSTILE_CHARACTERS) + s.slice(i);
-    case 7: return ` ${s}`;
-    case 8: return `${s} `;
-    case 9: return s.replace(/[0-9a-f]/g, (c) => (c === "0" ? "f" : c));
-    case 10: return "x".repeat(1 + r.below(5000));
-    default: return s.split("").reverse().join("");
+    case 3:
+      return s.startsWith("0x") ? s.slice(2) : s.startsWith("sha256:") ? s.slice(7) : `0x${s}`;
+    case 4:
+      return s + s.slice(-2);
+    case 5:
+      return s.slice(0, Math.max(0, s.length - 1 - r.below(4)));
+    case 6:
+      return s.slice(0, i) + r.pick(HOSTILE_CHARACTERS) + s.slice(i);
+    case 7:
+      return ` ${s}`;
+    case 8:
+      return `${s} `;
+    case 9:
+      return s.replace(/[0-9a-f]/g, (c) => (c === "0" ? "f" : c));
+    case 10:
+      return "x".repeat(1 + r.below(5000));
+    default:
+      return s.split("").reverse().join("");
   }
 }
 
@@ -97,20 +124,38 @@ function mutateValue(v: Json, r: Random): Json | undefined {
   if (Array.isArray(v)) {
     const copy = structuredClone(v);
     switch (r.below(5)) {
-      case 0: return [];
-      case 1: copy.reverse(); return copy;
-      case 2: if (copy.length) copy.push(structuredClone(copy[r.below(copy.length)]!)); return copy;
-      case 3: if (copy.length) copy.splice(r.below(copy.length), 1); return copy;
-      default: if (copy.length > 1) { const a = r.below(copy.length), b = r.below(copy.length); [copy[a], copy[b]] = [copy[b]!, copy[a]!]; } return copy;
+      case 0:
+        return [];
+      case 1:
+        copy.reverse();
+        return copy;
+      case 2:
+        if (copy.length) copy.push(structuredClone(copy[r.below(copy.length)]!));
+        return copy;
+      case 3:
+        if (copy.length) copy.splice(r.below(copy.length), 1);
+        return copy;
+      default:
+        if (copy.length > 1) {
+          const a = r.below(copy.length),
+            b = r.below(copy.length);
+          [copy[a], copy[b]] = [copy[b]!, copy[a]!];
+        }
+        return copy;
     }
   }
   if (v !== null && typeof v === "object") {
     const copy = structuredClone(v);
     const keys = Object.keys(copy);
     switch (r.below(3)) {
-      case 0: copy[r.pick(["extra", "__proto__", "format", "verified", "name", "kind"])] = r.pick<Json>(["x", 1, null, {}]); return copy;
-      case 1: if (keys.length) delete copy[r.pick(keys)]; return copy;
-      default: return Object.fromEntries(Object.entries(copy).reverse());
+      case 0:
+        copy[r.pick(["extra", "__proto__", "format", "verified", "name", "kind"])] = r.pick<Json>(["x", 1, null, {}]);
+        return copy;
+      case 1:
+        if (keys.length) delete copy[r.pick(keys)];
+        return copy;
+      default:
+        return Object.fromEntries(Object.entries(copy).reverse());
     }
   }
   return v;
@@ -147,7 +192,8 @@ function mutateTree(doc: Json, r: Random, donors: readonly Json[]): Json {
     const other = r.pick(paths);
     const a = structuredClone(get(copy, path));
     const b = structuredClone(get(copy, other));
-    const nested = other.length >= path.length ? other.slice(0, path.length).every((k, i) => k === path[i]) : path.slice(0, other.length).every((k, i) => k === other[i]);
+    const nested =
+      other.length >= path.length ? other.slice(0, path.length).every((k, i) => k === path[i]) : path.slice(0, other.length).every((k, i) => k === other[i]);
     if (!nested) {
       set(copy, path, b);
       set(copy, other, a);
@@ -162,10 +208,14 @@ function mutateTree(doc: Json, r: Random, donors: readonly Json[]): Json {
 function mutateText(text: string, r: Random): string {
   const i = r.below(text.length);
   switch (r.below(6)) {
-    case 0: return text.slice(0, i) + String.fromCharCode(text.charCodeAt(i) ^ (1 << r.below(7))) + text.slice(i + 1);
-    case 1: return text.slice(0, i) + r.pick(HOSTILE_CHARACTERS) + text.slice(i);
-    case 2: return text.slice(0, i) + text.slice(i + 1 + r.below(8));
-    case 3: return text.slice(0, i);
+    case 0:
+      return text.slice(0, i) + String.fromCharCode(text.charCodeAt(i) ^ (1 << r.below(7))) + text.slice(i + 1);
+    case 1:
+      return text.slice(0, i) + r.pick(HOSTILE_CHARACTERS) + text.slice(i);
+    case 2:
+      return text.slice(0, i) + text.slice(i + 1 + r.below(8));
+    case 3:
+      return text.slice(0, i);
     case 4: {
       // Duplicate a key: `"k": v` inserted again after the object's opening brace.
       const match = [...text.matchAll(/"([A-Za-z]+)":\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false|null)/g)];
@@ -174,7 +224,8 @@ function mutateText(text: string, r: Random): string {
       const brace = text.lastIndexOf("{", m.index);
       return `${text.slice(0, brace + 1)}"${m[1]}": ${m[2]},${text.slice(brace + 1)}`;
     }
-    default: return text.replace(/"/, "'");
+    default:
+      return text.replace(/"/, "'");
   }
 }
 

@@ -39,7 +39,11 @@ export async function waitForRpc(url: string, parameters: WaitForRpcParameters =
   const deadline = Date.now() + (parameters.timeoutMs ?? 60_000);
   for (;;) {
     try {
-      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
+      });
       if (response.ok) return;
     } catch {
       // not up yet

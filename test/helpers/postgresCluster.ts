@@ -59,7 +59,6 @@ function findBinDir(): string {
   return located.dir;
 }
 
-
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** Runs a server command, as the `postgres` OS user when we are root. */
@@ -167,6 +166,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     process.removeListener("exit", stopSync);
     await rm(dir, { recursive: true, force: true });
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`could not start a PostgreSQL cluster with ${bin}: ${message}${serverLog ? `\nserver log:\n${serverLog.slice(-2000)}` : ""}`, { cause: error });
+    throw new Error(`could not start a PostgreSQL cluster with ${bin}: ${message}${serverLog ? `\nserver log:\n${serverLog.slice(-2000)}` : ""}`, {
+      cause: error,
+    });
   }
 }

@@ -9,7 +9,16 @@ import { InputError } from "../../src/core/errors/input.js";
 import type { AnySpec } from "../../src/core/spec/spec.js";
 
 /** A predicate that has a JSON Schema: `schemas/predicates/<name>-v<version>.schema.json` (model-manifest: v2; the others v1). */
-export type PredicateSchemaName = "approval" | "dataset" | "deployment" | "evaluation" | "model-manifest" | "model-update" | "model-watermark" | "revocation" | "training-run";
+export type PredicateSchemaName =
+  | "approval"
+  | "dataset"
+  | "deployment"
+  | "evaluation"
+  | "model-manifest"
+  | "model-update"
+  | "model-watermark"
+  | "revocation"
+  | "training-run";
 
 /** A path into a JSON value: object keys and array indexes. */
 export type JsonPath = readonly (string | number)[];

@@ -39,7 +39,11 @@ export async function sdkRegistryAccounts(connection: Connection): Promise<SdkRe
   const [registryAdmin, org1Admin, org1Anchorer, org2Admin, stranger] = [0, 1, 2, 3, 4].map((addressIndex) =>
     fromViem({
       publicClient,
-      walletClient: createWalletClient({ account: mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex }), chain: publicClient.chain, transport: custom(connection.provider, { retryCount: 0 }) }),
+      walletClient: createWalletClient({
+        account: mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex }),
+        chain: publicClient.chain,
+        transport: custom(connection.provider, { retryCount: 0 }),
+      }),
     }),
   ) as [ChainWriter, ChainWriter, ChainWriter, ChainWriter, ChainWriter];
   async function deployWithTwoOrganisations() {

@@ -97,7 +97,11 @@ export function spawnService(parameters: SpawnServiceParameters): ServiceProcess
         resolve(url);
       }
     });
-    void exited.then(({ code, signal }) => reject(new Error(`provenance serve exited (code ${code}, signal ${signal}) before listening: ${otherOutput}${logs.map((l) => JSON.stringify(l)).join("\n")}`)));
+    void exited.then(({ code, signal }) =>
+      reject(
+        new Error(`provenance serve exited (code ${code}, signal ${signal}) before listening: ${otherOutput}${logs.map((l) => JSON.stringify(l)).join("\n")}`),
+      ),
+    );
   });
   listening.catch(() => {}); // the caller awaits it; an unawaited early exit is not an unhandled rejection
   return {

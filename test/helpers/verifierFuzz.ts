@@ -85,7 +85,18 @@ export type FuzzEvidence = {
 
 export function fuzzEvidence(evidence: GenuineEvidence): FuzzEvidence {
   const { chain, registry, orgId, publicKeys, fileModel, model, recordReceipts, attestationReceipts, bundle } = evidence;
-  return { rpcUrl: chain.rpcUrl, chainId: chain.chainId, registry, orgId, publicKeys, fileModel: { sha256: fileModel.sha256 }, model: { sha256: model.sha256 }, recordReceipts, attestationReceipts, bundle };
+  return {
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    registry,
+    orgId,
+    publicKeys,
+    fileModel: { sha256: fileModel.sha256 },
+    model: { sha256: model.sha256 },
+    recordReceipts,
+    attestationReceipts,
+    bundle,
+  };
 }
 
 /** The verifier's targets over genuine evidence: what a third party runs, with its own pins. */

@@ -24,7 +24,12 @@ const GWEI = 1_000_000_000n;
 const ME = "0x00000000000000000000000000000000000000a1" as Hex;
 const OLD_KEY = "0x00000000000000000000000000000000000000b2" as Hex;
 const policy = { bumpPercent: 12, maxFeePerGasCap: 200n * GWEI, rebroadcastAfterMs: 60_000 };
-const eip1559 = (maxFeePerGas: bigint, maxPriorityFeePerGas: bigint): FeeData => ({ type: "eip1559", baseFeePerGas: maxFeePerGas / 2n, maxFeePerGas, maxPriorityFeePerGas });
+const eip1559 = (maxFeePerGas: bigint, maxPriorityFeePerGas: bigint): FeeData => ({
+  type: "eip1559",
+  baseFeePerGas: maxFeePerGas / 2n,
+  maxFeePerGas,
+  maxPriorityFeePerGas,
+});
 
 function tx(id: number, nonce: number, fields: Partial<OutboxTransaction> = {}): OutboxTransaction {
   return {
@@ -50,24 +55,52 @@ const FREE = tx(4, 5, { maxFeePerGas: "0", maxPriorityFeePerGas: "0" });
 const ROTATED = tx(5, 9, { from: OLD_KEY });
 
 /** Facts for `transactions`, with every chain answer given so far in `known`. */
-function facts(transactions: readonly OutboxTransaction[], known: Partial<Omit<OutboxFacts, "receipts" | "dropped">> & { receipts?: [Hex, ReceiptFact | null][]; dropped?: number[] } = {}): OutboxFacts {
+function facts(
+  transactions: readonly OutboxTransaction[],
+  known: Partial<Omit<OutboxFacts, "receipts" | "dropped">> & { receipts?: [Hex, ReceiptFact | null][]; dropped?: number[] } = {},
+): OutboxFacts {
   const { receipts = [], dropped = [], ...rest } = known;
   return { account: ME, transactions, dropped: new Set(dropped), receipts: new Map(receipts), sinceSentMs: () => Number.POSITIVE_INFINITY, ...rest };
 }
 const notMined = (...txs: OutboxTransaction[]): [Hex, null][] => txs.map((t) => [t.hash, null]);
 /** Facts of a batch whose newest transaction `current` is due for a look (nothing mined, nonces in order). */
-const due = (txs: readonly OutboxTransaction[], more: Partial<Omit<OutboxFacts, "receipts" | "dropped">> = {}) => facts(txs, { latestNonce: 5, receipts: notMined(...txs), pendingNonce: 6, ...more });
+const due = (txs: readonly OutboxTransaction[], more: Partial<Omit<OutboxFacts, "receipts" | "dropped">> = {}) =>
+  facts(txs, { latestNonce: 5, receipts: notMined(...txs), pendingNonce: 6, ...more });
 
 const OUTBOX: readonly { readonly name: string; readonly facts: OutboxFacts; readonly step: OutboxStep }[] = [
   // A batch with no transaction yet.
   { name: "default: a fresh batch first looks on chain whether its root is anchored already", facts: facts([]), step: { kind: "adopt" } },
-  { name: "behavior: a fresh batch whose root is anchored on chain is adopted, and nothing is in flight", facts: facts([], { anchoredOnChain: true }), step: { kind: "wait", inFlight: false } },
-  { name: "behavior: a fresh batch not anchored asks the node's pending nonce", facts: facts([], { anchoredOnChain: false }), step: { kind: "ask", fact: "pendingNonce" } },
-  { name: "behavior: a fresh batch is signed at the node's pending nonce", facts: facts([], { anchoredOnChain: false, pendingNonce: 7 }), step: { kind: "sign", nonce: 7, previous: undefined } },
+  {
+    name: "behavior: a fresh batch whose root is anchored on chain is adopted, and nothing is in flight",
+    facts: facts([], { anchoredOnChain: true }),
+    step: { kind: "wait", inFlight: false },
+  },
+  {
+    name: "behavior: a fresh batch not anchored asks the node's pending nonce",
+    facts: facts([], { anchoredOnChain: false }),
+    step: { kind: "ask", fact: "pendingNonce" },
+  },
+  {
+    name: "behavior: a fresh batch is signed at the node's pending nonce",
+    facts: facts([], { anchoredOnChain: false, pendingNonce: 7 }),
+    step: { kind: "sign", nonce: 7, previous: undefined },
+  },
   // Receipts.
-  { name: "behavior: with transactions in flight, the account's mined nonce is asked before any receipt", facts: facts([A]), step: { kind: "ask", fact: "latestNonce" } },
-  { name: "behavior: then each transaction's receipt, oldest first", facts: facts([A, B], { latestNonce: 5 }), step: { kind: "ask", fact: "receipt", hash: A.hash } },
-  { name: "behavior: a transaction not mined leads to the next one's receipt", facts: facts([A, B], { latestNonce: 5, receipts: notMined(A) }), step: { kind: "ask", fact: "receipt", hash: B.hash } },
+  {
+    name: "behavior: with transactions in flight, the account's mined nonce is asked before any receipt",
+    facts: facts([A]),
+    step: { kind: "ask", fact: "latestNonce" },
+  },
+  {
+    name: "behavior: then each transaction's receipt, oldest first",
+    facts: facts([A, B], { latestNonce: 5 }),
+    step: { kind: "ask", fact: "receipt", hash: A.hash },
+  },
+  {
+    name: "behavior: a transaction not mined leads to the next one's receipt",
+    facts: facts([A, B], { latestNonce: 5, receipts: notMined(A) }),
+    step: { kind: "ask", fact: "receipt", hash: B.hash },
+  },
   {
     name: "behavior: a mined receipt that anchors the batch is recorded (the replacement here)",
     facts: facts([A, B], { latestNonce: 6, receipts: [...notMined(A), [B.hash, { status: "success", anchorsBatch: true }]] }),
@@ -89,8 +122,16 @@ const OUTBOX: readonly { readonly name: string; readonly facts: OutboxFacts; rea
     step: { kind: "ask", fact: "receipt", hash: B.hash },
   },
   // Given up without a receipt.
-  { name: "behavior: a transaction of a previous anchorer key is dropped", facts: facts([ROTATED], { latestNonce: 5, receipts: notMined(ROTATED) }), step: { kind: "drop", transactions: [ROTATED], reason: "otherKey" } },
-  { name: "behavior: a transaction whose nonce was mined by another is dropped", facts: facts([A, B], { latestNonce: 6, receipts: notMined(A, B) }), step: { kind: "drop", transactions: [A, B], reason: "nonceTaken" } },
+  {
+    name: "behavior: a transaction of a previous anchorer key is dropped",
+    facts: facts([ROTATED], { latestNonce: 5, receipts: notMined(ROTATED) }),
+    step: { kind: "drop", transactions: [ROTATED], reason: "otherKey" },
+  },
+  {
+    name: "behavior: a transaction whose nonce was mined by another is dropped",
+    facts: facts([A, B], { latestNonce: 6, receipts: notMined(A, B) }),
+    step: { kind: "drop", transactions: [A, B], reason: "nonceTaken" },
+  },
   {
     name: "behavior: with every transaction given up, the root is looked for on chain before signing anew",
     facts: facts([A, B], { latestNonce: 6, receipts: notMined(A, B), dropped: [A.id, B.id] }),
@@ -102,13 +143,33 @@ const OUTBOX: readonly { readonly name: string; readonly facts: OutboxFacts; rea
     step: { kind: "sign", nonce: 6, previous: B },
   },
   // The newest live transaction.
-  { name: "behavior: a transaction sent less than rebroadcastAfterMs ago is left alone, in flight", facts: due([A], { pendingNonce: undefined, sinceSentMs: () => 59_999 }), step: { kind: "wait", inFlight: true } },
+  {
+    name: "behavior: a transaction sent less than rebroadcastAfterMs ago is left alone, in flight",
+    facts: due([A], { pendingNonce: undefined, sinceSentMs: () => 59_999 }),
+    step: { kind: "wait", inFlight: true },
+  },
   { name: "behavior: once due, the node's pending nonce is asked", facts: due([A], { pendingNonce: undefined }), step: { kind: "ask", fact: "pendingNonce" } },
-  { name: "behavior: a nonce above the node's next one (a gap) drops what is live", facts: due([A, B], { pendingNonce: 4 }), step: { kind: "drop", transactions: [A, B], reason: "nonceGap" } },
+  {
+    name: "behavior: a nonce above the node's next one (a gap) drops what is live",
+    facts: due([A, B], { pendingNonce: 4 }),
+    step: { kind: "drop", transactions: [A, B], reason: "nonceGap" },
+  },
   { name: "behavior: no gap: whether the node holds the newest transaction is asked", facts: due([A, B]), step: { kind: "ask", fact: "inPool", hash: B.hash } },
-  { name: "behavior: a transaction the node lost is rebroadcast as it is", facts: due([A], { inPool: false }), step: { kind: "rebroadcast", transaction: A, why: "lost" } },
-  { name: "behavior: a rebroadcast the node took is in flight", facts: due([A], { inPool: false, rebroadcast: { why: "lost", refused: false } }), step: { kind: "wait", inFlight: true } },
-  { name: "behavior: a rebroadcast the node refused is replaced: the network's fees are asked", facts: due([A], { inPool: false, rebroadcast: { why: "lost", refused: true } }), step: { kind: "ask", fact: "networkFees" } },
+  {
+    name: "behavior: a transaction the node lost is rebroadcast as it is",
+    facts: due([A], { inPool: false }),
+    step: { kind: "rebroadcast", transaction: A, why: "lost" },
+  },
+  {
+    name: "behavior: a rebroadcast the node took is in flight",
+    facts: due([A], { inPool: false, rebroadcast: { why: "lost", refused: false } }),
+    step: { kind: "wait", inFlight: true },
+  },
+  {
+    name: "behavior: a rebroadcast the node refused is replaced: the network's fees are asked",
+    facts: due([A], { inPool: false, rebroadcast: { why: "lost", refused: true } }),
+    step: { kind: "ask", fact: "networkFees" },
+  },
   { name: "behavior: a transaction stuck in the pool asks the network's fees", facts: due([A], { inPool: true }), step: { kind: "ask", fact: "networkFees" } },
   {
     name: "behavior: a stuck transaction is replaced at its nonce with fees raised by bumpPercent",
@@ -120,16 +181,36 @@ const OUTBOX: readonly { readonly name: string; readonly facts: OutboxFacts; rea
     facts: due([A], { inPool: true, networkFees: eip1559(150n * GWEI, 5n * GWEI) }),
     step: { kind: "replace", previous: A, fees: { maxFeePerGas: 150n * GWEI, maxPriorityFeePerGas: 5n * GWEI } },
   },
-  { name: "behavior: never above the cap", facts: due([B], { inPool: true, networkFees: eip1559(500n * GWEI, 400n * GWEI) }), step: { kind: "replace", previous: B, fees: { maxFeePerGas: 200n * GWEI, maxPriorityFeePerGas: 200n * GWEI } } },
-  { name: "behavior: a legacy network gets a raised gas price", facts: due([A], { inPool: true, networkFees: { type: "legacy", gasPrice: 1n } }), step: { kind: "replace", previous: A, fees: { gasPrice: 112n * GWEI } } },
-  { name: "behavior: at the cap there is nothing to raise: rebroadcast at the cap", facts: due([AT_CAP], { inPool: true, networkFees: eip1559(500n * GWEI, 4n * GWEI) }), step: { kind: "rebroadcast", transaction: AT_CAP, why: "atCap" } },
+  {
+    name: "behavior: never above the cap",
+    facts: due([B], { inPool: true, networkFees: eip1559(500n * GWEI, 400n * GWEI) }),
+    step: { kind: "replace", previous: B, fees: { maxFeePerGas: 200n * GWEI, maxPriorityFeePerGas: 200n * GWEI } },
+  },
+  {
+    name: "behavior: a legacy network gets a raised gas price",
+    facts: due([A], { inPool: true, networkFees: { type: "legacy", gasPrice: 1n } }),
+    step: { kind: "replace", previous: A, fees: { gasPrice: 112n * GWEI } },
+  },
+  {
+    name: "behavior: at the cap there is nothing to raise: rebroadcast at the cap",
+    facts: due([AT_CAP], { inPool: true, networkFees: eip1559(500n * GWEI, 4n * GWEI) }),
+    step: { kind: "rebroadcast", transaction: AT_CAP, why: "atCap" },
+  },
   {
     name: "behavior: at the cap and just refused by the node, it waits (said once)",
     facts: due([AT_CAP], { inPool: false, rebroadcast: { why: "lost", refused: true }, networkFees: eip1559(500n * GWEI, 4n * GWEI) }),
     step: { kind: "wait", inFlight: true, unsent: { transaction: AT_CAP, why: "atCap" } },
   },
-  { name: "behavior: after the rebroadcast at the cap, in flight", facts: due([AT_CAP], { inPool: true, rebroadcast: { why: "atCap", refused: false } }), step: { kind: "wait", inFlight: true } },
-  { name: "behavior: on a free-gas network a stuck transaction is rebroadcast, never bumped", facts: due([FREE], { inPool: true, networkFees: { type: "legacy", gasPrice: 0n } }), step: { kind: "rebroadcast", transaction: FREE, why: "freeGas" } },
+  {
+    name: "behavior: after the rebroadcast at the cap, in flight",
+    facts: due([AT_CAP], { inPool: true, rebroadcast: { why: "atCap", refused: false } }),
+    step: { kind: "wait", inFlight: true },
+  },
+  {
+    name: "behavior: on a free-gas network a stuck transaction is rebroadcast, never bumped",
+    facts: due([FREE], { inPool: true, networkFees: { type: "legacy", gasPrice: 0n } }),
+    step: { kind: "rebroadcast", transaction: FREE, why: "freeGas" },
+  },
 ];
 
 describe("anchorer decision: a sealed batch's transactions (decideOutbox)", () => {
@@ -168,7 +249,12 @@ const ANCHORED: readonly { readonly name: string; readonly blockHashAtHeight: He
 
 describe("anchorer decision: an anchored batch (decideAnchored)", () => {
   for (const row of ANCHORED)
-    it(row.name, () => assert.deepEqual(decideAnchored({ anchor: { blockNumber: 10, blockHash: HASH }, blockHashAtHeight: row.blockHashAtHeight, head: row.head, confirmations: 2 }), row.step));
+    it(row.name, () =>
+      assert.deepEqual(
+        decideAnchored({ anchor: { blockNumber: 10, blockHash: HASH }, blockHashAtHeight: row.blockHashAtHeight, head: row.head, confirmations: 2 }),
+        row.step,
+      ),
+    );
 });
 
 const RECONCILE: readonly { readonly name: string; readonly facts: { mined?: boolean; inPool?: boolean }; readonly step: ReconcileStep }[] = [
@@ -185,12 +271,39 @@ describe("anchorer decision: reconciling after a restart (decideReconcile)", () 
 
 const NOW = new Date("2026-01-01T00:01:00.000Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
-const SEALING: readonly { readonly name: string; readonly stats: PendingFact[]; readonly waiting?: number[]; readonly seal: number[]; readonly wakeInMs: number }[] = [
+const SEALING: readonly {
+  readonly name: string;
+  readonly stats: PendingFact[];
+  readonly waiting?: number[];
+  readonly seal: number[];
+  readonly wakeInMs: number;
+}[] = [
   { name: "default: nothing pending: nothing to seal, no wake-up", stats: [], seal: [], wakeInMs: Number.POSITIVE_INFINITY },
-  { name: "behavior: N pending are sealed at once", stats: [{ orgId: 1, pending: 100, oldestReceivedAt: ago(0) }], seal: [1], wakeInMs: Number.POSITIVE_INFINITY },
-  { name: "behavior: fewer than N, younger than T: wake when the oldest reaches T", stats: [{ orgId: 1, pending: 3, oldestReceivedAt: ago(4_000) }], seal: [], wakeInMs: 6_000 },
-  { name: "behavior: fewer than N once the oldest has waited T: sealed", stats: [{ orgId: 1, pending: 3, oldestReceivedAt: ago(10_000) }], seal: [1], wakeInMs: Number.POSITIVE_INFINITY },
-  { name: "behavior: an organisation with a sealed batch waiting for its transaction is not sealed again", stats: [{ orgId: 1, pending: 100, oldestReceivedAt: ago(20_000) }], waiting: [1], seal: [], wakeInMs: Number.POSITIVE_INFINITY },
+  {
+    name: "behavior: N pending are sealed at once",
+    stats: [{ orgId: 1, pending: 100, oldestReceivedAt: ago(0) }],
+    seal: [1],
+    wakeInMs: Number.POSITIVE_INFINITY,
+  },
+  {
+    name: "behavior: fewer than N, younger than T: wake when the oldest reaches T",
+    stats: [{ orgId: 1, pending: 3, oldestReceivedAt: ago(4_000) }],
+    seal: [],
+    wakeInMs: 6_000,
+  },
+  {
+    name: "behavior: fewer than N once the oldest has waited T: sealed",
+    stats: [{ orgId: 1, pending: 3, oldestReceivedAt: ago(10_000) }],
+    seal: [1],
+    wakeInMs: Number.POSITIVE_INFINITY,
+  },
+  {
+    name: "behavior: an organisation with a sealed batch waiting for its transaction is not sealed again",
+    stats: [{ orgId: 1, pending: 100, oldestReceivedAt: ago(20_000) }],
+    waiting: [1],
+    seal: [],
+    wakeInMs: Number.POSITIVE_INFINITY,
+  },
   {
     name: "behavior: each organisation on its own: one due, one waking soonest",
     stats: [

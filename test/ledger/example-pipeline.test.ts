@@ -38,7 +38,8 @@ describe("examples/pipeline.mjs", () => {
     const { orgId } = await registerOrganisation(writer, registry, { name: "Example Lab" });
     const pipeline = keyFileFromEthereumKey(DEV_PRIVATE_KEY);
     const approvers = [generateKeyFile("ed25519"), generateKeyFile("p256")];
-    const possession = (key: KeyFile, role: string) => proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) });
+    const possession = (key: KeyFile, role: string) =>
+      proveKeyPossession(signerFromKeyFile(key), { chainId: chain.chainId, registry, orgId, role: onChainRole(role) });
     await registerSigningKey(writer, registry, { orgId, role: onChainRole("ml-pipeline"), possession: await possession(pipeline, "ml-pipeline") });
     for (const [i, key] of approvers.entries()) {
       await registerSigningKey(writer, registry, { orgId, role: onChainRole("approver"), possession: await possession(key, "approver") });
@@ -97,9 +98,20 @@ describe("examples/pipeline.mjs", () => {
       finishedOn: "2026-11-02T01:00:00Z",
     });
     const artifact = { name: model.name, sha256: model.sha256 };
-    await stage("evaluate", { model: artifact, dataset: { name: "holdout", digest: { sha256: dataset.sha256 } }, metrics: [{ name: "accuracy", value: 0.97, threshold: { operator: ">=", value: 0.9 } }] });
-    for (const i of [0, 1]) await stage("approve", { model: artifact, approverName: `approver ${i}`, role: "approver", policyId: "release-v1" }, join(work, `approver-${i}.json`));
-    await stage("deploy", { model: artifact, environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: { id: "release-v1", threshold: 2, role: "approver" } });
+    await stage("evaluate", {
+      model: artifact,
+      dataset: { name: "holdout", digest: { sha256: dataset.sha256 } },
+      metrics: [{ name: "accuracy", value: 0.97, threshold: { operator: ">=", value: 0.9 } }],
+    });
+    for (const i of [0, 1])
+      await stage("approve", { model: artifact, approverName: `approver ${i}`, role: "approver", policyId: "release-v1" }, join(work, `approver-${i}.json`));
+    await stage("deploy", {
+      model: artifact,
+      environment: "production",
+      target: { name: "scoring" },
+      deployer: { name: "release-bot" },
+      approvalPolicy: { id: "release-v1", threshold: 2, role: "approver" },
+    });
     const anchored = await stage("anchor");
     assert.equal((anchored.anchored as unknown[]).length, 1);
 
@@ -108,7 +120,10 @@ describe("examples/pipeline.mjs", () => {
       const bundle = buildBundle(store, String(model.sha256));
       const result = await verifyBundle({ bundle, chain: connectReader(chain.rpcUrl, 10_000), chainId: chain.chainId, registry, requireApprovals: 2 });
       assert.equal(result.verdict, "verified");
-      assert.deepEqual(result.graph.edges.map((e) => [e.from, e.relation, e.to]), [[dataset.sha256, "dataset", model.sha256]]);
+      assert.deepEqual(
+        result.graph.edges.map((e) => [e.from, e.relation, e.to]),
+        [[dataset.sha256, "dataset", model.sha256]],
+      );
       assert.equal(result.deployments[0]?.quorum.approvers.length, 2);
       assert.equal(result.model.name, "example/model");
       assert.equal(result.registration.organisation.name, "Example Lab");
@@ -119,11 +134,18 @@ describe("examples/pipeline.mjs", () => {
   });
 
   it("behavior: the revoke stage attests, anchors and sets the revocation on chain; a bundle made before it is now derived-from-revoked", async () => {
-    const revoked = await stage("revoke", { model: { name: "transactions", sha256: datasetSha256 }, reason: "data-licence", description: "the licence does not cover training" });
+    const revoked = await stage("revoke", {
+      model: { name: "transactions", sha256: datasetSha256 },
+      reason: "data-licence",
+      description: "the licence does not cover training",
+    });
     assert.match(String(revoked.entry), /^0x[0-9a-f]{64}$/);
     assert.equal((revoked.revokedOnChain as unknown[]).length, 1);
     const result = await verifyBundle({ bundle: parseBundle(bundleText), chain: connectReader(chain.rpcUrl, 10_000), chainId: chain.chainId, registry });
     assert.equal(result.verdict, "derived-from-revoked");
-    assert.deepEqual(result.revocation.findings.map((f) => [f.sha256, f.source, f.entryHash]), [[datasetSha256, "chain", revoked.entry]]);
+    assert.deepEqual(
+      result.revocation.findings.map((f) => [f.sha256, f.source, f.entryHash]),
+      [[datasetSha256, "chain", revoked.entry]],
+    );
   });
 });

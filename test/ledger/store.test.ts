@@ -13,7 +13,10 @@ import { processProof } from "../../src/merkle/proof.js";
 import { createRecord } from "../../src/formats/record.js";
 import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
 
-const record = (name: string) => createRecord({ subject: { name, version: "1", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } });
+const record = (name: string) =>
+  createRecord({
+    subject: { name, version: "1", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } },
+  });
 
 /** Runs test/helpers/recordLoop.ts, kills it with SIGKILL after `ms`, returns what it acknowledged. */
 function recordUntilKilled(dir: string, ms: number): Promise<string[]> {
@@ -25,7 +28,14 @@ function recordUntilKilled(dir: string, ms: number): Promise<string[]> {
       if (out === "") setTimeout(() => child.kill("SIGKILL"), ms);
       out += chunk.toString();
     });
-    child.on("exit", () => resolve(out.split("\n").filter((l) => l.startsWith("ack ")).map((l) => l.slice(4))));
+    child.on("exit", () =>
+      resolve(
+        out
+          .split("\n")
+          .filter((l) => l.startsWith("ack "))
+          .map((l) => l.slice(4)),
+      ),
+    );
   });
 }
 
@@ -89,9 +99,15 @@ describe("LedgerStore", () => {
     try {
       const r = record("pending/model");
       addRecord(store, r);
-      assert.throws(() => buildReceipt(store, r.subject.digest.sha256), (e: unknown) => e instanceof StoreError && /pending/.test(e.message));
+      assert.throws(
+        () => buildReceipt(store, r.subject.digest.sha256),
+        (e: unknown) => e instanceof StoreError && /pending/.test(e.message),
+      );
       assert.throws(() => buildReceipt(store, "0x1234"), /neither a record id/);
-      assert.throws(() => buildReceipt(store, "ab".repeat(32)), (e: unknown) => e instanceof StoreError && e.code === "NOT_FOUND");
+      assert.throws(
+        () => buildReceipt(store, "ab".repeat(32)),
+        (e: unknown) => e instanceof StoreError && e.code === "NOT_FOUND",
+      );
     } finally {
       store.close();
     }

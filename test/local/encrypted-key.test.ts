@@ -86,16 +86,22 @@ describe("encrypted key files (provenance-encrypted-key-v1)", () => {
       ["kdf.r changed", (f) => (f.kdf.r = 4)],
       ["salt changed", (f) => (f.kdf.salt = Buffer.alloc(16, 9).toString("base64"))],
       ["nonce changed", (f) => (f.cipher.nonce = Buffer.alloc(12, 9).toString("base64"))],
-      ["one ciphertext bit", (f) => {
-        const bytes = Buffer.from(f.ciphertext, "base64");
-        bytes[5]! ^= 1;
-        f.ciphertext = bytes.toString("base64");
-      }],
-      ["the tag's last bit", (f) => {
-        const bytes = Buffer.from(f.ciphertext, "base64");
-        bytes[bytes.length - 1]! ^= 1;
-        f.ciphertext = bytes.toString("base64");
-      }],
+      [
+        "one ciphertext bit",
+        (f) => {
+          const bytes = Buffer.from(f.ciphertext, "base64");
+          bytes[5]! ^= 1;
+          f.ciphertext = bytes.toString("base64");
+        },
+      ],
+      [
+        "the tag's last bit",
+        (f) => {
+          const bytes = Buffer.from(f.ciphertext, "base64");
+          bytes[bytes.length - 1]! ^= 1;
+          f.ciphertext = bytes.toString("base64");
+        },
+      ],
     ];
     for (const [what, tamper] of tampers) {
       const f = clone(ed.file);
@@ -104,7 +110,10 @@ describe("encrypted key files (provenance-encrypted-key-v1)", () => {
     }
     // The other key's header with its own ciphertext is consistent but a decrypted key that is not the named one is refused too.
     const mixed = clone(secp.file);
-    await assert.rejects(decryptSigningKeyFile(parseEncryptedKeyFile({ ...mixed, public: ed.file.public }), vectors.passphrase), isCode("KEY_DECRYPTION_FAILED"));
+    await assert.rejects(
+      decryptSigningKeyFile(parseEncryptedKeyFile({ ...mixed, public: ed.file.public }), vectors.passphrase),
+      isCode("KEY_DECRYPTION_FAILED"),
+    );
   });
 
   it("error: a file asking for more scrypt memory or work than the limits is refused before any work (2^40 does not hang)", () => {
@@ -183,7 +192,10 @@ describe("CLI: encrypted key files", () => {
     await writeFile(join(work, "k.json"), JSON.stringify(ed.file));
     const r = await cli(["key", "prove", "k.json", "--org", "1"], work);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "error: key file k.json needs a passphrase: give --passphrase-file <file> or set PROVENANCE_KEY_PASSPHRASE (or run on a terminal to be asked)\n");
+    assert.equal(
+      r.stderr,
+      "error: key file k.json needs a passphrase: give --passphrase-file <file> or set PROVENANCE_KEY_PASSPHRASE (or run on a terminal to be asked)\n",
+    );
     // key generate --encrypt too: a passphrase is never taken from a flag's value.
     const g = await cli(["key", "generate", "-o", "n.json", "--encrypt"], work);
     assert.equal(g.code, 2);
@@ -198,7 +210,8 @@ describe("CLI: encrypted key files", () => {
     await writeFile(join(work, "hostile.json"), JSON.stringify({ ...ed.file, kdf: { ...ed.file.kdf, N: 2 ** 40 } }));
     await writeFile(join(work, "model"), "weights");
     assert.equal((await cli(["init"], work)).code, 0);
-    const attest = (key: string, passphrase: string) => cli(["attest", "model-manifest", "--subject", "model", "--key", key], work, { PROVENANCE_KEY_PASSPHRASE: passphrase });
+    const attest = (key: string, passphrase: string) =>
+      cli(["attest", "model-manifest", "--subject", "model", "--key", key], work, { PROVENANCE_KEY_PASSPHRASE: passphrase });
     const wrong = await attest("k.json", "not it");
     assert.equal(wrong.code, 2);
     assert.equal(wrong.stderr, "error: key file k.json: cannot decrypt: wrong passphrase, or the file was altered\n");
@@ -207,7 +220,10 @@ describe("CLI: encrypted key files", () => {
     assert.equal(swapped.stderr, "error: key file swapped.json: cannot decrypt: wrong passphrase, or the file was altered\n");
     const hostile = await attest("hostile.json", vectors.passphrase);
     assert.equal(hostile.code, 2);
-    assert.match(hostile.stderr, /^error: key file hostile\.json\.kdf: asks for \d+ GiB of scrypt memory \(128\*N\*r\); this version allows at most 256 MiB\n$/);
+    assert.match(
+      hostile.stderr,
+      /^error: key file hostile\.json\.kdf: asks for \d+ GiB of scrypt memory \(128\*N\*r\); this version allows at most 256 MiB\n$/,
+    );
     const right = await attest("k.json", vectors.passphrase);
     assert.equal(right.code, 0, right.stderr);
   });
@@ -227,13 +243,18 @@ describe("CLI: encrypted key files", () => {
     assert.match(bad.stderr, /^error: watermark key t\.json: cannot decrypt: wrong passphrase, or the file was altered\n$/);
   });
 
-  it("behavior: on a terminal the passphrase is asked without echo (twice for a new key)", { skip: !existsSync("/usr/bin/script") && "needs util-linux script for a pseudo-terminal" }, async () => {
+  it("behavior: on a terminal the passphrase is asked without echo (twice for a new key)", {
+    skip: !existsSync("/usr/bin/script") && "needs util-linux script for a pseudo-terminal",
+  }, async () => {
     const work = await mkdtemp(join(tmpdir(), "provenance-enckey-"));
     // script(1) gives the CLI a pseudo-terminal; the passphrase is typed on its input.
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} key generate -o k.json --encrypt`;
     const typed = await new Promise<Run>((resolve) => {
-      const child = execFile("script", ["-qec", command, "/dev/null"], { cwd: work, env: { PATH: process.env.PATH!, HOME: work }, timeout: 120_000 }, (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      const child = execFile(
+        "script",
+        ["-qec", command, "/dev/null"],
+        { cwd: work, env: { PATH: process.env.PATH!, HOME: work }, timeout: 120_000 },
+        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
       // Typed when the prompts are up (raw mode reads what arrives after it is set).
       let sent = 0;

@@ -133,7 +133,10 @@ describe("captureEnvironment on this machine", () => {
     const env = captured.packages.python[0];
     assert.equal(env?.source, "python3");
     assert.ok(env.paths.length > 0 && env.count > 0, "python3's site-packages hold distributions");
-    assert.ok(env.paths.every((p) => !p.startsWith(`${homedir()}/`)), "paths under the home directory are shown as ~");
+    assert.ok(
+      env.paths.every((p) => !p.startsWith(`${homedir()}/`)),
+      "paths under the home directory are shown as ~",
+    );
   });
 
   it("default: nvcc, gcc and java, when present, report the versions they print", async () => {
@@ -287,7 +290,10 @@ describe("nvidia-smi through the real execFile path", () => {
         ["nvidia-smi-header", "error"],
       ],
     );
-    assert.equal(probes[0]?.detail, "exit code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.");
+    assert.equal(
+      probes[0]?.detail,
+      "exit code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
+    );
     assert.match(summarizeEnvironment(p).join("\n"), /GPUs: +unknown \(nvidia-smi failed: exit code 9/);
     assertValid(p);
   });
@@ -316,7 +322,14 @@ describe("nvidia-smi through the real execFile path", () => {
   it("behavior: arguments reach the program as given, without a shell", async () => {
     const bin = await fakeBin({ "echo-args": `for a in "$@"; do printf '%s|' "$a"; done` });
     bins.push(bin);
-    const { probe, stdout } = await runProbe({ name: "echo-args", command: "echo-args", args: ["$(id)", "a b", ";ls"], env: withPath(bin), timeoutMs: 5_000, home: homedir() });
+    const { probe, stdout } = await runProbe({
+      name: "echo-args",
+      command: "echo-args",
+      args: ["$(id)", "a b", ";ls"],
+      env: withPath(bin),
+      timeoutMs: 5_000,
+      home: homedir(),
+    });
     assert.equal(probe.status, "ok");
     assert.equal(stdout, "$(id)|a b|;ls|");
   });
@@ -327,7 +340,13 @@ describe("nvidia-smi through the real execFile path", () => {
     assert.equal(await findExecutable("only-here", { path: "relative/dir" }), undefined);
     assert.equal(await findExecutable("only-here", { path: bin }), join(bin, "only-here"));
     const { probe } = await runProbe({ name: "missing", command: "provenance-no-such-tool", args: [], env: process.env, timeoutMs: 1_000, home: homedir() });
-    assert.deepEqual(probe, { name: "missing", command: ["provenance-no-such-tool"], executable: null, status: "absent", detail: "provenance-no-such-tool is not on PATH" });
+    assert.deepEqual(probe, {
+      name: "missing",
+      command: ["provenance-no-such-tool"],
+      executable: null,
+      status: "absent",
+      detail: "provenance-no-such-tool is not on PATH",
+    });
   });
 });
 
@@ -336,13 +355,21 @@ describe("parseNvidiaSmiGpus", () => {
     const parsed = parseNvidiaSmiGpus(await fixture("nvidia-smi-query-quadro-rtx-4000-x2.csv"));
     assert.ok(parsed.ok);
     assert.equal(parsed.value.length, 2);
-    assert.deepEqual(parsed.value[1], { name: "Quadro RTX 4000", driverVersion: "535.129.03", memoryMiB: 8192, uuid: "GPU-d6de6afc-bdfe-75c4-5273-0544439153fc", pciBusId: "00000000:07:00.0" });
+    assert.deepEqual(parsed.value[1], {
+      name: "Quadro RTX 4000",
+      driverVersion: "535.129.03",
+      memoryMiB: 8192,
+      uuid: "GPU-d6de6afc-bdfe-75c4-5273-0544439153fc",
+      pciBusId: "00000000:07:00.0",
+    });
   });
 
   it("default: one GPU (GeForce RTX 2080, driver 440.64, CRLF line end)", () => {
     assert.deepEqual(parseNvidiaSmiGpus("GeForce RTX 2080, 440.64, 7979, GPU-22b2c6ac-2d49-4863-197c-9c469071178a, 00000000:0A:00.0\r\n"), {
       ok: true,
-      value: [{ name: "GeForce RTX 2080", driverVersion: "440.64", memoryMiB: 7979, uuid: "GPU-22b2c6ac-2d49-4863-197c-9c469071178a", pciBusId: "00000000:0A:00.0" }],
+      value: [
+        { name: "GeForce RTX 2080", driverVersion: "440.64", memoryMiB: 7979, uuid: "GPU-22b2c6ac-2d49-4863-197c-9c469071178a", pciBusId: "00000000:0A:00.0" },
+      ],
     });
   });
 
@@ -379,11 +406,19 @@ describe("parseNvidiaSmiGpus", () => {
   });
 
   it("behavior: never throws, and what it accepts always validates (property)", () => {
-    const noise = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.array(fc.constantFrom("N/A", "[N/A]", "535.129.03", "8192", ", ", "\n", "GPU-a1", "00000000:06:00.0", "Quadro"), { maxLength: 30 }).map((a) => a.join("")));
+    const noise = fc.oneof(
+      fc.string(),
+      fc.string({ unit: "binary" }),
+      fc
+        .array(fc.constantFrom("N/A", "[N/A]", "535.129.03", "8192", ", ", "\n", "GPU-a1", "00000000:06:00.0", "Quadro"), { maxLength: 30 })
+        .map((a) => a.join("")),
+    );
     fc.assert(
       fc.property(noise, (output) => {
         const parsed = parseNvidiaSmiGpus(output);
-        if (parsed.ok) for (const [i, gpu] of parsed.value.entries()) assert.equal(validateSchema({ ...minimalPredicate(), gpus: [gpu] }), true, `gpu ${i}: ${JSON.stringify(gpu)}`);
+        if (parsed.ok)
+          for (const [i, gpu] of parsed.value.entries())
+            assert.equal(validateSchema({ ...minimalPredicate(), gpus: [gpu] }), true, `gpu ${i}: ${JSON.stringify(gpu)}`);
       }),
       { numRuns: 2000 },
     );
@@ -392,15 +427,24 @@ describe("parseNvidiaSmiGpus", () => {
 
 describe("parseNvidiaSmiHeader", () => {
   it("default: driver 535, CUDA 12.2 (recorded sample)", async () => {
-    assert.deepEqual(parseNvidiaSmiHeader(await fixture("nvidia-smi-banner-535-quadro-rtx-4000-x2.txt")), { ok: true, value: { driverVersion: "535.129.03", cudaVersion: "12.2" } });
+    assert.deepEqual(parseNvidiaSmiHeader(await fixture("nvidia-smi-banner-535-quadro-rtx-4000-x2.txt")), {
+      ok: true,
+      value: { driverVersion: "535.129.03", cudaVersion: "12.2" },
+    });
   });
 
   it("behavior: R610 banner (KMD Version, CUDA UMD Version)", async () => {
-    assert.deepEqual(parseNvidiaSmiHeader(await fixture("nvidia-smi-banner-610-b200.txt")), { ok: true, value: { driverVersion: "610.43.02", cudaVersion: "13.3" } });
+    assert.deepEqual(parseNvidiaSmiHeader(await fixture("nvidia-smi-banner-610-b200.txt")), {
+      ok: true,
+      value: { driverVersion: "610.43.02", cudaVersion: "13.3" },
+    });
   });
 
   it("behavior: an old driver without a CUDA version, or CUDA N/A, gives null", async () => {
-    assert.deepEqual(parseNvidiaSmiHeader(await fixture("nvidia-smi-banner-331-no-cuda.txt")), { ok: true, value: { driverVersion: "331.62", cudaVersion: null } });
+    assert.deepEqual(parseNvidiaSmiHeader(await fixture("nvidia-smi-banner-331-no-cuda.txt")), {
+      ok: true,
+      value: { driverVersion: "331.62", cudaVersion: null },
+    });
     assert.deepEqual(parseNvidiaSmiHeader("| NVIDIA-SMI 470.82.01    Driver Version: 470.82.01    CUDA Version: N/A      |"), {
       ok: true,
       value: { driverVersion: "470.82.01", cudaVersion: null },
@@ -408,7 +452,8 @@ describe("parseNvidiaSmiHeader", () => {
   });
 
   it("error: no driver version, or versions that are not versions", async () => {
-    for (const output of [await fixture("nvidia-smi-no-driver.txt"), "", "Driver Version: latest", "Driver Version: 535.129.03 CUDA Version: twelve"]) assert.equal(parseNvidiaSmiHeader(output).ok, false, output);
+    for (const output of [await fixture("nvidia-smi-no-driver.txt"), "", "Driver Version: latest", "Driver Version: 535.129.03 CUDA Version: twelve"])
+      assert.equal(parseNvidiaSmiHeader(output).ok, false, output);
   });
 });
 
@@ -421,7 +466,10 @@ describe("tool version parsers", () => {
   });
 
   it("behavior: lines the JVM prints first are skipped; Java 8 versions are kept as printed", () => {
-    assert.deepEqual(parseJavaVersion('Picked up JAVA_TOOL_OPTIONS: -Xmx2g\nopenjdk version "1.8.0_392"\nOpenJDK Runtime Environment'), { ok: true, value: "1.8.0_392" });
+    assert.deepEqual(parseJavaVersion('Picked up JAVA_TOOL_OPTIONS: -Xmx2g\nopenjdk version "1.8.0_392"\nOpenJDK Runtime Environment'), {
+      ok: true,
+      value: "1.8.0_392",
+    });
   });
 
   it("error: output that is not a version", () => {
@@ -465,7 +513,9 @@ describe("OS and Python package readers", () => {
   });
 
   it("default: os-release quoting, escapes and comments", () => {
-    const fields = parseOsRelease('# comment\nNAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nPRETTY_NAME=\'Ubuntu 22.04.4 LTS\'\nQUOTED="say \\"hi\\" \\$x"\nBAD=two words\n');
+    const fields = parseOsRelease(
+      '# comment\nNAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nPRETTY_NAME=\'Ubuntu 22.04.4 LTS\'\nQUOTED="say \\"hi\\" \\$x"\nBAD=two words\n',
+    );
     assert.equal(fields.get("ID"), "ubuntu");
     assert.equal(fields.get("VERSION_ID"), "22.04");
     assert.equal(fields.get("PRETTY_NAME"), "Ubuntu 22.04.4 LTS");
@@ -490,7 +540,11 @@ describe("detectContainer", () => {
     assert.equal(detectContainer({ ...none, cgroup: `12:pids:/docker/${ID}\n11:memory:/docker/${ID}\n` }).runtime, "docker");
     assert.equal(detectContainer({ ...none, cgroup: `0::/system.slice/docker-${ID}.scope\n` }).runtime, "docker");
     const mountinfo = `542 521 254:1 /var/lib/docker/containers/${ID}/hostname /etc/hostname rw,relatime - ext4 /dev/vda1 rw\n`;
-    assert.deepEqual(detectContainer({ ...none, mountinfo }), { detected: true, runtime: "docker", evidence: ["a mount comes from /var/lib/docker/containers/"] });
+    assert.deepEqual(detectContainer({ ...none, mountinfo }), {
+      detected: true,
+      runtime: "docker",
+      evidence: ["a mount comes from /var/lib/docker/containers/"],
+    });
   });
 
   it("behavior: Kubernetes wins over the engine under it, and every hint is listed", () => {
@@ -516,12 +570,25 @@ describe("detectContainer", () => {
 
 describe("parseContainerImage", () => {
   it("default: references pinned by digest", () => {
-    for (const image of [`ghcr.io/acme/trainer:1.4@${DIGEST}`, `registry.example.com:5000/team/model-train@${DIGEST}`, `ubuntu@${DIGEST}`, `nvcr.io/nvidia/pytorch:24.01-py3@${DIGEST}`])
+    for (const image of [
+      `ghcr.io/acme/trainer:1.4@${DIGEST}`,
+      `registry.example.com:5000/team/model-train@${DIGEST}`,
+      `ubuntu@${DIGEST}`,
+      `nvcr.io/nvidia/pytorch:24.01-py3@${DIGEST}`,
+    ])
       assert.deepEqual(parseContainerImage(image), { image, imageDigest: DIGEST }, image);
   });
 
   it("error: a tag alone, another algorithm, upper-case or short hex, a bare digest", () => {
-    for (const bad of ["ghcr.io/acme/trainer:1.4", `ghcr.io/acme/trainer@sha512:${"ab".repeat(64)}`, `ghcr.io/acme/trainer@${DIGEST.toUpperCase()}`, "ghcr.io/acme/trainer@sha256:abc", DIGEST, `Acme/Trainer@${DIGEST}`, ` ubuntu@${DIGEST}`])
+    for (const bad of [
+      "ghcr.io/acme/trainer:1.4",
+      `ghcr.io/acme/trainer@sha512:${"ab".repeat(64)}`,
+      `ghcr.io/acme/trainer@${DIGEST.toUpperCase()}`,
+      "ghcr.io/acme/trainer@sha256:abc",
+      DIGEST,
+      `Acme/Trainer@${DIGEST}`,
+      ` ubuntu@${DIGEST}`,
+    ])
       assert.throws(
         () => parseContainerImage(bad),
         (e: unknown) => e instanceof InputError && e.code === "INVALID_ARGUMENT" && e.path === "PROVENANCE_CONTAINER_IMAGE",
@@ -531,7 +598,8 @@ describe("parseContainerImage", () => {
 
   it("behavior: hostile input is refused quickly", () => {
     const started = performance.now();
-    for (const bad of [`${"a-".repeat(250)}!`, `${"a.".repeat(250)}@`, `${"a/".repeat(200)}a:${"b".repeat(100)}`, "a".repeat(600)]) assert.throws(() => parseContainerImage(bad));
+    for (const bad of [`${"a-".repeat(250)}!`, `${"a.".repeat(250)}@`, `${"a/".repeat(200)}a:${"b".repeat(100)}`, "a".repeat(600)])
+      assert.throws(() => parseContainerImage(bad));
     assert.ok(performance.now() - started < 200, `took ${performance.now() - started} ms`);
   });
 });
@@ -557,16 +625,49 @@ function minimalPredicate(): Record<string, unknown> {
     JSON.stringify({
       capturedAt: "2026-11-24T13:45:00Z",
       hostnameSha256: "a".repeat(64),
-      os: { platform: "linux", arch: "x64", kernelRelease: "6.1.0-18-amd64", kernelVersion: "#1 SMP", distro: { id: "debian", versionId: "12", prettyName: null } },
+      os: {
+        platform: "linux",
+        arch: "x64",
+        kernelRelease: "6.1.0-18-amd64",
+        kernelVersion: "#1 SMP",
+        distro: { id: "debian", versionId: "12", prettyName: null },
+      },
       cpu: { model: "AMD EPYC 7313P 16-Core Processor", logicalCores: 32, availableParallelism: 32 },
       memory: { totalBytes: 135089704960, constrainedBytes: null },
       gpus: [],
       cuda: { driverSupported: null, toolkit: null },
-      container: { detected: false, runtime: null, evidence: [], image: null, imageDigest: null, imageDigestSource: null, imageDigestUnknownReason: "no container detected and no image given" },
+      container: {
+        detected: false,
+        runtime: null,
+        evidence: [],
+        image: null,
+        imageDigest: null,
+        imageDigestSource: null,
+        imageDigestUnknownReason: "no container detected and no image given",
+      },
       runtimes: [{ name: "node", version: "22.23.3", executable: "/usr/local/bin/node" }],
       packages: {
-        os: { manager: "dpkg", count: 2, truncated: false, packages: [{ name: "bash", version: "5.2.15-2+b7", architecture: "amd64" }, { name: "libc6", version: "2.36-9", architecture: "amd64" }] },
-        python: [{ source: "python3", paths: ["/usr/lib/python3/dist-packages"], count: 2, truncated: false, packages: [{ name: "numpy", version: "1.26.4" }, { name: "Zope.Interface", version: "6.0" }] }],
+        os: {
+          manager: "dpkg",
+          count: 2,
+          truncated: false,
+          packages: [
+            { name: "bash", version: "5.2.15-2+b7", architecture: "amd64" },
+            { name: "libc6", version: "2.36-9", architecture: "amd64" },
+          ],
+        },
+        python: [
+          {
+            source: "python3",
+            paths: ["/usr/lib/python3/dist-packages"],
+            count: 2,
+            truncated: false,
+            packages: [
+              { name: "numpy", version: "1.26.4" },
+              { name: "Zope.Interface", version: "6.0" },
+            ],
+          },
+        ],
       },
       probes: [{ name: "nvidia-smi", command: ["nvidia-smi"], executable: null, status: "absent", detail: "nvidia-smi is not on PATH" }],
     }),
@@ -603,16 +704,25 @@ describe("parseEnvironmentPredicate", () => {
   });
 
   it("behavior: names the caller's path", () => {
-    assert.throws(() => parseEnvironmentPredicate({ ...minimalPredicate(), extra: 1 }, "statement.predicate"), (e: unknown) => e instanceof InputError && e.path === "statement.predicate.extra");
+    assert.throws(
+      () => parseEnvironmentPredicate({ ...minimalPredicate(), extra: 1 }, "statement.predicate"),
+      (e: unknown) => e instanceof InputError && e.path === "statement.predicate.extra",
+    );
   });
 
   it("error: not an object, a missing field, an unknown field (top level and nested)", () => {
     for (const bad of [null, [], "{}", 1])
-      assert.throws(() => parseEnvironmentPredicate(bad), (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path === "predicate");
+      assert.throws(
+        () => parseEnvironmentPredicate(bad),
+        (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && e.path === "predicate",
+      );
     assertRefused((p) => delete p.probes, "predicate.probes");
     assertRefused((p) => (p.environmentVariables = { HOME: "/root" }), "predicate.environmentVariables");
     assertRefused((p) => (p.os.hostname = "trainer-gpu-07"), "predicate.os.hostname");
-    assertRefused((p) => (p.gpus = [{ name: "A100", driverVersion: null, memoryMiB: null, uuid: null, pciBusId: null, serial: "1320" }]), "predicate.gpus[0].serial");
+    assertRefused(
+      (p) => (p.gpus = [{ name: "A100", driverVersion: null, memoryMiB: null, uuid: null, pciBusId: null, serial: "1320" }]),
+      "predicate.gpus[0].serial",
+    );
     assertRefused((p) => (p.probes[0].stdout = "…"), "predicate.probes[0].stdout");
   });
 
@@ -642,7 +752,10 @@ describe("parseEnvironmentPredicate", () => {
     assertRefused((p) => (p.hostnameSha256 = "trainer-gpu-07"), "predicate.hostnameSha256");
     assertRefused((p) => (p.capturedAt = "2026-02-30T00:00:00Z"), "predicate.capturedAt", false);
     assertRefused((p) => (p.cuda.driverSupported = "12"), "predicate.cuda.driverSupported");
-    assertRefused((p) => (p.gpus = [{ name: "A100", driverVersion: "latest", memoryMiB: null, uuid: null, pciBusId: null }]), "predicate.gpus[0].driverVersion");
+    assertRefused(
+      (p) => (p.gpus = [{ name: "A100", driverVersion: "latest", memoryMiB: null, uuid: null, pciBusId: null }]),
+      "predicate.gpus[0].driverVersion",
+    );
     assertRefused((p) => (p.gpus = [{ name: "A100", driverVersion: null, memoryMiB: null, uuid: null, pciBusId: "06:00.0" }]), "predicate.gpus[0].pciBusId");
     assertRefused((p) => (p.probes[0].status = "missing"), "predicate.probes[0].status");
     assertRefused((p) => (p.container.runtime = "vmware"), "predicate.container.runtime");
@@ -709,7 +822,10 @@ describe("provenance env capture (CLI handler)", () => {
   });
 
   it("error: a stray argument is a usage error", async () => {
-    await assert.rejects(envCapture({ flags: {}, args: ["now"], out: createOutput(false, () => {}) }), (e: unknown) => e instanceof InputError && e.code === "INVALID_ARGUMENT");
+    await assert.rejects(
+      envCapture({ flags: {}, args: ["now"], out: createOutput(false, () => {}) }),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_ARGUMENT",
+    );
   });
 });
 
@@ -726,7 +842,14 @@ describe("fixtures", () => {
     let listed: string[];
     try {
       listed = JSON.parse(
-        execFileSync("python3", ["-c", "import json, importlib.metadata as m; print(json.dumps(sorted({d.metadata['Name'].lower().replace('_','-').replace('.','-') for d in m.distributions() if d.metadata['Name']})))"], { encoding: "utf8" }),
+        execFileSync(
+          "python3",
+          [
+            "-c",
+            "import json, importlib.metadata as m; print(json.dumps(sorted({d.metadata['Name'].lower().replace('_','-').replace('.','-') for d in m.distributions() if d.metadata['Name']})))",
+          ],
+          { encoding: "utf8" },
+        ),
       ) as string[];
     } catch {
       return t.skip("python3 without importlib.metadata");

@@ -28,7 +28,9 @@ const vector = JSON.parse(await readFile(join(root, "test/vectors/model-v3.json"
   sha256: string;
   v2Sha256OfPlainCopy: string;
 };
-const validateSchema = new Ajv2020({ strict: true, allErrors: true }).compile(JSON.parse(await readFile(join(root, "schemas/model-manifest-v3.schema.json"), "utf8")) as object);
+const validateSchema = new Ajv2020({ strict: true, allErrors: true }).compile(
+  JSON.parse(await readFile(join(root, "schemas/model-manifest-v3.schema.json"), "utf8")) as object,
+);
 
 /**
  * A hub cache as huggingface_hub lays it out: models--acme--tiny/{blobs/<sha256>, refs/main,
@@ -80,7 +82,11 @@ describe("hashing a Hugging Face cache folder (model hashing v3)", () => {
     const plain = join(work, "plain");
     await cp(snapshot, plain, { recursive: true, dereference: true });
     assert.equal((await hashModel(plain, OPTIONS(cache))).sha256, vector.sha256, "same files, same settings");
-    assert.equal((await hashModel(plain, { ignorePaths: [".git", ".cache/huggingface"] })).sha256 === vector.sha256, false, "symlinks: refuse is another digest");
+    assert.equal(
+      (await hashModel(plain, { ignorePaths: [".git", ".cache/huggingface"] })).sha256 === vector.sha256,
+      false,
+      "symlinks: refuse is another digest",
+    );
     const withoutSettings = await hashModel(join(plain), { ignorePaths: [] });
     assert.equal(withoutSettings.manifest?.format, "provenance-model-manifest-v2");
     // v2 hashes .git and .cache too: the frozen v2 digest of the copy.
@@ -106,11 +112,21 @@ describe("hashing a Hugging Face cache folder (model hashing v3)", () => {
 
   it("error: links resolving outside the root (by .. or absolute) and links to directories are refused by name", async () => {
     const cases: [string, (snapshot: string, cache: string, work: string) => Promise<void>, string, RegExp][] = [
-      ["../ out of the root", async (s, _c, w) => {
-        await writeFile(join(w, "secret.txt"), "secret");
-        await symlink("../../../../secret.txt", join(s, "leak.txt"));
-      }, "SYMLINK_ESCAPES_ROOT", /outside the --follow-symlinks root/],
-      ["an absolute link, even inside the root", async (s, c) => void (await symlink(join(c, "refs", "main"), join(s, "abs.txt"))), "SYMLINK_ESCAPES_ROOT", /absolute path/],
+      [
+        "../ out of the root",
+        async (s, _c, w) => {
+          await writeFile(join(w, "secret.txt"), "secret");
+          await symlink("../../../../secret.txt", join(s, "leak.txt"));
+        },
+        "SYMLINK_ESCAPES_ROOT",
+        /outside the --follow-symlinks root/,
+      ],
+      [
+        "an absolute link, even inside the root",
+        async (s, c) => void (await symlink(join(c, "refs", "main"), join(s, "abs.txt"))),
+        "SYMLINK_ESCAPES_ROOT",
+        /absolute path/,
+      ],
       ["a link to a directory", async (s) => void (await symlink("../../blobs", join(s, "dir"))), "SYMLINK_TO_DIRECTORY", /directory/],
       ["a dangling link", async (s) => void (await symlink("../../blobs/none", join(s, "gone.bin"))), "PATH_NOT_FOUND", /no such file/],
     ];
@@ -126,14 +142,22 @@ describe("hashing a Hugging Face cache folder (model hashing v3)", () => {
     }
     // The root itself is named: a root that does not exist is a named error too.
     const { snapshot } = await hubCache();
-    await assert.rejects(hashModel(snapshot, { followSymlinks: join(snapshot, "nope") }), (e: unknown) => e instanceof HashingError && e.code === "PATH_NOT_FOUND");
+    await assert.rejects(
+      hashModel(snapshot, { followSymlinks: join(snapshot, "nope") }),
+      (e: unknown) => e instanceof HashingError && e.code === "PATH_NOT_FOUND",
+    );
   });
 
   it("error: an ignored path that is not model-relative is INVALID_IGNORE_PATH; a v3 manifest's settings are validated", async () => {
     const { snapshot } = await hubCache();
-    for (const bad of ["/etc", "../x", "a//b", "."]) await assert.rejects(hashModel(snapshot, { ignorePaths: [bad] }), (e: unknown) => e instanceof HashingError && e.code === "INVALID_IGNORE_PATH", bad);
+    for (const bad of ["/etc", "../x", "a//b", "."])
+      await assert.rejects(hashModel(snapshot, { ignorePaths: [bad] }), (e: unknown) => e instanceof HashingError && e.code === "INVALID_IGNORE_PATH", bad);
     const m = vector.manifest as Record<string, unknown>;
-    const invalid = (value: unknown, field: RegExp) => assert.throws(() => parseModelManifest(value), (e: unknown) => e instanceof ModelManifestError && e.code === "INVALID_MANIFEST" && field.test(e.message));
+    const invalid = (value: unknown, field: RegExp) =>
+      assert.throws(
+        () => parseModelManifest(value),
+        (e: unknown) => e instanceof ModelManifestError && e.code === "INVALID_MANIFEST" && field.test(e.message),
+      );
     invalid({ ...m, symlinks: "sometimes" }, /symlinks/);
     invalid({ ...m, ignorePaths: [".git", ".cache/huggingface"] }, /ignorePaths\[1\]/);
     invalid({ ...m, ignorePaths: ["../x"] }, /ignorePaths\[0\]/);

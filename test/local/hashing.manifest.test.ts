@@ -90,7 +90,12 @@ describe("parseModelManifest", () => {
     const parsed = parseModelManifest(JSON.parse(JSON.stringify(v1)));
     assert.equal(parsed.format, "provenance-model-manifest-v1");
     assert.equal(hashModelManifest(parsed), createHash("sha256").update(canonicalJson(v1)).digest("hex"));
-    assert.equal(hashModelManifest(valid), createHash("sha256").update(`provenance-ledger/model-directory/v2\n${canonicalJson(valid)}`).digest("hex"));
+    assert.equal(
+      hashModelManifest(valid),
+      createHash("sha256")
+        .update(`provenance-ledger/model-directory/v2\n${canonicalJson(valid)}`)
+        .digest("hex"),
+    );
   });
 
   it("error: an unknown format or algorithm is UNSUPPORTED_FORMAT, even with new keys", () => {
@@ -103,38 +108,90 @@ describe("parseModelManifest", () => {
   it("error: not an object, missing or unknown keys", () => {
     assertManifestError(null, "INVALID_MANIFEST", "manifest");
     assertManifestError([valid], "INVALID_MANIFEST", "manifest");
-    assertManifestError(tampered((m) => delete (m as Record<string, unknown>).files), "INVALID_MANIFEST", "files");
-    assertManifestError(tampered((m) => (m.comment = "x")), "INVALID_MANIFEST", "comment");
-    assertManifestError(tampered((m) => (m.files = {} as never)), "INVALID_MANIFEST", "files");
-    assertManifestError(tampered((m) => (m.files = [])), "INVALID_MANIFEST", "files");
-    assertManifestError(tampered((m) => (m.files[2] = "x" as never)), "INVALID_MANIFEST", "files[2]");
-    assertManifestError(tampered((m) => delete m.files[1]?.size), "INVALID_MANIFEST", "files[1].size");
-    assertManifestError(tampered((m) => ((m.files[3] as Record<string, unknown>).mode = 0o644)), "INVALID_MANIFEST", "files[3].mode");
+    assertManifestError(
+      tampered((m) => delete (m as Record<string, unknown>).files),
+      "INVALID_MANIFEST",
+      "files",
+    );
+    assertManifestError(
+      tampered((m) => (m.comment = "x")),
+      "INVALID_MANIFEST",
+      "comment",
+    );
+    assertManifestError(
+      tampered((m) => (m.files = {} as never)),
+      "INVALID_MANIFEST",
+      "files",
+    );
+    assertManifestError(
+      tampered((m) => (m.files = [])),
+      "INVALID_MANIFEST",
+      "files",
+    );
+    assertManifestError(
+      tampered((m) => (m.files[2] = "x" as never)),
+      "INVALID_MANIFEST",
+      "files[2]",
+    );
+    assertManifestError(
+      tampered((m) => delete m.files[1]?.size),
+      "INVALID_MANIFEST",
+      "files[1].size",
+    );
+    assertManifestError(
+      tampered((m) => ((m.files[3] as Record<string, unknown>).mode = 0o644)),
+      "INVALID_MANIFEST",
+      "files[3].mode",
+    );
   });
 
   it("error: a path that is not relative POSIX names files[i].path", () => {
     const bad = ["/etc/passwd", "../x", "a/../b", "a/./b", ".", "..", "a//b", "weights/", "a\\b", "a\0b", "", "\uDC00x"];
-    for (const path of bad) assertManifestError(tampered((m) => ((m.files[0] as Record<string, unknown>).path = path)), "INVALID_MANIFEST", "files[0].path");
-    assertManifestError(tampered((m) => ((m.files[1] as Record<string, unknown>).path = 7)), "INVALID_MANIFEST", "files[1].path");
+    for (const path of bad)
+      assertManifestError(
+        tampered((m) => ((m.files[0] as Record<string, unknown>).path = path)),
+        "INVALID_MANIFEST",
+        "files[0].path",
+      );
+    assertManifestError(
+      tampered((m) => ((m.files[1] as Record<string, unknown>).path = 7)),
+      "INVALID_MANIFEST",
+      "files[1].path",
+    );
   });
 
   it("error: a size that is not a safe non-negative integer names files[i].size", () => {
-    for (const size of [-1, 1.5, 2 ** 53, Number.NaN, "3", null]) assertManifestError(tampered((m) => ((m.files[1] as Record<string, unknown>).size = size)), "INVALID_MANIFEST", "files[1].size");
+    for (const size of [-1, 1.5, 2 ** 53, Number.NaN, "3", null])
+      assertManifestError(
+        tampered((m) => ((m.files[1] as Record<string, unknown>).size = size)),
+        "INVALID_MANIFEST",
+        "files[1].size",
+      );
   });
 
   it("error: a sha256 that is not 64 lower-case hex names files[i].sha256", () => {
     for (const sha256 of [A.toUpperCase(), `0x${A}`, A.slice(1), `${A}0`, "g".repeat(64), 1])
-      assertManifestError(tampered((m) => ((m.files[2] as Record<string, unknown>).sha256 = sha256)), "INVALID_MANIFEST", "files[2].sha256");
+      assertManifestError(
+        tampered((m) => ((m.files[2] as Record<string, unknown>).sha256 = sha256)),
+        "INVALID_MANIFEST",
+        "files[2].sha256",
+      );
   });
 
   it("error: files out of UTF-8 order (e.g. in UTF-16 order) or repeated are refused", () => {
     const utf16Order = tampered((m) => m.files.reverse().sort((x, y) => ((x.path as string) < (y.path as string) ? -1 : 1)));
-    assert.throws(() => parseModelManifest(utf16Order), (e: unknown) => e instanceof ModelManifestError && e.field === "files[3].path" && /sorted/.test(e.message));
+    assert.throws(
+      () => parseModelManifest(utf16Order),
+      (e: unknown) => e instanceof ModelManifestError && e.field === "files[3].path" && /sorted/.test(e.message),
+    );
     const repeated = manifest([
       { path: "a", size: 1, sha256: A },
       { path: "a", size: 1, sha256: A },
     ]);
-    assert.throws(() => parseModelManifest(repeated), (e: unknown) => e instanceof ModelManifestError && e.field === "files[1].path" && /duplicate/.test(e.message));
+    assert.throws(
+      () => parseModelManifest(repeated),
+      (e: unknown) => e instanceof ModelManifestError && e.field === "files[1].path" && /duplicate/.test(e.message),
+    );
   });
 
   it("error: a file listed under another file is refused", () => {
@@ -142,7 +199,10 @@ describe("parseModelManifest", () => {
       { path: "a", size: 1, sha256: A },
       { path: "a/b", size: 1, sha256: B },
     ]);
-    assert.throws(() => parseModelManifest(impossible), (e: unknown) => e instanceof ModelManifestError && e.field === "files[1].path");
+    assert.throws(
+      () => parseModelManifest(impossible),
+      (e: unknown) => e instanceof ModelManifestError && e.field === "files[1].path",
+    );
   });
 });
 

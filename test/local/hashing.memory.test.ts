@@ -59,10 +59,7 @@ describe("hashModel memory", () => {
     assert.equal(report.sha256, ZEROS_1GIB_SHA256);
     assert.equal(report.size, GIB);
     const growth = report.peakAfter - report.rssBefore;
-    assert.ok(
-      growth < 64 * MIB,
-      `peak RSS grew by ${(growth / MIB).toFixed(1)} MiB while hashing 1 GiB (baseline ${(report.rssBefore / MIB).toFixed(1)} MiB)`,
-    );
+    assert.ok(growth < 64 * MIB, `peak RSS grew by ${(growth / MIB).toFixed(1)} MiB while hashing 1 GiB (baseline ${(report.rssBefore / MIB).toFixed(1)} MiB)`);
     assert.ok(report.peakAfter - report.peakBefore < 64 * MIB, `the ${report.peakSource} peak barely moved`);
   });
 });

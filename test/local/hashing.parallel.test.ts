@@ -77,7 +77,10 @@ describe("hashModel on worker threads", () => {
     const { root } = mixedModel();
     const events: HashProgress[] = [];
     const digest = await hashModel(root, { workers: 2, onProgress: (p) => events.push(p) });
-    assert.ok(events.every((e) => e.totalBytes === digest.size), "totalBytes is known from the start");
+    assert.ok(
+      events.every((e) => e.totalBytes === digest.size),
+      "totalBytes is known from the start",
+    );
     assert.ok(
       events.every((e, i) => i === 0 || e.bytesHashed >= (events[i - 1]?.bytesHashed ?? 0)),
       "bytesHashed never decreases",
@@ -107,7 +110,11 @@ describe("hashModel on worker threads", () => {
       const failed = await hashModel(process.argv[2], { workers: 2 }).catch((e) => e.code);
       process.stdout.write(JSON.stringify({ ok: ok.fileCount, aborted, failed }));
       // no process.exit(): a worker left running would keep the process alive until the timeout`;
-    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, root, missing], { cwd: REPO, encoding: "utf8", timeout: 20_000 });
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, root, missing], {
+      cwd: REPO,
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     assert.equal(child.signal, null, "exited on its own (not killed at the timeout)");
     assert.equal(child.status, 0, child.stderr);
     assert.deepEqual(JSON.parse(child.stdout), { ok: 6, aborted: "ABORTED", failed: "PATH_NOT_FOUND" });
@@ -234,12 +241,19 @@ describe("hashModelShards", () => {
       const { shards, digest } = await hashModelShards(root, { shardSize: 100_000, workers, modelDigest: true });
       assert.deepEqual(digest, await hashModel(root, { workers: 1 }), `directory, ${workers} workers`);
       for (const shard of shards)
-        assert.equal(shard.sha256, sha256((files[shard.path as keyof typeof files] as Uint8Array).subarray(shard.start, shard.end)), `${shard.path}:${shard.start}`);
+        assert.equal(
+          shard.sha256,
+          sha256((files[shard.path as keyof typeof files] as Uint8Array).subarray(shard.start, shard.end)),
+          `${shard.path}:${shard.start}`,
+        );
     }
     const file = join(root, "weights/model-00001-of-00003.safetensors");
     const single = await hashModelShards(file, { shardSize: 300_000, workers: 2, modelDigest: true });
     assert.deepEqual(single.digest, await hashModel(file));
-    assert.ok(single.shards.every((s) => s.path === "."), "a single-file model's file is '.' (as OpenSSF names it)");
+    assert.ok(
+      single.shards.every((s) => s.path === "."),
+      "a single-file model's file is '.' (as OpenSSF names it)",
+    );
   });
 
   it("behavior: the same shards on the calling thread and on 2 or 5 workers", async () => {
@@ -279,7 +293,10 @@ describe("hashModelShards", () => {
     const big = join(scratch, "sparse.bin");
     writeFileSync(big, "");
     truncateSync(big, 2 ** 25 + 1); // sparse: no data written
-    await assert.rejects(hashModelShards(big, { shardSize: 1 }), (e: unknown) => e instanceof InputError && e.path === "shardSize" && /more than/.test(e.message));
+    await assert.rejects(
+      hashModelShards(big, { shardSize: 1 }),
+      (e: unknown) => e instanceof InputError && e.path === "shardSize" && /more than/.test(e.message),
+    );
   });
 
   it("error: refusals are hashModel's (a symlink in the model)", async () => {

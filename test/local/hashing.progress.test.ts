@@ -25,10 +25,16 @@ describe("createTtyProgress", () => {
     progress.onProgress({ bytesHashed: 50 * MIB, totalBytes: 100 * MIB, file: "weights/model.safetensors" });
     progress.finish();
     assert.equal(stream.writes.length, 3);
-    assert.ok(stream.writes.slice(0, 2).every((w) => w.startsWith("\r\x1b[K")), "each redraw returns to column 0 and clears the line");
+    assert.ok(
+      stream.writes.slice(0, 2).every((w) => w.startsWith("\r\x1b[K")),
+      "each redraw returns to column 0 and clears the line",
+    );
     assert.match(stream.writes[1] ?? "", /\[#{8}-{8}\]  50\.0% 50\.0\/100\.0 MiB 50\.0 MiB\/s weights\/model\.safetensors$/);
     assert.equal(stream.writes[2], "\r\x1b[K", "finish clears the line");
-    assert.ok(stream.writes.every((w) => !w.includes("\n")), "never scrolls the terminal");
+    assert.ok(
+      stream.writes.every((w) => !w.includes("\n")),
+      "never scrolls the terminal",
+    );
   });
 
   it("behavior: redraws at most every intervalMs (10 per second by default)", () => {

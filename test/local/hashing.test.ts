@@ -128,7 +128,10 @@ describe("hashModel", () => {
     const root = makeModel({ "a.bin": new Uint8Array(HASH_CHUNK_SIZE * 2 + 5), "b/c.bin": "c", "empty.bin": "" });
     const events: HashProgress[] = [];
     const digest = await hashModel(root, { onProgress: (p) => events.push(p) });
-    assert.ok(events.every((e) => e.totalBytes === digest.size), "totalBytes is known from the start");
+    assert.ok(
+      events.every((e) => e.totalBytes === digest.size),
+      "totalBytes is known from the start",
+    );
     assert.ok(
       events.every((e, i) => i === 0 || e.bytesHashed >= (events[i - 1]?.bytesHashed ?? 0)),
       "bytesHashed never decreases",
@@ -306,7 +309,8 @@ describe("hashModel", () => {
     // reachable by that user (the checkout need not be: the child loads the code while still root).
     const asRoot = process.getuid?.() === 0;
     const closed = asRoot ? closedAncestor(scratch) : undefined;
-    if (closed) return t.skip(`${closed} is not searchable by other users, so an unprivileged child cannot reach ${scratch} (set TMPDIR to a world-searchable folder)`);
+    if (closed)
+      return t.skip(`${closed} is not searchable by other users, so an unprivileged child cannot reach ${scratch} (set TMPDIR to a world-searchable folder)`);
     const root = makeModel({ "ok.bin": "ok", "secret.bin": "s", "locked/x.bin": "x" });
     // Every mode the check relies on is set here, whatever the umask made.
     chmodSync(scratch, 0o755);

@@ -29,7 +29,10 @@ type Vectors = {
 type KindConfusion = { directory: string; v1Sha256: string; v2Sha256: string; manifestFile: { sha256: string }; taggedFile: { sha256: string } };
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const vectors = JSON.parse(readFileSync(join(REPO, "test/vectors/model-v2.json"), "utf8")) as Vectors & { directoryTag: string; kindConfusion: KindConfusion[] };
+const vectors = JSON.parse(readFileSync(join(REPO, "test/vectors/model-v2.json"), "utf8")) as Vectors & {
+  directoryTag: string;
+  kindConfusion: KindConfusion[];
+};
 // v1: kept as a fixture (docs/model-hashing.md, "Versions"): its digests are still computed to name old receipts, never verified.
 const vectorsV1 = JSON.parse(readFileSync(join(REPO, "test/vectors/model-v1.json"), "utf8")) as Vectors;
 const docs = readFileSync(join(REPO, "docs/model-hashing.md"), "utf8");
@@ -71,7 +74,13 @@ describe("model-v2 golden vectors", () => {
       const digest = await hashModel(build(vector.name, vector.layout));
       assert.deepEqual(digest, expected);
       assert.equal(canonicalJson(digest.manifest), canonicalManifest, "RFC 8785 bytes of the manifest");
-      assert.equal(createHash("sha256").update(MODEL_DIRECTORY_TAG + canonicalManifest, "utf8").digest("hex"), expected.sha256, "SHA-256(tag ‖ JCS(manifest))");
+      assert.equal(
+        createHash("sha256")
+          .update(MODEL_DIRECTORY_TAG + canonicalManifest, "utf8")
+          .digest("hex"),
+        expected.sha256,
+        "SHA-256(tag ‖ JCS(manifest))",
+      );
       assert.equal(hashModelManifest(parseModelManifest(expected.manifest)), expected.sha256, "the frozen manifest parses and hashes back");
       assert.equal(validateSchema(expected.manifest), true, JSON.stringify(validateSchema.errors));
     });
@@ -97,7 +106,9 @@ describe("model-v2 golden vectors", () => {
     assert.ok(reference, "docs/model-hashing.md has a python block");
     for (const vector of vectors.directories) {
       const root = build(`python-${vector.name}`, vector.layout);
-      const run: SpawnSyncReturns<string> = spawnSync("python3", ["-c", `${reference}\nimport sys\nprint(json.dumps(hash_model(sys.argv[1])))`, root], { encoding: "utf8" });
+      const run: SpawnSyncReturns<string> = spawnSync("python3", ["-c", `${reference}\nimport sys\nprint(json.dumps(hash_model(sys.argv[1])))`, root], {
+        encoding: "utf8",
+      });
       assert.equal(run.status, 0, run.stderr);
       assert.deepEqual(JSON.parse(run.stdout), await hashModel(root), vector.name);
     }
@@ -128,7 +139,8 @@ describe("model-v1 frozen vectors (fixtures: computed, never verified)", () => {
       const root = build(`v1-verify-${vector.name}`, vector.layout);
       await assert.rejects(
         verifyModelDigest(root, { sha256: vector.expected.sha256, manifest: vector.expected.manifest }),
-        (e: unknown) => e instanceof ModelManifestError && e.code === "UNSUPPORTED_FORMAT" && /provenance-model-manifest-v1/.test(e.message) && /re-hash/.test(e.message),
+        (e: unknown) =>
+          e instanceof ModelManifestError && e.code === "UNSUPPORTED_FORMAT" && /provenance-model-manifest-v1/.test(e.message) && /re-hash/.test(e.message),
       );
     });
   }

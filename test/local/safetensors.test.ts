@@ -55,12 +55,15 @@ describe("safetensors", () => {
     writeFileSync(file, sample());
     const header = await readSafetensorsHeader(file);
     assert.deepEqual(header.metadata, { format: "pt", note: "ünïcode" });
-    assert.deepEqual(header.tensors.map((t) => [t.name, t.dtype, t.shape, t.elements]), [
-      ["embed", "BF16", [2, 2], 4],
-      ["layer.0.bias", "F16", [3], 3],
-      ["layer.0.weight", "F32", [2, 3], 6],
-      ["steps", "I64", [], 1],
-    ]);
+    assert.deepEqual(
+      header.tensors.map((t) => [t.name, t.dtype, t.shape, t.elements]),
+      [
+        ["embed", "BF16", [2, 2], 4],
+        ["layer.0.bias", "F16", [3], 3],
+        ["layer.0.weight", "F32", [2, 3], 6],
+        ["steps", "I64", [], 1],
+      ],
+    );
     assert.equal(header.dataStart % 8, 0, "the header is padded to 8 bytes");
     const bytes = readFileSync(file);
     const w = header.tensors[2]!;
@@ -74,7 +77,18 @@ describe("safetensors", () => {
     // A header as another writer might lay it out: keys out of order, odd spacing, no padding.
     const w = floats([1, 2, 3, 4], "F32");
     const h = floats([0.5, -0.5], "F16");
-    writeFileSync(file, Buffer.concat([Buffer.from(craftBytes(`{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}, "__metadata__":{"a":"b"},"h":{"data_offsets":[16,20],"shape":[2],"dtype":"F16"}}`)), w, h]));
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from(
+          craftBytes(
+            `{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}, "__metadata__":{"a":"b"},"h":{"data_offsets":[16,20],"shape":[2],"dtype":"F16"}}`,
+          ),
+        ),
+        w,
+        h,
+      ]),
+    );
     await rewriteSafetensorsFile(file, join(scratch, "same.safetensors"), () => {});
     assert.deepEqual(readFileSync(join(scratch, "same.safetensors")), readFileSync(file));
     await rewriteSafetensorsFile(file, join(scratch, "edited.safetensors"), (t, chunk) => {
@@ -114,20 +128,39 @@ describe("safetensors", () => {
     const dir = join(scratch, "sharded");
     mkdirSync(join(dir, "tokenizer"), { recursive: true });
     writeFileSync(join(dir, "model-00001-of-00002.safetensors"), serializeSafetensors([{ name: "a", dtype: "F32", shape: [2], data: floats([1, 2], "F32") }]));
-    writeFileSync(join(dir, "model-00002-of-00002.safetensors"), serializeSafetensors([{ name: "b", dtype: "BF16", shape: [2], data: floats([3, 4], "BF16") }]));
+    writeFileSync(
+      join(dir, "model-00002-of-00002.safetensors"),
+      serializeSafetensors([{ name: "b", dtype: "BF16", shape: [2], data: floats([3, 4], "BF16") }]),
+    );
     const index = { metadata: { total_size: 12 }, weight_map: { a: "model-00001-of-00002.safetensors", b: "model-00002-of-00002.safetensors" } };
     writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify(index));
     writeFileSync(join(dir, "tokenizer", "vocab.txt"), "hello");
     const model = await openSafetensorsModel(dir);
-    assert.deepEqual(model.shards.map((s) => [s.relativePath, s.header.tensors.map((t) => t.name)]), [["model-00001-of-00002.safetensors", ["a"]], ["model-00002-of-00002.safetensors", ["b"]]]);
+    assert.deepEqual(
+      model.shards.map((s) => [s.relativePath, s.header.tensors.map((t) => t.name)]),
+      [
+        ["model-00001-of-00002.safetensors", ["a"]],
+        ["model-00002-of-00002.safetensors", ["b"]],
+      ],
+    );
     const out = join(scratch, "sharded-out");
     await rewriteSafetensorsModel(model, out, () => {});
-    for (const f of ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json", "tokenizer/vocab.txt"]) assert.deepEqual(readFileSync(join(out, f)), readFileSync(join(dir, f)), f);
+    for (const f of ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json", "tokenizer/vocab.txt"])
+      assert.deepEqual(readFileSync(join(out, f)), readFileSync(join(dir, f)), f);
 
-    writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: { a: "model-00002-of-00002.safetensors", b: "model-00002-of-00002.safetensors" } }));
-    await assert.rejects(openSafetensorsModel(dir), (e: unknown) => e instanceof ModelFormatError && e.code === "INVALID_INDEX" && /does not hold it/.test(e.message));
+    writeFileSync(
+      join(dir, "model.safetensors.index.json"),
+      JSON.stringify({ weight_map: { a: "model-00002-of-00002.safetensors", b: "model-00002-of-00002.safetensors" } }),
+    );
+    await assert.rejects(
+      openSafetensorsModel(dir),
+      (e: unknown) => e instanceof ModelFormatError && e.code === "INVALID_INDEX" && /does not hold it/.test(e.message),
+    );
     writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: { a: "../elsewhere.safetensors" } }));
-    await assert.rejects(openSafetensorsModel(dir), (e: unknown) => e instanceof ModelFormatError && e.code === "INVALID_INDEX" && /beside the index/.test(e.message));
+    await assert.rejects(
+      openSafetensorsModel(dir),
+      (e: unknown) => e instanceof ModelFormatError && e.code === "INVALID_INDEX" && /beside the index/.test(e.message),
+    );
   });
 
   it("behavior: a 256 MiB tensor is rewritten in flat memory (peak RSS grows < 48 MiB)", async (t) => {
@@ -160,13 +193,25 @@ describe("safetensors", () => {
     await refused(craft("huge64.safetensors", {}, new Uint8Array(0), 2n ** 63n), "HEADER_TOO_LARGE", /exceeds/);
     await refused(craft("array.safetensors", "[1,2]"), "INVALID_HEADER", /does not start with/);
     await refused(craft("badjson.safetensors", '{"a":'), "INVALID_HEADER", /not valid JSON/);
-    await refused(craft("dup.safetensors", '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', new Uint8Array(1)), "INVALID_HEADER", /duplicate/i);
+    await refused(
+      craft("dup.safetensors", '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', new Uint8Array(1)),
+      "INVALID_HEADER",
+      /duplicate/i,
+    );
   });
 
   it("error: offsets that overlap, leave gaps, run past the file or disagree with the shape", async () => {
     const t = (o: [number, number], shape = [2]) => ({ dtype: "F32", shape, data_offsets: o });
-    await refused(craft("overlap.safetensors", { a: t([0, 8]), b: t([4, 12]) }, new Uint8Array(12)), "OVERLAPPING_OFFSETS", /"b": data_offsets \[4, 12\] overlap the previous tensor/);
-    await refused(craft("pastend.safetensors", { a: t([0, 8]), b: t([8, 16]) }, new Uint8Array(12)), "OFFSETS_PAST_END", /"b": data_offsets \[8, 16\] run past the end of the 12-byte data buffer/);
+    await refused(
+      craft("overlap.safetensors", { a: t([0, 8]), b: t([4, 12]) }, new Uint8Array(12)),
+      "OVERLAPPING_OFFSETS",
+      /"b": data_offsets \[4, 12\] overlap the previous tensor/,
+    );
+    await refused(
+      craft("pastend.safetensors", { a: t([0, 8]), b: t([8, 16]) }, new Uint8Array(12)),
+      "OFFSETS_PAST_END",
+      /"b": data_offsets \[8, 16\] run past the end of the 12-byte data buffer/,
+    );
     await refused(craft("gap.safetensors", { a: t([0, 8]), b: t([12, 20]) }, new Uint8Array(20)), "INVALID_HEADER", /gap of 4 bytes/);
     await refused(craft("trailing.safetensors", { a: t([0, 8]) }, new Uint8Array(12)), "INVALID_HEADER", /trailing data/);
     await refused(craft("shape.safetensors", { a: t([0, 8], [3]) }, new Uint8Array(8)), "INVALID_HEADER", /needs 12/);
@@ -174,7 +219,11 @@ describe("safetensors", () => {
   });
 
   it("error: an unsupported dtype is named", async () => {
-    await refused(craft("dtype.safetensors", { a: { dtype: "F128", shape: [1], data_offsets: [0, 16] } }, new Uint8Array(16)), "UNSUPPORTED_DTYPE", /"a": unsupported dtype "F128"/);
+    await refused(
+      craft("dtype.safetensors", { a: { dtype: "F128", shape: [1], data_offsets: [0, 16] } }, new Uint8Array(16)),
+      "UNSUPPORTED_DTYPE",
+      /"a": unsupported dtype "F128"/,
+    );
   });
 
   it("error: PyTorch pickle checkpoints are refused, never read", async () => {

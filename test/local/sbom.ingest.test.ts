@@ -84,20 +84,58 @@ describe("ingestSbom: CycloneDX (Syft)", () => {
     refused(text, "DUPLICATE_KEY", "$.components[0].name");
   });
 
-  it("error: bomFormat other than CycloneDX", () => refused(edit(SYFT_CDX, (d) => (d.bomFormat = "cyclonedx")), "INVALID_SBOM", "$.bomFormat"));
+  it("error: bomFormat other than CycloneDX", () =>
+    refused(
+      edit(SYFT_CDX, (d) => (d.bomFormat = "cyclonedx")),
+      "INVALID_SBOM",
+      "$.bomFormat",
+    ));
   it("error: specVersion 1.3 or 2.0", () => {
-    refused(edit(SYFT_CDX, (d) => (d.specVersion = "1.3")), "INVALID_SBOM", "$.specVersion");
-    refused(edit(SYFT_CDX, (d) => (d.specVersion = "2.0")), "INVALID_SBOM", "$.specVersion");
+    refused(
+      edit(SYFT_CDX, (d) => (d.specVersion = "1.3")),
+      "INVALID_SBOM",
+      "$.specVersion",
+    );
+    refused(
+      edit(SYFT_CDX, (d) => (d.specVersion = "2.0")),
+      "INVALID_SBOM",
+      "$.specVersion",
+    );
   });
   it("error: a hash of the wrong length names the hash", () =>
-    refused(edit(SYFT_CDX, (d) => (d.components[6].hashes[1].content = "abcd")), "INVALID_SBOM", "$.components[6].hashes[1].content", /SHA-256 hash is 64 hex digits/));
+    refused(
+      edit(SYFT_CDX, (d) => (d.components[6].hashes[1].content = "abcd")),
+      "INVALID_SBOM",
+      "$.components[6].hashes[1].content",
+      /SHA-256 hash is 64 hex digits/,
+    ));
   it("error: a hash that is not hex", () =>
-    refused(edit(SYFT_CDX, (d) => (d.components[3].hashes[0].content = "z".repeat(64))), "INVALID_SBOM", "$.components[3].hashes[0].content"));
-  it("error: an unknown component field", () => refused(edit(SYFT_CDX, (d) => (d.components[0].sha256 = "00")), "INVALID_SBOM", "$.components[0].sha256", /unknown field/));
+    refused(
+      edit(SYFT_CDX, (d) => (d.components[3].hashes[0].content = "z".repeat(64))),
+      "INVALID_SBOM",
+      "$.components[3].hashes[0].content",
+    ));
+  it("error: an unknown component field", () =>
+    refused(
+      edit(SYFT_CDX, (d) => (d.components[0].sha256 = "00")),
+      "INVALID_SBOM",
+      "$.components[0].sha256",
+      /unknown field/,
+    ));
   it("error: a dependency naming no component", () =>
-    refused(edit(SYFT_CDX, (d) => d.dependencies[1].dependsOn.push("pkg:pypi/ghost@1")), "INVALID_SBOM", "$.dependencies[1].dependsOn[1]"));
-  it("error: a version that is a number", () => refused(edit(SYFT_CDX, (d) => (d.components[0].version = 1.26)), "INVALID_SBOM", "$.components[0].version"));
-  it("error: a number beyond 2^53 is NUMBER_OUT_OF_RANGE", () => refused(SYFT_CDX.replace('"version": 1,', '"version": 9007199254740993,'), "NUMBER_OUT_OF_RANGE", "$.version"));
+    refused(
+      edit(SYFT_CDX, (d) => d.dependencies[1].dependsOn.push("pkg:pypi/ghost@1")),
+      "INVALID_SBOM",
+      "$.dependencies[1].dependsOn[1]",
+    ));
+  it("error: a version that is a number", () =>
+    refused(
+      edit(SYFT_CDX, (d) => (d.components[0].version = 1.26)),
+      "INVALID_SBOM",
+      "$.components[0].version",
+    ));
+  it("error: a number beyond 2^53 is NUMBER_OUT_OF_RANGE", () =>
+    refused(SYFT_CDX.replace('"version": 1,', '"version": 9007199254740993,'), "NUMBER_OUT_OF_RANGE", "$.version"));
   it("error: not JSON", () => refused("{ bomFormat: CycloneDX }", "INVALID_JSON", undefined));
   it("error: JSON that is neither CycloneDX nor SPDX", () => refused('{"packages":[]}', "INVALID_SBOM", "$", /neither CycloneDX/));
 });
@@ -147,15 +185,45 @@ describe("ingestSbom: SPDX 2.x", () => {
     );
   });
 
-  it("error: SPDX 2.1", () => refused(edit(SYFT_SPDX, (d) => (d.spdxVersion = "SPDX-2.1")), "INVALID_SBOM", "$.spdxVersion"));
+  it("error: SPDX 2.1", () =>
+    refused(
+      edit(SYFT_SPDX, (d) => (d.spdxVersion = "SPDX-2.1")),
+      "INVALID_SBOM",
+      "$.spdxVersion",
+    ));
   it("error: a checksum of the wrong length", () =>
-    refused(edit(SYFT_SPDX, (d) => (d.packages[1].checksums[0].checksumValue = "ab".repeat(20))), "INVALID_SBOM", "$.packages[1].checksums[0].checksumValue", /SHA256 checksum is 64/));
-  it("error: an unknown checksum algorithm", () => refused(edit(SYFT_SPDX, (d) => (d.packages[1].checksums[0].algorithm = "SHA-256")), "INVALID_SBOM", "$.packages[1].checksums[0].algorithm"));
-  it("error: a duplicate SPDXID", () => refused(edit(SYFT_SPDX, (d) => (d.packages[1].SPDXID = d.packages[0].SPDXID)), "INVALID_SBOM", "$.packages[1].SPDXID"));
+    refused(
+      edit(SYFT_SPDX, (d) => (d.packages[1].checksums[0].checksumValue = "ab".repeat(20))),
+      "INVALID_SBOM",
+      "$.packages[1].checksums[0].checksumValue",
+      /SHA256 checksum is 64/,
+    ));
+  it("error: an unknown checksum algorithm", () =>
+    refused(
+      edit(SYFT_SPDX, (d) => (d.packages[1].checksums[0].algorithm = "SHA-256")),
+      "INVALID_SBOM",
+      "$.packages[1].checksums[0].algorithm",
+    ));
+  it("error: a duplicate SPDXID", () =>
+    refused(
+      edit(SYFT_SPDX, (d) => (d.packages[1].SPDXID = d.packages[0].SPDXID)),
+      "INVALID_SBOM",
+      "$.packages[1].SPDXID",
+    ));
   it("error: a purl reference that is not a package URL", () =>
-    refused(edit(SYFT_SPDX, (d) => (d.packages[0].externalRefs[1].referenceLocator = "numpy")), "INVALID_SBOM", "$.packages[0].externalRefs[1].referenceLocator"));
-  it("error: no creationInfo", () => refused(edit(SYFT_SPDX, (d) => delete d.creationInfo), "INVALID_SBOM", "$.creationInfo"));
-  it("error: a duplicate key in SPDX", () => refused(SYFT_SPDX.replace('"spdxVersion": "SPDX-2.3",', '"spdxVersion": "SPDX-2.3", "spdxVersion": "SPDX-2.2",'), "DUPLICATE_KEY", "$.spdxVersion"));
+    refused(
+      edit(SYFT_SPDX, (d) => (d.packages[0].externalRefs[1].referenceLocator = "numpy")),
+      "INVALID_SBOM",
+      "$.packages[0].externalRefs[1].referenceLocator",
+    ));
+  it("error: no creationInfo", () =>
+    refused(
+      edit(SYFT_SPDX, (d) => delete d.creationInfo),
+      "INVALID_SBOM",
+      "$.creationInfo",
+    ));
+  it("error: a duplicate key in SPDX", () =>
+    refused(SYFT_SPDX.replace('"spdxVersion": "SPDX-2.3",', '"spdxVersion": "SPDX-2.3", "spdxVersion": "SPDX-2.2",'), "DUPLICATE_KEY", "$.spdxVersion"));
 });
 
 describe("ingestSbom: SPDX 3.0 JSON-LD", () => {
@@ -179,11 +247,26 @@ describe("ingestSbom: SPDX 3.0 JSON-LD", () => {
     assert.deepEqual(packages.find((p) => p.name === "safetensors")?.licenses, ["Apache-2.0 OR MIT"]);
   });
 
-  it("error: an SPDX 2 context is not SPDX 3", () => refused(edit(spdx, (d) => (d["@context"] = "https://spdx.org/rdf/2.3/context.jsonld")), "INVALID_SBOM", "$.@context"));
-  it("error: a duplicate spdxId", () => refused(edit(spdx, (d) => (d["@graph"][3].spdxId = d["@graph"][2].spdxId)), "INVALID_SBOM", "$.@graph[3].spdxId"));
+  it("error: an SPDX 2 context is not SPDX 3", () =>
+    refused(
+      edit(spdx, (d) => (d["@context"] = "https://spdx.org/rdf/2.3/context.jsonld")),
+      "INVALID_SBOM",
+      "$.@context",
+    ));
+  it("error: a duplicate spdxId", () =>
+    refused(
+      edit(spdx, (d) => (d["@graph"][3].spdxId = d["@graph"][2].spdxId)),
+      "INVALID_SBOM",
+      "$.@graph[3].spdxId",
+    ));
   it("error: a hash of the wrong length", () => {
     const graph = JSON.parse(spdx)["@graph"] as { type: string; verifiedUsing?: unknown }[];
     const i = graph.findIndex((e) => e.type === "software_Package" && e.verifiedUsing);
-    refused(edit(spdx, (d) => (d["@graph"][i].verifiedUsing[0].hashValue = "abc")), "INVALID_SBOM", `$.@graph[${i}].verifiedUsing[0].hashValue`, /hash is 64 hex digits/);
+    refused(
+      edit(spdx, (d) => (d["@graph"][i].verifiedUsing[0].hashValue = "abc")),
+      "INVALID_SBOM",
+      `$.@graph[${i}].verifiedUsing[0].hashValue`,
+      /hash is 64 hex digits/,
+    );
   });
 });

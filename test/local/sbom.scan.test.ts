@@ -34,7 +34,8 @@ const REQUESTS_RECORD = "requests/__init__.py,sha256=3Zb8Q8b0g1s2t3X0bOq0m8rjv3B
 describe("scanPythonEnvironment", () => {
   it("default: dist-info folders give name, version, purl, licence, and the SHA-256 of RECORD", async () => {
     const site = tree({
-      "requests-2.32.3.dist-info/METADATA": "Metadata-Version: 2.1\nName: requests\nVersion: 2.32.3\nLicense: Apache-2.0\n\nRequests is an HTTP library.\nLicense: not a header\n",
+      "requests-2.32.3.dist-info/METADATA":
+        "Metadata-Version: 2.1\nName: requests\nVersion: 2.32.3\nLicense: Apache-2.0\n\nRequests is an HTTP library.\nLicense: not a header\n",
       "requests-2.32.3.dist-info/RECORD": REQUESTS_RECORD,
       "requests/__init__.py": "",
       "six.py": "",
@@ -126,7 +127,11 @@ describe("scanPythonEnvironment", () => {
       const oracle = JSON.parse(
         execFileSync(
           "python3",
-          ["-c", "import hashlib, json, sys, importlib.metadata as m; d = m.PathDistribution(__import__('pathlib').Path(sys.argv[1])); print(json.dumps([d.metadata['Name'], d.version, hashlib.sha256(open(sys.argv[1] + '/RECORD', 'rb').read()).hexdigest()]))", join(site, pipDistInfo)],
+          [
+            "-c",
+            "import hashlib, json, sys, importlib.metadata as m; d = m.PathDistribution(__import__('pathlib').Path(sys.argv[1])); print(json.dumps([d.metadata['Name'], d.version, hashlib.sha256(open(sys.argv[1] + '/RECORD', 'rb').read()).hexdigest()]))",
+            join(site, pipDistInfo),
+          ],
           { encoding: "utf8" },
         ),
       );
@@ -139,7 +144,11 @@ describe("scanPythonEnvironment", () => {
       const theirs = JSON.parse(
         execFileSync(
           "python3",
-          ["-c", "import json, sys, importlib.metadata as m; print(json.dumps([[d.metadata['Name'], d.version] for d in m.distributions(path=[sys.argv[1]]) if str(getattr(d, '_path', '')).endswith('.dist-info')]))", python!.sitePackages],
+          [
+            "-c",
+            "import json, sys, importlib.metadata as m; print(json.dumps([[d.metadata['Name'], d.version] for d in m.distributions(path=[sys.argv[1]]) if str(getattr(d, '_path', '')).endswith('.dist-info')]))",
+            python!.sitePackages,
+          ],
           { encoding: "utf8" },
         ),
       ) as [string, string][];
@@ -151,7 +160,13 @@ describe("scanPythonEnvironment", () => {
 });
 
 function lockfile(packages: Record<string, unknown>): string {
-  return JSON.stringify({ name: "app", version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name: "app", version: "1.0.0" }, ...packages } });
+  return JSON.stringify({
+    name: "app",
+    version: "1.0.0",
+    lockfileVersion: 3,
+    requires: true,
+    packages: { "": { name: "app", version: "1.0.0" }, ...packages },
+  });
 }
 const integrity = (text: string) => `sha512-${createHash("sha512").update(text).digest("base64")}`;
 const sha512hex = (text: string) => createHash("sha512").update(text).digest("hex");
@@ -176,8 +191,24 @@ describe("scanNpmTree", () => {
     assert.equal(result.lockfile, join(root, "package-lock.json"));
     assert.equal(result.truncated, false);
     assert.deepEqual(result.packages, [
-      { name: "@s/b", version: "2.0.0", purl: "pkg:npm/%40s/b@2.0.0", type: "library", hashes: [{ alg: "SHA-512", content: sha512hex("b-2.0.0.tgz") }], licenses: ["Apache-2.0"], foundBy: "npm-tree" },
-      { name: "a", version: "1.0.0", purl: "pkg:npm/a@1.0.0", type: "library", hashes: [{ alg: "SHA-512", content: sha512hex("a-1.0.0.tgz") }], licenses: ["MIT"], foundBy: "npm-tree" },
+      {
+        name: "@s/b",
+        version: "2.0.0",
+        purl: "pkg:npm/%40s/b@2.0.0",
+        type: "library",
+        hashes: [{ alg: "SHA-512", content: sha512hex("b-2.0.0.tgz") }],
+        licenses: ["Apache-2.0"],
+        foundBy: "npm-tree",
+      },
+      {
+        name: "a",
+        version: "1.0.0",
+        purl: "pkg:npm/a@1.0.0",
+        type: "library",
+        hashes: [{ alg: "SHA-512", content: sha512hex("a-1.0.0.tgz") }],
+        licenses: ["MIT"],
+        foundBy: "npm-tree",
+      },
       // installed 3.0.1 while the lockfile says 3.0.0: the lockfile's integrity is not this package's
       { name: "c", version: "3.0.1", purl: "pkg:npm/c@3.0.1", type: "library", hashes: [], licenses: ["MIT OR GPL-2.0-only"], foundBy: "npm-tree" },
     ]);
@@ -191,7 +222,10 @@ describe("scanNpmTree", () => {
     });
     symlinkSync(join(root, "packages", "local"), join(root, "node_modules", "local"));
     const result = await scanNpmTree(root, { maxDepth: 0 });
-    assert.deepEqual(result.packages.map((p) => p.name), ["a"]);
+    assert.deepEqual(
+      result.packages.map((p) => p.name),
+      ["a"],
+    );
     assert.equal(result.truncated, true);
   });
 
@@ -217,7 +251,10 @@ describe("scanNpmTree", () => {
 
   it("behavior: this repository's node_modules, checked against its lockfile", async () => {
     const result = await scanNpmTree(repoRoot, { maxDepth: 0 });
-    const lock = JSON.parse(readFileSync(join(repoRoot, "node_modules", ".package-lock.json"), "utf8")).packages as Record<string, { version?: string; integrity?: string }>;
+    const lock = JSON.parse(readFileSync(join(repoRoot, "node_modules", ".package-lock.json"), "utf8")).packages as Record<
+      string,
+      { version?: string; integrity?: string }
+    >;
     const topLevel = Object.entries(lock).filter(([k, v]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(k) && !("link" in v));
     assert.equal(result.source, "node_modules");
     for (const [key, entry] of topLevel) {
@@ -229,7 +266,9 @@ describe("scanNpmTree", () => {
       if (entry.version === installed.version && entry.integrity?.startsWith("sha512-"))
         assert.equal(found.hashes.find((h) => h.alg === "SHA-512")?.content, Buffer.from(entry.integrity.slice(7), "base64").toString("hex"), name);
     }
-    const distinct = new Set(topLevel.map(([key]) => readFileSync(join(repoRoot, key, "package.json"), "utf8")).map((text) => `${JSON.parse(text).name}@${JSON.parse(text).version}`));
+    const distinct = new Set(
+      topLevel.map(([key]) => readFileSync(join(repoRoot, key, "package.json"), "utf8")).map((text) => `${JSON.parse(text).name}@${JSON.parse(text).version}`),
+    );
     assert.equal(result.packages.length, distinct.size, "one package per distinct top-level name@version, nothing else");
     const cyclonedx = result.packages.find((p) => p.name === "@cyclonedx/cyclonedx-library");
     assert.equal(cyclonedx?.purl, `pkg:npm/%40cyclonedx/cyclonedx-library@${cyclonedx?.version}`);

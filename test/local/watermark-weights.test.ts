@@ -58,7 +58,11 @@ describe("weight watermark", () => {
   it("default: embeds a 64-bit payload that blind detection decodes with the key, z ≥ 6", async () => {
     payload = watermarkPayload((await hashModel(unmarked)).sha256, keyCommitment(key));
     const embedded = await embedModelWatermark({ model: unmarked, output: marked, key, payload, strength: 0.04 });
-    assert.deepEqual(embedded.tensors.map((t) => t.name), ["l1.weight", "l2.weight", "l3.weight"], "2-D float tensors only");
+    assert.deepEqual(
+      embedded.tensors.map((t) => t.name),
+      ["l1.weight", "l2.weight", "l3.weight"],
+      "2-D float tensors only",
+    );
     const result = await detectModelWatermark({ model: marked, key, expectedPayload: payload });
     assert.equal(result.detected, true, JSON.stringify(result));
     assert.ok(result.z >= DETECTION_THRESHOLD, `z ${result.z}`);
@@ -88,7 +92,12 @@ describe("weight watermark", () => {
 
   it("behavior: survives a cast to F16 and noise of 30 % of each tensor's standard deviation", async () => {
     const cast = join(scratch, "cast.safetensors");
-    const w = { w1: await tensorValues(marked, "l1.weight"), w2: await tensorValues(marked, "l2.weight"), w3: await tensorValues(marked, "l3.weight"), b1: layers.b1 };
+    const w = {
+      w1: await tensorValues(marked, "l1.weight"),
+      w2: await tensorValues(marked, "l2.weight"),
+      w3: await tensorValues(marked, "l3.weight"),
+      b1: layers.b1,
+    };
     writeFileSync(
       cast,
       serializeSafetensors([
@@ -145,7 +154,7 @@ describe("weight watermark", () => {
   it("behavior: the code corrects scattered errors; the generator and the PRNG match their references", () => {
     // Impulse response of the (171, 133) code: the generators' taps, newest first.
     assert.deepEqual(convolutionalEncode([1]).slice(0, 14), [1, 1, 1, 0, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1]);
-    const bits = Array.from({ length: 64 }, (_, i) => (i * 7 + 3) % 5 > 2 ? 1 : 0);
+    const bits = Array.from({ length: 64 }, (_, i) => ((i * 7 + 3) % 5 > 2 ? 1 : 0));
     const soft: number[] = convolutionalEncode(bits).map((b) => (b ? 1 : -1));
     for (const i of [3, 20, 41, 60, 77, 95, 110, 133]) soft[i] = -soft[i]!;
     assert.deepEqual(viterbiDecode(soft, 64), bits);
@@ -169,7 +178,10 @@ describe("weight watermark", () => {
 
   it("error: a key file that is not a weights watermark key of this version is named", () => {
     const wrong = (value: unknown, pattern: RegExp) =>
-      assert.throws(() => parseWatermarkKey(value), (e: unknown) => e instanceof WatermarkError && e.code === "INVALID_KEY_FILE" && pattern.test(e.message));
+      assert.throws(
+        () => parseWatermarkKey(value),
+        (e: unknown) => e instanceof WatermarkError && e.code === "INVALID_KEY_FILE" && pattern.test(e.message),
+      );
     const good = JSON.parse(serializeWatermarkKey(key));
     assert.deepEqual(parseWatermarkKey(good), key);
     wrong({ ...good, format: "provenance-ledger/watermark-key/v2" }, /format must be "provenance-ledger\/watermark-key\/v1"/);
@@ -184,16 +196,22 @@ describe("weight watermark", () => {
     const text = createWatermarkKey("text", new Uint8Array(32).fill(1));
     await assert.rejects(detectModelWatermark({ model: marked, key: text }), (e: unknown) => e instanceof WatermarkError && e.code === "WRONG_KEY_KIND");
     const tiny = join(scratch, "tiny.safetensors");
-    writeFileSync(tiny, serializeSafetensors([
-      { name: "w", dtype: "F32", shape: [32, 64], data: bytesOf(randomValues(2048, 1), "F32") },
-      { name: "big.bias", dtype: "F32", shape: [100000], data: bytesOf(randomValues(100000, 1), "F32") },
-      { name: "ids", dtype: "I32", shape: [100, 100], data: new Uint8Array(40000) },
-    ]));
-    await assert.rejects(embedModelWatermark({ model: tiny, output: join(scratch, "tiny-out.safetensors"), key, payload: "0123456789abcdef", strength: 0.04 }), (e: unknown) => {
-      assert.ok(e instanceof WatermarkError && e.code === "NO_CAPACITY", String(e));
-      assert.match(e.message, /no tensor is large enough/);
-      return true;
-    });
+    writeFileSync(
+      tiny,
+      serializeSafetensors([
+        { name: "w", dtype: "F32", shape: [32, 64], data: bytesOf(randomValues(2048, 1), "F32") },
+        { name: "big.bias", dtype: "F32", shape: [100000], data: bytesOf(randomValues(100000, 1), "F32") },
+        { name: "ids", dtype: "I32", shape: [100, 100], data: new Uint8Array(40000) },
+      ]),
+    );
+    await assert.rejects(
+      embedModelWatermark({ model: tiny, output: join(scratch, "tiny-out.safetensors"), key, payload: "0123456789abcdef", strength: 0.04 }),
+      (e: unknown) => {
+        assert.ok(e instanceof WatermarkError && e.code === "NO_CAPACITY", String(e));
+        assert.match(e.message, /no tensor is large enough/);
+        return true;
+      },
+    );
     assert.equal(existsSync(join(scratch, "tiny-out.safetensors")), false, "nothing is written");
     mkdirSync(join(scratch, "unused"), { recursive: true });
   });

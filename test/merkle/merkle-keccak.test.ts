@@ -87,17 +87,34 @@ describe("merkle keccak (WebAssembly)", () => {
   });
 
   it("error: malformed input is refused", () => {
-    assert.throws(() => recordLeaf("0x12" as Hex, toHex(randomBytes(32))), (e) => e instanceof InputError && e.code === "INVALID_HEX" && e.path === "subjectDigest");
-    assert.throws(() => recordLeaf(toHex(randomBytes(32)), `0x${"g".repeat(64)}` as Hex), (e) => e instanceof InputError && e.path === "recordHash");
-    assert.throws(() => keccak256Batch(new Uint8Array(65)), (e) => e instanceof InputError && e.code === "INVALID_ARGUMENT" && e.path === "messages");
-    assert.throws(() => hashPair("0x12" as Hex, toHex(randomBytes(32))), (e) => e instanceof InputError && e.path === "a");
+    assert.throws(
+      () => recordLeaf("0x12" as Hex, toHex(randomBytes(32))),
+      (e) => e instanceof InputError && e.code === "INVALID_HEX" && e.path === "subjectDigest",
+    );
+    assert.throws(
+      () => recordLeaf(toHex(randomBytes(32)), `0x${"g".repeat(64)}` as Hex),
+      (e) => e instanceof InputError && e.path === "recordHash",
+    );
+    assert.throws(
+      () => keccak256Batch(new Uint8Array(65)),
+      (e) => e instanceof InputError && e.code === "INVALID_ARGUMENT" && e.path === "messages",
+    );
+    assert.throws(
+      () => hashPair("0x12" as Hex, toHex(randomBytes(32))),
+      (e) => e instanceof InputError && e.path === "a",
+    );
   });
 
   it("default: the committed module is what its header says", () => {
     assert.equal(createHash("sha256").update(committed).digest("hex"), KECCAK_WASM_SHA256);
     const module = new WebAssembly.Module(committed);
     assert.deepEqual(WebAssembly.Module.imports(module), [{ module: "env", name: "memory", kind: "memory" }]);
-    assert.deepEqual(WebAssembly.Module.exports(module).map((e) => e.name).sort(), ["hashNodes", "hashTree", "keccak64", "processProof", "recordLeaves"]);
+    assert.deepEqual(
+      WebAssembly.Module.exports(module)
+        .map((e) => e.name)
+        .sort(),
+      ["hashNodes", "hashTree", "keccak64", "processProof", "recordLeaves"],
+    );
   });
 
   it("default: the committed module equals a fresh build of assembly/keccak.ts", async () => {

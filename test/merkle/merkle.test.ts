@@ -31,17 +31,26 @@ function assertSameAsOpenZeppelin(values: [Hex, Hex][]): void {
   const tree = buildMerkleTree(leaves);
   assert.equal(tree.root, oz.root, `root of ${values.length} leaves`);
   assert.equal(tree.leafCount, values.length);
-  assert.equal(toHex(tree.nodes), `0x${oz.dump().tree.map((node) => node.slice(2)).join("")}`, `nodes of ${values.length} leaves`);
+  assert.equal(
+    toHex(tree.nodes),
+    `0x${oz
+      .dump()
+      .tree.map((node) => node.slice(2))
+      .join("")}`,
+    `nodes of ${values.length} leaves`,
+  );
   leaves.forEach((leaf, i) => assert.deepEqual(tree.getProof(leaf), oz.getProof(i), `proof ${i} of ${values.length}`));
 }
 
 /** What a thrown BaseError must look like. */
-const coded = (ErrorClass: typeof BaseError<string>, code: string, extra: Record<string, unknown> = {}) => (error: unknown) => {
-  assert.ok(error instanceof ErrorClass, `expected ${ErrorClass.name}, got ${String(error)}`);
-  assert.equal(error.code, code);
-  for (const [key, value] of Object.entries(extra)) assert.equal((error as unknown as Record<string, unknown>)[key], value, key);
-  return true;
-};
+const coded =
+  (ErrorClass: typeof BaseError<string>, code: string, extra: Record<string, unknown> = {}) =>
+  (error: unknown) => {
+    assert.ok(error instanceof ErrorClass, `expected ${ErrorClass.name}, got ${String(error)}`);
+    assert.equal(error.code, code);
+    for (const [key, value] of Object.entries(extra)) assert.equal((error as unknown as Record<string, unknown>)[key], value, key);
+    return true;
+  };
 
 describe("merkle tree", () => {
   it("default: root, nodes and every proof equal StandardMerkleTree's, sizes 1..130 and every 7th to 300", () => {
@@ -50,7 +59,11 @@ describe("merkle tree", () => {
 
   it("default: frozen vectors (merkle-v1.json, made with OpenZeppelin) still hold", () => {
     for (const c of vectors.cases) {
-      assert.deepEqual(c.values.map(([subject, record]) => recordLeaf(subject, record)), c.leaves, `leaves of ${c.size}`);
+      assert.deepEqual(
+        c.values.map(([subject, record]) => recordLeaf(subject, record)),
+        c.leaves,
+        `leaves of ${c.size}`,
+      );
       const tree = buildMerkleTree(c.leaves);
       assert.equal(tree.root, c.root, `root of ${c.size}`);
       assert.equal(toHex(tree.nodes), `0x${c.tree.map((node) => node.slice(2)).join("")}`);
@@ -93,7 +106,7 @@ describe("merkle tree", () => {
     const leaves = Array.from({ length: 300 }, (_, i) => {
       const leaf = Buffer.from(base);
       leaf.writeUInt16BE(i % 5, 4); // only 5 distinct 6-byte prefixes
-      leaf.writeUInt32BE(i * 2654435761 % 2 ** 32, 28);
+      leaf.writeUInt32BE((i * 2654435761) % 2 ** 32, 28);
       return toHex(leaf);
     });
     assert.equal(buildMerkleTree(leaves).root, SimpleMerkleTree.of(leaves).root);
@@ -165,11 +178,21 @@ describe("merkle tree", () => {
     const tree = buildMerkleTree(leaves);
     const leaf = leaves[11] as Hex;
     const proof = tree.getProof(leaf);
-    const flip = (hex: Hex, at = 20): Hex => `0x${hex.slice(2, 2 + at)}${((Number.parseInt(hex[2 + at] as string, 16) ^ 1).toString(16))}${hex.slice(3 + at)}`;
+    const flip = (hex: Hex, at = 20): Hex => `0x${hex.slice(2, 2 + at)}${(Number.parseInt(hex[2 + at] as string, 16) ^ 1).toString(16)}${hex.slice(3 + at)}`;
     assert.equal(verifyMerkleProof(tree.root, leaf, proof), true);
     assert.equal(verifyMerkleProof(tree.root, flip(leaf), proof), false, "leaf");
     assert.equal(verifyMerkleProof(flip(tree.root, 63), leaf, proof), false, "root");
-    proof.forEach((_, i) => assert.equal(verifyMerkleProof(tree.root, leaf, proof.map((p, j) => (i === j ? flip(p) : p))), false, `proof[${i}]`));
+    proof.forEach((_, i) =>
+      assert.equal(
+        verifyMerkleProof(
+          tree.root,
+          leaf,
+          proof.map((p, j) => (i === j ? flip(p) : p)),
+        ),
+        false,
+        `proof[${i}]`,
+      ),
+    );
     assert.equal(verifyMerkleProof(tree.root, leaf, proof.slice(1)), false, "shortened");
     assert.equal(verifyMerkleProof(tree.root, leaf, [...proof, proof[0] as Hex]), false, "extended");
     assert.equal(verifyMerkleProof(tree.root, leaf, [...proof].reverse()), false, "reordered");

@@ -19,27 +19,75 @@ describe("lease holder names (taking over a killed process's lease)", () => {
     const elsewhere = { ...self, bootId: null };
     assert.equal(name(elsewhere), "anchor-1/4242/0badcafe");
     assert.equal(parseLeaseHolder(name(elsewhere)), null);
-    assert.equal(isDeadLocalHolder(name(elsewhere), self, () => "gone"), false);
-    assert.equal(isDeadLocalHolder(name(killed), elsewhere, () => "gone"), false, "nor does a process that cannot tell its own boot");
+    assert.equal(
+      isDeadLocalHolder(name(elsewhere), self, () => "gone"),
+      false,
+    );
+    assert.equal(
+      isDeadLocalHolder(name(killed), elsewhere, () => "gone"),
+      false,
+      "nor does a process that cannot tell its own boot",
+    );
   });
 
   it("behavior: a holder of this host, boot and PID namespace whose process is gone (or whose PID now runs another process) is dead", () => {
-    assert.equal(isDeadLocalHolder(name(killed), self, () => "gone"), true);
-    assert.equal(isDeadLocalHolder(name(killed), self, () => ({ startTime: "999999" })), true, "PID reused by a process started later");
+    assert.equal(
+      isDeadLocalHolder(name(killed), self, () => "gone"),
+      true,
+    );
+    assert.equal(
+      isDeadLocalHolder(name(killed), self, () => ({ startTime: "999999" })),
+      true,
+      "PID reused by a process started later",
+    );
   });
 
   it("error: anything short of proof is not dead — the process runs, cannot be read, or is elsewhere", () => {
-    assert.equal(isDeadLocalHolder(name(killed), self, () => ({ startTime: "912345" })), false, "still running");
-    assert.equal(isDeadLocalHolder(name(killed), self, () => "unknown"), false, "hidden by hidepid");
-    assert.equal(isDeadLocalHolder(name({ ...killed, host: "anchor-2" }), self, () => "gone"), false, "another host");
-    assert.equal(isDeadLocalHolder(name({ ...killed, bootId: "00000000-0000-4000-8000-000000000000" }), self, () => "gone"), false, "an earlier boot");
-    assert.equal(isDeadLocalHolder(name({ ...killed, pidNamespace: "4026532000" }), self, () => "gone"), false, "another PID namespace (container)");
-    assert.equal(isDeadLocalHolder(name(self), self, () => "gone"), false, "this very process");
-    assert.equal(isDeadLocalHolder("instance-a", self, () => "gone"), false, "a configured instance id");
-    assert.equal(isDeadLocalHolder(`${name(killed)} extra`, self, () => "gone"), false, "a name that does not parse exactly");
+    assert.equal(
+      isDeadLocalHolder(name(killed), self, () => ({ startTime: "912345" })),
+      false,
+      "still running",
+    );
+    assert.equal(
+      isDeadLocalHolder(name(killed), self, () => "unknown"),
+      false,
+      "hidden by hidepid",
+    );
+    assert.equal(
+      isDeadLocalHolder(name({ ...killed, host: "anchor-2" }), self, () => "gone"),
+      false,
+      "another host",
+    );
+    assert.equal(
+      isDeadLocalHolder(name({ ...killed, bootId: "00000000-0000-4000-8000-000000000000" }), self, () => "gone"),
+      false,
+      "an earlier boot",
+    );
+    assert.equal(
+      isDeadLocalHolder(name({ ...killed, pidNamespace: "4026532000" }), self, () => "gone"),
+      false,
+      "another PID namespace (container)",
+    );
+    assert.equal(
+      isDeadLocalHolder(name(self), self, () => "gone"),
+      false,
+      "this very process",
+    );
+    assert.equal(
+      isDeadLocalHolder("instance-a", self, () => "gone"),
+      false,
+      "a configured instance id",
+    );
+    assert.equal(
+      isDeadLocalHolder(`${name(killed)} extra`, self, () => "gone"),
+      false,
+      "a name that does not parse exactly",
+    );
   });
 
-  it("behavior: this process reads its own identity from /proc; a child killed with SIGKILL is gone", { skip: process.platform !== "linux" && "needs /proc (Linux)" }, async () => {
+  it("behavior: this process reads its own identity from /proc; a child killed with SIGKILL is gone", {
+    skip: process.platform !== "linux" && "needs /proc (Linux)",
+  }, async () => {
     const me = thisProcess();
     assert.equal(me.pid, process.pid);
     assert.match(me.bootId ?? "", /^[0-9a-f-]{36}$/);

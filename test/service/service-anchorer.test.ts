@@ -45,9 +45,12 @@ let registry: Hex;
 const stores: ServiceStore[] = [];
 const anchorers: Anchorer[] = [];
 
-
 async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const body = (await response.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
@@ -66,7 +69,12 @@ async function withoutAutomine(run: () => Promise<void>): Promise<void> {
 const mine = (blocks = 1) => rpc("anvil_mine", [toHex(blocks)]);
 
 function writerFor(url: string, index: number, timeoutMs = 5_000): ChainWriter {
-  const chain = defineChain({ id: 31337, name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [url] } } });
+  const chain = defineChain({
+    id: 31337,
+    name: "anvil",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [url] } },
+  });
   const transport = http(url, { timeout: timeoutMs, retryCount: 0 });
   return fromViem({
     publicClient: createPublicClient({ chain, transport }),
@@ -79,8 +87,25 @@ function privateKeyOf(index: number): Hex {
 }
 
 function newEntry(orgId: number, name: string): NewEntry {
-  const entry: LedgerEntry = { kind: "record", record: createRecord({ subject: { name, version: "1.0.0", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } }) };
-  return { orgId, kind: "record", entryHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry), body: canonicalJson(entryJson(entry)) };
+  const entry: LedgerEntry = {
+    kind: "record",
+    record: createRecord({
+      subject: {
+        name,
+        version: "1.0.0",
+        digest: { sha256: randomBytes(32).toString("hex") },
+        artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 },
+      },
+    }),
+  };
+  return {
+    orgId,
+    kind: "record",
+    entryHash: entryHash(entry),
+    leaf: leafOfEntry(entry),
+    subjectSha256: entrySubjectSha256(entry),
+    body: canonicalJson(entryJson(entry)),
+  };
 }
 
 type Recorded = {
@@ -242,9 +267,19 @@ describe("ChainWriter adapters: nonce, fees, pool", () => {
         }
         await withoutAutomine(async () => {
           const nonce = await writer.getTransactionCount(writer.account, "latest");
-          const signed = await writer.signTransaction({ to: writer.account, data: "0x", nonce, gas: 50_000n, maxFeePerGas: 7n * GWEI, maxPriorityFeePerGas: 2n * GWEI });
+          const signed = await writer.signTransaction({
+            to: writer.account,
+            data: "0x",
+            nonce,
+            gas: 50_000n,
+            maxFeePerGas: 7n * GWEI,
+            maxPriorityFeePerGas: 2n * GWEI,
+          });
           const parsed = parseTransaction(signed.raw);
-          assert.deepEqual([parsed.type, parsed.nonce, parsed.gas, parsed.maxFeePerGas, parsed.maxPriorityFeePerGas], ["eip1559", nonce, 50_000n, 7n * GWEI, 2n * GWEI]);
+          assert.deepEqual(
+            [parsed.type, parsed.nonce, parsed.gas, parsed.maxFeePerGas, parsed.maxPriorityFeePerGas],
+            ["eip1559", nonce, 50_000n, 7n * GWEI, 2n * GWEI],
+          );
           assert.equal(await writer.getTransaction(signed.hash), null, "unknown before it is sent");
           await writer.sendRawTransaction(signed.raw);
           const pooled = await writer.getTransaction(signed.hash);
@@ -279,7 +314,10 @@ describe("fee policy and backoff", () => {
   });
 
   it("behavior: fees never exceed the cap; at the cap there is nothing to bump", () => {
-    assert.deepEqual(bumpedFees({ maxFeePerGas: 95n, maxPriorityFeePerGas: 95n }, network(500n, 400n), policy), { maxFeePerGas: 100n, maxPriorityFeePerGas: 100n });
+    assert.deepEqual(bumpedFees({ maxFeePerGas: 95n, maxPriorityFeePerGas: 95n }, network(500n, 400n), policy), {
+      maxFeePerGas: 100n,
+      maxPriorityFeePerGas: 100n,
+    });
     assert.equal(bumpedFees({ maxFeePerGas: 100n, maxPriorityFeePerGas: 3n }, network(500n, 4n), policy), null);
     assert.deepEqual(initialFees(network(500n, 200n), 100n), { fees: { maxFeePerGas: 100n, maxPriorityFeePerGas: 100n }, capped: true });
     assert.deepEqual(initialFees({ type: "legacy", gasPrice: 7n }, 100n), { fees: { gasPrice: 7n }, capped: false });
@@ -297,7 +335,10 @@ describe("fee policy and backoff", () => {
       // 250 · 2^7 = 32 s: from the 8th failure on the delay is jittered within [15 s, 30 s].
       for (let i = 1; i < 8; i++) assert.ok(delays[i]! >= delays[i - 1]!, `delays never shrink: ${delays.join(", ")}`);
       assert.ok(delays[0]! >= 125 && delays[0]! <= 250);
-      assert.ok(delays.slice(7).every((d) => d >= 15_000 && d <= 30_000), `capped: ${delays.join(", ")}`);
+      assert.ok(
+        delays.slice(7).every((d) => d >= 15_000 && d <= 30_000),
+        `capped: ${delays.join(", ")}`,
+      );
       backoff.reset();
       assert.ok(backoff.next() <= 250);
     }
@@ -329,7 +370,13 @@ describe("anchorer", () => {
     assert.equal((await t.store.transactionsOf(batch.id)).map((tx) => tx.status).join(), "mined");
     const [metadata] = [JSON.parse(batch.metadata)];
     assert.equal(metadata.format, "provenance-batch-metadata-v1", "the ledger's batch metadata");
-    assert.equal(batch.metadataHash, buildBatch(entries.map((e) => e.leaf), new Date(batch.sealedAt)).metadataHash);
+    assert.equal(
+      batch.metadataHash,
+      buildBatch(
+        entries.map((e) => e.leaf),
+        new Date(batch.sealedAt),
+      ).metadataHash,
+    );
   });
 
   it("behavior: reaching N wakes the running loop at once, without waiting for T or the poll interval", async () => {
@@ -395,7 +442,10 @@ describe("anchorer", () => {
     assert.equal(t.recorded.sealed.length, 0, "not yet: 2 < N and younger than T");
     t.clock.offset += 5_000;
     await anchorer.tick();
-    assert.deepEqual(t.recorded.sealed.map((b) => b.leafCount), [2]);
+    assert.deepEqual(
+      t.recorded.sealed.map((b) => b.leafCount),
+      [2],
+    );
     await ticks(anchorer, 2);
     await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
   });
@@ -412,12 +462,19 @@ describe("anchorer", () => {
         entries.push(...(await t.add(3))); // N reached each time, yet nothing more is sealed
         await anchorer.tick();
       }
-      assert.deepEqual(t.recorded.sealed.map((b) => b.leafCount), [3, 3], "one batch in flight, one waiting");
+      assert.deepEqual(
+        t.recorded.sealed.map((b) => b.leafCount),
+        [3, 3],
+        "one batch in flight, one waiting",
+      );
       assert.equal(t.recorded.sent.length, 1);
       assert.equal((await t.store.pendingStats()).find((s) => s.orgId === t.orgId)?.pending, 9);
       await mine();
       await anchorer.tick(); // batch 1 mined; batch 2 sent; the 9 pending sealed as one batch to wait behind it
-      assert.deepEqual(t.recorded.sealed.map((b) => b.leafCount), [3, 3, 9]);
+      assert.deepEqual(
+        t.recorded.sealed.map((b) => b.leafCount),
+        [3, 3, 9],
+      );
       assert.equal(t.recorded.sent.length, 2);
       for (let i = 0; i < 3; i++) {
         await mine();
@@ -441,7 +498,10 @@ describe("anchorer", () => {
     await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
     const batch = (await t.store.getBatch(persisted.batchId))!;
     assert.equal(batch.anchor!.txHash, persisted.hash, "the very transaction persisted before the crash");
-    assert.deepEqual((await t.store.transactionsOf(batch.id)).map((tx) => tx.status), ["mined"]);
+    assert.deepEqual(
+      (await t.store.transactionsOf(batch.id)).map((tx) => tx.status),
+      ["mined"],
+    );
     assert.equal(await pendingNonce(t.writer), nonce + 1, "one transaction, not two");
   });
 
@@ -509,7 +569,11 @@ describe("anchorer", () => {
           return async () => {
             const batch = (await t.store.getBatch(t.recorded.sealed[0]!.batchId))!;
             squatted = batch.root;
-            await sendAndWait(admin, { to: registry, data: encodeAnchor({ orgId: squatter, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }) }, {});
+            await sendAndWait(
+              admin,
+              { to: registry, data: encodeAnchor({ orgId: squatter, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }) },
+              {},
+            );
             return target.getFees();
           };
         const value = Reflect.get(target, property) as unknown;
@@ -560,11 +624,17 @@ describe("anchorer", () => {
       assert.equal(second.nonce, first.nonce);
       assert.ok(BigInt(second.maxFeePerGas) >= (BigInt(first.maxFeePerGas) * 120n) / 100n, "by at least bumpPercent");
       assert.ok(BigInt(second.maxPriorityFeePerGas) >= (BigInt(first.maxPriorityFeePerGas) * 120n) / 100n);
-      assert.deepEqual(t.recorded.sent.map((s) => s.replacement), [false, true]);
+      assert.deepEqual(
+        t.recorded.sent.map((s) => s.replacement),
+        [false, true],
+      );
       await mine();
       await ticks(anchorer, 2);
       await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
-      assert.deepEqual((await t.store.transactionsOf(first.batchId)).map((tx) => tx.status), ["replaced", "mined"]);
+      assert.deepEqual(
+        (await t.store.transactionsOf(first.batchId)).map((tx) => tx.status),
+        ["replaced", "mined"],
+      );
     });
   });
 
@@ -572,7 +642,12 @@ describe("anchorer", () => {
     const t = await setup(8);
     const cap = (5n * GWEI) / 2n;
     // A fee oracle that lags the market: it keeps suggesting 1.2 gwei.
-    const staleFees = async (): Promise<FeeData> => ({ type: "eip1559", baseFeePerGas: GWEI, maxFeePerGas: (12n * GWEI) / 10n, maxPriorityFeePerGas: GWEI / 10n });
+    const staleFees = async (): Promise<FeeData> => ({
+      type: "eip1559",
+      baseFeePerGas: GWEI,
+      maxFeePerGas: (12n * GWEI) / 10n,
+      maxPriorityFeePerGas: GWEI / 10n,
+    });
     const anchorer = t.make({ writer: { ...t.writer, getFees: staleFees }, fees: { bumpPercent: 20, maxFeePerGasCap: cap, rebroadcastAfterMs: 1_000 } });
     const entries = await t.add(3);
     await withoutAutomine(async () => {
@@ -618,7 +693,13 @@ describe("anchorer", () => {
       await anchorer.tick();
       const [ours] = await t.store.pendingTransactions();
       // Someone else with the key (another tool, an operator) sends at the same nonce with higher fees.
-      const foreign = await t.writer.signTransaction({ to: t.writer.account, data: "0x", nonce: ours!.nonce, maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: 10n * GWEI });
+      const foreign = await t.writer.signTransaction({
+        to: t.writer.account,
+        data: "0x",
+        nonce: ours!.nonce,
+        maxFeePerGas: 50n * GWEI,
+        maxPriorityFeePerGas: 10n * GWEI,
+      });
       await t.writer.sendRawTransaction(foreign.raw);
       await mine();
       assert.equal((await t.writer.getTransactionReceipt(foreign.hash))?.status, "success");
@@ -629,7 +710,10 @@ describe("anchorer", () => {
       await mine();
       await ticks(anchorer, 2);
       await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
-      assert.deepEqual((await t.store.transactionsOf(ours!.batchId)).map((tx) => tx.status), ["dropped", "mined"]);
+      assert.deepEqual(
+        (await t.store.transactionsOf(ours!.batchId)).map((tx) => tx.status),
+        ["dropped", "mined"],
+      );
     });
   });
 
@@ -655,8 +739,15 @@ describe("anchorer", () => {
       await anchorer.tick(); // asks: no receipt, then the block comes
       await ticks(anchorer, 2);
       await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
-      assert.deepEqual(t.recorded.logs.filter((l) => l.level === "warn").map((l) => l.message), [], "no warning: nothing was amiss");
-      assert.deepEqual((await t.store.transactionsOf(t.recorded.sealed[0]!.batchId)).map((tx) => tx.status), ["mined"]);
+      assert.deepEqual(
+        t.recorded.logs.filter((l) => l.level === "warn").map((l) => l.message),
+        [],
+        "no warning: nothing was amiss",
+      );
+      assert.deepEqual(
+        (await t.store.transactionsOf(t.recorded.sealed[0]!.batchId)).map((tx) => tx.status),
+        ["mined"],
+      );
     });
   });
 
@@ -665,14 +756,31 @@ describe("anchorer", () => {
     const entries = await t.add(3);
     // What a crash can leave: a batch whose transaction was signed after one that the node lost.
     const sealedAt = new Date();
-    const batch = (await t.store.sealBatch(t.orgId, 100, (leaves) => {
-      const { tree, metadata, metadataHash } = buildBatch(leaves, sealedAt);
-      return { root: tree.root, tree: tree.toBytes(), metadata, metadataHash };
-    }, sealedAt))!;
+    const batch = (await t.store.sealBatch(
+      t.orgId,
+      100,
+      (leaves) => {
+        const { tree, metadata, metadataHash } = buildBatch(leaves, sealedAt);
+        return { root: tree.root, tree: tree.toBytes(), metadata, metadataHash };
+      },
+      sealedAt,
+    ))!;
     const nonce = await pendingNonce(t.writer);
     const data = encodeAnchor({ orgId: t.orgId, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash });
     const gapped = await t.writer.signTransaction({ to: registry, data, nonce: nonce + 1 });
-    await t.store.addTransaction({ batchId: batch.id, chainId: 31337, from: t.writer.account, nonce: nonce + 1, hash: gapped.hash, raw: gapped.raw, maxFeePerGas: "1", maxPriorityFeePerGas: "1" }, new Date());
+    await t.store.addTransaction(
+      {
+        batchId: batch.id,
+        chainId: 31337,
+        from: t.writer.account,
+        nonce: nonce + 1,
+        hash: gapped.hash,
+        raw: gapped.raw,
+        maxFeePerGas: "1",
+        maxPriorityFeePerGas: "1",
+      },
+      new Date(),
+    );
     const anchorer = t.make();
     await anchorer.tick(); // reconcile rebroadcasts it; it waits behind the gap
     assert.equal(await t.writer.getTransactionReceipt(gapped.hash), null, "not minable");
@@ -681,7 +789,13 @@ describe("anchorer", () => {
     await ticks(anchorer, 2);
     await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
     const txs = await t.store.transactionsOf(batch.id);
-    assert.deepEqual(txs.map((tx) => [tx.nonce, tx.status]), [[nonce + 1, "dropped"], [nonce, "mined"]]);
+    assert.deepEqual(
+      txs.map((tx) => [tx.nonce, tx.status]),
+      [
+        [nonce + 1, "dropped"],
+        [nonce, "mined"],
+      ],
+    );
   });
 
   it("behavior: a reorg that removes the anchor block sends the batch back to sealed; it is anchored again and confirmed only at depth", async () => {
@@ -814,7 +928,11 @@ describe("anchorer", () => {
     assert.equal(t.recorded.sealed.length, 1, "sealed once");
     await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
     const [batch1] = t.recorded.sealed;
-    assert.deepEqual((await t.store.transactionsOf(batch1!.batchId)).map((tx) => tx.from), [t.writer.account], "only the holder sent");
+    assert.deepEqual(
+      (await t.store.transactionsOf(batch1!.batchId)).map((tx) => tx.from),
+      [t.writer.account],
+      "only the holder sent",
+    );
 
     await first.stop(); // releases the lease
     const more = await t.add(3);
@@ -822,7 +940,10 @@ describe("anchorer", () => {
     assert.equal(second.status().leader, true);
     await assertAnchoredOnce(t.store, t.orgId, [...entries, ...more], "confirmed");
     const batch2 = t.recorded.sealed[1]!;
-    assert.deepEqual((await t.store.transactionsOf(batch2.batchId)).map((tx) => tx.from), [writerFor(rpcUrl, 19).account]);
+    assert.deepEqual(
+      (await t.store.transactionsOf(batch2.batchId)).map((tx) => tx.from),
+      [writerFor(rpcUrl, 19).account],
+    );
   });
 });
 
@@ -833,7 +954,11 @@ describe("anchorer on a free-gas network (base fee and gas price 0, like Besu wi
   before(async () => {
     const port = await freePort();
     freeUrl = `http://127.0.0.1:${port}`;
-    freeNode = spawn(join(root, "node_modules", ".bin", "anvil"), ["--port", String(port), "--base-fee", "0", "--gas-price", "0", "--no-priority-fee", "--silent"], { stdio: "ignore" });
+    freeNode = spawn(
+      join(root, "node_modules", ".bin", "anvil"),
+      ["--port", String(port), "--base-fee", "0", "--gas-price", "0", "--no-priority-fee", "--silent"],
+      { stdio: "ignore" },
+    );
     for (let i = 0; ; i++) {
       try {
         await writerFor(freeUrl, 0).getChainId();
@@ -891,7 +1016,8 @@ describe("anchorer on a free-gas network (base fee and gas price 0, like Besu wi
     anchorers.push(anchorer);
     const entries = [newEntry(orgId, "free/a"), newEntry(orgId, "free/b")];
     await store.addEntries(entries);
-    const freeRpc = (method: string, params: unknown[] = []) => fetch(freeUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    const freeRpc = (method: string, params: unknown[] = []) =>
+      fetch(freeUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
     await freeRpc("evm_setAutomine", [false]);
     await anchorer.tick();
     offset += 1_000;

@@ -24,8 +24,25 @@ const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 function newEntry(orgId: number): NewEntry {
-  const entry: LedgerEntry = { kind: "record", record: createRecord({ subject: { name: "m", version: "1", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } }) };
-  return { orgId, kind: "record", entryHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry), body: canonicalJson(entryJson(entry)) };
+  const entry: LedgerEntry = {
+    kind: "record",
+    record: createRecord({
+      subject: {
+        name: "m",
+        version: "1",
+        digest: { sha256: randomBytes(32).toString("hex") },
+        artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 },
+      },
+    }),
+  };
+  return {
+    orgId,
+    kind: "record",
+    entryHash: entryHash(entry),
+    leaf: leafOfEntry(entry),
+    subjectSha256: entrySubjectSha256(entry),
+    body: canonicalJson(entryJson(entry)),
+  };
 }
 
 // The check an operator runs after restoring a service store from a backup (docs/deployment.md).
@@ -48,8 +65,20 @@ describe("checkStore (restore check)", () => {
   /** Anchors `batches` batches, adding two entries before each unless `addFirst` is false for the first. */
   async function anchorBatches(store: ServiceStore, batches: number, addFirst = true): Promise<void> {
     const anchorer = createAnchorer({
-      store, writer, registry, chainId: chain.chainId, orgIds: [orgId], intervalMs: 60_000, maxPending: 2, maxLeaves: 100, confirmations: 1,
-      fees: { bumpPercent: 20, maxFeePerGasCap: 10n ** 12n, rebroadcastAfterMs: 5_000 }, leaseName: "anchorer", leaseHolder: "check", leaseTtlMs: 30_000, logger: quiet,
+      store,
+      writer,
+      registry,
+      chainId: chain.chainId,
+      orgIds: [orgId],
+      intervalMs: 60_000,
+      maxPending: 2,
+      maxLeaves: 100,
+      confirmations: 1,
+      fees: { bumpPercent: 20, maxFeePerGasCap: 10n ** 12n, rebroadcastAfterMs: 5_000 },
+      leaseName: "anchorer",
+      leaseHolder: "check",
+      leaseTtlMs: 30_000,
+      logger: quiet,
     });
     for (let i = 0; i < batches; i++) {
       if (i > 0 || addFirst) await store.addEntries([newEntry(orgId), newEntry(orgId)]);
@@ -74,10 +103,26 @@ describe("checkStore (restore check)", () => {
     }
     // The same check from the CLI, as an operator runs it (docs/deployment.md).
     const cli = (store: string) =>
-      run(process.execPath, [join(import.meta.dirname, "..", "..", "bin", "provenance.js"), "store", "check", "--store", store, "--rpc", chain.rpcUrl, "--registry", registry, "--chain-id", String(chain.chainId)], {
-        cwd: dir, // not the caller's folder: a .env there would be read
-        env: { PATH: process.env.PATH, HOME: dir },
-      });
+      run(
+        process.execPath,
+        [
+          join(import.meta.dirname, "..", "..", "bin", "provenance.js"),
+          "store",
+          "check",
+          "--store",
+          store,
+          "--rpc",
+          chain.rpcUrl,
+          "--registry",
+          registry,
+          "--chain-id",
+          String(chain.chainId),
+        ],
+        {
+          cwd: dir, // not the caller's folder: a .env there would be read
+          env: { PATH: process.env.PATH, HOME: dir },
+        },
+      );
     const ok = await cli(restored);
     assert.match(ok.stdout, /^OK: sqlite:.*3 batch\(es\); 3 anchored exactly as stored/m);
   });
@@ -101,7 +146,10 @@ describe("checkStore (restore check)", () => {
     try {
       const result = await checkStore({ store: tampered, chain: writer, registry, chainId: chain.chainId });
       assert.equal(result.matched, 0);
-      assert.deepEqual(result.problems.map((p) => p.batchId), [1, 2]);
+      assert.deepEqual(
+        result.problems.map((p) => p.batchId),
+        [1, 2],
+      );
       assert.match(result.problems[0]!.problem, /block \d+ is 0x[0-9a-f]{64} on the node, the store says 0xabab/);
       assert.match(result.problems[1]!.problem, /metadata hash/);
     } finally {

@@ -60,7 +60,8 @@ const signingKey = keyFileFromEthereumKey(DEV_PRIVATE_KEY);
 
 /** A random SHA-256 (64 hex digits): every test entry is about a new artifact. */
 const sha = () => randomBytes(32).toString("hex");
-const record = (name = "acme/detector", version = `1.0.${randomBytes(3).readUIntBE(0, 3)}`) => createRecord({ subject: { name, version, digest: { sha256: sha() }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } });
+const record = (name = "acme/detector", version = `1.0.${randomBytes(3).readUIntBE(0, 3)}`) =>
+  createRecord({ subject: { name, version, digest: { sha256: sha() }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function envelope(): Promise<DsseEnvelope> {
@@ -81,7 +82,12 @@ async function envelope(): Promise<DsseEnvelope> {
 
 type Answer = HttpAnswer;
 
-async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
   let body: string | Uint8Array | undefined;
   if (options.raw !== undefined) body = options.raw;
@@ -120,12 +126,20 @@ async function waitForStatus(base: string, token: string, id: string, done: (sta
 }
 
 async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(chain.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const response = await fetch(chain.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   return ((await response.json()) as { result: unknown }).result;
 }
 
 /** The CLI as a process (from source through tsx), in `cwd`, with only `env` (and PATH). */
-function cli(args: string[], env: Record<string, string>, cwd = work): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+  cwd = work,
+): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const script = `import { main } from ${JSON.stringify(pathToFileURL(join(REPO, "src/cli/main.ts")).href)}; process.exitCode = await main(process.argv.slice(1));`;
   const child = spawn(process.execPath, ["--no-warnings", "--import", import.meta.resolve("tsx"), "--input-type=module", "-e", script, ...args], {
     cwd,
@@ -136,7 +150,9 @@ function cli(args: string[], env: Record<string, string>, cwd = work): { child: 
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -178,7 +194,12 @@ before(async () => {
   org1 = (await registerOrganisation(admin, registry, { name: "Org One" })).orgId;
   org2 = (await registerOrganisation(admin, registry, { name: "Org Two" })).orgId;
   org3 = (await registerOrganisation(admin, registry, { name: "Org Three", anchorers: [SECOND_ACCOUNT] })).orgId;
-  const possession = await proveKeyPossession(signerFromKeyFile(signingKey), { chainId: chain.chainId, registry, orgId: org1, role: onChainRole("ml-pipeline") });
+  const possession = await proveKeyPossession(signerFromKeyFile(signingKey), {
+    chainId: chain.chainId,
+    registry,
+    orgId: org1,
+    role: onChainRole("ml-pipeline"),
+  });
   await registerSigningKey(admin, registry, { orgId: org1, role: onChainRole("ml-pipeline"), possession });
   work = await mkdtemp(join(tmpdir(), "provenance-service-"));
   const url = new URL(chain.rpcUrl);
@@ -228,7 +249,11 @@ describe("the anchoring service over HTTP", () => {
     base = service.url;
     // Tokens through the CLI (a separate process on the same SQLite file), printed once.
     const created = [];
-    for (const [orgId, name] of [[org1, "ci-org1"], [org2, "ci-org2"], [4242, "unserved"]] as const) {
+    for (const [orgId, name] of [
+      [org1, "ci-org1"],
+      [org2, "ci-org2"],
+      [4242, "unserved"],
+    ] as const) {
       const run = await cli(["token", "create", "--org", String(orgId), "--name", name, "--store", file, "--json"], {}).done;
       assert.equal(run.code, 0, run.stderr);
       created.push(JSON.parse(run.stdout) as { id: number; orgId: number; token: string });
@@ -260,14 +285,19 @@ describe("the anchoring service over HTTP", () => {
     const doc = (await call(base, "GET", "/openapi.json")).body;
     assert.equal(doc.openapi, "3.1.0");
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
-      Object.keys(item).filter((k) => ["get", "post", "put", "patch", "delete", "head"].includes(k)).map((m) => `${m.toUpperCase()} ${path}`),
+      Object.keys(item)
+        .filter((k) => ["get", "post", "put", "patch", "delete", "head"].includes(k))
+        .map((m) => `${m.toUpperCase()} ${path}`),
     );
     assert.deepEqual(documented.sort(), ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     // And the server answers each documented route (not 404 for the route, not 405).
     for (const route of ROUTES) {
       const path = route.path.replace("{entryHash}", `0x${"0".repeat(64)}`);
       const answer = await call(base, route.method, path, { token: token1, ...(route.method === "POST" ? { body: {} } : {}) });
-      assert.ok(answer.status !== 405 && !(answer.status === 404 && answer.body?.error?.message?.startsWith("no route")), `${route.method} ${route.path}: ${answer.status} ${answer.text}`);
+      assert.ok(
+        answer.status !== 405 && !(answer.status === 404 && answer.body?.error?.message?.startsWith("no route")),
+        `${route.method} ${route.path}: ${answer.status} ${answer.text}`,
+      );
     }
     // Every documented response references schemas that exist.
     for (const ref of JSON.stringify(doc).match(/"#\/components\/(schemas|responses)\/\w+/g) ?? []) {
@@ -283,9 +313,17 @@ describe("the anchoring service over HTTP", () => {
     expectError(wrong, 405, "METHOD_NOT_ALLOWED");
     assert.equal(wrong.headers.get("allow"), "POST");
     expectError(await call(base, "POST", "/healthz"), 405, "METHOD_NOT_ALLOWED");
-    const text = await call(base, "POST", "/v1/entries", { token: token1, raw: JSON.stringify({ record: record() }), headers: { "content-type": "text/plain" } });
+    const text = await call(base, "POST", "/v1/entries", {
+      token: token1,
+      raw: JSON.stringify({ record: record() }),
+      headers: { "content-type": "text/plain" },
+    });
     expectError(text, 415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type");
-    expectError(await call(base, "POST", "/v1/entries", { token: token1, raw: "{}", headers: { "content-type": "application/json; charset=latin1" } }), 415, "UNSUPPORTED_MEDIA_TYPE");
+    expectError(
+      await call(base, "POST", "/v1/entries", { token: token1, raw: "{}", headers: { "content-type": "application/json; charset=latin1" } }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
   });
 
   it("error: a missing, malformed, unknown or revoked token is 401; a token of an organisation not served is 403", async () => {
@@ -316,12 +354,22 @@ describe("the anchoring service over HTTP", () => {
     const r = record();
     const text = JSON.stringify({ record: r }).replace('"type":"model-registered"', '"type":"model-registered","type":"model-revoked"');
     expectError(await call(base, "POST", "/v1/entries", { token: token1, raw: text }), 400, "DUPLICATE_KEY", "$.record.type");
-    expectError(await call(base, "POST", "/v1/entries", { token: token1, body: { record: { ...r, subject: { ...r.subject, digest: { sha256: "XYZ" } } } } }), 400, "INVALID_RECORD", "$.record.subject.digest.sha256");
+    expectError(
+      await call(base, "POST", "/v1/entries", { token: token1, body: { record: { ...r, subject: { ...r.subject, digest: { sha256: "XYZ" } } } } }),
+      400,
+      "INVALID_RECORD",
+      "$.record.subject.digest.sha256",
+    );
     expectError(await call(base, "POST", "/v1/entries", { token: token1, body: { record: r, envelope: {} } }), 400, "INVALID_ARGUMENT", "$");
     expectError(await call(base, "POST", "/v1/entries", { token: token1, body: { record: r, extra: 1 } }), 400, "INVALID_ARGUMENT", "$.extra");
     expectError(await call(base, "POST", "/v1/entries", { token: token1, body: { envelope: r } }), 400, "INVALID_ENVELOPE", "$.envelope");
     const env = await envelope();
-    expectError(await call(base, "POST", "/v1/entries", { token: token1, body: { envelope: { ...env, payload: `${env.payload}=` } } }), 400, "INVALID_BASE64", "$.envelope.payload");
+    expectError(
+      await call(base, "POST", "/v1/entries", { token: token1, body: { envelope: { ...env, payload: `${env.payload}=` } } }),
+      400,
+      "INVALID_BASE64",
+      "$.envelope.payload",
+    );
     expectError(await call(base, "POST", "/v1/entries", { token: token1, raw: '{"record": 9007199254740993}' }), 400, "NUMBER_OUT_OF_RANGE", "$.record");
     assert.equal(await store.getEntry(org1, recordHash(r)), null, "nothing of a refused request is stored");
   });
@@ -377,7 +425,11 @@ describe("the anchoring service over HTTP", () => {
     expectError(await call(base, "GET", `/v1/entries/${recordHash(b)}`, { token: token1 }), 404, "NOT_FOUND");
     // Keys are per organisation: organisation 2 may use the same key for its own entry.
     assert.equal((await call(base, "POST", "/v1/entries", { token: token2, body: { record: b }, headers: { "idempotency-key": key } })).status, 201);
-    expectError(await call(base, "POST", "/v1/entries", { token: token1, body: { record: b }, headers: { "idempotency-key": "tab\there" } }), 400, "INVALID_IDEMPOTENCY_KEY");
+    expectError(
+      await call(base, "POST", "/v1/entries", { token: token1, body: { record: b }, headers: { "idempotency-key": "tab\there" } }),
+      400,
+      "INVALID_IDEMPOTENCY_KEY",
+    );
     ids.keyed = first.body.id;
   });
 
@@ -387,7 +439,15 @@ describe("the anchoring service over HTTP", () => {
     const before = addEntriesCalls;
     const answer = await call(base, "POST", "/v1/entries:batch", {
       token: token1,
-      body: { entries: [{ record: fresh[0] }, { record: fresh[1], idempotencyKey: key }, { envelope: await envelope() }, { record: fresh[1], idempotencyKey: key }, { record: fresh[2], idempotencyKey: key }] },
+      body: {
+        entries: [
+          { record: fresh[0] },
+          { record: fresh[1], idempotencyKey: key },
+          { envelope: await envelope() },
+          { record: fresh[1], idempotencyKey: key },
+          { record: fresh[2], idempotencyKey: key },
+        ],
+      },
     });
     assert.equal(answer.status, 200, answer.text);
     assert.deepEqual(
@@ -400,12 +460,20 @@ describe("the anchoring service over HTTP", () => {
     assert.equal(addEntriesCalls - before, 1, "one transaction for the whole batch");
     // One invalid entry refuses the batch, naming it; nothing is stored.
     const lone = record();
-    const refused = await call(base, "POST", "/v1/entries:batch", { token: token1, body: { entries: [{ record: lone }, { record: { ...lone, format: "v0" } }] } });
+    const refused = await call(base, "POST", "/v1/entries:batch", {
+      token: token1,
+      body: { entries: [{ record: lone }, { record: { ...lone, format: "v0" } }] },
+    });
     expectError(refused, 400, "UNSUPPORTED_FORMAT", "$.entries[1].record.format");
     assert.equal(await store.getEntry(org1, recordHash(lone)), null);
     expectError(await call(base, "POST", "/v1/entries:batch", { token: token1, body: { entries: [] } }), 400, "INVALID_ARGUMENT", "$.entries");
     // 1001 entries are refused by count, before any entry is read (empty ones keep the body under this server's --max-body).
-    expectError(await call(base, "POST", "/v1/entries:batch", { token: token1, body: { entries: Array.from({ length: 1001 }, () => ({})) } }), 400, "INVALID_ARGUMENT", "$.entries");
+    expectError(
+      await call(base, "POST", "/v1/entries:batch", { token: token1, body: { entries: Array.from({ length: 1001 }, () => ({})) } }),
+      400,
+      "INVALID_ARGUMENT",
+      "$.entries",
+    );
   });
 
   it("behavior: group commit — concurrent requests share transactions, and every 201 is stored", async () => {
@@ -439,7 +507,11 @@ describe("the anchoring service over HTTP", () => {
     assert.ok(["pending", "sealed", "anchored"].includes(early.body.status), early.text);
     const seen = await waitForStatus(base, token1, posted.body.id, (s) => s === "anchored" || s === "confirmed");
     const order = ["pending", "sealed", "anchored", "confirmed"];
-    assert.deepEqual(seen, [...seen].sort((a, b) => order.indexOf(a) - order.indexOf(b)), `statuses in order: ${seen.join(" → ")}`);
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+      `statuses in order: ${seen.join(" → ")}`,
+    );
     const anchored = await call(base, "GET", `/v1/entries/${posted.body.id}`, { token: token1 });
     assert.equal(anchored.body.anchor.chainId, CHAIN_ID);
     assert.equal(anchored.body.anchor.registry, registry.toLowerCase());
@@ -488,7 +560,24 @@ describe("the anchoring service over HTTP", () => {
     it("default: `provenance verify` (the CLI, as a process) verifies the downloaded receipt", async () => {
       // The service's caller holds the model's digest, not its files: the verdict says so (exit 3).
       const digest = parseReceipt(await readFile(receiptFile, "utf8")).record!.subject.digest.sha256;
-      const run = await cli(["verify", receiptFile, "--artifact-digest", `sha256:${digest}`, "--rpc", chain.rpcUrl, "--registry", registry, "--chain-id", String(CHAIN_ID), "--org", String(org1), "--json"], {}).done;
+      const run = await cli(
+        [
+          "verify",
+          receiptFile,
+          "--artifact-digest",
+          `sha256:${digest}`,
+          "--rpc",
+          chain.rpcUrl,
+          "--registry",
+          registry,
+          "--chain-id",
+          String(CHAIN_ID),
+          "--org",
+          String(org1),
+          "--json",
+        ],
+        {},
+      ).done;
       assert.equal(run.code, 3, run.stderr + run.stdout);
       const verdict = JSON.parse(run.stdout);
       assert.equal(verdict.verified, true);
@@ -496,7 +585,10 @@ describe("the anchoring service over HTTP", () => {
     });
 
     it("default: POST /v1/verify verifies a receipt and an attestation's receipt with the service's own pins", async () => {
-      const answer = await call(base, "POST", "/v1/verify", { token: token2, body: { receipt: recordReceipt, artifactSha256: recordReceipt.record!.subject.digest.sha256 } });
+      const answer = await call(base, "POST", "/v1/verify", {
+        token: token2,
+        body: { receipt: recordReceipt, artifactSha256: recordReceipt.record!.subject.digest.sha256 },
+      });
       assert.equal(answer.status, 200, answer.text);
       assert.equal(answer.body.verified, true);
       assert.equal(answer.body.entryHash, ids.record);
@@ -512,20 +604,39 @@ describe("the anchoring service over HTTP", () => {
 
     it("error: POST /v1/verify of a tampered receipt is 422 naming the failed check", async () => {
       const flip = (hex: string) => `${hex.slice(0, -1)}${hex.endsWith("0") ? "1" : "0"}`;
-      const tamperedProof = { ...recordReceipt, proof: recordReceipt.proof.length ? [flip(recordReceipt.proof[0]!), ...recordReceipt.proof.slice(1)] : [`0x${"0".repeat(64)}`] };
+      const tamperedProof = {
+        ...recordReceipt,
+        proof: recordReceipt.proof.length ? [flip(recordReceipt.proof[0]!), ...recordReceipt.proof.slice(1)] : [`0x${"0".repeat(64)}`],
+      };
       const answer = await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: tamperedProof } });
       assert.equal(answer.status, 422, answer.text);
       assert.deepEqual(Object.keys(answer.body).sort(), ["check", "message", "verified"]);
       assert.equal(answer.body.verified, false);
       assert.equal(answer.body.check, "proof-root");
-      const otherRecord = await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: { ...recordReceipt, record: { ...recordReceipt.record, type: "model-revoked" } } } });
+      const otherRecord = await call(base, "POST", "/v1/verify", {
+        token: token1,
+        body: { receipt: { ...recordReceipt, record: { ...recordReceipt.record, type: "model-revoked" } } },
+      });
       assert.equal(otherRecord.body.check, "record-leaf");
       const otherArtifact = await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: recordReceipt, artifactSha256: "0".repeat(64) } });
       assert.equal(otherArtifact.body.check, "artifact-digest");
-      const otherChain = await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: { ...recordReceipt, anchor: { ...recordReceipt.anchor, chainId: 1 } } } });
+      const otherChain = await call(base, "POST", "/v1/verify", {
+        token: token1,
+        body: { receipt: { ...recordReceipt, anchor: { ...recordReceipt.anchor, chainId: 1 } } },
+      });
       assert.equal(otherChain.body.check, "chain-id");
-      expectError(await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: { ...recordReceipt, format: "provenance-receipt-v9" } } }), 400, "UNSUPPORTED_FORMAT", "$.receipt.format");
-      expectError(await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: recordReceipt, artifactSha256: "XYZ" } }), 400, "INVALID_ARGUMENT", "$.artifactSha256");
+      expectError(
+        await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: { ...recordReceipt, format: "provenance-receipt-v9" } } }),
+        400,
+        "UNSUPPORTED_FORMAT",
+        "$.receipt.format",
+      );
+      expectError(
+        await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: recordReceipt, artifactSha256: "XYZ" } }),
+        400,
+        "INVALID_ARGUMENT",
+        "$.artifactSha256",
+      );
     });
   });
 
@@ -570,17 +681,28 @@ describe("the anchoring service over HTTP", () => {
     assert.equal(value("provenance_store_up"), 1);
     assert.ok(value('provenance_http_requests_total{route="/v1/entries",code="201"}') >= 5);
     assert.ok(value('provenance_http_requests_total{route="/v1/entries",code="413"}') >= 2);
-    assert.equal(value('provenance_http_request_duration_seconds_bucket{route="/v1/entries",le="+Inf"}'), value('provenance_http_request_duration_seconds_count{route="/v1/entries"}'));
+    assert.equal(
+      value('provenance_http_request_duration_seconds_bucket{route="/v1/entries",le="+Inf"}'),
+      value('provenance_http_request_duration_seconds_count{route="/v1/entries"}'),
+    );
     // Cumulative buckets never decrease.
-    const buckets = text.split("\n").filter((l) => l.startsWith('provenance_http_request_duration_seconds_bucket{route="/v1/entries",')).map((l) => Number(l.split(" ")[1]));
-    assert.deepEqual(buckets, [...buckets].sort((a, b) => a - b));
+    const buckets = text
+      .split("\n")
+      .filter((l) => l.startsWith('provenance_http_request_duration_seconds_bucket{route="/v1/entries",'))
+      .map((l) => Number(l.split(" ")[1]));
+    assert.deepEqual(
+      buckets,
+      [...buckets].sort((a, b) => a - b),
+    );
   });
 
   it("behavior: a client that hangs up mid-body is not a server error", async () => {
     const { port, hostname } = new URL(base);
     await new Promise<void>((resolve) => {
       const socket = connect(Number(port), hostname, () => {
-        socket.write(`POST /v1/entries HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token1}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"record":`);
+        socket.write(
+          `POST /v1/entries HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token1}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"record":`,
+        );
         setTimeout(() => {
           socket.destroy();
           resolve();
@@ -601,14 +723,18 @@ describe("the anchoring service over HTTP", () => {
     const all = logs.join("\n");
     assert.match(all, /"msg":"service started"/);
     assert.match(all, /"route":"\/v1\/entries"/);
-    for (const secret of [token1, token2, unservedToken, DEV_PRIVATE_KEY.slice(2), ...RPC_SECRETS]) assert.ok(!all.includes(secret), `a log line contains ${secret.slice(0, 12)}…`);
+    for (const secret of [token1, token2, unservedToken, DEV_PRIVATE_KEY.slice(2), ...RPC_SECRETS])
+      assert.ok(!all.includes(secret), `a log line contains ${secret.slice(0, 12)}…`);
   });
 });
 
 describe("starting and stopping", () => {
   it("error: refuses to start when the node serves another chain than the configured one", async () => {
     const file = join(work, "wrong-chain.db");
-    await assert.rejects(startService(baseConfig({ store: file, chainId: 1 })), (e: unknown) => e instanceof ChainError && e.code === "CHAIN_ID_MISMATCH" && /serves chain 31337/.test(e.message));
+    await assert.rejects(
+      startService(baseConfig({ store: file, chainId: 1 })),
+      (e: unknown) => e instanceof ChainError && e.code === "CHAIN_ID_MISMATCH" && /serves chain 31337/.test(e.message),
+    );
     await assert.rejects(stat(file), "nothing was created");
   });
 
@@ -617,7 +743,10 @@ describe("starting and stopping", () => {
     const store = await openSqliteServiceStore(file);
     await store.setMeta("chain_id", "5");
     await store.close();
-    await assert.rejects(startService(baseConfig({ store: file })), (e: unknown) => e instanceof ChainError && e.code === "CHAIN_ID_MISMATCH" && /used with chain 5/.test(e.message));
+    await assert.rejects(
+      startService(baseConfig({ store: file })),
+      (e: unknown) => e instanceof ChainError && e.code === "CHAIN_ID_MISMATCH" && /used with chain 5/.test(e.message),
+    );
   });
 
   it("error: refuses an organisation the account may not anchor for", async () => {
@@ -655,7 +784,10 @@ describe("starting and stopping", () => {
     const [token] = await preparedStore(file, [org1]);
     const service = await startService(baseConfig({ store: file, sqlite: { maxSizeBytes: (await stat(file)).size + 64 * 1024 } }));
     try {
-      const big = createRecord({ subject: { name: "acme/huge-card", version: "1", digest: { sha256: sha() }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } }, fields: { card: "x".repeat(200 * 1024) } });
+      const big = createRecord({
+        subject: { name: "acme/huge-card", version: "1", digest: { sha256: sha() }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } },
+        fields: { card: "x".repeat(200 * 1024) },
+      });
       const answer = await call(service.url, "POST", "/v1/entries", { token: token!, body: { record: big } });
       expectError(answer, 503, "STORE_UNAVAILABLE");
       assert.match(answer.body.error.message, /nothing was acknowledged/);
@@ -687,7 +819,9 @@ describe("starting and stopping", () => {
     });
     const service = await startService(baseConfig({ store: slow, intervalMs: 60_000 }));
     const records = Array.from({ length: 40 }, () => record("acme/drain"));
-    const answers = records.map((r) => call(service.url, "POST", "/v1/entries", { token: token!, body: { record: r } }).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+    const answers = records.map((r) =>
+      call(service.url, "POST", "/v1/entries", { token: token!, body: { record: r } }).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+    );
     await committing;
     await service.close();
     const settled = await Promise.all(answers);
@@ -730,21 +864,38 @@ describe("starting and stopping", () => {
     const r = record("acme/cli");
     const posted = await call(url, "POST", "/v1/entries", { token, body: { record: r } });
     assert.equal(posted.status, 201, posted.text);
-    expectError(await call(url, "POST", "/v1/entries", { token, raw: JSON.stringify({ record: { ...r, fields: { x: "y".repeat(70 * 1024) } } }) }), 413, "BODY_TOO_LARGE");
+    expectError(
+      await call(url, "POST", "/v1/entries", { token, raw: JSON.stringify({ record: { ...r, fields: { x: "y".repeat(70 * 1024) } } }) }),
+      413,
+      "BODY_TOO_LARGE",
+    );
     await waitForStatus(url, token, posted.body.id, (s) => s === "confirmed");
     serve.child.kill("SIGTERM");
     const exit = await serve.done;
     assert.equal(exit.code, 0, exit.stderr);
-    const lines = exit.stderr.trim().split("\n").map((l) => JSON.parse(l) as { msg: string });
-    assert.ok(lines.some((l) => l.msg === "service stopped"), "logged its shutdown");
-    for (const secret of [token, SECOND_KEY.slice(2), ...RPC_SECRETS]) assert.ok(!exit.stderr.includes(secret) && !exit.stdout.includes(secret), `the output contains ${secret.slice(0, 12)}…`);
+    const lines = exit.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { msg: string });
+    assert.ok(
+      lines.some((l) => l.msg === "service stopped"),
+      "logged its shutdown",
+    );
+    for (const secret of [token, SECOND_KEY.slice(2), ...RPC_SECRETS])
+      assert.ok(!exit.stderr.includes(secret) && !exit.stdout.includes(secret), `the output contains ${secret.slice(0, 12)}…`);
     const store = await openSqliteServiceStore(file);
     assert.equal((await store.getEntry(org3, recordHash(r)))?.status, "confirmed");
     await store.close();
   });
 
   it("behavior: `provenance serve` warns when its store holds no API token for a served organisation (README's token create + serve use one store)", async () => {
-    const env = { PROVENANCE_RPC_URL: chain.rpcUrl, PROVENANCE_REGISTRY: registry, PROVENANCE_CHAIN_ID: String(CHAIN_ID), PROVENANCE_PRIVATE_KEY: SECOND_KEY, PROVENANCE_ORG: String(org3) };
+    const env = {
+      PROVENANCE_RPC_URL: chain.rpcUrl,
+      PROVENANCE_REGISTRY: registry,
+      PROVENANCE_CHAIN_ID: String(CHAIN_ID),
+      PROVENANCE_PRIVATE_KEY: SECOND_KEY,
+      PROVENANCE_ORG: String(org3),
+    };
     const serveAndStop = async (file: string): Promise<string> => {
       const serve = cli(["serve", "--store", file, "--listen", "127.0.0.1:0", "--interval", "1s"], env);
       let output = "";
@@ -756,7 +907,11 @@ describe("starting and stopping", () => {
       return exit.stderr;
     };
     const empty = await serveAndStop(join(work, "tokenless.db"));
-    const warning = empty.trim().split("\n").map((l) => JSON.parse(l) as { level: string; msg: string; orgIds?: number[] }).find((l) => l.level === "warn" && /no API token/.test(l.msg));
+    const warning = empty
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { level: string; msg: string; orgIds?: number[] })
+      .find((l) => l.level === "warn" && /no API token/.test(l.msg));
     assert.ok(warning, `serve warned about the empty store:\n${empty}`);
     assert.deepEqual(warning.orgIds, [org3]);
     // The README's two commands, with the same --store: no warning.
@@ -771,7 +926,14 @@ describe("starting and stopping", () => {
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
     const { port } = busy.address() as { port: number };
     try {
-      const env = { PROVENANCE_RPC_URL: chain.rpcUrl, PROVENANCE_REGISTRY: registry, PROVENANCE_CHAIN_ID: String(CHAIN_ID), PROVENANCE_PRIVATE_KEY: SECOND_KEY, PROVENANCE_ORG: String(org3), PROVENANCE_STORE: join(work, "busy.db") };
+      const env = {
+        PROVENANCE_RPC_URL: chain.rpcUrl,
+        PROVENANCE_REGISTRY: registry,
+        PROVENANCE_CHAIN_ID: String(CHAIN_ID),
+        PROVENANCE_PRIVATE_KEY: SECOND_KEY,
+        PROVENANCE_ORG: String(org3),
+        PROVENANCE_STORE: join(work, "busy.db"),
+      };
       const run = await cli(["serve", "--listen", `127.0.0.1:${port}`], env).done;
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, new RegExp(`^error: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use`, "m"));
@@ -799,7 +961,8 @@ describe("several instances on one PostgreSQL store", () => {
     await cluster?.stop();
   });
 
-  const leaderOf = async (service: RunningService): Promise<boolean | null> => (await call(service.url, "GET", "/readyz")).body?.checks?.anchorer?.leader ?? null;
+  const leaderOf = async (service: RunningService): Promise<boolean | null> =>
+    (await call(service.url, "GET", "/readyz")).body?.checks?.anchorer?.leader ?? null;
 
   it("behavior: every instance ingests, the lease holder anchors, and another takes over when it stops", async () => {
     const url = cluster.connectionString;
@@ -858,7 +1021,18 @@ describe("service parts", () => {
     assert.ok(line.endsWith("\n"));
     const parsed = JSON.parse(line);
     assert.deepEqual([parsed.level, parsed.time], ["info", "2026-11-24T13:45:00.000Z"]);
-    for (const secret of ["pw-secret", "q-secret", "pg-secret", "err-secret", "0123456789abcdef0123456789abcdef", token, DEV_PRIVATE_KEY.slice(2), DEV_PRIVATE_KEY.slice(2).toUpperCase(), "hunter2", "anything"])
+    for (const secret of [
+      "pw-secret",
+      "q-secret",
+      "pg-secret",
+      "err-secret",
+      "0123456789abcdef0123456789abcdef",
+      token,
+      DEV_PRIVATE_KEY.slice(2),
+      DEV_PRIVATE_KEY.slice(2).toUpperCase(),
+      "hunter2",
+      "anything",
+    ])
       assert.ok(!line.includes(secret), `${secret} leaked: ${line}`);
     assert.equal(parsed.entryHash, `0x${"ab".repeat(32)}`, "hashes under other names are kept");
     assert.equal(parsed.nested.tokenId, 7, "numbers are never secrets");
@@ -876,7 +1050,11 @@ describe("service parts", () => {
     metrics.anchorerEvents.onBatchConfirmed({ orgId: 1, batchId: 1, leafCount: 3, delaysSeconds: [5, 6, 700] });
     metrics.anchorerEvents.onRpcError("sendRawTransaction", new Error("x"));
     metrics.anchorerEvents.onReorg({ orgId: 1, batchId: 1, blockNumber: 9 });
-    const text = metrics.render({ pending: [{ orgId: 1, pending: 4, oldestReceivedAt: "2026-11-24T13:44:50.000Z" }], orgIds: [1, 2], now: new Date("2026-11-24T13:45:00.000Z") });
+    const text = metrics.render({
+      pending: [{ orgId: 1, pending: 4, oldestReceivedAt: "2026-11-24T13:44:50.000Z" }],
+      orgIds: [1, 2],
+      now: new Date("2026-11-24T13:45:00.000Z"),
+    });
     assert.ok(text.endsWith("\n"));
     for (const expected of [
       'provenance_pending_entries{org="1"} 4',
@@ -917,7 +1095,14 @@ describe("service parts", () => {
       },
     };
     const queue = createIngestQueue({ store: fake, maxEntries: 500 });
-    const entry = (i: number): NewEntry => ({ orgId: 1, kind: "record", entryHash: `0x${i.toString(16).padStart(64, "0")}`, leaf: `0x${"0".repeat(64)}`, subjectSha256: "0".repeat(64), body: "{}" });
+    const entry = (i: number): NewEntry => ({
+      orgId: 1,
+      kind: "record",
+      entryHash: `0x${i.toString(16).padStart(64, "0")}`,
+      leaf: `0x${"0".repeat(64)}`,
+      subjectSha256: "0".repeat(64),
+      body: "{}",
+    });
     const results = await Promise.all(Array.from({ length: 300 }, (_, i) => queue.add([entry(i)])));
     assert.ok(commits.length <= 3, `300 concurrent requests took ${commits.length} commits`);
     results.forEach((r, i) => assert.equal((r[0] as { entryHash: string }).entryHash, entry(i).entryHash, "each request gets its own result"));
@@ -927,7 +1112,10 @@ describe("service parts", () => {
     assert.deepEqual([a.length, b.length], [700, 1]);
     assert.ok(commits.includes(700), `a request larger than maxEntries is committed whole: ${commits}`);
     fail = true;
-    await assert.rejects(Promise.all([queue.add([entry(1)]), queue.add([entry(2)])]), (e: unknown) => e instanceof StoreError && e.code === "STORE_UNAVAILABLE");
+    await assert.rejects(
+      Promise.all([queue.add([entry(1)]), queue.add([entry(2)])]),
+      (e: unknown) => e instanceof StoreError && e.code === "STORE_UNAVAILABLE",
+    );
     fail = false;
     const pending = queue.add([entry(3)]);
     await queue.close();
@@ -936,15 +1124,27 @@ describe("service parts", () => {
   });
 
   it("default: settings parse durations, sizes, fees and listen addresses; bad ones are refused", () => {
-    assert.deepEqual([parseDuration("250ms", "--x"), parseDuration("2s", "--x"), parseDuration("1.5m", "--x"), parseDuration("3", "--x")], [250, 2000, 90_000, 3000]);
+    assert.deepEqual(
+      [parseDuration("250ms", "--x"), parseDuration("2s", "--x"), parseDuration("1.5m", "--x"), parseDuration("3", "--x")],
+      [250, 2000, 90_000, 3000],
+    );
     assert.deepEqual([parseByteSize("1MiB", "--x"), parseByteSize("512k", "--x"), parseByteSize("4096", "--x")], [1 << 20, 512 << 10, 4096]);
     assert.deepEqual([parseGwei("50", "--x"), parseGwei("0.5", "--x")], [50_000_000_000n, 500_000_000n]);
-    assert.deepEqual([parseListen("0.0.0.0:80"), parseListen(":8080"), parseListen("9000"), parseListen("[::1]:8080")], [
-      { host: "0.0.0.0", port: 80 },
-      { host: "127.0.0.1", port: 8080 },
-      { host: "127.0.0.1", port: 9000 },
-      { host: "::1", port: 8080 },
-    ]);
-    for (const bad of [() => parseDuration("soon", "--interval"), () => parseByteSize("1GiB", "--max-body"), () => parseGwei("-1", "--fee-cap"), () => parseListen("host:99999")]) assert.throws(bad, /must/);
+    assert.deepEqual(
+      [parseListen("0.0.0.0:80"), parseListen(":8080"), parseListen("9000"), parseListen("[::1]:8080")],
+      [
+        { host: "0.0.0.0", port: 80 },
+        { host: "127.0.0.1", port: 8080 },
+        { host: "127.0.0.1", port: 9000 },
+        { host: "::1", port: 8080 },
+      ],
+    );
+    for (const bad of [
+      () => parseDuration("soon", "--interval"),
+      () => parseByteSize("1GiB", "--max-body"),
+      () => parseGwei("-1", "--fee-cap"),
+      () => parseListen("host:99999"),
+    ])
+      assert.throws(bad, /must/);
   });
 });

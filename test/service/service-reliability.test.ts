@@ -205,7 +205,14 @@ type AnchoredOnce = { readonly entries: number; readonly batches: number; readon
  * batch root has exactly one BatchAnchored log, where the store says, and readAnchor agrees;
  * checkStore finds no problem; every receipt the API hands out verifies against the node.
  */
-async function checkAnchoredOnce(p: { lab: Lab; store: ServiceStore; url: string; token: string; acknowledged: readonly Acknowledgement[]; confirmations: number }): Promise<AnchoredOnce> {
+async function checkAnchoredOnce(p: {
+  lab: Lab;
+  store: ServiceStore;
+  url: string;
+  token: string;
+  acknowledged: readonly Acknowledgement[];
+  confirmations: number;
+}): Promise<AnchoredOnce> {
   const { lab, store } = p;
   // One entry per key; every acknowledgement of an entry tells the same story.
   const byId = new Map<Hex, Acknowledgement>();
@@ -278,7 +285,14 @@ async function checkAnchoredOnce(p: { lab: Lab; store: ServiceStore; url: string
     const answer = await getJson(`${p.url}/v1/entries/${id}/receipt`, p.token);
     assert.equal(answer.status, 200, answer.text);
     const receipt = parseReceipt(answer.text);
-    const verified = await verifyReceipt({ receipt, chain, chainId: ANVIL_CHAIN_ID, registry: lab.registry, acceptedOrgIds: [lab.orgId], confirmations: p.confirmations });
+    const verified = await verifyReceipt({
+      receipt,
+      chain,
+      chainId: ANVIL_CHAIN_ID,
+      registry: lab.registry,
+      acceptedOrgIds: [lab.orgId],
+      confirmations: p.confirmations,
+    });
     assert.equal(verified.organisation.id, lab.orgId);
     receipts++;
   });
@@ -292,20 +306,30 @@ function checkSqliteFile(file: string, orgId: number, acknowledged: number): voi
     const one = (sql: string, ...params: (number | string)[]) => db.prepare(sql).get(...params) as Record<string, number | string>;
     assert.equal(one("PRAGMA integrity_check").integrity_check, "ok");
     const counts = one("SELECT count(*) AS n, count(DISTINCT id) AS ids, count(DISTINCT entry_hash) AS hashes FROM entries WHERE org_id = ?", orgId);
-    assert.deepEqual([counts.n, counts.ids, counts.hashes], [acknowledged, acknowledged, acknowledged], "one row, one id per entry, and only acknowledged entries");
+    assert.deepEqual(
+      [counts.n, counts.ids, counts.hashes],
+      [acknowledged, acknowledged, acknowledged],
+      "one row, one id per entry, and only acknowledged entries",
+    );
     // Ids only grow: in id order, no entry was received before the one stored ahead of it.
-    const backwards = one("SELECT count(*) AS n FROM (SELECT received_at, lag(received_at) OVER (ORDER BY id) AS previous FROM entries) WHERE previous > received_at");
+    const backwards = one(
+      "SELECT count(*) AS n FROM (SELECT received_at, lag(received_at) OVER (ORDER BY id) AS previous FROM entries) WHERE previous > received_at",
+    );
     assert.equal(backwards.n, 0, "an id was handed out out of order");
     const sequence = one("SELECT seq FROM sqlite_sequence WHERE name = 'entries'");
     const max = one("SELECT max(id) AS id FROM entries");
     assert.ok(Number(sequence.seq) >= Number(max.id), "AUTOINCREMENT's high-water mark is behind the ids in use");
-    const dangling = one("SELECT count(*) AS n FROM idempotency_keys k LEFT JOIN entries e ON e.org_id = k.org_id AND e.entry_hash = k.entry_hash WHERE e.id IS NULL");
+    const dangling = one(
+      "SELECT count(*) AS n FROM idempotency_keys k LEFT JOIN entries e ON e.org_id = k.org_id AND e.entry_hash = k.entry_hash WHERE e.id IS NULL",
+    );
     assert.equal(dangling.n, 0, "an idempotency key names no stored entry");
     const wrongCount = one("SELECT count(*) AS n FROM batches b WHERE leaf_count <> (SELECT count(*) FROM entries e WHERE e.batch_id = b.id)");
     assert.equal(wrongCount.n, 0, "a batch's leaf count differs from the entries assigned to it");
     const twiceMined = one("SELECT count(*) AS n FROM (SELECT batch_id FROM transactions WHERE status = 'mined' GROUP BY batch_id HAVING count(*) > 1)");
     assert.equal(twiceMined.n, 0, "a batch has two mined transactions");
-    const unrecorded = one("SELECT count(*) AS n FROM batches b WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.batch_id = b.id AND t.hash = b.tx_hash AND t.status = 'mined')");
+    const unrecorded = one(
+      "SELECT count(*) AS n FROM batches b WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.batch_id = b.id AND t.hash = b.tx_hash AND t.status = 'mined')",
+    );
     assert.equal(unrecorded.n, 0, "a batch's anchoring transaction is not its mined outbox transaction");
   } finally {
     db.close();
@@ -320,11 +344,15 @@ async function checkPostgresDatabase(url: string, orgId: number, acknowledged: n
     const one = async (sql: string, ...params: unknown[]) => (await client.query(sql, params)).rows[0] as Record<string, string>;
     const counts = await one("SELECT count(*) AS n, count(DISTINCT id) AS ids, count(DISTINCT entry_hash) AS hashes FROM entries WHERE org_id = $1", orgId);
     assert.deepEqual([counts.n, counts.ids, counts.hashes].map(Number), [acknowledged, acknowledged, acknowledged]);
-    const dangling = await one("SELECT count(*) AS n FROM idempotency_keys k LEFT JOIN entries e ON e.org_id = k.org_id AND e.entry_hash = k.entry_hash WHERE e.id IS NULL");
+    const dangling = await one(
+      "SELECT count(*) AS n FROM idempotency_keys k LEFT JOIN entries e ON e.org_id = k.org_id AND e.entry_hash = k.entry_hash WHERE e.id IS NULL",
+    );
     assert.equal(Number(dangling.n), 0, "an idempotency key names no stored entry");
     const wrongCount = await one("SELECT count(*) AS n FROM batches b WHERE leaf_count <> (SELECT count(*) FROM entries e WHERE e.batch_id = b.id)");
     assert.equal(Number(wrongCount.n), 0);
-    const twiceMined = await one("SELECT count(*) AS n FROM (SELECT batch_id FROM transactions WHERE status = 'mined' GROUP BY batch_id HAVING count(*) > 1) t");
+    const twiceMined = await one(
+      "SELECT count(*) AS n FROM (SELECT batch_id FROM transactions WHERE status = 'mined' GROUP BY batch_id HAVING count(*) > 1) t",
+    );
     assert.equal(Number(twiceMined.n), 0, "a batch has two mined transactions");
   } finally {
     await client.end();
@@ -413,7 +441,12 @@ async function killRepeatedly(t: TestContext, lab: Lab, location: string, kills:
   await service.listening;
   startMs.push(service.startMs!);
   // The last start anchors at once: it takes over the killed process's lease instead of waiting 30 s.
-  await waitFor("the last start to take the anchoring lease", async () => service.logs.some((l) => l.msg === "anchoring lease taken: this instance anchors"), 10_000, 20);
+  await waitFor(
+    "the last start to take the anchoring lease",
+    async () => service.logs.some((l) => l.msg === "anchoring lease taken: this instance anchors"),
+    10_000,
+    20,
+  );
   if (service.logs.some((l) => l.msg === TAKEOVER)) takeovers++;
   const stopped = load.stop();
   await waitFor("the clients' last entries to be acknowledged", async () => load.outstanding === 0, 60_000);
@@ -427,7 +460,8 @@ async function killRepeatedly(t: TestContext, lab: Lab, location: string, kills:
   return { acknowledged: load.acknowledged, load, service, url, token, kills, startMs, firstAckMs, leaseMs, takeovers, states, requestsInFlightAtKill };
 }
 
-const ms = (values: readonly number[]) => `p50 ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms, max ${percentile(values, 100).toFixed(0)} ms`;
+const ms = (values: readonly number[]) =>
+  `p50 ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms, max ${percentile(values, 100).toFixed(0)} ms`;
 
 /** The figures of a run, printed with the test (`npm test` shows console output, not diagnostics). */
 function report(lines: string[]): void {
@@ -437,7 +471,9 @@ function report(lines: string[]): void {
 describe("provenance serve under faults (a real process against anvil)", () => {
   // Side by side (both mostly wait: on restarts, on the outage's backoff), to keep the suite short.
   describe("kill -9 under load, and a minute without the node", { concurrency: true }, () => {
-    it(`behavior: kill -9 at random moments, ${KILLS} times under load (SQLite) — every acknowledged entry is anchored exactly once and its receipt verifies`, { timeout: 600_000 }, async (t) => {
+    it(`behavior: kill -9 at random moments, ${KILLS} times under load (SQLite) — every acknowledged entry is anchored exactly once and its receipt verifies`, {
+      timeout: 600_000,
+    }, async (t) => {
       const started = performance.now();
       const lab = await startLab("Kill Lab");
       // Automining, plus a block every 250 ms so that confirmations (2) come between anchors.
@@ -450,7 +486,14 @@ describe("provenance serve under faults (a real process against anvil)", () => {
         const store = await inspect(file);
         try {
           const drainMs = await waitFor("every acknowledged entry to be confirmed", () => allConfirmed(store, lab.orgId), 180_000, 250);
-          const checked = await checkAnchoredOnce({ lab, store, url: runResult.url, token: runResult.token, acknowledged: runResult.acknowledged, confirmations: 2 });
+          const checked = await checkAnchoredOnce({
+            lab,
+            store,
+            url: runResult.url,
+            token: runResult.token,
+            acknowledged: runResult.acknowledged,
+            confirmations: 2,
+          });
           const retried = runResult.acknowledged.filter((a) => a.attempts > 1);
           report([
             `${runResult.kills} kills; ${checked.entries} entries acknowledged (${retried.length} after a retry, ${retried.filter((a) => a.status === 200).length} of them answered 200: stored before the kill, answer lost), ${checked.batches} batches, ${checked.receipts} receipts verified`,
@@ -473,7 +516,9 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       checkSqliteFile(file, lab.orgId, new Set(runResult.acknowledged.map((a) => a.id)).size);
     });
 
-    it("behavior: a minute without the node — entries are still acknowledged, /readyz names the chain, RPC attempts back off; then everything is anchored", { timeout: 240_000 }, async (t) => {
+    it("behavior: a minute without the node — entries are still acknowledged, /readyz names the chain, RPC attempts back off; then everything is anchored", {
+      timeout: 240_000,
+    }, async (t) => {
       const OUTAGE_MS = 60_000;
       const lab = await startLab("Outage Lab");
       const proxy = await startTcpProxy({ host: "127.0.0.1", port: lab.node.port });
@@ -498,8 +543,14 @@ describe("provenance serve under faults (a real process against anvil)", () => {
           await sleep(5_000);
           const readyDuring = await getJson(`${url}/readyz`); // asks the node once more (up to 3 connections)
           assert.equal(readyDuring.status, 503, readyDuring.text);
-          assert.ok(readyDuring.body.reasons.some((r: string) => r.startsWith("chain:")), `/readyz names the chain: ${readyDuring.text}`);
-          assert.ok(readyDuring.body.reasons.some((r: string) => r.startsWith("anchorer:")), `/readyz names the anchorer's problem: ${readyDuring.text}`);
+          assert.ok(
+            readyDuring.body.reasons.some((r: string) => r.startsWith("chain:")),
+            `/readyz names the chain: ${readyDuring.text}`,
+          );
+          assert.ok(
+            readyDuring.body.reasons.some((r: string) => r.startsWith("anchorer:")),
+            `/readyz names the anchorer's problem: ${readyDuring.text}`,
+          );
           await sleep(cutAt + OUTAGE_MS - Date.now());
           const errors = (await counter(url, "provenance_rpc_errors_total")) - errorsBefore;
           const connections = proxy.connections - connectionsBefore;
@@ -510,15 +561,23 @@ describe("provenance serve under faults (a real process against anvil)", () => {
           // Ingest went on, and the anchorer tried the node seldom, each time waiting longer.
           assert.ok(acknowledged > 100, `only ${acknowledged} entries were acknowledged during the outage`);
           assert.deepEqual(load.stats.unavailable, {}, "no 503 during the outage");
-          const failures = service.logs.filter((l) => l.msg === "RPC call failed; retrying with backoff" && Date.parse(String(l.time)) >= cutAt).map((l) => Date.parse(String(l.time)));
+          const failures = service.logs
+            .filter((l) => l.msg === "RPC call failed; retrying with backoff" && Date.parse(String(l.time)) >= cutAt)
+            .map((l) => Date.parse(String(l.time)));
           const gaps = failures.slice(1).map((at, i) => at - failures[i]!);
           // 250 ms doubling (each delay drawn from the upper half of its step) to 30 s: about 10 failed passes in a minute.
           assert.ok(errors >= 5 && errors <= 15, `${errors} RPC errors counted during a ${OUTAGE_MS / 1000} s outage`);
           assert.ok(connections <= 3 * 15 + 3, `${connections} connections tried during the outage`);
-          for (let i = 1; i < Math.min(gaps.length, 7); i++) assert.ok(gaps[i]! >= gaps[i - 1]! - 150, `the delays between attempts shrank: ${gaps.join(", ")} ms`);
+          for (let i = 1; i < Math.min(gaps.length, 7); i++)
+            assert.ok(gaps[i]! >= gaps[i - 1]! - 150, `the delays between attempts shrank: ${gaps.join(", ")} ms`);
 
           const lastOfOutage = load.acknowledged.filter((a) => a.ackedAt < restoredAt).at(-1)!;
-          await waitFor("the entries of the outage to be confirmed", async () => (await store.getEntry(lab.orgId, lastOfOutage.id))?.status === "confirmed", 90_000, 250);
+          await waitFor(
+            "the entries of the outage to be confirmed",
+            async () => (await store.getEntry(lab.orgId, lastOfOutage.id))?.status === "confirmed",
+            90_000,
+            250,
+          );
           const recoveredMs = Date.now() - restoredAt;
           assert.equal((await getJson(`${url}/readyz`)).status, 200, "ready again");
           await load.stop();
@@ -526,7 +585,8 @@ describe("provenance serve under faults (a real process against anvil)", () => {
           const checked = await checkAnchoredOnce({ lab, store, url, token, acknowledged: load.acknowledged, confirmations: 1 });
           // The backlog went out in a few large batches, not one small batch per interval of the outage.
           const outageBatches = new Set<number>();
-          for (const ack of load.acknowledged) if (ack.ackedAt >= cutAt && ack.ackedAt < restoredAt) outageBatches.add((await store.getEntry(lab.orgId, ack.id))!.batchId!);
+          for (const ack of load.acknowledged)
+            if (ack.ackedAt >= cutAt && ack.ackedAt < restoredAt) outageBatches.add((await store.getEntry(lab.orgId, ack.id))!.batchId!);
           assert.ok(outageBatches.size <= Math.ceil(acknowledged / 1000) + 2, `the outage's ${acknowledged} entries went into ${outageBatches.size} batches`);
           report([
             `outage ${OUTAGE_MS / 1000} s: ${acknowledged} entries acknowledged meanwhile, no 503; provenance_rpc_errors_total +${errors}; ${connections} connections tried at the proxy (about ${Math.round(OUTAGE_MS / 650)} passes without backoff)`,
@@ -543,7 +603,9 @@ describe("provenance serve under faults (a real process against anvil)", () => {
     });
   });
 
-  it("behavior: a reorg forced through anvil_reorg sends the service's anchor back to pending; it is anchored again and receipts appear only at depth 3", { timeout: 120_000 }, async (t) => {
+  it("behavior: a reorg forced through anvil_reorg sends the service's anchor back to pending; it is anchored again and receipts appear only at depth 3", {
+    timeout: 120_000,
+  }, async (t) => {
     const lab = await startLab("Reorg Lab");
     const file = join(lab.work, "service.db");
     const token = await createToken(file, lab.orgId);
@@ -556,9 +618,12 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       await load.stop();
       assert.equal(load.acknowledged.length, 10);
       const ids = load.acknowledged.map((a) => a.id);
-      const entry = async (id: Hex) => (await getJson(`${url}/v1/entries/${id}`, token)).body as { status: string; anchor?: { blockNumber: number; blockHash: Hex; txHash: Hex } };
+      const entry = async (id: Hex) =>
+        (await getJson(`${url}/v1/entries/${id}`, token)).body as { status: string; anchor?: { blockNumber: number; blockHash: Hex; txHash: Hex } };
       const entries = async () => Promise.all(ids.map(entry));
-      const receiptStatuses = async () => [...new Set(await Promise.all(ids.map(async (id) => (await getJson(`${url}/v1/entries/${id}/receipt`, token)).status)))];
+      const receiptStatuses = async () => [
+        ...new Set(await Promise.all(ids.map(async (id) => (await getJson(`${url}/v1/entries/${id}/receipt`, token)).status))),
+      ];
       const settle = () => sleep(700); // three of the anchorer's passes (every 200 ms)
 
       await waitFor("the entries to be anchored", async () => (await entries()).every((e) => e.status === "anchored"), 20_000);
@@ -586,7 +651,10 @@ describe("provenance serve under faults (a real process against anvil)", () => {
         20,
       );
       assert.equal((await counter(url, "provenance_reorgs_total")) - reorgsBefore, new Set(first.map((e) => e.anchor!.txHash)).size, "one reorg per anchor");
-      assert.ok(service.logs.some((l) => l.msg.startsWith("reorg: the block that anchored a batch left the chain")), "the reorg was logged");
+      assert.ok(
+        service.logs.some((l) => l.msg.startsWith("reorg: the block that anchored a batch left the chain")),
+        "the reorg was logged",
+      );
       const second = await entries();
       second.forEach((e, i) => assert.equal(e.anchor!.txHash, first[i]!.anchor!.txHash, "the same signed transaction, mined again"));
 
@@ -604,9 +672,15 @@ describe("provenance serve under faults (a real process against anvil)", () => {
         for (const id of ids) batchIds.add((await store.getEntry(lab.orgId, id))!.batchId!);
         for (const batchId of batchIds) {
           const txs = await store.transactionsOf(batchId);
-          assert.deepEqual(txs.map((tx) => tx.status), ["mined"], "one outbox transaction, mined (again), never re-signed");
+          assert.deepEqual(
+            txs.map((tx) => tx.status),
+            ["mined"],
+            "one outbox transaction, mined (again), never re-signed",
+          );
         }
-        report([`${checked.entries} entries in ${checked.batches} batch(es): anchored at block ${firstBlock}, reorged out, anchored again at block ${second[0]!.anchor!.blockNumber}; statuses seen meanwhile: ${[...seen].join(", ")}; receipts only at depth 3, all verified`]);
+        report([
+          `${checked.entries} entries in ${checked.batches} batch(es): anchored at block ${firstBlock}, reorged out, anchored again at block ${second[0]!.anchor!.blockNumber}; statuses seen meanwhile: ${[...seen].join(", ")}; receipts only at depth 3, all verified`,
+        ]);
       } finally {
         await store.close();
       }
@@ -616,8 +690,11 @@ describe("provenance serve under faults (a real process against anvil)", () => {
     }
   });
 
-  it("error: a store that fills up while the service runs (a file-size limit on the process) answers 503 STORE_UNAVAILABLE and acknowledges nothing; retried later, each entry is stored once", { timeout: 120_000 }, async (t) => {
-    if (!(await findExecutable("prlimit", { path: process.env.PATH }))) return t.skip("prlimit (util-linux) is not on PATH: it sets the file-size limit of the running service");
+  it("error: a store that fills up while the service runs (a file-size limit on the process) answers 503 STORE_UNAVAILABLE and acknowledges nothing; retried later, each entry is stored once", {
+    timeout: 120_000,
+  }, async (t) => {
+    if (!(await findExecutable("prlimit", { path: process.env.PATH })))
+      return t.skip("prlimit (util-linux) is not on PATH: it sets the file-size limit of the running service");
     const lab = await startLab("Full Disk Lab");
     const file = join(lab.work, "service.db");
     const token = await createToken(file, lab.orgId);
@@ -632,17 +709,29 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       await run("prlimit", ["--pid", String(service.pid), "--fsize=65536:unlimited"]); // the soft limit: lowered and raised again without privileges
       await waitFor("503 answers", async () => (load.stats.unavailable.STORE_UNAVAILABLE ?? 0) >= 50, 20_000, 20);
       let last = load.stats.acknowledgedEntries;
-      await waitFor("acknowledgements to stop", async () => {
-        const now = load.stats.acknowledgedEntries;
-        const still = now === last;
-        last = now;
-        return still;
-      }, 20_000, 1_000);
+      await waitFor(
+        "acknowledgements to stop",
+        async () => {
+          const now = load.stats.acknowledgedEntries;
+          const still = now === last;
+          last = now;
+          return still;
+        },
+        20_000,
+        1_000,
+      );
 
       const answer = await fetch(`${url}/v1/entries`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ record: { format: "provenance-record-v1", type: "model-registered", subject: { name: "full/disk", version: "1", digest: { sha256: "ab".repeat(32) } }, createdAt: new Date().toISOString() } }),
+        body: JSON.stringify({
+          record: {
+            format: "provenance-record-v1",
+            type: "model-registered",
+            subject: { name: "full/disk", version: "1", digest: { sha256: "ab".repeat(32) } },
+            createdAt: new Date().toISOString(),
+          },
+        }),
       });
       const body = (await answer.json()) as { error: { code: string; message: string } };
       assert.equal(answer.status, 503);
@@ -652,7 +741,10 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       assert.equal((await getJson(`${url}/healthz`)).status, 200, "alive");
       const ready = await getJson(`${url}/readyz`);
       assert.equal(ready.status, 503, ready.text);
-      assert.ok(ready.body.reasons.some((r: string) => /^anchorer: .*unavailable/.test(r)), `/readyz names the store: ${ready.text}`);
+      assert.ok(
+        ready.body.reasons.some((r: string) => /^anchorer: .*unavailable/.test(r)),
+        `/readyz names the store: ${ready.text}`,
+      );
 
       // Nothing stored that was not acknowledged: exactly the acknowledged entries are in the file.
       const acknowledgedIds = new Set(load.acknowledged.map((a) => a.id));
@@ -660,13 +752,20 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       assert.ok(waiting.length > 0, "clients are waiting for entries to be stored");
       const store = await inspect(file);
       try {
-        for (const key of waiting) assert.equal(await store.getEntryByIdempotencyKey(lab.orgId, key), null, `entry of key ${key} was stored without an acknowledgement`);
+        for (const key of waiting)
+          assert.equal(await store.getEntryByIdempotencyKey(lab.orgId, key), null, `entry of key ${key} was stored without an acknowledgement`);
         const db = new DatabaseSync(file, { readOnly: true });
         const stored = (db.prepare("SELECT entry_hash FROM entries WHERE org_id = ?").all(lab.orgId) as { entry_hash: Hex }[]).map((r) => r.entry_hash);
         db.close();
         assert.equal(stored.length, acknowledgedIds.size, "stored entries = acknowledged entries");
         for (const hash of stored) assert.ok(acknowledgedIds.has(hash), `${hash} is stored but was never acknowledged`);
-        const full = { unavailable: load.stats.unavailable.STORE_UNAVAILABLE, waiting: waiting.length, stored: stored.length, message: body.error.message, ready: ready.body.reasons };
+        const full = {
+          unavailable: load.stats.unavailable.STORE_UNAVAILABLE,
+          waiting: waiting.length,
+          stored: stored.length,
+          message: body.error.message,
+          ready: ready.body.reasons,
+        };
 
         // Space again: the clients' retries are stored, once each.
         await run("prlimit", ["--pid", String(service.pid), "--fsize=unlimited:unlimited"]);
@@ -695,7 +794,9 @@ describe("provenance serve under faults (a real process against anvil)", () => {
     if (missing) return void it(`skipped: ${missing}`, { skip: true }, () => {});
     let cluster: PostgresCluster;
 
-    it(`behavior: kill -9 at random moments, ${POSTGRES_KILLS} times under load (PostgreSQL) — every acknowledged entry is anchored exactly once and its receipt verifies`, { timeout: 300_000 }, async (t) => {
+    it(`behavior: kill -9 at random moments, ${POSTGRES_KILLS} times under load (PostgreSQL) — every acknowledged entry is anchored exactly once and its receipt verifies`, {
+      timeout: 300_000,
+    }, async (t) => {
       cluster = await startPostgresCluster();
       cleanups.push(() => cluster.stop());
       const lab = await startLab("Kill Lab on PostgreSQL");
@@ -708,7 +809,14 @@ describe("provenance serve under faults (a real process against anvil)", () => {
         const store = await inspect(location);
         try {
           const drainMs = await waitFor("every acknowledged entry to be confirmed", () => allConfirmed(store, lab.orgId), 120_000, 250);
-          const checked = await checkAnchoredOnce({ lab, store, url: runResult.url, token: runResult.token, acknowledged: runResult.acknowledged, confirmations: 2 });
+          const checked = await checkAnchoredOnce({
+            lab,
+            store,
+            url: runResult.url,
+            token: runResult.token,
+            acknowledged: runResult.acknowledged,
+            confirmations: 2,
+          });
           report([
             `${runResult.kills} kills; ${checked.entries} entries acknowledged, ${checked.batches} batches, ${checked.receipts} receipts verified; drain ${drainMs} ms`,
             `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}; spawn → anchoring lease ${ms(runResult.leaseMs)} (${runResult.takeovers} takeovers)`,
@@ -734,8 +842,26 @@ describe("the SQLite ingest thread (the service's commit path)", () => {
   let dir: string;
   const newEntry = (orgId: number, size = 0): NewEntry => {
     const fields = size > 0 ? { fields: { card: "x".repeat(size) } } : {};
-    const entry: LedgerEntry = { kind: "record", record: createRecord({ subject: { name: "thread/model", version: "1", digest: { sha256: randomBytes(32).toString("hex") }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } }, ...fields }) };
-    return { orgId, kind: "record", entryHash: entryHash(entry), leaf: leafOfEntry(entry), subjectSha256: entrySubjectSha256(entry), body: canonicalJson(entryJson(entry)) };
+    const entry: LedgerEntry = {
+      kind: "record",
+      record: createRecord({
+        subject: {
+          name: "thread/model",
+          version: "1",
+          digest: { sha256: randomBytes(32).toString("hex") },
+          artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 },
+        },
+        ...fields,
+      }),
+    };
+    return {
+      orgId,
+      kind: "record",
+      entryHash: entryHash(entry),
+      leaf: leafOfEntry(entry),
+      subjectSha256: entrySubjectSha256(entry),
+      body: canonicalJson(entryJson(entry)),
+    };
   };
 
   it("behavior: the caller's writes take turns with the thread's commits — sealing during ingest never waits on a lock (busy timeout 0), and every entry lands in exactly one batch", async () => {
@@ -764,7 +890,12 @@ describe("the SQLite ingest thread (the service's commit path)", () => {
       const added = (await Promise.all(clients)).flat();
       ingesting = false;
       await sealer;
-      for (let batch = await store.sealBatch(1, 50, sealBuilder(new Date()), new Date()); batch; batch = await store.sealBatch(1, 50, sealBuilder(new Date()), new Date())) sealed.push(batch);
+      for (
+        let batch = await store.sealBatch(1, 50, sealBuilder(new Date()), new Date());
+        batch;
+        batch = await store.sealBatch(1, 50, sealBuilder(new Date()), new Date())
+      )
+        sealed.push(batch);
       const leaves = new Map<Hex, number>();
       for (const batch of sealed) {
         const tree = loadMerkleTree(await store.getBatchTree(batch.id));

@@ -320,7 +320,11 @@ function serviceStoreConformance(backend: Backend): void {
       const { store, open } = await fresh();
       const other = await open();
       const entries = Array.from({ length: 240 }, (_, i) => entry(1 + (i % 2), i % 3 === 0 ? { idempotencyKey: `race-${i}` } : {}));
-      const shuffled = (list: NewEntry[]) => list.map((e) => [Math.random(), e] as const).sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+      const shuffled = (list: NewEntry[]) =>
+        list
+          .map((e) => [Math.random(), e] as const)
+          .sort((a, b) => a[0] - b[0])
+          .map(([, e]) => e);
       const addAll = async (s: ServiceStore, list: NewEntry[]) => {
         const results = new Map<string, AddEntryResult>();
         await Promise.all(
@@ -345,7 +349,11 @@ function serviceStoreConformance(backend: Backend): void {
       }
       assert.equal(ids.size, entries.length);
       const stats = await store.pendingStats();
-      assert.equal(stats.reduce((n, s) => n + s.pending, 0), entries.length, "each entry stored once");
+      assert.equal(
+        stats.reduce((n, s) => n + s.pending, 0),
+        entries.length,
+        "each entry stored once",
+      );
     });
 
     it("default: pendingStats counts pending entries per organisation, with the oldest receivedAt", async () => {
@@ -385,7 +393,11 @@ function serviceStoreConformance(backend: Backend): void {
       assert.equal(first.sealedAt, now.toISOString());
       assert.equal(first.anchor, null);
       assert.equal(first.confirmedAt, null);
-      assert.deepEqual(log[0], org1.slice(0, 5).map((e) => e.leaf), "the oldest five, oldest first");
+      assert.deepEqual(
+        log[0],
+        org1.slice(0, 5).map((e) => e.leaf),
+        "the oldest five, oldest first",
+      );
       assert.equal(first.root, buildMerkleTree(log[0]!).root);
       for (const e of org1.slice(0, 5)) {
         const stored = await store.getEntry(1, e.entryHash);
@@ -395,12 +407,20 @@ function serviceStoreConformance(backend: Backend): void {
       const second = await store.sealBatch(1, 5, treeBuilder(log), now);
       assert.equal(second?.leafCount, 2);
       assert.ok(second!.id > first.id);
-      assert.deepEqual(log[1], org1.slice(5).map((e) => e.leaf));
+      assert.deepEqual(
+        log[1],
+        org1.slice(5).map((e) => e.leaf),
+      );
       let called = false;
-      const none = await store.sealBatch(1, 5, () => {
-        called = true;
-        throw new Error("not called");
-      }, now);
+      const none = await store.sealBatch(
+        1,
+        5,
+        () => {
+          called = true;
+          throw new Error("not called");
+        },
+        now,
+      );
       assert.equal(none, null, "nothing pending for organisation 1");
       assert.equal(called, false, "the builder is not called when nothing is pending");
       assert.equal((await store.getEntry(2, org2.entryHash))?.status, "pending", "other organisations' entries are untouched");
@@ -438,9 +458,14 @@ function serviceStoreConformance(backend: Backend): void {
       const entries = [entry(1), entry(1)];
       await store.addEntries(entries);
       await assert.rejects(
-        store.sealBatch(1, 10, () => {
-          throw new RangeError("tree too big");
-        }, new Date()),
+        store.sealBatch(
+          1,
+          10,
+          () => {
+            throw new RangeError("tree too big");
+          },
+          new Date(),
+        ),
         RangeError,
       );
       assert.deepEqual(await store.unconfirmedBatches(), []);
@@ -505,7 +530,11 @@ function serviceStoreConformance(backend: Backend): void {
       await store.markAnchored(batch.id, anchorAt(100));
       assert.deepEqual(await status(), ["anchored", "anchored"]);
       assert.deepEqual((await store.getBatch(batch.id))?.anchor, anchorAt(100));
-      assert.deepEqual((await store.unconfirmedBatches()).map((b) => b.id), [batch.id], "anchored is not confirmed yet");
+      assert.deepEqual(
+        (await store.unconfirmedBatches()).map((b) => b.id),
+        [batch.id],
+        "anchored is not confirmed yet",
+      );
       await store.markReorged(batch.id);
       assert.deepEqual(await status(), ["sealed", "sealed"]);
       const reorged = (await store.getBatch(batch.id))!;
@@ -538,7 +567,11 @@ function serviceStoreConformance(backend: Backend): void {
       await store.markConfirmed(batch.id, new Date());
       await assert.rejects(store.markAnchored(batch.id, anchorAt(6)), isStoreError("STORE_CONFLICT"));
       assert.deepEqual((await store.getBatch(batch.id))?.anchor, anchorAt(5));
-      for (const mark of [() => store.markAnchored(batch.id + 1, anchorAt(1)), () => store.markConfirmed(batch.id + 1, new Date()), () => store.markReorged(batch.id + 1)])
+      for (const mark of [
+        () => store.markAnchored(batch.id + 1, anchorAt(1)),
+        () => store.markConfirmed(batch.id + 1, new Date()),
+        () => store.markReorged(batch.id + 1),
+      ])
         await assert.rejects(mark(), isStoreError("NOT_FOUND"));
     });
 
@@ -568,9 +601,21 @@ function serviceStoreConformance(backend: Backend): void {
       const b2 = (await store.sealBatch(2, 10, treeBuilder(), new Date()))!;
       await store.markAnchored(b1.id, anchorAt(1));
       await store.markConfirmed(b1.id, new Date());
-      assert.deepEqual((await store.listBatches(0, 10)).map((b) => [b.id, b.status]), [[b1.id, "confirmed"], [b2.id, "sealed"]]);
-      assert.deepEqual((await store.listBatches(0, 1)).map((b) => b.id), [b1.id]);
-      assert.deepEqual((await store.listBatches(b1.id, 10)).map((b) => b.id), [b2.id]);
+      assert.deepEqual(
+        (await store.listBatches(0, 10)).map((b) => [b.id, b.status]),
+        [
+          [b1.id, "confirmed"],
+          [b2.id, "sealed"],
+        ],
+      );
+      assert.deepEqual(
+        (await store.listBatches(0, 1)).map((b) => b.id),
+        [b1.id],
+      );
+      assert.deepEqual(
+        (await store.listBatches(b1.id, 10)).map((b) => b.id),
+        [b2.id],
+      );
       assert.deepEqual(await store.listBatches(b2.id, 10), []);
       const times = added.map((r) => (r.status === "conflict" ? "" : r.receivedAt));
       assert.deepEqual(await store.receivedTimesOf(b1.id), times.slice(0, 2));
@@ -605,7 +650,9 @@ function serviceStoreConformance(backend: Backend): void {
       const now = new Date();
       for (let round = 0; round < 5; round++) {
         const name = `lease-${round}`;
-        const won = await Promise.all(instances.flatMap((s, i) => [s.acquireLease(name, `holder-${i}`, 60_000, now), s.acquireLease(name, `holder-${i}-b`, 60_000, now)]));
+        const won = await Promise.all(
+          instances.flatMap((s, i) => [s.acquireLease(name, `holder-${i}`, 60_000, now), s.acquireLease(name, `holder-${i}-b`, 60_000, now)]),
+        );
         assert.equal(won.filter(Boolean).length, 1, `exactly one holder won ${name}: ${won}`);
       }
     });
@@ -677,9 +724,15 @@ function serviceStoreConformance(backend: Backend): void {
       await measure("one call of 20,000", 20_000, 20_000);
       const started = performance.now();
       let sealed = 0;
-      for (let batch = await store.sealBatch(1, 10_000, treeBuilder(), new Date()); batch !== null; batch = await store.sealBatch(1, 10_000, treeBuilder(), new Date()))
+      for (
+        let batch = await store.sealBatch(1, 10_000, treeBuilder(), new Date());
+        batch !== null;
+        batch = await store.sealBatch(1, 10_000, treeBuilder(), new Date())
+      )
         sealed += batch.leafCount;
-      console.log(`    ${backend.kind} sealBatch of organisation 1: ${sealed} entries in ${((performance.now() - started) / 1000).toFixed(2)} s (tree building included)`);
+      console.log(
+        `    ${backend.kind} sealBatch of organisation 1: ${sealed} entries in ${((performance.now() - started) / 1000).toFixed(2)} s (tree building included)`,
+      );
     });
   });
 }
@@ -738,7 +791,9 @@ function sealInProcess(path: string, startAt: number): Promise<{ id: number; lea
   let out = "";
   child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
   return new Promise((resolve, reject) =>
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as { id: number; leaves: Hex[] }[]) : reject(new Error(`sealer process exited with ${code}`)))),
+    child.on("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out) as { id: number; leaves: Hex[] }[]) : reject(new Error(`sealer process exited with ${code}`)),
+    ),
   );
 }
 
@@ -758,7 +813,9 @@ describe("SQLite service store", () => {
       let failed: NewEntry[] | null = null;
       let error: unknown;
       for (let round = 0; round < 200 && failed === null; round++) {
-        const batch = Array.from({ length: 20 }, (_, i) => entry(1, { body: JSON.stringify({ round, i, pad: randomBytes(1000).toString("hex") }), idempotencyKey: `full-${round}-${i}` }));
+        const batch = Array.from({ length: 20 }, (_, i) =>
+          entry(1, { body: JSON.stringify({ round, i, pad: randomBytes(1000).toString("hex") }), idempotencyKey: `full-${round}-${i}` }),
+        );
         try {
           await store.addEntries(batch);
           stored.push(...batch);
@@ -790,7 +847,10 @@ describe("SQLite service store", () => {
     try {
       holder.exec("BEGIN IMMEDIATE");
       const e = entry(1);
-      await assert.rejects(store.addEntries([e]), (error) => isStoreError("STORE_UNAVAILABLE")(error) && /SQLITE_BUSY/.test((error as StoreError).shortMessage));
+      await assert.rejects(
+        store.addEntries([e]),
+        (error) => isStoreError("STORE_UNAVAILABLE")(error) && /SQLITE_BUSY/.test((error as StoreError).shortMessage),
+      );
       holder.exec("ROLLBACK");
       assert.equal((await store.addEntries([e]))[0]?.status, "created", "works again once the lock is gone");
     } finally {
@@ -975,7 +1035,9 @@ describe("PostgreSQL service store", () => {
       let pid: number | undefined;
       for (let i = 0; i < 100 && pid === undefined; i++) {
         await new Promise((r) => setTimeout(r, 20));
-        pid = (await admin("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'provenance-service' AND wait_event_type = 'Lock'", [name])).rows[0]?.pid;
+        pid = (
+          await admin("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'provenance-service' AND wait_event_type = 'Lock'", [name])
+        ).rows[0]?.pid;
       }
       assert.ok(pid, "the store's transaction is waiting on the lock");
       await admin("SELECT pg_terminate_backend($1)", [pid]);

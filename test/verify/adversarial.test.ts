@@ -23,14 +23,18 @@ after(async () => evidence?.close());
 // characters (bidi, zero-width, BOM), line and paragraph separators (as test/cli/cli-output.test.ts).
 const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\p{Cf}\p{Zl}\p{Zp}]/u;
 
-const refusalName = (r: CorpusCaseRefusal): string => ("check" in r ? `check ${r.check}` : "code" in r ? r.code : "revert" in r ? `revert ${r.revert}` : `verdict without "${r.ignored}"`);
+const refusalName = (r: CorpusCaseRefusal): string =>
+  "check" in r ? `check ${r.check}` : "code" in r ? r.code : "revert" in r ? `revert ${r.revert}` : `verdict without "${r.ignored}"`;
 type CorpusCaseRefusal = (typeof CORPUS)[number]["refusal"];
 
 async function expectRefusal(name: string, refusal: CorpusCaseRefusal, attempt: Promise<readonly string[] | void>): Promise<void> {
   if ("ignored" in refusal) {
     const claims = await attempt;
     assert.ok(claims && claims.length > 0, `${name}: the verifier returned no verdict`);
-    assert.ok(!claims.some((c) => c.includes(refusal.ignored)), `${name}: the verdict carries the attacker's claim "${refusal.ignored}" (${claims.join("; ")})`);
+    assert.ok(
+      !claims.some((c) => c.includes(refusal.ignored)),
+      `${name}: the verdict carries the attacker's claim "${refusal.ignored}" (${claims.join("; ")})`,
+    );
     return;
   }
   const error = await attempt.then(
@@ -49,7 +53,8 @@ async function expectRefusal(name: string, refusal: CorpusCaseRefusal, attempt: 
 
 async function runDocument(c: DocumentCase): Promise<void> {
   const target = targets.get(c.target)!;
-  const genuine = target.genuine.find((g) => !g.includes('"record"') || c.target !== "record receipt" || g.includes(evidence.fileModel.sha256)) ?? target.genuine[0]!;
+  const genuine =
+    target.genuine.find((g) => !g.includes('"record"') || c.target !== "record receipt" || g.includes(evidence.fileModel.sha256)) ?? target.genuine[0]!;
   const attacked = await c.attack(JSON.parse(genuine), evidence);
   const text = typeof attacked === "string" ? attacked : JSON.stringify(attacked, null, 2);
   await expectRefusal(c.name, c.refusal, target.verify(text));
@@ -78,7 +83,10 @@ async function runCli(c: CliCase): Promise<void> {
   const cwd = c.cwd ? await c.cwd(files) : files.verifierDir;
   const text = await cli(args, cwd);
   assert.equal(text.code, c.exit, `${c.name}: exit ${text.code}\n${text.stdout}${text.stderr}`);
-  for (const [stream, out] of [["stdout", text.stdout], ["stderr", text.stderr]] as const) {
+  for (const [stream, out] of [
+    ["stdout", text.stdout],
+    ["stderr", text.stderr],
+  ] as const) {
     const bad = UNSAFE.exec(out);
     assert.equal(bad, null, `${c.name}: ${stream} holds U+${bad?.[0].codePointAt(0)?.toString(16)} raw: ${JSON.stringify(out.slice(0, 400))}`);
   }
@@ -115,7 +123,9 @@ describe("adversarial corpus", () => {
 describe("verifier fuzz (the test suite's slice of npm run fuzz)", () => {
   it("behavior: 10,000 mutations of genuine receipts, envelopes and bundles give no false VERIFIED and no crash", async () => {
     const report = await runVerifierFuzz({ targets: [...targets.values()], mutations: 10_000, seed: 20261203 });
-    console.log(`verifier fuzz: ${report.mutations} mutations in ${(report.milliseconds / 1000).toFixed(1)} s; ${report.perTarget.map((t) => `${t.name}: ${t.refused} refused, ${t.equivalent} verified with true claims only`).join("; ")}`);
+    console.log(
+      `verifier fuzz: ${report.mutations} mutations in ${(report.milliseconds / 1000).toFixed(1)} s; ${report.perTarget.map((t) => `${t.name}: ${t.refused} refused, ${t.equivalent} verified with true claims only`).join("; ")}`,
+    );
     assert.deepEqual(report.falseVerified, []);
     assert.deepEqual(report.crashes, []);
     for (const t of report.perTarget) assert.ok(t.refused > t.mutations / 2, `${t.name}: most mutants must be refused (${t.refused} of ${t.mutations})`);

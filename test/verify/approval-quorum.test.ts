@@ -74,7 +74,11 @@ describe("checkApprovalQuorum", () => {
   });
 
   it("error: an approval anchored by another organisation does not count, and says why", () => {
-    notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN, { orgId: 2 })], model: MODEL, policy }), /1 approved/, /of organisation 2, not of organisation 1/);
+    notMet(
+      () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN, { orgId: 2 })], model: MODEL, policy }),
+      /1 approved/,
+      /of organisation 2, not of organisation 1/,
+    );
   });
 
   it("behavior: all three approving is more than enough; an ed25519 keyid counts like an address", () => {
@@ -83,7 +87,10 @@ describe("checkApprovalQuorum", () => {
   });
 
   it("error: one approver is not two → approval-quorum, saying how many are needed and how many approved", () => {
-    notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA)], model: MODEL, policy }), new RegExp(`policy ${escapeRegExp(policy.id)} needs 2 distinct approvers with role "approver"; 1 approved`));
+    notMet(
+      () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA)], model: MODEL, policy }),
+      new RegExp(`policy ${escapeRegExp(policy.id)} needs 2 distinct approvers with role "approver"; 1 approved`),
+    );
     notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [], model: MODEL, policy }), /needs 2 distinct approvers .*; 0 approved/);
   });
 
@@ -104,7 +111,12 @@ describe("checkApprovalQuorum", () => {
 
     it("error: co-signatures on one approval count only for the approver it names", () => {
       // Ben co-signs Ana's approval: that is not Ben's approval.
-      const cosigned = approval(ANA, { signers: [{ keyid: ANA, role: APPROVER }, { keyid: BEN, role: APPROVER }] });
+      const cosigned = approval(ANA, {
+        signers: [
+          { keyid: ANA, role: APPROVER },
+          { keyid: BEN, role: APPROVER },
+        ],
+      });
       notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [cosigned], model: MODEL, policy }), /1 approved/);
     });
   });
@@ -152,9 +164,19 @@ describe("checkApprovalQuorum", () => {
         () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA, { blockNumber: 90 }), late], model: MODEL, policy, notAfterBlock: 100 }),
         new RegExp(`approval ${late.entryHash} does not count: anchored at block 101, after the deployment \\(block 100\\)`),
       );
-      const sameBlock = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA, { blockNumber: 90 }), approval(BEN, { blockNumber: 100 })], model: MODEL, policy, notAfterBlock: 100 });
+      const sameBlock = checkApprovalQuorum({
+        orgId: 1,
+        attestations: [approval(ANA, { blockNumber: 90 }), approval(BEN, { blockNumber: 100 })],
+        model: MODEL,
+        policy,
+        notAfterBlock: 100,
+      });
       assert.deepEqual(sameBlock.approvers, [ANA, BEN]);
-      assert.deepEqual(checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA, { blockNumber: 5 }), late], model: MODEL, policy }).approvers, [ANA, BEN], "no deployment block: anchoring time is not checked");
+      assert.deepEqual(
+        checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA, { blockNumber: 5 }), late], model: MODEL, policy }).approvers,
+        [ANA, BEN],
+        "no deployment block: anchoring time is not checked",
+      );
     });
 
     it("behavior: approvals of another model, and attestations that are not approvals, are not about this quorum at all", () => {
@@ -166,15 +188,22 @@ describe("checkApprovalQuorum", () => {
           _type: STATEMENT_TYPE,
           subject: [{ name: "m", digest: { sha256: MODEL } }],
           predicateType: EVALUATION_PREDICATE_TYPE,
-          predicate: createEvaluationPredicate({ dataset: { name: "d", digest: { sha256: OTHER_MODEL } }, metrics: [{ name: "accuracy", value: 1 }], evaluatedAt: new Date(0) }),
+          predicate: createEvaluationPredicate({
+            dataset: { name: "d", digest: { sha256: OTHER_MODEL } },
+            metrics: [{ name: "accuracy", value: 1 }],
+            evaluatedAt: new Date(0),
+          }),
         }),
         signers: [{ keyid: BEN, role: APPROVER }],
       };
-      assert.throws(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), otherModel, evaluation], model: MODEL, policy }), (e: unknown) => {
-        assert.ok(e instanceof VerificationError && e.check === "approval-quorum");
-        assert.ok(!e.message.includes(otherModel.entryHash) && !e.message.includes(evaluation.entryHash), "neither is reported as an ignored approval");
-        return true;
-      });
+      assert.throws(
+        () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), otherModel, evaluation], model: MODEL, policy }),
+        (e: unknown) => {
+          assert.ok(e instanceof VerificationError && e.check === "approval-quorum");
+          assert.ok(!e.message.includes(otherModel.entryHash) && !e.message.includes(evaluation.entryHash), "neither is reported as an ignored approval");
+          return true;
+        },
+      );
     });
   });
 
@@ -188,13 +217,23 @@ describe("checkApprovalQuorum", () => {
     });
 
     it("behavior: when the quorum is met anyway, the rejection is still in the result", () => {
-      const result = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN, { decision: "rejected" }), approval(CHO)], model: MODEL, policy });
+      const result = checkApprovalQuorum({
+        orgId: 1,
+        attestations: [approval(ANA), approval(BEN, { decision: "rejected" }), approval(CHO)],
+        model: MODEL,
+        policy,
+      });
       assert.deepEqual(result.approvers, [ANA, CHO]);
       assert.deepEqual(result.rejections, [BEN]);
     });
 
     it("behavior: a rejection only counts as a rejection when its signer holds the role", () => {
-      const result = checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(CHO), approval(BEN, { decision: "rejected", signers: [{ keyid: BEN, role: ENGINEER }] })], model: MODEL, policy });
+      const result = checkApprovalQuorum({
+        orgId: 1,
+        attestations: [approval(ANA), approval(CHO), approval(BEN, { decision: "rejected", signers: [{ keyid: BEN, role: ENGINEER }] })],
+        model: MODEL,
+        policy,
+      });
       assert.deepEqual(result.rejections, []);
       assert.equal(result.ignored.length, 1);
     });
@@ -205,7 +244,13 @@ describe("checkApprovalQuorum", () => {
     it("error: a rejection anchored after the same key's approval cancels it, and says so", () => {
       const first = approval(BEN, { blockNumber: 10 });
       notMet(
-        () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA, { blockNumber: 10 }), first, approval(BEN, { decision: "rejected", blockNumber: 12 })], model: MODEL, policy }),
+        () =>
+          checkApprovalQuorum({
+            orgId: 1,
+            attestations: [approval(ANA, { blockNumber: 10 }), first, approval(BEN, { decision: "rejected", blockNumber: 12 })],
+            model: MODEL,
+            policy,
+          }),
         /1 approved/,
         new RegExp(`key ${BEN} rejected`),
         new RegExp(`approval ${first.entryHash} does not count: cancelled by the later rejection`),
@@ -214,18 +259,34 @@ describe("checkApprovalQuorum", () => {
 
     it("error: in the same block, the signed time orders them; the order in the bundle does not matter", () => {
       const rejection = approval(BEN, { decision: "rejected", blockNumber: 10, approvedAt: later });
-      for (const attestations of [[approval(ANA), approval(BEN, { blockNumber: 10 }), rejection], [rejection, approval(BEN, { blockNumber: 10 }), approval(ANA)]])
+      for (const attestations of [
+        [approval(ANA), approval(BEN, { blockNumber: 10 }), rejection],
+        [rejection, approval(BEN, { blockNumber: 10 }), approval(ANA)],
+      ])
         notMet(() => checkApprovalQuorum({ orgId: 1, attestations, model: MODEL, policy }), /1 approved/, new RegExp(`key ${BEN} rejected`));
     });
 
     it("error: on a full tie (same block, same signed time) the rejection wins", () => {
-      notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN, { blockNumber: 10 }), approval(BEN, { decision: "rejected", blockNumber: 10 })], model: MODEL, policy }), /1 approved/);
+      notMet(
+        () =>
+          checkApprovalQuorum({
+            orgId: 1,
+            attestations: [approval(ANA), approval(BEN, { blockNumber: 10 }), approval(BEN, { decision: "rejected", blockNumber: 10 })],
+            model: MODEL,
+            policy,
+          }),
+        /1 approved/,
+      );
     });
 
     it("behavior: an approval after the rejection counts again; a rejection before an approval does not cancel it", () => {
       const result = checkApprovalQuorum({
         orgId: 1,
-        attestations: [approval(ANA, { blockNumber: 9 }), approval(BEN, { decision: "rejected", blockNumber: 10 }), approval(BEN, { blockNumber: 11, approvedAt: later })],
+        attestations: [
+          approval(ANA, { blockNumber: 9 }),
+          approval(BEN, { decision: "rejected", blockNumber: 10 }),
+          approval(BEN, { blockNumber: 11, approvedAt: later }),
+        ],
         model: MODEL,
         policy,
       });
@@ -236,8 +297,14 @@ describe("checkApprovalQuorum", () => {
 
   describe("requireApprovals", () => {
     it("error: a verifier may demand more approvers than the deployment states", () => {
-      notMet(() => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN)], model: MODEL, policy, requireApprovals: 3 }), /needs 3 distinct approvers .*; 2 approved/);
-      assert.equal(checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN), approval(CHO)], model: MODEL, policy, requireApprovals: 3 }).required, 3);
+      notMet(
+        () => checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN)], model: MODEL, policy, requireApprovals: 3 }),
+        /needs 3 distinct approvers .*; 2 approved/,
+      );
+      assert.equal(
+        checkApprovalQuorum({ orgId: 1, attestations: [approval(ANA), approval(BEN), approval(CHO)], model: MODEL, policy, requireApprovals: 3 }).required,
+        3,
+      );
     });
 
     it("behavior: it never lowers the policy's threshold", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -23,7 +23,16 @@ import { InputError } from "../../src/core/errors/input.js";
 import { type VerificationCheck, VerificationError } from "../../src/core/errors/verification.js";
 import type { Hex } from "../../src/core/hex.js";
 import { addAttestation, anchorBatches, buildReceipt, sealBatch } from "../../src/ledger/ledger.js";
-import { type Artifact, type PipelineContext, approveModel, collectDataset, recordDeployment, recordEvaluation, recordTraining, revokeModel } from "../../src/ledger/pipeline/modelPipeline.js";
+import {
+  type Artifact,
+  type PipelineContext,
+  approveModel,
+  collectDataset,
+  recordDeployment,
+  recordEvaluation,
+  recordTraining,
+  revokeModel,
+} from "../../src/ledger/pipeline/modelPipeline.js";
 import type { Receipt } from "../../src/formats/receipt.js";
 import { publishRevocation } from "../../src/ledger/pipeline/publishRevocation.js";
 import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
@@ -50,7 +59,11 @@ const stores: LedgerStore[] = [];
 const sha = () => randomBytes(32).toString("hex");
 
 async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const r = await fetch(chain.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const r = await fetch(chain.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const body = (await r.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
@@ -80,8 +93,15 @@ async function revoke(key: PublicKeyInfo, orgId = org1): Promise<number> {
 /** A signed evaluation statement about a fresh subject, stored as pending; returns its entry hash. */
 async function attestWith(store: LedgerStore, key: KeyFile, name: string): Promise<{ entry: Hex; subject: string }> {
   const subject = sha();
-  const predicate = createEvaluationPredicate({ dataset: { name: "holdout", digest: { sha256: sha() } }, metrics: [{ name: "auc", value: 0.9 }], evaluatedAt: new Date() });
-  const envelope = await signStatement({ _type: STATEMENT_TYPE, subject: [{ name, digest: { sha256: subject } }], predicateType: EVALUATION_PREDICATE_TYPE, predicate }, [signerFromKeyFile(key)]);
+  const predicate = createEvaluationPredicate({
+    dataset: { name: "holdout", digest: { sha256: sha() } },
+    metrics: [{ name: "auc", value: 0.9 }],
+    evaluatedAt: new Date(),
+  });
+  const envelope = await signStatement(
+    { _type: STATEMENT_TYPE, subject: [{ name, digest: { sha256: subject } }], predicateType: EVALUATION_PREDICATE_TYPE, predicate },
+    [signerFromKeyFile(key)],
+  );
   return { entry: addAttestation(store, envelope).stored.recordHash, subject };
 }
 
@@ -196,7 +216,14 @@ describe("verifyAttestation against the registry's signing keys", () => {
   let anchorBlock: number;
   let sameBlock: number;
 
-  const params = (receipt: Receipt, overrides: Partial<VerifyAttestationParameters> = {}): VerifyAttestationParameters => ({ receipt, chain: reader, chainId: CHAIN_ID, registry, publicKeys, ...overrides });
+  const params = (receipt: Receipt, overrides: Partial<VerifyAttestationParameters> = {}): VerifyAttestationParameters => ({
+    receipt,
+    chain: reader,
+    chainId: CHAIN_ID,
+    registry,
+    publicKeys,
+    ...overrides,
+  });
 
   before(async () => {
     for (const algorithm of ["secp256k1", "ed25519", "p256"] as const) await register(keys[algorithm], roles[algorithm]);
@@ -208,7 +235,8 @@ describe("verifyAttestation against the registry's signing keys", () => {
 
     // Batch 1: one envelope per key, anchored by organisation 1.
     const store = await openStore("keys");
-    for (const name of ["secp256k1", "ed25519", "p256", "stranger", "otherOrg", "late", "revokedBefore", "revokedAfter"] as const) entries[name] = await attestWith(store, keys[name], `model-${name}`);
+    for (const name of ["secp256k1", "ed25519", "p256", "stranger", "otherOrg", "late", "revokedBefore", "revokedAfter"] as const)
+      entries[name] = await attestWith(store, keys[name], `model-${name}`);
     anchorBlock = await anchor(store);
     await register(keys.late, "approver");
     await revoke(keys.revokedAfter);
@@ -267,7 +295,10 @@ describe("verifyAttestation against the registry's signing keys", () => {
       const copied = await attestWith(squatted, victim, "model-squatted");
       await anchor(squatted, org2);
       const e = await expectCheck("signing-key", verifyAttestation(params(buildReceipt(squatted, copied.entry), { publicKeys: keys })));
-      assert.match(e.message, new RegExp(`registration for organisation ${org2} has no valid proof of possession: the proof is not ${victim.keyid}'s signature`));
+      assert.match(
+        e.message,
+        new RegExp(`registration for organisation ${org2} has no valid proof of possession: the proof is not ${victim.keyid}'s signature`),
+      );
 
       // The squat neither blocks nor replaces the rightful registration.
       await registerSigningKey(admin, registry, { orgId: org1, role: onChainRole("approver"), possession: genuine });
@@ -323,7 +354,16 @@ describe("verifyAttestation against the registry's signing keys", () => {
     it(`error: signature when a ${algorithm} signature was swapped in from another envelope of the same key, before the anchor is looked at`, async () => {
       const victim = receipts[algorithm];
       const donor = await signStatement(
-        { _type: STATEMENT_TYPE, subject: [{ name: "other", digest: { sha256: sha() } }], predicateType: EVALUATION_PREDICATE_TYPE, predicate: createEvaluationPredicate({ dataset: { name: "d", digest: { sha256: sha() } }, metrics: [{ name: "auc", value: 0.5 }], evaluatedAt: new Date() }) },
+        {
+          _type: STATEMENT_TYPE,
+          subject: [{ name: "other", digest: { sha256: sha() } }],
+          predicateType: EVALUATION_PREDICATE_TYPE,
+          predicate: createEvaluationPredicate({
+            dataset: { name: "d", digest: { sha256: sha() } },
+            metrics: [{ name: "auc", value: 0.5 }],
+            evaluatedAt: new Date(),
+          }),
+        },
         [signerFromKeyFile(keys[algorithm])],
       );
       assert.equal(donor.signatures[0]!.keyid, victim.envelope!.signatures[0]!.keyid);
@@ -352,14 +392,25 @@ describe("verifyAttestation against the registry's signing keys", () => {
   });
 
   it("error: envelope when the receipt is for a plain record", async () => {
-    const record = { format: "provenance-record-v1", type: "model-registered", subject: { name: "m", version: "1", digest: { sha256: sha() } }, createdAt: "2026-11-24T00:00:00Z" };
+    const record = {
+      format: "provenance-record-v1",
+      type: "model-registered",
+      subject: { name: "m", version: "1", digest: { sha256: sha() } },
+      createdAt: "2026-11-24T00:00:00Z",
+    };
     const { envelope: _envelope, ...rest } = receipts.p256;
     await expectCheck("envelope", verifyAttestation(params({ ...rest, record } as Receipt)));
   });
 });
 
 describe("evidence bundles of a model pipeline (verifyBundle)", () => {
-  const keys = { pipeline: generateKeyFile("secp256k1"), steward: generateKeyFile("p256"), alice: generateKeyFile("ed25519"), bob: generateKeyFile("p256"), mallory: generateKeyFile("ed25519") };
+  const keys = {
+    pipeline: generateKeyFile("secp256k1"),
+    steward: generateKeyFile("p256"),
+    alice: generateKeyFile("ed25519"),
+    bob: generateKeyFile("p256"),
+    mallory: generateKeyFile("ed25519"),
+  };
   let store: LedgerStore;
   let context: PipelineContext;
   let work: string;
@@ -370,7 +421,13 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
   let wrongRole: Artifact;
   let bundleText: string;
 
-  const pins = (bundle: EvidenceBundle, overrides: Partial<VerifyBundleParameters> = {}): VerifyBundleParameters => ({ bundle, chain: reader, chainId: CHAIN_ID, registry, ...overrides });
+  const pins = (bundle: EvidenceBundle, overrides: Partial<VerifyBundleParameters> = {}): VerifyBundleParameters => ({
+    bundle,
+    chain: reader,
+    chainId: CHAIN_ID,
+    registry,
+    ...overrides,
+  });
   const bundleOf = (model: Artifact): EvidenceBundle => parseBundle(serializeBundle(buildBundle(store, model.sha256)));
 
   const files = (name: string, content: TreeFiles): Promise<string> => writeTree(join(work, name), content);
@@ -387,7 +444,8 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     });
   }
 
-  const train = (name: string, data: Artifact, baseModel?: Artifact) => trainModel(context, work, name, { datasets: [data], baseModel, hyperparameters: { learningRate: 0.001, epochs: 2 } });
+  const train = (name: string, data: Artifact, baseModel?: Artifact) =>
+    trainModel(context, work, name, { datasets: [data], baseModel, hyperparameters: { learningRate: 0.001, epochs: 2 } });
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "provenance-pipeline-"));
@@ -397,20 +455,38 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     datasets = { base: await dataset("corpus-2025", keys.steward), tune: await dataset("corpus-eu-2026", keys.steward) };
     base = await train("acme/base", datasets.base);
     tune = await train("acme/tuned", datasets.tune, base);
-    await recordEvaluation(context, tune, { dataset: { name: "holdout", digest: { sha256: datasets.tune.sha256 } }, metrics: [{ name: "auc", value: 0.93, threshold: { operator: ">=", value: 0.9 } }] });
+    await recordEvaluation(context, tune, {
+      dataset: { name: "holdout", digest: { sha256: datasets.tune.sha256 } },
+      metrics: [{ name: "auc", value: 0.93, threshold: { operator: ">=", value: 0.9 } }],
+    });
     await approveModel(context, tune, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
     await approveModel(context, tune, { key: keys.bob, approverName: "Bob", role: "approver", policyId: POLICY.id });
-    await recordDeployment(context, tune, { environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+    await recordDeployment(context, tune, {
+      environment: "production",
+      target: { name: "scoring" },
+      deployer: { name: "release-bot" },
+      approvalPolicy: POLICY,
+    });
 
     // Two more models whose deployments claim the same 2-of-2 policy without meeting it.
     duplicated = { name: "acme/duplicated", sha256: sha() };
     await approveModel(context, duplicated, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id, comment: "first" });
     await approveModel(context, duplicated, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id, comment: "again" });
-    await recordDeployment(context, duplicated, { environment: "production", target: { name: "dup" }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+    await recordDeployment(context, duplicated, {
+      environment: "production",
+      target: { name: "dup" },
+      deployer: { name: "release-bot" },
+      approvalPolicy: POLICY,
+    });
     wrongRole = { name: "acme/wrong-role", sha256: sha() };
     await approveModel(context, wrongRole, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
     await approveModel(context, wrongRole, { key: keys.mallory, approverName: "Mallory", role: "approver", policyId: POLICY.id });
-    await recordDeployment(context, wrongRole, { environment: "production", target: { name: "wrong" }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+    await recordDeployment(context, wrongRole, {
+      environment: "production",
+      target: { name: "wrong" },
+      deployer: { name: "release-bot" },
+      approvalPolicy: POLICY,
+    });
 
     await anchor(store);
     bundleText = serializeBundle(buildBundle(store, tune.sha256));
@@ -424,9 +500,13 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     // Every stage of both models and both datasets, and nothing about the other models in the store.
     const bundle = parseBundle(bundleText);
     assert.equal(result.attestations.length, bundle.receipts.length);
-    const about = (a: Artifact) => result.attestations.filter((x) => x.statement.subject.some((s) => s.digest.sha256 === a.sha256)).map((x) => x.statement.predicateType.replace(/^https:\/\/[^/]+\//, ""));
+    const about = (a: Artifact) =>
+      result.attestations
+        .filter((x) => x.statement.subject.some((s) => s.digest.sha256 === a.sha256))
+        .map((x) => x.statement.predicateType.replace(/^https:\/\/[^/]+\//, ""));
     assert.equal(about(tune).length + about(base).length + about(datasets.tune).length + about(datasets.base).length, result.attestations.length);
-    for (const stage of ["model-manifest/v2", "provenance/v1", "environment/v1", "model-update/v1", "evaluation/v1", "deployment/v1"]) assert.ok(about(tune).includes(stage), `${stage} in ${about(tune)}`);
+    for (const stage of ["model-manifest/v2", "provenance/v1", "environment/v1", "model-update/v1", "evaluation/v1", "deployment/v1"])
+      assert.ok(about(tune).includes(stage), `${stage} in ${about(tune)}`);
     assert.equal(about(tune).filter((t) => t === "approval/v1").length, 2);
     for (const stage of ["model-manifest/v2", "provenance/v1", "environment/v1"]) assert.ok(about(base).includes(stage), `${stage} in ${about(base)}`);
     assert.deepEqual([...about(datasets.tune), ...about(datasets.base)], ["dataset/v1", "dataset/v1"]);
@@ -462,7 +542,9 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
 
   it("behavior: with files, the kind the verifier hashed is checked against the signed model-manifest (artifact.checked files)", async () => {
     const bundle = parseBundle(bundleText);
-    const kind = (await verifyBundle(pins(bundle, { acceptedOrgIds: [org1] }))).attestations.find((a) => a.statement.predicateType === MODEL_MANIFEST_PREDICATE_TYPE && a.statement.subject.some((s) => s.digest.sha256 === tune.sha256));
+    const kind = (await verifyBundle(pins(bundle, { acceptedOrgIds: [org1] }))).attestations.find(
+      (a) => a.statement.predicateType === MODEL_MANIFEST_PREDICATE_TYPE && a.statement.subject.some((s) => s.digest.sha256 === tune.sha256),
+    );
     const signed = (kind!.statement.predicate as ModelManifestPredicate).artifact!.kind;
     const result = await verifyBundle(pins(bundle, { artifact: { checked: "files", kind: signed, sha256: tune.sha256 } }));
     assert.deepEqual(result.artifact, { checked: "files", kind: signed, sha256: tune.sha256 });
@@ -494,12 +576,19 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
     const own = await openStore("cross-org-1");
     const foreign = await openStore("cross-org-2");
     await approveModel({ store: own, key: keys.pipeline }, model, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
-    await recordDeployment({ store: own, key: keys.pipeline }, model, { environment: "production", target: { name: "cross" }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+    await recordDeployment({ store: own, key: keys.pipeline }, model, {
+      environment: "production",
+      target: { name: "cross" },
+      deployer: { name: "release-bot" },
+      approvalPolicy: POLICY,
+    });
     const approval = await approveModel({ store: foreign, key: eve }, model, { key: eve, approverName: "Eve", role: "approver", policyId: POLICY.id });
     await anchor(foreign, org2); // before the deployment, so that only the organisation can rule it out
     await anchor(own);
     const bundle = buildBundle(own, model.sha256);
-    const mixed = parseBundle(serializeBundle({ ...bundle, keys: [...bundle.keys, publicKeyInfo(eve)], receipts: [...bundle.receipts, buildReceipt(foreign, approval)] }));
+    const mixed = parseBundle(
+      serializeBundle({ ...bundle, keys: [...bundle.keys, publicKeyInfo(eve)], receipts: [...bundle.receipts, buildReceipt(foreign, approval)] }),
+    );
     // docs/attestations.md: "an approval signed by a key outside the organisation does not count and is reported".
     const e = await expectCheck("approval-quorum", verifyBundle(pins(mixed)));
     assert.match(e.message, /1 approved/);
@@ -538,9 +627,15 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
   it("error: the strict parser refuses a duplicate key and an unknown format", () => {
     const duplicate = bundleText.replace('"format": "provenance-bundle-v1",', '"format": "provenance-bundle-v1",\n  "format": "provenance-bundle-v1",');
     assert.notEqual(duplicate, bundleText);
-    assert.throws(() => parseBundle(duplicate), (e: unknown) => e instanceof InputError && e.code === "DUPLICATE_KEY");
+    assert.throws(
+      () => parseBundle(duplicate),
+      (e: unknown) => e instanceof InputError && e.code === "DUPLICATE_KEY",
+    );
     const unknown = bundleText.replace('"format": "provenance-bundle-v1"', '"format": "provenance-bundle-v3"');
-    assert.throws(() => parseBundle(unknown), (e: unknown) => e instanceof InputError && e.code === "UNSUPPORTED_FORMAT" && e.path === "bundle.format");
+    assert.throws(
+      () => parseBundle(unknown),
+      (e: unknown) => e instanceof InputError && e.code === "UNSUPPORTED_FORMAT" && e.path === "bundle.format",
+    );
   });
 
   it("behavior: revoking the base model makes the fine-tune derived-from-revoked and the base revoked", async () => {
@@ -569,18 +664,38 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
   let tuneBundle: string;
   let baseBundle: string;
 
-  const pins = (bundle: EvidenceBundle, overrides: Partial<VerifyBundleParameters> = {}): VerifyBundleParameters => ({ bundle, chain: reader, chainId: CHAIN_ID, registry, ...overrides });
+  const pins = (bundle: EvidenceBundle, overrides: Partial<VerifyBundleParameters> = {}): VerifyBundleParameters => ({
+    bundle,
+    chain: reader,
+    chainId: CHAIN_ID,
+    registry,
+    ...overrides,
+  });
   const without = (text: string, ...entries: Hex[]): EvidenceBundle => {
     const bundle = parseBundle(text);
     const kept = bundle.receipts.filter((r) => !entries.includes(envelopeHash(r.envelope!)));
     assert.equal(kept.length, bundle.receipts.length - entries.length, "each entry was in the bundle");
     return { ...bundle, receipts: kept };
   };
-  const policy = (p: object) => parseVerificationPolicy({ format: "provenance-verification-policy-v1", require: [["model-manifest"], ["training-run", "model-update"]], deployment: { roles: ["ml-pipeline"] }, ...p });
+  const policy = (p: object) =>
+    parseVerificationPolicy({
+      format: "provenance-verification-policy-v1",
+      require: [["model-manifest"], ["training-run", "model-update"]],
+      deployment: { roles: ["ml-pipeline"] },
+      ...p,
+    });
 
   const files = (name: string, content: TreeFiles): Promise<string> => writeTree(join(work, name), content);
   const dataset = async (path: string, name: string, at = new Date()) =>
-    collectDataset(context, { path, key: keys.steward, name, source: { uri: `s3://lake/${name}/` }, licence: { spdxId: "CC-BY-4.0" }, personalData: false, accessEvents: [{ actor: "etl", action: "collected", at }] });
+    collectDataset(context, {
+      path,
+      key: keys.steward,
+      name,
+      source: { uri: `s3://lake/${name}/` },
+      licence: { spdxId: "CC-BY-4.0" },
+      personalData: false,
+      accessEvents: [{ actor: "etl", action: "collected", at }],
+    });
   const train = (name: string, datasets: (Artifact & { entry: Hex })[], baseModel?: Artifact & { entry: Hex }) =>
     trainModel(context, work, name, { datasets, baseModel, hyperparameters: { learningRate: 0.001 } });
 
@@ -598,7 +713,12 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
     tune = await train("v/tuned", [data.tune], base);
     await approveModel(context, tune, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
     await approveModel(context, tune, { key: keys.bob, approverName: "Bob", role: "approver", policyId: POLICY.id });
-    await recordDeployment(context, tune, { environment: "production", target: { name: "scoring" }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+    await recordDeployment(context, tune, {
+      environment: "production",
+      target: { name: "scoring" },
+      deployer: { name: "release-bot" },
+      approvalPolicy: POLICY,
+    });
     await anchor(store);
     tuneBundle = serializeBundle(buildBundle(store, tune.sha256));
     baseBundle = serializeBundle(buildBundle(store, base.sha256));
@@ -621,11 +741,22 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
     const lines = verdictLines(result).join("\n");
     assert.ok(!lines.includes("FORGED-NAME"), lines);
     assert.match(lines, new RegExp(`^VERIFIED \\(digest only: no file was read\\): v/tuned \\(sha256 ${tune.sha256}\\)`));
-    assert.match(lines, new RegExp(`registered at block ${manifest.blockNumber} \\(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC\\) by organisation ${org1} "Org One" \\(name as registered on chain\\) in transaction ${manifest.txHash}`));
-    assert.match(lines, /revocation: neither the model nor its 3 ancestor\(s\) revoked as of block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\), read from the chain for organisation\(s\) 1/);
+    assert.match(
+      lines,
+      new RegExp(
+        `registered at block ${manifest.blockNumber} \\(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC\\) by organisation ${org1} "Org One" \\(name as registered on chain\\) in transaction ${manifest.txHash}`,
+      ),
+    );
+    assert.match(
+      lines,
+      /revocation: neither the model nor its 3 ancestor\(s\) revoked as of block \d+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\), read from the chain for organisation\(s\) 1/,
+    );
     // The same names whatever the order of the bundle.
     const inOrder = await verifyBundle(pins(parseBundle(tuneBundle)));
-    assert.deepEqual([...inOrder.graph.nodes.values()].map((n) => n.names), [...result.graph.nodes.values()].map((n) => n.names));
+    assert.deepEqual(
+      [...inOrder.graph.nodes.values()].map((n) => n.names),
+      [...result.graph.nodes.values()].map((n) => n.names),
+    );
   });
 
   it("behavior: the verdict states the block, and its time, as of which revocation was read", async () => {
@@ -640,7 +771,12 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
 
   it("error: lineage-reference when the training run the model update names is left out", async () => {
     const e = await expectCheck("lineage-reference", verifyBundle(pins(without(tuneBundle, tune.entries["training-run"]!))));
-    assert.ok(e.message.includes(`model-update ${tune.entries["model-update"]} names its training-run entry ${tune.entries["training-run"]}, which is not in the bundle`), e.message);
+    assert.ok(
+      e.message.includes(
+        `model-update ${tune.entries["model-update"]} names its training-run entry ${tune.entries["training-run"]}, which is not in the bundle`,
+      ),
+      e.message,
+    );
   });
 
   it("error: lineage-reference when the dataset entry a v2 training run names is left out, though another attestation of that dataset is there", async () => {
@@ -663,7 +799,10 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
   });
 
   it("error: required-attestation when the pinned policy requires an evaluation the model lacks", async () => {
-    const e = await expectCheck("required-attestation", verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ require: [["model-manifest"], ["evaluation"]] }) })));
+    const e = await expectCheck(
+      "required-attestation",
+      verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ require: [["model-manifest"], ["evaluation"]] }) })),
+    );
     assert.match(e.message, /requires an attestation of type evaluation about the model/);
     // An empty list requires nothing beyond the lineage's own checks.
     assert.equal((await verifyBundle(pins(without(baseBundle, base.entries["training-run"]!), { policy: policy({ require: [] }) }))).verdict, "verified");
@@ -679,7 +818,10 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
     const e = await expectCheck("approval-quorum", verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ approvals: { roles: ["risk-officer"] } }) })));
     assert.match(e.message, /relies on approvals by role "approver", which the verifier's policy does not accept/);
     await expectCheck("approval-quorum", verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ approvals: { minimum: 3 } }) })));
-    assert.equal((await verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ approvals: { minimum: 2, roles: ["approver"] } }) }))).verdict, "verified");
+    assert.equal(
+      (await verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ approvals: { minimum: 2, roles: ["approver"] } }) }))).verdict,
+      "verified",
+    );
   });
 
   it("error: organisation when the policy accepts another organisation only", async () => {
@@ -693,8 +835,13 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
     assert.deepEqual(ignored.revocation.findings, []);
     const accepted = await verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ revocation: { organisations: [org2] } }) }));
     assert.equal(accepted.verdict, "revoked");
-    assert.deepEqual(accepted.revocation.findings, [{ sha256: tune.sha256, orgId: org2, source: "chain", blockNumber: Number(receipt.blockNumber), entryHash: null }]);
-    assert.match(verdictLines(accepted)[0]!, new RegExp(`^NOT VERIFIED: v/tuned \\(sha256 ${tune.sha256}\\) is REVOKED by organisation ${org2} at block ${receipt.blockNumber}`));
+    assert.deepEqual(accepted.revocation.findings, [
+      { sha256: tune.sha256, orgId: org2, source: "chain", blockNumber: Number(receipt.blockNumber), entryHash: null },
+    ]);
+    assert.match(
+      verdictLines(accepted)[0]!,
+      new RegExp(`^NOT VERIFIED: v/tuned \\(sha256 ${tune.sha256}\\) is REVOKED by organisation ${org2} at block ${receipt.blockNumber}`),
+    );
     await reinstateSubject(admin, registry, org2, `0x${tune.sha256}`, `0x${"00".repeat(32)}`);
     assert.equal((await verifyBundle(pins(parseBundle(tuneBundle), { policy: policy({ revocation: { organisations: [org2] } }) }))).verdict, "verified");
   });
@@ -709,7 +856,9 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
       const result = await verifyBundle(pins(bundle));
       assert.equal(result.verdict, "derived-from-revoked");
       assert.deepEqual(result.revocation.derivedFromRevoked, [data.base.sha256]);
-      assert.deepEqual(result.revocation.findings, [{ sha256: data.base.sha256, orgId: org1, source: "chain", blockNumber: Number(published.receipts[0]!.blockNumber), entryHash: revocation }]);
+      assert.deepEqual(result.revocation.findings, [
+        { sha256: data.base.sha256, orgId: org1, source: "chain", blockNumber: Number(published.receipts[0]!.blockNumber), entryHash: revocation },
+      ]);
     }
     const own = await verifyBundle(pins(without(serializeBundle(buildBundle(store, data.base.sha256)), revocation), { policy: policy({ require: [] }) }));
     assert.equal(own.verdict, "revoked");
@@ -724,7 +873,10 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
     await revokeSubject(admin, registry, org1, `0x${base.sha256}`, revocation);
     await reinstateSubject(admin, registry, org1, `0x${base.sha256}`, revocation);
     const result = await verifyBundle(pins(parseBundle(serializeBundle(buildBundle(store, base.sha256)))));
-    assert.ok(result.attestations.some((a) => a.entryHash === revocation), "the revocation is in the bundle");
+    assert.ok(
+      result.attestations.some((a) => a.entryHash === revocation),
+      "the revocation is in the bundle",
+    );
     assert.equal(result.revocation.revoked, false);
   });
 });

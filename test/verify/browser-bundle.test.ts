@@ -22,7 +22,9 @@ type Bundled = BuildResult<{ write: false; metafile: true }>;
 /** Bundles `entry` (or `contents`, resolved from src/verify/) for the browser, as one IIFE script. */
 function bundleForBrowser(from: { entry: string } | { contents: string }): Promise<Bundled> {
   return build({
-    ...("entry" in from ? { entryPoints: [from.entry] } : { stdin: { contents: from.contents, loader: "ts", resolveDir: join(root, "src", "verify"), sourcefile: "entry.ts" } }),
+    ...("entry" in from
+      ? { entryPoints: [from.entry] }
+      : { stdin: { contents: from.contents, loader: "ts", resolveDir: join(root, "src", "verify"), sourcefile: "entry.ts" } }),
     absWorkingDir: root,
     bundle: true,
     write: false,
@@ -46,7 +48,27 @@ async function bundleErrors(contents: string): Promise<string[]> {
 }
 
 /** Globals a browser has too (the verifier may use them); Node's own (Buffer, process, require, …) are left out. */
-const BROWSER_GLOBALS = ["TextEncoder", "TextDecoder", "crypto", "WebAssembly", "URL", "URLSearchParams", "AbortController", "AbortSignal", "fetch", "Headers", "Request", "Response", "atob", "btoa", "queueMicrotask", "structuredClone", "setTimeout", "clearTimeout", "console"];
+const BROWSER_GLOBALS = [
+  "TextEncoder",
+  "TextDecoder",
+  "crypto",
+  "WebAssembly",
+  "URL",
+  "URLSearchParams",
+  "AbortController",
+  "AbortSignal",
+  "fetch",
+  "Headers",
+  "Request",
+  "Response",
+  "atob",
+  "btoa",
+  "queueMicrotask",
+  "structuredClone",
+  "setTimeout",
+  "clearTimeout",
+  "console",
+];
 
 function browserContext(): Record<string, unknown> {
   const context: Record<string, unknown> = Object.fromEntries(BROWSER_GLOBALS.map((name) => [name, (globalThis as Record<string, unknown>)[name]]));
@@ -66,7 +88,11 @@ describe("verifier core: browser bundle", () => {
     assert.ok(inputs.some((f) => f.startsWith("src/merkle/")) && inputs.some((f) => f.startsWith("src/formats/")), "the layers below it are bundled");
     const outsideTheCore = inputs.filter((f) => /^src\/(local|ledger|service|cli)\//.test(f));
     assert.deepEqual(outsideTheCore, [], "nothing from local/, ledger/, service/ or cli/ is bundled");
-    assert.deepEqual(inputs.filter((f) => f.startsWith("node:") || f.includes("(disabled)")), [], "no Node built-in, not even an empty stand-in");
+    assert.deepEqual(
+      inputs.filter((f) => f.startsWith("node:") || f.includes("(disabled)")),
+      [],
+      "no Node built-in, not even an empty stand-in",
+    );
   });
 
   it("behavior: the bundle runs where Buffer, process and require do not exist, and parses the frozen receipt vector", async () => {
@@ -74,11 +100,16 @@ describe("verifier core: browser bundle", () => {
     const code = result.outputFiles[0]!.text;
     const context = browserContext();
     runInNewContext(`${code}\nglobalThis.verifier = verifier;`, context, { filename: "verifier-core.js" });
-    for (const name of ["Buffer", "process", "require"]) assert.equal(runInNewContext(`typeof ${name}`, context), "undefined", `${name} is not defined in the context`);
+    for (const name of ["Buffer", "process", "require"])
+      assert.equal(runInNewContext(`typeof ${name}`, context), "undefined", `${name} is not defined in the context`);
     const exported = runInNewContext("Object.keys(verifier).filter((k) => typeof verifier[k] === 'function')", context) as string[];
-    for (const name of ["verifyReceipt", "verifyAttestation", "verifyBundle", "parseBundle", "parseReceipt", "fromViem"]) assert.ok(exported.includes(name), name);
+    for (const name of ["verifyReceipt", "verifyAttestation", "verifyBundle", "parseBundle", "parseReceipt", "fromViem"])
+      assert.ok(exported.includes(name), name);
     // The receipt is parsed inside the context, from text, as a page would (objects from Node's realm are not plain JSON there).
-    const vector = JSON.parse(await readFile(join(root, "test", "vectors", "receipt-v1.json"), "utf8")) as { receipt: unknown; expected: { root: string; leaf: string } };
+    const vector = JSON.parse(await readFile(join(root, "test", "vectors", "receipt-v1.json"), "utf8")) as {
+      receipt: unknown;
+      expected: { root: string; leaf: string };
+    };
     context.receiptText = JSON.stringify(vector.receipt);
     const parsed = runInNewContext("JSON.stringify(verifier.parseReceipt(JSON.parse(receiptText)))", context) as string;
     const receipt = JSON.parse(parsed) as { root: string; leaf: string };
@@ -86,7 +117,10 @@ describe("verifier core: browser bundle", () => {
     assert.equal(receipt.leaf, vector.expected.leaf);
     // And refuses a tampered one with the package's own typed error.
     context.receiptText = JSON.stringify({ ...(vector.receipt as object), root: "0x1234" });
-    const refused = runInNewContext("try { verifier.parseReceipt(JSON.parse(receiptText)); 'accepted' } catch (e) { e.name + ' ' + e.code }", context) as string;
+    const refused = runInNewContext(
+      "try { verifier.parseReceipt(JSON.parse(receiptText)); 'accepted' } catch (e) { e.name + ' ' + e.code }",
+      context,
+    ) as string;
     assert.match(refused, /^InputError [A-Z_]+$/);
   });
 

@@ -33,7 +33,18 @@ async function cli(...argv: string[]): Promise<Run> {
   const code = await main([...argv, "--json"], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
   return { code, stdout, stderr, json: JSON.parse(stdout) };
 }
-const verifyBundleArgs = () => ["verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry, "--qbft-trust", trustFile];
+const verifyBundleArgs = () => [
+  "verify-bundle",
+  bundleFile,
+  "--artifact",
+  evidence.model.path,
+  "--rpc",
+  nodeUrl,
+  "--registry",
+  evidence.registry,
+  "--qbft-trust",
+  trustFile,
+];
 const mine = async (blocks: number) => {
   for (let i = 0; i < blocks; i++) await upstream({ method: "evm_mine", params: [] });
 };
@@ -43,7 +54,13 @@ before(async () => {
     front: async (rpcUrl) => {
       upstream = httpTransport(rpcUrl, 30_000);
       const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
-      node = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId, registry: `0x${"00".repeat(20)}`, validators: testValidators(4), selection: { mode: "header" } });
+      node = startQbftTestNode({
+        upstream: (method, params) => upstream({ method, params }),
+        chainId,
+        registry: `0x${"00".repeat(20)}`,
+        validators: testValidators(4),
+        selection: { mode: "header" },
+      });
       nodeUrl = await node.listen();
       return nodeUrl;
     },
@@ -87,22 +104,45 @@ describe("light mode: saving and resuming a checkpoint", () => {
 
     // The text verdict says where it was saved and that it is a pin.
     let text = "";
-    const code = await main([...verifyBundleArgs(), "--checkpoint", file, "--save-checkpoint", file], { stdout: (t) => void (text += t), stderr: (t) => void (text += t) });
+    const code = await main([...verifyBundleArgs(), "--checkpoint", file, "--save-checkpoint", file], {
+      stdout: (t) => void (text += t),
+      stderr: (t) => void (text += t),
+    });
     assert.equal(code, 0, text);
-    assert.match(text, /checkpoint saved to .*checkpoint\.json: block \d+ \(0x[0-9a-f]{64}\); resume with --checkpoint \(keep it as you keep the validator trust file: it is a pin\)/);
+    assert.match(
+      text,
+      /checkpoint saved to .*checkpoint\.json: block \d+ \(0x[0-9a-f]{64}\); resume with --checkpoint \(keep it as you keep the validator trust file: it is a pin\)/,
+    );
   });
 
   it("default: verify (one receipt) saves a checkpoint too", async () => {
     const receiptFile = join(dir, "record.receipt.json");
     await writeFile(receiptFile, evidence.recordReceipts[0]!);
     const file = join(dir, "receipt-checkpoint.json");
-    const run = await cli("verify", receiptFile, "--artifact-digest", `sha256:${JSON.parse(evidence.recordReceipts[0]!).record.subject.digest.sha256}`, "--rpc", nodeUrl, "--registry", evidence.registry, "--qbft-trust", trustFile, "--save-checkpoint", file);
+    const run = await cli(
+      "verify",
+      receiptFile,
+      "--artifact-digest",
+      `sha256:${JSON.parse(evidence.recordReceipts[0]!).record.subject.digest.sha256}`,
+      "--rpc",
+      nodeUrl,
+      "--registry",
+      evidence.registry,
+      "--qbft-trust",
+      trustFile,
+      "--save-checkpoint",
+      file,
+    );
     assert.equal(run.code, 3, run.stdout);
     assert.equal(parseQbftTrust(JSON.parse(await readFile(file, "utf8"))).block.number, run.json.trusted.chain.head.number);
   });
 
   it("behavior: verify-bundle --offline saves the checkpoint at the kit's head, and offline verification resumes from it", async () => {
-    const { bundle } = await embedOfflineKit({ bundle: parseBundle(evidence.bundle), transport: ({ method, params }) => node.request(method, params ?? []), trust });
+    const { bundle } = await embedOfflineKit({
+      bundle: parseBundle(evidence.bundle),
+      transport: ({ method, params }) => node.request(method, params ?? []),
+      trust,
+    });
     const offlineFile = join(dir, "offline.bundle.json");
     await writeFile(offlineFile, serializeBundle(bundle));
     const file = join(dir, "offline-checkpoint.json");
@@ -131,7 +171,9 @@ describe("light mode: saving and resuming a checkpoint", () => {
       // A light-client refusal's error code is its check's name.
       return { code: run.code, check: run.json.error.code, message: run.json.error.message };
     };
-    const attacker = testValidators(4, "attacker").map((v) => v.address).sort();
+    const attacker = testValidators(4, "attacker")
+      .map((v) => v.address)
+      .sort();
     const validators = await refused("validators", { ...genuine, validators: attacker });
     assert.equal(validators.code, 1);
     assert.equal(validators.check, "validators", "the next header lists the real set (block-header mode)");
@@ -149,7 +191,18 @@ describe("light mode: saving and resuming a checkpoint", () => {
   });
 
   it("error: --save-checkpoint outside light mode, or to a folder that does not exist, is refused by name", async () => {
-    const rpc = await cli("verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry, "--save-checkpoint", join(dir, "rpc.json"));
+    const rpc = await cli(
+      "verify-bundle",
+      bundleFile,
+      "--artifact",
+      evidence.model.path,
+      "--rpc",
+      nodeUrl,
+      "--registry",
+      evidence.registry,
+      "--save-checkpoint",
+      join(dir, "rpc.json"),
+    );
     assert.equal(rpc.code, 2);
     assert.equal(rpc.json.error.code, "INVALID_ARGUMENT");
     assert.match(rpc.json.error.message, /--save-checkpoint saves a light-mode header walk/);

@@ -36,16 +36,26 @@ let nodeUrl: string;
 
 type Forge = (method: string, params: readonly unknown[], answer: () => Promise<unknown>) => Promise<unknown>;
 /** A front that passes everything through `forge`. */
-const lying = (base: JsonRpcTransport, forge: Forge): JsonRpcTransport => ({ method, params = [] }) => forge(method, params, () => base({ method, params }));
-const frontOf = (n: QbftTestNode): JsonRpcTransport => ({ method, params = [] }) => n.request(method, params);
-const rpcReader = (t: JsonRpcTransport) => fromViem({ publicClient: createPublicClient({ transport: custom({ request: ({ method, params }) => t({ method, params }) }) }) });
+const lying =
+  (base: JsonRpcTransport, forge: Forge): JsonRpcTransport =>
+  ({ method, params = [] }) =>
+    forge(method, params, () => base({ method, params }));
+const frontOf =
+  (n: QbftTestNode): JsonRpcTransport =>
+  ({ method, params = [] }) =>
+    n.request(method, params);
+const rpcReader = (t: JsonRpcTransport) =>
+  fromViem({ publicClient: createPublicClient({ transport: custom({ request: ({ method, params }) => t({ method, params }) }) }) });
 
 /** Replaces the answer of one registry view call (rpc mode) by `result`. */
 function forgeCall(functionName: string, result: (args: readonly unknown[], honest: Hex) => unknown): Forge {
   return async (method, params, answer) => {
     const honest = await answer();
     if (method !== "eth_call") return honest;
-    const { functionName: called, args } = decodeFunctionData({ abi, data: (params[0] as { data?: Hex; input?: Hex }).data ?? (params[0] as { input: Hex }).input });
+    const { functionName: called, args } = decodeFunctionData({
+      abi,
+      data: (params[0] as { data?: Hex; input?: Hex }).data ?? (params[0] as { input: Hex }).input,
+    });
     if (called !== functionName) return honest;
     return encodeFunctionResult({ abi, functionName, result: result(args ?? [], honest as Hex) } as never);
   };
@@ -58,13 +68,26 @@ function forgeSlot(slot: Hex, value: bigint): Forge {
     return { ...honest, storageProof: honest.storageProof!.map((p) => (BigInt(p.key) === BigInt(slot) ? { ...p, value: `0x${value.toString(16)}` } : p)) };
   };
 }
-const both = (...forges: Forge[]): Forge => (method, params, answer) => forges.reduce<() => Promise<unknown>>((next, f) => () => f(method, params, next), answer)();
+const both =
+  (...forges: Forge[]): Forge =>
+  (method, params, answer) =>
+    forges.reduce<() => Promise<unknown>>((next, f) => () => f(method, params, next), answer)();
 
-async function verifyIn(mode: "rpc" | "light", transport: JsonRpcTransport, bundleText = evidence.bundle, extra: { maxHeadAgeSeconds?: number; now?: number } = {}) {
+async function verifyIn(
+  mode: "rpc" | "light",
+  transport: JsonRpcTransport,
+  bundleText = evidence.bundle,
+  extra: { maxHeadAgeSeconds?: number; now?: number } = {},
+) {
   const chain = mode === "rpc" ? rpcReader(transport) : createLightChainReader({ transport, trust, node: "the lying front" });
   return verifyBundle({ bundle: parseBundle(bundleText), chain, chainId: evidence.chain.chainId, registry: evidence.registry, ...extra });
 }
-async function refusedInLight(transport: JsonRpcTransport, check: LightClientCheck | "freshness", bundleText?: string, extra?: { maxHeadAgeSeconds?: number; now?: number }) {
+async function refusedInLight(
+  transport: JsonRpcTransport,
+  check: LightClientCheck | "freshness",
+  bundleText?: string,
+  extra?: { maxHeadAgeSeconds?: number; now?: number },
+) {
   await assert.rejects(verifyIn("light", transport, bundleText, extra), (error: unknown) => {
     assert.ok(error instanceof LightClientError || error instanceof VerificationError, `a named refusal, got ${String(error)}`);
     assert.equal(error.code, check, error.message);
@@ -81,7 +104,14 @@ before(async () => {
     front: async (rpcUrl) => {
       upstream = httpTransport(rpcUrl, 30_000);
       const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
-      node = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId, registry: `0x${"00".repeat(20)}`, validators: keys.slice(0, 4), keyPool: keys, selection: { mode: "header", votes } });
+      node = startQbftTestNode({
+        upstream: (method, params) => upstream({ method, params }),
+        chainId,
+        registry: `0x${"00".repeat(20)}`,
+        validators: keys.slice(0, 4),
+        keyPool: keys,
+        selection: { mode: "header", votes },
+      });
       nodeUrl = await node.listen();
       return nodeUrl;
     },
@@ -97,7 +127,13 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
   it("default: the genuine pipeline's bundle (dataset, training, evaluation, two approvals, deployment) verifies in light mode; the set changed by vote on the way", async () => {
     const honest = frontOf(node);
     const chain = createLightChainReader({ transport: honest, trust, node: "the QBFT test node" });
-    const result = await verifyBundle({ bundle: parseBundle(evidence.bundle), chain, chainId: evidence.chain.chainId, registry: evidence.registry, maxHeadAgeSeconds: 3600 });
+    const result = await verifyBundle({
+      bundle: parseBundle(evidence.bundle),
+      chain,
+      chainId: evidence.chain.chainId,
+      registry: evidence.registry,
+      maxHeadAgeSeconds: 3600,
+    });
     assert.equal(result.verdict, "verified");
     const report = await chain.trustReport();
     assert.equal(report.trustMode, "light");
@@ -125,9 +161,16 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     assert.match(text.stdout, /^VERIFIED: genuine\/fine-tune/m);
     assert.match(text.stdout, /trust mode: light \(default: a QBFT validator trust is given\): trusted the QBFT validator set, not the node/);
     assert.match(text.stdout, /validators: 4 pinned .* block-header mode, from block 0/);
-    assert.match(text.stdout, /head: block \d+ .* verified by walking \d+ header\(s\) from checkpoint block 0, each sealed by a quorum of the set in force \(5 validator\(s\) at the head\)/);
+    assert.match(
+      text.stdout,
+      /head: block \d+ .* verified by walking \d+ header\(s\) from checkpoint block 0, each sealed by a quorum of the set in force \(5 validator\(s\) at the head\)/,
+    );
     assert.match(text.stdout, /used only as a transport/);
-    const json = JSON.parse((await run(...common, "--qbft-trust", trustFile, "--json")).stdout) as { verified: boolean; trustMode: string; trusted: { chain: { trustMode: string; validators: string[]; head: { number: number } }; maxHeadAge: { seconds: number } } };
+    const json = JSON.parse((await run(...common, "--qbft-trust", trustFile, "--json")).stdout) as {
+      verified: boolean;
+      trustMode: string;
+      trusted: { chain: { trustMode: string; validators: string[]; head: { number: number } }; maxHeadAge: { seconds: number } };
+    };
     assert.equal(json.verified, true);
     assert.equal(json.trustMode, "light");
     assert.deepEqual(json.trusted.chain.validators, trust.validators);
@@ -136,11 +179,38 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     assert.equal((JSON.parse(rpc.stdout) as { trustMode: string }).trustMode, "rpc");
     // A pins file (provenance-trust-v2) that embeds the validators selects light mode too.
     const pinsFile = join(dir, "trust.json");
-    await writeFile(pinsFile, JSON.stringify({ format: "provenance-trust-v2", chainId: trust.chainId, registry: evidence.registry, organisations: [evidence.orgId], rpc: nodeUrl, qbft: trust }));
+    await writeFile(
+      pinsFile,
+      JSON.stringify({
+        format: "provenance-trust-v2",
+        chainId: trust.chainId,
+        registry: evidence.registry,
+        organisations: [evidence.orgId],
+        rpc: nodeUrl,
+        qbft: trust,
+      }),
+    );
     const pinned = await run("verify-bundle", bundleFile, "--artifact", evidence.model.path, "--trust", pinsFile, "--json");
     assert.equal((JSON.parse(pinned.stdout) as { trustMode: string }).trustMode, "light", pinned.stderr);
     // A head older than --max-head-age (here 1 s; resumed from a saved checkpoint): no revocation verdict, exit 1.
-    const liar = await run("verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry, "--qbft-trust", trustFile, "--trust-mode", "light", "--checkpoint", trustFile, "--max-head-age", "1s");
+    const liar = await run(
+      "verify-bundle",
+      bundleFile,
+      "--artifact",
+      evidence.model.path,
+      "--rpc",
+      nodeUrl,
+      "--registry",
+      evidence.registry,
+      "--qbft-trust",
+      trustFile,
+      "--trust-mode",
+      "light",
+      "--checkpoint",
+      trustFile,
+      "--max-head-age",
+      "1s",
+    );
     assert.equal(liar.code, 1);
     assert.match(liar.stderr, /NOT VERIFIED: check "freshness" failed/);
     const quorum = await run(...common, "--trust-mode", "quorum");
@@ -163,7 +233,10 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     await assert.rejects(light.call({ to: evidence.writer.account, data: "0x" }), unprovable);
     // Pinned at an address without ProvenanceRegistry's code, no storage is read with its layout.
     const elsewhere = createLightChainReader({ transport: frontOf(node), trust: { ...trust, registry: evidence.writer.account.toLowerCase() as Hex } });
-    await assert.rejects(readAnchor(elsewhere, evidence.writer.account, 1, `0x${"42".repeat(32)}`), (e: unknown) => e instanceof LightClientError && e.check === "registry-code");
+    await assert.rejects(
+      readAnchor(elsewhere, evidence.writer.account, 1, `0x${"42".repeat(32)}`),
+      (e: unknown) => e instanceof LightClientError && e.check === "registry-code",
+    );
   });
 
   it("error: anchorOf forged (a backdated registration: the receipt claims an earlier time) is VERIFIED in rpc mode, refused in light mode (storage-proof)", async () => {
@@ -174,7 +247,8 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
       forgeCall("anchorOf", (_args, honest) => ({ ...decodeAnchor(honest), timestamp: backdated })),
       async (method, params, answer) => {
         const block = (await answer()) as Record<string, unknown> | null;
-        if (method === "eth_getBlockByNumber" && block && BigInt(block.number as Hex) === BigInt(receipt0.anchor.blockNumber)) return { ...block, timestamp: `0x${backdated.toString(16)}` };
+        if (method === "eth_getBlockByNumber" && block && BigInt(block.number as Hex) === BigInt(receipt0.anchor.blockNumber))
+          return { ...block, timestamp: `0x${backdated.toString(16)}` };
         return block;
       },
     );
@@ -222,7 +296,13 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
   });
 
   it("error: a different chain with the same chain ID and registry address (other validators) is VERIFIED in rpc mode, refused in light mode (checkpoint: its blocks are not the pinned chain's)", async () => {
-    const other = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId: evidence.chain.chainId, registry: evidence.registry, validators: testValidators(4, "attacker"), selection: { mode: "header" } });
+    const other = startQbftTestNode({
+      upstream: (method, params) => upstream({ method, params }),
+      chainId: evidence.chain.chainId,
+      registry: evidence.registry,
+      validators: testValidators(4, "attacker"),
+      selection: { mode: "header" },
+    });
     // The attacker's bundle names its own chain's blocks.
     let bundleText = evidence.bundle;
     for (const r of parseBundle(evidence.bundle).receipts) {
@@ -233,8 +313,16 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     await refusedInLight(frontOf(other), "checkpoint", bundleText);
     // Pinned past the genesis it cannot reproduce, its headers carry seals of validators the verifier never pinned.
     const pinnedAt2 = await node.trustAt(2n);
-    const chain = createLightChainReader({ transport: lying(frontOf(other), async (method, params, answer) => (method === "eth_getBlockByNumber" && params[0] === "0x2" ? frontOf(node)({ method, params }) : answer())), trust: pinnedAt2 });
-    await assert.rejects(chain.getBlockNumber(), (e: unknown) => e instanceof LightClientError && ["parent-hash", "validators", "commit-seal"].includes(e.check));
+    const chain = createLightChainReader({
+      transport: lying(frontOf(other), async (method, params, answer) =>
+        method === "eth_getBlockByNumber" && params[0] === "0x2" ? frontOf(node)({ method, params }) : answer(),
+      ),
+      trust: pinnedAt2,
+    });
+    await assert.rejects(
+      chain.getBlockNumber(),
+      (e: unknown) => e instanceof LightClientError && ["parent-hash", "validators", "commit-seal"].includes(e.check),
+    );
   });
 
   it("error: signingKey forged (a key revocation hidden) passes in rpc mode, refused in light mode (storage-proof)", async () => {
@@ -268,7 +356,11 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     await revokeSubject(evidence.writer, evidence.registry, evidence.orgId, `0x${evidence.model.sha256}`, `0x${"00".repeat(32)}`);
     const head = (await upstream({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { timestamp: Hex };
     const now = Number(BigInt(head.timestamp));
-    assert.equal((await verifyIn("light", frontOf(node), evidence.bundle, { maxHeadAgeSeconds: 3600, now })).verdict, "revoked", "the honest front: revoked, in light mode too");
+    assert.equal(
+      (await verifyIn("light", frontOf(node), evidence.bundle, { maxHeadAgeSeconds: 3600, now })).verdict,
+      "revoked",
+      "the honest front: revoked, in light mode too",
+    );
 
     const rpcLie = forgeCall("revocationOf", () => [false, 0n, `0x${"00".repeat(32)}`]);
     assert.equal((await verifyIn("rpc", lying(frontOf(node), rpcLie))).verdict, "verified", "rpc mode: the revocation is hidden");
@@ -279,7 +371,8 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     const old = `0x${beforeRevocation.toString(16)}`;
     const replay: Forge = async (method, params, answer) => {
       if (method === "eth_blockNumber") return old;
-      if (method === "eth_getBlockByNumber" && (params[0] === "latest" || BigInt(params[0] as Hex) > beforeRevocation)) return frontOf(node)({ method, params: [old, params[1]] });
+      if (method === "eth_getBlockByNumber" && (params[0] === "latest" || BigInt(params[0] as Hex) > beforeRevocation))
+        return frontOf(node)({ method, params: [old, params[1]] });
       if (method === "eth_call" && params[1] === "latest") return frontOf(node)({ method, params: [params[0], old] });
       return answer();
     };
@@ -289,7 +382,13 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
 });
 
 function decodeAnchor(data: Hex) {
-  return decodeFunctionResult({ abi, functionName: "anchorOf", data } as never) as { orgId: number; sequence: bigint; blockNumber: number; timestamp: number; leafCount: number };
+  return decodeFunctionResult({ abi, functionName: "anchorOf", data } as never) as {
+    orgId: number;
+    sequence: bigint;
+    blockNumber: number;
+    timestamp: number;
+    leafCount: number;
+  };
 }
 function decodeSigningKey(data: Hex) {
   return decodeFunctionResult({ abi, functionName: "signingKey", data } as never) as [Hex, number, bigint, bigint, Hex];

@@ -13,7 +13,15 @@ import { bytesToBigInt, bytesToHex, hexToBytes, type Hex } from "../../src/verif
 import { headerFromRpc, plainBlockHash } from "../../src/verify/lightclient/header.js";
 import { buildMpt, verifyMptProof } from "../../src/verify/lightclient/mpt.js";
 import { buildReceiptsTrie, receiptFromRpc, receiptKey, verifyReceiptProof } from "../../src/verify/lightclient/receiptProof.js";
-import { anchorSlot as registryAnchorSlot, decodeAnchorWord, decodeRevocationWord, decodeSigningKeyWord, nextSlot, revocationSlot, signingKeySlot } from "../../src/verify/lightclient/registrySlots.js";
+import {
+  anchorSlot as registryAnchorSlot,
+  decodeAnchorWord,
+  decodeRevocationWord,
+  decodeSigningKeyWord,
+  nextSlot,
+  revocationSlot,
+  signingKeySlot,
+} from "../../src/verify/lightclient/registrySlots.js";
 import { verifyGetProof } from "../../src/verify/lightclient/stateProof.js";
 import { assertLightClientRefusal as refuses } from "../helpers/refusals.js";
 
@@ -23,12 +31,18 @@ const publicClient = await viem.getPublicClient();
 const [admin, orgAdmin, anchorer] = await viem.getWalletClients();
 if (!admin || !orgAdmin || !anchorer) throw new Error("need 3 accounts");
 // Signs locally (Hardhat's node-side signing ignores the transaction type), to mix EIP-2718 types in one block.
-const localSigner = createWalletClient({ account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0 }), chain: publicClient.chain, transport: custom(provider) });
+const localSigner = createWalletClient({
+  account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0 }),
+  chain: publicClient.chain,
+  transport: custom(provider),
+});
 const rpc = (method: string, params: unknown[] = []): Promise<unknown> => provider.request({ method, params });
 
 const { address: registryAddress } = await viem.deployContract("ProvenanceRegistry", [admin.account.address]);
 const registry = getContract({ address: registryAddress, abi: provenanceRegistryAbi, client: { public: publicClient, wallet: admin } });
-await publicClient.waitForTransactionReceipt({ hash: await registry.write.registerOrganisation(["Org One", orgAdmin.account.address, [anchorer.account.address]]) });
+await publicClient.waitForTransactionReceipt({
+  hash: await registry.write.registerOrganisation(["Org One", orgAdmin.account.address, [anchorer.account.address]]),
+});
 
 /** Several transactions of different EIP-2718 types in one block: a legacy transfer, two anchors (type 2), an access-list transfer. */
 const roots = [viemKeccak256(toHex("root a")), viemKeccak256(toHex("root b"))];
@@ -46,7 +60,6 @@ const block = (await rpc("eth_getBlockByNumber", [blockHex, false])) as { hash: 
 const header = headerFromRpc(block);
 
 const anchorSlot = (root: Hex): Hex => registryAnchorSlot(1, root);
-
 
 /** A deep copy of a JSON answer, to tamper with. */
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -71,20 +84,51 @@ describe("light client: state and receipt proofs (EDR)", () => {
       assert.notEqual(bytesToHex(account.codeHash), bytesToHex(new Uint8Array(32)));
       const onChain = await registry.read.anchorOf([1, roots[1]!]);
       const proven = decodeAnchorWord(storage.get(slot)!);
-      assert.deepEqual(proven, { orgId: onChain.orgId, sequence: onChain.sequence, blockNumber: BigInt(onChain.blockNumber), timestamp: BigInt(onChain.timestamp), leafCount: onChain.leafCount });
+      assert.deepEqual(proven, {
+        orgId: onChain.orgId,
+        sequence: onChain.sequence,
+        blockNumber: BigInt(onChain.blockNumber),
+        timestamp: BigInt(onChain.timestamp),
+        leafCount: onChain.leafCount,
+      });
       assert.equal(proven.sequence, 2n);
       assert.equal(proven.leafCount, 11);
-      assert.equal(decodeAnchorWord(verifyGetProof(header.stateRoot, registryAddress, [registryAnchorSlot(2, roots[1]!)], await rpc("eth_getProof", [registryAddress, [registryAnchorSlot(2, roots[1]!)], blockHex])).storage.get(registryAnchorSlot(2, roots[1]!))!).orgId, 0, "organisation 2 never anchored it");
+      assert.equal(
+        decodeAnchorWord(
+          verifyGetProof(
+            header.stateRoot,
+            registryAddress,
+            [registryAnchorSlot(2, roots[1]!)],
+            await rpc("eth_getProof", [registryAddress, [registryAnchorSlot(2, roots[1]!)], blockHex]),
+          ).storage.get(registryAnchorSlot(2, roots[1]!))!,
+        ).orgId,
+        0,
+        "organisation 2 never anchored it",
+      );
     });
 
     it("default: proves a signing key's registration and revocation and a subject's on-chain revocation, as the registry's getters report them", async () => {
       const key = generateKeyFile("secp256k1");
       const keyId = onChainKeyId(key.keyid);
-      const possession = await proveKeyPossession(signerFromKeyFile(key), { chainId: await publicClient.getChainId(), registry: registryAddress, orgId: 1, role: viemKeccak256(toHex("role")) });
+      const possession = await proveKeyPossession(signerFromKeyFile(key), {
+        chainId: await publicClient.getChainId(),
+        registry: registryAddress,
+        orgId: 1,
+        role: viemKeccak256(toHex("role")),
+      });
       const subject = viemKeccak256(toHex("a model"));
       const entryHash = viemKeccak256(toHex("the revocation entry"));
       const asOrgAdmin = getContract({ address: registryAddress, abi: provenanceRegistryAbi, client: { public: publicClient, wallet: orgAdmin } });
-      await publicClient.waitForTransactionReceipt({ hash: await asOrgAdmin.write.registerSigningKey([1, keyId, viemKeccak256(toHex("role")), KEY_ALGORITHM_CODES.secp256k1, possession.publicKey, possession.proof]) });
+      await publicClient.waitForTransactionReceipt({
+        hash: await asOrgAdmin.write.registerSigningKey([
+          1,
+          keyId,
+          viemKeccak256(toHex("role")),
+          KEY_ALGORITHM_CODES.secp256k1,
+          possession.publicKey,
+          possession.proof,
+        ]),
+      });
       await publicClient.waitForTransactionReceipt({ hash: await asOrgAdmin.write.revokeSigningKey([1, keyId]) });
       await publicClient.waitForTransactionReceipt({ hash: await asOrgAdmin.write.revokeSubject([1, subject, entryHash]) });
       const latest = headerFromRpc(await rpc("eth_getBlockByNumber", ["latest", false]));
@@ -128,7 +172,8 @@ describe("light client: state and receipt proofs (EDR)", () => {
         tamper(tampered);
         refuses(() => verifyGetProof(header.stateRoot, registryAddress, [slot], tampered), expected, field);
       };
-      for (let i = 0; i < answer.accountProof.length; i++) check((a) => (a.accountProof[i] = flipByte(a.accountProof[i]!, 40)), "account-proof", `eth_getProof.accountProof[${i}]`);
+      for (let i = 0; i < answer.accountProof.length; i++)
+        check((a) => (a.accountProof[i] = flipByte(a.accountProof[i]!, 40)), "account-proof", `eth_getProof.accountProof[${i}]`);
       for (let i = 0; i < answer.storageProof[0]!.proof.length; i++)
         check((a) => (a.storageProof[0]!.proof[i] = flipByte(a.storageProof[0]!.proof[i]!, 40)), "storage-proof", `eth_getProof.storageProof[0].proof[${i}]`);
       check((a) => (a.storageProof[0]!.value = "0x1"), "storage-proof", "eth_getProof.storageProof[0].value");
@@ -198,7 +243,11 @@ describe("light client: state and receipt proofs (EDR)", () => {
           fc.nat(),
           (keys, pick) => {
             // Keys of equal length, so none is a prefix of another (as in secure tries and receipt tries of a block).
-            const fixed = keys.map((k) => { const out = new Uint8Array(6); out.set(k); return out; });
+            const fixed = keys.map((k) => {
+              const out = new Uint8Array(6);
+              out.set(k);
+              return out;
+            });
             const unique = [...new Map(fixed.map((k) => [bytesToHex(k), k])).values()];
             const entries = unique.map((k, i) => [k, new TextEncoder().encode(`value ${i} ${"x".repeat(i % 50)}`)] as const);
             const trie = buildMpt(entries);
@@ -207,7 +256,10 @@ describe("light client: state and receipt proofs (EDR)", () => {
             const proof = trie.proof(key).map((n) => new Uint8Array(n));
             const node = proof[pick % proof.length]!;
             node[pick % node.length]! ^= 1 << (pick % 8);
-            assert.throws(() => verifyMptProof(trie.root, key, proof, "storage-proof", "p"), (e: unknown) => e instanceof LightClientError);
+            assert.throws(
+              () => verifyMptProof(trie.root, key, proof, "storage-proof", "p"),
+              (e: unknown) => e instanceof LightClientError,
+            );
           },
         ),
         { numRuns: 60 },

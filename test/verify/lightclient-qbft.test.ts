@@ -42,7 +42,6 @@ const vectors = JSON.parse(readFileSync(new URL("../vectors/qbft-v1.json", impor
 const bytes = (hex: string): Uint8Array => hexToBytes(hex, "rlp", "test");
 const block7528 = decodeHeader(bytes(vectors.besuBlock7528.sealedHeader));
 
-
 /** The extraData of block 7528 with one RLP item replaced. */
 function withExtraItems(mutate: (items: unknown[]) => void): Uint8Array {
   const items = [...(decodeRlp(block7528.extraData) as unknown[])];
@@ -125,39 +124,79 @@ describe("light client: QBFT headers", () => {
 
     it("error: too few seals, a duplicate seal, a seal by a non-validator, a forged seal", () => {
       const base = { listedValidators: addresses4, proposer: addresses4[0]! };
-      refuses(() => verifyQbftHeader(sealQbftHeader(template, { ...base, sealers: validators4.slice(0, 2) }), { validators: addresses4, mode: "header" }), "seal-quorum", "header.extraData.seals");
       refuses(
-        () => verifyQbftHeader(sealQbftHeader(template, { ...base, sealers: [validators4[0]!, validators4[1]!, validators4[1]!] }), { validators: addresses4, mode: "header" }),
+        () => verifyQbftHeader(sealQbftHeader(template, { ...base, sealers: validators4.slice(0, 2) }), { validators: addresses4, mode: "header" }),
+        "seal-quorum",
+        "header.extraData.seals",
+      );
+      refuses(
+        () =>
+          verifyQbftHeader(sealQbftHeader(template, { ...base, sealers: [validators4[0]!, validators4[1]!, validators4[1]!] }), {
+            validators: addresses4,
+            mode: "header",
+          }),
         "commit-seal",
         "header.extraData.seals[2]",
       );
       refuses(
-        () => verifyQbftHeader(sealQbftHeader(template, { ...base, sealers: [validators4[0]!, outsider, validators4[1]!, validators4[2]!] }), { validators: addresses4, mode: "header" }),
+        () =>
+          verifyQbftHeader(sealQbftHeader(template, { ...base, sealers: [validators4[0]!, outsider, validators4[1]!, validators4[2]!] }), {
+            validators: addresses4,
+            mode: "header",
+          }),
         "commit-seal",
         "header.extraData.seals[1]",
       );
       // A seal copied from another block (a valid signature over another digest) recovers to some other address.
       const other = sealQbftHeader({ ...template, number: 6n }, { ...base, sealers: validators4.slice(0, 3) });
       const honest = sealQbftHeader(template, { ...base, sealers: validators4.slice(0, 3) });
-      const forged = { ...honest, extraData: encodeQbftExtraData({ ...decodeQbftExtraData(honest.extraData), seals: decodeQbftExtraData(other.extraData).seals }) };
+      const forged = {
+        ...honest,
+        extraData: encodeQbftExtraData({ ...decodeQbftExtraData(honest.extraData), seals: decodeQbftExtraData(other.extraData).seals }),
+      };
       refuses(() => verifyQbftHeader(forged, { validators: addresses4, mode: "header" }), "commit-seal", "header.extraData.seals[0]");
     });
 
     it("error: a proposer that is not a validator; a listed set that is not the set in force; validators or a vote in contract mode", () => {
       refuses(
-        () => verifyQbftHeader(sealQbftHeader(template, { listedValidators: addresses4, sealers: validators4, proposer: outsider.address }), { validators: addresses4, mode: "header" }),
+        () =>
+          verifyQbftHeader(sealQbftHeader(template, { listedValidators: addresses4, sealers: validators4, proposer: outsider.address }), {
+            validators: addresses4,
+            mode: "header",
+          }),
         "coinbase",
         "header.miner",
       );
       const listsFive = sealQbftHeader(template, { listedValidators: [...addresses4, outsider.address], sealers: validators4, proposer: addresses4[0]! });
       refuses(() => verifyQbftHeader(listsFive, { validators: addresses4, mode: "header" }), "validators", "header.extraData.validators");
       refuses(() => verifyQbftHeader(listsFive, { validators: addresses4, mode: "contract" }), "validators", "header.extraData.validators");
-      const votes = sealQbftHeader(template, { listedValidators: [], vote: { recipient: outsider.address, add: true }, sealers: validators4, proposer: addresses4[0]! });
+      const votes = sealQbftHeader(template, {
+        listedValidators: [],
+        vote: { recipient: outsider.address, add: true },
+        sealers: validators4,
+        proposer: addresses4[0]!,
+      });
       refuses(() => verifyQbftHeader(votes, { validators: addresses4, mode: "contract" }), "vote", "header.extraData.vote");
       // Unsorted listing: Besu requires ascending order.
       const sorted = [...addresses4].sort();
-      const unsorted = { ...template, extraData: encodeQbftExtraData({ vanity: new Uint8Array(32), validators: [sorted[1]!, sorted[0]!, sorted[2]!, sorted[3]!], vote: undefined, round: 0, seals: [] }) };
-      refuses(() => verifyQbftHeader({ ...unsorted, mixHash: bytes(QBFT_MIX_HASH), difficulty: 1n, coinbase: bytes(sorted[0]!) }, { validators: addresses4, mode: "header" }), "validators");
+      const unsorted = {
+        ...template,
+        extraData: encodeQbftExtraData({
+          vanity: new Uint8Array(32),
+          validators: [sorted[1]!, sorted[0]!, sorted[2]!, sorted[3]!],
+          vote: undefined,
+          round: 0,
+          seals: [],
+        }),
+      };
+      refuses(
+        () =>
+          verifyQbftHeader(
+            { ...unsorted, mixHash: bytes(QBFT_MIX_HASH), difficulty: 1n, coinbase: bytes(sorted[0]!) },
+            { validators: addresses4, mode: "header" },
+          ),
+        "validators",
+      );
     });
 
     it("error: a high-s seal (the malleated twin of a valid one) and a recovery id above 1", () => {

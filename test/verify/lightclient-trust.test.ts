@@ -8,7 +8,10 @@ import { QBFT_TRUST_FORMAT, parseQbftTrust, serializeQbftTrust } from "../../src
 const schema = JSON.parse(readFileSync(new URL("../../schemas/qbft-trust-v1.schema.json", import.meta.url), "utf8"));
 const validate = new Ajv2020.default({ strict: true, allErrors: true }).compile(schema);
 const vector = JSON.parse(readFileSync(new URL("../vectors/qbft-trust-v1.json", import.meta.url), "utf8")) as Record<string, unknown>;
-const contractMode = { ...vector, validatorSelection: { mode: "contract", contract: "0x0000000000000000000000000000000000001111", validatorsSlot: `0x${"00".repeat(32)}` } };
+const contractMode = {
+  ...vector,
+  validatorSelection: { mode: "contract", contract: "0x0000000000000000000000000000000000001111", validatorsSlot: `0x${"00".repeat(32)}` },
+};
 
 describe("light client: trust files and checkpoints", () => {
   it("default: the frozen v1 trust file (block 7528's set) loads, matches the schema, and serialises back to the same JSON", () => {
@@ -33,11 +36,18 @@ describe("light client: trust files and checkpoints", () => {
     ["an unknown selection mode", { ...vector, validatorSelection: { mode: "clique", epochLength: 1 } }, "trust.validatorSelection.mode"],
     ["epoch length 0", { ...vector, validatorSelection: { mode: "header", epochLength: 0 } }, "trust.validatorSelection.epochLength"],
     ["votes in contract mode", { ...contractMode, votes: [{ recipient: "0x0000000000000000000000000000000000000001", add: [], drop: [] }] }, "trust.votes"],
-    ["a vote with an unknown member", { ...vector, votes: [{ recipient: "0x0000000000000000000000000000000000000001", add: [], drop: [], weight: 1 }] }, "trust.votes[0].weight"],
+    [
+      "a vote with an unknown member",
+      { ...vector, votes: [{ recipient: "0x0000000000000000000000000000000000000001", add: [], drop: [], weight: 1 }] },
+      "trust.votes[0].weight",
+    ],
   ];
   for (const [name, value, field] of refused) {
     it(`error: ${name} is refused by the parser (naming ${field})`, () => {
-      assert.throws(() => parseQbftTrust(value), (e: unknown) => e instanceof LightClientError && e.check === "trust-file" && e.field === field);
+      assert.throws(
+        () => parseQbftTrust(value),
+        (e: unknown) => e instanceof LightClientError && e.check === "trust-file" && e.field === field,
+      );
     });
   }
   it("error: the schema refuses what the parser refuses (except order and repeats, which only parsers check)", () => {
@@ -51,7 +61,8 @@ describe("light client: trust files and checkpoints", () => {
       const source = readFileSync(new URL(file, dir), "utf8");
       assert.doesNotMatch(source, /\bBuffer\b/, `${file} uses Buffer`);
       if (edges.has(file)) continue;
-      for (const [, from] of source.matchAll(/^(?:import|export)\b[^;]*? from "([^"]+)";/gms)) assert.match(from!, /^(\.\/|\.\.\/\.\.\/core\/errors\/(base|lightClient)\.js$|@noble\/(hashes|curves)\/)/, `${file} imports ${from}`);
+      for (const [, from] of source.matchAll(/^(?:import|export)\b[^;]*? from "([^"]+)";/gms))
+        assert.match(from!, /^(\.\/|\.\.\/\.\.\/core\/errors\/(base|lightClient)\.js$|@noble\/(hashes|curves)\/)/, `${file} imports ${from}`);
     }
   });
 });

@@ -32,7 +32,9 @@ const outsider = testValidators(1, "outsider")[0]!;
 
 const { address: registryAddress } = await viem.deployContract("ProvenanceRegistry", [admin.account.address]);
 const registry = getContract({ address: registryAddress, abi: provenanceRegistryAbi, client: { public: publicClient, wallet: admin } });
-await publicClient.waitForTransactionReceipt({ hash: await registry.write.registerOrganisation(["Org One", orgAdmin.account.address, [anchorer.account.address]]) });
+await publicClient.waitForTransactionReceipt({
+  hash: await registry.write.registerOrganisation(["Org One", orgAdmin.account.address, [anchorer.account.address]]),
+});
 
 // Blocks 4, 5 and 6 carry add votes for v4 from three distinct proposers: v4 joins after block 6 (3 of 4 is floor(4/2) + 1).
 const node = startQbftTestNode({
@@ -41,7 +43,10 @@ const node = startQbftTestNode({
   registry: registryAddress,
   validators: initial,
   keyPool: keys,
-  selection: { mode: "header", votes: { 4: { recipient: v4.address, add: true }, 5: { recipient: v4.address, add: true }, 6: { recipient: v4.address, add: true } } },
+  selection: {
+    mode: "header",
+    votes: { 4: { recipient: v4.address, add: true }, 5: { recipient: v4.address, add: true }, 6: { recipient: v4.address, add: true } },
+  },
 });
 while ((await publicClient.getBlockNumber()) < 7n) await upstream("evm_mine", []);
 const root = viemKeccak256(toHex("walked root"));
@@ -55,7 +60,6 @@ const honest: QbftWalkStep[] = [];
 for (let n = 1n; n <= head; n++) honest.push({ header: await node.header(n) });
 
 after(() => node.close());
-
 
 /** The honest steps with step `index` replaced. */
 const withStep = (index: number, header: BlockHeader): QbftWalkStep[] => honest.map((step, i) => (i === index ? { header } : step));
@@ -76,7 +80,11 @@ describe("light client: walking a QBFT chain (the QBFT test node over EDR)", () 
     const url = await node.listen();
     let id = 0;
     const request = async (method: string, params: readonly unknown[]): Promise<unknown> => {
-      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }) });
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+      });
       const body = (await response.json()) as { result?: unknown; error?: { message: string } };
       if (body.error) throw new Error(body.error.message);
       return body.result;
@@ -96,7 +104,12 @@ describe("light client: walking a QBFT chain (the QBFT test node over EDR)", () 
     const { blocks } = await syncQbftHeaders(genesisTrust, node.request);
     const verifiedHead = blocks.at(-1)!;
     const slot = anchorSlot(1, root);
-    const { storage } = verifyGetProof(verifiedHead.stateRoot, registryAddress, [slot], await node.request("eth_getProof", [registryAddress, [slot], verifiedHead.hash]));
+    const { storage } = verifyGetProof(
+      verifiedHead.stateRoot,
+      registryAddress,
+      [slot],
+      await node.request("eth_getProof", [registryAddress, [slot], verifiedHead.hash]),
+    );
     assert.equal(bytesToBigInt(storage.get(slot)!) & 0xffffffffn, 1n, "organisation 1");
     const anchorBlock = blocks.find((b) => b.number === anchorReceipt.blockNumber)!;
     const block = (await node.request("eth_getBlockByHash", [anchorBlock.hash, false])) as { transactions: Hex[] };
@@ -120,7 +133,8 @@ describe("light client: walking a QBFT chain (the QBFT test node over EDR)", () 
 
   it("behavior: Besu's vote rules: 2 of 4 add votes do not add, the 3rd does; a drop needs floor(n/2) + 1 too, and an epoch block discards pending votes", () => {
     const start: VoteTally = { validators: sorted(initial), votes: [] };
-    const vote = (tally: VoteTally, n: bigint, proposer: Hex, add: boolean, recipient = v4.address) => tallyAfterBlock(tally, { number: n, proposer, vote: { recipient, add }, epochLength: 100n });
+    const vote = (tally: VoteTally, n: bigint, proposer: Hex, add: boolean, recipient = v4.address) =>
+      tallyAfterBlock(tally, { number: n, proposer, vote: { recipient, add }, epochLength: 100n });
     const two = vote(vote(start, 1n, v0.address, true), 2n, v1.address, true);
     assert.deepEqual(two.validators, sorted(initial));
     const repeated = vote(two, 3n, v1.address, true);
@@ -142,13 +156,29 @@ describe("light client: walking a QBFT chain (the QBFT test node over EDR)", () 
       const extra = decodeQbftExtraData(header8.extraData);
       const seals = extra.seals.map((s) => new Uint8Array(s));
       seals[1]![10]! ^= 0x40;
-      refuses(() => walkQbftHeaders(genesisTrust, withStep(at, { ...header8, extraData: encodeQbftExtraData({ ...extra, seals }) })), "commit-seal", `headers[${at}].extraData.seals[1]`);
+      refuses(
+        () => walkQbftHeaders(genesisTrust, withStep(at, { ...header8, extraData: encodeQbftExtraData({ ...extra, seals }) })),
+        "commit-seal",
+        `headers[${at}].extraData.seals[1]`,
+      );
     });
 
     it("error: a seal by a non-validator, too few seals, duplicate seals", () => {
-      refuses(() => walkQbftHeaders(genesisTrust, withStep(at, sealQbftHeader(header8, { ...parameters, sealers: [v0, v1, outsider, v2, v3] }))), "commit-seal", `headers[${at}].extraData.seals[2]`);
-      refuses(() => walkQbftHeaders(genesisTrust, withStep(at, sealQbftHeader(header8, { ...parameters, sealers: [v0, v1, v2] }))), "seal-quorum", `headers[${at}].extraData.seals`);
-      refuses(() => walkQbftHeaders(genesisTrust, withStep(at, sealQbftHeader(header8, { ...parameters, sealers: [v0, v1, v1, v2] }))), "commit-seal", `headers[${at}].extraData.seals[2]`);
+      refuses(
+        () => walkQbftHeaders(genesisTrust, withStep(at, sealQbftHeader(header8, { ...parameters, sealers: [v0, v1, outsider, v2, v3] }))),
+        "commit-seal",
+        `headers[${at}].extraData.seals[2]`,
+      );
+      refuses(
+        () => walkQbftHeaders(genesisTrust, withStep(at, sealQbftHeader(header8, { ...parameters, sealers: [v0, v1, v2] }))),
+        "seal-quorum",
+        `headers[${at}].extraData.seals`,
+      );
+      refuses(
+        () => walkQbftHeaders(genesisTrust, withStep(at, sealQbftHeader(header8, { ...parameters, sealers: [v0, v1, v1, v2] }))),
+        "commit-seal",
+        `headers[${at}].extraData.seals[2]`,
+      );
       // The four original validators alone are one short of the new quorum.
       refuses(() => walkQbftHeaders(genesisTrust, withStep(at, sealQbftHeader(header8, { ...parameters, sealers: [v0, v1, v2] }))), "seal-quorum");
     });
@@ -156,14 +186,35 @@ describe("light client: walking a QBFT chain (the QBFT test node over EDR)", () 
     it("error: a wrong parent link (a fork header, properly sealed), a skipped block, another chain's genesis, a node reporting another hash", () => {
       const fork = sealQbftHeader({ ...header8, parentHash: honest[5]!.header.parentHash }, { ...parameters, sealers: keys });
       refuses(() => walkQbftHeaders(genesisTrust, withStep(at, fork)), "parent-hash", `headers[${at}].parentHash`);
-      refuses(() => walkQbftHeaders(genesisTrust, honest.filter((_, i) => i !== 3)), "block-number", "headers[3].number");
+      refuses(
+        () =>
+          walkQbftHeaders(
+            genesisTrust,
+            honest.filter((_, i) => i !== 3),
+          ),
+        "block-number",
+        "headers[3].number",
+      );
       const otherChain: QbftTrust = { ...genesisTrust, block: { ...genesisTrust.block, hash: `0x${"ab".repeat(32)}` } };
       refuses(() => walkQbftHeaders(otherChain, honest), "parent-hash", "headers[0].parentHash");
-      refuses(() => walkQbftHeaders(genesisTrust, honest.map((s, i) => (i === 2 ? { ...s, reportedHash: `0x${"cd".repeat(32)}` as Hex } : s))), "block-hash", "headers[2].hash");
+      refuses(
+        () =>
+          walkQbftHeaders(
+            genesisTrust,
+            honest.map((s, i) => (i === 2 ? { ...s, reportedHash: `0x${"cd".repeat(32)}` as Hex } : s)),
+          ),
+        "block-hash",
+        "headers[2].hash",
+      );
     });
 
     it("error: a header listing v4 before the third vote, sealed by the four; a set pinned without v4 after it joined", () => {
-      const early = sealQbftHeader(honest[4]!.header, { listedValidators: sorted(keys), vote: { recipient: v4.address, add: true }, sealers: initial, proposer: v1.address });
+      const early = sealQbftHeader(honest[4]!.header, {
+        listedValidators: sorted(keys),
+        vote: { recipient: v4.address, add: true },
+        sealers: initial,
+        proposer: v1.address,
+      });
       refuses(() => walkQbftHeaders(genesisTrust, withStep(4, early)), "validators", "headers[4].extraData.validators");
       const stale: QbftTrust = { ...walkQbftHeaders(genesisTrust, honest.slice(0, at)).checkpoint, validators: sorted(initial) };
       refuses(() => walkQbftHeaders(stale, honest.slice(at)), "validators", "headers[0].extraData.validators");
@@ -171,10 +222,22 @@ describe("light client: walking a QBFT chain (the QBFT test node over EDR)", () 
 
     it("error: a trust file of an unknown format, with an unsorted set, or an unknown member", () => {
       const json = JSON.parse(serializeQbftTrust(genesisTrust)) as Record<string, unknown>;
-      assert.throws(() => parseQbftTrust({ ...json, format: "provenance-qbft-trust-v2" }), (e: unknown) => e instanceof LightClientError && e.check === "trust-file" && e.field === "trust.format");
-      assert.throws(() => parseQbftTrust({ ...json, validators: [...(json.validators as string[])].reverse() }), (e: unknown) => e instanceof LightClientError && e.field === "trust.validators[0]");
-      assert.throws(() => parseQbftTrust({ ...json, extra: 1 }), (e: unknown) => e instanceof LightClientError && e.field === "trust.extra");
-      assert.throws(() => parseQbftTrust({ ...json, validatorSelection: { mode: "clique" } }), (e: unknown) => e instanceof LightClientError && e.field === "trust.validatorSelection.mode");
+      assert.throws(
+        () => parseQbftTrust({ ...json, format: "provenance-qbft-trust-v2" }),
+        (e: unknown) => e instanceof LightClientError && e.check === "trust-file" && e.field === "trust.format",
+      );
+      assert.throws(
+        () => parseQbftTrust({ ...json, validators: [...(json.validators as string[])].reverse() }),
+        (e: unknown) => e instanceof LightClientError && e.field === "trust.validators[0]",
+      );
+      assert.throws(
+        () => parseQbftTrust({ ...json, extra: 1 }),
+        (e: unknown) => e instanceof LightClientError && e.field === "trust.extra",
+      );
+      assert.throws(
+        () => parseQbftTrust({ ...json, validatorSelection: { mode: "clique" } }),
+        (e: unknown) => e instanceof LightClientError && e.field === "trust.validatorSelection.mode",
+      );
     });
   });
 
@@ -187,7 +250,9 @@ describe("light client: walking a QBFT chain (the QBFT test node over EDR)", () 
       const slot0: Hex = `0x${"00".repeat(32)}`;
       await upstream("hardhat_setCode", [contract, "0x6020356000355500"]); // SSTORE(calldata[0:32], calldata[32:64])
       const store = async (slot: Hex, value: Hex): Promise<void> => {
-        await publicClient.waitForTransactionReceipt({ hash: await admin.sendTransaction({ to: contract, data: `0x${slot.slice(2)}${value.slice(2).padStart(64, "0")}` }) });
+        await publicClient.waitForTransactionReceipt({
+          hash: await admin.sendTransaction({ to: contract, data: `0x${slot.slice(2)}${value.slice(2).padStart(64, "0")}` }),
+        });
       };
       const setValidators = async (set: readonly { address: Hex }[]): Promise<void> => {
         const slots = validatorContractSlots(slot0, set.length);
@@ -196,7 +261,14 @@ describe("light client: walking a QBFT chain (the QBFT test node over EDR)", () 
       };
       await setValidators(initial);
       const pinned = await publicClient.getBlockNumber();
-      const contractNode = startQbftTestNode({ upstream, chainId, registry: registryAddress, validators: initial, keyPool: keys, selection: { mode: "contract", contract, validatorsSlot: slot0 } });
+      const contractNode = startQbftTestNode({
+        upstream,
+        chainId,
+        registry: registryAddress,
+        validators: initial,
+        keyPool: keys,
+        selection: { mode: "contract", contract, validatorsSlot: slot0 },
+      });
       await upstream("evm_mine", []);
       await setValidators([...initial, v4]);
       await upstream("evm_mine", []);

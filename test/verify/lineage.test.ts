@@ -57,7 +57,11 @@ function datasetAttestation(label: string, d: Artifact): LineageAttestation {
   );
 }
 
-function trainingRun(label: string, outputs: readonly Artifact[], inputs: { readonly base?: Artifact; readonly datasets: readonly Artifact[] }): LineageAttestation {
+function trainingRun(
+  label: string,
+  outputs: readonly Artifact[],
+  inputs: { readonly base?: Artifact; readonly datasets: readonly Artifact[] },
+): LineageAttestation {
   return attestation(
     label,
     outputs,
@@ -81,7 +85,12 @@ function modelUpdate(label: string, child: Artifact, kind: ModelUpdateKind, pare
 }
 
 function revocation(label: string, model: Artifact): LineageAttestation {
-  return attestation(label, [model], REVOCATION_PREDICATE_TYPE, createRevocationPredicate({ reason: "data-licence", description: "Trained on data whose licence forbids it.", revokedAt: at(20) }));
+  return attestation(
+    label,
+    [model],
+    REVOCATION_PREDICATE_TYPE,
+    createRevocationPredicate({ reason: "data-licence", description: "Trained on data whose licence forbids it.", revokedAt: at(20) }),
+  );
 }
 
 // base → fine-tune → quantised build; datasets → training runs → models; a sibling base model.
@@ -170,7 +179,11 @@ describe("buildLineageGraph", () => {
         "eval",
         [merged],
         EVALUATION_PREDICATE_TYPE,
-        createEvaluationPredicate({ dataset: { name: evalSet.name, digest: { sha256: evalSet.sha256 } }, metrics: [{ name: "accuracy", value: 0.9 }], evaluatedAt: at(5) }),
+        createEvaluationPredicate({
+          dataset: { name: evalSet.name, digest: { sha256: evalSet.sha256 } },
+          metrics: [{ name: "accuracy", value: 0.9 }],
+          evaluatedAt: at(5),
+        }),
       ),
     ]);
     assert.deepEqual(edgeStrings(g), [`${base.name} > ${merged.name} (parent-model/merge)`, `${sibling.name} > ${merged.name} (parent-model/merge)`].sort());
@@ -207,7 +220,12 @@ describe("buildLineageGraph", () => {
 
     it("error: the cycle message starts and ends on the same model", () => {
       assert.throws(
-        () => buildLineageGraph([modelUpdate("a-from-b", a, "fine-tune", [b]), modelUpdate("b-from-c", b, "distillation", [c]), modelUpdate("c-from-a", c, "pruning", [a])]),
+        () =>
+          buildLineageGraph([
+            modelUpdate("a-from-b", a, "fine-tune", [b]),
+            modelUpdate("b-from-c", b, "distillation", [c]),
+            modelUpdate("c-from-a", c, "pruning", [a]),
+          ]),
         (e: unknown) => {
           assert.ok(e instanceof VerificationError && e.check === "lineage");
           const cycle = /lineage cycle: (.*); a model/.exec(e.shortMessage)?.[1]?.split(" → ") ?? [];
@@ -220,7 +238,10 @@ describe("buildLineageGraph", () => {
     });
 
     it("error: a self-loop (a model update whose parent is its own subject) names the attestation", () => {
-      refusedCycle(() => buildLineageGraph([modelUpdate("a-from-a", a, "patch", [a])]), new RegExp(`attestation ${entry("a-from-a")} derives ${a.name} \\(sha256 ${a.sha256}\\) from itself`));
+      refusedCycle(
+        () => buildLineageGraph([modelUpdate("a-from-a", a, "patch", [a])]),
+        new RegExp(`attestation ${entry("a-from-a")} derives ${a.name} \\(sha256 ${a.sha256}\\) from itself`),
+      );
     });
 
     it("error: a self-loop through a training run (its output listed as its own dataset)", () => {
@@ -228,7 +249,12 @@ describe("buildLineageGraph", () => {
     });
 
     it("error: a cycle is refused however the rest of the graph looks, even when signed among valid attestations", () => {
-      refusedCycle(() => buildLineageGraph([...attestations, modelUpdate("base-from-quantised", base, "conversion", [quantised])]), new RegExp(base.name), new RegExp(quantised.name), new RegExp(fineTune.name));
+      refusedCycle(
+        () => buildLineageGraph([...attestations, modelUpdate("base-from-quantised", base, "conversion", [quantised])]),
+        new RegExp(base.name),
+        new RegExp(quantised.name),
+        new RegExp(fineTune.name),
+      );
     });
   });
 });
@@ -243,15 +269,21 @@ describe("revocation", () => {
   });
 
   it("behavior: the fine-tune and the quantised build are derived from a revoked model, not revoked themselves", () => {
-    for (const model of [fineTune, quantised]) assert.deepEqual(revocationStatus(graph, all, model.sha256), { revoked: false, revokedBy: null, derivedFromRevoked: [base.sha256] }, model.name);
+    for (const model of [fineTune, quantised])
+      assert.deepEqual(revocationStatus(graph, all, model.sha256), { revoked: false, revokedBy: null, derivedFromRevoked: [base.sha256] }, model.name);
   });
 
   it("behavior: siblings and inputs of the revoked model are untouched", () => {
-    for (const other of [sibling, tickets, forum]) assert.deepEqual(revocationStatus(graph, all, other.sha256), { revoked: false, revokedBy: null, derivedFromRevoked: [] }, other.name);
+    for (const other of [sibling, tickets, forum])
+      assert.deepEqual(revocationStatus(graph, all, other.sha256), { revoked: false, revokedBy: null, derivedFromRevoked: [] }, other.name);
   });
 
   it("behavior: without the revocation nothing is revoked", () => {
-    assert.deepEqual(revocationStatus(buildLineageGraph(attestations), attestations, quantised.sha256), { revoked: false, revokedBy: null, derivedFromRevoked: [] });
+    assert.deepEqual(revocationStatus(buildLineageGraph(attestations), attestations, quantised.sha256), {
+      revoked: false,
+      revokedBy: null,
+      derivedFromRevoked: [],
+    });
   });
 
   it("behavior: the first revocation of a model is the one reported; every revoked ancestor is listed", () => {
@@ -265,7 +297,12 @@ describe("revocation", () => {
       "approve",
       [base],
       APPROVAL_PREDICATE_TYPE,
-      createApprovalPredicate({ decision: "rejected", policy: { id: "release" }, approver: { keyid: `0x${"1".repeat(40)}`, name: "Ana", role: "approver" }, approvedAt: at(6) }),
+      createApprovalPredicate({
+        decision: "rejected",
+        policy: { id: "release" },
+        approver: { keyid: `0x${"1".repeat(40)}`, name: "Ana", role: "approver" },
+        approvedAt: at(6),
+      }),
     );
     assert.equal(revokedArtifacts([...attestations, approval]).size, 0);
   });
@@ -311,7 +348,8 @@ describe("renderLineage", () => {
       assert.ok(ids.has(m[1]!) && ids.has(m[3]!), `edge ends are declared: ${e}`);
     }
     assert.deepEqual(new Set(edges.map((e) => /\|([^|]+)\|/.exec(e)![1])), new Set(edgeLabels));
-    for (const l of lines.slice(1)) assert.match(l, /^ {2}(n\d+\[".*"\]|n\d+ -->\|[^|]+\| n\d+|style n\d+ .+)$/, `every line is a node, an edge or a style: ${l}`);
+    for (const l of lines.slice(1))
+      assert.match(l, /^ {2}(n\d+\[".*"\]|n\d+ -->\|[^|]+\| n\d+|style n\d+ .+)$/, `every line is a node, an edge or a style: ${l}`);
     assert.equal(lines.filter((l) => l.includes("stroke:#c00")).length, 3, "marked nodes are outlined");
   });
 
@@ -320,7 +358,11 @@ describe("renderLineage", () => {
     const g = buildLineageGraph([modelUpdate("q", quoted, "patch", [base])]);
     const text = renderLineage(g, quoted.sha256, "mermaid");
     assert.ok(text.includes("acme/#quot;quoted#quot; model"));
-    for (const line of text.trimEnd().split("\n").filter((l) => l.includes('["'))) assert.equal(line.split('"').length, 3, `only the delimiting quotes remain: ${line}`);
+    for (const line of text
+      .trimEnd()
+      .split("\n")
+      .filter((l) => l.includes('["')))
+      assert.equal(line.split('"').length, 3, `only the delimiting quotes remain: ${line}`);
   });
 
   it("default: DOT is a digraph with balanced braces, every node and every labelled edge", () => {
@@ -334,19 +376,19 @@ describe("renderLineage", () => {
     const edges = [...text.matchAll(/^ {2}"([0-9a-f]{64})" -> "([0-9a-f]{64})" \[label="([^"]+)"\];$/gm)];
     assert.equal(edges.length, 4);
     assert.deepEqual(new Set(edges.map((m) => m[3])), new Set(edgeLabels));
-    assert.ok(edges.some((m) => m[1] === fineTune.sha256 && m[2] === quantised.sha256), "edges point from input to output");
+    assert.ok(
+      edges.some((m) => m[1] === fineTune.sha256 && m[2] === quantised.sha256),
+      "edges point from input to output",
+    );
     assert.match(text, new RegExp(`"${base.sha256}" \\[label=".*\\[REVOKED\\]", color=red\\];`));
     assert.match(text, new RegExp(`"${fineTune.sha256}" \\[label=".*", penwidth=3, color=red\\];`));
   });
 
-  it(
-    "behavior: DOT node labels break lines with \\n (not an escaped backslash that Graphviz prints literally)",
-    () => {
-      const text = renderLineage(graph, fineTune.sha256, "dot");
-      assert.match(text, new RegExp(`label="${fineTune.name}\\\\nsha256:${fineTune.sha256.slice(0, 12)}`));
-      assert.doesNotMatch(text, /\\\\n/, "no doubled backslash before n");
-    },
-  );
+  it("behavior: DOT node labels break lines with \\n (not an escaped backslash that Graphviz prints literally)", () => {
+    const text = renderLineage(graph, fineTune.sha256, "dot");
+    assert.match(text, new RegExp(`label="${fineTune.name}\\\\nsha256:${fineTune.sha256.slice(0, 12)}`));
+    assert.doesNotMatch(text, /\\\\n/, "no doubled backslash before n");
+  });
 
   it("behavior: DOT escapes quotes and backslashes in names", () => {
     const odd = artifact('acme/"odd"\\model');
@@ -373,9 +415,16 @@ describe("renderLineage", () => {
 
   it("behavior: a model with no lineage renders alone", () => {
     const lonely = artifact("acme/lonely@1");
-    const g = buildLineageGraph([attestation("l", [lonely], REVOCATION_PREDICATE_TYPE, createRevocationPredicate({ reason: "other", description: "x", revokedAt: at(1) }))]);
+    const g = buildLineageGraph([
+      attestation("l", [lonely], REVOCATION_PREDICATE_TYPE, createRevocationPredicate({ reason: "other", description: "x", revokedAt: at(1) })),
+    ]);
     assert.equal(renderLineage(g, lonely.sha256, "text"), `${lonely.name} (sha256 ${lonely.sha256.slice(0, 16)}…) — revocation\n`);
-    assert.equal(renderLineage(g, lonely.sha256, "mermaid").split("\n").filter((l) => l.includes("-->")).length, 0);
+    assert.equal(
+      renderLineage(g, lonely.sha256, "mermaid")
+        .split("\n")
+        .filter((l) => l.includes("-->")).length,
+      0,
+    );
   });
 
   it("behavior: displayName is the first name and the short digest", () => {

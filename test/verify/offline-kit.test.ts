@@ -40,7 +40,14 @@ before(async () => {
     front: async (rpcUrl) => {
       const upstream = httpTransport(rpcUrl, 30_000);
       const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
-      node = startQbftTestNode({ upstream: (method, params) => upstream({ method, params }), chainId, registry: `0x${"00".repeat(20)}`, validators: keys.slice(0, 4), keyPool: keys, selection: { mode: "header", votes } });
+      node = startQbftTestNode({
+        upstream: (method, params) => upstream({ method, params }),
+        chainId,
+        registry: `0x${"00".repeat(20)}`,
+        validators: keys.slice(0, 4),
+        keyPool: keys,
+        selection: { mode: "header", votes },
+      });
       return node.listen();
     },
   });
@@ -49,9 +56,22 @@ before(async () => {
   offline = (await embedOfflineKit({ bundle: parseBundle(evidence.bundle), transport: front, trust })).bundle;
   // Frozen once (PROVENANCE_FREEZE_VECTORS=1): the kit of a real run, its trust and the verdict it must keep giving.
   if (process.env.PROVENANCE_FREEZE_VECTORS === "1" || !existsSync(VECTOR)) {
-    const verified = await verifyBundle({ bundle: offline, chain: offlineChainReader({ bundle: offline, trust }), chainId: trust.chainId, registry: trust.registry });
-    const expected = { verdict: verified.verdict, model: verified.model, asOf: verified.revocation.checkedAt, registration: { organisation: verified.registration.organisation, blockNumber: verified.registration.blockNumber } };
-    writeFileSync(VECTOR, `${JSON.stringify({ description: "A v2 bundle with its offline kit (provenance-offline-kit-v1), recorded from the QBFT test node; the validator trust a verifier pins; the verdict it gives offline.", trust: JSON.parse(serializeQbftTrust(trust)), bundle: offline, expected }, null, 2)}\n`);
+    const verified = await verifyBundle({
+      bundle: offline,
+      chain: offlineChainReader({ bundle: offline, trust }),
+      chainId: trust.chainId,
+      registry: trust.registry,
+    });
+    const expected = {
+      verdict: verified.verdict,
+      model: verified.model,
+      asOf: verified.revocation.checkedAt,
+      registration: { organisation: verified.registration.organisation, blockNumber: verified.registration.blockNumber },
+    };
+    writeFileSync(
+      VECTOR,
+      `${JSON.stringify({ description: "A v2 bundle with its offline kit (provenance-offline-kit-v1), recorded from the QBFT test node; the validator trust a verifier pins; the verdict it gives offline.", trust: JSON.parse(serializeQbftTrust(trust)), bundle: offline, expected }, null, 2)}\n`,
+    );
   }
 });
 after(async () => {
@@ -80,7 +100,8 @@ async function withNetworkDisabled<T>(run: () => Promise<T>): Promise<{ result: 
   }
 }
 
-const verifyOffline = (bundle: EvidenceBundle, pinned: QbftTrust = trust) => verifyBundle({ bundle, chain: offlineChainReader({ bundle, trust: pinned }), chainId: pinned.chainId, registry: pinned.registry });
+const verifyOffline = (bundle: EvidenceBundle, pinned: QbftTrust = trust) =>
+  verifyBundle({ bundle, chain: offlineChainReader({ bundle, trust: pinned }), chainId: pinned.chainId, registry: pinned.registry });
 
 /** `bundle` with `mutate` applied to a copy of its kit. */
 function withKit(mutate: (kit: { answers: { method: string; params: unknown[]; result: any }[] }) => void): EvidenceBundle {
@@ -102,7 +123,8 @@ const flipHex = (hex: string, at: number): string => {
   const i = Math.min(Math.max(2, at), hex.length - 1);
   return `${hex.slice(0, i)}${hex[i] === "0" ? "1" : "0"}${hex.slice(i + 1)}`;
 };
-const headerAnswers = (kit: { answers: { method: string; result: any }[] }) => kit.answers.filter((a) => a.method === "eth_getBlockByNumber" && a.result !== null);
+const headerAnswers = (kit: { answers: { method: string; result: any }[] }) =>
+  kit.answers.filter((a) => a.method === "eth_getBlockByNumber" && a.result !== null);
 
 describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
   it("default: the bundle verifies offline with no network at all (no socket, no fetch), as of the kit's verified head", async () => {
@@ -111,7 +133,9 @@ describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
     const { result, attempts } = await withNetworkDisabled(() => verifyOffline(reparsed));
     assert.deepEqual(attempts, [], "nothing tried to reach a network");
     assert.equal(result.verdict, "verified");
-    const head = headerAnswers(offline.offlineKit as never).map((a) => Number(BigInt(a.result.number))).sort((a, b) => b - a)[0]!;
+    const head = headerAnswers(offline.offlineKit as never)
+      .map((a) => Number(BigInt(a.result.number)))
+      .sort((a, b) => b - a)[0]!;
     assert.equal(result.revocation.checkedAt.blockNumber, head, "as of the recorded head, verified by seals");
     const chain = offlineChainReader({ bundle: reparsed, trust });
     await verifyBundle({ bundle: reparsed, chain, chainId: trust.chainId, registry: trust.registry });
@@ -144,7 +168,15 @@ describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
     const pinned = parseQbftTrust(vector.trust);
     const { result, attempts } = await withNetworkDisabled(() => verifyOffline(bundle, pinned));
     assert.deepEqual(attempts, []);
-    assert.deepEqual({ verdict: result.verdict, model: result.model, asOf: result.revocation.checkedAt, registration: { organisation: result.registration.organisation, blockNumber: result.registration.blockNumber } }, vector.expected);
+    assert.deepEqual(
+      {
+        verdict: result.verdict,
+        model: result.model,
+        asOf: result.revocation.checkedAt,
+        registration: { organisation: result.registration.organisation, blockNumber: result.registration.blockNumber },
+      },
+      vector.expected,
+    );
   });
 
   it("error: every header in the kit changed (one field each: stateRoot, a seal byte, timestamp) is refused", async () => {
@@ -157,11 +189,19 @@ describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
       const bundle = withKit((kit) => {
         const header = headerAnswers(kit)[i]!.result;
         // A seal is the extraData's tail: flip a byte 20 from the end.
-        header[mutation] = mutation === "extraData" ? flipHex(header.extraData, header.extraData.length - 40) : mutation === "timestamp" ? `0x${(BigInt(header.timestamp) + 1n).toString(16)}` : flipHex(header.stateRoot, 10);
+        header[mutation] =
+          mutation === "extraData"
+            ? flipHex(header.extraData, header.extraData.length - 40)
+            : mutation === "timestamp"
+              ? `0x${(BigInt(header.timestamp) + 1n).toString(16)}`
+              : flipHex(header.stateRoot, 10);
       });
       checks.add(await refused(bundle, `header answer ${i} (${mutation})`));
     }
-    assert.ok([...checks].every((c) => ["commit-seal", "parent-hash", "block-hash", "checkpoint", "extra-data", "timestamp"].includes(c)), [...checks].join(", "));
+    assert.ok(
+      [...checks].every((c) => ["commit-seal", "parent-hash", "block-hash", "checkpoint", "extra-data", "timestamp"].includes(c)),
+      [...checks].join(", "),
+    );
   });
 
   it("error: every state proof in the kit changed (a proof node, or the value it claims) is refused (account-proof, storage-proof)", async () => {
@@ -182,18 +222,37 @@ describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
   });
 
   it("error: a receipt in the kit changed (a log's data, its status) is refused (receipt-proof)", async () => {
-    const receipts = offline.offlineKit!.answers.map((a, i) => [a, i] as const).filter(([a]) => a.method === "eth_getTransactionReceipt" && (a.result as { logs: unknown[] }).logs.length > 0);
+    const receipts = offline
+      .offlineKit!.answers.map((a, i) => [a, i] as const)
+      .filter(([a]) => a.method === "eth_getTransactionReceipt" && (a.result as { logs: unknown[] }).logs.length > 0);
     assert.ok(receipts.length > 0);
     for (const [, index] of receipts) {
-      assert.equal(await refused(withKit((kit) => (kit.answers[index]!.result.logs[0].data = flipHex(kit.answers[index]!.result.logs[0].data, 10))), "log data"), "receipt-proof");
-      assert.equal(await refused(withKit((kit) => (kit.answers[index]!.result.status = kit.answers[index]!.result.status === "0x1" ? "0x0" : "0x1")), "status"), "receipt-proof");
+      assert.equal(
+        await refused(
+          withKit((kit) => (kit.answers[index]!.result.logs[0].data = flipHex(kit.answers[index]!.result.logs[0].data, 10))),
+          "log data",
+        ),
+        "receipt-proof",
+      );
+      assert.equal(
+        await refused(
+          withKit((kit) => (kit.answers[index]!.result.status = kit.answers[index]!.result.status === "0x1" ? "0x0" : "0x1")),
+          "status",
+        ),
+        "receipt-proof",
+      );
     }
   });
 
   it("error: offline-kit when an answer is missing, or the kit claims a head it holds no headers for; never a network fallback", async () => {
     const { attempts } = await withNetworkDisabled(async () => {
       for (const method of ["eth_getProof", "eth_getTransactionReceipt", "eth_getBlockByNumber"]) {
-        const bundle = withKit((kit) => kit.answers.splice(kit.answers.findLastIndex((a) => a.method === method), 1));
+        const bundle = withKit((kit) =>
+          kit.answers.splice(
+            kit.answers.findLastIndex((a) => a.method === method),
+            1,
+          ),
+        );
         assert.equal(await refused(bundle, `without the last ${method}`), "offline-kit");
       }
       const later = withKit((kit) => {
@@ -206,25 +265,43 @@ describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
   });
 
   it("error: the kit is checked against the verifier's pins, not its own: another validator set, or a trust pinning another genesis, is refused", async () => {
-    const others = testValidators(4, "impostor").map((v) => v.address.toLowerCase() as Hex).sort();
+    const others = testValidators(4, "impostor")
+      .map((v) => v.address.toLowerCase() as Hex)
+      .sort();
     assert.ok(["validators", "commit-seal", "coinbase"].includes(await refusedWith({ ...trust, validators: others })));
     assert.equal(await refusedWith({ ...trust, block: { ...trust.block, hash: `0x${"ab".repeat(32)}` } }), "checkpoint");
   });
 
   it("error: a v1 bundle has no kit (InputError); a kit of an unknown format, with an unknown member, a writing method or a repeated question is refused by the parser", () => {
-    assert.throws(() => offlineChainReader({ bundle: parseBundle(evidence.bundle), trust }), (e: unknown) => e instanceof InputError && e.code === "INVALID_BUNDLE");
+    assert.throws(
+      () => offlineChainReader({ bundle: parseBundle(evidence.bundle), trust }),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_BUNDLE",
+    );
     const kit = JSON.parse(JSON.stringify(offline.offlineKit));
     const parserRefuses = (value: unknown, field: string) =>
-      assert.throws(() => parseOfflineKit(value), (e: unknown) => e instanceof LightClientError && e.check === "offline-kit" && e.field === field, field);
+      assert.throws(
+        () => parseOfflineKit(value),
+        (e: unknown) => e instanceof LightClientError && e.check === "offline-kit" && e.field === field,
+        field,
+      );
     parserRefuses({ ...kit, format: "provenance-offline-kit-v0" }, "offlineKit.format");
     parserRefuses({ ...kit, extra: 1 }, "offlineKit.extra");
     parserRefuses({ ...kit, answers: [{ method: "eth_sendRawTransaction", params: ["0x00"], result: "0x" }] }, "offlineKit.answers[0].method");
     parserRefuses({ ...kit, answers: [kit.answers[0], kit.answers[0]] }, "offlineKit.answers[1]");
     assert.equal(parseOfflineKit(kit).format, OFFLINE_KIT_FORMAT);
-    assert.throws(() => parseBundle({ ...JSON.parse(serializeBundle(offline)), offlineKit: { ...kit, format: "x" } }), (e: unknown) => e instanceof InputError && e.code === "INVALID_BUNDLE");
+    assert.throws(
+      () => parseBundle({ ...JSON.parse(serializeBundle(offline)), offlineKit: { ...kit, format: "x" } }),
+      (e: unknown) => e instanceof InputError && e.code === "INVALID_BUNDLE",
+    );
     const { offlineKit: _, ...v2WithoutKit } = JSON.parse(serializeBundle(offline));
-    assert.throws(() => parseBundle(v2WithoutKit), (e: unknown) => e instanceof InputError && /offlineKit/.test(e.message));
-    assert.throws(() => parseBundle({ ...v2WithoutKit, format: "provenance-bundle-v1", offlineKit: kit }), (e: unknown) => e instanceof InputError && /offlineKit/.test(e.message));
+    assert.throws(
+      () => parseBundle(v2WithoutKit),
+      (e: unknown) => e instanceof InputError && /offlineKit/.test(e.message),
+    );
+    assert.throws(
+      () => parseBundle({ ...v2WithoutKit, format: "provenance-bundle-v1", offlineKit: kit }),
+      (e: unknown) => e instanceof InputError && /offlineKit/.test(e.message),
+    );
   });
 });
 
@@ -241,16 +318,40 @@ describe("offline verifier kit: the CLI", () => {
     );
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, ["--import", join(work, "no-network.mjs"), fileURLToPath(new URL("../../bin/provenance.js", import.meta.url)), ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout: 120_000 }, (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          ["--import", join(work, "no-network.mjs"), fileURLToPath(new URL("../../bin/provenance.js", import.meta.url)), ...args],
+          { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout: 120_000 },
+          (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         ),
       );
     const digest = `sha256:${vector.expected.model.sha256}`;
-    const ok = await run(["verify-bundle", "bundle.json", "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest]);
+    const ok = await run([
+      "verify-bundle",
+      "bundle.json",
+      "--offline",
+      "--qbft-trust",
+      "validators.json",
+      "--registry",
+      vector.trust.registry,
+      "--artifact-digest",
+      digest,
+    ]);
     assert.equal(ok.code, 3, ok.stderr + ok.stdout);
     assert.match(ok.stdout, /^VERIFIED/m);
     assert.match(ok.stdout, new RegExp(`as of block ${vector.expected.asOf.blockNumber} \\(`));
-    const json = await run(["verify-bundle", "bundle.json", "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest, "--json"]);
+    const json = await run([
+      "verify-bundle",
+      "bundle.json",
+      "--offline",
+      "--qbft-trust",
+      "validators.json",
+      "--registry",
+      vector.trust.registry,
+      "--artifact-digest",
+      digest,
+      "--json",
+    ]);
     const verdict = JSON.parse(json.stdout);
     assert.equal(verdict.trustMode, "light");
     assert.deepEqual(verdict.trusted.asOf, { blockNumber: vector.expected.asOf.blockNumber, timestamp: vector.expected.asOf.timestamp });
@@ -258,7 +359,17 @@ describe("offline verifier kit: the CLI", () => {
     const header = tampered.offlineKit.answers.find((a: { method: string; result: unknown }) => a.method === "eth_getBlockByNumber" && a.result !== null);
     header.result.stateRoot = flipHex(header.result.stateRoot, 12);
     await writeFile(join(work, "tampered.json"), JSON.stringify(tampered));
-    const bad = await run(["verify-bundle", "tampered.json", "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest]);
+    const bad = await run([
+      "verify-bundle",
+      "tampered.json",
+      "--offline",
+      "--qbft-trust",
+      "validators.json",
+      "--registry",
+      vector.trust.registry,
+      "--artifact-digest",
+      digest,
+    ]);
     assert.equal(bad.code, 1, bad.stderr + bad.stdout);
     assert.match(bad.stdout + bad.stderr, /NOT VERIFIED/);
   });

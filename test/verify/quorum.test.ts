@@ -39,8 +39,12 @@ const genuineSha = randomBytes(32).toString("hex");
 const backdooredSha = randomBytes(32).toString("hex");
 const stores: LedgerStore[] = [];
 
-const record = (name: string, sha256: string) => createRecord({ subject: { name, version: "1.0.0", digest: { sha256 }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } });
-const endpoint = (node: AnvilNode, name = node.rpcUrl): QuorumEndpoint => ({ name, request: http(node.rpcUrl, { retryCount: 0 })({}).request as QuorumEndpoint["request"] });
+const record = (name: string, sha256: string) =>
+  createRecord({ subject: { name, version: "1.0.0", digest: { sha256 }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } } });
+const endpoint = (node: AnvilNode, name = node.rpcUrl): QuorumEndpoint => ({
+  name,
+  request: http(node.rpcUrl, { retryCount: 0 })({}).request as QuorumEndpoint["request"],
+});
 
 async function anchorOne(node: AnvilNode, name: string, sha256: string): Promise<Receipt> {
   const store = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-quorum-")));
@@ -97,12 +101,22 @@ describe("quorum mode (k of n independent nodes)", () => {
     const result = await verifyOver(request, genuine, genuineSha);
     assert.equal(result.organisation.name, "Genuine Lab");
     const report = request.report();
-    assert.ok(report.endpoints.every((e) => e.dissents === 0 && e.failures === 0), JSON.stringify(report.endpoints));
+    assert.ok(
+      report.endpoints.every((e) => e.dissents === 0 && e.failures === 0),
+      JSON.stringify(report.endpoints),
+    );
     assert.equal(report.head, BigInt((await honest[0]!.rpc("eth_blockNumber")) as string));
   });
 
   it("documented: the attacker's chain alone (rpc mode, one node) verifies the backdoored model as organisation 1", async () => {
-    const result = await verifyReceipt({ receipt: backdoored, chain: connectReader(forged[0]!.rpcUrl, 10_000), chainId: 31337, registry, acceptedOrgIds: [1], artifactSha256: backdooredSha });
+    const result = await verifyReceipt({
+      receipt: backdoored,
+      chain: connectReader(forged[0]!.rpcUrl, 10_000),
+      chainId: 31337,
+      registry,
+      acceptedOrgIds: [1],
+      artifactSha256: backdooredSha,
+    });
     assert.equal(result.organisation.name, "Genuine Lab");
   });
 
@@ -146,8 +160,14 @@ describe("quorum mode (k of n independent nodes)", () => {
   });
 
   it("error: quorum-unavailable when fewer than k endpoints answer (two dead, k = 2); one dead of three is tolerated", async () => {
-    const dead = (name: string): QuorumEndpoint => ({ name, request: http("http://127.0.0.1:1", { retryCount: 0, timeout: 2000 })({}).request as QuorumEndpoint["request"] });
-    const error = await refused(verifyOver(quorumRequest({ quorum: 2, endpoints: [endpoint(honest[0]!), dead("dead-1"), dead("dead-2")] }), genuine, genuineSha), "quorum-unavailable");
+    const dead = (name: string): QuorumEndpoint => ({
+      name,
+      request: http("http://127.0.0.1:1", { retryCount: 0, timeout: 2000 })({}).request as QuorumEndpoint["request"],
+    });
+    const error = await refused(
+      verifyOver(quorumRequest({ quorum: 2, endpoints: [endpoint(honest[0]!), dead("dead-1"), dead("dead-2")] }), genuine, genuineSha),
+      "quorum-unavailable",
+    );
     assert.match(error.message, /1 of 3 endpoints/);
     await verifyOver(quorumRequest({ quorum: 2, endpoints: [endpoint(honest[0]!), dead("dead-1"), endpoint(honest[1]!)] }), genuine, genuineSha);
   });
@@ -171,32 +191,75 @@ describe("quorum mode (k of n independent nodes)", () => {
 
   it("error: a bad configuration (k = 0, k > n, no endpoints) and writing methods are refused", async () => {
     const endpoints = honest.map((n) => endpoint(n));
-    assert.throws(() => quorumRequest({ quorum: 0, endpoints }), (e: unknown) => e instanceof LightClientError && e.field === "quorum.quorum");
-    assert.throws(() => quorumRequest({ quorum: 4, endpoints }), (e: unknown) => e instanceof LightClientError && e.field === "quorum.quorum");
-    assert.throws(() => quorumRequest({ quorum: 1, endpoints: [] }), (e: unknown) => e instanceof LightClientError && e.field === "quorum.endpoints");
-    await assert.rejects(quorumRequest({ quorum: 1, endpoints }).call(null, { method: "eth_sendRawTransaction", params: ["0x00"] }), (e: unknown) => e instanceof LightClientError && e.field === "quorum.eth_sendRawTransaction");
+    assert.throws(
+      () => quorumRequest({ quorum: 0, endpoints }),
+      (e: unknown) => e instanceof LightClientError && e.field === "quorum.quorum",
+    );
+    assert.throws(
+      () => quorumRequest({ quorum: 4, endpoints }),
+      (e: unknown) => e instanceof LightClientError && e.field === "quorum.quorum",
+    );
+    assert.throws(
+      () => quorumRequest({ quorum: 1, endpoints: [] }),
+      (e: unknown) => e instanceof LightClientError && e.field === "quorum.endpoints",
+    );
+    await assert.rejects(
+      quorumRequest({ quorum: 1, endpoints }).call(null, { method: "eth_sendRawTransaction", params: ["0x00"] }),
+      (e: unknown) => e instanceof LightClientError && e.field === "quorum.eth_sendRawTransaction",
+    );
   });
 
   it("default: the CLI's verify in quorum mode (--rpc given three times, --quorum 2): the genuine receipt VERIFIED naming the mode, the backdoored one NOT VERIFIED; k = 3 over a liar: the disagreement named", async () => {
     const work = await mkdtemp(join(tmpdir(), "provenance-quorum-cli-"));
     const cli = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, [fileURLToPath(new URL("../../bin/provenance.js", import.meta.url)), ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout: 120_000 }, (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          [fileURLToPath(new URL("../../bin/provenance.js", import.meta.url)), ...args],
+          { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout: 120_000 },
+          (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         ),
       );
     await writeFile(join(work, "genuine.json"), JSON.stringify(genuine));
     await writeFile(join(work, "backdoored.json"), JSON.stringify(backdoored));
     const nodes = (list: AnvilNode[]) => list.flatMap((n) => ["--rpc", n.rpcUrl]);
     const common = ["--registry", registry, "--chain-id", "31337", "--org", "1"];
-    const ok = await cli(["verify", "genuine.json", "--artifact-digest", `sha256:${genuineSha}`, ...nodes([honest[0]!, forged[0]!, honest[1]!]), "--quorum", "2", ...common]);
+    const ok = await cli([
+      "verify",
+      "genuine.json",
+      "--artifact-digest",
+      `sha256:${genuineSha}`,
+      ...nodes([honest[0]!, forged[0]!, honest[1]!]),
+      "--quorum",
+      "2",
+      ...common,
+    ]);
     assert.equal(ok.code, 3, ok.stderr + ok.stdout);
     assert.match(ok.stdout, /^VERIFIED/m);
     assert.match(ok.stdout, /trust mode: quorum .*no 2 of these 3 nodes lie together/);
-    const bad = await cli(["verify", "backdoored.json", "--artifact-digest", `sha256:${backdooredSha}`, ...nodes([honest[0]!, forged[0]!, honest[1]!]), "--quorum", "2", ...common]);
+    const bad = await cli([
+      "verify",
+      "backdoored.json",
+      "--artifact-digest",
+      `sha256:${backdooredSha}`,
+      ...nodes([honest[0]!, forged[0]!, honest[1]!]),
+      "--quorum",
+      "2",
+      ...common,
+    ]);
     assert.equal(bad.code, 1, bad.stderr + bad.stdout);
     assert.match(bad.stdout + bad.stderr, /NOT VERIFIED/);
-    const json = await cli(["verify", "genuine.json", "--artifact-digest", `sha256:${genuineSha}`, ...nodes([honest[0]!, forged[0]!, honest[2]!]), "--quorum", "3", ...common, "--json"]);
+    const json = await cli([
+      "verify",
+      "genuine.json",
+      "--artifact-digest",
+      `sha256:${genuineSha}`,
+      ...nodes([honest[0]!, forged[0]!, honest[2]!]),
+      "--quorum",
+      "3",
+      ...common,
+      "--json",
+    ]);
     assert.equal(json.code, 1, json.stderr + json.stdout);
     assert.match(json.stdout + json.stderr, /quorum-disagreement/);
     const usage = await cli(["verify", "genuine.json", "--artifact-digest", `sha256:${genuineSha}`, ...nodes([honest[0]!, honest[1]!]), ...common]);

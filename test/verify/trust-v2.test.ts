@@ -11,7 +11,12 @@ const ajv = new Ajv2020.default({ strict: true, allErrors: true });
 ajv.addSchema(schema("qbft-trust-v1.schema.json"));
 const validate = ajv.compile(schema("trust-v2.schema.json"));
 const vector = JSON.parse(readFileSync(new URL("../vectors/trust-v2.json", import.meta.url), "utf8")) as Record<string, unknown>;
-const refused = (value: unknown, path: string) => assert.throws(() => parseTrustFile(value), (e: unknown) => e instanceof InputError && e.code === "INVALID_ARGUMENT" && e.path === path, path);
+const refused = (value: unknown, path: string) =>
+  assert.throws(
+    () => parseTrustFile(value),
+    (e: unknown) => e instanceof InputError && e.code === "INVALID_ARGUMENT" && e.path === path,
+    path,
+  );
 
 describe("trust files (provenance-trust-v2: the QBFT validator trust embedded)", () => {
   it("default: the frozen v2 vector matches its schema and parses, with the validators of the embedded provenance-qbft-trust-v1", () => {

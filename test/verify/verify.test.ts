@@ -60,7 +60,11 @@ function params(overrides: Partial<VerifyReceiptParameters> = {}): VerifyReceipt
 }
 
 async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const r = await fetch(chain.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const r = await fetch(chain.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   return ((await r.json()) as { result: unknown }).result;
 }
 
@@ -96,7 +100,19 @@ async function withLocalStore(prefix: string, run: (store: LedgerStore) => Promi
 describe("verifyReceipt", () => {
   it("default: a genuine receipt verifies, every field read from the chain", async () => {
     const result = await verifyReceipt(params());
-    assert.deepEqual(result.checks, ["hashing-version", "artifact-digest", "record-leaf", "proof-root", "chain-id", "registry", "anchor-root", "anchor-transaction", "anchor-block", "organisation", "confirmations"]);
+    assert.deepEqual(result.checks, [
+      "hashing-version",
+      "artifact-digest",
+      "record-leaf",
+      "proof-root",
+      "chain-id",
+      "registry",
+      "anchor-root",
+      "anchor-transaction",
+      "anchor-block",
+      "organisation",
+      "confirmations",
+    ]);
     assert.equal(result.organisation.name, "Test Lab");
     assert.equal(result.blockNumber, receipt.anchor.blockNumber);
     assert.equal(result.sequence, 1);
@@ -121,7 +137,10 @@ describe("verifyReceipt", () => {
   });
 
   it("error: hashing-version when the subject is the v1 digest of the directory the verifier hashed", async () => {
-    const e = await expectCheck("hashing-version", { artifactSha256: undefined, artifact: { checked: "files", kind: "directory", sha256: sha(), v1Sha256: modelSha256 } });
+    const e = await expectCheck("hashing-version", {
+      artifactSha256: undefined,
+      artifact: { checked: "files", kind: "directory", sha256: sha(), v1Sha256: modelSha256 },
+    });
     assert.match(e.message, /model hashing v1 digest .*re-attest/);
   });
 
@@ -131,7 +150,10 @@ describe("verifyReceipt", () => {
   });
 
   it("error: give artifact or artifactSha256, not both", async () => {
-    await assert.rejects(verifyReceipt(params({ artifact: artifactFromDigest(`sha256:${modelSha256}`) })), (e: unknown) => e instanceof InputError && /not both/.test(e.message));
+    await assert.rejects(
+      verifyReceipt(params({ artifact: artifactFromDigest(`sha256:${modelSha256}`) })),
+      (e: unknown) => e instanceof InputError && /not both/.test(e.message),
+    );
   });
 
   it("behavior: the receipt's proof verifies unchanged with MerkleProof.sol, @openzeppelin/merkle-tree and merkletreejs", async () => {
@@ -139,18 +161,33 @@ describe("verifyReceipt", () => {
     assert.equal(StandardMerkleTree.verify(receipt.root, [...LEAF_ENCODING], value, [...receipt.proof]), true);
     const keccak = (data: Buffer) => Buffer.from(keccak256(data).slice(2), "hex");
     assert.equal(new MerkleTree([], keccak, { sortPairs: true }).verify([...receipt.proof], receipt.leaf, receipt.root), true);
-    const data = encodeFunctionData({ abi: provenanceRegistryAbi, functionName: "verifyRecordBy", args: [orgId, receipt.root, [...receipt.proof], value[0] as Hex, value[1] as Hex] });
+    const data = encodeFunctionData({
+      abi: provenanceRegistryAbi,
+      functionName: "verifyRecordBy",
+      args: [orgId, receipt.root, [...receipt.proof], value[0] as Hex, value[1] as Hex],
+    });
     const onChain = decodeFunctionResult({ abi: provenanceRegistryAbi, functionName: "verifyRecordBy", data: await writer.call({ to: registry, data }) });
     assert.equal(onChain, true);
-    const tampered = encodeFunctionData({ abi: provenanceRegistryAbi, functionName: "verifyRecordBy", args: [orgId, receipt.root, [flip(receipt.proof[0]!), ...receipt.proof.slice(1)], value[0] as Hex, value[1] as Hex] });
-    assert.equal(decodeFunctionResult({ abi: provenanceRegistryAbi, functionName: "verifyRecordBy", data: await writer.call({ to: registry, data: tampered }) }), false);
+    const tampered = encodeFunctionData({
+      abi: provenanceRegistryAbi,
+      functionName: "verifyRecordBy",
+      args: [orgId, receipt.root, [flip(receipt.proof[0]!), ...receipt.proof.slice(1)], value[0] as Hex, value[1] as Hex],
+    });
+    assert.equal(
+      decodeFunctionResult({ abi: provenanceRegistryAbi, functionName: "verifyRecordBy", data: await writer.call({ to: registry, data: tampered }) }),
+      false,
+    );
   });
 
   it("error: artifact-digest when the artifact differs from the record", async () => void (await expectCheck("artifact-digest", { artifactSha256: sha() })));
   it("error: record-leaf when the record was edited", async () => {
-    await expectCheck("record-leaf", { receipt: { ...receipt, record: { ...receipt.record!, subject: { ...receipt.record!.subject, version: "9.9.9" } } } as Receipt, artifactSha256: undefined });
+    await expectCheck("record-leaf", {
+      receipt: { ...receipt, record: { ...receipt.record!, subject: { ...receipt.record!.subject, version: "9.9.9" } } } as Receipt,
+      artifactSha256: undefined,
+    });
   });
-  it("error: record-leaf when one byte of the leaf changed", async () => void (await expectCheck("record-leaf", { receipt: { ...receipt, leaf: flip(receipt.leaf) } })));
+  it("error: record-leaf when one byte of the leaf changed", async () =>
+    void (await expectCheck("record-leaf", { receipt: { ...receipt, leaf: flip(receipt.leaf) } })));
   it("error: proof-root when any proof element changed", async () => {
     for (let i = 0; i < receipt.proof.length; i++) {
       const proof = receipt.proof.map((p, j) => (j === i ? flip(p) : p));
@@ -159,13 +196,25 @@ describe("verifyReceipt", () => {
   });
   it("error: proof-root when the root changed", async () => void (await expectCheck("proof-root", { receipt: { ...receipt, root: flip(receipt.root) } })));
   it("error: chain-id when the verifier pinned another chain", async () => void (await expectCheck("chain-id", { chainId: 1 })));
-  it("error: chain-id when the receipt claims another chain than the pinned one", async () => void (await expectCheck("chain-id", { receipt: { ...receipt, anchor: { ...receipt.anchor, chainId: 5 } } })));
-  it("error: registry when the verifier pinned another registry", async () => void (await expectCheck("registry", { registry: "0x000000000000000000000000000000000000dEaD" })));
+  it("error: chain-id when the receipt claims another chain than the pinned one", async () =>
+    void (await expectCheck("chain-id", { receipt: { ...receipt, anchor: { ...receipt.anchor, chainId: 5 } } })));
+  it("error: registry when the verifier pinned another registry", async () =>
+    void (await expectCheck("registry", { registry: "0x000000000000000000000000000000000000dEaD" })));
   it("error: anchor-root when the root was never anchored", async () => {
     // A self-consistent receipt (leaf, proof and root all agree) for a batch nobody anchored.
     const fake = [record("fake/a"), record("fake/b")];
-    const tree = StandardMerkleTree.of(fake.map((r) => [subjectDigest(r), recordHash(r)]), [...LEAF_ENCODING]);
-    const forged: Receipt = { ...receipt, record: fake[0]!, envelope: undefined as never, leaf: tree.leafHash([subjectDigest(fake[0]!), recordHash(fake[0]!)]) as Hex, proof: tree.getProof(0) as Hex[], root: tree.root as Hex };
+    const tree = StandardMerkleTree.of(
+      fake.map((r) => [subjectDigest(r), recordHash(r)]),
+      [...LEAF_ENCODING],
+    );
+    const forged: Receipt = {
+      ...receipt,
+      record: fake[0]!,
+      envelope: undefined as never,
+      leaf: tree.leafHash([subjectDigest(fake[0]!), recordHash(fake[0]!)]) as Hex,
+      proof: tree.getProof(0) as Hex[],
+      root: tree.root as Hex,
+    };
     const e = await expectCheck("anchor-root", { receipt: forged, artifactSha256: undefined });
     assert.match(e.message, /not anchored/);
   });
@@ -178,8 +227,10 @@ describe("verifyReceipt", () => {
     await expectCheck("anchor-transaction", { receipt: { ...receipt, anchor: { ...receipt.anchor, blockHash: flip(receipt.anchor.blockHash) } } });
     await expectCheck("anchor-transaction", { receipt: { ...receipt, batch: { ...receipt.batch, metadataHash: flip(receipt.batch.metadataHash) } } });
   });
-  it("error: anchor-root when the timestamp is wrong", async () => void (await expectCheck("anchor-root", { receipt: { ...receipt, anchor: { ...receipt.anchor, timestamp: receipt.anchor.timestamp + 1 } } })));
-  it("error: organisation when the verifier does not accept the anchoring organisation", async () => void (await expectCheck("organisation", { acceptedOrgIds: [orgId + 1] })));
+  it("error: anchor-root when the timestamp is wrong", async () =>
+    void (await expectCheck("anchor-root", { receipt: { ...receipt, anchor: { ...receipt.anchor, timestamp: receipt.anchor.timestamp + 1 } } })));
+  it("error: organisation when the verifier does not accept the anchoring organisation", async () =>
+    void (await expectCheck("organisation", { acceptedOrgIds: [orgId + 1] })));
   it("behavior: attack — a root pre-anchored by another organisation: the rightful anchor succeeds and verifies as the rightful organisation's only", async () => {
     // The squatter (an organisation whose anchorer learned the root before it was anchored) anchors it first.
     const squatter = (await registerOrganisation(writer, registry, { name: "Squatter" })).orgId;
@@ -188,7 +239,11 @@ describe("verifyReceipt", () => {
       addRecord(local, record("squat/model", digest));
       addRecord(local, record("squat/other"));
       const batch = sealBatch(local)!;
-      const squat = await sendAndWait(writer, { to: registry, data: encodeAnchor({ orgId: squatter, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }) }, {});
+      const squat = await sendAndWait(
+        writer,
+        { to: registry, data: encodeAnchor({ orgId: squatter, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash }) },
+        {},
+      );
       assert.equal(await readAnchor(writer, registry, orgId, batch.root), null, "the squatter's anchor is not ours");
 
       // The rightful organisation's anchor still succeeds, and its receipt verifies as its own.
@@ -202,11 +257,26 @@ describe("verifyReceipt", () => {
       // The squatter's anchor, dressed as a receipt: it verifies as the squatter's at most, never as ours.
       const squatBlock = (await writer.getBlock(squat.blockNumber))!;
       const squatAnchor = (await readAnchor(writer, registry, squatter, batch.root))!;
-      const asSquatter: Receipt = { ...genuine, anchor: { ...genuine.anchor, orgId: squatter, sequence: squatAnchor.sequence, txHash: squat.transactionHash, blockNumber: Number(squat.blockNumber), blockHash: squat.blockHash, timestamp: Number(squatBlock.timestamp) } };
+      const asSquatter: Receipt = {
+        ...genuine,
+        anchor: {
+          ...genuine.anchor,
+          orgId: squatter,
+          sequence: squatAnchor.sequence,
+          txHash: squat.transactionHash,
+          blockNumber: Number(squat.blockNumber),
+          blockHash: squat.blockHash,
+          timestamp: Number(squatBlock.timestamp),
+        },
+      };
       await expectCheck("organisation", { receipt: asSquatter, artifactSha256: digest });
       assert.equal((await verifyReceipt(params({ receipt: asSquatter, artifactSha256: digest, acceptedOrgIds: undefined }))).organisation.id, squatter);
       // Relabelling our receipt with the squatter's organisation, or the squatter's anchor with ours, fails.
-      await expectCheck("anchor-root", { receipt: { ...genuine, anchor: { ...genuine.anchor, orgId: squatter } }, artifactSha256: digest, acceptedOrgIds: undefined });
+      await expectCheck("anchor-root", {
+        receipt: { ...genuine, anchor: { ...genuine.anchor, orgId: squatter } },
+        artifactSha256: digest,
+        acceptedOrgIds: undefined,
+      });
       await expectCheck("anchor-root", { receipt: { ...asSquatter, anchor: { ...asSquatter.anchor, orgId } }, artifactSha256: digest });
     });
   });
@@ -267,7 +337,14 @@ describe("ethers v6 adapter", () => {
       const [batch] = await anchorBatches(local, ethersWriter, { registry, orgId: second });
       assert.equal(batch!.anchor!.orgId, second);
       const r = buildReceipt(local, digest);
-      const result = await verifyReceipt({ receipt: r, chain: await fromEthers({ provider }), chainId: 31337, registry, acceptedOrgIds: [second], artifactSha256: digest });
+      const result = await verifyReceipt({
+        receipt: r,
+        chain: await fromEthers({ provider }),
+        chainId: 31337,
+        registry,
+        acceptedOrgIds: [second],
+        artifactSha256: digest,
+      });
       assert.equal(result.organisation.name, "Ethers Org");
       // The viem reader agrees with the ethers reader.
       assert.equal((await verifyReceipt({ receipt: r, chain: connectReader(chain.rpcUrl, 5_000), chainId: 31337, registry })).txHash, result.txHash);
@@ -347,7 +424,12 @@ describe("anchorBatches", () => {
 // Last: it anchors a batch of its own.
 describe("verifyReceipt of a v1 record", () => {
   it("error: hashing-version for an anchored provenance-record-v1 receipt, with or without an artifact, before any chain access", async () => {
-    const v1 = parseRecord({ format: "provenance-record-v1", type: "model-registered", subject: { name: "acme/legacy", version: "1", digest: { sha256: sha() } }, createdAt: "2026-11-24T00:00:00.000Z" });
+    const v1 = parseRecord({
+      format: "provenance-record-v1",
+      type: "model-registered",
+      subject: { name: "acme/legacy", version: "1", digest: { sha256: sha() } },
+      createdAt: "2026-11-24T00:00:00.000Z",
+    });
     const { stored } = addRecord(store, v1);
     sealBatch(store);
     await anchorBatches(store, writer, { registry, orgId });

@@ -100,5 +100,7 @@ export function specTable(spec: AnySpec): string {
   const rows = specRows(spec);
   // `a.b?` reads as the field `a.b`, optional; a variant's fields end in (variant).
   const field = (f: string) => f.replace(/^([^ ]*?)(\??)( \(.*\))?$/, (_, name: string, optional: string, tags = "") => `\`${name}\`${optional}${tags}`);
-  return ["| Field | Type | Meaning |", "|---|---|---|", ...rows.map((r) => `| ${field(r.field)} | ${r.type} | ${r.meaning.replace(/\|/g, "\\|")} |`)].join("\n");
+  return ["| Field | Type | Meaning |", "|---|---|---|", ...rows.map((r) => `| ${field(r.field)} | ${r.type} | ${r.meaning.replace(/\|/g, "\\|")} |`)].join(
+    "\n",
+  );
 }

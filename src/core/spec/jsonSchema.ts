@@ -38,7 +38,8 @@ export function describeSpec(spec: AnySpec): string | undefined {
 
 function stringSchema(min: number, max: number, pattern?: RegExp | string): Schema {
   const source = pattern instanceof RegExp ? pattern.source : pattern;
-  if (pattern instanceof RegExp && pattern.flags.replace(/[gu]/g, "") !== "") throw new Error(`pattern ${pattern} has flags a JSON Schema cannot carry: use s.custom`);
+  if (pattern instanceof RegExp && pattern.flags.replace(/[gu]/g, "") !== "")
+    throw new Error(`pattern ${pattern} has flags a JSON Schema cannot carry: use s.custom`);
   return { type: "string", minLength: min, maxLength: max, ...(source === undefined ? {} : { pattern: source }) };
 }
 

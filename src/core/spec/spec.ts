@@ -32,7 +32,11 @@ import {
 export type Fail = (relativePath: string, message: string) => never;
 
 /** A rule beyond the node's shape: may throw through `fail`; `schema` is its JSON Schema counterpart, when one exists. */
-export type Refinement<T> = { readonly check: (value: T, fail: Fail, path: string) => void; readonly schema?: Record<string, unknown> | undefined; readonly doc?: string | undefined };
+export type Refinement<T> = {
+  readonly check: (value: T, fail: Fail, path: string) => void;
+  readonly schema?: Record<string, unknown> | undefined;
+  readonly doc?: string | undefined;
+};
 
 export type Node =
   | { readonly kind: "string"; readonly options: ExpectStringOptions; readonly docType?: string | undefined }
@@ -41,7 +45,13 @@ export type Node =
   | { readonly kind: "uri" }
   | { readonly kind: "name"; readonly max: number }
   | { readonly kind: "integer"; readonly min: number; readonly max: number }
-  | { readonly kind: "number"; readonly min?: number | undefined; readonly max?: number | undefined; readonly exclusiveMin?: boolean | undefined; readonly exclusiveMax?: boolean | undefined }
+  | {
+      readonly kind: "number";
+      readonly min?: number | undefined;
+      readonly max?: number | undefined;
+      readonly exclusiveMin?: boolean | undefined;
+      readonly exclusiveMax?: boolean | undefined;
+    }
   | { readonly kind: "boolean" }
   | { readonly kind: "literal"; readonly values: readonly string[] }
   | { readonly kind: "json" }
@@ -96,7 +106,8 @@ type ObjectOf<F extends Record<string, AnySpec>> = Simplify<
 /** The spec builders. */
 export const s = {
   /** A string; `T` narrows it to what the pattern guarantees (`s.string<Hex>({ pattern: /^0x…$/ })`). */
-  string: <T extends string = string>(options: ExpectStringOptions & { readonly docType?: string } = {}): Spec<T> => make({ kind: "string", options, docType: options.docType }),
+  string: <T extends string = string>(options: ExpectStringOptions & { readonly docType?: string } = {}): Spec<T> =>
+    make({ kind: "string", options, docType: options.docType }),
   /** 64 lower-case hex digits. */
   sha256: (): Spec<string> => make({ kind: "sha256" }),
   /** RFC 3339 UTC, a real date. */
@@ -164,7 +175,9 @@ function parseNode(node: Node, value: unknown, path: string, code: InputErrorCod
       if (!low || !high)
         invalid(
           code,
-          exclusiveMin && exclusiveMax ? `must be between ${min} and ${max} (exclusive), got ${n}` : `must be in ${exclusiveMin ? "(" : "["}${min ?? "-∞"}, ${max ?? "∞"}${exclusiveMax ? ")" : "]"}, got ${n}`,
+          exclusiveMin && exclusiveMax
+            ? `must be between ${min} and ${max} (exclusive), got ${n}`
+            : `must be in ${exclusiveMin ? "(" : "["}${min ?? "-∞"}, ${max ?? "∞"}${exclusiveMax ? ")" : "]"}, got ${n}`,
           path,
         );
       return n;
@@ -198,7 +211,12 @@ function parseNode(node: Node, value: unknown, path: string, code: InputErrorCod
       for (const key of keys) {
         if (node.keys) expectString(key, `${path}.${key}`, code, node.keys);
         // defineProperty: a key "__proto__" is data, never a prototype.
-        Object.defineProperty(out, key, { value: parseSpec(node.values, o[key], `${path}.${key}`, code), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value: parseSpec(node.values, o[key], `${path}.${key}`, code),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

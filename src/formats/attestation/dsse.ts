@@ -77,14 +77,22 @@ export function parseEnvelope(value: unknown, path = "envelope"): DsseEnvelope {
   const o = expectObject(value, path, "INVALID_ENVELOPE", { required: ["payloadType", "payload", "signatures"] });
   const payloadType = expectString(o.payloadType, `${path}.payloadType`, "INVALID_ENVELOPE", { max: 256 });
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE)
-    invalid("WRONG_PAYLOAD_TYPE", `payloadType is ${JSON.stringify(payloadType)}; only "${IN_TOTO_PAYLOAD_TYPE}" (an in-toto Statement) is accepted`, `${path}.payloadType`);
+    invalid(
+      "WRONG_PAYLOAD_TYPE",
+      `payloadType is ${JSON.stringify(payloadType)}; only "${IN_TOTO_PAYLOAD_TYPE}" (an in-toto Statement) is accepted`,
+      `${path}.payloadType`,
+    );
   const payload = expectString(o.payload, `${path}.payload`, "INVALID_ENVELOPE", { max: Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4 });
   decodeBase64(payload, `${path}.payload`);
   const signatures = expectArray(o.signatures, `${path}.signatures`, "INVALID_ENVELOPE", 1, MAX_SIGNATURES).map((s, i) => {
     const p = `${path}.signatures[${i}]`;
     const sig = expectObject(s, p, "INVALID_ENVELOPE", { required: ["keyid", "sig"] });
     // Keyids are printed and looked up: only the two forms this project makes are accepted.
-    const keyid = expectString(sig.keyid, `${p}.keyid`, "INVALID_ENVELOPE", { max: 71, pattern: KEYID, hint: "a keyid: a lower-case 0x Ethereum address or sha256:<64 lower-case hex digits>" });
+    const keyid = expectString(sig.keyid, `${p}.keyid`, "INVALID_ENVELOPE", {
+      max: 71,
+      pattern: KEYID,
+      hint: "a keyid: a lower-case 0x Ethereum address or sha256:<64 lower-case hex digits>",
+    });
     const signature = expectString(sig.sig, `${p}.sig`, "INVALID_ENVELOPE", { max: 1024 });
     decodeBase64(signature, `${p}.sig`);
     return { keyid, sig: signature };
@@ -107,6 +115,10 @@ export function envelopePayload(envelope: DsseEnvelope): Uint8Array {
  * commits to, so the leaf covers the payload and every signature.
  */
 export function envelopeHash(envelope: DsseEnvelope): Hex {
-  const canonical = { payloadType: envelope.payloadType, payload: envelope.payload, signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: s.sig })) };
+  const canonical = {
+    payloadType: envelope.payloadType,
+    payload: envelope.payload,
+    signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: s.sig })),
+  };
   return `0x${sha256Hex(canonicalJsonBytes(canonical))}`;
 }

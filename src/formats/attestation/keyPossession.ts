@@ -3,7 +3,18 @@ import { invalid, unsupportedFormat } from "../../core/errors/input.js";
 import { type Hex, hexEquals, hexToBytes, parseAddress, parseHexBytes, toHex } from "../../core/hex.js";
 import type { Signer } from "./signer.js";
 import { expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
-import { KEY_ALGORITHMS, type KeyAlgorithm, type PublicKeyInfo, derToPem, keyidOfSpki, onChainKeyId, parsePublicKeyInfo, parseSpki, spkiOfPublicKey, verifySignature } from "./publicKeys.js";
+import {
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  type PublicKeyInfo,
+  derToPem,
+  keyidOfSpki,
+  onChainKeyId,
+  parsePublicKeyInfo,
+  parseSpki,
+  spkiOfPublicKey,
+  verifySignature,
+} from "./publicKeys.js";
 import { UINT32_MAX } from "../../core/validate.js";
 
 /**
@@ -50,7 +61,14 @@ export type KeyPossession = {
 export function possessionMessage(binding: PossessionBinding): Uint8Array {
   const encoded = encodeAbiParameters(
     [{ type: "bytes32" }, { type: "uint256" }, { type: "address" }, { type: "uint32" }, { type: "bytes32" }, { type: "bytes32" }],
-    [SIGNING_KEY_POSSESSION_TAG, BigInt(binding.chainId), parseAddress(binding.registry, "registry"), binding.orgId, parseHexBytes(binding.keyId, "keyId"), parseHexBytes(binding.role, "role")],
+    [
+      SIGNING_KEY_POSSESSION_TAG,
+      BigInt(binding.chainId),
+      parseAddress(binding.registry, "registry"),
+      binding.orgId,
+      parseHexBytes(binding.keyId, "keyId"),
+      parseHexBytes(binding.role, "role"),
+    ],
   );
   return hexToBytes(encoded);
 }
@@ -77,7 +95,11 @@ export function publicKeyInfoFromBytes(algorithm: KeyAlgorithm, publicKey: Hex):
   if (spki === undefined) {
     // A P-256 key with a compressed point is a key, but not the one encoding the key id is derived from.
     const compressed = der.length === 59 && der[0] === 0x30 && der[1] === 0x39;
-    invalid("INVALID_KEY", compressed ? "is not the canonical (uncompressed) DER encoding of its key" : `is not a DER SubjectPublicKeyInfo of a ${algorithm} key`, "publicKey");
+    invalid(
+      "INVALID_KEY",
+      compressed ? "is not the canonical (uncompressed) DER encoding of its key" : `is not a DER SubjectPublicKeyInfo of a ${algorithm} key`,
+      "publicKey",
+    );
   }
   const pem = derToPem(spki.der);
   const keyid = keyidOfSpki(spki.der);
@@ -99,7 +121,12 @@ export async function proveKeyPossession(signer: Signer, binding: Omit<Possessio
 
 /** `keccak256(abi.encode(uint8 algorithm, bytes publicKey, bytes proof))`: the `possessionHash` the registry stores. */
 export function possessionHash(possession: KeyPossession): Hex {
-  return keccak256(encodeAbiParameters([{ type: "uint8" }, { type: "bytes" }, { type: "bytes" }], [KEY_ALGORITHM_CODES[possession.algorithm], possession.publicKey, possession.proof]));
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: "uint8" }, { type: "bytes" }, { type: "bytes" }],
+      [KEY_ALGORITHM_CODES[possession.algorithm], possession.publicKey, possession.proof],
+    ),
+  );
 }
 
 /**
@@ -108,7 +135,11 @@ export function possessionHash(possession: KeyPossession): Hex {
  * proof is the key's valid signature over the possession message of `binding`. Returns `null` when it holds, else
  * why not (never throws on hostile input).
  */
-export async function checkKeyPossession(possession: KeyPossession, binding: PossessionBinding, expected: { readonly keyid?: string; readonly possessionHash?: Hex } = {}): Promise<string | null> {
+export async function checkKeyPossession(
+  possession: KeyPossession,
+  binding: PossessionBinding,
+  expected: { readonly keyid?: string; readonly possessionHash?: Hex } = {},
+): Promise<string | null> {
   if (expected.possessionHash !== undefined && !hexEquals(possessionHash(possession), expected.possessionHash))
     return "the proof in the registration log does not hash to the registry's stored possessionHash";
   let key: PublicKeyInfo;
@@ -117,7 +148,8 @@ export async function checkKeyPossession(possession: KeyPossession, binding: Pos
   } catch (error) {
     return `the registered public key ${(error as Error).message}`;
   }
-  if (onChainKeyId(key.keyid) !== binding.keyId.toLowerCase()) return `the registered public key has key id ${key.keyid}, whose on-chain id is not ${binding.keyId}`;
+  if (onChainKeyId(key.keyid) !== binding.keyId.toLowerCase())
+    return `the registered public key has key id ${key.keyid}, whose on-chain id is not ${binding.keyId}`;
   if (expected.keyid !== undefined && key.keyid !== expected.keyid) return `the registered public key is ${key.keyid}, not the signer's ${expected.keyid}`;
   let signature: Uint8Array;
   try {
@@ -150,7 +182,9 @@ export type KeyPossessionFile = KeyPossession & {
  * which binding, is {@link checkKeyPossession}'s question.
  */
 export function parseKeyPossessionFile(value: unknown, path = "possession"): KeyPossessionFile {
-  const o = expectObject(value, path, "INVALID_KEY", { required: ["format", "chainId", "registry", "orgId", "role", "algorithm", "keyid", "publicKey", "proof"] });
+  const o = expectObject(value, path, "INVALID_KEY", {
+    required: ["format", "chainId", "registry", "orgId", "role", "algorithm", "keyid", "publicKey", "proof"],
+  });
   if (o.format !== POSSESSION_FORMAT) unsupportedFormat("proof of possession", o.format, `"${POSSESSION_FORMAT}"`, `${path}.format`);
   const chainId = expectInteger(o.chainId, `${path}.chainId`, "INVALID_KEY", 1);
   const registry = parseAddress(o.registry, `${path}.registry`);

@@ -29,7 +29,35 @@ export type PublicKeyInfo = {
 // project makes and accepts (what Node.js exports): ed25519 (RFC 8410) and P-256 with the named
 // curve and an uncompressed point (RFC 5480). A key has one encoding, so one keyid.
 const ED25519_SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
-const P256_SPKI_PREFIX = Uint8Array.of(0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04);
+const P256_SPKI_PREFIX = Uint8Array.of(
+  0x30,
+  0x59,
+  0x30,
+  0x13,
+  0x06,
+  0x07,
+  0x2a,
+  0x86,
+  0x48,
+  0xce,
+  0x3d,
+  0x02,
+  0x01,
+  0x06,
+  0x08,
+  0x2a,
+  0x86,
+  0x48,
+  0xce,
+  0x3d,
+  0x03,
+  0x01,
+  0x07,
+  0x03,
+  0x42,
+  0x00,
+  0x04,
+);
 
 /** A parsed SubjectPublicKeyInfo: the algorithm, the raw key (32 bytes, or the 65-byte point) and the DER. */
 export type Spki = { readonly algorithm: "ed25519" | "p256"; readonly raw: Uint8Array; readonly der: Uint8Array };
@@ -92,7 +120,12 @@ export function spkiOfPublicKey(algorithm: "ed25519" | "p256", publicKey: string
   const der = pemToDer(publicKey);
   if (der === undefined) invalid("INVALID_KEY", "is not a PEM public key", path);
   const spki = parseSpki(der);
-  if (spki === undefined) invalid("INVALID_KEY", `is not an ed25519 or P-256 public key in its SubjectPublicKeyInfo encoding (P-256: named curve, uncompressed point), not ${algorithm}`, path);
+  if (spki === undefined)
+    invalid(
+      "INVALID_KEY",
+      `is not an ed25519 or P-256 public key in its SubjectPublicKeyInfo encoding (P-256: named curve, uncompressed point), not ${algorithm}`,
+      path,
+    );
   if (spki.algorithm !== algorithm) invalid("INVALID_KEY", `is a ${spki.algorithm} key, not ${algorithm}`, path);
   return spki;
 }
@@ -103,13 +136,13 @@ export function spkiOfPublicKey(algorithm: "ed25519" | "p256", publicKey: string
  */
 export function parsePublicKeyInfo(value: unknown, path = "key"): PublicKeyInfo {
   const o = expectObject(value, path, "INVALID_KEY", { required: ["algorithm", "keyid", "publicKey"], allowed: ["format"] });
-  if (o.format !== undefined && o.format !== PUBLIC_KEY_FORMAT)
-    unsupportedFormat("public key", o.format, `"${PUBLIC_KEY_FORMAT}"`, `${path}.format`);
+  if (o.format !== undefined && o.format !== PUBLIC_KEY_FORMAT) unsupportedFormat("public key", o.format, `"${PUBLIC_KEY_FORMAT}"`, `${path}.format`);
   const algorithm = expectOneOf(o.algorithm, `${path}.algorithm`, "INVALID_KEY", KEY_ALGORITHMS);
   const keyid = expectString(o.keyid, `${path}.keyid`, "INVALID_KEY", { max: 80 });
   const publicKey = expectString(o.publicKey, `${path}.publicKey`, "INVALID_KEY", { max: 4096 });
   if (algorithm === "secp256k1") {
-    if (!/^0x[0-9a-f]{40}$/.test(keyid) || publicKey !== keyid) invalid("INVALID_KEY", "a secp256k1 keyid and publicKey are the same lower-case 0x address", `${path}.keyid`);
+    if (!/^0x[0-9a-f]{40}$/.test(keyid) || publicKey !== keyid)
+      invalid("INVALID_KEY", "a secp256k1 keyid and publicKey are the same lower-case 0x address", `${path}.keyid`);
     return { algorithm, keyid, publicKey };
   }
   const spki = spkiOfPublicKey(algorithm, publicKey, `${path}.publicKey`);

@@ -28,8 +28,7 @@ export type Statement<P = unknown> = {
  */
 export function parseStatementLayer(value: unknown, path = "statement"): Statement<unknown> {
   const o = expectObject(value, path, "INVALID_STATEMENT", { required: ["_type", "subject", "predicateType", "predicate"] });
-  if (o._type !== STATEMENT_TYPE)
-    invalid("INVALID_STATEMENT", `_type is ${JSON.stringify(o._type)}; only "${STATEMENT_TYPE}" is accepted`, `${path}._type`);
+  if (o._type !== STATEMENT_TYPE) invalid("INVALID_STATEMENT", `_type is ${JSON.stringify(o._type)}; only "${STATEMENT_TYPE}" is accepted`, `${path}._type`);
   const subject = expectArray(o.subject, `${path}.subject`, "INVALID_STATEMENT", 1, MAX_SUBJECTS).map((s, i) => {
     const p = `${path}.subject[${i}]`;
     const entry = expectObject(s, p, "INVALID_STATEMENT", { required: ["name", "digest"] });

@@ -43,7 +43,10 @@ export async function verifyEnvelope(parameters: VerifyEnvelopeParameters): Prom
   for (const [i, signature] of envelope.signatures.entries()) {
     const key = keyFor(signature.keyid, parameters.publicKeys);
     if (!key)
-      throw new VerificationError("signing-key", `signature ${i} is by key ${signature.keyid}, whose public key was not provided (ed25519 and P-256 keys travel in the bundle's keys)`);
+      throw new VerificationError(
+        "signing-key",
+        `signature ${i} is by key ${signature.keyid}, whose public key was not provided (ed25519 and P-256 keys travel in the bundle's keys)`,
+      );
     const sig = decodeBase64(signature.sig, `envelope.signatures[${i}].sig`);
     if (await verifySignature(key, message, sig)) {
       signers.push(key);
@@ -51,8 +54,14 @@ export async function verifyEnvelope(parameters: VerifyEnvelopeParameters): Prom
     }
     for (const [what, length] of wrongLengths(envelope, payload))
       if (await verifySignature(key, withBodyLength(envelope.payloadType, payload, length), sig))
-        throw new VerificationError("pae", `signature ${i} by ${signature.keyid} was made over a PAE whose body length is ${what} (${length}) instead of the byte length (${payload.length}): a signer bug, refused`);
-    throw new VerificationError("signature", `signature ${i} by ${signature.keyid} does not verify over the envelope's PAE (payload or signature altered, or the wrong key)`);
+        throw new VerificationError(
+          "pae",
+          `signature ${i} by ${signature.keyid} was made over a PAE whose body length is ${what} (${length}) instead of the byte length (${payload.length}): a signer bug, refused`,
+        );
+    throw new VerificationError(
+      "signature",
+      `signature ${i} by ${signature.keyid} does not verify over the envelope's PAE (payload or signature altered, or the wrong key)`,
+    );
   }
   return { envelope, entryHash: envelopeHash(envelope), statement, signers };
 }

@@ -2,7 +2,14 @@ import { compareBytes, utf8Bytes } from "../../core/bytes.js";
 import { compareUtf8 } from "../../core/compareUtf8.js";
 import { ModelManifestError } from "../../core/errors/hashing.js";
 import { typeName } from "../../core/hex.js";
-import { MODEL_MANIFEST_ALGORITHM, MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V3, MODEL_MANIFEST_FORMATS, type ModelManifest, type ModelManifestFile } from "./modelManifest.js";
+import {
+  MODEL_MANIFEST_ALGORITHM,
+  MODEL_MANIFEST_FORMAT,
+  MODEL_MANIFEST_FORMAT_V3,
+  MODEL_MANIFEST_FORMATS,
+  type ModelManifest,
+  type ModelManifestFile,
+} from "./modelManifest.js";
 import { modelPathProblem } from "./modelPath.js";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -35,19 +42,28 @@ export function parseModelManifest(json: unknown): ModelManifest {
   if (typeof object.format !== "string") throw invalid(`expected a string, got ${typeName(object.format)}`, "format");
   const format = MODEL_MANIFEST_FORMATS.find((f) => f === object.format);
   if (format === undefined)
-    throw new ModelManifestError("UNSUPPORTED_FORMAT", `unknown manifest format ${JSON.stringify(object.format)} (expected ${JSON.stringify(MODEL_MANIFEST_FORMAT)})`, {
-      field: "format",
-    });
+    throw new ModelManifestError(
+      "UNSUPPORTED_FORMAT",
+      `unknown manifest format ${JSON.stringify(object.format)} (expected ${JSON.stringify(MODEL_MANIFEST_FORMAT)})`,
+      {
+        field: "format",
+      },
+    );
   if (typeof object.algorithm !== "string") throw invalid(`expected a string, got ${typeName(object.algorithm)}`, "algorithm");
   if (object.algorithm !== MODEL_MANIFEST_ALGORITHM)
-    throw new ModelManifestError("UNSUPPORTED_FORMAT", `unknown algorithm ${JSON.stringify(object.algorithm)} (expected ${JSON.stringify(MODEL_MANIFEST_ALGORITHM)})`, {
-      field: "algorithm",
-    });
+    throw new ModelManifestError(
+      "UNSUPPORTED_FORMAT",
+      `unknown algorithm ${JSON.stringify(object.algorithm)} (expected ${JSON.stringify(MODEL_MANIFEST_ALGORITHM)})`,
+      {
+        field: "algorithm",
+      },
+    );
   expectKeys(object, format === MODEL_MANIFEST_FORMAT_V3 ? MANIFEST_KEYS_V3 : MANIFEST_KEYS, "");
   let settings: { ignorePaths: string[]; symlinks: "follow" | "refuse" } | undefined;
   if (format === MODEL_MANIFEST_FORMAT_V3) {
     // v3 records how the directory was walked (docs/model-hashing.md#hugging-face-layouts).
-    if (object.symlinks !== "follow" && object.symlinks !== "refuse") throw invalid(`must be "follow" or "refuse", got ${JSON.stringify(object.symlinks) ?? typeName(object.symlinks)}`, "symlinks");
+    if (object.symlinks !== "follow" && object.symlinks !== "refuse")
+      throw invalid(`must be "follow" or "refuse", got ${JSON.stringify(object.symlinks) ?? typeName(object.symlinks)}`, "symlinks");
     if (!Array.isArray(object.ignorePaths) || object.ignorePaths.length > 1024) throw invalid("expected an array of at most 1024 paths", "ignorePaths");
     const ignorePaths: string[] = [];
     for (const [i, p] of (object.ignorePaths as unknown[]).entries()) {
@@ -57,7 +73,8 @@ export function parseModelManifest(json: unknown): ModelManifest {
       if (i > 0 && compareUtf8(ignorePaths[i - 1]!, p) >= 0) throw invalid("paths must be sorted by their UTF-8 bytes, without repeats", `ignorePaths[${i}]`);
       ignorePaths.push(p);
     }
-    if (ignorePaths.length === 0 && object.symlinks === "refuse") throw invalid("a v3 manifest records a non-default walk: follow symlinks or ignore at least one path (else it is v2)", "format");
+    if (ignorePaths.length === 0 && object.symlinks === "refuse")
+      throw invalid("a v3 manifest records a non-default walk: follow symlinks or ignore at least one path (else it is v2)", "format");
     settings = { ignorePaths, symlinks: object.symlinks };
   }
   if (!Array.isArray(object.files)) throw invalid(`expected an array, got ${typeName(object.files)}`, "files");
@@ -91,12 +108,12 @@ export function parseModelManifest(json: unknown): ModelManifest {
 
     if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0)
       throw invalid(`size must be a non-negative safe integer, got ${typeof size === "number" ? String(size) : typeName(size)}`, `${field}.size`);
-    if (typeof sha256 !== "string" || !SHA256_HEX.test(sha256))
-      throw invalid("sha256 must be 64 lower-case hex digits without 0x", `${field}.sha256`);
+    if (typeof sha256 !== "string" || !SHA256_HEX.test(sha256)) throw invalid("sha256 must be 64 lower-case hex digits without 0x", `${field}.sha256`);
     files.push({ path, size, sha256 });
   }
   for (const file of files)
-    if (settings?.ignorePaths.some((i) => file.path === i || file.path.startsWith(`${i}/`))) throw invalid(`lists ${JSON.stringify(file.path)}, which the manifest's ignorePaths leave out`, "files");
+    if (settings?.ignorePaths.some((i) => file.path === i || file.path.startsWith(`${i}/`)))
+      throw invalid(`lists ${JSON.stringify(file.path)}, which the manifest's ignorePaths leave out`, "files");
   return settings === undefined ? { format, algorithm: MODEL_MANIFEST_ALGORITHM, files } : { format, algorithm: MODEL_MANIFEST_ALGORITHM, ...settings, files };
 }
 

@@ -85,7 +85,10 @@ const CODE = "INVALID_PREDICATE";
 export const approvalSpec = s
   .object({
     decision: s.literal(...APPROVAL_DECISIONS).describe("the decision"),
-    policy: s.object({ id: policyId().describe("the policy's id"), version: s.optional(s.string({ max: 128 }).describe("the policy's version, e.g. `2026-09`")) }),
+    policy: s.object({
+      id: policyId().describe("the policy's id"),
+      version: s.optional(s.string({ max: 128 }).describe("the policy's version, e.g. `2026-09`")),
+    }),
     approver: s.object({
       keyid: keyid().describe("DSSE keyid of the approver's signing key"),
       name: s.name(256).describe("the approver's name"),
@@ -133,4 +136,3 @@ export function createApprovalPredicate(parameters: CreateApprovalPredicateParam
 export function parseApprovalPredicate(value: unknown, path = "predicate"): ApprovalPredicate {
   return parseSpec(approvalSpec, value, path, CODE);
 }
-

@@ -221,10 +221,13 @@ export const datasetSpec = s.object({
       spdxId: s.optional(
         s
           .string({ max: 512 })
-          .refine((id, fail) => isSpdxExpression(id) || fail("", "must be an SPDX licence identifier or expression such as MIT, CC-BY-4.0 or Apache-2.0 OR MIT"), {
-            schema: { pattern: SPDX_CHARACTERS },
-            doc: "an SPDX licence expression (SPDX 2.3 Annex D; the schema checks its characters only)",
-          })
+          .refine(
+            (id, fail) => isSpdxExpression(id) || fail("", "must be an SPDX licence identifier or expression such as MIT, CC-BY-4.0 or Apache-2.0 OR MIT"),
+            {
+              schema: { pattern: SPDX_CHARACTERS },
+              doc: "an SPDX licence expression (SPDX 2.3 Annex D; the schema checks its characters only)",
+            },
+          )
           .describe("`CC-BY-4.0`, `MIT OR Apache-2.0`, `LicenseRef-acme-internal`"),
       ),
       name: s.optional(s.name(256).describe("human-readable licence or agreement name")),
@@ -267,7 +270,8 @@ export const datasetSpec = s.object({
     .refine(
       (events, fail, path) => {
         for (let i = 1; i < events.length; i++)
-          if (compareTimestamps(events[i]!.at, events[i - 1]!.at) < 0) fail(`[${i}].at`, `events are listed oldest first; this one is before ${path}[${i - 1}] (${events[i - 1]!.at})`);
+          if (compareTimestamps(events[i]!.at, events[i - 1]!.at) < 0)
+            fail(`[${i}].at`, `events are listed oldest first; this one is before ${path}[${i - 1}] (${events[i - 1]!.at})`);
       },
       { doc: "in time order, equal times allowed (checked by the parser)" },
     ),

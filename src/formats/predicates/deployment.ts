@@ -150,4 +150,3 @@ export function createDeploymentPredicate(parameters: CreateDeploymentPredicateP
 export function parseDeploymentPredicate(value: unknown, path = "predicate"): DeploymentPredicate {
   return parseSpec(deploymentSpec, value, path, CODE);
 }
-

@@ -318,10 +318,16 @@ function parseGpu(value: unknown, path: string): EnvironmentGpu {
   const o = expectObject(value, path, CODE, { allowed: [], required: ["name", "driverVersion", "memoryMiB", "uuid", "pciBusId"] });
   return {
     name: text(o.name, `${path}.name`, 128),
-    driverVersion: nullable(o.driverVersion, `${path}.driverVersion`, (v, p) => text(v, p, 32, { pattern: NVIDIA_DRIVER_VERSION, hint: "a driver version such as 535.129.03" })),
+    driverVersion: nullable(o.driverVersion, `${path}.driverVersion`, (v, p) =>
+      text(v, p, 32, { pattern: NVIDIA_DRIVER_VERSION, hint: "a driver version such as 535.129.03" }),
+    ),
     memoryMiB: nullable(o.memoryMiB, `${path}.memoryMiB`, (v, p) => expectInteger(v, p, CODE, 0, 1 << 30)),
-    uuid: nullable(o.uuid, `${path}.uuid`, (v, p) => text(v, p, 128, { pattern: GPU_UUID, hint: "an NVIDIA UUID such as GPU-22b2c6ac-2d49-4863-197c-9c469071178a" })),
-    pciBusId: nullable(o.pciBusId, `${path}.pciBusId`, (v, p) => text(v, p, 32, { pattern: PCI_BUS_ID, hint: "a PCI address domain:bus:device.function such as 00000000:17:00.0" })),
+    uuid: nullable(o.uuid, `${path}.uuid`, (v, p) =>
+      text(v, p, 128, { pattern: GPU_UUID, hint: "an NVIDIA UUID such as GPU-22b2c6ac-2d49-4863-197c-9c469071178a" }),
+    ),
+    pciBusId: nullable(o.pciBusId, `${path}.pciBusId`, (v, p) =>
+      text(v, p, 32, { pattern: PCI_BUS_ID, hint: "a PCI address domain:bus:device.function such as 00000000:17:00.0" }),
+    ),
   };
 }
 
@@ -346,7 +352,9 @@ function parseContainer(value: unknown, path: string): EnvironmentContainer {
   const image = nullable(o.image, `${path}.image`, (v, p) =>
     text(v, p, 512, { pattern: CONTAINER_IMAGE_REFERENCE, hint: "an image reference pinned by digest, name[:tag]@sha256:<64 hex>" }),
   );
-  const imageDigest = nullable(o.imageDigest, `${path}.imageDigest`, (v, p) => text(v, p, 71, { pattern: IMAGE_DIGEST, hint: "sha256: and 64 lower-case hex digits" }));
+  const imageDigest = nullable(o.imageDigest, `${path}.imageDigest`, (v, p) =>
+    text(v, p, 71, { pattern: IMAGE_DIGEST, hint: "sha256: and 64 lower-case hex digits" }),
+  );
   const imageDigestSource = nullable(o.imageDigestSource, `${path}.imageDigestSource`, (v, p) => expectOneOf(v, p, CODE, [CONTAINER_IMAGE_ENV] as const));
   const imageDigestUnknownReason = nullable(o.imageDigestUnknownReason, `${path}.imageDigestUnknownReason`, (v, p) => text(v, p, 512));
   if ((imageDigest === null) !== (image === null) || (imageDigest === null) !== (imageDigestSource === null))

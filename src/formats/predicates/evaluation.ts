@@ -156,7 +156,10 @@ export const evaluationSpec = s
       const failing = metrics.findIndex((m) => !meetsThreshold(m));
       if (passed && failing !== -1) {
         const { name, value: measured, threshold } = metrics[failing] as EvaluationMetric & { threshold: EvaluationThreshold };
-        fail(".passed", `is true but metrics[${failing}] (${JSON.stringify(name)} = ${measured}) does not meet its threshold ${threshold.operator} ${threshold.value}`);
+        fail(
+          ".passed",
+          `is true but metrics[${failing}] (${JSON.stringify(name)} = ${measured}) does not meet its threshold ${threshold.operator} ${threshold.value}`,
+        );
       }
       if (!passed && failing === -1) fail(".passed", "is false but every metric with a threshold meets it");
     },

@@ -4,7 +4,12 @@ import { DATASET_PREDICATE_TYPE, parseDatasetPredicate } from "./dataset.js";
 import { DEPLOYMENT_PREDICATE_TYPE, parseDeploymentPredicate } from "./deployment.js";
 import { ENVIRONMENT_PREDICATE_TYPE, parseEnvironmentPredicate } from "./environment.js";
 import { EVALUATION_PREDICATE_TYPE, parseEvaluationPredicate } from "./evaluation.js";
-import { MODEL_MANIFEST_PREDICATE_TYPE, MODEL_MANIFEST_PREDICATE_TYPE_V1, parseModelManifestPredicate, parseModelManifestPredicateV1 } from "./modelManifest.js";
+import {
+  MODEL_MANIFEST_PREDICATE_TYPE,
+  MODEL_MANIFEST_PREDICATE_TYPE_V1,
+  parseModelManifestPredicate,
+  parseModelManifestPredicateV1,
+} from "./modelManifest.js";
 import { MODEL_UPDATE_PREDICATE_TYPE, parseModelUpdatePredicate } from "./modelUpdate.js";
 import { MODEL_WATERMARK_PREDICATE_TYPE, parseModelWatermarkPredicate } from "./modelWatermark.js";
 import { REVOCATION_PREDICATE_TYPE, parseRevocationPredicate } from "./revocation.js";
@@ -47,6 +52,10 @@ export const PREDICATE_NAMES: Readonly<Record<string, string>> = {
 export function parsePredicate(predicateType: string, value: unknown, path = "predicate"): unknown {
   const parse = Object.hasOwn(PREDICATE_PARSERS, predicateType) ? PREDICATE_PARSERS[predicateType] : undefined;
   if (!parse)
-    invalid("UNKNOWN_PREDICATE", `unknown predicate type ${JSON.stringify(predicateType)}; this version understands ${Object.keys(PREDICATE_NAMES).join(", ")}`, path.replace(/\.predicate$/, ".predicateType"));
+    invalid(
+      "UNKNOWN_PREDICATE",
+      `unknown predicate type ${JSON.stringify(predicateType)}; this version understands ${Object.keys(PREDICATE_NAMES).join(", ")}`,
+      path.replace(/\.predicate$/, ".predicateType"),
+    );
   return parse(value, path);
 }

@@ -93,7 +93,9 @@ const MAX_NAME_LENGTH = 4096 + 34;
  */
 export function modelResourceLeaf(resource: ModelManifestResource): Hex {
   return keccak256(
-    keccak256(encodeAbiParameters([{ type: "string" }, { type: "uint256" }, { type: "bytes32" }], [resource.name, BigInt(resource.size), `0x${resource.digest}`])),
+    keccak256(
+      encodeAbiParameters([{ type: "string" }, { type: "uint256" }, { type: "bytes32" }], [resource.name, BigInt(resource.size), `0x${resource.digest}`]),
+    ),
   );
 }
 
@@ -126,7 +128,10 @@ export function parseModelManifestPredicateV1(value: unknown, path = "predicate"
 }
 
 function parsePredicateVersion(value: unknown, path: string, version: 1 | 2): ModelManifestPredicate {
-  const object = expectObject(value, path, CODE, { allowed: [], required: version === 2 ? ["artifact", "serialization", "resources", "merkle"] : ["serialization", "resources", "merkle"] });
+  const object = expectObject(value, path, CODE, {
+    allowed: [],
+    required: version === 2 ? ["artifact", "serialization", "resources", "merkle"] : ["serialization", "resources", "merkle"],
+  });
   const artifact = version === 2 ? parseArtifact(object.artifact, `${path}.artifact`) : undefined;
   const serialization = parseSerialization(object.serialization, `${path}.serialization`);
   const items = expectArray(object.resources, `${path}.resources`, CODE, 1, MAX_LEAF_COUNT);
@@ -146,12 +151,21 @@ function parsePredicateVersion(value: unknown, path: string, version: 1 | 2): Mo
     if (previous !== undefined) {
       const order = compareKeys(previous, key);
       if (order === 0) invalid(CODE, `duplicate resource ${JSON.stringify(resource.name)}`, `${at}.name`);
-      if (order > 0) invalid(CODE, `resources must be sorted by path segments, then offset (as OpenSSF model signing sorts them); it comes before resources[${i - 1}]`, `${at}.name`);
+      if (order > 0)
+        invalid(
+          CODE,
+          `resources must be sorted by path segments, then offset (as OpenSSF model signing sorts them); it comes before resources[${i - 1}]`,
+          `${at}.name`,
+        );
     }
     if (serialization.method === "shards") {
       const sameFile = previous?.path === key.path;
       if (sameFile && (previous.end - previous.start !== serialization.shard_size || key.start !== previous.end))
-        invalid(CODE, `shards of a file are contiguous and all but the last are shard_size (${serialization.shard_size}) bytes; expected it to start at ${previous.end} after a full shard`, `${at}.name`);
+        invalid(
+          CODE,
+          `shards of a file are contiguous and all but the last are shard_size (${serialization.shard_size}) bytes; expected it to start at ${previous.end} after a full shard`,
+          `${at}.name`,
+        );
       if (!sameFile && key.start !== 0) invalid(CODE, "the first shard of a file starts at offset 0", `${at}.name`);
       if (key.end - key.start > serialization.shard_size || (key.end === key.start && key.start !== 0))
         invalid(CODE, `a shard covers 1 to shard_size (${serialization.shard_size}) bytes (an empty file: one shard 0:0)`, `${at}.name`);
@@ -171,7 +185,11 @@ function parsePredicateVersion(value: unknown, path: string, version: 1 | 2): Mo
   const merkle = parseMerkle(object.merkle, `${path}.merkle`, resources);
   // The signed kind must be the one the resources describe: "." names a single-file model.
   if (artifact !== undefined && (artifact.kind === "file") !== (keys[0]?.path === SINGLE_FILE_PATH))
-    invalid(CODE, `kind is "${artifact.kind}", but the resources describe a ${artifact.kind === "file" ? "directory" : `single file ("${SINGLE_FILE_PATH}")`}`, `${path}.artifact.kind`);
+    invalid(
+      CODE,
+      `kind is "${artifact.kind}", but the resources describe a ${artifact.kind === "file" ? "directory" : `single file ("${SINGLE_FILE_PATH}")`}`,
+      `${path}.artifact.kind`,
+    );
   return { ...(artifact && { artifact }), serialization, resources, merkle };
 }
 
@@ -216,8 +234,7 @@ export function proveResource(predicate: ModelManifestPredicate, name: string): 
   if (index < 0) invalid("INVALID_ARGUMENT", `the predicate has no resource named ${JSON.stringify(name)}`, "name");
   const leaves = predicate.resources.map(modelResourceLeaf);
   const tree = buildMerkleTree(leaves);
-  if (!hexEquals(tree.root, predicate.merkle.root))
-    invalid(CODE, `does not match the resources (they give ${tree.root})`, "predicate.merkle.root");
+  if (!hexEquals(tree.root, predicate.merkle.root)) invalid(CODE, `does not match the resources (they give ${tree.root})`, "predicate.merkle.root");
   return { resource: { ...(predicate.resources[index] as ModelManifestResource) }, proof: tree.getProof(leaves[index] as Hex) };
 }
 
@@ -247,7 +264,11 @@ export function verifyResourceProof(root: Hex, resource: ModelManifestResource, 
  * The predicate of a model whose resources are already hashed: `resources` sorted as OpenSSF
  * sorts them, and their Merkle root.
  */
-export function modelManifestPredicateOf(kind: "file" | "directory", serialization: ModelManifestSerialization, resources: ModelManifestResource[]): ModelManifestPredicate {
+export function modelManifestPredicateOf(
+  kind: "file" | "directory",
+  serialization: ModelManifestSerialization,
+  resources: ModelManifestResource[],
+): ModelManifestPredicate {
   const sorted = sortResources(resources, serialization);
   return { artifact: { kind, hashing: hashingOfKind(kind) }, serialization, resources: sorted, merkle: merkleOf(sorted) };
 }
@@ -273,7 +294,9 @@ export function firstDifference(
     resource: name,
     ...(reason !== "UNEXPECTED" && expected && { expected: { ...expected } }),
     ...(reason !== "MISSING" &&
-      actual && { actual: { name: actual.name, algorithm: actual.algorithm, size: actual.size, ...(actual.digest !== undefined && { digest: actual.digest }) } }),
+      actual && {
+        actual: { name: actual.name, algorithm: actual.algorithm, size: actual.size, ...(actual.digest !== undefined && { digest: actual.digest }) },
+      }),
   });
   if (expected === undefined) return described("UNEXPECTED", (actual as NamedResource).name);
   if (actual === undefined) return described("MISSING", expected.name);
@@ -352,8 +375,7 @@ export function resourceKey(name: string, serialization: ModelManifestSerializat
     path = match[1] as string;
     start = Number(match[2]);
     end = Number(match[3]);
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start)
-      invalid(CODE, "shard offsets must be safe integers with start <= end", at);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) invalid(CODE, "shard offsets must be safe integers with start <= end", at);
   }
   const problem = path === SINGLE_FILE_PATH ? undefined : modelPathProblem(path);
   if (problem !== undefined) invalid(CODE, `path ${problem}`, at);

@@ -139,7 +139,11 @@ export const modelUpdateSpec = s
       });
     },
     {
-      schema: { if: { properties: { kind: { const: "merge" } } }, then: { properties: { parents: { type: "array", minItems: 2 } } }, else: { properties: { parents: { type: "array", maxItems: 1 } } } },
+      schema: {
+        if: { properties: { kind: { const: "merge" } } },
+        then: { properties: { parents: { type: "array", minItems: 2 } } },
+        else: { properties: { parents: { type: "array", maxItems: 1 } } },
+      },
       doc: "One parent, 2 or more for a merge; parent digests are distinct by sha256 (checked by the parser).",
     },
   ) satisfies Spec<ModelUpdatePredicate>;
@@ -188,6 +192,3 @@ export function parseModelUpdatePredicate(value: unknown, path = "predicate"): M
 export function modelUpdateParents(predicate: ModelUpdatePredicate): ModelUpdateInput[] {
   return predicate.parents.map((parent) => ({ sha256: parent.digest.sha256, name: parent.name, role: "parent-model" }));
 }
-
-
-

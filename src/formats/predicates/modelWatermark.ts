@@ -41,7 +41,12 @@ export type ModelWatermarkPredicate =
         readonly threshold: number;
       };
       /** The tensors covered (float, ≥ 2 dimensions, ≥ 4096 elements), with their carrying element counts. */
-      readonly tensors: readonly { readonly name: string; readonly dtype: "F32" | "F16" | "BF16"; readonly shape: readonly number[]; readonly positions: number }[];
+      readonly tensors: readonly {
+        readonly name: string;
+        readonly dtype: "F32" | "F16" | "BF16";
+        readonly shape: readonly number[];
+        readonly positions: number;
+      }[];
       /** The model before marking (what the payload is bound to). */
       readonly unmarkedModel: { readonly sha256: string };
       /** 16 hex digits: 64 bits. */
@@ -62,7 +67,9 @@ export type ModelWatermarkPredicate =
 
 export type ParseModelWatermarkPredicateErrorType = InputError;
 
-const keyCommitment = s.string({ min: 71, max: 71, pattern: /^sha256:[0-9a-f]{64}$/, hint: "sha256: + 64 lower-case hex digits" }).describe("SHA-256 of the domain-separated key");
+const keyCommitment = s
+  .string({ min: 71, max: 71, pattern: /^sha256:[0-9a-f]{64}$/, hint: "sha256: + 64 lower-case hex digits" })
+  .describe("SHA-256 of the domain-separated key");
 const threshold = s.number({ min: 1, max: 40 }).describe("z at or above which the mark counts as detected");
 
 /** The model-watermark predicate's spec: parser, `schemas/predicates/model-watermark-v1.schema.json` and the docs table. */

@@ -86,7 +86,10 @@ export const revocationSpec = s
     supersededBy: s.optional(s.object({ name: s.name(256), digest: s.sha256DigestSet() }).describe("the model to use instead; required with `superseded`")),
   })
   .refine(
-    (p, fail) => p.reason === "superseded" && p.supersededBy === undefined && fail(".supersededBy", 'required field is missing: a "superseded" revocation names its replacement'),
+    (p, fail) =>
+      p.reason === "superseded" &&
+      p.supersededBy === undefined &&
+      fail(".supersededBy", 'required field is missing: a "superseded" revocation names its replacement'),
     { schema: { if: { properties: { reason: { const: "superseded" } } }, then: { required: ["supersededBy"], properties: { supersededBy: true } } } },
   ) satisfies Spec<RevocationPredicate>;
 
@@ -120,4 +123,3 @@ export function createRevocationPredicate(parameters: CreateRevocationPredicateP
 export function parseRevocationPredicate(value: unknown, path = "predicate"): RevocationPredicate {
   return parseSpec(revocationSpec, value, path, CODE);
 }
-

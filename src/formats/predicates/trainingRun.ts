@@ -2,7 +2,20 @@ import { base64ToBytes } from "../../core/bytes.js";
 import type { JsonValue } from "../../core/canonicalJson.js";
 import { type InputError, invalid } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
-import { compareTimestamps, timestamp, expectArray, expectDigestSet, expectInteger, expectJsonObject, expectName, expectObject, expectOneOf, expectString, expectTimestamp, expectUri } from "../../core/validate.js";
+import {
+  compareTimestamps,
+  timestamp,
+  expectArray,
+  expectDigestSet,
+  expectInteger,
+  expectJsonObject,
+  expectName,
+  expectObject,
+  expectOneOf,
+  expectString,
+  expectTimestamp,
+  expectUri,
+} from "../../core/validate.js";
 
 /**
  * The `predicateType` of a training run: SLSA Provenance v1. A training run is a build whose
@@ -286,7 +299,10 @@ export function createTrainingRunPredicate(parameters: CreateTrainingRunPredicat
       buildType: parameters.dependencies.some((d) => d.entry !== undefined) ? TRAINING_RUN_BUILD_TYPE_V2 : TRAINING_RUN_BUILD_TYPE,
       externalParameters: { hyperparameters: parameters.hyperparameters, trainingScript: parameters.trainingScript, epochs: parameters.epochs },
       internalParameters: parameters.internalParameters,
-      resolvedDependencies: parameters.dependencies.map(({ role, entry, ...descriptor }) => ({ ...descriptor, annotations: { ...descriptor.annotations, role, ...(entry === undefined ? {} : { entry }) } })),
+      resolvedDependencies: parameters.dependencies.map(({ role, entry, ...descriptor }) => ({
+        ...descriptor,
+        annotations: { ...descriptor.annotations, role, ...(entry === undefined ? {} : { entry }) },
+      })),
     },
     runDetails: {
       builder: parameters.builder,
@@ -359,10 +375,15 @@ export function trainingRunEntryReferences(predicate: TrainingRunPredicate): (Tr
 function parseBuildDefinition(value: unknown, path: string): TrainingRunBuildDefinition {
   const o = expectObject(value, path, CODE, { required: ["buildType", "externalParameters", "resolvedDependencies"], allowed: ["internalParameters"] });
   const buildType = expectOneOf(o.buildType, `${path}.buildType`, CODE, [TRAINING_RUN_BUILD_TYPE, TRAINING_RUN_BUILD_TYPE_V2]);
-  const external = expectObject(o.externalParameters, `${path}.externalParameters`, CODE, { required: ["hyperparameters"], allowed: ["trainingScript", "epochs"] });
+  const external = expectObject(o.externalParameters, `${path}.externalParameters`, CODE, {
+    required: ["hyperparameters"],
+    allowed: ["trainingScript", "epochs"],
+  });
   const externalParameters: TrainingRunExternalParameters = {
     hyperparameters: expectJsonObject(external.hyperparameters, `${path}.externalParameters.hyperparameters`, CODE),
-    ...(external.trainingScript === undefined ? {} : { trainingScript: expectString(external.trainingScript, `${path}.externalParameters.trainingScript`, CODE, { max: 1024 }) }),
+    ...(external.trainingScript === undefined
+      ? {}
+      : { trainingScript: expectString(external.trainingScript, `${path}.externalParameters.trainingScript`, CODE, { max: 1024 }) }),
     ...(external.epochs === undefined ? {} : { epochs: expectInteger(external.epochs, `${path}.externalParameters.epochs`, CODE, 1, 1_000_000) }),
   };
   let internalParameters: { [key: string]: JsonValue } | undefined;
@@ -385,8 +406,18 @@ function parseBuildDefinition(value: unknown, path: string): TrainingRunBuildDef
   if (buildType === TRAINING_RUN_BUILD_TYPE_V2)
     for (const [i, { annotations }] of resolvedDependencies.entries()) {
       if (annotations.role !== "base-model" && annotations.role !== "dataset") continue;
-      if (annotations.entry === undefined) invalid(CODE, `a ${annotations.role} dependency of a ${TRAINING_RUN_BUILD_TYPE_V2} run names the entry that identifies it`, `${list}[${i}].annotations.entry`);
-      expectString(annotations.entry, `${list}[${i}].annotations.entry`, CODE, { min: 66, max: 66, pattern: ENTRY_ID, hint: "an entry id: 0x + 64 lower-case hex digits" });
+      if (annotations.entry === undefined)
+        invalid(
+          CODE,
+          `a ${annotations.role} dependency of a ${TRAINING_RUN_BUILD_TYPE_V2} run names the entry that identifies it`,
+          `${list}[${i}].annotations.entry`,
+        );
+      expectString(annotations.entry, `${list}[${i}].annotations.entry`, CODE, {
+        min: 66,
+        max: 66,
+        pattern: ENTRY_ID,
+        hint: "an entry id: 0x + 64 lower-case hex digits",
+      });
     }
   if (!resolvedDependencies.some((d) => d.annotations.role === "dataset"))
     invalid(CODE, 'a training run names at least one dependency with annotations.role "dataset"', list);
@@ -409,7 +440,9 @@ function parseRunDetails(value: unknown, path: string): TrainingRunDetails {
   const builder: TrainingRunBuilder = {
     id: expectUri(b.id, `${path}.builder.id`, CODE),
     ...(b.version === undefined ? {} : { version: parseVersionMap(b.version, `${path}.builder.version`) }),
-    ...(b.builderDependencies === undefined ? {} : { builderDependencies: parseDescriptors(b.builderDependencies, `${path}.builder.builderDependencies`, 1000) }),
+    ...(b.builderDependencies === undefined
+      ? {}
+      : { builderDependencies: parseDescriptors(b.builderDependencies, `${path}.builder.builderDependencies`, 1000) }),
   };
   const m = expectObject(o.metadata, `${path}.metadata`, CODE, { required: ["startedOn", "finishedOn"], allowed: ["invocationId"] });
   const startedOn = expectTimestamp(m.startedOn, `${path}.metadata.startedOn`, CODE);
@@ -446,7 +479,15 @@ function parseResourceDescriptor(value: unknown, path: string): ResourceDescript
     ...(o.digest === undefined ? {} : { digest: parseResourceDigest(o.digest, `${path}.digest`) }),
     ...(o.name === undefined ? {} : { name: expectName(o.name, `${path}.name`, CODE, { max: 256 }) }),
     ...(o.downloadLocation === undefined ? {} : { downloadLocation: expectUri(o.downloadLocation, `${path}.downloadLocation`, CODE) }),
-    ...(o.mediaType === undefined ? {} : { mediaType: expectString(o.mediaType, `${path}.mediaType`, CODE, { max: 256, pattern: MEDIA_TYPE, hint: "a media type such as application/octet-stream" }) }),
+    ...(o.mediaType === undefined
+      ? {}
+      : {
+          mediaType: expectString(o.mediaType, `${path}.mediaType`, CODE, {
+            max: 256,
+            pattern: MEDIA_TYPE,
+            hint: "a media type such as application/octet-stream",
+          }),
+        }),
     ...(content === undefined ? {} : { content }),
     ...(o.annotations === undefined ? {} : { annotations: expectJsonObject(o.annotations, `${path}.annotations`, CODE) }),
   };
@@ -456,7 +497,8 @@ function parseResourceDescriptor(value: unknown, path: string): ResourceDescript
 function parseResourceDigest(value: unknown, path: string): { [algorithm: string]: string } {
   const { gitCommit, ...others } = expectObject(value, path, CODE);
   const digest = gitCommit === undefined || Object.keys(others).length > 0 ? expectDigestSet(others, path, CODE, false) : {};
-  if (gitCommit !== undefined) digest.gitCommit = expectString(gitCommit, `${path}.gitCommit`, CODE, { min: 40, max: 64, pattern: GIT_COMMIT, hint: "40 or 64 lower-case hex digits" });
+  if (gitCommit !== undefined)
+    digest.gitCommit = expectString(gitCommit, `${path}.gitCommit`, CODE, { min: 40, max: 64, pattern: GIT_COMMIT, hint: "40 or 64 lower-case hex digits" });
   return digest;
 }
 
@@ -472,7 +514,3 @@ function parseVersionMap(value: unknown, path: string): { [component: string]: s
     }),
   );
 }
-
-
-
-

@@ -42,7 +42,8 @@ export type SafetensorsHeader = {
  */
 export function parseHeaderLength(prefix: Uint8Array, fileSize: number, file?: string): number {
   const where = file === undefined ? {} : { file };
-  if (prefix.byteLength < 8 || fileSize < 8) throw new ModelFormatError("TRUNCATED_HEADER", `the file is ${fileSize} bytes, shorter than the 8-byte header length`, where);
+  if (prefix.byteLength < 8 || fileSize < 8)
+    throw new ModelFormatError("TRUNCATED_HEADER", `the file is ${fileSize} bytes, shorter than the 8-byte header length`, where);
   const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
   const n = view.getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_SIZE)) throw new ModelFormatError("HEADER_TOO_LARGE", `header length ${n} exceeds the ${MAX_HEADER_SIZE}-byte limit`, where);
@@ -65,7 +66,8 @@ export function parseHeaderLength(prefix: Uint8Array, fileSize: number, file?: s
 export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number, file?: string): SafetensorsHeader {
   const where = file === undefined ? {} : { file };
   const length = parseHeaderLength(headerBytes, fileSize, file);
-  if (headerBytes.byteLength < 8 + length) throw new ModelFormatError("TRUNCATED_HEADER", `expected ${8 + length} header bytes, got ${headerBytes.byteLength}`, where);
+  if (headerBytes.byteLength < 8 + length)
+    throw new ModelFormatError("TRUNCATED_HEADER", `expected ${8 + length} header bytes, got ${headerBytes.byteLength}`, where);
   const json = headerBytes.subarray(8, 8 + length);
   if (json[0] !== 0x7b) throw new ModelFormatError("INVALID_HEADER", "the header does not start with '{'", where);
   let parsed: unknown;
@@ -74,7 +76,8 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
   } catch (cause) {
     throw new ModelFormatError("INVALID_HEADER", `the header is not valid JSON: ${(cause as Error).message.split("\n")[0]}`, { ...where, cause });
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new ModelFormatError("INVALID_HEADER", "the header is not a JSON object", where);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new ModelFormatError("INVALID_HEADER", "the header is not a JSON object", where);
   const dataStart = 8 + length;
   const dataSize = fileSize - dataStart;
   let metadata: Record<string, string> | undefined;
@@ -82,7 +85,8 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
   for (const [name, entry] of Object.entries(parsed as Record<string, unknown>)) {
     const field = { ...where, field: JSON.stringify(name) };
     if (name === "__metadata__") {
-      if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new ModelFormatError("INVALID_HEADER", "__metadata__ must be an object of strings", field);
+      if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+        throw new ModelFormatError("INVALID_HEADER", "__metadata__ must be an object of strings", field);
       metadata = {};
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
         if (typeof v !== "string") throw new ModelFormatError("INVALID_HEADER", `__metadata__.${k} must be a string`, field);
@@ -90,11 +94,18 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
       }
       continue;
     }
-    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new ModelFormatError("INVALID_HEADER", "a tensor entry must be an object", field);
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+      throw new ModelFormatError("INVALID_HEADER", "a tensor entry must be an object", field);
     const e = entry as Record<string, unknown>;
-    for (const key of Object.keys(e)) if (key !== "dtype" && key !== "shape" && key !== "data_offsets") throw new ModelFormatError("INVALID_HEADER", `unknown field "${key}"`, field);
+    for (const key of Object.keys(e))
+      if (key !== "dtype" && key !== "shape" && key !== "data_offsets") throw new ModelFormatError("INVALID_HEADER", `unknown field "${key}"`, field);
     if (typeof e.dtype !== "string") throw new ModelFormatError("INVALID_HEADER", "dtype must be a string", field);
-    if (!Object.hasOwn(SAFETENSORS_DTYPES, e.dtype)) throw new ModelFormatError("UNSUPPORTED_DTYPE", `unsupported dtype ${JSON.stringify(e.dtype).slice(0, 40)}; known: ${Object.keys(SAFETENSORS_DTYPES).join(", ")}`, field);
+    if (!Object.hasOwn(SAFETENSORS_DTYPES, e.dtype))
+      throw new ModelFormatError(
+        "UNSUPPORTED_DTYPE",
+        `unsupported dtype ${JSON.stringify(e.dtype).slice(0, 40)}; known: ${Object.keys(SAFETENSORS_DTYPES).join(", ")}`,
+        field,
+      );
     const dtype = e.dtype as SafetensorsDtype;
     if (!Array.isArray(e.shape) || e.shape.length > 16 || !e.shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0))
       throw new ModelFormatError("INVALID_HEADER", "shape must be an array of at most 16 non-negative integers", field);
@@ -111,18 +122,29 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
       if (!Number.isSafeInteger(elements)) throw new ModelFormatError("INVALID_HEADER", "the shape's element count overflows", field);
     }
     if (en - b !== elements * SAFETENSORS_DTYPES[dtype])
-      throw new ModelFormatError("INVALID_HEADER", `data_offsets span ${en - b} bytes, but shape [${shape.join(", ")}] of ${dtype} needs ${elements * SAFETENSORS_DTYPES[dtype]}`, field);
+      throw new ModelFormatError(
+        "INVALID_HEADER",
+        `data_offsets span ${en - b} bytes, but shape [${shape.join(", ")}] of ${dtype} needs ${elements * SAFETENSORS_DTYPES[dtype]}`,
+        field,
+      );
     tensors.push({ name, dtype, shape, elements, begin: dataStart + b, end: dataStart + en });
   }
   tensors.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = dataStart;
   for (const t of tensors) {
     const field = { ...where, field: JSON.stringify(t.name) };
-    if (t.begin < cursor) throw new ModelFormatError("OVERLAPPING_OFFSETS", `data_offsets [${t.begin - dataStart}, ${t.end - dataStart}] overlap the previous tensor, which ends at ${cursor - dataStart}`, field);
-    if (t.begin > cursor) throw new ModelFormatError("INVALID_HEADER", `a gap of ${t.begin - cursor} bytes precedes this tensor's data; safetensors data is contiguous`, field);
+    if (t.begin < cursor)
+      throw new ModelFormatError(
+        "OVERLAPPING_OFFSETS",
+        `data_offsets [${t.begin - dataStart}, ${t.end - dataStart}] overlap the previous tensor, which ends at ${cursor - dataStart}`,
+        field,
+      );
+    if (t.begin > cursor)
+      throw new ModelFormatError("INVALID_HEADER", `a gap of ${t.begin - cursor} bytes precedes this tensor's data; safetensors data is contiguous`, field);
     cursor = t.end;
   }
-  if (cursor !== fileSize) throw new ModelFormatError("INVALID_HEADER", `the tensors end at byte ${cursor}, but the file has ${fileSize} bytes (trailing data)`, where);
+  if (cursor !== fileSize)
+    throw new ModelFormatError("INVALID_HEADER", `the tensors end at byte ${cursor}, but the file has ${fileSize} bytes (trailing data)`, where);
   return { tensors, metadata, dataStart, headerBytes: headerBytes.subarray(0, dataStart), fileSize };
 }
 
@@ -143,7 +165,8 @@ export function serializeSafetensors(tensors: readonly TensorData[], metadata?: 
   let offset = 0;
   for (const t of sorted) {
     const size = t.shape.reduce((a, d) => a * d, 1) * SAFETENSORS_DTYPES[t.dtype];
-    if (size !== t.data.byteLength) throw new ModelFormatError("INVALID_HEADER", `${t.data.byteLength} bytes do not match shape [${t.shape.join(", ")}] of ${t.dtype}`, { field: t.name });
+    if (size !== t.data.byteLength)
+      throw new ModelFormatError("INVALID_HEADER", `${t.data.byteLength} bytes do not match shape [${t.shape.join(", ")}] of ${t.dtype}`, { field: t.name });
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
     offset += size;
   }
@@ -170,5 +193,9 @@ export function refusePickle(prefix: Uint8Array, file?: string): void {
   const zip = prefix[0] === 0x50 && prefix[1] === 0x4b && prefix[2] === 0x03 && prefix[3] === 0x04;
   const pickle = prefix[0] === 0x80 && prefix[1] !== undefined && prefix[1] >= 2 && prefix[1] <= 5;
   if (zip || pickle)
-    throw new ModelFormatError("PICKLE_REFUSED", "this is a PyTorch pickle checkpoint; loading one executes code, so it is refused: convert it to safetensors first (e.g. safetensors.torch.save_file)", file === undefined ? {} : { file });
+    throw new ModelFormatError(
+      "PICKLE_REFUSED",
+      "this is a PyTorch pickle checkpoint; loading one executes code, so it is refused: convert it to safetensors first (e.g. safetensors.torch.save_file)",
+      file === undefined ? {} : { file },
+    );
 }

@@ -3,7 +3,14 @@ import { Enums, Models, Serialize, Spec } from "@cyclonedx/cyclonedx-library";
 import { type InputError, invalid } from "../../core/errors/input.js";
 import { parseJson } from "../../core/parseJson.js";
 import { expectInteger, expectOneOf, expectSha256, expectString } from "../../core/validate.js";
-import { FILE_COUNT_PROPERTY, FOUND_BY_PROPERTY, HASH_OF_PROPERTY, HASHING_PROPERTY, HYPERPARAMETER_PROPERTY_PREFIX, SIZE_PROPERTY } from "./bomPropertyNames.js";
+import {
+  FILE_COUNT_PROPERTY,
+  FOUND_BY_PROPERTY,
+  HASH_OF_PROPERTY,
+  HASHING_PROPERTY,
+  HYPERPARAMETER_PROPERTY_PREFIX,
+  SIZE_PROPERTY,
+} from "./bomPropertyNames.js";
 import {
   CYCLONEDX_HASH_LENGTHS,
   type CycloneDxBom,
@@ -153,7 +160,8 @@ export function createModelBom(parameters: CreateModelBomParameters): CreateMode
 
   const modelRef = refs.take(`model:sha256:${expectSha256(model.digest.sha256, "model.digest.sha256", code)}`);
   const modelComponent = artifactComponent(Enums.ComponentType.MachineLearningModel, model, "model", modelRef);
-  if (model.purl !== undefined) modelComponent.purl = expectString(model.purl, "model.purl", code, { max: 4096, pattern: /^pkg:[a-zA-Z.+-]+\/\S+$/, hint: "a package URL" });
+  if (model.purl !== undefined)
+    modelComponent.purl = expectString(model.purl, "model.purl", code, { max: 4096, pattern: /^pkg:[a-zA-Z.+-]+\/\S+$/, hint: "a package URL" });
   bom.metadata.component = modelComponent;
 
   const datasetRefs: string[] = [];
@@ -197,7 +205,13 @@ type MutableBom = { metadata: { component: Record<string, unknown> }; components
  */
 function addModelFields(
   bom: MutableBom,
-  added: { modelRef: string; card: CycloneDxModelCard | undefined; ancestors: CycloneDxComponent[]; datasetRefs: string[]; datasets: readonly ModelBomDataset[] },
+  added: {
+    modelRef: string;
+    card: CycloneDxModelCard | undefined;
+    ancestors: CycloneDxComponent[];
+    datasetRefs: string[];
+    datasets: readonly ModelBomDataset[];
+  },
 ): ModelBom {
   const model = bom.metadata.component;
   if (model["bom-ref"] !== added.modelRef) invalid("INVALID_ARGUMENT", "the normalised BOM lost the model's bom-ref");
@@ -213,7 +227,12 @@ function addModelFields(
 function artifactComponent(type: Enums.ComponentType, artifact: ModelBomModel | ModelBomDataset, path: string, ref: string): Models.Component {
   const code = "INVALID_ARGUMENT";
   const name = expectString(artifact?.name, `${path}.name`, code, { max: 1024 });
-  const version = artifact.version === undefined ? (type === Enums.ComponentType.MachineLearningModel ? "unversioned" : undefined) : expectString(artifact.version, `${path}.version`, code, { max: 256 });
+  const version =
+    artifact.version === undefined
+      ? type === Enums.ComponentType.MachineLearningModel
+        ? "unversioned"
+        : undefined
+      : expectString(artifact.version, `${path}.version`, code, { max: 256 });
   const component = new Models.Component(type, name, { bomRef: ref, ...(version !== undefined && { version }) });
   if (artifact.description !== undefined) component.description = expectString(artifact.description, `${path}.description`, code, { max: 65_536 });
   component.hashes.set(Enums.HashAlgorithm["SHA-256"], artifact.digest.sha256);
@@ -223,8 +242,10 @@ function artifactComponent(type: Enums.ComponentType, artifact: ModelBomModel | 
     component.properties.add(new Models.Property(HASHING_PROPERTY, hashingOfKind(kind)));
   }
   if (size !== undefined) component.properties.add(new Models.Property(SIZE_PROPERTY, String(expectInteger(size, `${path}.digest.size`, code))));
-  if (fileCount !== undefined) component.properties.add(new Models.Property(FILE_COUNT_PROPERTY, String(expectInteger(fileCount, `${path}.digest.fileCount`, code))));
-  if (artifact.license !== undefined) for (const license of licenseModels([expectString(artifact.license, `${path}.license`, code, { max: 4096 })])) component.licenses.add(license);
+  if (fileCount !== undefined)
+    component.properties.add(new Models.Property(FILE_COUNT_PROPERTY, String(expectInteger(fileCount, `${path}.digest.fileCount`, code))));
+  if (artifact.license !== undefined)
+    for (const license of licenseModels([expectString(artifact.license, `${path}.license`, code, { max: 4096 })])) component.licenses.add(license);
   return component;
 }
 
@@ -236,15 +257,22 @@ function baseModelComponent(base: ModelBomBaseModel, path: string, refs: RefAllo
     name: expectString(base.name, `${path}.name`, code, { max: 1024 }),
     ...(base.version !== undefined && { version: expectString(base.version, `${path}.version`, code, { max: 256 }) }),
     "bom-ref": refs.take(`base-model:sha256:${sha256}`),
-    ...(base.purl !== undefined && { purl: expectString(base.purl, `${path}.purl`, code, { max: 4096, pattern: /^pkg:[a-zA-Z.+-]+\/\S+$/, hint: "a package URL" }) }),
+    ...(base.purl !== undefined && {
+      purl: expectString(base.purl, `${path}.purl`, code, { max: 4096, pattern: /^pkg:[a-zA-Z.+-]+\/\S+$/, hint: "a package URL" }),
+    }),
     hashes: [{ alg: "SHA-256", content: sha256 }],
   };
 }
 
-function modelCardOf(card: ModelCardParameters, hyperparameters: Readonly<Record<string, string | number | boolean>>, datasetRefs: string[]): CycloneDxModelCard | undefined {
+function modelCardOf(
+  card: ModelCardParameters,
+  hyperparameters: Readonly<Record<string, string | number | boolean>>,
+  datasetRefs: string[],
+): CycloneDxModelCard | undefined {
   const code = "INVALID_ARGUMENT";
   const text = (value: string | undefined, path: string) => (value === undefined ? undefined : expectString(value, path, code, { max: 1024 }));
-  const formats = (values: readonly string[] | undefined, path: string) => values?.map((format, i) => ({ format: expectString(format, `${path}[${i}]`, code, { max: 1024 }) }));
+  const formats = (values: readonly string[] | undefined, path: string) =>
+    values?.map((format, i) => ({ format: expectString(format, `${path}[${i}]`, code, { max: 1024 }) }));
   const approach = card.approach === undefined ? undefined : expectOneOf(card.approach, "modelCard.approach", code, LEARNING_APPROACHES);
   const entries = {
     ...(approach !== undefined && { approach: { type: approach } }),
@@ -257,10 +285,18 @@ function modelCardOf(card: ModelCardParameters, hyperparameters: Readonly<Record
   };
   const properties: CycloneDxProperty[] = Object.entries(hyperparameters)
     .map(([name, value]) => {
-      expectString(name, `hyperparameters["${name}"]`, code, { max: 128, pattern: HYPERPARAMETER_NAME, hint: "a hyperparameter name: letters, digits, _ . : / -" });
+      expectString(name, `hyperparameters["${name}"]`, code, {
+        max: 128,
+        pattern: HYPERPARAMETER_NAME,
+        hint: "a hyperparameter name: letters, digits, _ . : / -",
+      });
       if (typeof value === "number" && !Number.isFinite(value)) invalid(code, "must be a finite number", `hyperparameters.${name}`);
-      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") invalid(code, "must be a string, number or boolean", `hyperparameters.${name}`);
-      return { name: `${HYPERPARAMETER_PROPERTY_PREFIX}${name}`, value: typeof value === "string" ? expectString(value, `hyperparameters.${name}`, code, { min: 0, max: 4096 }) : JSON.stringify(value) };
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean")
+        invalid(code, "must be a string, number or boolean", `hyperparameters.${name}`);
+      return {
+        name: `${HYPERPARAMETER_PROPERTY_PREFIX}${name}`,
+        value: typeof value === "string" ? expectString(value, `hyperparameters.${name}`, code, { min: 0, max: 4096 }) : JSON.stringify(value),
+      };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (Object.keys(entries).length === 0 && properties.length === 0) return undefined;
@@ -278,7 +314,11 @@ class RefAllocator {
   }
 }
 
-type MergedPackage = Omit<SoftwarePackage, "foundBy" | "hashes" | "licenses"> & { foundBy: string[]; hashes: SoftwarePackage["hashes"][number][]; licenses: string[] };
+type MergedPackage = Omit<SoftwarePackage, "foundBy" | "hashes" | "licenses"> & {
+  foundBy: string[];
+  hashes: SoftwarePackage["hashes"][number][];
+  licenses: string[];
+};
 
 /**
  * One entry per purl (or name@version without one). Entries merge when they hash the same thing
@@ -310,7 +350,11 @@ function mergeSoftware(software: readonly SoftwarePackage[], refs: RefAllocator)
       if (!same.pkg.foundBy.includes(p.foundBy)) same.pkg.foundBy.push(p.foundBy);
       return;
     }
-    out.push({ key, ref: refs.take(p.purl ?? `package:${p.name}@${p.version ?? ""}`), pkg: { ...p, foundBy: [p.foundBy], hashes: [...p.hashes], licenses: [...p.licenses] } });
+    out.push({
+      key,
+      ref: refs.take(p.purl ?? `package:${p.name}@${p.version ?? ""}`),
+      pkg: { ...p, foundBy: [p.foundBy], hashes: [...p.hashes], licenses: [...p.licenses] },
+    });
   });
   return out;
 }

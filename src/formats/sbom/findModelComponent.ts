@@ -28,10 +28,16 @@ export function findModelComponent(bom: CycloneDxBom, parameters: FindModelCompo
   const { path = "$", code = "INVALID_SBOM" } = parameters;
   const described = bom.metadata?.component;
   if (described?.type === "machine-learning-model") return { component: described, path: `${path}.metadata.component` };
-  const models = (bom.components ?? []).flatMap((component, i) => (component.type === "machine-learning-model" ? [{ component, path: `${path}.components[${i}]` }] : []));
+  const models = (bom.components ?? []).flatMap((component, i) =>
+    component.type === "machine-learning-model" ? [{ component, path: `${path}.components[${i}]` }] : [],
+  );
   const [only] = models;
   if (only === undefined) invalid(code, "no machine-learning-model component: an ML-BOM describes a model", `${path}.components`);
   if (models.length > 1)
-    invalid(code, `${models.length} machine-learning-model components and metadata.component names none of them: which one is the subject is ambiguous`, `${path}.metadata.component`);
+    invalid(
+      code,
+      `${models.length} machine-learning-model components and metadata.component names none of them: which one is the subject is ambiguous`,
+      `${path}.metadata.component`,
+    );
   return only;
 }

@@ -14,14 +14,60 @@ import {
 // Keys each object may have in CycloneDX 1.6 (the schema sets additionalProperties: false on
 // all of them). Earlier versions use subsets of these, so one list serves 1.4–1.6.
 const BOM_KEYS = [
-  "$schema", "bomFormat", "specVersion", "serialNumber", "version", "metadata", "components", "services", "externalReferences",
-  "dependencies", "compositions", "vulnerabilities", "annotations", "formulation", "declarations", "definitions", "properties", "signature",
+  "$schema",
+  "bomFormat",
+  "specVersion",
+  "serialNumber",
+  "version",
+  "metadata",
+  "components",
+  "services",
+  "externalReferences",
+  "dependencies",
+  "compositions",
+  "vulnerabilities",
+  "annotations",
+  "formulation",
+  "declarations",
+  "definitions",
+  "properties",
+  "signature",
 ];
 const METADATA_KEYS = ["timestamp", "lifecycles", "tools", "manufacturer", "authors", "component", "manufacture", "supplier", "licenses", "properties"];
 const COMPONENT_KEYS = [
-  "type", "mime-type", "bom-ref", "supplier", "manufacturer", "authors", "author", "publisher", "group", "name", "version", "description",
-  "scope", "hashes", "licenses", "copyright", "cpe", "purl", "omniborId", "swhid", "swid", "modified", "pedigree", "externalReferences",
-  "components", "evidence", "releaseNotes", "modelCard", "data", "cryptoProperties", "properties", "tags", "signature",
+  "type",
+  "mime-type",
+  "bom-ref",
+  "supplier",
+  "manufacturer",
+  "authors",
+  "author",
+  "publisher",
+  "group",
+  "name",
+  "version",
+  "description",
+  "scope",
+  "hashes",
+  "licenses",
+  "copyright",
+  "cpe",
+  "purl",
+  "omniborId",
+  "swhid",
+  "swid",
+  "modified",
+  "pedigree",
+  "externalReferences",
+  "components",
+  "evidence",
+  "releaseNotes",
+  "modelCard",
+  "data",
+  "cryptoProperties",
+  "properties",
+  "tags",
+  "signature",
 ];
 const PEDIGREE_KEYS = ["ancestors", "descendants", "variants", "commits", "patches", "notes"];
 const MODEL_CARD_KEYS = ["bom-ref", "modelParameters", "quantitativeAnalysis", "considerations", "properties"];
@@ -153,7 +199,8 @@ class ComponentWalker {
     if (c["bom-ref"] !== undefined) this.addRef(c["bom-ref"], `${path}.bom-ref`);
     for (const key of ["group", "version", "description", "publisher", "author", "cpe"] as const)
       if (c[key] !== undefined) expectString(c[key], `${path}.${key}`, code, { min: 0, max: key === "description" ? 65_536 : 2048 });
-    if (c.purl !== undefined) expectString(c.purl, `${path}.purl`, code, { max: 4096, pattern: /^pkg:[a-zA-Z.+-]+\/\S+$/, hint: "a package URL (pkg:type/name@version)" });
+    if (c.purl !== undefined)
+      expectString(c.purl, `${path}.purl`, code, { max: 4096, pattern: /^pkg:[a-zA-Z.+-]+\/\S+$/, hint: "a package URL (pkg:type/name@version)" });
     if (c.hashes !== undefined) hashes(c.hashes, `${path}.hashes`, code);
     if (c.licenses !== undefined) licenses(c.licenses, `${path}.licenses`, code);
     if (c.properties !== undefined) properties(c.properties, `${path}.properties`, code);
@@ -223,11 +270,9 @@ function hashes(value: unknown, path: string, code: InputErrorCode): void {
     const alg = expectOneOf(hash.alg, `${path}[${i}].alg`, code, CYCLONEDX_HASH_ALGORITHMS);
     const lengths: readonly number[] = CYCLONEDX_HASH_LENGTHS[alg];
     const content = expectString(hash.content, `${path}[${i}].content`, code, { max: 128, pattern: HEX, hint: "hex digits" });
-    if (!lengths.includes(content.length))
-      invalid(code, `a ${alg} hash is ${lengths.join(" or ")} hex digits, got ${content.length}`, `${path}[${i}].content`);
+    if (!lengths.includes(content.length)) invalid(code, `a ${alg} hash is ${lengths.join(" or ")} hex digits, got ${content.length}`, `${path}[${i}].content`);
     const previous = seen.get(alg);
-    if (previous !== undefined && previous !== content.toLowerCase())
-      invalid(code, `two different ${alg} hashes for one component`, `${path}[${i}].content`);
+    if (previous !== undefined && previous !== content.toLowerCase()) invalid(code, `two different ${alg} hashes for one component`, `${path}[${i}].content`);
     seen.set(alg, content.toLowerCase());
   }
 }

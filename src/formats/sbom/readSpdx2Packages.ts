@@ -45,11 +45,15 @@ export function readSpdx2Packages(value: unknown, path = "$"): { specVersion: st
   expectString(doc.name, `${path}.name`, code, { min: 0, max: 4096 });
   const creationInfo = expectObject(doc.creationInfo, `${path}.creationInfo`, code, { required: ["created", "creators"], open: true });
   expectString(creationInfo.created, `${path}.creationInfo.created`, code, { max: 64 });
-  expectArray(creationInfo.creators, `${path}.creationInfo.creators`, code, 1, 1024).forEach((c, i) => expectString(c, `${path}.creationInfo.creators[${i}]`, code, { max: 4096 }));
+  expectArray(creationInfo.creators, `${path}.creationInfo.creators`, code, 1, 1024).forEach((c, i) =>
+    expectString(c, `${path}.creationInfo.creators[${i}]`, code, { max: 4096 }),
+  );
 
   const described = new Set<string>();
   if (doc.documentDescribes !== undefined)
-    expectArray(doc.documentDescribes, `${path}.documentDescribes`, code).forEach((id, i) => described.add(expectString(id, `${path}.documentDescribes[${i}]`, code, { max: 1024 })));
+    expectArray(doc.documentDescribes, `${path}.documentDescribes`, code).forEach((id, i) =>
+      described.add(expectString(id, `${path}.documentDescribes[${i}]`, code, { max: 1024 })),
+    );
   if (doc.relationships !== undefined)
     for (const [i, r] of expectArray(doc.relationships, `${path}.relationships`, code, 0, 10 * MAX_PACKAGES).entries()) {
       const at = `${path}.relationships[${i}]`;
@@ -78,7 +82,11 @@ export function readSpdx2Packages(value: unknown, path = "$"): { specVersion: st
         const checksum = expectObject(c, `${at}.checksums[${j}]`, code, { required: ["algorithm", "checksumValue"], open: true });
         const algorithm = expectOneOf(checksum.algorithm, `${at}.checksums[${j}].algorithm`, code, Object.keys(ALGORITHMS));
         const { alg, lengths } = ALGORITHMS[algorithm]!;
-        const content = expectString(checksum.checksumValue, `${at}.checksums[${j}].checksumValue`, code, { max: 1024, pattern: HEX, hint: "hex digits" }).toLowerCase();
+        const content = expectString(checksum.checksumValue, `${at}.checksums[${j}].checksumValue`, code, {
+          max: 1024,
+          pattern: HEX,
+          hint: "hex digits",
+        }).toLowerCase();
         if (lengths.length > 0 && !lengths.includes(content.length))
           invalid(code, `a ${algorithm} checksum is ${lengths.join(" or ")} hex digits, got ${content.length}`, `${at}.checksums[${j}].checksumValue`);
         if (alg === null) continue;
@@ -94,7 +102,8 @@ export function readSpdx2Packages(value: unknown, path = "$"): { specVersion: st
         const type = expectString(ref.referenceType, `${at}.externalRefs[${j}].referenceType`, code, { max: 1024 });
         const locator = expectString(ref.referenceLocator, `${at}.externalRefs[${j}].referenceLocator`, code, { max: 4096 });
         if (type === "purl" && purl === undefined) {
-          if (!/^pkg:[a-zA-Z.+-]+\/\S+$/.test(locator)) invalid(code, "must be a package URL (pkg:type/name@version)", `${at}.externalRefs[${j}].referenceLocator`);
+          if (!/^pkg:[a-zA-Z.+-]+\/\S+$/.test(locator))
+            invalid(code, "must be a package URL (pkg:type/name@version)", `${at}.externalRefs[${j}].referenceLocator`);
           purl = locator;
         }
       }

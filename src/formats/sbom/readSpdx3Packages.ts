@@ -77,21 +77,28 @@ export function readSpdx3Packages(value: unknown, path = "$"): { specVersion: st
     if (node.type !== "software_Package") continue;
     const id = expectString(node.spdxId, `${at}.spdxId`, code, { max: 4096 });
     const name = expectString(node.name, `${at}.name`, code, { max: 2048 });
-    const version = node.software_packageVersion === undefined ? undefined : expectString(node.software_packageVersion, `${at}.software_packageVersion`, code, { max: 1024 });
+    const version =
+      node.software_packageVersion === undefined ? undefined : expectString(node.software_packageVersion, `${at}.software_packageVersion`, code, { max: 1024 });
     let purl = node.software_packageUrl === undefined ? undefined : expectString(node.software_packageUrl, `${at}.software_packageUrl`, code, { max: 4096 });
     if (node.externalIdentifier !== undefined)
       for (const [i, e] of expectArray(node.externalIdentifier, `${at}.externalIdentifier`, code, 0, 1024).entries()) {
         const identifier = expectObject(e, `${at}.externalIdentifier[${i}]`, code);
-        if (identifier.externalIdentifierType === "packageUrl") purl ??= expectString(identifier.identifier, `${at}.externalIdentifier[${i}].identifier`, code, { max: 4096 });
+        if (identifier.externalIdentifierType === "packageUrl")
+          purl ??= expectString(identifier.identifier, `${at}.externalIdentifier[${i}].identifier`, code, { max: 4096 });
       }
-    if (purl !== undefined && !/^pkg:[a-zA-Z.+-]+\/\S+$/.test(purl)) invalid(code, "must be a package URL (pkg:type/name@version)", `${at}.software_packageUrl`);
+    if (purl !== undefined && !/^pkg:[a-zA-Z.+-]+\/\S+$/.test(purl))
+      invalid(code, "must be a package URL (pkg:type/name@version)", `${at}.software_packageUrl`);
     const hashes: CycloneDxHash[] = [];
     if (node.verifiedUsing !== undefined)
       for (const [i, v] of expectArray(node.verifiedUsing, `${at}.verifiedUsing`, code, 0, 64).entries()) {
         const method = expectObject(v, `${at}.verifiedUsing[${i}]`, code, { required: ["type"], open: true });
         if (method.type !== "Hash") continue;
         const algorithm = expectString(method.algorithm, `${at}.verifiedUsing[${i}].algorithm`, code, { max: 64 });
-        const content = expectString(method.hashValue, `${at}.verifiedUsing[${i}].hashValue`, code, { max: 1024, pattern: HEX, hint: "hex digits" }).toLowerCase();
+        const content = expectString(method.hashValue, `${at}.verifiedUsing[${i}].hashValue`, code, {
+          max: 1024,
+          pattern: HEX,
+          hint: "hex digits",
+        }).toLowerCase();
         const alg = SPDX3_TO_CYCLONEDX_HASH[algorithm];
         if (alg === undefined) continue;
         const lengths: readonly number[] = CYCLONEDX_HASH_LENGTHS[alg];

@@ -108,7 +108,8 @@ export function toSpdx3(bom: CycloneDxBom, parameters: ToSpdx3Parameters = {}): 
   const { component: model } = findModelComponent(bom);
   const timestamp = bom.metadata?.timestamp;
   const time = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
-  if (Number.isNaN(time)) invalid("INVALID_SBOM", "an SPDX 3 document needs a creation time: metadata.timestamp is missing or not a date", "$.metadata.timestamp");
+  if (Number.isNaN(time))
+    invalid("INVALID_SBOM", "an SPDX 3 document needs a creation time: metadata.timestamp is missing or not a date", "$.metadata.timestamp");
   const created = new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
   const namespace = parameters.namespace ?? `https://spdx.org/spdxdocs/provenance-ledger-${uuidOf(bom, model)}`;
   if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(namespace)) invalid("INVALID_ARGUMENT", "must be an absolute IRI", "namespace");
@@ -135,7 +136,14 @@ export function toSpdx3(bom: CycloneDxBom, parameters: ToSpdx3Parameters = {}): 
   };
 
   const tool = toolOf(bom);
-  graph.push({ type: "CreationInfo", "@id": creationInfo, specVersion: "3.0.1", created, createdBy: [`${namespace}#agent`], createdUsing: [`${namespace}#tool`] });
+  graph.push({
+    type: "CreationInfo",
+    "@id": creationInfo,
+    specVersion: "3.0.1",
+    created,
+    createdBy: [`${namespace}#agent`],
+    createdUsing: [`${namespace}#tool`],
+  });
   element("SoftwareAgent", "agent", { name: tool.name });
   element("Tool", "tool", { name: tool.version ? `${tool.name} ${tool.version}` : tool.name });
   const supplier = parameters.supplier === undefined ? SPDX3_NO_ASSERTION_ELEMENT : element("Organization", "supplier", { name: parameters.supplier });
@@ -144,7 +152,9 @@ export function toSpdx3(bom: CycloneDxBom, parameters: ToSpdx3Parameters = {}): 
   const aiPackage = (component: CycloneDxComponent, local: string, downloadLocation: string): string => {
     const card = component.modelCard;
     const parametersOf = card?.modelParameters;
-    const typeOfModel = [parametersOf?.approach?.type, parametersOf?.architectureFamily, parametersOf?.modelArchitecture].filter((t): t is string => t !== undefined);
+    const typeOfModel = [parametersOf?.approach?.type, parametersOf?.architectureFamily, parametersOf?.modelArchitecture].filter(
+      (t): t is string => t !== undefined,
+    );
     const hyperparameters = (card?.properties ?? [])
       .filter((p) => p.name.startsWith(HYPERPARAMETER_PROPERTY_PREFIX))
       .map((p) => ({ type: "DictionaryEntry", key: p.name.slice(HYPERPARAMETER_PROPERTY_PREFIX.length), ...(p.value !== undefined && { value: p.value }) }));
@@ -210,7 +220,9 @@ export function toSpdx3(bom: CycloneDxBom, parameters: ToSpdx3Parameters = {}): 
   for (const dependency of bom.dependencies ?? []) {
     const from = byRef.get(dependency.ref);
     if (from === undefined) continue;
-    const to = (dependency.dependsOn ?? []).map((ref) => byRef.get(ref)).filter((id): id is string => id !== undefined && !(from === modelId && datasetIds.has(id)));
+    const to = (dependency.dependsOn ?? [])
+      .map((ref) => byRef.get(ref))
+      .filter((id): id is string => id !== undefined && !(from === modelId && datasetIds.has(id)));
     relate(from, "dependsOn", [...new Set(to)]);
   }
 
@@ -247,7 +259,9 @@ function spdxExpressionsOf(component: CycloneDxComponent): string[] {
 function toolOf(bom: CycloneDxBom): { name: string; version: string | undefined } {
   const tools = bom.metadata?.tools as { components?: { name?: unknown; version?: unknown }[] } | { name?: unknown; version?: unknown }[] | undefined;
   const first = Array.isArray(tools) ? tools[0] : tools?.components?.[0];
-  return typeof first?.name === "string" ? { name: first.name, version: typeof first.version === "string" ? first.version : undefined } : { name: "provenance-ledger", version: undefined };
+  return typeof first?.name === "string"
+    ? { name: first.name, version: typeof first.version === "string" ? first.version : undefined }
+    : { name: "provenance-ledger", version: undefined };
 }
 
 /** The BOM's serial-number UUID, or a UUID-shaped digest of the model's SHA-256 and the time. */

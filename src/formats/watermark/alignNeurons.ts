@@ -115,7 +115,12 @@ function matchSignatures(original: Float32Array[], suspect: Float32Array[]): Int
  * @example
  * const { aligned } = alignToOriginal(original, suspect, 512, 256);
  */
-export function alignToOriginal(original: Float32Array, suspect: Float32Array, rows: number, cols: number): { aligned: Float32Array; rows: Int32Array; cols: Int32Array } {
+export function alignToOriginal(
+  original: Float32Array,
+  suspect: Float32Array,
+  rows: number,
+  cols: number,
+): { aligned: Float32Array; rows: Int32Array; cols: Int32Array } {
   // Rough: order-free signatures, rows then columns.
   let rowPerm = matchSignatures(signatures(original, rows, cols, true), signatures(suspect, rows, cols, true));
   let colPerm = matchSignatures(signatures(original, rows, cols, false), signatures(permuteRows(suspect, rows, cols, rowPerm), rows, cols, false));

@@ -26,7 +26,8 @@ function u32be(n: number): Uint8Array {
 }
 
 function checkToken(token: number, what: string): void {
-  if (!Number.isInteger(token) || token < 0 || token > 0xffffffff) throw new WatermarkError("INVALID_PARAMETERS", `${what} must be a token id from 0 to 2^32 − 1, got ${token}`);
+  if (!Number.isInteger(token) || token < 0 || token > 0xffffffff)
+    throw new WatermarkError("INVALID_PARAMETERS", `${what} must be a token id from 0 to 2^32 − 1, got ${token}`);
 }
 
 /** seed(prev): 32 bytes. */
@@ -69,7 +70,8 @@ export function greenMask(secret: Uint8Array, gamma: number, previousToken: numb
 }
 
 function textKey(key: WatermarkKey): { secret: Uint8Array; gamma: number; delta: number } {
-  if (key.kind !== "text") throw new WatermarkError("WRONG_KEY_KIND", `this is a ${key.kind} watermark key; text needs a "text" key (provenance watermark keygen --kind text)`);
+  if (key.kind !== "text")
+    throw new WatermarkError("WRONG_KEY_KIND", `this is a ${key.kind} watermark key; text needs a "text" key (provenance watermark keygen --kind text)`);
   return { secret: key.secret, ...key.parameters };
 }
 
@@ -91,7 +93,8 @@ export function createWatermarkLogitsProcessor(key: WatermarkKey, options: { voc
   const cache = new Map<number, Uint8Array>();
   const cacheSize = options.cacheSize ?? 4096;
   return (previousToken, logits) => {
-    if (logits.length !== options.vocabularySize) throw new WatermarkError("INVALID_PARAMETERS", `expected ${options.vocabularySize} logits, got ${logits.length}`);
+    if (logits.length !== options.vocabularySize)
+      throw new WatermarkError("INVALID_PARAMETERS", `expected ${options.vocabularySize} logits, got ${logits.length}`);
     let mask = cache.get(previousToken);
     if (mask) cache.delete(previousToken);
     else {

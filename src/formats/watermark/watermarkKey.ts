@@ -49,13 +49,22 @@ function bad(message: string, path: string): WatermarkError {
  * import { createWatermarkKey } from "provenance-ledger";
  * const key = createWatermarkKey("weights", crypto.getRandomValues(new Uint8Array(32)));
  */
-export function createWatermarkKey(kind: "weights" | "text", randomness: Uint8Array, parameters?: Partial<WeightsKeyParameters & TextKeyParameters>): WatermarkKey {
+export function createWatermarkKey(
+  kind: "weights" | "text",
+  randomness: Uint8Array,
+  parameters?: Partial<WeightsKeyParameters & TextKeyParameters>,
+): WatermarkKey {
   if (randomness.byteLength !== 32) throw new WatermarkError("INVALID_PARAMETERS", `a key needs 32 random bytes, got ${randomness.byteLength}`);
   const secret = Uint8Array.from(randomness);
   const json =
     kind === "weights"
       ? { format: WATERMARK_KEY_FORMAT, kind, secret: hex(secret), parameters: { spacing: parameters?.spacing ?? DEFAULT_WEIGHTS_KEY_PARAMETERS.spacing } }
-      : { format: WATERMARK_KEY_FORMAT, kind, secret: hex(secret), parameters: { gamma: parameters?.gamma ?? DEFAULT_TEXT_KEY_PARAMETERS.gamma, delta: parameters?.delta ?? DEFAULT_TEXT_KEY_PARAMETERS.delta } };
+      : {
+          format: WATERMARK_KEY_FORMAT,
+          kind,
+          secret: hex(secret),
+          parameters: { gamma: parameters?.gamma ?? DEFAULT_TEXT_KEY_PARAMETERS.gamma, delta: parameters?.delta ?? DEFAULT_TEXT_KEY_PARAMETERS.delta },
+        };
   return parseWatermarkKey(json);
 }
 
@@ -69,7 +78,10 @@ export function parseWatermarkKey(value: unknown, path = "key file"): WatermarkK
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw bad("expected a JSON object", path);
   const o = value as Record<string, unknown>;
   if (o.format !== WATERMARK_KEY_FORMAT)
-    throw bad(`format must be "${WATERMARK_KEY_FORMAT}", got ${JSON.stringify(o.format) ?? "nothing"}${o.algorithm !== undefined || o.privateKey !== undefined ? " (this looks like a signing key, not a watermark key)" : ""}`, path);
+    throw bad(
+      `format must be "${WATERMARK_KEY_FORMAT}", got ${JSON.stringify(o.format) ?? "nothing"}${o.algorithm !== undefined || o.privateKey !== undefined ? " (this looks like a signing key, not a watermark key)" : ""}`,
+      path,
+    );
   for (const k of Object.keys(o)) if (!["format", "kind", "secret", "parameters"].includes(k)) throw bad("unknown field", `${path}.${k}`);
   if (typeof o.secret !== "string" || !HEX64.test(o.secret)) throw bad("must be 64 lower-case hex digits (256 bits)", `${path}.secret`);
   const secret = Uint8Array.from(o.secret.match(/../g)!.map((b) => Number.parseInt(b, 16)));
@@ -79,7 +91,8 @@ export function parseWatermarkKey(value: unknown, path = "key file"): WatermarkK
   if (o.kind === "weights") {
     for (const k of Object.keys(params)) if (k !== "spacing") throw bad("unknown field", `${path}.parameters.${k}`);
     const spacing = params.spacing;
-    if (typeof spacing !== "number" || !Number.isInteger(spacing) || spacing < 1 || spacing > 64) throw bad("must be an integer from 1 to 64", `${path}.parameters.spacing`);
+    if (typeof spacing !== "number" || !Number.isInteger(spacing) || spacing < 1 || spacing > 64)
+      throw bad("must be an integer from 1 to 64", `${path}.parameters.spacing`);
     return { format: WATERMARK_KEY_FORMAT, kind: "weights", secret, parameters: { spacing } };
   }
   if (o.kind === "text") {

@@ -99,7 +99,11 @@ export class PositionStream {
   private readonly rng: Xoshiro128;
   private readonly span: number;
 
-  constructor(secret: Uint8Array, tensorName: string, readonly spacing: number) {
+  constructor(
+    secret: Uint8Array,
+    tensorName: string,
+    readonly spacing: number,
+  ) {
     this.rng = new Xoshiro128(sha256Bytes(SEED_DOMAIN, secret, tensorName));
     this.span = 2 * spacing - 1;
     this.pos = spacing === 1 ? 0 : this.rng.next() % spacing;
@@ -201,7 +205,14 @@ export class TensorEmbedder {
   private readonly stream: PositionStream;
   private readonly signs: Float64Array;
 
-  constructor(secret: Uint8Array, tensorName: string, spacing: number, payload: string, private readonly strength: number, private readonly plan: TensorPlan) {
+  constructor(
+    secret: Uint8Array,
+    tensorName: string,
+    spacing: number,
+    payload: string,
+    private readonly strength: number,
+    private readonly plan: TensorPlan,
+  ) {
     this.stream = new PositionStream(secret, tensorName, spacing);
     this.signs = channelSigns(payload);
   }
@@ -261,7 +272,10 @@ export class WeightDetector {
   private positions = 0;
   private tensors = 0;
 
-  constructor(private readonly secret: Uint8Array, private readonly spacing: number) {}
+  constructor(
+    private readonly secret: Uint8Array,
+    private readonly spacing: number,
+  ) {}
 
   beginTensor(name: string): void {
     this.tensor = { stream: new PositionStream(this.secret, name, this.spacing), c: new Float64Array(CHANNELS), e: new Float64Array(CHANNELS), n: 0 };
@@ -308,7 +322,15 @@ export class WeightDetector {
     codeword.forEach((bit, j) => {
       if (!(bit ? soft[j + 1]! > 0 : soft[j + 1]! < 0)) bitErrors++;
     });
-    const base = { detected: z >= DETECTION_THRESHOLD, z, threshold: DETECTION_THRESHOLD, payload: bitsToPayload(decoded), bitErrors, positions: this.positions, tensors: this.tensors };
+    const base = {
+      detected: z >= DETECTION_THRESHOLD,
+      z,
+      threshold: DETECTION_THRESHOLD,
+      payload: bitsToPayload(decoded),
+      bitErrors,
+      positions: this.positions,
+      tensors: this.tensors,
+    };
     if (expectedPayload === undefined) return base;
     const expected = payloadBits(expectedPayload);
     const signs = channelSigns(expectedPayload);

@@ -52,12 +52,20 @@ export function createChainEffects(p: AnchoringEngineParameters, memory: Anchori
    * new estimate could see the root anchored by the very transaction being replaced (nodes that
    * estimate on their pending state). Fees: `fees` (a bump), else the node's, capped.
    */
-  async function signAndSend(batch: ServiceBatch, nonce: number, options: { previous?: OutboxTransaction | undefined; fees?: TransactionFees } = {}): Promise<void> {
+  async function signAndSend(
+    batch: ServiceBatch,
+    nonce: number,
+    options: { previous?: OutboxTransaction | undefined; fees?: TransactionFees } = {},
+  ): Promise<void> {
     if (!(await p.maySign())) return; // lost the lease during this pass: the holder anchors
     let fees = options.fees;
     if (!fees) {
       const initial = initialFees(await rpc("getFees", () => writer.getFees()), policy.maxFeePerGasCap);
-      if (initial.capped) logger.warn("the network asks for more than the fee cap; signing at the cap", { batchId: batch.id, maxFeePerGasCap: policy.maxFeePerGasCap.toString() });
+      if (initial.capped)
+        logger.warn("the network asks for more than the fee cap; signing at the cap", {
+          batchId: batch.id,
+          maxFeePerGasCap: policy.maxFeePerGasCap.toString(),
+        });
       fees = initial.fees;
     }
     const data = encodeAnchor({ orgId: batch.orgId, root: batch.root, leafCount: batch.leafCount, metadataHash: batch.metadataHash });
@@ -77,7 +85,10 @@ export function createChainEffects(p: AnchoringEngineParameters, memory: Anchori
       throw error;
     }
     // Persisted before it is broadcast: a crash after this line leaves the exact bytes to rebroadcast.
-    const tx = await store.addTransaction({ batchId: batch.id, chainId: p.chainId, from: writer.account, nonce, hash: signed.hash, raw: signed.raw, ...storedFees(fees) }, now());
+    const tx = await store.addTransaction(
+      { batchId: batch.id, chainId: p.chainId, from: writer.account, nonce, hash: signed.hash, raw: signed.raw, ...storedFees(fees) },
+      now(),
+    );
     await broadcast(tx, options.previous !== undefined);
   }
 
@@ -89,7 +100,13 @@ export function createChainEffects(p: AnchoringEngineParameters, memory: Anchori
     } catch (error) {
       if (!(error instanceof ChainError) || error.code !== "RPC_ERROR") throw error; // unreachable, timeout: back off
       events.onRpcError?.("sendRawTransaction", error);
-      logger.warn("the node refused an anchoring transaction", { batchId: tx.batchId, hash: tx.hash, nonce: tx.nonce, maxFeePerGas: tx.maxFeePerGas, error: describeCause(error) });
+      logger.warn("the node refused an anchoring transaction", {
+        batchId: tx.batchId,
+        hash: tx.hash,
+        nonce: tx.nonce,
+        maxFeePerGas: tx.maxFeePerGas,
+        error: describeCause(error),
+      });
       return false;
     }
     if (!announced.has(tx.id)) {

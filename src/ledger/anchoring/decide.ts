@@ -55,7 +55,11 @@ export type OutboxStep =
    * other batch is sent). `unsent`: the fees of this transaction cannot be raised and the node
    * just refused it as it is (said once, in the log).
    */
-  | { readonly kind: "wait"; readonly inFlight: boolean; readonly unsent?: { readonly transaction: OutboxTransaction; readonly why: "atCap" | "freeGas" } | undefined };
+  | {
+      readonly kind: "wait";
+      readonly inFlight: boolean;
+      readonly unsent?: { readonly transaction: OutboxTransaction; readonly why: "atCap" | "freeGas" } | undefined;
+    };
 
 export type RebroadcastReason = "lost" | "atCap" | "freeGas";
 
@@ -173,7 +177,11 @@ export function decideAnchored(facts: {
 }
 
 /** After a (re)start or a change of lease holder, one pending transaction: mined (recorded later), in the pool (wait), or lost (rebroadcast). */
-export type ReconcileStep = { readonly kind: "ask"; readonly fact: "receipt" | "inPool" } | { readonly kind: "mined" } | { readonly kind: "inPool" } | { readonly kind: "rebroadcast" };
+export type ReconcileStep =
+  | { readonly kind: "ask"; readonly fact: "receipt" | "inPool" }
+  | { readonly kind: "mined" }
+  | { readonly kind: "inPool" }
+  | { readonly kind: "rebroadcast" };
 
 /**
  * @example

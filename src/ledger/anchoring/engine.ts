@@ -41,7 +41,13 @@ export function createAnchoringEngine(p: AnchoringEngineParameters) {
   const { store, writer, logger, events, now, registry } = p;
   const served = new Set(p.orgIds);
   const policy = p.fees;
-  const memory: AnchoringMemory = { lastSentAt: new Map(), announced: new Set(), oldestAtSealing: new Map(), failedOperation: new WeakMap(), newlyAnchored: false };
+  const memory: AnchoringMemory = {
+    lastSentAt: new Map(),
+    announced: new Set(),
+    oldestAtSealing: new Map(),
+    failedOperation: new WeakMap(),
+    newlyAnchored: false,
+  };
   const { lastSentAt, oldestAtSealing } = memory;
   const { rpc, signAndSend, broadcast, adoptIfAnchored, recordAnchored, anchoredEvent } = createChainEffects(p, memory);
 
@@ -64,12 +70,17 @@ export function createAnchoringEngine(p: AnchoringEngineParameters) {
       const facts: { mined?: boolean; inPool?: boolean } = {};
       for (;;) {
         const step = decideReconcile(facts);
-        if (step.kind === "ask" && step.fact === "receipt") facts.mined = Boolean(await rpc("getTransactionReceipt", () => writer.getTransactionReceipt(tx.hash)));
+        if (step.kind === "ask" && step.fact === "receipt")
+          facts.mined = Boolean(await rpc("getTransactionReceipt", () => writer.getTransactionReceipt(tx.hash)));
         else if (step.kind === "ask") facts.inPool = Boolean(await rpc("getTransaction", () => writer.getTransaction(tx.hash)));
         else {
           if (step.kind === "inPool") lastSentAt.set(tx.id, now().getTime()); // keep waiting
           if (step.kind === "rebroadcast") {
-            logger.info("rebroadcasting a transaction the node does not know (persisted before a crash)", { batchId: tx.batchId, hash: tx.hash, nonce: tx.nonce });
+            logger.info("rebroadcasting a transaction the node does not know (persisted before a crash)", {
+              batchId: tx.batchId,
+              hash: tx.hash,
+              nonce: tx.nonce,
+            });
             await broadcast(tx, false);
           }
           break; // mined: recorded by driveOutbox
@@ -184,8 +195,10 @@ export function createAnchoringEngine(p: AnchoringEngineParameters) {
       const step = decideOutbox(facts, policy);
       switch (step.kind) {
         case "ask":
-          if (step.fact === "latestNonce") facts = { ...facts, latestNonce: await rpc("getTransactionCount", () => writer.getTransactionCount(writer.account, "latest")) };
-          else if (step.fact === "pendingNonce") facts = { ...facts, pendingNonce: await rpc("getTransactionCount", () => writer.getTransactionCount(writer.account, "pending")) };
+          if (step.fact === "latestNonce")
+            facts = { ...facts, latestNonce: await rpc("getTransactionCount", () => writer.getTransactionCount(writer.account, "latest")) };
+          else if (step.fact === "pendingNonce")
+            facts = { ...facts, pendingNonce: await rpc("getTransactionCount", () => writer.getTransactionCount(writer.account, "pending")) };
           else if (step.fact === "inPool") facts = { ...facts, inPool: Boolean(await rpc("getTransaction", () => writer.getTransaction(step.hash))) };
           else if (step.fact === "networkFees") facts = { ...facts, networkFees: await rpc("getFees", () => writer.getFees()) };
           else {
@@ -210,7 +223,12 @@ export function createAnchoringEngine(p: AnchoringEngineParameters) {
           await signAndSend(batch, step.nonce, { previous: step.previous });
           return { inFlight: true, sent: true };
         case "replace":
-          logger.info("replacing a stuck transaction with higher fees", { batchId: batch.id, nonce: step.previous.nonce, previousMaxFeePerGas: step.previous.maxFeePerGas, ...storedFees(step.fees) });
+          logger.info("replacing a stuck transaction with higher fees", {
+            batchId: batch.id,
+            nonce: step.previous.nonce,
+            previousMaxFeePerGas: step.previous.maxFeePerGas,
+            ...storedFees(step.fees),
+          });
           await signAndSend(batch, step.previous.nonce, { previous: step.previous, fees: step.fees });
           return { inFlight: true, sent: true };
         case "rebroadcast": {
@@ -239,14 +257,29 @@ export function createAnchoringEngine(p: AnchoringEngineParameters) {
       });
   }
 
-  function logDrop(batch: ServiceBatch, txs: readonly OutboxTransaction[], reason: string, facts: OutboxFacts, receipts: Map<Hex, TransactionReceipt | null>): void {
+  function logDrop(
+    batch: ServiceBatch,
+    txs: readonly OutboxTransaction[],
+    reason: string,
+    facts: OutboxFacts,
+    receipts: Map<Hex, TransactionReceipt | null>,
+  ): void {
     if (reason === "minedWithoutAnchor") {
       const receipt = receipts.get(txs[0]!.hash)!;
-      logger.warn("anchoring transaction mined without anchoring", { batchId: batch.id, hash: txs[0]!.hash, status: receipt.status, blockNumber: Number(receipt.blockNumber) });
+      logger.warn("anchoring transaction mined without anchoring", {
+        batchId: batch.id,
+        hash: txs[0]!.hash,
+        status: receipt.status,
+        blockNumber: Number(receipt.blockNumber),
+      });
     } else if (reason === "otherKey")
       logger.warn("pending transaction signed by another anchorer key; signing anew with this one", { batchId: batch.id, hashes: txs.map((t) => t.hash) });
     else if (reason === "nonceTaken")
-      logger.warn("nonce taken by another transaction; not anchored by ours", { batchId: batch.id, nonces: txs.map((t) => t.nonce), latestNonce: facts.latestNonce });
+      logger.warn("nonce taken by another transaction; not anchored by ours", {
+        batchId: batch.id,
+        nonces: txs.map((t) => t.nonce),
+        latestNonce: facts.latestNonce,
+      });
     else logger.warn("nonce gap: re-signing at the node's next nonce", { batchId: batch.id, nonce: txs.at(-1)!.nonce, pendingNonce: facts.pendingNonce });
   }
 

@@ -39,7 +39,13 @@ export type PipelineContext = {
   readonly now?: () => Date;
 };
 
-async function attestAbout(context: PipelineContext, subject: readonly StatementSubject[], predicateType: string, predicate: unknown, key = context.key): Promise<Hex> {
+async function attestAbout(
+  context: PipelineContext,
+  subject: readonly StatementSubject[],
+  predicateType: string,
+  predicate: unknown,
+  key = context.key,
+): Promise<Hex> {
   const envelope = await signStatement({ _type: STATEMENT_TYPE, subject, predicateType, predicate }, [signerFromKeyFile(key)]);
   if (key.algorithm !== "secp256k1") context.store.putPublicKey(publicKeyInfo(key));
   return addAttestation(context.store, envelope).stored.recordHash;
@@ -95,7 +101,10 @@ export type TrainModelParameters = {
  * found in the given Python environments and npm projects), and, for a fine-tune, the model
  * update linking it to its base.
  */
-export async function recordTraining(context: PipelineContext, p: TrainModelParameters): Promise<Artifact & { readonly entry: Hex; readonly entries: Record<string, Hex> }> {
+export async function recordTraining(
+  context: PipelineContext,
+  p: TrainModelParameters,
+): Promise<Artifact & { readonly entry: Hex; readonly entries: Record<string, Hex> }> {
   const { predicate: manifest, subjectSha256 } = await createModelManifestPredicate(p.modelPath, {});
   const model = { name: p.name, sha256: subjectSha256 };
   const subject = [subjectOf(model)];
@@ -106,14 +115,21 @@ export async function recordTraining(context: PipelineContext, p: TrainModelPara
     dependencies: [
       ...(p.baseModel ? [{ name: p.baseModel.name, digest: { sha256: p.baseModel.sha256 }, role: "base-model" as const, ...entryOf(p.baseModel) }] : []),
       ...p.datasets.map((d) => ({ name: d.name, digest: { sha256: d.sha256 }, role: "dataset" as const, ...entryOf(d) })),
-      ...(p.codeCommit ? [{ uri: p.codeUri ?? `git+https://example.invalid/${basename(p.modelPath)}`, digest: { gitCommit: p.codeCommit }, role: "code" as const }] : []),
+      ...(p.codeCommit
+        ? [{ uri: p.codeUri ?? `git+https://example.invalid/${basename(p.modelPath)}`, digest: { gitCommit: p.codeCommit }, role: "code" as const }]
+        : []),
     ],
     builder: p.builder,
     startedOn: p.startedOn,
     finishedOn: p.finishedOn,
   });
   entries["training-run"] = await attestAbout(context, subject, TRAINING_RUN_PREDICATE_TYPE, training);
-  entries.environment = await attestAbout(context, subject, ENVIRONMENT_PREDICATE_TYPE, await captureEnvironment({ pythonEnvironments: p.pythonEnvironments ?? [] }));
+  entries.environment = await attestAbout(
+    context,
+    subject,
+    ENVIRONMENT_PREDICATE_TYPE,
+    await captureEnvironment({ pythonEnvironments: p.pythonEnvironments ?? [] }),
+  );
   const software = [
     ...(await Promise.all((p.pythonEnvironments ?? []).map((dir) => scanPythonEnvironment(dir)))).flat(),
     ...(await Promise.all((p.npmProjects ?? []).map(async (dir) => (await scanNpmTree(dir)).packages))).flat(),
@@ -121,7 +137,9 @@ export async function recordTraining(context: PipelineContext, p: TrainModelPara
   const bom = createModelBom({
     model: { name: p.name, digest: { sha256: model.sha256 } },
     ...(p.modelCard ? { modelCard: p.modelCard } : {}),
-    hyperparameters: Object.fromEntries(Object.entries(p.hyperparameters).map(([k, v]) => [k, typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : JSON.stringify(v)])),
+    hyperparameters: Object.fromEntries(
+      Object.entries(p.hyperparameters).map(([k, v]) => [k, typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : JSON.stringify(v)]),
+    ),
     datasets: p.datasets.map((d) => ({ name: d.name, digest: { sha256: d.sha256 } })),
     ...(p.baseModel ? { baseModels: [{ name: p.baseModel.name, sha256: p.baseModel.sha256 }] } : {}),
     software,
@@ -148,7 +166,11 @@ export async function attestModel(context: PipelineContext, model: Artifact, pre
 }
 
 /** Stage 3, validation: the metrics, tied to the evaluation dataset's digest. */
-export async function recordEvaluation(context: PipelineContext, model: Artifact, parameters: Omit<CreateEvaluationPredicateParameters, "evaluatedAt"> & { evaluatedAt?: Date }): Promise<Hex> {
+export async function recordEvaluation(
+  context: PipelineContext,
+  model: Artifact,
+  parameters: Omit<CreateEvaluationPredicateParameters, "evaluatedAt"> & { evaluatedAt?: Date },
+): Promise<Hex> {
   const predicate = createEvaluationPredicate({ ...parameters, evaluatedAt: parameters.evaluatedAt ?? context.now?.() ?? new Date() });
   return attestAbout(context, [subjectOf(model)], EVALUATION_PREDICATE_TYPE, predicate);
 }
@@ -157,7 +179,14 @@ export async function recordEvaluation(context: PipelineContext, model: Artifact
 export async function approveModel(
   context: PipelineContext,
   model: Artifact,
-  parameters: { readonly key: KeyFile; readonly approverName: string; readonly role: string; readonly policyId: string; readonly decision?: "approved" | "rejected"; readonly comment?: string },
+  parameters: {
+    readonly key: KeyFile;
+    readonly approverName: string;
+    readonly role: string;
+    readonly policyId: string;
+    readonly decision?: "approved" | "rejected";
+    readonly comment?: string;
+  },
 ): Promise<Hex> {
   const predicate = createApprovalPredicate({
     decision: parameters.decision ?? "approved",
@@ -170,13 +199,21 @@ export async function approveModel(
 }
 
 /** Stage 5, deployment: where the model went and the approval policy it was released under. */
-export async function recordDeployment(context: PipelineContext, model: Artifact, parameters: Omit<CreateDeploymentPredicateParameters, "deployedAt"> & { deployedAt?: Date }): Promise<Hex> {
+export async function recordDeployment(
+  context: PipelineContext,
+  model: Artifact,
+  parameters: Omit<CreateDeploymentPredicateParameters, "deployedAt"> & { deployedAt?: Date },
+): Promise<Hex> {
   const predicate = createDeploymentPredicate({ ...parameters, deployedAt: parameters.deployedAt ?? context.now?.() ?? new Date() });
   return attestAbout(context, [subjectOf(model)], DEPLOYMENT_PREDICATE_TYPE, predicate);
 }
 
 /** Revokes a model: every model derived from it then verifies as "derived from a revoked model". */
-export async function revokeModel(context: PipelineContext, model: Artifact, parameters: Omit<CreateRevocationPredicateParameters, "revokedAt"> & { revokedAt?: Date }): Promise<Hex> {
+export async function revokeModel(
+  context: PipelineContext,
+  model: Artifact,
+  parameters: Omit<CreateRevocationPredicateParameters, "revokedAt"> & { revokedAt?: Date },
+): Promise<Hex> {
   const predicate = createRevocationPredicate({ ...parameters, revokedAt: parameters.revokedAt ?? context.now?.() ?? new Date() });
   return attestAbout(context, [subjectOf(model)], REVOCATION_PREDICATE_TYPE, predicate);
 }

@@ -37,7 +37,11 @@ export type PublishRevocationReturnType = {
  * const entryHash = await revokeModel(context, model, { reason: "data-licence", description: "…" });
  * const { receipts } = await publishRevocation(store, writer, { registry, orgId, entryHash });
  */
-export async function publishRevocation(store: LedgerStore, writer: ChainWriter, parameters: PublishRevocationParameters): Promise<PublishRevocationReturnType> {
+export async function publishRevocation(
+  store: LedgerStore,
+  writer: ChainWriter,
+  parameters: PublishRevocationParameters,
+): Promise<PublishRevocationReturnType> {
   const stored = store.findRecordByHash(parameters.entryHash);
   if (!stored || stored.entry.kind !== "attestation" || stored.entry.statement.predicateType !== REVOCATION_PREDICATE_TYPE)
     invalid("INVALID_ARGUMENT", `entry ${parameters.entryHash} is not a revocation attestation in ${store.path}`);

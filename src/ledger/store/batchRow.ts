@@ -3,7 +3,13 @@ import type { ReceiptAnchor } from "../../formats/receipt.js";
 
 /** What every stored batch row holds, whichever store: its id, Merkle root, leaf count and metadata. */
 export function batchOfRow(row: Readonly<Record<string, unknown>>): { id: number; root: Hex; leafCount: number; metadata: string; metadataHash: Hex } {
-  return { id: Number(row.id), root: row.root as Hex, leafCount: Number(row.leaf_count), metadata: String(row.metadata), metadataHash: row.metadata_hash as Hex };
+  return {
+    id: Number(row.id),
+    root: row.root as Hex,
+    leafCount: Number(row.leaf_count),
+    metadata: String(row.metadata),
+    metadataHash: row.metadata_hash as Hex,
+  };
 }
 
 /**

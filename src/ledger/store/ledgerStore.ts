@@ -131,7 +131,10 @@ export class LedgerStore {
       this.db.exec(SCHEMA);
       const version = this.getMeta("schema_version");
       if (version !== null && Number(version) > STORE_SCHEMA_VERSION)
-        throw new StoreError("STORE_VERSION", `the ledger store ${this.path} has schema version ${version}; this version of provenance reads up to ${STORE_SCHEMA_VERSION}`);
+        throw new StoreError(
+          "STORE_VERSION",
+          `the ledger store ${this.path} has schema version ${version}; this version of provenance reads up to ${STORE_SCHEMA_VERSION}`,
+        );
       const columns = (this.db.prepare("PRAGMA table_info(records)").all() as Row[]).map((c) => c.name);
       if (!columns.includes("kind")) {
         // v1 → v2: entries can be attestations; every subject of an entry is indexed.
@@ -197,7 +200,11 @@ export class LedgerStore {
 
   /** Remembers the public key of a signer (ed25519 and P-256 keys travel in bundles). */
   putPublicKey(key: PublicKeyInfo): void {
-    this.statement("INSERT INTO public_keys (keyid, algorithm, public_key) VALUES (?, ?, ?) ON CONFLICT (keyid) DO NOTHING").run(key.keyid, key.algorithm, key.publicKey);
+    this.statement("INSERT INTO public_keys (keyid, algorithm, public_key) VALUES (?, ?, ?) ON CONFLICT (keyid) DO NOTHING").run(
+      key.keyid,
+      key.algorithm,
+      key.publicKey,
+    );
   }
 
   getPublicKey(keyid: string): PublicKeyInfo | null {
@@ -207,9 +214,11 @@ export class LedgerStore {
 
   /** Every entry with `sha256` among its subjects (any subject, not only the leaf's), oldest first. */
   findEntriesAbout(sha256: string): StoredRecord[] {
-    return (this.statement("SELECT records.* FROM subjects JOIN records ON records.id = subjects.record_id WHERE subjects.sha256 = ? ORDER BY records.id").all(sha256.toLowerCase()) as Row[]).map(
-      toRecord,
-    );
+    return (
+      this.statement("SELECT records.* FROM subjects JOIN records ON records.id = subjects.record_id WHERE subjects.sha256 = ? ORDER BY records.id").all(
+        sha256.toLowerCase(),
+      ) as Row[]
+    ).map(toRecord);
   }
 
   findRecordByHash(recordHash: Hex): StoredRecord | null {
@@ -224,7 +233,10 @@ export class LedgerStore {
 
   /** Id and leaf of every pending record, oldest first: all that sealing needs. */
   pendingLeaves(limit: number): { id: number; leaf: Hex }[] {
-    return (this.statement("SELECT id, leaf FROM records WHERE batch_id IS NULL ORDER BY id LIMIT ?").all(limit) as Row[]).map((r) => ({ id: Number(r.id), leaf: r.leaf as Hex }));
+    return (this.statement("SELECT id, leaf FROM records WHERE batch_id IS NULL ORDER BY id LIMIT ?").all(limit) as Row[]).map((r) => ({
+      id: Number(r.id),
+      leaf: r.leaf as Hex,
+    }));
   }
 
   pendingRecords(): StoredRecord[] {
@@ -244,7 +256,15 @@ export class LedgerStore {
    * inserts the batch with its tree and assigns the records to it. Refuses if their number is
    * not `leafCount` (another writer sealed or added some meanwhile).
    */
-  insertBatch(input: { lastRecordId: number; root: Hex; leafCount: number; metadata: string; metadataHash: Hex; tree: Uint8Array; sealedAt: string }): StoredBatch {
+  insertBatch(input: {
+    lastRecordId: number;
+    root: Hex;
+    leafCount: number;
+    metadata: string;
+    metadataHash: Hex;
+    tree: Uint8Array;
+    sealedAt: string;
+  }): StoredBatch {
     return this.transaction(() => {
       const result = this.statement(
         "INSERT INTO batches (root, leaf_count, metadata, metadata_hash, tree, status, sealed_at) VALUES (?, ?, ?, ?, ?, 'sealed', ?)",
@@ -252,7 +272,10 @@ export class LedgerStore {
       const batchId = Number(result.lastInsertRowid);
       const assigned = Number(this.statement("UPDATE records SET batch_id = ? WHERE batch_id IS NULL AND id <= ?").run(batchId, input.lastRecordId).changes);
       if (assigned !== input.leafCount)
-        throw new StoreError("STORE_CONFLICT", `expected to seal ${input.leafCount} pending records but found ${assigned}; another writer changed the store, sealing aborted`);
+        throw new StoreError(
+          "STORE_CONFLICT",
+          `expected to seal ${input.leafCount} pending records but found ${assigned}; another writer changed the store, sealing aborted`,
+        );
       return this.getBatch(batchId)!;
     });
   }
@@ -304,7 +327,8 @@ function toRecord(row: Row): StoredRecord {
     recordHash: row.record_hash as Hex,
     leaf: row.leaf as Hex,
     subjectSha256: String(row.subject_sha256),
-    entry: row.kind === "attestation" ? attestationEntry(JSON.parse(String(row.record))) : { kind: "record", record: parseRecord(JSON.parse(String(row.record))) },
+    entry:
+      row.kind === "attestation" ? attestationEntry(JSON.parse(String(row.record))) : { kind: "record", record: parseRecord(JSON.parse(String(row.record))) },
     batchId: row.batch_id === null ? null : Number(row.batch_id),
     createdAt: String(row.created_at),
   };

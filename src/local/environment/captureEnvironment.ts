@@ -152,11 +152,17 @@ async function readDistro(home: string): Promise<{ value: EnvironmentPredicate["
       text = await readFile(path, "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
-      return { value: null, probe: { ...probe, executable: path, status: "error", detail: cleanText(`cannot read: ${(error as NodeJS.ErrnoException).code ?? "error"}`) } };
+      return {
+        value: null,
+        probe: { ...probe, executable: path, status: "error", detail: cleanText(`cannot read: ${(error as NodeJS.ErrnoException).code ?? "error"}`) },
+      };
     }
     const fields = parseOsRelease(text);
     const field = (key: string, max: number) => cleanText(fields.get(key) ?? "", max) || null;
-    return { value: { id: field("ID", 64), versionId: field("VERSION_ID", 64), prettyName: field("PRETTY_NAME", 256) }, probe: { ...probe, executable: redactHome(path, home), status: "ok", detail: null } };
+    return {
+      value: { id: field("ID", 64), versionId: field("VERSION_ID", 64), prettyName: field("PRETTY_NAME", 256) },
+      probe: { ...probe, executable: redactHome(path, home), status: "ok", detail: null },
+    };
   }
   return { value: null, probe: { ...probe, executable: null, status: "absent", detail: "no /etc/os-release or /usr/lib/os-release" } };
 }

@@ -63,10 +63,8 @@ export function detectContainer(sources: ContainerSources): ContainerDetection {
   };
   if (sources.dockerenv) hint("/.dockerenv exists", "docker");
   if (sources.containerenv !== null) hint("/run/.containerenv exists", "podman");
-  if (sources.cgroup !== null)
-    for (const [pattern, runtime] of CGROUP_HINTS) if (pattern.test(sources.cgroup)) hint(`cgroup path names ${runtime}`, runtime);
-  if (sources.mountinfo !== null)
-    for (const [dir, runtime] of MOUNT_HINTS) if (sources.mountinfo.includes(dir)) hint(`a mount comes from ${dir}`, runtime);
+  if (sources.cgroup !== null) for (const [pattern, runtime] of CGROUP_HINTS) if (pattern.test(sources.cgroup)) hint(`cgroup path names ${runtime}`, runtime);
+  if (sources.mountinfo !== null) for (const [dir, runtime] of MOUNT_HINTS) if (sources.mountinfo.includes(dir)) hint(`a mount comes from ${dir}`, runtime);
   if (sources.kubernetesServiceHost) hint("KUBERNETES_SERVICE_HOST is set", "kubernetes");
   return { detected: evidence.length > 0, runtime: PRIORITY.find((r) => runtimes.has(r)) ?? null, evidence };
 }

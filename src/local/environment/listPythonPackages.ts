@@ -102,7 +102,11 @@ export async function findSitePackages(dir: string, where = "--python-env"): Pro
   const found: string[] = [];
   for (const lib of ["lib", "lib64"]) {
     const versions = await readdir(join(root, lib)).catch(() => [] as string[]);
-    for (const version of sortByUtf8(versions.filter((v) => /^python\d/.test(v)), (v) => v)) await addIfDirectory(found, join(root, lib, version, "site-packages"));
+    for (const version of sortByUtf8(
+      versions.filter((v) => /^python\d/.test(v)),
+      (v) => v,
+    ))
+      await addIfDirectory(found, join(root, lib, version, "site-packages"));
   }
   await addIfDirectory(found, join(root, "Lib", "site-packages"));
   if (found.length === 0)

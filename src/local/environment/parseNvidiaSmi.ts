@@ -31,11 +31,15 @@ export function parseNvidiaSmiGpus(output: string): ParseOutcome<EnvironmentGpu[
     // Only the name could hold a comma; the last four fields never do.
     const [driver, memory, uuid, bus] = fields.slice(-4) as [string, string, string, string];
     const name = fields.slice(0, -4).join(", ");
-    if (name === "" || UNAVAILABLE.test(name) || name.length > 128 || /[\u0000-\u001f\u007f]/.test(name)) return { ok: false, problem: `${where}: no usable GPU name` };
-    if (!UNAVAILABLE.test(driver) && !NVIDIA_DRIVER_VERSION.test(driver)) return { ok: false, problem: `${where}: driver_version ${JSON.stringify(driver.slice(0, 40))} is not a version` };
-    if (!UNAVAILABLE.test(memory) && !/^\d{1,10}$/.test(memory)) return { ok: false, problem: `${where}: memory.total ${JSON.stringify(memory.slice(0, 40))} is not a whole number of MiB` };
+    if (name === "" || UNAVAILABLE.test(name) || name.length > 128 || /[\u0000-\u001f\u007f]/.test(name))
+      return { ok: false, problem: `${where}: no usable GPU name` };
+    if (!UNAVAILABLE.test(driver) && !NVIDIA_DRIVER_VERSION.test(driver))
+      return { ok: false, problem: `${where}: driver_version ${JSON.stringify(driver.slice(0, 40))} is not a version` };
+    if (!UNAVAILABLE.test(memory) && !/^\d{1,10}$/.test(memory))
+      return { ok: false, problem: `${where}: memory.total ${JSON.stringify(memory.slice(0, 40))} is not a whole number of MiB` };
     if (!UNAVAILABLE.test(uuid) && !GPU_UUID.test(uuid)) return { ok: false, problem: `${where}: uuid ${JSON.stringify(uuid.slice(0, 80))} is not a GPU UUID` };
-    if (!UNAVAILABLE.test(bus) && !PCI_BUS_ID.test(bus)) return { ok: false, problem: `${where}: pci.bus_id ${JSON.stringify(bus.slice(0, 40))} is not a PCI address` };
+    if (!UNAVAILABLE.test(bus) && !PCI_BUS_ID.test(bus))
+      return { ok: false, problem: `${where}: pci.bus_id ${JSON.stringify(bus.slice(0, 40))} is not a PCI address` };
     const memoryMiB = UNAVAILABLE.test(memory) ? null : Number(memory);
     if (memoryMiB !== null && memoryMiB > 2 ** 30) return { ok: false, problem: `${where}: memory.total ${memory} MiB is implausible` };
     gpus.push({
@@ -73,6 +77,7 @@ export function parseNvidiaSmiHeader(output: string): ParseOutcome<NvidiaSmiHead
   if (driver === undefined) return { ok: false, problem: "no Driver Version in the nvidia-smi banner" };
   if (!NVIDIA_DRIVER_VERSION.test(driver)) return { ok: false, problem: `Driver Version ${JSON.stringify(driver.slice(0, 40))} is not a version` };
   const cuda = /CUDA (?:UMD )?Version:\s*(\S+)/.exec(output)?.[1];
-  if (cuda !== undefined && !UNAVAILABLE.test(cuda) && !CUDA_VERSION.test(cuda)) return { ok: false, problem: `CUDA Version ${JSON.stringify(cuda.slice(0, 40))} is not a version` };
+  if (cuda !== undefined && !UNAVAILABLE.test(cuda) && !CUDA_VERSION.test(cuda))
+    return { ok: false, problem: `CUDA Version ${JSON.stringify(cuda.slice(0, 40))} is not a version` };
   return { ok: true, value: { driverVersion: driver, cudaVersion: cuda === undefined || UNAVAILABLE.test(cuda) ? null : cuda } };
 }

@@ -43,7 +43,14 @@ export async function runProbe(parameters: RunProbeParameters): Promise<RunProbe
     execFile(
       executable,
       args,
-      { env: { ...env, LC_ALL: "C" }, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: parameters.maxBuffer ?? 16 * 1024 * 1024, windowsHide: true, encoding: "utf8" },
+      {
+        env: { ...env, LC_ALL: "C" },
+        timeout: timeoutMs,
+        killSignal: "SIGKILL",
+        maxBuffer: parameters.maxBuffer ?? 16 * 1024 * 1024,
+        windowsHide: true,
+        encoding: "utf8",
+      },
       (error, stdout, stderr) => {
         if (!error) {
           resolve({ probe: { ...base, executable: shown, status: "ok", detail: null }, stdout, stderr });

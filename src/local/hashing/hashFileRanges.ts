@@ -45,8 +45,7 @@ export type HashFileRangesParameters = {
  */
 export function checkWorkers(workers: number | undefined): number | undefined {
   if (workers === undefined) return undefined;
-  if (!Number.isSafeInteger(workers) || workers < 1)
-    invalid("INVALID_ARGUMENT", `workers must be a positive integer, got ${String(workers)}`, "workers");
+  if (!Number.isSafeInteger(workers) || workers < 1) invalid("INVALID_ARGUMENT", `workers must be a positive integer, got ${String(workers)}`, "workers");
   return workers;
 }
 
@@ -120,7 +119,12 @@ function length(job: HashJob | undefined): number {
 /** Thrown by a job a worker gave up on because another job failed (not an error of its own). */
 const STOPPED = Symbol("stopped");
 
-async function hashOnWorker(worker: HashWorker, job: HashJob, signal: AbortSignal | undefined, onBytes: ((bytes: number) => void) | undefined): Promise<string> {
+async function hashOnWorker(
+  worker: HashWorker,
+  job: HashJob,
+  signal: AbortSignal | undefined,
+  onBytes: ((bytes: number) => void) | undefined,
+): Promise<string> {
   const { path, expected, start, end } = job;
   const opened = await openListedFile(path, expected);
   try {
@@ -144,10 +148,7 @@ async function hashOnWorker(worker: HashWorker, job: HashJob, signal: AbortSigna
 }
 
 type WorkerJob = { fd: number; start: number; end: number; limit: number };
-type WorkerReply =
-  | { type: "done"; position: number; sha256: string }
-  | { type: "stopped" }
-  | { type: "error"; code: string | undefined; message: string };
+type WorkerReply = { type: "done"; position: number; sha256: string } | { type: "stopped" } | { type: "error"; code: string | undefined; message: string };
 type WorkerMessage = WorkerReply | { type: "progress"; bytes: number };
 
 /**

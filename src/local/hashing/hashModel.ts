@@ -6,7 +6,15 @@ import { checkWorkers, hashFileRanges, resolveWorkers } from "./hashFileRanges.j
 import { hashModelManifest } from "../../formats/model/hashModelManifest.js";
 import { listModel } from "./listModel.js";
 import { type ModelFileEntry, type ModelWalkOptions, normalizeIgnorePaths } from "./listModelFiles.js";
-import { type HashProgress, MODEL_MANIFEST_ALGORITHM, MODEL_MANIFEST_FORMAT, MODEL_MANIFEST_FORMAT_V3, type ModelDigest, type ModelManifest, type ModelWalkSettings } from "../../formats/model/modelManifest.js";
+import {
+  type HashProgress,
+  MODEL_MANIFEST_ALGORITHM,
+  MODEL_MANIFEST_FORMAT,
+  MODEL_MANIFEST_FORMAT_V3,
+  type ModelDigest,
+  type ModelManifest,
+  type ModelWalkSettings,
+} from "../../formats/model/modelManifest.js";
 
 export type HashModelParameters = ModelWalkOptions & {
   /**
@@ -105,7 +113,13 @@ export function directoryDigest(files: readonly ModelFileEntry[], digests: reado
   const manifest: ModelManifest =
     settings === undefined
       ? { format: MODEL_MANIFEST_FORMAT, algorithm: MODEL_MANIFEST_ALGORITHM, files: listed }
-      : { format: MODEL_MANIFEST_FORMAT_V3, algorithm: MODEL_MANIFEST_ALGORITHM, ignorePaths: settings.ignorePaths, symlinks: settings.symlinks, files: listed };
+      : {
+          format: MODEL_MANIFEST_FORMAT_V3,
+          algorithm: MODEL_MANIFEST_ALGORITHM,
+          ignorePaths: settings.ignorePaths,
+          symlinks: settings.symlinks,
+          files: listed,
+        };
   const size = files.reduce((sum, entry) => sum + entry.size, 0);
   return { kind: "directory", sha256: hashModelManifest(manifest), size, fileCount: files.length, manifest };
 }

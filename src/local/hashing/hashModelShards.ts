@@ -107,9 +107,7 @@ export async function hashModelShards(path: string, parameters: HashModelShardsP
   // A single-file model's digest must not be a directory's (see MODEL_DIRECTORY_TAG).
   if (model.kind === "file") await refuseDirectoryTag(files[0]!.fsPath, files[0]!);
   const digest: ModelDigest =
-    model.kind === "file"
-      ? { kind: "file", sha256: wholeFile[0] as string, size: model.totalBytes, fileCount: 1 }
-      : directoryDigest(files, wholeFile);
+    model.kind === "file" ? { kind: "file", sha256: wholeFile[0] as string, size: model.totalBytes, fileCount: 1 } : directoryDigest(files, wholeFile);
   return { shardSize, shards, digest };
 }
 

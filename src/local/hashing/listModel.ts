@@ -32,7 +32,6 @@ export async function listModel(path: string, signal?: AbortSignal, walk: ModelW
     return { kind: "file", files: [{ path: basename(root), fsPath: root, size, dev: stats.dev, ino: stats.ino }], totalBytes: size };
   }
   const files = await listModelFiles(root, { ...(signal && { signal }), ...walk });
-  if (files.length === 0)
-    throw new HashingError("EMPTY_MODEL", "model directory contains no files (empty directories contribute nothing)", { path });
+  if (files.length === 0) throw new HashingError("EMPTY_MODEL", "model directory contains no files (empty directories contribute nothing)", { path });
   return { kind: "directory", files, totalBytes: files.reduce((sum, file) => sum + file.size, 0) };
 }

@@ -42,7 +42,10 @@ export function normalizeIgnorePaths(paths: readonly string[]): string[] {
   for (const raw of paths) {
     const path = raw.replace(/\/+$/, "");
     const problem = modelPathProblem(path);
-    if (problem !== undefined) throw new HashingError("INVALID_IGNORE_PATH", `an ignored path must be relative to the model directory, POSIX: ${JSON.stringify(raw)} ${problem}`, { path: raw });
+    if (problem !== undefined)
+      throw new HashingError("INVALID_IGNORE_PATH", `an ignored path must be relative to the model directory, POSIX: ${JSON.stringify(raw)} ${problem}`, {
+        path: raw,
+      });
     out.add(path);
   }
   return sortByUtf8([...out], (p) => p);
@@ -71,9 +74,12 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 export async function listModelFiles(root: string, parameters: ListModelFilesParameters = {}): Promise<ModelFileEntry[]> {
   const files: ModelFileEntry[] = [];
   const ignored = normalizeIgnorePaths(parameters.ignorePaths ?? []);
-  const linkRoot = parameters.followSymlinks === undefined ? undefined : await realpath(parameters.followSymlinks).catch((cause: unknown) => {
-    throw fileSystemError(cause, parameters.followSymlinks as string);
-  });
+  const linkRoot =
+    parameters.followSymlinks === undefined
+      ? undefined
+      : await realpath(parameters.followSymlinks).catch((cause: unknown) => {
+          throw fileSystemError(cause, parameters.followSymlinks as string);
+        });
   const pending: string[] = [""]; // model-relative directories still to read ("" is the root)
   while (pending.length > 0) {
     const directory = pending.pop() as string;
@@ -131,7 +137,12 @@ async function followLink(fsPath: string, linkRoot: string): Promise<FileIdentit
   const target = await readlink(fsPath).catch((cause: unknown) => {
     throw fileSystemError(cause, fsPath);
   });
-  if (isAbsolute(target)) throw new HashingError("SYMLINK_ESCAPES_ROOT", `symbolic link to an absolute path ${JSON.stringify(target)} is refused (--follow-symlinks follows relative links inside ${linkRoot} only)`, { path: fsPath });
+  if (isAbsolute(target))
+    throw new HashingError(
+      "SYMLINK_ESCAPES_ROOT",
+      `symbolic link to an absolute path ${JSON.stringify(target)} is refused (--follow-symlinks follows relative links inside ${linkRoot} only)`,
+      { path: fsPath },
+    );
   const real = await realpath(fsPath).catch((cause: unknown) => {
     throw fileSystemError(cause, fsPath);
   });
@@ -141,7 +152,8 @@ async function followLink(fsPath: string, linkRoot: string): Promise<FileIdentit
   const stats = await stat(real, { bigint: true }).catch((cause: unknown) => {
     throw fileSystemError(cause, real);
   });
-  if (stats.isDirectory()) throw new HashingError("SYMLINK_TO_DIRECTORY", "symbolic link to a directory is refused (only links to files are followed)", { path: fsPath });
+  if (stats.isDirectory())
+    throw new HashingError("SYMLINK_TO_DIRECTORY", "symbolic link to a directory is refused (only links to files are followed)", { path: fsPath });
   refuseUnhashable(stats, real);
   return { fsPath: real, size: Number(stats.size), dev: stats.dev, ino: stats.ino };
 }

@@ -60,10 +60,8 @@ export async function createModelManifestPredicate(
   parameters: CreateModelManifestPredicateParameters = {},
 ): Promise<CreateModelManifestPredicateReturnType> {
   const method = parameters.method ?? "files";
-  if (method !== "files" && method !== "shards")
-    invalid("INVALID_ARGUMENT", `method must be "files" or "shards", got ${JSON.stringify(method)}`, "method");
-  if (method === "files" && parameters.shardSize !== undefined)
-    invalid("INVALID_ARGUMENT", 'shardSize is only for method "shards"', "shardSize");
+  if (method !== "files" && method !== "shards") invalid("INVALID_ARGUMENT", `method must be "files" or "shards", got ${JSON.stringify(method)}`, "method");
+  if (method === "files" && parameters.shardSize !== undefined) invalid("INVALID_ARGUMENT", 'shardSize is only for method "shards"', "shardSize");
   const serialization: ModelManifestSerialization =
     method === "files"
       ? { method, hash_type: "sha256", allow_symlinks: false, ignore_paths: [] }
@@ -101,7 +99,8 @@ export async function verifyModelAgainstManifest(
   const isV2 = typeof predicate === "object" && predicate !== null && Object.hasOwn(predicate, "artifact");
   const { artifact, serialization, resources } = isV2 ? parseModelManifestPredicate(predicate) : parseModelManifestPredicateV1(predicate);
   const model = await listModel(path, parameters.signal);
-  if (artifact !== undefined && artifact.kind !== model.kind) return { valid: false, reason: "KIND_MISMATCH", file: ".", resource: ".", kind: { expected: artifact.kind, actual: model.kind } };
+  if (artifact !== undefined && artifact.kind !== model.kind)
+    return { valid: false, reason: "KIND_MISMATCH", file: ".", resource: ".", kind: { expected: artifact.kind, actual: model.kind } };
 
   // Names and sizes first, walking both sorted lists (the model's lazily: a tiny shard_size
   // must not make a huge list).

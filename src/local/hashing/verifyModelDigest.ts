@@ -54,7 +54,11 @@ export async function verifyModelDigest(
   const manifest = expected.manifest === undefined ? undefined : parseModelManifest(expected.manifest);
   // A v1 digest is ambiguous (a file holding the v1 manifest's bytes has the same digest): not verified.
   if (manifest?.format === MODEL_MANIFEST_FORMAT_V1)
-    throw new ModelManifestError("UNSUPPORTED_FORMAT", `the expected manifest is ${MODEL_MANIFEST_FORMAT_V1} (model hashing v1, where a file and a directory can share a digest); re-hash the model with this version (${MODEL_MANIFEST_FORMAT})`, { field: "format" });
+    throw new ModelManifestError(
+      "UNSUPPORTED_FORMAT",
+      `the expected manifest is ${MODEL_MANIFEST_FORMAT_V1} (model hashing v1, where a file and a directory can share a digest); re-hash the model with this version (${MODEL_MANIFEST_FORMAT})`,
+      { field: "format" },
+    );
   if (manifest !== undefined && !hexEquals(hashModelManifest(manifest), sha256))
     throw new ModelManifestError("INVALID_MANIFEST", "the expected manifest does not hash to the expected sha256", { field: "manifest" });
 

@@ -73,14 +73,25 @@ export function parseEncryptedKeyFile(value: unknown, path = "key file"): Encryp
   const nonce = expectString(c.nonce, `${path}.cipher.nonce`, "INVALID_KEY", { max: 16 });
   if (decodeBase64(nonce, `${path}.cipher.nonce`).length !== NONCE_BYTES) invalid("INVALID_KEY", `must be ${NONCE_BYTES} bytes`, `${path}.cipher.nonce`);
   const ciphertext = expectString(o.ciphertext, `${path}.ciphertext`, "INVALID_KEY", { max: Math.ceil((MAX_CIPHERTEXT + TAG_BYTES) / 3) * 4 });
-  if (decodeBase64(ciphertext, `${path}.ciphertext`).length <= TAG_BYTES) invalid("INVALID_KEY", "is shorter than its authentication tag", `${path}.ciphertext`);
-  return { format: ENCRYPTED_KEY_FORMAT, contents, public: publicPart, kdf: { name: "scrypt", salt, ...scryptParameters }, cipher: { name: "aes-256-gcm", nonce }, ciphertext };
+  if (decodeBase64(ciphertext, `${path}.ciphertext`).length <= TAG_BYTES)
+    invalid("INVALID_KEY", "is shorter than its authentication tag", `${path}.ciphertext`);
+  return {
+    format: ENCRYPTED_KEY_FORMAT,
+    contents,
+    public: publicPart,
+    kdf: { name: "scrypt", salt, ...scryptParameters },
+    cipher: { name: "aes-256-gcm", nonce },
+    ciphertext,
+  };
 }
 
 function parseWatermarkPublicPart(value: unknown, path: string): EncryptedKeyPublicPart {
   const o = expectObject(value, path, "INVALID_KEY", { required: ["kind", "commitment"] });
   const kind = expectOneOf(o.kind, `${path}.kind`, "INVALID_KEY", ["weights", "text"] as const);
-  const commitment = expectString(o.commitment, `${path}.commitment`, "INVALID_KEY", { pattern: /^sha256:[0-9a-f]{64}$/, hint: "sha256: and 64 lower-case hex digits" });
+  const commitment = expectString(o.commitment, `${path}.commitment`, "INVALID_KEY", {
+    pattern: /^sha256:[0-9a-f]{64}$/,
+    hint: "sha256: and 64 lower-case hex digits",
+  });
   return { kind, commitment };
 }
 
@@ -91,8 +102,18 @@ export function parseScryptParameters(k: Record<string, unknown>, path: string):
   if (N < MIN_SCRYPT_N) invalid("INVALID_KEY", `is ${N}, below ${MIN_SCRYPT_N} (2^14): a passphrase under so little work is cheap to guess`, `${path}.N`);
   const r = expectInteger(k.r, `${path}.r`, "INVALID_KEY", 1, 64);
   const p = expectInteger(k.p, `${path}.p`, "INVALID_KEY", 1, 64);
-  if (128 * N * r > MAX_SCRYPT_MEMORY) invalid("INVALID_KEY", `asks for ${describeBytes(128 * N * r)} of scrypt memory (128*N*r); this version allows at most ${describeBytes(MAX_SCRYPT_MEMORY)}`, path);
-  if (N * r * p > MAX_SCRYPT_WORK) invalid("INVALID_KEY", `asks for 2^${Math.log2(N * r * p).toFixed(1)} scrypt work (N*r*p); this version allows at most 2^${Math.log2(MAX_SCRYPT_WORK)}`, path);
+  if (128 * N * r > MAX_SCRYPT_MEMORY)
+    invalid(
+      "INVALID_KEY",
+      `asks for ${describeBytes(128 * N * r)} of scrypt memory (128*N*r); this version allows at most ${describeBytes(MAX_SCRYPT_MEMORY)}`,
+      path,
+    );
+  if (N * r * p > MAX_SCRYPT_WORK)
+    invalid(
+      "INVALID_KEY",
+      `asks for 2^${Math.log2(N * r * p).toFixed(1)} scrypt work (N*r*p); this version allows at most 2^${Math.log2(MAX_SCRYPT_WORK)}`,
+      path,
+    );
   return { N, r, p };
 }
 
@@ -171,7 +192,8 @@ export async function decryptKeyDocument(file: EncryptedKeyFile, passphrase: str
   }
   const value = parseJson(plaintext, `${path} (decrypted)`);
   const inner = expectObject(value, `${path} (decrypted)`, "INVALID_KEY");
-  if (inner.format !== file.contents) invalid("INVALID_KEY", `holds ${JSON.stringify(inner.format)}, not the declared ${JSON.stringify(file.contents)}`, `${path} (decrypted).format`);
+  if (inner.format !== file.contents)
+    invalid("INVALID_KEY", `holds ${JSON.stringify(inner.format)}, not the declared ${JSON.stringify(file.contents)}`, `${path} (decrypted).format`);
   return inner as Record<string, JsonValue>;
 }
 

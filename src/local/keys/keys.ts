@@ -49,7 +49,13 @@ export function keyidOfPublicKey(publicKey: KeyObject): string {
 export function generateKeyFile(algorithm: KeyAlgorithm): KeyFile {
   if (algorithm === "secp256k1") {
     const privateKey = generatePrivateKey();
-    return { format: KEY_FORMAT, algorithm, keyid: privateKeyToAddress(privateKey).toLowerCase(), publicKey: privateKeyToAddress(privateKey).toLowerCase(), privateKey };
+    return {
+      format: KEY_FORMAT,
+      algorithm,
+      keyid: privateKeyToAddress(privateKey).toLowerCase(),
+      publicKey: privateKeyToAddress(privateKey).toLowerCase(),
+      privateKey,
+    };
   }
   const { privateKey, publicKey } = algorithm === "ed25519" ? generateKeyPairSync("ed25519") : generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   return {
@@ -95,8 +101,14 @@ function derivePublic(algorithm: KeyAlgorithm, privateKey: string, path: string)
 }
 
 function checkKeyType(key: KeyObject, algorithm: KeyAlgorithm, path: string): void {
-  const ok = algorithm === "ed25519" ? key.asymmetricKeyType === "ed25519" : key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1";
-  if (!ok) invalid("INVALID_KEY", `is a ${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ""} key, not ${algorithm}`, path);
+  const ok =
+    algorithm === "ed25519" ? key.asymmetricKeyType === "ed25519" : key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1";
+  if (!ok)
+    invalid(
+      "INVALID_KEY",
+      `is a ${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ""} key, not ${algorithm}`,
+      path,
+    );
 }
 
 /** A {@link Signer} for a key file. */
@@ -116,7 +128,9 @@ export function signerFromKeyFile(key: KeyFile): Signer {
   return {
     ...info,
     async sign(message) {
-      return new Uint8Array(key.algorithm === "ed25519" ? nodeSign(null, message, privateKey) : nodeSign("sha256", message, { key: privateKey, dsaEncoding: "der" }));
+      return new Uint8Array(
+        key.algorithm === "ed25519" ? nodeSign(null, message, privateKey) : nodeSign("sha256", message, { key: privateKey, dsaEncoding: "der" }),
+      );
     },
   };
 }

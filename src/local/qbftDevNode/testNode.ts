@@ -28,7 +28,11 @@ export type QbftTestNodeParameters = {
   /** Every key the node may have to seal with (validators added later included). */
   readonly keyPool?: readonly TestValidator[] | undefined;
   readonly selection:
-    | { readonly mode: "header"; readonly epochLength?: number | undefined; readonly votes?: Readonly<Record<number, { readonly recipient: Hex; readonly add: boolean }>> | undefined }
+    | {
+        readonly mode: "header";
+        readonly epochLength?: number | undefined;
+        readonly votes?: Readonly<Record<number, { readonly recipient: Hex; readonly add: boolean }>> | undefined;
+      }
     | { readonly mode: "contract"; readonly contract: Hex; readonly validatorsSlot: Hex };
 };
 
@@ -89,7 +93,14 @@ export function startQbftTestNode(parameters: QbftTestNodeParameters): QbftTestN
     let after: VoteTally;
     if (n === 0) {
       const listed = selection.mode === "header" ? genesisSet : [];
-      header = { ...base, coinbase: new Uint8Array(20), difficulty: 1n, nonce: new Uint8Array(8), mixHash: hexBytes(QBFT_MIX_HASH), extraData: qbftGenesisExtraData(listed) };
+      header = {
+        ...base,
+        coinbase: new Uint8Array(20),
+        difficulty: 1n,
+        nonce: new Uint8Array(8),
+        mixHash: hexBytes(QBFT_MIX_HASH),
+        extraData: qbftGenesisExtraData(listed),
+      };
       after = { validators: selection.mode === "header" ? genesisSet : await contractSet(0n), votes: [] };
     } else {
       const parent = computed[n - 1]!;
@@ -102,7 +113,10 @@ export function startQbftTestNode(parameters: QbftTestNodeParameters): QbftTestN
         if (!key) throw new Error(`the test node has no key for validator ${address}`);
         return key;
       });
-      header = sealQbftHeader({ ...base, parentHash: hexBytes(parent.hash) }, { listedValidators: selection.mode === "header" ? inForce : [], vote, round: n % 3 === 0 ? 1 : 0, sealers, proposer });
+      header = sealQbftHeader(
+        { ...base, parentHash: hexBytes(parent.hash) },
+        { listedValidators: selection.mode === "header" ? inForce : [], vote, round: n % 3 === 0 ? 1 : 0, sealers, proposer },
+      );
       after =
         selection.mode === "header"
           ? tallyAfterBlock(parent.after, { number: BigInt(n), proposer, vote, epochLength: BigInt(selection.epochLength ?? 30000) })
@@ -128,7 +142,12 @@ export function startQbftTestNode(parameters: QbftTestNodeParameters): QbftTestN
 
   /** A block reference from the client (number, tag, QBFT hash or {blockHash}) as an upstream reference. */
   async function translateBlockRef(ref: unknown): Promise<unknown> {
-    const hash = typeof ref === "string" && ref.length === 66 ? ref : typeof ref === "object" && ref !== null && "blockHash" in ref ? (ref as { blockHash: string }).blockHash : undefined;
+    const hash =
+      typeof ref === "string" && ref.length === 66
+        ? ref
+        : typeof ref === "object" && ref !== null && "blockHash" in ref
+          ? (ref as { blockHash: string }).blockHash
+          : undefined;
     if (hash === undefined) return ref;
     const n = await numberOfHash(hash.toLowerCase() as Hex);
     if (n === undefined) throw new Error(`unknown block hash ${hash}`);
@@ -232,7 +251,9 @@ export function startQbftTestNode(parameters: QbftTestNodeParameters): QbftTestN
                 const result = await request(body.method, body.params ?? []);
                 res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id, result }));
               } catch (error) {
-                res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32000, message: error instanceof Error ? error.message : String(error) } }));
+                res
+                  .writeHead(200, { "content-type": "application/json" })
+                  .end(JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32000, message: error instanceof Error ? error.message : String(error) } }));
               }
             })();
           });

@@ -136,12 +136,22 @@ class Scan {
       const bytes = await readSbomInput(manifestPath, { maxBytes: MAX_PACKAGE_JSON_BYTES, optional: true });
       if (!bytes) continue; // a folder without package.json is not a package (e.g. a stray cache)
       const manifest = expectObject(parseStrict(bytes, manifestPath), manifestPath, "INVALID_SBOM");
-      const packageName = expectOptionalString(manifest.name, `${manifestPath}: name`, "INVALID_SBOM", { max: 214, pattern: NPM_NAME, hint: "an npm package name" }) ?? name;
+      const packageName =
+        expectOptionalString(manifest.name, `${manifestPath}: name`, "INVALID_SBOM", { max: 214, pattern: NPM_NAME, hint: "an npm package name" }) ?? name;
       const version = expectOptionalString(manifest.version, `${manifestPath}: version`, "INVALID_SBOM", { max: 256 });
       if (version === undefined) continue; // npm refuses to install a package without a version; a private stub
       const entry = this.lock.get(at);
       const integrity = entry?.version === version ? entry.integrity : undefined;
-      if (!this.add({ name: packageName, version, license: licenseOf(manifest.license ?? manifest.licenses), integrity, path: `lockfile packages["${at}"].integrity` })) return false;
+      if (
+        !this.add({
+          name: packageName,
+          version,
+          license: licenseOf(manifest.license ?? manifest.licenses),
+          integrity,
+          path: `lockfile packages["${at}"].integrity`,
+        })
+      )
+        return false;
       if (depth < maxDepth) {
         if (!(await this.folder(root, `${at}/node_modules`, depth + 1, maxDepth))) return false;
       } else if (await listDirectory(join(root, at, "node_modules"), true)) this.truncated = true;
@@ -194,7 +204,12 @@ function parseStrict(bytes: Buffer, path: string): unknown {
   } catch (cause) {
     // Keep the parser's code (DUPLICATE_KEY, …) and name the file as well as the field.
     if (cause instanceof InputError)
-      invalid(cause.code === "INVALID_JSON" ? "INVALID_SBOM" : cause.code, cause.path ? cause.shortMessage.slice(cause.path.length + 2) : cause.shortMessage, cause.path ? `${path}: ${cause.path}` : path, cause);
+      invalid(
+        cause.code === "INVALID_JSON" ? "INVALID_SBOM" : cause.code,
+        cause.path ? cause.shortMessage.slice(cause.path.length + 2) : cause.shortMessage,
+        cause.path ? `${path}: ${cause.path}` : path,
+        cause,
+      );
     throw cause;
   }
 }

@@ -69,8 +69,10 @@ async function readDistInfo(folder: string): Promise<SoftwarePackage> {
   const headers = parseCoreMetadata(metadata!.toString("utf8"));
   const name = headers.get("name")?.[0];
   const version = headers.get("version")?.[0];
-  if (name === undefined || !NAME.test(name)) invalid("INVALID_SBOM", name === undefined ? "no Name header" : `Name "${name}" is not a Python project name`, metadataPath);
-  if (version === undefined || !VERSION.test(version)) invalid("INVALID_SBOM", version === undefined ? "no Version header" : "Version is empty, too long or has spaces", metadataPath);
+  if (name === undefined || !NAME.test(name))
+    invalid("INVALID_SBOM", name === undefined ? "no Name header" : `Name "${name}" is not a Python project name`, metadataPath);
+  if (version === undefined || !VERSION.test(version))
+    invalid("INVALID_SBOM", version === undefined ? "no Version header" : "Version is empty, too long or has spaces", metadataPath);
 
   const record = await readSbomInput(join(folder, "RECORD"), { maxBytes: MAX_RECORD_BYTES, optional: true });
   const normalised = name.toLowerCase().replace(/[-_.]+/g, "-");

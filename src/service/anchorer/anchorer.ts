@@ -88,10 +88,19 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
       if (lease && lease.holder !== config.leaseHolder && config.isDeadHolder(lease.holder)) {
         await config.store.releaseLease(config.leaseName, lease.holder);
         held = await config.store.acquireLease(config.leaseName, config.leaseHolder, config.leaseTtlMs, now());
-        if (held) logger.info("anchoring lease taken over from a process that is gone", { lease: config.leaseName, previousHolder: lease.holder, expiresAt: lease.expiresAt.toISOString() });
+        if (held)
+          logger.info("anchoring lease taken over from a process that is gone", {
+            lease: config.leaseName,
+            previousHolder: lease.holder,
+            expiresAt: lease.expiresAt.toISOString(),
+          });
       }
     }
-    if (held !== leader) logger.info(held ? "anchoring lease taken: this instance anchors" : "anchoring lease held elsewhere: this instance only ingests", { lease: config.leaseName, holder: config.leaseHolder });
+    if (held !== leader)
+      logger.info(held ? "anchoring lease taken: this instance anchors" : "anchoring lease held elsewhere: this instance only ingests", {
+        lease: config.leaseName,
+        holder: config.leaseHolder,
+      });
     // Another holder may have sent, mined or replaced transactions meanwhile: look again before acting.
     if (!held) reconciled = false;
     leader = held;
@@ -151,9 +160,13 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
       });
       if (!allowed)
         throw fatalError(
-          new ChainError("CONTRACT_REVERTED", `account ${writer.account} is not an anchorer of organisation ${orgId} in registry ${registry}: the registry would refuse its anchors`, {
-            revertName: "ProvenanceRegistryUnauthorizedAnchorer",
-          }),
+          new ChainError(
+            "CONTRACT_REVERTED",
+            `account ${writer.account} is not an anchorer of organisation ${orgId} in registry ${registry}: the registry would refuse its anchors`,
+            {
+              revertName: "ProvenanceRegistryUnauthorizedAnchorer",
+            },
+          ),
         );
     }
   }
@@ -161,7 +174,12 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
   async function checkChainId(): Promise<void> {
     const actual = await rpc("getChainId", () => writer.getChainId());
     if (actual !== config.chainId)
-      throw fatalError(new ChainError("CHAIN_ID_MISMATCH", `the RPC node serves chain ${actual}, but the service is configured for chain ${config.chainId}: refusing to anchor`));
+      throw fatalError(
+        new ChainError(
+          "CHAIN_ID_MISMATCH",
+          `the RPC node serves chain ${actual}, but the service is configured for chain ${config.chainId}: refusing to anchor`,
+        ),
+      );
   }
 
   function fatalError(error: ChainError): ChainError {
@@ -191,7 +209,9 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
   async function releaseLease(): Promise<void> {
     if (!leader) return;
     leader = undefined;
-    await store.releaseLease(config.leaseName, config.leaseHolder).catch((error: unknown) => logger.warn("could not release the anchoring lease", { error: describeCause(error) }));
+    await store
+      .releaseLease(config.leaseName, config.leaseHolder)
+      .catch((error: unknown) => logger.warn("could not release the anchoring lease", { error: describeCause(error) }));
   }
 
   /** Between passes: has the lease holder's node produced a block since the last pass? */

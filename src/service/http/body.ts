@@ -7,9 +7,17 @@ import { HttpError } from "./httpError.js";
 export async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
   const type = request.headers["content-type"];
   const [media, ...params] = (type ?? "").split(";").map((s) => s.trim().toLowerCase());
-  const charset = params.find((p) => p.startsWith("charset="))?.slice(8).replace(/"/g, "");
+  const charset = params
+    .find((p) => p.startsWith("charset="))
+    ?.slice(8)
+    .replace(/"/g, "");
   if (media !== "application/json" || (charset !== undefined && charset !== "utf-8"))
-    throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `expected Content-Type: application/json (UTF-8), got ${type === undefined ? "none" : JSON.stringify(type)}`, { path: "Content-Type" });
+    throw new HttpError(
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+      `expected Content-Type: application/json (UTF-8), got ${type === undefined ? "none" : JSON.stringify(type)}`,
+      { path: "Content-Type" },
+    );
   return parseJsonBytes(await readBody(request, limit), "request body");
 }
 
@@ -43,7 +51,9 @@ function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array> 
     request.on("data", onData);
     request.once("end", () => (total > limit ? reject(tooLarge(false)) : resolve(Buffer.concat(chunks))));
     // The client went away mid-body: its fault, not ours (and nobody is left to read the answer).
-    request.once("error", (cause) => reject(new HttpError(400, "INVALID_ARGUMENT", "the request body was not received completely (the connection closed)", { cause })));
+    request.once("error", (cause) =>
+      reject(new HttpError(400, "INVALID_ARGUMENT", "the request body was not received completely (the connection closed)", { cause })),
+    );
   });
 }
 

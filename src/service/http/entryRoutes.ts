@@ -29,7 +29,10 @@ export function createEntryRoutes(parameters: CreateHttpApiParameters, maxBodyBy
   const { store, ingest, metrics } = parameters;
 
   const ingestEntries = async (orgId: number, entries: readonly NewEntry[]): Promise<AddEntryResult[]> => {
-    if (isDraining()) throw new HttpError(503, "SHUTTING_DOWN", "the service is shutting down; send the entry again (to another instance)", { headers: { "retry-after": "1" } });
+    if (isDraining())
+      throw new HttpError(503, "SHUTTING_DOWN", "the service is shutting down; send the entry again (to another instance)", {
+        headers: { "retry-after": "1" },
+      });
     const results = await ingest.add(entries);
     const counts = { created: 0, existing: 0, conflict: 0 };
     for (const r of results) counts[r.status]++;
@@ -56,7 +59,9 @@ export function createEntryRoutes(parameters: CreateHttpApiParameters, maxBodyBy
 
   const postEntriesBatch = async ({ request, orgId }: Context): Promise<Reply> => {
     if (request.headers["idempotency-key"] !== undefined)
-      throw new HttpError(400, "INVALID_IDEMPOTENCY_KEY", "a batch takes an idempotencyKey per entry, not an Idempotency-Key header", { path: "Idempotency-Key" });
+      throw new HttpError(400, "INVALID_IDEMPOTENCY_KEY", "a batch takes an idempotencyKey per entry, not an Idempotency-Key header", {
+        path: "Idempotency-Key",
+      });
     const body = await readJson(request, maxBodyBytes);
     const o = expectObject(body, "$", "INVALID_ARGUMENT", { required: ["entries"] });
     const items = expectArray(o.entries, "$.entries", "INVALID_ARGUMENT", 1, MAX_BATCH_ENTRIES);
@@ -102,12 +107,22 @@ export function createEntryRoutes(parameters: CreateHttpApiParameters, maxBodyBy
   const getReceipt = async ({ params, orgId }: Context): Promise<Reply> => {
     const stored = await findEntry(orgId, params.entryHash!);
     if (stored.status !== "confirmed")
-      throw new HttpError(409, "NOT_CONFIRMED", `entry ${stored.entryHash} is ${stored.status}: its receipt is issued once its batch is anchored with ${parameters.confirmations} confirmation(s)`, {
-        extra: { status: stored.status },
-      });
+      throw new HttpError(
+        409,
+        "NOT_CONFIRMED",
+        `entry ${stored.entryHash} is ${stored.status}: its receipt is issued once its batch is anchored with ${parameters.confirmations} confirmation(s)`,
+        {
+          extra: { status: stored.status },
+        },
+      );
     const batch = stored.batchId === null ? null : await store.getBatch(stored.batchId);
     if (!batch?.anchor) throw new HttpError(500, "STORE_INCONSISTENT", `entry ${stored.entryHash} is confirmed but its batch ${stored.batchId} has no anchor`);
-    const receipt = assembleReceipt({ entry: storedEntry(stored), leaf: stored.leaf, batch: { ...batch, anchor: batch.anchor }, tree: await store.getBatchTree(batch.id) });
+    const receipt = assembleReceipt({
+      entry: storedEntry(stored),
+      leaf: stored.leaf,
+      batch: { ...batch, anchor: batch.anchor },
+      tree: await store.getBatchTree(batch.id),
+    });
     return { status: 200, body: serializeReceipt(receipt), contentType: "application/json" };
   };
 
@@ -165,8 +180,13 @@ function storedEntry(stored: StoredEntry): LedgerEntry {
 }
 
 function conflict(key: string, existing: Hex, path: string): HttpError {
-  return new HttpError(409, "IDEMPOTENCY_KEY_REUSED", `idempotency key ${JSON.stringify(key)} was already used for entry ${existing}, not this one; nothing was stored`, {
-    path,
-    extra: { existingId: existing },
-  });
+  return new HttpError(
+    409,
+    "IDEMPOTENCY_KEY_REUSED",
+    `idempotency key ${JSON.stringify(key)} was already used for entry ${existing}, not this one; nothing was stored`,
+    {
+      path,
+      extra: { existingId: existing },
+    },
+  );
 }

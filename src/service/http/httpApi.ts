@@ -107,19 +107,28 @@ export function createHttpApi(parameters: CreateHttpApiParameters): HttpApi {
       response.once("close", () => {
         const seconds = (performance.now() - started) / 1000;
         metrics.observeHttp(label.route, response.statusCode, seconds);
-        logger.debug("request", { requestId, method: request.method, route: label.route, status: response.statusCode, ms: Math.round(seconds * 1e4) / 10, org: label.orgId });
+        logger.debug("request", {
+          requestId,
+          method: request.method,
+          route: label.route,
+          status: response.statusCode,
+          ms: Math.round(seconds * 1e4) / 10,
+          org: label.orgId,
+        });
         if (--inFlight === 0) {
           const waiters = idleWaiters;
           idleWaiters = [];
           for (const w of waiters) w();
         }
       });
-      route(request, label).then((reply) => send(response, reply, draining)).catch((error: unknown) => {
-        const e = toHttpError(error);
-        if (e.status >= 500) logger.error("request failed", { requestId, method: request.method, route: label.route, status: e.status, code: e.code, error });
-        if (response.headersSent) response.destroy();
-        else writeError(response, e, draining);
-      });
+      route(request, label)
+        .then((reply) => send(response, reply, draining))
+        .catch((error: unknown) => {
+          const e = toHttpError(error);
+          if (e.status >= 500) logger.error("request failed", { requestId, method: request.method, route: label.route, status: e.status, code: e.code, error });
+          if (response.headersSent) response.destroy();
+          else writeError(response, e, draining);
+        });
     },
     drain() {
       draining = true;

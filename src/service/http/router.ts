@@ -6,7 +6,13 @@ import type { Reply } from "./reply.js";
 
 export type Method = "GET" | "POST";
 export type Context = { readonly request: IncomingMessage; readonly params: Readonly<Record<string, string>>; readonly orgId: number };
-export type Route = { readonly method: Method; readonly path: string; readonly segments: readonly string[]; readonly auth: boolean; readonly handler: (context: Context) => Promise<Reply> };
+export type Route = {
+  readonly method: Method;
+  readonly path: string;
+  readonly segments: readonly string[];
+  readonly auth: boolean;
+  readonly handler: (context: Context) => Promise<Reply>;
+};
 
 /** Every route the API answers (method and path template), as docs/openapi.json must describe them. */
 export const ROUTES: readonly { readonly method: Method; readonly path: string }[] = [
@@ -37,7 +43,12 @@ export type RouteLabel = { route: string; orgId?: number };
  * const reply = await route(request, { route: "unmatched" });
  */
 export function createRouter(handlers: Handlers, authenticate: (request: IncomingMessage) => Promise<number>) {
-  const routes: Route[] = ROUTES.map((r) => ({ ...r, segments: r.path.split("/"), auth: r.path.startsWith("/v1/"), handler: handlers[`${r.method} ${r.path}`]! }));
+  const routes: Route[] = ROUTES.map((r) => ({
+    ...r,
+    segments: r.path.split("/"),
+    auth: r.path.startsWith("/v1/"),
+    handler: handlers[`${r.method} ${r.path}`]!,
+  }));
   return async (request: IncomingMessage, label: RouteLabel): Promise<Reply> => {
     const pathname = new URL(request.url ?? "/", "http://service.invalid").pathname;
     const segments = pathname.split("/");

@@ -33,7 +33,14 @@ export function createVerifyRoute(parameters: CreateHttpApiParameters, maxBodyBy
       o.publicKeys === undefined
         ? undefined
         : expectArray(o.publicKeys, "$.publicKeys", "INVALID_ARGUMENT", 0, MAX_VERIFY_PUBLIC_KEYS).map((k, i) => parsePublicKeyInfo(k, `$.publicKeys[${i}]`));
-    const common = { receipt, artifactSha256, chain: parameters.chain, chainId: parameters.chainId, registry: parameters.registry, confirmations: parameters.confirmations };
+    const common = {
+      receipt,
+      artifactSha256,
+      chain: parameters.chain,
+      chainId: parameters.chainId,
+      registry: parameters.registry,
+      confirmations: parameters.confirmations,
+    };
     let result: VerifiedReceipt;
     let signers: readonly VerifiedSigner[] | undefined;
     try {
@@ -45,7 +52,11 @@ export function createVerifyRoute(parameters: CreateHttpApiParameters, maxBodyBy
     } catch (error) {
       if (error instanceof VerificationError) return { status: 422, body: { verified: false, check: error.check, message: error.shortMessage } };
       // "Could not check" is never "not verified", and never "verified".
-      if (error instanceof ChainError) throw new HttpError(503, "CHAIN_UNAVAILABLE", `could not verify: the chain did not answer (${error.shortMessage})`, { cause: error, headers: { "retry-after": "5" } });
+      if (error instanceof ChainError)
+        throw new HttpError(503, "CHAIN_UNAVAILABLE", `could not verify: the chain did not answer (${error.shortMessage})`, {
+          cause: error,
+          headers: { "retry-after": "5" },
+        });
       throw error;
     }
     return {
@@ -81,8 +92,7 @@ function atPath<T>(prefix: string, parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    if (error instanceof InputError && error.path !== undefined)
-      rebase(error, `${prefix}.${error.path}`);
+    if (error instanceof InputError && error.path !== undefined) rebase(error, `${prefix}.${error.path}`);
     throw error;
   }
 }

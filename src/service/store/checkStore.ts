@@ -23,7 +23,13 @@ export type StoreCheckResult = {
  * transaction with its BatchAnchored event and metadata hash). A sealed batch the chain already
  * has is reported too: the backup is older than the anchor, and the running service will adopt it.
  */
-export async function checkStore(parameters: { store: ServiceStore; chain: ChainReader; registry: Hex; chainId: number; pageSize?: number }): Promise<StoreCheckResult> {
+export async function checkStore(parameters: {
+  store: ServiceStore;
+  chain: ChainReader;
+  registry: Hex;
+  chainId: number;
+  pageSize?: number;
+}): Promise<StoreCheckResult> {
   const { store, chain, registry } = parameters;
   const problems: StoreCheckProblem[] = [];
   let batches = 0;
@@ -55,7 +61,9 @@ async function checkBatch(store: ServiceStore, chain: ChainReader, registry: Hex
   if (tree.leafCount !== batch.leafCount) return `its stored tree has ${tree.leafCount} leaves, the batch says ${batch.leafCount}`;
   const onChain = await readAnchor(chain, registry, batch.orgId, batch.root);
   if (batch.status === "sealed" || batch.anchor === null)
-    return onChain ? `the store says sealed, but the chain has it anchored at block ${onChain.blockNumber} (the backup predates the anchor; the service adopts it on start)` : null;
+    return onChain
+      ? `the store says sealed, but the chain has it anchored at block ${onChain.blockNumber} (the backup predates the anchor; the service adopts it on start)`
+      : null;
   const a = batch.anchor;
   if (!onChain) return `the store says anchored at block ${a.blockNumber}, but the root is not anchored in ${registry}`;
   if (a.chainId !== chainId) return `the store says chain ${a.chainId}, the node serves ${chainId}`;
@@ -64,8 +72,11 @@ async function checkBatch(store: ServiceStore, chain: ChainReader, registry: Hex
   const block = await chain.getBlock(BigInt(a.blockNumber));
   if (!block || !hexEquals(block.hash, a.blockHash)) return `block ${a.blockNumber} is ${block?.hash ?? "missing"} on the node, the store says ${a.blockHash}`;
   const receipt = await chain.getTransactionReceipt(a.txHash);
-  const event = receipt?.logs.map((log) => decodeBatchAnchored(log, registry)).find((e) => e !== null && e.orgId === batch.orgId && hexEquals(e.root, batch.root));
+  const event = receipt?.logs
+    .map((log) => decodeBatchAnchored(log, registry))
+    .find((e) => e !== null && e.orgId === batch.orgId && hexEquals(e.root, batch.root));
   if (!receipt || !event) return `transaction ${a.txHash} is not on the node or did not anchor this root`;
-  if (!hexEquals(event.metadataHash, batch.metadataHash)) return `the anchored metadata hash ${event.metadataHash} differs from the stored ${batch.metadataHash}`;
+  if (!hexEquals(event.metadataHash, batch.metadataHash))
+    return `the anchored metadata hash ${event.metadataHash} differs from the stored ${batch.metadataHash}`;
   return null;
 }

@@ -115,7 +115,8 @@ export async function addEntriesIn(c: pg.PoolClient, entries: readonly NewEntry[
         receivedAt,
       ],
     });
-    for (const row of inserted.rows as Row[]) stored.set(`${String(row.org_id)}:${String(row.entry_hash)}`, { id: Number(row.id), receivedAt: receivedAtText, created: true });
+    for (const row of inserted.rows as Row[])
+      stored.set(`${String(row.org_id)}:${String(row.entry_hash)}`, { id: Number(row.id), receivedAt: receivedAtText, created: true });
     // Entries a concurrent call stored first (it committed while we waited): existing.
     if (inserted.rowCount !== newEntries.length)
       await lookUp(

@@ -24,8 +24,19 @@ const UNAVAILABLE_CLASSES: ReadonlyMap<string, string> = new Map([
   ["57", "operator intervention"],
   ["58", "system error"],
 ]);
-const UNAVAILABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
-const UNAVAILABLE_CLIENT_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Connection ended|Cannot use a pool after calling end|Client was closed/i;
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNABORTED",
+]);
+const UNAVAILABLE_CLIENT_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Connection ended|Cannot use a pool after calling end|Client was closed/i;
 
 /**
  * Maps an error of `pg` to the store's errors: lost or refused connections, a read-only database
@@ -46,7 +57,8 @@ export function postgresStoreError(error: unknown, operation: string, descriptio
   if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
     const named = UNAVAILABLE_STATES.get(code) ?? UNAVAILABLE_CLASSES.get(code.slice(0, 2));
     if (named !== undefined) return unavailable(`${code} ${named}`);
-    if (code.startsWith("23")) return new StoreError("STORE_CONFLICT", `constraint violation (${code}) while ${operation} in ${description}`, { details: message, cause: error });
+    if (code.startsWith("23"))
+      return new StoreError("STORE_CONFLICT", `constraint violation (${code}) while ${operation} in ${description}`, { details: message, cause: error });
     return error;
   }
   if (typeof code === "string" && UNAVAILABLE_SOCKET_CODES.has(code)) return unavailable(code);

@@ -5,10 +5,31 @@ import { addEntriesIn } from "./postgresAddEntries.js";
 import { postgresStoreError } from "./postgresErrors.js";
 import { SCHEMA } from "./postgresSchema.js";
 import { BATCH_COLUMNS, ENTRY_COLUMNS, type Row, rowMappers } from "./rows.js";
-import { SERVICE_SCHEMA_VERSION, SERVICE_SCHEMA_VERSION_KEY, batchTransition, checkMetaKey, checkPositive, checkSchemaVersion, checkSealed, lower, notFound } from "./rules.js";
+import {
+  SERVICE_SCHEMA_VERSION,
+  SERVICE_SCHEMA_VERSION_KEY,
+  batchTransition,
+  checkMetaKey,
+  checkPositive,
+  checkSchemaVersion,
+  checkSealed,
+  lower,
+  notFound,
+} from "./rules.js";
 import type { Hex } from "../../core/hex.js";
 import type { ReceiptAnchor } from "../../formats/receipt.js";
-import type { AddEntryResult, BatchStatus, NewEntry, OutboxTransaction, PendingStats, SealBuilder, ServiceBatch, ServiceStore, StoredEntry, StoredToken } from "./serviceStore.js";
+import type {
+  AddEntryResult,
+  BatchStatus,
+  NewEntry,
+  OutboxTransaction,
+  PendingStats,
+  SealBuilder,
+  ServiceBatch,
+  ServiceStore,
+  StoredEntry,
+  StoredToken,
+} from "./serviceStore.js";
 
 export class PostgresServiceStore implements ServiceStore {
   readonly kind = "postgres";
@@ -124,19 +145,30 @@ export class PostgresServiceStore implements ServiceStore {
   async createToken(input: { orgId: number; name: string; tokenHash: Hex }): Promise<StoredToken> {
     const createdAt = new Date();
     return this.transaction("creating a token", async (c) => {
-      const row = (await c.query("INSERT INTO tokens (org_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id", [input.orgId, input.name, lower(input.tokenHash), createdAt]))
-        .rows[0] as Row;
+      const row = (
+        await c.query("INSERT INTO tokens (org_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id", [
+          input.orgId,
+          input.name,
+          lower(input.tokenHash),
+          createdAt,
+        ])
+      ).rows[0] as Row;
       return { id: Number(row.id), orgId: input.orgId, name: input.name, createdAt: createdAt.toISOString() };
     });
   }
 
   async findToken(tokenHash: Hex): Promise<StoredToken | null> {
-    const [row] = await this.query("finding a token", "SELECT id, org_id, name, created_at FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL", [lower(tokenHash)]);
+    const [row] = await this.query("finding a token", "SELECT id, org_id, name, created_at FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL", [
+      lower(tokenHash),
+    ]);
     return row === undefined ? null : toToken(row);
   }
 
   async revokeToken(id: number): Promise<boolean> {
-    return this.transaction("revoking a token", async (c) => (await c.query("UPDATE tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [id])).rowCount === 1);
+    return this.transaction(
+      "revoking a token",
+      async (c) => (await c.query("UPDATE tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [id])).rowCount === 1,
+    );
   }
 
   async listTokens(orgId?: number): Promise<StoredToken[]> {
@@ -177,7 +209,11 @@ export class PostgresServiceStore implements ServiceStore {
       "counting pending entries",
       "SELECT org_id, count(*) AS pending, min(received_at) AS oldest FROM entries WHERE batch_id IS NULL GROUP BY org_id ORDER BY org_id",
     );
-    return rows.map((r) => ({ orgId: Number(r.org_id), pending: Number(r.pending), oldestReceivedAt: r.oldest === null ? null : (r.oldest as Date).toISOString() }));
+    return rows.map((r) => ({
+      orgId: Number(r.org_id),
+      pending: Number(r.pending),
+      oldestReceivedAt: r.oldest === null ? null : (r.oldest as Date).toISOString(),
+    }));
   }
 
   async sealBatch(orgId: number, maxLeaves: number, build: SealBuilder, now: Date): Promise<ServiceBatch | null> {
@@ -185,17 +221,33 @@ export class PostgresServiceStore implements ServiceStore {
     return this.transaction(`sealing a batch for organisation ${orgId}`, async (c) => {
       // One sealer per organisation across every instance; the count check below is the last line of defence.
       await c.query("SELECT pg_advisory_xact_lock(hashtextextended('provenance-seal:' || $1::text, 0))", [orgId]);
-      const pending = (await c.query({ name: "service-pending-leaves", text: "SELECT id, leaf FROM entries WHERE org_id = $1 AND batch_id IS NULL ORDER BY id LIMIT $2", values: [orgId, maxLeaves] }))
-        .rows as Row[];
+      const pending = (
+        await c.query({
+          name: "service-pending-leaves",
+          text: "SELECT id, leaf FROM entries WHERE org_id = $1 AND batch_id IS NULL ORDER BY id LIMIT $2",
+          values: [orgId, maxLeaves],
+        })
+      ).rows as Row[];
       if (pending.length === 0) return null;
       const built = build(pending.map((r) => r.leaf as Hex));
       const batch = (
         await c.query(
           `INSERT INTO batches (org_id, root, leaf_count, metadata, metadata_hash, tree, status, sealed_at) VALUES ($1, $2, $3, $4, $5, $6, 'sealed', $7) RETURNING ${BATCH_COLUMNS}`,
-          [orgId, built.root, pending.length, built.metadata, built.metadataHash, Buffer.from(built.tree.buffer, built.tree.byteOffset, built.tree.byteLength), now],
+          [
+            orgId,
+            built.root,
+            pending.length,
+            built.metadata,
+            built.metadataHash,
+            Buffer.from(built.tree.buffer, built.tree.byteOffset, built.tree.byteLength),
+            now,
+          ],
         )
       ).rows[0] as Row;
-      const assigned = await c.query("UPDATE entries SET batch_id = $1 WHERE id = ANY($2::bigint[]) AND batch_id IS NULL", [batch.id, pending.map((r) => r.id)]);
+      const assigned = await c.query("UPDATE entries SET batch_id = $1 WHERE id = ANY($2::bigint[]) AND batch_id IS NULL", [
+        batch.id,
+        pending.map((r) => r.id),
+      ]);
       checkSealed(orgId, pending.length, assigned.rowCount ?? 0);
       return toBatch(batch);
     });
@@ -221,7 +273,9 @@ export class PostgresServiceStore implements ServiceStore {
   }
 
   async receivedTimesOf(batchId: number): Promise<string[]> {
-    return (await this.query(`reading the entries of batch ${batchId}`, "SELECT received_at FROM entries WHERE batch_id = $1 ORDER BY id", [batchId])).map((r) => iso(r.received_at));
+    return (await this.query(`reading the entries of batch ${batchId}`, "SELECT received_at FROM entries WHERE batch_id = $1 ORDER BY id", [batchId])).map(
+      (r) => iso(r.received_at),
+    );
   }
 
   async addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction> {
@@ -263,7 +317,8 @@ export class PostgresServiceStore implements ServiceStore {
 
   async markConfirmed(batchId: number, now: Date): Promise<void> {
     await this.transaction(`marking batch ${batchId} confirmed`, async (c) => {
-      if (batchTransition(batchId, await batchStatus(c, batchId), "confirmed")) await c.query("UPDATE batches SET status = 'confirmed', confirmed_at = $2 WHERE id = $1", [batchId, now]);
+      if (batchTransition(batchId, await batchStatus(c, batchId), "confirmed"))
+        await c.query("UPDATE batches SET status = 'confirmed', confirmed_at = $2 WHERE id = $1", [batchId, now]);
     });
   }
 
@@ -307,4 +362,3 @@ async function batchStatus(c: pg.PoolClient, batchId: number): Promise<BatchStat
 
 const iso = (value: unknown): string => (value as Date).toISOString();
 const { toToken, toEntry, toBatch, toTransaction } = rowMappers(iso);
-

@@ -23,10 +23,14 @@ export const SERVICE_SCHEMA_VERSION_KEY = "service_schema_version";
  * checkSchemaVersion("1", "sqlite:/var/lib/provenance/service.db"); // 1
  */
 export function checkSchemaVersion(stored: unknown, description: string): number {
-  if (stored === undefined) throw new StoreError("STORE_VERSION", `${description} is not a provenance service store (it has tables but no ${SERVICE_SCHEMA_VERSION_KEY})`);
+  if (stored === undefined)
+    throw new StoreError("STORE_VERSION", `${description} is not a provenance service store (it has tables but no ${SERVICE_SCHEMA_VERSION_KEY})`);
   const version = Number(stored);
   if (!Number.isSafeInteger(version) || version > SERVICE_SCHEMA_VERSION)
-    throw new StoreError("STORE_VERSION", `the service store ${description} has schema version ${String(stored)}; this version of provenance reads up to ${SERVICE_SCHEMA_VERSION}`);
+    throw new StoreError(
+      "STORE_VERSION",
+      `the service store ${description} has schema version ${String(stored)}; this version of provenance reads up to ${SERVICE_SCHEMA_VERSION}`,
+    );
   return version;
 }
 
@@ -67,7 +71,8 @@ export function batchTransition(batchId: number, from: BatchStatus, to: "anchore
 
 /** Sealing assigned another number of entries than it read: another writer raced it. Nothing is kept. */
 export function checkSealed(orgId: number, read: number, assigned: number): void {
-  if (assigned !== read) throw new StoreError("STORE_CONFLICT", `expected to seal ${read} pending entries of organisation ${orgId} but assigned ${assigned}; sealing aborted`);
+  if (assigned !== read)
+    throw new StoreError("STORE_CONFLICT", `expected to seal ${read} pending entries of organisation ${orgId} but assigned ${assigned}; sealing aborted`);
 }
 
 export { notFound } from "../../core/errors/store.js";

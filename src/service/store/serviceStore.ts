@@ -58,12 +58,8 @@ export type BatchStatus = ServiceBatchStatus;
 // The anchoring engine's part of the store (src/ledger/anchoring/types.ts), named here too.
 export type { AnchoringStore, OutboxTransaction, PendingStats, SealBuilder, ServiceBatch };
 
-
-
-
 /** An API token as stored: only its SHA-256, never the token. */
 export type StoredToken = { readonly id: number; readonly orgId: number; readonly name: string; readonly createdAt: string };
-
 
 /**
  * Storage of the anchoring service. Every method is one transaction: when a write resolves it is

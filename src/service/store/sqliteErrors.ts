@@ -33,7 +33,10 @@ export function sqliteStoreError(error: unknown, operation: string, path: string
   const message = (error as Error).message;
   const cause = UNAVAILABLE_CODES.get(primary);
   if (cause !== undefined)
-    return new StoreError("STORE_UNAVAILABLE", `the service store sqlite:${path} is unavailable (${cause}) while ${operation}`, { details: message, cause: error });
+    return new StoreError("STORE_UNAVAILABLE", `the service store sqlite:${path} is unavailable (${cause}) while ${operation}`, {
+      details: message,
+      cause: error,
+    });
   if (primary === 19) return new StoreError("STORE_CONFLICT", `constraint violation while ${operation} in sqlite:${path}`, { details: message, cause: error });
   return error;
 }

@@ -141,4 +141,5 @@ async function runIngestThread(init: IngestThreadInit): Promise<void> {
 }
 
 // This module is also the ingest thread's entry point (last: everything above is defined by then).
-if (!isMainThread && (workerData as Record<string, unknown> | null)?.[INGEST_THREAD] !== undefined) void runIngestThread((workerData as Record<string, IngestThreadInit>)[INGEST_THREAD]!);
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[INGEST_THREAD] !== undefined)
+  void runIngestThread((workerData as Record<string, IngestThreadInit>)[INGEST_THREAD]!);

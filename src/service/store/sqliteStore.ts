@@ -6,10 +6,31 @@ import { SqliteConnection } from "./sqliteConnection.js";
 import { sqliteStoreError } from "./sqliteErrors.js";
 import { SCHEMA } from "./sqliteSchema.js";
 import { BATCH_COLUMNS, ENTRY_COLUMNS, type Row, rowMappers } from "./rows.js";
-import { SERVICE_SCHEMA_VERSION, SERVICE_SCHEMA_VERSION_KEY, batchTransition, checkMetaKey, checkPositive, checkSchemaVersion, checkSealed, lower, notFound } from "./rules.js";
+import {
+  SERVICE_SCHEMA_VERSION,
+  SERVICE_SCHEMA_VERSION_KEY,
+  batchTransition,
+  checkMetaKey,
+  checkPositive,
+  checkSchemaVersion,
+  checkSealed,
+  lower,
+  notFound,
+} from "./rules.js";
 import type { Hex } from "../../core/hex.js";
 import type { ReceiptAnchor } from "../../formats/receipt.js";
-import type { AddEntryResult, BatchStatus, NewEntry, OutboxTransaction, PendingStats, SealBuilder, ServiceBatch, ServiceStore, StoredEntry, StoredToken } from "./serviceStore.js";
+import type {
+  AddEntryResult,
+  BatchStatus,
+  NewEntry,
+  OutboxTransaction,
+  PendingStats,
+  SealBuilder,
+  ServiceBatch,
+  ServiceStore,
+  StoredEntry,
+  StoredToken,
+} from "./serviceStore.js";
 
 export class SqliteServiceStore extends SqliteConnection implements ServiceStore {
   readonly kind = "sqlite";
@@ -24,9 +45,13 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
   /** Creates the schema or checks its version: a newer schema, or a database that is not a service store, is refused. */
   migrate(readOnly: boolean): void {
     const check = (): number | null => {
-      const tables = (this.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Row[]).map((r) => String(r.name));
+      const tables = (this.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Row[]).map((r) =>
+        String(r.name),
+      );
       if (tables.length === 0) return null;
-      const row = tables.includes("meta") ? (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(SERVICE_SCHEMA_VERSION_KEY) as Row | undefined) : undefined;
+      const row = tables.includes("meta")
+        ? (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(SERVICE_SCHEMA_VERSION_KEY) as Row | undefined)
+        : undefined;
       return checkSchemaVersion(row?.value, this.path);
     };
     try {
@@ -85,14 +110,19 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
 
   async findToken(tokenHash: Hex): Promise<StoredToken | null> {
     return this.read("finding a token", () => {
-      const row = this.statement("SELECT id, org_id, name, created_at FROM tokens WHERE token_hash = ? AND revoked_at IS NULL").get(lower(tokenHash)) as Row | undefined;
+      const row = this.statement("SELECT id, org_id, name, created_at FROM tokens WHERE token_hash = ? AND revoked_at IS NULL").get(lower(tokenHash)) as
+        | Row
+        | undefined;
       return row === undefined ? null : toToken(row);
     });
   }
 
   async revokeToken(id: number): Promise<boolean> {
     const now = new Date().toISOString();
-    return this.writeInTurn("revoking a token", () => Number(this.statement("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now, id).changes) === 1);
+    return this.writeInTurn(
+      "revoking a token",
+      () => Number(this.statement("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now, id).changes) === 1,
+    );
   }
 
   async listTokens(orgId?: number): Promise<StoredToken[]> {
@@ -111,7 +141,10 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
     if (!thread?.alive) return this.addEntriesHere(entries);
     return this.inTurn(async () => {
       // A thread that could not open its connection (or crashed) leaves the commits to this one.
-      const started = await thread.ready.then(() => thread.alive, () => false);
+      const started = await thread.ready.then(
+        () => thread.alive,
+        () => false,
+      );
       return started ? thread.addEntries(entries) : this.addEntriesHere(entries);
     });
   }
@@ -198,7 +231,9 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
           ).get(orgId, built.root, pending.length, built.metadata, built.metadataHash, built.tree, sealedAt) as Row
         ).id,
       );
-      const assigned = Number(this.statement("UPDATE entries SET batch_id = ? WHERE org_id = ? AND batch_id IS NULL AND id <= ?").run(batchId, orgId, last.id as number).changes);
+      const assigned = Number(
+        this.statement("UPDATE entries SET batch_id = ? WHERE org_id = ? AND batch_id IS NULL AND id <= ?").run(batchId, orgId, last.id as number).changes,
+      );
       checkSealed(orgId, pending.length, assigned);
       return this.batch(batchId)!;
     });
@@ -222,15 +257,21 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
   }
 
   async unconfirmedBatches(): Promise<ServiceBatch[]> {
-    return this.read("listing unconfirmed batches", () => (this.statement(`SELECT ${BATCH_COLUMNS} FROM batches WHERE status <> 'confirmed' ORDER BY id`).all() as Row[]).map(toBatch));
+    return this.read("listing unconfirmed batches", () =>
+      (this.statement(`SELECT ${BATCH_COLUMNS} FROM batches WHERE status <> 'confirmed' ORDER BY id`).all() as Row[]).map(toBatch),
+    );
   }
 
   async listBatches(afterId: number, limit: number): Promise<ServiceBatch[]> {
-    return this.read("listing batches", () => (this.statement(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id > ? ORDER BY id LIMIT ?`).all(afterId, limit) as Row[]).map(toBatch));
+    return this.read("listing batches", () =>
+      (this.statement(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id > ? ORDER BY id LIMIT ?`).all(afterId, limit) as Row[]).map(toBatch),
+    );
   }
 
   async receivedTimesOf(batchId: number): Promise<string[]> {
-    return this.read(`reading the entries of batch ${batchId}`, () => (this.statement("SELECT received_at FROM entries WHERE batch_id = ? ORDER BY id").all(batchId) as Row[]).map((r) => String(r.received_at)));
+    return this.read(`reading the entries of batch ${batchId}`, () =>
+      (this.statement("SELECT received_at FROM entries WHERE batch_id = ? ORDER BY id").all(batchId) as Row[]).map((r) => String(r.received_at)),
+    );
   }
 
   async addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction> {
@@ -245,11 +286,15 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
   }
 
   async transactionsOf(batchId: number): Promise<OutboxTransaction[]> {
-    return this.read("listing transactions", () => (this.statement("SELECT * FROM transactions WHERE batch_id = ? ORDER BY id").all(batchId) as Row[]).map(toTransaction));
+    return this.read("listing transactions", () =>
+      (this.statement("SELECT * FROM transactions WHERE batch_id = ? ORDER BY id").all(batchId) as Row[]).map(toTransaction),
+    );
   }
 
   async pendingTransactions(): Promise<OutboxTransaction[]> {
-    return this.read("listing pending transactions", () => (this.statement("SELECT * FROM transactions WHERE status = 'pending' ORDER BY id").all() as Row[]).map(toTransaction));
+    return this.read("listing pending transactions", () =>
+      (this.statement("SELECT * FROM transactions WHERE status = 'pending' ORDER BY id").all() as Row[]).map(toTransaction),
+    );
   }
 
   async setTransactionStatus(id: number, status: OutboxTransaction["status"]): Promise<void> {
@@ -269,7 +314,8 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
 
   async markConfirmed(batchId: number, now: Date): Promise<void> {
     await this.writeInTurn(`marking batch ${batchId} confirmed`, () => {
-      if (batchTransition(batchId, this.batchStatus(batchId), "confirmed")) this.statement("UPDATE batches SET status = 'confirmed', confirmed_at = ? WHERE id = ?").run(now.toISOString(), batchId);
+      if (batchTransition(batchId, this.batchStatus(batchId), "confirmed"))
+        this.statement("UPDATE batches SET status = 'confirmed', confirmed_at = ? WHERE id = ?").run(now.toISOString(), batchId);
     });
   }
 

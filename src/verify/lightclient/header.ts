@@ -91,10 +91,15 @@ export function headerFromRpc(block: unknown, field = "block"): BlockHeader {
       missingFrom ??= jsonName;
       return;
     }
-    if (missingFrom !== undefined) throw new LightClientError("header", `present while the earlier fork field ${missingFrom} is absent`, { field: `${field}.${jsonName}` });
-    header[key] = kind === "uint" ? parseQuantity(value, `${field}.${jsonName}`) : hexToBytes(value, "header", `${field}.${jsonName}`, kind === "bytes" ? undefined : kind.bytes);
+    if (missingFrom !== undefined)
+      throw new LightClientError("header", `present while the earlier fork field ${missingFrom} is absent`, { field: `${field}.${jsonName}` });
+    header[key] =
+      kind === "uint"
+        ? parseQuantity(value, `${field}.${jsonName}`)
+        : hexToBytes(value, "header", `${field}.${jsonName}`, kind === "bytes" ? undefined : kind.bytes);
   });
-  if ((header.extraData as Uint8Array).length > MAX_EXTRA_DATA) throw new LightClientError("header", `longer than ${MAX_EXTRA_DATA} bytes`, { field: `${field}.extraData` });
+  if ((header.extraData as Uint8Array).length > MAX_EXTRA_DATA)
+    throw new LightClientError("header", `longer than ${MAX_EXTRA_DATA} bytes`, { field: `${field}.extraData` });
   return header as BlockHeader;
 }
 
@@ -135,7 +140,8 @@ export function decodeHeader(bytes: Uint8Array, field = "header"): BlockHeader {
     const name = `${field}.${jsonName}`;
     header[key] = kind === "uint" ? rlpUint(item, "header", name) : rlpBytes(item, "header", name, kind === "bytes" ? undefined : kind.bytes);
   });
-  if ((header.extraData as Uint8Array).length > MAX_EXTRA_DATA) throw new LightClientError("header", `longer than ${MAX_EXTRA_DATA} bytes`, { field: `${field}.extraData` });
+  if ((header.extraData as Uint8Array).length > MAX_EXTRA_DATA)
+    throw new LightClientError("header", `longer than ${MAX_EXTRA_DATA} bytes`, { field: `${field}.extraData` });
   return header as BlockHeader;
 }
 

@@ -24,7 +24,16 @@ export { DEFAULT_EPOCH_LENGTH, QBFT_TRUST_FORMAT, type QbftTrust, type Validator
 export { type QbftWalkStep, type VerifiedBlock, walkQbftHeaders } from "./walk.js";
 export { type JsonRpcRequest, type SyncQbftHeadersParameters, fetchWalkStep, syncQbftHeaders } from "./syncQbft.js";
 export { LightClientError, type LightClientCheck } from "../../core/errors/lightClient.js";
-export { REGISTRY_SLOTS, anchorSlot, decodeAnchorWord, decodeRevocationWord, decodeSigningKeyWord, nextSlot, revocationSlot, signingKeySlot } from "./registrySlots.js";
+export {
+  REGISTRY_SLOTS,
+  anchorSlot,
+  decodeAnchorWord,
+  decodeRevocationWord,
+  decodeSigningKeyWord,
+  nextSlot,
+  revocationSlot,
+  signingKeySlot,
+} from "./registrySlots.js";
 export {
   GENESIS_ROOT,
   ORGANISATIONS_SLOT,
@@ -41,5 +50,14 @@ export {
 } from "./registryFacts.js";
 export { type Eip1193Request, READ_METHODS, pinBlockTags } from "../../chain/transport.js";
 export { type QuorumEndpoint, type QuorumReport, type QuorumRequest, type QuorumRequestParameters, quorumRequest } from "../../chain/quorum.js";
-export { MAX_OFFLINE_KIT_ANSWERS, OFFLINE_KIT_FORMAT, type OfflineKit, type RecordedAnswer, type RecordingRequest, parseOfflineKit, recordingRequest, replayRequest } from "./offlineKit.js";
+export {
+  MAX_OFFLINE_KIT_ANSWERS,
+  OFFLINE_KIT_FORMAT,
+  type OfflineKit,
+  type RecordedAnswer,
+  type RecordingRequest,
+  parseOfflineKit,
+  recordingRequest,
+  replayRequest,
+} from "./offlineKit.js";
 export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./lightReader.js";

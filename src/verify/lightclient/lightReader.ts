@@ -43,7 +43,9 @@ import type { BlockHeader, LogEntry, LogFilter, TransactionReceipt } from "../..
 
 const abi = provenanceRegistryAbi as Abi;
 /** The storage layout the proofs read is ProvenanceRegistry's: the pinned address must hold exactly its code. */
-export const REGISTRY_CODE_HASH: Hex = bytesToHex(keccak256(hexToBytes(provenanceRegistryDeployedBytecode, "registry-code", "provenanceRegistryDeployedBytecode")));
+export const REGISTRY_CODE_HASH: Hex = bytesToHex(
+  keccak256(hexToBytes(provenanceRegistryDeployedBytecode, "registry-code", "provenanceRegistryDeployedBytecode")),
+);
 
 /**
  * Every released build of ProvenanceRegistry with this storage layout, by runtime code hash: this
@@ -82,7 +84,14 @@ export interface LightChainReader extends TrustedChainReader {
 }
 
 /** A header the reader trusts: seal-verified by the walk, or hash-linked back from a verified one. */
-type KnownBlock = { readonly number: bigint; readonly hash: Hex; readonly parentHash: Hex; readonly timestamp: bigint; readonly stateRoot: Uint8Array; readonly receiptsRoot: Uint8Array };
+type KnownBlock = {
+  readonly number: bigint;
+  readonly hash: Hex;
+  readonly parentHash: Hex;
+  readonly timestamp: bigint;
+  readonly stateRoot: Uint8Array;
+  readonly receiptsRoot: Uint8Array;
+};
 type Synced = { readonly head: KnownBlock; readonly checkpoint: QbftTrust; readonly headValidators: readonly Hex[]; readonly walked: number };
 type ProvenBlockReceipts = { readonly receipts: readonly ProvenReceipt[]; readonly hashes: readonly Hex[] };
 
@@ -133,7 +142,10 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
       // The starting block is pinned by its hash: its header (and so its roots) is trusted once it hashes to it.
       const startHeader = await fetchHeader(startNumber, `block ${startNumber}`);
       const startHash = bytesToHex(qbftBlockHash(startHeader));
-      if (startHash !== start.block.hash) throw new LightClientError("checkpoint", `block ${startNumber} hashes to ${startHash}, not the pinned ${start.block.hash}`, { field: "trust.block.hash" });
+      if (startHash !== start.block.hash)
+        throw new LightClientError("checkpoint", `block ${startNumber} hashes to ${startHash}, not the pinned ${start.block.hash}`, {
+          field: "trust.block.hash",
+        });
       lowest = knownOf(startHeader, startHash);
       known.set(startNumber, lowest);
       const { checkpoint, blocks } = await syncQbftHeaders(start, request, { toBlock: parameters.toBlock });
@@ -160,8 +172,13 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
         const header = await fetchHeader(child.number - 1n, `block ${child.number - 1n}`);
         const hash = bytesToHex(qbftBlockHash(header));
         if (hash !== child.parentHash)
-          throw new LightClientError("parent-hash", `block ${header.number} hashes to ${hash}, but the verified block ${child.number} names parent ${child.parentHash}`, { field: `block ${header.number}` });
-        if (header.number !== child.number - 1n) throw new LightClientError("block-number", `is ${header.number}, expected ${child.number - 1n}`, { field: `block ${child.number - 1n}.number` });
+          throw new LightClientError(
+            "parent-hash",
+            `block ${header.number} hashes to ${hash}, but the verified block ${child.number} names parent ${child.parentHash}`,
+            { field: `block ${header.number}` },
+          );
+        if (header.number !== child.number - 1n)
+          throw new LightClientError("block-number", `is ${header.number}, expected ${child.number - 1n}`, { field: `block ${child.number - 1n}.number` });
         lowest = knownOf(header, hash);
         known.set(lowest.number, lowest);
       }
@@ -180,9 +197,18 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
     // The account first: storage is only read once the code (and so the layout) is ProvenanceRegistry's.
     const nodes = (answer as { accountProof?: unknown } | null)?.accountProof;
     if (!Array.isArray(nodes)) throw new LightClientError("account-proof", "expected an array of hex RLP nodes", { field: `${field}.accountProof` });
-    const account = verifyAccountProof(head.stateRoot, hexToBytes(registry, "account-proof", "registry", 20), nodes.map((n, i) => hexToBytes(n, "account-proof", `${field}.accountProof[${i}]`)), `${field}.accountProof`);
+    const account = verifyAccountProof(
+      head.stateRoot,
+      hexToBytes(registry, "account-proof", "registry", 20),
+      nodes.map((n, i) => hexToBytes(n, "account-proof", `${field}.accountProof[${i}]`)),
+      `${field}.accountProof`,
+    );
     if (!REGISTRY_CODE_HASHES.has(bytesToHex(account.codeHash)))
-      throw new LightClientError("registry-code", `the pinned registry ${registry} holds code ${bytesToHex(account.codeHash)} at block ${head.number}, not a known build of ProvenanceRegistry (this one: ${REGISTRY_CODE_HASH}): its storage layout is unknown`, { field: "registry" });
+      throw new LightClientError(
+        "registry-code",
+        `the pinned registry ${registry} holds code ${bytesToHex(account.codeHash)} at block ${head.number}, not a known build of ProvenanceRegistry (this one: ${REGISTRY_CODE_HASH}): its storage layout is unknown`,
+        { field: "registry" },
+      );
     return verifyGetProof(head.stateRoot, registry, unique, answer, field).storage;
   }
 
@@ -193,15 +219,24 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
       cached = (async () => {
         const json = (await request("eth_getBlockByNumber", [quantity(block.number), false])) as { transactions?: unknown } | null;
         const hashes = json?.transactions;
-        if (!Array.isArray(hashes) || hashes.some((h) => typeof h !== "string")) throw new LightClientError("receipt-proof", "expected the block's transaction hashes", { field: `block ${block.number}.transactions` });
-        const fromNode = await Promise.all(hashes.map(async (h, i) => receiptFromRpc(await request("eth_getTransactionReceipt", [h]), `block ${block.number} receipts[${i}]`)));
+        if (!Array.isArray(hashes) || hashes.some((h) => typeof h !== "string"))
+          throw new LightClientError("receipt-proof", "expected the block's transaction hashes", { field: `block ${block.number}.transactions` });
+        const fromNode = await Promise.all(
+          hashes.map(async (h, i) => receiptFromRpc(await request("eth_getTransactionReceipt", [h]), `block ${block.number} receipts[${i}]`)),
+        );
         const trie = buildReceiptsTrie(fromNode);
         if (!bytesEqual(trie.root, block.receiptsRoot))
-          throw new LightClientError("receipt-proof", `the node's receipts of block ${block.number} rebuild root ${bytesToHex(trie.root)}, but the verified header's receiptsRoot is ${bytesToHex(block.receiptsRoot)}`, {
-            field: `block ${block.number}.receipts`,
-          });
+          throw new LightClientError(
+            "receipt-proof",
+            `the node's receipts of block ${block.number} rebuild root ${bytesToHex(trie.root)}, but the verified header's receiptsRoot is ${bytesToHex(block.receiptsRoot)}`,
+            {
+              field: `block ${block.number}.receipts`,
+            },
+          );
         // Each receipt is then read back through the verifier, from its proof against the verified root.
-        const receipts = fromNode.map((_, i) => verifyReceiptProof(block.receiptsRoot, { transactionIndex: i, proof: trie.proof(receiptKey(i)) }, `block ${block.number} receipts[${i}]`));
+        const receipts = fromNode.map((_, i) =>
+          verifyReceiptProof(block.receiptsRoot, { transactionIndex: i, proof: trie.proof(receiptKey(i)) }, `block ${block.number} receipts[${i}]`),
+        );
         return { receipts, hashes: hashes.map((h) => (h as string).toLowerCase() as Hex) };
       })();
       blockReceipts.set(block.number, cached);
@@ -210,7 +245,14 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
   }
 
   const logsOf = (block: KnownBlock, receipt: ProvenReceipt, transactionHash: Hex): LogEntry[] =>
-    receipt.logs.map((log) => ({ address: log.address, topics: log.topics, data: log.data, blockNumber: block.number, blockHash: block.hash, transactionHash }));
+    receipt.logs.map((log) => ({
+      address: log.address,
+      topics: log.topics,
+      data: log.data,
+      blockNumber: block.number,
+      blockHash: block.hash,
+      transactionHash,
+    }));
 
   // The head is verified once per reader, so a call has one proven answer: prove each call once (a
   // bundle asks anchorOf, organisation and signingKey once per entry, mostly the same questions).
@@ -228,7 +270,8 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
   }
 
   async function proveCall({ to, data }: { readonly to: Hex; readonly data: Hex }): Promise<Hex> {
-    if (to.toLowerCase() !== registry) throw new LightClientError("unprovable", `light mode proves the pinned registry's storage only, not a call to ${to}`, { field: "call.to" });
+    if (to.toLowerCase() !== registry)
+      throw new LightClientError("unprovable", `light mode proves the pinned registry's storage only, not a call to ${to}`, { field: "call.to" });
     let decoded: { functionName: string; args?: readonly unknown[] | undefined };
     try {
       decoded = decodeFunctionData({ abi, data }) as typeof decoded;
@@ -240,7 +283,11 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
       case "anchorOf": {
         const [orgId, root] = args as [number, Hex];
         const a = provenAnchor(await proveSlots(anchorSlots(orgId, root)), orgId, root);
-        return encodeFunctionResult({ abi, functionName: "anchorOf", result: { orgId: a.orgId, sequence: a.sequence, blockNumber: Number(a.blockNumber), timestamp: Number(a.timestamp), leafCount: a.leafCount } } as never);
+        return encodeFunctionResult({
+          abi,
+          functionName: "anchorOf",
+          result: { orgId: a.orgId, sequence: a.sequence, blockNumber: Number(a.blockNumber), timestamp: Number(a.timestamp), leafCount: a.leafCount },
+        } as never);
       }
       case "signingKey": {
         const [orgId, keyId] = args as [number, Hex];
@@ -279,7 +326,9 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
     const { receipts, hashes } = await receiptsOf(block);
     return receipts
       .flatMap((r, i) => logsOf(block, r, hashes[i]!))
-      .filter((log) => log.address === filter.address.toLowerCase() && filter.topics.every((t, i) => t === null || log.topics[i]?.toLowerCase() === t.toLowerCase()));
+      .filter(
+        (log) => log.address === filter.address.toLowerCase() && filter.topics.every((t, i) => t === null || log.topics[i]?.toLowerCase() === t.toLowerCase()),
+      );
   }
 
   async function getTransactionReceipt(hash: Hex): Promise<TransactionReceipt | null> {
@@ -291,9 +340,13 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
     if (block === null) return null;
     const { receipts, hashes } = await receiptsOf(block);
     if (hashes[at.transactionIndex] !== hash.toLowerCase())
-      throw new LightClientError("receipt-proof", `the node places transaction ${hash} at index ${at.transactionIndex} of block ${block.number}, whose transaction there is ${hashes[at.transactionIndex] ?? "missing"}`, {
-        field: "eth_getTransactionReceipt.transactionIndex",
-      });
+      throw new LightClientError(
+        "receipt-proof",
+        `the node places transaction ${hash} at index ${at.transactionIndex} of block ${block.number}, whose transaction there is ${hashes[at.transactionIndex] ?? "missing"}`,
+        {
+          field: "eth_getTransactionReceipt.transactionIndex",
+        },
+      );
     const proven = receipts[at.transactionIndex]!;
     const previous = at.transactionIndex > 0 ? receipts[at.transactionIndex - 1]!.cumulativeGasUsed : 0n;
     const address = (v: unknown): Hex | null => (typeof v === "string" && /^0x[0-9a-fA-F]{40}$/.test(v) ? (v.toLowerCase() as Hex) : null);
@@ -350,8 +403,14 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
 /** A checkpoint must continue the pinned trust: same chain, registry and selection, not before the pinned block. */
 export function checkCheckpoint(trust: QbftTrust, checkpoint: QbftTrust): void {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  if (checkpoint.chainId !== trust.chainId) throw new LightClientError("checkpoint", `is for chain ${checkpoint.chainId}, the trust file for ${trust.chainId}`, { field: "checkpoint.chainId" });
-  if (checkpoint.registry !== trust.registry) throw new LightClientError("checkpoint", `is for registry ${checkpoint.registry}, the trust file for ${trust.registry}`, { field: "checkpoint.registry" });
-  if (!same(checkpoint.validatorSelection, trust.validatorSelection)) throw new LightClientError("checkpoint", "has another validator selection than the trust file", { field: "checkpoint.validatorSelection" });
-  if (checkpoint.block.number < trust.block.number) throw new LightClientError("checkpoint", `block ${checkpoint.block.number} is before the pinned block ${trust.block.number}`, { field: "checkpoint.block.number" });
+  if (checkpoint.chainId !== trust.chainId)
+    throw new LightClientError("checkpoint", `is for chain ${checkpoint.chainId}, the trust file for ${trust.chainId}`, { field: "checkpoint.chainId" });
+  if (checkpoint.registry !== trust.registry)
+    throw new LightClientError("checkpoint", `is for registry ${checkpoint.registry}, the trust file for ${trust.registry}`, { field: "checkpoint.registry" });
+  if (!same(checkpoint.validatorSelection, trust.validatorSelection))
+    throw new LightClientError("checkpoint", "has another validator selection than the trust file", { field: "checkpoint.validatorSelection" });
+  if (checkpoint.block.number < trust.block.number)
+    throw new LightClientError("checkpoint", `block ${checkpoint.block.number} is before the pinned block ${trust.block.number}`, {
+      field: "checkpoint.block.number",
+    });
 }

@@ -46,7 +46,13 @@ function encodeHexPrefix(nibbles: readonly number[], leaf: boolean): Uint8Array 
  * import { verifyMptProof } from "provenance-ledger/lightclient";
  * const account = verifyMptProof(stateRoot, keccak256(address), proof, "account-proof", "accountProof");
  */
-export function verifyMptProof(root: Uint8Array, key: Uint8Array, proof: readonly Uint8Array[], check: LightClientCheck, field: string): Uint8Array | undefined {
+export function verifyMptProof(
+  root: Uint8Array,
+  key: Uint8Array,
+  proof: readonly Uint8Array[],
+  check: LightClientCheck,
+  field: string,
+): Uint8Array | undefined {
   if (proof.length > MAX_PROOF_NODES) throw new LightClientError(check, `more than ${MAX_PROOF_NODES} nodes`, { field });
   const path = toNibbles(key);
   let position = 0;
@@ -54,7 +60,8 @@ export function verifyMptProof(root: Uint8Array, key: Uint8Array, proof: readonl
   // The reference to follow: a 32-byte hash, an embedded node (a list), or empty (nothing there).
   let reference: RlpItem = root;
   const finish = (value: Uint8Array | undefined): Uint8Array | undefined => {
-    if (used !== proof.length) throw new LightClientError(check, `${proof.length - used} proof nodes after the end of the path`, { field: `${field}[${used}]` });
+    if (used !== proof.length)
+      throw new LightClientError(check, `${proof.length - used} proof nodes after the end of the path`, { field: `${field}[${used}]` });
     return value;
   };
   for (;;) {
@@ -62,17 +69,20 @@ export function verifyMptProof(root: Uint8Array, key: Uint8Array, proof: readonl
     const nodeField = `${field}[${used}]`;
     if (reference instanceof Uint8Array) {
       if (reference.length === 0) return finish(undefined);
-      if (reference.length !== 32) throw new LightClientError(check, `a child reference of ${reference.length} bytes (expected a 32-byte hash or an embedded node)`, { field: nodeField });
+      if (reference.length !== 32)
+        throw new LightClientError(check, `a child reference of ${reference.length} bytes (expected a 32-byte hash or an embedded node)`, { field: nodeField });
       if (bytesEqual(reference, EMPTY_TRIE_ROOT) && used === 0) return finish(undefined);
       const encoded = proof[used];
       if (encoded === undefined) throw new LightClientError(check, `missing the node with hash ${bytesToHex(reference)}`, { field: nodeField });
-      if (!bytesEqual(keccak256(encoded), reference)) throw new LightClientError(check, `node does not hash to ${bytesToHex(reference)} (its parent's reference)`, { field: nodeField });
+      if (!bytesEqual(keccak256(encoded), reference))
+        throw new LightClientError(check, `node does not hash to ${bytesToHex(reference)} (its parent's reference)`, { field: nodeField });
       used++;
       const decoded = decodeRlp(encoded, check, nodeField);
       if (decoded instanceof Uint8Array) throw new LightClientError(check, "a trie node must be an RLP list", { field: nodeField });
       node = decoded;
     } else {
-      if (encodeRlp(reference).length >= 32) throw new LightClientError(check, "an embedded node of 32 bytes or more (must be referenced by hash)", { field: nodeField });
+      if (encodeRlp(reference).length >= 32)
+        throw new LightClientError(check, "an embedded node of 32 bytes or more (must be referenced by hash)", { field: nodeField });
       node = reference;
     }
 

@@ -50,7 +50,12 @@ export function replayRequest(kit: OfflineKit): Eip1193Request {
   const answers = new Map(kit.answers.map((a) => [keyOf(a.method, a.params), a.result]));
   return async ({ method, params = [] }) => {
     const key = keyOf(method, params);
-    if (!answers.has(key)) throw new LightClientError("offline-kit", `the kit has no answer to ${method}(${sortedJson(params).slice(1, -1).slice(0, 200)}): verify online, or rebuild the bundle with --embed-proofs`, { field: "offlineKit.answers" });
+    if (!answers.has(key))
+      throw new LightClientError(
+        "offline-kit",
+        `the kit has no answer to ${method}(${sortedJson(params).slice(1, -1).slice(0, 200)}): verify online, or rebuild the bundle with --embed-proofs`,
+        { field: "offlineKit.answers" },
+      );
     return structuredClone(answers.get(key));
   };
 }

@@ -48,7 +48,8 @@ export function decodeQbftExtraData(bytes: Uint8Array, field = "extraData"): Qbf
   if (items.length !== 5) throw new LightClientError("extra-data", `expected 5 items [vanity, validators, vote, round, seals], got ${items.length}`, { field });
   const vanity = rlpBytes(items[0], "extra-data", `${field}.vanity`, VANITY_LENGTH);
   const validatorItems = rlpList(items[1]!, "extra-data", `${field}.validators`);
-  if (validatorItems.length > MAX_VALIDATORS) throw new LightClientError("extra-data", `more than ${MAX_VALIDATORS} validators`, { field: `${field}.validators` });
+  if (validatorItems.length > MAX_VALIDATORS)
+    throw new LightClientError("extra-data", `more than ${MAX_VALIDATORS} validators`, { field: `${field}.validators` });
   const validators = validatorItems.map((item, i) => bytesToHex(rlpBytes(item, "extra-data", `${field}.validators[${i}]`, 20)));
   const vote = decodeVote(rlpList(items[2]!, "extra-data", `${field}.vote`), `${field}.vote`);
   const roundBytes = rlpBytes(items[3], "extra-data", `${field}.round`);
@@ -173,9 +174,12 @@ export type VerifyQbftHeaderParameters = {
  */
 export function verifyQbftHeader(header: BlockHeader, parameters: VerifyQbftHeaderParameters, field = "header"): VerifiedQbftHeader {
   const { validators, mode } = parameters;
-  if (header.number === 0n) throw new LightClientError("block-number", "the genesis header carries no seals; pin the set it lists instead", { field: `${field}.number` });
-  if (bytesToHex(header.mixHash) !== QBFT_MIX_HASH) throw new LightClientError("mix-hash", `is ${bytesToHex(header.mixHash)}, not QBFT's constant ${QBFT_MIX_HASH}`, { field: `${field}.mixHash` });
-  if (header.difficulty !== QBFT_DIFFICULTY) throw new LightClientError("difficulty", `is ${header.difficulty}, not QBFT's constant 1`, { field: `${field}.difficulty` });
+  if (header.number === 0n)
+    throw new LightClientError("block-number", "the genesis header carries no seals; pin the set it lists instead", { field: `${field}.number` });
+  if (bytesToHex(header.mixHash) !== QBFT_MIX_HASH)
+    throw new LightClientError("mix-hash", `is ${bytesToHex(header.mixHash)}, not QBFT's constant ${QBFT_MIX_HASH}`, { field: `${field}.mixHash` });
+  if (header.difficulty !== QBFT_DIFFICULTY)
+    throw new LightClientError("difficulty", `is ${header.difficulty}, not QBFT's constant 1`, { field: `${field}.difficulty` });
   const extra = decodeQbftExtraData(header.extraData, `${field}.extraData`);
   const inForce = new Set(validators.map((v) => v.toLowerCase()));
   if (inForce.size === 0) throw new LightClientError("validators", "the validator set in force is empty", { field: `${field}.extraData.validators` });
@@ -184,9 +188,12 @@ export function verifyQbftHeader(header: BlockHeader, parameters: VerifyQbftHead
     const expected = [...inForce].sort();
     const listed = extra.validators;
     if (listed.length !== expected.length || listed.some((v, i) => v !== expected[i]))
-      throw new LightClientError("validators", `lists [${listed.join(", ")}], but the set in force (ascending) is [${expected.join(", ")}]`, { field: `${field}.extraData.validators` });
+      throw new LightClientError("validators", `lists [${listed.join(", ")}], but the set in force (ascending) is [${expected.join(", ")}]`, {
+        field: `${field}.extraData.validators`,
+      });
   } else {
-    if (extra.validators.length !== 0) throw new LightClientError("validators", "contract mode: the header must list no validators", { field: `${field}.extraData.validators` });
+    if (extra.validators.length !== 0)
+      throw new LightClientError("validators", "contract mode: the header must list no validators", { field: `${field}.extraData.validators` });
     if (extra.vote !== undefined) throw new LightClientError("vote", "contract mode: the header must carry no vote", { field: `${field}.extraData.vote` });
   }
 
@@ -204,7 +211,8 @@ export function verifyQbftHeader(header: BlockHeader, parameters: VerifyQbftHead
   });
   const required = qbftQuorum(inForce.size);
   if (sealers.length < required)
-    throw new LightClientError("seal-quorum", `${sealers.length} distinct validators sealed, ${required} of ${inForce.size} required`, { field: `${field}.extraData.seals` });
+    throw new LightClientError("seal-quorum", `${sealers.length} distinct validators sealed, ${required} of ${inForce.size} required`, {
+      field: `${field}.extraData.seals`,
+    });
   return { hash: bytesToHex(qbftBlockHash(header, extra)), extra, sealers };
 }
-

@@ -39,7 +39,11 @@ export function encodeReceipt(receipt: ProvenReceipt): Uint8Array {
     receipt.status === 1 ? Uint8Array.of(1) : new Uint8Array(0),
     bigIntToBytes(receipt.cumulativeGasUsed),
     receipt.logsBloom,
-    receipt.logs.map((log) => [hexToBytes(log.address, "receipt-proof", "log.address", 20), log.topics.map((t) => hexToBytes(t, "receipt-proof", "log.topic", 32)), hexToBytes(log.data, "receipt-proof", "log.data")]),
+    receipt.logs.map((log) => [
+      hexToBytes(log.address, "receipt-proof", "log.address", 20),
+      log.topics.map((t) => hexToBytes(t, "receipt-proof", "log.topic", 32)),
+      hexToBytes(log.data, "receipt-proof", "log.data"),
+    ]),
   ]);
   return receipt.type === 0 ? payload : concatBytes(Uint8Array.of(receipt.type), payload);
 }
@@ -58,7 +62,8 @@ export function decodeReceipt(encoded: Uint8Array, field = "receipt"): ProvenRec
   if (items.length !== 4) throw new LightClientError("receipt-proof", `a receipt has 4 fields, not ${items.length}`, { field });
   const statusBytes = rlpBytes(items[0], "receipt-proof", `${field}.status`);
   // Pre-Byzantium receipts carry a 32-byte state root instead of a status: not QBFT, refused.
-  if (statusBytes.length > 1 || (statusBytes.length === 1 && statusBytes[0] !== 1)) throw new LightClientError("receipt-proof", "status is neither 1 nor empty (0)", { field: `${field}.status` });
+  if (statusBytes.length > 1 || (statusBytes.length === 1 && statusBytes[0] !== 1))
+    throw new LightClientError("receipt-proof", "status is neither 1 nor empty (0)", { field: `${field}.status` });
   const logItems = rlpList(items[3]!, "receipt-proof", `${field}.logs`);
   const logs = logItems.map((item, i): ProvenLog => {
     const logField = `${field}.logs[${i}]`;
@@ -92,10 +97,12 @@ export function decodeReceipt(encoded: Uint8Array, field = "receipt"): ProvenRec
  */
 export function verifyReceiptProof(receiptsRoot: Uint8Array, proof: ReceiptProof, field = "receiptProof"): ProvenReceipt {
   const { transactionIndex } = proof;
-  if (!Number.isSafeInteger(transactionIndex) || transactionIndex < 0) throw new LightClientError("receipt-proof", "not a transaction index", { field: `${field}.transactionIndex` });
+  if (!Number.isSafeInteger(transactionIndex) || transactionIndex < 0)
+    throw new LightClientError("receipt-proof", "not a transaction index", { field: `${field}.transactionIndex` });
   if (proof.proof.length > MAX_PROOF_NODES) throw new LightClientError("receipt-proof", `more than ${MAX_PROOF_NODES} nodes`, { field: `${field}.proof` });
   const value = verifyMptProof(receiptsRoot, receiptKey(transactionIndex), proof.proof, "receipt-proof", `${field}.proof`);
-  if (value === undefined) throw new LightClientError("receipt-proof", `proves that the block has no transaction ${transactionIndex}`, { field: `${field}.proof` });
+  if (value === undefined)
+    throw new LightClientError("receipt-proof", `proves that the block has no transaction ${transactionIndex}`, { field: `${field}.proof` });
   return decodeReceipt(value, `${field}.receipt`);
 }
 
@@ -139,7 +146,10 @@ export function receiptFromRpc(json: unknown, field = "receipt"): ProvenReceipt 
 export function buildReceiptsTrie(receipts: readonly (ProvenReceipt & { readonly transactionIndex: number })[]): BuiltTrie {
   const sorted = [...receipts].sort((a, b) => a.transactionIndex - b.transactionIndex);
   sorted.forEach((receipt, i) => {
-    if (receipt.transactionIndex !== i) throw new LightClientError("receipt-proof", `receipts are not transactions 0..${sorted.length - 1} (missing or repeated index ${i})`, { field: "receipts" });
+    if (receipt.transactionIndex !== i)
+      throw new LightClientError("receipt-proof", `receipts are not transactions 0..${sorted.length - 1} (missing or repeated index ${i})`, {
+        field: "receipts",
+      });
   });
   return buildMpt(sorted.map((receipt) => [receiptKey(receipt.transactionIndex), encodeReceipt(receipt)] as const));
 }

@@ -109,11 +109,13 @@ function stringLayout(lengthWord: Uint8Array, slot: Hex): { length: number; inli
   const field = `storage[${slot}]`;
   if ((value & 1n) === 0n) {
     const length = Number(value & 0xffn) / 2;
-    if (length > 31 || lengthWord.subarray(length, 31).some((b) => b !== 0)) throw new LightClientError("storage-proof", "not a short string's encoding", { field });
+    if (length > 31 || lengthWord.subarray(length, 31).some((b) => b !== 0))
+      throw new LightClientError("storage-proof", "not a short string's encoding", { field });
     return { length, inline: lengthWord.slice(0, length), dataSlots: [] };
   }
   const length = (value - 1n) / 2n;
-  if (length < 32n || length > BigInt(MAX_PROVEN_NAME_BYTES)) throw new LightClientError("storage-proof", `a long string of ${length} bytes (32 to ${MAX_PROVEN_NAME_BYTES} accepted)`, { field });
+  if (length < 32n || length > BigInt(MAX_PROVEN_NAME_BYTES))
+    throw new LightClientError("storage-proof", `a long string of ${length} bytes (32 to ${MAX_PROVEN_NAME_BYTES} accepted)`, { field });
   const first = bytesToBigInt(keccak256(bigIntToFixedBytes(BigInt(slot), 32)));
   return { length: Number(length), dataSlots: Array.from({ length: Math.ceil(Number(length) / 32) }, (_, i) => slotHex(first + BigInt(i))) };
 }

@@ -43,7 +43,13 @@ const bits = (value: bigint, from: number, width: number): bigint => (value >> B
 /** A proven anchor word: orgId uint32, sequence uint64, blockNumber uint48, timestamp uint40, leafCount uint32 (zero: never anchored). */
 export function decodeAnchorWord(value: Uint8Array): { orgId: number; sequence: bigint; blockNumber: bigint; timestamp: bigint; leafCount: number } {
   const v = bytesToBigInt(value);
-  return { orgId: Number(bits(v, 0, 32)), sequence: bits(v, 32, 64), blockNumber: bits(v, 96, 48), timestamp: bits(v, 144, 40), leafCount: Number(bits(v, 184, 32)) };
+  return {
+    orgId: Number(bits(v, 0, 32)),
+    sequence: bits(v, 32, 64),
+    blockNumber: bits(v, 96, 48),
+    timestamp: bits(v, 144, 40),
+    leafCount: Number(bits(v, 184, 32)),
+  };
 }
 
 /** A proven signing-key first word: registeredAt uint64, revokedAt uint64, algorithm uint8 (zero: never registered by that organisation). */

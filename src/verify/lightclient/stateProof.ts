@@ -75,10 +75,17 @@ export function verifyGetProof(stateRoot: Uint8Array, address: Hex, slots: reado
   const addressBytes = hexToBytes(address, "account-proof", "address", 20);
   if (typeof json.address !== "string" || json.address.toLowerCase() !== address.toLowerCase())
     throw new LightClientError("account-proof", `is for ${String(json.address)}, not ${address}`, { field: `${field}.address` });
-  const account = verifyAccountProof(stateRoot, addressBytes, parseProofNodes(json.accountProof, "account-proof", `${field}.accountProof`), `${field}.accountProof`);
+  const account = verifyAccountProof(
+    stateRoot,
+    addressBytes,
+    parseProofNodes(json.accountProof, "account-proof", `${field}.accountProof`),
+    `${field}.accountProof`,
+  );
   const claimed = (name: string): unknown => json[name];
-  if (parseQuantity(claimed("nonce"), `${field}.nonce`, "account-proof") !== account.nonce) throw new LightClientError("account-proof", "differs from the proven nonce", { field: `${field}.nonce` });
-  if (parseQuantity(claimed("balance"), `${field}.balance`, "account-proof") !== account.balance) throw new LightClientError("account-proof", "differs from the proven balance", { field: `${field}.balance` });
+  if (parseQuantity(claimed("nonce"), `${field}.nonce`, "account-proof") !== account.nonce)
+    throw new LightClientError("account-proof", "differs from the proven nonce", { field: `${field}.nonce` });
+  if (parseQuantity(claimed("balance"), `${field}.balance`, "account-proof") !== account.balance)
+    throw new LightClientError("account-proof", "differs from the proven balance", { field: `${field}.balance` });
   if (!bytesEqual(hexToBytes(claimed("storageHash"), "account-proof", `${field}.storageHash`, 32), account.storageRoot))
     throw new LightClientError("account-proof", "differs from the proven storage root", { field: `${field}.storageHash` });
   if (!bytesEqual(hexToBytes(claimed("codeHash"), "account-proof", `${field}.codeHash`, 32), account.codeHash))
@@ -86,7 +93,8 @@ export function verifyGetProof(stateRoot: Uint8Array, address: Hex, slots: reado
 
   const storageProof = json.storageProof;
   if (!Array.isArray(storageProof)) throw new LightClientError("storage-proof", "expected an array", { field: `${field}.storageProof` });
-  if (storageProof.length !== slots.length) throw new LightClientError("storage-proof", `${storageProof.length} proofs for ${slots.length} slots`, { field: `${field}.storageProof` });
+  if (storageProof.length !== slots.length)
+    throw new LightClientError("storage-proof", `${storageProof.length} proofs for ${slots.length} slots`, { field: `${field}.storageProof` });
   const storage = new Map<Hex, Uint8Array>();
   slots.forEach((slot, i) => {
     const entryField = `${field}.storageProof[${i}]`;
@@ -94,16 +102,24 @@ export function verifyGetProof(stateRoot: Uint8Array, address: Hex, slots: reado
     if (typeof entry !== "object" || entry === null) throw new LightClientError("storage-proof", "expected an object", { field: entryField });
     const slotBytes = hexToBytes(slot, "storage-proof", `slots[${i}]`, 32);
     // Nodes answer the key as given or as a quantity: compare numerically, the proof is over the 32-byte key.
-    if (parseSlotKey(entry.key, `${entryField}.key`) !== bytesToBigInt(slotBytes)) throw new LightClientError("storage-proof", `is for another slot than ${slot}`, { field: `${entryField}.key` });
-    const word = verifyStorageProof(account.storageRoot, slotBytes, parseProofNodes(entry.proof, "storage-proof", `${entryField}.proof`), `${entryField}.proof`);
-    if (parseQuantity(entry.value, `${entryField}.value`, "storage-proof") !== bytesToBigInt(word)) throw new LightClientError("storage-proof", "differs from the proven value", { field: `${entryField}.value` });
+    if (parseSlotKey(entry.key, `${entryField}.key`) !== bytesToBigInt(slotBytes))
+      throw new LightClientError("storage-proof", `is for another slot than ${slot}`, { field: `${entryField}.key` });
+    const word = verifyStorageProof(
+      account.storageRoot,
+      slotBytes,
+      parseProofNodes(entry.proof, "storage-proof", `${entryField}.proof`),
+      `${entryField}.proof`,
+    );
+    if (parseQuantity(entry.value, `${entryField}.value`, "storage-proof") !== bytesToBigInt(word))
+      throw new LightClientError("storage-proof", "differs from the proven value", { field: `${entryField}.value` });
     storage.set(bytesToHex(slotBytes), word);
   });
   return { address: bytesToHex(addressBytes), account, storage };
 }
 
 function parseSlotKey(value: unknown, field: string): bigint {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(value)) throw new LightClientError("storage-proof", "expected a hex slot key of at most 32 bytes", { field });
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(value))
+    throw new LightClientError("storage-proof", "expected a hex slot key of at most 32 bytes", { field });
   return BigInt(value);
 }
 

@@ -25,7 +25,11 @@ export type SyncQbftHeadersParameters = {
  * import { parseQbftTrust, syncQbftHeaders } from "provenance-ledger/lightclient";
  * const { checkpoint, blocks } = await syncQbftHeaders(parseQbftTrust(json), (method, params) => provider.request({ method, params }));
  */
-export async function syncQbftHeaders(trust: QbftTrust, request: JsonRpcRequest, parameters: SyncQbftHeadersParameters = {}): Promise<{ checkpoint: QbftTrust; blocks: VerifiedBlock[] }> {
+export async function syncQbftHeaders(
+  trust: QbftTrust,
+  request: JsonRpcRequest,
+  parameters: SyncQbftHeadersParameters = {},
+): Promise<{ checkpoint: QbftTrust; blocks: VerifiedBlock[] }> {
   const latest = parameters.toBlock ?? BigInt(parseNumber(await request("eth_blockNumber", []), "eth_blockNumber"));
   let checkpoint = trust;
   const blocks: VerifiedBlock[] = [];

@@ -73,7 +73,8 @@ function addressSet(value: unknown, field: string, min: number): Hex[] {
  */
 export function parseQbftTrust(value: unknown, field = "trust"): QbftTrust {
   const json = object(value, field, ["format", "chainId", "registry", "validatorSelection", "block", "validators"], ["votes"]);
-  if (json.format !== QBFT_TRUST_FORMAT) throw new LightClientError("trust-file", `unsupported format ${JSON.stringify(json.format)} (expected ${QBFT_TRUST_FORMAT})`, { field: `${field}.format` });
+  if (json.format !== QBFT_TRUST_FORMAT)
+    throw new LightClientError("trust-file", `unsupported format ${JSON.stringify(json.format)} (expected ${QBFT_TRUST_FORMAT})`, { field: `${field}.format` });
   const chainId = uint(json.chainId, `${field}.chainId`, 1);
   const registry = address(json.registry, `${field}.registry`);
   const selectionField = `${field}.validatorSelection`;
@@ -85,7 +86,11 @@ export function parseQbftTrust(value: unknown, field = "trust"): QbftTrust {
   } else if (mode === "contract") {
     const s = object(json.validatorSelection, selectionField, ["mode", "contract", "validatorsSlot"]);
     if (typeof s.validatorsSlot !== "string" || !BYTES32.test(s.validatorsSlot)) fail("expected a 32-byte 0x storage slot", `${selectionField}.validatorsSlot`);
-    validatorSelection = { mode: "contract", contract: address(s.contract, `${selectionField}.contract`), validatorsSlot: s.validatorsSlot.toLowerCase() as Hex };
+    validatorSelection = {
+      mode: "contract",
+      contract: address(s.contract, `${selectionField}.contract`),
+      validatorsSlot: s.validatorsSlot.toLowerCase() as Hex,
+    };
   } else fail('expected "header" or "contract"', `${selectionField}.mode`);
   const block = object(json.block, `${field}.block`, ["number", "hash"], ["timestamp"]);
   if (typeof block.hash !== "string" || !BYTES32.test(block.hash)) fail("expected a 32-byte 0x block hash", `${field}.block.hash`);
@@ -96,7 +101,11 @@ export function parseQbftTrust(value: unknown, field = "trust"): QbftTrust {
     if (json.votes.length > 0 && validatorSelection.mode === "contract") fail("contract mode has no votes", `${field}.votes`);
     json.votes.forEach((v, i) => {
       const vote = object(v, `${field}.votes[${i}]`, ["recipient", "add", "drop"]);
-      votes.push({ recipient: address(vote.recipient, `${field}.votes[${i}].recipient`), add: addressSet(vote.add, `${field}.votes[${i}].add`, 0), drop: addressSet(vote.drop, `${field}.votes[${i}].drop`, 0) });
+      votes.push({
+        recipient: address(vote.recipient, `${field}.votes[${i}].recipient`),
+        add: addressSet(vote.add, `${field}.votes[${i}].add`, 0),
+        drop: addressSet(vote.drop, `${field}.votes[${i}].drop`, 0),
+      });
     });
   }
   return {

@@ -29,7 +29,12 @@ export type VoteTally = { readonly validators: readonly Hex[]; readonly votes: r
  */
 export function tallyAfterBlock(
   tally: VoteTally,
-  block: { readonly number: bigint; readonly proposer: Hex; readonly vote: { readonly recipient: Hex; readonly add: boolean } | undefined; readonly epochLength: bigint },
+  block: {
+    readonly number: bigint;
+    readonly proposer: Hex;
+    readonly vote: { readonly recipient: Hex; readonly add: boolean } | undefined;
+    readonly epochLength: bigint;
+  },
 ): VoteTally {
   if (block.number % block.epochLength === 0n) return { validators: tally.validators, votes: [] };
   if (block.vote === undefined) return tally;
@@ -90,16 +95,21 @@ export function validatorContractSlots(validatorsSlot: Hex, count: number): Hex[
 export function verifyValidatorContractProof(stateRoot: Uint8Array, contract: Hex, validatorsSlot: Hex, answer: unknown, field = "validatorProof"): Hex[] {
   const storageProof = (answer as { storageProof?: { value?: unknown }[] } | null)?.storageProof;
   const claimedLength = Array.isArray(storageProof) && typeof storageProof[0]?.value === "string" ? storageProof[0].value : undefined;
-  if (claimedLength === undefined || !/^0x[0-9a-fA-F]{1,64}$/.test(claimedLength)) throw new LightClientError("validator-proof", "the first storage proof must be the array's length slot", { field: `${field}.storageProof[0]` });
+  if (claimedLength === undefined || !/^0x[0-9a-fA-F]{1,64}$/.test(claimedLength))
+    throw new LightClientError("validator-proof", "the first storage proof must be the array's length slot", { field: `${field}.storageProof[0]` });
   const length = BigInt(claimedLength);
-  if (length === 0n || length > BigInt(MAX_VALIDATORS)) throw new LightClientError("validator-proof", `the validator array has ${length} entries (1 to ${MAX_VALIDATORS} accepted)`, { field: `${field}.storageProof[0].value` });
+  if (length === 0n || length > BigInt(MAX_VALIDATORS))
+    throw new LightClientError("validator-proof", `the validator array has ${length} entries (1 to ${MAX_VALIDATORS} accepted)`, {
+      field: `${field}.storageProof[0].value`,
+    });
   const slots = validatorContractSlots(validatorsSlot, Number(length));
   // verifyGetProof checks the claimed length against the proven one, so `length` is proven from here on.
   const { storage } = verifyGetProof(stateRoot, contract, slots, answer, field);
   const validators = new Set<Hex>();
   slots.slice(1).forEach((slot, i) => {
     const word = storage.get(slot)!;
-    if (word.subarray(0, 12).some((b) => b !== 0)) throw new LightClientError("validator-proof", "element is not a clean address (upper 12 bytes not zero)", { field: `${field}.storageProof[${i + 1}]` });
+    if (word.subarray(0, 12).some((b) => b !== 0))
+      throw new LightClientError("validator-proof", "element is not a clean address (upper 12 bytes not zero)", { field: `${field}.storageProof[${i + 1}]` });
     const address = bytesToHex(word.subarray(12));
     if (validators.has(address)) throw new LightClientError("validator-proof", `${address} listed twice`, { field: `${field}.storageProof[${i + 1}]` });
     validators.add(address);

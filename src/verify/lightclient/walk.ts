@@ -46,9 +46,15 @@ export function walkQbftHeaders(trust: QbftTrust, steps: readonly QbftWalkStep[]
     const field = `headers[${i}]`;
     const { header } = step;
     const expectedNumber = BigInt(state.block.number) + 1n;
-    if (header.number !== expectedNumber) throw new LightClientError("block-number", `is ${header.number}, expected ${expectedNumber} (the block after the last verified one)`, { field: `${field}.number` });
+    if (header.number !== expectedNumber)
+      throw new LightClientError("block-number", `is ${header.number}, expected ${expectedNumber} (the block after the last verified one)`, {
+        field: `${field}.number`,
+      });
     const parentHash = bytesToHex(header.parentHash);
-    if (parentHash !== state.block.hash) throw new LightClientError("parent-hash", `is ${parentHash}, but the verified block ${state.block.number} is ${state.block.hash}`, { field: `${field}.parentHash` });
+    if (parentHash !== state.block.hash)
+      throw new LightClientError("parent-hash", `is ${parentHash}, but the verified block ${state.block.number} is ${state.block.hash}`, {
+        field: `${field}.parentHash`,
+      });
     // Besu requires at least the block period between blocks; not going back in time is the part every chain shares.
     if (state.block.timestamp !== undefined && header.timestamp < BigInt(state.block.timestamp))
       throw new LightClientError("timestamp", `${header.timestamp} is before the parent's ${state.block.timestamp}`, { field: `${field}.timestamp` });
@@ -59,13 +65,43 @@ export function walkQbftHeaders(trust: QbftTrust, steps: readonly QbftWalkStep[]
 
     let next: Pick<QbftTrust, "validators" | "votes">;
     if (selection.mode === "header") {
-      next = tallyAfterBlock(state, { number: header.number, proposer: bytesToHex(header.coinbase), vote: verified.extra.vote, epochLength: BigInt(selection.epochLength) });
+      next = tallyAfterBlock(state, {
+        number: header.number,
+        proposer: bytesToHex(header.coinbase),
+        vote: verified.extra.vote,
+        epochLength: BigInt(selection.epochLength),
+      });
     } else {
-      if (step.validatorProof === undefined) throw new LightClientError("validator-proof", "contract mode needs the validator contract's storage proof at every block", { field: `${field}.validatorProof` });
-      next = { validators: verifyValidatorContractProof(header.stateRoot, selection.contract, selection.validatorsSlot, step.validatorProof, `${field}.validatorProof`), votes: [] };
+      if (step.validatorProof === undefined)
+        throw new LightClientError("validator-proof", "contract mode needs the validator contract's storage proof at every block", {
+          field: `${field}.validatorProof`,
+        });
+      next = {
+        validators: verifyValidatorContractProof(
+          header.stateRoot,
+          selection.contract,
+          selection.validatorsSlot,
+          step.validatorProof,
+          `${field}.validatorProof`,
+        ),
+        votes: [],
+      };
     }
-    blocks.push({ number: header.number, hash: verified.hash, timestamp: header.timestamp, stateRoot: header.stateRoot, receiptsRoot: header.receiptsRoot, sealers: verified.sealers, validators: state.validators });
-    state = { ...state, block: { number: Number(header.number), hash: verified.hash, timestamp: Number(header.timestamp) }, validators: next.validators, votes: next.votes };
+    blocks.push({
+      number: header.number,
+      hash: verified.hash,
+      timestamp: header.timestamp,
+      stateRoot: header.stateRoot,
+      receiptsRoot: header.receiptsRoot,
+      sealers: verified.sealers,
+      validators: state.validators,
+    });
+    state = {
+      ...state,
+      block: { number: Number(header.number), hash: verified.hash, timestamp: Number(header.timestamp) },
+      validators: next.validators,
+      votes: next.votes,
+    };
   });
   return { checkpoint: state, blocks };
 }

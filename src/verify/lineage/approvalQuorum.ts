@@ -96,7 +96,8 @@ export function checkApprovalQuorum(parameters: {
     if (last.approved) counted.add(keyid);
     else {
       rejections.add(keyid);
-      for (const d of list) if (d.approved) ignored.push({ entryHash: d.entryHash, reason: `cancelled by the later rejection ${last.entryHash} of the same key ${keyid}` });
+      for (const d of list)
+        if (d.approved) ignored.push({ entryHash: d.entryHash, reason: `cancelled by the later rejection ${last.entryHash} of the same key ${keyid}` });
     }
   }
   const required = Math.max(policy.threshold, parameters.requireApprovals ?? 0);

@@ -61,7 +61,10 @@ export function buildLineageGraph(attestations: readonly LineageAttestation[]): 
       statement.predicateType === TRAINING_RUN_PREDICATE_TYPE
         ? trainingRunInputs(statement.predicate as TrainingRunPredicate).map((i) => ({ ...i, kind: "training-run" }))
         : statement.predicateType === MODEL_UPDATE_PREDICATE_TYPE
-          ? modelUpdateParents(statement.predicate as ModelUpdatePredicate).map((i) => ({ ...i, kind: (statement.predicate as ModelUpdatePredicate).kind as string }))
+          ? modelUpdateParents(statement.predicate as ModelUpdatePredicate).map((i) => ({
+              ...i,
+              kind: (statement.predicate as ModelUpdatePredicate).kind as string,
+            }))
           : [];
     for (const input of inputs) {
       node(input.sha256, input.name);
@@ -74,7 +77,8 @@ export function buildLineageGraph(attestations: readonly LineageAttestation[]): 
   }
   const graph = { nodes, edges };
   const cycle = findCycle(graph);
-  if (cycle) throw new VerificationError("lineage", `lineage cycle: ${cycle.map((sha) => `${displayName(graph, sha)}`).join(" → ")}; a model cannot derive from itself`);
+  if (cycle)
+    throw new VerificationError("lineage", `lineage cycle: ${cycle.map((sha) => `${displayName(graph, sha)}`).join(" → ")}; a model cannot derive from itself`);
   return graph;
 }
 
@@ -142,7 +146,8 @@ export function descendantsOf(graph: LineageGraph, sha256: string): string[] {
 export function revokedArtifacts(attestations: readonly LineageAttestation[]): Map<string, Hex> {
   const revoked = new Map<string, Hex>();
   for (const a of attestations)
-    if (a.statement.predicateType === REVOCATION_PREDICATE_TYPE) for (const s of a.statement.subject) if (!revoked.has(s.digest.sha256)) revoked.set(s.digest.sha256, a.entryHash);
+    if (a.statement.predicateType === REVOCATION_PREDICATE_TYPE)
+      for (const s of a.statement.subject) if (!revoked.has(s.digest.sha256)) revoked.set(s.digest.sha256, a.entryHash);
   return revoked;
 }
 

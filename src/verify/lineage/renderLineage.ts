@@ -43,7 +43,13 @@ export function renderLineage(graph: LineageGraph, target: string, format: Linea
     grouped.set(key, g);
   }
   const edges = [...grouped.values()].map((g) => ({ from: g.from, to: g.to, label: escapeTerminal(g.labels.join(", ")) }));
-  const mark = (sha: string) => (marks.get(sha)?.length ? ` ${marks.get(sha)!.map((m) => `[${m}]`).join(" ")}` : "");
+  const mark = (sha: string) =>
+    marks.get(sha)?.length
+      ? ` ${marks
+          .get(sha)!
+          .map((m) => `[${m}]`)
+          .join(" ")}`
+      : "";
   if (format === "mermaid") {
     const id = new Map([...keep].map((sha, i) => [sha, `n${i}`]));
     const lines = ["flowchart BT"];
