@@ -120,7 +120,7 @@ export function base64ToBytes(text: string): Uint8Array | "alphabet" | "padding-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** UTF-8 bytes of `text` (a lone surrogate becomes U+FFFD, as Buffer.from(text) does). */
+/** UTF-8 bytes of `text` (a lone surrogate becomes U+FFFD, as TextEncoder does). */
 export function utf8Bytes(text: string): Uint8Array {
   return encoder.encode(text);
 }
@@ -163,7 +163,7 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Orders `a` and `b` by their bytes: -1, 0 or 1, as Buffer.compare. */
+/** Orders `a` and `b` by their bytes: -1, 0 or 1 (the order Node.js compares buffers in). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): -1 | 0 | 1 {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
