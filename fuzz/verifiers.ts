@@ -1,9 +1,11 @@
 // `npm run fuzz`: a million mutations of genuine receipts, envelopes and bundles, each verified as a
 // third party would against a real (embedded) chain, shared between one worker thread per core.
 // Prints the count, the time and every false VERIFIED (there must be none); exits 1 if there is
-// one or if a mutant crashed the verifier. FUZZ_MUTATIONS and FUZZ_SEED change the run; a finding
-// is replayed alone with its seed (FUZZ_MUTATIONS=1 FUZZ_SEED=<seed>). FUZZ_FROM=k starts at mutant k
-// of the run (mutant k uses seed FUZZ_SEED + k), so a long run can be split or resumed: FUZZ_FROM=500000
+// one or if a mutant crashed the verifier. FUZZ_MUTATIONS and FUZZ_SEED change the run. A finding
+// prints its seed and its text: the genuine documents (keys, chain) are made anew per run, so the
+// same seed mutates different documents next time; keep the printed text to replay it.
+// FUZZ_FROM=k starts at mutant k of the run (mutant k uses seed FUZZ_SEED + k), so a long run can
+// be split or resumed: FUZZ_FROM=500000
 // FUZZ_MUTATIONS=1000000 runs the second half. A status line (count, rate, false VERIFIED and crashes
 // so far) is printed every FUZZ_REPORT_EVERY mutations (default 25,000), and a finding as soon as it is found.
 import { availableParallelism } from "node:os";
