@@ -5,31 +5,11 @@ import { addEntriesIn } from "./postgresAddEntries.js";
 import { postgresStoreError } from "./postgresErrors.js";
 import { SCHEMA } from "./postgresSchema.js";
 import { BATCH_COLUMNS, ENTRY_COLUMNS, type Row, rowMappers } from "./rows.js";
-import {
-  SERVICE_SCHEMA_VERSION,
-  SERVICE_SCHEMA_VERSION_KEY,
-  batchTransition,
-  checkMetaKey,
-  checkPositive,
-  checkSchemaVersion,
-  checkSealed,
-  lower,
-  notFound,
-} from "./rules.js";
+import * as rules from "./rules.js";
 import type { Hex } from "../../core/hex.js";
 import type { ReceiptAnchor } from "../../formats/receipt.js";
-import type {
-  AddEntryResult,
-  BatchStatus,
-  NewEntry,
-  OutboxTransaction,
-  PendingStats,
-  SealBuilder,
-  ServiceBatch,
-  ServiceStore,
-  StoredEntry,
-  StoredToken,
-} from "./serviceStore.js";
+import type { OutboxTransaction, PendingStats, SealBuilder, ServiceBatch } from "../../ledger/anchoring/types.js";
+import type { AddEntryResult, BatchStatus, NewEntry, ServiceStore, StoredEntry, StoredToken } from "./serviceStore.js";
 
 export class PostgresServiceStore implements ServiceStore {
   readonly kind = "postgres";
@@ -48,8 +28,10 @@ export class PostgresServiceStore implements ServiceStore {
       const tables = await client.query("SELECT to_regclass('meta') IS NOT NULL AS meta, to_regclass('entries') IS NOT NULL AS entries");
       const { meta, entries } = tables.rows[0] as { meta: boolean; entries: boolean };
       if (!meta && !entries) return null;
-      const row = meta ? ((await client.query("SELECT value FROM meta WHERE key = $1", [SERVICE_SCHEMA_VERSION_KEY])).rows[0] as Row | undefined) : undefined;
-      return checkSchemaVersion(row?.value, this.description);
+      const row = meta
+        ? ((await client.query("SELECT value FROM meta WHERE key = $1", [rules.SERVICE_SCHEMA_VERSION_KEY])).rows[0] as Row | undefined)
+        : undefined;
+      return rules.checkSchemaVersion(row?.value, this.description);
     };
     // Read first, without a lock: a current schema needs no write (and a read-only database opens).
     const client = await this.pool.connect();
@@ -59,18 +41,18 @@ export class PostgresServiceStore implements ServiceStore {
     };
     client.on("error", onError);
     try {
-      if ((await version(client)) === SERVICE_SCHEMA_VERSION) return;
+      if ((await version(client)) === rules.SERVICE_SCHEMA_VERSION) return;
     } finally {
       client.removeListener("error", onError);
       client.release(broken);
     }
     await this.transaction("creating the schema", async (c) => {
       await c.query("SELECT pg_advisory_xact_lock(hashtextextended('provenance-service-schema', 0))");
-      if ((await version(c)) === SERVICE_SCHEMA_VERSION) return;
+      if ((await version(c)) === rules.SERVICE_SCHEMA_VERSION) return;
       await c.query(SCHEMA);
       await c.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [
-        SERVICE_SCHEMA_VERSION_KEY,
-        String(SERVICE_SCHEMA_VERSION),
+        rules.SERVICE_SCHEMA_VERSION_KEY,
+        String(rules.SERVICE_SCHEMA_VERSION),
       ]);
     });
   }
@@ -136,7 +118,7 @@ export class PostgresServiceStore implements ServiceStore {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    checkMetaKey(key);
+    rules.checkMetaKey(key);
     await this.transaction("writing meta", (c) =>
       c.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [key, value]),
     );
@@ -149,7 +131,7 @@ export class PostgresServiceStore implements ServiceStore {
         await c.query("INSERT INTO tokens (org_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id", [
           input.orgId,
           input.name,
-          lower(input.tokenHash),
+          rules.lower(input.tokenHash),
           createdAt,
         ])
       ).rows[0] as Row;
@@ -159,7 +141,7 @@ export class PostgresServiceStore implements ServiceStore {
 
   async findToken(tokenHash: Hex): Promise<StoredToken | null> {
     const [row] = await this.query("finding a token", "SELECT id, org_id, name, created_at FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL", [
-      lower(tokenHash),
+      rules.lower(tokenHash),
     ]);
     return row === undefined ? null : toToken(row);
   }
@@ -190,7 +172,7 @@ export class PostgresServiceStore implements ServiceStore {
     const [row] = await this.query(
       "reading an entry",
       `SELECT ${ENTRY_COLUMNS} FROM entries e LEFT JOIN batches b ON b.id = e.batch_id WHERE e.org_id = $1 AND e.entry_hash = $2`,
-      [orgId, lower(entryHash)],
+      [orgId, rules.lower(entryHash)],
     );
     return row === undefined ? null : toEntry(row);
   }
@@ -217,7 +199,7 @@ export class PostgresServiceStore implements ServiceStore {
   }
 
   async sealBatch(orgId: number, maxLeaves: number, build: SealBuilder, now: Date): Promise<ServiceBatch | null> {
-    checkPositive(maxLeaves, "maxLeaves");
+    rules.checkPositive(maxLeaves, "maxLeaves");
     return this.transaction(`sealing a batch for organisation ${orgId}`, async (c) => {
       // One sealer per organisation across every instance; the count check below is the last line of defence.
       await c.query("SELECT pg_advisory_xact_lock(hashtextextended('provenance-seal:' || $1::text, 0))", [orgId]);
@@ -248,7 +230,7 @@ export class PostgresServiceStore implements ServiceStore {
         batch.id,
         pending.map((r) => r.id),
       ]);
-      checkSealed(orgId, pending.length, assigned.rowCount ?? 0);
+      rules.checkSealed(orgId, pending.length, assigned.rowCount ?? 0);
       return toBatch(batch);
     });
   }
@@ -260,7 +242,7 @@ export class PostgresServiceStore implements ServiceStore {
 
   async getBatchTree(id: number): Promise<Uint8Array> {
     const [row] = await this.query("reading a batch tree", "SELECT tree FROM batches WHERE id = $1", [id]);
-    if (row === undefined) throw notFound("batch", id);
+    if (row === undefined) throw rules.notFound("batch", id);
     return new Uint8Array(row.tree as Buffer); // a plain, aligned copy rather than a view into pg's buffer
   }
 
@@ -280,7 +262,7 @@ export class PostgresServiceStore implements ServiceStore {
 
   async addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction> {
     return this.transaction(`recording a transaction of batch ${tx.batchId}`, async (c) => {
-      if ((await c.query("SELECT 1 FROM batches WHERE id = $1", [tx.batchId])).rowCount === 0) throw notFound("batch", tx.batchId);
+      if ((await c.query("SELECT 1 FROM batches WHERE id = $1", [tx.batchId])).rowCount === 0) throw rules.notFound("batch", tx.batchId);
       const row = (
         await c.query(
           "INSERT INTO transactions (batch_id, chain_id, from_address, nonce, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, created_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending') RETURNING *",
@@ -301,13 +283,13 @@ export class PostgresServiceStore implements ServiceStore {
 
   async setTransactionStatus(id: number, status: OutboxTransaction["status"]): Promise<void> {
     await this.transaction(`setting the status of transaction ${id}`, async (c) => {
-      if ((await c.query("UPDATE transactions SET status = $1 WHERE id = $2", [status, id])).rowCount !== 1) throw notFound("transaction", id);
+      if ((await c.query("UPDATE transactions SET status = $1 WHERE id = $2", [status, id])).rowCount !== 1) throw rules.notFound("transaction", id);
     });
   }
 
   async markAnchored(batchId: number, anchor: ReceiptAnchor): Promise<void> {
     await this.transaction(`marking batch ${batchId} anchored`, async (c) => {
-      if (!batchTransition(batchId, await batchStatus(c, batchId), "anchored")) return;
+      if (!rules.batchTransition(batchId, await batchStatus(c, batchId), "anchored")) return;
       await c.query(
         "UPDATE batches SET status = 'anchored', chain_id = $2, registry = $3, anchor_org_id = $4, sequence = $5, tx_hash = $6, block_number = $7, block_hash = $8, block_timestamp = $9 WHERE id = $1",
         [batchId, anchor.chainId, anchor.registry, anchor.orgId, anchor.sequence, anchor.txHash, anchor.blockNumber, anchor.blockHash, anchor.timestamp],
@@ -317,14 +299,14 @@ export class PostgresServiceStore implements ServiceStore {
 
   async markConfirmed(batchId: number, now: Date): Promise<void> {
     await this.transaction(`marking batch ${batchId} confirmed`, async (c) => {
-      if (batchTransition(batchId, await batchStatus(c, batchId), "confirmed"))
+      if (rules.batchTransition(batchId, await batchStatus(c, batchId), "confirmed"))
         await c.query("UPDATE batches SET status = 'confirmed', confirmed_at = $2 WHERE id = $1", [batchId, now]);
     });
   }
 
   async markReorged(batchId: number): Promise<void> {
     await this.transaction(`marking batch ${batchId} reorged`, async (c) => {
-      if (!batchTransition(batchId, await batchStatus(c, batchId), "reorged")) return;
+      if (!rules.batchTransition(batchId, await batchStatus(c, batchId), "reorged")) return;
       await c.query(
         "UPDATE batches SET status = 'sealed', chain_id = NULL, registry = NULL, anchor_org_id = NULL, sequence = NULL, tx_hash = NULL, block_number = NULL, block_hash = NULL, block_timestamp = NULL, confirmed_at = NULL WHERE id = $1",
         [batchId],
@@ -333,7 +315,7 @@ export class PostgresServiceStore implements ServiceStore {
   }
 
   async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
-    checkPositive(ttlMs, "ttlMs");
+    rules.checkPositive(ttlMs, "ttlMs");
     return this.transaction(`acquiring lease ${name}`, async (c) => {
       const result = await c.query(
         "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= $4",
@@ -356,7 +338,7 @@ export class PostgresServiceStore implements ServiceStore {
 /** The batch's status, its row locked until the transaction ends; NOT_FOUND if there is none. */
 async function batchStatus(c: pg.PoolClient, batchId: number): Promise<BatchStatus> {
   const row = (await c.query("SELECT status FROM batches WHERE id = $1 FOR UPDATE", [batchId])).rows[0] as Row | undefined;
-  if (row === undefined) throw notFound("batch", batchId);
+  if (row === undefined) throw rules.notFound("batch", batchId);
   return row.status as BatchStatus;
 }
 

@@ -6,31 +6,11 @@ import { SqliteConnection } from "./sqliteConnection.js";
 import { sqliteStoreError } from "./sqliteErrors.js";
 import { SCHEMA } from "./sqliteSchema.js";
 import { BATCH_COLUMNS, ENTRY_COLUMNS, type Row, rowMappers } from "./rows.js";
-import {
-  SERVICE_SCHEMA_VERSION,
-  SERVICE_SCHEMA_VERSION_KEY,
-  batchTransition,
-  checkMetaKey,
-  checkPositive,
-  checkSchemaVersion,
-  checkSealed,
-  lower,
-  notFound,
-} from "./rules.js";
+import * as rules from "./rules.js";
 import type { Hex } from "../../core/hex.js";
 import type { ReceiptAnchor } from "../../formats/receipt.js";
-import type {
-  AddEntryResult,
-  BatchStatus,
-  NewEntry,
-  OutboxTransaction,
-  PendingStats,
-  SealBuilder,
-  ServiceBatch,
-  ServiceStore,
-  StoredEntry,
-  StoredToken,
-} from "./serviceStore.js";
+import type { OutboxTransaction, PendingStats, SealBuilder, ServiceBatch } from "../../ledger/anchoring/types.js";
+import type { AddEntryResult, BatchStatus, NewEntry, ServiceStore, StoredEntry, StoredToken } from "./serviceStore.js";
 
 export class SqliteServiceStore extends SqliteConnection implements ServiceStore {
   readonly kind = "sqlite";
@@ -50,19 +30,19 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
       );
       if (tables.length === 0) return null;
       const row = tables.includes("meta")
-        ? (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(SERVICE_SCHEMA_VERSION_KEY) as Row | undefined)
+        ? (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(rules.SERVICE_SCHEMA_VERSION_KEY) as Row | undefined)
         : undefined;
-      return checkSchemaVersion(row?.value, this.path);
+      return rules.checkSchemaVersion(row?.value, this.path);
     };
     try {
-      if (check() === SERVICE_SCHEMA_VERSION) return;
+      if (check() === rules.SERVICE_SCHEMA_VERSION) return;
       if (readOnly) throw new StoreError("STORE_UNAVAILABLE", `the service store ${this.path} has no current schema and is opened read-only`);
       this.write("creating the schema", () => {
-        if (check() === SERVICE_SCHEMA_VERSION) return;
+        if (check() === rules.SERVICE_SCHEMA_VERSION) return;
         this.db.exec(SCHEMA);
         this.statement("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
-          SERVICE_SCHEMA_VERSION_KEY,
-          String(SERVICE_SCHEMA_VERSION),
+          rules.SERVICE_SCHEMA_VERSION_KEY,
+          String(rules.SERVICE_SCHEMA_VERSION),
         );
       });
     } catch (error) {
@@ -89,7 +69,7 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    checkMetaKey(key);
+    rules.checkMetaKey(key);
     await this.writeInTurn("writing meta", () => {
       this.statement("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
     });
@@ -101,7 +81,7 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
       const row = this.statement("INSERT INTO tokens (org_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id").get(
         input.orgId,
         input.name,
-        lower(input.tokenHash),
+        rules.lower(input.tokenHash),
         createdAt,
       ) as Row;
       return { id: Number(row.id), orgId: input.orgId, name: input.name, createdAt };
@@ -110,7 +90,7 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
 
   async findToken(tokenHash: Hex): Promise<StoredToken | null> {
     return this.read("finding a token", () => {
-      const row = this.statement("SELECT id, org_id, name, created_at FROM tokens WHERE token_hash = ? AND revoked_at IS NULL").get(lower(tokenHash)) as
+      const row = this.statement("SELECT id, org_id, name, created_at FROM tokens WHERE token_hash = ? AND revoked_at IS NULL").get(rules.lower(tokenHash)) as
         | Row
         | undefined;
       return row === undefined ? null : toToken(row);
@@ -160,7 +140,7 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
       const findEntry = this.statement("SELECT id, received_at FROM entries WHERE org_id = ? AND entry_hash = ?");
       const results: AddEntryResult[] = [];
       for (const entry of entries) {
-        const entryHash = lower(entry.entryHash);
+        const entryHash = rules.lower(entry.entryHash);
         const key = entry.idempotencyKey ?? null;
         // Every key a client used is remembered with the entry it named, so a later reuse with another entry is a conflict.
         if (key !== null && Number(claimKey.run(entry.orgId, key, entryHash).changes) === 0) {
@@ -185,7 +165,7 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
     return this.read("reading an entry", () => {
       const row = this.statement(`SELECT ${ENTRY_COLUMNS} FROM entries e LEFT JOIN batches b ON b.id = e.batch_id WHERE e.org_id = ? AND e.entry_hash = ?`).get(
         orgId,
-        lower(entryHash),
+        rules.lower(entryHash),
       ) as Row | undefined;
       return row === undefined ? null : toEntry(row);
     });
@@ -217,7 +197,7 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
   }
 
   async sealBatch(orgId: number, maxLeaves: number, build: SealBuilder, now: Date): Promise<ServiceBatch | null> {
-    checkPositive(maxLeaves, "maxLeaves");
+    rules.checkPositive(maxLeaves, "maxLeaves");
     const sealedAt = now.toISOString();
     return this.writeInTurn(`sealing a batch for organisation ${orgId}`, () => {
       const pending = this.statement("SELECT id, leaf FROM entries WHERE org_id = ? AND batch_id IS NULL ORDER BY id LIMIT ?").all(orgId, maxLeaves) as Row[];
@@ -234,7 +214,7 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
       const assigned = Number(
         this.statement("UPDATE entries SET batch_id = ? WHERE org_id = ? AND batch_id IS NULL AND id <= ?").run(batchId, orgId, last.id as number).changes,
       );
-      checkSealed(orgId, pending.length, assigned);
+      rules.checkSealed(orgId, pending.length, assigned);
       return this.batch(batchId)!;
     });
   }
@@ -251,7 +231,7 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
   async getBatchTree(id: number): Promise<Uint8Array> {
     return this.read("reading a batch tree", () => {
       const row = this.statement("SELECT tree FROM batches WHERE id = ?").get(id) as Row | undefined;
-      if (row === undefined) throw notFound("batch", id);
+      if (row === undefined) throw rules.notFound("batch", id);
       return row.tree as Uint8Array;
     });
   }
@@ -277,7 +257,7 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
   async addTransaction(tx: Omit<OutboxTransaction, "id" | "createdAt" | "status">, now: Date): Promise<OutboxTransaction> {
     const createdAt = now.toISOString();
     return this.writeInTurn(`recording a transaction of batch ${tx.batchId}`, () => {
-      if (this.batch(tx.batchId) === null) throw notFound("batch", tx.batchId);
+      if (this.batch(tx.batchId) === null) throw rules.notFound("batch", tx.batchId);
       const row = this.statement(
         "INSERT INTO transactions (batch_id, chain_id, from_address, nonce, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending') RETURNING *",
       ).get(tx.batchId, tx.chainId, tx.from, tx.nonce, tx.hash, tx.raw, tx.maxFeePerGas, tx.maxPriorityFeePerGas, createdAt) as Row;
@@ -299,13 +279,13 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
 
   async setTransactionStatus(id: number, status: OutboxTransaction["status"]): Promise<void> {
     await this.writeInTurn(`setting the status of transaction ${id}`, () => {
-      if (Number(this.statement("UPDATE transactions SET status = ? WHERE id = ?").run(status, id).changes) !== 1) throw notFound("transaction", id);
+      if (Number(this.statement("UPDATE transactions SET status = ? WHERE id = ?").run(status, id).changes) !== 1) throw rules.notFound("transaction", id);
     });
   }
 
   async markAnchored(batchId: number, anchor: ReceiptAnchor): Promise<void> {
     await this.writeInTurn(`marking batch ${batchId} anchored`, () => {
-      if (!batchTransition(batchId, this.batchStatus(batchId), "anchored")) return;
+      if (!rules.batchTransition(batchId, this.batchStatus(batchId), "anchored")) return;
       this.statement(
         "UPDATE batches SET status = 'anchored', chain_id = ?, registry = ?, anchor_org_id = ?, sequence = ?, tx_hash = ?, block_number = ?, block_hash = ?, block_timestamp = ? WHERE id = ?",
       ).run(anchor.chainId, anchor.registry, anchor.orgId, anchor.sequence, anchor.txHash, anchor.blockNumber, anchor.blockHash, anchor.timestamp, batchId);
@@ -314,14 +294,14 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
 
   async markConfirmed(batchId: number, now: Date): Promise<void> {
     await this.writeInTurn(`marking batch ${batchId} confirmed`, () => {
-      if (batchTransition(batchId, this.batchStatus(batchId), "confirmed"))
+      if (rules.batchTransition(batchId, this.batchStatus(batchId), "confirmed"))
         this.statement("UPDATE batches SET status = 'confirmed', confirmed_at = ? WHERE id = ?").run(now.toISOString(), batchId);
     });
   }
 
   async markReorged(batchId: number): Promise<void> {
     await this.writeInTurn(`marking batch ${batchId} reorged`, () => {
-      if (!batchTransition(batchId, this.batchStatus(batchId), "reorged")) return;
+      if (!rules.batchTransition(batchId, this.batchStatus(batchId), "reorged")) return;
       this.statement(
         "UPDATE batches SET status = 'sealed', chain_id = NULL, registry = NULL, anchor_org_id = NULL, sequence = NULL, tx_hash = NULL, block_number = NULL, block_hash = NULL, block_timestamp = NULL, confirmed_at = NULL WHERE id = ?",
       ).run(batchId);
@@ -330,12 +310,12 @@ export class SqliteServiceStore extends SqliteConnection implements ServiceStore
 
   private batchStatus(batchId: number): BatchStatus {
     const row = this.statement("SELECT status FROM batches WHERE id = ?").get(batchId) as Row | undefined;
-    if (row === undefined) throw notFound("batch", batchId);
+    if (row === undefined) throw rules.notFound("batch", batchId);
     return row.status as BatchStatus;
   }
 
   async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
-    checkPositive(ttlMs, "ttlMs");
+    rules.checkPositive(ttlMs, "ttlMs");
     const nowMs = now.getTime();
     return this.writeInTurn(`acquiring lease ${name}`, () => {
       const changes = this.statement(
