@@ -126,12 +126,7 @@ export async function revokeSubject(
   entryHash: Hex,
   wait: WaitParameters = {},
 ): Promise<{ receipt: TransactionReceipt }> {
-  const data = encodeFunctionData({
-    abi,
-    functionName: "revokeSubject",
-    args: [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")],
-  });
-  return { receipt: await sendAndWait(writer, { to: registry, data }, wait, withRevertName) };
+  return sendSubjectRevocation(writer, registry, "revokeSubject", orgId, subjectDigest, entryHash, wait);
 }
 
 /**
@@ -150,11 +145,21 @@ export async function reinstateSubject(
   entryHash: Hex,
   wait: WaitParameters = {},
 ): Promise<{ receipt: TransactionReceipt }> {
-  const data = encodeFunctionData({
-    abi,
-    functionName: "reinstateSubject",
-    args: [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")],
-  });
+  return sendSubjectRevocation(writer, registry, "reinstateSubject", orgId, subjectDigest, entryHash, wait);
+}
+
+/** Sends `revokeSubject` or `reinstateSubject`: the two take the same arguments, checked the same way. */
+async function sendSubjectRevocation(
+  writer: ChainWriter,
+  registry: Hex,
+  functionName: "revokeSubject" | "reinstateSubject",
+  orgId: number,
+  subjectDigest: Hex | string,
+  entryHash: Hex,
+  wait: WaitParameters,
+): Promise<{ receipt: TransactionReceipt }> {
+  const args = [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")] as const;
+  const data = encodeFunctionData({ abi, functionName, args });
   return { receipt: await sendAndWait(writer, { to: registry, data }, wait, withRevertName) };
 }
 

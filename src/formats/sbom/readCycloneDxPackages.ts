@@ -1,18 +1,10 @@
-import type { CycloneDxBom, CycloneDxComponent, CycloneDxComponentType } from "./cycloneDxBom.js";
+import { CYCLONEDX_COMPONENT_TYPES, type CycloneDxBom, type CycloneDxComponent, type CycloneDxComponentType } from "./cycloneDxBom.js";
 import type { SoftwarePackage } from "./softwarePackage.js";
 
-// Component types that are software packages. Files (Syft lists every file it hashed), data,
-// models, devices and cryptographic assets are not dependencies in that sense.
-const SOFTWARE_TYPES: ReadonlySet<CycloneDxComponentType> = new Set([
-  "application",
-  "framework",
-  "library",
-  "container",
-  "platform",
-  "operating-system",
-  "device-driver",
-  "firmware",
-]);
+// Component types that are software packages: all but files (Syft lists every file it hashed), data,
+// models, devices and cryptographic assets, which are not dependencies in that sense.
+const NOT_SOFTWARE: ReadonlySet<CycloneDxComponentType> = new Set(["file", "data", "machine-learning-model", "device", "cryptographic-asset"]);
+const SOFTWARE_TYPES: ReadonlySet<CycloneDxComponentType> = new Set(CYCLONEDX_COMPONENT_TYPES.filter((type) => !NOT_SOFTWARE.has(type)));
 
 /**
  * The software packages of a validated CycloneDX BOM: every component of a software type,

@@ -1,7 +1,7 @@
 import { invalid } from "../../core/errors/input.js";
 import { expectArray, expectObject, expectOneOf, expectString } from "../../core/validate.js";
 import type { CycloneDxHash, CycloneDxHashAlgorithm } from "./cycloneDxBom.js";
-import type { SoftwarePackage } from "./softwarePackage.js";
+import { type SoftwarePackage, spdxPackage } from "./softwarePackage.js";
 
 // SPDX 2.2/2.3 checksum algorithms → CycloneDX names and hex lengths. `null`: no CycloneDX
 // equivalent; the checksum is validated and dropped.
@@ -114,15 +114,7 @@ export function readSpdx2Packages(value: unknown, path = "$"): { specVersion: st
       if (licenses.length === 0 && license !== "NOASSERTION" && license !== "NONE") licenses.push(license);
     }
     if (described.has(id)) continue;
-    packages.push({
-      name,
-      ...(version ? { version } : {}),
-      ...(purl ? { purl } : {}),
-      type: "library",
-      hashes,
-      licenses,
-      foundBy: "spdx-sbom",
-    });
+    packages.push(spdxPackage(name, version, purl, hashes, licenses));
   }
   return { specVersion, packages };
 }

@@ -1,7 +1,7 @@
 import { invalid } from "../../core/errors/input.js";
 import { expectArray, expectObject, expectString } from "../../core/validate.js";
 import { CYCLONEDX_HASH_LENGTHS, type CycloneDxHash, type CycloneDxHashAlgorithm } from "./cycloneDxBom.js";
-import type { SoftwarePackage } from "./softwarePackage.js";
+import { type SoftwarePackage, spdxPackage } from "./softwarePackage.js";
 
 /** SPDX 3 `HashAlgorithm` values that have a CycloneDX equivalent. */
 export const SPDX3_TO_CYCLONEDX_HASH: Readonly<Record<string, CycloneDxHashAlgorithm>> = {
@@ -111,15 +111,7 @@ export function readSpdx3Packages(value: unknown, path = "$"): { specVersion: st
     if (roots.has(id)) continue;
     const license = licenses.get(id);
     const licenseText = license?.declared ?? license?.concluded;
-    packages.push({
-      name,
-      ...(version ? { version } : {}),
-      ...(purl ? { purl } : {}),
-      type: "library",
-      hashes,
-      licenses: licenseText ? [licenseText] : [],
-      foundBy: "spdx-sbom",
-    });
+    packages.push(spdxPackage(name, version, purl, hashes, licenseText ? [licenseText] : []));
   }
   return { specVersion, packages };
 }

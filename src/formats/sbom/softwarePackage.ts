@@ -32,3 +32,14 @@ export type SoftwarePackage = {
   /** What `hashes` are of, when it is not the package archive: `RECORD` for Python packages. */
   readonly hashOf?: string;
 };
+
+/** A package read from an SPDX document (2.x or 3.0): SPDX has no component types, so every package is a `library`. */
+export function spdxPackage(
+  name: string,
+  version: string | undefined,
+  purl: string | undefined,
+  hashes: readonly CycloneDxHash[],
+  licenses: readonly string[],
+): SoftwarePackage {
+  return { name, ...(version ? { version } : {}), ...(purl ? { purl } : {}), type: "library", hashes, licenses, foundBy: "spdx-sbom" };
+}

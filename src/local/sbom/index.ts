@@ -14,14 +14,8 @@ export {
   type ModelCardParameters,
   createModelBom,
 } from "../../formats/sbom/createModelBom.js";
-export {
-  FILE_COUNT_PROPERTY,
-  FOUND_BY_PROPERTY,
-  HASH_OF_PROPERTY,
-  HASHING_PROPERTY,
-  HYPERPARAMETER_PROPERTY_PREFIX,
-  SIZE_PROPERTY,
-} from "../../formats/sbom/bomPropertyNames.js";
+// Every property name this package writes into a BOM (the module holds nothing else).
+export * from "../../formats/sbom/bomPropertyNames.js";
 export {
   COMPONENT_DATA_TYPES,
   type ComponentDataType,
