@@ -1,7 +1,7 @@
 import type { InputError } from "../../core/errors/input.js";
-import { parseSpec, type Spec, s } from "../../core/spec/spec.js";
+import { type Spec, s } from "../../core/spec/spec.js";
 import { timestamp } from "../../core/validate.js";
-import { kebabCase, keyid, policyId } from "./fields.js";
+import { kebabCase, keyid, policyId, type WithDate, parsePredicate } from "./fields.js";
 
 /**
  * The `predicateType` of an approval. The statement's subject is the model decided on; the
@@ -65,10 +65,7 @@ export type ApprovalPredicate = {
  * import type { CreateApprovalPredicateParameters } from "provenance-ledger";
  * const policy: CreateApprovalPredicateParameters["policy"] = { id: "release", version: "3" };
  */
-export type CreateApprovalPredicateParameters = Omit<ApprovalPredicate, "approvedAt"> & {
-  /** `approvedAt`. */
-  readonly approvedAt: Date;
-};
+export type CreateApprovalPredicateParameters = WithDate<ApprovalPredicate, "approvedAt">;
 
 /**
  * Errors of {@link parseApprovalPredicate} and {@link createApprovalPredicate}.
@@ -78,8 +75,6 @@ export type CreateApprovalPredicateParameters = Omit<ApprovalPredicate, "approve
  * try { parseApprovalPredicate(json) } catch (e) { if (e instanceof InputError) console.error(e.path); }
  */
 export type ParseApprovalPredicateErrorType = InputError;
-
-const CODE = "INVALID_PREDICATE";
 
 /** The approval predicate's spec: parser, `schemas/predicates/approval-v1.schema.json` and the docs table. */
 export const approvalSpec = s
@@ -134,5 +129,5 @@ export function createApprovalPredicate(parameters: CreateApprovalPredicateParam
  * console.log(approval.decision, approval.policy.id, approval.approver.keyid);
  */
 export function parseApprovalPredicate(value: unknown, path = "predicate"): ApprovalPredicate {
-  return parseSpec(approvalSpec, value, path, CODE);
+  return parsePredicate(approvalSpec, value, path);
 }

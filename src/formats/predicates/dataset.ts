@@ -1,5 +1,6 @@
 import type { InputError } from "../../core/errors/input.js";
-import { parseSpec, type Spec, s } from "../../core/spec/spec.js";
+import { parsePredicate } from "./fields.js";
+import { type Spec, s } from "../../core/spec/spec.js";
 import { isSpdxExpression } from "../../core/spec/spdxExpression.js";
 import { compareTimestamps, timestamp } from "../../core/validate.js";
 
@@ -190,7 +191,6 @@ export type CreateDatasetPredicateParameters = {
  */
 export type ParseDatasetPredicateErrorType = InputError;
 
-const CODE = "INVALID_PREDICATE";
 const MAX_ACCESS_EVENTS = 10_000;
 // The characters an SPDX licence expression is made of, for the schema; the grammar is the parser's (isSpdxExpression).
 const SPDX_CHARACTERS = "^[A-Za-z0-9.+:()-]+(?: [A-Za-z0-9.+:()-]+)*$";
@@ -315,5 +315,5 @@ export function createDatasetPredicate(parameters: CreateDatasetPredicateParamet
  * if (dataset.personalData && !dataset.consent) console.warn("personal data without consent documents");
  */
 export function parseDatasetPredicate(value: unknown, path = "predicate"): DatasetPredicate {
-  return parseSpec(datasetSpec, value, path, CODE);
+  return parsePredicate(datasetSpec, value, path);
 }

@@ -1,8 +1,8 @@
 import type { InputError } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
-import { distinct, parseSpec, type Spec, s } from "../../core/spec/spec.js";
+import { distinct, type Spec, s } from "../../core/spec/spec.js";
 import { timestamp } from "../../core/validate.js";
-import { entryId, kebabCase, policyId } from "./fields.js";
+import { entryId, kebabCase, policyId, type WithDate, parsePredicate } from "./fields.js";
 
 /**
  * The `predicateType` of a deployment. The statement's subject is the deployed model.
@@ -79,10 +79,7 @@ export type DeploymentPredicate = {
  * import type { CreateDeploymentPredicateParameters } from "provenance-ledger";
  * const target: CreateDeploymentPredicateParameters["target"] = { name: "claims-triage-api" };
  */
-export type CreateDeploymentPredicateParameters = Omit<DeploymentPredicate, "deployedAt"> & {
-  /** `deployedAt`. */
-  readonly deployedAt: Date;
-};
+export type CreateDeploymentPredicateParameters = WithDate<DeploymentPredicate, "deployedAt">;
 
 /**
  * Errors of {@link parseDeploymentPredicate} and {@link createDeploymentPredicate}.
@@ -92,8 +89,6 @@ export type CreateDeploymentPredicateParameters = Omit<DeploymentPredicate, "dep
  * try { parseDeploymentPredicate(json) } catch (e) { if (e instanceof InputError) console.error(e.path); }
  */
 export type ParseDeploymentPredicateErrorType = InputError;
-
-const CODE = "INVALID_PREDICATE";
 
 /** The deployment predicate's spec: parser, `schemas/predicates/deployment-v1.schema.json` and the docs table. */
 export const deploymentSpec = s.object({
@@ -148,5 +143,5 @@ export function createDeploymentPredicate(parameters: CreateDeploymentPredicateP
  * console.log(`${deployment.environment}: needs ${deployment.approvalPolicy.threshold} approvals`);
  */
 export function parseDeploymentPredicate(value: unknown, path = "predicate"): DeploymentPredicate {
-  return parseSpec(deploymentSpec, value, path, CODE);
+  return parsePredicate(deploymentSpec, value, path);
 }

@@ -1,5 +1,6 @@
 import type { InputError } from "../../core/errors/input.js";
-import { parseSpec, type Spec, s } from "../../core/spec/spec.js";
+import { parsePredicate } from "./fields.js";
+import { type Spec, s } from "../../core/spec/spec.js";
 import { timestamp } from "../../core/validate.js";
 
 /**
@@ -120,8 +121,6 @@ export type CreateEvaluationPredicateParameters = {
  */
 export type ParseEvaluationPredicateErrorType = InputError;
 
-const CODE = "INVALID_PREDICATE";
-
 const metric = s.object({
   name: s.name(256).describe("what was measured"),
   value: s.number().describe("the measured value"),
@@ -206,7 +205,7 @@ export function createEvaluationPredicate(parameters: CreateEvaluationPredicateP
  * console.log(evaluation.passed ? "passed" : "failed");
  */
 export function parseEvaluationPredicate(value: unknown, path = "predicate"): EvaluationPredicate {
-  return parseSpec(evaluationSpec, value, path, CODE);
+  return parsePredicate(evaluationSpec, value, path);
 }
 
 /**

@@ -1,8 +1,16 @@
 import type { Hex } from "../../core/hex.js";
-import { s } from "../../core/spec/spec.js";
+import { parseSpec, type Spec, s } from "../../core/spec/spec.js";
 import { KEYID } from "../../core/validate.js";
 
 // Field specs several predicates share: one definition each, so their limits and patterns agree.
+
+/** Parses untrusted JSON with a predicate's spec: every predicate's errors are `INVALID_PREDICATE`. */
+export function parsePredicate<T>(spec: Spec<T>, value: unknown, path: string): T {
+  return parseSpec(spec, value, path, "INVALID_PREDICATE");
+}
+
+/** A predicate's fields as its `create…` function takes them: the time field `K` as a `Date`, not a timestamp string. */
+export type WithDate<P, K extends keyof P> = Omit<P, K> & { readonly [F in K]: Date };
 
 /** A role or environment: lower-case kebab-case, at most 64 characters (`approver`, `eu-west-production`). */
 export const kebabCase = (example: string) => s.string({ max: 64, pattern: /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, hint: `lower-case kebab-case, e.g. ${example}` });

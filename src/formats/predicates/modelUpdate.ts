@@ -1,7 +1,7 @@
 import type { JsonValue } from "../../core/canonicalJson.js";
 import type { InputError } from "../../core/errors/input.js";
-import { parseSpec, type Spec, s } from "../../core/spec/spec.js";
-import { entryId } from "./fields.js";
+import { type Spec, s } from "../../core/spec/spec.js";
+import { entryId, type WithDate, parsePredicate } from "./fields.js";
 import type { Hex } from "../../core/hex.js";
 import { timestamp } from "../../core/validate.js";
 
@@ -101,10 +101,7 @@ export type ModelUpdateInput = {
  * import type { CreateModelUpdatePredicateParameters } from "provenance-ledger";
  * const kind: CreateModelUpdatePredicateParameters["kind"] = "quantisation";
  */
-export type CreateModelUpdatePredicateParameters = Omit<ModelUpdatePredicate, "updatedAt"> & {
-  /** `updatedAt`. */
-  readonly updatedAt: Date;
-};
+export type CreateModelUpdatePredicateParameters = WithDate<ModelUpdatePredicate, "updatedAt">;
 
 /**
  * Errors of {@link parseModelUpdatePredicate} and {@link createModelUpdatePredicate}.
@@ -114,8 +111,6 @@ export type CreateModelUpdatePredicateParameters = Omit<ModelUpdatePredicate, "u
  * try { parseModelUpdatePredicate(json) } catch (e) { if (e instanceof InputError) console.error(e.path); }
  */
 export type ParseModelUpdatePredicateErrorType = InputError;
-
-const CODE = "INVALID_PREDICATE";
 
 /** The model-update predicate's spec: parser, `schemas/predicates/model-update-v1.schema.json` and the docs table. */
 export const modelUpdateSpec = s
@@ -179,7 +174,7 @@ export function createModelUpdatePredicate(parameters: CreateModelUpdatePredicat
  * console.log(update.kind, update.parents.map((p) => p.name));
  */
 export function parseModelUpdatePredicate(value: unknown, path = "predicate"): ModelUpdatePredicate {
-  return parseSpec(modelUpdateSpec, value, path, CODE);
+  return parsePredicate(modelUpdateSpec, value, path);
 }
 
 /**

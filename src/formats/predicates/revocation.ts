@@ -1,6 +1,7 @@
 import type { InputError } from "../../core/errors/input.js";
-import { parseSpec, type Spec, s } from "../../core/spec/spec.js";
+import { type Spec, s } from "../../core/spec/spec.js";
 import { timestamp } from "../../core/validate.js";
+import { type WithDate, parsePredicate } from "./fields.js";
 
 /**
  * The `predicateType` of a revocation. The statement's subject is the revoked model; every model
@@ -61,10 +62,7 @@ export type RevocationPredicate = {
  * import type { CreateRevocationPredicateParameters } from "provenance-ledger";
  * const reason: CreateRevocationPredicateParameters["reason"] = "security-vulnerability";
  */
-export type CreateRevocationPredicateParameters = Omit<RevocationPredicate, "revokedAt"> & {
-  /** `revokedAt`. */
-  readonly revokedAt: Date;
-};
+export type CreateRevocationPredicateParameters = WithDate<RevocationPredicate, "revokedAt">;
 
 /**
  * Errors of {@link parseRevocationPredicate} and {@link createRevocationPredicate}.
@@ -74,8 +72,6 @@ export type CreateRevocationPredicateParameters = Omit<RevocationPredicate, "rev
  * try { parseRevocationPredicate(json) } catch (e) { if (e instanceof InputError) console.error(e.path); }
  */
 export type ParseRevocationPredicateErrorType = InputError;
-
-const CODE = "INVALID_PREDICATE";
 
 /** The revocation predicate's spec: parser, `schemas/predicates/revocation-v1.schema.json` and the docs table. */
 export const revocationSpec = s
@@ -121,5 +117,5 @@ export function createRevocationPredicate(parameters: CreateRevocationPredicateP
  * console.log(`revoked since ${revocation.revokedAt}: ${revocation.reason}`);
  */
 export function parseRevocationPredicate(value: unknown, path = "predicate"): RevocationPredicate {
-  return parseSpec(revocationSpec, value, path, CODE);
+  return parsePredicate(revocationSpec, value, path);
 }
