@@ -165,14 +165,22 @@ export async function attestModel(context: PipelineContext, model: Artifact, pre
   return attestAbout(context, [subjectOf(model)], predicateType, predicate, key);
 }
 
+/** A stage's parameters: the predicate's, with its time `K` optional (default: the context's clock). */
+type DatedAt<P, K extends keyof P> = Omit<P, K> & { readonly [F in K]?: Date };
+
+/** The pipeline's clock: the context's, when it has one (tests and replays), else the system's. */
+function now(context: PipelineContext): Date {
+  return context.now?.() ?? new Date();
+}
+
 /** Stage 3, validation: the metrics, tied to the evaluation dataset's digest. */
 export async function recordEvaluation(
   context: PipelineContext,
   model: Artifact,
-  parameters: Omit<CreateEvaluationPredicateParameters, "evaluatedAt"> & { evaluatedAt?: Date },
+  parameters: DatedAt<CreateEvaluationPredicateParameters, "evaluatedAt">,
 ): Promise<Hex> {
-  const predicate = createEvaluationPredicate({ ...parameters, evaluatedAt: parameters.evaluatedAt ?? context.now?.() ?? new Date() });
-  return attestAbout(context, [subjectOf(model)], EVALUATION_PREDICATE_TYPE, predicate);
+  const evaluation = createEvaluationPredicate({ ...parameters, evaluatedAt: parameters.evaluatedAt ?? now(context) });
+  return attestAbout(context, [subjectOf(model)], EVALUATION_PREDICATE_TYPE, evaluation);
 }
 
 /** Stage 4, approval: one approver's signed decision under a policy, with the approver's own key. */
@@ -192,7 +200,7 @@ export async function approveModel(
     decision: parameters.decision ?? "approved",
     policy: { id: parameters.policyId },
     approver: { keyid: parameters.key.keyid, name: parameters.approverName, role: parameters.role },
-    approvedAt: context.now?.() ?? new Date(),
+    approvedAt: now(context),
     ...(parameters.comment ? { comment: parameters.comment } : {}),
   });
   return attestAbout(context, [subjectOf(model)], APPROVAL_PREDICATE_TYPE, predicate, parameters.key);
@@ -202,18 +210,18 @@ export async function approveModel(
 export async function recordDeployment(
   context: PipelineContext,
   model: Artifact,
-  parameters: Omit<CreateDeploymentPredicateParameters, "deployedAt"> & { deployedAt?: Date },
+  parameters: DatedAt<CreateDeploymentPredicateParameters, "deployedAt">,
 ): Promise<Hex> {
-  const predicate = createDeploymentPredicate({ ...parameters, deployedAt: parameters.deployedAt ?? context.now?.() ?? new Date() });
-  return attestAbout(context, [subjectOf(model)], DEPLOYMENT_PREDICATE_TYPE, predicate);
+  const deployment = createDeploymentPredicate({ ...parameters, deployedAt: parameters.deployedAt ?? now(context) });
+  return attestAbout(context, [subjectOf(model)], DEPLOYMENT_PREDICATE_TYPE, deployment);
 }
 
 /** Revokes a model: every model derived from it then verifies as "derived from a revoked model". */
 export async function revokeModel(
   context: PipelineContext,
   model: Artifact,
-  parameters: Omit<CreateRevocationPredicateParameters, "revokedAt"> & { revokedAt?: Date },
+  parameters: DatedAt<CreateRevocationPredicateParameters, "revokedAt">,
 ): Promise<Hex> {
-  const predicate = createRevocationPredicate({ ...parameters, revokedAt: parameters.revokedAt ?? context.now?.() ?? new Date() });
-  return attestAbout(context, [subjectOf(model)], REVOCATION_PREDICATE_TYPE, predicate);
+  const revocation = createRevocationPredicate({ ...parameters, revokedAt: parameters.revokedAt ?? now(context) });
+  return attestAbout(context, [subjectOf(model)], REVOCATION_PREDICATE_TYPE, revocation);
 }
