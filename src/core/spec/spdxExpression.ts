@@ -46,21 +46,18 @@ export function isSpdxExpression(text: string, options: SpdxExpressionOptions = 
     i++;
     return isToken(tokens[i++], EXCEPTION);
   };
-  const conjunction = (depth: number): boolean => {
-    if (!simple(depth)) return false;
-    while (tokens[i] === "AND") {
-      i++;
-      if (!simple(depth)) return false;
-    }
-    return true;
-  };
-  const compound = (depth: number): boolean => {
-    if (!conjunction(depth)) return false;
-    while (tokens[i] === "OR") {
-      i++;
-      if (!conjunction(depth)) return false;
-    }
-    return true;
-  };
+  // One level of the grammar: `operand (operator operand)*`; AND binds tighter than OR.
+  const joined =
+    (operator: "AND" | "OR", operand: (depth: number) => boolean) =>
+    (depth: number): boolean => {
+      if (!operand(depth)) return false;
+      while (tokens[i] === operator) {
+        i++;
+        if (!operand(depth)) return false;
+      }
+      return true;
+    };
+  const conjunction = joined("AND", simple);
+  const compound = joined("OR", conjunction);
   return compound(0) && i === tokens.length;
 }
