@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import { approvalSpec } from "../src/formats/predicates/approval.js";
 import { datasetSpec } from "../src/formats/predicates/dataset.js";
 import { verificationPolicySpec } from "../src/verify/verificationPolicy.js";
+import { receiptSpec } from "../src/formats/receipt.js";
+import { recordV1Spec, recordV2Spec } from "../src/formats/record.js";
 import { deploymentSpec } from "../src/formats/predicates/deployment.js";
 import { modelWatermarkSpec } from "../src/formats/predicates/modelWatermark.js";
 import { specTable } from "../src/core/spec/docTable.js";
@@ -106,6 +108,33 @@ export const GENERATED: readonly Generated[] = [
         "What a verifier demands of a model's evidence beyond valid signatures and anchors: the attestations the model must have, the organisations whose anchors count, the roles that may sign deployments and approvals, and the organisations whose on-chain revocations count besides the one that registered each artifact. The verifier pins it (provenance verify-bundle --policy file.json); it never comes from a bundle. Rules this schema cannot express, enforced by parseVerificationPolicy: the JSON is parsed strictly (duplicate keys refused). See docs/bundle.md#verification-policy.",
     },
     docs: { file: "docs/bundle.md", table: "verification-policy" },
+  },
+  {
+    spec: recordV2Spec,
+    schema: {
+      file: "schemas/record-v2.schema.json",
+      title: "Provenance record v2",
+      description:
+        "Binds a subject (a model, by SHA-256, and its kind: file or directory) to a record type and optional fields. Its identity is SHA-256 over its RFC 8785 canonical JSON. v2: subject.artifact is required and a directory is hashed with model hashing v2 (provenance-model-manifest-v2), or v3 (provenance-model-manifest-v3: the same digest rule over a manifest that also records --follow-symlinks and --ignore-paths). See docs/formats.md.",
+    },
+  },
+  {
+    spec: recordV1Spec,
+    schema: {
+      file: "schemas/record-v1.schema.json",
+      title: "Provenance record v1",
+      description:
+        "Binds a subject (a model, by SHA-256) to a record type and optional fields. Its identity is SHA-256 over its RFC 8785 canonical JSON. Superseded by record-v2: still read, refused by verifiers (check hashing-version: model hashing v1 lets a file and a directory share a digest, and the kind is optional here). See docs/formats.md.",
+    },
+  },
+  {
+    spec: receiptSpec,
+    schema: {
+      file: "schemas/receipt-v1.schema.json",
+      title: "Provenance receipt v1",
+      description:
+        "Self-contained evidence that a ledger entry (a plain record, or a signed attestation's DSSE envelope) was included in a Merkle batch whose root was anchored in a ProvenanceRegistry. A receipt carries exactly one of record and envelope. Every field is a claim a verifier checks against the chain; chainId and registry are checked against values the verifier pins. See docs/formats.md and docs/attestations.md.",
+    },
   },
 ];
 

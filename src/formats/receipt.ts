@@ -1,11 +1,10 @@
-import type { DsseEnvelope } from "./attestation/dsse.js";
-import { parseEnvelope } from "./attestation/dsse.js";
+import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, MAX_PAYLOAD_BYTES, MAX_SIGNATURES, parseEnvelope } from "./attestation/dsse.js";
 import { statementOfEnvelope } from "./attestation/parseStatement.js";
 import type { LedgerEntry } from "./entry.js";
-import { invalid, unsupportedFormat } from "../core/errors/input.js";
-import { expectInteger, expectObject, UINT32_MAX } from "../core/validate.js";
-import { type Hex, parseAddress, parseHexBytes, typeName } from "../core/hex.js";
+import { KEYID, UINT32_MAX } from "../core/validate.js";
+import type { Hex } from "../core/hex.js";
 import { parseJson } from "../core/parseJson.js";
+import { type Infer, parseSpec, type Spec, s } from "../core/spec/spec.js";
 import { type ProvenanceRecord, parseRecord } from "./record.js";
 
 /** The `format` of a v1 receipt. Loaders refuse any other. */
@@ -14,29 +13,31 @@ export const RECEIPT_FORMAT = "provenance-receipt-v1";
 /** Longest proof accepted: a tree of 2^64 leaves. Anything longer is hostile. */
 export const MAX_PROOF_LENGTH = 64;
 
+const anchorSpec = s.object({
+  chainId: s.integer(1),
+  registry: s.hex(20),
+  orgId: s.integer(1, UINT32_MAX),
+  sequence: s.integer(1),
+  txHash: s.hex(),
+  blockNumber: s.integer(),
+  blockHash: s.hex(),
+  timestamp: s.integer().describe("Block timestamp, Unix seconds."),
+});
+
 /**
  * Where and by whom a batch root was anchored, as claimed by the receipt. A verifier checks
  * every field against the chain and never trusts `chainId` or `registry` from here: they
- * must equal the values the verifier pinned.
+ * must equal the values the verifier pinned. `timestamp` is the block's, Unix seconds.
  */
-export type ReceiptAnchor = {
-  readonly chainId: number;
-  readonly registry: Hex;
-  readonly orgId: number;
-  readonly sequence: number;
-  readonly txHash: Hex;
-  readonly blockNumber: number;
-  readonly blockHash: Hex;
-  /** Block timestamp, Unix seconds. */
-  readonly timestamp: number;
-};
+export type ReceiptAnchor = Infer<typeof anchorSpec>;
 
-/** The batch the record was sealed in. */
-export type ReceiptBatch = {
-  readonly leafCount: number;
-  /** SHA-256 of the batch metadata (canonical JSON), as anchored on chain. */
-  readonly metadataHash: Hex;
-};
+const batchSpec = s.object({
+  leafCount: s.integer(1, UINT32_MAX),
+  metadataHash: s.hex().describe("SHA-256 of the batch metadata (canonical JSON), as anchored on chain."),
+});
+
+/** The batch the record was sealed in: its leaf count and `metadataHash`, SHA-256 of the batch metadata (canonical JSON) as anchored on chain. */
+export type ReceiptBatch = Infer<typeof batchSpec>;
 
 /**
  * A self-contained, offline-checkable proof that an entry was anchored (format
@@ -55,9 +56,85 @@ export type Receipt = ReceiptEntryField & {
 type ReceiptEntryField = { readonly record: ProvenanceRecord; readonly envelope?: never } | { readonly envelope: DsseEnvelope; readonly record?: never };
 
 const CODE = "INVALID_RECEIPT";
-const RECEIPT_KEYS = ["format", "leaf", "proof", "root", "batch", "anchor"];
-const BATCH_KEYS = ["leafCount", "metadataHash"];
-const ANCHOR_KEYS = ["chainId", "registry", "orgId", "sequence", "txHash", "blockNumber", "blockHash", "timestamp"];
+const BASE64 = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
+
+// parseEnvelope (formats/attestation/dsse.ts) checks an envelope with its own codes (WRONG_PAYLOAD_TYPE,
+// INVALID_BASE64); this is its JSON Schema, as the receipt schema carries it.
+const ENVELOPE_SCHEMA = {
+  title: "DSSE envelope v1 (JSON serialisation) carrying an in-toto Statement v1",
+  description:
+    "A signed attestation: the whole envelope is the anchored entry. Exactly one of record and envelope. Each signature covers the DSSE pre-authentication encoding of payloadType and the decoded payload. A keyid signs at most once (a rule JSON Schema cannot state; parsers enforce it). The statement in the payload, and its predicate, are checked by the parsers and by schemas/predicates/. Base64 is standard and padded (RFC 4648 §4); parsers also refuse non-zero padding bits, so one value has exactly one encoding.",
+  type: "object",
+  additionalProperties: false,
+  required: ["payloadType", "payload", "signatures"],
+  properties: {
+    payloadType: { const: IN_TOTO_PAYLOAD_TYPE },
+    payload: {
+      type: "string",
+      minLength: 1,
+      maxLength: Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4,
+      pattern: BASE64,
+      description: "The statement's bytes (we write its RFC 8785 canonical JSON), at most 32 MiB decoded.",
+    },
+    signatures: {
+      type: "array",
+      minItems: 1,
+      maxItems: MAX_SIGNATURES,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["keyid", "sig"],
+        properties: {
+          keyid: {
+            type: "string",
+            pattern: KEYID.source,
+            description:
+              "A lower-case 0x Ethereum address (secp256k1) or sha256:<hex SHA-256 of the SPKI DER public key> (ed25519, P-256); parsers refuse any other keyid (docs/attestations.md, Keyids).",
+          },
+          sig: {
+            type: "string",
+            minLength: 1,
+            maxLength: 1024,
+            pattern: BASE64,
+            description: "secp256k1: 65 bytes r‖s‖v over SHA-256(PAE); ed25519: 64 bytes; P-256: ASN.1 DER ECDSA over SHA-256(PAE).",
+          },
+        },
+      },
+    },
+  },
+};
+
+/**
+ * The receipt's spec: parser and `schemas/receipt-v1.schema.json`. Its type has `record` and `envelope`
+ * both optional; the refinement makes it exactly one of them, what {@link Receipt} says.
+ */
+export const receiptSpec = s
+  .object({
+    format: s.format("receipt", RECEIPT_FORMAT),
+    record: s.optional(
+      s
+        .custom((value, path) => parseRecord(value, path), { oneOf: [{ $ref: "record-v2.schema.json" }, { $ref: "record-v1.schema.json" }] }, "record")
+        .describe("A plain record (v2, or a v1 one: still read, refused by verifiers). Exactly one of record and envelope."),
+    ),
+    envelope: s.optional(s.custom((value, path) => attestationOf(value, path).envelope, ENVELOPE_SCHEMA, "DSSE envelope")),
+    leaf: s
+      .hex()
+      .describe(
+        "keccak256(keccak256(abi.encode(bytes32 subject sha256, bytes32 entry hash))); a record's entry hash is sha256(JCS(record)) with its subject, an envelope's is sha256(JCS(envelope)) with the statement's first subject.",
+      ),
+    proof: s.array(s.hex(), 0, MAX_PROOF_LENGTH).describe("Sibling hashes from the leaf to the root; sorted-pair keccak256 (OpenZeppelin MerkleProof)."),
+    root: s.hex(),
+    batch: batchSpec,
+    anchor: anchorSpec,
+  })
+  .refine((r, fail) => (r.record === undefined) === (r.envelope === undefined) && fail(".record", "a receipt carries exactly one of record or envelope"), {
+    schema: {
+      oneOf: [
+        { type: "object", properties: { record: true }, required: ["record"] },
+        { type: "object", properties: { envelope: true }, required: ["envelope"] },
+      ],
+    },
+  }) satisfies Spec<Omit<Receipt, "record" | "envelope"> & { readonly record?: ProvenanceRecord; readonly envelope?: DsseEnvelope }>;
 
 /**
  * Parses a receipt from JSON text or an already-parsed value, treating every field as hostile:
@@ -70,38 +147,7 @@ const ANCHOR_KEYS = ["chainId", "registry", "orgId", "sequence", "txHash", "bloc
  * const receipt = parseReceipt(await readFile("model.receipt.json", "utf8"));
  */
 export function parseReceipt(input: unknown): Receipt {
-  let value = input;
-  if (typeof input === "string") {
-    value = parseJson(input, "receipt");
-  }
-  const o = expectObject(value, "receipt", CODE, { required: RECEIPT_KEYS, allowed: ["record", "envelope"] });
-  if ((o.record === undefined) === (o.envelope === undefined)) invalid(CODE, "a receipt carries exactly one of record or envelope", "receipt.record");
-  if (o.format !== RECEIPT_FORMAT) unsupportedFormat("receipt", o.format, `"${RECEIPT_FORMAT}"`, "receipt.format");
-  if (!Array.isArray(o.proof)) invalid(CODE, `expected an array of bytes32, got ${typeName(o.proof)}`, "receipt.proof");
-  if (o.proof.length > MAX_PROOF_LENGTH) invalid(CODE, `proof has ${o.proof.length} elements; at most ${MAX_PROOF_LENGTH} are accepted`, "receipt.proof");
-  const batch = expectObject(o.batch, "receipt.batch", CODE, { required: BATCH_KEYS });
-  const anchor = expectObject(o.anchor, "receipt.anchor", CODE, { required: ANCHOR_KEYS });
-  return {
-    format: RECEIPT_FORMAT,
-    ...(o.record !== undefined ? { record: parseRecord(o.record, "receipt.record") } : { envelope: attestationOf(o.envelope).envelope }),
-    leaf: parseHexBytes(o.leaf, "receipt.leaf"),
-    proof: o.proof.map((element, i) => parseHexBytes(element, `receipt.proof[${i}]`)),
-    root: parseHexBytes(o.root, "receipt.root"),
-    batch: {
-      leafCount: expectInteger(batch.leafCount, "receipt.batch.leafCount", CODE, 1, UINT32_MAX),
-      metadataHash: parseHexBytes(batch.metadataHash, "receipt.batch.metadataHash"),
-    },
-    anchor: {
-      chainId: expectInteger(anchor.chainId, "receipt.anchor.chainId", CODE, 1),
-      registry: parseAddress(anchor.registry, "receipt.anchor.registry"),
-      orgId: expectInteger(anchor.orgId, "receipt.anchor.orgId", CODE, 1, UINT32_MAX),
-      sequence: expectInteger(anchor.sequence, "receipt.anchor.sequence", CODE, 1),
-      txHash: parseHexBytes(anchor.txHash, "receipt.anchor.txHash"),
-      blockNumber: expectInteger(anchor.blockNumber, "receipt.anchor.blockNumber", CODE, 0),
-      blockHash: parseHexBytes(anchor.blockHash, "receipt.anchor.blockHash"),
-      timestamp: expectInteger(anchor.timestamp, "receipt.anchor.timestamp", CODE, 0),
-    },
-  };
+  return parseSpec(receiptSpec, typeof input === "string" ? parseJson(input, "receipt") : input, "receipt", CODE) as Receipt;
 }
 
 /** The entry a receipt is about, re-parsed (an envelope's statement derived again). */
@@ -109,9 +155,9 @@ export function receiptEntry(receipt: Receipt): LedgerEntry {
   return receipt.record !== undefined ? { kind: "record", record: parseRecord(receipt.record, "receipt.record") } : attestationOf(receipt.envelope);
 }
 
-function attestationOf(envelope: unknown): Extract<LedgerEntry, { kind: "attestation" }> {
-  const checked = parseEnvelope(envelope, "receipt.envelope");
-  return { kind: "attestation", envelope: checked, statement: statementOfEnvelope(checked, "receipt.envelope") };
+function attestationOf(envelope: unknown, path = "receipt.envelope"): Extract<LedgerEntry, { kind: "attestation" }> {
+  const checked = parseEnvelope(envelope, path);
+  return { kind: "attestation", envelope: checked, statement: statementOfEnvelope(checked, path) };
 }
 
 /** The `record` or `envelope` field of a receipt for `entry`. */

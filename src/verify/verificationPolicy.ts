@@ -1,5 +1,4 @@
 import { PREDICATE_NAMES } from "../formats/predicates/index.js";
-import { unsupportedFormat } from "../core/errors/input.js";
 import { parseJson } from "../core/parseJson.js";
 import { parseSpec, type Spec, s } from "../core/spec/spec.js";
 import { UINT32_MAX } from "../core/validate.js";
@@ -67,13 +66,7 @@ const orgIds = s
 
 /** The verification policy's spec: parser, `schemas/verification-policy-v1.schema.json` and the docs table (docs/bundle.md). */
 export const verificationPolicySpec = s.object({
-  format: s
-    .custom<typeof VERIFICATION_POLICY_FORMAT>(
-      (value, path) => (value === VERIFICATION_POLICY_FORMAT ? value : unsupportedFormat("policy", value, `"${VERIFICATION_POLICY_FORMAT}"`, path)),
-      { const: VERIFICATION_POLICY_FORMAT },
-      `\`"${VERIFICATION_POLICY_FORMAT}"\``,
-    )
-    .describe("this format; another is `UNSUPPORTED_FORMAT`"),
+  format: s.format("policy", VERIFICATION_POLICY_FORMAT),
   require: s
     .array(s.array(predicateName, 1, 16), 0, 32)
     .describe(

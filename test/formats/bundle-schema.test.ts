@@ -11,7 +11,7 @@ import { attestationEntry, leafOfEntry } from "../../src/formats/entry.js";
 import { InputError } from "../../src/core/errors/input.js";
 import { parseReceipt } from "../../src/formats/receipt.js";
 import { DEFAULT_VERIFICATION_POLICY, parseVerificationPolicy } from "../../src/verify/verificationPolicy.js";
-import { bundleSchemaValidators, schema } from "../helpers/bundleSchemas.js";
+import { bundleSchemaValidators, exampleAnchor, schema } from "../helpers/bundleSchemas.js";
 
 // The JSON Schemas of receipts (record or envelope) and evidence bundles, checked against the
 // parsers offline: what one refuses, the other refuses too. The bundle a real pipeline produces is
@@ -45,16 +45,7 @@ before(async () => {
     proof: [h("11")],
     root: h("33"),
     batch: { leafCount: 2, metadataHash: h("44") },
-    anchor: {
-      chainId: 31337,
-      registry: `0x${"5f".repeat(20)}`,
-      orgId: 1,
-      sequence: 1,
-      txHash: h("66"),
-      blockNumber: 7,
-      blockHash: h("77"),
-      timestamp: 1_764_000_000,
-    },
+    anchor: exampleAnchor(),
   };
   bundle = {
     format: "provenance-bundle-v1",

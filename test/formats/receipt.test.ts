@@ -9,6 +9,7 @@ import { VerificationError } from "../../src/core/errors/verification.js";
 import { MAX_PROOF_LENGTH, parseReceipt, receiptEntry } from "../../src/formats/receipt.js";
 import { checkHashingVersion } from "../../src/verify/artifact.js";
 import { createRecord, leafOfRecord, parseRecord, recordHash } from "../../src/formats/record.js";
+import { exampleAnchor } from "../helpers/bundleSchemas.js";
 
 const schema = (name: string) => JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), "utf8"));
 const ajv = new Ajv2020.default({ strict: true, allErrors: true });
@@ -30,16 +31,7 @@ const valid = () => ({
   proof: [h("11"), h("22")],
   root: h("33"),
   batch: { leafCount: 3, metadataHash: h("44") },
-  anchor: {
-    chainId: 31337,
-    registry: `0x${"5f".repeat(20)}`,
-    orgId: 1,
-    sequence: 1,
-    txHash: h("66"),
-    blockNumber: 7,
-    blockHash: h("77"),
-    timestamp: 1_764_000_000,
-  },
+  anchor: exampleAnchor(),
 });
 
 /** Asserts `mutate(receipt)` is refused with `code`, naming `path`. */

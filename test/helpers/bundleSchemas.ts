@@ -16,3 +16,15 @@ export function bundleSchemaValidators() {
     validateReceipt: ajv.getSchema("https://provenance-ledger.dev/schemas/receipt-v1.schema.json")!,
   };
 }
+
+/** A receipt's `anchor` as the schema and parser tests use it: every field well-formed, nothing anchored anywhere. */
+export const exampleAnchor = () => ({
+  chainId: 31337,
+  registry: `0x${"5f".repeat(20)}`,
+  orgId: 1,
+  sequence: 1,
+  txHash: `0x${"66".repeat(32)}`,
+  blockNumber: 7,
+  blockHash: `0x${"77".repeat(32)}`,
+  timestamp: 1_764_000_000,
+});

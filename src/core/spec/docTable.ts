@@ -60,6 +60,8 @@ export function typeOf(node: Node): string {
     }
     case "sha256":
       return "64 hex";
+    case "hex":
+      return node.bytes === 20 ? "address (0x hex)" : `${node.bytes} bytes (0x hex)`;
     case "timestamp":
       return "RFC 3339 UTC";
     case "uri":

@@ -49,8 +49,10 @@ function nodeSchema(node: Node): Schema {
       return stringSchema(node.options.min ?? 1, node.options.max ?? 4096, node.options.pattern);
     case "sha256":
       return stringSchema(64, 64, SHA256);
+    case "hex":
+      return { type: "string", pattern: `^0x[0-9a-fA-F]{${node.bytes * 2}}$` };
     case "timestamp":
-      return { ...stringSchema(1, 40, TIMESTAMP), format: "date-time" };
+      return { ...stringSchema(1, 40, TIMESTAMP), ...(node.dateTime === false ? {} : { format: "date-time" }) };
     case "uri":
       return stringSchema(1, 2048, URI);
     case "name":

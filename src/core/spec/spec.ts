@@ -1,5 +1,6 @@
 import type { JsonValue } from "../canonicalJson.js";
-import type { InputErrorCode } from "../errors/input.js";
+import { type InputErrorCode, unsupportedFormat } from "../errors/input.js";
+import { type Hex, parseHexBytes } from "../hex.js";
 import {
   expectArray,
   expectBoolean,
@@ -41,7 +42,8 @@ export type Refinement<T> = {
 export type Node =
   | { readonly kind: "string"; readonly options: ExpectStringOptions; readonly docType?: string | undefined }
   | { readonly kind: "sha256" }
-  | { readonly kind: "timestamp" }
+  | { readonly kind: "hex"; readonly bytes: number }
+  | { readonly kind: "timestamp"; readonly dateTime?: boolean | undefined }
   | { readonly kind: "uri" }
   | { readonly kind: "name"; readonly max: number }
   | { readonly kind: "integer"; readonly min: number; readonly max: number }
@@ -59,7 +61,12 @@ export type Node =
   | { readonly kind: "array"; readonly items: AnySpec; readonly min: number; readonly max: number }
   | { readonly kind: "object"; readonly fields: Readonly<Record<string, AnySpec>>; readonly open?: boolean | undefined }
   | { readonly kind: "map"; readonly values: AnySpec; readonly keys?: ExpectStringOptions | undefined; readonly min: number; readonly max: number }
-  | { readonly kind: "union"; readonly tag: string; readonly variants: Readonly<Record<string, AnySpec>> }
+  | {
+      readonly kind: "union";
+      readonly tag: string;
+      readonly variants: Readonly<Record<string, AnySpec>>;
+      readonly unknown?: ((tag: unknown, path: string) => never) | undefined;
+    }
   | {
       readonly kind: "custom";
       readonly parse: (value: unknown, path: string, code: InputErrorCode) => unknown;
@@ -106,12 +113,17 @@ type ObjectOf<F extends Record<string, AnySpec>> = Simplify<
 /** The spec builders. */
 export const s = {
   /** A string; `T` narrows it to what the pattern guarantees (`s.string<Hex>({ pattern: /^0x…$/ })`). */
-  string: <T extends string = string>(options: ExpectStringOptions & { readonly docType?: string } = {}): Spec<T> =>
+  string: <T extends string = string>(options: ExpectStringOptions & { readonly docType?: string } = {}): Spec<NoInfer<T>> =>
     make({ kind: "string", options, docType: options.docType }),
   /** 64 lower-case hex digits. */
   sha256: (): Spec<string> => make({ kind: "sha256" }),
-  /** RFC 3339 UTC, a real date. */
-  timestamp: (): Spec<string> => make({ kind: "timestamp" }),
+  /** `0x` + exactly `bytes` bytes of hex in any case, returned lower-cased; refused as INVALID_HEX whatever the format (core/hex.ts). */
+  hex: (bytes = 32): Spec<Hex> => make({ kind: "hex", bytes }),
+  /**
+   * RFC 3339 UTC, a real date. `dateTime: false` leaves `format: "date-time"` out of the schema (a
+   * format whose schema never had it stays usable by validators without format support).
+   */
+  timestamp: (options: { readonly dateTime?: boolean } = {}): Spec<string> => make({ kind: "timestamp", dateTime: options.dateTime }),
   /** An absolute URI, at most 2048 characters. */
   uri: (): Spec<string> => make({ kind: "uri" }),
   /** Printable text (validate.ts `expectName`). */
@@ -134,10 +146,28 @@ export const s = {
   /** An object used as a map: keys (checked as strings) → values. */
   map: <T>(values: Spec<T>, options: { readonly keys?: ExpectStringOptions; readonly min?: number; readonly max?: number } = {}): Spec<Record<string, T>> =>
     make({ kind: "map", values, keys: options.keys, min: options.min ?? 0, max: options.max ?? 1_000_000 }),
-  /** One of several object specs chosen by the string field `tag`. */
-  union: <const V extends Record<string, AnySpec>>(tag: string, variants: V): Spec<Infer<V[keyof V]>> => make({ kind: "union", tag, variants }),
+  /**
+   * One of several object specs chosen by the string field `tag`; `unknown` refuses any other tag its
+   * own way (a document's `format`: UNSUPPORTED_FORMAT, naming the versions read).
+   */
+  union: <const V extends Record<string, AnySpec>>(
+    tag: string,
+    variants: V,
+    options: { readonly unknown?: (tag: unknown, path: string) => never } = {},
+  ): Spec<Infer<V[keyof V]>> => make({ kind: "union", tag, variants, unknown: options.unknown }),
   /** A field that may be absent (never null). */
   optional: <T>(spec: Spec<T>): Optional<T> => make<T>(spec.node, { ...spec, optional: true }) as Optional<T>,
+  /**
+   * A document's `format`: exactly `format`, any other refused as UNSUPPORTED_FORMAT naming `what` and
+   * the versions this one reads (`reads`, as the caller words them; `"<format>"` by default).
+   */
+  format: <const F extends string>(what: string, format: F, reads = `"${format}"`): Spec<F> =>
+    make<F>({
+      kind: "custom",
+      parse: (value, path) => (value === format ? format : unsupportedFormat(what, value, reads, path)),
+      schema: { const: format },
+      docType: `\`"${format}"\``,
+    }).describe("this format; another is `UNSUPPORTED_FORMAT`"),
   /** A node checked by hand-written code, with the schema and docs type it stands for. */
   custom: <T>(parse: (value: unknown, path: string, code: InputErrorCode) => T, schema: Record<string, unknown>, docType: string): Spec<T> =>
     make({ kind: "custom", parse, schema, docType }),
@@ -159,6 +189,8 @@ function parseNode(node: Node, value: unknown, path: string, code: InputErrorCod
       return expectString(value, path, code, node.options);
     case "sha256":
       return expectSha256(value, path, code);
+    case "hex":
+      return parseHexBytes(value, path, node.bytes);
     case "timestamp":
       return expectTimestamp(value, path, code);
     case "uri":
@@ -222,6 +254,7 @@ function parseNode(node: Node, value: unknown, path: string, code: InputErrorCod
     }
     case "union": {
       const tag = expectObject(value, path, code)[node.tag];
+      if (node.unknown && !Object.keys(node.variants).includes(tag as string)) node.unknown(tag, `${path}.${node.tag}`);
       const which = expectOneOf(tag, `${path}.${node.tag}`, code, Object.keys(node.variants));
       return parseSpec(node.variants[which]!, value, path, code);
     }
