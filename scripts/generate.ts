@@ -7,6 +7,7 @@ import { approvalSpec } from "../src/formats/predicates/approval.js";
 import { datasetSpec } from "../src/formats/predicates/dataset.js";
 import { verificationPolicySpec } from "../src/verify/verificationPolicy.js";
 import { receiptSpec } from "../src/formats/receipt.js";
+import { bundleV1Spec, bundleV2Spec } from "../src/formats/bundle.js";
 import { recordV1Spec, recordV2Spec } from "../src/formats/record.js";
 import { deploymentSpec } from "../src/formats/predicates/deployment.js";
 import { modelWatermarkSpec } from "../src/formats/predicates/modelWatermark.js";
@@ -134,6 +135,24 @@ export const GENERATED: readonly Generated[] = [
       title: "Provenance receipt v1",
       description:
         "Self-contained evidence that a ledger entry (a plain record, or a signed attestation's DSSE envelope) was included in a Merkle batch whose root was anchored in a ProvenanceRegistry. A receipt carries exactly one of record and envelope. Every field is a claim a verifier checks against the chain; chainId and registry are checked against values the verifier pins. See docs/formats.md and docs/attestations.md.",
+    },
+  },
+  {
+    spec: bundleV1Spec,
+    schema: {
+      file: "schemas/bundle-v1.schema.json",
+      title: "Provenance evidence bundle v1",
+      description:
+        "Everything needed to verify a model's history except the chain itself: the model, the receipt of every attestation in its lineage (each with its DSSE envelope, leaf, proof, root, batch and anchor), and the public keys of its ed25519 and P-256 signers. chain says where the producer anchored; a verifier checks every receipt against a chain ID and registry it pins itself. See docs/attestations.md and docs/bundle.md.",
+    },
+  },
+  {
+    spec: bundleV2Spec,
+    schema: {
+      file: "schemas/bundle-v2.schema.json",
+      title: "Provenance evidence bundle v2 (with an offline verifier kit)",
+      description:
+        "A v1 bundle (bundle-v1.schema.json) plus offlineKit: the recorded JSON-RPC answers (sealed QBFT headers, eth_getProof answers, receipts) a light verification needs, so verify-bundle --offline runs with no network. The kit is unsigned and adds no trust: every answer is proven against the validator set the verifier pins itself. See docs/offline-kit.md and docs/bundle.md.",
     },
   },
 ];

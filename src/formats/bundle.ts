@@ -1,10 +1,10 @@
-import { type PublicKeyInfo, parsePublicKeyInfo } from "./attestation/publicKeys.js";
+import { KEY_ALGORITHMS, PUBLIC_KEY_FORMAT, type PublicKeyInfo, parsePublicKeyInfo } from "./attestation/publicKeys.js";
 import { InputError, invalid, unsupportedFormat } from "../core/errors/input.js";
-import { parseAddress, type Hex } from "../core/hex.js";
+import type { Hex } from "../core/hex.js";
 import { parseJson } from "../core/parseJson.js";
 import { type OfflineKit, parseOfflineKit } from "./offlineKit.js";
 import { type Receipt, parseReceipt } from "./receipt.js";
-import { expectArray, expectInteger, expectObject, expectSha256, expectString, expectTimestamp } from "../core/validate.js";
+import { type AnySpec, parseSpec, type Spec, s } from "../core/spec/spec.js";
 
 /** The `format` of a v1 evidence bundle. Loaders refuse any format but this and {@link BUNDLE_V2_FORMAT}. */
 export const BUNDLE_FORMAT = "provenance-bundle-v1";
@@ -36,59 +36,99 @@ export type EvidenceBundle = {
   readonly offlineKit?: OfflineKit | undefined;
 };
 
+/** A v1 bundle, as its spec reads it. */
+export type EvidenceBundleV1 = Omit<EvidenceBundle, "format" | "offlineKit"> & { readonly format: typeof BUNDLE_FORMAT };
+/** A v2 bundle: v1 and its offline verifier kit. */
+export type EvidenceBundleV2 = Omit<EvidenceBundle, "format" | "offlineKit"> & { readonly format: typeof BUNDLE_V2_FORMAT; readonly offlineKit: OfflineKit };
+
+const CODE = "INVALID_BUNDLE";
+
+// parsePublicKeyInfo (formats/attestation/publicKeys.ts) checks a key with its own code (INVALID_KEY); this is its JSON Schema.
+const PUBLIC_KEY_SCHEMA = {
+  title: "Public key of a signer (provenance-public-key-v1)",
+  description:
+    "For secp256k1 the keyid and publicKey are the same lower-case address (the signature recovers it). For ed25519 and P-256 the keyid is sha256: + hex SHA-256 of the SPKI DER key, which the verifier recomputes from publicKey (SPKI PEM) before using it.",
+  type: "object",
+  additionalProperties: false,
+  required: ["algorithm", "keyid", "publicKey"],
+  properties: {
+    format: { const: PUBLIC_KEY_FORMAT },
+    algorithm: { enum: [...KEY_ALGORITHMS] },
+    keyid: { type: "string", minLength: 1, maxLength: 80 },
+    publicKey: { type: "string", minLength: 1, maxLength: 4096 },
+  },
+  if: { properties: { algorithm: { const: "secp256k1" } } },
+  then: { properties: { keyid: { type: "string", pattern: "^0x[0-9a-f]{40}$" }, publicKey: { type: "string", pattern: "^0x[0-9a-f]{40}$" } } },
+  else: { properties: { keyid: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" }, publicKey: { type: "string", pattern: "^-----BEGIN PUBLIC KEY-----" } } },
+};
+
+// A receipt's errors keep their code and own paths (`receipt.proof[0]`), prefixed with where it is in the bundle.
+function bundleReceipt(value: unknown, path: string): Receipt {
+  try {
+    return parseReceipt(value);
+  } catch (error) {
+    if (error instanceof InputError) invalid(error.code, `${path}: ${error.shortMessage}`, undefined, error);
+    throw error;
+  }
+}
+
+// Any refusal of the kit (LightClientError `offline-kit`) is the bundle's, at bundle.offlineKit.
+function bundleOfflineKit(value: unknown, path: string): OfflineKit {
+  try {
+    return parseOfflineKit(value, path);
+  } catch (error) {
+    return invalid(CODE, error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error), path, error);
+  }
+}
+
+/** A bundle's spec in one version (v2 adds `offlineKit`). */
+function bundleSpec<const F extends string, const K extends Record<string, AnySpec>>(format: F, kit: K) {
+  return s.object({
+    format: s.literal(format),
+    subject: s
+      .object({ name: s.string({ max: 1024 }), digest: s.object({ sha256: s.sha256() }) })
+      .describe("The model the bundle is about: its name and the SHA-256 of its files (docs/model-hashing.md)."),
+    chain: s
+      .object({ chainId: s.integer(1), registry: s.hex(20) })
+      .describe("Where the producer says it anchored. Informative only: a verifier pins its own chain ID and registry."),
+    createdAt: s.timestamp({ dateTime: false }).describe("RFC 3339 UTC time the bundle was built."),
+    keys: s
+      .array(
+        s.custom((value, path) => parsePublicKeyInfo(value, path), PUBLIC_KEY_SCHEMA, "public key"),
+        0,
+        1000,
+      )
+      .refine((keys, fail) => {
+        const seen = new Set<string>();
+        for (const [i, k] of keys.entries()) {
+          if (seen.has(k.keyid)) fail(`[${i}]`, `key ${k.keyid} is listed twice`);
+          seen.add(k.keyid);
+        }
+      })
+      .describe("Distinct keyids (a rule JSON Schema cannot state; parsers enforce it)."),
+    receipts: s
+      .array(s.custom(bundleReceipt, { $ref: "receipt-v1.schema.json" }, "receipt"), 1, MAX_BUNDLE_ENTRIES)
+      .describe("One receipt per attestation of the model's lineage, in the order they were stored."),
+    ...kit,
+  });
+}
+
+/** The v1 bundle's spec: parser and `schemas/bundle-v1.schema.json`. */
+export const bundleV1Spec = bundleSpec(BUNDLE_FORMAT, {}) satisfies Spec<EvidenceBundleV1>;
+/** The v2 bundle's spec: parser and `schemas/bundle-v2.schema.json`. */
+export const bundleV2Spec = bundleSpec(BUNDLE_V2_FORMAT, {
+  offlineKit: s.custom(bundleOfflineKit, { $ref: "offline-kit-v1.schema.json" }, "offline kit"),
+}) satisfies Spec<EvidenceBundleV2>;
+
+const anyBundleSpec = s.union(
+  "format",
+  { [BUNDLE_FORMAT]: bundleV1Spec, [BUNDLE_V2_FORMAT]: bundleV2Spec },
+  { unknown: (format, path) => unsupportedFormat("bundle", format, `"${BUNDLE_FORMAT}" and "${BUNDLE_V2_FORMAT}"`, path) },
+) satisfies Spec<EvidenceBundleV1 | EvidenceBundleV2>;
+
 /** Parses a bundle from JSON text (strictly: duplicate keys, lone surrogates, big numbers refused) or a value. */
 export function parseBundle(input: unknown): EvidenceBundle {
-  const value = typeof input === "string" ? parseJson(input, "bundle") : input;
-  const format = (value as { format?: unknown } | null)?.format;
-  if (format !== BUNDLE_FORMAT && format !== BUNDLE_V2_FORMAT)
-    return unsupportedFormat("bundle", format, `"${BUNDLE_FORMAT}" and "${BUNDLE_V2_FORMAT}"`, "bundle.format");
-  const v1Fields = ["format", "subject", "chain", "createdAt", "keys", "receipts"];
-  const o = expectObject(value, "bundle", "INVALID_BUNDLE", { required: format === BUNDLE_V2_FORMAT ? [...v1Fields, "offlineKit"] : v1Fields });
-  const subject = expectObject(o.subject, "bundle.subject", "INVALID_BUNDLE", { required: ["name", "digest"] });
-  const digest = expectObject(subject.digest, "bundle.subject.digest", "INVALID_BUNDLE", { required: ["sha256"] });
-  const chain = expectObject(o.chain, "bundle.chain", "INVALID_BUNDLE", { required: ["chainId", "registry"] });
-  const keys = expectArray(o.keys, "bundle.keys", "INVALID_BUNDLE", 0, 1000).map((k, i) => parsePublicKeyInfo(k, `bundle.keys[${i}]`));
-  const seen = new Set<string>();
-  for (const [i, k] of keys.entries()) {
-    if (seen.has(k.keyid)) invalid("INVALID_BUNDLE", `key ${k.keyid} is listed twice`, `bundle.keys[${i}]`);
-    seen.add(k.keyid);
-  }
-  const receipts = expectArray(o.receipts, "bundle.receipts", "INVALID_BUNDLE", 1, MAX_BUNDLE_ENTRIES).map((r, i) => {
-    try {
-      return parseReceipt(r);
-    } catch (error) {
-      if (error instanceof InputError) invalid(error.code, `bundle.receipts[${i}]: ${error.shortMessage}`, undefined, error);
-      throw error;
-    }
-  });
-  let offlineKit: OfflineKit | undefined;
-  if (format === BUNDLE_V2_FORMAT) {
-    try {
-      offlineKit = parseOfflineKit(o.offlineKit, "bundle.offlineKit");
-    } catch (error) {
-      invalid(
-        "INVALID_BUNDLE",
-        error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error),
-        "bundle.offlineKit",
-        error,
-      );
-    }
-  }
-  return {
-    format,
-    subject: {
-      name: expectString(subject.name, "bundle.subject.name", "INVALID_BUNDLE", { max: 1024 }),
-      digest: { sha256: expectSha256(digest.sha256, "bundle.subject.digest.sha256", "INVALID_BUNDLE") },
-    },
-    chain: {
-      chainId: expectInteger(chain.chainId, "bundle.chain.chainId", "INVALID_BUNDLE", 1),
-      registry: parseAddress(chain.registry, "bundle.chain.registry"),
-    },
-    createdAt: expectTimestamp(o.createdAt, "bundle.createdAt", "INVALID_BUNDLE"),
-    keys,
-    receipts,
-    ...(offlineKit ? { offlineKit } : {}),
-  };
+  return parseSpec(anyBundleSpec, typeof input === "string" ? parseJson(input, "bundle") : input, "bundle", CODE);
 }
 
 /** The bundle as pretty JSON text. */
