@@ -7,6 +7,7 @@ import { approvalSpec } from "../src/formats/predicates/approval.js";
 import { datasetSpec } from "../src/formats/predicates/dataset.js";
 import { verificationPolicySpec } from "../src/verify/verificationPolicy.js";
 import { receiptSpec } from "../src/formats/receipt.js";
+import { trustV1Spec, trustV2Spec } from "../src/verify/trustFile.js";
 import { bundleV1Spec, bundleV2Spec } from "../src/formats/bundle.js";
 import { recordV1Spec, recordV2Spec } from "../src/formats/record.js";
 import { deploymentSpec } from "../src/formats/predicates/deployment.js";
@@ -153,6 +154,24 @@ export const GENERATED: readonly Generated[] = [
       title: "Provenance evidence bundle v2 (with an offline verifier kit)",
       description:
         "A v1 bundle (bundle-v1.schema.json) plus offlineKit: the recorded JSON-RPC answers (sealed QBFT headers, eth_getProof answers, receipts) a light verification needs, so verify-bundle --offline runs with no network. The kit is unsigned and adds no trust: every answer is proven against the validator set the verifier pins itself. See docs/offline-kit.md and docs/bundle.md.",
+    },
+  },
+  {
+    spec: trustV1Spec,
+    schema: {
+      file: "schemas/trust-v1.schema.json",
+      title: "Provenance verifier trust file v1",
+      description:
+        "What a verifier pins, in a file it writes itself and names with `provenance verify … --trust <file>` (or PROVENANCE_TRUST): the chain, the ProvenanceRegistry on it, the organisations whose anchors it accepts and optionally the JSON-RPC node to ask. A flag given on the command line overrides the file; the file overrides the environment. Every verdict prints each pin with where it came from. Nothing here may come from the party whose evidence is checked. Later versions add validators and a verification policy. See docs/formats.md.",
+    },
+  },
+  {
+    spec: trustV2Spec,
+    schema: {
+      file: "schemas/trust-v2.schema.json",
+      title: "Provenance verifier trust file v2",
+      description:
+        "Version 1 (chain, registry, organisations, optional rpc) and, optionally, the QBFT validator set the verifier pins for light mode (`qbft`, a provenance-qbft-trust-v1 object for the same chain ID and registry: a rule parsers enforce). With `qbft`, verify and verify-bundle run in light mode unless --trust-mode says otherwise: every fact is proven against headers sealed by those validators, and the node is only a transport. Version 1 files still load. See docs/formats.md and docs/trust-model.md.",
     },
   },
 ];

@@ -4,6 +4,7 @@ import type { Hex } from "../core/hex.js";
 import { parseJson } from "../core/parseJson.js";
 import { type OfflineKit, parseOfflineKit } from "./offlineKit.js";
 import { type Receipt, parseReceipt } from "./receipt.js";
+import { schemaOf } from "../core/spec/jsonSchema.js";
 import { type AnySpec, parseSpec, type Spec, s } from "../core/spec/spec.js";
 
 /** The `format` of a v1 evidence bundle. Loaders refuse any format but this and {@link BUNDLE_V2_FORMAT}. */
@@ -45,18 +46,18 @@ const CODE = "INVALID_BUNDLE";
 
 // parsePublicKeyInfo (formats/attestation/publicKeys.ts) checks a key with its own code (INVALID_KEY); this is its JSON Schema.
 const PUBLIC_KEY_SCHEMA = {
-  title: "Public key of a signer (provenance-public-key-v1)",
-  description:
-    "For secp256k1 the keyid and publicKey are the same lower-case address (the signature recovers it). For ed25519 and P-256 the keyid is sha256: + hex SHA-256 of the SPKI DER key, which the verifier recomputes from publicKey (SPKI PEM) before using it.",
-  type: "object",
-  additionalProperties: false,
-  required: ["algorithm", "keyid", "publicKey"],
-  properties: {
-    format: { const: PUBLIC_KEY_FORMAT },
-    algorithm: { enum: [...KEY_ALGORITHMS] },
-    keyid: { type: "string", minLength: 1, maxLength: 80 },
-    publicKey: { type: "string", minLength: 1, maxLength: 4096 },
-  },
+  ...schemaOf(
+    s
+      .object({
+        format: s.optional(s.literal(PUBLIC_KEY_FORMAT)),
+        algorithm: s.literal(...KEY_ALGORITHMS),
+        keyid: s.string({ max: 80 }),
+        publicKey: s.string({ max: 4096 }),
+      })
+      .describe(
+        "Public key of a signer (provenance-public-key-v1). For secp256k1 the keyid and publicKey are the same lower-case address (the signature recovers it). For ed25519 and P-256 the keyid is sha256: + hex SHA-256 of the SPKI DER key, which the verifier recomputes from publicKey (SPKI PEM) before using it.",
+      ),
+  ),
   if: { properties: { algorithm: { const: "secp256k1" } } },
   then: { properties: { keyid: { type: "string", pattern: "^0x[0-9a-f]{40}$" }, publicKey: { type: "string", pattern: "^0x[0-9a-f]{40}$" } } },
   else: { properties: { keyid: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" }, publicKey: { type: "string", pattern: "^-----BEGIN PUBLIC KEY-----" } } },

@@ -4,6 +4,7 @@ import type { LedgerEntry } from "./entry.js";
 import { KEYID, UINT32_MAX } from "../core/validate.js";
 import type { Hex } from "../core/hex.js";
 import { parseJson } from "../core/parseJson.js";
+import { schemaOf } from "../core/spec/jsonSchema.js";
 import { type Infer, parseSpec, type Spec, s } from "../core/spec/spec.js";
 import { type ProvenanceRecord, parseRecord } from "./record.js";
 
@@ -56,53 +57,34 @@ export type Receipt = ReceiptEntryField & {
 type ReceiptEntryField = { readonly record: ProvenanceRecord; readonly envelope?: never } | { readonly envelope: DsseEnvelope; readonly record?: never };
 
 const CODE = "INVALID_RECEIPT";
-const BASE64 = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 // parseEnvelope (formats/attestation/dsse.ts) checks an envelope with its own codes (WRONG_PAYLOAD_TYPE,
-// INVALID_BASE64); this is its JSON Schema, as the receipt schema carries it.
-const ENVELOPE_SCHEMA = {
-  title: "DSSE envelope v1 (JSON serialisation) carrying an in-toto Statement v1",
-  description:
-    "A signed attestation: the whole envelope is the anchored entry. Exactly one of record and envelope. Each signature covers the DSSE pre-authentication encoding of payloadType and the decoded payload. A keyid signs at most once (a rule JSON Schema cannot state; parsers enforce it). The statement in the payload, and its predicate, are checked by the parsers and by schemas/predicates/. Base64 is standard and padded (RFC 4648 §4); parsers also refuse non-zero padding bits, so one value has exactly one encoding.",
-  type: "object",
-  additionalProperties: false,
-  required: ["payloadType", "payload", "signatures"],
-  properties: {
-    payloadType: { const: IN_TOTO_PAYLOAD_TYPE },
-    payload: {
-      type: "string",
-      minLength: 1,
-      maxLength: Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4,
-      pattern: BASE64,
-      description: "The statement's bytes (we write its RFC 8785 canonical JSON), at most 32 MiB decoded.",
-    },
-    signatures: {
-      type: "array",
-      minItems: 1,
-      maxItems: MAX_SIGNATURES,
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["keyid", "sig"],
-        properties: {
-          keyid: {
-            type: "string",
-            pattern: KEYID.source,
-            description:
-              "A lower-case 0x Ethereum address (secp256k1) or sha256:<hex SHA-256 of the SPKI DER public key> (ed25519, P-256); parsers refuse any other keyid (docs/attestations.md, Keyids).",
-          },
-          sig: {
-            type: "string",
-            minLength: 1,
-            maxLength: 1024,
-            pattern: BASE64,
-            description: "secp256k1: 65 bytes r‖s‖v over SHA-256(PAE); ed25519: 64 bytes; P-256: ASN.1 DER ECDSA over SHA-256(PAE).",
-          },
-        },
-      },
-    },
-  },
-};
+// INVALID_BASE64); this is its shape, for the receipt's JSON Schema.
+const envelopeShape = s
+  .object({
+    payloadType: s.literal(IN_TOTO_PAYLOAD_TYPE),
+    payload: s
+      .string({ max: Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4, pattern: BASE64 })
+      .describe("The statement's bytes (we write its RFC 8785 canonical JSON), at most 32 MiB decoded."),
+    signatures: s.array(
+      s.object({
+        keyid: s
+          .string({ max: 71, pattern: KEYID })
+          .describe(
+            "A lower-case 0x Ethereum address (secp256k1) or sha256:<hex SHA-256 of the SPKI DER public key> (ed25519, P-256); parsers refuse any other keyid (docs/attestations.md, Keyids).",
+          ),
+        sig: s
+          .string({ max: 1024, pattern: BASE64 })
+          .describe("secp256k1: 65 bytes r‖s‖v over SHA-256(PAE); ed25519: 64 bytes; P-256: ASN.1 DER ECDSA over SHA-256(PAE)."),
+      }),
+      1,
+      MAX_SIGNATURES,
+    ),
+  })
+  .describe(
+    "A signed attestation: the whole envelope is the anchored entry. Exactly one of record and envelope. A DSSE envelope v1 (JSON serialisation) carrying an in-toto Statement v1: each signature covers the DSSE pre-authentication encoding of payloadType and the decoded payload. A keyid signs at most once (a rule JSON Schema cannot state; parsers enforce it). The statement in the payload, and its predicate, are checked by the parsers and by schemas/predicates/. Base64 is standard and padded (RFC 4648 §4); parsers also refuse non-zero padding bits, so one value has exactly one encoding.",
+  );
 
 /**
  * The receipt's spec: parser and `schemas/receipt-v1.schema.json`. Its type has `record` and `envelope`
@@ -116,7 +98,7 @@ export const receiptSpec = s
         .custom((value, path) => parseRecord(value, path), { oneOf: [{ $ref: "record-v2.schema.json" }, { $ref: "record-v1.schema.json" }] }, "record")
         .describe("A plain record (v2, or a v1 one: still read, refused by verifiers). Exactly one of record and envelope."),
     ),
-    envelope: s.optional(s.custom((value, path) => attestationOf(value, path).envelope, ENVELOPE_SCHEMA, "DSSE envelope")),
+    envelope: s.optional(s.custom((value, path) => attestationOf(value, path).envelope, schemaOf(envelopeShape), "DSSE envelope")),
     leaf: s
       .hex()
       .describe(
