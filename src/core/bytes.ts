@@ -3,13 +3,21 @@
 // also runs in a browser (test/verify/browser-bundle.test.ts). Bulk file hashing keeps node:crypto.
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 
-const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const HEX_DIGIT_CODES = new TextEncoder().encode("0123456789abcdef");
+const asciiDecoder = new TextDecoder();
 
 /** Lower-case hex of `bytes`, without a prefix. */
 export function bytesToHexDigits(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += HEX_DIGITS[bytes[i]!];
-  return out;
+  // The digits' character codes decoded at once give one flat string. Appending two digits per
+  // byte (`out += …`) builds a rope instead: 64 digits cost about 900 bytes of heap instead of
+  // 120 and are slower to use, which made every entry id and Merkle leaf the service computes
+  // cost it garbage collection (docs/benchmarks.md, "Issue 11: before and after").
+  const codes = new Uint8Array(2 * bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    codes[2 * i] = HEX_DIGIT_CODES[bytes[i]! >> 4]!;
+    codes[2 * i + 1] = HEX_DIGIT_CODES[bytes[i]! & 15]!;
+  }
+  return asciiDecoder.decode(codes);
 }
 
 // Character code → nibble, or 255 for a character that is not a hex digit (either case).
