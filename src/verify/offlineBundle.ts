@@ -2,7 +2,7 @@
 // the light verification once against a node, recording every answer; verifying one runs the same
 // light verification over the record alone. The kit adds no trust: the pinned validator set does
 // all of it (docs/offline-kit.md).
-import { type LightChainReader, createLightChainReader } from "./lightclient/lightReader.js";
+import { type LightChainReader, type LightTrustParameters, createLightChainReader } from "./lightclient/lightReader.js";
 import type { JsonRpcTransport } from "../chain/trustMode.js";
 import { invalid } from "../core/errors/input.js";
 import { recordingRequest, replayRequest } from "./lightclient/offlineKit.js";
@@ -50,14 +50,8 @@ export async function embedOfflineKit(parameters: EmbedOfflineKitParameters): Pr
   return { bundle: { ...v1, format: BUNDLE_V2_FORMAT, offlineKit: recording.kit() }, verified };
 }
 
-export type OfflineChainReaderParameters = {
-  readonly bundle: EvidenceBundle;
-  /** The verifier's own pinned validator trust (never from the bundle). */
-  readonly trust: QbftTrust;
-  readonly checkpoint?: QbftTrust | undefined;
-  /** Where the trust came from, for the verdict. */
-  readonly validatorsSource?: string | undefined;
-};
+/** The bundle, and the verifier's own pins (the trust is never taken from the bundle). */
+export type OfflineChainReaderParameters = LightTrustParameters & { readonly bundle: EvidenceBundle };
 
 /**
  * The light reader over the bundle's offline kit: it answers only from the record (no network code

@@ -6,7 +6,7 @@ import { readKeyPossession, readSigningKey } from "../chain/registry.js";
 import { VerificationError } from "../core/errors/verification.js";
 import type { Hex } from "../core/hex.js";
 import type { Receipt } from "../formats/receipt.js";
-import { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceipt } from "./verifyReceipt.js";
+import { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceiptOfEntry } from "./verifyReceipt.js";
 
 export type VerifyAttestationParameters = VerifyReceiptParameters & {
   /** Public keys of ed25519 and P-256 signers (checked against their keyids); secp256k1 needs none. */
@@ -50,7 +50,8 @@ export async function verifyAttestation(parameters: VerifyAttestationParameters)
   if (receipt.envelope === undefined) throw new VerificationError("envelope", "the receipt is for a plain record, not a signed attestation");
   // Offline first: a forged signature fails before any network round trip.
   const envelope = await verifyEnvelope({ envelope: receipt.envelope, publicKeys: parameters.publicKeys });
-  const anchored = await verifyReceipt(parameters);
+  // The envelope just parsed and checked is the entry whose leaf is checked (its statement parsed once).
+  const anchored = await verifyReceiptOfEntry(parameters, { kind: "attestation", envelope: envelope.envelope, statement: envelope.statement });
   const signers: VerifiedSigner[] = [];
   for (const signer of envelope.signers) {
     // Keys are registered per organisation: only the anchoring organisation's registration is read, so another

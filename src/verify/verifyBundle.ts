@@ -8,7 +8,7 @@ import { REVOCATION_PREDICATE_TYPE } from "../formats/predicates/revocation.js";
 import { TRAINING_RUN_PREDICATE_TYPE, type TrainingRunPredicate, trainingRunEntryReferences } from "../formats/predicates/trainingRun.js";
 import { readRevocation } from "../chain/registry.js";
 import type { ChainReader } from "../chain/types.js";
-import { describeEntry } from "../formats/entry.js";
+import { type LedgerEntry, describeEntry } from "../formats/entry.js";
 import { VerificationError } from "../core/errors/verification.js";
 import { type Hex, hexEquals } from "../core/hex.js";
 import { type ApprovalQuorum, type SignedAttestation, checkApprovalQuorum } from "./lineage/approvalQuorum.js";
@@ -62,17 +62,10 @@ export type BundleVerdict = "verified" | "revoked" | "derived-from-revoked";
  * model manifest (dataset attestation for a dataset), else training run or model update, else
  * any attestation about it. Every field comes from the verified envelope or from the chain.
  */
-export type Registration = {
+export type Registration = Pick<VerifiedAttestation, "entryHash" | "organisation" | "blockNumber" | "timestamp" | "txHash"> & {
   /** The name the registering statement's signed subject gives the artifact. */
   readonly name: string;
-  readonly entryHash: Hex;
   readonly predicateType: string;
-  /** The organisation that anchored it, its name as the chain stores it. */
-  readonly organisation: { readonly id: number; readonly name: string };
-  readonly blockNumber: number;
-  /** Unix seconds of the anchor block. */
-  readonly timestamp: number;
-  readonly txHash: Hex;
 };
 
 /** One revocation that counts: read from the chain, or a signed revocation in the bundle the chain has not lifted since. */
@@ -157,6 +150,8 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
   const acceptedOrgIds = intersect(parameters.acceptedOrgIds, policy.organisations);
 
   const attestations: VerifiedAttestation[] = [];
+  // Each receipt's entry as its verification parsed it (not parsed again for the kind claims).
+  const entries: LedgerEntry[] = [];
   // One chain reader for every entry: a signing key's registration is checked once (verifyAttestation).
   const possessionChecks = new Map<string, Promise<string | null>>();
   for (const [i, receipt] of receipts.entries()) {
@@ -169,8 +164,11 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
       receipt,
     };
     try {
-      if (receipt.envelope !== undefined) attestations.push(await verifyAttestation({ ...common, publicKeys: keys, possessionChecks }));
-      else await verifyReceipt(common);
+      if (receipt.envelope !== undefined) {
+        const attestation = await verifyAttestation({ ...common, publicKeys: keys, possessionChecks });
+        attestations.push(attestation);
+        entries.push(attestation.entry);
+      } else entries.push((await verifyReceipt(common)).entry);
     } catch (error) {
       if (error instanceof VerificationError)
         throw new VerificationError(error.check, `broken link at entry ${i} (${describeEntry(receiptEntry(receipt))}): ${error.shortMessage}`, {
@@ -183,7 +181,7 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
   attestations.sort((a, b) => a.blockNumber - b.blockNumber || a.sequence - b.sequence || (a.entryHash < b.entryHash ? -1 : 1));
 
   // The kind the verifier hashed must be the kind every entry about the model signed.
-  checkKindClaims(receipts.map(receiptEntry), model, evidence);
+  checkKindClaims(entries, model, evidence);
   const artifact: ArtifactCheck =
     evidence === undefined
       ? { checked: "none" }

@@ -66,6 +66,15 @@ export type VerifiedReceipt = {
  * console.log(`registered at block ${result.blockNumber} by ${result.organisation.name}`);
  */
 export async function verifyReceipt(parameters: VerifyReceiptParameters): Promise<VerifiedReceipt> {
+  return verifyReceiptOfEntry(parameters, receiptEntry(parameters.receipt));
+}
+
+/**
+ * `verifyReceipt` of a receipt whose entry the caller has already parsed from that receipt (an
+ * attestation's, by `verifyEnvelope`): the statement is not parsed a second time, and the entry
+ * whose leaf is checked is the very one whose signatures were. Internal: not exported by the package.
+ */
+export async function verifyReceiptOfEntry(parameters: VerifyReceiptParameters, entry: LedgerEntry): Promise<VerifiedReceipt> {
   const { receipt, chain } = parameters;
   const registry = parseAddress(parameters.registry, "registry");
   const required = parameters.confirmations ?? 1;
@@ -75,7 +84,6 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
   };
 
   // 1–3: offline checks, pure.
-  const entry = receiptEntry(receipt);
   const evidence = evidenceOf(parameters);
   checkHashingVersion(entry);
   checks.push("hashing-version");

@@ -8,14 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { main } from "../../src/cli/main.js";
-import { type JsonRpcTransport, httpTransport } from "../../src/chain/trustMode.js";
-import type { Hex } from "../../src/core/hex.js";
+import type { JsonRpcTransport } from "../../src/chain/trustMode.js";
 import { parseBundle, serializeBundle } from "../../src/formats/bundle.js";
 import { type QbftTrust, parseQbftTrust, serializeQbftTrust } from "../../src/verify/lightclient/trustFile.js";
 import { embedOfflineKit } from "../../src/verify/offlineBundle.js";
-import { type GenuineEvidence, createGenuineEvidence } from "../helpers/genuineEvidence.js";
+import type { GenuineEvidence } from "../helpers/genuineEvidence.js";
+import { createQbftEvidence } from "../helpers/qbftEvidence.js";
 import { testValidators } from "../helpers/qbftSealer.js";
-import { type QbftTestNode, startQbftTestNode } from "../helpers/qbftTestNode.js";
+import type { QbftTestNode } from "../helpers/qbftTestNode.js";
 
 let evidence: GenuineEvidence;
 let node: QbftTestNode;
@@ -33,39 +33,15 @@ async function cli(...argv: string[]): Promise<Run> {
   const code = await main([...argv, "--json"], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
   return { code, stdout, stderr, json: JSON.parse(stdout) };
 }
-const verifyBundleArgs = () => [
-  "verify-bundle",
-  bundleFile,
-  "--artifact",
-  evidence.model.path,
-  "--rpc",
-  nodeUrl,
-  "--registry",
-  evidence.registry,
-  "--qbft-trust",
-  trustFile,
-];
+/** verify-bundle against the QBFT front, before any trust flag (rpc mode). */
+const onlineArgs = () => ["verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry];
+const verifyBundleArgs = () => [...onlineArgs(), "--qbft-trust", trustFile];
 const mine = async (blocks: number) => {
   for (let i = 0; i < blocks; i++) await upstream({ method: "evm_mine", params: [] });
 };
 
 before(async () => {
-  evidence = await createGenuineEvidence({
-    front: async (rpcUrl) => {
-      upstream = httpTransport(rpcUrl, 30_000);
-      const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
-      node = startQbftTestNode({
-        upstream: (method, params) => upstream({ method, params }),
-        chainId,
-        registry: `0x${"00".repeat(20)}`,
-        validators: testValidators(4),
-        selection: { mode: "header" },
-      });
-      nodeUrl = await node.listen();
-      return nodeUrl;
-    },
-  });
-  trust = { ...(await node.trustAt(0n)), registry: evidence.registry.toLowerCase() as Hex };
+  ({ evidence, node, nodeUrl, upstream, trust } = await createQbftEvidence({ joinByVote: false }));
   dir = await mkdtemp(join(tmpdir(), "light-checkpoint-"));
   bundleFile = join(dir, "bundle.json");
   trustFile = join(dir, "validators.json");
@@ -191,18 +167,7 @@ describe("light mode: saving and resuming a checkpoint", () => {
   });
 
   it("error: --save-checkpoint outside light mode, or to a folder that does not exist, is refused by name", async () => {
-    const rpc = await cli(
-      "verify-bundle",
-      bundleFile,
-      "--artifact",
-      evidence.model.path,
-      "--rpc",
-      nodeUrl,
-      "--registry",
-      evidence.registry,
-      "--save-checkpoint",
-      join(dir, "rpc.json"),
-    );
+    const rpc = await cli(...onlineArgs(), "--save-checkpoint", join(dir, "rpc.json"));
     assert.equal(rpc.code, 2);
     assert.equal(rpc.json.error.code, "INVALID_ARGUMENT");
     assert.match(rpc.json.error.message, /--save-checkpoint saves a light-mode header walk/);

@@ -11,7 +11,7 @@ import { verifyBundle } from "../../src/verify/verifyBundle.js";
 import { createLightChainReader } from "../../src/verify/lightclient/lightReader.js";
 import { isAnchorer, readAnchor, readOrganisation, registerOrganisation, revokeSigningKey, revokeSubject } from "../../src/chain/registry.js";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
-import { type JsonRpcTransport, httpTransport } from "../../src/chain/trustMode.js";
+import type { JsonRpcTransport } from "../../src/chain/trustMode.js";
 import { fromViem } from "../../src/chain/viem.js";
 import { LightClientError, type LightClientCheck } from "../../src/core/errors/lightClient.js";
 import { VerificationError } from "../../src/core/errors/verification.js";
@@ -20,7 +20,8 @@ import { anchorSlot, revocationSlot, signingKeySlot } from "../../src/verify/lig
 import type { QbftTrust } from "../../src/verify/lightclient/trustFile.js";
 import { testValidators } from "../helpers/qbftSealer.js";
 import { type QbftTestNode, startQbftTestNode } from "../helpers/qbftTestNode.js";
-import { type GenuineEvidence, createGenuineEvidence } from "../helpers/genuineEvidence.js";
+import type { GenuineEvidence } from "../helpers/genuineEvidence.js";
+import { createQbftEvidence } from "../helpers/qbftEvidence.js";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,7 +63,7 @@ function forgeCall(functionName: string, result: (args: readonly unknown[], hone
 }
 /** Replaces the value the node claims for a storage slot in eth_getProof (light mode: the proof nodes stay, the value lies). */
 function forgeSlot(slot: Hex, value: bigint): Forge {
-  return async (method, params, answer) => {
+  return async (method, _params, answer) => {
     const honest = (await answer()) as { storageProof?: { key: Hex; value: Hex }[] };
     if (method !== "eth_getProof") return honest;
     return { ...honest, storageProof: honest.storageProof!.map((p) => (BigInt(p.key) === BigInt(slot) ? { ...p, value: `0x${value.toString(16)}` } : p)) };
@@ -96,27 +97,9 @@ async function refusedInLight(
 }
 
 before(async () => {
-  const keys = testValidators(5);
-  // Blocks 2, 3 and 4 carry add votes for the fifth key: it joins the set by vote and seals from block 5 on.
-  const votes = Object.fromEntries([2, 3, 4].map((n) => [n, { recipient: keys[4]!.address, add: true }]));
-  // The whole pipeline (keys registered, attestations anchored, receipts taken) runs through the QBFT front.
-  evidence = await createGenuineEvidence({
-    front: async (rpcUrl) => {
-      upstream = httpTransport(rpcUrl, 30_000);
-      const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
-      node = startQbftTestNode({
-        upstream: (method, params) => upstream({ method, params }),
-        chainId,
-        registry: `0x${"00".repeat(20)}`,
-        validators: keys.slice(0, 4),
-        keyPool: keys,
-        selection: { mode: "header", votes },
-      });
-      nodeUrl = await node.listen();
-      return nodeUrl;
-    },
-  });
-  trust = { ...(await node.trustAt(0n)), registry: evidence.registry.toLowerCase() as Hex };
+  // The whole pipeline (keys registered, attestations anchored, receipts taken) runs through the QBFT front;
+  // blocks 2, 3 and 4 carry add votes for a fifth key: it joins the set by vote and seals from block 5 on.
+  ({ evidence, node, nodeUrl, upstream, trust } = await createQbftEvidence());
 });
 after(async () => {
   await node?.close();
@@ -193,24 +176,7 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     const pinned = await run("verify-bundle", bundleFile, "--artifact", evidence.model.path, "--trust", pinsFile, "--json");
     assert.equal((JSON.parse(pinned.stdout) as { trustMode: string }).trustMode, "light", pinned.stderr);
     // A head older than --max-head-age (here 1 s; resumed from a saved checkpoint): no revocation verdict, exit 1.
-    const liar = await run(
-      "verify-bundle",
-      bundleFile,
-      "--artifact",
-      evidence.model.path,
-      "--rpc",
-      nodeUrl,
-      "--registry",
-      evidence.registry,
-      "--qbft-trust",
-      trustFile,
-      "--trust-mode",
-      "light",
-      "--checkpoint",
-      trustFile,
-      "--max-head-age",
-      "1s",
-    );
+    const liar = await run(...common, "--qbft-trust", trustFile, "--trust-mode", "light", "--checkpoint", trustFile, "--max-head-age", "1s");
     assert.equal(liar.code, 1);
     assert.match(liar.stderr, /NOT VERIFIED: check "freshness" failed/);
     const quorum = await run(...common, "--trust-mode", "quorum");
@@ -245,7 +211,7 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     const bundleText = evidence.bundle.replaceAll(`"timestamp": ${receipt0.anchor.timestamp}`, `"timestamp": ${backdated}`);
     const rpcLie = both(
       forgeCall("anchorOf", (_args, honest) => ({ ...decodeAnchor(honest), timestamp: backdated })),
-      async (method, params, answer) => {
+      async (method, _params, answer) => {
         const block = (await answer()) as Record<string, unknown> | null;
         if (method === "eth_getBlockByNumber" && block && BigInt(block.number as Hex) === BigInt(receipt0.anchor.blockNumber))
           return { ...block, timestamp: `0x${backdated.toString(16)}` };

@@ -11,7 +11,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import { BUNDLE_V2_FORMAT, type EvidenceBundle, parseBundle, serializeBundle } from "../../src/formats/bundle.js";
 import { embedOfflineKit, offlineChainReader } from "../../src/verify/offlineBundle.js";
 import { verifyBundle } from "../../src/verify/verifyBundle.js";
-import { type JsonRpcTransport, httpTransport } from "../../src/chain/trustMode.js";
+import type { JsonRpcTransport } from "../../src/chain/trustMode.js";
 import { InputError } from "../../src/core/errors/input.js";
 import { LightClientError } from "../../src/core/errors/lightClient.js";
 import { VerificationError } from "../../src/core/errors/verification.js";
@@ -19,8 +19,9 @@ import type { Hex } from "../../src/core/hex.js";
 import { OFFLINE_KIT_FORMAT, type OfflineKit, parseOfflineKit } from "../../src/verify/lightclient/offlineKit.js";
 import { type QbftTrust, parseQbftTrust, serializeQbftTrust } from "../../src/verify/lightclient/trustFile.js";
 import { testValidators } from "../helpers/qbftSealer.js";
-import { type QbftTestNode, startQbftTestNode } from "../helpers/qbftTestNode.js";
-import { type GenuineEvidence, createGenuineEvidence } from "../helpers/genuineEvidence.js";
+import type { QbftTestNode } from "../helpers/qbftTestNode.js";
+import type { GenuineEvidence } from "../helpers/genuineEvidence.js";
+import { createQbftEvidence } from "../helpers/qbftEvidence.js";
 
 // The offline verifier kit: the genuine pipeline runs through the QBFT test node, `embedOfflineKit`
 // records the light verification's answers into a v2 bundle, and the bundle then verifies with no
@@ -34,24 +35,7 @@ let trust: QbftTrust;
 let offline: EvidenceBundle;
 
 before(async () => {
-  const keys = testValidators(5);
-  const votes = Object.fromEntries([2, 3, 4].map((n) => [n, { recipient: keys[4]!.address, add: true }]));
-  evidence = await createGenuineEvidence({
-    front: async (rpcUrl) => {
-      const upstream = httpTransport(rpcUrl, 30_000);
-      const chainId = Number(BigInt((await upstream({ method: "eth_chainId" })) as Hex));
-      node = startQbftTestNode({
-        upstream: (method, params) => upstream({ method, params }),
-        chainId,
-        registry: `0x${"00".repeat(20)}`,
-        validators: keys.slice(0, 4),
-        keyPool: keys,
-        selection: { mode: "header", votes },
-      });
-      return node.listen();
-    },
-  });
-  trust = { ...(await node.trustAt(0n)), registry: evidence.registry.toLowerCase() as Hex };
+  ({ evidence, node, trust } = await createQbftEvidence());
   const front: JsonRpcTransport = ({ method, params = [] }) => node.request(method, params);
   offline = (await embedOfflineKit({ bundle: parseBundle(evidence.bundle), transport: front, trust })).bundle;
   // Frozen once (PROVENANCE_FREEZE_VECTORS=1): the kit of a real run, its trust and the verdict it must keep giving.
@@ -326,32 +310,13 @@ describe("offline verifier kit: the CLI", () => {
         ),
       );
     const digest = `sha256:${vector.expected.model.sha256}`;
-    const ok = await run([
-      "verify-bundle",
-      "bundle.json",
-      "--offline",
-      "--qbft-trust",
-      "validators.json",
-      "--registry",
-      vector.trust.registry,
-      "--artifact-digest",
-      digest,
-    ]);
+    const cliOffline = (file: string, ...more: string[]) =>
+      run(["verify-bundle", file, "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest, ...more]);
+    const ok = await cliOffline("bundle.json");
     assert.equal(ok.code, 3, ok.stderr + ok.stdout);
     assert.match(ok.stdout, /^VERIFIED/m);
     assert.match(ok.stdout, new RegExp(`as of block ${vector.expected.asOf.blockNumber} \\(`));
-    const json = await run([
-      "verify-bundle",
-      "bundle.json",
-      "--offline",
-      "--qbft-trust",
-      "validators.json",
-      "--registry",
-      vector.trust.registry,
-      "--artifact-digest",
-      digest,
-      "--json",
-    ]);
+    const json = await cliOffline("bundle.json", "--json");
     const verdict = JSON.parse(json.stdout);
     assert.equal(verdict.trustMode, "light");
     assert.deepEqual(verdict.trusted.asOf, { blockNumber: vector.expected.asOf.blockNumber, timestamp: vector.expected.asOf.timestamp });
@@ -359,17 +324,7 @@ describe("offline verifier kit: the CLI", () => {
     const header = tampered.offlineKit.answers.find((a: { method: string; result: unknown }) => a.method === "eth_getBlockByNumber" && a.result !== null);
     header.result.stateRoot = flipHex(header.result.stateRoot, 12);
     await writeFile(join(work, "tampered.json"), JSON.stringify(tampered));
-    const bad = await run([
-      "verify-bundle",
-      "tampered.json",
-      "--offline",
-      "--qbft-trust",
-      "validators.json",
-      "--registry",
-      vector.trust.registry,
-      "--artifact-digest",
-      digest,
-    ]);
+    const bad = await cliOffline("tampered.json");
     assert.equal(bad.code, 1, bad.stderr + bad.stdout);
     assert.match(bad.stdout + bad.stderr, /NOT VERIFIED/);
   });

@@ -4,39 +4,11 @@ import { LightClientError } from "../../core/errors/lightClient.js";
 import { bigIntToBytes, bytesToHex, hexToBytes, keccak256, type Hex } from "./bytes.js";
 import { decodeRlp, encodeRlp, rlpBytes, rlpList, rlpUint, type RlpItem } from "./rlp.js";
 
-/** A decoded block header. The optional fields are the forks' additions, present in order. */
-export type BlockHeader = {
-  readonly parentHash: Uint8Array;
-  readonly ommersHash: Uint8Array;
-  readonly coinbase: Uint8Array;
-  readonly stateRoot: Uint8Array;
-  readonly transactionsRoot: Uint8Array;
-  readonly receiptsRoot: Uint8Array;
-  readonly logsBloom: Uint8Array;
-  readonly difficulty: bigint;
-  readonly number: bigint;
-  readonly gasLimit: bigint;
-  readonly gasUsed: bigint;
-  readonly timestamp: bigint;
-  readonly extraData: Uint8Array;
-  readonly mixHash: Uint8Array;
-  readonly nonce: Uint8Array;
-  /** London. */
-  readonly baseFeePerGas?: bigint | undefined;
-  /** Shanghai. */
-  readonly withdrawalsRoot?: Uint8Array | undefined;
-  /** Cancun. */
-  readonly blobGasUsed?: bigint | undefined;
-  readonly excessBlobGas?: bigint | undefined;
-  readonly parentBeaconBlockRoot?: Uint8Array | undefined;
-  /** Prague. */
-  readonly requestsHash?: Uint8Array | undefined;
-};
-
 type FieldKind = { readonly bytes: number } | "uint" | "bytes";
+type FieldSpec = readonly [key: string, jsonName: string, kind: FieldKind];
 
-/** The header fields in RLP order, with the RPC JSON name of each. */
-const FIELDS: readonly (readonly [keyof BlockHeader, string, FieldKind])[] = [
+/** The header fields every chain has, in RLP order, with the RPC JSON name of each. */
+const REQUIRED = [
   ["parentHash", "parentHash", { bytes: 32 }],
   ["ommersHash", "sha3Uncles", { bytes: 32 }],
   ["coinbase", "miner", { bytes: 20 }],
@@ -52,14 +24,26 @@ const FIELDS: readonly (readonly [keyof BlockHeader, string, FieldKind])[] = [
   ["extraData", "extraData", "bytes"],
   ["mixHash", "mixHash", { bytes: 32 }],
   ["nonce", "nonce", { bytes: 8 }],
+] as const satisfies readonly FieldSpec[];
+/** The forks' additions, present in order: London, Shanghai, Cancun (three), Prague. */
+const FORK_ADDITIONS = [
   ["baseFeePerGas", "baseFeePerGas", "uint"],
   ["withdrawalsRoot", "withdrawalsRoot", { bytes: 32 }],
   ["blobGasUsed", "blobGasUsed", "uint"],
   ["excessBlobGas", "excessBlobGas", "uint"],
   ["parentBeaconBlockRoot", "parentBeaconBlockRoot", { bytes: 32 }],
   ["requestsHash", "requestsHash", { bytes: 32 }],
-];
-const REQUIRED_FIELDS = 15;
+] as const satisfies readonly FieldSpec[];
+type ValueOf<Kind> = Kind extends "uint" ? bigint : Uint8Array;
+
+/** A decoded block header: the fields of the tables above (one declaration for type, parser and encoder). */
+export type BlockHeader = { readonly [F in (typeof REQUIRED)[number] as F[0]]: ValueOf<F[2]> } & {
+  readonly [F in (typeof FORK_ADDITIONS)[number] as F[0]]?: ValueOf<F[2]> | undefined;
+};
+
+/** Every header field in RLP order. */
+const FIELDS: readonly (readonly [keyof BlockHeader, string, FieldKind])[] = [...REQUIRED, ...FORK_ADDITIONS];
+const REQUIRED_FIELDS = REQUIRED.length;
 /** Longer than any header of a live chain; keeps a hostile extraData from costing memory and time. */
 const MAX_EXTRA_DATA = 64 * 1024;
 const QUANTITY = /^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$/;

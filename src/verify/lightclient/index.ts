@@ -24,16 +24,8 @@ export { DEFAULT_EPOCH_LENGTH, QBFT_TRUST_FORMAT, type QbftTrust, type Validator
 export { type QbftWalkStep, type VerifiedBlock, walkQbftHeaders } from "./walk.js";
 export { type JsonRpcRequest, type SyncQbftHeadersParameters, fetchWalkStep, syncQbftHeaders } from "./syncQbft.js";
 export { LightClientError, type LightClientCheck } from "../../core/errors/lightClient.js";
-export {
-  REGISTRY_SLOTS,
-  anchorSlot,
-  decodeAnchorWord,
-  decodeRevocationWord,
-  decodeSigningKeyWord,
-  nextSlot,
-  revocationSlot,
-  signingKeySlot,
-} from "./registrySlots.js";
+// Every export of registrySlots.ts is public.
+export * from "./registrySlots.js";
 export {
   GENESIS_ROOT,
   ORGANISATIONS_SLOT,

@@ -23,19 +23,10 @@ import { bytesEqual, bytesToHex, hexToBytes, keccak256 } from "./bytes.js";
 import { type BlockHeader as QbftHeader, headerFromRpc, parseQuantity } from "./header.js";
 import { qbftBlockHash } from "./qbft.js";
 import { type ProvenReceipt, buildReceiptsTrie, receiptFromRpc, receiptKey, verifyReceiptProof } from "./receiptProof.js";
-import {
-  anchorSlots,
-  organisationDataSlots,
-  organisationSlots,
-  provenAnchor,
-  provenOrganisation,
-  provenRevocation,
-  provenSigningKey,
-  revocationSlots,
-  signingKeySlots,
-} from "./registryFacts.js";
+import * as facts from "./registryFacts.js";
 import { verifyAccountProof, verifyGetProof } from "./stateProof.js";
 import { type JsonRpcRequest, syncQbftHeaders } from "./syncQbft.js";
+import type { TrustedBlockRoots } from "./walk.js";
 import type { QbftTrust } from "./trustFile.js";
 import { provenanceRegistryAbi, provenanceRegistryDeployedBytecode } from "../../chain/registryArtifact.js";
 import type { JsonRpcTransport, TrustReport, TrustedChainReader } from "../../chain/trustMode.js";
@@ -59,15 +50,19 @@ export const REGISTRY_CODE_HASHES: ReadonlySet<Hex> = new Set([
   "0x278a95a594b528f93da1f707b002a37d0e3d55bf3ab4e93deec2d9cf983a7779",
 ]);
 
-export type LightChainReaderParameters = {
-  /** The only way to the node. */
-  readonly transport: JsonRpcTransport;
+/** The verifier's own pins for a light reader, online or offline (never taken from the node or a bundle). */
+export type LightTrustParameters = {
   /** The pinned starting point (`provenance-qbft-trust-v1`): chain ID, registry, validators, the block they apply from. */
   readonly trust: QbftTrust;
   /** A saved checkpoint of the same trust to resume from (skips re-walking the headers before it). */
   readonly checkpoint?: QbftTrust | undefined;
   /** Where the validator set came from, for the verdict (a file path, "embedded in trust file …"). */
   readonly validatorsSource?: string | undefined;
+};
+
+export type LightChainReaderParameters = LightTrustParameters & {
+  /** The only way to the node. */
+  readonly transport: JsonRpcTransport;
   /** What the transport is, for the verdict (a redacted URL, "recorded proofs"): used only as a transport. */
   readonly node?: string | undefined;
   /** The head to verify (default: the node's latest block). An offline kit replays up to its recorded head. */
@@ -84,14 +79,7 @@ export interface LightChainReader extends TrustedChainReader {
 }
 
 /** A header the reader trusts: seal-verified by the walk, or hash-linked back from a verified one. */
-type KnownBlock = {
-  readonly number: bigint;
-  readonly hash: Hex;
-  readonly parentHash: Hex;
-  readonly timestamp: bigint;
-  readonly stateRoot: Uint8Array;
-  readonly receiptsRoot: Uint8Array;
-};
+type KnownBlock = TrustedBlockRoots & { readonly parentHash: Hex };
 type Synced = { readonly head: KnownBlock; readonly checkpoint: QbftTrust; readonly headValidators: readonly Hex[]; readonly walked: number };
 type ProvenBlockReceipts = { readonly receipts: readonly ProvenReceipt[]; readonly hashes: readonly Hex[] };
 
@@ -282,7 +270,7 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
     switch (decoded.functionName) {
       case "anchorOf": {
         const [orgId, root] = args as [number, Hex];
-        const a = provenAnchor(await proveSlots(anchorSlots(orgId, root)), orgId, root);
+        const a = facts.provenAnchor(await proveSlots(facts.anchorSlots(orgId, root)), orgId, root);
         return encodeFunctionResult({
           abi,
           functionName: "anchorOf",
@@ -291,20 +279,20 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
       }
       case "signingKey": {
         const [orgId, keyId] = args as [number, Hex];
-        const k = provenSigningKey(await proveSlots(signingKeySlots(orgId, keyId)), orgId, keyId);
+        const k = facts.provenSigningKey(await proveSlots(facts.signingKeySlots(orgId, keyId)), orgId, keyId);
         return encodeFunctionResult({ abi, functionName: "signingKey", result: [k.role, k.algorithm, k.registeredAt, k.revokedAt, k.possessionHash] } as never);
       }
       case "revocationOf": {
         const [orgId, subject] = args as [number, Hex];
-        const r = provenRevocation(await proveSlots(revocationSlots(orgId, subject)), orgId, subject);
+        const r = facts.provenRevocation(await proveSlots(facts.revocationSlots(orgId, subject)), orgId, subject);
         return encodeFunctionResult({ abi, functionName: "revocationOf", result: [r.revoked, r.changedAt, r.entryHash] } as never);
       }
       case "organisation": {
         const [orgId] = args as [number];
-        const first = await proveSlots(organisationSlots(orgId));
-        const more = organisationDataSlots(first, orgId);
-        const words = more.length ? await proveSlots([...organisationSlots(orgId), ...more]) : first;
-        const org = provenOrganisation(words, orgId);
+        const first = await proveSlots(facts.organisationSlots(orgId));
+        const more = facts.organisationDataSlots(first, orgId);
+        const words = more.length ? await proveSlots([...facts.organisationSlots(orgId), ...more]) : first;
+        const org = facts.provenOrganisation(words, orgId);
         if (org === null)
           throw new ChainError("CONTRACT_REVERTED", `organisation ${orgId} is not registered (proven)`, {
             revertName: "ProvenanceRegistryUnknownOrganisation",

@@ -18,13 +18,11 @@ export type QbftWalkStep = {
   readonly reportedHash?: Hex | undefined;
 };
 
+/** What proofs use of a trusted block: where it is, and its roots. */
+export type TrustedBlockRoots = Pick<BlockHeader, "number" | "timestamp" | "stateRoot" | "receiptsRoot"> & { readonly hash: Hex };
+
 /** A block whose header the walk verified: its roots can be used for proofs. */
-export type VerifiedBlock = {
-  readonly number: bigint;
-  readonly hash: Hex;
-  readonly timestamp: bigint;
-  readonly stateRoot: Uint8Array;
-  readonly receiptsRoot: Uint8Array;
+export type VerifiedBlock = TrustedBlockRoots & {
   readonly sealers: readonly Hex[];
   /** The set whose seals this block carries. */
   readonly validators: readonly Hex[];
