@@ -8,7 +8,6 @@ import { LightClientError } from "../../core/errors/lightClient.js";
 import { bytesToHex, keccak256, type Hex } from "./bytes.js";
 import { type BlockHeader, encodeHeader } from "./header.js";
 import { decodeRlp, encodeRlp, rlpBytes, rlpList, type RlpItem } from "./rlp.js";
-import { recoverPublicKey } from "./secp256k1Recovery.js";
 
 /** QBFT's constant mixHash: "tical byzantine fault tolerance" (BftHelpers.EXPECTED_MIX_HASH). */
 export const QBFT_MIX_HASH: Hex = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365";
@@ -130,7 +129,7 @@ export function recoverSealer(seal: Uint8Array, digest: Uint8Array, field = "sea
   try {
     const signature = secp256k1.Signature.fromCompact(seal.subarray(0, 64));
     if (signature.hasHighS()) throw new LightClientError("commit-seal", "s is in the upper half of the curve order (Besu seals use low s)", { field });
-    publicKey = recoverPublicKey(seal.subarray(0, 64), recovery as 0 | 1, digest);
+    publicKey = signature.addRecoveryBit(recovery).recoverPublicKey(digest).toRawBytes(false);
   } catch (cause) {
     if (cause instanceof LightClientError) throw cause;
     throw new LightClientError("commit-seal", "does not recover to a public key", { field, cause });
