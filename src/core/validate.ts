@@ -22,13 +22,15 @@ export type ExpectObjectOptions = {
    * not signed off.
    */
   readonly open?: boolean;
+  /** `required` and `allowed` as one set, when the caller has it already (the spec engine makes it once per object spec). */
+  readonly known?: ReadonlySet<string>;
 };
 
 export function expectObject(value: unknown, path: string, code: InputErrorCode, options: ExpectObjectOptions = {}): Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) invalid(code, `expected an object, got ${typeName(value)}`, path);
   const o = value as Record<string, unknown>;
   if (!options.open && (options.allowed || options.required)) {
-    const allowed = new Set([...(options.allowed ?? []), ...(options.required ?? [])]);
+    const allowed = options.known ?? new Set([...(options.allowed ?? []), ...(options.required ?? [])]);
     for (const key of Object.keys(o)) if (!allowed.has(key)) invalid(code, "unknown field", `${path}.${key}`);
   }
   for (const key of options.required ?? []) if (o[key] === undefined) invalid(code, "required field is missing", `${path}.${key}`);

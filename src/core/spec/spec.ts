@@ -183,6 +183,28 @@ export function parseSpec<T>(spec: Spec<T>, value: unknown, path: string, code: 
   return out;
 }
 
+type ObjectNode = Extract<Node, { kind: "object" }>;
+type ObjectShape = { readonly entries: readonly (readonly [string, AnySpec])[]; readonly keys: Parameters<typeof expectObject>[3] };
+// An object node's fields and key lists, worked out once per node, not once per value parsed
+// (the service parses every record it takes in through these).
+const objectShapes = new WeakMap<ObjectNode, ObjectShape>();
+
+function objectShape(node: ObjectNode): ObjectShape {
+  let shape = objectShapes.get(node);
+  if (shape === undefined) {
+    const entries = Object.entries(node.fields);
+    const keys = {
+      required: entries.filter(([, f]) => !f.optional).map(([k]) => k),
+      allowed: entries.filter(([, f]) => f.optional).map(([k]) => k),
+      known: new Set(Object.keys(node.fields)),
+      ...(node.open ? { open: true } : {}),
+    };
+    shape = { entries, keys };
+    objectShapes.set(node, shape);
+  }
+  return shape;
+}
+
 function parseNode(node: Node, value: unknown, path: string, code: InputErrorCode): unknown {
   switch (node.kind) {
     case "string":
@@ -225,12 +247,8 @@ function parseNode(node: Node, value: unknown, path: string, code: InputErrorCod
     case "array":
       return expectArray(value, path, code, node.min, node.max).map((item, i) => parseSpec(node.items, item, `${path}[${i}]`, code));
     case "object": {
-      const entries = Object.entries(node.fields);
-      const o = expectObject(value, path, code, {
-        required: entries.filter(([, f]) => !f.optional).map(([k]) => k),
-        allowed: entries.filter(([, f]) => f.optional).map(([k]) => k),
-        ...(node.open ? { open: true } : {}),
-      });
+      const { entries, keys } = objectShape(node);
+      const o = expectObject(value, path, code, keys);
       const out: Record<string, unknown> = {};
       for (const [key, field] of entries) if (o[key] !== undefined) out[key] = parseSpec(field, o[key], `${path}.${key}`, code);
       return out;
