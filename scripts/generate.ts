@@ -16,6 +16,7 @@ import { specTable } from "../src/core/spec/docTable.js";
 import { revocationSpec } from "../src/formats/predicates/revocation.js";
 import { modelUpdateSpec } from "../src/formats/predicates/modelUpdate.js";
 import { evaluationSpec } from "../src/formats/predicates/evaluation.js";
+import { sbomSpec } from "../src/formats/predicates/sbom.js";
 import { formatJson, type SchemaHeader, specSchema } from "../src/core/spec/jsonSchema.js";
 import type { AnySpec } from "../src/core/spec/spec.js";
 
@@ -100,6 +101,17 @@ export const GENERATED: readonly Generated[] = [
         "Where a dataset (the statement's subject) came from, under which licence and consent, whether it holds personal data, and who did what with it. Rules this schema cannot express, enforced by parseDatasetPredicate: accessEvents are in time order (oldest first, equal times allowed); licence.spdxId follows the SPDX licence-expression grammar (this schema only checks its characters); strings are measured in UTF-16 code units. See docs/predicates.md.",
     },
     docs: { file: "docs/predicates.md", table: "dataset" },
+  },
+  {
+    spec: sbomSpec,
+    schema: {
+      file: "schemas/predicates/sbom-v1.schema.json",
+      // The CycloneDX schema it builds on is draft-07, so this one is too.
+      $schema: "http://json-schema.org/draft-07/schema#",
+      title: "SBOM predicate (https://cyclonedx.org/bom): a CycloneDX 1.6 ML-BOM",
+      description:
+        "The predicate is a CycloneDX 1.6 BOM (the CycloneDX JSON schema, http://cyclonedx.org/schema/bom-1.6.schema.json, shipped as bom-1.6.SNAPSHOT.schema.json by @cyclonedx/cyclonedx-library, must be loaded next to this one) describing a machine-learning model that carries a SHA-256 hash; the statement's subject must carry the same SHA-256. Rules this schema cannot express, enforced by parseSbomPredicate: bom-refs are unique; dependency refs and model-card dataset refs name bom-refs of the document; a hash has the length of its algorithm; a component does not carry two values for one algorithm; the model is metadata.component when that is a machine-learning-model, else the only top-level machine-learning-model (pedigree ancestors never count); components nest at most 16 levels. See docs/sbom.md.",
+    },
   },
   {
     spec: verificationPolicySpec,

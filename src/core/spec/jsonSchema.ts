@@ -1,7 +1,10 @@
 import type { AnySpec, Node } from "./spec.js";
 
-/** The header of a generated schema file. */
-export type SchemaHeader = { readonly $id: string; readonly title: string; readonly description: string };
+/**
+ * The header of a generated schema file. `$schema` is JSON Schema 2020-12 unless said otherwise (a
+ * schema built on a draft-07 one, such as the CycloneDX schema, keeps that dialect).
+ */
+export type SchemaHeader = { readonly $schema?: string; readonly $id: string; readonly title: string; readonly description: string };
 
 type Schema = Record<string, unknown>;
 
