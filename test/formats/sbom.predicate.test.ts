@@ -164,7 +164,6 @@ describe("SBOM predicate", () => {
     );
   });
 
-
   it("behavior: the path prefix is the caller's", () => {
     assert.throws(
       () => parseSbomPredicate({ ...predicate(), bomFormat: 1 }, "payload.predicate"),
