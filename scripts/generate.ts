@@ -17,6 +17,7 @@ import { revocationSpec } from "../src/formats/predicates/revocation.js";
 import { modelUpdateSpec } from "../src/formats/predicates/modelUpdate.js";
 import { evaluationSpec } from "../src/formats/predicates/evaluation.js";
 import { sbomSpec } from "../src/formats/predicates/sbom.js";
+import { environmentSpec } from "../src/formats/predicates/environment.js";
 import { formatJson, type SchemaHeader, specSchema } from "../src/core/spec/jsonSchema.js";
 import type { AnySpec } from "../src/core/spec/spec.js";
 
@@ -112,6 +113,16 @@ export const GENERATED: readonly Generated[] = [
       description:
         "The predicate is a CycloneDX 1.6 BOM (the CycloneDX JSON schema, http://cyclonedx.org/schema/bom-1.6.schema.json, shipped as bom-1.6.SNAPSHOT.schema.json by @cyclonedx/cyclonedx-library, must be loaded next to this one) describing a machine-learning model that carries a SHA-256 hash; the statement's subject must carry the same SHA-256. Rules this schema cannot express, enforced by parseSbomPredicate: bom-refs are unique; dependency refs and model-card dataset refs name bom-refs of the document; a hash has the length of its algorithm; a component does not carry two values for one algorithm; the model is metadata.component when that is a machine-learning-model, else the only top-level machine-learning-model (pedigree ancestors never count); components nest at most 16 levels. See docs/sbom.md.",
     },
+  },
+  {
+    spec: environmentSpec,
+    schema: {
+      file: "schemas/predicates/environment-v1.schema.json",
+      title: "Environment predicate v1 (https://provenance-ledger.dev/environment/v1)",
+      description:
+        "What a build or training machine looked like, captured by `provenance env capture`: OS, kernel, CPU, memory, NVIDIA GPUs and CUDA, container, runtimes, installed packages, and the probes that were consulted. Text never holds control characters. Rules this schema cannot express are enforced by parseEnvironmentPredicate: package lists are sorted strictly by the UTF-8 bytes of their key (OS: name, NUL, architecture; Python: PEP 503 normalised name) so keys are unique; count >= the number listed and truncated == (count > listed); container.detected == (evidence is not empty) and runtime is null unless detected; image, imageDigest and imageDigestSource are all null or all set, imageDigest is the digest part of image, and imageDigestUnknownReason is set exactly when imageDigest is null; runtime names are unique. See docs/environment.md.",
+    },
+    docs: { file: "docs/environment.md", table: "environment" },
   },
   {
     spec: verificationPolicySpec,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { ValidateFunction } from "ajv/dist/2020.js";
@@ -23,6 +24,7 @@ import { MODEL_UPDATE_PREDICATE_TYPE, modelUpdateSpec } from "../../src/formats/
 import { MODEL_WATERMARK_PREDICATE_TYPE, modelWatermarkSpec } from "../../src/formats/predicates/modelWatermark.js";
 import { REVOCATION_PREDICATE_TYPE, revocationSpec } from "../../src/formats/predicates/revocation.js";
 import { SBOM_PREDICATE_TYPE } from "../../src/formats/predicates/sbom.js";
+import { ENVIRONMENT_PREDICATE_TYPE, environmentSpec } from "../../src/formats/predicates/environment.js";
 import { PREDICATE_PARSERS, parsePredicate } from "../../src/formats/predicates/index.js";
 import { canonicalJson } from "../../src/core/canonicalJson.js";
 import { InputError } from "../../src/core/errors/input.js";
@@ -54,6 +56,7 @@ const SPECS: Readonly<Record<string, AnySpec>> = {
   [MODEL_UPDATE_PREDICATE_TYPE]: modelUpdateSpec,
   [MODEL_WATERMARK_PREDICATE_TYPE]: modelWatermarkSpec,
   [REVOCATION_PREDICATE_TYPE]: revocationSpec,
+  [ENVIRONMENT_PREDICATE_TYPE]: environmentSpec,
 };
 
 /** One predicate the shared rules run on. */
@@ -75,6 +78,12 @@ type Case = {
 const vectors = predicateVectors();
 const CASES: readonly Case[] = [
   ...Object.entries(SCHEMAS).map(([type, name]) => ({ name, type, validateSchema: predicateSchema(name), example: vectors[type] })),
+  {
+    name: "environment",
+    type: ENVIRONMENT_PREDICATE_TYPE,
+    validateSchema: predicateSchema("environment"),
+    example: JSON.parse(readFileSync(new URL("../fixtures/environment/environment-v1.example.json", import.meta.url), "utf8")),
+  },
   {
     name: "sbom",
     type: SBOM_PREDICATE_TYPE,

@@ -18,6 +18,7 @@ export type PredicateSchemaName =
   | "approval"
   | "dataset"
   | "deployment"
+  | "environment"
   | "evaluation"
   | "model-manifest"
   | "model-update"
@@ -219,6 +220,8 @@ export function specObjects(spec: AnySpec, value: unknown, path: JsonPath = []):
       return (value as unknown[]).flatMap((item, i) => specObjects(node.items, item, [...path, i]));
     case "map":
       return Object.entries(at).flatMap(([k, v]) => specObjects(node.values, v, [...path, k]));
+    case "nullable":
+      return specObjects(node.value, value, path);
     case "union": {
       const variant = node.variants[String(at[node.tag])];
       return variant === undefined ? [] : specObjects(variant, value, path);

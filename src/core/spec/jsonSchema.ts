@@ -117,6 +117,8 @@ function nodeSchema(node: Node): Schema {
         }),
       };
     }
+    case "nullable":
+      return { oneOf: [schemaOf(node.value), { type: "null" }] };
     case "custom":
       return node.schema;
   }

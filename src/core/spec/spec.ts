@@ -67,6 +67,7 @@ export type Node =
       readonly variants: Readonly<Record<string, AnySpec>>;
       readonly unknown?: ((tag: unknown, path: string) => never) | undefined;
     }
+  | { readonly kind: "nullable"; readonly value: AnySpec }
   | {
       readonly kind: "custom";
       readonly parse: (value: unknown, path: string, code: InputErrorCode) => unknown;
@@ -155,6 +156,8 @@ export const s = {
     variants: V,
     options: { readonly unknown?: (tag: unknown, path: string) => never } = {},
   ): Spec<Infer<V[keyof V]>> => make({ kind: "union", tag, variants, unknown: options.unknown }),
+  /** A value or `null` (a field that is always present, null where nothing could be said). */
+  nullable: <T>(spec: Spec<T>): Spec<T | null> => make({ kind: "nullable", value: spec }),
   /** A field that may be absent (never null). */
   optional: <T>(spec: Spec<T>): Optional<T> => make<T>(spec.node, { ...spec, optional: true }) as Optional<T>,
   /**
@@ -258,6 +261,8 @@ function parseNode(node: Node, value: unknown, path: string, code: InputErrorCod
       const which = expectOneOf(tag, `${path}.${node.tag}`, code, Object.keys(node.variants));
       return parseSpec(node.variants[which]!, value, path, code);
     }
+    case "nullable":
+      return value === null ? null : parseSpec(node.value, value, path, code);
     case "custom":
       return node.parse(value, path, code);
   }
