@@ -18,6 +18,7 @@ import { modelUpdateSpec } from "../src/formats/predicates/modelUpdate.js";
 import { evaluationSpec } from "../src/formats/predicates/evaluation.js";
 import { sbomSpec } from "../src/formats/predicates/sbom.js";
 import { environmentSpec } from "../src/formats/predicates/environment.js";
+import { TRAINING_RUN_BUILD_TYPE, TRAINING_RUN_BUILD_TYPE_V2, trainingRunSpec, trainingRunSpecOf } from "../src/formats/predicates/trainingRun.js";
 import { formatJson, type SchemaHeader, specSchema } from "../src/core/spec/jsonSchema.js";
 import type { AnySpec } from "../src/core/spec/spec.js";
 
@@ -124,6 +125,25 @@ export const GENERATED: readonly Generated[] = [
     },
     docs: { file: "docs/environment.md", table: "environment" },
   },
+  {
+    spec: trainingRunSpecOf(TRAINING_RUN_BUILD_TYPE),
+    schema: {
+      file: "schemas/predicates/training-run-v1.schema.json",
+      title: "Training run predicate v1 (SLSA Provenance v1, buildType https://provenance-ledger.dev/training-run/v1)",
+      description:
+        "The predicate of an in-toto statement with predicateType https://slsa.dev/provenance/v1 whose subjects are the trained model(s). Unlike plain SLSA, unknown fields (extension fields included) are refused. Rules this schema cannot express, enforced by parseTrainingRunPredicate: runDetails.metadata.finishedOn is not before startedOn; a base-model or dataset digest.sha256 is listed once; no key is both an external and an internal parameter; content is the canonical base64 of its bytes; JSON values nest at most 128 levels and hold no integer beyond 2^53; strings are measured in UTF-16 code units. See docs/predicates.md.",
+    },
+  },
+  {
+    spec: trainingRunSpecOf(TRAINING_RUN_BUILD_TYPE_V2),
+    schema: {
+      file: "schemas/predicates/training-run-v2.schema.json",
+      title: "Training run predicate v2 (SLSA Provenance v1, buildType https://provenance-ledger.dev/training-run/v2)",
+      description:
+        "The predicate of an in-toto statement with predicateType https://slsa.dev/provenance/v1 whose subjects are the trained model(s). Unlike plain SLSA, unknown fields (extension fields included) are refused. Rules this schema cannot express, enforced by parseTrainingRunPredicate: runDetails.metadata.finishedOn is not before startedOn; a base-model or dataset digest.sha256 is listed once; no key is both an external and an internal parameter; content is the canonical base64 of its bytes; JSON values nest at most 128 levels and hold no integer beyond 2^53; strings are measured in UTF-16 code units. v2 is v1 plus: every base-model and dataset dependency names, in annotations.entry, the entry id (0x + 64 lower-case hex) of the signed attestation that identifies it, so that evidence handed over without that entry breaks a signed reference. See docs/predicates.md.",
+    },
+  },
+  { spec: trainingRunSpec, docs: { file: "docs/predicates.md", table: "training-run" } },
   {
     spec: verificationPolicySpec,
     schema: {

@@ -25,6 +25,7 @@ import { MODEL_WATERMARK_PREDICATE_TYPE, modelWatermarkSpec } from "../../src/fo
 import { REVOCATION_PREDICATE_TYPE, revocationSpec } from "../../src/formats/predicates/revocation.js";
 import { SBOM_PREDICATE_TYPE } from "../../src/formats/predicates/sbom.js";
 import { ENVIRONMENT_PREDICATE_TYPE, environmentSpec } from "../../src/formats/predicates/environment.js";
+import { TRAINING_RUN_PREDICATE_TYPE, trainingRunSpec } from "../../src/formats/predicates/trainingRun.js";
 import { PREDICATE_PARSERS, parsePredicate } from "../../src/formats/predicates/index.js";
 import { canonicalJson } from "../../src/core/canonicalJson.js";
 import { InputError } from "../../src/core/errors/input.js";
@@ -57,6 +58,7 @@ const SPECS: Readonly<Record<string, AnySpec>> = {
   [MODEL_WATERMARK_PREDICATE_TYPE]: modelWatermarkSpec,
   [REVOCATION_PREDICATE_TYPE]: revocationSpec,
   [ENVIRONMENT_PREDICATE_TYPE]: environmentSpec,
+  [TRAINING_RUN_PREDICATE_TYPE]: trainingRunSpec,
 };
 
 /** One predicate the shared rules run on. */

@@ -28,8 +28,9 @@ export function schemaOf(spec: AnySpec): Schema {
   const description = describeSpec(spec);
   const out: Schema = { ...(description === undefined ? {} : { description }), ...nodeSchema(spec.node) };
   const extra = spec.refinements.flatMap((r) => (r.schema ? [r.schema] : []));
-  if (extra.length === 1) Object.assign(out, extra[0]);
-  else if (extra.length > 1) out.allOf = extra;
+  // One refinement's schema joins the node's own, unless it would overwrite one of its keywords.
+  if (extra.length === 1 && Object.keys(extra[0]!).every((k) => !(k in out))) Object.assign(out, extra[0]);
+  else if (extra.length > 0) out.allOf = extra;
   return out;
 }
 

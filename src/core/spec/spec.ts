@@ -84,6 +84,11 @@ export type Spec<T> = {
   readonly refinements: readonly Refinement<any>[];
   /** Adds a rule a schema cannot express (or, with `schema`, one it expresses its own way). */
   refine(check: Refinement<T>["check"], options?: { readonly schema?: Record<string, unknown>; readonly doc?: string }): Spec<T>;
+  /** A refinement that also narrows the type: its check asserts that the value is a `U`. */
+  narrow<U extends T>(
+    check: (value: T, fail: Fail, path: string) => asserts value is U,
+    options?: { readonly schema?: Record<string, unknown>; readonly doc?: string },
+  ): Spec<U>;
   /** The field's meaning, for the docs table and the schema's `description`. */
   describe(description: string): Spec<T>;
 };
@@ -99,6 +104,7 @@ function make<T>(node: Node, extra: Partial<Pick<Spec<T>, "optional" | "descript
     ...(extra.optional ? { optional: true } : {}),
     ...(extra.description === undefined ? {} : { description: extra.description }),
     refine: (check, options = {}) => make<T>(node, { ...spec, refinements: [...spec.refinements, { check, schema: options.schema, doc: options.doc }] }),
+    narrow: <U extends T>(check: (value: T, fail: Fail, path: string) => asserts value is U, options = {}) => spec.refine(check, options) as unknown as Spec<U>,
     describe: (description) => make<T>(node, { ...spec, description }),
   };
   return spec;
