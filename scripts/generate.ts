@@ -18,6 +18,7 @@ import { modelUpdateSpec } from "../src/formats/predicates/modelUpdate.js";
 import { evaluationSpec } from "../src/formats/predicates/evaluation.js";
 import { sbomSpec } from "../src/formats/predicates/sbom.js";
 import { environmentSpec } from "../src/formats/predicates/environment.js";
+import { modelManifestSpec, modelManifestSpecV1 } from "../src/formats/predicates/modelManifest.js";
 import { TRAINING_RUN_BUILD_TYPE, TRAINING_RUN_BUILD_TYPE_V2, trainingRunSpec, trainingRunSpecOf } from "../src/formats/predicates/trainingRun.js";
 import { formatJson, type SchemaHeader, specSchema } from "../src/core/spec/jsonSchema.js";
 import type { AnySpec } from "../src/core/spec/spec.js";
@@ -144,6 +145,25 @@ export const GENERATED: readonly Generated[] = [
     },
   },
   { spec: trainingRunSpec, docs: { file: "docs/predicates.md", table: "training-run" } },
+  {
+    spec: modelManifestSpec,
+    schema: {
+      file: "schemas/predicates/model-manifest-v2.schema.json",
+      title: "Model manifest predicate v2 (predicateType https://provenance-ledger.dev/model-manifest/v2)",
+      description:
+        "v2: the statement's subject digest is model hashing v2 (a directory's digest is SHA-256 of the domain tag 'provenance-ledger/model-directory/v2\\n' followed by the canonical provenance-model-manifest-v2 manifest; a file's is SHA-256 of its bytes), and artifact binds the subject's kind under the signature. The layout of OpenSSF model signing's predicate (serialization, resources) plus each resource's size and a Merkle root over the resources. Rules this schema cannot express are enforced by parseModelManifestPredicate: resources sorted as OpenSSF model signing sorts them (path segments, then offsets) and unique; algorithm equal to sha256-sharded-<shard_size> for shards; shards of a file contiguous from 0, all but the last full, size = end - start; '.' only for a single-file model; no path under another listed path; merkle.leafCount = number of resources; merkle.root = the root recomputed from the resources. See docs/model-hashing.md. artifact.kind must be the kind the resources describe ('.' names a single-file model): checked by parseModelManifestPredicate.",
+    },
+    docs: { file: "docs/model-hashing.md", table: "model-manifest" },
+  },
+  {
+    spec: modelManifestSpecV1,
+    schema: {
+      file: "schemas/predicates/model-manifest-v1.schema.json",
+      title: "Model manifest predicate v1 (predicateType https://provenance-ledger.dev/model-manifest/v1)",
+      description:
+        "Superseded by model-manifest-v2 (still read; verifiers refuse it with check hashing-version: its directory subject digests are model hashing v1, which a single file can share). The layout of OpenSSF model signing's predicate (serialization, resources) plus each resource's size and a Merkle root over the resources. Rules this schema cannot express are enforced by parseModelManifestPredicate: resources sorted as OpenSSF model signing sorts them (path segments, then offsets) and unique; algorithm equal to sha256-sharded-<shard_size> for shards; shards of a file contiguous from 0, all but the last full, size = end - start; '.' only for a single-file model; no path under another listed path; merkle.leafCount = number of resources; merkle.root = the root recomputed from the resources. See docs/model-hashing.md.",
+    },
+  },
   {
     spec: verificationPolicySpec,
     schema: {

@@ -26,6 +26,12 @@ import { REVOCATION_PREDICATE_TYPE, revocationSpec } from "../../src/formats/pre
 import { SBOM_PREDICATE_TYPE } from "../../src/formats/predicates/sbom.js";
 import { ENVIRONMENT_PREDICATE_TYPE, environmentSpec } from "../../src/formats/predicates/environment.js";
 import { TRAINING_RUN_PREDICATE_TYPE, trainingRunSpec } from "../../src/formats/predicates/trainingRun.js";
+import {
+  MODEL_MANIFEST_PREDICATE_TYPE,
+  MODEL_MANIFEST_PREDICATE_TYPE_V1,
+  modelManifestSpec,
+  modelManifestSpecV1,
+} from "../../src/formats/predicates/modelManifest.js";
 import { PREDICATE_PARSERS, parsePredicate } from "../../src/formats/predicates/index.js";
 import { canonicalJson } from "../../src/core/canonicalJson.js";
 import { InputError } from "../../src/core/errors/input.js";
@@ -59,7 +65,15 @@ const SPECS: Readonly<Record<string, AnySpec>> = {
   [REVOCATION_PREDICATE_TYPE]: revocationSpec,
   [ENVIRONMENT_PREDICATE_TYPE]: environmentSpec,
   [TRAINING_RUN_PREDICATE_TYPE]: trainingRunSpec,
+  [MODEL_MANIFEST_PREDICATE_TYPE]: modelManifestSpec,
+  [MODEL_MANIFEST_PREDICATE_TYPE_V1]: modelManifestSpecV1,
 };
+
+/** The first predicate of a model-manifest vector file (test/vectors/model-manifest-predicate-v<version>.json). */
+function modelManifestVector(version: 1 | 2): unknown {
+  const file = JSON.parse(readFileSync(new URL(`../vectors/model-manifest-predicate-v${version}.json`, import.meta.url), "utf8"));
+  return file.models[0].expected[0].predicate;
+}
 
 /** One predicate the shared rules run on. */
 type Case = {
@@ -86,6 +100,8 @@ const CASES: readonly Case[] = [
     validateSchema: predicateSchema("environment"),
     example: JSON.parse(readFileSync(new URL("../fixtures/environment/environment-v1.example.json", import.meta.url), "utf8")),
   },
+  { name: "model-manifest", type: MODEL_MANIFEST_PREDICATE_TYPE, validateSchema: predicateSchema("model-manifest", 2), example: modelManifestVector(2) },
+  { name: "model-manifest v1", type: MODEL_MANIFEST_PREDICATE_TYPE_V1, validateSchema: predicateSchema("model-manifest", 1), example: modelManifestVector(1) },
   {
     name: "sbom",
     type: SBOM_PREDICATE_TYPE,
