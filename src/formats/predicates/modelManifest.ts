@@ -256,41 +256,21 @@ function checkResources(predicate: ModelManifestPredicate, fail: Fail): void {
     );
 }
 
+/** The schema of every resource's name and algorithm under one serialization method. */
+const resourcesOf = (name: Record<string, unknown>, algorithm: Record<string, unknown>) => ({
+  properties: {
+    resources: { type: "array", items: { type: "object", properties: { name: { type: "string", ...name }, algorithm: { type: "string", ...algorithm } } } },
+  },
+});
+
 const RESOURCE_RULES = {
   schema: {
     if: { properties: { serialization: { type: "object", required: ["method"], properties: { method: { const: "shards" } } } } },
-    then: {
-      properties: {
-        resources: {
-          type: "array",
-          items: {
-            type: "object",
-            properties: {
-              name: {
-                type: "string",
-                description: "path:start:end, path relative POSIX or '.' (a single-file model).",
-                pattern: `^${MODEL_PATH}:(?:0|[1-9][0-9]*):(?:0|[1-9][0-9]*)$`,
-              },
-              algorithm: { type: "string", pattern: "^sha256-sharded-[1-9][0-9]*$" },
-            },
-          },
-        },
-      },
-    },
-    else: {
-      properties: {
-        resources: {
-          type: "array",
-          items: {
-            type: "object",
-            properties: {
-              name: { type: "string", description: "Relative POSIX path, or '.' (a single-file model).", pattern: `^${MODEL_PATH}$` },
-              algorithm: { type: "string", const: "sha256" },
-            },
-          },
-        },
-      },
-    },
+    then: resourcesOf(
+      { description: "path:start:end, path relative POSIX or '.' (a single-file model).", pattern: `^${MODEL_PATH}:(?:0|[1-9][0-9]*):(?:0|[1-9][0-9]*)$` },
+      { pattern: "^sha256-sharded-[1-9][0-9]*$" },
+    ),
+    else: resourcesOf({ description: "Relative POSIX path, or '.' (a single-file model).", pattern: `^${MODEL_PATH}$` }, { const: "sha256" }),
   },
   doc: "resources sorted as OpenSSF model signing sorts them and unique; algorithm, shards and sizes as serialization says; merkle.leafCount and merkle.root those of the resources (checked by the parser)",
 };
