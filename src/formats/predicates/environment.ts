@@ -1,6 +1,7 @@
 import type { InputError } from "../../core/errors/input.js";
 import { compareUtf8 } from "../../core/compareUtf8.js";
-import { type Fail, parseSpec, type Spec, s } from "../../core/spec/spec.js";
+import { type Fail, type Spec, s } from "../../core/spec/spec.js";
+import { parsePredicate } from "./fields.js";
 
 /**
  * The in-toto `predicateType` of an environment capture. The statement's subject is the artifact
@@ -174,7 +175,6 @@ export type EnvironmentPredicate = {
 
 export type ParseEnvironmentPredicateErrorType = InputError;
 
-const CODE = "INVALID_PREDICATE";
 // Control characters are refused everywhere: the values came from command output and are printed.
 const TEXT = /^[^\u0000-\u001f\u007f]*$/;
 const TEXT_HINT = "text without control characters";
@@ -434,5 +434,5 @@ export const environmentSpec = s.object({
  * console.log(predicate.os.kernelRelease, predicate.gpus.length);
  */
 export function parseEnvironmentPredicate(value: unknown, path = "predicate"): EnvironmentPredicate {
-  return parseSpec(environmentSpec, value, path, CODE);
+  return parsePredicate(environmentSpec, value, path);
 }

@@ -8,7 +8,8 @@ import { type Hex, hexEquals, parseHexBytes } from "../../core/hex.js";
 import { MAX_LEAF_COUNT } from "../../merkle/arrayMerkleTree.js";
 import { buildMerkleTree } from "../../merkle/buildMerkleTree.js";
 import { verifyMerkleProof } from "../../merkle/proof.js";
-import { type Fail, parseSpec, type Spec, s } from "../../core/spec/spec.js";
+import { type Fail, type Spec, s } from "../../core/spec/spec.js";
+import { parsePredicate } from "./fields.js";
 import { expectArray, expectBoolean, expectInteger, expectObject, expectOneOf, invalid } from "../../core/validate.js";
 
 /**
@@ -117,7 +118,7 @@ export type ParseModelManifestPredicateErrorType = InputError;
  * const predicate = parseModelManifestPredicate(statement.predicate, "statement.predicate");
  */
 export function parseModelManifestPredicate(value: unknown, path = "predicate"): ModelManifestPredicate {
-  return parseSpec(modelManifestSpec, value, path, CODE);
+  return parsePredicate(modelManifestSpec, value, path);
 }
 
 /**
@@ -125,7 +126,7 @@ export function parseModelManifestPredicate(value: unknown, path = "predicate"):
  * that old envelopes still load; verifiers refuse it (docs/model-hashing.md, "Versions").
  */
 export function parseModelManifestPredicateV1(value: unknown, path = "predicate"): ModelManifestPredicate {
-  return parseSpec(modelManifestSpecV1, value, path, CODE);
+  return parsePredicate(modelManifestSpecV1, value, path);
 }
 
 // A model path (modelPathProblem) or ".", as a JSON Schema pattern: relative, no "." or ".." segment, no backslash, NUL or lone surrogate.
@@ -350,7 +351,7 @@ export function proveResource(predicate: ModelManifestPredicate, name: string): 
  */
 export function verifyResourceProof(root: Hex, resource: ModelManifestResource, proof: readonly Hex[]): boolean {
   const expectedRoot = parseHexBytes(root, "root");
-  return verifyMerkleProof(expectedRoot, modelResourceLeaf(parseSpec(resourceSpec, resource, "resource", CODE)), proof);
+  return verifyMerkleProof(expectedRoot, modelResourceLeaf(parsePredicate(resourceSpec, resource, "resource")), proof);
 }
 
 // ---------------------------------------------------------------------------------------------

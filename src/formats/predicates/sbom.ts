@@ -1,5 +1,6 @@
 import { invalid } from "../../core/errors/input.js";
-import { parseSpec, type Spec, s } from "../../core/spec/spec.js";
+import { type Spec, s } from "../../core/spec/spec.js";
+import { parsePredicate } from "./fields.js";
 import type { CycloneDxBom } from "../sbom/cycloneDxBom.js";
 import { findModelComponent } from "../sbom/findModelComponent.js";
 import { parseCycloneDxBom } from "../sbom/parseCycloneDxBom.js";
@@ -73,7 +74,7 @@ export const sbomSpec = s
  * if (sbomModelDigest(predicate) !== statement.subject[0].digest.sha256) throw new Error("SBOM is about another model");
  */
 export function parseSbomPredicate(value: unknown, path = "predicate"): SbomPredicate {
-  return parseSpec(sbomSpec, value, path, CODE);
+  return parsePredicate(sbomSpec, value, path);
 }
 
 /**

@@ -2,9 +2,9 @@ import { base64ToBytes } from "../../core/bytes.js";
 import type { JsonValue } from "../../core/canonicalJson.js";
 import { type InputError, invalid } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
-import { type Fail, parseSpec, type Spec, s } from "../../core/spec/spec.js";
+import { type Fail, type Spec, s } from "../../core/spec/spec.js";
 import { compareTimestamps, timestamp, expectDigestSet, expectObject, expectString } from "../../core/validate.js";
-import { entryId } from "./fields.js";
+import { entryId, parsePredicate } from "./fields.js";
 
 /**
  * The `predicateType` of a training run: SLSA Provenance v1. A training run is a build whose
@@ -337,7 +337,7 @@ const resourceDescriptorSpec = s
 function dependencyRole(descriptor: ResourceDescriptor, fail: Fail, path: string): asserts descriptor is TrainingRunDependency {
   const role = descriptor.annotations?.role;
   if (role === undefined) fail(".annotations.role", "required field is missing");
-  parseSpec(s.literal(...TRAINING_RUN_DEPENDENCY_ROLES), role, `${path}.annotations.role`, CODE);
+  parsePredicate(s.literal(...TRAINING_RUN_DEPENDENCY_ROLES), role, `${path}.annotations.role`);
   if (isLineage(role as string) && descriptor.digest?.sha256 === undefined)
     fail(".digest.sha256", `a ${role} dependency needs digest.sha256: lineage edges are known by SHA-256`);
 }
@@ -371,7 +371,7 @@ function namesEntries(
     if (!isLineage(annotations.role)) return;
     const at = `.resolvedDependencies[${i}].annotations.entry`;
     if (annotations.entry === undefined) fail(at, `a ${annotations.role} dependency of a ${TRAINING_RUN_BUILD_TYPE_V2} run names the entry that identifies it`);
-    parseSpec(entryId(), annotations.entry, `${path}${at}`, CODE);
+    parsePredicate(entryId(), annotations.entry, `${path}${at}`);
   });
 }
 const ENTRY_SCHEMA = {
@@ -556,7 +556,7 @@ export function createTrainingRunPredicate(parameters: CreateTrainingRunPredicat
  * console.log(run.runDetails.metadata.finishedOn);
  */
 export function parseTrainingRunPredicate(value: unknown, path = "predicate"): TrainingRunPredicate {
-  return parseSpec(trainingRunSpec, value, path, CODE);
+  return parsePredicate(trainingRunSpec, value, path);
 }
 
 /**
