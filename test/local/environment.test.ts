@@ -24,6 +24,7 @@ import { parseGccVersion, parseJavaVersion, parseNvccVersion } from "../../src/l
 import { redactHome, redactHomeInText } from "../../src/local/environment/redactHome.js";
 import { runProbe } from "../../src/local/environment/runProbe.js";
 import { InputError } from "../../src/core/errors/input.js";
+import { scratchTrees } from "../helpers/fileTree.js";
 import { predicateSchema } from "../helpers/predicateHarness.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -774,11 +775,7 @@ describe("parseEnvironmentPredicate", () => {
 });
 
 describe("provenance env capture (CLI handler)", () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "provenance-env-cli-"));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
+  const { scratch: dir } = scratchTrees("provenance-env-cli-");
 
   it("default: -o writes the predicate and prints a summary", async () => {
     let printed = "";
