@@ -16,6 +16,10 @@ import { specTable } from "../src/core/spec/docTable.js";
 import { revocationSpec } from "../src/formats/predicates/revocation.js";
 import { modelUpdateSpec } from "../src/formats/predicates/modelUpdate.js";
 import { evaluationSpec } from "../src/formats/predicates/evaluation.js";
+import { sbomSpec } from "../src/formats/predicates/sbom.js";
+import { environmentSpec } from "../src/formats/predicates/environment.js";
+import { modelManifestSpec, modelManifestSpecV1 } from "../src/formats/predicates/modelManifest.js";
+import { TRAINING_RUN_BUILD_TYPE, TRAINING_RUN_BUILD_TYPE_V2, trainingRunSpec, trainingRunSpecOf } from "../src/formats/predicates/trainingRun.js";
 import { formatJson, type SchemaHeader, specSchema } from "../src/core/spec/jsonSchema.js";
 import type { AnySpec } from "../src/core/spec/spec.js";
 
@@ -100,6 +104,65 @@ export const GENERATED: readonly Generated[] = [
         "Where a dataset (the statement's subject) came from, under which licence and consent, whether it holds personal data, and who did what with it. Rules this schema cannot express, enforced by parseDatasetPredicate: accessEvents are in time order (oldest first, equal times allowed); licence.spdxId follows the SPDX licence-expression grammar (this schema only checks its characters); strings are measured in UTF-16 code units. See docs/predicates.md.",
     },
     docs: { file: "docs/predicates.md", table: "dataset" },
+  },
+  {
+    spec: sbomSpec,
+    schema: {
+      file: "schemas/predicates/sbom-v1.schema.json",
+      // The CycloneDX schema it builds on is draft-07, so this one is too.
+      $schema: "http://json-schema.org/draft-07/schema#",
+      title: "SBOM predicate (https://cyclonedx.org/bom): a CycloneDX 1.6 ML-BOM",
+      description:
+        "The predicate is a CycloneDX 1.6 BOM (the CycloneDX JSON schema, http://cyclonedx.org/schema/bom-1.6.schema.json, shipped as bom-1.6.SNAPSHOT.schema.json by @cyclonedx/cyclonedx-library, must be loaded next to this one) describing a machine-learning model that carries a SHA-256 hash; the statement's subject must carry the same SHA-256. Rules this schema cannot express, enforced by parseSbomPredicate: bom-refs are unique; dependency refs and model-card dataset refs name bom-refs of the document; a hash has the length of its algorithm; a component does not carry two values for one algorithm; the model is metadata.component when that is a machine-learning-model, else the only top-level machine-learning-model (pedigree ancestors never count); components nest at most 16 levels. See docs/sbom.md.",
+    },
+  },
+  {
+    spec: environmentSpec,
+    schema: {
+      file: "schemas/predicates/environment-v1.schema.json",
+      title: "Environment predicate v1 (https://provenance-ledger.dev/environment/v1)",
+      description:
+        "What a build or training machine looked like, captured by `provenance env capture`: OS, kernel, CPU, memory, NVIDIA GPUs and CUDA, container, runtimes, installed packages, and the probes that were consulted. Text never holds control characters. Rules this schema cannot express are enforced by parseEnvironmentPredicate: package lists are sorted strictly by the UTF-8 bytes of their key (OS: name, NUL, architecture; Python: PEP 503 normalised name) so keys are unique; count >= the number listed and truncated == (count > listed); container.detected == (evidence is not empty) and runtime is null unless detected; image, imageDigest and imageDigestSource are all null or all set, imageDigest is the digest part of image, and imageDigestUnknownReason is set exactly when imageDigest is null; runtime names are unique. See docs/environment.md.",
+    },
+    docs: { file: "docs/environment.md", table: "environment" },
+  },
+  {
+    spec: trainingRunSpecOf(TRAINING_RUN_BUILD_TYPE),
+    schema: {
+      file: "schemas/predicates/training-run-v1.schema.json",
+      title: "Training run predicate v1 (SLSA Provenance v1, buildType https://provenance-ledger.dev/training-run/v1)",
+      description:
+        "The predicate of an in-toto statement with predicateType https://slsa.dev/provenance/v1 whose subjects are the trained model(s). Unlike plain SLSA, unknown fields (extension fields included) are refused. Rules this schema cannot express, enforced by parseTrainingRunPredicate: runDetails.metadata.finishedOn is not before startedOn; a base-model or dataset digest.sha256 is listed once; no key is both an external and an internal parameter; content is the canonical base64 of its bytes; JSON values nest at most 128 levels and hold no integer beyond 2^53; strings are measured in UTF-16 code units. See docs/predicates.md.",
+    },
+  },
+  {
+    spec: trainingRunSpecOf(TRAINING_RUN_BUILD_TYPE_V2),
+    schema: {
+      file: "schemas/predicates/training-run-v2.schema.json",
+      title: "Training run predicate v2 (SLSA Provenance v1, buildType https://provenance-ledger.dev/training-run/v2)",
+      description:
+        "The predicate of an in-toto statement with predicateType https://slsa.dev/provenance/v1 whose subjects are the trained model(s). Unlike plain SLSA, unknown fields (extension fields included) are refused. Rules this schema cannot express, enforced by parseTrainingRunPredicate: runDetails.metadata.finishedOn is not before startedOn; a base-model or dataset digest.sha256 is listed once; no key is both an external and an internal parameter; content is the canonical base64 of its bytes; JSON values nest at most 128 levels and hold no integer beyond 2^53; strings are measured in UTF-16 code units. v2 is v1 plus: every base-model and dataset dependency names, in annotations.entry, the entry id (0x + 64 lower-case hex) of the signed attestation that identifies it, so that evidence handed over without that entry breaks a signed reference. See docs/predicates.md.",
+    },
+  },
+  { spec: trainingRunSpec, docs: { file: "docs/predicates.md", table: "training-run" } },
+  {
+    spec: modelManifestSpec,
+    schema: {
+      file: "schemas/predicates/model-manifest-v2.schema.json",
+      title: "Model manifest predicate v2 (predicateType https://provenance-ledger.dev/model-manifest/v2)",
+      description:
+        "v2: the statement's subject digest is model hashing v2 (a directory's digest is SHA-256 of the domain tag 'provenance-ledger/model-directory/v2\\n' followed by the canonical provenance-model-manifest-v2 manifest; a file's is SHA-256 of its bytes), and artifact binds the subject's kind under the signature. The layout of OpenSSF model signing's predicate (serialization, resources) plus each resource's size and a Merkle root over the resources. Rules this schema cannot express are enforced by parseModelManifestPredicate: resources sorted as OpenSSF model signing sorts them (path segments, then offsets) and unique; algorithm equal to sha256-sharded-<shard_size> for shards; shards of a file contiguous from 0, all but the last full, size = end - start; '.' only for a single-file model; no path under another listed path; merkle.leafCount = number of resources; merkle.root = the root recomputed from the resources. See docs/model-hashing.md. artifact.kind must be the kind the resources describe ('.' names a single-file model): checked by parseModelManifestPredicate.",
+    },
+    docs: { file: "docs/model-hashing.md", table: "model-manifest" },
+  },
+  {
+    spec: modelManifestSpecV1,
+    schema: {
+      file: "schemas/predicates/model-manifest-v1.schema.json",
+      title: "Model manifest predicate v1 (predicateType https://provenance-ledger.dev/model-manifest/v1)",
+      description:
+        "Superseded by model-manifest-v2 (still read; verifiers refuse it with check hashing-version: its directory subject digests are model hashing v1, which a single file can share). The layout of OpenSSF model signing's predicate (serialization, resources) plus each resource's size and a Merkle root over the resources. Rules this schema cannot express are enforced by parseModelManifestPredicate: resources sorted as OpenSSF model signing sorts them (path segments, then offsets) and unique; algorithm equal to sha256-sharded-<shard_size> for shards; shards of a file contiguous from 0, all but the last full, size = end - start; '.' only for a single-file model; no path under another listed path; merkle.leafCount = number of resources; merkle.root = the root recomputed from the resources. See docs/model-hashing.md.",
+    },
   },
   {
     spec: verificationPolicySpec,

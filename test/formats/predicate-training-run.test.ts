@@ -47,6 +47,9 @@ const example = createTrainingRunPredicate({
 
 const { validateSchema, vector, tampered, refused } = predicateCase("training-run", TRAINING_RUN_PREDICATE_TYPE, parseTrainingRunPredicate, example);
 
+/** One tampering and the path its refusal names. */
+type Case = readonly [(p: any) => unknown, string];
+
 const BD = "predicate.buildDefinition";
 const DEPS = `${BD}.resolvedDependencies`;
 const RD = "predicate.runDetails";
@@ -96,70 +99,22 @@ describe("training-run predicate (SLSA Provenance v1)", () => {
     refused(run("2026-11-20T08:00:00.5Z", "2026-11-20T08:00:00.25Z"), `${RD}.metadata.finishedOn`, false);
   });
 
-  it("error: unknown fields, SLSA v0.2 names and vendor extensions included", () => {
-    refused(
-      tampered((p) => (p.invocation = {})),
-      "predicate.invocation",
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.materials = [])),
-      `${BD}.materials`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.externalParameters.learningRate = 0.1)),
-      `${BD}.externalParameters.learningRate`,
-    );
-    refused(
-      tampered((p) => (p.runDetails.builder.acme_isCodeReviewed = true)),
-      `${RD}.builder.acme_isCodeReviewed`,
-    );
-    refused(
-      tampered((p) => (p.runDetails.metadata.completeness = {})),
-      `${RD}.metadata.completeness`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[0].localName = "base")),
-      `${DEPS}[0].localName`,
-    );
-    refused(
-      tampered((p) => (p.runDetails.byproducts[0].size = 10)),
-      `${RD}.byproducts[0].size`,
-    );
+  // A missing required field and an unknown field in any object: the shared predicate suite
+  // (test/formats/predicates.test.ts), from the spec. Here, the names SLSA readers might expect to pass.
+  it("error: SLSA v0.2 names and vendor extensions are unknown fields", () => {
+    for (const [edit, path] of [
+      [(p) => (p.invocation = {}), "predicate.invocation"],
+      [(p) => (p.buildDefinition.materials = []), `${BD}.materials`],
+      [(p) => (p.buildDefinition.externalParameters.learningRate = 0.1), `${BD}.externalParameters.learningRate`],
+      [(p) => (p.runDetails.builder.acme_isCodeReviewed = true), `${RD}.builder.acme_isCodeReviewed`],
+      [(p) => (p.runDetails.metadata.completeness = {}), `${RD}.metadata.completeness`],
+      [(p) => (p.buildDefinition.resolvedDependencies[0].localName = "base"), `${DEPS}[0].localName`],
+      [(p) => (p.runDetails.byproducts[0].size = 10), `${RD}.byproducts[0].size`],
+    ] as const satisfies readonly Case[])
+      refused(tampered(edit), path);
   });
 
-  it("error: missing required fields", () => {
-    refused(
-      tampered((p) => delete p.buildDefinition),
-      BD,
-    );
-    refused(
-      tampered((p) => delete p.runDetails),
-      RD,
-    );
-    refused(
-      tampered((p) => delete p.buildDefinition.buildType),
-      `${BD}.buildType`,
-    );
-    refused(
-      tampered((p) => delete p.buildDefinition.externalParameters.hyperparameters),
-      `${BD}.externalParameters.hyperparameters`,
-    );
-    refused(
-      tampered((p) => delete p.buildDefinition.resolvedDependencies),
-      DEPS,
-    );
-    refused(
-      tampered((p) => delete p.runDetails.builder.id),
-      `${RD}.builder.id`,
-    );
-    refused(
-      tampered((p) => delete p.runDetails.metadata),
-      `${RD}.metadata`,
-    );
-    refused(
-      tampered((p) => delete p.runDetails.metadata.startedOn),
-      `${RD}.metadata.startedOn`,
-    );
+  it("error: a dependency without annotations.role", () => {
     refused(
       tampered((p) => delete p.buildDefinition.resolvedDependencies[2].annotations),
       `${DEPS}[2].annotations.role`,
@@ -171,98 +126,41 @@ describe("training-run predicate (SLSA Provenance v1)", () => {
   });
 
   it("error: wrong types and values", () => {
-    refused(
-      tampered((p) => (p.buildDefinition.buildType = "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1")),
-      `${BD}.buildType`,
-    );
     for (const epochs of [0, 2.5, "3", 1_000_001])
       refused(
         tampered((p) => (p.buildDefinition.externalParameters.epochs = epochs)),
         `${BD}.externalParameters.epochs`,
       );
-    refused(
-      tampered((p) => (p.buildDefinition.externalParameters.hyperparameters = "lr=2e-4")),
-      `${BD}.externalParameters.hyperparameters`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.externalParameters.hyperparameters = [0.0002])),
-      `${BD}.externalParameters.hyperparameters`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.internalParameters = null)),
-      `${BD}.internalParameters`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies = [])),
-      DEPS,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[1].annotations.role = "training-data")),
-      `${DEPS}[1].annotations.role`,
-    );
-    refused(
-      tampered((p) => (p.runDetails.builder.id = "gpu-cluster-a")),
-      `${RD}.builder.id`,
-    );
-    refused(
-      tampered((p) => (p.runDetails.builder.version = "4.2.0")),
-      `${RD}.builder.version`,
-    );
-    refused(
-      tampered((p) => (p.runDetails.builder.version = {})),
-      `${RD}.builder.version`,
-    );
-    refused(
-      tampered((p) => (p.runDetails.builder.version.cuda = 12.4)),
-      `${RD}.builder.version.cuda`,
-    );
-    refused(
-      tampered((p) => (p.runDetails.byproducts = [])),
-      `${RD}.byproducts`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[3].mediaType = "oci-index")),
-      `${DEPS}[3].mediaType`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[0].uri = "models/base-7b")),
-      `${DEPS}[0].uri`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[0].name = "")),
-      `${DEPS}[0].name`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[0].annotations = [])),
-      `${DEPS}[0].annotations`,
-    );
+    for (const [edit, path] of [
+      [(p) => (p.buildDefinition.buildType = "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1"), `${BD}.buildType`],
+      [(p) => (p.buildDefinition.externalParameters.hyperparameters = "lr=2e-4"), `${BD}.externalParameters.hyperparameters`],
+      [(p) => (p.buildDefinition.externalParameters.hyperparameters = [0.0002]), `${BD}.externalParameters.hyperparameters`],
+      [(p) => (p.buildDefinition.internalParameters = null), `${BD}.internalParameters`],
+      [(p) => (p.buildDefinition.resolvedDependencies = []), DEPS],
+      [(p) => (p.buildDefinition.resolvedDependencies[1].annotations.role = "training-data"), `${DEPS}[1].annotations.role`],
+      [(p) => (p.runDetails.builder.id = "gpu-cluster-a"), `${RD}.builder.id`],
+      [(p) => (p.runDetails.builder.version = "4.2.0"), `${RD}.builder.version`],
+      [(p) => (p.runDetails.builder.version = {}), `${RD}.builder.version`],
+      [(p) => (p.runDetails.builder.version.cuda = 12.4), `${RD}.builder.version.cuda`],
+      [(p) => (p.runDetails.byproducts = []), `${RD}.byproducts`],
+      [(p) => (p.buildDefinition.resolvedDependencies[3].mediaType = "oci-index"), `${DEPS}[3].mediaType`],
+      [(p) => (p.buildDefinition.resolvedDependencies[0].uri = "models/base-7b"), `${DEPS}[0].uri`],
+      [(p) => (p.buildDefinition.resolvedDependencies[0].name = ""), `${DEPS}[0].name`],
+      [(p) => (p.buildDefinition.resolvedDependencies[0].annotations = []), `${DEPS}[0].annotations`],
+    ] as const satisfies readonly Case[])
+      refused(tampered(edit), path);
   });
 
   it("error: a bad digest", () => {
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[0].digest.sha256 = BASE.toUpperCase())),
-      `${DEPS}[0].digest.sha256`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest.gitCommit = COMMIT.slice(1))),
-      `${DEPS}[2].digest.gitCommit`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest.gitCommit = COMMIT.toUpperCase())),
-      `${DEPS}[2].digest.gitCommit`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest = {})),
-      `${DEPS}[2].digest`,
-    );
-    refused(
-      tampered((p) => (p.buildDefinition.resolvedDependencies[2].digest = { GitTree: COMMIT })),
-      `${DEPS}[2].digest.GitTree`,
-    );
-    refused(
-      tampered((p) => (p.runDetails.byproducts[0].digest.sha256 = `sha256:${LOG}`)),
-      `${RD}.byproducts[0].digest.sha256`,
-    );
+    for (const [edit, path] of [
+      [(p) => (p.buildDefinition.resolvedDependencies[0].digest.sha256 = BASE.toUpperCase()), `${DEPS}[0].digest.sha256`],
+      [(p) => (p.buildDefinition.resolvedDependencies[2].digest.gitCommit = COMMIT.slice(1)), `${DEPS}[2].digest.gitCommit`],
+      [(p) => (p.buildDefinition.resolvedDependencies[2].digest.gitCommit = COMMIT.toUpperCase()), `${DEPS}[2].digest.gitCommit`],
+      [(p) => (p.buildDefinition.resolvedDependencies[2].digest = {}), `${DEPS}[2].digest`],
+      [(p) => (p.buildDefinition.resolvedDependencies[2].digest = { GitTree: COMMIT }), `${DEPS}[2].digest.GitTree`],
+      [(p) => (p.runDetails.byproducts[0].digest.sha256 = `sha256:${LOG}`), `${RD}.byproducts[0].digest.sha256`],
+    ] as const satisfies readonly Case[])
+      refused(tampered(edit), path);
   });
 
   it("error: a bad timestamp", () => {

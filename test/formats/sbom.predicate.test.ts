@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { describe, it } from "node:test";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
+import { sbomPredicateExample, sbomPredicateSchema } from "../helpers/predicateHarness.js";
 import { SBOM_PREDICATE_TYPE, parseSbomPredicate, sbomModelDigest } from "../../src/formats/predicates/sbom.js";
 import { InputError } from "../../src/core/errors/input.js";
-import { parseJson } from "../../src/core/parseJson.js";
-import { createModelBom } from "../../src/formats/sbom/createModelBom.js";
 
 // The SBOM predicate is hostile input: every check names the path of the offending field.
 
@@ -16,42 +11,10 @@ const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 const MODEL = sha("model");
 
 // schemas/predicates/sbom-v1.schema.json on top of the CycloneDX 1.6 schema the library ships.
-// The CycloneDX schema refers to its SPDX licence and JSF schemas by their SNAPSHOT names.
-const schemaDir = createRequire(import.meta.url)
-  .resolve("@cyclonedx/cyclonedx-library/package.json")
-  .replace(/package\.json$/, "res/schema/");
-const load = (file: string) => JSON.parse(readFileSync(`${schemaDir}${file}`, "utf8")) as Record<string, unknown>;
-const ajv = new Ajv.default({ strict: false, allErrors: true });
-addFormats.default(ajv);
-ajv.addFormat("idn-email", true).addFormat("iri-reference", true);
-ajv.addSchema({ ...load("spdx.SNAPSHOT.schema.json"), $id: "http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json" });
-ajv.addSchema({ ...load("jsf-0.82.SNAPSHOT.schema.json"), $id: "http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json" });
-ajv.addSchema(load("bom-1.6.SNAPSHOT.schema.json"));
-const validateSchema = ajv.compile(JSON.parse(readFileSync(new URL("../../schemas/predicates/sbom-v1.schema.json", import.meta.url), "utf8")));
+const validateSchema = sbomPredicateSchema();
 
 /** A fresh predicate as a signer would send it (plain JSON, parsed strictly). */
-function predicate(): Record<string, any> {
-  const bom = createModelBom({
-    model: { name: "acme/detector", version: "1.0.0", digest: { sha256: MODEL, kind: "file", size: 5, fileCount: 1 } },
-    modelCard: { task: "object-detection" },
-    datasets: [{ name: "coco", digest: { sha256: sha("coco") } }],
-    baseModels: [{ name: "yolos", sha256: sha("yolos") }],
-    software: [
-      {
-        name: "numpy",
-        version: "1.26.4",
-        purl: "pkg:pypi/numpy@1.26.4",
-        type: "library",
-        hashes: [{ alg: "SHA-256", content: sha("numpy") }],
-        licenses: [],
-        foundBy: "python-environment",
-      },
-    ],
-    serialNumber: "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
-    timestamp: new Date("2026-11-24T13:45:00Z"),
-  });
-  return parseJson(JSON.stringify(bom)) as Record<string, any>;
-}
+const predicate = (): Record<string, any> => sbomPredicateExample(MODEL);
 
 function refused(value: unknown, path: string, message?: RegExp): void {
   assert.throws(
@@ -200,8 +163,6 @@ describe("SBOM predicate", () => {
       (e: unknown) => e instanceof InputError && e.code === "INVALID_PREDICATE" && /nest deeper/.test(e.shortMessage),
     );
   });
-
-  it("error: not an object at all", () => refused([], "predicate"));
 
   it("behavior: the path prefix is the caller's", () => {
     assert.throws(

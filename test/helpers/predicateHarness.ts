@@ -2,10 +2,15 @@
 // as the tests need it, the frozen vectors, tampered copies, and the check that parser and schema agree.
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import Ajv from "ajv";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { InputError } from "../../src/core/errors/input.js";
+import { parseJson } from "../../src/core/parseJson.js";
+import { createModelBom } from "../../src/formats/sbom/createModelBom.js";
 import type { AnySpec } from "../../src/core/spec/spec.js";
 
 /** A predicate that has a JSON Schema: `schemas/predicates/<name>-v<version>.schema.json` (model-manifest: v2; the others v1). */
@@ -13,6 +18,7 @@ export type PredicateSchemaName =
   | "approval"
   | "dataset"
   | "deployment"
+  | "environment"
   | "evaluation"
   | "model-manifest"
   | "model-update"
@@ -37,6 +43,54 @@ export function predicateSchema(name: PredicateSchemaName, version = name === "m
   addFormats.default(ajv);
   return ajv.compile(JSON.parse(readFileSync(new URL(`../../schemas/predicates/${name}-v${version}.schema.json`, import.meta.url), "utf8")));
 }
+
+/**
+ * The validator of `schemas/predicates/sbom-v1.schema.json` on top of the CycloneDX 1.6 schema that
+ * @cyclonedx/cyclonedx-library ships (draft-07; it refers to its SPDX licence and JSF schemas by their
+ * SNAPSHOT names, loaded next to it). Not strict: the CycloneDX schema uses keywords Ajv does not know.
+ */
+export function sbomPredicateSchema(): ValidateFunction {
+  const schemaDir = createRequire(import.meta.url)
+    .resolve("@cyclonedx/cyclonedx-library/package.json")
+    .replace(/package\.json$/, "res/schema/");
+  const load = (file: string) => JSON.parse(readFileSync(`${schemaDir}${file}`, "utf8")) as Record<string, unknown>;
+  const ajv = new Ajv.default({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  ajv.addFormat("idn-email", true).addFormat("iri-reference", true);
+  ajv.addSchema({ ...load("spdx.SNAPSHOT.schema.json"), $id: "http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json" });
+  ajv.addSchema({ ...load("jsf-0.82.SNAPSHOT.schema.json"), $id: "http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json" });
+  ajv.addSchema(load("bom-1.6.SNAPSHOT.schema.json"));
+  return ajv.compile(JSON.parse(readFileSync(new URL("../../schemas/predicates/sbom-v1.schema.json", import.meta.url), "utf8")));
+}
+
+/**
+ * An SBOM predicate as a signer would send it (plain JSON, parsed strictly): the ML-BOM createModelBom
+ * writes for a model whose SHA-256 is `model`, with a dataset, a base model and one library.
+ */
+export function sbomPredicateExample(model = sha256Hex("model")): Record<string, any> {
+  const bom = createModelBom({
+    model: { name: "acme/detector", version: "1.0.0", digest: { sha256: model, kind: "file", size: 5, fileCount: 1 } },
+    modelCard: { task: "object-detection" },
+    datasets: [{ name: "coco", digest: { sha256: sha256Hex("coco") } }],
+    baseModels: [{ name: "yolos", sha256: sha256Hex("yolos") }],
+    software: [
+      {
+        name: "numpy",
+        version: "1.26.4",
+        purl: "pkg:pypi/numpy@1.26.4",
+        type: "library",
+        hashes: [{ alg: "SHA-256", content: sha256Hex("numpy") }],
+        licenses: [],
+        foundBy: "python-environment",
+      },
+    ],
+    serialNumber: "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+    timestamp: new Date("2026-11-24T13:45:00Z"),
+  });
+  return parseJson(JSON.stringify(bom)) as Record<string, any>;
+}
+
+const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** The frozen predicate vectors, `test/vectors/predicates-v1.json`: each predicate type's example predicate. */
 export function predicateVectors(): Record<string, unknown> {
@@ -166,6 +220,8 @@ export function specObjects(spec: AnySpec, value: unknown, path: JsonPath = []):
       return (value as unknown[]).flatMap((item, i) => specObjects(node.items, item, [...path, i]));
     case "map":
       return Object.entries(at).flatMap(([k, v]) => specObjects(node.values, v, [...path, k]));
+    case "nullable":
+      return specObjects(node.value, value, path);
     case "union": {
       const variant = node.variants[String(at[node.tag])];
       return variant === undefined ? [] : specObjects(variant, value, path);

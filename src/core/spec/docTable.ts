@@ -39,6 +39,8 @@ function rowsOf(spec: AnySpec, field: string): SpecRow[] {
   const meaning = describeSpec(spec) ?? "";
   // A described object is one row; an undescribed one lists its fields.
   if ((node.kind === "object" || node.kind === "union") && spec.description === undefined) return specRows(spec, field);
+  if (node.kind === "nullable" && (node.value.node.kind === "object" || node.value.node.kind === "union") && node.value.description === undefined)
+    return [{ field, type: "object or null", meaning }, ...specRows(node.value, field.replace(/\?$/, ""))];
   if (node.kind === "array" && (node.items.node.kind === "object" || node.items.node.kind === "union") && node.items.description === undefined)
     return [{ field, type: `array ${bounds(node.min, node.max)}`.trim(), meaning }, ...specRows(node.items, `${field.replace(/\?$/, "")}[]`)];
   return [{ field, type: typeOf(node), meaning }];
@@ -92,6 +94,8 @@ export function typeOf(node: Node): string {
       return `{ ${node.keys?.hint ?? "key"}: ${typeOf(node.values.node)} }`;
     case "union":
       return Object.keys(node.variants).join(" \\| ");
+    case "nullable":
+      return `${typeOf(node.value.node)} or null`;
     case "custom":
       return node.docType;
   }

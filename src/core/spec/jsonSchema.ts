@@ -1,7 +1,10 @@
 import type { AnySpec, Node } from "./spec.js";
 
-/** The header of a generated schema file. */
-export type SchemaHeader = { readonly $id: string; readonly title: string; readonly description: string };
+/**
+ * The header of a generated schema file. `$schema` is JSON Schema 2020-12 unless said otherwise (a
+ * schema built on a draft-07 one, such as the CycloneDX schema, keeps that dialect).
+ */
+export type SchemaHeader = { readonly $schema?: string; readonly $id: string; readonly title: string; readonly description: string };
 
 type Schema = Record<string, unknown>;
 
@@ -25,8 +28,9 @@ export function schemaOf(spec: AnySpec): Schema {
   const description = describeSpec(spec);
   const out: Schema = { ...(description === undefined ? {} : { description }), ...nodeSchema(spec.node) };
   const extra = spec.refinements.flatMap((r) => (r.schema ? [r.schema] : []));
-  if (extra.length === 1) Object.assign(out, extra[0]);
-  else if (extra.length > 1) out.allOf = extra;
+  // One refinement's schema joins the node's own, unless it would overwrite one of its keywords.
+  if (extra.length === 1 && Object.keys(extra[0]!).every((k) => !(k in out))) Object.assign(out, extra[0]);
+  else if (extra.length > 0) out.allOf = extra;
   return out;
 }
 
@@ -114,6 +118,8 @@ function nodeSchema(node: Node): Schema {
         }),
       };
     }
+    case "nullable":
+      return { oneOf: [schemaOf(node.value), { type: "null" }] };
     case "custom":
       return node.schema;
   }

@@ -67,6 +67,7 @@ export type Node =
       readonly variants: Readonly<Record<string, AnySpec>>;
       readonly unknown?: ((tag: unknown, path: string) => never) | undefined;
     }
+  | { readonly kind: "nullable"; readonly value: AnySpec }
   | {
       readonly kind: "custom";
       readonly parse: (value: unknown, path: string, code: InputErrorCode) => unknown;
@@ -83,6 +84,11 @@ export type Spec<T> = {
   readonly refinements: readonly Refinement<any>[];
   /** Adds a rule a schema cannot express (or, with `schema`, one it expresses its own way). */
   refine(check: Refinement<T>["check"], options?: { readonly schema?: Record<string, unknown>; readonly doc?: string }): Spec<T>;
+  /** A refinement that also narrows the type: its check asserts that the value is a `U`. */
+  narrow<U extends T>(
+    check: (value: T, fail: Fail, path: string) => asserts value is U,
+    options?: { readonly schema?: Record<string, unknown>; readonly doc?: string },
+  ): Spec<U>;
   /** The field's meaning, for the docs table and the schema's `description`. */
   describe(description: string): Spec<T>;
 };
@@ -98,6 +104,7 @@ function make<T>(node: Node, extra: Partial<Pick<Spec<T>, "optional" | "descript
     ...(extra.optional ? { optional: true } : {}),
     ...(extra.description === undefined ? {} : { description: extra.description }),
     refine: (check, options = {}) => make<T>(node, { ...spec, refinements: [...spec.refinements, { check, schema: options.schema, doc: options.doc }] }),
+    narrow: <U extends T>(check: (value: T, fail: Fail, path: string) => asserts value is U, options = {}) => spec.refine(check, options) as unknown as Spec<U>,
     describe: (description) => make<T>(node, { ...spec, description }),
   };
   return spec;
@@ -155,6 +162,8 @@ export const s = {
     variants: V,
     options: { readonly unknown?: (tag: unknown, path: string) => never } = {},
   ): Spec<Infer<V[keyof V]>> => make({ kind: "union", tag, variants, unknown: options.unknown }),
+  /** A value or `null` (a field that is always present, null where nothing could be said). */
+  nullable: <T>(spec: Spec<T>): Spec<T | null> => make({ kind: "nullable", value: spec }),
   /** A field that may be absent (never null). */
   optional: <T>(spec: Spec<T>): Optional<T> => make<T>(spec.node, { ...spec, optional: true }) as Optional<T>,
   /**
@@ -276,6 +285,8 @@ function parseNode(node: Node, value: unknown, path: string, code: InputErrorCod
       const which = expectOneOf(tag, `${path}.${node.tag}`, code, Object.keys(node.variants));
       return parseSpec(node.variants[which]!, value, path, code);
     }
+    case "nullable":
+      return value === null ? null : parseSpec(node.value, value, path, code);
     case "custom":
       return node.parse(value, path, code);
   }

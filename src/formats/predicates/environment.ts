@@ -1,16 +1,7 @@
-import { type InputError, invalid } from "../../core/errors/input.js";
+import type { InputError } from "../../core/errors/input.js";
 import { compareUtf8 } from "../../core/compareUtf8.js";
-import {
-  type ExpectStringOptions,
-  expectArray,
-  expectBoolean,
-  expectInteger,
-  expectObject,
-  expectOneOf,
-  expectSha256,
-  expectString,
-  expectTimestamp,
-} from "../../core/validate.js";
+import { type Fail, type Spec, s } from "../../core/spec/spec.js";
+import { parsePredicate } from "./fields.js";
 
 /**
  * The in-toto `predicateType` of an environment capture. The statement's subject is the artifact
@@ -184,7 +175,6 @@ export type EnvironmentPredicate = {
 
 export type ParseEnvironmentPredicateErrorType = InputError;
 
-const CODE = "INVALID_PREDICATE";
 // Control characters are refused everywhere: the values came from command output and are printed.
 const TEXT = /^[^\u0000-\u001f\u007f]*$/;
 const TEXT_HINT = "text without control characters";
@@ -201,7 +191,6 @@ export const CUDA_VERSION = /^\d+\.\d+$/;
 export const GPU_UUID = /^(GPU|MIG)-[0-9A-Za-z/-]{1,120}$/;
 /** A PCI address `domain:bus:device.function` in hex: `00000000:17:00.0`. */
 export const PCI_BUS_ID = /^[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7]$/;
-const MAX_SAFE_BYTES = Number.MAX_SAFE_INTEGER;
 
 /**
  * A container image reference pinned by digest: `[registry[:port]/]path[:tag]@sha256:<64 hex>`
@@ -237,6 +226,201 @@ export function osPackageKey(p: { readonly name: string; readonly architecture: 
   return `${p.name}\u0000${p.architecture}`;
 }
 
+const CONTAINER_RUNTIMES = ["docker", "podman", "kubernetes", "containerd", "lxc"] as const satisfies readonly ContainerRuntime[];
+const PROBE_STATUSES = ["ok", "absent", "error"] as const satisfies readonly EnvironmentProbeStatus[];
+const MAX_PROBES = 64;
+const MAX_RUNTIMES = 16;
+const MAX_PYTHON_ENVIRONMENTS = 64;
+const MAX_PACKAGE_COUNT = 100_000_000;
+
+/**
+ * Text read from the machine: 1 to `max` UTF-16 code units, no control characters; with `pattern`, also
+ * of that form (checked second, so a control character is named as such).
+ */
+function text(max = 256, pattern?: RegExp, hint?: string, docType = hint): Spec<string> {
+  if (pattern === undefined) return s.string({ max, pattern: TEXT, hint: TEXT_HINT, docType: max === 256 ? "text" : `text ≤ ${max}` });
+  return s
+    .string({ max, pattern: TEXT, hint: TEXT_HINT, docType: docType ?? `text ≤ ${max}` })
+    .refine((value, fail) => pattern.test(value) || fail("", `must be ${hint}`), { schema: { pattern: pattern.source } });
+}
+
+const identifier = (max: number, example: string) => text(max, IDENTIFIER, `a lower-case identifier such as ${example}`);
+
+/** Packages listed in strictly increasing UTF-8 order of `key`: sorted, and unique by it. */
+function sortedUnique<T>(key: (item: T) => string, by: string): [(items: readonly T[], fail: Fail) => void, { doc: string }] {
+  return [
+    (items, fail) => {
+      for (let i = 1; i < items.length; i++)
+        if (compareUtf8(key(items[i - 1]!), key(items[i]!)) >= 0) fail(`[${i}]`, `packages must be sorted and unique by ${by} (UTF-8 order)`);
+    },
+    { doc: `sorted and unique by ${by}, UTF-8 order (checked by the parser)` },
+  ];
+}
+
+/** `count` is at least the number listed, and more exactly when `truncated`. */
+function counted<T extends { readonly count: number; readonly truncated: boolean; readonly packages: readonly unknown[] }>(list: T, fail: Fail): void {
+  const { count, truncated } = list;
+  const listed = list.packages.length;
+  if (count < listed) fail(".count", `count ${count} is less than the ${listed} packages listed`);
+  if (truncated !== count > listed) fail(".truncated", `truncated must be ${count > listed} when count is ${count} and ${listed} are listed`);
+}
+const COUNTED = { doc: "count ≥ the number listed, truncated exactly when count is more (checked by the parser)" };
+
+const countSpec = () => s.integer(0, MAX_PACKAGE_COUNT).describe("how many were found; more than the number listed exactly when truncated");
+const truncatedSpec = () => s.boolean().describe(`true when only the first ${MAX_LISTED_PACKAGES} (in sort order) are listed`);
+
+const containerSpec = s
+  .object({
+    detected: s.boolean().describe("true when any hint in evidence says the process runs in a container"),
+    runtime: s.nullable(s.literal(...CONTAINER_RUNTIMES)).describe("runtime named by the most specific hint; inferred, not proven"),
+    evidence: s.array(text(256), 0, 16).describe("the hints found, e.g. `/.dockerenv exists`"),
+    image: s
+      .nullable(
+        text(
+          512,
+          CONTAINER_IMAGE_REFERENCE,
+          "an image reference pinned by digest, name[:tag]@sha256:<64 hex>",
+          "an image reference pinned by digest, `name[:tag]@sha256:<64 hex>`",
+        ),
+      )
+      .describe(`image reference pinned by digest, as given in ${CONTAINER_IMAGE_ENV}`),
+    imageDigest: s.nullable(text(71, IMAGE_DIGEST, "sha256: and 64 lower-case hex digits")).describe("the digest part of image"),
+    imageDigestSource: s
+      .nullable(s.literal(CONTAINER_IMAGE_ENV))
+      .describe("who stated the digest: the deployer, through the environment variable; never measured"),
+    imageDigestUnknownReason: s.nullable(text(512)).describe("why imageDigest is null (exactly when it is null)"),
+  })
+  .refine(
+    (c, fail) => {
+      if (c.detected !== c.evidence.length > 0) fail(".detected", "a container is detected exactly when there is evidence");
+      if (c.runtime !== null && !c.detected) fail(".runtime", "a runtime without a detected container");
+      if ((c.imageDigest === null) !== (c.image === null) || (c.imageDigest === null) !== (c.imageDigestSource === null))
+        fail(".imageDigest", "image, imageDigest and imageDigestSource are all set or all null");
+      if (c.image !== null && c.image.slice(c.image.lastIndexOf("@") + 1) !== c.imageDigest) fail(".imageDigest", "is not the digest of image");
+      if ((c.imageDigest === null) === (c.imageDigestUnknownReason === null))
+        fail(".imageDigestUnknownReason", "a reason is given exactly when imageDigest is null");
+    },
+    {
+      doc: "detected exactly when there is evidence, a runtime only when detected; image, imageDigest and imageDigestSource all set or all null, imageDigest the digest of image, imageDigestUnknownReason set exactly when imageDigest is null (checked by the parser)",
+    },
+  );
+
+/** The environment predicate's spec: parser, `schemas/predicates/environment-v1.schema.json` and the docs table. */
+export const environmentSpec = s.object({
+  capturedAt: s.timestamp().describe("time of the capture"),
+  hostnameSha256: s.sha256().describe("SHA-256 (lower-case hex) of the UTF-8 hostname; the name itself is not recorded"),
+  os: s.object({
+    platform: identifier(32, "linux").describe("`process.platform`: linux, darwin, win32, …"),
+    arch: identifier(32, "x64").describe("`process.arch`: x64, arm64, …"),
+    kernelRelease: text(256).describe("`os.release()`, e.g. 6.1.0-18-amd64"),
+    kernelVersion: text(1024).describe("`os.version()`, e.g. #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)"),
+    distro: s
+      .nullable(
+        s.object({
+          id: s.nullable(text(64)).describe("`ID`"),
+          versionId: s.nullable(text(64)).describe("`VERSION_ID`"),
+          prettyName: s.nullable(text(256)).describe("`PRETTY_NAME`"),
+        }),
+      )
+      .describe("from /etc/os-release (or /usr/lib/os-release); null when neither exists"),
+  }),
+  cpu: s.object({
+    model: s.nullable(text(256)).describe("model name of the first CPU"),
+    logicalCores: s.integer(0, 1_000_000).describe("`os.cpus().length`"),
+    availableParallelism: s.integer(1, 1_000_000).describe("`os.availableParallelism()`: CPUs this process may use"),
+  }),
+  memory: s.object({
+    totalBytes: s.integer(1).describe("`os.totalmem()`"),
+    constrainedBytes: s.nullable(s.integer(1)).describe("cgroup memory limit when below totalBytes (`process.constrainedMemory()`)"),
+  }),
+  gpus: s
+    .array(
+      s.object({
+        name: text(128),
+        driverVersion: s.nullable(text(32, NVIDIA_DRIVER_VERSION, "a driver version such as 535.129.03")),
+        memoryMiB: s.nullable(s.integer(0, 1 << 30)).describe("memory.total in MiB"),
+        uuid: s.nullable(text(128, GPU_UUID, "an NVIDIA UUID such as GPU-22b2c6ac-2d49-4863-197c-9c469071178a")),
+        pciBusId: s.nullable(text(32, PCI_BUS_ID, "a PCI address domain:bus:device.function such as 00000000:17:00.0")),
+      }),
+      0,
+      64,
+    )
+    .describe("NVIDIA GPUs from nvidia-smi --query-gpu; empty when there is none or nvidia-smi could not tell (see probes)"),
+  cuda: s.object({
+    driverSupported: s
+      .nullable(text(16, CUDA_VERSION, "a CUDA version such as 12.2"))
+      .describe("CUDA Version in the nvidia-smi banner: the newest CUDA the driver supports"),
+    toolkit: s.nullable(text(16, CUDA_VERSION, "a CUDA version such as 12.2")).describe("CUDA toolkit release from nvcc --version"),
+  }),
+  container: containerSpec,
+  runtimes: s
+    .array(
+      s.object({
+        name: identifier(32, "python3").describe("node, python3, nvcc, gcc or java"),
+        version: text(64, RUNTIME_VERSION, "a version such as 3.11.7"),
+        executable: s.nullable(text(1024)).describe("executable path; the home directory is shown as ~"),
+      }),
+      0,
+      MAX_RUNTIMES,
+    )
+    .refine(
+      (runtimes, fail) => {
+        const seen = new Set<string>();
+        runtimes.forEach(({ name }, i) => {
+          if (seen.has(name)) fail(`[${i}].name`, `runtime ${JSON.stringify(name)} is listed twice`);
+          seen.add(name);
+        });
+      },
+      { doc: "names are unique (checked by the parser)" },
+    ),
+  packages: s.object({
+    os: s
+      .nullable(
+        s
+          .object({
+            manager: s.literal("dpkg", "rpm"),
+            count: countSpec(),
+            truncated: truncatedSpec(),
+            packages: s
+              .array(s.object({ name: text(256), version: text(256), architecture: text(64) }), 0, MAX_LISTED_PACKAGES)
+              .refine(...sortedUnique(osPackageKey, "name and architecture")),
+          })
+          .refine(counted, COUNTED),
+      )
+      .describe("installed OS packages, sorted by name then architecture; null when none could be listed"),
+    python: s
+      .array(
+        s
+          .object({
+            source: s.literal("python3", "python-env").describe("python3: the interpreter on PATH; python-env: a directory given with --python-env"),
+            paths: s.array(text(1024), 0, 64).describe("site-packages directories scanned, in import order; the home directory is shown as ~"),
+            count: countSpec(),
+            truncated: truncatedSpec(),
+            packages: s
+              .array(s.object({ name: text(256), version: text(256) }), 0, MAX_LISTED_PACKAGES)
+              .refine(...sortedUnique((p: { readonly name: string }) => normalizePythonPackageName(p.name), "normalised name (PEP 503)")),
+          })
+          .refine(counted, COUNTED),
+        0,
+        MAX_PYTHON_ENVIRONMENTS,
+      )
+      .describe("distributions (*.dist-info, *.egg-info) of each Python environment"),
+  }),
+  probes: s
+    .array(
+      s.object({
+        name: identifier(64, "nvidia-smi").describe("nvidia-smi, nvidia-smi-header, nvcc, python3, gcc, java, dpkg-query, rpm, os-release, python-packages"),
+        command: s.nullable(s.array(text(2048), 1, 16)).describe("argv as run (program looked up on PATH); null for a file read"),
+        executable: s.nullable(text(1024)).describe("where the program or file was found; null when absent"),
+        status: s.literal(...PROBE_STATUSES),
+        detail: s.nullable(text(1024)).describe("why it failed, or a short note"),
+      }),
+      0,
+      MAX_PROBES,
+    )
+    .describe("every source consulted and its outcome: absent (not installed), error (failed, timed out, or output not understood) or ok"),
+}) satisfies Spec<EnvironmentPredicate>;
+
 /**
  * Validates an untrusted environment predicate and returns a fresh copy. Every field is checked
  * and named on failure (`predicate.gpus[1].pciBusId`) with code `INVALID_PREDICATE`: unknown or
@@ -250,196 +434,5 @@ export function osPackageKey(p: { readonly name: string; readonly architecture: 
  * console.log(predicate.os.kernelRelease, predicate.gpus.length);
  */
 export function parseEnvironmentPredicate(value: unknown, path = "predicate"): EnvironmentPredicate {
-  // `allowed: []`: only the required keys; anything else is refused, not dropped.
-  const o = expectObject(value, path, CODE, {
-    allowed: [],
-    required: ["capturedAt", "hostnameSha256", "os", "cpu", "memory", "gpus", "cuda", "container", "runtimes", "packages", "probes"],
-  });
-  return {
-    capturedAt: expectTimestamp(o.capturedAt, `${path}.capturedAt`, CODE),
-    hostnameSha256: expectSha256(o.hostnameSha256, `${path}.hostnameSha256`, CODE),
-    os: parseOs(o.os, `${path}.os`),
-    cpu: parseCpu(o.cpu, `${path}.cpu`),
-    memory: parseMemory(o.memory, `${path}.memory`),
-    gpus: expectArray(o.gpus, `${path}.gpus`, CODE, 0, 64).map((g, i) => parseGpu(g, `${path}.gpus[${i}]`)),
-    cuda: parseCuda(o.cuda, `${path}.cuda`),
-    container: parseContainer(o.container, `${path}.container`),
-    runtimes: parseRuntimes(o.runtimes, `${path}.runtimes`),
-    packages: parsePackages(o.packages, `${path}.packages`),
-    probes: expectArray(o.probes, `${path}.probes`, CODE, 0, 64).map((p, i) => parseProbe(p, `${path}.probes[${i}]`)),
-  };
-}
-
-function text(value: unknown, path: string, max = 256, options: ExpectStringOptions = {}): string {
-  const s = expectString(value, path, CODE, { max, pattern: TEXT, hint: TEXT_HINT });
-  return options.pattern ? expectString(s, path, CODE, { max, ...options }) : s;
-}
-
-function nullable<T>(value: unknown, path: string, read: (value: unknown, path: string) => T): T | null {
-  return value === null ? null : read(value, path);
-}
-
-function parseOs(value: unknown, path: string): EnvironmentPredicate["os"] {
-  const o = expectObject(value, path, CODE, { allowed: [], required: ["platform", "arch", "kernelRelease", "kernelVersion", "distro"] });
-  return {
-    platform: text(o.platform, `${path}.platform`, 32, { pattern: IDENTIFIER, hint: "a lower-case identifier such as linux" }),
-    arch: text(o.arch, `${path}.arch`, 32, { pattern: IDENTIFIER, hint: "a lower-case identifier such as x64" }),
-    kernelRelease: text(o.kernelRelease, `${path}.kernelRelease`),
-    kernelVersion: text(o.kernelVersion, `${path}.kernelVersion`, 1024),
-    distro: nullable(o.distro, `${path}.distro`, (v, p) => {
-      const d = expectObject(v, p, CODE, { allowed: [], required: ["id", "versionId", "prettyName"] });
-      return {
-        id: nullable(d.id, `${p}.id`, (x, q) => text(x, q, 64)),
-        versionId: nullable(d.versionId, `${p}.versionId`, (x, q) => text(x, q, 64)),
-        prettyName: nullable(d.prettyName, `${p}.prettyName`, (x, q) => text(x, q, 256)),
-      };
-    }),
-  };
-}
-
-function parseCpu(value: unknown, path: string): EnvironmentPredicate["cpu"] {
-  const o = expectObject(value, path, CODE, { allowed: [], required: ["model", "logicalCores", "availableParallelism"] });
-  return {
-    model: nullable(o.model, `${path}.model`, (v, p) => text(v, p)),
-    logicalCores: expectInteger(o.logicalCores, `${path}.logicalCores`, CODE, 0, 1_000_000),
-    availableParallelism: expectInteger(o.availableParallelism, `${path}.availableParallelism`, CODE, 1, 1_000_000),
-  };
-}
-
-function parseMemory(value: unknown, path: string): EnvironmentPredicate["memory"] {
-  const o = expectObject(value, path, CODE, { allowed: [], required: ["totalBytes", "constrainedBytes"] });
-  return {
-    totalBytes: expectInteger(o.totalBytes, `${path}.totalBytes`, CODE, 1, MAX_SAFE_BYTES),
-    constrainedBytes: nullable(o.constrainedBytes, `${path}.constrainedBytes`, (v, p) => expectInteger(v, p, CODE, 1, MAX_SAFE_BYTES)),
-  };
-}
-
-function parseGpu(value: unknown, path: string): EnvironmentGpu {
-  const o = expectObject(value, path, CODE, { allowed: [], required: ["name", "driverVersion", "memoryMiB", "uuid", "pciBusId"] });
-  return {
-    name: text(o.name, `${path}.name`, 128),
-    driverVersion: nullable(o.driverVersion, `${path}.driverVersion`, (v, p) =>
-      text(v, p, 32, { pattern: NVIDIA_DRIVER_VERSION, hint: "a driver version such as 535.129.03" }),
-    ),
-    memoryMiB: nullable(o.memoryMiB, `${path}.memoryMiB`, (v, p) => expectInteger(v, p, CODE, 0, 1 << 30)),
-    uuid: nullable(o.uuid, `${path}.uuid`, (v, p) =>
-      text(v, p, 128, { pattern: GPU_UUID, hint: "an NVIDIA UUID such as GPU-22b2c6ac-2d49-4863-197c-9c469071178a" }),
-    ),
-    pciBusId: nullable(o.pciBusId, `${path}.pciBusId`, (v, p) =>
-      text(v, p, 32, { pattern: PCI_BUS_ID, hint: "a PCI address domain:bus:device.function such as 00000000:17:00.0" }),
-    ),
-  };
-}
-
-function parseCuda(value: unknown, path: string): EnvironmentPredicate["cuda"] {
-  const o = expectObject(value, path, CODE, { allowed: [], required: ["driverSupported", "toolkit"] });
-  const version = (v: unknown, p: string) => text(v, p, 16, { pattern: CUDA_VERSION, hint: "a CUDA version such as 12.2" });
-  return { driverSupported: nullable(o.driverSupported, `${path}.driverSupported`, version), toolkit: nullable(o.toolkit, `${path}.toolkit`, version) };
-}
-
-const CONTAINER_RUNTIMES = ["docker", "podman", "kubernetes", "containerd", "lxc"] as const satisfies readonly ContainerRuntime[];
-
-function parseContainer(value: unknown, path: string): EnvironmentContainer {
-  const o = expectObject(value, path, CODE, {
-    allowed: [],
-    required: ["detected", "runtime", "evidence", "image", "imageDigest", "imageDigestSource", "imageDigestUnknownReason"],
-  });
-  const detected = expectBoolean(o.detected, `${path}.detected`, CODE);
-  const runtime = nullable(o.runtime, `${path}.runtime`, (v, p) => expectOneOf(v, p, CODE, CONTAINER_RUNTIMES));
-  const evidence = expectArray(o.evidence, `${path}.evidence`, CODE, 0, 16).map((e, i) => text(e, `${path}.evidence[${i}]`, 256));
-  if (detected !== evidence.length > 0) invalid(CODE, "a container is detected exactly when there is evidence", `${path}.detected`);
-  if (runtime !== null && !detected) invalid(CODE, "a runtime without a detected container", `${path}.runtime`);
-  const image = nullable(o.image, `${path}.image`, (v, p) =>
-    text(v, p, 512, { pattern: CONTAINER_IMAGE_REFERENCE, hint: "an image reference pinned by digest, name[:tag]@sha256:<64 hex>" }),
-  );
-  const imageDigest = nullable(o.imageDigest, `${path}.imageDigest`, (v, p) =>
-    text(v, p, 71, { pattern: IMAGE_DIGEST, hint: "sha256: and 64 lower-case hex digits" }),
-  );
-  const imageDigestSource = nullable(o.imageDigestSource, `${path}.imageDigestSource`, (v, p) => expectOneOf(v, p, CODE, [CONTAINER_IMAGE_ENV] as const));
-  const imageDigestUnknownReason = nullable(o.imageDigestUnknownReason, `${path}.imageDigestUnknownReason`, (v, p) => text(v, p, 512));
-  if ((imageDigest === null) !== (image === null) || (imageDigest === null) !== (imageDigestSource === null))
-    invalid(CODE, "image, imageDigest and imageDigestSource are all set or all null", `${path}.imageDigest`);
-  if (image !== null && image.slice(image.lastIndexOf("@") + 1) !== imageDigest) invalid(CODE, "is not the digest of image", `${path}.imageDigest`);
-  if ((imageDigest === null) === (imageDigestUnknownReason === null))
-    invalid(CODE, "a reason is given exactly when imageDigest is null", `${path}.imageDigestUnknownReason`);
-  return { detected, runtime, evidence, image, imageDigest, imageDigestSource, imageDigestUnknownReason };
-}
-
-function parseRuntimes(value: unknown, path: string): EnvironmentRuntime[] {
-  const seen = new Set<string>();
-  return expectArray(value, path, CODE, 0, 16).map((item, i) => {
-    const p = `${path}[${i}]`;
-    const o = expectObject(item, p, CODE, { allowed: [], required: ["name", "version", "executable"] });
-    const name = text(o.name, `${p}.name`, 32, { pattern: IDENTIFIER, hint: "a lower-case identifier such as python3" });
-    if (seen.has(name)) invalid(CODE, `runtime ${JSON.stringify(name)} is listed twice`, `${p}.name`);
-    seen.add(name);
-    return {
-      name,
-      version: text(o.version, `${p}.version`, 64, { pattern: RUNTIME_VERSION, hint: "a version such as 3.11.7" }),
-      executable: nullable(o.executable, `${p}.executable`, (v, q) => text(v, q, 1024)),
-    };
-  });
-}
-
-function parsePackages(value: unknown, path: string): EnvironmentPredicate["packages"] {
-  const o = expectObject(value, path, CODE, { allowed: [], required: ["os", "python"] });
-  return {
-    os: nullable(o.os, `${path}.os`, parseOsPackages),
-    python: expectArray(o.python, `${path}.python`, CODE, 0, 64).map((e, i) => parsePythonEnvironment(e, `${path}.python[${i}]`)),
-  };
-}
-
-function parseOsPackages(value: unknown, path: string): OsPackageList {
-  const o = expectObject(value, path, CODE, { allowed: [], required: ["manager", "count", "truncated", "packages"] });
-  const manager = expectOneOf(o.manager, `${path}.manager`, CODE, ["dpkg", "rpm"]);
-  const packages = expectArray(o.packages, `${path}.packages`, CODE, 0, MAX_LISTED_PACKAGES).map((item, i) => {
-    const p = `${path}.packages[${i}]`;
-    const pkg = expectObject(item, p, CODE, { allowed: [], required: ["name", "version", "architecture"] });
-    return { name: text(pkg.name, `${p}.name`), version: text(pkg.version, `${p}.version`), architecture: text(pkg.architecture, `${p}.architecture`, 64) };
-  });
-  checkSortedUnique(packages.map(osPackageKey), `${path}.packages`, "name and architecture");
-  return { manager, ...parseCount(o, path, packages.length), packages };
-}
-
-function parsePythonEnvironment(value: unknown, path: string): PythonEnvironment {
-  const o = expectObject(value, path, CODE, { allowed: [], required: ["source", "paths", "count", "truncated", "packages"] });
-  const source = expectOneOf(o.source, `${path}.source`, CODE, ["python3", "python-env"]);
-  const paths = expectArray(o.paths, `${path}.paths`, CODE, 0, 64).map((v, i) => text(v, `${path}.paths[${i}]`, 1024));
-  const packages = expectArray(o.packages, `${path}.packages`, CODE, 0, MAX_LISTED_PACKAGES).map((item, i) => {
-    const p = `${path}.packages[${i}]`;
-    const pkg = expectObject(item, p, CODE, { allowed: [], required: ["name", "version"] });
-    return { name: text(pkg.name, `${p}.name`), version: text(pkg.version, `${p}.version`) };
-  });
-  checkSortedUnique(
-    packages.map((p) => normalizePythonPackageName(p.name)),
-    `${path}.packages`,
-    "normalised name (PEP 503)",
-  );
-  return { source, paths, ...parseCount(o, path, packages.length), packages };
-}
-
-function parseCount(o: Record<string, unknown>, path: string, listed: number): { count: number; truncated: boolean } {
-  const count = expectInteger(o.count, `${path}.count`, CODE, 0, 100_000_000);
-  const truncated = expectBoolean(o.truncated, `${path}.truncated`, CODE);
-  if (count < listed) invalid(CODE, `count ${count} is less than the ${listed} packages listed`, `${path}.count`);
-  if (truncated !== count > listed) invalid(CODE, `truncated must be ${count > listed} when count is ${count} and ${listed} are listed`, `${path}.truncated`);
-  return { count, truncated };
-}
-
-function checkSortedUnique(keys: readonly string[], path: string, by: string): void {
-  for (let i = 1; i < keys.length; i++)
-    if (compareUtf8(keys[i - 1]!, keys[i]!) >= 0) invalid(CODE, `packages must be sorted and unique by ${by} (UTF-8 order)`, `${path}[${i}]`);
-}
-
-const PROBE_STATUSES = ["ok", "absent", "error"] as const satisfies readonly EnvironmentProbeStatus[];
-
-function parseProbe(value: unknown, path: string): EnvironmentProbe {
-  const o = expectObject(value, path, CODE, { allowed: [], required: ["name", "command", "executable", "status", "detail"] });
-  return {
-    name: text(o.name, `${path}.name`, 64, { pattern: IDENTIFIER, hint: "a lower-case identifier such as nvidia-smi" }),
-    command: nullable(o.command, `${path}.command`, (v, p) => expectArray(v, p, CODE, 1, 16).map((a, i) => text(a, `${p}[${i}]`, 2048))),
-    executable: nullable(o.executable, `${path}.executable`, (v, p) => text(v, p, 1024)),
-    status: expectOneOf(o.status, `${path}.status`, CODE, PROBE_STATUSES),
-    detail: nullable(o.detail, `${path}.detail`, (v, p) => text(v, p, 1024)),
-  };
+  return parsePredicate(environmentSpec, value, path);
 }

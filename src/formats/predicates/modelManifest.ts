@@ -2,13 +2,15 @@ import { encodeAbiParameters, keccak256 } from "viem";
 import { compareBytes, utf8Bytes } from "../../core/bytes.js";
 import type { InputError } from "../../core/errors/input.js";
 import { SINGLE_FILE_PATH } from "../model/shards.js";
-import { type ModelHashing, hashingOfKind } from "../model/modelManifest.js";
+import { MODEL_MANIFEST_FORMAT, type ModelHashing, hashingOfKind } from "../model/modelManifest.js";
 import { modelPathProblem } from "../model/modelPath.js";
 import { type Hex, hexEquals, parseHexBytes } from "../../core/hex.js";
 import { MAX_LEAF_COUNT } from "../../merkle/arrayMerkleTree.js";
 import { buildMerkleTree } from "../../merkle/buildMerkleTree.js";
 import { verifyMerkleProof } from "../../merkle/proof.js";
-import { expectArray, expectBoolean, expectInteger, expectObject, expectOneOf, expectSha256, expectString, invalid } from "../../core/validate.js";
+import { type Fail, type Spec, s } from "../../core/spec/spec.js";
+import { parsePredicate } from "./fields.js";
+import { expectArray, expectBoolean, expectInteger, expectObject, expectOneOf, invalid } from "../../core/validate.js";
 
 /**
  * The in-toto `predicateType` of a model manifest made by this version (v2): the subject digest
@@ -72,7 +74,7 @@ export type ModelManifestPredicate = {
   /** v2 (required): the subject's kind and hashing. Absent from a v1 predicate. */
   artifact?: ModelManifestArtifact;
   serialization: ModelManifestSerialization;
-  resources: ModelManifestResource[];
+  resources: readonly ModelManifestResource[];
   merkle: ModelManifestMerkle;
 };
 
@@ -116,7 +118,7 @@ export type ParseModelManifestPredicateErrorType = InputError;
  * const predicate = parseModelManifestPredicate(statement.predicate, "statement.predicate");
  */
 export function parseModelManifestPredicate(value: unknown, path = "predicate"): ModelManifestPredicate {
-  return parsePredicateVersion(value, path, 2);
+  return parsePredicate(modelManifestSpec, value, path);
 }
 
 /**
@@ -124,74 +126,171 @@ export function parseModelManifestPredicate(value: unknown, path = "predicate"):
  * that old envelopes still load; verifiers refuse it (docs/model-hashing.md, "Versions").
  */
 export function parseModelManifestPredicateV1(value: unknown, path = "predicate"): ModelManifestPredicate {
-  return parsePredicateVersion(value, path, 1);
+  return parsePredicate(modelManifestSpecV1, value, path);
 }
 
-function parsePredicateVersion(value: unknown, path: string, version: 1 | 2): ModelManifestPredicate {
-  const object = expectObject(value, path, CODE, {
-    allowed: [],
-    required: version === 2 ? ["artifact", "serialization", "resources", "merkle"] : ["serialization", "resources", "merkle"],
-  });
-  const artifact = version === 2 ? parseArtifact(object.artifact, `${path}.artifact`) : undefined;
-  const serialization = parseSerialization(object.serialization, `${path}.serialization`);
-  const items = expectArray(object.resources, `${path}.resources`, CODE, 1, MAX_LEAF_COUNT);
-  const resources: ModelManifestResource[] = [];
+// A model path (modelPathProblem) or ".", as a JSON Schema pattern: relative, no "." or ".." segment, no backslash, NUL or lone surrogate.
+const MODEL_PATH = "(?:\\.|(?!\\.\\.?(?:/|$))(?!.*/\\.\\.?(?:/|$))[^/\\\\\\u0000\\uD800-\\uDFFF]+(?:/[^/\\\\\\u0000\\uD800-\\uDFFF]+)*)";
+const SYMLINKS = { description: "Symbolic links are never followed.", const: false };
+const IGNORE_PATHS = {
+  description: "Always empty: every file is hashed (the subject digest covers them all).",
+  type: "array",
+  items: { type: "string" },
+  maxItems: 0,
+};
+const SERIALIZATION_SCHEMA = {
+  description:
+    "How the resources were computed (OpenSSF model signing's serialization): files, one resource per file; shards, one per shard_size-byte shard of each file.",
+  oneOf: [
+    {
+      type: "object",
+      required: ["method", "hash_type", "allow_symlinks", "ignore_paths"],
+      additionalProperties: false,
+      properties: { method: { const: "files" }, hash_type: { const: "sha256" }, allow_symlinks: SYMLINKS, ignore_paths: IGNORE_PATHS },
+    },
+    {
+      type: "object",
+      required: ["method", "hash_type", "allow_symlinks", "ignore_paths", "shard_size"],
+      additionalProperties: false,
+      properties: {
+        method: { const: "shards" },
+        hash_type: { const: "sha256" },
+        allow_symlinks: SYMLINKS,
+        ignore_paths: IGNORE_PATHS,
+        shard_size: { description: "Bytes per shard; only with method shards.", type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+      },
+    },
+  ],
+};
+
+const resourceSpec = s.object({
+  name: s.string({ max: MAX_NAME_LENGTH }).describe("model-relative POSIX path (`.` for a single-file model); for a shard `path:start:end`"),
+  algorithm: s.string({ max: 64 }).describe("`sha256`, or `sha256-sharded-<shard_size>` for shards"),
+  digest: s.sha256().describe("SHA-256 of the file or shard: 64 lower-case hex digits, no 0x"),
+  size: s.integer().describe("bytes covered: the file's size, or end - start of the shard"),
+});
+
+const merkleSpec = s.object({
+  root: s
+    .string<Hex>({ min: 66, max: 66, pattern: ROOT, hint: "0x and 64 lower-case hex digits" })
+    .describe("`StandardMerkleTree.of(resources.map(r => [r.name, r.size, '0x' + r.digest]), leafEncoding).root` (@openzeppelin/merkle-tree)"),
+  leafCount: s.integer(1, MAX_LEAF_COUNT),
+  leafEncoding: s.custom<ModelManifestMerkle["leafEncoding"]>(
+    (value, path) => {
+      const encoding = expectArray(value, path, CODE, 3, 3);
+      MODEL_RESOURCE_LEAF_ENCODING.forEach((type, i) => expectOneOf(encoding[i], `${path}[${i}]`, CODE, [type]));
+      return [...MODEL_RESOURCE_LEAF_ENCODING];
+    },
+    { const: [...MODEL_RESOURCE_LEAF_ENCODING] },
+    `\`${JSON.stringify(MODEL_RESOURCE_LEAF_ENCODING)}\``,
+  ),
+});
+
+const artifactSpec = s
+  .custom(
+    parseArtifact,
+    {
+      description:
+        "The subject's kind and how its digest was computed: a verifier that hashed the files refuses a file where a directory was attested, and the reverse.",
+      type: "object",
+      additionalProperties: false,
+      required: ["kind", "hashing"],
+      properties: { kind: { enum: ["file", "directory"] }, hashing: { enum: ["sha256", MODEL_MANIFEST_FORMAT] } },
+      if: { properties: { kind: { const: "file" } } },
+      then: { properties: { hashing: { const: "sha256" } } },
+      else: { properties: { hashing: { const: MODEL_MANIFEST_FORMAT } } },
+    },
+    `{ kind: \`"file"\` with hashing \`"sha256"\` \\| \`"directory"\` with \`"${MODEL_MANIFEST_FORMAT}"\` }`,
+  )
+  .describe("the subject's kind and how its digest was computed; must be the kind the resources describe");
+
+/** What a schema cannot say about the resources, checked in order: the rules of docs/model-hashing.md. */
+function checkResources(predicate: ModelManifestPredicate, fail: Fail): void {
+  const { serialization, resources, merkle, artifact } = predicate;
   const keys: ResourceKey[] = [];
   const filePaths = new Set<string>();
   const algorithm = serialization.method === "files" ? "sha256" : `sha256-sharded-${serialization.shard_size}`;
-  for (const [i, item] of items.entries()) {
-    const at = `${path}.resources[${i}]`;
-    const resource = parseResource(item, at);
-    expectOneOf(resource.algorithm, `${at}.algorithm`, CODE, [algorithm]);
-    const key = resourceKey(resource.name, serialization, `${at}.name`);
+  for (const [i, resource] of resources.entries()) {
+    const at = `.resources[${i}]`;
+    if (resource.algorithm !== algorithm) fail(`${at}.algorithm`, `must be one of ${JSON.stringify(algorithm)}, got ${JSON.stringify(resource.algorithm)}`);
+    const key = resourceKey(resource.name, serialization, "", (message) => fail(`${at}.name`, message));
     const single = key.path === SINGLE_FILE_PATH;
-    if (single !== ((keys[0] ?? key).path === SINGLE_FILE_PATH) || (single && serialization.method === "files" && items.length !== 1))
-      invalid(CODE, `"${SINGLE_FILE_PATH}" names the model itself: only a single-file model has it, and then it is its only file`, `${at}.name`);
+    if (single !== ((keys[0] ?? key).path === SINGLE_FILE_PATH) || (single && serialization.method === "files" && resources.length !== 1))
+      fail(`${at}.name`, `"${SINGLE_FILE_PATH}" names the model itself: only a single-file model has it, and then it is its only file`);
     const previous = keys.at(-1);
     if (previous !== undefined) {
       const order = compareKeys(previous, key);
-      if (order === 0) invalid(CODE, `duplicate resource ${JSON.stringify(resource.name)}`, `${at}.name`);
+      if (order === 0) fail(`${at}.name`, `duplicate resource ${JSON.stringify(resource.name)}`);
       if (order > 0)
-        invalid(
-          CODE,
-          `resources must be sorted by path segments, then offset (as OpenSSF model signing sorts them); it comes before resources[${i - 1}]`,
-          `${at}.name`,
-        );
+        fail(`${at}.name`, `resources must be sorted by path segments, then offset (as OpenSSF model signing sorts them); it comes before resources[${i - 1}]`);
     }
     if (serialization.method === "shards") {
       const sameFile = previous?.path === key.path;
       if (sameFile && (previous.end - previous.start !== serialization.shard_size || key.start !== previous.end))
-        invalid(
-          CODE,
-          `shards of a file are contiguous and all but the last are shard_size (${serialization.shard_size}) bytes; expected it to start at ${previous.end} after a full shard`,
+        fail(
           `${at}.name`,
+          `shards of a file are contiguous and all but the last are shard_size (${serialization.shard_size}) bytes; expected it to start at ${previous.end} after a full shard`,
         );
-      if (!sameFile && key.start !== 0) invalid(CODE, "the first shard of a file starts at offset 0", `${at}.name`);
+      if (!sameFile && key.start !== 0) fail(`${at}.name`, "the first shard of a file starts at offset 0");
       if (key.end - key.start > serialization.shard_size || (key.end === key.start && key.start !== 0))
-        invalid(CODE, `a shard covers 1 to shard_size (${serialization.shard_size}) bytes (an empty file: one shard 0:0)`, `${at}.name`);
-      if (resource.size !== key.end - key.start) invalid(CODE, `size must be end - start = ${key.end - key.start}`, `${at}.size`);
+        fail(`${at}.name`, `a shard covers 1 to shard_size (${serialization.shard_size}) bytes (an empty file: one shard 0:0)`);
+      if (resource.size !== key.end - key.start) fail(`${at}.size`, `size must be end - start = ${key.end - key.start}`);
     }
     if (!filePaths.has(key.path)) {
       const segments = key.path.split("/");
       for (let n = 1; n < segments.length; n++) {
         const ancestor = segments.slice(0, n).join("/");
-        if (filePaths.has(ancestor)) invalid(CODE, `path lies under ${JSON.stringify(ancestor)}, which is listed as a file`, `${at}.name`);
+        if (filePaths.has(ancestor)) fail(`${at}.name`, `path lies under ${JSON.stringify(ancestor)}, which is listed as a file`);
       }
       filePaths.add(key.path);
     }
-    resources.push(resource);
     keys.push(key);
   }
-  const merkle = parseMerkle(object.merkle, `${path}.merkle`, resources);
+  if (merkle.leafCount !== resources.length) fail(".merkle.leafCount", `must equal the number of resources (${resources.length})`);
+  const recomputed = merkleOf(resources).root;
+  if (!hexEquals(merkle.root, recomputed)) fail(".merkle.root", `does not match the resources (they give ${recomputed})`);
   // The signed kind must be the one the resources describe: "." names a single-file model.
   if (artifact !== undefined && (artifact.kind === "file") !== (keys[0]?.path === SINGLE_FILE_PATH))
-    invalid(
-      CODE,
+    fail(
+      ".artifact.kind",
       `kind is "${artifact.kind}", but the resources describe a ${artifact.kind === "file" ? "directory" : `single file ("${SINGLE_FILE_PATH}")`}`,
-      `${path}.artifact.kind`,
     );
-  return { ...(artifact && { artifact }), serialization, resources, merkle };
 }
+
+/** The schema of every resource's name and algorithm under one serialization method. */
+const resourcesOf = (name: Record<string, unknown>, algorithm: Record<string, unknown>) => ({
+  properties: {
+    resources: { type: "array", items: { type: "object", properties: { name: { type: "string", ...name }, algorithm: { type: "string", ...algorithm } } } },
+  },
+});
+
+const RESOURCE_RULES = {
+  schema: {
+    if: { properties: { serialization: { type: "object", required: ["method"], properties: { method: { const: "shards" } } } } },
+    then: resourcesOf(
+      { description: "path:start:end, path relative POSIX or '.' (a single-file model).", pattern: `^${MODEL_PATH}:(?:0|[1-9][0-9]*):(?:0|[1-9][0-9]*)$` },
+      { pattern: "^sha256-sharded-[1-9][0-9]*$" },
+    ),
+    else: resourcesOf({ description: "Relative POSIX path, or '.' (a single-file model).", pattern: `^${MODEL_PATH}$` }, { const: "sha256" }),
+  },
+  doc: "resources sorted as OpenSSF model signing sorts them and unique; algorithm, shards and sizes as serialization says; merkle.leafCount and merkle.root those of the resources (checked by the parser)",
+};
+
+const fields = {
+  serialization: s
+    .custom(parseSerialization, SERIALIZATION_SCHEMA, "`files` \\| `shards` serialization")
+    .describe("how the resources were computed: OpenSSF model signing's `files` or `shards` (below)"),
+  resources: s.array(resourceSpec, 1, MAX_LEAF_COUNT).describe("every file (or shard), sorted as OpenSSF model signing sorts them"),
+  merkle: merkleSpec,
+};
+
+/** The model-manifest predicate's spec (v2): parser, `schemas/predicates/model-manifest-v2.schema.json` and the docs table. */
+export const modelManifestSpec = s.object({ artifact: artifactSpec, ...fields }).refine(checkResources, RESOURCE_RULES) satisfies Spec<
+  ModelManifestPredicate & { artifact: ModelManifestArtifact }
+>;
+
+/** The v1 spec: no `artifact` (`schemas/predicates/model-manifest-v1.schema.json`). */
+export const modelManifestSpecV1 = s.object(fields).refine(checkResources, RESOURCE_RULES) satisfies Spec<Omit<ModelManifestPredicate, "artifact">>;
 
 export type ModelManifestDifference = {
   /**
@@ -252,7 +351,7 @@ export function proveResource(predicate: ModelManifestPredicate, name: string): 
  */
 export function verifyResourceProof(root: Hex, resource: ModelManifestResource, proof: readonly Hex[]): boolean {
   const expectedRoot = parseHexBytes(root, "root");
-  return verifyMerkleProof(expectedRoot, modelResourceLeaf(parseResource(resource, "resource")), proof);
+  return verifyMerkleProof(expectedRoot, modelResourceLeaf(parsePredicate(resourceSpec, resource, "resource")), proof);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,51 +433,34 @@ function parseArtifact(value: unknown, path: string): ModelManifestArtifact {
   return { kind, hashing };
 }
 
-function parseResource(value: unknown, path: string): ModelManifestResource {
-  const object = expectObject(value, path, CODE, { allowed: [], required: ["name", "algorithm", "digest", "size"] });
-  return {
-    name: expectString(object.name, `${path}.name`, CODE, { max: MAX_NAME_LENGTH }),
-    algorithm: expectString(object.algorithm, `${path}.algorithm`, CODE, { max: 64 }),
-    digest: expectSha256(object.digest, `${path}.digest`, CODE),
-    size: expectInteger(object.size, `${path}.size`, CODE),
-  };
-}
-
-function parseMerkle(value: unknown, path: string, resources: ModelManifestResource[]): ModelManifestMerkle {
-  const object = expectObject(value, path, CODE, { allowed: [], required: ["root", "leafCount", "leafEncoding"] });
-  const root = expectString(object.root, `${path}.root`, CODE, { min: 66, max: 66, pattern: ROOT, hint: "0x and 64 lower-case hex digits" }) as Hex;
-  const leafCount = expectInteger(object.leafCount, `${path}.leafCount`, CODE, 1, MAX_LEAF_COUNT);
-  const encoding = expectArray(object.leafEncoding, `${path}.leafEncoding`, CODE, 3, 3);
-  MODEL_RESOURCE_LEAF_ENCODING.forEach((type, i) => expectOneOf(encoding[i], `${path}.leafEncoding[${i}]`, CODE, [type]));
-  if (leafCount !== resources.length) invalid(CODE, `must equal the number of resources (${resources.length})`, `${path}.leafCount`);
-  const recomputed = merkleOf(resources).root;
-  if (!hexEquals(root, recomputed)) invalid(CODE, `does not match the resources (they give ${recomputed})`, `${path}.root`);
-  return { root, leafCount, leafEncoding: [...MODEL_RESOURCE_LEAF_ENCODING] };
-}
-
 export function merkleOf(resources: readonly ModelManifestResource[]): ModelManifestMerkle {
   const tree = buildMerkleTree(resources.map(modelResourceLeaf));
   return { root: tree.root, leafCount: tree.leafCount, leafEncoding: [...MODEL_RESOURCE_LEAF_ENCODING] };
 }
 
 /**
- * Splits a resource name. `at` names the field in errors; pass "" for names already checked.
+ * Splits a resource name. `at` names the field in errors (or `refuse` reports them); pass "" for names already checked.
  * A file's path must be a model path (`modelPathProblem`) or `.`; a shard is `path:start:end`.
  */
-export function resourceKey(name: string, serialization: ModelManifestSerialization, at: string): ResourceKey {
+export function resourceKey(
+  name: string,
+  serialization: ModelManifestSerialization,
+  at: string,
+  refuse: (message: string) => never = (message) => invalid(CODE, message, at),
+): ResourceKey {
   let path = name;
   let start = 0;
   let end = 0;
   if (serialization.method === "shards") {
     const match = SHARD_NAME.exec(name);
-    if (!match) invalid(CODE, "a shard is named path:start:end (offsets in bytes)", at);
+    if (!match) refuse("a shard is named path:start:end (offsets in bytes)");
     path = match[1] as string;
     start = Number(match[2]);
     end = Number(match[3]);
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) invalid(CODE, "shard offsets must be safe integers with start <= end", at);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) refuse("shard offsets must be safe integers with start <= end");
   }
   const problem = path === SINGLE_FILE_PATH ? undefined : modelPathProblem(path);
-  if (problem !== undefined) invalid(CODE, `path ${problem}`, at);
+  if (problem !== undefined) refuse(`path ${problem}`);
   return pathKey(path, start, end);
 }
 

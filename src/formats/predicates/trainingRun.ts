@@ -2,20 +2,9 @@ import { base64ToBytes } from "../../core/bytes.js";
 import type { JsonValue } from "../../core/canonicalJson.js";
 import { type InputError, invalid } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
-import {
-  compareTimestamps,
-  timestamp,
-  expectArray,
-  expectDigestSet,
-  expectInteger,
-  expectJsonObject,
-  expectName,
-  expectObject,
-  expectOneOf,
-  expectString,
-  expectTimestamp,
-  expectUri,
-} from "../../core/validate.js";
+import { type Fail, type Spec, s } from "../../core/spec/spec.js";
+import { compareTimestamps, timestamp, expectDigestSet, expectObject, expectString } from "../../core/validate.js";
+import { entryId, parsePredicate } from "./fields.js";
 
 /**
  * The `predicateType` of a training run: SLSA Provenance v1. A training run is a build whose
@@ -266,12 +255,249 @@ export type CreateTrainingRunPredicateParameters = {
 export type ParseTrainingRunPredicateErrorType = InputError;
 
 const CODE = "INVALID_PREDICATE";
-const DESCRIPTOR_KEYS = ["uri", "digest", "name", "downloadLocation", "mediaType", "content", "annotations"];
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(?:\s*;\s*\S.*)?$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const GIT_COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const MAX_DEPENDENCIES = 10_000;
-const ENTRY_ID = /^0x[0-9a-f]{64}$/;
+const MAX_BUILDER_DEPENDENCIES = 1000;
+const MAX_VERSION_COMPONENTS = 256;
+const LINEAGE_ROLES = ["base-model", "dataset"] as const;
+const isLineage = (role: string): role is "base-model" | "dataset" => role === "base-model" || role === "dataset";
+
+/** A DigestSet that may also hold in-toto's `gitCommit` (which `expectDigestSet` does not accept: it is not lower-case). */
+function parseResourceDigest(value: unknown, path: string): { [algorithm: string]: string } {
+  const { gitCommit, ...others } = expectObject(value, path, CODE);
+  const digest = gitCommit === undefined || Object.keys(others).length > 0 ? expectDigestSet(others, path, CODE, false) : {};
+  if (gitCommit !== undefined)
+    digest.gitCommit = expectString(gitCommit, `${path}.gitCommit`, CODE, { min: 40, max: 64, pattern: GIT_COMMIT, hint: "40 or 64 lower-case hex digits" });
+  return digest;
+}
+
+/** Component name → version, 1 to MAX_VERSION_COMPONENTS of them. */
+function parseVersionMap(value: unknown, path: string): { [component: string]: string } {
+  const o = expectObject(value, path, CODE);
+  const entries = Object.entries(o);
+  if (entries.length === 0) invalid(CODE, "a version map names at least one component (omit it otherwise)", path);
+  if (entries.length > MAX_VERSION_COMPONENTS) invalid(CODE, `must have 1 to ${MAX_VERSION_COMPONENTS} components, got ${entries.length}`, path);
+  return Object.fromEntries(
+    entries.map(([component, version]) => {
+      expectString(component, `${path}.${component}`, CODE, { max: 128 });
+      return [component, expectString(version, `${path}.${component}`, CODE, { max: 256 })];
+    }),
+  );
+}
+
+const digestSpec = s.custom(
+  parseResourceDigest,
+  {
+    type: "object",
+    minProperties: 1,
+    propertyNames: { pattern: "^(?:[a-z0-9][a-z0-9_-]{0,31}|gitCommit)$" },
+    properties: { sha256: { type: "string", pattern: "^[0-9a-f]{64}$" }, gitCommit: { type: "string", pattern: "^(?:[0-9a-f]{40}|[0-9a-f]{64})$" } },
+    additionalProperties: { type: "string", minLength: 1, maxLength: 256, pattern: "^[0-9a-f]+$" },
+  },
+  "DigestSet (gitCommit allowed)",
+);
+
+/** The fields of an in-toto ResourceDescriptor v1. */
+const descriptorFields = {
+  uri: s.optional(s.uri()),
+  digest: s.optional(digestSpec.describe("algorithm → lower-case hex; sha256 is 64 digits, gitCommit 40 or 64")),
+  name: s.optional(s.name(256)),
+  downloadLocation: s.optional(s.uri()),
+  mediaType: s.optional(s.string({ max: 256, pattern: MEDIA_TYPE, hint: "a media type such as application/octet-stream" })),
+  content: s.optional(
+    s
+      .string({ max: 65_536, pattern: BASE64, hint: "standard padded base64 (RFC 4648 §4)" })
+      // One value, one encoding: refuse non-zero padding bits.
+      .refine((content, fail) => typeof base64ToBytes(content) !== "string" || fail("", "is not the canonical base64 encoding of its bytes"), {
+        doc: "the canonical base64 of its bytes (checked by the parser)",
+      })
+      .describe("standard padded base64 (RFC 4648 §4)"),
+  ),
+  annotations: s.optional(s.json()),
+};
+
+/** At least one of uri, digest, content. */
+function needsUriDigestOrContent(descriptor: { readonly uri?: string; readonly digest?: unknown; readonly content?: string }, fail: Fail): void {
+  if (descriptor.uri === undefined && descriptor.digest === undefined && descriptor.content === undefined)
+    fail("", "a resource descriptor needs at least one of uri, digest or content");
+}
+const NEEDS_URI_DIGEST_OR_CONTENT = {
+  schema: { anyOf: ["uri", "digest", "content"].map((key) => ({ required: [key], properties: { [key]: true } })) },
+  doc: "at least one of uri, digest, content",
+};
+
+const resourceDescriptorSpec = s
+  .object(descriptorFields)
+  .refine(needsUriDigestOrContent, NEEDS_URI_DIGEST_OR_CONTENT)
+  .describe("an in-toto ResourceDescriptor (below)");
+
+/** `annotations.role` is one of the roles; a base-model or dataset has `digest.sha256` (it is a lineage edge). */
+function dependencyRole(descriptor: ResourceDescriptor, fail: Fail, path: string): asserts descriptor is TrainingRunDependency {
+  const role = descriptor.annotations?.role;
+  if (role === undefined) fail(".annotations.role", "required field is missing");
+  parsePredicate(s.literal(...TRAINING_RUN_DEPENDENCY_ROLES), role, `${path}.annotations.role`);
+  if (isLineage(role as string) && descriptor.digest?.sha256 === undefined)
+    fail(".digest.sha256", `a ${role} dependency needs digest.sha256: lineage edges are known by SHA-256`);
+}
+
+const dependencySpec = s
+  .object(descriptorFields)
+  .refine(needsUriDigestOrContent, NEEDS_URI_DIGEST_OR_CONTENT)
+  .narrow(dependencyRole, {
+    schema: {
+      required: ["annotations"],
+      properties: { annotations: { type: "object", required: ["role"], properties: { role: { enum: [...TRAINING_RUN_DEPENDENCY_ROLES] } } } },
+      if: {
+        type: "object",
+        required: ["annotations"],
+        properties: { annotations: { type: "object", required: ["role"], properties: { role: { enum: [...LINEAGE_ROLES] } } } },
+      },
+      then: { type: "object", required: ["digest"], properties: { digest: { type: "object", required: ["sha256"], properties: { sha256: true } } } },
+    },
+    doc: "`annotations.role` is required; a base-model or dataset has `digest.sha256`",
+  })
+  .describe("a ResourceDescriptor with `annotations.role` (below)");
+
+/** In v2, each base-model and dataset dependency names the entry that identifies it: `annotations.entry`. */
+function namesEntries(
+  definition: { readonly buildType: string; readonly resolvedDependencies: readonly TrainingRunDependency[] },
+  fail: Fail,
+  path: string,
+): void {
+  if (definition.buildType !== TRAINING_RUN_BUILD_TYPE_V2) return;
+  definition.resolvedDependencies.forEach(({ annotations }, i) => {
+    if (!isLineage(annotations.role)) return;
+    const at = `.resolvedDependencies[${i}].annotations.entry`;
+    if (annotations.entry === undefined) fail(at, `a ${annotations.role} dependency of a ${TRAINING_RUN_BUILD_TYPE_V2} run names the entry that identifies it`);
+    parsePredicate(entryId(), annotations.entry, `${path}${at}`);
+  });
+}
+const ENTRY_SCHEMA = {
+  type: "object",
+  properties: {
+    resolvedDependencies: {
+      type: "array",
+      items: {
+        if: {
+          type: "object",
+          required: ["annotations"],
+          properties: { annotations: { type: "object", required: ["role"], properties: { role: { enum: [...LINEAGE_ROLES] } } } },
+        },
+        then: {
+          type: "object",
+          required: ["annotations"],
+          properties: {
+            annotations: {
+              type: "object",
+              required: ["entry"],
+              properties: {
+                entry: {
+                  description: "Entry id of the attestation that identifies this input (its dataset attestation, its model manifest).",
+                  type: "string",
+                  pattern: "^0x[0-9a-f]{64}$",
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+/**
+ * The training-run spec for the given buildTypes: the parser reads both, and each version's schema
+ * (`schemas/predicates/training-run-v1.schema.json`, `-v2`) is generated from its own.
+ */
+export function trainingRunSpecOf<const B extends TrainingRunBuildDefinition["buildType"]>(...buildTypes: readonly B[]) {
+  return s.object({
+    buildDefinition: s
+      .object({
+        buildType: s.literal(...buildTypes).describe("v2: every input named by entry"),
+        externalParameters: s.object({
+          hyperparameters: s.json().describe("the hyperparameters the run was given"),
+          trainingScript: s.optional(s.string({ max: 1024 }).describe("entry point, relative to the `code` dependency")),
+          epochs: s.optional(s.integer(1, 1_000_000).describe("passes over the training data")),
+        }),
+        internalParameters: s.optional(s.json().describe("set by the training platform (cluster size, precision, …)")),
+        resolvedDependencies: s
+          .array(dependencySpec, 1, MAX_DEPENDENCIES)
+          .refine(
+            (dependencies, fail) => {
+              const seen = new Map<string, number>();
+              dependencies.forEach(({ annotations, digest }, i) => {
+                if (!isLineage(annotations.role)) return;
+                const sha256 = digest?.sha256 as string;
+                const first = seen.get(sha256);
+                if (first !== undefined) fail(`[${i}].digest.sha256`, `the same artifact is already listed as resolvedDependencies[${first}]`);
+                seen.set(sha256, i);
+              });
+            },
+            { doc: "a base-model or dataset `digest.sha256` is listed once (checked by the parser)" },
+          )
+          .refine(
+            (dependencies, fail) =>
+              dependencies.some((d) => d.annotations.role === "dataset") ||
+              fail("", 'a training run names at least one dependency with annotations.role "dataset"'),
+            {
+              schema: {
+                contains: {
+                  type: "object",
+                  required: ["annotations"],
+                  properties: { annotations: { type: "object", required: ["role"], properties: { role: { const: "dataset" } } } },
+                },
+              },
+              doc: "every input; at least one dataset",
+            },
+          ),
+      })
+      .refine(
+        (definition, fail) => {
+          for (const key of Object.keys(definition.internalParameters ?? {}))
+            if (Object.hasOwn(definition.externalParameters, key))
+              fail(`.internalParameters.${key}`, "is also an external parameter; SLSA keeps the two sets of names apart");
+        },
+        { doc: "no key is both an external and an internal parameter (checked by the parser)" },
+      )
+      .refine(namesEntries, buildTypes.length === 1 && buildTypes[0] === TRAINING_RUN_BUILD_TYPE_V2 ? { schema: ENTRY_SCHEMA } : {}),
+    runDetails: s.object({
+      builder: s.object({
+        id: s.uri().describe("the trusted training platform"),
+        version: s.optional(
+          s
+            .custom(
+              parseVersionMap,
+              {
+                type: "object",
+                minProperties: 1,
+                maxProperties: MAX_VERSION_COMPONENTS,
+                propertyNames: { minLength: 1, maxLength: 128 },
+                additionalProperties: { type: "string", minLength: 1, maxLength: 256 },
+              },
+              `{ component: version } 1…${MAX_VERSION_COMPONENTS}`,
+            )
+            .describe("versions of its components"),
+        ),
+        builderDependencies: s.optional(s.array(resourceDescriptorSpec, 1, MAX_BUILDER_DEPENDENCIES).describe("orchestrator inputs outside the job")),
+      }),
+      metadata: s
+        .object({
+          invocationId: s.optional(s.string({ max: 1024 }).describe("job id or run URL")),
+          startedOn: s.timestamp().describe("start of the run"),
+          finishedOn: s.timestamp().describe("end of the run; not before startedOn"),
+        })
+        .refine((m, fail) => compareTimestamps(m.finishedOn, m.startedOn) >= 0 || fail(".finishedOn", `is before startedOn (${m.startedOn})`), {
+          doc: "finishedOn is not before startedOn (checked by the parser)",
+        }),
+      byproducts: s.optional(s.array(resourceDescriptorSpec, 1, MAX_DEPENDENCIES).describe("logs, checkpoints, evaluated config")),
+    }),
+  });
+}
+
+/** The training-run predicate's spec (v1 and v2): parser and the docs table. */
+export const trainingRunSpec = trainingRunSpecOf(TRAINING_RUN_BUILD_TYPE, TRAINING_RUN_BUILD_TYPE_V2) satisfies Spec<TrainingRunPredicate>;
 
 /**
  * Builds a training-run predicate from typed parameters and validates it with
@@ -330,11 +556,7 @@ export function createTrainingRunPredicate(parameters: CreateTrainingRunPredicat
  * console.log(run.runDetails.metadata.finishedOn);
  */
 export function parseTrainingRunPredicate(value: unknown, path = "predicate"): TrainingRunPredicate {
-  const o = expectObject(value, path, CODE, { required: ["buildDefinition", "runDetails"], allowed: [] });
-  return {
-    buildDefinition: parseBuildDefinition(o.buildDefinition, `${path}.buildDefinition`),
-    runDetails: parseRunDetails(o.runDetails, `${path}.runDetails`),
-  };
+  return parsePredicate(trainingRunSpec, value, path);
 }
 
 /**
@@ -369,148 +591,5 @@ export function trainingRunEntryReferences(predicate: TrainingRunPredicate): (Tr
     d.annotations.role === "base-model" || d.annotations.role === "dataset"
       ? [{ sha256: d.digest!.sha256!, name: d.name, role: d.annotations.role, entry: d.annotations.entry as Hex }]
       : [],
-  );
-}
-
-function parseBuildDefinition(value: unknown, path: string): TrainingRunBuildDefinition {
-  const o = expectObject(value, path, CODE, { required: ["buildType", "externalParameters", "resolvedDependencies"], allowed: ["internalParameters"] });
-  const buildType = expectOneOf(o.buildType, `${path}.buildType`, CODE, [TRAINING_RUN_BUILD_TYPE, TRAINING_RUN_BUILD_TYPE_V2]);
-  const external = expectObject(o.externalParameters, `${path}.externalParameters`, CODE, {
-    required: ["hyperparameters"],
-    allowed: ["trainingScript", "epochs"],
-  });
-  const externalParameters: TrainingRunExternalParameters = {
-    hyperparameters: expectJsonObject(external.hyperparameters, `${path}.externalParameters.hyperparameters`, CODE),
-    ...(external.trainingScript === undefined
-      ? {}
-      : { trainingScript: expectString(external.trainingScript, `${path}.externalParameters.trainingScript`, CODE, { max: 1024 }) }),
-    ...(external.epochs === undefined ? {} : { epochs: expectInteger(external.epochs, `${path}.externalParameters.epochs`, CODE, 1, 1_000_000) }),
-  };
-  let internalParameters: { [key: string]: JsonValue } | undefined;
-  if (o.internalParameters !== undefined) {
-    internalParameters = expectJsonObject(o.internalParameters, `${path}.internalParameters`, CODE);
-    for (const key of Object.keys(internalParameters))
-      if (Object.hasOwn(externalParameters, key))
-        invalid(CODE, "is also an external parameter; SLSA keeps the two sets of names apart", `${path}.internalParameters.${key}`);
-  }
-  const list = `${path}.resolvedDependencies`;
-  const resolvedDependencies = expectArray(o.resolvedDependencies, list, CODE, 1, MAX_DEPENDENCIES).map((d, i) => parseDependency(d, `${list}[${i}]`));
-  const seen = new Map<string, number>();
-  for (const [i, { annotations, digest }] of resolvedDependencies.entries()) {
-    if (annotations.role !== "base-model" && annotations.role !== "dataset") continue;
-    const sha256 = digest?.sha256 as string;
-    const first = seen.get(sha256);
-    if (first !== undefined) invalid(CODE, `the same artifact is already listed as resolvedDependencies[${first}]`, `${list}[${i}].digest.sha256`);
-    seen.set(sha256, i);
-  }
-  if (buildType === TRAINING_RUN_BUILD_TYPE_V2)
-    for (const [i, { annotations }] of resolvedDependencies.entries()) {
-      if (annotations.role !== "base-model" && annotations.role !== "dataset") continue;
-      if (annotations.entry === undefined)
-        invalid(
-          CODE,
-          `a ${annotations.role} dependency of a ${TRAINING_RUN_BUILD_TYPE_V2} run names the entry that identifies it`,
-          `${list}[${i}].annotations.entry`,
-        );
-      expectString(annotations.entry, `${list}[${i}].annotations.entry`, CODE, {
-        min: 66,
-        max: 66,
-        pattern: ENTRY_ID,
-        hint: "an entry id: 0x + 64 lower-case hex digits",
-      });
-    }
-  if (!resolvedDependencies.some((d) => d.annotations.role === "dataset"))
-    invalid(CODE, 'a training run names at least one dependency with annotations.role "dataset"', list);
-  return { buildType, externalParameters, ...(internalParameters === undefined ? {} : { internalParameters }), resolvedDependencies };
-}
-
-function parseDependency(value: unknown, path: string): TrainingRunDependency {
-  const descriptor = parseResourceDescriptor(value, path);
-  const { annotations } = descriptor;
-  if (annotations?.role === undefined) invalid(CODE, "required field is missing", `${path}.annotations.role`);
-  const role = expectOneOf(annotations.role, `${path}.annotations.role`, CODE, TRAINING_RUN_DEPENDENCY_ROLES);
-  if ((role === "base-model" || role === "dataset") && descriptor.digest?.sha256 === undefined)
-    invalid(CODE, `a ${role} dependency needs digest.sha256: lineage edges are known by SHA-256`, `${path}.digest.sha256`);
-  return { ...descriptor, annotations: { ...annotations, role } };
-}
-
-function parseRunDetails(value: unknown, path: string): TrainingRunDetails {
-  const o = expectObject(value, path, CODE, { required: ["builder", "metadata"], allowed: ["byproducts"] });
-  const b = expectObject(o.builder, `${path}.builder`, CODE, { required: ["id"], allowed: ["version", "builderDependencies"] });
-  const builder: TrainingRunBuilder = {
-    id: expectUri(b.id, `${path}.builder.id`, CODE),
-    ...(b.version === undefined ? {} : { version: parseVersionMap(b.version, `${path}.builder.version`) }),
-    ...(b.builderDependencies === undefined
-      ? {}
-      : { builderDependencies: parseDescriptors(b.builderDependencies, `${path}.builder.builderDependencies`, 1000) }),
-  };
-  const m = expectObject(o.metadata, `${path}.metadata`, CODE, { required: ["startedOn", "finishedOn"], allowed: ["invocationId"] });
-  const startedOn = expectTimestamp(m.startedOn, `${path}.metadata.startedOn`, CODE);
-  const finishedOn = expectTimestamp(m.finishedOn, `${path}.metadata.finishedOn`, CODE);
-  if (compareTimestamps(finishedOn, startedOn) < 0) invalid(CODE, `is before startedOn (${startedOn})`, `${path}.metadata.finishedOn`);
-  const metadata: TrainingRunMetadata = {
-    ...(m.invocationId === undefined ? {} : { invocationId: expectString(m.invocationId, `${path}.metadata.invocationId`, CODE, { max: 1024 }) }),
-    startedOn,
-    finishedOn,
-  };
-  return {
-    builder,
-    metadata,
-    ...(o.byproducts === undefined ? {} : { byproducts: parseDescriptors(o.byproducts, `${path}.byproducts`, MAX_DEPENDENCIES) }),
-  };
-}
-
-function parseDescriptors(value: unknown, path: string, max: number): ResourceDescriptor[] {
-  return expectArray(value, path, CODE, 1, max).map((d, i) => parseResourceDescriptor(d, `${path}[${i}]`));
-}
-
-function parseResourceDescriptor(value: unknown, path: string): ResourceDescriptor {
-  const o = expectObject(value, path, CODE, { allowed: DESCRIPTOR_KEYS });
-  if (o.uri === undefined && o.digest === undefined && o.content === undefined)
-    invalid(CODE, "a resource descriptor needs at least one of uri, digest or content", path);
-  let content: string | undefined;
-  if (o.content !== undefined) {
-    content = expectString(o.content, `${path}.content`, CODE, { max: 65_536, pattern: BASE64, hint: "standard padded base64 (RFC 4648 §4)" });
-    // One value, one encoding: refuse non-zero padding bits.
-    if (typeof base64ToBytes(content) === "string") invalid(CODE, "is not the canonical base64 encoding of its bytes", `${path}.content`);
-  }
-  return {
-    ...(o.uri === undefined ? {} : { uri: expectUri(o.uri, `${path}.uri`, CODE) }),
-    ...(o.digest === undefined ? {} : { digest: parseResourceDigest(o.digest, `${path}.digest`) }),
-    ...(o.name === undefined ? {} : { name: expectName(o.name, `${path}.name`, CODE, { max: 256 }) }),
-    ...(o.downloadLocation === undefined ? {} : { downloadLocation: expectUri(o.downloadLocation, `${path}.downloadLocation`, CODE) }),
-    ...(o.mediaType === undefined
-      ? {}
-      : {
-          mediaType: expectString(o.mediaType, `${path}.mediaType`, CODE, {
-            max: 256,
-            pattern: MEDIA_TYPE,
-            hint: "a media type such as application/octet-stream",
-          }),
-        }),
-    ...(content === undefined ? {} : { content }),
-    ...(o.annotations === undefined ? {} : { annotations: expectJsonObject(o.annotations, `${path}.annotations`, CODE) }),
-  };
-}
-
-/** A DigestSet that may also hold in-toto's `gitCommit` (which `expectDigestSet` does not accept: it is not lower-case). */
-function parseResourceDigest(value: unknown, path: string): { [algorithm: string]: string } {
-  const { gitCommit, ...others } = expectObject(value, path, CODE);
-  const digest = gitCommit === undefined || Object.keys(others).length > 0 ? expectDigestSet(others, path, CODE, false) : {};
-  if (gitCommit !== undefined)
-    digest.gitCommit = expectString(gitCommit, `${path}.gitCommit`, CODE, { min: 40, max: 64, pattern: GIT_COMMIT, hint: "40 or 64 lower-case hex digits" });
-  return digest;
-}
-
-function parseVersionMap(value: unknown, path: string): { [component: string]: string } {
-  const o = expectObject(value, path, CODE);
-  const entries = Object.entries(o);
-  if (entries.length === 0) invalid(CODE, "a version map names at least one component (omit it otherwise)", path);
-  if (entries.length > 256) invalid(CODE, `must have 1 to 256 components, got ${entries.length}`, path);
-  return Object.fromEntries(
-    entries.map(([component, version]) => {
-      expectString(component, `${path}.${component}`, CODE, { max: 128 });
-      return [component, expectString(version, `${path}.${component}`, CODE, { max: 256 })];
-    }),
   );
 }
