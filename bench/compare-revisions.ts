@@ -29,11 +29,11 @@
  * bench/merkle.ts), SQLite only and 4 s HTTP runs for the service (BENCH_COMPARE_SERVICE_SECONDS).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createCipheriv } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, symlinkSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeIncompressibleData } from "./incompressibleData.js";
 
 const MIB = 2 ** 20;
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -215,25 +215,14 @@ function merkle(revisions: readonly [Revision, Revision]): void {
 
 type HashMeasurement = { seconds: number; cpuSeconds: number; bytes: number; peakGrowthMiB: number | undefined; digest: string };
 
-/** `bytes` of incompressible data (a 16 MiB AES-CTR block, repeated), as bench/hashing.ts writes it. */
-function writeData(path: string, bytes: number, seed: number): void {
-  const block = createCipheriv("aes-256-ctr", Buffer.alloc(32, seed), Buffer.alloc(16)).update(Buffer.alloc(16 * MIB));
-  const fd = openSync(path, "w");
-  try {
-    for (let at = 0; at < bytes; at += block.length) writeSync(fd, block, 0, Math.min(block.length, bytes - at));
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function hashing(revisions: readonly [Revision, Revision]): void {
   const scratch = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "provenance-bench-compare-"));
   try {
     const file = join(scratch, "large.bin");
-    writeData(file, FILE_MIB * MIB, 1);
+    writeIncompressibleData(file, FILE_MIB * MIB, 1);
     const model = join(scratch, "model");
     mkdirSync(model);
-    for (let i = 0; i < MODEL_FILES; i++) writeData(join(model, `model-${i + 1}-of-${MODEL_FILES}.safetensors`), MODEL_FILE_MIB * MIB, i + 2);
+    for (let i = 0; i < MODEL_FILES; i++) writeIncompressibleData(join(model, `model-${i + 1}-of-${MODEL_FILES}.safetensors`), MODEL_FILE_MIB * MIB, i + 2);
     const cases = [
       { name: "node-crypto", path: file, what: `node:crypto SHA-256, 1 core (control: the same code in both), ${FILE_MIB} MiB file` },
       { name: "hashModel-file", path: file, what: `hashModel(file), ${FILE_MIB} MiB` },

@@ -28,7 +28,7 @@
  * everything is deleted at the end, also on error or Ctrl-C.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createCipheriv, createHash } from "node:crypto";
+import { createHash } from "node:crypto";
 import {
   closeSync,
   createReadStream,
@@ -42,11 +42,11 @@ import {
   rmSync,
   statSync,
   writeFileSync,
-  writeSync,
 } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeIncompressibleData } from "./incompressibleData.js";
 
 const GIB = 2 ** 30;
 const MIB = 2 ** 20;
@@ -181,17 +181,6 @@ function runChild(name: string, path: string): Measurement {
 // ------------------------------------------------------------------------------------------
 // Parent
 
-/** Writes `bytes` of incompressible data (a 16 MiB AES-CTR block, repeated) to `path`. */
-function writeData(path: string, bytes: number, seed: number): void {
-  const block = createCipheriv("aes-256-ctr", Buffer.alloc(32, seed), Buffer.alloc(16)).update(Buffer.alloc(16 * MIB));
-  const fd = openSync(path, "w");
-  try {
-    for (let at = 0; at < bytes; at += block.length) writeSync(fd, block, 0, Math.min(block.length, bytes - at));
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Reads every file once, so the page cache holds it (nothing to do on tmpfs, but cheap). */
 function warmPageCache(paths: string[]): void {
   const buffer = Buffer.allocUnsafe(4 * MIB);
@@ -304,7 +293,7 @@ async function main(): Promise<void> {
     const large = join(scratch, "large.bin");
     const largeLabel = `1 file, ${gib(LARGE_BYTES)}`;
     log(`writing ${largeLabel}`);
-    writeData(large, LARGE_BYTES, 1);
+    writeIncompressibleData(large, LARGE_BYTES, 1);
     warmPageCache([large]);
     const single = measure(
       [
@@ -335,7 +324,8 @@ async function main(): Promise<void> {
     const modelLabel = `${FILES} files × ${(FILE_BYTES / MIB).toFixed(0)} MiB`;
     log(`writing ${modelLabel}`);
     const width = String(FILES).length;
-    for (let i = 0; i < FILES; i++) writeData(join(model, `model-${String(i + 1).padStart(width, "0")}-of-${FILES}.safetensors`), FILE_BYTES, i + 2);
+    for (let i = 0; i < FILES; i++)
+      writeIncompressibleData(join(model, `model-${String(i + 1).padStart(width, "0")}-of-${FILES}.safetensors`), FILE_BYTES, i + 2);
     const modelFiles = readdirSync(model).map((name) => join(model, name));
     warmPageCache(modelFiles);
     const directory = measure(

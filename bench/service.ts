@@ -38,15 +38,13 @@ import { type EntryLoadParameters, type EntryLoadSummary, percentile } from "../
 import { type PostgresCluster, startPostgresCluster } from "../test/helpers/postgresCluster.js";
 import { type ServiceProcess, spawnService } from "../test/helpers/serviceProcess.js";
 import "../src/local/nodeSha256.js"; // as the package root, the service and the CLI do: core's SHA-256 on node:crypto
-import { canonicalJson } from "../src/core/canonicalJson.js";
 import { deployRegistry, registerOrganisation } from "../src/chain/registry.js";
-import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../src/formats/entry.js";
-import { createRecord } from "../src/formats/record.js";
 import { generateApiToken, hashApiToken } from "../src/service/apiToken.js";
 import { createIngestQueue } from "../src/service/ingestQueue.js";
 import { openServiceStore } from "../src/service/store/openServiceStore.js";
 import type { NewEntry, ServiceStore } from "../src/service/store/serviceStore.js";
 import { openSqliteServiceStore } from "../src/service/store/sqlite.js";
+import { modelRecordEntry } from "../test/helpers/serviceEntries.js";
 
 const run = promisify(execFile);
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -102,29 +100,15 @@ function sleep(ms: number): Promise<void> {
 /** Entries as the API builds them: validated record, canonical JSON, SHA-256 id, Merkle leaf. */
 function buildEntries(count: number, orgId: number): NewEntry[] {
   const prefix = randomBytes(24).toString("hex");
-  return Array.from({ length: count }, (_, i) => {
-    const entry: LedgerEntry = {
-      kind: "record",
-      record: createRecord({
-        type: "training-event",
-        subject: {
-          name: "bench/model",
-          version: String(i),
-          digest: { sha256: prefix + i.toString(16).padStart(16, "0") },
-          artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 },
-        },
-      }),
-    };
-    return {
-      orgId,
-      kind: "record",
-      entryHash: entryHash(entry),
-      leaf: leafOfEntry(entry),
-      subjectSha256: entrySubjectSha256(entry),
-      body: canonicalJson(entryJson(entry)),
+  return Array.from({ length: count }, (_, i) =>
+    modelRecordEntry(orgId, {
+      type: "training-event",
+      name: "bench/model",
+      version: String(i),
+      sha256: prefix + i.toString(16).padStart(16, "0"),
       idempotencyKey: `bench-${prefix}-${i}`,
-    };
-  });
+    }),
+  );
 }
 
 /** store.addEntries, 500 entries per transaction (one fsync each): entries per second. */

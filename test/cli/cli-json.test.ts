@@ -219,33 +219,22 @@ describe("--json: one document per command", () => {
       const document = failure(run, [...c.path], 2);
       assert.equal(document.error.code, "INVALID_ARGUMENT");
     }
-    const unreachable = await cli([
+    // verify of the file's receipt with `artifact`, pinned to the file's registry and chain, through `rpcUrl`.
+    const verifyArgs = (artifact: string, rpcUrl = chain.rpcUrl) => [
       "verify",
       join(work, "model.receipt.json"),
       "--artifact",
-      join(work, "model"),
+      join(work, artifact),
       "--rpc",
-      "http://127.0.0.1:1",
+      rpcUrl,
       "--registry",
       registry,
       "--chain-id",
       "31337",
-      "--timeout",
-      "2",
-    ]);
+    ];
+    const unreachable = await cli([...verifyArgs("model", "http://127.0.0.1:1"), "--timeout", "2"]);
     assert.equal(failure(unreachable, ["verify"], 1).error.code, "RPC_UNREACHABLE");
-    const tampered = await cli([
-      "verify",
-      join(work, "model.receipt.json"),
-      "--artifact",
-      join(work, "marked.safetensors"),
-      "--rpc",
-      chain.rpcUrl,
-      "--registry",
-      registry,
-      "--chain-id",
-      "31337",
-    ]);
+    const tampered = await cli(verifyArgs("marked.safetensors"));
     const refused = failure(tampered, ["verify"], 1);
     assert.equal(refused.error.check, "artifact-digest");
     assert.equal(refused.error.code, "artifact-digest");

@@ -13,10 +13,9 @@ import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate } from "../../src/form
 import { DEPLOYMENT_PREDICATE_TYPE, createDeploymentPredicate } from "../../src/formats/predicates/deployment.js";
 import { MODEL_UPDATE_PREDICATE_TYPE, createModelUpdatePredicate } from "../../src/formats/predicates/modelUpdate.js";
 import { STATEMENT_TYPE } from "../../src/formats/attestation/statement.js";
-import { deployRegistry, registerOrganisation } from "../../src/chain/registry.js";
-import { connectWriter } from "../../src/chain/connect.js";
+import { registerOrganisation } from "../../src/chain/registry.js";
 import { main } from "../../src/cli/main.js";
-import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
+import { DEV_PRIVATE_KEY, type EmbeddedChain } from "../../src/chain/embeddedChain.js";
 import { InputError } from "../../src/core/errors/input.js";
 import type { Hex } from "../../src/core/hex.js";
 import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../../src/ledger/ledger.js";
@@ -28,6 +27,7 @@ import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
 import { escapeJsonText, escapeTerminal } from "../../src/core/terminalText.js";
 import { TRUST_FORMAT, parseTrustFile } from "../../src/verify/trustFile.js";
 import { expectName } from "../../src/core/validate.js";
+import { startRegistryChain } from "../helpers/registryChain.js";
 
 // Issue 9, classes 5 and 6. Class 5: text from receipts, envelopes, bundles, the chain or the
 // filesystem never reaches a terminal as control characters, bidi overrides or invisible
@@ -369,11 +369,9 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
   let verifier: string;
 
   before(async () => {
-    chain = await startEmbeddedChain();
-    const writer = await connectWriter(chain.rpcUrl, DEV_PRIVATE_KEY, 30_000);
-    ({ registry } = await deployRegistry(writer));
     // An organisation registered directly on chain (not through `org add`) with a hostile name.
-    ({ orgId } = await registerOrganisation(writer, registry, { name: HOSTILE_ORG }));
+    const { writer, ...started } = await startRegistryChain(HOSTILE_ORG);
+    ({ chain, registry, orgId } = started);
     ({ orgId: otherOrg } = await registerOrganisation(writer, registry, { name: "Other" }));
     work = await mkdtemp(join(tmpdir(), "provenance-cli-output-"));
     project = join(work, "project");

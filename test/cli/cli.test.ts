@@ -46,15 +46,18 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 const signing = () => ({ PROVENANCE_RPC_URL: rpc, PROVENANCE_PRIVATE_KEY: KEY });
-/** verify is given the model's files by default (issue 9: --artifact or --artifact-digest is required). */
-const verifyArgs = (file: string, extra: string[] = [], artifact = ["--artifact", model]) => [
+/**
+ * `verify FILE`, pinned to this file's chain. verify is given the model's files by default (issue 9: --artifact or
+ * --artifact-digest is required); `pins` puts another RPC or registry in (an unreachable node, the wrong contract).
+ */
+const verifyArgs = (file: string, extra: string[] = [], artifact = ["--artifact", model], pins: { rpc?: string; registry?: string } = {}) => [
   "verify",
   file,
   ...artifact,
   "--rpc",
-  rpc,
+  pins.rpc ?? rpc,
   "--registry",
-  registry,
+  pins.registry ?? registry,
   "--chain-id",
   "31337",
   ...extra,
@@ -210,18 +213,7 @@ describe("provenance CLI against hardhat node", () => {
   });
 
   it("error: exit 1 when pinned to a different registry address", async () => {
-    const run = await cli([
-      "verify",
-      receiptFile,
-      "--artifact",
-      model,
-      "--rpc",
-      rpc,
-      "--registry",
-      "0x5FbDB2315678afecb367f032d93F642f64180aa4",
-      "--chain-id",
-      "31337",
-    ]);
+    const run = await cli(verifyArgs(receiptFile, [], ["--artifact", model], { registry: "0x5FbDB2315678afecb367f032d93F642f64180aa4" }));
     assert.equal(run.code, 1);
     assert.match(run.stderr, /check "registry" failed/);
   });
@@ -273,20 +265,7 @@ describe("provenance CLI against hardhat node", () => {
   });
 
   it("error: exit 1 naming the problem when the RPC is unreachable", async () => {
-    const run = await cli([
-      "verify",
-      receiptFile,
-      "--artifact",
-      model,
-      "--rpc",
-      "http://127.0.0.1:1",
-      "--registry",
-      registry,
-      "--chain-id",
-      "31337",
-      "--timeout",
-      "2",
-    ]);
+    const run = await cli(verifyArgs(receiptFile, ["--timeout", "2"], ["--artifact", model], { rpc: "http://127.0.0.1:1" }));
     assert.equal(run.code, 1);
     assert.match(run.stderr, /unreachable/);
   });

@@ -5,6 +5,12 @@ import { isSpdxExpression, MAX_SPDX_NESTING } from "../../src/core/spec/spdxExpr
 
 // One SPDX licence-expression parser (SPDX 2.3 Annex D) for the dataset predicate (syntax only)
 // and the SBOM writer (ids must be on CycloneDX's SPDX list).
+/** The predicate's syntax check and the SBOM writer's check agree on `text`: both say `valid`. */
+function bothParsersSay(text: string, valid: boolean): void {
+  assert.equal(isSpdxExpression(text), valid, text);
+  assert.equal(isSpdxLicenseExpression(text), valid, text);
+}
+
 describe("SPDX licence expressions", () => {
   it("default: ids, references, AND/OR/WITH and parentheses", () => {
     for (const text of [
@@ -15,10 +21,8 @@ describe("SPDX licence expressions", () => {
       "GPL-2.0+",
       "LicenseRef-x",
       "DocumentRef-a:LicenseRef-b",
-    ]) {
-      assert.equal(isSpdxExpression(text), true, text);
-      assert.equal(isSpdxLicenseExpression(text), true, text);
-    }
+    ])
+      bothParsersSay(text, true);
   });
 
   it("behavior: the SBOM writer also requires listed ids; the predicate checks syntax only", () => {
@@ -40,10 +44,8 @@ describe("SPDX licence expressions", () => {
       "AND",
       "",
       "MIT  OR Apache-2.0",
-    ]) {
-      assert.equal(isSpdxExpression(text), false, text);
-      assert.equal(isSpdxLicenseExpression(text), false, text);
-    }
+    ])
+      bothParsersSay(text, false);
     const nested = (depth: number) => `${"(".repeat(depth)}MIT${")".repeat(depth)}`;
     assert.equal(isSpdxExpression(nested(MAX_SPDX_NESTING)), true);
     assert.equal(isSpdxExpression(nested(MAX_SPDX_NESTING + 1)), false);

@@ -14,7 +14,7 @@ const example = createApprovalPredicate({
   conditions: ["monitor the false-positive rate for claimants over 65 weekly", "re-evaluate before 2027-03-01"],
 });
 
-const { validateSchema, tampered, refused } = predicateCase("approval", APPROVAL_PREDICATE_TYPE, parseApprovalPredicate, example);
+const { validateSchema, refusedAt, refusedEach } = predicateCase("approval", APPROVAL_PREDICATE_TYPE, parseApprovalPredicate, example);
 
 describe("approval predicate", () => {
   it("behavior: accepts an ed25519 or P-256 keyid and a bare rejection", () => {
@@ -26,58 +26,24 @@ describe("approval predicate", () => {
   });
 
   it("error: unknown fields, at any depth", () => {
-    refused(
-      tampered((p) => (p.signature = "0x00")),
-      "predicate.signature",
-    );
-    refused(
-      tampered((p) => (p.model = { sha256: "ab".repeat(32) })),
-      "predicate.model",
-    );
-    refused(
-      tampered((p) => (p.approver.email = "ana.ruiz@acme.example")),
-      "predicate.approver.email",
-    );
-    refused(
-      tampered((p) => (p.policy.uri = "https://acme.example/policies/release")),
-      "predicate.policy.uri",
-    );
+    refusedEach([
+      ["signature", "0x00"],
+      ["model", { sha256: "ab".repeat(32) }],
+      ["approver.email", "ana.ruiz@acme.example"],
+      ["policy.uri", "https://acme.example/policies/release"],
+    ]);
   });
 
   it("error: wrong types and values", () => {
-    for (const decision of ["approve", "APPROVED", true])
-      refused(
-        tampered((p) => (p.decision = decision)),
-        "predicate.decision",
-      );
-    refused(
-      tampered((p) => (p.conditions = "monitor weekly")),
-      "predicate.conditions",
-    );
-    refused(
-      tampered((p) => (p.conditions = [])),
-      "predicate.conditions",
-    );
-    refused(
-      tampered((p) => (p.conditions[1] = 2027)),
-      "predicate.conditions[1]",
-    );
-    refused(
-      tampered((p) => (p.comment = "")),
-      "predicate.comment",
-    );
-    refused(
-      tampered((p) => (p.comment = "x".repeat(4097))),
-      "predicate.comment",
-    );
-    refused(
-      tampered((p) => (p.policy.version = 3)),
-      "predicate.policy.version",
-    );
+    refusedAt("decision", ["approve", "APPROVED", true]);
+    refusedAt("conditions", ["monitor weekly", []]);
+    refusedAt("conditions[1]", [2027]);
+    refusedAt("comment", ["", "x".repeat(4097)]);
+    refusedAt("policy.version", [3]);
   });
 
   it("error: a keyid that is not a canonical DSSE keyid", () => {
-    const bad = [
+    refusedAt("approver.keyid", [
       "0x8Ba1f109551bD432803012645Ac136ddd64DBA72", // EIP-55 checksum case: two spellings of one key
       ADDRESS.slice(2),
       `${ADDRESS}00`,
@@ -86,40 +52,20 @@ describe("approval predicate", () => {
       `ed25519:${"3f".repeat(32)}`,
       "SHA256:" + "3f".repeat(32),
       "",
-    ];
-    for (const keyid of bad)
-      refused(
-        tampered((p) => (p.approver.keyid = keyid)),
-        "predicate.approver.keyid",
-      );
+    ]);
   });
 
   it("error: a role or policy id that would not compare exactly", () => {
-    for (const role of ["Approver", "release manager", "approver-", "-approver", ""])
-      refused(
-        tampered((p) => (p.approver.role = role)),
-        "predicate.approver.role",
-      );
-    for (const id of ["eu ai act", " eu-ai-act", "/release", ""])
-      refused(
-        tampered((p) => (p.policy.id = id)),
-        "predicate.policy.id",
-      );
+    refusedAt("approver.role", ["Approver", "release manager", "approver-", "-approver", ""]);
+    refusedAt("policy.id", ["eu ai act", " eu-ai-act", "/release", ""]);
   });
 
   it("error: a bad timestamp", () => {
-    for (const at of ["2026-11-23T15:00Z", "2026-11-23T15:00:00z", "23/11/2026 15:00", 1_764_000_000])
-      refused(
-        tampered((p) => (p.approvedAt = at)),
-        "predicate.approvedAt",
-      );
+    refusedAt("approvedAt", ["2026-11-23T15:00Z", "2026-11-23T15:00:00z", "23/11/2026 15:00", 1_764_000_000]);
     refusedToCreate(() => createApprovalPredicate({ ...example, approvedAt: new Date(Number.NaN) }), "predicate.approvedAt");
   });
 
   it("error: a rejection with conditions", () => {
-    refused(
-      tampered((p) => (p.decision = "rejected")),
-      "predicate.conditions",
-    );
+    refusedEach([["decision", "rejected", "conditions"]]);
   });
 });

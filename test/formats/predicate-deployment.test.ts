@@ -15,7 +15,7 @@ const example = createDeploymentPredicate({
   approvals: [APPROVAL_1, APPROVAL_2],
 });
 
-const { validateSchema, tampered, refused } = predicateCase("deployment", DEPLOYMENT_PREDICATE_TYPE, parseDeploymentPredicate, example);
+const { validateSchema, tampered, refusedAt, refusedEach } = predicateCase("deployment", DEPLOYMENT_PREDICATE_TYPE, parseDeploymentPredicate, example);
 
 describe("deployment predicate", () => {
   it("behavior: accepts a minimal deployment, and fewer approvals than the threshold (the verifier reports that)", () => {
@@ -33,92 +33,43 @@ describe("deployment predicate", () => {
   });
 
   it("error: unknown fields, at any depth", () => {
-    refused(
-      tampered((p) => (p.region = "eu-west-1")),
-      "predicate.region",
-    );
-    refused(
-      tampered((p) => (p.target.port = 443)),
-      "predicate.target.port",
-    );
-    refused(
-      tampered((p) => (p.deployer.email = "bot@acme.example")),
-      "predicate.deployer.email",
-    );
-    refused(
-      tampered((p) => (p.approvalPolicy.of = 3)),
-      "predicate.approvalPolicy.of",
-    );
+    refusedEach([
+      ["region", "eu-west-1"],
+      ["target.port", 443],
+      ["deployer.email", "bot@acme.example"],
+      ["approvalPolicy.of", 3],
+    ]);
   });
 
   it("error: a threshold that is not an integer from 1 to 100", () => {
-    for (const threshold of [0, -1, 101, 1.5, "2", null])
-      refused(
-        tampered((p) => (p.approvalPolicy.threshold = threshold)),
-        "predicate.approvalPolicy.threshold",
-      );
+    refusedAt("approvalPolicy.threshold", [0, -1, 101, 1.5, "2", null]);
   });
 
   it("error: environment, roles and policy id that would not compare exactly", () => {
-    for (const environment of ["Production", "prod env", "", "production_eu"])
-      refused(
-        tampered((p) => (p.environment = environment)),
-        "predicate.environment",
-      );
-    refused(
-      tampered((p) => (p.approvalPolicy.role = "Approver")),
-      "predicate.approvalPolicy.role",
-    );
-    refused(
-      tampered((p) => (p.deployer.role = "release manager")),
-      "predicate.deployer.role",
-    );
-    refused(
-      tampered((p) => (p.approvalPolicy.id = "eu ai act")),
-      "predicate.approvalPolicy.id",
-    );
+    refusedAt("environment", ["Production", "prod env", "", "production_eu"]);
+    refusedEach([
+      ["approvalPolicy.role", "Approver"],
+      ["deployer.role", "release manager"],
+      ["approvalPolicy.id", "eu ai act"],
+    ]);
   });
 
   it("error: wrong types", () => {
-    refused(
-      tampered((p) => (p.target = "claims-triage-api")),
-      "predicate.target",
-    );
-    refused(
-      tampered((p) => (p.target.uri = "claims.acme.example")),
-      "predicate.target.uri",
-    );
-    refused(
-      tampered((p) => (p.approvals = APPROVAL_1)),
-      "predicate.approvals",
-    );
-    refused(
-      tampered((p) => (p.approvals = [])),
-      "predicate.approvals",
-    );
+    refusedAt("target", ["claims-triage-api"]);
+    refusedAt("target.uri", ["claims.acme.example"]);
+    refusedAt("approvals", [APPROVAL_1, []]);
   });
 
   it("error: an approval that is not an entry id", () => {
-    for (const id of [APPROVAL_1.toUpperCase().replace("0X", "0x"), APPROVAL_1.slice(2), APPROVAL_1.slice(0, -1), `${APPROVAL_1}00`, 7])
-      refused(
-        tampered((p) => (p.approvals[1] = id)),
-        "predicate.approvals[1]",
-      );
+    refusedAt("approvals[1]", [APPROVAL_1.toUpperCase().replace("0X", "0x"), APPROVAL_1.slice(2), APPROVAL_1.slice(0, -1), `${APPROVAL_1}00`, 7]);
   });
 
   it("error: the same approval listed twice", () => {
-    refused(
-      tampered((p) => (p.approvals[1] = APPROVAL_1)),
-      "predicate.approvals[1]",
-    );
+    refusedAt("approvals[1]", [APPROVAL_1]);
   });
 
   it("error: a bad timestamp", () => {
-    for (const at of ["2026-11-24T09:00:00", "2026-11-24T09:00:60Z", "now"])
-      refused(
-        tampered((p) => (p.deployedAt = at)),
-        "predicate.deployedAt",
-      );
+    refusedAt("deployedAt", ["2026-11-24T09:00:00", "2026-11-24T09:00:60Z", "now"]);
     refusedToCreate(() => createDeploymentPredicate({ ...example, deployedAt: new Date(Number.NaN) }), "predicate.deployedAt");
   });
 });

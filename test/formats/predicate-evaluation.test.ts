@@ -24,7 +24,7 @@ const example = createEvaluationPredicate({
   evaluatedAt: new Date("2026-11-22T10:00:00Z"),
 });
 
-const { validateSchema, tampered, refused } = predicateCase("evaluation", EVALUATION_PREDICATE_TYPE, parseEvaluationPredicate, example);
+const { validateSchema, tampered, refusedAt, refusedEach } = predicateCase("evaluation", EVALUATION_PREDICATE_TYPE, parseEvaluationPredicate, example);
 
 const metric = (value: number, operator: ">=" | ">" | "<=" | "<", bound: number): EvaluationMetric => ({
   name: "m",
@@ -83,96 +83,42 @@ describe("evaluation predicate", () => {
   });
 
   it("error: unknown fields, at any depth", () => {
-    refused(
-      tampered((p) => (p.score = 0.93)),
-      "predicate.score",
-    );
-    refused(
-      tampered((p) => (p.dataset.uri = "https://example.org/holdout")),
-      "predicate.dataset.uri",
-    );
-    refused(
-      tampered((p) => (p.metrics[2].stddev = 0.01)),
-      "predicate.metrics[2].stddev",
-    );
-    refused(
-      tampered((p) => (p.metrics[0].threshold.inclusive = true)),
-      "predicate.metrics[0].threshold.inclusive",
-    );
-    refused(
-      tampered((p) => (p.evaluator.url = "https://example.org")),
-      "predicate.evaluator.url",
-    );
+    refusedEach([
+      ["score", 0.93],
+      ["dataset.uri", "https://example.org/holdout"],
+      ["metrics[2].stddev", 0.01],
+      ["metrics[0].threshold.inclusive", true],
+      ["evaluator.url", "https://example.org"],
+    ]);
   });
 
   it("error: wrong types", () => {
-    refused(
-      tampered((p) => (p.metrics[2].value = "0.041")),
-      "predicate.metrics[2].value",
-    );
-    refused(
-      tampered((p) => (p.metrics[2].value = Number.NaN)),
-      "predicate.metrics[2].value",
-    );
-    refused(
-      tampered((p) => (p.metrics[0].threshold.value = null)),
-      "predicate.metrics[0].threshold.value",
-    );
-    refused(
-      tampered((p) => (p.metrics[1].value = 2 ** 53)),
-      "predicate.metrics[1].value",
-    );
-    refused(
-      tampered((p) => (p.metrics[0].threshold.value = -1e300)),
-      "predicate.metrics[0].threshold.value",
-    );
-    refused(
-      tampered((p) => (p.passed = "true")),
-      "predicate.passed",
-    );
-    refused(
-      tampered((p) => (p.metrics = { accuracy: 0.9 })),
-      "predicate.metrics",
-    );
-    refused(
-      tampered((p) => (p.metrics[1].name = "")),
-      "predicate.metrics[1].name",
-    );
-    refused(
-      tampered((p) => (p.evaluator.version = 4)),
-      "predicate.evaluator.version",
-    );
+    refusedAt("metrics[2].value", ["0.041", Number.NaN]);
+    refusedAt("metrics[0].threshold.value", [null, -1e300]);
+    refusedAt("metrics[1].value", [2 ** 53]);
+    refusedAt("passed", ["true"]);
+    refusedAt("metrics", [{ accuracy: 0.9 }]);
+    refusedAt("metrics[1].name", [""]);
+    refusedAt("evaluator.version", [4]);
   });
 
   it("error: a bad dataset digest", () => {
-    for (const sha256 of [HOLDOUT.toUpperCase(), `0x${HOLDOUT}`, HOLDOUT.slice(1), 7])
-      refused(
-        tampered((p) => (p.dataset.digest.sha256 = sha256)),
-        "predicate.dataset.digest.sha256",
-      );
-    refused(
-      tampered((p) => (p.dataset.digest = { sha512: "ab".repeat(64) })),
-      "predicate.dataset.digest.sha256",
-    );
-    refused(
-      tampered((p) => (p.dataset.digest.SHA512 = "ab")),
-      "predicate.dataset.digest.SHA512",
-    );
+    refusedAt("dataset.digest.sha256", [HOLDOUT.toUpperCase(), `0x${HOLDOUT}`, HOLDOUT.slice(1), 7]);
+    refusedEach([
+      ["dataset.digest", { sha512: "ab".repeat(64) }, "dataset.digest.sha256"],
+      ["dataset.digest.SHA512", "ab"],
+    ]);
   });
 
   it("error: a bad timestamp", () => {
-    for (const at of [
+    refusedAt("evaluatedAt", [
       "2026-11-22 10:00:00Z",
       "2026-11-22T10:00:00+01:00",
       "2026-11-22T10:00:00",
       "2026-02-30T10:00:00Z",
       "2026-11-22T24:00:00Z",
       1_764_000_000,
-    ])
-      refused(
-        tampered((p) => (p.evaluatedAt = at)),
-        "predicate.evaluatedAt",
-      );
+    ]);
     refusedToCreate(
       () => createEvaluationPredicate({ dataset: example.dataset, metrics: example.metrics, evaluatedAt: new Date("not a date") }),
       "predicate.evaluatedAt",
@@ -180,46 +126,21 @@ describe("evaluation predicate", () => {
   });
 
   it("error: no metrics, too many, or an unknown operator", () => {
-    refused(
-      tampered((p) => (p.metrics = [])),
-      "predicate.metrics",
-    );
-    refused(
-      tampered((p) => (p.metrics = Array.from({ length: 1001 }, (_, i) => ({ name: `m${i}`, value: i })))),
-      "predicate.metrics",
-    );
-    refused(
-      tampered((p) => (p.metrics[0].threshold.operator = "=>")),
-      "predicate.metrics[0].threshold.operator",
-    );
-    refused(
-      tampered((p) => (p.metrics[0].threshold.operator = "==")),
-      "predicate.metrics[0].threshold.operator",
-    );
+    refusedAt("metrics", [[], Array.from({ length: 1001 }, (_, i) => ({ name: `m${i}`, value: i }))]);
+    refusedAt("metrics[0].threshold.operator", ["=>", "=="]);
   });
 
   it("error: a metric name reported twice (parser only)", () => {
-    refused(
-      tampered((p) => (p.metrics[3].name = "accuracy")),
-      "predicate.metrics[3].name",
-      false,
-    );
+    refusedAt("metrics[3].name", ["accuracy"], false);
   });
 
   it("error: passed contradicts the thresholds, either way (parser only)", () => {
-    refused(
-      tampered((p) => (p.metrics[0].value = 0.899)),
-      "predicate.passed",
-      false,
-    );
-    refused(
-      tampered((p) => (p.metrics[3].value = 100)),
-      "predicate.passed",
-      false,
-    );
-    refused(
-      tampered((p) => (p.passed = false)),
-      "predicate.passed",
+    refusedEach(
+      [
+        ["metrics[0].value", 0.899, "passed"],
+        ["metrics[3].value", 100, "passed"],
+        ["passed", false],
+      ],
       false,
     );
     assert.throws(

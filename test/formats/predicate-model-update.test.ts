@@ -20,7 +20,12 @@ const example = createModelUpdatePredicate({
   updatedAt: new Date("2026-11-23T11:00:00Z"),
 });
 
-const { validateSchema, tampered, refused } = predicateCase("model-update", MODEL_UPDATE_PREDICATE_TYPE, parseModelUpdatePredicate, example);
+const { validateSchema, tampered, refused, refusedAt, refusedEach } = predicateCase(
+  "model-update",
+  MODEL_UPDATE_PREDICATE_TYPE,
+  parseModelUpdatePredicate,
+  example,
+);
 
 const merge = (parents: unknown[]) => tampered((p) => Object.assign(p, { kind: "merge", parents }));
 const parent = (name: string, sha256: string) => ({ name, digest: { sha256 } });
@@ -50,66 +55,30 @@ describe("model-update predicate", () => {
   });
 
   it("error: unknown fields, the singular parent included", () => {
-    refused(
-      tampered((p) => (p.parent = p.parents[0])),
-      "predicate.parent",
-    );
-    refused(
-      tampered((p) => (p.child = { sha256: V130 })),
-      "predicate.child",
-    );
-    refused(
-      tampered((p) => (p.parents[0].version = "1.4.0")),
-      "predicate.parents[0].version",
-    );
+    refusedEach([
+      ["parent", example.parents[0]],
+      ["child", { sha256: V130 }],
+      ["parents[0].version", "1.4.0"],
+    ]);
   });
 
   it("error: wrong types and values", () => {
-    for (const kind of ["quantization", "finetune", "Merge", 1])
-      refused(
-        tampered((p) => (p.kind = kind)),
-        "predicate.kind",
-      );
-    refused(
-      tampered((p) => (p.parents = p.parents[0])),
-      "predicate.parents",
-    );
-    refused(
-      tampered((p) => (p.parameters = ["bits", 4])),
-      "predicate.parameters",
-    );
-    refused(
-      tampered((p) => (p.parameters = "bits=4")),
-      "predicate.parameters",
-    );
-    refused(
-      tampered((p) => (p.description = "")),
-      "predicate.description",
-    );
+    refusedAt("kind", ["quantization", "finetune", "Merge", 1]);
+    refusedAt("parents", [example.parents[0]]);
+    refusedAt("parameters", [["bits", 4], "bits=4"]);
+    refusedAt("description", [""]);
   });
 
   it("error: a bad digest or training-run entry id", () => {
-    refused(
-      tampered((p) => (p.parents[0].digest.sha256 = V140.slice(0, 40))),
-      "predicate.parents[0].digest.sha256",
-    );
-    refused(
-      tampered((p) => (p.parents[0].digest = { sha1: "11f6ad8ec52a2984abaafd7c3b516503785c2072" })),
-      "predicate.parents[0].digest.sha256",
-    );
-    for (const id of [TRAINING_RUN.slice(2), TRAINING_RUN.toUpperCase().replace("0X", "0x"), `${TRAINING_RUN}ab`])
-      refused(
-        tampered((p) => (p.trainingRun = id)),
-        "predicate.trainingRun",
-      );
+    refusedEach([
+      ["parents[0].digest.sha256", V140.slice(0, 40)],
+      ["parents[0].digest", { sha1: "11f6ad8ec52a2984abaafd7c3b516503785c2072" }, "parents[0].digest.sha256"],
+    ]);
+    refusedAt("trainingRun", [TRAINING_RUN.slice(2), TRAINING_RUN.toUpperCase().replace("0X", "0x"), `${TRAINING_RUN}ab`]);
   });
 
   it("error: a bad timestamp", () => {
-    for (const at of ["2026-11-23", "2026-11-23T11:00:00.Z", "2026-13-01T00:00:00Z"])
-      refused(
-        tampered((p) => (p.updatedAt = at)),
-        "predicate.updatedAt",
-      );
+    refusedAt("updatedAt", ["2026-11-23", "2026-11-23T11:00:00.Z", "2026-13-01T00:00:00Z"]);
     refusedToCreate(() => createModelUpdatePredicate({ ...example, updatedAt: new Date(Number.NaN) }), "predicate.updatedAt");
   });
 
@@ -120,10 +89,7 @@ describe("model-update predicate", () => {
       tampered((p) => p.parents.push(parent("acme/claims-triage@1.3.0", V130))),
       "predicate.parents",
     );
-    refused(
-      tampered((p) => (p.parents = [])),
-      "predicate.parents",
-    );
+    refusedAt("parents", [[]]);
     refused(merge(Array.from({ length: 101 }, (_, i) => parent(`m${i}`, i.toString(16).padStart(64, "0")))), "predicate.parents");
   });
 
@@ -132,14 +98,11 @@ describe("model-update predicate", () => {
   });
 
   it("error: parameters that canonical JSON cannot represent (parser only)", () => {
-    refused(
-      tampered((p) => (p.parameters.calibration.seed = 2 ** 53)),
-      "predicate.parameters.calibration.seed",
-      false,
-    );
-    refused(
-      tampered((p) => (p.parameters.note = "\uDC00")),
-      "predicate.parameters.note",
+    refusedEach(
+      [
+        ["parameters.calibration.seed", 2 ** 53],
+        ["parameters.note", "\uDC00"],
+      ],
       false,
     );
   });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { predicateCase, refusedBy, tamperedCopy } from "../helpers/predicateHarness.js";
+import { predicateCase, refusalsOf } from "../helpers/predicateHarness.js";
 import {
   MODEL_WATERMARK_PREDICATE_TYPE,
   type ModelWatermarkPredicate,
@@ -30,7 +30,7 @@ const text: ModelWatermarkPredicate = {
   vocabularySize: 32000,
 };
 
-const { validateSchema, tampered, refused } = predicateCase("model-watermark", MODEL_WATERMARK_PREDICATE_TYPE, parseModelWatermarkPredicate, example);
+const { validateSchema, refusedAt, refusedEach } = predicateCase("model-watermark", MODEL_WATERMARK_PREDICATE_TYPE, parseModelWatermarkPredicate, example);
 
 describe("model-watermark predicate", () => {
   it("behavior: a text watermark names its deployment; both kinds return fresh copies", () => {
@@ -42,67 +42,26 @@ describe("model-watermark predicate", () => {
   });
 
   it("error: refusals name the field, and the schema refuses the same", () => {
-    refused(
-      tampered((p) => (p.kind = "image")),
-      "predicate.kind",
-    );
-    refused(
-      tampered((p) => (p.scheme = "provenance-ledger/text-greenlist-v1")),
-      "predicate.scheme",
-    );
-    refused(
-      tampered((p) => (p.keyCommitment = "sha256:ABC")),
-      "predicate.keyCommitment",
-    );
-    refused(
-      tampered((p) => (p.secret = "00")),
-      "predicate.secret",
-    );
-    refused(
-      tampered((p) => (p.parameters.strength = 0)),
-      "predicate.parameters.strength",
-    );
-    refused(
-      tampered((p) => (p.parameters.spacing = 65)),
-      "predicate.parameters.spacing",
-    );
-    refused(
-      tampered((p) => (p.tensors[0].shape = [4096])),
-      "predicate.tensors[0].shape",
-    );
-    refused(
-      tampered((p) => (p.tensors[0].dtype = "I8")),
-      "predicate.tensors[0].dtype",
-    );
-    refused(
-      tampered((p) => (p.tensors[1].name = p.tensors[0].name)),
-      "predicate.tensors[1].name",
-      false,
-    );
-    refused(
-      tampered((p) => (p.payload = "9c1f04a7")),
-      "predicate.payload",
-    );
-    refused(
-      tampered((p) => (p.payloadDerivation = "sha256(model)")),
-      "predicate.payloadDerivation",
-    );
-    refused(
-      tampered((p) => delete p.unmarkedModel),
-      "predicate.unmarkedModel",
-    );
-    const refusedText = refusedBy(parseModelWatermarkPredicate, validateSchema);
-    refusedText(
-      tamperedCopy(text, (p) => (p.parameters.gamma = 1)),
-      "predicate.parameters.gamma",
-    );
-    refusedText(
-      tamperedCopy(text, (p) => delete p.deployment),
-      "predicate.deployment",
-    );
-    refusedText(
-      tamperedCopy(text, (p) => (p.tensors = example.kind === "weights" ? example.tensors : [])),
-      "predicate.tensors",
-    );
+    refusedEach([
+      ["kind", "image"],
+      ["scheme", "provenance-ledger/text-greenlist-v1"],
+      ["keyCommitment", "sha256:ABC"],
+      ["secret", "00"],
+      ["parameters.strength", 0],
+      ["parameters.spacing", 65],
+      ["tensors[0].shape", [4096]],
+      ["tensors[0].dtype", "I8"],
+      ["payload", "9c1f04a7"],
+      ["payloadDerivation", "sha256(model)"],
+      ["unmarkedModel", undefined],
+    ]);
+    refusedAt("tensors[1].name", ["model.layers.0.mlp.down_proj.weight"], false);
+    const weights = example.kind === "weights" ? example.tensors : [];
+    const textRefusals = refusalsOf(parseModelWatermarkPredicate, validateSchema, text);
+    textRefusals.refusedEach([
+      ["parameters.gamma", 1],
+      ["deployment", undefined],
+      ["tensors", weights],
+    ]);
   });
 });

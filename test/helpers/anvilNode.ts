@@ -7,7 +7,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import type { ChainWriter } from "../../src/chain/types.js";
 import { fromViem } from "../../src/chain/viem.js";
 import type { Hex } from "../../src/core/hex.js";
-import { freePort } from "./localNode.js";
+import { freePort, rpcCall } from "./localNode.js";
 
 /** The one free-port helper, re-exported for the callers that start anvil. */
 export { freePort };
@@ -60,16 +60,7 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
   process.once("exit", killNow);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
-  const rpc = async (method: string, params: readonly unknown[] = []): Promise<unknown> => {
-    const response = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    });
-    const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-    if (body.error) throw new Error(`${method}: ${body.error.message}`);
-    return body.result;
-  };
+  const rpc = (method: string, params: readonly unknown[] = []): Promise<unknown> => rpcCall(rpcUrl, method, params);
   for (let attempt = 0; ; attempt++) {
     try {
       await rpc("eth_chainId");
@@ -82,24 +73,12 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  const chain = defineChain({
-    id: ANVIL_CHAIN_ID,
-    name: "anvil",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
   return {
     rpcUrl,
     port,
     rpc,
-    privateKeyOf: (index) => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index }).getHdKey().privateKey!),
-    writerFor: (index, timeoutMs = 10_000) => {
-      const transport = http(rpcUrl, { timeout: timeoutMs, retryCount: 0 });
-      return fromViem({
-        publicClient: createPublicClient({ chain, transport }),
-        walletClient: createWalletClient({ chain, transport, account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index }) }),
-      });
-    },
+    privateKeyOf: anvilPrivateKey,
+    writerFor: (index, timeoutMs) => anvilWriter(rpcUrl, index, timeoutMs),
     mine: async (blocks = 1) => void (await rpc("anvil_mine", [toHex(blocks)])),
     stop: async () => {
       process.removeListener("exit", killNow);
@@ -107,4 +86,24 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
       await exited;
     },
   };
+}
+
+/** The private key of anvil's development account `index`. */
+export function anvilPrivateKey(index: number): Hex {
+  return toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index }).getHdKey().privateKey!);
+}
+
+/** A signing connection (viem, no retries) from anvil's development account `index` to the node at `url`: an anvil, or a proxy or dead port in front of one. */
+export function anvilWriter(url: string, index: number, timeoutMs = 10_000): ChainWriter {
+  const chain = defineChain({
+    id: ANVIL_CHAIN_ID,
+    name: "anvil",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [url] } },
+  });
+  const transport = http(url, { timeout: timeoutMs, retryCount: 0 });
+  return fromViem({
+    publicClient: createPublicClient({ chain, transport }),
+    walletClient: createWalletClient({ chain, transport, account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index }) }),
+  });
 }

@@ -25,15 +25,8 @@ import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../s
 import { hashModel } from "../../src/local/hashing/hashModel.js";
 import type { Hex } from "../../src/core/hex.js";
 import { addRecord, anchorBatches, buildReceipt, sealBatch } from "../../src/ledger/ledger.js";
-import {
-  type Artifact,
-  type PipelineContext,
-  approveModel,
-  collectDataset,
-  recordDeployment,
-  recordEvaluation,
-  recordTraining,
-} from "../../src/ledger/pipeline/modelPipeline.js";
+import type { Artifact, PipelineContext } from "../../src/ledger/pipeline/modelPipeline.js";
+import { approveModel, collectDataset, recordDeployment, recordEvaluation, recordTraining } from "../../src/ledger/pipeline/modelPipeline.js";
 import { createRecord } from "../../src/formats/record.js";
 import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
 

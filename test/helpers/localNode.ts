@@ -25,6 +25,23 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * One JSON-RPC call to the node at `url`; an error answer throws with the method named.
+ *
+ * @example
+ * await rpcCall(node.rpcUrl, "evm_setAutomine", [false]);
+ */
+export async function rpcCall(url: string, method: string, params: readonly unknown[] = []): Promise<unknown> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
 export type WaitForRpcParameters = {
   /** Give up after this long (default 60 s). */
   readonly timeoutMs?: number | undefined;

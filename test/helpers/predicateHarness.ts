@@ -185,11 +185,44 @@ export function predicateCase(name: PredicateSchemaName, type: string, parse: (v
     assert.equal(validateSchema(example), true, JSON.stringify(validateSchema.errors));
     assert.deepEqual(vector, example);
   });
+  return { validateSchema, vector, ...refusalsOf(parse, validateSchema, example) };
+}
+
+/** A field below `predicate` as the parsers name it, without the root: `approver.keyid`, `conditions[1]`, `consent[0].digest`. */
+export type FieldPath = string;
+
+/** The JsonPath of a {@link FieldPath}: `consent[0].digest` is `["consent", 0, "digest"]`. */
+export function jsonPathOf(field: FieldPath): JsonPath {
+  return field.split(/\.|(?=\[)/).map((key) => (key.startsWith("[") ? Number(key.slice(1, -1)) : key));
+}
+
+/** One refusal of a table: the example with `value` at `field` (the field removed when `value` is undefined) is refused naming `named` (default: `field`). */
+export type FieldRefusal = readonly [field: FieldPath, value: unknown, named?: FieldPath];
+
+/**
+ * The refusals of one predicate, all starting from `example`: `tampered` copies, `refused` (see
+ * {@link refusedBy}), and two table forms of it, so that a test lists only its cases:
+ * `refusedAt(field, values)`, each value at one field, and `refusedEach(rows)`, one {@link FieldRefusal}
+ * a row. `schema` false: a rule the JSON Schema cannot express (it must accept the value).
+ *
+ * @example
+ * refusedAt("approver.role", ["Approver", "release manager", ""]);
+ * refusedEach([["signature", "0x00"], ["approver.email", "ana.ruiz@acme.example"]]);
+ */
+export function refusalsOf(parse: (value: unknown) => unknown, validate: ValidateFunction, example: unknown) {
+  const refused = refusedBy(parse, validate);
+  const refusedEach = (rows: readonly FieldRefusal[], schema = true): void => {
+    for (const [field, value, named = field] of rows) refused(replaced(example, jsonPathOf(field), value), pathText(jsonPathOf(named)), schema);
+  };
   return {
-    validateSchema,
-    vector,
     tampered: (edit: (p: any) => void) => tamperedCopy(example, edit),
-    refused: refusedBy(parse, validateSchema),
+    refused,
+    refusedEach,
+    refusedAt: (field: FieldPath, values: readonly unknown[], schema = true): void =>
+      refusedEach(
+        values.map((value) => [field, value]),
+        schema,
+      ),
   };
 }
 

@@ -8,6 +8,8 @@ const BOOT = "5f0f6c43-9d7e-4f53-9b8f-2a6f1c0d7e11";
 const self: ProcessIdentity = { host: "anchor-1", bootId: BOOT, pidNamespace: "4026531836", pid: 4242, startTime: "987654" };
 const killed: ProcessIdentity = { ...self, pid: 4100, startTime: "912345" };
 const name = (identity: ProcessIdentity) => leaseHolderName(identity, "0badcafe");
+/** How isDeadLocalHolder learns what runs under a PID now. */
+type ProcessStateOf = Parameters<typeof isDeadLocalHolder>[2];
 
 describe("lease holder names (taking over a killed process's lease)", () => {
   it("default: a name says host/pid/nonce, then boot, PID namespace and start time, and parses back", () => {
@@ -43,46 +45,17 @@ describe("lease holder names (taking over a killed process's lease)", () => {
   });
 
   it("error: anything short of proof is not dead — the process runs, cannot be read, or is elsewhere", () => {
-    assert.equal(
-      isDeadLocalHolder(name(killed), self, () => ({ startTime: "912345" })),
-      false,
-      "still running",
-    );
-    assert.equal(
-      isDeadLocalHolder(name(killed), self, () => "unknown"),
-      false,
-      "hidden by hidepid",
-    );
-    assert.equal(
-      isDeadLocalHolder(name({ ...killed, host: "anchor-2" }), self, () => "gone"),
-      false,
-      "another host",
-    );
-    assert.equal(
-      isDeadLocalHolder(name({ ...killed, bootId: "00000000-0000-4000-8000-000000000000" }), self, () => "gone"),
-      false,
-      "an earlier boot",
-    );
-    assert.equal(
-      isDeadLocalHolder(name({ ...killed, pidNamespace: "4026532000" }), self, () => "gone"),
-      false,
-      "another PID namespace (container)",
-    );
-    assert.equal(
-      isDeadLocalHolder(name(self), self, () => "gone"),
-      false,
-      "this very process",
-    );
-    assert.equal(
-      isDeadLocalHolder("instance-a", self, () => "gone"),
-      false,
-      "a configured instance id",
-    );
-    assert.equal(
-      isDeadLocalHolder(`${name(killed)} extra`, self, () => "gone"),
-      false,
-      "a name that does not parse exactly",
-    );
+    const notProof: [what: string, holder: string, state: ProcessStateOf][] = [
+      ["still running", name(killed), () => ({ startTime: "912345" })],
+      ["hidden by hidepid", name(killed), () => "unknown"],
+      ["another host", name({ ...killed, host: "anchor-2" }), () => "gone"],
+      ["an earlier boot", name({ ...killed, bootId: "00000000-0000-4000-8000-000000000000" }), () => "gone"],
+      ["another PID namespace (container)", name({ ...killed, pidNamespace: "4026532000" }), () => "gone"],
+      ["this very process", name(self), () => "gone"],
+      ["a configured instance id", "instance-a", () => "gone"],
+      ["a name that does not parse exactly", `${name(killed)} extra`, () => "gone"],
+    ];
+    for (const [what, holder, state] of notProof) assert.equal(isDeadLocalHolder(holder, self, state), false, what);
   });
 
   it("behavior: this process reads its own identity from /proc; a child killed with SIGKILL is gone", {

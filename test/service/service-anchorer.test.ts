@@ -1,26 +1,20 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { createPublicClient, createWalletClient, defineChain, encodeEventTopics, http, parseTransaction, toHex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { encodeEventTopics, parseTransaction, toHex } from "viem";
 import { buildBatch } from "../../src/formats/batchMetadata.js";
-import { canonicalJson } from "../../src/core/canonicalJson.js";
 import { fromEthers } from "../../src/chain/ethers.js";
 import { deployRegistry, encodeAnchor, readAnchor, readOrganisation, registerOrganisation, setAnchorer } from "../../src/chain/registry.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
 import type { ChainWriter, FeeData } from "../../src/chain/types.js";
-import { fromViem } from "../../src/chain/viem.js";
-import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../../src/formats/entry.js";
 import { ChainError } from "../../src/core/errors/chain.js";
 import type { Hex } from "../../src/core/hex.js";
 import { loadMerkleTree } from "../../src/merkle/loadMerkleTree.js";
-import { createRecord } from "../../src/formats/record.js";
 import { type Anchorer, type AnchorerConfig, createAnchorer } from "../../src/service/anchorer/anchorer.js";
 import { createBackoff } from "../../src/service/backoff.js";
 import { bumpedFees, initialFees } from "../../src/ledger/anchoring/feePolicy.js";
@@ -28,16 +22,16 @@ import type { NewEntry, ServiceStore } from "../../src/service/store/serviceStor
 import { openSqliteServiceStore } from "../../src/service/store/sqlite.js";
 import type { AnchorerEvents, Logger } from "../../src/service/types.js";
 import { freePort } from "../helpers/localNode.js";
+import { type AnvilNode, anvilPrivateKey, anvilWriter, startAnvil } from "../helpers/anvilNode.js";
+import { modelRecordEntry } from "../helpers/serviceEntries.js";
 
 // Faults need a real node: anvil (Foundry, via npm) has anvil_reorg, anvil_dropTransaction,
 // evm_setAutomine and anvil_setNextBlockBaseFeePerGas. One anvil for the file; each test anchors
 // from its own account (anvil --accounts 26) so nonces never interfere.
 
-const MNEMONIC = "test test test test test test test test test test test junk";
 const GWEI = 1_000_000_000n;
-const root = join(import.meta.dirname, "..", "..");
 
-let node: ChildProcess;
+let node: AnvilNode;
 let rpcUrl: string;
 let work: string;
 let admin: ChainWriter;
@@ -45,16 +39,7 @@ let registry: Hex;
 const stores: ServiceStore[] = [];
 const anchorers: Anchorer[] = [];
 
-async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
+const rpc = (method: string, params: unknown[] = []): Promise<unknown> => node.rpc(method, params);
 
 const automine = (on: boolean) => rpc("evm_setAutomine", [on]);
 /** Runs `run` with automine off (blocks come only from `mine()`), and turns it back on whatever happens. */
@@ -68,45 +53,11 @@ async function withoutAutomine(run: () => Promise<void>): Promise<void> {
 }
 const mine = (blocks = 1) => rpc("anvil_mine", [toHex(blocks)]);
 
-function writerFor(url: string, index: number, timeoutMs = 5_000): ChainWriter {
-  const chain = defineChain({
-    id: 31337,
-    name: "anvil",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [url] } },
-  });
-  const transport = http(url, { timeout: timeoutMs, retryCount: 0 });
-  return fromViem({
-    publicClient: createPublicClient({ chain, transport }),
-    walletClient: createWalletClient({ chain, transport, account: mnemonicToAccount(MNEMONIC, { addressIndex: index }) }),
-  });
-}
+/** A writer from development account `index` to `url` (the file's anvil, a second one, or a dead port), with a short timeout. */
+const writerFor = (url: string, index: number, timeoutMs = 5_000): ChainWriter => anvilWriter(url, index, timeoutMs);
+const privateKeyOf = anvilPrivateKey;
 
-function privateKeyOf(index: number): Hex {
-  return toHex(mnemonicToAccount(MNEMONIC, { addressIndex: index }).getHdKey().privateKey!);
-}
-
-function newEntry(orgId: number, name: string): NewEntry {
-  const entry: LedgerEntry = {
-    kind: "record",
-    record: createRecord({
-      subject: {
-        name,
-        version: "1.0.0",
-        digest: { sha256: randomBytes(32).toString("hex") },
-        artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 },
-      },
-    }),
-  };
-  return {
-    orgId,
-    kind: "record",
-    entryHash: entryHash(entry),
-    leaf: leafOfEntry(entry),
-    subjectSha256: entrySubjectSha256(entry),
-    body: canonicalJson(entryJson(entry)),
-  };
-}
+const newEntry = (orgId: number, name: string): NewEntry => modelRecordEntry(orgId, { name, version: "1.0.0" });
 
 type Recorded = {
   sealed: Parameters<NonNullable<AnchorerEvents["onBatchSealed"]>>[0][];
@@ -225,18 +176,8 @@ async function pendingNonce(writer: ChainWriter): Promise<number> {
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), "provenance-anchorer-"));
-  const port = await freePort();
-  rpcUrl = `http://127.0.0.1:${port}`;
-  node = spawn(join(root, "node_modules", ".bin", "anvil"), ["--port", String(port), "--accounts", "26", "--silent"], { stdio: "ignore" });
-  for (let i = 0; ; i++) {
-    try {
-      await rpc("eth_chainId");
-      break;
-    } catch (error) {
-      if (i > 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  node = await startAnvil({ accounts: 26 });
+  rpcUrl = node.rpcUrl;
   admin = writerFor(rpcUrl, 0);
   registry = (await deployRegistry(admin)).registry;
 });
@@ -244,11 +185,7 @@ before(async () => {
 after(async () => {
   await Promise.all(anchorers.map((a) => a.stop()));
   for (const store of stores) await store.close();
-  if (node && node.exitCode === null) {
-    const exited = new Promise((resolve) => node.once("exit", resolve));
-    node.kill("SIGTERM");
-    await exited;
-  }
+  await node?.stop();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -948,34 +885,16 @@ describe("anchorer", () => {
 });
 
 describe("anchorer on a free-gas network (base fee and gas price 0, like Besu with free gas)", () => {
-  let freeNode: ChildProcess;
+  let freeNode: AnvilNode;
   let freeUrl: string;
 
   before(async () => {
-    const port = await freePort();
-    freeUrl = `http://127.0.0.1:${port}`;
-    freeNode = spawn(
-      join(root, "node_modules", ".bin", "anvil"),
-      ["--port", String(port), "--base-fee", "0", "--gas-price", "0", "--no-priority-fee", "--silent"],
-      { stdio: "ignore" },
-    );
-    for (let i = 0; ; i++) {
-      try {
-        await writerFor(freeUrl, 0).getChainId();
-        break;
-      } catch (error) {
-        if (i > 100) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    freeNode = await startAnvil({ args: ["--base-fee", "0", "--gas-price", "0", "--no-priority-fee"] });
+    freeUrl = freeNode.rpcUrl;
   });
 
   after(async () => {
-    if (freeNode && freeNode.exitCode === null) {
-      const exited = new Promise((resolve) => freeNode.once("exit", resolve));
-      freeNode.kill("SIGTERM");
-      await exited;
-    }
+    await freeNode?.stop();
   });
 
   it("behavior: both adapters suggest zero fees; the anchorer signs at zero, and one not mined is rebroadcast, never bumped", async () => {
@@ -1016,9 +935,7 @@ describe("anchorer on a free-gas network (base fee and gas price 0, like Besu wi
     anchorers.push(anchorer);
     const entries = [newEntry(orgId, "free/a"), newEntry(orgId, "free/b")];
     await store.addEntries(entries);
-    const freeRpc = (method: string, params: unknown[] = []) =>
-      fetch(freeUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-    await freeRpc("evm_setAutomine", [false]);
+    await freeNode.rpc("evm_setAutomine", [false]);
     await anchorer.tick();
     offset += 1_000;
     await anchorer.tick(); // not mined after rebroadcastAfterMs: nothing to bump
@@ -1029,8 +946,8 @@ describe("anchorer on a free-gas network (base fee and gas price 0, like Besu wi
     assert.deepEqual([signed.type, signed.maxFeePerGas ?? 0n, signed.maxPriorityFeePerGas ?? 0n], ["eip1559", 0n, 0n]);
     assert.deepEqual([txs[0]!.maxFeePerGas, txs[0]!.maxPriorityFeePerGas], ["0", "0"]);
     assert.ok(recorded.logs.some((l) => l.level === "debug" && /free-gas network/.test(l.message)));
-    await freeRpc("evm_mine");
-    await freeRpc("evm_setAutomine", [true]);
+    await freeNode.rpc("evm_mine");
+    await freeNode.rpc("evm_setAutomine", [true]);
     await ticks(anchorer, 2);
     assert.equal((await store.getEntry(orgId, entries[0]!.entryHash))?.status, "confirmed");
     assert.equal((await readAnchor(writer, freeRegistry, orgId, (await store.getBatch(txs[0]!.batchId))!.root))?.orgId, orgId);

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { copyFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,43 +6,20 @@ import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { canonicalJson } from "../../src/core/canonicalJson.js";
-import { deployRegistry, registerOrganisation } from "../../src/chain/registry.js";
 import type { ChainWriter } from "../../src/chain/types.js";
-import { connectWriter } from "../../src/chain/connect.js";
-import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
-import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../../src/formats/entry.js";
+import type { EmbeddedChain } from "../../src/chain/embeddedChain.js";
 import type { Hex } from "../../src/core/hex.js";
-import { createRecord } from "../../src/formats/record.js";
 import { createAnchorer, sealBuilder } from "../../src/service/anchorer/anchorer.js";
 import { checkStore } from "../../src/service/store/checkStore.js";
 import type { NewEntry, ServiceStore } from "../../src/service/store/serviceStore.js";
 import { openSqliteServiceStore } from "../../src/service/store/sqlite.js";
+import { modelRecordEntry } from "../helpers/serviceEntries.js";
+import { startRegistryChain } from "../helpers/registryChain.js";
 
 const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-function newEntry(orgId: number): NewEntry {
-  const entry: LedgerEntry = {
-    kind: "record",
-    record: createRecord({
-      subject: {
-        name: "m",
-        version: "1",
-        digest: { sha256: randomBytes(32).toString("hex") },
-        artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 },
-      },
-    }),
-  };
-  return {
-    orgId,
-    kind: "record",
-    entryHash: entryHash(entry),
-    leaf: leafOfEntry(entry),
-    subjectSha256: entrySubjectSha256(entry),
-    body: canonicalJson(entryJson(entry)),
-  };
-}
+const newEntry = (orgId: number): NewEntry => modelRecordEntry(orgId);
 
 // The check an operator runs after restoring a service store from a backup (docs/deployment.md).
 describe("checkStore (restore check)", () => {
@@ -54,10 +30,7 @@ describe("checkStore (restore check)", () => {
   let dir: string;
 
   before(async () => {
-    chain = await startEmbeddedChain();
-    writer = await connectWriter(chain.rpcUrl, DEV_PRIVATE_KEY, 30_000);
-    registry = (await deployRegistry(writer)).registry;
-    orgId = (await registerOrganisation(writer, registry, { name: "Check Lab" })).orgId;
+    ({ chain, writer, registry, orgId } = await startRegistryChain("Check Lab"));
     dir = await mkdtemp(join(tmpdir(), "provenance-check-"));
   });
   after(async () => void (await chain?.close()));

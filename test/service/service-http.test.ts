@@ -36,6 +36,7 @@ import { openSqliteServiceStore } from "../../src/service/store/sqlite.js";
 import { verifyAttestation } from "../../src/verify/verifyAttestation.js";
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
 import { type HttpAnswer, readAnswer } from "../helpers/httpAnswer.js";
+import { rpcCall } from "../helpers/localNode.js";
 
 // The anchoring service end to end: the real service (HTTP API, SQLite store, anchorer) against an
 // embedded chain over JSON-RPC, driven with fetch as a client would, and the CLI as a process.
@@ -125,14 +126,7 @@ async function waitForStatus(base: string, token: string, id: string, done: (sta
   }
 }
 
-async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(chain.rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  return ((await response.json()) as { result: unknown }).result;
-}
+const rpc = (method: string, params: unknown[] = []): Promise<unknown> => rpcCall(chain.rpcUrl, method, params);
 
 /** The CLI as a process (from source through tsx), in `cwd`, with only `env` (and PATH). */
 function cli(

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,9 +23,6 @@ import type { Hex } from "../../src/core/hex.js";
 import { loadMerkleTree } from "../../src/merkle/loadMerkleTree.js";
 import type { MerkleTree } from "../../src/merkle/tree.js";
 import { parseReceipt } from "../../src/formats/receipt.js";
-import { createRecord } from "../../src/formats/record.js";
-import { canonicalJson } from "../../src/core/canonicalJson.js";
-import { type LedgerEntry, entryHash, entryJson, entrySubjectSha256, leafOfEntry } from "../../src/formats/entry.js";
 import { sealBuilder } from "../../src/service/anchorer/anchorer.js";
 import { generateApiToken, hashApiToken } from "../../src/service/apiToken.js";
 import { checkStore } from "../../src/service/store/checkStore.js";
@@ -35,6 +31,7 @@ import type { NewEntry, ServiceBatch, ServiceStore } from "../../src/service/sto
 import { openSqliteServiceStore } from "../../src/service/store/sqlite.js";
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
 import { readAnswer } from "../helpers/httpAnswer.js";
+import { modelRecordEntry } from "../helpers/serviceEntries.js";
 
 // The real `provenance serve` (bin/provenance.js, a child process) against anvil, under the faults
 // an operator meets: kill -9 at random moments under load, a reorg, a minute without the node, and
@@ -840,29 +837,8 @@ describe("provenance serve under faults (a real process against anvil)", () => {
 // suite covers the store's contract; these cover what the thread adds).
 describe("the SQLite ingest thread (the service's commit path)", () => {
   let dir: string;
-  const newEntry = (orgId: number, size = 0): NewEntry => {
-    const fields = size > 0 ? { fields: { card: "x".repeat(size) } } : {};
-    const entry: LedgerEntry = {
-      kind: "record",
-      record: createRecord({
-        subject: {
-          name: "thread/model",
-          version: "1",
-          digest: { sha256: randomBytes(32).toString("hex") },
-          artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 },
-        },
-        ...fields,
-      }),
-    };
-    return {
-      orgId,
-      kind: "record",
-      entryHash: entryHash(entry),
-      leaf: leafOfEntry(entry),
-      subjectSha256: entrySubjectSha256(entry),
-      body: canonicalJson(entryJson(entry)),
-    };
-  };
+  const newEntry = (orgId: number, size = 0): NewEntry =>
+    modelRecordEntry(orgId, { name: "thread/model", ...(size > 0 ? { fields: { card: "x".repeat(size) } } : {}) });
 
   it("behavior: the caller's writes take turns with the thread's commits — sealing during ingest never waits on a lock (busy timeout 0), and every entry lands in exactly one batch", async () => {
     dir = await mkdtemp(join(tmpdir(), "provenance-ingest-thread-"));

@@ -6,7 +6,16 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { envelopeHash } from "../../src/formats/attestation/dsse.js";
 import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
-import { type KeyFile, type PublicKeyInfo, generateKeyFile, onChainKeyId, onChainRole, publicKeyInfo, signerFromKeyFile } from "../../src/local/keys/keys.js";
+import {
+  type KeyAlgorithm,
+  type KeyFile,
+  type PublicKeyInfo,
+  generateKeyFile,
+  onChainKeyId,
+  onChainRole,
+  publicKeyInfo,
+  signerFromKeyFile,
+} from "../../src/local/keys/keys.js";
 import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../src/formats/predicates/evaluation.js";
 import { MODEL_MANIFEST_PREDICATE_TYPE, type ModelManifestPredicate } from "../../src/formats/predicates/modelManifest.js";
 import { signStatement } from "../../src/formats/attestation/signStatement.js";
@@ -23,16 +32,8 @@ import { InputError } from "../../src/core/errors/input.js";
 import { type VerificationCheck, VerificationError } from "../../src/core/errors/verification.js";
 import type { Hex } from "../../src/core/hex.js";
 import { addAttestation, anchorBatches, buildReceipt, sealBatch } from "../../src/ledger/ledger.js";
-import {
-  type Artifact,
-  type PipelineContext,
-  approveModel,
-  collectDataset,
-  recordDeployment,
-  recordEvaluation,
-  recordTraining,
-  revokeModel,
-} from "../../src/ledger/pipeline/modelPipeline.js";
+import type { Artifact, PipelineContext } from "../../src/ledger/pipeline/modelPipeline.js";
+import { approveModel, collectDataset, recordDeployment, recordEvaluation, recordTraining, revokeModel } from "../../src/ledger/pipeline/modelPipeline.js";
 import type { Receipt } from "../../src/formats/receipt.js";
 import { publishRevocation } from "../../src/ledger/pipeline/publishRevocation.js";
 import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
@@ -41,6 +42,7 @@ import { verifyAttestation, type VerifyAttestationParameters } from "../../src/v
 import { verifyReceipt } from "../../src/verify/verifyReceipt.js";
 import { type TreeFiles, writeTree } from "../helpers/fileTree.js";
 import { bundleSchemaValidators } from "../helpers/bundleSchemas.js";
+import { rpcCall } from "../helpers/localNode.js";
 
 // Signed attestations against a real chain (Hardhat EDR over JSON-RPC): keys registered on chain,
 // envelopes anchored by the ledger, receipts and evidence bundles checked by a third party.
@@ -58,16 +60,7 @@ const stores: LedgerStore[] = [];
 
 const sha = () => randomBytes(32).toString("hex");
 
-async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const r = await fetch(chain.rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await r.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
+const rpc = (method: string, params: unknown[] = []): Promise<unknown> => rpcCall(chain.rpcUrl, method, params);
 
 async function openStore(label: string): Promise<LedgerStore> {
   const store = LedgerStore.open(await mkdtemp(join(tmpdir(), `provenance-att-${label}-`)));
@@ -115,6 +108,28 @@ async function anchor(store: LedgerStore, orgId = org1): Promise<number> {
 type PipelineKeys = { readonly pipeline: KeyFile; readonly steward: KeyFile; readonly alice: KeyFile; readonly bob: KeyFile };
 
 /** A store `label` whose pipeline signs with `keys.pipeline`, and every pipeline key registered in org 1 under its role. */
+/** verifyBundle's parameters for `bundle`, pinned to this file's chain and registry. */
+function pins(bundle: EvidenceBundle, overrides: Partial<VerifyBundleParameters> = {}): VerifyBundleParameters {
+  return { bundle, chain: reader, chainId: CHAIN_ID, registry, ...overrides };
+}
+
+/** A new key of its algorithm for each name. */
+function freshKeys<const Names extends string>(algorithms: Record<Names, KeyAlgorithm>): Record<Names, KeyFile> {
+  return Object.fromEntries(Object.entries<KeyAlgorithm>(algorithms).map(([name, algorithm]) => [name, generateKeyFile(algorithm)])) as Record<Names, KeyFile>;
+}
+
+/** `model` approved once by each of `approvals` (key, approver's name, comment; role approver, under POLICY), then deployed to production at `target`, the deployment claiming POLICY. */
+async function releaseUnderPolicy(
+  context: PipelineContext,
+  model: Artifact,
+  target: string,
+  approvals: readonly (readonly [key: KeyFile, name: string, comment?: string])[],
+): Promise<void> {
+  for (const [key, approverName, comment] of approvals)
+    await approveModel(context, model, { key, approverName, role: "approver", policyId: POLICY.id, ...(comment === undefined ? {} : { comment }) });
+  await recordDeployment(context, model, { environment: "production", target: { name: target }, deployer: { name: "release-bot" }, approvalPolicy: POLICY });
+}
+
 async function openPipeline(label: string, keys: PipelineKeys): Promise<{ store: LedgerStore; context: PipelineContext }> {
   const store = await openStore(label);
   await register(keys.pipeline, "ml-pipeline");
@@ -197,18 +212,18 @@ after(async () => {
 });
 
 describe("verifyAttestation against the registry's signing keys", () => {
-  const keys = {
-    secp256k1: generateKeyFile("secp256k1"),
-    ed25519: generateKeyFile("ed25519"),
-    p256: generateKeyFile("p256"),
-    stranger: generateKeyFile("ed25519"),
-    otherOrg: generateKeyFile("p256"),
-    late: generateKeyFile("ed25519"),
-    revokedBefore: generateKeyFile("ed25519"),
-    revokedAfter: generateKeyFile("p256"),
-    revokedSameBlock: generateKeyFile("ed25519"),
-    registeredSameBlock: generateKeyFile("p256"),
-  };
+  const keys = freshKeys({
+    secp256k1: "secp256k1",
+    ed25519: "ed25519",
+    p256: "p256",
+    stranger: "ed25519",
+    otherOrg: "p256",
+    late: "ed25519",
+    revokedBefore: "ed25519",
+    revokedAfter: "p256",
+    revokedSameBlock: "ed25519",
+    registeredSameBlock: "p256",
+  });
   const roles = { secp256k1: "ml-engineer", ed25519: "approver", p256: "data-steward" } as const;
   const publicKeys = Object.values(keys).map(publicKeyInfo);
   const entries = {} as Record<keyof typeof keys, { entry: Hex; subject: string }>;
@@ -404,13 +419,7 @@ describe("verifyAttestation against the registry's signing keys", () => {
 });
 
 describe("evidence bundles of a model pipeline (verifyBundle)", () => {
-  const keys = {
-    pipeline: generateKeyFile("secp256k1"),
-    steward: generateKeyFile("p256"),
-    alice: generateKeyFile("ed25519"),
-    bob: generateKeyFile("p256"),
-    mallory: generateKeyFile("ed25519"),
-  };
+  const keys = freshKeys({ pipeline: "secp256k1", steward: "p256", alice: "ed25519", bob: "p256", mallory: "ed25519" });
   let store: LedgerStore;
   let context: PipelineContext;
   let work: string;
@@ -421,13 +430,6 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
   let wrongRole: Artifact;
   let bundleText: string;
 
-  const pins = (bundle: EvidenceBundle, overrides: Partial<VerifyBundleParameters> = {}): VerifyBundleParameters => ({
-    bundle,
-    chain: reader,
-    chainId: CHAIN_ID,
-    registry,
-    ...overrides,
-  });
   const bundleOf = (model: Artifact): EvidenceBundle => parseBundle(serializeBundle(buildBundle(store, model.sha256)));
 
   const files = (name: string, content: TreeFiles): Promise<string> => writeTree(join(work, name), content);
@@ -459,34 +461,22 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
       dataset: { name: "holdout", digest: { sha256: datasets.tune.sha256 } },
       metrics: [{ name: "auc", value: 0.93, threshold: { operator: ">=", value: 0.9 } }],
     });
-    await approveModel(context, tune, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
-    await approveModel(context, tune, { key: keys.bob, approverName: "Bob", role: "approver", policyId: POLICY.id });
-    await recordDeployment(context, tune, {
-      environment: "production",
-      target: { name: "scoring" },
-      deployer: { name: "release-bot" },
-      approvalPolicy: POLICY,
-    });
+    await releaseUnderPolicy(context, tune, "scoring", [
+      [keys.alice, "Alice"],
+      [keys.bob, "Bob"],
+    ]);
 
     // Two more models whose deployments claim the same 2-of-2 policy without meeting it.
     duplicated = { name: "acme/duplicated", sha256: sha() };
-    await approveModel(context, duplicated, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id, comment: "first" });
-    await approveModel(context, duplicated, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id, comment: "again" });
-    await recordDeployment(context, duplicated, {
-      environment: "production",
-      target: { name: "dup" },
-      deployer: { name: "release-bot" },
-      approvalPolicy: POLICY,
-    });
+    await releaseUnderPolicy(context, duplicated, "dup", [
+      [keys.alice, "Alice", "first"],
+      [keys.alice, "Alice", "again"],
+    ]);
     wrongRole = { name: "acme/wrong-role", sha256: sha() };
-    await approveModel(context, wrongRole, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
-    await approveModel(context, wrongRole, { key: keys.mallory, approverName: "Mallory", role: "approver", policyId: POLICY.id });
-    await recordDeployment(context, wrongRole, {
-      environment: "production",
-      target: { name: "wrong" },
-      deployer: { name: "release-bot" },
-      approvalPolicy: POLICY,
-    });
+    await releaseUnderPolicy(context, wrongRole, "wrong", [
+      [keys.alice, "Alice"],
+      [keys.mallory, "Mallory"],
+    ]);
 
     await anchor(store);
     bundleText = serializeBundle(buildBundle(store, tune.sha256));
@@ -654,7 +644,7 @@ describe("evidence bundles of a model pipeline (verifyBundle)", () => {
 
 // Issue 9: nothing unsigned in a verdict, nothing hidden by omission, the verifier's policy.
 describe("verdicts that hold up: signed names, signed references, the policy, revocation from the chain (verifyBundle)", () => {
-  const keys = { pipeline: generateKeyFile("secp256k1"), steward: generateKeyFile("p256"), alice: generateKeyFile("ed25519"), bob: generateKeyFile("p256") };
+  const keys = freshKeys({ pipeline: "secp256k1", steward: "p256", alice: "ed25519", bob: "p256" });
   let store: LedgerStore;
   let context: PipelineContext;
   let work: string;
@@ -664,13 +654,6 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
   let tuneBundle: string;
   let baseBundle: string;
 
-  const pins = (bundle: EvidenceBundle, overrides: Partial<VerifyBundleParameters> = {}): VerifyBundleParameters => ({
-    bundle,
-    chain: reader,
-    chainId: CHAIN_ID,
-    registry,
-    ...overrides,
-  });
   const without = (text: string, ...entries: Hex[]): EvidenceBundle => {
     const bundle = parseBundle(text);
     const kept = bundle.receipts.filter((r) => !entries.includes(envelopeHash(r.envelope!)));
@@ -711,14 +694,10 @@ describe("verdicts that hold up: signed names, signed references, the policy, re
     };
     base = await train("v/base", [data.base]);
     tune = await train("v/tuned", [data.tune], base);
-    await approveModel(context, tune, { key: keys.alice, approverName: "Alice", role: "approver", policyId: POLICY.id });
-    await approveModel(context, tune, { key: keys.bob, approverName: "Bob", role: "approver", policyId: POLICY.id });
-    await recordDeployment(context, tune, {
-      environment: "production",
-      target: { name: "scoring" },
-      deployer: { name: "release-bot" },
-      approvalPolicy: POLICY,
-    });
+    await releaseUnderPolicy(context, tune, "scoring", [
+      [keys.alice, "Alice"],
+      [keys.bob, "Bob"],
+    ]);
     await anchor(store);
     tuneBundle = serializeBundle(buildBundle(store, tune.sha256));
     baseBundle = serializeBundle(buildBundle(store, base.sha256));

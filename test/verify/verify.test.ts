@@ -10,12 +10,12 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { MerkleTree } from "merkletreejs";
 import { decodeFunctionResult, encodeFunctionData, keccak256 } from "viem";
 import { fromEthers } from "../../src/chain/ethers.js";
-import { deployRegistry, encodeAnchor, readAnchor, readOrganisation, registerOrganisation } from "../../src/chain/registry.js";
+import { encodeAnchor, readAnchor, readOrganisation, registerOrganisation } from "../../src/chain/registry.js";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
 import type { ChainWriter } from "../../src/chain/types.js";
 import { connectReader, connectWriter } from "../../src/chain/connect.js";
-import { DEV_PRIVATE_KEY, startEmbeddedChain, type EmbeddedChain } from "../../src/chain/embeddedChain.js";
+import type { EmbeddedChain } from "../../src/chain/embeddedChain.js";
 import { ChainError } from "../../src/core/errors/chain.js";
 import { InputError } from "../../src/core/errors/input.js";
 import { VerificationError, type VerificationCheck } from "../../src/core/errors/verification.js";
@@ -27,6 +27,8 @@ import { createRecord, parseRecord, recordHash, subjectDigest } from "../../src/
 import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
 import { artifactFromDigest } from "../../src/verify/artifact.js";
 import { verifyReceipt, type VerifyReceiptParameters } from "../../src/verify/verifyReceipt.js";
+import { rpcCall } from "../helpers/localNode.js";
+import { startRegistryChain } from "../helpers/registryChain.js";
 
 const SECOND_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // Hardhat account #1
 
@@ -59,20 +61,10 @@ function params(overrides: Partial<VerifyReceiptParameters> = {}): VerifyReceipt
   return { receipt, chain: connectReader(chain.rpcUrl, 10_000), chainId: 31337, registry, acceptedOrgIds: [orgId], artifactSha256: modelSha256, ...overrides };
 }
 
-async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const r = await fetch(chain.rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  return ((await r.json()) as { result: unknown }).result;
-}
+const rpc = (method: string, params: unknown[] = []): Promise<unknown> => rpcCall(chain.rpcUrl, method, params);
 
 before(async () => {
-  chain = await startEmbeddedChain();
-  writer = await connectWriter(chain.rpcUrl, DEV_PRIVATE_KEY, 10_000);
-  registry = (await deployRegistry(writer)).registry;
-  orgId = (await registerOrganisation(writer, registry, { name: "Test Lab" })).orgId;
+  ({ chain, writer, registry, orgId } = await startRegistryChain("Test Lab", 10_000));
   store = LedgerStore.open(await mkdtemp(join(tmpdir(), "provenance-verify-")));
   modelSha256 = sha();
   addRecord(store, record("acme/model", modelSha256));
