@@ -151,29 +151,8 @@ export {
 } from "./chain/trustMode.js";
 export { type LightChainReader, type LightChainReaderParameters, createLightChainReader } from "./verify/lightclient/lightReader.js";
 export { QBFT_TRUST_FORMAT, type QbftTrust, parseQbftTrust, serializeQbftTrust } from "./verify/lightclient/trustFile.js";
-export {
-  type AnchorState,
-  type BatchAnchoredEvent,
-  type OrganisationState,
-  type RevocationState,
-  type SigningKeyState,
-  decodeBatchAnchored,
-  deployRegistry,
-  encodeAnchor,
-  findBatchAnchoredLog,
-  isAnchorer,
-  readAnchor,
-  readKeyPossession,
-  readOrganisation,
-  readRevocation,
-  readSigningKey,
-  registerOrganisation,
-  registerSigningKey,
-  reinstateSubject,
-  revokeSigningKey,
-  revokeSubject,
-  setAnchorer,
-} from "./chain/registry.js";
+// Every export of registry.ts is the registry's public API (its internals live in other modules).
+export * from "./chain/registry.js";
 export { provenanceRegistryAbi, provenanceRegistryBytecode, provenanceRegistryDeployedBytecode } from "./chain/registryArtifact.js";
 export { type WaitParameters, sendAndWait, waitForTransaction } from "./chain/transactions.js";
 export { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./chain/embeddedChain.js";

@@ -9,23 +9,7 @@ export { fromEip1193 } from "./eip1193.js";
 export { type QuorumChainReaderParameters, createQuorumChainReader } from "./quorumReader.js";
 export { type FromEthersParameters, fromEthers } from "./ethers.js";
 export { type JsonRpcTransport, TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "./trustMode.js";
-export {
-  type AnchorState,
-  type BatchAnchoredEvent,
-  type OrganisationState,
-  type SigningKeyState,
-  decodeBatchAnchored,
-  deployRegistry,
-  encodeAnchor,
-  findBatchAnchoredLog,
-  isAnchorer,
-  readAnchor,
-  readOrganisation,
-  readSigningKey,
-  registerOrganisation,
-  registerSigningKey,
-  revokeSigningKey,
-  setAnchorer,
-} from "./registry.js";
+// Every export of registry.ts is the registry's public API (its internals live in other modules).
+export * from "./registry.js";
 export { provenanceRegistryAbi, provenanceRegistryBytecode, provenanceRegistryDeployedBytecode } from "./registryArtifact.js";
 export { type WaitParameters, sendAndWait, waitForTransaction } from "./transactions.js";

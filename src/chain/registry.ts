@@ -1,4 +1,4 @@
-import { type Abi, decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
+import { type Abi, decodeEventLog, decodeFunctionResult, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
 import { ChainError } from "../core/errors/chain.js";
 import { invalid } from "../core/errors/input.js";
 import { KEY_ALGORITHM_CODES, type KeyPossession } from "../formats/attestation/keyPossession.js";
@@ -7,6 +7,7 @@ import { type Hex, parseAddress, parseHexBytes } from "../core/hex.js";
 import { provenanceRegistryAbi, provenanceRegistryBytecode } from "./registryArtifact.js";
 import type { ChainReader, ChainWriter, LogEntry, TransactionReceipt } from "./types.js";
 import { sendAndWait, type WaitParameters } from "./transactions.js";
+import { withRevertName } from "./revertName.js";
 import { UINT32_MAX } from "../core/validate.js";
 
 /** What the registry stores for an anchored root (`IProvenanceRegistry.Anchor`). */
@@ -118,16 +119,7 @@ export async function readRevocation(reader: ChainReader, registry: Hex, orgId: 
  * import { revokeSubject } from "provenance-ledger";
  * const { receipt } = await revokeSubject(orgAdmin, registry, orgId, subjectDigest, entryHash);
  */
-export async function revokeSubject(
-  writer: ChainWriter,
-  registry: Hex,
-  orgId: number,
-  subjectDigest: Hex | string,
-  entryHash: Hex,
-  wait: WaitParameters = {},
-): Promise<{ receipt: TransactionReceipt }> {
-  return sendSubjectRevocation(writer, registry, "revokeSubject", orgId, subjectDigest, entryHash, wait);
-}
+export const revokeSubject: SubjectRevocationCall = subjectRevocationCall("revokeSubject");
 
 /**
  * Clears organisation `orgId`'s revocation of subject `subjectDigest` from the transaction's block on (see
@@ -137,30 +129,25 @@ export async function revokeSubject(
  * import { reinstateSubject } from "provenance-ledger";
  * await reinstateSubject(orgAdmin, registry, orgId, subjectDigest, entryHash);
  */
-export async function reinstateSubject(
-  writer: ChainWriter,
-  registry: Hex,
-  orgId: number,
-  subjectDigest: Hex | string,
-  entryHash: Hex,
-  wait: WaitParameters = {},
-): Promise<{ receipt: TransactionReceipt }> {
-  return sendSubjectRevocation(writer, registry, "reinstateSubject", orgId, subjectDigest, entryHash, wait);
-}
+export const reinstateSubject: SubjectRevocationCall = subjectRevocationCall("reinstateSubject");
 
-/** Sends `revokeSubject` or `reinstateSubject`: the two take the same arguments, checked the same way. */
-async function sendSubjectRevocation(
+/** The signature {@link revokeSubject} and {@link reinstateSubject} share. */
+export type SubjectRevocationCall = (
   writer: ChainWriter,
   registry: Hex,
-  functionName: "revokeSubject" | "reinstateSubject",
   orgId: number,
   subjectDigest: Hex | string,
   entryHash: Hex,
-  wait: WaitParameters,
-): Promise<{ receipt: TransactionReceipt }> {
-  const args = [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")] as const;
-  const data = encodeFunctionData({ abi, functionName, args });
-  return { receipt: await sendAndWait(writer, { to: registry, data }, wait, withRevertName) };
+  wait?: WaitParameters,
+) => Promise<{ receipt: TransactionReceipt }>;
+
+/** `revokeSubject` or `reinstateSubject`: the two take the same arguments, checked the same way. */
+function subjectRevocationCall(functionName: "revokeSubject" | "reinstateSubject"): SubjectRevocationCall {
+  return async (writer, registry, orgId, subjectDigest, entryHash, wait = {}) => {
+    const args = [uint32(orgId, "orgId"), subjectDigestHex(subjectDigest), parseHexBytes(entryHash, "entryHash")] as const;
+    const data = encodeFunctionData({ abi, functionName, args });
+    return { receipt: await sendAndWait(writer, { to: registry, data }, wait, withRevertName) };
+  };
 }
 
 /** A statement's subject digest (bare 64 hex, as in-toto carries it) or a 0x-prefixed one, as a bytes32. */
@@ -395,18 +382,6 @@ export async function readKeyPossession(
 /** Calldata of `anchor(orgId, root, leafCount, metadataHash)`. */
 export function encodeAnchor(parameters: { orgId: number; root: Hex; leafCount: number; metadataHash: Hex }): Hex {
   return encodeFunctionData({ abi, functionName: "anchor", args: [parameters.orgId, parameters.root, parameters.leafCount, parameters.metadataHash] });
-}
-
-/** Adds the decoded custom error name (e.g. `ProvenanceRegistryRootAlreadyAnchored`) to a revert. */
-export function withRevertName(cause: unknown): unknown {
-  if (!(cause instanceof ChainError) || cause.code !== "CONTRACT_REVERTED" || !cause.revertData || cause.revertName) return cause;
-  try {
-    const { errorName, args } = decodeErrorResult({ abi, data: cause.revertData as Hex });
-    const shown = (args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : String(a))).join(", ");
-    return new ChainError("CONTRACT_REVERTED", `the registry refused: ${errorName}(${shown})`, { revertName: errorName, revertData: cause.revertData, cause });
-  } catch {
-    return cause;
-  }
 }
 
 /**

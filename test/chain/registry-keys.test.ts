@@ -5,16 +5,8 @@ import { network } from "hardhat";
 import { encodeAbiParameters, encodeFunctionData, getContract, keccak256, stringToHex, toHex, type Address, type Hex } from "viem";
 import { type KeyPossession, checkKeyPossession, possessionHash, possessionMessage, proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
 import { type KeyAlgorithm, type KeyFile, generateKeyFile, onChainKeyId, signerFromKeyFile } from "../../src/local/keys/keys.js";
-import {
-  deployRegistry,
-  isAnchorer,
-  readKeyPossession,
-  readSigningKey,
-  registerSigningKey,
-  revokeSigningKey,
-  setAnchorer,
-  withRevertName,
-} from "../../src/chain/registry.js";
+import { deployRegistry, isAnchorer, readKeyPossession, readSigningKey, registerSigningKey, revokeSigningKey, setAnchorer } from "../../src/chain/registry.js";
+import { withRevertName } from "../../src/chain/revertName.js";
 import { sendAndWait } from "../../src/chain/transactions.js";
 import { provenanceRegistryAbi } from "../../src/chain/registryArtifact.js";
 import type { ChainWriter } from "../../src/chain/types.js";

@@ -2,7 +2,8 @@
 // is broadcast), broadcasting, adopting an anchor found on chain, and recording a mined anchor.
 // The engine (engine.ts) calls these when a decision of decide.ts says so.
 import { parseTransaction } from "viem";
-import { decodeBatchAnchored, encodeAnchor, findBatchAnchoredLog, readAnchor, withRevertName } from "../../chain/registry.js";
+import { decodeBatchAnchored, encodeAnchor, findBatchAnchoredLog, readAnchor } from "../../chain/registry.js";
+import { withRevertName } from "../../chain/revertName.js";
 import type { TransactionFees, TransactionReceipt } from "../../chain/types.js";
 import { describeCause } from "../../core/errors/base.js";
 import { ChainError } from "../../core/errors/chain.js";
