@@ -141,16 +141,22 @@ export function utf8Text(bytes: Uint8Array): string {
 /** A synchronous SHA-256: bytes in, 32-byte digest out. */
 export type Sha256 = (bytes: Uint8Array) => Uint8Array;
 
+/** A synchronous SHA-256 giving its lower-case hex digits directly (where the platform makes them faster than bytes then hex). */
+export type Sha256Hex = (bytes: Uint8Array) => string;
+
 let sha256Implementation: Sha256 = nobleSha256;
+let sha256HexImplementation: Sha256Hex | undefined;
 
 /**
- * Replaces the SHA-256 behind `sha256Bytes`/`sha256Hex` (undefined: back to @noble/hashes). A Node.js
- * process installs node:crypto's, about twice as fast on the short inputs records and entries
- * are (src/local/nodeSha256.ts, loaded by the package root, the service and the CLI). Any
- * implementation must be SHA-256: test/core/bytes.test.ts checks the installed one against noble.
+ * Replaces the SHA-256 behind `sha256Bytes`/`sha256Hex` (undefined: back to @noble/hashes); `hex`, if
+ * given, is the same hash giving hex digits. A Node.js process installs node:crypto's, about twice
+ * as fast on the short inputs records and entries are (src/local/nodeSha256.ts, loaded by the
+ * package root, the service and the CLI). Any implementation must be SHA-256:
+ * test/local/nodeSha256.test.ts checks the installed one against noble.
  */
-export function installSha256(implementation: Sha256 | undefined): void {
+export function installSha256(implementation: Sha256 | undefined, hex?: Sha256Hex): void {
   sha256Implementation = implementation ?? nobleSha256;
+  sha256HexImplementation = implementation === undefined ? undefined : hex;
 }
 
 /** SHA-256 of `bytes` (@noble/hashes unless a faster one is installed; synchronous everywhere). */
@@ -160,7 +166,8 @@ export function sha256Bytes(bytes: Uint8Array): Uint8Array {
 
 /** Lower-case hex SHA-256 of `bytes` (or of the UTF-8 of `text`). */
 export function sha256Hex(input: Uint8Array | string): string {
-  return bytesToHexDigits(sha256Implementation(typeof input === "string" ? utf8Bytes(input) : input));
+  const bytes = typeof input === "string" ? utf8Bytes(input) : input;
+  return sha256HexImplementation === undefined ? bytesToHexDigits(sha256Implementation(bytes)) : sha256HexImplementation(bytes);
 }
 
 /** `a` and `b` hold the same bytes. */

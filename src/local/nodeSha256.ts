@@ -10,4 +10,9 @@ export function nodeSha256(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(bytes).digest());
 }
 
-installSha256(nodeSha256);
+/** node:crypto's SHA-256 as hex digits, made natively (no bytes-to-hex pass in JavaScript). */
+export function nodeSha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+installSha256(nodeSha256, nodeSha256Hex);
