@@ -70,26 +70,17 @@ try {
     case "train":
       result = await recordTraining(context, dates(params, "startedOn", "finishedOn"));
       break;
-    case "evaluate":
-      result = {
-        entry: await recordEvaluation(context, params.model, {
-          dataset: params.dataset,
-          metrics: params.metrics,
-          ...(params.evaluator ? { evaluator: params.evaluator } : {}),
-        }),
-      };
+    case "evaluate": {
+      const { model, ...evaluation } = params;
+      result = { entry: await recordEvaluation(context, model, dates(evaluation, "evaluatedAt")) };
       break;
-    case "approve":
-      result = {
-        entry: await approveModel(context, params.model, {
-          key: context.key,
-          approverName: params.approverName,
-          role: params.role,
-          policyId: params.policyId,
-          decision: params.decision ?? "approved",
-        }),
-      };
+    }
+    case "approve": {
+      // The approver signs with the key given by --key: theirs, not the pipeline's.
+      const { model, ...approval } = params;
+      result = { entry: await approveModel(context, model, { ...approval, key: context.key }) };
       break;
+    }
     case "deploy": {
       const { model, ...deployment } = params;
       result = { entry: await recordDeployment(context, model, deployment) };

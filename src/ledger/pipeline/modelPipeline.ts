@@ -7,13 +7,13 @@ import type { KeyFile } from "../../local/keys/keys.js";
 import { publicKeyInfo, signerFromKeyFile } from "../../local/keys/keys.js";
 import { APPROVAL_PREDICATE_TYPE, createApprovalPredicate } from "../../formats/predicates/approval.js";
 import { DATASET_PREDICATE_TYPE, type CreateDatasetPredicateParameters, createDatasetPredicate } from "../../formats/predicates/dataset.js";
-import { DEPLOYMENT_PREDICATE_TYPE, type CreateDeploymentPredicateParameters, createDeploymentPredicate } from "../../formats/predicates/deployment.js";
+import { DEPLOYMENT_PREDICATE_TYPE, createDeploymentPredicate } from "../../formats/predicates/deployment.js";
 import { ENVIRONMENT_PREDICATE_TYPE } from "../../formats/predicates/environment.js";
-import { EVALUATION_PREDICATE_TYPE, type CreateEvaluationPredicateParameters, createEvaluationPredicate } from "../../formats/predicates/evaluation.js";
+import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../formats/predicates/evaluation.js";
 import { MODEL_MANIFEST_PREDICATE_TYPE } from "../../formats/predicates/modelManifest.js";
 import { createModelManifestPredicate } from "../../local/hashing/modelManifestPredicate.js";
 import { MODEL_UPDATE_PREDICATE_TYPE, type ModelUpdateKind, createModelUpdatePredicate } from "../../formats/predicates/modelUpdate.js";
-import { REVOCATION_PREDICATE_TYPE, type CreateRevocationPredicateParameters, createRevocationPredicate } from "../../formats/predicates/revocation.js";
+import { REVOCATION_PREDICATE_TYPE, createRevocationPredicate } from "../../formats/predicates/revocation.js";
 import { TRAINING_RUN_PREDICATE_TYPE, type CreateTrainingRunPredicateParameters, createTrainingRunPredicate } from "../../formats/predicates/trainingRun.js";
 import { SBOM_PREDICATE_TYPE } from "../../formats/predicates/sbom.js";
 import { signStatement } from "../../formats/attestation/signStatement.js";
@@ -173,15 +173,20 @@ function now(context: PipelineContext): Date {
   return context.now?.() ?? new Date();
 }
 
-/** Stage 3, validation: the metrics, tied to the evaluation dataset's digest. */
-export async function recordEvaluation(
-  context: PipelineContext,
-  model: Artifact,
-  parameters: DatedAt<CreateEvaluationPredicateParameters, "evaluatedAt">,
-): Promise<Hex> {
-  const evaluation = createEvaluationPredicate({ ...parameters, evaluatedAt: parameters.evaluatedAt ?? now(context) });
-  return attestAbout(context, [subjectOf(model)], EVALUATION_PREDICATE_TYPE, evaluation);
+/**
+ * A stage that signs one dated predicate about a model. Its time `field` defaults to the context's
+ * clock, so replays and tests are reproducible.
+ */
+function datedStage<P, K extends keyof P & string>(predicateType: string, create: (parameters: P) => unknown, field: K) {
+  return (context: PipelineContext, model: Artifact, parameters: DatedAt<P, K>): Promise<Hex> => {
+    // The spread restores P: every field but `field` comes from the caller, `field` is a Date.
+    const complete = { ...parameters, [field]: parameters[field] ?? now(context) } as unknown as P;
+    return attestAbout(context, [subjectOf(model)], predicateType, create(complete));
+  };
 }
+
+/** Stage 3, validation: the metrics, tied to the evaluation dataset's digest. */
+export const recordEvaluation = datedStage(EVALUATION_PREDICATE_TYPE, createEvaluationPredicate, "evaluatedAt");
 
 /** Stage 4, approval: one approver's signed decision under a policy, with the approver's own key. */
 export async function approveModel(
@@ -207,21 +212,7 @@ export async function approveModel(
 }
 
 /** Stage 5, deployment: where the model went and the approval policy it was released under. */
-export async function recordDeployment(
-  context: PipelineContext,
-  model: Artifact,
-  parameters: DatedAt<CreateDeploymentPredicateParameters, "deployedAt">,
-): Promise<Hex> {
-  const deployment = createDeploymentPredicate({ ...parameters, deployedAt: parameters.deployedAt ?? now(context) });
-  return attestAbout(context, [subjectOf(model)], DEPLOYMENT_PREDICATE_TYPE, deployment);
-}
+export const recordDeployment = datedStage(DEPLOYMENT_PREDICATE_TYPE, createDeploymentPredicate, "deployedAt");
 
 /** Revokes a model: every model derived from it then verifies as "derived from a revoked model". */
-export async function revokeModel(
-  context: PipelineContext,
-  model: Artifact,
-  parameters: DatedAt<CreateRevocationPredicateParameters, "revokedAt">,
-): Promise<Hex> {
-  const revocation = createRevocationPredicate({ ...parameters, revokedAt: parameters.revokedAt ?? now(context) });
-  return attestAbout(context, [subjectOf(model)], REVOCATION_PREDICATE_TYPE, revocation);
-}
+export const revokeModel = datedStage(REVOCATION_PREDICATE_TYPE, createRevocationPredicate, "revokedAt");

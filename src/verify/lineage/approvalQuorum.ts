@@ -1,4 +1,5 @@
 import { APPROVAL_PREDICATE_TYPE, type ApprovalPredicate } from "../../formats/predicates/approval.js";
+import type { DeploymentApprovalPolicy } from "../../formats/predicates/deployment.js";
 import { onChainRole } from "../../formats/attestation/publicKeys.js";
 import { VerificationError } from "../../core/errors/verification.js";
 import { type Hex, hexEquals } from "../../core/hex.js";
@@ -12,13 +13,8 @@ export type SignedAttestation = LineageAttestation & {
   readonly orgId: number;
 };
 
-export type ApprovalPolicy = {
-  readonly id: string;
-  /** N: distinct approvers required. */
-  readonly threshold: number;
-  /** The role (name) each approver's key must be registered with on chain. */
-  readonly role: string;
-};
+/** The approval policy a deployment names (its predicate's `approvalPolicy`): id, threshold N and the approvers' role. */
+export type ApprovalPolicy = DeploymentApprovalPolicy;
 
 export type ApprovalQuorum = {
   readonly policy: ApprovalPolicy;
