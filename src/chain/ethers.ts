@@ -1,4 +1,12 @@
-import { type Provider, type Signer, isCallException, isError, keccak256 } from "ethers";
+import {
+  type Provider,
+  type Signer,
+  type TransactionReceipt as TransactionReceiptResponse,
+  type TransactionResponse,
+  isCallException,
+  isError,
+  keccak256,
+} from "ethers";
 import { ChainError } from "../core/errors/chain.js";
 import type { Hex } from "../core/hex.js";
 import { eip1559Fees, transactionFees } from "./transactions.js";
@@ -26,27 +34,11 @@ export async function fromEthers({ provider, signer }: FromEthersParameters): Pr
     getChainId: () => guard(async () => Number((await provider.getNetwork()).chainId)),
     getBlockNumber: () => guard(async () => BigInt(await provider.getBlockNumber())),
     getBlock: (number) =>
-      guard(async () => {
-        const block = await provider.getBlock(number);
-        if (!block || !block.hash) return null;
-        return { number: BigInt(block.number), hash: lower(block.hash), timestamp: BigInt(block.timestamp) };
-      }),
-    getTransactionReceipt: (hash) =>
-      guard(async (): Promise<TransactionReceipt | null> => {
-        const r = await provider.getTransactionReceipt(hash);
-        if (!r) return null;
-        return {
-          transactionHash: lower(r.hash),
-          status: r.status === 1 ? "success" : "reverted",
-          blockNumber: BigInt(r.blockNumber),
-          blockHash: lower(r.blockHash),
-          from: lower(r.from),
-          to: r.to ? lower(r.to) : null,
-          contractAddress: r.contractAddress ? lower(r.contractAddress) : null,
-          gasUsed: r.gasUsed,
-          logs: r.logs.map(toLog),
-        };
-      }),
+      found(
+        () => provider.getBlock(number),
+        (block) => (block.hash ? { number: BigInt(block.number), hash: lower(block.hash), timestamp: BigInt(block.timestamp) } : null),
+      ),
+    getTransactionReceipt: (hash) => found(() => provider.getTransactionReceipt(hash), toReceipt),
     call: ({ to, data }) => guard(async () => (await provider.call({ to, data })) as Hex),
     getLogs: (filter) =>
       guard(async () =>
@@ -99,19 +91,40 @@ export async function fromEthers({ provider, signer }: FromEthersParameters): Pr
         }
       }),
     getTransactionCount: (address, blockTag) => guard(() => provider.getTransactionCount(address, blockTag)),
-    getTransaction: (hash) =>
-      guard(async (): Promise<TransactionInfo | null> => {
-        const tx = await provider.getTransaction(hash);
-        if (!tx) return null;
-        return {
-          hash: lower(tx.hash),
-          from: lower(tx.from),
-          nonce: tx.nonce,
-          blockNumber: tx.blockNumber === null ? null : BigInt(tx.blockNumber),
-          blockHash: tx.blockHash === null ? null : lower(tx.blockHash),
-        };
-      }),
+    getTransaction: (hash) => found(() => provider.getTransaction(hash), toTransactionInfo),
     getFees,
+  };
+}
+
+/** A lookup that may find nothing: `null` stays `null`, anything else is converted; errors become ChainErrors. */
+function found<T, R>(lookup: () => Promise<T | null>, convert: (value: T) => R | null): Promise<R | null> {
+  return guard(async () => {
+    const value = await lookup();
+    return value === null ? null : convert(value);
+  });
+}
+
+function toReceipt(r: TransactionReceiptResponse): TransactionReceipt {
+  return {
+    transactionHash: lower(r.hash),
+    status: r.status === 1 ? "success" : "reverted",
+    blockNumber: BigInt(r.blockNumber),
+    blockHash: lower(r.blockHash),
+    from: lower(r.from),
+    to: r.to ? lower(r.to) : null,
+    contractAddress: r.contractAddress ? lower(r.contractAddress) : null,
+    gasUsed: r.gasUsed,
+    logs: r.logs.map(toLog),
+  };
+}
+
+function toTransactionInfo(tx: TransactionResponse): TransactionInfo {
+  return {
+    hash: lower(tx.hash),
+    from: lower(tx.from),
+    nonce: tx.nonce,
+    blockNumber: tx.blockNumber === null ? null : BigInt(tx.blockNumber),
+    blockHash: tx.blockHash === null ? null : lower(tx.blockHash),
   };
 }
 
