@@ -8,6 +8,7 @@ import { datasetSpec } from "../src/formats/predicates/dataset.js";
 import { verificationPolicySpec } from "../src/verify/verificationPolicy.js";
 import { receiptSpec } from "../src/formats/receipt.js";
 import { trustV1Spec, trustV2Spec } from "../src/verify/trustFile.js";
+import { qbftTrustSpec } from "../src/verify/lightclient/trustFile.js";
 import { bundleV1Spec, bundleV2Spec } from "../src/formats/bundle.js";
 import { recordV1Spec, recordV2Spec } from "../src/formats/record.js";
 import { deploymentSpec } from "../src/formats/predicates/deployment.js";
@@ -236,6 +237,16 @@ export const GENERATED: readonly Generated[] = [
       description:
         "Version 1 (chain, registry, organisations, optional rpc) and, optionally, the QBFT validator set the verifier pins for light mode (`qbft`, a provenance-qbft-trust-v1 object for the same chain ID and registry: a rule parsers enforce). With `qbft`, verify and verify-bundle run in light mode unless --trust-mode says otherwise: every fact is proven against headers sealed by those validators, and the node is only a transport. Version 1 files still load. See docs/formats.md and docs/trust-model.md.",
     },
+  },
+  {
+    spec: qbftTrustSpec,
+    schema: {
+      file: "schemas/qbft-trust-v1.schema.json",
+      title: "QBFT light-client trust file and checkpoint v1",
+      description:
+        "The validator set a verifier pins for a Besu QBFT chain, and the block after which it is in force. A checkpoint is the same object moved forward by verified headers. validators and every vote list are in ascending order without repeats, and votes is empty in contract mode (rules parsers enforce; JSON Schema cannot state them). See docs/light-client.md.",
+    },
+    docs: { file: "docs/light-client.md", table: "qbft-trust" },
   },
 ];
 

@@ -1,7 +1,9 @@
 // The pinned starting point of a light client, and the checkpoint it saves: one versioned JSON
 // format (schemas/qbft-trust-v1.schema.json, docs/light-client.md). A checkpoint is a trust file
 // moved forward by verified headers, so a verifier resumes from either the same way.
+import { InputError, invalid } from "../../core/errors/input.js";
 import { LightClientError } from "../../core/errors/lightClient.js";
+import { type Fail, parseSpec, type Spec, s } from "../../core/spec/spec.js";
 import type { Hex } from "./bytes.js";
 import { MAX_VALIDATORS } from "./qbft.js";
 import type { PendingVotes } from "./validatorSet.js";
@@ -30,38 +32,81 @@ export type QbftTrust = {
   readonly votes: readonly PendingVotes[];
 };
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+/** A trust file as JSON holds it: `votes` may be absent (none pending). */
+export type QbftTrustJson = Omit<QbftTrust, "votes" | "block"> & {
+  readonly block: { readonly number: number; readonly hash: Hex; readonly timestamp?: number };
+  readonly votes?: readonly PendingVotes[];
+};
 
-function fail(message: string, field: string): never {
-  throw new LightClientError("trust-file", message, { field });
-}
-function object(value: unknown, field: string, keys: readonly string[], optional: readonly string[] = []): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) fail("expected an object", field);
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (!keys.includes(key) && !optional.includes(key)) fail("unknown member", `${field}.${key}`);
-  for (const key of keys) if (record[key] === undefined) fail("missing", `${field}.${key}`);
-  return record;
-}
-function uint(value: unknown, field: string, min = 0): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) fail(`expected an integer of at least ${min}`, field);
-  return value;
-}
-function address(value: unknown, field: string): Hex {
-  if (typeof value !== "string" || !ADDRESS.test(value)) fail("expected a 20-byte 0x address", field);
-  return value.toLowerCase() as Hex;
-}
-function addressSet(value: unknown, field: string, min: number): Hex[] {
-  if (!Array.isArray(value)) fail("expected an array of addresses", field);
-  if (value.length < min || value.length > MAX_VALIDATORS) fail(`expected ${min} to ${MAX_VALIDATORS} addresses`, field);
-  const out = value.map((v, i) => address(v, `${field}[${i}]`));
-  const sorted = [...out].sort();
-  out.forEach((v, i) => {
-    if (v !== sorted[i]) fail("addresses must be in ascending order (as Besu lists them)", `${field}[${i}]`);
-    if (i > 0 && v === out[i - 1]) fail("listed twice", `${field}[${i}]`);
+// The spec (src/core/spec/): parser, schemas/qbft-trust-v1.schema.json and the docs/light-client.md
+// table are all read from it. The engine refuses with InputError; parseQbftTrust tells that as this
+// file's LightClientError (check trust-file) at the same field.
+const CODE = "INVALID_ARGUMENT";
+
+// Besu lists a set in ascending order, and a set has no repeats: the walk compares sets by position.
+const ascending = (addresses: readonly Hex[], fail: Fail) => {
+  const sorted = [...addresses].sort();
+  addresses.forEach((a, i) => {
+    if (a !== sorted[i]) fail(`[${i}]`, "addresses must be in ascending order (as Besu lists them)");
+    if (i > 0 && a === addresses[i - 1]) fail(`[${i}]`, "listed twice");
   });
-  return out;
-}
+};
+const addressSet = (min: number) =>
+  s
+    .array(s.hex(20), min, MAX_VALIDATORS)
+    .refine(ascending, { schema: { uniqueItems: true }, doc: "ascending, no repeats (the order is checked by the parser)" });
+
+const selection = s.union("mode", {
+  header: s.object({
+    mode: s.literal("header").describe("Besu's block-header validator selection: each header lists the set; proposers vote to add or drop."),
+    epochLength: s.integer(1).describe("The genesis qbft.epochlength (Besu's default 30000): an epoch block discards pending votes."),
+  }),
+  contract: s.object({
+    mode: s.literal("contract").describe("Besu's contract validator selection (qbft.validatorcontractaddress)."),
+    contract: s.hex(20).describe("The validator contract's address."),
+    validatorsSlot: s
+      .hex(32)
+      .describe("The storage slot of the contract's address[] that getValidators() returns (an assumption the auditor checks in the contract's source)."),
+  }),
+});
+
+/** Version 1's spec: a trust file as JSON holds it (`votes` may be absent: none pending). */
+export const qbftTrustSpec = s
+  .object({
+    format: s
+      .custom<typeof QBFT_TRUST_FORMAT>(
+        (value, path) =>
+          value === QBFT_TRUST_FORMAT
+            ? QBFT_TRUST_FORMAT
+            : invalid("UNSUPPORTED_FORMAT", `unsupported format ${JSON.stringify(value)?.slice(0, 80)} (expected ${QBFT_TRUST_FORMAT})`, path),
+        { const: QBFT_TRUST_FORMAT },
+        `\`"${QBFT_TRUST_FORMAT}"\``,
+      )
+      .describe("this format; another is refused (check trust-file)"),
+    chainId: s.integer(1).describe("EIP-155 chain ID: the chain whose headers the validators seal."),
+    registry: s.hex(20).describe("The ProvenanceRegistry whose state the verifier proves on this chain."),
+    validatorSelection: selection,
+    block: s.object({
+      number: s.integer(0).describe("The block after which validators is in force."),
+      hash: s.hex(32).describe("The block's QBFT hash (seals emptied, round 0; the genesis as it is): the next header's parentHash must be this."),
+      timestamp: s.optional(s.integer(0).describe("The block's timestamp, seconds (written by checkpoints).")),
+    }),
+    validators: addressSet(1).describe("The set in force for block number + 1"),
+    votes: s.optional(
+      s
+        .array(
+          s.object({
+            recipient: s.hex(20).describe("The validator voted on."),
+            add: addressSet(0).describe("Validators that voted to add recipient"),
+            drop: addressSet(0).describe("Validators that voted to drop recipient"),
+          }),
+        )
+        .describe("Block-header mode: the pending votes after block (empty or absent after an epoch block, and in contract mode)."),
+    ),
+  })
+  .refine((trust, fail) => {
+    if (trust.validatorSelection.mode === "contract" && trust.votes?.length) fail(".votes", "contract mode has no votes");
+  }) satisfies Spec<QbftTrustJson>;
 
 /**
  * Parses a trust file or checkpoint (hostile JSON, already parsed): refuses an unknown `format`,
@@ -72,55 +117,14 @@ function addressSet(value: unknown, field: string, min: number): Hex[] {
  * const trust = parseQbftTrust(JSON.parse(await readFile("validators.json", "utf8")));
  */
 export function parseQbftTrust(value: unknown, field = "trust"): QbftTrust {
-  const json = object(value, field, ["format", "chainId", "registry", "validatorSelection", "block", "validators"], ["votes"]);
-  if (json.format !== QBFT_TRUST_FORMAT)
-    throw new LightClientError("trust-file", `unsupported format ${JSON.stringify(json.format)} (expected ${QBFT_TRUST_FORMAT})`, { field: `${field}.format` });
-  const chainId = uint(json.chainId, `${field}.chainId`, 1);
-  const registry = address(json.registry, `${field}.registry`);
-  const selectionField = `${field}.validatorSelection`;
-  const mode = (json.validatorSelection as { mode?: unknown } | null)?.mode;
-  let validatorSelection: ValidatorSelection;
-  if (mode === "header") {
-    const s = object(json.validatorSelection, selectionField, ["mode", "epochLength"]);
-    validatorSelection = { mode: "header", epochLength: uint(s.epochLength, `${selectionField}.epochLength`, 1) };
-  } else if (mode === "contract") {
-    const s = object(json.validatorSelection, selectionField, ["mode", "contract", "validatorsSlot"]);
-    if (typeof s.validatorsSlot !== "string" || !BYTES32.test(s.validatorsSlot)) fail("expected a 32-byte 0x storage slot", `${selectionField}.validatorsSlot`);
-    validatorSelection = {
-      mode: "contract",
-      contract: address(s.contract, `${selectionField}.contract`),
-      validatorsSlot: s.validatorsSlot.toLowerCase() as Hex,
-    };
-  } else fail('expected "header" or "contract"', `${selectionField}.mode`);
-  const block = object(json.block, `${field}.block`, ["number", "hash"], ["timestamp"]);
-  if (typeof block.hash !== "string" || !BYTES32.test(block.hash)) fail("expected a 32-byte 0x block hash", `${field}.block.hash`);
-  const validators = addressSet(json.validators, `${field}.validators`, 1);
-  const votes: PendingVotes[] = [];
-  if (json.votes !== undefined) {
-    if (!Array.isArray(json.votes)) fail("expected an array", `${field}.votes`);
-    if (json.votes.length > 0 && validatorSelection.mode === "contract") fail("contract mode has no votes", `${field}.votes`);
-    json.votes.forEach((v, i) => {
-      const vote = object(v, `${field}.votes[${i}]`, ["recipient", "add", "drop"]);
-      votes.push({
-        recipient: address(vote.recipient, `${field}.votes[${i}].recipient`),
-        add: addressSet(vote.add, `${field}.votes[${i}].add`, 0),
-        drop: addressSet(vote.drop, `${field}.votes[${i}].drop`, 0),
-      });
-    });
+  try {
+    const { votes = [], ...trust } = parseSpec(qbftTrustSpec, value, field, CODE);
+    return { ...trust, votes };
+  } catch (cause) {
+    if (!(cause instanceof InputError)) throw cause;
+    const at = cause.path ?? field;
+    throw new LightClientError("trust-file", cause.path === undefined ? cause.shortMessage : cause.shortMessage.slice(at.length + 2), { field: at, cause });
   }
-  return {
-    format: QBFT_TRUST_FORMAT,
-    chainId,
-    registry,
-    validatorSelection,
-    block: {
-      number: uint(block.number, `${field}.block.number`),
-      hash: block.hash.toLowerCase() as Hex,
-      ...(block.timestamp === undefined ? {} : { timestamp: uint(block.timestamp, `${field}.block.timestamp`) }),
-    },
-    validators,
-    votes,
-  };
 }
 
 /** The trust file or checkpoint as JSON (what `parseQbftTrust` reads back). */
