@@ -9,6 +9,7 @@ import { verificationPolicySpec } from "../src/verify/verificationPolicy.js";
 import { receiptSpec } from "../src/formats/receipt.js";
 import { trustV1Spec, trustV2Spec } from "../src/verify/trustFile.js";
 import { qbftTrustSpec } from "../src/verify/lightclient/trustFile.js";
+import { offlineKitSpec } from "../src/formats/offlineKit.js";
 import { bundleV1Spec, bundleV2Spec } from "../src/formats/bundle.js";
 import { recordV1Spec, recordV2Spec } from "../src/formats/record.js";
 import { deploymentSpec } from "../src/formats/predicates/deployment.js";
@@ -247,6 +248,16 @@ export const GENERATED: readonly Generated[] = [
         "The validator set a verifier pins for a Besu QBFT chain, and the block after which it is in force. A checkpoint is the same object moved forward by verified headers. validators and every vote list are in ascending order without repeats, and votes is empty in contract mode (rules parsers enforce; JSON Schema cannot state them). See docs/light-client.md.",
     },
     docs: { file: "docs/light-client.md", table: "qbft-trust" },
+  },
+  {
+    spec: offlineKitSpec,
+    schema: {
+      file: "schemas/offline-kit-v1.schema.json",
+      title: "Provenance offline verifier kit v1",
+      description:
+        "A record of the JSON-RPC answers a light verification asked for, replayed by verify-bundle --offline instead of a node: each answer is looked up by method and parameters (compared as JSON with object keys sorted), and a question with no recorded answer is refused (check offline-kit). Nothing here is trusted: headers are checked against the verifier's pinned QBFT validator set (seals, parent links, votes), state against eth_getProof proofs under verified stateRoots, receipts against verified receiptsRoots. Parsers refuse a repeated question (a rule JSON Schema cannot state). See docs/offline-kit.md.",
+    },
+    docs: { file: "docs/offline-kit.md", table: "offline-kit" },
   },
 ];
 

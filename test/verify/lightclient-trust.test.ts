@@ -63,10 +63,10 @@ describe("light client: trust files and checkpoints", () => {
       if (edges.has(file)) continue;
       // trustFile.ts alone may also use the spec engine (core/spec/spec.ts: pure, platform-neutral, no
       // node:), so the pinned file's parser, schema and docs table are one declaration; the engine
-      // refuses with InputError, which trustFile.ts tells as LightClientError (check trust-file).
+      // refuses with InputError, which trustFile.ts tells as LightClientError (check trust-file, refusedAs).
       const allowed =
         file === "trustFile.ts"
-          ? /^(\.\/|\.\.\/\.\.\/core\/errors\/(base|lightClient|input)\.js$|\.\.\/\.\.\/core\/spec\/spec\.js$|@noble\/(hashes|curves)\/)/
+          ? /^(\.\/|\.\.\/\.\.\/core\/errors\/(base|lightClient)\.js$|\.\.\/\.\.\/core\/spec\/spec\.js$|@noble\/(hashes|curves)\/)/
           : /^(\.\/|\.\.\/\.\.\/core\/errors\/(base|lightClient)\.js$|@noble\/(hashes|curves)\/)/;
       for (const [, from] of source.matchAll(/^(?:import|export)\b[^;]*? from "([^"]+)";/gms)) assert.match(from!, allowed, `${file} imports ${from}`);
     }

@@ -1,4 +1,5 @@
 import { BaseError, type BaseErrorParameters } from "./base.js";
+import { InputError } from "./input.js";
 
 /**
  * The checks of the light client (`src/verify/lightclient/`), each named in the error that refuses data:
@@ -75,5 +76,20 @@ export class LightClientError extends BaseError<LightClientCheck> {
   constructor(check: LightClientCheck, shortMessage: string, parameters: BaseErrorParameters & { field?: string | undefined } = {}) {
     super(check, parameters.field ? `${parameters.field}: ${shortMessage}` : shortMessage, parameters);
     this.field = parameters.field;
+  }
+}
+
+/**
+ * Runs `parse` (a spec's parser, src/core/spec/), telling its refusal, an InputError naming a field,
+ * as a LightClientError with `check` at the same field: a pinned file or a kit is refused as the
+ * light client refuses any data.
+ */
+export function refusedAs<T>(check: LightClientCheck, parse: () => T): T {
+  try {
+    return parse();
+  } catch (cause) {
+    if (!(cause instanceof InputError)) throw cause;
+    const message = cause.path === undefined ? cause.shortMessage : cause.shortMessage.slice(cause.path.length + 2);
+    throw new LightClientError(check, message, { ...(cause.path === undefined ? {} : { field: cause.path }), cause });
   }
 }

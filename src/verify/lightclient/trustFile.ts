@@ -1,8 +1,7 @@
 // The pinned starting point of a light client, and the checkpoint it saves: one versioned JSON
 // format (schemas/qbft-trust-v1.schema.json, docs/light-client.md). A checkpoint is a trust file
 // moved forward by verified headers, so a verifier resumes from either the same way.
-import { InputError, invalid } from "../../core/errors/input.js";
-import { LightClientError } from "../../core/errors/lightClient.js";
+import { LightClientError, refusedAs } from "../../core/errors/lightClient.js";
 import { type Fail, parseSpec, type Spec, s } from "../../core/spec/spec.js";
 import type { Hex } from "./bytes.js";
 import { MAX_VALIDATORS } from "./qbft.js";
@@ -42,6 +41,9 @@ export type QbftTrustJson = Omit<QbftTrust, "votes" | "block"> & {
 // table are all read from it. The engine refuses with InputError; parseQbftTrust tells that as this
 // file's LightClientError (check trust-file) at the same field.
 const CODE = "INVALID_ARGUMENT";
+const refuse = (message: string, field: string): never => {
+  throw new LightClientError("trust-file", message, { field });
+};
 
 // Besu lists a set in ascending order, and a set has no repeats: the walk compares sets by position.
 const ascending = (addresses: readonly Hex[], fail: Fail) => {
@@ -78,7 +80,7 @@ export const qbftTrustSpec = s
         (value, path) =>
           value === QBFT_TRUST_FORMAT
             ? QBFT_TRUST_FORMAT
-            : invalid("UNSUPPORTED_FORMAT", `unsupported format ${JSON.stringify(value)?.slice(0, 80)} (expected ${QBFT_TRUST_FORMAT})`, path),
+            : refuse(`unsupported format ${JSON.stringify(value)?.slice(0, 80)} (expected ${QBFT_TRUST_FORMAT})`, path),
         { const: QBFT_TRUST_FORMAT },
         `\`"${QBFT_TRUST_FORMAT}"\``,
       )
@@ -117,14 +119,8 @@ export const qbftTrustSpec = s
  * const trust = parseQbftTrust(JSON.parse(await readFile("validators.json", "utf8")));
  */
 export function parseQbftTrust(value: unknown, field = "trust"): QbftTrust {
-  try {
-    const { votes = [], ...trust } = parseSpec(qbftTrustSpec, value, field, CODE);
-    return { ...trust, votes };
-  } catch (cause) {
-    if (!(cause instanceof InputError)) throw cause;
-    const at = cause.path ?? field;
-    throw new LightClientError("trust-file", cause.path === undefined ? cause.shortMessage : cause.shortMessage.slice(at.length + 2), { field: at, cause });
-  }
+  const { votes = [], ...trust } = refusedAs("trust-file", () => parseSpec(qbftTrustSpec, value, field, CODE));
+  return { ...trust, votes };
 }
 
 /** The trust file or checkpoint as JSON (what `parseQbftTrust` reads back). */
