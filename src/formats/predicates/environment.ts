@@ -2,6 +2,16 @@ import type { InputError } from "../../core/errors/input.js";
 import { compareUtf8 } from "../../core/compareUtf8.js";
 import { type Fail, type Spec, s } from "../../core/spec/spec.js";
 import { parsePredicate } from "./fields.js";
+import {
+  MAX_DISTRO_ID,
+  MAX_GPUS,
+  MAX_GPU_NAME,
+  MAX_IMAGE_REFERENCE,
+  MAX_MACHINE_LONG_TEXT,
+  MAX_MACHINE_TEXT,
+  MAX_RUNTIME_VERSION,
+  MAX_SITE_PACKAGES_DIRS,
+} from "./environmentLimits.js";
 
 /**
  * The in-toto `predicateType` of an environment capture. The statement's subject is the artifact
@@ -232,13 +242,15 @@ const MAX_PROBES = 64;
 const MAX_RUNTIMES = 16;
 const MAX_PYTHON_ENVIRONMENTS = 64;
 const MAX_PACKAGE_COUNT = 100_000_000;
+const MAX_CONTAINER_EVIDENCE = 16;
+const MAX_PROBE_ARGUMENTS = 16;
 
 /**
  * Text read from the machine: 1 to `max` UTF-16 code units, no control characters; with `pattern`, also
  * of that form (checked second, so a control character is named as such).
  */
-function text(max = 256, pattern?: RegExp, hint?: string, docType = hint): Spec<string> {
-  if (pattern === undefined) return s.string({ max, pattern: TEXT, hint: TEXT_HINT, docType: max === 256 ? "text" : `text ≤ ${max}` });
+function text(max = MAX_MACHINE_TEXT, pattern?: RegExp, hint?: string, docType = hint): Spec<string> {
+  if (pattern === undefined) return s.string({ max, pattern: TEXT, hint: TEXT_HINT, docType: max === MAX_MACHINE_TEXT ? "text" : `text ≤ ${max}` });
   return s
     .string({ max, pattern: TEXT, hint: TEXT_HINT, docType: docType ?? `text ≤ ${max}` })
     .refine((value, fail) => pattern.test(value) || fail("", `must be ${hint}`), { schema: { pattern: pattern.source } });
@@ -273,11 +285,11 @@ const containerSpec = s
   .object({
     detected: s.boolean().describe("true when any hint in evidence says the process runs in a container"),
     runtime: s.nullable(s.literal(...CONTAINER_RUNTIMES)).describe("runtime named by the most specific hint; inferred, not proven"),
-    evidence: s.array(text(256), 0, 16).describe("the hints found, e.g. `/.dockerenv exists`"),
+    evidence: s.array(text(), 0, MAX_CONTAINER_EVIDENCE).describe("the hints found, e.g. `/.dockerenv exists`"),
     image: s
       .nullable(
         text(
-          512,
+          MAX_IMAGE_REFERENCE,
           CONTAINER_IMAGE_REFERENCE,
           "an image reference pinned by digest, name[:tag]@sha256:<64 hex>",
           "an image reference pinned by digest, `name[:tag]@sha256:<64 hex>`",
@@ -312,20 +324,20 @@ export const environmentSpec = s.object({
   os: s.object({
     platform: identifier(32, "linux").describe("`process.platform`: linux, darwin, win32, …"),
     arch: identifier(32, "x64").describe("`process.arch`: x64, arm64, …"),
-    kernelRelease: text(256).describe("`os.release()`, e.g. 6.1.0-18-amd64"),
-    kernelVersion: text(1024).describe("`os.version()`, e.g. #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)"),
+    kernelRelease: text().describe("`os.release()`, e.g. 6.1.0-18-amd64"),
+    kernelVersion: text(MAX_MACHINE_LONG_TEXT).describe("`os.version()`, e.g. #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)"),
     distro: s
       .nullable(
         s.object({
-          id: s.nullable(text(64)).describe("`ID`"),
-          versionId: s.nullable(text(64)).describe("`VERSION_ID`"),
-          prettyName: s.nullable(text(256)).describe("`PRETTY_NAME`"),
+          id: s.nullable(text(MAX_DISTRO_ID)).describe("`ID`"),
+          versionId: s.nullable(text(MAX_DISTRO_ID)).describe("`VERSION_ID`"),
+          prettyName: s.nullable(text()).describe("`PRETTY_NAME`"),
         }),
       )
       .describe("from /etc/os-release (or /usr/lib/os-release); null when neither exists"),
   }),
   cpu: s.object({
-    model: s.nullable(text(256)).describe("model name of the first CPU"),
+    model: s.nullable(text()).describe("model name of the first CPU"),
     logicalCores: s.integer(0, 1_000_000).describe("`os.cpus().length`"),
     availableParallelism: s.integer(1, 1_000_000).describe("`os.availableParallelism()`: CPUs this process may use"),
   }),
@@ -336,14 +348,14 @@ export const environmentSpec = s.object({
   gpus: s
     .array(
       s.object({
-        name: text(128),
+        name: text(MAX_GPU_NAME),
         driverVersion: s.nullable(text(32, NVIDIA_DRIVER_VERSION, "a driver version such as 535.129.03")),
         memoryMiB: s.nullable(s.integer(0, 1 << 30)).describe("memory.total in MiB"),
         uuid: s.nullable(text(128, GPU_UUID, "an NVIDIA UUID such as GPU-22b2c6ac-2d49-4863-197c-9c469071178a")),
         pciBusId: s.nullable(text(32, PCI_BUS_ID, "a PCI address domain:bus:device.function such as 00000000:17:00.0")),
       }),
       0,
-      64,
+      MAX_GPUS,
     )
     .describe("NVIDIA GPUs from nvidia-smi --query-gpu; empty when there is none or nvidia-smi could not tell (see probes)"),
   cuda: s.object({
@@ -357,8 +369,8 @@ export const environmentSpec = s.object({
     .array(
       s.object({
         name: identifier(32, "python3").describe("node, python3, nvcc, gcc or java"),
-        version: text(64, RUNTIME_VERSION, "a version such as 3.11.7"),
-        executable: s.nullable(text(1024)).describe("executable path; the home directory is shown as ~"),
+        version: text(MAX_RUNTIME_VERSION, RUNTIME_VERSION, "a version such as 3.11.7"),
+        executable: s.nullable(text(MAX_MACHINE_LONG_TEXT)).describe("executable path; the home directory is shown as ~"),
       }),
       0,
       MAX_RUNTIMES,
@@ -382,7 +394,7 @@ export const environmentSpec = s.object({
             count: countSpec(),
             truncated: truncatedSpec(),
             packages: s
-              .array(s.object({ name: text(256), version: text(256), architecture: text(64) }), 0, MAX_LISTED_PACKAGES)
+              .array(s.object({ name: text(), version: text(), architecture: text(64) }), 0, MAX_LISTED_PACKAGES)
               .refine(...sortedUnique(osPackageKey, "name and architecture")),
           })
           .refine(counted, COUNTED),
@@ -393,11 +405,13 @@ export const environmentSpec = s.object({
         s
           .object({
             source: s.literal("python3", "python-env").describe("python3: the interpreter on PATH; python-env: a directory given with --python-env"),
-            paths: s.array(text(1024), 0, 64).describe("site-packages directories scanned, in import order; the home directory is shown as ~"),
+            paths: s
+              .array(text(MAX_MACHINE_LONG_TEXT), 0, MAX_SITE_PACKAGES_DIRS)
+              .describe("site-packages directories scanned, in import order; the home directory is shown as ~"),
             count: countSpec(),
             truncated: truncatedSpec(),
             packages: s
-              .array(s.object({ name: text(256), version: text(256) }), 0, MAX_LISTED_PACKAGES)
+              .array(s.object({ name: text(), version: text() }), 0, MAX_LISTED_PACKAGES)
               .refine(...sortedUnique((p: { readonly name: string }) => normalizePythonPackageName(p.name), "normalised name (PEP 503)")),
           })
           .refine(counted, COUNTED),
@@ -410,10 +424,10 @@ export const environmentSpec = s.object({
     .array(
       s.object({
         name: identifier(64, "nvidia-smi").describe("nvidia-smi, nvidia-smi-header, nvcc, python3, gcc, java, dpkg-query, rpm, os-release, python-packages"),
-        command: s.nullable(s.array(text(2048), 1, 16)).describe("argv as run (program looked up on PATH); null for a file read"),
-        executable: s.nullable(text(1024)).describe("where the program or file was found; null when absent"),
+        command: s.nullable(s.array(text(2048), 1, MAX_PROBE_ARGUMENTS)).describe("argv as run (program looked up on PATH); null for a file read"),
+        executable: s.nullable(text(MAX_MACHINE_LONG_TEXT)).describe("where the program or file was found; null when absent"),
         status: s.literal(...PROBE_STATUSES),
-        detail: s.nullable(text(1024)).describe("why it failed, or a short note"),
+        detail: s.nullable(text(MAX_MACHINE_LONG_TEXT)).describe("why it failed, or a short note"),
       }),
       0,
       MAX_PROBES,

@@ -12,6 +12,7 @@ import {
   normalizePythonPackageName,
   parseEnvironmentPredicate,
 } from "../../formats/predicates/environment.js";
+import { MAX_MACHINE_TEXT, MAX_MACHINE_LONG_TEXT, MAX_DISTRO_ID } from "../../formats/predicates/environmentLimits.js";
 import type { InputError } from "../../core/errors/input.js";
 import { cleanText } from "./cleanText.js";
 import { detectContainer, readContainerSources } from "./detectContainer.js";
@@ -98,7 +99,7 @@ export async function captureEnvironment(parameters: CaptureEnvironmentParameter
   for (const [source, dirs] of sources) {
     const { packages, unreadable } = await readPythonPackages(dirs);
     const list = capPackageList(packages, (p) => normalizePythonPackageName(p.name));
-    pythonEnvironments.push({ source, paths: dirs.map((d) => cleanText(redactHome(d, home), 1024)), ...list });
+    pythonEnvironments.push({ source, paths: dirs.map((d) => cleanText(redactHome(d, home), MAX_MACHINE_LONG_TEXT)), ...list });
     pythonProbes.push({
       name: "python-packages",
       command: null,
@@ -111,7 +112,11 @@ export async function captureEnvironment(parameters: CaptureEnvironmentParameter
   const cpuList = cpus();
   const total = totalmem();
   const constrained = process.constrainedMemory();
-  const nodeRuntime: EnvironmentRuntime = { name: "node", version: process.versions.node, executable: cleanText(redactHome(process.execPath, home), 1024) };
+  const nodeRuntime: EnvironmentRuntime = {
+    name: "node",
+    version: process.versions.node,
+    executable: cleanText(redactHome(process.execPath, home), MAX_MACHINE_LONG_TEXT),
+  };
   const runtimes = [nodeRuntime, python.runtime, nvcc.runtime, gcc.runtime, java.runtime].filter((r): r is EnvironmentRuntime => r !== null);
   const detection = detectContainer(containerSources);
   const container: EnvironmentContainer = {
@@ -129,7 +134,13 @@ export async function captureEnvironment(parameters: CaptureEnvironmentParameter
   const captured: EnvironmentPredicate = {
     capturedAt,
     hostnameSha256: createHash("sha256").update(hostname(), "utf8").digest("hex"),
-    os: { platform: platform(), arch: arch(), kernelRelease: cleanText(release()), kernelVersion: cleanText(version(), 1024), distro: distro.value },
+    os: {
+      platform: platform(),
+      arch: arch(),
+      kernelRelease: cleanText(release()),
+      kernelVersion: cleanText(version(), MAX_MACHINE_LONG_TEXT),
+      distro: distro.value,
+    },
     cpu: { model: cleanText(cpuList[0]?.model ?? "") || null, logicalCores: cpuList.length, availableParallelism: availableParallelism() },
     memory: { totalBytes: total, constrainedBytes: Number.isSafeInteger(constrained) && constrained > 0 && constrained < total ? constrained : null },
     gpus: nvidia.gpus,
@@ -160,7 +171,7 @@ async function readDistro(home: string): Promise<{ value: EnvironmentPredicate["
     const fields = parseOsRelease(text);
     const field = (key: string, max: number) => cleanText(fields.get(key) ?? "", max) || null;
     return {
-      value: { id: field("ID", 64), versionId: field("VERSION_ID", 64), prettyName: field("PRETTY_NAME", 256) },
+      value: { id: field("ID", MAX_DISTRO_ID), versionId: field("VERSION_ID", MAX_DISTRO_ID), prettyName: field("PRETTY_NAME", MAX_MACHINE_TEXT) },
       probe: { ...probe, executable: redactHome(path, home), status: "ok", detail: null },
     };
   }

@@ -1,3 +1,5 @@
+import { MAX_MACHINE_TEXT } from "../../formats/predicates/environmentLimits.js";
+
 /**
  * Text read from the machine (command output, `/etc/os-release`, package metadata) made safe to
  * record and print: control characters (C0 and DEL: newlines, escapes that drive a terminal)
@@ -7,7 +9,7 @@
  * import { cleanText } from "./cleanText.js";
  * cleanText("Debian\u001b[31m 12\n"); // "Debian\uFFFD[31m 12"
  */
-export function cleanText(text: string, max = 256): string {
+export function cleanText(text: string, max = MAX_MACHINE_TEXT): string {
   const clean = text.trim().replace(/[\u0000-\u001f\u007f]/g, "\uFFFD");
   return clean.length > max ? `${clean.slice(0, max - 1)}\u2026` : clean;
 }

@@ -1,4 +1,5 @@
 import { type EnvironmentProbe, type OsPackage, type OsPackageList, osPackageKey } from "../../formats/predicates/environment.js";
+import { MAX_MACHINE_TEXT } from "../../formats/predicates/environmentLimits.js";
 import { capPackageList } from "./listPackages.js";
 import type { ParseOutcome } from "./parseOutcome.js";
 import { probeFailed, runProbe } from "./runProbe.js";
@@ -10,7 +11,7 @@ export const RPM_QUERY_ARGS = ["-qa", "--queryformat", "%{NAME}\\t%|EPOCH?{%{EPO
 
 const DPKG_NAME = /^[a-z0-9][a-z0-9+.-]*$/;
 const ARCH = /^[A-Za-z0-9_()-]{1,32}$/;
-const TEXT = /^[^\u0000-\u001f\u007f]{1,256}$/;
+const TEXT = new RegExp(`^[^\\u0000-\\u001f\\u007f]{1,${MAX_MACHINE_TEXT}}$`);
 
 /** Installed packages and how many known-but-not-installed ones (removed, config files left) were left out. */
 export type ParsedPackages = { readonly packages: OsPackage[]; readonly notInstalled: number };
@@ -38,7 +39,8 @@ export function parseDpkgPackages(output: string): ParseOutcome<ParsedPackages> 
       notInstalled++;
       continue;
     }
-    if (!DPKG_NAME.test(name) || name.length > 256) return { ok: false, problem: `line ${i + 1}: ${JSON.stringify(name.slice(0, 64))} is not a package name` };
+    if (!DPKG_NAME.test(name) || name.length > MAX_MACHINE_TEXT)
+      return { ok: false, problem: `line ${i + 1}: ${JSON.stringify(name.slice(0, 64))} is not a package name` };
     if (!TEXT.test(version)) return { ok: false, problem: `line ${i + 1}: version of ${name} is empty or not text` };
     if (!ARCH.test(architecture)) return { ok: false, problem: `line ${i + 1}: architecture of ${name} is not understood` };
     packages.push({ name, version, architecture });

@@ -1,6 +1,7 @@
 import { open, readdir, realpath, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { type PythonPackage, normalizePythonPackageName } from "../../formats/predicates/environment.js";
+import { MAX_MACHINE_TEXT } from "../../formats/predicates/environmentLimits.js";
 import { invalid } from "../../core/errors/input.js";
 import { sortByUtf8 } from "../../core/compareUtf8.js";
 import { cleanText } from "./cleanText.js";
@@ -26,7 +27,8 @@ export function parseCoreMetadata(text: string): PythonPackage | undefined {
     if (match[1]!.toLowerCase() === "name") name ??= value;
     else version ??= value;
   }
-  if (!name || !version || /[\u0000-\u001f\u007f]/.test(name + version) || name.length > 256 || version.length > 256) return undefined;
+  if (!name || !version || /[\u0000-\u001f\u007f]/.test(name + version) || name.length > MAX_MACHINE_TEXT || version.length > MAX_MACHINE_TEXT)
+    return undefined;
   return { name, version };
 }
 

@@ -1,4 +1,5 @@
 import { CONTAINER_IMAGE_ENV, CONTAINER_IMAGE_REFERENCE } from "../../formats/predicates/environment.js";
+import { MAX_IMAGE_REFERENCE } from "../../formats/predicates/environmentLimits.js";
 import { InputError } from "../../core/errors/input.js";
 
 export type ContainerImage = {
@@ -21,7 +22,7 @@ export type ParseContainerImageErrorType = InputError;
  * parseContainerImage(`ghcr.io/acme/trainer:1.4@sha256:${"ab".repeat(32)}`).imageDigest; // "sha256:abab…"
  */
 export function parseContainerImage(value: string, where: string = CONTAINER_IMAGE_ENV): ContainerImage {
-  const match = value.length <= 512 ? CONTAINER_IMAGE_REFERENCE.exec(value) : null;
+  const match = value.length <= MAX_IMAGE_REFERENCE ? CONTAINER_IMAGE_REFERENCE.exec(value) : null;
   if (!match)
     throw new InputError("INVALID_ARGUMENT", "must be an image reference pinned by digest, name[:tag]@sha256:<64 lower-case hex>", {
       path: where,

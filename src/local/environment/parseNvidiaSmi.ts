@@ -1,10 +1,10 @@
 import { CUDA_VERSION, type EnvironmentGpu, GPU_UUID, NVIDIA_DRIVER_VERSION, PCI_BUS_ID } from "../../formats/predicates/environment.js";
+import { MAX_GPUS, MAX_GPU_NAME } from "../../formats/predicates/environmentLimits.js";
 import type { ParseOutcome } from "./parseOutcome.js";
 
 /** The arguments of the GPU query; {@link parseNvidiaSmiGpus} reads its output. */
 export const NVIDIA_SMI_GPU_QUERY = ["--query-gpu=name,driver_version,memory.total,uuid,pci.bus_id", "--format=csv,noheader,nounits"] as const;
 
-const MAX_GPUS = 64;
 // nvidia-smi's placeholders for a value it cannot give: N/A, [N/A], [Not Supported], [Insufficient Permissions], …
 const UNAVAILABLE = /^(N\/A|\[[^\]]*\])$/;
 
@@ -31,7 +31,7 @@ export function parseNvidiaSmiGpus(output: string): ParseOutcome<EnvironmentGpu[
     // Only the name could hold a comma; the last four fields never do.
     const [driver, memory, uuid, bus] = fields.slice(-4) as [string, string, string, string];
     const name = fields.slice(0, -4).join(", ");
-    if (name === "" || UNAVAILABLE.test(name) || name.length > 128 || /[\u0000-\u001f\u007f]/.test(name))
+    if (name === "" || UNAVAILABLE.test(name) || name.length > MAX_GPU_NAME || /[\u0000-\u001f\u007f]/.test(name))
       return { ok: false, problem: `${where}: no usable GPU name` };
     if (!UNAVAILABLE.test(driver) && !NVIDIA_DRIVER_VERSION.test(driver))
       return { ok: false, problem: `${where}: driver_version ${JSON.stringify(driver.slice(0, 40))} is not a version` };

@@ -1,5 +1,8 @@
 import { CUDA_VERSION, RUNTIME_VERSION } from "../../formats/predicates/environment.js";
+import { MAX_RUNTIME_VERSION } from "../../formats/predicates/environmentLimits.js";
 import type { ParseOutcome } from "./parseOutcome.js";
+
+const JAVA_VERSION_LINE = new RegExp(`^\\S+ version "([^"]{1,${MAX_RUNTIME_VERSION}})"`, "m");
 
 /** `nvcc --version`: the CUDA toolkit release (`12.2`) and the full compiler version (`12.2.140`). */
 export type NvccVersion = { readonly release: string; readonly version: string };
@@ -38,6 +41,6 @@ export function parseGccVersion(output: string): ParseOutcome<string> {
  * parseJavaVersion('openjdk version "17.0.15" 2025-04-15\n'); // { ok: true, value: "17.0.15" }
  */
 export function parseJavaVersion(output: string): ParseOutcome<string> {
-  const version = /^\S+ version "([^"]{1,64})"/m.exec(output)?.[1];
+  const version = JAVA_VERSION_LINE.exec(output)?.[1];
   return version !== undefined && RUNTIME_VERSION.test(version) ? { ok: true, value: version } : { ok: false, problem: "no 'version \"…\"' line" };
 }

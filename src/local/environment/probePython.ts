@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { type EnvironmentProbe, type EnvironmentRuntime, RUNTIME_VERSION } from "../../formats/predicates/environment.js";
+import { MAX_MACHINE_LONG_TEXT, MAX_RUNTIME_VERSION, MAX_SITE_PACKAGES_DIRS } from "../../formats/predicates/environmentLimits.js";
 import { cleanText } from "./cleanText.js";
 import type { ParseOutcome } from "./parseOutcome.js";
 import { redactHome } from "./redactHome.js";
@@ -39,10 +40,14 @@ export function parsePythonReport(output: string): ParseOutcome<PythonReport> {
     return { ok: false, problem: "not JSON" };
   }
   const o = value as { version?: unknown; executable?: unknown; sitePackages?: unknown };
-  if (typeof o !== "object" || o === null || typeof o.version !== "string" || !RUNTIME_VERSION.test(o.version) || o.version.length > 64)
+  if (typeof o !== "object" || o === null || typeof o.version !== "string" || !RUNTIME_VERSION.test(o.version) || o.version.length > MAX_RUNTIME_VERSION)
     return { ok: false, problem: "no version" };
   if (typeof o.executable !== "string") return { ok: false, problem: "no executable" };
-  if (!Array.isArray(o.sitePackages) || o.sitePackages.length > 64 || !o.sitePackages.every((p): p is string => typeof p === "string" && p.length <= 4096))
+  if (
+    !Array.isArray(o.sitePackages) ||
+    o.sitePackages.length > MAX_SITE_PACKAGES_DIRS ||
+    !o.sitePackages.every((p): p is string => typeof p === "string" && p.length <= 4096)
+  )
     return { ok: false, problem: "no list of site-packages directories" };
   return { ok: true, value: { version: o.version, executable: o.executable, sitePackages: o.sitePackages } };
 }
@@ -71,7 +76,7 @@ export async function probePython(parameters: ProbePythonParameters): Promise<Pr
   if (!report.ok) return { runtime: null, sitePackages: [], probe: probeFailed(run.probe, report.problem, parameters.home) };
   const existing: string[] = [];
   for (const dir of report.value.sitePackages) if (await isDirectory(dir)) existing.push(dir);
-  const executable = report.value.executable === "" ? null : cleanText(redactHome(report.value.executable, parameters.home), 1024);
+  const executable = report.value.executable === "" ? null : cleanText(redactHome(report.value.executable, parameters.home), MAX_MACHINE_LONG_TEXT);
   return { runtime: { name: "python3", version: report.value.version, executable }, sitePackages: existing, probe: run.probe };
 }
 

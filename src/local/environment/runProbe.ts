@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import type { EnvironmentProbe } from "../../formats/predicates/environment.js";
+import { MAX_MACHINE_LONG_TEXT } from "../../formats/predicates/environmentLimits.js";
 import { cleanText } from "./cleanText.js";
 import { findExecutable } from "./findExecutable.js";
 import { redactHome, redactHomeInText } from "./redactHome.js";
@@ -38,7 +39,7 @@ export async function runProbe(parameters: RunProbeParameters): Promise<RunProbe
   const base = { name, command: [command, ...args] };
   const executable = await findExecutable(command, { path: env.PATH, pathExt: env.PATHEXT });
   if (executable === undefined) return { probe: { ...base, executable: null, status: "absent", detail: `${command} is not on PATH` }, stdout: "", stderr: "" };
-  const shown = cleanText(redactHome(executable, home), 1024);
+  const shown = cleanText(redactHome(executable, home), MAX_MACHINE_LONG_TEXT);
   return new Promise((resolve) => {
     execFile(
       executable,
