@@ -197,3 +197,5 @@ export const UINT32_MAX = 0xffff_ffff;
 
 /** A DSSE keyid as this project makes them: a lower-case Ethereum address or `sha256:` + 64 hex digits. */
 export const KEYID = /^(?:0x[0-9a-f]{40}|sha256:[0-9a-f]{64})$/;
+/** The longest {@link KEYID}: `sha256:` and 64 hex digits (checked before the pattern, so a long string is refused at once). */
+export const MAX_KEYID_LENGTH = 71;

@@ -1,4 +1,11 @@
-import { KEY_ALGORITHMS, PUBLIC_KEY_FORMAT, type PublicKeyInfo, parsePublicKeyInfo } from "./attestation/publicKeys.js";
+import {
+  KEY_ALGORITHMS,
+  MAX_PUBLIC_KEY_KEYID,
+  MAX_PUBLIC_KEY_TEXT,
+  PUBLIC_KEY_FORMAT,
+  type PublicKeyInfo,
+  parsePublicKeyInfo,
+} from "./attestation/publicKeys.js";
 import { InputError, invalid, unsupportedFormat } from "../core/errors/input.js";
 import type { Hex } from "../core/hex.js";
 import { parseJson } from "../core/parseJson.js";
@@ -51,8 +58,8 @@ const PUBLIC_KEY_SCHEMA = {
       .object({
         format: s.optional(s.literal(PUBLIC_KEY_FORMAT)),
         algorithm: s.literal(...KEY_ALGORITHMS),
-        keyid: s.string({ max: 80 }),
-        publicKey: s.string({ max: 4096 }),
+        keyid: s.string({ max: MAX_PUBLIC_KEY_KEYID }),
+        publicKey: s.string({ max: MAX_PUBLIC_KEY_TEXT }),
       })
       .describe(
         "Public key of a signer (provenance-public-key-v1). For secp256k1 the keyid and publicKey are the same lower-case address (the signature recovers it). For ed25519 and P-256 the keyid is sha256: + hex SHA-256 of the SPKI DER key, which the verifier recomputes from publicKey (SPKI PEM) before using it.",

@@ -1,7 +1,7 @@
-import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, MAX_PAYLOAD_BYTES, MAX_SIGNATURES, parseEnvelope } from "./attestation/dsse.js";
+import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, MAX_PAYLOAD_BYTES, MAX_SIGNATURE_BASE64, MAX_SIGNATURES, parseEnvelope } from "./attestation/dsse.js";
 import { statementOfEnvelope } from "./attestation/parseStatement.js";
 import type { LedgerEntry } from "./entry.js";
-import { KEYID, UINT32_MAX } from "../core/validate.js";
+import { KEYID, MAX_KEYID_LENGTH, UINT32_MAX } from "../core/validate.js";
 import type { Hex } from "../core/hex.js";
 import { parseJson } from "../core/parseJson.js";
 import { schemaOf } from "../core/spec/jsonSchema.js";
@@ -70,12 +70,12 @@ const envelopeShape = s
     signatures: s.array(
       s.object({
         keyid: s
-          .string({ max: 71, pattern: KEYID })
+          .string({ max: MAX_KEYID_LENGTH, pattern: KEYID })
           .describe(
             "A lower-case 0x Ethereum address (secp256k1) or sha256:<hex SHA-256 of the SPKI DER public key> (ed25519, P-256); parsers refuse any other keyid (docs/attestations.md, Keyids).",
           ),
         sig: s
-          .string({ max: 1024, pattern: BASE64 })
+          .string({ max: MAX_SIGNATURE_BASE64, pattern: BASE64 })
           .describe("secp256k1: 65 bytes r‖s‖v over SHA-256(PAE); ed25519: 64 bytes; P-256: ASN.1 DER ECDSA over SHA-256(PAE)."),
       }),
       1,

@@ -2,7 +2,7 @@ import { base64ToBytes, bytesToBase64, sha256Hex } from "../../core/bytes.js";
 import { canonicalJsonBytes } from "../../core/canonicalJson.js";
 import { invalid } from "../../core/errors/input.js";
 import type { Hex } from "../../core/hex.js";
-import { KEYID, expectArray, expectObject, expectString } from "../../core/validate.js";
+import { KEYID, MAX_KEYID_LENGTH, expectArray, expectObject, expectString } from "../../core/validate.js";
 
 /** The only payload type this project signs or accepts: an in-toto Statement. */
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
@@ -12,6 +12,9 @@ export const MAX_SIGNATURES = 64;
 
 /** Largest payload accepted (decoded bytes): an SBOM of a large environment fits easily. */
 export const MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
+
+/** Longest signature accepted (base64 characters): a P-256 DER signature is at most 72 bytes, an RSA one would not fit either way. */
+export const MAX_SIGNATURE_BASE64 = 1024;
 
 export type DsseSignature = {
   /** Who signed: an Ethereum address (secp256k1) or `sha256:<hex of SPKI DER>` (docs/attestations.md). */
@@ -89,11 +92,11 @@ export function parseEnvelope(value: unknown, path = "envelope"): DsseEnvelope {
     const sig = expectObject(s, p, "INVALID_ENVELOPE", { required: ["keyid", "sig"] });
     // Keyids are printed and looked up: only the two forms this project makes are accepted.
     const keyid = expectString(sig.keyid, `${p}.keyid`, "INVALID_ENVELOPE", {
-      max: 71,
+      max: MAX_KEYID_LENGTH,
       pattern: KEYID,
       hint: "a keyid: a lower-case 0x Ethereum address or sha256:<64 lower-case hex digits>",
     });
-    const signature = expectString(sig.sig, `${p}.sig`, "INVALID_ENVELOPE", { max: 1024 });
+    const signature = expectString(sig.sig, `${p}.sig`, "INVALID_ENVELOPE", { max: MAX_SIGNATURE_BASE64 });
     decodeBase64(signature, `${p}.sig`);
     return { keyid, sig: signature };
   });

@@ -15,6 +15,10 @@ export type KeyAlgorithm = "secp256k1" | "ed25519" | "p256";
 export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ["secp256k1", "ed25519", "p256"];
 
 export const PUBLIC_KEY_FORMAT = "provenance-public-key-v1";
+/** Longest keyid a public key may state (checked before what it must be for its algorithm). */
+export const MAX_PUBLIC_KEY_KEYID = 80;
+/** Longest publicKey text: an address, or SPKI PEM of an ed25519 or P-256 key, fits many times over. */
+export const MAX_PUBLIC_KEY_TEXT = 4096;
 
 /** What a verifier needs to check a signature: for secp256k1 the address is the key. */
 export type PublicKeyInfo = {
@@ -138,8 +142,8 @@ export function parsePublicKeyInfo(value: unknown, path = "key"): PublicKeyInfo 
   const o = expectObject(value, path, "INVALID_KEY", { required: ["algorithm", "keyid", "publicKey"], allowed: ["format"] });
   if (o.format !== undefined && o.format !== PUBLIC_KEY_FORMAT) unsupportedFormat("public key", o.format, `"${PUBLIC_KEY_FORMAT}"`, `${path}.format`);
   const algorithm = expectOneOf(o.algorithm, `${path}.algorithm`, "INVALID_KEY", KEY_ALGORITHMS);
-  const keyid = expectString(o.keyid, `${path}.keyid`, "INVALID_KEY", { max: 80 });
-  const publicKey = expectString(o.publicKey, `${path}.publicKey`, "INVALID_KEY", { max: 4096 });
+  const keyid = expectString(o.keyid, `${path}.keyid`, "INVALID_KEY", { max: MAX_PUBLIC_KEY_KEYID });
+  const publicKey = expectString(o.publicKey, `${path}.publicKey`, "INVALID_KEY", { max: MAX_PUBLIC_KEY_TEXT });
   if (algorithm === "secp256k1") {
     if (!/^0x[0-9a-f]{40}$/.test(keyid) || publicKey !== keyid)
       invalid("INVALID_KEY", "a secp256k1 keyid and publicKey are the same lower-case 0x address", `${path}.keyid`);

@@ -1,6 +1,6 @@
 import type { Hex } from "../../core/hex.js";
 import { parseSpec, type Spec, s } from "../../core/spec/spec.js";
-import { KEYID } from "../../core/validate.js";
+import { KEYID, MAX_KEYID_LENGTH } from "../../core/validate.js";
 
 // Field specs several predicates share: one definition each, so their limits and patterns agree.
 
@@ -19,7 +19,7 @@ export const kebabCase = (example: string) => s.string({ max: 64, pattern: /^[a-
 export const policyId = () => s.string({ max: 128, pattern: /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/, hint: "a policy id: letters, digits and ._:/@+- (no spaces)" });
 
 /** A DSSE keyid as this project makes them (validate.ts KEYID). */
-export const keyid = () => s.string({ max: 71, pattern: KEYID, hint: "a DSSE keyid: 0x + 40 lower-case hex digits, or sha256: + 64" });
+export const keyid = () => s.string({ max: MAX_KEYID_LENGTH, pattern: KEYID, hint: "a DSSE keyid: 0x + 40 lower-case hex digits, or sha256: + 64" });
 
 /** An entry id: `0x` + 64 lower-case hex (SHA-256 of the envelope's canonical JSON). */
 export const entryId = () => s.string<Hex>({ min: 66, max: 66, pattern: /^0x[0-9a-f]{64}$/, hint: "an entry id: 0x + 64 lower-case hex digits" });
