@@ -128,13 +128,15 @@ async function anchorAs(writer: GenuineEvidence["writer"], registry: Hex, parame
   return sendAndWait(writer, { to: registry, data: encodeAnchor(parameters) }, {}, withRevertName);
 }
 
+/** A scenario case: its name, the refusal, and the attack mounted and verified. */
+const scenario = (name: string, refusal: ScenarioRefusal, run: ScenarioCase["run"]): ScenarioCase => ({ name, target: "scenario", refusal, run });
+
 export const SCENARIOS: readonly ScenarioCase[] = [
   // Class 7: keys. Another organisation cannot squat a signing key id.
-  {
-    name: "keys/squatted secp256k1 key id: another organisation registers the pipeline's address with the proof made for the rightful one",
-    target: "scenario",
-    refusal: { revert: "ProvenanceRegistryInvalidPossessionProof" },
-    async run(e) {
+  scenario(
+    "keys/squatted secp256k1 key id: another organisation registers the pipeline's address with the proof made for the rightful one",
+    { revert: "ProvenanceRegistryInvalidPossessionProof" },
+    async (e) => {
       const proof = await proveKeyPossession(signerFromKeyFile(e.keys.pipeline), {
         chainId: e.chain.chainId,
         registry: e.registry,
@@ -143,28 +145,22 @@ export const SCENARIOS: readonly ScenarioCase[] = [
       });
       await registerSigningKey(e.writer, e.registry, { orgId: e.otherOrgId, role: onChainRole("ml-pipeline"), possession: proof });
     },
-  },
-  {
-    name: "keys/squatted secp256k1 key id with a forged proof (random bytes)",
-    target: "scenario",
-    refusal: { revert: "ProvenanceRegistryInvalidPossessionProof" },
-    async run(e) {
-      const proof = await proveKeyPossession(signerFromKeyFile(e.keys.pipeline), {
-        chainId: e.chain.chainId,
-        registry: e.registry,
-        orgId: e.otherOrgId,
-        role: onChainRole("ml-pipeline"),
-      });
-      const forged = { ...proof, proof: `0x${randomBytes(65).toString("hex")}` as Hex };
-      await registerSigningKey(e.writer, e.registry, { orgId: e.otherOrgId, role: onChainRole("ml-pipeline"), possession: forged });
-    },
-  },
-  ...(["ed25519", "p256"] as const).map(
-    (algorithm): ScenarioCase => ({
-      name: `keys/squatted ${algorithm} key id: another organisation registers it with a replayed proof and anchors the victim's envelope as its own`,
-      target: "scenario",
-      refusal: { check: "signing-key" },
-      async run(e) {
+  ),
+  scenario("keys/squatted secp256k1 key id with a forged proof (random bytes)", { revert: "ProvenanceRegistryInvalidPossessionProof" }, async (e) => {
+    const proof = await proveKeyPossession(signerFromKeyFile(e.keys.pipeline), {
+      chainId: e.chain.chainId,
+      registry: e.registry,
+      orgId: e.otherOrgId,
+      role: onChainRole("ml-pipeline"),
+    });
+    const forged = { ...proof, proof: `0x${randomBytes(65).toString("hex")}` as Hex };
+    await registerSigningKey(e.writer, e.registry, { orgId: e.otherOrgId, role: onChainRole("ml-pipeline"), possession: forged });
+  }),
+  ...(["ed25519", "p256"] as const).map((algorithm) =>
+    scenario(
+      `keys/squatted ${algorithm} key id: another organisation registers it with a replayed proof and anchors the victim's envelope as its own`,
+      { check: "signing-key" },
+      async (e) => {
         const victim = generateKeyFile(algorithm);
         const genuine = await proveKeyPossession(signerFromKeyFile(victim), {
           chainId: e.chain.chainId,
@@ -197,14 +193,13 @@ export const SCENARIOS: readonly ScenarioCase[] = [
           store.close();
         }
       },
-    }),
+    ),
   ),
   // Class 7: roots. A root anchored first by another organisation neither blocks nor stands in.
-  {
-    name: "roots/the genuine root pre-anchored by another organisation: its receipt is refused by a verifier pinning the rightful organisation",
-    target: "scenario",
-    refusal: { check: "organisation" },
-    async run(e) {
+  scenario(
+    "roots/the genuine root pre-anchored by another organisation: its receipt is refused by a verifier pinning the rightful organisation",
+    { check: "organisation" },
+    async (e) => {
       const genuine = fileReceipt(e);
       const tx = await anchorAs(e.writer, e.registry, {
         orgId: e.otherOrgId,
@@ -235,53 +230,44 @@ export const SCENARIOS: readonly ScenarioCase[] = [
       // ... and the squatter's receipt is refused once the verifier pins whom it trusts.
       await verifyReceipt({ ...pinsOf(e), receipt: claimed, artifactSha256: e.fileModel.sha256, acceptedOrgIds: [e.orgId] });
     },
-  },
-  {
-    name: "roots/a stranger without the anchorer role anchors a root for the organisation",
-    target: "scenario",
-    refusal: { revert: "ProvenanceRegistryUnauthorizedAnchorer" },
-    async run(e) {
+  ),
+  scenario(
+    "roots/a stranger without the anchorer role anchors a root for the organisation",
+    { revert: "ProvenanceRegistryUnauthorizedAnchorer" },
+    async (e) => {
       const stranger = await connectWriter(e.chain.rpcUrl, STRANGER_KEY, 20_000);
       await anchorAs(stranger, e.registry, { orgId: e.orgId, root: `0x${randomBytes(32).toString("hex")}`, leafCount: 1, metadataHash: ZERO32 });
     },
-  },
+  ),
   // Class 7 and 4: revocations.
-  {
-    name: "revocation/a stranger revokes the organisation's model on chain",
-    target: "scenario",
-    refusal: { revert: "ProvenanceRegistryUnauthorizedOrganisationAdmin" },
-    async run(e) {
-      const stranger = await connectWriter(e.chain.rpcUrl, STRANGER_KEY, 20_000);
-      await revokeSubject(stranger, e.registry, e.orgId, `0x${e.model.sha256}`, ZERO32);
-    },
-  },
-  {
-    name: "revocation/another organisation revokes the model on chain: not counted unless the verifier's policy accepts it",
-    target: "scenario",
-    refusal: { ignored: "verdict revoked" },
-    async run(e) {
+  scenario("revocation/a stranger revokes the organisation's model on chain", { revert: "ProvenanceRegistryUnauthorizedOrganisationAdmin" }, async (e) => {
+    const stranger = await connectWriter(e.chain.rpcUrl, STRANGER_KEY, 20_000);
+    await revokeSubject(stranger, e.registry, e.orgId, `0x${e.model.sha256}`, ZERO32);
+  }),
+  scenario(
+    "revocation/another organisation revokes the model on chain: not counted unless the verifier's policy accepts it",
+    { ignored: "verdict revoked" },
+    async (e) => {
       return whileRevoked(e, e.otherOrgId, e.model.sha256, async () => {
         const r = await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 });
         if (r.verdict !== "verified") throw new Error(`a stranger's revocation changed the verdict to ${r.verdict}`);
         return verdictClaims(r);
       });
     },
-  },
-  {
-    name: "revocation/the model revoked on chain, the revocation left out of the bundle: the verdict is not VERIFIED",
-    target: "scenario",
-    refusal: { ignored: "verdict verified" },
-    async run(e) {
+  ),
+  scenario(
+    "revocation/the model revoked on chain, the revocation left out of the bundle: the verdict is not VERIFIED",
+    { ignored: "verdict verified" },
+    async (e) => {
       return whileRevoked(e, e.orgId, e.model.sha256, async () =>
         verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 })),
       );
     },
-  },
-  {
-    name: "revocation/the base model's dataset revoked on chain, left out of the bundle: the fine-tune is not VERIFIED",
-    target: "scenario",
-    refusal: { ignored: "verdict verified" },
-    async run(e) {
+  ),
+  scenario(
+    "revocation/the base model's dataset revoked on chain, left out of the bundle: the fine-tune is not VERIFIED",
+    { ignored: "verdict verified" },
+    async (e) => {
       const dataset = JSON.parse(e.bundle)
         .receipts.map((r: { envelope?: { payload: string } }) => r.envelope && JSON.parse(Buffer.from(r.envelope.payload, "base64").toString("utf8")))
         .find(
@@ -293,119 +279,105 @@ export const SCENARIOS: readonly ScenarioCase[] = [
         verdictClaims(await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256 })),
       );
     },
-  },
+  ),
   // Class 3: the bundle's own subject.name is unsigned.
-  {
-    name: "unsigned/the bundle's subject.name renamed by the relayer: the verdict names the model from its signed manifest",
-    target: "scenario",
-    refusal: { ignored: "named FORGED acme/trusted-model" },
-    async run(e) {
+  scenario(
+    "unsigned/the bundle's subject.name renamed by the relayer: the verdict names the model from its signed manifest",
+    { ignored: "named FORGED acme/trusted-model" },
+    async (e) => {
       const b = bundleOf(e);
       return verdictClaims(
         await verifyBundle({ ...pinsOf(e), bundle: { ...b, subject: { ...b.subject, name: "FORGED acme/trusted-model" } }, artifactSha256: e.model.sha256 }),
       );
     },
-  },
+  ),
   // Class 4 and 7: the verifier's policy.
-  {
-    name: "policy/deployment signed by a key whose role (ml-pipeline) the pinned policy does not name",
-    target: "scenario",
-    refusal: { check: "deployment-signer" },
-    run: async (e) =>
+  scenario(
+    "policy/deployment signed by a key whose role (ml-pipeline) the pinned policy does not name",
+    { check: "deployment-signer" },
+    async (e) =>
       void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ deployment: { roles: ["deployer"] } }) })),
-  },
-  {
-    name: "policy/approvals by a role the pinned policy does not accept",
-    target: "scenario",
-    refusal: { check: "approval-quorum" },
-    run: async (e) =>
+  ),
+  scenario(
+    "policy/approvals by a role the pinned policy does not accept",
+    { check: "approval-quorum" },
+    async (e) =>
       void (await verifyBundle({
         ...pinsOf(e),
         bundle: bundleOf(e),
         artifactSha256: e.model.sha256,
         policy: policy({ approvals: { roles: ["risk-officer"] } }),
       })),
-  },
-  {
-    name: "policy/fewer approvers than the pinned policy's minimum",
-    target: "scenario",
-    refusal: { check: "approval-quorum" },
-    run: async (e) =>
+  ),
+  scenario(
+    "policy/fewer approvers than the pinned policy's minimum",
+    { check: "approval-quorum" },
+    async (e) =>
       void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ approvals: { minimum: 3 } }) })),
-  },
-  {
-    name: "policy/a required watermark attestation the model lacks",
-    target: "scenario",
-    refusal: { check: "required-attestation" },
-    run: async (e) =>
+  ),
+  scenario(
+    "policy/a required watermark attestation the model lacks",
+    { check: "required-attestation" },
+    async (e) =>
       void (await verifyBundle({
         ...pinsOf(e),
         bundle: bundleOf(e),
         artifactSha256: e.model.sha256,
         policy: policy({ require: [["model-manifest"], ["model-watermark"]] }),
       })),
-  },
-  {
-    name: "policy/anchored by an organisation the pinned policy does not accept",
-    target: "scenario",
-    refusal: { check: "organisation" },
-    run: async (e) =>
+  ),
+  scenario(
+    "policy/anchored by an organisation the pinned policy does not accept",
+    { check: "organisation" },
+    async (e) =>
       void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifactSha256: e.model.sha256, policy: policy({ organisations: [e.otherOrgId] }) })),
-  },
+  ),
   // Class 2: kind confusion, at the SDK (what the CLI cases below reach from files).
-  {
-    name: "kind/a directory presented with the file model's digest (files evidence of the wrong kind)",
-    target: "scenario",
-    refusal: { check: "artifact-kind" },
-    run: async (e) =>
+  scenario(
+    "kind/a directory presented with the file model's digest (files evidence of the wrong kind)",
+    { check: "artifact-kind" },
+    async (e) =>
       void (await verifyReceipt({ ...pinsOf(e), receipt: fileReceipt(e), artifact: { checked: "files", kind: "directory", sha256: e.fileModel.sha256 } })),
-  },
-  {
-    name: "kind/a file presented with the model directory's digest (files evidence of the wrong kind)",
-    target: "scenario",
-    refusal: { check: "artifact-kind" },
-    run: async (e) => void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifact: { checked: "files", kind: "file", sha256: e.model.sha256 } })),
-  },
-  {
-    name: "kind/the directory's model hashing v1 digest matches a v2-signed model (a v1-era file of its manifest)",
-    target: "scenario",
-    refusal: { check: "artifact-digest" },
-    async run(e) {
+  ),
+  scenario(
+    "kind/a file presented with the model directory's digest (files evidence of the wrong kind)",
+    { check: "artifact-kind" },
+    async (e) => void (await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifact: { checked: "files", kind: "file", sha256: e.model.sha256 } })),
+  ),
+  scenario(
+    "kind/the directory's model hashing v1 digest matches a v2-signed model (a v1-era file of its manifest)",
+    { check: "artifact-digest" },
+    async (e) => {
       const digest = await hashModel(e.model.path);
       const v1Bytes = canonicalJsonBytes({ ...digest.manifest!, format: MODEL_MANIFEST_FORMAT_V1 });
       const fileSha = (await import("node:crypto")).createHash("sha256").update(v1Bytes).digest("hex");
       await verifyBundle({ ...pinsOf(e), bundle: bundleOf(e), artifact: { checked: "files", kind: "file", sha256: fileSha } });
     },
-  },
+  ),
   // Class 7: approvals. Last: it adds to the genuine store.
-  {
-    name: "approvals/a rejection by the same approver after the approval cancels it for a later deployment",
-    target: "scenario",
-    refusal: { check: "approval-quorum" },
-    async run(e) {
-      const context = { store: e.store, key: e.keys.pipeline };
-      await approveModel(context, e.model, {
-        key: e.keys.bob,
-        approverName: "Bob",
-        role: "approver",
-        policyId: "release-v1",
-        decision: "rejected",
-        comment: "changed my mind",
-      });
-      sealBatch(e.store);
-      await anchorBatches(e.store, e.writer, { registry: e.registry, orgId: e.orgId, confirmations: 1 });
-      // A deployment after the rejection: Bob's earlier approval no longer counts towards it (one approver left of two).
-      await recordDeployment(context, e.model, {
-        environment: "production",
-        target: { name: "scoring-again" },
-        deployer: { name: "release-bot", role: "ml-pipeline" },
-        approvalPolicy: { id: "release-v1", threshold: 2, role: "approver" },
-      });
-      sealBatch(e.store);
-      await anchorBatches(e.store, e.writer, { registry: e.registry, orgId: e.orgId, confirmations: 1 });
-      await verifyBundle({ ...pinsOf(e), bundle: parseBundle(serializeBundle(buildBundle(e.store, e.model.sha256))), artifactSha256: e.model.sha256 });
-    },
-  },
+  scenario("approvals/a rejection by the same approver after the approval cancels it for a later deployment", { check: "approval-quorum" }, async (e) => {
+    const context = { store: e.store, key: e.keys.pipeline };
+    await approveModel(context, e.model, {
+      key: e.keys.bob,
+      approverName: "Bob",
+      role: "approver",
+      policyId: "release-v1",
+      decision: "rejected",
+      comment: "changed my mind",
+    });
+    sealBatch(e.store);
+    await anchorBatches(e.store, e.writer, { registry: e.registry, orgId: e.orgId, confirmations: 1 });
+    // A deployment after the rejection: Bob's earlier approval no longer counts towards it (one approver left of two).
+    await recordDeployment(context, e.model, {
+      environment: "production",
+      target: { name: "scoring-again" },
+      deployer: { name: "release-bot", role: "ml-pipeline" },
+      approvalPolicy: { id: "release-v1", threshold: 2, role: "approver" },
+    });
+    sealBatch(e.store);
+    await anchorBatches(e.store, e.writer, { registry: e.registry, orgId: e.orgId, confirmations: 1 });
+    await verifyBundle({ ...pinsOf(e), bundle: parseBundle(serializeBundle(buildBundle(e.store, e.model.sha256))), artifactSha256: e.model.sha256 });
+  }),
 ];
 
 // Hostile text a supplier puts in a printed field (the full list is test/cli/cli-output.test.ts's HOSTILE).
@@ -435,121 +407,110 @@ const trustFile = (e: GenuineEvidence, overrides: Record<string, unknown> = {}) 
 });
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64");
 
+/** A CLI case: its name, the exit code and refusal, the command line, and the folder to run in (default: files.verifierDir). */
+const cli = (name: string, exit: CliCase["exit"], refusal: CliCase["refusal"], args: CliCase["args"], cwd?: CliCase["cwd"]): CliCase => ({
+  name,
+  target: "cli",
+  exit,
+  refusal,
+  args,
+  ...(cwd ? { cwd } : {}),
+});
+
 export const CLI_CASES: readonly CliCase[] = [
   // Class 1: the artifact argument is always read as a path.
-  {
-    name: "artifact/a file named like the model's digest but holding other bytes, passed as --artifact (hashed as a path)",
-    target: "cli",
-    exit: 1,
-    refusal: { check: "artifact-digest" },
-    async args(f, e) {
+  cli(
+    "artifact/a file named like the model's digest but holding other bytes, passed as --artifact (hashed as a path)",
+    1,
+    { check: "artifact-digest" },
+    async (f, e) => {
       const named = join(f.dir, e.fileModel.sha256);
       await writeFile(named, "not the model");
       return ["verify", f.receipt, "--artifact", named, ...f.pins];
     },
-  },
-  {
-    name: "artifact/the digest spec sha256:<hex> given as --artifact is a path that does not exist, not a digest",
-    target: "cli",
-    exit: 2,
-    refusal: { code: "PATH_NOT_FOUND" },
-    args: (f, e) => ["verify", f.receipt, "--artifact", `sha256:${e.fileModel.sha256}`, ...f.pins],
-  },
-  {
-    name: "artifact/a file named like the bundle model's digest passed to verify-bundle",
-    target: "cli",
-    exit: 1,
-    refusal: { check: "artifact-digest" },
-    async args(f, e) {
-      const named = join(f.dir, `sha256-${e.model.sha256}`);
-      await writeFile(named, "not the model");
-      return ["verify-bundle", f.bundle, "--artifact", named, ...f.pins];
-    },
-  },
-  {
-    name: "artifact/neither --artifact nor --artifact-digest: no bare VERIFIED about unread files",
-    target: "cli",
-    exit: 2,
-    refusal: { code: "INVALID_ARGUMENT" },
-    args: (f) => ["verify", f.receipt, ...f.pins],
-  },
-  {
-    name: "artifact/both --artifact and --artifact-digest",
-    target: "cli",
-    exit: 2,
-    refusal: { code: "INVALID_ARGUMENT" },
-    args: (f, e) => ["verify", f.receipt, "--artifact", f.fileModel, "--artifact-digest", `sha256:${e.fileModel.sha256}`, ...f.pins],
-  },
-  {
-    name: "artifact/--artifact-digest in upper case or without sha256:",
-    target: "cli",
-    exit: 2,
-    refusal: { code: "INVALID_ARGUMENT" },
-    args: (f, e) => ["verify", f.receipt, "--artifact-digest", e.fileModel.sha256.toUpperCase(), ...f.pins],
-  },
+  ),
+  cli("artifact/the digest spec sha256:<hex> given as --artifact is a path that does not exist, not a digest", 2, { code: "PATH_NOT_FOUND" }, (f, e) => [
+    "verify",
+    f.receipt,
+    "--artifact",
+    `sha256:${e.fileModel.sha256}`,
+    ...f.pins,
+  ]),
+  cli("artifact/a file named like the bundle model's digest passed to verify-bundle", 1, { check: "artifact-digest" }, async (f, e) => {
+    const named = join(f.dir, `sha256-${e.model.sha256}`);
+    await writeFile(named, "not the model");
+    return ["verify-bundle", f.bundle, "--artifact", named, ...f.pins];
+  }),
+  cli("artifact/neither --artifact nor --artifact-digest: no bare VERIFIED about unread files", 2, { code: "INVALID_ARGUMENT" }, (f) => [
+    "verify",
+    f.receipt,
+    ...f.pins,
+  ]),
+  cli("artifact/both --artifact and --artifact-digest", 2, { code: "INVALID_ARGUMENT" }, (f, e) => [
+    "verify",
+    f.receipt,
+    "--artifact",
+    f.fileModel,
+    "--artifact-digest",
+    `sha256:${e.fileModel.sha256}`,
+    ...f.pins,
+  ]),
+  cli("artifact/--artifact-digest in upper case or without sha256:", 2, { code: "INVALID_ARGUMENT" }, (f, e) => [
+    "verify",
+    f.receipt,
+    "--artifact-digest",
+    e.fileModel.sha256.toUpperCase(),
+    ...f.pins,
+  ]),
   // Class 2: a file never verifies as a directory, nor the reverse.
-  {
-    name: "kind/a file whose bytes are the model directory's canonical manifest (v2), as --artifact of the bundle",
-    target: "cli",
-    exit: 1,
-    refusal: { check: "artifact-digest" },
-    async args(f) {
-      const digest = await hashModel(f.modelDir);
-      const file = join(f.dir, "manifest-v2.json");
-      await writeFile(file, canonicalJsonBytes(digest.manifest!));
-      return ["verify-bundle", f.bundle, "--artifact", file, ...f.pins];
-    },
-  },
-  {
-    name: "kind/a file whose bytes are the model directory's manifest under model hashing v1, as --artifact of the bundle",
-    target: "cli",
-    exit: 1,
-    refusal: { check: "artifact-digest" },
-    async args(f) {
+  cli("kind/a file whose bytes are the model directory's canonical manifest (v2), as --artifact of the bundle", 1, { check: "artifact-digest" }, async (f) => {
+    const digest = await hashModel(f.modelDir);
+    const file = join(f.dir, "manifest-v2.json");
+    await writeFile(file, canonicalJsonBytes(digest.manifest!));
+    return ["verify-bundle", f.bundle, "--artifact", file, ...f.pins];
+  }),
+  cli(
+    "kind/a file whose bytes are the model directory's manifest under model hashing v1, as --artifact of the bundle",
+    1,
+    { check: "artifact-digest" },
+    async (f) => {
       const digest = await hashModel(f.modelDir);
       const file = join(f.dir, "manifest-v1.json");
       await writeFile(file, canonicalJsonBytes({ ...digest.manifest!, format: MODEL_MANIFEST_FORMAT_V1 }));
       return ["verify-bundle", f.bundle, "--artifact", file, ...f.pins];
     },
-  },
-  {
-    name: "kind/a directory holding the single-file model, as --artifact of the file's receipt",
-    target: "cli",
-    exit: 1,
-    refusal: { check: "artifact-digest" },
-    async args(f) {
-      const dir = join(f.dir, "as-directory");
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, "single-file-model.bin"), await readFile(f.fileModel));
-      return ["verify", f.receipt, "--artifact", dir, ...f.pins];
-    },
-  },
-  {
-    name: "kind/the model directory given to the single-file model's receipt",
-    target: "cli",
-    exit: 1,
-    refusal: { check: "artifact-digest" },
-    args: (f) => ["verify", f.receipt, "--artifact", f.modelDir, ...f.pins],
-  },
+  ),
+  cli("kind/a directory holding the single-file model, as --artifact of the file's receipt", 1, { check: "artifact-digest" }, async (f) => {
+    const dir = join(f.dir, "as-directory");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "single-file-model.bin"), await readFile(f.fileModel));
+    return ["verify", f.receipt, "--artifact", dir, ...f.pins];
+  }),
+  cli("kind/the model directory given to the single-file model's receipt", 1, { check: "artifact-digest" }, (f) => [
+    "verify",
+    f.receipt,
+    "--artifact",
+    f.modelDir,
+    ...f.pins,
+  ]),
   // Class 2: the frozen model hashing v1 receipt is refused by name.
-  {
-    name: "hashing/a model hashing v1 receipt (the frozen 0.1.0 vector) is refused with hashing-version, naming the version",
-    target: "cli",
-    exit: 1,
-    refusal: { check: "hashing-version" },
-    async args(f) {
+  cli(
+    "hashing/a model hashing v1 receipt (the frozen 0.1.0 vector) is refused with hashing-version, naming the version",
+    1,
+    { check: "hashing-version" },
+    async (f) => {
       const vector = JSON.parse(await readFile(new URL("../vectors/receipt-v1.json", import.meta.url), "utf8"));
       return ["verify", await writeJson(f, "v1.receipt.json", vector.receipt), "--artifact", f.fileModel, ...f.pins];
     },
-  },
+  ),
   // Class 6: pins never come from a .env in the verifier's folder.
-  ...(["verify", "verify-bundle"] as const).map(
-    (command): CliCase => ({
-      name: `dotenv/a .env in the working folder sets registry, chain, organisation and RPC for ${command}: not read (missing --registry)`,
-      target: "cli",
-      exit: 2,
-      refusal: { code: "INVALID_ARGUMENT" },
-      async cwd(f) {
+  ...(["verify", "verify-bundle"] as const).map((command) =>
+    cli(
+      `dotenv/a .env in the working folder sets registry, chain, organisation and RPC for ${command}: not read (missing --registry)`,
+      2,
+      { code: "INVALID_ARGUMENT" },
+      (f) => [command, command === "verify" ? f.receipt : f.bundle, "--artifact", command === "verify" ? f.fileModel : f.modelDir, "--rpc", f.pins[1]!],
+      async (f) => {
         const folder = await mkdtemp(join(f.dir, "dotenv-"));
         await writeFile(
           join(folder, ".env"),
@@ -557,15 +518,14 @@ export const CLI_CASES: readonly CliCase[] = [
         );
         return folder;
       },
-      args: (f) => [command, command === "verify" ? f.receipt : f.bundle, "--artifact", command === "verify" ? f.fileModel : f.modelDir, "--rpc", f.pins[1]!],
-    }),
+    ),
   ),
-  {
-    name: "dotenv/a .env in the working folder names an attacker's trust file (PROVENANCE_TRUST): not read",
-    target: "cli",
-    exit: 2,
-    refusal: { code: "INVALID_ARGUMENT" },
-    async cwd(f) {
+  cli(
+    "dotenv/a .env in the working folder names an attacker's trust file (PROVENANCE_TRUST): not read",
+    2,
+    { code: "INVALID_ARGUMENT" },
+    (f) => ["verify", f.receipt, "--artifact", f.fileModel, "--rpc", f.pins[1]!],
+    async (f) => {
       const folder = await mkdtemp(join(f.dir, "dotenv-trust-"));
       await writeFile(
         join(folder, "evil.trust.json"),
@@ -574,20 +534,18 @@ export const CLI_CASES: readonly CliCase[] = [
       await writeFile(join(folder, ".env"), "PROVENANCE_TRUST=evil.trust.json\n");
       return folder;
     },
-    args: (f) => ["verify", f.receipt, "--artifact", f.fileModel, "--rpc", f.pins[1]!],
-  },
-  {
-    name: "dotenv/a .env in the working folder pins another organisation: the verifier's own --org still decides",
-    target: "cli",
-    exit: 1,
-    refusal: { check: "organisation" },
-    async cwd(f) {
+  ),
+  cli(
+    "dotenv/a .env in the working folder pins another organisation: the verifier's own --org still decides",
+    1,
+    { check: "organisation" },
+    (f, e) => ["verify", f.receipt, "--artifact", f.fileModel, ...f.pins, "--org", String(e.otherOrgId)],
+    async (f) => {
       const folder = await mkdtemp(join(f.dir, "dotenv-org-"));
       await writeFile(join(folder, ".env"), "PROVENANCE_ORG=1\n");
       return folder;
     },
-    args: (f, e) => ["verify", f.receipt, "--artifact", f.fileModel, ...f.pins, "--org", String(e.otherOrgId)],
-  },
+  ),
   // Trust-file mistakes.
   ...(
     [
@@ -602,106 +560,70 @@ export const CLI_CASES: readonly CliCase[] = [
       ["pinning another registry", { registry: `0x${"66".repeat(20)}` }, 1, { check: "registry" }],
       ["accepting only another organisation", "other", 1, { check: "organisation" }],
     ] as const
-  ).map(
-    ([what, overrides, exit, refusal]): CliCase => ({
-      name: `trust/a trust file ${what}`,
-      target: "cli",
-      exit,
-      refusal,
-      async args(f, e) {
-        const trust = await writeJson(
-          f,
-          `trust-${what.replace(/\W+/g, "-")}.json`,
-          trustFile(e, overrides === "other" ? { organisations: [e.otherOrgId] } : overrides),
-        );
-        return ["verify", f.receipt, "--artifact", f.fileModel, "--trust", trust];
-      },
+  ).map(([what, overrides, exit, refusal]) =>
+    cli(`trust/a trust file ${what}`, exit, refusal, async (f, e) => {
+      const trust = await writeJson(
+        f,
+        `trust-${what.replace(/\W+/g, "-")}.json`,
+        trustFile(e, overrides === "other" ? { organisations: [e.otherOrgId] } : overrides),
+      );
+      return ["verify", f.receipt, "--artifact", f.fileModel, "--trust", trust];
     }),
   ),
-  {
-    name: "trust/a trust file with a duplicate key (registry given twice)",
-    target: "cli",
-    exit: 2,
-    refusal: { code: "DUPLICATE_KEY" },
-    async args(f, e) {
-      const text = JSON.stringify(trustFile(e)).replace('"registry":', `"registry":"0x${"66".repeat(20)}","registry":`);
-      return ["verify", f.receipt, "--artifact", f.fileModel, "--trust", await writeJson(f, "dup.trust.json", text)];
-    },
-  },
-  {
-    name: "trust/a trust file that does not exist",
-    target: "cli",
-    exit: 2,
-    refusal: { code: "INVALID_ARGUMENT" },
-    args: (f) => ["verify", f.receipt, "--artifact", f.fileModel, "--trust", join(f.dir, "missing.trust.json")],
-  },
+  cli("trust/a trust file with a duplicate key (registry given twice)", 2, { code: "DUPLICATE_KEY" }, async (f, e) => {
+    const text = JSON.stringify(trustFile(e)).replace('"registry":', `"registry":"0x${"66".repeat(20)}","registry":`);
+    return ["verify", f.receipt, "--artifact", f.fileModel, "--trust", await writeJson(f, "dup.trust.json", text)];
+  }),
+  cli("trust/a trust file that does not exist", 2, { code: "INVALID_ARGUMENT" }, (f) => [
+    "verify",
+    f.receipt,
+    "--artifact",
+    f.fileModel,
+    "--trust",
+    join(f.dir, "missing.trust.json"),
+  ]),
   // Class 5: hostile terminal text in every printed field; the runner also asserts both outputs are terminal-safe.
   ...HOSTILE.flatMap(([what, text]): CliCase[] => [
-    {
-      name: `terminal/${what} in a receipt's format`,
-      target: "cli",
-      exit: 2,
-      refusal: { code: "UNSUPPORTED_FORMAT" },
-      args: async (f) => [
+    cli(`terminal/${what} in a receipt's format`, 2, { code: "UNSUPPORTED_FORMAT" }, async (f) => [
+      "verify",
+      await writeJson(f, `format-${what.replace(/\W+/g, "-")}.json`, { ...(await receiptJson(f)), format: text }),
+      "--artifact",
+      f.fileModel,
+      ...f.pins,
+    ]),
+    cli(`terminal/${what} in an anchored record's name (tampered: the leaf no longer matches)`, 1, { check: "record-leaf" }, async (f) => {
+      const r = await receiptJson(f);
+      return [
         "verify",
-        await writeJson(f, `format-${what.replace(/\W+/g, "-")}.json`, { ...(await receiptJson(f)), format: text }),
+        await writeJson(f, `name-${what.replace(/\W+/g, "-")}.json`, { ...r, record: { ...r.record, subject: { ...r.record.subject, name: text } } }),
         "--artifact",
         f.fileModel,
         ...f.pins,
-      ],
-    },
-    {
-      name: `terminal/${what} in an anchored record's name (tampered: the leaf no longer matches)`,
-      target: "cli",
-      exit: 1,
-      refusal: { check: "record-leaf" },
-      async args(f) {
-        const r = await receiptJson(f);
-        return [
-          "verify",
-          await writeJson(f, `name-${what.replace(/\W+/g, "-")}.json`, { ...r, record: { ...r.record, subject: { ...r.record.subject, name: text } } }),
-          "--artifact",
-          f.fileModel,
-          ...f.pins,
-        ];
-      },
-    },
-    {
-      name: `terminal/${what} in a bundle receipt's envelope keyid`,
-      target: "cli",
-      exit: 2,
-      refusal: { code: "INVALID_ENVELOPE" },
-      async args(f) {
-        const b = await bundleJson(f);
-        b.receipts = b.receipts.map((r: { envelope?: { signatures: { keyid: string }[] } }) =>
-          r.envelope ? { ...r, envelope: { ...r.envelope, signatures: r.envelope.signatures.map((s) => ({ ...s, keyid: text })) } } : r,
-        );
-        return ["verify-bundle", await writeJson(f, `keyid-${what.replace(/\W+/g, "-")}.json`, b), "--artifact", f.modelDir, ...f.pins];
-      },
-    },
-    {
-      name: `terminal/${what} in a statement subject name signed by a registered key`,
-      target: "cli",
-      exit: 2,
-      refusal: { code: "INVALID_STATEMENT" },
-      async args(f, e) {
-        const b = await bundleJson(f);
-        const r = b.receipts.find((x: { envelope?: unknown }) => x.envelope);
-        const statement = JSON.parse(Buffer.from(r.envelope.payload, "base64").toString("utf8"));
-        statement.subject[0].name = text;
-        // The attacker holds a registered key and signs the hostile name: the parser refuses it before any signature is checked.
-        const message = (await import("../../src/formats/attestation/dsse.js")).preAuthEncoding(r.envelope.payloadType, Buffer.from(JSON.stringify(statement)));
-        const sig = Buffer.from(await signerFromKeyFile(e.keys.pipeline).sign(message)).toString("base64");
-        r.envelope = { ...r.envelope, payload: Buffer.from(JSON.stringify(statement)).toString("base64"), signatures: [{ keyid: e.keys.pipeline.keyid, sig }] };
-        return ["verify-bundle", await writeJson(f, `subject-${what.replace(/\W+/g, "-")}.json`, b), "--artifact", f.modelDir, ...f.pins];
-      },
-    },
-    {
-      name: `unsigned/${what} in the bundle's unsigned subject name: never printed, the verdict names the model from signed data`,
-      target: "cli",
-      exit: 0,
-      refusal: { ignored: "FORGED" },
-      async args(f) {
+      ];
+    }),
+    cli(`terminal/${what} in a bundle receipt's envelope keyid`, 2, { code: "INVALID_ENVELOPE" }, async (f) => {
+      const b = await bundleJson(f);
+      b.receipts = b.receipts.map((r: { envelope?: { signatures: { keyid: string }[] } }) =>
+        r.envelope ? { ...r, envelope: { ...r.envelope, signatures: r.envelope.signatures.map((s) => ({ ...s, keyid: text })) } } : r,
+      );
+      return ["verify-bundle", await writeJson(f, `keyid-${what.replace(/\W+/g, "-")}.json`, b), "--artifact", f.modelDir, ...f.pins];
+    }),
+    cli(`terminal/${what} in a statement subject name signed by a registered key`, 2, { code: "INVALID_STATEMENT" }, async (f, e) => {
+      const b = await bundleJson(f);
+      const r = b.receipts.find((x: { envelope?: unknown }) => x.envelope);
+      const statement = JSON.parse(Buffer.from(r.envelope.payload, "base64").toString("utf8"));
+      statement.subject[0].name = text;
+      // The attacker holds a registered key and signs the hostile name: the parser refuses it before any signature is checked.
+      const message = (await import("../../src/formats/attestation/dsse.js")).preAuthEncoding(r.envelope.payloadType, Buffer.from(JSON.stringify(statement)));
+      const sig = Buffer.from(await signerFromKeyFile(e.keys.pipeline).sign(message)).toString("base64");
+      r.envelope = { ...r.envelope, payload: Buffer.from(JSON.stringify(statement)).toString("base64"), signatures: [{ keyid: e.keys.pipeline.keyid, sig }] };
+      return ["verify-bundle", await writeJson(f, `subject-${what.replace(/\W+/g, "-")}.json`, b), "--artifact", f.modelDir, ...f.pins];
+    }),
+    cli(
+      `unsigned/${what} in the bundle's unsigned subject name: never printed, the verdict names the model from signed data`,
+      0,
+      { ignored: "FORGED" },
+      async (f) => {
         const b = await bundleJson(f);
         return [
           "verify-bundle",
@@ -711,14 +633,14 @@ export const CLI_CASES: readonly CliCase[] = [
           ...f.pins,
         ];
       },
-    },
-    {
-      name: `terminal/${what} in the name of the file handed over as the receipt (missing file)`,
-      target: "cli",
-      exit: 2,
-      refusal: { code: "INVALID_ARGUMENT" },
-      args: (f) => ["verify", join(f.dir, `r${text.replace(/\//g, "_")}.json`), "--artifact", f.fileModel, ...f.pins],
-    },
+    ),
+    cli(`terminal/${what} in the name of the file handed over as the receipt (missing file)`, 2, { code: "INVALID_ARGUMENT" }, (f) => [
+      "verify",
+      join(f.dir, `r${text.replace(/\//g, "_")}.json`),
+      "--artifact",
+      f.fileModel,
+      ...f.pins,
+    ]),
   ]),
 ];
 
