@@ -136,38 +136,37 @@ describe("architecture: layers", () => {
     assert.deepEqual(problems, [], `${problems.length} layer violation(s):\n${problems.join("\n")}`);
   });
 
-  it("error: the checker refuses an upward import, a Node import in a platform-neutral layer, a loose file and the package root", () => {
-    const problems = layerViolations([
-      { path: "src/core/hex.ts", text: 'import { x } from "../cli/main.js";\nexport const y = x;' },
-      { path: "src/formats/record.ts", text: 'import { createHash } from "node:crypto";\nimport type { Stats } from "fs";' },
-      { path: "src/verify/check.ts", text: 'const m = await import("../ledger/ledger.js");\nexport * from "../../src/index.js";' },
-      { path: "src/loose.ts", text: "" },
-      { path: "src/index.ts", text: 'export * from "./cli/main.js";' },
+  // The checker itself, on made-up modules (path → text): each case names what it must report.
+  const checkerCases: [name: string, files: Record<string, string>, expected: string[]][] = [
+    [
+      "error: the checker refuses an upward import, a Node import in a platform-neutral layer, a loose file and the package root",
       {
-        path: "src/local/hashFile.ts",
-        text: 'import { createHash } from "node:crypto";\nimport { hex } from "../core/hex.js";\nimport type { R } from "../formats/record.js";',
+        "src/core/hex.ts": 'import { x } from "../cli/main.js";\nexport const y = x;',
+        "src/formats/record.ts": 'import { createHash } from "node:crypto";\nimport type { Stats } from "fs";',
+        "src/verify/check.ts": 'const m = await import("../ledger/ledger.js");\nexport * from "../../src/index.js";',
+        "src/loose.ts": "",
+        "src/index.ts": 'export * from "./cli/main.js";',
+        "src/local/hashFile.ts":
+          'import { createHash } from "node:crypto";\nimport { hex } from "../core/hex.js";\nimport type { R } from "../formats/record.js";',
+        "src/cli/main.ts": 'import { ledger } from "../ledger/ledger.js";\nimport { readFile } from "node:fs/promises";',
       },
-      { path: "src/cli/main.ts", text: 'import { ledger } from "../ledger/ledger.js";\nimport { readFile } from "node:fs/promises";' },
-    ]);
-    assert.deepEqual(problems, [
-      "src/core/hex.ts: imports ../cli/main.js, from cli/, a later layer than core/",
-      "src/formats/record.ts: imports node:crypto, but formats/ is platform-neutral",
-      "src/formats/record.ts: imports fs, but formats/ is platform-neutral",
-      "src/verify/check.ts: imports ../ledger/ledger.js, from ledger/, a later layer than verify/",
-      "src/verify/check.ts: imports the package root (../../src/index.js)",
-      "src/loose.ts: not in a layer folder (src/ keeps only index.ts at its root; layers: core, merkle, formats, chain, verify, local, ledger, service, cli)",
-    ]);
-  });
-
-  it("error: the checker refuses Node's globals (Buffer, process, require) in a platform-neutral layer, and only there", () => {
-    const problems = layerViolations([
-      { path: "src/core/hex.ts", text: 'export const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");' },
-      { path: "src/merkle/leaf.ts", text: "export type Leaves = Buffer[];" },
-      { path: "src/formats/record.ts", text: "export const debug = process.env.DEBUG;" },
-      { path: "src/verify/check.ts", text: 'const m = require("x");\nexport const o = { process };' },
+      [
+        "src/core/hex.ts: imports ../cli/main.js, from cli/, a later layer than core/",
+        "src/formats/record.ts: imports node:crypto, but formats/ is platform-neutral",
+        "src/formats/record.ts: imports fs, but formats/ is platform-neutral",
+        "src/verify/check.ts: imports ../ledger/ledger.js, from ledger/, a later layer than verify/",
+        "src/verify/check.ts: imports the package root (../../src/index.js)",
+        "src/loose.ts: not in a layer folder (src/ keeps only index.ts at its root; layers: core, merkle, formats, chain, verify, local, ledger, service, cli)",
+      ],
+    ],
+    [
+      "error: the checker refuses Node's globals (Buffer, process, require) in a platform-neutral layer, and only there",
       {
-        path: "src/verify/clean.ts",
-        text: [
+        "src/core/hex.ts": 'export const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");',
+        "src/merkle/leaf.ts": "export type Leaves = Buffer[];",
+        "src/formats/record.ts": "export const debug = process.env.DEBUG;",
+        "src/verify/check.ts": 'const m = require("x");\nexport const o = { process };',
+        "src/verify/clean.ts": [
           "// Buffer and process.env are for Node only; require() too",
           'export const s = "Buffer process require";',
           "export const o = { Buffer: 1, process: 2 };",
@@ -176,15 +175,17 @@ describe("architecture: layers", () => {
           "export function f(process: number) { const require = process + 1; return require; }",
           "export const { process: renamed } = { process: node };",
         ].join("\n"),
+        "src/local/hashFile.ts": 'export const b = Buffer.alloc(1);\nexport const e = process.env.HOME;\nexport const r = require("x");',
       },
-      { path: "src/local/hashFile.ts", text: 'export const b = Buffer.alloc(1);\nexport const e = process.env.HOME;\nexport const r = require("x");' },
-    ]);
-    assert.deepEqual(problems, [
-      "src/core/hex.ts: uses the Node global Buffer, but core/ is platform-neutral",
-      "src/merkle/leaf.ts: uses the Node global Buffer, but merkle/ is platform-neutral",
-      "src/formats/record.ts: uses the Node global process, but formats/ is platform-neutral",
-      "src/verify/check.ts: uses the Node global require, but verify/ is platform-neutral",
-      "src/verify/check.ts: uses the Node global process, but verify/ is platform-neutral",
-    ]);
-  });
+      [
+        "src/core/hex.ts: uses the Node global Buffer, but core/ is platform-neutral",
+        "src/merkle/leaf.ts: uses the Node global Buffer, but merkle/ is platform-neutral",
+        "src/formats/record.ts: uses the Node global process, but formats/ is platform-neutral",
+        "src/verify/check.ts: uses the Node global require, but verify/ is platform-neutral",
+        "src/verify/check.ts: uses the Node global process, but verify/ is platform-neutral",
+      ],
+    ],
+  ];
+  for (const [name, files, expected] of checkerCases)
+    it(name, () => assert.deepEqual(layerViolations(Object.entries(files).map(([path, text]) => ({ path, text }))), expected));
 });
