@@ -271,6 +271,9 @@ describe("anchorer decision: reconciling after a restart (decideReconcile)", () 
 
 const NOW = new Date("2026-01-01T00:01:00.000Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
+/** Organisation `orgId` has `count` entries pending, the oldest received `ms` ago. */
+const pending = (orgId: number, count: number, ms: number): PendingFact => ({ orgId, pending: count, oldestReceivedAt: ago(ms) });
+const NEVER = Number.POSITIVE_INFINITY;
 const SEALING: readonly {
   readonly name: string;
   readonly stats: PendingFact[];
@@ -278,40 +281,20 @@ const SEALING: readonly {
   readonly seal: number[];
   readonly wakeInMs: number;
 }[] = [
-  { name: "default: nothing pending: nothing to seal, no wake-up", stats: [], seal: [], wakeInMs: Number.POSITIVE_INFINITY },
-  {
-    name: "behavior: N pending are sealed at once",
-    stats: [{ orgId: 1, pending: 100, oldestReceivedAt: ago(0) }],
-    seal: [1],
-    wakeInMs: Number.POSITIVE_INFINITY,
-  },
-  {
-    name: "behavior: fewer than N, younger than T: wake when the oldest reaches T",
-    stats: [{ orgId: 1, pending: 3, oldestReceivedAt: ago(4_000) }],
-    seal: [],
-    wakeInMs: 6_000,
-  },
-  {
-    name: "behavior: fewer than N once the oldest has waited T: sealed",
-    stats: [{ orgId: 1, pending: 3, oldestReceivedAt: ago(10_000) }],
-    seal: [1],
-    wakeInMs: Number.POSITIVE_INFINITY,
-  },
+  { name: "default: nothing pending: nothing to seal, no wake-up", stats: [], seal: [], wakeInMs: NEVER },
+  { name: "behavior: N pending are sealed at once", stats: [pending(1, 100, 0)], seal: [1], wakeInMs: NEVER },
+  { name: "behavior: fewer than N, younger than T: wake when the oldest reaches T", stats: [pending(1, 3, 4_000)], seal: [], wakeInMs: 6_000 },
+  { name: "behavior: fewer than N once the oldest has waited T: sealed", stats: [pending(1, 3, 10_000)], seal: [1], wakeInMs: NEVER },
   {
     name: "behavior: an organisation with a sealed batch waiting for its transaction is not sealed again",
-    stats: [{ orgId: 1, pending: 100, oldestReceivedAt: ago(20_000) }],
+    stats: [pending(1, 100, 20_000)],
     waiting: [1],
     seal: [],
-    wakeInMs: Number.POSITIVE_INFINITY,
+    wakeInMs: NEVER,
   },
   {
     name: "behavior: each organisation on its own: one due, one waking soonest",
-    stats: [
-      { orgId: 1, pending: 2, oldestReceivedAt: ago(9_000) },
-      { orgId: 2, pending: 100, oldestReceivedAt: ago(1) },
-      { orgId: 3, pending: 1, oldestReceivedAt: ago(2_000) },
-      { orgId: 4, pending: 0, oldestReceivedAt: null },
-    ],
+    stats: [pending(1, 2, 9_000), pending(2, 100, 1), pending(3, 1, 2_000), { orgId: 4, pending: 0, oldestReceivedAt: null }],
     seal: [2],
     wakeInMs: 1_000,
   },
