@@ -118,6 +118,27 @@ function inspect(location: string): Promise<ServiceStore> {
   return openServiceStore(location, location.startsWith("postgres") ? {} : { sqlite: { readOnly: true } });
 }
 
+/** Runs `body` with the store beside the running service open (see inspect), and closes it whatever happens. */
+async function withInspected<T>(location: string, body: (store: ServiceStore) => Promise<T>): Promise<T> {
+  const store = await inspect(location);
+  try {
+    return await body(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs `body` against the running service; then, whatever happens, stops it with SIGTERM and asserts a graceful exit (code 0). */
+async function serveThenStop(service: ServiceProcess, body: () => Promise<unknown>, options: { afterStop?: () => void; message?: string } = {}): Promise<void> {
+  try {
+    await body();
+  } finally {
+    const exit = await service.stop("SIGTERM");
+    options.afterStop?.();
+    assert.equal(exit.code, 0, `${options.message ?? ""}${service.otherOutput}`);
+  }
+}
+
 /**
  * `--interval 200ms --batch-size 50` (default): short cycles. The lease keeps its default TTL (30 s):
  * a restart takes over the lease of the process it replaces at once, since that process is gone.
@@ -358,8 +379,7 @@ async function checkPostgresDatabase(url: string, orgId: number, acknowledged: n
 
 /** Where the anchoring was when the process died, read from the store and the node right after. */
 async function stateAtKill(lab: Lab, location: string): Promise<string[]> {
-  const store = await inspect(location);
-  try {
+  return withInspected(location, async (store) => {
     const found: string[] = [];
     const pending = await store.pendingTransactions();
     for (const tx of pending) {
@@ -373,9 +393,7 @@ async function stateAtKill(lab: Lab, location: string): Promise<string[]> {
     if (unconfirmed.some((b) => b.status === "anchored")) found.push("anchored, short of confirmations");
     if ((await store.pendingStats()).some((s) => s.pending > 0)) found.push("entries pending");
     return found;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 const TAKEOVER = "anchoring lease taken over from a process that is gone";
@@ -405,6 +423,13 @@ type KillRun = {
  * same store and port, `kills` times; then starts it a last time and stops the load (every entry
  * started is then acknowledged). The service is left running.
  */
+/** After the kills: waits for every acknowledged entry to be confirmed, then checks each was anchored exactly once (at depth 2, as the kill runs ask) and its receipt verifies. */
+async function drainKillRun(lab: Lab, store: ServiceStore, run: KillRun, drainTimeoutMs: number): Promise<{ drainMs: number; checked: AnchoredOnce }> {
+  const drainMs = await waitFor("every acknowledged entry to be confirmed", () => allConfirmed(store, lab.orgId), drainTimeoutMs, 250);
+  const checked = await checkAnchoredOnce({ lab, store, url: run.url, token: run.token, acknowledged: run.acknowledged, confirmations: 2 });
+  return { drainMs, checked };
+}
+
 async function killRepeatedly(t: TestContext, lab: Lab, location: string, kills: number, confirmations: number): Promise<KillRun> {
   const token = await createToken(location, lab.orgId);
   const port = await freePort();
@@ -479,37 +504,25 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       const file = join(lab.work, "service.db");
       const runResult = await killRepeatedly(t, lab, file, KILLS, 2);
       const { service, load } = runResult;
-      try {
-        const store = await inspect(file);
-        try {
-          const drainMs = await waitFor("every acknowledged entry to be confirmed", () => allConfirmed(store, lab.orgId), 180_000, 250);
-          const checked = await checkAnchoredOnce({
-            lab,
-            store,
-            url: runResult.url,
-            token: runResult.token,
-            acknowledged: runResult.acknowledged,
-            confirmations: 2,
-          });
-          const retried = runResult.acknowledged.filter((a) => a.attempts > 1);
-          report([
-            `${runResult.kills} kills; ${checked.entries} entries acknowledged (${retried.length} after a retry, ${retried.filter((a) => a.status === 200).length} of them answered 200: stored before the kill, answer lost), ${checked.batches} batches, ${checked.receipts} receipts verified`,
-            `requests sent ${load.stats.requests}, no answer ${load.stats.connectionErrors}, 503 ${JSON.stringify(load.stats.unavailable)}; kills with requests in flight: ${runResult.requestsInFlightAtKill}`,
-            `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}; spawn → anchoring lease ${ms(runResult.leaseMs)} (${runResult.takeovers} takeovers of a killed process's 30 s lease)`,
-            `state found at the kills: ${[...runResult.states].map(([state, n]) => `${state} ${n}`).join(", ")}`,
-            `drain after the last restart ${drainMs} ms; whole test ${((performance.now() - started) / 1000).toFixed(0)} s`,
-          ]);
-          assert.ok(runResult.requestsInFlightAtKill >= KILLS / 4, "a good part of the kills landed with requests in flight");
-          assert.ok(retried.length > 0, "some entries were only acknowledged after a restart");
-          assert.ok(runResult.takeovers >= KILLS / 2, `${runResult.takeovers} of ${KILLS + 1} starts took over the killed process's lease`);
-        } finally {
-          await store.close();
-        }
-      } finally {
-        const exit = await service.stop("SIGTERM");
-        clearInterval(ticker);
-        assert.equal(exit.code, 0, `graceful stop: ${service.otherOutput}`);
-      }
+      await serveThenStop(
+        service,
+        () =>
+          withInspected(file, async (store) => {
+            const { drainMs, checked } = await drainKillRun(lab, store, runResult, 180_000);
+            const retried = runResult.acknowledged.filter((a) => a.attempts > 1);
+            report([
+              `${runResult.kills} kills; ${checked.entries} entries acknowledged (${retried.length} after a retry, ${retried.filter((a) => a.status === 200).length} of them answered 200: stored before the kill, answer lost), ${checked.batches} batches, ${checked.receipts} receipts verified`,
+              `requests sent ${load.stats.requests}, no answer ${load.stats.connectionErrors}, 503 ${JSON.stringify(load.stats.unavailable)}; kills with requests in flight: ${runResult.requestsInFlightAtKill}`,
+              `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}; spawn → anchoring lease ${ms(runResult.leaseMs)} (${runResult.takeovers} takeovers of a killed process's 30 s lease)`,
+              `state found at the kills: ${[...runResult.states].map(([state, n]) => `${state} ${n}`).join(", ")}`,
+              `drain after the last restart ${drainMs} ms; whole test ${((performance.now() - started) / 1000).toFixed(0)} s`,
+            ]);
+            assert.ok(runResult.requestsInFlightAtKill >= KILLS / 4, "a good part of the kills landed with requests in flight");
+            assert.ok(retried.length > 0, "some entries were only acknowledged after a restart");
+            assert.ok(runResult.takeovers >= KILLS / 2, `${runResult.takeovers} of ${KILLS + 1} starts took over the killed process's lease`);
+          }),
+        { afterStop: () => clearInterval(ticker), message: "graceful stop: " },
+      );
       checkSqliteFile(file, lab.orgId, new Set(runResult.acknowledged.map((a) => a.id)).size);
     });
 
@@ -524,11 +537,10 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       const token = await createToken(file, lab.orgId);
       // Batches of up to 1000: the outage's backlog is anchored in a few transactions.
       const service = startService(t, { args: serveArgs(await freePort(), { batchSize: 1000 }), env: lab.env(file, proxy.url), cwd: lab.work });
-      try {
+      await serveThenStop(service, async () => {
         const url = await service.listening;
         const load = startLoad(t, { url, token, concurrency: 4, pauseMs: 50 });
-        const store = await inspect(file);
-        try {
+        await withInspected(file, async (store) => {
           await waitFor("a first batch to be confirmed", async () => (await store.listBatches(0, 1)).some((b) => b.status === "confirmed"), 20_000);
           assert.equal((await getJson(`${url}/readyz`)).status, 200);
 
@@ -590,13 +602,8 @@ describe("provenance serve under faults (a real process against anvil)", () => {
             `delays between failed passes: ${gaps.map((g) => (g / 1000).toFixed(1)).join(", ")} s; everything confirmed ${(recoveredMs / 1000).toFixed(1)} s after the node came back`,
             `${checked.entries} entries, ${checked.batches} batches (${outageBatches.size} for the outage's entries), ${checked.receipts} receipts verified`,
           ]);
-        } finally {
-          await store.close();
-        }
-      } finally {
-        const exit = await service.stop("SIGTERM");
-        assert.equal(exit.code, 0, service.otherOutput);
-      }
+        });
+      });
     });
   });
 
@@ -607,7 +614,7 @@ describe("provenance serve under faults (a real process against anvil)", () => {
     const file = join(lab.work, "service.db");
     const token = await createToken(file, lab.orgId);
     const service = startService(t, { args: serveArgs(await freePort(), { confirmations: 3 }), env: lab.env(file), cwd: lab.work });
-    try {
+    await serveThenStop(service, async () => {
       const url = await service.listening;
       // One request of ten entries: one commit, so one batch.
       const load = startLoad(t, { url, token, concurrency: 1, entriesPerRequest: 10, pauseMs: 1_000 });
@@ -662,8 +669,7 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       assert.deepEqual(await receiptStatuses(), [409], "no receipt at depth 2 of the new anchor");
       await lab.node.mine();
       await waitFor("the entries to be confirmed at depth 3", async () => (await entries()).every((e) => e.status === "confirmed"), 10_000);
-      const store = await inspect(file);
-      try {
+      await withInspected(file, async (store) => {
         const checked = await checkAnchoredOnce({ lab, store, url, token, acknowledged: load.acknowledged, confirmations: 3 });
         const batchIds = new Set<number>();
         for (const id of ids) batchIds.add((await store.getEntry(lab.orgId, id))!.batchId!);
@@ -678,13 +684,8 @@ describe("provenance serve under faults (a real process against anvil)", () => {
         report([
           `${checked.entries} entries in ${checked.batches} batch(es): anchored at block ${firstBlock}, reorged out, anchored again at block ${second[0]!.anchor!.blockNumber}; statuses seen meanwhile: ${[...seen].join(", ")}; receipts only at depth 3, all verified`,
         ]);
-      } finally {
-        await store.close();
-      }
-    } finally {
-      const exit = await service.stop("SIGTERM");
-      assert.equal(exit.code, 0, service.otherOutput);
-    }
+      });
+    });
   });
 
   it("error: a store that fills up while the service runs (a file-size limit on the process) answers 503 STORE_UNAVAILABLE and acknowledges nothing; retried later, each entry is stored once", {
@@ -697,7 +698,7 @@ describe("provenance serve under faults (a real process against anvil)", () => {
     const token = await createToken(file, lab.orgId);
     const service = startService(t, { args: serveArgs(await freePort()), env: lab.env(file), cwd: lab.work });
     let acknowledgedEntries = 0;
-    try {
+    await serveThenStop(service, async () => {
       const url = await service.listening;
       const load = startLoad(t, { url, token, concurrency: 8, pauseMs: 10 });
       await waitFor("some entries acknowledged", async () => load.acknowledged.length >= 300, 20_000, 20);
@@ -747,8 +748,7 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       const acknowledgedIds = new Set(load.acknowledged.map((a) => a.id));
       const waiting = [...load.outstandingKeys];
       assert.ok(waiting.length > 0, "clients are waiting for entries to be stored");
-      const store = await inspect(file);
-      try {
+      await withInspected(file, async (store) => {
         for (const key of waiting)
           assert.equal(await store.getEntryByIdempotencyKey(lab.orgId, key), null, `entry of key ${key} was stored without an acknowledgement`);
         const db = new DatabaseSync(file, { readOnly: true });
@@ -775,13 +775,8 @@ describe("provenance serve under faults (a real process against anvil)", () => {
           `store full: ${full.unavailable} answers 503 (${JSON.stringify(full.message)}); ${full.waiting} entries waiting, none stored; ${full.stored} stored = acknowledged; /readyz: ${JSON.stringify(full.ready)}`,
           `after space came back: ${checked.entries} entries, ${checked.batches} batches, ${checked.receipts} receipts verified`,
         ]);
-      } finally {
-        await store.close();
-      }
-    } finally {
-      const exit = await service.stop("SIGTERM");
-      assert.equal(exit.code, 0, service.otherOutput);
-    }
+      });
+    });
     checkSqliteFile(file, lab.orgId, acknowledgedEntries);
   });
 
@@ -802,32 +797,20 @@ describe("provenance serve under faults (a real process against anvil)", () => {
       const location = cluster.connectionString;
       const runResult = await killRepeatedly(t, lab, location, POSTGRES_KILLS, 2);
       const { service } = runResult;
-      try {
-        const store = await inspect(location);
-        try {
-          const drainMs = await waitFor("every acknowledged entry to be confirmed", () => allConfirmed(store, lab.orgId), 120_000, 250);
-          const checked = await checkAnchoredOnce({
-            lab,
-            store,
-            url: runResult.url,
-            token: runResult.token,
-            acknowledged: runResult.acknowledged,
-            confirmations: 2,
-          });
-          report([
-            `${runResult.kills} kills; ${checked.entries} entries acknowledged, ${checked.batches} batches, ${checked.receipts} receipts verified; drain ${drainMs} ms`,
-            `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}; spawn → anchoring lease ${ms(runResult.leaseMs)} (${runResult.takeovers} takeovers)`,
-            `state found at the kills: ${[...runResult.states].map(([state, n]) => `${state} ${n}`).join(", ")}`,
-          ]);
-          assert.ok(runResult.takeovers >= POSTGRES_KILLS / 2, `${runResult.takeovers} of ${POSTGRES_KILLS + 1} starts took over the killed process's lease`);
-        } finally {
-          await store.close();
-        }
-      } finally {
-        const exit = await service.stop("SIGTERM");
-        clearInterval(ticker);
-        assert.equal(exit.code, 0, service.otherOutput);
-      }
+      await serveThenStop(
+        service,
+        () =>
+          withInspected(location, async (store) => {
+            const { drainMs, checked } = await drainKillRun(lab, store, runResult, 120_000);
+            report([
+              `${runResult.kills} kills; ${checked.entries} entries acknowledged, ${checked.batches} batches, ${checked.receipts} receipts verified; drain ${drainMs} ms`,
+              `restart: spawn → listening ${ms(runResult.startMs)}; spawn → first acknowledgement ${ms(runResult.firstAckMs)}; spawn → anchoring lease ${ms(runResult.leaseMs)} (${runResult.takeovers} takeovers)`,
+              `state found at the kills: ${[...runResult.states].map(([state, n]) => `${state} ${n}`).join(", ")}`,
+            ]);
+            assert.ok(runResult.takeovers >= POSTGRES_KILLS / 2, `${runResult.takeovers} of ${POSTGRES_KILLS + 1} starts took over the killed process's lease`);
+          }),
+        { afterStop: () => clearInterval(ticker) },
+      );
       await checkPostgresDatabase(location, lab.orgId, new Set(runResult.acknowledged.map((a) => a.id)).size);
     });
   });
