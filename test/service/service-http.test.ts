@@ -165,6 +165,28 @@ async function preparedStore(file: string, orgs: number[]): Promise<string[]> {
   return tokens;
 }
 
+/** Runs `body` against a service started with `config`, and closes the service whatever happens. */
+async function serving(config: ServiceConfig, body: (service: RunningService) => Promise<void>): Promise<void> {
+  const service = await startService(config);
+  try {
+    await body(service);
+  } finally {
+    await service.close();
+  }
+}
+
+/** The environment of `provenance serve` for org3, anchoring with the second account; `overrides` adds or replaces settings. */
+function serveEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    PROVENANCE_RPC_URL: chain.rpcUrl,
+    PROVENANCE_REGISTRY: registry,
+    PROVENANCE_CHAIN_ID: String(CHAIN_ID),
+    PROVENANCE_PRIVATE_KEY: SECOND_KEY,
+    PROVENANCE_ORG: String(org3),
+    ...overrides,
+  };
+}
+
 function baseConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
   return {
     store: join(work, `unused-${randomBytes(4).toString("hex")}.db`),
@@ -759,8 +781,7 @@ describe("starting and stopping", () => {
   it("error: a read-only store answers 503 STORE_UNAVAILABLE and nothing is stored", async () => {
     const file = join(work, "read-only.db");
     const [token] = await preparedStore(file, [org1]);
-    const service = await startService(baseConfig({ store: file, sqlite: { readOnly: true } }));
-    try {
+    await serving(baseConfig({ store: file, sqlite: { readOnly: true } }), async (service) => {
       const r = record();
       const answer = await call(service.url, "POST", "/v1/entries", { token: token!, body: { record: r } });
       expectError(answer, 503, "STORE_UNAVAILABLE");
@@ -768,16 +789,13 @@ describe("starting and stopping", () => {
       const batch = await call(service.url, "POST", "/v1/entries:batch", { token: token!, body: { entries: [{ record: record() }] } });
       expectError(batch, 503, "STORE_UNAVAILABLE");
       await assertNotStored(file, org1, recordHash(r));
-    } finally {
-      await service.close();
-    }
+    });
   });
 
   it("error: a full store (quota reached: disk full) answers 503 and nothing is stored; the service goes on", async () => {
     const file = join(work, "full.db");
     const [token] = await preparedStore(file, [org1]);
-    const service = await startService(baseConfig({ store: file, sqlite: { maxSizeBytes: (await stat(file)).size + 64 * 1024 } }));
-    try {
+    await serving(baseConfig({ store: file, sqlite: { maxSizeBytes: (await stat(file)).size + 64 * 1024 } }), async (service) => {
       const big = createRecord({
         subject: { name: "acme/huge-card", version: "1", digest: { sha256: sha() }, artifact: { kind: "file", hashing: "sha256", size: 1, files: 1 } },
         fields: { card: "x".repeat(200 * 1024) },
@@ -787,9 +805,7 @@ describe("starting and stopping", () => {
       assert.match(answer.body.error.message, /nothing was acknowledged/);
       assert.equal((await call(service.url, "GET", "/healthz")).status, 200);
       await assertNotStored(file, org1, recordHash(big));
-    } finally {
-      await service.close();
-    }
+    });
   });
 
   it("behavior: close() answers the requests in flight and commits them before stopping; later requests are refused", async () => {
@@ -837,14 +853,7 @@ describe("starting and stopping", () => {
     const created = await cli(["token", "create", "--org", String(org3), "--name", "cli", "--json"], { PROVENANCE_STORE: file }).done;
     assert.equal(created.code, 0, created.stderr);
     const { token } = JSON.parse(created.stdout) as { token: string };
-    const env = {
-      PROVENANCE_RPC_URL: rpcWithCredentials,
-      PROVENANCE_REGISTRY: registry,
-      PROVENANCE_CHAIN_ID: String(CHAIN_ID),
-      PROVENANCE_PRIVATE_KEY: SECOND_KEY,
-      PROVENANCE_ORG: String(org3),
-      PROVENANCE_STORE: file,
-    };
+    const env = serveEnv({ PROVENANCE_RPC_URL: rpcWithCredentials, PROVENANCE_STORE: file });
     const serve = cli(["serve", "--listen", "127.0.0.1:0", "--interval", "100ms", "--batch-size", "50", "--max-body", "64KiB", "--log-level", "debug"], env);
     let url: string | undefined;
     const deadline = Date.now() + 60_000;
@@ -883,13 +892,7 @@ describe("starting and stopping", () => {
   });
 
   it("behavior: `provenance serve` warns when its store holds no API token for a served organisation (README's token create + serve use one store)", async () => {
-    const env = {
-      PROVENANCE_RPC_URL: chain.rpcUrl,
-      PROVENANCE_REGISTRY: registry,
-      PROVENANCE_CHAIN_ID: String(CHAIN_ID),
-      PROVENANCE_PRIVATE_KEY: SECOND_KEY,
-      PROVENANCE_ORG: String(org3),
-    };
+    const env = serveEnv();
     const serveAndStop = async (file: string): Promise<string> => {
       const serve = cli(["serve", "--store", file, "--listen", "127.0.0.1:0", "--interval", "1s"], env);
       let output = "";
@@ -920,14 +923,7 @@ describe("starting and stopping", () => {
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
     const { port } = busy.address() as { port: number };
     try {
-      const env = {
-        PROVENANCE_RPC_URL: chain.rpcUrl,
-        PROVENANCE_REGISTRY: registry,
-        PROVENANCE_CHAIN_ID: String(CHAIN_ID),
-        PROVENANCE_PRIVATE_KEY: SECOND_KEY,
-        PROVENANCE_ORG: String(org3),
-        PROVENANCE_STORE: join(work, "busy.db"),
-      };
+      const env = serveEnv({ PROVENANCE_STORE: join(work, "busy.db") });
       const run = await cli(["serve", "--listen", `127.0.0.1:${port}`], env).done;
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, new RegExp(`^error: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use`, "m"));
