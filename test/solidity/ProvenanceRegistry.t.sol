@@ -227,23 +227,20 @@ contract ProvenanceRegistryTest is RegistryTestBase {
 
     function testFuzz_RevertWhen_RootAlreadyAnchored(bytes32 root, uint32 leafCount) public {
         vm.assume(uint256(root) > 1 && leafCount != 0);
-        vm.prank(ORG1_ANCHORER);
-        registry.anchor(1, root, leafCount, bytes32(0));
-
-        vm.prank(ORG1_ANCHORER);
-        vm.expectRevert(
-            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryRootAlreadyAnchored.selector, root, uint32(1))
-        );
-        registry.anchor(1, root, leafCount, bytes32(0));
-
+        _anchorOnceOnly(ORG1_ANCHORER, 1, root, leafCount);
         // Another organisation's anchor of the same root is no obstacle, and then that one cannot repeat either.
-        vm.prank(ORG2_ANCHORER);
-        registry.anchor(2, root, leafCount, bytes32(0));
-        vm.prank(ORG2_ANCHORER);
+        _anchorOnceOnly(ORG2_ANCHORER, 2, root, leafCount);
+    }
+
+    /// `anchorer` anchors `root` for organisation `orgId`; the same anchor again is refused.
+    function _anchorOnceOnly(address anchorer, uint32 orgId, bytes32 root, uint32 leafCount) private {
+        vm.prank(anchorer);
+        registry.anchor(orgId, root, leafCount, bytes32(0));
+        vm.prank(anchorer);
         vm.expectRevert(
-            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryRootAlreadyAnchored.selector, root, uint32(2))
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryRootAlreadyAnchored.selector, root, orgId)
         );
-        registry.anchor(2, root, leafCount, bytes32(0));
+        registry.anchor(orgId, root, leafCount, bytes32(0));
     }
 
     function test_RevertWhen_AnchoringForAnUnregisteredOrganisation() public {

@@ -55,6 +55,15 @@ contract ProvenanceRegistrySigningKeysTest is RegistryTestBase {
         keyId = sha256(abi.encodePacked("sha256:", _hex(abi.encodePacked(sha256(spki)))));
     }
 
+    /// ORG1_ADMIN registers `account`'s secp256k1 key for organisation 1 with `proof`: refused as no proof of possession of `keyId`.
+    function _registerSecpRefused(bytes32 keyId, bytes32 role, address account, bytes memory proof) private {
+        vm.prank(ORG1_ADMIN);
+        vm.expectRevert(
+            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
+        );
+        registry.registerSigningKey(1, keyId, role, SECP256K1, abi.encodePacked(account), proof);
+    }
+
     function _registerSecp(uint32 orgId, address admin, uint256 pk, bytes32 keyId, bytes32 role) private {
         address account = vm.addr(pk);
         bytes memory proof = _proof(pk, registry, orgId, keyId, role);
@@ -185,11 +194,7 @@ contract ProvenanceRegistrySigningKeysTest is RegistryTestBase {
         (uint256 squatterPk, , ) = _secp(squatterSeed);
         vm.assume(squatterPk != pk);
         bytes memory forged = _proof(squatterPk, registry, 1, keyId, role);
-        vm.prank(ORG1_ADMIN);
-        vm.expectRevert(
-            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
-        );
-        registry.registerSigningKey(1, keyId, role, SECP256K1, abi.encodePacked(account), forged);
+        _registerSecpRefused(keyId, role, account, forged);
 
         _registerSecp(2, ORG2_ADMIN, pk, keyId, role);
         (, , uint64 squatted, , ) = registry.signingKey(1, keyId);
@@ -261,22 +266,14 @@ contract ProvenanceRegistrySigningKeysTest is RegistryTestBase {
     function testFuzz_RevertWhen_ProofIsForAnotherOrganisation(uint256 seed, bytes32 role) public {
         (uint256 pk, address account, bytes32 keyId) = _secp(seed);
         bytes memory forOrg2 = _proof(pk, registry, 2, keyId, role);
-        vm.prank(ORG1_ADMIN);
-        vm.expectRevert(
-            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
-        );
-        registry.registerSigningKey(1, keyId, role, SECP256K1, abi.encodePacked(account), forOrg2);
+        _registerSecpRefused(keyId, role, account, forOrg2);
     }
 
     function testFuzz_RevertWhen_ProofIsForAnotherRole(uint256 seed, bytes32 role, bytes32 otherRole) public {
         vm.assume(role != otherRole);
         (uint256 pk, address account, bytes32 keyId) = _secp(seed);
         bytes memory forRole = _proof(pk, registry, 1, keyId, role);
-        vm.prank(ORG1_ADMIN);
-        vm.expectRevert(
-            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
-        );
-        registry.registerSigningKey(1, keyId, otherRole, SECP256K1, abi.encodePacked(account), forRole);
+        _registerSecpRefused(keyId, otherRole, account, forRole);
     }
 
     function testFuzz_RevertWhen_ProofIsForAnotherChain(uint256 seed, uint64 otherChain) public {
@@ -286,22 +283,14 @@ contract ProvenanceRegistrySigningKeysTest is RegistryTestBase {
         vm.chainId(otherChain);
         bytes memory forOtherChain = _proof(pk, registry, 1, keyId, bytes32(0));
         vm.chainId(here);
-        vm.prank(ORG1_ADMIN);
-        vm.expectRevert(
-            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
-        );
-        registry.registerSigningKey(1, keyId, bytes32(0), SECP256K1, abi.encodePacked(account), forOtherChain);
+        _registerSecpRefused(keyId, bytes32(0), account, forOtherChain);
     }
 
     function testFuzz_RevertWhen_ProofIsForAnotherRegistry(uint256 seed) public {
         ProvenanceRegistry other = new ProvenanceRegistry(address(this));
         (uint256 pk, address account, bytes32 keyId) = _secp(seed);
         bytes memory forOther = _proof(pk, other, 1, keyId, bytes32(0));
-        vm.prank(ORG1_ADMIN);
-        vm.expectRevert(
-            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
-        );
-        registry.registerSigningKey(1, keyId, bytes32(0), SECP256K1, abi.encodePacked(account), forOther);
+        _registerSecpRefused(keyId, bytes32(0), account, forOther);
     }
 
     function testFuzz_RevertWhen_ProofIsForAnotherKeyId(uint256 seed, uint256 otherSeed) public {
@@ -309,11 +298,7 @@ contract ProvenanceRegistrySigningKeysTest is RegistryTestBase {
         (, , bytes32 otherKeyId) = _secp(otherSeed);
         vm.assume(keyId != otherKeyId);
         bytes memory forOtherKeyId = _proof(pk, registry, 1, otherKeyId, bytes32(0));
-        vm.prank(ORG1_ADMIN);
-        vm.expectRevert(
-            abi.encodeWithSelector(IProvenanceRegistry.ProvenanceRegistryInvalidPossessionProof.selector, keyId)
-        );
-        registry.registerSigningKey(1, keyId, bytes32(0), SECP256K1, abi.encodePacked(account), forOtherKeyId);
+        _registerSecpRefused(keyId, bytes32(0), account, forOtherKeyId);
     }
 
     function testFuzz_RevertWhen_ProofIsMalformed(uint256 seed, bytes memory junk) public {
