@@ -224,42 +224,17 @@ describe("quorum mode (k of n independent nodes)", () => {
     await writeFile(join(work, "backdoored.json"), JSON.stringify(backdoored));
     const nodes = (list: AnvilNode[]) => list.flatMap((n) => ["--rpc", n.rpcUrl]);
     const common = ["--registry", registry, "--chain-id", "31337", "--org", "1"];
-    const ok = await cli([
-      "verify",
-      "genuine.json",
-      "--artifact-digest",
-      `sha256:${genuineSha}`,
-      ...nodes([honest[0]!, forged[0]!, honest[1]!]),
-      "--quorum",
-      "2",
-      ...common,
-    ]);
+    /** `provenance verify <receipt> --artifact-digest sha256:<sha>` against `list`, in quorum mode `quorum`. */
+    const verifyInQuorum = (receipt: string, sha: string, list: AnvilNode[], quorum: number, more: string[] = []) =>
+      cli(["verify", receipt, "--artifact-digest", `sha256:${sha}`, ...nodes(list), "--quorum", String(quorum), ...common, ...more]);
+    const ok = await verifyInQuorum("genuine.json", genuineSha, [honest[0]!, forged[0]!, honest[1]!], 2);
     assert.equal(ok.code, 3, ok.stderr + ok.stdout);
     assert.match(ok.stdout, /^VERIFIED/m);
     assert.match(ok.stdout, /trust mode: quorum .*no 2 of these 3 nodes lie together/);
-    const bad = await cli([
-      "verify",
-      "backdoored.json",
-      "--artifact-digest",
-      `sha256:${backdooredSha}`,
-      ...nodes([honest[0]!, forged[0]!, honest[1]!]),
-      "--quorum",
-      "2",
-      ...common,
-    ]);
+    const bad = await verifyInQuorum("backdoored.json", backdooredSha, [honest[0]!, forged[0]!, honest[1]!], 2);
     assert.equal(bad.code, 1, bad.stderr + bad.stdout);
     assert.match(bad.stdout + bad.stderr, /NOT VERIFIED/);
-    const json = await cli([
-      "verify",
-      "genuine.json",
-      "--artifact-digest",
-      `sha256:${genuineSha}`,
-      ...nodes([honest[0]!, forged[0]!, honest[2]!]),
-      "--quorum",
-      "3",
-      ...common,
-      "--json",
-    ]);
+    const json = await verifyInQuorum("genuine.json", genuineSha, [honest[0]!, forged[0]!, honest[2]!], 3, ["--json"]);
     assert.equal(json.code, 1, json.stderr + json.stdout);
     assert.match(json.stdout + json.stderr, /quorum-disagreement/);
     const usage = await cli(["verify", "genuine.json", "--artifact-digest", `sha256:${genuineSha}`, ...nodes([honest[0]!, honest[1]!]), ...common]);
