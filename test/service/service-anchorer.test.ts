@@ -18,7 +18,7 @@ import { loadMerkleTree } from "../../src/merkle/loadMerkleTree.js";
 import { type Anchorer, type AnchorerConfig, createAnchorer } from "../../src/service/anchorer/anchorer.js";
 import { createBackoff } from "../../src/service/backoff.js";
 import { bumpedFees, initialFees } from "../../src/ledger/anchoring/feePolicy.js";
-import type { NewEntry, ServiceStore } from "../../src/service/store/serviceStore.js";
+import type { NewEntry, OutboxTransaction, ServiceStore } from "../../src/service/store/serviceStore.js";
 import { openSqliteServiceStore } from "../../src/service/store/sqlite.js";
 import type { AnchorerEvents, Logger } from "../../src/service/types.js";
 import { freePort } from "../helpers/localNode.js";
@@ -162,6 +162,36 @@ async function assertAnchoredOnce(store: ServiceStore, orgId: number, entries: r
 /** Runs `count` passes: a mined transaction is recorded in one pass and confirmed (depth 1) in the next. */
 async function ticks(anchorer: Anchorer, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await anchorer.tick();
+}
+
+/**
+ * Organisation `index` with three entries, automine off, and a default anchorer's first pass done (the batch sealed and
+ * its transaction sent, not mined): `body` acts while the transaction waits.
+ */
+async function withOneInFlight(
+  index: number,
+  body: (t: Awaited<ReturnType<typeof setup>>, anchorer: Anchorer, entries: NewEntry[]) => Promise<void>,
+): Promise<void> {
+  const t = await setup(index);
+  const anchorer = t.make();
+  const entries = await t.add(3);
+  await withoutAutomine(async () => {
+    await anchorer.tick();
+    await body(t, anchorer, entries);
+  });
+}
+
+/** An anchorer killed after persisting its signed transaction and before broadcasting it: that transaction, as the store holds it. */
+async function killedBeforeBroadcast(t: Awaited<ReturnType<typeof setup>>): Promise<OutboxTransaction | undefined> {
+  const killed = t.make({ writer: { ...t.writer, sendRawTransaction: () => Promise.reject(new Error("killed before broadcasting")) } });
+  await assert.rejects(killed.tick(), /killed before broadcasting/);
+  return (await t.store.pendingTransactions())[0];
+}
+
+/** `count` passes of `anchorer`; then every entry of `entries` is anchored exactly once and confirmed. */
+async function ticksThenConfirmed(t: { store: ServiceStore; orgId: number }, anchorer: Anchorer, count: number, entries: readonly NewEntry[]): Promise<void> {
+  await ticks(anchorer, count);
+  await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
 }
 
 /** Polls `done` every `stepMs` until it holds or 5 s have passed (the caller asserts which). */
@@ -330,8 +360,7 @@ describe("anchorer", () => {
     assert.equal(t.recorded.sent.length, 1);
     assert.ok(Date.now() - woken < 2_000, "well before the 60 s poll interval");
     await anchorer.stop();
-    await ticks(anchorer, 2);
-    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    await ticksThenConfirmed(t, anchorer, 2, entries);
   });
 
   it("behavior: the running loop seals when the oldest pending entry reaches T, not at its next poll", async () => {
@@ -347,8 +376,7 @@ describe("anchorer", () => {
     assert.equal(t.recorded.sealed.length, 1, "sealed");
     assert.ok(waited >= 390 && waited < 1_500, `sealed ${waited} ms after ingest: at T (400 ms), well before the 60 s poll`);
     await anchorer.stop();
-    await ticks(anchorer, 2);
-    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    await ticksThenConfirmed(t, anchorer, 2, entries);
   });
 
   it("behavior: while a batch awaits its block or its confirmations, each new block starts a pass at once", async () => {
@@ -383,8 +411,7 @@ describe("anchorer", () => {
       t.recorded.sealed.map((b) => b.leafCount),
       [2],
     );
-    await ticks(anchorer, 2);
-    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    await ticksThenConfirmed(t, anchorer, 2, entries);
   });
 
   it("behavior: while a transaction is in flight, one batch per organisation waits behind it; later entries grow the next batch rather than queue as batches", async () => {
@@ -424,15 +451,12 @@ describe("anchorer", () => {
   it("behavior: killed between persisting and broadcasting, a new anchorer rebroadcasts the same bytes and anchors once", async () => {
     const t = await setup(4);
     const entries = await t.add(3);
-    const killed = t.make({ writer: { ...t.writer, sendRawTransaction: () => Promise.reject(new Error("killed before broadcasting")) } });
-    await assert.rejects(killed.tick(), /killed before broadcasting/);
-    const [persisted] = await t.store.pendingTransactions();
+    const persisted = await killedBeforeBroadcast(t);
     assert.ok(persisted, "the signed transaction was persisted first");
     assert.equal(await t.writer.getTransaction(persisted.hash), null, "and never reached the node");
     const nonce = await pendingNonce(t.writer);
 
-    await ticks(t.make(), 2); // reconcile: unknown to the node → rebroadcast; mined → anchored; confirmed
-    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    await ticksThenConfirmed(t, t.make(), 2, entries); // reconcile: unknown to the node → rebroadcast; mined → anchored; confirmed
     const batch = (await t.store.getBatch(persisted.batchId))!;
     assert.equal(batch.anchor!.txHash, persisted.hash, "the very transaction persisted before the crash");
     assert.deepEqual(
@@ -445,25 +469,19 @@ describe("anchorer", () => {
   it("behavior: after the anchorer key is rotated, a transaction the old key persisted is rebroadcast while the old key may still anchor; anchored once", async () => {
     const t = await setup(14, { anchorers: [14, 15] });
     const entries = await t.add(3);
-    const killed = t.make({ writer: { ...t.writer, sendRawTransaction: () => Promise.reject(new Error("killed before broadcasting")) } });
-    await assert.rejects(killed.tick(), /killed before broadcasting/);
-    const [old] = await t.store.pendingTransactions();
-    await ticks(t.make({ writer: writerFor(rpcUrl, 15) }), 3);
-    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    const old = await killedBeforeBroadcast(t);
+    await ticksThenConfirmed(t, t.make({ writer: writerFor(rpcUrl, 15) }), 3, entries);
     assert.equal((await t.store.getBatch(old!.batchId))!.anchor!.txHash, old!.hash, "the old key's signed bytes were still valid");
   });
 
   it("behavior: once the old key's anchorer role is revoked, the batch is anchored by the new key; anchored once", async () => {
     const t = await setup(16, { anchorers: [16, 15] });
     const entries = await t.add(3);
-    const killed = t.make({ writer: { ...t.writer, sendRawTransaction: () => Promise.reject(new Error("killed before broadcasting")) } });
-    await assert.rejects(killed.tick(), /killed before broadcasting/);
-    const [old] = await t.store.pendingTransactions();
+    const old = await killedBeforeBroadcast(t);
     await setAnchorer(admin, registry, { orgId: t.orgId, account: t.writer.account, grant: false });
 
     const rotated = writerFor(rpcUrl, 15);
-    await ticks(t.make({ writer: rotated }), 4);
-    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    await ticksThenConfirmed(t, t.make({ writer: rotated }), 4, entries);
     const batch = (await t.store.getBatch(old!.batchId))!;
     const txs = await t.store.transactionsOf(batch.id);
     assert.equal(txs.filter((tx) => tx.status === "mined").length, 1);
@@ -488,8 +506,7 @@ describe("anchorer", () => {
     const nonce = await pendingNonce(t.writer);
     const [sent] = t.recorded.sent;
 
-    await ticks(t.make(), 2);
-    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    await ticksThenConfirmed(t, t.make(), 2, entries);
     assert.equal((await t.store.getBatch(sent!.batchId))!.anchor!.txHash, sent!.hash);
     assert.equal(await pendingNonce(t.writer), nonce, "nothing new was sent");
     assert.equal(t.recorded.sent.length, 1);
@@ -525,12 +542,8 @@ describe("anchorer", () => {
     assert.equal(t.recorded.sent.length, 1, "our own transaction, sent once");
   });
 
-  it("behavior: a transaction dropped from the node's pool is rebroadcast byte for byte", async () => {
-    const t = await setup(6);
-    const anchorer = t.make();
-    const entries = await t.add(3);
-    await withoutAutomine(async () => {
-      await anchorer.tick();
+  it("behavior: a transaction dropped from the node's pool is rebroadcast byte for byte", () =>
+    withOneInFlight(6, async (t, anchorer, entries) => {
       const [tx] = await t.store.pendingTransactions();
       assert.ok(tx && (await t.writer.getTransaction(tx.hash)), "in the pool");
       await rpc("anvil_dropTransaction", [tx.hash]);
@@ -542,18 +555,12 @@ describe("anchorer", () => {
       assert.ok(await t.writer.getTransaction(tx.hash), "rebroadcast: the node has it again");
       assert.equal((await t.store.transactionsOf(tx.batchId)).length, 1, "the same bytes, not a new transaction");
       await mine();
-      await ticks(anchorer, 2);
-      await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+      await ticksThenConfirmed(t, anchorer, 2, entries);
       assert.equal((await t.store.getBatch(tx.batchId))!.anchor!.txHash, tx.hash);
-    });
-  });
+    }));
 
-  it("behavior: a transaction held but not mined is replaced at the same nonce with bumped fees; the older one is marked replaced", async () => {
-    const t = await setup(7);
-    const anchorer = t.make();
-    const entries = await t.add(3);
-    await withoutAutomine(async () => {
-      await anchorer.tick();
+  it("behavior: a transaction held but not mined is replaced at the same nonce with bumped fees; the older one is marked replaced", () =>
+    withOneInFlight(7, async (t, anchorer, entries) => {
       t.clock.offset += 1_000;
       await anchorer.tick(); // known to the node, not mined after rebroadcastAfterMs: stuck
       const [first, second] = await t.store.transactionsOf(t.recorded.sealed[0]!.batchId);
@@ -566,14 +573,12 @@ describe("anchorer", () => {
         [false, true],
       );
       await mine();
-      await ticks(anchorer, 2);
-      await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+      await ticksThenConfirmed(t, anchorer, 2, entries);
       assert.deepEqual(
         (await t.store.transactionsOf(first.batchId)).map((tx) => tx.status),
         ["replaced", "mined"],
       );
-    });
-  });
+    }));
 
   it("behavior: a transaction priced out by the base fee is bumped step by step up to the cap, never above it, then rebroadcast at the cap", async () => {
     const t = await setup(8);
@@ -614,20 +619,15 @@ describe("anchorer", () => {
       t.clock.offset += 1_000;
       await anchorer.tick(); // the transaction at the cap is accepted now
       await mine();
-      await ticks(anchorer, 2);
-      await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+      await ticksThenConfirmed(t, anchorer, 2, entries);
       const statuses = (await t.store.transactionsOf(batchId)).map((tx) => tx.status);
       assert.deepEqual(statuses, ["replaced", "replaced", "replaced", "replaced", "replaced", "mined"]);
       assert.equal((await t.store.getBatch(batchId))!.anchor!.txHash, txs.at(-1)!.hash);
     });
   });
 
-  it("behavior: when another transaction takes our nonce, the batch is re-signed with a fresh nonce and anchored once", async () => {
-    const t = await setup(9);
-    const anchorer = t.make();
-    const entries = await t.add(3);
-    await withoutAutomine(async () => {
-      await anchorer.tick();
+  it("behavior: when another transaction takes our nonce, the batch is re-signed with a fresh nonce and anchored once", () =>
+    withOneInFlight(9, async (t, anchorer, entries) => {
       const [ours] = await t.store.pendingTransactions();
       // Someone else with the key (another tool, an operator) sends at the same nonce with higher fees.
       const foreign = await t.writer.signTransaction({
@@ -645,14 +645,12 @@ describe("anchorer", () => {
       assert.equal(txs.length, 2);
       assert.equal(txs[1]!.nonce, ours!.nonce + 1, "the next free nonce");
       await mine();
-      await ticks(anchorer, 2);
-      await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+      await ticksThenConfirmed(t, anchorer, 2, entries);
       assert.deepEqual(
         (await t.store.transactionsOf(ours!.batchId)).map((tx) => tx.status),
         ["dropped", "mined"],
       );
-    });
-  });
+    }));
 
   it("behavior: a block made while the anchorer looks is not mistaken for a foreign use of its nonce", async () => {
     const t = await setup(24);
@@ -674,8 +672,7 @@ describe("anchorer", () => {
     await withoutAutomine(async () => {
       await anchorer.tick(); // sealed and sent; not mined
       await anchorer.tick(); // asks: no receipt, then the block comes
-      await ticks(anchorer, 2);
-      await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+      await ticksThenConfirmed(t, anchorer, 2, entries);
       assert.deepEqual(
         t.recorded.logs.filter((l) => l.level === "warn").map((l) => l.message),
         [],
@@ -723,8 +720,7 @@ describe("anchorer", () => {
     assert.equal(await t.writer.getTransactionReceipt(gapped.hash), null, "not minable");
     t.clock.offset += 1_000;
     await anchorer.tick(); // the gap is seen: re-signed at the node's nonce (and mined)
-    await ticks(anchorer, 2);
-    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    await ticksThenConfirmed(t, anchorer, 2, entries);
     const txs = await t.store.transactionsOf(batch.id);
     assert.deepEqual(
       txs.map((tx) => [tx.nonce, tx.status]),
@@ -816,8 +812,7 @@ describe("anchorer", () => {
     await anchorer.stop();
     await started;
     // The node is back (here: the real one): the same store's batch is anchored, nothing lost.
-    await ticks(t.make(), 3);
-    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    await ticksThenConfirmed(t, t.make(), 3, entries);
   });
 
   it("behavior: with the store failing when entries fall due, passes back off too (no busy loop), and sealing resumes when it is back", async () => {
@@ -847,8 +842,7 @@ describe("anchorer", () => {
     assert.equal(t.recorded.sealed.length, 0);
     failing = false;
     await anchorer.stop();
-    await ticks(t.make({ maxPending: 2 }), 3);
-    await assertAnchoredOnce(t.store, t.orgId, entries, "confirmed");
+    await ticksThenConfirmed(t, t.make({ maxPending: 2 }), 3, entries);
   });
 
   it("behavior: two anchorers on one store: only the lease holder seals and anchors; the other takes over when it stops", async () => {
