@@ -37,6 +37,11 @@ function edit(text: string, change: (doc: any) => void): string {
   return JSON.stringify(doc);
 }
 
+/** One test per case: the fixture with the case's edit is refused as INVALID_SBOM at the path named (and with the message, where given). */
+function refusedEdits(text: string, cases: readonly [name: string, change: Parameters<typeof edit>[1], path: string, message?: RegExp][]): void {
+  for (const [name, change, path, message] of cases) it(name, () => refused(edit(text, change), "INVALID_SBOM", path, message));
+}
+
 describe("ingestSbom: CycloneDX (Syft)", () => {
   it("default: the fixture is valid CycloneDX 1.6, and its packages are read with versions, purls, hashes and licences", async () => {
     assert.equal(await new Validation.JsonStrictValidator(Spec.Version.v1dot6).validate(SYFT_CDX), null, "the fixture itself is schema-valid");
@@ -84,56 +89,27 @@ describe("ingestSbom: CycloneDX (Syft)", () => {
     refused(text, "DUPLICATE_KEY", "$.components[0].name");
   });
 
-  it("error: bomFormat other than CycloneDX", () =>
-    refused(
-      edit(SYFT_CDX, (d) => (d.bomFormat = "cyclonedx")),
-      "INVALID_SBOM",
-      "$.bomFormat",
-    ));
   it("error: specVersion 1.3 or 2.0", () => {
-    refused(
-      edit(SYFT_CDX, (d) => (d.specVersion = "1.3")),
-      "INVALID_SBOM",
-      "$.specVersion",
-    );
-    refused(
-      edit(SYFT_CDX, (d) => (d.specVersion = "2.0")),
-      "INVALID_SBOM",
-      "$.specVersion",
-    );
+    for (const version of ["1.3", "2.0"])
+      refused(
+        edit(SYFT_CDX, (d) => (d.specVersion = version)),
+        "INVALID_SBOM",
+        "$.specVersion",
+      );
   });
-  it("error: a hash of the wrong length names the hash", () =>
-    refused(
-      edit(SYFT_CDX, (d) => (d.components[6].hashes[1].content = "abcd")),
-      "INVALID_SBOM",
+  refusedEdits(SYFT_CDX, [
+    ["error: bomFormat other than CycloneDX", (d) => (d.bomFormat = "cyclonedx"), "$.bomFormat"],
+    [
+      "error: a hash of the wrong length names the hash",
+      (d) => (d.components[6].hashes[1].content = "abcd"),
       "$.components[6].hashes[1].content",
       /SHA-256 hash is 64 hex digits/,
-    ));
-  it("error: a hash that is not hex", () =>
-    refused(
-      edit(SYFT_CDX, (d) => (d.components[3].hashes[0].content = "z".repeat(64))),
-      "INVALID_SBOM",
-      "$.components[3].hashes[0].content",
-    ));
-  it("error: an unknown component field", () =>
-    refused(
-      edit(SYFT_CDX, (d) => (d.components[0].sha256 = "00")),
-      "INVALID_SBOM",
-      "$.components[0].sha256",
-      /unknown field/,
-    ));
-  it("error: a dependency naming no component", () =>
-    refused(
-      edit(SYFT_CDX, (d) => d.dependencies[1].dependsOn.push("pkg:pypi/ghost@1")),
-      "INVALID_SBOM",
-      "$.dependencies[1].dependsOn[1]",
-    ));
-  it("error: a version that is a number", () =>
-    refused(
-      edit(SYFT_CDX, (d) => (d.components[0].version = 1.26)),
-      "INVALID_SBOM",
-      "$.components[0].version",
-    ));
+    ],
+    ["error: a hash that is not hex", (d) => (d.components[3].hashes[0].content = "z".repeat(64)), "$.components[3].hashes[0].content"],
+    ["error: an unknown component field", (d) => (d.components[0].sha256 = "00"), "$.components[0].sha256", /unknown field/],
+    ["error: a dependency naming no component", (d) => d.dependencies[1].dependsOn.push("pkg:pypi/ghost@1"), "$.dependencies[1].dependsOn[1]"],
+    ["error: a version that is a number", (d) => (d.components[0].version = 1.26), "$.components[0].version"],
+  ]);
   it("error: a number beyond 2^53 is NUMBER_OUT_OF_RANGE", () =>
     refused(SYFT_CDX.replace('"version": 1,', '"version": 9007199254740993,'), "NUMBER_OUT_OF_RANGE", "$.version"));
   it("error: not JSON", () => refused("{ bomFormat: CycloneDX }", "INVALID_JSON", undefined));
@@ -185,43 +161,23 @@ describe("ingestSbom: SPDX 2.x", () => {
     );
   });
 
-  it("error: SPDX 2.1", () =>
-    refused(
-      edit(SYFT_SPDX, (d) => (d.spdxVersion = "SPDX-2.1")),
-      "INVALID_SBOM",
-      "$.spdxVersion",
-    ));
-  it("error: a checksum of the wrong length", () =>
-    refused(
-      edit(SYFT_SPDX, (d) => (d.packages[1].checksums[0].checksumValue = "ab".repeat(20))),
-      "INVALID_SBOM",
+  refusedEdits(SYFT_SPDX, [
+    ["error: SPDX 2.1", (d) => (d.spdxVersion = "SPDX-2.1"), "$.spdxVersion"],
+    [
+      "error: a checksum of the wrong length",
+      (d) => (d.packages[1].checksums[0].checksumValue = "ab".repeat(20)),
       "$.packages[1].checksums[0].checksumValue",
       /SHA256 checksum is 64/,
-    ));
-  it("error: an unknown checksum algorithm", () =>
-    refused(
-      edit(SYFT_SPDX, (d) => (d.packages[1].checksums[0].algorithm = "SHA-256")),
-      "INVALID_SBOM",
-      "$.packages[1].checksums[0].algorithm",
-    ));
-  it("error: a duplicate SPDXID", () =>
-    refused(
-      edit(SYFT_SPDX, (d) => (d.packages[1].SPDXID = d.packages[0].SPDXID)),
-      "INVALID_SBOM",
-      "$.packages[1].SPDXID",
-    ));
-  it("error: a purl reference that is not a package URL", () =>
-    refused(
-      edit(SYFT_SPDX, (d) => (d.packages[0].externalRefs[1].referenceLocator = "numpy")),
-      "INVALID_SBOM",
+    ],
+    ["error: an unknown checksum algorithm", (d) => (d.packages[1].checksums[0].algorithm = "SHA-256"), "$.packages[1].checksums[0].algorithm"],
+    ["error: a duplicate SPDXID", (d) => (d.packages[1].SPDXID = d.packages[0].SPDXID), "$.packages[1].SPDXID"],
+    [
+      "error: a purl reference that is not a package URL",
+      (d) => (d.packages[0].externalRefs[1].referenceLocator = "numpy"),
       "$.packages[0].externalRefs[1].referenceLocator",
-    ));
-  it("error: no creationInfo", () =>
-    refused(
-      edit(SYFT_SPDX, (d) => delete d.creationInfo),
-      "INVALID_SBOM",
-      "$.creationInfo",
-    ));
+    ],
+    ["error: no creationInfo", (d) => delete d.creationInfo, "$.creationInfo"],
+  ]);
   it("error: a duplicate key in SPDX", () =>
     refused(SYFT_SPDX.replace('"spdxVersion": "SPDX-2.3",', '"spdxVersion": "SPDX-2.3", "spdxVersion": "SPDX-2.2",'), "DUPLICATE_KEY", "$.spdxVersion"));
 });
@@ -247,18 +203,10 @@ describe("ingestSbom: SPDX 3.0 JSON-LD", () => {
     assert.deepEqual(packages.find((p) => p.name === "safetensors")?.licenses, ["Apache-2.0 OR MIT"]);
   });
 
-  it("error: an SPDX 2 context is not SPDX 3", () =>
-    refused(
-      edit(spdx, (d) => (d["@context"] = "https://spdx.org/rdf/2.3/context.jsonld")),
-      "INVALID_SBOM",
-      "$.@context",
-    ));
-  it("error: a duplicate spdxId", () =>
-    refused(
-      edit(spdx, (d) => (d["@graph"][3].spdxId = d["@graph"][2].spdxId)),
-      "INVALID_SBOM",
-      "$.@graph[3].spdxId",
-    ));
+  refusedEdits(spdx, [
+    ["error: an SPDX 2 context is not SPDX 3", (d) => (d["@context"] = "https://spdx.org/rdf/2.3/context.jsonld"), "$.@context"],
+    ["error: a duplicate spdxId", (d) => (d["@graph"][3].spdxId = d["@graph"][2].spdxId), "$.@graph[3].spdxId"],
+  ]);
   it("error: a hash of the wrong length", () => {
     const graph = JSON.parse(spdx)["@graph"] as { type: string; verifiedUsing?: unknown }[];
     const i = graph.findIndex((e) => e.type === "software_Package" && e.verifiedUsing);
