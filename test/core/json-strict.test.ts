@@ -15,6 +15,14 @@ function refused(run: () => unknown, code: string, expected: { path?: string; me
   });
 }
 
+/** One test per case: each of its texts is refused by parseJson with `code`, naming the path where one is given. */
+function refusedTexts(code: string, cases: readonly [name: string, ...texts: [text: string, path?: string][]][]): void {
+  for (const [name, ...texts] of cases)
+    it(name, () => {
+      for (const [text, path] of texts) refused(() => parseJson(text), code, path === undefined ? {} : { path });
+    });
+}
+
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 /** True when every number in `value` survives the strict parser (magnitude at most 2^53, integers exact). */
@@ -36,21 +44,17 @@ describe("parseJson", () => {
   });
 
   describe("duplicate keys", () => {
-    it("error: a duplicate at the top level names the key", () => refused(() => parseJson('{"a":1,"a":2}'), "DUPLICATE_KEY", { path: "$.a" }));
-
-    it("error: a duplicate at any depth names its full path", () => {
-      refused(() => parseJson('{"a":{"b":[{"c":1},{"d":1,"d":1}]}}'), "DUPLICATE_KEY", { path: "$.a.b[1].d" });
-      refused(() => parseJson('[[[{"x":{"y":null,"y":null}}]]]'), "DUPLICATE_KEY", { path: "$[0][0][0].x.y" });
-    });
-
-    it("error: keys that differ only in how they are escaped are the same key", () => {
+    refusedTexts("DUPLICATE_KEY", [
+      ["error: a duplicate at the top level names the key", ['{"a":1,"a":2}', "$.a"]],
+      [
+        "error: a duplicate at any depth names its full path",
+        ['{"a":{"b":[{"c":1},{"d":1,"d":1}]}}', "$.a.b[1].d"],
+        ['[[[{"x":{"y":null,"y":null}}]]]', "$[0][0][0].x.y"],
+      ],
       // JSON.parse keeps the last value; a reader comparing raw text would see two keys.
-      refused(() => parseJson('{"a":1,"\\u0061":2}'), "DUPLICATE_KEY", { path: "$.a" });
-      refused(() => parseJson('{"\\u00e9":1,"é":2}'), "DUPLICATE_KEY", { path: "$.é" });
-    });
-
-    it("error: a duplicate is refused even when both values are equal", () =>
-      refused(() => parseJson('{"k":true,"k":true}'), "DUPLICATE_KEY", { path: "$.k" }));
+      ["error: keys that differ only in how they are escaped are the same key", ['{"a":1,"\\u0061":2}', "$.a"], ['{"\\u00e9":1,"é":2}', "$.é"]],
+      ["error: a duplicate is refused even when both values are equal", ['{"k":true,"k":true}', "$.k"]],
+    ]);
 
     it("behavior: the same key in sibling objects is not a duplicate", () => {
       assert.deepEqual(parseJson('[{"a":1},{"a":2}]'), [{ a: 1 }, { a: 2 }]);
@@ -71,22 +75,14 @@ describe("parseJson", () => {
   });
 
   describe("lone surrogates", () => {
-    it("error: an escaped lone high surrogate", () => refused(() => parseJson('{"s":"\\ud800"}'), "LONE_SURROGATE", { path: "$.s" }));
-
-    it("error: an escaped lone low surrogate followed by text", () => refused(() => parseJson('["ok","\\udc00x"]'), "LONE_SURROGATE", { path: "$[1]" }));
-
-    it("error: a high surrogate followed by another high surrogate (the second pairs, the first does not)", () =>
-      refused(() => parseJson('"\\ud800\\ud83d\\ude00"'), "LONE_SURROGATE", { path: "$" }));
-
-    it("error: a pair written low-then-high is two lone surrogates", () => refused(() => parseJson('"\\ude00\\ud83d"'), "LONE_SURROGATE"));
-
-    it("error: raw lone surrogates in the text (a JS string can hold them) are refused too", () => {
-      refused(() => parseJson('{"s":"a\ud800b"}'), "LONE_SURROGATE", { path: "$.s" });
-      refused(() => parseJson('"\udc00"'), "LONE_SURROGATE", { path: "$" });
-    });
-
-    it("error: a lone surrogate in a key names the object whose key it is", () =>
-      refused(() => parseJson('{"a":{"\\udbff":1}}'), "LONE_SURROGATE", { path: "$.a.<key>" }));
+    refusedTexts("LONE_SURROGATE", [
+      ["error: an escaped lone high surrogate", ['{"s":"\\ud800"}', "$.s"]],
+      ["error: an escaped lone low surrogate followed by text", ['["ok","\\udc00x"]', "$[1]"]],
+      ["error: a high surrogate followed by another high surrogate (the second pairs, the first does not)", ['"\\ud800\\ud83d\\ude00"', "$"]],
+      ["error: a pair written low-then-high is two lone surrogates", ['"\\ude00\\ud83d"']],
+      ["error: raw lone surrogates in the text (a JS string can hold them) are refused too", ['{"s":"a\ud800b"}', "$.s"], ['"\udc00"', "$"]],
+      ["error: a lone surrogate in a key names the object whose key it is", ['{"a":{"\\udbff":1}}', "$.a.<key>"]],
+    ]);
 
     it("behavior: valid pairs are accepted, escaped, raw, or escaped high + raw low", () => {
       assert.equal(parseJson('"\\ud83d\\ude00"'), "😀");
