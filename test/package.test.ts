@@ -32,42 +32,41 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
 }
 
 describe("package exports", () => {
-  it("default: the built package exports the SDK under its own name", async () => {
-    const sdk = await import("provenance-ledger");
-    for (const name of [
-      "createRecord",
-      "addRecord",
-      "sealBatch",
-      "anchorBatches",
-      "buildReceipt",
-      "verifyReceipt",
-      "parseReceipt",
-      "hashModel",
-      "fromViem",
-      "fromEthers",
-      "buildMerkleTree",
-      "processProof",
-      "LedgerStore",
-    ])
-      assert.equal(typeof (sdk as Record<string, unknown>)[name], "function", name);
-    assert.equal(sdk.RECEIPT_FORMAT, "provenance-receipt-v1");
-  });
-
-  it("default: the light client is a platform-neutral subpath export, provenance-ledger/lightclient", async () => {
-    const lightclient = await import("provenance-ledger/lightclient");
-    for (const name of [
-      "verifyQbftHeader",
-      "walkQbftHeaders",
-      "syncQbftHeaders",
-      "parseQbftTrust",
-      "verifyGetProof",
-      "verifyReceiptProof",
-      "verifyMptProof",
-      "anchorSlot",
-    ])
-      assert.equal(typeof (lightclient as Record<string, unknown>)[name], "function", name);
-    assert.equal(lightclient.QBFT_TRUST_FORMAT, "provenance-qbft-trust-v1");
-  });
+  // Each entry point: the test's name, what a user imports, the functions it must export, and a constant with its value.
+  const ENTRY_POINTS: [name: string, specifier: string, functions: string[], constant: [name: string, value: string]][] = [
+    [
+      "default: the built package exports the SDK under its own name",
+      "provenance-ledger",
+      [
+        "createRecord",
+        "addRecord",
+        "sealBatch",
+        "anchorBatches",
+        "buildReceipt",
+        "verifyReceipt",
+        "parseReceipt",
+        "hashModel",
+        "fromViem",
+        "fromEthers",
+        "buildMerkleTree",
+        "processProof",
+        "LedgerStore",
+      ],
+      ["RECEIPT_FORMAT", "provenance-receipt-v1"],
+    ],
+    [
+      "default: the light client is a platform-neutral subpath export, provenance-ledger/lightclient",
+      "provenance-ledger/lightclient",
+      ["verifyQbftHeader", "walkQbftHeaders", "syncQbftHeaders", "parseQbftTrust", "verifyGetProof", "verifyReceiptProof", "verifyMptProof", "anchorSlot"],
+      ["QBFT_TRUST_FORMAT", "provenance-qbft-trust-v1"],
+    ],
+  ];
+  for (const [name, specifier, functions, [constant, value]] of ENTRY_POINTS)
+    it(name, async () => {
+      const exported = (await import(specifier)) as Record<string, unknown>;
+      for (const fn of functions) assert.equal(typeof exported[fn], "function", fn);
+      assert.equal(exported[constant], value, constant);
+    });
 });
 
 // `npm pack`, installed into an empty project (the tarball extracted into node_modules, its
