@@ -702,12 +702,12 @@ describe("keys", () => {
   });
 
   it("behavior: onChainRole is keccak256 of the UTF-8 role name, zero for none (frozen values, equal to ethers.id)", () => {
-    const frozen: [string, string][] = [
-      ["approver", "0x4a9d31abc55f3fdb91e1e0b5851df6355a6e252020dfb613bfeaa3be8970aa3d"],
-      ["ml-engineer", "0x7a4bbfc68fc4be3a9c24751b87bcf3166c9292e6ad1a65b96e3920620eefc943"],
-      ["release-manager", "0xb22b381d1b433ffad49b89eaa836727906c90f8bfbdf97e9faac45fdaece8bb8"],
-    ];
-    for (const [role, value] of frozen) {
+    const frozen: Record<string, string> = {
+      approver: "0x4a9d31abc55f3fdb91e1e0b5851df6355a6e252020dfb613bfeaa3be8970aa3d",
+      "ml-engineer": "0x7a4bbfc68fc4be3a9c24751b87bcf3166c9292e6ad1a65b96e3920620eefc943",
+      "release-manager": "0xb22b381d1b433ffad49b89eaa836727906c90f8bfbdf97e9faac45fdaece8bb8",
+    };
+    for (const [role, value] of Object.entries(frozen)) {
       assert.equal(onChainRole(role), value, role);
       assert.equal(ethersId(role), value, `${role} (ethers)`);
     }
