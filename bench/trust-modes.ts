@@ -26,6 +26,7 @@
  */
 // As the CLI and the package root do: core's SHA-256 on node:crypto, seal recovery on libsecp256k1.
 import "../src/local/nodeSha256.js";
+import "../src/local/nodeSignatures.js";
 import { LIBSECP256K1_NAME, libsecp256k1Recover } from "../src/local/nodeSecp256k1.js";
 import { installSecp256k1Recover, secp256k1RecoverName } from "../src/verify/lightclient/secp256k1.js";
 import { parseBundle, serializeBundle } from "../src/formats/bundle.js";
