@@ -7,6 +7,7 @@ import { p256 } from "@noble/curves/nist.js";
 import { keccak256, recoverAddress } from "viem";
 import { base64ToBytes, bytesEqual, bytesToBase64, bytesToHexDigits, sha256Bytes, utf8Bytes } from "../../core/bytes.js";
 import { invalid, unsupportedFormat } from "../../core/errors/input.js";
+import { memoize } from "../../core/memo.js";
 import type { Hex } from "../../core/hex.js";
 import { expectObject, expectOneOf, expectString } from "../../core/validate.js";
 
@@ -204,22 +205,16 @@ function askFast(algorithm: "ed25519" | "p256", spki: Uint8Array, message: Uint8
 
 // ed25519 keys that noble accepts under RFC 8032 (canonical encoding of a curve point, not of small
 // order), by their 32 bytes: a key signs many envelopes, and decoding it costs a square root.
-const strictEd25519Keys = new Map<string, boolean>();
-const STRICT_KEYS_MAX = 256;
-function isStrictEd25519Key(raw: Uint8Array): boolean {
-  const id = bytesToHexDigits(raw);
-  let strict = strictEd25519Keys.get(id);
-  if (strict === undefined) {
-    try {
-      const point = ed25519.ExtendedPoint.fromHex(raw); // RFC 8032 decoding (y < p), as verify with zip215: false
-      strict = !point.isSmallOrder() && bytesEqual(point.toRawBytes(), raw);
-    } catch {
-      strict = false;
-    }
-    if (strictEd25519Keys.size >= STRICT_KEYS_MAX) strictEd25519Keys.delete(strictEd25519Keys.keys().next().value!);
-    strictEd25519Keys.set(id, strict);
+const strictEd25519Key = memoize(256, (hex): boolean => {
+  try {
+    const point = ed25519.ExtendedPoint.fromHex(hex); // RFC 8032 decoding (y < p), as verify with zip215: false
+    return !point.isSmallOrder() && point.toHex() === hex;
+  } catch {
+    return false;
   }
-  return strict;
+});
+function isStrictEd25519Key(raw: Uint8Array): boolean {
+  return strictEd25519Key(bytesToHexDigits(raw));
 }
 
 /** ed25519's group order L, little-endian bytes compared from the top. */
