@@ -17,11 +17,18 @@
  * light from the genesis pin, a kit from the checkpoint against online light from that checkpoint:
  * the same headers walked, the same proofs checked, only the node differs); proof bytes per entry
  * (the kit's JSON per entry). Then every mode side by side, with JSON-RPC request counts, and the
- * offline figure with the bundle's JSON parsed as the CLI does. Light mode from the genesis pin walks
+ * offline figure with the bundle's JSON parsed as the CLI does. Seal recovery is libsecp256k1's
+ * (tiny-secp256k1, WebAssembly), as the CLI installs it; the light verifier-CPU rows are measured a
+ * second time with @noble/curves' recovery (what a browser uses) so the difference shows in one run. Light mode from the genesis pin walks
  * every header of the chain each time (the count is printed); a saved checkpoint near the head makes
  * that part vanish. Quorum mode here asks three transports over the one local node: it measures the
  * combinator's cost, not independence.
  */
+// As the CLI and the package root do: core's SHA-256 on node:crypto, seal recovery on libsecp256k1.
+import "../src/local/nodeSha256.js";
+import "../src/local/nodeSignatures.js";
+import { LIBSECP256K1_NAME, libsecp256k1Recover } from "../src/local/nodeSecp256k1.js";
+import { installSecp256k1Recover, secp256k1RecoverName } from "../src/verify/lightclient/secp256k1.js";
 import { parseBundle, serializeBundle } from "../src/formats/bundle.js";
 import { buildBundle } from "../src/ledger/buildBundle.js";
 import { embedOfflineKit, offlineChainReader } from "../src/verify/offlineBundle.js";
@@ -161,6 +168,19 @@ try {
       bundle: await verifierCpu(http, (t) => verifyBundle({ bundle, chain: reader(t), ...pins })),
     };
 
+  // The same light verifier-CPU figures with @noble/curves' recovery (the platform-neutral default, a browser's).
+  const cpuNoble: Record<string, { receipt: number; bundle: number }> = {};
+  installSecp256k1Recover(undefined);
+  try {
+    for (const mode of ["light", "light, checkpoint"] as const)
+      cpuNoble[mode] = {
+        receipt: await verifierCpu(http, (t) => verifyReceipt({ receipt, chain: cpuReaders[mode](t), ...pins })),
+        bundle: await verifierCpu(http, (t) => verifyBundle({ bundle, chain: cpuReaders[mode](t), ...pins })),
+      };
+  } finally {
+    installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+  }
+
   // Offline, like with like: a kit recorded from the same starting point as the online light figure it is compared with.
   const { bundle: withKit } = await embedOfflineKit({ bundle, transport: http, trust });
   const { bundle: withCheckpointKit } = await embedOfflineKit({ bundle, transport: http, trust: checkpoint });
@@ -196,14 +216,17 @@ try {
   console.log(
     "node latency excluded = wall time minus the time during which at least one JSON-RPC request was in flight (the test node runs in this process, so its own work falls in the excluded part): the verifier's own time",
   );
+  console.log(`secp256k1 seal recovery: ${secp256k1RecoverName()}; @noble/curves (JavaScript) beside it in the rows marked "noble"`);
   console.log("\nissue 12, Deliver 6 (light from the genesis pin and from a checkpoint at the head; rpc beside it):");
   table([
     ["", "light (genesis pin)", "light (checkpoint)", "rpc", "target"],
     ["one receipt, node latency excluded", ms(light.receipt.own), ms(fromCheckpoint.receipt.own), ms(rpc.receipt.own), "light ≤ 50 ms"],
     ["one receipt, verifier CPU (answers replayed)", ms(cpu.light!.receipt), ms(cpu["light, checkpoint"]!.receipt), ms(cpu.rpc!.receipt), "light ≤ 50 ms"],
+    ["one receipt, verifier CPU, noble recovery", ms(cpuNoble.light!.receipt), ms(cpuNoble["light, checkpoint"]!.receipt), "—", "(browser default)"],
     [`${entries}-entry bundle, total`, ms(light.bundle.total), ms(fromCheckpoint.bundle.total), ms(rpc.bundle.total), "light ≤ 1 s"],
     [`${entries}-entry bundle, node latency excluded`, ms(light.bundle.own), ms(fromCheckpoint.bundle.own), ms(rpc.bundle.own), ""],
     [`${entries}-entry bundle, verifier CPU (answers replayed)`, ms(cpu.light!.bundle), ms(cpu["light, checkpoint"]!.bundle), ms(cpu.rpc!.bundle), ""],
+    [`${entries}-entry bundle, verifier CPU, noble recovery`, ms(cpuNoble.light!.bundle), ms(cpuNoble["light, checkpoint"]!.bundle), "—", ""],
     [`offline ${entries}-entry bundle (kit from the same pin)`, ms(offline.total), ms(offlineCheckpoint.total), "—", ""],
     [
       "offline speed-up vs online light, same pin",

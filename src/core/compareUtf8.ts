@@ -11,7 +11,23 @@ import { compareBytes, utf8Bytes } from "./bytes.js";
  * ["\u{1F600}", "\uFF61"].sort(compareUtf8); // ["\uFF61", "\u{1F600}"]
  */
 export function compareUtf8(a: string, b: string): number {
-  return compareBytes(utf8Bytes(a), utf8Bytes(b));
+  // Without encoding, where UTF-16 code units already decide: the first unit that differs, when both
+  // are below the surrogates (U+D800), orders the UTF-8 bytes the same way (the equal units before
+  // it encode alike, a lone surrogate as U+FFFD in both), and a string that is a prefix of the other
+  // comes first unless it ends in a high surrogate the longer one may pair. Anything else (surrogate
+  // pairs, lone surrogates, U+E000 and above at the difference) is encoded and compared as bytes.
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x < 0xd800 && y < 0xd800) return x < y ? -1 : 1;
+    return compareBytes(utf8Bytes(a), utf8Bytes(b));
+  }
+  if (a.length === b.length) return 0;
+  const last = n === 0 ? 0 : a.charCodeAt(n - 1);
+  if (last >= 0xd800 && last <= 0xdbff) return compareBytes(utf8Bytes(a), utf8Bytes(b));
+  return a.length < b.length ? -1 : 1;
 }
 
 /**

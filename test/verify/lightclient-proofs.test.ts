@@ -236,6 +236,17 @@ describe("light client: state and receipt proofs (EDR)", () => {
   });
 
   describe("the Merkle-Patricia verifier", () => {
+    it("behavior: property: hexToBytes reads lower- and upper-case digits as Buffer does, and refuses odd lengths and non-digits", () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 80 }), fc.boolean(), (data, upper) => {
+          const digits = Buffer.from(data).toString("hex");
+          const hex = `0x${upper ? digits.toUpperCase() : digits}`;
+          assert.deepEqual(hexToBytes(hex, "rlp", "test"), new Uint8Array(data));
+        }),
+      );
+      for (const bad of ["0x0", "0xg0", "00", "0x0G", "0x\u00e9a"]) assert.throws(() => hexToBytes(bad, "rlp", "test"), LightClientError, bad);
+    });
+
     it("behavior: property: every key of a built trie proves its value; a flipped bit in any proof node is refused", () => {
       fc.assert(
         fc.property(

@@ -20,9 +20,14 @@ export function parseStatement(value: unknown, path = "statement"): Statement {
  * Does not check signatures.
  */
 export function statementOfEnvelope(envelope: DsseEnvelope, path = "envelope"): Statement {
+  return statementOfPayload(envelopePayload(envelope), path);
+}
+
+/** {@link statementOfEnvelope} from the payload's bytes already decoded (`verifyEnvelope` decodes them once for the statement and the PAE). */
+export function statementOfPayload(payload: Uint8Array, path = "envelope"): Statement {
   let json: unknown;
   try {
-    json = parseJsonBytes(envelopePayload(envelope), `${path}.payload`);
+    json = parseJsonBytes(payload, `${path}.payload`);
   } catch (error) {
     if (error instanceof InputError && error.path?.startsWith("$")) rebase(error, `${path}.payload${error.path.slice(1)}`);
     throw error;

@@ -7,6 +7,7 @@ import { p256 } from "@noble/curves/nist.js";
 import { keccak256, recoverAddress } from "viem";
 import { base64ToBytes, bytesEqual, bytesToBase64, bytesToHexDigits, sha256Bytes, utf8Bytes } from "../../core/bytes.js";
 import { invalid, unsupportedFormat } from "../../core/errors/input.js";
+import { memoize } from "../../core/memo.js";
 import type { Hex } from "../../core/hex.js";
 import { expectObject, expectOneOf, expectString } from "../../core/validate.js";
 
@@ -175,10 +176,63 @@ function recoverSigner(hash: Hex, signature: Hex): Promise<string> {
 const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 
 /**
+ * A faster check of an ed25519 or P-256 signature by a platform's own library (node:crypto's,
+ * installed by src/local/nodeSignatures.ts). `spki` is the key's DER SubjectPublicKeyInfo;
+ * `signature` is ed25519's 64 bytes, or P-256's r ‖ s (32 + 32 bytes, taken out of the DER by
+ * @noble/curves). It is asked only where its yes implies noble's (see `verifySignature`), and only
+ * its yes is taken: a no, or a throw, is decided by @noble/curves again, so the verdict is noble's.
+ */
+export type FastSignatureVerify = (algorithm: "ed25519" | "p256", spki: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+
+let fastVerify: FastSignatureVerify | undefined;
+
+/**
+ * Installs a faster ed25519/P-256 check in front of @noble/curves (undefined: noble alone). Any
+ * implementation must say yes only to signatures noble accepts: test/local/nodeSignatures.test.ts
+ * compares the verdicts on honest and hostile signatures.
+ */
+export function installFastSignatureVerify(implementation: FastSignatureVerify | undefined): void {
+  fastVerify = implementation;
+}
+
+function askFast(algorithm: "ed25519" | "p256", spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return fastVerify?.(algorithm, spki, message, signature) === true;
+  } catch {
+    return false; // noble decides
+  }
+}
+
+// ed25519 keys that noble accepts under RFC 8032 (canonical encoding of a curve point, not of small
+// order), by their 32 bytes: a key signs many envelopes, and decoding it costs a square root.
+const strictEd25519Key = memoize(256, (hex): boolean => {
+  try {
+    const point = ed25519.ExtendedPoint.fromHex(hex); // RFC 8032 decoding (y < p), as verify with zip215: false
+    return !point.isSmallOrder() && point.toHex() === hex;
+  } catch {
+    return false;
+  }
+});
+function isStrictEd25519Key(raw: Uint8Array): boolean {
+  return strictEd25519Key(bytesToHexDigits(raw));
+}
+
+/** ed25519's group order L, little-endian bytes compared from the top. */
+const ED25519_L = 0x1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3edn;
+function ed25519ScalarInRange(signature: Uint8Array): boolean {
+  let s = 0n;
+  for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i]!);
+  return s < ED25519_L;
+}
+
+/**
  * Verifies `signature` over `message` (the PAE) by `key`. Never throws on a bad signature:
  * returns false. A secp256k1 signature must be 65 bytes with low s and v 27/28, and recover the
  * keyid's address; an ed25519 one is checked under RFC 8032 (not the looser ZIP 215); a P-256 one
- * is DER-encoded ECDSA over SHA-256 of the message.
+ * is DER-encoded ECDSA over SHA-256 of the message. The verdict is @noble/curves'; an installed
+ * faster check (`installFastSignatureVerify`) may only say yes first, where its yes implies noble's:
+ * ed25519 with a strict key and s < L (then OpenSSL's exact equation sB = R + kA, with R compared as
+ * bytes, implies noble's cofactored one), P-256 with r and s as noble reads them from the DER.
  */
 export async function verifySignature(key: PublicKeyInfo, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
   try {
@@ -192,7 +246,26 @@ export async function verifySignature(key: PublicKeyInfo, message: Uint8Array, s
     }
     // The label must match the key: a P-256 key labelled ed25519 would otherwise verify ECDSA.
     const spki = spkiOfPublicKey(key.algorithm, key.publicKey, "key");
-    if (key.algorithm === "ed25519") return ed25519.verify(signature, message, spki.raw, { zip215: false });
+    if (key.algorithm === "ed25519") {
+      if (
+        fastVerify !== undefined &&
+        signature.length === 64 &&
+        ed25519ScalarInRange(signature) &&
+        isStrictEd25519Key(spki.raw) &&
+        askFast("ed25519", spki.der, message, signature)
+      )
+        return true;
+      return ed25519.verify(signature, message, spki.raw, { zip215: false });
+    }
+    if (fastVerify !== undefined) {
+      let compact: Uint8Array | undefined;
+      try {
+        compact = p256.Signature.fromDER(signature).toCompactRawBytes();
+      } catch {
+        compact = undefined; // noble refuses it below
+      }
+      if (compact !== undefined && askFast("p256", spki.der, message, compact)) return true;
+    }
     return p256.verify(signature, sha256Bytes(message), spki.raw, { format: "der", lowS: false });
   } catch {
     return false;

@@ -2,7 +2,7 @@ import { VerificationError } from "../../core/errors/verification.js";
 import type { Hex } from "../../core/hex.js";
 import { type DsseEnvelope, decodeBase64, envelopeHash, envelopePayload, parseEnvelope, preAuthEncoding } from "./dsse.js";
 import { type PublicKeyInfo, verifySignature } from "./publicKeys.js";
-import { statementOfEnvelope } from "./parseStatement.js";
+import { statementOfPayload } from "./parseStatement.js";
 import type { Statement } from "./statement.js";
 
 export type VerifyEnvelopeParameters = {
@@ -36,8 +36,8 @@ export type VerifiedEnvelope = {
  */
 export async function verifyEnvelope(parameters: VerifyEnvelopeParameters): Promise<VerifiedEnvelope> {
   const envelope = parseEnvelope(parameters.envelope);
-  const statement = statementOfEnvelope(envelope);
   const payload = envelopePayload(envelope);
+  const statement = statementOfPayload(payload);
   const message = preAuthEncoding(envelope.payloadType, payload);
   const signers: PublicKeyInfo[] = [];
   for (const [i, signature] of envelope.signatures.entries()) {

@@ -24,7 +24,7 @@ import { type BlockHeader as QbftHeader, headerFromRpc, parseQuantity } from "./
 import { qbftBlockHash } from "./qbft.js";
 import { type ProvenReceipt, buildReceiptsTrie, receiptFromRpc, receiptKey, verifyReceiptProof } from "./receiptProof.js";
 import * as facts from "./registryFacts.js";
-import { verifyAccountProof, verifyGetProof } from "./stateProof.js";
+import { type ProvenAccount, verifyGetProof } from "./stateProof.js";
 import { type JsonRpcRequest, syncQbftHeaders } from "./syncQbft.js";
 import type { TrustedBlockRoots } from "./walk.js";
 import type { QbftTrust } from "./trustFile.js";
@@ -183,21 +183,16 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
     const answer = await request("eth_getProof", [registry, unique, quantity(head.number)]);
     const field = `eth_getProof(registry, block ${head.number})`;
     // The account first: storage is only read once the code (and so the layout) is ProvenanceRegistry's.
-    const nodes = (answer as { accountProof?: unknown } | null)?.accountProof;
-    if (!Array.isArray(nodes)) throw new LightClientError("account-proof", "expected an array of hex RLP nodes", { field: `${field}.accountProof` });
-    const account = verifyAccountProof(
-      head.stateRoot,
-      hexToBytes(registry, "account-proof", "registry", 20),
-      nodes.map((n, i) => hexToBytes(n, "account-proof", `${field}.accountProof[${i}]`)),
-      `${field}.accountProof`,
-    );
-    if (!REGISTRY_CODE_HASHES.has(bytesToHex(account.codeHash)))
-      throw new LightClientError(
-        "registry-code",
-        `the pinned registry ${registry} holds code ${bytesToHex(account.codeHash)} at block ${head.number}, not a known build of ProvenanceRegistry (this one: ${REGISTRY_CODE_HASH}): its storage layout is unknown`,
-        { field: "registry" },
-      );
-    return verifyGetProof(head.stateRoot, registry, unique, answer, field).storage;
+    // The account proof is checked once, by verifyGetProof, which hands the proven account to this check.
+    const checkCode = (account: ProvenAccount): void => {
+      if (!REGISTRY_CODE_HASHES.has(bytesToHex(account.codeHash)))
+        throw new LightClientError(
+          "registry-code",
+          `the pinned registry ${registry} holds code ${bytesToHex(account.codeHash)} at block ${head.number}, not a known build of ProvenanceRegistry (this one: ${REGISTRY_CODE_HASH}): its storage layout is unknown`,
+          { field: "registry" },
+        );
+    };
+    return verifyGetProof(head.stateRoot, registry, unique, answer, field, checkCode).storage;
   }
 
   /** Every receipt of a verified block, proven: the node's receipts must rebuild the block's receiptsRoot. */

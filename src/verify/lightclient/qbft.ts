@@ -3,11 +3,11 @@
 // A commit seal signs the header with the seals emptied and the round kept; the block hash that
 // children and receipts refer to is of the header with the seals emptied and the round set to 0
 // (the genesis block is hashed as it is).
-import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { LightClientError } from "../../core/errors/lightClient.js";
 import { bytesToHex, keccak256, type Hex } from "./bytes.js";
 import { type BlockHeader, encodeHeader } from "./header.js";
 import { decodeRlp, encodeRlp, rlpBytes, rlpList, type RlpItem } from "./rlp.js";
+import { recoverSealPublicKey, type SealRecoveryRefusal } from "./secp256k1.js";
 
 /** QBFT's constant mixHash: "tical byzantine fault tolerance" (BftHelpers.EXPECTED_MIX_HASH). */
 export const QBFT_MIX_HASH: Hex = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365";
@@ -116,25 +116,30 @@ export function qbftBlockHash(header: BlockHeader, extra?: QbftExtraData): Uint8
   return keccak256(encodeHeader({ ...header, extraData: encodeQbftExtraData(extra ?? decodeQbftExtraData(header.extraData), "on-chain") }));
 }
 
+/** Why `recoverSealer` refuses, by `recoverSealPublicKey`'s reason. */
+const SEAL_REFUSALS: Record<SealRecoveryRefusal, string> = {
+  length: `expected ${SEAL_LENGTH} bytes over a 32-byte digest`,
+  "recovery-id": "recovery id is not 0 or 1",
+  "r-range": "does not recover to a public key (r is 0 or not below the curve order)",
+  "s-range": "does not recover to a public key (s is 0 or not below the curve order)",
+  "high-s": "s is in the upper half of the curve order (Besu seals use low s)",
+  "no-key": "does not recover to a public key",
+};
+
 /**
  * The address that made a 65-byte seal (r ‖ s ‖ recovery id 0 or 1) over `digest`. Refuses r or s
  * out of range and a high s (Besu signs with low s; refusing the other form leaves one seal per signer
- * and message).
+ * and message). The recovery is @noble/curves' or, on Node.js, libsecp256k1's (./secp256k1.ts): the
+ * same verdict either way.
  */
 export function recoverSealer(seal: Uint8Array, digest: Uint8Array, field = "seal"): Hex {
   if (seal.length !== SEAL_LENGTH) throw new LightClientError("commit-seal", `expected ${SEAL_LENGTH} bytes, got ${seal.length}`, { field });
-  const recovery = seal[64]!;
-  if (recovery > 1) throw new LightClientError("commit-seal", `recovery id ${recovery} is not 0 or 1`, { field });
-  let publicKey: Uint8Array;
-  try {
-    const signature = secp256k1.Signature.fromCompact(seal.subarray(0, 64));
-    if (signature.hasHighS()) throw new LightClientError("commit-seal", "s is in the upper half of the curve order (Besu seals use low s)", { field });
-    publicKey = signature.addRecoveryBit(recovery).recoverPublicKey(digest).toRawBytes(false);
-  } catch (cause) {
-    if (cause instanceof LightClientError) throw cause;
-    throw new LightClientError("commit-seal", "does not recover to a public key", { field, cause });
+  const recovered = recoverSealPublicKey(seal, digest);
+  if ("refused" in recovered) {
+    const detail = recovered.refused === "recovery-id" ? `recovery id ${seal[64]} is not 0 or 1` : SEAL_REFUSALS[recovered.refused];
+    throw new LightClientError("commit-seal", detail, { field, cause: recovered.cause });
   }
-  return bytesToHex(keccak256(publicKey.subarray(1)).subarray(12));
+  return bytesToHex(keccak256(recovered.publicKey.subarray(1)).subarray(12));
 }
 
 /** Besu's quorum (BftHelpers.calculateRequiredValidatorQuorum): ceil(2n / 3). */

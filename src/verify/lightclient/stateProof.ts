@@ -62,14 +62,22 @@ export function verifyStorageProof(storageRoot: Uint8Array, slot: Uint8Array, pr
 /**
  * Verifies an `eth_getProof` answer (hostile JSON) against a verified `stateRoot`: the account proof
  * for `address`, and a storage proof for each of `slots` (all required, no others accepted). The
- * values the node reports beside the proofs must equal the proven ones.
+ * values the node reports beside the proofs must equal the proven ones. `checkAccount`, if given,
+ * sees the proven account before the rest is read (and may throw).
  *
  * @example
  * import { verifyGetProof } from "provenance-ledger/lightclient";
  * const answer = await rpc("eth_getProof", [registry, [slot], blockNumberHex]);
  * const { storage } = verifyGetProof(verifiedHeader.stateRoot, registry, [slot], answer);
  */
-export function verifyGetProof(stateRoot: Uint8Array, address: Hex, slots: readonly Hex[], answer: unknown, field = "eth_getProof"): ProvenState {
+export function verifyGetProof(
+  stateRoot: Uint8Array,
+  address: Hex,
+  slots: readonly Hex[],
+  answer: unknown,
+  field = "eth_getProof",
+  checkAccount?: (account: ProvenAccount) => void,
+): ProvenState {
   if (typeof answer !== "object" || answer === null || Array.isArray(answer)) throw new LightClientError("account-proof", "expected an object", { field });
   const json = answer as Record<string, unknown>;
   const addressBytes = hexToBytes(address, "account-proof", "address", 20);
@@ -81,6 +89,8 @@ export function verifyGetProof(stateRoot: Uint8Array, address: Hex, slots: reado
     parseProofNodes(json.accountProof, "account-proof", `${field}.accountProof`),
     `${field}.accountProof`,
   );
+  // The caller's check of the proven account (the light reader's: the registry's code) before anything else is read.
+  checkAccount?.(account);
   const claimed = (name: string): unknown => json[name];
   if (parseQuantity(claimed("nonce"), `${field}.nonce`, "account-proof") !== account.nonce)
     throw new LightClientError("account-proof", "differs from the proven nonce", { field: `${field}.nonce` });

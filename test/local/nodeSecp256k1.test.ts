@@ -1,0 +1,228 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { LIBSECP256K1_NAME, libsecp256k1Recover } from "../../src/local/nodeSecp256k1.js";
+import { bytesToHex, hexToBytes, keccak256, type Hex } from "../../src/verify/lightclient/bytes.js";
+import { decodeHeader } from "../../src/verify/lightclient/header.js";
+import { decodeQbftExtraData, qbftCommitSealDigest, recoverSealer, verifyQbftHeader } from "../../src/verify/lightclient/qbft.js";
+import {
+  type Secp256k1Recover,
+  type SealRecovery,
+  installSecp256k1Recover,
+  nobleSecp256k1Recover,
+  recoverSealPublicKey,
+  secp256k1RecoverName,
+} from "../../src/verify/lightclient/secp256k1.js";
+
+const vectors = JSON.parse(readFileSync(new URL("../vectors/qbft-v1.json", import.meta.url), "utf8")) as {
+  besuBlock7528: { sealedHeader: Hex; validators: Hex[]; commitSealHash: Hex; sealers: Hex[] };
+};
+const bytes = (hex: string): Uint8Array => hexToBytes(hex, "rlp", "test");
+const block7528 = decodeHeader(bytes(vectors.besuBlock7528.sealedHeader));
+
+const N = secp256k1.CURVE.n;
+const P = secp256k1.CURVE.Fp.ORDER;
+const be32 = (value: bigint): Uint8Array => bytes(`0x${value.toString(16).padStart(64, "0")}`);
+const seal = (r: bigint, s: bigint, recovery: number): Uint8Array => Uint8Array.from([...be32(r), ...be32(s), recovery]);
+const scalarOf = (b: Uint8Array): bigint => BigInt(bytesToHex(b));
+const random32 = (): Uint8Array => new Uint8Array(randomBytes(32));
+
+/** An x below n that is not the x-coordinate of a curve point (x³ + 7 has no square root mod p). */
+function notOnCurveX(): bigint {
+  for (let x = 5n; ; x++) {
+    try {
+      secp256k1.ProjectivePoint.fromHex(Uint8Array.from([2, ...be32(x)]));
+    } catch {
+      return x;
+    }
+  }
+}
+
+/** A seal and digest whose recovery is the point at infinity: R = kG with e/s = k makes r⁻¹(sR − eG) = 0. */
+function infinitySeal(): { seal: Uint8Array; digest: Uint8Array } {
+  const k = 7n;
+  const R = secp256k1.ProjectivePoint.BASE.multiply(k).toAffine();
+  const s = 12345n;
+  return { seal: seal(R.x % N, s, Number(R.y & 1n)), digest: be32((k * s) % N) };
+}
+
+type Case = { readonly name: string; readonly seal: Uint8Array; readonly digest: Uint8Array };
+
+/** The Besu vector's seals, honest random seals (both recovery ids: the honest key and its twin), random r (about half are no x-coordinate) and hostile seals. */
+function cases(): Case[] {
+  const out: Case[] = [];
+  const extra = decodeQbftExtraData(block7528.extraData);
+  const besuDigest = qbftCommitSealDigest(block7528, extra);
+  extra.seals.forEach((s, i) => out.push({ name: `Besu block 7528 seal ${i}`, seal: s, digest: besuDigest }));
+  for (let i = 0; i < 24; i++) {
+    const digest = random32();
+    const signature = secp256k1.sign(digest, secp256k1.utils.randomPrivateKey());
+    const compact = signature.toCompactRawBytes();
+    out.push({ name: `random honest seal ${i}`, seal: Uint8Array.from([...compact, signature.recovery]), digest });
+    out.push({ name: `random honest seal ${i}, other recovery id`, seal: Uint8Array.from([...compact, signature.recovery ^ 1]), digest });
+  }
+  for (let i = 0; i < 24; i++) {
+    const r = (scalarOf(random32()) % (N - 1n)) + 1n;
+    const s = (scalarOf(random32()) % (N >> 1n)) + 1n;
+    out.push({ name: `random r ${i}`, seal: seal(r, s, i & 1), digest: random32() });
+  }
+  const honest = out[3]!;
+  const [r, s] = [scalarOf(honest.seal.subarray(0, 32)), scalarOf(honest.seal.subarray(32, 64))];
+  const recovery = honest.seal[64]!;
+  const digest = honest.digest;
+  const infinity = infinitySeal();
+  out.push(
+    { name: "r = 0", seal: seal(0n, s, recovery), digest },
+    { name: "s = 0", seal: seal(r, 0n, recovery), digest },
+    { name: "r = n", seal: seal(N, s, recovery), digest },
+    { name: "r = n + 1 (an x-coordinate below p)", seal: seal(N + 1n, s, recovery), digest },
+    { name: "r = 2^256 - 1", seal: seal(2n ** 256n - 1n, s, recovery), digest },
+    { name: "r = p", seal: seal(P, s, recovery), digest },
+    { name: "s = n", seal: seal(r, N, recovery), digest },
+    { name: "s = n + 1", seal: seal(r, N + 1n, recovery), digest },
+    { name: "high s (the malleated twin)", seal: seal(r, N - s, recovery ^ 1), digest },
+    { name: "s = n/2 + 1, the lowest high s", seal: seal(r, (N >> 1n) + 1n, recovery), digest },
+    { name: "s = n/2, the highest low s", seal: seal(r, N >> 1n, recovery), digest },
+    { name: "recovery id 2", seal: seal(r, s, 2), digest },
+    { name: "recovery id 3", seal: seal(r, s, 3), digest },
+    { name: "recovery id 4", seal: seal(r, s, 4), digest },
+    { name: "recovery id 27", seal: seal(r, s, 27), digest },
+    { name: "recovery id 255", seal: seal(r, s, 255), digest },
+    { name: "r not an x-coordinate", seal: seal(notOnCurveX(), s, 0), digest },
+    { name: "the point at infinity", ...infinity },
+    { name: "a 64-byte seal", seal: honest.seal.subarray(0, 64), digest },
+    { name: "a 66-byte seal", seal: Uint8Array.from([...honest.seal, 0]), digest },
+    { name: "an empty seal", seal: new Uint8Array(0), digest },
+    { name: "a 31-byte digest", seal: honest.seal, digest: digest.subarray(0, 31) },
+    { name: "a 33-byte digest", seal: honest.seal, digest: Uint8Array.from([...digest, 0]) },
+    { name: "digest 0", seal: honest.seal, digest: new Uint8Array(32) },
+    { name: "digest n (reduced to 0 by both)", seal: honest.seal, digest: be32(N) },
+    { name: "digest 2^256 - 1", seal: honest.seal, digest: be32(2n ** 256n - 1n) },
+  );
+  return out;
+}
+
+const verdict = (outcome: SealRecovery): string => ("refused" in outcome ? `refused: ${outcome.refused}` : `key ${bytesToHex(outcome.publicKey)}`);
+
+/** The cases where `candidate`'s verdict (through the light client's checks) differs from @noble/curves'. */
+function differences(candidate: Secp256k1Recover, all: readonly Case[]): string[] {
+  const found: string[] = [];
+  try {
+    for (const c of all) {
+      installSecp256k1Recover(undefined);
+      const noble = verdict(recoverSealPublicKey(c.seal, c.digest));
+      installSecp256k1Recover(candidate, "candidate");
+      const other = verdict(recoverSealPublicKey(c.seal, c.digest));
+      if (noble !== other) found.push(`${c.name}: noble ${noble}, candidate ${other}`);
+    }
+  } finally {
+    installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+  }
+  return found;
+}
+
+/** What a library does when asked directly (no checks before it): a key, null, or a throw. */
+function raw(recover: Secp256k1Recover, c: Case): string {
+  try {
+    const key = recover(c.digest, c.seal.subarray(0, 64), c.seal[64] as 0 | 1);
+    return key === null ? "null" : `key ${bytesToHex(key)}`;
+  } catch {
+    return "throws";
+  }
+}
+
+describe("light client seal recovery on libsecp256k1 (src/local/nodeSecp256k1.ts)", () => {
+  it("default: importing it installs libsecp256k1 (tiny-secp256k1) behind the light client's seal recovery", () => {
+    assert.equal(secp256k1RecoverName(), LIBSECP256K1_NAME);
+    const extra = decodeQbftExtraData(block7528.extraData);
+    assert.equal(bytesToHex(qbftCommitSealDigest(block7528, extra)), vectors.besuBlock7528.commitSealHash);
+    const sealers = extra.seals.map((s) => recoverSealer(s, qbftCommitSealDigest(block7528, extra)));
+    assert.deepEqual(sealers, vectors.besuBlock7528.sealers);
+    assert.deepEqual(verifyQbftHeader(block7528, { validators: vectors.besuBlock7528.validators, mode: "header" }).sealers, vectors.besuBlock7528.sealers);
+  });
+
+  it("default: the same verdict as @noble/curves on every seal: Besu's, honest random ones, random r, and hostile ones (r, s = 0, ≥ n, high s, recovery ids 2 to 255, no x-coordinate, infinity, wrong lengths)", () => {
+    const all = cases();
+    assert.deepEqual(differences(libsecp256k1Recover, all), []);
+    // The cases reach every refusal and both outcomes of random r (the comparison is not vacuous).
+    installSecp256k1Recover(undefined);
+    try {
+      const outcomes = all.map((c) => [c.name, verdict(recoverSealPublicKey(c.seal, c.digest))] as const);
+      const refusals = new Set(outcomes.filter(([, v]) => v.startsWith("refused")).map(([, v]) => v));
+      assert.deepEqual([...refusals].sort(), ["length", "high-s", "no-key", "r-range", "recovery-id", "s-range"].map((r) => `refused: ${r}`).sort());
+      const randomR = outcomes.filter(([name]) => name.startsWith("random r"));
+      assert.ok(randomR.some(([, v]) => v.startsWith("key")) && randomR.some(([, v]) => v === "refused: no-key"), "random r: some recover, some do not");
+      const named = new Map(outcomes);
+      assert.equal(named.get("r not an x-coordinate"), "refused: no-key");
+      assert.equal(named.get("the point at infinity"), "refused: no-key");
+      assert.equal(named.get("s = n/2 + 1, the lowest high s"), "refused: high-s");
+      assert.ok(named.get("s = n/2, the highest low s")!.startsWith("key"));
+    } finally {
+      installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+    }
+  });
+
+  it("behavior: asked directly, the two libraries differ only where the light client refuses before asking; both give no key where no key recovers", () => {
+    const byName = new Map(cases().map((c) => [c.name, c]));
+    const both = (name: string) => [raw(nobleSecp256k1Recover, byName.get(name)!), raw(libsecp256k1Recover, byName.get(name)!)];
+    // Out of range: both throw (noble: "r must be 0 < r < CURVE.n"; tiny-secp256k1: "Expected Signature").
+    for (const name of ["r = 0", "s = 0", "r = n", "s = n"]) assert.deepEqual(both(name), ["throws", "throws"], name);
+    // No x-coordinate: both throw (tiny-secp256k1 checks r as an x-only point first). The point at
+    // infinity: noble throws, libsecp256k1 returns null. The light client refuses all of these as no-key.
+    assert.deepEqual(both("r not an x-coordinate"), ["throws", "throws"]);
+    assert.deepEqual(both("the point at infinity"), ["throws", "null"]);
+    // High s: both libraries recover the signer's key (libsecp256k1's recovery does not normalise s); the light client refuses it first.
+    const [nobleHigh, libHigh] = both("high s (the malleated twin)");
+    assert.equal(nobleHigh, libHigh);
+    assert.ok(nobleHigh!.startsWith("key"));
+    // Recovery ids 2 and 3 (r + n as the x-coordinate): noble throws, tiny-secp256k1 throws unless r < p − n; the light client refuses above 1.
+    assert.deepEqual(both("recovery id 2"), ["throws", "throws"]);
+  });
+
+  it("error: the comparison fails for a recovery that is not secp256k1's (a stub, a flipped recovery id, a compressed key, one that throws on honest seals)", () => {
+    const all = cases();
+    const stubKey = Uint8Array.from([4, ...new Uint8Array(64).fill(1)]);
+    const stubs: [string, Secp256k1Recover][] = [
+      ["a stub giving one key", () => stubKey],
+      ["a flipped recovery id", (digest, signature, recovery) => nobleSecp256k1Recover(digest, signature, (recovery ^ 1) as 0 | 1)],
+      [
+        "a compressed key",
+        (digest, signature, recovery) => secp256k1.Signature.fromCompact(signature).addRecoveryBit(recovery).recoverPublicKey(digest).toRawBytes(true),
+      ],
+      [
+        "one that refuses every seal",
+        () => {
+          throw new Error("no");
+        },
+      ],
+    ];
+    for (const [name, stub] of stubs) assert.notDeepEqual(differences(stub, all), [], name);
+    assert.equal(secp256k1RecoverName(), LIBSECP256K1_NAME, "libsecp256k1 installed again");
+    // A stub behind the light client changes the verdict on Besu's block: the header no longer verifies.
+    try {
+      installSecp256k1Recover(() => stubKey, "stub");
+      assert.throws(() => verifyQbftHeader(block7528, { validators: vectors.besuBlock7528.validators, mode: "header" }), /not a validator in force/);
+    } finally {
+      installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+    }
+  });
+
+  it("behavior: installSecp256k1Recover(undefined) goes back to @noble/curves with the same addresses; keccak of the key gives Besu's sealers", () => {
+    const extra = decodeQbftExtraData(block7528.extraData);
+    const digest = qbftCommitSealDigest(block7528, extra);
+    try {
+      installSecp256k1Recover(undefined);
+      assert.equal(secp256k1RecoverName(), "@noble/curves (JavaScript)");
+      assert.deepEqual(
+        extra.seals.map((s) => recoverSealer(s, digest)),
+        vectors.besuBlock7528.sealers,
+      );
+      const key = libsecp256k1Recover(digest, extra.seals[0]!.subarray(0, 64), extra.seals[0]![64] as 0 | 1)!;
+      assert.equal(bytesToHex(keccak256(key.subarray(1)).subarray(12)), vectors.besuBlock7528.sealers[0]);
+    } finally {
+      installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+    }
+  });
+});
