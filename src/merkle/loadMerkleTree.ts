@@ -45,8 +45,13 @@ export function loadMerkleTree(bytes: Uint8Array, parameters: LoadMerkleTreePara
   let nodes = bytes;
   let blob: Uint8Array | undefined;
   let leafCount = (bytes.length / 32 + 1) / 2;
+  const header = readTreeHeader(bytes);
+  // A blob cut short by an odd number of nodes has the length of bare nodes: its header (28 fixed
+  // bytes no keccak root matches by chance) tells it apart, so it is refused, not read as a tree of
+  // other leaves (whose leaf order would pass now and then).
+  if ((bytes.length / 32) % 2 === 1 && typeof header === "number")
+    throw notATree(`${bytes.length} bytes after a tree header, expected ${TREE_HEADER_BYTES + (2 * header - 1) * 32} for its ${header} leaves`);
   if ((bytes.length / 32) % 2 === 0) {
-    const header = readTreeHeader(bytes);
     if (typeof header === "string") throw notATree(header);
     leafCount = header;
     blob = bytes;

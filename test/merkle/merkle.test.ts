@@ -272,6 +272,14 @@ describe("merkle tree", () => {
     const invalid = coded(MerkleError, "INVALID_TREE_BYTES");
     assert.throws(() => loadMerkleTree(blob.subarray(0, blob.length - 32)), invalid, "truncated by one node");
     assert.throws(() => loadMerkleTree(blob.subarray(0, blob.length - 1)), invalid, "truncated by one byte");
+    // Cut by an odd number of nodes, the length is that of bare nodes: the header still refuses it
+    // (before, the leaf-order check did, except when the node shifted into the leaves sorted first).
+    for (const cut of [1, 3, 99])
+      assert.throws(
+        () => loadMerkleTree(blob.subarray(0, blob.length - 32 * cut)),
+        (e: unknown) => e instanceof MerkleError && e.code === "INVALID_TREE_BYTES" && /after a tree header, expected 6400 for its 100 leaves/.test(e.message),
+        `truncated by ${cut} node(s)`,
+      );
     assert.throws(() => loadMerkleTree(new Uint8Array(0)), invalid, "empty");
     assert.throws(() => loadMerkleTree(changed(0)), invalid, "magic");
     assert.throws(() => loadMerkleTree(changed(4)), invalid, "version 0");
