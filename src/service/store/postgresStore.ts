@@ -25,8 +25,14 @@ export class PostgresServiceStore implements ServiceStore {
   /** Creates the schema or checks its version, serialised across instances by an advisory lock. */
   async migrate(): Promise<void> {
     const version = async (client: pg.PoolClient): Promise<number | null> => {
-      const tables = await client.query("SELECT to_regclass('meta') IS NOT NULL AS meta, to_regclass('entries') IS NOT NULL AS entries");
-      const { meta, entries } = tables.rows[0] as { meta: boolean; entries: boolean };
+      // pg_class is read under the statement's snapshot. Not to_regclass: its name lookup may answer
+      // from this connection's catalog cache, which can still say "no such table" after another
+      // instance's schema transaction committed (seen: meta absent, entries present, in ~1 of 70 races).
+      const tables = await client.query(
+        `SELECT bool_or(relname = 'meta') AS meta, bool_or(relname = 'entries') AS entries FROM pg_catalog.pg_class
+          WHERE relname IN ('meta', 'entries') AND relkind IN ('r', 'p') AND relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = current_schema())`,
+      );
+      const { meta, entries } = tables.rows[0] as { meta: boolean | null; entries: boolean | null };
       if (!meta && !entries) return null;
       const row = meta
         ? ((await client.query("SELECT value FROM meta WHERE key = $1", [rules.SERVICE_SCHEMA_VERSION_KEY])).rows[0] as Row | undefined)
