@@ -37,6 +37,18 @@ export function parseJsonBytes(bytes: Uint8Array, what = "JSON"): unknown {
   return parseJson(text, what);
 }
 
+/** JSON's one-character escapes and what they stand for. */
+const SIMPLE_ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['"', '"'],
+  ["\\", "\\"],
+  ["/", "/"],
+  ["b", "\b"],
+  ["f", "\f"],
+  ["n", "\n"],
+  ["r", "\r"],
+  ["t", "\t"],
+]);
+
 class Parser {
   private i = 0;
   constructor(
@@ -90,7 +102,6 @@ class Parser {
   private object(path: string, depth: number): Record<string, unknown> {
     this.i++; // {
     const out: Record<string, unknown> = {};
-    const keys = new Set<string>();
     this.ws();
     if (this.s[this.i] === "}") {
       this.i++;
@@ -101,15 +112,16 @@ class Parser {
       if (this.s[this.i] !== '"') this.syntax("expected a string key");
       const key = this.string(`${path}.<key>`);
       const keyPath = `${path}.${key}`;
-      if (keys.has(key)) invalid("DUPLICATE_KEY", "duplicate key: JSON readers disagree on which value counts", keyPath);
-      keys.add(key);
+      if (Object.hasOwn(out, key)) invalid("DUPLICATE_KEY", "duplicate key: JSON readers disagree on which value counts", keyPath);
       this.ws();
       if (this.s[this.i] !== ":") this.syntax("expected ':'");
       this.i++;
       this.ws();
       const value = this.value(keyPath, depth + 1);
-      // defineProperty, not assignment: a key "__proto__" is data, never a prototype.
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      // A key "__proto__" is data, never a prototype: defined, not assigned (assignment keeps the
+      // object in V8's fast mode for every other key).
+      if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      else out[key] = value;
       this.ws();
       const c = this.s[this.i++];
       if (c === "}") break;
@@ -147,6 +159,7 @@ class Parser {
     this.i++; // opening quote
     let out = "";
     let start = this.i;
+    let surrogates = false; // whether the lone-surrogate check is needed at all
     for (;;) {
       if (this.i >= s.length) this.syntax("unterminated string");
       const c = s.charCodeAt(this.i);
@@ -159,22 +172,25 @@ class Parser {
       if (c === 0x5c) {
         out += s.slice(start, this.i);
         const e = s[this.i + 1];
-        const simple: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
-        if (e !== undefined && simple[e] !== undefined) {
-          out += simple[e];
+        const simple = e === undefined ? undefined : SIMPLE_ESCAPES.get(e);
+        if (simple !== undefined) {
+          out += simple;
           this.i += 2;
         } else if (e === "u") {
           const hex = s.slice(this.i + 2, this.i + 6);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.syntax("invalid \\u escape");
-          out += String.fromCharCode(Number.parseInt(hex, 16));
+          const unit = Number.parseInt(hex, 16);
+          if (unit >= 0xd800 && unit <= 0xdfff) surrogates = true;
+          out += String.fromCharCode(unit);
           this.i += 6;
         } else this.syntax("invalid escape");
         start = this.i;
         continue;
       }
+      if (c >= 0xd800 && c <= 0xdfff) surrogates = true;
       this.i++;
     }
-    if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(out))
+    if (surrogates && /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(out))
       invalid("LONE_SURROGATE", "string contains a lone surrogate (not valid Unicode)", path);
     return out;
   }
@@ -187,7 +203,10 @@ class Parser {
     const integerForm = m[2] === undefined && m[3] === undefined;
     // An integer literal is compared exactly (9007199254740993 rounds to 2^53 as a double);
     // anything written with a fraction or exponent must stay below 2^53.
-    const outOfRange = integerForm ? BigInt(m[0]) > BigInt(LIMIT) || BigInt(m[0]) < -BigInt(LIMIT) : !Number.isFinite(n) || Math.abs(n) > LIMIT;
+    // (Up to 15 digits is below 2^53 whatever they are: no BigInt needed.)
+    const outOfRange = integerForm
+      ? m[0].length > 15 && (BigInt(m[0]) > BigInt(LIMIT) || BigInt(m[0]) < -BigInt(LIMIT))
+      : !Number.isFinite(n) || Math.abs(n) > LIMIT;
     if (outOfRange)
       invalid(
         "NUMBER_OUT_OF_RANGE",
