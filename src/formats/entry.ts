@@ -60,7 +60,11 @@ export function describeEntry(entry: LedgerEntry): string {
   return `${entry.statement.predicateType} about ${entry.statement.subject.map((s) => s.name).join(", ")}`;
 }
 
-/** The Merkle leaf: `recordLeaf(subject sha256, entry hash)`, the same rule for both kinds. */
-export function leafOfEntry(entry: LedgerEntry): Hex {
-  return recordLeaf(`0x${entrySubjectSha256(entry)}`, entryHash(entry));
+/**
+ * The Merkle leaf: `recordLeaf(subject sha256, entry hash)`, the same rule for both kinds.
+ * `hash`: the entry's {@link entryHash} when the caller has just computed it from this same entry
+ * (a verifier that hashed the envelope it checked), so it is not computed twice.
+ */
+export function leafOfEntry(entry: LedgerEntry, hash: Hex = entryHash(entry)): Hex {
+  return recordLeaf(`0x${entrySubjectSha256(entry)}`, hash);
 }

@@ -50,8 +50,13 @@ export async function verifyAttestation(parameters: VerifyAttestationParameters)
   if (receipt.envelope === undefined) throw new VerificationError("envelope", "the receipt is for a plain record, not a signed attestation");
   // Offline first: a forged signature fails before any network round trip.
   const envelope = await verifyEnvelope({ envelope: receipt.envelope, publicKeys: parameters.publicKeys });
-  // The envelope just parsed and checked is the entry whose leaf is checked (its statement parsed once).
-  const anchored = await verifyReceiptOfEntry(parameters, { kind: "attestation", envelope: envelope.envelope, statement: envelope.statement });
+  // The envelope just parsed and checked is the entry whose leaf is checked (its statement parsed
+  // and its hash computed once).
+  const anchored = await verifyReceiptOfEntry(
+    parameters,
+    { kind: "attestation", envelope: envelope.envelope, statement: envelope.statement },
+    envelope.entryHash,
+  );
   const signers: VerifiedSigner[] = [];
   for (const signer of envelope.signers) {
     // Keys are registered per organisation: only the anchoring organisation's registration is read, so another

@@ -72,9 +72,10 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
 /**
  * `verifyReceipt` of a receipt whose entry the caller has already parsed from that receipt (an
  * attestation's, by `verifyEnvelope`): the statement is not parsed a second time, and the entry
- * whose leaf is checked is the very one whose signatures were. Internal: not exported by the package.
+ * whose leaf is checked is the very one whose signatures were. `hash`: that entry's hash, when the
+ * caller computed it from the same entry (`verifyEnvelope` does). Internal: not exported by the package.
  */
-export async function verifyReceiptOfEntry(parameters: VerifyReceiptParameters, entry: LedgerEntry): Promise<VerifiedReceipt> {
+export async function verifyReceiptOfEntry(parameters: VerifyReceiptParameters, entry: LedgerEntry, hash?: Hex): Promise<VerifiedReceipt> {
   const { receipt, chain } = parameters;
   const registry = parseAddress(parameters.registry, "registry");
   const required = parameters.confirmations ?? 1;
@@ -93,7 +94,7 @@ export async function verifyReceiptOfEntry(parameters: VerifyReceiptParameters, 
     checks.push("artifact-digest");
     if (artifact.checked === "files") checks.push("artifact-kind");
   }
-  const leaf = leafOfEntry(entry);
+  const leaf = leafOfEntry(entry, hash);
   if (!hexEquals(leaf, receipt.leaf)) fail("record-leaf", `the ${entry.kind} hashes to leaf ${leaf}, not the receipt's leaf ${receipt.leaf}`);
   checks.push("record-leaf");
   const computedRoot = processProof(receipt.leaf, receipt.proof);
