@@ -12,7 +12,7 @@ export type CorpusTarget = "record receipt" | "attestation receipt" | "envelope"
 /** What the verifier must answer: the named check that fails, or the input error code. */
 export type Refusal = { readonly check: string } | { readonly code: string };
 
-// biome-ignore lint/suspicious/noExplicitAny: documents are edited as plain JSON.
+// any: documents are edited as plain JSON.
 export type Doc = any;
 
 export type DocumentCase = {

@@ -38,7 +38,7 @@ export type AnchoringEngine = ReturnType<typeof createAnchoringEngine>;
  * await engine.driveOutbox();
  */
 export function createAnchoringEngine(p: AnchoringEngineParameters) {
-  const { store, writer, logger, events, now, registry } = p;
+  const { store, writer, logger, events, now } = p;
   const served = new Set(p.orgIds);
   const policy = p.fees;
   const memory: AnchoringMemory = {
