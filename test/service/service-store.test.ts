@@ -767,13 +767,22 @@ const sqliteBackend = (options: { ingestThread?: boolean } = {}): Backend => ({
 serviceStoreConformance(sqliteBackend());
 serviceStoreConformance(sqliteBackend({ ingestThread: true }));
 
-/** Runs sealers in separate processes on one SQLite file, all starting at `startAt`; the leaves of each batch they sealed. */
-function sealInProcess(path: string, startAt: number): Promise<{ id: number; leaves: Hex[] }[]> {
+type SealedBatches = { id: number; leaves: Hex[] }[];
+type Sealer = { readonly ready: Promise<void>; go(): void; kill(): void; readonly done: Promise<SealedBatches> };
+
+/**
+ * A sealer in a separate process on one SQLite file: it opens the store, says it is `ready`, and
+ * seals only once told to `go`; `done` gives the leaves of each batch it sealed. A barrier, not a
+ * start time: starting a process (tsx, the store's modules) took over 3 s on a loaded machine, so
+ * one sealer could seal everything before the other was up.
+ */
+function sealInProcess(path: string): Sealer {
   const module = fileURLToPath(new URL("../../src/service/store/sqlite.ts", import.meta.url));
   const code = `
     const { openSqliteServiceStore } = await import(process.env.STORE_MODULE);
     const store = await openSqliteServiceStore(process.env.STORE_PATH);
-    await new Promise((r) => setTimeout(r, Math.max(0, Number(process.env.START_AT) - Date.now())));
+    process.stdout.write("ready\\n");
+    await new Promise((r) => process.stdin.once("data", r));
     const batches = [];
     for (;;) {
       let leaves = [];
@@ -785,16 +794,25 @@ function sealInProcess(path: string, startAt: number): Promise<{ id: number; lea
     await store.close();
     process.stdout.write(JSON.stringify(batches));`;
   const child = spawn(process.execPath, ["--no-warnings", "--import", import.meta.resolve("tsx"), "--input-type=module", "-e", code], {
-    env: { ...process.env, STORE_MODULE: module, STORE_PATH: path, START_AT: String(startAt) },
-    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, STORE_MODULE: module, STORE_PATH: path },
+    stdio: ["pipe", "pipe", "inherit"],
   });
   let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve, reject) =>
-    child.on("exit", (code) =>
-      code === 0 ? resolve(JSON.parse(out) as { id: number; leaves: Hex[] }[]) : reject(new Error(`sealer process exited with ${code}`)),
+  let signalReady!: () => void;
+  const ready = new Promise<void>((resolve) => (signalReady = resolve));
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.startsWith("ready\n")) signalReady();
+  });
+  // "close", not "exit": at "exit" the child's stdout may not all have been read yet.
+  const done = new Promise<SealedBatches>((resolve, reject) =>
+    child.on("close", (code) =>
+      code === 0 ? resolve(JSON.parse(out.slice("ready\n".length)) as SealedBatches) : reject(new Error(`sealer process exited with ${code}`)),
     ),
   );
+  // A sealer that dies before it is ready must fail the test, not leave it waiting.
+  const readyOrDead = Promise.race([ready, done.then(() => Promise.reject(new Error("sealer process exited before it was ready")))]);
+  return { ready: readyOrDead, go: () => child.stdin.end("go\n"), kill: () => void child.kill("SIGKILL"), done };
 }
 
 describe("SQLite service store", () => {
@@ -874,8 +892,13 @@ describe("SQLite service store", () => {
     try {
       const entries = Array.from({ length: 1500 }, () => entry(1));
       for (let i = 0; i < entries.length; i += 500) await store.addEntries(entries.slice(i, i + 500));
-      const startAt = Date.now() + 2500;
-      const [a, b] = await Promise.all([sealInProcess(path, startAt), sealInProcess(path, startAt)]);
+      const sealers = [sealInProcess(path), sealInProcess(path)] as const;
+      await Promise.all(sealers.map((s) => s.ready)).catch((error: unknown) => {
+        for (const s of sealers) s.kill(); // the other one waits for its go: it must not outlive the test
+        throw error;
+      });
+      for (const s of sealers) s.go();
+      const [a, b] = await Promise.all([sealers[0].done, sealers[1].done]);
       console.log(`    two processes sealed ${a.length} and ${b.length} batches`);
       assert.ok(a.length > 0 && b.length > 0, `both processes sealed (${a.length} and ${b.length} batches)`);
       const all = [...a, ...b].flatMap((batch) => batch.leaves);
