@@ -206,7 +206,7 @@ async function pendingNonce(writer: ChainWriter): Promise<number> {
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), "provenance-anchorer-"));
-  node = await startAnvil({ accounts: 26 });
+  node = await startAnvil({ accounts: 27 });
   rpcUrl = node.rpcUrl;
   admin = writerFor(rpcUrl, 0);
   registry = (await deployRegistry(admin)).registry;
@@ -375,6 +375,45 @@ describe("anchorer", () => {
     const waited = Date.now() - added;
     assert.equal(t.recorded.sealed.length, 1, "sealed");
     assert.ok(waited >= 390 && waited < 1_500, `sealed ${waited} ms after ingest: at T (400 ms), well before the 60 s poll`);
+    await anchorer.stop();
+    await ticksThenConfirmed(t, anchorer, 2, entries);
+  });
+
+  it("behavior: entries acknowledged while a pass reads what is pending are still sealed at T, not at the next poll", async () => {
+    const t = await setup(26);
+    // The race, made certain: the pass reads pendingStats (nothing yet); before that answer comes
+    // back, two entries are committed and notifyIngested runs. The pass must not then overwrite
+    // the wake-up at T that the notification set with "nothing pending" from its older read.
+    let racing = false;
+    let entries: NewEntry[] = [];
+    const store = new Proxy(t.store, {
+      get(target, property, receiver) {
+        if (property === "pendingStats")
+          return async () => {
+            const stats = await target.pendingStats();
+            if (racing) {
+              racing = false;
+              entries = await t.add(2);
+              anchorer.notifyIngested(t.orgId, 2);
+            }
+            return stats;
+          };
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const anchorer = t.make({ store, maxPending: 100, intervalMs: 400, pollIntervalMs: 60_000 });
+    await anchorer.start();
+    racing = true;
+    await anchorer.tick(); // a pass (as the loop's would be) during which the entries arrive
+    assert.equal(racing, false, "the entries arrived during the pass's read");
+    assert.equal(t.recorded.sealed.length, 0, "not yet: younger than T");
+    await waitUntil(() => t.recorded.sealed.length > 0);
+    assert.deepEqual(
+      t.recorded.sealed.map((b) => b.leafCount),
+      [2],
+      "sealed at T (within 5 s), not at the 60 s poll",
+    );
     await anchorer.stop();
     await ticksThenConfirmed(t, anchorer, 2, entries);
   });

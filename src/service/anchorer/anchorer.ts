@@ -145,7 +145,9 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
   async function sealDue(): Promise<void> {
     sealAt = Number.POSITIVE_INFINITY;
     const wakeInMs = await engine.sealDue(pendingHint);
-    sealAt = wakeInMs === Number.POSITIVE_INFINITY ? wakeInMs : Date.now() + wakeInMs;
+    // Entries acknowledged while the store was read (notifyIngested set sealAt meanwhile) may be
+    // missing from that read: keep the earlier wake-up, or they would wait for the next poll.
+    sealAt = Math.min(sealAt, wakeInMs === Number.POSITIVE_INFINITY ? wakeInMs : Date.now() + wakeInMs);
   }
 
   // ---- startup checks -------------------------------------------------------------------------
