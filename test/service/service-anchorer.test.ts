@@ -206,7 +206,7 @@ async function pendingNonce(writer: ChainWriter): Promise<number> {
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), "provenance-anchorer-"));
-  node = await startAnvil({ accounts: 27 });
+  node = await startAnvil({ accounts: 28 });
   rpcUrl = node.rpcUrl;
   admin = writerFor(rpcUrl, 0);
   registry = (await deployRegistry(admin)).registry;
@@ -413,6 +413,46 @@ describe("anchorer", () => {
       t.recorded.sealed.map((b) => b.leafCount),
       [2],
       "sealed at T (within 5 s), not at the 60 s poll",
+    );
+    await anchorer.stop();
+    await ticksThenConfirmed(t, anchorer, 2, entries);
+  });
+
+  it("behavior: entries acknowledged while a pass reads what is pending still count towards N", async () => {
+    const t = await setup(27);
+    // As above, the interleaving made certain: two entries arrive during the pass's read, which
+    // says "nothing pending"; the third, after the pass, reaches N = 3 and must wake the loop.
+    let racing = false;
+    const entries: NewEntry[] = [];
+    const store = new Proxy(t.store, {
+      get(target, property, receiver) {
+        if (property === "pendingStats")
+          return async () => {
+            const stats = await target.pendingStats();
+            if (racing) {
+              racing = false;
+              entries.push(...(await t.add(2)));
+              anchorer.notifyIngested(t.orgId, 2);
+            }
+            return stats;
+          };
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const anchorer = t.make({ store, maxPending: 3, intervalMs: 3_600_000, pollIntervalMs: 60_000 });
+    await anchorer.start();
+    racing = true;
+    await anchorer.tick();
+    assert.equal(racing, false, "the entries arrived during the pass's read");
+    assert.equal(t.recorded.sealed.length, 0, "not yet: 2 < N");
+    entries.push(...(await t.add(1)));
+    anchorer.notifyIngested(t.orgId, 1);
+    await waitUntil(() => t.recorded.sealed.length > 0);
+    assert.deepEqual(
+      t.recorded.sealed.map((b) => b.leafCount),
+      [3],
+      "sealed once N was reached (within 5 s), not at T (an hour) or the 60 s poll",
     );
     await anchorer.stop();
     await ticksThenConfirmed(t, anchorer, 2, entries);

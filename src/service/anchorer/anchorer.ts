@@ -51,6 +51,7 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
   const backoff = createBackoff(config.retry);
   // Memory only: losing any of it costs at most one early rebroadcast or an approximate latency.
   const pendingHint = new Map<number, number>(); // org → entries pending, as far as notifyIngested tells
+  let arriving: Map<number, number> | null = null; // org → entries notified while sealDue reads the store
   const fatal = new WeakSet<object>();
   const engine = createAnchoringEngine({ ...config, registry, events, now, maySign: holdLease });
   const { rpc, failedOperation } = engine;
@@ -144,9 +145,17 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
   /** Seals what is due (engine.sealDue) and sets when the loop must wake for the next organisation. */
   async function sealDue(): Promise<void> {
     sealAt = Number.POSITIVE_INFINITY;
-    const wakeInMs = await engine.sealDue(pendingHint);
-    // Entries acknowledged while the store was read (notifyIngested set sealAt meanwhile) may be
-    // missing from that read: keep the earlier wake-up, or they would wait for the next poll.
+    // Entries acknowledged while the store is read may be missing from that read, which resets the
+    // hints: they are counted apart and added back (at worst counted twice: one early pass).
+    arriving = new Map();
+    let wakeInMs: number;
+    try {
+      wakeInMs = await engine.sealDue(pendingHint);
+    } finally {
+      for (const [orgId, count] of arriving) pendingHint.set(orgId, (pendingHint.get(orgId) ?? 0) + count);
+      arriving = null;
+    }
+    // Likewise, keep the wake-up that notifyIngested set meanwhile, or they would wait for the next poll.
     sealAt = Math.min(sealAt, wakeInMs === Number.POSITIVE_INFINITY ? wakeInMs : Date.now() + wakeInMs);
   }
 
@@ -310,8 +319,9 @@ export function createAnchorer(config: AnchorerConfig): Anchorer {
         sealAt = Date.now() + config.intervalMs;
         wake?.();
       }
-      const pending = (pendingHint.get(orgId) ?? 0) + count;
-      pendingHint.set(orgId, pending);
+      const counts = arriving ?? pendingHint; // while sealDue reads the store: apart (see there)
+      counts.set(orgId, (counts.get(orgId) ?? 0) + count);
+      const pending = (pendingHint.get(orgId) ?? 0) + (arriving?.get(orgId) ?? 0);
       if (pending < config.maxPending) return;
       wakeRequested = true; // a pass at once: now if the loop sleeps, else right after this one
       wake?.();
