@@ -962,7 +962,10 @@ describe("several instances on one PostgreSQL store", () => {
     const token = generateApiToken();
     await setup.createToken({ orgId: org1, name: "shared", tokenHash: hashApiToken(token) });
     await setup.close();
-    const shared = { store: url, leaseTtlMs: 1000, intervalMs: 100 } as const;
+    // A lease far longer than the test. With 1 s, b could take it before "one anchorer" is checked:
+    // on a loaded core a's renewals (one per pass) came up to 3.4 s apart. The takeover below then
+    // comes only from a's release at close(), never from the lease running out.
+    const shared = { store: url, leaseTtlMs: 600_000, intervalMs: 100 } as const;
     const a = await startService(baseConfig({ ...shared, instanceId: "instance-a" }));
     let b: RunningService | undefined;
     try {
