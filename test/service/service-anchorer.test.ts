@@ -914,10 +914,13 @@ describe("anchorer", () => {
       },
     });
     const anchorer = t.make({ store: flaky, maxPending: 100, intervalMs: 300, pollIntervalMs: 60_000 });
-    const entries = await t.add(2);
-    await anchorer.start(); // the first pass sees 2 pending entries, due in 300 ms
+    await anchorer.start(); // the first pass finds nothing pending
     failing = true;
     const from = leaseCalls;
+    // Added once the store is failing, not before the start: a first pass that a loaded machine
+    // delayed past T would have sealed them while the store still worked.
+    const entries = await t.add(2);
+    anchorer.notifyIngested(t.orgId, 2); // due in 300 ms
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const calls = leaseCalls - from;
     assert.ok(calls >= 1 && calls <= 6, `${calls} passes in 2 s with the store down (backoff 250 ms doubling)`);
