@@ -188,6 +188,53 @@ async function killedBeforeBroadcast(t: Awaited<ReturnType<typeof setup>>): Prom
   return (await t.store.pendingTransactions())[0];
 }
 
+/**
+ * A running anchorer (poll interval 60 s) of `t`, then one pass during which two entries arrive:
+ * the pass reads pendingStats (nothing yet), and before that answer comes back the entries are
+ * committed and notifyIngested runs. A race made certain; `entries` are those two.
+ */
+async function entriesArriveDuringAPass(
+  t: Awaited<ReturnType<typeof setup>>,
+  overrides: Partial<AnchorerConfig>,
+): Promise<{ anchorer: Anchorer; entries: NewEntry[] }> {
+  let racing = false;
+  const entries: NewEntry[] = [];
+  const store = new Proxy(t.store, {
+    get(target, property, receiver) {
+      if (property === "pendingStats")
+        return async () => {
+          const stats = await target.pendingStats();
+          if (racing) {
+            racing = false;
+            entries.push(...(await t.add(2)));
+            anchorer.notifyIngested(t.orgId, 2);
+          }
+          return stats;
+        };
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const anchorer = t.make({ store, pollIntervalMs: 60_000, ...overrides });
+  await anchorer.start();
+  racing = true;
+  await anchorer.tick(); // a pass, as the loop's would be
+  assert.equal(racing, false, "the entries arrived during the pass's read");
+  return { anchorer, entries };
+}
+
+/** Within 5 s (not at the 60 s poll), `entries` are sealed as one batch (`when`); then the anchorer stops and they are confirmed. */
+async function sealedSoonThenConfirmed(t: Awaited<ReturnType<typeof setup>>, anchorer: Anchorer, entries: NewEntry[], when: string): Promise<void> {
+  await waitUntil(() => t.recorded.sealed.length > 0);
+  assert.deepEqual(
+    t.recorded.sealed.map((b) => b.leafCount),
+    [entries.length],
+    `sealed ${when}, within 5 s: not at the 60 s poll`,
+  );
+  await anchorer.stop();
+  await ticksThenConfirmed(t, anchorer, 2, entries);
+}
+
 /** `count` passes of `anchorer`; then every entry of `entries` is anchored exactly once and confirmed. */
 async function ticksThenConfirmed(t: { store: ServiceStore; orgId: number }, anchorer: Anchorer, count: number, entries: readonly NewEntry[]): Promise<void> {
   await ticks(anchorer, count);
@@ -381,81 +428,22 @@ describe("anchorer", () => {
 
   it("behavior: entries acknowledged while a pass reads what is pending are still sealed at T, not at the next poll", async () => {
     const t = await setup(26);
-    // The race, made certain: the pass reads pendingStats (nothing yet); before that answer comes
-    // back, two entries are committed and notifyIngested runs. The pass must not then overwrite
-    // the wake-up at T that the notification set with "nothing pending" from its older read.
-    let racing = false;
-    let entries: NewEntry[] = [];
-    const store = new Proxy(t.store, {
-      get(target, property, receiver) {
-        if (property === "pendingStats")
-          return async () => {
-            const stats = await target.pendingStats();
-            if (racing) {
-              racing = false;
-              entries = await t.add(2);
-              anchorer.notifyIngested(t.orgId, 2);
-            }
-            return stats;
-          };
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    const anchorer = t.make({ store, maxPending: 100, intervalMs: 400, pollIntervalMs: 60_000 });
-    await anchorer.start();
-    racing = true;
-    await anchorer.tick(); // a pass (as the loop's would be) during which the entries arrive
-    assert.equal(racing, false, "the entries arrived during the pass's read");
+    // The pass must not overwrite the wake-up at T that the notification set with "nothing
+    // pending" from its older read.
+    const { anchorer, entries } = await entriesArriveDuringAPass(t, { maxPending: 100, intervalMs: 400 });
     assert.equal(t.recorded.sealed.length, 0, "not yet: younger than T");
-    await waitUntil(() => t.recorded.sealed.length > 0);
-    assert.deepEqual(
-      t.recorded.sealed.map((b) => b.leafCount),
-      [2],
-      "sealed at T (within 5 s), not at the 60 s poll",
-    );
-    await anchorer.stop();
-    await ticksThenConfirmed(t, anchorer, 2, entries);
+    await sealedSoonThenConfirmed(t, anchorer, entries, "at T (400 ms)");
   });
 
   it("behavior: entries acknowledged while a pass reads what is pending still count towards N", async () => {
     const t = await setup(27);
-    // As above, the interleaving made certain: two entries arrive during the pass's read, which
-    // says "nothing pending"; the third, after the pass, reaches N = 3 and must wake the loop.
-    let racing = false;
-    const entries: NewEntry[] = [];
-    const store = new Proxy(t.store, {
-      get(target, property, receiver) {
-        if (property === "pendingStats")
-          return async () => {
-            const stats = await target.pendingStats();
-            if (racing) {
-              racing = false;
-              entries.push(...(await t.add(2)));
-              anchorer.notifyIngested(t.orgId, 2);
-            }
-            return stats;
-          };
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    const anchorer = t.make({ store, maxPending: 3, intervalMs: 3_600_000, pollIntervalMs: 60_000 });
-    await anchorer.start();
-    racing = true;
-    await anchorer.tick();
-    assert.equal(racing, false, "the entries arrived during the pass's read");
+    // Two entries arrive during the pass's read, which says "nothing pending"; the third, after
+    // the pass, reaches N = 3 and must wake the loop.
+    const { anchorer, entries } = await entriesArriveDuringAPass(t, { maxPending: 3, intervalMs: 3_600_000 });
     assert.equal(t.recorded.sealed.length, 0, "not yet: 2 < N");
     entries.push(...(await t.add(1)));
     anchorer.notifyIngested(t.orgId, 1);
-    await waitUntil(() => t.recorded.sealed.length > 0);
-    assert.deepEqual(
-      t.recorded.sealed.map((b) => b.leafCount),
-      [3],
-      "sealed once N was reached (within 5 s), not at T (an hour) or the 60 s poll",
-    );
-    await anchorer.stop();
-    await ticksThenConfirmed(t, anchorer, 2, entries);
+    await sealedSoonThenConfirmed(t, anchorer, entries, "once N was reached, not at T (an hour)");
   });
 
   it("behavior: while a batch awaits its block or its confirmations, each new block starts a pass at once", async () => {
