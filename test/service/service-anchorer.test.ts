@@ -27,9 +27,11 @@ import { modelRecordEntry } from "../helpers/serviceEntries.js";
 
 // Faults need a real node: anvil (Foundry, via npm) has anvil_reorg, anvil_dropTransaction,
 // evm_setAutomine and anvil_setNextBlockBaseFeePerGas. One anvil for the file; each test anchors
-// from its own account (anvil --accounts 26) so nonces never interfere.
+// from its own account (anvil --accounts 28) so nonces never interfere.
 
 const GWEI = 1_000_000_000n;
+/** The default anchorer's rebroadcastAfterMs (see setup). */
+const REBROADCAST_AFTER_MS = 60_000;
 
 let node: AnvilNode;
 let rpcUrl: string;
@@ -106,7 +108,10 @@ async function setup(index: number, options: { anchorers?: number[]; store?: Ser
       maxPending: 3,
       maxLeaves: 100,
       confirmations: 1,
-      fees: { bumpPercent: 20, maxFeePerGasCap: 100n * GWEI, rebroadcastAfterMs: 1_000 },
+      // A minute: real time never gets there within a test, only the movable clock does. With 1 s, a
+      // loaded machine's slow passes could reach it before the test moved the clock, and rebroadcast
+      // or replace a transaction the test expected to be left alone.
+      fees: { bumpPercent: 20, maxFeePerGasCap: 100n * GWEI, rebroadcastAfterMs: REBROADCAST_AFTER_MS },
       leaseName: "anchorer",
       leaseHolder: `holder-${index}`,
       leaseTtlMs: 30_000,
@@ -617,7 +622,7 @@ describe("anchorer", () => {
       assert.equal(await t.writer.getTransaction(tx.hash), null, "dropped");
       await anchorer.tick();
       assert.equal(await t.writer.getTransaction(tx.hash), null, "not rebroadcast before rebroadcastAfterMs");
-      t.clock.offset += 1_000;
+      t.clock.offset += REBROADCAST_AFTER_MS;
       await anchorer.tick();
       assert.ok(await t.writer.getTransaction(tx.hash), "rebroadcast: the node has it again");
       assert.equal((await t.store.transactionsOf(tx.batchId)).length, 1, "the same bytes, not a new transaction");
@@ -628,7 +633,7 @@ describe("anchorer", () => {
 
   it("behavior: a transaction held but not mined is replaced at the same nonce with bumped fees; the older one is marked replaced", () =>
     withOneInFlight(7, async (t, anchorer, entries) => {
-      t.clock.offset += 1_000;
+      t.clock.offset += REBROADCAST_AFTER_MS;
       await anchorer.tick(); // known to the node, not mined after rebroadcastAfterMs: stuck
       const [first, second] = await t.store.transactionsOf(t.recorded.sealed[0]!.batchId);
       assert.ok(first && second, "a replacement was signed");
@@ -785,7 +790,7 @@ describe("anchorer", () => {
     const anchorer = t.make();
     await anchorer.tick(); // reconcile rebroadcasts it; it waits behind the gap
     assert.equal(await t.writer.getTransactionReceipt(gapped.hash), null, "not minable");
-    t.clock.offset += 1_000;
+    t.clock.offset += REBROADCAST_AFTER_MS;
     await anchorer.tick(); // the gap is seen: re-signed at the node's nonce (and mined)
     await ticksThenConfirmed(t, anchorer, 2, entries);
     const txs = await t.store.transactionsOf(batch.id);
