@@ -37,10 +37,21 @@ export function recordingRequest(request: Eip1193Request): RecordingRequest {
   return Object.assign(recording, { kit: (): OfflineKit => ({ format: OFFLINE_KIT_FORMAT, answers: [...answers.values()] }) });
 }
 
+/** `value` with every object and array in it frozen, in place. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /**
  * A `request` that answers only from `kit`: the same question (method and parameters, compared as
  * JSON with sorted keys) gets the recorded answer; any other is refused with `offline-kit`. It has no
- * network code at all.
+ * network code at all. An answer is handed out as the kit holds it, deeply frozen (in place, the
+ * first time it is asked): no question can change what the next one is told, and nothing is copied
+ * (a light verification asks many questions twice).
  *
  * @example
  * import { parseOfflineKit, replayRequest } from "provenance-ledger/lightclient";
@@ -48,6 +59,7 @@ export function recordingRequest(request: Eip1193Request): RecordingRequest {
  */
 export function replayRequest(kit: OfflineKit): Eip1193Request {
   const answers = new Map(kit.answers.map((a) => [keyOf(a.method, a.params), a.result]));
+  const frozen = new Set<string>();
   return async ({ method, params = [] }) => {
     const key = keyOf(method, params);
     if (!answers.has(key))
@@ -56,6 +68,11 @@ export function replayRequest(kit: OfflineKit): Eip1193Request {
         `the kit has no answer to ${method}(${sortedJson(params).slice(1, -1).slice(0, 200)}): verify online, or rebuild the bundle with --embed-proofs`,
         { field: "offlineKit.answers" },
       );
-    return structuredClone(answers.get(key));
+    const answer = answers.get(key);
+    if (!frozen.has(key)) {
+      deepFreeze(answer);
+      frozen.add(key);
+    }
+    return answer;
   };
 }
