@@ -1,4 +1,16 @@
-import { type Abi, decodeEventLog, decodeFunctionResult, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
+import {
+  type Abi,
+  type AbiFunction,
+  concatHex,
+  decodeEventLog,
+  decodeFunctionResult,
+  encodeAbiParameters,
+  encodeDeployData,
+  encodeEventTopics,
+  encodeFunctionData,
+  getAbiItem,
+  toFunctionSelector,
+} from "viem";
 import { ChainError } from "../core/errors/chain.js";
 import { invalid } from "../core/errors/input.js";
 import { KEY_ALGORITHM_CODES, type KeyPossession } from "../formats/attestation/keyPossession.js";
@@ -47,8 +59,25 @@ export type SigningKeyState = {
 
 const abi = provenanceRegistryAbi as Abi;
 
+/**
+ * A view function's ABI item and selector, looked up once: `encodeFunctionData({ abi, functionName })`
+ * searches and formats the whole ABI and hashes the signature on every call, and a verification reads
+ * the registry a few times per bundle entry. The ABI has no overloads, so the name decides.
+ */
+const viewFunctions = new Map<string, { readonly item: AbiFunction; readonly selector: Hex }>();
+function viewFunction(functionName: string): { readonly item: AbiFunction; readonly selector: Hex } {
+  let found = viewFunctions.get(functionName);
+  if (found === undefined) {
+    const item = getAbiItem({ abi, name: functionName }) as AbiFunction;
+    found = { item, selector: toFunctionSelector(item) };
+    viewFunctions.set(functionName, found);
+  }
+  return found;
+}
+
 async function read(reader: ChainReader, registry: Hex, functionName: string, args: readonly unknown[]): Promise<unknown> {
-  const data = encodeFunctionData({ abi, functionName, args });
+  const { item, selector } = viewFunction(functionName);
+  const data = concatHex([selector, encodeAbiParameters(item.inputs, args)]);
   let result: Hex;
   try {
     result = await reader.call({ to: registry, data });
@@ -57,7 +86,7 @@ async function read(reader: ChainReader, registry: Hex, functionName: string, ar
   }
   if (result === "0x") throw new ChainError("NOT_A_REGISTRY", `no ProvenanceRegistry at ${registry}: the address has no code on this chain`);
   try {
-    return decodeFunctionResult({ abi, functionName, data: result });
+    return decodeFunctionResult({ abi: [item], functionName, data: result });
   } catch (cause) {
     throw new ChainError("NOT_A_REGISTRY", `the contract at ${registry} did not answer ${functionName}() like a ProvenanceRegistry`, { cause });
   }
