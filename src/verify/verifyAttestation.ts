@@ -6,7 +6,7 @@ import { readKeyPossession, readSigningKey } from "../chain/registry.js";
 import { VerificationError } from "../core/errors/verification.js";
 import type { Hex } from "../core/hex.js";
 import type { Receipt } from "../formats/receipt.js";
-import { type VerifiedReceipt, type VerifyReceiptParameters, verifyReceiptOfEntry } from "./verifyReceipt.js";
+import { type ChainCheckMemo, type VerifiedReceipt, type VerifyReceiptParameters, once, verifyReceiptOfEntry } from "./verifyReceipt.js";
 
 export type VerifyAttestationParameters = VerifyReceiptParameters & {
   /** Public keys of ed25519 and P-256 signers (checked against their keyids); secp256k1 needs none. */
@@ -17,6 +17,8 @@ export type VerifyAttestationParameters = VerifyReceiptParameters & {
    * checked once. Keyed by everything the check depends on; only results, never inputs, are reused.
    */
   readonly possessionChecks?: Map<string, Promise<string | null>> | undefined;
+  /** Anchor and key-registration checks already made with this same `chain` and pins (verifyBundle shares one across its entries, like `possessionChecks`). */
+  readonly chainChecks?: ChainCheckMemo | undefined;
 };
 
 /** A signer whose key the organisation had registered on chain when the envelope was anchored. */
@@ -56,6 +58,7 @@ export async function verifyAttestation(parameters: VerifyAttestationParameters)
     parameters,
     { kind: "attestation", envelope: envelope.envelope, statement: envelope.statement },
     envelope.entryHash,
+    parameters.chainChecks,
   );
   const signers: VerifiedSigner[] = [];
   for (const signer of envelope.signers) {
@@ -63,7 +66,9 @@ export async function verifyAttestation(parameters: VerifyAttestationParameters)
     // organisation's registration of the same key id (a squat, or a shared key) never counts here.
     const orgId = anchored.organisation.id;
     const keyId = onChainKeyId(signer.keyid);
-    const key = await readSigningKey(parameters.chain, anchored.registry, orgId, keyId);
+    const key = await once(parameters.chainChecks, JSON.stringify(["signingKey", anchored.registry, orgId, keyId]), () =>
+      readSigningKey(parameters.chain, anchored.registry, orgId, keyId),
+    );
     const at = anchored.blockNumber;
     if (!key)
       throw new VerificationError(

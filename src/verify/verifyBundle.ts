@@ -16,7 +16,7 @@ import { type LineageGraph, ancestorsOf, buildLineageGraph, displayName } from "
 import { receiptEntry } from "../formats/receipt.js";
 import { type VerifiedAttestation, verifyAttestation } from "./verifyAttestation.js";
 import { type ArtifactCheck, type ArtifactEvidence, checkKindClaims, evidenceOf } from "./artifact.js";
-import { verifyReceipt } from "./verifyReceipt.js";
+import { type ChainCheckMemo, verifyReceiptOfEntry } from "./verifyReceipt.js";
 import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy } from "./verificationPolicy.js";
 import type { EvidenceBundle } from "../formats/bundle.js";
 
@@ -154,6 +154,8 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
   const entries: LedgerEntry[] = [];
   // One chain reader for every entry: a signing key's registration is checked once (verifyAttestation).
   const possessionChecks = new Map<string, Promise<string | null>>();
+  // And each batch's anchor and each key's registration once: a bundle's entries come in a few batches, signed by a few keys.
+  const chainChecks: ChainCheckMemo = new Map();
   for (const [i, receipt] of receipts.entries()) {
     const common = {
       chain: parameters.chain,
@@ -165,10 +167,10 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
     };
     try {
       if (receipt.envelope !== undefined) {
-        const attestation = await verifyAttestation({ ...common, publicKeys: keys, possessionChecks });
+        const attestation = await verifyAttestation({ ...common, publicKeys: keys, possessionChecks, chainChecks });
         attestations.push(attestation);
         entries.push(attestation.entry);
-      } else entries.push((await verifyReceipt(common)).entry);
+      } else entries.push((await verifyReceiptOfEntry(common, receiptEntry(receipt), undefined, chainChecks)).entry);
     } catch (error) {
       if (error instanceof VerificationError)
         throw new VerificationError(error.check, `broken link at entry ${i} (${describeEntry(receiptEntry(receipt))}): ${error.shortMessage}`, {

@@ -1,4 +1,4 @@
-import { readAnchor, readOrganisation, decodeBatchAnchored } from "../chain/registry.js";
+import { type AnchorState, readAnchor, readOrganisation, decodeBatchAnchored } from "../chain/registry.js";
 import type { ChainReader } from "../chain/types.js";
 import { VerificationError, type VerificationCheck } from "../core/errors/verification.js";
 import { type Hex, hexEquals, parseAddress } from "../core/hex.js";
@@ -75,14 +75,15 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
  * whose leaf is checked is the very one whose signatures were. `hash`: that entry's hash, when the
  * caller computed it from the same entry (`verifyEnvelope` does). Internal: not exported by the package.
  */
-export async function verifyReceiptOfEntry(parameters: VerifyReceiptParameters, entry: LedgerEntry, hash?: Hex): Promise<VerifiedReceipt> {
-  const { receipt, chain } = parameters;
+export async function verifyReceiptOfEntry(
+  parameters: VerifyReceiptParameters,
+  entry: LedgerEntry,
+  hash?: Hex,
+  chainChecks?: ChainCheckMemo,
+): Promise<VerifiedReceipt> {
+  const { receipt } = parameters;
   const registry = parseAddress(parameters.registry, "registry");
-  const required = parameters.confirmations ?? 1;
   const checks: VerificationCheck[] = [];
-  const fail = (check: VerificationCheck, message: string): never => {
-    throw new VerificationError(check, message);
-  };
 
   // 1–3: offline checks, pure.
   const evidence = evidenceOf(parameters);
@@ -100,6 +101,67 @@ export async function verifyReceiptOfEntry(parameters: VerifyReceiptParameters, 
   const computedRoot = processProof(receipt.leaf, receipt.proof);
   if (!hexEquals(computedRoot, receipt.root)) fail("proof-root", `the proof leads to ${computedRoot}, not the receipt's root ${receipt.root}`);
   checks.push("proof-root");
+
+  // 4–5: the anchor on chain, once per distinct claim when the caller shares a memo (a bundle's entries come in a few batches).
+  const a = receipt.anchor;
+  const claim = ["anchor", receipt.root, a.chainId, a.registry, a.orgId, a.sequence, a.txHash, a.blockNumber, a.blockHash, a.timestamp];
+  const key = JSON.stringify([...claim, receipt.batch.leafCount, receipt.batch.metadataHash]);
+  const onChain = await once(chainChecks, key, () => checkAnchorOnChain(parameters, registry));
+  checks.push(...onChain.checks);
+  const { anchor, organisation } = onChain;
+  return {
+    entry,
+    root: receipt.root,
+    chainId: onChain.chainId,
+    registry,
+    organisation,
+    sequence: anchor.sequence,
+    txHash: receipt.anchor.txHash,
+    blockNumber: receipt.anchor.blockNumber,
+    blockHash: receipt.anchor.blockHash,
+    timestamp: receipt.anchor.timestamp,
+    confirmations: onChain.confirmations,
+    checks,
+    artifact,
+  };
+}
+
+const fail = (check: VerificationCheck, message: string): never => {
+  throw new VerificationError(check, message);
+};
+
+/**
+ * Chain checks a verification shares across the entries of one bundle (verifyBundle makes one per
+ * call, for one chain reader, one set of pins and one policy): each distinct question is checked once.
+ * Keyed by everything the check reads from the receipt; only results are reused, and a failure is
+ * the failure of every entry that asks the same question. Internal: not exported by the package.
+ */
+export type ChainCheckMemo = Map<string, Promise<unknown>>;
+
+/** `check()`, or the promise of the same check already started under `key` in `memo`. */
+export function once<T>(memo: ChainCheckMemo | undefined, key: string, check: () => Promise<T>): Promise<T> {
+  if (memo === undefined) return check();
+  let checked = memo.get(key) as Promise<T> | undefined;
+  if (checked === undefined) {
+    checked = check();
+    memo.set(key, checked);
+  }
+  return checked;
+}
+
+/** What the chain says of a receipt's anchor, with the checks (4–5) that established it. */
+type AnchorOnChain = {
+  readonly chainId: number;
+  readonly anchor: AnchorState;
+  readonly organisation: { readonly id: number; readonly name: string };
+  readonly confirmations: number;
+  readonly checks: readonly VerificationCheck[];
+};
+
+async function checkAnchorOnChain(parameters: VerifyReceiptParameters, registry: Hex): Promise<AnchorOnChain> {
+  const { receipt, chain } = parameters;
+  const required = parameters.confirmations ?? 1;
+  const checks: VerificationCheck[] = [];
 
   // 4: the pins, never the receipt, say which chain and registry count.
   if (receipt.anchor.chainId !== parameters.chainId)
@@ -175,19 +237,5 @@ export async function verifyReceiptOfEntry(parameters: VerifyReceiptParameters, 
   if (confirmations < required) fail("confirmations", `block ${receipt.anchor.blockNumber} has ${confirmations} confirmation(s); ${required} required`);
   checks.push("confirmations");
 
-  return {
-    entry,
-    root: receipt.root,
-    chainId: nodeChainId,
-    registry,
-    organisation: { id: org!.id, name: org!.name },
-    sequence: anchor.sequence,
-    txHash: receipt.anchor.txHash,
-    blockNumber: receipt.anchor.blockNumber,
-    blockHash: receipt.anchor.blockHash,
-    timestamp: receipt.anchor.timestamp,
-    confirmations,
-    checks,
-    artifact,
-  };
+  return { chainId: nodeChainId, anchor, organisation: { id: org!.id, name: org!.name }, confirmations, checks };
 }
