@@ -15,7 +15,7 @@
 // Not proven (and read by no verifier): a receipt's `from`, `to` and `contractAddress`, and the
 // transaction hash at an index (the transactions trie is not rebuilt). What is proven is the
 // receipt at that index of the verified block: status, gas and every log.
-import { type Abi, decodeFunctionData, encodeErrorResult, encodeFunctionResult } from "viem";
+import { type Abi, type AbiFunction, decodeAbiParameters, encodeAbiParameters, encodeErrorResult, toFunctionSelector } from "viem";
 import { ChainError } from "../../core/errors/chain.js";
 import { LightClientError } from "../../core/errors/lightClient.js";
 import type { Hex } from "../../core/hex.js";
@@ -33,6 +33,12 @@ import type { JsonRpcTransport, TrustReport, TrustedChainReader } from "../../ch
 import type { BlockHeader, LogEntry, LogFilter, TransactionReceipt } from "../../chain/types.js";
 
 const abi = provenanceRegistryAbi as Abi;
+let functionsBySelector: ReadonlyMap<string, AbiFunction> | undefined;
+/** The registry function a call's data selects (by its first 4 bytes), computed once: viem's decodeFunctionData hashes the ABI's signatures on every call. */
+function registryFunction(data: unknown): AbiFunction | undefined {
+  functionsBySelector ??= new Map(abi.filter((item): item is AbiFunction => item.type === "function").map((f) => [toFunctionSelector(f), f]));
+  return typeof data === "string" ? functionsBySelector.get(data.slice(0, 10).toLowerCase()) : undefined;
+}
 /** The storage layout the proofs read is ProvenanceRegistry's: the pinned address must hold exactly its code. */
 export const REGISTRY_CODE_HASH: Hex = bytesToHex(
   keccak256(hexToBytes(provenanceRegistryDeployedBytecode, "registry-code", "provenanceRegistryDeployedBytecode")),
@@ -255,32 +261,36 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
   async function proveCall({ to, data }: { readonly to: Hex; readonly data: Hex }): Promise<Hex> {
     if (to.toLowerCase() !== registry)
       throw new LightClientError("unprovable", `light mode proves the pinned registry's storage only, not a call to ${to}`, { field: "call.to" });
-    let decoded: { functionName: string; args?: readonly unknown[] | undefined };
+    const fn = registryFunction(data);
+    let args: readonly unknown[];
     try {
-      decoded = decodeFunctionData({ abi, data }) as typeof decoded;
+      if (fn === undefined) throw new Error(`no function of the registry has selector ${String(data).slice(0, 10)}`);
+      args = decodeAbiParameters(fn.inputs, `0x${data.slice(10)}`);
     } catch (cause) {
       throw new LightClientError("unprovable", "not a call of the registry's ABI", { field: "call.data", cause });
     }
-    const args = decoded.args ?? [];
-    switch (decoded.functionName) {
+    const encodeFunctionResult = (result: unknown): Hex => encodeAbiParameters(fn.outputs, (fn.outputs.length === 1 ? [result] : result) as never);
+    switch (fn.name) {
       case "anchorOf": {
         const [orgId, root] = args as [number, Hex];
         const a = facts.provenAnchor(await proveSlots(facts.anchorSlots(orgId, root)), orgId, root);
         return encodeFunctionResult({
-          abi,
-          functionName: "anchorOf",
-          result: { orgId: a.orgId, sequence: a.sequence, blockNumber: Number(a.blockNumber), timestamp: Number(a.timestamp), leafCount: a.leafCount },
-        } as never);
+          orgId: a.orgId,
+          sequence: a.sequence,
+          blockNumber: Number(a.blockNumber),
+          timestamp: Number(a.timestamp),
+          leafCount: a.leafCount,
+        });
       }
       case "signingKey": {
         const [orgId, keyId] = args as [number, Hex];
         const k = facts.provenSigningKey(await proveSlots(facts.signingKeySlots(orgId, keyId)), orgId, keyId);
-        return encodeFunctionResult({ abi, functionName: "signingKey", result: [k.role, k.algorithm, k.registeredAt, k.revokedAt, k.possessionHash] } as never);
+        return encodeFunctionResult([k.role, k.algorithm, k.registeredAt, k.revokedAt, k.possessionHash]);
       }
       case "revocationOf": {
         const [orgId, subject] = args as [number, Hex];
         const r = facts.provenRevocation(await proveSlots(facts.revocationSlots(orgId, subject)), orgId, subject);
-        return encodeFunctionResult({ abi, functionName: "revocationOf", result: [r.revoked, r.changedAt, r.entryHash] } as never);
+        return encodeFunctionResult([r.revoked, r.changedAt, r.entryHash]);
       }
       case "organisation": {
         const [orgId] = args as [number];
@@ -293,10 +303,10 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
             revertName: "ProvenanceRegistryUnknownOrganisation",
             revertData: encodeErrorResult({ abi, errorName: "ProvenanceRegistryUnknownOrganisation", args: [orgId] } as never),
           });
-        return encodeFunctionResult({ abi, functionName: "organisation", result: [org.name, org.headRoot, org.batchCount] } as never);
+        return encodeFunctionResult([org.name, org.headRoot, org.batchCount]);
       }
       default:
-        throw new LightClientError("unprovable", `light mode does not prove ${decoded.functionName}()`, { field: "call.data" });
+        throw new LightClientError("unprovable", `light mode does not prove ${fn.name}()`, { field: "call.data" });
     }
   }
 
