@@ -176,6 +176,11 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     const pinned = await run("verify-bundle", bundleFile, "--artifact", evidence.model.path, "--trust", pinsFile, "--json");
     assert.equal((JSON.parse(pinned.stdout) as { trustMode: string }).trustMode, "light", pinned.stderr);
     // A head older than --max-head-age (here 1 s; resumed from a saved checkpoint): no revocation verdict, exit 1.
+    // Its age is whole seconds of the wall clock since the head's timestamp: a fast run gets here within a second
+    // of the last block, so wait until the head is at least 2 s old.
+    const head = (await upstream({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { timestamp: Hex };
+    const wait = (Number(BigInt(head.timestamp)) + 2) * 1000 + 50 - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 5_000)));
     const liar = await run(...common, "--qbft-trust", trustFile, "--trust-mode", "light", "--checkpoint", trustFile, "--max-head-age", "1s");
     assert.equal(liar.code, 1);
     assert.match(liar.stderr, /NOT VERIFIED: check "freshness" failed/);
