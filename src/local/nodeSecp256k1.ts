@@ -1,8 +1,9 @@
-// Importing this module makes the light client's commit-seal recovery libsecp256k1's (Bitcoin
-// Core's library, compiled to WebAssembly by tiny-secp256k1): the same keys as @noble/curves, about
-// six times as fast, which is most of a light verification's CPU time. The platform-neutral light
-// client keeps @noble/curves wherever this is not loaded (a browser).
+// Importing this module makes the secp256k1 recovery of the light client's commit seals and of DSSE
+// signatures libsecp256k1's (Bitcoin Core's library, compiled to WebAssembly by tiny-secp256k1): the
+// same keys as @noble/curves, about six times as fast, which is most of a light verification's CPU
+// time. The platform-neutral layers keep @noble/curves wherever this is not loaded (a browser).
 import { createRequire } from "node:module";
+import { installSecp256k1Recovery } from "../formats/attestation/publicKeys.js";
 import { installSecp256k1Recover, type Secp256k1Recover } from "../verify/lightclient/secp256k1.js";
 
 type TinySecp256k1 = typeof import("tiny-secp256k1");
@@ -26,3 +27,5 @@ export const libsecp256k1Recover: Secp256k1Recover = (digest, signature, recover
 };
 
 installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+// And behind secp256k1 DSSE signatures (an envelope's signer is the address its signature recovers).
+installSecp256k1Recovery(libsecp256k1Recover, LIBSECP256K1_NAME);

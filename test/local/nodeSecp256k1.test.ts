@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { forgetMemos } from "../../src/core/memo.js";
+import {
+  type PublicKeyInfo,
+  type Secp256k1Recovery,
+  installSecp256k1Recovery,
+  nobleSecp256k1Recovery,
+  secp256k1RecoveryName,
+  verifySignature,
+} from "../../src/formats/attestation/publicKeys.js";
 import { LIBSECP256K1_NAME, libsecp256k1Recover } from "../../src/local/nodeSecp256k1.js";
 import { bytesToHex, hexToBytes, keccak256, type Hex } from "../../src/verify/lightclient/bytes.js";
 import { decodeHeader } from "../../src/verify/lightclient/header.js";
@@ -224,5 +233,91 @@ describe("light client seal recovery on libsecp256k1 (src/local/nodeSecp256k1.ts
     } finally {
       installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
     }
+  });
+});
+
+describe("DSSE secp256k1 signatures on libsecp256k1 (src/local/nodeSecp256k1.ts)", () => {
+  /** An envelope signer's address (the keyid) and a signature over `message` as DSSE carries it: r ‖ s ‖ v (27 or 28) over SHA-256. */
+  const signer = () => {
+    const secret = secp256k1.utils.randomPrivateKey();
+    const address = bytesToHex(keccak256(secp256k1.getPublicKey(secret, false).subarray(1)).subarray(12));
+    const key: PublicKeyInfo = { algorithm: "secp256k1", keyid: address, publicKey: address };
+    return { key, sign: (message: Uint8Array) => secp256k1.sign(new Uint8Array(createHash("sha256").update(message).digest()), secret) };
+  };
+  const dsse = (r: bigint, s: bigint, v: number): Uint8Array => Uint8Array.from([...be32(r), ...be32(s), v]);
+
+  /** Honest signatures, their other recovery id, and the hostile variants of the light client's cases, each with its key and message. */
+  function signatures(): { name: string; key: PublicKeyInfo; message: Uint8Array; signature: Uint8Array }[] {
+    const out: { name: string; key: PublicKeyInfo; message: Uint8Array; signature: Uint8Array }[] = [];
+    for (let i = 0; i < 16; i++) {
+      const { key, sign } = signer();
+      const message = new Uint8Array(randomBytes(40 + i));
+      const sig = sign(message);
+      const [r, s, v] = [sig.r, sig.s, 27 + sig.recovery];
+      out.push(
+        { name: `honest ${i}`, key, message, signature: dsse(r, s, v) },
+        { name: `honest ${i}, other v`, key, message, signature: dsse(r, s, v ^ 7) },
+        { name: `honest ${i}, another message`, key, message: Uint8Array.from([...message, 0]), signature: dsse(r, s, v) },
+      );
+      if (i > 0) continue;
+      const P = secp256k1.CURVE.Fp.ORDER;
+      for (const [name, rr, ss, vv] of [
+        ["r = 0", 0n, s, v],
+        ["s = 0", r, 0n, v],
+        ["r = n", N, s, v],
+        ["r = n + 1", N + 1n, s, v],
+        ["r = p", P, s, v],
+        ["r = 2^256 - 1", 2n ** 256n - 1n, s, v],
+        ["s = n", r, N, v],
+        ["high s (the malleated twin)", r, N - s, v ^ 7],
+        ["v = 0", r, s, 0],
+        ["v = 1", r, s, 1],
+        ["v = 29", r, s, 29],
+        ["v = 255", r, s, 255],
+        ["r not an x-coordinate", notOnCurveX(), s, 27],
+      ] as const)
+        out.push({ name, key, message, signature: dsse(rr, ss, vv) });
+      out.push({ name: "64 bytes", key, message, signature: dsse(r, s, v).subarray(0, 64) });
+    }
+    return out;
+  }
+
+  /** Each case's verdict under `recovery` (memos forgotten first: a remembered address is the other library's). */
+  async function verdicts(recovery: Secp256k1Recovery | undefined, all: ReturnType<typeof signatures>): Promise<string[]> {
+    installSecp256k1Recovery(recovery);
+    forgetMemos();
+    try {
+      return await Promise.all(all.map(async (c) => `${c.name}: ${await verifySignature(c.key, c.message, c.signature)}`));
+    } finally {
+      installSecp256k1Recovery(libsecp256k1Recover, LIBSECP256K1_NAME);
+      forgetMemos();
+    }
+  }
+
+  it("default: importing it installs libsecp256k1 behind DSSE secp256k1 signatures too", () => {
+    assert.equal(secp256k1RecoveryName(), LIBSECP256K1_NAME);
+  });
+
+  it("default: the same verdict as @noble/curves on honest signatures (each verifies), their other v, another message, and hostile r, s and v", async () => {
+    const all = signatures();
+    const noble = await verdicts(undefined, all);
+    assert.deepEqual(await verdicts(libsecp256k1Recover, all), noble);
+    assert.deepEqual(
+      noble.filter((v) => v.endsWith("true")),
+      all.filter((c) => /^honest \d+$/.test(c.name)).map((c) => `${c.name}: true`),
+    );
+  });
+
+  it("error: the comparison fails for a recovery that is not secp256k1's (a stub, a flipped recovery id, one that throws)", async () => {
+    const all = signatures();
+    const noble = await verdicts(undefined, all);
+    const stubs: Secp256k1Recovery[] = [
+      () => Uint8Array.from([4, ...new Uint8Array(64)]),
+      (digest, signature, recovery) => nobleSecp256k1Recovery(digest, signature, (recovery ^ 1) as 0 | 1),
+      () => {
+        throw new Error("no");
+      },
+    ];
+    for (const stub of stubs) assert.notDeepEqual(await verdicts(stub, all), noble);
   });
 });

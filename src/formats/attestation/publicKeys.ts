@@ -1,11 +1,14 @@
 // The verifier's half of signing keys, platform-neutral (no node:, no Buffer): parse an untrusted
 // public key, check that it hashes to its keyid, and verify a signature. ed25519 and P-256 go
-// through @noble/curves, secp256k1 through viem's public-key recovery. Generating keys and
-// signing stay in keys.ts (node:crypto), which re-exports all of this.
+// through @noble/curves, secp256k1 through public-key recovery (@noble/curves, or libsecp256k1 where
+// a Node.js entry point installs it). Generating keys and signing stay in keys.ts (node:crypto),
+// which re-exports all of this.
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
-import { keccak256, recoverAddress } from "viem";
-import { base64ToBytes, bytesEqual, bytesToBase64, bytesToHexDigits, sha256Bytes, utf8Bytes } from "../../core/bytes.js";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "viem";
+import { base64ToBytes, bytesEqual, bytesToBase64, bytesToHexDigits, hexDigitsToBytes, sha256Bytes, utf8Bytes } from "../../core/bytes.js";
 import { invalid, unsupportedFormat } from "../../core/errors/input.js";
 import { memoize } from "../../core/memo.js";
 import type { Hex } from "../../core/hex.js";
@@ -155,23 +158,57 @@ export function parsePublicKeyInfo(value: unknown, path = "key"): PublicKeyInfo 
   return { algorithm, keyid, publicKey };
 }
 
+/**
+ * secp256k1 public-key recovery: the uncompressed key (65 bytes, 0x04 ‖ x ‖ y) that signed the
+ * 32-byte `digest` with `signature` (r ‖ s, 64 bytes; r and s in range and s low already checked)
+ * and `recovery` (0 or 1); null, or a throw, when no key recovers: the caller treats both alike.
+ */
+export type Secp256k1Recovery = (digest: Uint8Array, signature: Uint8Array, recovery: 0 | 1) => Uint8Array | null;
+
+/** @noble/curves' recovery, the default everywhere (what viem's recoverAddress uses). */
+export const nobleSecp256k1Recovery: Secp256k1Recovery = (digest, signature, recovery) =>
+  secp256k1.Signature.fromCompact(signature).addRecoveryBit(recovery).recoverPublicKey(digest).toRawBytes(false);
+
+const NOBLE_RECOVERY = "@noble/curves (JavaScript)";
+let secp256k1Recovery: Secp256k1Recovery = nobleSecp256k1Recovery;
+let secp256k1RecoveryNamed = NOBLE_RECOVERY;
+
+/**
+ * Replaces the recovery behind secp256k1 DSSE signatures (undefined: back to @noble/curves). A
+ * Node.js process installs libsecp256k1's from src/local/nodeSecp256k1.ts. Any implementation must
+ * recover noble's key for every signature `verifySignature` asks it about:
+ * test/local/nodeSecp256k1.test.ts compares them on honest and hostile signatures.
+ */
+export function installSecp256k1Recovery(implementation: Secp256k1Recovery | undefined, name?: string): void {
+  secp256k1Recovery = implementation ?? nobleSecp256k1Recovery;
+  secp256k1RecoveryNamed = implementation === undefined ? NOBLE_RECOVERY : (name ?? "installed");
+}
+
+/** The name of the secp256k1 recovery behind DSSE signatures (for benchmarks and diagnostics). */
+export function secp256k1RecoveryName(): string {
+  return secp256k1RecoveryNamed;
+}
+
+/** secp256k1's group order n. */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
 // Public-key recovery is the costly step of a secp256k1 check and a pure function of its exact
 // inputs (digest and signature bytes), so recent answers are remembered: a verifier that checks the
-// same signature again (a bundle's envelopes, a fuzz run's mutants) pays once. The comparison with
-// the keyid still runs every time.
-const recovered = new Map<string, Promise<string>>();
-const RECOVERED_MAX = 1024;
-function recoverSigner(hash: Hex, signature: Hex): Promise<string> {
-  const id = hash + signature.slice(2);
-  let address = recovered.get(id);
-  if (!address) {
-    address = recoverAddress({ hash, signature }).then((a) => a.toLowerCase());
-    if (recovered.size >= RECOVERED_MAX) recovered.delete(recovered.keys().next().value!);
-    recovered.set(id, address);
-    address.catch(() => recovered.delete(id));
+// same signature again (a fuzz run's mutants) pays once. The comparison with the keyid still runs
+// every time. `id`: the digest's 64 hex digits, then the signature's 130 (s and v already checked).
+const recoveredSigner = memoize(1024, (id): string | null => {
+  // r in [1, n) is checked here, so every implementation is asked only what all of them agree on.
+  const r = BigInt(`0x${id.slice(64, 128)}`);
+  if (r === 0n || r >= SECP256K1_N) return null;
+  try {
+    const signature = hexDigitsToBytes(id.slice(64));
+    const key = secp256k1Recovery(hexDigitsToBytes(id.slice(0, 64)), signature.subarray(0, 64), (signature[64]! - 27) as 0 | 1);
+    if (!(key instanceof Uint8Array) || key.length !== 65 || key[0] !== 0x04) return null;
+    return `0x${bytesToHexDigits(keccak_256(key.subarray(1)).subarray(12))}`;
+  } catch {
+    return null;
   }
-  return address;
-}
+});
 
 const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 
@@ -241,8 +278,7 @@ export async function verifySignature(key: PublicKeyInfo, message: Uint8Array, s
       const s = BigInt(`0x${bytesToHexDigits(signature.subarray(32, 64))}`);
       const v = signature[64];
       if (s === 0n || s > SECP256K1_HALF_N || (v !== 27 && v !== 28)) return false;
-      const address = await recoverSigner(`0x${bytesToHexDigits(sha256Bytes(message))}`, `0x${bytesToHexDigits(signature)}`);
-      return address === key.keyid;
+      return recoveredSigner(bytesToHexDigits(sha256Bytes(message)) + bytesToHexDigits(signature)) === key.keyid;
     }
     // The label must match the key: a P-256 key labelled ed25519 would otherwise verify ECDSA.
     const spki = spkiOfPublicKey(key.algorithm, key.publicKey, "key");
