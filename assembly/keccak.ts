@@ -1,7 +1,8 @@
-// Keccak-256 of 64-byte messages and the OpenZeppelin-compatible Merkle tree hashing loop,
-// compiled to WebAssembly by scripts/build-keccak-wasm.ts (AssemblyScript, see docs/merkle.md).
+// Keccak-256 of 64-byte messages and the OpenZeppelin-compatible Merkle tree hashing loop, and
+// the keccak256 sponge over messages of any length (src/local/nodeKeccak.ts), compiled to
+// WebAssembly by scripts/build-keccak-wasm.ts (AssemblyScript, see docs/merkle.md).
 //
-// Only fixed-size 64-byte messages are hashed (two 32-byte nodes), so the sponge is a single
+// The tree hashes fixed-size 64-byte messages (two 32-byte nodes), so its sponge is a single
 // Keccak-f[1600] call with the padding folded into constant lanes. The module has no data
 // segment, no globals and no allocator: it reads and writes only the addresses it is given,
 // so the same shared memory can be used by several threads at once.
@@ -37,18 +38,21 @@
 }
 
 /**
- * out = keccak256 of one message of at most 64 bytes, already padded into lanes 0..8: the
- * message lanes, then the 0x01 pad byte in the lane after the message (lane 16 always holds the
- * final 0x80 of the 136-byte rate). Lanes are little-endian 64-bit words, as in memory. Inlined
- * into each caller, so the tree's `hash64` is the same code it was before `hash32` existed.
+ * Keccak-f[1600] on the 25 lanes m0..m24 (little-endian 64-bit words, as in memory). With `full`
+ * false, stores the first 4 lanes of the result at `out` (the 32-byte digest); with `full` true,
+ * all 25 (the 200-byte state, for the next block of the sponge). Inlined into each caller with
+ * constant `full` and, for the tree's one-block messages, constant lanes (the padding: the 0x01
+ * byte in the lane after the message, the final 0x80 of the 136-byte rate in lane 16, zero
+ * capacity), so `hash64` and `hash32` compile to the code they had when this took 9 lanes.
  */
-@inline function keccakBlock(
-  m0: u64, m1: u64, m2: u64, m3: u64, m4: u64, m5: u64, m6: u64, m7: u64, m8: u64, out: usize,
+@inline function keccakF(
+  m0: u64, m1: u64, m2: u64, m3: u64, m4: u64, m5: u64, m6: u64, m7: u64, m8: u64, m9: u64,
+  m10: u64, m11: u64, m12: u64, m13: u64, m14: u64, m15: u64, m16: u64, m17: u64, m18: u64, m19: u64,
+  m20: u64, m21: u64, m22: u64, m23: u64, m24: u64, full: bool, out: usize,
 ): void {
-  let a0 = m0, a1 = m1, a2 = m2, a3 = m3, a4 = m4, a5 = m5, a6 = m6, a7 = m7;
-  let a8 = m8, a9: u64 = 0, a10: u64 = 0, a11: u64 = 0, a12: u64 = 0, a13: u64 = 0, a14: u64 = 0, a15: u64 = 0;
-  let a16: u64 = 0x8000000000000000, a17: u64 = 0, a18: u64 = 0, a19: u64 = 0;
-  let a20: u64 = 0, a21: u64 = 0, a22: u64 = 0, a23: u64 = 0, a24: u64 = 0;
+  let a0 = m0, a1 = m1, a2 = m2, a3 = m3, a4 = m4, a5 = m5, a6 = m6, a7 = m7, a8 = m8, a9 = m9;
+  let a10 = m10, a11 = m11, a12 = m12, a13 = m13, a14 = m14, a15 = m15, a16 = m16, a17 = m17, a18 = m18, a19 = m19;
+  let a20 = m20, a21 = m21, a22 = m22, a23 = m23, a24 = m24;
   let c0: u64, c1: u64, c2: u64, c3: u64, c4: u64, d0: u64, d1: u64, d2: u64, d3: u64, d4: u64;
   let b0: u64, b1: u64, b2: u64, b3: u64, b4: u64, b5: u64, b6: u64, b7: u64, b8: u64, b9: u64;
   let b10: u64, b11: u64, b12: u64, b13: u64, b14: u64, b15: u64, b16: u64, b17: u64, b18: u64, b19: u64;
@@ -125,6 +129,40 @@
   store<u64>(out, a1, 8);
   store<u64>(out, a2, 16);
   store<u64>(out, a3, 24);
+  if (full) {
+    store<u64>(out, a4, 32);
+    store<u64>(out, a5, 40);
+    store<u64>(out, a6, 48);
+    store<u64>(out, a7, 56);
+    store<u64>(out, a8, 64);
+    store<u64>(out, a9, 72);
+    store<u64>(out, a10, 80);
+    store<u64>(out, a11, 88);
+    store<u64>(out, a12, 96);
+    store<u64>(out, a13, 104);
+    store<u64>(out, a14, 112);
+    store<u64>(out, a15, 120);
+    store<u64>(out, a16, 128);
+    store<u64>(out, a17, 136);
+    store<u64>(out, a18, 144);
+    store<u64>(out, a19, 152);
+    store<u64>(out, a20, 160);
+    store<u64>(out, a21, 168);
+    store<u64>(out, a22, 176);
+    store<u64>(out, a23, 184);
+    store<u64>(out, a24, 192);
+  }
+}
+
+/**
+ * out = keccak256 of one message of at most 64 bytes, already padded into lanes 0..8: the
+ * message lanes, then the 0x01 pad byte in the lane after the message (lane 16 always holds the
+ * final 0x80 of the 136-byte rate, the other lanes are zero).
+ */
+@inline function keccakBlock(
+  m0: u64, m1: u64, m2: u64, m3: u64, m4: u64, m5: u64, m6: u64, m7: u64, m8: u64, out: usize,
+): void {
+  keccakF(m0, m1, m2, m3, m4, m5, m6, m7, m8, 0, 0, 0, 0, 0, 0, 0, 0x8000000000000000, 0, 0, 0, 0, 0, 0, 0, 0, false, out);
 }
 
 /**
@@ -249,5 +287,31 @@ function awaitBarrier(barrier: usize, target: u32): bool {
 export function processProof(node: usize, proof: usize, length: u32): void {
   for (let i: u32 = 0; i < length; i++) {
     hashSortedPair(node, proof + (<usize>i << 5), node);
+  }
+}
+
+/**
+ * keccak256 sponge over `blocks` 136-byte blocks at `input`, already padded by the caller
+ * (the message, a 0x01 byte, zeros, and 0x80 ored into the block's last byte): absorbs them
+ * into the 200-byte state at `state`, which this zeroes first. The digest is then the state's
+ * first 32 bytes. `input` and `state` must not overlap.
+ */
+export function keccakSponge(input: usize, blocks: u32, state: usize): void {
+  memory.fill(state, 0, 200);
+  for (let i: u32 = 0; i < blocks; i++) {
+    const p = input + <usize>i * 136;
+    keccakF(
+      load<u64>(state, 0) ^ load<u64>(p, 0), load<u64>(state, 8) ^ load<u64>(p, 8),
+      load<u64>(state, 16) ^ load<u64>(p, 16), load<u64>(state, 24) ^ load<u64>(p, 24),
+      load<u64>(state, 32) ^ load<u64>(p, 32), load<u64>(state, 40) ^ load<u64>(p, 40),
+      load<u64>(state, 48) ^ load<u64>(p, 48), load<u64>(state, 56) ^ load<u64>(p, 56),
+      load<u64>(state, 64) ^ load<u64>(p, 64), load<u64>(state, 72) ^ load<u64>(p, 72),
+      load<u64>(state, 80) ^ load<u64>(p, 80), load<u64>(state, 88) ^ load<u64>(p, 88),
+      load<u64>(state, 96) ^ load<u64>(p, 96), load<u64>(state, 104) ^ load<u64>(p, 104),
+      load<u64>(state, 112) ^ load<u64>(p, 112), load<u64>(state, 120) ^ load<u64>(p, 120),
+      load<u64>(state, 128) ^ load<u64>(p, 128), load<u64>(state, 136), load<u64>(state, 144),
+      load<u64>(state, 152), load<u64>(state, 160), load<u64>(state, 168), load<u64>(state, 176),
+      load<u64>(state, 184), load<u64>(state, 192), true, state,
+    );
   }
 }

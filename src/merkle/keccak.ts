@@ -22,6 +22,7 @@ export type KeccakWasm = {
   hashNodes(tree: number, from: number, to: number): void;
   hashTree(tree: number, leafCount: number, thread: number, threads: number, barrier: number, parallelMin: number): number;
   processProof(node: number, proof: number, length: number): void;
+  keccakSponge(input: number, blocks: number, state: number): void;
 };
 
 const PAGE = 65_536;

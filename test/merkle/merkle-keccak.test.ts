@@ -113,7 +113,7 @@ describe("merkle keccak (WebAssembly)", () => {
       WebAssembly.Module.exports(module)
         .map((e) => e.name)
         .sort(),
-      ["hashNodes", "hashTree", "keccak64", "processProof", "recordLeaves"],
+      ["hashNodes", "hashTree", "keccak64", "keccakSponge", "processProof", "recordLeaves"],
     );
   });
 
