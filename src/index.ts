@@ -5,6 +5,7 @@
 import "./core/requireNode.js";
 import "./local/nodeSha256.js"; // core's SHA-256 on node:crypto (a browser keeps @noble/hashes)
 import "./local/nodeSecp256k1.js"; // QBFT seal recovery on libsecp256k1 (a browser keeps @noble/curves)
+import "./local/nodeKeccak.js"; // keccak256 of proofs and headers in WebAssembly (a browser keeps @noble/hashes)
 import "./local/nodeSignatures.js"; // ed25519/P-256 checks on node:crypto first, noble deciding every no
 export { MINIMUM_NODE_VERSION } from "./core/requireNode.js";
 

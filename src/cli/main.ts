@@ -1,6 +1,7 @@
 import "../local/merkleThreads.js"; // big batches hash their trees on worker threads
 import "../local/nodeSha256.js"; // core's SHA-256 on node:crypto
 import "../local/nodeSecp256k1.js"; // QBFT seal recovery on libsecp256k1
+import "../local/nodeKeccak.js"; // keccak256 of proofs and headers in WebAssembly
 import "../local/nodeSignatures.js"; // ed25519/P-256 checks on node:crypto first, noble deciding every no
 import { BaseError } from "../core/errors/base.js";
 import { ChainError } from "../core/errors/chain.js";

@@ -1,7 +1,7 @@
 import { type InputError, invalid } from "../core/errors/input.js";
 import { MerkleError } from "../core/errors/merkle.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { hexDigitsToBytes } from "../core/bytes.js";
+import { keccak256Bytes } from "../core/keccak.js";
 import { type Hex, hexEquals, parseHexBytes, toHex, typeName } from "../core/hex.js";
 
 /**
@@ -29,8 +29,8 @@ export function processProof(leaf: Hex, proof: readonly Hex[]): Hex {
   if (proof.length > MAX_PROOF_LENGTH)
     throw new MerkleError("PROOF_TOO_LONG", `a proof of ${proof.length} elements is longer than the ${MAX_PROOF_LENGTH} accepted`);
   const elements = proof.map((element: unknown, i) => parseHexBytes(element, `proof[${i}]`));
-  // Commutative keccak256 (OpenZeppelin's Hashes.commutativeKeccak256) up the proof, with
-  // @noble/hashes: a proof is at most 64 hashes, and this runs wherever a verifier does.
+  // Commutative keccak256 (OpenZeppelin's Hashes.commutativeKeccak256) up the proof, with core's
+  // keccak256: @noble/hashes wherever a verifier runs, WebAssembly once src/local/nodeKeccak.ts is loaded.
   let node = hexDigitsToBytes(start.slice(2));
   const pair = new Uint8Array(64);
   for (const element of elements) {
@@ -38,7 +38,7 @@ export function processProof(leaf: Hex, proof: readonly Hex[]): Hex {
     const [a, b] = compareBytes(node, sibling) <= 0 ? [node, sibling] : [sibling, node];
     pair.set(a, 0);
     pair.set(b, 32);
-    node = keccak_256(pair);
+    node = keccak256Bytes(pair);
   }
   return toHex(node);
 }

@@ -2,6 +2,7 @@
 import "../core/requireNode.js";
 import "../local/merkleThreads.js"; // big batches hash their trees on worker threads
 import "../local/nodeSha256.js"; // core's SHA-256 on node:crypto
+import "../local/nodeKeccak.js"; // keccak256 of proofs and headers in WebAssembly
 import "../local/nodeSignatures.js"; // ed25519/P-256 checks on node:crypto first, noble deciding every no
 
 export { type RunningService, type ServiceConfig, DEFAULT_FEE_POLICY, startService } from "./service.js";
