@@ -19,14 +19,19 @@
  * (the kit's JSON per entry). Then every mode side by side, with JSON-RPC request counts, and the
  * offline figure with the bundle's JSON parsed as the CLI does. Seal recovery is libsecp256k1's
  * (tiny-secp256k1, WebAssembly), as the CLI installs it; the light verifier-CPU rows are measured a
- * second time with @noble/curves' recovery (what a browser uses) so the difference shows in one run. Light mode from the genesis pin walks
+ * second time with @noble/curves' recovery (what a browser uses) so the difference shows in one run. keccak256
+ * is the project's WebAssembly (src/local/nodeKeccak.ts), as the CLI installs it; the offline bundle row is
+ * measured a second time with @noble/hashes' keccak256 (a browser's). Light mode from the genesis pin walks
  * every header of the chain each time (the count is printed); a saved checkpoint near the head makes
  * that part vanish. Quorum mode here asks three transports over the one local node: it measures the
  * combinator's cost, not independence.
  */
-// As the CLI and the package root do: core's SHA-256 on node:crypto, seal recovery on libsecp256k1.
+// As the CLI and the package root do: core's SHA-256 on node:crypto, seal recovery on libsecp256k1, keccak256 in WebAssembly.
 import "../src/local/nodeSha256.js";
 import "../src/local/nodeSignatures.js";
+import { WASM_KECCAK_NAME, wasmKeccak256 } from "../src/local/nodeKeccak.js";
+import { installKeccak256 as installCoreKeccak256 } from "../src/core/keccak.js";
+import { installKeccak256 as installLightClientKeccak256, keccak256Name } from "../src/verify/lightclient/bytes.js";
 import { LIBSECP256K1_NAME, libsecp256k1Recover } from "../src/local/nodeSecp256k1.js";
 import { secp256k1RecoveryName } from "../src/formats/attestation/publicKeys.js";
 import { installSecp256k1Recover, secp256k1RecoverName } from "../src/verify/lightclient/secp256k1.js";
@@ -199,6 +204,21 @@ try {
     const parsed = parseBundle(kitText);
     return verifyBundle({ bundle: parsed, chain: offlineChainReader({ bundle: parsed, trust }), ...pins });
   });
+  // The offline figures with @noble/hashes' keccak256 (the platform-neutral default, a browser's).
+  const nobleKeccak = async (run: () => Promise<unknown>) => {
+    installCoreKeccak256(undefined);
+    installLightClientKeccak256(undefined);
+    try {
+      return await series(undefined, run);
+    } finally {
+      installCoreKeccak256(wasmKeccak256, WASM_KECCAK_NAME);
+      installLightClientKeccak256(wasmKeccak256, WASM_KECCAK_NAME);
+    }
+  };
+  const offlineNoble = await nobleKeccak(() => verifyBundle({ bundle: withKit, chain: offlineChainReader({ bundle: withKit, trust }), ...pins }));
+  const offlineCheckpointNoble = await nobleKeccak(() =>
+    verifyBundle({ bundle: withCheckpointKit, chain: offlineChainReader({ bundle: withCheckpointKit, trust: checkpoint }), ...pins }),
+  );
   const bytesOf = (b: typeof withKit) => new TextEncoder().encode(JSON.stringify(b.offlineKit)).length;
   const kit = withKit.offlineKit!;
   const count = (method: string) => kit.answers.filter((a) => a.method === method).length;
@@ -227,6 +247,7 @@ try {
   console.log(
     "each timed run starts with the process's memos forgotten (secp256k1 signers recovered, keys decoded): a first verification's work, as in a new process; only the JIT is warm",
   );
+  console.log(`keccak256: ${keccak256Name()}; @noble/hashes (JavaScript) beside it in the row marked "noble keccak"`);
   console.log("\nissue 12, Deliver 6 (light from the genesis pin and from a checkpoint at the head; rpc beside it):");
   table([
     ["", "light (genesis pin)", "light (checkpoint)", "rpc", "target"],
@@ -238,6 +259,7 @@ try {
     [`${entries}-entry bundle, verifier CPU (answers replayed)`, ms(cpu.light!.bundle), ms(cpu["light, checkpoint"]!.bundle), ms(cpu.rpc!.bundle), ""],
     [`${entries}-entry bundle, verifier CPU, noble recovery`, ms(cpuNoble.light!.bundle), ms(cpuNoble["light, checkpoint"]!.bundle), "—", ""],
     [`offline ${entries}-entry bundle (kit from the same pin)`, ms(offline.total), ms(offlineCheckpoint.total), "—", ""],
+    [`offline ${entries}-entry bundle, noble keccak`, ms(offlineNoble.total), ms(offlineCheckpointNoble.total), "—", "(browser default)"],
     [
       "offline speed-up vs online light, same pin",
       times(light.bundle.total, offline.total),
