@@ -31,7 +31,7 @@ import "../src/local/nodeSha256.js";
 import "../src/local/nodeSignatures.js";
 import { WASM_KECCAK_NAME, wasmKeccak256 } from "../src/local/nodeKeccak.js";
 import { installKeccak256 as installCoreKeccak256 } from "../src/core/keccak.js";
-import { installKeccak256 as installLightClientKeccak256, keccak256Name } from "../src/verify/lightclient/bytes.js";
+import { installKeccak256 as installLightClientKeccak256, keccak256 } from "../src/verify/lightclient/bytes.js";
 import { LIBSECP256K1_NAME, libsecp256k1Recover } from "../src/local/nodeSecp256k1.js";
 import { secp256k1RecoveryName } from "../src/formats/attestation/publicKeys.js";
 import { installSecp256k1Recover, secp256k1RecoverName } from "../src/verify/lightclient/secp256k1.js";
@@ -211,8 +211,8 @@ try {
     try {
       return await series(undefined, run);
     } finally {
-      installCoreKeccak256(wasmKeccak256, WASM_KECCAK_NAME);
-      installLightClientKeccak256(wasmKeccak256, WASM_KECCAK_NAME);
+      installCoreKeccak256(wasmKeccak256);
+      installLightClientKeccak256(wasmKeccak256);
     }
   };
   const offlineNoble = await nobleKeccak(() => verifyBundle({ bundle: withKit, chain: offlineChainReader({ bundle: withKit, trust }), ...pins }));
@@ -247,7 +247,9 @@ try {
   console.log(
     "each timed run starts with the process's memos forgotten (secp256k1 signers recovered, keys decoded): a first verification's work, as in a new process; only the JIT is warm",
   );
-  console.log(`keccak256: ${keccak256Name()}; @noble/hashes (JavaScript) beside it in the row marked "noble keccak"`);
+  console.log(
+    `keccak256: ${keccak256 === wasmKeccak256 ? WASM_KECCAK_NAME : "@noble/hashes (JavaScript)"}; @noble/hashes (JavaScript) beside it in the row marked "noble keccak"`,
+  );
   console.log("\nissue 12, Deliver 6 (light from the genesis pin and from a checkpoint at the head; rpc beside it):");
   table([
     ["", "light (genesis pin)", "light (checkpoint)", "rpc", "target"],

@@ -1,5 +1,5 @@
 // Importing this module makes keccak256 on the verification path (the light client's headers, trie
-// nodes and storage keys; Merkle proofs and format hashes through core/keccak.ts) the project's own
+// nodes and storage keys; Merkle proofs through core/keccak.ts) the project's own
 // WebAssembly (assembly/keccak.ts `keccakSponge`): the same digests as @noble/hashes, about seven
 // times as fast on short inputs. The platform-neutral layers keep @noble/hashes wherever this is not
 // loaded (a browser).
@@ -7,7 +7,7 @@ import { installKeccak256 as installCoreKeccak256 } from "../core/keccak.js";
 import { scratchKeccak } from "../merkle/keccak.js";
 import { installKeccak256 as installLightClientKeccak256 } from "../verify/lightclient/bytes.js";
 
-/** What `keccak256Name()` (core's and the light client's) says once this module is loaded. */
+/** What this module installs, by name (for benchmarks and diagnostics). */
 export const WASM_KECCAK_NAME = "assembly/keccak.ts (WebAssembly)";
 
 /** keccak256's rate: the sponge absorbs 136-byte blocks. */
@@ -33,5 +33,5 @@ export function wasmKeccak256(bytes: Uint8Array): Uint8Array {
   return memory.slice(0, 32);
 }
 
-installCoreKeccak256(wasmKeccak256, WASM_KECCAK_NAME);
-installLightClientKeccak256(wasmKeccak256, WASM_KECCAK_NAME);
+installCoreKeccak256(wasmKeccak256);
+installLightClientKeccak256(wasmKeccak256);

@@ -15,32 +15,19 @@ for (let d = 0; d < 16; d++) {
 }
 const DIGITS = "0123456789abcdef";
 
-/** keccak256 of `bytes`: a 32-byte digest of its own. */
-export type Keccak256 = (bytes: Uint8Array) => Uint8Array;
-
-const NOBLE_KECCAK = "@noble/hashes (JavaScript)";
-let keccakImplementation: Keccak256 = keccak_256;
-let keccakName = NOBLE_KECCAK;
+/**
+ * keccak256 of bytes (headers, trie nodes, storage keys): @noble/hashes, or what `installKeccak256` put
+ * in its place (a live binding). A Node.js process installs the project's WebAssembly keccak from
+ * src/local/nodeKeccak.ts, about seven times as fast on short inputs.
+ */
+export let keccak256: (bytes: Uint8Array) => Uint8Array = keccak_256;
 
 /**
- * Replaces the keccak256 behind the light client's hashes (headers, trie nodes, storage keys; undefined:
- * back to @noble/hashes). A Node.js process installs the project's WebAssembly keccak from
- * src/local/nodeKeccak.ts, about seven times as fast on short inputs; any implementation must give
+ * Replaces the light client's keccak256 (undefined: back to @noble/hashes). Any implementation must give
  * noble's digests for every input: test/local/nodeKeccak.test.ts checks the installed one.
  */
-export function installKeccak256(implementation: Keccak256 | undefined, name?: string): void {
-  keccakImplementation = implementation ?? keccak_256;
-  keccakName = implementation === undefined ? NOBLE_KECCAK : (name ?? "installed");
-}
-
-/** The name of the light client's keccak256 (for benchmarks and diagnostics). */
-export function keccak256Name(): string {
-  return keccakName;
-}
-
-/** keccak256 of bytes, with the installed implementation. */
-export function keccak256(bytes: Uint8Array): Uint8Array {
-  return keccakImplementation(bytes);
+export function installKeccak256(implementation: ((bytes: Uint8Array) => Uint8Array) | undefined): void {
+  keccak256 = implementation ?? keccak_256;
 }
 
 /** Bytes to lower-case 0x hex. */
