@@ -1,7 +1,8 @@
-// keccak256 for the platform-neutral layers (Merkle proofs): @noble/hashes by default, everywhere; a
+// keccak256 for the platform-neutral layers (Merkle proofs, the formats' on-chain hashes): @noble/hashes by default, everywhere; a
 // Node.js process installs the project's WebAssembly keccak from src/local/nodeKeccak.ts, about seven
 // times as fast on short inputs.
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { type Hex, hexToBytes, toHex } from "./hex.js";
 
 /** keccak256 of `bytes`: a 32-byte digest of its own. */
 export type Keccak256 = (bytes: Uint8Array) => Uint8Array;
@@ -15,4 +16,9 @@ export let keccak256Bytes: Keccak256 = keccak_256;
  */
 export function installKeccak256(implementation: Keccak256 | undefined): void {
   keccak256Bytes = implementation ?? keccak_256;
+}
+
+/** keccak256 of bytes or of (already validated) 0x hex's bytes, as lower-case 0x hex: viem's `keccak256`, with the installed implementation. */
+export function keccak256Hex(data: Uint8Array | Hex): Hex {
+  return toHex(keccak256Bytes(typeof data === "string" ? hexToBytes(data) : data));
 }

@@ -3,8 +3,9 @@ import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { keccak_256, sha3_256 } from "@noble/hashes/sha3.js";
 import fc from "fast-check";
+import { keccak256 as viemKeccak256, toHex } from "viem";
 import { bytesToHexDigits } from "../../src/core/bytes.js";
-import { type Keccak256, installKeccak256 as installCoreKeccak256, keccak256Bytes } from "../../src/core/keccak.js";
+import { type Keccak256, installKeccak256 as installCoreKeccak256, keccak256Bytes, keccak256Hex } from "../../src/core/keccak.js";
 import { wasmKeccak256 } from "../../src/local/nodeKeccak.js";
 import { hashPair, keccak256Batch } from "../../src/merkle/keccak.js";
 import { processProof } from "../../src/merkle/proof.js";
@@ -88,6 +89,16 @@ describe("keccak256 in WebAssembly (src/local/nodeKeccak.ts)", () => {
       const node = random(32);
       assert.equal(hashPair(`0x${hex(node)}` as Hex, `0x${hex(node)}` as Hex), `0x${hex(keccak_256(new Uint8Array([...node, ...node])))}`);
     }
+  });
+
+  it("behavior: keccak256Hex (the formats' on-chain hashes) is viem's keccak256, of bytes and of hex", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (message) => {
+        assert.equal(keccak256Hex(message), viemKeccak256(message));
+        assert.equal(keccak256Hex(toHex(message)), viemKeccak256(toHex(message)));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("behavior: each digest is a plain Uint8Array of its own (not a view of the WebAssembly memory, not shared)", () => {

@@ -1,5 +1,6 @@
-import { encodeAbiParameters, keccak256, stringToBytes } from "viem";
+import { encodeAbiParameters, stringToBytes } from "viem";
 import { invalid, unsupportedFormat } from "../../core/errors/input.js";
+import { keccak256Hex } from "../../core/keccak.js";
 import { type Hex, hexEquals, hexToBytes, parseAddress, parseHexBytes, toHex } from "../../core/hex.js";
 import type { Signer } from "./signer.js";
 import { expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
@@ -31,7 +32,7 @@ import { UINT32_MAX } from "../../core/validate.js";
 export const KEY_ALGORITHM_CODES: Readonly<Record<KeyAlgorithm, number>> = { secp256k1: 1, ed25519: 2, p256: 3 };
 
 /** `keccak256("ProvenanceRegistry.SIGNING_KEY_POSSESSION")`: the first word of every possession message. */
-export const SIGNING_KEY_POSSESSION_TAG: Hex = keccak256(stringToBytes("ProvenanceRegistry.SIGNING_KEY_POSSESSION"));
+export const SIGNING_KEY_POSSESSION_TAG: Hex = keccak256Hex(stringToBytes("ProvenanceRegistry.SIGNING_KEY_POSSESSION"));
 
 /** What a proof of possession binds: where, for whom and as what the key is registered. */
 export type PossessionBinding = {
@@ -121,7 +122,7 @@ export async function proveKeyPossession(signer: Signer, binding: Omit<Possessio
 
 /** `keccak256(abi.encode(uint8 algorithm, bytes publicKey, bytes proof))`: the `possessionHash` the registry stores. */
 export function possessionHash(possession: KeyPossession): Hex {
-  return keccak256(
+  return keccak256Hex(
     encodeAbiParameters(
       [{ type: "uint8" }, { type: "bytes" }, { type: "bytes" }],
       [KEY_ALGORITHM_CODES[possession.algorithm], possession.publicKey, possession.proof],

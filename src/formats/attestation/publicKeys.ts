@@ -6,10 +6,9 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
-import { keccak256 } from "viem";
 import { base64ToBytes, bytesEqual, bytesToBase64, bytesToHexDigits, hexDigitsToBytes, sha256Bytes, utf8Bytes } from "../../core/bytes.js";
 import { invalid, unsupportedFormat } from "../../core/errors/input.js";
+import { keccak256Bytes, keccak256Hex } from "../../core/keccak.js";
 import { memoize } from "../../core/memo.js";
 import type { Hex } from "../../core/hex.js";
 import { expectObject, expectOneOf, expectString } from "../../core/validate.js";
@@ -115,7 +114,7 @@ export function onChainKeyId(keyid: string): Hex {
 
 /** The 32-byte role label registered on chain: keccak256 of the UTF-8 role name (zero for none). */
 export function onChainRole(role: string | undefined): Hex {
-  return role ? keccak256(utf8Bytes(role)) : `0x${"00".repeat(32)}`;
+  return role ? keccak256Hex(utf8Bytes(role)) : `0x${"00".repeat(32)}`;
 }
 
 /** The public half of a key, safe to publish and to put in a bundle. */
@@ -204,7 +203,7 @@ const recoveredSigner = memoize(1024, (id): string | null => {
     const signature = hexDigitsToBytes(id.slice(64));
     const key = secp256k1Recovery(hexDigitsToBytes(id.slice(0, 64)), signature.subarray(0, 64), (signature[64]! - 27) as 0 | 1);
     if (!(key instanceof Uint8Array) || key.length !== 65 || key[0] !== 0x04) return null;
-    return `0x${bytesToHexDigits(keccak_256(key.subarray(1)).subarray(12))}`;
+    return `0x${bytesToHexDigits(keccak256Bytes(key.subarray(1)).subarray(12))}`;
   } catch {
     return null;
   }

@@ -1,10 +1,11 @@
-import { encodeAbiParameters, keccak256 } from "viem";
+import { encodeAbiParameters } from "viem";
 import { compareBytes, utf8Bytes } from "../../core/bytes.js";
 import type { InputError } from "../../core/errors/input.js";
+import { keccak256Bytes, keccak256Hex } from "../../core/keccak.js";
 import { SINGLE_FILE_PATH } from "../model/shards.js";
 import { MODEL_MANIFEST_FORMAT, type ModelHashing, hashingOfKind } from "../model/modelManifest.js";
 import { modelPathProblem } from "../model/modelPath.js";
-import { type Hex, hexEquals, parseHexBytes } from "../../core/hex.js";
+import { type Hex, hexEquals, hexToBytes, parseHexBytes } from "../../core/hex.js";
 import { MAX_LEAF_COUNT } from "../../merkle/arrayMerkleTree.js";
 import { buildMerkleTree } from "../../merkle/buildMerkleTree.js";
 import { verifyMerkleProof } from "../../merkle/proof.js";
@@ -94,9 +95,11 @@ const MAX_NAME_LENGTH = 4096 + 34;
  * const leaf = modelResourceLeaf({ name: "config.json", algorithm: "sha256", digest, size: 42 });
  */
 export function modelResourceLeaf(resource: ModelManifestResource): Hex {
-  return keccak256(
-    keccak256(
-      encodeAbiParameters([{ type: "string" }, { type: "uint256" }, { type: "bytes32" }], [resource.name, BigInt(resource.size), `0x${resource.digest}`]),
+  return keccak256Hex(
+    keccak256Bytes(
+      hexToBytes(
+        encodeAbiParameters([{ type: "string" }, { type: "uint256" }, { type: "bytes32" }], [resource.name, BigInt(resource.size), `0x${resource.digest}`]),
+      ),
     ),
   );
 }
