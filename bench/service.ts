@@ -38,6 +38,7 @@ import { type EntryLoadParameters, type EntryLoadSummary, percentile } from "../
 import { type PostgresCluster, startPostgresCluster } from "../test/helpers/postgresCluster.js";
 import { type ServiceProcess, spawnService } from "../test/helpers/serviceProcess.js";
 import "../src/local/nodeSha256.js"; // as the package root, the service and the CLI do: core's SHA-256 on node:crypto
+import "../src/local/nodeKeccak.js"; // likewise: keccak256 in WebAssembly
 import { deployRegistry, registerOrganisation } from "../src/chain/registry.js";
 import { generateApiToken, hashApiToken } from "../src/service/apiToken.js";
 import { createIngestQueue } from "../src/service/ingestQueue.js";
