@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { keccak_256, sha3_256 } from "@noble/hashes/sha3.js";
@@ -88,6 +89,19 @@ describe("keccak256 in WebAssembly (src/local/nodeKeccak.ts)", () => {
       assert.equal(hex(keccak256Batch(pairs)), hex(keccak_256(pairs.subarray(0, 64))) + hex(keccak_256(pairs.subarray(64))));
       const node = random(32);
       assert.equal(hashPair(`0x${hex(node)}` as Hex, `0x${hex(node)}` as Hex), `0x${hex(keccak_256(new Uint8Array([...node, ...node])))}`);
+    }
+  });
+
+  it("default: the package root, provenance-ledger/verify, the service and the CLI install it (the built modules, each in a fresh process)", () => {
+    const dist = new URL("../../dist/src/", import.meta.url).href;
+    for (const entry of ["index.js", "local/verify.js", "service/index.js", "cli/main.js"]) {
+      // The installed functions are read before nodeKeccak.js is imported here (importing it installs it).
+      const script = `await import(${JSON.stringify(dist + entry)});
+        const { keccak256Bytes } = await import(${JSON.stringify(`${dist}core/keccak.js`)});
+        const { keccak256 } = await import(${JSON.stringify(`${dist}verify/lightclient/bytes.js`)});
+        const { wasmKeccak256 } = await import(${JSON.stringify(`${dist}local/nodeKeccak.js`)});
+        process.stdout.write(String(keccak256Bytes === wasmKeccak256 && keccak256 === wasmKeccak256));`;
+      assert.equal(execFileSync(process.execPath, ["--input-type=module", "--no-warnings", "-e", script], { encoding: "utf8" }), "true", entry);
     }
   });
 
