@@ -1,6 +1,6 @@
-// keccak256 for the platform-neutral layers (Merkle proofs, the formats' on-chain hashes): @noble/hashes by default, everywhere; a
-// Node.js process installs the project's WebAssembly keccak from src/local/nodeKeccak.ts, about seven
-// times as fast on short inputs.
+// keccak256 for the platform-neutral layers (Merkle proofs, the formats' on-chain hashes, secp256k1
+// signers' addresses): @noble/hashes by default, everywhere; a Node.js process installs the project's
+// WebAssembly keccak from src/local/nodeKeccak.ts, about eight times as fast.
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type Hex, hexToBytes, toHex } from "./hex.js";
 
