@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import canonicalize from "canonicalize";
+import fc from "fast-check";
 import { SigningKey, computeAddress, id as ethersId } from "ethers";
 import { recoverAddress } from "viem";
 import {
@@ -23,6 +24,8 @@ import {
   envelopeHash,
   envelopePayload,
   parseEnvelope,
+  parseEnvelopeBytes,
+  parsedEnvelopeHash,
   preAuthEncoding,
 } from "../../src/formats/attestation/dsse.js";
 import {
@@ -384,6 +387,45 @@ describe("parseEnvelope", () => {
       assert.deepEqual(decodeBase64("QUI=", "x"), new Uint8Array([0x41, 0x42]));
       assert.deepEqual(decodeBase64("+/+/", "x"), new Uint8Array([0xfb, 0xff, 0xbf]));
     });
+  });
+
+  it("behavior: parseEnvelopeBytes gives the envelope parseEnvelope gives, with the payload and signature bytes decoded", async () => {
+    const e = await base();
+    const parsed = parseEnvelopeBytes(JSON.parse(JSON.stringify(e)));
+    assert.deepEqual(parsed.envelope, parseEnvelope(e));
+    assert.deepEqual(parsed.payload, new Uint8Array(Buffer.from(e.payload, "base64")));
+    assert.deepEqual(
+      parsed.signatures,
+      e.signatures.map((s) => new Uint8Array(Buffer.from(s.sig, "base64"))),
+    );
+  });
+
+  it("behavior: parsedEnvelopeHash is envelopeHash (sha256 of canonicalJson) for any envelope parseEnvelope accepts", async () => {
+    const frozen = JSON.parse(readFileSync("test/vectors/attestation-v1.json", "utf8")).expected;
+    assert.equal(parsedEnvelopeHash(parseEnvelope(frozen.envelope)), frozen.envelopeHash);
+    const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+    const keyid = fc.oneof(
+      fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => `0x${Buffer.from(b).toString("hex")}`),
+      fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => `sha256:${Buffer.from(b).toString("hex")}`),
+    );
+    const envelope = fc.record({
+      payloadType: fc.constant(IN_TOTO_PAYLOAD_TYPE),
+      payload: fc.uint8Array({ minLength: 1, maxLength: 300 }).map(base64),
+      signatures: fc.uniqueArray(fc.record({ keyid, sig: fc.uint8Array({ minLength: 1, maxLength: 100 }).map(base64) }), {
+        minLength: 1,
+        maxLength: 5,
+        selector: (s) => s.keyid,
+      }),
+    });
+    assert.equal(parsedEnvelopeHash(await base()), envelopeHash(await base()));
+    fc.assert(
+      fc.property(envelope, (e) => {
+        const parsed = parseEnvelope(e);
+        assert.equal(parsedEnvelopeHash(parsed), envelopeHash(parsed));
+        assert.equal(parsedEnvelopeHash(parsed), `0x${sha256Hex(utf8(canonicalize(parsed)!))}`);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("error: no signatures", () => refused(async () => parseEnvelope(await edit((e) => (e.signatures = []))), "INVALID_ENVELOPE", "envelope.signatures"));

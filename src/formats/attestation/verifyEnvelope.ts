@@ -1,6 +1,6 @@
 import { VerificationError } from "../../core/errors/verification.js";
 import type { Hex } from "../../core/hex.js";
-import { type DsseEnvelope, decodeBase64, envelopeHash, envelopePayload, parseEnvelope, preAuthEncoding } from "./dsse.js";
+import { type DsseEnvelope, parseEnvelopeBytes, parsedEnvelopeHash, preAuthEncoding } from "./dsse.js";
 import { type PublicKeyInfo, verifySignature } from "./publicKeys.js";
 import { statementOfPayload } from "./parseStatement.js";
 import type { Statement } from "./statement.js";
@@ -35,8 +35,8 @@ export type VerifiedEnvelope = {
  * const { statement, signers } = await verifyEnvelope({ envelope, publicKeys });
  */
 export async function verifyEnvelope(parameters: VerifyEnvelopeParameters): Promise<VerifiedEnvelope> {
-  const envelope = parseEnvelope(parameters.envelope);
-  const payload = envelopePayload(envelope);
+  // The payload and signatures decoded once: parsing decodes them to check them.
+  const { envelope, payload, signatures } = parseEnvelopeBytes(parameters.envelope);
   const statement = statementOfPayload(payload);
   const message = preAuthEncoding(envelope.payloadType, payload);
   const signers: PublicKeyInfo[] = [];
@@ -47,7 +47,7 @@ export async function verifyEnvelope(parameters: VerifyEnvelopeParameters): Prom
         "signing-key",
         `signature ${i} is by key ${signature.keyid}, whose public key was not provided (ed25519 and P-256 keys travel in the bundle's keys)`,
       );
-    const sig = decodeBase64(signature.sig, `envelope.signatures[${i}].sig`);
+    const sig = signatures[i]!;
     if (await verifySignature(key, message, sig)) {
       signers.push(key);
       continue;
@@ -63,7 +63,7 @@ export async function verifyEnvelope(parameters: VerifyEnvelopeParameters): Prom
       `signature ${i} by ${signature.keyid} does not verify over the envelope's PAE (payload or signature altered, or the wrong key)`,
     );
   }
-  return { envelope, entryHash: envelopeHash(envelope), statement, signers };
+  return { envelope, entryHash: parsedEnvelopeHash(envelope), statement, signers };
 }
 
 function keyFor(keyid: string, keys: readonly PublicKeyInfo[] | undefined): PublicKeyInfo | undefined {
