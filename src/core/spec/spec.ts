@@ -187,108 +187,176 @@ export const s = {
  * Every refusal is an InputError with `code` whose path names the field, starting at `path`.
  */
 export function parseSpec<T>(spec: Spec<T>, value: unknown, path: string, code: InputErrorCode): T {
-  const out = parseNode(spec.node, value, path, code) as T;
-  for (const r of spec.refinements) r.check(out, (relative, message) => invalid(code, message, `${path}${relative}`), path);
-  return out;
-}
-
-type ObjectNode = Extract<Node, { kind: "object" }>;
-type ObjectShape = { readonly entries: readonly (readonly [string, AnySpec])[]; readonly keys: Parameters<typeof expectObject>[3] };
-// An object node's fields and key lists, worked out once per node, not once per value parsed
-// (the service parses every record it takes in through these).
-const objectShapes = new WeakMap<ObjectNode, ObjectShape>();
-
-function objectShape(node: ObjectNode): ObjectShape {
-  let shape = objectShapes.get(node);
-  if (shape === undefined) {
-    const entries = Object.entries(node.fields);
-    const keys = {
-      required: entries.filter(([, f]) => !f.optional).map(([k]) => k),
-      allowed: entries.filter(([, f]) => f.optional).map(([k]) => k),
-      known: new Set(Object.keys(node.fields)),
-      ...(node.open ? { open: true } : {}),
-    };
-    shape = { entries, keys };
-    objectShapes.set(node, shape);
+  const run = compiled(spec);
+  // Within a pass (a custom node's parser calling parseSpec again), the pass decides.
+  if (pass !== "none") return run(value, path, code, pass === "exact") as T;
+  // Paths only name a refusal, and most input is accepted: a first pass checks everything without
+  // building a path for every field; if anything is refused, the exact pass checks again with paths,
+  // so the error thrown is the one it throws (the same checks, in the same order, on the same values).
+  pass = "fast";
+  try {
+    return run(value, path, code, false) as T;
+  } catch {
+    pass = "exact";
+    return run(value, path, code, true) as T;
+  } finally {
+    pass = "none";
   }
-  return shape;
 }
 
-function parseNode(node: Node, value: unknown, path: string, code: InputErrorCode): unknown {
+let pass: "none" | "fast" | "exact" = "none";
+
+/** A compiled node or spec: `exact` false gives every field its parent's path (refusals are then made again, exactly). */
+type Run = (value: unknown, path: string, code: InputErrorCode, exact: boolean) => unknown;
+
+// Each spec and node compiled once into closures (no dispatch on the node's kind, no lookup of an
+// object's key lists, per value parsed): the service parses every record it takes in through these,
+// a verifier every statement.
+const compiledSpecs = new WeakMap<AnySpec, Run>();
+const compiledNodes = new WeakMap<Node, Run>();
+
+function compiled(spec: AnySpec): Run {
+  let run = compiledSpecs.get(spec);
+  if (run === undefined) {
+    const node = compiledNode(spec.node);
+    const refinements = spec.refinements;
+    run =
+      refinements.length === 0
+        ? node
+        : (value, path, code, exact) => {
+            const out = node(value, path, code, exact);
+            for (const r of refinements) r.check(out, (relative, message) => invalid(code, message, `${path}${relative}`), path);
+            return out;
+          };
+    compiledSpecs.set(spec, run);
+  }
+  return run;
+}
+
+function compiledNode(node: Node): Run {
+  let run = compiledNodes.get(node);
+  if (run === undefined) {
+    run = compile(node);
+    compiledNodes.set(node, run);
+  }
+  return run;
+}
+
+/** A number within a number node's bounds (shared with the test's reference interpreter, test/helpers/referenceSpec.ts). */
+export function numberOf(node: Extract<Node, { kind: "number" }>, value: unknown, path: string, code: InputErrorCode): number {
+  const n = expectNumber(value, path, code);
+  const { min, max, exclusiveMin, exclusiveMax } = node;
+  const low = min === undefined || (exclusiveMin ? n > min : n >= min);
+  const high = max === undefined || (exclusiveMax ? n < max : n <= max);
+  if (!low || !high)
+    invalid(
+      code,
+      exclusiveMin && exclusiveMax
+        ? `must be between ${min} and ${max} (exclusive), got ${n}`
+        : `must be in ${exclusiveMin ? "(" : "["}${min ?? "-∞"}, ${max ?? "∞"}${exclusiveMax ? ")" : "]"}, got ${n}`,
+      path,
+    );
+  return n;
+}
+
+function compile(node: Node): Run {
   switch (node.kind) {
-    case "string":
-      return expectString(value, path, code, node.options);
-    case "sha256":
-      return expectSha256(value, path, code);
-    case "hex":
-      return parseHexBytes(value, path, node.bytes);
-    case "timestamp":
-      return expectTimestamp(value, path, code);
-    case "uri":
-      return expectUri(value, path, code);
-    case "name":
-      return expectName(value, path, code, { max: node.max });
-    case "integer":
-      return expectInteger(value, path, code, node.min, node.max);
-    case "number": {
-      const n = expectNumber(value, path, code);
-      const { min, max, exclusiveMin, exclusiveMax } = node;
-      const low = min === undefined || (exclusiveMin ? n > min : n >= min);
-      const high = max === undefined || (exclusiveMax ? n < max : n <= max);
-      if (!low || !high)
-        invalid(
-          code,
-          exclusiveMin && exclusiveMax
-            ? `must be between ${min} and ${max} (exclusive), got ${n}`
-            : `must be in ${exclusiveMin ? "(" : "["}${min ?? "-∞"}, ${max ?? "∞"}${exclusiveMax ? ")" : "]"}, got ${n}`,
-          path,
-        );
-      return n;
+    case "string": {
+      const options = node.options;
+      return (value, path, code) => expectString(value, path, code, options);
     }
+    case "sha256":
+      return (value, path, code) => expectSha256(value, path, code);
+    case "hex": {
+      const bytes = node.bytes;
+      return (value, path) => parseHexBytes(value, path, bytes);
+    }
+    case "timestamp":
+      return (value, path, code) => expectTimestamp(value, path, code);
+    case "uri":
+      return (value, path, code) => expectUri(value, path, code);
+    case "name": {
+      const options = { max: node.max };
+      return (value, path, code) => expectName(value, path, code, options);
+    }
+    case "integer": {
+      const { min, max } = node;
+      return (value, path, code) => expectInteger(value, path, code, min, max);
+    }
+    case "number":
+      return (value, path, code) => numberOf(node, value, path, code);
     case "boolean":
-      return expectBoolean(value, path, code);
-    case "literal":
-      return expectOneOf(value, path, code, node.values);
+      return (value, path, code) => expectBoolean(value, path, code);
+    case "literal": {
+      const values = node.values;
+      return (value, path, code) => expectOneOf(value, path, code, values);
+    }
     case "json":
-      return expectJsonObject(value, path, code);
-    case "digestSet":
-      return expectDigestSet(value, path, code, node.requireSha256);
-    case "array":
-      return expectArray(value, path, code, node.min, node.max).map((item, i) => parseSpec(node.items, item, `${path}[${i}]`, code));
+      return (value, path, code) => expectJsonObject(value, path, code);
+    case "digestSet": {
+      const requireSha256 = node.requireSha256;
+      return (value, path, code) => expectDigestSet(value, path, code, requireSha256);
+    }
+    case "array": {
+      const { min, max } = node;
+      const items = compiled(node.items);
+      return (value, path, code, exact) => expectArray(value, path, code, min, max).map((item, i) => items(item, exact ? `${path}[${i}]` : path, code, exact));
+    }
     case "object": {
-      const { entries, keys } = objectShape(node);
-      const o = expectObject(value, path, code, keys);
-      const out: Record<string, unknown> = {};
-      for (const [key, field] of entries) if (o[key] !== undefined) out[key] = parseSpec(field, o[key], `${path}.${key}`, code);
-      return out;
+      const entries = Object.entries(node.fields);
+      const fields = entries.map(([key, field]) => [key, compiled(field)] as const);
+      const keys = {
+        required: entries.filter(([, f]) => !f.optional).map(([k]) => k),
+        allowed: entries.filter(([, f]) => f.optional).map(([k]) => k),
+        known: new Set(Object.keys(node.fields)),
+        ...(node.open ? { open: true } : {}),
+      };
+      return (value, path, code, exact) => {
+        const o = expectObject(value, path, code, keys);
+        const out: Record<string, unknown> = {};
+        for (const [key, field] of fields) {
+          const v = o[key];
+          if (v !== undefined) out[key] = field(v, exact ? `${path}.${key}` : path, code, exact);
+        }
+        return out;
+      };
     }
     case "map": {
-      const o = expectObject(value, path, code);
-      const keys = Object.keys(o);
-      if (keys.length < node.min || keys.length > node.max) invalid(code, `must have ${node.min} to ${node.max} entries, got ${keys.length}`, path);
-      const out: Record<string, unknown> = {};
-      for (const key of keys) {
-        if (node.keys) expectString(key, `${path}.${key}`, code, node.keys);
-        // defineProperty: a key "__proto__" is data, never a prototype.
-        Object.defineProperty(out, key, {
-          value: parseSpec(node.values, o[key], `${path}.${key}`, code),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-      return out;
+      const { keys: keyOptions, min, max } = node;
+      const values = compiled(node.values);
+      return (value, path, code, exact) => {
+        const o = expectObject(value, path, code);
+        const keys = Object.keys(o);
+        if (keys.length < min || keys.length > max) invalid(code, `must have ${min} to ${max} entries, got ${keys.length}`, path);
+        const out: Record<string, unknown> = {};
+        for (const key of keys) {
+          const at = exact ? `${path}.${key}` : path;
+          if (keyOptions) expectString(key, at, code, keyOptions);
+          // defineProperty: a key "__proto__" is data, never a prototype.
+          Object.defineProperty(out, key, { value: values(o[key], at, code, exact), enumerable: true, writable: true, configurable: true });
+        }
+        return out;
+      };
     }
     case "union": {
-      const tag = expectObject(value, path, code)[node.tag];
-      if (node.unknown && !Object.keys(node.variants).includes(tag as string)) node.unknown(tag, `${path}.${node.tag}`);
-      const which = expectOneOf(tag, `${path}.${node.tag}`, code, Object.keys(node.variants));
-      return parseSpec(node.variants[which]!, value, path, code);
+      const { tag: field, unknown } = node;
+      const tags = Object.keys(node.variants);
+      const variants = new Map(Object.entries(node.variants).map(([tag, variant]) => [tag, compiled(variant)]));
+      return (value, path, code, exact) => {
+        const tag = expectObject(value, path, code)[field];
+        if (unknown && !tags.includes(tag as string)) unknown(tag, `${path}.${field}`);
+        const which = expectOneOf(tag, `${path}.${field}`, code, tags);
+        return variants.get(which)!(value, path, code, exact);
+      };
     }
-    case "nullable":
-      return value === null ? null : parseSpec(node.value, value, path, code);
-    case "custom":
-      return node.parse(value, path, code);
+    case "nullable": {
+      const inner = compiled(node.value);
+      return (value, path, code, exact) => (value === null ? null : inner(value, path, code, exact));
+    }
+    case "custom": {
+      const parse = node.parse;
+      return (value, path, code) => parse(value, path, code);
+    }
   }
 }
 

@@ -262,8 +262,13 @@ const identifier = (max: number, example: string) => text(max, IDENTIFIER, `a lo
 function sortedUnique<T>(key: (item: T) => string, by: string): [(items: readonly T[], fail: Fail) => void, { doc: string }] {
   return [
     (items, fail) => {
-      for (let i = 1; i < items.length; i++)
-        if (compareUtf8(key(items[i - 1]!), key(items[i]!)) >= 0) fail(`[${i}]`, `packages must be sorted and unique by ${by} (UTF-8 order)`);
+      // Each item's key made once, not once per comparison it takes part in.
+      let previous = items.length === 0 ? "" : key(items[0]!);
+      for (let i = 1; i < items.length; i++) {
+        const current = key(items[i]!);
+        if (compareUtf8(previous, current) >= 0) fail(`[${i}]`, `packages must be sorted and unique by ${by} (UTF-8 order)`);
+        previous = current;
+      }
     },
     { doc: `sorted and unique by ${by}, UTF-8 order (checked by the parser)` },
   ];

@@ -69,6 +69,8 @@ const COMPONENT_KEYS = [
   "tags",
   "signature",
 ];
+// A component's key lists, with their set made once (a BOM may list thousands of components).
+const COMPONENT_OBJECT = { allowed: COMPONENT_KEYS, required: ["type", "name"], known: new Set([...COMPONENT_KEYS, "type", "name"]) };
 const PEDIGREE_KEYS = ["ancestors", "descendants", "variants", "commits", "patches", "notes"];
 const MODEL_CARD_KEYS = ["bom-ref", "modelParameters", "quantitativeAnalysis", "considerations", "properties"];
 const MODEL_PARAMETERS_KEYS = ["approach", "task", "architectureFamily", "modelArchitecture", "datasets", "inputs", "outputs"];
@@ -193,7 +195,7 @@ class ComponentWalker {
     const code = this.code;
     if (depth > MAX_COMPONENT_DEPTH) invalid(code, `components nest deeper than ${MAX_COMPONENT_DEPTH} levels`, path);
     if (++this.count > MAX_BOM_COMPONENTS) invalid(code, `more than ${MAX_BOM_COMPONENTS} components`, path);
-    const c = expectObject(value, path, code, { allowed: COMPONENT_KEYS, required: ["type", "name"] });
+    const c = expectObject(value, path, code, COMPONENT_OBJECT);
     const type = expectOneOf(c.type, `${path}.type`, code, CYCLONEDX_COMPONENT_TYPES);
     expectString(c.name, `${path}.name`, code, { max: 2048 });
     if (c["bom-ref"] !== undefined) this.addRef(c["bom-ref"], `${path}.bom-ref`);
