@@ -22,7 +22,21 @@ const LIMIT = Number.MAX_SAFE_INTEGER;
  * parseJson('{"a":1,"a":2}'); // throws InputError DUPLICATE_KEY at $.a
  */
 export function parseJson(text: string, what = "JSON"): unknown {
-  return new Parser(text, what).document();
+  // Paths only name a refusal, and most input is accepted: a first pass builds none; if it refuses,
+  // the exact pass parses again, so the error thrown is the one it throws (same checks, same order).
+  try {
+    return new Parser(text, what, false).document();
+  } catch {
+    return parseJsonExact(text, what);
+  }
+}
+
+/**
+ * {@link parseJson} in one pass that builds every value's path: the pass whose errors `parseJson`
+ * throws. For tests comparing the two (test/core/json-strict.test.ts); use `parseJson`.
+ */
+export function parseJsonExact(text: string, what = "JSON"): unknown {
+  return new Parser(text, what, true).document();
 }
 
 /** {@link parseJson} over bytes, which must be UTF-8 (a BOM is refused). */
@@ -54,6 +68,8 @@ class Parser {
   constructor(
     private readonly s: string,
     private readonly what: string,
+    /** Build each value's path (to name a refusal); otherwise every value gets the document's. */
+    private readonly exact: boolean,
   ) {}
 
   document(): unknown {
@@ -73,48 +89,49 @@ class Parser {
 
   private ws(): void {
     const s = this.s;
-    while (this.i < s.length) {
-      const c = s.charCodeAt(this.i);
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) this.i++;
-      else break;
-    }
+    let i = this.i;
+    for (let c = s.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = s.charCodeAt(++i));
+    this.i = i;
   }
 
   private value(path: string, depth: number): unknown {
     if (depth > MAX_JSON_DEPTH) invalid("INVALID_JSON", `${this.what} nests deeper than ${MAX_JSON_DEPTH} levels`, path);
-    const c = this.s[this.i];
-    if (c === "{") return this.object(path, depth);
-    if (c === "[") return this.array(path, depth);
-    if (c === '"') return this.string(path);
-    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return this.number(path);
-    for (const [word, value] of [
-      ["true", true],
-      ["false", false],
-      ["null", null],
-    ] as const)
-      if (this.s.startsWith(word, this.i)) {
-        this.i += word.length;
-        return value;
-      }
-    return this.syntax(c === undefined ? "unexpected end of input" : `unexpected character ${JSON.stringify(c)}`);
+    const c = this.s.charCodeAt(this.i);
+    if (c === 0x7b) return this.object(path, depth); // {
+    if (c === 0x5b) return this.array(path, depth); // [
+    if (c === 0x22) return this.string(path); // "
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number(path); // - or a digit
+    if (c === 0x74 && this.s.startsWith("true", this.i)) {
+      this.i += 4;
+      return true;
+    }
+    if (c === 0x66 && this.s.startsWith("false", this.i)) {
+      this.i += 5;
+      return false;
+    }
+    if (c === 0x6e && this.s.startsWith("null", this.i)) {
+      this.i += 4;
+      return null;
+    }
+    return this.syntax(this.i >= this.s.length ? "unexpected end of input" : `unexpected character ${JSON.stringify(this.s[this.i])}`);
   }
 
   private object(path: string, depth: number): Record<string, unknown> {
     this.i++; // {
     const out: Record<string, unknown> = {};
     this.ws();
-    if (this.s[this.i] === "}") {
+    if (this.s.charCodeAt(this.i) === 0x7d) {
       this.i++;
       return out;
     }
     for (;;) {
       this.ws();
-      if (this.s[this.i] !== '"') this.syntax("expected a string key");
-      const key = this.string(`${path}.<key>`);
-      const keyPath = `${path}.${key}`;
+      if (this.s.charCodeAt(this.i) !== 0x22) this.syntax("expected a string key");
+      const key = this.string(this.exact ? `${path}.<key>` : path);
+      const keyPath = this.exact ? `${path}.${key}` : path;
       if (Object.hasOwn(out, key)) invalid("DUPLICATE_KEY", "duplicate key: JSON readers disagree on which value counts", keyPath);
       this.ws();
-      if (this.s[this.i] !== ":") this.syntax("expected ':'");
+      if (this.s.charCodeAt(this.i) !== 0x3a) this.syntax("expected ':'");
       this.i++;
       this.ws();
       const value = this.value(keyPath, depth + 1);
@@ -123,9 +140,9 @@ class Parser {
       if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       else out[key] = value;
       this.ws();
-      const c = this.s[this.i++];
-      if (c === "}") break;
-      if (c !== ",") {
+      const c = this.s.charCodeAt(this.i++);
+      if (c === 0x7d) break; // }
+      if (c !== 0x2c) {
         this.i--;
         this.syntax("expected ',' or '}'");
       }
@@ -137,17 +154,17 @@ class Parser {
     this.i++; // [
     const out: unknown[] = [];
     this.ws();
-    if (this.s[this.i] === "]") {
+    if (this.s.charCodeAt(this.i) === 0x5d) {
       this.i++;
       return out;
     }
     for (;;) {
       this.ws();
-      out.push(this.value(`${path}[${out.length}]`, depth + 1));
+      out.push(this.value(this.exact ? `${path}[${out.length}]` : path, depth + 1));
       this.ws();
-      const c = this.s[this.i++];
-      if (c === "]") return out;
-      if (c !== ",") {
+      const c = this.s.charCodeAt(this.i++);
+      if (c === 0x5d) return out; // ]
+      if (c !== 0x2c) {
         this.i--;
         this.syntax("expected ',' or ']'");
       }
@@ -161,8 +178,13 @@ class Parser {
     let start = this.i;
     let surrogates = false; // whether the lone-surrogate check is needed at all
     for (;;) {
-      if (this.i >= s.length) this.syntax("unterminated string");
-      const c = s.charCodeAt(this.i);
+      // Plain characters (not a quote, a backslash, a control character or a surrogate) skipped with a
+      // local index; past the end, charCodeAt is NaN and stops it.
+      let i = this.i;
+      let c = s.charCodeAt(i);
+      while (c >= 0x20 && c !== 0x22 && c !== 0x5c && (c < 0xd800 || c > 0xdfff)) c = s.charCodeAt(++i);
+      this.i = i;
+      if (i >= s.length) this.syntax("unterminated string");
       if (c === 0x22) {
         out += s.slice(start, this.i);
         this.i++;
@@ -187,7 +209,7 @@ class Parser {
         start = this.i;
         continue;
       }
-      if (c >= 0xd800 && c <= 0xdfff) surrogates = true;
+      surrogates = true; // what is left: a surrogate
       this.i++;
     }
     if (surrogates && /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(out))

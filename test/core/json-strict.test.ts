@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { InputError } from "../../src/core/errors/input.js";
-import { MAX_JSON_DEPTH, parseJson, parseJsonBytes } from "../../src/core/parseJson.js";
+import { MAX_JSON_DEPTH, parseJson, parseJsonBytes, parseJsonExact } from "../../src/core/parseJson.js";
+import { hostileJsonText } from "../helpers/hostileJson.js";
 
 /** Asserts `run` throws an InputError with `code`, and `path` (exact) or a message matching `message`. */
 function refused(run: () => unknown, code: string, expected: { path?: string; message?: RegExp } = {}): void {
@@ -300,5 +301,34 @@ describe("parseJsonBytes", () => {
     refused(() => parseJsonBytes(utf8('{"a":1,"a":2}')), "DUPLICATE_KEY", { path: "$.a" });
     refused(() => parseJsonBytes(utf8('["\\udc00"]')), "LONE_SURROGATE", { path: "$[0]" });
     refused(() => parseJsonBytes(utf8('{"n":9007199254740993}')), "NUMBER_OUT_OF_RANGE", { path: "$.n" });
+  });
+});
+
+describe("parseJson: a first pass without paths, refusals made again by the exact pass", () => {
+  const outcome = (run: () => unknown) => {
+    try {
+      return { value: run() };
+    } catch (e) {
+      const error = e as InputError;
+      return { error: { class: error.constructor.name, code: error.code, path: error.path, message: error.message } };
+    }
+  };
+
+  it("behavior: the same value or the same refusal (class, code, path, message) as the exact pass alone, for valid and hostile texts (property)", () => {
+    fc.assert(
+      fc.property(hostileJsonText, (text) => {
+        assert.deepEqual(
+          outcome(() => parseJson(text, "doc")),
+          outcome(() => parseJsonExact(text, "doc")),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("behavior: a refusal deep in a document names its exact path", () => {
+    refused(() => parseJson('{"a":[1,{"b":[0,"\\ud800"]}]}'), "LONE_SURROGATE", { path: "$.a[1].b[1]" });
+    refused(() => parseJson('{"a":[1,{"b":1,"b":2}]}'), "DUPLICATE_KEY", { path: "$.a[1].b" });
+    refused(() => parseJson('{"a":{"b":[9007199254740993]}}'), "NUMBER_OUT_OF_RANGE", { path: "$.a.b[0]" });
   });
 });
