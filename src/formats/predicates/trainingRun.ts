@@ -334,10 +334,13 @@ const resourceDescriptorSpec = s
   .describe("an in-toto ResourceDescriptor (below)");
 
 /** `annotations.role` is one of the roles; a base-model or dataset has `digest.sha256` (it is a lineage edge). */
+// Made once, not per dependency parsed (the spec engine compiles each spec it is given).
+const dependencyRoleSpec = s.literal(...TRAINING_RUN_DEPENDENCY_ROLES);
+
 function dependencyRole(descriptor: ResourceDescriptor, fail: Fail, path: string): asserts descriptor is TrainingRunDependency {
   const role = descriptor.annotations?.role;
   if (role === undefined) fail(".annotations.role", "required field is missing");
-  parsePredicate(s.literal(...TRAINING_RUN_DEPENDENCY_ROLES), role, `${path}.annotations.role`);
+  parsePredicate(dependencyRoleSpec, role, `${path}.annotations.role`);
   if (isLineage(role as string) && descriptor.digest?.sha256 === undefined)
     fail(".digest.sha256", `a ${role} dependency needs digest.sha256: lineage edges are known by SHA-256`);
 }
