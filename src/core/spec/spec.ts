@@ -259,26 +259,28 @@ export function numberOf(node: Extract<Node, { kind: "number" }>, value: unknown
   return n;
 }
 
+/** A leaf node's check, with the node's own option fixed once. */
+const leaf =
+  <O>(check: (value: unknown, path: string, code: InputErrorCode, option: O) => unknown, option: O): Run =>
+  (value, path, code) =>
+    check(value, path, code, option);
+
 function compile(node: Node): Run {
   switch (node.kind) {
-    case "string": {
-      const options = node.options;
-      return (value, path, code) => expectString(value, path, code, options);
-    }
+    case "string":
+      return leaf(expectString, node.options);
     case "sha256":
-      return (value, path, code) => expectSha256(value, path, code);
+      return leaf(expectSha256, undefined);
     case "hex": {
       const bytes = node.bytes;
       return (value, path) => parseHexBytes(value, path, bytes);
     }
     case "timestamp":
-      return (value, path, code) => expectTimestamp(value, path, code);
+      return leaf(expectTimestamp, undefined);
     case "uri":
-      return (value, path, code) => expectUri(value, path, code);
-    case "name": {
-      const options = { max: node.max };
-      return (value, path, code) => expectName(value, path, code, options);
-    }
+      return leaf(expectUri, undefined);
+    case "name":
+      return leaf(expectName, { max: node.max });
     case "integer": {
       const { min, max } = node;
       return (value, path, code) => expectInteger(value, path, code, min, max);
@@ -286,17 +288,13 @@ function compile(node: Node): Run {
     case "number":
       return (value, path, code) => numberOf(node, value, path, code);
     case "boolean":
-      return (value, path, code) => expectBoolean(value, path, code);
-    case "literal": {
-      const values = node.values;
-      return (value, path, code) => expectOneOf(value, path, code, values);
-    }
+      return leaf(expectBoolean, undefined);
+    case "literal":
+      return leaf(expectOneOf, node.values);
     case "json":
-      return (value, path, code) => expectJsonObject(value, path, code);
-    case "digestSet": {
-      const requireSha256 = node.requireSha256;
-      return (value, path, code) => expectDigestSet(value, path, code, requireSha256);
-    }
+      return leaf(expectJsonObject, undefined);
+    case "digestSet":
+      return leaf(expectDigestSet, node.requireSha256);
     case "array": {
       const { min, max } = node;
       const items = compiled(node.items);
