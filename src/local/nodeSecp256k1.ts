@@ -28,4 +28,4 @@ export const libsecp256k1Recover: Secp256k1Recover = (digest, signature, recover
 
 installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
 // And behind secp256k1 DSSE signatures (an envelope's signer is the address its signature recovers).
-installSecp256k1Recovery(libsecp256k1Recover, LIBSECP256K1_NAME);
+installSecp256k1Recovery(libsecp256k1Recover);

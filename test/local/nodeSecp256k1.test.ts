@@ -9,7 +9,7 @@ import {
   type Secp256k1Recovery,
   installSecp256k1Recovery,
   nobleSecp256k1Recovery,
-  secp256k1RecoveryName,
+  secp256k1Recovery,
   verifySignature,
 } from "../../src/formats/attestation/publicKeys.js";
 import { LIBSECP256K1_NAME, libsecp256k1Recover } from "../../src/local/nodeSecp256k1.js";
@@ -289,13 +289,13 @@ describe("DSSE secp256k1 signatures on libsecp256k1 (src/local/nodeSecp256k1.ts)
     try {
       return await Promise.all(all.map(async (c) => `${c.name}: ${await verifySignature(c.key, c.message, c.signature)}`));
     } finally {
-      installSecp256k1Recovery(libsecp256k1Recover, LIBSECP256K1_NAME);
+      installSecp256k1Recovery(libsecp256k1Recover);
       forgetMemos();
     }
   }
 
   it("default: importing it installs libsecp256k1 behind DSSE secp256k1 signatures too", () => {
-    assert.equal(secp256k1RecoveryName(), LIBSECP256K1_NAME);
+    assert.equal(secp256k1Recovery, libsecp256k1Recover);
   });
 
   it("default: the same verdict as @noble/curves on honest signatures (each verifies), their other v, another message, and hostile r, s and v", async () => {

@@ -168,9 +168,8 @@ export type Secp256k1Recovery = (digest: Uint8Array, signature: Uint8Array, reco
 export const nobleSecp256k1Recovery: Secp256k1Recovery = (digest, signature, recovery) =>
   secp256k1.Signature.fromCompact(signature).addRecoveryBit(recovery).recoverPublicKey(digest).toRawBytes(false);
 
-const NOBLE_RECOVERY = "@noble/curves (JavaScript)";
-let secp256k1Recovery: Secp256k1Recovery = nobleSecp256k1Recovery;
-let secp256k1RecoveryNamed = NOBLE_RECOVERY;
+/** The recovery behind secp256k1 DSSE signatures: noble's, or what `installSecp256k1Recovery` put in its place (a live binding). */
+export let secp256k1Recovery: Secp256k1Recovery = nobleSecp256k1Recovery;
 
 /**
  * Replaces the recovery behind secp256k1 DSSE signatures (undefined: back to @noble/curves). A
@@ -178,14 +177,8 @@ let secp256k1RecoveryNamed = NOBLE_RECOVERY;
  * recover noble's key for every signature `verifySignature` asks it about:
  * test/local/nodeSecp256k1.test.ts compares them on honest and hostile signatures.
  */
-export function installSecp256k1Recovery(implementation: Secp256k1Recovery | undefined, name?: string): void {
+export function installSecp256k1Recovery(implementation: Secp256k1Recovery | undefined): void {
   secp256k1Recovery = implementation ?? nobleSecp256k1Recovery;
-  secp256k1RecoveryNamed = implementation === undefined ? NOBLE_RECOVERY : (name ?? "installed");
-}
-
-/** The name of the secp256k1 recovery behind DSSE signatures (for benchmarks and diagnostics). */
-export function secp256k1RecoveryName(): string {
-  return secp256k1RecoveryNamed;
 }
 
 /** secp256k1's group order n. */
