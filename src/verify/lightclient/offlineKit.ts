@@ -37,11 +37,15 @@ export function recordingRequest(request: Eip1193Request): RecordingRequest {
   return Object.assign(recording, { kit: (): OfflineKit => ({ format: OFFLINE_KIT_FORMAT, answers: [...answers.values()] }) });
 }
 
-/** `value` with every object and array in it frozen, in place. */
+/** `value` with every object and array in it frozen, in place (by a loop, not recursion: no depth is too deep). */
 function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+      Object.freeze(v);
+      for (const child of Object.values(v)) pending.push(child);
+    }
   }
   return value;
 }
