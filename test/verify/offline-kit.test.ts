@@ -16,7 +16,7 @@ import { InputError } from "../../src/core/errors/input.js";
 import { LightClientError } from "../../src/core/errors/lightClient.js";
 import { VerificationError } from "../../src/core/errors/verification.js";
 import type { Hex } from "../../src/core/hex.js";
-import { OFFLINE_KIT_FORMAT, type OfflineKit, parseOfflineKit } from "../../src/verify/lightclient/offlineKit.js";
+import { OFFLINE_KIT_FORMAT, type OfflineKit, parseOfflineKit, replayRequest } from "../../src/verify/lightclient/offlineKit.js";
 import { type QbftTrust, parseQbftTrust, serializeQbftTrust } from "../../src/verify/lightclient/trustFile.js";
 import { testValidators } from "../helpers/qbftSealer.js";
 import type { QbftTestNode } from "../helpers/qbftTestNode.js";
@@ -111,6 +111,34 @@ const headerAnswers = (kit: { answers: { method: string; result: any }[] }) =>
   kit.answers.filter((a) => a.method === "eth_getBlockByNumber" && a.result !== null);
 
 describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
+  it("behavior: replay hands out each recorded answer itself, frozen all the way down (not a copy per question), however deep or wide; any other question is refused", async () => {
+    let deep: unknown = "0x1";
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const wide = Array.from({ length: 200_000 }, (_, i) => ({ i }));
+    const kit = {
+      format: OFFLINE_KIT_FORMAT,
+      answers: [
+        { method: "eth_getProof", params: ["0x1"], result: deep },
+        { method: "eth_getProof", params: ["0x2"], result: wide },
+      ],
+    };
+    const request = replayRequest(kit as OfflineKit);
+    const first = await request({ method: "eth_getProof", params: ["0x1"] });
+    assert.equal(first, deep, "the recorded answer itself");
+    assert.equal(await request({ method: "eth_getProof", params: ["0x1"] }), first);
+    let inner: unknown = first;
+    while (Array.isArray(inner)) {
+      assert.ok(Object.isFrozen(inner));
+      inner = inner[0];
+    }
+    const answer = (await request({ method: "eth_getProof", params: ["0x2"] })) as { i: number }[];
+    assert.ok(Object.isFrozen(answer) && Object.isFrozen(answer[199_999]));
+    assert.throws(() => {
+      (answer[0] as { i: number }).i = 1;
+    }, TypeError);
+    await assert.rejects(request({ method: "eth_getProof", params: ["0x3"] }), (e: unknown) => e instanceof LightClientError && e.check === "offline-kit");
+  });
+
   it("default: the bundle verifies offline with no network at all (no socket, no fetch), as of the kit's verified head", async () => {
     assert.equal(offline.format, BUNDLE_V2_FORMAT);
     const reparsed = parseBundle(serializeBundle(offline));
@@ -126,6 +154,27 @@ describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
     const report = await chain.trustReport();
     assert.equal(report.trustMode, "light");
     assert.match(String((report as { node: string }).node), /offline kit/);
+  });
+
+  it("behavior: a bundle's chain questions are asked once per distinct anchor and key, not once per entry (its entries share a few batches and keys)", async () => {
+    const chain = offlineChainReader({ bundle: offline, trust });
+    const asked: string[] = [];
+    const counting = {
+      ...chain,
+      call: (args: { to: Hex; data: Hex }) => (asked.push(`call ${args.data}`), chain.call(args)),
+      getTransactionReceipt: (hash: Hex) => (asked.push(`receipt ${hash}`), chain.getTransactionReceipt(hash)),
+      getBlock: (n: bigint) => (asked.push(`block ${n}`), chain.getBlock(n)),
+    };
+    const result = await verifyBundle({ bundle: offline, chain: counting, chainId: trust.chainId, registry: trust.registry });
+    assert.equal(result.verdict, "verified");
+    const receipts = offline.receipts;
+    const batches = new Set(receipts.map((r) => r.anchor.txHash)).size;
+    assert.ok(receipts.length > batches, `the bundle has more entries (${receipts.length}) than batches (${batches})`);
+    assert.equal(asked.filter((q) => q.startsWith("receipt ")).length, batches);
+    const calls = asked.filter((q) => q.startsWith("call "));
+    assert.equal(calls.length, new Set(calls).size, "no registry call asked twice");
+    // Each batch's anchor block, and the head the revocation state is read at (which may be an anchor block too).
+    assert.ok(asked.filter((q) => q.startsWith("block ")).length <= batches + 1);
   });
 
   it("behavior: the offline result is the online light result (same registration, lineage, revocation state)", async () => {
