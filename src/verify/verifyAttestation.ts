@@ -94,7 +94,6 @@ export async function verifyAttestation(parameters: VerifyAttestationParameters)
           )
         : `its SigningKeyRegistered log is not in block ${key.registeredAt}`;
     };
-    const memo = parameters.possessionChecks;
     const memoKey = [
       anchored.chainId,
       anchored.registry.toLowerCase(),
@@ -105,12 +104,7 @@ export async function verifyAttestation(parameters: VerifyAttestationParameters)
       key.possessionHash,
       signer.keyid,
     ].join(" ");
-    let checked = memo?.get(memoKey);
-    if (checked === undefined) {
-      checked = check();
-      memo?.set(memoKey, checked);
-    }
-    const problem = await checked;
+    const problem = await once(parameters.possessionChecks, memoKey, check);
     if (problem)
       throw new VerificationError("signing-key", `key ${signer.keyid}'s registration for organisation ${orgId} has no valid proof of possession: ${problem}`);
     signers.push({ ...signer, role: key.role, registeredAt: key.registeredAt });

@@ -103,10 +103,21 @@ export async function verifyReceiptOfEntry(
   checks.push("proof-root");
 
   // 4–5: the anchor on chain, once per distinct claim when the caller shares a memo (a bundle's entries come in a few batches).
-  const a = receipt.anchor;
-  const claim = ["anchor", receipt.root, a.chainId, a.registry, a.orgId, a.sequence, a.txHash, a.blockNumber, a.blockHash, a.timestamp];
-  const key = JSON.stringify([...claim, receipt.batch.leafCount, receipt.batch.metadataHash]);
-  const onChain = await once(chainChecks, key, () => checkAnchorOnChain(parameters, registry));
+  const { anchor: a, batch } = receipt;
+  const claim = [
+    receipt.root,
+    a.chainId,
+    a.registry,
+    a.orgId,
+    a.sequence,
+    a.txHash,
+    a.blockNumber,
+    a.blockHash,
+    a.timestamp,
+    batch.leafCount,
+    batch.metadataHash,
+  ];
+  const onChain = await once(chainChecks, JSON.stringify(["anchor", ...claim]), () => checkAnchorOnChain(parameters, registry));
   checks.push(...onChain.checks);
   const { anchor, organisation } = onChain;
   return {
@@ -138,8 +149,8 @@ const fail = (check: VerificationCheck, message: string): never => {
  */
 export type ChainCheckMemo = Map<string, Promise<unknown>>;
 
-/** `check()`, or the promise of the same check already started under `key` in `memo`. */
-export function once<T>(memo: ChainCheckMemo | undefined, key: string, check: () => Promise<T>): Promise<T> {
+/** `check()`, or the promise of the same check already started under `key` in `memo` (none: always `check()`). */
+export function once<T>(memo: Map<string, Promise<unknown>> | undefined, key: string, check: () => Promise<T>): Promise<T> {
   if (memo === undefined) return check();
   let checked = memo.get(key) as Promise<T> | undefined;
   if (checked === undefined) {
