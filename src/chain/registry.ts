@@ -1,17 +1,6 @@
-import {
-  type Abi,
-  type AbiFunction,
-  concatHex,
-  decodeEventLog,
-  decodeFunctionResult,
-  encodeAbiParameters,
-  encodeDeployData,
-  encodeEventTopics,
-  encodeFunctionData,
-  getAbiItem,
-  toFunctionSelector,
-} from "viem";
+import { type Abi, concatHex, decodeEventLog, decodeFunctionResult, encodeAbiParameters, encodeDeployData, encodeEventTopics, encodeFunctionData } from "viem";
 import { ChainError } from "../core/errors/chain.js";
+import { registryFunctionNamed } from "./registryFunctions.js";
 import { invalid } from "../core/errors/input.js";
 import { KEY_ALGORITHM_CODES, type KeyPossession } from "../formats/attestation/keyPossession.js";
 import { type KeyAlgorithm, onChainKeyId } from "../formats/attestation/publicKeys.js";
@@ -59,24 +48,8 @@ export type SigningKeyState = {
 
 const abi = provenanceRegistryAbi as Abi;
 
-/**
- * A view function's ABI item and selector, looked up once: `encodeFunctionData({ abi, functionName })`
- * searches and formats the whole ABI and hashes the signature on every call, and a verification reads
- * the registry a few times per bundle entry. The ABI has no overloads, so the name decides.
- */
-const viewFunctions = new Map<string, { readonly item: AbiFunction; readonly selector: Hex }>();
-function viewFunction(functionName: string): { readonly item: AbiFunction; readonly selector: Hex } {
-  let found = viewFunctions.get(functionName);
-  if (found === undefined) {
-    const item = getAbiItem({ abi, name: functionName }) as AbiFunction;
-    found = { item, selector: toFunctionSelector(item) };
-    viewFunctions.set(functionName, found);
-  }
-  return found;
-}
-
 async function read(reader: ChainReader, registry: Hex, functionName: string, args: readonly unknown[]): Promise<unknown> {
-  const { item, selector } = viewFunction(functionName);
+  const { item, selector } = registryFunctionNamed(functionName);
   const data = concatHex([selector, encodeAbiParameters(item.inputs, args)]);
   let result: Hex;
   try {

@@ -15,7 +15,7 @@
 // Not proven (and read by no verifier): a receipt's `from`, `to` and `contractAddress`, and the
 // transaction hash at an index (the transactions trie is not rebuilt). What is proven is the
 // receipt at that index of the verified block: status, gas and every log.
-import { type Abi, type AbiFunction, decodeAbiParameters, encodeAbiParameters, encodeErrorResult, toFunctionSelector } from "viem";
+import { type Abi, decodeAbiParameters, encodeAbiParameters, encodeErrorResult } from "viem";
 import { ChainError } from "../../core/errors/chain.js";
 import { LightClientError } from "../../core/errors/lightClient.js";
 import type { Hex } from "../../core/hex.js";
@@ -29,16 +29,11 @@ import { type JsonRpcRequest, syncQbftHeaders } from "./syncQbft.js";
 import type { TrustedBlockRoots } from "./walk.js";
 import type { QbftTrust } from "./trustFile.js";
 import { provenanceRegistryAbi, provenanceRegistryDeployedBytecode } from "../../chain/registryArtifact.js";
+import { registryFunctionOf } from "../../chain/registryFunctions.js";
 import type { JsonRpcTransport, TrustReport, TrustedChainReader } from "../../chain/trustMode.js";
 import type { BlockHeader, LogEntry, LogFilter, TransactionReceipt } from "../../chain/types.js";
 
 const abi = provenanceRegistryAbi as Abi;
-let functionsBySelector: ReadonlyMap<string, AbiFunction> | undefined;
-/** The registry function a call's data selects (by its first 4 bytes), computed once: viem's decodeFunctionData hashes the ABI's signatures on every call. */
-function registryFunction(data: unknown): AbiFunction | undefined {
-  functionsBySelector ??= new Map(abi.filter((item): item is AbiFunction => item.type === "function").map((f) => [toFunctionSelector(f), f]));
-  return typeof data === "string" ? functionsBySelector.get(data.slice(0, 10).toLowerCase()) : undefined;
-}
 /** The storage layout the proofs read is ProvenanceRegistry's: the pinned address must hold exactly its code. */
 export const REGISTRY_CODE_HASH: Hex = bytesToHex(
   keccak256(hexToBytes(provenanceRegistryDeployedBytecode, "registry-code", "provenanceRegistryDeployedBytecode")),
@@ -261,7 +256,7 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
   async function proveCall({ to, data }: { readonly to: Hex; readonly data: Hex }): Promise<Hex> {
     if (to.toLowerCase() !== registry)
       throw new LightClientError("unprovable", `light mode proves the pinned registry's storage only, not a call to ${to}`, { field: "call.to" });
-    const fn = registryFunction(data);
+    const fn = registryFunctionOf(data)?.item;
     let args: readonly unknown[];
     try {
       if (fn === undefined) throw new Error(`no function of the registry has selector ${String(data).slice(0, 10)}`);
