@@ -17,8 +17,9 @@
  * light from the genesis pin, a kit from the checkpoint against online light from that checkpoint:
  * the same headers walked, the same proofs checked, only the node differs); proof bytes per entry
  * (the kit's JSON per entry). Then every mode side by side, with JSON-RPC request counts, and the
- * offline figure with the bundle's JSON parsed as the CLI does. Seal recovery is libsecp256k1's
- * (tiny-secp256k1, WebAssembly), as the CLI installs it; the light verifier-CPU rows are measured a
+ * offline figure with the bundle's JSON parsed as the CLI does. Seal recovery is libsecp256k1's as
+ * the CLI installs it (native where secp256k1-node ships a binary, else WebAssembly: the header line
+ * names it); the light verifier-CPU rows are measured a
  * second time with @noble/curves' recovery (what a browser uses) so the difference shows in one run. keccak256
  * is the project's WebAssembly (src/local/nodeKeccak.ts), as the CLI installs it; the offline bundle row is
  * measured a second time with @noble/hashes' keccak256 (a browser's). Light mode from the genesis pin walks

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { describe, it } from "node:test";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { forgetMemos } from "../../src/core/memo.js";
@@ -12,7 +13,14 @@ import {
   secp256k1Recovery,
   verifySignature,
 } from "../../src/formats/attestation/publicKeys.js";
-import { LIBSECP256K1_NAME, libsecp256k1Recover } from "../../src/local/nodeSecp256k1.js";
+import {
+  LIBSECP256K1_NAME,
+  NATIVE_LIBSECP256K1_NAME,
+  libsecp256k1Recover,
+  nativeLibsecp256k1Recover,
+  nativeSecp256k1,
+  wasmLibsecp256k1Recover,
+} from "../../src/local/nodeSecp256k1.js";
 import { bytesToHex, hexToBytes, keccak256, type Hex } from "../../src/verify/lightclient/bytes.js";
 import { decodeHeader } from "../../src/verify/lightclient/header.js";
 import { decodeQbftExtraData, qbftCommitSealDigest, recoverSealer, verifyQbftHeader } from "../../src/verify/lightclient/qbft.js";
@@ -113,6 +121,12 @@ function cases(): Case[] {
   return out;
 }
 
+/** Both builds of libsecp256k1 this module can install: each must agree with noble wherever it is asked. */
+const backends: [string, Secp256k1Recover][] = [
+  ["native (secp256k1-node)", nativeLibsecp256k1Recover],
+  ["WebAssembly (tiny-secp256k1)", wasmLibsecp256k1Recover],
+];
+
 const verdict = (outcome: SealRecovery): string => ("refused" in outcome ? `refused: ${outcome.refused}` : `key ${bytesToHex(outcome.publicKey)}`);
 
 /** The cases where `candidate`'s verdict (through the light client's checks) differs from @noble/curves'. */
@@ -143,8 +157,40 @@ function raw(recover: Secp256k1Recover, c: Case): string {
 }
 
 describe("light client seal recovery on libsecp256k1 (src/local/nodeSecp256k1.ts)", () => {
-  it("default: importing it installs libsecp256k1 (tiny-secp256k1) behind the light client's seal recovery", () => {
+  it("default: on Linux x64 (these machines, CI) the native build loads and is the one installed", {
+    skip: !(process.platform === "linux" && process.arch === "x64") && "secp256k1-node ships no binary checked here for this platform",
+  }, () => {
+    assert.notEqual(nativeSecp256k1(), null, "secp256k1-node's prebuilt addon loads");
+    assert.equal(LIBSECP256K1_NAME, NATIVE_LIBSECP256K1_NAME);
+    assert.equal(secp256k1RecoverName(), NATIVE_LIBSECP256K1_NAME);
+    // secp256k1-node's main entry falls back to `elliptic` (pure JavaScript, with advisories of its
+    // own) when the addon does not load; this module imports `secp256k1/bindings`, which never does.
+    const extra = decodeQbftExtraData(block7528.extraData);
+    assert.ok(libsecp256k1Recover(qbftCommitSealDigest(block7528, extra), extra.seals[0]!.subarray(0, 64), extra.seals[0]![64] as 0 | 1));
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    assert.ok(
+      loaded.some((file) => file.includes("/secp256k1/lib/index.js")),
+      "secp256k1-node's checked wrapper is what runs",
+    );
+    assert.deepEqual(
+      loaded.filter((file) => file.includes("/elliptic/")),
+      [],
+      "elliptic is never loaded",
+    );
+  });
+
+  it("default: importing it installs libsecp256k1 behind the light client's seal recovery; both builds give Besu's sealers", () => {
     assert.equal(secp256k1RecoverName(), LIBSECP256K1_NAME);
+    for (const [name, recover] of backends) {
+      const extra = decodeQbftExtraData(block7528.extraData);
+      const digest = qbftCommitSealDigest(block7528, extra);
+      const keys = extra.seals.map((s) => recover(digest, s.subarray(0, 64), s[64] as 0 | 1)!);
+      assert.deepEqual(
+        keys.map((key) => bytesToHex(keccak256(key.subarray(1)).subarray(12))),
+        vectors.besuBlock7528.sealers,
+        name,
+      );
+    }
     const extra = decodeQbftExtraData(block7528.extraData);
     assert.equal(bytesToHex(qbftCommitSealDigest(block7528, extra)), vectors.besuBlock7528.commitSealHash);
     const sealers = extra.seals.map((s) => recoverSealer(s, qbftCommitSealDigest(block7528, extra)));
@@ -152,9 +198,9 @@ describe("light client seal recovery on libsecp256k1 (src/local/nodeSecp256k1.ts
     assert.deepEqual(verifyQbftHeader(block7528, { validators: vectors.besuBlock7528.validators, mode: "header" }).sealers, vectors.besuBlock7528.sealers);
   });
 
-  it("default: the same verdict as @noble/curves on every seal: Besu's, honest random ones, random r, and hostile ones (r, s = 0, ≥ n, high s, recovery ids 2 to 255, no x-coordinate, infinity, wrong lengths)", () => {
+  it("default: both builds give the same verdict as @noble/curves on every seal: Besu's, honest random ones, random r, and hostile ones (r, s = 0, ≥ n, high s, recovery ids 2 to 255, no x-coordinate, infinity, wrong lengths)", () => {
     const all = cases();
-    assert.deepEqual(differences(libsecp256k1Recover, all), []);
+    for (const [name, recover] of backends) assert.deepEqual(differences(recover, all), [], name);
     // The cases reach every refusal and both outcomes of random r (the comparison is not vacuous).
     installSecp256k1Recover(undefined);
     try {
@@ -173,21 +219,26 @@ describe("light client seal recovery on libsecp256k1 (src/local/nodeSecp256k1.ts
     }
   });
 
-  it("behavior: asked directly, the two libraries differ only where the light client refuses before asking; both give no key where no key recovers", () => {
+  it("behavior: asked directly, the three differ only where the light client refuses before asking; none gives a key where no key recovers", () => {
     const byName = new Map(cases().map((c) => [c.name, c]));
-    const both = (name: string) => [raw(nobleSecp256k1Recover, byName.get(name)!), raw(libsecp256k1Recover, byName.get(name)!)];
-    // Out of range: both throw (noble: "r must be 0 < r < CURVE.n"; tiny-secp256k1: "Expected Signature").
-    for (const name of ["r = 0", "s = 0", "r = n", "s = n"]) assert.deepEqual(both(name), ["throws", "throws"], name);
-    // No x-coordinate: both throw (tiny-secp256k1 checks r as an x-only point first). The point at
-    // infinity: noble throws, libsecp256k1 returns null. The light client refuses all of these as no-key.
-    assert.deepEqual(both("r not an x-coordinate"), ["throws", "throws"]);
-    assert.deepEqual(both("the point at infinity"), ["throws", "null"]);
-    // High s: both libraries recover the signer's key (libsecp256k1's recovery does not normalise s); the light client refuses it first.
-    const [nobleHigh, libHigh] = both("high s (the malleated twin)");
-    assert.equal(nobleHigh, libHigh);
-    assert.ok(nobleHigh!.startsWith("key"));
-    // Recovery ids 2 and 3 (r + n as the x-coordinate): noble throws, tiny-secp256k1 throws unless r < p − n; the light client refuses above 1.
-    assert.deepEqual(both("recovery id 2"), ["throws", "throws"]);
+    /** noble, libsecp256k1 native, libsecp256k1 WebAssembly. */
+    const all = (name: string) => [nobleSecp256k1Recover, nativeLibsecp256k1Recover, wasmLibsecp256k1Recover].map((recover) => raw(recover, byName.get(name)!));
+    // Not below n: all throw (noble: "r must be 0 < r < CURVE.n"; secp256k1-node: "Signature could not
+    // be parsed"; tiny-secp256k1: "Expected Signature"). Zero: libsecp256k1 parses it and recovers no
+    // key, which secp256k1-node reports as null and tiny-secp256k1's range check throws on.
+    for (const name of ["r = n", "s = n", "r = 2^256 - 1"]) assert.deepEqual(all(name), ["throws", "throws", "throws"], name);
+    for (const name of ["r = 0", "s = 0"]) assert.deepEqual(all(name), ["throws", "null", "throws"], name);
+    // No x-coordinate: noble and tiny-secp256k1 (which checks r as an x-only point first) throw;
+    // libsecp256k1 itself recovers nothing. The point at infinity: noble throws, libsecp256k1 gives
+    // nothing. The light client refuses all of these as no-key.
+    assert.deepEqual(all("r not an x-coordinate"), ["throws", "null", "throws"]);
+    assert.deepEqual(all("the point at infinity"), ["throws", "null", "null"]);
+    // High s: all three recover the signer's key (libsecp256k1's recovery does not normalise s); the light client refuses it first.
+    const high = all("high s (the malleated twin)");
+    assert.ok(high[0]!.startsWith("key") && high.every((k) => k === high[0]));
+    // Recovery ids 2 and 3 (r + n as the x-coordinate, here above p): noble and tiny-secp256k1 throw,
+    // libsecp256k1 recovers nothing; the light client refuses any id above 1.
+    assert.deepEqual(all("recovery id 2"), ["throws", "null", "throws"]);
   });
 
   it("error: the comparison fails for a recovery that is not secp256k1's (a stub, a flipped recovery id, a compressed key, one that throws on honest seals)", () => {
@@ -298,10 +349,10 @@ describe("DSSE secp256k1 signatures on libsecp256k1 (src/local/nodeSecp256k1.ts)
     assert.equal(secp256k1Recovery, libsecp256k1Recover);
   });
 
-  it("default: the same verdict as @noble/curves on honest signatures (each verifies), their other v, another message, and hostile r, s and v", async () => {
+  it("default: both builds give the same verdict as @noble/curves on honest signatures (each verifies), their other v, another message, and hostile r, s and v", async () => {
     const all = signatures();
     const noble = await verdicts(undefined, all);
-    assert.deepEqual(await verdicts(libsecp256k1Recover, all), noble);
+    for (const [name, recover] of backends) assert.deepEqual(await verdicts(recover, all), noble, name);
     assert.deepEqual(
       noble.filter((v) => v.endsWith("true")),
       all.filter((c) => /^honest \d+$/.test(c.name)).map((c) => `${c.name}: true`),

@@ -1,9 +1,9 @@
 // secp256k1 public-key recovery for QBFT commit seals. @noble/curves (audited, pure JavaScript) by
-// default, everywhere; a Node.js process installs libsecp256k1 (Bitcoin Core's library, compiled to
-// WebAssembly by tiny-secp256k1) from src/local/nodeSecp256k1.ts, about six times as fast. The
-// checks on r, s and the recovery id are made here, once, before either library sees the seal, so
-// both are asked only what they agree on and the verdict does not depend on which one is installed
-// (test/local/nodeSecp256k1.test.ts runs both on valid and hostile seals).
+// default, everywhere; a Node.js process installs libsecp256k1 (Bitcoin Core's library, native or
+// compiled to WebAssembly) from src/local/nodeSecp256k1.ts, 6 to 30 times as fast. The checks on r,
+// s and the recovery id are made here, once, before any library sees the seal, so each is asked
+// only what they all agree on and the verdict does not depend on which one is installed
+// (test/local/nodeSecp256k1.test.ts runs them all on valid and hostile seals).
 
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 
