@@ -18,6 +18,8 @@ import type { PublicKeyInfo } from "../../src/formats/attestation/publicKeys.js"
 import type { Hex } from "../../src/core/hex.js";
 import type { GenuineEvidence } from "./genuineEvidence.js";
 import { createRandom, mutateJsonText } from "./jsonMutator.js";
+import { offlineChainReader } from "../../src/verify/offlineBundle.js";
+import { parseQbftTrust } from "../../src/verify/lightclient/trustFile.js";
 
 /** One kind of document under test: its genuine texts and how a verifier turns one into a verdict. */
 export type FuzzTarget = {
@@ -81,11 +83,17 @@ export type FuzzEvidence = {
   readonly recordReceipts: readonly string[];
   readonly attestationReceipts: readonly string[];
   readonly bundle: string;
+  /**
+   * A bundle with its offline kit (v2, from the QBFT test node) and the validator trust file it is
+   * verified against, when the run has one: the "offline bundle" target, verified with no chain.
+   */
+  readonly offline?: { readonly bundle: string; readonly trust: string; readonly modelSha256: string; readonly orgId: number };
 };
 
-export function fuzzEvidence(evidence: GenuineEvidence): FuzzEvidence {
+export function fuzzEvidence(evidence: GenuineEvidence, offline?: FuzzEvidence["offline"]): FuzzEvidence {
   const { chain, registry, orgId, publicKeys, fileModel, model, recordReceipts, attestationReceipts, bundle } = evidence;
   return {
+    ...(offline ? { offline } : {}),
     rpcUrl: chain.rpcUrl,
     chainId: chain.chainId,
     registry,
@@ -152,7 +160,38 @@ export function verifierTargets(evidence: FuzzEvidence, reader: ChainReader): Fu
         ];
       },
     },
+    ...(evidence.offline ? [offlineBundleTarget(evidence.offline)] : []),
   ];
+}
+
+/** What `verify-bundle --offline` runs: the bundle's kit replayed and proven against the pinned validators; no chain at all. */
+export function offlineBundleTarget(offline: NonNullable<FuzzEvidence["offline"]>): FuzzTarget {
+  const trust = parseQbftTrust(JSON.parse(offline.trust));
+  return {
+    name: "offline bundle",
+    weight: 1,
+    genuine: [offline.bundle],
+    async verify(text) {
+      const bundle = parseBundle(text);
+      const chain = offlineChainReader({ bundle, trust });
+      const r = await verifyBundle({
+        bundle,
+        chain,
+        chainId: trust.chainId,
+        registry: trust.registry,
+        acceptedOrgIds: [offline.orgId],
+        artifactSha256: offline.modelSha256,
+        requireApprovals: 2,
+      });
+      if (r.model.sha256 !== offline.modelSha256) throw new Error("unreachable: the artifact check let another model through");
+      return [
+        `verdict ${r.verdict} of ${r.model.sha256} named ${JSON.stringify(r.model.name)}`,
+        `revocation ${JSON.stringify(r.revocation)}`,
+        ...r.attestations.map((a) => `attestation ${a.entryHash} by ${a.organisation.id} at ${a.blockNumber}`),
+        ...r.deployments.map((d) => `deployment ${d.entryHash} approved by ${d.quorum.approvers.length} of ${d.quorum.required}`),
+      ];
+    },
+  };
 }
 
 /**

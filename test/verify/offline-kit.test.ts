@@ -22,6 +22,11 @@ import { testValidators } from "../helpers/qbftSealer.js";
 import type { QbftTestNode } from "../helpers/qbftTestNode.js";
 import type { GenuineEvidence } from "../helpers/genuineEvidence.js";
 import { createQbftEvidence } from "../helpers/qbftEvidence.js";
+import { offlineBundleTarget, runVerifierFuzz } from "../helpers/verifierFuzz.js";
+import { installSecp256k1Recover, secp256k1RecoverName } from "../../src/verify/lightclient/secp256k1.js";
+import { installSecp256k1Recovery } from "../../src/formats/attestation/publicKeys.js";
+import { installKeccak256 as installCoreKeccak256, keccak256Bytes } from "../../src/core/keccak.js";
+import { installKeccak256 as installLightClientKeccak256 } from "../../src/verify/lightclient/bytes.js";
 
 // The offline verifier kit: the genuine pipeline runs through the QBFT test node, `embedOfflineKit`
 // records the light verification's answers into a v2 bundle, and the bundle then verifies with no
@@ -335,6 +340,41 @@ describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
       () => parseBundle({ ...v2WithoutKit, format: "provenance-bundle-v1", offlineKit: kit }),
       (e: unknown) => e instanceof InputError && /offlineKit/.test(e.message),
     );
+  });
+
+  it("behavior: 300 mutations of the bundle with its kit (headers, seals, proofs, receipts, envelopes, its JSON) verified offline as the CLI verifies them (libsecp256k1, keccak-256 in WebAssembly) give no false VERIFIED and no crash", async () => {
+    // npm run fuzz gives the same target 5% of its mutants; this is the suite's slice of it.
+    // What the CLI installs (src/cli/main.ts): libsecp256k1 for seals and DSSE signatures, keccak-256 in WebAssembly.
+    const { LIBSECP256K1_NAME, libsecp256k1Recover } = await import("../../src/local/nodeSecp256k1.js");
+    const { wasmKeccak256 } = await import("../../src/local/nodeKeccak.js");
+    installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+    installSecp256k1Recovery(libsecp256k1Recover);
+    installCoreKeccak256(wasmKeccak256);
+    installLightClientKeccak256(wasmKeccak256);
+    try {
+      const target = offlineBundleTarget({
+        bundle: serializeBundle(offline),
+        trust: serializeQbftTrust(trust),
+        modelSha256: evidence.model.sha256,
+        orgId: evidence.orgId,
+      });
+      const report = await runVerifierFuzz({ targets: [target], mutations: 300, seed: 20261204 });
+      const [t] = report.perTarget;
+      console.log(
+        `offline fuzz: ${report.mutations} mutations in ${(report.milliseconds / 1000).toFixed(1)} s; ${t!.refused} refused, ${t!.equivalent} verified with true claims only`,
+      );
+      assert.deepEqual(report.falseVerified, []);
+      assert.deepEqual(report.crashes, []);
+      assert.ok(t!.refused > t!.mutations / 2, `most mutants must be refused (${t!.refused} of ${t!.mutations})`);
+      assert.equal(secp256k1RecoverName(), LIBSECP256K1_NAME, "the mutants were checked with libsecp256k1");
+      assert.equal(keccak256Bytes, wasmKeccak256, "and the WebAssembly keccak-256");
+    } finally {
+      // Back to the platform-neutral defaults for the rest of this file.
+      installSecp256k1Recover(undefined);
+      installSecp256k1Recovery(undefined);
+      installCoreKeccak256(undefined);
+      installLightClientKeccak256(undefined);
+    }
   });
 });
 
