@@ -34,7 +34,6 @@ if (isMainThread) {
   const from = Number(process.env.FUZZ_FROM ?? 0);
   const reportEvery = Number(process.env.FUZZ_REPORT_EVERY ?? 25_000);
   const workers = Math.max(1, Math.min(Number(process.env.FUZZ_WORKERS ?? availableParallelism()), mutations - from));
-  const genuine = await createGenuineEvidence();
   // The offline target's evidence: a bundle with its kit, made through the QBFT test node, and the
   // validator set pinned at its genesis (its chain is closed once the kit is made: offline needs none).
   const qbft = await createQbftEvidence();
@@ -46,6 +45,7 @@ if (isMainThread) {
     await qbft.node.close();
     await qbft.evidence.close();
   }
+  const genuine = await createGenuineEvidence();
   try {
     console.log(
       `fuzzing the verifiers: mutants ${from.toLocaleString("en")} to ${(mutations - 1).toLocaleString("en")} from seed ${seed}, ${workers} worker thread(s)`,
