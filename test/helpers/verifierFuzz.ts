@@ -7,7 +7,7 @@
 import { parseEnvelope } from "../../src/formats/attestation/dsse.js";
 import { verifyEnvelope } from "../../src/formats/attestation/verifyEnvelope.js";
 import { parseBundle } from "../../src/formats/bundle.js";
-import { verifyBundle } from "../../src/verify/verifyBundle.js";
+import { type VerifiedBundle, verifyBundle } from "../../src/verify/verifyBundle.js";
 import type { ChainReader } from "../../src/chain/types.js";
 import { BaseError } from "../../src/core/errors/base.js";
 import { parseJson } from "../../src/core/parseJson.js";
@@ -152,15 +152,20 @@ export function verifierTargets(evidence: FuzzEvidence, reader: ChainReader): Fu
         const bundle = parseBundle(text);
         const r = await verifyBundle({ ...pins, bundle, artifactSha256: evidence.model.sha256, requireApprovals: 2 });
         if (!subjectDigests.includes(r.model.sha256)) throw new Error("unreachable: the artifact check let another model through");
-        return [
-          `verdict ${r.verdict} of ${r.model.sha256} named ${JSON.stringify(r.model.name)}`,
-          `revocation ${JSON.stringify(r.revocation)}`,
-          ...r.attestations.map((a) => `attestation ${a.entryHash} by ${a.organisation.id} at ${a.blockNumber}`),
-          ...r.deployments.map((d) => `deployment ${d.entryHash} approved by ${d.quorum.approvers.length} of ${d.quorum.required}`),
-        ];
+        return bundleClaims(r);
       },
     },
     ...(evidence.offline ? [offlineBundleTarget(evidence.offline)] : []),
+  ];
+}
+
+/** A bundle verdict as the claims it makes: the model, its revocation state as of the head read, each attestation and each deployment's quorum. */
+function bundleClaims(r: VerifiedBundle): string[] {
+  return [
+    `verdict ${r.verdict} of ${r.model.sha256} named ${JSON.stringify(r.model.name)}`,
+    `revocation ${JSON.stringify(r.revocation)}`,
+    ...r.attestations.map((a) => `attestation ${a.entryHash} by ${a.organisation.id} at ${a.blockNumber}`),
+    ...r.deployments.map((d) => `deployment ${d.entryHash} approved by ${d.quorum.approvers.length} of ${d.quorum.required}`),
   ];
 }
 
@@ -184,12 +189,7 @@ export function offlineBundleTarget(offline: NonNullable<FuzzEvidence["offline"]
         requireApprovals: 2,
       });
       if (r.model.sha256 !== offline.modelSha256) throw new Error("unreachable: the artifact check let another model through");
-      return [
-        `verdict ${r.verdict} of ${r.model.sha256} named ${JSON.stringify(r.model.name)}`,
-        `revocation ${JSON.stringify(r.revocation)}`,
-        ...r.attestations.map((a) => `attestation ${a.entryHash} by ${a.organisation.id} at ${a.blockNumber}`),
-        ...r.deployments.map((d) => `deployment ${d.entryHash} approved by ${d.quorum.approvers.length} of ${d.quorum.required}`),
-      ];
+      return bundleClaims(r);
     },
   };
 }
