@@ -33,7 +33,7 @@ import "../src/local/nodeSignatures.js";
 import { WASM_KECCAK_NAME, wasmKeccak256 } from "../src/local/nodeKeccak.js";
 import { installKeccak256 as installCoreKeccak256 } from "../src/core/keccak.js";
 import { installKeccak256 as installLightClientKeccak256, keccak256 } from "../src/verify/lightclient/bytes.js";
-import { LIBSECP256K1_NAME, libsecp256k1Recover } from "../src/local/nodeSecp256k1.js";
+import { libsecp256k1Name, libsecp256k1Recover } from "../src/local/nodeSecp256k1.js";
 import { secp256k1Recovery } from "../src/formats/attestation/publicKeys.js";
 import { installSecp256k1Recover, secp256k1RecoverName } from "../src/verify/lightclient/secp256k1.js";
 import { forgetMemos } from "../src/core/memo.js";
@@ -189,7 +189,7 @@ try {
         bundle: await verifierCpu(http, (t) => verifyBundle({ bundle, chain: cpuReaders[mode](t), ...pins })),
       };
   } finally {
-    installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+    installSecp256k1Recover(libsecp256k1Recover, libsecp256k1Name);
   }
 
   // Offline, like with like: a kit recorded from the same starting point as the online light figure it is compared with.
@@ -247,7 +247,7 @@ try {
     "node latency excluded = wall time minus the time during which at least one JSON-RPC request was in flight (the test node runs in this process, so its own work falls in the excluded part): the verifier's own time",
   );
   console.log(
-    `secp256k1 recovery: ${secp256k1RecoverName()} for seals, ${secp256k1Recovery === libsecp256k1Recover ? LIBSECP256K1_NAME : "@noble/curves (JavaScript)"} for DSSE signatures; @noble/curves (JavaScript) beside it in the rows marked "noble" (seals only)`,
+    `secp256k1 recovery: ${secp256k1RecoverName()} for seals, ${secp256k1Recovery === libsecp256k1Recover ? libsecp256k1Name() : "@noble/curves (JavaScript)"} for DSSE signatures; @noble/curves (JavaScript) beside it in the rows marked "noble" (seals only)`,
   );
   console.log(
     "each timed run starts with the process's memos forgotten (secp256k1 signers recovered, keys decoded): a first verification's work, as in a new process; only the JIT is warm",

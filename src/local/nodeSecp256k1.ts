@@ -92,9 +92,14 @@ export const libsecp256k1Recover: Secp256k1Recover = useNative
     }
   : wasmLibsecp256k1Recover;
 
-/** What `secp256k1RecoverName()` says once this module is loaded. */
+/** The build this platform ships: what `secp256k1RecoverName()` says once this module is loaded, unless that binary fails to load. */
 export const LIBSECP256K1_NAME = useNative ? NATIVE_LIBSECP256K1_NAME : WASM_LIBSECP256K1_NAME;
 
-installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+/** The build `libsecp256k1Recover` runs (loading the native addon to find out, if no recovery has yet): WebAssembly where the binary exists but does not load. */
+export function libsecp256k1Name(): string {
+  return useNative && nativeSecp256k1() !== null ? NATIVE_LIBSECP256K1_NAME : WASM_LIBSECP256K1_NAME;
+}
+
+installSecp256k1Recover(libsecp256k1Recover, libsecp256k1Name);
 // And behind secp256k1 DSSE signatures (an envelope's signer is the address its signature recovers).
 installSecp256k1Recovery(libsecp256k1Recover);

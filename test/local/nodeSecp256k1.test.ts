@@ -15,6 +15,7 @@ import {
 } from "../../src/formats/attestation/publicKeys.js";
 import {
   LIBSECP256K1_NAME,
+  libsecp256k1Name,
   NATIVE_LIBSECP256K1_NAME,
   libsecp256k1Recover,
   nativeLibsecp256k1Recover,
@@ -141,7 +142,7 @@ function differences(candidate: Secp256k1Recover, all: readonly Case[]): string[
       if (noble !== other) found.push(`${c.name}: noble ${noble}, candidate ${other}`);
     }
   } finally {
-    installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+    installSecp256k1Recover(libsecp256k1Recover, libsecp256k1Name);
   }
   return found;
 }
@@ -163,6 +164,7 @@ describe("light client seal recovery on libsecp256k1 (src/local/nodeSecp256k1.ts
     assert.notEqual(nativeSecp256k1(), null, "secp256k1-node's prebuilt addon loads");
     assert.equal(LIBSECP256K1_NAME, NATIVE_LIBSECP256K1_NAME);
     assert.equal(secp256k1RecoverName(), NATIVE_LIBSECP256K1_NAME);
+    assert.equal(libsecp256k1Name(), NATIVE_LIBSECP256K1_NAME, "the name of the build that runs");
     // secp256k1-node's main entry falls back to `elliptic` (pure JavaScript, with advisories of its
     // own) when the addon does not load; this module imports `secp256k1/bindings`, which never does.
     const extra = decodeQbftExtraData(block7528.extraData);
@@ -215,7 +217,7 @@ describe("light client seal recovery on libsecp256k1 (src/local/nodeSecp256k1.ts
       assert.equal(named.get("s = n/2 + 1, the lowest high s"), "refused: high-s");
       assert.ok(named.get("s = n/2, the highest low s")!.startsWith("key"));
     } finally {
-      installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+      installSecp256k1Recover(libsecp256k1Recover, libsecp256k1Name);
     }
   });
 
@@ -265,7 +267,7 @@ describe("light client seal recovery on libsecp256k1 (src/local/nodeSecp256k1.ts
       installSecp256k1Recover(() => stubKey, "stub");
       assert.throws(() => verifyQbftHeader(block7528, { validators: vectors.besuBlock7528.validators, mode: "header" }), /not a validator in force/);
     } finally {
-      installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+      installSecp256k1Recover(libsecp256k1Recover, libsecp256k1Name);
     }
   });
 
@@ -282,7 +284,7 @@ describe("light client seal recovery on libsecp256k1 (src/local/nodeSecp256k1.ts
       const key = libsecp256k1Recover(digest, extra.seals[0]!.subarray(0, 64), extra.seals[0]![64] as 0 | 1)!;
       assert.equal(bytesToHex(keccak256(key.subarray(1)).subarray(12)), vectors.besuBlock7528.sealers[0]);
     } finally {
-      installSecp256k1Recover(libsecp256k1Recover, LIBSECP256K1_NAME);
+      installSecp256k1Recover(libsecp256k1Recover, libsecp256k1Name);
     }
   });
 });

@@ -21,21 +21,22 @@ export const nobleSecp256k1Recover: Secp256k1Recover = (digest, signature, recov
 
 const NOBLE = "@noble/curves (JavaScript)";
 let recoverImplementation: Secp256k1Recover = nobleSecp256k1Recover;
-let implementationName = NOBLE;
+let implementationName: string | (() => string) = NOBLE;
 
 /**
  * Replaces the secp256k1 recovery behind commit-seal checks (undefined: back to @noble/curves).
  * Any implementation must give noble's keys for every seal `recoverSealPublicKey` passes on:
- * test/local/nodeSecp256k1.test.ts checks the installed one.
+ * test/local/nodeSecp256k1.test.ts checks the installed one. `name` may be a function, asked each
+ * time, for an implementation that chooses among libraries when first used.
  */
-export function installSecp256k1Recover(implementation: Secp256k1Recover | undefined, name?: string): void {
+export function installSecp256k1Recover(implementation: Secp256k1Recover | undefined, name?: string | (() => string)): void {
   recoverImplementation = implementation ?? nobleSecp256k1Recover;
   implementationName = implementation === undefined ? NOBLE : (name ?? "installed");
 }
 
 /** The name of the secp256k1 recovery in use (for benchmarks and diagnostics). */
 export function secp256k1RecoverName(): string {
-  return implementationName;
+  return typeof implementationName === "function" ? implementationName() : implementationName;
 }
 
 /** secp256k1's group order n. */
