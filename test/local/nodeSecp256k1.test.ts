@@ -2,6 +2,11 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { forgetMemos } from "../../src/core/memo.js";
@@ -20,6 +25,7 @@ import {
   libsecp256k1Recover,
   nativeLibsecp256k1Recover,
   nativeSecp256k1,
+  WASM_LIBSECP256K1_NAME,
   wasmLibsecp256k1Recover,
 } from "../../src/local/nodeSecp256k1.js";
 import { bytesToHex, hexToBytes, keccak256, type Hex } from "../../src/verify/lightclient/bytes.js";
@@ -38,6 +44,8 @@ const vectors = JSON.parse(readFileSync(new URL("../vectors/qbft-v1.json", impor
   besuBlock7528: { sealedHeader: Hex; validators: Hex[]; commitSealHash: Hex; sealers: Hex[] };
 };
 const bytes = (hex: string): Uint8Array => hexToBytes(hex, "rlp", "test");
+/** r = the generator's x-coordinate, s = 1: a signature whose key recovers (r ‖ s, hex). */
+const RECOVERABLE_SIGNATURE = `79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798${"00".repeat(31)}01`;
 const block7528 = decodeHeader(bytes(vectors.besuBlock7528.sealedHeader));
 
 const N = secp256k1.CURVE.n;
@@ -179,6 +187,42 @@ describe("light client seal recovery on libsecp256k1 (src/local/nodeSecp256k1.ts
       [],
       "elliptic is never loaded",
     );
+  });
+
+  it("behavior: where the native binary exists but does not load (a broken install), recovery runs in WebAssembly and is named so", {
+    skip: !(process.platform === "linux" && process.arch === "x64") && "secp256k1-node ships no binary checked here for this platform",
+  }, async () => {
+    // A process whose require of secp256k1-node's addon fails, as a corrupt or foreign binary would.
+    const work = await mkdtemp(join(tmpdir(), "provenance-secp256k1-"));
+    const hook = join(work, "broken-addon.cjs");
+    await writeFile(
+      hook,
+      `const Module = require("node:module");
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (request === "secp256k1/bindings") throw new Error("invalid ELF header");
+  return load.call(this, request, ...rest);
+};
+`,
+    );
+    const module = new URL("../../dist/src/local/nodeSecp256k1.js", import.meta.url).href;
+    const lightClient = new URL("../../dist/src/verify/lightclient/secp256k1.js", import.meta.url).href;
+    const script = `
+      const { libsecp256k1Name, libsecp256k1Recover, nativeSecp256k1, LIBSECP256K1_NAME } = await import(${JSON.stringify(module)});
+      const { secp256k1RecoverName } = await import(${JSON.stringify(lightClient)});
+      const digest = new Uint8Array(32).fill(7);
+      const key = libsecp256k1Recover(digest, Uint8Array.from(Buffer.from(${JSON.stringify(RECOVERABLE_SIGNATURE)}, "hex")), 0);
+      console.log(JSON.stringify({ expected: LIBSECP256K1_NAME, name: libsecp256k1Name(), installed: secp256k1RecoverName(), addon: nativeSecp256k1(), key: key && Buffer.from(key).toString("hex") }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--require", hook, "--input-type=module", "-e", script], { cwd: work });
+    const report = JSON.parse(stdout) as { expected: string; name: string; installed: string; addon: unknown; key: string | null };
+    assert.equal(report.expected, NATIVE_LIBSECP256K1_NAME, "the platform ships a binary");
+    assert.equal(report.addon, null, "which does not load here");
+    assert.equal(report.name, WASM_LIBSECP256K1_NAME);
+    assert.equal(report.installed, WASM_LIBSECP256K1_NAME, "what the light client says it runs");
+    const expectedKey = wasmLibsecp256k1Recover(new Uint8Array(32).fill(7), hexToBytes(`0x${RECOVERABLE_SIGNATURE}`, "rlp", "test"), 0);
+    assert.ok(expectedKey);
+    assert.equal(report.key, Buffer.from(expectedKey).toString("hex"), "and recovers the WebAssembly build's key");
   });
 
   it("default: importing it installs libsecp256k1 behind the light client's seal recovery; both builds give Besu's sealers", () => {
