@@ -342,7 +342,7 @@ describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
     );
   });
 
-  it("behavior: 300 mutations of the bundle with its kit (headers, seals, proofs, receipts, envelopes, its JSON) verified offline as the CLI verifies them (libsecp256k1, keccak-256 in WebAssembly) give no false VERIFIED and no crash", async () => {
+  it("behavior: 300 mutations of the bundle with its kit (headers, seals, proofs, receipts, envelopes, its JSON) verified offline with the CLI's libsecp256k1 and WebAssembly keccak-256 give no false VERIFIED and no crash", async () => {
     // npm run fuzz gives the same target 5% of its mutants; this is the suite's slice of it.
     // What the CLI installs (src/cli/main.ts): libsecp256k1 for seals and DSSE signatures, keccak-256 in WebAssembly.
     const { libsecp256k1Name, libsecp256k1Recover } = await import("../../src/local/nodeSecp256k1.js");
