@@ -207,12 +207,19 @@ export {
   type BundleRevocation,
   type BundleVerdict,
   type Registration,
-  type RevocationFinding,
   type VerifiedBundle,
   type VerifyBundleParameters,
   registrationOf,
   verifyBundle,
 } from "./verify/verifyBundle.js";
+export {
+  type EntryRevocation,
+  type FreshnessParameters,
+  type ReadEntryRevocationParameters,
+  type RevocationFinding,
+  type RevocationHead,
+  readEntryRevocation,
+} from "./verify/revocation.js";
 export { DEFAULT_VERIFICATION_POLICY, VERIFICATION_POLICY_FORMAT, type VerificationPolicy, parseVerificationPolicy } from "./verify/verificationPolicy.js";
 
 // Pipeline stages (what a training job calls)

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { chmod, writeFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import type { DsseEnvelope } from "../formats/attestation/dsse.js";
@@ -54,7 +53,6 @@ import { asLineage, lineageEntries } from "../ledger/buildBundle.js";
 import type { Hex } from "../core/hex.js";
 import { publishRevocation } from "../ledger/pipeline/publishRevocation.js";
 import type { LedgerStore } from "../ledger/store/ledgerStore.js";
-import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerificationPolicy } from "../verify/verificationPolicy.js";
 import {
   type CommandContext,
   EXIT_DIGEST_ONLY,
@@ -74,19 +72,10 @@ import type { TrustReport } from "../chain/trustMode.js";
 import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
 import { embedOfflineKit, offlineChainReader } from "../verify/offlineBundle.js";
 import { httpTransport } from "../chain/trustMode.js";
-import {
-  type ParsedFlags,
-  firstArgument,
-  walkOptions,
-  parseInteger,
-  parseRegistry,
-  parseRpcUrl,
-  requireSetting,
-  setting,
-  verifierEnvironment,
-} from "./options.js";
+import { type ParsedFlags, firstArgument, walkOptions, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
 import { formatTime, note as printNote } from "./output.js";
 import { readJsonFile, readTextFile } from "./readJsonFile.js";
+import { verifierPolicy } from "./verifierPolicy.js";
 import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
 import { decryptSigningKeyFile } from "../local/keys/encryptedKey.js";
 import { hashWithProgress } from "./hashWithProgress.js";
@@ -627,19 +616,6 @@ export function verifierPins(flags: ParsedFlags, store?: LedgerStore) {
   );
   const url = parseRpcUrl(requireSetting(setting(flags.rpc, "PROVENANCE_RPC_URL", store?.getMeta("rpc")), "--rpc", "PROVENANCE_RPC_URL"));
   return { url, registry: registryAddress, chain: connectReader(url, timeoutMs(flags)) };
-}
-
-/** The verifier's policy: `--policy file.json` (or PROVENANCE_POLICY in its real environment), else the documented default. */
-export async function verifierPolicy(flags: ParsedFlags): Promise<{ policy: VerificationPolicy; source: string }> {
-  const flagged = flags.policy;
-  const file = flagged ?? verifierEnvironment("PROVENANCE_POLICY");
-  if (file === undefined || file === "") return { policy: DEFAULT_VERIFICATION_POLICY, source: "the default policy (docs/bundle.md#verification-policy)" };
-  const text = await readTextFile(file, "the policy");
-  const digest = createHash("sha256").update(text, "utf8").digest("hex");
-  return {
-    policy: parseVerificationPolicy(text),
-    source: `${file} (sha256 ${digest}; ${flagged === undefined ? "environment variable PROVENANCE_POLICY" : "--policy"})`,
-  };
 }
 
 /** A bundle verification with the verifier's pins and policy (flags, environment, --trust; never a .env or the store). */

@@ -19,6 +19,7 @@ import { LedgerStore } from "../ledger/store/ledgerStore.js";
 import { type VerifiedSigner, verifyAttestation } from "../verify/verifyAttestation.js";
 import { type ArtifactCheck, type ArtifactEvidence, artifactFromDigest, artifactFromModelDigest } from "../verify/artifact.js";
 import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js";
+import { type EntryRevocation, readEntryRevocation } from "../verify/revocation.js";
 import { connectReader, connectWriter } from "../chain/connect.js";
 import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
 import { StoreError } from "../core/errors/store.js";
@@ -37,6 +38,7 @@ import {
 } from "./options.js";
 import { type Output, formatTime } from "./output.js";
 import { readTextFile } from "./readJsonFile.js";
+import { verifierPolicy } from "./verifierPolicy.js";
 import { hashWithProgress } from "./hashWithProgress.js";
 
 export type CommandContext = { flags: ParsedFlags; args: string[]; out: Output };
@@ -370,21 +372,27 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
     args,
     "usage: provenance verify <receipt> (--artifact <path> | --artifact-digest sha256:<hex>) [--key <signer's key.pub.json>] --rpc <url> --registry <address> [--chain-id <id>] [--org <id>] [--trust-mode rpc|light] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>]",
   );
+  // A receipt holds one entry: there are no approvals to count and no lineage to draw.
+  for (const flag of ["require-approvals", "format"] as const)
+    if (flags[flag] !== undefined) invalidArgument(`--${flag} applies to verify --lineage and verify-bundle, not to one receipt`);
   const text = await readTextFile(file, "the receipt");
   const parsed = parseReceipt(text);
   // Pins come from the verifier (flags, its environment, --trust), never from the receipt, a .env or the local store.
   const pins = await resolveVerifierPins(flags);
+  // The verifier's policy: for one receipt, which organisations' anchors and revocations count.
+  const { policy, source: policySource } = await verifierPolicy(flags);
   const chain = connectVerifier(pins, timeoutMs(flags));
   const artifact = await artifactEvidence(flags);
   const chainId = await verifierChainId(pins, chain);
   const orgs = pins.organisations.value;
+  const accepted = orgs.length ? (policy.organisations ? orgs.filter((o) => policy.organisations!.includes(o)) : [...orgs]) : policy.organisations;
   const common = {
     receipt: parsed,
     artifact,
     chain,
     chainId,
     registry: pins.registry.value,
-    acceptedOrgIds: orgs.length ? [...orgs] : undefined,
+    acceptedOrgIds: accepted === undefined ? undefined : [...accepted],
     confirmations: confirmations(flags),
   };
   // An anchored envelope proves only that someone anchored it: its signatures and keys must be checked too.
@@ -395,12 +403,30 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
     ({ signers } = attestation);
     result = attestation;
   } else result = await verifyReceipt(common);
+  // Anchored is not the whole answer: a subject its organisation has revoked since is NOT VERIFIED, as in verify-bundle.
+  const revocation = await readEntryRevocation({
+    chain,
+    registry: pins.registry.value,
+    entry: result.entry,
+    organisations: [result.organisation.id, ...(policy.revocation?.organisations ?? [])],
+    maxHeadAgeSeconds: pins.maxHeadAgeSeconds.value,
+  });
   const report = await chain.trustReport();
   await saveCheckpoint(pins, chain);
+  const subjects = `${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`;
   out.result(
-    { verified: true, ...result, chainIdPinned: pins.chainId.value !== undefined, trustMode: report.trustMode, trusted: pinsJson(pins, chainId, report) },
+    {
+      verified: !revocation.revoked,
+      verdict: revocation.revoked ? "revoked" : "verified",
+      ...result,
+      revocation,
+      policy: { source: policySource, ...policy },
+      chainIdPinned: pins.chainId.value !== undefined,
+      trustMode: report.trustMode,
+      trusted: pinsJson(pins, chainId, report),
+    },
     [
-      `${verifiedHeadline(result.artifact)}: ${describeEntry(result.entry)} (sha256 ${entrySubjects(result.entry).join(", ")})`,
+      revocation.revoked ? `NOT VERIFIED: ${subjects} is REVOKED by ${revokedBy(revocation)}` : `${verifiedHeadline(result.artifact)}: ${subjects}`,
       `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
       ...signers.map(
         (s) => `  signed by ${s.algorithm} key ${s.keyid}, registered to the organisation at block ${s.registeredAt} and not revoked by the anchor block`,
@@ -408,8 +434,27 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
       `  chain ${result.chainId}${pins.chainId.value !== undefined ? "" : " (as reported by the node; pin it with --chain-id)"}, registry ${result.registry}, batch ${result.sequence}, ${result.confirmations} confirmation(s)`,
       artifactLine(result.artifact, flags),
       `  checks passed: ${result.checks.join(", ")}`,
+      revocationLine(revocation),
+      `  policy: ${policySource} (for one receipt: the organisations whose anchors and revocations count)`,
       ...pinLines(pins, chainId, report),
     ],
   );
+  if (revocation.revoked) return 1;
   return result.artifact.checked === "files" ? 0 : EXIT_DIGEST_ONLY;
+}
+
+/** Who revoked what, and when: `organisation 1 at block 8 (revocation 0x…)`. */
+function revokedBy(revocation: EntryRevocation): string {
+  return revocation.findings.map((f) => `organisation ${f.orgId} at block ${f.blockNumber}${f.entryHash ? ` (revocation ${f.entryHash})` : ""}`).join("; ");
+}
+
+/** The revocation line of a receipt's verdict: what the chain said of its subjects, and as of when. */
+function revocationLine(revocation: EntryRevocation): string {
+  const orgs = [...new Set(revocation.checked.flatMap((c) => c.organisations))].join(", ");
+  const asOf = `as of block ${revocation.checkedAt.blockNumber} (${formatTime(revocation.checkedAt.timestamp)}), read from the chain for organisation ${orgs}`;
+  if (revocation.findings.length === 0) return `  revocation: not revoked ${asOf}`;
+  const state = `revoked by ${revokedBy(revocation)}`;
+  return revocation.revoked
+    ? `  revocation: ${state}, ${asOf}`
+    : `  revocation: the subject this revocation is about is ${state}, ${asOf} (this entry records that revocation)`;
 }

@@ -58,7 +58,10 @@ export type VerifiedReceipt = {
  * root is anchored on chain in the stated transaction and block by an accepted organisation,
  * and the block has enough confirmations. Returns what was established, or throws a
  * {@link VerificationError} whose `check` names the first check that failed. Chain access
- * failures propagate as `ChainError`: "could not check" is never "verified".
+ * failures propagate as `ChainError`: "could not check" is never "verified". It establishes that
+ * the entry was anchored, not that its subject is still in good standing: `readEntryRevocation`
+ * reads the organisation's revocations since (the CLI's `verify` and the service's
+ * `POST /v1/verify` call both).
  *
  * @example
  * import { fromViem, parseReceipt, verifyReceipt } from "provenance-ledger";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { createDatasetPredicate } from "../../src/formats/predicates/dataset.js";
+import { DATASET_PREDICATE_TYPE, createDatasetPredicate } from "../../src/formats/predicates/dataset.js";
 import { createDeploymentPredicate } from "../../src/formats/predicates/deployment.js";
 import { createEvaluationPredicate } from "../../src/formats/predicates/evaluation.js";
 import { createRevocationPredicate } from "../../src/formats/predicates/revocation.js";
@@ -629,5 +629,84 @@ describe("provenance attestation commands against hardhat node", () => {
       ),
     );
     assert.match(r.stdout, /corpus .*\[REVOKED\]/);
+
+    // One receipt is no way around it: verify of the corpus's own dataset attestation is NOT VERIFIED too (exit 1),
+    // and the revocation's own receipt verifies (it is the evidence of the revocation), saying what it records.
+    const receipts = JSON.parse(await readFile(bundleFile, "utf8")).receipts as { envelope: { payload: string } }[];
+    const payloadOf = (x: { envelope: { payload: string } }) => JSON.parse(Buffer.from(x.envelope.payload, "base64").toString("utf8"));
+    const datasetReceipt = await writeJson(
+      "dataset.receipt.json",
+      receipts.find((x) => payloadOf(x).predicateType === DATASET_PREDICATE_TYPE),
+    );
+    const verifier = await emptyDir();
+    const verify = (file: string, extra: string[] = []) =>
+      run(
+        ["verify", file, "--artifact", paths.data, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", "--key", join(work, "k.pub.json"), ...extra],
+        {
+          cwd: verifier,
+        },
+      );
+    const block = revoked.revokedOnChain[0].blockNumber;
+    let v = await verify(datasetReceipt);
+    assert.equal(v.code, 1, v.stdout + v.stderr);
+    assert.match(
+      v.stdout,
+      new RegExp(
+        `^NOT VERIFIED: ${DATASET_PREDICATE_TYPE.replace(/[./]/g, "\\$&")} about corpus \\(sha256 ${digests.data}\\) is REVOKED by organisation 1 at block ${block} \\(revocation 0x[0-9a-f]{64}\\)\n`,
+      ),
+    );
+    assert.match(
+      v.stdout,
+      new RegExp(`\n  revocation: revoked by organisation 1 at block ${block} .*, as of block \\d+ \\(.*\\), read from the chain for organisation 1\n`),
+    );
+    v = await verify(datasetReceipt, ["--json"]);
+    assert.equal(v.code, 1, v.stderr);
+    const j = JSON.parse(v.stdout);
+    assert.deepEqual([j.verified, j.verdict, j.revocation.revoked, j.revocation.findings[0].blockNumber], [false, "revoked", true, block]);
+
+    const revocationReceipt = join(work, "revocation.receipt.json");
+    await ok(["receipt", revoked.entryHash, "-o", revocationReceipt]);
+    v = await verify(revocationReceipt);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /^VERIFIED: /);
+    assert.match(
+      v.stdout,
+      new RegExp(`\n  revocation: the subject this revocation is about is revoked by organisation 1 at block ${block}.*\\(this entry records that revocation\\)\n`),
+    );
+  });
+
+  it("behavior: verify <receipt> applies the verifier's policy to the anchoring organisation; --require-approvals and --format are usage errors there", async () => {
+    const verifier = await emptyDir();
+    // A receipt about the fine-tune (the corpus is revoked by now).
+    const subjectOf = (x: { envelope: { payload: string } }) =>
+      JSON.parse(Buffer.from(x.envelope.payload, "base64").toString("utf8")).subject[0].digest.sha256 as string;
+    const receipt = (JSON.parse(await readFile(bundleFile, "utf8")).receipts as { envelope: { payload: string } }[]).find(
+      (x) => subjectOf(x) === digests.tuned,
+    )!;
+    await writeFile(join(verifier, "r.json"), JSON.stringify(receipt));
+    const subject = subjectOf(receipt);
+    const pins = ["--artifact-digest", `sha256:${subject}`, "--rpc", rpc, "--registry", registry, "--chain-id", "31337", "--key", join(work, "k.pub.json")];
+    const policy = { format: "provenance-verification-policy-v1", require: [["model-manifest"]], organisations: [2], deployment: { roles: ["deployer"] } };
+    await writeFile(join(verifier, "p.json"), JSON.stringify(policy));
+    let r = await run(["verify", "r.json", ...pins, "--policy", "p.json"], { cwd: verifier });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /NOT VERIFIED: check "organisation" failed/);
+    await writeFile(join(verifier, "p.json"), JSON.stringify({ ...policy, organisations: [1, 2] }));
+    r = await run(["verify", "r.json", ...pins, "--policy", "p.json"], { cwd: verifier });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(
+      r.stdout,
+      /\n  policy: p\.json \(sha256 [0-9a-f]{64}; --policy\) \(for one receipt: the organisations whose anchors and revocations count\)\n/,
+    );
+    r = await run(["verify", "r.json", ...pins, "--policy", "missing.json"], { cwd: verifier });
+    assert.equal(r.code, 2, r.stdout);
+    for (const flag of [
+      ["--require-approvals", "3"],
+      ["--format", "dot"],
+    ]) {
+      r = await run(["verify", "r.json", ...pins, ...flag], { cwd: verifier });
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(r.stderr, new RegExp(`${flag[0]} applies to verify --lineage and verify-bundle, not to one receipt`));
+    }
   });
 });

@@ -14,7 +14,7 @@ import { EVALUATION_PREDICATE_TYPE, createEvaluationPredicate } from "../../src/
 import { signStatement } from "../../src/formats/attestation/signStatement.js";
 import { STATEMENT_TYPE } from "../../src/formats/attestation/statement.js";
 import type { DsseEnvelope } from "../../src/formats/attestation/dsse.js";
-import { deployRegistry, registerOrganisation, registerSigningKey } from "../../src/chain/registry.js";
+import { deployRegistry, registerOrganisation, registerSigningKey, reinstateSubject, revokeSubject } from "../../src/chain/registry.js";
 import type { ChainReader } from "../../src/chain/types.js";
 import { connectReader, connectWriter } from "../../src/chain/connect.js";
 import { parseByteSize, parseDuration, parseGwei } from "../../src/cli/serveCommands.js";
@@ -655,6 +655,25 @@ describe("the anchoring service over HTTP", () => {
         "INVALID_ARGUMENT",
         "$.artifactSha256",
       );
+    });
+
+    it("error: POST /v1/verify of a receipt whose subject its organisation has revoked since is 422 revocation, naming the block; reinstated, it verifies", async () => {
+      const subject = `0x${recordReceipt.record!.subject.digest.sha256}` as const;
+      const orgAdmin = await connectWriter(chain.rpcUrl, DEV_PRIVATE_KEY, 20_000);
+      const { receipt } = await revokeSubject(orgAdmin, registry, org1, subject, `0x${"0".repeat(64)}`);
+      try {
+        const answer = await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: recordReceipt } });
+        assert.equal(answer.status, 422, answer.text);
+        assert.equal(answer.body.verified, false);
+        assert.equal(answer.body.check, "revocation");
+        assert.match(answer.body.message, new RegExp(`is revoked by organisation ${org1} at block ${Number(receipt.blockNumber)}$`));
+        assert.equal(answer.body.revocation.findings[0].blockNumber, Number(receipt.blockNumber));
+      } finally {
+        await reinstateSubject(orgAdmin, registry, org1, subject, `0x${"0".repeat(64)}`);
+      }
+      const again = await call(base, "POST", "/v1/verify", { token: token1, body: { receipt: recordReceipt } });
+      assert.equal(again.status, 200, again.text);
+      assert.deepEqual([again.body.revocation.revoked, again.body.revocation.checked], [false, [{ sha256: subject.slice(2), organisations: [org1] }]]);
     });
   });
 

@@ -9,6 +9,7 @@ import { parseReceipt } from "../../formats/receipt.js";
 import { expectArray, expectObject, expectSha256 } from "../../core/validate.js";
 import { type VerifiedSigner, verifyAttestation } from "../../verify/verifyAttestation.js";
 import { type VerifiedReceipt, verifyReceipt } from "../../verify/verifyReceipt.js";
+import { type EntryRevocation, readEntryRevocation } from "../../verify/revocation.js";
 import { readJson } from "./body.js";
 import type { CreateHttpApiParameters } from "./httpApi.js";
 import { HttpError } from "./httpError.js";
@@ -43,12 +44,20 @@ export function createVerifyRoute(parameters: CreateHttpApiParameters, maxBodyBy
     };
     let result: VerifiedReceipt;
     let signers: readonly VerifiedSigner[] | undefined;
+    let revocation: EntryRevocation;
     try {
       if (receipt.envelope !== undefined) {
         const attestation = await verifyAttestation({ ...common, publicKeys });
         signers = attestation.signers;
         result = attestation;
       } else result = await verifyReceipt(common);
+      // Anchored is not the whole answer: a subject the anchoring organisation has revoked since is not verified.
+      revocation = await readEntryRevocation({
+        chain: parameters.chain,
+        registry: parameters.registry,
+        entry: result.entry,
+        organisations: [result.organisation.id],
+      });
     } catch (error) {
       if (error instanceof VerificationError) return { status: 422, body: { verified: false, check: error.check, message: error.shortMessage } };
       // "Could not check" is never "not verified", and never "verified".
@@ -59,10 +68,15 @@ export function createVerifyRoute(parameters: CreateHttpApiParameters, maxBodyBy
         });
       throw error;
     }
+    if (revocation.revoked) {
+      const by = revocation.findings.map((f) => `organisation ${f.orgId} at block ${f.blockNumber}`).join("; ");
+      return { status: 422, body: { verified: false, check: "revocation", message: `${describeEntry(result.entry)} is revoked by ${by}`, revocation } };
+    }
     return {
       status: 200,
       body: {
         verified: true,
+        revocation,
         kind: result.entry.kind,
         entryHash: entryHash(result.entry),
         description: describeEntry(result.entry),
