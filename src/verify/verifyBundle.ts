@@ -1,4 +1,5 @@
 import { onChainRole } from "../formats/attestation/publicKeys.js";
+import { APPROVAL_PREDICATE_TYPE, type ApprovalPredicate } from "../formats/predicates/approval.js";
 import { DATASET_PREDICATE_TYPE } from "../formats/predicates/dataset.js";
 import { DEPLOYMENT_PREDICATE_TYPE, type DeploymentPredicate } from "../formats/predicates/deployment.js";
 import { PREDICATE_NAMES } from "../formats/predicates/index.js";
@@ -6,7 +7,6 @@ import { MODEL_MANIFEST_PREDICATE_TYPE } from "../formats/predicates/modelManife
 import { MODEL_UPDATE_PREDICATE_TYPE, type ModelUpdatePredicate } from "../formats/predicates/modelUpdate.js";
 import { REVOCATION_PREDICATE_TYPE } from "../formats/predicates/revocation.js";
 import { TRAINING_RUN_PREDICATE_TYPE, type TrainingRunPredicate, trainingRunEntryReferences } from "../formats/predicates/trainingRun.js";
-import { readRevocation } from "../chain/registry.js";
 import type { ChainReader } from "../chain/types.js";
 import { type LedgerEntry, describeEntry } from "../formats/entry.js";
 import { VerificationError } from "../core/errors/verification.js";
@@ -17,10 +17,11 @@ import { receiptEntry } from "../formats/receipt.js";
 import { type VerifiedAttestation, verifyAttestation } from "./verifyAttestation.js";
 import { type ArtifactCheck, type ArtifactEvidence, checkKindClaims, evidenceOf } from "./artifact.js";
 import { type ChainCheckMemo, verifyReceiptOfEntry } from "./verifyReceipt.js";
+import { type FreshnessParameters, type RevocationFinding, type RevocationHead, chainRevocation, revocationHead } from "./revocation.js";
 import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy } from "./verificationPolicy.js";
 import type { EvidenceBundle } from "../formats/bundle.js";
 
-export type VerifyBundleParameters = {
+export type VerifyBundleParameters = FreshnessParameters & {
   readonly bundle: EvidenceBundle;
   readonly chain: ChainReader;
   /** Pinned by the verifier, never taken from the bundle. */
@@ -41,13 +42,6 @@ export type VerifyBundleParameters = {
   readonly requireApprovals?: number | undefined;
   /** Pinned by the verifier (`--policy`); {@link DEFAULT_VERIFICATION_POLICY} when omitted. */
   readonly policy?: VerificationPolicy | undefined;
-  /**
-   * Refuse the revocation verdict (`freshness`) when the head block it is read at is older than this
-   * many seconds: a node replaying an old head must not hide a newer revocation. No limit when omitted.
-   */
-  readonly maxHeadAgeSeconds?: number | undefined;
-  /** Unix seconds the head's age is measured against (default: the verifier's clock). */
-  readonly now?: number | undefined;
 };
 
 /**
@@ -68,17 +62,6 @@ export type Registration = Pick<VerifiedAttestation, "entryHash" | "organisation
   readonly predicateType: string;
 };
 
-/** One revocation that counts: read from the chain, or a signed revocation in the bundle the chain has not lifted since. */
-export type RevocationFinding = {
-  readonly sha256: string;
-  readonly orgId: number;
-  readonly source: "chain" | "attestation";
-  /** Block of the on-chain change, or the block the revocation attestation was anchored in. */
-  readonly blockNumber: number;
-  /** The revocation attestation that explains it, when known. */
-  readonly entryHash: Hex | null;
-};
-
 /** The model's revocation status and its lineage's, read from the chain as of `checkedAt`. */
 export type BundleRevocation = {
   readonly revoked: boolean;
@@ -87,7 +70,7 @@ export type BundleRevocation = {
   /** Revoked ancestors the model derives from. */
   readonly derivedFromRevoked: readonly string[];
   /** The head block when the chain was read; the state read is at this block or later. */
-  readonly checkedAt: { readonly blockNumber: number; readonly timestamp: number };
+  readonly checkedAt: RevocationHead;
   /** Every artifact checked (the model and every ancestor) and the organisations whose revocations count for it. */
   readonly checked: readonly { readonly sha256: string; readonly organisations: readonly number[] }[];
   readonly findings: readonly RevocationFinding[];
@@ -179,7 +162,8 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
       throw error;
     }
   }
-  // Anchor order, not bundle order: the relayer must not choose which signed name is shown first.
+  // Anchor order, not bundle order: among the entries in the bundle, the relayer must not choose which
+  // signed name is shown first (it can still leave an earlier manifest out: docs/bundle.md).
   attestations.sort((a, b) => a.blockNumber - b.blockNumber || a.sequence - b.sequence || (a.entryHash < b.entryHash ? -1 : 1));
 
   // The kind the verifier hashed must be the kind every entry about the model signed.
@@ -270,6 +254,24 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
         );
   }
 
+  // A fine-tune or distillation was trained on something: when its model update names no training
+  // run (`trainingRun` is optional in the predicate), the training run must still be in the bundle,
+  // or a relayer could leave it out and its datasets, and their revocations, with it.
+  for (const sha256 of [model, ...ancestorModels]) {
+    const unnamed = attestations.find(
+      (a) =>
+        a.statement.predicateType === MODEL_UPDATE_PREDICATE_TYPE &&
+        about(a, sha256) &&
+        TRAINED_KINDS.includes((a.statement.predicate as ModelUpdatePredicate).kind) &&
+        (a.statement.predicate as ModelUpdatePredicate).trainingRun === undefined,
+    );
+    if (unnamed && !attestations.some((a) => a.statement.predicateType === TRAINING_RUN_PREDICATE_TYPE && about(a, sha256)))
+      throw new VerificationError(
+        "required-attestation",
+        `${displayName(graph, sha256)}'s model update ${unnamed.entryHash} (${(unnamed.statement.predicate as ModelUpdatePredicate).kind}) names no training run, and the bundle has none about it: what it was trained on, and whether that was revoked, could not be checked`,
+      );
+  }
+
   const registration = registrationOf(attestations, model)!;
   const revocation = await readRevocations(parameters, policy, attestations, [model, ...ancestors], model);
   const verdict: BundleVerdict = revocation.revoked ? "revoked" : revocation.derivedFromRevoked.length ? "derived-from-revoked" : "verified";
@@ -286,13 +288,16 @@ export async function verifyBundle(parameters: VerifyBundleParameters): Promise<
   };
 }
 
+/** Model-update kinds that train the model on data: their training run is part of the lineage. */
+const TRAINED_KINDS: readonly string[] = ["fine-tune", "distillation"];
+
 function about(a: VerifiedAttestation, sha256: string): boolean {
   return a.statement.subject.some((s) => s.digest.sha256 === sha256);
 }
 
 /**
  * The entry that registered `sha256`: the earliest anchored identity attestation (model manifest,
- * dataset), else derivation (training run, model update), else any attestation about it.
+ * dataset) in the bundle, else derivation (training run, model update), else any attestation about it.
  * `attestations` are in anchor order.
  */
 export function registrationOf(attestations: readonly VerifiedAttestation[], sha256: string): Registration | null {
@@ -316,6 +321,7 @@ export function registrationOf(attestations: readonly VerifiedAttestation[], sha
 /**
  * Every entry a verified attestation names by hash must be a verified attestation in the bundle,
  * about the right artifact: a model update's `trainingRun` (a training run of the same model), a
+ * deployment's `approvals` (approvals of the deployed model under the deployment's policy id), a
  * v2 training run's `annotations.entry` on each base model and dataset (an attestation about that
  * input). Dropping such an entry breaks a signed reference.
  */
@@ -335,6 +341,17 @@ function checkEntryReferences(attestations: readonly VerifiedAttestation[]): voi
       if (!target) missing(a, "its training-run", ref, "which is not in the bundle: the evidence was left out");
       if (target!.statement.predicateType !== TRAINING_RUN_PREDICATE_TYPE || !a.statement.subject.every((s) => about(target!, s.digest.sha256)))
         missing(a, "its training-run", ref, "which is not a training run of the same model");
+    }
+    if (a.statement.predicateType === DEPLOYMENT_PREDICATE_TYPE) {
+      const p = a.statement.predicate as DeploymentPredicate;
+      for (const ref of p.approvals ?? []) {
+        const target = byHash.get(ref.toLowerCase());
+        if (!target) missing(a, "an approval", ref, "which is not in the bundle: the evidence was left out");
+        if (target!.statement.predicateType !== APPROVAL_PREDICATE_TYPE || !a.statement.subject.every((s) => about(target!, s.digest.sha256)))
+          missing(a, "an approval", ref, "which is not an approval of the deployed model");
+        const policyId = (target!.statement.predicate as ApprovalPredicate).policy.id;
+        if (policyId !== p.approvalPolicy.id) missing(a, "an approval", ref, `which is under policy "${policyId}", not the deployment's "${p.approvalPolicy.id}"`);
+      }
     }
     if (a.statement.predicateType === TRAINING_RUN_PREDICATE_TYPE) {
       for (const input of trainingRunEntryReferences(a.statement.predicate as TrainingRunPredicate)) {
@@ -362,18 +379,7 @@ async function readRevocations(
   artifacts: readonly string[],
   model: string,
 ): Promise<BundleRevocation> {
-  const head = await parameters.chain.getBlockNumber();
-  const block = await parameters.chain.getBlock(head);
-  const checkedAt = { blockNumber: Number(head), timestamp: Number(block?.timestamp ?? 0n) };
-  if (parameters.maxHeadAgeSeconds !== undefined) {
-    const now = parameters.now ?? Math.floor(Date.now() / 1000);
-    const age = now - checkedAt.timestamp;
-    if (age > parameters.maxHeadAgeSeconds)
-      throw new VerificationError(
-        "freshness",
-        `the head block ${checkedAt.blockNumber} the revocation state would be read at is ${age} s old (at most ${parameters.maxHeadAgeSeconds} s allowed): a newer revocation could be hidden, so no revocation verdict is given`,
-      );
-  }
+  const checkedAt = await revocationHead(parameters.chain, parameters);
   const findings: RevocationFinding[] = [];
   const checked: { sha256: string; organisations: number[] }[] = [];
   for (const sha256 of artifacts) {
@@ -384,14 +390,13 @@ async function readRevocations(
     ].sort((x, y) => x - y);
     checked.push({ sha256, organisations });
     for (const orgId of organisations) {
-      const state = await readRevocation(parameters.chain, parameters.registry, orgId, `0x${sha256}`);
-      const zero = /^0x0*$/.test(state.entryHash);
-      if (state.revoked) {
-        findings.push({ sha256, orgId, source: "chain", blockNumber: Number(state.changedAt), entryHash: zero ? null : state.entryHash });
+      const { finding, changedAt } = await chainRevocation(parameters.chain, parameters.registry, orgId, sha256);
+      if (finding) {
+        findings.push(finding);
         continue;
       }
       for (const a of aboutIt)
-        if (a.statement.predicateType === REVOCATION_PREDICATE_TYPE && a.organisation.id === orgId && BigInt(a.blockNumber) >= state.changedAt)
+        if (a.statement.predicateType === REVOCATION_PREDICATE_TYPE && a.organisation.id === orgId && BigInt(a.blockNumber) >= changedAt)
           findings.push({ sha256, orgId, source: "attestation", blockNumber: a.blockNumber, entryHash: a.entryHash });
     }
   }
