@@ -703,6 +703,8 @@ function printVerdict(
   out: CommandContext["out"],
   { result, pins, chainId, policySource, report }: Awaited<ReturnType<typeof runBundleVerification>>,
   flags: ParsedFlags,
+  /** Where the evidence came from, when not from a file the verifier named (`verify --lineage`: a ledger store). */
+  evidence?: string,
 ): void {
   const { graph, model } = result;
   const marks = verdictMarks(result);
@@ -727,12 +729,14 @@ function printVerdict(
       revocation: result.revocation,
       deployments: result.deployments,
       policy: { source: policySource, ...result.policy },
+      ...(evidence ? { evidence } : {}),
       trustMode: report.trustMode,
       trusted: pinsJson(pins, chainId, report),
     },
     [
       ...verdictLines(result, flags),
       `  policy: ${policySource}`,
+      ...(evidence ? [`  evidence: ${evidence}`] : []),
       ...pinLines(pins, chainId, report),
       "",
       "Lineage:",
@@ -767,7 +771,7 @@ export async function verifyLineage({ flags, args, out }: CommandContext): Promi
   return withStore(flags, async (store) => {
     // The evidence comes from the organisation's store; the pins still come from the verifier only.
     const verdict = await runBundleVerification(flags, buildBundle(store, artifact.sha256), artifact);
-    printVerdict(out, verdict, flags);
+    printVerdict(out, verdict, flags, `the ledger store at ${resolve(store.path)} (its entries only; pins never come from it)`);
     return verdictExitCode(verdict.result);
   });
 }

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import dotenv from "dotenv";
 import { cannotRead, invalidArgument } from "./usage.js";
 import { type Hex, parseAddress, parseHexBytes } from "../core/hex.js";
@@ -266,6 +266,20 @@ function readFileSyncSafe(path: string): string {
  */
 export function verifierEnvironment(name: string): string | undefined {
   return fromDotenv.has(name) ? undefined : process.env[name] || undefined;
+}
+
+/**
+ * A file the verifier's own environment names (`PROVENANCE_TRUST`, `PROVENANCE_POLICY`): it must be
+ * an absolute path. An environment variable outlives the folder it was set in; a relative one would
+ * be read from whatever folder the verifier runs in, such as the one a supplier handed over.
+ */
+export function verifierEnvironmentFile(name: string): string | undefined {
+  const value = verifierEnvironment(name);
+  if (value !== undefined && !isAbsolute(value))
+    invalidArgument(
+      `${name} must be an absolute path, not "${value}": a relative one would be read from the folder you run in (which may be the one you were handed)`,
+    );
+  return value;
 }
 
 /**

@@ -13,7 +13,7 @@ import { type TrustFile, parseTrustFile } from "../verify/trustFile.js";
 import { formatTime } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
 import { connectReader } from "../chain/connect.js";
-import { type ParsedFlags, parseDuration, parseInteger, parseRegistry, parseRpcUrl, verifierEnvironment } from "./options.js";
+import { type ParsedFlags, parseDuration, parseInteger, parseRegistry, parseRpcUrl, verifierEnvironment, verifierEnvironmentFile } from "./options.js";
 import { UINT32_MAX } from "../core/validate.js";
 
 // A verifier's pins come from the verifier: its flags, the real environment of its process, or
@@ -88,7 +88,10 @@ const environment = (name: string): Candidate => ({ value: verifierEnvironment(n
  * not count) and the trust file named by `--trust` or `PROVENANCE_TRUST`.
  */
 export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierPins> {
-  const trustPath = first(flag("--trust", flags.trust), environment("PROVENANCE_TRUST"));
+  const trustPath = first(flag("--trust", flags.trust), {
+    value: flags.trust === undefined ? verifierEnvironmentFile("PROVENANCE_TRUST") : undefined,
+    source: { kind: "environment", name: "PROVENANCE_TRUST" },
+  });
   let trust: TrustFile | undefined;
   let trustFile: string | undefined;
   if (trustPath) {

@@ -1,7 +1,7 @@
 // The verifier's own verification policy: a flag or its real environment, never a .env or the store.
 import { createHash } from "node:crypto";
 import { DEFAULT_VERIFICATION_POLICY, type VerificationPolicy, parseVerificationPolicy } from "../verify/verificationPolicy.js";
-import { type ParsedFlags, verifierEnvironment } from "./options.js";
+import { type ParsedFlags, verifierEnvironmentFile } from "./options.js";
 import { readTextFile } from "./readJsonFile.js";
 
 /**
@@ -12,7 +12,7 @@ import { readTextFile } from "./readJsonFile.js";
  */
 export async function verifierPolicy(flags: ParsedFlags): Promise<{ policy: VerificationPolicy; source: string }> {
   const flagged = flags.policy;
-  const file = flagged ?? verifierEnvironment("PROVENANCE_POLICY");
+  const file = flagged ?? verifierEnvironmentFile("PROVENANCE_POLICY");
   if (file === undefined || file === "") return { policy: DEFAULT_VERIFICATION_POLICY, source: "the default policy (docs/bundle.md#verification-policy)" };
   const text = await readTextFile(file, "the policy");
   const digest = createHash("sha256").update(text, "utf8").digest("hex");

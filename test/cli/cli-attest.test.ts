@@ -361,9 +361,26 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.equal(JSON.parse(j.stdout).error.code, "artifact-digest");
   });
 
-  it("behavior: verify --lineage from the organisation's directory", async () => {
+  it("behavior: verify --lineage from the organisation's directory names the store its evidence came from", async () => {
     const r = await ok(["verify", "--lineage", paths.tuned, "--registry", registry]);
     assert.match(r.stdout, /^VERIFIED: acme\/tuned/);
+    assert.ok(r.stdout.includes(`\n  evidence: the ledger store at ${join(work, ".provenance")} (its entries only; pins never come from it)\n`), r.stdout);
+  });
+
+  it("error: a relative PROVENANCE_TRUST or PROVENANCE_POLICY in the verifier's environment is a usage error (it would be read from the folder verified in)", async () => {
+    const verifier = await emptyDir();
+    for (const name of ["PROVENANCE_TRUST", "PROVENANCE_POLICY"]) {
+      await writeFile(join(verifier, "planted.json"), "{}");
+      const r = await run(["verify-bundle", bundleFile, "--artifact", paths.tuned, "--rpc", rpc, "--registry", registry], {
+        cwd: verifier,
+        env: { [name]: "planted.json" },
+      });
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(
+        r.stderr,
+        new RegExp(`^error: ${name} must be an absolute path, not "planted\\.json": a relative one would be read from the folder you run in`),
+      );
+    }
   });
 
   it("behavior: verify-bundle --artifact-digest exits 3 and its first line says no file was read; JSON artifact.checked digest-only", async () => {
@@ -671,7 +688,9 @@ describe("provenance attestation commands against hardhat node", () => {
     assert.match(v.stdout, /^VERIFIED: /);
     assert.match(
       v.stdout,
-      new RegExp(`\n  revocation: the subject this revocation is about is revoked by organisation 1 at block ${block}.*\\(this entry records that revocation\\)\n`),
+      new RegExp(
+        `\n  revocation: the subject this revocation is about is revoked by organisation 1 at block ${block}.*\\(this entry records that revocation\\)\n`,
+      ),
     );
   });
 
