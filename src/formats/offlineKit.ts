@@ -91,6 +91,7 @@ export const offlineKitSpec = s.object({
           : invalid(code, `unknown format ${JSON.stringify(value)?.slice(0, 80)}; this version reads "${OFFLINE_KIT_FORMAT}"`, path),
       { const: OFFLINE_KIT_FORMAT },
       `\`"${OFFLINE_KIT_FORMAT}"\``,
+      { versionTag: true },
     )
     .describe("this format; loaders refuse any other"),
   answers: s

@@ -1,9 +1,10 @@
 // The spec engine as it was before it was compiled into closures with a first pass without paths
-// (commit 0f41c82's src/core/spec/spec.ts, verbatim but for names and the number bounds message, shared): the reference the engine's
+// (commit 0f41c82's src/core/spec/spec.ts, verbatim but for names, the number bounds message, shared,
+// and an object's version, `s.format`, checked before its keys): the reference the engine's
 // refusals and results are compared with (test/core/spec-engine.test.ts). Test-only.
 import type { InputErrorCode } from "../../src/core/errors/input.js";
 import { parseHexBytes } from "../../src/core/hex.js";
-import { type AnySpec, type Node, type Spec, numberOf } from "../../src/core/spec/spec.js";
+import { type AnySpec, isVersionTag, type Node, type Spec, numberOf } from "../../src/core/spec/spec.js";
 import * as v from "../../src/core/validate.js";
 
 export function referenceParseSpec<T>(spec: Spec<T>, value: unknown, path: string, code: InputErrorCode): T {
@@ -64,6 +65,9 @@ function parseNode(node: Node, value: unknown, path: string, code: InputErrorCod
       return v.expectArray(value, path, code, node.min, node.max).map((item, i) => referenceParseSpec(node.items, item, `${path}[${i}]`, code));
     case "object": {
       const { entries, keys } = objectShape(node);
+      // A document's version first (added with the engine's rule: a later version is refused by its version).
+      const fields = v.expectObject(value, path, code);
+      for (const [key, field] of entries) if (isVersionTag(field) && fields[key] !== undefined) referenceParseSpec(field, fields[key], `${path}.${key}`, code);
       const o = v.expectObject(value, path, code, keys);
       const out: Record<string, unknown> = {};
       for (const [key, field] of entries) if (o[key] !== undefined) out[key] = referenceParseSpec(field, o[key], `${path}.${key}`, code);

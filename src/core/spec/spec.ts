@@ -73,6 +73,8 @@ export type Node =
       readonly parse: (value: unknown, path: string, code: InputErrorCode) => unknown;
       readonly schema: Record<string, unknown>;
       readonly docType: string;
+      /** A document's version (`s.format`): the object holding it checks it first, before its keys. */
+      readonly versionTag?: boolean | undefined;
     };
 
 export type Spec<T> = {
@@ -168,7 +170,9 @@ export const s = {
   optional: <T>(spec: Spec<T>): Optional<T> => make<T>(spec.node, { ...spec, optional: true }) as Optional<T>,
   /**
    * A document's `format`: exactly `format`, any other refused as UNSUPPORTED_FORMAT naming `what` and
-   * the versions this one reads (`reads`, as the caller words them; `"<format>"` by default).
+   * the versions this one reads (`reads`, as the caller words them; `"<format>"` by default). The
+   * object holding it checks it first, right after finding an object: a later version's document,
+   * whatever fields it adds or drops, is refused by its version, not as an unknown or a missing field.
    */
   format: <const F extends string>(what: string, format: F, reads = `"${format}"`): Spec<F> =>
     make<F>({
@@ -176,10 +180,19 @@ export const s = {
       parse: (value, path) => (value === format ? format : unsupportedFormat(what, value, reads, path)),
       schema: { const: format },
       docType: `\`"${format}"\``,
+      versionTag: true,
     }).describe("this format; another is `UNSUPPORTED_FORMAT`"),
-  /** A node checked by hand-written code, with the schema and docs type it stands for. */
-  custom: <T>(parse: (value: unknown, path: string, code: InputErrorCode) => T, schema: Record<string, unknown>, docType: string): Spec<T> =>
-    make({ kind: "custom", parse, schema, docType }),
+  /**
+   * A node checked by hand-written code, with the schema and docs type it stands for. `versionTag`:
+   * the node is a document's version, refused its own way (as `s.format` does), which the object
+   * holding it checks first, before its keys.
+   */
+  custom: <T>(
+    parse: (value: unknown, path: string, code: InputErrorCode) => T,
+    schema: Record<string, unknown>,
+    docType: string,
+    options: { readonly versionTag?: boolean } = {},
+  ): Spec<T> => make({ kind: "custom", parse, schema, docType, ...(options.versionTag ? { versionTag: true } : {}) }),
 };
 
 /**
@@ -240,6 +253,11 @@ function compiledNode(node: Node): Run {
     compiledNodes.set(node, run);
   }
   return run;
+}
+
+/** Whether `spec` is a document's version (`s.format`, or a custom node marked `versionTag`), which its object checks first. */
+export function isVersionTag(spec: AnySpec): boolean {
+  return spec.node.kind === "custom" && spec.node.versionTag === true;
 }
 
 /** A number within a number node's bounds (shared with the test's reference interpreter, test/helpers/referenceSpec.ts). */
@@ -309,14 +327,22 @@ function compile(node: Node): Run {
         known: new Set(Object.keys(node.fields)),
         ...(node.open ? { open: true } : {}),
       };
-      return (value, path, code, exact) => {
-        const o = expectObject(value, path, code, keys);
+      const build = (o: Record<string, unknown>, path: string, code: InputErrorCode, exact: boolean) => {
         const out: Record<string, unknown> = {};
         for (const [key, field] of fields) {
           const v = o[key];
           if (v !== undefined) out[key] = field(v, exact ? `${path}.${key}` : path, code, exact);
         }
         return out;
+      };
+      // A document's version (`s.format`) first, right after finding an object: a later version's
+      // document, whose fields differ, is refused by its version, not as an unknown or a missing field.
+      const tags = fields.filter(([key]) => isVersionTag(node.fields[key]!));
+      if (tags.length === 0) return (value, path, code, exact) => build(expectObject(value, path, code, keys), path, code, exact);
+      return (value, path, code, exact) => {
+        const o = expectObject(value, path, code);
+        for (const [key, tag] of tags) if (o[key] !== undefined) tag(o[key], exact ? `${path}.${key}` : path, code, exact);
+        return build(expectObject(o, path, code, keys), path, code, exact);
       };
     }
     case "map": {

@@ -83,6 +83,7 @@ export const qbftTrustSpec = s
             : refuse(`unsupported format ${JSON.stringify(value)?.slice(0, 80)} (expected ${QBFT_TRUST_FORMAT})`, path),
         { const: QBFT_TRUST_FORMAT },
         `\`"${QBFT_TRUST_FORMAT}"\``,
+        { versionTag: true },
       )
       .describe("this format; another is refused (check trust-file)"),
     chainId: s.integer(1).describe("EIP-155 chain ID: the chain whose headers the validators seal."),
