@@ -1,5 +1,5 @@
 import { canonicalJson, type JsonValue } from "./canonicalJson.js";
-import { InputError, type InputErrorCode, invalid, rebase } from "./errors/input.js";
+import { InputError, type InputErrorCode, invalid, rebase, unsupportedFormat } from "./errors/input.js";
 import { typeName } from "./hex.js";
 import { MAX_JSON_DEPTH } from "./parseJson.js";
 
@@ -35,6 +35,27 @@ export function expectObject(value: unknown, path: string, code: InputErrorCode,
   }
   for (const key of options.required ?? []) if (o[key] === undefined) invalid(code, "required field is missing", `${path}.${key}`);
   return o;
+}
+
+/**
+ * A versioned document: an object whose `format`, when present, is checked before its keys
+ * (`options`), so a later version's document, whatever fields it adds or drops, is refused as
+ * UNSUPPORTED_FORMAT naming the version it has and the one this version reads (`"<format>"`),
+ * not as an unknown or a missing field. A missing `format` is left to `options`.
+ *
+ * @example
+ * const o = expectDocument(value, "key", "INVALID_KEY", { what: "key", format: "provenance-key-v1" }, { required: ["format", "algorithm"] });
+ */
+export function expectDocument(
+  value: unknown,
+  path: string,
+  code: InputErrorCode,
+  document: { readonly what: string; readonly format: string },
+  options: ExpectObjectOptions,
+): Record<string, unknown> {
+  const o = expectObject(value, path, code);
+  if (o.format !== undefined && o.format !== document.format) unsupportedFormat(document.what, o.format, `"${document.format}"`, `${path}.format`);
+  return expectObject(o, path, code, options);
 }
 
 export type ExpectStringOptions = {

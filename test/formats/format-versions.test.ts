@@ -8,12 +8,28 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { InputError } from "../../src/core/errors/input.js";
 import { LightClientError } from "../../src/core/errors/lightClient.js";
+import { POSSESSION_FORMAT, parseKeyPossessionFile, proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
+import { onChainRole, PUBLIC_KEY_FORMAT, parsePublicKeyInfo } from "../../src/formats/attestation/publicKeys.js";
 import { parseOfflineKit } from "../../src/formats/offlineKit.js";
 import { parseReceipt } from "../../src/formats/receipt.js";
+import { parseEncryptedKeyFile } from "../../src/local/keys/encryptedKey.js";
+import { type KeyFile, parseKeyFile, signerFromKeyFile } from "../../src/local/keys/keys.js";
 import { parseQbftTrust } from "../../src/verify/lightclient/trustFile.js";
 import { DEFAULT_VERIFICATION_POLICY, parseVerificationPolicy } from "../../src/verify/verificationPolicy.js";
 
 const vector = (name: string) => JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), "utf8"));
+const keys = vector("encrypted-key-v1.json").vectors as { name: string; plaintext: Record<string, unknown>; file: Record<string, unknown> }[];
+const keyFile = keys.find((k) => k.name === "ed25519")!.plaintext as KeyFile;
+const registry = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+const possession = {
+  format: POSSESSION_FORMAT,
+  chainId: 31337,
+  registry,
+  orgId: 1,
+  role: "approver",
+  ...(await proveKeyPossession(signerFromKeyFile(keyFile), { chainId: 31337, registry, orgId: 1, role: onChainRole("approver") })),
+};
+
 type Row = {
   /** The format's name without its version (`provenance-receipt`). */
   readonly name: string;
@@ -63,6 +79,39 @@ const ROWS: readonly Row[] = [
     root: "trust",
     version: light("trust-file"),
     shape: light("trust-file"),
+  },
+  {
+    name: "provenance-key-possession",
+    valid: possession,
+    parse: (v) => parseKeyPossessionFile(v),
+    root: "possession",
+    version: input("UNSUPPORTED_FORMAT"),
+    shape: input("INVALID_KEY"),
+  },
+  {
+    name: "provenance-key",
+    valid: keyFile,
+    parse: (v) => parseKeyFile(v),
+    root: "key",
+    version: input("UNSUPPORTED_FORMAT"),
+    shape: input("INVALID_KEY"),
+  },
+  {
+    name: "provenance-encrypted-key",
+    valid: keys.find((k) => k.name === "ed25519")!.file,
+    parse: (v) => parseEncryptedKeyFile(v),
+    root: "key file",
+    version: input("UNSUPPORTED_FORMAT"),
+    shape: input("INVALID_KEY"),
+  },
+  {
+    name: "provenance-public-key",
+    valid: { format: PUBLIC_KEY_FORMAT, algorithm: keyFile.algorithm, keyid: keyFile.keyid, publicKey: keyFile.publicKey },
+    parse: (v) => parsePublicKeyInfo(v),
+    root: "key",
+    version: input("UNSUPPORTED_FORMAT"),
+    shape: input("INVALID_KEY"),
+    formatOptional: true,
   },
 ];
 

@@ -1,9 +1,9 @@
 import { encodeAbiParameters, stringToBytes } from "viem";
-import { invalid, unsupportedFormat } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import { keccak256Hex } from "../../core/keccak.js";
 import { type Hex, hexEquals, hexToBytes, parseAddress, parseHexBytes, toHex } from "../../core/hex.js";
 import type { Signer } from "./signer.js";
-import { expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
+import { expectDocument, expectInteger, expectOneOf, expectString } from "../../core/validate.js";
 import {
   KEY_ALGORITHMS,
   type KeyAlgorithm,
@@ -183,10 +183,13 @@ export type KeyPossessionFile = KeyPossession & {
  * which binding, is {@link checkKeyPossession}'s question.
  */
 export function parseKeyPossessionFile(value: unknown, path = "possession"): KeyPossessionFile {
-  const o = expectObject(value, path, "INVALID_KEY", {
-    required: ["format", "chainId", "registry", "orgId", "role", "algorithm", "keyid", "publicKey", "proof"],
-  });
-  if (o.format !== POSSESSION_FORMAT) unsupportedFormat("proof of possession", o.format, `"${POSSESSION_FORMAT}"`, `${path}.format`);
+  const o = expectDocument(
+    value,
+    path,
+    "INVALID_KEY",
+    { what: "proof of possession", format: POSSESSION_FORMAT },
+    { required: ["format", "chainId", "registry", "orgId", "role", "algorithm", "keyid", "publicKey", "proof"] },
+  );
   const chainId = expectInteger(o.chainId, `${path}.chainId`, "INVALID_KEY", 1);
   const registry = parseAddress(o.registry, `${path}.registry`);
   const orgId = expectInteger(o.orgId, `${path}.orgId`, "INVALID_KEY", 1, UINT32_MAX);

@@ -7,11 +7,11 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { base64ToBytes, bytesEqual, bytesToBase64, bytesToHexDigits, hexDigitsToBytes, sha256Bytes, utf8Bytes } from "../../core/bytes.js";
-import { invalid, unsupportedFormat } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import { keccak256Bytes, keccak256Hex } from "../../core/keccak.js";
 import { memoize } from "../../core/memo.js";
 import type { Hex } from "../../core/hex.js";
-import { expectObject, expectOneOf, expectString } from "../../core/validate.js";
+import { expectDocument, expectOneOf, expectString } from "../../core/validate.js";
 
 /** Signature algorithms (docs/attestations.md#keys). */
 export type KeyAlgorithm = "secp256k1" | "ed25519" | "p256";
@@ -142,8 +142,13 @@ export function spkiOfPublicKey(algorithm: "ed25519" | "p256", publicKey: string
  * keyid is the address itself).
  */
 export function parsePublicKeyInfo(value: unknown, path = "key"): PublicKeyInfo {
-  const o = expectObject(value, path, "INVALID_KEY", { required: ["algorithm", "keyid", "publicKey"], allowed: ["format"] });
-  if (o.format !== undefined && o.format !== PUBLIC_KEY_FORMAT) unsupportedFormat("public key", o.format, `"${PUBLIC_KEY_FORMAT}"`, `${path}.format`);
+  const o = expectDocument(
+    value,
+    path,
+    "INVALID_KEY",
+    { what: "public key", format: PUBLIC_KEY_FORMAT },
+    { required: ["algorithm", "keyid", "publicKey"], allowed: ["format"] },
+  );
   const algorithm = expectOneOf(o.algorithm, `${path}.algorithm`, "INVALID_KEY", KEY_ALGORITHMS);
   const keyid = expectString(o.keyid, `${path}.keyid`, "INVALID_KEY", { max: MAX_PUBLIC_KEY_KEYID });
   const publicKey = expectString(o.publicKey, `${path}.publicKey`, "INVALID_KEY", { max: MAX_PUBLIC_KEY_TEXT });

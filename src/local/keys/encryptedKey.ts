@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
 import { canonicalJson, type JsonValue } from "../../core/canonicalJson.js";
-import { invalid, unsupportedFormat } from "../../core/errors/input.js";
+import { invalid } from "../../core/errors/input.js";
 import { parseJson } from "../../core/parseJson.js";
-import { expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
+import { expectDocument, expectInteger, expectObject, expectOneOf, expectString } from "../../core/validate.js";
 import { decodeBase64, encodeBase64 } from "../../formats/attestation/dsse.js";
 import { type KeyFile, type PublicKeyInfo, parseKeyFile, parsePublicKeyInfo, publicKeyInfo } from "./keys.js";
 
@@ -59,8 +59,13 @@ export function isEncryptedKeyFile(value: unknown): boolean {
  * of salt, nonce and ciphertext. Decrypts nothing.
  */
 export function parseEncryptedKeyFile(value: unknown, path = "key file"): EncryptedKeyFile {
-  const o = expectObject(value, path, "INVALID_KEY", { required: ["format", "contents", "public", "kdf", "cipher", "ciphertext"] });
-  if (o.format !== ENCRYPTED_KEY_FORMAT) unsupportedFormat("encrypted key", o.format, `"${ENCRYPTED_KEY_FORMAT}"`, `${path}.format`);
+  const o = expectDocument(
+    value,
+    path,
+    "INVALID_KEY",
+    { what: "encrypted key", format: ENCRYPTED_KEY_FORMAT },
+    { required: ["format", "contents", "public", "kdf", "cipher", "ciphertext"] },
+  );
   const contents = expectOneOf(o.contents, `${path}.contents`, "INVALID_KEY", ENCRYPTABLE_FORMATS);
   const publicPart = contents === "provenance-key-v1" ? parsePublicKeyInfo(o.public, `${path}.public`) : parseWatermarkPublicPart(o.public, `${path}.public`);
   const k = expectObject(o.kdf, `${path}.kdf`, "INVALID_KEY", { required: ["name", "salt", "N", "r", "p"] });

@@ -4,9 +4,9 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from "node:crypto";
 import { serializeSignature } from "viem";
 import { generatePrivateKey, privateKeyToAddress, sign as secp256k1Sign } from "viem/accounts";
-import { InputError, invalid, unsupportedFormat } from "../../core/errors/input.js";
+import { InputError, invalid } from "../../core/errors/input.js";
 import { type Hex, parseHexBytes } from "../../core/hex.js";
-import { expectObject, expectOneOf, expectString } from "../../core/validate.js";
+import { expectDocument, expectOneOf, expectString } from "../../core/validate.js";
 import { KEY_ALGORITHMS, type KeyAlgorithm, type PublicKeyInfo, publicKeyInfo } from "../../formats/attestation/publicKeys.js";
 import type { Signer } from "../../formats/attestation/signer.js";
 
@@ -75,8 +75,13 @@ export function keyFileFromEthereumKey(privateKey: Hex): KeyFile {
 
 /** Validates an untrusted key file, checking that its public half matches its private half. */
 export function parseKeyFile(value: unknown, path = "key"): KeyFile {
-  const o = expectObject(value, path, "INVALID_KEY", { required: ["format", "algorithm", "keyid", "publicKey", "privateKey"] });
-  if (o.format !== KEY_FORMAT) unsupportedFormat("key", o.format, `"${KEY_FORMAT}"`, `${path}.format`);
+  const o = expectDocument(
+    value,
+    path,
+    "INVALID_KEY",
+    { what: "key", format: KEY_FORMAT },
+    { required: ["format", "algorithm", "keyid", "publicKey", "privateKey"] },
+  );
   const algorithm = expectOneOf(o.algorithm, `${path}.algorithm`, "INVALID_KEY", KEY_ALGORITHMS);
   const privateKey = expectString(o.privateKey, `${path}.privateKey`, "INVALID_KEY", { max: 4096 });
   const derived = derivePublic(algorithm, privateKey, `${path}.privateKey`);
