@@ -4,9 +4,8 @@ import { type LightChainReader, createLightChainReader } from "../verify/lightcl
 import { createQuorumChainReader } from "../chain/quorumReader.js";
 import { TRUST_MODES, type TrustMode, type TrustReport, type TrustedChainReader, httpTransport, rpcTrustedReader } from "../chain/trustMode.js";
 import { ChainError, redactUrl } from "../core/errors/chain.js";
-import { invalid } from "../core/errors/input.js";
 import { invalidArgument } from "./usage.js";
-import { LightClientError } from "../core/errors/lightClient.js";
+import { LightClientError, refusedAsInput } from "../core/errors/lightClient.js";
 import type { Hex } from "../core/hex.js";
 import { type QbftTrust, parseQbftTrust, serializeQbftTrust } from "../verify/lightclient/trustFile.js";
 import { type TrustFile, parseTrustFile } from "../verify/trustFile.js";
@@ -69,7 +68,7 @@ async function readQbftTrustFile(file: string, what: string): Promise<QbftTrust>
   try {
     return parseQbftTrust(await readJsonFile(file, what), `${what} ${file}`);
   } catch (cause) {
-    if (cause instanceof LightClientError) invalid("INVALID_ARGUMENT", cause.shortMessage, cause.field, cause);
+    if (cause instanceof LightClientError) refusedAsInput(cause, "INVALID_ARGUMENT");
     throw cause;
   }
 }

@@ -1,5 +1,5 @@
 import { invalid } from "../core/errors/input.js";
-import { LightClientError } from "../core/errors/lightClient.js";
+import { LightClientError, refusedAsInput } from "../core/errors/lightClient.js";
 import { type Hex, parseAddress } from "../core/hex.js";
 import { parseSpec, type Spec, s } from "../core/spec/spec.js";
 import { type QbftTrust, parseQbftTrust } from "./lightclient/trustFile.js";
@@ -51,7 +51,7 @@ function qbftTrust(value: unknown, path: string): QbftTrust {
   try {
     return parseQbftTrust(value, path);
   } catch (cause) {
-    if (cause instanceof LightClientError) invalid(CODE, cause.shortMessage, cause.field ?? path, cause);
+    if (cause instanceof LightClientError) refusedAsInput(cause, CODE, path);
     throw cause;
   }
 }

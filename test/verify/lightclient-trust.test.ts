@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import { LightClientError } from "../../src/core/errors/lightClient.js";
@@ -69,6 +74,38 @@ describe("light client: trust files and checkpoints", () => {
           ? /^(\.\/|\.\.\/\.\.\/core\/errors\/(base|lightClient)\.js$|\.\.\/\.\.\/core\/spec\/spec\.js$|@noble\/(hashes|curves)\/)/
           : /^(\.\/|\.\.\/\.\.\/core\/errors\/(base|lightClient)\.js$|@noble\/(hashes|curves)\/)/;
       for (const [, from] of source.matchAll(/^(?:import|export)\b[^;]*? from "([^"]+)";/gms)) assert.match(from!, allowed, `${file} imports ${from}`);
+    }
+  });
+});
+
+describe("CLI: a malformed QBFT trust file or checkpoint", () => {
+  const CLI = fileURLToPath(new URL("../../bin/provenance.js", import.meta.url));
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, [CLI, ...args], { timeout: 60_000, encoding: "utf8" }, (error, _stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
+      ),
+    );
+
+  it("error: the field at fault is named once in the error line (exit 2), for --qbft-trust and for --checkpoint", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "qbft-trust-cli-"));
+    try {
+      // The offline kit's vector: a bundle and the validator trust it verifies against, with no network.
+      const kit = JSON.parse(readFileSync(new URL("../vectors/offline-kit-v1.json", import.meta.url), "utf8"));
+      const [bundle, trust, malformed] = ["bundle.json", "trust.json", "malformed.json"].map((name) => join(dir, name)) as [string, string, string];
+      await writeFile(bundle, JSON.stringify(kit.bundle));
+      await writeFile(trust, JSON.stringify(kit.trust));
+      await writeFile(malformed, JSON.stringify({ ...kit.trust, note: "x" }));
+      const args = ["verify-bundle", bundle, "--artifact-digest", `sha256:${kit.expected.model.sha256}`, "--offline", "--registry", kit.trust.registry];
+
+      const pinned = await run([...args, "--qbft-trust", malformed]);
+      assert.equal(pinned.code, 2, pinned.stderr);
+      assert.equal(pinned.stderr, `error: QBFT trust file ${malformed}.note: unknown field\n`);
+      const resumed = await run([...args, "--qbft-trust", trust, "--checkpoint", malformed]);
+      assert.equal(resumed.code, 2, resumed.stderr);
+      assert.equal(resumed.stderr, `error: checkpoint ${malformed}.note: unknown field\n`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

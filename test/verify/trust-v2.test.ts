@@ -40,4 +40,12 @@ describe("trust files (provenance-trust-v2: the QBFT validator trust embedded)",
     refused({ ...vector, qbft: { ...(vector.qbft as object), validators: [] } }, "trust.qbft.validators");
     assert.equal(validate({ ...vector, qbft: { ...(vector.qbft as object), validators: [] } }), false);
   });
+  it("error: a malformed embedded trust's message names its field once", () => {
+    const qbft = vector.qbft as { validatorSelection: object };
+    assert.throws(
+      () => parseTrustFile({ ...vector, qbft: { ...qbft, validatorSelection: { ...qbft.validatorSelection, note: 1 } } }, "trust file t.json"),
+      (e: unknown) =>
+        e instanceof InputError && e.code === "INVALID_ARGUMENT" && e.shortMessage === "trust file t.json.qbft.validatorSelection.note: unknown field",
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { BaseError, type BaseErrorParameters } from "./base.js";
-import { InputError } from "./input.js";
+import { InputError, type InputErrorCode, invalid } from "./input.js";
 
 /**
  * The checks of the light client (`src/verify/lightclient/`), each named in the error that refuses data:
@@ -92,4 +92,14 @@ export function refusedAs<T>(check: LightClientCheck, parse: () => T): T {
     const message = cause.path === undefined ? cause.shortMessage : cause.shortMessage.slice(cause.path.length + 2);
     throw new LightClientError(check, message, { ...(cause.path === undefined ? {} : { field: cause.path }), cause });
   }
+}
+
+/**
+ * Throws `error`, a pinned file's refusal, again as an InputError with `code` at the same field
+ * (`path` when it names none), the field said once: the inverse of {@link refusedAs}, for a reader
+ * that tells a pinned file's errors as its own (the CLI's `--qbft-trust`, a trust file's `qbft`).
+ */
+export function refusedAsInput(error: LightClientError, code: InputErrorCode, path?: string): never {
+  const message = error.field ? error.shortMessage.slice(error.field.length + 2) : error.shortMessage;
+  return invalid(code, message, error.field ?? path, error);
 }
