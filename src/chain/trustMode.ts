@@ -21,7 +21,7 @@ export type TrustReport =
   | { readonly trustMode: "rpc"; readonly node: string }
   | {
       readonly trustMode: "light";
-      /** Where the answers came from: a transport only, nothing it says is taken unproven. */
+      /** Where the answers came from: a transport only, nothing it says is taken unproven but the blocks' transaction hashes (the transactions trie is not rebuilt). */
       readonly node: string;
       readonly chainId: number;
       readonly registry: Hex;

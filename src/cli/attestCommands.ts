@@ -69,7 +69,7 @@ import {
 } from "./commands.js";
 import { connectReader } from "../chain/connect.js";
 import type { TrustReport } from "../chain/trustMode.js";
-import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
+import { type VerifierPins, connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, txHashNote, verifierChainId } from "./pins.js";
 import { embedOfflineKit, offlineChainReader } from "../verify/offlineBundle.js";
 import { httpTransport } from "../chain/trustMode.js";
 import { type ParsedFlags, firstArgument, walkOptions, parseInteger, parseRegistry, parseRpcUrl, requireSetting, setting } from "./options.js";
@@ -665,8 +665,9 @@ function verdictMarks(result: VerifiedBundle): Map<string, string[]> {
 /**
  * The verdict's lines. Every name comes from signed statements (the model's from its registration
  * entry), every organisation name from the chain; nothing from the bundle's unsigned fields.
+ * `txNote` follows the registration's transaction hash (`txHashNote`: what the hash rests on).
  */
-export function verdictLines(result: VerifiedBundle, flags?: ParsedFlags): string[] {
+export function verdictLines(result: VerifiedBundle, flags?: ParsedFlags, txNote = ""): string[] {
   const { graph, model, registration: r, revocation } = result;
   const name = (sha: string) => graph.nodes.get(sha)?.names[0] ?? `sha256 ${sha.slice(0, 16)}…`;
   const revokedHere = revocation.findings.filter((f) => f.sha256 === model.sha256);
@@ -687,7 +688,7 @@ export function verdictLines(result: VerifiedBundle, flags?: ParsedFlags): strin
   return [
     headline,
     `  the name is the one the signed ${shortType(r.predicateType)} entry ${r.entryHash} gives the model`,
-    `  registered at block ${r.blockNumber} (${formatTime(r.timestamp)}) by organisation ${r.organisation.id} "${r.organisation.name}" (name as registered on chain) in transaction ${r.txHash}`,
+    `  registered at block ${r.blockNumber} (${formatTime(r.timestamp)}) by organisation ${r.organisation.id} "${r.organisation.name}" (name as registered on chain) in transaction ${r.txHash}${txNote}`,
     `  revocation: ${revocation.findings.length ? `${revocation.findings.length} revocation(s) in its lineage` : `neither the model nor its ${revocation.checked.length - 1} ancestor(s) revoked`} as of block ${revocation.checkedAt.blockNumber} (${formatTime(revocation.checkedAt.timestamp)}), read from the chain for organisation(s) ${checkedOrgs}`,
     `  ${result.attestations.length} signed attestation(s), every signature, signing key and anchor checked against chain ${result.attestations[0]?.chainId} (registry ${result.attestations[0]?.registry}), by organisation(s) ${orgs.join(", ")}, blocks ${Math.min(...blocks)}–${Math.max(...blocks)} (${formatTime(Math.min(...result.attestations.map((a) => a.timestamp)))} to ${formatTime(Math.max(...result.attestations.map((a) => a.timestamp)))})`,
     ...result.deployments.map(
@@ -734,7 +735,7 @@ function printVerdict(
       trusted: pinsJson(pins, chainId, report),
     },
     [
-      ...verdictLines(result, flags),
+      ...verdictLines(result, flags, txHashNote(report, pins.offline)),
       `  policy: ${policySource}`,
       ...(evidence ? [`  evidence: ${evidence}`] : []),
       ...pinLines(pins, chainId, report),

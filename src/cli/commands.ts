@@ -21,7 +21,7 @@ import { type ArtifactCheck, type ArtifactEvidence, artifactFromDigest, artifact
 import { verifyReceipt, type VerifiedReceipt } from "../verify/verifyReceipt.js";
 import { type EntryRevocation, readEntryRevocation } from "../verify/revocation.js";
 import { connectReader, connectWriter } from "../chain/connect.js";
-import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, verifierChainId } from "./pins.js";
+import { connectVerifier, pinLines, pinsJson, resolveVerifierPins, saveCheckpoint, txHashNote, verifierChainId } from "./pins.js";
 import { StoreError } from "../core/errors/store.js";
 import { expectName, UINT32_MAX } from "../core/validate.js";
 import {
@@ -427,7 +427,7 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
     },
     [
       revocation.revoked ? `NOT VERIFIED: ${subjects} is REVOKED by ${revokedBy(revocation)}` : `${verifiedHeadline(result.artifact)}: ${subjects}`,
-      `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}`,
+      `registered at block ${result.blockNumber} (${formatTime(result.timestamp)}) by organisation ${result.organisation.id} "${result.organisation.name}" in transaction ${result.txHash}${txHashNote(report, pins.offline)}`,
       ...signers.map(
         (s) => `  signed by ${s.algorithm} key ${s.keyid}, registered to the organisation at block ${s.registeredAt} and not revoked by the anchor block`,
       ),

@@ -40,7 +40,7 @@ import { verdictLines } from "./attestCommands.js";
 import type { CommandContext } from "./commands.js";
 import { connectReader, connectWriter } from "../chain/connect.js";
 import { type Output, note } from "./output.js";
-import { DEFAULT_MAX_HEAD_AGE_SECONDS } from "./pins.js";
+import { DEFAULT_MAX_HEAD_AGE_SECONDS, txHashNote } from "./pins.js";
 import { demoSafetensors, demoWatermark } from "./demoWatermark.js";
 
 const POLICY = { id: "eu-ai-act-high-risk-release-v1", threshold: 2, role: "approver" } as const;
@@ -283,7 +283,7 @@ export async function demo({ out: printer, flags }: CommandContext): Promise<num
       },
       [
         ok
-          ? `Demo complete${mode === "light" ? " in trust mode light (every chain fact proven against headers sealed by the pinned QBFT validators; a node hiding the revocation was refused)" : ""}: the fine-tune's whole history verified, all ${refused} tampered or incomplete bundles were refused, revoking its base model on chain marked it derived from a revoked model (even in a bundle made before), and a leaked quantised copy carried the watermark whose key commitment was anchored. Files are in ${work}`
+          ? `Demo complete${mode === "light" ? " in trust mode light (every chain fact but transaction hashes proven against headers sealed by the pinned QBFT validators; a node hiding the revocation was refused)" : ""}: the fine-tune's whole history verified, all ${refused} tampered or incomplete bundles were refused, revoking its base model on chain marked it derived from a revoked model (even in a bundle made before), and a leaked quantised copy carried the watermark whose key commitment was anchored. Files are in ${work}`
           : `Demo FAILED: verdict ${result.verdict}, ${refused} of 5 tampered inputs refused, revocation ${revocationSeen ? "" : "not "}read from the chain, watermark ${watermarked ? "" : "not "}detected${mode === "light" ? `, lying node ${lieRefused ? "" : "not "}refused` : ""}`,
       ],
     );
@@ -359,7 +359,7 @@ function hideRegistryValues(transport: JsonRpcTransport): JsonRpcTransport {
 /** The verdict's trust-mode line: what the verification trusted. */
 function trustLine(report: TrustReport): string {
   if (report.trustMode === "light")
-    return `trust mode: light: trusted the ${report.validators.length} pinned QBFT validators (${report.validatorsSource}), not the node; head block ${report.head.number} verified by walking ${report.headersVerified} header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force; every fact proven against it`;
+    return `trust mode: light: trusted the ${report.validators.length} pinned QBFT validators (${report.validatorsSource}), not the node; head block ${report.head.number} verified by walking ${report.headersVerified} header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force; every fact proven against it but transaction hashes (as the node reported them, not proven)`;
   return `trust mode: ${report.trustMode}: the node's answers (${report.node as string}) were trusted as they are`;
 }
 
@@ -438,7 +438,7 @@ async function anchorAll(store: LedgerStore, writer: ChainWriter, registry: Hex,
 }
 
 function printResult(out: CommandContext["out"], result: VerifiedBundle, report: TrustReport): void {
-  for (const line of verdictLines(result)) out.say(`   ${line}`);
+  for (const line of verdictLines(result, undefined, txHashNote(report, false))) out.say(`   ${line}`);
   out.say(`     ${trustLine(report)}`);
   const marks = new Map<string, string[]>();
   for (const f of result.revocation.findings) marks.set(f.sha256, ["REVOKED"]);

@@ -276,6 +276,48 @@ export function describeSource(source: PinSource): string {
   }
 }
 
+/**
+ * What a verdict's anchoring transaction hash rests on (`trusted.txHash` in the JSON verdict). No
+ * mode proves the hash itself: light and offline mode prove the block (sealed header) and its
+ * BatchAnchored event (the receipts trie against the header's receiptsRoot), but take the block's
+ * list of transaction hashes as the node or the kit gave it (the transactions trie is not rebuilt);
+ * quorum mode has k nodes agree on it; rpc mode trusts the node for every chain fact.
+ */
+export type TxHashTrust = {
+  /** Whether the hash itself was proven against a sealed header: false in every mode today. */
+  readonly proven: boolean;
+  /** Who said it: the node (rpc, or light as a transport), at least k of n nodes (quorum), the bundle's offline kit. */
+  readonly reportedBy: "node" | "quorum" | "offline-kit";
+  readonly description: string;
+};
+
+/** The anchoring transaction hash's standing in a verdict, by trust mode (`offline`: verify-bundle --offline). */
+export function txHashTrust(report: TrustReport, offline: boolean): TxHashTrust {
+  const unproven = "NOT proven: the block and its BatchAnchored event are proven against the sealed header, the block's transaction list is not";
+  if (report.trustMode === "light")
+    return offline
+      ? { proven: false, reportedBy: "offline-kit", description: `transaction hash as the bundle's offline kit recorded it, ${unproven}` }
+      : { proven: false, reportedBy: "node", description: `transaction hash as the node reported it, ${unproven}` };
+  if (report.trustMode === "quorum") {
+    const nodes = Array.isArray(report.nodes) ? report.nodes.length : "the";
+    return {
+      proven: false,
+      reportedBy: "quorum",
+      description: `transaction hash as at least ${String(report.quorum)} of ${nodes} nodes reported it identically; not proven`,
+    };
+  }
+  return {
+    proven: false,
+    reportedBy: "node",
+    description: "transaction hash as the trusted RPC node reported it, like every chain fact in rpc mode; not proven",
+  };
+}
+
+/** What the verdict's text adds after the anchoring transaction hash: light and offline mode say it is not proven (the other modes' trust lines already do). */
+export function txHashNote(report: TrustReport, offline: boolean): string {
+  return report.trustMode === "light" ? ` (${txHashTrust(report, offline).description})` : "";
+}
+
 /** The pins as a verdict's JSON shows them (`trusted`): values, sources, the node's URL (redacted), and what the trust mode trusted (`chain`). */
 export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustReport) {
   const source = (s: PinSource) => ({ ...s, description: describeSource(s) });
@@ -290,10 +332,10 @@ export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustRepo
         : pins.quorum
           ? `quorum: ${pins.quorum.k} of ${pins.quorum.endpoints.length} nodes had to agree on every answer`
           : light
-            ? "used only as a transport: every answer was proven against headers sealed by the pinned validators"
+            ? "used only as a transport: every answer but the blocks' transaction hashes was proven against headers sealed by the pinned validators"
             : "the node's answers were trusted as they are",
     },
-    ...(report ? { chain: report } : {}),
+    ...(report ? { chain: report, txHash: txHashTrust(report, pins.offline) } : {}),
     ...(pins.quorum ? { quorum: { k: pins.quorum.k, nodes: pins.quorum.endpoints.map(redactUrl) } } : {}),
     ...(pins.offline && report?.trustMode === "light" ? { asOf: { blockNumber: report.head.number, timestamp: report.head.timestamp } } : {}),
     ...(pins.checkpoint ? { checkpoint: pins.checkpoint.path } : {}),
@@ -332,7 +374,7 @@ export function pinLines(pins: VerifierPins, chainId: number, report?: TrustRepo
       `  trust mode: light, offline: trusted the QBFT validator set, not the bundle; verified from the bundle's recorded proofs with no network`,
       `  as of block ${report.head.number} (${formatTime(report.head.timestamp)}): the revocation state is the state at that block, not now`,
       `  validators: ${report.validators.length} pinned (${report.validators.join(", ")}), ${report.validatorSelection.mode === "header" ? "block-header" : "contract"} mode, from block ${report.pinnedBlock.number} (${report.pinnedBlock.hash}); source: ${report.validatorsSource}`,
-      `  head: block ${report.head.number} (${report.head.hash}) verified by walking ${report.headersVerified} recorded header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force; every fact proven against it`,
+      `  head: block ${report.head.number} (${report.head.hash}) verified by walking ${report.headersVerified} recorded header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force; every fact proven against it but transaction hashes (as the kit recorded them, not proven)`,
       ...savedLine(pins, report),
       `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,
     ];
@@ -340,7 +382,7 @@ export function pinLines(pins: VerifierPins, chainId: number, report?: TrustRepo
     return [
       `  trust mode: light (${describeSource(pins.trustMode.source)}): trusted the QBFT validator set, not the node`,
       `  validators: ${report.validators.length} pinned (${report.validators.join(", ")}), ${report.validatorSelection.mode === "header" ? "block-header" : "contract"} mode, from block ${report.pinnedBlock.number} (${report.pinnedBlock.hash}); source: ${report.validatorsSource}`,
-      `  head: block ${report.head.number} (${report.head.hash}, ${formatTime(report.head.timestamp)}) verified by walking ${report.headersVerified} header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force (${report.head.validators.length} validator(s) at the head); every fact proven against it; ${freshness} (${describeSource(pins.maxHeadAgeSeconds.source)})`,
+      `  head: block ${report.head.number} (${report.head.hash}, ${formatTime(report.head.timestamp)}) verified by walking ${report.headersVerified} header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force (${report.head.validators.length} validator(s) at the head); every fact proven against it but transaction hashes (as the node reported them, not proven); ${freshness} (${describeSource(pins.maxHeadAgeSeconds.source)})`,
       `  node ${report.node} (${describeSource(pins.rpc.source)}): used only as a transport`,
       ...savedLine(pins, report),
       `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,

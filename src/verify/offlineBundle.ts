@@ -77,6 +77,6 @@ export function offlineChainReader(parameters: OfflineChainReaderParameters): Li
     trust: parameters.trust,
     checkpoint: parameters.checkpoint,
     validatorsSource: parameters.validatorsSource,
-    node: "the bundle's offline kit (recorded answers, each proven; no network)",
+    node: "the bundle's offline kit (recorded answers, each proven but the blocks' transaction hashes; no network)",
   });
 }

@@ -149,17 +149,39 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
       /head: block \d+ .* verified by walking \d+ header\(s\) from checkpoint block 0, each sealed by a quorum of the set in force \(5 validator\(s\) at the head\)/,
     );
     assert.match(text.stdout, /used only as a transport/);
+    // The anchoring transaction's hash is the node's word (the transactions trie is not rebuilt): said where it is printed.
+    assert.match(
+      text.stdout,
+      /\) in transaction 0x[0-9a-f]{64} \(transaction hash as the node reported it, NOT proven: the block and its BatchAnchored event are proven against the sealed header, the block's transaction list is not\)\n/,
+    );
+    assert.match(text.stdout, /every fact proven against it but transaction hashes \(as the node reported them, not proven\)/);
     const json = JSON.parse((await run(...common, "--qbft-trust", trustFile, "--json")).stdout) as {
       verified: boolean;
       trustMode: string;
-      trusted: { chain: { trustMode: string; validators: string[]; head: { number: number } }; maxHeadAge: { seconds: number } };
+      trusted: {
+        chain: { trustMode: string; validators: string[]; head: { number: number } };
+        maxHeadAge: { seconds: number };
+        txHash: { proven: boolean; reportedBy: string };
+      };
     };
     assert.equal(json.verified, true);
     assert.equal(json.trustMode, "light");
+    assert.equal(json.trusted.txHash.proven, false);
+    assert.equal(json.trusted.txHash.reportedBy, "node");
     assert.deepEqual(json.trusted.chain.validators, trust.validators);
     assert.equal(json.trusted.maxHeadAge.seconds, 3600);
+    // verify (one receipt) says the same of its transaction hash.
+    const receiptFile = join(dir, "record.receipt.json");
+    await writeFile(receiptFile, evidence.recordReceipts[0]!);
+    const digest = `sha256:${JSON.parse(evidence.recordReceipts[0]!).record.subject.digest.sha256}`;
+    const one = ["verify", receiptFile, "--artifact-digest", digest, "--rpc", nodeUrl, "--registry", evidence.registry, "--qbft-trust", trustFile];
+    const receiptText = await run(...one);
+    assert.equal(receiptText.code, 3, receiptText.stderr);
+    assert.match(receiptText.stdout, /^registered at block \d+ .* in transaction 0x[0-9a-f]{64} \(transaction hash as the node reported it, NOT proven: /m);
+    assert.equal((JSON.parse((await run(...one, "--json")).stdout) as { trusted: { txHash: { proven: boolean } } }).trusted.txHash.proven, false);
     const rpc = await run(...common, "--qbft-trust", trustFile, "--trust-mode", "rpc", "--json");
     assert.equal((JSON.parse(rpc.stdout) as { trustMode: string }).trustMode, "rpc");
+    assert.equal((JSON.parse(rpc.stdout) as { trusted: { txHash: { proven: boolean } } }).trusted.txHash.proven, false, "rpc mode proves nothing");
     // A pins file (provenance-trust-v2) that embeds the validators selects light mode too.
     const pinsFile = join(dir, "trust.json");
     await writeFile(

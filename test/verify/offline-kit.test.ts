@@ -379,7 +379,8 @@ describe("offline verifier kit (bundle v2, provenance-offline-kit-v1)", () => {
 });
 
 describe("offline verifier kit: the CLI", () => {
-  it("default: verify-bundle --offline --qbft-trust verifies the frozen vector in a process whose sockets, DNS and fetch all throw, and states 'as of block N (time)'", async () => {
+  /** A folder with the frozen vector's bundle and trust, and `verify-bundle --offline` on a file in it, in a process whose sockets, DNS and fetch all throw. */
+  async function offlineCli() {
     const work = await mkdtemp(join(tmpdir(), "provenance-offline-cli-"));
     const vector = JSON.parse(readFileSync(VECTOR, "utf8"));
     await writeFile(join(work, "bundle.json"), JSON.stringify(vector.bundle));
@@ -401,6 +402,11 @@ describe("offline verifier kit: the CLI", () => {
     const digest = `sha256:${vector.expected.model.sha256}`;
     const cliOffline = (file: string, ...more: string[]) =>
       run(["verify-bundle", file, "--offline", "--qbft-trust", "validators.json", "--registry", vector.trust.registry, "--artifact-digest", digest, ...more]);
+    return { work, vector, cliOffline };
+  }
+
+  it("default: verify-bundle --offline --qbft-trust verifies the frozen vector in a process whose sockets, DNS and fetch all throw, and states 'as of block N (time)'", async () => {
+    const { work, vector, cliOffline } = await offlineCli();
     const ok = await cliOffline("bundle.json");
     assert.equal(ok.code, 3, ok.stderr + ok.stdout);
     assert.match(ok.stdout, /^VERIFIED/m);
@@ -416,6 +422,42 @@ describe("offline verifier kit: the CLI", () => {
     const bad = await cliOffline("tampered.json");
     assert.equal(bad.code, 1, bad.stderr + bad.stdout);
     assert.match(bad.stdout + bad.stderr, /NOT VERIFIED/);
+  });
+
+  it("behavior: a kit that renames the anchoring transaction (its block's transaction list and the receipt answer name another hash) still verifies, as the hash is not proven, and the verdict says the hash is the kit's, NOT proven (text and JSON)", async () => {
+    const { work, vector, cliOffline } = await offlineCli();
+    // What a hostile relayer can do (review 1, F1): the block and its BatchAnchored event are proven, the hash naming the transaction is not.
+    const fake = `0x${"de".repeat(32)}`;
+    const renamed = structuredClone(vector.bundle);
+    const real: string = renamed.receipts[0].anchor.txHash;
+    const block = `0x${renamed.receipts[0].anchor.blockNumber.toString(16)}`;
+    for (const r of renamed.receipts) if (r.anchor.txHash === real) r.anchor.txHash = fake;
+    for (const a of renamed.offlineKit.answers) {
+      if (a.method === "eth_getBlockByNumber" && a.params[0] === block) a.result.transactions = [fake];
+      if (a.method === "eth_getTransactionReceipt" && a.params[0] === real) {
+        a.params = [fake];
+        a.result.transactionHash = fake;
+      }
+    }
+    await writeFile(join(work, "renamed.json"), JSON.stringify(renamed));
+    const text = await cliOffline("renamed.json");
+    assert.equal(text.code, 3, text.stderr + text.stdout);
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `\\) in transaction ${fake} \\(transaction hash as the bundle's offline kit recorded it, NOT proven: the block and its BatchAnchored event are proven against the sealed header, the block's transaction list is not\\)\n`,
+      ),
+    );
+    assert.match(
+      text.stdout,
+      /each sealed by a quorum of the set in force; every fact proven against it but transaction hashes \(as the kit recorded them, not proven\)\n/,
+    );
+    assert.doesNotMatch(text.stdout, /every fact proven against it\n/);
+    const json = JSON.parse((await cliOffline("renamed.json", "--json")).stdout);
+    assert.equal(json.registration.txHash, fake);
+    assert.deepEqual({ proven: json.trusted.txHash.proven, reportedBy: json.trusted.txHash.reportedBy }, { proven: false, reportedBy: "offline-kit" });
+    assert.match(json.trusted.txHash.description, /NOT proven/);
+    assert.match(json.trusted.chain.node, /but the blocks' transaction hashes/);
   });
 });
 
