@@ -372,6 +372,59 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     assert.equal((await verifyIn("rpc", lying(frontOf(node), replay))).verdict, "verified", "rpc mode: the replayed head hides the revocation");
     await refusedInLight(lying(frontOf(node), replay), "freshness", evidence.bundle, { maxHeadAgeSeconds: 3600, now });
   });
+
+  it("error: a block's transaction list that names one hash twice, or lists two hashes in another order than their receipts' indexes, is refused in light mode (receipt-proof), though the receipts still rebuild the verified receiptsRoot", async () => {
+    // Two transfers mined in one block.
+    const [from] = (await upstream({ method: "eth_accounts" })) as Hex[];
+    const sent: Hex[] = [];
+    await upstream({ method: "evm_setAutomine", params: [false] });
+    try {
+      for (const value of ["0x1", "0x2"]) sent.push((await upstream({ method: "eth_sendTransaction", params: [{ from, to: from, value }] })) as Hex);
+      await upstream({ method: "evm_mine", params: [] });
+    } finally {
+      await upstream({ method: "evm_setAutomine", params: [true] });
+    }
+    const mined = (await upstream({ method: "eth_getTransactionReceipt", params: [sent[1]] })) as { blockNumber: Hex };
+    const n = BigInt(mined.blockNumber);
+    const at = `0x${n.toString(16)}`;
+    const logsOfBlock = (transport: JsonRpcTransport) =>
+      createLightChainReader({ transport, trust }).getLogs({ address: evidence.registry, topics: [], fromBlock: n, toBlock: n });
+    const honest = (await frontOf(node)({ method: "eth_getBlockByNumber", params: [at, false] })) as { transactions: Hex[] };
+    assert.deepEqual(honest.transactions, sent, "both transfers are in the block, in the order sent");
+    assert.deepEqual(await logsOfBlock(frontOf(node)), [], "the honest list is accepted (transfers log nothing)");
+    const listing =
+      (list: (hashes: readonly Hex[]) => Hex[]): Forge =>
+      async (method, params, answer) => {
+        const block = await answer();
+        return method === "eth_getBlockByNumber" && params[0] === at ? { ...(block as object), transactions: list(sent) } : block;
+      };
+    const refusedList = (transport: JsonRpcTransport, what: RegExp) =>
+      assert.rejects(logsOfBlock(transport), (e: unknown) => {
+        assert.ok(e instanceof LightClientError, String(e));
+        assert.equal(e.check, "receipt-proof");
+        assert.equal(e.field, `block ${n}.transactions`);
+        assert.match(e.message, what);
+        return true;
+      });
+    // Swapped: each receipt still says its own index, so the trie (built in index order) has the verified root.
+    await refusedList(
+      lying(
+        frontOf(node),
+        listing(([a, b]) => [b!, a!]),
+      ),
+      /at index 0, but its receipt says index 1/,
+    );
+    // Named twice: the node answers the one hash with each real receipt in turn.
+    let asked = 0;
+    const twice = both(
+      listing(([a]) => [a!, a!]),
+      async (method, params, answer) =>
+        method === "eth_getTransactionReceipt" && String(params[0]).toLowerCase() === sent[0]!.toLowerCase()
+          ? frontOf(node)({ method, params: [sent[asked++ % 2]] })
+          : answer(),
+    );
+    await refusedList(lying(frontOf(node), twice), /lists transaction 0x[0-9a-f]{64} twice \(at 0 and 1\)/);
+  });
 });
 
 function decodeAnchor(data: Hex) {

@@ -12,9 +12,12 @@
 // src/verify/lightclient/ (walk.ts, stateProof.ts's verifyGetProof, registryFacts.ts,
 // receiptProof.ts's verifyReceiptProof); this file only fetches and assembles.
 //
-// Not proven (and read by no verifier): a receipt's `from`, `to` and `contractAddress`, and the
-// transaction hash at an index (the transactions trie is not rebuilt). What is proven is the
-// receipt at that index of the verified block: status, gas and every log.
+// Not proven: a receipt's `from`, `to` and `contractAddress` (read by no verifier), and the
+// transaction hash at an index (the transactions trie is not rebuilt): the anchoring transaction's
+// hash a verdict prints is as the node (or the offline kit) reported it, and the CLI says so
+// (`txHashTrust` in src/cli/pins.ts). What is proven is the receipt at that index of the verified
+// block: status, gas and every log. The block's hash list is only checked for consistency: no hash
+// twice, and one receipt per hash at the hash's own index (so its length is the proven receipt count).
 import { type Abi, decodeAbiParameters, encodeAbiParameters, encodeErrorResult } from "viem";
 import { ChainError } from "../../core/errors/chain.js";
 import { LightClientError } from "../../core/errors/lightClient.js";
@@ -85,6 +88,27 @@ type Synced = { readonly head: KnownBlock; readonly checkpoint: QbftTrust; reado
 type ProvenBlockReceipts = { readonly receipts: readonly ProvenReceipt[]; readonly hashes: readonly Hex[] };
 
 const quantity = (n: bigint): Hex => `0x${n.toString(16)}`;
+
+/**
+ * A block's transaction hashes as the node listed them, against the receipts it gave for each: no
+ * hash twice (case-insensitive), and the receipt given for the hash at position i says it is
+ * transaction i. Consistency, not proof: which hash labels which (proven) receipt is still the
+ * node's word, since the transactions trie is not rebuilt. The list's length needs no check of its
+ * own: the receipts trie is rebuilt from one receipt per listed hash and must match the verified
+ * receiptsRoot, so the length is the proven receipt count.
+ */
+function checkTransactionList(hashes: readonly string[], receipts: readonly { readonly transactionIndex: number }[], field: string): void {
+  const seen = new Map<string, number>();
+  hashes.forEach((h, i) => {
+    const first = seen.get(h.toLowerCase());
+    if (first !== undefined) throw new LightClientError("receipt-proof", `lists transaction ${h} twice (at ${first} and ${i})`, { field });
+    seen.set(h.toLowerCase(), i);
+    if (receipts[i]!.transactionIndex !== i)
+      throw new LightClientError("receipt-proof", `lists transaction ${h} at index ${i}, but its receipt says index ${receipts[i]!.transactionIndex}`, {
+        field,
+      });
+  });
+}
 
 /**
  * A `ChainReader` for light mode: proves every answer against QBFT headers verified from `trust`.
@@ -203,11 +227,14 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
       cached = (async () => {
         const json = (await request("eth_getBlockByNumber", [quantity(block.number), false])) as { transactions?: unknown } | null;
         const hashes = json?.transactions;
-        if (!Array.isArray(hashes) || hashes.some((h) => typeof h !== "string"))
-          throw new LightClientError("receipt-proof", "expected the block's transaction hashes", { field: `block ${block.number}.transactions` });
+        if (!Array.isArray(hashes) || hashes.some((h) => typeof h !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(h)))
+          throw new LightClientError("receipt-proof", "expected the block's transaction hashes (32-byte hex each)", {
+            field: `block ${block.number}.transactions`,
+          });
         const fromNode = await Promise.all(
           hashes.map(async (h, i) => receiptFromRpc(await request("eth_getTransactionReceipt", [h]), `block ${block.number} receipts[${i}]`)),
         );
+        checkTransactionList(hashes as string[], fromNode, `block ${block.number}.transactions`);
         const trie = buildReceiptsTrie(fromNode);
         if (!bytesEqual(trie.root, block.receiptsRoot))
           throw new LightClientError(
