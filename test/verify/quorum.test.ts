@@ -231,6 +231,10 @@ describe("quorum mode (k of n independent nodes)", () => {
     assert.equal(ok.code, 3, ok.stderr + ok.stdout);
     assert.match(ok.stdout, /^VERIFIED/m);
     assert.match(ok.stdout, /trust mode: quorum .*no 2 of these 3 nodes lie together/);
+    // The anchoring transaction's hash: what k nodes agreed on, not proven (JSON trusted.txHash).
+    const okJson = JSON.parse((await verifyInQuorum("genuine.json", genuineSha, [honest[0]!, forged[0]!, honest[1]!], 2, ["--json"])).stdout);
+    assert.deepEqual({ proven: okJson.trusted.txHash.proven, reportedBy: okJson.trusted.txHash.reportedBy }, { proven: false, reportedBy: "quorum" });
+    assert.match(okJson.trusted.txHash.description, /as at least 2 of 3 nodes reported it identically; not proven/);
     const bad = await verifyInQuorum("backdoored.json", backdooredSha, [honest[0]!, forged[0]!, honest[1]!], 2);
     assert.equal(bad.code, 1, bad.stderr + bad.stdout);
     assert.match(bad.stdout + bad.stderr, /NOT VERIFIED/);
