@@ -223,7 +223,9 @@ describe("quorum mode (k of n independent nodes)", () => {
     await writeFile(join(work, "genuine.json"), JSON.stringify(genuine));
     await writeFile(join(work, "backdoored.json"), JSON.stringify(backdoored));
     const nodes = (list: AnvilNode[]) => list.flatMap((n) => ["--rpc", n.rpcUrl]);
-    const common = ["--registry", registry, "--chain-id", "31337", "--org", "1"];
+    // These anvil chains started at a fixed past time: their head is older than quorum mode's default
+    // one-hour limit for a revocation verdict, which verify applies too.
+    const common = ["--registry", registry, "--chain-id", "31337", "--org", "1", "--max-head-age", "36500d"];
     /** `provenance verify <receipt> --artifact-digest sha256:<sha>` against `list`, in quorum mode `quorum`. */
     const verifyInQuorum = (receipt: string, sha: string, list: AnvilNode[], quorum: number, more: string[] = []) =>
       cli(["verify", receipt, "--artifact-digest", `sha256:${sha}`, ...nodes(list), "--quorum", String(quorum), ...common, ...more]);
