@@ -1,4 +1,3 @@
-import { rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type LightChainReader, createLightChainReader } from "../verify/lightclient/lightReader.js";
 import { createQuorumChainReader } from "../chain/quorumReader.js";
@@ -14,6 +13,7 @@ import { readJsonFile } from "./readJsonFile.js";
 import { connectReader } from "../chain/connect.js";
 import { type ParsedFlags, parseDuration, parseInteger, parseRegistry, parseRpcUrl, verifierEnvironment, verifierEnvironmentFile } from "./options.js";
 import { UINT32_MAX } from "../core/validate.js";
+import { replaceFile } from "../local/replaceFile.js";
 
 // A verifier's pins come from the verifier: its flags, the real environment of its process, or
 // a trust file it names. Never from a `.env`, a local store or anything in the folder it runs in
@@ -229,7 +229,8 @@ export function connectVerifier(pins: VerifierPins, timeoutMs: number): TrustedC
 /**
  * `--save-checkpoint`: writes the light reader's checkpoint after its verified head (the same
  * `provenance-qbft-trust-v1` format as the trust file), through a temporary file and a rename so a
- * crash leaves the old one whole. Called once a verification has completed: the walk it records
+ * crash leaves the old one whole (`replaceFile`: an unpredictable temporary name, created
+ * exclusively and never through a symlink). Called once a verification has completed: the walk it records
  * verified every header from the starting point with the validators' seals. Resolves to what was
  * saved (nothing without the flag).
  */
@@ -238,10 +239,8 @@ export async function saveCheckpoint(pins: VerifierPins, chain: TrustedChainRead
   // Light mode is checked when the pins are resolved; every light reader is a LightChainReader.
   if (chain.trustMode !== "light") invalidArgument("--save-checkpoint needs light mode");
   const checkpoint = await (chain as LightChainReader).checkpoint();
-  const temporary = `${pins.saveCheckpoint}.${process.pid}.tmp`;
   try {
-    await writeFile(temporary, serializeQbftTrust(checkpoint), { mode: 0o644 });
-    await rename(temporary, pins.saveCheckpoint);
+    await replaceFile(pins.saveCheckpoint, serializeQbftTrust(checkpoint), 0o644);
   } catch (cause) {
     invalidArgument(`cannot write the checkpoint ${pins.saveCheckpoint}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, cause);
   }

@@ -3,7 +3,7 @@
 // headers since. A checkpoint is a pin the verifier keeps: edited, it is refused by a named check
 // whenever the node is honest (its headers no longer link to it or carry the seals it names).
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -164,6 +164,35 @@ describe("light mode: saving and resuming a checkpoint", () => {
     const format = await refused("format", { ...genuine, format: "provenance-qbft-trust-v9" });
     assert.equal(format.code, 2);
     assert.match(format.message, /unsupported format/);
+  });
+
+  it("error: --save-checkpoint never writes through a symlink planted at a temporary's name: the victim is untouched, the checkpoint is a regular file, no temporary is left", async () => {
+    const folder = join(dir, "planted");
+    await mkdir(folder);
+    const victim = join(dir, "victim.txt");
+    await writeFile(victim, "not a checkpoint\n");
+    const file = join(folder, "checkpoint.json");
+    // The names a temporary used to have (<file>.<pid>.tmp: main() runs in this process), each a symlink to the victim.
+    const planted = [`${file}.${process.pid}.tmp`, `${file}.tmp`, join(folder, ".checkpoint.json.tmp")];
+    for (const name of planted) await symlink(victim, name);
+    const run = await cli(...verifyBundleArgs(), "--save-checkpoint", file);
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal(await readFile(victim, "utf8"), "not a checkpoint\n", "the symlink's target was not written");
+    assert.ok((await lstat(file)).isFile(), "the saved checkpoint is a regular file, not a symlink");
+    assert.equal(parseQbftTrust(JSON.parse(await readFile(file, "utf8"))).block.number, run.json.trusted.chain.head.number);
+    assert.deepEqual((await readdir(folder)).sort(), ["checkpoint.json", ...planted.map((p) => p.slice(folder.length + 1))].sort(), "no temporary left");
+
+    // A rename that fails (the target is a folder): refused by name, and the temporary is removed.
+    const occupied = join(folder, "occupied");
+    await mkdir(occupied);
+    const failed = await cli(...verifyBundleArgs(), "--save-checkpoint", occupied);
+    assert.equal(failed.code, 2, failed.stdout);
+    assert.match(failed.json.error.message, /cannot write the checkpoint .*occupied: E(ISDIR|EXIST|NOTEMPTY)/);
+    assert.deepEqual(
+      (await readdir(folder)).sort(),
+      ["checkpoint.json", "occupied", ...planted.map((p) => p.slice(folder.length + 1))].sort(),
+      "no temporary left",
+    );
   });
 
   it("error: --save-checkpoint outside light mode, or to a folder that does not exist, is refused by name", async () => {
