@@ -320,6 +320,22 @@ export function parseRpcUrl(value: string, what = "--rpc"): string {
   return value;
 }
 
+/**
+ * Which node an http(s) URL (already checked by `parseRpcUrl`) reaches, for telling repeated
+ * `--rpc` nodes apart: the scheme, the host lower-cased and without a trailing dot, the port (the
+ * scheme's default left out), the path without trailing slashes, and the query. Credentials and the
+ * fragment are left out: they do not change which node answers. Aliases (`127.0.0.1` and
+ * `localhost`, two names of one provider) still give different keys: that cannot be seen from a URL.
+ *
+ * @example
+ * rpcNodeKey("HTTP://LocalHost:80/rpc/") === rpcNodeKey("http://localhost/rpc"); // true
+ */
+export function rpcNodeKey(value: string): string {
+  const url = new URL(value);
+  const port = url.port === "" ? "" : `:${url.port}`;
+  return `${url.protocol}//${url.hostname.replace(/\.$/, "")}${port}${url.pathname.replace(/\/+$/, "")}${url.search}`;
+}
+
 export function parsePrivateKey(value: string): Hex {
   // Never echo the value: a typo'd key is still mostly a key.
   try {

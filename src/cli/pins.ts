@@ -11,7 +11,16 @@ import { type TrustFile, parseTrustFile } from "../verify/trustFile.js";
 import { formatTime } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
 import { connectReader } from "../chain/connect.js";
-import { type ParsedFlags, parseDuration, parseInteger, parseRegistry, parseRpcUrl, verifierEnvironment, verifierEnvironmentFile } from "./options.js";
+import {
+  type ParsedFlags,
+  parseDuration,
+  parseInteger,
+  parseRegistry,
+  parseRpcUrl,
+  rpcNodeKey,
+  verifierEnvironment,
+  verifierEnvironmentFile,
+} from "./options.js";
 import { UINT32_MAX } from "../core/validate.js";
 import { replaceFile } from "../local/replaceFile.js";
 
@@ -155,8 +164,10 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
   if (trustMode.value === "quorum") {
     // One node is rpc mode under another name: a quorum needs at least two to compare.
     if (endpoints.length < 2) invalidArgument(`quorum mode needs at least two independent nodes (--rpc <url> once per node), got ${endpoints.length}`);
-    const k = flags.quorum !== undefined ? parseInteger(flags.quorum, "--quorum", 1, endpoints.length) : Math.floor(endpoints.length / 2) + 1;
-    quorum = { k, endpoints: endpoints.map((url, i) => parseRpcUrl(url, `--rpc #${i + 1}`)) };
+    const urls = endpoints.map((url, i) => parseRpcUrl(url, `--rpc #${i + 1}`));
+    refuseRepeatedNodes(urls);
+    const k = flags.quorum !== undefined ? parseInteger(flags.quorum, "--quorum", 1, urls.length) : Math.floor(urls.length / 2) + 1;
+    quorum = { k, endpoints: urls };
   } else if (flags.quorum !== undefined) invalidArgument(`--quorum is for --trust-mode quorum, not ${trustMode.value}`);
   else if (endpoints.length > 1) invalidArgument(`${endpoints.length} --rpc nodes given: several nodes are for quorum mode (add --quorum <k>)`);
   let checkpoint: VerifierPins["checkpoint"];
@@ -199,6 +210,25 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     quorum,
     offline: flags.offline === true,
   };
+}
+
+/**
+ * Quorum mode counts nodes: one node named twice (the same URL, or one spelled another way: case,
+ * default port, trailing slash) would be counted as two that agreed. Refused as a usage error
+ * naming both `--rpc`s. Distinct URLs are taken as distinct nodes; that they are independent is
+ * the verifier's responsibility (aliases such as 127.0.0.1 and localhost cannot be detected).
+ */
+function refuseRepeatedNodes(urls: readonly string[]): void {
+  const seen = new Map<string, number>();
+  urls.forEach((url, i) => {
+    const key = rpcNodeKey(url);
+    const earlier = seen.get(key);
+    if (earlier !== undefined)
+      invalidArgument(
+        `--rpc #${i + 1} (${redactUrl(url)}) names the same node as --rpc #${earlier + 1} (${redactUrl(urls[earlier]!)}): quorum mode needs independent nodes, and one node named twice is one answer counted twice`,
+      );
+    seen.set(key, i);
+  });
 }
 
 /**
@@ -317,6 +347,10 @@ export function txHashNote(report: TrustReport, offline: boolean): string {
   return report.trustMode === "light" ? ` (${txHashTrust(report, offline).description})` : "";
 }
 
+/** What quorum mode cannot check about its nodes, said in every quorum verdict (text and JSON). */
+const QUORUM_INDEPENDENCE =
+  "the nodes were told apart by URL only (a URL repeated is refused); that distinct URLs are independent nodes run by different operators is the verifier's responsibility: aliases of one node (127.0.0.1 and localhost, one provider's several addresses) cannot be detected";
+
 /** The pins as a verdict's JSON shows them (`trusted`): values, sources, the node's URL (redacted), and what the trust mode trusted (`chain`). */
 export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustReport) {
   const source = (s: PinSource) => ({ ...s, description: describeSource(s) });
@@ -335,7 +369,7 @@ export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustRepo
             : "the node's answers were trusted as they are",
     },
     ...(report ? { chain: report, txHash: txHashTrust(report, pins.offline) } : {}),
-    ...(pins.quorum ? { quorum: { k: pins.quorum.k, nodes: pins.quorum.endpoints.map(redactUrl) } } : {}),
+    ...(pins.quorum ? { quorum: { k: pins.quorum.k, nodes: pins.quorum.endpoints.map(redactUrl), independence: QUORUM_INDEPENDENCE } } : {}),
     ...(pins.offline && report?.trustMode === "light" ? { asOf: { blockNumber: report.head.number, timestamp: report.head.timestamp } } : {}),
     ...(pins.checkpoint ? { checkpoint: pins.checkpoint.path } : {}),
     ...(pins.saveCheckpoint ? { savedCheckpoint: pins.saveCheckpoint } : {}),
@@ -362,6 +396,7 @@ export function pinLines(pins: VerifierPins, chainId: number, report?: TrustRepo
   if (report?.trustMode === "quorum" && pins.quorum)
     return [
       `  trust mode: quorum (${describeSource(pins.trustMode.source)}): trusted that no ${pins.quorum.k} of these ${pins.quorum.endpoints.length} nodes lie together; every answer used was given identically by at least ${pins.quorum.k}`,
+      `  independence: ${QUORUM_INDEPENDENCE}`,
       ...(report.nodes as { node: string; dissents: number; failures: number }[]).map(
         (n) => `  node ${n.node}: ${n.dissents} answer(s) outvoted, ${n.failures} unanswered`,
       ),

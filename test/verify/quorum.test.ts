@@ -209,10 +209,13 @@ describe("quorum mode (k of n independent nodes)", () => {
     );
   });
 
-  it("default: the CLI's verify in quorum mode (--rpc given three times, --quorum 2): the genuine receipt VERIFIED naming the mode, the backdoored one NOT VERIFIED; k = 3 over a liar: the disagreement named", async () => {
+  /** The CLI in a real process, in a fresh folder holding the genuine and the backdoored receipt. */
+  async function cliIn(): Promise<(args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>> {
     const work = await mkdtemp(join(tmpdir(), "provenance-quorum-cli-"));
-    const cli = (args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    await writeFile(join(work, "genuine.json"), JSON.stringify(genuine));
+    await writeFile(join(work, "backdoored.json"), JSON.stringify(backdoored));
+    return (args) =>
+      new Promise((resolve) =>
         execFile(
           process.execPath,
           [fileURLToPath(new URL("../../bin/provenance.js", import.meta.url)), ...args],
@@ -220,15 +223,17 @@ describe("quorum mode (k of n independent nodes)", () => {
           (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         ),
       );
-    await writeFile(join(work, "genuine.json"), JSON.stringify(genuine));
-    await writeFile(join(work, "backdoored.json"), JSON.stringify(backdoored));
-    const nodes = (list: AnvilNode[]) => list.flatMap((n) => ["--rpc", n.rpcUrl]);
-    // These anvil chains started at a fixed past time: their head is older than quorum mode's default
-    // one-hour limit for a revocation verdict, which verify applies too.
-    const common = ["--registry", registry, "--chain-id", "31337", "--org", "1", "--max-head-age", "36500d"];
+  }
+  const nodes = (list: AnvilNode[]) => list.flatMap((n) => ["--rpc", n.rpcUrl]);
+  // These anvil chains started at a fixed past time: their head is older than quorum mode's default
+  // one-hour limit for a revocation verdict, which verify applies too.
+  const common = () => ["--registry", registry, "--chain-id", "31337", "--org", "1", "--max-head-age", "36500d"];
+
+  it("default: the CLI's verify in quorum mode (--rpc given three times, --quorum 2): the genuine receipt VERIFIED naming the mode, the backdoored one NOT VERIFIED; k = 3 over a liar: the disagreement named", async () => {
+    const cli = await cliIn();
     /** `provenance verify <receipt> --artifact-digest sha256:<sha>` against `list`, in quorum mode `quorum`. */
     const verifyInQuorum = (receipt: string, sha: string, list: AnvilNode[], quorum: number, more: string[] = []) =>
-      cli(["verify", receipt, "--artifact-digest", `sha256:${sha}`, ...nodes(list), "--quorum", String(quorum), ...common, ...more]);
+      cli(["verify", receipt, "--artifact-digest", `sha256:${sha}`, ...nodes(list), "--quorum", String(quorum), ...common(), ...more]);
     const ok = await verifyInQuorum("genuine.json", genuineSha, [honest[0]!, forged[0]!, honest[1]!], 2);
     assert.equal(ok.code, 3, ok.stderr + ok.stdout);
     assert.match(ok.stdout, /^VERIFIED/m);
@@ -237,14 +242,71 @@ describe("quorum mode (k of n independent nodes)", () => {
     const okJson = JSON.parse((await verifyInQuorum("genuine.json", genuineSha, [honest[0]!, forged[0]!, honest[1]!], 2, ["--json"])).stdout);
     assert.deepEqual({ proven: okJson.trusted.txHash.proven, reportedBy: okJson.trusted.txHash.reportedBy }, { proven: false, reportedBy: "quorum" });
     assert.match(okJson.trusted.txHash.description, /as at least 2 of 3 nodes reported it identically; not proven/);
+    assert.match(
+      ok.stdout,
+      /independence: .*distinct URLs are independent nodes .* is the verifier's responsibility: aliases of one node \(127\.0\.0\.1 and localhost/,
+    );
     const bad = await verifyInQuorum("backdoored.json", backdooredSha, [honest[0]!, forged[0]!, honest[1]!], 2);
     assert.equal(bad.code, 1, bad.stderr + bad.stdout);
     assert.match(bad.stdout + bad.stderr, /NOT VERIFIED/);
     const json = await verifyInQuorum("genuine.json", genuineSha, [honest[0]!, forged[0]!, honest[2]!], 3, ["--json"]);
     assert.equal(json.code, 1, json.stderr + json.stdout);
     assert.match(json.stdout + json.stderr, /quorum-disagreement/);
-    const usage = await cli(["verify", "genuine.json", "--artifact-digest", `sha256:${genuineSha}`, ...nodes([honest[0]!, honest[1]!]), ...common]);
+    const usage = await cli(["verify", "genuine.json", "--artifact-digest", `sha256:${genuineSha}`, ...nodes([honest[0]!, honest[1]!]), ...common()]);
     assert.equal(usage.code, 2, "two --rpc without quorum mode is a usage error");
     assert.match(usage.stderr, /quorum mode/);
+  });
+  it("error: one node named twice in quorum mode (the same URL, or spelled with another case, default port or trailing slash) is a usage error naming both --rpc, before any node is asked", async () => {
+    const cli = await cliIn();
+    const url = honest[0]!.rpcUrl;
+    const verify = (urls: string[], more: string[] = []) =>
+      cli(["verify", "genuine.json", "--artifact-digest", `sha256:${genuineSha}`, ...urls.flatMap((u) => ["--rpc", u]), "--quorum", "2", ...common(), ...more]);
+    const cases: [string[], RegExp][] = [
+      [[url, url], /--rpc #2 \(http:\/\/127\.0\.0\.1:\d+\/\) names the same node as --rpc #1/],
+      [[url, `${url}/`], /--rpc #2 .* names the same node as --rpc #1/],
+      [[url.replace("http://", "HTTP://"), url], /--rpc #2 .* names the same node as --rpc #1/],
+      [[honest[1]!.rpcUrl, url, `${url}//`], /--rpc #3 .* names the same node as --rpc #2/],
+      // Never reached: the refusal comes before any request (these hosts do not exist).
+      [
+        ["http://node.invalid:80/rpc", "http://NODE.invalid./rpc/"],
+        /--rpc #2 \(http:\/\/node\.invalid\.\/rpc\/\) names the same node as --rpc #1 \(http:\/\/node\.invalid\/rpc\)/,
+      ],
+      [["https://node.invalid:443", "https://user:secret@node.invalid/#fragment"], /--rpc #2 .* names the same node as --rpc #1/],
+    ];
+    for (const [urls, message] of cases) {
+      const run = await verify(urls);
+      assert.equal(run.code, 2, `${urls.join(" ")}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.match(run.stderr, /quorum mode needs independent nodes, and one node named twice is one answer counted twice/);
+      assert.doesNotMatch(run.stdout, /VERIFIED/);
+    }
+    const json = await verify([url, url], ["--json"]);
+    assert.equal(json.code, 2);
+    assert.equal(JSON.parse(json.stdout).error.code, "INVALID_ARGUMENT");
+    // Different paths or queries are different endpoints (a gateway may route them to different nodes).
+    const paths = await verify(["http://node.invalid/a", "http://node.invalid/b", "http://node.invalid/a?key=2"]);
+    assert.doesNotMatch(paths.stderr, /names the same node/);
+  });
+
+  it("documented: an alias of one node (127.0.0.1 and localhost) cannot be told from a second node: it is accepted, and the verdict says independence is the verifier's responsibility", async () => {
+    const cli = await cliIn();
+    const url = honest[0]!.rpcUrl;
+    const run = await cli([
+      "verify",
+      "genuine.json",
+      "--artifact-digest",
+      `sha256:${genuineSha}`,
+      "--rpc",
+      url,
+      "--rpc",
+      url.replace("127.0.0.1", "localhost"),
+      "--quorum",
+      "2",
+      ...common(),
+      "--json",
+    ]);
+    assert.equal(run.code, 3, run.stderr + run.stdout);
+    const trusted = JSON.parse(run.stdout).trusted;
+    assert.match(trusted.quorum.independence, /verifier's responsibility: aliases of one node \(127\.0\.0\.1 and localhost/);
   });
 });
