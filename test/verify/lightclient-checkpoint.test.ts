@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { main } from "../../src/cli/main.js";
+import { LightClientError } from "../../src/core/errors/lightClient.js";
+import { checkCheckpoint } from "../../src/verify/lightclient/lightReader.js";
 import type { JsonRpcTransport } from "../../src/chain/trustMode.js";
 import { parseBundle, serializeBundle } from "../../src/formats/bundle.js";
 import { type QbftTrust, parseQbftTrust, serializeQbftTrust } from "../../src/verify/lightclient/trustFile.js";
@@ -32,6 +34,12 @@ async function cli(...argv: string[]): Promise<Run> {
   let stderr = "";
   const code = await main([...argv, "--json"], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
   return { code, stdout, stderr, json: JSON.parse(stdout) };
+}
+/** The CLI's text verdict (stdout and stderr together). */
+async function cliText(...argv: string[]): Promise<{ code: number; text: string }> {
+  let text = "";
+  const code = await main(argv, { stdout: (t) => void (text += t), stderr: (t) => void (text += t) });
+  return { code, text };
 }
 /** verify-bundle against the QBFT front, before any trust flag (rpc mode). */
 const onlineArgs = () => ["verify-bundle", bundleFile, "--artifact", evidence.model.path, "--rpc", nodeUrl, "--registry", evidence.registry];
@@ -131,6 +139,52 @@ describe("light mode: saving and resuming a checkpoint", () => {
     assert.equal(resumed.code, 0, resumed.stdout);
     assert.equal(resumed.json.trusted.chain.headersVerified, 0);
     assert.equal(resumed.json.verdict, "verified");
+  });
+
+  it("error: a checkpoint at the trust file's own block must be the trust file's state there: another hash, validator set or pending votes is refused by name (checkpoint); the same state is accepted", async () => {
+    const attacker = testValidators(4, "attacker")
+      .map((v) => v.address)
+      .sort();
+    const refusedAt = (edited: QbftTrust, field: string, message: RegExp) =>
+      assert.throws(
+        () => checkCheckpoint(trust, edited),
+        (e: unknown) => e instanceof LightClientError && e.check === "checkpoint" && e.field === field && message.test(e.message),
+      );
+    refusedAt(
+      { ...trust, block: { ...trust.block, hash: `0x${"11".repeat(32)}` } },
+      "checkpoint.block.hash",
+      /is at the pinned block 0, so it must be the trust file's state there: it names hash 0x1111/,
+    );
+    refusedAt(
+      { ...trust, validators: attacker },
+      "checkpoint.validators",
+      /is at the pinned block 0, so it must be the trust file's state there: it names 4 validator\(s\)/,
+    );
+    refusedAt({ ...trust, validators: trust.validators.slice(1) }, "checkpoint.validators", /it names 3 validator\(s\)/);
+    refusedAt(
+      { ...trust, votes: [{ recipient: attacker[0]!, add: [trust.validators[0]!], drop: [] }] },
+      "checkpoint.votes",
+      /its pending votes are not the trust file's/,
+    );
+    checkCheckpoint(trust, { ...trust, block: { number: trust.block.number, hash: trust.block.hash } });
+    // Before the pinned block: refused as before.
+    const later = { ...trust, block: { number: 5, hash: trust.block.hash } };
+    assert.throws(
+      () => checkCheckpoint(later, trust),
+      (e: unknown) => e instanceof LightClientError && e.field === "checkpoint.block.number",
+    );
+
+    // Through the CLI: refused before any header is fetched (the node is honest, but it need not be).
+    const file = join(dir, "same-height.json");
+    await writeFile(file, serializeQbftTrust({ ...trust, validators: attacker }));
+    const run = await cli(...verifyBundleArgs(), "--checkpoint", file);
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.json.error.code, "checkpoint");
+    assert.match(run.json.error.message, /checkpoint\.validators: is at the pinned block 0, so it must be the trust file's state there/);
+    const same = join(dir, "same-state.json");
+    await writeFile(same, serializeQbftTrust(trust));
+    const accepted = await cliText(...verifyBundleArgs(), "--checkpoint", same);
+    assert.equal(accepted.code, 0, accepted.text);
   });
 
   it("error: an edited checkpoint is refused by a named check (validators, block hash, chain, registry, format)", async () => {

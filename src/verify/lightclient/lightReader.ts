@@ -415,7 +415,15 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
   };
 }
 
-/** A checkpoint must continue the pinned trust: same chain, registry and selection, not before the pinned block. */
+/** Pending votes in one order (by recipient), to compare two states' votes as sets. */
+const votesInOrder = (votes: QbftTrust["votes"]) => [...votes].sort((a, b) => (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0));
+
+/**
+ * A checkpoint must continue the pinned trust: same chain, registry and selection, not before the
+ * pinned block, and at the pinned block itself the pinned state exactly (its hash, validators and
+ * pending votes: one block has one hash and one set after it, so a checkpoint there that differs is
+ * not a continuation but a replacement of the pin). Refused with `checkpoint`, naming the field.
+ */
 export function checkCheckpoint(trust: QbftTrust, checkpoint: QbftTrust): void {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (checkpoint.chainId !== trust.chainId)
@@ -428,4 +436,19 @@ export function checkCheckpoint(trust: QbftTrust, checkpoint: QbftTrust): void {
     throw new LightClientError("checkpoint", `block ${checkpoint.block.number} is before the pinned block ${trust.block.number}`, {
       field: "checkpoint.block.number",
     });
+  if (checkpoint.block.number === trust.block.number) {
+    const at = `is at the pinned block ${trust.block.number}, so it must be the trust file's state there`;
+    if (checkpoint.block.hash !== trust.block.hash)
+      throw new LightClientError("checkpoint", `${at}: it names hash ${checkpoint.block.hash}, the trust file ${trust.block.hash}`, {
+        field: "checkpoint.block.hash",
+      });
+    if (!same(checkpoint.validators, trust.validators))
+      throw new LightClientError(
+        "checkpoint",
+        `${at}: it names ${checkpoint.validators.length} validator(s) (${checkpoint.validators.join(", ")}), the trust file ${trust.validators.length} (${trust.validators.join(", ")})`,
+        { field: "checkpoint.validators" },
+      );
+    if (!same(votesInOrder(checkpoint.votes), votesInOrder(trust.votes)))
+      throw new LightClientError("checkpoint", `${at}: its pending votes are not the trust file's`, { field: "checkpoint.votes" });
+  }
 }
