@@ -31,10 +31,15 @@ export type TrustReport =
       /** The pinned validator set and where it came from (a trust file's path, or an embedded pin). */
       readonly validators: readonly Hex[];
       readonly validatorsSource: string;
-      /** The pinned block the set applies from, and the checkpoint the walk started from (the same unless one was given). */
+      /** The trust file's pinned block, the one its validator set applies from. */
       readonly pinnedBlock: { readonly number: number; readonly hash: Hex };
-      readonly checkpoint: { readonly number: number; readonly hash: Hex };
-      /** The head the walk verified (seals of the set in force checked on every header from the checkpoint); state is proven at it. */
+      /**
+       * Where the walk started, and so what was trusted as it is: the trust file's pinned block and
+       * set (`from: "trust-file"`), or a saved checkpoint's block, hash and set (`from: "checkpoint"`:
+       * a pin too, not re-derived from the trust file, whose validators are then not used).
+       */
+      readonly checkpoint: { readonly number: number; readonly hash: Hex; readonly validators: readonly Hex[]; readonly from: "trust-file" | "checkpoint" };
+      /** The head the walk verified (seals of the set in force checked on every header after the checkpoint; none when it is the checkpoint block itself); state is proven at it. */
       readonly head: { readonly number: number; readonly hash: Hex; readonly timestamp: number; readonly validators: readonly Hex[] };
       readonly headersVerified: number;
     }

@@ -351,6 +351,17 @@ export function txHashNote(report: TrustReport, offline: boolean): string {
 const QUORUM_INDEPENDENCE =
   "the nodes were told apart by URL only (a URL repeated is refused); that distinct URLs are independent nodes run by different operators is the verifier's responsibility: aliases of one node (127.0.0.1 and localhost, one provider's several addresses) cannot be detected";
 
+/** `--checkpoint` as the verdict's JSON shows it (`trusted.checkpoint`): the file, and what of it was trusted as the starting pin. */
+function checkpointJson(checkpoint: NonNullable<VerifierPins["checkpoint"]>, report?: TrustReport) {
+  const walked = report?.trustMode === "light" ? report.headersVerified : undefined;
+  return {
+    path: checkpoint.path,
+    block: { number: checkpoint.trust.block.number, hash: checkpoint.trust.block.hash },
+    validators: checkpoint.trust.validators,
+    note: `the starting pin, trusted as it is (its block hash and validator set were not re-derived from the trust file)${walked === 0 ? "; no header seal was checked: the head is the checkpoint block itself" : ""}`,
+  };
+}
+
 /** The pins as a verdict's JSON shows them (`trusted`): values, sources, the node's URL (redacted), and what the trust mode trusted (`chain`). */
 export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustReport) {
   const source = (s: PinSource) => ({ ...s, description: describeSource(s) });
@@ -371,7 +382,7 @@ export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustRepo
     ...(report ? { chain: report, txHash: txHashTrust(report, pins.offline) } : {}),
     ...(pins.quorum ? { quorum: { k: pins.quorum.k, nodes: pins.quorum.endpoints.map(redactUrl), independence: QUORUM_INDEPENDENCE } } : {}),
     ...(pins.offline && report?.trustMode === "light" ? { asOf: { blockNumber: report.head.number, timestamp: report.head.timestamp } } : {}),
-    ...(pins.checkpoint ? { checkpoint: pins.checkpoint.path } : {}),
+    ...(pins.checkpoint ? { checkpoint: checkpointJson(pins.checkpoint, report) } : {}),
     ...(pins.saveCheckpoint ? { savedCheckpoint: pins.saveCheckpoint } : {}),
     maxHeadAge: { seconds: pins.maxHeadAgeSeconds.value ?? null, source: source(pins.maxHeadAgeSeconds.source) },
     registry: { value: pins.registry.value, source: source(pins.registry.source) },
@@ -381,7 +392,47 @@ export function pinsJson(pins: VerifierPins, chainId: number, report?: TrustRepo
   };
 }
 
-function savedLine(pins: VerifierPins, report: TrustReport & { trustMode: "light" }): string[] {
+type LightReport = TrustReport & { trustMode: "light" };
+
+const validatorList = (validators: readonly Hex[]) => `${validators.length} validator(s) (${validators.join(", ")})`;
+
+/** What light mode trusted as it is: the starting pin (the trust file's validator set, or a saved checkpoint). */
+function lightTrusted(report: LightReport): string {
+  return report.checkpoint.from === "checkpoint" ? "the saved checkpoint (a pin: its block hash and validator set)" : "the QBFT validator set";
+}
+
+/**
+ * The starting pin, as it was trusted. From the trust file: its validator set and block. From a
+ * checkpoint: the checkpoint's file, block, hash and set (taken as they are, not re-derived from the
+ * trust file), and what of the trust file was used (its chain, registry and selection; its set only
+ * when the checkpoint is at its own block, where the two were checked to be the same state).
+ */
+function lightStartLines(pins: VerifierPins, report: LightReport): string[] {
+  const mode = report.validatorSelection.mode === "header" ? "block-header" : "contract";
+  const pinned = `block ${report.pinnedBlock.number} (${report.pinnedBlock.hash})`;
+  if (report.checkpoint.from === "trust-file")
+    return [
+      `  validators: ${report.validators.length} pinned (${report.validators.join(", ")}), ${mode} mode, from ${pinned}; source: ${report.validatorsSource}`,
+    ];
+  const start = report.checkpoint;
+  return [
+    `  checkpoint: block ${start.number} (${start.hash}) with ${validatorList(start.validators)} in force after it, from ${pins.checkpoint?.path ?? "a checkpoint given by the caller"} (--checkpoint): the starting pin, trusted as it is, as a trust file is (its hash and validator set were not re-derived from the trust file)`,
+    start.number === report.pinnedBlock.number
+      ? `  validator trust: ${report.validatorsSource}: ${pinned}, the checkpoint's own block, with the same hash and ${validatorList(report.validators)} (checked)`
+      : `  validator trust: ${report.validatorsSource}: only its chain, registry and ${mode} selection were used (checked against the checkpoint); its ${validatorList(report.validators)} from ${pinned} were not: the walk started at the checkpoint`,
+  ];
+}
+
+/** The head, and how it was verified from the starting pin: by a walk of sealed headers, or (none walked) as the pinned block itself. */
+function lightHeadLine(report: LightReport, head: string, headers: string, tail: string, offline: boolean): string {
+  const start = report.checkpoint.from === "checkpoint" ? "checkpoint" : "pinned";
+  const proven = `every fact proven against it but transaction hashes (as the ${offline ? "kit recorded" : "node reported"} them, not proven)`;
+  if (report.headersVerified === 0)
+    return `  head: block ${report.head.number} (${head}): no header seal was checked: the head is the ${start} block itself, trusted by the hash the ${start === "checkpoint" ? "checkpoint" : "trust file"} pins; ${proven}${tail}`;
+  return `  head: block ${report.head.number} (${head}) verified by walking ${report.headersVerified} ${headers} from ${start} block ${report.checkpoint.number}, each sealed by a quorum of the set in force (${report.head.validators.length} validator(s) at the head); ${proven}${tail}`;
+}
+
+function savedLine(pins: VerifierPins, report: LightReport): string[] {
   if (pins.saveCheckpoint === undefined) return [];
   return [
     `  checkpoint saved to ${pins.saveCheckpoint}: block ${report.head.number} (${report.head.hash}); resume with --checkpoint (keep it as you keep the validator trust file: it is a pin)`,
@@ -405,18 +456,24 @@ export function pinLines(pins: VerifierPins, chainId: number, report?: TrustRepo
     ];
   if (report?.trustMode === "light" && pins.offline)
     return [
-      `  trust mode: light, offline: trusted the QBFT validator set, not the bundle; verified from the bundle's recorded proofs with no network`,
+      `  trust mode: light, offline: trusted ${lightTrusted(report)}, not the bundle; verified from the bundle's recorded proofs with no network`,
       `  as of block ${report.head.number} (${formatTime(report.head.timestamp)}): the revocation state is the state at that block, not now`,
-      `  validators: ${report.validators.length} pinned (${report.validators.join(", ")}), ${report.validatorSelection.mode === "header" ? "block-header" : "contract"} mode, from block ${report.pinnedBlock.number} (${report.pinnedBlock.hash}); source: ${report.validatorsSource}`,
-      `  head: block ${report.head.number} (${report.head.hash}) verified by walking ${report.headersVerified} recorded header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force; every fact proven against it but transaction hashes (as the kit recorded them, not proven)`,
+      ...lightStartLines(pins, report),
+      lightHeadLine(report, `${report.head.hash}`, "recorded header(s)", "", true),
       ...savedLine(pins, report),
       `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,
     ];
   if (report?.trustMode === "light")
     return [
-      `  trust mode: light (${describeSource(pins.trustMode.source)}): trusted the QBFT validator set, not the node`,
-      `  validators: ${report.validators.length} pinned (${report.validators.join(", ")}), ${report.validatorSelection.mode === "header" ? "block-header" : "contract"} mode, from block ${report.pinnedBlock.number} (${report.pinnedBlock.hash}); source: ${report.validatorsSource}`,
-      `  head: block ${report.head.number} (${report.head.hash}, ${formatTime(report.head.timestamp)}) verified by walking ${report.headersVerified} header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force (${report.head.validators.length} validator(s) at the head); every fact proven against it but transaction hashes (as the node reported them, not proven); ${freshness} (${describeSource(pins.maxHeadAgeSeconds.source)})`,
+      `  trust mode: light (${describeSource(pins.trustMode.source)}): trusted ${lightTrusted(report)}, not the node`,
+      ...lightStartLines(pins, report),
+      lightHeadLine(
+        report,
+        `${report.head.hash}, ${formatTime(report.head.timestamp)}`,
+        "header(s)",
+        `; ${freshness} (${describeSource(pins.maxHeadAgeSeconds.source)})`,
+        false,
+      ),
       `  node ${report.node} (${describeSource(pins.rpc.source)}): used only as a transport`,
       ...savedLine(pins, report),
       `  pins: registry ${pins.registry.value} (${describeSource(pins.registry.source)}); chain ${chainId} (${describeSource(pins.chainId.source)}); ${orgs} (${describeSource(pins.organisations.source)})`,

@@ -83,7 +83,7 @@ describe("light mode: saving and resuming a checkpoint", () => {
     assert.equal(second.json.verdict, "verified");
     assert.equal(second.json.trusted.chain.checkpoint.number, head.number);
     assert.equal(second.json.trusted.chain.headersVerified, 3, "only the headers since the checkpoint");
-    assert.equal(second.json.trusted.checkpoint, file);
+    assert.equal(second.json.trusted.checkpoint.path, file);
     assert.equal(parseQbftTrust(JSON.parse(await readFile(file, "utf8"))).block.number, head.number + 3);
 
     // The text verdict says where it was saved and that it is a pin.
@@ -141,6 +141,91 @@ describe("light mode: saving and resuming a checkpoint", () => {
     assert.equal(resumed.json.verdict, "verified");
   });
 
+  it("behavior: a verdict from a --checkpoint names it as the starting pin (file, block, hash, validators), says the trust file's set was not used, and when no header was walked that no seal was checked", async () => {
+    const file = join(dir, "named-checkpoint.json");
+    assert.equal((await cli(...verifyBundleArgs(), "--save-checkpoint", file)).code, 0);
+    const saved = parseQbftTrust(JSON.parse(await readFile(file, "utf8")));
+    const at = `block ${saved.block.number} \\(${saved.block.hash}\\)`;
+    const set = `4 validator\\(s\\) \\(${saved.validators.join(", ")}\\)`;
+
+    // Resumed at the head: nothing walked, the head is the checkpoint block.
+    const resumed = await cliText(...verifyBundleArgs(), "--checkpoint", file);
+    assert.equal(resumed.code, 0, resumed.text);
+    assert.match(
+      resumed.text,
+      /trust mode: light \(default: a QBFT validator trust is given\): trusted the saved checkpoint \(a pin: its block hash and validator set\), not the node/,
+    );
+    assert.match(
+      resumed.text,
+      new RegExp(`checkpoint: ${at} with ${set} in force after it, from ${file} \\(--checkpoint\\): the starting pin, trusted as it is`),
+    );
+    assert.match(
+      resumed.text,
+      /validator trust: QBFT trust file .*validators\.json \(--qbft-trust\): only its chain, registry and block-header selection were used \(checked against the checkpoint\); its 4 validator\(s\) .* from block 0 \(0x[0-9a-f]{64}\) were not: the walk started at the checkpoint/,
+    );
+    assert.match(resumed.text, new RegExp(`head: ${at.replace("\\)", ", .*\\)")}: no header seal was checked: the head is the checkpoint block itself`));
+    assert.doesNotMatch(resumed.text, /validators: 4 pinned|verified by walking/);
+    const json = await cli(...verifyBundleArgs(), "--checkpoint", file);
+    assert.deepEqual(json.json.trusted.checkpoint, {
+      path: file,
+      block: { number: saved.block.number, hash: saved.block.hash },
+      validators: saved.validators,
+      note: "the starting pin, trusted as it is (its block hash and validator set were not re-derived from the trust file); no header seal was checked: the head is the checkpoint block itself",
+    });
+    assert.deepEqual(json.json.trusted.chain.checkpoint, {
+      number: saved.block.number,
+      hash: saved.block.hash,
+      validators: saved.validators,
+      from: "checkpoint",
+    });
+
+    // Headers since: walked from the checkpoint, sealed by the set in force.
+    await mine(2);
+    const walked = await cliText(...verifyBundleArgs(), "--checkpoint", file);
+    assert.equal(walked.code, 0, walked.text);
+    assert.match(
+      walked.text,
+      new RegExp(`verified by walking 2 header\\(s\\) from checkpoint block ${saved.block.number}, each sealed by a quorum of the set in force`),
+    );
+    assert.match((await cli(...verifyBundleArgs(), "--checkpoint", file)).json.trusted.checkpoint.note, /re-derived from the trust file\)$/);
+
+    // Without a checkpoint the walk starts at the trust file's pinned block, and the JSON says so.
+    const plain = await cli(...verifyBundleArgs());
+    assert.equal(plain.json.trusted.checkpoint, undefined);
+    assert.deepEqual(plain.json.trusted.chain.checkpoint, { number: 0, hash: trust.block.hash, validators: trust.validators, from: "trust-file" });
+  });
+
+  it("behavior: offline, a checkpoint naming a validator set found nowhere on the chain is a pin the verdict names as what was trusted (review 1 F2: the text named the trust file's validators)", async () => {
+    const { bundle } = await embedOfflineKit({
+      bundle: parseBundle(evidence.bundle),
+      transport: ({ method, params }) => node.request(method, params ?? []),
+      trust,
+    });
+    const offlineFile = join(dir, "pin.bundle.json");
+    await writeFile(offlineFile, serializeBundle(bundle));
+    const offline = ["verify-bundle", offlineFile, "--artifact", evidence.model.path, "--offline", "--registry", evidence.registry, "--qbft-trust", trustFile];
+    const head = (await cli(...offline)).json.trusted.chain.head;
+    // The kit's head with its real hash, and one validator that never sealed anything.
+    const foreign = `0x${"00".repeat(19)}aa`;
+    const file = join(dir, "foreign-set-checkpoint.json");
+    await writeFile(file, serializeQbftTrust({ ...trust, block: { number: head.number, hash: head.hash }, validators: [foreign as `0x${string}`] }));
+    const run = await cliText(...offline, "--checkpoint", file);
+    assert.equal(run.code, 0, run.text);
+    assert.match(run.text, /trust mode: light, offline: trusted the saved checkpoint \(a pin: its block hash and validator set\), not the bundle/);
+    assert.match(
+      run.text,
+      new RegExp(
+        `checkpoint: block ${head.number} \\(${head.hash}\\) with 1 validator\\(s\\) \\(${foreign}\\) in force after it, from ${file} \\(--checkpoint\\)`,
+      ),
+    );
+    assert.match(run.text, /its 4 validator\(s\) .* from block 0 .* were not: the walk started at the checkpoint/);
+    assert.match(
+      run.text,
+      /head: block \d+ \(0x[0-9a-f]{64}\): no header seal was checked: the head is the checkpoint block itself, trusted by the hash the checkpoint pins/,
+    );
+    assert.doesNotMatch(run.text, /validators: 4 pinned|verified by walking/);
+  });
+
   it("error: a checkpoint at the trust file's own block must be the trust file's state there: another hash, validator set or pending votes is refused by name (checkpoint); the same state is accepted", async () => {
     const attacker = testValidators(4, "attacker")
       .map((v) => v.address)
@@ -185,6 +270,10 @@ describe("light mode: saving and resuming a checkpoint", () => {
     await writeFile(same, serializeQbftTrust(trust));
     const accepted = await cliText(...verifyBundleArgs(), "--checkpoint", same);
     assert.equal(accepted.code, 0, accepted.text);
+    assert.match(
+      accepted.text,
+      /validator trust: QBFT trust file .*: block 0 \(0x[0-9a-f]{64}\), the checkpoint's own block, with the same hash and 4 validator\(s\) .* \(checked\)/,
+    );
   });
 
   it("error: an edited checkpoint is refused by a named check (validators, block hash, chain, registry, format)", async () => {

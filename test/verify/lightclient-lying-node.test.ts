@@ -146,7 +146,7 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     assert.match(text.stdout, /validators: 4 pinned .* block-header mode, from block 0/);
     assert.match(
       text.stdout,
-      /head: block \d+ .* verified by walking \d+ header\(s\) from checkpoint block 0, each sealed by a quorum of the set in force \(5 validator\(s\) at the head\)/,
+      /head: block \d+ .* verified by walking \d+ header\(s\) from pinned block 0, each sealed by a quorum of the set in force \(5 validator\(s\) at the head\)/,
     );
     assert.match(text.stdout, /used only as a transport/);
     // The anchoring transaction's hash is the node's word (the transactions trie is not rebuilt): said where it is printed.

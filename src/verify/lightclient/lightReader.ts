@@ -407,7 +407,12 @@ export function createLightChainReader(parameters: LightChainReaderParameters): 
         validators: trust.validators,
         validatorsSource: parameters.validatorsSource ?? "given by the caller",
         pinnedBlock: { number: trust.block.number, hash: trust.block.hash },
-        checkpoint: { number: start.block.number, hash: start.block.hash },
+        checkpoint: {
+          number: start.block.number,
+          hash: start.block.hash,
+          validators: start.validators,
+          from: parameters.checkpoint === undefined ? "trust-file" : "checkpoint",
+        },
         head: { number: Number(head.number), hash: head.hash, timestamp: Number(head.timestamp), validators: headValidators },
         headersVerified: walked,
       };
