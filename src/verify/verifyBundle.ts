@@ -350,7 +350,8 @@ function checkEntryReferences(attestations: readonly VerifiedAttestation[]): voi
         if (target!.statement.predicateType !== APPROVAL_PREDICATE_TYPE || !a.statement.subject.every((s) => about(target!, s.digest.sha256)))
           missing(a, "an approval", ref, "which is not an approval of the deployed model");
         const policyId = (target!.statement.predicate as ApprovalPredicate).policy.id;
-        if (policyId !== p.approvalPolicy.id) missing(a, "an approval", ref, `which is under policy "${policyId}", not the deployment's "${p.approvalPolicy.id}"`);
+        if (policyId !== p.approvalPolicy.id)
+          missing(a, "an approval", ref, `which is under policy "${policyId}", not the deployment's "${p.approvalPolicy.id}"`);
       }
     }
     if (a.statement.predicateType === TRAINING_RUN_PREDICATE_TYPE) {
