@@ -72,6 +72,17 @@ describe("safetensors", () => {
     assert.deepEqual([...decodeFloats(bytes.subarray(b.begin, b.end), "F16")], [halfBitsToFloat(0x2e66), -65504, 1]);
   });
 
+  it('behavior: a __metadata__ key "__proto__" is kept as data, as the reference implementation keeps it', async () => {
+    const header = await readSafetensorsHeader(craft("proto-metadata.safetensors", '{"__metadata__":{"__proto__":"evil","format":"pt"}}'));
+    const metadata = header.metadata!;
+    assert.deepEqual(Object.entries(metadata), [
+      ["__proto__", "evil"],
+      ["format", "pt"],
+    ]);
+    assert.ok(Object.hasOwn(metadata, "__proto__"), "an own property");
+    assert.equal(Object.getPrototypeOf(metadata), Object.prototype, "the prototype is untouched");
+  });
+
   it("behavior: a rewrite that changes nothing is byte-identical, and an edit stays in its dtype", async () => {
     const file = join(scratch, "roundtrip.safetensors");
     // A header as another writer might lay it out: keys out of order, odd spacing, no padding.

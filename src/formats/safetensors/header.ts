@@ -90,7 +90,8 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
       metadata = {};
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
         if (typeof v !== "string") throw new ModelFormatError("INVALID_HEADER", `__metadata__.${k} must be a string`, field);
-        metadata[k] = v;
+        // defineProperty: a key "__proto__" is data (the reference implementation keeps it), never a prototype.
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
       }
       continue;
     }
