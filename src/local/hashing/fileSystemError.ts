@@ -22,7 +22,7 @@ export function fileSystemError(cause: unknown, path: string): HashingError {
 export function refuseUnhashable(stats: BigIntStats, path: string): void {
   if (stats.isFile() || stats.isDirectory()) return;
   if (stats.isSymbolicLink()) throw new HashingError("SYMLINK_REFUSED", "symbolic links are refused (never followed)", { path });
-  throw new HashingError("SPECIAL_FILE_REFUSED", `${describeFileType(stats)} is refused (only regular files and directories are hashed)`, { path });
+  throw new HashingError("SPECIAL_FILE_REFUSED", `${describeFileType(stats)} is refused (only regular files are read)`, { path });
 }
 
 function describeFileType(stats: BigIntStats): string {

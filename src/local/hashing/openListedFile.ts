@@ -19,24 +19,48 @@ export type FileIdentity = {
 export type OpenedFile = { handle: FileHandle; before: BigIntStats };
 
 /**
- * Opens `path` without following a symlink or blocking on a FIFO and checks, with `fstat`, that
- * it is still the regular file `expected` describes (same device, inode and size). Every
- * failure is a `HashingError` naming `path`; the handle is closed on failure.
+ * Opens `path` read-only without following a symlink (`SYMLINK_REFUSED`) or blocking on a FIFO,
+ * and refuses, by `fstat`, anything that is neither a regular file nor a directory
+ * (`SPECIAL_FILE_REFUSED`). Every failure is a `HashingError` naming `path`; the handle is
+ * closed on failure. The one rule for opening a file of a model: model hashing and the
+ * safetensors reader (src/local/safetensorsFile.ts) both open through it.
  */
-export async function openListedFile(path: string, expected: FileIdentity): Promise<OpenedFile> {
+export async function openNoFollow(path: string): Promise<OpenedFile> {
   const handle = await open(path, OPEN_FLAGS).catch((cause: unknown) => {
     throw fileSystemError(cause, path);
   });
   try {
     const before = await handle.stat({ bigint: true });
-    if (!before.isFile()) refuseUnhashable(before, path);
-    if (!before.isFile() || before.dev !== expected.dev || before.ino !== expected.ino || before.size !== BigInt(expected.size))
-      throw fileChanged(path, "was replaced or resized between listing and reading");
+    refuseUnhashable(before, path);
     return { handle, before };
   } catch (cause) {
     await handle.close();
     throw fileSystemError(cause, path);
   }
+}
+
+/**
+ * {@link openNoFollow} for a path that must be a regular file, for callers that did not list it:
+ * a directory is `PATH_UNREADABLE` (as {@link identifyFile} says it).
+ */
+export async function openRegularFile(path: string): Promise<OpenedFile> {
+  const opened = await openNoFollow(path);
+  if (opened.before.isFile()) return opened;
+  await opened.handle.close();
+  throw notAFile(path);
+}
+
+/**
+ * Opens `path` without following a symlink or blocking on a FIFO ({@link openNoFollow}) and
+ * checks, with `fstat`, that it is still the regular file `expected` describes (same device,
+ * inode and size). Every failure is a `HashingError` naming `path`; the handle is closed on failure.
+ */
+export async function openListedFile(path: string, expected: FileIdentity): Promise<OpenedFile> {
+  const opened = await openNoFollow(path);
+  const { before } = opened;
+  if (before.isFile() && before.dev === expected.dev && before.ino === expected.ino && before.size === BigInt(expected.size)) return opened;
+  await opened.handle.close();
+  throw fileChanged(path, "was replaced or resized between listing and reading");
 }
 
 /** Refuses with `FILE_CHANGED` a file whose size, mtime or ctime moved since `before`. */
@@ -52,8 +76,12 @@ export async function identifyFile(path: string): Promise<FileIdentity> {
     throw fileSystemError(cause, path);
   });
   refuseUnhashable(stats, path);
-  if (stats.isDirectory()) throw new HashingError("PATH_UNREADABLE", "is a directory, not a file", { path });
+  if (stats.isDirectory()) throw notAFile(path);
   return { size: Number(stats.size), dev: stats.dev, ino: stats.ino };
+}
+
+function notAFile(path: string): HashingError {
+  return new HashingError("PATH_UNREADABLE", "is a directory, not a file", { path });
 }
 
 /** `FILE_CHANGED`: `file ${what}`, naming `path`. */
