@@ -2,11 +2,18 @@
 // streamed tensor by tensor, twice to embed (statistics, then the rewrite), once to detect.
 // Memory stays flat except in non-blind mode, which holds one tensor and its original at a time.
 
-import { open } from "node:fs/promises";
 import { WatermarkError } from "../core/errors/watermark.js";
 import { type FloatDtype, decodeFloats, encodeFloats } from "../formats/safetensors/dtype.js";
 import type { TensorInfo } from "../formats/safetensors/header.js";
-import { type SafetensorsModel, TENSOR_CHUNK_BYTES, openSafetensorsModel, readTensorBytes, rewriteSafetensorsModel, streamTensor } from "./safetensorsFile.js";
+import {
+  type SafetensorsModel,
+  TENSOR_CHUNK_BYTES,
+  openSafetensorsFile,
+  openSafetensorsModel,
+  readTensorBytes,
+  rewriteSafetensorsModel,
+  streamTensor,
+} from "./safetensorsFile.js";
 import { alignToOriginal } from "../formats/watermark/alignNeurons.js";
 import { noCapacity } from "../formats/watermark/markTensors.js";
 import type { WatermarkKey } from "../formats/watermark/watermarkKey.js";
@@ -56,7 +63,7 @@ function coveredTensors(model: SafetensorsModel): Covered[] {
 }
 
 async function streamValues(path: string, tensor: TensorInfo & { dtype: FloatDtype }, onValues: (values: Float32Array, first: number) => void): Promise<void> {
-  const fh = await open(path, "r");
+  const fh = await openSafetensorsFile(path);
   try {
     const scratch = new Float32Array(TENSOR_CHUNK_BYTES / 2);
     await streamTensor(fh, tensor, (chunk, first) => onValues(decodeFloats(chunk, tensor.dtype, scratch), first));
@@ -165,7 +172,7 @@ export async function detectModelWatermark(parameters: DetectModelWatermarkParam
 }
 
 async function readValues(path: string, tensor: TensorInfo & { dtype: FloatDtype }): Promise<Float32Array> {
-  const fh = await open(path, "r");
+  const fh = await openSafetensorsFile(path);
   try {
     return decodeFloats(await readTensorBytes(fh, tensor), tensor.dtype);
   } finally {

@@ -2,12 +2,16 @@
 // (or a sharded model) tensor by tensor, and read a sharded model's index. Memory stays flat:
 // at most one chunk per open file, whatever the model's size.
 
-import { cp, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { cp, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
+import { describeCause } from "../core/errors/base.js";
+import { HashingError } from "../core/errors/hashing.js";
 import { ModelFormatError } from "../core/errors/modelFormat.js";
 import { parseJsonBytes } from "../core/parseJson.js";
 import { type SafetensorsHeader, type TensorInfo, parseHeaderLength, parseSafetensorsHeader, refusePickle } from "../formats/safetensors/header.js";
+import { lstatModelPath } from "./hashing/listModel.js";
+import { openRegularFile } from "./hashing/openListedFile.js";
 
 /** Bytes read or written at a time (a whole number of elements of every dtype). */
 export const TENSOR_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -28,11 +32,26 @@ async function readExactly(fh: FileHandle, length: number, position: number, fil
   return buffer;
 }
 
-async function openFile(file: string): Promise<FileHandle> {
+/** `UNREADABLE_FILE` naming `file`, for a file that could not be opened or read, or that the model-hashing rule refuses. */
+function unreadable(cause: unknown, file: string): ModelFormatError {
+  if (cause instanceof ModelFormatError) return cause;
+  if (!(cause instanceof HashingError)) return new ModelFormatError("UNREADABLE_FILE", `cannot read: ${describeCause(cause)}`, { file, cause });
+  // The HashingError's message ends with the path, which this error names first.
+  const suffix = cause.path === undefined ? "" : `: ${cause.path}`;
+  const reason = suffix && cause.shortMessage.endsWith(suffix) ? cause.shortMessage.slice(0, -suffix.length) : cause.shortMessage;
+  return new ModelFormatError("UNREADABLE_FILE", reason, { file, cause, details: cause.details });
+}
+
+/**
+ * Opens a file of a model as model hashing does (src/local/hashing/openListedFile.ts): never
+ * following a symlink, never blocking on a FIFO, and only a regular file. A symlink, a directory,
+ * a FIFO, socket or device, or a file that cannot be opened is `UNREADABLE_FILE` naming `file`.
+ */
+export async function openSafetensorsFile(file: string): Promise<FileHandle> {
   try {
-    return await open(file, "r");
+    return (await openRegularFile(file)).handle;
   } catch (cause) {
-    throw new ModelFormatError("UNREADABLE_FILE", `cannot open: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { file, cause });
+    throw unreadable(cause, file);
   }
 }
 
@@ -57,7 +76,7 @@ export async function readHeaderFrom(fh: FileHandle, file: string): Promise<Safe
  * const { tensors } = await readSafetensorsHeader("model.safetensors");
  */
 export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
-  const fh = await openFile(file);
+  const fh = await openSafetensorsFile(file);
   try {
     try {
       return await readHeaderFrom(fh, file);
@@ -120,7 +139,9 @@ export type SafetensorsModel = {
  * Opens a model: a `.safetensors` file, or a directory holding `model.safetensors.index.json`
  * (Hugging Face's sharded layout: `weight_map` names each tensor's shard) or `.safetensors` files.
  * The index must list exactly the tensors the shards hold, each in the shard it names
- * (`INVALID_INDEX`); a directory of pickle checkpoints is refused (`PICKLE_REFUSED`).
+ * (`INVALID_INDEX`); a directory of pickle checkpoints is refused (`PICKLE_REFUSED`). The model
+ * path, the index and every shard are read as model hashing reads them: a symlink, a FIFO, socket
+ * or device (and a directory where a file should be) is `UNREADABLE_FILE`, never followed or waited on.
  *
  * @example
  * import { openSafetensorsModel } from "provenance-ledger";
@@ -128,15 +149,17 @@ export type SafetensorsModel = {
  * console.log(model.shards.map((s) => s.relativePath));
  */
 export async function openSafetensorsModel(path: string): Promise<SafetensorsModel> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (cause) {
-    throw new ModelFormatError("UNREADABLE_FILE", `cannot read: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { file: path, cause });
-  }
-  if (!info.isDirectory())
-    return { kind: "file", root: dirname(path), shards: [{ path, relativePath: basename(path), header: await readSafetensorsHeader(path) }] };
-  const names = (await readdir(path)).sort();
+  // The model path as model hashing takes it: never followed, a symlink or special file refused.
+  const { root, stats } = await lstatModelPath(path).catch((cause: unknown) => {
+    throw unreadable(cause, path);
+  });
+  if (!stats.isDirectory())
+    return { kind: "file", root: dirname(root), shards: [{ path: root, relativePath: basename(root), header: await readSafetensorsHeader(root) }] };
+  const names = (
+    await readdir(path).catch((cause: unknown) => {
+      throw unreadable(cause, path);
+    })
+  ).sort();
   const indexName = names.includes(SAFETENSORS_INDEX_FILE) ? SAFETENSORS_INDEX_FILE : names.find((n) => n.endsWith(".safetensors.index.json"));
   if (!indexName) {
     const files = names.filter((n) => n.endsWith(".safetensors"));
@@ -152,7 +175,7 @@ export async function openSafetensorsModel(path: string): Promise<SafetensorsMod
     };
   }
   const indexFile = join(path, indexName);
-  const index = parseJsonBytes(await readFile(indexFile), `index ${indexName}`) as Record<string, unknown>;
+  const index = parseIndex(await readIndex(indexFile), indexFile, indexName);
   const map = index?.weight_map;
   if (map === null || typeof map !== "object" || Array.isArray(map))
     throw new ModelFormatError("INVALID_INDEX", "weight_map must be an object of tensor name → shard file", { file: indexFile });
@@ -185,6 +208,27 @@ export async function openSafetensorsModel(path: string): Promise<SafetensorsMod
   return { kind: "directory", root: path, shards };
 }
 
+/** The index file's bytes, opened by the same rule as a shard ({@link openSafetensorsFile}). */
+async function readIndex(indexFile: string): Promise<Uint8Array> {
+  const fh = await openSafetensorsFile(indexFile);
+  try {
+    return await fh.readFile();
+  } catch (cause) {
+    throw unreadable(cause, indexFile);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The index as strict JSON (duplicate keys refused); anything else is `INVALID_INDEX`. */
+function parseIndex(bytes: Uint8Array, indexFile: string, indexName: string): Record<string, unknown> {
+  try {
+    return parseJsonBytes(bytes, `index ${indexName}`) as Record<string, unknown>;
+  } catch (cause) {
+    throw new ModelFormatError("INVALID_INDEX", `the index is not valid JSON: ${describeCause(cause)}`, { file: indexFile, cause });
+  }
+}
+
 /** Edits a chunk of a tensor in place (dtype and shape never change); return nothing. */
 export type TensorChunkTransform = (tensor: TensorInfo, chunk: Uint8Array, firstElement: number) => void | Promise<void>;
 
@@ -194,7 +238,7 @@ export type TensorChunkTransform = (tensor: TensorInfo, chunk: Uint8Array, first
  * changes nothing gives a byte-identical file. Written to a temporary name, then renamed.
  */
 export async function rewriteSafetensorsFile(input: string, output: string, transform: TensorChunkTransform): Promise<void> {
-  const src = await openFile(input);
+  const src = await openSafetensorsFile(input);
   const tmp = `${output}.tmp-${process.pid}`;
   try {
     const header = await readHeaderFrom(src, input);

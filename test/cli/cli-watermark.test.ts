@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -53,9 +53,9 @@ function json(run: Run): any {
 }
 
 /** The real executable, as a process. */
-function spawned(args: string[]): Promise<Run> {
+function spawned(args: string[], timeout = 120_000): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -157,5 +157,32 @@ describe("provenance watermark (CLI)", () => {
     const truncated = await cli(["watermark", "detect", "truncated.safetensors", "--key", "wm.key.json"]);
     assert.equal(truncated.code, 2);
     assert.match(truncated.stderr, /truncated\.safetensors: header length \d+ runs past the end/);
+  });
+
+  it("error: a directory, FIFO or symlink named like a shard or the index is exit 2 with UNREADABLE_FILE naming it: no stack trace, no hang", async () => {
+    await mkdir(join(work, "suspect-dir", "weights.safetensors"), { recursive: true });
+    await mkdir(join(work, "suspect-index", "model.safetensors.index.json"), { recursive: true });
+    await writeFile(join(work, "suspect-index", "a.safetensors"), await readFile(join(work, "model.safetensors")));
+    await mkdir(join(work, "suspect-fifo"));
+    execFileSync("mkfifo", [join(work, "suspect-fifo", "x.safetensors")]);
+    await mkdir(join(work, "suspect-link"));
+    await symlink("../model.safetensors", join(work, "suspect-link", "model.safetensors"));
+    const [dir, index, fifo] = await Promise.all([
+      spawned(["watermark", "detect", "suspect-dir", "--key", "wm.key.json", "--json"]),
+      spawned(["watermark", "detect", "suspect-index", "--key", "wm.key.json"]),
+      spawned(["watermark", "detect", "suspect-fifo", "--key", "wm.key.json"], 60_000),
+    ]);
+    assert.equal(dir.code, 2, dir.stdout + dir.stderr);
+    assert.deepEqual(JSON.parse(dir.stdout), {
+      error: { code: "UNREADABLE_FILE", message: "suspect-dir/weights.safetensors: is a directory, not a file" },
+    });
+    assert.equal(index.code, 2, index.stderr);
+    assert.equal(index.stderr, "error: suspect-index/model.safetensors.index.json: is a directory, not a file\n");
+    assert.equal(fifo.code, 2, `a FIFO must be refused, not waited on: ${fifo.code} ${fifo.stderr}`);
+    assert.equal(fifo.stderr, "error: suspect-fifo/x.safetensors: a FIFO (named pipe) is refused (only regular files are read)\n");
+    // As model hashing and embed refuse it: a link is never followed.
+    const detectLink = await cli(["watermark", "detect", join(work, "suspect-link"), "--key", "wm.key.json"]);
+    assert.equal(detectLink.code, 2, detectLink.stderr);
+    assert.match(detectLink.stderr, /^error: suspect-link\/model\.safetensors: symbolic links are refused \(never followed\)\n {2}ELOOP: [^\n]*\n$/);
   });
 });

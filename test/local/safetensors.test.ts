@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { constants, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { HashingError } from "../../src/core/errors/hashing.js";
 import { ModelFormatError } from "../../src/core/errors/modelFormat.js";
 import { bfloat16BitsToFloat, decodeFloats, encodeFloats, floatToBfloat16Bits, floatToHalfBits, halfBitsToFloat } from "../../src/formats/safetensors/dtype.js";
 import { MAX_HEADER_SIZE, serializeSafetensors } from "../../src/formats/safetensors/header.js";
+import { hashModel } from "../../src/local/hashing/hashModel.js";
 import { openSafetensorsModel, readSafetensorsHeader, rewriteSafetensorsFile, rewriteSafetensorsModel } from "../../src/local/safetensorsFile.js";
 
 const scratch = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "safetensors-"));
@@ -234,6 +238,105 @@ describe("safetensors", () => {
       craft("dtype.safetensors", { a: { dtype: "F128", shape: [1], data_offsets: [0, 16] } }, new Uint8Array(16)),
       "UNSUPPORTED_DTYPE",
       /"a": unsupported dtype "F128"/,
+    );
+  });
+
+  it("error: a directory where a shard or the index should be is UNREADABLE_FILE naming it, not a raw EISDIR", async () => {
+    const unreadable = (path: string) => (e: unknown) => {
+      assert.ok(e instanceof ModelFormatError, String(e));
+      assert.equal(e.code, "UNREADABLE_FILE", e.message);
+      assert.equal(e.file, path);
+      assert.match(e.shortMessage, /: is a directory, not a file$/);
+      return true;
+    };
+    const good = serializeSafetensors([{ name: "w", dtype: "U8", shape: [1], data: new Uint8Array(1) }]);
+    const shardDir = join(scratch, "dir-shard");
+    mkdirSync(join(shardDir, "weights.safetensors"), { recursive: true });
+    await assert.rejects(readSafetensorsHeader(join(shardDir, "weights.safetensors")), unreadable(join(shardDir, "weights.safetensors")));
+    await assert.rejects(openSafetensorsModel(shardDir), unreadable(join(shardDir, "weights.safetensors")));
+    const indexDir = join(scratch, "dir-index");
+    mkdirSync(join(indexDir, "model.safetensors.index.json"), { recursive: true });
+    writeFileSync(join(indexDir, "a.safetensors"), good);
+    await assert.rejects(openSafetensorsModel(indexDir), unreadable(join(indexDir, "model.safetensors.index.json")));
+    const named = join(scratch, "dir-named");
+    mkdirSync(join(named, "dir.safetensors"), { recursive: true });
+    writeFileSync(join(named, "model.safetensors.index.json"), JSON.stringify({ weight_map: { w: "dir.safetensors" } }));
+    await assert.rejects(openSafetensorsModel(named), unreadable(join(named, "dir.safetensors")));
+    writeFileSync(join(named, "model.safetensors.index.json"), '{"weight_map":{"w":"dir.safetensors"},"weight_map":{}}');
+    await assert.rejects(
+      openSafetensorsModel(named),
+      (e: unknown) => e instanceof ModelFormatError && e.code === "INVALID_INDEX" && /index is not valid JSON: .*duplicate key/.test(e.shortMessage),
+    );
+  });
+
+  it("error: a FIFO, a device or a symlink is refused as model hashing refuses it: never opened blocking, never followed", { timeout: 60_000 }, async () => {
+    const good = serializeSafetensors([{ name: "w", dtype: "U8", shape: [1], data: new Uint8Array(1) }]);
+    const dir = join(scratch, "special");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "real.bin"), good);
+    const fifo = join(dir, "pipe.safetensors");
+    execFileSync("mkfifo", [fifo]);
+    const link = join(dir, "link.safetensors");
+    symlinkSync("real.bin", link);
+    const folderLink = join(scratch, "special-link");
+    symlinkSync(dir, folderLink);
+    /** Settles `promise`, or, if it blocks (an open() waiting for a writer), unblocks the FIFO and fails. */
+    const settled = async <T>(promise: Promise<T>, pipe = fifo): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(async () => {
+          await (await open(pipe, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined))?.close();
+          reject(new Error("blocked on the FIFO"));
+        }, 5_000);
+      });
+      try {
+        return await Promise.race([promise, hung]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    // The same refusal as model hashing's, for the same path: its HashingError is the cause.
+    const cases = [
+      [fifo, "SPECIAL_FILE_REFUSED", /^a FIFO \(named pipe\) is refused/],
+      ["/dev/null", "SPECIAL_FILE_REFUSED", /^a character device is refused/],
+      [link, "SYMLINK_REFUSED", /^symbolic links are refused \(never followed\)$/],
+      [folderLink, "SYMLINK_REFUSED", /^symbolic links are refused \(never followed\)$/],
+      [`${folderLink}/`, "SYMLINK_REFUSED", /^symbolic links are refused \(never followed\)$/],
+    ] as const;
+    for (const [path, code, message] of cases) {
+      await assert.rejects(hashModel(path), (e: unknown) => e instanceof HashingError && e.code === code, `hashModel refuses ${path}`);
+      const reads: (() => Promise<unknown>)[] = [() => openSafetensorsModel(path)];
+      if (path !== folderLink && !path.endsWith("/")) reads.push(() => readSafetensorsHeader(path));
+      for (const read of reads)
+        await assert.rejects(settled(read()), (e: unknown) => {
+          assert.ok(e instanceof ModelFormatError, String(e));
+          assert.equal(e.code, "UNREADABLE_FILE", e.message);
+          assert.equal(e.file, path);
+          assert.match(e.shortMessage.slice(path.length + 2), message);
+          assert.ok(e.cause instanceof HashingError && e.cause.code === code, String(e.cause));
+          return true;
+        });
+    }
+    // Inside a folder: a FIFO shard, then a FIFO index, then a symlinked shard.
+    const fifoFolder = join(scratch, "special-fifo");
+    mkdirSync(fifoFolder);
+    execFileSync("mkfifo", [join(fifoFolder, "x.safetensors")]);
+    await assert.rejects(
+      settled(openSafetensorsModel(fifoFolder), join(fifoFolder, "x.safetensors")),
+      (e: unknown) => e instanceof ModelFormatError && e.code === "UNREADABLE_FILE" && /FIFO/.test(e.message),
+    );
+    execFileSync("mkfifo", [join(fifoFolder, "model.safetensors.index.json")]);
+    await assert.rejects(
+      settled(openSafetensorsModel(fifoFolder), join(fifoFolder, "model.safetensors.index.json")),
+      (e: unknown) => e instanceof ModelFormatError && e.file === join(fifoFolder, "model.safetensors.index.json") && /FIFO/.test(e.message),
+    );
+    const linkFolder = join(scratch, "special-symlinked-shard");
+    mkdirSync(linkFolder);
+    writeFileSync(join(linkFolder, "real.bin"), good);
+    symlinkSync("real.bin", join(linkFolder, "w.safetensors"));
+    await assert.rejects(
+      openSafetensorsModel(linkFolder),
+      (e: unknown) => e instanceof ModelFormatError && e.file === join(linkFolder, "w.safetensors") && /symbolic link/.test(e.message),
     );
   });
 

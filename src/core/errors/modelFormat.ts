@@ -14,8 +14,10 @@ export type ModelFormatErrorCode =
 /**
  * A model file was refused: a safetensors header that is truncated, larger than the limit or not
  * the expected JSON, a tensor whose dtype is not supported, data offsets that overlap, leave gaps
- * or run past the file, a PyTorch pickle checkpoint (loading one executes code), or a sharded
- * model's index that does not match its shards. `file` names the file, `field` the header entry.
+ * or run past the file, a PyTorch pickle checkpoint (loading one executes code), a sharded
+ * model's index that does not match its shards, or a file that cannot be opened or is not a
+ * regular file (`UNREADABLE_FILE`: a directory, symlink, FIFO, socket or device, refused as model
+ * hashing refuses it). `file` names the file, `field` the header entry.
  *
  * @example
  * import { ModelFormatError, readSafetensorsHeader } from "provenance-ledger";
