@@ -23,10 +23,42 @@ export type Output = {
   say(line: string): void;
 };
 
-/** Writes to stdout (the default sink of {@link createOutput}). */
-export const stdout = (text: string): void => void process.stdout.write(text);
-/** Writes to stderr. */
-export const stderr = (text: string): void => void process.stderr.write(text);
+// A closed pipe (`provenance … | head -1`) is not an error: the reader has what it wanted. The
+// stream is written no more, and the command runs to its end, so the process exits quietly with
+// the code it would have had (a NOT VERIFIED stays 1, under `set -o pipefail` too). Any other
+// write error (a full disk) is reported once on stderr and turns a successful exit (0 or 3) into 2.
+const failedStreams = new Set<NodeJS.WriteStream>();
+let watching = false;
+
+function watchProcessStreams(): void {
+  if (watching) return;
+  watching = true;
+  for (const [stream, name] of [
+    [process.stdout, "standard output"],
+    [process.stderr, "standard error"],
+  ] as const)
+    stream.on("error", (error: NodeJS.ErrnoException) => writeFailed(stream, name, error));
+}
+
+function writeFailed(stream: NodeJS.WriteStream, name: string, error: NodeJS.ErrnoException): void {
+  if (failedStreams.has(stream)) return; // a write queued before the first failure fails too
+  failedStreams.add(stream);
+  if (error.code === "EPIPE") return;
+  write(process.stderr, terminalLines([`error: cannot write ${name}: ${error.code ?? error.message}`]));
+  process.once("exit", (code) => {
+    if (code === 0 || code === 3) process.exitCode = 2;
+  });
+}
+
+function write(stream: NodeJS.WriteStream, text: string): void {
+  watchProcessStreams();
+  if (!failedStreams.has(stream)) stream.write(text);
+}
+
+/** Writes to stdout (the default sink of {@link createOutput}); a closed pipe ends the output quietly. */
+export const stdout = (text: string): void => write(process.stdout, text);
+/** Writes to stderr; a closed pipe ends the output quietly. */
+export const stderr = (text: string): void => write(process.stderr, text);
 
 /** A warning or note for people, on stderr (so stdout stays the command's output), escaped like every line. */
 export function note(line: string): void {

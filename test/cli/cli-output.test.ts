@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -27,6 +27,7 @@ import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
 import { escapeJsonText, escapeTerminal } from "../../src/core/terminalText.js";
 import { TRUST_FORMAT, parseTrustFile } from "../../src/verify/trustFile.js";
 import { expectName } from "../../src/core/validate.js";
+import { serializeSafetensors } from "../../src/formats/safetensors/header.js";
 import { startRegistryChain } from "../helpers/registryChain.js";
 
 // Issue 9, classes 5 and 6. Class 5: text from receipts, envelopes, bundles, the chain or the
@@ -353,6 +354,61 @@ function assertRunSafe(r: Run, label: string, json = false): void {
   assertTerminalSafe(r.stdout, `${label} stdout`, { asciiOnly: !json });
   assertTerminalSafe(r.stderr, `${label} stderr`, { asciiOnly: true });
 }
+
+/**
+ * The CLI as a process whose stdout is `"closed"` (a pipe whose reading end is closed before the
+ * CLI starts writing: every write gets EPIPE) or the file descriptor given.
+ */
+function runWithStdout(args: string[], cwd: string, stdout: "closed" | number): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH!, HOME: cwd },
+      stdio: ["ignore", stdout === "closed" ? "pipe" : stdout, "pipe"],
+      timeout: 120_000,
+    });
+    if (stdout === "closed") child.stdout!.destroy();
+    let stderr = "";
+    child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
+describe("CLI: a closed stdout (provenance … | head -1)", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "provenance-epipe-"));
+    // An unmarked model and a key: detect prints NOT DETECTED on stdout and exits 1.
+    assert.equal((await run(["watermark", "keygen", "-o", "wm.key.json"], dir)).code, 0);
+    const weights = new Uint8Array(Float32Array.from({ length: 128 * 128 }, (_, i) => Math.sin(i) * 0.02).buffer);
+    await writeFile(join(dir, "model.safetensors"), serializeSafetensors([{ name: "w", dtype: "F32", shape: [128, 128], data: weights }]));
+  });
+
+  it("behavior: EPIPE ends the output quietly, with the exit code the command would have had", async () => {
+    const [help, usage, jsonError, notDetected] = await Promise.all([
+      runWithStdout(["watermark", "keygen", "--help"], dir, "closed"),
+      runWithStdout([], dir, "closed"),
+      runWithStdout(["watermark", "frob", "--json"], dir, "closed"),
+      runWithStdout(["watermark", "detect", "model.safetensors", "--key", "wm.key.json"], dir, "closed"),
+    ]);
+    assert.deepEqual(help, { code: 0, stderr: "" });
+    assert.deepEqual(usage, { code: 2, stderr: "" });
+    assert.deepEqual(jsonError, { code: 2, stderr: "" });
+    assert.deepEqual(notDetected, { code: 1, stderr: "" });
+  });
+
+  it("error: another write error (a full disk) is reported on stderr, and a run that succeeded exits 2", { skip: !existsSync("/dev/full") }, async () => {
+    const full = openSync("/dev/full", "w");
+    try {
+      const [help, usage] = await Promise.all([runWithStdout(["watermark", "keygen", "--help"], dir, full), runWithStdout([], dir, full)]);
+      assert.deepEqual(help, { code: 2, stderr: "error: cannot write standard output: ENOSPC\n" });
+      assert.deepEqual(usage, { code: 2, stderr: "error: cannot write standard output: ENOSPC\n" });
+    } finally {
+      closeSync(full);
+    }
+  });
+});
 
 const HOSTILE_ORG = `Acme${HOSTILE.find((h) => h.name === "esc-csi-colour")!.text}${HOSTILE.find((h) => h.name === "bidi-rlo")!.text}\r\nVERIFIED\u009b2J\u200b`;
 const HOSTILE_RECORD = `acme/${HOSTILE.find((h) => h.name === "osc8-hyperlink")!.text}\nVERIFIED: other\u2066x\u2069\x7f`;
