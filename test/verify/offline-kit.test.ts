@@ -450,7 +450,7 @@ describe("offline verifier kit: the CLI", () => {
     );
     assert.match(
       text.stdout,
-      /each sealed by a quorum of the set in force; every fact proven against it but transaction hashes \(as the kit recorded them, not proven\)\n/,
+      /each sealed by a quorum of the set in force \(\d+ validator\(s\) at the head\); every fact proven against it but transaction hashes \(as the kit recorded them, not proven\)\n/,
     );
     assert.doesNotMatch(text.stdout, /every fact proven against it\n/);
     const json = JSON.parse((await cliOffline("renamed.json", "--json")).stdout);
