@@ -76,6 +76,7 @@ import { type ParsedFlags, firstArgument, walkOptions, parseInteger, parseRegist
 import { formatTime, note as printNote } from "./output.js";
 import { readJsonFile, readTextFile } from "./readJsonFile.js";
 import { verifierPolicy } from "./verifierPolicy.js";
+import type { VerificationPolicy } from "../verify/verificationPolicy.js";
 import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
 import { decryptSigningKeyFile } from "../local/keys/encryptedKey.js";
 import { hashWithProgress } from "./hashWithProgress.js";
@@ -618,14 +619,20 @@ export function verifierPins(flags: ParsedFlags, store?: LedgerStore) {
   return { url, registry: registryAddress, chain: connectReader(url, timeoutMs(flags)) };
 }
 
-/** A bundle verification with the verifier's pins and policy (flags, environment, --trust; never a .env or the store). */
-async function runBundleVerification(
+/**
+ * A bundle verification with the verifier's pins and policy (flags, environment, --trust; never a
+ * .env or the store). `artifact` undefined: the model's files are not checked (`watermark reveal`,
+ * whose suspect model is not the bundle's); `fixedPolicy`: a command's own policy instead of the
+ * verifier's `--policy` (the watermark commands).
+ */
+export async function runBundleVerification(
   flags: ParsedFlags,
   b: ReturnType<typeof parseBundle>,
-  artifact: ArtifactEvidence,
+  artifact: ArtifactEvidence | undefined,
+  fixedPolicy?: { policy: VerificationPolicy; source: string },
 ): Promise<{ result: VerifiedBundle; pins: VerifierPins; chainId: number; policySource: string; report: TrustReport }> {
   const pins = await resolveVerifierPins(flags);
-  const { policy, source: policySource } = await verifierPolicy(flags);
+  const { policy, source: policySource } = fixedPolicy ?? (await verifierPolicy(flags));
   // Offline: the light reader over the bundle's own record; no transport to any network exists.
   const chain = pins.offline
     ? offlineChainReader({ bundle: b, trust: pins.qbft!.trust, checkpoint: pins.checkpoint?.trust, validatorsSource: pins.qbft!.source })

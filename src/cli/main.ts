@@ -12,20 +12,16 @@ import { HashingError } from "../core/errors/hashing.js";
 import { ModelFormatError } from "../core/errors/modelFormat.js";
 import { WatermarkError } from "../core/errors/watermark.js";
 import { loadDotenv } from "./options.js";
-import { COMMANDS, HELP_WIDTH, HelpShown, parseProgram } from "./program.js";
+import { COMMANDS, HELP_WIDTH, HelpShown, findCommand, parseProgram } from "./program.js";
 import { type Streams, createOutput, printError, printUsage, processStreams } from "./output.js";
 
-/**
- * The verifier's commands: they run wherever a third party put the files they check, so they
- * never read a `.env` there (their pins: flags, the real environment, `--trust <file>`).
- */
-const VERIFIER_COMMANDS: ReadonlySet<string> = new Set(["verify", "verify-bundle"]);
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** The settings every command reads (flag, else environment, else .env for the organisation's commands). */
-const SETTINGS = `Settings (flag, else environment variable, else .env found here or in a parent folder; verify and
-verify-bundle never read .env: flag, else --trust file, else environment):
+const SETTINGS = `Settings (flag, else environment variable, else .env found here or in a parent folder; verify,
+verify-bundle, watermark detect-text and reveal never read .env: flag, else --trust file, else
+environment):
   --rpc <url>            PROVENANCE_RPC_URL       JSON-RPC endpoint
   --registry <address>   PROVENANCE_REGISTRY      registry contract
   --private-key <hex>    PROVENANCE_PRIVATE_KEY   signing key (never printed); prefer the variable
@@ -124,7 +120,8 @@ function asksForVersion(argv: readonly string[]): boolean {
 /** Runs the CLI; resolves to the exit code. Never throws. */
 export async function main(argv: readonly string[], streams: Streams = processStreams): Promise<number> {
   let json = argv.includes("--json");
-  let verifier = VERIFIER_COMMANDS.has(argv[0] ?? "");
+  // Before the parse (a refusal of the command line): the words as given name the command.
+  let verifier = findCommand(argv)?.verifier === true;
   try {
     if (asksForVersion(argv)) {
       const version = packageVersion();
@@ -146,8 +143,10 @@ export async function main(argv: readonly string[], streams: Streams = processSt
     const { spec, context } = parsed;
     json = context.flags.json ?? false;
     verifier = spec.verifier === true;
-    // The verifier's commands never read a .env (their pins: flags, environment, --trust).
-    if (!spec.verifier && !VERIFIER_COMMANDS.has(spec.path[0]!)) loadDotenv();
+    // The verifier's commands (`verifier: true`: verify, verify-bundle, watermark detect-text and
+    // reveal) run wherever a third party put the files they check, so they never read a .env
+    // there (their pins: flags, the real environment, --trust <file>).
+    if (!spec.verifier) loadDotenv();
     return (await spec.run(context)) ?? 0;
   } catch (error) {
     if (error instanceof HelpShown) return 0;

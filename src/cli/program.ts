@@ -275,6 +275,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "score token ids with a text key; with bundles, name the anchored deployment",
     flags: ["key", "bundle", ...PINS, ...PASSPHRASE],
     example: "provenance watermark detect-text tokens.json --key text.key.json",
+    verifier: true,
     run: watermarkCommands["detect-text"],
   },
   {
@@ -283,6 +284,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "dispute: check the key against the anchored commitment, then detect",
     flags: ["key", "bundle", "original", ...PINS, ...PASSPHRASE],
     example: "provenance watermark reveal leaked.safetensors --key wm.key.json --bundle m.bundle.json",
+    verifier: true,
     run: watermarkCommands.reveal,
   },
   {

@@ -3,7 +3,6 @@ import { chmod, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { WATERMARK_SCHEMES, WEIGHTS_PAYLOAD_DERIVATION, createModelWatermarkPredicate } from "../formats/predicates/modelWatermark.js";
 import { parseBundle } from "../formats/bundle.js";
-import { type VerifiedBundle, verifyBundle } from "../verify/verifyBundle.js";
 import { invalid } from "../core/errors/input.js";
 import { cannotWrite, invalidArgument } from "./usage.js";
 import { WatermarkError } from "../core/errors/watermark.js";
@@ -20,13 +19,12 @@ import {
   serializeWatermarkKey,
 } from "../formats/watermark/watermarkKey.js";
 import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, checkStrength, watermarkPayload } from "../formats/watermark/weightWatermark.js";
-import { readJsonFile } from "./attestCommands.js";
+import { readJsonFile, runBundleVerification, verdictExitCode, verdictLines } from "./attestCommands.js";
 import { decryptKeyDocument } from "../local/keys/encryptedKey.js";
 import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
 import type { ParsedFlags } from "./options.js";
 import type { CommandContext } from "./commands.js";
-import { confirmations, timeoutMs } from "./commands.js";
-import { connectVerifier, resolveVerifierPins, verifierChainId } from "./pins.js";
+import { pinLines, pinsJson } from "./pins.js";
 import { formatTime } from "./output.js";
 import { readTextFile } from "./readJsonFile.js";
 
@@ -168,27 +166,75 @@ async function detect({ flags, args, out }: CommandContext): Promise<number> {
   return r.detected ? 0 : 1;
 }
 
-async function verifiedBundles(context: CommandContext, files: readonly string[]): Promise<VerifiedBundle[]> {
-  // The verifier's own pins (flags, environment, --trust; never the bundle), as verify-bundle takes them.
-  const pins = await resolveVerifierPins(context.flags);
-  const chain = connectVerifier(pins, timeoutMs(context.flags));
-  const chainId = await verifierChainId(pins, chain);
-  const results: VerifiedBundle[] = [];
+/** The policy a watermark's bundle is verified under (a command's own: `--policy` is verify-bundle's). */
+const WATERMARK_POLICY = {
+  policy: WATERMARK_VERIFICATION_POLICY,
+  source: "the watermark policy: a model-watermark attestation about the model (docs/watermark.md#commit-and-reveal)",
+};
+
+/** A bundle's verdict as verify-bundle reaches it (pins, trust report, policy), and the file it came from. */
+type BundleVerdict = Awaited<ReturnType<typeof runBundleVerification>> & { readonly file: string };
+
+/**
+ * Each bundle verified exactly as verify-bundle verifies it: the verifier's own pins (flags,
+ * environment, --trust; never a .env or the bundle), its trust mode, `--max-head-age` and
+ * confirmations, under the watermark policy. The suspect model is not the bundle's, so no
+ * model files are checked.
+ */
+async function verifiedBundles(context: CommandContext, files: readonly string[]): Promise<BundleVerdict[]> {
+  const verdicts: BundleVerdict[] = [];
   for (const file of files) {
-    const text = await readTextFile(file, "the bundle");
-    results.push(
-      await verifyBundle({
-        bundle: parseBundle(text),
-        policy: WATERMARK_VERIFICATION_POLICY,
-        chain,
-        chainId,
-        registry: pins.registry.value,
-        acceptedOrgIds: pins.organisations.value.length ? [...pins.organisations.value] : undefined,
-        confirmations: confirmations(context.flags),
-      }),
-    );
+    const bundle = parseBundle(await readTextFile(file, "the bundle"));
+    verdicts.push({ ...(await runBundleVerification(context.flags, bundle, undefined, WATERMARK_POLICY)), file });
   }
-  return results;
+  return verdicts;
+}
+
+/** What a watermark verdict trusted, as verify-bundle prints it: the policy, the trust mode and every pin with its source. */
+function trustedLines(v: BundleVerdict): string[] {
+  return [`  policy: ${v.policySource}`, ...pinLines(v.pins, v.chainId, v.report)];
+}
+
+function trustedJson(v: BundleVerdict) {
+  return { trustMode: v.report.trustMode, trusted: pinsJson(v.pins, v.chainId, v.report) };
+}
+
+/**
+ * A bundle whose model is revoked, or derived from a revoked model, proves nothing: prints
+ * verify-bundle's NOT VERIFIED verdict with what it trusted, then NOT PROVEN, and resolves to
+ * its exit code (1). Undefined when every bundle verified.
+ */
+function refuseUnverified(out: CommandContext["out"], verdicts: readonly BundleVerdict[]): number | undefined {
+  const refused = verdicts.find((v) => v.result.verdict !== "verified");
+  if (!refused) return undefined;
+  const { result } = refused;
+  const why = result.verdict === "revoked" ? "its model is REVOKED" : "its model is DERIVED FROM A REVOKED MODEL";
+  out.result(
+    {
+      proven: false,
+      verified: false,
+      verdict: result.verdict,
+      bundle: resolve(refused.file),
+      model: result.model,
+      revocation: result.revocation,
+      ...trustedJson(refused),
+    },
+    [
+      ...verdictLines(result),
+      ...trustedLines(refused),
+      `NOT PROVEN: the bundle ${refused.file} does not verify (${why}); a watermark is proven only against a verified bundle`,
+    ],
+  );
+  return verdictExitCode(result);
+}
+
+/** The first verified model-watermark attestation committing to `key`, and the verdict it came from. */
+function findMatch(verdicts: readonly BundleVerdict[], key: WatermarkKey): { match: AnchoredWatermark; verdict: BundleVerdict } | undefined {
+  for (const verdict of verdicts) {
+    const match = findAnchoredWatermark(verdict.result.attestations, key);
+    if (match) return { match, verdict };
+  }
+  return undefined;
 }
 
 function anchoredLine(match: AnchoredWatermark, model: string): string {
@@ -206,8 +252,13 @@ async function detectText(context: CommandContext): Promise<number> {
   const tokens = Array.isArray(value) ? value : (value as { tokens?: unknown })?.tokens;
   if (!Array.isArray(tokens) || !tokens.every((t) => Number.isInteger(t) && t >= 0 && t <= 0xffffffff))
     invalidArgument(`${file} must hold token ids: a JSON array of integers from 0 to 2^32 - 1, or {"tokens": [...]}`);
-  let match: AnchoredWatermark | undefined;
-  if (flags.bundle?.length) for (const b of await verifiedBundles(context, flags.bundle)) match ??= findAnchoredWatermark(b.attestations, key);
+  const verdicts = flags.bundle?.length ? await verifiedBundles(context, flags.bundle) : [];
+  const refused = refuseUnverified(out, verdicts);
+  if (refused !== undefined) return refused;
+  const found = findMatch(verdicts, key);
+  const match = found?.match;
+  // What the naming rests on: the pins of the bundle that named it (else of the last one checked).
+  const trusted = found?.verdict ?? verdicts.at(-1);
   const threshold = match?.predicate.parameters.threshold ?? TEXT_DETECTION_THRESHOLD;
   const r = detectTextWatermark(tokens as number[], key, threshold);
   const deployment = match && match.predicate.kind === "text" ? match.predicate.deployment : undefined;
@@ -227,6 +278,7 @@ async function detectText(context: CommandContext): Promise<number> {
             },
           }
         : { anchored: null }),
+      ...(trusted ? trustedJson(trusted) : {}),
     },
     [
       `${r.detected ? "DETECTED" : "NOT DETECTED"}: z = ${r.z.toFixed(2)} (threshold ${threshold}; ${r.green} of ${r.scored} tokens green, gamma = ${r.gamma})`,
@@ -235,6 +287,7 @@ async function detectText(context: CommandContext): Promise<number> {
         : flags.bundle?.length
           ? "  no verified model-watermark attestation in the bundle(s) commits to this key"
           : "  (pass --bundle <bundle.json> with --rpc and --registry to name the anchored deployment)",
+      ...(trusted ? trustedLines(trusted) : []),
     ],
   );
   return r.detected ? 0 : 1;
@@ -250,9 +303,12 @@ async function reveal(context: CommandContext): Promise<number> {
   const model = args[0];
   if (!model || !flags.bundle?.length) invalidArgument(`reveal needs <model> and --bundle <bundle.json>\n${USAGE}`);
   const key = await loadWatermarkKey(flags.key, flags);
-  let match: AnchoredWatermark | undefined;
-  for (const b of await verifiedBundles(context, flags.bundle)) match ??= findAnchoredWatermark(b.attestations, key);
-  if (!match || match.predicate.kind !== "weights")
+  const verdicts = await verifiedBundles(context, flags.bundle);
+  const refused = refuseUnverified(out, verdicts);
+  if (refused !== undefined) return refused;
+  const found = findMatch(verdicts, key);
+  const match = found?.match;
+  if (!found || match?.predicate.kind !== "weights")
     throw new WatermarkError(
       "KEY_COMMITMENT_MISMATCH",
       `the revealed key's commitment ${keyCommitment(key)} matches no verified model-watermark attestation in the bundle`,
@@ -275,9 +331,11 @@ async function reveal(context: CommandContext): Promise<number> {
       },
       expectedPayload: expected,
       detection: r,
+      ...trustedJson(found.verdict),
     },
     [
       `Key commitment ${match.predicate.keyCommitment} matches the model-watermark attestation of ${anchoredLine(match, `${subject.name} (sha256 ${subject.digest.sha256.slice(0, 16)}…)`)}`,
+      ...trustedLines(found.verdict),
       ...detectionLines(r),
       proven
         ? `PROVEN: ${model} carries the watermark of ${subject.name}, whose key was committed on chain at block ${match.attestation.blockNumber}`

@@ -3,7 +3,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.js";
 import { parseModelWatermarkPredicate } from "../../src/formats/predicates/modelWatermark.js";
@@ -12,7 +12,26 @@ import { serializeSafetensors } from "../../src/formats/safetensors/header.js";
 import { Xoshiro128 } from "../../src/formats/watermark/prng.js";
 import { createWatermarkLogitsProcessor } from "../../src/formats/watermark/textWatermark.js";
 import { parseWatermarkKey } from "../../src/formats/watermark/watermarkKey.js";
-import { watermarkPayload } from "../../src/formats/watermark/weightWatermark.js";
+import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, watermarkPayload } from "../../src/formats/watermark/weightWatermark.js";
+import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
+import { connectWriter } from "../../src/chain/connect.js";
+import { deployRegistry, registerOrganisation, registerSigningKey, revokeSubject } from "../../src/chain/registry.js";
+import { LedgerStore } from "../../src/ledger/store/ledgerStore.js";
+import { anchorBatches, sealBatch } from "../../src/ledger/ledger.js";
+import { keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../../src/local/keys/keys.js";
+import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
+import { attestModel } from "../../src/ledger/pipeline/modelPipeline.js";
+import {
+  MODEL_WATERMARK_PREDICATE_TYPE,
+  WATERMARK_SCHEMES,
+  WEIGHTS_PAYLOAD_DERIVATION,
+  createModelWatermarkPredicate,
+} from "../../src/formats/predicates/modelWatermark.js";
+import { createWatermarkKey, keyCommitment, serializeWatermarkKey } from "../../src/formats/watermark/watermarkKey.js";
+import { embedModelWatermark } from "../../src/local/embedModel.js";
+import { buildBundle } from "../../src/ledger/buildBundle.js";
+import { serializeBundle } from "../../src/formats/bundle.js";
+import type { Hex } from "../../src/core/hex.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(root, "bin", "provenance.js");
@@ -52,10 +71,10 @@ function json(run: Run): any {
   return JSON.parse(run.stdout.slice(start, end + 1));
 }
 
-/** The real executable, as a process. */
-function spawned(args: string[], timeout = 120_000): Promise<Run> {
+/** The real executable, as a process (in `cwd`, default the work folder). */
+function spawned(args: string[], cwd = work, timeout = 120_000): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, timeout }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH, HOME: cwd }, timeout }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -170,7 +189,7 @@ describe("provenance watermark (CLI)", () => {
     const [dir, index, fifo] = await Promise.all([
       spawned(["watermark", "detect", "suspect-dir", "--key", "wm.key.json", "--json"]),
       spawned(["watermark", "detect", "suspect-index", "--key", "wm.key.json"]),
-      spawned(["watermark", "detect", "suspect-fifo", "--key", "wm.key.json"], 60_000),
+      spawned(["watermark", "detect", "suspect-fifo", "--key", "wm.key.json"], work, 60_000),
     ]);
     assert.equal(dir.code, 2, dir.stdout + dir.stderr);
     assert.deepEqual(JSON.parse(dir.stdout), {
@@ -184,5 +203,130 @@ describe("provenance watermark (CLI)", () => {
     const detectLink = await cli(["watermark", "detect", join(work, "suspect-link"), "--key", "wm.key.json"]);
     assert.equal(detectLink.code, 2, detectLink.stderr);
     assert.match(detectLink.stderr, /^error: suspect-link\/model\.safetensors: symbolic links are refused \(never followed\)\n {2}ELOOP: [^\n]*\n$/);
+  });
+});
+
+// The dispute procedure against a chain: a marked model whose model-watermark attestation is
+// anchored, its bundle, and the revealed key; reveal must verify the bundle as verify-bundle does.
+describe("provenance watermark reveal (CLI, against a chain)", () => {
+  let chain: EmbeddedChain;
+  let registry: Hex;
+  let orgId: number;
+  let markedSha256: string;
+  let pins: string[];
+  const reveal = (...extra: string[]) => [
+    "watermark",
+    "reveal",
+    "wm-marked.safetensors",
+    "--key",
+    "wm-anchored.key.json",
+    "--bundle",
+    "wm.bundle.json",
+    ...pins,
+    ...extra,
+  ];
+
+  before(async () => {
+    chain = await startEmbeddedChain();
+    const writer = await connectWriter(chain.rpcUrl, DEV_PRIVATE_KEY, 30_000);
+    ({ registry } = await deployRegistry(writer));
+    ({ orgId } = await registerOrganisation(writer, registry, { name: "Watermark Owner" }));
+    const key = keyFileFromEthereumKey(DEV_PRIVATE_KEY);
+    const binding = { chainId: chain.chainId, registry, orgId, role: onChainRole("ml-pipeline") };
+    await registerSigningKey(writer, registry, { orgId, role: binding.role, possession: await proveKeyPossession(signerFromKeyFile(key), binding) });
+    const store = LedgerStore.open(join(work, ".provenance-wm"));
+    const wk = createWatermarkKey("weights", new Uint8Array(32).fill(7));
+    const commitment = keyCommitment(wk);
+    const source = join(work, "model.safetensors");
+    const unmarked = await hashModel(source);
+    const payload = watermarkPayload(unmarked.sha256, commitment);
+    const marked = join(work, "wm-marked.safetensors");
+    const { tensors } = await embedModelWatermark({ model: source, output: marked, key: wk, payload, strength: DEFAULT_STRENGTH });
+    markedSha256 = (await hashModel(marked)).sha256;
+    const predicate = createModelWatermarkPredicate({
+      kind: "weights",
+      scheme: WATERMARK_SCHEMES.weights,
+      keyCommitment: commitment,
+      parameters: { strength: DEFAULT_STRENGTH, spacing: 1, threshold: DETECTION_THRESHOLD },
+      tensors: tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], positions: t.positions })),
+      unmarkedModel: { sha256: unmarked.sha256 },
+      payload,
+      payloadDerivation: WEIGHTS_PAYLOAD_DERIVATION,
+    });
+    await attestModel({ store, key }, { name: "acme/marked", sha256: markedSha256 }, MODEL_WATERMARK_PREDICATE_TYPE, predicate);
+    sealBatch(store);
+    await anchorBatches(store, writer, { registry, orgId, confirmations: 1 });
+    await writeFile(join(work, "wm.bundle.json"), serializeBundle(buildBundle(store, markedSha256)));
+    await writeFile(join(work, "wm-anchored.key.json"), serializeWatermarkKey(wk));
+    store.close();
+    pins = ["--rpc", chain.rpcUrl, "--registry", registry];
+  });
+
+  after(async () => {
+    await chain?.close();
+  });
+
+  it("behavior: PROVEN prints the policy, the trust mode and each pin with its source, as verify-bundle does (text and JSON)", async () => {
+    const text = await cli(reveal());
+    assert.equal(text.code, 0, text.stdout + text.stderr);
+    assert.match(text.stdout, /^ {2}policy: the watermark policy/m);
+    assert.match(text.stdout, /^ {2}trust mode: rpc \(default: no QBFT validator trust given\); no head age limit$/m);
+    assert.match(text.stdout, /^ {2}trusted the RPC node at http:\/\/127\.0\.0\.1:\d+\/? \(--rpc\)/m);
+    assert.match(text.stdout, new RegExp(`^ {2}pins: registry ${registry} \\(--registry\\)`, "m"));
+    assert.match(text.stdout, /^PROVEN: /m);
+    const document = json(await cli(reveal("--json")));
+    assert.equal(document.proven, true);
+    assert.equal(document.trustMode, "rpc");
+    assert.equal(document.trusted.registry.value, registry);
+    assert.equal(document.trusted.registry.source.kind, "flag");
+    assert.equal(document.trusted.trustMode.value, "rpc");
+  });
+
+  it("error: --max-head-age refuses a stale head (check freshness), as verify-bundle does", async () => {
+    // Wait until the head is at least 2 s old (blocks mined within one second get later timestamps).
+    const response = await fetch(chain.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["latest", false] }),
+    });
+    const headTime = Number(((await response.json()) as { result: { timestamp: string } }).result.timestamp);
+    await new Promise((r) => setTimeout(r, Math.max(0, (headTime + 2) * 1000 - Date.now()) + 100));
+    const stale = await cli(reveal("--max-head-age", "1s"));
+    assert.equal(stale.code, 1, stale.stdout + stale.stderr);
+    assert.match(stale.stderr, /^NOT VERIFIED: check "freshness" failed: .* s old \(at most 1 s allowed\)/m);
+    assert.doesNotMatch(stale.stdout, /PROVEN/);
+  });
+
+  it("error: a .env in the working folder is not read (a verifier command): its PROVENANCE_CONFIRMATIONS does not apply", async () => {
+    const handed = await mkdtemp(join(tmpdir(), "provenance-watermark-handed-"));
+    await writeFile(join(handed, ".env"), "PROVENANCE_CONFIRMATIONS=10000\nPROVENANCE_RPC_URL=http://127.0.0.1:1\n");
+    const args = reveal().map((a) => (/\.(json|safetensors)$/.test(a) ? join(work, a) : a));
+    const r = await spawned(args, handed);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^PROVEN: /m);
+    const bad = await spawned(["watermark", "reveal", join(work, "nothing.safetensors"), "--bundle", join(work, "wm.bundle.json"), "--json"], handed);
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.equal(JSON.parse(bad.stdout).verified, false, "a verifier's JSON errors say verified: false");
+  });
+
+  it("behavior: a REVOKED model is NOT PROVEN (exit 1), saying why, as verify-bundle says NOT VERIFIED; detect-text --bundle too", async () => {
+    const writer = await connectWriter(chain.rpcUrl, DEV_PRIVATE_KEY, 30_000);
+    await revokeSubject(writer, registry, orgId, `0x${markedSha256}`, `0x${"ab".repeat(32)}`, { confirmations: 1 });
+    const bundleVerdict = await cli(["verify-bundle", "wm.bundle.json", "--artifact", "wm-marked.safetensors", ...pins]);
+    assert.equal(bundleVerdict.code, 1, bundleVerdict.stdout + bundleVerdict.stderr);
+    const r = await cli(reveal());
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`^NOT VERIFIED: acme/marked \\(sha256 ${markedSha256}\\) is REVOKED by organisation ${orgId} at block \\d+`, "m"));
+    assert.match(r.stdout, /^NOT PROVEN: the bundle \S*wm\.bundle\.json does not verify \(its model is REVOKED\)/m);
+    assert.match(r.stdout, /^ {2}trust mode: rpc /m);
+    assert.doesNotMatch(r.stdout, /^PROVEN/m);
+    const document = json(await cli(reveal("--json")));
+    assert.equal(document.proven, false);
+    assert.equal(document.verified, false);
+    assert.equal(document.verdict, "revoked");
+    assert.equal(document.trusted.registry.value, registry);
+    const text = await cli(["watermark", "detect-text", "tokens.json", "--key", "text.key.json", "--bundle", "wm.bundle.json", ...pins]);
+    assert.equal(text.code, 1, text.stdout + text.stderr);
+    assert.match(text.stdout, /^NOT VERIFIED: acme\/marked .* is REVOKED/m);
   });
 });
