@@ -374,7 +374,7 @@ export async function attest({ flags, args, out }: CommandContext): Promise<void
   for (const [i, s] of digestSubjects.entries())
     subject.push(subjectFromDigest(s, subject.length === 0 && i === 0 ? flags.name : undefined, "--subject-digest"));
   let predicate: unknown;
-  if (flags.predicate) predicate = await readJsonFile(flags.predicate, "predicate");
+  if (flags.predicate) predicate = await readJsonFile(flags.predicate, "predicate", "document");
   else if (type === "model-manifest") {
     const made = await createModelManifestPredicate(subjects[0]!, {});
     predicate = made.predicate;
@@ -760,7 +760,7 @@ export async function verifyBundleCommand({ flags, args, out }: CommandContext):
     args,
     "usage: provenance verify-bundle <bundle.json> (--artifact <model path> | --artifact-digest sha256:<hex>) --rpc <url> --registry <address> [--chain-id <id>] [--require-approvals N] [--trust-mode rpc|light|quorum] [--qbft-trust <file>] [--checkpoint <file>] [--save-checkpoint <file>] [--max-head-age <duration>] [--rpc <url> … --quorum <k>] [--offline]",
   );
-  const text = await readTextFile(file, "the bundle");
+  const text = await readTextFile(file, "the bundle", "bundle");
   const bundle = parseBundle(text);
   const artifact = await artifactEvidence(flags);
   // A third party's verifier: pins come from flags and the environment only, not from a local store.

@@ -375,7 +375,7 @@ export async function verify({ flags, args, out }: CommandContext): Promise<numb
   // A receipt holds one entry: there are no approvals to count and no lineage to draw.
   for (const flag of ["require-approvals", "format"] as const)
     if (flags[flag] !== undefined) invalidArgument(`--${flag} applies to verify --lineage and verify-bundle, not to one receipt`);
-  const text = await readTextFile(file, "the receipt");
+  const text = await readTextFile(file, "the receipt", "receipt");
   const parsed = parseReceipt(text);
   // Pins come from the verifier (flags, its environment, --trust), never from the receipt, a .env or the local store.
   const pins = await resolveVerifierPins(flags);

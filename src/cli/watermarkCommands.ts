@@ -184,7 +184,7 @@ type BundleVerdict = Awaited<ReturnType<typeof runBundleVerification>> & { reado
 async function verifiedBundles(context: CommandContext, files: readonly string[]): Promise<BundleVerdict[]> {
   const verdicts: BundleVerdict[] = [];
   for (const file of files) {
-    const bundle = parseBundle(await readTextFile(file, "the bundle"));
+    const bundle = parseBundle(await readTextFile(file, "the bundle", "bundle"));
     verdicts.push({ ...(await runBundleVerification(context.flags, bundle, undefined, WATERMARK_POLICY)), file });
   }
   return verdicts;
@@ -248,7 +248,7 @@ async function detectText(context: CommandContext): Promise<number> {
   const file = args[0];
   if (!file) invalidArgument(`detect-text needs <tokens.json>\n${USAGE}`);
   const key = await loadWatermarkKey(flags.key, flags);
-  const value = await readJsonFile(file, "token ids");
+  const value = await readJsonFile(file, "token ids", "document");
   const tokens = Array.isArray(value) ? value : (value as { tokens?: unknown })?.tokens;
   if (!Array.isArray(tokens) || !tokens.every((t) => Number.isInteger(t) && t >= 0 && t <= 0xffffffff))
     invalidArgument(`${file} must hold token ids: a JSON array of integers from 0 to 2^32 - 1, or {"tokens": [...]}`);

@@ -25,7 +25,12 @@ export type InputErrorCode =
   | "INVALID_SBOM"
   | "INVALID_BUNDLE"
   // Verification policies (a verifier's pinned policy file)
-  | "INVALID_POLICY";
+  | "INVALID_POLICY"
+  // Files the CLI reads by name (src/cli/readJsonFile.ts): a symlink, FIFO, device or directory;
+  // larger than the limit of its kind; not UTF-8
+  | "NOT_A_REGULAR_FILE"
+  | "FILE_TOO_LARGE"
+  | "INVALID_UTF8";
 
 /**
  * Bad input: malformed hex, JSON, record or receipt, or an unknown format version.

@@ -25,7 +25,8 @@ export function refuseUnhashable(stats: BigIntStats, path: string): void {
   throw new HashingError("SPECIAL_FILE_REFUSED", `${describeFileType(stats)} is refused (only regular files are read)`, { path });
 }
 
-function describeFileType(stats: BigIntStats): string {
+/** "a FIFO (named pipe)", "a socket", "a character device"…: what `stats` describes, when it is not a regular file or a directory. */
+export function describeFileType(stats: BigIntStats): string {
   if (stats.isFIFO()) return "a FIFO (named pipe)";
   if (stats.isSocket()) return "a socket";
   if (stats.isCharacterDevice()) return "a character device";

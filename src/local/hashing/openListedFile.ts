@@ -4,9 +4,13 @@ import { type FileHandle, lstat, open } from "node:fs/promises";
 import { HashingError } from "../../core/errors/hashing.js";
 import { fileSystemError, refuseUnhashable } from "./fileSystemError.js";
 
-// O_NOFOLLOW: a file swapped for a symlink after listing fails with ELOOP instead of being followed.
-// O_NONBLOCK: a file swapped for a FIFO after listing cannot block the open (it is then refused by fstat).
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+/**
+ * How a file that must be a regular file is opened (here, and for the CLI's own files:
+ * src/cli/readJsonFile.ts). O_NOFOLLOW: a symlink fails with ELOOP instead of being followed (a
+ * file swapped for one after listing too). O_NONBLOCK: a FIFO cannot block the open; it is then
+ * refused by `fstat`.
+ */
+export const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /** Which file must be found at a path: what `lstat` said when the model was listed. */
 export type FileIdentity = {
