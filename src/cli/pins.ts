@@ -153,6 +153,10 @@ export async function resolveVerifierPins(flags: ParsedFlags): Promise<VerifierP
     trustMode = qbft
       ? { value: "light", source: { kind: "default", reason: "a QBFT validator trust is given" } }
       : { value: "rpc", source: { kind: "default", reason: "no QBFT validator trust given" } };
+  if (flags["qbft-trust"] && trustMode.value !== "light")
+    invalidArgument(
+      `--qbft-trust pins validators that only light mode uses, but the trust mode is ${trustMode.value} (${describeSource(trustMode.source)}): give one or the other`,
+    );
   if (trustMode.value === "light" && !qbft)
     invalidArgument(
       "--trust-mode light needs the pinned validators: --qbft-trust <provenance-qbft-trust-v1 file>, or qbft in a provenance-trust-v2 --trust file",

@@ -1,5 +1,6 @@
 import { Command, type CommanderError, Help, Option } from "commander";
 import { InputError } from "../core/errors/input.js";
+import { invalidArgument } from "./usage.js";
 import * as attestations from "./attestCommands.js";
 import * as commands from "./commands.js";
 import type { CommandContext } from "./commands.js";
@@ -407,7 +408,7 @@ export async function parseProgram(argv: readonly string[], io: ProgramIo): Prom
     const cmd = parent.command(name).description(spec.summary).usage(wrapSynopsis(spec));
     configure(cmd, spec.path, io);
     cmd.allowExcessArguments(true); // each handler checks its own arguments, with its own usage line
-    for (const flag of [...new Set([...spec.flags, "json" as const])]) cmd.addOption(optionOf(flag));
+    for (const flag of [...new Set([...spec.flags, "json" as const])]) cmd.addOption(optionOf(flag, spec.path));
     cmd.addHelpText("after", `${spec.also ? `\nAlso:\n  ${spec.also}\n` : ""}\nExample:\n  ${spec.example}\n`);
     cmd.action(async (...actionArgs: unknown[]) => {
       const self = actionArgs[actionArgs.length - 1] as Command;
@@ -436,10 +437,21 @@ function wrapSynopsis(spec: CommandSpec): string {
   return lines.join(`\n${" ".repeat(indent)}`);
 }
 
-function optionOf(flag: FlagName): Option {
+/**
+ * The commander option of a flag. A repeatable flag (`multiple`) collects every value; a flag
+ * that takes one value refuses a second (commander would keep the last one silently: a wrapper
+ * that appends `--trust-mode rpc` or another `--registry` must not swap a pin unnoticed).
+ */
+function optionOf(flag: FlagName, path: readonly string[]): Option {
   const spec: { value?: string; multiple?: true; short?: string; description: string; hidden?: true } = FLAGS[flag];
   const option = new Option(`${spec.short ? `-${spec.short}, ` : ""}--${flag}${spec.value ? ` ${spec.value}` : ""}`, spec.description);
   if (spec.multiple) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+  else if (spec.value)
+    option.argParser((value: string, previous: string | undefined) => {
+      // Neither value is echoed: it may be a key.
+      if (previous !== undefined) invalidArgument(`--${flag} is given twice (provenance ${path.join(" ")}): it takes one value`);
+      return value;
+    });
   if (spec.hidden) option.hideHelp();
   return option;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { main } from "../../src/cli/main.js";
+import { InputError } from "../../src/core/errors/input.js";
 import { FLAGS, type FlagName, type FlagSpec } from "../../src/cli/options.js";
 import { createOutput } from "../../src/cli/output.js";
 import { COMMANDS, HELP_WIDTH, parseProgram } from "../../src/cli/program.js";
@@ -84,6 +85,47 @@ describe("CLI command line", () => {
     assert.equal(short.kind === "run" && short.context.flags.output, "r.json");
     const older = await parseProgram(["record", "m", "--version", "2.0"], io);
     assert.equal(older.kind === "run" && older.context.flags.version, "2.0");
+  });
+
+  it("error: a flag that takes one value, given twice, is refused naming the flag and the command (never the last one silently), exit 2", async () => {
+    const io = { usage: "", writeHelp: () => assert.fail("no help"), out: (json: boolean) => createOutput(json, () => undefined) };
+    for (const spec of COMMANDS)
+      for (const flag of spec.flags as readonly FlagName[]) {
+        const f: FlagSpec = FLAGS[flag];
+        if (!f.value || f.multiple) continue;
+        await assert.rejects(
+          parseProgram([...spec.path, "arg", `--${flag}`, "first", `--${flag}=second`], io),
+          (e: unknown) =>
+            e instanceof InputError &&
+            e.code === "INVALID_ARGUMENT" &&
+            e.shortMessage === `--${flag} is given twice (provenance ${spec.path.join(" ")}): it takes one value`,
+          `${spec.path.join(" ")} --${flag}`,
+        );
+      }
+    const registry = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+    for (const args of [
+      ["verify", "r.json", "--artifact", "m", "--registry", "0x1111111111111111111111111111111111111111", "--registry", registry],
+      ["verify-bundle", "b.json", "--artifact", "m", "--trust-mode", "light", "--trust-mode", "rpc"],
+      ["verify", "r.json", "--artifact", "/nonexistent", "--artifact", "m"],
+      ["receipt", "x", "-o", "a.json", "--output", "b.json"],
+    ]) {
+      const run = await cli(args);
+      assert.equal(run.code, 2, args.join(" "));
+      assert.match(run.stderr, /^error: --(registry|trust-mode|artifact|output) is given twice \(provenance [a-z-]+\): it takes one value\n$/);
+    }
+    const key = await cli(["deploy", "--private-key", "0x01", "--private-key", "0x02", "--json"]);
+    assert.equal(key.code, 2);
+    assert.doesNotMatch(key.stdout, /0x0[12]/, "neither value is echoed: it may be a key");
+    assert.equal(JSON.parse(key.stdout).error.message, "--private-key is given twice (provenance deploy): it takes one value");
+    // The repeatable flags still collect every value (--rpc for quorum mode, --org, --ignore-paths, --bundle).
+    const parsed = await parseProgram(
+      ["verify-bundle", "b.json", "--rpc", "a", "--rpc", "b", "--org", "1", "--org", "2", "--ignore-paths", "x", "--ignore-paths", "y"],
+      io,
+    );
+    assert.ok(parsed.kind === "run");
+    assert.deepEqual(parsed.context.flags["rpc-endpoints"], ["a", "b"]);
+    assert.deepEqual(parsed.context.flags.org, ["1", "2"]);
+    assert.deepEqual(parsed.context.flags["ignore-paths"], ["x", "y"]);
   });
 
   it("error: an unknown command gets a did-you-mean, exit 2 (also below a group)", async () => {

@@ -126,7 +126,7 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     assert.equal((await verifyIn("rpc", honest)).verdict, "verified");
   });
 
-  it("default: the CLI's verify-bundle runs in light mode by default when given --qbft-trust, and names the mode and what it trusted (text and JSON); --trust-mode rpc says it trusted the node", async () => {
+  it("default: the CLI's verify-bundle runs in light mode by default when given --qbft-trust, and names the mode and what it trusted (text and JSON); --trust-mode rpc says it trusted the node, and refuses --qbft-trust beside it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "light-cli-"));
     const bundleFile = join(dir, "bundle.json");
     const trustFile = join(dir, "validators.json");
@@ -179,9 +179,20 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     assert.equal(receiptText.code, 3, receiptText.stderr);
     assert.match(receiptText.stdout, /^registered at block \d+ .* in transaction 0x[0-9a-f]{64} \(transaction hash as the node reported it, NOT proven: /m);
     assert.equal((JSON.parse((await run(...one, "--json")).stdout) as { trusted: { txHash: { proven: boolean } } }).trusted.txHash.proven, false);
-    const rpc = await run(...common, "--qbft-trust", trustFile, "--trust-mode", "rpc", "--json");
+    const rpc = await run(...common, "--trust-mode", "rpc", "--json");
     assert.equal((JSON.parse(rpc.stdout) as { trustMode: string }).trustMode, "rpc");
     assert.equal((JSON.parse(rpc.stdout) as { trusted: { txHash: { proven: boolean } } }).trusted.txHash.proven, false, "rpc mode proves nothing");
+    // Validators given and a trust mode that does not use them contradict each other: refused, not dropped.
+    for (const mode of ["rpc", "quorum"]) {
+      const contradiction = await run(...common, "--qbft-trust", trustFile, "--trust-mode", mode);
+      assert.equal(contradiction.code, 2, contradiction.stdout);
+      assert.match(
+        contradiction.stderr,
+        new RegExp(
+          `^error: --qbft-trust pins validators that only light mode uses, but the trust mode is ${mode} \\(--trust-mode\\): give one or the other\n$`,
+        ),
+      );
+    }
     // A pins file (provenance-trust-v2) that embeds the validators selects light mode too.
     const pinsFile = join(dir, "trust.json");
     await writeFile(
