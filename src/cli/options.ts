@@ -234,17 +234,25 @@ function controlledByUser(dir: string): boolean {
 const fromDotenv = new Set<string>();
 
 /**
+ * The names a `.env` may set: the project's own settings (`PROVENANCE_*`, README's settings
+ * table). Any other (`PYTHONPATH`, `NODE_OPTIONS`, `LD_PRELOAD`, `PATH`…) is left out: it would
+ * reach every process the CLI starts (`env capture` runs python3 and other probes).
+ */
+export const DOTENV_NAME = /^PROVENANCE_[A-Z0-9_]+$/;
+
+/**
  * Loads the project's `.env` (the nearest one in the working directory or a parent) into the
- * environment, never overriding a variable the process already has. For the organisation's own
- * commands only: `verify` and `verify-bundle` never call it, since a `.env` in the folder they
- * run in was put there by whoever supplied the files (docs/environment.md).
+ * environment: only the project's own settings ({@link DOTENV_NAME}), never overriding a variable
+ * the process already has. For the organisation's own commands only: the commands that verify
+ * (`verifier: true` in program.ts) never call it, since a `.env` in the folder they run in was put
+ * there by whoever supplied the files (docs/environment.md). Returns the file read, if any.
  */
 export function loadDotenv(cwd = process.cwd()): string | undefined {
   const path = findUp(".env", "file", cwd);
   if (path === undefined) return undefined;
   const parsed = dotenv.parse(readFileSyncSafe(path));
   for (const [name, value] of Object.entries(parsed)) {
-    if (process.env[name] !== undefined) continue;
+    if (!DOTENV_NAME.test(name) || process.env[name] !== undefined) continue;
     process.env[name] = value;
     fromDotenv.add(name);
   }
