@@ -13,7 +13,11 @@ import { ModelFormatError } from "../core/errors/modelFormat.js";
 import { WatermarkError } from "../core/errors/watermark.js";
 import { loadDotenv } from "./options.js";
 import { COMMANDS, HELP_WIDTH, HelpShown, findCommand, parseProgram } from "./program.js";
-import { type Streams, createOutput, printError, printUsage, processStreams } from "./output.js";
+import { type RefusalTrust, type Streams, createOutput, printError, printUsage, processStreams } from "./output.js";
+import { LightClientError } from "../core/errors/lightClient.js";
+import { redactUrl } from "../core/errors/chain.js";
+import { type VerifierPins, describeSource, pinLines, pinsJson } from "./pins.js";
+import { type Verification, type VerificationRecord, recordingVerifications } from "./verificationRecord.js";
 
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -122,6 +126,7 @@ export async function main(argv: readonly string[], streams: Streams = processSt
   let json = argv.includes("--json");
   // Before the parse (a refusal of the command line): the words as given name the command.
   let verifier = findCommand(argv)?.verifier === true;
+  const record: VerificationRecord = {};
   try {
     if (asksForVersion(argv)) {
       const version = packageVersion();
@@ -147,17 +152,47 @@ export async function main(argv: readonly string[], streams: Streams = processSt
     // reveal) run wherever a third party put the files they check, so they never read a .env
     // there (their pins: flags, the real environment, --trust <file>).
     if (!spec.verifier) loadDotenv();
-    return (await spec.run(context)) ?? 0;
+    return (await recordingVerifications(record, () => spec.run(context))) ?? 0;
   } catch (error) {
     if (error instanceof HelpShown) return 0;
-    return report(error, json, verifier, streams);
+    return report(error, json, verifier, streams, verifier ? await refusalTrust(error, record.verification) : undefined);
   }
 }
 
 /** Prints an error once, briefly (escaped: output.ts), and maps it to an exit code. */
-function report(error: unknown, json: boolean, verifier: boolean, streams: Streams): number {
-  printError(error, json, streams, { verifier });
+function report(error: unknown, json: boolean, verifier: boolean, streams: Streams, trusted: RefusalTrust | undefined): number {
+  printError(error, json, streams, { verifier, trusted });
   return exitCode(error);
+}
+
+/**
+ * What a NOT VERIFIED refusal (a failed check or light-client proof) raised after the
+ * verification's pins and chain were settled trusted: the trust mode and each pin with its
+ * source, as the verdict prints them (docs/cli.md#errors). In light mode the reader is not asked
+ * for its report, which could start a header walk on the way out: the validators it pinned are
+ * named instead of a verified head.
+ */
+async function refusalTrust(error: unknown, verification: Verification | undefined): Promise<RefusalTrust | undefined> {
+  if (!verification || !(error instanceof VerificationError || error instanceof LightClientError)) return undefined;
+  const { pins, chain, chainId } = verification;
+  const light = pins.trustMode.value === "light";
+  const report = light ? undefined : await chain.trustReport().catch(() => undefined);
+  const lines = pinLines(pins, chainId, report);
+  return {
+    // Every form of pinLines ends with the pins line (registry, chain, organisations).
+    lines: light ? [...lightTrustLines(pins), lines.at(-1)!] : lines,
+    json: { trustMode: pins.trustMode.value, trusted: pinsJson(pins, chainId, report) },
+  };
+}
+
+/** Light mode's trust, without a verified head: the validator set, and the node as a transport (or no network, offline). */
+function lightTrustLines(pins: VerifierPins): string[] {
+  const validators = pins.qbft?.source ?? "";
+  if (pins.offline) return [`  trust mode: light, offline: trusted the QBFT validator set (${validators}), not the bundle; no network was used`];
+  return [
+    `  trust mode: light (${describeSource(pins.trustMode.source)}): trusted the QBFT validator set (${validators}), not the node`,
+    `  node ${redactUrl(pins.rpc.value)} (${describeSource(pins.rpc.source)}): used only as a transport`,
+  ];
 }
 
 function exitCode(error: unknown): number {

@@ -95,6 +95,12 @@ export function printUsage(text: string, streams: Streams = processStreams): voi
 }
 
 /**
+ * What a refused verification trusted (its trust mode and pins, as its verdict would print them):
+ * `lines` follow the refusal on stderr, `json` is spread beside `error` (`trustMode`, `trusted`).
+ */
+export type RefusalTrust = { readonly lines: readonly string[]; readonly json: Readonly<Record<string, unknown>> };
+
+/**
  * Prints a failed command's error once: the single place the CLI prints errors. Messages embed
  * hostile strings (a field's value, a file name, an organisation's name), so the text form is
  * escaped like every line; the JSON form keeps the real strings, escaped as JSON.
@@ -103,16 +109,16 @@ export function printError(
   error: unknown,
   json: boolean,
   { stdout, stderr }: Streams = processStreams,
-  { verifier = false }: { verifier?: boolean } = {},
+  { verifier = false, trusted }: { verifier?: boolean; trusted?: RefusalTrust | undefined } = {},
 ): void {
   if (json) {
     // One shape for every command (docs/cli.md#errors); `verified: false` only where something was verified.
-    stdout(`${safeJsonStringify({ ...(verifier ? { verified: false } : {}), error: errorBody(error) })}\n`);
+    stdout(`${safeJsonStringify({ ...(verifier ? { verified: false } : {}), error: errorBody(error), ...trusted?.json })}\n`);
   } else if (error instanceof VerificationError) {
-    stderr(terminalLines([`NOT VERIFIED: check "${error.check}" failed: ${error.shortMessage}`]));
+    stderr(terminalLines([`NOT VERIFIED: check "${error.check}" failed: ${error.shortMessage}`, ...(trusted?.lines ?? [])]));
   } else if (error instanceof LightClientError) {
     // Light mode: the node's answer did not prove what it claimed; the verdict is refused, naming the proof check.
-    stderr(terminalLines([`NOT VERIFIED: light-client check "${error.check}" failed: ${error.shortMessage}`]));
+    stderr(terminalLines([`NOT VERIFIED: light-client check "${error.check}" failed: ${error.shortMessage}`, ...(trusted?.lines ?? [])]));
   } else if (error instanceof BaseError) {
     stderr(terminalLines([`error: ${error.shortMessage}`, ...error.metaMessages.map((m) => `  ${m}`), ...(error.details ? [`  ${error.details}`] : [])]));
   } else {

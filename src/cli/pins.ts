@@ -23,6 +23,7 @@ import {
 } from "./options.js";
 import { UINT32_MAX } from "../core/validate.js";
 import { replaceFile } from "../local/replaceFile.js";
+import { recordVerification } from "./verificationRecord.js";
 
 // A verifier's pins come from the verifier: its flags, the real environment of its process, or
 // a trust file it names. Never from a `.env`, a local store or anything in the folder it runs in
@@ -283,12 +284,18 @@ export async function saveCheckpoint(pins: VerifierPins, chain: TrustedChainRead
 
 /** The pinned chain ID, or the node's when none is pinned (a node error names the node, redacted). */
 export async function verifierChainId(pins: VerifierPins, chain: TrustedChainReader): Promise<number> {
-  if (pins.chainId.value !== undefined) return pins.chainId.value;
+  if (pins.chainId.value !== undefined) return recorded(pins, chain, pins.chainId.value);
   try {
-    return await chain.getChainId();
+    return recorded(pins, chain, await chain.getChainId());
   } catch (error) {
     throw error instanceof ChainError ? new ChainError(error.code, `${error.shortMessage}: ${redactUrl(pins.rpc.value)}`, { cause: error }) : error;
   }
+}
+
+/** The chain ID, once the verification's pins and chain are settled: recorded for a refusal to name them (verificationRecord.ts). */
+function recorded(pins: VerifierPins, chain: TrustedChainReader, chainId: number): number {
+  recordVerification({ pins, chain, chainId });
+  return chainId;
 }
 
 /** `--registry`, `environment variable PROVENANCE_REGISTRY`, `trust file /abs/trust.json`, … */

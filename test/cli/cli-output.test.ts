@@ -564,13 +564,31 @@ describe("CLI: hostile text never reaches the terminal raw; pins come from the v
     assert.equal(j.trusted.trustFile, trust);
   });
 
-  it("error: exit 1 organisation when the trust file accepts only another organisation", async () => {
+  it("error: exit 1 organisation when the trust file accepts only another organisation; the refusal names the trust mode and each pin with its source (text and JSON)", async () => {
     const trust = join(verifier, "other.trust.json");
     await writeFile(trust, JSON.stringify({ format: TRUST_FORMAT, chainId: 31337, registry, organisations: [otherOrg] }));
-    const r = await run(["verify", receiptFile, "--artifact", modelFile, "--trust", trust, "--rpc", chain.rpcUrl], verifier);
+    const args = ["verify", receiptFile, "--artifact", modelFile, "--trust", trust, "--rpc", chain.rpcUrl];
+    const r = await run(args, verifier);
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stderr, /NOT VERIFIED: check "organisation" failed/);
     assertRunSafe(r, "verify --trust other");
+    const lines = r.stderr.split("\n");
+    assert.match(lines[0]!, /^NOT VERIFIED: check "organisation" failed/);
+    assert.equal(lines[1], "  trust mode: rpc (default: no QBFT validator trust given); no head age limit");
+    assert.match(lines[2]!, /^ {2}trusted the RPC node at http:\/\/127\.0\.0\.1:\d+\/? \(--rpc\): its answers were not checked further$/);
+    assert.equal(
+      lines[3],
+      `  pins: registry ${registry} (trust file ${trust}); chain 31337 (trust file ${trust}); organisation(s) ${otherOrg} (trust file ${trust})`,
+    );
+    const j = JSON.parse((await inProcess([...args, "--json"])).stdout);
+    assert.equal(j.verified, false);
+    assert.equal(j.error.check, "organisation");
+    assert.equal(j.trustMode, "rpc");
+    assert.deepEqual(j.trusted.organisations, { value: [otherOrg], source: { kind: "trust-file", path: trust, description: `trust file ${trust}` } });
+    assert.equal(j.trusted.trustFile, trust);
+    // A refusal before the pins were settled names none: they were not used.
+    const early = JSON.parse((await inProcess(["verify", join(verifier, "missing.receipt.json"), "--trust", trust, "--json"])).stdout);
+    assert.equal(early.error.code, "INVALID_ARGUMENT");
+    assert.equal(early.trusted, undefined);
   });
 
   it("error: exit 2 UNSUPPORTED_FORMAT for a trust file of another version", async () => {

@@ -217,6 +217,11 @@ describe("light mode against the QBFT test node, and the lying-node suite", () =
     const liar = await run(...common, "--qbft-trust", trustFile, "--trust-mode", "light", "--checkpoint", trustFile, "--max-head-age", "1s");
     assert.equal(liar.code, 1);
     assert.match(liar.stderr, /NOT VERIFIED: check "freshness" failed/);
+    // The refusal names what it trusted: the pinned validators (light mode), the node as a transport, the pins.
+    assert.match(
+      liar.stderr,
+      /\n {2}trust mode: light \(--trust-mode\): trusted the QBFT validator set \(QBFT trust file .*validators\.json \(--qbft-trust\)\), not the node\n {2}node http:\/\/.* \(--rpc\): used only as a transport\n {2}pins: registry 0x[0-9a-f]{40} \(--registry\); chain \d+ \(default: the chain of the QBFT trust file .*\); any organisation/,
+    );
     const quorum = await run(...common, "--trust-mode", "quorum");
     assert.equal(quorum.code, 2, "quorum is reserved, not silently rpc");
   });
