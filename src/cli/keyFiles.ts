@@ -9,10 +9,11 @@ import {
 } from "../local/keys/encryptedKey.js";
 import { InputError } from "../core/errors/input.js";
 import { invalidArgument } from "./usage.js";
+import { open } from "node:fs/promises";
 import type { ParsedFlags } from "./options.js";
 import { prompt, stderr } from "./output.js";
 import { readJsonFile } from "./readJsonFile.js";
-import { readTextFile } from "./readJsonFile.js";
+import { cannotRead } from "./usage.js";
 
 // Secret key files for the CLI: plain, or encrypted under a passphrase (docs/keys.md). The
 // passphrase comes from --passphrase-file, else PROVENANCE_KEY_PASSPHRASE, else a prompt on a
@@ -25,7 +26,7 @@ const MAX_PASSPHRASE = 1024;
 export async function readPassphrase(flags: ParsedFlags, purpose: string, confirm = false): Promise<string> {
   const file = flags["passphrase-file"];
   if (file !== undefined) {
-    const text = await readTextFile(file, "--passphrase-file");
+    const text = await readSecretFile(file, `--passphrase-file ${file}`);
     // One trailing line break is the editor's, not the passphrase's.
     return checkPassphrase(text.replace(/\r?\n$/, ""), `--passphrase-file ${file}`);
   }
@@ -105,4 +106,44 @@ export async function newKeyFileText(
   if (!flags.encrypt) return `${JSON.stringify(document, null, 2)}\n`;
   const encrypted = await encryptKeyDocument(document, publicPart, await readPassphrase(flags, `the new key ${file}`, true));
   return `${JSON.stringify(encrypted, null, 2)}\n`;
+}
+
+/**
+ * The organisation's own passphrase file, read as it comes: unlike a file handed over for
+ * verification it may be a pipe or a link to one (`--passphrase-file <(pass show signer)`, or
+ * `/dev/stdin`), which keeps the passphrase off the disk. At most a few KiB, in strict UTF-8.
+ */
+async function readSecretFile(file: string, name: string): Promise<string> {
+  const limit = MAX_PASSPHRASE * 4 + 2;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    const handle = await open(file, "r");
+    try {
+      const buffer = new Uint8Array(4096);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+        if (total > limit) invalidArgument(`${name} holds more than ${limit} bytes: not a passphrase (at most ${MAX_PASSPHRASE} characters)`);
+        chunks.push(buffer.slice(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
+  } catch (cause) {
+    if (cause instanceof InputError) throw cause;
+    cannotRead(name, cause);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return invalidArgument(`${name} is not UTF-8 text`);
+  }
 }

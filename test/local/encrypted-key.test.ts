@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -185,6 +186,29 @@ describe("CLI: encrypted key files", () => {
     const a = await cli(["attest", "model-manifest", "--subject", "model", "--key", "k.json", "--passphrase-file", "pass.txt", "--json"], work);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(JSON.parse(a.stdout).keyid, (file.public as { keyid: string }).keyid);
+  });
+
+  it("behavior: --passphrase-file reads a pipe (a FIFO, as <(pass show …) gives), so the passphrase need not touch the disk", async () => {
+    const work = await mkdtemp(join(tmpdir(), "provenance-enckey-"));
+    const g = await cli(["key", "generate", "--algorithm", "ed25519", "-o", "k.json", "--encrypt", "--json"], work, { PROVENANCE_KEY_PASSPHRASE: PASS });
+    assert.equal(g.code, 0, g.stderr);
+    await mkdir(join(work, "model"));
+    await writeFile(join(work, "model", "w.bin"), "weights");
+    assert.equal((await cli(["init"], work)).code, 0);
+    const piped = async (passphrase: string) => {
+      const fifo = join(work, `pass-${randomUUID()}.fifo`);
+      execFileSync("mkfifo", [fifo]);
+      const run = cli(["attest", "model-manifest", "--subject", "model", "--key", "k.json", "--passphrase-file", fifo, "--json"], work);
+      // The writer blocks until the CLI opens the pipe; killed after 30 s if it never does (so a refusal fails, never hangs).
+      execFile("sh", ["-c", 'printf "%s\\n" "$1" > "$2"', "sh", passphrase, fifo], { timeout: 30_000 }, () => {});
+      return run;
+    };
+    const good = await piped(PASS);
+    assert.equal(good.code, 0, good.stderr + good.stdout);
+    assert.equal(JSON.parse(good.stdout).keyid, JSON.parse(g.stdout).keyid);
+    const wrong = await piped("not it");
+    assert.notEqual(wrong.code, 0, wrong.stdout);
+    assert.match(wrong.stdout, /"code": "INVALID_KEY"|passphrase/);
   });
 
   it("error: without --passphrase-file, PROVENANCE_KEY_PASSPHRASE or a terminal, the command says where a passphrase comes from (exit 2)", async () => {
