@@ -1,5 +1,5 @@
 import { chmod, writeFile } from "node:fs/promises";
-import { basename, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import type { DsseEnvelope } from "../formats/attestation/dsse.js";
 import {
   type KeyAlgorithm,
@@ -779,7 +779,7 @@ export async function verifyLineage({ flags, args, out }: CommandContext): Promi
   return withStore(flags, async (store) => {
     // The evidence comes from the organisation's store; the pins still come from the verifier only.
     const verdict = await runBundleVerification(flags, buildBundle(store, artifact.sha256), artifact);
-    printVerdict(out, verdict, flags, `the ledger store at ${resolve(store.path)} (its entries only; pins never come from it)`);
+    printVerdict(out, verdict, flags, `the ledger store at ${dirname(store.path)} (its entries only; pins never come from it)`);
     return verdictExitCode(verdict.result);
   });
 }
