@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 // O_EXCL with O_CREAT: the temporary must be a new file. A name planted in advance (a file, or a
@@ -19,8 +19,7 @@ const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (
  * await replaceFile("checkpoint.json", serializeQbftTrust(checkpoint), 0o644);
  */
 export async function replaceFile(path: string, text: string, mode: number): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(16).toString("hex")}.tmp`);
-  const file = await open(temporary, CREATE_NEW, mode);
+  const { path: temporary, handle: file } = await openTemporaryBeside(path, mode);
   try {
     try {
       await file.writeFile(text);
@@ -33,4 +32,16 @@ export async function replaceFile(path: string, text: string, mode: number): Pro
     await rm(temporary, { force: true });
     throw cause;
   }
+}
+
+/**
+ * A new, empty temporary file beside `path` to be renamed over it once written: an unpredictable
+ * name (`.<name>.<32 random hex digits>.tmp`), created exclusively and never through a symlink.
+ *
+ * @example
+ * const { path: temporary, handle } = await openTemporaryBeside("model.safetensors", 0o644);
+ */
+export async function openTemporaryBeside(path: string, mode: number): Promise<{ readonly path: string; readonly handle: FileHandle }> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(16).toString("hex")}.tmp`);
+  return { path: temporary, handle: await open(temporary, CREATE_NEW, mode) };
 }

@@ -2,7 +2,7 @@
 // (or a sharded model) tensor by tensor, and read a sharded model's index. Memory stays flat:
 // at most one chunk per open file, whatever the model's size.
 
-import { cp, mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { cp, mkdir, readdir, rename, rm } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { describeCause } from "../core/errors/base.js";
@@ -12,6 +12,7 @@ import { parseJsonBytes } from "../core/parseJson.js";
 import { type SafetensorsHeader, type TensorInfo, parseHeaderLength, parseSafetensorsHeader, refusePickle } from "../formats/safetensors/header.js";
 import { lstatModelPath } from "./hashing/listModel.js";
 import { openRegularFile } from "./hashing/openListedFile.js";
+import { openTemporaryBeside } from "./replaceFile.js";
 
 /** Bytes read or written at a time (a whole number of elements of every dtype). */
 export const TENSOR_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -239,10 +240,12 @@ export type TensorChunkTransform = (tensor: TensorInfo, chunk: Uint8Array, first
  */
 export async function rewriteSafetensorsFile(input: string, output: string, transform: TensorChunkTransform): Promise<void> {
   const src = await openSafetensorsFile(input);
-  const tmp = `${output}.tmp-${process.pid}`;
+  let tmp: string | undefined;
   try {
     const header = await readHeaderFrom(src, input);
-    const dst = await open(tmp, "w");
+    // A new file under an unpredictable name, never written through a symlink planted beside the output.
+    const { path, handle: dst } = await openTemporaryBeside(output, 0o644);
+    tmp = path;
     try {
       let position = 0;
       const write = async (bytes: Uint8Array) => {
@@ -264,7 +267,7 @@ export async function rewriteSafetensorsFile(input: string, output: string, tran
     }
     await rename(tmp, output);
   } catch (error) {
-    await rm(tmp, { force: true });
+    if (tmp !== undefined) await rm(tmp, { force: true });
     throw error;
   } finally {
     await src.close();

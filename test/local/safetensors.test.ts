@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { constants, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { constants, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -117,6 +117,20 @@ describe("safetensors", () => {
     assert.equal(edited.byteLength, readFileSync(file).byteLength);
     const ht = header.tensors.find((t) => t.name === "h")!;
     assert.deepEqual([...decodeFloats(edited.subarray(ht.begin, ht.end), "F16")], [1, -1]);
+  });
+
+  it("behavior: rewriteSafetensorsFile writes through no symlink planted beside its output (the old predictable temporary name) and leaves no temporary behind", async () => {
+    const dir = mkdtempSync(join(scratch, "planted-"));
+    const file = join(dir, "in.safetensors");
+    writeFileSync(file, Buffer.concat([craftBytes('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'), Buffer.alloc(4)]));
+    const victim = join(dir, "victim.txt");
+    writeFileSync(victim, "untouched");
+    const output = join(dir, "out.safetensors");
+    symlinkSync(victim, `${output}.tmp-${process.pid}`);
+    await rewriteSafetensorsFile(file, output, () => {});
+    assert.equal(readFileSync(victim, "utf8"), "untouched");
+    assert.deepEqual(readFileSync(output), readFileSync(file));
+    assert.deepEqual(readdirSync(dir).sort(), ["in.safetensors", `out.safetensors`, `out.safetensors.tmp-${process.pid}`, "victim.txt"].sort());
   });
 
   it("behavior: F16 and BF16 conversions round to nearest even and every finite pattern round-trips", () => {
