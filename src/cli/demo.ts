@@ -359,7 +359,11 @@ function hideRegistryValues(transport: JsonRpcTransport): JsonRpcTransport {
 /** The verdict's trust-mode line: what the verification trusted. */
 function trustLine(report: TrustReport): string {
   if (report.trustMode === "light")
-    return `trust mode: light: trusted the ${report.validators.length} pinned QBFT validators (${report.validatorsSource}), not the node; head block ${report.head.number} verified by walking ${report.headersVerified} header(s) from checkpoint block ${report.checkpoint.number}, each sealed by a quorum of the set in force; every fact proven against it but transaction hashes (as the node reported them, not proven)`;
+    return `trust mode: light: trusted ${
+      report.checkpoint.from === "checkpoint"
+        ? `the checkpoint the demo saved at block ${report.checkpoint.number} (its ${report.checkpoint.validators.length} validators)`
+        : `the ${report.validators.length} pinned QBFT validators (${report.validatorsSource})`
+    }, not the node; head block ${report.head.number} verified by walking ${report.headersVerified} header(s) from ${report.checkpoint.from === "checkpoint" ? "checkpoint" : "pinned"} block ${report.checkpoint.number}, each sealed by a quorum of the set in force; every fact proven against it but transaction hashes (as the node reported them, not proven)`;
   return `trust mode: ${report.trustMode}: the node's answers (${report.node as string}) were trusted as they are`;
 }
 
