@@ -61,6 +61,18 @@ after(async () => {
   await evidence?.close();
 });
 
+/** The genuine bundle with its offline kit recorded from the genesis pin, written to `name` in the work folder. */
+async function offlineBundleFile(name: string): Promise<string> {
+  const { bundle } = await embedOfflineKit({
+    bundle: parseBundle(evidence.bundle),
+    transport: ({ method, params }) => node.request(method, params ?? []),
+    trust,
+  });
+  const file = join(dir, name);
+  await writeFile(file, serializeBundle(bundle));
+  return file;
+}
+
 describe("light mode: saving and resuming a checkpoint", () => {
   it("default: verify-bundle --save-checkpoint writes the checkpoint after the verified head; --checkpoint resumes there and walks only the headers since", async () => {
     const file = join(dir, "checkpoint.json");
@@ -122,13 +134,7 @@ describe("light mode: saving and resuming a checkpoint", () => {
   });
 
   it("behavior: verify-bundle --offline saves the checkpoint at the kit's head, and offline verification resumes from it", async () => {
-    const { bundle } = await embedOfflineKit({
-      bundle: parseBundle(evidence.bundle),
-      transport: ({ method, params }) => node.request(method, params ?? []),
-      trust,
-    });
-    const offlineFile = join(dir, "offline.bundle.json");
-    await writeFile(offlineFile, serializeBundle(bundle));
+    const offlineFile = await offlineBundleFile("offline.bundle.json");
     const file = join(dir, "offline-checkpoint.json");
     const offline = ["verify-bundle", offlineFile, "--artifact", evidence.model.path, "--offline", "--registry", evidence.registry, "--qbft-trust", trustFile];
     const first = await cli(...offline, "--save-checkpoint", file);
@@ -196,13 +202,7 @@ describe("light mode: saving and resuming a checkpoint", () => {
   });
 
   it("behavior: offline, a checkpoint naming a validator set found nowhere on the chain is a pin the verdict names as what was trusted (review 1 F2: the text named the trust file's validators)", async () => {
-    const { bundle } = await embedOfflineKit({
-      bundle: parseBundle(evidence.bundle),
-      transport: ({ method, params }) => node.request(method, params ?? []),
-      trust,
-    });
-    const offlineFile = join(dir, "pin.bundle.json");
-    await writeFile(offlineFile, serializeBundle(bundle));
+    const offlineFile = await offlineBundleFile("pin.bundle.json");
     const offline = ["verify-bundle", offlineFile, "--artifact", evidence.model.path, "--offline", "--registry", evidence.registry, "--qbft-trust", trustFile];
     const head = (await cli(...offline)).json.trusted.chain.head;
     // The kit's head with its real hash, and one validator that never sealed anything.
