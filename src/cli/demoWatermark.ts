@@ -1,12 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  MODEL_WATERMARK_PREDICATE_TYPE,
-  WATERMARK_SCHEMES,
-  WEIGHTS_PAYLOAD_DERIVATION,
-  createModelWatermarkPredicate,
-} from "../formats/predicates/modelWatermark.js";
+import { MODEL_WATERMARK_PREDICATE_TYPE } from "../formats/predicates/modelWatermark.js";
 import { parseBundle, serializeBundle } from "../formats/bundle.js";
 import { buildBundle } from "../ledger/buildBundle.js";
 import { verifyBundle } from "../verify/verifyBundle.js";
@@ -18,10 +13,10 @@ import { decodeFloats, encodeFloats } from "../formats/safetensors/dtype.js";
 import { serializeSafetensors } from "../formats/safetensors/header.js";
 import { readSafetensorsHeader } from "../local/safetensorsFile.js";
 import { WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../verify/anchoredWatermark.js";
-import { detectModelWatermark, embedModelWatermark } from "../local/embedModel.js";
+import { detectModelWatermark, markModelWeights } from "../local/embedModel.js";
 import { Xoshiro128 } from "../formats/watermark/prng.js";
-import { createWatermarkKey, keyCommitment } from "../formats/watermark/watermarkKey.js";
-import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, watermarkPayload } from "../formats/watermark/weightWatermark.js";
+import { createWatermarkKey } from "../formats/watermark/watermarkKey.js";
+import { DEFAULT_STRENGTH } from "../formats/watermark/weightWatermark.js";
 import type { Output } from "./output.js";
 
 /**
@@ -66,25 +61,23 @@ export async function demoWatermark(out: Output, p: DemoWatermarkParameters): Pr
   const say = (line: string) => out.say(line);
   say(`${p.step}. Watermark: the fine-tune's weights are marked, the commitment anchored, a quantised copy leaks:`);
   const key = createWatermarkKey("weights", new Uint8Array(randomBytes(32)));
-  const commitment = keyCommitment(key);
-  const unmarked = await hashModel(p.model.path);
-  const payload = watermarkPayload(unmarked.sha256, commitment);
   const markedPath = join(p.work, `${p.model.name.replace("/", "-")}-watermarked`);
-  const { tensors, positions } = await embedModelWatermark({ model: p.model.path, output: markedPath, key, payload, strength: DEFAULT_STRENGTH });
+  const {
+    predicate,
+    payload,
+    keyCommitment: commitment,
+    tensors,
+    positions,
+  } = await markModelWeights({
+    model: p.model.path,
+    output: markedPath,
+    key,
+    strength: DEFAULT_STRENGTH,
+  });
   const marked = await hashModel(markedPath);
   say(
     `   embedded payload ${payload} in ${tensors.length} tensors (${positions} weights, alpha = ${DEFAULT_STRENGTH}); key commitment ${commitment.slice(0, 23)}…`,
   );
-  const predicate = createModelWatermarkPredicate({
-    kind: "weights",
-    scheme: WATERMARK_SCHEMES.weights,
-    keyCommitment: commitment,
-    parameters: { strength: DEFAULT_STRENGTH, spacing: 1, threshold: DETECTION_THRESHOLD },
-    tensors: tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], positions: t.positions })),
-    unmarkedModel: { sha256: unmarked.sha256 },
-    payload,
-    payloadDerivation: WEIGHTS_PAYLOAD_DERIVATION,
-  });
   const markedName = `${p.model.name}+watermark`;
   await attestModel(p.context, { name: markedName, sha256: marked.sha256 }, MODEL_WATERMARK_PREDICATE_TYPE, predicate);
   const { block } = await p.anchor();

@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { chmod, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { WATERMARK_SCHEMES, WEIGHTS_PAYLOAD_DERIVATION, createModelWatermarkPredicate } from "../formats/predicates/modelWatermark.js";
 import { parseBundle } from "../formats/bundle.js";
 import { invalid } from "../core/errors/input.js";
 import { cannotWrite, invalidArgument } from "./usage.js";
 import { WatermarkError } from "../core/errors/watermark.js";
 import { hashModel } from "../local/hashing/hashModel.js";
 import { type AnchoredWatermark, WATERMARK_VERIFICATION_POLICY, findAnchoredWatermark } from "../verify/anchoredWatermark.js";
-import { detectModelWatermark, embedModelWatermark } from "../local/embedModel.js";
+import { detectModelWatermark, markModelWeights } from "../local/embedModel.js";
 import { TEXT_DETECTION_THRESHOLD, detectTextWatermark } from "../formats/watermark/textWatermark.js";
 import {
   type WatermarkKey,
@@ -18,7 +17,7 @@ import {
   parseWatermarkKey,
   serializeWatermarkKey,
 } from "../formats/watermark/watermarkKey.js";
-import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, checkStrength, watermarkPayload } from "../formats/watermark/weightWatermark.js";
+import { DEFAULT_STRENGTH, checkStrength, watermarkPayload } from "../formats/watermark/weightWatermark.js";
 import { readJsonFile, runBundleVerification, verdictExitCode, verdictLines } from "./attestCommands.js";
 import { decryptKeyDocument } from "../local/keys/encryptedKey.js";
 import { encryptedHeader, newKeyFileText, readPassphrase } from "./keyFiles.js";
@@ -104,20 +103,14 @@ async function embed({ flags, args, out }: CommandContext): Promise<number> {
   const key = await loadWatermarkKey(flags.key, flags);
   if (key.kind !== "weights") throw new WatermarkError("WRONG_KEY_KIND", `this is a ${key.kind} watermark key; embedding into weights needs a "weights" key`);
   const strength = checkStrength(number(flags.strength, "--strength") ?? DEFAULT_STRENGTH);
-  const unmarked = await hashModel(model);
-  const commitment = keyCommitment(key);
-  const payload = watermarkPayload(unmarked.sha256, commitment);
-  const { tensors, positions } = await embedModelWatermark({ model, output: flags.output, key, payload, strength });
-  const predicate = createModelWatermarkPredicate({
-    kind: "weights",
-    scheme: WATERMARK_SCHEMES.weights,
-    keyCommitment: commitment,
-    parameters: { strength, spacing: key.parameters.spacing, threshold: DETECTION_THRESHOLD },
-    tensors: tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], positions: t.positions })),
-    unmarkedModel: { sha256: unmarked.sha256 },
+  const {
+    predicate,
     payload,
-    payloadDerivation: WEIGHTS_PAYLOAD_DERIVATION,
-  });
+    keyCommitment: commitment,
+    tensors,
+    positions,
+    unmarkedSha256,
+  } = await markModelWeights({ model, output: flags.output, key, strength });
   const predicateFile = flags.predicate ?? `${flags.output.replace(/\/+$/, "")}.model-watermark.json`;
   await writeFile(predicateFile, `${JSON.stringify(predicate, null, 2)}\n`);
   out.result(
@@ -129,11 +122,11 @@ async function embed({ flags, args, out }: CommandContext): Promise<number> {
       strength,
       tensors: tensors.length,
       positions,
-      unmarkedSha256: unmarked.sha256,
+      unmarkedSha256,
     },
     [
       `Marked ${tensors.length} tensor(s), ${positions} elements, strength ${strength}: ${flags.output}`,
-      `  payload ${payload} (bound to the unmarked model sha256 ${unmarked.sha256.slice(0, 16)}… and key ${commitment.slice(0, 23)}…)`,
+      `  payload ${payload} (bound to the unmarked model sha256 ${unmarkedSha256.slice(0, 16)}… and key ${commitment.slice(0, 23)}…)`,
       `  predicate: ${predicateFile}`,
       `Next: provenance attest model-watermark --subject ${flags.output} --predicate ${predicateFile} --key <signing key> && provenance anchor`,
     ],

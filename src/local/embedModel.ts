@@ -16,8 +16,17 @@ import {
 } from "./safetensorsFile.js";
 import { alignToOriginal } from "../formats/watermark/alignNeurons.js";
 import { noCapacity } from "../formats/watermark/markTensors.js";
-import type { WatermarkKey } from "../formats/watermark/watermarkKey.js";
+import { type WatermarkKey, keyCommitment } from "../formats/watermark/watermarkKey.js";
 import {
+  type ModelWatermarkPredicate,
+  WATERMARK_SCHEMES,
+  WEIGHTS_PAYLOAD_DERIVATION,
+  createModelWatermarkPredicate,
+} from "../formats/predicates/modelWatermark.js";
+import { hashModel } from "./hashing/hashModel.js";
+import {
+  DEFAULT_STRENGTH,
+  DETECTION_THRESHOLD,
   HostStatistics,
   MIN_POSITIONS,
   type TensorPlan,
@@ -26,6 +35,7 @@ import {
   type WeightDetection,
   coversTensor,
   planTensor,
+  watermarkPayload,
 } from "../formats/watermark/weightWatermark.js";
 
 /** A tensor the watermark covers, as recorded in the model-watermark predicate. */
@@ -112,6 +122,50 @@ export async function embedModelWatermark(parameters: EmbedModelWatermarkParamet
     encodeFloats(values, dtype, chunk);
   });
   return { positions, tensors };
+}
+
+export type MarkModelWeightsReturnType = EmbedModelWatermarkReturnType & {
+  /** SHA-256 (model hashing) of the unmarked model, which the payload is derived from. */
+  readonly unmarkedSha256: string;
+  readonly keyCommitment: string;
+  readonly payload: string;
+  /** The model-watermark predicate to attest about the marked model (the key's commitment, never the key). */
+  readonly predicate: ModelWatermarkPredicate;
+};
+
+/**
+ * Marks a model's weights and says what to attest: hashes the unmarked model, derives the payload
+ * from its digest and the key's commitment, embeds it into `output` ({@link embedModelWatermark})
+ * and builds the model-watermark predicate (scheme, parameters, covered tensors, payload and its
+ * derivation). What `provenance watermark embed` and the demo do.
+ *
+ * @example
+ * const { predicate, payload } = await markModelWeights({ model: "./model", output: "./model-marked", key });
+ */
+export async function markModelWeights(parameters: {
+  readonly model: string;
+  readonly output: string;
+  readonly key: WatermarkKey;
+  readonly strength?: number | undefined;
+}): Promise<MarkModelWeightsReturnType> {
+  const { model, output, key } = parameters;
+  const strength = parameters.strength ?? DEFAULT_STRENGTH;
+  const { spacing } = weightsKey(key);
+  const unmarkedSha256 = (await hashModel(model)).sha256;
+  const commitment = keyCommitment(key);
+  const payload = watermarkPayload(unmarkedSha256, commitment);
+  const { tensors, positions } = await embedModelWatermark({ model, output, key, payload, strength });
+  const predicate = createModelWatermarkPredicate({
+    kind: "weights",
+    scheme: WATERMARK_SCHEMES.weights,
+    keyCommitment: commitment,
+    parameters: { strength, spacing, threshold: DETECTION_THRESHOLD },
+    tensors: tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], positions: t.positions })),
+    unmarkedModel: { sha256: unmarkedSha256 },
+    payload,
+    payloadDerivation: WEIGHTS_PAYLOAD_DERIVATION,
+  });
+  return { tensors, positions, unmarkedSha256, keyCommitment: commitment, payload, predicate };
 }
 
 export type DetectModelWatermarkParameters = {

@@ -12,7 +12,7 @@ import { serializeSafetensors } from "../../src/formats/safetensors/header.js";
 import { Xoshiro128 } from "../../src/formats/watermark/prng.js";
 import { createWatermarkLogitsProcessor } from "../../src/formats/watermark/textWatermark.js";
 import { parseWatermarkKey } from "../../src/formats/watermark/watermarkKey.js";
-import { DEFAULT_STRENGTH, DETECTION_THRESHOLD, watermarkPayload } from "../../src/formats/watermark/weightWatermark.js";
+import { watermarkPayload } from "../../src/formats/watermark/weightWatermark.js";
 import { DEV_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../src/chain/embeddedChain.js";
 import { connectWriter } from "../../src/chain/connect.js";
 import { deployRegistry, registerOrganisation, registerSigningKey, revokeSubject } from "../../src/chain/registry.js";
@@ -21,14 +21,9 @@ import { anchorBatches, sealBatch } from "../../src/ledger/ledger.js";
 import { keyFileFromEthereumKey, onChainRole, signerFromKeyFile } from "../../src/local/keys/keys.js";
 import { proveKeyPossession } from "../../src/formats/attestation/keyPossession.js";
 import { attestModel } from "../../src/ledger/pipeline/modelPipeline.js";
-import {
-  MODEL_WATERMARK_PREDICATE_TYPE,
-  WATERMARK_SCHEMES,
-  WEIGHTS_PAYLOAD_DERIVATION,
-  createModelWatermarkPredicate,
-} from "../../src/formats/predicates/modelWatermark.js";
-import { createWatermarkKey, keyCommitment, serializeWatermarkKey } from "../../src/formats/watermark/watermarkKey.js";
-import { embedModelWatermark } from "../../src/local/embedModel.js";
+import { MODEL_WATERMARK_PREDICATE_TYPE } from "../../src/formats/predicates/modelWatermark.js";
+import { createWatermarkKey, serializeWatermarkKey } from "../../src/formats/watermark/watermarkKey.js";
+import { markModelWeights } from "../../src/local/embedModel.js";
 import { buildBundle } from "../../src/ledger/buildBundle.js";
 import { serializeBundle } from "../../src/formats/bundle.js";
 import type { Hex } from "../../src/core/hex.js";
@@ -236,23 +231,9 @@ describe("provenance watermark reveal (CLI, against a chain)", () => {
     await registerSigningKey(writer, registry, { orgId, role: binding.role, possession: await proveKeyPossession(signerFromKeyFile(key), binding) });
     const store = LedgerStore.open(join(work, ".provenance-wm"));
     const wk = createWatermarkKey("weights", new Uint8Array(32).fill(7));
-    const commitment = keyCommitment(wk);
-    const source = join(work, "model.safetensors");
-    const unmarked = await hashModel(source);
-    const payload = watermarkPayload(unmarked.sha256, commitment);
     const marked = join(work, "wm-marked.safetensors");
-    const { tensors } = await embedModelWatermark({ model: source, output: marked, key: wk, payload, strength: DEFAULT_STRENGTH });
+    const { predicate } = await markModelWeights({ model: join(work, "model.safetensors"), output: marked, key: wk });
     markedSha256 = (await hashModel(marked)).sha256;
-    const predicate = createModelWatermarkPredicate({
-      kind: "weights",
-      scheme: WATERMARK_SCHEMES.weights,
-      keyCommitment: commitment,
-      parameters: { strength: DEFAULT_STRENGTH, spacing: 1, threshold: DETECTION_THRESHOLD },
-      tensors: tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], positions: t.positions })),
-      unmarkedModel: { sha256: unmarked.sha256 },
-      payload,
-      payloadDerivation: WEIGHTS_PAYLOAD_DERIVATION,
-    });
     await attestModel({ store, key }, { name: "acme/marked", sha256: markedSha256 }, MODEL_WATERMARK_PREDICATE_TYPE, predicate);
     sealBatch(store);
     await anchorBatches(store, writer, { registry, orgId, confirmations: 1 });
